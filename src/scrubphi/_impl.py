@@ -1,0 +1,57 @@
+"""Picks the row codec once, at import: compiled when it loads, pure Python otherwise.
+
+Every other module imports the codec from here, never from ``_fast`` or
+``_pure`` directly, so the choice is made in one place (yarl's ``_quoting.py``).
+``SCRUBPHI_NO_EXTENSIONS`` set to anything but ``""`` or ``"0"`` forces the
+pure twin; when the compiled one was wanted but failed to load,
+``IMPORT_ERROR`` says why (``scrubphi --version`` can show it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+from typing import Literal
+
+__all__ = [
+    "IMPLEMENTATION",
+    "IMPORT_ERROR",
+    "NO_EXTENSIONS",
+    "CopyRewriter",
+    "escape_field",
+    "load",
+    "unescape_field",
+]
+
+_MODULES = {"pure": "scrubphi._pure", "compiled": "scrubphi._fast"}
+
+#: True when the environment asked for the pure-Python codec.
+NO_EXTENSIONS: bool = os.environ.get("SCRUBPHI_NO_EXTENSIONS", "") not in ("", "0")
+
+#: Why the compiled codec is not in use although it was wanted, else None.
+IMPORT_ERROR: str | None = None
+
+
+def load(name: Literal["pure", "compiled"]) -> ModuleType:
+    """Import one twin by name, regardless of the environment (for tests and benchmarks)."""
+    return importlib.import_module(_MODULES[name])
+
+
+def _choose() -> ModuleType:
+    global IMPORT_ERROR
+    if NO_EXTENSIONS:
+        return load("pure")
+    try:
+        return load("compiled")
+    except ImportError as exc:
+        IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
+        return load("pure")
+
+
+_codec = _choose()
+
+CopyRewriter = _codec.CopyRewriter
+escape_field = _codec.escape_field
+unescape_field = _codec.unescape_field
+IMPLEMENTATION: str = _codec.IMPLEMENTATION

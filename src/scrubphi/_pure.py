@@ -1,0 +1,322 @@
+"""The COPY row codec in pure Python: the reference twin of ``_fast.pyx``.
+
+Why two: the compiled codec is what makes scrubbing fast, but a machine
+without a compiler must still be able to scrub, and a second, simpler
+implementation is what the differential tests hold the compiled one to.  Both
+twins must agree byte for byte on output, counts and errors; a change of
+behaviour touches both in the same commit.
+
+The format is PostgreSQL's COPY text format: a row is a line ending in
+``\\n``, fields are separated by TAB, ``\\N`` as a whole field is NULL, and
+data bytes are backslash-escaped.  Only the fields named in the plan are ever
+unescaped and decoded; every other byte is copied as it came.
+
+Nothing here puts a cell's value into an error: errors carry a reason, the
+0-based row index within the buffer and the field index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scrubphi.errors import CodecError
+
+__all__ = [
+    "IMPLEMENTATION",
+    "MEMO_LIMIT",
+    "CopyRewriter",
+    "escape_field",
+    "unescape_field",
+]
+
+IMPLEMENTATION = "pure"
+
+#: A per-column memo is cleared when it holds this many entries, so memory stays bounded.
+MEMO_LIMIT = 65536
+
+_NULL = b"\\N"
+_END_OF_DATA = b"\\."
+
+# ``\\`` followed by: 1..3 octal digits | x and 1..2 hex digits | any one byte | nothing at all.
+_ESCAPE_RE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.)|\Z)", re.DOTALL)
+_SIMPLE = {
+    ord("\\"): b"\\",
+    ord("b"): b"\b",
+    ord("f"): b"\f",
+    ord("n"): b"\n",
+    ord("r"): b"\r",
+    ord("t"): b"\t",
+    ord("v"): b"\v",
+}
+# The bytes CopyAttributeOutText escapes; ``\\`` must be replaced first.
+_OUT_ESCAPES = (
+    (b"\\", b"\\\\"),
+    (b"\b", b"\\b"),
+    (b"\f", b"\\f"),
+    (b"\n", b"\\n"),
+    (b"\r", b"\\r"),
+    (b"\t", b"\\t"),
+    (b"\v", b"\\v"),
+)
+_OUT_SPECIAL = re.compile(rb"[\\\b\f\n\r\t\v]")
+
+# Memo flags: what a transform did to a value.
+_SAME = 0
+_CHANGED = 1
+_NULLED = 2
+
+
+class _BadEscape(Exception):
+    """Internal signal from the substitution callback; never escapes this module."""
+
+
+def _replace_escape(match: re.Match[bytes]) -> bytes:
+    octal, hexa, other = match.group(1, 2, 3)
+    if octal is not None:
+        # PostgreSQL keeps the low 8 bits of an octal escape such as \777.
+        return bytes((int(octal, 8) & 0xFF,))
+    if hexa is not None:
+        return bytes((int(hexa, 16),))
+    if other is not None:
+        simple = _SIMPLE.get(other[0])
+        if simple is not None:
+            return simple
+    raise _BadEscape
+
+
+def _unescape(raw: bytes, row: int, field: int) -> bytes | None:
+    """Strictly unescape one raw field; ``None`` for ``\\N``.
+
+    A raw CR is checked before escapes so both twins report the same error
+    when a field has both problems.
+    """
+    if raw == _NULL:
+        return None
+    if b"\r" in raw:
+        raise CodecError("literal carriage return", row, field)
+    if b"\\" not in raw:
+        return raw
+    try:
+        return _ESCAPE_RE.sub(_replace_escape, raw)
+    except _BadEscape:
+        pass
+    raise CodecError("bad escape sequence", row, field)
+
+
+def _decode(raw: bytes, row: int, field: int) -> str | None:
+    """Unescape and decode one field as strict UTF-8 (``None`` for NULL)."""
+    data = _unescape(raw, row, field)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Raised outside the handler so the decode error (which holds the data) is not chained.
+    raise CodecError("invalid UTF-8", row, field)
+
+
+def escape_field(value: bytes) -> bytes:
+    """Escape bytes the way PostgreSQL's CopyAttributeOutText does.
+
+    Backslash and BS FF LF CR TAB VT become two-character escapes; every other
+    byte, other control characters and DEL included, is written raw.
+    """
+    if _OUT_SPECIAL.search(value) is None:
+        return value
+    for old, new in _OUT_ESCAPES:
+        value = value.replace(old, new)
+    return value
+
+
+def unescape_field(raw: bytes) -> bytes | None:
+    """Strictly unescape one raw COPY field; ``None`` for ``\\N``.
+
+    Raises ``CodecError`` (row 0, field 0) on a bad escape or a raw CR.
+    """
+    return _unescape(raw, 0, 0)
+
+
+def _encode_output(out: str, row: int, field: int) -> bytes:
+    try:
+        return out.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    raise CodecError("transform returned text that is not encodable as UTF-8", row, field)
+
+
+class CopyRewriter:
+    """Rewrites the rows of one COPY block, changing only the planned fields.
+
+    ``plan`` holds ``(field_index, fn, per_index, cacheable)``: ``fn(value)``
+    when ``per_index`` is -1, otherwise ``fn(value, per_value)`` with the
+    decoded original value of field ``per_index``.  ``fn`` gets ``str`` or
+    ``None`` (NULL) and returns ``str`` or ``None``.  With ``cacheable`` (and no
+    per field) results are memoised by the raw field bytes.
+    """
+
+    __slots__ = ("_counts", "_max_row", "_ncols", "_plan", "_rows")
+
+    def __init__(
+        self,
+        ncols: int,
+        plan: Sequence[tuple[int, Callable[..., str | None], int, bool]],
+        max_row: int,
+    ) -> None:
+        ncols = int(ncols)
+        max_row = int(max_row)
+        if ncols < 0:
+            raise ValueError("ncols must not be negative")
+        if max_row < 0:
+            raise ValueError("max_row must not be negative")
+        entries: list[tuple[int, int, Callable[..., str | None], int, dict[bytes, Any] | None]] = []
+        seen: set[int] = set()
+        for index, entry in enumerate(plan):
+            field, fn, per, cacheable = entry
+            field = int(field)
+            per = int(per)
+            if not 0 <= field < ncols:
+                raise ValueError(f"plan field index {field} out of range for {ncols} fields")
+            if field in seen:
+                raise ValueError(f"plan field index {field} appears twice")
+            seen.add(field)
+            if not -1 <= per < ncols:
+                raise ValueError(f"plan per-field index {per} out of range for {ncols} fields")
+            if not callable(fn):
+                raise TypeError(f"plan entry for field {field} has a transform that is not callable")
+            memo: dict[bytes, Any] | None = {} if (cacheable and per == -1) else None
+            entries.append((field, index, fn, per, memo))
+        # Fields are handled left to right whatever the plan's order (so are errors);
+        # counts stay indexed by plan entry.
+        entries.sort(key=lambda e: e[0])
+        self._ncols = ncols
+        self._max_row = max_row
+        self._plan = entries
+        self._rows = 0
+        self._counts = [0] * (2 * len(entries))
+
+    @property
+    def rows(self) -> int:
+        """Rows rewritten so far by successful ``process`` calls (``\\.`` not counted)."""
+        return self._rows
+
+    @property
+    def counts(self) -> list[int]:
+        """Per plan entry i: ``[2*i]`` values changed, ``[2*i+1]`` values made NULL."""
+        return list(self._counts)
+
+    def _too_long(self, row: int) -> CodecError:
+        return CodecError(f"row longer than the limit of {self._max_row} bytes", row)
+
+    def process(self, buf: bytes, pos: int) -> tuple[bytes, int, bool]:
+        """Rewrite every complete line of ``buf[pos:]``.
+
+        Returns ``(output, next_pos, done)``: ``done`` when the ``\\.`` line was
+        reached (it is part of the output and ``next_pos`` is just after it),
+        otherwise ``next_pos`` is the start of the first incomplete line, which
+        the caller keeps and feeds again with more data.  Counts and ``rows``
+        change only when the call succeeds.
+        """
+        n = len(buf)
+        if not 0 <= pos <= n:
+            raise ValueError("pos out of range")
+        start = pos
+        max_row = self._max_row
+        ncols = self._ncols
+        plan = self._plan
+        counts = list(self._counts)
+        out: list[bytes] = []
+        pending = pos  # input from here on has not been copied to ``out`` yet
+        row = 0
+        done = False
+        find = buf.find
+        while True:
+            nl = find(b"\n", pos)
+            if nl < 0:
+                if n - pos > max_row:
+                    raise self._too_long(row)
+                break
+            if nl - pos > max_row:
+                raise self._too_long(row)
+            line = buf[pos:nl]
+            if line == _END_OF_DATA:
+                pos = nl + 1
+                done = True
+                break
+            if ncols == 0:
+                if line:
+                    found = line.count(b"\t") + 1
+                    raise CodecError(f"expected 0 fields, found {found}", row)
+                row += 1
+                pos = nl + 1
+                continue
+            fields = line.split(b"\t")
+            if len(fields) != ncols:
+                raise CodecError(f"expected {ncols} fields, found {len(fields)}", row)
+            # Rewritten fields go to a copy made on the first change: per fields
+            # must see the original values.
+            new_fields: list[bytes] | None = None
+            decoded: dict[int, str | None] = {}
+            for field, i, fn, per, memo in plan:
+                raw = fields[field]
+                if memo is not None:
+                    hit = memo.get(raw)
+                    if hit is not None:
+                        flag, escaped = hit
+                        if flag != _SAME:
+                            if new_fields is None:
+                                new_fields = fields.copy()
+                            new_fields[field] = escaped
+                            counts[2 * i + flag - 1] += 1
+                        continue
+                value = decoded[field] if field in decoded else _decode(raw, row, field)
+                decoded[field] = value
+                if per == -1:
+                    result = fn(value)
+                else:
+                    if per in decoded:
+                        per_value = decoded[per]
+                    else:
+                        per_value = decoded[per] = _decode(fields[per], row, per)
+                    result = fn(value, per_value)
+                if result is None:
+                    if value is None:
+                        flag, escaped = _SAME, raw
+                    else:
+                        flag, escaped = _NULLED, _NULL
+                elif not isinstance(result, str):
+                    raise TypeError(
+                        f"transform for field {field} returned {type(result).__name__},"
+                        " expected str or None"
+                    )
+                elif value is not None and result == value:
+                    flag, escaped = _SAME, raw
+                else:
+                    flag = _CHANGED
+                    escaped = escape_field(_encode_output(result, row, field))
+                if memo is not None:
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[raw] = (flag, escaped)
+                if flag != _SAME:
+                    if new_fields is None:
+                        new_fields = fields.copy()
+                    new_fields[field] = escaped
+                    counts[2 * i + flag - 1] += 1
+            if new_fields is not None:
+                out.append(buf[pending:pos])
+                out.append(b"\t".join(new_fields))
+                out.append(b"\n")
+                pending = nl + 1
+            row += 1
+            pos = nl + 1
+        self._rows += row
+        self._counts = counts
+        if not out:
+            if start == 0 and pos == n and type(buf) is bytes:
+                return buf, pos, done
+            return bytes(buf[start:pos]), pos, done
+        out.append(buf[pending:pos])
+        return b"".join(out), pos, done

@@ -1,0 +1,307 @@
+"""The ``scrubphi`` command: a thin click shell over the library.
+
+Exit codes (also in the README):
+
+====  ==========================================================
+0     success
+1     unexpected internal error (a bug: please report it)
+2     usage error (bad options)
+3     policy error (the YAML is invalid, a secret is missing)
+4     dump error (the input cannot be scrubbed safely)
+5     coverage failure (the policy does not cover the dump)
+6     input/output error (a file cannot be read or written, a broken pipe)
+130   interrupted
+====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+
+from . import __version__, _impl
+from .api import check_dump, scrub_stream
+from .dump.rewriter import Progress
+from .errors import CoverageError, PolicyError, ScrubPhiError
+from .policy import load_policy
+from .policy.model import Policy
+from .policy.secrets import is_secret_ref, resolve_secret
+
+__all__ = ["EXIT_CODES", "main"]
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_POLICY = 3
+EXIT_DUMP = 4
+EXIT_COVERAGE = 5
+EXIT_IO = 6
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = {
+    "ok": EXIT_OK,
+    "internal": EXIT_INTERNAL,
+    "usage": EXIT_USAGE,
+    "policy": EXIT_POLICY,
+    "dump": EXIT_DUMP,
+    "coverage": EXIT_COVERAGE,
+    "io": EXIT_IO,
+    "interrupted": EXIT_INTERRUPTED,
+}
+
+
+def _version_text() -> str:
+    codec = _impl.IMPLEMENTATION
+    why = f" ({_impl.IMPORT_ERROR})" if codec == "pure" and _impl.IMPORT_ERROR else ""
+    return f"scrubphi {__version__}\ncodec: {codec}{why}\npython: {sys.version.split()[0]}"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(_version_text())
+    ctx.exit(0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"scrubphi: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _load(configs: tuple[str, ...]) -> Policy:
+    if not configs:
+        raise click.UsageError("--config is required (a policy file or folder; may repeat)")
+    return load_policy(*configs)
+
+
+class _ProgressLine:
+    """A one-line progress display on a terminal's stderr: counts and names only."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.25:
+            return
+        self._last = now
+        rate = p.bytes_in / p.elapsed_s / 1e6 if p.elapsed_s > 0 else 0.0
+        where = f", {p.table}" if p.table else ""
+        line = f"{p.bytes_in / 1e6:,.1f} MB in, {p.rows:,} rows{where}, {rate:,.1f} MB/s"
+        sys.stderr.write("\r\x1b[2K" + line[:200])
+        sys.stderr.flush()
+        self._shown = True
+
+    def done(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def _atomic_output(path: str | None) -> Iterator[BinaryIO]:
+    """stdout, or a temporary file renamed over ``path`` only on success."""
+    if path is None or path == "-":
+        yield sys.stdout.buffer
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise click.BadParameter(f"{path} is a directory", param_hint="-o/--output")
+    directory = target.parent if str(target.parent) else Path(".")
+    if target.exists() and not target.is_file():
+        # a device or a pipe (e.g. /dev/null): no rename, write straight through
+        with open(target, "wb") as fh:
+            yield fh
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _input(path: str | None) -> Iterator[BinaryIO]:
+    if path is None or path == "-":
+        yield sys.stdin.buffer
+        return
+    with open(path, "rb") as fh:
+        yield fh
+
+
+def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("-c", "--config", "configs", multiple=True, metavar="FILE",
+                     help="Policy file or folder (repeat to merge several)."),
+        click.option("-i", "--input", "input_path", metavar="DUMP",
+                     help="Plain-format pg_dump to read (default: stdin)."),
+        click.option("-o", "--output", "output_path", metavar="FILE",
+                     help="Where to write the scrubbed dump, atomically (default: stdout)."),
+        click.option("--key", "key_ref", metavar="env:NAME|file:PATH",
+                     help="Where the secret key is; overrides the policy's scrub.key "
+                          "(default env:SCRUBPHI_KEY)."),
+        click.option("--report", "report_path", metavar="FILE",
+                     help="Write a JSON run report (counts and names, never values)."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress line on stderr (default: when stderr is a terminal)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_scrub(
+    configs: tuple[str, ...],
+    input_path: str | None,
+    output_path: str | None,
+    key_ref: str | None,
+    report_path: str | None,
+    progress: bool | None,
+) -> None:
+    try:
+        policy = _load(configs)
+        key = None
+        if key_ref is not None:
+            if not is_secret_ref(key_ref):
+                raise click.BadParameter(
+                    "give where the key is, not the key itself: env:NAME or file:PATH",
+                    param_hint="--key",
+                )
+            key = resolve_secret(key_ref, os.getcwd())
+        show = sys.stderr.isatty() if progress is None else progress
+        line = _ProgressLine() if show else None
+        report = None
+        try:
+            with _input(input_path) as src, _atomic_output(output_path) as dst:
+                try:
+                    report = scrub_stream(src, dst, policy, key=key, progress=line)
+                finally:
+                    if line is not None:
+                        line.done()
+        except BaseException as exc:
+            report = getattr(exc, "report", None)
+            raise
+        finally:
+            if report_path and report is not None:
+                Path(report_path).write_text(report.to_json(), encoding="utf-8")
+    except click.ClickException:
+        raise
+    except PolicyError as exc:
+        _fail(f"policy: {exc}", EXIT_POLICY)
+    except CoverageError as exc:
+        _fail(str(exc), EXIT_COVERAGE)
+    except ScrubPhiError as exc:
+        _fail(str(exc), exc.exit_code)
+    except BrokenPipeError:
+        # the reader (psql) went away; stdout is unusable, say so on stderr
+        with contextlib.suppress(OSError):
+            sys.stdout = None  # type: ignore[assignment]
+        _fail("broken pipe: the program reading the output exited early", EXIT_IO)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:
+        _internal(exc)
+
+
+def _internal(exc: Exception) -> None:
+    """A bug: name its type only, since an exception's text may quote a value."""
+    if os.environ.get("SCRUBPHI_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error ({type(exc).__name__}); set SCRUBPHI_DEBUG=1 to see the traceback "
+        "(it may quote data)",
+        EXIT_INTERNAL,
+    )
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version, help="Show the version and the active codec.")
+@_scrub_options
+@click.pass_context
+def main(ctx: click.Context, **options: Any) -> None:
+    """Scrub PHI out of a plain-format pg_dump stream.
+
+    \b
+        pg_dump --no-owner prod | scrubphi --config phi_fields.yaml | psql staging
+
+    Without a command, runs `scrub` with the options given.
+    """
+    given = {k: v for k, v in options.items() if v not in (None, ())}
+    if ctx.invoked_subcommand is not None:
+        if given:
+            raise click.UsageError(
+                f"put scrub options after the command: scrubphi {ctx.invoked_subcommand} ..."
+            )
+        return
+    if not options["configs"]:
+        click.echo(ctx.get_help())
+        ctx.exit(EXIT_USAGE)
+    _run_scrub(**options)
+
+
+@main.command()
+@_scrub_options
+def scrub(**options: Any) -> None:
+    """Scrub a dump from stdin (or -i) to stdout (or -o)."""
+    _run_scrub(**options)
+
+
+@main.command()
+@click.option("-c", "--config", "configs", multiple=True, metavar="FILE",
+              help="Policy file or folder (repeat to merge several).")
+@click.option("--dump", "dump_path", metavar="DUMP",
+              help="A plain-format dump (or - for stdin) whose schema the policy must cover.")
+def check(configs: tuple[str, ...], dump_path: str | None) -> None:
+    """Validate the policy; with --dump, list what it does not cover.
+
+    Reads the dump's schema and data forms, writes nothing, and transforms no
+    value. Exit 0 when covered, 5 when something is not.
+    """
+    try:
+        policy = _load(configs)
+        scrub = policy.scrub
+        tables = len(scrub.tables) if scrub is not None else 0
+        click.echo(f"policy OK: {len(policy.sources)} file(s), {tables} table rule(s), "
+                   f"sha256 {policy.digest[:16]}")
+        if dump_path is None:
+            return
+        with _input(dump_path) as src:
+            problems, report = check_dump(src, policy)
+        seen = len({(t.database, t.table) for t in report.tables})
+        if problems:
+            click.echo(f"the policy does not cover the dump ({len(problems)} problem"
+                       f"{'s' if len(problems) != 1 else ''}):", err=True)
+            for problem in problems:
+                click.echo(f"  - {problem}", err=True)
+            sys.exit(EXIT_COVERAGE)
+        click.echo(f"dump covered: {seen} table(s) with data checked")
+    except PolicyError as exc:
+        _fail(f"policy: {exc}", EXIT_POLICY)
+    except ScrubPhiError as exc:
+        _fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
+    except Exception as exc:
+        _internal(exc)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,724 @@
+"""The streaming rewriter: a plain-format pg_dump in, a scrubbed one out.
+
+``Scrubber.feed(chunk) -> bytes`` and ``Scrubber.close() -> bytes``; output
+never depends on how the input is split into chunks.  In SQL mode the
+statement splitter finds each statement; ``CREATE TABLE``/``ATTACH
+PARTITION`` teach the schema, ``COPY ... FROM stdin;`` switches to COPY mode,
+and everything else passes through byte for byte.  In COPY mode a table with
+nothing to change is copied as one block until ``\\.``; otherwise the row
+codec (compiled or pure, see ``scrubphi._impl``) rewrites only the fields
+that change.
+
+Fail closed: before the first data row of a database leaves, every table
+whose ``CREATE TABLE`` was seen is checked against the policy, and all
+problems are reported at once.  A statement that may carry rows and is not
+understood stops the run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from .. import _impl
+from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError
+from ..policy.model import (
+    Policy,
+    ScrubPolicy,
+    TableName,
+    TableRule,
+    TransformSpec,
+    quote_ident,
+)
+from ..policy.secrets import resolve_secret
+from ..report import ColumnStats, Report, TableStats
+from ..transforms import build_transform
+from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from .lexer import SqlSplitter, Unit
+from .schema import Schema, TableInfo, parse_alter_table, parse_copy, parse_create_table
+
+__all__ = ["Progress", "Scrubber"]
+
+_KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
+_CREATE_TABLE = re.compile(
+    rb"CREATE\s+(?:(?:UNLOGGED|FOREIGN|TEMP|TEMPORARY|GLOBAL|LOCAL)\s+)*TABLE\b", re.I
+)
+_MARKERS = re.compile(
+    rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M
+)
+_META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
+_SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
+_IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
+_INSERT_TARGET = re.compile(
+    rb"INSERT\s+INTO\s+(" + _IDENT + rb")(?:\s*\.\s*(" + _IDENT + rb"))?", re.I
+)
+_LO_CALL = re.compile(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
+_STATS_CALL = re.compile(
+    rb"SELECT\s+\*\s+FROM\s+pg_catalog\.(pg_restore_relation_stats|pg_restore_attribute_stats)"
+    rb"\s*\(",
+    re.I,
+)
+_SAFE_SELECT = re.compile(
+    rb"SELECT\s+pg_catalog\.(set_config|setval|binary_upgrade_[a-z_]+)\s*\(", re.I
+)
+
+# psql meta-commands that pg_dump and pg_dumpall write, or that cannot move
+# data; anything else (\copy, \i, \g, \gexec, ...) stops the run.
+_SAFE_META = frozenset(
+    {"connect", "c", "restrict", "unrestrict", "encoding", "set", "unset", "echo", "qecho",
+     "warn", "pset", "timing", "setenv"}
+)
+# Statements that define or manage schema objects and carry no table rows.
+_SCHEMA_STATEMENTS = frozenset(
+    {"SET", "RESET", "CREATE", "ALTER", "COMMENT", "GRANT", "REVOKE", "DROP", "BEGIN",
+     "COMMIT", "END", "START", "ROLLBACK", "SAVEPOINT", "RELEASE", "REFRESH", "SECURITY",
+     "REINDEX", "CLUSTER", "ANALYZE", "ANALYSE", "VACUUM", "LOCK", "TRUNCATE", "CHECKPOINT",
+     "DISCARD", "IMPORT"}
+)
+
+_TRAILER = (
+    b"\n-- scrubphi: the scrub FAILED and this output is INCOMPLETE. Do not restore it.\n"
+    b"DO $scrubphi$ BEGIN RAISE EXCEPTION "
+    b"'scrubphi: the scrub failed, this dump is incomplete and must not be restored'; "
+    b"END $scrubphi$;\n"
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress snapshot: counts and names only."""
+
+    bytes_in: int
+    bytes_out: int
+    rows: int
+    table: str | None
+    elapsed_s: float
+
+
+@dataclass
+class _Copy:
+    """The COPY block being streamed."""
+
+    table: TableName
+    stats: TableStats
+    mode: str  # keep | drop | rewrite
+    rewriter: object | None = None
+    columns: tuple[str, ...] = ()
+    planned: list[tuple[int, str]] = field(default_factory=list)  # (field index, column)
+    start_rows: int = 0
+
+
+@dataclass
+class _Plan:
+    mode: str
+    entries: list[tuple[int, Callable[..., str | None], int, bool]]
+    planned: list[tuple[int, str]]
+    specs: dict[str, str]
+
+
+def _spec_label(spec: TransformSpec) -> str:
+    if not spec.params:
+        return spec.kind
+    inner = ", ".join(f"{k}: {v}" for k, v in sorted(spec.params.items()))
+    return f"{spec.kind} ({inner})"
+
+
+def _ident(raw: bytes) -> str:
+    text = raw.decode("utf-8", "surrogateescape")
+    if text.startswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text.lower()
+
+
+class Scrubber:
+    """Rewrites a plain-format pg_dump stream under a policy.
+
+    ``feed(chunk)`` returns what can be written so far; ``close()`` returns
+    the rest and checks that the input was complete.  After an error the
+    caller writes ``abort_trailer()`` so that ``psql -v ON_ERROR_STOP=1``
+    cannot take the partial output for a complete dump.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        codec: ModuleType | None = None,
+        key: bytes | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        check_only: bool = False,
+    ) -> None:
+        self.policy = policy
+        self.check_only = check_only
+        # check_only: learn the schema and collect every problem; write no data.
+        self.problems: list[str] = []
+        self.scrub = policy.scrub if policy.scrub is not None else ScrubPolicy()
+        self._codec = codec if codec is not None else _impl
+        if check_only and key is None:
+            key = b"check-only: no value is transformed"
+        if key is None and self.scrub.needs_key():
+            key = resolve_secret(self.scrub.key_ref, self.scrub.base_dir)
+        self._ctx = TransformContext(key=key or b"")
+        self._progress = progress
+        self.report = Report(codec=str(self._codec.IMPLEMENTATION), policy_digest=policy.digest)
+        self._started = time.monotonic()
+        self._buf = b""
+        self._line = 1  # line number of self._buf[0]
+        self._lpos = 0  # offset in self._buf up to which lines were counted
+        self._lat = 1  # line number at self._lpos
+        self._splitter = SqlSplitter()
+        self._copy: _Copy | None = None
+        self._schema = Schema()
+        self._checked = False
+        self._database: str | None = None
+        self._headers = 0
+        self._completes = 0
+        self._pending = b""
+        self._failed = False
+        self._closed = False
+
+    # -- public API -------------------------------------------------------
+
+    def feed(self, data: bytes) -> bytes:
+        """Take the next chunk of the dump; return the scrubbed bytes ready so far."""
+        if self._failed or self._closed:
+            raise ScrubPhiError("this Scrubber has already failed or been closed")
+        self.report.bytes_in += len(data)
+        buf = self._buf + data if self._buf else bytes(data)
+        out: list[bytes] = []
+        try:
+            keep = self._run(buf, out)
+        except BaseException:
+            self._failed = True
+            self._pending = b"".join(out)
+            raise
+        self._line = self._line_at(buf, keep)
+        self._buf = buf[keep:]
+        self._lpos = 0
+        self._lat = self._line
+        if self._copy is None:
+            self._splitter.shift(keep)
+        result = b"".join(out)
+        self.report.bytes_out += len(result)
+        if self._progress is not None:
+            self._progress(self._snapshot())
+        return result
+
+    def close(self) -> bytes:
+        """Finish: return the last bytes, or raise if the input was incomplete."""
+        if self._failed or self._closed:
+            raise ScrubPhiError("this Scrubber has already failed or been closed")
+        out: list[bytes] = []
+        try:
+            buf = self._buf
+            if self._copy is not None:
+                if buf == b"\\.":
+                    self._end_copy(out, b"\\.")
+                else:
+                    raise DumpError(
+                        "the input ended inside COPY data (a truncated dump?)",
+                        line=self._line,
+                        table=str(self._copy.table),
+                    )
+            elif self._splitter.pending_content():
+                raise DumpError(
+                    f"the input ended inside {self._splitter.describe_state()} "
+                    "(a truncated dump?)",
+                    line=self._line_at(buf, max(self._splitter.content, 0)),
+                )
+            else:
+                self._note_markers(buf)
+                out.append(buf)
+            if self._headers > self._completes:
+                raise DumpError(
+                    "the input ended before pg_dump's 'dump complete' line: the dump is "
+                    "truncated",
+                    line=self._line_at(buf, len(buf)),
+                )
+        except BaseException:
+            self._failed = True
+            self._pending = b"".join(out)
+            raise
+        self._closed = True
+        self._buf = b""
+        result = b"".join(out)
+        self.report.bytes_out += len(result)
+        self.report.ok = True
+        self.report.duration_s = time.monotonic() - self._started
+        return result
+
+    def abort_trailer(self) -> bytes:
+        """Bytes to write after a failure: what was ready, then a poison pill.
+
+        The pill ends any open COPY block and raises an error in SQL, so
+        ``psql -v ON_ERROR_STOP=1 --single-transaction`` fails and rolls back.
+        """
+        self._failed = True
+        self.report.duration_s = time.monotonic() - self._started
+        pending, self._pending = self._pending, b""
+        lead = b"\\.\n" if self._copy is not None else b""
+        return pending + lead + _TRAILER
+
+    # -- the main loop ----------------------------------------------------
+
+    def _run(self, buf: bytes, out: list[bytes]) -> int:
+        """Consume ``buf`` as far as possible; return the offset to keep from."""
+        pos = 0
+        while True:
+            if self._copy is not None:
+                pos, done = self._copy_step(buf, pos, out)
+                if not done:
+                    return pos
+                self._splitter.reset(pos)
+                continue
+            unit = self._splitter.next_unit(buf, self._line_at(buf, self._splitter.start))
+            if unit is None:
+                if self._splitter.scan - self._splitter.start > self.scrub.max_row_size:
+                    raise DumpError(
+                        f"a statement is longer than max_row_size ({self.scrub.max_row_size} "
+                        "bytes)",
+                        line=self._line_at(buf, self._splitter.start),
+                    )
+                return self._splitter.start
+            consumed = self._handle_unit(buf, unit, out)
+            if consumed < 0:  # need more input (COPY header without its newline yet)
+                self._splitter.reset(unit.start)
+                return unit.start
+            pos = consumed
+
+    def _line_at(self, buf: bytes, offset: int) -> int:
+        if offset < self._lpos:
+            return self._line + buf.count(b"\n", 0, offset)
+        self._lat += buf.count(b"\n", self._lpos, offset)
+        self._lpos = offset
+        return self._lat
+
+    def _snapshot(self) -> Progress:
+        rows = self.report.rows
+        table = None
+        if self._copy is not None:
+            table = str(self._copy.table)
+            rows += self._copy_rows_so_far()
+        return Progress(
+            bytes_in=self.report.bytes_in,
+            bytes_out=self.report.bytes_out,
+            rows=rows,
+            table=table,
+            elapsed_s=time.monotonic() - self._started,
+        )
+
+    def _copy_rows_so_far(self) -> int:
+        copy = self._copy
+        if copy is None:
+            return 0
+        if copy.rewriter is not None:
+            return int(getattr(copy.rewriter, "rows", 0))
+        return copy.stats.rows + copy.stats.rows_dropped - copy.start_rows
+
+    # -- SQL mode ---------------------------------------------------------
+
+    def _note_markers(self, region: bytes) -> None:
+        for m in _MARKERS.finditer(region):
+            if m.group(2):
+                self._completes += 1
+            else:
+                self._headers += 1
+
+    def _handle_unit(self, buf: bytes, unit: Unit, out: list[bytes]) -> int:
+        line = self._line_at(buf, unit.content)
+        self._note_markers(buf[unit.start : unit.content])
+        if unit.meta:
+            self._meta(buf[unit.content : unit.end], line)
+            out.append(buf[unit.start : unit.end])
+            return unit.end
+        head = buf[unit.content : min(unit.end, unit.content + 256)]
+        m = _KEYWORDS.match(head)
+        word = m.group(1).decode("ascii").upper() if m else ""
+        text = buf[unit.content : unit.end]
+        if word == "COPY":
+            return self._start_copy(buf, unit, out, line)
+        if word == "SET":
+            scs = _SCS.match(text)
+            if scs:
+                self._splitter.standard_strings = scs.group(1).lower() == b"on"
+        elif word == "CREATE" and _CREATE_TABLE.match(text):
+            info = parse_create_table(self._decode(text, line), line)
+            if info is not None:
+                self._schema.add(info)
+        elif word == "ALTER" and (b"ATTACH" in text or b"INHERIT" in text):
+            for child, parent in parse_alter_table(self._decode(text, line), line):
+                self._schema.set_parent(child, parent)
+        elif word == "INSERT":
+            if not self._insert(text, line):
+                out.append(buf[unit.start : unit.content])
+                return unit.end
+        elif word == "SELECT":
+            if not self._select(text, line):
+                out.append(buf[unit.start : unit.content])
+                return unit.end
+        elif word not in _SCHEMA_STATEMENTS:
+            raise DumpError(
+                f"a {word or 'statement'} statement may carry data that scrubphi does not "
+                "understand; refusing to pass it through",
+                line=line,
+            )
+        out.append(buf[unit.start : unit.end])
+        return unit.end
+
+    @staticmethod
+    def _decode(text: bytes, line: int) -> str:
+        try:
+            return text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DumpError("invalid UTF-8 in a statement", line=line) from exc
+
+    def _meta(self, text: bytes, line: int) -> None:
+        m = _META.match(text)
+        name = m.group(1).decode("ascii", "replace") if m else "?"
+        if name not in _SAFE_META:
+            raise DumpError(
+                f"the psql meta-command \\{name} is not one pg_dump writes and may move data; "
+                "refusing to pass it through",
+                line=line,
+            )
+        if name in ("connect", "c"):
+            # pg_dumpall: a new database begins; its schema is learnt afresh.
+            args = text[m.end() :].split() if m else []
+            self._database = _ident(args[0]) if args and not args[0].startswith(b"-") else None
+            self._schema = Schema()
+            self._checked = False
+
+    def _insert(self, text: bytes, line: int) -> bool:
+        """Return True to pass the INSERT through, False to drop it."""
+        self._ensure_checked(line)
+        m = _INSERT_TARGET.match(text)
+        if m is None:
+            raise DumpError("cannot read the target table of an INSERT statement", line=line)
+        if m.group(2) is not None:
+            table = TableName(_ident(m.group(1)), _ident(m.group(2)))
+        else:
+            table = TableName("public", _ident(m.group(1)))
+        stats = self._table_stats(table, "insert")
+        plan = self._compile(table, self._table_columns(table), line, strict=True)
+        rule = self._rule_for(table)
+        if rule is not None and rule.action == "columns" and any(
+            spec.kind != "keep" for spec in rule.columns.values()
+        ):
+            plan.mode = "rewrite"
+        if plan.mode == "drop":
+            stats.action = "drop"
+            stats.rows_dropped += 1
+            return False
+        if plan.mode == "keep":
+            stats.action = "keep"
+            stats.rows += 1
+            return True
+        message = (
+            "INSERT statements into a table with column transforms are not supported yet; "
+            "dump without --inserts/--column-inserts (COPY form)"
+        )
+        if self.check_only:
+            self.problems.append(f"line {line}, table {table}: {message}")
+            return False
+        raise DumpError(message, line=line, table=str(table))
+
+    def _select(self, text: bytes, line: int) -> bool:
+        """Large objects and statistics follow the policy; other SELECTs must be known."""
+        lo = _LO_CALL.match(text)
+        if lo is not None:
+            action = self.scrub.large_objects
+            if action == "fail" and self.check_only:
+                self.problems.append(f"line {line}: large objects present (large_objects: fail)")
+            elif action == "fail":
+                raise DumpError(
+                    "the dump contains large objects and the policy says large_objects: fail",
+                    line=line,
+                )
+            if action == "drop" and lo.group(1).lower() == b"lowrite":
+                self._count_dropped("large object data")
+                return False
+            return True
+        if _STATS_CALL.match(text):
+            if self.scrub.statistics == "fail" and self.check_only:
+                self.problems.append(f"line {line}: statistics present (statistics: fail)")
+            elif self.scrub.statistics == "fail":
+                raise DumpError(
+                    "the dump contains statistics (pg_dump --statistics), which carry column "
+                    "values, and the policy says statistics: fail",
+                    line=line,
+                )
+            self._count_dropped("statistics")
+            return False
+        if _SAFE_SELECT.match(text):
+            return True
+        raise DumpError(
+            "a SELECT statement that pg_dump does not write may carry data; refusing to pass "
+            "it through",
+            line=line,
+        )
+
+    def _count_dropped(self, what: str) -> None:
+        self.report.statements_dropped[what] = self.report.statements_dropped.get(what, 0) + 1
+
+    # -- coverage ---------------------------------------------------------
+
+    def _rule_for(self, table: TableName) -> TableRule | None:
+        rule = self.scrub.tables.get(table)
+        if rule is not None:
+            return rule
+        for ancestor in self._schema.ancestors(table):
+            rule = self.scrub.tables.get(ancestor)
+            if rule is not None:
+                return rule
+        return None
+
+    def _table_columns(self, table: TableName) -> list[ColumnInfo] | None:
+        info = self._schema.tables.get(table)
+        if info is None:
+            return None
+        return [c for c in info.columns if not c.generated]
+
+    def _ensure_checked(self, line: int) -> None:
+        """Check the policy against every table seen, before the first data row."""
+        if self._checked:
+            return
+        problems: list[str] = []
+        for name, info in sorted(self._schema.tables.items()):
+            if info.partitioned:
+                continue  # holds no rows itself; checked if data is loaded through it
+            try:
+                self._compile(name, [c for c in info.columns if not c.generated], line,
+                              strict=False, problems=problems)
+            except CoverageError as exc:  # pragma: no cover - strict=False collects
+                problems.extend(exc.uncovered)
+        if problems and self.check_only:
+            self.problems.extend(problems)
+        elif problems:
+            raise CoverageError(
+                f"the policy does not cover the dump's schema ({len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''}); no data row has been written",
+                problems,
+                line=line,
+            )
+        self._checked = True
+
+    def _compile(
+        self,
+        table: TableName,
+        columns: list[ColumnInfo] | None,
+        line: int,
+        *,
+        strict: bool,
+        problems: list[str] | None = None,
+        header: tuple[str, ...] | None = None,
+    ) -> _Plan:
+        """Build the row plan for ``table``; problems are collected or raised."""
+        found: list[str] = [] if problems is None else problems
+        before = len(found)
+        rule = self._rule_for(table)
+        if rule is None:
+            if self.scrub.unknown_tables == "fail":
+                found.append(f"table {table}: not in the policy (unknown_tables: fail)")
+                mode = "keep"
+            else:
+                mode = self.scrub.unknown_tables
+            if strict and len(found) > before:
+                raise CoverageError(
+                    "the policy does not cover this table; no row of it has been written",
+                    found[before:],
+                    line=line,
+                )
+            return _Plan(mode, [], [], {})
+        if rule.action in ("keep", "drop"):
+            return _Plan(rule.action, [], [], {})
+        by_name = {c.name: c for c in columns} if columns is not None else {}
+        order = list(header) if header is not None else [c.name for c in columns or ()]
+        info = self._schema.tables.get(table)
+        known = {c.name for c in info.columns} if info is not None else set(order)
+        for missing in sorted(set(rule.columns) - known):
+            found.append(f"table {table}: the policy names column {quote_ident(missing)}, which the "
+                         "table does not have")
+        entries: list[tuple[int, Callable[..., str | None], int, bool]] = []
+        planned: list[tuple[int, str]] = []
+        specs: dict[str, str] = {}
+        for index, name in enumerate(order):
+            col = by_name.get(name, ColumnInfo(name=name))
+            spec = rule.columns.get(name)
+            if spec is None:
+                if self.scrub.unknown_columns == "fail":
+                    found.append(f"table {table}, column {quote_ident(name)}: not in the policy "
+                                 "(unknown_columns: fail)")
+                    continue
+                spec = TransformSpec(self.scrub.unknown_columns)
+            specs[name] = _spec_label(spec)
+            if spec.kind == "keep":
+                continue
+            if spec.kind == "null" and col.not_null:
+                found.append(f"table {table}, column {quote_ident(name)}: null is refused for a NOT NULL "
+                             "column (the restore would fail); use a value or a fake")
+                continue
+            try:
+                built = self._build(spec, col)
+            except ValueError as exc:
+                found.append(f"table {table}, column {quote_ident(name)}: {exc}")
+                continue
+            per_index = -1
+            if built.per is not None:
+                if built.per not in order:
+                    found.append(f"table {table}, column {quote_ident(name)}: per column {quote_ident(built.per)} "
+                                 "is not in the data")
+                    continue
+                per_index = order.index(built.per)
+            entries.append((index, built.fn, per_index, built.cacheable))
+            planned.append((index, name))
+        if strict and len(found) > before:
+            raise CoverageError(
+                "the policy does not fit this table; no row of it has been written",
+                found[before:],
+                line=line,
+            )
+        return _Plan("rewrite" if entries else "keep", entries, planned, specs)
+
+    def _build(self, spec: TransformSpec, col: ColumnInfo) -> BuiltTransform:
+        if spec.kind == "null":
+            return BuiltTransform(fn=_to_null, kind="null")
+        if spec.kind == "value":
+            const = str(spec.params.get("value", ""))
+            return BuiltTransform(fn=lambda _v, _c=const: _c, kind="value")
+        return build_transform(spec, col, self._ctx)
+
+    def _table_stats(self, table: TableName, action: str) -> TableStats:
+        for stats in reversed(self.report.tables):
+            if stats.table == str(table) and stats.database == self._database:
+                return stats
+        stats = TableStats(table=str(table), action=action, database=self._database)
+        self.report.tables.append(stats)
+        return stats
+
+    # -- COPY mode --------------------------------------------------------
+
+    def _start_copy(self, buf: bytes, unit: Unit, out: list[bytes], line: int) -> int:
+        nl = buf.find(b"\n", unit.end)
+        if nl < 0:
+            if len(buf) - unit.end > self.scrub.max_row_size:
+                raise DumpError("a COPY statement line is too long", line=line)
+            return -1
+        if buf[unit.end : nl].strip():
+            raise DumpError("unexpected text after a COPY statement on the same line", line=line)
+        self._ensure_checked(line)
+        header = parse_copy(self._decode(buf[unit.content : unit.end], line), line)
+        table = header.table
+        columns = self._table_columns(table)
+        names = header.columns
+        if names is None:
+            names = tuple(c.name for c in columns) if columns is not None else ()
+        if self.check_only:
+            plan = self._compile(table, columns, line, strict=False, header=names,
+                                 problems=self.problems)
+            plan = _Plan("drop", [], plan.planned, plan.specs)
+        else:
+            plan = self._compile(table, columns, line, strict=True, header=names)
+        stats = self._table_stats(table, plan.mode)
+        stats.action = plan.mode
+        for name in names:
+            if name not in stats.columns:
+                stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
+        copy = _Copy(table=table, stats=stats, mode=plan.mode, columns=names,
+                     planned=plan.planned, start_rows=stats.rows + stats.rows_dropped)
+        if plan.mode == "rewrite":
+            copy.rewriter = self._codec.CopyRewriter(len(names), plan.entries,
+                                                     self.scrub.max_row_size)
+        self._copy = copy
+        out.append(buf[unit.start : nl + 1])
+        return nl + 1
+
+    def _copy_step(self, buf: bytes, pos: int, out: list[bytes]) -> tuple[int, bool]:
+        copy = self._copy
+        assert copy is not None
+        if copy.rewriter is not None:
+            try:
+                data, new_pos, done = copy.rewriter.process(buf, pos)  # type: ignore[attr-defined]
+            except CodecError as exc:
+                column = None
+                if 0 <= exc.field < len(copy.columns):
+                    column = copy.columns[exc.field]
+                raise DumpError(
+                    exc.reason,
+                    line=self._line_at(buf, pos) + exc.row,
+                    table=str(copy.table),
+                    column=quote_ident(column) if column is not None else None,
+                ) from None
+            if data:
+                out.append(data)
+            if done:
+                self._finish_rewrite(copy)
+                self._copy = None
+            return new_pos, done
+        # keep or drop: find the end-of-data line without looking at rows
+        if buf.startswith(b"\\.\n", pos):
+            end = pos
+        else:
+            end = buf.find(b"\n\\.\n", pos)
+            if end >= 0:
+                end += 1
+        if end < 0:
+            last = buf.rfind(b"\n", pos)
+            stop = pos if last < 0 else last + 1
+            if len(buf) - stop > self.scrub.max_row_size:
+                raise DumpError(
+                    f"a row is longer than max_row_size ({self.scrub.max_row_size} bytes)",
+                    line=self._line_at(buf, stop),
+                    table=str(copy.table),
+                )
+            self._count_rows(copy, buf.count(b"\n", pos, stop))
+            if copy.mode == "keep" and stop > pos:
+                out.append(buf[pos:stop])
+            return stop, False
+        self._count_rows(copy, buf.count(b"\n", pos, end))
+        if copy.mode == "keep":
+            out.append(buf[pos : end + 3])
+        else:
+            out.append(b"\\.\n")
+        self._copy = None
+        return end + 3, True
+
+    def _count_rows(self, copy: _Copy, n: int) -> None:
+        if copy.mode == "keep":
+            copy.stats.rows += n
+            for col in copy.stats.columns.values():
+                col.kept += n
+        else:
+            copy.stats.rows_dropped += n
+
+    def _end_copy(self, out: list[bytes], marker: bytes) -> None:
+        copy = self._copy
+        assert copy is not None
+        if copy.rewriter is not None:
+            self._finish_rewrite(copy)
+        out.append(marker if copy.mode != "drop" else b"\\.")
+        self._copy = None
+
+    def _finish_rewrite(self, copy: _Copy) -> None:
+        rewriter = copy.rewriter
+        rows = int(getattr(rewriter, "rows", 0))
+        counts = list(getattr(rewriter, "counts", []))
+        copy.stats.rows += rows
+        planned = dict(copy.planned)
+        entry_of = {index: i for i, (index, _name) in enumerate(copy.planned)}
+        for index, name in enumerate(copy.columns):
+            col = copy.stats.columns[name]
+            if index in planned:
+                i = entry_of[index]
+                changed, nulled = counts[2 * i], counts[2 * i + 1]
+                col.transformed += changed
+                col.nulled += nulled
+                col.kept += rows - changed - nulled
+            else:
+                col.kept += rows
+
+
+def _to_null(_value: str | None, *_rest: object) -> None:
+    return None

@@ -1,0 +1,85 @@
+"""The run report: counts, names and timings, never a value."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ColumnStats", "Report", "TableStats"]
+
+
+@dataclass
+class ColumnStats:
+    """What happened to one column's values."""
+
+    transform: str
+    transformed: int = 0
+    nulled: int = 0
+    kept: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "transform": self.transform,
+            "transformed": self.transformed,
+            "nulled": self.nulled,
+            "kept": self.kept,
+        }
+
+
+@dataclass
+class TableStats:
+    """One table's data in the dump (pg_dumpall: per database)."""
+
+    table: str
+    action: str
+    database: str | None = None
+    rows: int = 0
+    rows_dropped: int = 0
+    columns: dict[str, ColumnStats] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "database": self.database,
+            "action": self.action,
+            "rows": self.rows,
+            "rows_dropped": self.rows_dropped,
+            "columns": {name: col.to_dict() for name, col in self.columns.items()},
+        }
+
+
+@dataclass
+class Report:
+    """What a scrub run did; written by ``--report`` as JSON."""
+
+    codec: str
+    policy_digest: str
+    tables: list[TableStats] = field(default_factory=list)
+    bytes_in: int = 0
+    bytes_out: int = 0
+    duration_s: float = 0.0
+    statements_dropped: dict[str, int] = field(default_factory=dict)
+    ok: bool = False
+    error: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows + t.rows_dropped for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "codec": self.codec,
+            "policy_sha256": self.policy_digest,
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "duration_s": round(self.duration_s, 6),
+            "rows": self.rows,
+            "statements_dropped": dict(self.statements_dropped),
+            "tables": [t.to_dict() for t in self.tables],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,446 @@
+"""Column transforms: from a policy's ``TransformSpec`` to a function on one value.
+
+Why one entry point: the policy loader validates specs statically with
+``check_spec`` (so a typo is a PolicyError with a file position), and the
+rewriter builds each column's function once with ``build_transform``, which
+also checks the spec against the column's type (an SSN cannot go into an
+``integer`` column; a unique fake must fit ``character varying(n)``).  The
+returned functions take PostgreSQL's text form of one value (``None`` for
+NULL) and are cheap per call: everything that can be computed per column is
+computed here.
+
+Determinism: keyed transforms derive all randomness from HMAC-SHA256 under
+the run key, domain-separated by ``spec.canonical(exclude=("per",
+"unique"))``, so the same value under the same spec gets the same output in
+every table and column.  ``{fake: ..., unique: true}`` adds a run-wide memo
+shared through ``TransformContext.shared`` (see ``fakes.UniqueMemo``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from scrubphi.policy.model import TransformSpec
+from scrubphi.transforms import dates as _dates
+from scrubphi.transforms.arrays import map_array
+from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from scrubphi.transforms.coltypes import (
+    DATE_TYPES,
+    INTEGER_RANGES,
+    base_type,
+    is_integer,
+    is_numeric,
+    is_text,
+    is_unknown,
+)
+from scrubphi.transforms.fakes import (
+    COMPACT_PROVIDERS,
+    EXTRA_TRIES_AT_TOP,
+    FAKE_PROVIDERS,
+    FAKE_TYPES,
+    TRIES_PER_LEVEL,
+    Generator,
+    UniqueMemo,
+    get_generator,
+)
+from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
+from scrubphi.transforms.keyed import Prf, domain_of
+from scrubphi.transforms.mask import make_mask
+from scrubphi.transforms.pooldata import LOCALES
+from scrubphi.transforms.tokenize import make_tokenize
+from scrubphi.transforms.zip3 import make_zip3
+
+__all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec"]
+
+#: Transform kinds this module builds.
+KINDS = frozenset(
+    {"keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize"}
+)
+_TOKENIZE_MODES = ("digits", "alnum", "upper")
+_DATE_MODES = ("shift", "year", "safe_harbor")
+_MAX_SHIFT_DAYS = 1_000_000
+# Decimal digits that always fit each integer type (for hash: digits).
+_INT_DIGITS = {name: len(str(hi)) - 1 for name, (_neg, hi) in INTEGER_RANGES.items()}
+
+
+# -- static checks ------------------------------------------------------------
+
+
+def _p(spec: TransformSpec, *names: str) -> Any:
+    """The first of ``names`` present in the spec's params (loader spellings vary)."""
+    for name in names:
+        if name in spec.params:
+            return spec.params[name]
+    return None
+
+
+def _int_param(value: Any, name: str, lo: int, hi: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number")
+    if value < lo or (hi is not None and value > hi):
+        bound = f"{lo} to {hi}" if hi is not None else f"{lo} or more"
+        raise ValueError(f"{name} must be {bound}, not {value}")
+    return value
+
+
+def _tokenize_mode(spec: TransformSpec) -> str:
+    mode = _p(spec, "alphabet", "mode")
+    if mode not in _TOKENIZE_MODES:
+        raise ValueError(f"tokenize must be one of {', '.join(_TOKENIZE_MODES)}")
+    return str(mode)
+
+
+def _check_format(fmt: Any) -> str:
+    if not isinstance(fmt, str) or not fmt or "%" not in fmt:
+        raise ValueError("format must be a strftime pattern such as %m/%d/%Y")
+    try:
+        date(2000, 1, 2).strftime(fmt)
+    except ValueError:
+        raise ValueError("format is not a valid strftime pattern") from None
+    return fmt
+
+
+def check_spec(spec: TransformSpec) -> None:
+    """Validate a spec without a column: unknown provider, bad lengths, bad modes.
+
+    Raises ``ValueError`` with a message the policy loader places at the
+    spec's position.
+    """
+    kind = spec.kind
+    if kind in ("keep", "null"):
+        return
+    if kind == "value":
+        if not isinstance(_p(spec, "value"), str):
+            raise ValueError("value must be text")
+        return
+    if kind == "hash":
+        _int_param(_p(spec, "length"), "length", 1, MAX_HASH_LENGTH)
+        if _p(spec, "alphabet") not in ALPHABETS:
+            raise ValueError(f"alphabet must be one of {', '.join(ALPHABETS)}")
+        return
+    if kind == "fake":
+        provider = _p(spec, "provider")
+        if provider not in FAKE_PROVIDERS:
+            close = difflib.get_close_matches(str(provider), sorted(FAKE_PROVIDERS), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(
+                f"unknown fake provider {provider!s}{hint}; available: "
+                f"{', '.join(sorted(FAKE_PROVIDERS))}"
+            )
+        locale = _p(spec, "locale") or "en_US"
+        if locale not in LOCALES:
+            raise ValueError(
+                f"no fake pools for locale {locale!s}; available locales: {', '.join(LOCALES)}"
+            )
+        if not isinstance(_p(spec, "unique") or False, bool):
+            raise ValueError("unique must be true or false")
+        return
+    if kind == "mask":
+        _int_param(_p(spec, "keep_last"), "keep_last", 0, None)
+        _int_param(_p(spec, "keep_first"), "keep_first", 0, None)
+        char = _p(spec, "char")
+        if not isinstance(char, str) or len(char) != 1 or char == "\x00":
+            raise ValueError("char must be exactly one character")
+        return
+    if kind == "tokenize":
+        _tokenize_mode(spec)
+        return
+    if kind == "date":
+        mode = _p(spec, "mode")
+        if mode not in _DATE_MODES:
+            raise ValueError(f"date must be one of {', '.join(_DATE_MODES)}")
+        if mode == "shift":
+            _int_param(_p(spec, "days"), "days", 1, _MAX_SHIFT_DAYS)
+            per = _p(spec, "per")
+            if per is not None and (not isinstance(per, str) or not per):
+                raise ValueError("per must name a column")
+        if mode == "safe_harbor" and _p(spec, "as_of") is not None:
+            _as_of(spec)
+        if _p(spec, "format") is not None:
+            _check_format(_p(spec, "format"))
+        return
+    if kind == "generalize":
+        if _p(spec, "method", "mode") != "zip3":
+            raise ValueError("generalize supports only zip3")
+        return
+    raise ValueError(f"unknown transform {kind!s}; available: {', '.join(sorted(KINDS))}")
+
+
+def _as_of(spec: TransformSpec) -> date:
+    raw = _p(spec, "as_of")
+    if raw is None:
+        return _dates.today()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValueError("as_of must be a date written YYYY-MM-DD") from None
+
+
+# -- building -----------------------------------------------------------------
+
+ElementFn = Callable[..., str | None]
+
+
+def _type_label(column: ColumnInfo) -> str:
+    return base_type(column) or "unknown"
+
+
+def _refuse(spec: TransformSpec, column: ColumnInfo, why: str = "") -> ValueError:
+    tail = f": {why}" if why else ""
+    return ValueError(f"{spec.kind} cannot write a {_type_label(column)} column{tail}")
+
+
+def _identity(value: str | None, *_: Any) -> str | None:
+    return value
+
+
+def _to_null(value: str | None, *_: Any) -> None:
+    return None
+
+
+def build_transform(
+    spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
+) -> BuiltTransform:
+    """Build the function that rewrites one column's values under ``spec``.
+
+    Raises ``ValueError`` (naming types and parameters, never a value) when
+    the spec cannot work on this column.
+    """
+    check_spec(spec)
+    kind = spec.kind
+    if kind == "keep":
+        return BuiltTransform(fn=_identity, kind="keep")
+    if kind == "null":
+        if column.not_null:
+            raise ValueError("null is refused for a NOT NULL column (the restore would fail)")
+        return BuiltTransform(fn=_to_null, kind="null")
+    if kind == "value":
+        const = str(_p(spec, "value"))
+        limit = column.max_length
+        if limit is not None and len(const) > limit and not column.array_dims:
+            raise ValueError(
+                f"the constant is longer than the column allows ({limit} characters)"
+            )
+
+        def constant(_value: str | None, *_: Any) -> str:
+            return const
+
+        return BuiltTransform(fn=constant, kind="value")
+
+    per: str | None = None
+    truncate = False
+    if kind == "hash":
+        element, truncate = _build_hash(spec, column, ctx), True
+    elif kind == "fake":
+        element, cacheable_unique = _build_fake(spec, column, ctx)
+        truncate = not cacheable_unique
+    elif kind == "mask":
+        if not is_text(column):
+            raise _refuse(spec, column, "masked text fits only text-like columns")
+        element = make_mask(
+            int(_p(spec, "keep_first")), int(_p(spec, "keep_last")), str(_p(spec, "char"))
+        )
+    elif kind == "tokenize":
+        element = _build_tokenize(spec, column, ctx)
+    elif kind == "date":
+        element = _build_date(spec, column, ctx)
+        per = _p(spec, "per") if _p(spec, "mode") == "shift" else None
+    else:  # generalize: zip3
+        if not (is_text(column) or is_integer(column)):
+            raise _refuse(spec, column, "zip3 needs a text or integer column")
+        element = make_zip3(is_integer(column))
+
+    fn = _wrap(element, column, truncate=truncate, per=per is not None)
+    return BuiltTransform(fn=fn, per=per, cacheable=per is None, kind=kind)
+
+
+def _wrap(element: ElementFn, column: ColumnInfo, *, truncate: bool, per: bool) -> ElementFn:
+    """Add NULL handling, char(n) padding removal, truncation and array mapping."""
+    bpchar = base_type(column) == "character"
+    limit = column.max_length if truncate else None
+    core = element
+    if bpchar:
+        # char(n) values arrive blank-padded; PostgreSQL compares them without the
+        # padding, so keyed transforms see the same text as in a text column.
+        inner = core
+
+        def core(value: str, *rest: Any) -> str | None:
+            return inner(value.rstrip(" "), *rest)
+
+    if limit is not None:
+        inner2 = core
+
+        def core(value: str, *rest: Any) -> str | None:
+            out = inner2(value, *rest)
+            return out[:limit] if out is not None else None
+
+    if column.array_dims:
+        inner3 = core
+
+        def core(value: str, *rest: Any) -> str | None:
+            return map_array(value, lambda element: inner3(element, *rest))
+
+    if per:
+        body = core
+
+        def fn_per(value: str | None, per_value: str | None = None) -> str | None:
+            return None if value is None else body(value, per_value)
+
+        return fn_per
+    body1 = core
+
+    def fn(value: str | None) -> str | None:
+        return None if value is None else body1(value)
+
+    return fn
+
+
+def _prf(spec: TransformSpec, ctx: TransformContext) -> Prf:
+    return Prf(ctx.key, domain_of(spec))
+
+
+def _build_hash(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext) -> ElementFn:
+    length = int(_p(spec, "length"))
+    alphabet = str(_p(spec, "alphabet"))
+    name = base_type(column)
+    if is_integer(column) or is_numeric(column):
+        if alphabet != "digits":
+            raise _refuse(spec, column, "use alphabet: digits for a number column")
+        if is_integer(column) and length > _INT_DIGITS[name]:
+            raise _refuse(
+                spec, column, f"length {length} may exceed the type's range; use at most "
+                f"{_INT_DIGITS[name]} digits"
+            )
+    elif not is_text(column):
+        raise _refuse(spec, column, "hash output fits only text-like or number columns")
+    return make_hash(_prf(spec, ctx), length, alphabet)
+
+
+def _build_tokenize(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext) -> ElementFn:
+    mode = _tokenize_mode(spec)
+    name = base_type(column)
+    if is_integer(column):
+        neg, pos = INTEGER_RANGES[name]
+        number = f"int:{neg}:{pos}"
+    elif is_numeric(column):
+        number = "numeric"
+    elif is_text(column):
+        number = ""
+    else:
+        raise _refuse(spec, column, "tokenize needs a text, integer or numeric column")
+    return make_tokenize(_prf(spec, ctx), mode, number)
+
+
+def _build_date(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext) -> ElementFn:
+    mode = str(_p(spec, "mode"))
+    fmt = _p(spec, "format")
+    name = base_type(column)
+    floor = _as_of(spec).year - 90 if mode == "safe_harbor" else None
+    if name in DATE_TYPES:
+        if fmt is not None:
+            raise ValueError(
+                f"format applies to text columns only; a {name} column is read in "
+                "pg_dump's ISO form"
+            )
+        typed = True
+    elif is_integer(column):
+        if mode == "shift":
+            raise _refuse(spec, column, "date: shift needs a date, timestamp or text column")
+        if fmt is not None:
+            raise ValueError("format applies to text columns only")
+        return _dates.make_year_integer(floor)
+    elif is_text(column):
+        if fmt is None and not is_unknown(column):
+            raise ValueError(
+                f"a date transform on a {name} column needs format: (e.g. format: '%Y-%m-%d')"
+            )
+        typed = fmt is None
+    else:
+        raise _refuse(spec, column, "a date transform needs a date, timestamp or text column")
+    if mode == "shift":
+        prf = _prf(spec, ctx)
+        days = int(_p(spec, "days"))
+        has_per = _p(spec, "per") is not None
+        if typed:
+            return _dates.make_shift(prf, days, has_per)
+        return _dates.make_shift_formatted(prf, days, has_per, str(fmt))
+    if typed:
+        return _dates.make_year(floor)
+    return _dates.make_year_formatted(floor, str(fmt))
+
+
+def _build_fake(
+    spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
+) -> tuple[ElementFn, bool]:
+    """The fake element function and whether it is unique."""
+    provider = str(_p(spec, "provider"))
+    locale = str(_p(spec, "locale") or "en_US")
+    unique = bool(_p(spec, "unique"))
+    name = base_type(column)
+    if not is_text(column) and name not in FAKE_TYPES.get(provider, ()):
+        raise _refuse(spec, column, f"fake {provider} writes text")
+    limit = column.max_length
+    compact = (
+        limit is not None and provider in COMPACT_PROVIDERS and limit < COMPACT_PROVIDERS[provider]
+    )
+    gen = get_generator(provider, locale, ctx.shared, compact=compact)
+    if unique and limit is not None and (gen.max_len is None or gen.max_len > limit):
+        longest = "unbounded" if gen.max_len is None else str(gen.max_len)
+        raise ValueError(
+            f"unique fake {provider} may need up to {longest} characters, more than the "
+            f"column's {limit}; widen the column or drop unique (values would be truncated)"
+        )
+    prf = _prf(spec, ctx)
+    produce = gen.gen
+    if not unique:
+
+        def fn(value: str) -> str:
+            return produce(int.from_bytes(prf.value(value), "big"), 0, value)
+
+        return fn, False
+    memo_key = f"unique:{prf.domain}:{int(compact)}"
+    memo = ctx.shared.get(memo_key)
+    if memo is None:
+        memo = UniqueMemo()
+        ctx.shared[memo_key] = memo
+    return _unique_fn(prf, gen, memo, provider), True
+
+
+def _unique_fn(prf: Prf, gen: Generator, memo: UniqueMemo, provider: str) -> ElementFn:
+    """One-to-one fakes: candidate k = PRF(value, k) until unused, widening by level."""
+    mapping: Mapping[bytes, str] = memo.mapping
+    store = memo.mapping
+    used = memo.used
+    produce = gen.gen
+    max_level = gen.max_level
+    limit = TRIES_PER_LEVEL * (max_level + 1) + EXTRA_TRIES_AT_TOP
+
+    def fn(value: str) -> str:
+        data = value.encode("utf-8")
+        first = prf.digest(data)
+        key = first[:16]
+        hit = mapping.get(key)
+        if hit is not None:
+            return hit
+        out = produce(int.from_bytes(first, "big"), 0, value)
+        k = 0
+        while out in used:
+            k += 1
+            if k > limit:
+                raise ValueError(
+                    f"unique fake {provider}: no unused value left after {len(used)} distinct "
+                    "values (its safe output range is exhausted); drop unique or use tokenize"
+                )
+            level = min(k // TRIES_PER_LEVEL, max_level)
+            digest = prf.digest(data, b"u" + k.to_bytes(4, "big"))
+            out = produce(int.from_bytes(digest, "big"), level, value)
+        used.add(out)
+        store[key] = out
+        return out
+
+    return fn

@@ -1,0 +1,63 @@
+"""What a transform is, as the rewriter sees it.
+
+A transform works on PostgreSQL's text form of one value (what ``COPY``
+prints after unescaping, decoded as UTF-8); ``None`` is SQL NULL.  The codec
+never calls Faker or anything slow per cell: transforms are built once per
+column and the codec memoises cacheable ones by the raw field bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["BuiltTransform", "ColumnInfo", "TransformContext"]
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column of a table as the dump declares it.
+
+    ``type_name`` is the base type as pg_dump prints it, lower case, without
+    array brackets or typmods (``text``, ``integer``, ``character varying``,
+    ``date``, ``timestamp without time zone``, ``jsonb``, ``bytea``,
+    ``public.mytype``); empty when the dump did not say (data-only dumps).
+    """
+
+    name: str
+    type_name: str = ""
+    array_dims: int = 0
+    not_null: bool = False
+    generated: bool = False
+    # character varying(n) / character(n): n; None when unbounded or unknown.
+    max_length: int | None = None
+
+
+@dataclass
+class BuiltTransform:
+    """A transform ready to run on one column.
+
+    ``fn(value)`` or, when ``per`` names another column, ``fn(value, per_value)``
+    where ``per_value`` is that column's *original* value in the same row.
+    ``cacheable`` is true when the output depends only on ``value``, so the
+    codec may memoise it by the raw field bytes.
+    """
+
+    fn: Callable[..., str | None]
+    per: str | None = None
+    cacheable: bool = True
+    kind: str = ""
+
+
+@dataclass
+class TransformContext:
+    """State shared by every column of one run, so that equal specs agree.
+
+    ``key`` is the resolved secret.  ``shared`` holds one object per
+    canonical spec (unique-mapping memos, pools), so that ``{fake: ssn,
+    unique: true}`` in two tables is one mapping.
+    """
+
+    key: bytes
+    shared: dict[str, Any] = field(default_factory=dict)

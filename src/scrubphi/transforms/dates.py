@@ -1,0 +1,200 @@
+"""``date``: keyed shifts, year-only, and HIPAA Safe Harbor dates.
+
+Why shift by a *per* value: a patient's admission and discharge dates must
+move together so lengths of stay survive, while different patients move by
+different amounts.  Why work on the text: pg_dump writes dates in ISO form
+(``DateStyle = ISO``), and the time of day and the UTC offset text of a
+timestamp must come out exactly as they went in.  Day arithmetic is done on
+the proleptic Gregorian calendar for any year, including BC dates
+(``0044-03-15 BC``) and years past 9999; ``infinity`` and ``-infinity`` pass
+unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from scrubphi.transforms.keyed import Prf, offset_in
+
+__all__ = [
+    "civil_from_days",
+    "days_from_civil",
+    "make_shift",
+    "make_shift_formatted",
+    "make_year",
+    "make_year_formatted",
+    "make_year_integer",
+    "parse_pg_date",
+]
+
+_ISO = re.compile(r"(\d{4,})-(\d\d)-(\d\d)(.*?)( BC)?", re.DOTALL)
+_OFFSET = re.compile(r"[+-]\d\d(?::\d\d){0,2}$")
+_PASS = frozenset({"infinity", "-infinity"})
+
+
+def days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of an astronomical-year Gregorian date (H. Hinnant's algorithm)."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z: int) -> tuple[int, int, int]:
+    """The inverse of ``days_from_civil``."""
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return y + (m <= 2), m, d
+
+
+def parse_pg_date(value: str) -> tuple[int, int, int, str]:
+    """(astronomical year, month, day, tail) of pg_dump's ISO date or timestamp text.
+
+    ``tail`` is everything after the date (`` 12:30:00.5+02``), kept verbatim.
+    Raises ``ValueError`` (never quoting the value) when the text is not such a date.
+    """
+    m = _ISO.fullmatch(value)
+    if m is None:
+        raise ValueError("date transform: value is not an ISO date or timestamp")
+    year = int(m.group(1))
+    if m.group(5):
+        year = 1 - year
+    month, day = int(m.group(2)), int(m.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        raise ValueError("date transform: value is not an ISO date or timestamp")
+    return year, month, day, m.group(4)
+
+
+def _write(year: int, month: int, day: int, tail: str) -> str:
+    if year <= 0:
+        return f"{1 - year:04d}-{month:02d}-{day:02d}{tail} BC"
+    return f"{year:04d}-{month:02d}-{day:02d}{tail}"
+
+
+def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
+    """Shift an ISO date/timestamp by a keyed offset in [-days, +days] without 0.
+
+    With ``per``, the function takes ``(value, per_value)`` and the offset is
+    keyed by the *original* ``per_value`` (by the value itself when that is
+    NULL); without, by the value itself.
+    """
+
+    def shift(value: str, offset: int) -> str:
+        if value in _PASS:
+            return value
+        y, m, d, tail = parse_pg_date(value)
+        ny, nm, nd = civil_from_days(days_from_civil(y, m, d) + offset)
+        return _write(ny, nm, nd, tail)
+
+    if per:
+
+        def fn_per(value: str | None, per_value: str | None = None) -> str | None:
+            if value is None:
+                return None
+            if per_value is None:
+                return shift(value, offset_in(prf.value(value, b"d"), days))
+            return shift(value, offset_in(prf.value(per_value, b"p"), days))
+
+        return fn_per
+
+    def fn(value: str | None) -> str | None:
+        if value is None:
+            return None
+        return shift(value, offset_in(prf.value(value, b"d"), days))
+
+    return fn
+
+
+def make_shift_formatted(prf: Prf, days: int, per: bool, fmt: str) -> Callable[..., str | None]:
+    """Like ``make_shift`` for text columns whose dates follow ``fmt`` (strptime codes)."""
+
+    def shift(value: str, offset: int) -> str:
+        try:
+            parsed = datetime.strptime(value, fmt)
+            return (parsed + timedelta(days=offset)).strftime(fmt)
+        except (ValueError, OverflowError):
+            raise ValueError("date transform: value does not match the date format") from None
+
+    if per:
+
+        def fn_per(value: str | None, per_value: str | None = None) -> str | None:
+            if value is None:
+                return None
+            digest = prf.value(value, b"d") if per_value is None else prf.value(per_value, b"p")
+            return shift(value, offset_in(digest, days))
+
+        return fn_per
+
+    def fn(value: str | None) -> str | None:
+        if value is None:
+            return None
+        return shift(value, offset_in(prf.value(value, b"d"), days))
+
+    return fn
+
+
+def _floor_year(year: int, floor: int | None) -> int:
+    return year if floor is None else max(year, floor)
+
+
+def make_year(floor: int | None) -> Callable[[str], str]:
+    """Year only: ``YYYY-01-01`` (timestamps: ``YYYY-01-01 00:00:00`` and the offset text).
+
+    ``floor`` (Safe Harbor: as_of.year - 90) raises earlier years to it, so no
+    one appears older than 89 (ages of 90 and over share one year).
+    """
+
+    def fn(value: str) -> str:
+        if value in _PASS:
+            return value
+        y, _m, _d, tail = parse_pg_date(value)
+        y = _floor_year(y, floor)
+        if tail:
+            off = _OFFSET.search(tail)
+            tail = " 00:00:00" + (off.group(0) if off else "")
+        return _write(y, 1, 1, tail)
+
+    return fn
+
+
+def make_year_formatted(floor: int | None, fmt: str) -> Callable[[str], str]:
+    """Year only for text columns in ``fmt``: the date becomes 1 January of its year."""
+
+    def fn(value: str) -> str:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            raise ValueError("date transform: value does not match the date format") from None
+        year = _floor_year(parsed.year, floor)
+        return datetime(year, 1, 1, tzinfo=parsed.tzinfo).strftime(fmt)
+
+    return fn
+
+
+def make_year_integer(floor: int | None) -> Callable[[str], str]:
+    """Year only on an integer column that holds a year."""
+
+    def fn(value: str) -> str:
+        try:
+            year = int(value)
+        except ValueError:
+            raise ValueError("date transform: integer column value is not a year") from None
+        return str(_floor_year(year, floor))
+
+    return fn
+
+
+def today() -> date:
+    """Today's date: the default ``as_of`` of ``safe_harbor`` (isolated for tests)."""
+    return date.today()

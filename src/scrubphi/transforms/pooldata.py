@@ -1,0 +1,53 @@
+"""Loading the shipped fake-value pools.
+
+Why files in the package: Faker is not a runtime dependency and is never
+called while scrubbing.  ``scripts/build_pools.py`` draws these pools once
+from Faker with a fixed seed; at run time they are read once per run and
+kept in ``TransformContext.shared`` so every column shares one copy.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+__all__ = ["LOCALES", "POOL_NAMES", "load_pool"]
+
+#: Locales that have pools in the package.
+LOCALES = ("en_US",)
+
+POOL_NAMES = (
+    "city",
+    "company",
+    "first_name",
+    "last_name",
+    "license_plate",
+    "sentence",
+    "state",
+    "state_abbr",
+    "street_name",
+    "user_name",
+    "word",
+)
+
+
+def load_pool(name: str, locale: str, shared: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The pool ``name`` for ``locale``, read once per ``shared`` dict."""
+    cache_key = f"pool:{locale}:{name}"
+    if shared is not None:
+        hit = shared.get(cache_key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+    if locale not in LOCALES or name not in POOL_NAMES:
+        raise ValueError(f"no pool {name!r} for locale {locale!r}")
+    text = (
+        resources.files("scrubphi.transforms")
+        .joinpath("pools", f"{locale}.{name}.txt")
+        .read_text(encoding="utf-8")
+    )
+    pool = tuple(line for line in text.split("\n") if line)
+    if not pool:
+        raise ValueError(f"pool {name!r} for locale {locale!r} is empty")
+    if shared is not None:
+        shared[cache_key] = pool
+    return pool
