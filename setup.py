@@ -79,6 +79,9 @@ def _extensions() -> list[Extension]:
             cythonize(
                 [Extension("scrubphi._fast", [FAST_SOURCE])],
                 compiler_directives=CYTHON_DIRECTIVES,
+                # Generated C goes under build/, not beside the .pyx, so it can
+                # neither be committed nor be swept into the wheel as package data.
+                build_dir="build/cython",
             )
         )
     except Exception as exc:  # a Cython compile error: still install, loudly
