@@ -14,8 +14,12 @@ import sys
 import traceback
 from typing import Any
 
-from setuptools import Extension, setup
-from setuptools.command.build_ext import build_ext
+# setuptools and Cython ship no complete type information; "unused-ignore" keeps
+# this clean where their stubs are installed.
+from setuptools import Extension, setup  # type: ignore[import-untyped,unused-ignore]
+from setuptools.command.build_ext import (  # type: ignore[import-untyped,unused-ignore]
+    build_ext,
+)
 
 # Compiler directives live here and only here.
 CYTHON_DIRECTIVES: dict[str, Any] = {
@@ -48,7 +52,7 @@ def _no_extensions() -> bool:
     return value not in ("", "0")
 
 
-class OptionalBuildExt(build_ext):
+class OptionalBuildExt(build_ext):  # type: ignore[misc,unused-ignore]
     """build_ext that turns any failure to compile into a pure install with a banner."""
 
     def run(self) -> None:
@@ -76,7 +80,7 @@ def _extensions() -> list[Extension]:
         return []
     try:
         return list(
-            cythonize(
+            cythonize(  # type: ignore[no-untyped-call,unused-ignore]
                 [Extension("scrubphi._fast", [FAST_SOURCE])],
                 compiler_directives=CYTHON_DIRECTIVES,
                 # Generated C goes under build/, not beside the .pyx, so it can

@@ -86,8 +86,9 @@ def test_bare_config_scrubs_stdin_to_stdout(small: tuple[Path, Path]) -> None:
 def test_example_from_the_readme(tmp_path: Path) -> None:
     """The README's first command works on the bundled example and changes every patient."""
     out = tmp_path / "scrubbed.sql"
-    code, _, err = invoke(["--config", str(EXAMPLE_POLICY), "-i", str(EXAMPLE_DUMP),
-                           "-o", str(out)])
+    code, _, err = invoke(
+        ["--config", str(EXAMPLE_POLICY), "-i", str(EXAMPLE_DUMP), "-o", str(out)]
+    )
     assert code == 0, err
     text = out.read_bytes()
     original = EXAMPLE_DUMP.read_bytes()
@@ -105,7 +106,7 @@ def test_output_is_atomic(small: tuple[Path, Path], tmp_path: Path) -> None:
     target.write_bytes(b"previous good dump\n")
     bad = tmp_path / "bad.sql"
     bad.write_bytes(SMALL.replace(b"2\tBob Example\n", b"2\tBob\tExtra\n"))
-    code, _, err = invoke(["--config", str(pol), "-i", str(bad), "-o", str(target)])
+    code, _, _err = invoke(["--config", str(pol), "-i", str(bad), "-o", str(target)])
     assert code == EXIT_CODES["dump"]
     assert target.read_bytes() == b"previous good dump\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
@@ -128,9 +129,12 @@ def test_report_has_counts_not_values(small: tuple[Path, Path], tmp_path: Path) 
     assert data["bytes_in"] == len(SMALL)
     (table,) = data["tables"]
     assert table["rows"] == 2
-    assert table["columns"]["name"] == {"transform": "fake (locale: en_US, provider: name, "
-                                        "unique: False)", "transformed": 2, "nulled": 0,
-                                        "kept": 0}
+    assert table["columns"]["name"] == {
+        "transform": "fake (locale: en_US, provider: name, unique: False)",
+        "transformed": 2,
+        "nulled": 0,
+        "kept": 0,
+    }
     assert "Alice" not in report.read_text() and "Bob" not in report.read_text()
 
 
@@ -196,7 +200,7 @@ def test_check_needs_no_key(small: tuple[Path, Path], monkeypatch: pytest.Monkey
     """`check` works in CI without the secret: it transforms no value."""
     dump, pol = small
     monkeypatch.delenv("SCRUBPHI_TEST_KEY")
-    code, out, err = invoke(["check", "--config", str(pol), "--dump", str(dump)])
+    code, _out, err = invoke(["check", "--config", str(pol), "--dump", str(dump)])
     assert code == 0, err
 
 
@@ -214,7 +218,10 @@ def test_real_process_in_a_pipe(small: tuple[Path, Path]) -> None:
     env = dict(os.environ)
     proc = subprocess.run(
         [sys.executable, "-m", "scrubphi", "--config", str(pol)],
-        input=dump.read_bytes(), capture_output=True, env=env, check=False,
+        input=dump.read_bytes(),
+        capture_output=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert b"Alice" not in proc.stdout and proc.stdout.count(b"\n") == SMALL.count(b"\n")

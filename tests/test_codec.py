@@ -11,9 +11,9 @@ with each other and with the one-shot result.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -23,12 +23,21 @@ from hypothesis import strategies as st
 
 from scrubphi import _impl
 from scrubphi.errors import CodecError
+from shared_paths import PGDUMP_FIXTURES
 
-FIXTURE = Path("/work/shared/fixtures/pgdump/edge.pg_dump-15.18.sql")
-if not FIXTURE.exists():  # CI lays shared/ beside the clone
-    FIXTURE = Path(__file__).resolve().parents[2] / "shared/fixtures/pgdump/edge.pg_dump-15.18.sql"
+FIXTURE = PGDUMP_FIXTURES / "edge.pg_dump-15.18.sql"
 
 Plan = list[tuple[int, Callable[..., str | None], int, bool]]
+
+
+def recorder(seen: list[str | None]) -> Callable[[str | None], str | None]:
+    """A transform that keeps its input unchanged and remembers it."""
+
+    def record(v: str | None) -> str | None:
+        seen.append(v)
+        return v
+
+    return record
 
 
 def upper(v: str | None) -> str | None:
@@ -158,7 +167,9 @@ def test_escape_field(codec: ModuleType, value: bytes, expected: bytes) -> None:
 
 
 @given(st.binary(max_size=200))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_escape_round_trip_bytes(codec: ModuleType, value: bytes) -> None:
     """Any bytes survive escape then unescape, and the escaped form never holds a TAB, LF or CR."""
     escaped = codec.escape_field(value)
@@ -167,7 +178,9 @@ def test_escape_round_trip_bytes(codec: ModuleType, value: bytes) -> None:
 
 
 @given(st.text(max_size=100))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_escape_round_trip_text(codec: ModuleType, value: str) -> None:
     """Any text (U+2028, controls, astral) survives a rewrite as a transform output and back."""
     try:
@@ -175,16 +188,11 @@ def test_escape_round_trip_text(codec: ModuleType, value: str) -> None:
     except UnicodeEncodeError:
         return  # lone surrogates are not text a transform may return; tested separately
     seen: list[str | None] = []
-
-    def record(v: str | None) -> str | None:
-        seen.append(v)
-        return v
-
     rewriter = codec.CopyRewriter(1, [(0, lambda v: value, -1, False)], 10_000)
     out, pos, done = rewriter.process(b"x\n", 0)
     assert (pos, done) == (2, False)
     assert codec.unescape_field(out[:-1]) == encoded
-    back = codec.CopyRewriter(1, [(0, record, -1, False)], 10_000)
+    back = codec.CopyRewriter(1, [(0, recorder(seen), -1, False)], 10_000)
     again, _, _ = back.process(out, 0)
     assert seen == [value]
     assert again == out
@@ -289,7 +297,7 @@ def test_process_escapes_output(codec: ModuleType) -> None:
 def test_process_u2028_is_not_a_line_break(codec: ModuleType) -> None:
     """U+2028 and U+0085 are data, not row separators (no splitlines())."""
     seen: list[str | None] = []
-    rw = codec.CopyRewriter(2, [(1, lambda v: seen.append(v) or v, -1, False)], 1000)
+    rw = codec.CopyRewriter(2, [(1, recorder(seen), -1, False)], 1000)
     buf = "1\ta\u2028b\x85c\n".encode()
     rw.process(buf, 0)
     assert seen == ["a\u2028b\x85c"]
@@ -297,7 +305,7 @@ def test_process_u2028_is_not_a_line_break(codec: ModuleType) -> None:
 
 
 def test_per_value_is_the_original(codec: ModuleType) -> None:
-    """fn(value, per_value) gets the decoded ORIGINAL per field, even when that field is rewritten."""
+    """fn(value, per_value) gets the decoded ORIGINAL per field, even when that one is rewritten."""
     calls: list[tuple[str | None, str | None]] = []
 
     def combine(v: str | None, w: str | None) -> str:
@@ -366,8 +374,15 @@ def test_memo_is_bounded(codec: ModuleType) -> None:
 
 @pytest.mark.parametrize(
     ("ncols", "line", "found"),
-    [(3, b"a\tb", 2), (3, b"a\tb\tc\td", 4), (3, b"a\tb\tc\td\te\t", 6), (1, b"a\tb", 2),
-     (2, b"", 1), (0, b"a", 1), (0, b"\t", 2)],
+    [
+        (3, b"a\tb", 2),
+        (3, b"a\tb\tc\td", 4),
+        (3, b"a\tb\tc\td\te\t", 6),
+        (1, b"a\tb", 2),
+        (2, b"", 1),
+        (0, b"a", 1),
+        (0, b"\t", 2),
+    ],
 )
 def test_wrong_field_count(codec: ModuleType, ncols: int, line: bytes, found: int) -> None:
     """A row with the wrong number of fields stops the run; no row is ever shifted."""
@@ -387,7 +402,7 @@ def test_zero_columns(codec: ModuleType) -> None:
 def test_one_column_empty_line_is_empty_string(codec: ModuleType) -> None:
     """With one column an empty line is one empty string, not NULL."""
     seen: list[str | None] = []
-    rw = codec.CopyRewriter(1, [(0, lambda v: seen.append(v) or v, -1, False)], 10)
+    rw = codec.CopyRewriter(1, [(0, recorder(seen), -1, False)], 10)
     rw.process(b"\n\\N\n", 0)
     assert seen == ["", None]
 
@@ -439,7 +454,7 @@ def test_row_too_long(codec: ModuleType) -> None:
 
 
 def test_fn_exception_propagates_and_object_survives(codec: ModuleType) -> None:
-    """An exception from a transform propagates unchanged and leaves counts and rows as they were."""
+    """An exception from a transform propagates unchanged; counts and rows stay as they were."""
 
     class Boom(Exception):
         pass
@@ -456,6 +471,22 @@ def test_fn_exception_propagates_and_object_survives(codec: ModuleType) -> None:
     assert (rw.rows, rw.counts) == (1, [1, 0, 1, 0])
     assert rw.process(b"c\td\n", 0)[0] == b"C\tc\n"
     assert (rw.rows, rw.counts) == (2, [2, 0, 2, 0])
+
+
+def test_process_is_not_reentrant(codec: ModuleType) -> None:
+    """A transform calling process() on its own rewriter is refused, not left to corrupt state."""
+    rewriters: list[Any] = []
+
+    def sneaky(v: str | None) -> str | None:
+        rewriters[0].process(b"x\n", 0)
+        return v
+
+    rw = codec.CopyRewriter(1, [(0, sneaky, -1, False)], 1000)
+    rewriters.append(rw)
+    with pytest.raises(RuntimeError, match="not reentrant"):
+        rw.process(b"a\n", 0)
+    rewriters[0] = codec.CopyRewriter(1, [], 1000)  # the guard is released after the error
+    assert rw.process(b"a\n", 0) == (b"a\n", 2, False)
 
 
 def test_fn_must_return_str_or_none(codec: ModuleType) -> None:
@@ -515,10 +546,8 @@ def fixture_blocks() -> list[tuple[str, int, bytes]]:
     )
     for m in pattern.finditer(data):
         name, header, body = m.group(1).decode(), m.group(2), m.group(3)
-        if b"(" not in header:
-            ncols = 0
-        else:
-            ncols = body.split(b"\n", 1)[0].count(b"\t") + 1
+        # A table without columns has no column list; otherwise count the first row's fields.
+        ncols = body.split(b"\n", 1)[0].count(b"\t") + 1 if b"(" in header else 0
         blocks.append((name, ncols, body))
     return blocks
 
@@ -529,14 +558,21 @@ BLOCKS = fixture_blocks()
 def test_fixture_blocks_found() -> None:
     """The fixture parser sees every COPY block (a silent zero would test nothing)."""
     assert [name for name, _, _ in BLOCKS] == [
-        "Pat,ients", "UPPER", "idcol", "measurements_2020", "measurements_2021", "new line",
+        "Pat,ients",
+        "UPPER",
+        "idcol",
+        "measurements_2020",
+        "measurements_2021",
+        "new line",
         "nocols",
     ]
     assert dict((n, c) for n, c, _ in BLOCKS)["Pat,ients"] == 8
 
 
 @pytest.mark.parametrize(("name", "ncols", "body"), BLOCKS, ids=[b[0] for b in BLOCKS])
-def test_fixture_identity_is_byte_exact(codec: ModuleType, name: str, ncols: int, body: bytes) -> None:
+def test_fixture_identity_is_byte_exact(
+    codec: ModuleType, name: str, ncols: int, body: bytes
+) -> None:
     """Transforming every column to itself reproduces real pg_dump rows byte for byte."""
     plan: Plan = [(i, identity, -1, i % 2 == 0) for i in range(ncols)]
     rw = codec.CopyRewriter(ncols, plan, 1 << 20)
@@ -546,14 +582,12 @@ def test_fixture_identity_is_byte_exact(codec: ModuleType, name: str, ncols: int
 
 
 def test_fixture_decodes_real_values(codec: ModuleType) -> None:
-    """Values with escaped tabs, CRLF, backslashes, \\N and \\. text, controls and U+2028 decode right."""
-    name, ncols, body = BLOCKS[0]
+    """Escaped tabs, CRLF, backslashes, \\N and \\. as text, controls and U+2028 decode right."""
+    _, ncols, body = BLOCKS[0]
     seen: dict[int, list[str | None]] = {i: [] for i in range(ncols)}
 
-    def recorder(i: int) -> Callable[[str | None], str | None]:
-        return lambda v: seen[i].append(v) or v
-
-    rw = codec.CopyRewriter(ncols, [(i, recorder(i), -1, False) for i in range(ncols)], 1 << 20)
+    plan: Plan = [(i, recorder(seen[i]), -1, False) for i in range(ncols)]
+    rw = codec.CopyRewriter(ncols, plan, 1 << 20)
     rw.process(body, 0)
     assert seen[1] == ["Tab\there", None, "Uni\u2028code\x85 é 😀"]
     assert seen[2] == ["Line1\nLine2\r\nLine3", "\\.", ""]
@@ -591,12 +625,44 @@ def combine(v: str | None, w: str | None) -> str | None:
 
 
 FIELD_ALPHABET = st.sampled_from(
-    ["a", "b", "Z", "7", "é", "😀", "\u2028", "\x85", "\t", "\n", "\r", "\\", "\x01", "\x7f",
-     "\x0b", "\x08", "\x0c", " ", "N", ".", "x"]
+    [
+        "a",
+        "b",
+        "Z",
+        "7",
+        "é",
+        "😀",
+        "\u2028",
+        "\x85",
+        "\t",
+        "\n",
+        "\r",
+        "\\",
+        "\x01",
+        "\x7f",
+        "\x0b",
+        "\x08",
+        "\x0c",
+        " ",
+        "N",
+        ".",
+        "x",
+    ]
 )
 RAW_ODDITIES = [
-    b"\\101", b"\\x41", b"\\x4", b"\\777", b"\\q", b"\\", b"\r", b"\xff", b"\xed\xa0\x80",
-    b"\\N", b"\\.", b"\\0", b"\\18",
+    b"\\101",
+    b"\\x41",
+    b"\\x4",
+    b"\\777",
+    b"\\q",
+    b"\\",
+    b"\r",
+    b"\xff",
+    b"\xed\xa0\x80",
+    b"\\N",
+    b"\\.",
+    b"\\0",
+    b"\\18",
 ]
 
 
@@ -619,7 +685,9 @@ def _pure_escape(value: bytes) -> bytes:
 
 
 @st.composite
-def copy_case(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, int, bool]], int, bytes, list[int]]:
+def copy_case(
+    draw: st.DrawFn,
+) -> tuple[int, list[tuple[int, int, int, bool]], int, bytes, list[int]]:
     ncols = draw(st.integers(0, 5))
     nrows = draw(st.integers(0, 8))
     rows = []
@@ -667,7 +735,12 @@ Outcome = tuple[bytes, int, bool, list[int], int, tuple[Any, ...] | None]
 
 
 def run_stream(
-    mod: ModuleType, ncols: int, plan: Plan, max_row: int, body: bytes, splits: list[int],
+    mod: ModuleType,
+    ncols: int,
+    plan: Plan,
+    max_row: int,
+    body: bytes,
+    splits: list[int],
     keep_whole: bool,
 ) -> Outcome:
     """Feed ``body`` in chunks the way the dump rewriter does; collect output or the error."""
@@ -679,7 +752,7 @@ def run_stream(
     consumed = 0  # absolute offset of buf[0] in body
     error: tuple[Any, ...] | None = None
     done = False
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         buf += body[a:b]
         before = rw.rows
         try:
@@ -700,8 +773,13 @@ def run_stream(
     return b"".join(out), consumed + pos, done, rw.counts, rw.rows, error
 
 
-def check_case(ncols: int, plan_ids: list[tuple[int, int, int, bool]], max_row: int, body: bytes,
-               splits: list[int]) -> None:
+def check_case(
+    ncols: int,
+    plan_ids: list[tuple[int, int, int, bool]],
+    max_row: int,
+    body: bytes,
+    splits: list[int],
+) -> None:
     plan = build_plan(plan_ids)
     outcomes = {}
     for name in _twin_names():
@@ -737,10 +815,15 @@ def test_twins_agree_on_fixture_blocks(data: st.DataObject | None) -> None:
             plan = [(i, 4, -1, True) for i in range(ncols)]
             splits = list(range(0, len(body), 7))
         else:
-            fields = data.draw(st.lists(st.integers(0, max(ncols - 1, 0)), unique=True,
-                                        max_size=ncols)) if ncols else []
-            plan = [(f, data.draw(st.integers(0, len(DIFF_FNS) - 1)), -1, data.draw(st.booleans()))
-                    for f in fields]
+            fields = (
+                data.draw(st.lists(st.integers(0, max(ncols - 1, 0)), unique=True, max_size=ncols))
+                if ncols
+                else []
+            )
+            plan = [
+                (f, data.draw(st.integers(0, len(DIFF_FNS) - 1)), -1, data.draw(st.booleans()))
+                for f in fields
+            ]
             splits = sorted(data.draw(st.lists(st.integers(0, len(body)), max_size=8)))
         check_case(ncols, plan, 1 << 20, body + b"COPY next", splits)
 

@@ -19,10 +19,9 @@ from scrubphi import CoverageError, DumpError, Scrubber, scrub_stream
 from scrubphi.api import check_dump
 from scrubphi.policy import loads_policy
 from scrubphi.policy.model import Policy
+from shared_paths import PGDUMP_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pgdump"
-if not FIXTURES.is_dir():  # CI lays shared/ beside the clone
-    FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "pgdump"
+FIXTURES = PGDUMP_FIXTURES
 
 KEY = b"k" * 32
 
@@ -124,7 +123,9 @@ def test_statistics_are_dropped(codec: ModuleType) -> None:
     assert b"pg_restore_attribute_stats" not in out
     assert b"pg_restore_relation_stats" not in out
     assert b"Jane" not in out.split(b"\\.\n", 1)[1]  # values after the data block are gone
-    stripped = re.sub(rb"SELECT \* FROM pg_catalog\.pg_restore_\w+\(.*?\n\);", b"", data, flags=re.S)
+    stripped = re.sub(
+        rb"SELECT \* FROM pg_catalog\.pg_restore_\w+\(.*?\n\);", b"", data, flags=re.S
+    )
     assert out == stripped
 
 
@@ -245,7 +246,7 @@ scrub:
 def test_null_on_not_null_column_refused(codec: ModuleType) -> None:
     """null on a NOT NULL column is refused before any row leaves."""
     pol = policy(SCRUB_EDGE.replace("        id: keep\n", "        id: null\n", 1))
-    err, out = fail((FIXTURES / "edge.pg_dump-15.18.sql").read_bytes(), pol, codec)
+    err, _out = fail((FIXTURES / "edge.pg_dump-15.18.sql").read_bytes(), pol, codec)
     assert isinstance(err, CoverageError) and "NOT NULL" in str(err)
 
 
@@ -253,7 +254,7 @@ def test_check_dump_lists_problems_without_writing() -> None:
     """check_dump reads the schema, lists problems, and never needs the key."""
     pol = policy("version: 1\nscrub:\n  tables:\n    public.idcol: keep\n")
     data = (FIXTURES / "edge.pg_dump-15.18.sql").read_bytes()
-    problems, report = check_dump(io.BytesIO(data), pol)
+    problems, _report = check_dump(io.BytesIO(data), pol)
     assert any("UPPER" in p for p in problems)
     assert not any("idcol" in p for p in problems)
     problems, _ = check_dump(io.BytesIO(data), policy(SCRUB_EDGE))
@@ -304,16 +305,26 @@ def assert_poisoned(out: bytes) -> None:
         (lambda d: d[: d.index(b"2\tBob")], "ended inside COPY"),
         (lambda d: d[: d.index(b"--\n-- PostgreSQL database dump complete")], "truncated"),
         (lambda d: d[: d.index(b"id integer") + 4], "ended inside"),
-        (lambda d: d.replace(b"2\tBob Example\t1980-03-04", b"2\tBob Example"), "expected 3 fields"),
+        (
+            lambda d: d.replace(b"2\tBob Example\t1980-03-04", b"2\tBob Example"),
+            "expected 3 fields",
+        ),
         (lambda d: d.replace(b"Bob Example", b"Bob \\q"), "bad escape"),
         (lambda d: d.replace(b"Bob Example", b"Bob \\377"), "invalid UTF-8"),
         (lambda d: d.replace(b"Bob Example", b"B" * 5000), "longer than"),
     ],
-    ids=["truncated-copy", "truncated-at-statement", "truncated-in-statement", "field-count",
-         "bad-escape", "invalid-utf8", "long-row"],
+    ids=[
+        "truncated-copy",
+        "truncated-at-statement",
+        "truncated-in-statement",
+        "field-count",
+        "bad-escape",
+        "invalid-utf8",
+        "long-row",
+    ],
 )
 def test_bad_input_fails_closed(mutate: object, message: str, codec: ModuleType) -> None:
-    """Each bad input stops with a DumpError naming the place (never the value) and a poison pill."""
+    """Each bad input stops with a DumpError naming the place, never the value, and a poison pill."""
     data = mutate(SMALL)  # type: ignore[operator]
     pol = policy(SMALL_POLICY.replace("scrub:\n", "scrub:\n  max_row_size: 1KiB\n"))
     err, out = fail(data, pol, codec)
@@ -371,16 +382,23 @@ CREATE RULE r AS ON INSERT TO public.p DO INSTEAD (SELECT 1; SELECT 2);
 
 def test_lexer_not_fooled_by_bodies_strings_and_comments(codec: ModuleType) -> None:
     """COPY text inside function bodies, strings and comments is not a COPY statement."""
-    data = SMALL.replace(b"COPY public.p", TRAPS.replace(b"CREATE RULE", b"CREATE RULE") + b"COPY public.p", 1)
-    data = data.replace(b"CREATE RULE r AS ON INSERT TO public.p DO INSTEAD (SELECT 1; SELECT 2);\n", b"")
+    data = SMALL.replace(
+        b"COPY public.p", TRAPS.replace(b"CREATE RULE", b"CREATE RULE") + b"COPY public.p", 1
+    )
+    data = data.replace(
+        b"CREATE RULE r AS ON INSERT TO public.p DO INSTEAD (SELECT 1; SELECT 2);\n", b""
+    )
     out = run(data, policy(SMALL_POLICY), codec)
     assert out.count(b"FROM stdin;\n") == data.count(b"FROM stdin;\n")
     assert b"Alice Example" not in out
-    assert out.replace(out[out.index(b"COPY public.p (id, name, born) FROM stdin;\n1"):], b"") == \
-        data.replace(data[data.index(b"COPY public.p (id, name, born) FROM stdin;\n1"):], b"")
+    assert out.replace(
+        out[out.index(b"COPY public.p (id, name, born) FROM stdin;\n1") :], b""
+    ) == data.replace(data[data.index(b"COPY public.p (id, name, born) FROM stdin;\n1") :], b"")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_output_independent_of_chunking(data: st.DataObject, codec: ModuleType) -> None:
     """Output is the same however the input is split into chunks."""

@@ -24,12 +24,13 @@ from pg_fixtures import (
     find_server,
     start_throwaway,
 )
+from shared_paths import PGDUMP_FIXTURES
 
 pytestmark = pytest.mark.postgres
 
 REPO = Path(__file__).resolve().parents[1]
 # shared/ lies beside the repository checkout (development and CI alike).
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pgdump"
+FIXTURES = PGDUMP_FIXTURES
 _SCHEMA = """
 CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL, born date);
 INSERT INTO t VALUES (1, 'Tab\tand ''quote''', '1960-02-29'), (2, 'plain', NULL);

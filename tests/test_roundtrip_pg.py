@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from pg_fixtures import PgServer
 
+from pg_fixtures import PgServer
 from scrubphi import Scrubber, scrub_stream
 from scrubphi.policy import loads_policy
 from scrubphi.policy.model import Policy
@@ -175,15 +175,22 @@ def test_scrubbed_dump_restores_and_keeps_its_shape(
     out = scrub(dump, codec)
     dst, _ = restore(pg, out)
 
-    for table in ["public.patients", "public.encounters", "public.claims",
-                  'clinic."Lab Results"', "public.icd_codes"]:
+    for table in [
+        "public.patients",
+        "public.encounters",
+        "public.claims",
+        'clinic."Lab Results"',
+        "public.icd_codes",
+    ]:
         assert rows(pg, src, f"SELECT count(*) FROM {table}") == rows(
             pg, dst, f"SELECT count(*) FROM {table}"
         ), table
     assert rows(pg, dst, "SELECT count(*) FROM public.sessions") == [(0,)]
 
-    cols = ("id, mrn, first_name, last_name, ssn, email, phone, dob, zip, "
-            "insurance_member_id, notes, tags, full_name")
+    cols = (
+        "id, mrn, first_name, last_name, ssn, email, phone, dob, zip, "
+        "insurance_member_id, notes, tags, full_name"
+    )
     before = {r[0]: r for r in rows(pg, src, f"SELECT {cols} FROM public.patients")}
     after = {r[0]: r for r in rows(pg, dst, f"SELECT {cols} FROM public.patients")}
     assert before.keys() == after.keys()
@@ -203,20 +210,24 @@ def test_scrubbed_dump_restores_and_keeps_its_shape(
         assert new[5].rsplit("@", 1)[1] in ("example.org", "example.com", "example.net")
 
     # unique columns stayed unique (the restore enforced it; count to be explicit)
-    assert rows(pg, dst, "SELECT count(DISTINCT ssn) = count(ssn) FROM public.patients") == [(True,)]
+    assert rows(pg, dst, "SELECT count(DISTINCT ssn) = count(ssn) FROM public.patients") == [
+        (True,)
+    ]
     # the same SSN in two tables got the same fake: the join survives exactly
-    join = ("SELECT count(*) FROM public.claims c JOIN public.patients p "
-            "ON p.ssn = c.member_ssn")
+    join = "SELECT count(*) FROM public.claims c JOIN public.patients p ON p.ssn = c.member_ssn"
     assert rows(pg, dst, join) == rows(pg, src, join)
     assert rows(pg, src, join)[0][0] > 1000
     # per-patient date shift keeps intervals between a patient's dates
-    interval = ("SELECT e.id, e.discharged_on - e.admitted_at::date FROM public.encounters e "
-                "ORDER BY e.id")
+    interval = (
+        "SELECT e.id, e.discharged_on - e.admitted_at::date FROM public.encounters e ORDER BY e.id"
+    )
     assert rows(pg, dst, interval) == rows(pg, src, interval)
     # kept tables and columns are identical
     kept = "SELECT code, description FROM public.icd_codes ORDER BY code"
     assert rows(pg, dst, kept) == rows(pg, src, kept)
-    lab = 'SELECT "Patient ID", "Test Name", "Result, Value" FROM clinic."Lab Results" ORDER BY 1, 3'
+    lab = (
+        'SELECT "Patient ID", "Test Name", "Result, Value" FROM clinic."Lab Results" ORDER BY 1, 3'
+    )
     assert rows(pg, dst, lab) == rows(pg, src, lab)
     # foreign keys are valid after restore
     assert rows(pg, dst, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]

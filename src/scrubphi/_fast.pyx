@@ -395,6 +395,7 @@ cdef class CopyRewriter:
     cdef Py_ssize_t _scap
     cdef const char* _base
     cdef Py_ssize_t _pending
+    cdef bint _busy               # process() is running: a transform must not re-enter it
 
     def __cinit__(self):
         self._fns = []
@@ -708,6 +709,9 @@ cdef class CopyRewriter:
             raise RuntimeError("CopyRewriter.__init__ was not called")
         if pos < 0 or pos > n:
             raise ValueError("pos out of range")
+        if self._busy:
+            raise RuntimeError("CopyRewriter.process is not reentrant")
+        self._busy = True
         self._base = base
         self._pending = pos
         self._olen = 0
@@ -740,6 +744,7 @@ cdef class CopyRewriter:
             if self._nper:
                 self._reset_per()
             self._base = NULL
+            self._busy = False
         if self._olen == 0 and self._pending == start:
             # Nothing changed: hand back the input itself, or the slice of it.
             if start == 0 and pos == n:

@@ -157,7 +157,7 @@ class CopyRewriter:
     per field) results are memoised by the raw field bytes.
     """
 
-    __slots__ = ("_counts", "_max_row", "_ncols", "_plan", "_rows")
+    __slots__ = ("_busy", "_counts", "_max_row", "_ncols", "_plan", "_rows")
 
     def __init__(
         self,
@@ -185,7 +185,9 @@ class CopyRewriter:
             if not -1 <= per < ncols:
                 raise ValueError(f"plan per-field index {per} out of range for {ncols} fields")
             if not callable(fn):
-                raise TypeError(f"plan entry for field {field} has a transform that is not callable")
+                raise TypeError(
+                    f"plan entry for field {field} has a transform that is not callable"
+                )
             memo: dict[bytes, Any] | None = {} if (cacheable and per == -1) else None
             entries.append((field, index, fn, per, memo))
         # Fields are handled left to right whatever the plan's order (so are errors);
@@ -196,6 +198,7 @@ class CopyRewriter:
         self._plan = entries
         self._rows = 0
         self._counts = [0] * (2 * len(entries))
+        self._busy = False
 
     @property
     def rows(self) -> int:
@@ -222,6 +225,17 @@ class CopyRewriter:
         n = len(buf)
         if not 0 <= pos <= n:
             raise ValueError("pos out of range")
+        if self._busy:
+            # The compiled twin keeps per-call state on the object; refuse in both.
+            raise RuntimeError("CopyRewriter.process is not reentrant")
+        self._busy = True
+        try:
+            return self._process(buf, pos)
+        finally:
+            self._busy = False
+
+    def _process(self, buf: bytes, pos: int) -> tuple[bytes, int, bool]:
+        n = len(buf)
         start = pos
         max_row = self._max_row
         ncols = self._ncols

@@ -146,19 +146,46 @@ def _input(path: str | None) -> Iterator[BinaryIO]:
 
 def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("-c", "--config", "configs", multiple=True, metavar="FILE",
-                     help="Policy file or folder (repeat to merge several)."),
-        click.option("-i", "--input", "input_path", metavar="DUMP",
-                     help="Plain-format pg_dump to read (default: stdin)."),
-        click.option("-o", "--output", "output_path", metavar="FILE",
-                     help="Where to write the scrubbed dump, atomically (default: stdout)."),
-        click.option("--key", "key_ref", metavar="env:NAME|file:PATH",
-                     help="Where the secret key is; overrides the policy's scrub.key "
-                          "(default env:SCRUBPHI_KEY)."),
-        click.option("--report", "report_path", metavar="FILE",
-                     help="Write a JSON run report (counts and names, never values)."),
-        click.option("--progress/--no-progress", default=None,
-                     help="Progress line on stderr (default: when stderr is a terminal)."),
+        click.option(
+            "-c",
+            "--config",
+            "configs",
+            multiple=True,
+            metavar="FILE",
+            help="Policy file or folder (repeat to merge several).",
+        ),
+        click.option(
+            "-i",
+            "--input",
+            "input_path",
+            metavar="DUMP",
+            help="Plain-format pg_dump to read (default: stdin).",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            "output_path",
+            metavar="FILE",
+            help="Where to write the scrubbed dump, atomically (default: stdout).",
+        ),
+        click.option(
+            "--key",
+            "key_ref",
+            metavar="env:NAME|file:PATH",
+            help="Where the secret key is; overrides the policy's scrub.key "
+            "(default env:SCRUBPHI_KEY).",
+        ),
+        click.option(
+            "--report",
+            "report_path",
+            metavar="FILE",
+            help="Write a JSON run report (counts and names, never values).",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress line on stderr (default: when stderr is a terminal).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -208,9 +235,11 @@ def _run_scrub(
     except ScrubPhiError as exc:
         _fail(str(exc), exc.exit_code)
     except BrokenPipeError:
-        # the reader (psql) went away; stdout is unusable, say so on stderr
-        with contextlib.suppress(OSError):
-            sys.stdout = None  # type: ignore[assignment]
+        # the reader (psql) went away: point stdout at /dev/null so the interpreter's
+        # final flush does not fail again, and say so on stderr
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
         _fail("broken pipe: the program reading the output exited early", EXIT_IO)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
@@ -232,11 +261,17 @@ def _internal(exc: Exception) -> None:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              callback=_print_version, help="Show the version and the active codec.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the active codec.",
+)
 @_scrub_options
 @click.pass_context
-def main(ctx: click.Context, **options: Any) -> None:
+def main(ctx: click.Context, /, **options: Any) -> None:
     """Scrub PHI out of a plain-format pg_dump stream.
 
     \b
@@ -265,10 +300,20 @@ def scrub(**options: Any) -> None:
 
 
 @main.command()
-@click.option("-c", "--config", "configs", multiple=True, metavar="FILE",
-              help="Policy file or folder (repeat to merge several).")
-@click.option("--dump", "dump_path", metavar="DUMP",
-              help="A plain-format dump (or - for stdin) whose schema the policy must cover.")
+@click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    metavar="FILE",
+    help="Policy file or folder (repeat to merge several).",
+)
+@click.option(
+    "--dump",
+    "dump_path",
+    metavar="DUMP",
+    help="A plain-format dump (or - for stdin) whose schema the policy must cover.",
+)
 def check(configs: tuple[str, ...], dump_path: str | None) -> None:
     """Validate the policy; with --dump, list what it does not cover.
 
@@ -279,16 +324,21 @@ def check(configs: tuple[str, ...], dump_path: str | None) -> None:
         policy = _load(configs)
         scrub = policy.scrub
         tables = len(scrub.tables) if scrub is not None else 0
-        click.echo(f"policy OK: {len(policy.sources)} file(s), {tables} table rule(s), "
-                   f"sha256 {policy.digest[:16]}")
+        click.echo(
+            f"policy OK: {len(policy.sources)} file(s), {tables} table rule(s), "
+            f"sha256 {policy.digest[:16]}"
+        )
         if dump_path is None:
             return
         with _input(dump_path) as src:
             problems, report = check_dump(src, policy)
         seen = len({(t.database, t.table) for t in report.tables})
         if problems:
-            click.echo(f"the policy does not cover the dump ({len(problems)} problem"
-                       f"{'s' if len(problems) != 1 else ''}):", err=True)
+            click.echo(
+                f"the policy does not cover the dump ({len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''}):",
+                err=True,
+            )
             for problem in problems:
                 click.echo(f"  - {problem}", err=True)
             sys.exit(EXIT_COVERAGE)

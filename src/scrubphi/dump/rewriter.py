@@ -38,7 +38,7 @@ from ..report import ColumnStats, Report, TableStats
 from ..transforms import build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from .lexer import SqlSplitter, Unit
-from .schema import Schema, TableInfo, parse_alter_table, parse_copy, parse_create_table
+from .schema import Schema, parse_alter_table, parse_copy, parse_create_table
 
 __all__ = ["Progress", "Scrubber"]
 
@@ -46,9 +46,7 @@ _KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?
 _CREATE_TABLE = re.compile(
     rb"CREATE\s+(?:(?:UNLOGGED|FOREIGN|TEMP|TEMPORARY|GLOBAL|LOCAL)\s+)*TABLE\b", re.I
 )
-_MARKERS = re.compile(
-    rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M
-)
+_MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
 _META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
 _SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
@@ -68,15 +66,53 @@ _SAFE_SELECT = re.compile(
 # psql meta-commands that pg_dump and pg_dumpall write, or that cannot move
 # data; anything else (\copy, \i, \g, \gexec, ...) stops the run.
 _SAFE_META = frozenset(
-    {"connect", "c", "restrict", "unrestrict", "encoding", "set", "unset", "echo", "qecho",
-     "warn", "pset", "timing", "setenv"}
+    {
+        "connect",
+        "c",
+        "restrict",
+        "unrestrict",
+        "encoding",
+        "set",
+        "unset",
+        "echo",
+        "qecho",
+        "warn",
+        "pset",
+        "timing",
+        "setenv",
+    }
 )
 # Statements that define or manage schema objects and carry no table rows.
 _SCHEMA_STATEMENTS = frozenset(
-    {"SET", "RESET", "CREATE", "ALTER", "COMMENT", "GRANT", "REVOKE", "DROP", "BEGIN",
-     "COMMIT", "END", "START", "ROLLBACK", "SAVEPOINT", "RELEASE", "REFRESH", "SECURITY",
-     "REINDEX", "CLUSTER", "ANALYZE", "ANALYSE", "VACUUM", "LOCK", "TRUNCATE", "CHECKPOINT",
-     "DISCARD", "IMPORT"}
+    {
+        "SET",
+        "RESET",
+        "CREATE",
+        "ALTER",
+        "COMMENT",
+        "GRANT",
+        "REVOKE",
+        "DROP",
+        "BEGIN",
+        "COMMIT",
+        "END",
+        "START",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "REFRESH",
+        "SECURITY",
+        "REINDEX",
+        "CLUSTER",
+        "ANALYZE",
+        "ANALYSE",
+        "VACUUM",
+        "LOCK",
+        "TRUNCATE",
+        "CHECKPOINT",
+        "DISCARD",
+        "IMPORT",
+    }
 )
 
 _TRAILER = (
@@ -225,8 +261,7 @@ class Scrubber:
                     )
             elif self._splitter.pending_content():
                 raise DumpError(
-                    f"the input ended inside {self._splitter.describe_state()} "
-                    "(a truncated dump?)",
+                    f"the input ended inside {self._splitter.describe_state()} (a truncated dump?)",
                     line=self._line_at(buf, max(self._splitter.content, 0)),
                 )
             else:
@@ -234,8 +269,7 @@ class Scrubber:
                 out.append(buf)
             if self._headers > self._completes:
                 raise DumpError(
-                    "the input ended before pg_dump's 'dump complete' line: the dump is "
-                    "truncated",
+                    "the input ended before pg_dump's 'dump complete' line: the dump is truncated",
                     line=self._line_at(buf, len(buf)),
                 )
         except BaseException:
@@ -404,8 +438,10 @@ class Scrubber:
         stats = self._table_stats(table, "insert")
         plan = self._compile(table, self._table_columns(table), line, strict=True)
         rule = self._rule_for(table)
-        if rule is not None and rule.action == "columns" and any(
-            spec.kind != "keep" for spec in rule.columns.values()
+        if (
+            rule is not None
+            and rule.action == "columns"
+            and any(spec.kind != "keep" for spec in rule.columns.values())
         ):
             plan.mode = "rewrite"
         if plan.mode == "drop":
@@ -490,8 +526,13 @@ class Scrubber:
             if info.partitioned:
                 continue  # holds no rows itself; checked if data is loaded through it
             try:
-                self._compile(name, [c for c in info.columns if not c.generated], line,
-                              strict=False, problems=problems)
+                self._compile(
+                    name,
+                    [c for c in info.columns if not c.generated],
+                    line,
+                    strict=False,
+                    problems=problems,
+                )
             except CoverageError as exc:  # pragma: no cover - strict=False collects
                 problems.extend(exc.uncovered)
         if problems and self.check_only:
@@ -539,8 +580,10 @@ class Scrubber:
         info = self._schema.tables.get(table)
         known = {c.name for c in info.columns} if info is not None else set(order)
         for missing in sorted(set(rule.columns) - known):
-            found.append(f"table {table}: the policy names column {quote_ident(missing)}, which the "
-                         "table does not have")
+            found.append(
+                f"table {table}: the policy names column {quote_ident(missing)}, which the "
+                "table does not have"
+            )
         entries: list[tuple[int, Callable[..., str | None], int, bool]] = []
         planned: list[tuple[int, str]] = []
         specs: dict[str, str] = {}
@@ -549,16 +592,20 @@ class Scrubber:
             spec = rule.columns.get(name)
             if spec is None:
                 if self.scrub.unknown_columns == "fail":
-                    found.append(f"table {table}, column {quote_ident(name)}: not in the policy "
-                                 "(unknown_columns: fail)")
+                    found.append(
+                        f"table {table}, column {quote_ident(name)}: not in the policy "
+                        "(unknown_columns: fail)"
+                    )
                     continue
                 spec = TransformSpec(self.scrub.unknown_columns)
             specs[name] = _spec_label(spec)
             if spec.kind == "keep":
                 continue
             if spec.kind == "null" and col.not_null:
-                found.append(f"table {table}, column {quote_ident(name)}: null is refused for a NOT NULL "
-                             "column (the restore would fail); use a value or a fake")
+                found.append(
+                    f"table {table}, column {quote_ident(name)}: null is refused for a NOT NULL "
+                    "column (the restore would fail); use a value or a fake"
+                )
                 continue
             try:
                 built = self._build(spec, col)
@@ -568,8 +615,10 @@ class Scrubber:
             per_index = -1
             if built.per is not None:
                 if built.per not in order:
-                    found.append(f"table {table}, column {quote_ident(name)}: per column {quote_ident(built.per)} "
-                                 "is not in the data")
+                    found.append(
+                        f"table {table}, column {quote_ident(name)}: per column "
+                        f"{quote_ident(built.per)} is not in the data"
+                    )
                     continue
                 per_index = order.index(built.per)
             entries.append((index, built.fn, per_index, built.cacheable))
@@ -616,8 +665,9 @@ class Scrubber:
         if names is None:
             names = tuple(c.name for c in columns) if columns is not None else ()
         if self.check_only:
-            plan = self._compile(table, columns, line, strict=False, header=names,
-                                 problems=self.problems)
+            plan = self._compile(
+                table, columns, line, strict=False, header=names, problems=self.problems
+            )
             plan = _Plan("drop", [], plan.planned, plan.specs)
         else:
             plan = self._compile(table, columns, line, strict=True, header=names)
@@ -626,11 +676,18 @@ class Scrubber:
         for name in names:
             if name not in stats.columns:
                 stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
-        copy = _Copy(table=table, stats=stats, mode=plan.mode, columns=names,
-                     planned=plan.planned, start_rows=stats.rows + stats.rows_dropped)
+        copy = _Copy(
+            table=table,
+            stats=stats,
+            mode=plan.mode,
+            columns=names,
+            planned=plan.planned,
+            start_rows=stats.rows + stats.rows_dropped,
+        )
         if plan.mode == "rewrite":
-            copy.rewriter = self._codec.CopyRewriter(len(names), plan.entries,
-                                                     self.scrub.max_row_size)
+            copy.rewriter = self._codec.CopyRewriter(
+                len(names), plan.entries, self.scrub.max_row_size
+            )
         self._copy = copy
         out.append(buf[unit.start : nl + 1])
         return nl + 1

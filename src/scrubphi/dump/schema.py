@@ -112,7 +112,9 @@ def _parse_one(sql: str, line: int, what: str) -> Any:
     except ParseError as exc:
         # pglast's message quotes the SQL near the error; SQL text may hold
         # values (defaults, comments), so only the position is kept.
-        raise DumpError(f"cannot parse this {what} statement (SQL syntax error)", line=line) from exc
+        raise DumpError(
+            f"cannot parse this {what} statement (SQL syntax error)", line=line
+        ) from exc
     if len(stmts) != 1:
         raise DumpError(f"expected one {what} statement, found {len(stmts)}", line=line)
     return stmts[0].stmt
@@ -206,9 +208,7 @@ def parse_copy(sql: str, line: int) -> CopyHeader:
         raise DumpError("COPY of a query result is not a form pg_dump writes", line=line)
     table = _table_name(stmt.relation)
     if not stmt.is_from or stmt.filename is not None or stmt.is_program:
-        raise DumpError(
-            f"only COPY ... FROM stdin is understood (table {table})", line=line
-        )
+        raise DumpError(f"only COPY ... FROM stdin is understood (table {table})", line=line)
     for opt in stmt.options or ():
         name = opt.defname.lower()
         value = getattr(opt.arg, "sval", None)
