@@ -324,7 +324,7 @@ def assert_poisoned(out: bytes) -> None:
     ],
 )
 def test_bad_input_fails_closed(mutate: object, message: str, codec: ModuleType) -> None:
-    """Each bad input stops with a DumpError naming the place, never the value, and a poison pill."""
+    """Bad input stops with a DumpError naming the place, never the value, and a poison pill."""
     data = mutate(SMALL)  # type: ignore[operator]
     pol = policy(SMALL_POLICY.replace("scrub:\n", "scrub:\n  max_row_size: 1KiB\n"))
     err, out = fail(data, pol, codec)

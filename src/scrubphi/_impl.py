@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 __all__ = [
     "IMPLEMENTATION",
@@ -51,7 +51,11 @@ def _choose() -> ModuleType:
 
 _codec = _choose()
 
-CopyRewriter = _codec.CopyRewriter
-escape_field = _codec.escape_field
-unescape_field = _codec.unescape_field
+if TYPE_CHECKING:
+    # Both twins have one signature (``_fast.pyi`` mirrors ``_pure``); type against it.
+    from scrubphi._pure import CopyRewriter, escape_field, unescape_field
+else:
+    CopyRewriter = _codec.CopyRewriter
+    escape_field = _codec.escape_field
+    unescape_field = _codec.unescape_field
 IMPLEMENTATION: str = _codec.IMPLEMENTATION
