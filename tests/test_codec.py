@@ -834,3 +834,19 @@ def test_fixture_blocks_every_split_point(name: str, ncols: int, body: bytes) ->
     plan = [(i, 1 + i % 3, -1, i % 2 == 0) for i in range(ncols)]
     for cut in range(len(body) + 1):
         check_case(ncols, plan, 1 << 20, body, [cut])
+
+
+def test_transform_error_gets_row_and_field(codec: ModuleType) -> None:
+    """A TransformError from a transform becomes a CodecError with the row and field."""
+    from scrubphi.errors import TransformError
+
+    def fn(value: str | None) -> str | None:
+        if value == "bad":
+            raise TransformError("the test transform cannot handle this value")
+        return value
+
+    rewriter = codec.CopyRewriter(2, [(1, fn, -1, True)], 1 << 20)
+    with pytest.raises(CodecError) as info:
+        rewriter.process(b"1\tok\n2\tbad\n", 0)
+    assert (info.value.row, info.value.field) == (1, 1)
+    assert info.value.reason == "the test transform cannot handle this value"

@@ -431,3 +431,14 @@ def test_report_counts_without_values(codec: ModuleType) -> None:
     assert table["columns"]["name"]["transformed"] == 2
     assert table["columns"]["id"]["kept"] == 2
     assert "Alice" not in scrubber.report.to_json()
+
+
+def test_transform_failure_names_the_place_not_the_value(codec: ModuleType) -> None:
+    """A value a transform cannot handle stops the run at its line, table and column."""
+    data = SMALL.replace(b"1980-03-04", b"Bob-was-here")
+    err, out = fail(data, policy(SMALL_POLICY), codec)
+    assert isinstance(err, DumpError)
+    assert err.line == 13 and err.table == "public.p" and err.column == "born"
+    assert "date transform cannot handle this value" in str(err)
+    assert "Bob" not in str(err)
+    assert_poisoned(out)

@@ -26,7 +26,7 @@ from libc.string cimport memchr, memcmp, memcpy, memset
 
 import os as _os
 
-from scrubphi.errors import CodecError
+from scrubphi.errors import CodecError, TransformError
 
 __all__ = [
     "IMPLEMENTATION",
@@ -650,10 +650,13 @@ cdef class CopyRewriter:
             value = _decode(raw, fl, &self._scratch, &self._scap, row, f)
             fn = self._fns[i]
             p = self._per[i]
-            if p < 0:
-                result = PyObject_CallOneArg(fn, value)
-            else:
-                result = fn(value, self._per_value(p, row))
+            try:
+                if p < 0:
+                    result = PyObject_CallOneArg(fn, value)
+                else:
+                    result = fn(value, self._per_value(p, row))
+            except TransformError as exc:
+                raise CodecError(exc.reason, row, f) from None
             if result is None:
                 flag = 0 if value is None else 2
             elif not PyUnicode_Check(result):

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from scrubphi.errors import CodecError
+from scrubphi.errors import CodecError, TransformError
 
 __all__ = [
     "IMPLEMENTATION",
@@ -287,14 +287,17 @@ class CopyRewriter:
                         continue
                 value = decoded[field] if field in decoded else _decode(raw, row, field)
                 decoded[field] = value
-                if per == -1:
-                    result = fn(value)
-                else:
-                    if per in decoded:
-                        per_value = decoded[per]
+                try:
+                    if per == -1:
+                        result = fn(value)
                     else:
-                        per_value = decoded[per] = _decode(fields[per], row, per)
-                    result = fn(value, per_value)
+                        if per in decoded:
+                            per_value = decoded[per]
+                        else:
+                            per_value = decoded[per] = _decode(fields[per], row, per)
+                        result = fn(value, per_value)
+                except TransformError as exc:
+                    raise CodecError(exc.reason, row, field) from None
                 if result is None:
                     if value is None:
                         flag, escaped = _SAME, raw

@@ -14,6 +14,7 @@ __all__ = [
     "DumpError",
     "PolicyError",
     "ScrubPhiError",
+    "TransformError",
 ]
 
 
@@ -135,3 +136,19 @@ class CodecError(ScrubPhiError):
 
     def __str__(self) -> str:
         return f"{self.reason} (row {self.row}, field {self.field})"
+
+
+class TransformError(ScrubPhiError, ValueError):
+    """A transform could not handle a value (e.g. a date column holding text).
+
+    Raised by the rewriter's wrapper around every transform; both codecs turn
+    it into a ``CodecError`` carrying the row and field.  ``reason`` names the
+    transform and the exception type only: an exception's own text (Python's
+    ``int('...')`` for one) can quote the value.
+    """
+
+    exit_code = 4
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

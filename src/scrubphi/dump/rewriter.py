@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from .. import _impl
-from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError
+from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
 from ..policy.model import (
     Policy,
     ScrubPolicy,
@@ -621,7 +621,7 @@ class Scrubber:
                     )
                     continue
                 per_index = order.index(built.per)
-            entries.append((index, built.fn, per_index, built.cacheable))
+            entries.append((index, _guard(built.fn, spec.kind), per_index, built.cacheable))
             planned.append((index, name))
         if strict and len(found) > before:
             raise CoverageError(
@@ -775,6 +775,26 @@ class Scrubber:
                 col.kept += rows - changed - nulled
             else:
                 col.kept += rows
+
+
+def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None]:
+    """Turn a transform's failure on a value into a TransformError without the value.
+
+    The codec adds the row and field; the message names the transform and the
+    exception type only, since an exception's text may quote the value.
+    """
+
+    def guarded(*args: str | None) -> str | None:
+        try:
+            return fn(*args)
+        except ScrubPhiError:
+            raise
+        except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
+            raise TransformError(
+                f"the {kind} transform cannot handle this value ({type(exc).__name__})"
+            ) from None
+
+    return guarded
 
 
 def _to_null(_value: str | None, *_rest: object) -> None:
