@@ -209,13 +209,106 @@ def test_pg_dumpall_policy_applies_to_each_database(codec: ModuleType) -> None:
     assert out.count(b"\\connect") == data.count(b"\\connect")
 
 
-def test_inserts_into_keep_tables_pass_and_into_scrubbed_tables_stop(codec: ModuleType) -> None:
-    """--inserts dumps: kept tables pass, tables with transforms stop the run (fail closed)."""
-    data = (FIXTURES / "edge.pg_dump-15.18.inserts.sql").read_bytes()
-    assert run(data, policy(KEEP_ALL), codec) == data
-    err, out = fail(data, policy(SCRUB_EDGE), codec)
-    assert isinstance(err, DumpError) and "INSERT" in str(err)
-    assert b"Tab\\there" not in out and b"Tab\there" not in out
+def parse_identifier_bytes(raw: bytes) -> str:
+    text = raw.decode()
+    return text[1:-1].replace('""', '"') if text.startswith('"') else text
+
+
+def table_values(dump: bytes) -> dict[str, list[tuple[str | None, ...]]]:
+    """Every table's rows as text values, from COPY blocks or INSERT statements."""
+    from scrubphi import _impl
+    from scrubphi.dump.inserts import literal_value, parse_insert
+    from scrubphi.dump.schema import parse_copy
+    from scrubphi.policy.model import TableName
+
+    tables: dict[str, list[tuple[str | None, ...]]] = {}
+    copy_blocks = re.finditer(
+        rb"(?<=\n\n)(COPY [^;]*? FROM stdin;)\n(.*?)^\\\.$", dump, re.M | re.S
+    )
+    for m in copy_blocks:
+        name = str(parse_copy(m.group(1).decode(), 0).table)
+        rows = tables.setdefault(name, [])
+        for line in m.group(2).split(b"\n")[:-1]:
+            fields = [_impl.unescape_field(f) for f in line.split(b"\t")] if line else []
+            rows.append(tuple(None if f is None else f.decode() for f in fields))
+    for m in re.finditer(rb"(?<=\n)INSERT INTO .*?;$(?=\n)", dump, re.M | re.S):
+        stmt = parse_insert(m.group(0))
+        assert stmt.schema is not None
+        unquote = parse_identifier_bytes
+        name = str(TableName(unquote(stmt.schema), unquote(stmt.table)))
+        rows = tables.setdefault(name, [])
+        if stmt.default_values:
+            rows.append(())
+        for row in stmt.rows:
+            values = [literal_value(m.group(0), lit) for lit in row if lit.kind != "default"]
+            rows.append(tuple(values))
+    return {k: sorted(v, key=repr) for k, v in tables.items()}
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["edge.pg_dump-15.18.inserts.sql", "edge.pg_dump-15.18.column-inserts-rows2.sql"],
+)
+def test_insert_forms_scrub_to_the_same_values_as_copy(form: str, codec: ModuleType) -> None:
+    """The same data dumped as COPY and as INSERTs scrubs to the same values."""
+    copy_out = run((FIXTURES / "edge.pg_dump-15.18.sql").read_bytes(), policy(SCRUB_EDGE), codec)
+    insert_dump = (FIXTURES / form).read_bytes()
+    insert_out = run(insert_dump, policy(SCRUB_EDGE), codec)
+    assert b"INSERT INTO" in insert_out and b"FROM stdin;\n1" not in insert_out
+    expected = table_values(copy_out)
+    got = table_values(insert_out)
+    assert got.keys() == expected.keys()
+    for table, rows in expected.items():
+        assert got[table] == rows, table
+    assert b"Boston" not in insert_out and b"Tab\there" not in insert_out
+    # outside the changed literals, the statements are untouched
+    assert insert_out.count(b"INSERT INTO") == insert_dump.count(b"INSERT INTO")
+    assert b"OVERRIDING SYSTEM VALUE VALUES" in insert_out
+
+
+def test_inserts_keep_all_identical(codec: ModuleType) -> None:
+    """A keep-everything policy reproduces --inserts dumps byte for byte."""
+    for name in ["edge.pg_dump-15.18.inserts.sql", "edge.pg_dump-15.18.column-inserts-rows2.sql"]:
+        data = (FIXTURES / name).read_bytes()
+        assert run(data, policy(KEEP_ALL), codec) == data
+
+
+INSERT_DUMP = b"""CREATE TABLE public.p (
+    id integer NOT NULL,
+    name text,
+    born date
+);
+
+INSERT INTO public.p VALUES (1, 'O''Brien
+the second', '1970-01-02'), (2, NULL, '1980-03-04') ON CONFLICT DO NOTHING;
+INSERT INTO public.p (id, name, born) VALUES (3, E'tab\\there', NULL);
+"""
+
+
+def test_insert_literals_quoting_nulls_and_on_conflict(codec: ModuleType) -> None:
+    """Doubled quotes, raw newlines, E'' strings, NULLs and ON CONFLICT all survive scrubbing."""
+    out = run(INSERT_DUMP, policy(SMALL_POLICY), codec)
+    assert b"O''Brien" not in out and b"tab" not in out.split(b"VALUES (3")[1]
+    assert b"ON CONFLICT DO NOTHING;" in out
+    assert b"(2, NULL," in out and b"', NULL);" in out
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        b"INSERT INTO public.p SELECT 1, 'x', NULL;\n",
+        b"INSERT INTO public.p VALUES (1, upper('x'), NULL);\n",
+        b"INSERT INTO public.p VALUES (1, 'x');\n",
+    ],
+)
+def test_insert_forms_not_understood_stop_the_run(statement: bytes, codec: ModuleType) -> None:
+    """INSERT ... SELECT, function calls and short rows are refused, never passed through."""
+    data = (
+        b"CREATE TABLE public.p (\n    id integer,\n    name text,\n    born date\n);\n" + statement
+    )
+    err, out = fail(data, policy(SMALL_POLICY), codec)
+    assert isinstance(err, DumpError)
+    assert b"'x'" not in out
 
 
 # -- failing closed --------------------------------------------------------

@@ -267,3 +267,29 @@ def test_failed_scrub_cannot_be_restored(
     dst, code = restore(pg, out, check=False)
     assert code != 0
     assert rows(pg, dst, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [("--inserts",), ("--column-inserts", "--rows-per-insert=7", "--on-conflict-do-nothing")],
+    ids=["inserts", "column-inserts-rows7-on-conflict"],
+)
+def test_insert_forms_restore_to_the_same_data_as_copy(
+    pg: PgServer, source: tuple[str, bytes], codec: ModuleType, form: tuple[str, ...]
+) -> None:
+    """The same database dumped as COPY and as INSERTs scrubs and restores to identical tables."""
+    src, dump = source
+    copy_db, _ = restore(pg, scrub(dump, codec))
+    insert_dump = pg.pg_dump(src, "--no-owner", *form)
+    assert b"INSERT INTO public.patients" in insert_dump
+    insert_db, _ = restore(pg, scrub(insert_dump, codec))
+    for table in [
+        "public.patients",
+        "public.encounters",
+        "public.claims",
+        'clinic."Lab Results"',
+        "public.icd_codes",
+        "public.sessions",
+    ]:
+        query = f"SELECT * FROM {table} AS t ORDER BY t::text"
+        assert rows(pg, insert_db, query) == rows(pg, copy_db, query), table

@@ -37,6 +37,7 @@ from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
 from ..transforms import build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from .inserts import InsertError, InsertStatement, literal_value, parse_insert, quote_literal
 from .lexer import SqlSplitter, Unit
 from .schema import Schema, parse_alter_table, parse_copy, parse_create_table
 
@@ -50,9 +51,6 @@ _MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t
 _META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
 _SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
-_INSERT_TARGET = re.compile(
-    rb"INSERT\s+INTO\s+(" + _IDENT + rb")(?:\s*\.\s*(" + _IDENT + rb"))?", re.I
-)
 _LO_CALL = re.compile(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
 _STATS_CALL = re.compile(
     rb"SELECT\s+\*\s+FROM\s+pg_catalog\.(pg_restore_relation_stats|pg_restore_attribute_stats)"
@@ -209,6 +207,7 @@ class Scrubber:
         self._copy: _Copy | None = None
         self._schema = Schema()
         self._checked = False
+        self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], _Plan] = {}
         self._database: str | None = None
         self._headers = 0
         self._completes = 0
@@ -386,9 +385,11 @@ class Scrubber:
             for child, parent in parse_alter_table(self._decode(text, line), line):
                 self._schema.set_parent(child, parent)
         elif word == "INSERT":
-            if not self._insert(text, line):
-                out.append(buf[unit.start : unit.content])
-                return unit.end
+            scrubbed = self._insert(text, line)
+            out.append(buf[unit.start : unit.content])
+            if scrubbed is not None:
+                out.append(scrubbed)
+            return unit.end
         elif word == "SELECT":
             if not self._select(text, line):
                 out.append(buf[unit.start : unit.content])
@@ -424,42 +425,125 @@ class Scrubber:
             self._database = _ident(args[0]) if args and not args[0].startswith(b"-") else None
             self._schema = Schema()
             self._checked = False
+            self._insert_plans = {}
 
-    def _insert(self, text: bytes, line: int) -> bool:
-        """Return True to pass the INSERT through, False to drop it."""
+    def _insert(self, text: bytes, line: int) -> bytes | None:
+        """Scrub one INSERT statement value by value; None drops it.
+
+        The same transforms as for COPY, on the same text form of each value,
+        so a table dumped with --inserts scrubs to the same values as with COPY.
+        Only the literals that change are replaced; every other byte stays.
+        """
         self._ensure_checked(line)
-        m = _INSERT_TARGET.match(text)
-        if m is None:
-            raise DumpError("cannot read the target table of an INSERT statement", line=line)
-        if m.group(2) is not None:
-            table = TableName(_ident(m.group(1)), _ident(m.group(2)))
-        else:
-            table = TableName("public", _ident(m.group(1)))
-        stats = self._table_stats(table, "insert")
-        plan = self._compile(table, self._table_columns(table), line, strict=True)
-        rule = self._rule_for(table)
-        if (
-            rule is not None
-            and rule.action == "columns"
-            and any(spec.kind != "keep" for spec in rule.columns.values())
-        ):
-            plan.mode = "rewrite"
-        if plan.mode == "drop":
-            stats.action = "drop"
-            stats.rows_dropped += 1
-            return False
-        if plan.mode == "keep":
-            stats.action = "keep"
-            stats.rows += 1
-            return True
-        message = (
-            "INSERT statements into a table with column transforms are not supported yet; "
-            "dump without --inserts/--column-inserts (COPY form)"
+        try:
+            stmt = parse_insert(text, standard_strings=self._splitter.standard_strings)
+        except InsertError as exc:
+            raise DumpError(f"cannot scrub this INSERT statement: {exc}", line=line) from None
+        table = TableName(
+            _ident(stmt.schema) if stmt.schema is not None else "public", _ident(stmt.table)
         )
-        if self.check_only:
-            self.problems.append(f"line {line}, table {table}: {message}")
-            return False
-        raise DumpError(message, line=line, table=str(table))
+        stats = self._table_stats(table, "insert")
+        info = self._schema.tables.get(table)
+        if stmt.columns is not None:
+            names: tuple[str, ...] | None = tuple(_ident(c) for c in stmt.columns)
+        elif info is not None:
+            names = tuple(c.name for c in info.columns)  # positional: generated ones included
+        else:
+            names = None
+        key = (table, names)
+        plan = self._insert_plans.get(key)
+        if plan is None:
+            columns = list(info.columns) if info is not None else None
+            if self.check_only:
+                plan = self._compile(
+                    table, columns, line, strict=False, header=names or (), problems=self.problems
+                )
+                plan = _Plan("drop", [], plan.planned, plan.specs)
+            else:
+                plan = self._compile(table, columns, line, strict=True, header=names or ())
+            if plan.mode == "rewrite" and names is None:
+                raise DumpError(
+                    "an INSERT without a column list into a table whose CREATE TABLE was not "
+                    "seen cannot be scrubbed; dump with --column-inserts",
+                    line=line,
+                    table=str(table),
+                )
+            self._insert_plans[key] = plan
+        generated = {c.name for c in info.columns if c.generated} if info is not None else set()
+        for name in names or ():
+            if name not in stats.columns and name not in generated:
+                stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
+        nrows = len(stmt.rows) if not stmt.default_values else 1
+        stats.action = plan.mode
+        if plan.mode == "drop":
+            stats.rows_dropped += nrows
+            return None
+        stats.rows += nrows
+        if plan.mode == "keep" or stmt.default_values:
+            for col in stats.columns.values():
+                col.kept += nrows
+            return text
+        assert names is not None
+        planned = {entry[0] for entry in plan.entries}
+        for index, name in enumerate(names):
+            if index not in planned and name in stats.columns:
+                stats.columns[name].kept += nrows
+        return self._rewrite_insert(text, stmt, names, plan, stats, line, table)
+
+    def _rewrite_insert(
+        self,
+        text: bytes,
+        stmt: InsertStatement,
+        names: tuple[str, ...],
+        plan: _Plan,
+        stats: TableStats,
+        line: int,
+        table: TableName,
+    ) -> bytes:
+        std = self._splitter.standard_strings
+        pieces: list[bytes] = []
+        last = 0
+        for row in stmt.rows:
+            if len(row) != len(names):
+                raise DumpError(
+                    f"expected {len(names)} values in a row of VALUES, found {len(row)}",
+                    line=line + text.count(b"\n", 0, row[0].start if row else 0),
+                    table=str(table),
+                )
+            changes: list[tuple[int, int, bytes]] = []
+            for entry in plan.entries:
+                index, fn, per = entry[0], entry[1], entry[2]
+                lit = row[index]
+                if lit.kind == "default":
+                    continue  # the target computes it (a generated column or a default)
+                value = literal_value(text, lit)
+                try:
+                    per_value = literal_value(text, row[per]) if per >= 0 else None
+                    result = fn(value) if per < 0 else fn(value, per_value)
+                except TransformError as exc:
+                    raise DumpError(
+                        exc.reason,
+                        line=line + text.count(b"\n", 0, lit.start),
+                        table=str(table),
+                        column=quote_ident(names[index]),
+                    ) from None
+                col = stats.columns[names[index]]
+                if result == value:
+                    col.kept += 1
+                    continue
+                if result is None:
+                    col.nulled += 1
+                else:
+                    col.transformed += 1
+                changes.append((lit.start, lit.end, quote_literal(result, standard_strings=std)))
+            for begin, finish, literal in sorted(changes):
+                pieces.append(text[last:begin])
+                pieces.append(literal)
+                last = finish
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return b"".join(pieces)
 
     def _select(self, text: bytes, line: int) -> bool:
         """Large objects and statistics follow the policy; other SELECTs must be known."""
@@ -589,6 +673,8 @@ class Scrubber:
         specs: dict[str, str] = {}
         for index, name in enumerate(order):
             col = by_name.get(name, ColumnInfo(name=name))
+            if col.generated:
+                continue  # computed again by the target from the scrubbed columns
             spec = rule.columns.get(name)
             if spec is None:
                 if self.scrub.unknown_columns == "fail":

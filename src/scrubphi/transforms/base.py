@@ -42,12 +42,21 @@ class BuiltTransform:
     where ``per_value`` is that column's *original* value in the same row.
     ``cacheable`` is true when the output depends only on ``value``, so the
     codec may memoise it by the raw field bytes.
+
+    ``kernel`` optionally describes the same function as plain data (a tuple
+    of str, bytes, int, bool and tuples of str), so the compiled codec can
+    run it in C without calling ``fn``; ``fn`` stays the reference and the
+    fallback for any value outside the kernel's domain.  Layout:
+    ``(name, rstrip, limit, params)``: ``rstrip`` drops trailing blanks of
+    char(n) values first, ``limit`` (-1: none) truncates the output to that
+    many characters.  The pure codec ignores it.
     """
 
     fn: Callable[..., str | None]
     per: str | None = None
     cacheable: bool = True
     kind: str = ""
+    kernel: tuple[Any, ...] | None = None
 
 
 @dataclass

@@ -48,13 +48,17 @@ class Generator:
     is the longest output any level up to ``max_level`` can produce (None:
     unbounded, e.g. paragraphs), used to refuse a unique fake that may not
     fit ``character varying(n)``.  ``capacity`` is a rough count of distinct
-    outputs, for the exhaustion message.
+    outputs, for the exhaustion message.  ``kernel`` describes level 0 of
+    ``gen`` as data for the compiled codec (``("pool", items)``,
+    ``("name", first, last)``, ``("email", first_slugs, last_slugs)``,
+    ``("phone",)``, ``("street", streets)``, ``("ssn", compact)``), or None.
     """
 
     gen: Callable[[int, int, str], str]
     max_level: int
     max_len: int | None
     capacity: int
+    kernel: tuple[Any, ...] | None = None
 
 
 @dataclass
@@ -90,7 +94,13 @@ def _pool_gen(pool: tuple[str, ...]) -> Generator:
             return item
         return f"{item} {_suffix(n >> 32, level)}"
 
-    return Generator(gen, MAX_LEVEL, max(map(len, pool)) + 1 + MAX_LEVEL + 1, size * 10**MAX_LEVEL)
+    return Generator(
+        gen,
+        MAX_LEVEL,
+        max(map(len, pool)) + 1 + MAX_LEVEL + 1,
+        size * 10**MAX_LEVEL,
+        ("pool", pool),
+    )
 
 
 def _is_digits(text: str) -> bool:
@@ -111,7 +121,7 @@ def _ssn_gen(compact: bool) -> Generator:
             return a + g + s
         return f"{a}-{g}-{s}"
 
-    return Generator(gen, 0, 9 if compact else 11, 100 * 99 * 9999)
+    return Generator(gen, 0, 9 if compact else 11, 100 * 99 * 9999, ("ssn", compact))
 
 
 def _area_codes() -> tuple[str, ...]:
@@ -151,7 +161,9 @@ def _phone_gen() -> Generator:
             return f"+1-{npa}-555-01{xx}{ext}"
         return f"({npa}) 555-01{xx}{ext}"
 
-    return Generator(gen, MAX_LEVEL, 15 + 2 + MAX_LEVEL + 1, size * 100 * 10**MAX_LEVEL)
+    return Generator(
+        gen, MAX_LEVEL, 15 + 2 + MAX_LEVEL + 1, size * 100 * 10**MAX_LEVEL, ("phone", codes)
+    )
 
 
 def _initial(n: int) -> str:
@@ -172,7 +184,13 @@ def _name_gen(first: tuple[str, ...], last: tuple[str, ...]) -> Generator:
         return f"{first[i]} {_initial(m)}. {last[j]} {_suffix(n, level)}"
 
     longest = max(map(len, first)) + max(map(len, last))
-    return Generator(gen, MAX_LEVEL, longest + 5 + MAX_LEVEL + 2, nf * nl * 26 * 10**MAX_LEVEL)
+    return Generator(
+        gen,
+        MAX_LEVEL,
+        longest + 5 + MAX_LEVEL + 2,
+        nf * nl * 26 * 10**MAX_LEVEL,
+        ("name", first, last),
+    )
 
 
 _DOMAINS = ("example.com", "example.org", "example.net")
@@ -206,7 +224,7 @@ def _email_gen(first: tuple[str, ...], last: tuple[str, ...]) -> Generator:
         return f"{local}@{_DOMAINS[d]}"
 
     longest = max(map(len, fl)) + max(map(len, ll)) + 1 + MAX_LEVEL + 1 + 1 + len("example.com")
-    return Generator(gen, MAX_LEVEL, longest, nf * nl * 12 * 10**MAX_LEVEL)
+    return Generator(gen, MAX_LEVEL, longest, nf * nl * 12 * 10**MAX_LEVEL, ("email", fl, ll))
 
 
 def _user_name_gen(pool: tuple[str, ...]) -> Generator:
@@ -235,7 +253,9 @@ def _street_gen(streets: tuple[str, ...]) -> Generator:
             return f"{base} Suite {n % 900 + 100}"
         return base
 
-    return Generator(gen, 0, 5 + 1 + max(map(len, streets)) + 10, ns * 10**5)
+    return Generator(
+        gen, 0, 5 + 1 + max(map(len, streets)) + 10, ns * 10**5, ("street", streets)
+    )
 
 
 def _zip_gen() -> Generator:

@@ -46,6 +46,16 @@ class Prf:
         dom = domain.encode("utf-8")
         self._prefix = len(dom).to_bytes(4, "big") + dom
 
+    @property
+    def key(self) -> bytes:
+        """The HMAC key (for compiled kernels that reproduce ``digest`` exactly)."""
+        return self._key
+
+    @property
+    def prefix(self) -> bytes:
+        """The length-prefixed domain that starts every message."""
+        return self._prefix
+
     def digest(self, data: bytes, tag: bytes = b"v") -> bytes:
         """32 pseudo-random bytes for ``data`` under ``tag``."""
         return hmac.digest(self._key, self._prefix + tag + b"\x00" + data, "sha256")

@@ -1,0 +1,208 @@
+"""The INSERT forms pg_dump writes, read value by value.
+
+``pg_dump --inserts``, ``--column-inserts``, ``--rows-per-insert=N`` and
+``--on-conflict-do-nothing`` write statements of this shape::
+
+    INSERT INTO schema.table [(col, ...)] [OVERRIDING SYSTEM VALUE] VALUES
+        (literal, ...)[, (literal, ...)]... [ON CONFLICT DO NOTHING];
+
+where each literal is ``NULL``, ``DEFAULT`` (a generated column), a number,
+``true``/``false``, or a string literal (``'...'`` with ``''``, raw newlines
+allowed; backslash escapes only under ``standard_conforming_strings = off``
+or in ``E'...'``).  Anything else is refused: the rewriter fails closed
+rather than pass a value it did not understand.
+
+The parser records where each literal lies so the rewriter can splice in
+only the values that change, leaving every other byte as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "InsertError",
+    "InsertStatement",
+    "Literal",
+    "literal_value",
+    "parse_insert",
+    "quote_literal",
+]
+
+_IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
+_HEAD = re.compile(rb"INSERT\s+INTO\s+(" + _IDENT + rb")(?:\s*\.\s*(" + _IDENT + rb"))?\s*", re.I)
+_COLUMN = re.compile(rb"\s*(" + _IDENT + rb")\s*([,)])")
+_OVERRIDING = re.compile(rb"OVERRIDING\s+(?:SYSTEM|USER)\s+VALUE\s*", re.I)
+_VALUES = re.compile(rb"VALUES\s*", re.I)
+_DEFAULT_VALUES = re.compile(rb"DEFAULT\s+VALUES\s*;\s*\Z", re.I)
+_TAIL = re.compile(rb"\s*(?:ON\s+CONFLICT\s+DO\s+NOTHING\s*)?;\s*\Z", re.I)
+_SPACE = re.compile(rb"\s*")
+_WORD = re.compile(rb"(?:NULL|DEFAULT|TRUE|FALSE)\b", re.I)
+_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_CAST = re.compile(rb"\s*::\s*" + _IDENT + rb"(?:\s*\.\s*" + _IDENT + rb")?(?:\s*\[\s*\])*")
+_PLAIN_STRING = re.compile(rb"'(?:[^']|'')*'")
+_ESCAPE_STRING = re.compile(rb"[Ee]'(?:[^'\\]|''|\\.)*'", re.S)
+_BACKSLASH_STRING = re.compile(rb"'(?:[^'\\]|''|\\.)*'", re.S)
+_E_ESCAPES = re.compile(
+    rb"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S
+)
+_SIMPLE_ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t"}
+
+
+class InsertError(ValueError):
+    """The statement is not an INSERT form that pg_dump writes (the message says which part)."""
+
+
+@dataclass(frozen=True)
+class Literal:
+    """One value of a VALUES row: where it lies and what it means.
+
+    ``kind`` is ``null``, ``default``, ``word`` (true/false/number) or
+    ``string``; ``start``/``end`` cover the literal without any ``::cast``.
+    """
+
+    kind: str
+    start: int
+    end: int
+    escaped: bool = False  # backslash escapes were active in this string literal
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    """A parsed INSERT: target, optional column list and the rows' literals."""
+
+    schema: bytes | None
+    table: bytes
+    columns: tuple[bytes, ...] | None
+    rows: tuple[tuple[Literal, ...], ...]
+    default_values: bool = False
+
+
+def parse_insert(text: bytes, *, standard_strings: bool = True) -> InsertStatement:
+    """Parse one complete INSERT statement (``text`` ends with ``;``)."""
+    m = _HEAD.match(text)
+    if m is None:
+        raise InsertError("cannot read the target table")
+    first, second = m.group(1), m.group(2)
+    schema, table = (first, second) if second is not None else (None, first)
+    pos = m.end()
+    if _DEFAULT_VALUES.match(text, pos):
+        return InsertStatement(schema, table, None, (), default_values=True)
+    columns: tuple[bytes, ...] | None = None
+    if text.startswith(b"(", pos):
+        names: list[bytes] = []
+        pos += 1
+        while True:
+            cm = _COLUMN.match(text, pos)
+            if cm is None:
+                raise InsertError("cannot read the column list")
+            names.append(cm.group(1))
+            pos = cm.end()
+            if cm.group(2) == b")":
+                break
+        columns = tuple(names)
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    om = _OVERRIDING.match(text, pos)
+    if om is not None:
+        pos = om.end()
+    vm = _VALUES.match(text, pos)
+    if vm is None:
+        raise InsertError("only INSERT ... VALUES is understood (not INSERT ... SELECT)")
+    pos = vm.end()
+    rows: list[tuple[Literal, ...]] = []
+    string_re = _PLAIN_STRING if standard_strings else _BACKSLASH_STRING
+    n = len(text)
+    while True:
+        if not text.startswith(b"(", pos):
+            raise InsertError("expected ( to start a row of VALUES")
+        pos += 1
+        row: list[Literal] = []
+        while True:
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= n:
+                raise InsertError("the statement ends inside a row of VALUES")
+            c = text[pos]
+            if c == 0x27:  # '
+                sm = string_re.match(text, pos)
+                if sm is None:
+                    raise InsertError("unterminated string literal")
+                row.append(Literal("string", pos, sm.end(), not standard_strings))
+                pos = sm.end()
+            elif c in b"Ee" and text.startswith(b"'", pos + 1):
+                sm = _ESCAPE_STRING.match(text, pos)
+                if sm is None:
+                    raise InsertError("unterminated string literal")
+                row.append(Literal("string", pos, sm.end(), True))
+                pos = sm.end()
+            else:
+                wm = _WORD.match(text, pos)
+                if wm is not None:
+                    word = wm.group(0).upper()
+                    kind = {b"NULL": "null", b"DEFAULT": "default"}.get(word, "word")
+                    row.append(Literal(kind, pos, wm.end()))
+                    pos = wm.end()
+                else:
+                    nm = _NUMBER.match(text, pos)
+                    if nm is None or nm.end() == pos:
+                        raise InsertError("a value in VALUES is not a literal pg_dump writes")
+                    row.append(Literal("word", pos, nm.end()))
+                    pos = nm.end()
+            cast = _CAST.match(text, pos)
+            if cast is not None:
+                pos = cast.end()
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if text.startswith(b",", pos):
+                pos += 1
+                continue
+            if text.startswith(b")", pos):
+                pos += 1
+                break
+            raise InsertError("expected , or ) after a value")
+        rows.append(tuple(row))
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if text.startswith(b",", pos):
+            pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            continue
+        if _TAIL.match(text, pos):
+            break
+        raise InsertError("unexpected text after the VALUES rows")
+    return InsertStatement(schema, table, columns, tuple(rows))
+
+
+def literal_value(text: bytes, lit: Literal) -> str | None:
+    """The value a literal stands for, in PostgreSQL's text form (None for NULL)."""
+    if lit.kind == "null":
+        return None
+    raw = text[lit.start : lit.end]
+    if lit.kind == "word":
+        return raw.decode("ascii")
+    if raw[:1] in b"Ee":
+        raw = raw[1:]
+    body = raw[1:-1].replace(b"''", b"'")
+    if lit.escaped:
+        body = _E_ESCAPES.sub(_unescape, body)
+    return body.decode("utf-8")
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    esc = m.group(1)
+    if esc in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[esc]
+    if esc[:1] == b"x":
+        return bytes((int(esc[1:], 16),))
+    if esc[:1] in b"uU" and len(esc) > 1:
+        return chr(int(esc[1:], 16)).encode("utf-8")
+    if esc[:1].isdigit():
+        return bytes((int(esc, 8) & 0xFF,))
+    return esc
+
+
+def quote_literal(value: str | None, *, standard_strings: bool = True) -> bytes:
+    """A literal for ``value``: NULL, or a quoted string as pg_dump would write it."""
+    if value is None:
+        return b"NULL"
+    body = value.replace("'", "''")
+    if not standard_strings:
+        body = body.replace("\\", "\\\\")
+    return ("'" + body + "'").encode("utf-8")
