@@ -130,7 +130,7 @@ def test_report_has_counts_not_values(small: tuple[Path, Path], tmp_path: Path) 
     (table,) = data["tables"]
     assert table["rows"] == 2
     assert table["columns"]["name"] == {
-        "transform": "fake (locale: en_US, provider: name, unique: False)",
+        "transform": "{fake: name}",
         "transformed": 2,
         "nulled": 0,
         "kept": 0,

@@ -10,6 +10,7 @@ Exit codes (also in the README):
 4     dump error (the input cannot be scrubbed safely)
 5     coverage failure (the policy does not cover the dump)
 6     input/output error (a file cannot be read or written, a broken pipe)
+7     audit findings (``scrubphi audit --strict``)
 130   interrupted
 ====  ==========================================================
 """
@@ -29,6 +30,7 @@ import click
 
 from . import __version__, _impl
 from .api import check_dump, scrub_stream
+from .audit import audit_dump
 from .dump.rewriter import Progress
 from .errors import CoverageError, PolicyError, ScrubPhiError
 from .policy import load_policy
@@ -44,6 +46,7 @@ EXIT_POLICY = 3
 EXIT_DUMP = 4
 EXIT_COVERAGE = 5
 EXIT_IO = 6
+EXIT_FINDINGS = 7
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
@@ -54,6 +57,7 @@ EXIT_CODES = {
     "dump": EXIT_DUMP,
     "coverage": EXIT_COVERAGE,
     "io": EXIT_IO,
+    "findings": EXIT_FINDINGS,
     "interrupted": EXIT_INTERRUPTED,
 }
 
@@ -343,6 +347,49 @@ def check(configs: tuple[str, ...], dump_path: str | None) -> None:
                 click.echo(f"  - {problem}", err=True)
             sys.exit(EXIT_COVERAGE)
         click.echo(f"dump covered: {seen} table(s) with data checked")
+    except PolicyError as exc:
+        _fail(f"policy: {exc}", EXIT_POLICY)
+    except ScrubPhiError as exc:
+        _fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
+    except Exception as exc:
+        _internal(exc)
+
+
+@main.command()
+@click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    metavar="FILE",
+    help="Policy file or folder (repeat to merge several).",
+)
+@click.option(
+    "--dump",
+    "dump_path",
+    metavar="DUMP",
+    help="A plain-format dump to audit against (default: stdin).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 7 when there is any finding (for CI).")
+def audit(configs: tuple[str, ...], dump_path: str | None, as_json: bool, strict: bool) -> None:
+    """Audit a policy against a dump: transforms, Safe Harbor coverage, residual PHI.
+
+    Lists every table and column with its transform, which of the 18 HIPAA Safe
+    Harbor identifier kinds the policy covers (and with which columns), kept
+    columns whose names look like PHI, and how many values of kept text columns
+    look like SSNs, phone numbers, emails or dates. Counts and names only: no
+    value is ever printed. Writes nothing.
+    """
+    try:
+        policy = _load(configs)
+        with _input(dump_path) as src:
+            report = audit_dump(src, policy)
+        click.echo(report.to_json() if as_json else report.to_text(), nl=False)
+        if strict and report.findings:
+            sys.exit(EXIT_FINDINGS)
     except PolicyError as exc:
         _fail(f"policy: {exc}", EXIT_POLICY)
     except ScrubPhiError as exc:

@@ -17,11 +17,13 @@ understood stops the run.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 from .. import _impl
 from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
@@ -41,7 +43,7 @@ from .inserts import InsertError, InsertStatement, literal_value, parse_insert, 
 from .lexer import SqlSplitter, Unit
 from .schema import Schema, parse_alter_table, parse_copy, parse_create_table
 
-__all__ = ["Progress", "Scrubber"]
+__all__ = ["Observer", "Progress", "Scrubber"]
 
 _KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
 _CREATE_TABLE = re.compile(
@@ -121,6 +123,15 @@ _TRAILER = (
 )
 
 
+ScanFn = Callable[[str | None], str | None]
+Observer = Callable[
+    [TableName, tuple[str, ...], dict[str, ColumnInfo], dict[str, str], str | None],
+    list[tuple[int, ScanFn]],
+]
+# A codec plan entry: (field index, fn, per index, cacheable[, kernel description]).
+PlanEntry = tuple[Any, ...]
+
+
 @dataclass(frozen=True)
 class Progress:
     """A progress snapshot: counts and names only."""
@@ -148,16 +159,42 @@ class _Copy:
 @dataclass
 class _Plan:
     mode: str
-    entries: list[tuple[int, Callable[..., str | None], int, bool]]
+    entries: list[PlanEntry]
     planned: list[tuple[int, str]]
     specs: dict[str, str]
 
 
+# The parameter each transform is written with in the policy (``{fake: ssn}``).
+_MAIN_PARAM = {
+    "fake": "provider",
+    "tokenize": "alphabet",
+    "date": "mode",
+    "generalize": "method",
+    "value": "value",
+}
+# Parameters left out of labels when they have their default value.
+_DEFAULTS = {"unique": False, "locale": "en_US", "keep_first": 0, "char": "*"}
+
+
 def _spec_label(spec: TransformSpec) -> str:
-    if not spec.params:
+    """A transform as the policy would write it: ``{fake: ssn, unique: true}``."""
+    params = {k: v for k, v in spec.params.items() if v is not None and _DEFAULTS.get(k) != v}
+    if not params:
         return spec.kind
-    inner = ", ".join(f"{k}: {v}" for k, v in sorted(spec.params.items()))
-    return f"{spec.kind} ({inner})"
+
+    def show(value: object) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = str(value)
+        return text if text and text.strip() == text and ":" not in text else json.dumps(text)
+
+    main = _MAIN_PARAM.get(spec.kind)
+    if main is not None and main in params:
+        head = f"{spec.kind}: {show(params.pop(main))}"
+        rest = "".join(f", {k}: {show(v)}" for k, v in sorted(params.items()))
+        return "{" + head + rest + "}"
+    inner = ", ".join(f"{k}: {show(v)}" for k, v in sorted(params.items()))
+    return "{" + f"{spec.kind}: {{{inner}}}" + "}"
 
 
 def _ident(raw: bytes) -> str:
@@ -184,11 +221,19 @@ class Scrubber:
         key: bytes | None = None,
         progress: Callable[[Progress], None] | None = None,
         check_only: bool = False,
+        observe: Observer | None = None,
     ) -> None:
         self.policy = policy
         self.check_only = check_only
         # check_only: learn the schema and collect every problem; write no data.
         self.problems: list[str] = []
+        # check_only: called at each table's data with (table, column names, columns
+        # by name, transform labels, database); returns (field index, fn) pairs whose
+        # fn sees every value of that field (the audit's residual scan).
+        self._observe = observe
+        self._insert_scans: dict[
+            tuple[TableName, tuple[str, ...] | None], list[tuple[int, ScanFn]]
+        ] = {}
         self.scrub = policy.scrub if policy.scrub is not None else ScrubPolicy()
         self._codec = codec if codec is not None else _impl
         if check_only and key is None:
@@ -458,6 +503,7 @@ class Scrubber:
                 plan = self._compile(
                     table, columns, line, strict=False, header=names or (), problems=self.problems
                 )
+                self._insert_scans[key] = self._scans(table, names or (), columns, plan)
                 plan = _Plan("drop", [], plan.planned, plan.specs)
             else:
                 plan = self._compile(table, columns, line, strict=True, header=names or ())
@@ -474,6 +520,10 @@ class Scrubber:
             if name not in stats.columns and name not in generated:
                 stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
         nrows = len(stmt.rows) if not stmt.default_values else 1
+        for index, scan in self._insert_scans.get(key, ()):
+            for row in stmt.rows:
+                if index < len(row) and row[index].kind != "default":
+                    scan(literal_value(text, row[index]))
         stats.action = plan.mode
         if plan.mode == "drop":
             stats.rows_dropped += nrows
@@ -668,7 +718,7 @@ class Scrubber:
                 f"table {table}: the policy names column {quote_ident(missing)}, which the "
                 "table does not have"
             )
-        entries: list[tuple[int, Callable[..., str | None], int, bool]] = []
+        entries: list[PlanEntry] = []
         planned: list[tuple[int, str]] = []
         specs: dict[str, str] = {}
         for index, name in enumerate(order):
@@ -717,6 +767,29 @@ class Scrubber:
             )
         return _Plan("rewrite" if entries else "keep", entries, planned, specs)
 
+    def _scans(
+        self,
+        table: TableName,
+        names: tuple[str, ...],
+        columns: list[ColumnInfo] | None,
+        plan: _Plan,
+    ) -> list[tuple[int, ScanFn]]:
+        """Ask the observer (audit) which fields it wants to see; labels every column."""
+        if self._observe is None:
+            return []
+        rule = self._rule_for(table)
+        if rule is None:
+            default = {"fail": "not covered", "keep": "keep", "drop": "drop"}[
+                self.scrub.unknown_tables
+            ]
+        elif rule.action in ("keep", "drop"):
+            default = rule.action
+        else:
+            default = "not covered"
+        labels = {name: plan.specs.get(name, default) for name in names}
+        by_name = {c.name: c for c in columns or ()}
+        return list(self._observe(table, names, by_name, labels, self._database))
+
     def _build(self, spec: TransformSpec, col: ColumnInfo) -> BuiltTransform:
         if spec.kind == "null":
             return BuiltTransform(fn=_to_null, kind="null")
@@ -754,7 +827,12 @@ class Scrubber:
             plan = self._compile(
                 table, columns, line, strict=False, header=names, problems=self.problems
             )
-            plan = _Plan("drop", [], plan.planned, plan.specs)
+            scans = self._scans(table, names, columns, plan)
+            if scans:
+                entries = [(index, fn, -1, False) for index, fn in scans]
+                plan = _Plan("rewrite", entries, [(i, names[i]) for i, _ in scans], plan.specs)
+            else:
+                plan = _Plan("drop", [], plan.planned, plan.specs)
         else:
             plan = self._compile(table, columns, line, strict=True, header=names)
         stats = self._table_stats(table, plan.mode)

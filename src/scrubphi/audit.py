@@ -1,0 +1,328 @@
+"""``scrubphi audit``: what a policy covers, proven against a real dump.
+
+The audit reads a dump once, without writing anything, and reports:
+
+- every table and column with its transform (from the policy and the schema);
+- which of the 18 HIPAA Safe Harbor identifier kinds (45 CFR 164.514(b)(2))
+  the policy covers, and with which columns;
+- columns whose names look like PHI but are kept (``ssn``, ``dob``, ``phone``,
+  ``email``, ``addr``, ``zip``, ``mrn``, ``member``, ``license``, ``vin``,
+  ``device``, ``ip``, ``url``, ``photo``, ``note``, ...);
+- a residual scan of kept text columns: how many values look like an SSN, a
+  phone number, an email address or a date, per column.  Counts only: the
+  audit never prints, logs or stores a value.
+
+It is a heuristic safety net beside the fail-closed coverage check, not a
+proof that no PHI is left: a kept column can hold PHI under any name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from .dump.rewriter import Scrubber
+from .policy.model import Policy, TableName, quote_ident
+from .transforms.base import ColumnInfo
+
+__all__ = [
+    "SAFE_HARBOR_KINDS",
+    "AuditReport",
+    "ColumnAudit",
+    "audit_dump",
+    "phi_kinds_of_name",
+]
+
+#: The 18 identifier kinds of 45 CFR 164.514(b)(2)(i), in the rule's order.
+SAFE_HARBOR_KINDS: dict[str, str] = {
+    "names": "(A) Names",
+    "geography": "(B) Geographic subdivisions smaller than a state (street, city, county, ZIP)",
+    "dates": "(C) Dates (except year) related to an individual; ages over 89",
+    "phone": "(D) Telephone numbers",
+    "fax": "(E) Fax numbers",
+    "email": "(F) Email addresses",
+    "ssn": "(G) Social Security numbers",
+    "mrn": "(H) Medical record numbers",
+    "health_plan": "(I) Health plan beneficiary numbers",
+    "account": "(J) Account numbers",
+    "license": "(K) Certificate/license numbers",
+    "vehicle": "(L) Vehicle identifiers and serial numbers, including license plates",
+    "device": "(M) Device identifiers and serial numbers",
+    "url": "(N) Web URLs",
+    "ip": "(O) IP addresses",
+    "biometric": "(P) Biometric identifiers, including finger and voice prints",
+    "photo": "(Q) Full-face photographs and comparable images",
+    "other_id": "(R) Any other unique identifying number, characteristic or code",
+}
+
+# Column-name fragments that suggest each kind; matched on the lower-cased
+# name split into words (camelCase, spaces and punctuation become "_").
+_NAME_PATTERNS: dict[str, str] = {
+    "names": r"(^|_)((first|last|middle|given|family|full|maiden|nick|patient|sur)_?name|"
+    r"name|surname|attending|physician|doctor|nurse|guardian|emergency_contact)($|_)",
+    "geography": r"(^|_)(addr|address|street|city|town|county|zip|zipcode|postal|postcode|"
+    r"precinct|geo|lat|lng|lon|latitude|longitude)\d*($|_)",
+    "dates": r"(^|_)(dob|birth|birthday|birthdate|born|dod|death|died|deceased|admit|admitted|"
+    r"admission|discharge|discharged|visit|age|date)($|_)|_(at|on|date)$",
+    "phone": r"(^|_)(phone|mobile|cell|tel|telephone)\d*($|_)",
+    "fax": r"(^|_)fax($|_)",
+    "email": r"(^|_)(e_?mail|mail)($|_)",
+    "ssn": r"(^|_)(ssn|social_security|sin|tin|itin)($|_)",
+    "mrn": r"(^|_)(mrn|medical_record|record_number|chart|chart_number)($|_)",
+    "health_plan": r"(^|_)(member|beneficiary|insurance|insured|policy|subscriber|plan_id|"
+    r"medicare|medicaid)($|_)",
+    "account": r"(^|_)(account|acct|iban|card|card_number|billing)($|_)",
+    "license": r"(^|_)(license|licence|certificate|cert|dea|npi)($|_)",
+    "vehicle": r"(^|_)(vin|plate|license_plate|vehicle)($|_)",
+    "device": r"(^|_)(device|serial|imei|udi|mac|mac_address)($|_)",
+    "url": r"(^|_)(url|uri|website|homepage|link)($|_)",
+    "ip": r"(^|_)(ip|ip_address|ipv4|ipv6|remote_addr|client_addr|inet)($|_)",
+    "biometric": r"(^|_)(fingerprint|voice|voiceprint|retina|iris|biometric)($|_)",
+    "photo": r"(^|_)(photo|image|picture|avatar|selfie|scan|headshot)($|_)",
+    "other_id": r"(^|_)(uuid|guid|token|identifier|external_id|national_id|passport)($|_)",
+}
+_COMPILED = {kind: re.compile(pattern) for kind, pattern in _NAME_PATTERNS.items()}
+_FREE_TEXT = re.compile(
+    r"(^|_)(note|notes|comment|comments|remark|remarks|narrative|history|message|memo|"
+    r"description|reason|text|body|summary)($|_)"
+)
+
+# Which kind a fake provider produces (a transform that covers that kind).
+_PROVIDER_KINDS = {
+    "first_name": "names",
+    "last_name": "names",
+    "name": "names",
+    "street_address": "geography",
+    "address": "geography",
+    "city": "geography",
+    "zipcode": "geography",
+    "postcode": "geography",
+    "phone_number": "phone",
+    "fax": "fax",
+    "email": "email",
+    "ssn": "ssn",
+    "url": "url",
+    "ipv4": "ip",
+    "ipv6": "ip",
+    "license_plate": "vehicle",
+    "vin": "vehicle",
+    "iban": "account",
+    "credit_card_number": "account",
+    "uuid4": "other_id",
+    "user_name": "other_id",
+}
+
+_TEXT_TYPES = {"", "text", "character varying", "character", "citext", "name", "json", "jsonb"}
+
+_RESIDUAL = {
+    "ssn": re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"),
+    "phone": re.compile(r"(?<!\d)(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]\d{4}(?!\d)"),
+    "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+    "date": re.compile(r"(?<!\d)(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})(?!\d)"),
+}
+
+
+def _words(name: str) -> str:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+
+
+# "name" qualified by a thing, not a person: test_name, drug_name, file_name, ...
+_THING_NAME = re.compile(
+    r"(^|_)(test|file|product|company|drug|medication|med|diagnosis|procedure|code|table|"
+    r"column|display|host|device|app|service|lab|item|brand|facility|hospital|clinic|"
+    r"department|dept|org|organization|plan|vendor|schema|user)_name($|_)"
+)
+
+
+def phi_kinds_of_name(name: str) -> list[str]:
+    """The Safe Harbor kinds a column name suggests (empty for none)."""
+    words = _words(name)
+    kinds = [kind for kind, pattern in _COMPILED.items() if pattern.search(words)]
+    if "names" in kinds and _THING_NAME.search(words):
+        kinds.remove("names")
+    return kinds
+
+
+@dataclass
+class ColumnAudit:
+    """One column as the audit sees it."""
+
+    table: str
+    column: str
+    type_name: str
+    transform: str
+    kinds: list[str] = field(default_factory=list)
+    free_text: bool = False
+    residual: dict[str, int] = field(default_factory=dict)
+    scanned: int = 0
+
+    @property
+    def kept(self) -> bool:
+        return self.transform == "keep"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "column": self.column,
+            "type": self.type_name,
+            "transform": self.transform,
+            "phi_kinds_by_name": self.kinds,
+            "free_text_by_name": self.free_text,
+            "values_scanned": self.scanned,
+            "residual_counts": dict(self.residual),
+        }
+
+
+@dataclass
+class AuditReport:
+    """Everything ``scrubphi audit`` found; counts and names, never values."""
+
+    columns: list[ColumnAudit] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    policy_digest: str = ""
+
+    def coverage(self) -> dict[str, list[str]]:
+        """Safe Harbor kind -> the columns whose transform covers it."""
+        found: dict[str, list[str]] = {kind: [] for kind in SAFE_HARBOR_KINDS}
+        for col in self.columns:
+            if col.kept:
+                continue
+            kinds = set(col.kinds)
+            provider = re.match(r"\{fake: (\w+)", col.transform)
+            if provider and provider.group(1) in _PROVIDER_KINDS:
+                kinds.add(_PROVIDER_KINDS[provider.group(1)])
+            if col.transform.startswith("{date:"):
+                kinds.add("dates")
+            if col.transform.startswith("{generalize:"):
+                kinds.add("geography")
+            for kind in sorted(kinds):
+                found[kind].append(f"{col.table}.{quote_ident(col.column)} ({col.transform})")
+        return found
+
+    def kept_phi_like(self) -> list[ColumnAudit]:
+        return [c for c in self.columns if c.kept and (c.kinds or c.free_text)]
+
+    def residual_findings(self) -> list[ColumnAudit]:
+        return [c for c in self.columns if c.kept and any(c.residual.values())]
+
+    @property
+    def findings(self) -> int:
+        return len(self.problems) + len(self.kept_phi_like()) + len(self.residual_findings())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy_sha256": self.policy_digest,
+            "problems": list(self.problems),
+            "columns": [c.to_dict() for c in self.columns],
+            "safe_harbor": {
+                kind: {"kind": SAFE_HARBOR_KINDS[kind], "covered_by": cols}
+                for kind, cols in self.coverage().items()
+            },
+            "kept_phi_like_columns": [
+                f"{c.table}.{quote_ident(c.column)}" for c in self.kept_phi_like()
+            ],
+            "residual": {
+                f"{c.table}.{quote_ident(c.column)}": dict(c.residual)
+                for c in self.residual_findings()
+            },
+            "findings": self.findings,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def to_text(self) -> str:
+        lines = ["Columns and their transforms:"]
+        for c in self.columns:
+            lines.append(f"  {c.table}.{quote_ident(c.column)}: {c.transform}")
+        lines.append("")
+        lines.append("HIPAA Safe Harbor identifier kinds (45 CFR 164.514(b)(2)):")
+        for kind, cols in self.coverage().items():
+            mark = "covered" if cols else "no column"
+            lines.append(f"  {SAFE_HARBOR_KINDS[kind]}: {mark}")
+            lines.extend(f"      {col}" for col in cols)
+        kept = self.kept_phi_like()
+        lines.append("")
+        lines.append(f"Kept columns whose names look like PHI: {len(kept)}")
+        for c in kept:
+            why = ", ".join(c.kinds + (["free text"] if c.free_text else []))
+            lines.append(f"  {c.table}.{quote_ident(c.column)} ({why})")
+        residual = self.residual_findings()
+        lines.append("")
+        lines.append(f"Kept text columns with PHI-like values: {len(residual)}")
+        for c in residual:
+            counts = ", ".join(f"{k} {n}" for k, n in sorted(c.residual.items()) if n)
+            lines.append(f"  {c.table}.{quote_ident(c.column)}: {counts} of {c.scanned} values")
+        if self.problems:
+            lines.append("")
+            lines.append(f"Coverage problems: {len(self.problems)}")
+            lines.extend(f"  - {p}" for p in self.problems)
+        lines.append("")
+        lines.append(f"findings: {self.findings}")
+        return "\n".join(lines) + "\n"
+
+
+def _scanner(col: ColumnAudit) -> Callable[[str | None], str | None]:
+    counts = col.residual
+    patterns = list(_RESIDUAL.items())
+    for kind, _p in patterns:
+        counts.setdefault(kind, 0)
+
+    def scan(value: str | None) -> str | None:
+        if value is not None:
+            col.scanned += 1
+            for kind, pattern in patterns:
+                if pattern.search(value):
+                    counts[kind] += 1
+        return value
+
+    return scan
+
+
+def audit_dump(src: BinaryIO, policy: Policy, *, chunk_size: int = 1 << 20) -> AuditReport:
+    """Read a dump and audit the policy against it (writes nothing)."""
+    report = AuditReport(policy_digest=policy.digest)
+    seen: dict[tuple[str | None, str, str], ColumnAudit] = {}
+
+    def observe(
+        table: TableName,
+        names: tuple[str, ...],
+        columns: dict[str, ColumnInfo],
+        specs: dict[str, str],
+        database: str | None,
+    ) -> list[tuple[int, Callable[[str | None], str | None]]]:
+        entries = []
+        for index, name in enumerate(names):
+            info = columns.get(name, ColumnInfo(name=name))
+            if info.generated:
+                continue
+            key = (database, str(table), name)
+            col = seen.get(key)
+            if col is None:
+                col = ColumnAudit(
+                    table=str(table) if database is None else f"{database}:{table}",
+                    column=name,
+                    type_name=info.type_name + "[]" * info.array_dims,
+                    transform=specs.get(name, "keep"),
+                    kinds=phi_kinds_of_name(name),
+                    free_text=bool(_FREE_TEXT.search(_words(name))),
+                )
+                seen[key] = col
+                report.columns.append(col)
+            if col.kept and info.type_name in _TEXT_TYPES:
+                entries.append((index, _scanner(col)))
+        return entries
+
+    scrubber = Scrubber(policy, check_only=True, observe=observe)
+    while True:
+        chunk = src.read(chunk_size)
+        if not chunk:
+            break
+        scrubber.feed(chunk)
+    scrubber.close()
+    report.problems = list(scrubber.problems)
+    return report
