@@ -28,7 +28,8 @@ COPY public.visits (id, patient_ssn, notes, fax_number, score) FROM stdin;
 3\t\\N\tSSN 111-22-3333 on file\t\\N\t9
 \\.
 
-INSERT INTO public.visits (id, patient_ssn, notes, fax_number, score) VALUES (4, NULL, 'mail me: a@b.example', NULL, 1);
+INSERT INTO public.visits (id, patient_ssn, notes, fax_number, score)
+    VALUES (4, NULL, 'mail me: a@b.example', NULL, 1);
 """
 
 POLICY = """version: 1

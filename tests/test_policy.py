@@ -338,7 +338,7 @@ COLS = "scrub.tables.public.t.columns"
         ("c: {generalize: zip5}", "zip5", f"{COLS}.c.generalize", "must be one of zip3"),
         ("c: redact", "redact", f"{COLS}.c", "not available yet"),
         ("c: {redact: text}", "redact", f"{COLS}.c.redact", "not available yet"),
-        ("c: {json: {$.a: keep}}", "json", f"{COLS}.c.json", "not available yet"),
+        ("c: {json: {a: keep}}", "a: keep", f"{COLS}.c.json.a", "starts with $"),
         ("'c\"d': keep", "'c", f'{COLS}.c"d', "must be quoted as a whole"),
         ("'\"c': keep", "'\"c", f'{COLS}."c', "must be quoted as a whole"),
         ('\'"a"b"\': keep', "'\"a", f'{COLS}."a"b"', "must be doubled"),

@@ -39,6 +39,7 @@ from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
 from ..transforms import build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from ..transforms.jsonpath import build_json
 from .inserts import InsertError, InsertStatement, literal_value, parse_insert, quote_literal
 from .lexer import SqlSplitter, Unit
 from .schema import Schema, parse_alter_table, parse_copy, parse_create_table
@@ -178,6 +179,9 @@ _DEFAULTS = {"unique": False, "locale": "en_US", "keep_first": 0, "char": "*"}
 
 def _spec_label(spec: TransformSpec) -> str:
     """A transform as the policy would write it: ``{fake: ssn, unique: true}``."""
+    if spec.kind == "json":
+        inner = ", ".join(f"{path}: {_spec_label(sub)}" for path, sub in spec.params["paths"])
+        return f"{{json: {{{inner}}}, other_paths: {spec.params['other_paths']}}}"
     params = {k: v for k, v in spec.params.items() if v is not None and _DEFAULTS.get(k) != v}
     if not params:
         return spec.kind
@@ -796,6 +800,8 @@ class Scrubber:
         if spec.kind == "value":
             const = str(spec.params.get("value", ""))
             return BuiltTransform(fn=lambda _v, _c=const: _c, kind="value")
+        if spec.kind == "json":
+            return build_json(spec, col, self._ctx, build_transform)
         return build_transform(spec, col, self._ctx)
 
     def _table_stats(self, table: TableName, action: str) -> TableStats:

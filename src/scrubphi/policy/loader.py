@@ -49,6 +49,7 @@ from scrubphi.policy.model import (
 )
 from scrubphi.policy.secrets import check_secret_ref
 from scrubphi.policy.units import parse_size
+from scrubphi.transforms.jsonpath import parse_path
 
 __all__ = [
     "OTHER_SECTIONS",
@@ -67,9 +68,11 @@ TOP_LEVEL_KEYS = ("version", "scrub", *OTHER_SECTIONS)
 SUPPORTED_VERSION = 1
 
 #: Column transforms this version accepts.
-TRANSFORMS = ("keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize")
+TRANSFORMS = (
+    "keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize", "json",
+)
 #: Transforms policy.md describes that this version refuses rather than ignores.
-_RESERVED_TRANSFORMS = ("redact", "json")
+_RESERVED_TRANSFORMS = ("redact",)
 _NEEDS_PARAMETERS = {
     "value": "{value: X}",
     "fake": "{fake: first_name}",
@@ -851,6 +854,8 @@ class _ScrubReader:
                     )
         if self.check_spec is not None:
             for column, spec in columns.items():
+                if spec.kind == "json":
+                    continue  # its inner transforms were checked one by one
                 try:
                     self.check_spec(spec)
                 except ValueError as exc:
@@ -914,7 +919,49 @@ class _ScrubReader:
                 value[named[1]].path,
             )
         kind = named[0]
+        if kind == "json":
+            return self._build_json(node, value, spec)
         return _BUILDERS[kind](node, value, spec)
+
+    def _build_json(
+        self, node: _Node, entries: dict[str, _Node], spec: _SpecFactory
+    ) -> TransformSpec:
+        _check_keys(node, ("json", "other_paths"), "the json transform")
+        inner = entries["json"]
+        if not inner.is_map or not inner.value:
+            raise _error(
+                'json takes a mapping of JSON paths to transforms, e.g. {"$.patient.name": '
+                "{fake: name}}",
+                inner.loc,
+                inner.path,
+            )
+        paths: list[tuple[str, TransformSpec]] = []
+        for path, path_node in inner.value.items():
+            if not isinstance(path, str):
+                raise _error("a JSON path must be text, e.g. $.patient.name", path_node.here,
+                             path_node.path)
+            try:
+                parse_path(path)
+            except ValueError as exc:
+                raise _error(str(exc), path_node.here, path_node.path) from None
+            child = self.transform(path_node)
+            if child.kind == "json":
+                raise _error("json transforms do not nest", path_node.loc, path_node.path)
+            if child.kind == "date" and child.params.get("per"):
+                raise _error("per is not supported inside json paths", path_node.loc,
+                             path_node.path)
+            if self.check_spec is not None and child.kind not in ("keep", "null", "value"):
+                try:
+                    self.check_spec(child)
+                except ValueError as exc:
+                    raise _error(str(exc), path_node.loc, path_node.path) from None
+            paths.append((path, child))
+        other = "fail"
+        if "other_paths" in entries and entries["other_paths"].value is None:
+            other = "null"  # YAML reads a bare null as None
+        elif "other_paths" in entries:
+            other = _choice(entries["other_paths"], ("keep", "null", "fail"), "other_paths")
+        return spec("json", {"paths": tuple(paths), "other_paths": other})
 
     def _refuse_word(self, node: _Node, word: str) -> NoReturn:
         if word in _RESERVED_TRANSFORMS:

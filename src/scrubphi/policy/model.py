@@ -126,7 +126,7 @@ class ScrubPolicy:
         )
 
 
-KEYED_KINDS = frozenset({"hash", "fake", "tokenize", "date"})
+KEYED_KINDS = frozenset({"hash", "fake", "tokenize", "date", "json", "redact"})
 
 
 @dataclass(frozen=True)

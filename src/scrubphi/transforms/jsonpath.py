@@ -1,0 +1,218 @@
+"""The ``json`` transform: other transforms applied inside JSON documents.
+
+Policy form::
+
+    payload:
+      json:
+        "$.patient.name": {fake: name}
+        "$.patient.ssn": {fake: ssn, unique: true}
+        "$.visits[*].date": {date: shift, days: 30}
+        "$..email": {fake: email}
+      other_paths: keep          # keep | null | fail   (default: fail)
+
+Paths are a JSONPath subset: ``$`` the document, ``.key`` or ``['key']`` a
+member, ``[N]`` an array element, ``[*]`` / ``.*`` every element or member,
+``..key`` a member at any depth.  A path that reaches an object or array
+applies its transform to every scalar under it.  Each scalar is given to the
+transform as text (strings as they are, numbers and booleans as JSON writes
+them); the result replaces it as a JSON string, or ``null``.
+
+``other_paths`` says what happens to scalars no path reaches: ``keep`` leaves
+them, ``null`` makes them JSON null, ``fail`` stops the run when a document
+holds any non-null scalar the policy does not name (the fail-closed
+default).  The document is written back as PostgreSQL's jsonb prints it
+(``{"a": 1, "b": [1, 2]}``), keys in their original order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import TransformError
+from ..policy.model import TransformSpec
+from .base import BuiltTransform, ColumnInfo, TransformContext
+
+__all__ = ["OTHER_PATHS", "Step", "build_json", "parse_path"]
+
+OTHER_PATHS = ("keep", "null", "fail")
+
+Step = tuple[str, Any]  # ("key", name) | ("index", n) | ("wild", None) | ("descend", name|None)
+
+_TOKEN = re.compile(
+    r"""\.\.(?P<dkey>[A-Za-z_$][\w$-]*|\*)"""
+    r"""|\.(?P<key>[A-Za-z_$][\w$-]*|\*)"""
+    r"""|\[\s*(?:(?P<index>-?\d+)|(?P<star>\*)|'(?P<sq>(?:[^'\\]|\\.)*)'|"(?P<dq>(?:[^"\\]|\\.)*)")\s*\]"""
+)
+
+Builder = Callable[[TransformSpec, ColumnInfo, TransformContext], BuiltTransform]
+Leaf = tuple[Any, ...]
+
+
+def parse_path(text: str) -> tuple[Step, ...]:
+    """Parse a path of the supported JSONPath subset; ValueError says what is wrong."""
+    if not text.startswith("$"):
+        raise ValueError(f"a JSON path starts with $ (as in $.patient.name), not {text[:1]!r}")
+    steps: list[Step] = []
+    pos = 1
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise ValueError(
+                f"cannot read the JSON path at character {pos + 1}; use .key, ['key'], [N], "
+                "[*] or ..key"
+            )
+        if m.group("dkey") is not None:
+            name = m.group("dkey")
+            steps.append(("descend", None if name == "*" else name))
+        elif m.group("key") is not None:
+            name = m.group("key")
+            steps.append(("wild", None) if name == "*" else ("key", name))
+        elif m.group("index") is not None:
+            steps.append(("index", int(m.group("index"))))
+        elif m.group("star") is not None:
+            steps.append(("wild", None))
+        else:
+            quoted = m.group("sq") if m.group("sq") is not None else m.group("dq")
+            steps.append(("key", re.sub(r"\\(.)", r"\1", quoted)))
+        pos = m.end()
+    return tuple(steps)
+
+
+def _children(node: Any, where: Leaf) -> Iterator[tuple[Leaf, Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield (*where, k), v
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield (*where, i), v
+
+
+def _match(node: Any, steps: tuple[Step, ...], where: Leaf) -> Iterator[tuple[Leaf, Any]]:
+    if not steps:
+        yield where, node
+        return
+    kind, arg = steps[0]
+    rest = steps[1:]
+    if kind == "key":
+        if isinstance(node, dict) and arg in node:
+            yield from _match(node[arg], rest, (*where, arg))
+    elif kind == "index":
+        if isinstance(node, list) and -len(node) <= arg < len(node):
+            index = arg % len(node)
+            yield from _match(node[index], rest, (*where, index))
+    elif kind == "wild":
+        for at, child in _children(node, where):
+            yield from _match(child, rest, at)
+    else:  # descend: this node and every node below it
+        stack = [(where, node)]
+        while stack:
+            at, current = stack.pop()
+            if arg is None:
+                yield from _match(current, rest, at)
+            elif isinstance(current, dict) and arg in current:
+                yield from _match(current[arg], rest, (*at, arg))
+            stack.extend(reversed(list(_children(current, at))))
+
+
+def _scalars(node: Any, where: Leaf) -> Iterator[tuple[Leaf, Any]]:
+    if isinstance(node, dict | list):
+        for at, child in _children(node, where):
+            yield from _scalars(child, at)
+    else:
+        yield where, node
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _set(doc: Any, where: Leaf, value: Any) -> Any:
+    if not where:
+        return value
+    parent = doc
+    for step in where[:-1]:
+        parent = parent[step]
+    parent[where[-1]] = value
+    return doc
+
+
+def build_json(
+    spec: TransformSpec, column: ColumnInfo, ctx: TransformContext, build: Builder
+) -> BuiltTransform:
+    """Build the json transform; ``build`` builds each inner transform."""
+    other = spec.params.get("other_paths", "fail")
+    if other not in OTHER_PATHS:
+        raise ValueError(f"other_paths must be one of {', '.join(OTHER_PATHS)}")
+    if column.type_name not in ("json", "jsonb", "", "text", "character varying"):
+        raise ValueError(
+            f"the json transform needs a json, jsonb or text column, not {column.type_name}"
+        )
+    # JSON strings have no declared type: dates inside are read as ISO text.
+    text_column = ColumnInfo(name=column.name, type_name="")
+    rules: list[tuple[tuple[Step, ...], Callable[..., str | None]]] = []
+    cacheable = True
+    for path, inner in spec.params["paths"]:
+        if inner.kind == "keep":
+            rules.append((parse_path(path), _identity))
+            continue
+        if inner.kind == "null":
+            rules.append((parse_path(path), _to_none))
+            continue
+        if inner.kind == "value":
+            const = str(inner.params.get("value", ""))
+            rules.append((parse_path(path), lambda _v, _c=const: _c))
+            continue
+        built = build(inner, text_column, ctx)
+        if built.per is not None:
+            raise ValueError("per is not supported inside json paths")
+        cacheable = cacheable and built.cacheable
+        rules.append((parse_path(path), built.fn))
+
+    def fn(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            raise TransformError("the json transform met a value that is not JSON") from None
+        done: set[Leaf] = set()
+        for steps, transform in rules:
+            for where, node in list(_match(doc, steps, ())):
+                for at, scalar in list(_scalars(node, where)):
+                    if at in done:
+                        continue
+                    done.add(at)
+                    if transform is _identity:
+                        continue
+                    text = _as_text(scalar)
+                    result = transform(text)
+                    if result != text:  # unchanged numbers and booleans keep their type
+                        doc = _set(doc, at, result)
+        if other != "keep":
+            for at, scalar in list(_scalars(doc, ())):
+                if at in done or scalar is None:
+                    continue
+                if other == "fail":
+                    raise TransformError(
+                        "the json transform met a value at a path the policy does not name "
+                        "(other_paths: fail)"
+                    )
+                doc = _set(doc, at, None)
+        return json.dumps(doc, ensure_ascii=False)
+
+    return BuiltTransform(fn=fn, cacheable=cacheable, kind="json")
+
+
+def _identity(value: str | None) -> str | None:
+    return value
+
+
+def _to_none(_value: str | None) -> None:
+    return None

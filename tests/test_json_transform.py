@@ -1,0 +1,100 @@
+"""The json transform: other transforms applied inside JSON documents, failing closed."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+
+import pytest
+
+from scrubphi import DumpError, PolicyError, Scrubber
+from scrubphi.policy import loads_policy
+from scrubphi.transforms.jsonpath import parse_path
+
+KEY = b"json-transform-test-key-0123456789"
+
+DUMP = b"""CREATE TABLE public.claims (
+    id integer NOT NULL,
+    ssn text,
+    payload jsonb
+);
+
+COPY public.claims (id, ssn, payload) FROM stdin;
+1\t123-45-6789\t{"notes": "called back", "patient": {"ssn": "123-45-6789", \
+"name": "Jane Doe", "age": 44}, "codes": ["E11.9", "I10"]}
+2\t\\N\t\\N
+3\t\\N\t{"patient": {"name": null}, "visits": [{"date": "2021-03-04"}, {"date": "2021-04-05"}]}
+\\.
+"""
+
+POLICY = """version: 1
+scrub:
+  tables:
+    public.claims:
+      columns:
+        id: keep
+        ssn: {fake: ssn}
+        payload:
+          json:
+            "$.patient.ssn": {fake: ssn}
+            "$.patient.name": {fake: name}
+            "$.notes": {value: ""}
+            "$.visits[*].date": {date: year}
+          other_paths: OTHER
+"""
+
+
+def scrub(policy_text: str, codec: ModuleType, dump: bytes = DUMP) -> list[list[str]]:
+    scrubber = Scrubber(loads_policy(policy_text, "j.yaml"), codec=codec, key=KEY)
+    out = scrubber.feed(dump) + scrubber.close()
+    body = out.split(b"FROM stdin;\n", 1)[1].split(b"\\.\n", 1)[0]
+    return [line.decode().split("\t") for line in body.splitlines()]
+
+
+def test_paths_inside_documents_are_transformed(codec: ModuleType) -> None:
+    """Named paths change, consistently with column transforms; others are kept."""
+    rows = scrub(POLICY.replace("OTHER", "keep"), codec)
+    doc = json.loads(rows[0][2])
+    assert doc["patient"]["ssn"] == rows[0][1]  # same spec, same fake, in a column and a doc
+    assert doc["patient"]["ssn"].startswith("9")
+    assert doc["patient"]["name"] != "Jane Doe" and doc["notes"] == ""
+    assert doc["patient"]["age"] == 44 and doc["codes"] == ["E11.9", "I10"]  # kept, typed
+    assert rows[1][2] == "\\N"
+    third = json.loads(rows[2][2])
+    assert [v["date"] for v in third["visits"]] == ["2021-01-01", "2021-01-01"]
+    assert third["patient"]["name"] is None
+
+
+def test_other_paths_null_and_fail(codec: ModuleType) -> None:
+    """other_paths: null empties unnamed scalars; fail (the default) stops the run."""
+    rows = scrub(POLICY.replace("OTHER", "null"), codec)
+    doc = json.loads(rows[0][2])
+    assert doc["patient"]["age"] is None and doc["codes"] == [None, None]
+    default = POLICY.replace("          other_paths: OTHER\n", "")
+    scrubber = Scrubber(loads_policy(default, "j.yaml"), codec=codec, key=KEY)
+    with pytest.raises(DumpError) as info:
+        scrubber.feed(DUMP)
+    assert info.value.column == "payload" and info.value.line == 8
+    assert "other_paths: fail" in str(info.value) and "Jane" not in str(info.value)
+
+
+def test_not_json_stops_the_run(codec: ModuleType) -> None:
+    """A value that is not JSON stops the run at its row, never passing it through."""
+    bad = DUMP.replace(b'{"patient": {"name": null}', b"not json at all {")
+    with pytest.raises(DumpError) as info:
+        scrub(POLICY.replace("OTHER", "keep"), codec, bad)
+    assert info.value.line == 10 and "not JSON" in str(info.value)
+
+
+def test_path_syntax() -> None:
+    """The JSONPath subset parses, and a bad path is a policy error with its position."""
+    assert parse_path("$.a['b c'][0][*]..d") == (
+        ("key", "a"),
+        ("key", "b c"),
+        ("index", 0),
+        ("wild", None),
+        ("descend", "d"),
+    )
+    with pytest.raises(PolicyError) as info:
+        loads_policy(POLICY.replace('"$.notes"', '"notes"').replace("OTHER", "keep"), "j.yaml")
+    assert "j.yaml:12:13" in str(info.value) and "starts with $" in str(info.value)
