@@ -106,3 +106,37 @@ def test_cli_audit_json_and_strict(tmp_path: Path) -> None:
     )
     result = runner.invoke(main, ["audit", "--config", str(clean), "--dump", str(dump), "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_clinic_example_policy_covers_its_schema(pg: object) -> None:
+    """The clinic example policy covers its schema (real pg_dump) and most Safe Harbor kinds."""
+    from pg_fixtures import PgServer
+    from scrubphi.api import check_dump
+
+    assert isinstance(pg, PgServer)
+    db = pg.create_database("clinic")
+    pg.psql(db, file=ROOT / "examples" / "clinic_schema.sql")
+    dump = pg.pg_dump(db, "--no-owner", "--schema-only")
+    policy = load_policy(ROOT / "examples" / "clinic_policy.yaml")
+    problems, _ = check_dump(io.BytesIO(dump), policy)
+    assert problems == []
+    report = audit_dump(io.BytesIO(dump), policy)
+    covered = {kind for kind, cols in report.coverage().items() if cols}
+    assert covered >= {
+        "names",
+        "geography",
+        "dates",
+        "phone",
+        "fax",
+        "email",
+        "ssn",
+        "mrn",
+        "health_plan",
+        "account",
+        "license",
+        "device",
+        "url",
+        "ip",
+        "photo",
+    }
+    assert report.kept_phi_like() == []

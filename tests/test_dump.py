@@ -535,3 +535,21 @@ def test_transform_failure_names_the_place_not_the_value(codec: ModuleType) -> N
     assert "date transform cannot handle this value" in str(err)
     assert "Bob" not in str(err)
     assert_poisoned(out)
+
+
+def test_check_dump_on_schema_only_dump() -> None:
+    """A schema-only dump (no data rows) is still checked: CI can run check on pg_dump -s."""
+    schema_only = (
+        SMALL[: SMALL.index(b"COPY public.p")]
+        + SMALL[SMALL.index(b"--\n-- PostgreSQL database dump complete") :]
+    )
+    partial = policy(
+        "version: 1\nscrub:\n  tables:\n    public.p:\n      columns:\n        id: keep\n"
+    )
+    problems, _ = check_dump(io.BytesIO(schema_only), partial)
+    assert problems == [
+        "table public.p, column name: not in the policy (unknown_columns: fail)",
+        "table public.p, column born: not in the policy (unknown_columns: fail)",
+    ]
+    problems, _ = check_dump(io.BytesIO(schema_only), policy(SMALL_POLICY))
+    assert problems == []

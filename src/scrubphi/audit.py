@@ -162,7 +162,21 @@ class ColumnAudit:
 
     @property
     def kept(self) -> bool:
-        return self.transform == "keep"
+        return self.transform in ("keep", "keep (whole table)")
+
+    @property
+    def phi_like(self) -> bool:
+        """A kept column whose name suggests PHI.
+
+        In a table kept whole on purpose (reference data), only the name
+        dictionary counts, not the free-text heuristic: ``description`` of an
+        ICD-10 code is not a note about a patient.
+        """
+        if not self.kept:
+            return False
+        if self.transform == "keep (whole table)":
+            return bool(self.kinds)
+        return bool(self.kinds or self.free_text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,7 +218,7 @@ class AuditReport:
         return found
 
     def kept_phi_like(self) -> list[ColumnAudit]:
-        return [c for c in self.columns if c.kept and (c.kinds or c.free_text)]
+        return [c for c in self.columns if c.phi_like]
 
     def residual_findings(self) -> list[ColumnAudit]:
         return [c for c in self.columns if c.kept and any(c.residual.values())]

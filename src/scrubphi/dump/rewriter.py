@@ -315,6 +315,7 @@ class Scrubber:
             else:
                 self._note_markers(buf)
                 out.append(buf)
+            self._finish_database(self._line_at(buf, len(buf)))
             if self._headers > self._completes:
                 raise DumpError(
                     "the input ended before pg_dump's 'dump complete' line: the dump is truncated",
@@ -470,6 +471,7 @@ class Scrubber:
             )
         if name in ("connect", "c"):
             # pg_dumpall: a new database begins; its schema is learnt afresh.
+            self._finish_database(line)
             args = text[m.end() :].split() if m else []
             self._database = _ident(args[0]) if args and not args[0].startswith(b"-") else None
             self._schema = Schema()
@@ -771,6 +773,26 @@ class Scrubber:
             )
         return _Plan("rewrite" if entries else "keep", entries, planned, specs)
 
+    def _finish_database(self, line: int) -> None:
+        """check_only: a database ended; check and show tables that had no data.
+
+        A schema-only dump (``pg_dump --schema-only | scrubphi check --dump -``)
+        has no data rows to trigger the coverage check, so it runs here, and the
+        observer (the audit) is shown every table the schema created.
+        """
+        if not self.check_only:
+            return
+        self._ensure_checked(line)
+        if self._observe is None:
+            return
+        for name, info in sorted(self._schema.tables.items()):
+            if info.partitioned:
+                continue
+            columns = [c for c in info.columns if not c.generated]
+            names = tuple(c.name for c in columns)
+            plan = self._compile(name, columns, line, strict=False, problems=[], header=names)
+            self._scans(name, names, info.columns, plan)
+
     def _scans(
         self,
         table: TableName,
@@ -786,8 +808,10 @@ class Scrubber:
             default = {"fail": "not covered", "keep": "keep", "drop": "drop"}[
                 self.scrub.unknown_tables
             ]
-        elif rule.action in ("keep", "drop"):
-            default = rule.action
+        elif rule.action == "keep":
+            default = "keep (whole table)"
+        elif rule.action == "drop":
+            default = "drop"
         else:
             default = "not covered"
         labels = {name: plan.specs.get(name, default) for name in names}
