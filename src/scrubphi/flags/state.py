@@ -6,7 +6,7 @@ there.  Every worker process of a web app reads it on (nearly) every request,
 and an operator, a CLI or a rollout gate moves it.  Two implementations share
 one API:
 
-* :class:`PostgresStateStore` for any number of hosts: two tables in the
+* :class:`PostgresStateStore` for any number of hosts: three small tables in the
   application's database.  A move is one transaction that locks the plan's
   row, so two workers moving the same plan at once cannot both succeed when
   they pass ``expected_version``.  Reads are served from an in-process cache
@@ -74,8 +74,6 @@ class StateConflict(StateStoreError):
     Re-read the state (:meth:`StateStore.get`), decide again, and retry with
     the new ``expected_version`` if the move still makes sense.
     """
-
-    exit_code = 1
 
     def __init__(self, plan: str, expected: int, actual: int) -> None:
         self.plan = plan

@@ -1,0 +1,629 @@
+"""The flag evaluator: Unleash's client semantics, in process, without a server.
+
+A features document (the body of Unleash's ``/api/client/features``, or a
+delta stream of events) is compiled once into immutable objects; evaluating
+a flag then touches no I/O, no lock and no shared mutable state except the
+exposure counters (per thread, see :mod:`scrubphi.flags.exposure`).  That is
+what makes :class:`FlagClient` safe to share between threads and to inherit
+across ``fork``: there is no background thread to lose and no on-disk cache
+to corrupt.  Replacing the document (:meth:`FlagClient.apply_delta`) swaps a
+single attribute, so readers see either the old or the new snapshot.
+
+The algorithm follows ``unleash-evaluation.md`` (our own description of
+Unleash's client specification); where SDKs disagree it follows Yggdrasil,
+the engine behind Unleash's newer SDKs.  A flag that cannot be evaluated
+faithfully (unknown operator or strategy, missing segment, a regex Rust
+would reject) is off as a whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from scrubphi.flags.constraints import (
+    Constraint,
+    UnsupportedConstraint,
+    compile_constraint,
+    context_value,
+    ip_in,
+    parse_ip_networks,
+    parse_number,
+)
+from scrubphi.flags.exposure import ExposureCounter
+from scrubphi.flags.murmur import STRATEGY_SEED, VARIANT_SEED, normalized_hash
+
+if TYPE_CHECKING:
+    from scrubphi.policy.model import Policy
+
+__all__ = [
+    "CustomStrategy",
+    "FlagClient",
+    "PhaseBinding",
+    "RolloutState",
+    "load_unleash",
+]
+
+Context = Mapping[str, Any]
+#: A custom strategy: ``(parameters, context) -> bool``.
+CustomStrategy = Callable[[Mapping[str, Any], Context], bool]
+
+_RANDOM_MAX = 10_000
+
+
+class RolloutState(Protocol):
+    """Where each rollout plan stands; implemented by the state stores.
+
+    ``phase`` must be cheap (it is called on every evaluation of a flag that
+    follows a plan) and safe from any thread.
+    """
+
+    def phase(self, plan_name: str, /) -> int | None:
+        """The current phase index of ``plan_name``; None when the plan has not started."""
+        ...
+
+
+class _Unsupported(Exception):
+    """A strategy or flag that cannot be evaluated: the flag is off."""
+
+
+# --------------------------------------------------------------------------
+# Compiled objects
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Override:
+    field: str
+    values: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    name: str
+    weight: int
+    payload: Mapping[str, Any] | None
+    stickiness: str | None
+    overrides: tuple[_Override, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Strategy:
+    check: Callable[[Context], bool]
+    constraints: tuple[Constraint, ...]
+    variants: tuple[_Variant, ...]
+    group_id: str
+    stickiness: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Dependency:
+    feature: str
+    enabled: bool
+    variants: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseBinding:
+    """A flag that follows a rollout plan: one compiled strategy list per phase."""
+
+    plan: str
+    phase_names: tuple[str, ...]
+    raw_phases: tuple[tuple[Mapping[str, Any], ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Feature:
+    name: str
+    enabled: bool
+    # None when the flag cannot be evaluated (it is then always off).
+    strategies: tuple[_Strategy, ...] | None
+    variants: tuple[_Variant, ...]
+    dependencies: tuple[_Dependency, ...]
+    binding: PhaseBinding | None
+    phases: tuple[tuple[_Strategy, ...] | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    features: Mapping[str, _Feature]
+    raw_features: Mapping[str, Mapping[str, Any]]
+    segments: Mapping[Any, Mapping[str, Any]]
+    version: int
+
+
+# --------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------
+
+
+class FlagClient:
+    """Evaluate feature flags locally with Unleash's semantics.
+
+    Build one with :func:`load_unleash` or :meth:`from_policy` and share it:
+    every method is safe to call from any thread, and a forked child may
+    keep using the parent's client.
+    """
+
+    def __init__(
+        self,
+        *,
+        app_name: str = "scrubphi",
+        environment: str = "default",
+        strategies: Mapping[str, CustomStrategy] | None = None,
+        randint: Callable[[int, int], int] | None = None,
+        hostname: str | None = None,
+        state: RolloutState | None = None,
+    ) -> None:
+        self._static = {"appName": app_name, "environment": environment}
+        self._custom: dict[str, CustomStrategy] = dict(strategies or {})
+        # Random stickiness and gradualRolloutRandom; injectable for tests.
+        # The module-level random is thread-safe and reseeded after fork.
+        self._randint = randint or random.randint
+        self._hostname = (hostname or os.environ.get("HOSTNAME") or socket.gethostname()).lower()
+        self._state = state
+        self._exposures = ExposureCounter()
+        self._snap = _Snapshot({}, {}, {}, 2)
+
+    # -- construction ------------------------------------------------------
+
+    @classmethod
+    def from_policy(
+        cls, policy: Policy, *, state: RolloutState | None = None, **options: Any
+    ) -> FlagClient:
+        """The flags of a policy's ``flags``/``segments``/``rollouts`` sections.
+
+        Raises ``PolicyError`` (file:line:column) for an invalid section.
+        ``state`` says where each rollout plan stands; without one every
+        plan is "not started" and its flags are off.
+        """
+        from scrubphi.flags.policy import compile_policy  # a cycle otherwise
+
+        compiled = compile_policy(policy)
+        client = cls(state=state, **options)
+        client._install(compiled.document, compiled.bindings)
+        return client
+
+    def apply_delta(self, document: Mapping[str, Any]) -> None:
+        """Apply a features document or a delta stream (``{"events": [...]}``).
+
+        A full document replaces every flag; events are applied in
+        ``eventId`` order: ``hydration`` replaces everything,
+        ``feature-updated``/``feature-removed`` and
+        ``segment-updated``/``segment-removed`` change one entry.  The new
+        snapshot replaces the old one in a single assignment.
+        """
+        if "events" not in document:
+            self._install(document, {})
+            return
+        snap = self._snap
+        features = dict(snap.raw_features)
+        segments = dict(snap.segments)
+        events = sorted(document.get("events") or [], key=lambda e: e.get("eventId", 0))
+        for event in events:
+            kind = event.get("type")
+            if kind == "hydration":
+                features = {f["name"]: f for f in event.get("features") or []}
+                segments = {s["id"]: s for s in event.get("segments") or []}
+            elif kind == "feature-updated":
+                feature = event["feature"]
+                features[feature["name"]] = feature
+            elif kind == "feature-removed":
+                features.pop(event.get("featureName"), None)
+            elif kind == "segment-updated":
+                segment = event["segment"]
+                segments[segment["id"]] = segment
+            elif kind == "segment-removed":
+                segments.pop(event.get("segmentId", event.get("id")), None)
+        bindings = {
+            name: feature.binding
+            for name, feature in snap.features.items()
+            if feature.binding is not None and name in features
+        }
+        self._install(
+            {
+                "version": 2,
+                "features": list(features.values()),
+                "segments": list(segments.values()),
+            },
+            bindings,
+        )
+
+    def _install(self, document: Mapping[str, Any], bindings: Mapping[str, PhaseBinding]) -> None:
+        raw_features = {f["name"]: copy.deepcopy(f) for f in document.get("features") or []}
+        segments = {s["id"]: copy.deepcopy(s) for s in document.get("segments") or []}
+        features = {
+            name: self._compile_feature(raw, segments, bindings.get(name))
+            for name, raw in raw_features.items()
+        }
+        version = document.get("version", 2)
+        self._snap = _Snapshot(features, raw_features, segments, int(version))
+
+    # -- evaluation ----------------------------------------------------------
+
+    def is_enabled(self, name: str, context: Context | None = None, default: bool = False) -> bool:
+        """Whether flag ``name`` is on for ``context``; ``default`` if the flag is unknown."""
+        snap = self._snap
+        feature = snap.features.get(name)
+        if feature is None:
+            self._exposures.count(name, default, None, None)
+            return default
+        ctx = self._context(context)
+        enabled, _strategy, phase = self._evaluate(snap, feature, ctx)
+        self._exposures.count(name, enabled, phase, None)
+        return enabled
+
+    def get_variant(self, name: str, context: Context | None = None) -> dict[str, Any]:
+        """The variant of ``name`` for ``context`` in Unleash's shape.
+
+        ``{"name", "enabled", "feature_enabled", "payload"?}``; a flag that is
+        off or unknown gives ``{"name": "disabled", "enabled": False,
+        "feature_enabled": False}``.
+        """
+        snap = self._snap
+        feature = snap.features.get(name)
+        if feature is None:
+            self._exposures.count(name, False, None, "disabled")
+            return _disabled(False)
+        ctx = self._context(context)
+        variant, phase = self._variant(snap, feature, ctx)
+        self._exposures.count(name, variant["feature_enabled"], phase, variant["name"])
+        return variant
+
+    def feature_names(self) -> list[str]:
+        """Every flag this client knows, sorted."""
+        return sorted(self._snap.features)
+
+    def exposures(self) -> dict[str, Any]:
+        """Evaluation counts per flag: yes/no, per variant and per rollout phase."""
+        return self._exposures.snapshot()
+
+    def clear_exposures(self) -> None:
+        """Reset the exposure counts to zero."""
+        self._exposures.clear()
+
+    def to_unleash(self) -> dict[str, Any]:
+        """The flags as an Unleash ``/api/client/features`` document, as they stand now.
+
+        A flag that follows a rollout plan is written with the strategies of
+        its current phase (``enabled: false`` when the plan has not started).
+        """
+        snap = self._snap
+        features: list[dict[str, Any]] = []
+        for name in sorted(snap.raw_features):
+            raw = copy.deepcopy(dict(snap.raw_features[name]))
+            binding = snap.features[name].binding
+            if binding is not None:
+                index = self._phase_index(binding)
+                if index is None:
+                    raw["enabled"] = False
+                    raw["strategies"] = []
+                else:
+                    raw["strategies"] = copy.deepcopy(list(binding.raw_phases[index]))
+            features.append(raw)
+        segments = [copy.deepcopy(dict(s)) for _, s in sorted(snap.segments.items(), key=_seg_key)]
+        return {"version": 2, "features": features, "segments": segments}
+
+    def _context(self, context: Context | None) -> dict[str, Any]:
+        if not context:
+            return dict(self._static)
+        ctx = dict(self._static)
+        ctx.update((k, v) for k, v in context.items() if v is not None)
+        return ctx
+
+    def _phase_index(self, binding: PhaseBinding) -> int | None:
+        if self._state is None:
+            return None
+        index = self._state.phase(binding.plan)
+        if index is None or not 0 <= index < len(binding.phase_names):
+            return None
+        return index
+
+    def _evaluate(
+        self, snap: _Snapshot, feature: _Feature, ctx: Context
+    ) -> tuple[bool, _Strategy | None, str | None]:
+        """(enabled, first matching strategy, current phase name)."""
+        phase: str | None = None
+        strategies = feature.strategies
+        if feature.binding is not None:
+            index = self._phase_index(feature.binding)
+            if index is None:
+                return False, None, None
+            phase = feature.binding.phase_names[index]
+            strategies = feature.phases[index] if feature.phases else None
+        if not feature.enabled or strategies is None:
+            return False, None, phase
+        if feature.dependencies and not self._dependencies_met(snap, feature, ctx):
+            return False, None, phase
+        if not strategies:
+            return True, None, phase
+        for strategy in strategies:
+            if all(c(ctx) for c in strategy.constraints) and strategy.check(ctx):
+                return True, strategy, phase
+        return False, None, phase
+
+    def _dependencies_met(self, snap: _Snapshot, feature: _Feature, ctx: Context) -> bool:
+        for dep in feature.dependencies:
+            parent = snap.features.get(dep.feature)
+            if parent is None or parent.dependencies:
+                return False
+            if dep.variants:
+                variant, _ = self._variant(snap, parent, ctx)
+                if variant["feature_enabled"] != dep.enabled:
+                    return False
+                if variant["name"] not in dep.variants:
+                    return False
+            else:
+                enabled, _, _ = self._evaluate(snap, parent, ctx)
+                if enabled != dep.enabled:
+                    return False
+        return True
+
+    def _variant(
+        self, snap: _Snapshot, feature: _Feature, ctx: Context
+    ) -> tuple[dict[str, Any], str | None]:
+        enabled, strategy, phase = self._evaluate(snap, feature, ctx)
+        if not enabled:
+            return _disabled(False), phase
+        if strategy is not None and strategy.variants:
+            chosen = self._choose(strategy.variants, strategy.group_id, strategy.stickiness, ctx)
+        elif feature.variants:
+            chosen = self._choose(feature.variants, feature.name, None, ctx)
+        else:
+            return _disabled(True), phase
+        if chosen is None:
+            return _disabled(True), phase
+        result: dict[str, Any] = {"name": chosen.name, "enabled": True, "feature_enabled": True}
+        if chosen.payload is not None:
+            result["payload"] = dict(chosen.payload)
+        return result, phase
+
+    def _choose(
+        self,
+        variants: Sequence[_Variant],
+        group_id: str,
+        strategy_stickiness: str | None,
+        ctx: Context,
+    ) -> _Variant | None:
+        for variant in variants:
+            for override in variant.overrides:
+                found = context_value(ctx, override.field)
+                if found is not None and found in override.values:
+                    return variant
+        total = sum(v.weight for v in variants)
+        if total <= 0:
+            return None
+        stickiness = variants[0].stickiness or strategy_stickiness or "default"
+        seed = self._stickiness_value(stickiness, ctx)
+        if seed is None:
+            seed = str(self._randint(1, _RANDOM_MAX))
+        target = normalized_hash(seed, group_id, total, VARIANT_SEED)
+        acc = 0
+        for variant in variants:
+            if variant.weight <= 0:
+                continue
+            acc += variant.weight
+            if acc >= target:
+                return variant
+        return None
+
+    def _stickiness_value(self, stickiness: str, ctx: Context) -> str | None:
+        """The identifier to hash; None means "use a random number"."""
+        if stickiness == "default":
+            return context_value(ctx, "userId") or context_value(ctx, "sessionId")
+        if stickiness == "random":
+            return None
+        return context_value(ctx, stickiness)
+
+    # -- compilation -------------------------------------------------------
+
+    def _compile_feature(
+        self,
+        raw: Mapping[str, Any],
+        segments: Mapping[Any, Mapping[str, Any]],
+        binding: PhaseBinding | None,
+    ) -> _Feature:
+        name = str(raw["name"])
+        try:
+            variants = _compile_variants(raw.get("variants") or [])
+            deps = tuple(
+                _Dependency(
+                    feature=str(d["feature"]),
+                    enabled=bool(d.get("enabled", True)),
+                    variants=frozenset(str(v) for v in d.get("variants") or []),
+                )
+                for d in raw.get("dependencies") or []
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # A malformed variant or dependency: the flag cannot be evaluated.
+            return _Feature(name, False, None, (), (), binding, ())
+        phases: tuple[tuple[_Strategy, ...] | None, ...] = ()
+        if binding is not None:
+            phases = tuple(self._compile_strategies(name, p, segments) for p in binding.raw_phases)
+        return _Feature(
+            name=name,
+            enabled=bool(raw.get("enabled", False)),
+            strategies=self._compile_strategies(name, raw.get("strategies") or [], segments),
+            variants=variants,
+            dependencies=deps,
+            binding=binding,
+            phases=phases,
+        )
+
+    def _compile_strategies(
+        self,
+        flag: str,
+        raws: Iterable[Mapping[str, Any]],
+        segments: Mapping[Any, Mapping[str, Any]],
+    ) -> tuple[_Strategy, ...] | None:
+        try:
+            return tuple(
+                self._compile_strategy(flag, raw, segments)
+                for raw in raws
+                if not raw.get("disabled", False)
+            )
+        except (_Unsupported, UnsupportedConstraint, KeyError, TypeError, ValueError):
+            return None
+
+    def _compile_strategy(
+        self, flag: str, raw: Mapping[str, Any], segments: Mapping[Any, Mapping[str, Any]]
+    ) -> _Strategy:
+        params: Mapping[str, Any] = raw.get("parameters") or {}
+        constraints = [compile_constraint(c) for c in raw.get("constraints") or []]
+        for segment_id in raw.get("segments") or []:
+            segment = segments.get(segment_id)
+            if segment is None:
+                raise _Unsupported("missing segment")
+            constraints.extend(compile_constraint(c) for c in segment.get("constraints") or [])
+        group_id = _param(params, "groupId") or flag
+        stickiness = _param(params, "stickiness")
+        return _Strategy(
+            check=self._strategy_check(str(raw.get("name")), params, group_id),
+            constraints=tuple(constraints),
+            variants=_compile_variants(raw.get("variants") or []),
+            group_id=group_id,
+            stickiness=stickiness,
+        )
+
+    def _strategy_check(
+        self, name: str, params: Mapping[str, Any], group_id: str
+    ) -> Callable[[Context], bool]:
+        randint = self._randint
+        if name == "default":
+            return _always
+        if name == "userWithId":
+            ids = frozenset(s.strip() for s in (_param(params, "userIds") or "").split(","))
+            return lambda ctx: context_value(ctx, "userId") in ids
+        if name in ("gradualRolloutUserId", "gradualRolloutSessionId"):
+            field = "userId" if name == "gradualRolloutUserId" else "sessionId"
+            maybe = _percent(params, "percentage")
+            group = _param(params, "groupId")
+            if maybe is None or group is None:
+                return _never
+            share = maybe
+
+            def gradual(ctx: Context) -> bool:
+                ident = context_value(ctx, field)
+                return ident is not None and share > 0 and normalized_hash(ident, group) <= share
+
+            return gradual
+        if name == "gradualRolloutRandom":
+            maybe = _percent(params, "percentage")
+            if maybe is None:
+                return _never
+            chance = maybe
+            return lambda ctx: chance > 0 and randint(1, 100) <= chance
+        if name == "flexibleRollout":
+            maybe = _percent(params, "rollout")
+            stickiness = _param(params, "stickiness") or "default"
+            if maybe is None:
+                return _never
+            pct = maybe
+
+            def flexible(ctx: Context) -> bool:
+                if pct <= 0:
+                    return False
+                if stickiness == "default":
+                    ident = context_value(ctx, "userId") or context_value(ctx, "sessionId")
+                    if ident is None:
+                        ident = str(randint(1, _RANDOM_MAX))
+                elif stickiness == "random":
+                    ident = str(randint(1, _RANDOM_MAX))
+                else:
+                    ident = context_value(ctx, stickiness)
+                    if ident is None:
+                        return False
+                return normalized_hash(ident, group_id, 100, STRATEGY_SEED) <= pct
+
+            return flexible
+        if name == "remoteAddress":
+            entries = [e for e in (_param(params, "IPs") or "").split(",") if e.strip()]
+            networks, _bad = parse_ip_networks(entries)
+
+            def remote(ctx: Context) -> bool:
+                address = context_value(ctx, "remoteAddress")
+                return address is not None and ip_in(address, networks)
+
+            return remote
+        if name == "applicationHostname":
+            hosts = {h.strip().lower() for h in (_param(params, "hostNames") or "").split(",")}
+            on = self._hostname in hosts
+            return lambda ctx: on
+        custom = self._custom.get(name)
+        if custom is not None:
+            frozen = dict(params)
+            return lambda ctx: bool(custom(frozen, ctx))
+        raise _Unsupported("unknown strategy")
+
+
+def load_unleash(document: Mapping[str, Any], **options: Any) -> FlagClient:
+    """A client for an Unleash features document or delta stream.
+
+    ``options`` are :class:`FlagClient`'s keyword arguments (``app_name``,
+    ``environment``, ``strategies``, ``randint``, ``hostname``).
+    """
+    client = FlagClient(**options)
+    client.apply_delta(document)
+    return client
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def _always(_ctx: Context) -> bool:
+    return True
+
+
+def _never(_ctx: Context) -> bool:
+    return False
+
+
+def _disabled(feature_enabled: bool) -> dict[str, Any]:
+    return {"name": "disabled", "enabled": False, "feature_enabled": feature_enabled}
+
+
+def _param(params: Mapping[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    text = str(value)
+    return text if text != "" else None
+
+
+def _percent(params: Mapping[str, Any], name: str) -> float | None:
+    text = _param(params, name)
+    return parse_number(text) if text is not None else None
+
+
+def _compile_variants(raws: Iterable[Mapping[str, Any]]) -> tuple[_Variant, ...]:
+    out: list[_Variant] = []
+    for raw in raws:
+        payload = raw.get("payload")
+        out.append(
+            _Variant(
+                name=str(raw["name"]),
+                weight=int(raw.get("weight", 0)),
+                payload=dict(payload) if payload is not None else None,
+                stickiness=raw.get("stickiness") or None,
+                overrides=tuple(
+                    _Override(
+                        field=str(o["contextName"]),
+                        values=frozenset(str(v) for v in o.get("values") or []),
+                    )
+                    for o in raw.get("overrides") or []
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _seg_key(item: tuple[Any, Mapping[str, Any]]) -> tuple[str, str]:
+    key = item[0]
+    return (type(key).__name__, f"{key:>20}" if isinstance(key, int) else str(key))

@@ -1,0 +1,820 @@
+"""The policy's ``flags``, ``segments`` and ``rollouts`` sections, validated and compiled.
+
+The loader hands these sections over as plain data that still knows where
+each value was written (``PolicySections``); this module checks them as
+strictly as the loader checks ``scrub`` (an unknown key, a wrong type or a
+bad value is a ``PolicyError`` with file:line:column and key path: a typo
+must not silently turn a flag on or off) and compiles them to an Unleash
+``/api/client/features`` document.
+
+A rollout plan compiles to one strategy list per phase.  Audience phases
+(``audience: {segment: NAME}``) become a ``default`` strategy constrained by
+the segment; percentage phases become ``flexibleRollout`` with the plan's
+name as a fixed ``groupId`` and the plan's stickiness.  Because the bucket of
+a user depends only on ``groupId:id``, a user inside 5% is inside 25% and
+100% too: cohorts nest.  That is why a phase may not change the stickiness
+or the group, why percentages may not go down, and why ``random``
+stickiness is refused for a plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from scrubphi.errors import PolicyError
+from scrubphi.flags.constraints import (
+    OPERATORS,
+    parse_date,
+    parse_ip_networks,
+    parse_number,
+    parse_semver,
+    translate_regex,
+)
+from scrubphi.flags.evaluator import FlagClient, PhaseBinding, RolloutState
+from scrubphi.policy.model import Location, Policy
+from scrubphi.policy.units import parse_duration, parse_percent
+
+__all__ = [
+    "STRATEGY_PARAMETERS",
+    "CompiledFlags",
+    "Phase",
+    "RolloutPlan",
+    "StaticState",
+    "compile_policy",
+    "export_unleash",
+    "rollout_plans",
+]
+
+#: Built-in strategies a policy may use, with the parameters each accepts.
+STRATEGY_PARAMETERS: Mapping[str, tuple[str, ...]] = {
+    "default": (),
+    "userWithId": ("userIds",),
+    "gradualRolloutUserId": ("percentage", "groupId"),
+    "gradualRolloutSessionId": ("percentage", "groupId"),
+    "gradualRolloutRandom": ("percentage",),
+    "flexibleRollout": ("rollout", "stickiness", "groupId"),
+    "remoteAddress": ("IPs",),
+    "applicationHostname": ("hostNames",),
+}
+_REQUIRED_PARAMETERS: Mapping[str, tuple[str, ...]] = {
+    "userWithId": ("userIds",),
+    "gradualRolloutUserId": ("percentage",),
+    "gradualRolloutSessionId": ("percentage",),
+    "gradualRolloutRandom": ("percentage",),
+    "flexibleRollout": ("rollout",),
+    "remoteAddress": ("IPs",),
+    "applicationHostname": ("hostNames",),
+}
+_FLAG_KEYS = (
+    "description",
+    "enabled",
+    "plan",
+    "strategies",
+    "variants",
+    "dependencies",
+    "type",
+    "impression_data",
+)
+_FLAG_TYPES = ("release", "experiment", "operational", "kill-switch", "permission")
+_STRATEGY_KEYS = ("name", "parameters", "constraints", "segments", "variants", "disabled")
+_CONSTRAINT_KEYS = (
+    "context",
+    "contextName",
+    "operator",
+    "values",
+    "value",
+    "caseInsensitive",
+    "inverted",
+)
+_VARIANT_KEYS = ("name", "weight", "payload", "stickiness", "overrides")
+_PAYLOAD_TYPES = ("string", "json", "csv", "number")
+_DEPENDENCY_KEYS = ("feature", "enabled", "variants")
+_SEGMENT_KEYS = ("description", "constraints")
+_PLAN_KEYS = ("description", "stickiness", "phases", "on_failure")
+_PHASE_KEYS = (
+    "name",
+    "audience",
+    "percent",
+    "min_duration",
+    "proceed_when",
+    "stickiness",
+    "group_id",
+    "groupId",
+)
+_ON_FAILURE = ("rollback", "pause")
+_COMPARISONS = ("max", "min", "below", "above")
+_FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
+
+
+# --------------------------------------------------------------------------
+# Plans as data (also read by the rollout gates)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of a rollout plan.
+
+    Exactly one of ``audience`` (a segment name) and ``percent`` is set.
+    ``proceed_when`` maps a metric name to ``{comparison: threshold}``
+    (percentages already turned into fractions), plus ``min_requests``.
+    """
+
+    name: str
+    index: int
+    audience: str | None = None
+    percent: int | None = None
+    min_duration: float | None = None
+    proceed_when: Mapping[str, Any] = field(default_factory=dict)
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RolloutPlan:
+    """A staged rollout: fixed stickiness and group, phases in order."""
+
+    name: str
+    stickiness: str
+    phases: tuple[Phase, ...]
+    on_failure: str = "rollback"
+    description: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def group_id(self) -> str:
+        """The bucket group of every percentage phase: the plan's name, never changed."""
+        return self.name
+
+    def phase_index(self, name: str) -> int:
+        """The index of the phase called ``name`` (KeyError if there is none)."""
+        for phase in self.phases:
+            if phase.name == name:
+                return phase.index
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class CompiledFlags:
+    """A policy's flags as an Unleash document plus what the document cannot say."""
+
+    document: Mapping[str, Any]
+    bindings: Mapping[str, PhaseBinding]
+    plans: Mapping[str, RolloutPlan]
+    segment_ids: Mapping[str, int]
+
+
+class StaticState:
+    """An in-memory :class:`RolloutState`: for tests, the CLI and single-process apps."""
+
+    def __init__(self, phases: Mapping[str, int | None] | None = None) -> None:
+        self._phases: dict[str, int | None] = dict(phases or {})
+        self._lock = threading.Lock()
+
+    def phase(self, plan_name: str) -> int | None:
+        return self._phases.get(plan_name)
+
+    def set(self, plan_name: str, index: int | None) -> None:
+        """Move ``plan_name`` to phase ``index`` (None: not started)."""
+        with self._lock:
+            self._phases = {**self._phases, plan_name: index}
+
+
+# --------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------
+
+
+def compile_policy(policy: Policy) -> CompiledFlags:
+    """Validate the flag sections of ``policy`` and compile them; raises PolicyError."""
+    return _Compiler(policy.other).run()
+
+
+def rollout_plans(policy: Policy) -> dict[str, RolloutPlan]:
+    """The validated rollout plans of ``policy``, by name."""
+    return dict(compile_policy(policy).plans)
+
+
+def export_unleash(policy: Policy, state: RolloutState | None = None) -> dict[str, Any]:
+    """The policy's flags as an Unleash ``/api/client/features`` document, as they stand."""
+    return FlagClient.from_policy(policy, state=state).to_unleash()
+
+
+# --------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    """A value's YAML type, never the value itself."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+class _Compiler:
+    def __init__(self, sections: Mapping[str, Any]) -> None:
+        self.sections = sections
+        self.segment_ids: dict[str, int] = {}
+        self.plans: dict[str, RolloutPlan] = {}
+
+    # -- errors --------------------------------------------------------------
+
+    def fail(self, message: str, *path: Any) -> NoReturn:
+        error = getattr(self.sections, "error", None)
+        if error is not None:
+            raise error(message, *path)
+        raise PolicyError(message, path=".".join(str(p) for p in path) or None)
+
+    def where(self, *path: Any) -> Location | None:
+        location = getattr(self.sections, "location", None)
+        return location(*path) if location is not None else None
+
+    def mapping(self, value: Any, what: str, *path: Any) -> dict[Any, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"{what} must be a mapping, not {_describe(value)}", *path)
+        return value
+
+    def seq(self, value: Any, what: str, *path: Any) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{what} must be a list, not {_describe(value)}", *path)
+        return value
+
+    def keys(self, value: dict[Any, Any], allowed: tuple[str, ...], what: str, *path: Any) -> None:
+        for key in value:
+            if key not in allowed:
+                self.fail(
+                    f"unknown key {key!s} in {what}; allowed: {', '.join(allowed)}", *path, key
+                )
+
+    def text(self, value: Any, what: str, *path: Any) -> str:
+        if not isinstance(value, str) or not value:
+            self.fail(f"{what} must be a non-empty string, not {_describe(value)}", *path)
+        return value
+
+    def boolean(self, value: Any, what: str, *path: Any) -> bool:
+        if not isinstance(value, bool):
+            self.fail(f"{what} must be true or false, not {_describe(value)}", *path)
+        return value
+
+    def percent(self, value: Any, what: str, *path: Any) -> int:
+        """A whole percentage 0..100 written 25, "25" or "25%"."""
+        number: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str):
+            number = parse_number(value.strip().removesuffix("%"))
+        if number is None or not 0 <= number <= 100 or number != int(number):
+            self.fail(
+                f"{what} must be a whole percentage from 0 to 100 (e.g. 25 or 25%), "
+                f"not {_describe(value)}: Unleash buckets users in steps of 1%",
+                *path,
+            )
+        return int(number)
+
+    # -- sections ------------------------------------------------------------
+
+    def run(self) -> CompiledFlags:
+        segments = self.compile_segments()
+        self.compile_plans()
+        flags_raw = self.mapping(self.sections.get("flags"), "flags", "flags")
+        features: list[dict[str, Any]] = []
+        bindings: dict[str, PhaseBinding] = {}
+        for name in sorted(flags_raw, key=str):
+            feature, binding = self.compile_flag(name, flags_raw[name])
+            features.append(feature)
+            if binding is not None:
+                bindings[name] = binding
+        for feature in features:
+            for index, dep in enumerate(feature.get("dependencies") or []):
+                if dep["feature"] not in flags_raw:
+                    self.fail(
+                        f"depends on unknown flag {dep['feature']!s}",
+                        "flags",
+                        feature["name"],
+                        "dependencies",
+                        index,
+                        "feature",
+                    )
+                if dep["feature"] == feature["name"]:
+                    self.fail(
+                        "a flag cannot depend on itself",
+                        "flags",
+                        feature["name"],
+                        "dependencies",
+                        index,
+                    )
+        document = {"version": 2, "features": features, "segments": segments}
+        return CompiledFlags(document, bindings, dict(self.plans), dict(self.segment_ids))
+
+    def compile_segments(self) -> list[dict[str, Any]]:
+        raw = self.mapping(self.sections.get("segments"), "segments", "segments")
+        out: list[dict[str, Any]] = []
+        for number, name in enumerate(sorted(raw, key=str), start=1):
+            path = ("segments", name)
+            if not isinstance(name, str) or _NAME_RE.match(name) is None:
+                self.fail("a segment name is letters, digits, _, . and -", *path)
+            body = self.mapping(raw[name], f"segment {name}", *path)
+            self.keys(body, _SEGMENT_KEYS, "a segment", *path)
+            if "description" in body:
+                self.text(body["description"], "description", *path, "description")
+            constraints = [
+                self.constraint(c, *path, "constraints", i)
+                for i, c in enumerate(
+                    self.seq(body.get("constraints"), "constraints", *path, "constraints")
+                )
+            ]
+            self.segment_ids[name] = number
+            out.append({"id": number, "name": name, "constraints": constraints})
+        return out
+
+    def compile_plans(self) -> None:
+        raw = self.mapping(self.sections.get("rollouts"), "rollouts", "rollouts")
+        for name in sorted(raw, key=str):
+            self.plans[name] = self.plan(name, raw[name])
+
+    def plan(self, name: Any, raw: Any) -> RolloutPlan:
+        path = ("rollouts", name)
+        if not isinstance(name, str) or _NAME_RE.match(name) is None:
+            self.fail("a plan name is letters, digits, _, . and -", *path)
+        body = self.mapping(raw, f"rollout plan {name}", *path)
+        self.keys(body, _PLAN_KEYS, "a rollout plan", *path)
+        stickiness = "default"
+        if "stickiness" in body:
+            stickiness = self.stickiness(body["stickiness"], *path, "stickiness")
+        if stickiness == "random":
+            self.fail(
+                "stickiness random cannot be used by a plan: a user would be in one "
+                "request and out the next, and phases would not nest; use userId, "
+                "sessionId, default or a context field",
+                *path,
+                "stickiness",
+            )
+        on_failure = "rollback"
+        if "on_failure" in body:
+            on_failure = body["on_failure"]
+            if on_failure not in _ON_FAILURE:
+                self.fail(
+                    f"on_failure must be one of {', '.join(_ON_FAILURE)}", *path, "on_failure"
+                )
+        description = None
+        if "description" in body:
+            description = self.text(body["description"], "description", *path, "description")
+        phases_raw = self.seq(body.get("phases"), "phases", *path, "phases")
+        if not phases_raw:
+            self.fail("a rollout plan needs at least one phase", *path)
+        phases: list[Phase] = []
+        seen: set[str] = set()
+        last_percent = 0
+        for index, phase_raw in enumerate(phases_raw):
+            ppath = (*path, "phases", index)
+            phase = self.phase(index, phase_raw, name, stickiness, ppath)
+            if phase.name in seen:
+                self.fail(f"phase name {phase.name} is used twice in this plan", *ppath, "name")
+            seen.add(phase.name)
+            if phase.audience is not None and last_percent:
+                self.fail(
+                    "audience phases come before percentage phases: once a percentage "
+                    "of all users is in, a narrower audience adds nothing",
+                    *ppath,
+                    "audience",
+                )
+            if phase.percent is not None:
+                if phase.percent < last_percent:
+                    self.fail(
+                        f"percent goes down from {last_percent} to {phase.percent}: phases "
+                        "only widen, so users already in stay in (roll back instead)",
+                        *ppath,
+                        "percent",
+                    )
+                last_percent = phase.percent
+            phases.append(phase)
+        return RolloutPlan(
+            name, stickiness, tuple(phases), on_failure, description, self.where(*path)
+        )
+
+    def phase(
+        self, index: int, raw: Any, plan: str, stickiness: str, path: tuple[Any, ...]
+    ) -> Phase:
+        body = self.mapping(raw, "a phase", *path)
+        self.keys(body, _PHASE_KEYS, "a phase", *path)
+        name = self.text(body.get("name"), "every phase needs a name, which", *path, "name")
+        if "stickiness" in body and body["stickiness"] != stickiness:
+            self.fail(
+                f"stickiness is fixed for the whole plan ({stickiness}, set at "
+                f"rollouts.{plan}.stickiness): changing it between phases would move "
+                "users in and out; remove it from the phase",
+                *path,
+                "stickiness",
+            )
+        for key in ("group_id", "groupId"):
+            if key in body and body[key] != plan:
+                self.fail(
+                    f"the group of a plan is its name ({plan}) in every phase: another "
+                    "group would reshuffle who is in; remove it from the phase",
+                    *path,
+                    key,
+                )
+        audience: str | None = None
+        percent: int | None = None
+        if ("audience" in body) == ("percent" in body):
+            self.fail("a phase has either audience: {segment: NAME} or percent: N", *path)
+        if "audience" in body:
+            aud = self.mapping(body["audience"], "audience", *path, "audience")
+            self.keys(aud, ("segment",), "audience", *path, "audience")
+            audience = self.text(
+                aud.get("segment"), "audience.segment", *path, "audience", "segment"
+            )
+            if audience not in self.segment_ids:
+                self.fail(
+                    f"unknown segment {audience}; defined segments: "
+                    f"{', '.join(sorted(self.segment_ids)) or 'none'}",
+                    *path,
+                    "audience",
+                    "segment",
+                )
+        else:
+            percent = self.percent(body["percent"], "percent", *path, "percent")
+            if percent == 0:
+                self.fail(
+                    "percent 0 lets nobody in; start the plan later instead", *path, "percent"
+                )
+        min_duration: float | None = None
+        if "min_duration" in body:
+            try:
+                min_duration = parse_duration(body["min_duration"])
+            except ValueError as exc:
+                self.fail(str(exc), *path, "min_duration")
+        proceed = self.proceed_when(body.get("proceed_when"), *path, "proceed_when")
+        return Phase(name, index, audience, percent, min_duration, proceed, self.where(*path))
+
+    def proceed_when(self, raw: Any, *path: Any) -> dict[str, Any]:
+        body = self.mapping(raw, "proceed_when", *path)
+        out: dict[str, Any] = {}
+        for metric, rule in body.items():
+            mpath = (*path, metric)
+            if metric == "min_requests":
+                if isinstance(rule, bool) or not isinstance(rule, int) or rule < 0:
+                    self.fail("min_requests must be a whole number, 0 or more", *mpath)
+                out[metric] = rule
+                continue
+            if not isinstance(metric, str) or _FIELD_RE.match(metric) is None:
+                self.fail("a metric name is letters, digits and _", *mpath)
+            checks = self.mapping(rule, f"the rule for {metric}", *mpath)
+            if not checks:
+                self.fail(f"give a threshold: {' | '.join(_COMPARISONS)}", *mpath)
+            self.keys(checks, _COMPARISONS, f"the rule for {metric}", *mpath)
+            parsed: dict[str, float] = {}
+            for comparison, threshold in checks.items():
+                if isinstance(threshold, int | float) and not isinstance(threshold, bool):
+                    parsed[comparison] = float(threshold)
+                    continue
+                try:
+                    parsed[comparison] = parse_percent(threshold)
+                except ValueError as exc:
+                    self.fail(str(exc), *mpath, comparison)
+            out[metric] = parsed
+        return out
+
+    def stickiness(self, value: Any, *path: Any) -> str:
+        if not isinstance(value, str) or _FIELD_RE.match(value) is None:
+            self.fail(
+                "stickiness is default, userId, sessionId, random or a context field name",
+                *path,
+            )
+        return value
+
+    # -- flags -----------------------------------------------------------------
+
+    def compile_flag(self, name: Any, raw: Any) -> tuple[dict[str, Any], PhaseBinding | None]:
+        path = ("flags", name)
+        if not isinstance(name, str) or _NAME_RE.match(name) is None:
+            self.fail("a flag name is letters, digits, _, . and -", *path)
+        body = self.mapping(raw, f"flag {name}", *path)
+        self.keys(body, _FLAG_KEYS, "a flag", *path)
+        feature: dict[str, Any] = {
+            "name": name,
+            "enabled": False,
+            "type": "release",
+            "description": None,
+            "impressionData": False,
+            "strategies": [],
+            "variants": [],
+        }
+        if "enabled" in body:
+            feature["enabled"] = self.boolean(body["enabled"], "enabled", *path, "enabled")
+        if "description" in body:
+            feature["description"] = self.text(
+                body["description"], "description", *path, "description"
+            )
+        if "type" in body and body["type"] not in _FLAG_TYPES:
+            self.fail(f"type must be one of {', '.join(_FLAG_TYPES)}", *path, "type")
+        feature["type"] = body.get("type", "release")
+        if "impression_data" in body:
+            feature["impressionData"] = self.boolean(
+                body["impression_data"], "impression_data", *path, "impression_data"
+            )
+        if "plan" in body and "strategies" in body:
+            self.fail("a flag follows a plan or lists strategies, not both", *path, "strategies")
+        binding: PhaseBinding | None = None
+        if "plan" in body:
+            plan_name = self.text(body["plan"], "plan", *path, "plan")
+            plan = self.plans.get(plan_name)
+            if plan is None:
+                self.fail(
+                    f"unknown rollout plan {plan_name}; defined plans: "
+                    f"{', '.join(sorted(self.plans)) or 'none'}",
+                    *path,
+                    "plan",
+                )
+            binding = self.bind(plan)
+        for index, strategy in enumerate(
+            self.seq(body.get("strategies"), "strategies", *path, "strategies")
+        ):
+            feature["strategies"].append(self.strategy(strategy, name, *path, "strategies", index))
+        feature["variants"] = self.variants(body.get("variants"), *path, "variants")
+        deps = []
+        for index, dep in enumerate(
+            self.seq(body.get("dependencies"), "dependencies", *path, "dependencies")
+        ):
+            dpath = (*path, "dependencies", index)
+            dbody = self.mapping(dep, "a dependency", *dpath)
+            self.keys(dbody, _DEPENDENCY_KEYS, "a dependency", *dpath)
+            entry: dict[str, Any] = {
+                "feature": self.text(dbody.get("feature"), "feature", *dpath, "feature")
+            }
+            if "enabled" in dbody:
+                entry["enabled"] = self.boolean(dbody["enabled"], "enabled", *dpath, "enabled")
+            if "variants" in dbody:
+                entry["variants"] = [
+                    self.text(v, "a variant name", *dpath, "variants", i)
+                    for i, v in enumerate(
+                        self.seq(dbody["variants"], "variants", *dpath, "variants")
+                    )
+                ]
+            deps.append(entry)
+        if deps:
+            feature["dependencies"] = deps
+        return feature, binding
+
+    def bind(self, plan: RolloutPlan) -> PhaseBinding:
+        """One Unleash strategy list per phase; later phases include earlier audiences."""
+        phases: list[tuple[dict[str, Any], ...]] = []
+        audiences: list[dict[str, Any]] = []
+        for phase in plan.phases:
+            if phase.audience is not None:
+                audiences.append(
+                    {
+                        "name": "default",
+                        "parameters": {},
+                        "constraints": [],
+                        "segments": [self.segment_ids[phase.audience]],
+                    }
+                )
+                phases.append(tuple(dict(a) for a in audiences))
+            else:
+                rollout = {
+                    "name": "flexibleRollout",
+                    "parameters": {
+                        "rollout": str(phase.percent),
+                        "stickiness": plan.stickiness,
+                        "groupId": plan.group_id,
+                    },
+                    "constraints": [],
+                }
+                phases.append((*(dict(a) for a in audiences), rollout))
+        return PhaseBinding(plan.name, tuple(p.name for p in plan.phases), tuple(phases))
+
+    def strategy(self, raw: Any, flag: str, *path: Any) -> dict[str, Any]:
+        body = self.mapping(raw, "a strategy", *path)
+        self.keys(body, _STRATEGY_KEYS, "a strategy", *path)
+        name = body.get("name")
+        if not isinstance(name, str) or name not in STRATEGY_PARAMETERS:
+            self.fail(
+                f"unknown strategy; allowed: {', '.join(STRATEGY_PARAMETERS)}",
+                *path,
+                "name",
+            )
+        params_raw = self.mapping(body.get("parameters"), "parameters", *path, "parameters")
+        self.keys(
+            params_raw,
+            STRATEGY_PARAMETERS[name],
+            f"the {name} strategy's parameters",
+            *path,
+            "parameters",
+        )
+        for required in _REQUIRED_PARAMETERS.get(name, ()):
+            if required not in params_raw:
+                self.fail(f"the {name} strategy needs parameters.{required}", *path)
+        params: dict[str, str] = {}
+        ppath = (*path, "parameters")
+        for key, value in params_raw.items():
+            if key in ("percentage", "rollout"):
+                params[key] = str(self.percent(value, key, *ppath, key))
+            elif key in ("userIds", "IPs", "hostNames"):
+                items = value if isinstance(value, list) else None
+                if items is None:
+                    if not isinstance(value, str | int) or isinstance(value, bool):
+                        self.fail(f"{key} is a list or a comma-separated string", *ppath, key)
+                    items = [s.strip() for s in str(value).split(",")]
+                texts = [str(v).strip() for v in items if not isinstance(v, dict | list | bool)]
+                if len(texts) != len(items) or not all(texts):
+                    self.fail(f"{key} entries must be non-empty strings", *ppath, key)
+                if key == "IPs":
+                    _nets, bad = parse_ip_networks(texts)
+                    if bad:
+                        self.fail(f"entry {bad[0] + 1} is not an IP address or CIDR", *ppath, key)
+                params[key] = ",".join(texts)
+            elif key == "stickiness":
+                params[key] = self.stickiness(value, *ppath, key)
+            else:
+                params[key] = self.text(value, key, *ppath, key)
+        if name in ("flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId"):
+            # Always written out: SDKs disagree on the default (flag name or "").
+            params.setdefault("groupId", flag)
+        out: dict[str, Any] = {"name": name, "parameters": params}
+        out["constraints"] = [
+            self.constraint(c, *path, "constraints", i)
+            for i, c in enumerate(
+                self.seq(body.get("constraints"), "constraints", *path, "constraints")
+            )
+        ]
+        seg_ids = []
+        for i, seg in enumerate(self.seq(body.get("segments"), "segments", *path, "segments")):
+            if not isinstance(seg, str) or seg not in self.segment_ids:
+                known = ", ".join(sorted(self.segment_ids)) or "none"
+                self.fail(
+                    f"unknown segment; defined segments: {known}",
+                    *path,
+                    "segments",
+                    i,
+                )
+            seg_ids.append(self.segment_ids[seg])
+        if seg_ids:
+            out["segments"] = seg_ids
+        if "variants" in body:
+            out["variants"] = self.variants(body["variants"], *path, "variants")
+        if "disabled" in body:
+            out["disabled"] = self.boolean(body["disabled"], "disabled", *path, "disabled")
+        return out
+
+    def constraint(self, raw: Any, *path: Any) -> dict[str, Any]:
+        body = self.mapping(raw, "a constraint", *path)
+        self.keys(body, _CONSTRAINT_KEYS, "a constraint", *path)
+        if "context" in body and "contextName" in body:
+            self.fail("write context or contextName, not both", *path, "contextName")
+        ckey = "context" if "context" in body else "contextName"
+        context = self.text(body.get(ckey), "context (the context field to test)", *path, ckey)
+        operator = body.get("operator")
+        if not isinstance(operator, str) or operator not in OPERATORS:
+            self.fail(f"unknown operator; allowed: {', '.join(OPERATORS)}", *path, "operator")
+        out: dict[str, Any] = {"contextName": context, "operator": operator}
+        for flag in ("caseInsensitive", "inverted"):
+            out[flag] = self.boolean(body.get(flag, False), flag, *path, flag)
+        if OPERATORS[operator]:
+            if "value" in body:
+                self.fail(f"{operator} takes values: [...], not value", *path, "value")
+            values = self.seq(body.get("values"), "values", *path, "values")
+            texts = []
+            for i, item in enumerate(values):
+                if isinstance(item, dict | list) or item is None or isinstance(item, bool):
+                    self.fail(
+                        f"values are strings or numbers, not {_describe(item)}", *path, "values", i
+                    )
+                texts.append(str(item))
+            if operator == "IN_CIDR":
+                _nets, bad = parse_ip_networks(texts)
+                if bad:
+                    self.fail("not an IP address or CIDR", *path, "values", bad[0])
+            out["values"] = texts
+        else:
+            if "values" in body:
+                self.fail(f"{operator} takes a single value: ..., not values", *path, "values")
+            out["value"] = self.single_value(operator, body.get("value"), *path, "value")
+        return out
+
+    def single_value(self, operator: str, value: Any, *path: Any) -> str:
+        if operator.startswith("NUM_"):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                text = repr(value) if isinstance(value, float) else str(value)
+            else:
+                text = value if isinstance(value, str) else ""
+            if parse_number(text) is None:
+                self.fail(f"{operator} needs a number, not {_describe(value)}", *path)
+            return text
+        if operator.startswith("DATE_"):
+            if isinstance(value, dt.datetime):
+                when = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+                return when.isoformat()
+            if isinstance(value, dt.date):
+                return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).isoformat()
+            if not isinstance(value, str) or parse_date(value) is None:
+                self.fail(f"{operator} needs an ISO-8601 time such as 2025-01-31T12:00:00Z", *path)
+            return value
+        if operator.startswith("SEMVER_"):
+            if not isinstance(value, str) or parse_semver(value) is None:
+                self.fail(
+                    f'{operator} needs a quoted semantic version such as "1.2.3" or '
+                    '"2.0.0-beta.1" (no leading v)',
+                    *path,
+                )
+            return value
+        # REGEX
+        if not isinstance(value, str):
+            self.fail(f"REGEX needs a quoted pattern, not {_describe(value)}", *path)
+        try:
+            translate_regex(value)
+            re.compile(translate_regex(value))
+        except (ValueError, re.error):
+            self.fail(
+                "this regular expression is not valid in Unleash's dialect (Rust regex: "
+                "no lookaround, no backreferences, no \\p classes); see docs/flags.md",
+                *path,
+            )
+        return value
+
+    def variants(self, raw: Any, *path: Any) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        names: set[str] = set()
+        for index, item in enumerate(self.seq(raw, "variants", *path)):
+            vpath = (*path, index)
+            body = self.mapping(item, "a variant", *vpath)
+            self.keys(body, _VARIANT_KEYS, "a variant", *vpath)
+            name = self.text(body.get("name"), "name", *vpath, "name")
+            if name in names:
+                self.fail(f"variant {name} is listed twice", *vpath, "name")
+            names.add(name)
+            weight = body.get("weight")
+            if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
+                self.fail("weight must be a whole number, 0 or more", *vpath, "weight")
+            variant: dict[str, Any] = {"name": name, "weight": weight}
+            if "payload" in body:
+                variant["payload"] = self.payload(body["payload"], *vpath, "payload")
+            if "stickiness" in body:
+                variant["stickiness"] = self.stickiness(body["stickiness"], *vpath, "stickiness")
+            overrides = []
+            for i, over in enumerate(
+                self.seq(body.get("overrides"), "overrides", *vpath, "overrides")
+            ):
+                opath = (*vpath, "overrides", i)
+                obody = self.mapping(over, "an override", *opath)
+                self.keys(obody, ("context", "contextName", "values"), "an override", *opath)
+                okey = "context" if "context" in obody else "contextName"
+                overrides.append(
+                    {
+                        "contextName": self.text(obody.get(okey), "context", *opath, okey),
+                        "values": [
+                            str(v)
+                            for v in self.seq(obody.get("values"), "values", *opath, "values")
+                        ],
+                    }
+                )
+            if overrides:
+                variant["overrides"] = overrides
+            out.append(variant)
+        if out and sum(v["weight"] for v in out) <= 0:
+            self.fail("the variants' weights add up to 0: no variant could be chosen", *path)
+        return out
+
+    def payload(self, raw: Any, *path: Any) -> dict[str, str]:
+        body = self.mapping(raw, "payload", *path)
+        self.keys(body, ("type", "value"), "a payload", *path)
+        kind = body.get("type")
+        if kind not in _PAYLOAD_TYPES:
+            self.fail(f"payload type must be one of {', '.join(_PAYLOAD_TYPES)}", *path, "type")
+        value = body.get("value")
+        if kind == "json" and isinstance(value, dict | list):
+            return {"type": kind, "value": json.dumps(value, sort_keys=True, separators=(",", ":"))}
+        if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+            self.fail(
+                f"payload value must be text or a number, not {_describe(value)}", *path, "value"
+            )
+        text = str(value)
+        if kind == "json":
+            try:
+                json.loads(text)
+            except ValueError:
+                self.fail("payload value is not valid JSON", *path, "value")
+        if kind == "number" and parse_number(text) is None:
+            self.fail("payload value is not a number", *path, "value")
+        return {"type": kind, "value": text}
