@@ -47,7 +47,8 @@ USPS_ABBREVIATIONS = (
     "Expy", "Fwy", "Hwy", "Hts", "Jct", "Ln", "Lp", "Mnr", "Pkwy", "Pl", "Plz", "Pt",
     "Rd", "Rte", "Sq", "St", "Ste", "Ter", "Trl", "Tpke", "Way", "Xing",
 )
-_NAME_RE = re.compile(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff]+(?:['-][A-Z\u00c0-\u00de][a-z\u00df-\u00ff]+)?")
+_CAP = r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff]+"
+_NAME_RE = re.compile(rf"{_CAP}(?:['-]{_CAP})?")
 
 
 def _names(values: Iterable[str]) -> set[str]:

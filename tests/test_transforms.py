@@ -538,7 +538,7 @@ def test_char_padding_ignored_by_keyed_transforms() -> None:
         (TransformSpec("date", {"mode": "month"}), "shift"),
         (TransformSpec("generalize", {"method": "zip5"}), "zip3"),
         (TransformSpec("mask", {"keep_last": 4, "keep_first": 0, "char": "**"}), "char"),
-        (TransformSpec("redact", {}), "unknown"),
+        (TransformSpec("redact", {}), "redact must be one of text"),
         (year("safe_harbor", as_of="2024-13-01"), "as_of"),
     ],
 )

@@ -70,15 +70,17 @@ SUPPORTED_VERSION = 1
 #: Column transforms this version accepts.
 TRANSFORMS = (
     "keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize", "json",
+    "redact",
 )
 #: Transforms policy.md describes that this version refuses rather than ignores.
-_RESERVED_TRANSFORMS = ("redact",)
+_RESERVED_TRANSFORMS: tuple[str, ...] = ()
 _NEEDS_PARAMETERS = {
     "value": "{value: X}",
     "fake": "{fake: first_name}",
     "tokenize": "{tokenize: digits}",
     "date": "{date: shift, days: 30} or {date: year} or {date: safe_harbor}",
     "generalize": "{generalize: zip3}",
+    "redact": "{redact: text}",
 }
 
 _SCRUB_KEYS = (
@@ -100,6 +102,8 @@ _HASH_ALPHABETS = ("hex", "digits", "alnum")
 _TOKENIZE_ALPHABETS = ("digits", "alnum", "upper")
 _DATE_MODES = ("shift", "year", "safe_harbor")
 _GENERALIZE_METHODS = ("zip3",)
+_REDACT_MODES = ("text",)
+_REDACT_DATES = ("year", "shift")
 _MAX_HASH_LENGTH = 64
 _MAX_SHIFT_DAYS = 3650
 _PROVIDER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -975,7 +979,7 @@ class _ScrubReader:
             f"unknown transform {shown}{_suggest(word, TRANSFORMS)}; allowed: "
             "keep, null, hash, mask as words, or {value: X}, {hash: {...}}, {fake: PROVIDER}, "
             "{mask: {...}}, {tokenize: digits|alnum|upper}, {date: shift|year|safe_harbor}, "
-            "{generalize: zip3}",
+            "{generalize: zip3}, {redact: text}",
             node.loc,
             node.path,
         )
@@ -1159,6 +1163,44 @@ def _build_generalize(node: _Node, entries: dict[str, _Node], spec: _SpecFactory
     return spec("generalize", {"method": method})
 
 
+def _build_redact(node: _Node, entries: dict[str, _Node], spec: _SpecFactory) -> TransformSpec:
+    _check_keys(node, ("redact", "dates", "days", "per"), "the redact transform")
+    mode = _choice(entries["redact"], _REDACT_MODES, "redact")
+    params: dict[str, Any] = {"mode": mode, "dates": "year", "days": None, "per": None}
+    if "dates" in entries:
+        params["dates"] = _choice(entries["dates"], _REDACT_DATES, "dates")
+    if params["dates"] != "shift":
+        for key in ("days", "per"):
+            if key in entries:
+                raise _error(
+                    f"{key} applies only to dates: shift (by default dates in the text "
+                    "keep only their year)",
+                    entries[key].here,
+                    entries[key].path,
+                )
+        return spec("redact", params)
+    if "days" not in entries:
+        raise _error(
+            f"dates: shift needs days: N (the largest shift, 1 to {_MAX_SHIFT_DAYS})",
+            node.loc,
+            node.path,
+        )
+    params["days"] = _int(entries["days"], 1, _MAX_SHIFT_DAYS, "days")
+    if "per" in entries:
+        per_node = entries["per"]
+        if not isinstance(per_node.value, str):
+            raise _error(
+                f"per must name a column of this table, not {_describe(per_node.value)}",
+                per_node.loc,
+                per_node.path,
+            )
+        try:
+            params["per"] = parse_identifier(per_node.value)
+        except ValueError as exc:
+            raise _error(f"bad column name: {exc}", per_node.loc, per_node.path) from None
+    return spec("redact", params)
+
+
 _BUILDERS: dict[str, Callable[[_Node, dict[str, _Node], _SpecFactory], TransformSpec]] = {
     "value": _build_value,
     "hash": _build_hash,
@@ -1167,4 +1209,5 @@ _BUILDERS: dict[str, Callable[[_Node, dict[str, _Node], _SpecFactory], Transform
     "tokenize": _build_tokenize,
     "date": _build_date,
     "generalize": _build_generalize,
+    "redact": _build_redact,
 }

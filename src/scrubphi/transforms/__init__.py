@@ -50,6 +50,7 @@ from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
 from scrubphi.transforms.keyed import Prf, domain_of
 from scrubphi.transforms.mask import make_mask
 from scrubphi.transforms.pooldata import LOCALES
+from scrubphi.transforms.redact import build_redactor, check_redact_spec
 from scrubphi.transforms.tokenize import make_tokenize
 from scrubphi.transforms.zip3 import make_zip3
 
@@ -57,7 +58,7 @@ __all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec"]
 
 #: Transform kinds this module builds.
 KINDS = frozenset(
-    {"keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize"}
+    {"keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize", "redact"}
 )
 _TOKENIZE_MODES = ("digits", "alnum", "upper")
 _DATE_MODES = ("shift", "year", "safe_harbor")
@@ -166,6 +167,9 @@ def check_spec(spec: TransformSpec) -> None:
         if _p(spec, "method", "mode") != "zip3":
             raise ValueError("generalize supports only zip3")
         return
+    if kind == "redact":
+        check_redact_spec(spec)
+        return
     raise ValueError(f"unknown transform {kind!s}; available: {', '.join(sorted(KINDS))}")
 
 
@@ -231,6 +235,9 @@ def build_transform(
             return const
 
         return BuiltTransform(fn=constant, kind="value")
+
+    if kind == "redact":
+        return build_redactor(spec, column, ctx)
 
     per: str | None = None
     truncate = False
