@@ -31,6 +31,9 @@ import click
 from . import __version__, _impl
 from .api import check_dump, scrub_stream
 from .audit import audit_dump
+from .cli_canary import canary
+from .cli_deploy import gate, rollback_check
+from .cli_flags import flags
 from .dump.rewriter import Progress
 from .errors import CoverageError, PolicyError, ScrubPhiError
 from .policy import load_policy
@@ -398,6 +401,13 @@ def audit(configs: tuple[str, ...], dump_path: str | None, as_json: bool, strict
         _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
     except Exception as exc:
         _internal(exc)
+
+
+# The deploy-side commands live in their own modules; each documents its exit codes.
+main.add_command(flags)
+main.add_command(gate)
+main.add_command(rollback_check)
+main.add_command(canary)
 
 
 if __name__ == "__main__":  # pragma: no cover

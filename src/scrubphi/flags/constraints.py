@@ -220,12 +220,18 @@ def compile_constraint(raw: Mapping[str, Any]) -> Constraint:
     is_time = name == "currentTime"
 
     def constraint(ctx: Context) -> bool:
-        found = context_value(ctx, name)
+        # context_value inlined: constraints run on every evaluation.
+        found = ctx.get(name)
         if found is None:
-            if is_time:
+            props = ctx.get("properties")
+            if props:
+                found = props.get(name)
+            if found is None:
+                if not is_time:
+                    return missing != inverted
                 found = dt.datetime.now(dt.UTC).isoformat()
-            else:
-                return missing != inverted
+        if found.__class__ is not str:
+            found = _text(found)
         return test(found) != inverted
 
     return constraint

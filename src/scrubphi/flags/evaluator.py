@@ -23,7 +23,7 @@ import os
 import random
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scrubphi.flags.constraints import (
@@ -99,6 +99,12 @@ class _Strategy:
     variants: tuple[_Variant, ...]
     group_id: str
     stickiness: str | None
+    # What the strategy was compiled from, for explain(): its name and
+    # parameters, and each constraint's raw object with the id of the segment
+    # it came from (None for the strategy's own), in evaluation order.
+    name: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    sources: tuple[tuple[Mapping[str, Any], Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +281,276 @@ class FlagClient:
         self._exposures.count(name, variant["feature_enabled"], phase, variant["name"])
         return variant
 
+    def explain(self, name: str, context: Context | None = None) -> dict[str, Any]:
+        """Why flag ``name`` is on or off for ``context``: what ``is_enabled`` would answer.
+
+        For people and tools (``scrubphi flags eval``), not for the hot
+        path: it evaluates every constraint of every strategy it reaches,
+        without short-circuiting, and is **not** counted in the exposures.
+        Keys: ``flag``, ``known``, ``enabled`` (``is_enabled``'s answer, False
+        for an unknown flag), ``variant`` (``get_variant``'s), ``decided_by``
+        (``{"kind": ...}``: ``unknown-flag``, ``plan-not-started``,
+        ``flag-disabled``, ``unsupported``, ``dependency``, ``no-strategies``,
+        ``strategy`` (with its ``index``) or ``no-match``), ``reason`` (one
+        sentence), ``flag_enabled``, ``plan`` (name, phase, index, phases; or
+        None), ``dependencies``, ``strategies`` (each with its constraints and
+        their results, segment names included) and ``variant_choice``.
+        Context values are never copied into the result (only whether each
+        field was present), so the result is safe to log.  With ``random``
+        stickiness the explanation draws its own random number and may differ
+        from another call.
+        """
+        snap = self._snap
+        feature = snap.features.get(name)
+        out: dict[str, Any] = {
+            "flag": name,
+            "known": feature is not None,
+            "enabled": False,
+            "variant": _disabled(False),
+            "flag_enabled": False,
+            "plan": None,
+            "dependencies": [],
+            "strategies": [],
+            "variant_choice": None,
+        }
+        if feature is None:
+            out["decided_by"] = {"kind": "unknown-flag"}
+            out["reason"] = f"there is no flag named {name!r}: is_enabled returns its default"
+            return out
+        ctx = self._context(context)
+        out["flag_enabled"] = feature.enabled
+        strategies = feature.strategies
+        prefix = ""
+        if feature.binding is not None:
+            binding = feature.binding
+            index = self._phase_index(binding)
+            out["plan"] = {
+                "name": binding.plan,
+                "phase": None if index is None else binding.phase_names[index],
+                "phase_index": index,
+                "phases": list(binding.phase_names),
+            }
+            if index is None:
+                out["decided_by"] = {"kind": "plan-not-started", "plan": binding.plan}
+                out["reason"] = (
+                    f"the flag follows rollout plan {binding.plan!r}, which has no live phase "
+                    "(not started or stopped): off"
+                )
+                return out
+            strategies = feature.phases[index] if feature.phases else None
+            prefix = (
+                f"plan {binding.plan!r} is in phase {binding.phase_names[index]!r} "
+                f"({index + 1} of {len(binding.phase_names)}); "
+            )
+        if not feature.enabled:
+            out["decided_by"] = {"kind": "flag-disabled"}
+            out["reason"] = prefix + "the flag is switched off (enabled: false)"
+            return out
+        if strategies is None:
+            out["decided_by"] = {"kind": "unsupported"}
+            out["reason"] = prefix + (
+                "the flag cannot be evaluated faithfully (unknown strategy or operator, "
+                "missing segment, or a regex outside the dialect): off"
+            )
+            return out
+        for dep in feature.dependencies:
+            met = self._dependency_met(snap, dep, ctx)
+            out["dependencies"].append(
+                {
+                    "feature": dep.feature,
+                    "enabled": dep.enabled,
+                    "variants": sorted(dep.variants),
+                    "met": met,
+                }
+            )
+            if not met:
+                want = "on" if dep.enabled else "off"
+                with_variants = (
+                    f" with variant {', '.join(sorted(dep.variants))}" if dep.variants else ""
+                )
+                out["decided_by"] = {"kind": "dependency", "feature": dep.feature}
+                out["reason"] = prefix + (
+                    f"it depends on flag {dep.feature!r} being {want}{with_variants}, "
+                    "which does not hold: off"
+                )
+                return out
+        if not strategies:
+            out["enabled"] = True
+            out["decided_by"] = {"kind": "no-strategies"}
+            out["reason"] = prefix + "the flag is on and has no strategies: on for everyone"
+            out["variant"], out["variant_choice"] = self._explain_variant(feature, None, ctx)
+            return out
+        matched: _Strategy | None = None
+        for position, strategy in enumerate(strategies):
+            trace = self._explain_strategy(snap, strategy, ctx)
+            trace["index"] = position
+            out["strategies"].append(trace)
+            if trace["result"]:
+                matched = strategy
+                out["enabled"] = True
+                out["decided_by"] = {"kind": "strategy", "index": position}
+                detail = f": {trace['detail']}" if trace.get("detail") else ""
+                out["reason"] = prefix + (
+                    f"strategy {position + 1} ({strategy.name}) matched{detail}: on"
+                )
+                break
+        for later in strategies[len(out["strategies"]) :]:
+            out["strategies"].append(
+                {
+                    "index": len(out["strategies"]),
+                    "name": later.name,
+                    "parameters": dict(later.parameters),
+                    "evaluated": False,
+                    "result": False,
+                    "constraints": [],
+                }
+            )
+        if matched is None:
+            out["decided_by"] = {"kind": "no-match"}
+            out["reason"] = prefix + (
+                f"none of the {len(strategies)} strateg{'y' if len(strategies) == 1 else 'ies'}"
+                " matched: off"
+            )
+            return out
+        out["variant"], out["variant_choice"] = self._explain_variant(feature, matched, ctx)
+        return out
+
+    def _dependency_met(self, snap: _Snapshot, dep: _Dependency, ctx: Context) -> bool:
+        parent = snap.features.get(dep.feature)
+        if parent is None or parent.dependencies:
+            return False
+        if dep.variants:
+            variant, _ = self._variant(snap, parent, ctx)
+            return variant["feature_enabled"] == dep.enabled and variant["name"] in dep.variants
+        enabled, _, _ = self._evaluate(snap, parent, ctx)
+        return enabled == dep.enabled
+
+    def _explain_strategy(
+        self, snap: _Snapshot, strategy: _Strategy, ctx: Context
+    ) -> dict[str, Any]:
+        constraints: list[dict[str, Any]] = []
+        met = True
+        for (raw, segment_id), check in zip(strategy.sources, strategy.constraints, strict=True):
+            result = check(ctx)
+            met = met and result
+            field_name = raw.get("contextName")
+            entry: dict[str, Any] = {
+                "context": field_name,
+                "operator": raw.get("operator"),
+                "present": isinstance(field_name, str)
+                and context_value(ctx, field_name) is not None,
+                "result": result,
+            }
+            if "values" in raw:
+                entry["values"] = list(raw.get("values") or [])
+            if raw.get("value") is not None:
+                entry["value"] = raw.get("value")
+            if raw.get("inverted"):
+                entry["inverted"] = True
+            if raw.get("caseInsensitive"):
+                entry["caseInsensitive"] = True
+            if segment_id is not None:
+                segment = snap.segments.get(segment_id) or {}
+                entry["segment"] = segment.get("name", segment_id)
+            constraints.append(entry)
+        trace: dict[str, Any] = {
+            "name": strategy.name,
+            "parameters": dict(strategy.parameters),
+            "evaluated": True,
+            "constraints": constraints,
+            "constraints_met": met,
+        }
+        if not met:
+            trace["result"] = False
+            failed = sum(1 for c in constraints if not c["result"])
+            trace["detail"] = f"{failed} of {len(constraints)} constraints false"
+            return trace
+        trace["result"] = bool(strategy.check(ctx))
+        detail = self._explain_check(strategy, ctx)
+        trace.update(detail)
+        if "detail" not in trace:
+            trace["detail"] = "" if trace["result"] else f"the {strategy.name} check is false"
+        return trace
+
+    def _explain_check(self, strategy: _Strategy, ctx: Context) -> dict[str, Any]:
+        """The bucket arithmetic behind a rollout strategy (no context value copied)."""
+        params = strategy.parameters
+        if strategy.name == "flexibleRollout":
+            pct = _percent(params, "rollout")
+            stickiness = _param(params, "stickiness") or "default"
+            if pct is None:
+                return {"detail": "rollout is not a number"}
+            if stickiness == "random":
+                return {"detail": f"random draw against rollout {pct:g}%"}
+            if stickiness == "default":
+                used = "userId" if context_value(ctx, "userId") else "sessionId"
+                ident = self._stickiness_value("default", ctx)
+                if ident is None:
+                    return {"detail": f"no userId or sessionId: random draw against {pct:g}%"}
+            else:
+                used = stickiness
+                ident = context_value(ctx, stickiness)
+                if ident is None:
+                    return {"detail": f"the stickiness field {stickiness} is missing"}
+            bucket = normalized_hash(ident, strategy.group_id, 100, STRATEGY_SEED)
+            sign = "<=" if bucket <= pct else ">"
+            return {
+                "bucket": bucket,
+                "rollout": pct,
+                "stickiness": used,
+                "group_id": strategy.group_id,
+                "detail": f"bucket {bucket} {sign} rollout {pct:g}% "
+                f"(stickiness {used}, group {strategy.group_id})",
+            }
+        if strategy.name in ("gradualRolloutUserId", "gradualRolloutSessionId"):
+            used = "userId" if strategy.name == "gradualRolloutUserId" else "sessionId"
+            maybe_pct = _percent(params, "percentage")
+            group = _param(params, "groupId")
+            ident = context_value(ctx, used)
+            if maybe_pct is None or group is None or ident is None:
+                return {}
+            bucket = normalized_hash(ident, group)
+            sign = "<=" if bucket <= maybe_pct else ">"
+            return {
+                "bucket": bucket,
+                "rollout": maybe_pct,
+                "stickiness": used,
+                "group_id": group,
+                "detail": f"bucket {bucket} {sign} {maybe_pct:g}% ({used}, group {group})",
+            }
+        return {}
+
+    def _explain_variant(
+        self, feature: _Feature, strategy: _Strategy | None, ctx: Context
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        variant = self._pick(feature, strategy, ctx)
+        if strategy is not None and strategy.variants:
+            variants, group, sticky, source = (
+                strategy.variants,
+                strategy.group_id,
+                strategy.stickiness,
+                "strategy",
+            )
+        elif feature.variants:
+            variants, group, sticky, source = feature.variants, feature.name, None, "feature"
+        else:
+            return variant, None
+        choice: dict[str, Any] = {"source": source, "name": variant["name"]}
+        for candidate in variants:
+            for override in candidate.overrides:
+                found = context_value(ctx, override.field)
+                if found is not None and found in override.values:
+                    choice["override"] = override.field
+                    return variant, choice
+        total = sum(v.weight for v in variants)
+        stickiness = variants[0].stickiness or sticky or "default"
+        choice["total_weight"] = total
+        choice["stickiness"] = stickiness
+        seed = self._stickiness_value(stickiness, ctx)
+        if seed is not None and total > 0:
+            choice["bucket"] = normalized_hash(seed, group, total, VARIANT_SEED)
+        return variant, choice
+
     def feature_names(self) -> list[str]:
         """Every flag this client knows, sorted."""
         return sorted(self._snap.features)
@@ -310,10 +586,15 @@ class FlagClient:
         return {"version": 2, "features": features, "segments": segments}
 
     def _context(self, context: Context | None) -> dict[str, Any]:
+        # One C-level copy and update on the hot path; a None value (rare)
+        # means "missing", so it must not hide the static appName/environment.
+        ctx = self._static.copy()
         if not context:
-            return dict(self._static)
-        ctx = dict(self._static)
-        ctx.update((k, v) for k, v in context.items() if v is not None)
+            return ctx
+        ctx.update(context)
+        if None in ctx.values():
+            ctx = self._static.copy()
+            ctx.update((k, v) for k, v in context.items() if v is not None)
         return ctx
 
     def _phase_index(self, binding: PhaseBinding) -> int | None:
@@ -343,26 +624,16 @@ class FlagClient:
         if not strategies:
             return True, None, phase
         for strategy in strategies:
-            if all(c(ctx) for c in strategy.constraints) and strategy.check(ctx):
-                return True, strategy, phase
+            for constraint in strategy.constraints:
+                if not constraint(ctx):
+                    break
+            else:
+                if strategy.check(ctx):
+                    return True, strategy, phase
         return False, None, phase
 
     def _dependencies_met(self, snap: _Snapshot, feature: _Feature, ctx: Context) -> bool:
-        for dep in feature.dependencies:
-            parent = snap.features.get(dep.feature)
-            if parent is None or parent.dependencies:
-                return False
-            if dep.variants:
-                variant, _ = self._variant(snap, parent, ctx)
-                if variant["feature_enabled"] != dep.enabled:
-                    return False
-                if variant["name"] not in dep.variants:
-                    return False
-            else:
-                enabled, _, _ = self._evaluate(snap, parent, ctx)
-                if enabled != dep.enabled:
-                    return False
-        return True
+        return all(self._dependency_met(snap, dep, ctx) for dep in feature.dependencies)
 
     def _variant(
         self, snap: _Snapshot, feature: _Feature, ctx: Context
@@ -370,18 +641,22 @@ class FlagClient:
         enabled, strategy, phase = self._evaluate(snap, feature, ctx)
         if not enabled:
             return _disabled(False), phase
+        return self._pick(feature, strategy, ctx), phase
+
+    def _pick(self, feature: _Feature, strategy: _Strategy | None, ctx: Context) -> dict[str, Any]:
+        """The variant of a flag that is on, chosen by ``strategy`` (the one that matched)."""
         if strategy is not None and strategy.variants:
             chosen = self._choose(strategy.variants, strategy.group_id, strategy.stickiness, ctx)
         elif feature.variants:
             chosen = self._choose(feature.variants, feature.name, None, ctx)
         else:
-            return _disabled(True), phase
+            return _disabled(True)
         if chosen is None:
-            return _disabled(True), phase
+            return _disabled(True)
         result: dict[str, Any] = {"name": chosen.name, "enabled": True, "feature_enabled": True}
         if chosen.payload is not None:
             result["payload"] = dict(chosen.payload)
-        return result, phase
+        return result
 
     def _choose(
         self,
@@ -474,20 +749,27 @@ class FlagClient:
         self, flag: str, raw: Mapping[str, Any], segments: Mapping[Any, Mapping[str, Any]]
     ) -> _Strategy:
         params: Mapping[str, Any] = raw.get("parameters") or {}
-        constraints = [compile_constraint(c) for c in raw.get("constraints") or []]
+        sources: list[tuple[Mapping[str, Any], Any]] = [
+            (c, None) for c in raw.get("constraints") or []
+        ]
         for segment_id in raw.get("segments") or []:
             segment = segments.get(segment_id)
             if segment is None:
                 raise _Unsupported("missing segment")
-            constraints.extend(compile_constraint(c) for c in segment.get("constraints") or [])
+            sources.extend((c, segment_id) for c in segment.get("constraints") or [])
+        constraints = [compile_constraint(c) for c, _segment in sources]
         group_id = _param(params, "groupId") or flag
         stickiness = _param(params, "stickiness")
+        name = str(raw.get("name"))
         return _Strategy(
-            check=self._strategy_check(str(raw.get("name")), params, group_id),
+            check=self._strategy_check(name, params, group_id),
             constraints=tuple(constraints),
             variants=_compile_variants(raw.get("variants") or []),
             group_id=group_id,
             stickiness=stickiness,
+            name=name,
+            parameters=copy.deepcopy(dict(params)),
+            sources=tuple((copy.deepcopy(dict(c)), seg) for c, seg in sources),
         )
 
     def _strategy_check(
@@ -525,19 +807,33 @@ class FlagClient:
                 return _never
             pct = maybe
 
+            if pct <= 0:
+                return _never
+            if stickiness not in ("default", "random"):
+                field_name = stickiness
+
+                def sticky(ctx: Context) -> bool:
+                    # context_value inlined: this is the hot path of every rollout.
+                    ident = ctx.get(field_name)
+                    if ident is None:
+                        props = ctx.get("properties")
+                        if props:
+                            ident = props.get(field_name)
+                        if ident is None:
+                            return False
+                    if ident.__class__ is not str:  # rare: stringify as Unleash does
+                        ident = context_value(ctx, field_name) or ""
+                    return normalized_hash(ident, group_id, 100, STRATEGY_SEED) <= pct
+
+                return sticky
+
             def flexible(ctx: Context) -> bool:
-                if pct <= 0:
-                    return False
                 if stickiness == "default":
                     ident = context_value(ctx, "userId") or context_value(ctx, "sessionId")
                     if ident is None:
                         ident = str(randint(1, _RANDOM_MAX))
-                elif stickiness == "random":
-                    ident = str(randint(1, _RANDOM_MAX))
                 else:
-                    ident = context_value(ctx, stickiness)
-                    if ident is None:
-                        return False
+                    ident = str(randint(1, _RANDOM_MAX))
                 return normalized_hash(ident, group_id, 100, STRATEGY_SEED) <= pct
 
             return flexible

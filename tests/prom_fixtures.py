@@ -1,0 +1,109 @@
+"""A real Prometheus for the metric-source tests: Debian's ``prometheus`` and ``promtool``.
+
+The ``prometheus_server`` fixture is a factory: give it OpenMetrics text and
+it writes TSDB blocks with ``promtool tsdb create-blocks-from openmetrics``,
+starts ``prometheus`` on a free loopback port with its own empty config and
+data directory, waits for ``/-/ready`` (bounded) and stops it at the end of
+the test.  A missing binary is an error, never a skip: install it with
+``apt-get install -y prometheus``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+__all__ = ["PromServer", "openmetrics", "prometheus_server"]
+
+_READY_TIMEOUT_S = 30.0
+
+
+@dataclass
+class PromServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def openmetrics(series: dict[str, list[tuple[float, float]]], types: dict[str, str]) -> str:
+    """OpenMetrics text: ``{'name{labels}': [(t, value), ...]}`` with ``{family: type}``."""
+    lines: list[str] = []
+    by_family: dict[str, list[str]] = {}
+    for key in series:
+        name = key.split("{", 1)[0]
+        family = next((f for f in types if name == f or name.startswith(f + "_")), name)
+        by_family.setdefault(family, []).append(key)
+    for family, keys in by_family.items():
+        lines.append(f"# TYPE {family} {types.get(family, 'gauge')}")
+        for key in keys:
+            lines.extend(f"{key} {v!r} {t:.3f}" for t, v in series[key])
+    lines.append("# EOF")
+    return "\n".join(lines) + "\n"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def prometheus_server(tmp_path: Path) -> Iterator[Callable[[str], PromServer]]:
+    """Start real Prometheus servers loaded with the given OpenMetrics text."""
+    for tool in ("prometheus", "promtool"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} is not installed: apt-get install -y prometheus")
+    started: list[PromServer] = []
+
+    def start(text: str) -> PromServer:
+        base = tmp_path / f"prom{len(started)}"
+        data = base / "data"
+        data.mkdir(parents=True)
+        (base / "input.om").write_text(text, encoding="utf-8")
+        (base / "prometheus.yml").write_text("global: {}\n", encoding="utf-8")
+        subprocess.run(
+            ["promtool", "tsdb", "create-blocks-from", "openmetrics", "-q",
+             str(base / "input.om"), str(data)],
+            check=True, capture_output=True, timeout=60,
+        )
+        port = _free_port()
+        log = base / "prometheus.log"
+        with open(log, "wb") as fh:
+            process = subprocess.Popen(
+                ["prometheus", f"--config.file={base / 'prometheus.yml'}",
+                 f"--storage.tsdb.path={data}", f"--web.listen-address=127.0.0.1:{port}",
+                 "--storage.tsdb.retention.time=3650d"],
+                stdout=fh, stderr=subprocess.STDOUT,
+            )
+        server = PromServer(f"http://127.0.0.1:{port}", process, log)
+        started.append(server)
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"prometheus exited: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(server.url + "/-/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return server
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"prometheus not ready in {_READY_TIMEOUT_S}s")
+            time.sleep(0.1)
+
+    yield start
+    for server in started:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=5)
