@@ -34,6 +34,7 @@ from .audit import audit_dump
 from .cli_canary import canary
 from .cli_deploy import gate, rollback_check
 from .cli_flags import flags
+from .cli_refresh import parity_command, refresh_command
 from .dump.rewriter import Progress
 from .errors import CoverageError, PolicyError, ScrubPhiError
 from .policy import load_policy
@@ -408,6 +409,8 @@ main.add_command(flags)
 main.add_command(gate)
 main.add_command(rollback_check)
 main.add_command(canary)
+main.add_command(refresh_command)
+main.add_command(parity_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

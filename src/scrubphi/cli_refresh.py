@@ -1,0 +1,327 @@
+"""``scrubphi refresh`` and ``scrubphi parity``: thin click shells over scrubphi.refresh.
+
+The lead registers both on the main group (``main.add_command(refresh)``).
+Exit codes of ``refresh`` name the step that failed (docs/refresh.md):
+3 policy, 4 scrub, 5 coverage, 10 preflight, 11 pg_dump, 12 restore,
+13 verify, 14 swap, 15 rollback, 130 interrupted; ``parity`` exits 0 when
+the databases match, 8 when they do not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from .errors import PolicyError
+from .policy import load_policy
+from .policy.secrets import is_secret_ref, resolve_secret
+from .policy.units import parse_percent
+from .refresh import RefreshError, RefreshOptions, StepProgress, parity, refresh, rollback
+from .refresh.pgtools import PgTools
+
+__all__ = ["EXIT_PARITY_MISMATCH", "parity_command", "refresh_command"]
+
+EXIT_PARITY_MISMATCH = 8
+
+
+class _ProgressLine:
+    """Step, table, rows and MB/s on a terminal's stderr; names and counts only."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+        self._step = ""
+
+    def __call__(self, p: StepProgress) -> None:
+        now = time.monotonic()
+        if p.step == self._step and now - self._last < 0.25:
+            return
+        self._last, self._step = now, p.step
+        line = f"[{p.step}]"
+        if p.table:
+            line += f" {p.table}"
+        if p.rows or p.bytes_in:
+            line += f", {p.rows:,} rows, {p.bytes_in / 1e6:,.1f} MB, {p.mb_per_s:,.1f} MB/s"
+        sys.stderr.write("\r\x1b[2K" + line[:200])
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
+
+
+def _sigterm(_signum: int, _frame: FrameType | None) -> None:
+    # A cron/CI timeout sends SIGTERM: unwind like Ctrl-C so the cleanup runs.
+    raise KeyboardInterrupt
+
+
+def _write_report(path: str | None, data: dict[str, Any]) -> None:
+    if not path:
+        return
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.partial")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+
+
+@click.command("refresh")
+@click.option(
+    "--from", "source_url", metavar="SOURCE_URL", help="The production database (libpq URL)."
+)
+@click.option(
+    "--to",
+    "staging_url",
+    required=True,
+    metavar="STAGING_URL",
+    help="The staging database to replace.",
+)
+@click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    metavar="FILE",
+    help="Policy file or folder (repeat to merge).",
+)
+@click.option(
+    "--keep",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Previous generations to keep.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Parallel mode with N processes (directory-format dump).",
+)
+@click.option("--report", "report_path", metavar="FILE", help="Write the JSON run report here.")
+@click.option(
+    "--key",
+    "key_ref",
+    metavar="env:NAME|file:PATH",
+    help="Where the secret key is (overrides scrub.key).",
+)
+@click.option(
+    "--grace",
+    default="5s",
+    show_default=True,
+    help="How long staging's sessions get before they are terminated.",
+)
+@click.option(
+    "--sample",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Source values per column for the PHI spot check.",
+)
+@click.option(
+    "--pg-bin",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of pg_dump/psql/pg_restore (default: PATH).",
+)
+@click.option(
+    "--maintenance-db",
+    default="postgres",
+    show_default=True,
+    help="Database to connect to for renames on the staging server.",
+)
+@click.option(
+    "--lock-wait-timeout",
+    metavar="DURATION",
+    help="pg_dump --lock-wait-timeout (e.g. 30s): fail instead of waiting for locks.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where parallel mode keeps the raw dump (private, removed after).",
+)
+@click.option(
+    "--rollback", "do_rollback", is_flag=True, help="Put the previous generation back as staging."
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress on stderr (default: when it is a terminal).",
+)
+def refresh_command(
+    source_url: str | None,
+    staging_url: str,
+    configs: tuple[str, ...],
+    keep: int,
+    jobs: int,
+    report_path: str | None,
+    key_ref: str | None,
+    grace: str,
+    sample: int,
+    pg_bin: Path | None,
+    maintenance_db: str,
+    lock_wait_timeout: str | None,
+    workdir: Path | None,
+    do_rollback: bool,
+    progress: bool | None,
+) -> None:
+    """Refresh staging from production: dump, scrub, restore beside, verify, swap.
+
+    \b
+        scrubphi refresh --from postgresql://prod/clinic --to postgresql://stg/staging \\
+            --config phi_fields.yaml --keep 2 --report refresh.json
+
+    Staging is replaced only after the new database passed every check; on
+    any failure it is left exactly as it was.
+    """
+    from .policy.units import parse_duration
+
+    previous = signal.signal(signal.SIGTERM, _sigterm)
+    line: _ProgressLine | None = None
+    try:
+        try:
+            grace_s = parse_duration(grace)
+        except PolicyError as exc:
+            raise click.BadParameter(str(exc), param_hint="--grace") from None
+        show = sys.stderr.isatty() if progress is None else progress
+        line = _ProgressLine() if show else None
+        opts = RefreshOptions(
+            source_url=source_url or "",
+            staging_url=staging_url,
+            configs=configs,
+            keep=keep,
+            jobs=jobs,
+            grace_s=grace_s,
+            sample=sample,
+            pg_bin=pg_bin,
+            maintenance_db=maintenance_db,
+            lock_wait_timeout=lock_wait_timeout,
+            workdir=workdir,
+            progress=line,
+            log=lambda msg: click.echo(
+                ("\r\x1b[2K" if line else "") + f"scrubphi: {msg}", err=True
+            ),
+        )
+        if do_rollback:
+            outcome = rollback(opts)
+            _write_report(report_path, outcome)
+            click.echo(f"rolled back: {outcome['restored']} is staging again", err=True)
+            return
+        if not source_url:
+            raise click.UsageError("--from is required (or use --rollback)")
+        if not configs:
+            raise click.UsageError("--config is required")
+        if key_ref is not None:
+            if not is_secret_ref(key_ref):
+                raise click.BadParameter("give env:NAME or file:PATH", param_hint="--key")
+            try:
+                opts.key = resolve_secret(key_ref, os.getcwd())
+            except PolicyError as exc:
+                raise RefreshError("policy", str(exc)) from None
+        result = refresh(opts)
+        if line is not None:
+            line.done()
+        _write_report(report_path, result.to_dict())
+        click.echo(
+            f"refreshed {result.staging} in {result.duration_s:.1f}s"
+            + (f"; previous generation kept as {result.backup}" if result.backup else ""),
+            err=True,
+        )
+    except RefreshError as exc:
+        if line is not None:
+            line.done()
+        res = getattr(exc, "result", None)
+        if res is not None:
+            _write_report(report_path, res.to_dict())
+        click.echo(f"scrubphi: refresh failed at step {exc}", err=True)
+        click.echo(
+            "scrubphi: staging was not changed", err=True
+        ) if exc.step != "rollback" else None
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("scrubphi: interrupted", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@click.command("parity")
+@click.option(
+    "--source",
+    "source_url",
+    required=True,
+    metavar="URL",
+    help="Production (or any reference) database.",
+)
+@click.option(
+    "--target",
+    "target_url",
+    required=True,
+    metavar="URL",
+    help="Staging (or the database to compare).",
+)
+@click.option(
+    "--tolerance",
+    default="5%",
+    show_default=True,
+    help="Allowed difference: null fraction (absolute) and distinct count (relative).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    metavar="FILE",
+    help="The policy: dropped tables and null/coarsening columns are expected to differ.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--no-schema", is_flag=True, help="Skip the schema comparison.")
+@click.option(
+    "--pg-bin",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of pg_dump (default: PATH).",
+)
+def parity_command(
+    source_url: str,
+    target_url: str,
+    tolerance: str,
+    configs: tuple[str, ...],
+    as_json: bool,
+    no_schema: bool,
+    pg_bin: Path | None,
+) -> None:
+    """Compare schema, row counts and column shapes of two databases.
+
+    Aggregates only (counts, null fractions, distinct counts computed by the
+    server): no value is read out of either database. Exit 0 when they match
+    within the tolerance, 8 when they do not.
+    """
+    try:
+        tol = parse_percent(tolerance)
+    except PolicyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tolerance") from None
+    try:
+        policy = load_policy(*configs) if configs else None
+        report = parity(
+            source_url,
+            target_url,
+            tolerance=tol,
+            policy=policy,
+            tools=PgTools(pg_bin),
+            schema=not no_schema,
+        )
+    except PolicyError as exc:
+        click.echo(f"scrubphi: error: policy: {exc}", err=True)
+        sys.exit(3)
+    except RefreshError as exc:
+        click.echo(f"scrubphi: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text(), nl=as_json)
+    if not report.ok:
+        sys.exit(EXIT_PARITY_MISMATCH)

@@ -1,0 +1,496 @@
+"""The weekly refresh: dump, scrub, restore beside staging, verify, swap.
+
+Why this order: staging must never be touched until a complete, verified
+replacement exists. Everything before the swap happens in
+``<staging>_building_<ts>``; any failure drops it (or, if the process is
+killed, leaves it marked INCOMPLETE for the next run to drop), and the swap
+itself is recorded so that a crash between its two renames is undone at the
+next start (see :mod:`scrubphi.refresh.swap`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+
+import psycopg
+
+from ..api import check_dump, scrub_stream
+from ..dump.rewriter import Progress
+from ..errors import CoverageError, PolicyError, ScrubPhiError
+from ..policy import load_policy
+from ..policy.model import Policy
+from ..policy.secrets import resolve_secret
+from ..report import TableStats
+from .errors import RefreshError
+from .pgtools import PgTools, client_invocation, connect, dbname_of, safe_error_lines, with_dbname
+from .swap import MAX_STAGING_NAME, Admin, prev_name, timestamp
+from .verify import (
+    Check,
+    check_constraints,
+    check_phi_sample,
+    check_row_counts,
+    check_schema,
+    schema_dump,
+)
+
+__all__ = ["RefreshOptions", "RefreshResult", "StepProgress", "refresh", "rollback"]
+
+Hook = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """What the refresh is doing now: counts and names only."""
+
+    step: str
+    table: str | None = None
+    rows: int = 0
+    bytes_in: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes_in / self.elapsed_s / 1e6 if self.elapsed_s > 0 else 0.0
+
+
+@dataclass
+class RefreshOptions:
+    """Everything one refresh run needs; the CLI fills it from its options."""
+
+    source_url: str
+    staging_url: str
+    configs: tuple[str, ...]
+    keep: int = 1
+    jobs: int = 1
+    key: bytes | None = None
+    grace_s: float = 5.0
+    sample: int = 20
+    pg_bin: Path | None = None
+    maintenance_db: str = "postgres"
+    lock_wait_timeout: str | None = None
+    dump_options: tuple[str, ...] = ()
+    workdir: Path | None = None
+    progress: Callable[[StepProgress], None] | None = None
+    log: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr))
+    #: A testing and monitoring seam: called with a step name and its context.
+    hook: Hook | None = None
+
+
+@dataclass
+class RefreshResult:
+    """The JSON report of a run: steps, counts, checks; never a value."""
+
+    source_db: str
+    staging: str
+    mode: str
+    started: str
+    ok: bool = False
+    failed_step: str | None = None
+    error: str | None = None
+    new_database: str | None = None
+    backup: str | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    scrub: dict[str, Any] | None = None
+    checks: list[Check] = field(default_factory=list)
+    sessions_ended: int = 0
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "failed_step": self.failed_step,
+            "error": self.error,
+            "source_database": self.source_db,
+            "staging": self.staging,
+            "mode": self.mode,
+            "started": self.started,
+            "duration_s": round(self.duration_s, 3),
+            "new_database": self.new_database,
+            "backup": self.backup,
+            "sessions_ended": self.sessions_ended,
+            "recovered": self.recovered,
+            "pruned": self.pruned,
+            "steps": self.steps,
+            "checks": [c.to_dict() for c in self.checks],
+            "scrub": self.scrub,
+        }
+
+
+class _Run:
+    """One run's state, so that each step is a small method."""
+
+    def __init__(self, opts: RefreshOptions) -> None:
+        self.opts = opts
+        self.tools = PgTools(opts.pg_bin)
+        self.staging = dbname_of(opts.staging_url)
+        self.ts = timestamp()
+        self.result = RefreshResult(
+            source_db=dbname_of(opts.source_url),
+            staging=self.staging,
+            mode="parallel" if opts.jobs > 1 else "plain",
+            started=self.ts,
+        )
+        self.started = time.monotonic()
+        self._step_started = self.started
+        self.step = "preflight"
+
+    def hook(self, name: str, **ctx: Any) -> None:
+        if self.opts.hook is not None:
+            self.opts.hook(name, ctx)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a step, name it in errors, and let the hook see it start."""
+        self.step = name
+        began = time.monotonic()
+        self.show(StepProgress(step=name))
+        self.hook(f"step:{name}")
+        entry: dict[str, Any] = {"step": name, "ok": False}
+        self.result.steps.append(entry)
+        try:
+            yield
+            entry["ok"] = True
+        finally:
+            entry["seconds"] = round(time.monotonic() - began, 3)
+
+    def show_step(self, step: str) -> None:
+        self.show(StepProgress(step=step))
+
+    def show_progress(
+        self, step: str, table: str | None, rows: int, bytes_in: int, elapsed_s: float
+    ) -> None:
+        self.show(StepProgress(step, table, rows, bytes_in, elapsed_s))
+
+    def show(self, p: StepProgress) -> None:
+        if self.opts.progress is not None:
+            self.opts.progress(p)
+
+
+def refresh(opts: RefreshOptions) -> RefreshResult:
+    """Run one refresh; on failure raise :class:`RefreshError` with ``.result`` set.
+
+    Staging is renamed only after every check passed; whatever fails before
+    leaves it untouched, and the half-built database is dropped.
+    """
+    run = _Run(opts)
+    result = run.result
+    admin: Admin | None = None
+    building: str | None = None
+    swapped = False
+    try:
+        with run.stage("preflight"):
+            if opts.keep < 0:
+                raise RefreshError("preflight", "--keep must be 0 or more")
+            if len(run.staging.encode()) > MAX_STAGING_NAME:
+                raise RefreshError(
+                    "preflight",
+                    f"the staging database name is longer than {MAX_STAGING_NAME} bytes; the "
+                    "generation names would not fit PostgreSQL's 63",
+                )
+            try:
+                policy = load_policy(*opts.configs)
+            except PolicyError as exc:
+                raise RefreshError("policy", str(exc)) from None
+            key = opts.key
+            scrub = policy.scrub
+            if key is None and scrub is not None and scrub.needs_key():
+                try:
+                    key = resolve_secret(scrub.key_ref, scrub.base_dir)
+                except PolicyError as exc:
+                    raise RefreshError("policy", str(exc)) from None
+            conn = connect(with_dbname(opts.staging_url, opts.maintenance_db))
+            admin = Admin(conn, run.staging, log=opts.log, hook=opts.hook)
+            locked = admin.exec(
+                "SELECT pg_try_advisory_lock(hashtext(%s))", (f"scrubphi-refresh:{run.staging}",)
+            )
+            if not (locked and locked[0][0]):
+                raise RefreshError("preflight", f"another refresh of {run.staging} is running")
+            with connect(opts.source_url):
+                pass
+            result.recovered = admin.recover()
+            for action in result.recovered:
+                opts.log(f"recovered: {action}")
+        with run.stage("coverage"):
+            extra = _dump_extra(opts)
+            source_schema = schema_dump(run.tools, opts.source_url, extra, step="pg_dump")
+            probe = source_schema + _empty_copies(opts.source_url)
+            problems, _ = check_dump(io.BytesIO(probe), policy)
+            if problems:
+                raise RefreshError(
+                    "coverage", "the policy does not cover the source schema", details=problems
+                )
+        with run.stage("create"):
+            building = admin.create_building(run.ts)
+            result.new_database = building
+            new_url = with_dbname(opts.staging_url, building)
+            run.hook("building", database=building, url=new_url)
+        with run.stage("restore"):
+            if opts.jobs > 1:
+                from .parallel import parallel_pipeline
+
+                tables, report_dict = parallel_pipeline(run, policy, key, new_url, extra)
+            else:
+                tables, report_dict = _plain_pipeline(run, policy, key, new_url, extra)
+            result.scrub = report_dict
+        with run.stage("verify"):
+            run.hook("verify", database=building, url=new_url)
+            checks = [
+                check_row_counts(new_url, tables),
+                check_schema(source_schema, schema_dump(run.tools, new_url, extra, step="verify")),
+                check_constraints(opts.source_url, new_url),
+                check_phi_sample(opts.source_url, new_url, policy, tables, sample=opts.sample),
+            ]
+            result.checks = checks
+            failed = [c for c in checks if not c.ok]
+            if failed:
+                raise RefreshError(
+                    "verify",
+                    "the new database does not match: " + ", ".join(c.name for c in failed),
+                    details=[d for c in failed for d in c.details][:20],
+                )
+        with run.stage("swap"):
+            backup = prev_name(run.staging, run.ts)
+            outcome = admin.swap_in(
+                building,
+                backup,
+                grace_s=opts.grace_s,
+                notify=lambda db: _notify(opts.staging_url, db),
+            )
+            swapped = True
+            result.backup = outcome["outgoing"]
+            result.sessions_ended = int(outcome["sessions_ended"])
+        with run.stage("prune"):
+            try:
+                result.pruned = admin.prune(opts.keep)
+            except psycopg.Error as exc:
+                # Staging is already the new generation: report, do not fail the run.
+                opts.log(f"warning: could not drop old generations ({type(exc).__name__})")
+        result.ok = True
+        return result
+    except BaseException as exc:
+        error = _as_refresh_error(exc, run.step)
+        result.failed_step = error.step
+        result.error = str(error)
+        if admin is not None and building is not None and not swapped:
+            try:
+                admin.drop(building)
+            except (psycopg.Error, RefreshError) as drop_exc:
+                opts.log(
+                    f"warning: could not drop {building} ({type(drop_exc).__name__}); it is marked "
+                    "INCOMPLETE and the next run drops it"
+                )
+        error.result = result  # type: ignore[attr-defined]
+        if error is exc:
+            raise
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise error from None
+        raise error from None
+    finally:
+        result.duration_s = time.monotonic() - run.started
+        if admin is not None:
+            with contextlib.suppress(psycopg.Error):
+                admin.conn.close()
+
+
+def rollback(opts: RefreshOptions) -> dict[str, Any]:
+    """Put the newest kept generation back as staging (``refresh --rollback``)."""
+    staging = dbname_of(opts.staging_url)
+    conn = connect(with_dbname(opts.staging_url, opts.maintenance_db), step="rollback")
+    try:
+        admin = Admin(conn, staging, log=opts.log, hook=opts.hook)
+        locked = admin.exec(
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"scrubphi-refresh:{staging}",)
+        )
+        if not (locked and locked[0][0]):
+            raise RefreshError("rollback", f"a refresh of {staging} is running")
+        recovered = admin.recover()
+        try:
+            outcome = admin.rollback(grace_s=opts.grace_s)
+        except psycopg.Error as exc:
+            raise RefreshError(
+                "rollback", "the rollback failed", details=safe_error_lines(f"ERROR: {exc}")
+            ) from None
+        return {"ok": True, "recovered": recovered, **outcome}
+    finally:
+        conn.close()
+
+
+def _as_refresh_error(exc: BaseException, step: str) -> RefreshError:
+    if isinstance(exc, RefreshError):
+        return exc
+    if isinstance(exc, KeyboardInterrupt):
+        return RefreshError("interrupted", f"interrupted during {step}")
+    if isinstance(exc, CoverageError):
+        return RefreshError("coverage", str(exc))
+    if isinstance(exc, PolicyError):
+        return RefreshError("policy", str(exc))
+    if isinstance(exc, ScrubPhiError):
+        return RefreshError("scrub", str(exc))
+    if isinstance(exc, psycopg.Error):
+        return RefreshError(
+            step,
+            f"database error ({type(exc).__name__})",
+            details=safe_error_lines(f"ERROR: {exc}"),
+        )
+    if isinstance(exc, OSError):
+        return RefreshError(step, f"{exc.strerror or type(exc).__name__}")
+    return RefreshError(step, f"internal error ({type(exc).__name__})")
+
+
+def _empty_copies(source_url: str) -> bytes:
+    """An empty ``COPY`` block per table of the source, after its schema dump.
+
+    Why: the scrubber checks coverage where data appears, and a schema-only
+    dump has none; these blocks (no rows) make the check see every table
+    and column that the real dump will carry, before a single row is read.
+    """
+    with connect(source_url, step="coverage") as conn:
+        rows = conn.execute(
+            "SELECT format('%I.%I', n.nspname, c.relname), "
+            "string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+            "AND NOT a.attisdropped AND a.attgenerated = '' "
+            "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND n.nspname NOT LIKE 'pg\\_%' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+            "AND d.objid = c.oid AND d.deptype = 'e') "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    return b"".join(f"\nCOPY {table} ({cols}) FROM stdin;\n\\.\n".encode() for table, cols in rows)
+
+
+def _dump_extra(opts: RefreshOptions) -> list[str]:
+    extra = list(opts.dump_options)
+    if opts.lock_wait_timeout:
+        extra.append(f"--lock-wait-timeout={opts.lock_wait_timeout}")
+    return extra
+
+
+def _notify(staging_url: str, db: str) -> None:
+    """``NOTIFY scrubphi_refresh`` on staging: applications that LISTEN learn of the swap."""
+    with (
+        contextlib.suppress(psycopg.Error, RefreshError),
+        connect(with_dbname(staging_url, db)) as conn,
+    ):
+        conn.execute(
+            "SELECT pg_notify('scrubphi_refresh', 'staging is being replaced; reconnect shortly')"
+        )
+
+
+class _CountingReader:
+    """pg_dump's stdout, remembering whether its end was reached."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        if not data:
+            self.eof = True
+        return data
+
+
+def _stderr_text(fh: IO[bytes]) -> str:
+    fh.seek(0)
+    return fh.read(256 * 1024).decode("utf-8", "replace")
+
+
+def _plain_pipeline(
+    run: _Run, policy: Policy, key: bytes | None, new_url: str, extra: Sequence[str]
+) -> tuple[list[TableStats], dict[str, Any]]:
+    """``pg_dump | scrub (in-process) | psql -v ON_ERROR_STOP=1 --single-transaction``."""
+    opts = run.opts
+    dump_args, dump_env = client_invocation(opts.source_url)
+    psql_args, psql_env = client_invocation(new_url)
+    started = time.monotonic()
+
+    def progress(p: Progress) -> None:
+        run.show(StepProgress("restore", p.table, p.rows, p.bytes_in, time.monotonic() - started))
+
+    with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as psql_err:
+        dump = subprocess.Popen(
+            [run.tools.exe("pg_dump"), "--no-owner", *extra, *dump_args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=dump_err,
+            env=dump_env,
+        )
+        try:
+            psql = subprocess.Popen(
+                [
+                    run.tools.exe("psql"),
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "--single-transaction",
+                    *psql_args,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=psql_err,
+                env=psql_env,
+            )
+        except BaseException:
+            dump.kill()
+            dump.wait()
+            raise
+        assert dump.stdout is not None and psql.stdin is not None
+        reader = _CountingReader(dump.stdout)
+        scrub_exc: BaseException | None = None
+        report = None
+        try:
+            run.hook("restore:started", dump_pid=dump.pid, psql_pid=psql.pid)
+            report = scrub_stream(
+                cast(BinaryIO, reader),
+                cast(BinaryIO, psql.stdin),
+                policy,
+                key=key,
+                progress=progress if opts.progress is not None else None,
+            )
+        except BaseException as exc:  # classified below, after both children ended
+            scrub_exc = exc
+            report = getattr(exc, "report", None)
+        finally:
+            with contextlib.suppress(OSError):
+                psql.stdin.close()
+            if scrub_exc is not None and not reader.eof:
+                dump.kill()
+            dump_rc = dump.wait()
+            psql_rc = psql.wait()
+            dump.stdout.close()
+        if isinstance(scrub_exc, KeyboardInterrupt | SystemExit):
+            raise scrub_exc
+        if dump_rc != 0 and (scrub_exc is None or reader.eof or isinstance(scrub_exc, OSError)):
+            raise RefreshError(
+                "pg_dump",
+                f"pg_dump exited with {dump_rc}",
+                details=safe_error_lines(_stderr_text(dump_err)),
+            )
+        if scrub_exc is not None and not isinstance(scrub_exc, OSError):
+            if isinstance(scrub_exc, CoverageError):
+                raise RefreshError("coverage", str(scrub_exc)) from None
+            if isinstance(scrub_exc, ScrubPhiError):
+                raise RefreshError("scrub", str(scrub_exc)) from None
+            raise RefreshError("scrub", f"internal error ({type(scrub_exc).__name__})") from None
+        if psql_rc != 0 or scrub_exc is not None:
+            raise RefreshError(
+                "restore",
+                f"psql exited with {psql_rc}",
+                details=safe_error_lines(_stderr_text(psql_err)),
+            )
+    assert report is not None
+    return list(report.tables), report.to_dict()
