@@ -152,6 +152,31 @@ def _input(path: str | None) -> Iterator[BinaryIO]:
         yield fh
 
 
+_config_option = click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    metavar="FILE",
+    help="Policy file or folder (repeat to merge several).",
+)
+
+
+@contextlib.contextmanager
+def _errors_to_exit_codes() -> Iterator[None]:
+    """Map the library's errors to the documented exit codes (check, audit)."""
+    try:
+        yield
+    except PolicyError as exc:
+        _fail(f"policy: {exc}", EXIT_POLICY)
+    except ScrubPhiError as exc:
+        _fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
+    except Exception as exc:
+        _internal(exc)
+
+
 def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -308,14 +333,7 @@ def scrub(**options: Any) -> None:
 
 
 @main.command()
-@click.option(
-    "-c",
-    "--config",
-    "configs",
-    multiple=True,
-    metavar="FILE",
-    help="Policy file or folder (repeat to merge several).",
-)
+@_config_option
 @click.option(
     "--dump",
     "dump_path",
@@ -328,7 +346,7 @@ def check(configs: tuple[str, ...], dump_path: str | None) -> None:
     Reads the dump's schema and data forms, writes nothing, and transforms no
     value. Exit 0 when covered, 5 when something is not.
     """
-    try:
+    with _errors_to_exit_codes():
         policy = _load(configs)
         scrub = policy.scrub
         tables = len(scrub.tables) if scrub is not None else 0
@@ -351,25 +369,10 @@ def check(configs: tuple[str, ...], dump_path: str | None) -> None:
                 click.echo(f"  - {problem}", err=True)
             sys.exit(EXIT_COVERAGE)
         click.echo(f"dump covered: {seen} table(s) with data checked")
-    except PolicyError as exc:
-        _fail(f"policy: {exc}", EXIT_POLICY)
-    except ScrubPhiError as exc:
-        _fail(str(exc), exc.exit_code)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
-    except Exception as exc:
-        _internal(exc)
 
 
 @main.command()
-@click.option(
-    "-c",
-    "--config",
-    "configs",
-    multiple=True,
-    metavar="FILE",
-    help="Policy file or folder (repeat to merge several).",
-)
+@_config_option
 @click.option(
     "--dump",
     "dump_path",
@@ -387,21 +390,13 @@ def audit(configs: tuple[str, ...], dump_path: str | None, as_json: bool, strict
     look like SSNs, phone numbers, emails or dates. Counts and names only: no
     value is ever printed. Writes nothing.
     """
-    try:
+    with _errors_to_exit_codes():
         policy = _load(configs)
         with _input(dump_path) as src:
             report = audit_dump(src, policy)
         click.echo(report.to_json() if as_json else report.to_text(), nl=False)
         if strict and report.findings:
             sys.exit(EXIT_FINDINGS)
-    except PolicyError as exc:
-        _fail(f"policy: {exc}", EXIT_POLICY)
-    except ScrubPhiError as exc:
-        _fail(str(exc), exc.exit_code)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
-    except Exception as exc:
-        _internal(exc)
 
 
 # The deploy-side commands live in their own modules; each documents its exit codes.

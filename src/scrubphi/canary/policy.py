@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from scrubphi.errors import PolicyError
 from scrubphi.policy.loader import PolicySections
+from scrubphi.policy.loader import describe_value as _kind
 from scrubphi.policy.model import Policy
 from scrubphi.policy.units import parse_duration
 
@@ -106,23 +107,6 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def _kind(value: object) -> str:
-    """Name a value's YAML type without echoing it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
 def canary_from_policy(policy: Policy | PolicySections) -> CanaryPolicy:
     """Validate ``canary:`` of a loaded policy (``load_policy(...)`` or its ``.other``).
 
@@ -161,7 +145,8 @@ class _Parser:
         section = self.s["canary"]
         if not isinstance(section, dict):
             raise self.fail(
-                f"canary is a mapping with {', '.join(_TOP_KEYS)}, not {_kind(section)}", "canary"
+                f"canary is a mapping with {', '.join(_TOP_KEYS)}, not {_kind(section)}",
+                "canary",
             )
         self.keys(section, _TOP_KEYS, "canary")
         if "steps" not in section:
@@ -206,7 +191,7 @@ class _Parser:
                 "(e.g. - weight: 10)",
                 *path,
             )
-        (kind, value), = item.items()
+        ((kind, value),) = item.items()
         if kind not in _STEP_KINDS:
             raise self.fail(
                 f"unknown step {kind!s}; allowed: {', '.join(_STEP_KINDS)}", *path, kind
@@ -214,8 +199,10 @@ class _Parser:
         here = (*path, kind)
         if kind == "weight":
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-                shown = "" if isinstance(value, int) and not isinstance(value, bool) else (
-                    f", not {_kind(value)}"
+                shown = (
+                    ""
+                    if isinstance(value, int) and not isinstance(value, bool)
+                    else (f", not {_kind(value)}")
                 )
                 raise self.fail(
                     f"weight is a whole percentage of requests from 0 to 100 (weight: 10){shown}",

@@ -37,6 +37,7 @@ from scrubphi.flags.constraints import (
     translate_regex,
 )
 from scrubphi.flags.evaluator import FlagClient, PhaseBinding, RolloutState
+from scrubphi.policy.loader import describe_value as _describe
 from scrubphi.policy.model import Location, Policy
 from scrubphi.policy.units import parse_duration, parse_percent
 
@@ -209,23 +210,6 @@ def export_unleash(policy: Policy, state: RolloutState | None = None) -> dict[st
 # --------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------
-
-
-def _describe(value: Any) -> str:
-    """A value's YAML type, never the value itself."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 class _Compiler:
@@ -699,7 +683,10 @@ class _Compiler:
             for i, item in enumerate(values):
                 if isinstance(item, dict | list) or item is None or isinstance(item, bool):
                     self.fail(
-                        f"values are strings or numbers, not {_describe(item)}", *path, "values", i
+                        f"values are strings or numbers, not {_describe(item)}",
+                        *path,
+                        "values",
+                        i,
                     )
                 texts.append(str(item))
             if operator == "IN_CIDR":
@@ -807,7 +794,9 @@ class _Compiler:
             return {"type": kind, "value": json.dumps(value, sort_keys=True, separators=(",", ":"))}
         if isinstance(value, bool) or value is None or isinstance(value, dict | list):
             self.fail(
-                f"payload value must be text or a number, not {_describe(value)}", *path, "value"
+                f"payload value must be text or a number, not {_describe(value)}",
+                *path,
+                "value",
             )
         text = str(value)
         if kind == "json":

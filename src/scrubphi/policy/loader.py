@@ -56,6 +56,7 @@ __all__ = [
     "TOP_LEVEL_KEYS",
     "TRANSFORMS",
     "PolicySections",
+    "describe_value",
     "load_policy",
     "loads_policy",
     "parse_identifier",
@@ -69,7 +70,16 @@ SUPPORTED_VERSION = 1
 
 #: Column transforms this version accepts.
 TRANSFORMS = (
-    "keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize", "json",
+    "keep",
+    "null",
+    "value",
+    "hash",
+    "fake",
+    "mask",
+    "tokenize",
+    "date",
+    "generalize",
+    "json",
     "redact",
 )
 #: Transforms policy.md describes that this version refuses rather than ignores.
@@ -176,8 +186,12 @@ def _error(message: str, loc: Location, path: _PathT) -> PolicyError:
     )
 
 
-def _describe(value: Any) -> str:
-    """Name a value's YAML type without echoing it (it may be a pasted secret)."""
+def describe_value(value: Any) -> str:
+    """Name a value's YAML type without echoing it (it may be a pasted secret).
+
+    Every policy section's validator uses it, so no error message ever quotes
+    what was written.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -193,6 +207,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, dt.date):
         return "a date"
     return type(value).__name__
+
+
+_describe = describe_value
 
 
 def _suggest(word: object, allowed: Iterable[str]) -> str:
@@ -942,8 +959,9 @@ class _ScrubReader:
         paths: list[tuple[str, TransformSpec]] = []
         for path, path_node in inner.value.items():
             if not isinstance(path, str):
-                raise _error("a JSON path must be text, e.g. $.patient.name", path_node.here,
-                             path_node.path)
+                raise _error(
+                    "a JSON path must be text, e.g. $.patient.name", path_node.here, path_node.path
+                )
             try:
                 parse_path(path)
             except ValueError as exc:
@@ -952,8 +970,9 @@ class _ScrubReader:
             if child.kind == "json":
                 raise _error("json transforms do not nest", path_node.loc, path_node.path)
             if child.kind == "date" and child.params.get("per"):
-                raise _error("per is not supported inside json paths", path_node.loc,
-                             path_node.path)
+                raise _error(
+                    "per is not supported inside json paths", path_node.loc, path_node.path
+                )
             if self.check_spec is not None and child.kind not in ("keep", "null", "value"):
                 try:
                     self.check_spec(child)

@@ -22,6 +22,7 @@ from string import Template
 from typing import Any, Literal, NoReturn
 
 from scrubphi.errors import PolicyError
+from scrubphi.policy.loader import describe_value as _describe
 from scrubphi.policy.model import Location, Policy
 from scrubphi.policy.secrets import check_secret_ref
 from scrubphi.policy.units import parse_duration, parse_percent
@@ -51,8 +52,18 @@ DEFAULT_MIN_SAMPLES = 1
 
 _SECTION_KEYS = ("rules", "missing_data", "min_samples", "interval", "metrics", "sources")
 _RULE_KEYS = (
-    "name", "description", "metric", "above", "below", "for", "consecutive", "m_of_n",
-    "action", "grace", "missing_data", "min_samples",
+    "name",
+    "description",
+    "metric",
+    "above",
+    "below",
+    "for",
+    "consecutive",
+    "m_of_n",
+    "action",
+    "grace",
+    "missing_data",
+    "min_samples",
 )
 _METRIC_KEYS = ("description", *PROVIDERS)
 _SOURCE_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -161,26 +172,15 @@ class RuleSet:
 
     def lookback(self) -> float:
         """Seconds of history a check needs: the longest window, and min_samples intervals."""
-        longest = max((r.span + r.interval * (r.size if r.missing_data == "ignore" else 0)
-                       for r in self.rules), default=0.0)
+        longest = max(
+            (
+                r.span + r.interval * (r.size if r.missing_data == "ignore" else 0)
+                for r in self.rules
+            ),
+            default=0.0,
+        )
         samples = max((r.min_samples for r in self.rules), default=0) * self.interval
         return max(longest + self.interval, samples)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 class _Reader:
@@ -206,12 +206,14 @@ class _Reader:
             self.fail(f"{what} must be a mapping, not {_describe(value)}", *path)
         return value
 
-    def keys(self, value: Mapping[Any, Any], allowed: tuple[str, ...], what: str,
-             *path: Any) -> None:
+    def keys(
+        self, value: Mapping[Any, Any], allowed: tuple[str, ...], what: str, *path: Any
+    ) -> None:
         for key in value:
             if key not in allowed:
-                self.fail(f"unknown key {key!s} in {what}; allowed: {', '.join(allowed)}",
-                          *path, key)
+                self.fail(
+                    f"unknown key {key!s} in {what}; allowed: {', '.join(allowed)}", *path, key
+                )
 
     def text(self, value: Any, what: str, *path: Any) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -249,8 +251,9 @@ class _Reader:
                 self.fail("interval must be more than 0s", "rollback", "interval")
         missing = DEFAULT_MISSING_DATA
         if "missing_data" in body:
-            missing = self.choice(body["missing_data"], MISSING_DATA, "missing_data",
-                                  "rollback", "missing_data")
+            missing = self.choice(
+                body["missing_data"], MISSING_DATA, "missing_data", "rollback", "missing_data"
+            )
         min_samples = DEFAULT_MIN_SAMPLES
         if "min_samples" in body:
             min_samples = self._min_samples(body["min_samples"], "rollback", "min_samples")
@@ -258,15 +261,19 @@ class _Reader:
         sources = self.sources(body.get("sources"))
         rules_raw = body.get("rules")
         if not isinstance(rules_raw, list) or not rules_raw:
-            self.fail("rules must be a list of at least one rule", "rollback",
-                      *(("rules",) if "rules" in body else ()))
+            self.fail(
+                "rules must be a list of at least one rule",
+                "rollback",
+                *(("rules",) if "rules" in body else ()),
+            )
         rules: list[Rule] = []
         seen: set[str] = set()
         for index, rule_raw in enumerate(rules_raw):
             rule = self.rule(index, rule_raw, interval, missing, min_samples, metrics)
             if rule.name in seen:
-                self.fail(f"rule name {rule.name} is used twice", "rollback", "rules", index,
-                          "name")
+                self.fail(
+                    f"rule name {rule.name} is used twice", "rollback", "rules", index, "name"
+                )
             seen.add(rule.name)
             rules.append(rule)
         return RuleSet(tuple(rules), interval, missing, min_samples, metrics, sources)
@@ -276,8 +283,15 @@ class _Reader:
             value, "min_samples (at least 1: with 0 an empty result could pass)", 1, *path
         )
 
-    def rule(self, index: int, raw: Any, interval: float, missing: str, min_samples: int,
-             metrics: Mapping[str, MetricQuery]) -> Rule:
+    def rule(
+        self,
+        index: int,
+        raw: Any,
+        interval: float,
+        missing: str,
+        min_samples: int,
+        metrics: Mapping[str, MetricQuery],
+    ) -> Rule:
         path = ("rollback", "rules", index)
         body = self.mapping(raw, "a rule", *path)
         self.keys(body, _RULE_KEYS, "a rule", *path)
@@ -285,13 +299,16 @@ class _Reader:
         if _NAME_RE.match(name) is None:
             self.fail("a rule name is letters, digits, _, . and -", *path, "name")
         metric = self.text(body.get("metric"), "metric", *path, "metric")
-        if metric in metrics and metrics[metric].queries and any(
-            metrics[metric].per_cohort(p) for p in PROVIDERS
+        if (
+            metric in metrics
+            and metrics[metric].queries
+            and any(metrics[metric].per_cohort(p) for p in PROVIDERS)
         ):
             self.fail(
                 f"metric {metric} uses $cohort, which only rollout gate metrics may: "
                 "a rollback rule watches one series",
-                *path, "metric",
+                *path,
+                "metric",
             )
         given = [c for c in COMPARISONS if c in body]
         if len(given) != 1:
@@ -314,11 +331,13 @@ class _Reader:
             need = size = self.count(body["consecutive"], "consecutive", 1, *path, "consecutive")
         else:
             pair = body["m_of_n"]
-            if (not isinstance(pair, list) or len(pair) != 2
-                    or any(isinstance(x, bool) or not isinstance(x, int) for x in pair)
-                    or not 1 <= pair[0] <= pair[1]):
-                self.fail("m_of_n must be [M, N] with whole numbers 1 <= M <= N", *path,
-                          "m_of_n")
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or any(isinstance(x, bool) or not isinstance(x, int) for x in pair)
+                or not 1 <= pair[0] <= pair[1]
+            ):
+                self.fail("m_of_n must be [M, N] with whole numbers 1 <= M <= N", *path, "m_of_n")
             need, size = int(pair[0]), int(pair[1])
         action = self.choice(body.get("action"), ACTIONS, "action", *path, "action")
         grace: float | None = None
@@ -327,17 +346,22 @@ class _Reader:
             if action != "alert_then_rollback":
                 self.fail("grace only applies to action: alert_then_rollback", *path, "grace")
             if kind == "m_of_n":
-                self.fail("grace applies to for and consecutive windows, not m_of_n",
-                          *path, "grace")
+                self.fail(
+                    "grace applies to for and consecutive windows, not m_of_n", *path, "grace"
+                )
             grace = self.duration(body["grace"], *path, "grace")
             if grace <= 0:
-                self.fail("grace must be more than 0s (leave it out to roll back when the "
-                          "window fires)", *path, "grace")
+                self.fail(
+                    "grace must be more than 0s (leave it out to roll back when the window fires)",
+                    *path,
+                    "grace",
+                )
             grace_evals = math.ceil(grace / interval - 1e-9)
         rule_missing = missing
         if "missing_data" in body:
-            rule_missing = self.choice(body["missing_data"], MISSING_DATA, "missing_data",
-                                       *path, "missing_data")
+            rule_missing = self.choice(
+                body["missing_data"], MISSING_DATA, "missing_data", *path, "missing_data"
+            )
         rule_min = min_samples
         if "min_samples" in body:
             rule_min = self._min_samples(body["min_samples"], *path, "min_samples")
@@ -345,11 +369,22 @@ class _Reader:
         if "description" in body:
             description = self.text(body["description"], "description", *path, "description")
         return Rule(
-            name=name, metric=metric, comparison=comparison, threshold=threshold,
+            name=name,
+            metric=metric,
+            comparison=comparison,
+            threshold=threshold,
             window_kind=kind,  # type: ignore[arg-type]
-            need=need, size=size, action=action, missing_data=rule_missing,
-            min_samples=rule_min, interval=interval, percent=percent, duration=duration,
-            grace=grace, grace_evals=grace_evals, description=description,
+            need=need,
+            size=size,
+            action=action,
+            missing_data=rule_missing,
+            min_samples=rule_min,
+            interval=interval,
+            percent=percent,
+            duration=duration,
+            grace=grace,
+            grace_evals=grace_evals,
+            description=description,
             location=self.where(*path),
         )
 
@@ -386,20 +421,26 @@ class _Reader:
                 text = self.text(entry[provider], f"the {provider} query", *path, provider)
                 template = Template(text)
                 if not template.is_valid():
-                    self.fail("a $ in a query starts a placeholder ($cohort, $window, "
-                              "$interval, $plan, $phase); write $$ for a literal $",
-                              *path, provider)
+                    self.fail(
+                        "a $ in a query starts a placeholder ($cohort, $window, "
+                        "$interval, $plan, $phase); write $$ for a literal $",
+                        *path,
+                        provider,
+                    )
                 for ident in template.get_identifiers():
                     if ident not in _PLACEHOLDERS:
-                        self.fail(f"unknown placeholder ${ident}; allowed: "
-                                  + ", ".join("$" + p for p in _PLACEHOLDERS), *path, provider)
+                        self.fail(
+                            f"unknown placeholder ${ident}; allowed: "
+                            + ", ".join("$" + p for p in _PLACEHOLDERS),
+                            *path,
+                            provider,
+                        )
                 queries[provider] = text
             if not queries:
                 self.fail(f"give a query for at least one of {', '.join(PROVIDERS)}", *path)
             description = None
             if "description" in entry:
-                description = self.text(entry["description"], "description", *path,
-                                        "description")
+                description = self.text(entry["description"], "description", *path, "description")
             out[name] = MetricQuery(name, queries, description)
         return out
 
@@ -421,8 +462,9 @@ class _Reader:
                         keys[key] = check_secret_ref(entry[key])
                     except ValueError as exc:
                         self.fail(str(exc), *path, key)
-            out[provider] = SourceConfig(provider, url, keys.get("api_key"),
-                                         keys.get("app_key"), self.base_dir(*path))
+            out[provider] = SourceConfig(
+                provider, url, keys.get("api_key"), keys.get("app_key"), self.base_dir(*path)
+            )
         return out
 
 
