@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 __all__ = [
     "IMPLEMENTATION",
     "MEMO_LIMIT",
+    "SHA_EXTENSIONS",
     "CopyRewriter",
     "escape_field",
     "unescape_field",
@@ -14,15 +16,24 @@ __all__ = [
 
 IMPLEMENTATION: str
 MEMO_LIMIT: int
+SHA_EXTENSIONS: bool
+RESTRICTED_ZIP3: frozenset[str]
 
 def escape_field(value: bytes) -> bytes: ...
 def unescape_field(raw: bytes) -> bytes | None: ...
+def _select_sha(allow_hw: bool) -> bool: ...
+def _hmac_sha256(key: bytes, msg: bytes) -> bytes: ...
+def _siphash24(key: bytes, msg: bytes) -> int: ...
+def _kernel_apply(desc: tuple[Any, ...] | None, raw: bytes) -> bytes | None: ...
 
 class CopyRewriter:
     def __init__(
         self,
         ncols: int,
-        plan: Sequence[tuple[int, Callable[..., str | None], int, bool]],
+        plan: Sequence[
+            tuple[int, Callable[..., str | None], int, bool]
+            | tuple[int, Callable[..., str | None], int, bool, tuple[Any, ...] | None]
+        ],
         max_row: int,
     ) -> None: ...
     @property

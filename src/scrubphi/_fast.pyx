@@ -13,6 +13,17 @@ escaped output in a small open-addressing hash table per plan entry (seeded
 hash, keys compared with ``memcmp``), so a cache hit costs no allocation and no
 Python call.  A table is cleared when it holds ``MEMO_LIMIT`` entries.
 
+Kernels: a plan entry may carry ``BuiltTransform.kernel``, a data-only
+description of its transform (keyed fakes, text tokenize, year/safe-harbor
+dates, zip3).  On a memo miss, a field that is printable ASCII without escapes
+goes to the C twin of that transform (HMAC-SHA256 with the key's padded
+blocks absorbed once, on the CPU's SHA extensions when it has them; SipHash-2-4
+Feistel rounds; mixed-radix picks from the pools), with no Python call and no
+``str``.  Anything else, and anything a kernel declines, calls ``fn`` as
+before, so every output is the Python transform's (``tests/test_kernels.py``
+holds each kernel to it).  Memos of kernel entries switch themselves off when
+values barely repeat, since the kernel is then cheaper than the lookup.
+
 Semantics are those of ``_pure.py``, byte for byte, including the order in
 which errors are detected; errors never carry a cell's value.
 """
@@ -20,7 +31,7 @@ which errors are detected; errors never carry a cell's value.
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_XDECREF, Py_INCREF
-from libc.stdint cimport uint64_t, uint8_t
+from libc.stdint cimport uint32_t, uint64_t, uint8_t
 from libc.stdlib cimport free, malloc, realloc, calloc
 from libc.string cimport memchr, memcmp, memcpy, memset
 
@@ -31,6 +42,7 @@ from scrubphi.errors import CodecError, TransformError
 __all__ = [
     "IMPLEMENTATION",
     "MEMO_LIMIT",
+    "SHA_EXTENSIONS",
     "CopyRewriter",
     "escape_field",
     "unescape_field",
@@ -264,6 +276,1221 @@ def unescape_field(bytes raw not None):
     return out[:m]
 
 
+# ---------------------------------------------------------------- kernels (C)
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    #include <math.h>
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    #include <immintrin.h>
+    #include <cpuid.h>
+    #define SP_HAVE_SHANI 1
+    #endif
+
+    static const uint32_t sp_K[64] = {
+        0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+        0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+        0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+        0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+        0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+        0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+        0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+        0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u
+    };
+    static const uint32_t sp_IV[8] = {
+        0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+        0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u
+    };
+
+    #define SP_ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+    static void sp_sha256_portable(uint32_t st[8], const uint8_t *p) {
+        uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
+        int i;
+        for (i = 0; i < 16; i++)
+            w[i] = ((uint32_t)p[4*i] << 24) | ((uint32_t)p[4*i+1] << 16)
+                 | ((uint32_t)p[4*i+2] << 8) | (uint32_t)p[4*i+3];
+        for (i = 16; i < 64; i++) {
+            uint32_t s0 = SP_ROR(w[i-15], 7) ^ SP_ROR(w[i-15], 18) ^ (w[i-15] >> 3);
+            uint32_t s1 = SP_ROR(w[i-2], 17) ^ SP_ROR(w[i-2], 19) ^ (w[i-2] >> 10);
+            w[i] = w[i-16] + s0 + w[i-7] + s1;
+        }
+        a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
+        for (i = 0; i < 64; i++) {
+            t1 = h + (SP_ROR(e, 6) ^ SP_ROR(e, 11) ^ SP_ROR(e, 25)) + ((e & f) ^ (~e & g)) + sp_K[i] + w[i];
+            t2 = (SP_ROR(a, 2) ^ SP_ROR(a, 13) ^ SP_ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+            h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+        }
+        st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+    }
+
+    #ifdef SP_HAVE_SHANI
+    #define SP_KV(r) _mm_loadu_si128((const __m128i*)&sp_K[r])
+    #define SP_QUAD(cur, r) \
+        MSG = _mm_add_epi32(cur, SP_KV(r)); \
+        STATE1 = _mm_sha256rnds2_epu32(STATE1, STATE0, MSG); \
+        MSG = _mm_shuffle_epi32(MSG, 0x0E); \
+        STATE0 = _mm_sha256rnds2_epu32(STATE0, STATE1, MSG);
+    #define SP_QUAD_X(cur, prev, next, r, do1) \
+        MSG = _mm_add_epi32(cur, SP_KV(r)); \
+        STATE1 = _mm_sha256rnds2_epu32(STATE1, STATE0, MSG); \
+        TMP = _mm_alignr_epi8(cur, prev, 4); \
+        next = _mm_add_epi32(next, TMP); \
+        next = _mm_sha256msg2_epu32(next, cur); \
+        MSG = _mm_shuffle_epi32(MSG, 0x0E); \
+        STATE0 = _mm_sha256rnds2_epu32(STATE0, STATE1, MSG); \
+        if (do1) prev = _mm_sha256msg1_epu32(prev, cur);
+    #define SP_QUADB(cur, r) \
+        MSG_b = _mm_add_epi32(cur, SP_KV(r)); \
+        STATE1_b = _mm_sha256rnds2_epu32(STATE1_b, STATE0_b, MSG_b); \
+        MSG_b = _mm_shuffle_epi32(MSG_b, 0x0E); \
+        STATE0_b = _mm_sha256rnds2_epu32(STATE0_b, STATE1_b, MSG_b);
+    #define SP_QUAD_XB(cur, prev, next, r, do1) \
+        MSG_b = _mm_add_epi32(cur, SP_KV(r)); \
+        STATE1_b = _mm_sha256rnds2_epu32(STATE1_b, STATE0_b, MSG_b); \
+        TMP_b = _mm_alignr_epi8(cur, prev, 4); \
+        next = _mm_add_epi32(next, TMP_b); \
+        next = _mm_sha256msg2_epu32(next, cur); \
+        MSG_b = _mm_shuffle_epi32(MSG_b, 0x0E); \
+        STATE0_b = _mm_sha256rnds2_epu32(STATE0_b, STATE1_b, MSG_b); \
+        if (do1) prev = _mm_sha256msg1_epu32(prev, cur);
+
+    __attribute__((target("sha,sse4.1,ssse3")))
+    static void sp_sha256_shani(uint32_t st[8], const uint8_t *p) {
+        __m128i STATE0, STATE1, MSG, TMP, MSG0, MSG1, MSG2, MSG3, ABEF, CDGH;
+        const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+        TMP = _mm_loadu_si128((const __m128i*)&st[0]);
+        STATE1 = _mm_loadu_si128((const __m128i*)&st[4]);
+        TMP = _mm_shuffle_epi32(TMP, 0xB1);
+        STATE1 = _mm_shuffle_epi32(STATE1, 0x1B);
+        STATE0 = _mm_alignr_epi8(TMP, STATE1, 8);
+        STATE1 = _mm_blend_epi16(STATE1, TMP, 0xF0);
+        ABEF = STATE0;
+        CDGH = STATE1;
+        MSG0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 0)), MASK);
+        MSG1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 16)), MASK);
+        MSG2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 32)), MASK);
+        MSG3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 48)), MASK);
+        SP_QUAD(MSG0, 0)
+        SP_QUAD(MSG1, 4)
+        MSG0 = _mm_sha256msg1_epu32(MSG0, MSG1);
+        SP_QUAD(MSG2, 8)
+        MSG1 = _mm_sha256msg1_epu32(MSG1, MSG2);
+        SP_QUAD_X(MSG3, MSG2, MSG0, 12, 1)
+        SP_QUAD_X(MSG0, MSG3, MSG1, 16, 1)
+        SP_QUAD_X(MSG1, MSG0, MSG2, 20, 1)
+        SP_QUAD_X(MSG2, MSG1, MSG3, 24, 1)
+        SP_QUAD_X(MSG3, MSG2, MSG0, 28, 1)
+        SP_QUAD_X(MSG0, MSG3, MSG1, 32, 1)
+        SP_QUAD_X(MSG1, MSG0, MSG2, 36, 1)
+        SP_QUAD_X(MSG2, MSG1, MSG3, 40, 1)
+        SP_QUAD_X(MSG3, MSG2, MSG0, 44, 1)
+        SP_QUAD_X(MSG0, MSG3, MSG1, 48, 1)
+        SP_QUAD_X(MSG1, MSG0, MSG2, 52, 0)
+        SP_QUAD_X(MSG2, MSG1, MSG3, 56, 0)
+        SP_QUAD(MSG3, 60)
+        STATE0 = _mm_add_epi32(STATE0, ABEF);
+        STATE1 = _mm_add_epi32(STATE1, CDGH);
+        TMP = _mm_shuffle_epi32(STATE0, 0x1B);
+        STATE1 = _mm_shuffle_epi32(STATE1, 0xB1);
+        STATE0 = _mm_blend_epi16(TMP, STATE1, 0xF0);
+        STATE1 = _mm_alignr_epi8(STATE1, TMP, 8);
+        _mm_storeu_si128((__m128i*)&st[0], STATE0);
+        _mm_storeu_si128((__m128i*)&st[4], STATE1);
+    }
+
+    /* Two independent blocks at once: SHA-NI rounds are latency-bound, so a
+       second stream nearly doubles throughput. */
+    __attribute__((target("sha,sse4.1,ssse3")))
+    static void sp_sha256_shani_x2(uint32_t st[8], const uint8_t *p,
+                                   uint32_t st_b[8], const uint8_t *p_b) {
+        __m128i STATE0, STATE1, MSG, TMP, MSG0, MSG1, MSG2, MSG3, ABEF, CDGH;
+        __m128i STATE0_b, STATE1_b, MSG_b, TMP_b, MSG0_b, MSG1_b, MSG2_b, MSG3_b, ABEF_b, CDGH_b;
+        const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+        TMP = _mm_loadu_si128((const __m128i*)&st[0]);
+        TMP_b = _mm_loadu_si128((const __m128i*)&st_b[0]);
+        STATE1 = _mm_loadu_si128((const __m128i*)&st[4]);
+        STATE1_b = _mm_loadu_si128((const __m128i*)&st_b[4]);
+        TMP = _mm_shuffle_epi32(TMP, 0xB1);
+        TMP_b = _mm_shuffle_epi32(TMP_b, 0xB1);
+        STATE1 = _mm_shuffle_epi32(STATE1, 0x1B);
+        STATE1_b = _mm_shuffle_epi32(STATE1_b, 0x1B);
+        STATE0 = _mm_alignr_epi8(TMP, STATE1, 8);
+        STATE0_b = _mm_alignr_epi8(TMP_b, STATE1_b, 8);
+        STATE1 = _mm_blend_epi16(STATE1, TMP, 0xF0);
+        STATE1_b = _mm_blend_epi16(STATE1_b, TMP_b, 0xF0);
+        ABEF = STATE0;
+        ABEF_b = STATE0_b;
+        CDGH = STATE1;
+        CDGH_b = STATE1_b;
+        MSG0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 0)), MASK);
+        MSG0_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 0)), MASK);
+        MSG1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 16)), MASK);
+        MSG1_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 16)), MASK);
+        MSG2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 32)), MASK);
+        MSG2_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 32)), MASK);
+        MSG3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 48)), MASK);
+        MSG3_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 48)), MASK);
+        SP_QUAD(MSG0, 0)
+        SP_QUADB(MSG0_b, 0)
+        SP_QUAD(MSG1, 4)
+        SP_QUADB(MSG1_b, 4)
+        MSG0 = _mm_sha256msg1_epu32(MSG0, MSG1);
+        MSG0_b = _mm_sha256msg1_epu32(MSG0_b, MSG1_b);
+        SP_QUAD(MSG2, 8)
+        SP_QUADB(MSG2_b, 8)
+        MSG1 = _mm_sha256msg1_epu32(MSG1, MSG2);
+        MSG1_b = _mm_sha256msg1_epu32(MSG1_b, MSG2_b);
+        SP_QUAD_X(MSG3, MSG2, MSG0, 12, 1)
+        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 12, 1)
+        SP_QUAD_X(MSG0, MSG3, MSG1, 16, 1)
+        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 16, 1)
+        SP_QUAD_X(MSG1, MSG0, MSG2, 20, 1)
+        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 20, 1)
+        SP_QUAD_X(MSG2, MSG1, MSG3, 24, 1)
+        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 24, 1)
+        SP_QUAD_X(MSG3, MSG2, MSG0, 28, 1)
+        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 28, 1)
+        SP_QUAD_X(MSG0, MSG3, MSG1, 32, 1)
+        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 32, 1)
+        SP_QUAD_X(MSG1, MSG0, MSG2, 36, 1)
+        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 36, 1)
+        SP_QUAD_X(MSG2, MSG1, MSG3, 40, 1)
+        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 40, 1)
+        SP_QUAD_X(MSG3, MSG2, MSG0, 44, 1)
+        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 44, 1)
+        SP_QUAD_X(MSG0, MSG3, MSG1, 48, 1)
+        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 48, 1)
+        SP_QUAD_X(MSG1, MSG0, MSG2, 52, 0)
+        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 52, 0)
+        SP_QUAD_X(MSG2, MSG1, MSG3, 56, 0)
+        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 56, 0)
+        SP_QUAD(MSG3, 60)
+        SP_QUADB(MSG3_b, 60)
+        STATE0 = _mm_add_epi32(STATE0, ABEF);
+        STATE0_b = _mm_add_epi32(STATE0_b, ABEF_b);
+        STATE1 = _mm_add_epi32(STATE1, CDGH);
+        STATE1_b = _mm_add_epi32(STATE1_b, CDGH_b);
+        TMP = _mm_shuffle_epi32(STATE0, 0x1B);
+        TMP_b = _mm_shuffle_epi32(STATE0_b, 0x1B);
+        STATE1 = _mm_shuffle_epi32(STATE1, 0xB1);
+        STATE1_b = _mm_shuffle_epi32(STATE1_b, 0xB1);
+        STATE0 = _mm_blend_epi16(TMP, STATE1, 0xF0);
+        STATE0_b = _mm_blend_epi16(TMP_b, STATE1_b, 0xF0);
+        STATE1 = _mm_alignr_epi8(STATE1, TMP, 8);
+        STATE1_b = _mm_alignr_epi8(STATE1_b, TMP_b, 8);
+        _mm_storeu_si128((__m128i*)&st[0], STATE0);
+        _mm_storeu_si128((__m128i*)&st_b[0], STATE0_b);
+        _mm_storeu_si128((__m128i*)&st[4], STATE1);
+        _mm_storeu_si128((__m128i*)&st_b[4], STATE1_b);
+    }
+
+    static int sp_cpu_has_sha(void) {
+        unsigned int a, b, c, d;
+        if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+        if (!(c & (1u << 19)) || !(c & (1u << 9))) return 0;  /* SSE4.1, SSSE3 */
+        if (__get_cpuid_max(0, 0) < 7) return 0;
+        __cpuid_count(7, 0, a, b, c, d);
+        return (b & (1u << 29)) != 0;  /* SHA */
+    }
+    #endif
+
+    static void (*sp_compress)(uint32_t *, const uint8_t *) = sp_sha256_portable;
+
+    /* Choose the SHA-256 block function; returns 1 when the SHA extensions are used. */
+    static int sp_select(int allow_hw) {
+        sp_compress = sp_sha256_portable;
+    #ifdef SP_HAVE_SHANI
+        if (allow_hw && sp_cpu_has_sha()) { sp_compress = sp_sha256_shani; return 1; }
+    #endif
+        return 0;
+    }
+
+    typedef struct { uint32_t st[8]; uint8_t buf[64]; size_t fill; uint64_t total; } sp_sha;
+
+    static void sp_sha_update(sp_sha *s, const uint8_t *p, size_t n) {
+        s->total += n;
+        if (s->fill) {
+            size_t take = 64 - s->fill;
+            if (take > n) take = n;
+            memcpy(s->buf + s->fill, p, take);
+            s->fill += take; p += take; n -= take;
+            if (s->fill < 64) return;
+            sp_compress(s->st, s->buf);
+            s->fill = 0;
+        }
+        while (n >= 64) { sp_compress(s->st, p); p += 64; n -= 64; }
+        if (n) { memcpy(s->buf, p, n); s->fill = n; }
+    }
+
+    static void sp_sha_final(sp_sha *s, uint8_t out[32]) {
+        uint64_t bits = s->total * 8;
+        int i;
+        s->buf[s->fill++] = 0x80;
+        if (s->fill > 56) {
+            memset(s->buf + s->fill, 0, 64 - s->fill);
+            sp_compress(s->st, s->buf);
+            s->fill = 0;
+        }
+        memset(s->buf + s->fill, 0, 56 - s->fill);
+        for (i = 0; i < 8; i++) s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+        sp_compress(s->st, s->buf);
+        for (i = 0; i < 8; i++) {
+            out[4*i] = (uint8_t)(s->st[i] >> 24); out[4*i+1] = (uint8_t)(s->st[i] >> 16);
+            out[4*i+2] = (uint8_t)(s->st[i] >> 8); out[4*i+3] = (uint8_t)s->st[i];
+        }
+    }
+
+    /* HMAC-SHA256 with the key's padded blocks absorbed once: a short message costs
+       one inner and one outer compression. */
+    typedef struct { uint32_t inner[8]; uint32_t outer[8]; } sp_hmac;
+
+    static void sp_hmac_init(sp_hmac *h, const uint8_t *key, size_t klen) {
+        uint8_t k[64], blk[64];
+        int i;
+        sp_sha s;
+        memset(k, 0, 64);
+        if (klen > 64) {
+            memcpy(s.st, sp_IV, 32); s.fill = 0; s.total = 0;
+            sp_sha_update(&s, key, klen);
+            sp_sha_final(&s, k);
+        } else if (klen) {
+            memcpy(k, key, klen);
+        }
+        for (i = 0; i < 64; i++) blk[i] = k[i] ^ 0x36;
+        memcpy(h->inner, sp_IV, 32); sp_compress(h->inner, blk);
+        for (i = 0; i < 64; i++) blk[i] = k[i] ^ 0x5c;
+        memcpy(h->outer, sp_IV, 32); sp_compress(h->outer, blk);
+    }
+
+    static void sp_hmac2(const sp_hmac *h, const uint8_t *a, size_t alen,
+                         const uint8_t *b, size_t blen, uint8_t out[32]);
+
+    /* Inner message + padding of a short HMAC in buf (1 or 2 blocks); returns the byte count. */
+    static size_t sp_hmac_pad(uint8_t buf[128], const uint8_t *a, size_t alen,
+                              const uint8_t *b, size_t blen) {
+        size_t total = alen + blen, nblk = total <= 55 ? 64 : 128;
+        uint64_t bits = (uint64_t)(64 + total) * 8;
+        int i;
+        if (alen) memcpy(buf, a, alen);
+        if (blen) memcpy(buf + alen, b, blen);
+        buf[total] = 0x80;
+        memset(buf + total + 1, 0, nblk - 8 - total - 1);
+        for (i = 0; i < 8; i++) buf[nblk - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
+        return nblk;
+    }
+
+    static void sp_outer_block(uint8_t buf[64], const uint32_t st[8]) {
+        int i;
+        for (i = 0; i < 8; i++) {
+            buf[4*i] = (uint8_t)(st[i] >> 24); buf[4*i+1] = (uint8_t)(st[i] >> 16);
+            buf[4*i+2] = (uint8_t)(st[i] >> 8); buf[4*i+3] = (uint8_t)st[i];
+        }
+        buf[32] = 0x80;
+        memset(buf + 33, 0, 64 - 33 - 2);
+        buf[62] = 0x03; buf[63] = 0x00;  /* (64 + 32) * 8 = 768 bits */
+    }
+
+    /* Two HMACs (of a1||b1 under h1, a2||b2 under h2), interleaved on the SHA
+       extensions when both messages are short. */
+    static void sp_hmac_pair(const sp_hmac *h1, const uint8_t *a1, size_t alen1,
+                             const uint8_t *b1, size_t blen1, uint8_t out1[32],
+                             const sp_hmac *h2, const uint8_t *a2, size_t alen2,
+                             const uint8_t *b2, size_t blen2, uint8_t out2[32]) {
+    #ifdef SP_HAVE_SHANI
+        if (sp_compress == sp_sha256_shani && alen1 + blen1 <= 119 && alen2 + blen2 <= 119) {
+            uint8_t buf1[128], buf2[128];
+            uint32_t st1[8], st2[8];
+            size_t n1 = sp_hmac_pad(buf1, a1, alen1, b1, blen1);
+            size_t n2 = sp_hmac_pad(buf2, a2, alen2, b2, blen2);
+            int i;
+            memcpy(st1, h1->inner, 32); memcpy(st2, h2->inner, 32);
+            sp_sha256_shani_x2(st1, buf1, st2, buf2);
+            if (n1 == 128 && n2 == 128) sp_sha256_shani_x2(st1, buf1 + 64, st2, buf2 + 64);
+            else if (n1 == 128) sp_sha256_shani(st1, buf1 + 64);
+            else if (n2 == 128) sp_sha256_shani(st2, buf2 + 64);
+            sp_outer_block(buf1, st1);
+            sp_outer_block(buf2, st2);
+            memcpy(st1, h1->outer, 32); memcpy(st2, h2->outer, 32);
+            sp_sha256_shani_x2(st1, buf1, st2, buf2);
+            for (i = 0; i < 8; i++) {
+                out1[4*i] = (uint8_t)(st1[i] >> 24); out1[4*i+1] = (uint8_t)(st1[i] >> 16);
+                out1[4*i+2] = (uint8_t)(st1[i] >> 8); out1[4*i+3] = (uint8_t)st1[i];
+                out2[4*i] = (uint8_t)(st2[i] >> 24); out2[4*i+1] = (uint8_t)(st2[i] >> 16);
+                out2[4*i+2] = (uint8_t)(st2[i] >> 8); out2[4*i+3] = (uint8_t)st2[i];
+            }
+            return;
+        }
+    #endif
+        sp_hmac2(h1, a1, alen1, b1, blen1, out1);
+        sp_hmac2(h2, a2, alen2, b2, blen2, out2);
+    }
+
+    static void sp_hmac2(const sp_hmac *h, const uint8_t *a, size_t alen,
+                         const uint8_t *b, size_t blen, uint8_t out[32]) {
+        sp_sha s;
+        uint8_t mid[32];
+        size_t total = alen + blen;
+        if (total <= 119) {
+            /* The usual case: the message and its padding fill one or two blocks. */
+            uint8_t buf[128];
+            uint32_t st[8];
+            size_t nblk = total <= 55 ? 64 : 128;
+            uint64_t bits = (uint64_t)(64 + total) * 8;
+            int i;
+            if (alen) memcpy(buf, a, alen);
+            if (blen) memcpy(buf + alen, b, blen);
+            buf[total] = 0x80;
+            memset(buf + total + 1, 0, nblk - 8 - total - 1);
+            for (i = 0; i < 8; i++) buf[nblk - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
+            memcpy(st, h->inner, 32);
+            sp_compress(st, buf);
+            if (nblk == 128) sp_compress(st, buf + 64);
+            for (i = 0; i < 8; i++) {
+                buf[4*i] = (uint8_t)(st[i] >> 24); buf[4*i+1] = (uint8_t)(st[i] >> 16);
+                buf[4*i+2] = (uint8_t)(st[i] >> 8); buf[4*i+3] = (uint8_t)st[i];
+            }
+            buf[32] = 0x80;
+            memset(buf + 33, 0, 64 - 33 - 2);
+            buf[62] = 0x03; buf[63] = 0x00;  /* (64 + 32) * 8 = 768 bits */
+            memcpy(st, h->outer, 32);
+            sp_compress(st, buf);
+            for (i = 0; i < 8; i++) {
+                out[4*i] = (uint8_t)(st[i] >> 24); out[4*i+1] = (uint8_t)(st[i] >> 16);
+                out[4*i+2] = (uint8_t)(st[i] >> 8); out[4*i+3] = (uint8_t)st[i];
+            }
+            return;
+        }
+        memcpy(s.st, h->inner, 32); s.fill = 0; s.total = 64;
+        sp_sha_update(&s, a, alen);
+        sp_sha_update(&s, b, blen);
+        sp_sha_final(&s, mid);
+        memcpy(s.st, h->outer, 32); s.fill = 0; s.total = 64;
+        sp_sha_update(&s, mid, 32);
+        sp_sha_final(&s, out);
+    }
+
+    /* SipHash-2-4 state after the key, and the hash of a message under 8 bytes
+       given as its final block (length in the top byte). */
+    #define SP_ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+    #define SP_SIPROUND do { \
+        v0 += v1; v1 = SP_ROTL64(v1, 13); v1 ^= v0; v0 = SP_ROTL64(v0, 32); \
+        v2 += v3; v3 = SP_ROTL64(v3, 16); v3 ^= v2; \
+        v0 += v3; v3 = SP_ROTL64(v3, 21); v3 ^= v0; \
+        v2 += v1; v1 = SP_ROTL64(v1, 17); v1 ^= v2; v2 = SP_ROTL64(v2, 32); } while (0)
+
+    static inline uint64_t sp_sip_short(const uint64_t init[4], uint64_t m) {
+        uint64_t v0 = init[0], v1 = init[1], v2 = init[2], v3 = init[3];
+        v3 ^= m;
+        SP_SIPROUND; SP_SIPROUND;
+        v0 ^= m;
+        v2 ^= 0xff;
+        SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    static uint64_t sp_siphash(const uint8_t key[16], const uint8_t *p, size_t n) {
+        uint64_t k0 = 0, k1 = 0, m, v0, v1, v2, v3;
+        size_t i, full = n - n % 8;
+        int j;
+        for (j = 7; j >= 0; j--) { k0 = (k0 << 8) | key[j]; k1 = (k1 << 8) | key[8 + j]; }
+        v0 = k0 ^ 0x736f6d6570736575ULL; v1 = k1 ^ 0x646f72616e646f6dULL;
+        v2 = k0 ^ 0x6c7967656e657261ULL; v3 = k1 ^ 0x7465646279746573ULL;
+        for (i = 0; i < full; i += 8) {
+            m = 0;
+            for (j = 7; j >= 0; j--) m = (m << 8) | p[i + j];
+            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        }
+        m = ((uint64_t)(n & 0xff)) << 56;
+        for (j = (int)(n - full) - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
+        v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        v2 ^= 0xff;
+        SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    /* Divide a 256-bit big-endian number (8 limbs, most significant first) by d in place. */
+    static inline uint32_t sp_divmod(uint32_t n[8], uint32_t d) {
+        uint64_t r = 0;
+        int i;
+        for (i = 0; i < 8; i++) {
+            uint64_t cur = (r << 32) | n[i];
+            n[i] = (uint32_t)(cur / d);
+            r = cur % d;
+        }
+        return (uint32_t)r;
+    }
+
+    /* 2**(32*k) mod m for the limbs k = 0 (least significant) .. 7. */
+    static void sp_mod_powers(uint64_t m, uint64_t pw[8]) {
+        int k;
+        uint64_t p = 1 % m, t32 = (((uint64_t)1) << 32) % m;
+        for (k = 0; k < 8; k++) {
+    #ifdef __SIZEOF_INT128__
+            pw[k] = p;
+            p = (uint64_t)(((unsigned __int128)p * t32) % m);
+    #else
+            pw[k] = 0; (void)p; (void)t32;
+    #endif
+        }
+    }
+
+    /* The 256-bit big-endian number n (8 limbs) modulo m, for 1 <= m < 2**63. */
+    static uint64_t sp_mod256(const uint32_t n[8], uint64_t m, const uint64_t pw[8]) {
+    #ifdef __SIZEOF_INT128__
+        unsigned __int128 acc = 0;
+        int k;
+        for (k = 0; k < 8; k++) acc += (unsigned __int128)n[7 - k] * pw[k];
+        return (uint64_t)(acc % m);
+    #else
+        uint64_t r = 0;
+        int i, b;
+        (void)pw;
+        for (i = 0; i < 8; i++)
+            for (b = 31; b >= 0; b--) {
+                r = (r << 1) | ((n[i] >> b) & 1u);
+                if (r >= m) r -= m;
+            }
+        return r;
+    #endif
+    }
+
+    /* Equality of two short byte strings without a libc call. */
+    static inline int sp_eq(const char *a, const char *b, Py_ssize_t n) {
+        uint64_t x, y;
+        while (n >= 8) {
+            memcpy(&x, a, 8); memcpy(&y, b, 8);
+            if (x != y) return 0;
+            a += 8; b += 8; n -= 8;
+        }
+        while (n > 0) { if (*a != *b) return 0; a++; b++; n--; }
+        return 1;
+    }
+
+    /* x mod d for 64-bit x and 1 <= d < 2**32 without a divide (Lemire, Kaser and
+       Kurz, "Faster remainder by direct computation", 2019): m = ceil(2**128 / d). */
+    typedef struct { uint64_t lo, hi, d; } sp_fastmod;
+
+    static void sp_fastmod_init(sp_fastmod *f, uint64_t d) {
+        f->d = d;
+    #ifdef __SIZEOF_INT128__
+        {
+            unsigned __int128 m = ((unsigned __int128)0 - 1) / d + 1;
+            f->lo = (uint64_t)m; f->hi = (uint64_t)(m >> 64);
+        }
+    #else
+        f->lo = f->hi = 0;
+    #endif
+    }
+
+    static inline uint64_t sp_fastmod_apply(const sp_fastmod *f, uint64_t x) {
+    #ifdef __SIZEOF_INT128__
+        unsigned __int128 low = (unsigned __int128)f->lo * x;
+        uint64_t lhi = (uint64_t)(low >> 64) + f->hi * x;
+        unsigned __int128 t = ((unsigned __int128)(uint64_t)low * f->d) >> 64;
+        unsigned __int128 u = (unsigned __int128)lhi * f->d + t;
+        return (uint64_t)(u >> 64);
+    #else
+        return x % f->d;
+    #endif
+    }
+
+    static uint64_t sp_isqrt(uint64_t v) {
+        uint64_t r = (uint64_t)sqrt((double)v);
+        while (r > 0 && r * r > v) r--;
+        while ((r + 1) * (r + 1) <= v) r++;
+        return r;
+    }
+    """
+    ctypedef struct sp_hmac:
+        uint32_t inner[8]
+        uint32_t outer[8]
+    int sp_select(int allow_hw) nogil
+    void sp_hmac_init(sp_hmac* h, const uint8_t* key, size_t klen) nogil
+    void sp_hmac_pair(const sp_hmac* h1, const uint8_t* a1, size_t alen1,
+                      const uint8_t* b1, size_t blen1, uint8_t* out1,
+                      const sp_hmac* h2, const uint8_t* a2, size_t alen2,
+                      const uint8_t* b2, size_t blen2, uint8_t* out2) nogil
+    void sp_hmac2(const sp_hmac* h, const uint8_t* a, size_t alen,
+                  const uint8_t* b, size_t blen, uint8_t* out) nogil
+    uint64_t sp_sip_short(const uint64_t* init, uint64_t m) nogil
+    uint64_t sp_siphash(const uint8_t* key, const uint8_t* p, size_t n) nogil
+    uint32_t sp_divmod(uint32_t* n, uint32_t d) nogil
+    void sp_mod_powers(uint64_t m, uint64_t* pw) nogil
+    uint64_t sp_mod256(const uint32_t* n, uint64_t m, const uint64_t* pw) nogil
+    uint64_t sp_isqrt(uint64_t v) nogil
+    bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
+    ctypedef struct sp_fastmod:
+        uint64_t lo
+        uint64_t hi
+        uint64_t d
+    void sp_fastmod_init(sp_fastmod* f, uint64_t d) nogil
+    uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
+
+
+#: True when SHA-256 runs on the CPU's SHA extensions (else portable C).
+SHA_EXTENSIONS = bool(sp_select(_os.environ.get("SCRUBPHI_NO_SHA_NI", "") in ("", "0")))
+
+
+def _select_sha(bint allow_hw):
+    """Switch the SHA-256 block function (tests compare both); returns True for SHA-NI."""
+    global SHA_EXTENSIONS
+    SHA_EXTENSIONS = bool(sp_select(allow_hw))
+    return SHA_EXTENSIONS
+
+
+def _hmac_sha256(bytes key not None, bytes msg not None):
+    """HMAC-SHA256 as the kernels compute it (for the differential tests)."""
+    cdef sp_hmac h
+    cdef uint8_t out[32]
+    sp_hmac_init(&h, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    sp_hmac2(&h, <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), NULL, 0, out)
+    return PyBytes_FromStringAndSize(<char*>out, 32)
+
+
+def _siphash24(bytes key not None, bytes msg not None):
+    """SipHash-2-4 as the kernels compute it (for the differential tests)."""
+    if PyBytes_GET_SIZE(key) != 16:
+        raise ValueError("SipHash needs a 16-byte key")
+    return sp_siphash(<const uint8_t*>PyBytes_AS_STRING(key),
+                      <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg))
+
+
+cdef enum:
+    K_NONE = 0
+    K_FAKE = 1
+    K_TOKENIZE = 2
+    K_YEAR = 3
+    K_ZIP3 = 4
+    G_POOL = 1
+    G_NAME = 2
+    G_EMAIL = 3
+    G_PHONE = 4
+    G_STREET = 5
+    G_SSN = 6
+    KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
+    KMAX_IN = 1024       # longer inputs go to the Python fallback
+    SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
+
+
+cdef struct Pool:
+    char* data
+    Py_ssize_t* offs     # n + 1 offsets into data
+    uint32_t n
+
+
+cdef struct Shape:
+    char* pattern        # NULL: empty slot
+    Py_ssize_t plen
+    uint64_t h
+    uint64_t sip[4]      # SipHash state after the 128-bit round key
+    uint64_t total       # the permutation's domain, and its Feistel halves
+    uint64_t a
+    uint64_t b
+    int width
+    sp_fastmod ma
+    sp_fastmod mb
+
+
+cdef struct Kernel:
+    int kind
+    bint rstrip
+    Py_ssize_t limit
+    sp_hmac hmac
+    char* prefix
+    Py_ssize_t plen
+    int gen
+    bint compact
+    uint64_t modulus     # fakes: the digest is only ever used modulo this (mixed radix)
+    uint64_t pw[8]
+    Pool p1
+    Pool p2
+    int mode             # tokenize: 0 digits, 1 alnum, 2 upper
+    bint has_floor
+    long floor
+    Shape* shapes
+    Py_ssize_t nshapes
+
+
+cdef int _pool_init(Pool* p, object items) except -1:
+    encoded = [str(s).encode("utf-8") for s in items]
+    cdef Py_ssize_t total = 0, i, off = 0
+    cdef bytes b
+    if not encoded or len(encoded) >= (1 << 32):
+        raise ValueError("kernel pool size out of range")
+    for b in encoded:
+        total += len(b)
+    p.data = <char*>malloc(total + 1)
+    p.offs = <Py_ssize_t*>malloc((len(encoded) + 1) * sizeof(Py_ssize_t))
+    if p.data == NULL or p.offs == NULL:
+        raise MemoryError()
+    for i, b in enumerate(encoded):
+        p.offs[i] = off
+        memcpy(p.data + off, PyBytes_AS_STRING(b), len(b))
+        off += len(b)
+    p.offs[len(encoded)] = off
+    p.n = <uint32_t>len(encoded)
+    return 0
+
+
+cdef void _pool_free(Pool* p) noexcept:
+    free(p.data)
+    free(p.offs)
+    p.data = NULL
+    p.offs = NULL
+
+
+cdef void _kernel_free(Kernel* k) noexcept:
+    cdef Py_ssize_t i
+    free(k.prefix)
+    k.prefix = NULL
+    _pool_free(&k.p1)
+    _pool_free(&k.p2)
+    if k.shapes != NULL:
+        for i in range(SHAPE_SLOTS):
+            free(k.shapes[i].pattern)
+        free(k.shapes)
+        k.shapes = NULL
+    k.kind = K_NONE
+
+
+cdef int _kernel_init(Kernel* k, object desc) except -1:
+    """Fill ``k`` from a ``BuiltTransform.kernel`` tuple; unknown ones stay K_NONE."""
+    cdef bytes key, prefix
+    k.kind = K_NONE
+    if desc is None:
+        return 0
+    name, rstrip, limit, params = desc
+    k.rstrip = bool(rstrip)
+    k.limit = int(limit)
+    if name == "fake":
+        key, prefix, shape = params
+        gen = shape[0]
+        if gen == "pool":
+            k.gen = G_POOL
+            _pool_init(&k.p1, shape[1])
+        elif gen == "name":
+            k.gen = G_NAME
+            _pool_init(&k.p1, shape[1])
+            _pool_init(&k.p2, shape[2])
+        elif gen == "email":
+            k.gen = G_EMAIL
+            _pool_init(&k.p1, shape[1])
+            _pool_init(&k.p2, shape[2])
+        elif gen == "phone":
+            k.gen = G_PHONE
+            _pool_init(&k.p1, shape[1])
+        elif gen == "street":
+            k.gen = G_STREET
+            _pool_init(&k.p1, shape[1])
+        elif gen == "ssn":
+            k.gen = G_SSN
+            k.compact = bool(shape[1])
+        else:
+            return 0
+        # Every generator reads the digest integer as mixed-radix digits; the product
+        # of the radices is the only part of it that matters.
+        n1 = int(k.p1.n)  # Python ints: the products must not wrap
+        n2 = int(k.p2.n)
+        if k.gen == G_POOL:
+            mod = n1
+        elif k.gen == G_NAME:
+            mod = n1 * n2
+        elif k.gen == G_EMAIL:
+            mod = n1 * n2 * 12
+        elif k.gen == G_PHONE:
+            mod = n1 * 100
+        elif k.gen == G_STREET:
+            mod = n1 * 3 * 10**5 * 8 * 900
+        else:
+            mod = 100 * 99 * 9999
+        if mod >= (1 << 62):
+            return 0
+        k.modulus = mod
+        sp_mod_powers(k.modulus, k.pw)
+        k.kind = K_FAKE
+    elif name == "tokenize":
+        key, prefix, mode = params
+        if mode not in ("digits", "alnum", "upper"):
+            return 0
+        k.mode = ("digits", "alnum", "upper").index(mode)
+        k.shapes = <Shape*>calloc(SHAPE_SLOTS, sizeof(Shape))
+        if k.shapes == NULL:
+            raise MemoryError()
+        k.kind = K_TOKENIZE
+    elif name == "year":
+        has_floor, floor = params
+        k.has_floor = bool(has_floor)
+        if k.has_floor and not -100000 < floor < 100000:
+            return 0
+        k.floor = int(floor) if k.has_floor else 0
+        k.kind = K_YEAR
+        return 0
+    elif name == "zip3":
+        k.kind = K_ZIP3
+        return 0
+    else:
+        return 0
+    sp_hmac_init(&k.hmac, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    k.plen = PyBytes_GET_SIZE(prefix)
+    k.prefix = <char*>malloc(k.plen + 1)
+    if k.prefix == NULL:
+        raise MemoryError()
+    memcpy(k.prefix, PyBytes_AS_STRING(prefix), k.plen)
+    return 0
+
+
+cdef inline bint _fast_domain(const char* s, Py_ssize_t n) noexcept nogil:
+    """Printable ASCII without backslash: raw bytes are the value, nothing to decode."""
+    cdef Py_ssize_t i = 0
+    cdef uint8_t c
+    cdef uint64_t w, t
+    if n > KMAX_IN:
+        return False
+    while i + 8 <= n:
+        # Eight bytes at a time: any byte < 32, > 126 or == 92 fails (exact SWAR tests).
+        memcpy(&w, s + i, 8)
+        t = ((w - 0x2020202020202020ULL) | (w + 0x0101010101010101ULL)
+             | w | ((w ^ 0x5C5C5C5C5C5C5C5CULL) - 0x0101010101010101ULL))
+        if t & 0x8080808080808080ULL:
+            break
+        i += 8
+    for i in range(i, n):
+        c = <uint8_t>s[i]
+        if c < 32 or c > 126 or c == 92:
+            return False
+    return True
+
+
+cdef inline Py_ssize_t _put_bytes(char* out, Py_ssize_t o, const char* s, Py_ssize_t n) noexcept nogil:
+    if o < 0 or o + n > KOUT:
+        return -1
+    memcpy(out + o, s, n)
+    return o + n
+
+
+cdef inline Py_ssize_t _put_item(char* out, Py_ssize_t o, Pool* p, uint32_t i) noexcept nogil:
+    return _put_bytes(out, o, p.data + p.offs[i], p.offs[i + 1] - p.offs[i])
+
+
+cdef inline Py_ssize_t _put_uint(char* out, Py_ssize_t o, uint64_t v, int width) noexcept nogil:
+    """``v`` in decimal, zero-padded to ``width`` digits."""
+    cdef char tmp[24]
+    cdef int n = 0
+    while v or n < width or n == 0:
+        tmp[n] = <char>(48 + v % 10)
+        v //= 10
+        n += 1
+    if o < 0 or o + n > KOUT:
+        return -1
+    cdef int j
+    for j in range(n):
+        out[o + j] = tmp[n - 1 - j]
+    return o + n
+
+
+cdef inline bint _all_digits(const char* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n == 0:
+        return False
+    for i in range(n):
+        if s[i] < 48 or s[i] > 57:
+            return False
+    return True
+
+
+cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
+                       const uint8_t* digest) noexcept nogil:
+    """A non-unique fake at level 0, as ``fakes.py`` computes it; -1 asks for the fallback."""
+    cdef uint8_t dg[32]
+    cdef uint32_t num[8]
+    cdef int i
+    cdef uint64_t a, b, c, d, style, width, sec
+    cdef uint64_t number, p10, r
+    cdef Py_ssize_t o = 0, fl, ll
+    cdef const char* st = s
+    cdef Py_ssize_t sn = n
+    if digest == NULL:
+        sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
+        digest = dg
+    for i in range(8):
+        num[i] = ((<uint32_t>digest[4 * i]) << 24) | ((<uint32_t>digest[4 * i + 1]) << 16) | \
+                 ((<uint32_t>digest[4 * i + 2]) << 8) | (<uint32_t>digest[4 * i + 3])
+    # n mod (product of every radix the generator reads), then cheap 64-bit digits.
+    r = sp_mod256(num, k.modulus, k.pw)
+    if k.gen == G_POOL:
+        return _put_item(out, 0, &k.p1, <uint32_t>r)
+    if k.gen == G_NAME:
+        a = r % k.p1.n
+        b = r // k.p1.n
+        o = _put_item(out, 0, &k.p1, <uint32_t>a)
+        o = _put_bytes(out, o, " ", 1)
+        return _put_item(out, o, &k.p2, <uint32_t>b)
+    if k.gen == G_EMAIL:
+        a = r % k.p1.n
+        r //= k.p1.n
+        b = r % k.p2.n
+        r //= k.p2.n
+        style = r % 4
+        d = r // 4
+        fl = k.p1.offs[a + 1] - k.p1.offs[a]
+        if style == 0:
+            o = _put_item(out, 0, &k.p1, <uint32_t>a)
+            o = _put_bytes(out, o, ".", 1)
+        elif style == 1:
+            if fl == 0:
+                return -1  # f[0] of an empty slug raises in Python
+            o = _put_bytes(out, 0, k.p1.data + k.p1.offs[a], 1)
+        elif style == 2:
+            o = _put_item(out, 0, &k.p1, <uint32_t>a)
+        else:
+            o = _put_item(out, 0, &k.p1, <uint32_t>a)
+            o = _put_bytes(out, o, "_", 1)
+        o = _put_item(out, o, &k.p2, <uint32_t>b)
+        if d == 0:
+            return _put_bytes(out, o, "@example.com", 12)
+        if d == 1:
+            return _put_bytes(out, o, "@example.org", 12)
+        return _put_bytes(out, o, "@example.net", 12)
+    # The shape-sensitive generators look at original.strip() (spaces only in this domain).
+    while sn > 0 and st[0] == 32:
+        st += 1
+        sn -= 1
+    while sn > 0 and st[sn - 1] == 32:
+        sn -= 1
+    if k.gen == G_PHONE:
+        a = r % k.p1.n
+        b = r // k.p1.n
+        if _all_digits(st, sn):
+            if sn == 11 and st[0] == 49:
+                o = _put_bytes(out, 0, "1", 1)
+                o = _put_item(out, o, &k.p1, <uint32_t>a)
+                o = _put_bytes(out, o, "55501", 5)
+                return _put_uint(out, o, b, 2)
+            if sn == 10:
+                o = _put_item(out, 0, &k.p1, <uint32_t>a)
+                o = _put_bytes(out, o, "55501", 5)
+                return _put_uint(out, o, b, 2)
+        if sn == 12 and st[3] == 45 and st[7] == 45:
+            o = _put_item(out, 0, &k.p1, <uint32_t>a)
+            o = _put_bytes(out, o, "-555-01", 7)
+            return _put_uint(out, o, b, 2)
+        if sn >= 2 and st[0] == 43 and st[1] == 49:
+            o = _put_bytes(out, 0, "+1-", 3)
+            o = _put_item(out, o, &k.p1, <uint32_t>a)
+            o = _put_bytes(out, o, "-555-01", 7)
+            return _put_uint(out, o, b, 2)
+        o = _put_bytes(out, 0, "(", 1)
+        o = _put_item(out, o, &k.p1, <uint32_t>a)
+        o = _put_bytes(out, o, ") 555-01", 8)
+        return _put_uint(out, o, b, 2)
+    if k.gen == G_STREET:
+        a = r % k.p1.n
+        r //= k.p1.n
+        width = r % 3
+        r //= 3
+        p10 = 1000
+        for i in range(<int>width):
+            p10 *= 10
+        number = r % p10
+        r //= p10
+        if number < 1:
+            number = 1
+        sec = r % 8
+        r //= 8
+        o = _put_uint(out, 0, number, 1)
+        o = _put_bytes(out, o, " ", 1)
+        o = _put_item(out, o, &k.p1, <uint32_t>a)
+        if sec == 0:
+            o = _put_bytes(out, o, " Apt. ", 6)
+            return _put_uint(out, o, r % 900 + 100, 1)
+        if sec == 1:
+            o = _put_bytes(out, o, " Suite ", 7)
+            return _put_uint(out, o, r % 900 + 100, 1)
+        return o
+    if k.gen == G_SSN:
+        a = r % 100
+        r //= 100
+        b = r % 99
+        c = r // 99
+        o = _put_uint(out, 0, 900 + a, 1)
+        if k.compact or (sn == 9 and _all_digits(st, sn)):
+            o = _put_uint(out, o, b + 1, 2)
+            return _put_uint(out, o, c + 1, 4)
+        o = _put_bytes(out, o, "-", 1)
+        o = _put_uint(out, o, b + 1, 2)
+        o = _put_bytes(out, o, "-", 1)
+        return _put_uint(out, o, c + 1, 4)
+    return -1
+
+
+cdef inline uint64_t _fnv(const char* s, Py_ssize_t n) noexcept nogil:
+    cdef uint64_t h = 0xcbf29ce484222325ULL
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h ^ <uint8_t>s[i]) * 0x100000001b3ULL
+    return h
+
+
+cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total) noexcept nogil:
+    """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss."""
+    cdef uint64_t h = _fnv(pat, n)
+    cdef size_t i = <size_t>h & (SHAPE_SLOTS - 1)
+    cdef Shape* sh
+    cdef uint8_t dg[32]
+    cdef uint64_t k0 = 0, k1 = 0, top
+    cdef int j
+    while True:
+        sh = &k.shapes[i]
+        if sh.pattern == NULL:
+            break
+        if sh.h == h and sh.plen == n and sp_eq(sh.pattern, pat, n):
+            return sh
+        i = (i + 1) & (SHAPE_SLOTS - 1)
+    if k.nshapes >= SHAPE_SLOTS // 2:
+        for j in range(SHAPE_SLOTS):
+            free(k.shapes[j].pattern)
+            k.shapes[j].pattern = NULL
+        k.nshapes = 0
+        i = <size_t>h & (SHAPE_SLOTS - 1)
+        sh = &k.shapes[i]
+    sh.pattern = <char*>malloc(n + 1)
+    if sh.pattern == NULL:
+        return NULL
+    memcpy(sh.pattern, pat, n)
+    sh.plen = n
+    sh.h = h
+    k.nshapes += 1
+    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
+    for j in range(7, -1, -1):
+        k0 = (k0 << 8) | dg[j]
+        k1 = (k1 << 8) | dg[8 + j]
+    sh.sip[0] = k0 ^ 0x736f6d6570736575ULL
+    sh.sip[1] = k1 ^ 0x646f72616e646f6dULL
+    sh.sip[2] = k0 ^ 0x6c7967656e657261ULL
+    sh.sip[3] = k1 ^ 0x7465646279746573ULL
+    sh.total = total
+    sh.a = sp_isqrt(total - 1) + 1
+    sh.b = (total + sh.a - 1) // sh.a
+    top = sh.a if sh.a > sh.b else sh.b
+    sh.width = 0
+    while top:
+        sh.width += 1
+        top >>= 8
+    sp_fastmod_init(&sh.ma, sh.a)
+    sp_fastmod_init(&sh.mb, sh.b)
+    return sh
+
+
+cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
+    """One pass of ``Permutation._once`` for a one-block domain."""
+    cdef uint64_t b = sh.b
+    cdef uint64_t hi = x // b
+    cdef uint64_t lo = x - hi * b
+    cdef int width = sh.width
+    cdef uint64_t length = (<uint64_t>(width + 2)) << 56
+    cdef uint64_t m, f, modulus, t
+    cdef const sp_fastmod* fm
+    cdef int i, j
+    for i in range(8):
+        if i % 2 == 0:
+            modulus = sh.a
+            fm = &sh.ma
+        else:
+            modulus = b
+            fm = &sh.mb
+        m = length | <uint64_t>i
+        for j in range(width):
+            m |= ((lo >> (8 * (width - 1 - j))) & 0xFF) << (8 * (1 + j))
+        f = sp_fastmod_apply(fm, sp_sip_short(sh.sip, m))
+        # hi < modulus always (the moduli alternate with the halves), so one subtraction
+        # is ``(hi + f) % modulus``.
+        t = hi + f
+        if t >= modulus:
+            t -= modulus
+        hi = lo
+        lo = t
+    return hi * b + lo
+
+
+cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``tokenize`` on text, as ``tokenize.fn_text`` computes it; -1 asks for the fallback."""
+    cdef char pat[KMAX_IN]
+    cdef Py_ssize_t i
+    cdef char c
+    cdef uint64_t total = 1, x = 0, y
+    cdef int radix
+    cdef Shape* sh
+    if n > KOUT:
+        return -1
+    for i in range(n):
+        c = s[i]
+        if k.mode == 2 and c >= 97 and c <= 122:
+            c = <char>(c - 32)
+        out[i] = c
+        if c >= 48 and c <= 57:
+            pat[i] = 57
+            radix = 10
+        elif k.mode != 0 and c >= 97 and c <= 122:
+            pat[i] = 97
+            radix = 26
+        elif k.mode != 0 and c >= 65 and c <= 90:
+            pat[i] = 65
+            radix = 26
+        else:
+            pat[i] = c
+            continue
+        if total > (<uint64_t>1 << 62) // <uint64_t>radix:
+            return -1  # a domain past 2**62: the Python twin handles big numbers
+        total *= <uint64_t>radix
+        x = x * <uint64_t>radix + <uint64_t>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
+    if total == 1:
+        return n  # no slots: a slot has a radix of 10 or 26
+    sh = _shape_for(k, pat, n, total)
+    if sh == NULL or sh.width > 4:
+        return -1  # out of memory, or a round function of more than one SipHash block
+    y = _feistel(sh, x)
+    while y >= total:
+        y = _feistel(sh, y)
+    for i in range(n - 1, -1, -1):
+        c = pat[i]
+        if c == 57:
+            out[i] = <char>(48 + y % 10)
+            y //= 10
+        elif k.mode != 0 and c == 97:
+            out[i] = <char>(97 + y % 26)
+            y //= 26
+        elif k.mode != 0 and c == 65:
+            out[i] = <char>(65 + y % 26)
+            y //= 26
+    return n
+
+
+cdef inline int _dig2(const char* s) noexcept nogil:
+    return (s[0] - 48) * 10 + (s[1] - 48)
+
+
+cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``make_year`` on a plain ``YYYY-MM-DD`` date; anything else goes to the fallback."""
+    cdef long y
+    cdef int m, d, i
+    if n != 10 or s[4] != 45 or s[7] != 45:
+        return -1
+    for i in range(10):
+        if i != 4 and i != 7 and (s[i] < 48 or s[i] > 57):
+            return -1
+    y = _dig2(s) * 100 + _dig2(s + 2)
+    m = _dig2(s + 5)
+    d = _dig2(s + 8)
+    if y == 0 or m < 1 or m > 12 or d < 1 or d > 31:
+        return -1
+    if k.has_floor and y < k.floor:
+        y = k.floor
+    if y <= 0 or y > 9999:
+        return -1
+    i = _put_uint(out, 0, <uint64_t>y, 4)
+    return _put_bytes(out, i, "-01-01", 6)
+
+
+cdef Py_ssize_t _k_zip3(const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``zip3._generalize``: keep the first three digits unless the area is restricted."""
+    cdef Py_ssize_t i, cut = -1
+    cdef int seen = 0, area = 0
+    if n > KOUT:
+        return -1
+    memcpy(out, s, n)
+    for i in range(n):
+        if s[i] >= 48 and s[i] <= 57:
+            if seen < 3:
+                area = area * 10 + (s[i] - 48)
+            seen += 1
+            if seen == 3:
+                cut = i + 1
+    if seen >= 3 and not _restricted(area):
+        i = cut
+    else:
+        i = 0
+    while i < n:
+        if out[i] >= 48 and out[i] <= 57:
+            out[i] = 48
+        i += 1
+    return n
+
+
+cdef inline bint _restricted(int area) noexcept nogil:
+    # zip3.RESTRICTED_ZIP3; the differential test checks the two lists agree.
+    return (area == 36 or area == 59 or area == 63 or area == 102 or area == 203
+            or area == 556 or area == 692 or area == 790 or area == 821 or area == 823
+            or area == 830 or area == 831 or area == 878 or area == 879 or area == 884
+            or area == 890 or area == 893)
+
+
+RESTRICTED_ZIP3 = frozenset(f"{a:03d}" for a in range(1000) if _restricted(a))
+
+
+cdef inline Py_ssize_t _rstripped(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
+    if k.rstrip:
+        while n > 0 and s[n - 1] == 32:
+            n -= 1
+    return n
+
+
+cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
+                            const uint8_t* digest) noexcept nogil:
+    """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
+
+    ``digest``: a fake's HMAC of the (stripped) value when already computed, else NULL.
+    """
+    cdef Py_ssize_t o, i, chars
+    if k.rstrip:
+        while n > 0 and s[n - 1] == 32:
+            n -= 1
+    if k.kind == K_FAKE:
+        o = _k_fake(k, s, n, out, digest)
+    elif k.kind == K_TOKENIZE:
+        o = _k_tokenize(k, s, n, out)
+    elif k.kind == K_YEAR:
+        o = _k_year(k, s, n, out)
+    elif k.kind == K_ZIP3:
+        o = _k_zip3(s, n, out)
+    else:
+        return -1
+    if o >= 0 and k.limit >= 0:
+        # Truncate to ``limit`` characters (UTF-8: count bytes that start a character).
+        chars = 0
+        for i in range(o):
+            if (<uint8_t>out[i] & 0xC0) != 0x80:
+                if chars == k.limit:
+                    return i
+                chars += 1
+    return o
+
+
+def _kernel_apply(object desc, bytes raw not None):
+    """Run one kernel on raw field bytes: the output bytes, or None for the fallback.
+
+    For the differential tests; the rewriter calls the kernels directly.
+    """
+    cdef Kernel k
+    cdef char out[KOUT]
+    cdef Py_ssize_t o
+    memset(&k, 0, sizeof(Kernel))
+    try:
+        _kernel_init(&k, desc)
+        if k.kind == K_NONE:
+            raise ValueError("no kernel for this description")
+        if not _fast_domain(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)):
+            return None
+        o = _run_kernel(&k, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out, NULL)
+        if o < 0:
+            return None
+        return PyBytes_FromStringAndSize(out, o)
+    finally:
+        _kernel_free(&k)
+
+
 # ---------------------------------------------------------------- memo table
 
 cdef struct MemoSlot:
@@ -279,6 +1506,9 @@ cdef struct Memo:
     size_t mask
     Py_ssize_t used
     bint enabled
+    bint adaptive        # a kernel entry: stop memoising when hits are rare
+    Py_ssize_t lookups
+    Py_ssize_t hits
 
 
 cdef void _memo_clear(Memo* m) noexcept nogil:
@@ -310,7 +1540,7 @@ cdef inline MemoSlot* _memo_find(Memo* m, uint64_t h, const char* key, Py_ssize_
         slot = &m.slots[i]
         if slot.block == NULL:
             return slot
-        if slot.h == h and slot.klen == klen and memcmp(slot.block, key, klen) == 0:
+        if slot.h == h and slot.klen == klen and sp_eq(slot.block, key, klen):
             return slot
         i = (i + 1) & m.mask
 
@@ -370,6 +1600,11 @@ cdef class CopyRewriter:
     decoded original value of field ``per_index``.  ``fn`` gets ``str`` or
     ``None`` (NULL) and returns ``str`` or ``None``.  With ``cacheable`` (and no
     per field) results are memoised by the raw field bytes.
+
+    An entry may carry a 5th element, ``BuiltTransform.kernel``: a data-only
+    description of ``fn`` that is run in C on a memo miss when the raw field
+    is printable ASCII without escapes; any other value, or one the kernel
+    declines, goes to ``fn`` as before, so output is ``fn``'s by construction.
     """
 
     cdef Py_ssize_t _ncols
@@ -381,6 +1616,11 @@ cdef class CopyRewriter:
     cdef Py_ssize_t* _per
     cdef Py_ssize_t* _slot        # original plan index of each (field-sorted) entry, for counts
     cdef Memo* _memos
+    cdef Kernel* _kernels         # C twins of the transforms, K_NONE where there is none
+    cdef char* _kout              # kernel output buffer (KOUT bytes)
+    cdef uint8_t* _digests        # per entry: a fake's HMAC computed ahead, two at a time
+    cdef char* _has_digest
+    cdef Py_ssize_t* _pending_fakes
     cdef long long* _counts
     cdef long long* _work
     cdef Py_ssize_t* _starts
@@ -419,7 +1659,8 @@ cdef class CopyRewriter:
         seen = set()
         order = []
         for index, entry in enumerate(entries):
-            field, fn, per, cacheable = entry
+            field, fn, per, cacheable = entry[:4]
+            kernel = entry[4] if len(entry) > 4 else None
             field = int(field)
             per = int(per)
             if not 0 <= field < nc:
@@ -431,13 +1672,15 @@ cdef class CopyRewriter:
                 raise ValueError(f"plan per-field index {per} out of range for {nc} fields")
             if not callable(fn):
                 raise TypeError(f"plan entry for field {field} has a transform that is not callable")
-            order.append((field, index, fn, per, bool(cacheable) and per == -1))
+            order.append((field, index, fn, per, bool(cacheable) and per == -1, kernel))
         # Fields are handled left to right whatever the plan's order (so are errors),
         # which is also what lets output be spliced in one pass; counts stay
         # indexed by plan entry.
         order.sort(key=lambda e: e[0])
         slots = []
-        for field, index, fn, per, cacheable in order:
+        kernels = []
+        for field, index, fn, per, cacheable, kernel in order:
+            kernels.append(kernel if cacheable else None)
             fields.append(field)
             slots.append(index)
             pers.append(per)
@@ -452,6 +1695,11 @@ cdef class CopyRewriter:
         self._per = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
         self._slot = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
         self._memos = <Memo*>calloc(n + 1, sizeof(Memo))
+        self._kernels = <Kernel*>calloc(n + 1, sizeof(Kernel))
+        self._kout = <char*>malloc(KOUT)
+        self._digests = <uint8_t*>calloc(n + 1, 32)
+        self._has_digest = <char*>calloc(n + 1, 1)
+        self._pending_fakes = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
         self._counts = <long long*>calloc(2 * n + 1, sizeof(long long))
         self._work = <long long*>calloc(2 * n + 1, sizeof(long long))
         self._starts = <Py_ssize_t*>calloc(nc + 1, sizeof(Py_ssize_t))
@@ -459,6 +1707,8 @@ cdef class CopyRewriter:
         self._pervals = <PyObject**>calloc(nc + 1, sizeof(PyObject*))
         self._perlist = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
         if (self._field == NULL or self._per == NULL or self._slot == NULL or self._memos == NULL
+                or self._kernels == NULL or self._kout == NULL or self._digests == NULL
+                or self._has_digest == NULL or self._pending_fakes == NULL
                 or self._counts == NULL or self._work == NULL or self._starts == NULL
                 or self._ends == NULL or self._pervals == NULL or self._perlist == NULL):
             raise MemoryError()
@@ -469,6 +1719,12 @@ cdef class CopyRewriter:
             self._per[i] = p
             self._slot[i] = slots[i]
             self._memos[i].enabled = cache[i]
+            _kernel_init(&self._kernels[i], kernels[i])
+            if self._kernels[i].kind == K_YEAR or self._kernels[i].kind == K_ZIP3:
+                # Cheaper than a memo lookup: compute every time.
+                self._memos[i].enabled = False
+            elif self._kernels[i].kind != K_NONE:
+                self._memos[i].adaptive = True
             if p >= 0 and p not in pers[:i]:
                 self._perlist[k] = p
                 k += 1
@@ -479,6 +1735,14 @@ cdef class CopyRewriter:
         if self._memos != NULL:
             for i in range(self._nplan):
                 _memo_free(&self._memos[i])
+        if self._kernels != NULL:
+            for i in range(self._nplan):
+                _kernel_free(&self._kernels[i])
+        free(self._kernels)
+        free(self._kout)
+        free(self._digests)
+        free(self._has_digest)
+        free(self._pending_fakes)
         if self._pervals != NULL:
             for i in range(self._ncols):
                 Py_XDECREF(self._pervals[i])
@@ -630,6 +1894,40 @@ cdef class CopyRewriter:
         cdef const char* enc
         cdef Py_ssize_t enclen
         cdef Py_ssize_t mark
+        cdef Kernel* kern
+        cdef Kernel* kern2
+        cdef Py_ssize_t ko
+        cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2
+        # Fakes without a memo (values barely repeat) get their HMACs two at a time.
+        for i in range(self._nplan):
+            self._has_digest[i] = 0
+            kern = &self._kernels[i]
+            if kern.kind == K_FAKE and not self._memos[i].enabled:
+                f = self._field[i]
+                fs = self._starts[f]
+                fl = self._ends[f] - fs
+                if _fast_domain(self._base + fs, fl):
+                    self._pending_fakes[nf] = i
+                    nf += 1
+        j = 0
+        while j + 1 < nf:
+            i = self._pending_fakes[j]
+            i2 = self._pending_fakes[j + 1]
+            f = self._field[i]
+            f2 = self._field[i2]
+            fs = self._starts[f]
+            fs2 = self._starts[f2]
+            fl = _rstripped(&self._kernels[i], self._base + fs, self._ends[f] - fs)
+            fl2 = _rstripped(&self._kernels[i2], self._base + fs2, self._ends[f2] - fs2)
+            kern = &self._kernels[i]
+            kern2 = &self._kernels[i2]
+            sp_hmac_pair(&kern.hmac, <const uint8_t*>kern.prefix, kern.plen,
+                         <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i,
+                         &kern2.hmac, <const uint8_t*>kern2.prefix, kern2.plen,
+                         <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
+            self._has_digest[i] = 1
+            self._has_digest[i2] = 1
+            j += 2
         for i in range(self._nplan):
             f = self._field[i]
             fs = self._starts[f]
@@ -639,13 +1937,41 @@ cdef class CopyRewriter:
             if memo.enabled:
                 h = _hash(raw, fl)
                 slot = _memo_find(memo, h, raw, fl)
+                if memo.adaptive:
+                    memo.lookups += 1
+                    if memo.lookups >= 8192:
+                        if memo.hits * 4 < memo.lookups:
+                            # Mostly distinct values: the kernel is cheaper than the memo.
+                            _memo_free(memo)
+                            memo.enabled = False
+                            slot = NULL
+                        memo.lookups = 0
+                        memo.hits = 0
                 if slot != NULL and slot.block != NULL:
+                    memo.hits += 1
                     flag = slot.flag
                     if flag:
                         self._flush(fs)
                         self._put(slot.block + slot.klen, slot.olen)
                         self._pending = fs + fl
                         self._work[2 * self._slot[i] + flag - 1] += 1
+                    continue
+            kern = &self._kernels[i]
+            if kern.kind != K_NONE and _fast_domain(raw, fl):
+                ko = _run_kernel(kern, raw, fl, self._kout,
+                                 self._digests + 32 * i if self._has_digest[i] else NULL)
+                if ko >= 0:
+                    if ko == fl and sp_eq(self._kout, raw, fl):
+                        if memo.enabled:
+                            _memo_store(memo, h, raw, fl, NULL, 0, 0)
+                        continue
+                    self._flush(fs)
+                    mark = self._olen
+                    self._put_escaped(self._kout, ko)
+                    self._pending = fs + fl
+                    self._work[2 * self._slot[i]] += 1
+                    if memo.enabled:
+                        _memo_store(memo, h, raw, fl, self._out + mark, self._olen - mark, 1)
                     continue
             value = _decode(raw, fl, &self._scratch, &self._scap, row, f)
             fn = self._fns[i]

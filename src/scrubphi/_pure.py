@@ -154,7 +154,8 @@ class CopyRewriter:
     when ``per_index`` is -1, otherwise ``fn(value, per_value)`` with the
     decoded original value of field ``per_index``.  ``fn`` gets ``str`` or
     ``None`` (NULL) and returns ``str`` or ``None``.  With ``cacheable`` (and no
-    per field) results are memoised by the raw field bytes.
+    per field) results are memoised by the raw field bytes.  An entry may carry
+    a 5th element, ``BuiltTransform.kernel``, which only the compiled twin uses.
     """
 
     __slots__ = ("_busy", "_counts", "_max_row", "_ncols", "_plan", "_rows")
@@ -162,7 +163,10 @@ class CopyRewriter:
     def __init__(
         self,
         ncols: int,
-        plan: Sequence[tuple[int, Callable[..., str | None], int, bool]],
+        plan: Sequence[
+            tuple[int, Callable[..., str | None], int, bool]
+            | tuple[int, Callable[..., str | None], int, bool, tuple[Any, ...] | None]
+        ],
         max_row: int,
     ) -> None:
         ncols = int(ncols)
@@ -174,7 +178,8 @@ class CopyRewriter:
         entries: list[tuple[int, int, Callable[..., str | None], int, dict[bytes, Any] | None]] = []
         seen: set[int] = set()
         for index, entry in enumerate(plan):
-            field, fn, per, cacheable = entry
+            # A 5th element, the transform's kernel description, is for the compiled twin.
+            field, fn, per, cacheable = entry[:4]
             field = int(field)
             per = int(per)
             if not 0 <= field < ncols:

@@ -241,11 +241,14 @@ def build_transform(
 
     per: str | None = None
     truncate = False
+    params: tuple[Any, ...] | None = None
     if kind == "hash":
         element, truncate = _build_hash(spec, column, ctx), True
     elif kind == "fake":
         element, cacheable_unique = _build_fake(spec, column, ctx)
         truncate = not cacheable_unique
+        if not cacheable_unique:
+            params = _fake_kernel(spec, column, ctx)
     elif kind == "mask":
         if not is_text(column):
             raise _refuse(spec, column, "masked text fits only text-like columns")
@@ -254,16 +257,59 @@ def build_transform(
         )
     elif kind == "tokenize":
         element = _build_tokenize(spec, column, ctx)
+        if is_text(column):
+            prf = _prf(spec, ctx)
+            mode = _tokenize_mode(spec)
+            label = prf.prefix + b"k\x00" + f"txt|{mode}|".encode()
+            params = ("tokenize", prf.key, label, mode)
     elif kind == "date":
-        element = _build_date(spec, column, ctx)
+        # One reading of today's date, so the function and its kernel agree on the floor.
+        floor = _as_of(spec).year - 90 if _p(spec, "mode") == "safe_harbor" else None
+        element = _build_date(spec, column, ctx, floor)
         per = _p(spec, "per") if _p(spec, "mode") == "shift" else None
+        params = _date_kernel(spec, column, floor)
     else:  # generalize: zip3
         if not (is_text(column) or is_integer(column)):
             raise _refuse(spec, column, "zip3 needs a text or integer column")
         element = make_zip3(is_integer(column))
+        if not is_integer(column):
+            params = ("zip3",)
 
     fn = _wrap(element, column, truncate=truncate, per=per is not None)
-    return BuiltTransform(fn=fn, per=per, cacheable=per is None, kind=kind)
+    kernel: tuple[Any, ...] | None = None
+    if params is not None and per is None and not column.array_dims:
+        limit = column.max_length if truncate and column.max_length is not None else -1
+        kernel = (params[0], base_type(column) == "character", limit, params[1:])
+    return BuiltTransform(fn=fn, per=per, cacheable=per is None, kind=kind, kernel=kernel)
+
+
+def _date_kernel(
+    spec: TransformSpec, column: ColumnInfo, floor: int | None
+) -> tuple[Any, ...] | None:
+    """``("year", has_floor, floor)`` when ``_build_date`` chose ``make_year`` (ISO text)."""
+    mode = str(_p(spec, "mode"))
+    if mode == "shift" or _p(spec, "format") is not None:
+        return None
+    if not (base_type(column) in DATE_TYPES or is_unknown(column)):
+        return None
+    return ("year", floor is not None, floor if floor is not None else 0)
+
+
+def _fake_kernel(
+    spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
+) -> tuple[Any, ...] | None:
+    """The data the compiled codec needs to run a non-unique fake: key, message prefix, shape."""
+    provider = str(_p(spec, "provider"))
+    locale = str(_p(spec, "locale") or "en_US")
+    limit = column.max_length
+    compact = (
+        limit is not None and provider in COMPACT_PROVIDERS and limit < COMPACT_PROVIDERS[provider]
+    )
+    gen = get_generator(provider, locale, ctx.shared, compact=compact)
+    if gen.kernel is None:
+        return None
+    prf = _prf(spec, ctx)
+    return ("fake", prf.key, prf.prefix + b"v\x00", gen.kernel)
 
 
 def _wrap(element: ElementFn, column: ColumnInfo, *, truncate: bool, per: bool) -> ElementFn:
@@ -343,11 +389,12 @@ def _build_tokenize(spec: TransformSpec, column: ColumnInfo, ctx: TransformConte
     return make_tokenize(_prf(spec, ctx), mode, number)
 
 
-def _build_date(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext) -> ElementFn:
+def _build_date(
+    spec: TransformSpec, column: ColumnInfo, ctx: TransformContext, floor: int | None
+) -> ElementFn:
     mode = str(_p(spec, "mode"))
     fmt = _p(spec, "format")
     name = base_type(column)
-    floor = _as_of(spec).year - 90 if mode == "safe_harbor" else None
     if name in DATE_TYPES:
         if fmt is not None:
             raise ValueError(

@@ -234,7 +234,9 @@ def _user_name_gen(pool: tuple[str, ...]) -> Generator:
         item = pool[n % size]
         return item + _suffix(n >> 32, level) if level else item
 
-    return Generator(gen, MAX_LEVEL, max(map(len, pool)) + MAX_LEVEL + 1, size * 10**MAX_LEVEL)
+    return Generator(
+        gen, MAX_LEVEL, max(map(len, pool)) + MAX_LEVEL + 1, size * 10**MAX_LEVEL, ("pool", pool)
+    )
 
 
 def _street_gen(streets: tuple[str, ...]) -> Generator:

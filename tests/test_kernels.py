@@ -1,0 +1,336 @@
+"""Differential tests of the compiled transform kernels against the Python transforms.
+
+The compiled codec runs a C twin ("kernel") of the hot transforms on a memo
+miss instead of calling the Python function.  These tests hold every kernel to
+its Python reference, value by value: same output bytes, or the kernel
+declines (returns None) and the codec calls the Python function instead.
+They also hold the building blocks (SHA-256 on both code paths, HMAC,
+SipHash-2-4) to their references, and the whole codec to the pure twin on
+rows and on the benchmark's data.
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib.util
+import io
+import random
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scrubphi import _impl, load_policy, scrub_stream
+from scrubphi.policy.model import TransformSpec
+from scrubphi.transforms import build_transform
+from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from scrubphi.transforms.tokenize import siphash24
+from scrubphi.transforms.zip3 import RESTRICTED_ZIP3
+
+pytestmark = pytest.mark.skipif(
+    _impl.NO_EXTENSIONS, reason="SCRUBPHI_NO_EXTENSIONS: there is no compiled twin to compare"
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = b"0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def fast() -> ModuleType:
+    """The compiled codec module (a failure to import fails the tests)."""
+    return _impl.load("compiled")
+
+
+def _fake(provider: str) -> TransformSpec:
+    return TransformSpec("fake", {"provider": provider, "locale": "en_US"})
+
+
+TEXT = ColumnInfo("c", "text")
+# (spec, column) pairs that get a kernel; ids name what each protects.
+KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
+    *[
+        (f"fake-{p}", _fake(p), TEXT)
+        for p in (
+            "first_name", "last_name", "name", "email", "phone_number", "fax", "ssn",
+            "street_address", "city", "state", "state_abbr", "company", "word", "user_name",
+            "sentence", "license_plate",
+        )
+    ],
+    ("fake-ssn-compact", _fake("ssn"), ColumnInfo("c", "character varying", max_length=9)),
+    ("fake-name-truncated", _fake("name"), ColumnInfo("c", "character varying", max_length=7)),
+    ("fake-sentence-trunc", _fake("sentence"), ColumnInfo("c", "character varying", max_length=5)),
+    ("fake-phone-bpchar", _fake("phone_number"), ColumnInfo("c", "character", max_length=20)),
+    *[
+        (f"tokenize-{m}", TransformSpec("tokenize", {"alphabet": m}), TEXT)
+        for m in ("digits", "alnum", "upper")
+    ],
+    ("tokenize-bpchar", TransformSpec("tokenize", {"alphabet": "alnum"}),
+     ColumnInfo("c", "character", max_length=12)),
+    ("year-safe-harbor", TransformSpec("date", {"mode": "safe_harbor", "as_of": "2024-06-01"}),
+     ColumnInfo("c", "date")),
+    ("year-plain", TransformSpec("date", {"mode": "year"}), ColumnInfo("c", "date")),
+    ("year-timestamp", TransformSpec("date", {"mode": "safe_harbor", "as_of": "2024-06-01"}),
+     ColumnInfo("c", "timestamp without time zone")),
+    ("zip3", TransformSpec("generalize", {"method": "zip3"}), TEXT),
+]
+
+
+def _built(spec: TransformSpec, column: ColumnInfo) -> BuiltTransform:
+    return build_transform(spec, column, TransformContext(key=KEY))
+
+
+# Values: the kinds of text the kernels branch on, and the ones they must decline.
+_PRINTABLE = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+_DIGITS = st.text("0123456789", min_size=1, max_size=20)
+_LETTERS = st.text("abcxyzABCXYZ", min_size=1, max_size=20)
+_SHAPED = st.from_regex(
+    r"\A(\+1|1)?[ (]?[0-9]{3}[) -]?[0-9]{3}-?[0-9]{4}( x[0-9]{1,4})?\Z|"
+    r"\A[0-9]{3}-[0-9]{2}-[0-9]{4}\Z|\A[A-Z]{3}-[0-9]{8}\Z|\A[0-9]{5}(-[0-9]{4})?\Z|"
+    r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9:]{8})?\Z|\A *[0-9]{9,11} *\Z"
+)
+_UNICODE = st.text(max_size=30)
+_LONG = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=900, max_size=2000)
+VALUES = st.one_of(
+    _PRINTABLE, _DIGITS, _LETTERS, _SHAPED, _UNICODE, _LONG,
+    st.sampled_from(["", " ", "-", "  12345  ", "0000-01-01", "1899-13-40", "infinity", "9" * 19]),
+)
+
+
+def _reference(fn: Callable[..., str | None], value: str) -> bytes | None:
+    """The Python transform's output as bytes, or None when it raises."""
+    try:
+        out = fn(value)
+    except (ValueError, TypeError, ArithmeticError, LookupError):
+        return None
+    assert out is not None
+    return out.encode("utf-8")
+
+
+@pytest.mark.parametrize(("spec", "column"), [c[1:] for c in KERNEL_CASES],
+                         ids=[c[0] for c in KERNEL_CASES])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=VALUES)
+def test_kernel_matches_python_transform(
+    fast: ModuleType, spec: TransformSpec, column: ColumnInfo, value: str
+) -> None:
+    """Every kernel's output equals the Python transform's for any value it accepts.
+
+    A kernel may decline (None: the codec calls the Python function); it must
+    never produce different bytes, nor accept a value the Python function rejects.
+    """
+    built = _built(spec, column)
+    assert built.kernel is not None
+    raw = fast.escape_field(value.encode("utf-8"))
+    got = fast._kernel_apply(built.kernel, raw)
+    if got is None:
+        return
+    assert got == _reference(built.fn, value)
+
+
+@pytest.mark.parametrize(("spec", "column"), [c[1:] for c in KERNEL_CASES],
+                         ids=[c[0] for c in KERNEL_CASES])
+def test_kernel_accepts_typical_values(
+    fast: ModuleType, spec: TransformSpec, column: ColumnInfo
+) -> None:
+    """Kernels do handle ordinary values themselves (else the speed-up silently vanishes)."""
+    built = _built(spec, column)
+    typical = {
+        "year": ["1950-08-14", "2001-12-31", "1800-01-01"],
+        "zip3": ["02139", "03601-1234", "12", "90210"],
+        "tokenize": ["MRN-08603354", "732-18-7247", "ab12cd", "Q"],
+    }.get(built.kernel[0] if built.kernel else "", ["Smith", "(555) 123-4567", "123-45-6789"])
+    for value in typical:
+        got = fast._kernel_apply(built.kernel, value.encode())
+        assert got is not None, "a kernel declined an ordinary value"
+        assert got == _reference(built.fn, value)
+
+
+def test_kernels_only_where_output_is_reproducible() -> None:
+    """Unique fakes (run-wide memo), per-keyed shifts, arrays and numbers get no kernel."""
+    ctx = TransformContext(key=KEY)
+    unique = TransformSpec("fake", {"provider": "email", "unique": True, "locale": "en_US"})
+    assert build_transform(unique, TEXT, ctx).kernel is None
+    arrays = ColumnInfo("c", "text", array_dims=1)
+    assert build_transform(_fake("email"), arrays, ctx).kernel is None
+    integer = ColumnInfo("c", "integer")
+    assert build_transform(TransformSpec("tokenize", {"alphabet": "digits"}), integer,
+                           ctx).kernel is None
+    shift = TransformSpec("date", {"mode": "shift", "days": 30, "per": "id"})
+    assert build_transform(shift, ColumnInfo("c", "date"), ctx).kernel is None
+    assert build_transform(_fake("uuid4"), TEXT, ctx).kernel is None
+
+
+def test_restricted_zip3_lists_agree(fast: ModuleType) -> None:
+    """The C list of restricted ZIP areas is the Python one."""
+    assert fast.RESTRICTED_ZIP3 == RESTRICTED_ZIP3
+
+
+@pytest.mark.parametrize("hardware", [True, False], ids=["sha-ni", "portable"])
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(max_size=130), msg=st.binary(max_size=300))
+def test_hmac_sha256_matches_hmac_module(
+    fast: ModuleType, hardware: bool, key: bytes, msg: bytes
+) -> None:
+    """The C HMAC-SHA256 (SHA extensions and portable block function) equals hmac.digest."""
+    try:
+        fast._select_sha(hardware)
+        assert fast._hmac_sha256(key, msg) == hmac.digest(key, msg, "sha256")
+    finally:
+        fast._select_sha(True)
+
+
+def test_siphash_reference_vectors(fast: ModuleType) -> None:
+    """SipHash-2-4 in both twins gives the paper's test vectors (key 00..0f)."""
+    key = bytes(range(16))
+    assert siphash24(key, b"") == 0x726FDB47DD0E0E31
+    assert siphash24(key, bytes(range(15))) == 0xA129CA6149BE45E5
+    assert fast._siphash24(key, b"") == 0x726FDB47DD0E0E31
+    assert fast._siphash24(key, bytes(range(15))) == 0xA129CA6149BE45E5
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=16, max_size=16), msg=st.binary(max_size=40))
+def test_siphash_twins_agree(fast: ModuleType, key: bytes, msg: bytes) -> None:
+    """C and Python SipHash-2-4 agree on any key and message."""
+    assert fast._siphash24(key, msg) == siphash24(key, msg)
+
+
+# -- the codec as a whole -----------------------------------------------------------
+
+_CODEC_COLUMNS: list[tuple[TransformSpec, ColumnInfo]] = [
+    (TransformSpec("tokenize", {"alphabet": "alnum"}), TEXT),
+    (_fake("email"), TEXT),
+    (TransformSpec("date", {"mode": "safe_harbor", "as_of": "2024-06-01"}),
+     ColumnInfo("c", "date")),
+    (TransformSpec("generalize", {"method": "zip3"}), TEXT),
+    (_fake("last_name"), ColumnInfo("c", "character varying", max_length=4)),
+]
+
+_FIELD = st.one_of(
+    st.just("\\N"), _SHAPED, _PRINTABLE.map(lambda s: s.replace("\\", "\\\\")),
+    st.sampled_from(["a\\tb", "caf\\303\\251", "\\x41BC", "", "1950-08-14", "02139"]),
+)
+
+
+def _plan(with_kernels: bool) -> list[tuple[Any, ...]]:
+    entries: list[tuple[Any, ...]] = []
+    for i, (spec, column) in enumerate(_CODEC_COLUMNS):
+        built = _built(spec, column)
+        entry: tuple[Any, ...] = (i + 1, built.fn, -1, built.cacheable)
+        entries.append((*entry, built.kernel) if with_kernels else entry)
+    return entries
+
+
+def _guarded_run(codec: ModuleType, plan: list[tuple[Any, ...]], data: bytes) -> object:
+    rw = codec.CopyRewriter(len(_CODEC_COLUMNS) + 1, plan, 1 << 20)
+    try:
+        out = rw.process(data, 0)
+    except Exception as exc:  # compared, not hidden: both twins must fail alike
+        return ("error", type(exc).__name__)
+    return (out, rw.rows, rw.counts)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(_FIELD, min_size=5, max_size=5), max_size=30))
+def test_codec_with_kernels_matches_pure_twin(
+    fast: ModuleType, rows: list[list[str]]
+) -> None:
+    """Compiled codec with kernels == pure codec (output, rows, counts, errors).
+
+    Rows repeat values so memo hits, misses and kernel runs all happen.
+    """
+    lines = [f"{n}\t" + "\t".join(r) for n, r in enumerate(rows + rows[:3])]
+    data = "".join(line + "\n" for line in lines).encode("utf-8") + b"\\.\n"
+    pure = _impl.load("pure")
+    expected = _guarded_run(pure, _plan(False), data)
+    assert _guarded_run(pure, _plan(True), data) == expected
+    assert _guarded_run(fast, _plan(True), data) == expected
+
+
+def _gen_dump() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "scrubphi_bench_gen_dump", ROOT / "benchmarks" / "gen_dump.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench_dump() -> Iterator[bytes]:
+    """A 3 MB patients-only benchmark dump, as ``benchmarks/gen_dump.py`` writes it."""
+    gen = _gen_dump()
+    buf = io.BytesIO()
+    gen.write_dump(buf, 3_000_000, tables=("patients",))
+    yield buf.getvalue()
+
+
+def test_benchmark_dump_is_byte_identical_between_twins(
+    fast: ModuleType, bench_dump: bytes
+) -> None:
+    """The benchmark's patients table scrubs to the same bytes compiled and pure."""
+    policy = load_policy(ROOT / "benchmarks" / "policy.yaml")
+    outs = []
+    for codec in (fast, _impl.load("pure")):
+        dst = io.BytesIO()
+        scrub_stream(io.BytesIO(bench_dump), dst, policy, codec=codec)
+        outs.append(dst.getvalue())
+    assert outs[0] == outs[1]
+    assert outs[0] != bench_dump
+
+
+def _many_rows(count: int) -> bytes:
+    """Mostly distinct values (so kernel memos switch off), NULLs, escapes, long and
+    non-ASCII values, for four fake columns."""
+    rng = random.Random(7)
+    lines = []
+    for n in range(count):
+        fields = [str(n)]
+        for _col in range(4):
+            pick = rng.random()
+            if pick < 0.05:
+                fields.append("\\N")
+            elif pick < 0.08:
+                fields.append("Jos\\303\\251 " + str(rng.randrange(10**6)))
+            elif pick < 0.10:
+                fields.append("x" * rng.randrange(60, 200))
+            elif pick < 0.12:
+                fields.append("  " + str(rng.randrange(10**10)).zfill(10) + "  ")
+            else:
+                fields.append(f"({rng.randrange(1000):03d}) {rng.randrange(10**7):07d}")
+        lines.append("\t".join(fields))
+    return ("\n".join(lines) + "\n\\.\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("hardware", [True, False], ids=["sha-ni", "portable"])
+def test_codec_pairs_hmacs_like_the_pure_twin(fast: ModuleType, hardware: bool) -> None:
+    """Past the memo's give-up point fakes' HMACs run in pairs; output is the pure twin's."""
+    columns = [
+        (_fake("phone_number"), TEXT),
+        (_fake("email"), TEXT),
+        (_fake("street_address"), ColumnInfo("c", "character", max_length=40)),
+        (_fake("ssn"), ColumnInfo("c", "character varying", max_length=9)),
+    ]
+    plan = []
+    for i, (spec, column) in enumerate(columns):
+        built = _built(spec, column)
+        plan.append((i + 1, built.fn, -1, built.cacheable, built.kernel))
+    data = _many_rows(20_000)
+    pure = _impl.load("pure")
+    expected = pure.CopyRewriter(5, plan, 1 << 20)
+    want = expected.process(data, 0)
+    try:
+        fast._select_sha(hardware)
+        got_rw = fast.CopyRewriter(5, plan, 1 << 20)
+        got = got_rw.process(data, 0)
+    finally:
+        fast._select_sha(True)
+    assert got == want
+    assert got_rw.counts == expected.counts
