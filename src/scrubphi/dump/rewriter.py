@@ -763,7 +763,9 @@ class Scrubber:
                     )
                     continue
                 per_index = order.index(built.per)
-            entries.append((index, _guard(built.fn, spec.kind), per_index, built.cacheable))
+            entries.append(
+                (index, _guard(built.fn, spec.kind), per_index, built.cacheable, built.kernel)
+            )
             planned.append((index, name))
         if strict and len(found) > before:
             raise CoverageError(
