@@ -850,3 +850,26 @@ def test_transform_error_gets_row_and_field(codec: ModuleType) -> None:
         rewriter.process(b"1\tok\n2\tbad\n", 0)
     assert (info.value.row, info.value.field) == (1, 1)
     assert info.value.reason == "the test transform cannot handle this value"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.sampled_from([b"", b"a", b"\\.", b"x\\.", b"\\\\.", b"1\t2", b"\\"]), max_size=12
+    ),
+    tail=st.sampled_from([b"", b"\\.", b"\\.\n", b"abc", b"\\"]),
+    pos=st.integers(0, 3),
+)
+def test_scan_block_twins_agree(lines: list[bytes], tail: bytes, pos: int) -> None:
+    """Both twins find the same end-of-data line and count the same rows before it."""
+    buf = b"".join(line + b"\n" for line in lines) + tail
+    starts = [0] + [i + 1 for i, c in enumerate(buf) if c == 0x0A]
+    start = starts[min(pos, len(starts) - 1)]
+    pure = _impl.load("pure").scan_block(buf, start)
+    end, stop, count = pure
+    assert count == buf.count(b"\n", start, stop)
+    if end >= 0:
+        assert buf.startswith(b"\\.\n", end) and (end == start or buf[end - 1] == 0x0A)
+        assert b"\n\\.\n" not in buf[max(start - 1, 0) : end] or end == start
+    if not _impl.NO_EXTENSIONS:
+        assert _impl.load("compiled").scan_block(buf, start) == pure

@@ -11,6 +11,7 @@ __all__ = [
     "SHA_EXTENSIONS",
     "CopyRewriter",
     "escape_field",
+    "scan_block",
     "unescape_field",
 ]
 
@@ -19,6 +20,7 @@ MEMO_LIMIT: int
 SHA_EXTENSIONS: bool
 RESTRICTED_ZIP3: frozenset[str]
 
+def scan_block(buf: bytes, pos: int) -> tuple[int, int, int]: ...
 def escape_field(value: bytes) -> bytes: ...
 def unescape_field(raw: bytes) -> bytes | None: ...
 def _select_sha(allow_hw: bool) -> bool: ...

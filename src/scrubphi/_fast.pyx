@@ -45,6 +45,7 @@ __all__ = [
     "SHA_EXTENSIONS",
     "CopyRewriter",
     "escape_field",
+    "scan_block",
     "unescape_field",
 ]
 
@@ -229,6 +230,40 @@ cdef object _decode(const char* s, Py_ssize_t n, char** scratch, Py_ssize_t* sca
 
 
 # ---------------------------------------------------------------- module API
+
+def scan_block(bytes buf not None, Py_ssize_t pos):
+    """Find the end of a COPY block without looking at its rows (see ``_pure.scan_block``).
+
+    One pass with memchr: each newline is counted and the line after it is
+    checked for the end-of-data marker.
+    """
+    cdef const char* b = PyBytes_AS_STRING(buf)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf)
+    cdef Py_ssize_t lines = 0
+    cdef Py_ssize_t stop = pos
+    cdef const char* p
+    cdef const char* nl
+    cdef Py_ssize_t j
+    if pos < 0 or pos > n:
+        raise ValueError("pos out of range")
+    if n - pos >= 3 and b[pos] == 92 and b[pos + 1] == 46 and b[pos + 2] == 10:
+        return pos, pos, 0
+    with nogil:
+        p = b + pos
+        while True:
+            nl = <const char*>memchr(p, 10, n - (p - b))
+            if nl == NULL:
+                break
+            lines += 1
+            j = (nl - b) + 1
+            stop = j
+            if n - j >= 3 and b[j] == 92 and b[j + 1] == 46 and b[j + 2] == 10:
+                break
+            p = nl + 1
+    if n - stop >= 3 and b[stop] == 92 and b[stop + 1] == 46 and b[stop + 2] == 10:
+        return stop, stop, lines
+    return -1, stop, lines
+
 
 def escape_field(bytes value not None):
     """Escape bytes the way PostgreSQL's CopyAttributeOutText does."""

@@ -28,6 +28,7 @@ __all__ = [
     "MEMO_LIMIT",
     "CopyRewriter",
     "escape_field",
+    "scan_block",
     "unescape_field",
 ]
 
@@ -116,6 +117,26 @@ def _decode(raw: bytes, row: int, field: int) -> str | None:
         pass
     # Raised outside the handler so the decode error (which holds the data) is not chained.
     raise CodecError("invalid UTF-8", row, field)
+
+
+def scan_block(buf: bytes, pos: int) -> tuple[int, int, int]:
+    """Find the end of a COPY block without looking at its rows.
+
+    ``pos`` is at the start of a line. Returns ``(end, stop, lines)``: ``end``
+    is the offset of the ``\\.`` line that ends the data, or -1 when it is not
+    in ``buf`` yet; ``stop`` is where the complete lines before it (or before
+    the incomplete last line) end; ``lines`` counts the rows in
+    ``buf[pos:stop]``.
+    """
+    if buf.startswith(b"\\.\n", pos):
+        return pos, pos, 0
+    end = buf.find(b"\n\\.\n", pos)
+    if end >= 0:
+        end += 1
+        return end, end, buf.count(b"\n", pos, end)
+    last = buf.rfind(b"\n", pos)
+    stop = pos if last < 0 else last + 1
+    return -1, stop, buf.count(b"\n", pos, stop)
 
 
 def escape_field(value: bytes) -> bytes:

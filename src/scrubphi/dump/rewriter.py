@@ -911,30 +911,21 @@ class Scrubber:
                 self._copy = None
             return new_pos, done
         # keep or drop: find the end-of-data line without looking at rows
-        if buf.startswith(b"\\.\n", pos):
-            end = pos
-        else:
-            end = buf.find(b"\n\\.\n", pos)
-            if end >= 0:
-                end += 1
+        self._line_at(buf, pos)  # bring the line cursor to pos; the scan counts the rest
+        end, stop, lines = self._codec.scan_block(buf, pos)
+        self._lpos, self._lat = stop, self._lat + lines
+        self._count_rows(copy, lines)
         if end < 0:
-            last = buf.rfind(b"\n", pos)
-            stop = pos if last < 0 else last + 1
             if len(buf) - stop > self.scrub.max_row_size:
                 raise DumpError(
                     f"a row is longer than max_row_size ({self.scrub.max_row_size} bytes)",
-                    line=self._line_at(buf, stop),
+                    line=self._lat,
                     table=str(copy.table),
                 )
-            self._count_rows(copy, buf.count(b"\n", pos, stop))
             if copy.mode == "keep" and stop > pos:
                 out.append(buf[pos:stop])
             return stop, False
-        self._count_rows(copy, buf.count(b"\n", pos, end))
-        if copy.mode == "keep":
-            out.append(buf[pos : end + 3])
-        else:
-            out.append(b"\\.\n")
+        out.append(buf[pos : end + 3] if copy.mode == "keep" else b"\\.\n")
         self._copy = None
         return end + 3, True
 
