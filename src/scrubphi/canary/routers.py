@@ -41,7 +41,6 @@ import secrets
 import shlex
 import socket
 import subprocess
-import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import Literal
 
 from scrubphi.errors import ScrubPhiError
+from scrubphi.fileutil import write_atomic
 
 __all__ = [
     "LOG_FORMAT_NAME",
@@ -379,18 +379,7 @@ class NginxRouter(Router):
     def _write(self, data: bytes) -> None:
         try:
             self.conf_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".scrubphi-canary.", suffix=".tmp", dir=self.conf_dir)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.path, data, prefix=".scrubphi-canary.")
         except OSError as exc:
             raise RouterError(f"cannot write {self.path}: {exc.strerror}") from exc
 

@@ -33,7 +33,6 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 import weakref
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from scrubphi.errors import ScrubPhiError
+from scrubphi.fileutil import write_atomic
 
 __all__ = [
     "Event",
@@ -817,26 +817,8 @@ class FileStateStore(_MoveMixin, _ForkAware):
             os.close(fd)
 
     def _write_doc(self, doc: Mapping[str, Any]) -> None:
-        directory = self.path.parent
         data = json.dumps(doc, indent=1, sort_keys=True).encode("utf-8") + b"\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        with contextlib.suppress(OSError):
-            dfd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        write_atomic(self.path, data)
 
     def move(
         self,
