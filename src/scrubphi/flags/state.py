@@ -194,7 +194,29 @@ def _never_moved(plan: str) -> RolloutState:
 
 
 class _MoveMixin:
-    """``start`` and ``stop`` in terms of ``move``."""
+    """What both stores share: reads from their cache, ``start``/``stop`` via ``move``.
+
+    A store provides ``_fresh()`` (every moved plan's state, revalidated as the
+    store does it) and ``move``; the rest is the same for all stores.
+    """
+
+    def _fresh(self) -> dict[str, RolloutState]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def phase(self, plan: str) -> int | None:
+        """The live phase of ``plan``, from the store's revalidated cache."""
+        state = self._fresh().get(plan)
+        return None if state is None else state.phase
+
+    def get(self, plan: str) -> RolloutState:
+        """The current state of ``plan`` (version 0 and no phase if never moved)."""
+        _check_plan(plan)
+        state = self._fresh().get(plan)
+        return _never_moved(plan) if state is None else state
+
+    def states(self) -> dict[str, RolloutState]:
+        """Every plan that was ever moved, by name."""
+        return dict(self._fresh())
 
     def move(
         self,
@@ -511,21 +533,6 @@ class PostgresStateStore(_MoveMixin, _ForkAware):
             self._checked_at = now
             return self._cache
 
-    def phase(self, plan: str) -> int | None:
-        """The live phase of ``plan``, from the revalidated in-process cache."""
-        state = self._fresh().get(plan)
-        return None if state is None else state.phase
-
-    def get(self, plan: str) -> RolloutState:
-        """The current state of ``plan`` (version 0 and no phase if never moved)."""
-        _check_plan(plan)
-        state = self._fresh().get(plan)
-        return _never_moved(plan) if state is None else state
-
-    def states(self) -> dict[str, RolloutState]:
-        """Every plan that was ever moved, by name."""
-        return dict(self._fresh())
-
     def history(self, plan: str) -> list[Event]:
         """Every move of ``plan``, oldest first (read from the database, not cached)."""
         import psycopg
@@ -762,21 +769,6 @@ class FileStateStore(_MoveMixin, _ForkAware):
                 self._loaded = True
             self._checked_at = now
             return self._states
-
-    def phase(self, plan: str) -> int | None:
-        """The live phase of ``plan`` (one ``stat()``, a parse only after a change)."""
-        state = self._fresh().get(plan)
-        return None if state is None else state.phase
-
-    def get(self, plan: str) -> RolloutState:
-        """The current state of ``plan`` (version 0 and no phase if never moved)."""
-        _check_plan(plan)
-        state = self._fresh().get(plan)
-        return _never_moved(plan) if state is None else state
-
-    def states(self) -> dict[str, RolloutState]:
-        """Every plan that was ever moved, by name."""
-        return dict(self._fresh())
 
     def history(self, plan: str) -> list[Event]:
         """Every move of ``plan``, oldest first."""
