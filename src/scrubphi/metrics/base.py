@@ -15,9 +15,12 @@ know", and the callers turn it into ``inconclusive``, never a pass.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, runtime_checkable
@@ -31,6 +34,7 @@ __all__ = [
     "Series",
     "TransientError",
     "as_mapping",
+    "fetch_json",
     "latest_at",
     "with_retries",
 ]
@@ -139,9 +143,7 @@ class RetryPolicy:
         return [min(self.max_delay, self.base_delay * 2**i) for i in range(self.attempts - 1)]
 
 
-def with_retries(
-    call: Callable[[], T], retry: RetryPolicy, describe: str
-) -> T:
+def with_retries(call: Callable[[], T], retry: RetryPolicy, describe: str) -> T:
     """Run ``call``, retrying :class:`TransientError` per ``retry``; raise MetricSourceError.
 
     A :class:`MetricSourceError` raised by ``call`` (a bad query, a refused
@@ -184,3 +186,44 @@ def latest_at(points: Sequence[tuple[float, float]], at: float, lookback: float)
 def as_mapping(series: Mapping[str, Iterable[tuple[float, float]] | Series]) -> dict[str, Series]:
     """Normalise a ``{metric: points}`` mapping to ``{metric: Series}``."""
     return {name: Series.of(points) for name, points in series.items()}
+
+
+#: An answer larger than this is a runaway query, not something to parse.
+MAX_BODY = 64 * 1024 * 1024
+
+
+def fetch_json(
+    request: urllib.request.Request,
+    *,
+    timeout: float,
+    what: str,
+    detail: Callable[[urllib.error.HTTPError], str],
+    hints: Mapping[int, str] | None = None,
+) -> object:
+    """Send one HTTP request and return its JSON answer (any JSON value).
+
+    Rate limits, server errors, unreachable servers and answers that are not
+    JSON raise :class:`TransientError` (retried by :func:`with_retries`);
+    other HTTP errors and oversized answers raise :class:`MetricSourceError`
+    naming ``what`` (e.g. ``"prometheus /api/v1/query"``), with ``detail(exc)``
+    (the provider's own error text) and, for some status codes, ``hints``.
+    """
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(MAX_BODY + 1)
+    except urllib.error.HTTPError as exc:
+        text = detail(exc)
+        if exc.code == 429 or exc.code >= 500:
+            raise TransientError(f"HTTP {exc.code}{text}") from None
+        hint = (hints or {}).get(exc.code, "")
+        raise MetricSourceError(f"{what}: HTTP {exc.code}{text}{hint}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise TransientError(f"cannot reach the server ({reason})") from None
+    if len(body) > MAX_BODY:
+        raise MetricSourceError(f"{what}: answer larger than 64 MiB")
+    try:
+        doc: object = json.loads(body)
+    except ValueError:
+        raise TransientError("the answer is not JSON") from None
+    return doc

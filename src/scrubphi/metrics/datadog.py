@@ -32,7 +32,7 @@ from scrubphi.metrics.base import (
     MetricSourceError,
     RetryPolicy,
     Series,
-    TransientError,
+    fetch_json,
     with_retries,
 )
 from scrubphi.policy.secrets import resolve_secret
@@ -43,7 +43,10 @@ DEFAULT_URL = "https://api.datadoghq.com"
 #: Datadog's own conventional variable names (the Agent and datadog-ci read them).
 DEFAULT_API_KEY = "env:DD_API_KEY"
 DEFAULT_APP_KEY = "env:DD_APP_KEY"
-_MAX_BODY = 64 * 1024 * 1024
+_KEY_HINTS = {
+    401: " (check the API and application keys)",
+    403: " (check the API and application keys)",
+}
 
 
 class DatadogSource:
@@ -65,9 +68,7 @@ class DatadogSource:
         """``api_key``/``app_key`` are secret references (``env:NAME``/``file:PATH``)."""
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise MetricSourceError(
-                f"datadog: {url!r} is not an http(s) URL such as {DEFAULT_URL}"
-            )
+            raise MetricSourceError(f"datadog: {url!r} is not an http(s) URL such as {DEFAULT_URL}")
         self.url = url.rstrip("/")
         self._api_key = resolve_secret(api_key, base_dir, key_path="datadog api key")
         self._app_key = resolve_secret(app_key, base_dir, key_path="datadog application key")
@@ -95,26 +96,13 @@ class DatadogSource:
                     "DD-APPLICATION-KEY": self._app_key.decode("latin-1"),
                 },
             )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    body = response.read(_MAX_BODY + 1)
-            except urllib.error.HTTPError as exc:
-                detail = _errors(exc)
-                if exc.code == 429 or exc.code >= 500:
-                    raise TransientError(f"HTTP {exc.code}{detail}") from None
-                hint = " (check the API and application keys)" if exc.code in (401, 403) else ""
-                raise MetricSourceError(
-                    f"datadog {endpoint}: HTTP {exc.code}{detail}{hint}"
-                ) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                reason = getattr(exc, "reason", exc)
-                raise TransientError(f"cannot reach the server ({reason})") from None
-            if len(body) > _MAX_BODY:
-                raise MetricSourceError(f"datadog {endpoint}: answer larger than 64 MiB")
-            try:
-                doc = json.loads(body)
-            except ValueError:
-                raise TransientError("the answer is not JSON") from None
+            doc = fetch_json(
+                request,
+                timeout=self.timeout,
+                what=f"datadog {endpoint}",
+                detail=_errors,
+                hints=_KEY_HINTS,
+            )
             if not isinstance(doc, dict):
                 raise MetricSourceError(f"datadog {endpoint}: unexpected answer")
             if doc.get("status") not in (None, "ok"):

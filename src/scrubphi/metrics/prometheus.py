@@ -28,13 +28,11 @@ from scrubphi.metrics.base import (
     MetricSourceError,
     RetryPolicy,
     Series,
-    TransientError,
+    fetch_json,
     with_retries,
 )
 
 __all__ = ["PrometheusSource"]
-
-_MAX_BODY = 64 * 1024 * 1024  # a range answer larger than this is a runaway query
 
 
 def _fmt_time(t: float) -> str:
@@ -90,25 +88,12 @@ class PrometheusSource:
                 method="POST",  # long PromQL does not fit in a URL; the API takes a form body
                 headers={"Content-Type": "application/x-www-form-urlencoded", **self._headers},
             )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    body = response.read(_MAX_BODY + 1)
-            except urllib.error.HTTPError as exc:
-                detail = _error_detail(exc)
-                if exc.code == 429 or exc.code >= 500:
-                    raise TransientError(f"HTTP {exc.code}{detail}") from None
-                raise MetricSourceError(
-                    f"prometheus {endpoint}: HTTP {exc.code}{detail}"
-                ) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                reason = getattr(exc, "reason", exc)
-                raise TransientError(f"cannot reach the server ({reason})") from None
-            if len(body) > _MAX_BODY:
-                raise MetricSourceError(f"prometheus {endpoint}: answer larger than 64 MiB")
-            try:
-                doc = json.loads(body)
-            except ValueError:
-                raise TransientError("the answer is not JSON") from None
+            doc = fetch_json(
+                request,
+                timeout=self.timeout,
+                what=f"prometheus {endpoint}",
+                detail=_error_detail,
+            )
             if not isinstance(doc, dict) or doc.get("status") != "success":
                 kind = doc.get("errorType", "error") if isinstance(doc, dict) else "error"
                 raise MetricSourceError(f"prometheus {endpoint}: {kind}")
