@@ -11,7 +11,7 @@ from .dump.rewriter import Progress, Scrubber
 from .policy.model import Policy
 from .report import Report
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "check_dump", "scrub_stream"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "check_dump", "read_through", "scrub_stream"]
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 
@@ -64,12 +64,19 @@ def check_dump(
     the policy covers the dump) and the report (tables seen, rows counted).
     """
     started = time.monotonic()
-    scrubber = Scrubber(policy, check_only=True)
+    scrubber = read_through(src, Scrubber(policy, check_only=True), chunk_size)
+    scrubber.report.duration_s = time.monotonic() - started
+    return scrubber.problems, scrubber.report
+
+
+def read_through(
+    src: BinaryIO, scrubber: Scrubber, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> Scrubber:
+    """Feed a whole stream to a check-only scrubber, discarding output; return it."""
     while True:
         chunk = src.read(chunk_size)
         if not chunk:
             break
         scrubber.feed(chunk)
     scrubber.close()
-    scrubber.report.duration_s = time.monotonic() - started
-    return scrubber.problems, scrubber.report
+    return scrubber

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from .api import read_through
 from .dump.rewriter import Scrubber
 from .policy.model import Policy, TableName, quote_ident
 from .transforms.base import ColumnInfo
@@ -331,12 +332,6 @@ def audit_dump(src: BinaryIO, policy: Policy, *, chunk_size: int = 1 << 20) -> A
                 entries.append((index, _scanner(col)))
         return entries
 
-    scrubber = Scrubber(policy, check_only=True, observe=observe)
-    while True:
-        chunk = src.read(chunk_size)
-        if not chunk:
-            break
-        scrubber.feed(chunk)
-    scrubber.close()
+    scrubber = read_through(src, Scrubber(policy, check_only=True, observe=observe), chunk_size)
     report.problems = list(scrubber.problems)
     return report

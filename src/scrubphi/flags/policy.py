@@ -25,9 +25,8 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
-from scrubphi.errors import PolicyError
 from scrubphi.flags.constraints import (
     OPERATORS,
     parse_date,
@@ -37,6 +36,7 @@ from scrubphi.flags.constraints import (
     translate_regex,
 )
 from scrubphi.flags.evaluator import FlagClient, PhaseBinding, RolloutState
+from scrubphi.policy.loader import SectionReader
 from scrubphi.policy.loader import describe_value as _describe
 from scrubphi.policy.model import Location, Policy
 from scrubphi.policy.units import parse_duration, parse_percent
@@ -212,23 +212,11 @@ def export_unleash(policy: Policy, state: RolloutState | None = None) -> dict[st
 # --------------------------------------------------------------------------
 
 
-class _Compiler:
+class _Compiler(SectionReader):
     def __init__(self, sections: Mapping[str, Any]) -> None:
-        self.sections = sections
+        super().__init__(sections)
         self.segment_ids: dict[str, int] = {}
         self.plans: dict[str, RolloutPlan] = {}
-
-    # -- errors --------------------------------------------------------------
-
-    def fail(self, message: str, *path: Any) -> NoReturn:
-        error = getattr(self.sections, "error", None)
-        if error is not None:
-            raise error(message, *path)
-        raise PolicyError(message, path=".".join(str(p) for p in path) or None)
-
-    def where(self, *path: Any) -> Location | None:
-        location = getattr(self.sections, "location", None)
-        return location(*path) if location is not None else None
 
     def mapping(self, value: Any, what: str, *path: Any) -> dict[Any, Any]:
         if value is None:

@@ -56,6 +56,7 @@ __all__ = [
     "TOP_LEVEL_KEYS",
     "TRANSFORMS",
     "PolicySections",
+    "SectionReader",
     "describe_value",
     "load_policy",
     "loads_policy",
@@ -568,6 +569,30 @@ class PolicySections(dict[str, Any]):
         """Folder of the file that defined ``path``: base for its relative ``file:`` secrets."""
         loc = self.location(*path)
         return _dir_of(loc.file) if loc is not None else "."
+
+
+class SectionReader:
+    """Base of the validators of the sections other modules own (flags, rollback, ...).
+
+    ``sections`` is ``Policy.other`` (a :class:`PolicySections`, whose errors
+    carry file:line:column) or a plain mapping (tests, documents made in code),
+    whose errors carry the key path only.
+    """
+
+    def __init__(self, sections: Mapping[str, Any]) -> None:
+        self.sections = sections
+
+    def fail(self, message: str, *path: Any) -> NoReturn:
+        """Raise a PolicyError for the value at ``path``."""
+        error = getattr(self.sections, "error", None)
+        if error is not None:
+            raise error(message, *path)
+        raise PolicyError(message, path=".".join(str(p) for p in path) or None)
+
+    def where(self, *path: Any) -> Location | None:
+        """Where the value at ``path`` was written, when known."""
+        location = getattr(self.sections, "location", None)
+        return location(*path) if location is not None else None
 
 
 # --------------------------------------------------------------------------

@@ -19,9 +19,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from string import Template
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
-from scrubphi.errors import PolicyError
+from scrubphi.policy.loader import SectionReader
 from scrubphi.policy.loader import describe_value as _describe
 from scrubphi.policy.model import Location, Policy
 from scrubphi.policy.secrets import check_secret_ref
@@ -183,20 +183,7 @@ class RuleSet:
         return max(longest + self.interval, samples)
 
 
-class _Reader:
-    def __init__(self, sections: Mapping[str, Any]) -> None:
-        self.sections = sections
-
-    def fail(self, message: str, *path: Any) -> NoReturn:
-        error = getattr(self.sections, "error", None)
-        if error is not None:
-            raise error(message, *path)
-        raise PolicyError(message, path=".".join(str(p) for p in path) or None)
-
-    def where(self, *path: Any) -> Location | None:
-        location = getattr(self.sections, "location", None)
-        return location(*path) if location is not None else None
-
+class _Reader(SectionReader):
     def base_dir(self, *path: Any) -> str:
         base = getattr(self.sections, "base_dir", None)
         return base(*path) if base is not None else "."
