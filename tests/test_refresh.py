@@ -67,6 +67,11 @@ def _leftovers(pg: PgServer, staging: str) -> list[tuple[str, str | None]]:
     return [(str(a), b) for a, b in rows]
 
 
+def _sessions(pg: PgServer, db: str) -> int:
+    rows = pg.query("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (db,))
+    return int(rows[0][0])
+
+
 class Env:
     """A source loaded with the example hospital and a staging with old contents."""
 
@@ -175,7 +180,8 @@ def test_bad_policy_coverage_fails_before_anything(env: Env, tmp_path: Path) -> 
     assert _leftovers(env.pg, env.staging) == []
 
 
-def test_pg_dump_failure(env: Env, pg: PgServer) -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+def test_pg_dump_failure(env: Env, pg: PgServer, jobs: int) -> None:
     """pg_dump that cannot lock a table fails the 'pg_dump' step (exit 11); staging unchanged."""
     holder = psycopg.connect(pg.dsn(env.source))
     try:
@@ -185,7 +191,7 @@ def test_pg_dump_failure(env: Env, pg: PgServer) -> None:
                 holder.execute("LOCK TABLE public.claims IN ACCESS EXCLUSIVE MODE")
 
         with pytest.raises(RefreshError) as info:
-            refresh(env.options(hook=hook, lock_wait_timeout="500ms"))
+            refresh(env.options(hook=hook, lock_wait_timeout="500ms", jobs=jobs))
     finally:
         holder.close()
     assert info.value.step == "pg_dump" and info.value.exit_code == 11
@@ -193,7 +199,8 @@ def test_pg_dump_failure(env: Env, pg: PgServer) -> None:
     assert _leftovers(pg, env.staging) == []
 
 
-def test_scrub_error(env: Env, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+def test_scrub_error(env: Env, tmp_path: Path, jobs: int) -> None:
     """A row the scrubber refuses (over max_row_size) fails the 'scrub' step (exit 4)."""
     env.pg.query(
         env.source,
@@ -208,13 +215,14 @@ def test_scrub_error(env: Env, tmp_path: Path) -> None:
     )
     Path(path).write_text(text)
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(configs=(path,)))
+        refresh(env.options(configs=(path,), jobs=jobs))
     assert info.value.step == "scrub" and info.value.exit_code == 4
     env.assert_staging_unchanged()
     assert _leftovers(env.pg, env.staging) == []
 
 
-def test_psql_failure(env: Env, pg: PgServer) -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+def test_psql_failure(env: Env, pg: PgServer, jobs: int) -> None:
     """psql failing (a conflicting table in the new database) fails 'restore' (exit 12)."""
 
     def hook(name: str, ctx: dict[str, Any]) -> None:
@@ -222,14 +230,15 @@ def test_psql_failure(env: Env, pg: PgServer) -> None:
             pg.query(ctx["database"], "CREATE TABLE public.patients (x int)")
 
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(hook=hook))
+        refresh(env.options(hook=hook, jobs=jobs))
     assert info.value.step == "restore" and info.value.exit_code == 12
     assert any('relation "patients" already exists' in d for d in info.value.details)
     env.assert_staging_unchanged()
     assert _leftovers(pg, env.staging) == []
 
 
-def test_verification_failure(env: Env, pg: PgServer) -> None:
+@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+def test_verification_failure(env: Env, pg: PgServer, jobs: int) -> None:
     """A row lost after the restore fails 'verify' (exit 13) naming the table; no value shown."""
 
     def hook(name: str, ctx: dict[str, Any]) -> None:
@@ -241,7 +250,7 @@ def test_verification_failure(env: Env, pg: PgServer) -> None:
             )
 
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(hook=hook))
+        refresh(env.options(hook=hook, jobs=jobs))
     assert info.value.step == "verify" and info.value.exit_code == 13
     assert 'clinic."Lab Results": 190 row(s) streamed, 189 restored' in str(info.value)
     env.assert_staging_unchanged()
@@ -273,6 +282,52 @@ def test_phi_spot_check_catches_a_leak(env: Env, pg: PgServer) -> None:
     assert "column ssn" in str(info.value) and "phi_spot_check" in str(info.value)
     assert not any(s and s in str(info.value) for _, s in src_ssn)
     env.assert_staging_unchanged()
+
+
+def test_phi_spot_check_keys_composite_typed_keys_and_mostly_null_columns(
+    pg: PgServer, tmp_path: Path
+) -> None:
+    """Row-aligned through a two-column (int, date) key; a 95%-NULL column still sampled.
+
+    The "new" database holds the source's rows with two columns scrubbed and
+    one left as it was: exactly that column is reported, for the full sample.
+    """
+    from scrubphi.policy import load_policy
+    from scrubphi.refresh.verify import check_phi_sample
+    from scrubphi.report import TableStats
+
+    ddl = (
+        "CREATE TABLE public.visits (clinic int, day date, patient text, memo text, "
+        "PRIMARY KEY (clinic, day));"
+        "INSERT INTO public.visits SELECT i % 50, date '2020-01-01' + i / 50, 'Patient ' || i, "
+        "CASE WHEN i % 20 = 0 THEN 'Memo for ' || i END FROM generate_series(1, 60000) AS i;"
+        "ANALYZE public.visits;"
+    )
+    src, new = pg.create_database("spot_src"), pg.create_database("spot_new")
+    try:
+        pg.psql(src, ddl)
+        pg.psql(new, ddl + "UPDATE public.visits SET patient = md5(patient);")
+        policy = tmp_path / "p.yaml"
+        policy.write_text(
+            "version: 1\nscrub:\n  tables:\n    public.visits:\n      columns:\n"
+            "        clinic: keep\n        day: keep\n        patient: {tokenize: alnum}\n"
+            "        memo: null\n",
+            encoding="utf-8",
+        )
+        stats = TableStats(table="public.visits", action="columns")
+        stats.rows = 60000
+        check = check_phi_sample(
+            pg.dsn(src), pg.dsn(new), load_policy(str(policy)), [stats], sample=20
+        )
+    finally:
+        pg.drop_database(src)
+        pg.drop_database(new)
+    got = {c["column"]: (c["mode"], c["sampled"], c["found"]) for c in check.data["columns"]}
+    assert got == {"patient": ("row", 20, 0), "memo": ("row", 20, 20)}
+    assert not check.ok and check.details == [
+        "table public.visits, column memo: 20 of 20 sampled source value(s) found unchanged "
+        "in the new database"
+    ]
 
 
 def test_swap_failure_is_undone(env: Env, pg: PgServer) -> None:
@@ -320,8 +375,9 @@ def test_crash_between_renames_is_undone_next_run(env: Env, pg: PgServer) -> Non
     assert _leftovers(pg, env.staging) == []
 
 
+@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
 def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
-    env: Env, pg: PgServer, tmp_path: Path
+    env: Env, pg: PgServer, tmp_path: Path, jobs: int
 ) -> None:
     """SIGKILL during the restore: staging unchanged, half-built database marked, then dropped."""
     pg.psql(
@@ -344,6 +400,8 @@ def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
         "--pg-bin",
         str(pg.bin_dir),
         "--no-progress",
+        "--jobs",
+        str(jobs),
     ]
     penv = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen(cmd, env=penv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -371,11 +429,15 @@ def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
         if proc.stderr:
             proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    time.sleep(0.5)  # psql notices its input ended
     env.assert_staging_unchanged()
     left = _leftovers(pg, env.staging)
     assert len(left) == 1 and "_building_" in left[0][0] and "INCOMPLETE" in (left[0][1] or "")
-    result = refresh(env.options(configs=(policy,)))
+    # psql notices its input ended; parallel mode's workers die with their parent.
+    deadline = time.monotonic() + 20
+    while _sessions(pg, left[0][0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _sessions(pg, left[0][0]) == 0
+    result = refresh(env.options(configs=(policy,), jobs=jobs))
     assert any("dropped unfinished" in r for r in result.recovered)
     assert pg.query(env.staging, "SELECT count(*) FROM public.bulk")[0][0] == 400000
 
@@ -452,6 +514,126 @@ def test_parallel_mode_gives_the_same_database(env: Env, pg: PgServer) -> None:
         for name, _ in _leftovers(pg, other):
             pg.drop_database(name)
         pg.drop_database(other)
+
+
+@pytest.mark.parametrize(
+    ("server", "dump_options"),
+    [("pg", ()), ("pg18", ()), ("pg18", ("--statistics",))],
+    ids=["15", "18", "18-statistics"],
+)
+def test_edge_schema_refreshes_the_same_in_both_modes(
+    server: str, dump_options: tuple[str, ...], request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The fixtures' edge-case database (setup.sql) through plain and parallel mode.
+
+    Quoted names with commas, quotes, a tab and a newline, a partitioned
+    table, generated and identity columns, a table without columns, a large
+    object, control characters and U+2028 in values, on PostgreSQL 15 and 18
+    (and 18's ``--statistics``): both modes pass every check and give the
+    same tables, with the PHI, the large object's contents and the
+    statistics gone.
+    """
+    from shared_paths import PGDUMP_FIXTURES
+    from test_fixtures_restore import COUNTS, KEY, PHI, POLICY
+
+    pg: PgServer = request.getfixturevalue(server)
+
+    setup = (PGDUMP_FIXTURES / "setup.sql").read_text(encoding="utf-8")
+    body = "\n".join(
+        line for line in setup.splitlines() if line not in ("CREATE DATABASE edge;", "\\c edge")
+    )
+    source = pg.create_database("edge_src")
+    stagings = [pg.create_database("edge_plain"), pg.create_database("edge_par")]
+    policy = tmp_path / "edge.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    try:
+        pg.psql(source, body + "\nANALYZE;")
+        digests = []
+        for staging, jobs in zip(stagings, (1, 2), strict=True):
+            result = refresh(
+                RefreshOptions(
+                    source_url=pg.dsn(source),
+                    staging_url=pg.dsn(staging),
+                    configs=(str(policy),),
+                    key=KEY,
+                    keep=0,
+                    jobs=jobs,
+                    grace_s=0.5,
+                    pg_bin=pg.bin_dir,
+                    dump_options=dump_options,
+                    log=lambda _msg: None,
+                )
+            )
+            assert result.ok and all(c.ok for c in result.checks), result.to_dict()
+            counts = {t: pg.query(staging, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTS}
+            assert counts == COUNTS
+            # large_objects: drop keeps the object, emptied (an OID column still points at it).
+            assert pg.query(staging, "SELECT count(*) FROM pg_largeobject_metadata")[0][0] == 1
+            assert pg.query(staging, "SELECT count(*) FROM pg_largeobject")[0][0] == 0
+            # statistics: drop (pg_dump 18 --statistics carries real values in them).
+            assert (
+                pg.query(staging, "SELECT count(*) FROM pg_stats WHERE schemaname = 'public'")[0][0]
+                == 0
+            )
+            digests.append(_table_digests(pg, staging))
+            text = "\n".join(
+                str(v)
+                for (v,) in pg.query(
+                    staging,
+                    'SELECT string_agg(x::text, \' \') FROM "Weird Schema"."Pat,ients" AS x '
+                    "UNION ALL SELECT string_agg(x::text, ' ') FROM public.measurements AS x",
+                )
+            )
+            assert [p for p in PHI if p in text] == []
+        assert digests[0] == digests[1]
+    finally:
+        for staging in stagings:
+            for name, _ in _leftovers(pg, staging):
+                pg.drop_database(name)
+            pg.drop_database(staging)
+        pg.drop_database(source)
+
+
+def test_parallel_copy_failure_names_the_table_never_a_value(env: Env, pg: PgServer) -> None:
+    """A row the new database refuses in a worker's COPY fails 'restore' (exit 12).
+
+    The server's message quotes the failing row (DETAIL: Failing row contains
+    ...); the report keeps the table and the constraint, never a value.
+    """
+    names = [str(v) for (v,) in pg.query(env.source, "SELECT last_name FROM public.patients")]
+
+    def hook(name: str, ctx: dict[str, Any]) -> None:
+        if name == "restore:data":
+            pg.query(
+                ctx["database"],
+                "ALTER TABLE public.patients ADD CONSTRAINT no_rows CHECK (id < 0) NOT VALID",
+            )
+
+    with pytest.raises(RefreshError) as info:
+        refresh(env.options(hook=hook, jobs=2))
+    assert info.value.step == "restore" and info.value.exit_code == 12
+    text = str(info.value)
+    assert "public.patients" in text and "no_rows" in text
+    assert "Failing row" not in text and not any(n and n in text for n in names)
+    env.assert_staging_unchanged()
+    assert _leftovers(pg, env.staging) == []
+
+
+def test_parallel_post_data_failure(env: Env, pg: PgServer) -> None:
+    """pg_restore -j failing on the post-data section fails 'restore'; staging unchanged."""
+
+    def hook(name: str, ctx: dict[str, Any]) -> None:
+        if name == "restore:post-data":
+            pg.query(
+                ctx["database"], "CREATE INDEX encounters_patient_id_idx ON public.claims (id)"
+            )
+
+    with pytest.raises(RefreshError) as info:
+        refresh(env.options(hook=hook, jobs=2))
+    assert info.value.step == "restore" and info.value.exit_code == 12
+    assert any('"encounters_patient_id_idx" already exists' in d for d in info.value.details)
+    env.assert_staging_unchanged()
+    assert _leftovers(pg, env.staging) == []
 
 
 def test_cli_exit_code_and_report(env: Env, pg: PgServer, tmp_path: Path) -> None:

@@ -1,17 +1,28 @@
-"""Parallel mode: ``pg_dump -Fd -j N``, one scrubbing process per table, ``pg_restore -j N``.
+"""Parallel mode: ``pg_dump -Fd -j N``, one scrub-and-load process per table, ``pg_restore -j N``.
 
-Why this shape: in plain mode one Python process scrubs the whole stream,
-so a database of many tables is bounded by one core. A directory-format
-dump keeps each table's rows in its own file (plain COPY text with ``-Z0``),
-so tables can be scrubbed side by side and restored side by side.
+Why this shape: plain mode is one pipe (``pg_dump | scrubber | psql``) whose
+scrubbing is bounded by one core and whose indexes are built one after
+another at the end. Here:
+
+1. ``pg_dump -Fd -j N -Z0`` dumps tables side by side, each into its own
+   file of plain COPY text;
+2. ``pg_restore --section=pre-data`` creates the empty tables in the new
+   database;
+3. N worker processes each take a table's data file, scrub it and stream the
+   scrubbed rows straight into ``COPY ... FROM STDIN`` on their own
+   connection: scrubbing one table overlaps loading another, and scrubbed
+   rows never touch the disk;
+4. ``pg_restore -j N`` restores the rest of the data section (sequence
+   values, large objects the policy keeps) and the post-data section
+   (indexes, constraints, triggers) side by side.
 
 The scrubber needs the schema to know each column's type, so every worker
-primes a :class:`~scrubphi.Scrubber` with the pre-data section (``pg_restore
---section=pre-data -f -``) and then feeds it each table's ``COPY`` header
-(read from the TOC through ``pg_restore --data-only`` on a copy of the dump
-whose data files are empty) followed by the table's data file. Tables that
-share a ``unique: true`` fake are scrubbed in one worker, in dump order, so
-their one-to-one mapping is the one plain mode builds.
+primes one :class:`~scrubphi.Scrubber` with the pre-data section
+(``pg_restore --section=pre-data -f -``) and keeps it for every table it is
+given; each table's ``COPY`` header comes from the dump's table of contents
+(``pg_restore --data-only`` of a copy of the dump whose data files are
+empty). Tables that share a ``unique: true`` fake are scrubbed in one task,
+in dump order, so their one-to-one mapping is the one plain mode builds.
 
 The raw dump is unscrubbed PHI on disk, in a private (0700) temporary
 directory that is removed when the step ends; point ``--workdir`` at an
@@ -21,16 +32,21 @@ encrypted or memory-backed file system.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
+
+import psycopg
 
 from ..dump.rewriter import Scrubber
 from ..errors import ScrubPhiError
@@ -38,29 +54,33 @@ from ..policy import load_policy
 from ..policy.model import Policy, TableName
 from ..report import ColumnStats, TableStats
 from .errors import RefreshError
-from .pgtools import client_invocation, safe_error_lines
+from .pgtools import client_invocation, dbname_of, safe_error_lines
 
 if TYPE_CHECKING:
     from .core import _Run
 
-__all__ = ["TableTask", "parallel_pipeline", "scrub_group"]
+__all__ = ["TableTask", "load_group", "parallel_pipeline"]
 
 _TOC_DATA = re.compile(r"^(\d+); \d+ \d+ TABLE DATA (.*)$")
-_DATA_COMMENT = re.compile(rb"^-- Data for Name: (.*); Type: TABLE DATA; Schema: (.*); Owner: .*$")
-_COPY_LINE = re.compile(rb"^COPY .* FROM stdin;$")
+# The entry kinds (pg_restore -l) that carry large objects and statistics.
+_LO_DATA = frozenset({"BLOBS", "LARGE OBJECTS"})
+_LO_METADATA = frozenset({"BLOB", "BLOB METADATA", "LARGE OBJECT"})
+_TOC_KIND = re.compile(
+    r"^\d+; \d+ \d+ (BLOBS|BLOB METADATA|BLOB|LARGE OBJECTS|LARGE OBJECT|STATISTICS DATA) "
+)
+_SESSION_LINE = re.compile(rb"^(SET [a-z_]+ = .*|SELECT pg_catalog\.set_config\(.*\));$")
 _CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class TableTask:
-    """One table's data file to scrub: its COPY header and where in and out."""
+    """One table's data file to scrub and load: its COPY header and its file."""
 
     dump_id: int
     schema: str
     name: str
     header: bytes
     src: str
-    dst: str
 
 
 def _run(argv: list[str], env: dict[str, str], step: str, what: str) -> bytes:
@@ -77,15 +97,25 @@ def _run(argv: list[str], env: dict[str, str], step: str, what: str) -> bytes:
 def parallel_pipeline(
     run: _Run, policy: Policy, key: bytes | None, new_url: str, extra: Sequence[str]
 ) -> tuple[list[TableStats], dict[str, Any]]:
-    """Dump, scrub per table in ``jobs`` processes, restore; the merged report."""
+    """Dump, scrub and load per table in ``jobs`` processes, restore the rest; the report."""
     opts = run.opts
     jobs = max(1, opts.jobs)
     started = time.monotonic()
     tools = run.tools
     base = Path(tempfile.mkdtemp(prefix="scrubphi-refresh-", dir=opts.workdir))
     base.chmod(0o700)
+    restore_args, restore_env = client_invocation(new_url)
+    target = restore_args or ["-d", restore_env["PGDATABASE"]]
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+    )
+    tables: list[TableStats] = []
+    totals = {"bytes_in": 0, "bytes_out": 0}
     try:
-        raw, out, stub = base / "raw", base / "scrubbed", base / "stub"
+        # The workers import the scrubber while pg_dump runs.
+        for _ in range(jobs):
+            pool.submit(_warm)
+        raw, stub = base / "raw", base / "stub"
         dump_args, dump_env = client_invocation(opts.source_url)
         run.show_step("restore: pg_dump -Fd")
         _run(
@@ -110,7 +140,7 @@ def parallel_pipeline(
         )
         lines = listing.decode("utf-8", "replace").splitlines()
         entries = [(int(m.group(1)), m.group(2)) for m in map(_TOC_DATA.match, lines) if m]
-        tasks = _tasks(tools.exe("pg_restore"), dump_env, raw, out, stub, entries)
+        tasks = _tasks(tools.exe("pg_restore"), dump_env, raw, stub, entries)
         prelude = _run(
             [tools.exe("pg_restore"), "--section=pre-data", "-f", "-", str(raw)],
             dump_env,
@@ -121,49 +151,54 @@ def parallel_pipeline(
         prelude_path.write_bytes(prelude)
         restore_list = _restore_list(lines, policy)
         (base / "restore.list").write_text("\n".join(restore_list) + "\n", encoding="utf-8")
-        out.mkdir(exist_ok=True)
-        shutil.copy2(raw / "toc.dat", out / "toc.dat")
-        for extra_file in raw.iterdir():
-            if (
-                extra_file.name.startswith("blob")
-                and policy.scrub is not None
-                and policy.scrub.large_objects == "keep"
-            ):
-                shutil.copy2(extra_file, out / extra_file.name)
-        groups = _groups(tasks, policy)
-        tables: list[TableStats] = []
-        totals = {"bytes_in": 0, "bytes_out": 0}
-        ctx = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = [
-                pool.submit(scrub_group, opts.configs, key, str(prelude_path), group)
-                for group in groups
-            ]
-            done_rows = 0
-            for fut in concurrent.futures.as_completed(futures):
-                try:
-                    stats, bytes_in, bytes_out = fut.result()
-                except ScrubPhiError as exc:
-                    for other in futures:
-                        other.cancel()
-                    raise RefreshError("scrub", str(exc)) from None
-                for item in stats:
-                    tables.append(_stats_from(item))
-                    done_rows += int(item["rows"])
-                totals["bytes_in"] += bytes_in
-                totals["bytes_out"] += bytes_out
-                run.show_progress(
-                    "restore: scrubbing",
-                    stats[-1]["table"] if stats else None,
-                    done_rows,
-                    totals["bytes_in"],
-                    time.monotonic() - started,
-                )
+        rest = [line for line in restore_list if not _TOC_DATA.match(line)]
+        (base / "rest.list").write_text("\n".join(rest) + "\n", encoding="utf-8")
+        run.show_step("restore: pg_restore --section=pre-data")
+        run.hook("restore:pre-data", database=dbname_of(new_url), url=new_url)
+        _run(
+            [
+                tools.exe("pg_restore"),
+                "--no-owner",
+                "--exit-on-error",
+                "--section=pre-data",
+                "-L",
+                str(base / "restore.list"),
+                *target,
+                str(raw),
+            ],
+            restore_env,
+            "restore",
+            "pg_restore --section=pre-data",
+        )
+        run.hook("restore:data", database=dbname_of(new_url), url=new_url)
+        session = _session_setup(prelude)
+        futures = [
+            pool.submit(load_group, opts.configs, key, str(prelude_path), new_url, session, group)
+            for group in _groups(tasks, policy)
+        ]
+        done_rows = 0
+        run.show_step("restore: scrubbing and loading")
+        for fut in concurrent.futures.as_completed(futures):
+            outcome = fut.result()
+            if not outcome["ok"]:
+                raise RefreshError(outcome["step"], outcome["message"], details=outcome["details"])
+            for item in outcome["tables"]:
+                tables.append(_stats_from(item))
+                done_rows += int(item["rows"])
+            totals["bytes_in"] += outcome["bytes_in"]
+            totals["bytes_out"] += outcome["bytes_out"]
+            run.show_progress(
+                "restore: scrubbing and loading",
+                outcome["tables"][-1]["table"] if outcome["tables"] else None,
+                done_rows,
+                totals["bytes_in"],
+                time.monotonic() - started,
+            )
+        pool.shutdown()
         order = {str(TableName(t.schema, t.name)): i for i, t in enumerate(tasks)}
         tables.sort(key=lambda t: order.get(t.table, 0))
-        run.show_step("restore: pg_restore -j")
-        restore_args, restore_env = client_invocation(new_url)
-        run.hook("restore:pg_restore", directory=str(out))
+        run.show_step("restore: pg_restore -j (post-data)")
+        run.hook("restore:post-data", database=dbname_of(new_url), url=new_url)
         _run(
             [
                 tools.exe("pg_restore"),
@@ -171,16 +206,19 @@ def parallel_pipeline(
                 "--exit-on-error",
                 "-j",
                 str(jobs),
+                "--section=data",
+                "--section=post-data",
                 "-L",
-                str(base / "restore.list"),
-                *(restore_args or ["-d", restore_env["PGDATABASE"]]),
-                str(out),
+                str(base / "rest.list"),
+                *target,
+                str(raw),
             ],
             restore_env,
             "restore",
             "pg_restore",
         )
     finally:
+        _stop(pool)
         shutil.rmtree(base, ignore_errors=True)
     report = {
         "ok": True,
@@ -193,6 +231,28 @@ def parallel_pipeline(
         "tables": [t.to_dict() for t in tables],
     }
     return tables, report
+
+
+def _stop(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """End the workers now: after a failure they may be mid-COPY into a database being dropped."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in workers:
+        proc.join(10)
+
+
+def _session_setup(prelude: bytes) -> list[str]:
+    """The session settings pg_restore would use (encoding, search_path, ...), from the prelude."""
+    out: list[str] = []
+    for line in prelude.splitlines():
+        if line.startswith(b"-- Name:") or line.startswith(b"CREATE "):
+            break
+        if _SESSION_LINE.match(line):
+            out.append(line.decode("utf-8"))
+    return out
 
 
 def _stats_from(item: dict[str, Any]) -> TableStats:
@@ -213,7 +273,6 @@ def _tasks(
     pg_restore: str,
     env: dict[str, str],
     raw: Path,
-    out: Path,
     stub: Path,
     entries: list[tuple[int, str]],
 ) -> list[TableTask]:
@@ -231,20 +290,14 @@ def _tasks(
         "restore",
         "pg_restore --data-only (table headers)",
     )
-    headers: list[tuple[str, str, bytes]] = []
-    name: tuple[str, str] | None = None
-    for line in text.splitlines():
-        m = _DATA_COMMENT.match(line)
-        if m:
-            name = (m.group(2).decode("utf-8"), m.group(1).decode("utf-8"))
-        elif _COPY_LINE.match(line) and name is not None:
-            headers.append((name[0], name[1], line + b"\n"))
-            name = None
+    headers = _copy_headers(text)
     if len(headers) != len(entries):
         raise RefreshError("restore", "cannot match the dump's data files to its tables")
     tasks = []
-    for (dump_id, label), (schema, table, header) in zip(entries, headers, strict=True):
-        if not label.startswith(f"{schema} {table} "):
+    for (dump_id, label), header in zip(entries, headers, strict=True):
+        schema, table = _split_name(_copy_target(header))
+        # pg_restore -l writes a name's line breaks as spaces.
+        if not label.startswith(_one_line(f"{schema} {table} ")):
             raise RefreshError("restore", "cannot match the dump's data files to its tables")
         tasks.append(
             TableTask(
@@ -253,35 +306,96 @@ def _tasks(
                 table,
                 header,
                 str(raw / f"{dump_id}.dat"),
-                str(out / f"{dump_id}.dat"),
             )
         )
     return tasks
 
 
+def _copy_headers(text: bytes) -> list[bytes]:
+    """Every ``COPY ... FROM stdin;`` statement of a data-only script, in order.
+
+    A quoted name may hold a line break (``public."new<LF>line"``), so a
+    header is read up to the first semicolon outside double quotes, not to
+    the end of its line.
+    """
+    headers: list[bytes] = []
+    at = 0
+    while True:
+        if at == 0 and text.startswith(b"COPY "):
+            start = 0
+        else:
+            found = text.find(b"\nCOPY ", at)
+            if found < 0:
+                return headers
+            start = found + 1
+        i, quoted = start, False
+        while i < len(text):
+            ch = text[i]
+            if ch == 0x22:  # "
+                quoted = not quoted
+            elif ch == 0x3B and not quoted:  # ;
+                break
+            i += 1
+        headers.append(text[start : i + 1] + b"\n")
+        at = i + 1
+
+
+def _split_name(target: bytes) -> tuple[str, str]:
+    """``schema.table`` as pg_dump quotes it, unquoted: ``clinic."Lab Results"``."""
+    parts: list[str] = []
+    i, n = 0, len(target)
+    while i < n:
+        if target[i : i + 1] == b'"':
+            j = i + 1
+            buf = bytearray()
+            while j < n:
+                if target[j : j + 1] == b'"':
+                    if target[j + 1 : j + 2] == b'"':
+                        buf += b'"'
+                        j += 2
+                        continue
+                    break
+                buf += target[j : j + 1]
+                j += 1
+            parts.append(buf.decode("utf-8", "replace"))
+            i = j + 1
+        else:
+            j = target.find(b".", i)
+            j = n if j < 0 else j
+            parts.append(target[i:j].decode("utf-8", "replace"))
+            i = j
+        if target[i : i + 1] == b".":
+            i += 1
+    if len(parts) != 2:
+        raise RefreshError("restore", "cannot read a table name in the dump's COPY headers")
+    return parts[0], parts[1]
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
 def _restore_list(lines: list[str], policy: Policy) -> list[str]:
-    """The TOC to restore: large objects and statistics only as the policy allows."""
+    """The TOC to restore: large objects and statistics only as the policy allows.
+
+    As in plain mode, ``large_objects: drop`` drops their contents and keeps
+    each object, empty, so that columns holding its OID still point at one.
+    """
     scrub = policy.scrub
     lo = scrub.large_objects if scrub is not None else "drop"
     stats = scrub.statistics if scrub is not None else "drop"
     keep: list[str] = []
     for line in lines:
-        body = line.split(";", 1)[-1] if not line.startswith(";") else ""
-        is_lo = (
-            " BLOBS " in body
-            or " BLOB " in body
-            or " LARGE OBJECT " in body
-            or " BLOB METADATA " in body
-        )
-        is_stats = " STATISTICS DATA " in body
-        if is_lo:
+        m = _TOC_KIND.match(line)
+        kind = m.group(1) if m else None
+        if kind in _LO_DATA or kind in _LO_METADATA:
             if lo == "fail":
                 raise RefreshError(
                     "scrub", "the dump has large objects (scrub.large_objects: fail)"
                 )
-            if lo == "drop":
+            if lo == "drop" and kind in _LO_DATA:
                 continue
-        if is_stats:
+        if kind == "STATISTICS DATA":
             if stats == "fail":
                 raise RefreshError("scrub", "the dump has statistics (scrub.statistics: fail)")
             continue
@@ -311,52 +425,215 @@ def _groups(tasks: list[TableTask], policy: Policy) -> list[list[TableTask]]:
     return groups
 
 
-def scrub_group(
-    configs: tuple[str, ...], key: bytes | None, prelude_path: str, group: list[TableTask]
-) -> tuple[list[dict[str, Any]], int, int]:
-    """Worker: scrub each table's data file of ``group`` with one primed Scrubber.
+# -- the worker processes ----------------------------------------------------
 
-    Runs in its own process; returns the report rows, bytes in and out. The
-    output files hold only the rows (the COPY header is stripped again),
-    which is what ``pg_restore`` expects in a directory-format data file.
+
+def _worker_init() -> None:
+    """Die with the parent (a killed refresh leaves no loader behind); leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _warm() -> None:
+    """Nothing: submitted once per worker so that start-up overlaps pg_dump."""
+
+
+class _CopySink:
+    """One table's scrubbed COPY text into ``COPY ... FROM STDIN``, without its ``\\.`` line.
+
+    The terminator is a line holding only ``\\.``; a row can never be that
+    line (a backslash in a value is written ``\\\\``), so the first one ends
+    the table. Three bytes are held back so a terminator split across two
+    chunks is still seen.
     """
-    policy = load_policy(*configs)
-    scrubber = Scrubber(policy, key=key)
-    scrubber.feed(Path(prelude_path).read_bytes())
-    bytes_in = bytes_out = 0
-    dst: BinaryIO | None = None
-    pending = b""
 
-    def emit(out: bytes) -> None:
-        nonlocal pending, bytes_out
-        if pending:
-            take = min(len(pending), len(out))
-            if out[:take] != pending[:take]:
+    def __init__(self, copy: psycopg.Copy) -> None:
+        self.copy = copy
+        self.tail = b""
+        self.started = False
+        self.done = False
+        self.bytes = 0
+
+    def write(self, data: bytes) -> bytes:
+        """Send rows; once the terminator is seen, return what follows it."""
+        if self.done:
+            return data
+        buf = self.tail + data
+        if not self.started and len(buf) >= 3:
+            self.started = True
+            if buf.startswith(b"\\.\n"):
+                self.done = True
+                return buf[3:]
+        if self.started:
+            at = buf.find(b"\n\\.\n")
+            if at >= 0:
+                self._send(buf[: at + 1])
+                self.done = True
+                self.tail = b""
+                return buf[at + 4 :]
+            keep = min(3, len(buf))
+            self._send(buf[: len(buf) - keep])
+            self.tail = buf[len(buf) - keep :]
+        else:
+            self.tail = buf
+        return b""
+
+    def _send(self, data: bytes) -> None:
+        if data:
+            self.copy.write(data)
+            self.bytes += len(data)
+
+
+@dataclass
+class _Loader:
+    """A worker's primed scrubber and connection, kept for every table it is given."""
+
+    ident: tuple[Any, ...]
+    scrubber: Scrubber
+    conn: psycopg.Connection[Any]
+    pending: bytes = b""
+    sink: _CopySink | None = None
+
+    def emit(self, out: bytes) -> None:
+        """Route scrubber output: the rest of the header, then rows, then blank lines."""
+        if self.pending:
+            take = min(len(self.pending), len(out))
+            if out[:take] != self.pending[:take]:
                 raise ScrubPhiError("the scrubber changed a COPY header")
-            pending, out = pending[take:], out[take:]
-        if out and dst is not None:
-            dst.write(out)
-            bytes_out += len(out)
+            self.pending, out = self.pending[take:], out[take:]
+        if self.sink is not None and not self.pending:
+            out = self.sink.write(out)
+        if out.strip():
+            raise ScrubPhiError("unexpected output between two tables' data")
 
+    def load(self, task: TableTask) -> tuple[int, int]:
+        """Scrub one data file into its table; bytes read and bytes sent."""
+        self.sink = None
+        out = self.scrubber.feed(task.header)
+        # The previous table's trailing blank lines, then (usually) this header.
+        if out.endswith(task.header):
+            out, self.pending = out[: len(out) - len(task.header)], b""
+        else:
+            self.pending = task.header
+        if out.strip():
+            raise ScrubPhiError("unexpected output between two tables' data")
+        # Bytes, in the dump's encoding, which the session setup made the client's.
+        statement = task.header.rstrip().rstrip(b";")
+        target = _copy_target(task.header)
+        bytes_in = 0
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            row = cur.execute(
+                "SELECT relkind FROM pg_class WHERE oid = %s::regclass",
+                (target.decode(self.conn.info.encoding),),
+            ).fetchone()
+            if row is not None and row[0] == "r":
+                # Emptied in this transaction, the table takes its rows frozen and
+                # all-visible: index builds and first reads then rewrite no page.
+                cur.execute(b"TRUNCATE ONLY " + target)
+                statement = statement[: -len(b" FROM stdin")] + b" FROM STDIN WITH (FREEZE)"
+            with cur.copy(statement) as copy:
+                self.sink = _CopySink(copy)
+                with open(task.src, "rb") as src:
+                    while chunk := src.read(_CHUNK):
+                        bytes_in += len(chunk)
+                        self.emit(self.scrubber.feed(chunk))
+                if not self.sink.done:
+                    raise ScrubPhiError(
+                        f"the data file of table {TableName(task.schema, task.name)} ended "
+                        "without its end-of-data line"
+                    )
+        sent = self.sink.bytes
+        self.sink = None
+        return bytes_in, sent
+
+
+def _copy_target(header: bytes) -> bytes:
+    """The table of ``COPY <table> (...) FROM stdin;``, as pg_dump quoted it."""
+    i, n = len(b"COPY "), len(header)
+    while i < n and header[i : i + 1] != b" ":
+        if header[i : i + 1] == b'"':
+            i = header.index(b'"', i + 1)
+            while header[i + 1 : i + 2] == b'"':
+                i = header.index(b'"', i + 2)
+        i += 1
+    return header[len(b"COPY ") : i]
+
+
+_LOADER: _Loader | None = None
+
+
+def _loader(
+    configs: tuple[str, ...], key: bytes | None, prelude_path: str, url: str, session: list[str]
+) -> _Loader:
+    global _LOADER
+    ident = (configs, key, prelude_path, url)
+    if _LOADER is not None and _LOADER.ident == ident:
+        return _LOADER
+    _discard()
+    scrubber = Scrubber(load_policy(*configs), key=key)
+    scrubber.feed(Path(prelude_path).read_bytes())
+    conn = psycopg.connect(url, autocommit=True, application_name="scrubphi-refresh")
+    for statement in session:
+        conn.execute(statement)
+    _LOADER = _Loader(ident, scrubber, conn)
+    return _LOADER
+
+
+def _discard() -> None:
+    global _LOADER
+    if _LOADER is not None:
+        with contextlib.suppress(psycopg.Error):
+            _LOADER.conn.close()
+    _LOADER = None
+
+
+def load_group(
+    configs: tuple[str, ...],
+    key: bytes | None,
+    prelude_path: str,
+    url: str,
+    session: list[str],
+    group: list[TableTask],
+) -> dict[str, Any]:
+    """Worker: scrub each table of ``group`` and stream it into the new database.
+
+    Runs in a worker process; returns the report rows and byte counts, or
+    the failed step with a message fit to print (names and counts only:
+    a server error about a row loses its quoted values and its CONTEXT).
+    """
+    table = ""
     try:
+        loader = _loader(configs, key, prelude_path, url, session)
+        seen = len(loader.scrubber.report.tables)
+        bytes_in = bytes_out = 0
         for task in group:
-            out = scrubber.feed(task.header)
-            # What comes out now is the previous table's last bytes, then this header.
-            if out.endswith(task.header):
-                emit(out[: len(out) - len(task.header)])
-            else:
-                emit(out)
-                pending = task.header
-            if dst is not None:
-                dst.close()
-            dst = open(task.dst, "wb")  # noqa: SIM115  (closed when the next table starts)
-            with open(task.src, "rb") as src:
-                while chunk := src.read(_CHUNK):
-                    bytes_in += len(chunk)
-                    emit(scrubber.feed(chunk))
-        emit(scrubber.close())
-    finally:
-        if dst is not None:
-            dst.close()
-    rows = [t.to_dict() for t in scrubber.report.tables]
-    return rows, bytes_in, bytes_out
+            table = str(TableName(task.schema, task.name))
+            got, sent = loader.load(task)
+            bytes_in += got
+            bytes_out += sent
+        rows = [t.to_dict() for t in loader.scrubber.report.tables[seen:]]
+        return {"ok": True, "tables": rows, "bytes_in": bytes_in, "bytes_out": bytes_out}
+    except ScrubPhiError as exc:
+        _discard()
+        return {"ok": False, "step": "scrub", "message": str(exc), "details": []}
+    except psycopg.Error as exc:
+        _discard()
+        return {
+            "ok": False,
+            "step": "restore",
+            "message": f"loading table {table} failed ({type(exc).__name__})",
+            "details": safe_error_lines(f"ERROR: {exc}"),
+        }
+    except OSError as exc:
+        _discard()
+        return {
+            "ok": False,
+            "step": "restore",
+            "message": f"loading table {table} failed ({exc.strerror or type(exc).__name__})",
+            "details": [],
+        }

@@ -37,6 +37,8 @@ __all__ = [
     "schema_dump",
 ]
 
+# pg_dump options that a data dump may take but --schema-only refuses.
+_NOT_WITH_SCHEMA_ONLY = frozenset({"--statistics", "--with-statistics"})
 # Transforms whose output must differ from the value they were given.
 _SPOT_KINDS = frozenset({"hash", "fake", "tokenize", "null"})
 # Fakes come from pools; a value may map to itself by chance: allowed up to this share.
@@ -61,9 +63,14 @@ class Check:
 
 
 def schema_dump(tools: PgTools, url: str, extra: Sequence[str] = (), *, step: str) -> bytes:
-    """``pg_dump --schema-only --no-owner`` of ``url`` (no row data)."""
+    """``pg_dump --schema-only --no-owner`` of ``url`` (no row data).
+
+    ``--statistics`` (pg_dump 18), which the data dump may be given, cannot go
+    with ``--schema-only`` and is left out here.
+    """
     args, env = client_invocation(url)
-    argv = [tools.exe("pg_dump"), "--schema-only", "--no-owner", *extra, *args]
+    options = [a for a in extra if a not in _NOT_WITH_SCHEMA_ONLY]
+    argv = [tools.exe("pg_dump"), "--schema-only", "--no-owner", *options, *args]
     proc = subprocess.run(argv, capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False)
     if proc.returncode != 0:
         raise RefreshError(
@@ -171,16 +178,18 @@ def check_constraints(source_url: str, new_url: str) -> Check:
     )
 
 
-def _primary_key(conn: psycopg.Connection[Any], table: TableName) -> list[str]:
+def _primary_key(conn: psycopg.Connection[Any], table: TableName) -> list[tuple[str, str]]:
+    """The primary key's columns, in order, with their SQL types."""
     rows = conn.execute(
-        "SELECT a.attname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_constraint c "
+        "JOIN pg_class t ON t.oid = c.conrelid "
         "JOIN pg_namespace n ON n.oid = t.relnamespace "
         "JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true "
         "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
         "WHERE c.contype = 'p' AND n.nspname = %s AND t.relname = %s ORDER BY k.ord",
         (table.schema, table.name),
     ).fetchall()
-    return [str(r[0]) for r in rows]
+    return [(str(r[0]), str(r[1])) for r in rows]
 
 
 def _spot_columns(policy: Policy, table: TableName) -> tuple[dict[str, TransformSpec], set[str]]:
@@ -221,9 +230,11 @@ def check_phi_sample(
             if not checked:
                 continue
             pk = _primary_key(src, table)
-            aligned = bool(pk) and all(c in kept for c in pk)
+            aligned = bool(pk) and all(name in kept for name, _ in pk)
+            probed = sorted(c for c, spec in checked.items() if aligned or spec.kind != "fake")
+            picked = _pick(src, table, pk if aligned else [], probed, sample)
             for column, spec in sorted(checked.items()):
-                if not aligned and spec.kind == "fake":
+                if column not in probed:
                     columns_out.append(
                         {
                             "table": str(table),
@@ -234,7 +245,7 @@ def check_phi_sample(
                         }
                     )
                     continue
-                found, sampled = _probe(src, new, table, column, pk if aligned else [], sample)
+                found, sampled = _probe(new, table, column, pk if aligned else [], picked[column])
                 allowed = int(sampled * _FAKE_FIXED_POINT_SHARE) if spec.kind == "fake" else 0
                 columns_out.append(
                     {
@@ -254,54 +265,116 @@ def check_phi_sample(
     return Check("phi_spot_check", not details, details, {"columns": columns_out})
 
 
-def _probe(
+Sampled = list[tuple[list[str], str]]
+
+
+def _sampled_from(table: TableName, rows_est: float, n: int) -> pg_sql.Composable:
+    """``ONLY table``, through a Bernoulli sample expected to hold about ``n`` rows if large."""
+    source: pg_sql.Composable = _qualified(table)
+    if rows_est > 50_000:
+        pct = min(100.0, 100.0 * n / rows_est)
+        source = pg_sql.SQL("{} TABLESAMPLE BERNOULLI ({})").format(source, pg_sql.Literal(pct))
+    return source
+
+
+def _pick(
     src: psycopg.Connection[Any],
-    new: psycopg.Connection[Any],
     table: TableName,
-    column: str,
-    pk: list[str],
+    pk: list[tuple[str, str]],
+    columns: list[str],
     sample: int,
-) -> tuple[int, int]:
-    col = pg_sql.Identifier(column)
-    key = (
-        pg_sql.SQL("ROW({})::text").format(pg_sql.SQL(", ").join(map(pg_sql.Identifier, pk)))
-        if pk
-        else pg_sql.SQL("NULL::text")
-    )
+) -> dict[str, Sampled]:
+    """Up to ``sample`` source values per column, with their rows' keys.
+
+    One pass over a sample of the table serves every column; a column the
+    shared rows leave short (mostly NULL, say) gets a full pass of its own.
+    """
+    if not columns:
+        return {}
     est = src.execute(
         "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
         (str(_qualified(table).as_string(src)),),
     ).fetchone()
     rows_est = float(est[0]) if est else 0.0
-    source = _qualified(table)
-    if rows_est > 50_000:
-        pct = min(100.0, 100.0 * sample * 20 / rows_est)
-        source = pg_sql.SQL("{} TABLESAMPLE BERNOULLI ({})").format(source, pg_sql.Literal(pct))
-    picked = src.execute(
-        pg_sql.SQL(
-            "SELECT {key}, {col}::text FROM ONLY {src} WHERE {col} IS NOT NULL "
-            "AND length({col}::text) >= 3 ORDER BY random() LIMIT {n}"
-        ).format(key=key, col=col, src=source, n=pg_sql.Literal(sample))
+    keys = [pg_sql.SQL("{}::text").format(pg_sql.Identifier(name)) for name, _ in pk]
+    rows = src.execute(
+        pg_sql.SQL("SELECT {fields} FROM ONLY {src} ORDER BY random() LIMIT {n}").format(
+            fields=pg_sql.SQL(", ").join(
+                keys + [pg_sql.SQL("{}::text").format(pg_sql.Identifier(c)) for c in columns]
+            ),
+            src=_sampled_from(table, rows_est, sample * 40),
+            n=pg_sql.Literal(sample * 4),
+        )
     ).fetchall()
+    width = len(pk)
+    picked: dict[str, Sampled] = {}
+    for i, column in enumerate(columns):
+        values = [
+            ([str(k) for k in row[:width]], str(row[width + i]))
+            for row in rows
+            if row[width + i] is not None and len(str(row[width + i])) >= 3
+        ][:sample]
+        if len(values) < sample and len(rows) == sample * 4:
+            col = pg_sql.Identifier(column)
+            more = src.execute(
+                pg_sql.SQL(
+                    "SELECT {fields} FROM ONLY {src} WHERE {col} IS NOT NULL "
+                    "AND length({col}::text) >= 3 ORDER BY random() LIMIT {n}"
+                ).format(
+                    fields=pg_sql.SQL(", ").join([*keys, pg_sql.SQL("{}::text").format(col)]),
+                    src=_qualified(table),
+                    col=col,
+                    n=pg_sql.Literal(sample),
+                )
+            ).fetchall()
+            values = [([str(k) for k in row[:width]], str(row[width])) for row in more]
+        picked[column] = values
+        del values
+    del rows
+    return picked
+
+
+def _probe(
+    new: psycopg.Connection[Any],
+    table: TableName,
+    column: str,
+    pk: list[tuple[str, str]],
+    picked: Sampled,
+) -> tuple[int, int]:
+    """How many of the picked source values the new database holds in ``column``.
+
+    With a kept primary key the new row of the same key is looked up
+    through the key's index (each key cast back to its column's type);
+    without, the whole column is searched.
+    """
     if not picked:
         return 0, 0
-    keys = [str(r[0]) for r in picked]
-    values = [str(r[1]) for r in picked]
+    col = pg_sql.Identifier(column)
+    values = [v for _, v in picked]
     if pk:
+        names = [f"k{i}" for i in range(len(pk))]
         query = pg_sql.SQL(
-            "SELECT count(*) FROM ONLY {t} AS x JOIN unnest(%s::text[], %s::text[]) AS s(k, v) "
-            "ON ROW({keys})::text = s.k AND x.{col}::text = s.v"
+            "SELECT count(*) FROM ONLY {t} AS x JOIN unnest({arrays}) AS s({names}) "
+            "ON {keys} AND x.{col}::text = s.v"
         ).format(
             t=_qualified(table),
-            keys=pg_sql.SQL(", ").join(pg_sql.SQL("x.{}").format(pg_sql.Identifier(c)) for c in pk),
+            arrays=pg_sql.SQL(", ").join(pg_sql.SQL("%s::text[]") for _ in range(len(pk) + 1)),
+            names=pg_sql.SQL(", ").join(map(pg_sql.Identifier, [*names, "v"])),
+            keys=pg_sql.SQL(" AND ").join(
+                pg_sql.SQL("x.{} = s.{}::{}").format(
+                    pg_sql.Identifier(name), pg_sql.Identifier(alias), pg_sql.SQL(type_)
+                )
+                for (name, type_), alias in zip(pk, names, strict=True)
+            ),
             col=col,
         )
-        row = new.execute(query, (keys, values)).fetchone()
+        params = [[k[i] for k, _ in picked] for i in range(len(pk))] + [values]
+        row = new.execute(query, params).fetchone()
     else:
         query = pg_sql.SQL(
             "SELECT count(DISTINCT {col}::text) FROM ONLY {t} WHERE {col}::text = ANY(%s::text[])"
         ).format(t=_qualified(table), col=col)
         row = new.execute(query, (values,)).fetchone()
     sampled = len(picked)
-    del values, keys, picked
+    del values
     return (int(row[0]) if row else 0), sampled
