@@ -873,3 +873,25 @@ def test_scan_block_twins_agree(lines: list[bytes], tail: bytes, pos: int) -> No
         assert b"\n\\.\n" not in buf[max(start - 1, 0) : end] or end == start
     if not _impl.NO_EXTENSIONS:
         assert _impl.load("compiled").scan_block(buf, start) == pure
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.lists(
+        st.sampled_from([b"a", b"bcdefgh", b"\n", b"\\", b".", b"\t", b"0123456789abcdef"]),
+        max_size=1500,
+    ),
+    pos=st.integers(0, 40),
+    end_line=st.booleans(),
+)
+def test_scan_block_twins_agree_on_long_buffers(
+    body: list[bytes], pos: int, end_line: bool
+) -> None:
+    """Past 16 and 4080 bytes (the compiled count's vector and counter widths) too."""
+    buf = b"".join(body) + (b"\n\\.\n" if end_line else b"")
+    starts = [0] + [i + 1 for i, c in enumerate(buf) if c == 0x0A]
+    start = starts[min(pos, len(starts) - 1)]
+    pure = _impl.load("pure").scan_block(buf, start)
+    assert pure[2] == buf.count(b"\n", start, pure[1])
+    if not _impl.NO_EXTENSIONS:
+        assert _impl.load("compiled").scan_block(buf, start) == pure

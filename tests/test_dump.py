@@ -503,6 +503,64 @@ def test_output_independent_of_chunking(data: st.DataObject, codec: ModuleType) 
     assert run(dump, pol, codec, chunks=sizes) == whole
 
 
+# Rows that look like the end-of-data line, or begin like it, without being it.
+_TRICKY_ROWS = [b"\\\\.", b"a\\.", b".", b"\\\\", b"x\t\\.\\.", b"\\N", b"", b"\\\\.\t1"]
+
+PASS_THROUGH = """
+version: 1
+scrub:
+  tables:
+    public.k: keep
+    public.d: drop
+    public.p:
+      columns:
+        id: keep
+        name: {fake: name}
+        born: {date: shift, days: 10}
+"""
+
+
+def _pass_through_dump(rows: list[bytes]) -> bytes:
+    body = b"".join(r + b"\n" for r in rows)
+    head = SMALL.split(b"COPY public.p", 1)[0]
+    tables = b"CREATE TABLE public.k (v text);\nCREATE TABLE public.d (v text);\n\n"
+    blocks = (
+        b"COPY public.k (v) FROM stdin;\n" + body + b"\\.\n\n"
+        b"COPY public.d (v) FROM stdin;\n" + body + b"\\.\n\n"
+        b"COPY public.p" + SMALL.split(b"COPY public.p", 1)[1]
+    )
+    return head + tables + blocks
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_kept_and_dropped_blocks_end_exactly_at_their_end_line(
+    data: st.DataObject, codec: ModuleType
+) -> None:
+    """However the input is cut, a kept block passes byte for byte, a dropped one vanishes,
+    and the block after them is still scrubbed: no row that merely looks like the
+    end-of-data line ends a block early, and the real one is found across any cut."""
+    rows = data.draw(st.lists(st.sampled_from(_TRICKY_ROWS), max_size=12))
+    dump = _pass_through_dump(rows)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(dump)), max_size=30)))
+    sizes = [b - a for a, b in zip([0, *cuts], cuts, strict=False)]
+    scrubber = Scrubber(policy(PASS_THROUGH), codec=codec, key=KEY)
+    pieces, pos = [], 0
+    for size in [*sizes, len(dump)]:
+        pieces.append(scrubber.feed(dump[pos : pos + size]))
+        pos += size
+    out = b"".join(pieces) + scrubber.close()
+    counts = {t.table: (t.rows, t.rows_dropped) for t in scrubber.report.tables}
+    assert counts["public.k"] == (len(rows), 0) and counts["public.d"] == (0, len(rows))
+    body = b"".join(r + b"\n" for r in rows)
+    assert b"COPY public.k (v) FROM stdin;\n" + body + b"\\.\n" in out
+    assert b"COPY public.d (v) FROM stdin;\n\\.\n" in out
+    assert b"Alice Example" not in out and b"Bob Example" not in out
+    assert out == run(dump, policy(PASS_THROUGH), codec)
+
+
 def test_two_runs_identical_and_other_key_differs(codec: ModuleType) -> None:
     """Same key, policy and input give identical bytes; another key gives other output."""
     dump = (FIXTURES / "edge.pg_dump-15.18.sql").read_bytes()

@@ -155,6 +155,8 @@ class _Copy:
     columns: tuple[str, ...] = ()
     planned: list[tuple[int, str]] = field(default_factory=list)  # (field index, column)
     start_rows: int = 0
+    # keep/drop: bytes of the current row already passed on (0: at a row's start)
+    row_len: int = 0
 
 
 @dataclass
@@ -342,7 +344,10 @@ class Scrubber:
         self._failed = True
         self.report.duration_s = time.monotonic() - self._started
         pending, self._pending = self._pending, b""
-        lead = b"\\.\n" if self._copy is not None else b""
+        copy = self._copy
+        lead = b"" if copy is None else b"\\.\n"
+        if copy is not None and copy.row_len and copy.mode == "keep":
+            lead = b"\n" + lead  # end the row already passed on in part
         return pending + lead + _TRAILER
 
     # -- the main loop ----------------------------------------------------
@@ -910,24 +915,47 @@ class Scrubber:
                 self._finish_rewrite(copy)
                 self._copy = None
             return new_pos, done
-        # keep or drop: find the end-of-data line without looking at rows
+        # keep or drop: find the end-of-data line without looking at rows. A row
+        # cut by the end of the chunk is passed on at once (no copy of the chunk
+        # to join it to the next one); only a row start that may begin the
+        # end-of-data line (empty, "\\" or "\\.") is held back until it is known.
         self._line_at(buf, pos)  # bring the line cursor to pos; the scan counts the rest
-        end, stop, lines = self._codec.scan_block(buf, pos)
+        first, lines = pos, 0
+        if copy.row_len:  # inside a row since the last chunk: it ends at the next newline
+            nl = buf.find(b"\n", pos)
+            if nl < 0:
+                copy.row_len += len(buf) - pos
+                self._check_row_len(copy)
+                self._lpos = len(buf)
+                if copy.mode == "keep" and len(buf) > pos:
+                    out.append(buf[pos:] if pos else buf)
+                return len(buf), False
+            lines, pos, copy.row_len = 1, nl + 1, 0
+        end, stop, more = self._codec.scan_block(buf, pos)
+        lines += more
         self._lpos, self._lat = stop, self._lat + lines
         self._count_rows(copy, lines)
         if end < 0:
-            if len(buf) - stop > self.scrub.max_row_size:
-                raise DumpError(
-                    f"a row is longer than max_row_size ({self.scrub.max_row_size} bytes)",
-                    line=self._lat,
-                    table=str(copy.table),
-                )
-            if copy.mode == "keep" and stop > pos:
-                out.append(buf[pos:stop])
-            return stop, False
-        out.append(buf[pos : end + 3] if copy.mode == "keep" else b"\\.\n")
+            tail = len(buf) - stop
+            if tail <= 2 and buf.startswith(b"\\."[:tail], stop):
+                upto = stop  # held: it may be the start of the end-of-data line
+            else:
+                upto, copy.row_len = len(buf), tail
+                self._check_row_len(copy)
+            if copy.mode == "keep" and upto > first:
+                out.append(buf if first == 0 and upto == len(buf) else buf[first:upto])
+            return upto, False
+        out.append(buf[first : end + 3] if copy.mode == "keep" else b"\\.\n")
         self._copy = None
         return end + 3, True
+
+    def _check_row_len(self, copy: _Copy) -> None:
+        if copy.row_len > self.scrub.max_row_size:
+            raise DumpError(
+                f"a row is longer than max_row_size ({self.scrub.max_row_size} bytes)",
+                line=self._lat,
+                table=str(copy.table),
+            )
 
     def _count_rows(self, copy: _Copy, n: int) -> None:
         if copy.mode == "keep":

@@ -34,6 +34,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import multiprocessing
+import os
 import re
 import shutil
 import signal
@@ -107,7 +108,10 @@ def parallel_pipeline(
     restore_args, restore_env = client_invocation(new_url)
     target = restore_args or ["-d", restore_env["PGDATABASE"]]
     pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
     )
     tables: list[TableStats] = []
     totals = {"bytes_in": 0, "bytes_out": 0}
@@ -428,8 +432,14 @@ def _groups(tasks: list[TableTask], policy: Policy) -> list[list[TableTask]]:
 # -- the worker processes ----------------------------------------------------
 
 
-def _worker_init() -> None:
-    """Die with the parent (a killed refresh leaves no loader behind); leave Ctrl-C to it."""
+def _worker_init(parent: int) -> None:
+    """Die with the parent (a killed refresh leaves no loader behind); leave Ctrl-C to it.
+
+    The death signal is only sent for a parent that dies after it is set, and
+    a worker still starting when its parent was killed would otherwise live
+    on, reading the tasks left in its queue into an abandoned database: such
+    a worker, whose parent is already gone, exits at once.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
@@ -437,6 +447,8 @@ def _worker_init() -> None:
 
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _warm() -> None:
