@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from pg_fixtures import PgServer
-from scrubphi.refresh import RefreshError, RefreshOptions, refresh, rollback
+from scrubphi.refresh import RefreshError, RefreshOptions, StepProgress, refresh, rollback
 from scrubphi.refresh.swap import Admin
 
 pytestmark = pytest.mark.postgres
@@ -592,6 +592,28 @@ def test_edge_schema_refreshes_the_same_in_both_modes(
                 pg.drop_database(name)
             pg.drop_database(staging)
         pg.drop_database(source)
+
+
+def test_parallel_progress_is_live_while_tables_load(
+    env: Env, pg: PgServer, tmp_path: Path
+) -> None:
+    """--jobs shows rows and bytes while a big table is still loading, not only at its end."""
+    pg.psql(
+        env.source,
+        "CREATE TABLE public.bulk AS SELECT i, md5(i::text) AS h "
+        "FROM generate_series(1, 400000) AS i",
+    )
+    policy = _policy(
+        tmp_path, extra="    public.bulk:\n      columns:\n        i: keep\n        h: hash\n"
+    )
+    seen: list[StepProgress] = []
+    refresh(env.options(configs=(policy,), jobs=2, progress=seen.append))
+    loading = [p for p in seen if p.step == "restore: scrubbing and loading"]
+    assert any(p.table == "public.bulk" and 0 < p.rows < 400_000 for p in loading), [
+        (p.table, p.rows) for p in loading
+    ]
+    assert all(a.rows <= b.rows for a, b in itertools.pairwise(loading))
+    assert loading[-1].rows >= 400_000 and loading[-1].bytes_in > 0
 
 
 def test_parallel_copy_failure_names_the_table_never_a_value(env: Env, pg: PgServer) -> None:

@@ -34,7 +34,9 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import multiprocessing
+import multiprocessing.queues
 import os
+import queue
 import re
 import shutil
 import signal
@@ -42,14 +44,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from ..dump.rewriter import Scrubber
+from ..dump.rewriter import Progress, Scrubber
 from ..errors import ScrubPhiError
 from ..policy import load_policy
 from ..policy.model import Policy, TableName
@@ -107,11 +109,16 @@ def parallel_pipeline(
     base.chmod(0o700)
     restore_args, restore_env = client_invocation(new_url)
     target = restore_args or ["-d", restore_env["PGDATABASE"]]
+    ctx = multiprocessing.get_context("spawn")
+    # Workers report (pid, table, rows, bytes) here while they load, for the progress line.
+    live: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None = (
+        ctx.Queue() if opts.progress is not None else None
+    )
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=ctx,
         initializer=_worker_init,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), live),
     )
     tables: list[TableStats] = []
     totals = {"bytes_in": 0, "bytes_out": 0}
@@ -180,24 +187,8 @@ def parallel_pipeline(
             pool.submit(load_group, opts.configs, key, str(prelude_path), new_url, session, group)
             for group in _groups(tasks, policy)
         ]
-        done_rows = 0
         run.show_step("restore: scrubbing and loading")
-        for fut in concurrent.futures.as_completed(futures):
-            outcome = fut.result()
-            if not outcome["ok"]:
-                raise RefreshError(outcome["step"], outcome["message"], details=outcome["details"])
-            for item in outcome["tables"]:
-                tables.append(_stats_from(item))
-                done_rows += int(item["rows"])
-            totals["bytes_in"] += outcome["bytes_in"]
-            totals["bytes_out"] += outcome["bytes_out"]
-            run.show_progress(
-                "restore: scrubbing and loading",
-                outcome["tables"][-1]["table"] if outcome["tables"] else None,
-                done_rows,
-                totals["bytes_in"],
-                time.monotonic() - started,
-            )
+        _collect(run, futures, live, tables, totals, started)
         pool.shutdown()
         order = {str(TableName(t.schema, t.name)): i for i, t in enumerate(tasks)}
         tables.sort(key=lambda t: order.get(t.table, 0))
@@ -223,6 +214,8 @@ def parallel_pipeline(
         )
     finally:
         _stop(pool)
+        if live is not None:
+            live.close()
         shutil.rmtree(base, ignore_errors=True)
     report = {
         "ok": True,
@@ -246,6 +239,48 @@ def _stop(pool: concurrent.futures.ProcessPoolExecutor) -> None:
             proc.terminate()
     for proc in workers:
         proc.join(10)
+
+
+def _collect(
+    run: _Run,
+    futures: list[concurrent.futures.Future[dict[str, Any]]],
+    live: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None,
+    tables: list[TableStats],
+    totals: dict[str, int],
+    started: float,
+) -> None:
+    """Wait for the workers, merging their reports; show their live counts meanwhile."""
+    pending = set(futures)
+    counts: dict[int, tuple[int, int]] = {}
+    table: str | None = None
+    done_rows = 0
+    while pending:
+        finished, pending = concurrent.futures.wait(
+            pending, timeout=_PROGRESS_EVERY_S, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        for fut in finished:
+            outcome = fut.result()
+            if not outcome["ok"]:
+                raise RefreshError(outcome["step"], outcome["message"], details=outcome["details"])
+            for item in outcome["tables"]:
+                tables.append(_stats_from(item))
+                done_rows += int(item["rows"])
+            totals["bytes_in"] += outcome["bytes_in"]
+            totals["bytes_out"] += outcome["bytes_out"]
+        while live is not None:
+            try:
+                pid, name, rows, read = live.get_nowait()
+            except queue.Empty:
+                break
+            counts[pid] = (rows, read)
+            table = name or table
+        run.show_progress(
+            "restore: scrubbing and loading",
+            table,
+            max(done_rows, sum(r for r, _ in counts.values())),
+            max(totals["bytes_in"], sum(b for _, b in counts.values())),
+            time.monotonic() - started,
+        )
 
 
 def _session_setup(prelude: bytes) -> list[str]:
@@ -432,7 +467,9 @@ def _groups(tasks: list[TableTask], policy: Policy) -> list[list[TableTask]]:
 # -- the worker processes ----------------------------------------------------
 
 
-def _worker_init(parent: int) -> None:
+def _worker_init(
+    parent: int, live: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None
+) -> None:
     """Die with the parent (a killed refresh leaves no loader behind); leave Ctrl-C to it.
 
     The death signal is only sent for a parent that dies after it is set, and
@@ -449,6 +486,14 @@ def _worker_init(parent: int) -> None:
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)
+    global _LIVE
+    _LIVE = live
+    if live is not None:
+        live.cancel_join_thread()  # never wait at exit for a parent that stopped reading
+
+
+_LIVE: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None = None
+_PROGRESS_EVERY_S = 0.25
 
 
 def _warm() -> None:
@@ -587,13 +632,30 @@ def _loader(
     if _LOADER is not None and _LOADER.ident == ident:
         return _LOADER
     _discard()
-    scrubber = Scrubber(load_policy(*configs), key=key)
-    scrubber.feed(Path(prelude_path).read_bytes())
+    prelude = Path(prelude_path).read_bytes()
+    scrubber = Scrubber(
+        load_policy(*configs), key=key, progress=_live_reporter(len(prelude)) if _LIVE else None
+    )
+    scrubber.feed(prelude)
     conn = psycopg.connect(url, autocommit=True, application_name="scrubphi-refresh")
     for statement in session:
         conn.execute(statement)
     _LOADER = _Loader(ident, scrubber, conn)
     return _LOADER
+
+
+def _live_reporter(skip: int) -> Callable[[Progress], None]:
+    """A progress callback sending this worker's counts to the parent, a few times a second."""
+    last = [0.0]
+    pid = os.getpid()
+
+    def report(p: Progress) -> None:
+        now = time.monotonic()
+        if _LIVE is not None and p.table is not None and now - last[0] >= _PROGRESS_EVERY_S:
+            last[0] = now
+            _LIVE.put((pid, p.table, p.rows, max(0, p.bytes_in - skip)))
+
+    return report
 
 
 def _discard() -> None:
