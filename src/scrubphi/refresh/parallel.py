@@ -40,7 +40,6 @@ import queue
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +56,7 @@ from ..policy import load_policy
 from ..policy.model import Policy, TableName
 from ..report import ColumnStats, TableStats
 from .errors import RefreshError
-from .pgtools import client_invocation, dbname_of, safe_error_lines
+from .pgtools import client_invocation, dbname_of, run_client, safe_error_lines
 
 if TYPE_CHECKING:
     from .core import _Run
@@ -84,17 +83,6 @@ class TableTask:
     name: str
     header: bytes
     src: str
-
-
-def _run(argv: list[str], env: dict[str, str], step: str, what: str) -> bytes:
-    proc = subprocess.run(argv, capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False)
-    if proc.returncode != 0:
-        raise RefreshError(
-            step,
-            f"{what} exited with {proc.returncode}",
-            details=safe_error_lines(proc.stderr.decode("utf-8", "replace")),
-        )
-    return proc.stdout
 
 
 def parallel_pipeline(
@@ -129,7 +117,7 @@ def parallel_pipeline(
         raw, stub = base / "raw", base / "stub"
         dump_args, dump_env = client_invocation(opts.source_url)
         run.show_step("restore: pg_dump -Fd")
-        _run(
+        run_client(
             [
                 tools.exe("pg_dump"),
                 "--no-owner",
@@ -146,13 +134,13 @@ def parallel_pipeline(
             "pg_dump",
             "pg_dump",
         )
-        listing = _run(
+        listing = run_client(
             [tools.exe("pg_restore"), "-l", str(raw)], dump_env, "restore", "pg_restore -l"
         )
         lines = listing.decode("utf-8", "replace").splitlines()
         entries = [(int(m.group(1)), m.group(2)) for m in map(_TOC_DATA.match, lines) if m]
         tasks = _tasks(tools.exe("pg_restore"), dump_env, raw, stub, entries)
-        prelude = _run(
+        prelude = run_client(
             [tools.exe("pg_restore"), "--section=pre-data", "-f", "-", str(raw)],
             dump_env,
             "restore",
@@ -166,7 +154,7 @@ def parallel_pipeline(
         (base / "rest.list").write_text("\n".join(rest) + "\n", encoding="utf-8")
         run.show_step("restore: pg_restore --section=pre-data")
         run.hook("restore:pre-data", database=dbname_of(new_url), url=new_url)
-        _run(
+        run_client(
             [
                 tools.exe("pg_restore"),
                 "--no-owner",
@@ -194,7 +182,7 @@ def parallel_pipeline(
         tables.sort(key=lambda t: order.get(t.table, 0))
         run.show_step("restore: pg_restore -j (post-data)")
         run.hook("restore:post-data", database=dbname_of(new_url), url=new_url)
-        _run(
+        run_client(
             [
                 tools.exe("pg_restore"),
                 "--no-owner",
@@ -323,7 +311,7 @@ def _tasks(
     (stub / "data.list").write_text(
         "\n".join(f"{dump_id}; 0 0 TABLE DATA x" for dump_id, _ in entries) + "\n", encoding="utf-8"
     )
-    text = _run(
+    text = run_client(
         [pg_restore, "--data-only", "-L", str(stub / "data.list"), "-f", "-", str(stub)],
         env,
         "restore",

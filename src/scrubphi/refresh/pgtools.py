@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "dbname_of",
     "ident",
     "run_argv",
+    "run_client",
     "safe_error_lines",
     "with_dbname",
 ]
@@ -158,6 +160,24 @@ def safe_error_lines(text: str, *, limit: int = 5) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def run_client(argv: Sequence[str], env: dict[str, str], step: str, what: str) -> bytes:
+    """Run a client program to its end; its stdout, or a :class:`RefreshError` of ``step``.
+
+    The error says ``what`` exited with which code, with the error lines of
+    its stderr made safe (no quoted values, no DETAIL or CONTEXT lines).
+    """
+    proc = subprocess.run(
+        list(argv), capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False
+    )
+    if proc.returncode != 0:
+        raise RefreshError(
+            step,
+            f"{what} exited with {proc.returncode}",
+            details=safe_error_lines(proc.stderr.decode("utf-8", "replace")),
+        )
+    return proc.stdout
 
 
 def run_argv(argv: Sequence[str]) -> list[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +23,7 @@ from psycopg import sql as pg_sql
 
 from ..policy.model import Policy, TableName, TransformSpec
 from ..report import TableStats
-from .errors import RefreshError
-from .pgtools import PgTools, client_invocation, connect, safe_error_lines
+from .pgtools import PgTools, client_invocation, connect, run_client
 
 __all__ = [
     "Check",
@@ -71,14 +69,7 @@ def schema_dump(tools: PgTools, url: str, extra: Sequence[str] = (), *, step: st
     args, env = client_invocation(url)
     options = [a for a in extra if a not in _NOT_WITH_SCHEMA_ONLY]
     argv = [tools.exe("pg_dump"), "--schema-only", "--no-owner", *options, *args]
-    proc = subprocess.run(argv, capture_output=True, env=env, stdin=subprocess.DEVNULL, check=False)
-    if proc.returncode != 0:
-        raise RefreshError(
-            step,
-            f"pg_dump --schema-only exited with {proc.returncode}",
-            details=safe_error_lines(proc.stderr.decode("utf-8", "replace")),
-        )
-    return proc.stdout
+    return run_client(argv, env, step, "pg_dump --schema-only")
 
 
 def normalize_schema(text: bytes) -> list[bytes]:
