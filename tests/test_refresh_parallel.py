@@ -18,11 +18,10 @@ from scrubphi.policy import loads_policy
 from scrubphi.refresh import RefreshError
 from scrubphi.refresh.parallel import (
     _copy_headers,
-    _copy_target,
     _CopySink,
+    _header_table,
     _restore_list,
     _session_setup,
-    _split_name,
 )
 
 
@@ -91,16 +90,29 @@ def test_sink_without_terminator_is_not_done() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "target"),
+    ("header", "name"),
     [
-        (b"COPY public.patients (id, name) FROM stdin;\n", b"public.patients"),
-        (b'COPY clinic."Lab Results" (id) FROM stdin;\n', b'clinic."Lab Results"'),
-        (b'COPY "we""ird, (x)".t FROM stdin;\n', b'"we""ird, (x)".t'),
-        (b'COPY public."tab\nnew ""line""" (a) FROM stdin;\n', b'public."tab\nnew ""line"""'),
+        (b"COPY public.patients (id, name) FROM stdin;\n", ("public", "patients")),
+        (b'COPY clinic."Lab Results" (id) FROM stdin;\n', ("clinic", "Lab Results")),
+        (b'COPY "we""ird, (x)".t FROM stdin;\n', ('we"ird, (x)', "t")),
+        (b'COPY public."tab\nnew ""line""" (a) FROM stdin;\n', ("public", 'tab\nnew "line"')),
+        (b'COPY "Weird Schema"."Pat,ients" (id) FROM stdin;\n', ("Weird Schema", "Pat,ients")),
+        (b'COPY public."a""b.c" (x) FROM stdin;\n', ("public", 'a"b.c')),
+        (b'COPY public."new\nline" ("col\ttab") FROM stdin;\n', ("public", "new\nline")),
     ],
 )
-def test_copy_target(header: bytes, target: bytes) -> None:
-    assert _copy_target(header) == target
+def test_header_table(header: bytes, name: tuple[str, str]) -> None:
+    table = _header_table(header)
+    assert (table.schema, table.name) == name
+
+
+@pytest.mark.parametrize(
+    "header", [b"COPY public. FROM stdin;\n", b"COPY public.\xff FROM stdin;\n"]
+)
+def test_header_table_refuses_an_unreadable_header(header: bytes) -> None:
+    with pytest.raises(RefreshError) as info:
+        _header_table(header)
+    assert info.value.step == "restore"
 
 
 def test_session_setup_takes_pg_restores_settings_only() -> None:
@@ -173,22 +185,3 @@ def test_copy_headers_span_line_breaks_in_quoted_names() -> None:
         b"COPY public.nocols  FROM stdin;\n",
     ]
     assert _copy_headers(b"COPY a.b (x) FROM stdin;\n\\.\n") == [b"COPY a.b (x) FROM stdin;\n"]
-
-
-@pytest.mark.parametrize(
-    ("target", "name"),
-    [
-        (b"public.patients", ("public", "patients")),
-        (b'clinic."Lab Results"', ("clinic", "Lab Results")),
-        (b'"Weird Schema"."Pat,ients"', ("Weird Schema", "Pat,ients")),
-        (b'public."a""b.c"', ("public", 'a"b.c')),
-        (b'public."new\nline"', ("public", "new\nline")),
-    ],
-)
-def test_split_name(target: bytes, name: tuple[str, str]) -> None:
-    assert _split_name(target) == name
-
-
-def test_split_name_refuses_an_unqualified_name() -> None:
-    with pytest.raises(RefreshError):
-        _split_name(b"patients")

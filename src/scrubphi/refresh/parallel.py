@@ -49,8 +49,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import sql as pg_sql
 
 from ..dump.rewriter import Progress, Scrubber
+from ..dump.schema import parse_copy
 from ..errors import ScrubPhiError
 from ..policy import load_policy
 from ..policy.model import Policy, TableName
@@ -322,18 +324,12 @@ def _tasks(
         raise RefreshError("restore", "cannot match the dump's data files to its tables")
     tasks = []
     for (dump_id, label), header in zip(entries, headers, strict=True):
-        schema, table = _split_name(_copy_target(header))
+        name = _header_table(header)
         # pg_restore -l writes a name's line breaks as spaces.
-        if not label.startswith(_one_line(f"{schema} {table} ")):
+        if not label.startswith(_one_line(f"{name.schema} {name.name} ")):
             raise RefreshError("restore", "cannot match the dump's data files to its tables")
         tasks.append(
-            TableTask(
-                dump_id,
-                schema,
-                table,
-                header,
-                str(raw / f"{dump_id}.dat"),
-            )
+            TableTask(dump_id, name.schema, name.name, header, str(raw / f"{dump_id}.dat"))
         )
     return tasks
 
@@ -367,35 +363,14 @@ def _copy_headers(text: bytes) -> list[bytes]:
         at = i + 1
 
 
-def _split_name(target: bytes) -> tuple[str, str]:
-    """``schema.table`` as pg_dump quotes it, unquoted: ``clinic."Lab Results"``."""
-    parts: list[str] = []
-    i, n = 0, len(target)
-    while i < n:
-        if target[i : i + 1] == b'"':
-            j = i + 1
-            buf = bytearray()
-            while j < n:
-                if target[j : j + 1] == b'"':
-                    if target[j + 1 : j + 2] == b'"':
-                        buf += b'"'
-                        j += 2
-                        continue
-                    break
-                buf += target[j : j + 1]
-                j += 1
-            parts.append(buf.decode("utf-8", "replace"))
-            i = j + 1
-        else:
-            j = target.find(b".", i)
-            j = n if j < 0 else j
-            parts.append(target[i:j].decode("utf-8", "replace"))
-            i = j
-        if target[i : i + 1] == b".":
-            i += 1
-    if len(parts) != 2:
-        raise RefreshError("restore", "cannot read a table name in the dump's COPY headers")
-    return parts[0], parts[1]
+def _header_table(header: bytes) -> TableName:
+    """The table a ``COPY`` header names, unquoted by the dump parser's own reading."""
+    try:
+        return parse_copy(header.decode("utf-8"), 0).table
+    except (ScrubPhiError, UnicodeDecodeError):
+        raise RefreshError(
+            "restore", "cannot read a table name in the dump's COPY headers"
+        ) from None
 
 
 def _one_line(text: str) -> str:
@@ -569,17 +544,21 @@ class _Loader:
             raise ScrubPhiError("unexpected output between two tables' data")
         # Bytes, in the dump's encoding, which the session setup made the client's.
         statement = task.header.rstrip().rstrip(b";")
-        target = _copy_target(task.header)
         bytes_in = 0
         with self.conn.transaction(), self.conn.cursor() as cur:
             row = cur.execute(
-                "SELECT relkind FROM pg_class WHERE oid = %s::regclass",
-                (target.decode(self.conn.info.encoding),),
+                "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = %s",
+                (task.schema, task.name),
             ).fetchone()
             if row is not None and row[0] == "r":
                 # Emptied in this transaction, the table takes its rows frozen and
                 # all-visible: index builds and first reads then rewrite no page.
-                cur.execute(b"TRUNCATE ONLY " + target)
+                cur.execute(
+                    pg_sql.SQL("TRUNCATE ONLY {}.{}").format(
+                        pg_sql.Identifier(task.schema), pg_sql.Identifier(task.name)
+                    )
+                )
                 statement = statement[: -len(b" FROM stdin")] + b" FROM STDIN WITH (FREEZE)"
             with cur.copy(statement) as copy:
                 self.sink = _CopySink(copy)
@@ -595,18 +574,6 @@ class _Loader:
         sent = self.sink.bytes
         self.sink = None
         return bytes_in, sent
-
-
-def _copy_target(header: bytes) -> bytes:
-    """The table of ``COPY <table> (...) FROM stdin;``, as pg_dump quoted it."""
-    i, n = len(b"COPY "), len(header)
-    while i < n and header[i : i + 1] != b" ":
-        if header[i : i + 1] == b'"':
-            i = header.index(b'"', i + 1)
-            while header[i + 1 : i + 2] == b'"':
-                i = header.index(b'"', i + 2)
-        i += 1
-    return header[len(b"COPY ") : i]
 
 
 _LOADER: _Loader | None = None
