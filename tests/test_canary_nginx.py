@@ -31,6 +31,7 @@ from scrubphi.canary import (
     RouterError,
     Weights,
     http_health_check,
+    routers,
 )
 from scrubphi.cli_canary import canary as canary_cli
 from scrubphi.policy import loads_policy
@@ -222,3 +223,41 @@ def test_config_refused_by_nginx_t_is_put_back_and_nginx_keeps_serving(
     assert (router.control() or {}).get("canary") == 20
     again = NginxRouter(stable=v1, canary=v2, **nginx_lb.router_kwargs())
     assert again.current() == Weights(80, 20)
+
+
+def _still_accepting(workers: set[tuple[int, int]]) -> list[int]:
+    """Those of ``workers`` (pid, start time) that are alive and not shutting down."""
+    return [pid for pid, started in workers
+            if (stat := routers._proc_stat(pid)) is not None and stat[1] == started
+            and routers._proc_title(pid) == "nginx: worker process"]
+
+
+@pytest.mark.parametrize("watch", [True, False], ids=["proc", "grace"])
+def test_set_weights_returns_only_once_the_old_workers_stopped_accepting(
+    nginx_lb: NginxLB, backends: Callable[..., str], monkeypatch: pytest.MonkeyPatch,
+    watch: bool,
+) -> None:
+    """nginx keeps the old workers accepting for 100 ms after the new ones start.
+
+    ``set_weights`` waits them out (through /proc, or a fixed grace where /proc
+    cannot tell), so from its return every new connection gets the new weights.
+    """
+    v1 = backends("v1")
+    v2 = backends("v2")
+    router = NginxRouter(stable=v1, canary=v2, **nginx_lb.router_kwargs())
+    router.set_weights(stable=100, canary=0)
+    # busy workers are what lets the new generation answer while the old one still accepts
+    load = LoadGenerator("127.0.0.1", nginx_lb.port, budget=40000, limit=60).start()
+    try:
+        for canary in (10, 50, 100, 0) * (6 if watch else 2):
+            old = router._accepting_workers()
+            assert old, "the fixture's nginx runs here: /proc shows its workers"
+            if not watch:
+                monkeypatch.setattr(router, "_accepting_workers", lambda: None)
+            router.set_weights(stable=100 - canary, canary=canary)
+            monkeypatch.undo()
+            assert _still_accepting(old) == []
+            assert {(router.control() or {}).get("canary") for _ in range(10)} == {canary}
+    finally:
+        answers = load.stop()
+    _no_request_failed(answers)

@@ -14,8 +14,18 @@ versions.  Two routers ship:
   returns before the new workers serve (and succeeds even when the master
   later fails to apply the file), the router then asks nginx itself: a
   loopback-only location ``/.scrubphi-canary`` answers with the generation of
-  the configuration that served the request, and ``set_weights`` returns only
-  once the new generation answers several fresh connections in a row.
+  the configuration that served the request (and the worker's pid), and
+  ``set_weights`` returns only once the new generation answers several fresh
+  connections in a row *and* every worker of the previous generation has
+  stopped accepting connections.  The second condition matters: nginx's
+  master starts the new workers, sleeps 100 ms, and only then tells the old
+  ones to quit, so for that long both generations accept and a new
+  connection may still get the old weights.  The router finds the old
+  workers through ``/proc`` (children of the master titled
+  ``nginx: worker process``) before the reload and waits until each has
+  exited or retitled itself ``... is shutting down`` (which nginx does as it
+  closes its listening sockets).  Where ``/proc`` cannot tell (nginx in
+  another pid namespace), it waits a fixed :data:`RELOAD_GRACE` instead.
   Two modes: ``weights`` (one upstream, weighted round robin: exact
   proportions) or ``split_clients`` on a key such as ``$cookie_user_id``
   (user stickiness; cohorts nest: the users in 10% are inside 50%).
@@ -53,6 +63,7 @@ from scrubphi.fileutil import write_atomic
 
 __all__ = [
     "LOG_FORMAT_NAME",
+    "RELOAD_GRACE",
     "CallbackRouter",
     "NginxRouter",
     "Router",
@@ -65,6 +76,11 @@ __all__ = [
 
 LOG_FORMAT_NAME = "scrubphi_canary"
 CONTROL_PATH = "/.scrubphi-canary"
+#: Seconds to wait after a confirmed reload when the old workers cannot be
+#: watched through /proc: well past the 100 ms nginx's master sleeps between
+#: starting the new workers and retiring the old ones.
+RELOAD_GRACE = 0.5
+_WORKER_TITLE = "nginx: worker process"
 _HEADER_RE = re.compile(r"^# scrubphi-canary: stable=(\d+) canary=(\d+) generation=(\w+)$", re.M)
 _STICKY_KEY_RE = re.compile(r"[$A-Za-z0-9_{}:.\-]+")
 
@@ -274,10 +290,13 @@ class NginxRouter(Router):
         if not ok:
             self._restore(previous)
             raise RouterError(f"nginx -t refused the new configuration: {message}")
+        retiring = self._accepting_workers()
         ok, message = self._nginx("-s", "reload")
         if not ok:
             raise RouterError(f"nginx -s reload failed: {message}")
-        self._confirm(generation)
+        deadline = time.monotonic() + self.confirm_timeout
+        self._confirm(generation, deadline)
+        self._await_retired(retiring, deadline)
         self._current = weights
 
     # -- configuration ------------------------------------------------------
@@ -297,7 +316,7 @@ class NginxRouter(Router):
         control = json.dumps(
             {"generation": generation, "stable": weights.stable, "canary": weights.canary},
             separators=(",", ":"),
-        )
+        )[:-1] + ',"worker":$pid}'
         lines = [
             f"# scrubphi-canary: stable={weights.stable} canary={weights.canary} "
             f"generation={generation}",
@@ -429,8 +448,7 @@ class NginxRouter(Router):
         finally:
             conn.close()
 
-    def _confirm(self, generation: str) -> None:
-        deadline = time.monotonic() + self.confirm_timeout
+    def _confirm(self, generation: str, deadline: float) -> None:
         streak = 0
         while True:
             answer = self.control()
@@ -444,4 +462,75 @@ class NginxRouter(Router):
                 )
             time.sleep(0.01 if streak else 0.02)
 
+    # -- the previous generation's workers -----------------------------------
 
+    def _accepting_workers(self) -> set[tuple[int, int]] | None:
+        """(pid, start time) of the workers accepting connections now; None: cannot tell.
+
+        The control location names the worker that answered; its parent is the
+        master, whose children titled exactly ``nginx: worker process`` accept.
+        """
+        answer = self.control()
+        worker = answer.get("worker") if answer else None
+        if not isinstance(worker, int):
+            return None
+        seen = _proc_stat(worker)
+        if seen is None or _proc_title(worker) != _WORKER_TITLE:
+            return None
+        master = seen[0]
+        accepting: set[tuple[int, int]] = set()
+        try:
+            entries = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            return None
+        for pid in entries:
+            stat = _proc_stat(pid)
+            if stat is not None and stat[0] == master and _proc_title(pid) == _WORKER_TITLE:
+                accepting.add((pid, stat[1]))
+        return accepting or None
+
+    def _await_retired(self, workers: set[tuple[int, int]] | None, deadline: float) -> None:
+        """Return once none of ``workers`` accepts connections any more."""
+        if workers is None:
+            time.sleep(RELOAD_GRACE)
+            return
+        while True:
+            left = {
+                (pid, started) for pid, started in workers
+                if (stat := _proc_stat(pid)) is not None and stat[1] == started
+                and _proc_title(pid) == _WORKER_TITLE
+            }
+            if not left:
+                return
+            if time.monotonic() >= deadline:
+                raise RouterError(
+                    f"{len(left)} nginx worker(s) of the previous configuration still accept "
+                    f"connections {self.confirm_timeout:g}s after the reload "
+                    "(see nginx's error log)"
+                )
+            time.sleep(0.01)
+
+
+def _proc_stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time in clock ticks) of ``pid`` from /proc; None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    # the command name is in parentheses and may hold spaces: split after the last ')'
+    fields = raw[raw.rfind(b")") + 2:].split()
+    try:
+        return int(fields[1]), int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _proc_title(pid: int) -> str | None:
+    """The process title (nginx rewrites its argv to name its role); None when gone."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
