@@ -433,6 +433,24 @@ def test_bad_input_fails_closed(mutate: object, message: str, codec: ModuleType)
         assert b"\\.\n\n-- scrubphi" in out
 
 
+@pytest.mark.parametrize("chunk_size", [1, 5, 97, 1 << 20])
+def test_error_line_counts_the_rows_of_rewritten_blocks(chunk_size: int, codec: ModuleType) -> None:
+    """A line number after a rewritten COPY block counts its rows, however the input is cut."""
+    rows = b"".join(b"%d\tName %d\t1970-01-02\n" % (i, i) for i in range(3, 60))
+    data = SMALL.replace(b"1980-03-04\n", b"1980-03-04\n" + rows).replace(
+        b"\n--\n-- PostgreSQL database dump complete",
+        b"\nCOPY public.p (id, name, born) FROM stdin;\n70\tA\t1970-01-02\n71\tEve\n\\.\n"
+        b"\n--\n-- PostgreSQL database dump complete",
+    )
+    expected = data[: data.index(b"71\tEve")].count(b"\n") + 1
+    dst = io.BytesIO()
+    with pytest.raises(DumpError) as info:
+        scrub_stream(io.BytesIO(data), dst, policy(SMALL_POLICY), codec=codec, key=KEY,
+                     chunk_size=chunk_size)
+    assert "expected 3 fields" in str(info.value)
+    assert info.value.line == expected == 75
+
+
 @pytest.mark.parametrize(
     "statement",
     [

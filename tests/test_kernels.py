@@ -347,3 +347,17 @@ def test_codec_pairs_hmacs_like_the_pure_twin(fast: ModuleType, hardware: bool) 
         fast._select_sha(True)
     assert got == want
     assert got_rw.counts == expected.counts
+
+
+@pytest.mark.parametrize("item", ["a\tb", "back\\slash", "line\nbreak", "bell\x07", "plain"])
+def test_kernel_output_that_needs_escaping_is_escaped(fast: ModuleType, item: str) -> None:
+    """Kernel output is copied raw only when no pool item has a byte COPY escapes."""
+    kernel = ("fake", False, -1, (KEY, b"t", ("pool", (item,))))
+    plan = [(1, lambda v: None if v is None else item, -1, True, kernel)]
+    data = b"1\tx\n2\t\\N\n3\ty\n4\tx\n\\.\n"  # a miss, NULL, a miss, a memo hit
+    want = _impl.load("pure").CopyRewriter(2, plan, 1 << 20).process(data, 0)
+    got = fast.CopyRewriter(2, plan, 1 << 20).process(data, 0)
+    assert got == want
+    assert want[0].count(b"\n") == 5
+    assert got[0].split(b"\n")[0].split(b"\t") == [b"1", _impl.load("pure").escape_field(
+        item.encode())]

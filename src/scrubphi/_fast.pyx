@@ -376,6 +376,61 @@ cdef extern from *:
 
     #define SP_ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
+    #if defined(__GNUC__) || defined(__clang__)
+    #define sp_prefetch(p) __builtin_prefetch((const void *)(p))
+    #else
+    #define sp_prefetch(p) ((void)(p))
+    #endif
+    #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+    #include <emmintrin.h>
+    #define SP_HAVE_SSE2 1
+    #endif
+
+    /* memcpy for the short spans of a row (fields, the text between them): the
+       library call costs more than the copy; non-overlapping buffers only. */
+    static inline void sp_copy(char *d, const char *s, Py_ssize_t n) {
+        uint64_t a, b;
+        uint32_t c, e;
+        if (n > 16) {
+            memcpy(d, s, (size_t)n);
+        } else if (n >= 8) {
+            memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8);
+            memcpy(d, &a, 8); memcpy(d + n - 8, &b, 8);
+        } else if (n >= 4) {
+            memcpy(&c, s, 4); memcpy(&e, s + n - 4, 4);
+            memcpy(d, &c, 4); memcpy(d + n - 4, &e, 4);
+        } else {
+            Py_ssize_t i;
+            for (i = 0; i < n; i++) d[i] = s[i];
+        }
+    }
+
+    /* The tabs of s[0:n): the first `max` offsets (plus `off`) go to pos; returns
+       how many tabs there are in all. */
+    static Py_ssize_t sp_tabs(const char *s, Py_ssize_t n, Py_ssize_t off,
+                              Py_ssize_t *pos, Py_ssize_t max) {
+        Py_ssize_t i = 0, k = 0;
+    #ifdef SP_HAVE_SSE2
+        const __m128i tab = _mm_set1_epi8(9);
+        for (; i + 16 <= n; i += 16) {
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + i)), tab));
+            while (m) {
+                if (k < max) pos[k] = off + i + __builtin_ctz(m);
+                k++;
+                m &= m - 1;
+            }
+        }
+    #endif
+        for (; i < n; i++) {
+            if (s[i] == 9) {
+                if (k < max) pos[k] = off + i;
+                k++;
+            }
+        }
+        return k;
+    }
+
     static void sp_sha256_portable(uint32_t st[8], const uint8_t *p) {
         uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
         int i;
@@ -892,6 +947,10 @@ cdef extern from *:
     uint64_t sp_mod256(const uint32_t* n, uint64_t m, const uint64_t* pw) nogil
     uint64_t sp_isqrt(uint64_t v) nogil
     bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
+    void sp_prefetch(const void* p) nogil
+    void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
+    Py_ssize_t sp_tabs(const char* s, Py_ssize_t n, Py_ssize_t off, Py_ssize_t* pos,
+                       Py_ssize_t max) nogil
     ctypedef struct sp_fastmod:
         uint64_t lo
         uint64_t hi
@@ -967,6 +1026,7 @@ cdef struct Shape:
 cdef struct Kernel:
     int kind
     bint rstrip
+    bint raw_out         # the output never needs COPY escaping: copy it as it is
     Py_ssize_t limit
     sp_hmac hmac
     char* prefix
@@ -1003,6 +1063,17 @@ cdef int _pool_init(Pool* p, object items) except -1:
     p.offs[len(encoded)] = off
     p.n = <uint32_t>len(encoded)
     return 0
+
+
+cdef bint _pool_raw(const Pool* p) noexcept nogil:
+    """No byte of any item needs COPY escaping (an empty pool is raw)."""
+    cdef Py_ssize_t i
+    if p.n == 0:
+        return True
+    for i in range(p.offs[p.n]):
+        if _OUT_ESC[<uint8_t>p.data[i]]:
+            return False
+    return True
 
 
 cdef void _pool_free(Pool* p) noexcept:
@@ -1079,6 +1150,8 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         if mod >= (1 << 62):
             return 0
         k.modulus = mod
+        # Literals are plain text; the pools (Faker's data) are checked, not assumed.
+        k.raw_out = _pool_raw(&k.p1) and _pool_raw(&k.p2)
         sp_mod_powers(k.modulus, k.pw)
         k.kind = K_FAKE
     elif name == "tokenize":
@@ -1090,6 +1163,7 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         if k.shapes == NULL:
             raise MemoryError()
         k.kind = K_TOKENIZE
+        k.raw_out = True  # the input's own bytes (no escapes), digits and letters
     elif name == "year":
         has_floor, floor = params
         k.has_floor = bool(has_floor)
@@ -1097,9 +1171,11 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             return 0
         k.floor = int(floor) if k.has_floor else 0
         k.kind = K_YEAR
+        k.raw_out = True  # digits and '-'
         return 0
     elif name == "zip3":
         k.kind = K_ZIP3
+        k.raw_out = True  # digits
         return 0
     else:
         return 0
@@ -1690,6 +1766,7 @@ cdef class CopyRewriter:
     cdef char* _kout              # kernel output buffer (KOUT bytes)
     cdef uint8_t* _digests        # per entry: a fake's HMAC computed ahead, two at a time
     cdef char* _has_digest
+    cdef uint64_t* _hashes        # per entry: the memo hash of this row's field
     cdef Py_ssize_t* _pending_fakes
     cdef long long* _counts
     cdef long long* _work
@@ -1769,6 +1846,7 @@ cdef class CopyRewriter:
         self._kout = <char*>malloc(KOUT)
         self._digests = <uint8_t*>calloc(n + 1, 32)
         self._has_digest = <char*>calloc(n + 1, 1)
+        self._hashes = <uint64_t*>calloc(n + 1, sizeof(uint64_t))
         self._pending_fakes = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
         self._counts = <long long*>calloc(2 * n + 1, sizeof(long long))
         self._work = <long long*>calloc(2 * n + 1, sizeof(long long))
@@ -1778,7 +1856,8 @@ cdef class CopyRewriter:
         self._perlist = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
         if (self._field == NULL or self._per == NULL or self._slot == NULL or self._memos == NULL
                 or self._kernels == NULL or self._kout == NULL or self._digests == NULL
-                or self._has_digest == NULL or self._pending_fakes == NULL
+                or self._has_digest == NULL or self._hashes == NULL
+                or self._pending_fakes == NULL
                 or self._counts == NULL or self._work == NULL or self._starts == NULL
                 or self._ends == NULL or self._pervals == NULL or self._perlist == NULL):
             raise MemoryError()
@@ -1812,6 +1891,7 @@ cdef class CopyRewriter:
         free(self._kout)
         free(self._digests)
         free(self._has_digest)
+        free(self._hashes)
         free(self._pending_fakes)
         if self._pervals != NULL:
             for i in range(self._ncols):
@@ -1862,14 +1942,14 @@ cdef class CopyRewriter:
         cdef Py_ssize_t n = upto - self._pending
         if n > 0:
             self._reserve(n)
-            memcpy(self._out + self._olen, self._base + self._pending, n)
+            sp_copy(self._out + self._olen, self._base + self._pending, n)
             self._olen += n
         self._pending = upto
         return 0
 
     cdef inline int _put(self, const char* s, Py_ssize_t n) except -1:
         self._reserve(n)
-        memcpy(self._out + self._olen, s, n)
+        sp_copy(self._out + self._olen, s, n)
         self._olen += n
         return 0
 
@@ -1896,43 +1976,22 @@ cdef class CopyRewriter:
     cdef int _split(self, Py_ssize_t start, Py_ssize_t length, Py_ssize_t row) except -1:
         """Record field boundaries (absolute offsets); check the field count."""
         cdef const char* line = self._base + start
-        cdef const char* s = line
-        cdef const char* e = line + length
-        cdef const char* t
-        cdef Py_ssize_t k = 0
+        cdef Py_ssize_t k
         cdef Py_ssize_t last = self._ncols - 1
         cdef Py_ssize_t found
         if self._ncols == 0:
             if length != 0:
-                found = 1
-                while True:
-                    t = <const char*>memchr(s, 9, e - s)
-                    if t == NULL:
-                        break
-                    found += 1
-                    s = t + 1
+                found = sp_tabs(line, length, 0, NULL, 0) + 1
                 raise CodecError(f"expected 0 fields, found {found}", row)
             return 0
-        while True:
-            t = <const char*>memchr(s, 9, e - s)
-            if t == NULL:
-                break
-            if k == last:
-                found = k + 1
-                while t != NULL:
-                    found += 1
-                    s = t + 1
-                    t = <const char*>memchr(s, 9, e - s)
-                raise CodecError(f"expected {self._ncols} fields, found {found}", row)
-            self._starts[k] = s - self._base
-            self._ends[k] = t - self._base
-            k += 1
-            s = t + 1
-        self._starts[k] = s - self._base
-        self._ends[k] = e - self._base
-        k += 1
-        if k != self._ncols:
-            raise CodecError(f"expected {self._ncols} fields, found {k}", row)
+        # The first ncols - 1 tabs end the fields before the last one.
+        found = sp_tabs(line, length, start, self._ends, last) + 1
+        if found != self._ncols:
+            raise CodecError(f"expected {self._ncols} fields, found {found}", row)
+        self._starts[0] = start
+        for k in range(1, last + 1):
+            self._starts[k] = self._ends[k - 1] + 1
+        self._ends[last] = start + length
         return 0
 
     cdef object _per_value(self, Py_ssize_t p, Py_ssize_t row):
@@ -1968,17 +2027,23 @@ cdef class CopyRewriter:
         cdef Kernel* kern2
         cdef Py_ssize_t ko
         cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2
+        # Memo lookups miss the CPU cache on big tables: hash every memoised field
+        # first and prefetch its slot, so the loads overlap each other and the HMACs.
         # Fakes without a memo (values barely repeat) get their HMACs two at a time.
         for i in range(self._nplan):
             self._has_digest[i] = 0
-            kern = &self._kernels[i]
-            if kern.kind == K_FAKE and not self._memos[i].enabled:
-                f = self._field[i]
-                fs = self._starts[f]
-                fl = self._ends[f] - fs
-                if _fast_domain(self._base + fs, fl):
-                    self._pending_fakes[nf] = i
-                    nf += 1
+            f = self._field[i]
+            fs = self._starts[f]
+            fl = self._ends[f] - fs
+            memo = &self._memos[i]
+            if memo.enabled:
+                h = _hash(self._base + fs, fl)
+                self._hashes[i] = h
+                if memo.slots != NULL:
+                    sp_prefetch(&memo.slots[<size_t>h & memo.mask])
+            elif self._kernels[i].kind == K_FAKE and _fast_domain(self._base + fs, fl):
+                self._pending_fakes[nf] = i
+                nf += 1
         j = 0
         while j + 1 < nf:
             i = self._pending_fakes[j]
@@ -1998,6 +2063,13 @@ cdef class CopyRewriter:
             self._has_digest[i] = 1
             self._has_digest[i2] = 1
             j += 2
+        # The slots are (nearly) in cache now: prefetch the entries they point to.
+        for i in range(self._nplan):
+            memo = &self._memos[i]
+            if memo.enabled and memo.slots != NULL:
+                slot = &memo.slots[<size_t>self._hashes[i] & memo.mask]
+                if slot.block != NULL:
+                    sp_prefetch(slot.block)
         for i in range(self._nplan):
             f = self._field[i]
             fs = self._starts[f]
@@ -2005,7 +2077,7 @@ cdef class CopyRewriter:
             raw = self._base + fs
             memo = &self._memos[i]
             if memo.enabled:
-                h = _hash(raw, fl)
+                h = self._hashes[i]
                 slot = _memo_find(memo, h, raw, fl)
                 if memo.adaptive:
                     memo.lookups += 1
@@ -2037,7 +2109,10 @@ cdef class CopyRewriter:
                         continue
                     self._flush(fs)
                     mark = self._olen
-                    self._put_escaped(self._kout, ko)
+                    if kern.raw_out:
+                        self._put(self._kout, ko)
+                    else:
+                        self._put_escaped(self._kout, ko)
                     self._pending = fs + fl
                     self._work[2 * self._slot[i]] += 1
                     if memo.enabled:

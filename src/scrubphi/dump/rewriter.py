@@ -897,6 +897,10 @@ class Scrubber:
         copy = self._copy
         assert copy is not None
         if copy.rewriter is not None:
+            # One line per row: the line cursor moves by the rows rewritten (plus the
+            # end-of-data line) instead of counting the block's newlines a second time.
+            self._line_at(buf, pos)
+            rows = copy.rewriter.rows  # type: ignore[attr-defined]
             try:
                 data, new_pos, done = copy.rewriter.process(buf, pos)  # type: ignore[attr-defined]
             except CodecError as exc:
@@ -909,6 +913,8 @@ class Scrubber:
                     table=str(copy.table),
                     column=quote_ident(column) if column is not None else None,
                 ) from None
+            self._lat += copy.rewriter.rows - rows + done  # type: ignore[attr-defined]
+            self._lpos = new_pos
             if data:
                 out.append(data)
             if done:
