@@ -2,16 +2,19 @@
 
 Why it exists: scrubbing a PHI-heavy table must not make scrubphi the slow
 stage of ``pg_dump | scrubphi | psql``.  The hot loops work on ``const char*``
-and lengths, find line and field ends with ``memchr``, classify bytes with
-tables built at import, and create Python objects only for the fields a
-transform has to see.  Output is built in one growing C buffer; input that does
-not change is copied in as few ``memcpy`` calls as possible, and a buffer in
-which nothing changes is returned as it came.
+and lengths, find line ends with ``memchr`` and a row's tabs in one SSE2 pass,
+classify bytes with tables built at import, and create Python objects only for
+the fields a transform has to see.  Output is built in one growing C buffer;
+input that does not change is copied in as few spans as possible (short ones
+inline, not through ``memcpy``), and a buffer in which nothing changes is
+returned as it came.
 
 Memo: for cacheable transforms without a per field, raw field bytes map to the
 escaped output in a small open-addressing hash table per plan entry (seeded
 hash, keys compared with ``memcmp``), so a cache hit costs no allocation and no
-Python call.  A table is cleared when it holds ``MEMO_LIMIT`` entries.
+Python call.  A table is cleared when it holds ``MEMO_LIMIT`` entries.  A row
+hashes all its memoised fields first and prefetches their slots (then the
+entries they point to), so the cache misses of big tables overlap.
 
 Kernels: a plan entry may carry ``BuiltTransform.kernel``, a data-only
 description of its transform (keyed fakes, text tokenize, year/safe-harbor
@@ -19,7 +22,8 @@ dates, zip3).  On a memo miss, a field that is printable ASCII without escapes
 goes to the C twin of that transform (HMAC-SHA256 with the key's padded
 blocks absorbed once, on the CPU's SHA extensions when it has them; SipHash-2-4
 Feistel rounds; mixed-radix picks from the pools), with no Python call and no
-``str``.  Anything else, and anything a kernel declines, calls ``fn`` as
+``str``; output that cannot need COPY escaping (checked per kernel at init)
+is copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
 holds each kernel to it).  Memos of kernel entries switch themselves off when
 values barely repeat, since the kernel is then cheaper than the lookup.
