@@ -641,6 +641,30 @@ def test_parallel_copy_failure_names_the_table_never_a_value(env: Env, pg: PgSer
     assert _leftovers(pg, env.staging) == []
 
 
+def test_parallel_raw_data_files_leave_the_disk_as_tables_load(
+    env: Env, pg: PgServer, tmp_path: Path
+) -> None:
+    """--jobs: each table's raw (unscrubbed) data file is deleted once its rows are
+    committed, before the post-data step; the whole work directory goes at the end."""
+    work = tmp_path / "work"
+    work.mkdir()
+    seen: dict[str, list[str]] = {}
+
+    def data_files() -> list[str]:
+        return sorted(p.name for p in work.glob("scrubphi-refresh-*/raw/*.dat"))
+
+    def hook(name: str, ctx: dict[str, Any]) -> None:
+        if name in ("restore:pre-data", "restore:post-data"):
+            seen[name] = data_files()
+
+    result = refresh(env.options(hook=hook, jobs=2, workdir=work))
+    assert result.ok
+    loaded = [t for t in (result.scrub or {})["tables"] if t["rows"]]
+    assert len(seen["restore:pre-data"]) >= len(loaded) + 1 >= 3  # toc.dat + table data
+    assert seen["restore:post-data"] == ["toc.dat"]
+    assert list(work.iterdir()) == []
+
+
 def test_parallel_post_data_failure(env: Env, pg: PgServer) -> None:
     """pg_restore -j failing on the post-data section fails 'restore'; staging unchanged."""
 

@@ -25,8 +25,9 @@ empty). Tables that share a ``unique: true`` fake are scrubbed in one task,
 in dump order, so their one-to-one mapping is the one plain mode builds.
 
 The raw dump is unscrubbed PHI on disk, in a private (0700) temporary
-directory that is removed when the step ends; point ``--workdir`` at an
-encrypted or memory-backed file system.
+directory: each table's data file is deleted as soon as its scrubbed rows are
+committed in the new database, and the directory is removed when the step
+ends; point ``--workdir`` at an encrypted or memory-backed file system.
 """
 
 from __future__ import annotations
@@ -571,6 +572,9 @@ class _Loader:
                         f"the data file of table {TableName(task.schema, task.name)} ended "
                         "without its end-of-data line"
                     )
+        # Committed: the table's raw rows need not wait on disk for the end of the step.
+        with contextlib.suppress(OSError):
+            os.unlink(task.src)
         sent = self.sink.bytes
         self.sink = None
         return bytes_in, sent
