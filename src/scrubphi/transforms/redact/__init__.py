@@ -1,0 +1,143 @@
+"""``{redact: text}``: find identifiers in free text and replace them with surrogates.
+
+The detector is in :mod:`.detector` (two passes: one pattern for structured
+identifiers, vocabulary look-ups for words), the pattern in :mod:`.patterns`,
+the word lists in :mod:`.vocab`; this module is the policy glue: which column
+spec each kind of surrogate comes from, and the transform built for a column.
+docs/redact.md is the user's description, with measured recall.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrubphi.policy.model import TransformSpec
+from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from scrubphi.transforms.coltypes import is_text
+from scrubphi.transforms.redact.detector import KINDS_FOUND, Finding, Redactor
+
+__all__ = [
+    "DATE_MODES",
+    "KINDS_FOUND",
+    "MAX_SHIFT_DAYS",
+    "REDACT_MODES",
+    "Finding",
+    "Redactor",
+    "build_redactor",
+    "check_redact_spec",
+    "surrogate_specs",
+]
+
+#: ``{redact: MODE}``: only free text for now (``json`` strings use the same).
+REDACT_MODES = ("text",)
+#: How dates in text are replaced: ``year`` (1 January of the same year,
+#: like ``{date: year}``; the default, Safe Harbor) or ``shift`` (like
+#: ``{date: shift, days: N, per: COLUMN}``).
+DATE_MODES = ("year", "shift")
+MAX_SHIFT_DAYS = 3650
+
+
+def surrogate_specs(dates: str = "year", days: int | None = None, per: str | None = None
+                    ) -> dict[str, TransformSpec]:
+    """The column spec whose output each kind of finding gets, as the loader writes them.
+
+    These are the consistency contract: a finding of kind K in a note is
+    replaced by exactly what ``build_transform(spec[K], ...)`` gives the same
+    text in a column.
+    """
+
+    def fake(provider: str) -> TransformSpec:
+        return TransformSpec("fake", {"provider": provider, "unique": False, "locale": "en_US"})
+
+    if dates == "shift":
+        date_spec = TransformSpec(
+            "date", {"mode": "shift", "days": days, "per": per, "format": None}
+        )
+    else:
+        date_spec = TransformSpec("date", {"mode": "year", "format": None})
+    return {
+        "ssn": fake("ssn"),
+        "phone": fake("phone_number"),
+        "fax": fake("fax"),
+        "email": fake("email"),
+        "url": fake("url"),
+        "ipv4": fake("ipv4"),
+        "ipv6": fake("ipv6"),
+        "first_name": fake("first_name"),
+        "last_name": fake("last_name"),
+        "address": fake("street_address"),
+        "city": fake("city"),
+        "zip": TransformSpec("generalize", {"method": "zip3"}),
+        "mrn": TransformSpec("tokenize", {"alphabet": "alnum"}),
+        "date": date_spec,
+    }
+
+
+# -- policy glue ------------------------------------------------------------------------
+
+
+def _param(spec: TransformSpec, name: str) -> Any:
+    return spec.params.get(name)
+
+
+def check_redact_spec(spec: TransformSpec) -> None:
+    """Validate ``{redact: text, dates: year|shift, days: N, per: COLUMN}`` without a column.
+
+    Raises ``ValueError`` with a message the loader places at the spec.
+    """
+    mode = _param(spec, "mode")
+    if mode not in REDACT_MODES:
+        raise ValueError(f"redact must be one of {', '.join(REDACT_MODES)}")
+    dates = _param(spec, "dates") or "year"
+    if dates not in DATE_MODES:
+        raise ValueError(f"dates must be one of {', '.join(DATE_MODES)}")
+    days = _param(spec, "days")
+    per = _param(spec, "per")
+    if dates == "shift":
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_SHIFT_DAYS:
+            raise ValueError(f"dates: shift needs days: N (1 to {MAX_SHIFT_DAYS})")
+        if per is not None and (not isinstance(per, str) or not per):
+            raise ValueError("per must name a column")
+    elif days is not None or per is not None:
+        raise ValueError("days and per apply only to dates: shift")
+
+
+def build_redactor(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
+                   ) -> BuiltTransform:
+    """The ``redact: text`` transform of one column (text columns and text arrays).
+
+    With ``dates: shift`` and ``per``, the function takes the ``per`` column's
+    original value too, so dates in notes move with the patient's other dates.
+    """
+    check_redact_spec(spec)
+    if not is_text(column):
+        raise ValueError(
+            f"redact cannot write a {column.type_name or 'unknown'} column: it needs a text column"
+        )
+    dates = str(_param(spec, "dates") or "year")
+    per = _param(spec, "per") if dates == "shift" else None
+    days = _param(spec, "days") if dates == "shift" else None
+    redactor = Redactor(ctx, dates=dates, days=days, per=per, column=column.name)
+    redact = redactor.redact
+
+    def element(value: str, per_value: str | None = None) -> str:
+        return redact(value, per_value)
+
+    from scrubphi.transforms.arrays import map_array
+
+    if column.array_dims:
+        def core(value: str, per_value: str | None = None) -> str | None:
+            return map_array(value, lambda item: element(item, per_value))
+    else:
+        core = element
+
+    if per is not None:
+        def fn_per(value: str | None, per_value: str | None = None) -> str | None:
+            return None if value is None else core(value, per_value)
+
+        return BuiltTransform(fn=fn_per, per=per, cacheable=False, kind="redact")
+
+    def fn(value: str | None) -> str | None:
+        return None if value is None else core(value)
+
+    return BuiltTransform(fn=fn, kind="redact")

@@ -1,0 +1,899 @@
+"""The free-text de-identifier behind ``{redact: text}``.
+
+Why two passes of different kinds: structured identifiers (e-mails, phones,
+dates, IDs, addresses) have shapes, so one compiled pattern
+(:mod:`~scrubphi.transforms.redact.patterns`) finds them; names and places do
+not, and a pattern can only find the ones it was written for.  So the second
+pass turns the question round: every word of the note is looked up in
+vocabularies of words *known to be safe* (English, clinical terms,
+abbreviations, drug names), and a word that is in none of them is replaced
+(high recall by design), unless it is one letter away from a safe word (a
+misspelling: notes are full of them) and no name list has it.  Words that
+are safe *and* names ("bill", "grace", "walker") are replaced only where the
+context makes them names: after an honorific or a relation word, beside a
+sure name, before a credential, or as part of a hospital's name.
+
+Every surrogate is what the column transform of its kind gives the same
+value (``{fake: first_name}``, ``{fake: phone_number}``, ``{date: year}``...,
+see :func:`~scrubphi.transforms.redact.surrogate_specs`), so a patient's name
+in a note becomes the same fake as in ``patients.last_name``.
+
+Never logs or raises with a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scrubphi.transforms.base import ColumnInfo, TransformContext
+from scrubphi.transforms.dates import civil_from_days, days_from_civil
+from scrubphi.transforms.redact.patterns import (
+    MONTHS,
+    WORD_TRIGGERS,
+    Patterns,
+    needs_web,
+    pattern,
+)
+from scrubphi.transforms.redact.vocab import STOP, Vocab, split_words, vocab
+
+__all__ = ["KINDS_FOUND", "Finding", "Redactor"]
+
+#: Kinds a finding can have (what ``Redactor.find`` reports).
+KINDS_FOUND = (
+    "email", "url", "ipv4", "ipv6", "ssn", "phone", "fax", "date", "mrn", "id",
+    "address", "city", "zip", "age", "first_name", "last_name", "initial", "place",
+)
+
+_Fn = Callable[[str], str]
+_CACHE_LIMIT = 1 << 16
+_TRAIL = ".,;:!?)]}'\""
+
+# A word: letters and digits (any script), with inner apostrophes ("O'Rourke",
+# "pt's"); one with a digit in it is a code ("fio2") and stays.
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+_KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
+
+_HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
+# Honorifics that are clinical abbreviations too ("MS changes", "MR 2+"): written
+# without a dot and not Title-case, the next word must look like a name.
+_WEAK_HONORIFICS = frozenset(split_words("mr ms miss"))
+# Words before a month/day that make it a setting or a pressure, not a date.
+_NOT_DATE_BEFORE = frozenset(split_words("""
+psv ps peep cpap bipap ie pip imv simv prvc aprv vent settings ratio bp nbp abp sbp dbp
+art cvp pap pa map rr fio2 tv x d5 d10 flowby plat
+"""))
+_RELATIONS = frozenset(split_words("""
+son sons daughter daughters dtr dtrs wife husband hus spouse partner boyfriend girlfriend
+fiance fiancee mother mom mum mother-in-law father dad brother bro sister sis sibling
+siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter grandmother
+grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
+proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
+son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
+"""))
+_CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
+_PLACE_WORDS = frozenset(split_words("""
+hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
+manor healthcare institute sanatorium sanitarium regional campus
+inc llc ltd corp corporation group technologies bank university college school church
+company gmbh plc associates solutions global capital partners holdings systems services
+enterprises industries consulting international labs laboratories pharmaceuticals
+bioscience biosciences insurance
+"""))
+# Parts of a hospital's name that are replaced with the words before them.
+_PLACE_NAME_PARTS = frozenset(split_words("memorial general"))
+_SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
+# Words before "hospital" that do not name one ("outside hospital", "the rehab").
+_GENERIC_PLACE = frozenset(split_words("""
+outside local community previous prior other same another different university state
+county city private psychiatric veterans teaching regional rehab nearby closest nearest
+new old this that his her their our your my main acute chronic long term short day
+children childrens women womens general
+""")) - frozenset(["general"])
+# Words before a place: "referred to GH", "followed at gh", "from the VAMC".
+_PLACE_PREPS = frozenset(split_words("to at from in into via by"))
+# Hospital words whose word before is a name in any case ("UNION HOSPITAL").
+_HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
+# Street types written before the street's name ("Via Roma", "Rue de la Paix").
+_STREET_TYPES = frozenset(split_words("""
+via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle avenida paseo
+camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
+"""))
+_NAME_PARTICLES = frozenset(
+    split_words("de del della di da do dos das la le les van von der den du")
+)
+# Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
+_FEATURES = frozenset(split_words("""
+beach shore square county island isle lake valley heights hills springs falls bay city
+town village harbor harbour point mountain mount
+"""))
+# Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
+_NOT_HOSPITALS = frozenset(split_words("""
+ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish ugh
+gh hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
+""")) - frozenset(["gh"])
+_VOWELS = frozenset("aeiouy")
+# Endings that build medical words and never names.
+_MEDICAL_ENDINGS = (
+    "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
+    "otomy", "ostomy", "oscopy", "plasty", "emia", "aemia", "algia", "opathy", "opathic",
+    "ogram", "ography", "graphic", "iasis", "lysis", "lytic", "genic", "trophy", "plegia",
+    "paresis", "phagia", "pnea", "rrhea", "rrhage", "megaly", "sclerosis", "cytosis",
+    "penia", "philia", "phobia", "uria", "oma", "omas", "otic", "ectasis", "ostasis",
+    "therapy", "mycin", "cillin", "azole", "olol", "pril", "sartan", "statin", "tidine",
+    "prazole", "dipine", "health",
+)
+_UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
+_ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
+_SCORE_WORDS = frozenset(split_words("""
+pain scale score scored rated rates rating strength level intensity from to of is was
+"""))
+# The town before ", ST 12345" (the pattern has found the ZIP code after it).
+_TOWN = re.compile(r"(?P<town>[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}),[ ][A-Z]{2}[ ,]+$")
+_DIGIT = re.compile(r"\d")
+_SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
+_PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
+# Amounts, ranges and settings: "100-200cc", "500x12", "3x5cm", "10-20mg".
+_MEASURE = re.compile(r"\d+(?:[.,]\d+)?(?:[-x/]\d+(?:[.,]\d+)?)*[A-Za-z]{0,5}", re.I)
+_SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One identifier found in a text: where and what kind (never the text itself)."""
+
+    start: int
+    end: int
+    kind: str
+
+
+class _Out:
+    """Collects non-overlapping replacements (structured first, then words)."""
+
+    __slots__ = ("per_value", "record", "spans", "text")
+
+    def __init__(self, text: str, per_value: str | None, record: bool) -> None:
+        self.text = text
+        self.per_value = per_value
+        self.record = record
+        self.spans: list[tuple[int, int, str, str]] = []
+
+    def put(self, start: int, end: int, kind: str, replacement: str) -> None:
+        self.spans.append((start, end, kind, replacement))
+
+    def finish(self) -> str:
+        if not self.spans:
+            return self.text
+        self.spans.sort()
+        parts: list[str] = []
+        pos = 0
+        text = self.text
+        for start, end, _kind, replacement in self.spans:
+            if start < pos:
+                continue
+            parts.append(text[pos:start])
+            parts.append(replacement)
+            pos = end
+        parts.append(text[pos:])
+        return "".join(parts)
+
+    def findings(self) -> list[Finding]:
+        self.spans.sort()
+        found: list[Finding] = []
+        pos = 0
+        for start, end, kind, _ in self.spans:
+            if start >= pos:
+                found.append(Finding(start, end, kind))
+                pos = end
+        return found
+
+
+def _cached(fn: Callable[[str | None], str | None]) -> _Fn:
+    cache: dict[str, str] = {}
+
+    def cached(value: str) -> str:
+        hit = cache.get(value)
+        if hit is None:
+            out = fn(value)
+            assert out is not None
+            hit = out
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[value] = hit
+        return hit
+
+    return cached
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one edit (delete, swap, replace, insert) away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+    out.update(a + c + b[1:] for a, b in splits if b for c in _LETTERS)
+    out.update(a + c + b for a, b in splits for c in _LETTERS)
+    return out
+
+
+def _case_like(fake: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return fake.upper()
+    if like.islower():
+        return fake.lower()
+    return fake
+
+
+class Redactor:
+    """Finds identifiers in text and writes surrogates; built once per column.
+
+    ``redact(text, per_value)`` returns the text with every finding replaced;
+    ``find(text)`` lists findings (positions and kinds) for tests and audits.
+    """
+
+    def __init__(
+        self,
+        ctx: TransformContext,
+        *,
+        dates: str = "year",
+        days: int | None = None,
+        per: str | None = None,
+        column: str = "",
+    ) -> None:
+        from scrubphi.transforms import build_transform  # circular at import time
+        from scrubphi.transforms.redact import surrogate_specs
+
+        v = vocab()
+        self._v: Vocab = v
+        self._safe = v.safe
+        self._ambiguous = v.ambiguous
+        self._names = v.names
+        self._first = v.first
+        self._last = v.last
+        self._triggers = (_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
+                          | _PLACE_PREPS)
+        # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
+        # words of the pattern pass ("Acct", "MRN", "Fax").
+        self._safe = v.safe | ((self._triggers | WORD_TRIGGERS) - v.names)
+        self._plain = self._safe - v.ambiguous - self._triggers
+        self._re = _compiled(v.suffixes)
+        self._dates = dates
+        self._per = per is not None
+        text_col = ColumnInfo(column or "text", "text")
+        self._fns: dict[str, _Fn] = {}
+        date_fn: Callable[..., str | None] | None = None
+        for kind, spec in surrogate_specs(dates, days, per).items():
+            if kind == "date":
+                date_fn = build_transform(spec, ColumnInfo(column or "date", "date"), ctx).fn
+                continue
+            self._fns[kind] = _cached(build_transform(spec, text_col, ctx).fn)
+        assert date_fn is not None
+        self._date_fn = date_fn
+        self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
+        g = self._group
+        self._handlers: dict[str, Callable[[re.Match[str], _Out], None]] = {
+            "email": g("email", "email"), "url": self._url, "domain": g("domain", "url"),
+            "ipv4": g("ipv4", "ipv4"), "ipv6": g("ipv6", "ipv6"), "ssn": g("ssn", "ssn"),
+            "ssnl": g("ssnv", "ssn"), "card": g("card", "mrn"), "iban": g("iban", "mrn"),
+            "phone": self._phone, "intl": self._phone, "trunk": self._phone,
+            "local": self._phone, "phonel": self._labelled_phone, "paren": self._paren,
+            "pairs": self._phone, "plt": self._phone,
+            "mil": g("mil", "address"),
+            "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
+            "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
+            "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
+            "age": g("av", "age"), "agel": g("alv", "age"),
+            "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
+            "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
+            "zipl": g("zv", "zip"), "idnum": self._idnum,
+        }
+
+    # -- public ----------------------------------------------------------------------
+
+    def redact(self, text: str, per_value: str | None = None) -> str:
+        """The text with every identifier replaced by its surrogate."""
+        out = _Out(text, per_value, record=False)
+        self._scan(text, out)
+        return out.finish()
+
+    def find(self, text: str) -> list[Finding]:
+        """Every identifier found: positions (in ``text``) and kinds only."""
+        out = _Out(text, None, record=True)
+        self._scan(text, out)
+        return out.findings()
+
+    # -- the two passes --------------------------------------------------------------
+
+    def _scan(self, text: str, out: _Out) -> None:
+        handlers = self._handlers
+        pats = self._re
+        words = _WORD.findall(text)
+        present = {w.lower() for w in words}
+        if needs_web(text):
+            for m in pats.web.finditer(text):
+                handlers[m.lastgroup or ""](m, out)
+        for m in pats.digits.finditer(text):
+            handlers[m.lastgroup or ""](m, out)
+        for triggers, pat in pats.words:
+            if not present.isdisjoint(triggers):
+                for m in pat.finditer(text):
+                    handlers[m.lastgroup or ""](m, out)
+        if any(len(w) > 5 and not w.isalpha() and not w.isdigit()
+               and sum(c.isdigit() for c in w) >= 5 for w in present):
+            for m in pats.codes.finditer(text):
+                handlers[m.lastgroup or ""](m, out)
+        if present:
+            self._words(text, present, out)
+
+    def _words(self, text: str, present: set[str], out: _Out) -> None:
+        low = text.lower()
+        suspects = present - self._safe
+        if not suspects and present.isdisjoint(self._triggers):
+            return
+        covered = sorted((s, e) for s, e, _, _ in out.spans)
+        tokens: list[tuple[int, int, str]] = []
+        ci = 0
+        for m in _WORD.finditer(text):
+            start, end = m.span()
+            while ci < len(covered) and covered[ci][1] <= start:
+                ci += 1
+            if ci < len(covered) and covered[ci][0] < end:
+                continue  # inside a structured finding
+            tokens.append((start, end, m.group()))
+        self._decide(text, low, tokens, out)
+
+    # -- words -------------------------------------------------------------------------
+
+    def _is_typo(self, word: str) -> bool:
+        """A misspelling of a common word: one edit away from one."""
+        if len(word) < 5 or not word.isascii():
+            return False
+        common = self._v.common
+        return any(w in common for w in _edits1(word))
+
+    def _classify(self, key: str, word: str, mixed: bool) -> int:
+        """What a word is on its own: KEEP, AMBIG, NAME (a name list has it) or UNKNOWN."""
+        if key in self._ambiguous:
+            return _AMBIG
+        if key in self._safe:
+            return _KEEP
+        if any(c.isdigit() for c in key):
+            return _KEEP  # "fio2", "q4h", "mso4": codes, decided by the pattern pass
+        if key in self._names:
+            return _NAME
+        v = self._v
+        title = mixed and word[:1].isupper() and not word.isupper()
+        if key.endswith(_MEDICAL_ENDINGS) and len(key) > 6:
+            return _KEEP  # "Cardiology", "cholecystitis": word-formation of medicine
+        if title and key in v.rare:
+            return _UNKNOWN  # a capitalised rare word inside a sentence: "Cyprus"
+        if key.isascii() and len(key) <= 5 and not (_VOWELS & set(key)):
+            return _KEEP  # "DRNG", "NBP", "sxn": no English name lacks every vowel
+        if not title and key.isascii():
+            # Truncations ("resp", "amts") and misspellings of everyday words.
+            if key.endswith("s") and key[:-1] in v.safe and key[:-1] not in self._names:
+                return _KEEP
+            if 3 <= len(key) <= 5 and key in v.prefixes:
+                return _KEEP
+            if self._typo(key) or self._derived(key):
+                return _KEEP
+        return _UNKNOWN
+
+    def _derived(self, key: str) -> bool:
+        """An everyday word with a suffix ("dopplerable", "sedated")."""
+        common = self._v.common
+        for suffix in _SUFFIXES:
+            if key.endswith(suffix) and len(key) - len(suffix) >= 4:
+                stem = key[: -len(suffix)]
+                if stem in common or stem + "e" in common:
+                    return True
+        return False
+
+    def _decide(self, text: str, low: str, tokens: list[tuple[int, int, str]],
+                out: _Out) -> None:
+        n = len(tokens)
+        v = self._v
+        mixed = any(c.islower() for c in text) and any(c.isupper() for c in text)
+        state = [0] * n
+        plain = self._plain
+        keys: list[str] = []
+        ends: list[int] = []
+        for i, (start, end, word) in enumerate(tokens):
+            key = low[start:end]
+            if "'" in key or "\u2019" in key:
+                base, _, tail = key.replace("\u2019", "'").rpartition("'")
+                if tail in ("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "ing", "es", "ng",
+                            "g", "n") and (base in v.safe or not base):
+                    key = base
+                elif tail == "s":
+                    key = base
+                    end -= 2
+            keys.append(key)
+            ends.append(end)
+            if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()):
+                continue  # safe words and codes ("fio2", "q4h") stay: the common case
+            # A capital at the start of a line or sentence says nothing about names.
+            b = start - 1
+            while b >= 0 and text[b] in " \t":
+                b -= 1
+            starts = b < 0 or text[b] in ":;!?\n\r(-*>\"" or (
+                text[b] == "." and not (b >= 1 and text[b - 1].isalpha() and (
+                    b == 1 or not text[b - 2].isalnum())))
+            state[i] = self._classify(key, word[: end - start], mixed and not starts)
+        sure = (_NAME, _UNKNOWN)
+        triggers = self._triggers
+        # Only words near a suspect, an ambiguous word or a context word can change:
+        # the rules below look at most four words away.
+        seeds = [i for i in range(n) if state[i] or keys[i] in triggers]
+        if not seeds:
+            return
+        window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
+
+        def near(i: int, j: int, allow: str = " ") -> bool:
+            a, b = (i, j) if i < j else (j, i)
+            return _gap_ok(text, tokens[a][1], tokens[b][0], allow)
+
+        def nameish(j: int) -> bool:
+            """A word that context can make a name: not everyday English, or a name."""
+            key = keys[j]
+            return key.isalpha() and key not in STOP and key not in triggers and (
+                state[j] in sure or state[j] == _AMBIG or key not in v.basic)
+
+        for _ in range(2):
+            for i in window:
+                key = keys[i]
+                word = tokens[i][2]
+                if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
+                    j = i + 1
+                    strong = key not in _WEAK_HONORIFICS or (
+                        mixed and word[:1].isupper() and not word.isupper()
+                    ) or text[tokens[i][1]] == "."
+                    if keys[j] not in STOP and state[j] != _PLACE and (strong or nameish(j)):
+                        state[j] = max(state[j], _NAME) if state[j] in sure else _NAME
+                        if j + 1 < n and near(j, j + 1, " -") and nameish(j + 1) \
+                                and _same_case(tokens[j][2], tokens[j + 1][2]):
+                            state[j + 1] = _NAME if state[j + 1] not in sure else state[j + 1]
+                elif key in _RELATIONS and i + 1 < n and near(i, i + 1, ":,-() "):
+                    j = i + 1
+                    # "son bill", "Sons Smokey, Morris and Roger", "daughter-KRISSY"
+                    while j < n and state[j] != _PLACE and keys[j] not in STOP and (
+                            (nameish(j) and (not mixed or tokens[j][2][:1].isupper()
+                                             or state[j] in sure or keys[j] in v.first))
+                            or (mixed and keys[j].isalpha() and tokens[j][2].istitle())):
+                        if state[j] not in sure:
+                            state[j] = _NAME
+                        k = j + 1
+                        if k < n and keys[k] == "and" and near(j, k, ", "):
+                            k += 1
+                        elif not (k < n and near(j, k, ",") and text[tokens[j][1]] == ","):
+                            break
+                        if k >= n or not near(k - 1, k, ", "):
+                            break
+                        j = k
+                elif key in _CREDENTIALS and (word.isupper() or not mixed):
+                    # "Q. LANDER RRT", "DAN A. FORMAN-LYONS, RRT", "Carole Hayes, RN"
+                    j = i - 1
+                    gap = ", "
+                    # At the end of a line the credential signs a note: the words before
+                    # it are a name even when they are words ("Q. LANDER RRT").
+                    signs = not text[tokens[i][1]:tokens[i][1] + 3].strip(" \t.,")[:1].isalnum()
+                    while j >= 0 and i - j <= 4 and near(j, j + 1, gap) and (
+                            nameish(j) or (len(keys[j]) == 1 and keys[j].isalpha() and j < i - 1)
+                            or (signs and keys[j].isalpha() and keys[j] not in STOP
+                                and not tokens[j][2].islower() and keys[j] not in triggers)
+                    ) and keys[j] not in _CREDENTIALS:
+                        if len(keys[j]) > 1 and state[j] not in sure:
+                            state[j] = _NAME
+                        gap = ". -"
+                        j -= 1
+                    # "per NP Carol", "MD Saeed"
+                    if i + 1 < n and near(i, i + 1) and nameish(i + 1) and \
+                            state[i + 1] != _PLACE and not word.islower() and \
+                            not tokens[i + 1][2].islower():
+                        state[i + 1] = _NAME
+                elif key in _PLACE_WORDS and i > 0:
+                    # "Union Memorial", "UNION HOSPITAL", "sacred heart hospital": the word
+                    # right before a hospital word names it unless it is generic; one
+                    # more before it too when it looks like a name.
+                    j = i - 1
+                    while j >= 0 and i - j <= 2 and near(j, j + 1) and \
+                            keys[j] not in STOP and keys[j] not in _PLACE_WORDS and \
+                            keys[j] not in _GENERIC_PLACE and keys[j].isalpha() and (
+                                (mixed and tokens[j][2][:1].isupper()
+                                 and not tokens[j][2].isupper()) or nameish(j)
+                                or keys[j] in _SAINTS
+                                or (j == i - 1 and key in _HOSPITAL_WORDS
+                                    and (tokens[j][2].isupper() or not mixed))):
+                        if state[j] not in sure:
+                            state[j] = _PLACE
+                        j -= 1
+                    if j < i - 1 and key in _PLACE_NAME_PARTS:
+                        state[i] = _PLACE
+                elif key in _FEATURES and i > 0 and near(i - 1, i) and \
+                        keys[i - 1].isalpha() and keys[i - 1] not in STOP and (
+                            (mixed and tokens[i - 1][2].istitle() and word.istitle())
+                            or state[i - 1] in sure or state[i - 1] == _PLACE):
+                    # "Franklin Square", "Daytona Beach", "Eastern Shore"
+                    if state[i - 1] not in sure:
+                        state[i - 1] = _PLACE
+                    state[i] = _PLACE
+                elif key in _STREET_TYPES and i + 1 < n and near(i, i + 1) and \
+                        word.istitle() and keys[i + 1].isalpha() and (
+                            tokens[i + 1][2][:1].isupper() or keys[i + 1] in _NAME_PARTICLES):
+                    # "Via Franscini 71", "Rue de la Gare", "Calle Mayor"
+                    state[i] = _PLACE
+                    j = i + 1
+                    while j < n and j - i <= 3 and near(j - 1, j) and keys[j].isalpha() and (
+                            tokens[j][2][:1].isupper() or keys[j] in _NAME_PARTICLES):
+                        state[j] = _PLACE
+                        j += 1
+                elif key in _SAINTS and i + 1 < n and near(i, i + 1, ". ") and \
+                        " " in text[tokens[i][1]:tokens[i + 1][0]] and \
+                        (word[:1].isupper() or not mixed) and \
+                        keys[i + 1] not in _PLACE_WORDS and keys[i + 1] not in STOP and (
+                            (mixed and tokens[i + 1][2][:1].isupper()) or nameish(i + 1)):
+                    state[i] = state[i + 1] = _PLACE  # "St. Mary's", "ST. AGNES"
+                elif key in _PLACE_PREPS and i + 1 < n and near(i, i + 1, " "):
+                    # "REFERRED TO GH", "followed at gh", "from the VAMC", "by GBMC"
+                    j = i + 1
+                    if keys[j] == "the" and j + 1 < n and near(j, j + 1):
+                        j += 1
+                    abbrev = keys[j]
+                    if 2 <= len(abbrev) <= 5 and abbrev not in _NOT_HOSPITALS and \
+                            (abbrev.endswith("h") or abbrev.endswith("mc")) and \
+                            (abbrev not in v.basic or len(abbrev) <= 3) and \
+                            (tokens[j][2].isupper() or not mixed):
+                        state[j] = _PLACE
+                si = state[i]
+                if si != _KEEP and si != _AMBIG:
+                    continue
+                if i > 1 and keys[i - 1] == "and" and state[i - 2] in sure and \
+                        near(i - 2, i - 1) and near(i - 1, i) and nameish(i) and \
+                        (word[:1].isupper() or tokens[i - 2][2].islower()) and \
+                        _same_case(tokens[i - 2][2], word):
+                    state[i] = _NAME  # "Suzette and Hank", "Morris and Roger"
+                    continue
+                prev_sure = i > 0 and state[i - 1] in sure
+                next_sure = i + 1 < n and state[i + 1] in sure
+                initial = i > 0 and len(keys[i - 1]) == 1 and keys[i - 1].isalpha() and \
+                    text[tokens[i - 1][1]] == "."
+                if not (prev_sure or next_sure or initial) or \
+                        not (si == _AMBIG or nameish(i)):
+                    continue
+                if (not word.islower() and prev_sure and state[i - 1] == _NAME
+                        and keys[i - 1] in v.first and near(i - 1, i)) or (
+                        initial and near(i - 1, i, ". ")
+                        and (i < 2 or text[tokens[i - 2][1]:tokens[i - 1][0]].strip() != "."
+                             or len(keys[i - 2]) != 1)):
+                    # A surname after a known first name ("Patricia WAITE") or after an
+                    # initial ("d. renna"; not "p.o.").
+                    state[i] = _NAME
+                elif not word.islower() and (
+                    (prev_sure and near(i - 1, i, " " if len(keys[i - 1]) > 1 else " .")
+                     and _same_case(tokens[i - 1][2], word)
+                     and (state[i - 1] == _NAME or not tokens[i - 1][2].islower()))
+                    or (next_sure and near(i, i + 1, " " if len(key) > 1 else " .")
+                        and _same_case(word, tokens[i + 1][2])
+                        and (state[i + 1] == _NAME or not tokens[i + 1][2].islower()))
+                ):
+                    state[i] = _NAME
+        first, last = self._first, self._last
+        fns = self._fns
+        for i in window:
+            start, _end, word = tokens[i]
+            s = state[i]
+            key = keys[i]
+            end = ends[i]
+            if s == _KEEP and key.isdigit() and 1 <= len(key) <= 6 and mixed and (
+                    (i > 0 and _place_like(state[i - 1], tokens[i - 1][2])
+                     and _gap_ok(text, tokens[i - 1][1], start, " ,\n", 8))
+                    or (i + 1 < n and _place_like(state[i + 1], tokens[i + 1][2])
+                        and near(i, i + 1, " ") and len(key) <= 5)):
+                # A house number or postcode beside a street or town name:
+                # "Allika 46", "6750 Koskikatu", "Estonia 62488".
+                out.put(start, end, "zip", _digits_like(fns["mrn"](key), key))
+                continue
+            if s in (_KEEP, _AMBIG):
+                # An initial: before a name with its dot ("J. Smith", "d. renna"), or
+                # between two names ("Mary Q Smith").
+                if len(key) == 1 and key not in ("a", "i") and i + 1 < n and \
+                        state[i + 1] in sure and word.isalpha() and near(i, i + 1, ". ") and (
+                            (text[tokens[i][1]] == "." and (state[i + 1] == _NAME
+                                                            or not mixed
+                                                            or tokens[i + 1][2][:1].isupper()))
+                            or (i > 0 and state[i - 1] in sure and near(i - 1, i))):
+                    out.put(start, end, "initial", _case_like(
+                        fns["mrn"](word.upper())[:1] or "X", word))
+                continue
+            if s == _PLACE:
+                end = tokens[i][1]
+                fake = fns["city"](word.title())
+                out.put(start, end, "place", _case_like(fake, word))
+                continue
+            name = word[: end - start]
+            title = name.title() if name.isascii() else name
+            later = i + 1 < n and state[i + 1] in sure and near(i, i + 1)
+            role = "first_name" if key in first and (later or key not in last) else "last_name"
+            out.put(start, end, role, _case_like(fns[role](title), name))
+
+    # -- structured handlers ------------------------------------------------------------
+
+    def _group(self, group: str, kind: str) -> Callable[[re.Match[str], _Out], None]:
+        fn = self._fns["mrn" if kind in ("mrn", "id") else kind] if kind != "age" else None
+
+        def handle(m: re.Match[str], out: _Out) -> None:
+            value = m.group(group)
+            if fn is None:  # ages over 89 become "90+" (Safe Harbor)
+                out.put(m.start(group), m.end(group), "age", "90+")
+            else:
+                out.put(m.start(group), m.end(group), kind, fn(value))
+
+        return handle
+
+    def _url(self, m: re.Match[str], out: _Out) -> None:
+        start, end = m.span("url")
+        text = out.text
+        while end > start and text[end - 1] in _TRAIL:
+            end -= 1
+        out.put(start, end, "url", self._fns["url"](text[start:end]))
+
+    def _phone(self, m: re.Match[str], out: _Out) -> None:
+        group = m.lastgroup or "phone"
+        start, end = m.span(group)
+        before = out.text[max(0, start - 12) : start].lower()
+        kind = "fax" if "fax" in before else "phone"
+        out.put(start, end, kind, self._fns[kind](m.group(group)))
+
+    def _paren(self, m: re.Match[str], out: _Out) -> None:
+        value = m.group("paren")
+        if sum(c.isdigit() for c in value) >= 8:
+            out.put(*m.span("paren"), "phone", self._fns["phone"](value))
+
+    def _labelled_phone(self, m: re.Match[str], out: _Out) -> None:
+        """A number after a phone word: a phone with six digits or more, a pager or an
+        extension with four or more after a pager word; else not a phone ("call 911")."""
+        value = m.group("plv")
+        digits = sum(c.isdigit() for c in value)
+        start, end = m.span("plv")
+        if _SHIFT.fullmatch(value):
+            return  # "call at 0700-1930": hours
+        if digits >= 6:
+            before = out.text[max(0, start - 12) : start].lower()
+            kind = "fax" if "fax" in before else "phone"
+            out.put(start, end, kind, self._fns[kind](value))
+        elif digits >= 4 and value.isdigit() and m.group("plw").lower() in _PAGER_WORDS:
+            # Keep the length: a pager number of five digits stays five digits long.
+            out.put(start, end, "phone", _digits_like(self._fns["mrn"](value), value))
+
+    def _idnum(self, m: re.Match[str], out: _Out) -> None:
+        token = m.group(m.lastgroup or "idnum")
+        runs = [len(r) for r in re.findall(r"\d+", token)]
+        if max(runs) < 7 and (_MEASURE.fullmatch(token) or any(
+                part.lower() in self._safe for part in token.split("-") if part.isalpha())):
+            return  # "100-200cc", "500x12", "600-12-peep": settings and amounts
+        if not re.search(r"[A-Za-z]", token) and max(runs) < 7 and not (
+                len(runs) >= 3 and sum(runs) >= 9):
+            # Digits and hyphens: a lab value, a range ("90-100") or a shift time
+            # ("0700-1930") unless a run is as long as an identifier's.
+            return
+        out.put(*m.span(m.lastgroup or "idnum"), "id", self._fns["mrn"](token))
+
+    def _unit(self, m: re.Match[str], out: _Out) -> None:
+        """"Apt. 864", "Suite 501": the whole secondary address, designator and number."""
+        number = m.group("uv")
+        fake = self._fns["mrn"](number)
+        designator = _UNIT_WORDS[int(fake[0], 36) % len(_UNIT_WORDS)]
+        out.put(*m.span("unit"), "address", f"{designator} {_digits_like(fake, number)}")
+
+    def _stzip(self, m: re.Match[str], out: _Out) -> None:
+        """A ZIP code after a state, and the town before the state ("Boston, MA 02139")."""
+        start, end = m.span("sz")
+        out.put(start, end, "zip", self._fns["zip"](m.group("sz")))
+        town = _TOWN.search(out.text, max(0, start - 60), start)
+        if town is not None:
+            out.put(*town.span("town"), "city", self._fns["city"](town.group("town")))
+
+    # -- dates ---------------------------------------------------------------------------
+
+    def _date_surrogate(self, y: int, mo: int, d: int, out: _Out) -> tuple[int, int, int] | None:
+        """The replacement (year, month, day), or None when the date is not a real one."""
+        if not (1 <= mo <= 12 and 1 <= d <= 31):
+            return None
+        if self._dates == "year":
+            return y, 1, 1
+        try:
+            if civil_from_days(days_from_civil(y, mo, d)) != (y, mo, d):
+                return y, 1, 1
+            iso = f"{y:04d}-{mo:02d}-{d:02d}"
+            shifted = self._date_fn(iso, out.per_value) if self._per else self._date_fn(iso)
+        except ValueError:
+            return y, 1, 1
+        assert shifted is not None
+        return int(shifted[0:4]), int(shifted[5:7]), int(shifted[8:10])
+
+    def _iso(self, m: re.Match[str], out: _Out) -> None:
+        y, mo, d = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
+        new = self._date_surrogate(y, mo, d, out)
+        if new is None:
+            return
+        sep = m.group("is")
+        ny, nm, nd = new
+        text = f"{ny:04d}{sep}{_pad(nm, m.group('im'))}{sep}{_pad(nd, m.group('id'))}"
+        clock = m.group("itime")
+        if clock is not None:
+            # A timestamp: with dates: year the time of day goes too (midnight), as
+            # {date: year} writes a timestamp column; a shift keeps it.
+            text += m.group("it") + (_DIGIT.sub("0", clock) if self._dates == "year" else clock)
+        out.put(*m.span("iso"), "date", text)
+
+    def _num(self, m: re.Match[str], out: _Out) -> None:
+        a_text, b_text, y_text = m.group("na"), m.group("nb"), m.group("ny")
+        a, b = int(a_text), int(b_text)
+        year = int(y_text)
+        if len(y_text) == 2:
+            year += 2000 if year < 50 else 1900
+        day_first = a > 12 and b <= 12
+        mo, d = (b, a) if day_first else (a, b)
+        new = self._date_surrogate(year, mo, d, out)
+        if new is None:
+            return
+        ny, nm, nd = new
+        ys = f"{ny % 100:02d}" if len(y_text) == 2 else f"{ny:04d}"
+        first, second = (nd, nm) if day_first else (nm, nd)
+        sep = m.group("ns")
+        out.put(*m.span("num"), "date",
+                f"{_pad(first, a_text)}{sep}{_pad(second, b_text)}{sep}{ys}")
+
+    def _md(self, m: re.Match[str], out: _Out) -> None:
+        """Month/day without a year ("7/22"): the year is unknown, 2000 stands in.
+
+        Not a date: a fraction ("1/2 up", "3/4 strength") or a setting after its
+        name ("PSV 12/5", "CPAP 10/5").
+        """
+        a_text, b_text = m.group("ma"), m.group("mb")
+        a, b = int(a_text), int(b_text)
+        if a < b <= 4:
+            return
+        before = out.text[max(0, m.start("md") - 12) : m.start("md")].lower().split()
+        word_before = before[-1].strip(":=-,") if before else ""
+        if word_before in _NOT_DATE_BEFORE:
+            return
+        if b == 10 and a <= 10 and (word_before in _SCORE_WORDS or out.text[
+                m.end("md") : m.end("md") + 6].lower().lstrip().startswith("pain")):
+            return  # "pain 3/10", "from 7/10 yesterday", "4/10 pain": a score out of ten
+        new = self._date_surrogate(2000, int(a_text), int(b_text), out)
+        if new is None:
+            return
+        _, nm, nd = new
+        out.put(*m.span("md"), "date", f"{_pad(nm, a_text)}/{_pad(nd, b_text)}")
+
+    def _my(self, m: re.Match[str], out: _Out) -> None:
+        """Month/two-digit year ("6/85"): the month goes, the year stays."""
+        a_text, y_text = m.group("mya"), m.group("myy")
+        year = 1900 + int(y_text)
+        new = self._date_surrogate(year, int(a_text), 15, out)
+        if new is None:
+            return
+        ny, nm, _ = new
+        out.put(*m.span("my"), "date", f"{_pad(nm, a_text)}/{ny % 100:02d}")
+
+    def _ordinal(self, m: re.Match[str], out: _Out) -> None:
+        value = m.group("ov")
+        before = out.text[max(0, m.start("ov") - 12) : m.start("ov")].lower().split()
+        if not before or before[-1] not in _ORDINAL_BEFORE:
+            return
+        new = self._date_surrogate(2000, 1, int(value[:-2]), out)
+        if new is None:
+            return
+        out.put(*m.span("ov"), "date", _day_like(new[2], value))
+
+    def _text_date(self, m: re.Match[str], out: _Out) -> None:
+        kind = m.lastgroup or ""
+        g_month, g_day, g_year = {
+            "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
+            "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
+        }[kind]
+        month_text = m.group(g_month)
+        day_text = m.group(g_day) if g_day else None
+        year_text = m.group(g_year) if g_year else None
+        mo = MONTHS[month_text.rstrip(".").lower()[:3] if month_text.rstrip(".").lower()
+                    not in MONTHS else month_text.rstrip(".").lower()]
+        d = int(re.sub(r"\D", "", day_text)) if day_text else 15
+        y = 2000
+        if year_text:
+            digits = year_text.lstrip("'")
+            y = int(digits) if len(digits) == 4 else 1900 + int(digits)
+        new = self._date_surrogate(y, mo, d, out)
+        if new is None:
+            return
+        ny, nm, nd = new
+        parts = [(m.start(g_month), m.end(g_month), _month_like(nm, month_text))]
+        if day_text is not None:
+            parts.append((m.start(g_day), m.end(g_day), _day_like(nd, day_text)))
+        if year_text is not None:
+            digits = year_text.lstrip("'")
+            ytext = f"{ny:04d}" if len(digits) == 4 else f"{ny % 100:02d}"
+            parts.append((m.start(g_year), m.end(g_year), year_text[: len(year_text) -
+                                                                      len(digits)] + ytext))
+        text, pos, pieces = out.text, m.start(kind), []
+        for start, end, value in sorted(parts):
+            pieces.append(text[pos:start])
+            pieces.append(value)
+            pos = end
+        pieces.append(text[pos : m.end(kind)])
+        out.put(m.start(kind), m.end(kind), "date", "".join(pieces))
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _place_like(state: int, word: str) -> bool:
+    """A street, town or country name (as decided), written with a capital."""
+    return state in (_PLACE, _UNKNOWN) and word[:1].isupper()
+
+
+def _digits_like(fake: str, like: str) -> str:
+    """Digits for a number of the same length, from a keyed token."""
+    digits = "".join(str(int(c, 36) % 10) for c in fake if c.isalnum())
+    return (digits * (len(like) // max(len(digits), 1) + 1))[: len(like)]
+
+
+def _adjacent(text: str, a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    """Two tokens separated by spaces only (or an initial's dot and a space)."""
+    gap = text[a[1] : b[0]]
+    return 0 < len(gap) <= 3 and gap.strip(" .") == "" and "\n" not in gap
+
+
+def _gap_ok(text: str, end: int, start: int, allow: str, most: int = 4) -> bool:
+    gap = text[end:start]
+    return 0 < len(gap) <= most and gap.strip(allow) == ""
+
+
+def _same_case(a: str, b: str) -> bool:
+    """Both upper, both lower or both capitalised: the two words were written alike."""
+    return (a.isupper() == b.isupper()) and (a.islower() == b.islower())
+
+
+def _pad(value: int, like: str) -> str:
+    return f"{value:02d}" if len(like) == 2 else str(value)
+
+
+_MONTH_FULL = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month_like(month: int, like: str) -> str:
+    dot = "." if like.endswith(".") else ""
+    core = like.rstrip(".")
+    name = _MONTH_FULL[month - 1] if len(core) > 4 or core.lower() in ("june", "july") \
+        else _MONTH_ABBR[month - 1]
+    if core.lower() == "sept" and month == 9:
+        name = "Sept"
+    if core.isupper():
+        name = name.upper()
+    elif core.islower():
+        name = name.lower()
+    return name + dot
+
+
+def _day_like(day: int, like: str | None) -> str:
+    if like is None:
+        return str(day)
+    text = f"{day:02d}" if like.startswith("0") else str(day)
+    if not like[-1].isdigit():
+        suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+        text += suffix if like[-1].islower() else suffix.upper()
+    return text
+
+
+@lru_cache(maxsize=4)
+def _compiled(suffixes: tuple[str, ...]) -> Patterns:
+    return pattern(suffixes)

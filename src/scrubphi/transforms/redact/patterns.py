@@ -1,0 +1,247 @@
+"""The one regular expression that finds structured identifiers in free text.
+
+Why one pattern: the detector runs on every note of every row, so the text is
+scanned once by one compiled alternation with a named group per kind of
+identifier (e-mails, URLs, IPs, SSNs, phone, fax and pager numbers, dates in
+every written form, labelled and unlabelled identifiers, street addresses,
+ZIP codes, ages over 89), and ``lastgroup`` says which alternative matched.
+Words (names, places, organisations) are not here: they are decided by
+vocabulary look-ups in :mod:`scrubphi.transforms.redact.detector`, because a
+pattern can only recognise what it was written for, while a vocabulary of
+safe words can replace whatever it does not know.
+
+Every alternative starts where a token starts (``(?<![^\\W_])`` and friends),
+and dates and numbers are fenced by look-arounds so that vital signs
+(``120/80``), ranges (``90-100``), shift times (``0700-1930``), clock times
+(``10:30``) and decimals never match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scrubphi.transforms.redact.vocab import split_words
+
+__all__ = ["MONTHS", "STATES", "WORD_TRIGGERS", "Patterns", "needs_web", "pattern"]
+
+#: Month names and abbreviations, lower-case, to their number.
+MONTHS: dict[str, int] = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
+    "apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10,
+    "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+
+STATES = split_words(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE "
+    "NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI"
+)
+
+# Any month word, any case ("Sept", "NOV", "march"), with an optional dot.
+_MONTH = (
+    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![^\W\d_])\.?"
+)
+# Month words that are dates on their own: not "may", "march", "mar" (a verb, a
+# modal), and only written with a capital or in full when short ("Jun", "JUL").
+_MONTH_ALONE = (
+    r"(?:(?i:january|february|april|june|july|august|september|october|november|december)"
+    r"|(?i:sept)|Jan|Feb|Apr|Jun|Jul|Aug|Sep|Oct|Nov|JAN|FEB|APR|JUN|JUL|AUG|SEP|OCT|NOV"
+    r"|feb|apr|nov)(?![^\W\d_])\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?i:st|nd|rd|th)?(?!\d)"
+_YEAR4 = r"(?:1[89]\d\d|20\d\d)(?!\d)"
+_YEAR = rf"(?:{_YEAR4}|'?\d\d(?!\d))"
+_LABELS = (
+    r"(?i:mrn|mr\#|mr[ ]?no\.?|med(?:ical)?[ ]rec(?:ord)?(?:[ ]no\.?|[ ]number|[ ]\#)?"
+    r"|acct|account|acc|member(?:[ ]id)?|policy|plan[ ]id|ins(?:urance)?[ ]id"
+    r"|subscriber(?:[ ]id)?|license|lic|dl|patient[ ]id|pt[ ]id|id|encounter|fin|csn"
+    r"|claim|certificate|cert|serial|device[ ]id|vin|chart|case|ref|reference|unit[ ]no"
+    r"|passport|iban|card|credit[ ]card|routing|tax[ ]id|ein|npi|dea)"
+)
+# Words after which a number of four to six digits is a pager, extension or phone.
+_PAGER = (
+    r"(?i:pager|beeper|beep|pgr|bpr|pg|page|ext|extension|cell|mobile|tel|phone|ph"
+    r"|telephone|fax)"
+)
+# Street suffixes are read from the shipped list; the pattern takes them as an argument.
+_AGE_WORD = (
+    r"(?i:y/?o|y\.o\.?|yrs?|years?|yoa|yof|yom|yowf|yowm|yobf|yobm|yo[mf]?|year[- ]old"
+    r"|years[- ]old|yr[- ]old|y/o[mf]?)(?![^\W\d_])"
+)
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """The structured-identifier patterns, split by how an identifier starts.
+
+    Why three: a regular expression with forty alternatives tries each of them at
+    every position of the text.  Split by their first character and fenced by a
+    look-ahead, each pattern rejects almost every position with one test, and two
+    of them run only when the text can hold what they find (an ``@``, a ``://``,
+    a month or label word): the common clinical note pays for one scan.
+    """
+
+    #: e-mails, URLs, domains, IPv6: run when the text has ``@``, ``://``, ``www.``,
+    #: ``::`` or a known top-level domain.
+    web: re.Pattern[str]
+    #: everything that starts with a digit, ``+``, ``(`` or ``#``.
+    digits: re.Pattern[str]
+    #: what starts with a word (labels, month names), by group: each group's pattern
+    #: runs only when the text has one of that group's trigger words.
+    words: tuple[tuple[frozenset[str], re.Pattern[str]], ...]
+    #: words mixing letters and at least five digits (IBANs, "AB123456"): runs when
+    #: the text has such a word.
+    codes: re.Pattern[str]
+
+
+_WEB = ("email", "url", "domain", "ipv6")
+_LABEL_WORDS = split_words("""
+    ssn ss security mrn mr med medical acct account acc member policy id subscriber license
+    lic dl encounter fin csn claim certificate cert serial vin chart case ref reference unit
+    passport iban card routing ein npi dea
+""")
+_PHONE_WORDS = split_words("""
+    pager beeper beep pgr bpr pg page ext extension cell mobile tel phone ph telephone fax
+    desk office home work contact call reach
+""")
+#: Word-led groups: (alternative names, words one of which every match contains).
+_WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
+    (("mdy", "mon_year", "mon"), frozenset(MONTHS)),
+    (("ssnl", "mrn"), frozenset(_LABEL_WORDS)),
+    (("phonel",), frozenset(_PHONE_WORDS)),
+    (("mil", "unit", "pobox", "zipl"),
+     frozenset(split_words("psc cmr unit apt apartment suite ste box zip"))),
+    (("agel",), frozenset(["age", "aged"])),
+)
+_CODES = ("iban", "idword")
+_WORDS = tuple(name for names, _ in _WORD_GROUPS for name in names)
+#: Every word that can start a match of a word-led pattern.
+WORD_TRIGGERS = frozenset().union(*(words for _, words in _WORD_GROUPS))
+_TLD = re.compile(r"@|://|www\.|::|\.(?:com|org|net|edu|gov|mil|info|biz|io|uk|de|fr|nz|jp"
+                  r"|cn|ru|dk|fi|ie|mx|za|kr|tw|hk|sg)(?![\w.-])", re.IGNORECASE)
+
+
+def needs_web(text: str) -> bool:
+    """Whether the text can hold an e-mail, URL, domain or IPv6 address."""
+    return _TLD.search(text) is not None
+
+
+def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
+    """Compile the structured-identifier pattern (suffixes longest first)."""
+    suffix = "|".join(re.escape(s) for s in street_suffixes)
+    states = "|".join(STATES)
+    start = r"(?<![^\W_])"  # not inside a word (a letter or digit before)
+    digit_start = r"(?<![\d.,/])(?<!\d[:-])"
+    alternatives = [
+        # E-mails (internationalised local parts and domains) and URLs first: they
+        # contain dots, digits and @ that other kinds would split.
+        r"(?P<email>(?<![\w.%+-])[\w.%+'-]*\w@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}(?![\w-]))",
+        r"(?P<url>(?i:https?://|ftp://|www\.)[^\s<>\"'\])]+)",
+        r"(?P<domain>(?<![\w@.-])(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+"
+        # Country domains that are also clinical words ("comfortable.pt", "cell.ca",
+        # "well.no") are left out: notes often lack the space after a full stop.
+        r"(?:com|org|net|edu|gov|mil|info|biz|io|uk|de|fr|nz|jp|cn|ru|dk|fi|ie|mx|za|kr|tw"
+        r"|hk|sg)(?![\w.-]|\.\w))",
+        r"(?P<ipv4>(?<![.\d])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+        r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d))",
+        r"(?P<ipv6>(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+        r"|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?)(?![\w:]))",
+        r"(?P<ssn>(?<![\d-])\d{3}(?P<ss>[- ])\d{2}(?P=ss)\d{4}(?![\w-]))",
+        r"(?P<ssnl>(?i:ssn|ss\#|social[ ]security(?:[ ]number|[ ]no\.?)?)[:\#]?\s*"
+        r"(?P<ssnv>\d{9})(?!\d))",
+        # Credit cards and IBANs: long digit groups; before phones, which are shorter.
+        r"(?P<card>(?<![\d-])\d{4}(?P<cs>[- ]?)\d{4}(?P=cs)\d{4}(?P=cs)\d{1,7}(?![\d-]))",
+        r"(?P<iban>(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w]))",
+        # Phones: North American (with a slash too: 201/324/1423), international
+        # (+, 00 or a leading 0 group), and the local seven digits; extensions follow.
+        r"(?P<phone>(?:(?<![\w+])\+?1[-. ]?(?:\(\d{3}\)[ ]?|\d{3}[-. /])"
+        r"|(?<![\w(])\(\d{3}\)[ ]?|(?<![\w/.])(?<!\d[-.])\d{3}[-. /])"
+        r"\d{3}[-. /]\d{4}(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
+        r"(?P<intl>(?:(?<![\w+])\+|(?<![\d.,/:-])00)(?=(?:[-. ()]{0,2}\d){8})[1-9]\d{0,2}"
+        r"(?:[-. ]?\(0?\d{1,4}\))?"
+        r"(?:[-. ]?\d{1,5}){1,5}(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
+        r"(?P<trunk>(?<![\w+(.,/:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:(?:[-. ]\d{2,5}){2,4}"
+        r"|[-. ]?\d{6,8})"
+        r"(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
+        r"(?P<local>(?<![\w(+.,/:-])[2-9]\d{2}-\d{4}(?![\w/-]|\.\d))",
+        # A number after a phone word, in whatever grouping ("Phone: 0490 75 40 81",
+        # "Pager 83554", "call me on (64) 3591-3246"); the handler counts its digits.
+        rf"(?P<phonel>(?<![^\W_])(?P<plw>{_PAGER}|(?i:desk|office|home|work|contact"
+        r"|call(?:[ ]me)?(?:[ ](?:on|at))?|reach(?:[ ]me)?(?:[ ](?:on|at))?))(?![^\W_])"
+        r"(?:[ ]?(?:\#|no\.?|number))?[ ]?[:\#]?[ \t]*\n?[ \t]*"
+        r"(?P<plv>\+?\(?\d[\d()]*(?:(?:[ .-]|[ ]-[ ])\(?\d[\d()]*){0,6}"
+        r"(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?)(?![\w/]|\.\d))",
+        # Pairs of digits, as French and Belgian numbers are written ("71-33-52-22",
+        # "06 12 34 56 78").
+        r"(?P<pairs>(?<![\w.,/:-])\d{2}(?:(?P<pp>[-.])\d{2}(?:(?P=pp)\d{2}){2,3}"
+        r"|(?:[ ]\d{2}){4})(?![\w/-]|[.,]\d))",
+        # Digit groups in parentheses, as phone numbers are written in social notes
+        # ("(301 273 45166)", "(240444-1243)"); the handler wants eight digits.
+        r"(?P<paren>(?<=\()\d{2,6}(?:[ -]\d{2,6}){1,3}(?=\)))",
+        # A number before its phone word ("788-063-Office", "0490 39 07 81 fax").
+        r"(?P<plt>(?<![\w+(.,/:-])\+?\(?\d[\d()]*(?:[ .-]\(?\d[\d()]*){1,6}"
+        r"(?=[ ]?-?[ ]?(?i:office|fax|mobile|cell|home|work|desk)(?![^\W_])))",
+        # Military addresses: "PSC 6293, Box 8158 APO AP 04336".
+        r"(?P<mil>(?<![^\W_])(?i:psc|unit|cmr)[ ]\d{3,5},?[ ](?i:box)[ ]\d{3,5}[ ,\n]+"
+        r"(?i:apo|fpo|dpo)[ ]+(?i:aa|ae|ap)[ ]+\d{5}(?!\d))",
+        # Dates: ISO, numeric with a year, month/day without one, with month words.
+        r"(?P<iso>(?<![\d/.-])(?P<iy>\d{4})(?P<is>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=is)"
+        r"(?P<id>0?[1-9]|[12]\d|3[01])(?:(?P<it>[T ])(?P<itime>(?:[01]\d|2[0-3]):[0-5]\d"
+        r"(?::[0-5]\d)?))?(?![\d/-]|\.\d))",
+        rf"(?P<num>{digit_start}(?P<na>\d{{1,2}})(?P<ns>[/.-])(?P<nb>\d{{1,2}})(?P=ns)"
+        r"(?P<ny>\d{4}|\d{2})(?![\d/-]|\.\d))",
+        rf"(?P<md>{digit_start}(?P<ma>1[0-2]|0?[1-9])/(?P<mb>3[01]|[12]\d|0?[1-9])"
+        r"(?![\d/%]|\.\d))",
+        rf"(?P<my>{digit_start}(?P<mya>1[0-2]|0?[1-9])/(?P<myy>[3-9]\d)(?![\d/%]|\.\d))",
+        rf"(?P<dmy>{digit_start}(?P<dd>{_DAY})(?:[ ]of)?[ -](?P<dm>{_MONTH})"
+        rf"(?:,?[ -]?(?P<dy>{_YEAR4}|'\d\d(?!\d)))?)",
+        rf"(?P<mdy>{start}(?P<mm>{_MONTH})(?:[ ]?-?(?P<mdd>{_DAY}))"
+        rf"(?:(?:,[ ]?|[ ]|-)(?P<mdyy>{_YEAR4}|'\d\d(?!\d)))?)",
+        rf"(?P<mon_year>{start}(?P<mym>{_MONTH}),?[ ]?(?P<myyy>{_YEAR}))",
+        rf"(?P<mon>{start}(?P<mo>{_MONTH_ALONE}))",
+        # "on the 11th", "since the 3rd": a day of the month (the handler checks the
+        # word before).
+        r"(?P<ordinal>(?P<ov>(?:[12]\d|3[01]|[1-9])(?i:st|nd|rd|th))(?![^\W_])"
+        r"(?![ ]+(?i:ventricle|degree|nerve|finger|toe|rib|digit|line|dose|day|week|month"
+        r"|time|grade|space|icu|intercostal|floor|cranial|generation|lumbar|cervical"
+        r"|thoracic|sacral|metatarsal|metacarpal|heart|sound|trimester|percentile)))",
+        # Ages over 89 ("92 yo", "aged 101", "age: 95").
+        rf"(?P<age>{digit_start}(?P<av>9\d|1[01]\d)[ -]?(?={_AGE_WORD}))",
+        r"(?P<agel>(?i:aged?|age:)[ ]*(?P<alv>9\d|1[01]\d)(?!\d|\.\d))",
+        # Identifiers after a label; "#123456"; unlabelled tokens with 5+ digits.
+        rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?[ ]?[:\#]?[ ]*"
+        r"(?P<mv>(?=[A-Za-z0-9-]{4,})[A-Za-z0-9]*\d[A-Za-z0-9-]*[A-Za-z0-9]|\d{4,}))",
+        r"(?P<hashid>\#[ ]?(?P<hv>\d{5,})(?!\w))",
+        # Street addresses and "City, ST 12345".
+        rf"(?P<addr>{start}\d{{1,6}}[A-Z]?(?:-\d+)?[ ]+(?:[NSEW]\.?[ ]+)?"
+        rf"(?:(?:\d+(?:st|nd|rd|th)|[A-Z\u00c0-\u00de][\w'.-]*)[ ]+){{1,3}}"
+        rf"(?:{suffix})\.?(?![\w])"
+        r"(?:,?[ ]+(?:(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![a-z])\.?[ ]*\#?"
+        r"|\#[ ]?)(?:\d[A-Za-z0-9-]*|[A-Z](?!\w)))?)",
+        r"(?P<unit>(?<![^\W_])(?i:apt|apartment|suite|ste|unit)\.?[ ]*\#?[ ]*(?P<uv>\d{1,5}[A-Z]?)"
+        r"(?![\w]))",
+        r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
+        # A ZIP code after a state ("Boston, MA 02139": the handler finds the town).
+        rf"(?P<stzip>(?<=(?:{states})[ ,])(?P<sz>\d{{5}}(?:-\d{{4}})?)(?![\w-]))",
+        r"(?P<zipl>(?i:zip)(?:[ ]?(?i:code))?:?[ ]*(?P<zv>\d{5}(?:-\d{4})?)(?![\w-]))",
+        r"(?P<idnum>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+        r"(?![\w-]|\.\d))",
+        r"(?P<idword>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+        r"(?![\w-]|\.\d))",
+    ]
+    by_name = {a[a.index("<") + 1 : a.index(">")]: a for a in alternatives}
+    word_start = r"(?<![^\W_])(?=[^\W\d_])(?:"
+
+    def join(names: tuple[str, ...]) -> str:
+        return "|".join(by_name[name] for name in names)
+
+    digits = tuple(n for n in by_name if n not in _WEB and n not in _WORDS and n not in _CODES)
+    return Patterns(
+        web=re.compile(join(_WEB)),
+        digits=re.compile(r"(?=[\d+(\#])(?:" + join(digits) + ")"),
+        words=tuple((triggers, re.compile(word_start + join(names) + ")"))
+                    for names, triggers in _WORD_GROUPS),
+        codes=re.compile(word_start + join(_CODES) + ")"),
+    )

@@ -1,0 +1,162 @@
+"""The word lists of the free-text redactor, loaded once into sets.
+
+Why sets of lower-case words: the detector's first question about every word
+of a note is "is this word known to be safe?", and the fastest way to ask it
+for a whole note at once is a set difference (``words - SAFE``) done in C.
+What is left is a handful of words a note: names, places, misspellings and
+the rare jargon no list has.
+
+The lists (``redact_data/``; sources and licences in docs/redact.md and
+``redact_data/LICENSES.txt``):
+
+* ``english_words.txt``: SCOWL's lower-case English words with the size of
+  the smallest SCOWL list that has them (10 = the commonest ... 80);
+* ``medical_words.txt`` (words of ICD-10-CM and ICD-9-CM descriptions and the
+  project's clinical words), ``drugs.txt`` (FDA UNII names),
+  ``clinical_abbrev.txt`` (abbreviations, languages), ``eponyms.txt``
+  (Glasgow, Foley, Swan-Ganz: ambiguous when also a name);
+* ``first_names.txt``, ``last_names.txt``: names (Faker's lists);
+* ``street_suffixes.txt``: street suffixes for addresses.
+
+A word that is both safe and a name ("bill", "grace", "king", "walker") is
+*ambiguous*: it is kept unless its context makes it a name (an honorific or a
+relation word before it, a sure name beside it).  A name that is only a rare
+English word (SCOWL size above :data:`COMMON_TIER`: "healey" as a verb,
+"murphy") is a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["BASIC_TIER", "COMMON_TIER", "STOP", "Vocab", "split_words", "vocab"]
+
+#: English words of SCOWL sizes up to this one are common enough that a name
+#: spelt the same ("Bill", "Hope", "Grace") needs context to count as a name.
+COMMON_TIER = 50
+#: See :attr:`Vocab.basic`.
+BASIC_TIER = 35
+
+
+def split_words(text: str) -> list[str]:
+    """The whitespace-separated words of ``text`` (word lists written as prose blocks)."""
+    return text.split()
+
+
+def _lines(stem: str) -> list[str]:
+    path = resources.files("scrubphi.transforms").joinpath("redact_data", f"{stem}.txt")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [line for line in text.split("\n") if line and not line.startswith("#")]
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Lower-case word sets; see the module docstring."""
+
+    #: Every word that may stay without context (includes the ambiguous ones).
+    safe: frozenset[str]
+    #: Common English (SCOWL up to :data:`COMMON_TIER`) and clinical words: what a
+    #: misspelling or a truncation ("resp", "amts") is taken to stand for.
+    common: frozenset[str]
+    #: Rare English words (SCOWL above :data:`COMMON_TIER`) that no clinical list
+    #: has: written with a capital inside a sentence, one is a proper noun
+    #: ("Cyprus", "Brazil").
+    rare: frozenset[str]
+    #: Prefixes (3 to 5 letters) of ``common`` words: clinical truncations.
+    prefixes: frozenset[str]
+    #: The commonest English words (SCOWL up to :data:`BASIC_TIER`) and clinical
+    #: words: after "son" or "Dr", a word of these is not a name unless a name
+    #: list has it ("son visited", but "son Bill").
+    basic: frozenset[str]
+    #: Safe words that are also names: kept unless the context says name.
+    ambiguous: frozenset[str]
+    first: frozenset[str]
+    last: frozenset[str]
+    #: first | last
+    names: frozenset[str]
+    suffixes: tuple[str, ...]
+
+
+# Function words and the clinical words that follow "Dr" or "wife" in notes
+# ("Dr aware", "wife called", "son at bedside"): never a name after a title or
+# a relation word, even when a name list has them.
+STOP = frozenset(split_words("""
+a an the and or but nor of in on at to from by for with without within into onto upon
+over under about after before during until since via per as than then so if is are was
+were be been being am has have had do does did will would shall should can could may
+might must not no yes this that these those it its he she him her his hers they them
+their we us our you your i me my who whom whose which what when where why how all any
+both each few more most other some such only own same too very just also here there
+now again once aware notified called paged informed updated made ordered saw seen
+visited visiting present spoke spoken talked came come left stayed stay said says
+wants wanted would like reports reported states stated asked requests requested
+feels felt given gave took taken plan plans agrees agreed will unable able in at
+bedside today tonight tomorrow yesterday home phone cell number re regarding
+"""))
+
+
+@lru_cache(maxsize=1)
+def vocab() -> Vocab:
+    """Load and combine the shipped lists (once per process)."""
+    common: set[str] = set()
+    rare: set[str] = set()
+    basic: set[str] = set()
+    for line in _lines("english_words"):
+        word, _, tier = line.partition("\t")
+        size = int(tier) if tier else 0
+        if size > COMMON_TIER:
+            rare.add(word)
+        else:
+            common.add(word)
+            if size <= BASIC_TIER:
+                basic.add(word)
+    for word in _lines("common_words"):
+        common.add(word.lower())
+    clinical: set[str] = set()
+    for stem in ("medical_words", "drugs", "clinical_abbrev", "eponyms"):
+        clinical.update(w.lower() for w in _lines(stem))
+    first = frozenset(w.lower() for w in _lines("first_names"))
+    last = frozenset(w.lower() for w in _lines("last_names"))
+    names = first | last
+    # A rare English word that is a name is a name; a common one is ambiguous.
+    safe = (common | clinical | (rare - names)) | _SINGLE_LETTERS | _CALENDAR
+    ambiguous = frozenset((common | clinical) & names)
+    suffixes = tuple(sorted(_lines("street_suffixes") + _EXTRA_SUFFIXES,
+                            key=lambda s: (-len(s), s)))
+    everyday = (common | clinical) - names
+    prefixes = frozenset(w[:k] for w in everyday if len(w) > 5 for k in (3, 4, 5))
+    return Vocab(
+        safe=frozenset(safe), common=frozenset(everyday), prefixes=prefixes - names,
+        rare=frozenset(rare - common - clinical),
+        basic=frozenset(basic | clinical), ambiguous=ambiguous, first=first, last=last, names=names,
+        suffixes=tuple(dict.fromkeys(suffixes)),
+    )
+
+
+_SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# Weekdays and months are proper nouns to SCOWL; alone they identify nobody (dates
+# with a month are the pattern pass's business).
+_CALENDAR = frozenset(split_words("""
+monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
+fri sat sun january february march april may june july august september october
+november december jan feb mar apr jun jul aug sep sept oct nov dec christmas easter
+thanksgiving
+"""))
+
+# Street types beyond USPS's list, English and international ("Promenade",
+# "Strasse", "Rua"): a house number, words, then one of these is an address.
+_EXTRA_SUFFIXES = split_words("""
+Promenade Esplanade Byway Approach Gate Gates Vale Highlands Highland Pathway Boulevard
+Bvd Bld Walkway Rise Close Crescent Mews Parade Quay Wharf Wynd Chase Grange Green Gardens
+Drove Row Strand Broadway Concourse Embankment Circus Arcade Heights Hts Terr Cl Gr Gdns
+Strasse Straße Str Weg Gasse Platz Allee Ring Damm Ufer Chaussee Rue Avenue Boulevard Bd
+Chemin Impasse Allée Quai Via Viale Piazza Corso Vicolo Largo Calle Avenida Av Carrera
+Paseo Plaza Camino Carretera Rua Travessa Praça Estrada Laan Straat Gracht Plein Kade
+Dreef Vej Gade Gatan Vägen Gata Katu Tie Kuja Ulica Ul Aleja Utca Út Cesta Sokak Caddesi
+Road Lane
+""")
