@@ -463,7 +463,7 @@ def test_cli_policy_error_exits_3_with_position(tmp_path: Path) -> None:
     """`canary run` on a policy with a typo stops before touching traffic (exit 3)."""
     from click.testing import CliRunner
 
-    from scrubphi.cli_canary import canary
+    from scrubphi.cli.canary import canary
 
     bad = tmp_path / "canary.yaml"
     bad.write_text(FLOW.replace("- pause: 5m", "- pasue: 5m", 1))
@@ -479,7 +479,7 @@ def test_cli_refuses_rules_the_access_log_cannot_feed(tmp_path: Path) -> None:
     """A rule on a metric nginx's log does not give would never decide: usage error (2)."""
     from click.testing import CliRunner
 
-    from scrubphi.cli_canary import canary
+    from scrubphi.cli.canary import canary
 
     policy = tmp_path / "canary.yaml"
     policy.write_text(FLOW)
@@ -496,7 +496,7 @@ def test_cli_command_router_rollback_runs_the_command(tmp_path: Path) -> None:
 
     from click.testing import CliRunner
 
-    from scrubphi.cli_canary import canary
+    from scrubphi.cli.canary import canary
 
     target = tmp_path / "weights.txt"
     cmd = (f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write(sys.argv[2])\" "

@@ -33,7 +33,7 @@ from scrubphi.canary import (
     http_health_check,
     routers,
 )
-from scrubphi.cli_canary import canary as canary_cli
+from scrubphi.cli.canary import canary as canary_cli
 from scrubphi.policy import loads_policy
 
 SCALED = """\

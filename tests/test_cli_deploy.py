@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from prom_fixtures import openmetrics
-from scrubphi.cli_deploy import gate, rollback_check
+from scrubphi.cli.deploy import gate, rollback_check
 from scrubphi.flags.state import FileStateStore
 
 ROOT = Path(__file__).resolve().parents[1]

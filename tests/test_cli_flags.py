@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from psycopg import conninfo as pg_conninfo
 
 from pg_fixtures import PgServer
-from scrubphi.cli_flags import EXIT_CONFLICT, EXIT_UNKNOWN, flags, parse_state
+from scrubphi.cli.flags import EXIT_CONFLICT, EXIT_UNKNOWN, flags, parse_state
 from scrubphi.flags import FlagClient, StaticState, export_unleash, load_unleash, rollout_plans
 from scrubphi.flags.state import FileStateStore, PostgresStateStore
 from scrubphi.policy import load_policy

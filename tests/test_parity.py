@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pg_fixtures import PgServer
-from scrubphi.cli_refresh import parity_command
+from scrubphi.cli.refresh import parity_command
 from scrubphi.policy import load_policy
 from scrubphi.refresh import RefreshOptions, parity, refresh
 from scrubphi.refresh.pgtools import PgTools

@@ -389,7 +389,7 @@ def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
     cmd = [
         sys.executable,
         "-c",
-        "import sys; from scrubphi.cli_refresh import refresh_command; "
+        "import sys; from scrubphi.cli.refresh import refresh_command; "
         "refresh_command(sys.argv[1:], prog_name='scrubphi refresh')",
         "--from",
         pg.dsn(env.source),
@@ -686,7 +686,7 @@ def test_cli_exit_code_and_report(env: Env, pg: PgServer, tmp_path: Path) -> Non
     """The CLI exits with the failed step's code and writes a JSON report saying which step."""
     from click.testing import CliRunner
 
-    from scrubphi.cli_refresh import refresh_command
+    from scrubphi.cli.refresh import refresh_command
 
     report = tmp_path / "r.json"
     bad = _policy(tmp_path, drop_line="city: {fake: city}")

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from .dump.rewriter import Progress, Scrubber
 from .policy.model import Policy
 from .report import Report
+from .transforms.redact.lookup import Lookup
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "check_dump", "read_through", "scrub_stream"]
 
@@ -25,14 +26,18 @@ def scrub_stream(
     key: bytes | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[Progress], None] | None = None,
+    lookup: Lookup | None = None,
 ) -> Report:
     """Scrub the plain-format dump read from ``src`` into ``dst`` (binary files).
+
+    ``lookup`` (see :mod:`scrubphi.lookup`) makes ``{redact: text}`` replace every
+    value of the policy's scrubbed name, street, town, phone and ID columns.
 
     On any error the partial output is followed by a trailer that makes
     ``psql -v ON_ERROR_STOP=1`` fail, and the error is raised again; the
     report (``exc.report``) says how far the run got.
     """
-    scrubber = Scrubber(policy, codec=codec, key=key, progress=progress)
+    scrubber = Scrubber(policy, codec=codec, key=key, progress=progress, lookup=lookup)
     try:
         while True:
             chunk = src.read(chunk_size)

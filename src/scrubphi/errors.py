@@ -12,6 +12,7 @@ __all__ = [
     "CodecError",
     "CoverageError",
     "DumpError",
+    "LookupFileError",
     "PolicyError",
     "ScrubPhiError",
     "TransformError",
@@ -66,6 +67,10 @@ class PolicyError(ScrubPhiError, ValueError):
             where += ": "
         key = f"{self.path}: " if self.path else ""
         return f"{where}{key}{self.message}"
+
+
+class LookupFileError(PolicyError):
+    """A ``--lookup`` file that cannot be used: damaged, or made with another key (exit 3)."""
 
 
 class DumpError(ScrubPhiError):

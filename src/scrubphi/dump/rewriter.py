@@ -40,6 +40,8 @@ from ..report import ColumnStats, Report, TableStats
 from ..transforms import build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from ..transforms.jsonpath import build_json
+from ..transforms.redact import LOOKUP_KEY
+from ..transforms.redact.lookup import Lookup
 from .inserts import InsertError, InsertStatement, literal_value, parse_insert, quote_literal
 from .lexer import SqlSplitter, Unit
 from .schema import Schema, parse_alter_table, parse_copy, parse_create_table
@@ -228,6 +230,7 @@ class Scrubber:
         progress: Callable[[Progress], None] | None = None,
         check_only: bool = False,
         observe: Observer | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
         self.policy = policy
         self.check_only = check_only
@@ -247,6 +250,11 @@ class Scrubber:
         if key is None and self.scrub.needs_key():
             key = resolve_secret(self.scrub.key_ref, self.scrub.base_dir)
         self._ctx = TransformContext(key=key or b"")
+        if lookup is not None:
+            # {redact: text} columns replace every value the lookup holds (see
+            # transforms/redact/lookup.py); it must have been made with this key.
+            lookup.check_key(self._ctx.key)
+            self._ctx.shared[LOOKUP_KEY] = lookup
         self._progress = progress
         self.report = Report(codec=str(self._codec.IMPLEMENTATION), policy_digest=policy.digest)
         self._started = time.monotonic()

@@ -26,10 +26,12 @@ import psycopg
 from ..api import check_dump, scrub_stream
 from ..dump.rewriter import Progress
 from ..errors import CoverageError, PolicyError, ScrubPhiError
+from ..lookup import lookup_columns, lookup_from_database
 from ..policy import load_policy
 from ..policy.model import Policy
 from ..policy.secrets import resolve_secret
 from ..report import TableStats
+from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
 from .pgtools import PgTools, client_invocation, connect, dbname_of, safe_error_lines, with_dbname
 from .swap import MAX_STAGING_NAME, Admin, prev_name, timestamp
@@ -77,6 +79,9 @@ class RefreshOptions:
     pg_bin: Path | None = None
     maintenance_db: str = "postgres"
     lock_wait_timeout: str | None = None
+    #: Build the lookup of structured values from the source first, so that
+    #: ``{redact: text}`` removes every scrubbed name, phone and ID from notes.
+    lookup: bool = True
     dump_options: tuple[str, ...] = ()
     workdir: Path | None = None
     progress: Callable[[StepProgress], None] | None = None
@@ -98,6 +103,8 @@ class RefreshResult:
     error: str | None = None
     new_database: str | None = None
     backup: str | None = None
+    #: How many hashed values the lookup for the notes held (0: none was built).
+    lookup_values: int = 0
     steps: list[dict[str, Any]] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
@@ -121,6 +128,7 @@ class RefreshResult:
             "sessions_ended": self.sessions_ended,
             "recovered": self.recovered,
             "pruned": self.pruned,
+            "lookup_values": self.lookup_values,
             "steps": self.steps,
             "checks": [c.to_dict() for c in self.checks],
             "scrub": self.scrub,
@@ -230,6 +238,13 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                 raise RefreshError(
                     "coverage", "the policy does not cover the source schema", details=problems
                 )
+        lookup = None
+        if opts.lookup and _redacts(policy) and lookup_columns(policy):
+            with run.stage("lookup"):
+                lookup = lookup_from_database(opts.source_url, policy, key or b"")
+                result.lookup_values = len(lookup)
+                opts.log(f"lookup: {len(lookup)} hashed values of the policy's structured "
+                         "columns for the notes")
         with run.stage("create"):
             building = admin.create_building(run.ts)
             result.new_database = building
@@ -239,9 +254,10 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
             if opts.jobs > 1:
                 from .parallel import parallel_pipeline
 
-                tables, report_dict = parallel_pipeline(run, policy, key, new_url, extra)
+                tables, report_dict = parallel_pipeline(run, policy, key, new_url, extra,
+                                                        lookup)
             else:
-                tables, report_dict = _plain_pipeline(run, policy, key, new_url, extra)
+                tables, report_dict = _plain_pipeline(run, policy, key, new_url, extra, lookup)
             result.scrub = report_dict
         with run.stage("verify"):
             run.hook("verify", database=building, url=new_url)
@@ -408,8 +424,21 @@ def _stderr_text(fh: IO[bytes]) -> str:
     return fh.read(256 * 1024).decode("utf-8", "replace")
 
 
+def _redacts(policy: Policy) -> bool:
+    """Whether any column of the policy is free text under ``{redact: text}``."""
+    scrub = policy.scrub
+    return scrub is not None and any(
+        spec.kind == "redact" for rule in scrub.tables.values() for spec in rule.columns.values()
+    )
+
+
 def _plain_pipeline(
-    run: _Run, policy: Policy, key: bytes | None, new_url: str, extra: Sequence[str]
+    run: _Run,
+    policy: Policy,
+    key: bytes | None,
+    new_url: str,
+    extra: Sequence[str],
+    lookup: Lookup | None = None,
 ) -> tuple[list[TableStats], dict[str, Any]]:
     """``pg_dump | scrub (in-process) | psql -v ON_ERROR_STOP=1 --single-transaction``."""
     opts = run.opts
@@ -460,6 +489,7 @@ def _plain_pipeline(
                 policy,
                 key=key,
                 progress=progress if opts.progress is not None else None,
+                lookup=lookup,
             )
         except BaseException as exc:  # classified below, after both children ended
             scrub_exc = exc

@@ -19,6 +19,7 @@ STEP_EXIT_CODES: dict[str, int] = {
     "coverage": 5,
     "preflight": 10,
     "pg_dump": 11,
+    "lookup": 11,
     "restore": 12,
     "verify": 13,
     "swap": 14,

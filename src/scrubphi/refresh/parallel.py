@@ -58,6 +58,7 @@ from ..errors import ScrubPhiError
 from ..policy import load_policy
 from ..policy.model import Policy, TableName
 from ..report import ColumnStats, TableStats
+from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
 from .pgtools import client_invocation, dbname_of, run_client, safe_error_lines
 
@@ -89,7 +90,12 @@ class TableTask:
 
 
 def parallel_pipeline(
-    run: _Run, policy: Policy, key: bytes | None, new_url: str, extra: Sequence[str]
+    run: _Run,
+    policy: Policy,
+    key: bytes | None,
+    new_url: str,
+    extra: Sequence[str],
+    lookup: Lookup | None = None,
 ) -> tuple[list[TableStats], dict[str, Any]]:
     """Dump, scrub and load per table in ``jobs`` processes, restore the rest; the report."""
     opts = run.opts
@@ -109,7 +115,8 @@ def parallel_pipeline(
         max_workers=jobs,
         mp_context=ctx,
         initializer=_worker_init,
-        initargs=(os.getpid(), live),
+        # The lookup travels to each worker once, as keyed hashes.
+        initargs=(os.getpid(), live, lookup.to_bytes() if lookup is not None else None),
     )
     tables: list[TableStats] = []
     totals = {"bytes_in": 0, "bytes_out": 0}
@@ -432,7 +439,9 @@ def _groups(tasks: list[TableTask], policy: Policy) -> list[list[TableTask]]:
 
 
 def _worker_init(
-    parent: int, live: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None
+    parent: int,
+    live: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None,
+    lookup: bytes | None = None,
 ) -> None:
     """Die with the parent (a killed refresh leaves no loader behind); leave Ctrl-C to it.
 
@@ -450,13 +459,15 @@ def _worker_init(
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)
-    global _LIVE
+    global _LIVE, _LOOKUP
     _LIVE = live
+    _LOOKUP = lookup
     if live is not None:
         live.cancel_join_thread()  # never wait at exit for a parent that stopped reading
 
 
 _LIVE: multiprocessing.queues.Queue[tuple[int, str | None, int, int]] | None = None
+_LOOKUP: bytes | None = None
 _PROGRESS_EVERY_S = 0.25
 
 
@@ -593,7 +604,10 @@ def _loader(
     _discard()
     prelude = Path(prelude_path).read_bytes()
     scrubber = Scrubber(
-        load_policy(*configs), key=key, progress=_live_reporter(len(prelude)) if _LIVE else None
+        load_policy(*configs),
+        key=key,
+        progress=_live_reporter(len(prelude)) if _LIVE else None,
+        lookup=Lookup.from_bytes(_LOOKUP, key or b"") if _LOOKUP is not None else None,
     )
     scrubber.feed(prelude)
     conn = psycopg.connect(url, autocommit=True, application_name="scrubphi-refresh")

@@ -19,6 +19,7 @@ from scrubphi.transforms.redact.detector import KINDS_FOUND, Finding, Redactor
 __all__ = [
     "DATE_MODES",
     "KINDS_FOUND",
+    "LOOKUP_KEY",
     "MAX_SHIFT_DAYS",
     "REDACT_MODES",
     "Finding",
@@ -35,6 +36,9 @@ REDACT_MODES = ("text",)
 #: ``{date: shift, days: N, per: COLUMN}``).
 DATE_MODES = ("year", "shift")
 MAX_SHIFT_DAYS = 3650
+#: Where a run's :class:`~scrubphi.transforms.redact.lookup.Lookup` is kept in
+#: ``TransformContext.shared`` (set by the Scrubber when it is given one).
+LOOKUP_KEY = "redact.lookup"
 
 
 def surrogate_specs(dates: str = "year", days: int | None = None, per: str | None = None
@@ -117,7 +121,8 @@ def build_redactor(spec: TransformSpec, column: ColumnInfo, ctx: TransformContex
     dates = str(_param(spec, "dates") or "year")
     per = _param(spec, "per") if dates == "shift" else None
     days = _param(spec, "days") if dates == "shift" else None
-    redactor = Redactor(ctx, dates=dates, days=days, per=per, column=column.name)
+    redactor = Redactor(ctx, dates=dates, days=days, per=per, column=column.name,
+                        lookup=ctx.shared.get(LOOKUP_KEY))
     redact = redactor.redact
 
     def element(value: str, per_value: str | None = None) -> str:

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.dates import civil_from_days, days_from_civil
+from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     MONTHS,
     WORD_TRIGGERS,
@@ -159,10 +160,12 @@ class _Out:
         self.text = text
         self.per_value = per_value
         self.record = record
-        self.spans: list[tuple[int, int, str, str]] = []
+        # (start, priority, end, kind, replacement): where two overlap, the one that
+        # starts first wins, then the lower priority (the lookup's), then the shorter.
+        self.spans: list[tuple[int, int, int, str, str]] = []
 
-    def put(self, start: int, end: int, kind: str, replacement: str) -> None:
-        self.spans.append((start, end, kind, replacement))
+    def put(self, start: int, end: int, kind: str, replacement: str, priority: int = 1) -> None:
+        self.spans.append((start, priority, end, kind, replacement))
 
     def finish(self) -> str:
         if not self.spans:
@@ -171,7 +174,7 @@ class _Out:
         parts: list[str] = []
         pos = 0
         text = self.text
-        for start, end, _kind, replacement in self.spans:
+        for start, _prio, end, _kind, replacement in self.spans:
             if start < pos:
                 continue
             parts.append(text[pos:start])
@@ -184,7 +187,7 @@ class _Out:
         self.spans.sort()
         found: list[Finding] = []
         pos = 0
-        for start, end, kind, _ in self.spans:
+        for start, _prio, end, kind, _ in self.spans:
             if start >= pos:
                 found.append(Finding(start, end, kind))
                 pos = end
@@ -244,6 +247,7 @@ class Redactor:
         days: int | None = None,
         per: str | None = None,
         column: str = "",
+        lookup: Lookup | None = None,
     ) -> None:
         from scrubphi.transforms import build_transform  # circular at import time
         from scrubphi.transforms.redact import surrogate_specs
@@ -275,6 +279,10 @@ class Redactor:
         assert date_fn is not None
         self._date_fn = date_fn
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
+        self._lookup = lookup
+        self._flag_first, self._flag_last = _flagged(lookup, v) if lookup else (
+            frozenset(), frozenset())
+        self._flagged = self._flag_first | self._flag_last
         g = self._group
         self._handlers: dict[str, Callable[[re.Match[str], _Out], None]] = {
             "email": g("email", "email"), "url": self._url, "domain": g("domain", "url"),
@@ -314,6 +322,8 @@ class Redactor:
         pats = self._re
         words = _WORD.findall(text)
         present = {w.lower() for w in words}
+        if self._lookup is not None:
+            self._lookup_pass(text, out)
         if needs_web(text):
             for m in pats.web.finditer(text):
                 handlers[m.lastgroup or ""](m, out)
@@ -333,9 +343,10 @@ class Redactor:
     def _words(self, text: str, present: set[str], out: _Out) -> None:
         low = text.lower()
         suspects = present - self._safe
-        if not suspects and present.isdisjoint(self._triggers):
+        if not suspects and present.isdisjoint(self._triggers) and \
+                present.isdisjoint(self._flagged):
             return
-        covered = sorted((s, e) for s, e, _, _ in out.spans)
+        covered = sorted((s, e) for s, _, e, _, _ in out.spans)
         tokens: list[tuple[int, int, str]] = []
         ci = 0
         for m in _WORD.finditer(text):
@@ -346,6 +357,40 @@ class Redactor:
                 continue  # inside a structured finding
             tokens.append((start, end, m.group()))
         self._decide(text, low, tokens, out)
+
+    # -- the lookup of structured values ------------------------------------------------
+
+    def _lookup_pass(self, text: str, out: _Out) -> None:
+        """Phones, IDs, streets and towns that the policy's columns hold, in any format."""
+        lookup = self._lookup
+        assert lookup is not None
+        fns = self._fns
+        if lookup.sets["phone"] or lookup.sets["id"]:
+            for m in _DIGIT_RUN.finditer(text):
+                value = m.group()
+                digits = normal_digits(value)
+                if len(digits) >= 7 and lookup.has("phone", digits):
+                    out.put(*m.span(), "phone", fns["phone"](value), priority=0)
+                elif lookup.has("id", normal_id(value)):
+                    out.put(*m.span(), "id", fns["mrn"](value), priority=0)
+            if lookup.sets["id"]:
+                for m in _CODE.finditer(text):
+                    if lookup.has("id", normal_id(m.group())):
+                        out.put(*m.span(), "id", fns["mrn"](m.group()), priority=0)
+        for kind, pattern_, fn in (("street", _STREET_RUN, fns["address"]),
+                                   ("city", _TITLE_RUN, fns["city"])):
+            if not lookup.sets[kind]:
+                continue
+            for m in pattern_.finditer(text):
+                # The longest run of words from the start that the lookup has.
+                words = list(_SPACE_RUN.finditer(m.group()))
+                for k in range(len(words), 0, -1):
+                    end = m.start() + words[k - 1].end()
+                    value = text[m.start() : end]
+                    if lookup.has(kind, normal_text(value)):
+                        out.put(m.start(), end, "address" if kind == "street" else "city",
+                                fn(value), priority=0)
+                        break
 
     # -- words -------------------------------------------------------------------------
 
@@ -401,6 +446,7 @@ class Redactor:
         mixed = any(c.islower() for c in text) and any(c.isupper() for c in text)
         state = [0] * n
         plain = self._plain
+        flagged = self._flagged
         keys: list[str] = []
         ends: list[int] = []
         for i, (start, end, word) in enumerate(tokens):
@@ -415,6 +461,9 @@ class Redactor:
                     end -= 2
             keys.append(key)
             ends.append(end)
+            if key in flagged and (not word.islower() or key not in v.basic):
+                state[i] = _NAME  # a value of the policy's name columns (the lookup)
+                continue
             if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()):
                 continue  # safe words and codes ("fio2", "q4h") stay: the common case
             # A capital at the start of a line or sentence says nothing about names.
@@ -618,7 +667,12 @@ class Redactor:
             name = word[: end - start]
             title = name.title() if name.isascii() else name
             later = i + 1 < n and state[i + 1] in sure and near(i, i + 1)
-            role = "first_name" if key in first and (later or key not in last) else "last_name"
+            if key in self._flag_first or key in self._flag_last:
+                role = "first_name" if key in self._flag_first and (
+                    later or key not in self._flag_last) else "last_name"
+            else:
+                role = "first_name" if key in first and (later or key not in last) \
+                    else "last_name"
             out.put(start, end, role, _case_like(fns[role](title), name))
 
     # -- structured handlers ------------------------------------------------------------
@@ -830,6 +884,33 @@ class Redactor:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+# Runs a lookup checks: digit groups (phones, record numbers), codes mixing letters
+# and digits, a house number and the words after it, capitalised words (towns).
+_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d(). -]{2,22}\d(?![\w])|(?<![\w+])\d{4,}(?!\w)")
+_CODE = re.compile(r"(?<![\w-])(?=[A-Za-z-]*\d)(?=\d*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{3,}(?![\w-])")
+_STREET_RUN = re.compile(r"(?<![\w])\d{1,6}[A-Za-z]?(?:[ ]+[A-Za-z][\w'.-]*){1,6}")
+_TITLE_RUN = re.compile(r"(?<![\w])[A-Z][\w'.-]*(?:[ ]+[A-Z][\w'.-]*){0,3}")
+_SPACE_RUN = re.compile(r"\S+")
+
+
+def _flagged(lookup: Lookup, v: Vocab) -> tuple[frozenset[str], frozenset[str]]:
+    """The safe words that the lookup holds as first or last names (once per lookup).
+
+    Words no safe list has are replaced anyway; a name that is a safe word
+    ("Hope", "Walker") is replaced only because the lookup says so.
+    """
+    cached = getattr(lookup, "_flagged_cache", None)
+    if cached is None:
+        words = v.safe | v.ambiguous
+        first = frozenset(w for w in words if lookup.has("first_name", w)) \
+            if lookup.sets["first_name"] else frozenset()
+        last = frozenset(w for w in words if lookup.has("last_name", w)) \
+            if lookup.sets["last_name"] else frozenset()
+        cached = (first, last)
+        lookup._flagged_cache = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _place_like(state: int, word: str) -> bool:

@@ -39,19 +39,19 @@ from typing import Any, NoReturn
 
 import click
 
-from .errors import PolicyError, ScrubPhiError
-from .flags import FlagClient, RolloutPlan, compile_policy
-from .flags.constraints import BUILTIN_CONTEXT_FIELDS
-from .flags.policy import CompiledFlags
-from .flags.state import (
+from ..errors import PolicyError, ScrubPhiError
+from ..flags import FlagClient, RolloutPlan, compile_policy
+from ..flags.constraints import BUILTIN_CONTEXT_FIELDS
+from ..flags.policy import CompiledFlags
+from ..flags.state import (
     FileStateStore,
     PostgresStateStore,
     StateConflict,
     StateStore,
     StateStoreError,
 )
-from .policy import load_policy
-from .policy.model import Policy
+from ..policy import load_policy
+from ..policy.model import Policy
 
 __all__ = ["EXIT_CODES", "EXIT_CONFLICT", "EXIT_UNKNOWN", "flags", "parse_state"]
 

@@ -29,14 +29,15 @@ from typing import Any, BinaryIO, ClassVar
 
 import click
 
-from . import __version__, _impl
-from .api import check_dump, scrub_stream
-from .audit import audit_dump
-from .dump.rewriter import Progress
-from .errors import CoverageError, PolicyError, ScrubPhiError
-from .policy import load_policy
-from .policy.model import Policy
-from .policy.secrets import is_secret_ref, resolve_secret
+from .. import __version__, _impl
+from ..api import check_dump, scrub_stream
+from ..audit import audit_dump
+from ..dump.rewriter import Progress
+from ..errors import CoverageError, PolicyError, ScrubPhiError
+from ..policy import load_policy
+from ..policy.model import Policy
+from ..policy.secrets import is_secret_ref, resolve_secret
+from ..transforms.redact.lookup import Lookup
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -212,6 +213,13 @@ def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Write a JSON run report (counts and names, never values).",
         ),
         click.option(
+            "--lookup",
+            "lookup_path",
+            metavar="FILE",
+            help="A lookup made by `scrubphi lookup`: {redact: text} then replaces every "
+            "value of the policy's name, street, town, phone and ID columns.",
+        ),
+        click.option(
             "--progress/--no-progress",
             default=None,
             help="Progress line on stderr (default: when stderr is a terminal).",
@@ -222,6 +230,20 @@ def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def resolve_key(policy: Policy, key_ref: str | None, *, required: bool = False) -> bytes | None:
+    """The key named by ``--key`` or, when ``required``, the policy's ``scrub.key``."""
+    if key_ref is not None:
+        if not is_secret_ref(key_ref):
+            raise click.BadParameter(
+                "give where the key is, not the key itself: env:NAME or file:PATH",
+                param_hint="--key",
+            )
+        return resolve_secret(key_ref, os.getcwd())
+    if required and policy.scrub is not None:
+        return resolve_secret(policy.scrub.key_ref, policy.scrub.base_dir)
+    return None
+
+
 def _run_scrub(
     configs: tuple[str, ...],
     input_path: str | None,
@@ -229,24 +251,23 @@ def _run_scrub(
     key_ref: str | None,
     report_path: str | None,
     progress: bool | None,
+    lookup_path: str | None,
 ) -> None:
     try:
         policy = _load(configs)
-        key = None
-        if key_ref is not None:
-            if not is_secret_ref(key_ref):
-                raise click.BadParameter(
-                    "give where the key is, not the key itself: env:NAME or file:PATH",
-                    param_hint="--key",
-                )
-            key = resolve_secret(key_ref, os.getcwd())
+        key = resolve_key(policy, key_ref, required=lookup_path is not None)
+        lookup = None
+        if lookup_path is not None:
+            assert key is not None
+            lookup = Lookup.load(lookup_path, key)
         show = sys.stderr.isatty() if progress is None else progress
         line = _ProgressLine() if show else None
         report = None
         try:
             with _input(input_path) as src, _atomic_output(output_path) as dst:
                 try:
-                    report = scrub_stream(src, dst, policy, key=key, progress=line)
+                    report = scrub_stream(src, dst, policy, key=key, progress=line,
+                                          lookup=lookup)
                 finally:
                     if line is not None:
                         line.done()
@@ -299,12 +320,13 @@ class _LazyGroup(click.Group):
 
     #: command name -> "module:attribute"; each module documents its exit codes.
     LAZY: ClassVar[dict[str, str]] = {
-        "flags": "scrubphi.cli_flags:flags",
-        "gate": "scrubphi.cli_deploy:gate",
-        "rollback-check": "scrubphi.cli_deploy:rollback_check",
-        "canary": "scrubphi.cli_canary:canary",
-        "refresh": "scrubphi.cli_refresh:refresh_command",
-        "parity": "scrubphi.cli_refresh:parity_command",
+        "flags": "scrubphi.cli.flags:flags",
+        "gate": "scrubphi.cli.deploy:gate",
+        "rollback-check": "scrubphi.cli.deploy:rollback_check",
+        "canary": "scrubphi.cli.canary:canary",
+        "refresh": "scrubphi.cli.refresh:refresh_command",
+        "parity": "scrubphi.cli.refresh:parity_command",
+        "lookup": "scrubphi.cli.lookup:lookup_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

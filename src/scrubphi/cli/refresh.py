@@ -2,7 +2,7 @@
 
 The lead registers both on the main group (``main.add_command(refresh)``).
 Exit codes of ``refresh`` name the step that failed (docs/refresh.md):
-3 policy, 4 scrub, 5 coverage, 10 preflight, 11 pg_dump, 12 restore,
+3 policy, 4 scrub, 5 coverage, 10 preflight, 11 pg_dump or lookup, 12 restore,
 13 verify, 14 swap, 15 rollback, 130 interrupted; ``parity`` exits 0 when
 the databases match, 8 when they do not.
 """
@@ -20,12 +20,12 @@ from typing import Any
 
 import click
 
-from .errors import PolicyError
-from .policy import load_policy
-from .policy.secrets import is_secret_ref, resolve_secret
-from .policy.units import parse_percent
-from .refresh import RefreshError, RefreshOptions, StepProgress, parity, refresh, rollback
-from .refresh.pgtools import PgTools
+from ..errors import PolicyError
+from ..policy import load_policy
+from ..policy.secrets import is_secret_ref, resolve_secret
+from ..policy.units import parse_percent
+from ..refresh import RefreshError, RefreshOptions, StepProgress, parity, refresh, rollback
+from ..refresh.pgtools import PgTools
 
 __all__ = ["EXIT_PARITY_MISMATCH", "parity_command", "refresh_command"]
 
@@ -150,6 +150,14 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
     "--rollback", "do_rollback", is_flag=True, help="Put the previous generation back as staging."
 )
 @click.option(
+    "--lookup/--no-lookup",
+    "use_lookup",
+    default=True,
+    show_default=True,
+    help="First hash the source's scrubbed name, street, town, phone and ID values, so that "
+    "{redact: text} removes them from notes (docs/redact.md).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress on stderr (default: when it is a terminal).",
@@ -169,6 +177,7 @@ def refresh_command(
     lock_wait_timeout: str | None,
     workdir: Path | None,
     do_rollback: bool,
+    use_lookup: bool,
     progress: bool | None,
 ) -> None:
     """Refresh staging from production: dump, scrub, restore beside, verify, swap.
@@ -180,7 +189,7 @@ def refresh_command(
     Staging is replaced only after the new database passed every check; on
     any failure it is left exactly as it was.
     """
-    from .policy.units import parse_duration
+    from ..policy.units import parse_duration
 
     previous = signal.signal(signal.SIGTERM, _sigterm)
     line: _ProgressLine | None = None
@@ -203,6 +212,7 @@ def refresh_command(
             maintenance_db=maintenance_db,
             lock_wait_timeout=lock_wait_timeout,
             workdir=workdir,
+            lookup=use_lookup,
             progress=line,
             log=lambda msg: click.echo(
                 ("\r\x1b[2K" if line else "") + f"scrubphi: {msg}", err=True
