@@ -20,9 +20,9 @@ import pytest
 from scrubphi.flags import load_unleash
 from scrubphi.flags.constraints import compile_constraint, parse_semver, translate_regex
 from scrubphi.flags.murmur import VARIANT_SEED, murmur3_32, normalized_hash
-from shared_paths import SHARED
+from shared_paths import UNLEASH_SPEC
 
-SPEC_DIR = SHARED / "unleash-client-specification" / "specifications"
+SPEC_DIR = UNLEASH_SPEC
 INDEX: list[str] = json.loads((SPEC_DIR / "index.json").read_text(encoding="utf-8"))
 
 

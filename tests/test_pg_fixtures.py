@@ -29,7 +29,7 @@ from shared_paths import PGDUMP_FIXTURES
 pytestmark = pytest.mark.postgres
 
 REPO = Path(__file__).resolve().parents[1]
-# shared/ lies beside the repository checkout (development and CI alike).
+# ../shared, SCRUBPHI_SHARED or the in-repo tests/data/shared: see shared_paths.
 FIXTURES = PGDUMP_FIXTURES
 _SCHEMA = """
 CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL, born date);
