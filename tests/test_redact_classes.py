@@ -227,3 +227,41 @@ def test_the_column_transform_is_the_redactor() -> None:
     text = "dr healey saw pt 7/22, pager 83554."
     assert fn(text) == Redactor(TransformContext(key=KEY)).redact(text)
     assert re.search(r"healey|7/22|83554", fn(text) or "") is None
+
+
+# -- hostile input ---------------------------------------------------------------------------
+
+HOSTILE = {
+    "one long word": "a" * 50_000,
+    "one long number": "1" * 50_000,
+    "numbers and spaces": "1 " * 25_000,
+    "dashed pairs": "12-" * 17_000,
+    "at signs": "a@" * 25_000,
+    "dots": "a." * 25_000,
+    "open parentheses": "(" * 25_000 + "1" * 10,
+    "plus ones": "+1 " * 17_000,
+    "capitals": "ABC " * 12_000,
+    "one surname": "Przybylo " * 6_000,
+    "e-mail without a domain": "john.smith" * 5_000 + "@",
+    "letters and digits": "a1-" * 17_000,
+    "slashes": "1/" * 25_000,
+    "apostrophes": "o'" * 25_000,
+    "a URL of slashes": "http://" + "a/" * 25_000,
+    "separators and scripts": "\u2028\u00e9\u6f22" * 15_000,
+    "month words": "Jan 1 " * 10_000,
+    "phone words": "phone 1 " * 7_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_is_redacted_not_crashed(redact: Redactor, name: str) -> None:
+    """Pathological texts (one 50,000-digit number, runs of separators, thousands of the
+    same name) finish, in linear time, and lose what they must: a number that long is
+    replaced although no identifier is that long, and a surname repeated is replaced."""
+    text = HOSTILE[name]
+    out = redact.redact(text)
+    assert isinstance(out, str) and out
+    if name == "one long number":
+        assert len(out) == len(text) and out != text
+    if name == "one surname":
+        assert "Przybylo" not in out

@@ -23,6 +23,7 @@ Never logs or raises with a value.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,10 @@ ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish 
 gh hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
 """)) - frozenset(["gh"])
 _VOWELS = frozenset("aeiouy")
+# Longer "words" are not misspellings of a word (and their edits would be many).
+_LONGEST_WORD = 30
+# Longer tokens are not identifiers; they are still replaced, by keyed filler.
+_LONGEST_ID = 64
 # Endings that build medical words and never names.
 _MEDICAL_ENDINGS = (
     "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
@@ -279,6 +284,7 @@ class Redactor:
         assert date_fn is not None
         self._date_fn = date_fn
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
+        self._filler_key = hashlib.sha256(b"scrubphi/redact-filler\0" + ctx.key).digest()
         self._lookup = lookup
         self._flag_first, self._flag_last = _flagged(lookup, v) if lookup else (
             frozenset(), frozenset())
@@ -396,7 +402,7 @@ class Redactor:
 
     def _is_typo(self, word: str) -> bool:
         """A misspelling of a common word: one edit away from one."""
-        if len(word) < 5 or not word.isascii():
+        if not 5 <= len(word) <= _LONGEST_WORD or not word.isascii():
             return False
         common = self._v.common
         return any(w in common for w in _edits1(word))
@@ -447,6 +453,7 @@ class Redactor:
         state = [0] * n
         plain = self._plain
         flagged = self._flagged
+        rare = v.rare
         keys: list[str] = []
         ends: list[int] = []
         for i, (start, end, word) in enumerate(tokens):
@@ -465,15 +472,15 @@ class Redactor:
                 state[i] = _NAME  # a value of the policy's name columns (the lookup)
                 continue
             if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()):
-                continue  # safe words and codes ("fio2", "q4h") stay: the common case
-            # A capital at the start of a line or sentence says nothing about names.
-            b = start - 1
-            while b >= 0 and text[b] in " \t":
-                b -= 1
-            starts = b < 0 or text[b] in ":;!?\n\r(-*>\"" or (
-                text[b] == "." and not (b >= 1 and text[b - 1].isalpha() and (
-                    b == 1 or not text[b - 2].isalnum())))
-            state[i] = self._classify(key, word[: end - start], mixed and not starts)
+                # Safe words and codes ("fio2", "q4h") stay: the common case. But a
+                # rare word with a capital inside a sentence is a proper noun ("Cyprus").
+                if not (mixed and key in rare and word[:1].isupper() and not word.isupper()
+                        and not _starts(text, start)):
+                    continue
+                state[i] = _UNKNOWN
+                continue
+            state[i] = self._classify(key, word[: end - start],
+                                      mixed and not _starts(text, start))
         sure = (_NAME, _UNKNOWN)
         triggers = self._triggers
         # Only words near a suspect, an ambiguous word or a context word can change:
@@ -735,7 +742,23 @@ class Redactor:
             # Digits and hyphens: a lab value, a range ("90-100") or a shift time
             # ("0700-1930") unless a run is as long as an identifier's.
             return
+        if len(token) > _LONGEST_ID:
+            # Not an identifier's length (a pasted blob of digits): replaced all the
+            # same, by keyed filler of the same shape, as tokenizing it would not scale.
+            out.put(*m.span(m.lastgroup or "idnum"), "id", self._filler(token))
+            return
         out.put(*m.span(m.lastgroup or "idnum"), "id", self._fns["mrn"](token))
+
+    def _filler(self, token: str) -> str:
+        """Keyed digits and letters in ``token``'s shape, for tokens too long to tokenize."""
+        stream = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), key=self._filler_key,
+                                 digest_size=64).digest()
+        reps = len(token) // len(stream) + 1
+        pool = (stream * reps)[: len(token)]
+        return "".join(
+            str(b % 10) if c.isdigit() else chr(97 + b % 26) if c.isalpha() else c
+            for c, b in zip(token, pool, strict=True)
+        )
 
     def _unit(self, m: re.Match[str], out: _Out) -> None:
         """"Apt. 864", "Suite 501": the whole secondary address, designator and number."""
@@ -911,6 +934,16 @@ def _flagged(lookup: Lookup, v: Vocab) -> tuple[frozenset[str], frozenset[str]]:
         cached = (first, last)
         lookup._flagged_cache = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _starts(text: str, start: int) -> bool:
+    """Whether a word at ``start`` begins a line or a sentence (its capital says nothing)."""
+    b = start - 1
+    while b >= 0 and text[b] in " \t":
+        b -= 1
+    return b < 0 or text[b] in ":;!?\n\r(-*>\"" or (
+        text[b] == "." and not (b >= 1 and text[b - 1].isalpha() and (
+            b == 1 or not text[b - 2].isalnum())))
 
 
 def _place_like(state: int, word: str) -> bool:
