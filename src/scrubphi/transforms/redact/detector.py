@@ -33,9 +33,12 @@ from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
+    CODE_START,
+    DIGIT_START,
     MONTHS,
     WORD_TRIGGERS,
     Patterns,
+    matches_at,
     needs_web,
     pattern,
 )
@@ -142,6 +145,7 @@ _TOWN = re.compile(r"(?P<town>[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}),[ ][A-Z]{2}[ ,
 _DIGIT = re.compile(r"\d")
 _SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
 _PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
+_LABEL_PREFIX = re.compile(r"([A-Za-z]+)(?=\d)")
 # Amounts, ranges and settings: "100-200cc", "500x12", "3x5cm", "10-20mg".
 _MEASURE = re.compile(r"\d+(?:[.,]\d+)?(?:[-x/]\d+(?:[.,]\d+)?)*[A-Za-z]{0,5}", re.I)
 _SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
@@ -264,8 +268,10 @@ class Redactor:
         self._names = v.names
         self._first = v.first
         self._last = v.last
+        # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
+        # the abbreviation's side: see _hospital_abbrevs).
         self._triggers = (_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                          | _PLACE_PREPS)
+                          | _FEATURES | _STREET_TYPES)
         # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
         # words of the pattern pass ("Acct", "MRN", "Fax").
         self._safe = v.safe | ((self._triggers | WORD_TRIGGERS) - v.names)
@@ -289,6 +295,7 @@ class Redactor:
         self._flag_first, self._flag_last = _flagged(lookup, v) if lookup else (
             frozenset(), frozenset())
         self._flagged = self._flag_first | self._flag_last
+        self._quiet = self._plain - v.rare - self._flagged
         g = self._group
         self._handlers: dict[str, Callable[[re.Match[str], _Out], None]] = {
             "email": g("email", "email"), "url": self._url, "domain": g("domain", "url"),
@@ -326,43 +333,50 @@ class Redactor:
     def _scan(self, text: str, out: _Out) -> None:
         handlers = self._handlers
         pats = self._re
-        words = _WORD.findall(text)
-        present = {w.lower() for w in words}
+        all_tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        lows = [w.lower() for _, _, w in all_tokens]
+        present = set(lows)
         if self._lookup is not None:
             self._lookup_pass(text, out)
         if needs_web(text):
             for m in pats.web.finditer(text):
                 handlers[m.lastgroup or ""](m, out)
-        for m in pats.digits.finditer(text):
+        for m in matches_at(pats.digits, text, (c.start() for c in DIGIT_START.finditer(text))):
             handlers[m.lastgroup or ""](m, out)
         for triggers, pat in pats.words:
             if not present.isdisjoint(triggers):
-                for m in pat.finditer(text):
+                starts = [all_tokens[i][0] for i, low in enumerate(lows) if low in triggers]
+                for m in matches_at(pat, text, starts):
                     handlers[m.lastgroup or ""](m, out)
-        if any(len(w) > 5 and not w.isalpha() and not w.isdigit()
-               and sum(c.isdigit() for c in w) >= 5 for w in present):
-            for m in pats.codes.finditer(text):
-                handlers[m.lastgroup or ""](m, out)
+        codes = [c.start() for c in CODE_START.finditer(text)
+                 if sum(ch.isdigit() for ch in c.group()) >= 5]
+        for m in matches_at(pats.codes, text, codes):
+            handlers[m.lastgroup or ""](m, out)
         if present:
-            self._words(text, present, out)
+            self._words(text, present, all_tokens, lows, out)
 
-    def _words(self, text: str, present: set[str], out: _Out) -> None:
-        low = text.lower()
+    def _words(self, text: str, present: set[str], all_tokens: list[tuple[int, int, str]],
+               lows: list[str], out: _Out) -> None:
         suspects = present - self._safe
         if not suspects and present.isdisjoint(self._triggers) and \
-                present.isdisjoint(self._flagged):
+                present.isdisjoint(self._flagged) and not _hospital_abbrevs(lows):
             return
-        covered = sorted((s, e) for s, _, e, _, _ in out.spans)
-        tokens: list[tuple[int, int, str]] = []
-        ci = 0
-        for m in _WORD.finditer(text):
-            start, end = m.span()
-            while ci < len(covered) and covered[ci][1] <= start:
-                ci += 1
-            if ci < len(covered) and covered[ci][0] < end:
-                continue  # inside a structured finding
-            tokens.append((start, end, m.group()))
-        self._decide(text, low, tokens, out)
+        tokens, keys = all_tokens, lows
+        if out.spans:
+            covered = sorted((s, e) for s, _, e, _, _ in out.spans)
+            tokens, keys = [], []
+            ci = 0
+            for token, low in zip(all_tokens, lows, strict=True):
+                start, end = token[0], token[1]
+                while ci < len(covered) and covered[ci][1] <= start:
+                    ci += 1
+                if ci < len(covered) and covered[ci][0] < end:
+                    continue  # inside a structured finding
+                tokens.append(token)
+                keys.append(low)
+        else:
+            keys = list(lows)
+        self._decide(text, keys, tokens, out)
 
     # -- the lookup of structured values ------------------------------------------------
 
@@ -445,7 +459,7 @@ class Redactor:
                     return True
         return False
 
-    def _decide(self, text: str, low: str, tokens: list[tuple[int, int, str]],
+    def _decide(self, text: str, lows: list[str], tokens: list[tuple[int, int, str]],
                 out: _Out) -> None:
         n = len(tokens)
         v = self._v
@@ -454,20 +468,23 @@ class Redactor:
         plain = self._plain
         flagged = self._flagged
         rare = v.rare
-        keys: list[str] = []
-        ends: list[int] = []
-        for i, (start, end, word) in enumerate(tokens):
-            key = low[start:end]
+        keys = lows
+        ends = [t[1] for t in tokens]
+        quiet = self._quiet
+        # Most words are safe, common and not in the lookup: they stay as they are.
+        for i in [i for i, key in enumerate(lows) if key not in quiet]:
+            start, end, word = tokens[i]
+            key = keys[i]
             if "'" in key or "\u2019" in key:
                 base, _, tail = key.replace("\u2019", "'").rpartition("'")
-                if tail in ("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "ing", "es", "ng",
+                if tail in ("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "es", "ng",
                             "g", "n") and (base in v.safe or not base):
                     key = base
                 elif tail == "s":
                     key = base
                     end -= 2
-            keys.append(key)
-            ends.append(end)
+                keys[i] = key
+                ends[i] = end
             if key in flagged and (not word.islower() or key not in v.basic):
                 state[i] = _NAME  # a value of the policy's name columns (the lookup)
                 continue
@@ -486,6 +503,10 @@ class Redactor:
         # Only words near a suspect, an ambiguous word or a context word can change:
         # the rules below look at most four words away.
         seeds = [i for i in range(n) if state[i] or keys[i] in triggers]
+        seeds += _hospital_abbrevs(keys)
+        # An initial with its dot ("d. renna") makes the next word a name.
+        seeds += [i for i, k in enumerate(keys) if len(k) == 1 and text[tokens[i][1]:
+                                                                         tokens[i][1] + 1] == "."]
         if not seeds:
             return
         window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
@@ -497,7 +518,7 @@ class Redactor:
         def nameish(j: int) -> bool:
             """A word that context can make a name: not everyday English, or a name."""
             key = keys[j]
-            return key.isalpha() and key not in STOP and key not in triggers and (
+            return len(key) > 1 and key.isalpha() and key not in STOP and key not in triggers and (
                 state[j] in sure or state[j] == _AMBIG or key not in v.basic)
 
         for _ in range(2):
@@ -734,9 +755,14 @@ class Redactor:
     def _idnum(self, m: re.Match[str], out: _Out) -> None:
         token = m.group(m.lastgroup or "idnum")
         runs = [len(r) for r in re.findall(r"\d+", token)]
+        label = _LABEL_PREFIX.match(token)
         if max(runs) < 7 and (_MEASURE.fullmatch(token) or any(
-                part.lower() in self._safe for part in token.split("-") if part.isalpha())):
-            return  # "100-200cc", "500x12", "600-12-peep": settings and amounts
+                part.lower() in self._safe for part in token.split("-") if part.isalpha())
+                or (label is not None and label.group(1).lower() in self._safe
+                    and _MEASURE.fullmatch(token[label.end():]))):
+            # "100-200cc", "500x12", "600-12-peep", "BP130-140", "sats99-100": amounts,
+            # settings and vital signs glued to their label
+            return
         if not re.search(r"[A-Za-z]", token) and max(runs) < 7 and not (
                 len(runs) >= 3 and sum(runs) >= 9):
             # Digits and hyphens: a lab value, a range ("90-100") or a shift time
@@ -934,6 +960,13 @@ def _flagged(lookup: Lookup, v: Vocab) -> tuple[frozenset[str], frozenset[str]]:
         cached = (first, last)
         lookup._flagged_cache = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _hospital_abbrevs(keys: list[str]) -> list[int]:
+    """Indexes of two-to-five-letter words ending in H or MC ("gh", "VAMC"): the words a
+    place preposition before them can make a hospital's name."""
+    return [i for i, k in enumerate(keys)
+            if (k[-1:] == "h" or k[-2:] == "mc") and 2 <= len(k) <= 5 and k not in _NOT_HOSPITALS]
 
 
 def _starts(text: str, start: int) -> bool:
