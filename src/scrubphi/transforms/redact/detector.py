@@ -78,6 +78,7 @@ siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter gran
 grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
 proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
 son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
+name names
 """))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 _PLACE_WORDS = frozenset(split_words("""
@@ -537,6 +538,9 @@ class Redactor:
                             state[j + 1] = _NAME if state[j + 1] not in sure else state[j + 1]
                 elif key in _RELATIONS and i + 1 < n and near(i, i + 1, ":,-() "):
                     j = i + 1
+                    if key in ("name", "names") and keys[j] in ("is", "was", "are") and \
+                            j + 1 < n and near(j, j + 1):
+                        j += 1  # "my name is Martin", "maiden name was Key"
                     # "son bill", "Sons Smokey, Morris and Roger", "daughter-KRISSY"
                     while j < n and state[j] != _PLACE and keys[j] not in STOP and (
                             (nameish(j) and (not mixed or tokens[j][2][:1].isupper()
@@ -635,6 +639,18 @@ class Redactor:
                         _same_case(tokens[i - 2][2], word):
                     state[i] = _NAME  # "Suzette and Hank", "Morris and Roger"
                     continue
+                if i > 0 and state[i - 1] in sure and si == _AMBIG and word.istitle() and \
+                        _gap_ok(text, tokens[i - 1][1], tokens[i][0], ", ") and \
+                        "," in text[tokens[i - 1][1]:tokens[i][0]] and i + 2 < n and \
+                        keys[i + 1] == "and" and state[i + 2] in sure:
+                    state[i] = _NAME  # "Morrison, Rogers and Torres"
+                    continue
+                if i + 2 < n and len(keys[i + 1]) == 1 and tokens[i + 1][2].isupper() and \
+                        text[tokens[i + 1][1]] == "." and state[i + 2] in sure and \
+                        near(i, i + 1) and near(i + 1, i + 2, ". ") and word.istitle() and \
+                        nameish(i):
+                    state[i] = _NAME  # "Chise T. Horiguchi", "Gladys L. Leblanc"
+                    continue
                 prev_sure = i > 0 and state[i - 1] in sure
                 next_sure = i + 1 < n and state[i + 1] in sure
                 initial = i > 0 and len(keys[i - 1]) == 1 and keys[i - 1].isalpha() and \
@@ -678,14 +694,16 @@ class Redactor:
             if s in (_KEEP, _AMBIG):
                 # An initial: before a name with its dot ("J. Smith", "d. renna"), or
                 # between two names ("Mary Q Smith").
-                if len(key) == 1 and key not in ("a", "i") and i + 1 < n and \
-                        state[i + 1] in sure and word.isalpha() and near(i, i + 1, ". ") and (
+                # "A" and "I" are words, except between two names ("Juliusz A Nowak").
+                between = i > 0 and state[i - 1] in sure and near(i - 1, i)
+                if len(key) == 1 and (key not in ("a", "i") or (between and word.isupper())) \
+                        and i + 1 < n and state[i + 1] in sure and word.isalpha() \
+                        and near(i, i + 1, ". ") and (
                             (text[tokens[i][1]] == "." and (state[i + 1] == _NAME
                                                             or not mixed
                                                             or tokens[i + 1][2][:1].isupper()))
-                            or (i > 0 and state[i - 1] in sure and near(i - 1, i))):
-                    out.put(start, end, "initial", _case_like(
-                        fns["mrn"](word.upper())[:1] or "X", word))
+                            or between):
+                    out.put(start, end, "initial", self._initial(word))
                 continue
             if s == _PLACE:
                 end = tokens[i][1]
@@ -774,6 +792,14 @@ class Redactor:
             out.put(*m.span(m.lastgroup or "idnum"), "id", self._filler(token))
             return
         out.put(*m.span(m.lastgroup or "idnum"), "id", self._fns["mrn"](token))
+
+    def _initial(self, letter: str) -> str:
+        """Another letter for an initial, keyed (never the letter itself), in its case."""
+        fake = self._fns["mrn"](letter.upper() * 4)
+        other = next((c for c in fake if c.isalpha() and c.upper() != letter.upper()), None)
+        if other is None:
+            other = "X" if letter.upper() != "X" else "Y"
+        return other.lower() if letter.islower() else other.upper()
 
     def _filler(self, token: str) -> str:
         """Keyed digits and letters in ``token``'s shape, for tokens too long to tokenize."""
