@@ -295,3 +295,13 @@ def test_hostile_input_is_redacted_not_crashed(redact: Redactor, name: str) -> N
         assert len(out) == len(text) and out != text
     if name == "one surname":
         assert "Przybylo" not in out
+
+
+def test_lines_of_an_address_block(redact: Redactor) -> None:
+    """A word alone at the start of a line is a name there, not a sentence's first word:
+    towns and countries of an address block go, section headers stay."""
+    block = "Gregory Kudryashov\n233 Erzsebet ter 19.\nSuite 282\nDomoszlo\nHungary 34796"
+    out = redact.redact(block)
+    for secret in ("Kudryashov", "Domoszlo", "Hungary", "34796", "282"):
+        assert secret not in out
+    _kept(redact, "Resp: clear.\nNeuro: intact.\nPlan: wean.")

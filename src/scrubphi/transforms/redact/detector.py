@@ -661,7 +661,9 @@ class Redactor:
                 if (not word.islower() and prev_sure and state[i - 1] == _NAME
                         and keys[i - 1] in v.first and near(i - 1, i)) or (
                         initial and near(i - 1, i, ". ")
-                        and (i < 2 or text[tokens[i - 2][1]:tokens[i - 1][0]].strip() != "."
+                        and (word.istitle() or not mixed)
+                        and (i < 2 or (text[tokens[i - 2][1]:tokens[i - 1][0]].strip() != "."
+                                       and not keys[i - 2][:1].isdigit())
                              or len(keys[i - 2]) != 1)):
                     # A surname after a known first name ("Patricia WAITE") or after an
                     # initial ("d. renna"; not "p.o.").
@@ -996,11 +998,20 @@ def _hospital_abbrevs(keys: list[str]) -> list[int]:
 
 
 def _starts(text: str, start: int) -> bool:
-    """Whether a word at ``start`` begins a line or a sentence (its capital says nothing)."""
+    """Whether a word at ``start`` begins a sentence, so that its capital says nothing.
+
+    A word alone at the start of a line is not taken as a sentence's start
+    unless a colon or a full stop follows it on the line ("Resp:", "Plan.",
+    section headers): lines of an address or a signature begin with names
+    ("Domoszló", "Hungary 34796").
+    """
     b = start - 1
     while b >= 0 and text[b] in " \t":
         b -= 1
-    return b < 0 or text[b] in ":;!?\n\r(-*>\"" or (
+    if b >= 0 and text[b] in "\n\r":
+        rest = text[start : start + 40].split("\n", 1)[0]
+        return ":" in rest or "." in rest or b < 0
+    return b < 0 or text[b] in ":;!?(-*>\"" or (
         text[b] == "." and not (b >= 1 and text[b - 1].isalpha() and (
             b == 1 or not text[b - 2].isalnum())))
 
