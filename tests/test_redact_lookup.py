@@ -82,6 +82,11 @@ def test_wrong_key_and_damage_are_refused(tmp_path: Path) -> None:
         Lookup.from_bytes(data + b"\0", KEY)
     with pytest.raises(LookupFileError, match="not a scrubphi lookup"):
         Lookup.from_bytes(b"PGDMP", KEY)
+    # A count that claims more values than the file holds (a hostile or cut file).
+    head = len(b"SCRUBPHI-LOOKUP\x001\n") + 16 + 1 + len("first_name")
+    huge = data[:head] + (2**60).to_bytes(8, "big") + data[head + 8:]
+    with pytest.raises(LookupFileError, match="damaged"):
+        Lookup.from_bytes(huge, KEY)
     with pytest.raises(LookupFileError, match="another key"):
         _lookup().check_key(b"y" * 32)
 

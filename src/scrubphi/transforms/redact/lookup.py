@@ -185,6 +185,8 @@ class Lookup:
                 pos += 1 + size
                 (count,) = struct.unpack_from(">Q", data, pos)
                 pos += 8
+                if pos + 8 * count > len(data):
+                    raise LookupFileError("the lookup file is damaged (truncated)")
                 values = struct.unpack_from(f">{count}Q", data, pos)
                 pos += 8 * count
                 if name not in lookup.sets:
