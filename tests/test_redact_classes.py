@@ -215,6 +215,9 @@ def test_street_suffixes(redact: Redactor, suffix: str) -> None:
         ("ambulance from Union Memorial Hospital", ["Union"]),
         ("lives in Catonsville with her husband", ["Catonsville"]),
         ("Boston, MA 02139", ["Boston", "02139"]),
+        ("Seen by Baltimore Rehab for rehab screening.", ["Baltimore", "Rehab"]),
+        ("TAKEN TO LAUREL REGIONAL WHERE CKS", ["LAUREL", "REGIONAL"]),
+        ("TRANSFERED FROM MEMORIAL HOSPITAL", ["MEMORIAL"]),
     ],
 )
 def test_places(redact: Redactor, text: str, secrets: list[str]) -> None:

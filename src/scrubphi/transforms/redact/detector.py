@@ -90,7 +90,7 @@ enterprises industries consulting international labs laboratories pharmaceutical
 bioscience biosciences insurance
 """))
 # Parts of a hospital's name that are replaced with the words before them.
-_PLACE_NAME_PARTS = frozenset(split_words("memorial general"))
+_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab"))
 _SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
 # Words before "hospital" that do not name one ("outside hospital", "the rehab").
 _GENERIC_PLACE = frozenset(split_words("""
@@ -583,7 +583,8 @@ class Redactor:
                     # more before it too when it looks like a name.
                     j = i - 1
                     while j >= 0 and i - j <= 2 and near(j, j + 1) and \
-                            keys[j] not in STOP and keys[j] not in _PLACE_WORDS and \
+                            keys[j] not in STOP and (keys[j] not in _PLACE_WORDS
+                                                     or keys[j] in _PLACE_NAME_PARTS) and \
                             keys[j] not in _GENERIC_PLACE and keys[j].isalpha() and (
                                 (mixed and tokens[j][2][:1].isupper()
                                  and not tokens[j][2].isupper()) or nameish(j)
