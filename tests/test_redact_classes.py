@@ -139,6 +139,9 @@ def test_name_in_note_equals_column_fake(redact: Redactor) -> None:
         ("Admitted March 3rd; seen Mar 7 and 12 Mar 2021.", ["March 3rd", "Mar 7", "12 Mar"]),
         ("Started oxacillin 7/30 and completed 8/14.", ["7/30", "8/14"]),
         ("MRI 2021-03-04 and CT 03/04/2021.", ["03-04", "03/04/2021"]),
+        ("RADIATION TREATMENTS 10/03/10/04 AND", ["10/03", "10/04"]),
+        ("returned to OR on 7-8 for coiling", ["7-8"]),
+        ("11/21.93  neuro: alert", ["11/21"]),
     ],
 )
 def test_dates(redact: Redactor, text: str, secrets: list[str]) -> None:
@@ -246,6 +249,7 @@ def test_places(redact: Redactor, text: str, secrets: list[str]) -> None:
         "Pt is a 67 y.o. female. H.O. notified, U.O 50cc/hr, C.O. 4.2, TO KEEP U.O > 100CC.",
         "Vented on AC700X10, BP130-140/50's, sats99-100%, U/O50-100cc/hr.",
         "I am A student; the name was changed.",
+        "HR 7-8 beats, 2-3 times, on 2-3 L NC, on 2-4LNC, 1/2.50 mg, on 1-2%.",
     ],
 )
 def test_clinical_text_is_not_changed(redact: Redactor, text: str) -> None:

@@ -137,6 +137,7 @@ _MEDICAL_ENDINGS = (
     "prazole", "dipine", "health",
 )
 _UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
+_DASH_DATE_BEFORE = frozenset(split_words("on since until"))
 _ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
 _SCORE_WORDS = frozenset(split_words("""
 pain scale score scored rated rates rating strength level intensity from to of is was
@@ -307,6 +308,7 @@ class Redactor:
             "pairs": self._phone, "plt": self._phone,
             "mil": g("mil", "address"),
             "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
+            "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
             "age": g("av", "age"), "agel": g("alv", "age"),
@@ -903,6 +905,38 @@ class Redactor:
             return
         _, nm, nd = new
         out.put(*m.span("md"), "date", f"{_pad(nm, a_text)}/{_pad(nd, b_text)}")
+
+    def _mdmd(self, m: re.Match[str], out: _Out) -> None:
+        """Two month/day dates joined by a slash: each is replaced like "7/22"."""
+        parts = []
+        for g_m, g_d in (("m1", "d1"), ("m2", "d2")):
+            new = self._date_surrogate(2000, int(m.group(g_m)), int(m.group(g_d)), out)
+            if new is None:
+                return
+            parts.append(f"{_pad(new[1], m.group(g_m))}/{_pad(new[2], m.group(g_d))}")
+        out.put(*m.span("mdmd"), "date", "/".join(parts))
+
+    def _mdyy(self, m: re.Match[str], out: _Out) -> None:
+        """"11/21.93": month/day with a two-digit year after a dot."""
+        a_text, b_text, y_text = m.group("ma3"), m.group("mb3"), m.group("my3")
+        year = int(y_text) + (2000 if int(y_text) < 50 else 1900)
+        new = self._date_surrogate(year, int(a_text), int(b_text), out)
+        if new is None:
+            return
+        out.put(*m.span("mdyy"), "date",
+                f"{_pad(new[1], a_text)}/{_pad(new[2], b_text)}.{new[0] % 100:02d}")
+
+    def _mdash(self, m: re.Match[str], out: _Out) -> None:
+        """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8");
+        elsewhere it is a range ("HR 7-8", "2-3 times")."""
+        before = out.text[max(0, m.start("mdash") - 8) : m.start("mdash")].lower().split()
+        if not before or before[-1] not in _DASH_DATE_BEFORE:
+            return
+        a_text, b_text = m.group("ma2"), m.group("mb2")
+        new = self._date_surrogate(2000, int(a_text), int(b_text), out)
+        if new is None:
+            return
+        out.put(*m.span("mdash"), "date", f"{_pad(new[1], a_text)}-{_pad(new[2], b_text)}")
 
     def _my(self, m: re.Match[str], out: _Out) -> None:
         """Month/two-digit year ("6/85"): the month goes, the year stays."""

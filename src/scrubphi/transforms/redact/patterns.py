@@ -228,6 +228,17 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<iso>(?<![\d/.-])(?P<iy>\d{4})(?P<is>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=is)"
         r"(?P<id>0?[1-9]|[12]\d|3[01])(?:(?P<it>[T ])(?P<itime>(?:[01]\d|2[0-3]):[0-5]\d"
         r"(?::[0-5]\d)?))?(?![\d/-]|\.\d))",
+        # Month/day.two-digit year, a typing slip for m/d/yy ("11/21.93").
+        rf"(?P<mdyy>{digit_start}(?P<ma3>1[0-2]|0?[1-9])/(?P<mb3>3[01]|[12]\d|0?[1-9])\."
+        r"(?P<my3>\d\d)(?![\d/.%-]|[ ]?[A-Za-z]))",
+        # Two month/day dates joined by a slash ("TREATMENTS 10/03/10/04").
+        rf"(?P<mdmd>{digit_start}(?P<m1>1[0-2]|0?[1-9])/(?P<d1>3[01]|[12]\d|0?[1-9])/"
+        r"(?P<m2>1[0-2]|0?[1-9])/(?P<d2>3[01]|[12]\d|0?[1-9])(?![\d/%]|\.\d))",
+        # Month-day with a dash after "on", "since", "until" ("back to OR on 7-8").
+        rf"(?P<mdash>{digit_start}(?P<ma2>1[0-2]|0?[1-9])-(?P<mb2>3[01]|[12]\d|0?[1-9])"
+        r"(?![\d/%-]|\.\d|[A-Za-z])(?![ ](?i:l|lpm|liters?|mg|mcg|units?|u|cc|ml|x|times"
+        r"|hrs?|hours?|days?|weeks?|wks?|mins?|minutes?|months?|years?|yrs?|episodes?|beats?)"
+        r"(?![^\W_])))",
         rf"(?P<num>{digit_start}(?P<na>\d{{1,2}})(?P<ns>[/.-])(?P<nb>\d{{1,2}})(?P=ns)"
         r"(?P<ny>\d{4}|\d{2})(?![\d/-]|\.\d))",
         rf"(?P<md>{digit_start}(?P<ma>1[0-2]|0?[1-9])/(?P<mb>3[01]|[12]\d|0?[1-9])"
