@@ -1,9 +1,11 @@
 """``{redact: text}``: find identifiers in free text and replace them with surrogates.
 
-The detector is in :mod:`.detector` (two passes: one pattern for structured
-identifiers, vocabulary look-ups for words), the pattern in :mod:`.patterns`,
-the word lists in :mod:`.vocab`; this module is the policy glue: which column
-spec each kind of surrogate comes from, and the transform built for a column.
+The detector is in :mod:`.detector` (the word rules: vocabulary look-ups and
+context), the structured identifiers' patterns in :mod:`.patterns` and their
+handlers in :mod:`.structured`, the word lists in :mod:`.vocab`, the lookup of
+the policy's structured values in :mod:`.lookup`; this module is the policy
+glue: which column spec each kind of surrogate comes from, and the transform
+built for a column.
 docs/redact.md is the user's description, with measured recall.
 """
 

@@ -26,21 +26,24 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from scrubphi.transforms.base import ColumnInfo, TransformContext
-from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
     DIGIT_START,
-    MONTHS,
     WORD_TRIGGERS,
     Patterns,
     matches_at,
     needs_web,
     pattern,
+)
+from scrubphi.transforms.redact.structured import (
+    Finding,
+    Spans,
+    StructuredPass,
+    digits_like,
 )
 from scrubphi.transforms.redact.vocab import STOP, Vocab, split_words, vocab
 
@@ -54,7 +57,6 @@ KINDS_FOUND = (
 
 _Fn = Callable[[str], str]
 _CACHE_LIMIT = 1 << 16
-_TRAIL = ".,;:!?)]}'\""
 
 # A word: letters and digits (any script), with inner apostrophes ("O'Rourke",
 # "pt's"); one with a digit in it is a code ("fio2") and stays.
@@ -66,11 +68,6 @@ _HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr f
 # Honorifics that are clinical abbreviations too ("MS changes", "MR 2+"): written
 # without a dot and not Title-case, the next word must look like a name.
 _WEAK_HONORIFICS = frozenset(split_words("mr ms miss"))
-# Words before a month/day that make it a setting or a pressure, not a date.
-_NOT_DATE_BEFORE = frozenset(split_words("""
-psv ps peep cpap bipap ie pip imv simv prvc aprv vent settings ratio bp nbp abp sbp dbp
-art cvp pap pa map rr fio2 tv x d5 d10 flowby plat
-"""))
 _RELATIONS = frozenset(split_words("""
 son sons daughter daughters dtr dtrs wife husband hus spouse partner boyfriend girlfriend
 fiance fiancee mother mom mum mother-in-law father dad brother bro sister sis sibling
@@ -124,8 +121,6 @@ gh hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
 _VOWELS = frozenset("aeiouy")
 # Longer "words" are not misspellings of a word (and their edits would be many).
 _LONGEST_WORD = 30
-# Longer tokens are not identifiers; they are still replaced, by keyed filler.
-_LONGEST_ID = 64
 # Endings that build medical words and never names.
 _MEDICAL_ENDINGS = (
     "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
@@ -136,73 +131,11 @@ _MEDICAL_ENDINGS = (
     "therapy", "mycin", "cillin", "azole", "olol", "pril", "sartan", "statin", "tidine",
     "prazole", "dipine", "health",
 )
-_UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
-_DASH_DATE_BEFORE = frozenset(split_words("on since until"))
-_ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
-_SCORE_WORDS = frozenset(split_words("""
-pain scale score scored rated rates rating strength level intensity from to of is was
-"""))
-# The town before ", ST 12345" (the pattern has found the ZIP code after it).
-_TOWN = re.compile(r"(?P<town>[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}),[ ][A-Z]{2}[ ,]+$")
-_DIGIT = re.compile(r"\d")
-_SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
-_PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
-_LABEL_PREFIX = re.compile(r"([A-Za-z]+)(?=\d)")
-# Amounts, ranges and settings: "100-200cc", "500x12", "3x5cm", "10-20mg".
-_MEASURE = re.compile(r"\d+(?:[.,]\d+)?(?:[-x/]\d+(?:[.,]\d+)?)*[A-Za-z]{0,5}", re.I)
 _SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One identifier found in a text: where and what kind (never the text itself)."""
-
-    start: int
-    end: int
-    kind: str
 
 
-class _Out:
-    """Collects non-overlapping replacements (structured first, then words)."""
-
-    __slots__ = ("per_value", "record", "spans", "text")
-
-    def __init__(self, text: str, per_value: str | None, record: bool) -> None:
-        self.text = text
-        self.per_value = per_value
-        self.record = record
-        # (start, priority, end, kind, replacement): where two overlap, the one that
-        # starts first wins, then the lower priority (the lookup's), then the shorter.
-        self.spans: list[tuple[int, int, int, str, str]] = []
-
-    def put(self, start: int, end: int, kind: str, replacement: str, priority: int = 1) -> None:
-        self.spans.append((start, priority, end, kind, replacement))
-
-    def finish(self) -> str:
-        if not self.spans:
-            return self.text
-        self.spans.sort()
-        parts: list[str] = []
-        pos = 0
-        text = self.text
-        for start, _prio, end, _kind, replacement in self.spans:
-            if start < pos:
-                continue
-            parts.append(text[pos:start])
-            parts.append(replacement)
-            pos = end
-        parts.append(text[pos:])
-        return "".join(parts)
-
-    def findings(self) -> list[Finding]:
-        self.spans.sort()
-        found: list[Finding] = []
-        pos = 0
-        for start, _prio, end, kind, _ in self.spans:
-            if start >= pos:
-                found.append(Finding(start, end, kind))
-                pos = end
-        return found
 
 
 def _cached(fn: Callable[[str | None], str | None]) -> _Fn:
@@ -243,7 +176,7 @@ def _case_like(fake: str, like: str) -> str:
     return fake
 
 
-class Redactor:
+class Redactor(StructuredPass):
     """Finds identifiers in text and writes surrogates; built once per column.
 
     ``redact(text, per_value)`` returns the text with every finding replaced;
@@ -298,42 +231,25 @@ class Redactor:
             frozenset(), frozenset())
         self._flagged = self._flag_first | self._flag_last
         self._quiet = self._plain - v.rare - self._flagged
-        g = self._group
-        self._handlers: dict[str, Callable[[re.Match[str], _Out], None]] = {
-            "email": g("email", "email"), "url": self._url, "domain": g("domain", "url"),
-            "ipv4": g("ipv4", "ipv4"), "ipv6": g("ipv6", "ipv6"), "ssn": g("ssn", "ssn"),
-            "ssnl": g("ssnv", "ssn"), "card": g("card", "mrn"), "iban": g("iban", "mrn"),
-            "phone": self._phone, "intl": self._phone, "trunk": self._phone,
-            "local": self._phone, "phonel": self._labelled_phone, "paren": self._paren,
-            "pairs": self._phone, "plt": self._phone,
-            "mil": g("mil", "address"),
-            "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
-            "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
-            "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
-            "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
-            "age": g("av", "age"), "agel": g("alv", "age"),
-            "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
-            "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
-            "zipl": g("zv", "zip"), "idnum": self._idnum,
-        }
+        self._handlers = self._structured_handlers()
 
     # -- public ----------------------------------------------------------------------
 
     def redact(self, text: str, per_value: str | None = None) -> str:
         """The text with every identifier replaced by its surrogate."""
-        out = _Out(text, per_value, record=False)
+        out = Spans(text, per_value, record=False)
         self._scan(text, out)
         return out.finish()
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found: positions (in ``text``) and kinds only."""
-        out = _Out(text, None, record=True)
+        out = Spans(text, None, record=True)
         self._scan(text, out)
         return out.findings()
 
     # -- the two passes --------------------------------------------------------------
 
-    def _scan(self, text: str, out: _Out) -> None:
+    def _scan(self, text: str, out: Spans) -> None:
         handlers = self._handlers
         pats = self._re
         all_tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
@@ -359,7 +275,7 @@ class Redactor:
             self._words(text, present, all_tokens, lows, out)
 
     def _words(self, text: str, present: set[str], all_tokens: list[tuple[int, int, str]],
-               lows: list[str], out: _Out) -> None:
+               lows: list[str], out: Spans) -> None:
         suspects = present - self._safe
         if not suspects and present.isdisjoint(self._triggers) and \
                 present.isdisjoint(self._flagged) and not _hospital_abbrevs(lows):
@@ -383,7 +299,7 @@ class Redactor:
 
     # -- the lookup of structured values ------------------------------------------------
 
-    def _lookup_pass(self, text: str, out: _Out) -> None:
+    def _lookup_pass(self, text: str, out: Spans) -> None:
         """Phones, IDs, streets and towns that the policy's columns hold, in any format."""
         lookup = self._lookup
         assert lookup is not None
@@ -463,7 +379,7 @@ class Redactor:
         return False
 
     def _decide(self, text: str, lows: list[str], tokens: list[tuple[int, int, str]],
-                out: _Out) -> None:
+                out: Spans) -> None:
         n = len(tokens)
         v = self._v
         mixed = any(c.islower() for c in text) and any(c.isupper() for c in text)
@@ -694,7 +610,7 @@ class Redactor:
                         and near(i, i + 1, " ") and len(key) <= 5)):
                 # A house number or postcode beside a street or town name:
                 # "Allika 46", "6750 Koskikatu", "Estonia 62488".
-                out.put(start, end, "zip", _digits_like(fns["mrn"](key), key))
+                out.put(start, end, "zip", digits_like(fns["mrn"](key), key))
                 continue
             if s in (_KEEP, _AMBIG):
                 # An initial: before a name with its dot ("J. Smith", "d. renna"), or
@@ -726,77 +642,12 @@ class Redactor:
                     else "last_name"
             out.put(start, end, role, _case_like(fns[role](title), name))
 
-    # -- structured handlers ------------------------------------------------------------
 
-    def _group(self, group: str, kind: str) -> Callable[[re.Match[str], _Out], None]:
-        fn = self._fns["mrn" if kind in ("mrn", "id") else kind] if kind != "age" else None
 
-        def handle(m: re.Match[str], out: _Out) -> None:
-            value = m.group(group)
-            if fn is None:  # ages over 89 become "90+" (Safe Harbor)
-                out.put(m.start(group), m.end(group), "age", "90+")
-            else:
-                out.put(m.start(group), m.end(group), kind, fn(value))
 
-        return handle
 
-    def _url(self, m: re.Match[str], out: _Out) -> None:
-        start, end = m.span("url")
-        text = out.text
-        while end > start and text[end - 1] in _TRAIL:
-            end -= 1
-        out.put(start, end, "url", self._fns["url"](text[start:end]))
 
-    def _phone(self, m: re.Match[str], out: _Out) -> None:
-        group = m.lastgroup or "phone"
-        start, end = m.span(group)
-        before = out.text[max(0, start - 12) : start].lower()
-        kind = "fax" if "fax" in before else "phone"
-        out.put(start, end, kind, self._fns[kind](m.group(group)))
 
-    def _paren(self, m: re.Match[str], out: _Out) -> None:
-        value = m.group("paren")
-        if sum(c.isdigit() for c in value) >= 8:
-            out.put(*m.span("paren"), "phone", self._fns["phone"](value))
-
-    def _labelled_phone(self, m: re.Match[str], out: _Out) -> None:
-        """A number after a phone word: a phone with six digits or more, a pager or an
-        extension with four or more after a pager word; else not a phone ("call 911")."""
-        value = m.group("plv")
-        digits = sum(c.isdigit() for c in value)
-        start, end = m.span("plv")
-        if _SHIFT.fullmatch(value):
-            return  # "call at 0700-1930": hours
-        if digits >= 6:
-            before = out.text[max(0, start - 12) : start].lower()
-            kind = "fax" if "fax" in before else "phone"
-            out.put(start, end, kind, self._fns[kind](value))
-        elif digits >= 4 and value.isdigit() and m.group("plw").lower() in _PAGER_WORDS:
-            # Keep the length: a pager number of five digits stays five digits long.
-            out.put(start, end, "phone", _digits_like(self._fns["mrn"](value), value))
-
-    def _idnum(self, m: re.Match[str], out: _Out) -> None:
-        token = m.group(m.lastgroup or "idnum")
-        runs = [len(r) for r in re.findall(r"\d+", token)]
-        label = _LABEL_PREFIX.match(token)
-        if max(runs) < 7 and (_MEASURE.fullmatch(token) or any(
-                part.lower() in self._safe for part in token.split("-") if part.isalpha())
-                or (label is not None and label.group(1).lower() in self._safe
-                    and _MEASURE.fullmatch(token[label.end():]))):
-            # "100-200cc", "500x12", "600-12-peep", "BP130-140", "sats99-100": amounts,
-            # settings and vital signs glued to their label
-            return
-        if not re.search(r"[A-Za-z]", token) and max(runs) < 7 and not (
-                len(runs) >= 3 and sum(runs) >= 9):
-            # Digits and hyphens: a lab value, a range ("90-100") or a shift time
-            # ("0700-1930") unless a run is as long as an identifier's.
-            return
-        if len(token) > _LONGEST_ID:
-            # Not an identifier's length (a pasted blob of digits): replaced all the
-            # same, by keyed filler of the same shape, as tokenizing it would not scale.
-            out.put(*m.span(m.lastgroup or "idnum"), "id", self._filler(token))
-            return
-        out.put(*m.span(m.lastgroup or "idnum"), "id", self._fns["mrn"](token))
 
     def _initial(self, letter: str) -> str:
         """Another letter for an initial, keyed (never the letter itself), in its case."""
@@ -806,193 +657,19 @@ class Redactor:
             other = "X" if letter.upper() != "X" else "Y"
         return other.lower() if letter.islower() else other.upper()
 
-    def _filler(self, token: str) -> str:
-        """Keyed digits and letters in ``token``'s shape, for tokens too long to tokenize."""
-        stream = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), key=self._filler_key,
-                                 digest_size=64).digest()
-        reps = len(token) // len(stream) + 1
-        pool = (stream * reps)[: len(token)]
-        return "".join(
-            str(b % 10) if c.isdigit() else chr(97 + b % 26) if c.isalpha() else c
-            for c, b in zip(token, pool, strict=True)
-        )
 
-    def _unit(self, m: re.Match[str], out: _Out) -> None:
-        """"Apt. 864", "Suite 501": the whole secondary address, designator and number."""
-        number = m.group("uv")
-        fake = self._fns["mrn"](number)
-        designator = _UNIT_WORDS[int(fake[0], 36) % len(_UNIT_WORDS)]
-        out.put(*m.span("unit"), "address", f"{designator} {_digits_like(fake, number)}")
 
-    def _stzip(self, m: re.Match[str], out: _Out) -> None:
-        """A ZIP code after a state, and the town before the state ("Boston, MA 02139")."""
-        start, end = m.span("sz")
-        out.put(start, end, "zip", self._fns["zip"](m.group("sz")))
-        town = _TOWN.search(out.text, max(0, start - 60), start)
-        if town is not None:
-            out.put(*town.span("town"), "city", self._fns["city"](town.group("town")))
 
-    # -- dates ---------------------------------------------------------------------------
 
-    def _date_surrogate(self, y: int, mo: int, d: int, out: _Out) -> tuple[int, int, int] | None:
-        """The replacement (year, month, day), or None when the date is not a real one."""
-        if not (1 <= mo <= 12 and 1 <= d <= 31):
-            return None
-        if self._dates == "year":
-            return y, 1, 1
-        try:
-            if civil_from_days(days_from_civil(y, mo, d)) != (y, mo, d):
-                return y, 1, 1
-            iso = f"{y:04d}-{mo:02d}-{d:02d}"
-            shifted = self._date_fn(iso, out.per_value) if self._per else self._date_fn(iso)
-        except ValueError:
-            return y, 1, 1
-        assert shifted is not None
-        return int(shifted[0:4]), int(shifted[5:7]), int(shifted[8:10])
 
-    def _iso(self, m: re.Match[str], out: _Out) -> None:
-        y, mo, d = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
-        new = self._date_surrogate(y, mo, d, out)
-        if new is None:
-            return
-        sep = m.group("is")
-        ny, nm, nd = new
-        text = f"{ny:04d}{sep}{_pad(nm, m.group('im'))}{sep}{_pad(nd, m.group('id'))}"
-        clock = m.group("itime")
-        if clock is not None:
-            # A timestamp: with dates: year the time of day goes too (midnight), as
-            # {date: year} writes a timestamp column; a shift keeps it.
-            text += m.group("it") + (_DIGIT.sub("0", clock) if self._dates == "year" else clock)
-        out.put(*m.span("iso"), "date", text)
 
-    def _num(self, m: re.Match[str], out: _Out) -> None:
-        a_text, b_text, y_text = m.group("na"), m.group("nb"), m.group("ny")
-        a, b = int(a_text), int(b_text)
-        year = int(y_text)
-        if len(y_text) == 2:
-            year += 2000 if year < 50 else 1900
-        day_first = a > 12 and b <= 12
-        mo, d = (b, a) if day_first else (a, b)
-        new = self._date_surrogate(year, mo, d, out)
-        if new is None:
-            return
-        ny, nm, nd = new
-        ys = f"{ny % 100:02d}" if len(y_text) == 2 else f"{ny:04d}"
-        first, second = (nd, nm) if day_first else (nm, nd)
-        sep = m.group("ns")
-        out.put(*m.span("num"), "date",
-                f"{_pad(first, a_text)}{sep}{_pad(second, b_text)}{sep}{ys}")
 
-    def _md(self, m: re.Match[str], out: _Out) -> None:
-        """Month/day without a year ("7/22"): the year is unknown, 2000 stands in.
 
-        Not a date: a fraction ("1/2 up", "3/4 strength") or a setting after its
-        name ("PSV 12/5", "CPAP 10/5").
-        """
-        a_text, b_text = m.group("ma"), m.group("mb")
-        a, b = int(a_text), int(b_text)
-        if a < b <= 4:
-            return
-        before = out.text[max(0, m.start("md") - 12) : m.start("md")].lower().split()
-        word_before = before[-1].strip(":=-,") if before else ""
-        if word_before in _NOT_DATE_BEFORE:
-            return
-        if b == 10 and a <= 10 and (word_before in _SCORE_WORDS or out.text[
-                m.end("md") : m.end("md") + 6].lower().lstrip().startswith("pain")):
-            return  # "pain 3/10", "from 7/10 yesterday", "4/10 pain": a score out of ten
-        new = self._date_surrogate(2000, int(a_text), int(b_text), out)
-        if new is None:
-            return
-        _, nm, nd = new
-        out.put(*m.span("md"), "date", f"{_pad(nm, a_text)}/{_pad(nd, b_text)}")
 
-    def _mdmd(self, m: re.Match[str], out: _Out) -> None:
-        """Two month/day dates joined by a slash: each is replaced like "7/22"."""
-        parts = []
-        for g_m, g_d in (("m1", "d1"), ("m2", "d2")):
-            new = self._date_surrogate(2000, int(m.group(g_m)), int(m.group(g_d)), out)
-            if new is None:
-                return
-            parts.append(f"{_pad(new[1], m.group(g_m))}/{_pad(new[2], m.group(g_d))}")
-        out.put(*m.span("mdmd"), "date", "/".join(parts))
 
-    def _mdyy(self, m: re.Match[str], out: _Out) -> None:
-        """"11/21.93": month/day with a two-digit year after a dot."""
-        a_text, b_text, y_text = m.group("ma3"), m.group("mb3"), m.group("my3")
-        year = int(y_text) + (2000 if int(y_text) < 50 else 1900)
-        new = self._date_surrogate(year, int(a_text), int(b_text), out)
-        if new is None:
-            return
-        out.put(*m.span("mdyy"), "date",
-                f"{_pad(new[1], a_text)}/{_pad(new[2], b_text)}.{new[0] % 100:02d}")
 
-    def _mdash(self, m: re.Match[str], out: _Out) -> None:
-        """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8");
-        elsewhere it is a range ("HR 7-8", "2-3 times")."""
-        before = out.text[max(0, m.start("mdash") - 8) : m.start("mdash")].lower().split()
-        if not before or before[-1] not in _DASH_DATE_BEFORE:
-            return
-        a_text, b_text = m.group("ma2"), m.group("mb2")
-        new = self._date_surrogate(2000, int(a_text), int(b_text), out)
-        if new is None:
-            return
-        out.put(*m.span("mdash"), "date", f"{_pad(new[1], a_text)}-{_pad(new[2], b_text)}")
 
-    def _my(self, m: re.Match[str], out: _Out) -> None:
-        """Month/two-digit year ("6/85"): the month goes, the year stays."""
-        a_text, y_text = m.group("mya"), m.group("myy")
-        year = 1900 + int(y_text)
-        new = self._date_surrogate(year, int(a_text), 15, out)
-        if new is None:
-            return
-        ny, nm, _ = new
-        out.put(*m.span("my"), "date", f"{_pad(nm, a_text)}/{ny % 100:02d}")
 
-    def _ordinal(self, m: re.Match[str], out: _Out) -> None:
-        value = m.group("ov")
-        before = out.text[max(0, m.start("ov") - 12) : m.start("ov")].lower().split()
-        if not before or before[-1] not in _ORDINAL_BEFORE:
-            return
-        new = self._date_surrogate(2000, 1, int(value[:-2]), out)
-        if new is None:
-            return
-        out.put(*m.span("ov"), "date", _day_like(new[2], value))
-
-    def _text_date(self, m: re.Match[str], out: _Out) -> None:
-        kind = m.lastgroup or ""
-        g_month, g_day, g_year = {
-            "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
-            "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
-        }[kind]
-        month_text = m.group(g_month)
-        day_text = m.group(g_day) if g_day else None
-        year_text = m.group(g_year) if g_year else None
-        mo = MONTHS[month_text.rstrip(".").lower()[:3] if month_text.rstrip(".").lower()
-                    not in MONTHS else month_text.rstrip(".").lower()]
-        d = int(re.sub(r"\D", "", day_text)) if day_text else 15
-        y = 2000
-        if year_text:
-            digits = year_text.lstrip("'")
-            y = int(digits) if len(digits) == 4 else 1900 + int(digits)
-        new = self._date_surrogate(y, mo, d, out)
-        if new is None:
-            return
-        ny, nm, nd = new
-        parts = [(m.start(g_month), m.end(g_month), _month_like(nm, month_text))]
-        if day_text is not None:
-            parts.append((m.start(g_day), m.end(g_day), _day_like(nd, day_text)))
-        if year_text is not None:
-            digits = year_text.lstrip("'")
-            ytext = f"{ny:04d}" if len(digits) == 4 else f"{ny % 100:02d}"
-            parts.append((m.start(g_year), m.end(g_year), year_text[: len(year_text) -
-                                                                      len(digits)] + ytext))
-        text, pos, pieces = out.text, m.start(kind), []
-        for start, end, value in sorted(parts):
-            pieces.append(text[pos:start])
-            pieces.append(value)
-            pos = end
-        pieces.append(text[pos : m.end(kind)])
-        out.put(m.start(kind), m.end(kind), "date", "".join(pieces))
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -1056,10 +733,6 @@ def _place_like(state: int, word: str) -> bool:
     return state in (_PLACE, _UNKNOWN) and word[:1].isupper()
 
 
-def _digits_like(fake: str, like: str) -> str:
-    """Digits for a number of the same length, from a keyed token."""
-    digits = "".join(str(int(c, 36) % 10) for c in fake if c.isalnum())
-    return (digits * (len(like) // max(len(digits), 1) + 1))[: len(like)]
 
 
 def _adjacent(text: str, a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
@@ -1078,39 +751,12 @@ def _same_case(a: str, b: str) -> bool:
     return (a.isupper() == b.isupper()) and (a.islower() == b.islower())
 
 
-def _pad(value: int, like: str) -> str:
-    return f"{value:02d}" if len(like) == 2 else str(value)
 
 
-_MONTH_FULL = (
-    "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
-)
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _month_like(month: int, like: str) -> str:
-    dot = "." if like.endswith(".") else ""
-    core = like.rstrip(".")
-    name = _MONTH_FULL[month - 1] if len(core) > 4 or core.lower() in ("june", "july") \
-        else _MONTH_ABBR[month - 1]
-    if core.lower() == "sept" and month == 9:
-        name = "Sept"
-    if core.isupper():
-        name = name.upper()
-    elif core.islower():
-        name = name.lower()
-    return name + dot
 
 
-def _day_like(day: int, like: str | None) -> str:
-    if like is None:
-        return str(day)
-    text = f"{day:02d}" if like.startswith("0") else str(day)
-    if not like[-1].isdigit():
-        suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-        text += suffix if like[-1].islower() else suffix.upper()
-    return text
 
 
 @lru_cache(maxsize=4)
