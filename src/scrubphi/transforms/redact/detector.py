@@ -382,7 +382,8 @@ class Redactor(StructuredPass):
                 out: Spans) -> None:
         n = len(tokens)
         v = self._v
-        mixed = any(c.islower() for c in text) and any(c.isupper() for c in text)
+        # Both cases in the text (a capital then means something); in C, not per character.
+        mixed = text.upper() != text and text.lower() != text
         state = [0] * n
         plain = self._plain
         flagged = self._flagged
@@ -421,7 +422,9 @@ class Redactor(StructuredPass):
         triggers = self._triggers
         # Only words near a suspect, an ambiguous word or a context word can change:
         # the rules below look at most four words away.
-        seeds = [i for i in range(n) if state[i] or keys[i] in triggers]
+        # Ambiguous words never act by themselves: a context word or a sure name near
+        # them does, and its window covers them.
+        seeds = [i for i in range(n) if (state[i] and state[i] != _AMBIG) or keys[i] in triggers]
         seeds += _hospital_abbrevs(keys)
         # An initial with its dot ("d. renna") makes the next word a name.
         seeds += [i for i, k in enumerate(keys) if len(k) == 1 and text[tokens[i][1]:
