@@ -142,6 +142,7 @@ def test_name_in_note_equals_column_fake(redact: Redactor) -> None:
         ("RADIATION TREATMENTS 10/03/10/04 AND", ["10/03", "10/04"]),
         ("returned to OR on 7-8 for coiling", ["7-8"]),
         ("11/21.93  neuro: alert", ["11/21"]),
+        ("IN THIS CASE MARCH OF 1993.", ["MARCH"]),
     ],
 )
 def test_dates(redact: Redactor, text: str, secrets: list[str]) -> None:

@@ -248,7 +248,7 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"(?:,?[ -]?(?P<dy>{_YEAR4}|'\d\d(?!\d)))?)",
         rf"(?P<mdy>{start}(?P<mm>{_MONTH})(?:[ ]?-?(?P<mdd>{_DAY}))"
         rf"(?:(?:,[ ]?|[ ]|-)(?P<mdyy>{_YEAR4}|'\d\d(?!\d)))?)",
-        rf"(?P<mon_year>{start}(?P<mym>{_MONTH}),?[ ]?(?P<myyy>{_YEAR}))",
+        rf"(?P<mon_year>{start}(?P<mym>{_MONTH})(?:,?[ ]?|[ ](?i:of)[ ])(?P<myyy>{_YEAR}))",
         rf"(?P<mon>{start}(?P<mo>{_MONTH_ALONE}))",
         # "on the 11th", "since the 3rd": a day of the month (the handler checks the
         # word before).

@@ -416,7 +416,7 @@ _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 def _month_like(month: int, like: str) -> str:
     dot = "." if like.endswith(".") else ""
     core = like.rstrip(".")
-    name = _MONTH_FULL[month - 1] if len(core) > 4 or core.lower() in ("june", "july") \
+    name = _MONTH_FULL[month - 1] if len(core) > 4 or core.lower() in ("may", "june", "july") \
         else _MONTH_ABBR[month - 1]
     if core.lower() == "sept" and month == 9:
         name = "Sept"
