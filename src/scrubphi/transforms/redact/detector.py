@@ -89,6 +89,7 @@ bioscience biosciences insurance
 # Parts of a hospital's name that are replaced with the words before them.
 _PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab"))
 _SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
+_UNIVERSITY = frozenset(split_words("u univ university"))
 # Words before "hospital" that do not name one ("outside hospital", "the rehab").
 _GENERIC_PLACE = frozenset(split_words("""
 outside local community previous prior other same another different university state
@@ -206,7 +207,7 @@ class Redactor(StructuredPass):
         # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
         # the abbreviation's side: see _hospital_abbrevs).
         self._triggers = (_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                          | _FEATURES | _STREET_TYPES)
+                          | _FEATURES | _STREET_TYPES | _UNIVERSITY)
         # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
         # words of the pattern pass ("Acct", "MRN", "Fax").
         self._safe = v.safe | ((self._triggers | WORD_TRIGGERS) - v.names)
@@ -535,6 +536,14 @@ class Redactor(StructuredPass):
                             tokens[j][2][:1].isupper() or keys[j] in _NAME_PARTICLES):
                         state[j] = _PLACE
                         j += 1
+                elif key in _UNIVERSITY and not word.islower() and i + 1 < n:
+                    # "U Maryland", "Univ. of Michigan": a university named by its place.
+                    j = i + 1
+                    if keys[j] == "of" and j + 1 < n and near(j, j + 1):
+                        j += 1
+                    if near(i, i + 1, ". ") and state[j] in sure and \
+                            tokens[j][2][:1].isupper():
+                        state[i] = state[j] = _PLACE
                 elif key in _SAINTS and i + 1 < n and near(i, i + 1, ". ") and \
                         " " in text[tokens[i][1]:tokens[i + 1][0]] and \
                         (word[:1].isupper() or not mixed) and \
