@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from scrubphi.api import DEFAULT_CHUNK_SIZE, read_through
 from scrubphi.dump.rewriter import Scrubber
-from scrubphi.policy.model import Policy, TableName, TransformSpec
+from scrubphi.policy.model import Policy, TableName
 from scrubphi.transforms.base import ColumnInfo
 from scrubphi.transforms.redact.lookup import Lookup, column_kind
 
@@ -42,16 +42,12 @@ def lookup_columns(policy: Policy) -> dict[TableName, dict[str, str]]:
             continue
         kinds = {}
         for name, spec in rule.columns.items():
-            kind = _kind(spec)
+            kind = column_kind(spec)
             if kind is not None:
                 kinds[name] = kind
         if kinds:
             out[table] = kinds
     return out
-
-
-def _kind(spec: TransformSpec) -> str | None:
-    return column_kind(spec)
 
 
 def lookup_from_dump(

@@ -41,6 +41,7 @@ from scrubphi.transforms.redact.patterns import (
 )
 from scrubphi.transforms.redact.structured import (
     Finding,
+    Fn,
     Spans,
     StructuredPass,
     digits_like,
@@ -55,7 +56,6 @@ KINDS_FOUND = (
     "address", "city", "zip", "age", "first_name", "last_name", "initial", "place",
 )
 
-_Fn = Callable[[str], str]
 _CACHE_LIMIT = 1 << 16
 
 # A word: letters and digits (any script), with inner apostrophes ("O'Rourke",
@@ -95,8 +95,8 @@ _GENERIC_PLACE = frozenset(split_words("""
 outside local community previous prior other same another different university state
 county city private psychiatric veterans teaching regional rehab nearby closest nearest
 new old this that his her their our your my main acute chronic long term short day
-children childrens women womens general
-""")) - frozenset(["general"])
+children childrens women womens
+"""))
 # Words before a place: "referred to GH", "followed at gh", "from the VAMC".
 _PLACE_PREPS = frozenset(split_words("to at from in into via by"))
 # Hospital words whose word before is a name in any case ("UNION HOSPITAL").
@@ -117,8 +117,8 @@ town village harbor harbour point mountain mount
 # Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
 _NOT_HOSPITALS = frozenset(split_words("""
 ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish ugh
-gh hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
-""")) - frozenset(["gh"])
+hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
+"""))
 _VOWELS = frozenset("aeiouy")
 # Longer "words" are not misspellings of a word (and their edits would be many).
 _LONGEST_WORD = 30
@@ -135,11 +135,7 @@ _MEDICAL_ENDINGS = (
 _SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
 
 
-
-
-
-
-def _cached(fn: Callable[[str | None], str | None]) -> _Fn:
+def _cached(fn: Callable[[str | None], str | None]) -> Fn:
     cache: dict[str, str] = {}
 
     def cached(value: str) -> str:
@@ -199,7 +195,6 @@ class Redactor(StructuredPass):
 
         v = vocab()
         self._v: Vocab = v
-        self._safe = v.safe
         self._ambiguous = v.ambiguous
         self._names = v.names
         self._first = v.first
@@ -216,7 +211,7 @@ class Redactor(StructuredPass):
         self._dates = dates
         self._per = per is not None
         text_col = ColumnInfo(column or "text", "text")
-        self._fns: dict[str, _Fn] = {}
+        self._fns: dict[str, Fn] = {}
         date_fn: Callable[..., str | None] | None = None
         for kind, spec in surrogate_specs(dates, days, per).items():
             if kind == "date":
@@ -654,13 +649,6 @@ class Redactor(StructuredPass):
                     else "last_name"
             out.put(start, end, role, _case_like(fns[role](title), name))
 
-
-
-
-
-
-
-
     def _initial(self, letter: str) -> str:
         """Another letter for an initial, keyed (never the letter itself), in its case."""
         fake = self._fns["mrn"](letter.upper() * 4)
@@ -668,20 +656,6 @@ class Redactor(StructuredPass):
         if other is None:
             other = "X" if letter.upper() != "X" else "Y"
         return other.lower() if letter.islower() else other.upper()
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -702,16 +676,14 @@ def _flagged(lookup: Lookup, v: Vocab) -> tuple[frozenset[str], frozenset[str]]:
     Words no safe list has are replaced anyway; a name that is a safe word
     ("Hope", "Walker") is replaced only because the lookup says so.
     """
-    cached = getattr(lookup, "_flagged_cache", None)
-    if cached is None:
+    if lookup.flagged is None:
         words = v.safe | v.ambiguous
         first = frozenset(w for w in words if lookup.has("first_name", w)) \
             if lookup.sets["first_name"] else frozenset()
         last = frozenset(w for w in words if lookup.has("last_name", w)) \
             if lookup.sets["last_name"] else frozenset()
-        cached = (first, last)
-        lookup._flagged_cache = cached  # type: ignore[attr-defined]
-    return cached
+        lookup.flagged = (first, last)
+    return lookup.flagged
 
 
 def _hospital_abbrevs(keys: list[str]) -> list[int]:
@@ -734,7 +706,7 @@ def _starts(text: str, start: int) -> bool:
         b -= 1
     if b >= 0 and text[b] in "\n\r":
         rest = text[start : start + 40].split("\n", 1)[0]
-        return ":" in rest or "." in rest or b < 0
+        return ":" in rest or "." in rest
     return b < 0 or text[b] in ":;!?(-*>\"" or (
         text[b] == "." and not (b >= 1 and text[b - 1].isalpha() and (
             b == 1 or not text[b - 2].isalnum())))
@@ -745,14 +717,6 @@ def _place_like(state: int, word: str) -> bool:
     return state in (_PLACE, _UNKNOWN) and word[:1].isupper()
 
 
-
-
-def _adjacent(text: str, a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    """Two tokens separated by spaces only (or an initial's dot and a space)."""
-    gap = text[a[1] : b[0]]
-    return 0 < len(gap) <= 3 and gap.strip(" .") == "" and "\n" not in gap
-
-
 def _gap_ok(text: str, end: int, start: int, allow: str, most: int = 4) -> bool:
     gap = text[end:start]
     return 0 < len(gap) <= most and gap.strip(allow) == ""
@@ -761,14 +725,6 @@ def _gap_ok(text: str, end: int, start: int, allow: str, most: int = 4) -> bool:
 def _same_case(a: str, b: str) -> bool:
     """Both upper, both lower or both capitalised: the two words were written alike."""
     return (a.isupper() == b.isupper()) and (a.islower() == b.islower())
-
-
-
-
-
-
-
-
 
 
 @lru_cache(maxsize=4)

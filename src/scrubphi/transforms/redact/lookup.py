@@ -28,7 +28,7 @@ import hmac
 import re
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scrubphi.errors import LookupFileError
 from scrubphi.policy.model import TransformSpec
@@ -91,6 +91,10 @@ class Lookup:
 
     key: bytes
     sets: dict[str, set[int]]
+    #: The safe words the lookup holds as first and last names, once computed by
+    #: the redactor (it hashes its vocabulary once per lookup).
+    flagged: tuple[frozenset[str], frozenset[str]] | None = field(
+        default=None, compare=False, repr=False)
 
     @classmethod
     def new(cls, scrub_key: bytes) -> Lookup:

@@ -22,7 +22,7 @@ from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.redact.patterns import MONTHS
 from scrubphi.transforms.redact.vocab import split_words
 
-__all__ = ["Finding", "Handler", "Spans", "StructuredPass", "digits_like"]
+__all__ = ["Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like"]
 
 _TRAIL = ".,;:!?)]}'\""
 # Words before a month/day that make it a setting or a pressure, not a date.
@@ -102,13 +102,14 @@ class Spans:
 
 #: What handles a match of one alternative of the patterns.
 Handler = Callable[[re.Match[str], "Spans"], None]
-_Fn = Callable[[str], str]
+#: A surrogate function: a column transform's, on one value.
+Fn = Callable[[str], str]
 
 
 class StructuredPass:
     """The pattern pass's handlers; the Redactor sets the attributes below."""
 
-    _fns: dict[str, _Fn]
+    _fns: dict[str, Fn]
     _date_fn: Callable[..., str | None]
     _dates: str
     _per: bool
@@ -136,7 +137,7 @@ class StructuredPass:
             "zipl": g("zv", "zip"), "idnum": self._idnum,
         }
 
-    def _group(self, group: str, kind: str) -> Callable[[re.Match[str], Spans], None]:
+    def _group(self, group: str, kind: str) -> Handler:
         fn = self._fns["mrn" if kind in ("mrn", "id") else kind] if kind != "age" else None
 
         def handle(m: re.Match[str], out: Spans) -> None:
@@ -158,8 +159,7 @@ class StructuredPass:
     def _phone(self, m: re.Match[str], out: Spans) -> None:
         group = m.lastgroup or "phone"
         start, end = m.span(group)
-        before = out.text[max(0, start - 12) : start].lower()
-        kind = "fax" if "fax" in before else "phone"
+        kind = _fax_or_phone(out.text, start)
         out.put(start, end, kind, self._fns[kind](m.group(group)))
 
     def _paren(self, m: re.Match[str], out: Spans) -> None:
@@ -176,8 +176,7 @@ class StructuredPass:
         if _SHIFT.fullmatch(value):
             return  # "call at 0700-1930": hours
         if digits >= 6:
-            before = out.text[max(0, start - 12) : start].lower()
-            kind = "fax" if "fax" in before else "phone"
+            kind = _fax_or_phone(out.text, start)
             out.put(start, end, kind, self._fns[kind](value))
         elif digits >= 4 and value.isdigit() and m.group("plw").lower() in _PAGER_WORDS:
             # Keep the length: a pager number of five digits stays five digits long.
@@ -394,6 +393,11 @@ class StructuredPass:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _fax_or_phone(text: str, start: int) -> str:
+    """"fax" when the word fax stands just before the number at ``start``."""
+    return "fax" if "fax" in text[max(0, start - 12) : start].lower() else "phone"
 
 
 def digits_like(fake: str, like: str) -> str:
