@@ -30,6 +30,10 @@ COPY public.visits (id, patient_ssn, notes, fax_number, score) FROM stdin;
 
 INSERT INTO public.visits (id, patient_ssn, notes, fax_number, score)
     VALUES (4, NULL, 'mail me: a@b.example', NULL, 1);
+
+--
+-- PostgreSQL database dump complete
+--
 """
 
 POLICY = """version: 1

@@ -219,14 +219,37 @@ def codec_error(exc: pytest.ExceptionInfo[CodecError]) -> tuple[str, int, int]:
 
 
 def test_process_rewrites_planned_fields_only(codec: ModuleType) -> None:
-    """Only planned fields change; others are copied raw, even escapes a decoder would reject."""
+    """Only planned fields change; others are copied as they came."""
     rw = codec.CopyRewriter(3, [(1, upper, -1, True)], 1000)
-    buf = b"1\tab\\tc\t\\q raw\r\n2\t\\N\tx\n"
+    buf = b"1\tab\\tc\t\\x41 raw\\r\n2\t\\N\tx\n"
     out, pos, done = rw.process(buf, 0)
-    assert out == b"1\tAB\\tC\t\\q raw\r\n2\t\\N\tx\n"
+    assert out == b"1\tAB\\tC\t\\x41 raw\\r\n2\t\\N\tx\n"
     assert (pos, done) == (len(buf), False)
     assert rw.rows == 2
     assert rw.counts == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "field"),
+    [
+        (b"1\tok\t\\q", "bad escape sequence", 2),  # in a field no transform reads
+        (b"1\ta\\Nb\tx", "bad escape sequence", 1),  # \N only as a whole field
+        (b"1\tx\\", "bad escape sequence", 1),  # a backslash at the end of the row
+        (b"1\tx\tz\r", "literal carriage return", 2),  # CRLF line endings
+        (b"COPY public.t (a, b, c) FROM stdin;", "a row is a COPY statement", -1),
+    ],
+)
+@pytest.mark.parametrize("planned", [True, False], ids=["rewritten", "kept"])
+def test_every_row_is_validated_whole(codec: ModuleType, line: bytes, reason: str, field: int,
+                                      planned: bool) -> None:
+    """Kept fields and kept blocks are held to pg_dump's format too: a damaged stream
+    cannot pass as rows because no transform happens to read the damaged field."""
+    rw = codec.CopyRewriter(3, [(0, upper, -1, True)] if planned else [], 1000)
+    with pytest.raises(CodecError) as exc:
+        rw.process(b"1\tgood\tx\n" + line + b"\n", 0)
+    got_reason, row, got_field = codec_error(exc)
+    assert got_reason.startswith(reason) and (row, got_field) == (1, field)
+    assert rw.rows == 0  # nothing of a failed call counts
 
 
 def test_process_incomplete_line_waits(codec: ModuleType) -> None:

@@ -86,6 +86,7 @@ def dumps(draw: st.DrawFn) -> tuple[bytes, str]:
             parts.append(b"\t".join(row) + b"\n")
         parts.append(b"\\.\n\n")
         del t
+    parts.append(b"--\n-- PostgreSQL database dump complete\n--\n")
     return b"".join(parts), "\n".join(policy) + "\n"
 
 

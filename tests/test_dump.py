@@ -282,13 +282,17 @@ INSERT_DUMP = b"""CREATE TABLE public.p (
 INSERT INTO public.p VALUES (1, 'O''Brien
 the second', '1970-01-02'), (2, NULL, '1980-03-04') ON CONFLICT DO NOTHING;
 INSERT INTO public.p (id, name, born) VALUES (3, E'tab\\there', NULL);
+
+--
+-- PostgreSQL database dump complete
+--
 """
 
 
 def test_insert_literals_quoting_nulls_and_on_conflict(codec: ModuleType) -> None:
     """Doubled quotes, raw newlines, E'' strings, NULLs and ON CONFLICT all survive scrubbing."""
     out = run(INSERT_DUMP, policy(SMALL_POLICY), codec)
-    assert b"O''Brien" not in out and b"tab" not in out.split(b"VALUES (3")[1]
+    assert b"O''Brien" not in out and b"tab" not in out.split(b"VALUES (3")[1].split(b";")[0]
     assert b"ON CONFLICT DO NOTHING;" in out
     assert b"(2, NULL," in out and b"', NULL);" in out
 
@@ -522,7 +526,9 @@ def test_output_independent_of_chunking(data: st.DataObject, codec: ModuleType) 
 
 
 # Rows that look like the end-of-data line, or begin like it, without being it.
-_TRICKY_ROWS = [b"\\\\.", b"a\\.", b".", b"\\\\", b"x\t\\.\\.", b"\\N", b"", b"\\\\.\t1"]
+# Rows of a one-column table that pg_dump can write and that look like the end line.
+_TRICKY_ROWS = [b"\\\\.", b"a\\\\.", b".", b"\\\\", b"x\\t\\\\.\\\\.", b"\\N", b"",
+                b"\\\\.\\t1"]
 
 PASS_THROUGH = """
 version: 1

@@ -25,6 +25,10 @@ COPY public.claims (id, ssn, payload) FROM stdin;
 2\t\\N\t\\N
 3\t\\N\t{"patient": {"name": null}, "visits": [{"date": "2021-03-04"}, {"date": "2021-04-05"}]}
 \\.
+
+--
+-- PostgreSQL database dump complete
+--
 """
 
 POLICY = """version: 1

@@ -48,6 +48,7 @@ __all__ = [
     "MEMO_LIMIT",
     "SHA_EXTENSIONS",
     "CopyRewriter",
+    "check_line",
     "escape_field",
     "scan_block",
     "unescape_field",
@@ -261,6 +262,46 @@ cdef extern from *:
     }
     """
     Py_ssize_t sp_count_nl(const unsigned char* p, Py_ssize_t n) nogil
+
+
+cdef inline Py_ssize_t _tabs_before(const char* p, Py_ssize_t k) noexcept nogil:
+    cdef Py_ssize_t i, t = 0
+    for i in range(k):
+        if p[i] == 9:
+            t += 1
+    return t
+
+
+cdef int _check_line(const char* p, Py_ssize_t n, Py_ssize_t row) except -1:
+    """Validate one whole COPY row whatever the plan (see ``_pure.check_line``)."""
+    cdef const char* hit = <const char*>memchr(p, 13, n)
+    cdef Py_ssize_t k
+    cdef int nxt
+    if hit != NULL:
+        raise CodecError("literal carriage return", row, _tabs_before(p, hit - p))
+    if n >= 17 and memcmp(p, b"COPY ", 5) == 0 and memcmp(p + n - 12, b" FROM stdin;", 12) == 0:
+        raise CodecError(
+            "a row is a COPY statement: the end-of-data line before it is missing or damaged",
+            row)
+    hit = <const char*>memchr(p, 92, n)
+    while hit != NULL:
+        k = hit - p
+        nxt = <uint8_t>p[k + 1] if k + 1 < n else -1
+        if (nxt == 92 or nxt == 98 or nxt == 102 or nxt == 110 or nxt == 114 or nxt == 116
+                or nxt == 118 or (48 <= nxt <= 55)
+                or (nxt == 120 and k + 2 < n and _HEX[<uint8_t>p[k + 2]] >= 0)
+                or (nxt == 78 and (k == 0 or p[k - 1] == 9) and (k + 2 == n or p[k + 2] == 9))):
+            if k + 2 >= n:
+                break
+            hit = <const char*>memchr(p + k + 2, 92, n - k - 2)
+            continue
+        raise CodecError("bad escape sequence", row, _tabs_before(p, k))
+    return 0
+
+
+def check_line(bytes line not None, Py_ssize_t row):
+    """Validate one whole COPY row (see ``_pure.check_line``); for tests."""
+    _check_line(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line), row)
 
 
 def scan_block(bytes buf not None, Py_ssize_t pos):
@@ -2211,6 +2252,7 @@ cdef class CopyRewriter:
                     pos += 3
                     done = True
                     break
+                _check_line(p, linelen, row)
                 self._split(pos, linelen, row)
                 if self._nplan:
                     self._row(row)

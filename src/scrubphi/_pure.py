@@ -27,6 +27,7 @@ __all__ = [
     "IMPLEMENTATION",
     "MEMO_LIMIT",
     "CopyRewriter",
+    "check_line",
     "escape_field",
     "scan_block",
     "unescape_field",
@@ -117,6 +118,42 @@ def _decode(raw: bytes, row: int, field: int) -> str | None:
         pass
     # Raised outside the handler so the decode error (which holds the data) is not chained.
     raise CodecError("invalid UTF-8", row, field)
+
+
+_ESCAPABLE = frozenset(b"\\bfnrtv01234567")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_COPY_HEAD = b"COPY "
+_COPY_TAIL = b" FROM stdin;"
+
+
+def check_line(line: bytes, row: int) -> None:
+    """Validate one whole COPY row as pg_dump writes it, whatever the plan.
+
+    Every block (kept, dropped or rewritten) is checked so that a damaged
+    end-of-data line cannot turn what follows into rows: no raw carriage
+    return (CRLF line endings), no line that is a COPY statement (the
+    previous block's ``\\.`` is missing), and every backslash starts an
+    escape that ``_unescape`` accepts (``\\N`` only as a whole field).  The
+    field count is checked by the caller.
+    """
+    cr = line.find(b"\r")
+    if cr >= 0:
+        raise CodecError("literal carriage return", row, line.count(b"\t", 0, cr))
+    if line.startswith(_COPY_HEAD) and line.endswith(_COPY_TAIL):
+        raise CodecError(
+            "a row is a COPY statement: the end-of-data line before it is missing or damaged",
+            row,
+        )
+    k = line.find(b"\\")
+    n = len(line)
+    while k >= 0:
+        nxt = line[k + 1] if k + 1 < n else -1
+        if nxt in _ESCAPABLE or (nxt == 0x78 and k + 2 < n and line[k + 2] in _HEX) or (
+            nxt == 0x4E and (k == 0 or line[k - 1] == 9) and (k + 2 == n or line[k + 2] == 9)
+        ):
+            k = line.find(b"\\", k + 2)
+            continue
+        raise CodecError("bad escape sequence", row, line.count(b"\t", 0, k))
 
 
 def scan_block(buf: bytes, pos: int) -> tuple[int, int, int]:
@@ -285,6 +322,7 @@ class CopyRewriter:
                 pos = nl + 1
                 done = True
                 break
+            check_line(line, row)
             if ncols == 0:
                 if line:
                     found = line.count(b"\t") + 1

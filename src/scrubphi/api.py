@@ -7,12 +7,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import BinaryIO
 
-from .dump.rewriter import Progress, Scrubber
+from .dump.rewriter import Progress, Scrubber, learn_schema
+from .dump.schema import Schema
 from .policy.model import Policy
 from .report import Report
 from .transforms.redact.lookup import Lookup
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "check_dump", "read_through", "scrub_stream"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "check_dump", "load_schema", "read_through", "scrub_stream"]
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 
@@ -27,17 +28,20 @@ def scrub_stream(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[Progress], None] | None = None,
     lookup: Lookup | None = None,
+    schema: Schema | None = None,
 ) -> Report:
     """Scrub the plain-format dump read from ``src`` into ``dst`` (binary files).
 
     ``lookup`` (see :mod:`scrubphi.lookup`) makes ``{redact: text}`` replace every
     value of the policy's scrubbed name, street, town, phone and ID columns.
+    ``schema`` (see :func:`load_schema`) gives a ``--data-only`` dump its tables.
 
     On any error the partial output is followed by a trailer that makes
     ``psql -v ON_ERROR_STOP=1`` fail, and the error is raised again; the
     report (``exc.report``) says how far the run got.
     """
-    scrubber = Scrubber(policy, codec=codec, key=key, progress=progress, lookup=lookup)
+    scrubber = Scrubber(policy, codec=codec, key=key, progress=progress, lookup=lookup,
+                        schema=schema)
     try:
         while True:
             chunk = src.read(chunk_size)
@@ -61,7 +65,11 @@ def scrub_stream(
 
 
 def check_dump(
-    src: BinaryIO, policy: Policy, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    src: BinaryIO,
+    policy: Policy,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    schema: Schema | None = None,
 ) -> tuple[list[str], Report]:
     """Read a dump's schema and list everything the policy does not cover.
 
@@ -69,7 +77,7 @@ def check_dump(
     the policy covers the dump) and the report (tables seen, rows counted).
     """
     started = time.monotonic()
-    scrubber = read_through(src, Scrubber(policy, check_only=True), chunk_size)
+    scrubber = read_through(src, Scrubber(policy, check_only=True, schema=schema), chunk_size)
     scrubber.report.duration_s = time.monotonic() - started
     return scrubber.problems, scrubber.report
 
@@ -85,3 +93,11 @@ def read_through(
         scrubber.feed(chunk)
     scrubber.close()
     return scrubber
+
+
+def load_schema(src: BinaryIO, policy: Policy) -> Schema:
+    """The schema of a ``pg_dump --schema-only`` file, for a ``--data-only`` dump.
+
+    A schema file is read whole (it holds no rows, so it is small).
+    """
+    return learn_schema(src.read(), policy)

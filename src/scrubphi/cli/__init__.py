@@ -30,9 +30,10 @@ from typing import Any, BinaryIO, ClassVar
 import click
 
 from .. import __version__, _impl
-from ..api import check_dump, scrub_stream
+from ..api import check_dump, load_schema, scrub_stream
 from ..audit import audit_dump
 from ..dump.rewriter import Progress
+from ..dump.schema import Schema
 from ..errors import CoverageError, PolicyError, ScrubPhiError
 from ..policy import load_policy
 from ..policy.model import Policy
@@ -175,6 +176,22 @@ def _errors_to_exit_codes() -> Iterator[None]:
         _internal(exc)
 
 
+_schema_option = click.option(
+    "--schema",
+    "schema_path",
+    metavar="FILE",
+    help="The schema (pg_dump --schema-only) of a --data-only dump, which creates no "
+    "table: without it such a dump is refused.",
+)
+
+
+def _load_schema(schema_path: str | None, policy: Policy) -> Schema | None:
+    if schema_path is None:
+        return None
+    with open(schema_path, "rb") as fh:
+        return load_schema(fh, policy)
+
+
 def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -219,6 +236,7 @@ def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="A lookup made by `scrubphi lookup`: {redact: text} then replaces every "
             "value of the policy's name, street, town, phone and ID columns.",
         ),
+        _schema_option,
         click.option(
             "--progress/--no-progress",
             default=None,
@@ -252,9 +270,11 @@ def _run_scrub(
     report_path: str | None,
     progress: bool | None,
     lookup_path: str | None,
+    schema_path: str | None,
 ) -> None:
     try:
         policy = _load(configs)
+        schema = _load_schema(schema_path, policy)
         key = resolve_key(policy, key_ref, required=lookup_path is not None)
         lookup = None
         if lookup_path is not None:
@@ -267,7 +287,7 @@ def _run_scrub(
             with _input(input_path) as src, _atomic_output(output_path) as dst:
                 try:
                     report = scrub_stream(src, dst, policy, key=key, progress=line,
-                                          lookup=lookup)
+                                          lookup=lookup, schema=schema)
                 finally:
                     if line is not None:
                         line.done()
@@ -393,7 +413,8 @@ def scrub(**options: Any) -> None:
     metavar="DUMP",
     help="A plain-format dump (or - for stdin) whose schema the policy must cover.",
 )
-def check(configs: tuple[str, ...], dump_path: str | None) -> None:
+@_schema_option
+def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | None) -> None:
     """Validate the policy; with --dump, list what it does not cover.
 
     Reads the dump's schema and data forms, writes nothing, and transforms no
@@ -409,8 +430,9 @@ def check(configs: tuple[str, ...], dump_path: str | None) -> None:
         )
         if dump_path is None:
             return
+        schema = _load_schema(schema_path, policy)
         with _input(dump_path) as src:
-            problems, report = check_dump(src, policy)
+            problems, report = check_dump(src, policy, schema=schema)
         seen = len({(t.database, t.table) for t in report.tables})
         if problems:
             click.echo(

@@ -7,10 +7,10 @@
         (literal, ...)[, (literal, ...)]... [ON CONFLICT DO NOTHING];
 
 where each literal is ``NULL``, ``DEFAULT`` (a generated column), a number,
-``true``/``false``, or a string literal (``'...'`` with ``''``, raw newlines
-allowed; backslash escapes only under ``standard_conforming_strings = off``
-or in ``E'...'``).  Anything else is refused: the rewriter fails closed
-rather than pass a value it did not understand.
+``true``/``false``, a bit string (``B'1010'``), or a string literal
+(``'...'`` with ``''``, raw newlines allowed; backslash escapes only under
+``standard_conforming_strings = off`` or in ``E'...'``).  Anything else is
+refused: the rewriter fails closed rather than pass a value it did not understand.
 
 The parser records where each literal lies so the rewriter can splice in
 only the values that change, leaving every other byte as it was.
@@ -42,6 +42,7 @@ _WORD = re.compile(rb"(?:NULL|DEFAULT|TRUE|FALSE)\b", re.I)
 _NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _CAST = re.compile(rb"\s*::\s*" + _IDENT + rb"(?:\s*\.\s*" + _IDENT + rb")?(?:\s*\[\s*\])*")
 _PLAIN_STRING = re.compile(rb"'(?:[^']|'')*'")
+_BIT_STRING = re.compile(rb"[Bb]'[01]*'")
 _ESCAPE_STRING = re.compile(rb"[Ee]'(?:[^'\\]|''|\\.)*'", re.S)
 _BACKSLASH_STRING = re.compile(rb"'(?:[^'\\]|''|\\.)*'", re.S)
 _E_ESCAPES = re.compile(
@@ -58,8 +59,9 @@ class InsertError(ValueError):
 class Literal:
     """One value of a VALUES row: where it lies and what it means.
 
-    ``kind`` is ``null``, ``default``, ``word`` (true/false/number) or
-    ``string``; ``start``/``end`` cover the literal without any ``::cast``.
+    ``kind`` is ``null``, ``default``, ``word`` (true/false/number), ``bits``
+    (``B'1010'``, a bit-string constant) or ``string``; ``start``/``end`` cover the
+    literal without any ``::cast``.
     """
 
     kind: str
@@ -129,6 +131,12 @@ def parse_insert(text: bytes, *, standard_strings: bool = True) -> InsertStateme
                     raise InsertError("unterminated string literal")
                 row.append(Literal("string", pos, sm.end(), not standard_strings))
                 pos = sm.end()
+            elif c in b"Bb" and text.startswith(b"'", pos + 1):
+                bm = _BIT_STRING.match(text, pos)
+                if bm is None:
+                    raise InsertError("a bit-string literal holds more than 0 and 1")
+                row.append(Literal("bits", pos, bm.end()))
+                pos = bm.end()
             elif c in b"Ee" and text.startswith(b"'", pos + 1):
                 sm = _ESCAPE_STRING.match(text, pos)
                 if sm is None:
@@ -177,6 +185,8 @@ def literal_value(text: bytes, lit: Literal) -> str | None:
     raw = text[lit.start : lit.end]
     if lit.kind == "word":
         return raw.decode("ascii")
+    if lit.kind == "bits":
+        return raw[2:-1].decode("ascii")  # B'1010': the bit string's text form is 1010
     if raw[:1] in b"Ee":
         raw = raw[1:]
     body = raw[1:-1].replace(b"''", b"'")

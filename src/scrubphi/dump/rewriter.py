@@ -44,15 +44,29 @@ from ..transforms.redact import LOOKUP_KEY
 from ..transforms.redact.lookup import Lookup
 from .inserts import InsertError, InsertStatement, literal_value, parse_insert, quote_literal
 from .lexer import SqlSplitter, Unit
-from .schema import Schema, parse_alter_table, parse_copy, parse_create_table
+from .schema import (
+    Schema,
+    parse_alter_table,
+    parse_call,
+    parse_copy,
+    parse_create_table,
+    parse_create_type,
+    parse_search_path,
+)
 
-__all__ = ["Observer", "Progress", "Scrubber"]
+__all__ = ["Observer", "Progress", "Scrubber", "learn_schema"]
 
 _KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
 _CREATE_TABLE = re.compile(
     rb"CREATE\s+(?:(?:UNLOGGED|FOREIGN|TEMP|TEMPORARY|GLOBAL|LOCAL)\s+)*TABLE\b", re.I
 )
 _MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
+# pg_dump's table of contents entry before a table's data (names unquoted).
+_TOC_DATA = re.compile(
+    rb"^-- Data for Name: ([^;\n]*); Type: TABLE DATA; Schema: ([^;\n]*);", re.M
+)
+_CREATE_TYPE = re.compile(rb"CREATE\s+TYPE\b", re.I)
+_SEARCH_PATH = re.compile(rb"SET\s+search_path\b", re.I)
 _META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
 _SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
@@ -118,6 +132,39 @@ _SCHEMA_STATEMENTS = frozenset(
     }
 )
 
+# SQL commands an error may name: only words from this list come from the input into
+# a message (after a damaged COPY block, data lines are read as SQL: their first word
+# is a value, and no message ever quotes one).
+_SQL_COMMANDS = _SCHEMA_STATEMENTS | frozenset(
+    {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "DO", "CALL", "COPY", "VALUES",
+     "TABLE", "EXECUTE", "PREPARE", "LISTEN", "NOTIFY", "FETCH", "MOVE", "DECLARE", "CLOSE",
+     "EXPLAIN", "LOAD", "DEALLOCATE", "UNLISTEN", "ABORT"}
+)
+# psql's own meta-commands (psql --help=commands); any other name after a backslash is
+# data read as SQL, and is not repeated.
+_PSQL_META = frozenset(
+    [
+        "a", "bind", "bind_named", "c", "cd", "close_prepared", "conninfo", "connect",
+        "copy", "copyright", "crosstabview", "d", "da", "dA", "dAc", "dAf", "dAo", "dAp",
+        "db", "dc", "dconfig", "dC", "dd", "dD", "ddp", "dE", "de", "det", "des", "deu",
+        "dew", "df", "dF", "dFd", "dFp", "dFt", "dg", "di", "dl", "dL", "dm", "dn", "do",
+        "dO", "dp", "dP", "drds", "drg", "dRp", "dRs", "ds", "dt", "dT", "du", "dv", "dx",
+        "dX", "dy", "e", "echo", "ef", "encoding", "endif", "elif", "else", "errverbose",
+        "ev", "f", "g", "gdesc", "getenv", "getresults", "gexec", "gset", "gx", "h", "help",
+        "H", "html", "i", "if", "include", "include_relative", "ir", "l", "lo_export",
+        "lo_import", "lo_list", "lo_unlink", "o", "out", "p", "parse", "password", "print",
+        "prompt", "pset", "q", "qecho", "quit", "r", "reset", "restrict", "s",
+        "sendpipeline", "set", "setenv", "sf", "startpipeline", "sv", "syncpipeline", "t",
+        "T", "timing", "unrestrict", "unset", "w", "warn", "watch", "write", "x", "z", "!",
+        "?", ".",
+    ]
+)
+
+
+def _meta_label(name: str) -> str:
+    return f"\\{name}" if name in _PSQL_META else "(a backslash command psql does not have)"
+
+
 _TRAILER = (
     b"\n-- scrubphi: the scrub FAILED and this output is INCOMPLETE. Do not restore it.\n"
     b"DO $scrubphi$ BEGIN RAISE EXCEPTION "
@@ -157,8 +204,6 @@ class _Copy:
     columns: tuple[str, ...] = ()
     planned: list[tuple[int, str]] = field(default_factory=list)  # (field index, column)
     start_rows: int = 0
-    # keep/drop: bytes of the current row already passed on (0: at a row's start)
-    row_len: int = 0
 
 
 @dataclass
@@ -231,8 +276,16 @@ class Scrubber:
         check_only: bool = False,
         observe: Observer | None = None,
         lookup: Lookup | None = None,
+        schema: Schema | None = None,
+        require_complete: bool = True,
     ) -> None:
         self.policy = policy
+        # A schema learnt beforehand (``--schema FILE`` for a --data-only dump), used
+        # until the dump's own CREATE statements or a \connect replace it.
+        self._given_schema = schema
+        # Whether the input must be a whole dump (pg_dump's "dump complete" line);
+        # off only for the parallel refresh's per-table streams.
+        self._require_complete = require_complete
         self.check_only = check_only
         # check_only: learn the schema and collect every problem; write no data.
         self.problems: list[str] = []
@@ -264,13 +317,18 @@ class Scrubber:
         self._lat = 1  # line number at self._lpos
         self._splitter = SqlSplitter()
         self._copy: _Copy | None = None
-        self._schema = Schema()
+        self._schema = _copy_schema(schema) if schema is not None else Schema()
         self._checked = False
         self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], _Plan] = {}
         self._database: str | None = None
         self._headers = 0
         self._completes = 0
+        self._databases = 0
+        # The line of a COPY statement held back until its newline arrives (0: none).
+        self._held_copy = 0
         self._pending = b""
+        # The table named by the last "-- Data for Name:" entry (whose rows follow).
+        self._toc_data: TableName | None = None
         self._failed = False
         self._closed = False
 
@@ -317,6 +375,12 @@ class Scrubber:
                         line=self._line,
                         table=str(self._copy.table),
                     )
+            elif self._held_copy:
+                raise DumpError(
+                    "the input ended right after a COPY statement, before its data (a "
+                    "truncated dump?)",
+                    line=self._held_copy,
+                )
             elif self._splitter.pending_content():
                 raise DumpError(
                     f"the input ended inside {self._splitter.describe_state()} (a truncated dump?)",
@@ -329,6 +393,12 @@ class Scrubber:
             if self._headers > self._completes:
                 raise DumpError(
                     "the input ended before pg_dump's 'dump complete' line: the dump is truncated",
+                    line=self._line_at(buf, len(buf)),
+                )
+            if self._require_complete and not self._completes:
+                raise DumpError(
+                    "the input is not a whole pg_dump: it is empty or has no 'dump complete' "
+                    "line (a dump that failed at its start, or not plain-format pg_dump output)",
                     line=self._line_at(buf, len(buf)),
                 )
         except BaseException:
@@ -352,11 +422,10 @@ class Scrubber:
         self._failed = True
         self.report.duration_s = time.monotonic() - self._started
         pending, self._pending = self._pending, b""
-        copy = self._copy
-        lead = b"" if copy is None else b"\\.\n"
-        if copy is not None and copy.row_len and copy.mode == "keep":
-            lead = b"\n" + lead  # end the row already passed on in part
-        return pending + lead + _TRAILER
+        # Whatever state psql is in (inside a COPY block, after a COPY statement whose
+        # data never came, after a cut row), "\\." on a line of its own ends the copy
+        # and is otherwise an invalid command, an error under ON_ERROR_STOP.
+        return pending + b"\n\\.\n" + _TRAILER
 
     # -- the main loop ----------------------------------------------------
 
@@ -382,7 +451,9 @@ class Scrubber:
             consumed = self._handle_unit(buf, unit, out)
             if consumed < 0:  # need more input (COPY header without its newline yet)
                 self._splitter.reset(unit.start)
+                self._held_copy = self._line_at(buf, unit.content)
                 return unit.start
+            self._held_copy = 0
             pos = consumed
 
     def _line_at(self, buf: bytes, offset: int) -> int:
@@ -410,13 +481,20 @@ class Scrubber:
         copy = self._copy
         if copy is None:
             return 0
-        if copy.rewriter is not None:
-            return int(getattr(copy.rewriter, "rows", 0))
-        return copy.stats.rows + copy.stats.rows_dropped - copy.start_rows
+        return int(getattr(copy.rewriter, "rows", 0))
 
     # -- SQL mode ---------------------------------------------------------
 
     def _note_markers(self, region: bytes) -> None:
+        toc = None
+        for toc in _TOC_DATA.finditer(region):  # noqa: B007 - the last one counts
+            pass
+        if toc is not None:
+            self._toc_data = TableName(
+                toc.group(2).decode("utf-8", "replace"), toc.group(1).decode("utf-8", "replace")
+            )
+        elif b"-- Name: " in region:
+            self._toc_data = None
         for m in _MARKERS.finditer(region):
             if m.group(2):
                 self._completes += 1
@@ -440,13 +518,24 @@ class Scrubber:
             scs = _SCS.match(text)
             if scs:
                 self._splitter.standard_strings = scs.group(1).lower() == b"on"
+            elif _SEARCH_PATH.match(text):
+                path = parse_search_path(self._decode(text, line), line)
+                if path is not None:
+                    self._schema.set_search_path(path)
         elif word == "CREATE" and _CREATE_TABLE.match(text):
-            info = parse_create_table(self._decode(text, line), line)
+            info = parse_create_table(self._decode(text, line), line, self._schema)
             if info is not None:
                 self._schema.add(info)
+        elif word == "CREATE" and _CREATE_TYPE.match(text):
+            composite = parse_create_type(self._decode(text, line), line, self._schema)
+            if composite is not None:
+                self._schema.types[composite[0]] = composite[1]
         elif word == "ALTER" and (b"ATTACH" in text or b"INHERIT" in text):
-            for child, parent in parse_alter_table(self._decode(text, line), line):
-                self._schema.set_parent(child, parent)
+            partitions, inherits = parse_alter_table(self._decode(text, line), line, self._schema)
+            for child, parent in partitions:
+                self._schema.set_partition(child, parent)
+            for child, parent in inherits:
+                self._schema.add_inherit(child, parent)
         elif word == "INSERT":
             scrubbed = self._insert(text, line)
             out.append(buf[unit.start : unit.content])
@@ -459,7 +548,8 @@ class Scrubber:
                 return unit.end
         elif word not in _SCHEMA_STATEMENTS:
             raise DumpError(
-                f"a {word or 'statement'} statement may carry data that scrubphi does not "
+                f"{'a ' + word if word in _SQL_COMMANDS else 'an unknown'} statement may carry "
+                "data that scrubphi does not "
                 "understand; refusing to pass it through",
                 line=line,
             )
@@ -478,12 +568,14 @@ class Scrubber:
         name = m.group(1).decode("ascii", "replace") if m else "?"
         if name not in _SAFE_META:
             raise DumpError(
-                f"the psql meta-command \\{name} is not one pg_dump writes and may move data; "
+                f"the psql meta-command {_meta_label(name)} is not one pg_dump writes and may "
+                "move data; "
                 "refusing to pass it through",
                 line=line,
             )
         if name in ("connect", "c"):
             # pg_dumpall: a new database begins; its schema is learnt afresh.
+            self._databases += 1
             self._finish_database(line)
             args = text[m.end() :].split() if m else []
             self._database = _ident(args[0]) if args and not args[0].startswith(b"-") else None
@@ -503,15 +595,16 @@ class Scrubber:
             stmt = parse_insert(text, standard_strings=self._splitter.standard_strings)
         except InsertError as exc:
             raise DumpError(f"cannot scrub this INSERT statement: {exc}", line=line) from None
-        table = TableName(
-            _ident(stmt.schema) if stmt.schema is not None else "public", _ident(stmt.table)
+        table = self._schema.resolve(
+            _ident(stmt.schema) if stmt.schema is not None else None, _ident(stmt.table)
         )
+        info = self._known_table(table, line)
         stats = self._table_stats(table, "insert")
-        info = self._schema.tables.get(table)
         if stmt.columns is not None:
             names: tuple[str, ...] | None = tuple(_ident(c) for c in stmt.columns)
         elif info is not None:
             names = tuple(c.name for c in info.columns)  # positional: generated ones included
+            self._check_positional_root(table, names, line)
         else:
             names = None
         key = (table, names)
@@ -615,9 +708,19 @@ class Scrubber:
         return b"".join(pieces)
 
     def _select(self, text: bytes, line: int) -> bool:
-        """Large objects and statistics follow the policy; other SELECTs must be known."""
+        """Large objects and statistics follow the policy; other SELECTs must be known.
+
+        A SELECT that is passed on must be exactly one call of a function
+        pg_dump uses, on constants (checked on the whole statement).
+        """
         lo = _LO_CALL.match(text)
         if lo is not None:
+            if parse_call(self._decode(text, line), line) != lo.group(1).decode().lower():
+                raise DumpError(
+                    "a large object SELECT does more than pg_dump's one call on constants; "
+                    "refusing to pass it through",
+                    line=line,
+                )
             action = self.scrub.large_objects
             if action == "fail" and self.check_only:
                 self.problems.append(f"line {line}: large objects present (large_objects: fail)")
@@ -641,7 +744,9 @@ class Scrubber:
                 )
             self._count_dropped("statistics")
             return False
-        if _SAFE_SELECT.match(text):
+        safe = _SAFE_SELECT.match(text)
+        if safe is not None and \
+                parse_call(self._decode(text, line), line) == safe.group(1).decode().lower():
             return True
         raise DumpError(
             "a SELECT statement that pg_dump does not write may carry data; refusing to pass "
@@ -655,6 +760,7 @@ class Scrubber:
     # -- coverage ---------------------------------------------------------
 
     def _rule_for(self, table: TableName) -> TableRule | None:
+        """The table's own rule, else the rule of the partitioned table it belongs to."""
         rule = self.scrub.tables.get(table)
         if rule is not None:
             return rule
@@ -663,6 +769,81 @@ class Scrubber:
             if rule is not None:
                 return rule
         return None
+
+    def _inherited_specs(self, table: TableName) -> dict[str, TransformSpec]:
+        """Column rules of the tables ``table`` inherits from, nearest parent first.
+
+        Only rules that name a column reach an inheriting child, and only for
+        the columns it inherits: a parent's whole-table ``keep`` or ``drop``
+        says nothing about a child's own columns (a child is a table).
+        """
+        info = self._schema.tables.get(table)
+        has = {c.name for c in info.columns} if info is not None else set()
+        specs: dict[str, TransformSpec] = {}
+        for ancestor in self._schema.inheritance_ancestors(table):
+            rule = self._rule_for(ancestor)
+            if rule is None or rule.action != "columns":
+                continue
+            for name, spec in rule.columns.items():
+                if name in has:
+                    specs.setdefault(name, spec)
+        return specs
+
+    def _not_covered(self, table: TableName) -> str:
+        """Why ``table`` has no rule; a hint when a parent's whole-table rule cannot reach it."""
+        whole = [
+            f"{ancestor} ({rule.action})"
+            for ancestor in self._schema.inheritance_ancestors(table)
+            if (rule := self._rule_for(ancestor)) is not None and rule.action != "columns"
+        ]
+        hint = ""
+        if whole:
+            hint = (f"; it inherits from {', '.join(whole)}, whose whole-table rule does not "
+                    "reach an inheriting table's columns")
+        return f"table {table}: not in the policy (unknown_tables: fail){hint}"
+
+    def _known_table(self, table: TableName, line: int) -> Any:
+        """The table's schema; a table whose CREATE TABLE was not seen stops the run."""
+        info = self._schema.tables.get(table)
+        if info is None:
+            message = (
+                f"table {table} has data but the dump does not create it (a --data-only "
+                "dump?): without its schema, partitions, inheritance, column types and NOT "
+                "NULL are unknown; pass the schema with --schema FILE (pg_dump --schema-only)"
+            )
+            if not self.check_only:
+                raise DumpError(message, line=line, table=str(table))
+            if message not in self.problems:
+                self.problems.append(f"line {line}: {message}")
+        return info
+
+    def _check_positional_root(self, table: TableName, names: tuple[str, ...], line: int) -> None:
+        """A positional INSERT into a partitioned table must carry the root's column order.
+
+        ``pg_dump --inserts --load-via-partition-root`` writes a partition's rows
+        as ``INSERT INTO root VALUES (...)`` in the *partition's* column order;
+        where that differs from the root's, values cannot be matched to
+        columns by position, so the run stops rather than guess.
+        """
+        info = self._schema.tables.get(table)
+        if info is None or not info.partitioned:
+            return
+        source = self._toc_data
+        if source is not None and table in self._schema.ancestors(source):
+            suspects = [source]
+        else:
+            suspects = [t for t in self._schema.tables if table in self._schema.ancestors(t)]
+        for name in suspects:
+            part = self._schema.tables[name]
+            if tuple(c.name for c in part.columns) != names:
+                raise DumpError(
+                    f"an INSERT without a column list into partitioned table {table} may "
+                    f"carry rows of partition {name}, whose column order differs "
+                    "(pg_dump --inserts --load-via-partition-root): the values cannot be "
+                    "matched to columns by position; dump with --column-inserts",
+                    line=line,
+                    table=str(table),
+                )
 
     def _table_columns(self, table: TableName) -> list[ColumnInfo] | None:
         info = self._schema.tables.get(table)
@@ -713,9 +894,15 @@ class Scrubber:
         found: list[str] = [] if problems is None else problems
         before = len(found)
         rule = self._rule_for(table)
+        inherited = self._inherited_specs(table) if rule is None or rule.action == "columns" \
+            else {}
+        if rule is None and inherited:
+            # An inheriting table with no rule of its own: its parents' column rules.
+            rule = TableRule(table, "columns", inherited)
+            inherited = {}
         if rule is None:
             if self.scrub.unknown_tables == "fail":
-                found.append(f"table {table}: not in the policy (unknown_tables: fail)")
+                found.append(self._not_covered(table))
                 mode = "keep"
             else:
                 mode = self.scrub.unknown_tables
@@ -737,6 +924,7 @@ class Scrubber:
                 f"table {table}: the policy names column {quote_ident(missing)}, which the "
                 "table does not have"
             )
+        column_rules = {**inherited, **rule.columns}
         entries: list[PlanEntry] = []
         planned: list[tuple[int, str]] = []
         specs: dict[str, str] = {}
@@ -744,7 +932,7 @@ class Scrubber:
             col = by_name.get(name, ColumnInfo(name=name))
             if col.generated:
                 continue  # computed again by the target from the scrubbed columns
-            spec = rule.columns.get(name)
+            spec = column_rules.get(name)
             if spec is None:
                 if self.scrub.unknown_columns == "fail":
                     found.append(
@@ -819,7 +1007,9 @@ class Scrubber:
         if self._observe is None:
             return []
         rule = self._rule_for(table)
-        if rule is None:
+        if rule is None and self._inherited_specs(table):
+            default = "not covered"
+        elif rule is None:
             default = {"fail": "not covered", "keep": "keep", "drop": "drop"}[
                 self.scrub.unknown_tables
             ]
@@ -862,8 +1052,9 @@ class Scrubber:
         if buf[unit.end : nl].strip():
             raise DumpError("unexpected text after a COPY statement on the same line", line=line)
         self._ensure_checked(line)
-        header = parse_copy(self._decode(buf[unit.content : unit.end], line), line)
+        header = parse_copy(self._decode(buf[unit.content : unit.end], line), line, self._schema)
         table = header.table
+        self._known_table(table, line)
         columns = self._table_columns(table)
         names = header.columns
         if names is None:
@@ -893,104 +1084,60 @@ class Scrubber:
             planned=plan.planned,
             start_rows=stats.rows + stats.rows_dropped,
         )
-        if plan.mode == "rewrite":
-            copy.rewriter = self._codec.CopyRewriter(
-                len(names), plan.entries, self.scrub.max_row_size
-            )
+        copy.rewriter = self._codec.CopyRewriter(
+            len(names), plan.entries if plan.mode == "rewrite" else [], self.scrub.max_row_size
+        )
         self._copy = copy
         out.append(buf[unit.start : nl + 1])
         return nl + 1
 
     def _copy_step(self, buf: bytes, pos: int, out: list[bytes]) -> tuple[int, bool]:
         copy = self._copy
-        assert copy is not None
-        if copy.rewriter is not None:
-            # One line per row: the line cursor moves by the rows rewritten (plus the
-            # end-of-data line) instead of counting the block's newlines a second time.
-            self._line_at(buf, pos)
-            rows = copy.rewriter.rows  # type: ignore[attr-defined]
-            try:
-                data, new_pos, done = copy.rewriter.process(buf, pos)  # type: ignore[attr-defined]
-            except CodecError as exc:
-                column = None
-                if 0 <= exc.field < len(copy.columns):
-                    column = copy.columns[exc.field]
-                raise DumpError(
-                    exc.reason,
-                    line=self._line_at(buf, pos) + exc.row,
-                    table=str(copy.table),
-                    column=quote_ident(column) if column is not None else None,
-                ) from None
-            self._lat += copy.rewriter.rows - rows + done  # type: ignore[attr-defined]
-            self._lpos = new_pos
-            if data:
-                out.append(data)
-            if done:
-                self._finish_rewrite(copy)
-                self._copy = None
-            return new_pos, done
-        # keep or drop: find the end-of-data line without looking at rows. A row
-        # cut by the end of the chunk is passed on at once (no copy of the chunk
-        # to join it to the next one); only a row start that may begin the
-        # end-of-data line (empty, "\\" or "\\.") is held back until it is known.
-        self._line_at(buf, pos)  # bring the line cursor to pos; the scan counts the rest
-        first, lines = pos, 0
-        if copy.row_len:  # inside a row since the last chunk: it ends at the next newline
-            nl = buf.find(b"\n", pos)
-            if nl < 0:
-                copy.row_len += len(buf) - pos
-                self._check_row_len(copy)
-                self._lpos = len(buf)
-                if copy.mode == "keep" and len(buf) > pos:
-                    out.append(buf[pos:] if pos else buf)
-                return len(buf), False
-            lines, pos, copy.row_len = 1, nl + 1, 0
-        end, stop, more = self._codec.scan_block(buf, pos)
-        lines += more
-        self._lpos, self._lat = stop, self._lat + lines
-        self._count_rows(copy, lines)
-        if end < 0:
-            tail = len(buf) - stop
-            if tail <= 2 and buf.startswith(b"\\."[:tail], stop):
-                upto = stop  # held: it may be the start of the end-of-data line
-            else:
-                upto, copy.row_len = len(buf), tail
-                self._check_row_len(copy)
-            if copy.mode == "keep" and upto > first:
-                out.append(buf if first == 0 and upto == len(buf) else buf[first:upto])
-            return upto, False
-        out.append(buf[first : end + 3] if copy.mode == "keep" else b"\\.\n")
-        self._copy = None
-        return end + 3, True
-
-    def _check_row_len(self, copy: _Copy) -> None:
-        if copy.row_len > self.scrub.max_row_size:
+        assert copy is not None and copy.rewriter is not None
+        # Kept and dropped blocks go through the codec too, with an empty plan: every
+        # row is validated (field count, escapes, no CR, no COPY statement), so a
+        # damaged end-of-data line cannot turn what follows into rows.
+        # One line per row: the line cursor moves by the rows rewritten (plus the
+        # end-of-data line) instead of counting the block's newlines a second time.
+        self._line_at(buf, pos)
+        rows = copy.rewriter.rows  # type: ignore[attr-defined]
+        try:
+            data, new_pos, done = copy.rewriter.process(buf, pos)  # type: ignore[attr-defined]
+        except CodecError as exc:
+            column = None
+            if 0 <= exc.field < len(copy.columns):
+                column = copy.columns[exc.field]
             raise DumpError(
-                f"a row is longer than max_row_size ({self.scrub.max_row_size} bytes)",
-                line=self._lat,
+                exc.reason,
+                line=self._line_at(buf, pos) + exc.row,
                 table=str(copy.table),
-            )
-
-    def _count_rows(self, copy: _Copy, n: int) -> None:
-        if copy.mode == "keep":
-            copy.stats.rows += n
-            for col in copy.stats.columns.values():
-                col.kept += n
-        else:
-            copy.stats.rows_dropped += n
+                column=quote_ident(column) if column is not None else None,
+            ) from None
+        self._lat += copy.rewriter.rows - rows + done  # type: ignore[attr-defined]
+        self._lpos = new_pos
+        if data and copy.mode != "drop":
+            out.append(data)
+        if done:
+            if copy.mode == "drop":
+                out.append(b"\\.\n")
+            self._finish_rewrite(copy)
+            self._copy = None
+        return new_pos, done
 
     def _end_copy(self, out: list[bytes], marker: bytes) -> None:
         copy = self._copy
         assert copy is not None
-        if copy.rewriter is not None:
-            self._finish_rewrite(copy)
-        out.append(marker if copy.mode != "drop" else b"\\.")
+        self._finish_rewrite(copy)
+        out.append(marker)
         self._copy = None
 
     def _finish_rewrite(self, copy: _Copy) -> None:
         rewriter = copy.rewriter
         rows = int(getattr(rewriter, "rows", 0))
         counts = list(getattr(rewriter, "counts", []))
+        if copy.mode == "drop":
+            copy.stats.rows_dropped += rows
+            return
         copy.stats.rows += rows
         planned = dict(copy.planned)
         entry_of = {index: i for i, (index, _name) in enumerate(copy.planned)}
@@ -1004,6 +1151,29 @@ class Scrubber:
                 col.kept += rows - changed - nulled
             else:
                 col.kept += rows
+
+
+def _copy_schema(schema: Schema) -> Schema:
+    """A copy of a learnt schema that a run can extend without changing the original."""
+    return Schema(dict(schema.tables), dict(schema.types), schema.search_path)
+
+
+def learn_schema(data: bytes, policy: Policy) -> Schema:
+    """The tables a schema-only dump creates (for ``--schema FILE``).
+
+    Why: a ``--data-only`` dump creates no table, so neither partitions nor
+    inheritance nor column types are known, and the run refuses it; its
+    schema, dumped with ``pg_dump --schema-only``, gives them back.  A file
+    with several databases (pg_dumpall) is refused: which schema goes with
+    which data would be a guess.
+    """
+    learner = Scrubber(policy, check_only=True, require_complete=False)
+    learner.feed(data)
+    learner.close()
+    if learner._databases > 1:
+        raise DumpError("the schema file holds several databases (pg_dumpall); give one "
+                        "database's pg_dump --schema-only")
+    return learner._schema
 
 
 def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None]:

@@ -1,9 +1,16 @@
 """What the dump says about its tables, learnt with pglast.
 
-``CREATE TABLE`` gives columns, types, NOT NULL and generated columns;
-``ATTACH PARTITION``, ``PARTITION OF`` and ``INHERITS`` give the parent of a
-table, so a rule for a partitioned table covers its leaves; ``COPY`` headers
-give the column order of the data that follows.
+``CREATE TABLE`` gives columns, types, NOT NULL and generated columns, in
+PostgreSQL's order: a typed table (``OF type``) has its composite type's
+columns (``CREATE TYPE ... AS``), and an inheriting table has every parent's
+columns first, merged by name in the order of ``INHERITS``, then its own.
+``ATTACH PARTITION`` and ``PARTITION OF`` make a table a partition, covered by
+its partitioned parent's rule; ``INHERITS`` and ``ALTER TABLE ... INHERIT``
+make it a child, which is a table of its own (see
+:meth:`Schema.inheritance_ancestors`).  Unqualified names (pg_dump 10.2 and
+older write ``SET search_path = clinic, pg_catalog;`` and leave names bare)
+resolve by the search path.  ``COPY`` headers give the column order of the
+data that follows.
 """
 
 from __future__ import annotations
@@ -23,8 +30,11 @@ __all__ = [
     "Schema",
     "TableInfo",
     "parse_alter_table",
+    "parse_call",
     "parse_copy",
     "parse_create_table",
+    "parse_create_type",
+    "parse_search_path",
 ]
 
 # pg_catalog's internal type names, spelt as pg_dump prints them.
@@ -48,13 +58,28 @@ _TYPE_NAMES = {
 }
 
 
+# COPY's options (an error names only these: the statement may be a damaged data line).
+_COPY_OPTIONS = frozenset(
+    [
+        "format", "freeze", "delimiter", "null", "default", "header", "quote", "escape",
+        "force_quote", "force_not_null", "force_null", "on_error", "encoding",
+        "log_verbosity", "reject_limit", "binary", "csv", "oids",
+    ]
+)
+
+
 @dataclass
 class TableInfo:
     """One table the dump created."""
 
     name: TableName
     columns: list[ColumnInfo] = field(default_factory=list)
-    parent: TableName | None = None
+    #: The partitioned table this one is a partition of (ATTACH PARTITION, PARTITION OF).
+    partition_of: TableName | None = None
+    #: Inheritance parents, in the order of INHERITS (then ALTER TABLE ... INHERIT).
+    inherits: list[TableName] = field(default_factory=list)
+    #: A typed table's composite type (CREATE TABLE ... OF type).
+    of_type: TableName | None = None
     partitioned: bool = False
     line: int = 0
 
@@ -70,32 +95,98 @@ class Schema:
     """The tables of one database in the dump (pg_dumpall: reset at each ``\\connect``)."""
 
     tables: dict[TableName, TableInfo] = field(default_factory=dict)
+    #: Composite types (CREATE TYPE ... AS), for typed tables.
+    types: dict[TableName, list[ColumnInfo]] = field(default_factory=dict)
+    #: Schemas of ``SET search_path`` (pg_catalog left out); bare names resolve by it.
+    search_path: tuple[str, ...] = ("public",)
 
     def add(self, table: TableInfo) -> None:
-        if table.parent is not None and table.parent in self.tables and not table.columns:
-            table.columns = list(self.tables[table.parent].columns)
-        elif table.parent is not None and table.parent in self.tables:
-            # INHERITS: the parent's columns come first, then the child's own.
-            own = {c.name for c in table.columns}
-            inherited = [c for c in self.tables[table.parent].columns if c.name not in own]
-            table.columns = inherited + table.columns
+        """Learn a table; its columns are put in PostgreSQL's order."""
+        if table.of_type is not None:
+            table.columns = _typed_columns(self.types.get(table.of_type), table)
+        parent = self.tables.get(table.partition_of) if table.partition_of else None
+        if parent is not None and not table.columns:
+            table.columns = list(parent.columns)
+        elif table.inherits:
+            # Every parent's columns first, merged by name in the order of INHERITS; a
+            # column the child declares again keeps its inherited place.
+            own = {c.name: c for c in table.columns}
+            merged: dict[str, ColumnInfo] = {}
+            for name in table.inherits:
+                for col in self.tables[name].columns if name in self.tables else ():
+                    if col.name not in merged:
+                        merged[col.name] = own.get(col.name, col)
+            for col in table.columns:
+                merged.setdefault(col.name, col)
+            table.columns = list(merged.values())
         self.tables[table.name] = table
 
-    def set_parent(self, child: TableName, parent: TableName) -> None:
+    def set_partition(self, child: TableName, parent: TableName) -> None:
         info = self.tables.get(child)
         if info is not None:
-            info.parent = parent
+            info.partition_of = parent
+
+    def add_inherit(self, child: TableName, parent: TableName) -> None:
+        """``ALTER TABLE child INHERIT parent``: the child already has every column."""
+        info = self.tables.get(child)
+        if info is not None and parent not in info.inherits:
+            info.inherits.append(parent)
 
     def ancestors(self, name: TableName) -> list[TableName]:
-        """The chain of parents of ``name``, nearest first (cycles are cut)."""
+        """The partitioned tables ``name`` is a partition of, nearest first (cycles cut)."""
         chain: list[TableName] = []
         seen = {name}
         info = self.tables.get(name)
-        while info is not None and info.parent is not None and info.parent not in seen:
-            chain.append(info.parent)
-            seen.add(info.parent)
-            info = self.tables.get(info.parent)
+        while info is not None and info.partition_of is not None and \
+                info.partition_of not in seen:
+            chain.append(info.partition_of)
+            seen.add(info.partition_of)
+            info = self.tables.get(info.partition_of)
         return chain
+
+    def inheritance_ancestors(self, name: TableName) -> list[TableName]:
+        """Every table ``name`` inherits from, directly or not, nearest first.
+
+        Why separate from :meth:`ancestors`: a partition has exactly its
+        parent's columns and no rows of its own kind, so the parent's rule is
+        its rule; an inheriting child is a table of its own with columns of its
+        own, so only rules that *name* a column reach it (the rewriter's
+        coverage).  All parents count, not only the first.
+        """
+        order: list[TableName] = []
+        seen = {name}
+        queue = list(self.tables[name].inherits) if name in self.tables else []
+        while queue:
+            current = queue.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            order.append(current)
+            info = self.tables.get(current)
+            if info is not None:
+                queue.extend(info.inherits)
+        return order
+
+    def resolve(self, schema: str | None, name: str) -> TableName:
+        """A table reference: qualified as written, else by the search path."""
+        if schema is not None:
+            return TableName(schema, name)
+        for candidate in self.search_path:
+            if TableName(candidate, name) in self.tables:
+                return TableName(candidate, name)
+        return TableName(self.search_path[0] if self.search_path else "public", name)
+
+    def resolve_type(self, name: str) -> TableName:
+        """A bare composite type name, by the search path."""
+        for candidate in self.search_path:
+            if TableName(candidate, name) in self.types:
+                return TableName(candidate, name)
+        return TableName(self.search_path[0], name)
+
+    def set_search_path(self, schemas: list[str]) -> None:
+        """``SET search_path``: pg_catalog is searched implicitly, so it is left out."""
+        path = tuple(s for s in schemas if s and s != "pg_catalog" and not s.startswith("$"))
+        self.search_path = path or ("public",)
 
 
 @dataclass(frozen=True)
@@ -120,8 +211,41 @@ def _parse_one(sql: str, line: int, what: str) -> Any:
     return stmts[0].stmt
 
 
-def _table_name(rv: Any) -> TableName:
-    return TableName(rv.schemaname or "public", rv.relname)
+def _table_name(rv: Any, schema: Schema | None = None, *, create: bool = False) -> TableName:
+    """A RangeVar as a table: qualified as written; bare, by the search path.
+
+    A bare name that is created goes to the first schema of the path; a bare
+    name that is referred to is the first table of that name along the path.
+    """
+    if rv.schemaname:
+        return TableName(rv.schemaname, rv.relname)
+    if schema is None:
+        return TableName("public", rv.relname)
+    if create:
+        return TableName(schema.search_path[0], rv.relname)
+    return schema.resolve(None, rv.relname)
+
+
+def _typed_columns(type_columns: list[ColumnInfo] | None, table: TableInfo) -> list[ColumnInfo]:
+    """A typed table's columns: its type's, with the table's options (NOT NULL) applied."""
+    if type_columns is None:
+        raise DumpError(
+            f"table {table.name} is a typed table (OF {table.of_type}) whose CREATE TYPE was "
+            "not seen; its columns are unknown",
+            line=table.line,
+        )
+    options = {c.name: c for c in table.columns}
+    return [
+        ColumnInfo(
+            name=c.name,
+            type_name=c.type_name,
+            array_dims=c.array_dims,
+            not_null=c.not_null or (c.name in options and options[c.name].not_null),
+            generated=c.generated,
+            max_length=c.max_length,
+        )
+        for c in type_columns
+    ]
 
 
 def _type_of(type_name: Any) -> tuple[str, int, int | None]:
@@ -142,10 +266,12 @@ def _type_of(type_name: Any) -> tuple[str, int, int | None]:
     return base, dims, max_length
 
 
-def parse_create_table(sql: str, line: int) -> TableInfo | None:
+def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> TableInfo | None:
     """Columns of a ``CREATE [UNLOGGED|FOREIGN] TABLE``; None for other CREATE forms.
 
-    ``CREATE TABLE ... AS`` carries rows from a query and is refused.
+    ``CREATE TABLE ... AS`` carries rows from a query and is refused.  The
+    columns are the ones the statement declares; :meth:`Schema.add` puts in
+    the inherited and typed ones.
     """
     stmt = _parse_one(sql, line, "CREATE TABLE")
     kind = type(stmt).__name__
@@ -158,21 +284,30 @@ def parse_create_table(sql: str, line: int) -> TableInfo | None:
         )
     if kind != "CreateStmt":
         return None
-    info = TableInfo(name=_table_name(stmt.relation), line=line)
+    info = TableInfo(name=_table_name(stmt.relation, schema, create=True), line=line)
     info.partitioned = stmt.partspec is not None
-    if stmt.inhRelations:
-        info.parent = _table_name(stmt.inhRelations[0])
+    parents = [_table_name(rv, schema) for rv in stmt.inhRelations or ()]
+    if stmt.partbound is not None and parents:
+        info.partition_of = parents[0]  # CREATE TABLE ... PARTITION OF
+    else:
+        info.inherits = parents
+    if stmt.ofTypename is not None:
+        names = [n.sval for n in stmt.ofTypename.names]
+        info.of_type = TableName(*names) if len(names) == 2 else (
+            schema.resolve_type(names[-1]) if schema is not None
+            else TableName("public", names[-1]))
     for element in stmt.tableElts or ():
         if type(element).__name__ != "ColumnDef":
             continue
+        if element.typeName is None:
+            # A typed table's or partition's column options ("pid NOT NULL", "WITH
+            # OPTIONS DEFAULT ..."): the column comes from the type or the parent.
+            info.columns.append(ColumnInfo(name=element.colname, not_null=_not_null(element)))
+            continue
         base, dims, max_length = _type_of(element.typeName)
-        not_null = bool(element.is_not_null)
-        generated = False
-        for con in element.constraints or ():
-            if con.contype in (enums.ConstrType.CONSTR_NOTNULL, enums.ConstrType.CONSTR_PRIMARY):
-                not_null = True
-            elif con.contype == enums.ConstrType.CONSTR_GENERATED:
-                generated = True
+        not_null = _not_null(element)
+        generated = any(con.contype == enums.ConstrType.CONSTR_GENERATED
+                        for con in element.constraints or ())
         info.columns.append(
             ColumnInfo(
                 name=element.colname,
@@ -186,27 +321,60 @@ def parse_create_table(sql: str, line: int) -> TableInfo | None:
     return info
 
 
-def parse_alter_table(sql: str, line: int) -> list[tuple[TableName, TableName]]:
-    """(child, parent) pairs from ``ATTACH PARTITION`` and ``INHERIT`` clauses."""
+def _not_null(element: Any) -> bool:
+    return bool(element.is_not_null) or any(
+        con.contype in (enums.ConstrType.CONSTR_NOTNULL, enums.ConstrType.CONSTR_PRIMARY)
+        for con in element.constraints or ()
+    )
+
+
+def parse_create_type(
+    sql: str, line: int, schema: Schema | None = None
+) -> tuple[TableName, list[ColumnInfo]] | None:
+    """A composite type (``CREATE TYPE t AS (...)``): its name and attributes; else None."""
+    stmt = _parse_one(sql, line, "CREATE TYPE")
+    if type(stmt).__name__ != "CompositeTypeStmt":
+        return None
+    columns = []
+    for element in stmt.coldeflist or ():
+        base, dims, max_length = _type_of(element.typeName)
+        columns.append(ColumnInfo(name=element.colname, type_name=base, array_dims=dims,
+                                  max_length=max_length))
+    return _table_name(stmt.typevar, schema, create=True), columns
+
+
+def parse_search_path(sql: str, line: int) -> list[str] | None:
+    """The schemas of ``SET search_path = a, b``; None for other SET statements."""
+    stmt = _parse_one(sql, line, "SET")
+    if type(stmt).__name__ != "VariableSetStmt" or (stmt.name or "").lower() != "search_path":
+        return None
+    return [str(getattr(arg.val, "sval", "")) for arg in stmt.args or ()]
+
+
+def parse_alter_table(
+    sql: str, line: int, schema: Schema | None = None
+) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]]]:
+    """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses."""
     stmt = _parse_one(sql, line, "ALTER TABLE")
     if type(stmt).__name__ != "AlterTableStmt" or stmt.relation is None:
-        return []
-    pairs: list[tuple[TableName, TableName]] = []
-    target = _table_name(stmt.relation)
+        return [], []
+    partitions: list[tuple[TableName, TableName]] = []
+    inherits: list[tuple[TableName, TableName]] = []
+    target = _table_name(stmt.relation, schema)
     for cmd in stmt.cmds or ():
         if cmd.subtype == enums.AlterTableType.AT_AttachPartition:
-            pairs.append((_table_name(cmd.def_.name), target))
+            partitions.append((_table_name(cmd.def_.name, schema), target))
         elif cmd.subtype == enums.AlterTableType.AT_AddInherit:
-            pairs.append((target, _table_name(cmd.def_)))
-    return pairs
+            inherits.append((target, _table_name(cmd.def_, schema)))
+    return partitions, inherits
 
 
-def parse_copy(sql: str, line: int) -> CopyHeader:
+def parse_copy(sql: str, line: int, schema: Schema | None = None) -> CopyHeader:
     """A ``COPY ... FROM stdin`` header in text format; anything else is refused."""
     stmt = _parse_one(sql, line, "COPY")
     if type(stmt).__name__ != "CopyStmt" or stmt.relation is None:
         raise DumpError("COPY of a query result is not a form pg_dump writes", line=line)
-    table = _table_name(stmt.relation)
+    table = _table_name(stmt.relation, schema)
     if not stmt.is_from or stmt.filename is not None or stmt.is_program:
         raise DumpError(f"only COPY ... FROM stdin is understood (table {table})", line=line)
     for opt in stmt.options or ():
@@ -216,8 +384,9 @@ def parse_copy(sql: str, line: int) -> CopyHeader:
             continue
         if name == "freeze":
             continue
+        shown = repr(name) if name in _COPY_OPTIONS else "an option"
         raise DumpError(
-            f"COPY option {name!r} is not understood; only the text format pg_dump writes is "
+            f"COPY option {shown} is not understood; only the text format pg_dump writes is "
             f"(table {table})",
             line=line,
         )
@@ -225,3 +394,37 @@ def parse_copy(sql: str, line: int) -> CopyHeader:
     if stmt.attlist:
         columns = tuple(item.sval for item in stmt.attlist)
     return CopyHeader(table, columns)
+
+
+def parse_call(sql: str, line: int) -> str | None:
+    """The function of ``SELECT pg_catalog.fn(constants)``, when that is the whole statement.
+
+    pg_dump's SELECTs (``setval``, ``set_config``, ``lo_open``...) call one
+    function on constants; a statement that also selects something else, has
+    a FROM, WHERE or INTO, or passes a non-constant is not one of them, so
+    the rewriter refuses it (only the start of a statement is not enough:
+    ``SELECT pg_catalog.setval(...), 'value' INTO t`` writes a value into a
+    table).  None when the statement is not exactly one such call.
+    """
+    stmt = _parse_one(sql, line, "SELECT")
+    if type(stmt).__name__ != "SelectStmt" or len(stmt.targetList or ()) != 1:
+        return None
+    for clause in ("intoClause", "fromClause", "whereClause", "groupClause", "havingClause",
+                   "windowClause", "valuesLists", "sortClause", "limitOffset", "limitCount",
+                   "lockingClause", "withClause", "distinctClause", "larg", "rarg"):
+        if getattr(stmt, clause, None):
+            return None
+    target = stmt.targetList[0]
+    call = target.val
+    if target.name is not None or type(call).__name__ != "FuncCall" or call.agg_star or \
+            call.agg_order or call.agg_filter or call.over:
+        return None
+    names = [n.sval for n in call.funcname]
+    if len(names) != 2 or names[0] != "pg_catalog":
+        return None
+    for arg in call.args or ():
+        if type(arg).__name__ == "TypeCast":
+            arg = arg.arg
+        if type(arg).__name__ != "A_Const":
+            return None
+    return str(names[1])
