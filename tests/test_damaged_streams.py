@@ -31,7 +31,8 @@ CREATE TABLE public.zz_notes (id integer, body text);
 INSERT INTO public.allergens VALUES ('penicillin'), ('latex');
 INSERT INTO public.codes VALUES ('E11', 'diabetes'), ('I10', 'hypertension');
 INSERT INTO public.sessions VALUES (1, 'PHIMARK-token');
-INSERT INTO public.patients SELECT g, 'PHIMARK Pat ' || g, 'PHIMARK-' || g FROM generate_series(1, 30) g;
+INSERT INTO public.patients
+    SELECT g, 'PHIMARK Pat ' || g, 'PHIMARK-' || g FROM generate_series(1, 30) g;
 INSERT INTO public.zz_notes VALUES (1, 'PHIMARK saw Dr. Who');
 COMMENT ON TABLE public.codes IS 'the code list';
 """

@@ -489,8 +489,6 @@ CREATE FUNCTION public.s() RETURNS text LANGUAGE sql AS '
 SELECT ''COPY public.p (id) FROM stdin;'';
 ';
 COMMENT ON TABLE public.p IS E'it''s \\'; COPY x FROM stdin; -- not a comment';
-/* a /* nested */ comment; COPY public.p FROM stdin; */
--- COPY public.p (id, name, born) FROM stdin;
 CREATE RULE r AS ON INSERT TO public.p DO INSTEAD (SELECT 1; SELECT 2);
 """
 
@@ -509,6 +507,23 @@ def test_lexer_not_fooled_by_bodies_strings_and_comments(codec: ModuleType) -> N
     assert out.replace(
         out[out.index(b"COPY public.p (id, name, born) FROM stdin;\n1") :], b""
     ) == data.replace(data[data.index(b"COPY public.p (id, name, born) FROM stdin;\n1") :], b"")
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        b"/* a /* nested */ comment; COPY public.p FROM stdin; */\n",
+        b"-- COPY public.p (id, name, born) FROM stdin;\n",
+        b"--1\tAlice Example\t1970-01-02\n",  # a row joined to a comment by a lost newline
+        b"-- Name: p; Type: TABLE; Schema: public; Owner: -\tAlice Example\n",
+    ],
+)
+def test_comments_pg_dump_does_not_write_stop_the_run(comment: bytes, codec: ModuleType) -> None:
+    """Between statements only pg_dump's own comment lines pass: data joined to a comment
+    line would otherwise pass through as a comment."""
+    data = SMALL.replace(b"COPY public.p", comment + b"COPY public.p", 1)
+    exc, out = fail(data, policy(SMALL_POLICY), codec)
+    assert "a comment pg_dump does not write" in str(exc) and b"Alice" not in out
 
 
 @settings(

@@ -70,10 +70,12 @@ def test_paths_inside_documents_are_transformed(codec: ModuleType) -> None:
 
 
 def test_other_paths_null_and_fail(codec: ModuleType) -> None:
-    """other_paths: null empties unnamed scalars; fail (the default) stops the run."""
+    """other_paths: null removes unnamed members (their keys may be data); fail (the
+    default) stops the run."""
     rows = scrub(POLICY.replace("OTHER", "null"), codec)
     doc = json.loads(rows[0][2])
-    assert doc["patient"]["age"] is None and doc["codes"] == [None, None]
+    assert "age" not in doc["patient"] and "codes" not in doc
+    assert doc["patient"]["ssn"] != "123-45-6789" and doc["notes"] == ""
     default = POLICY.replace("          other_paths: OTHER\n", "")
     scrubber = Scrubber(loads_policy(default, "j.yaml"), codec=codec, key=KEY)
     with pytest.raises(DumpError) as info:
@@ -102,3 +104,41 @@ def test_path_syntax() -> None:
     with pytest.raises(PolicyError) as info:
         loads_policy(POLICY.replace('"$.notes"', '"notes"').replace("OTHER", "keep"), "j.yaml")
     assert "j.yaml:12:13" in str(info.value) and "starts with $" in str(info.value)
+
+
+KEYS_DUMP = DUMP.replace(
+    b'2\t\\N\t\\N',
+    b'2\t\\N\t{"notes": "x", "family": {"Jane Roe (wife)": {}, "Jim Roe": {"age": 4}}}',
+)
+
+
+@pytest.mark.parametrize("other", ["fail", "null", "keep"])
+def test_object_keys_are_data(codec: ModuleType, other: str) -> None:
+    """A key no path names is data: fail stops the run even when its value is empty, null
+    removes the member, keep keeps it; keys below a transformed node are transformed."""
+    policy = POLICY.replace("OTHER", other)
+    if other == "fail":
+        # Every other path of the documents named: only the key with an empty value is not.
+        policy = policy.replace('"$.notes": {value: ""}',
+                                '"$.notes": {value: ""}\n            "$.codes": keep\n'
+                                '            "$.patient.age": keep')
+        scrubber = Scrubber(loads_policy(policy, "j.yaml"), codec=codec, key=KEY)
+        with pytest.raises(DumpError) as info:
+            scrubber.feed(KEYS_DUMP)
+        assert "object key" in str(info.value) and "Jane" not in str(info.value)
+        assert info.value.line == 9
+        return
+    rows = scrub(policy, codec, KEYS_DUMP)
+    doc = json.loads(rows[1][2])
+    if other == "null":
+        assert doc == {"notes": ""}
+    else:
+        assert doc["family"] == {"Jane Roe (wife)": {}, "Jim Roe": {"age": 4}}
+    # A path that reaches the object transforms its keys like its values.
+    faked = policy.replace('"$.notes": {value: ""}', '"$.family": {fake: name}')
+    doc = json.loads(scrub(faked, codec, KEYS_DUMP)[1][2])
+    assert len(doc["family"]) == 2 and "Jane Roe (wife)" not in doc["family"]
+    assert "Jim Roe" not in doc["family"] and "Jim Roe" not in json.dumps(doc)
+    # null on the object empties it, keys and all.
+    nulled = policy.replace('"$.notes": {value: ""}', '"$.family": null')
+    assert json.loads(scrub(nulled, codec, KEYS_DUMP)[1][2])["family"] is None

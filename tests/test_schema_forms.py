@@ -250,3 +250,81 @@ def test_old_search_path_layout_resolves_bare_names(pg: PgServer, source: str,
     with pytest.raises(CoverageError) as info:
         scrub(dump, codec, wrong)
     assert any("clinic.staff" in p for p in info.value.uncovered)
+
+
+SCHEMA_TEXT = r"""
+CREATE TABLE public.referrals (
+    id integer PRIMARY KEY,
+    doctor text DEFAULT 'Dr. Gregory House',
+    contact text CHECK (contact <> '212-555-0187')
+);
+COMMENT ON TABLE public.referrals IS 'Imported for patient Jane Whitfield, SSN 123-45-6789';
+COMMENT ON COLUMN public.referrals.id IS 'the referral number';
+CREATE VIEW public.vip AS SELECT id FROM public.referrals WHERE doctor = 'Gregory House';
+INSERT INTO public.referrals VALUES (1, 'Dr. Smith', 'x');
+"""
+
+TEXT_POLICY = """
+version: 1
+scrub:
+  comments: COMMENTS
+  tables:
+    public.referrals: {columns: {id: keep, doctor: {fake: name}, contact: {value: c}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def schema_text_db(pg: PgServer) -> Iterator[str]:
+    name = pg.create_database("schema_text")
+    pg.psql(name, SCHEMA_TEXT)
+    yield name
+    pg.drop_database(name)
+
+
+def test_comments_policy_keep_drop_fail(pg: PgServer, schema_text_db: str,
+                                        codec: ModuleType) -> None:
+    dump = pg.pg_dump(schema_text_db, "--no-owner")
+    kept = scrub(dump, codec, TEXT_POLICY.replace("COMMENTS", "keep"))
+    assert b"Jane Whitfield" in kept  # keep is the default: comments are the team's text
+    dropped = scrub(dump, codec, TEXT_POLICY.replace("COMMENTS", "drop"))
+    assert b"Jane Whitfield" not in dropped and b"COMMENT ON" not in dropped
+    dst = restore(pg, dropped)
+    assert pg.query(dst, "SELECT obj_description('public.referrals'::regclass)") == [(None,)]
+    with pytest.raises(DumpError, match="comments: fail"):
+        scrub(dump, codec, TEXT_POLICY.replace("COMMENTS", "fail"))
+    problems, _ = check_dump(io.BytesIO(dump),
+                             loads_policy(TEXT_POLICY.replace("COMMENTS", "fail"), "p.yaml"))
+    assert problems == [p for p in problems if "comments: fail" in p] and len(problems) == 1
+
+
+def test_refresh_schema_check_ignores_comments_only_when_dropped(
+    pg: PgServer, schema_text_db: str
+) -> None:
+    from scrubphi.refresh.verify import check_schema
+
+    source = pg.pg_dump(schema_text_db, "--no-owner", "--schema-only")
+    target = pg.create_database("schema_text_dst")
+    pg.psql(target, SCHEMA_TEXT.split("COMMENT ON TABLE")[0]
+            + "CREATE VIEW public.vip AS SELECT id FROM public.referrals "
+              "WHERE doctor = 'Gregory House';")
+    restored = pg.pg_dump(target, "--no-owner", "--schema-only")
+    assert not check_schema(source, restored).ok
+    assert check_schema(source, restored, comments="drop").ok
+
+
+def test_audit_reports_phi_like_schema_text_by_object(pg: PgServer,
+                                                      schema_text_db: str) -> None:
+    from scrubphi.audit import audit_dump
+
+    dump = pg.pg_dump(schema_text_db, "--no-owner")
+    report = audit_dump(io.BytesIO(dump),
+                        loads_policy(TEXT_POLICY.replace("COMMENTS", "keep"), "p.yaml"))
+    found = {t.object: t.kinds for t in report.schema_text}
+    assert found["COMMENT ON TABLE public.referrals"] == {"name": 1, "ssn": 1}
+    assert found["TABLE public.referrals"].get("name") == 1  # the DEFAULT
+    assert found["TABLE public.referrals"].get("phone") == 1  # the CHECK
+    assert "name" in found["VIEW public.vip"]
+    assert "COMMENT ON COLUMN public.referrals.id" not in found
+    text = report.to_text() + report.to_json()
+    assert "Whitfield" not in text and "123-45-6789" not in text and "House" not in text
+    assert report.findings >= 3

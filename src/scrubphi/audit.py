@@ -9,8 +9,12 @@ The audit reads a dump once, without writing anything, and reports:
   ``email``, ``addr``, ``zip``, ``mrn``, ``member``, ``license``, ``vin``,
   ``device``, ``ip``, ``url``, ``photo``, ``note``, ...);
 - a residual scan of kept text columns: how many values look like an SSN, a
-  phone number, an email address or a date, per column.  Counts only: the
-  audit never prints, logs or stores a value.
+  phone number, an email address or a date, per column;
+- schema text that people write and that pg_dump passes on as it is
+  (``COMMENT ON``, column defaults, check constraints, view and function
+  bodies): how many string literals in it look like a name, an SSN, a phone
+  number or an e-mail address (and, in comments, a date), per object.
+  Counts only: the audit never prints, logs or stores a value.
 
 It is a heuristic safety net beside the fail-closed coverage check, not a
 proof that no PHI is left: a kept column can hold PHI under any name.
@@ -33,6 +37,7 @@ __all__ = [
     "SAFE_HARBOR_KINDS",
     "AuditReport",
     "ColumnAudit",
+    "SchemaTextAudit",
     "audit_dump",
     "phi_kinds_of_name",
 ]
@@ -192,6 +197,29 @@ class ColumnAudit:
         }
 
 
+# Statements whose literals people write: comments, defaults and checks, views, functions,
+# rules, triggers, policies, domains (not settings such as CREATE DATABASE ... LOCALE).
+_SCHEMA_TEXT = re.compile(
+    r"\s*(COMMENT\s+ON|ALTER\s+TABLE|CREATE\s+(OR\s+REPLACE\s+)?(UNLOGGED\s+|FOREIGN\s+)?"
+    r"(TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|PROCEDURE|TRIGGER|RULE|POLICY|DOMAIN))\b",
+    re.I,
+)
+# A string literal in SQL ('...' with '' inside; E'...' strings read the same way).
+_SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
+# Redactor kinds as the audit names them.
+_TEXT_KINDS = {"first_name": "name", "last_name": "name", "initial": "name", "place": "place",
+               "city": "place", "address": "place", "zip": "place", "fax": "phone"}
+
+
+@dataclass
+class SchemaTextAudit:
+    """PHI-like string literals in one schema object's SQL: counts per kind."""
+
+    object: str
+    literals: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class AuditReport:
     """Everything ``scrubphi audit`` found; counts and names, never values."""
@@ -199,6 +227,7 @@ class AuditReport:
     columns: list[ColumnAudit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     policy_digest: str = ""
+    schema_text: list[SchemaTextAudit] = field(default_factory=list)
 
     def coverage(self) -> dict[str, list[str]]:
         """Safe Harbor kind -> the columns whose transform covers it."""
@@ -226,7 +255,8 @@ class AuditReport:
 
     @property
     def findings(self) -> int:
-        return len(self.problems) + len(self.kept_phi_like()) + len(self.residual_findings())
+        return (len(self.problems) + len(self.kept_phi_like()) + len(self.residual_findings())
+                + len(self.schema_text))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +274,7 @@ class AuditReport:
                 f"{c.table}.{quote_ident(c.column)}": dict(c.residual)
                 for c in self.residual_findings()
             },
+            "schema_text": {t.object: dict(t.kinds) for t in self.schema_text},
             "findings": self.findings,
         }
 
@@ -272,6 +303,13 @@ class AuditReport:
         for c in residual:
             counts = ", ".join(f"{k} {n}" for k, n in sorted(c.residual.items()) if n)
             lines.append(f"  {c.table}.{quote_ident(c.column)}: {counts} of {c.scanned} values")
+        lines.append("")
+        lines.append(
+            f"Schema objects whose SQL text has PHI-like literals: {len(self.schema_text)}"
+        )
+        for t in self.schema_text:
+            counts = ", ".join(f"{k} {n}" for k, n in sorted(t.kinds.items()))
+            lines.append(f"  {t.object}: {counts} (of {t.literals} literals)")
         if self.problems:
             lines.append("")
             lines.append(f"Coverage problems: {len(self.problems)}")
@@ -332,6 +370,54 @@ def audit_dump(src: BinaryIO, policy: Policy, *, chunk_size: int = 1 << 20) -> A
                 entries.append((index, _scanner(col)))
         return entries
 
-    scrubber = read_through(src, Scrubber(policy, check_only=True, observe=observe), chunk_size)
+    scrubber = read_through(
+        src,
+        Scrubber(policy, check_only=True, observe=observe, observe_schema=_schema_text(report)),
+        chunk_size,
+    )
     report.problems = list(scrubber.problems)
     return report
+
+
+def _schema_text(report: AuditReport) -> Callable[[str, bytes], None]:
+    """The schema-text scan: string literals of CREATE, ALTER and COMMENT statements.
+
+    Literals are looked at by the free-text redactor's detector (names,
+    places, structured identifiers) and the residual patterns; dates count
+    only in comments, since defaults and checks hold dates that are not
+    anyone's.
+    """
+    from .transforms.base import TransformContext
+    from .transforms.redact.detector import Redactor
+
+    finder = Redactor(TransformContext(key=b"audit: no value is transformed"))
+    by_object: dict[str, SchemaTextAudit] = {}
+
+    def observe(label: str, statement: bytes) -> None:
+        text = statement.decode("utf-8", "replace")
+        if not _SCHEMA_TEXT.match(text):
+            return
+        comment = text.lstrip()[:7].upper() == "COMMENT"
+        kinds: dict[str, int] = {}
+        literals = 0
+        for m in _SQL_STRING.finditer(text):
+            value = m.group(1).replace("''", "'")
+            if not value.strip():
+                continue
+            literals += 1
+            found = {_TEXT_KINDS.get(f.kind, f.kind) for f in finder.find(value)}
+            found |= {kind for kind, pattern in _RESIDUAL.items() if pattern.search(value)}
+            if not comment:
+                found -= {"date", "age"}
+            for kind in found:
+                kinds[kind] = kinds.get(kind, 0) + 1
+        if kinds:
+            entry = by_object.get(label)
+            if entry is None:
+                entry = by_object[label] = SchemaTextAudit(label)
+                report.schema_text.append(entry)
+            entry.literals += literals
+            for kind, n in kinds.items():
+                entry.kinds[kind] = entry.kinds.get(kind, 0) + n
+
+    return observe

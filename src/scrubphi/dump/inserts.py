@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import TransformError
+
 __all__ = [
     "InsertError",
     "InsertStatement",
@@ -192,7 +194,12 @@ def literal_value(text: bytes, lit: Literal) -> str | None:
     body = raw[1:-1].replace(b"''", b"'")
     if lit.escaped:
         body = _E_ESCAPES.sub(_unescape, body)
-    return body.decode("utf-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Raised outside the handler: the decode error's text holds the bytes.
+    raise TransformError("invalid UTF-8 in a string literal")
 
 
 def _unescape(m: re.Match[bytes]) -> bytes:

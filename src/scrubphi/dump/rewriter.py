@@ -17,8 +17,6 @@ understood stops the run.
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,25 +25,39 @@ from typing import Any
 
 from .. import _impl
 from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
-from ..policy.model import (
-    Policy,
-    ScrubPolicy,
-    TableName,
-    TableRule,
-    TransformSpec,
-    quote_ident,
-)
+from ..policy.model import Policy, ScrubPolicy, TableName, quote_ident
 from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
-from ..transforms import build_transform
-from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
-from ..transforms.jsonpath import build_json
+from ..transforms.base import ColumnInfo, TransformContext
 from ..transforms.redact import LOOKUP_KEY
 from ..transforms.redact.lookup import Lookup
+from .coverage import Coverage, Plan
+from .forms import (
+    CREATE_TABLE,
+    CREATE_TYPE,
+    DUMP_COMMENT,
+    KEYWORDS,
+    LO_CALL,
+    MARKERS,
+    META,
+    SAFE_META,
+    SAFE_SELECT,
+    SCHEMA_STATEMENTS,
+    SCS,
+    SEARCH_PATH,
+    SQL_COMMANDS,
+    STATS_CALL,
+    TOC_DATA,
+    TOC_ENTRY,
+    TRAILER,
+    ident,
+    meta_label,
+)
 from .inserts import InsertError, InsertStatement, literal_value, parse_insert, quote_literal
 from .lexer import SqlSplitter, Unit
 from .schema import (
     Schema,
+    check_statement,
     parse_alter_table,
     parse_call,
     parse_copy,
@@ -56,130 +68,11 @@ from .schema import (
 
 __all__ = ["Observer", "Progress", "Scrubber", "learn_schema"]
 
-_KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
-_CREATE_TABLE = re.compile(
-    rb"CREATE\s+(?:(?:UNLOGGED|FOREIGN|TEMP|TEMPORARY|GLOBAL|LOCAL)\s+)*TABLE\b", re.I
-)
-_MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
-# pg_dump's table of contents entry before a table's data (names unquoted).
-_TOC_DATA = re.compile(
-    rb"^-- Data for Name: ([^;\n]*); Type: TABLE DATA; Schema: ([^;\n]*);", re.M
-)
-_CREATE_TYPE = re.compile(rb"CREATE\s+TYPE\b", re.I)
-_SEARCH_PATH = re.compile(rb"SET\s+search_path\b", re.I)
-_META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
-_SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
-_IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
-_LO_CALL = re.compile(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
-_STATS_CALL = re.compile(
-    rb"SELECT\s+\*\s+FROM\s+pg_catalog\.(pg_restore_relation_stats|pg_restore_attribute_stats)"
-    rb"\s*\(",
-    re.I,
-)
-_SAFE_SELECT = re.compile(
-    rb"SELECT\s+pg_catalog\.(set_config|setval|binary_upgrade_[a-z_]+)\s*\(", re.I
-)
-
-# psql meta-commands that pg_dump and pg_dumpall write, or that cannot move
-# data; anything else (\copy, \i, \g, \gexec, ...) stops the run.
-_SAFE_META = frozenset(
-    {
-        "connect",
-        "c",
-        "restrict",
-        "unrestrict",
-        "encoding",
-        "set",
-        "unset",
-        "echo",
-        "qecho",
-        "warn",
-        "pset",
-        "timing",
-        "setenv",
-    }
-)
-# Statements that define or manage schema objects and carry no table rows.
-_SCHEMA_STATEMENTS = frozenset(
-    {
-        "SET",
-        "RESET",
-        "CREATE",
-        "ALTER",
-        "COMMENT",
-        "GRANT",
-        "REVOKE",
-        "DROP",
-        "BEGIN",
-        "COMMIT",
-        "END",
-        "START",
-        "ROLLBACK",
-        "SAVEPOINT",
-        "RELEASE",
-        "REFRESH",
-        "SECURITY",
-        "REINDEX",
-        "CLUSTER",
-        "ANALYZE",
-        "ANALYSE",
-        "VACUUM",
-        "LOCK",
-        "TRUNCATE",
-        "CHECKPOINT",
-        "DISCARD",
-        "IMPORT",
-    }
-)
-
-# SQL commands an error may name: only words from this list come from the input into
-# a message (after a damaged COPY block, data lines are read as SQL: their first word
-# is a value, and no message ever quotes one).
-_SQL_COMMANDS = _SCHEMA_STATEMENTS | frozenset(
-    {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "DO", "CALL", "COPY", "VALUES",
-     "TABLE", "EXECUTE", "PREPARE", "LISTEN", "NOTIFY", "FETCH", "MOVE", "DECLARE", "CLOSE",
-     "EXPLAIN", "LOAD", "DEALLOCATE", "UNLISTEN", "ABORT"}
-)
-# psql's own meta-commands (psql --help=commands); any other name after a backslash is
-# data read as SQL, and is not repeated.
-_PSQL_META = frozenset(
-    [
-        "a", "bind", "bind_named", "c", "cd", "close_prepared", "conninfo", "connect",
-        "copy", "copyright", "crosstabview", "d", "da", "dA", "dAc", "dAf", "dAo", "dAp",
-        "db", "dc", "dconfig", "dC", "dd", "dD", "ddp", "dE", "de", "det", "des", "deu",
-        "dew", "df", "dF", "dFd", "dFp", "dFt", "dg", "di", "dl", "dL", "dm", "dn", "do",
-        "dO", "dp", "dP", "drds", "drg", "dRp", "dRs", "ds", "dt", "dT", "du", "dv", "dx",
-        "dX", "dy", "e", "echo", "ef", "encoding", "endif", "elif", "else", "errverbose",
-        "ev", "f", "g", "gdesc", "getenv", "getresults", "gexec", "gset", "gx", "h", "help",
-        "H", "html", "i", "if", "include", "include_relative", "ir", "l", "lo_export",
-        "lo_import", "lo_list", "lo_unlink", "o", "out", "p", "parse", "password", "print",
-        "prompt", "pset", "q", "qecho", "quit", "r", "reset", "restrict", "s",
-        "sendpipeline", "set", "setenv", "sf", "startpipeline", "sv", "syncpipeline", "t",
-        "T", "timing", "unrestrict", "unset", "w", "warn", "watch", "write", "x", "z", "!",
-        "?", ".",
-    ]
-)
-
-
-def _meta_label(name: str) -> str:
-    return f"\\{name}" if name in _PSQL_META else "(a backslash command psql does not have)"
-
-
-_TRAILER = (
-    b"\n-- scrubphi: the scrub FAILED and this output is INCOMPLETE. Do not restore it.\n"
-    b"DO $scrubphi$ BEGIN RAISE EXCEPTION "
-    b"'scrubphi: the scrub failed, this dump is incomplete and must not be restored'; "
-    b"END $scrubphi$;\n"
-)
-
-
 ScanFn = Callable[[str | None], str | None]
 Observer = Callable[
     [TableName, tuple[str, ...], dict[str, ColumnInfo], dict[str, str], str | None],
     list[tuple[int, ScanFn]],
 ]
-# A codec plan entry: (field index, fn, per index, cacheable[, kernel description]).
-PlanEntry = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -206,57 +99,6 @@ class _Copy:
     start_rows: int = 0
 
 
-@dataclass
-class _Plan:
-    mode: str
-    entries: list[PlanEntry]
-    planned: list[tuple[int, str]]
-    specs: dict[str, str]
-
-
-# The parameter each transform is written with in the policy (``{fake: ssn}``).
-_MAIN_PARAM = {
-    "fake": "provider",
-    "tokenize": "alphabet",
-    "date": "mode",
-    "generalize": "method",
-    "value": "value",
-}
-# Parameters left out of labels when they have their default value.
-_DEFAULTS = {"unique": False, "locale": "en_US", "keep_first": 0, "char": "*"}
-
-
-def _spec_label(spec: TransformSpec) -> str:
-    """A transform as the policy would write it: ``{fake: ssn, unique: true}``."""
-    if spec.kind == "json":
-        inner = ", ".join(f"{path}: {_spec_label(sub)}" for path, sub in spec.params["paths"])
-        return f"{{json: {{{inner}}}, other_paths: {spec.params['other_paths']}}}"
-    params = {k: v for k, v in spec.params.items() if v is not None and _DEFAULTS.get(k) != v}
-    if not params:
-        return spec.kind
-
-    def show(value: object) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        text = str(value)
-        return text if text and text.strip() == text and ":" not in text else json.dumps(text)
-
-    main = _MAIN_PARAM.get(spec.kind)
-    if main is not None and main in params:
-        head = f"{spec.kind}: {show(params.pop(main))}"
-        rest = "".join(f", {k}: {show(v)}" for k, v in sorted(params.items()))
-        return "{" + head + rest + "}"
-    inner = ", ".join(f"{k}: {show(v)}" for k, v in sorted(params.items()))
-    return "{" + f"{spec.kind}: {{{inner}}}" + "}"
-
-
-def _ident(raw: bytes) -> str:
-    text = raw.decode("utf-8", "surrogateescape")
-    if text.startswith('"'):
-        return text[1:-1].replace('""', '"')
-    return text.lower()
-
-
 class Scrubber:
     """Rewrites a plain-format pg_dump stream under a policy.
 
@@ -275,6 +117,7 @@ class Scrubber:
         progress: Callable[[Progress], None] | None = None,
         check_only: bool = False,
         observe: Observer | None = None,
+        observe_schema: Callable[[str, bytes], None] | None = None,
         lookup: Lookup | None = None,
         schema: Schema | None = None,
         require_complete: bool = True,
@@ -293,6 +136,9 @@ class Scrubber:
         # by name, transform labels, database); returns (field index, fn) pairs whose
         # fn sees every value of that field (the audit's residual scan).
         self._observe = observe
+        # check_only: called with (object label, statement) for every CREATE, ALTER and
+        # COMMENT statement: schema text people write (the audit looks for PHI in it).
+        self._observe_schema = observe_schema
         self._insert_scans: dict[
             tuple[TableName, tuple[str, ...] | None], list[tuple[int, ScanFn]]
         ] = {}
@@ -317,9 +163,11 @@ class Scrubber:
         self._lat = 1  # line number at self._lpos
         self._splitter = SqlSplitter()
         self._copy: _Copy | None = None
-        self._schema = _copy_schema(schema) if schema is not None else Schema()
+        self._cov = Coverage(
+            self.scrub, self._ctx, _copy_schema(schema) if schema is not None else Schema()
+        )
         self._checked = False
-        self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], _Plan] = {}
+        self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], Plan] = {}
         self._database: str | None = None
         self._headers = 0
         self._completes = 0
@@ -329,8 +177,19 @@ class Scrubber:
         self._pending = b""
         # The table named by the last "-- Data for Name:" entry (whose rows follow).
         self._toc_data: TableName | None = None
+        # "TYPE schema.name" of the last table-of-contents entry (for the audit).
+        self._toc_label: str | None = None
         self._failed = False
         self._closed = False
+
+    @property
+    def _schema(self) -> Schema:
+        """What the dump (or ``--schema``) said about the current database's tables."""
+        return self._cov.schema
+
+    @_schema.setter
+    def _schema(self, schema: Schema) -> None:
+        self._cov.schema = schema
 
     # -- public API -------------------------------------------------------
 
@@ -387,7 +246,7 @@ class Scrubber:
                     line=self._line_at(buf, max(self._splitter.content, 0)),
                 )
             else:
-                self._note_markers(buf)
+                self._note_markers(buf, self._line_at(buf, 0))
                 out.append(buf)
             self._finish_database(self._line_at(buf, len(buf)))
             if self._headers > self._completes:
@@ -425,7 +284,7 @@ class Scrubber:
         # Whatever state psql is in (inside a COPY block, after a COPY statement whose
         # data never came, after a cut row), "\\." on a line of its own ends the copy
         # and is otherwise an invalid command, an error under ON_ERROR_STOP.
-        return pending + b"\n\\.\n" + _TRAILER
+        return pending + b"\n\\.\n" + TRAILER
 
     # -- the main loop ----------------------------------------------------
 
@@ -485,9 +344,30 @@ class Scrubber:
 
     # -- SQL mode ---------------------------------------------------------
 
-    def _note_markers(self, region: bytes) -> None:
+    def _note_markers(self, region: bytes, line: int = 0) -> None:
+        """Read a region between statements: pg_dump's comments, and only those.
+
+        ``line`` is the line number where the region starts (for the error).
+        """
+        if region.strip():
+            for i, raw in enumerate(region.split(b"\n")):
+                text = raw.lstrip(b" \t")
+                if text.rstrip(b" \t\r") and not DUMP_COMMENT.match(text):
+                    raise DumpError(
+                        "a comment pg_dump does not write (a damaged line, or data joined "
+                        "to a comment?); refusing to pass it through",
+                        line=line + i,
+                    )
+        entry = None
+        for entry in TOC_ENTRY.finditer(region):  # noqa: B007 - the last one counts
+            pass
+        if entry is not None:
+            name, kind, schema = (g.decode("utf-8", "replace") for g in entry.groups())
+            if kind == "COMMENT" and " " in name:  # "TABLE patient": COMMENT ON TABLE ...
+                kind, name = "COMMENT ON " + name.split(" ", 1)[0], name.split(" ", 1)[1]
+            self._toc_label = f"{kind} {name}" if schema == "-" else f"{kind} {schema}.{name}"
         toc = None
-        for toc in _TOC_DATA.finditer(region):  # noqa: B007 - the last one counts
+        for toc in TOC_DATA.finditer(region):  # noqa: B007 - the last one counts
             pass
         if toc is not None:
             self._toc_data = TableName(
@@ -495,7 +375,7 @@ class Scrubber:
             )
         elif b"-- Name: " in region:
             self._toc_data = None
-        for m in _MARKERS.finditer(region):
+        for m in MARKERS.finditer(region):
             if m.group(2):
                 self._completes += 1
             else:
@@ -503,30 +383,33 @@ class Scrubber:
 
     def _handle_unit(self, buf: bytes, unit: Unit, out: list[bytes]) -> int:
         line = self._line_at(buf, unit.content)
-        self._note_markers(buf[unit.start : unit.content])
+        self._note_markers(buf[unit.start : unit.content],
+                           line - buf.count(b"\n", unit.start, unit.content))
         if unit.meta:
             self._meta(buf[unit.content : unit.end], line)
             out.append(buf[unit.start : unit.end])
             return unit.end
         head = buf[unit.content : min(unit.end, unit.content + 256)]
-        m = _KEYWORDS.match(head)
+        m = KEYWORDS.match(head)
         word = m.group(1).decode("ascii").upper() if m else ""
         text = buf[unit.content : unit.end]
         if word == "COPY":
             return self._start_copy(buf, unit, out, line)
+        if self._observe_schema is not None and word in ("CREATE", "ALTER", "COMMENT"):
+            self._observe_schema(self._toc_label or f"line {line}", text)
         if word == "SET":
-            scs = _SCS.match(text)
+            scs = SCS.match(text)
             if scs:
                 self._splitter.standard_strings = scs.group(1).lower() == b"on"
-            elif _SEARCH_PATH.match(text):
+            elif SEARCH_PATH.match(text):
                 path = parse_search_path(self._decode(text, line), line)
                 if path is not None:
                     self._schema.set_search_path(path)
-        elif word == "CREATE" and _CREATE_TABLE.match(text):
+        elif word == "CREATE" and CREATE_TABLE.match(text):
             info = parse_create_table(self._decode(text, line), line, self._schema)
             if info is not None:
                 self._schema.add(info)
-        elif word == "CREATE" and _CREATE_TYPE.match(text):
+        elif word == "CREATE" and CREATE_TYPE.match(text):
             composite = parse_create_type(self._decode(text, line), line, self._schema)
             if composite is not None:
                 self._schema.types[composite[0]] = composite[1]
@@ -546,13 +429,20 @@ class Scrubber:
             if not self._select(text, line):
                 out.append(buf[unit.start : unit.content])
                 return unit.end
-        elif word not in _SCHEMA_STATEMENTS:
+        elif word == "COMMENT" and not self._comment(line):
+            out.append(buf[unit.start : unit.content])
+            return unit.end
+        elif word not in SCHEMA_STATEMENTS:
             raise DumpError(
-                f"{'a ' + word if word in _SQL_COMMANDS else 'an unknown'} statement may carry "
+                f"{'a ' + word if word in SQL_COMMANDS else 'an unknown'} statement may carry "
                 "data that scrubphi does not "
                 "understand; refusing to pass it through",
                 line=line,
             )
+        if word != "SELECT":  # a SELECT passed on was parsed whole by _select
+            # One whole statement of its kind: a damaged ';' or quote could otherwise
+            # carry the next statement's values through inside this one.
+            check_statement(self._decode(text, line), line)
         out.append(buf[unit.start : unit.end])
         return unit.end
 
@@ -564,13 +454,19 @@ class Scrubber:
             raise DumpError("invalid UTF-8 in a statement", line=line) from exc
 
     def _meta(self, text: bytes, line: int) -> None:
-        m = _META.match(text)
+        m = META.match(text)
         name = m.group(1).decode("ascii", "replace") if m else "?"
-        if name not in _SAFE_META:
+        if name not in SAFE_META:
             raise DumpError(
-                f"the psql meta-command {_meta_label(name)} is not one pg_dump writes and may "
+                f"the psql meta-command {meta_label(name)} is not one pg_dump writes and may "
                 "move data; "
                 "refusing to pass it through",
+                line=line,
+            )
+        if not SAFE_META[name].match(text):
+            raise DumpError(
+                f"the psql meta-command \\{name} has arguments pg_dump does not write (a "
+                "damaged line?); refusing to pass it through",
                 line=line,
             )
         if name in ("connect", "c"):
@@ -578,7 +474,7 @@ class Scrubber:
             self._databases += 1
             self._finish_database(line)
             args = text[m.end() :].split() if m else []
-            self._database = _ident(args[0]) if args and not args[0].startswith(b"-") else None
+            self._database = ident(args[0]) if args and not args[0].startswith(b"-") else None
             self._schema = Schema()
             self._checked = False
             self._insert_plans = {}
@@ -596,12 +492,12 @@ class Scrubber:
         except InsertError as exc:
             raise DumpError(f"cannot scrub this INSERT statement: {exc}", line=line) from None
         table = self._schema.resolve(
-            _ident(stmt.schema) if stmt.schema is not None else None, _ident(stmt.table)
+            ident(stmt.schema) if stmt.schema is not None else None, ident(stmt.table)
         )
         info = self._known_table(table, line)
         stats = self._table_stats(table, "insert")
         if stmt.columns is not None:
-            names: tuple[str, ...] | None = tuple(_ident(c) for c in stmt.columns)
+            names: tuple[str, ...] | None = tuple(ident(c) for c in stmt.columns)
         elif info is not None:
             names = tuple(c.name for c in info.columns)  # positional: generated ones included
             self._check_positional_root(table, names, line)
@@ -612,13 +508,13 @@ class Scrubber:
         if plan is None:
             columns = list(info.columns) if info is not None else None
             if self.check_only:
-                plan = self._compile(
+                plan = self._cov.compile(
                     table, columns, line, strict=False, header=names or (), problems=self.problems
                 )
                 self._insert_scans[key] = self._scans(table, names or (), columns, plan)
-                plan = _Plan("drop", [], plan.planned, plan.specs)
+                plan = Plan("drop", [], plan.planned, plan.specs)
             else:
-                plan = self._compile(table, columns, line, strict=True, header=names or ())
+                plan = self._cov.compile(table, columns, line, strict=True, header=names or ())
             if plan.mode == "rewrite" and names is None:
                 raise DumpError(
                     "an INSERT without a column list into a table whose CREATE TABLE was not "
@@ -635,7 +531,10 @@ class Scrubber:
         for index, scan in self._insert_scans.get(key, ()):
             for row in stmt.rows:
                 if index < len(row) and row[index].kind != "default":
-                    scan(literal_value(text, row[index]))
+                    try:
+                        scan(literal_value(text, row[index]))
+                    except TransformError as exc:
+                        raise DumpError(exc.reason, line=line, table=str(table)) from None
         stats.action = plan.mode
         if plan.mode == "drop":
             stats.rows_dropped += nrows
@@ -657,7 +556,7 @@ class Scrubber:
         text: bytes,
         stmt: InsertStatement,
         names: tuple[str, ...],
-        plan: _Plan,
+        plan: Plan,
         stats: TableStats,
         line: int,
         table: TableName,
@@ -678,8 +577,8 @@ class Scrubber:
                 lit = row[index]
                 if lit.kind == "default":
                     continue  # the target computes it (a generated column or a default)
-                value = literal_value(text, lit)
                 try:
+                    value = literal_value(text, lit)
                     per_value = literal_value(text, row[per]) if per >= 0 else None
                     result = fn(value) if per < 0 else fn(value, per_value)
                 except TransformError as exc:
@@ -713,7 +612,7 @@ class Scrubber:
         A SELECT that is passed on must be exactly one call of a function
         pg_dump uses, on constants (checked on the whole statement).
         """
-        lo = _LO_CALL.match(text)
+        lo = LO_CALL.match(text)
         if lo is not None:
             if parse_call(self._decode(text, line), line) != lo.group(1).decode().lower():
                 raise DumpError(
@@ -733,7 +632,7 @@ class Scrubber:
                 self._count_dropped("large object data")
                 return False
             return True
-        if _STATS_CALL.match(text):
+        if STATS_CALL.match(text):
             if self.scrub.statistics == "fail" and self.check_only:
                 self.problems.append(f"line {line}: statistics present (statistics: fail)")
             elif self.scrub.statistics == "fail":
@@ -744,7 +643,7 @@ class Scrubber:
                 )
             self._count_dropped("statistics")
             return False
-        safe = _SAFE_SELECT.match(text)
+        safe = SAFE_SELECT.match(text)
         if safe is not None and \
                 parse_call(self._decode(text, line), line) == safe.group(1).decode().lower():
             return True
@@ -754,53 +653,28 @@ class Scrubber:
             line=line,
         )
 
+    def _comment(self, line: int) -> bool:
+        """COMMENT ON follows ``comments``: whether the statement is passed on."""
+        action = self.scrub.comments
+        if action == "fail" and self.check_only:
+            problem = "comments present (comments: fail)"
+            if not any(p.endswith(problem) for p in self.problems):
+                self.problems.append(f"line {line}: {problem}")
+        elif action == "fail":
+            raise DumpError(
+                "the dump has comments (COMMENT ON), which people write and may fill with "
+                "PHI, and the policy says comments: fail",
+                line=line,
+            )
+        if action == "drop":
+            self._count_dropped("comments")
+            return False
+        return True
+
     def _count_dropped(self, what: str) -> None:
         self.report.statements_dropped[what] = self.report.statements_dropped.get(what, 0) + 1
 
     # -- coverage ---------------------------------------------------------
-
-    def _rule_for(self, table: TableName) -> TableRule | None:
-        """The table's own rule, else the rule of the partitioned table it belongs to."""
-        rule = self.scrub.tables.get(table)
-        if rule is not None:
-            return rule
-        for ancestor in self._schema.ancestors(table):
-            rule = self.scrub.tables.get(ancestor)
-            if rule is not None:
-                return rule
-        return None
-
-    def _inherited_specs(self, table: TableName) -> dict[str, TransformSpec]:
-        """Column rules of the tables ``table`` inherits from, nearest parent first.
-
-        Only rules that name a column reach an inheriting child, and only for
-        the columns it inherits: a parent's whole-table ``keep`` or ``drop``
-        says nothing about a child's own columns (a child is a table).
-        """
-        info = self._schema.tables.get(table)
-        has = {c.name for c in info.columns} if info is not None else set()
-        specs: dict[str, TransformSpec] = {}
-        for ancestor in self._schema.inheritance_ancestors(table):
-            rule = self._rule_for(ancestor)
-            if rule is None or rule.action != "columns":
-                continue
-            for name, spec in rule.columns.items():
-                if name in has:
-                    specs.setdefault(name, spec)
-        return specs
-
-    def _not_covered(self, table: TableName) -> str:
-        """Why ``table`` has no rule; a hint when a parent's whole-table rule cannot reach it."""
-        whole = [
-            f"{ancestor} ({rule.action})"
-            for ancestor in self._schema.inheritance_ancestors(table)
-            if (rule := self._rule_for(ancestor)) is not None and rule.action != "columns"
-        ]
-        hint = ""
-        if whole:
-            hint = (f"; it inherits from {', '.join(whole)}, whose whole-table rule does not "
-                    "reach an inheriting table's columns")
-        return f"table {table}: not in the policy (unknown_tables: fail){hint}"
 
     def _known_table(self, table: TableName, line: int) -> Any:
         """The table's schema; a table whose CREATE TABLE was not seen stops the run."""
@@ -860,7 +734,7 @@ class Scrubber:
             if info.partitioned:
                 continue  # holds no rows itself; checked if data is loaded through it
             try:
-                self._compile(
+                self._cov.compile(
                     name,
                     [c for c in info.columns if not c.generated],
                     line,
@@ -880,102 +754,6 @@ class Scrubber:
             )
         self._checked = True
 
-    def _compile(
-        self,
-        table: TableName,
-        columns: list[ColumnInfo] | None,
-        line: int,
-        *,
-        strict: bool,
-        problems: list[str] | None = None,
-        header: tuple[str, ...] | None = None,
-    ) -> _Plan:
-        """Build the row plan for ``table``; problems are collected or raised."""
-        found: list[str] = [] if problems is None else problems
-        before = len(found)
-        rule = self._rule_for(table)
-        inherited = self._inherited_specs(table) if rule is None or rule.action == "columns" \
-            else {}
-        if rule is None and inherited:
-            # An inheriting table with no rule of its own: its parents' column rules.
-            rule = TableRule(table, "columns", inherited)
-            inherited = {}
-        if rule is None:
-            if self.scrub.unknown_tables == "fail":
-                found.append(self._not_covered(table))
-                mode = "keep"
-            else:
-                mode = self.scrub.unknown_tables
-            if strict and len(found) > before:
-                raise CoverageError(
-                    "the policy does not cover this table; no row of it has been written",
-                    found[before:],
-                    line=line,
-                )
-            return _Plan(mode, [], [], {})
-        if rule.action in ("keep", "drop"):
-            return _Plan(rule.action, [], [], {})
-        by_name = {c.name: c for c in columns} if columns is not None else {}
-        order = list(header) if header is not None else [c.name for c in columns or ()]
-        info = self._schema.tables.get(table)
-        known = {c.name for c in info.columns} if info is not None else set(order)
-        for missing in sorted(set(rule.columns) - known):
-            found.append(
-                f"table {table}: the policy names column {quote_ident(missing)}, which the "
-                "table does not have"
-            )
-        column_rules = {**inherited, **rule.columns}
-        entries: list[PlanEntry] = []
-        planned: list[tuple[int, str]] = []
-        specs: dict[str, str] = {}
-        for index, name in enumerate(order):
-            col = by_name.get(name, ColumnInfo(name=name))
-            if col.generated:
-                continue  # computed again by the target from the scrubbed columns
-            spec = column_rules.get(name)
-            if spec is None:
-                if self.scrub.unknown_columns == "fail":
-                    found.append(
-                        f"table {table}, column {quote_ident(name)}: not in the policy "
-                        "(unknown_columns: fail)"
-                    )
-                    continue
-                spec = TransformSpec(self.scrub.unknown_columns)
-            specs[name] = _spec_label(spec)
-            if spec.kind == "keep":
-                continue
-            if spec.kind == "null" and col.not_null:
-                found.append(
-                    f"table {table}, column {quote_ident(name)}: null is refused for a NOT NULL "
-                    "column (the restore would fail); use a value or a fake"
-                )
-                continue
-            try:
-                built = self._build(spec, col)
-            except ValueError as exc:
-                found.append(f"table {table}, column {quote_ident(name)}: {exc}")
-                continue
-            per_index = -1
-            if built.per is not None:
-                if built.per not in order:
-                    found.append(
-                        f"table {table}, column {quote_ident(name)}: per column "
-                        f"{quote_ident(built.per)} is not in the data"
-                    )
-                    continue
-                per_index = order.index(built.per)
-            entries.append(
-                (index, _guard(built.fn, spec.kind), per_index, built.cacheable, built.kernel)
-            )
-            planned.append((index, name))
-        if strict and len(found) > before:
-            raise CoverageError(
-                "the policy does not fit this table; no row of it has been written",
-                found[before:],
-                line=line,
-            )
-        return _Plan("rewrite" if entries else "keep", entries, planned, specs)
-
     def _finish_database(self, line: int) -> None:
         """check_only: a database ended; check and show tables that had no data.
 
@@ -993,7 +771,7 @@ class Scrubber:
                 continue
             columns = [c for c in info.columns if not c.generated]
             names = tuple(c.name for c in columns)
-            plan = self._compile(name, columns, line, strict=False, problems=[], header=names)
+            plan = self._cov.compile(name, columns, line, strict=False, problems=[], header=names)
             self._scans(name, names, info.columns, plan)
 
     def _scans(
@@ -1001,13 +779,13 @@ class Scrubber:
         table: TableName,
         names: tuple[str, ...],
         columns: list[ColumnInfo] | None,
-        plan: _Plan,
+        plan: Plan,
     ) -> list[tuple[int, ScanFn]]:
         """Ask the observer (audit) which fields it wants to see; labels every column."""
         if self._observe is None:
             return []
-        rule = self._rule_for(table)
-        if rule is None and self._inherited_specs(table):
+        rule = self._cov.rule_for(table)
+        if rule is None and self._cov.inherited_specs(table):
             default = "not covered"
         elif rule is None:
             default = {"fail": "not covered", "keep": "keep", "drop": "drop"}[
@@ -1022,16 +800,6 @@ class Scrubber:
         labels = {name: plan.specs.get(name, default) for name in names}
         by_name = {c.name: c for c in columns or ()}
         return list(self._observe(table, names, by_name, labels, self._database))
-
-    def _build(self, spec: TransformSpec, col: ColumnInfo) -> BuiltTransform:
-        if spec.kind == "null":
-            return BuiltTransform(fn=_to_null, kind="null")
-        if spec.kind == "value":
-            const = str(spec.params.get("value", ""))
-            return BuiltTransform(fn=lambda _v, _c=const: _c, kind="value")
-        if spec.kind == "json":
-            return build_json(spec, col, self._ctx, build_transform)
-        return build_transform(spec, col, self._ctx)
 
     def _table_stats(self, table: TableName, action: str) -> TableStats:
         for stats in reversed(self.report.tables):
@@ -1060,17 +828,17 @@ class Scrubber:
         if names is None:
             names = tuple(c.name for c in columns) if columns is not None else ()
         if self.check_only:
-            plan = self._compile(
+            plan = self._cov.compile(
                 table, columns, line, strict=False, header=names, problems=self.problems
             )
             scans = self._scans(table, names, columns, plan)
             if scans:
                 entries = [(index, fn, -1, False) for index, fn in scans]
-                plan = _Plan("rewrite", entries, [(i, names[i]) for i, _ in scans], plan.specs)
+                plan = Plan("rewrite", entries, [(i, names[i]) for i, _ in scans], plan.specs)
             else:
-                plan = _Plan("drop", [], plan.planned, plan.specs)
+                plan = Plan("drop", [], plan.planned, plan.specs)
         else:
-            plan = self._compile(table, columns, line, strict=True, header=names)
+            plan = self._cov.compile(table, columns, line, strict=True, header=names)
         stats = self._table_stats(table, plan.mode)
         stats.action = plan.mode
         for name in names:
@@ -1174,27 +942,3 @@ def learn_schema(data: bytes, policy: Policy) -> Schema:
         raise DumpError("the schema file holds several databases (pg_dumpall); give one "
                         "database's pg_dump --schema-only")
     return learner._schema
-
-
-def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None]:
-    """Turn a transform's failure on a value into a TransformError without the value.
-
-    The codec adds the row and field; the message names the transform and the
-    exception type only, since an exception's text may quote the value.
-    """
-
-    def guarded(*args: str | None) -> str | None:
-        try:
-            return fn(*args)
-        except ScrubPhiError:
-            raise
-        except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
-            raise TransformError(
-                f"the {kind} transform cannot handle this value ({type(exc).__name__})"
-            ) from None
-
-    return guarded
-
-
-def _to_null(_value: str | None, *_rest: object) -> None:
-    return None

@@ -29,6 +29,7 @@ __all__ = [
     "CopyHeader",
     "Schema",
     "TableInfo",
+    "check_statement",
     "parse_alter_table",
     "parse_call",
     "parse_copy",
@@ -209,6 +210,11 @@ def _parse_one(sql: str, line: int, what: str) -> Any:
     if len(stmts) != 1:
         raise DumpError(f"expected one {what} statement, found {len(stmts)}", line=line)
     return stmts[0].stmt
+
+
+def check_statement(sql: str, line: int) -> None:
+    """Refuse anything but exactly one statement that PostgreSQL's parser accepts."""
+    _parse_one(sql, line, "SQL")
 
 
 def _table_name(rv: Any, schema: Schema | None = None, *, create: bool = False) -> TableName:

@@ -100,6 +100,7 @@ _SCRUB_KEYS = (
     "unknown_columns",
     "large_objects",
     "statistics",
+    "comments",
     "max_row_size",
     "tables",
 )
@@ -770,6 +771,7 @@ class _ScrubReader:
         unknown_columns = option("unknown_columns", ("fail", "null", "keep"), "fail")
         large_objects = option("large_objects", ("drop", "fail", "keep"), "drop")
         statistics = option("statistics", ("drop", "fail"), "drop")
+        comments = option("comments", ("keep", "drop", "fail"), "keep")
         max_row_size = ScrubPolicy.max_row_size
         if "max_row_size" in entries:
             size_node = entries["max_row_size"]
@@ -792,6 +794,7 @@ class _ScrubReader:
             unknown_columns=unknown_columns,  # type: ignore[arg-type]
             large_objects=large_objects,  # type: ignore[arg-type]
             statistics=statistics,  # type: ignore[arg-type]
+            comments=comments,  # type: ignore[arg-type]
             max_row_size=max_row_size,
             tables=tables,
             location=node.key_loc,

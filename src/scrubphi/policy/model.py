@@ -27,6 +27,7 @@ UnknownTables = Literal["fail", "drop", "keep"]
 UnknownColumns = Literal["fail", "null", "keep"]
 LargeObjects = Literal["drop", "fail", "keep"]
 Statistics = Literal["drop", "fail"]
+Comments = Literal["keep", "drop", "fail"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class ScrubPolicy:
     unknown_columns: UnknownColumns = "fail"
     large_objects: LargeObjects = "drop"
     statistics: Statistics = "drop"
+    #: COMMENT ON statements (schema text that people write, and may fill with PHI).
+    comments: Comments = "keep"
     max_row_size: int = 64 * 1024 * 1024
     tables: Mapping[TableName, TableRule] = field(default_factory=dict)
     location: Location | None = field(default=None, compare=False, hash=False)

@@ -263,7 +263,8 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
             run.hook("verify", database=building, url=new_url)
             checks = [
                 check_row_counts(new_url, tables),
-                check_schema(source_schema, schema_dump(run.tools, new_url, extra, step="verify")),
+                check_schema(source_schema, schema_dump(run.tools, new_url, extra, step="verify"),
+                             comments=policy.scrub.comments if policy.scrub else "keep"),
                 check_constraints(opts.source_url, new_url),
                 check_phi_sample(opts.source_url, new_url, policy, tables, sample=opts.sample),
             ]

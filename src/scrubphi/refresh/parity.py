@@ -190,6 +190,7 @@ def parity(
         check = check_schema(
             schema_dump(tools, source_url, step="preflight"),
             schema_dump(tools, target_url, step="preflight"),
+            comments=policy.scrub.comments if policy is not None and policy.scrub else "keep",
         )
         report.schema_ok = check.ok
         report.schema_details = check.details

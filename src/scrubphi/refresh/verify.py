@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pg_sql
 
+from ..dump.lexer import SqlSplitter
 from ..policy.model import Policy, TableName, TransformSpec
 from ..report import TableStats
 from .pgtools import PgTools, client_invocation, connect, run_client
@@ -33,6 +34,7 @@ __all__ = [
     "check_schema",
     "normalize_schema",
     "schema_dump",
+    "without_comments",
 ]
 
 # pg_dump options that a data dump may take but --schema-only refuses.
@@ -81,8 +83,37 @@ def normalize_schema(text: bytes) -> list[bytes]:
     return [line for line in text.splitlines() if not _NORMALIZE_DROP.match(line)]
 
 
-def check_schema(source: bytes, target: bytes) -> Check:
-    """The two schema dumps are equal after normalization."""
+def without_comments(schema: bytes) -> bytes:
+    """A schema dump without its COMMENT ON statements (and their table-of-contents lines).
+
+    Why: a policy with ``comments: drop`` restores a schema without comments,
+    which is the same schema for every other purpose.
+    """
+    splitter = SqlSplitter()
+    out: list[bytes] = []
+    pos = 0
+    while (unit := splitter.next_unit(schema)) is not None:
+        content = schema[unit.content : unit.content + 16].lstrip()
+        if content[:7].upper() == b"COMMENT":
+            lead = schema[unit.start : unit.content]
+            if b"; Type: COMMENT;" not in lead:
+                out.append(lead)  # not pg_dump's own entry: only the statement goes
+        else:
+            out.append(schema[unit.start : unit.end])
+        pos = unit.end
+        splitter.reset(pos)
+    out.append(schema[pos:])
+    return b"".join(out)
+
+
+def check_schema(source: bytes, target: bytes, *, comments: str = "keep") -> Check:
+    """The two schema dumps are equal after normalization.
+
+    With ``comments="drop"`` (the policy's setting) comments are not compared:
+    the scrub left them out on purpose.
+    """
+    if comments == "drop":
+        source, target = without_comments(source), without_comments(target)
     a, b = normalize_schema(source), normalize_schema(target)
     if a == b:
         return Check("schema", True, data={"lines": len(a)})

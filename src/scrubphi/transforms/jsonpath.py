@@ -22,6 +22,16 @@ them, ``null`` makes them JSON null, ``fail`` stops the run when a document
 holds any non-null scalar the policy does not name (the fail-closed
 default).  The document is written back as PostgreSQL's jsonb prints it
 (``{"a": 1, "b": [1, 2]}``), keys in their original order.
+
+Object keys are data too (``{"family": {"Jane Doe (wife)": {}}}``).  A key
+that a path names literally (``patient`` in ``$.patient.name``) is part of
+the document's shape and stays.  A key below a node a path reaches follows
+that path's transform: ``keep`` keeps it, another transform rewrites it like
+a string value (two keys that become equal stop the run), and ``null`` or a
+constant replace the whole node.  Any other key (not named, or matched only
+by ``*`` or ``..``) follows ``other_paths``: ``keep`` keeps it, ``fail``
+stops the run even when its value is empty, and ``null`` removes the member,
+since its key may be the identifier.
 """
 
 from __future__ import annotations
@@ -90,7 +100,10 @@ def _children(node: Any, where: Leaf) -> Iterator[tuple[Leaf, Any]]:
             yield (*where, i), v
 
 
-def _match(node: Any, steps: tuple[Step, ...], where: Leaf) -> Iterator[tuple[Leaf, Any]]:
+def _match(
+    node: Any, steps: tuple[Step, ...], where: Leaf, named: set[Leaf] | None = None
+) -> Iterator[tuple[Leaf, Any]]:
+    """Nodes ``steps`` reach; ``named`` collects the member paths it names literally."""
     if not steps:
         yield where, node
         return
@@ -98,22 +111,26 @@ def _match(node: Any, steps: tuple[Step, ...], where: Leaf) -> Iterator[tuple[Le
     rest = steps[1:]
     if kind == "key":
         if isinstance(node, dict) and arg in node:
-            yield from _match(node[arg], rest, (*where, arg))
+            if named is not None:
+                named.add((*where, arg))
+            yield from _match(node[arg], rest, (*where, arg), named)
     elif kind == "index":
         if isinstance(node, list) and -len(node) <= arg < len(node):
             index = arg % len(node)
-            yield from _match(node[index], rest, (*where, index))
+            yield from _match(node[index], rest, (*where, index), named)
     elif kind == "wild":
         for at, child in _children(node, where):
-            yield from _match(child, rest, at)
+            yield from _match(child, rest, at, named)
     else:  # descend: this node and every node below it
         stack = [(where, node)]
         while stack:
             at, current = stack.pop()
             if arg is None:
-                yield from _match(current, rest, at)
+                yield from _match(current, rest, at, named)
             elif isinstance(current, dict) and arg in current:
-                yield from _match(current[arg], rest, (*at, arg))
+                if named is not None:
+                    named.add((*at, arg))
+                yield from _match(current[arg], rest, (*at, arg), named)
             stack.extend(reversed(list(_children(current, at))))
 
 
@@ -166,8 +183,7 @@ def build_json(
             rules.append((parse_path(path), _to_none))
             continue
         if inner.kind == "value":
-            const = str(inner.params.get("value", ""))
-            rules.append((parse_path(path), lambda _v, _c=const: _c))
+            rules.append((parse_path(path), _Constant(str(inner.params.get("value", "")))))
             continue
         built = build(inner, text_column, ctx)
         if built.per is not None:
@@ -183,8 +199,18 @@ def build_json(
         except ValueError:
             raise TransformError("the json transform met a value that is not JSON") from None
         done: set[Leaf] = set()
+        named: set[Leaf] = set()
+        reached: list[tuple[Leaf, Callable[..., str | None]]] = []
         for steps, transform in rules:
-            for where, node in list(_match(doc, steps, ())):
+            for where, node in list(_match(doc, steps, (), named)):
+                reached.append((where, transform))
+                if isinstance(node, dict | list) and transform is not _identity and (
+                        transform is _to_none or getattr(transform, "constant", False)):
+                    # null or a constant: the whole node, keys and all
+                    if not any(where[: len(d)] == d for d in done):
+                        doc = _set(doc, where, transform(None))
+                        done.add(where)
+                    continue
                 for at, scalar in list(_scalars(node, where)):
                     if at in done:
                         continue
@@ -195,9 +221,10 @@ def build_json(
                     result = transform(text)
                     if result != text:  # unchanged numbers and booleans keep their type
                         doc = _set(doc, at, result)
+        doc = _keys(doc, (), reached, named, other)
         if other != "keep":
             for at, scalar in list(_scalars(doc, ())):
-                if at in done or scalar is None:
+                if at in done or scalar is None or any(at[: len(d)] == d for d in done):
                     continue
                 if other == "fail":
                     raise TransformError(
@@ -208,6 +235,58 @@ def build_json(
         return json.dumps(doc, ensure_ascii=False)
 
     return BuiltTransform(fn=fn, cacheable=cacheable, kind="json")
+
+
+class _Constant:
+    """``{value: X}`` inside a document: X for any value (and for a whole node)."""
+
+    constant = True
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __call__(self, _value: str | None) -> str:
+        return self.value
+
+
+def _keys(
+    node: Any,
+    where: Leaf,
+    reached: list[tuple[Leaf, Callable[..., str | None]]],
+    named: set[Leaf],
+    other: str,
+) -> Any:
+    """The document with its object keys treated as data (see the module's docstring)."""
+    if isinstance(node, list):
+        for i, child in enumerate(node):
+            node[i] = _keys(child, (*where, i), reached, named, other)
+        return node
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, child in node.items():
+        at = (*where, key)
+        rule = next((t for w, t in reached if len(w) < len(at) and at[: len(w)] == w), None)
+        new_key = key
+        if rule is not None and rule is not _identity:
+            result = rule(key)
+            if result is None:
+                raise TransformError(
+                    "the json transform cannot make an object key null; name its object "
+                    "with null instead"
+                )
+            new_key = result
+        elif at not in named and other != "keep":
+            if other == "fail":
+                raise TransformError(
+                    "the json transform met an object key at a path the policy does not "
+                    "name (other_paths: fail); keys can be data"
+                )
+            continue  # other_paths: null removes the member: its key may be the identifier
+        if new_key in out:
+            raise TransformError("the json transform made two keys of one object equal")
+        out[new_key] = _keys(child, at, reached, named, other)
+    return out
 
 
 def _identity(value: str | None) -> str | None:

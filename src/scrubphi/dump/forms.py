@@ -1,0 +1,170 @@
+"""The forms of a plain-format pg_dump that the rewriter recognises and allows.
+
+Why a module of its own: failing closed means saying exactly which
+statements, comments and psql meta-commands pg_dump writes; everything else
+stops the run.  These are the lists and patterns that say it, and the
+trailer written after a failure.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CREATE_TABLE",
+    "CREATE_TYPE",
+    "DUMP_COMMENT",
+    "KEYWORDS",
+    "LO_CALL",
+    "MARKERS",
+    "META",
+    "SAFE_META",
+    "SAFE_SELECT",
+    "SCHEMA_STATEMENTS",
+    "SCS",
+    "SEARCH_PATH",
+    "SQL_COMMANDS",
+    "STATS_CALL",
+    "TOC_DATA",
+    "TOC_ENTRY",
+    "TRAILER",
+    "ident",
+    "meta_label",
+]
+
+KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
+CREATE_TABLE = re.compile(
+    rb"CREATE\s+(?:(?:UNLOGGED|FOREIGN|TEMP|TEMPORARY|GLOBAL|LOCAL)\s+)*TABLE\b", re.I
+)
+MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
+# pg_dump's table of contents entry before each object (names unquoted).
+TOC_ENTRY = re.compile(
+    rb"^-- (?:Data for )?Name: ([^;\n]*); Type: ([^;\n]*); Schema: ([^;\n]*);", re.M
+)
+# pg_dump's table of contents entry before a table's data (names unquoted).
+TOC_DATA = re.compile(
+    rb"^-- Data for Name: ([^;\n]*); Type: TABLE DATA; Schema: ([^;\n]*);", re.M
+)
+CREATE_TYPE = re.compile(rb"CREATE\s+TYPE\b", re.I)
+SEARCH_PATH = re.compile(rb"SET\s+search_path\b", re.I)
+META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
+SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
+_IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
+LO_CALL = re.compile(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
+STATS_CALL = re.compile(
+    rb"SELECT\s+\*\s+FROM\s+pg_catalog\.(pg_restore_relation_stats|pg_restore_attribute_stats)"
+    rb"\s*\(",
+    re.I,
+)
+SAFE_SELECT = re.compile(
+    rb"SELECT\s+pg_catalog\.(set_config|setval|binary_upgrade_[a-z_]+)\s*\(", re.I
+)
+
+# The psql meta-commands pg_dump and pg_dumpall write, each with the whole line it
+# takes; anything else (\copy, \i, \g, \gexec, \echo...) stops the run, and so does
+# one of these with other arguments (a damaged line that joined data to it).
+SAFE_META = {
+    "connect": re.compile(rb"\\connect(?: -reuse-previous=on)? (?:[\w$]+|\"(?:[^\"\n]|\"\")*\"|"
+                          rb"'(?:[^'\n\\]|\\.)*')[ \t]*\r?\n?\Z"),
+    "c": re.compile(rb"\\c (?:[\w$]+|\"(?:[^\"\n]|\"\")*\")[ \t]*\r?\n?\Z"),
+    "restrict": re.compile(rb"\\restrict [A-Za-z0-9]+[ \t]*\r?\n?\Z"),
+    "unrestrict": re.compile(rb"\\unrestrict [A-Za-z0-9]+[ \t]*\r?\n?\Z"),
+    "encoding": re.compile(rb"\\encoding [A-Za-z0-9_]+[ \t]*\r?\n?\Z"),
+}
+# The SQL comments pg_dump and pg_dumpall write between statements.  Data joined
+# to a comment line by a damaged newline would pass through as a comment, so any
+# other comment (and a /* block */ comment) stops the run.
+DUMP_COMMENT = re.compile(
+    rb"--(?:"
+    rb"| (?:Data for |Statistics for )?Name: .*; Type: .*; Schema: .*; Owner: [^\t]*"
+    rb"| PostgreSQL database (?:cluster )?dump(?: complete)?"
+    rb"| Dumped (?:from database|by pg_dump|by pg_dumpall) version [^\t]*"
+    rb"| (?:Started|Completed) on [^\t]*"
+    rb"| TOC entry \d+ \(class \d+ OID \d+\)"
+    rb"| Dependencies: [\d ]*"
+    rb"| load via partition root .*"
+    rb"| \*not\* (?:creating|dropping) schema, since initdb creates it"
+    rb"| Roles| Role memberships| User Configurations| User Config \".*\"| Databases"
+    rb"| Tablespaces| Drop databases \(except postgres and template1\)| Drop roles"
+    rb"| Database \".*\" dump| Per-Database Role Settings"
+    rb")[ \t]*\r?\Z"
+)
+# Statements that define or manage schema objects and carry no table rows.
+SCHEMA_STATEMENTS = frozenset(
+    {
+        "SET",
+        "RESET",
+        "CREATE",
+        "ALTER",
+        "COMMENT",
+        "GRANT",
+        "REVOKE",
+        "DROP",
+        "BEGIN",
+        "COMMIT",
+        "END",
+        "START",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "REFRESH",
+        "SECURITY",
+        "REINDEX",
+        "CLUSTER",
+        "ANALYZE",
+        "ANALYSE",
+        "VACUUM",
+        "LOCK",
+        "TRUNCATE",
+        "CHECKPOINT",
+        "DISCARD",
+        "IMPORT",
+    }
+)
+
+# SQL commands an error may name: only words from this list come from the input into
+# a message (after a damaged COPY block, data lines are read as SQL: their first word
+# is a value, and no message ever quotes one).
+SQL_COMMANDS = SCHEMA_STATEMENTS | frozenset(
+    {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "DO", "CALL", "COPY", "VALUES",
+     "TABLE", "EXECUTE", "PREPARE", "LISTEN", "NOTIFY", "FETCH", "MOVE", "DECLARE", "CLOSE",
+     "EXPLAIN", "LOAD", "DEALLOCATE", "UNLISTEN", "ABORT"}
+)
+# psql's own meta-commands (psql --help=commands); any other name after a backslash is
+# data read as SQL, and is not repeated.
+_PSQL_META = frozenset(
+    [
+        "a", "bind", "bind_named", "c", "cd", "close_prepared", "conninfo", "connect",
+        "copy", "copyright", "crosstabview", "d", "da", "dA", "dAc", "dAf", "dAo", "dAp",
+        "db", "dc", "dconfig", "dC", "dd", "dD", "ddp", "dE", "de", "det", "des", "deu",
+        "dew", "df", "dF", "dFd", "dFp", "dFt", "dg", "di", "dl", "dL", "dm", "dn", "do",
+        "dO", "dp", "dP", "drds", "drg", "dRp", "dRs", "ds", "dt", "dT", "du", "dv", "dx",
+        "dX", "dy", "e", "echo", "ef", "encoding", "endif", "elif", "else", "errverbose",
+        "ev", "f", "g", "gdesc", "getenv", "getresults", "gexec", "gset", "gx", "h", "help",
+        "H", "html", "i", "if", "include", "include_relative", "ir", "l", "lo_export",
+        "lo_import", "lo_list", "lo_unlink", "o", "out", "p", "parse", "password", "print",
+        "prompt", "pset", "q", "qecho", "quit", "r", "reset", "restrict", "s",
+        "sendpipeline", "set", "setenv", "sf", "startpipeline", "sv", "syncpipeline", "t",
+        "T", "timing", "unrestrict", "unset", "w", "warn", "watch", "write", "x", "z", "!",
+        "?", ".",
+    ]
+)
+
+
+def meta_label(name: str) -> str:
+    return f"\\{name}" if name in _PSQL_META else "(a backslash command psql does not have)"
+
+
+TRAILER = (
+    b"\n-- scrubphi: the scrub FAILED and this output is INCOMPLETE. Do not restore it.\n"
+    b"DO $scrubphi$ BEGIN RAISE EXCEPTION "
+    b"'scrubphi: the scrub failed, this dump is incomplete and must not be restored'; "
+    b"END $scrubphi$;\n"
+)
+
+
+def ident(raw: bytes) -> str:
+    text = raw.decode("utf-8", "surrogateescape")
+    if text.startswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text.lower()
