@@ -178,3 +178,47 @@ def test_bit_string_literals_of_inserts_are_understood(pg: PgServer, workdir: Pa
     )
     assert result.returncode == 0, result.stderr
     assert b"INSERT INTO public.flags VALUES (1, B'1010', B'1', 'x');" in result.stdout
+
+
+def test_swapped_create_table_lines_do_not_shift_insert_values(
+    pg: PgServer, dump: bytes, workdir: Path
+) -> None:
+    """Positional INSERTs follow CREATE TABLE's order: two of its column lines swapped
+    would put a patient's name into the kept integer column."""
+    name = pg.create_database("damaged_ins")
+    pg.psql(name, SETUP)
+    data = pg.pg_dump(name, "--no-owner", "--inserts")
+    good = b"    id integer NOT NULL,\n    name text NOT NULL,\n"
+    assert good in data
+    swapped = data.replace(good, b"    name text NOT NULL,\n    id integer NOT NULL,\n")
+    assert_fails_closed(pg, workdir, swapped, "does not have its column's type")
+
+
+def test_every_builtin_type_of_an_insert_dump_passes(pg: PgServer, workdir: Path) -> None:
+    """The shape check knows how pg_dump writes each type (a domain over integer bare)."""
+    name = pg.create_database("types")
+    pg.psql(name, """
+        CREATE DOMAIN public.posint AS integer CHECK (VALUE > 0);
+        CREATE TYPE public.mood AS ENUM ('ok', 'sad');
+        CREATE TABLE public.t (a public.posint, b money, c interval, d uuid, e inet, f bytea,
+            g public.mood, h numeric, i real, j double precision, k timestamptz, l time,
+            m jsonb, n boolean, o bit(3), p integer[], q date, r text);
+        INSERT INTO public.t VALUES (5, 12.5, '1 day', gen_random_uuid(), '10.0.0.1',
+            '\\x00ff', 'ok', 'NaN', 'Infinity', -1.5e10, 'infinity', '10:00', '{"a": 1}',
+            true, B'101', '{1,2}', '-infinity', 'PHIMARK'), (NULL, NULL, NULL, NULL, NULL,
+            NULL, NULL, 2.5, -0.5, 1e-5, '2024-02-29 10:00+01', '23:59:59.5', '[]', false,
+            B'000', '{}', '2024-02-29', NULL);
+    """)
+    columns = ", ".join(f"{c}: keep" for c in "abcdefghijklmnopq")
+    (workdir / "types.yaml").write_text(
+        POLICY + f"    public.t: {{columns: {{{columns}, r: {{value: x}}}}}}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "scrubphi", "--config", str(workdir / "types.yaml")],
+        input=pg.pg_dump(name, "--no-owner", "--inserts"), capture_output=True, cwd=workdir,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert MARK not in result.stdout
+    target = pg.create_database("types_dst")
+    pg.psql(target, stdin=result.stdout, args=["--single-transaction"])
+    assert pg.query(target, "SELECT count(*), min(r) FROM public.t") == [(2, "x")]

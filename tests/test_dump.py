@@ -516,6 +516,11 @@ def test_lexer_not_fooled_by_bodies_strings_and_comments(codec: ModuleType) -> N
         b"-- COPY public.p (id, name, born) FROM stdin;\n",
         b"--1\tAlice Example\t1970-01-02\n",  # a row joined to a comment by a lost newline
         b"-- Name: p; Type: TABLE; Schema: public; Owner: -\tAlice Example\n",
+        # An INSERT joined to the end of a header comment (found by tests/test_fuzz_dumps.py)
+        b"-- Dumped by pg_dump version 15.20 (INSERT INTO public.p VALUES (1, 'Alice Example', "
+        b"NULL);\n",
+        b"-- Name: p; Type: TABLE; Schema: public; Owner: -INSERT INTO public.p VALUES "
+        b"(1, 'Alice Example', NULL);\n",
     ],
 )
 def test_comments_pg_dump_does_not_write_stop_the_run(comment: bytes, codec: ModuleType) -> None:

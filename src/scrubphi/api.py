@@ -96,8 +96,5 @@ def read_through(
 
 
 def load_schema(src: BinaryIO, policy: Policy) -> Schema:
-    """The schema of a ``pg_dump --schema-only`` file, for a ``--data-only`` dump.
-
-    A schema file is read whole (it holds no rows, so it is small).
-    """
-    return learn_schema(src.read(), policy)
+    """The schema of a ``pg_dump --schema-only`` file, for a ``--data-only`` dump."""
+    return learn_schema(src, policy)

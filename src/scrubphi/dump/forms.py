@@ -74,16 +74,23 @@ SAFE_META = {
 # The SQL comments pg_dump and pg_dumpall write between statements.  Data joined
 # to a comment line by a damaged newline would pass through as a comment, so any
 # other comment (and a /* block */ comment) stops the run.
+# A data line joined to the end of one of these by a lost newline must not match, so
+# each form ends in a part that cannot hold a row or a statement: role and tablespace
+# names without quotes, parentheses, commas or tabs; versions and times by shape.
+_ROLE = rb"[^\t'(),;]*"
+_QIDENT = rb'(?:"(?:[^"\t]|"")*"|[\w$]+)'
 DUMP_COMMENT = re.compile(
     rb"--(?:"
-    rb"| (?:Data for |Statistics for )?Name: .*; Type: .*; Schema: .*; Owner: [^\t]*"
+    rb"| (?:Data for |Statistics for )?Name: .*; Type: .*; Schema: .*; Owner: " + _ROLE
+    + rb"(?:; Tablespace: " + _ROLE + rb")?"
     rb"| PostgreSQL database (?:cluster )?dump(?: complete)?"
-    rb"| Dumped (?:from database|by pg_dump|by pg_dumpall) version [^\t]*"
-    rb"| (?:Started|Completed) on [^\t]*"
+    rb"| Dumped (?:from database|by pg_dump|by pg_dumpall) version [0-9][0-9A-Za-z.~+-]*"
+    rb"(?: \([^()\t',;]*\))?"
+    rb"| (?:Started|Completed) on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?: [A-Za-z0-9+:-]+)?"
     rb"| TOC entry \d+ \(class \d+ OID \d+\)"
     rb"| Dependencies: [\d ]*"
-    rb"| load via partition root .*"
-    rb"| \*not\* (?:creating|dropping) schema, since initdb creates it"
+    rb"| load via partition root " + _QIDENT + rb"\." + _QIDENT
+    + rb"| \*not\* (?:creating|dropping) schema, since initdb creates it"
     rb"| Roles| Role memberships| User Configurations| User Config \".*\"| Databases"
     rb"| Tablespaces| Drop databases \(except postgres and template1\)| Drop roles"
     rb"| Database \".*\" dump| Per-Database Role Settings"

@@ -17,11 +17,12 @@ understood stops the run.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, BinaryIO
 
 from .. import _impl
 from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
@@ -527,6 +528,8 @@ class Scrubber:
         for name in names or ():
             if name not in stats.columns and name not in generated:
                 stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
+        if stmt.columns is None and info is not None and plan.mode == "rewrite":
+            _check_positional_shapes(info.columns, stmt, text, line, table)
         nrows = len(stmt.rows) if not stmt.default_values else 1
         for index, scan in self._insert_scans.get(key, ()):
             for row in stmt.rows:
@@ -921,13 +924,73 @@ class Scrubber:
                 col.kept += rows
 
 
+_NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision",
+                           "oid"})
+_DATE_TYPES = frozenset({"date", "timestamp without time zone", "timestamp with time zone"})
+_TIME_TYPES = frozenset({"time without time zone", "time with time zone"})
+# Built-in types pg_dump always quotes (user types, domains and enums are not checked:
+# a domain over integer is written bare).
+_STRING_TYPES = frozenset({
+    "text", "character varying", "character", "uuid", "inet", "cidr", "macaddr", "bytea",
+    "json", "jsonb", "interval", "money", "xml", "citext", "name",
+})
+_ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
+_ISO_TIME = re.compile(r"\d\d:\d\d")
+_NUMBER_WORD = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
+
+
+def _check_positional_shapes(
+    columns: list[ColumnInfo], stmt: InsertStatement, text: bytes, line: int, table: TableName
+) -> None:
+    """Each value of an INSERT without a column list has its column's shape.
+
+    Why: such a statement is matched to columns by the order of CREATE TABLE,
+    so a damaged CREATE TABLE (two column lines swapped) would put a name
+    into a kept integer or date column.  pg_dump writes numbers and booleans
+    bare, dates quoted in ISO form and bit strings as ``B'...'``: a value of
+    another shape means the order is not the one the values were written
+    in.  Two text columns swapped cannot be told apart this way.
+    """
+    for row in stmt.rows:
+        for col, lit in zip(columns, row, strict=False):
+            if lit.kind in ("null", "default") or col.array_dims:
+                continue
+            kind = col.type_name
+            if kind in _NUMBER_TYPES:
+                ok = (lit.kind == "word" and bool(_NUMBER_WORD.match(
+                    text[lit.start : lit.end].decode("ascii", "replace")))) or (
+                    lit.kind == "string" and literal_value(text, lit) in (
+                        "NaN", "Infinity", "-Infinity"))
+            elif kind == "boolean":
+                ok = lit.kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
+            elif kind in _DATE_TYPES:
+                ok = lit.kind == "string" and bool(_ISO_DATE.match(literal_value(text, lit) or ""))
+            elif kind in _TIME_TYPES:
+                ok = lit.kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))
+            elif kind in ("bit", "bit varying"):
+                ok = lit.kind == "bits"
+            elif kind in _STRING_TYPES:
+                ok = lit.kind == "string"
+            else:
+                continue
+            if not ok:
+                raise DumpError(
+                    "a value of an INSERT without a column list does not have its column's "
+                    "type (a damaged CREATE TABLE or INSERT?): values cannot be matched to "
+                    "columns; refusing",
+                    line=line + text.count(b"\n", 0, lit.start),
+                    table=str(table),
+                    column=quote_ident(col.name),
+                )
+
+
 def _copy_schema(schema: Schema) -> Schema:
     """A copy of a learnt schema that a run can extend without changing the original."""
     return Schema(dict(schema.tables), dict(schema.types), schema.search_path)
 
 
-def learn_schema(data: bytes, policy: Policy) -> Schema:
-    """The tables a schema-only dump creates (for ``--schema FILE``).
+def learn_schema(src: BinaryIO, policy: Policy, chunk_size: int = 1 << 20) -> Schema:
+    """The tables a schema-only dump creates (for ``--schema FILE``), read as a stream.
 
     Why: a ``--data-only`` dump creates no table, so neither partitions nor
     inheritance nor column types are known, and the run refuses it; its
@@ -936,7 +999,8 @@ def learn_schema(data: bytes, policy: Policy) -> Schema:
     which data would be a guess.
     """
     learner = Scrubber(policy, check_only=True, require_complete=False)
-    learner.feed(data)
+    while chunk := src.read(chunk_size):
+        learner.feed(chunk)
     learner.close()
     if learner._databases > 1:
         raise DumpError("the schema file holds several databases (pg_dumpall); give one "
