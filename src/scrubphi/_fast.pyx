@@ -450,6 +450,31 @@ cdef extern from *:
         }
     }
 
+    /* One pass over a row s[0:n): its tabs go to *tabs; returns 1 when it holds a
+       carriage return or a backslash (the row then needs the full check). */
+    static int sp_scan_row(const char *s, Py_ssize_t n, Py_ssize_t *tabs) {
+        Py_ssize_t i = 0, k = 0;
+        int odd = 0;
+    #ifdef SP_HAVE_SSE2
+        const __m128i tab = _mm_set1_epi8(9), cr = _mm_set1_epi8(13),
+                      bs = _mm_set1_epi8(92);
+        __m128i any = _mm_setzero_si128();
+        for (; i + 16 <= n; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            k += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)));
+            any = _mm_or_si128(any, _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, bs)));
+        }
+        odd = _mm_movemask_epi8(any) != 0;
+    #endif
+        for (; i < n; i++) {
+            char c = s[i];
+            k += c == 9;
+            odd |= c == 13 || c == 92;
+        }
+        *tabs = k;
+        return odd;
+    }
+
     /* The tabs of s[0:n): the first `max` offsets (plus `off`) go to pos; returns
        how many tabs there are in all. */
     static Py_ssize_t sp_tabs(const char *s, Py_ssize_t n, Py_ssize_t off,
@@ -996,6 +1021,7 @@ cdef extern from *:
     void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
     Py_ssize_t sp_tabs(const char* s, Py_ssize_t n, Py_ssize_t off, Py_ssize_t* pos,
                        Py_ssize_t max) nogil
+    int sp_scan_row(const char* s, Py_ssize_t n, Py_ssize_t* tabs) nogil
     ctypedef struct sp_fastmod:
         uint64_t lo
         uint64_t hi
@@ -2224,6 +2250,7 @@ cdef class CopyRewriter:
         cdef const char* nl
         cdef bint done = False
         cdef Py_ssize_t i
+        cdef Py_ssize_t tabs = 0
         if self._field == NULL:
             raise RuntimeError("CopyRewriter.__init__ was not called")
         if pos < 0 or pos > n:
@@ -2252,12 +2279,17 @@ cdef class CopyRewriter:
                     pos += 3
                     done = True
                     break
-                _check_line(p, linelen, row)
-                self._split(pos, linelen, row)
+                # One pass finds the tabs and whether the row needs the full check
+                # (a CR, a backslash, or a line that may be a COPY statement).
+                if sp_scan_row(p, linelen, &tabs) or (linelen >= 17 and p[0] == 67):
+                    _check_line(p, linelen, row)
                 if self._nplan:
+                    self._split(pos, linelen, row)
                     self._row(row)
                     if self._nper:
                         self._reset_per()
+                elif (tabs + 1 != self._ncols) if self._ncols else linelen != 0:
+                    raise CodecError(f"expected {self._ncols} fields, found {tabs + 1}", row)
                 row += 1
                 pos += linelen + 1
         finally:
