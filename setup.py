@@ -33,6 +33,7 @@ CYTHON_DIRECTIVES: dict[str, Any] = {
 }
 
 FAST_SOURCE = "src/scrubphi/_fast.pyx"
+REDACT_SOURCE = "src/scrubphi/_redact_fast.pyx"
 
 
 def _banner(reason: str) -> None:
@@ -81,7 +82,8 @@ def _extensions() -> list[Extension]:
     try:
         return list(
             cythonize(  # type: ignore[no-untyped-call,unused-ignore]
-                [Extension("scrubphi._fast", [FAST_SOURCE])],
+                [Extension("scrubphi._fast", [FAST_SOURCE]),
+                 Extension("scrubphi._redact_fast", [REDACT_SOURCE])],
                 compiler_directives=CYTHON_DIRECTIVES,
                 # Generated C goes under build/, not beside the .pyx, so it can
                 # neither be committed nor be swept into the wheel as package data.

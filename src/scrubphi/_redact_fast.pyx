@@ -1,0 +1,879 @@
+"""The free-text redactor's scan, compiled: the fast twin of ``Redactor._scan``.
+
+Why it exists: ``{redact: text}`` looks at every word of every note, and in
+Python the per-word work (a tuple per token, a dozen set look-ups, string
+methods) made it the slowest column kind by far.  Here a note is read once in
+C over the ``str``'s own buffer: words (exactly ``detector._WORD``), the
+places a digit-led pattern can start (``patterns.DIGIT_START``) and the
+code-like words (``patterns.CODE_START``).  Each distinct word is looked up
+once per redactor (a dict from the word as written to a :class:`_Info`: its
+lower-case key and one bitmask of every word set the rules test, plus its
+case), and the context rules run on C arrays of those masks.  Anything rare
+(the structured patterns' handlers, a word's classification, the
+surrogates) calls the same Python code as the pure path.
+
+Semantics are those of ``detector.Redactor._scan`` (the pure twin), byte for
+byte; ``tests/test_redact_twins.py`` holds the two to it.  Never logs or
+raises with a value.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from cpython.unicode cimport (
+    Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
+    Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
+)
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memset
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+
+IMPLEMENTATION = "compiled"
+
+# States of a word (detector's _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN).
+DEF KEEP = 0
+DEF NAME = 1
+DEF AMBIG = 2
+DEF PLACE = 3
+DEF UNKNOWN = 4
+
+# Bits of the lower-case word as written (before the apostrophe rule).
+DEF L_QUIET = 1
+DEF L_SAFE = 2
+DEF L_TRIG = 4
+DEF L_FLAGGED = 8
+DEF L_HABBR = 16
+DEF L_GROUP0 = 32  # L_GROUP0 << g: a trigger word of the pattern group g
+
+# Bits of the key (the lower-case word, its "'s" or "'ll" cut off where the rules do).
+DEF K_PLAIN = 1
+DEF K_RARE = 1 << 1
+DEF K_FLAGGED = 1 << 2
+DEF K_FFIRST = 1 << 3
+DEF K_FLAST = 1 << 4
+DEF K_FIRST = 1 << 5
+DEF K_LAST = 1 << 6
+DEF K_BASIC = 1 << 7
+DEF K_STOP = 1 << 8
+DEF K_TRIG = 1 << 9
+DEF K_HON = 1 << 10
+DEF K_WEAKHON = 1 << 11
+DEF K_REL = 1 << 12
+DEF K_CRED = 1 << 13
+DEF K_PLACEW = 1 << 14
+DEF K_PLACEPART = 1 << 15
+DEF K_HOSP = 1 << 16
+DEF K_FEAT = 1 << 17
+DEF K_STREET = 1 << 18
+DEF K_UNIV = 1 << 19
+DEF K_SAINT = 1 << 20
+DEF K_PREP = 1 << 21
+DEF K_GENERIC = 1 << 22
+DEF K_PARTICLE = 1 << 23
+DEF K_NAMEWORD = 1 << 24
+DEF K_ISWAS = 1 << 25
+DEF K_AND = 1 << 26
+DEF K_OF = 1 << 27
+DEF K_THE = 1 << 28
+DEF K_ALPHA = 1 << 29
+DEF K_DIGITS = 1 << 30
+DEF K_FIRSTDIGIT = 1 << 31
+DEF K_CODE = 1 << 32
+DEF K_HABBR = 1 << 33
+DEF K_PREPABBR = 1 << 34
+DEF K_AI = 1 << 35
+
+# Case of the word as written (W_TUPPER: of the word without its cut-off tail).
+DEF W_UPPER = 1
+DEF W_LOWER = 2
+DEF W_TITLE = 4
+DEF W_CAP = 8
+DEF W_ALPHA = 16
+DEF W_TUPPER = 32
+
+DEF CACHE_LIMIT = 1 << 17
+
+_APOSTROPHE_TAILS = frozenset(("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "es", "ng",
+                               "g", "n"))
+
+
+cdef class _Info:
+    """What the rules need of one distinct word as written; built once per redactor."""
+
+    cdef str word
+    cdef str key
+    cdef uint64_t lbits
+    cdef uint64_t kbits
+    cdef uint32_t wflags
+    cdef Py_ssize_t klen
+    cdef Py_ssize_t adj
+    # _classify's answer without and with a capital that means something (-1: not yet).
+    cdef int cls[2]
+
+
+cdef struct _Tok:
+    Py_ssize_t start
+    Py_ssize_t end
+    Py_ssize_t cut  # end, less the tail the apostrophe rule cuts off
+    uint64_t kbits
+    uint32_t wflags
+    Py_ssize_t klen
+    int state
+    PyObject *info
+
+
+cdef inline bint _is_alnum(Py_UCS4 c) noexcept:
+    return Py_UNICODE_ISALNUM(c)
+
+
+cdef inline bint _is_word(Py_UCS4 c) noexcept:
+    return c == u'_' or Py_UNICODE_ISALNUM(c)
+
+
+cdef inline bint _ascii_letter(Py_UCS4 c) noexcept:
+    return (c >= u'a' and c <= u'z') or (c >= u'A' and c <= u'Z')
+
+
+cdef inline bint _in(Py_UCS4 c, const char *chars) noexcept:
+    cdef const char *p = chars
+    if c == 0 or c >= 128:
+        return False
+    while p[0]:
+        if <Py_UCS4>p[0] == c:
+            return True
+        p += 1
+    return False
+
+
+cdef class _Text:
+    """A str's buffer, read by code point."""
+
+    cdef int kind
+    cdef void *data
+    cdef Py_ssize_t length
+
+    cdef inline Py_UCS4 at(self, Py_ssize_t i) noexcept:
+        return PyUnicode_READ(self.kind, self.data, i)
+
+    cdef bint gap_ok(self, Py_ssize_t end, Py_ssize_t start, const char *allow,
+                     Py_ssize_t most) noexcept:
+        """``detector._gap_ok``: 1 to ``most`` characters between, all of ``allow``."""
+        cdef Py_ssize_t p
+        if start - end <= 0 or start - end > most:
+            return False
+        for p in range(end, start):
+            if not _in(self.at(p), allow):
+                return False
+        return True
+
+    cdef bint starts(self, Py_ssize_t start) noexcept:
+        """``detector._starts``: whether a word at ``start`` begins a sentence."""
+        cdef Py_ssize_t b = start - 1, p, e
+        cdef Py_UCS4 c
+        while b >= 0 and _in(self.at(b), b" \t"):
+            b -= 1
+        if b >= 0 and _in(self.at(b), b"\n\r"):
+            e = min(start + 40, self.length)
+            for p in range(start, e):
+                c = self.at(p)
+                if c == u'\n':
+                    break
+                if c == u':' or c == u'.':
+                    return True
+            return False
+        if b < 0:
+            return True
+        c = self.at(b)
+        if _in(c, b":;!?(-*>\""):
+            return True
+        if c == u'.':
+            return not (b >= 1 and Py_UNICODE_ISALPHA(self.at(b - 1)) and (
+                b == 1 or not Py_UNICODE_ISALNUM(self.at(b - 2))))
+        return False
+
+
+cdef _Text _text(str text):
+    cdef _Text t = _Text.__new__(_Text)
+    t.kind = PyUnicode_KIND(text)
+    t.data = PyUnicode_DATA(text)
+    t.length = PyUnicode_GET_LENGTH(text)
+    return t
+
+
+cdef bint _mixed(str text):
+    """Both cases in the text: ``text.upper() != text and text.lower() != text``."""
+    cdef const uint8_t *p
+    cdef Py_ssize_t i, n
+    cdef bint lower = False, upper = False
+    if PyUnicode_IS_ASCII(text):
+        p = <const uint8_t *>PyUnicode_DATA(text)
+        n = PyUnicode_GET_LENGTH(text)
+        for i in range(n):
+            if p[i] >= b'a' and p[i] <= b'z':
+                lower = True
+            elif p[i] >= b'A' and p[i] <= b'Z':
+                upper = True
+            if lower and upper:
+                return True
+        return False
+    return text.upper() != text and text.lower() != text
+
+
+def words(str text):
+    """The (start, end) of every match of ``detector._WORD`` (for the twin tests)."""
+    cdef _Text t = _text(text)
+    cdef Py_ssize_t p = 0, s
+    out = []
+    while p < t.length:
+        if not _is_alnum(t.at(p)):
+            p += 1
+            continue
+        s = p
+        p = _word_end(t, p)
+        out.append((s, p))
+    return out
+
+
+cdef inline Py_ssize_t _word_end(_Text t, Py_ssize_t p) noexcept:
+    """End of the word that starts at ``p``: ``[^\\W_]+(?:['\u2019][^\\W_]+)*``."""
+    cdef Py_UCS4 c
+    while p < t.length and _is_alnum(t.at(p)):
+        p += 1
+    while p + 1 < t.length:
+        c = t.at(p)
+        if (c == u"'" or c == u'\u2019') and _is_alnum(t.at(p + 1)):
+            p += 2
+            while p < t.length and _is_alnum(t.at(p)):
+                p += 1
+        else:
+            break
+    return p
+
+
+def digit_starts(str text):
+    """Where ``patterns.DIGIT_START`` matches: ``[+(\\#][ ]?(?=\\d)|(?<!\\d)\\d``."""
+    cdef _Text t = _text(text)
+    cdef Py_ssize_t p = 0
+    cdef Py_UCS4 c
+    out = []
+    while p < t.length:
+        c = t.at(p)
+        if c == u'+' or c == u'(' or c == u'#':
+            if p + 1 < t.length and Py_UNICODE_ISDECIMAL(t.at(p + 1)):
+                out.append(p)
+            elif p + 2 < t.length and t.at(p + 1) == u' ' and Py_UNICODE_ISDECIMAL(t.at(p + 2)):
+                out.append(p)
+                p += 1
+        elif Py_UNICODE_ISDECIMAL(c) and (p == 0 or not Py_UNICODE_ISDECIMAL(t.at(p - 1))):
+            out.append(p)
+        p += 1
+    return out
+
+
+def code_starts(str text):
+    """Starts of ``patterns.CODE_START`` matches holding five digits or more."""
+    cdef _Text t = _text(text)
+    cdef Py_ssize_t p = 0, q, e, k, digits
+    cdef Py_UCS4 c
+    out = []
+    while p < t.length:
+        c = t.at(p)
+        if _ascii_letter(c) and (p == 0 or not (_is_word(t.at(p - 1))
+                                               or t.at(p - 1) == u'.' or t.at(p - 1) == u'-')):
+            q = p + 1
+            while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'):
+                q += 1
+            if q < t.length and Py_UNICODE_ISDECIMAL(t.at(q)):
+                e = q + 1
+                while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
+                        t.at(e) >= u'0' and t.at(e) <= u'9')):
+                    e += 1
+                digits = 0
+                for k in range(p, e):
+                    if Py_UNICODE_ISDIGIT(t.at(k)):
+                        digits += 1
+                if digits >= 5:
+                    out.append(p)
+                p = e
+                continue
+        p += 1
+    return out
+
+
+cdef class Engine:
+    """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
+
+    cdef object r
+    cdef dict cache
+    cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
+    cdef object flag_first, flag_last, stop, names_words
+    cdef tuple sets
+    cdef tuple groups
+    cdef object web, digits, codes, handlers, needs_web, matches_at
+    cdef object fns, digits_like, case_like, not_hospitals
+    cdef tuple group_pats
+    cdef bint has_lookup
+
+    def __init__(self, redactor):
+        from scrubphi.transforms.redact import detector as d
+        from scrubphi.transforms.redact import patterns as pt
+        from scrubphi.transforms.redact import structured as st
+        from scrubphi.transforms.redact import vocab as vc
+
+        r = redactor
+        v = r._v
+        self.r = r
+        self.cache = {}
+        self.quiet = r._quiet
+        self.safe = r._safe
+        self.triggers = r._triggers
+        self.flagged = r._flagged
+        self.plain = r._plain
+        self.rare = v.rare
+        self.vsafe = v.safe
+        self.basic = v.basic
+        self.first = r._first
+        self.last = r._last
+        self.flag_first = r._flag_first
+        self.flag_last = r._flag_last
+        self.stop = vc.STOP
+        # (set, bit) of the key.
+        self.sets = (
+            (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
+            (r._flag_first, K_FFIRST), (r._flag_last, K_FLAST), (r._first, K_FIRST),
+            (r._last, K_LAST), (v.basic, K_BASIC), (vc.STOP, K_STOP), (r._triggers, K_TRIG),
+            (d._HONORIFICS, K_HON), (d._WEAK_HONORIFICS, K_WEAKHON), (d._RELATIONS, K_REL),
+            (d._CREDENTIALS, K_CRED), (d._PLACE_WORDS, K_PLACEW),
+            (d._PLACE_NAME_PARTS, K_PLACEPART), (d._HOSPITAL_WORDS, K_HOSP),
+            (d._FEATURES, K_FEAT), (d._STREET_TYPES, K_STREET), (d._UNIVERSITY, K_UNIV),
+            (d._SAINTS, K_SAINT), (d._PLACE_PREPS, K_PREP), (d._GENERIC_PLACE, K_GENERIC),
+            (d._NAME_PARTICLES, K_PARTICLE), (frozenset(("name", "names")), K_NAMEWORD),
+            (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
+            (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
+            (frozenset(("a", "i")), K_AI),
+        )
+        self.not_hospitals = d._NOT_HOSPITALS
+        pats = r._re
+        self.groups = tuple(triggers for triggers, _ in pats.words)
+        if len(self.groups) > 24:
+            raise ValueError("too many word-led pattern groups for the compiled redactor")
+        self.group_pats = tuple(pat for _, pat in pats.words)
+        self.web = pats.web
+        self.digits = pats.digits
+        self.codes = pats.codes
+        self.handlers = r._handlers
+        self.needs_web = pt.needs_web
+        self.fns = r._fns
+        self.digits_like = st.digits_like
+        self.case_like = d._case_like
+        self.has_lookup = r._lookup is not None
+
+    cdef bint _habbr(self, str k):
+        """``detector._hospital_abbrevs`` of one word."""
+        return (k.endswith("h") or k.endswith("mc")) and 2 <= len(k) <= 5 and \
+            k not in self.not_hospitals
+
+    cdef _Info _new_info(self, str word):
+        cdef _Info info = _Info.__new__(_Info)
+        cdef uint64_t lb = 0, kb = 0
+        cdef uint32_t wf = 0
+        cdef Py_ssize_t g
+        low = word.lower()
+        key = low
+        info.adj = 0
+        if low in self.quiet:
+            lb |= L_QUIET
+        else:
+            # The apostrophe rule of _decide ("pt's", "O'Rourke's").
+            if "'" in key or "\u2019" in key:
+                base, _, tail = key.replace("\u2019", "'").rpartition("'")
+                if tail in _APOSTROPHE_TAILS and (base in self.vsafe or not base):
+                    key = base
+                elif tail == "s":
+                    key = base
+                    info.adj = 2
+        if low in self.safe:
+            lb |= L_SAFE
+        if low in self.triggers:
+            lb |= L_TRIG
+        if low in self.flagged:
+            lb |= L_FLAGGED
+        if self._habbr(low):
+            lb |= L_HABBR
+        for g in range(len(self.groups)):
+            if low in self.groups[g]:
+                lb |= (<uint64_t>L_GROUP0) << g
+        for words, bit in self.sets:
+            if key in words:
+                kb |= <uint64_t>bit
+        if key.isalpha():
+            kb |= K_ALPHA
+        if key.isdigit():
+            kb |= K_DIGITS
+        if key[:1].isdigit():
+            kb |= K_FIRSTDIGIT
+        if not key.isalpha() and not key.replace("'", "").isalpha():
+            kb |= K_CODE
+        if self._habbr(key):
+            kb |= K_HABBR
+            if key not in self.basic or len(key) <= 3:
+                kb |= K_PREPABBR
+        if word.isupper():
+            wf |= W_UPPER
+        if word.islower():
+            wf |= W_LOWER
+        if word.istitle():
+            wf |= W_TITLE
+        if word[:1].isupper():
+            wf |= W_CAP
+        if word.isalpha():
+            wf |= W_ALPHA
+        if word[: len(word) - info.adj].isupper():
+            wf |= W_TUPPER
+        info.word = word
+        info.key = key
+        info.lbits = lb
+        info.kbits = kb
+        info.wflags = wf
+        info.klen = len(key)
+        info.cls[0] = -1
+        info.cls[1] = -1
+        return info
+
+    cdef _Info _info(self, str word):
+        cdef PyObject *hit = PyDict_GetItem(self.cache, word)
+        if hit is not NULL:
+            return <_Info>hit
+        info = self._new_info(word)
+        if len(self.cache) >= CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[word] = info
+        return info
+
+    def scan(self, str text, out):
+        """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
+        cdef _Text t = _text(text)
+        cdef Py_ssize_t n = 0, cap = 64, p = 0, s, i, g
+        cdef _Tok *toks = <_Tok *>PyMem_Malloc(cap * sizeof(_Tok))
+        cdef _Tok *grown
+        cdef uint64_t lany = 0, lall = L_QUIET | L_SAFE
+        cdef _Info info
+        if toks is NULL:
+            raise MemoryError()
+        infos = []
+        try:
+            while p < t.length:
+                if not _is_alnum(t.at(p)):
+                    p += 1
+                    continue
+                s = p
+                p = _word_end(t, p)
+                if n == cap:
+                    cap *= 2
+                    grown = <_Tok *>PyMem_Malloc(cap * sizeof(_Tok))
+                    if grown is NULL:
+                        raise MemoryError()
+                    for i in range(n):
+                        grown[i] = toks[i]
+                    PyMem_Free(toks)
+                    toks = grown
+                info = self._info(text[s:p])
+                infos.append(info)
+                toks[n].start = s
+                toks[n].end = p
+                toks[n].cut = p - info.adj
+                toks[n].kbits = info.kbits
+                toks[n].wflags = info.wflags
+                toks[n].klen = info.klen
+                toks[n].state = KEEP
+                toks[n].info = <PyObject *>info
+                lany |= info.lbits
+                n += 1
+            self._structured(text, t, toks, n, lany, out)
+            if n:
+                self._words(text, t, toks, n, lany, out)
+        finally:
+            PyMem_Free(toks)
+
+    cdef _structured(self, str text, _Text t, _Tok *toks, Py_ssize_t n, uint64_t lany, out):
+        """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
+        cdef Py_ssize_t g, i
+        cdef uint64_t bit
+        handlers = self.handlers
+        if self.has_lookup:
+            self.r._lookup_pass(text, out)
+        if self.needs_web(text):
+            for m in self.web.finditer(text):
+                handlers[m.lastgroup or ""](m, out)
+        self._matches_at(self.digits, text, digit_starts(text), out)
+        for g in range(len(self.groups)):
+            bit = (<uint64_t>L_GROUP0) << g
+            if lany & bit:
+                starts = [toks[i].start for i in range(n)
+                          if (<_Info>toks[i].info).lbits & bit]
+                self._matches_at(self.group_pats[g], text, starts, out)
+        self._matches_at(self.codes, text, code_starts(text), out)
+
+    cdef _matches_at(self, pat, str text, list starts, out):
+        """``patterns.matches_at``, each match handed to its handler."""
+        cdef Py_ssize_t end = -1, pos
+        handlers = self.handlers
+        match = pat.match
+        for pos in starts:
+            if pos < end:
+                continue
+            m = match(text, pos)
+            if m is not None:
+                end = m.end()
+                handlers[m.lastgroup or ""](m, out)
+
+    cdef _words(self, str text, _Text t, _Tok *all_toks, Py_ssize_t n, uint64_t lany, out):
+        """``Redactor._words``: the word rules on the words outside structured findings."""
+        cdef Py_ssize_t i, ci, m = 0, start, end, ncov
+        cdef uint64_t lb
+        cdef bint act = False
+        for i in range(n):
+            lb = (<_Info>all_toks[i].info).lbits
+            if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR):
+                act = True
+                break
+        if not act:
+            return
+        spans = out.spans
+        if spans:
+            covered = sorted([(sp[0], sp[2]) for sp in spans])
+            ncov = len(covered)
+            ci = 0
+            for i in range(n):
+                start = all_toks[i].start
+                end = all_toks[i].end
+                while ci < ncov and covered[ci][1] <= start:
+                    ci += 1
+                if ci < ncov and covered[ci][0] < end:
+                    continue  # inside a structured finding
+                all_toks[m] = all_toks[i]
+                m += 1
+        else:
+            m = n
+        self._decide(text, t, all_toks, m, out)
+
+    cdef _decide(self, str text, _Text t, _Tok *tk, Py_ssize_t n, out):
+        """``Redactor._decide`` on C arrays."""
+        cdef bint mixed = _mixed(text)
+        cdef Py_ssize_t i, j, k, a, nw = 0, rnd
+        cdef uint64_t kb
+        cdef uint32_t wf
+        cdef _Info info
+        cdef uint8_t *inwin
+        cdef Py_ssize_t *win
+        cdef bint title
+        for i in range(n):
+            info = <_Info>tk[i].info
+            if info.lbits & L_QUIET:
+                continue
+            kb = tk[i].kbits
+            wf = tk[i].wflags
+            if kb & K_FLAGGED and (not (wf & W_LOWER) or not (kb & K_BASIC)):
+                tk[i].state = NAME  # a value of the policy's name columns (the lookup)
+                continue
+            if kb & (K_PLAIN | K_CODE):
+                if not (mixed and kb & K_RARE and wf & W_CAP and not (wf & W_UPPER)
+                        and not t.starts(tk[i].start)):
+                    continue
+                tk[i].state = UNKNOWN
+                continue
+            title = mixed and not t.starts(tk[i].start) and (wf & W_CAP) != 0 and \
+                not (wf & W_TUPPER)
+            if info.cls[title] < 0:
+                info.cls[title] = self.r._classify_title(info.key, title)
+            tk[i].state = info.cls[title]
+        inwin = <uint8_t *>PyMem_Malloc(n + 1)
+        win = <Py_ssize_t *>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
+        if inwin is NULL or win is NULL:
+            PyMem_Free(inwin)
+            PyMem_Free(win)
+            raise MemoryError()
+        try:
+            memset(inwin, 0, n + 1)
+            for i in range(n):
+                kb = tk[i].kbits
+                if (tk[i].state != KEEP and tk[i].state != AMBIG) or kb & (K_TRIG | K_HABBR) or (
+                        tk[i].klen == 1 and tk[i].end < t.length
+                        and t.at(tk[i].end) == u'.'):
+                    for j in range(max(0, i - 4), min(n, i + 5)):
+                        inwin[j] = 1
+            for i in range(n):
+                if inwin[i]:
+                    win[nw] = i
+                    nw += 1
+            if nw == 0:
+                return
+            for rnd in range(2):
+                for a in range(nw):
+                    _rules(t, tk, n, win[a], mixed)
+            self._emit(text, t, tk, n, win, nw, mixed, out)
+        finally:
+            PyMem_Free(inwin)
+            PyMem_Free(win)
+
+    cdef _emit(self, str text, _Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t *win,
+               Py_ssize_t nw, bint mixed, out):
+        """The last loop of ``_decide``: a surrogate for every word decided a name or place."""
+        cdef Py_ssize_t a, i, start, end
+        cdef int s
+        cdef uint64_t kb
+        cdef bint between, later, first_role
+        cdef _Info info
+        fns = self.fns
+        put = out.put
+        for a in range(nw):
+            i = win[a]
+            info = <_Info>tk[i].info
+            start = tk[i].start
+            s = tk[i].state
+            kb = tk[i].kbits
+            end = tk[i].cut
+            if s == KEEP and kb & K_DIGITS and 1 <= tk[i].klen <= 6 and mixed and (
+                    (i > 0 and _place_like(tk, i - 1)
+                     and t.gap_ok(tk[i - 1].end, start, b" ,\n", 8))
+                    or (i + 1 < n and _place_like(tk, i + 1)
+                        and _near(t, tk, i, i + 1, b" ") and tk[i].klen <= 5)):
+                # A house number or postcode beside a street or town name.
+                put(start, end, "zip", self.digits_like(fns["mrn"](info.key), info.key))
+                continue
+            if s == KEEP or s == AMBIG:
+                between = i > 0 and _sure(tk[i - 1].state) and _near(t, tk, i - 1, i, b" ")
+                if tk[i].klen == 1 and (not (kb & K_AI) or (between and tk[i].wflags & W_UPPER)) \
+                        and i + 1 < n and _sure(tk[i + 1].state) and tk[i].wflags & W_ALPHA \
+                        and _near(t, tk, i, i + 1, b". ") and (
+                            (t.at(tk[i].end) == u'.' and (tk[i + 1].state == NAME
+                                                          or not mixed
+                                                          or tk[i + 1].wflags & W_CAP))
+                            or between):
+                    put(start, end, "initial", self.r._initial(info.word))
+                continue
+            word = info.word
+            if s == PLACE:
+                end = tk[i].end
+                fake = fns["city"](word.title())
+                put(start, end, "place", self.case_like(fake, word))
+                continue
+            name = word[: end - start]
+            title = name.title() if name.isascii() else name
+            later = i + 1 < n and _sure(tk[i + 1].state) and _near(t, tk, i, i + 1, b" ")
+            if kb & (K_FFIRST | K_FLAST):
+                first_role = kb & K_FFIRST and (later or not (kb & K_FLAST))
+            else:
+                first_role = kb & K_FIRST and (later or not (kb & K_LAST))
+            role = "first_name" if first_role else "last_name"
+            put(start, end, role, self.case_like(fns[role](title), name))
+
+
+cdef inline bint _sure(int state) noexcept:
+    return state == NAME or state == UNKNOWN
+
+
+cdef inline bint _place_like(_Tok *tk, Py_ssize_t i) noexcept:
+    """``detector._place_like``: a street, town or country name written with a capital."""
+    return (tk[i].state == PLACE or tk[i].state == UNKNOWN) and (tk[i].wflags & W_CAP) != 0
+
+
+cdef inline bint _near(_Text t, _Tok *tk, Py_ssize_t i, Py_ssize_t j, const char *allow) noexcept:
+    if i > j:
+        i, j = j, i
+    return t.gap_ok(tk[i].end, tk[j].start, allow, 4)
+
+
+cdef inline bint _nameish(_Tok *tk, Py_ssize_t j) noexcept:
+    """A word that context can make a name: not everyday English, or a name."""
+    cdef uint64_t kb = tk[j].kbits
+    return tk[j].klen > 1 and kb & K_ALPHA and not (kb & (K_STOP | K_TRIG)) and (
+        _sure(tk[j].state) or tk[j].state == AMBIG or not (kb & K_BASIC))
+
+
+cdef inline bint _same_case(_Tok *tk, Py_ssize_t a, Py_ssize_t b) noexcept:
+    return ((tk[a].wflags & W_UPPER) != 0) == ((tk[b].wflags & W_UPPER) != 0) and \
+        ((tk[a].wflags & W_LOWER) != 0) == ((tk[b].wflags & W_LOWER) != 0)
+
+
+cdef bint _signs(_Text t, Py_ssize_t end) noexcept:
+    """``not text[end:end + 3].strip(" \\t.,")[:1].isalnum()``."""
+    cdef Py_ssize_t p
+    cdef Py_UCS4 c
+    for p in range(end, min(end + 3, t.length)):
+        c = t.at(p)
+        if not _in(c, b" \t.,"):
+            return not Py_UNICODE_ISALNUM(c)
+    return True
+
+
+cdef bint _only_dot(_Text t, Py_ssize_t a, Py_ssize_t b) noexcept:
+    """``text[a:b].strip() == "."``."""
+    while a < b and Py_UNICODE_ISSPACE(t.at(a)):
+        a += 1
+    while b > a and Py_UNICODE_ISSPACE(t.at(b - 1)):
+        b -= 1
+    return b - a == 1 and t.at(a) == u'.'
+
+
+cdef bint _has(_Text t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c) noexcept:
+    cdef Py_ssize_t p
+    for p in range(a, b):
+        if t.at(p) == c:
+            return True
+    return False
+
+
+cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
+    """One step of the context rules of ``Redactor._decide`` at word ``i``."""
+    cdef uint64_t kb = tk[i].kbits
+    cdef uint32_t wf = tk[i].wflags
+    cdef Py_ssize_t j, k
+    cdef bint strong, signs, prev_sure, next_sure, initial
+    cdef const char *gap
+    cdef int si
+    if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
+        j = i + 1
+        strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \
+            t.at(tk[i].end) == u'.'
+        if not (tk[j].kbits & K_STOP) and tk[j].state != PLACE and (strong or _nameish(tk, j)):
+            tk[j].state = max(tk[j].state, NAME) if _sure(tk[j].state) else NAME
+            if j + 1 < n and _near(t, tk, j, j + 1, b" -") and _nameish(tk, j + 1) \
+                    and _same_case(tk, j, j + 1):
+                tk[j + 1].state = NAME if not _sure(tk[j + 1].state) else tk[j + 1].state
+    elif kb & K_REL and i + 1 < n and _near(t, tk, i, i + 1, b":,-() "):
+        j = i + 1
+        if kb & K_NAMEWORD and tk[j].kbits & K_ISWAS and j + 1 < n and _near(t, tk, j, j + 1, b" "):
+            j += 1
+        while j < n and tk[j].state != PLACE and not (tk[j].kbits & K_STOP) and (
+                (_nameish(tk, j) and (not mixed or tk[j].wflags & W_CAP
+                                      or _sure(tk[j].state) or tk[j].kbits & K_FIRST))
+                or (mixed and tk[j].kbits & K_ALPHA and tk[j].wflags & W_TITLE)):
+            if not _sure(tk[j].state):
+                tk[j].state = NAME
+            k = j + 1
+            if k < n and tk[k].kbits & K_AND and _near(t, tk, j, k, b", "):
+                k += 1
+            elif not (k < n and _near(t, tk, j, k, b",") and t.at(tk[j].end) == u','):
+                break
+            if k >= n or not _near(t, tk, k - 1, k, b", "):
+                break
+            j = k
+    elif kb & K_CRED and (wf & W_UPPER or not mixed):
+        j = i - 1
+        gap = b", "
+        signs = _signs(t, tk[i].end)
+        while j >= 0 and i - j <= 4 and _near(t, tk, j, j + 1, gap) and (
+                _nameish(tk, j)
+                or (tk[j].klen == 1 and tk[j].kbits & K_ALPHA and j < i - 1)
+                or (signs and tk[j].kbits & K_ALPHA and not (tk[j].kbits & K_STOP)
+                    and not (tk[j].wflags & W_LOWER) and not (tk[j].kbits & K_TRIG))
+        ) and not (tk[j].kbits & K_CRED):
+            if tk[j].klen > 1 and not _sure(tk[j].state):
+                tk[j].state = NAME
+            gap = b". -"
+            j -= 1
+        if i + 1 < n and _near(t, tk, i, i + 1, b" ") and _nameish(tk, i + 1) and \
+                tk[i + 1].state != PLACE and not (wf & W_LOWER) and \
+                not (tk[i + 1].wflags & W_LOWER):
+            tk[i + 1].state = NAME
+    elif kb & K_PLACEW and i > 0:
+        j = i - 1
+        while j >= 0 and i - j <= 2 and _near(t, tk, j, j + 1, b" ") and \
+                not (tk[j].kbits & K_STOP) and (not (tk[j].kbits & K_PLACEW)
+                                                or tk[j].kbits & K_PLACEPART) and \
+                not (tk[j].kbits & K_GENERIC) and tk[j].kbits & K_ALPHA and (
+                    (mixed and tk[j].wflags & W_CAP and not (tk[j].wflags & W_UPPER))
+                    or _nameish(tk, j)
+                    or tk[j].kbits & K_SAINT
+                    or (j == i - 1 and kb & K_HOSP
+                        and (tk[j].wflags & W_UPPER or not mixed))):
+            if not _sure(tk[j].state):
+                tk[j].state = PLACE
+            j -= 1
+        if j < i - 1 and kb & K_PLACEPART:
+            tk[i].state = PLACE
+    elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
+            tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (
+                (mixed and tk[i - 1].wflags & W_TITLE and wf & W_TITLE)
+                or _sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+        if not _sure(tk[i - 1].state):
+            tk[i - 1].state = PLACE
+        tk[i].state = PLACE
+    elif kb & K_STREET and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
+            wf & W_TITLE and tk[i + 1].kbits & K_ALPHA and (
+                tk[i + 1].wflags & W_CAP or tk[i + 1].kbits & K_PARTICLE):
+        tk[i].state = PLACE
+        j = i + 1
+        while j < n and j - i <= 3 and _near(t, tk, j - 1, j, b" ") and \
+                tk[j].kbits & K_ALPHA and (tk[j].wflags & W_CAP or tk[j].kbits & K_PARTICLE):
+            tk[j].state = PLACE
+            j += 1
+    elif kb & K_UNIV and not (wf & W_LOWER) and i + 1 < n:
+        j = i + 1
+        if tk[j].kbits & K_OF and j + 1 < n and _near(t, tk, j, j + 1, b" "):
+            j += 1
+        if _near(t, tk, i, i + 1, b". ") and _sure(tk[j].state) and tk[j].wflags & W_CAP:
+            tk[i].state = PLACE
+            tk[j].state = PLACE
+    elif kb & K_SAINT and i + 1 < n and _near(t, tk, i, i + 1, b". ") and \
+            _has(t, tk[i].end, tk[i + 1].start, u' ') and \
+            (wf & W_CAP or not mixed) and \
+            not (tk[i + 1].kbits & K_PLACEW) and not (tk[i + 1].kbits & K_STOP) and (
+                (mixed and tk[i + 1].wflags & W_CAP) or _nameish(tk, i + 1)):
+        tk[i].state = PLACE
+        tk[i + 1].state = PLACE
+    elif kb & K_PREP and i + 1 < n and _near(t, tk, i, i + 1, b" "):
+        j = i + 1
+        if tk[j].kbits & K_THE and j + 1 < n and _near(t, tk, j, j + 1, b" "):
+            j += 1
+        if tk[j].kbits & K_PREPABBR and (tk[j].wflags & W_UPPER or not mixed):
+            tk[j].state = PLACE
+    si = tk[i].state
+    if si != KEEP and si != AMBIG:
+        return
+    wf = tk[i].wflags
+    if i > 1 and tk[i - 1].kbits & K_AND and _sure(tk[i - 2].state) and \
+            _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" ") and \
+            _nameish(tk, i) and (wf & W_CAP or tk[i - 2].wflags & W_LOWER) and \
+            _same_case(tk, i - 2, i):
+        tk[i].state = NAME  # "Suzette and Hank"
+        return
+    if i > 0 and _sure(tk[i - 1].state) and si == AMBIG and wf & W_TITLE and \
+            t.gap_ok(tk[i - 1].end, tk[i].start, b", ", 4) and \
+            _has(t, tk[i - 1].end, tk[i].start, u',') and i + 2 < n and \
+            tk[i + 1].kbits & K_AND and _sure(tk[i + 2].state):
+        tk[i].state = NAME  # "Morrison, Rogers and Torres"
+        return
+    if i + 2 < n and tk[i + 1].klen == 1 and tk[i + 1].wflags & W_UPPER and \
+            t.at(tk[i + 1].end) == u'.' and _sure(tk[i + 2].state) and \
+            _near(t, tk, i, i + 1, b" ") and _near(t, tk, i + 1, i + 2, b". ") and \
+            wf & W_TITLE and _nameish(tk, i):
+        tk[i].state = NAME  # "Chise T. Horiguchi"
+        return
+    prev_sure = i > 0 and _sure(tk[i - 1].state)
+    next_sure = i + 1 < n and _sure(tk[i + 1].state)
+    initial = i > 0 and tk[i - 1].klen == 1 and tk[i - 1].kbits & K_ALPHA and \
+        t.at(tk[i - 1].end) == u'.'
+    if not (prev_sure or next_sure or initial) or not (si == AMBIG or _nameish(tk, i)):
+        return
+    if (not (wf & W_LOWER) and prev_sure and tk[i - 1].state == NAME
+            and tk[i - 1].kbits & K_FIRST and _near(t, tk, i - 1, i, b" ")) or (
+            initial and _near(t, tk, i - 1, i, b". ")
+            and (wf & W_TITLE or not mixed)
+            and (i < 2 or (not _only_dot(t, tk[i - 2].end, tk[i - 1].start)
+                           and not (tk[i - 2].kbits & K_FIRSTDIGIT))
+                 or tk[i - 2].klen != 1)):
+        tk[i].state = NAME  # after a known first name or an initial
+    elif not (wf & W_LOWER) and (
+        (prev_sure and _near(t, tk, i - 1, i, b" " if tk[i - 1].klen > 1 else b" .")
+         and _same_case(tk, i - 1, i)
+         and (tk[i - 1].state == NAME or not (tk[i - 1].wflags & W_LOWER)))
+        or (next_sure and _near(t, tk, i, i + 1, b" " if tk[i].klen > 1 else b" .")
+            and _same_case(tk, i, i + 1)
+            and (tk[i + 1].state == NAME or not (tk[i + 1].wflags & W_LOWER)))
+    ):
+        tk[i].state = NAME
