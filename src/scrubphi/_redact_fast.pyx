@@ -31,6 +31,8 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
 
+import re
+
 IMPLEMENTATION = "compiled"
 
 # States of a word (detector's _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN).
@@ -49,42 +51,82 @@ DEF L_HABBR = 16
 DEF L_GROUP0 = 32  # L_GROUP0 << g: a trigger word of the pattern group g
 
 # Bits of the key (the lower-case word, its "'s" or "'ll" cut off where the rules do).
-DEF K_PLAIN = 1
-DEF K_RARE = 1 << 1
-DEF K_FLAGGED = 1 << 2
-DEF K_FFIRST = 1 << 3
-DEF K_FLAST = 1 << 4
-DEF K_FIRST = 1 << 5
-DEF K_LAST = 1 << 6
-DEF K_BASIC = 1 << 7
-DEF K_STOP = 1 << 8
-DEF K_TRIG = 1 << 9
-DEF K_HON = 1 << 10
-DEF K_WEAKHON = 1 << 11
-DEF K_REL = 1 << 12
-DEF K_CRED = 1 << 13
-DEF K_PLACEW = 1 << 14
-DEF K_PLACEPART = 1 << 15
-DEF K_HOSP = 1 << 16
-DEF K_FEAT = 1 << 17
-DEF K_STREET = 1 << 18
-DEF K_UNIV = 1 << 19
-DEF K_SAINT = 1 << 20
-DEF K_PREP = 1 << 21
-DEF K_GENERIC = 1 << 22
-DEF K_PARTICLE = 1 << 23
-DEF K_NAMEWORD = 1 << 24
-DEF K_ISWAS = 1 << 25
-DEF K_AND = 1 << 26
-DEF K_OF = 1 << 27
-DEF K_THE = 1 << 28
-DEF K_ALPHA = 1 << 29
-DEF K_DIGITS = 1 << 30
-DEF K_FIRSTDIGIT = 1 << 31
-DEF K_CODE = 1 << 32
-DEF K_HABBR = 1 << 33
-DEF K_PREPABBR = 1 << 34
-DEF K_AI = 1 << 35
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #define RF_K_PLAIN ((uint64_t)1 << 0)
+    #define RF_K_RARE ((uint64_t)1 << 1)
+    #define RF_K_FLAGGED ((uint64_t)1 << 2)
+    #define RF_K_FFIRST ((uint64_t)1 << 3)
+    #define RF_K_FLAST ((uint64_t)1 << 4)
+    #define RF_K_FIRST ((uint64_t)1 << 5)
+    #define RF_K_LAST ((uint64_t)1 << 6)
+    #define RF_K_BASIC ((uint64_t)1 << 7)
+    #define RF_K_STOP ((uint64_t)1 << 8)
+    #define RF_K_TRIG ((uint64_t)1 << 9)
+    #define RF_K_HON ((uint64_t)1 << 10)
+    #define RF_K_WEAKHON ((uint64_t)1 << 11)
+    #define RF_K_REL ((uint64_t)1 << 12)
+    #define RF_K_CRED ((uint64_t)1 << 13)
+    #define RF_K_PLACEW ((uint64_t)1 << 14)
+    #define RF_K_PLACEPART ((uint64_t)1 << 15)
+    #define RF_K_HOSP ((uint64_t)1 << 16)
+    #define RF_K_FEAT ((uint64_t)1 << 17)
+    #define RF_K_STREET ((uint64_t)1 << 18)
+    #define RF_K_UNIV ((uint64_t)1 << 19)
+    #define RF_K_SAINT ((uint64_t)1 << 20)
+    #define RF_K_PREP ((uint64_t)1 << 21)
+    #define RF_K_GENERIC ((uint64_t)1 << 22)
+    #define RF_K_PARTICLE ((uint64_t)1 << 23)
+    #define RF_K_NAMEWORD ((uint64_t)1 << 24)
+    #define RF_K_ISWAS ((uint64_t)1 << 25)
+    #define RF_K_AND ((uint64_t)1 << 26)
+    #define RF_K_OF ((uint64_t)1 << 27)
+    #define RF_K_THE ((uint64_t)1 << 28)
+    #define RF_K_ALPHA ((uint64_t)1 << 29)
+    #define RF_K_DIGITS ((uint64_t)1 << 30)
+    #define RF_K_FIRSTDIGIT ((uint64_t)1 << 31)
+    #define RF_K_CODE ((uint64_t)1 << 32)
+    #define RF_K_HABBR ((uint64_t)1 << 33)
+    #define RF_K_PREPABBR ((uint64_t)1 << 34)
+    #define RF_K_AI ((uint64_t)1 << 35)
+    """
+    const uint64_t K_PLAIN "RF_K_PLAIN"
+    const uint64_t K_RARE "RF_K_RARE"
+    const uint64_t K_FLAGGED "RF_K_FLAGGED"
+    const uint64_t K_FFIRST "RF_K_FFIRST"
+    const uint64_t K_FLAST "RF_K_FLAST"
+    const uint64_t K_FIRST "RF_K_FIRST"
+    const uint64_t K_LAST "RF_K_LAST"
+    const uint64_t K_BASIC "RF_K_BASIC"
+    const uint64_t K_STOP "RF_K_STOP"
+    const uint64_t K_TRIG "RF_K_TRIG"
+    const uint64_t K_HON "RF_K_HON"
+    const uint64_t K_WEAKHON "RF_K_WEAKHON"
+    const uint64_t K_REL "RF_K_REL"
+    const uint64_t K_CRED "RF_K_CRED"
+    const uint64_t K_PLACEW "RF_K_PLACEW"
+    const uint64_t K_PLACEPART "RF_K_PLACEPART"
+    const uint64_t K_HOSP "RF_K_HOSP"
+    const uint64_t K_FEAT "RF_K_FEAT"
+    const uint64_t K_STREET "RF_K_STREET"
+    const uint64_t K_UNIV "RF_K_UNIV"
+    const uint64_t K_SAINT "RF_K_SAINT"
+    const uint64_t K_PREP "RF_K_PREP"
+    const uint64_t K_GENERIC "RF_K_GENERIC"
+    const uint64_t K_PARTICLE "RF_K_PARTICLE"
+    const uint64_t K_NAMEWORD "RF_K_NAMEWORD"
+    const uint64_t K_ISWAS "RF_K_ISWAS"
+    const uint64_t K_AND "RF_K_AND"
+    const uint64_t K_OF "RF_K_OF"
+    const uint64_t K_THE "RF_K_THE"
+    const uint64_t K_ALPHA "RF_K_ALPHA"
+    const uint64_t K_DIGITS "RF_K_DIGITS"
+    const uint64_t K_FIRSTDIGIT "RF_K_FIRSTDIGIT"
+    const uint64_t K_CODE "RF_K_CODE"
+    const uint64_t K_HABBR "RF_K_HABBR"
+    const uint64_t K_PREPABBR "RF_K_PREPABBR"
+    const uint64_t K_AI "RF_K_AI"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1
@@ -95,6 +137,43 @@ DEF W_ALPHA = 16
 DEF W_TUPPER = 32
 
 DEF CACHE_LIMIT = 1 << 17
+
+# Shapes of a number (_digit_shape), each with the digit-led alternatives that can
+# match after it, in the pattern's order.
+DEF S_NONE = 0
+DEF S_ALL = 1
+DEF S_SLASH = 2
+DEF S_DASH = 3
+DEF S_DOT = 4
+DEF S_SPACE = 5
+DEF S_LETTER = 6
+DEF S_PAREN = 7
+DEF N_SHAPES = 8
+_SHAPE_ALTERNATIVES = {
+    S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
+    S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
+             "dmy", "age", "addr", "idnum"),
+    S_DOT: ("ipv4", "phone", "pairs", "plt", "iso", "num"),
+    S_SPACE: ("ssn", "card", "phone", "pairs", "paren", "plt", "dmy", "age", "addr"),
+    S_LETTER: ("dmy", "ordinal", "age", "addr", "idnum"),
+    S_PAREN: ("phone", "plt"),
+}
+
+
+def shape_patterns(digits, alternatives):
+    """The pattern of each shape: the digit-led alternatives that can match after it,
+    joined in their order as ``patterns.pattern`` joins them all; ``digits`` itself
+    for S_ALL and for a shape naming an alternative the pattern lacks."""
+    sources = dict(alternatives)
+    out = [None, digits]
+    for shape in range(2, N_SHAPES):
+        names = _SHAPE_ALTERNATIVES[shape]
+        if not all(name in sources for name in names):
+            out.append(digits)
+            continue
+        out.append(re.compile(r"(?=[\d+(\#])(?:" + "|".join(
+            src for name, src in alternatives if name in names) + ")"))
+    return tuple(out)
 
 _APOSTROPHE_TAILS = frozenset(("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "es", "ng",
                                "g", "n"))
@@ -125,12 +204,27 @@ cdef struct _Tok:
     PyObject *info
 
 
+# ASCII classes, so the common character costs no call into the Unicode database.
+cdef uint8_t _ALNUM[128]
+cdef int _c
+for _c in range(128):
+    _ALNUM[_c] = chr(_c).isalnum()
+
+
 cdef inline bint _is_alnum(Py_UCS4 c) noexcept:
+    if c < 128:
+        return _ALNUM[c]
     return Py_UNICODE_ISALNUM(c)
 
 
+cdef inline bint _is_decimal(Py_UCS4 c) noexcept:
+    if c < 128:
+        return c >= u'0' and c <= u'9'
+    return Py_UNICODE_ISDECIMAL(c)
+
+
 cdef inline bint _is_word(Py_UCS4 c) noexcept:
-    return c == u'_' or Py_UNICODE_ISALNUM(c)
+    return c == u'_' or _is_alnum(c)
 
 
 cdef inline bint _ascii_letter(Py_UCS4 c) noexcept:
@@ -253,24 +347,186 @@ cdef inline Py_ssize_t _word_end(_Text t, Py_ssize_t p) noexcept:
     return p
 
 
-def digit_starts(str text):
-    """Where ``patterns.DIGIT_START`` matches: ``[+(\\#][ ]?(?=\\d)|(?<!\\d)\\d``."""
+def digit_starts(str text, bint prefilter=False):
+    """Where ``patterns.DIGIT_START`` matches: ``[+(\\#][ ]?(?=\\d)|(?<!\\d)\\d``.
+
+    With ``prefilter``, (start, shape) pairs of only those where the digit-led
+    pattern can match; the shape (:func:`_digit_shape`) says which of its
+    alternatives can.
+    """
     cdef _Text t = _text(text)
     cdef Py_ssize_t p = 0
     cdef Py_UCS4 c
+    cdef int shape
     out = []
     while p < t.length:
         c = t.at(p)
         if c == u'+' or c == u'(' or c == u'#':
-            if p + 1 < t.length and Py_UNICODE_ISDECIMAL(t.at(p + 1)):
-                out.append(p)
-            elif p + 2 < t.length and t.at(p + 1) == u' ' and Py_UNICODE_ISDECIMAL(t.at(p + 2)):
-                out.append(p)
+            if p + 1 < t.length and _is_decimal(t.at(p + 1)):
+                out.append((p, S_ALL) if prefilter else <object>p)
+            elif p + 2 < t.length and t.at(p + 1) == u' ' and _is_decimal(t.at(p + 2)):
+                out.append((p, S_ALL) if prefilter else <object>p)
                 p += 1
-        elif Py_UNICODE_ISDECIMAL(c) and (p == 0 or not Py_UNICODE_ISDECIMAL(t.at(p - 1))):
-            out.append(p)
+        elif _is_decimal(c) and (p == 0 or not _is_decimal(t.at(p - 1))):
+            if not prefilter:
+                out.append(p)
+            else:
+                shape = _digit_shape(t, p)
+                if shape != S_NONE:
+                    out.append((p, shape))
         p += 1
     return out
+
+
+cdef inline bint _ascii_letter_in(Py_UCS4 c, const char *lower) noexcept:
+    """An ASCII letter whose lower case is one of ``lower``."""
+    return _ascii_letter(c) and _in(<Py_UCS4>(<uint32_t>c | 0x20), lower)
+
+
+cdef bint _month_or_of(_Text t, Py_ssize_t q) noexcept:
+    """Whether a month word (``patterns._MONTH``) or "of" can start at ``q``: its
+    first three letters, in any case; anything not ASCII is taken as a maybe."""
+    cdef char low[4]
+    cdef Py_ssize_t k
+    cdef Py_UCS4 c
+    for k in range(3):
+        if q + k >= t.length:
+            low[k] = 0
+            break
+        c = t.at(q + k)
+        if c >= 128:
+            return True
+        low[k] = <char>(<uint32_t>c | 0x20) if _ascii_letter(c) else <char>c
+    low[3] = 0
+    if low[0] == b'o' and low[1] == b'f':
+        return True
+    return _in_months(low)
+
+
+cdef bint _in_months(const char *low) noexcept:
+    cdef const char *months = b"janfebmaraprmayjunjulaugsepoctnovdec"
+    cdef int m
+    for m in range(12):
+        if low[0] == months[3 * m] and low[1] == months[3 * m + 1] and \
+                low[2] == months[3 * m + 2]:
+            return True
+    return False
+
+
+cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
+    """Which alternatives of ``Patterns.digits`` can match at ``p``, a digit after no
+    digit: S_NONE for none (the common number followed by a word: "20 mg",
+    "76,"), else the smallest shape class whose pattern holds every one that can.
+
+    Conservative by construction: every shape not argued here is S_ALL.  With a
+    run of ASCII digits ``1-9...`` of length L < 5 (``0`` starts trunk and
+    international numbers; five digits or more can be an ID, a ZIP code or a
+    card) and the character after it c1 (and c2 after that):
+
+    * c1 punctuation other than ``-./()_`` (or the end): every alternative needs
+      a digit, letter, space, ``-``, ``.``, ``/`` or a parenthesis there.
+    * c1 ``/``: phones, ISO and numeric dates, month/day forms.
+    * c1 ``-``: all but IPs, slash dates, ordinals and ``0``-led numbers.
+    * c1 ``.``: IPs, phones, digit pairs, numbers before "fax", ISO and
+      numeric dates; each wants a digit or ``(`` after the dot.
+    * c1 a space: each alternative wants a digit, ``(`` or another space after
+      it, or a month ("12 March", "3 of may") after one or two digits, an age
+      word ("92 yo") after two or three, or a capital (a street address).
+    * c1 a letter: an ordinal ("2nd", "21st") after one or two digits, an age
+      word ("92yo"), a capital (an address's "12B") or, with five digits in the
+      run of letters, digits and hyphens, an ID ("12ab345").
+    * c1 a parenthesis: a phone ("1(800)...") or numbers before "fax".
+    """
+    cdef Py_UCS4 c0 = t.at(p), c1, c2
+    cdef Py_ssize_t e = p, L, k, digits
+    if c0 < u'1' or c0 > u'9':
+        return S_ALL
+    while e < t.length and t.at(e) >= u'0' and t.at(e) <= u'9':
+        e += 1
+    L = e - p
+    if L >= 5:
+        return S_ALL
+    if e >= t.length:
+        return S_NONE
+    c1 = t.at(e)
+    if c1 >= 128:
+        return S_ALL
+    if c1 == u'/':
+        return S_SLASH
+    if c1 == u'-':
+        return S_DASH
+    if c1 == u'(' or c1 == u')':
+        return S_PAREN
+    if c1 == u'.':
+        c2 = t.at(e + 1) if e + 1 < t.length else 0
+        if c2 == u'(' or _is_decimal(c2) or c2 >= 128:
+            return S_DOT
+        return S_NONE
+    if c1 == u' ':
+        c2 = t.at(e + 1) if e + 1 < t.length else 0
+        if c2 == 0 or (c2 < 128 and not _ALNUM[c2] and c2 != u' ' and c2 != u'('):
+            return S_NONE
+        if c2 < 128 and _ascii_letter(c2):
+            if L <= 2 and _month_or_of(t, e + 1):
+                return S_SPACE
+            if (L == 2 or L == 3) and _ascii_letter_in(c2, b"y"):
+                return S_SPACE
+            return S_SPACE if c2 >= u'A' and c2 <= u'Z' else S_NONE
+        return S_SPACE
+    if _ascii_letter(c1):
+        if L <= 2 and _ascii_letter_in(c1, b"snrt"):
+            return S_LETTER
+        if (L == 2 or L == 3) and _ascii_letter_in(c1, b"y"):
+            return S_LETTER
+        if c1 >= u'A' and c1 <= u'Z':
+            return S_LETTER
+        digits = 0
+        k = p
+        while k < t.length and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
+                                or _is_decimal(t.at(k))):
+            if _is_decimal(t.at(k)):
+                digits += 1
+            k += 1
+        return S_LETTER if digits >= 5 else S_NONE
+    if c1 == u'_':
+        return S_ALL
+    return S_NONE
+
+
+_TLDS = frozenset((
+    "com", "org", "net", "edu", "gov", "mil", "info", "biz", "io", "uk", "de", "fr", "nz", "jp",
+    "cn", "ru", "dk", "fi", "ie", "mx", "za", "kr", "tw", "hk", "sg",
+))
+
+
+def may_need_web(str text):
+    """False only where ``patterns.needs_web`` is False: no ``@``, ``://``, ``::``,
+    ``www.`` nor a dot before a top-level domain (ASCII letters; anything else is
+    left to the pattern, which matches case-insensitively)."""
+    cdef _Text t = _text(text)
+    cdef Py_ssize_t p, q
+    cdef Py_UCS4 c
+    for p in range(t.length):
+        c = t.at(p)
+        if c == u'@':
+            return True
+        if c == u':' and p + 1 < t.length and (t.at(p + 1) == u':' or t.at(p + 1) == u'/'):
+            return True
+        if c != u'.':
+            continue
+        if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
+                _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
+            return True
+        q = p + 1
+        while q < t.length and _ascii_letter(t.at(q)):
+            q += 1
+        if q < t.length and t.at(q) >= 128:
+            return True
+        if 2 <= q - p - 1 <= 4 and not (q < t.length and (
+                _is_word(t.at(q)) or t.at(q) == u'.' or t.at(q) == u'-')) and \
+                text[p + 1:q].lower() in _TLDS:
+            return True
+    return False
 
 
 def code_starts(str text):
@@ -286,7 +542,7 @@ def code_starts(str text):
             q = p + 1
             while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'):
                 q += 1
-            if q < t.length and Py_UNICODE_ISDECIMAL(t.at(q)):
+            if q < t.length and _is_decimal(t.at(q)):
                 e = q + 1
                 while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
                         t.at(e) >= u'0' and t.at(e) <= u'9')):
@@ -314,7 +570,7 @@ cdef class Engine:
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
     cdef object fns, digits_like, case_like, not_hospitals
-    cdef tuple group_pats
+    cdef tuple group_pats, shapes
     cdef bint has_lookup
 
     def __init__(self, redactor):
@@ -363,6 +619,7 @@ cdef class Engine:
         self.group_pats = tuple(pat for _, pat in pats.words)
         self.web = pats.web
         self.digits = pats.digits
+        self.shapes = shape_patterns(pats.digits, pats.digit_alternatives)
         self.codes = pats.codes
         self.handlers = r._handlers
         self.needs_web = pt.needs_web
@@ -505,10 +762,10 @@ cdef class Engine:
         handlers = self.handlers
         if self.has_lookup:
             self.r._lookup_pass(text, out)
-        if self.needs_web(text):
+        if may_need_web(text) and self.needs_web(text):
             for m in self.web.finditer(text):
                 handlers[m.lastgroup or ""](m, out)
-        self._matches_at(self.digits, text, digit_starts(text), out)
+        self._digit_matches(text, digit_starts(text, True), out)
         for g in range(len(self.groups)):
             bit = (<uint64_t>L_GROUP0) << g
             if lany & bit:
@@ -516,6 +773,20 @@ cdef class Engine:
                           if (<_Info>toks[i].info).lbits & bit]
                 self._matches_at(self.group_pats[g], text, starts, out)
         self._matches_at(self.codes, text, code_starts(text), out)
+
+    cdef _digit_matches(self, str text, list starts, out):
+        """``matches_at(digits, ...)``, each start tried with its shape's pattern."""
+        cdef Py_ssize_t end = -1, pos
+        cdef int shape
+        handlers = self.handlers
+        shapes = self.shapes
+        for pos, shape in starts:
+            if pos < end:
+                continue
+            m = shapes[shape].match(text, pos)
+            if m is not None:
+                end = m.end()
+                handlers[m.lastgroup or ""](m, out)
 
     cdef _matches_at(self, pat, str text, list starts, out):
         """``patterns.matches_at``, each match handed to its handler."""
