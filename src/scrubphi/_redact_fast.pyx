@@ -148,7 +148,8 @@ DEF S_DOT = 4
 DEF S_SPACE = 5
 DEF S_LETTER = 6
 DEF S_PAREN = 7
-DEF N_SHAPES = 8
+DEF S_WORD = 8
+DEF N_SHAPES = 9
 _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
@@ -157,6 +158,7 @@ _SHAPE_ALTERNATIVES = {
     S_SPACE: ("ssn", "card", "phone", "pairs", "paren", "plt", "dmy", "age", "addr"),
     S_LETTER: ("dmy", "ordinal", "age", "addr", "idnum"),
     S_PAREN: ("phone", "plt"),
+    S_WORD: ("dmy", "age", "addr"),
 }
 
 
@@ -413,25 +415,84 @@ cdef bint _in_months(const char *low) noexcept:
     return False
 
 
+# Whether every street suffix begins as _addr_may assumes (checked per Engine).
+cdef bint _SUFFIXES_CAPITAL = True
+
+
+cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
+    """Whether the ``addr`` alternative can go on from ``q``, the first character after
+    a number and its spaces: it wants a capital there (or digits, "5th"), then,
+    after that word's run of ``[\\w'.-]`` and one or more spaces, another word or a
+    street suffix, each of which begins with a capital or a digit (every suffix
+    of the shipped list begins with a capital)."""
+    cdef Py_UCS4 c = t.at(q) if q < t.length else 0
+    if not _SUFFIXES_CAPITAL:
+        return True
+    if not (_is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)):
+        return False
+    while q < t.length and (_is_word(t.at(q)) or _in(t.at(q), b"'.-")):
+        q += 1
+    if q >= t.length or t.at(q) != u' ':
+        return False
+    while q < t.length and t.at(q) == u' ':
+        q += 1
+    if q >= t.length:
+        return False
+    c = t.at(q)
+    return _is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)
+
+
+cdef int _after_dot(_Text t, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t q) noexcept:
+    """The shape of a number ``1-9...`` of L digits followed by a dot, read from ``q``
+    after the dot: an IP, a phone, digit pairs, an ISO or numeric date each want
+    another dot, dash, space or slash after a second run of digits; a number
+    before "fax" ("98.6 fax") wants one of those words' letters."""
+    cdef Py_UCS4 c2 = t.at(q) if q < t.length else 0, c3, c4
+    cdef Py_ssize_t e = q
+    if c2 == u'(' or c2 >= 128:
+        return S_DOT
+    if c2 < u'0' or c2 > u'9':
+        return S_NONE
+    while e < t.length and t.at(e) >= u'0' and t.at(e) <= u'9':
+        e += 1
+    if e >= t.length:
+        return S_NONE
+    c3 = t.at(e)
+    if c3 >= 128 or _in(c3, b".-()"):
+        return S_DOT
+    if c3 == u'/':
+        # Only a phone, "617.555/1234" or "1.617/...": three digits each side.
+        return S_DOT if e - q == 3 and (L == 3 or (L == 1 and c0 == u'1')) else S_NONE
+    if c3 == u' ':
+        c4 = t.at(e + 1) if e + 1 < t.length else 0
+        if c4 == 0:
+            return S_NONE
+        if c4 >= 128 or _is_decimal(c4) or _in(c4, b"( -") or _ascii_letter_in(c4, b"ofmchwd"):
+            return S_DOT
+        return S_NONE
+    return S_DOT if _ascii_letter_in(c3, b"ofmchwd") else S_NONE
+
+
 cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     """Which alternatives of ``Patterns.digits`` can match at ``p``, a digit after no
     digit: S_NONE for none (the common number followed by a word: "20 mg",
     "76,"), else the smallest shape class whose pattern holds every one that can.
 
     Conservative by construction: every shape not argued here is S_ALL.  With a
-    run of ASCII digits ``1-9...`` of length L < 5 (``0`` starts trunk and
-    international numbers; five digits or more can be an ID, a ZIP code or a
-    card) and the character after it c1 (and c2 after that):
+    run of ASCII digits of length L < 5 (five digits or more can be an ID, a
+    ZIP code or a card; one that starts with ``0`` and goes on with ``-. ()``
+    can be a trunk or international number) and the character after it c1 (and
+    c2 after that):
 
     * c1 punctuation other than ``-./()_`` (or the end): every alternative needs
       a digit, letter, space, ``-``, ``.``, ``/`` or a parenthesis there.
     * c1 ``/``: phones, ISO and numeric dates, month/day forms.
     * c1 ``-``: all but IPs, slash dates, ordinals and ``0``-led numbers.
     * c1 ``.``: IPs, phones, digit pairs, numbers before "fax", ISO and
-      numeric dates; each wants a digit or ``(`` after the dot.
+      numeric dates; each wants a digit or ``(`` after the dot (see _after_dot).
     * c1 a space: each alternative wants a digit, ``(`` or another space after
-      it, or a month ("12 March", "3 of may") after one or two digits, an age
-      word ("92 yo") after two or three, or a capital (a street address).
+      it, or (S_WORD) a month ("12 March", "3 of may") after one or two digits,
+      an age word ("92 yo") after two or three, or a capital (a street address).
     * c1 a letter: an ordinal ("2nd", "21st") after one or two digits, an age
       word ("92yo"), a capital (an address's "12B") or, with five digits in the
       run of letters, digits and hyphens, an ID ("12ab345").
@@ -439,7 +500,7 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     """
     cdef Py_UCS4 c0 = t.at(p), c1, c2
     cdef Py_ssize_t e = p, L, k, digits
-    if c0 < u'1' or c0 > u'9':
+    if c0 < u'0' or c0 > u'9':
         return S_ALL
     while e < t.length and t.at(e) >= u'0' and t.at(e) <= u'9':
         e += 1
@@ -451,6 +512,8 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     c1 = t.at(e)
     if c1 >= 128:
         return S_ALL
+    if c0 == u'0' and _in(c1, b"-. ()"):
+        return S_ALL  # "0700-1930", "020 7946 0958", "0044 ...": trunk and international
     if c1 == u'/':
         return S_SLASH
     if c1 == u'-':
@@ -458,28 +521,25 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     if c1 == u'(' or c1 == u')':
         return S_PAREN
     if c1 == u'.':
-        c2 = t.at(e + 1) if e + 1 < t.length else 0
-        if c2 == u'(' or _is_decimal(c2) or c2 >= 128:
-            return S_DOT
-        return S_NONE
+        return _after_dot(t, c0, L, e + 1)
     if c1 == u' ':
         c2 = t.at(e + 1) if e + 1 < t.length else 0
         if c2 == 0 or (c2 < 128 and not _ALNUM[c2] and c2 != u' ' and c2 != u'('):
             return S_NONE
         if c2 < 128 and _ascii_letter(c2):
             if L <= 2 and _month_or_of(t, e + 1):
-                return S_SPACE
+                return S_WORD
             if (L == 2 or L == 3) and _ascii_letter_in(c2, b"y"):
-                return S_SPACE
-            return S_SPACE if c2 >= u'A' and c2 <= u'Z' else S_NONE
+                return S_WORD
+            return S_WORD if _addr_may(t, e + 1) else S_NONE
         return S_SPACE
     if _ascii_letter(c1):
         if L <= 2 and _ascii_letter_in(c1, b"snrt"):
             return S_LETTER
         if (L == 2 or L == 3) and _ascii_letter_in(c1, b"y"):
             return S_LETTER
-        if c1 >= u'A' and c1 <= u'Z':
-            return S_LETTER
+        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and _in(t.at(e + 1), b" -"):
+            return S_LETTER  # "12B Main St", "12B-14 ..."
         digits = 0
         k = p
         while k < t.length and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
@@ -620,6 +680,9 @@ cdef class Engine:
         self.web = pats.web
         self.digits = pats.digits
         self.shapes = shape_patterns(pats.digits, pats.digit_alternatives)
+        global _SUFFIXES_CAPITAL
+        _SUFFIXES_CAPITAL = _SUFFIXES_CAPITAL and all(
+            ("A" <= s[:1] <= "Z") or ("\u00c0" <= s[:1] <= "\u00de") for s in v.suffixes)
         self.codes = pats.codes
         self.handlers = r._handlers
         self.needs_web = pt.needs_web
