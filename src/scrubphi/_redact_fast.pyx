@@ -18,14 +18,14 @@ raises with a value.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
     Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.string cimport memset
+from libc.string cimport memcmp, memset
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object o)
@@ -619,11 +619,47 @@ def code_starts(str text):
     return out
 
 
+cdef inline uint64_t _hash(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """FNV-1a over the code points of ``text[s:e]`` (so equal words of texts of
+    different kinds hash alike)."""
+    cdef uint64_t h = 14695981039346656037ULL
+    cdef const uint8_t *b
+    cdef Py_ssize_t p
+    if t.kind == 1:
+        b = <const uint8_t *>t.data
+        for p in range(s, e):
+            h = (h ^ b[p]) * 1099511628211ULL
+    else:
+        for p in range(s, e):
+            h = (h ^ <uint32_t>t.at(p)) * 1099511628211ULL
+    return h
+
+
+cdef inline bint _same(str word, _Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """``word == text[s:e]``."""
+    cdef Py_ssize_t n = e - s, p
+    cdef int kind = PyUnicode_KIND(word)
+    cdef void *data = PyUnicode_DATA(word)
+    if PyUnicode_GET_LENGTH(word) != n:
+        return False
+    if kind == t.kind:
+        return memcmp(data, <char *>t.data + s * kind, n * kind) == 0
+    for p in range(n):
+        if PyUnicode_READ(kind, data, p) != t.at(s + p):
+            return False
+    return True
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
     cdef object r
-    cdef dict cache
+    # The words seen, as an open-addressing table of _Info (strong references) keyed
+    # by a hash of the word's code points, so that finding a word's _Info costs
+    # neither a str nor a dict look-up; cleared when it holds CACHE_LIMIT words.
+    cdef PyObject **slots
+    cdef uint64_t *hashes
+    cdef Py_ssize_t mask, used
     cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
     cdef object flag_first, flag_last, stop, names_words
     cdef tuple sets
@@ -642,7 +678,7 @@ cdef class Engine:
         r = redactor
         v = r._v
         self.r = r
-        self.cache = {}
+        self._table(1 << 12)
         self.quiet = r._quiet
         self.safe = r._safe
         self.triggers = r._triggers
@@ -763,14 +799,83 @@ cdef class Engine:
         info.cls[1] = -1
         return info
 
-    cdef _Info _info(self, str word):
-        cdef PyObject *hit = PyDict_GetItem(self.cache, word)
-        if hit is not NULL:
-            return <_Info>hit
-        info = self._new_info(word)
-        if len(self.cache) >= CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[word] = info
+    def __dealloc__(self):
+        self._release()
+
+    cdef void _release(self) noexcept:
+        cdef Py_ssize_t i
+        if self.slots is not NULL:
+            for i in range(self.mask + 1):
+                Py_XDECREF(self.slots[i])
+        PyMem_Free(self.slots)
+        PyMem_Free(self.hashes)
+        self.slots = NULL
+        self.hashes = NULL
+        self.mask = -1
+        self.used = 0
+
+    cdef int _table(self, Py_ssize_t size) except -1:
+        """A new empty table of ``size`` slots (a power of two)."""
+        self._release()
+        self.slots = <PyObject **>PyMem_Malloc(size * sizeof(PyObject *))
+        self.hashes = <uint64_t *>PyMem_Malloc(size * sizeof(uint64_t))
+        if self.slots is NULL or self.hashes is NULL:
+            self._release()
+            raise MemoryError()
+        memset(self.slots, 0, size * sizeof(PyObject *))
+        self.mask = size - 1
+        return 0
+
+    cdef int _grow(self) except -1:
+        """Twice the slots, the same words (or none, at CACHE_LIMIT words)."""
+        cdef PyObject **old = self.slots
+        cdef uint64_t *old_hashes = self.hashes
+        cdef Py_ssize_t old_size = self.mask + 1, i, j
+        if self.used >= CACHE_LIMIT:
+            self._table(old_size)
+            return 0
+        self.slots = NULL
+        self.hashes = NULL
+        try:
+            self._table(old_size * 2)
+        except MemoryError:
+            self.slots, self.hashes, self.mask = old, old_hashes, old_size - 1
+            raise
+        for i in range(old_size):
+            if old[i] is not NULL:
+                j = old_hashes[i] & self.mask
+                while self.slots[j] is not NULL:
+                    j = (j + 1) & self.mask
+                self.slots[j] = old[i]
+                self.hashes[j] = old_hashes[i]
+                self.used += 1
+        PyMem_Free(old)
+        PyMem_Free(old_hashes)
+        return 0
+
+    cdef _Info _info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e):
+        """The _Info of the word ``text[s:e]``, built on its first sight."""
+        cdef uint64_t h = _hash(t, s, e)
+        cdef Py_ssize_t j = h & self.mask
+        cdef PyObject *slot
+        cdef _Info info
+        while True:
+            slot = self.slots[j]
+            if slot is NULL:
+                break
+            if self.hashes[j] == h and _same((<_Info>slot).word, t, s, e):
+                return <_Info>slot
+            j = (j + 1) & self.mask
+        info = self._new_info(text[s:e])
+        if 2 * (self.used + 1) > self.mask + 1:
+            self._grow()
+            j = h & self.mask
+            while self.slots[j] is not NULL:
+                j = (j + 1) & self.mask
+        Py_INCREF(info)
+        self.slots[j] = <PyObject *>info
+        self.hashes[j] = h
+        self.used += 1
         return info
 
     def scan(self, str text, out):
@@ -800,7 +905,7 @@ cdef class Engine:
                         grown[i] = toks[i]
                     PyMem_Free(toks)
                     toks = grown
-                info = self._info(text[s:p])
+                info = self._info(text, t, s, p)
                 infos.append(info)
                 toks[n].start = s
                 toks[n].end = p
