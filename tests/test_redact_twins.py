@@ -140,12 +140,13 @@ HYPOTHESIS = settings(max_examples=400, deadline=None,
 @example("\u0661\u0662\u00b2 ab_cd \u2160\u2161")
 def test_readings_match_their_patterns(text: str) -> None:
     assert fast is not None
-    assert fast.words(text) == [m.span() for m in _WORD.finditer(text)]
-    assert fast.digit_starts(text) == [m.start() for m in DIGIT_START.finditer(text)]
-    assert fast.code_starts(text) == [
+    words, digits, codes, web = fast.read(text)
+    assert words == [m.span() for m in _WORD.finditer(text)]
+    assert [p for p, _ in digits] == [m.start() for m in DIGIT_START.finditer(text)]
+    assert codes == [
         c.start() for c in CODE_START.finditer(text) if sum(ch.isdigit() for ch in c.group()) >= 5
     ]
-    if not fast.may_need_web(text):
+    if not web:
         assert not needs_web(text)
 
 
@@ -163,12 +164,11 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None:
     """Where a number's shape rules every alternative out, the digit pattern does not
     match; where it names some, their pattern matches exactly as the whole one."""
+    assert fast is not None
     full, shapes = _digit_patterns()
-    shape_at = dict(fast.digit_starts(text, True))
-    for p in fast.digit_starts(text):
+    for p, shape in fast.read(text)[1]:
         whole = full.match(text, p)
-        shape = shape_at.get(p)
-        if shape is None:
+        if shape == fast.NO_MATCH:
             assert whole is None, (text, p)
             continue
         pat = shapes[shape]

@@ -5,25 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = [
-    "IMPLEMENTATION",
-    "Engine",
-    "code_starts",
-    "digit_starts",
-    "may_need_web",
-    "shape_patterns",
-    "words",
-]
+__all__ = ["IMPLEMENTATION", "NO_MATCH", "Engine", "read", "shape_patterns"]
 
 IMPLEMENTATION: str
 
-def words(text: str) -> list[tuple[int, int]]: ...
-def digit_starts(text: str, prefilter: bool = False) -> list[Any]: ...
+NO_MATCH: int
+
+def read(
+    text: str,
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], bool]: ...
 def shape_patterns(
     digits: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...
-def code_starts(text: str) -> list[int]: ...
-def may_need_web(text: str) -> bool: ...
 
 class Engine:
     def __init__(self, redactor: Any) -> None: ...

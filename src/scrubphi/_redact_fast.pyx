@@ -17,8 +17,9 @@ byte; ``tests/test_redact_twins.py`` holds the two to it.  Never logs or
 raises with a value.
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
@@ -34,6 +35,8 @@ cdef extern from "Python.h":
 import re
 
 IMPLEMENTATION = "compiled"
+#: The shape ``read`` gives a number after which no digit-led alternative matches.
+NO_MATCH = 0
 
 # States of a word (detector's _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN).
 DEF KEEP = 0
@@ -206,22 +209,24 @@ cdef struct _Tok:
     PyObject *info
 
 
-# ASCII classes, so the common character costs no call into the Unicode database.
-cdef uint8_t _ALNUM[128]
+# Latin-1 classes, so the common character costs no call into the Unicode database.
+cdef uint8_t _ALNUM[256]
+cdef uint8_t _DECIMAL[256]
 cdef int _c
-for _c in range(128):
+for _c in range(256):
     _ALNUM[_c] = chr(_c).isalnum()
+    _DECIMAL[_c] = chr(_c).isdecimal()
 
 
 cdef inline bint _is_alnum(Py_UCS4 c) noexcept:
-    if c < 128:
+    if c < 256:
         return _ALNUM[c]
     return Py_UNICODE_ISALNUM(c)
 
 
 cdef inline bint _is_decimal(Py_UCS4 c) noexcept:
-    if c < 128:
-        return c >= u'0' and c <= u'9'
+    if c < 256:
+        return _DECIMAL[c]
     return Py_UNICODE_ISDECIMAL(c)
 
 
@@ -316,68 +321,6 @@ cdef bint _mixed(str text):
                 return True
         return False
     return text.upper() != text and text.lower() != text
-
-
-def words(str text):
-    """The (start, end) of every match of ``detector._WORD`` (for the twin tests)."""
-    cdef _Text t = _text(text)
-    cdef Py_ssize_t p = 0, s
-    out = []
-    while p < t.length:
-        if not _is_alnum(t.at(p)):
-            p += 1
-            continue
-        s = p
-        p = _word_end(t, p)
-        out.append((s, p))
-    return out
-
-
-cdef inline Py_ssize_t _word_end(_Text t, Py_ssize_t p) noexcept:
-    """End of the word that starts at ``p``: ``[^\\W_]+(?:['\u2019][^\\W_]+)*``."""
-    cdef Py_UCS4 c
-    while p < t.length and _is_alnum(t.at(p)):
-        p += 1
-    while p + 1 < t.length:
-        c = t.at(p)
-        if (c == u"'" or c == u'\u2019') and _is_alnum(t.at(p + 1)):
-            p += 2
-            while p < t.length and _is_alnum(t.at(p)):
-                p += 1
-        else:
-            break
-    return p
-
-
-def digit_starts(str text, bint prefilter=False):
-    """Where ``patterns.DIGIT_START`` matches: ``[+(\\#][ ]?(?=\\d)|(?<!\\d)\\d``.
-
-    With ``prefilter``, (start, shape) pairs of only those where the digit-led
-    pattern can match; the shape (:func:`_digit_shape`) says which of its
-    alternatives can.
-    """
-    cdef _Text t = _text(text)
-    cdef Py_ssize_t p = 0
-    cdef Py_UCS4 c
-    cdef int shape
-    out = []
-    while p < t.length:
-        c = t.at(p)
-        if c == u'+' or c == u'(' or c == u'#':
-            if p + 1 < t.length and _is_decimal(t.at(p + 1)):
-                out.append((p, S_ALL) if prefilter else <object>p)
-            elif p + 2 < t.length and t.at(p + 1) == u' ' and _is_decimal(t.at(p + 2)):
-                out.append((p, S_ALL) if prefilter else <object>p)
-                p += 1
-        elif _is_decimal(c) and (p == 0 or not _is_decimal(t.at(p - 1))):
-            if not prefilter:
-                out.append(p)
-            else:
-                shape = _digit_shape(t, p)
-                if shape != S_NONE:
-                    out.append((p, shape))
-        p += 1
-    return out
 
 
 cdef inline bint _ascii_letter_in(Py_UCS4 c, const char *lower) noexcept:
@@ -553,86 +496,204 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     return S_NONE
 
 
-_TLDS = frozenset((
-    "com", "org", "net", "edu", "gov", "mil", "info", "biz", "io", "uk", "de", "fr", "nz", "jp",
-    "cn", "ru", "dk", "fi", "ie", "mx", "za", "kr", "tw", "hk", "sg",
-))
 
 
-def may_need_web(str text):
-    """False only where ``patterns.needs_web`` is False: no ``@``, ``://``, ``::``,
+# -- reading a text: one pass ------------------------------------------------------------
+
+
+# FNV-1a over a word's code points (so equal words of texts of different kinds hash
+# alike): the key of the engine's table of words.
+cdef extern from *:
+    """
+    #define RF_FNV_OFFSET 14695981039346656037ULL
+    #define RF_FNV_PRIME 1099511628211ULL
+    """
+    const uint64_t _FNV_OFFSET "RF_FNV_OFFSET"
+    const uint64_t _FNV_PRIME "RF_FNV_PRIME"
+
+
+cdef struct _Vec:
+    Py_ssize_t *v
+    Py_ssize_t n
+    Py_ssize_t cap
+
+
+cdef int _push(_Vec *vec, Py_ssize_t x) except -1:
+    cdef Py_ssize_t *grown
+    if vec.n == vec.cap:
+        grown = <Py_ssize_t *>PyMem_Realloc(vec.v, (2 * vec.cap + 64) * sizeof(Py_ssize_t))
+        if grown is NULL:
+            raise MemoryError()
+        vec.v = grown
+        vec.cap = 2 * vec.cap + 64
+    vec.v[vec.n] = x
+    vec.n += 1
+    return 0
+
+
+cdef struct _Reading:
+    _Vec words   # start, end, hash of each match of detector._WORD
+    _Vec digits  # start, shape of each match of patterns.DIGIT_START
+    _Vec codes   # start of each CODE_START match with five digits or more
+    bint web     # whether patterns.needs_web can be True
+
+
+cdef void _forget(_Reading *r) noexcept:
+    PyMem_Free(r.words.v)
+    PyMem_Free(r.digits.v)
+    PyMem_Free(r.codes.v)
+    memset(r, 0, sizeof(_Reading))
+
+
+cdef int _read(_Text t, _Reading *r) except -1:
+    """Everything the scan needs to know of a text before any pattern runs, in one
+    pass: its words (and a hash of each), where a digit-led match can start (and
+    the number's shape), where a code can, and whether the web pattern can match
+    anywhere."""
+    cdef Py_ssize_t p = 0, s, code_end = 0, code_from
+    cdef Py_UCS4 c
+    cdef uint64_t h
+    while p < t.length:
+        c = t.at(p)
+        if not _is_alnum(c):
+            if not r.web:
+                r.web = _web_at(t, p)
+            if c == u'+' or c == u'(' or c == u'#':
+                if p + 1 < t.length and _is_decimal(t.at(p + 1)):
+                    _push(&r.digits, p)
+                    _push(&r.digits, S_ALL)
+                elif p + 2 < t.length and t.at(p + 1) == u' ' and _is_decimal(t.at(p + 2)):
+                    _push(&r.digits, p)
+                    _push(&r.digits, S_ALL)
+                    p += 1
+            p += 1
+            continue
+        # A word: ``[^\\W_]+(?:['\u2019][^\\W_]+)*``.  Digits and ASCII letters are
+        # inside words, so what DIGIT_START and CODE_START find starts here too.
+        s = p
+        h = _FNV_OFFSET
+        code_from = -1  # a CODE_START candidate whose letters run on
+        while True:
+            while p < t.length:
+                c = t.at(p)
+                if not _is_alnum(c):
+                    break
+                h = (h ^ <uint32_t>c) * _FNV_PRIME
+                if _is_decimal(c):
+                    if p == s or not _is_decimal(t.at(p - 1)):
+                        _push(&r.digits, p)
+                        _push(&r.digits, _digit_shape(t, p))
+                    if code_from >= 0:
+                        code_end = _code(t, code_from, &r.codes)
+                        code_from = -1
+                elif not _ascii_letter(c):
+                    code_from = -1
+                elif code_from < 0 and p >= code_end and _code_may_start(t, p):
+                    code_from = p
+                p += 1
+            if p + 1 < t.length and (c == u"'" or c == u'\u2019') and _is_alnum(t.at(p + 1)):
+                h = (h ^ <uint32_t>c) * _FNV_PRIME
+                code_from = -1
+                p += 1
+                continue
+            break
+        if code_from >= 0 and p < t.length and t.at(p) == u'-':
+            code_end = _code(t, code_from, &r.codes)  # "AB-CD12345": letters run on
+        _push(&r.words, s)
+        _push(&r.words, p)
+        _push(&r.words, <Py_ssize_t>h)
+    return 0
+
+
+cdef inline bint _code_may_start(_Text t, Py_ssize_t q) noexcept:
+    """CODE_START's look-behind ``(?<![\\w.-])`` at ``q``."""
+    cdef Py_UCS4 b
+    if q == 0:
+        return True
+    b = t.at(q - 1)
+    return not (_is_word(b) or b == u'.' or b == u'-')
+
+
+cdef Py_ssize_t _code(_Text t, Py_ssize_t p, _Vec *codes) except -1:
+    """CODE_START (``[A-Za-z][A-Za-z-]*\\d[A-Za-z0-9-]*``) tried at ``p``: its start
+    pushed when the match holds five digits or more; where the next try may start."""
+    cdef Py_ssize_t q = p + 1, e, k, digits = 0
+    while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'):
+        q += 1
+    if q >= t.length or not _is_decimal(t.at(q)):
+        return p + 1
+    e = q + 1
+    while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
+            t.at(e) >= u'0' and t.at(e) <= u'9')):
+        e += 1
+    for k in range(p, e):
+        if Py_UNICODE_ISDIGIT(t.at(k)):
+            digits += 1
+    if digits >= 5:
+        _push(codes, p)
+    return e
+
+
+cdef bint _web_at(_Text t, Py_ssize_t p) noexcept:
+    """False only where patterns._TLD cannot match at ``p``: no ``@``, ``://``, ``::``,
     ``www.`` nor a dot before a top-level domain (ASCII letters; anything else is
     left to the pattern, which matches case-insensitively)."""
-    cdef _Text t = _text(text)
-    cdef Py_ssize_t p, q
-    cdef Py_UCS4 c
-    for p in range(t.length):
-        c = t.at(p)
-        if c == u'@':
+    cdef Py_UCS4 c = t.at(p)
+    cdef Py_ssize_t q, k
+    cdef char low[5]
+    if c == u'@':
+        return True
+    if c == u':':
+        return p + 1 < t.length and (t.at(p + 1) == u':' or t.at(p + 1) == u'/')
+    if c != u'.':
+        return False
+    if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
+            _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
+        return True
+    q = p + 1
+    while q < t.length and _ascii_letter(t.at(q)) and q - p <= 5:
+        q += 1
+    if q < t.length and t.at(q) >= 128:
+        return True
+    if not 2 <= q - p - 1 <= 4 or (q < t.length and (
+            _is_word(t.at(q)) or t.at(q) == u'.' or t.at(q) == u'-')):
+        return False
+    memset(low, 0, 5)
+    for k in range(q - p - 1):
+        low[k] = <char>(<uint32_t>t.at(p + 1 + k) | 0x20)
+    return _in_tlds(low)
+
+
+cdef bint _in_tlds(const char *low) noexcept:
+    cdef const char *tlds = (b"com org net edu gov mil info biz io uk de fr nz jp cn ru dk fi "
+                             b"ie mx za kr tw hk sg ")
+    cdef Py_ssize_t i = 0, k
+    while tlds[i]:
+        k = 0
+        while tlds[i + k] != b' ' and low[k] == tlds[i + k]:
+            k += 1
+        if tlds[i + k] == b' ' and low[k] == 0:
             return True
-        if c == u':' and p + 1 < t.length and (t.at(p + 1) == u':' or t.at(p + 1) == u'/'):
-            return True
-        if c != u'.':
-            continue
-        if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
-                _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
-            return True
-        q = p + 1
-        while q < t.length and _ascii_letter(t.at(q)):
-            q += 1
-        if q < t.length and t.at(q) >= 128:
-            return True
-        if 2 <= q - p - 1 <= 4 and not (q < t.length and (
-                _is_word(t.at(q)) or t.at(q) == u'.' or t.at(q) == u'-')) and \
-                text[p + 1:q].lower() in _TLDS:
-            return True
+        while tlds[i] != b' ':
+            i += 1
+        i += 1
     return False
 
 
-def code_starts(str text):
-    """Starts of ``patterns.CODE_START`` matches holding five digits or more."""
+def read(str text):
+    """What ``_read`` finds in ``text``, as Python values (for the twin tests):
+    (words as (start, end), digit starts as (start, shape), code starts, web)."""
     cdef _Text t = _text(text)
-    cdef Py_ssize_t p = 0, q, e, k, digits
-    cdef Py_UCS4 c
-    out = []
-    while p < t.length:
-        c = t.at(p)
-        if _ascii_letter(c) and (p == 0 or not (_is_word(t.at(p - 1))
-                                               or t.at(p - 1) == u'.' or t.at(p - 1) == u'-')):
-            q = p + 1
-            while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'):
-                q += 1
-            if q < t.length and _is_decimal(t.at(q)):
-                e = q + 1
-                while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
-                        t.at(e) >= u'0' and t.at(e) <= u'9')):
-                    e += 1
-                digits = 0
-                for k in range(p, e):
-                    if Py_UNICODE_ISDIGIT(t.at(k)):
-                        digits += 1
-                if digits >= 5:
-                    out.append(p)
-                p = e
-                continue
-        p += 1
-    return out
-
-
-cdef inline uint64_t _hash(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
-    """FNV-1a over the code points of ``text[s:e]`` (so equal words of texts of
-    different kinds hash alike)."""
-    cdef uint64_t h = 14695981039346656037ULL
-    cdef const uint8_t *b
-    cdef Py_ssize_t p
-    if t.kind == 1:
-        b = <const uint8_t *>t.data
-        for p in range(s, e):
-            h = (h ^ b[p]) * 1099511628211ULL
-    else:
-        for p in range(s, e):
-            h = (h ^ <uint32_t>t.at(p)) * 1099511628211ULL
-    return h
+    cdef _Reading r
+    cdef Py_ssize_t i
+    memset(&r, 0, sizeof(_Reading))
+    try:
+        _read(t, &r)
+        return ([(r.words.v[i], r.words.v[i + 1]) for i in range(0, r.words.n, 3)],
+                [(r.digits.v[i], r.digits.v[i + 1]) for i in range(0, r.digits.n, 2)],
+                [r.codes.v[i] for i in range(r.codes.n)], r.web)
+    finally:
+        _forget(&r)
 
 
 cdef inline bint _same(str word, _Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
@@ -827,13 +888,10 @@ cdef class Engine:
         return 0
 
     cdef int _grow(self) except -1:
-        """Twice the slots, the same words (or none, at CACHE_LIMIT words)."""
+        """Twice the slots, the same words."""
         cdef PyObject **old = self.slots
         cdef uint64_t *old_hashes = self.hashes
         cdef Py_ssize_t old_size = self.mask + 1, i, j
-        if self.used >= CACHE_LIMIT:
-            self._table(old_size)
-            return 0
         self.slots = NULL
         self.hashes = NULL
         try:
@@ -853,9 +911,8 @@ cdef class Engine:
         PyMem_Free(old_hashes)
         return 0
 
-    cdef _Info _info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e):
-        """The _Info of the word ``text[s:e]``, built on its first sight."""
-        cdef uint64_t h = _hash(t, s, e)
+    cdef _Info _info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e, uint64_t h):
+        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight."""
         cdef Py_ssize_t j = h & self.mask
         cdef PyObject *slot
         cdef _Info info
@@ -881,87 +938,83 @@ cdef class Engine:
     def scan(self, str text, out):
         """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
         cdef _Text t = _text(text)
-        cdef Py_ssize_t n = 0, cap = 64, p = 0, s, i, g
-        cdef _Tok *toks = <_Tok *>PyMem_Malloc(cap * sizeof(_Tok))
-        cdef _Tok *grown
-        cdef uint64_t lany = 0, lall = L_QUIET | L_SAFE
+        cdef _Reading r
+        cdef Py_ssize_t n, i, s, e
+        cdef _Tok *toks = NULL
+        cdef uint64_t lany = 0
         cdef _Info info
-        if toks is NULL:
-            raise MemoryError()
-        infos = []
+        memset(&r, 0, sizeof(_Reading))
+        # The table is cleared between texts only: during one, the _Tok of its words
+        # point into it.
+        if self.used >= CACHE_LIMIT:
+            self._table(1 << 12)
         try:
-            while p < t.length:
-                if not _is_alnum(t.at(p)):
-                    p += 1
-                    continue
-                s = p
-                p = _word_end(t, p)
-                if n == cap:
-                    cap *= 2
-                    grown = <_Tok *>PyMem_Malloc(cap * sizeof(_Tok))
-                    if grown is NULL:
-                        raise MemoryError()
-                    for i in range(n):
-                        grown[i] = toks[i]
-                    PyMem_Free(toks)
-                    toks = grown
-                info = self._info(text, t, s, p)
-                infos.append(info)
-                toks[n].start = s
-                toks[n].end = p
-                toks[n].cut = p - info.adj
-                toks[n].kbits = info.kbits
-                toks[n].wflags = info.wflags
-                toks[n].klen = info.klen
-                toks[n].state = KEEP
-                toks[n].info = <PyObject *>info
+            _read(t, &r)
+            n = r.words.n // 3
+            toks = <_Tok *>PyMem_Malloc((n + 1) * sizeof(_Tok))
+            if toks is NULL:
+                raise MemoryError()
+            for i in range(n):
+                s = r.words.v[3 * i]
+                e = r.words.v[3 * i + 1]
+                info = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                toks[i].start = s
+                toks[i].end = e
+                toks[i].cut = e - info.adj
+                toks[i].kbits = info.kbits
+                toks[i].wflags = info.wflags
+                toks[i].klen = info.klen
+                toks[i].state = KEEP
+                toks[i].info = <PyObject *>info
                 lany |= info.lbits
-                n += 1
-            self._structured(text, t, toks, n, lany, out)
+            self._structured(text, &r, toks, n, lany, out)
             if n:
                 self._words(text, t, toks, n, lany, out)
         finally:
             PyMem_Free(toks)
+            _forget(&r)
 
-    cdef _structured(self, str text, _Text t, _Tok *toks, Py_ssize_t n, uint64_t lany, out):
+    cdef _structured(self, str text, _Reading *r, _Tok *toks, Py_ssize_t n, uint64_t lany,
+                     out):
         """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
-        cdef Py_ssize_t g, i
+        cdef Py_ssize_t g, i, k, end, pos
         cdef uint64_t bit
+        cdef int shape
         handlers = self.handlers
         if self.has_lookup:
             self.r._lookup_pass(text, out)
-        if may_need_web(text) and self.needs_web(text):
+        if r.web and self.needs_web(text):
             for m in self.web.finditer(text):
                 handlers[m.lastgroup or ""](m, out)
-        self._digit_matches(text, digit_starts(text, True), out)
-        for g in range(len(self.groups)):
-            bit = (<uint64_t>L_GROUP0) << g
-            if lany & bit:
-                starts = [toks[i].start for i in range(n)
-                          if (<_Info>toks[i].info).lbits & bit]
-                self._matches_at(self.group_pats[g], text, starts, out)
-        self._matches_at(self.codes, text, code_starts(text), out)
-
-    cdef _digit_matches(self, str text, list starts, out):
-        """``matches_at(digits, ...)``, each start tried with its shape's pattern."""
-        cdef Py_ssize_t end = -1, pos
-        cdef int shape
-        handlers = self.handlers
         shapes = self.shapes
-        for pos, shape in starts:
-            if pos < end:
+        end = -1
+        for k in range(0, r.digits.n, 2):
+            pos = r.digits.v[k]
+            shape = <int>r.digits.v[k + 1]
+            if shape == S_NONE or pos < end:
                 continue
-            m = shapes[shape].match(text, pos)
+            m = (<object>PyTuple_GET_ITEM(shapes, shape)).match(text, pos)
             if m is not None:
                 end = m.end()
                 handlers[m.lastgroup or ""](m, out)
-
-    cdef _matches_at(self, pat, str text, list starts, out):
-        """``patterns.matches_at``, each match handed to its handler."""
-        cdef Py_ssize_t end = -1, pos
-        handlers = self.handlers
-        match = pat.match
-        for pos in starts:
+        for g in range(len(self.groups)):
+            bit = (<uint64_t>L_GROUP0) << g
+            if not (lany & bit):
+                continue
+            match = self.group_pats[g].match
+            end = -1
+            for i in range(n):
+                pos = toks[i].start
+                if not ((<_Info>toks[i].info).lbits & bit) or pos < end:
+                    continue
+                m = match(text, pos)
+                if m is not None:
+                    end = m.end()
+                    handlers[m.lastgroup or ""](m, out)
+        match = self.codes.match
+        end = -1
+        for k in range(r.codes.n):
+            pos = r.codes.v[k]
             if pos < end:
                 continue
             m = match(text, pos)
