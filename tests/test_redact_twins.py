@@ -181,6 +181,30 @@ def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None
                 k: v for k, v in whole.groupdict().items() if v is not None}
 
 
+@functools.cache
+def _typo_twins() -> tuple[Callable[[str], bool], Callable[[str], bool], list[str]]:
+    fast_r, pure_r = _twins()
+    assert fast_r._engine is not None
+    return fast_r._engine.typo, pure_r._is_typo, sorted(pure_r._v.common)[::97]
+
+
+@needs_compiled
+@given(st.data())
+@HYPOTHESIS
+def test_typo_check_agrees(data: st.DataObject) -> None:
+    """The compiled typo check (no str per candidate edit) answers as _is_typo does: on
+    edits of common words, on random ASCII and on any text."""
+    fast_typo, pure_typo, common = _typo_twins()
+    word = data.draw(st.sampled_from(common))
+    i = data.draw(st.integers(0, len(word)))
+    edit = data.draw(st.sampled_from(["", "x", "q", "'", "é", "zz"]))
+    cut = data.draw(st.integers(0, 2))
+    for text in (word, word[:i] + edit + word[i + cut:], word.upper(),
+                 data.draw(st.text("abcdefghijklmnopqrstuvwxyz'-", max_size=34)),
+                 data.draw(st.text(max_size=12))):
+        assert fast_typo(text) == pure_typo(text), text
+
+
 # -- the whole scan, compiled against pure --------------------------------------------------
 
 

@@ -20,13 +20,14 @@ raises with a value.
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
     Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memset
+from libc.string cimport memcmp, memcpy, memset
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object o)
@@ -711,6 +712,87 @@ cdef inline bint _same(str word, _Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
     return True
 
 
+cdef class _WordSet:
+    """The ASCII words of a set of str, in C: an arena of their bytes and an
+    open-addressing table of (hash, offset, length), for membership tests of
+    byte strings without making a str (the typo check's candidates)."""
+
+    cdef object source  # the set, kept alive: _WORD_SETS is keyed by its id
+    cdef char *arena
+    cdef uint64_t *hashes
+    cdef Py_ssize_t *offsets  # -1: empty slot
+    cdef Py_ssize_t *lengths
+    cdef Py_ssize_t mask
+
+    def __dealloc__(self):
+        PyMem_Free(self.arena)
+        PyMem_Free(self.hashes)
+        PyMem_Free(self.offsets)
+        PyMem_Free(self.lengths)
+
+    cdef bint has(self, const char *b, Py_ssize_t n) noexcept:
+        cdef uint64_t h = _bytes_hash(b, n)
+        cdef Py_ssize_t j = h & self.mask
+        while self.offsets[j] >= 0:
+            if self.hashes[j] == h and self.lengths[j] == n and \
+                    memcmp(self.arena + self.offsets[j], b, n) == 0:
+                return True
+            j = (j + 1) & self.mask
+        return False
+
+
+cdef inline uint64_t _bytes_hash(const char *b, Py_ssize_t n) noexcept:
+    cdef uint64_t h = _FNV_OFFSET
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h ^ <uint8_t>b[i]) * _FNV_PRIME
+    return h
+
+
+_WORD_SETS = {}
+
+
+cdef _WordSet _word_set(words):
+    """The _WordSet of ``words`` (built once per set object)."""
+    cdef _WordSet ws
+    cdef Py_ssize_t size = 16, total = 0, n, off = 0, j, i
+    cdef uint64_t h
+    cdef const char *data
+    hit = _WORD_SETS.get(id(words))
+    if hit is not None and (<_WordSet>hit).source is words:
+        return <_WordSet>hit
+    ascii = [w for w in words if w.isascii()]
+    for w in ascii:
+        total += len(w)
+    while size < 2 * len(ascii) + 16:
+        size *= 2
+    ws = _WordSet.__new__(_WordSet)
+    ws.source = words
+    ws.arena = <char *>PyMem_Malloc(total + 1)
+    ws.hashes = <uint64_t *>PyMem_Malloc(size * sizeof(uint64_t))
+    ws.offsets = <Py_ssize_t *>PyMem_Malloc(size * sizeof(Py_ssize_t))
+    ws.lengths = <Py_ssize_t *>PyMem_Malloc(size * sizeof(Py_ssize_t))
+    if not (ws.arena and ws.hashes and ws.offsets and ws.lengths):
+        raise MemoryError()
+    ws.mask = size - 1
+    for i in range(size):
+        ws.offsets[i] = -1
+    for w in ascii:
+        n = len(w)
+        data = <const char *>PyUnicode_DATA(w)
+        memcpy(ws.arena + off, data, n)
+        h = _bytes_hash(data, n)
+        j = h & ws.mask
+        while ws.offsets[j] >= 0:
+            j = (j + 1) & ws.mask
+        ws.hashes[j] = h
+        ws.offsets[j] = off
+        ws.lengths[j] = n
+        off += n
+    _WORD_SETS[id(words)] = ws
+    return ws
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -728,6 +810,9 @@ cdef class Engine:
     cdef object web, digits, codes, handlers, needs_web, matches_at
     cdef object fns, digits_like, case_like, not_hospitals
     cdef tuple group_pats, shapes
+    cdef dict small_key, small_low
+    cdef _WordSet common
+    cdef Py_ssize_t longest_word
     cdef bint has_lookup
 
     def __init__(self, redactor):
@@ -753,8 +838,8 @@ cdef class Engine:
         self.flag_first = r._flag_first
         self.flag_last = r._flag_last
         self.stop = vc.STOP
-        # (set, bit) of the key.
-        self.sets = (
+        # (set, bit) of the key; the small ones are folded into one dict below.
+        sets = (
             (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
             (r._flag_first, K_FFIRST), (r._flag_last, K_FLAST), (r._first, K_FIRST),
             (r._last, K_LAST), (v.basic, K_BASIC), (vc.STOP, K_STOP), (r._triggers, K_TRIG),
@@ -768,12 +853,26 @@ cdef class Engine:
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI),
         )
+        big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
+               v.basic)
+        self.sets = tuple((words, bit) for words, bit in sets if any(words is b for b in big))
+        small: dict = {}
+        for words, bit in sets:
+            if not any(words is b for b in big):
+                for w in words:
+                    small[w] = small.get(w, 0) | bit
+        self.small_key = small
         self.not_hospitals = d._NOT_HOSPITALS
         pats = r._re
         self.groups = tuple(triggers for triggers, _ in pats.words)
         if len(self.groups) > 24:
             raise ValueError("too many word-led pattern groups for the compiled redactor")
         self.group_pats = tuple(pat for _, pat in pats.words)
+        small = {w: L_TRIG for w in r._triggers}
+        for g, triggers in enumerate(self.groups):
+            for w in triggers:
+                small[w] = small.get(w, 0) | (L_GROUP0 << g)
+        self.small_low = small
         self.web = pats.web
         self.digits = pats.digits
         self.shapes = shape_patterns(pats.digits, pats.digit_alternatives)
@@ -787,6 +886,46 @@ cdef class Engine:
         self.digits_like = st.digits_like
         self.case_like = d._case_like
         self.has_lookup = r._lookup is not None
+        self.common = _word_set(v.common)
+        self.longest_word = d._LONGEST_WORD
+
+    def typo(self, str word):
+        """``Redactor._is_typo``: whether ``word`` is one edit (delete, swap, replace,
+        insert of a-z) away from a common word, with no str per candidate."""
+        cdef Py_ssize_t n = len(word), i, j
+        cdef const char *w
+        cdef char buf[64]
+        cdef char c
+        if not 5 <= n <= self.longest_word or not word.isascii() or n > 60:
+            return False
+        w = <const char *>PyUnicode_DATA(word)
+        common = self.common
+        for i in range(n):  # deletes
+            memcpy(buf, w, i)
+            memcpy(buf + i, w + i + 1, n - i - 1)
+            if common.has(buf, n - 1):
+                return True
+        for i in range(n - 1):  # swaps
+            memcpy(buf, w, n)
+            buf[i] = w[i + 1]
+            buf[i + 1] = w[i]
+            if common.has(buf, n):
+                return True
+        memcpy(buf, w, n)
+        for i in range(n):  # replaces
+            for c in range(97, 123):  # a-z
+                buf[i] = c
+                if common.has(buf, n):
+                    return True
+            buf[i] = w[i]
+        for i in range(n + 1):  # inserts
+            memcpy(buf, w, i)
+            memcpy(buf + i + 1, w + i, n - i)
+            for c in range(97, 123):  # a-z
+                buf[i] = c
+                if common.has(buf, n + 1):
+                    return True
+        return False
 
     cdef bint _habbr(self, str k):
         """``detector._hospital_abbrevs`` of one word."""
@@ -797,7 +936,7 @@ cdef class Engine:
         cdef _Info info = _Info.__new__(_Info)
         cdef uint64_t lb = 0, kb = 0
         cdef uint32_t wf = 0
-        cdef Py_ssize_t g
+        cdef PyObject *hit
         low = word.lower()
         key = low
         info.adj = 0
@@ -814,15 +953,16 @@ cdef class Engine:
                     info.adj = 2
         if low in self.safe:
             lb |= L_SAFE
-        if low in self.triggers:
-            lb |= L_TRIG
         if low in self.flagged:
             lb |= L_FLAGGED
         if self._habbr(low):
             lb |= L_HABBR
-        for g in range(len(self.groups)):
-            if low in self.groups[g]:
-                lb |= (<uint64_t>L_GROUP0) << g
+        hit = PyDict_GetItem(self.small_low, low)
+        if hit is not NULL:
+            lb |= <uint64_t><object>hit
+        hit = PyDict_GetItem(self.small_key, key)
+        if hit is not NULL:
+            kb |= <uint64_t><object>hit
         for words, bit in self.sets:
             if key in words:
                 kb |= <uint64_t>bit

@@ -238,6 +238,9 @@ class Redactor(StructuredPass):
         # compiled=True insists on it, False takes the pure scan below (the twin tests).
         engine = redact_engine(compiled)
         self._engine: Engine | None = engine(self) if engine is not None else None
+        if self._engine is not None:
+            # The same answers as _is_typo, without a str per candidate edit.
+            self._typo = lru_cache(maxsize=1 << 15)(self._engine.typo)
 
     # -- public ----------------------------------------------------------------------
 
