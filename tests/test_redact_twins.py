@@ -139,6 +139,8 @@ HYPOTHESIS = settings(max_examples=400, deadline=None,
 @given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
 @HYPOTHESIS
 @example("O'Rourke’s x'' y'z 'a b'")
+@example("sats @ 95%, mail a.b@c.org, http://x.y www.Z.com fe80::1 1:2:3:4:5:6:7:8 x.COM")
+@example("K.//:com//WWWwww.com")  # a domain after www. ("WWW.io")
 @example("\u0661\u0662\u00b2 ab_cd \u2160\u2161")
 def test_readings_match_their_patterns(text: str) -> None:
     assert fast is not None
@@ -148,8 +150,19 @@ def test_readings_match_their_patterns(text: str) -> None:
     assert codes == [
         c.start() for c in CODE_START.finditer(text) if sum(ch.isdigit() for ch in c.group()) >= 5
     ]
-    if not web:
+    if not web & fast.WEB_TRIGGER:
         assert not needs_web(text)
+    full, webs = _web_patterns()
+    part = webs[web & 15]
+    assert [(m.span(), m.lastgroup) for m in full.finditer(text)] == (
+        [] if part is None else [(m.span(), m.lastgroup) for m in part.finditer(text)])
+
+
+@functools.cache
+def _web_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ...]]:
+    assert fast is not None
+    pats = Redactor(TransformContext(key=KEY), compiled=False)._re
+    return pats.web, fast.web_patterns(pats.web, pats.web_alternatives)
 
 
 @functools.cache

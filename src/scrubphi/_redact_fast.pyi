@@ -5,15 +5,27 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["IMPLEMENTATION", "NO_MATCH", "Engine", "read", "shape_patterns"]
+__all__ = [
+    "IMPLEMENTATION",
+    "NO_MATCH",
+    "WEB_TRIGGER",
+    "Engine",
+    "read",
+    "shape_patterns",
+    "web_patterns",
+]
 
 IMPLEMENTATION: str
 
 NO_MATCH: int
+WEB_TRIGGER: int
 
 def read(
     text: str,
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], bool]: ...
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int]: ...
+def web_patterns(
+    web: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
+) -> tuple[re.Pattern[str] | None, ...]: ...
 def shape_patterns(
     digits: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...

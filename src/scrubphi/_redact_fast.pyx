@@ -41,6 +41,8 @@ import re
 IMPLEMENTATION = "compiled"
 #: The shape ``read`` gives a number after which no digit-led alternative matches.
 NO_MATCH = 0
+#: The bit of ``read``'s last value that says ``patterns.needs_web`` can be True.
+WEB_TRIGGER = 16
 
 include "_redact_text.pxi"
 include "_redact_read.pxi"
@@ -63,7 +65,7 @@ cdef class Engine:
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
     cdef object fns, digits_like, case_like, not_hospitals
-    cdef tuple group_pats, shapes
+    cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
     cdef _WordSet common
     cdef Py_ssize_t longest_word
@@ -128,6 +130,7 @@ cdef class Engine:
                 small[w] = small.get(w, 0) | (L_GROUP0 << g)
         self.small_low = small
         self.web = pats.web
+        self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
         self.shapes = shape_patterns(pats.digits, pats.digit_alternatives)
         global _SUFFIXES_CAPITAL
@@ -377,8 +380,10 @@ cdef class Engine:
         handlers = self.handlers
         if self.has_lookup:
             self.r._lookup_pass(text, out)
-        if r.web and self.needs_web(text):
-            for m in self.web.finditer(text):
+        if r.web & WEB_TRIGGER and r.web & 15 and self.needs_web(text):
+            # Only the alternatives that can match here: an "@" in "sats @ 95%" makes the
+            # pattern run, but no e-mail can match without a word character before it.
+            for m in (<object>PyTuple_GET_ITEM(self.webs, r.web & 15)).finditer(text):
                 handlers[m.lastgroup or ""](m, out)
         shapes = self.shapes
         end = -1

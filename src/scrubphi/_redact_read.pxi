@@ -33,6 +33,31 @@ _SHAPE_ALTERNATIVES = {
 }
 
 
+# What of the web pattern can match in a text (_web_at).
+DEF WEB_EMAIL = 1
+DEF WEB_URL = 2
+DEF WEB_DOMAIN = 4
+DEF WEB_IPV6 = 8
+DEF WEB_TRIGGER = 16
+_WEB_ALTERNATIVES = ((WEB_EMAIL, "email"), (WEB_URL, "url"), (WEB_DOMAIN, "domain"),
+                     (WEB_IPV6, "ipv6"))
+
+
+def web_patterns(web, alternatives):
+    """For each set of WEB_* bits, the web alternatives that can match in a text
+    with those bits, joined in their order (None: none can); ``web`` itself where
+    the pattern lacks one of the names."""
+    sources = dict(alternatives)
+    out = [None]
+    for bits in range(1, 16):
+        names = [name for bit, name in _WEB_ALTERNATIVES if bits & bit]
+        if not all(name in sources for name in names):
+            out.append(web)
+            continue
+        out.append(re.compile("|".join(src for name, src in alternatives if name in names)))
+    return tuple(out)
+
+
 def shape_patterns(digits, alternatives):
     """The pattern of each shape: the digit-led alternatives that can match after it,
     joined in their order as ``patterns.pattern`` joins them all; ``digits`` itself
@@ -338,7 +363,7 @@ cdef struct _Reading:
     _Vec words   # start, end, hash of each match of detector._WORD
     _Vec digits  # start, shape of each match of patterns.DIGIT_START
     _Vec codes   # start of each CODE_START match with five digits or more
-    bint web     # whether patterns.needs_web can be True
+    int web      # WEB_TRIGGER: patterns.needs_web can be True; WEB_*: alternatives that can match
 
 
 cdef void _forget(_Reading *r) noexcept:
@@ -353,15 +378,19 @@ cdef int _read(_Text t, _Reading *r) except -1:
     pass: its words (and a hash of each), where a digit-led match can start (and
     the number's shape), where a code can, and whether the web pattern can match
     anywhere."""
-    cdef Py_ssize_t p = 0, s, code_end = 0, code_from
+    cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0
     cdef Py_UCS4 c
     cdef uint64_t h
     cdef int shape
     while p < t.length:
         c = t.at(p)
         if not _is_alnum(c):
-            if not r.web:
-                r.web = _web_at(t, p)
+            if c == u':':
+                colons += 1
+                if colons == 7:
+                    r.web |= WEB_IPV6  # "(?:[0-9A-Fa-f]{1,4}:){7}..."
+            if c == u'@' or c == u':' or c == u'.':
+                r.web |= _web_at(t, p)
             if c == u'+' or c == u'(' or c == u'#':
                 shape = S_PLUS if c == u'+' else S_OPEN if c == u'(' else S_HASH
                 if p + 1 < t.length and _is_decimal(t.at(p + 1)):
@@ -439,34 +468,46 @@ cdef Py_ssize_t _code(_Text t, Py_ssize_t p, _Vec *codes) except -1:
     return e
 
 
-cdef bint _web_at(_Text t, Py_ssize_t p) noexcept:
-    """False only where patterns._TLD cannot match at ``p``: no ``@``, ``://``, ``::``,
-    ``www.`` nor a dot before a top-level domain (ASCII letters; anything else is
-    left to the pattern, which matches case-insensitively)."""
+cdef int _web_at(_Text t, Py_ssize_t p) noexcept:
+    """What of the web pattern can match because of the character at ``p``: WEB_TRIGGER
+    where patterns._TLD can match there (an ``@``, ``://``, ``::``, ``www.`` or a dot
+    before a top-level domain), and the alternatives that need what is there: an
+    e-mail a word character, ``@`` and a letter or digit; a URL ``://`` or ``www.``;
+    a domain a dot before a top-level domain; IPv6 ``::``.  ASCII letters only:
+    anything else is left to the patterns (which match case-insensitively)."""
     cdef Py_UCS4 c = t.at(p)
     cdef Py_ssize_t q, k
     cdef char low[5]
+    cdef int found = 0
     if c == u'@':
-        return True
+        if p > 0 and p + 1 < t.length and _is_word(t.at(p - 1)) and _is_alnum(t.at(p + 1)):
+            return WEB_TRIGGER | WEB_EMAIL
+        return WEB_TRIGGER
     if c == u':':
-        return p + 1 < t.length and (t.at(p + 1) == u':' or t.at(p + 1) == u'/')
+        if p + 1 < t.length and t.at(p + 1) == u':':
+            return WEB_TRIGGER | WEB_IPV6
+        if p + 1 < t.length and t.at(p + 1) == u'/':
+            if p + 2 < t.length and t.at(p + 2) == u'/':
+                return WEB_TRIGGER | WEB_URL
+            return WEB_TRIGGER
+        return 0
     if c != u'.':
-        return False
+        return 0
     if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
             _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
-        return True
+        found = WEB_TRIGGER | WEB_URL
     q = p + 1
     while q < t.length and _ascii_letter(t.at(q)) and q - p <= 5:
         q += 1
     if q < t.length and t.at(q) >= 128:
-        return True
+        return found | WEB_TRIGGER | WEB_DOMAIN
     if not 2 <= q - p - 1 <= 4 or (q < t.length and (
             _is_word(t.at(q)) or t.at(q) == u'.' or t.at(q) == u'-')):
-        return False
+        return found
     memset(low, 0, 5)
     for k in range(q - p - 1):
         low[k] = <char>(<uint32_t>t.at(p + 1 + k) | 0x20)
-    return _in_tlds(low)
+    return found | WEB_TRIGGER | WEB_DOMAIN if _in_tlds(low) else found
 
 
 cdef bint _in_tlds(const char *low) noexcept:
