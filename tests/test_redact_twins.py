@@ -106,6 +106,8 @@ PIECES = [
     "20 mg", "1000 mg", "5L", "10AM", "2nd", "4 doses", "3 of may", "12-Jan", "12B Main St",
     "98.6 fax", "98.6 F", "12 5th Ave", "1(800)555-1234", "617/555/1234", "0.9", "0700",
     "SpO2 96%", "(E11.9)", "BP 132/84", "# 12345", "( 5", "+1", "Office", "fax", "ext",
+    "pt id", "Acct #", "med rec no.", "Medical Record Number:", "SS#", "ssn:\n", "social",
+    "member id", "ID", "case",
     "ß", "İ", "ſ", "\u212a", "ﬁ", "\u0301", "e\u0301", "\u2028", "\u2029", "\x0b", "\x1c",
     "\x85", "'", "\u2019", "''", "’s", "٣٤٥", "١٢/٣", "²", "₄", "Ⅻ", "_", "-", ".", ",", ":",
     "::", "@", "#", "+", "(", ")", "/", "%", "Ǆ", "ǅ", "ǆ", "Σ", "ς", "ŉ", "\u0345", "µ",
@@ -277,6 +279,7 @@ def _hostile_twins(config: str) -> tuple[Redactor, Redactor]:
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example("year", "Allika ₄ and Koskikatu 46, Estonia 62488")
 @example("year", "son bill, Smokey, Morris and Roger visited. Dr. O'Rourke's wife-KRISSY")
+@example("year", "pt id\nAB12345; SSN:\n123456789; Acct #: 99-1234567, mr no. x4455")
 @example("lookup", "Hope Walker called; grace park at 12 Oak Street, Springfield")
 def test_twins_agree_on_hostile_text(config: str, text: str) -> None:
     _assert_twins(*_hostile_twins(config), [text])

@@ -49,6 +49,21 @@ include "_redact_read.pxi"
 include "_redact_rules.pxi"
 
 
+cdef bint _digit_on_line(_Text t, Py_ssize_t q) noexcept:
+    """Whether a label's ID can follow ``q``: the label's words, ``no``, ``#``, ``.``,
+    ``:`` and spaces, then letters and a digit (``patterns._LABELS`` and the ``mrn``
+    alternative), so a digit before any other character; not ASCII: a maybe."""
+    cdef Py_UCS4 c
+    while q < t.length:
+        c = t.at(q)
+        if c >= 128 or (c >= u'0' and c <= u'9'):
+            return True
+        if not (_ascii_letter(c) or _in(c, b" .:#")):
+            return False
+        q += 1
+    return False
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -70,6 +85,7 @@ cdef class Engine:
     cdef _WordSet common
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
+    cdef Py_ssize_t label_group
 
     def __init__(self, redactor):
         from scrubphi.transforms.redact import detector as d
@@ -128,7 +144,13 @@ cdef class Engine:
         for g, triggers in enumerate(self.groups):
             for w in triggers:
                 small[w] = small.get(w, 0) | (L_GROUP0 << g)
+        for w in ("ssn", "ss", "social"):
+            small[w] = small.get(w, 0) | L_SSNWORD
         self.small_low = small
+        # The group of labels ("MRN:", "Acct #", "pt id"): its ID alternative wants a
+        # digit on the label's line (_digit_on_line); only the SSN label may cross lines.
+        self.label_group = next((g for g, triggers in enumerate(self.groups)
+                                 if "mrn" in triggers and "ssn" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -364,18 +386,18 @@ cdef class Engine:
                 toks[i].state = KEEP
                 toks[i].info = <PyObject *>info
                 lany |= info.lbits
-            self._structured(text, &r, toks, n, lany, out)
+            self._structured(text, t, &r, toks, n, lany, out)
             if n:
                 self._words(text, t, toks, n, lany, out)
         finally:
             PyMem_Free(toks)
             _forget(&r)
 
-    cdef _structured(self, str text, _Reading *r, _Tok *toks, Py_ssize_t n, uint64_t lany,
-                     out):
+    cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
+                     uint64_t lany, out):
         """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
         cdef Py_ssize_t g, i, k, end, pos
-        cdef uint64_t bit
+        cdef uint64_t bit, lb
         cdef int shape
         handlers = self.handlers
         if self.has_lookup:
@@ -404,7 +426,11 @@ cdef class Engine:
             end = -1
             for i in range(n):
                 pos = toks[i].start
-                if not ((<_Info>toks[i].info).lbits & bit) or pos < end:
+                lb = (<_Info>toks[i].info).lbits
+                if not (lb & bit) or pos < end:
+                    continue
+                if g == self.label_group and not (lb & L_SSNWORD) and \
+                        not _digit_on_line(t, pos):
                     continue
                 m = match(text, pos)
                 if m is not None:

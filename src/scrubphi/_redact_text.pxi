@@ -19,7 +19,8 @@ DEF L_SAFE = 2
 DEF L_TRIG = 4
 DEF L_FLAGGED = 8
 DEF L_HABBR = 16
-DEF L_GROUP0 = 32  # L_GROUP0 << g: a trigger word of the pattern group g
+DEF L_GROUP0 = 32  # L_GROUP0 << g: a trigger word of the pattern group g (g < 24)
+DEF L_SSNWORD = 1 << 30  # "ssn", "ss", "social": the SSN label may cross lines
 
 # Bits of the key (the lower-case word, its "'s" or "'ll" cut off where the rules do).
 cdef extern from *:
