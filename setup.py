@@ -1,4 +1,6 @@
-"""Build only the compiled row codec, ``scrubphi._fast``; everything else is in pyproject.toml.
+"""Build the compiled modules, ``scrubphi._fast`` (the row codec) and
+``scrubphi._redact_fast`` (the free-text redactor's scan); everything else is in
+pyproject.toml.
 
 Why a setup.py at all: setuptools needs code to declare a Cython extension and
 to fall back when it cannot be built.  A machine without a C compiler or
@@ -40,7 +42,7 @@ def _banner(reason: str) -> None:
     line = "*" * 75
     sys.stderr.write(
         f"\n{line}\n"
-        "WARNING: the compiled codec scrubphi._fast could not be built.\n"
+        "WARNING: a compiled module (scrubphi._fast, scrubphi._redact_fast) could not be built.\n"
         f"Reason: {reason}\n"
         "scrubphi is installed in pure Python: it works the same, only slower.\n"
         "Install a C compiler and Cython, and unset SCRUBPHI_NO_EXTENSIONS, to get it.\n"
