@@ -283,3 +283,15 @@ def _hostile_twins(config: str) -> tuple[Redactor, Redactor]:
 @example("lookup", "Hope Walker called; grace park at 12 Oak Street, Springfield")
 def test_twins_agree_on_hostile_text(config: str, text: str) -> None:
     _assert_twins(*_hostile_twins(config), [text])
+
+
+@needs_compiled
+def test_twins_agree_past_the_word_table_limit() -> None:
+    """More distinct words than the compiled scan keeps (its table grows, then is
+    cleared between two texts): the answers stay the pure scan's."""
+    fast_r, pure_r = _twins()
+    sample = "Dr. Horiguchi saw pt's wife Grace at 12 Oak Street on 3/4; MRN 1234567."
+    for chunk in range(0, 150_000, 10_000):
+        text = " ".join(f"w{i}z" for i in range(chunk, chunk + 10_000)) + " " + sample
+        assert fast_r.redact(text) == pure_r.redact(text), f"chunk {chunk}"
+    assert fast_r.redact(sample) == pure_r.redact(sample)

@@ -86,6 +86,7 @@ cdef class Engine:
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
     cdef Py_ssize_t label_group
+    cdef int busy  # scans under way
 
     def __init__(self, redactor):
         from scrubphi.transforms.redact import detector as d
@@ -363,10 +364,12 @@ cdef class Engine:
         cdef uint64_t lany = 0
         cdef _Info info
         memset(&r, 0, sizeof(_Reading))
-        # The table is cleared between texts only: during one, the _Tok of its words
-        # point into it.
-        if self.used >= CACHE_LIMIT:
+        # The table is cleared between texts only, and only when no scan is under way
+        # (another thread's, or one that a handler's Python code started): the _Tok of
+        # a text's words point into it.
+        if self.used >= CACHE_LIMIT and self.busy == 0:
             self._table(1 << 12)
+        self.busy += 1
         try:
             _read(t, &r)
             n = r.words.n // 3
@@ -390,6 +393,7 @@ cdef class Engine:
             if n:
                 self._words(text, t, toks, n, lany, out)
         finally:
+            self.busy -= 1
             PyMem_Free(toks)
             _forget(&r)
 
