@@ -1,4 +1,6 @@
-"""Build only the compiled row codec, ``scrubphi._fast``; everything else is in pyproject.toml.
+"""Build the compiled modules, ``scrubphi._fast`` (the row codec) and
+``scrubphi._redact_fast`` (the free-text redactor's scan); everything else is in
+pyproject.toml.
 
 Why a setup.py at all: setuptools needs code to declare a Cython extension and
 to fall back when it cannot be built.  A machine without a C compiler or
@@ -33,13 +35,14 @@ CYTHON_DIRECTIVES: dict[str, Any] = {
 }
 
 FAST_SOURCE = "src/scrubphi/_fast.pyx"
+REDACT_SOURCE = "src/scrubphi/_redact_fast.pyx"
 
 
 def _banner(reason: str) -> None:
     line = "*" * 75
     sys.stderr.write(
         f"\n{line}\n"
-        "WARNING: the compiled codec scrubphi._fast could not be built.\n"
+        "WARNING: a compiled module (scrubphi._fast, scrubphi._redact_fast) could not be built.\n"
         f"Reason: {reason}\n"
         "scrubphi is installed in pure Python: it works the same, only slower.\n"
         "Install a C compiler and Cython, and unset SCRUBPHI_NO_EXTENSIONS, to get it.\n"
@@ -81,7 +84,8 @@ def _extensions() -> list[Extension]:
     try:
         return list(
             cythonize(  # type: ignore[no-untyped-call,unused-ignore]
-                [Extension("scrubphi._fast", [FAST_SOURCE])],
+                [Extension("scrubphi._fast", [FAST_SOURCE]),
+                 Extension("scrubphi._redact_fast", [REDACT_SOURCE])],
                 compiler_directives=CYTHON_DIRECTIVES,
                 # Generated C goes under build/, not beside the .pyx, so it can
                 # neither be committed nor be swept into the wheel as package data.

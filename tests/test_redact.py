@@ -535,3 +535,14 @@ def test_no_value_in_errors() -> None:
     with pytest.raises(ValueError) as info:
         build_redactor(redact_spec(), ColumnInfo("n", "bytea"), TransformContext(key=KEY))
     assert re.search(r"\d{3}-\d{2}-\d{4}", str(info.value)) is None
+
+
+def test_digits_like_never_raises_on_digits_int_cannot_read() -> None:
+    """A superscript or subscript digit kept by the token ("₄") used to raise ValueError
+    with the character in its message; it gives a digit like any other now."""
+    from scrubphi.transforms.redact.structured import digits_like
+
+    assert digits_like("₄²a", "12345").isdigit()
+    assert digits_like("7", "12") == "77"
+    redactor = Redactor(TransformContext(key=b"k" * 32))
+    assert "₄" not in redactor.redact("Allika ₄ and Koskikatu")

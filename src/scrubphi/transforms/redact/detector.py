@@ -27,7 +27,9 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
@@ -47,6 +49,9 @@ from scrubphi.transforms.redact.structured import (
     digits_like,
 )
 from scrubphi.transforms.redact.vocab import STOP, Vocab, split_words, vocab
+
+if TYPE_CHECKING:
+    from scrubphi._redact_fast import Engine
 
 __all__ = ["KINDS_FOUND", "Finding", "Redactor"]
 
@@ -189,6 +194,7 @@ class Redactor(StructuredPass):
         per: str | None = None,
         column: str = "",
         lookup: Lookup | None = None,
+        compiled: bool | None = None,
     ) -> None:
         from scrubphi.transforms import build_transform  # circular at import time
         from scrubphi.transforms.redact import surrogate_specs
@@ -228,6 +234,13 @@ class Redactor(StructuredPass):
         self._flagged = self._flag_first | self._flag_last
         self._quiet = self._plain - v.rare - self._flagged
         self._handlers = self._structured_handlers()
+        # The compiled scan (scrubphi._redact_fast) when it is built and not switched off;
+        # compiled=True insists on it, False takes the pure scan below (the twin tests).
+        engine = redact_engine(compiled)
+        self._engine: Engine | None = engine(self) if engine is not None else None
+        if self._engine is not None:
+            # The same answers as _is_typo, without a str per candidate edit.
+            self._typo = lru_cache(maxsize=1 << 15)(self._engine.typo)
 
     # -- public ----------------------------------------------------------------------
 
@@ -246,6 +259,9 @@ class Redactor(StructuredPass):
     # -- the two passes --------------------------------------------------------------
 
     def _scan(self, text: str, out: Spans) -> None:
+        if self._engine is not None:
+            self._engine.scan(text, out)
+            return
         handlers = self._handlers
         pats = self._re
         all_tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
@@ -338,6 +354,11 @@ class Redactor(StructuredPass):
 
     def _classify(self, key: str, word: str, mixed: bool) -> int:
         """What a word is on its own: KEEP, AMBIG, NAME (a name list has it) or UNKNOWN."""
+        return self._classify_title(key, mixed and word[:1].isupper() and not word.isupper())
+
+    def _classify_title(self, key: str, title: bool) -> int:
+        """:meth:`_classify`, told whether the word has a capital that means something
+        (the compiled scan caches the answer per word)."""
         if key in self._ambiguous:
             return _AMBIG
         if key in self._safe:
@@ -347,7 +368,6 @@ class Redactor(StructuredPass):
         if key in self._names:
             return _NAME
         v = self._v
-        title = mixed and word[:1].isupper() and not word.isupper()
         if key.endswith(_MEDICAL_ENDINGS) and len(key) > 6:
             return _KEEP  # "Cardiology", "cholecystitis": word-formation of medicine
         if title and key in v.rare:

@@ -105,6 +105,13 @@ class Patterns:
     #: words mixing letters and at least five digits (IBANs, "AB123456"): tried where
     #: :data:`CODE_START` finds one.
     codes: re.Pattern[str]
+    #: the alternatives of :attr:`digits` in their order, as (name, source): the
+    #: compiled scan joins those that can match after a given shape of number
+    #: ("12/", "3-") into smaller patterns that find the same matches.
+    digit_alternatives: tuple[tuple[str, str], ...] = ()
+    #: the alternatives of :attr:`web` in their order, as (name, source): the compiled
+    #: scan runs those that can match in a text (an e-mail needs "x@y").
+    web_alternatives: tuple[tuple[str, str], ...] = ()
 
 
 _WEB = ("email", "url", "domain", "ipv6")
@@ -293,4 +300,6 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         words=tuple((triggers, re.compile(word_start + join(names) + ")"))
                     for names, triggers in _WORD_GROUPS),
         codes=re.compile(word_start + join(_CODES) + ")"),
+        digit_alternatives=tuple((name, by_name[name]) for name in digits),
+        web_alternatives=tuple((name, by_name[name]) for name in _WEB),
     )

@@ -402,8 +402,20 @@ def _fax_or_phone(text: str, start: int) -> str:
 
 def digits_like(fake: str, like: str) -> str:
     """Digits for a number of the same length, from a keyed token."""
-    digits = "".join(str(int(c, 36) % 10) for c in fake if c.isalnum())
+    digits = "".join(str(_base36(c) % 10) for c in fake if c.isalnum())
     return (digits * (len(like) // max(len(digits), 1) + 1))[: len(like)]
+
+
+def _base36(c: str) -> int:
+    """A letter or digit's value in base 36; its code point for what ``int`` cannot read.
+
+    A token keeps characters it does not map ("²", "₄"): ``int`` would raise
+    on them, with the character in its message.
+    """
+    try:
+        return int(c, 36)
+    except ValueError:
+        return ord(c)
 
 
 def _pad(value: int, like: str) -> str:

@@ -1,0 +1,36 @@
+"""Type stub for the compiled scan of the free-text redactor (``_redact_fast.pyx``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "IMPLEMENTATION",
+    "NO_MATCH",
+    "WEB_TRIGGER",
+    "Engine",
+    "read",
+    "shape_patterns",
+    "web_patterns",
+]
+
+IMPLEMENTATION: str
+
+NO_MATCH: int
+WEB_TRIGGER: int
+
+def read(
+    text: str,
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int]: ...
+def web_patterns(
+    web: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
+) -> tuple[re.Pattern[str] | None, ...]: ...
+def shape_patterns(
+    digits: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
+) -> tuple[re.Pattern[str] | None, ...]: ...
+
+class Engine:
+    def __init__(self, redactor: Any) -> None: ...
+    def scan(self, text: str, out: Any) -> None: ...
+    def typo(self, word: str) -> bool: ...

@@ -1,0 +1,593 @@
+"""The free-text redactor's scan, compiled: the fast twin of ``Redactor._scan``.
+
+Why it exists: ``{redact: text}`` looks at every word of every note, and in
+Python the per-word work (a tuple per token, a dozen set look-ups, string
+methods) and a regular expression tried at every number made it the slowest
+column kind by far.  Here a note is read once in C over the ``str``'s own
+buffer (``_redact_read.pxi``): its words (exactly ``detector._WORD``), the
+places a digit-led pattern can start (``patterns.DIGIT_START``) with the
+shape of the number there, and the code-like words (``patterns.CODE_START``).
+A number's shape ("20 mg", "12/", "98.6 F") says which alternatives of the
+digit-led pattern can match after it: none (most numbers: no match is tried)
+or a few, joined into a smaller pattern that finds the same matches.  Each
+distinct word is looked up once per redactor in an open-addressing table
+keyed by a hash of its code points (``_redact_text.pxi``) and gets an
+:class:`_Info`: its lower-case key, one bitmask of every word set the rules
+test, and its case; the context rules (``_redact_rules.pxi``) run on C
+arrays of those.  Anything rare (the structured patterns' handlers, a word's
+classification, the surrogates) calls the same Python code as the pure
+scan; the typo check of a word no list has is done here in C.
+
+Semantics are those of ``detector.Redactor._scan`` (the pure twin), byte for
+byte; ``tests/test_redact_twins.py`` holds the two to it, and each reading of
+a text to the regular expression it stands for.  Never logs or raises with a
+value.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+from cpython.unicode cimport (
+    Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
+    Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
+)
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy, memset
+
+import re
+
+IMPLEMENTATION = "compiled"
+#: The shape ``read`` gives a number after which no digit-led alternative matches.
+NO_MATCH = 0
+#: The bit of ``read``'s last value that says ``patterns.needs_web`` can be True.
+WEB_TRIGGER = 16
+
+include "_redact_text.pxi"
+include "_redact_read.pxi"
+include "_redact_rules.pxi"
+
+
+cdef bint _digit_on_line(_Text t, Py_ssize_t q) noexcept:
+    """Whether a label's ID can follow ``q``: the label's words, ``no``, ``#``, ``.``,
+    ``:`` and spaces, then letters and a digit (``patterns._LABELS`` and the ``mrn``
+    alternative), so a digit before any other character; not ASCII: a maybe."""
+    cdef Py_UCS4 c
+    while q < t.length:
+        c = t.at(q)
+        if c >= 128 or (c >= u'0' and c <= u'9'):
+            return True
+        if not (_ascii_letter(c) or _in(c, b" .:#")):
+            return False
+        q += 1
+    return False
+
+
+cdef class Engine:
+    """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
+
+    cdef object r
+    # The words seen, as an open-addressing table of _Info (strong references) keyed
+    # by a hash of the word's code points, so that finding a word's _Info costs
+    # neither a str nor a dict look-up; cleared when it holds CACHE_LIMIT words.
+    cdef PyObject **slots
+    cdef uint64_t *hashes
+    cdef Py_ssize_t mask, used
+    cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
+    cdef object flag_first, flag_last, stop, names_words
+    cdef tuple sets
+    cdef tuple groups
+    cdef object web, digits, codes, handlers, needs_web, matches_at
+    cdef object fns, digits_like, case_like, not_hospitals
+    cdef tuple group_pats, shapes, webs
+    cdef dict small_key, small_low
+    cdef _WordSet common
+    cdef Py_ssize_t longest_word
+    cdef bint has_lookup
+    cdef Py_ssize_t label_group
+    cdef int busy  # scans under way
+
+    def __init__(self, redactor):
+        from scrubphi.transforms.redact import detector as d
+        from scrubphi.transforms.redact import patterns as pt
+        from scrubphi.transforms.redact import structured as st
+        from scrubphi.transforms.redact import vocab as vc
+
+        r = redactor
+        v = r._v
+        self.r = r
+        self._table(1 << 12)
+        self.quiet = r._quiet
+        self.safe = r._safe
+        self.triggers = r._triggers
+        self.flagged = r._flagged
+        self.plain = r._plain
+        self.rare = v.rare
+        self.vsafe = v.safe
+        self.basic = v.basic
+        self.first = r._first
+        self.last = r._last
+        self.flag_first = r._flag_first
+        self.flag_last = r._flag_last
+        self.stop = vc.STOP
+        # (set, bit) of the key; the small ones are folded into one dict below.
+        sets = (
+            (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
+            (r._flag_first, K_FFIRST), (r._flag_last, K_FLAST), (r._first, K_FIRST),
+            (r._last, K_LAST), (v.basic, K_BASIC), (vc.STOP, K_STOP), (r._triggers, K_TRIG),
+            (d._HONORIFICS, K_HON), (d._WEAK_HONORIFICS, K_WEAKHON), (d._RELATIONS, K_REL),
+            (d._CREDENTIALS, K_CRED), (d._PLACE_WORDS, K_PLACEW),
+            (d._PLACE_NAME_PARTS, K_PLACEPART), (d._HOSPITAL_WORDS, K_HOSP),
+            (d._FEATURES, K_FEAT), (d._STREET_TYPES, K_STREET), (d._UNIVERSITY, K_UNIV),
+            (d._SAINTS, K_SAINT), (d._PLACE_PREPS, K_PREP), (d._GENERIC_PLACE, K_GENERIC),
+            (d._NAME_PARTICLES, K_PARTICLE), (frozenset(("name", "names")), K_NAMEWORD),
+            (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
+            (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
+            (frozenset(("a", "i")), K_AI),
+        )
+        big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
+               v.basic)
+        self.sets = tuple((words, bit) for words, bit in sets if any(words is b for b in big))
+        small: dict = {}
+        for words, bit in sets:
+            if not any(words is b for b in big):
+                for w in words:
+                    small[w] = small.get(w, 0) | bit
+        self.small_key = small
+        self.not_hospitals = d._NOT_HOSPITALS
+        pats = r._re
+        self.groups = tuple(triggers for triggers, _ in pats.words)
+        if len(self.groups) > 24:
+            raise ValueError("too many word-led pattern groups for the compiled redactor")
+        self.group_pats = tuple(pat for _, pat in pats.words)
+        small = {w: L_TRIG for w in r._triggers}
+        for g, triggers in enumerate(self.groups):
+            for w in triggers:
+                small[w] = small.get(w, 0) | (L_GROUP0 << g)
+        for w in ("ssn", "ss", "social"):
+            small[w] = small.get(w, 0) | L_SSNWORD
+        self.small_low = small
+        # The group of labels ("MRN:", "Acct #", "pt id"): its ID alternative wants a
+        # digit on the label's line (_digit_on_line); only the SSN label may cross lines.
+        self.label_group = next((g for g, triggers in enumerate(self.groups)
+                                 if "mrn" in triggers and "ssn" in triggers), -1)
+        self.web = pats.web
+        self.webs = web_patterns(pats.web, pats.web_alternatives)
+        self.digits = pats.digits
+        self.shapes = shape_patterns(pats.digits, pats.digit_alternatives)
+        global _SUFFIXES_CAPITAL
+        _SUFFIXES_CAPITAL = _SUFFIXES_CAPITAL and all(
+            ("A" <= s[:1] <= "Z") or ("\u00c0" <= s[:1] <= "\u00de") for s in v.suffixes)
+        self.codes = pats.codes
+        self.handlers = r._handlers
+        self.needs_web = pt.needs_web
+        self.fns = r._fns
+        self.digits_like = st.digits_like
+        self.case_like = d._case_like
+        self.has_lookup = r._lookup is not None
+        self.common = _word_set(v.common)
+        self.longest_word = d._LONGEST_WORD
+
+    def typo(self, str word):
+        """``Redactor._is_typo``: whether ``word`` is one edit (delete, swap, replace,
+        insert of a-z) away from a common word, with no str per candidate."""
+        cdef Py_ssize_t n = len(word), i, j
+        cdef const char *w
+        cdef char buf[64]
+        cdef char c
+        if not 5 <= n <= self.longest_word or not word.isascii() or n > 60:
+            return False
+        w = <const char *>PyUnicode_DATA(word)
+        common = self.common
+        for i in range(n):  # deletes
+            memcpy(buf, w, i)
+            memcpy(buf + i, w + i + 1, n - i - 1)
+            if common.has(buf, n - 1):
+                return True
+        for i in range(n - 1):  # swaps
+            memcpy(buf, w, n)
+            buf[i] = w[i + 1]
+            buf[i + 1] = w[i]
+            if common.has(buf, n):
+                return True
+        memcpy(buf, w, n)
+        for i in range(n):  # replaces
+            for c in range(97, 123):  # a-z
+                buf[i] = c
+                if common.has(buf, n):
+                    return True
+            buf[i] = w[i]
+        for i in range(n + 1):  # inserts
+            memcpy(buf, w, i)
+            memcpy(buf + i + 1, w + i, n - i)
+            for c in range(97, 123):  # a-z
+                buf[i] = c
+                if common.has(buf, n + 1):
+                    return True
+        return False
+
+    cdef bint _habbr(self, str k):
+        """``detector._hospital_abbrevs`` of one word."""
+        return (k.endswith("h") or k.endswith("mc")) and 2 <= len(k) <= 5 and \
+            k not in self.not_hospitals
+
+    cdef _Info _new_info(self, str word):
+        cdef _Info info = _Info.__new__(_Info)
+        cdef uint64_t lb = 0, kb = 0
+        cdef uint32_t wf = 0
+        cdef PyObject *hit
+        low = word.lower()
+        key = low
+        info.adj = 0
+        if low in self.quiet:
+            lb |= L_QUIET
+        else:
+            # The apostrophe rule of _decide ("pt's", "O'Rourke's").
+            if "'" in key or "\u2019" in key:
+                base, _, tail = key.replace("\u2019", "'").rpartition("'")
+                if tail in _APOSTROPHE_TAILS and (base in self.vsafe or not base):
+                    key = base
+                elif tail == "s":
+                    key = base
+                    info.adj = 2
+        if low in self.safe:
+            lb |= L_SAFE
+        if low in self.flagged:
+            lb |= L_FLAGGED
+        if self._habbr(low):
+            lb |= L_HABBR
+        hit = PyDict_GetItem(self.small_low, low)
+        if hit is not NULL:
+            lb |= <uint64_t><object>hit
+        hit = PyDict_GetItem(self.small_key, key)
+        if hit is not NULL:
+            kb |= <uint64_t><object>hit
+        for words, bit in self.sets:
+            if key in words:
+                kb |= <uint64_t>bit
+        if key.isalpha():
+            kb |= K_ALPHA
+        if key.isdigit():
+            kb |= K_DIGITS
+        if key[:1].isdigit():
+            kb |= K_FIRSTDIGIT
+        if not key.isalpha() and not key.replace("'", "").isalpha():
+            kb |= K_CODE
+        if self._habbr(key):
+            kb |= K_HABBR
+            if key not in self.basic or len(key) <= 3:
+                kb |= K_PREPABBR
+        if word.isupper():
+            wf |= W_UPPER
+        if word.islower():
+            wf |= W_LOWER
+        if word.istitle():
+            wf |= W_TITLE
+        if word[:1].isupper():
+            wf |= W_CAP
+        if word.isalpha():
+            wf |= W_ALPHA
+        if word[: len(word) - info.adj].isupper():
+            wf |= W_TUPPER
+        info.word = word
+        info.key = key
+        info.lbits = lb
+        info.kbits = kb
+        info.wflags = wf
+        info.klen = len(key)
+        info.cls[0] = -1
+        info.cls[1] = -1
+        return info
+
+    def __dealloc__(self):
+        self._release()
+
+    cdef void _release(self) noexcept:
+        cdef Py_ssize_t i
+        if self.slots is not NULL:
+            for i in range(self.mask + 1):
+                Py_XDECREF(self.slots[i])
+        PyMem_Free(self.slots)
+        PyMem_Free(self.hashes)
+        self.slots = NULL
+        self.hashes = NULL
+        self.mask = -1
+        self.used = 0
+
+    cdef int _table(self, Py_ssize_t size) except -1:
+        """A new empty table of ``size`` slots (a power of two)."""
+        self._release()
+        self.slots = <PyObject **>PyMem_Malloc(size * sizeof(PyObject *))
+        self.hashes = <uint64_t *>PyMem_Malloc(size * sizeof(uint64_t))
+        if self.slots is NULL or self.hashes is NULL:
+            self._release()
+            raise MemoryError()
+        memset(self.slots, 0, size * sizeof(PyObject *))
+        self.mask = size - 1
+        return 0
+
+    cdef int _grow(self) except -1:
+        """Twice the slots, the same words."""
+        cdef PyObject **old = self.slots
+        cdef uint64_t *old_hashes = self.hashes
+        cdef Py_ssize_t old_size = self.mask + 1, i, j
+        self.slots = NULL
+        self.hashes = NULL
+        try:
+            self._table(old_size * 2)
+        except MemoryError:
+            self.slots, self.hashes, self.mask = old, old_hashes, old_size - 1
+            raise
+        for i in range(old_size):
+            if old[i] is not NULL:
+                j = old_hashes[i] & self.mask
+                while self.slots[j] is not NULL:
+                    j = (j + 1) & self.mask
+                self.slots[j] = old[i]
+                self.hashes[j] = old_hashes[i]
+                self.used += 1
+        PyMem_Free(old)
+        PyMem_Free(old_hashes)
+        return 0
+
+    cdef _Info _info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e, uint64_t h):
+        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight."""
+        cdef Py_ssize_t j = h & self.mask
+        cdef PyObject *slot
+        cdef _Info info
+        while True:
+            slot = self.slots[j]
+            if slot is NULL:
+                break
+            if self.hashes[j] == h and _same((<_Info>slot).word, t, s, e):
+                return <_Info>slot
+            j = (j + 1) & self.mask
+        info = self._new_info(text[s:e])
+        if 2 * (self.used + 1) > self.mask + 1:
+            self._grow()
+            j = h & self.mask
+            while self.slots[j] is not NULL:
+                j = (j + 1) & self.mask
+        Py_INCREF(info)
+        self.slots[j] = <PyObject *>info
+        self.hashes[j] = h
+        self.used += 1
+        return info
+
+    def scan(self, str text, out):
+        """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
+        cdef _Text t = _text(text)
+        cdef _Reading r
+        cdef Py_ssize_t n, i, s, e
+        cdef _Tok *toks = NULL
+        cdef uint64_t lany = 0
+        cdef _Info info
+        memset(&r, 0, sizeof(_Reading))
+        # The table is cleared between texts only, and only when no scan is under way
+        # (another thread's, or one that a handler's Python code started): the _Tok of
+        # a text's words point into it.
+        if self.used >= CACHE_LIMIT and self.busy == 0:
+            self._table(1 << 12)
+        self.busy += 1
+        try:
+            _read(t, &r)
+            n = r.words.n // 3
+            toks = <_Tok *>PyMem_Malloc((n + 1) * sizeof(_Tok))
+            if toks is NULL:
+                raise MemoryError()
+            for i in range(n):
+                s = r.words.v[3 * i]
+                e = r.words.v[3 * i + 1]
+                info = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                toks[i].start = s
+                toks[i].end = e
+                toks[i].cut = e - info.adj
+                toks[i].kbits = info.kbits
+                toks[i].wflags = info.wflags
+                toks[i].klen = info.klen
+                toks[i].state = KEEP
+                toks[i].info = <PyObject *>info
+                lany |= info.lbits
+            self._structured(text, t, &r, toks, n, lany, out)
+            if n:
+                self._words(text, t, toks, n, lany, out)
+        finally:
+            self.busy -= 1
+            PyMem_Free(toks)
+            _forget(&r)
+
+    cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
+                     uint64_t lany, out):
+        """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
+        cdef Py_ssize_t g, i, k, end, pos
+        cdef uint64_t bit, lb
+        cdef int shape
+        handlers = self.handlers
+        if self.has_lookup:
+            self.r._lookup_pass(text, out)
+        if r.web & WEB_TRIGGER and r.web & 15 and self.needs_web(text):
+            # Only the alternatives that can match here: an "@" in "sats @ 95%" makes the
+            # pattern run, but no e-mail can match without a word character before it.
+            for m in (<object>PyTuple_GET_ITEM(self.webs, r.web & 15)).finditer(text):
+                handlers[m.lastgroup or ""](m, out)
+        shapes = self.shapes
+        end = -1
+        for k in range(0, r.digits.n, 2):
+            pos = r.digits.v[k]
+            shape = <int>r.digits.v[k + 1]
+            if shape == S_NONE or pos < end:
+                continue
+            m = (<object>PyTuple_GET_ITEM(shapes, shape)).match(text, pos)
+            if m is not None:
+                end = m.end()
+                handlers[m.lastgroup or ""](m, out)
+        for g in range(len(self.groups)):
+            bit = (<uint64_t>L_GROUP0) << g
+            if not (lany & bit):
+                continue
+            match = self.group_pats[g].match
+            end = -1
+            for i in range(n):
+                pos = toks[i].start
+                lb = (<_Info>toks[i].info).lbits
+                if not (lb & bit) or pos < end:
+                    continue
+                if g == self.label_group and not (lb & L_SSNWORD) and \
+                        not _digit_on_line(t, pos):
+                    continue
+                m = match(text, pos)
+                if m is not None:
+                    end = m.end()
+                    handlers[m.lastgroup or ""](m, out)
+        match = self.codes.match
+        end = -1
+        for k in range(r.codes.n):
+            pos = r.codes.v[k]
+            if pos < end:
+                continue
+            m = match(text, pos)
+            if m is not None:
+                end = m.end()
+                handlers[m.lastgroup or ""](m, out)
+
+    cdef _words(self, str text, _Text t, _Tok *all_toks, Py_ssize_t n, uint64_t lany, out):
+        """``Redactor._words``: the word rules on the words outside structured findings."""
+        cdef Py_ssize_t i, ci, m = 0, start, end, ncov
+        cdef uint64_t lb
+        cdef bint act = False
+        for i in range(n):
+            lb = (<_Info>all_toks[i].info).lbits
+            if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR):
+                act = True
+                break
+        if not act:
+            return
+        spans = out.spans
+        if spans:
+            covered = sorted([(sp[0], sp[2]) for sp in spans])
+            ncov = len(covered)
+            ci = 0
+            for i in range(n):
+                start = all_toks[i].start
+                end = all_toks[i].end
+                while ci < ncov and covered[ci][1] <= start:
+                    ci += 1
+                if ci < ncov and covered[ci][0] < end:
+                    continue  # inside a structured finding
+                all_toks[m] = all_toks[i]
+                m += 1
+        else:
+            m = n
+        self._decide(text, t, all_toks, m, out)
+
+    cdef _decide(self, str text, _Text t, _Tok *tk, Py_ssize_t n, out):
+        """``Redactor._decide`` on C arrays."""
+        cdef bint mixed = _mixed(text)
+        cdef Py_ssize_t i, j, k, a, nw = 0, rnd
+        cdef uint64_t kb
+        cdef uint32_t wf
+        cdef _Info info
+        cdef uint8_t *inwin
+        cdef Py_ssize_t *win
+        cdef bint title
+        for i in range(n):
+            info = <_Info>tk[i].info
+            if info.lbits & L_QUIET:
+                continue
+            kb = tk[i].kbits
+            wf = tk[i].wflags
+            if kb & K_FLAGGED and (not (wf & W_LOWER) or not (kb & K_BASIC)):
+                tk[i].state = NAME  # a value of the policy's name columns (the lookup)
+                continue
+            if kb & (K_PLAIN | K_CODE):
+                if not (mixed and kb & K_RARE and wf & W_CAP and not (wf & W_UPPER)
+                        and not t.starts(tk[i].start)):
+                    continue
+                tk[i].state = UNKNOWN
+                continue
+            title = mixed and not t.starts(tk[i].start) and (wf & W_CAP) != 0 and \
+                not (wf & W_TUPPER)
+            if info.cls[title] < 0:
+                info.cls[title] = self.r._classify_title(info.key, title)
+            tk[i].state = info.cls[title]
+        inwin = <uint8_t *>PyMem_Malloc(n + 1)
+        win = <Py_ssize_t *>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
+        if inwin is NULL or win is NULL:
+            PyMem_Free(inwin)
+            PyMem_Free(win)
+            raise MemoryError()
+        try:
+            memset(inwin, 0, n + 1)
+            for i in range(n):
+                kb = tk[i].kbits
+                if (tk[i].state != KEEP and tk[i].state != AMBIG) or kb & (K_TRIG | K_HABBR) or (
+                        tk[i].klen == 1 and tk[i].end < t.length
+                        and t.at(tk[i].end) == u'.'):
+                    for j in range(max(0, i - 4), min(n, i + 5)):
+                        inwin[j] = 1
+            for i in range(n):
+                if inwin[i]:
+                    win[nw] = i
+                    nw += 1
+            if nw == 0:
+                return
+            for rnd in range(2):
+                for a in range(nw):
+                    _rules(t, tk, n, win[a], mixed)
+            self._emit(text, t, tk, n, win, nw, mixed, out)
+        finally:
+            PyMem_Free(inwin)
+            PyMem_Free(win)
+
+    cdef _emit(self, str text, _Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t *win,
+               Py_ssize_t nw, bint mixed, out):
+        """The last loop of ``_decide``: a surrogate for every word decided a name or place."""
+        cdef Py_ssize_t a, i, start, end
+        cdef int s
+        cdef uint64_t kb
+        cdef bint between, later, first_role
+        cdef _Info info
+        fns = self.fns
+        put = out.put
+        for a in range(nw):
+            i = win[a]
+            info = <_Info>tk[i].info
+            start = tk[i].start
+            s = tk[i].state
+            kb = tk[i].kbits
+            end = tk[i].cut
+            if s == KEEP and kb & K_DIGITS and 1 <= tk[i].klen <= 6 and mixed and (
+                    (i > 0 and _place_like(tk, i - 1)
+                     and t.gap_ok(tk[i - 1].end, start, b" ,\n", 8))
+                    or (i + 1 < n and _place_like(tk, i + 1)
+                        and _near(t, tk, i, i + 1, b" ") and tk[i].klen <= 5)):
+                # A house number or postcode beside a street or town name.
+                put(start, end, "zip", self.digits_like(fns["mrn"](info.key), info.key))
+                continue
+            if s == KEEP or s == AMBIG:
+                between = i > 0 and _sure(tk[i - 1].state) and _near(t, tk, i - 1, i, b" ")
+                if tk[i].klen == 1 and (not (kb & K_AI) or (between and tk[i].wflags & W_UPPER)) \
+                        and i + 1 < n and _sure(tk[i + 1].state) and tk[i].wflags & W_ALPHA \
+                        and _near(t, tk, i, i + 1, b". ") and (
+                            (t.at(tk[i].end) == u'.' and (tk[i + 1].state == NAME
+                                                          or not mixed
+                                                          or tk[i + 1].wflags & W_CAP))
+                            or between):
+                    put(start, end, "initial", self.r._initial(info.word))
+                continue
+            word = info.word
+            if s == PLACE:
+                end = tk[i].end
+                fake = fns["city"](word.title())
+                put(start, end, "place", self.case_like(fake, word))
+                continue
+            name = word[: end - start]
+            title = name.title() if name.isascii() else name
+            later = i + 1 < n and _sure(tk[i + 1].state) and _near(t, tk, i, i + 1, b" ")
+            if kb & (K_FFIRST | K_FLAST):
+                first_role = kb & K_FFIRST and (later or not (kb & K_FLAST))
+            else:
+                first_role = kb & K_FIRST and (later or not (kb & K_LAST))
+            role = "first_name" if first_role else "last_name"
+            put(start, end, role, self.case_like(fns[role](title), name))

@@ -1,0 +1,542 @@
+# Included by _redact_fast.pyx: reading a text in one pass (words, where a number
+# or a code starts, the shape of each number, whether the web pattern can match).
+
+# Shapes of a number (_digit_shape), each with the digit-led alternatives that can
+# match after it, in the pattern's order.
+DEF S_NONE = 0
+DEF S_ALL = 1
+DEF S_SLASH = 2
+DEF S_DASH = 3
+DEF S_DOT = 4
+DEF S_SPACE = 5
+DEF S_LETTER = 6
+DEF S_PAREN = 7
+DEF S_WORD = 8
+DEF S_LONG = 9
+DEF S_HASH = 10
+DEF S_OPEN = 11
+DEF S_PLUS = 12
+DEF N_SHAPES = 13
+_SHAPE_ALTERNATIVES = {
+    S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
+    S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
+             "dmy", "age", "addr", "idnum"),
+    S_DOT: ("ipv4", "phone", "pairs", "plt", "iso", "num"),
+    S_SPACE: ("ssn", "card", "phone", "pairs", "paren", "plt", "dmy", "age", "addr"),
+    S_LETTER: ("dmy", "ordinal", "age", "addr", "idnum"),
+    S_PAREN: ("phone", "plt"),
+    S_WORD: ("dmy", "age", "addr"),
+    S_LONG: ("card", "intl", "trunk", "paren", "plt", "addr", "stzip", "idnum"),
+    S_HASH: ("hashid",),
+    S_OPEN: ("phone", "trunk", "plt"),
+    S_PLUS: ("phone", "intl", "plt"),
+}
+
+
+# What of the web pattern can match in a text (_web_at).
+DEF WEB_EMAIL = 1
+DEF WEB_URL = 2
+DEF WEB_DOMAIN = 4
+DEF WEB_IPV6 = 8
+DEF WEB_TRIGGER = 16
+_WEB_ALTERNATIVES = ((WEB_EMAIL, "email"), (WEB_URL, "url"), (WEB_DOMAIN, "domain"),
+                     (WEB_IPV6, "ipv6"))
+
+
+def web_patterns(web, alternatives):
+    """For each set of WEB_* bits, the web alternatives that can match in a text
+    with those bits, joined in their order (None: none can); ``web`` itself where
+    the pattern lacks one of the names."""
+    sources = dict(alternatives)
+    out = [None]
+    for bits in range(1, 16):
+        names = [name for bit, name in _WEB_ALTERNATIVES if bits & bit]
+        if not all(name in sources for name in names):
+            out.append(web)
+            continue
+        out.append(re.compile("|".join(src for name, src in alternatives if name in names)))
+    return tuple(out)
+
+
+def shape_patterns(digits, alternatives):
+    """The pattern of each shape: the digit-led alternatives that can match after it,
+    joined in their order as ``patterns.pattern`` joins them all; ``digits`` itself
+    for S_ALL and for a shape naming an alternative the pattern lacks."""
+    sources = dict(alternatives)
+    out = [None, digits]
+    for shape in range(2, N_SHAPES):
+        names = _SHAPE_ALTERNATIVES[shape]
+        if not all(name in sources for name in names):
+            out.append(digits)
+            continue
+        out.append(re.compile(r"(?=[\d+(\#])(?:" + "|".join(
+            src for name, src in alternatives if name in names) + ")"))
+    return tuple(out)
+
+cdef inline bint _ascii_letter_in(Py_UCS4 c, const char *lower) noexcept:
+    """An ASCII letter whose lower case is one of ``lower``."""
+    return _ascii_letter(c) and _in(<Py_UCS4>(<uint32_t>c | 0x20), lower)
+
+
+cdef bint _month_or_of(_Text t, Py_ssize_t q) noexcept:
+    """Whether a month word (``patterns._MONTH``) or "of" can start at ``q``: its
+    first three letters, in any case; anything not ASCII is taken as a maybe."""
+    cdef char low[4]
+    cdef Py_ssize_t k
+    cdef Py_UCS4 c
+    for k in range(3):
+        if q + k >= t.length:
+            low[k] = 0
+            break
+        c = t.at(q + k)
+        if c >= 128:
+            return True
+        low[k] = <char>(<uint32_t>c | 0x20) if _ascii_letter(c) else <char>c
+    low[3] = 0
+    if low[0] == b'o' and low[1] == b'f':
+        return True
+    return _in_months(low)
+
+
+cdef bint _in_months(const char *low) noexcept:
+    cdef const char *months = b"janfebmaraprmayjunjulaugsepoctnovdec"
+    cdef int m
+    for m in range(12):
+        if low[0] == months[3 * m] and low[1] == months[3 * m + 1] and \
+                low[2] == months[3 * m + 2]:
+            return True
+    return False
+
+
+# Whether every street suffix begins as _addr_may assumes (checked per Engine).
+cdef bint _SUFFIXES_CAPITAL = True
+
+
+cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
+    """Whether the ``addr`` alternative can go on from ``q``, the first character after
+    a number and its spaces: it wants a capital there (or digits, "5th"), then,
+    after that word's run of ``[\\w'.-]`` and one or more spaces, another word or a
+    street suffix, each of which begins with a capital or a digit (every suffix
+    of the shipped list begins with a capital)."""
+    cdef Py_UCS4 c = t.at(q) if q < t.length else 0
+    if not _SUFFIXES_CAPITAL:
+        return True
+    if not (_is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)):
+        return False
+    while q < t.length and (_is_word(t.at(q)) or _in(t.at(q), b"'.-")):
+        q += 1
+    if q >= t.length or t.at(q) != u' ':
+        return False
+    while q < t.length and t.at(q) == u' ':
+        q += 1
+    if q >= t.length:
+        return False
+    c = t.at(q)
+    return _is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)
+
+
+cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:
+    while q < t.length and t.at(q) >= u'0' and t.at(q) <= u'9':
+        q += 1
+    return q
+
+
+cdef Py_ssize_t _digit_run_end(_Text t, Py_ssize_t q) noexcept:
+    """End of a run of ``[\\d()]`` from ``q``."""
+    while q < t.length and (_is_decimal(t.at(q)) or t.at(q) == u'(' or t.at(q) == u')'):
+        q += 1
+    return q
+
+
+cdef bint _word_at(_Text t, Py_ssize_t q, const char *word) noexcept:
+    """Whether ``word`` (lower-case ASCII) can match case-insensitively at ``q``; a
+    character that is not ASCII is taken as a maybe (case folding: "\u212a", "\u017f")."""
+    cdef Py_ssize_t k = 0
+    cdef Py_UCS4 c
+    while word[k]:
+        if q + k >= t.length:
+            return False
+        c = t.at(q + k)
+        if c >= 128:
+            return True
+        if not _ascii_letter(c) or <char>(<uint32_t>c | 0x20) != word[k]:
+            return False
+        k += 1
+    return True
+
+
+cdef bint _phone_word_at(_Text t, Py_ssize_t q) noexcept:
+    """``[ ]?-?[ ]?(?i:office|fax|mobile|cell|home|work|desk)`` can match at ``q``
+    (taken loosely: up to three spaces and dashes)."""
+    cdef int k
+    for k in range(3):
+        if q < t.length and (t.at(q) == u' ' or t.at(q) == u'-'):
+            q += 1
+    return _word_at(t, q, b"office") or _word_at(t, q, b"fax") or \
+        _word_at(t, q, b"mobile") or _word_at(t, q, b"cell") or _word_at(t, q, b"home") or \
+        _word_at(t, q, b"work") or _word_at(t, q, b"desk")
+
+
+cdef bint _plt_may(_Text t, Py_ssize_t p) noexcept:
+    """Whether ``plt`` (a number before its phone word: "788-063-Office", "0490 39 07
+    81 fax") can match at the digit ``p``: ``\\d[\\d()]*`` then one to six groups
+    ``[ .-]\\(?\\d[\\d()]*``, and a phone word after one of those groups."""
+    cdef Py_ssize_t q = _digit_run_end(t, p), k
+    for k in range(6):
+        if q + 1 >= t.length or not _in(t.at(q), b" .-"):
+            return False
+        if _is_decimal(t.at(q + 1)):
+            q = _digit_run_end(t, q + 1)
+        elif t.at(q + 1) == u'(' and q + 2 < t.length and _is_decimal(t.at(q + 2)):
+            q = _digit_run_end(t, q + 1)
+        else:
+            return False
+        if _phone_word_at(t, q):
+            return True
+    return False
+
+
+cdef int _after_dot(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t q) noexcept:
+    """The shape of a number ``1-9...`` of L digits at ``p`` followed by a dot, read
+    from ``q`` after the dot: an IP, digit pairs, an ISO or numeric date each want
+    another dot after a second run of digits; a phone ("617.555.1234",
+    "1.(617)...") three digits and a separator; a number before its phone word
+    ("98.6 fax") what _plt_may says."""
+    cdef Py_UCS4 c2 = t.at(q) if q < t.length else 0, c3
+    cdef Py_ssize_t e
+    if c2 == u'(' or c2 >= 128:
+        return S_DOT
+    if c2 < u'0' or c2 > u'9':
+        return S_NONE
+    e = _ascii_digits_end(t, q)
+    c3 = t.at(e) if e < t.length else 0
+    if c3 >= 128 or c3 == u'.':
+        return S_DOT
+    if e - q == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(c3, b"-. /"):
+        return S_DOT
+    return S_DOT if _plt_may(t, p) else S_NONE
+
+
+cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t e) noexcept:
+    """The shape of a number ``1-9...`` of L digits at ``p`` followed by a space (at
+    ``e``) and a digit, a space or ``(``: an SSN or card group, a phone, digit pairs,
+    groups in parentheses, a street address ("12 5th Ave", "12  Oak St"), or a
+    number before its phone word."""
+    cdef Py_UCS4 c2 = t.at(e + 1)
+    cdef Py_ssize_t q
+    if c2 >= 128 or L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1):
+        return S_SPACE  # pairs, ssn, phone, card, "1 617 ..."
+    if p > 0 and t.at(p - 1) == u'(':
+        return S_SPACE  # paren
+    if c2 == u' ':
+        return S_SPACE  # addr's [ ]+
+    if _is_decimal(c2):
+        q = _ascii_digits_end(t, e + 1)
+        if q + 1 < t.length and (
+                (t.at(q) == u's' and t.at(q + 1) == u't') or (t.at(q) == u'n' and t.at(q + 1) == u'd')
+                or (t.at(q) == u'r' and t.at(q + 1) == u'd')
+                or (t.at(q) == u't' and t.at(q + 1) == u'h')):
+            return S_SPACE  # addr: "12 5th Ave"
+        if q < t.length and t.at(q) >= 128:
+            return S_SPACE
+    return S_SPACE if _plt_may(t, p) else S_NONE
+
+
+cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
+    """Which alternatives of ``Patterns.digits`` can match at ``p``, a digit after no
+    digit: S_NONE for none (the common number followed by a word: "20 mg",
+    "76,"), else the smallest shape class whose pattern holds every one that can.
+
+    Conservative by construction: every shape not argued here is S_ALL.  With a
+    run of ASCII digits of length L < 5 (five digits or more can be an ID, a
+    ZIP code or a card; one that starts with ``0`` and goes on with ``-. ()``
+    can be a trunk or international number) and the character after it c1 (and
+    c2 after that):
+
+    * c1 punctuation other than ``-./()_`` (or the end): every alternative needs
+      a digit, letter, space, ``-``, ``.``, ``/`` or a parenthesis there.
+    * c1 ``/``: phones, ISO and numeric dates, month/day forms.
+    * c1 ``-``: all but IPs, slash dates, ordinals and ``0``-led numbers.
+    * c1 ``.``: IPs, phones, digit pairs, numbers before "fax", ISO and
+      numeric dates; each wants a digit or ``(`` after the dot (see _after_dot).
+    * c1 a space: each alternative wants a digit, ``(`` or another space after
+      it, or (S_WORD) a month ("12 March", "3 of may") after one or two digits,
+      an age word ("92 yo") after two or three, or a capital (a street address).
+    * c1 a letter: an ordinal ("2nd", "21st") after one or two digits, an age
+      word ("92yo"), a capital (an address's "12B") or, with five digits in the
+      run of letters, digits and hyphens, an ID ("12ab345").
+    * c1 a parenthesis: a phone ("1(800)...") or numbers before "fax".
+    """
+    cdef Py_UCS4 c0 = t.at(p), c1, c2
+    cdef Py_ssize_t e = p, L, k, digits
+    if c0 < u'0' or c0 > u'9':
+        return S_ALL
+    while e < t.length and t.at(e) >= u'0' and t.at(e) <= u'9':
+        e += 1
+    L = e - p
+    if L >= 5:
+        return S_LONG
+    if e >= t.length:
+        return S_NONE
+    c1 = t.at(e)
+    if c1 >= 128:
+        return S_ALL
+    if c0 == u'0' and L >= 2 and _in(c1, b"-. ()"):
+        return S_ALL  # "0700-1930", "020 7946 0958", "0044 ...": trunk and international
+    if c1 == u'/':
+        if L == 3:  # only a phone: "617/555/1234"
+            k = _ascii_digits_end(t, e + 1)
+            return S_SLASH if k < t.length and (t.at(k) >= 128 or (
+                k - e - 1 == 3 and _in(t.at(k), b"-. /"))) else S_NONE
+        return S_SLASH
+    if c1 == u'-':
+        return S_DASH
+    if c1 == u'(' or c1 == u')':
+        return S_PAREN if (c1 == u'(' and c0 == u'1' and L == 1) or _plt_may(t, p) else S_NONE
+    if c1 == u'.':
+        return _after_dot(t, p, c0, L, e + 1)
+    if c1 == u' ':
+        c2 = t.at(e + 1) if e + 1 < t.length else 0
+        if c2 == 0 or (c2 < 128 and not _ALNUM[c2] and c2 != u' ' and c2 != u'('):
+            return S_NONE
+        if c2 < 128 and _ascii_letter(c2):
+            if L <= 2 and _month_or_of(t, e + 1):
+                return S_WORD
+            if (L == 2 or L == 3) and _ascii_letter_in(c2, b"y"):
+                return S_WORD
+            return S_WORD if _addr_may(t, e + 1) else S_NONE
+        return _after_space(t, p, c0, L, e)
+    if _ascii_letter(c1):
+        if L <= 2 and _ascii_letter_in(c1, b"snrt"):
+            return S_LETTER
+        if (L == 2 or L == 3) and _ascii_letter_in(c1, b"y"):
+            return S_LETTER
+        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and _in(t.at(e + 1), b" -"):
+            return S_LETTER  # "12B Main St", "12B-14 ..."
+        digits = 0
+        k = p
+        while k < t.length and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
+                                or _is_decimal(t.at(k))):
+            if _is_decimal(t.at(k)):
+                digits += 1
+            k += 1
+        return S_LETTER if digits >= 5 else S_NONE
+    if c1 == u'_':
+        return S_ALL
+    return S_NONE
+
+
+# -- reading a text: one pass ------------------------------------------------------------
+
+
+# FNV-1a over a word's code points (so equal words of texts of different kinds hash
+# alike): the key of the engine's table of words.
+cdef extern from *:
+    """
+    #define RF_FNV_OFFSET 14695981039346656037ULL
+    #define RF_FNV_PRIME 1099511628211ULL
+    """
+    const uint64_t _FNV_OFFSET "RF_FNV_OFFSET"
+    const uint64_t _FNV_PRIME "RF_FNV_PRIME"
+
+
+cdef struct _Vec:
+    Py_ssize_t *v
+    Py_ssize_t n
+    Py_ssize_t cap
+
+
+cdef int _push(_Vec *vec, Py_ssize_t x) except -1:
+    cdef Py_ssize_t *grown
+    if vec.n == vec.cap:
+        grown = <Py_ssize_t *>PyMem_Realloc(vec.v, (2 * vec.cap + 64) * sizeof(Py_ssize_t))
+        if grown is NULL:
+            raise MemoryError()
+        vec.v = grown
+        vec.cap = 2 * vec.cap + 64
+    vec.v[vec.n] = x
+    vec.n += 1
+    return 0
+
+
+cdef struct _Reading:
+    _Vec words   # start, end, hash of each match of detector._WORD
+    _Vec digits  # start, shape of each match of patterns.DIGIT_START
+    _Vec codes   # start of each CODE_START match with five digits or more
+    int web      # WEB_TRIGGER: patterns.needs_web can be True; WEB_*: alternatives that can match
+
+
+cdef void _forget(_Reading *r) noexcept:
+    PyMem_Free(r.words.v)
+    PyMem_Free(r.digits.v)
+    PyMem_Free(r.codes.v)
+    memset(r, 0, sizeof(_Reading))
+
+
+cdef int _read(_Text t, _Reading *r) except -1:
+    """Everything the scan needs to know of a text before any pattern runs, in one
+    pass: its words (and a hash of each), where a digit-led match can start (and
+    the number's shape), where a code can, and whether the web pattern can match
+    anywhere."""
+    cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0
+    cdef Py_UCS4 c
+    cdef uint64_t h
+    cdef int shape
+    while p < t.length:
+        c = t.at(p)
+        if not _is_alnum(c):
+            if c == u':':
+                colons += 1
+                if colons == 7:
+                    r.web |= WEB_IPV6  # "(?:[0-9A-Fa-f]{1,4}:){7}..."
+            if c == u'@' or c == u':' or c == u'.':
+                r.web |= _web_at(t, p)
+            if c == u'+' or c == u'(' or c == u'#':
+                shape = S_PLUS if c == u'+' else S_OPEN if c == u'(' else S_HASH
+                if p + 1 < t.length and _is_decimal(t.at(p + 1)):
+                    _push(&r.digits, p)
+                    _push(&r.digits, shape)
+                elif p + 2 < t.length and t.at(p + 1) == u' ' and _is_decimal(t.at(p + 2)):
+                    _push(&r.digits, p)
+                    _push(&r.digits, shape)
+                    p += 1
+            p += 1
+            continue
+        # A word: ``[^\\W_]+(?:['\u2019][^\\W_]+)*``.  Digits and ASCII letters are
+        # inside words, so what DIGIT_START and CODE_START find starts here too.
+        s = p
+        h = _FNV_OFFSET
+        code_from = -1  # a CODE_START candidate whose letters run on
+        while True:
+            while p < t.length:
+                c = t.at(p)
+                if not _is_alnum(c):
+                    break
+                h = (h ^ <uint32_t>c) * _FNV_PRIME
+                if _is_decimal(c):
+                    if p == s or not _is_decimal(t.at(p - 1)):
+                        _push(&r.digits, p)
+                        _push(&r.digits, _digit_shape(t, p))
+                    if code_from >= 0:
+                        code_end = _code(t, code_from, &r.codes)
+                        code_from = -1
+                elif not _ascii_letter(c):
+                    code_from = -1
+                elif code_from < 0 and p >= code_end and _code_may_start(t, p):
+                    code_from = p
+                p += 1
+            if p + 1 < t.length and (c == u"'" or c == u'\u2019') and _is_alnum(t.at(p + 1)):
+                h = (h ^ <uint32_t>c) * _FNV_PRIME
+                code_from = -1
+                p += 1
+                continue
+            break
+        if code_from >= 0 and p < t.length and t.at(p) == u'-':
+            code_end = _code(t, code_from, &r.codes)  # "AB-CD12345": letters run on
+        _push(&r.words, s)
+        _push(&r.words, p)
+        _push(&r.words, <Py_ssize_t>h)
+    return 0
+
+
+cdef inline bint _code_may_start(_Text t, Py_ssize_t q) noexcept:
+    """CODE_START's look-behind ``(?<![\\w.-])`` at ``q``."""
+    cdef Py_UCS4 b
+    if q == 0:
+        return True
+    b = t.at(q - 1)
+    return not (_is_word(b) or b == u'.' or b == u'-')
+
+
+cdef Py_ssize_t _code(_Text t, Py_ssize_t p, _Vec *codes) except -1:
+    """CODE_START (``[A-Za-z][A-Za-z-]*\\d[A-Za-z0-9-]*``) tried at ``p``: its start
+    pushed when the match holds five digits or more; where the next try may start."""
+    cdef Py_ssize_t q = p + 1, e, k, digits = 0
+    while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'):
+        q += 1
+    if q >= t.length or not _is_decimal(t.at(q)):
+        return p + 1
+    e = q + 1
+    while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
+            t.at(e) >= u'0' and t.at(e) <= u'9')):
+        e += 1
+    for k in range(p, e):
+        if Py_UNICODE_ISDIGIT(t.at(k)):
+            digits += 1
+    if digits >= 5:
+        _push(codes, p)
+    return e
+
+
+cdef int _web_at(_Text t, Py_ssize_t p) noexcept:
+    """What of the web pattern can match because of the character at ``p``: WEB_TRIGGER
+    where patterns._TLD can match there (an ``@``, ``://``, ``::``, ``www.`` or a dot
+    before a top-level domain), and the alternatives that need what is there: an
+    e-mail a word character, ``@`` and a letter or digit; a URL ``://`` or ``www.``;
+    a domain a dot before a top-level domain; IPv6 ``::``.  ASCII letters only:
+    anything else is left to the patterns (which match case-insensitively)."""
+    cdef Py_UCS4 c = t.at(p)
+    cdef Py_ssize_t q, k
+    cdef char low[5]
+    cdef int found = 0
+    if c == u'@':
+        if p > 0 and p + 1 < t.length and _is_word(t.at(p - 1)) and _is_alnum(t.at(p + 1)):
+            return WEB_TRIGGER | WEB_EMAIL
+        return WEB_TRIGGER
+    if c == u':':
+        if p + 1 < t.length and t.at(p + 1) == u':':
+            return WEB_TRIGGER | WEB_IPV6
+        if p + 1 < t.length and t.at(p + 1) == u'/':
+            if p + 2 < t.length and t.at(p + 2) == u'/':
+                return WEB_TRIGGER | WEB_URL
+            return WEB_TRIGGER
+        return 0
+    if c != u'.':
+        return 0
+    if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
+            _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
+        found = WEB_TRIGGER | WEB_URL
+    q = p + 1
+    while q < t.length and _ascii_letter(t.at(q)) and q - p <= 5:
+        q += 1
+    if q < t.length and t.at(q) >= 128:
+        return found | WEB_TRIGGER | WEB_DOMAIN
+    if not 2 <= q - p - 1 <= 4 or (q < t.length and (
+            _is_word(t.at(q)) or t.at(q) == u'.' or t.at(q) == u'-')):
+        return found
+    memset(low, 0, 5)
+    for k in range(q - p - 1):
+        low[k] = <char>(<uint32_t>t.at(p + 1 + k) | 0x20)
+    return found | WEB_TRIGGER | WEB_DOMAIN if _in_tlds(low) else found
+
+
+cdef bint _in_tlds(const char *low) noexcept:
+    cdef const char *tlds = (b"com org net edu gov mil info biz io uk de fr nz jp cn ru dk fi "
+                             b"ie mx za kr tw hk sg ")
+    cdef Py_ssize_t i = 0, k
+    while tlds[i]:
+        k = 0
+        while tlds[i + k] != b' ' and low[k] == tlds[i + k]:
+            k += 1
+        if tlds[i + k] == b' ' and low[k] == 0:
+            return True
+        while tlds[i] != b' ':
+            i += 1
+        i += 1
+    return False
+
+
+def read(str text):
+    """What ``_read`` finds in ``text``, as Python values (for the twin tests):
+    (words as (start, end), digit starts as (start, shape), code starts, web)."""
+    cdef _Text t = _text(text)
+    cdef _Reading r
+    cdef Py_ssize_t i
+    memset(&r, 0, sizeof(_Reading))
+    try:
+        _read(t, &r)
+        return ([(r.words.v[i], r.words.v[i + 1]) for i in range(0, r.words.n, 3)],
+                [(r.digits.v[i], r.digits.v[i + 1]) for i in range(0, r.digits.n, 2)],
+                [r.codes.v[i] for i in range(r.codes.n)], r.web)
+    finally:
+        _forget(&r)

@@ -1,0 +1,207 @@
+# Included by _redact_fast.pyx: the context rules of Redactor._decide on C arrays.
+
+cdef inline bint _sure(int state) noexcept:
+    return state == NAME or state == UNKNOWN
+
+
+cdef inline bint _place_like(_Tok *tk, Py_ssize_t i) noexcept:
+    """``detector._place_like``: a street, town or country name written with a capital."""
+    return (tk[i].state == PLACE or tk[i].state == UNKNOWN) and (tk[i].wflags & W_CAP) != 0
+
+
+cdef inline bint _near(_Text t, _Tok *tk, Py_ssize_t i, Py_ssize_t j, const char *allow) noexcept:
+    if i > j:
+        i, j = j, i
+    return t.gap_ok(tk[i].end, tk[j].start, allow, 4)
+
+
+cdef inline bint _nameish(_Tok *tk, Py_ssize_t j) noexcept:
+    """A word that context can make a name: not everyday English, or a name."""
+    cdef uint64_t kb = tk[j].kbits
+    return tk[j].klen > 1 and kb & K_ALPHA and not (kb & (K_STOP | K_TRIG)) and (
+        _sure(tk[j].state) or tk[j].state == AMBIG or not (kb & K_BASIC))
+
+
+cdef inline bint _same_case(_Tok *tk, Py_ssize_t a, Py_ssize_t b) noexcept:
+    return ((tk[a].wflags & W_UPPER) != 0) == ((tk[b].wflags & W_UPPER) != 0) and \
+        ((tk[a].wflags & W_LOWER) != 0) == ((tk[b].wflags & W_LOWER) != 0)
+
+
+cdef bint _signs(_Text t, Py_ssize_t end) noexcept:
+    """``not text[end:end + 3].strip(" \\t.,")[:1].isalnum()``."""
+    cdef Py_ssize_t p
+    cdef Py_UCS4 c
+    for p in range(end, min(end + 3, t.length)):
+        c = t.at(p)
+        if not _in(c, b" \t.,"):
+            return not Py_UNICODE_ISALNUM(c)
+    return True
+
+
+cdef bint _only_dot(_Text t, Py_ssize_t a, Py_ssize_t b) noexcept:
+    """``text[a:b].strip() == "."``."""
+    while a < b and Py_UNICODE_ISSPACE(t.at(a)):
+        a += 1
+    while b > a and Py_UNICODE_ISSPACE(t.at(b - 1)):
+        b -= 1
+    return b - a == 1 and t.at(a) == u'.'
+
+
+cdef bint _has(_Text t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c) noexcept:
+    cdef Py_ssize_t p
+    for p in range(a, b):
+        if t.at(p) == c:
+            return True
+    return False
+
+
+cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
+    """One step of the context rules of ``Redactor._decide`` at word ``i``."""
+    cdef uint64_t kb = tk[i].kbits
+    cdef uint32_t wf = tk[i].wflags
+    cdef Py_ssize_t j, k
+    cdef bint strong, signs, prev_sure, next_sure, initial
+    cdef const char *gap
+    cdef int si
+    if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
+        j = i + 1
+        strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \
+            t.at(tk[i].end) == u'.'
+        if not (tk[j].kbits & K_STOP) and tk[j].state != PLACE and (strong or _nameish(tk, j)):
+            tk[j].state = max(tk[j].state, NAME) if _sure(tk[j].state) else NAME
+            if j + 1 < n and _near(t, tk, j, j + 1, b" -") and _nameish(tk, j + 1) \
+                    and _same_case(tk, j, j + 1):
+                tk[j + 1].state = NAME if not _sure(tk[j + 1].state) else tk[j + 1].state
+    elif kb & K_REL and i + 1 < n and _near(t, tk, i, i + 1, b":,-() "):
+        j = i + 1
+        if kb & K_NAMEWORD and tk[j].kbits & K_ISWAS and j + 1 < n and _near(t, tk, j, j + 1, b" "):
+            j += 1
+        while j < n and tk[j].state != PLACE and not (tk[j].kbits & K_STOP) and (
+                (_nameish(tk, j) and (not mixed or tk[j].wflags & W_CAP
+                                      or _sure(tk[j].state) or tk[j].kbits & K_FIRST))
+                or (mixed and tk[j].kbits & K_ALPHA and tk[j].wflags & W_TITLE)):
+            if not _sure(tk[j].state):
+                tk[j].state = NAME
+            k = j + 1
+            if k < n and tk[k].kbits & K_AND and _near(t, tk, j, k, b", "):
+                k += 1
+            elif not (k < n and _near(t, tk, j, k, b",") and t.at(tk[j].end) == u','):
+                break
+            if k >= n or not _near(t, tk, k - 1, k, b", "):
+                break
+            j = k
+    elif kb & K_CRED and (wf & W_UPPER or not mixed):
+        j = i - 1
+        gap = b", "
+        signs = _signs(t, tk[i].end)
+        while j >= 0 and i - j <= 4 and _near(t, tk, j, j + 1, gap) and (
+                _nameish(tk, j)
+                or (tk[j].klen == 1 and tk[j].kbits & K_ALPHA and j < i - 1)
+                or (signs and tk[j].kbits & K_ALPHA and not (tk[j].kbits & K_STOP)
+                    and not (tk[j].wflags & W_LOWER) and not (tk[j].kbits & K_TRIG))
+        ) and not (tk[j].kbits & K_CRED):
+            if tk[j].klen > 1 and not _sure(tk[j].state):
+                tk[j].state = NAME
+            gap = b". -"
+            j -= 1
+        if i + 1 < n and _near(t, tk, i, i + 1, b" ") and _nameish(tk, i + 1) and \
+                tk[i + 1].state != PLACE and not (wf & W_LOWER) and \
+                not (tk[i + 1].wflags & W_LOWER):
+            tk[i + 1].state = NAME
+    elif kb & K_PLACEW and i > 0:
+        j = i - 1
+        while j >= 0 and i - j <= 2 and _near(t, tk, j, j + 1, b" ") and \
+                not (tk[j].kbits & K_STOP) and (not (tk[j].kbits & K_PLACEW)
+                                                or tk[j].kbits & K_PLACEPART) and \
+                not (tk[j].kbits & K_GENERIC) and tk[j].kbits & K_ALPHA and (
+                    (mixed and tk[j].wflags & W_CAP and not (tk[j].wflags & W_UPPER))
+                    or _nameish(tk, j)
+                    or tk[j].kbits & K_SAINT
+                    or (j == i - 1 and kb & K_HOSP
+                        and (tk[j].wflags & W_UPPER or not mixed))):
+            if not _sure(tk[j].state):
+                tk[j].state = PLACE
+            j -= 1
+        if j < i - 1 and kb & K_PLACEPART:
+            tk[i].state = PLACE
+    elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
+            tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (
+                (mixed and tk[i - 1].wflags & W_TITLE and wf & W_TITLE)
+                or _sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+        if not _sure(tk[i - 1].state):
+            tk[i - 1].state = PLACE
+        tk[i].state = PLACE
+    elif kb & K_STREET and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
+            wf & W_TITLE and tk[i + 1].kbits & K_ALPHA and (
+                tk[i + 1].wflags & W_CAP or tk[i + 1].kbits & K_PARTICLE):
+        tk[i].state = PLACE
+        j = i + 1
+        while j < n and j - i <= 3 and _near(t, tk, j - 1, j, b" ") and \
+                tk[j].kbits & K_ALPHA and (tk[j].wflags & W_CAP or tk[j].kbits & K_PARTICLE):
+            tk[j].state = PLACE
+            j += 1
+    elif kb & K_UNIV and not (wf & W_LOWER) and i + 1 < n:
+        j = i + 1
+        if tk[j].kbits & K_OF and j + 1 < n and _near(t, tk, j, j + 1, b" "):
+            j += 1
+        if _near(t, tk, i, i + 1, b". ") and _sure(tk[j].state) and tk[j].wflags & W_CAP:
+            tk[i].state = PLACE
+            tk[j].state = PLACE
+    elif kb & K_SAINT and i + 1 < n and _near(t, tk, i, i + 1, b". ") and \
+            _has(t, tk[i].end, tk[i + 1].start, u' ') and \
+            (wf & W_CAP or not mixed) and \
+            not (tk[i + 1].kbits & K_PLACEW) and not (tk[i + 1].kbits & K_STOP) and (
+                (mixed and tk[i + 1].wflags & W_CAP) or _nameish(tk, i + 1)):
+        tk[i].state = PLACE
+        tk[i + 1].state = PLACE
+    elif kb & K_PREP and i + 1 < n and _near(t, tk, i, i + 1, b" "):
+        j = i + 1
+        if tk[j].kbits & K_THE and j + 1 < n and _near(t, tk, j, j + 1, b" "):
+            j += 1
+        if tk[j].kbits & K_PREPABBR and (tk[j].wflags & W_UPPER or not mixed):
+            tk[j].state = PLACE
+    si = tk[i].state
+    if si != KEEP and si != AMBIG:
+        return
+    wf = tk[i].wflags
+    if i > 1 and tk[i - 1].kbits & K_AND and _sure(tk[i - 2].state) and \
+            _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" ") and \
+            _nameish(tk, i) and (wf & W_CAP or tk[i - 2].wflags & W_LOWER) and \
+            _same_case(tk, i - 2, i):
+        tk[i].state = NAME  # "Suzette and Hank"
+        return
+    if i > 0 and _sure(tk[i - 1].state) and si == AMBIG and wf & W_TITLE and \
+            t.gap_ok(tk[i - 1].end, tk[i].start, b", ", 4) and \
+            _has(t, tk[i - 1].end, tk[i].start, u',') and i + 2 < n and \
+            tk[i + 1].kbits & K_AND and _sure(tk[i + 2].state):
+        tk[i].state = NAME  # "Morrison, Rogers and Torres"
+        return
+    if i + 2 < n and tk[i + 1].klen == 1 and tk[i + 1].wflags & W_UPPER and \
+            t.at(tk[i + 1].end) == u'.' and _sure(tk[i + 2].state) and \
+            _near(t, tk, i, i + 1, b" ") and _near(t, tk, i + 1, i + 2, b". ") and \
+            wf & W_TITLE and _nameish(tk, i):
+        tk[i].state = NAME  # "Chise T. Horiguchi"
+        return
+    prev_sure = i > 0 and _sure(tk[i - 1].state)
+    next_sure = i + 1 < n and _sure(tk[i + 1].state)
+    initial = i > 0 and tk[i - 1].klen == 1 and tk[i - 1].kbits & K_ALPHA and \
+        t.at(tk[i - 1].end) == u'.'
+    if not (prev_sure or next_sure or initial) or not (si == AMBIG or _nameish(tk, i)):
+        return
+    if (not (wf & W_LOWER) and prev_sure and tk[i - 1].state == NAME
+            and tk[i - 1].kbits & K_FIRST and _near(t, tk, i - 1, i, b" ")) or (
+            initial and _near(t, tk, i - 1, i, b". ")
+            and (wf & W_TITLE or not mixed)
+            and (i < 2 or (not _only_dot(t, tk[i - 2].end, tk[i - 1].start)
+                           and not (tk[i - 2].kbits & K_FIRSTDIGIT))
+                 or tk[i - 2].klen != 1)):
+        tk[i].state = NAME  # after a known first name or an initial
+    elif not (wf & W_LOWER) and (
+        (prev_sure and _near(t, tk, i - 1, i, b" " if tk[i - 1].klen > 1 else b" .")
+         and _same_case(tk, i - 1, i)
+         and (tk[i - 1].state == NAME or not (tk[i - 1].wflags & W_LOWER)))
+        or (next_sure and _near(t, tk, i, i + 1, b" " if tk[i].klen > 1 else b" .")
+            and _same_case(tk, i, i + 1)
+            and (tk[i + 1].state == NAME or not (tk[i + 1].wflags & W_LOWER)))
+    ):
+        tk[i].state = NAME

@@ -1,0 +1,349 @@
+# Included by _redact_fast.pyx: the word bits, a text's buffer and the table of
+# common words (see the module's docstring).
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+
+
+# States of a word (detector's _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN).
+DEF KEEP = 0
+DEF NAME = 1
+DEF AMBIG = 2
+DEF PLACE = 3
+DEF UNKNOWN = 4
+
+# Bits of the lower-case word as written (before the apostrophe rule).
+DEF L_QUIET = 1
+DEF L_SAFE = 2
+DEF L_TRIG = 4
+DEF L_FLAGGED = 8
+DEF L_HABBR = 16
+DEF L_GROUP0 = 32  # L_GROUP0 << g: a trigger word of the pattern group g (g < 24)
+DEF L_SSNWORD = 1 << 30  # "ssn", "ss", "social": the SSN label may cross lines
+
+# Bits of the key (the lower-case word, its "'s" or "'ll" cut off where the rules do).
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #define RF_K_PLAIN ((uint64_t)1 << 0)
+    #define RF_K_RARE ((uint64_t)1 << 1)
+    #define RF_K_FLAGGED ((uint64_t)1 << 2)
+    #define RF_K_FFIRST ((uint64_t)1 << 3)
+    #define RF_K_FLAST ((uint64_t)1 << 4)
+    #define RF_K_FIRST ((uint64_t)1 << 5)
+    #define RF_K_LAST ((uint64_t)1 << 6)
+    #define RF_K_BASIC ((uint64_t)1 << 7)
+    #define RF_K_STOP ((uint64_t)1 << 8)
+    #define RF_K_TRIG ((uint64_t)1 << 9)
+    #define RF_K_HON ((uint64_t)1 << 10)
+    #define RF_K_WEAKHON ((uint64_t)1 << 11)
+    #define RF_K_REL ((uint64_t)1 << 12)
+    #define RF_K_CRED ((uint64_t)1 << 13)
+    #define RF_K_PLACEW ((uint64_t)1 << 14)
+    #define RF_K_PLACEPART ((uint64_t)1 << 15)
+    #define RF_K_HOSP ((uint64_t)1 << 16)
+    #define RF_K_FEAT ((uint64_t)1 << 17)
+    #define RF_K_STREET ((uint64_t)1 << 18)
+    #define RF_K_UNIV ((uint64_t)1 << 19)
+    #define RF_K_SAINT ((uint64_t)1 << 20)
+    #define RF_K_PREP ((uint64_t)1 << 21)
+    #define RF_K_GENERIC ((uint64_t)1 << 22)
+    #define RF_K_PARTICLE ((uint64_t)1 << 23)
+    #define RF_K_NAMEWORD ((uint64_t)1 << 24)
+    #define RF_K_ISWAS ((uint64_t)1 << 25)
+    #define RF_K_AND ((uint64_t)1 << 26)
+    #define RF_K_OF ((uint64_t)1 << 27)
+    #define RF_K_THE ((uint64_t)1 << 28)
+    #define RF_K_ALPHA ((uint64_t)1 << 29)
+    #define RF_K_DIGITS ((uint64_t)1 << 30)
+    #define RF_K_FIRSTDIGIT ((uint64_t)1 << 31)
+    #define RF_K_CODE ((uint64_t)1 << 32)
+    #define RF_K_HABBR ((uint64_t)1 << 33)
+    #define RF_K_PREPABBR ((uint64_t)1 << 34)
+    #define RF_K_AI ((uint64_t)1 << 35)
+    """
+    const uint64_t K_PLAIN "RF_K_PLAIN"
+    const uint64_t K_RARE "RF_K_RARE"
+    const uint64_t K_FLAGGED "RF_K_FLAGGED"
+    const uint64_t K_FFIRST "RF_K_FFIRST"
+    const uint64_t K_FLAST "RF_K_FLAST"
+    const uint64_t K_FIRST "RF_K_FIRST"
+    const uint64_t K_LAST "RF_K_LAST"
+    const uint64_t K_BASIC "RF_K_BASIC"
+    const uint64_t K_STOP "RF_K_STOP"
+    const uint64_t K_TRIG "RF_K_TRIG"
+    const uint64_t K_HON "RF_K_HON"
+    const uint64_t K_WEAKHON "RF_K_WEAKHON"
+    const uint64_t K_REL "RF_K_REL"
+    const uint64_t K_CRED "RF_K_CRED"
+    const uint64_t K_PLACEW "RF_K_PLACEW"
+    const uint64_t K_PLACEPART "RF_K_PLACEPART"
+    const uint64_t K_HOSP "RF_K_HOSP"
+    const uint64_t K_FEAT "RF_K_FEAT"
+    const uint64_t K_STREET "RF_K_STREET"
+    const uint64_t K_UNIV "RF_K_UNIV"
+    const uint64_t K_SAINT "RF_K_SAINT"
+    const uint64_t K_PREP "RF_K_PREP"
+    const uint64_t K_GENERIC "RF_K_GENERIC"
+    const uint64_t K_PARTICLE "RF_K_PARTICLE"
+    const uint64_t K_NAMEWORD "RF_K_NAMEWORD"
+    const uint64_t K_ISWAS "RF_K_ISWAS"
+    const uint64_t K_AND "RF_K_AND"
+    const uint64_t K_OF "RF_K_OF"
+    const uint64_t K_THE "RF_K_THE"
+    const uint64_t K_ALPHA "RF_K_ALPHA"
+    const uint64_t K_DIGITS "RF_K_DIGITS"
+    const uint64_t K_FIRSTDIGIT "RF_K_FIRSTDIGIT"
+    const uint64_t K_CODE "RF_K_CODE"
+    const uint64_t K_HABBR "RF_K_HABBR"
+    const uint64_t K_PREPABBR "RF_K_PREPABBR"
+    const uint64_t K_AI "RF_K_AI"
+
+# Case of the word as written (W_TUPPER: of the word without its cut-off tail).
+DEF W_UPPER = 1
+DEF W_LOWER = 2
+DEF W_TITLE = 4
+DEF W_CAP = 8
+DEF W_ALPHA = 16
+DEF W_TUPPER = 32
+
+DEF CACHE_LIMIT = 1 << 17
+
+_APOSTROPHE_TAILS = frozenset(("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "es", "ng",
+                               "g", "n"))
+
+
+cdef class _Info:
+    """What the rules need of one distinct word as written; built once per redactor."""
+
+    cdef str word
+    cdef str key
+    cdef uint64_t lbits
+    cdef uint64_t kbits
+    cdef uint32_t wflags
+    cdef Py_ssize_t klen
+    cdef Py_ssize_t adj
+    # _classify's answer without and with a capital that means something (-1: not yet).
+    cdef int cls[2]
+
+
+cdef struct _Tok:
+    Py_ssize_t start
+    Py_ssize_t end
+    Py_ssize_t cut  # end, less the tail the apostrophe rule cuts off
+    uint64_t kbits
+    uint32_t wflags
+    Py_ssize_t klen
+    int state
+    PyObject *info
+
+
+# Latin-1 classes, so the common character costs no call into the Unicode database.
+cdef uint8_t _ALNUM[256]
+cdef uint8_t _DECIMAL[256]
+cdef int _c
+for _c in range(256):
+    _ALNUM[_c] = chr(_c).isalnum()
+    _DECIMAL[_c] = chr(_c).isdecimal()
+
+
+cdef inline bint _is_alnum(Py_UCS4 c) noexcept:
+    if c < 256:
+        return _ALNUM[c]
+    return Py_UNICODE_ISALNUM(c)
+
+
+cdef inline bint _is_decimal(Py_UCS4 c) noexcept:
+    if c < 256:
+        return _DECIMAL[c]
+    return Py_UNICODE_ISDECIMAL(c)
+
+
+cdef inline bint _is_word(Py_UCS4 c) noexcept:
+    return c == u'_' or _is_alnum(c)
+
+
+cdef inline bint _ascii_letter(Py_UCS4 c) noexcept:
+    return (c >= u'a' and c <= u'z') or (c >= u'A' and c <= u'Z')
+
+
+cdef inline bint _in(Py_UCS4 c, const char *chars) noexcept:
+    cdef const char *p = chars
+    if c == 0 or c >= 128:
+        return False
+    while p[0]:
+        if <Py_UCS4>p[0] == c:
+            return True
+        p += 1
+    return False
+
+
+cdef class _Text:
+    """A str's buffer, read by code point."""
+
+    cdef int kind
+    cdef void *data
+    cdef Py_ssize_t length
+
+    cdef inline Py_UCS4 at(self, Py_ssize_t i) noexcept:
+        return PyUnicode_READ(self.kind, self.data, i)
+
+    cdef bint gap_ok(self, Py_ssize_t end, Py_ssize_t start, const char *allow,
+                     Py_ssize_t most) noexcept:
+        """``detector._gap_ok``: 1 to ``most`` characters between, all of ``allow``."""
+        cdef Py_ssize_t p
+        if start - end <= 0 or start - end > most:
+            return False
+        for p in range(end, start):
+            if not _in(self.at(p), allow):
+                return False
+        return True
+
+    cdef bint starts(self, Py_ssize_t start) noexcept:
+        """``detector._starts``: whether a word at ``start`` begins a sentence."""
+        cdef Py_ssize_t b = start - 1, p, e
+        cdef Py_UCS4 c
+        while b >= 0 and _in(self.at(b), b" \t"):
+            b -= 1
+        if b >= 0 and _in(self.at(b), b"\n\r"):
+            e = min(start + 40, self.length)
+            for p in range(start, e):
+                c = self.at(p)
+                if c == u'\n':
+                    break
+                if c == u':' or c == u'.':
+                    return True
+            return False
+        if b < 0:
+            return True
+        c = self.at(b)
+        if _in(c, b":;!?(-*>\""):
+            return True
+        if c == u'.':
+            return not (b >= 1 and Py_UNICODE_ISALPHA(self.at(b - 1)) and (
+                b == 1 or not Py_UNICODE_ISALNUM(self.at(b - 2))))
+        return False
+
+
+cdef _Text _text(str text):
+    cdef _Text t = _Text.__new__(_Text)
+    t.kind = PyUnicode_KIND(text)
+    t.data = PyUnicode_DATA(text)
+    t.length = PyUnicode_GET_LENGTH(text)
+    return t
+
+
+cdef bint _mixed(str text):
+    """Both cases in the text: ``text.upper() != text and text.lower() != text``."""
+    cdef const uint8_t *p
+    cdef Py_ssize_t i, n
+    cdef bint lower = False, upper = False
+    if PyUnicode_IS_ASCII(text):
+        p = <const uint8_t *>PyUnicode_DATA(text)
+        n = PyUnicode_GET_LENGTH(text)
+        for i in range(n):
+            if p[i] >= b'a' and p[i] <= b'z':
+                lower = True
+            elif p[i] >= b'A' and p[i] <= b'Z':
+                upper = True
+            if lower and upper:
+                return True
+        return False
+    return text.upper() != text and text.lower() != text
+
+
+cdef inline bint _same(str word, _Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """``word == text[s:e]``."""
+    cdef Py_ssize_t n = e - s, p
+    cdef int kind = PyUnicode_KIND(word)
+    cdef void *data = PyUnicode_DATA(word)
+    if PyUnicode_GET_LENGTH(word) != n:
+        return False
+    if kind == t.kind:
+        return memcmp(data, <char *>t.data + s * kind, n * kind) == 0
+    for p in range(n):
+        if PyUnicode_READ(kind, data, p) != t.at(s + p):
+            return False
+    return True
+
+
+cdef class _WordSet:
+    """The ASCII words of a set of str, in C: an arena of their bytes and an
+    open-addressing table of (hash, offset, length), for membership tests of
+    byte strings without making a str (the typo check's candidates)."""
+
+    cdef object source  # the set, kept alive: _WORD_SETS is keyed by its id
+    cdef char *arena
+    cdef uint64_t *hashes
+    cdef Py_ssize_t *offsets  # -1: empty slot
+    cdef Py_ssize_t *lengths
+    cdef Py_ssize_t mask
+
+    def __dealloc__(self):
+        PyMem_Free(self.arena)
+        PyMem_Free(self.hashes)
+        PyMem_Free(self.offsets)
+        PyMem_Free(self.lengths)
+
+    cdef bint has(self, const char *b, Py_ssize_t n) noexcept:
+        cdef uint64_t h = _bytes_hash(b, n)
+        cdef Py_ssize_t j = h & self.mask
+        while self.offsets[j] >= 0:
+            if self.hashes[j] == h and self.lengths[j] == n and \
+                    memcmp(self.arena + self.offsets[j], b, n) == 0:
+                return True
+            j = (j + 1) & self.mask
+        return False
+
+
+cdef inline uint64_t _bytes_hash(const char *b, Py_ssize_t n) noexcept:
+    cdef uint64_t h = _FNV_OFFSET
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h ^ <uint8_t>b[i]) * _FNV_PRIME
+    return h
+
+
+_WORD_SETS = {}
+
+
+cdef _WordSet _word_set(words):
+    """The _WordSet of ``words`` (built once per set object)."""
+    cdef _WordSet ws
+    cdef Py_ssize_t size = 16, total = 0, n, off = 0, j, i
+    cdef uint64_t h
+    cdef const char *data
+    hit = _WORD_SETS.get(id(words))
+    if hit is not None and (<_WordSet>hit).source is words:
+        return <_WordSet>hit
+    ascii = [w for w in words if w.isascii()]
+    for w in ascii:
+        total += len(w)
+    while size < 2 * len(ascii) + 16:
+        size *= 2
+    ws = _WordSet.__new__(_WordSet)
+    ws.source = words
+    ws.arena = <char *>PyMem_Malloc(total + 1)
+    ws.hashes = <uint64_t *>PyMem_Malloc(size * sizeof(uint64_t))
+    ws.offsets = <Py_ssize_t *>PyMem_Malloc(size * sizeof(Py_ssize_t))
+    ws.lengths = <Py_ssize_t *>PyMem_Malloc(size * sizeof(Py_ssize_t))
+    if not (ws.arena and ws.hashes and ws.offsets and ws.lengths):
+        raise MemoryError()
+    ws.mask = size - 1
+    for i in range(size):
+        ws.offsets[i] = -1
+    for w in ascii:
+        n = len(w)
+        data = <const char *>PyUnicode_DATA(w)
+        memcpy(ws.arena + off, data, n)
+        h = _bytes_hash(data, n)
+        j = h & ws.mask
+        while ws.offsets[j] >= 0:
+            j = (j + 1) & ws.mask
+        ws.hashes[j] = h
+        ws.offsets[j] = off
+        ws.lengths[j] = n
+        off += n
+    _WORD_SETS[id(words)] = ws
+    return ws
