@@ -67,10 +67,13 @@ def invoke(args: list[str], data: bytes | None = None) -> tuple[int, bytes, str]
 
 
 def test_version_names_the_codec() -> None:
-    """--version says which codec is active."""
+    """--version says which codec and which free-text scan are active."""
+    from scrubphi import _redact_impl
+
     code, out, _ = invoke(["--version"])
     assert code == 0
     assert f"codec: {_impl.IMPLEMENTATION}" in out.decode()
+    assert f"redact scan: {_redact_impl.IMPLEMENTATION}" in out.decode()
 
 
 def test_bare_config_scrubs_stdin_to_stdout(small: tuple[Path, Path]) -> None:

@@ -66,9 +66,15 @@ EXIT_CODES = {
 
 
 def _version_text() -> str:
+    from .. import _redact_impl  # only --version needs it at start-up
+
     codec = _impl.IMPLEMENTATION
     why = f" ({_impl.IMPORT_ERROR})" if codec == "pure" and _impl.IMPORT_ERROR else ""
-    return f"scrubphi {__version__}\ncodec: {codec}{why}\npython: {sys.version.split()[0]}"
+    scan = _redact_impl.IMPLEMENTATION
+    scan_why = (f" ({_redact_impl.IMPORT_ERROR})"
+                if scan == "pure" and _redact_impl.IMPORT_ERROR else "")
+    return (f"scrubphi {__version__}\ncodec: {codec}{why}\n"
+            f"redact scan: {scan}{scan_why}\npython: {sys.version.split()[0]}")
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
