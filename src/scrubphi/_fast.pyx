@@ -1064,6 +1064,7 @@ cdef enum:
     K_TOKENIZE = 2
     K_YEAR = 3
     K_ZIP3 = 4
+    K_SHIFT = 5
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -1073,6 +1074,8 @@ cdef enum:
     KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
+    PER_SLOTS = 4096     # date shift per: cached offsets of per values (direct-mapped)
+    PER_KEY = 40         # longer per values are not cached (their HMAC runs every time)
 
 
 cdef struct Pool:
@@ -1094,6 +1097,13 @@ cdef struct Shape:
     sp_fastmod mb
 
 
+cdef struct PerSlot:
+    uint64_t h
+    int klen             # 0: empty
+    int offset
+    char key[PER_KEY]
+
+
 cdef struct Kernel:
     int kind
     bint rstrip
@@ -1113,6 +1123,10 @@ cdef struct Kernel:
     long floor
     Shape* shapes
     Py_ssize_t nshapes
+    long days            # date shift: offsets in [-days, +days] without 0
+    char* prefix2        # date shift: the message prefix of a per value's digest
+    Py_ssize_t plen2
+    PerSlot* per         # date shift: offsets of per values seen (constant size)
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1158,6 +1172,10 @@ cdef void _kernel_free(Kernel* k) noexcept:
     cdef Py_ssize_t i
     free(k.prefix)
     k.prefix = NULL
+    free(k.prefix2)
+    k.prefix2 = NULL
+    free(k.per)
+    k.per = NULL
     _pool_free(&k.p1)
     _pool_free(&k.p2)
     if k.shapes != NULL:
@@ -1248,6 +1266,19 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.kind = K_ZIP3
         k.raw_out = True  # digits
         return 0
+    elif name == "shift":
+        key, prefix, per_prefix, days = params
+        if not 1 <= days <= 100000:
+            return 0
+        k.days = days
+        k.plen2 = PyBytes_GET_SIZE(per_prefix)
+        k.prefix2 = <char*>malloc(k.plen2 + 1)
+        k.per = <PerSlot*>calloc(PER_SLOTS, sizeof(PerSlot))
+        if k.prefix2 == NULL or k.per == NULL:
+            raise MemoryError()
+        memcpy(k.prefix2, PyBytes_AS_STRING(per_prefix), k.plen2)
+        k.kind = K_SHIFT
+        k.raw_out = True  # the input's own bytes with other digits in the date
     else:
         return 0
     sp_hmac_init(&k.hmac, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
@@ -1611,6 +1642,99 @@ cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
     return _put_bytes(out, i, "-01-01", 6)
 
 
+cdef int _offset_in(const uint8_t* digest, long days) noexcept nogil:
+    """``keyed.offset_in``: the 256-bit big-endian digest modulo 2*days, 0 left out."""
+    cdef uint64_t m = <uint64_t>(2 * days)
+    cdef uint64_t r = 0
+    cdef int i
+    for i in range(32):
+        r = (r * 256 + digest[i]) % m
+    if r < <uint64_t>days:
+        return <int>(<long>r - days)
+    return <int>(<long>r - days + 1)
+
+
+cdef int _shift_offset(Kernel* k, const char* prefix, Py_ssize_t plen, const char* s,
+                       Py_ssize_t n) noexcept nogil:
+    """The offset keyed by ``s`` under ``prefix`` (the value's own, or a per value's)."""
+    cdef uint8_t digest[32]
+    sp_hmac2(&k.hmac, <const uint8_t*>prefix, plen, <const uint8_t*>s, n, digest)
+    return _offset_in(digest, k.days)
+
+
+cdef int _per_offset(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
+    """A per value's offset, from the cache when it was seen (one HMAC per patient)."""
+    cdef uint64_t h
+    cdef PerSlot* slot
+    cdef int off
+    if n > PER_KEY:
+        return _shift_offset(k, k.prefix2, k.plen2, s, n)
+    h = _hash(s, n)
+    slot = &k.per[<size_t>h & (PER_SLOTS - 1)]
+    if slot.klen == n + 1 and slot.h == h and memcmp(slot.key, s, n) == 0:
+        return slot.offset
+    off = _shift_offset(k, k.prefix2, k.plen2, s, n)
+    slot.h = h
+    slot.klen = <int>n + 1
+    slot.offset = off
+    memcpy(slot.key, s, n)
+    return off
+
+
+cdef inline long _days_from_civil(long y, long m, long d) noexcept nogil:
+    """``dates.days_from_civil`` for years >= 1 (no negative division)."""
+    y -= m <= 2
+    cdef long era = y // 400
+    cdef long yoe = y - era * 400
+    cdef long doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    cdef long doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noexcept nogil:
+    """``make_shift`` on ``YYYY-MM-DD`` plus any tail (a time, an offset), years 1..9999.
+
+    BC dates, other year widths and results outside 1..9999 go to the fallback.
+    """
+    cdef long y, m, d, z, era, doe, yoe, doy, mp
+    cdef Py_ssize_t i
+    if n < 10 or n >= KOUT or s[4] != 45 or s[7] != 45:
+        return -1
+    for i in range(10):
+        if i != 4 and i != 7 and (s[i] < 48 or s[i] > 57):
+            return -1
+    if n >= 11 and s[10] >= 48 and s[10] <= 57:
+        return -1  # a longer year (12345-01-01) is not this shape
+    if n >= 13 and memcmp(s + n - 3, b" BC", 3) == 0:
+        return -1
+    y = _dig2(s) * 100 + _dig2(s + 2)
+    m = _dig2(s + 5)
+    d = _dig2(s + 8)
+    if y == 0 or m < 1 or m > 12 or d < 1 or d > 31:
+        return -1
+    z = _days_from_civil(y, m, d) + offset + 719468
+    if z < 0:
+        return -1
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    y += m <= 2
+    if y < 1 or y > 9999:
+        return -1
+    i = _put_uint(out, 0, <uint64_t>y, 4)
+    out[i] = 45
+    i = _put_uint(out, i + 1, <uint64_t>m, 2)
+    out[i] = 45
+    i = _put_uint(out, i + 1, <uint64_t>d, 2)
+    memcpy(out + i, s + 10, n - 10)
+    return i + n - 10
+
+
 cdef Py_ssize_t _k_zip3(const char* s, Py_ssize_t n, char* out) noexcept nogil:
     """``zip3._generalize``: keep the first three digits unless the area is restricted."""
     cdef Py_ssize_t i, cut = -1
@@ -1672,6 +1796,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_year(k, s, n, out)
     elif k.kind == K_ZIP3:
         o = _k_zip3(s, n, out)
+    elif k.kind == K_SHIFT:
+        o = _k_shift(s, n, out, _shift_offset(k, k.prefix, k.plen, s, n))
     else:
         return -1
     if o >= 0 and k.limit >= 0:
@@ -1683,6 +1809,30 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                     return i
                 chars += 1
     return o
+
+
+def _kernel_apply_per(object desc, bytes raw not None, bytes per not None):
+    """Run the date shift kernel keyed by a per value (the codec's path); for the tests."""
+    cdef Kernel k
+    cdef char out[KOUT]
+    cdef Py_ssize_t o
+    memset(&k, 0, sizeof(Kernel))
+    try:
+        _kernel_init(&k, desc)
+        if k.kind != K_SHIFT:
+            raise ValueError("no per kernel for this description")
+        if not (_fast_domain(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw))
+                and _fast_domain(PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per))):
+            return None
+        # Twice: the second answer comes from the per cache and must be the same.
+        for _ in range(2):
+            o = _k_shift(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out,
+                         _per_offset(&k, PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per)))
+        if o < 0:
+            return None
+        return PyBytes_FromStringAndSize(out, o)
+    finally:
+        _kernel_free(&k)
 
 
 def _kernel_apply(object desc, bytes raw not None):
@@ -1898,7 +2048,9 @@ cdef class CopyRewriter:
         slots = []
         kernels = []
         for field, index, fn, per, cacheable, kernel in order:
-            kernels.append(kernel if cacheable else None)
+            # Per entries are not memoised; of the kernels only the date shift takes a per.
+            kernels.append(kernel if cacheable or (kernel is not None and kernel[0] == "shift")
+                           else None)
             fields.append(field)
             slots.append(index)
             pers.append(per)
@@ -2097,7 +2249,7 @@ cdef class CopyRewriter:
         cdef Kernel* kern
         cdef Kernel* kern2
         cdef Py_ssize_t ko
-        cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2
+        cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2, ps
         # Memo lookups miss the CPU cache on big tables: hash every memoised field
         # first and prefetch its slot, so the loads overlap each other and the HMACs.
         # Fakes without a memo (values barely repeat) get their HMACs two at a time.
@@ -2171,8 +2323,19 @@ cdef class CopyRewriter:
                     continue
             kern = &self._kernels[i]
             if kern.kind != K_NONE and _fast_domain(raw, fl):
-                ko = _run_kernel(kern, raw, fl, self._kout,
-                                 self._digests + 32 * i if self._has_digest[i] else NULL)
+                p = self._per[i]
+                if p >= 0 and not _is_null(self._base + self._starts[p],
+                                           self._ends[p] - self._starts[p]):
+                    # A date shift per entity: the offset keyed by the per value, once.
+                    ps = self._starts[p]
+                    if kern.kind == K_SHIFT and _fast_domain(self._base + ps, self._ends[p] - ps):
+                        ko = _k_shift(raw, fl, self._kout,
+                                      _per_offset(kern, self._base + ps, self._ends[p] - ps))
+                    else:
+                        ko = -1
+                else:
+                    ko = _run_kernel(kern, raw, fl, self._kout,
+                                     self._digests + 32 * i if self._has_digest[i] else NULL)
                 if ko >= 0:
                     if ko == fl and sp_eq(self._kout, raw, fl):
                         if memo.enabled:

@@ -267,7 +267,7 @@ def build_transform(
         floor = _as_of(spec).year - 90 if _p(spec, "mode") == "safe_harbor" else None
         element = _build_date(spec, column, ctx, floor)
         per = _p(spec, "per") if _p(spec, "mode") == "shift" else None
-        params = _date_kernel(spec, column, floor)
+        params = _date_kernel(spec, column, floor, ctx)
     else:  # generalize: zip3
         if not (is_text(column) or is_integer(column)):
             raise _refuse(spec, column, "zip3 needs a text or integer column")
@@ -277,19 +277,32 @@ def build_transform(
 
     fn = _wrap(element, column, truncate=truncate, per=per is not None)
     kernel: tuple[Any, ...] | None = None
-    if params is not None and per is None and not column.array_dims:
+    if params is not None and (per is None or params[0] == "shift") and not column.array_dims:
         limit = column.max_length if truncate and column.max_length is not None else -1
         kernel = (params[0], base_type(column) == "character", limit, params[1:])
     return BuiltTransform(fn=fn, per=per, cacheable=per is None, kind=kind, kernel=kernel)
 
 
 def _date_kernel(
-    spec: TransformSpec, column: ColumnInfo, floor: int | None
+    spec: TransformSpec, column: ColumnInfo, floor: int | None, ctx: TransformContext
 ) -> tuple[Any, ...] | None:
-    """``("year", has_floor, floor)`` when ``_build_date`` chose ``make_year`` (ISO text)."""
+    """The compiled twin's data for a date transform on pg_dump's ISO text.
+
+    ``("year", has_floor, floor)`` when ``_build_date`` chose ``make_year``;
+    ``("shift", key, value prefix, per prefix, days)`` when it chose
+    ``make_shift`` on a date or timestamp column: the kernel keys the offset
+    by the value (tag ``d``) or by the per value (tag ``p``) exactly as
+    :func:`~scrubphi.transforms.dates.make_shift` does.
+    """
     mode = str(_p(spec, "mode"))
-    if mode == "shift" or _p(spec, "format") is not None:
+    if _p(spec, "format") is not None:
         return None
+    if mode == "shift":
+        if base_type(column) not in DATE_TYPES:
+            return None
+        prf = _prf(spec, ctx)
+        return ("shift", prf.key, prf.prefix + b"d\x00", prf.prefix + b"p\x00",
+                int(_p(spec, "days")))
     if not (base_type(column) in DATE_TYPES or is_unknown(column)):
         return None
     return ("year", floor is not None, floor if floor is not None else 0)

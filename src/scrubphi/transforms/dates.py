@@ -98,13 +98,14 @@ def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
         return _write(ny, nm, nd, tail)
 
     if per:
+        per_offset = _per_offsets(prf, days)
 
         def fn_per(value: str | None, per_value: str | None = None) -> str | None:
             if value is None:
                 return None
             if per_value is None:
                 return shift(value, offset_in(prf.value(value, b"d"), days))
-            return shift(value, offset_in(prf.value(per_value, b"p"), days))
+            return shift(value, per_offset(per_value))
 
         return fn_per
 
@@ -114,6 +115,25 @@ def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
         return shift(value, offset_in(prf.value(value, b"d"), days))
 
     return fn
+
+
+#: Per values whose offsets are remembered; the cache is emptied when full (bounded memory).
+PER_CACHE = 65536
+
+
+def _per_offsets(prf: Prf, days: int) -> Callable[[str], int]:
+    """A per value's offset, computed once per entity (one HMAC per patient, not per row)."""
+    cache: dict[str, int] = {}
+
+    def per_offset(per_value: str) -> int:
+        offset = cache.get(per_value)
+        if offset is None:
+            if len(cache) >= PER_CACHE:
+                cache.clear()
+            offset = cache[per_value] = offset_in(prf.value(per_value, b"p"), days)
+        return offset
+
+    return per_offset
 
 
 def make_shift_formatted(prf: Prf, days: int, per: bool, fmt: str) -> Callable[..., str | None]:
@@ -127,12 +147,14 @@ def make_shift_formatted(prf: Prf, days: int, per: bool, fmt: str) -> Callable[.
             raise ValueError("date transform: value does not match the date format") from None
 
     if per:
+        per_offset = _per_offsets(prf, days)
 
         def fn_per(value: str | None, per_value: str | None = None) -> str | None:
             if value is None:
                 return None
-            digest = prf.value(value, b"d") if per_value is None else prf.value(per_value, b"p")
-            return shift(value, offset_in(digest, days))
+            if per_value is None:
+                return shift(value, offset_in(prf.value(value, b"d"), days))
+            return shift(value, per_offset(per_value))
 
         return fn_per
 
