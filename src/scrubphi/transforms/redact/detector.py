@@ -205,14 +205,7 @@ class Redactor(StructuredPass):
         self._names = v.names
         self._first = v.first
         self._last = v.last
-        # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
-        # the abbreviation's side: see _hospital_abbrevs).
-        self._triggers = (_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                          | _FEATURES | _STREET_TYPES | _UNIVERSITY)
-        # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
-        # words of the pattern pass ("Acct", "MRN", "Fax").
-        self._safe = v.safe | ((self._triggers | WORD_TRIGGERS) - v.names)
-        self._plain = self._safe - v.ambiguous - self._triggers
+        self._triggers, self._safe, self._plain = _word_sets(v)
         self._re = _compiled(v.suffixes)
         self._dates = dates
         self._per = per is not None
@@ -232,7 +225,7 @@ class Redactor(StructuredPass):
         self._flag_first, self._flag_last = _flagged(lookup, v) if lookup else (
             frozenset(), frozenset())
         self._flagged = self._flag_first | self._flag_last
-        self._quiet = self._plain - v.rare - self._flagged
+        self._quiet = _quiet_set(self._plain, v.rare, self._flagged)
         self._handlers = self._structured_handlers()
         # The compiled scan (scrubphi._redact_fast) when it is built and not switched off;
         # compiled=True insists on it, False takes the pure scan below (the twin tests).
@@ -688,6 +681,32 @@ _CODE = re.compile(r"(?<![\w-])(?=[A-Za-z-]*\d)(?=\d*[A-Za-z])[A-Za-z0-9][A-Za-z
 _STREET_RUN = re.compile(r"(?<![\w])\d{1,6}[A-Za-z]?(?:[ ]+[A-Za-z][\w'.-]*){1,6}")
 _TITLE_RUN = re.compile(r"(?<![\w])[A-Z][\w'.-]*(?:[ ]+[A-Z][\w'.-]*){0,3}")
 _SPACE_RUN = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=2)
+def _word_sets(v: Vocab) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Triggers, safe and plain words: computed once per vocabulary, not per column.
+
+    Why cached: the set operations run over the whole vocabulary (hundreds of
+    thousands of words, a tenth of a second), and a policy may redact many
+    columns.
+    """
+    # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
+    # the abbreviation's side: see _hospital_abbrevs).
+    triggers = (_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
+                | _FEATURES | _STREET_TYPES | _UNIVERSITY)
+    # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
+    # words of the pattern pass ("Acct", "MRN", "Fax").
+    safe = frozenset(v.safe | ((triggers | WORD_TRIGGERS) - v.names))
+    plain = frozenset(safe - v.ambiguous - triggers)
+    return frozenset(triggers), safe, plain
+
+
+@lru_cache(maxsize=4)
+def _quiet_set(plain: frozenset[str], rare: frozenset[str],
+               flagged: frozenset[str]) -> frozenset[str]:
+    """Safe, common words no lookup holds: the words a scan passes over (cached)."""
+    return frozenset(plain - rare - flagged)
 
 
 def _flagged(lookup: Lookup, v: Vocab) -> tuple[frozenset[str], frozenset[str]]:
