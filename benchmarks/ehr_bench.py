@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PG = shutil.which("pg_dump") and Path(shutil.which("pg_dump") or "").parent
 
 
 def _sh(cmd: str, env: dict[str, str]) -> float:
@@ -144,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{'ratio':>6} {'scrub MB/s':>10} {'pg_dump MB/s':>12} {'RSS MiB':>8}")
     for r in results:
         s = r["seconds"]
-        print(f"{r['patients']:>9} {r['dump_mb']:>8.1f} {s['pg_dump']:>7.2f}s {s['plain pipe']:>7.2f}s "
-              f"{s['scrub pipe']:>8.2f}s {r['pipe_ratio']:>6.2f} {r['scrub_mbps']:>10.1f} "
+        print(f"{r['patients']:>9} {r['dump_mb']:>8.1f} {s['pg_dump']:>7.2f}s "
+              f"{s['plain pipe']:>7.2f}s {s['scrub pipe']:>8.2f}s {r['pipe_ratio']:>6.2f} "
+              f"{r['scrub_mbps']:>10.1f} "
               f"{r['pg_dump_mbps']:>12.1f} {r['scrub_rss_mib']:>8.1f}")
     if len(results) > 1:
         print(f"RSS ratio largest/smallest: "
