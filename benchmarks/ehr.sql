@@ -123,7 +123,7 @@ SELECT g,
 FROM generate_series(1, :patients) g;
 
 INSERT INTO encounters
-SELECT e, ts, ts + interval '1 hour' * (1 + e % 5), 1 + (e * 7919) % :patients,
+SELECT e, ts, ts + interval '1 hour' * (1 + e % 5), 1 + (e::bigint * 7919) % :patients,
        1 + e % greatest(:patients / 50, 5), 1 + e % greatest(:patients / 10, 10), 1 + e % 10,
        (ARRAY['wellness','ambulatory','outpatient','emergency','inpatient'])[1 + e % 5],
        (185345009 + e % 40)::text, 'Encounter for symptom', round((50 + random() * 200)::numeric, 2),
@@ -133,19 +133,19 @@ FROM (SELECT e, TIMESTAMP '2000-01-01' + random() * interval '8000 days' AS ts
 
 INSERT INTO conditions
 SELECT (start)::date, CASE WHEN c % 3 = 0 THEN (start + interval '30 days')::date END,
-       1 + (c * 7919) % :patients, c * 7, (44054006 + c % 60)::text, 'Condition ' || (c % 60)
+       1 + (c::bigint * 7919) % :patients, c * 7, (44054006 + c % 60)::text, 'Condition ' || (c % 60)
 FROM (SELECT c, TIMESTAMP '2000-01-01' + random() * interval '8000 days' AS start
       FROM generate_series(1, :patients * 6) c) s;
 
 INSERT INTO medications
-SELECT start, start + interval '30 days', 1 + (m * 7919) % :patients, 1 + m % 10, m * 4,
+SELECT start, start + interval '30 days', 1 + (m::bigint * 7919) % :patients, 1 + m % 10, m * 4,
        (314076 + m % 80)::text, 'Medication ' || (m % 80), round((random() * 300)::numeric, 2),
        1 + m % 12, round((random() * 3000)::numeric, 2)
 FROM (SELECT m, TIMESTAMP '2000-01-01' + random() * interval '8000 days' AS start
       FROM generate_series(1, :patients * 10) m) s;
 
 INSERT INTO observations
-SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (o * 7919) % :patients,
+SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (o::bigint * 7919) % :patients,
        o / 4, (ARRAY['vital-signs','laboratory','survey','social-history'])[1 + o % 4],
        CASE WHEN o % 50 = 0 THEN '56799-0' ELSE (8302 + o % 90)::text || '-2' END,
        CASE WHEN o % 50 = 0 THEN 'Address' ELSE 'Body Height' END,
@@ -156,55 +156,55 @@ SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (o * 7919) 
 FROM generate_series(1, :patients * 150) o;
 
 INSERT INTO procedures
-SELECT start, start + interval '1 hour', 1 + (p * 7919) % :patients, p * 3,
+SELECT start, start + interval '1 hour', 1 + (p::bigint * 7919) % :patients, p * 3,
        (430193006 + p % 50)::text, 'Procedure ' || (p % 50), round((random() * 900)::numeric, 2)
 FROM (SELECT p, TIMESTAMP '2000-01-01' + random() * interval '8000 days' AS start
       FROM generate_series(1, :patients * 12) p) s;
 
 INSERT INTO immunizations
-SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (i * 7919) % :patients,
+SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (i::bigint * 7919) % :patients,
        i * 2, (140 + i % 20)::text, 'Influenza vaccine', 136.00
 FROM generate_series(1, :patients * 15) i;
 
 INSERT INTO allergies
-SELECT DATE '2000-01-01' + (random() * 8000)::int, NULL, 1 + (a * 7919) % :patients, a,
+SELECT DATE '2000-01-01' + (random() * 8000)::int, NULL, 1 + (a::bigint * 7919) % :patients, a,
        (300916003 + a % 15)::text, 'SNOMED-CT', 'Allergy ' || (a % 15), 'allergy', 'food'
 FROM generate_series(1, :patients * 2) a;
 
 INSERT INTO careplans
-SELECT c, DATE '2000-01-01' + (random() * 8000)::int, NULL, 1 + (c * 7919) % :patients, c * 5,
+SELECT c, DATE '2000-01-01' + (random() * 8000)::int, NULL, 1 + (c::bigint * 7919) % :patients, c * 5,
        (53950000 + c % 30)::text, 'Careplan ' || (c % 30)
 FROM generate_series(1, :patients * 3) c;
 
 INSERT INTO devices
-SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', NULL, 1 + (d * 7919) % :patients,
+SELECT TIMESTAMP '2000-01-01' + random() * interval '8000 days', NULL, 1 + (d::bigint * 7919) % :patients,
        d, (72506001 + d % 10)::text, 'Device', '(01)' || lpad(d::text, 14, '0') || '(21)' || d
 FROM generate_series(1, greatest(:patients / 5, 1)) d;
 
 INSERT INTO imaging_studies
-SELECT s, TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (s * 7919) % :patients,
+SELECT s, TIMESTAMP '2000-01-01' + random() * interval '8000 days', 1 + (s::bigint * 7919) % :patients,
        s * 11, 'Chest', 'DX', '1.2.840.10008.5.1.4.1.1.1.' || s
 FROM generate_series(1, greatest(:patients / 2, 1)) s;
 
 INSERT INTO supplies
-SELECT DATE '2000-01-01' + (random() * 8000)::int, 1 + (s * 7919) % :patients, s * 13,
+SELECT DATE '2000-01-01' + (random() * 8000)::int, 1 + (s::bigint * 7919) % :patients, s * 13,
        (409534002 + s % 5)::text, 'Supply', 1 + s % 4
 FROM generate_series(1, :patients * 2) s;
 
 INSERT INTO claims
-SELECT c, 1 + (c * 7919) % :patients, 1 + c % greatest(:patients / 10, 10), 1 + c % 10,
+SELECT c, 1 + (c::bigint * 7919) % :patients, 1 + c % greatest(:patients / 10, 10), 1 + c % 10,
        TIMESTAMP '2000-01-01' + random() * interval '8000 days', 'CLOSED',
        round((random() * 100)::numeric, 2)
 FROM generate_series(1, :patients * 40) c;
 
 INSERT INTO payer_transitions
-SELECT 1 + (t * 7919) % :patients, DATE '2000-01-01' + (random() * 8000)::int, NULL, 1 + t % 10,
+SELECT 1 + (t::bigint * 7919) % :patients, DATE '2000-01-01' + (random() * 8000)::int, NULL, 1 + t % 10,
        CASE WHEN t % 3 = 0 THEN 'Self' ELSE 'Guardian' END,
        'Owner' || (t % 997) || ' Name' || (t % 1499)
 FROM generate_series(1, :patients * 4) t;
 
 INSERT INTO notes
-SELECT n, 1 + (n * 7919) % :patients, n * 3, TIMESTAMP '2000-01-01' + random() * interval '8000 days',
+SELECT n, 1 + (n::bigint * 7919) % :patients, n * 3, TIMESTAMP '2000-01-01' + random() * interval '8000 days',
        'RN Nurse' || (n % 53),
        'Pt ' || (ARRAY['Jose','Mary','Wei','Fatima'])[1 + n % 4] || ' seen on '
        || (1 + n % 12) || '/' || (1 + n % 28) || ' for follow-up. BP 132/84, HR 76, '

@@ -276,11 +276,53 @@ def build_transform(
             params = ("zip3",)
 
     fn = _wrap(element, column, truncate=truncate, per=per is not None)
+    if per is None and kind in _SHARED_KINDS:
+        fn = _shared_results(fn, spec, column, ctx)
     kernel: tuple[Any, ...] | None = None
     if params is not None and (per is None or params[0] == "shift") and not column.array_dims:
         limit = column.max_length if truncate and column.max_length is not None else -1
         kernel = (params[0], base_type(column) == "character", limit, params[1:])
     return BuiltTransform(fn=fn, per=per, cacheable=per is None, kind=kind, kernel=kernel)
+
+
+#: Transforms whose Python function is slow enough that columns with one spec share
+#: its results (a patient id tokenized in every event table is computed once).
+_SHARED_KINDS = frozenset({"tokenize", "hash", "fake", "date"})
+#: Results kept per spec and column shape; the cache is emptied when full.
+SHARED_RESULTS = 65536
+
+
+def _shared_results(
+    fn: Callable[..., str | None], spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
+) -> Callable[..., str | None]:
+    """``fn`` with results shared by every column of the run with the same spec and shape.
+
+    Why: the codec memoises per column and table, so a value that recurs in
+    many tables (a patient id in 14 event tables) missed each table's memo
+    and ran the Python transform again.  Only deterministic transforms without
+    ``per`` get here; unique fakes keep their own run-wide mapping.  Bounded:
+    emptied at :data:`SHARED_RESULTS` entries.
+    """
+    if _p(spec, "unique"):
+        return fn
+    key = (f"results|{spec.canonical()}|{column.type_name}|{column.array_dims}|"
+           f"{column.max_length}")
+    cache: dict[str, str | None] = ctx.shared.setdefault(key, {})
+
+    def shared(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return cache[value]
+        except KeyError:
+            pass
+        result = fn(value)
+        if len(cache) >= SHARED_RESULTS:
+            cache.clear()
+        cache[value] = result
+        return result
+
+    return shared
 
 
 def _date_kernel(
