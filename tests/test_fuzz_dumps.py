@@ -41,7 +41,7 @@ pytestmark = pytest.mark.postgres
 
 MARK = b"PHIMARK"
 KEY = b"fuzz-dumps-test-key-0123456789abcdef"
-EXAMPLES = int(os.environ.get("SCRUBPHI_FUZZ_EXAMPLES", "1200"))
+EXAMPLES = int(os.environ.get("SCRUBPHI_FUZZ_EXAMPLES", "1500"))
 
 SETUP = r"""
 CREATE TABLE public.codes (code text PRIMARY KEY, label text, grp integer);
