@@ -589,3 +589,26 @@ def test_pool_script_is_deterministic_and_matches_shipped_pools() -> None:
         assert len(shipped) >= 50 and all(shipped), stem
         if f"faker={faker.VERSION}\n" in manifest:
             assert shipped == values, stem
+
+
+def test_columns_with_one_spec_share_results_and_the_cache_is_bounded() -> None:
+    """A patient id tokenized in many tables is computed once per run (bounded memory)."""
+    from scrubphi import transforms as tr
+
+    ctx = TransformContext(key=b"k" * 32)
+    spec = TransformSpec("tokenize", {"alphabet": "digits"})
+    a = tr.build_transform(spec, ColumnInfo("patient_id", "integer"), ctx)
+    b = tr.build_transform(spec, ColumnInfo("id", "integer"), ctx)
+    assert a.fn("12345") == b.fn("12345")
+    caches = [v for k, v in ctx.shared.items() if k.startswith("results|")]
+    assert len(caches) == 1 and caches[0] == {"12345": a.fn("12345")}
+    for i in range(tr.SHARED_RESULTS + 5):
+        a.fn(str(i))
+    assert len(caches[0]) <= tr.SHARED_RESULTS
+    text = tr.build_transform(spec, ColumnInfo("mrn", "text"), ctx)
+    assert text.fn("9" * 200) == text.fn("9" * 200)
+    assert not any("9" * 200 in cache for k, cache in ctx.shared.items()
+                   if k.startswith("results|"))  # long values are not kept
+    unique = TransformSpec("fake", {"provider": "ssn", "unique": True, "locale": "en_US"})
+    tr.build_transform(unique, ColumnInfo("ssn", "text"), ctx)
+    assert not any(k.startswith("results|") and "ssn" in k for k in ctx.shared)

@@ -288,8 +288,10 @@ def build_transform(
 #: Transforms whose Python function is slow enough that columns with one spec share
 #: its results (a patient id tokenized in every event table is computed once).
 _SHARED_KINDS = frozenset({"tokenize", "hash", "fake", "date"})
-#: Results kept per spec and column shape; the cache is emptied when full.
+#: Results kept per spec and column shape; the cache is emptied when full.  Only values
+#: up to SHARED_VALUE_CHARS characters are kept, so the cache stays a few MB per spec.
 SHARED_RESULTS = 65536
+SHARED_VALUE_CHARS = 128
 
 
 def _shared_results(
@@ -312,6 +314,8 @@ def _shared_results(
     def shared(value: str | None) -> str | None:
         if value is None:
             return None
+        if len(value) > SHARED_VALUE_CHARS:
+            return fn(value)  # long values would make the bounded cache large
         try:
             return cache[value]
         except KeyError:
