@@ -84,6 +84,10 @@ KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
     ],
     ("tokenize-bpchar", TransformSpec("tokenize", {"alphabet": "alnum"}),
      ColumnInfo("c", "character", max_length=12)),
+    *[
+        (f"tokenize-{t}", TransformSpec("tokenize", {"alphabet": "digits"}), ColumnInfo("c", t))
+        for t in ("smallint", "integer", "bigint")
+    ],
     ("year-safe-harbor", TransformSpec("date", {"mode": "safe_harbor", "as_of": "2024-06-01"}),
      ColumnInfo("c", "date")),
     ("year-plain", TransformSpec("date", {"mode": "year"}), ColumnInfo("c", "date")),
@@ -111,8 +115,12 @@ _SHAPED = st.from_regex(
 )
 _UNICODE = st.text(max_size=30)
 _LONG = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=900, max_size=2000)
+_INTEGERS = st.one_of(
+    st.integers(-(2**63), 2**63 - 1).map(str),
+    st.from_regex(r"\A *[-+]{0,2}0*[0-9]{1,20} *\Z"),
+)
 VALUES = st.one_of(
-    _PRINTABLE, _DIGITS, _LETTERS, _SHAPED, _UNICODE, _LONG,
+    _PRINTABLE, _DIGITS, _LETTERS, _SHAPED, _UNICODE, _LONG, _INTEGERS,
     st.sampled_from(["", " ", "-", "  12345  ", "0000-01-01", "1899-13-40", "infinity", "9" * 19]),
 )
 
@@ -158,6 +166,7 @@ def test_kernel_accepts_typical_values(
     typical = {
         "year": ["1950-08-14", "2001-12-31", "1800-01-01"],
         "zip3": ["02139", "03601-1234", "12", "90210"],
+        "tokint": ["1", "42", "-7", "30000", "0"],
         "shift": ["1950-08-14", "2000-02-29", "2024-12-31 23:59:59.5+05:30", "1987-06-15"],
         "tokenize": ["MRN-08603354", "732-18-7247", "ab12cd", "Q"],
     }.get(built.kernel[0] if built.kernel else "", ["Smith", "(555) 123-4567", "123-45-6789"])
@@ -168,14 +177,14 @@ def test_kernel_accepts_typical_values(
 
 
 def test_kernels_only_where_output_is_reproducible() -> None:
-    """Unique fakes (run-wide memo), per-keyed shifts, arrays and numbers get no kernel."""
+    """Unique fakes (run-wide memo), strftime formats, arrays and numeric tokenize get no kernel."""
     ctx = TransformContext(key=KEY)
     unique = TransformSpec("fake", {"provider": "email", "unique": True, "locale": "en_US"})
     assert build_transform(unique, TEXT, ctx).kernel is None
     arrays = ColumnInfo("c", "text", array_dims=1)
     assert build_transform(_fake("email"), arrays, ctx).kernel is None
-    integer = ColumnInfo("c", "integer")
-    assert build_transform(TransformSpec("tokenize", {"alphabet": "digits"}), integer,
+    numeric = ColumnInfo("c", "numeric")
+    assert build_transform(TransformSpec("tokenize", {"alphabet": "digits"}), numeric,
                            ctx).kernel is None
     shifted = TransformSpec("date", {"mode": "shift", "days": 30, "format": "%d.%m.%Y"})
     assert build_transform(shifted, TEXT, ctx).kernel is None  # strftime formats: Python

@@ -1065,6 +1065,7 @@ cdef enum:
     K_YEAR = 3
     K_ZIP3 = 4
     K_SHIFT = 5
+    K_TOKINT = 6
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -1123,6 +1124,8 @@ cdef struct Kernel:
     long floor
     Shape* shapes
     Py_ssize_t nshapes
+    uint64_t neg_bound   # integer tokenize: the column type's bounds (|min|, max)
+    uint64_t pos_bound
     long days            # date shift: offsets in [-days, +days] without 0
     char* prefix2        # date shift: the message prefix of a per value's digest
     Py_ssize_t plen2
@@ -1266,6 +1269,17 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.kind = K_ZIP3
         k.raw_out = True  # digits
         return 0
+    elif name == "tokint":
+        key, prefix, bounds = params
+        if not (0 < bounds[0] <= (1 << 63) and 0 < bounds[1] <= (1 << 63)):
+            return 0
+        k.neg_bound = bounds[0]
+        k.pos_bound = bounds[1]
+        k.shapes = <Shape*>calloc(SHAPE_SLOTS, sizeof(Shape))
+        if k.shapes == NULL:
+            raise MemoryError()
+        k.kind = K_TOKINT
+        k.raw_out = True  # a sign and digits
     elif name == "shift":
         key, prefix, per_prefix, days = params
         if not 1 <= days <= 100000:
@@ -1616,6 +1630,85 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
     return n
 
 
+cdef Py_ssize_t _k_tokint(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``tokenize`` on an integer column, as ``tokenize.fn_int`` computes it; -1: fallback.
+
+    The value keeps its sign and number of digits (a multi-digit value its
+    non-zero first digit) inside the column type's range: a keyed permutation
+    of ``[lo, lo + limit)`` whose tweak ``int|sign|digits|limit`` is the label
+    of the round key, like the text kernel's shapes.
+    """
+    cdef Py_ssize_t a = 0, b = n, i, plen
+    cdef bint neg = False
+    cdef uint64_t value = 0, lo, top, bound, limit, x, y, p10
+    cdef int d
+    cdef char pat[48]
+    cdef char digits[24]
+    cdef Shape* sh
+    while a < b and s[a] == 32:
+        a += 1
+    while b > a and s[b - 1] == 32:
+        b -= 1
+    if a < b and s[a] == 45:
+        neg = True
+        a += 1
+    else:
+        while a < b and s[a] == 43:
+            a += 1
+    if a >= b:
+        return -1
+    for i in range(a, b):
+        if s[i] < 48 or s[i] > 57:
+            return -1
+    while a < b - 1 and s[a] == 48:
+        a += 1
+    d = <int>(b - a)
+    if d > 18:
+        return -1
+    for i in range(a, b):
+        value = value * 10 + <uint64_t>(s[i] - 48)
+    if value == 0:
+        neg = False
+    p10 = 1
+    for i in range(d - 1):
+        p10 *= 10
+    lo = p10 if (d > 1 or neg) else 0
+    top = p10 * 10 - 1
+    bound = k.neg_bound if neg else k.pos_bound
+    if bound < top:
+        top = bound
+    if top < lo:
+        return -1
+    limit = top - lo + 1
+    if value < lo or value - lo >= limit:
+        return -1
+    x = value - lo
+    # The tweak: "-|3|900" or "|3|900" after the kernel's "int|" prefix.
+    plen = 0
+    if neg:
+        pat[0] = 45
+        plen = 1
+    pat[plen] = 124
+    plen += 1
+    plen = _put_uint(pat, plen, <uint64_t>d, 1)
+    pat[plen] = 124
+    plen = _put_uint(pat, plen + 1, limit, 1)
+    if plen < 0:
+        return -1
+    sh = _shape_for(k, pat, plen, limit)
+    if sh == NULL or sh.width > 4:
+        return -1
+    y = _feistel(sh, x)
+    while y >= limit:
+        y = _feistel(sh, y)
+    y += lo
+    i = 0
+    if neg:
+        out[0] = 45
+        i = 1
+    return _put_uint(out, i, y, 1)
+
+
 cdef inline int _dig2(const char* s) noexcept nogil:
     return (s[0] - 48) * 10 + (s[1] - 48)
 
@@ -1798,6 +1891,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_zip3(s, n, out)
     elif k.kind == K_SHIFT:
         o = _k_shift(s, n, out, _shift_offset(k, k.prefix, k.plen, s, n))
+    elif k.kind == K_TOKINT:
+        o = _k_tokint(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:

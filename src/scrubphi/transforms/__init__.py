@@ -257,7 +257,11 @@ def build_transform(
         )
     elif kind == "tokenize":
         element = _build_tokenize(spec, column, ctx)
-        if is_text(column):
+        if is_integer(column):
+            prf = _prf(spec, ctx)
+            params = ("tokint", prf.key, prf.prefix + b"k\x00int|",
+                      INTEGER_RANGES[base_type(column)])
+        elif is_text(column):
             prf = _prf(spec, ctx)
             mode = _tokenize_mode(spec)
             label = prf.prefix + b"k\x00" + f"txt|{mode}|".encode()
