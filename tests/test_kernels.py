@@ -88,6 +88,17 @@ KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
         (f"tokenize-{t}", TransformSpec("tokenize", {"alphabet": "digits"}), ColumnInfo("c", t))
         for t in ("smallint", "integer", "bigint")
     ],
+    *[
+        (f"hash-{a}-{n}", TransformSpec("hash", {"alphabet": a, "length": n}), TEXT)
+        for a in ("hex", "digits", "alnum") for n in (1, 16, 18)
+    ],
+    ("hash-integer", TransformSpec("hash", {"alphabet": "digits", "length": 9}),
+     ColumnInfo("c", "integer")),
+    ("hash-truncated", TransformSpec("hash", {"alphabet": "alnum", "length": 16}),
+     ColumnInfo("c", "character varying", max_length=6)),
+    ("mask-default", TransformSpec("mask", {"keep_first": 0, "keep_last": 4, "char": "*"}), TEXT),
+    ("mask-both-ends", TransformSpec("mask", {"keep_first": 2, "keep_last": 2, "char": "#"}),
+     ColumnInfo("c", "character", max_length=10)),
     ("year-safe-harbor", TransformSpec("date", {"mode": "safe_harbor", "as_of": "2024-06-01"}),
      ColumnInfo("c", "date")),
     ("year-plain", TransformSpec("date", {"mode": "year"}), ColumnInfo("c", "date")),
@@ -167,6 +178,8 @@ def test_kernel_accepts_typical_values(
         "year": ["1950-08-14", "2001-12-31", "1800-01-01"],
         "zip3": ["02139", "03601-1234", "12", "90210"],
         "tokint": ["1", "42", "-7", "30000", "0"],
+        "hash": ["123-45-6789", "MRN-1", "Smith"],
+        "mask": ["4111 1111 1111 1111", "123-45-6789", "ab"],
         "shift": ["1950-08-14", "2000-02-29", "2024-12-31 23:59:59.5+05:30", "1987-06-15"],
         "tokenize": ["MRN-08603354", "732-18-7247", "ab12cd", "Q"],
     }.get(built.kernel[0] if built.kernel else "", ["Smith", "(555) 123-4567", "123-45-6789"])

@@ -1066,6 +1066,8 @@ cdef enum:
     K_ZIP3 = 4
     K_SHIFT = 5
     K_TOKINT = 6
+    K_HASH = 7
+    K_MASK = 8
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -1124,6 +1126,11 @@ cdef struct Kernel:
     long floor
     Shape* shapes
     Py_ssize_t nshapes
+    int alphabet         # hash: 0 hex, 1 digits, 2 alnum
+    int length           # hash: output symbols
+    int keep_first       # mask
+    int keep_last
+    char mask_char
     uint64_t neg_bound   # integer tokenize: the column type's bounds (|min|, max)
     uint64_t pos_bound
     long days            # date shift: offsets in [-days, +days] without 0
@@ -1268,6 +1275,29 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
     elif name == "zip3":
         k.kind = K_ZIP3
         k.raw_out = True  # digits
+        return 0
+    elif name == "hash":
+        key, prefix, alphabet, length = params
+        if alphabet not in ("hex", "digits", "alnum") or not 1 <= length <= 18:
+            return 0
+        k.alphabet = ("hex", "digits", "alnum").index(alphabet)
+        k.length = length
+        if k.alphabet == 1:
+            k.modulus = 10 ** length
+            sp_mod_powers(k.modulus, k.pw)
+        k.kind = K_HASH
+        k.raw_out = True  # hex, digits or letters and digits
+    elif name == "mask":
+        keep_first, keep_last, char = params
+        if len(char) != 1 or not (32 <= ord(char) <= 126) or char == "\\":
+            return 0
+        if not (0 <= keep_first < (1 << 30) and 0 <= keep_last < (1 << 30)):
+            return 0
+        k.keep_first = keep_first
+        k.keep_last = keep_last
+        k.mask_char = ord(char)
+        k.kind = K_MASK
+        k.raw_out = True  # the input's own bytes and a printable ASCII character
         return 0
     elif name == "tokint":
         key, prefix, bounds = params
@@ -1709,6 +1739,55 @@ cdef Py_ssize_t _k_tokint(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
     return _put_uint(out, i, y, 1)
 
 
+cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``hashing.make_hash`` for outputs drawn from one HMAC block (18 symbols at most)."""
+    cdef uint8_t dg[32]
+    cdef uint32_t num[8]
+    cdef uint64_t r
+    cdef int i
+    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
+    if k.alphabet == 0:
+        for i in range(k.length):
+            r = (dg[i // 2] >> 4) if i % 2 == 0 else (dg[i // 2] & 15)
+            out[i] = <char>(48 + r if r < 10 else 87 + r)
+        return k.length
+    for i in range(8):
+        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
+                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+    if k.alphabet == 1:
+        return _put_uint(out, 0, sp_mod256(num, k.modulus, k.pw), k.length)
+    for i in range(k.length):
+        r = sp_divmod(num, 62)
+        out[i] = <char>(48 + r if r < 10 else (55 + r if r < 36 else 61 + r))
+    return k.length
+
+
+cdef Py_ssize_t _k_mask(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``mask.make_mask`` on printable ASCII: letters and digits masked, separators kept."""
+    cdef Py_ssize_t i, total = 0, seen = 0, lo, hi
+    cdef char c
+    if n > KOUT:
+        return -1
+    for i in range(n):
+        c = s[i]
+        if (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122):
+            total += 1
+    if total <= k.keep_first + k.keep_last:
+        lo = 0
+        hi = total
+    else:
+        lo = k.keep_first
+        hi = total - k.keep_last
+    for i in range(n):
+        c = s[i]
+        if (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122):
+            out[i] = c if (seen < lo or seen >= hi) else k.mask_char
+            seen += 1
+        else:
+            out[i] = c
+    return n
+
+
 cdef inline int _dig2(const char* s) noexcept nogil:
     return (s[0] - 48) * 10 + (s[1] - 48)
 
@@ -1893,6 +1972,10 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_shift(s, n, out, _shift_offset(k, k.prefix, k.plen, s, n))
     elif k.kind == K_TOKINT:
         o = _k_tokint(k, s, n, out)
+    elif k.kind == K_HASH:
+        o = _k_hash(k, s, n, out)
+    elif k.kind == K_MASK:
+        o = _k_mask(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:

@@ -244,6 +244,9 @@ def build_transform(
     params: tuple[Any, ...] | None = None
     if kind == "hash":
         element, truncate = _build_hash(spec, column, ctx), True
+        prf = _prf(spec, ctx)
+        params = ("hash", prf.key, prf.prefix + b"h\x00\x00\x00", str(_p(spec, "alphabet")),
+                  int(_p(spec, "length")))
     elif kind == "fake":
         element, cacheable_unique = _build_fake(spec, column, ctx)
         truncate = not cacheable_unique
@@ -255,6 +258,8 @@ def build_transform(
         element = make_mask(
             int(_p(spec, "keep_first")), int(_p(spec, "keep_last")), str(_p(spec, "char"))
         )
+        params = ("mask", int(_p(spec, "keep_first")), int(_p(spec, "keep_last")),
+                  str(_p(spec, "char")))
     elif kind == "tokenize":
         element = _build_tokenize(spec, column, ctx)
         if is_integer(column):
