@@ -603,8 +603,15 @@ def test_parallel_progress_is_live_while_tables_load(
         "CREATE TABLE public.bulk AS SELECT i, md5(i::text) AS h "
         "FROM generate_series(1, 400000) AS i",
     )
+    # A transform slow enough that the table takes several progress periods (0.25 s)
+    # whatever the machine (unique fakes run in Python): hash runs in C now, and 400,000
+    # rows of it took less than one period.
     policy = _policy(
-        tmp_path, extra="    public.bulk:\n      columns:\n        i: keep\n        h: hash\n"
+        tmp_path,
+        extra=(
+            "    public.bulk:\n      columns:\n        i: keep\n"
+            "        h: {fake: user_name, unique: true}\n"
+        ),
     )
     seen: list[StepProgress] = []
     refresh(env.options(configs=(policy,), jobs=2, progress=seen.append))
