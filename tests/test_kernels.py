@@ -244,12 +244,15 @@ def test_codec_shift_per_matches_pure_twin(fast: ModuleType,
     """Rows of one table, dates shifted per patient: compiled codec == pure codec."""
     spec = TransformSpec("date", {"mode": "shift", "days": 90, "per": "pid"})
     built = _built(spec, ColumnInfo("c", "date"))
-    plan = [(1, built.fn, 0, False, built.kernel)]
-    lines = [f"{pid}\t" + fast.escape_field(d.encode()).decode() for pid, d in rows]
+    stamp = _built(spec, ColumnInfo("c", "timestamp without time zone"))
+    # Two columns of one spec share the per offsets in the compiled codec.
+    plan = [(1, built.fn, 0, False, built.kernel), (2, stamp.fn, 0, False, stamp.kernel)]
+    lines = [f"{pid}\t" + fast.escape_field(d.encode()).decode() + "\t"
+             + fast.escape_field((d + " 10:00:00").encode()).decode() for pid, d in rows]
     data = "".join(line + "\n" for line in lines).encode("utf-8") + b"\\.\n"
 
     def run(codec: ModuleType) -> object:
-        rw = codec.CopyRewriter(2, plan, 1 << 20)
+        rw = codec.CopyRewriter(3, plan, 1 << 20)
         try:
             return rw.process(data, 0), rw.rows, rw.counts
         except Exception as exc:  # compared: both twins must fail alike

@@ -1137,6 +1137,7 @@ cdef struct Kernel:
     char* prefix2        # date shift: the message prefix of a per value's digest
     Py_ssize_t plen2
     PerSlot* per         # date shift: offsets of per values seen (constant size)
+    bint per_shared      # ``per`` belongs to an earlier kernel of the same block
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1184,8 +1185,10 @@ cdef void _kernel_free(Kernel* k) noexcept:
     k.prefix = NULL
     free(k.prefix2)
     k.prefix2 = NULL
-    free(k.per)
+    if not k.per_shared:
+        free(k.per)
     k.per = NULL
+    k.per_shared = False
     _pool_free(&k.p1)
     _pool_free(&k.p2)
     if k.shapes != NULL:
@@ -1834,6 +1837,29 @@ cdef int _shift_offset(Kernel* k, const char* prefix, Py_ssize_t plen, const cha
     return _offset_in(digest, k.days)
 
 
+cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
+    """Two date shifts of one spec (one key and domain) in one block share their offsets.
+
+    Why: ``admitted_at`` and ``discharged_at`` shifted per patient get the
+    same offset for the same patient by construction; one table of offsets
+    means one HMAC per patient for both columns.
+    """
+    cdef Kernel* k = &kernels[i]
+    cdef Kernel* other
+    cdef Py_ssize_t j
+    if k.kind != K_SHIFT or k.per == NULL:
+        return
+    for j in range(i):
+        other = &kernels[j]
+        if other.kind == K_SHIFT and not other.per_shared and other.per != NULL and \
+                other.plen2 == k.plen2 and memcmp(other.prefix2, k.prefix2, k.plen2) == 0 and \
+                other.days == k.days:
+            free(k.per)
+            k.per = other.per
+            k.per_shared = True
+            return
+
+
 cdef int _per_offset(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
     """A per value's offset, from the cache when it was seen (one HMAC per patient)."""
     cdef uint64_t h
@@ -2270,6 +2296,7 @@ cdef class CopyRewriter:
             self._slot[i] = slots[i]
             self._memos[i].enabled = cache[i]
             _kernel_init(&self._kernels[i], kernels[i])
+            _share_per_offsets(self._kernels, i)
             if self._kernels[i].kind == K_YEAR or self._kernels[i].kind == K_ZIP3:
                 # Cheaper than a memo lookup: compute every time.
                 self._memos[i].enabled = False
