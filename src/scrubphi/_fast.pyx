@@ -50,7 +50,6 @@ __all__ = [
     "CopyRewriter",
     "check_line",
     "escape_field",
-    "scan_block",
     "unescape_field",
 ]
 
@@ -236,34 +235,6 @@ cdef object _decode(const char* s, Py_ssize_t n, char** scratch, Py_ssize_t* sca
 
 # ---------------------------------------------------------------- module API
 
-cdef extern from *:
-    """
-    /* Newlines in p[0:n]: 16 bytes at a time with byte counters (GCC/Clang
-       vector extensions; SSE2 on x86-64, NEON on arm64), emptied into the
-       total before they can wrap. */
-    typedef unsigned char sp_v16u8 __attribute__((vector_size(16)));
-    static Py_ssize_t sp_count_nl(const unsigned char* p, Py_ssize_t n) {
-        Py_ssize_t total = 0, i;
-        const sp_v16u8 nl = {10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10};
-        while (n >= 16) {
-            Py_ssize_t blocks = n / 16 < 255 ? n / 16 : 255;
-            sp_v16u8 acc = {0};
-            for (i = 0; i < blocks; i++) {
-                sp_v16u8 x;
-                memcpy(&x, p + 16 * i, 16);
-                acc -= (sp_v16u8)(x == nl);
-            }
-            for (i = 0; i < 16; i++) total += acc[i];
-            p += 16 * blocks;
-            n -= 16 * blocks;
-        }
-        for (i = 0; i < n; i++) total += p[i] == 10;
-        return total;
-    }
-    """
-    Py_ssize_t sp_count_nl(const unsigned char* p, Py_ssize_t n) nogil
-
-
 cdef inline Py_ssize_t _tabs_before(const char* p, Py_ssize_t k) noexcept nogil:
     cdef Py_ssize_t i, t = 0
     for i in range(k):
@@ -302,47 +273,6 @@ cdef int _check_line(const char* p, Py_ssize_t n, Py_ssize_t row) except -1:
 def check_line(bytes line not None, Py_ssize_t row):
     """Validate one whole COPY row (see ``_pure.check_line``); for tests."""
     _check_line(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line), row)
-
-
-def scan_block(bytes buf not None, Py_ssize_t pos):
-    """Find the end of a COPY block without looking at its rows (see ``_pure.scan_block``).
-
-    The end-of-data line is ``\\.`` after a newline, and a backslash is rare
-    in most rows: memchr jumps from backslash to backslash, then the rows
-    before the end (or before the last, incomplete row) are counted by
-    newlines, 16 bytes at a time.
-    """
-    cdef const char* b = PyBytes_AS_STRING(buf)
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf)
-    cdef Py_ssize_t lines = 0
-    cdef Py_ssize_t end = -1
-    cdef Py_ssize_t stop
-    cdef Py_ssize_t k
-    cdef const char* p
-    cdef const char* bs
-    if pos < 0 or pos > n:
-        raise ValueError("pos out of range")
-    if n - pos >= 3 and b[pos] == 92 and b[pos + 1] == 46 and b[pos + 2] == 10:
-        return pos, pos, 0
-    with nogil:
-        p = b + pos
-        while True:
-            bs = <const char*>memchr(p, 92, n - (p - b))
-            if bs == NULL:
-                break
-            k = bs - b
-            if k > pos and b[k - 1] == 10 and n - k >= 3 and b[k + 1] == 46 and b[k + 2] == 10:
-                end = k
-                break
-            p = bs + 1
-        if end >= 0:
-            stop = end
-        else:
-            stop = n
-            while stop > pos and b[stop - 1] != 10:
-                stop -= 1
-        lines = sp_count_nl(<const unsigned char*>(b + pos), stop - pos)
-    return end, stop, lines
 
 
 def escape_field(bytes value not None):

@@ -21,7 +21,6 @@ __all__ = [
     "CopyRewriter",
     "escape_field",
     "load",
-    "scan_block",
     "unescape_field",
 ]
 
@@ -54,10 +53,9 @@ _codec = _choose()
 
 if TYPE_CHECKING:
     # Both twins have one signature (``_fast.pyi`` mirrors ``_pure``); type against it.
-    from scrubphi._pure import CopyRewriter, escape_field, scan_block, unescape_field
+    from scrubphi._pure import CopyRewriter, escape_field, unescape_field
 else:
     CopyRewriter = _codec.CopyRewriter
     escape_field = _codec.escape_field
-    scan_block = _codec.scan_block
     unescape_field = _codec.unescape_field
 IMPLEMENTATION: str = _codec.IMPLEMENTATION

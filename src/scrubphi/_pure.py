@@ -29,7 +29,6 @@ __all__ = [
     "CopyRewriter",
     "check_line",
     "escape_field",
-    "scan_block",
     "unescape_field",
 ]
 
@@ -154,26 +153,6 @@ def check_line(line: bytes, row: int) -> None:
             k = line.find(b"\\", k + 2)
             continue
         raise CodecError("bad escape sequence", row, line.count(b"\t", 0, k))
-
-
-def scan_block(buf: bytes, pos: int) -> tuple[int, int, int]:
-    """Find the end of a COPY block without looking at its rows.
-
-    ``pos`` is at the start of a line. Returns ``(end, stop, lines)``: ``end``
-    is the offset of the ``\\.`` line that ends the data, or -1 when it is not
-    in ``buf`` yet; ``stop`` is where the complete lines before it (or before
-    the incomplete last line) end; ``lines`` counts the rows in
-    ``buf[pos:stop]``.
-    """
-    if buf.startswith(b"\\.\n", pos):
-        return pos, pos, 0
-    end = buf.find(b"\n\\.\n", pos)
-    if end >= 0:
-        end += 1
-        return end, end, buf.count(b"\n", pos, end)
-    last = buf.rfind(b"\n", pos)
-    stop = pos if last < 0 else last + 1
-    return -1, stop, buf.count(b"\n", pos, stop)
 
 
 def escape_field(value: bytes) -> bytes:

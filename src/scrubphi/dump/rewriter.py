@@ -97,7 +97,6 @@ class _Copy:
     rewriter: object | None = None
     columns: tuple[str, ...] = ()
     planned: list[tuple[int, str]] = field(default_factory=list)  # (field index, column)
-    start_rows: int = 0
 
 
 class Scrubber:
@@ -124,9 +123,6 @@ class Scrubber:
         require_complete: bool = True,
     ) -> None:
         self.policy = policy
-        # A schema learnt beforehand (``--schema FILE`` for a --data-only dump), used
-        # until the dump's own CREATE statements or a \connect replace it.
-        self._given_schema = schema
         # Whether the input must be a whole dump (pg_dump's "dump complete" line);
         # off only for the parallel refresh's per-table streams.
         self._require_complete = require_complete
@@ -853,7 +849,6 @@ class Scrubber:
             mode=plan.mode,
             columns=names,
             planned=plan.planned,
-            start_rows=stats.rows + stats.rows_dropped,
         )
         copy.rewriter = self._codec.CopyRewriter(
             len(names), plan.entries if plan.mode == "rewrite" else [], self.scrub.max_row_size
