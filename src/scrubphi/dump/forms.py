@@ -25,7 +25,6 @@ __all__ = [
     "SEARCH_PATH",
     "SQL_COMMANDS",
     "STATS_CALL",
-    "TOC_DATA",
     "TOC_ENTRY",
     "TRAILER",
     "ident",
@@ -39,11 +38,7 @@ CREATE_TABLE = re.compile(
 MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
 # pg_dump's table of contents entry before each object (names unquoted).
 TOC_ENTRY = re.compile(
-    rb"^-- (?:Data for )?Name: ([^;\n]*); Type: ([^;\n]*); Schema: ([^;\n]*);", re.M
-)
-# pg_dump's table of contents entry before a table's data (names unquoted).
-TOC_DATA = re.compile(
-    rb"^-- Data for Name: ([^;\n]*); Type: TABLE DATA; Schema: ([^;\n]*);", re.M
+    rb"^-- (Data for )?Name: ([^;\n]*); Type: ([^;\n]*); Schema: ([^;\n]*);", re.M
 )
 CREATE_TYPE = re.compile(rb"CREATE\s+TYPE\b", re.I)
 SEARCH_PATH = re.compile(rb"SET\s+search_path\b", re.I)

@@ -30,6 +30,7 @@ from ..policy.model import Policy, ScrubPolicy, TableName, quote_ident
 from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
 from ..transforms.base import ColumnInfo, TransformContext
+from ..transforms.coltypes import DATE_TYPES, TEXT_TYPES, base_type, is_integer, is_numeric
 from ..transforms.redact import LOOKUP_KEY
 from ..transforms.redact.lookup import Lookup
 from .coverage import Coverage, Plan
@@ -48,7 +49,6 @@ from .forms import (
     SEARCH_PATH,
     SQL_COMMANDS,
     STATS_CALL,
-    TOC_DATA,
     TOC_ENTRY,
     TRAILER,
     ident,
@@ -359,19 +359,15 @@ class Scrubber:
         for entry in TOC_ENTRY.finditer(region):  # noqa: B007 - the last one counts
             pass
         if entry is not None:
-            name, kind, schema = (g.decode("utf-8", "replace") for g in entry.groups())
+            # The entry describes the statement after it: its label (for the audit), and
+            # for a table's data, the table whose rows follow (for positional INSERTs).
+            data, name, kind, schema = (
+                g.decode("utf-8", "replace") if g else "" for g in entry.groups()
+            )
+            self._toc_data = TableName(schema, name) if data and kind == "TABLE DATA" else None
             if kind == "COMMENT" and " " in name:  # "TABLE patient": COMMENT ON TABLE ...
                 kind, name = "COMMENT ON " + name.split(" ", 1)[0], name.split(" ", 1)[1]
             self._toc_label = f"{kind} {name}" if schema == "-" else f"{kind} {schema}.{name}"
-        toc = None
-        for toc in TOC_DATA.finditer(region):  # noqa: B007 - the last one counts
-            pass
-        if toc is not None:
-            self._toc_data = TableName(
-                toc.group(2).decode("utf-8", "replace"), toc.group(1).decode("utf-8", "replace")
-            )
-        elif b"-- Name: " in region:
-            self._toc_data = None
         for m in MARKERS.finditer(region):
             if m.group(2):
                 self._completes += 1
@@ -394,24 +390,30 @@ class Scrubber:
             return self._start_copy(buf, unit, out, line)
         if self._observe_schema is not None and word in ("CREATE", "ALTER", "COMMENT"):
             self._observe_schema(self._toc_label or f"line {line}", text)
+        # Statements parsed whole below need no second parse by check_statement.
+        parsed = word == "SELECT"  # a SELECT passed on was parsed whole by _select
         if word == "SET":
             scs = SCS.match(text)
             if scs:
                 self._splitter.standard_strings = scs.group(1).lower() == b"on"
             elif SEARCH_PATH.match(text):
                 path = parse_search_path(self._decode(text, line), line)
+                parsed = True
                 if path is not None:
                     self._schema.set_search_path(path)
         elif word == "CREATE" and CREATE_TABLE.match(text):
             info = parse_create_table(self._decode(text, line), line, self._schema)
+            parsed = True
             if info is not None:
                 self._schema.add(info)
         elif word == "CREATE" and CREATE_TYPE.match(text):
             composite = parse_create_type(self._decode(text, line), line, self._schema)
+            parsed = True
             if composite is not None:
                 self._schema.types[composite[0]] = composite[1]
         elif word == "ALTER" and (b"ATTACH" in text or b"INHERIT" in text):
             partitions, inherits = parse_alter_table(self._decode(text, line), line, self._schema)
+            parsed = True
             for child, parent in partitions:
                 self._schema.set_partition(child, parent)
             for child, parent in inherits:
@@ -436,7 +438,7 @@ class Scrubber:
                 "understand; refusing to pass it through",
                 line=line,
             )
-        if word != "SELECT":  # a SELECT passed on was parsed whole by _select
+        if not parsed:
             # One whole statement of its kind: a damaged ';' or quote could otherwise
             # carry the next statement's values through inside this one.
             check_statement(self._decode(text, line), line)
@@ -919,16 +921,14 @@ class Scrubber:
                 col.kept += rows
 
 
-_NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision",
-                           "oid"})
-_DATE_TYPES = frozenset({"date", "timestamp without time zone", "timestamp with time zone"})
+# Built-in types pg_dump writes bare besides the integers and numeric (coltypes).
+_FLOAT_TYPES = frozenset({"real", "double precision", "oid"})
 _TIME_TYPES = frozenset({"time without time zone", "time with time zone"})
 # Built-in types pg_dump always quotes (user types, domains and enums are not checked:
-# a domain over integer is written bare).
-_STRING_TYPES = frozenset({
-    "text", "character varying", "character", "uuid", "inet", "cidr", "macaddr", "bytea",
-    "json", "jsonb", "interval", "money", "xml", "citext", "name",
-})
+# a domain over integer is written bare; a column of unknown type is not checked either).
+_STRING_TYPES = (TEXT_TYPES - {""}) | {
+    "uuid", "inet", "cidr", "macaddr", "bytea", "json", "jsonb", "interval", "money", "xml",
+}
 _ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
 _ISO_TIME = re.compile(r"\d\d:\d\d")
 _NUMBER_WORD = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
@@ -950,15 +950,15 @@ def _check_positional_shapes(
         for col, lit in zip(columns, row, strict=False):
             if lit.kind in ("null", "default") or col.array_dims:
                 continue
-            kind = col.type_name
-            if kind in _NUMBER_TYPES:
+            kind = base_type(col)
+            if is_integer(col) or is_numeric(col) or kind in _FLOAT_TYPES:
                 ok = (lit.kind == "word" and bool(_NUMBER_WORD.match(
                     text[lit.start : lit.end].decode("ascii", "replace")))) or (
                     lit.kind == "string" and literal_value(text, lit) in (
                         "NaN", "Infinity", "-Infinity"))
             elif kind == "boolean":
                 ok = lit.kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
-            elif kind in _DATE_TYPES:
+            elif kind in DATE_TYPES:
                 ok = lit.kind == "string" and bool(_ISO_DATE.match(literal_value(text, lit) or ""))
             elif kind in _TIME_TYPES:
                 ok = lit.kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))

@@ -15,6 +15,7 @@ data that follows.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,15 +173,16 @@ class Schema:
         """A table reference: qualified as written, else by the search path."""
         if schema is not None:
             return TableName(schema, name)
-        for candidate in self.search_path:
-            if TableName(candidate, name) in self.tables:
-                return TableName(candidate, name)
-        return TableName(self.search_path[0] if self.search_path else "public", name)
+        return self._along_path(name, self.tables)
 
     def resolve_type(self, name: str) -> TableName:
         """A bare composite type name, by the search path."""
+        return self._along_path(name, self.types)
+
+    def _along_path(self, name: str, known: Container[TableName]) -> TableName:
+        """The first schema of the search path that has ``name``, else the first schema."""
         for candidate in self.search_path:
-            if TableName(candidate, name) in self.types:
+            if TableName(candidate, name) in known:
                 return TableName(candidate, name)
         return TableName(self.search_path[0], name)
 
