@@ -1725,19 +1725,25 @@ cdef inline int _dig2(const char* s) noexcept nogil:
     return (s[0] - 48) * 10 + (s[1] - 48)
 
 
-cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
-    """``make_year`` on a plain ``YYYY-MM-DD`` date; anything else goes to the fallback."""
-    cdef long y
-    cdef int m, d, i
-    if n != 10 or s[4] != 45 or s[7] != 45:
-        return -1
+cdef inline bint _read_ymd(const char* s, long* y, long* m, long* d) noexcept nogil:
+    """The year, month and day of ``s[0:10]`` in ``YYYY-MM-DD`` form (year not 0)."""
+    cdef int i
+    if s[4] != 45 or s[7] != 45:
+        return False
     for i in range(10):
         if i != 4 and i != 7 and (s[i] < 48 or s[i] > 57):
-            return -1
-    y = _dig2(s) * 100 + _dig2(s + 2)
-    m = _dig2(s + 5)
-    d = _dig2(s + 8)
-    if y == 0 or m < 1 or m > 12 or d < 1 or d > 31:
+            return False
+    y[0] = _dig2(s) * 100 + _dig2(s + 2)
+    m[0] = _dig2(s + 5)
+    d[0] = _dig2(s + 8)
+    return y[0] != 0 and 1 <= m[0] <= 12 and 1 <= d[0] <= 31
+
+
+cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``make_year`` on a plain ``YYYY-MM-DD`` date; anything else goes to the fallback."""
+    cdef long y, m, d
+    cdef Py_ssize_t i
+    if n != 10 or not _read_ymd(s, &y, &m, &d):
         return -1
     if k.has_floor and y < k.floor:
         y = k.floor
@@ -1819,39 +1825,36 @@ cdef inline long _days_from_civil(long y, long m, long d) noexcept nogil:
     return era * 146097 + doe - 719468
 
 
+cdef inline void _civil_from_days(long z, long* y, long* m, long* d) noexcept nogil:
+    """``dates.civil_from_days`` for days on or after 0000-03-01 (no negative division)."""
+    z += 719468
+    cdef long era = z // 146097
+    cdef long doe = z - era * 146097
+    cdef long yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    cdef long doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    cdef long mp = (5 * doy + 2) // 153
+    d[0] = doy - (153 * mp + 2) // 5 + 1
+    m[0] = mp + (3 if mp < 10 else -9)
+    y[0] = yoe + era * 400 + (m[0] <= 2)
+
+
 cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noexcept nogil:
     """``make_shift`` on ``YYYY-MM-DD`` plus any tail (a time, an offset), years 1..9999.
 
     BC dates, other year widths and results outside 1..9999 go to the fallback.
     """
-    cdef long y, m, d, z, era, doe, yoe, doy, mp
+    cdef long y, m, d, z
     cdef Py_ssize_t i
-    if n < 10 or n >= KOUT or s[4] != 45 or s[7] != 45:
+    if n < 10 or n >= KOUT or not _read_ymd(s, &y, &m, &d):
         return -1
-    for i in range(10):
-        if i != 4 and i != 7 and (s[i] < 48 or s[i] > 57):
-            return -1
     if n >= 11 and s[10] >= 48 and s[10] <= 57:
         return -1  # a longer year (12345-01-01) is not this shape
     if n >= 13 and memcmp(s + n - 3, b" BC", 3) == 0:
         return -1
-    y = _dig2(s) * 100 + _dig2(s + 2)
-    m = _dig2(s + 5)
-    d = _dig2(s + 8)
-    if y == 0 or m < 1 or m > 12 or d < 1 or d > 31:
+    z = _days_from_civil(y, m, d) + offset
+    if z < -719468:
         return -1
-    z = _days_from_civil(y, m, d) + offset + 719468
-    if z < 0:
-        return -1
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    y += m <= 2
+    _civil_from_days(z, &y, &m, &d)
     if y < 1 or y > 9999:
         return -1
     i = _put_uint(out, 0, <uint64_t>y, 4)
