@@ -226,7 +226,7 @@ def test_shift_per_kernel_matches_python_transform(
     if per is None:
         got = fast._kernel_apply(built.kernel, raw)
     else:
-        got = fast._kernel_apply_per(built.kernel, raw, fast.escape_field(per.encode()))
+        got = fast._kernel_apply(built.kernel, raw, fast.escape_field(per.encode()))
     if got is None:
         return
     try:

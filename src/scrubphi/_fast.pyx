@@ -1948,33 +1948,10 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
     return o
 
 
-def _kernel_apply_per(object desc, bytes raw not None, bytes per not None):
-    """Run the date shift kernel keyed by a per value (the codec's path); for the tests."""
-    cdef Kernel k
-    cdef char out[KOUT]
-    cdef Py_ssize_t o
-    memset(&k, 0, sizeof(Kernel))
-    try:
-        _kernel_init(&k, desc)
-        if k.kind != K_SHIFT:
-            raise ValueError("no per kernel for this description")
-        if not (_fast_domain(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw))
-                and _fast_domain(PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per))):
-            return None
-        # Twice: the second answer comes from the per cache and must be the same.
-        for _ in range(2):
-            o = _k_shift(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out,
-                         _per_offset(&k, PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per)))
-        if o < 0:
-            return None
-        return PyBytes_FromStringAndSize(out, o)
-    finally:
-        _kernel_free(&k)
-
-
-def _kernel_apply(object desc, bytes raw not None):
+def _kernel_apply(object desc, bytes raw not None, bytes per=None):
     """Run one kernel on raw field bytes: the output bytes, or None for the fallback.
 
+    With ``per``, the date shift keyed by that per value, as the codec runs it.
     For the differential tests; the rewriter calls the kernels directly.
     """
     cdef Kernel k
@@ -1983,11 +1960,19 @@ def _kernel_apply(object desc, bytes raw not None):
     memset(&k, 0, sizeof(Kernel))
     try:
         _kernel_init(&k, desc)
-        if k.kind == K_NONE:
+        if k.kind == K_NONE or (per is not None and k.kind != K_SHIFT):
             raise ValueError("no kernel for this description")
         if not _fast_domain(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)):
             return None
-        o = _run_kernel(&k, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out, NULL)
+        if per is None:
+            o = _run_kernel(&k, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out, NULL)
+        elif not _fast_domain(PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per)):
+            return None
+        else:
+            # Twice: the second answer comes from the per cache and must be the same.
+            for _ in range(2):
+                o = _k_shift(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out,
+                             _per_offset(&k, PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per)))
         if o < 0:
             return None
         return PyBytes_FromStringAndSize(out, o)
