@@ -2101,6 +2101,7 @@ cdef class CopyRewriter:
     cdef Py_ssize_t _nplan
     cdef Py_ssize_t _rows
     cdef list _fns
+    cdef list _reads              # per entry: the tuple of fields a when transform reads, or None
     cdef Py_ssize_t* _field
     cdef Py_ssize_t* _per
     cdef Py_ssize_t* _slot        # original plan index of each (field-sorted) entry, for counts
@@ -2129,6 +2130,7 @@ cdef class CopyRewriter:
 
     def __cinit__(self):
         self._fns = []
+        self._reads = []
 
     def __init__(self, ncols, plan, max_row):
         cdef Py_ssize_t nc = ncols
@@ -2152,24 +2154,34 @@ cdef class CopyRewriter:
             field, fn, per, cacheable = entry[:4]
             kernel = entry[4] if len(entry) > 4 else None
             field = int(field)
+            reads = None
+            if isinstance(per, tuple):
+                # A when transform: fn(value, *values of these fields).
+                reads = tuple(int(q) for q in per)
+                if not reads or any(not 0 <= q < nc for q in reads):
+                    raise ValueError(f"plan per-field indexes out of range for {nc} fields")
+                per = -2
             per = int(per)
             if not 0 <= field < nc:
                 raise ValueError(f"plan field index {field} out of range for {nc} fields")
             if field in seen:
                 raise ValueError(f"plan field index {field} appears twice")
             seen.add(field)
-            if not -1 <= per < nc:
+            if not -2 <= per < nc or (per == -2 and reads is None):
                 raise ValueError(f"plan per-field index {per} out of range for {nc} fields")
             if not callable(fn):
                 raise TypeError(f"plan entry for field {field} has a transform that is not callable")
-            order.append((field, index, fn, per, bool(cacheable) and per == -1, kernel))
+            if per == -2:
+                kernel = None
+            order.append((field, index, fn, per, bool(cacheable) and per == -1, kernel, reads))
         # Fields are handled left to right whatever the plan's order (so are errors),
         # which is also what lets output be spliced in one pass; counts stay
         # indexed by plan entry.
         order.sort(key=lambda e: e[0])
         slots = []
         kernels = []
-        for field, index, fn, per, cacheable, kernel in order:
+        all_reads = []
+        for field, index, fn, per, cacheable, kernel, reads in order:
             # Per entries are not memoised; of the kernels only the date shift takes a per.
             kernels.append(kernel if cacheable or (kernel is not None and kernel[0] == "shift")
                            else None)
@@ -2178,6 +2190,8 @@ cdef class CopyRewriter:
             pers.append(per)
             cache.append(cacheable)
             fns.append(fn)
+            all_reads.append(reads)
+        self._reads = all_reads
         self._ncols = nc
         self._max_row = mr
         self._nplan = len(fields)
@@ -2198,7 +2212,7 @@ cdef class CopyRewriter:
         self._starts = <Py_ssize_t*>calloc(nc + 1, sizeof(Py_ssize_t))
         self._ends = <Py_ssize_t*>calloc(nc + 1, sizeof(Py_ssize_t))
         self._pervals = <PyObject**>calloc(nc + 1, sizeof(PyObject*))
-        self._perlist = <Py_ssize_t*>calloc(n + 1, sizeof(Py_ssize_t))
+        self._perlist = <Py_ssize_t*>calloc(nc + 1, sizeof(Py_ssize_t))
         if (self._field == NULL or self._per == NULL or self._slot == NULL or self._memos == NULL
                 or self._kernels == NULL or self._kout == NULL or self._digests == NULL
                 or self._has_digest == NULL or self._hashes == NULL
@@ -2220,9 +2234,14 @@ cdef class CopyRewriter:
                 self._memos[i].enabled = False
             elif self._kernels[i].kind != K_NONE:
                 self._memos[i].adaptive = True
-            if p >= 0 and p not in pers[:i]:
-                self._perlist[k] = p
-                k += 1
+        distinct = []
+        for i in range(n):
+            for p in (all_reads[i] if all_reads[i] is not None else (pers[i],)):
+                if p >= 0 and p not in distinct:
+                    distinct.append(p)
+        for p in distinct:
+            self._perlist[k] = p
+            k += 1
         self._nper = k
 
     def __dealloc__(self):
@@ -2479,8 +2498,10 @@ cdef class CopyRewriter:
             fn = self._fns[i]
             p = self._per[i]
             try:
-                if p < 0:
+                if p == -1:
                     result = PyObject_CallOneArg(fn, value)
+                elif p == -2:
+                    result = fn(value, *[self._per_value(q, row) for q in self._reads[i]])
                 else:
                     result = fn(value, self._per_value(p, row))
             except TransformError as exc:

@@ -189,7 +189,8 @@ class CopyRewriter:
 
     ``plan`` holds ``(field_index, fn, per_index, cacheable)``: ``fn(value)``
     when ``per_index`` is -1, otherwise ``fn(value, per_value)`` with the
-    decoded original value of field ``per_index``.  ``fn`` gets ``str`` or
+    decoded original value of field ``per_index``; a tuple of indexes gives
+    ``fn(value, *values)`` (a ``when`` transform).  ``fn`` gets ``str`` or
     ``None`` (NULL) and returns ``str`` or ``None``.  With ``cacheable`` (and no
     per field) results are memoised by the raw field bytes.  An entry may carry
     a 5th element, ``BuiltTransform.kernel``, which only the compiled twin uses.
@@ -201,8 +202,9 @@ class CopyRewriter:
         self,
         ncols: int,
         plan: Sequence[
-            tuple[int, Callable[..., str | None], int, bool]
-            | tuple[int, Callable[..., str | None], int, bool, tuple[Any, ...] | None]
+            tuple[int, Callable[..., str | None], int | tuple[int, ...], bool]
+            | tuple[int, Callable[..., str | None], int | tuple[int, ...], bool,
+                    tuple[Any, ...] | None]
         ],
         max_row: int,
     ) -> None:
@@ -212,26 +214,36 @@ class CopyRewriter:
             raise ValueError("ncols must not be negative")
         if max_row < 0:
             raise ValueError("max_row must not be negative")
-        entries: list[tuple[int, int, Callable[..., str | None], int, dict[bytes, Any] | None]] = []
+        entries: list[
+            tuple[int, int, Callable[..., str | None], int, dict[bytes, Any] | None,
+                  tuple[int, ...]]
+        ] = []
         seen: set[int] = set()
         for index, entry in enumerate(plan):
             # A 5th element, the transform's kernel description, is for the compiled twin.
-            field, fn, per, cacheable = entry[:4]
+            field, fn, per_spec, cacheable = entry[:4]
             field = int(field)
-            per = int(per)
+            reads: tuple[int, ...] = ()
+            if isinstance(per_spec, tuple):
+                reads = tuple(int(p) for p in per_spec)
+                if not reads or any(not 0 <= p < ncols for p in reads):
+                    raise ValueError(f"plan per-field indexes out of range for {ncols} fields")
+                per = -2
+            else:
+                per = int(per_spec)
             if not 0 <= field < ncols:
                 raise ValueError(f"plan field index {field} out of range for {ncols} fields")
             if field in seen:
                 raise ValueError(f"plan field index {field} appears twice")
             seen.add(field)
-            if not -1 <= per < ncols:
+            if not -2 <= per < ncols or (per == -2 and not reads):
                 raise ValueError(f"plan per-field index {per} out of range for {ncols} fields")
             if not callable(fn):
                 raise TypeError(
                     f"plan entry for field {field} has a transform that is not callable"
                 )
             memo: dict[bytes, Any] | None = {} if (cacheable and per == -1) else None
-            entries.append((field, index, fn, per, memo))
+            entries.append((field, index, fn, per, memo, reads))
         # Fields are handled left to right whatever the plan's order (so are errors);
         # counts stay indexed by plan entry.
         entries.sort(key=lambda e: e[0])
@@ -316,7 +328,7 @@ class CopyRewriter:
             # must see the original values.
             new_fields: list[bytes] | None = None
             decoded: dict[int, str | None] = {}
-            for field, i, fn, per, memo in plan:
+            for field, i, fn, per, memo, reads in plan:
                 raw = fields[field]
                 if memo is not None:
                     hit = memo.get(raw)
@@ -333,6 +345,11 @@ class CopyRewriter:
                 try:
                     if per == -1:
                         result = fn(value)
+                    elif per == -2:
+                        for p in reads:
+                            if p not in decoded:
+                                decoded[p] = _decode(fields[p], row, p)
+                        result = fn(value, *[decoded[p] for p in reads])
                     else:
                         if per in decoded:
                             per_value = decoded[per]

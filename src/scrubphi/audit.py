@@ -171,6 +171,13 @@ class ColumnAudit:
         return self.transform in ("keep", "keep (whole table)")
 
     @property
+    def partly_kept(self) -> bool:
+        """A when transform that keeps the rows of some case (or of else) as they are."""
+        return self.transform.startswith("{when:") and (
+            "then: keep}" in self.transform or self.transform.endswith("else: keep}")
+        )
+
+    @property
     def phi_like(self) -> bool:
         """A kept column whose name suggests PHI.
 
@@ -178,6 +185,8 @@ class ColumnAudit:
         dictionary counts, not the free-text heuristic: ``description`` of an
         ICD-10 code is not a note about a patient.
         """
+        if self.partly_kept:
+            return bool(self.kinds or self.free_text)
         if not self.kept:
             return False
         if self.transform == "keep (whole table)":
@@ -190,6 +199,7 @@ class ColumnAudit:
             "column": self.column,
             "type": self.type_name,
             "transform": self.transform,
+            "partly_kept": self.partly_kept,
             "phi_kinds_by_name": self.kinds,
             "free_text_by_name": self.free_text,
             "values_scanned": self.scanned,
@@ -233,8 +243,8 @@ class AuditReport:
         """Safe Harbor kind -> the columns whose transform covers it."""
         found: dict[str, list[str]] = {kind: [] for kind in SAFE_HARBOR_KINDS}
         for col in self.columns:
-            if col.kept:
-                continue
+            if col.kept or col.partly_kept:
+                continue  # a column some rows of which are kept covers nothing for sure
             kinds = set(col.kinds)
             provider = re.match(r"\{fake: (\w+)", col.transform)
             if provider and provider.group(1) in _PROVIDER_KINDS:

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CoverageError, ScrubPhiError, TransformError
+from ..policy.conditions import describe_conditions
 from ..policy.model import ScrubPolicy, TableName, TableRule, TransformSpec, quote_ident
 from ..transforms import build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from ..transforms.conditions import build_when
 from ..transforms.jsonpath import build_json
 from .schema import Schema
 
@@ -52,6 +54,12 @@ _DEFAULTS = {"unique": False, "locale": "en_US", "keep_first": 0, "char": "*"}
 
 def spec_label(spec: TransformSpec) -> str:
     """A transform as the policy would write it: ``{fake: ssn, unique: true}``."""
+    if spec.kind == "when":
+        cases = ", ".join(
+            f"{{if: {describe_conditions(conds)}, then: {spec_label(then)}}}"
+            for conds, then in spec.params["cases"]
+        )
+        return f"{{when: [{cases}], else: {spec_label(spec.params['else'])}}}"
     if spec.kind == "json":
         inner = ", ".join(f"{path}: {spec_label(sub)}" for path, sub in spec.params["paths"])
         return f"{{json: {{{inner}}}, other_paths: {spec.params['other_paths']}}}"
@@ -200,15 +208,20 @@ class Coverage:
             except ValueError as exc:
                 found.append(f"table {table}, column {quote_ident(name)}: {exc}")
                 continue
-            per_index = -1
+            per_index: int | tuple[int, ...] = -1
             if built.per is not None:
-                if built.per not in order:
+                reads = (built.per,) if isinstance(built.per, str) else built.per
+                absent = [other for other in reads if other not in order]
+                if absent:
+                    what = "per column" if isinstance(built.per, str) else "the when transform " \
+                        "reads column"
                     found.append(
-                        f"table {table}, column {quote_ident(name)}: per column "
-                        f"{quote_ident(built.per)} is not in the data"
+                        f"table {table}, column {quote_ident(name)}: {what} "
+                        f"{quote_ident(absent[0])} is not in the data"
                     )
                     continue
-                per_index = order.index(built.per)
+                indexes = tuple(order.index(other) for other in reads)
+                per_index = indexes[0] if isinstance(built.per, str) else indexes
             entries.append(
                 (index, _guard(built.fn, spec.kind), per_index, built.cacheable, built.kernel)
             )
@@ -229,6 +242,8 @@ class Coverage:
             return BuiltTransform(fn=lambda _v, _c=const: _c, kind="value")
         if spec.kind == "json":
             return build_json(spec, col, self.ctx, build_transform)
+        if spec.kind == "when":
+            return build_when(spec, col, self.ctx, self.build)
         return build_transform(spec, col, self.ctx)
 
 def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None]:

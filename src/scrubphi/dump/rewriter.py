@@ -580,8 +580,12 @@ class Scrubber:
                     continue  # the target computes it (a generated column or a default)
                 try:
                     value = literal_value(text, lit)
-                    per_value = literal_value(text, row[per]) if per >= 0 else None
-                    result = fn(value) if per < 0 else fn(value, per_value)
+                    if isinstance(per, tuple):  # a when transform reads several columns
+                        result = fn(value, *[literal_value(text, row[p]) for p in per])
+                    elif per >= 0:
+                        result = fn(value, literal_value(text, row[per]))
+                    else:
+                        result = fn(value)
                 except TransformError as exc:
                     raise DumpError(
                         exc.reason,

@@ -39,6 +39,7 @@ from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scrubphi.errors import PolicyError
+from scrubphi.policy.conditions import Condition, condition_from_yaml
 from scrubphi.policy.model import (
     Location,
     Policy,
@@ -82,6 +83,7 @@ TRANSFORMS = (
     "generalize",
     "json",
     "redact",
+    "when",
 )
 #: Transforms policy.md describes that this version refuses rather than ignores.
 _RESERVED_TRANSFORMS: tuple[str, ...] = ()
@@ -884,6 +886,8 @@ class _ScrubReader:
             seen[column] = column_node
             columns[column] = self.transform(column_node)
         for column, spec in columns.items():
+            if spec.kind == "when":
+                _check_when_columns(name, column, spec, seen[column], columns)
             per = spec.params.get("per") if spec.kind == "date" else None
             if per is not None:
                 per_node = seen[column].value["per"]
@@ -903,8 +907,8 @@ class _ScrubReader:
                     )
         if self.check_spec is not None:
             for column, spec in columns.items():
-                if spec.kind == "json":
-                    continue  # its inner transforms were checked one by one
+                if spec.kind in ("json", "when"):
+                    continue  # their inner transforms were checked one by one
                 try:
                     self.check_spec(spec)
                 except ValueError as exc:
@@ -970,7 +974,74 @@ class _ScrubReader:
         kind = named[0]
         if kind == "json":
             return self._build_json(node, value, spec)
+        if kind == "when":
+            return self._build_when(node, value, spec)
         return _BUILDERS[kind](node, value, spec)
+
+    def _build_when(
+        self, node: _Node, entries: dict[str, _Node], spec: _SpecFactory
+    ) -> TransformSpec:
+        """``{when: [{if: {COLUMN: TEST, ...}, then: T}, ...], else: T}`` (see conditions.py)."""
+        _check_keys(node, ("when", "else"), "the when transform")
+        cases_node = entries["when"]
+        if not isinstance(cases_node.value, list) or not cases_node.value:
+            raise _error(
+                "when takes a list of cases, e.g. when: [{if: {code: '75773-1'}, then: "
+                "{fake: street_address}}]",
+                cases_node.loc,
+                cases_node.path,
+            )
+        if "else" not in entries:
+            raise _error(
+                "a when transform needs else: the transform of the rows no case matches "
+                "(write else: keep to keep them)",
+                node.here,
+                node.path,
+            )
+        cases: list[tuple[tuple[Condition, ...], TransformSpec]] = []
+        for case in cases_node.value:
+            if not case.is_map:
+                raise _error(
+                    f"a case is a mapping with if: and then:, not {_describe(case.value)}",
+                    case.loc,
+                    case.path,
+                )
+            _check_keys(case, ("if", "then"), "a when case")
+            for needed in ("if", "then"):
+                if needed not in case.value:
+                    raise _error(f"a when case needs {needed}:", case.loc, case.path)
+            test = case.value["if"]
+            if not test.is_map or not test.value:
+                raise _error(
+                    "if takes a mapping of column names to tests, e.g. if: {code: '75773-1'}",
+                    test.loc,
+                    test.path,
+                )
+            conditions: list[Condition] = []
+            for raw, cond_node in test.value.items():
+                if not isinstance(raw, str):
+                    raise _error("a column name must be text; quote it", cond_node.here,
+                                 cond_node.path)
+                try:
+                    column = parse_identifier(raw)
+                    conditions.append(condition_from_yaml(column, _plain_value(cond_node)))
+                except ValueError as exc:
+                    raise _error(str(exc), cond_node.loc, cond_node.path) from None
+            cases.append((tuple(conditions), self._when_branch(case.value["then"])))
+        otherwise = self._when_branch(entries["else"])
+        return spec("when", {"cases": tuple(cases), "else": otherwise})
+
+    def _when_branch(self, node: _Node) -> TransformSpec:
+        child = self.transform(node)
+        if child.kind == "when":
+            raise _error("when transforms do not nest; put every case in one list", node.loc,
+                         node.path)
+        if self.check_spec is not None and child.kind not in ("keep", "null", "value", "json"):
+            try:
+                self.check_spec(child)
+            except ValueError as exc:
+                raise _error(str(exc), node.loc, node.path) from None
+        return child
 
     def _build_json(
         self, node: _Node, entries: dict[str, _Node], spec: _SpecFactory
@@ -1026,10 +1097,46 @@ class _ScrubReader:
             f"unknown transform {shown}{_suggest(word, TRANSFORMS)}; allowed: "
             "keep, null, hash, mask as words, or {value: X}, {hash: {...}}, {fake: PROVIDER}, "
             "{mask: {...}}, {tokenize: digits|alnum|upper}, {date: shift|year|safe_harbor}, "
-            "{generalize: zip3}, {redact: text}",
+            "{generalize: zip3}, {redact: text}, {when: [...], else: ...}",
             node.loc,
             node.path,
         )
+
+
+def _plain_value(node: _Node) -> Any:
+    """A node's value as plain Python data (mappings, lists and scalars)."""
+    if isinstance(node.value, dict):
+        return {key: _plain_value(child) for key, child in node.value.items()}
+    if isinstance(node.value, list):
+        return [_plain_value(child) for child in node.value]
+    return node.value
+
+
+def _check_when_columns(
+    table: TableName, column: str, spec: TransformSpec, node: _Node,
+    columns: Mapping[str, TransformSpec],
+) -> None:
+    """Every column a when transform reads (its tests, its branches' per) is listed."""
+    branches = [then for _, then in spec.params["cases"]] + [spec.params["else"]]
+    for index, (conditions, _) in enumerate(spec.params["cases"]):
+        for condition in conditions:
+            if condition.column != column and condition.column not in columns:
+                case = node.value["when"].value[index].value["if"]
+                raise _error(
+                    f"the condition tests column {condition.column}, which is not listed under "
+                    f"columns of table {table}; listed: {', '.join(columns)}",
+                    case.loc,
+                    case.path,
+                )
+    for branch in branches:
+        per = branch.params.get("per") if branch.kind in ("date", "redact") else None
+        if per is not None and (per == column or per not in columns):
+            raise _error(
+                f"per names column {per}, which must be another column listed under columns "
+                f"of table {table}",
+                node.loc,
+                node.path,
+            )
 
 
 def _reserved_message(word: str) -> str:

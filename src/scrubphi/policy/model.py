@@ -92,6 +92,13 @@ class TransformSpec:
     def is_keep(self) -> bool:
         return self.kind == "keep"
 
+    def leaves(self) -> tuple[TransformSpec, ...]:
+        """The transforms that really run: a when transform's branches, else itself."""
+        if self.kind == "when":
+            branches = [then for _, then in self.params["cases"]] + [self.params["else"]]
+            return tuple(leaf for branch in branches for leaf in branch.leaves())
+        return (self,)
+
 
 @dataclass(frozen=True)
 class TableRule:
@@ -123,9 +130,10 @@ class ScrubPolicy:
     def needs_key(self) -> bool:
         """True when any rule uses a keyed transform."""
         return any(
-            spec.kind in KEYED_KINDS
+            leaf.kind in KEYED_KINDS
             for rule in self.tables.values()
             for spec in rule.columns.values()
+            for leaf in spec.leaves()
         )
 
 

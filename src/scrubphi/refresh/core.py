@@ -429,7 +429,10 @@ def _redacts(policy: Policy) -> bool:
     """Whether any column of the policy is free text under ``{redact: text}``."""
     scrub = policy.scrub
     return scrub is not None and any(
-        spec.kind == "redact" for rule in scrub.tables.values() for spec in rule.columns.values()
+        leaf.kind == "redact"
+        for rule in scrub.tables.values()
+        for spec in rule.columns.values()
+        for leaf in spec.leaves()
     )
 
 

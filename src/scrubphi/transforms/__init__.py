@@ -170,6 +170,13 @@ def check_spec(spec: TransformSpec) -> None:
     if kind == "redact":
         check_redact_spec(spec)
         return
+    if kind == "when":
+        for _, then in spec.params["cases"]:
+            check_spec(then)
+        check_spec(spec.params["else"])
+        return
+    if kind == "json":
+        return
     raise ValueError(f"unknown transform {kind!s}; available: {', '.join(sorted(KINDS))}")
 
 

@@ -53,7 +53,9 @@ class BuiltTransform:
     """
 
     fn: Callable[..., str | None]
-    per: str | None = None
+    #: Another column whose original value ``fn`` takes, or several (a ``when``
+    #: transform: ``fn(value, *values)`` in this order).
+    per: str | tuple[str, ...] | None = None
     cacheable: bool = True
     kind: str = ""
     kernel: tuple[Any, ...] | None = None

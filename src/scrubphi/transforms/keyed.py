@@ -21,8 +21,10 @@ __all__ = ["Prf", "domain_of", "offset_in"]
 
 #: Parameters that never change a transform's mapping of one value:
 #: ``per`` only chooses what a date shift is keyed by, ``unique`` only
-#: resolves collisions (unique and non-unique agree when there is none).
-DOMAIN_EXCLUDE = ("per", "unique")
+#: resolves collisions (unique and non-unique agree when there is none),
+#: ``format`` only says how a date is written in a text column (a date
+#: stored as text shifts like the same date in a date column or a note).
+DOMAIN_EXCLUDE = ("per", "unique", "format")
 
 
 def domain_of(spec: TransformSpec) -> str:

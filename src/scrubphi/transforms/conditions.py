@@ -1,0 +1,88 @@
+"""Build a ``when`` transform: the first case whose conditions hold picks the transform.
+
+The policy side (syntax, :class:`~scrubphi.policy.conditions.Condition`) is in
+``scrubphi.policy.conditions``.  Here each branch is built for the column like
+any other transform, and the result reads the original values of every column
+the conditions test and the branches' ``per`` columns, in one tuple: the codecs
+pass them as extra arguments (``BuiltTransform.per`` is then a tuple of names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scrubphi.policy.conditions import Condition
+from scrubphi.policy.model import TransformSpec
+from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
+
+__all__ = ["build_when", "when_columns"]
+
+Builder = Callable[[TransformSpec, ColumnInfo], BuiltTransform]
+
+
+def when_columns(spec: TransformSpec) -> tuple[str, ...]:
+    """The columns a when transform tests, in first-use order (for coverage and audit)."""
+    names: dict[str, None] = {}
+    for conditions, _ in spec.params["cases"]:
+        for condition in conditions:
+            names.setdefault(condition.column)
+    return tuple(names)
+
+
+def _branch(spec: TransformSpec, column: ColumnInfo, build: Builder) -> BuiltTransform:
+    if spec.kind == "null" and column.not_null:
+        raise ValueError("null is refused for a NOT NULL column (the restore would fail)")
+    return build(spec, column)
+
+
+def build_when(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext,
+               build: Builder) -> BuiltTransform:
+    """The when transform of one column; ``build`` builds each branch for the column."""
+    del ctx  # the branches get it through ``build``
+    cases: Sequence[tuple[tuple[Condition, ...], TransformSpec]] = spec.params["cases"]
+    branches = [_branch(then, column, build) for _, then in cases]
+    otherwise = _branch(spec.params["else"], column, build)
+    # Every column read, the column itself included when a test names it: one tuple.
+    reads: dict[str, None] = dict.fromkeys(when_columns(spec))
+    for built in (*branches, otherwise):
+        if isinstance(built.per, tuple):
+            raise ValueError("when transforms do not nest")
+        if built.per is not None:
+            reads.setdefault(built.per)
+    names = tuple(reads)
+    position = {name: i for i, name in enumerate(names)}
+    tests: list[tuple[tuple[tuple[int, Condition], ...], int]] = []
+    for number, (conditions, _) in enumerate(cases):
+        tests.append((tuple((position[c.column], c) for c in conditions), number))
+    calls: list[Callable[[str | None, tuple[Any, ...]], str | None]] = [
+        _caller(built, position) for built in branches
+    ]
+    fallback = _caller(otherwise, position)
+
+    def fn(value: str | None, *read: Any) -> str | None:
+        for conditions, number in tests:
+            for index, condition in conditions:
+                if not condition.test(read[index]):
+                    break
+            else:
+                return calls[number](value, read)
+        return fallback(value, read)
+
+    return BuiltTransform(fn=fn, per=names, cacheable=False, kind="when")
+
+
+def _caller(built: BuiltTransform, position: dict[str, int]
+            ) -> Callable[[str | None, tuple[Any, ...]], str | None]:
+    inner = built.fn
+    if built.per is None:
+        def plain(value: str | None, _read: tuple[Any, ...]) -> str | None:
+            return inner(value)
+
+        return plain
+    at = position[str(built.per)]
+
+    def with_per(value: str | None, read: tuple[Any, ...]) -> str | None:
+        return inner(value, read[at])
+
+    return with_per
