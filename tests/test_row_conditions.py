@@ -307,7 +307,7 @@ def test_codec_passes_every_read_column_in_order(codec: ModuleType) -> None:
 
     rewriter = codec.CopyRewriter(4, [(2, fn, (3, 0, 2), False), (0, lambda v: "Z", -1, False)],
                                   10_000)
-    out, pos, done = rewriter.process(b"a\tb\tc\t\\N\nq\tr\ts\tt\\tu\n\\.\n", 0)
+    out, _pos, done = rewriter.process(b"a\tb\tc\t\\N\nq\tr\ts\tt\\tu\n\\.\n", 0)
     assert done
     assert out == b"Z\tb\tX\t\\N\nZ\tr\ts\tt\\tu\n\\.\n"
     # NULL decoded as None, escapes decoded, the field's own original value included.

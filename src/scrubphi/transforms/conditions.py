@@ -19,6 +19,9 @@ from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContex
 __all__ = ["build_when", "when_columns"]
 
 Builder = Callable[[TransformSpec, ColumnInfo], BuiltTransform]
+#: Results a cacheable branch keeps (emptied when full), for values up to this long.
+MEMO_ENTRIES = 65536
+MEMO_VALUE_CHARS = 128
 
 
 def when_columns(spec: TransformSpec) -> tuple[str, ...]:
@@ -75,6 +78,24 @@ def build_when(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext,
 def _caller(built: BuiltTransform, position: dict[str, int]
             ) -> Callable[[str | None, tuple[Any, ...]], str | None]:
     inner = built.fn
+    if built.per is None and built.cacheable:
+        # The codec cannot memoise a when column (its output depends on other
+        # columns); a branch whose output depends on the value alone can.
+        memo: dict[str | None, str | None] = {}
+
+        def cached(value: str | None, _read: tuple[Any, ...]) -> str | None:
+            try:
+                return memo[value]
+            except KeyError:
+                pass
+            result = inner(value)
+            if value is None or len(value) <= MEMO_VALUE_CHARS:
+                if len(memo) >= MEMO_ENTRIES:
+                    memo.clear()
+                memo[value] = result
+            return result
+
+        return cached
     if built.per is None:
         def plain(value: str | None, _read: tuple[Any, ...]) -> str | None:
             return inner(value)
