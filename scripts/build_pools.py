@@ -58,6 +58,9 @@ def build() -> dict[str, list[str]]:
     pools["state"] = _clean(Address.states)
     pools["state_abbr"] = _clean(Address.states_abbr)
     pools["word"] = _clean(w for w in Lorem.word_list if w.isascii() and w.isalpha())
+    pools["first_name_female"] = _clean(Person.first_names_female)
+    pools["first_name_male"] = _clean(Person.first_names_male)
+    pools["name_sex"] = name_sex()
     # Drawn pools: the order of the draws is fixed by the seed and the order below.
     pools["city"] = _draw(fake.city, 3000, 30000)
     pools["street_name"] = _draw(fake.street_name, 3000, 30000)
@@ -66,6 +69,31 @@ def build() -> dict[str, list[str]]:
     pools["license_plate"] = _draw(fake.license_plate, 2000, 20000)
     pools["sentence"] = _draw(lambda: fake.sentence(nb_words=10), 2000, 20000)
     return pools
+
+
+def name_sex() -> list[str]:
+    """``name<TAB>F`` or ``name<TAB>M`` for first names of one sex in every Faker locale.
+
+    Read by ``{fake: first_name}`` to pick a fake of the original's sex. A name
+    that is female in one locale and male in another (Andrea, Ashley, Ali) is
+    left out, and gets a fake from the mixed pool.
+    """
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as person
+
+    female: set[str] = set()
+    male: set[str] = set()
+    for module in sorted(m.name for m in pkgutil.iter_modules(person.__path__)):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module}"), "Provider",
+                           None)
+        for attr, found in (("first_names_female", female), ("first_names_male", male)):
+            for name in getattr(provider, attr, None) or ():
+                key = name.strip().lower()
+                if key and key.isprintable() and "\t" not in key:
+                    found.add(key)
+    return sorted([f"{k}\tF" for k in female - male] + [f"{k}\tM" for k in male - female])
 
 
 def manifest() -> str:

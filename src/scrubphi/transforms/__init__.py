@@ -49,6 +49,7 @@ from scrubphi.transforms.fakes import (
 from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
 from scrubphi.transforms.keyed import Prf, domain_of
 from scrubphi.transforms.mask import make_mask
+from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake
 from scrubphi.transforms.pooldata import LOCALES
 from scrubphi.transforms.redact import build_redactor, check_redact_spec
 from scrubphi.transforms.tokenize import make_tokenize
@@ -381,7 +382,7 @@ def _fake_kernel(
         limit is not None and provider in COMPACT_PROVIDERS and limit < COMPACT_PROVIDERS[provider]
     )
     gen = get_generator(provider, locale, ctx.shared, compact=compact)
-    if gen.kernel is None:
+    if gen.kernel is None or provider in NAME_PROVIDERS:
         return None
     prf = _prf(spec, ctx)
     return ("fake", prf.key, prf.prefix + b"v\x00", gen.kernel)
@@ -526,6 +527,13 @@ def _build_fake(
         )
     prf = _prf(spec, ctx)
     produce = gen.gen
+    if not unique and provider in NAME_PROVIDERS:
+        # First, last and full names agree with each other and with notes (names.py).
+        def part_prf(part: str) -> Prf:
+            return _prf(TransformSpec("fake", {"provider": part, "unique": False,
+                                               "locale": locale}), ctx)
+
+        return make_name_fake(provider, locale, ctx.shared, part_prf), False
     if not unique:
 
         def fn(value: str) -> str:

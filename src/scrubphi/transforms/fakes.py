@@ -423,7 +423,7 @@ def _build(provider: str, locale: str, shared: dict[str, Any], compact: bool) ->
         return load_pool(name, locale, shared)
 
     if provider in ("first_name", "last_name", "city", "state", "state_abbr", "company",
-                    "license_plate", "word"):
+                    "license_plate", "word", "first_name_female", "first_name_male"):
         return _pool_gen(pool(provider))
     if provider == "sentence":
         return _sentence_text(pool("sentence"))
@@ -466,6 +466,7 @@ def _build(provider: str, locale: str, shared: dict[str, Any], compact: bool) ->
 FAKE_PROVIDERS: frozenset[str] = frozenset(
     {
         "address", "city", "company", "credit_card_number", "email", "fax", "first_name",
+        "first_name_female", "first_name_male",
         "iban", "ipv4", "ipv6", "last_name", "license_plate", "name", "paragraph",
         "phone_number", "postcode", "sentence", "ssn", "state", "state_abbr",
         "street_address", "url", "user_name", "uuid4", "vin", "word", "zipcode",

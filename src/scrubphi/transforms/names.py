@@ -1,0 +1,205 @@
+"""Person-name fakes that agree with each other: first, last and full names.
+
+Why: a clinic's tables hold a person's name several ways at once (``first``,
+``last``, a "First Last" ``ownername``, ``"Last, First"`` in a report column,
+upper case in one table and lower case in a note), and a staging copy is only
+realistic when they still agree. So:
+
+- ``{fake: first_name}`` and ``{fake: last_name}`` key on the name in title
+  case (``JOHN``, ``john`` and ``John`` are one name) and write the fake in the
+  original's case (``JOHN`` -> ``MARIO``, ``john`` -> ``mario``), which is
+  also what ``{redact: text}`` does with a name in a note.
+- ``{fake: first_name}`` keeps the sex of the original name where it is clear:
+  a name that is only female (or only male) in Faker's first-name lists of
+  every locale gets a fake from the female (male) pool, others the mixed
+  pool. ``{fake: first_name_female}`` and ``{fake: first_name_male}`` draw
+  from one pool: with a ``when`` transform on a kept ``gender`` column they
+  make the fake follow the patient's recorded sex.
+- ``{fake: name}`` is composed of the part fakes: each part of "First Middle
+  Last", "Last, First", "Dr. Van Leeuwen Jr." gets exactly what
+  ``{fake: first_name}`` / ``{fake: last_name}`` gives it alone; titles,
+  suffixes, particles and punctuation stay; hyphenated parts are faked part
+  by part; an initial becomes another initial.
+
+Every choice is ``pool[HMAC(key, spec, title-cased part) mod len(pool)]``
+under the part's own spec (``{fake: first_name}``'s for a first name inside
+``{fake: name}``), so the columns and the notes agree by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from scrubphi.transforms.keyed import Prf
+from scrubphi.transforms.pooldata import load_pool
+
+__all__ = ["NAME_PROVIDERS", "case_like", "make_name_fake", "title_key"]
+
+#: Providers built here (their compiled kernel is the codec's memo plus this Python).
+NAME_PROVIDERS = frozenset({"first_name", "last_name", "first_name_female", "first_name_male",
+                            "name"})
+
+_TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "fr", "sr", "sra",
+    "srta", "herr", "frau", "mme", "mlle", "m", "capt", "col", "lt", "sgt",
+})
+_SUFFIXES = frozenset({
+    "jr", "sr", "ii", "iii", "iv", "v", "md", "phd", "rn", "np", "pa", "do", "dds", "dmd",
+    "esq", "lpn", "cnm", "crna", "mba", "mph", "facs", "facp",
+})
+_PARTICLES = frozenset({
+    "van", "von", "de", "der", "den", "del", "della", "di", "da", "dos", "das", "du", "la",
+    "le", "bin", "ibn", "al", "el", "ten", "ter", "st",
+})
+_WORD = re.compile(r"[^\W\d_]", re.UNICODE)
+_SPLIT = re.compile(r"(\s+)")
+_INITIAL = re.compile(r"([^\W\d_])(\.?)\Z", re.UNICODE)
+
+
+def title_key(part: str) -> str:
+    """The form a name is keyed by: title case for ASCII, as written otherwise."""
+    return part.title() if part.isascii() else part
+
+
+def case_like(fake: str, like: str) -> str:
+    """``fake`` in the case pattern of ``like`` (upper, lower, or the pool's)."""
+    if like.isupper() and len(like) > 1:
+        return fake.upper()
+    if like.islower():
+        return fake.lower()
+    return fake
+
+
+def _sex_table(locale: str, shared: dict[str, Any]) -> dict[str, str]:
+    key = f"names:sex:{locale}"
+    table = shared.get(key)
+    if table is None:
+        table = dict(line.split("\t", 1) for line in load_pool("name_sex", locale, shared))
+        shared[key] = table
+    return table
+
+
+def make_name_fake(provider: str, locale: str, shared: dict[str, Any],
+                   prf_of: Callable[[str], Prf]) -> Callable[[str], str]:
+    """The element function of ``{fake: PROVIDER}`` for a name provider.
+
+    ``prf_of(provider)`` is the keyed function of ``{fake: PROVIDER}`` with this
+    locale: a full name's parts use the part providers' own.
+    """
+    mixed = load_pool("first_name", locale, shared)
+    female = load_pool("first_name_female", locale, shared)
+    male = load_pool("first_name_male", locale, shared)
+    last_pool = load_pool("last_name", locale, shared)
+    sex = _sex_table(locale, shared)
+
+    def picker(pool: tuple[str, ...], prf: Prf) -> Callable[[str], str]:
+        size = len(pool)
+
+        def pick(key: str) -> str:
+            return pool[int.from_bytes(prf.value(key), "big") % size]
+
+        return pick
+
+    prf_first = prf_of("first_name")
+    by_sex = {"F": picker(female, prf_first), "M": picker(male, prf_first)}
+    any_first = picker(mixed, prf_first)
+
+    def first(part: str) -> str:
+        key = title_key(part)
+        return case_like(by_sex.get(sex.get(key.lower(), ""), any_first)(key), part)
+
+    pick_last = picker(last_pool, prf_of("last_name"))
+
+    def last(part: str) -> str:
+        return case_like(pick_last(title_key(part)), part)
+
+    if provider in ("first_name_female", "first_name_male"):
+        pick_one = picker(female if provider == "first_name_female" else male,
+                          prf_of(provider))
+
+        def one(value: str) -> str:
+            return _each_part(value, lambda p: case_like(pick_one(title_key(p)), p))
+
+        return one
+    if provider == "first_name":
+        return lambda value: _each_part(value, first)
+    if provider == "last_name":
+        return lambda value: _each_part(value, last)
+    common_first = {n.lower() for n in mixed}
+    surnames = {n.lower() for n in last_pool}
+
+    def is_first(word: str) -> bool:
+        key = word.lower()
+        return key in common_first or (key in sex and key not in surnames)
+
+    return lambda value: _full_name(value, first, last, is_first)
+
+
+def _each_part(value: str, fake: Callable[[str], str]) -> str:
+    """A one-name value: surrounding blanks kept; ``Mary-Kate`` faked part by part."""
+    core = value.strip()
+    if not core or not _WORD.search(core):
+        return value
+    head = value[: len(value) - len(value.lstrip())]
+    tail = value[len(value.rstrip()):]
+    parts = core.split("-")
+    if len(parts) > 1 and all(_WORD.search(p) for p in parts):
+        return head + "-".join(fake(p) for p in parts) + tail
+    return head + fake(core) + tail
+
+
+def _full_name(value: str, first: Callable[[str], str], last: Callable[[str], str],
+               is_first: Callable[[str], bool]) -> str:
+    """``First [Middle...] Last``, ``Last, First [Middle]``, with titles and suffixes kept."""
+    pieces = _SPLIT.split(value)
+    words = [i for i, piece in enumerate(pieces) if piece and not piece.isspace()]
+    roles: dict[int, str] = {}
+    named: list[int] = []
+    for i in words:
+        core = pieces[i].strip(".,;:()\"'")
+        low = core.lower()
+        if not _WORD.search(core):
+            continue  # numbers, punctuation: not a name
+        if low in _TITLES and not named:
+            continue
+        if low in _SUFFIXES and named:
+            continue
+        if low in _PARTICLES and i != words[-1]:
+            continue
+        named.append(i)
+    comma = next((i for i in named[:-1] if pieces[i].rstrip().endswith(",")), None)
+    for k, i in enumerate(named):
+        if comma is not None:
+            roles[i] = "last" if i <= comma else "first"
+        elif len(named) == 1:  # one word: a first name if it is one, else a surname
+            roles[i] = "first" if is_first(pieces[i].strip(".,;:()\"'")) else "last"
+        else:
+            roles[i] = "last" if k == len(named) - 1 else "first"
+    out = list(pieces)
+    for i, role in roles.items():
+        piece = pieces[i]
+        match = re.match(r"([.,;:()\"']*)(.*?)([.,;:()\"']*)\Z", piece, re.DOTALL)
+        assert match is not None
+        lead, core, trail = match.groups()
+        initial = _INITIAL.match(core + trail[:1]) if len(core) == 1 else None
+        if initial is not None:
+            out[i] = lead + _initial(core, first) + trail
+            continue
+        fn = last if role == "last" else first
+        parts = core.split("-")
+        if len(parts) > 1 and all(_WORD.search(p) for p in parts):
+            out[i] = lead + "-".join(fn(p) for p in parts) + trail
+        else:
+            out[i] = lead + fn(core) + trail
+    return "".join(out)
+
+
+def _initial(letter: str, first: Callable[[str], str]) -> str:
+    """Another initial, keyed: the first letter of a first-name fake, never the letter."""
+    for times in range(1, 6):
+        fake = first(letter * times)[:1]
+        if fake.lower() != letter.lower():
+            return fake.upper() if letter.isupper() else fake.lower()
+    return "X" if letter.upper() != "X" else "Q"
