@@ -1,7 +1,7 @@
 """The Django integration, through a real Django project (tests/djangoproject/).
 
-Django is configured here, in this module only (``settings.configure``), so
-the rest of the suite never sees Django settings.  Requests go through
+Django is configured by ``djangoproject.settings.configure()`` (shared with
+the admin tests), in the Django test modules only.  Requests go through
 Django's test client and the real middleware stack; rollouts are moved in
 the real PostgreSQL state store by "another worker" (a second store), and
 the next request must follow.
@@ -10,61 +10,16 @@ the next request must follow.
 from __future__ import annotations
 
 import asyncio
-import atexit
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import django
 import pytest
-from django.conf import settings
 
-_HERE = Path(__file__).resolve().parent
-_PROJECT = _HERE / "djangoproject"
-_DB_DIR = tempfile.mkdtemp(prefix="scrubphi-django-")
-atexit.register(shutil.rmtree, _DB_DIR, True)
+from djangoproject.settings import configure
 
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="scrubphi-tests-only",
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF="djangoproject.urls",
-        INSTALLED_APPS=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "scrubphi.flags.django",
-        ],
-        MIDDLEWARE=[
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "scrubphi.flags.django.middleware.FlagsMiddleware",
-        ],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.sqlite3",
-                "NAME": str(Path(_DB_DIR) / "django.sqlite3"),
-            }
-        },
-        TEMPLATES=[
-            {
-                "BACKEND": "django.template.backends.django.DjangoTemplates",
-                "DIRS": [str(_PROJECT / "templates")],
-                "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
-            }
-        ],
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        USE_TZ=True,
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        SCRUBPHI_POLICY=str(_PROJECT / "policy.yaml"),
-        SCRUBPHI_STATE=None,
-        SCRUBPHI_CONTEXT_HOOK="djangoproject.hooks.add_tenant",
-    )
-    django.setup()
+configure()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.core import checks  # noqa: E402
