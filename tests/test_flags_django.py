@@ -10,10 +10,11 @@ the next request must follow.
 from __future__ import annotations
 
 import asyncio
+import unittest
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -307,6 +308,53 @@ def test_override_flag_decorator_undoes_itself() -> None:
     assert flag_is_active(None, "always-on") is True
 
 
+class _BaseCase(unittest.TestCase):
+    seen: ClassVar[list[tuple[str, bool]]] = []
+
+    def setUp(self) -> None:
+        self.seen.append(("setUp", flag_is_active(None, "kill-switch")))
+
+    def test_inherited(self) -> None:
+        self.seen.append(("inherited", flag_is_active(None, "kill-switch")))
+
+
+@override_flag("kill-switch", active=True)
+class _DecoratedCase(_BaseCase):
+    def test_own(self) -> None:
+        self.seen.append(("own", flag_is_active(None, "kill-switch")))
+
+
+def test_override_flag_on_a_testcase_class_covers_setup_and_inherited_tests() -> None:
+    """As django-waffle's: the override holds in setUp() and in inherited test methods."""
+    _BaseCase.seen.clear()
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(_DecoratedCase)
+    result = unittest.TestResult()
+    suite.run(result)
+    assert result.wasSuccessful() and result.testsRun == 2
+    assert sorted(_BaseCase.seen) == [
+        ("inherited", True),
+        ("own", True),
+        ("setUp", True),
+        ("setUp", True),
+    ]
+    assert flag_is_active(None, "kill-switch") is False  # undone after each test
+    _BaseCase.seen.clear()
+    unittest.defaultTestLoader.loadTestsFromTestCase(_BaseCase).run(unittest.TestResult())
+    assert _BaseCase.seen == [("setUp", False), ("inherited", False)]  # the base is untouched
+
+
+@override_flag("kill-switch", active=True)
+class TestOverrideOnAPytestClass:
+    """On a plain pytest class the override spans setup_method to teardown_method."""
+
+    def setup_method(self, method: Any) -> None:
+        self.in_setup = flag_is_active(None, "kill-switch")
+
+    def test_setup_and_test_see_it(self) -> None:
+        assert self.in_setup is True
+        assert flag_is_active(None, "kill-switch") is True
+
+
 def test_override_flag_refuses_negation() -> None:
     """override_flag("!x") is ambiguous: refused with a message saying what to do."""
     with pytest.raises(ValueError, match="active=False"):
@@ -370,3 +418,40 @@ def test_settings_changes_rebuild_the_client(tmp_path: Path) -> None:
     with override_settings(SCRUBPHI_POLICY=[str(other)]):
         assert flag_is_active(None, "kill-switch") is True
     assert flag_is_active(None, "kill-switch") is False
+
+
+def test_unreachable_state_store_serves_defaults_logs_once_and_recovers(
+    pg: PgServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The state database is missing at start-up: pages answer (plans not running, flags off)
+    instead of 500, the outage is logged once, and the first read that works restores the
+    live phase without a restart."""
+    import logging
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"late_{uuid.uuid4().hex[:10]}"
+    config = {"backend": "postgres", "dsn": pg.dsn(name), "revalidate_ms": 0}
+    staff = _client_for(_user("doc@clinic.example"))
+    caplog.set_level(logging.WARNING, logger="scrubphi.flags.django")
+    try:
+        with override_settings(SCRUBPHI_STATE=config, SCRUBPHI_STATE_RETRY_MS=0):
+            for _ in range(3):
+                page = staff.get("/page/")
+                assert page.status_code == 200
+                assert page.content.decode().startswith("[OLD]")
+            outage = [r for r in caplog.records if r.levelno == logging.ERROR]
+            assert len(outage) == 1 and "cannot be read" in outage[0].getMessage()
+            assert pg.dsn(name) not in outage[0].getMessage()  # never the DSN
+
+            with psycopg.connect(pg.dsn("postgres"), autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            operator = PostgresStateStore(pg.dsn(name))
+            operator.move(PLAN, INTERNAL, actor="ops", reason="database is back")
+            operator.close()
+            assert staff.get("/page/").content.decode().startswith("[NEW]")
+            assert any("answers again" in r.getMessage() for r in caplog.records)
+        conf.reset()
+    finally:
+        pg.drop_database(name)

@@ -14,6 +14,10 @@ Settings (all read lazily, so ``override_settings`` in tests works):
     Dotted path of a callable ``hook(request, context) -> dict | None`` that
     adds fields to the Unleash context built for a request (return a new
     dict, or change ``context`` in place and return None).
+``SCRUBPHI_STATE_RETRY_MS``
+    While the state store cannot be read, how often to ask it again
+    (default 1000); meanwhile the last known phases are served (see
+    :mod:`scrubphi.flags.django.fallback`).
 ``SCRUBPHI_APP_NAME`` / ``SCRUBPHI_ENVIRONMENT``
     The static ``appName`` and ``environment`` of every context (defaults
     ``"django"`` and ``"default"``).
@@ -114,14 +118,16 @@ def get_client() -> FlagClient:
     store = get_store()
     with _lock:
         if _client is None:
+            from scrubphi.flags.django.fallback import FallbackState
             from scrubphi.flags.evaluator import FlagClient
             from scrubphi.policy import load_policy
 
             settings = _settings()
             policy = load_policy(*policy_paths())
+            retry_ms = float(getattr(settings, "SCRUBPHI_STATE_RETRY_MS", 1000))
             _client = FlagClient.from_policy(
                 policy,
-                state=store,
+                state=None if store is None else FallbackState(store, retry_ms=retry_ms),
                 app_name=str(getattr(settings, "SCRUBPHI_APP_NAME", "django")),
                 environment=str(getattr(settings, "SCRUBPHI_ENVIRONMENT", "default")),
             )
