@@ -455,3 +455,40 @@ def test_unreachable_state_store_serves_defaults_logs_once_and_recovers(
         conf.reset()
     finally:
         pg.drop_database(name)
+
+
+def test_anonymous_visitors_are_bucketed_by_a_visitor_cookie_and_cohorts_nest(
+    tmp_path: Path,
+) -> None:
+    """SCRUBPHI_VISITOR_COOKIE: every browser gets a random id; a plan sticky by visitorId
+    lets anonymous visitors in at its percentages, the same browser always gets the same
+    answer, and whoever is in at 10% is still in at 50%."""
+    path = tmp_path / "rollouts.json"
+    operator = FileStateStore(path)
+    browsers = [Client() for _ in range(150)]
+    with override_settings(
+        SCRUBPHI_STATE={"backend": "file", "path": str(path)},
+        SCRUBPHI_VISITOR_COOKIE="scrubphi_visitor",
+    ):
+        first = browsers[0].get("/check/visitor-beta/")
+        cookie = first.cookies["scrubphi_visitor"]
+        assert len(cookie.value) >= 16 and cookie["httponly"] and cookie["samesite"] == "Lax"
+        assert "scrubphi_visitor" not in browsers[0].get("/check/visitor-beta/").cookies
+        assert browsers[0].get("/context/").json()["properties"]["visitorId"] == cookie.value
+
+        def cohort() -> set[int]:
+            return {
+                i for i, b in enumerate(browsers) if b.get("/check/visitor-beta/").json()["active"]
+            }
+
+        assert cohort() == set()  # plan not running
+        operator.move("visitor-release", 0, actor="ops", reason="10%")
+        ten = cohort()
+        assert cohort() == ten  # sticky: the same browsers, request after request
+        operator.move("visitor-release", 1, actor="ops", reason="50%")
+        half = cohort()
+        assert ten < half  # nested, and wider
+        assert 3 <= len(ten) <= 30 and 50 <= len(half) <= 100
+        operator.move("visitor-release", 2, actor="ops", reason="all")
+        assert cohort() == set(range(len(browsers)))
+    assert "scrubphi_visitor" not in Client().get("/check/visitor-beta/").cookies  # off by default

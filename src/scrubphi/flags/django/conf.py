@@ -210,6 +210,11 @@ def build_context(request: Any) -> dict[str, Any]:
     session_key = getattr(session, "session_key", None) if session is not None else None
     if session_key:
         context["sessionId"] = str(session_key)
+    from scrubphi.flags.django.visitor import VISITOR_ATTR, VISITOR_PROPERTY
+
+    visitor = getattr(request, VISITOR_ATTR, None)
+    if visitor:
+        properties[VISITOR_PROPERTY] = visitor
     meta = getattr(request, "META", None) or {}
     remote = meta.get("REMOTE_ADDR")
     if remote:
