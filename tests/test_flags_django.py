@@ -492,3 +492,74 @@ def test_anonymous_visitors_are_bucketed_by_a_visitor_cookie_and_cohorts_nest(
         operator.move("visitor-release", 2, actor="ops", reason="all")
         assert cohort() == set(range(len(browsers)))
     assert "scrubphi_visitor" not in Client().get("/check/visitor-beta/").cookies  # off by default
+
+
+def test_unknown_flag_names_warn_once_at_run_time(caplog: pytest.LogCaptureFixture) -> None:
+    """A misspelt name is off, as Unleash says, and logged once per process; a known flag
+    that is off is not."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="scrubphi.flags.django")
+    for _ in range(3):
+        assert flag_is_active(None, "new-schedulng") is False
+        assert Client().get("/check/new-schedulng/").json()["active"] is False
+        assert flag_is_active(None, "kill-switch") is False
+    warnings = [r.getMessage() for r in caplog.records if "not defined" in r.getMessage()]
+    assert len(warnings) == 1 and "'new-schedulng'" in warnings[0]
+
+
+def test_manage_py_check_lists_unknown_flag_names_in_templates_and_code(tmp_path: Path) -> None:
+    """scrubphi_flags.W001 names the file and line of every flag the policy does not define."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "home.html").write_text(
+        '{% load scrubphi_flags %}\n{% flag "always-on" %}a{% endflag %}\n'
+        '{% flag "!kil-switch" %}b{% endflag %}\n',
+        encoding="utf-8",
+    )
+    code = tmp_path / "app"
+    code.mkdir()
+    (code / "views.py").write_text(
+        "def view(request):\n"
+        '    if flag_is_active(request, "new-schedulng"):\n'
+        "        pass\n"
+        '@flag_required("always-on")\n'
+        "def other(request): ...\n",
+        encoding="utf-8",
+    )
+    engine = {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [str(templates)],
+        "APP_DIRS": True,
+    }
+    with override_settings(TEMPLATES=[engine], SCRUBPHI_CHECK_PATHS=[str(code)]):
+        found = sorted(
+            e.msg for e in checks.run_checks() if e.id == "scrubphi_flags.W001"
+        )
+    assert found == [
+        f"{code / 'views.py'}:2: flag 'new-schedulng' is not defined in the flag policy "
+        "(it is always off: a misspelling?)",
+        f"{templates / 'home.html'}:3: flag 'kil-switch' is not defined in the flag policy "
+        "(it is always off: a misspelling?)",
+    ]
+
+
+def test_runserver_autoreload_watches_the_policy(tmp_path: Path) -> None:
+    """Django's own reloader, once started, watches SCRUBPHI_POLICY (a file, or a folder's
+    YAML files), so flags.yaml edited under runserver restarts it."""
+    from django.conf import settings
+    from django.utils.autoreload import StatReloader, autoreload_started
+
+    reloader = StatReloader()
+    autoreload_started.send(sender=reloader)
+    assert Path(settings.SCRUBPHI_POLICY).resolve() in set(reloader.watched_files())
+
+    folder = tmp_path / "flags"
+    (folder / "more").mkdir(parents=True)
+    (folder / "flags.yaml").write_text("version: 1\n", encoding="utf-8")
+    (folder / "more" / "extra.yml").write_text("version: 1\n", encoding="utf-8")
+    with override_settings(SCRUBPHI_POLICY=str(folder)):
+        reloader = StatReloader()
+        autoreload_started.send(sender=reloader)
+        watched = set(reloader.watched_files())
+    assert {folder.resolve() / "flags.yaml", folder.resolve() / "more" / "extra.yml"} <= watched

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scrubphi.errors import ScrubPhiError
+from scrubphi.flags.django.names import warn_if_unknown
 
 if TYPE_CHECKING:
     from scrubphi.flags.evaluator import FlagClient
@@ -132,6 +133,19 @@ def get_client() -> FlagClient:
                 environment=str(getattr(settings, "SCRUBPHI_ENVIRONMENT", "default")),
             )
         return _client
+
+
+_known: tuple[Any, frozenset[str]] | None = None
+
+
+def known_names(client: FlagClient) -> frozenset[str]:
+    """The flags ``client`` knows (cached per client)."""
+    global _known
+    cached = _known
+    if cached is None or cached[0] is not client:
+        cached = (client, frozenset(client.feature_names()))
+        _known = cached
+    return cached[1]
 
 
 def reset() -> None:
@@ -263,8 +277,11 @@ class RequestFlags:
             return forced
         result = self._results.get(name)
         if result is None:
-            result = get_client().is_enabled(name, self.context)
+            client = get_client()
+            result = client.is_enabled(name, self.context)
             self._results[name] = result
+            if not result:
+                warn_if_unknown(name, known_names(client))
         return result
 
     def variant(self, name: str) -> dict[str, Any]:
@@ -306,7 +323,13 @@ def flag_is_active(request: Any, name: str) -> bool:
     flag, negate = parse_flag_name(name)
     if request is None:
         forced = override_value(flag)
-        active = forced if forced is not None else get_client().is_enabled(flag, {})
+        if forced is not None:
+            active = forced
+        else:
+            client = get_client()
+            active = client.is_enabled(flag, {})
+            if not active:
+                warn_if_unknown(flag, known_names(client))
     else:
         active = request_flags(request).is_active(flag)
     return active != negate
