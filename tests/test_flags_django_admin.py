@@ -333,3 +333,65 @@ def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
         "staff first, from the browser",
         "incident 42",
     ]
+
+
+# --------------------------------------------------------------------------
+# The documented settings, pasted into a new project
+# --------------------------------------------------------------------------
+
+
+def _docs_settings_block() -> str:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "flags-django.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(# settings\.py\n.*?)```", doc, re.S)
+    assert len(blocks) == 1
+    return str(blocks[0])
+
+
+def test_docs_settings_block_runs_in_a_new_project(tmp_path: Path, pg: PgServer) -> None:
+    """docs/flags-django.md's settings, appended to a fresh `startproject`: `manage.py check`
+    passes and `manage.py flags` reads the policy and the PostgreSQL store it names."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, "-m", "django", "startproject", "clinic", str(tmp_path)], check=True
+    )
+    settings_py = tmp_path / "clinic" / "settings.py"
+    settings_py.write_text(
+        settings_py.read_text("utf-8") + "\n" + _docs_settings_block(), encoding="utf-8"
+    )
+    (tmp_path / "flags").mkdir()
+    shutil.copy(repo / "flags" / "flags.yaml", tmp_path / "flags" / "flags.yaml")
+    (tmp_path / "myapp").mkdir()
+    (tmp_path / "myapp" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "myapp" / "flags.py").write_text(
+        "def add_context(request, context):\n    context['properties']['tenant'] = 'acme'\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DATABASE_URL": pg.dsn(pg.create_database("docs_project"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    check = manage("check")
+    assert check.returncode == 0, check.stderr
+    assert "no issues" in check.stdout
+    listed = manage("flags", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "new-scheduling" in listed.stdout and "not started" in listed.stdout
+    moved = manage(
+        "flags", "phase", "staged-release", "--set", "internal", "--reason", "from the docs"
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert "-> internal (version 1)" in moved.stdout
+    assert env["DATABASE_URL"] not in moved.stdout + moved.stderr
