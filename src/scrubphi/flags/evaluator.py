@@ -25,7 +25,8 @@ import random
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from scrubphi.flags.constraints import (
     Constraint,
@@ -47,6 +48,7 @@ __all__ = [
     "CustomStrategy",
     "FlagClient",
     "PhaseBinding",
+    "Resolution",
     "RolloutState",
     "load_unleash",
 ]
@@ -56,6 +58,8 @@ Context = Mapping[str, Any]
 CustomStrategy = Callable[[Mapping[str, Any], Context], bool]
 
 _RANDOM_MAX = 10_000
+_NO_PARAMETERS: Mapping[str, Any] = MappingProxyType({})
+_ALL_DISABLED = "every strategy of the flag is disabled"
 
 
 class RolloutState(Protocol):
@@ -141,6 +145,29 @@ class _Feature:
     dependencies: tuple[_Dependency, ...]
     binding: PhaseBinding | None
     phases: tuple[tuple[_Strategy, ...] | None, ...]
+
+
+class Resolution(NamedTuple):
+    """One counted evaluation and what decided it (:meth:`FlagClient.resolve`).
+
+    ``live`` is False when the flag is switched off, its plan is not running
+    or every strategy is disabled; ``strategy`` is the name of the strategy
+    that let the context in (None: no strategies, on for everyone), with its
+    ``parameters`` and ``targeted`` (it has constraints or segments);
+    ``variants`` are the ``(name, weight, override fields and values)`` the
+    variant was chosen from.
+    """
+
+    known: bool
+    live: bool
+    enabled: bool
+    variant: dict[str, Any] | None = None
+    strategy: str | None = None
+    parameters: Mapping[str, Any] = _NO_PARAMETERS
+    targeted: bool = False
+    variants: tuple[tuple[str, int, tuple[tuple[str, frozenset[str]], ...]], ...] = ()
+    plan: str | None = None
+    phase: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +316,77 @@ class FlagClient:
         self._exposures.count(name, variant["feature_enabled"], phase, variant["name"])
         return variant
 
+    def resolve(
+        self,
+        name: str,
+        context: Context | None = None,
+        *,
+        with_variant: bool = False,
+        default: bool = False,
+    ) -> Resolution:
+        """``is_enabled`` (and ``get_variant`` with ``with_variant``) plus what decided it.
+
+        One evaluation, counted once in the exposures like the call it
+        stands for; no copy of the flags.  For providers such as OpenFeature
+        that report a reason and metadata with the value.
+        """
+        snap = self._snap
+        feature = snap.features.get(name)
+        if feature is None:
+            self._exposures.count(name, default, None, "disabled" if with_variant else None)
+            return Resolution(known=False, live=False, enabled=default)
+        ctx = self._context(context)
+        enabled, strategy, phase = self._evaluate(snap, feature, ctx)
+        variant = None
+        if with_variant:
+            variant = self._pick(feature, strategy, ctx) if enabled else _disabled(False)
+            self._exposures.count(name, variant["feature_enabled"], phase, variant["name"])
+        else:
+            self._exposures.count(name, enabled, phase, None)
+        binding = feature.binding
+        if enabled:
+            live = True
+        elif binding is None:
+            live = feature.enabled and _live(feature.strategies)
+        else:
+            index = self._phase_index(binding)
+            live = feature.enabled and index is not None and bool(feature.phases)
+            live = live and _live(feature.phases[index] if index is not None else None)
+        chosen: tuple[_Variant, ...] = ()
+        if variant is not None and variant["enabled"]:
+            chosen = strategy.variants if strategy is not None and strategy.variants else ()
+            chosen = chosen or feature.variants
+        return Resolution(
+            True,
+            live,
+            enabled,
+            variant,
+            None if strategy is None else strategy.name,
+            _NO_PARAMETERS if strategy is None else strategy.parameters,
+            strategy is not None and bool(strategy.sources),
+            tuple(
+                (v.name, v.weight, tuple((o.field, o.values) for o in v.overrides))
+                for v in chosen
+            )
+            if chosen
+            else (),
+            None if binding is None else binding.plan,
+            phase,
+        )
+
+    def plan_of(self, name: str) -> str | None:
+        """The rollout plan flag ``name`` follows (None: none, or no such flag)."""
+        feature = self._snap.features.get(name)
+        return None if feature is None or feature.binding is None else feature.binding.plan
+
+    def current_phase(self, plan: str) -> str | None:
+        """The name of ``plan``'s live phase as this client sees it (None: not running)."""
+        for feature in self._snap.features.values():
+            if feature.binding is not None and feature.binding.plan == plan:
+                index = self._phase_index(feature.binding)
+                return None if index is None else feature.binding.phase_names[index]
+        return None
+
     def explain(self, name: str, context: Context | None = None) -> dict[str, Any]:
         """Why flag ``name`` is on or off for ``context``.
 
@@ -334,27 +432,9 @@ class FlagClient:
         Disabled strategies are left out, and a flag whose every strategy is
         disabled is written ``enabled: false``.
         """
-        snap = self._snap
-        features: list[dict[str, Any]] = []
-        for name in sorted(snap.raw_features):
-            raw = copy.deepcopy(dict(snap.raw_features[name]))
-            binding = snap.features[name].binding
-            if binding is not None:
-                index = self._phase_index(binding)
-                if index is None:
-                    raw["enabled"] = False
-                    raw["strategies"] = []
-                else:
-                    raw["strategies"] = copy.deepcopy(list(binding.raw_phases[index]))
-            strategies = raw.get("strategies") or []
-            active = [st for st in strategies if not st.get("disabled", False)]
-            if strategies and not active:
-                # Off, as Unleash shows it; an SDK would read an empty list as "on".
-                raw["enabled"] = False
-            raw["strategies"] = active
-            features.append(raw)
-        segments = [copy.deepcopy(dict(s)) for _, s in sorted(snap.segments.items(), key=_seg_key)]
-        return {"version": 2, "features": features, "segments": segments}
+        from scrubphi.flags.export import export_document
+
+        return export_document(self)
 
     def _context(self, context: Context | None) -> dict[str, Any]:
         # One C-level copy and update on the hot path; a None value (rare)
@@ -516,7 +596,7 @@ class FlagClient:
             active = [raw for raw in raws if not raw.get("disabled", False)]
             if raws and not active:
                 # Unleash shows a flag whose every strategy is disabled as off.
-                return (_off_strategy(raws[0], "every strategy of the flag is disabled"),)
+                return (_off_strategy(raws[0], _ALL_DISABLED),)
             return tuple(self._compile_strategy(flag, raw, segments) for raw in active)
         except (_Unsupported, UnsupportedConstraint, KeyError, TypeError, ValueError):
             return None
@@ -665,6 +745,13 @@ def _never(_ctx: Context) -> bool:
     return False
 
 
+def _live(strategies: tuple[_Strategy, ...] | None) -> bool:
+    """Whether a strategy list can let anyone in (not unsupported, not all disabled)."""
+    if strategies is None:
+        return False
+    return not (strategies and strategies[0].broken == _ALL_DISABLED)
+
+
 def _off_strategy(raw: Mapping[str, Any], why: str) -> _Strategy:
     """A strategy that is always false, keeping what it was compiled from for explain()."""
     params = raw.get("parameters")
@@ -717,8 +804,3 @@ def _compile_variants(raws: Iterable[Mapping[str, Any]]) -> tuple[_Variant, ...]
             )
         )
     return tuple(out)
-
-
-def _seg_key(item: tuple[Any, Mapping[str, Any]]) -> tuple[str, str]:
-    key = item[0]
-    return (type(key).__name__, f"{key:>20}" if isinstance(key, int) else str(key))
