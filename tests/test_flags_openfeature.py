@@ -433,11 +433,10 @@ def test_a_failing_state_store_resolves_to_the_default_with_error(tmp_path: Any)
     assert (s.value, s.reason) == ("fallback", Reason.ERROR)
 
 
-def test_resolution_does_not_copy_the_flags() -> None:
-    """At 400 flags a boolean resolution costs within 3x of is_enabled (it copied the whole
-    document before: 1,460x)."""
-    import time
-
+def test_resolution_does_not_copy_the_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolution is one evaluation: it never rebuilds the flag document (at 400 flags
+    that copy made it 1,460x slower than is_enabled; benchmarks measure speed, this
+    test checks the structure that made it slow)."""
     features = [
         {
             "name": f"f{i}",
@@ -457,17 +456,20 @@ def test_resolution_does_not_copy_the_flags() -> None:
     client = load_unleash({"version": 2, "features": features})
     provider = ScrubPhiProvider(client)
     ctx = EvaluationContext("42", {"tenant": "acme"})
-    plain = to_unleash_context(ctx)
+    expected = client.is_enabled("f200", to_unleash_context(ctx))
 
-    def best(call: Any) -> float:
-        times = []
-        for _ in range(7):
-            start = time.perf_counter()
-            for _ in range(300):
-                call()
-            times.append(time.perf_counter() - start)
-        return min(times)
+    def no_copy(*_args: Any, **_kw: Any) -> Any:
+        raise AssertionError("resolution rebuilt the whole flag document")
 
-    bare = best(lambda: client.is_enabled("f200", plain))
-    resolved = best(lambda: provider.resolve_boolean_details("f200", False, ctx))
-    assert resolved < 3 * bare, f"{resolved / bare:.1f}x is_enabled"
+    calls: list[str] = []
+    resolve = type(client).resolve
+
+    def counted(self: Any, name: str, *args: Any, **kw: Any) -> Any:
+        calls.append(name)
+        return resolve(self, name, *args, **kw)
+
+    monkeypatch.setattr(client, "to_unleash", no_copy)
+    monkeypatch.setattr(type(client), "resolve", counted)
+    details = provider.resolve_boolean_details("f200", not expected, ctx)
+    assert details.value is expected
+    assert calls == ["f200"]
