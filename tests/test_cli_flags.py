@@ -616,3 +616,24 @@ def test_context_fast_path_keeps_missing_and_non_string_values() -> None:
     assert not client.is_enabled("f", {"beta": True, "age": 18})  # no stickiness field
     assert not client.is_enabled("f", {"beta": False, "age": 18, "tenant": 7})
     assert not client.is_enabled("f", {"appName": "other", "beta": True, "age": 18, "tenant": 7})
+
+
+def test_eval_says_a_flag_with_only_disabled_strategies_is_off(tmp_path: Path) -> None:
+    """Every strategy disabled: `flags eval` says off, and why; the export says enabled: false."""
+    path = tmp_path / "flags.yaml"
+    path.write_text(
+        "version: 1\n"
+        "flags:\n"
+        "  paused:\n"
+        "    enabled: true\n"
+        "    strategies:\n"
+        "      - {name: flexibleRollout, parameters: {rollout: 50}, disabled: true}\n",
+        encoding="utf-8",
+    )
+    result = run("eval", "paused", "-p", path, "--context", "userId=42")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "paused: off"
+    assert "every strategy of the flag is disabled" in result.stdout
+    exported = json.loads(run("export", "-p", path).stdout)
+    assert exported["features"][0]["enabled"] is False
+    assert exported["features"][0]["strategies"] == []

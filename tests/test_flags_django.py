@@ -1,7 +1,7 @@
 """The Django integration, through a real Django project (tests/djangoproject/).
 
-Django is configured here, in this module only (``settings.configure``), so
-the rest of the suite never sees Django settings.  Requests go through
+Django is configured by ``djangoproject.settings.configure()`` (shared with
+the admin tests), in the Django test modules only.  Requests go through
 Django's test client and the real middleware stack; rollouts are moved in
 the real PostgreSQL state store by "another worker" (a second store), and
 the next request must follow.
@@ -10,61 +10,17 @@ the next request must follow.
 from __future__ import annotations
 
 import asyncio
-import atexit
-import shutil
-import tempfile
+import unittest
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import django
 import pytest
-from django.conf import settings
 
-_HERE = Path(__file__).resolve().parent
-_PROJECT = _HERE / "djangoproject"
-_DB_DIR = tempfile.mkdtemp(prefix="scrubphi-django-")
-atexit.register(shutil.rmtree, _DB_DIR, True)
+from djangoproject.settings import configure
 
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="scrubphi-tests-only",
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF="djangoproject.urls",
-        INSTALLED_APPS=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "scrubphi.flags.django",
-        ],
-        MIDDLEWARE=[
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "scrubphi.flags.django.middleware.FlagsMiddleware",
-        ],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.sqlite3",
-                "NAME": str(Path(_DB_DIR) / "django.sqlite3"),
-            }
-        },
-        TEMPLATES=[
-            {
-                "BACKEND": "django.template.backends.django.DjangoTemplates",
-                "DIRS": [str(_PROJECT / "templates")],
-                "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
-            }
-        ],
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        USE_TZ=True,
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        SCRUBPHI_POLICY=str(_PROJECT / "policy.yaml"),
-        SCRUBPHI_STATE=None,
-        SCRUBPHI_CONTEXT_HOOK="djangoproject.hooks.add_tenant",
-    )
-    django.setup()
+configure()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.core import checks  # noqa: E402
@@ -352,6 +308,53 @@ def test_override_flag_decorator_undoes_itself() -> None:
     assert flag_is_active(None, "always-on") is True
 
 
+class _BaseCase(unittest.TestCase):
+    seen: ClassVar[list[tuple[str, bool]]] = []
+
+    def setUp(self) -> None:
+        self.seen.append(("setUp", flag_is_active(None, "kill-switch")))
+
+    def test_inherited(self) -> None:
+        self.seen.append(("inherited", flag_is_active(None, "kill-switch")))
+
+
+@override_flag("kill-switch", active=True)
+class _DecoratedCase(_BaseCase):
+    def test_own(self) -> None:
+        self.seen.append(("own", flag_is_active(None, "kill-switch")))
+
+
+def test_override_flag_on_a_testcase_class_covers_setup_and_inherited_tests() -> None:
+    """As django-waffle's: the override holds in setUp() and in inherited test methods."""
+    _BaseCase.seen.clear()
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(_DecoratedCase)
+    result = unittest.TestResult()
+    suite.run(result)
+    assert result.wasSuccessful() and result.testsRun == 2
+    assert sorted(_BaseCase.seen) == [
+        ("inherited", True),
+        ("own", True),
+        ("setUp", True),
+        ("setUp", True),
+    ]
+    assert flag_is_active(None, "kill-switch") is False  # undone after each test
+    _BaseCase.seen.clear()
+    unittest.defaultTestLoader.loadTestsFromTestCase(_BaseCase).run(unittest.TestResult())
+    assert _BaseCase.seen == [("setUp", False), ("inherited", False)]  # the base is untouched
+
+
+@override_flag("kill-switch", active=True)
+class TestOverrideOnAPytestClass:
+    """On a plain pytest class the override spans setup_method to teardown_method."""
+
+    def setup_method(self, method: Any) -> None:
+        self.in_setup = flag_is_active(None, "kill-switch")
+
+    def test_setup_and_test_see_it(self) -> None:
+        assert self.in_setup is True
+        assert flag_is_active(None, "kill-switch") is True
+
+
 def test_override_flag_refuses_negation() -> None:
     """override_flag("!x") is ambiguous: refused with a message saying what to do."""
     with pytest.raises(ValueError, match="active=False"):
@@ -415,3 +418,148 @@ def test_settings_changes_rebuild_the_client(tmp_path: Path) -> None:
     with override_settings(SCRUBPHI_POLICY=[str(other)]):
         assert flag_is_active(None, "kill-switch") is True
     assert flag_is_active(None, "kill-switch") is False
+
+
+def test_unreachable_state_store_serves_defaults_logs_once_and_recovers(
+    pg: PgServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The state database is missing at start-up: pages answer (plans not running, flags off)
+    instead of 500, the outage is logged once, and the first read that works restores the
+    live phase without a restart."""
+    import logging
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"late_{uuid.uuid4().hex[:10]}"
+    config = {"backend": "postgres", "dsn": pg.dsn(name), "revalidate_ms": 0}
+    staff = _client_for(_user("doc@clinic.example"))
+    caplog.set_level(logging.WARNING, logger="scrubphi.flags.django")
+    try:
+        with override_settings(SCRUBPHI_STATE=config, SCRUBPHI_STATE_RETRY_MS=0):
+            for _ in range(3):
+                page = staff.get("/page/")
+                assert page.status_code == 200
+                assert page.content.decode().startswith("[OLD]")
+            outage = [r for r in caplog.records if r.levelno == logging.ERROR]
+            assert len(outage) == 1 and "cannot be read" in outage[0].getMessage()
+            assert pg.dsn(name) not in outage[0].getMessage()  # never the DSN
+
+            with psycopg.connect(pg.dsn("postgres"), autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            operator = PostgresStateStore(pg.dsn(name))
+            operator.move(PLAN, INTERNAL, actor="ops", reason="database is back")
+            operator.close()
+            assert staff.get("/page/").content.decode().startswith("[NEW]")
+            assert any("answers again" in r.getMessage() for r in caplog.records)
+        conf.reset()
+    finally:
+        pg.drop_database(name)
+
+
+def test_anonymous_visitors_are_bucketed_by_a_visitor_cookie_and_cohorts_nest(
+    tmp_path: Path,
+) -> None:
+    """SCRUBPHI_VISITOR_COOKIE: every browser gets a random id; a plan sticky by visitorId
+    lets anonymous visitors in at its percentages, the same browser always gets the same
+    answer, and whoever is in at 10% is still in at 50%."""
+    path = tmp_path / "rollouts.json"
+    operator = FileStateStore(path)
+    browsers = [Client() for _ in range(150)]
+    with override_settings(
+        SCRUBPHI_STATE={"backend": "file", "path": str(path)},
+        SCRUBPHI_VISITOR_COOKIE="scrubphi_visitor",
+    ):
+        first = browsers[0].get("/check/visitor-beta/")
+        cookie = first.cookies["scrubphi_visitor"]
+        assert len(cookie.value) >= 16 and cookie["httponly"] and cookie["samesite"] == "Lax"
+        assert "scrubphi_visitor" not in browsers[0].get("/check/visitor-beta/").cookies
+        assert browsers[0].get("/context/").json()["properties"]["visitorId"] == cookie.value
+
+        def cohort() -> set[int]:
+            return {
+                i for i, b in enumerate(browsers) if b.get("/check/visitor-beta/").json()["active"]
+            }
+
+        assert cohort() == set()  # plan not running
+        operator.move("visitor-release", 0, actor="ops", reason="10%")
+        ten = cohort()
+        assert cohort() == ten  # sticky: the same browsers, request after request
+        operator.move("visitor-release", 1, actor="ops", reason="50%")
+        half = cohort()
+        assert ten < half  # nested, and wider
+        assert 3 <= len(ten) <= 30 and 50 <= len(half) <= 100
+        operator.move("visitor-release", 2, actor="ops", reason="all")
+        assert cohort() == set(range(len(browsers)))
+    assert "scrubphi_visitor" not in Client().get("/check/visitor-beta/").cookies  # off by default
+
+
+def test_unknown_flag_names_warn_once_at_run_time(caplog: pytest.LogCaptureFixture) -> None:
+    """A misspelt name is off, as Unleash says, and logged once per process; a known flag
+    that is off is not."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="scrubphi.flags.django")
+    for _ in range(3):
+        assert flag_is_active(None, "new-schedulng") is False
+        assert Client().get("/check/new-schedulng/").json()["active"] is False
+        assert flag_is_active(None, "kill-switch") is False
+    warnings = [r.getMessage() for r in caplog.records if "not defined" in r.getMessage()]
+    assert len(warnings) == 1 and "'new-schedulng'" in warnings[0]
+
+
+def test_manage_py_check_lists_unknown_flag_names_in_templates_and_code(tmp_path: Path) -> None:
+    """scrubphi_flags.W001 names the file and line of every flag the policy does not define."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "home.html").write_text(
+        '{% load scrubphi_flags %}\n{% flag "always-on" %}a{% endflag %}\n'
+        '{% flag "!kil-switch" %}b{% endflag %}\n',
+        encoding="utf-8",
+    )
+    code = tmp_path / "app"
+    code.mkdir()
+    (code / "views.py").write_text(
+        "def view(request):\n"
+        '    if flag_is_active(request, "new-schedulng"):\n'
+        "        pass\n"
+        '@flag_required("always-on")\n'
+        "def other(request): ...\n",
+        encoding="utf-8",
+    )
+    engine = {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [str(templates)],
+        "APP_DIRS": True,
+    }
+    with override_settings(TEMPLATES=[engine], SCRUBPHI_CHECK_PATHS=[str(code)]):
+        found = sorted(
+            e.msg for e in checks.run_checks() if e.id == "scrubphi_flags.W001"
+        )
+    assert found == [
+        f"{code / 'views.py'}:2: flag 'new-schedulng' is not defined in the flag policy "
+        "(it is always off: a misspelling?)",
+        f"{templates / 'home.html'}:3: flag 'kil-switch' is not defined in the flag policy "
+        "(it is always off: a misspelling?)",
+    ]
+
+
+def test_runserver_autoreload_watches_the_policy(tmp_path: Path) -> None:
+    """Django's own reloader, once started, watches SCRUBPHI_POLICY (a file, or a folder's
+    YAML files), so flags.yaml edited under runserver restarts it."""
+    from django.conf import settings
+    from django.utils.autoreload import StatReloader, autoreload_started
+
+    reloader = StatReloader()
+    autoreload_started.send(sender=reloader)
+    assert Path(settings.SCRUBPHI_POLICY).resolve() in set(reloader.watched_files())
+
+    folder = tmp_path / "flags"
+    (folder / "more").mkdir(parents=True)
+    (folder / "flags.yaml").write_text("version: 1\n", encoding="utf-8")
+    (folder / "more" / "extra.yml").write_text("version: 1\n", encoding="utf-8")
+    with override_settings(SCRUBPHI_POLICY=str(folder)):
+        reloader = StatReloader()
+        autoreload_started.send(sender=reloader)
+        watched = set(reloader.watched_files())
+    assert {folder.resolve() / "flags.yaml", folder.resolve() / "more" / "extra.yml"} <= watched

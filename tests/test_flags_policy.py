@@ -458,3 +458,39 @@ def test_policy_examples_in_the_docs_are_valid() -> None:
     for block in blocks:
         compiled = compile_policy(loads_policy(block, "docs/flags.md"))
         assert compiled.document["features"]
+
+
+def test_variant_dependency_on_a_flag_without_variants_is_refused() -> None:
+    """Unleash's engine ignores the variant list then: a policy saying it is a mistake."""
+    text = BASE.replace(
+        "rollouts:",
+        """\
+  parent:
+    enabled: true
+  child:
+    enabled: true
+    dependencies: [{feature: parent, variants: [blue]}]
+rollouts:""",
+    )
+    error = _error(text)
+    assert "flags.child.dependencies[0].variants" in str(error)
+    assert "which has none" in str(error)
+
+
+def test_lower_case_z_dates_are_accepted_and_written_canonically() -> None:
+    """RFC 3339 allows 'z'; the compiled constraint carries the engine's canonical form."""
+    text = BASE.replace(
+        "rollouts:",
+        """\
+  dated:
+    enabled: true
+    strategies:
+      - name: default
+        constraints: [{context: currentTime, operator: DATE_AFTER, value: "2025-01-01t10:00:00z"}]
+rollouts:""",
+    )
+    client = _client(text)
+    assert client.is_enabled("dated", {"currentTime": "2025-01-01T10:00:01z"}) is True
+    assert client.is_enabled("dated", {"currentTime": "2025-01-01T09:59:59Z"}) is False
+    (feature,) = [f for f in client.to_unleash()["features"] if f["name"] == "dated"]
+    assert feature["strategies"][0]["constraints"][0]["value"] == "2025-01-01T10:00:00+00:00"

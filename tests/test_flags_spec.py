@@ -3,14 +3,13 @@
 Every case of every file in ``shared/unleash-client-specification/specifications``
 runs, in ``index.json`` order; one mismatch fails that file's test with the
 list of failing cases.  The rest protects what the vectors do not pin down:
-the hash itself, the REGEX dialect translation, injectable randomness,
+the hash itself, the REGEX engine, injectable randomness,
 threads, fork and delta updates.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,12 @@ from typing import Any
 import pytest
 
 from scrubphi.flags import load_unleash
-from scrubphi.flags.constraints import compile_constraint, parse_semver, translate_regex
+from scrubphi.flags.constraints import (
+    RefusedPattern,
+    compile_constraint,
+    compile_regex,
+    parse_semver,
+)
 from scrubphi.flags.murmur import VARIANT_SEED, murmur3_32, normalized_hash
 from shared_paths import UNLEASH_SPEC
 
@@ -111,85 +115,116 @@ def _regex(pattern: str, text: str, fold: bool = False) -> bool:
     return check({"properties": {"x": text}})
 
 
-@pytest.mark.parametrize(
-    ("pattern", "text", "expected"),
-    [
-        ("^[[:digit:][:upper:]]+$", "AB12", True),
-        ("^[[:digit:][:upper:]]+$", "ab12", False),
-        ("^[[:punct:]]$", "[", True),
-        ("a(?i)b|c", "C", True),  # a flag spans the rest of the group, later alternatives too
-        ("a(?i)b|c", "aB", True),
-        ("(a(?i)b)c", "aBC", False),  # ... and ends with its group
-        ("^abc$", "abc\n", False),  # Rust's $ is the very end; Python's allows a final \n
-        ("(?m)^abc$", "x\nabc\n", True),
-        ("abc\\z", "abc", True),
-        ("(?x) a b  c # comment", "abc", True),
-        ("(?U)a+", "aaa", True),
-        ("\\x{41}\\u0042", "AB", True),
-        ("[a\\-z]", "-", True),
-        ("\\<cat\\>", "a cat", True),
-        ("\\<cat\\>", "concat", False),
-        ("(?i)ÉTÉ", "été", True),
-        ("(?P<y>\\d{4})-(?<m>\\d\\d)", "2024-05", True),
-    ],
-)
-def test_regex_dialect_matches_rust(pattern: str, text: str, expected: bool) -> None:
-    """Rust regex semantics Python's re would get wrong are translated, not approximated."""
-    assert _regex(pattern, text) is expected
+#: (pattern, text, caseInsensitive, Rust regex's answer). The same table runs through
+#: Unleash's own engine in test_flags_yggdrasil.py, so both sides agree on every row.
+REGEX_CASES: list[tuple[str, str, bool, bool]] = [
+    ("^[[:digit:][:upper:]]+$", "AB12", False, True),
+    ("^[[:digit:][:upper:]]+$", "ab12", False, False),
+    ("[[:alpha:]]", "é", False, False),  # POSIX classes are ASCII
+    ("^[[:punct:]]$", "[", False, True),
+    ("a(?i)b|c", "C", False, True),  # a flag spans the rest of the group, later alternatives too
+    ("(a(?i)b)c", "aBC", False, False),  # ... and ends with its group
+    ("^(?i)abc$", "ABC", False, True),
+    ("^abc$", "abc\n", False, False),  # $ is the very end of the text
+    ("(?m)^abc$", "x\nabc\n", False, True),
+    ("abc\\z", "abc", False, True),
+    ("(?x) a b  c # comment", "abc", False, True),
+    ("\\x{41}\\u0042", "AB", False, True),
+    ("\\<cat\\>", "concat", False, False),
+    ("(?P<y>\\d{4})-(?<m>\\d\\d)", "2024-05", False, True),
+    # \w: letters, marks, decimal digits and connector punctuation (Unicode)
+    ("^\\w+$", "héllo", False, True),
+    ("^\\w+$", "e\u0301", False, True),  # a combining mark is a word character
+    ("^\\w$", "\u203f", False, True),  # connector punctuation
+    ("^\\w$", "²", False, False),  # superscript two is not (Python's \w says it is)
+    ("^\\w$", "½", False, False),
+    ("^\\d$", "٣", False, True),
+    # \s: Unicode White_Space
+    ("\\s", "\u00a0", False, True),
+    ("\\s", "\u2028", False, True),
+    ("\\s", "\u0085", False, True),
+    ("\\s", "\u001c", False, False),  # Python's \s matches the file separator; Rust's not
+    ("\\s", "\u200b", False, False),
+    # \b: Unicode word boundaries
+    ("\\bfoo\\b", "éfoo", False, False),
+    ("\\bfoo\\b", "-foo-", False, True),
+    ("(?-u:\\b)foo", "éfoo", False, True),  # ASCII boundary
+    # case-insensitive matching: simple case folding, no Turkish special case
+    ("(?i)^i$", "İ", False, False),
+    ("(?i)^i$", "ı", False, False),
+    ("^i$", "İ", True, False),
+    ("^I$", "ı", True, False),
+    ("(?i)^k$", "\u212a", False, True),  # KELVIN SIGN folds to k
+    ("(?i)^s$", "ſ", False, True),  # LONG S folds to s
+    ("(?i)^ss$", "ß", False, False),  # no multi-character folding
+    ("^straße$", "STRASSE", True, False),
+    ("^été$", "ÉTÉ", True, True),
+    ("(?i)ÉTÉ", "été", False, True),
+    ("^abc$", "ABC", True, True),
+    ("^(?-i)abc$", "ABC", True, False),
+    # Unicode properties and class set operations
+    ("^\\p{L}+$", "héllo", False, True),
+    ("^\\p{L}+$", "h3llo", False, False),
+    ("^\\pL$", "é", False, True),
+    ("^\\p{Greek}+$", "αβγ", False, True),
+    ("^[\\p{Greek}&&\\p{Ll}]+$", "αβ", False, True),
+    ("^[\\p{Greek}&&\\p{Ll}]+$", "Αβ", False, False),
+    ("^[a-z--[aeiou]]+$", "xyz", False, True),
+    ("^[[:^alpha:]]+$", "123", False, True),
+    ("^a*+$", "aaa", False, True),  # Rust reads this as (a*)+, not as possessive
+]
 
 
-@pytest.mark.parametrize(
-    "pattern",
-    [
-        "(?=a)",
-        "(?!a)",
-        "(?<=a)b",
-        "(?<!a)b",
-        "(a)\\1",
-        "(?P<n>a)(?P=n)",
-        "(?>a)",
-        "a*+",
-        "a{",
-        "\\p{Greek}",
-        "[a-z&&[^aeiou]]",
-        "[[:^alpha:]]",
-        "(?R)a",
-        "\\Z",
-        "(?)",
-        "(",
-        ")",
-        "[a",
-        "[z-a]",
-    ],
-)
-def test_regex_dialect_refusals(pattern: str) -> None:
-    """What Rust rejects (or re cannot express faithfully) is refused: its flag stays off."""
-    with pytest.raises(ValueError):
-        translate_regex(pattern)
-    doc = {
+@pytest.mark.parametrize(("pattern", "text", "fold", "expected"), REGEX_CASES)
+def test_regex_is_rusts(pattern: str, text: str, fold: bool, expected: bool) -> None:
+    """REGEX answers are Rust regex's, including where Python's re answers otherwise."""
+    assert _regex(pattern, text, fold) is expected
+
+
+#: Patterns Rust's regex crate refuses.
+REFUSED_PATTERNS = [
+    "(?=a)",
+    "(?!a)",
+    "(?<=a)b",
+    "(?<!a)b",
+    "(a)\\1",
+    "(?P<n>a)(?P=n)",
+    "(?>a)",
+    "a{",
+    "\\Z",
+    "(?)",
+    "(",
+    ")",
+    "[a",
+    "[z-a]",
+    "\\p{NoSuchProperty}",
+]
+
+
+@pytest.mark.parametrize("pattern", REFUSED_PATTERNS)
+def test_refused_regex_makes_only_its_strategy_false(pattern: str) -> None:
+    """A pattern Rust refuses makes its strategy false; other strategies still count (Yggdrasil)."""
+    with pytest.raises(RefusedPattern):
+        compile_regex(pattern)
+    refused = {
+        "name": "default",
+        "constraints": [{"contextName": "userId", "operator": "REGEX", "value": pattern}],
+    }
+    alone = {"features": [{"name": "f", "enabled": True, "strategies": [refused]}]}
+    assert load_unleash(alone).is_enabled("f", {"userId": "a"}) is False
+    beside = {
         "features": [
             {
                 "name": "f",
                 "enabled": True,
-                "strategies": [
-                    {"name": "default"},
-                    {
-                        "name": "default",
-                        "constraints": [
-                            {"contextName": "userId", "operator": "REGEX", "value": pattern}
-                        ],
-                    },
-                ],
+                "strategies": [refused, {"name": "userWithId", "parameters": {"userIds": "7"}}],
             }
         ]
     }
-    assert load_unleash(doc).is_enabled("f", {"userId": "a"}) is False
-
-
-def test_translated_regexes_compile_without_warnings() -> None:
-    """Translated classes never trip re's FutureWarning about nested sets (warnings are errors)."""
-    for pattern, text in (("[[:alpha:]&]", "&"), ("[-~|]", "|"), ("[\\[\\]]", "["), ("[]a]", "]")):
-        assert re.search(translate_regex(pattern), text) is not None
+    client = load_unleash(beside)
+    assert client.is_enabled("f", {"userId": "7"}) is True
+    assert client.is_enabled("f", {"userId": "a"}) is False
+    assert "refused" in client.explain("f", {"userId": "a"})["strategies"][0]["detail"]
 
 
 # --------------------------------------------------------------------------
@@ -277,20 +312,60 @@ def test_remote_address_ipv6_cidr() -> None:
     assert client.is_enabled("f", {"remoteAddress": "10.0.0.2"}) is False
 
 
-def test_unknown_strategy_turns_the_whole_flag_off_unless_registered() -> None:
-    """An unknown strategy makes the flag off, even beside a default strategy (Yggdrasil)."""
-    doc = _doc({"name": "default"}, {"name": "canary", "parameters": {"region": "eu"}})
-    assert load_unleash(doc).is_enabled("f") is False
+def test_unknown_strategy_is_false_and_the_others_still_count() -> None:
+    """An unknown strategy is false; the flag's other strategies still decide (Yggdrasil)."""
+    doc = _doc(
+        {"name": "canary", "parameters": {"region": "eu"}},
+        {"name": "userWithId", "parameters": {"userIds": "7"}},
+    )
+    client = load_unleash(doc)
+    assert client.is_enabled("f", {"userId": "7"}) is True
+    assert client.is_enabled("f", {"userId": "8"}) is False
+    assert "unknown strategy" in client.explain("f", {"userId": "8"})["strategies"][0]["detail"]
     seen: list[Any] = []
 
     def canary(params: Any, ctx: Any) -> bool:
         seen.append(params["region"])
-        return False
+        return ctx.get("userId") == "8"
 
-    assert load_unleash(doc, strategies={"canary": canary}).is_enabled("f") is True
-    only = _doc({"name": "canary", "parameters": {"region": "eu"}})
-    assert load_unleash(only, strategies={"canary": canary}).is_enabled("f") is False
+    registered = load_unleash(doc, strategies={"canary": canary})
+    assert registered.is_enabled("f", {"userId": "8"}) is True
     assert seen == ["eu"]
+    only = _doc({"name": "canary", "parameters": {"region": "eu"}})
+    assert load_unleash(only).is_enabled("f", {"userId": "8"}) is False
+
+
+def test_unknown_operator_and_missing_segment_turn_the_whole_flag_off() -> None:
+    """An unknown operator or a missing segment turns the whole flag off (Yggdrasil)."""
+    user7 = {"name": "userWithId", "parameters": {"userIds": "7"}}
+    bogus = {"contextName": "x", "operator": "BOGUS", "value": "a"}
+    op = _doc({"name": "default", "constraints": [bogus]}, user7)
+    seg = _doc({"name": "default", "segments": [99]}, user7)
+    for doc in (op, seg):
+        client = load_unleash(doc)
+        assert client.is_enabled("f", {"userId": "7"}) is False
+        assert client.explain("f", {"userId": "7"})["decided_by"] == {"kind": "unsupported"}
+
+
+def test_only_disabled_strategies_mean_off() -> None:
+    """Every strategy disabled: off. A disabled strategy beside others is skipped."""
+    off = load_unleash(_doc({"name": "default", "disabled": True}))
+    assert off.is_enabled("f", {"userId": "1"}) is False
+    assert off.get_variant("f", {"userId": "1"})["feature_enabled"] is False
+    assert "disabled" in off.explain("f", {"userId": "1"})["reason"] + str(
+        off.explain("f", {"userId": "1"})["strategies"]
+    )
+    exported = off.to_unleash()["features"][0]
+    assert exported["enabled"] is False and exported["strategies"] == []
+    mixed = load_unleash(
+        _doc(
+            {"name": "default", "disabled": True},
+            {"name": "userWithId", "parameters": {"userIds": "7"}},
+        )
+    )
+    assert mixed.is_enabled("f", {"userId": "7"}) is True
+    assert mixed.is_enabled("f", {"userId": "8"}) is False
+    assert [s["name"] for s in mixed.to_unleash()["features"][0]["strategies"]] == ["userWithId"]
 
 
 def test_unknown_flag_returns_default_and_disabled_variant() -> None:

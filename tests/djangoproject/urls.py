@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import path
 
 from djangoproject import views
@@ -9,6 +10,7 @@ from djangoproject import views
 __all__ = ["urlpatterns"]
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("", views.home, name="home"),
     path("schedule/", views.schedule),
     path("schedule-cbv/", views.ScheduleView.as_view()),

@@ -42,6 +42,7 @@ import click
 from ..errors import PolicyError, ScrubPhiError
 from ..flags import FlagClient, RolloutPlan, compile_policy
 from ..flags.constraints import BUILTIN_CONTEXT_FIELDS
+from ..flags.operate import UnknownName, find_plan, move_phase, phase_index, phase_name
 from ..flags.policy import CompiledFlags
 from ..flags.state import (
     FileStateStore,
@@ -74,10 +75,7 @@ EXIT_CODES = {
 }
 
 
-class _Unknown(ScrubPhiError):
-    """A flag, plan or phase the policy does not define."""
-
-    exit_code = EXIT_UNKNOWN
+_Unknown = UnknownName  # a flag, plan or phase the policy does not define (exit 8)
 
 
 # --------------------------------------------------------------------------
@@ -203,22 +201,8 @@ def _load(policies: Sequence[str]) -> tuple[Policy, CompiledFlags]:
     return policy, compile_policy(policy)
 
 
-def _plan(compiled: CompiledFlags, name: str) -> RolloutPlan:
-    plan = compiled.plans.get(name)
-    if plan is None:
-        known = ", ".join(sorted(compiled.plans)) or "none"
-        raise _Unknown(f"unknown rollout plan {name!r}; the policy defines: {known}")
-    return plan
-
-
-def _phase_index(plan: RolloutPlan, name: str) -> int:
-    try:
-        return plan.phase_index(name)
-    except KeyError:
-        known = ", ".join(p.name for p in plan.phases)
-        raise _Unknown(
-            f"rollout plan {plan.name!r} has no phase {name!r}; its phases: {known}"
-        ) from None
+_plan = find_plan
+_phase_index = phase_index
 
 
 def _pins(compiled: CompiledFlags, values: Sequence[str]) -> dict[str, int]:
@@ -590,12 +574,7 @@ def export_flags(
 # -- phase ------------------------------------------------------------------------
 
 
-def _phase_name(plan: RolloutPlan, index: int | None) -> str:
-    if index is None:
-        return "(not running)"
-    if 0 <= index < len(plan.phases):
-        return plan.phases[index].name
-    return f"(unknown phase #{index})"
+_phase_name = phase_name
 
 
 @flags.command(name="phase")
@@ -656,16 +635,15 @@ def phase_cmd(
             plan = _plan(compiled, plan_name)
             result: dict[str, Any] = {"plan": plan.name}
             if moving:
-                to_index = None if stop else _phase_index(plan, target or "")
-                before = store.get(plan.name)
-                after = store.move(
-                    plan.name,
-                    to_index,
+                move = move_phase(
+                    store,
+                    plan,
+                    None if stop else target,
                     actor=actor or _default_actor(),
                     reason=reason or "",
                     expected_version=expect_version,
                 )
-                changed = after.version != before.version
+                before, after, changed = move.before, move.after, move.changed
                 result["moved"] = changed
                 result["from"] = _phase_name(plan, before.phase) if before.version else None
                 if not as_json:
@@ -679,14 +657,8 @@ def phase_cmd(
                             f"{plan.name}: {_phase_name(plan, before.phase)} -> "
                             f"{_phase_name(plan, after.phase)} (version {after.version})"
                         )
-                        if (
-                            to_index is not None
-                            and before.phase is not None
-                            and to_index > before.phase + 1
-                        ):
-                            skipped = ", ".join(
-                                p.name for p in plan.phases[before.phase + 1 : to_index]
-                            )
+                        if move.skipped:
+                            skipped = ", ".join(move.skipped)
                             click.echo(
                                 f"note: skipped phase(s) {skipped}; their gates were not checked",
                                 err=True,

@@ -7,27 +7,16 @@ expression that Unleash's reference engine would reject) raises
 :class:`UnsupportedConstraint` at compile time, and the evaluator turns the
 whole flag off: a flag must never be *on* because scrubphi guessed.
 
-REGEX dialect
--------------
-Unleash evaluates ``REGEX`` with Rust's ``regex`` crate (Yggdrasil).  Python's
-``re`` differs in ways that change results, so :func:`translate_regex`
-rewrites a Rust pattern into an equivalent ``re`` pattern, and refuses what
-Rust refuses or what has no faithful translation:
-
-* POSIX classes ``[[:alpha:]]`` become explicit ASCII sets;
-* inline flags (``(?i)``, ``(?m)``, ``(?s)``, ``(?x)``, ``(?U)``, negations)
-  apply from where they are written to the end of the enclosing group, as in
-  Rust, by wrapping the rest of each alternative in a scoped ``(?i:...)``;
-* ``$`` without ``(?m)`` matches only at the very end (Python's ``$`` also
-  matches before a final newline); ``\\z`` is the end of text;
-* ``\\<``, ``\\>`` and ``\\b{start}``-style word boundaries are rewritten;
-* lookaround, backreferences, atomic groups, possessive quantifiers and
-  conditionals are rejected (Rust rejects them);
-* Unicode property classes (``\\p{...}``), class set operations (``&&``,
-  ``--``, ``~~``), nested classes and CRLF mode are rejected: ``re`` has no
-  equivalent, and a flag is safer off than evaluated differently.
-
-``\\d``, ``\\w``, ``\\s`` and ``\\b`` are Unicode-aware in both engines.
+REGEX
+-----
+Unleash evaluates ``REGEX`` with Rust's ``regex`` crate (Yggdrasil), and so
+does scrubphi: patterns are compiled by ``paula``, a Python binding of that
+crate, so syntax, Unicode classes (``\\w``, ``\\s``, ``\\b``, ``\\p{L}``),
+case folding and refusals are the engine's own, not a translation.
+``caseInsensitive: true`` prefixes ``(?i)``, which is the crate's
+``case_insensitive`` option.  A pattern the crate refuses raises
+:class:`RefusedPattern`: only the strategy holding it is false, as in
+Yggdrasil.
 """
 
 from __future__ import annotations
@@ -39,18 +28,21 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import paula
+
 __all__ = [
     "BUILTIN_CONTEXT_FIELDS",
     "OPERATORS",
     "Constraint",
+    "RefusedPattern",
     "UnsupportedConstraint",
     "compile_constraint",
+    "compile_regex",
     "context_value",
     "parse_date",
     "parse_ip_networks",
     "parse_number",
     "parse_semver",
-    "translate_regex",
 ]
 
 #: The context fields Unleash keeps at the top level; others live in ``properties``.
@@ -86,6 +78,10 @@ Constraint = Callable[[Context], bool]
 
 class UnsupportedConstraint(ValueError):
     """A constraint that cannot be evaluated faithfully; its flag is off."""
+
+
+class RefusedPattern(UnsupportedConstraint):
+    """A REGEX the Rust ``regex`` crate refuses: only its strategy is false (Yggdrasil)."""
 
 
 # --------------------------------------------------------------------------
@@ -136,9 +132,16 @@ def parse_number(text: str) -> float | None:
 
 
 def parse_date(text: str) -> dt.datetime | None:
-    """An ISO-8601 / RFC 3339 timestamp, or None; without a zone it is UTC."""
+    """An ISO-8601 / RFC 3339 timestamp, or None; without a zone it is UTC.
+
+    RFC 3339 allows a lower-case ``t`` and ``z``; Python's parser only the
+    upper-case ``Z``, so a final ``z`` is read as ``Z``.
+    """
+    text = text.strip()
+    if text.endswith("z"):
+        text = text[:-1] + "Z"
     try:
-        parsed = dt.datetime.fromisoformat(text.strip())
+        parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     if parsed.tzinfo is None:
@@ -325,14 +328,23 @@ def _semver_op(
     return build
 
 
+def compile_regex(pattern: str, case_insensitive: bool = False) -> Callable[[str], bool]:
+    """``is_match`` of ``pattern`` compiled by Rust's ``regex`` crate; RefusedPattern if refused.
+
+    The search is unanchored, as Yggdrasil's ``Regex::is_match``.
+    """
+    try:
+        compiled = paula.Regex(("(?i)" if case_insensitive else "") + pattern)
+    except (ValueError, OverflowError):
+        raise RefusedPattern("the regular expression is not valid in Rust's regex") from None
+    test: Callable[[str], bool] = compiled.is_match
+    return test
+
+
 def _regex(_values: list[str], single: str | None, fold: bool) -> _Test:
     if single is None:
-        raise UnsupportedConstraint("REGEX needs a value")
-    try:
-        compiled = re.compile(translate_regex(single), re.IGNORECASE if fold else 0)
-    except (ValueError, re.error, OverflowError, RecursionError):
-        raise UnsupportedConstraint("the regular expression is not valid") from None
-    return lambda text: compiled.search(text) is not None
+        raise RefusedPattern("REGEX needs a value")
+    return compile_regex(single, fold)
 
 
 def _in_cidr(values: list[str], _single: str | None, _fold: bool) -> _Test:
@@ -361,345 +373,3 @@ _OPERATOR_BUILDERS: dict[str, Callable[[list[str], str | None, bool], _Test]] = 
     "REGEX": _regex,
     "IN_CIDR": _in_cidr,
 }
-
-
-# --------------------------------------------------------------------------
-# Rust regex -> Python re
-# --------------------------------------------------------------------------
-
-_POSIX_CLASSES: dict[str, str] = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "ascii": "\\x00-\\x7f",
-    "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\x0b\\x0c\\r ",
-    "upper": "A-Z",
-    "word": "0-9A-Za-z_",
-    "xdigit": "0-9A-Fa-f",
-}
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
-_CLASS_ESCAPES = frozenset("dDwWsS")
-_PY_FLAGS = "ims"
-_ALL_FLAGS = frozenset("imsxUu")
-_QUANT_RE = re.compile(r"\{(\d+)(,(\d*))?\}")
-_WORD_BOUNDARIES = {
-    "start": r"\b(?=\w)",
-    "end": r"\b(?<=\w)",
-    "start-half": r"(?<!\w)",
-    "end-half": r"(?!\w)",
-}
-
-
-class _Refused(ValueError):
-    pass
-
-
-def translate_regex(pattern: str) -> str:
-    """Rewrite a Rust ``regex`` pattern as an equivalent Python ``re`` pattern.
-
-    Raises ``ValueError`` for what Rust would reject or what has no faithful
-    translation (see the module docstring).
-    """
-    return _RegexTranslator(pattern).run()
-
-
-def _lit(char: str) -> str:
-    """A literal character, safe both inside and outside a class."""
-    if char.isascii() and char.isalnum():
-        return char
-    return f"\\U{ord(char):08x}"
-
-
-class _RegexTranslator:
-    def __init__(self, pattern: str) -> None:
-        self.p = pattern
-        self.i = 0
-        self.groups = 0
-
-    def run(self) -> str:
-        out = self.alternation(frozenset(), top=True)
-        if self.i != len(self.p):
-            raise _Refused("unbalanced parenthesis")
-        return out
-
-    # -- structure -------------------------------------------------------
-
-    def peek(self, n: int = 0) -> str:
-        j = self.i + n
-        return self.p[j] if j < len(self.p) else ""
-
-    def alternation(self, flags: frozenset[str], *, top: bool = False) -> str:
-        """A group's body: alternatives separated by |, up to ) or the end."""
-        start = flags
-        current = flags
-        parts: list[str] = []
-        while True:
-            text, current = self.concat(start, current)
-            parts.append(text)
-            if self.peek() == "|":
-                self.i += 1
-                continue
-            break
-        if self.peek() == ")":
-            if top:
-                raise _Refused("unbalanced parenthesis")
-        elif not top:
-            raise _Refused("unclosed group")
-        return "|".join(parts)
-
-    def concat(self, start: frozenset[str], flags: frozenset[str]) -> tuple[str, frozenset[str]]:
-        out: list[str] = []
-        opened = 0
-        if flags != start:
-            out.append(_scope(start, flags))
-            opened += 1
-        last_atom = False
-        while self.i < len(self.p):
-            char = self.p[self.i]
-            if char in "|)":
-                break
-            if "x" in flags and char.isspace():
-                self.i += 1
-                continue
-            if "x" in flags and char == "#":
-                end = self.p.find("\n", self.i)
-                self.i = len(self.p) if end < 0 else end + 1
-                continue
-            if char in "*+?{":
-                if not last_atom:
-                    raise _Refused("repetition without an expression")
-                out.append(self.quantifier(flags))
-                last_atom = False
-                continue
-            if char == "(" and self.p.startswith("(?", self.i):
-                directive = self.flag_directive(flags)
-                if directive is not None:
-                    out.append(_scope(flags, directive))
-                    opened += 1
-                    flags = directive
-                    last_atom = False
-                    continue
-            atom, last_atom = self.atom(flags)
-            out.append(atom)
-        return "".join(out) + ")" * opened, flags
-
-    def flag_directive(self, flags: frozenset[str]) -> frozenset[str] | None:
-        """``(?imsx-imsx)`` at the cursor: consume it and return the new flags."""
-        match = re.compile(r"\(\?([A-Za-z]*)(?:-([A-Za-z]*))?\)").match(self.p, self.i)
-        if match is None:
-            return None
-        self.i = match.end()
-        return _apply_flags(flags, match.group(1), match.group(2))
-
-    def quantifier(self, flags: frozenset[str]) -> str:
-        char = self.p[self.i]
-        if char == "{":
-            match = _QUANT_RE.match(self.p, self.i)
-            if match is None:
-                raise _Refused("invalid counted repetition")
-            low, comma, high = match.groups()
-            if comma and high and int(high) < int(low):
-                raise _Refused("invalid counted repetition")
-            text = match.group(0)
-            self.i = match.end()
-        else:
-            text = char
-            self.i += 1
-        lazy = False
-        if self.peek() == "?":
-            lazy = True
-            self.i += 1
-        if self.peek() and self.peek() in "*+?{":
-            raise _Refused("nested repetition")
-        if "U" in flags:
-            lazy = not lazy
-        return text + ("?" if lazy else "")
-
-    def atom(self, flags: frozenset[str]) -> tuple[str, bool]:
-        """One item; returns its translation and whether it may be repeated."""
-        char = self.p[self.i]
-        if char == "(":
-            return self.group(flags), True
-        if char == "[":
-            return self.char_class(flags), True
-        if char == "\\":
-            return self.escape()
-        self.i += 1
-        if char == "$":
-            return ("$" if "m" in flags else r"\Z"), False
-        if char == "^":
-            return "^", False
-        if char == ".":
-            return ".", True
-        return _lit(char), True
-
-    def group(self, flags: frozenset[str]) -> str:
-        rest = self.p[self.i :]
-        if rest.startswith("(?:"):
-            self.i += 3
-            head, inner = "(?:", flags
-        elif rest.startswith(("(?P<", "(?<")) and not rest.startswith(("(?<=", "(?<!")):
-            match = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>").match(self.p, self.i)
-            if match is None:
-                raise _Refused("invalid group name")
-            self.i = match.end()
-            self.groups += 1
-            head, inner = f"(?P<{match.group(1)}>", flags
-        elif rest.startswith("(?"):
-            match = re.compile(r"\(\?([A-Za-z]*)(?:-([A-Za-z]*))?:").match(self.p, self.i)
-            if match is None:
-                raise _Refused("lookaround, atomic groups and conditionals are not supported")
-            self.i = match.end()
-            inner = _apply_flags(flags, match.group(1), match.group(2))
-            head = _scope(flags, inner)
-        else:
-            self.i += 1
-            self.groups += 1
-            head, inner = "(", flags
-        body = self.alternation(inner)
-        self.i += 1  # the ")"
-        return head + body + ")"
-
-    def escape(self) -> tuple[str, bool]:
-        self.i += 1
-        if self.i >= len(self.p):
-            raise _Refused("trailing backslash")
-        char = self.p[self.i]
-        self.i += 1
-        if char in _CLASS_ESCAPES:
-            return "\\" + char, True
-        if char in "AbB":
-            if char == "b" and self.peek() == "{":
-                end = self.p.find("}", self.i)
-                kind = self.p[self.i + 1 : end] if end > 0 else ""
-                if kind not in _WORD_BOUNDARIES:
-                    raise _Refused("unknown word boundary")
-                self.i = end + 1
-                return _WORD_BOUNDARIES[kind], False
-            return "\\" + char, False
-        if char == "z":
-            return r"\Z", False
-        if char == "<":
-            return _WORD_BOUNDARIES["start"], False
-        if char == ">":
-            return _WORD_BOUNDARIES["end"], False
-        code = self.code_point(char)
-        if code is not None:
-            return _lit(code), True
-        raise _Refused("unsupported escape")
-
-    def code_point(self, char: str) -> str | None:
-        """The character an escape names (``\\n``, ``\\x41``, ``\\u{263A}``, ``\\.``), if any."""
-        if char in _SIMPLE_ESCAPES:
-            return _SIMPLE_ESCAPES[char]
-        if char in "xuU":
-            if self.peek() == "{":
-                end = self.p.find("}", self.i)
-                digits = self.p[self.i + 1 : end] if end > 0 else ""
-                self.i = end + 1 if end > 0 else self.i
-            else:
-                width = {"x": 2, "u": 4, "U": 8}[char]
-                digits = self.p[self.i : self.i + width]
-                if len(digits) != width:
-                    raise _Refused("short hex escape")
-                self.i += width
-            if not digits or re.fullmatch(r"[0-9A-Fa-f]{1,8}", digits) is None:
-                raise _Refused("bad hex escape")
-            value = int(digits, 16)
-            if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
-                raise _Refused("not a Unicode scalar value")
-            return chr(value)
-        if char.isascii() and not char.isalnum():
-            return char  # an escaped meta character or punctuation: literal
-        return None  # backreferences, \p, \k, \Z, ... are refused by the caller
-
-    def char_class(self, flags: frozenset[str]) -> str:
-        self.i += 1
-        out = ["["]
-        if self.peek() == "^":
-            out.append("^")
-            self.i += 1
-        first = True
-        pending: str | None = None  # the last single character, a range's possible start
-        while True:
-            if self.i >= len(self.p):
-                raise _Refused("unclosed class")
-            char = self.p[self.i]
-            if char == "]" and not first:
-                self.i += 1
-                break
-            first = False
-            if "x" in flags and char.isspace():
-                self.i += 1
-                continue
-            if self.p.startswith(("&&", "--", "~~"), self.i):
-                raise _Refused("class set operations are not supported")
-            if char == "[":
-                match = re.compile(r"\[:(\^?)([a-z]+):\]").match(self.p, self.i)
-                if match is None or match.group(2) not in _POSIX_CLASSES or match.group(1):
-                    raise _Refused("nested and negated POSIX classes are not supported")
-                self.i = match.end()
-                out.append(_POSIX_CLASSES[match.group(2)])
-                pending = None
-                continue
-            if char == "-" and pending is not None and self.peek(1) not in ("]", ""):
-                self.i += 1
-                end = self.class_char()
-                if end is None:
-                    raise _Refused("invalid class range")
-                if ord(end) < ord(pending):
-                    raise _Refused("invalid class range")
-                out.append("-" + _lit(end))
-                pending = None
-                continue
-            single = self.class_char()
-            if single is None:
-                out.append("\\" + self.p[self.i - 1])  # \d, \w, \s and their negations
-                pending = None
-            else:
-                out.append(_lit(single))
-                pending = single
-        out.append("]")
-        return "".join(out)
-
-    def class_char(self) -> str | None:
-        """One literal character of a class, or None after consuming ``\\d``-like escapes."""
-        char = self.p[self.i]
-        self.i += 1
-        if char != "\\":
-            return char
-        if self.i >= len(self.p):
-            raise _Refused("trailing backslash")
-        esc = self.p[self.i]
-        self.i += 1
-        if esc in _CLASS_ESCAPES:
-            return None
-        code = self.code_point(esc)
-        if code is None:
-            raise _Refused("unsupported escape in class")
-        return code
-
-
-def _apply_flags(flags: frozenset[str], on: str, off: str | None) -> frozenset[str]:
-    on_set, off_set = set(on), set(off or "")
-    unknown = (on_set | off_set) - _ALL_FLAGS
-    if unknown or not (on_set or off_set):
-        raise _Refused("unsupported inline flag")
-    if "u" in off_set:
-        raise _Refused("(?-u) is not supported")
-    return frozenset((flags | on_set) - off_set - {"u"})
-
-
-def _scope(old: frozenset[str], new: frozenset[str]) -> str:
-    """A Python group that switches from flags ``old`` to ``new`` (x and U are ours)."""
-    on = "".join(f for f in _PY_FLAGS if f in new and f not in old)
-    off = "".join(f for f in _PY_FLAGS if f in old and f not in new)
-    if not on and not off:
-        return "(?:"
-    return f"(?{on}-{off}:" if off else f"(?{on}:"

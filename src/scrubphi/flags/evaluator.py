@@ -12,8 +12,9 @@ single attribute, so readers see either the old or the new snapshot.
 The algorithm follows ``unleash-evaluation.md`` (our own description of
 Unleash's client specification); where SDKs disagree it follows Yggdrasil,
 the engine behind Unleash's newer SDKs.  A flag that cannot be evaluated
-faithfully (unknown operator or strategy, missing segment, a regex Rust
-would reject) is off as a whole.
+faithfully (unknown operator, missing segment) is off as a whole; an
+unknown strategy or a REGEX Rust would reject makes only its strategy false,
+as in Yggdrasil.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import random
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from scrubphi.flags.constraints import (
     Constraint,
+    RefusedPattern,
     UnsupportedConstraint,
     compile_constraint,
     context_value,
@@ -45,6 +48,7 @@ __all__ = [
     "CustomStrategy",
     "FlagClient",
     "PhaseBinding",
+    "Resolution",
     "RolloutState",
     "load_unleash",
 ]
@@ -54,6 +58,8 @@ Context = Mapping[str, Any]
 CustomStrategy = Callable[[Mapping[str, Any], Context], bool]
 
 _RANDOM_MAX = 10_000
+_NO_PARAMETERS: Mapping[str, Any] = MappingProxyType({})
+_ALL_DISABLED = "every strategy of the flag is disabled"
 
 
 class RolloutState(Protocol):
@@ -70,6 +76,10 @@ class RolloutState(Protocol):
 
 class _Unsupported(Exception):
     """A strategy or flag that cannot be evaluated: the flag is off."""
+
+
+class _UnknownStrategy(Exception):
+    """A strategy nobody registered: that strategy is false, the others still count."""
 
 
 # --------------------------------------------------------------------------
@@ -105,6 +115,8 @@ class _Strategy:
     name: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[tuple[Mapping[str, Any], Any], ...] = ()
+    # Why the strategy is always false (unknown strategy, refused REGEX, all disabled).
+    broken: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +145,29 @@ class _Feature:
     dependencies: tuple[_Dependency, ...]
     binding: PhaseBinding | None
     phases: tuple[tuple[_Strategy, ...] | None, ...]
+
+
+class Resolution(NamedTuple):
+    """One counted evaluation and what decided it (:meth:`FlagClient.resolve`).
+
+    ``live`` is False when the flag is switched off, its plan is not running
+    or every strategy is disabled; ``strategy`` is the name of the strategy
+    that let the context in (None: no strategies, on for everyone), with its
+    ``parameters`` and ``targeted`` (it has constraints or segments);
+    ``variants`` are the ``(name, weight, override fields and values)`` the
+    variant was chosen from.
+    """
+
+    known: bool
+    live: bool
+    enabled: bool
+    variant: dict[str, Any] | None = None
+    strategy: str | None = None
+    parameters: Mapping[str, Any] = _NO_PARAMETERS
+    targeted: bool = False
+    variants: tuple[tuple[str, int, tuple[tuple[str, frozenset[str]], ...]], ...] = ()
+    plan: str | None = None
+    phase: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,139 +316,85 @@ class FlagClient:
         self._exposures.count(name, variant["feature_enabled"], phase, variant["name"])
         return variant
 
-    def explain(self, name: str, context: Context | None = None) -> dict[str, Any]:
-        """Why flag ``name`` is on or off for ``context``: what ``is_enabled`` would answer.
+    def resolve(
+        self,
+        name: str,
+        context: Context | None = None,
+        *,
+        with_variant: bool = False,
+        default: bool = False,
+    ) -> Resolution:
+        """``is_enabled`` (and ``get_variant`` with ``with_variant``) plus what decided it.
 
-        For people and tools (``scrubphi flags eval``), not for the hot
-        path: it evaluates every constraint of every strategy it reaches,
-        without short-circuiting, and is **not** counted in the exposures.
-        Keys: ``flag``, ``known``, ``enabled`` (``is_enabled``'s answer, False
-        for an unknown flag), ``variant`` (``get_variant``'s), ``decided_by``
-        (``{"kind": ...}``: ``unknown-flag``, ``plan-not-started``,
-        ``flag-disabled``, ``unsupported``, ``dependency``, ``no-strategies``,
-        ``strategy`` (with its ``index``) or ``no-match``), ``reason`` (one
-        sentence), ``flag_enabled``, ``plan`` (name, phase, index, phases; or
-        None), ``dependencies``, ``strategies`` (each with its constraints and
-        their results, segment names included) and ``variant_choice``.
-        Context values are never copied into the result (only whether each
-        field was present), so the result is safe to log.  With ``random``
-        stickiness the explanation draws its own random number and may differ
-        from another call.
+        One evaluation, counted once in the exposures like the call it
+        stands for; no copy of the flags.  For providers such as OpenFeature
+        that report a reason and metadata with the value.
         """
         snap = self._snap
         feature = snap.features.get(name)
-        out: dict[str, Any] = {
-            "flag": name,
-            "known": feature is not None,
-            "enabled": False,
-            "variant": _disabled(False),
-            "flag_enabled": False,
-            "plan": None,
-            "dependencies": [],
-            "strategies": [],
-            "variant_choice": None,
-        }
         if feature is None:
-            out["decided_by"] = {"kind": "unknown-flag"}
-            out["reason"] = f"there is no flag named {name!r}: is_enabled returns its default"
-            return out
+            self._exposures.count(name, default, None, "disabled" if with_variant else None)
+            return Resolution(known=False, live=False, enabled=default)
         ctx = self._context(context)
-        out["flag_enabled"] = feature.enabled
-        strategies = feature.strategies
-        prefix = ""
-        if feature.binding is not None:
-            binding = feature.binding
+        enabled, strategy, phase = self._evaluate(snap, feature, ctx)
+        variant = None
+        if with_variant:
+            variant = self._pick(feature, strategy, ctx) if enabled else _disabled(False)
+            self._exposures.count(name, variant["feature_enabled"], phase, variant["name"])
+        else:
+            self._exposures.count(name, enabled, phase, None)
+        binding = feature.binding
+        if enabled:
+            live = True
+        elif binding is None:
+            live = feature.enabled and _live(feature.strategies)
+        else:
             index = self._phase_index(binding)
-            out["plan"] = {
-                "name": binding.plan,
-                "phase": None if index is None else binding.phase_names[index],
-                "phase_index": index,
-                "phases": list(binding.phase_names),
-            }
-            if index is None:
-                out["decided_by"] = {"kind": "plan-not-started", "plan": binding.plan}
-                out["reason"] = (
-                    f"the flag follows rollout plan {binding.plan!r}, which has no live phase "
-                    "(not started or stopped): off"
-                )
-                return out
-            strategies = feature.phases[index] if feature.phases else None
-            prefix = (
-                f"plan {binding.plan!r} is in phase {binding.phase_names[index]!r} "
-                f"({index + 1} of {len(binding.phase_names)}); "
+            live = feature.enabled and index is not None and bool(feature.phases)
+            live = live and _live(feature.phases[index] if index is not None else None)
+        chosen: tuple[_Variant, ...] = ()
+        if variant is not None and variant["enabled"]:
+            chosen = strategy.variants if strategy is not None and strategy.variants else ()
+            chosen = chosen or feature.variants
+        return Resolution(
+            True,
+            live,
+            enabled,
+            variant,
+            None if strategy is None else strategy.name,
+            _NO_PARAMETERS if strategy is None else strategy.parameters,
+            strategy is not None and bool(strategy.sources),
+            tuple(
+                (v.name, v.weight, tuple((o.field, o.values) for o in v.overrides))
+                for v in chosen
             )
-        if not feature.enabled:
-            out["decided_by"] = {"kind": "flag-disabled"}
-            out["reason"] = prefix + "the flag is switched off (enabled: false)"
-            return out
-        if strategies is None:
-            out["decided_by"] = {"kind": "unsupported"}
-            out["reason"] = prefix + (
-                "the flag cannot be evaluated faithfully (unknown strategy or operator, "
-                "missing segment, or a regex outside the dialect): off"
-            )
-            return out
-        for dep in feature.dependencies:
-            met = self._dependency_met(snap, dep, ctx)
-            out["dependencies"].append(
-                {
-                    "feature": dep.feature,
-                    "enabled": dep.enabled,
-                    "variants": sorted(dep.variants),
-                    "met": met,
-                }
-            )
-            if not met:
-                want = "on" if dep.enabled else "off"
-                with_variants = (
-                    f" with variant {', '.join(sorted(dep.variants))}" if dep.variants else ""
-                )
-                out["decided_by"] = {"kind": "dependency", "feature": dep.feature}
-                out["reason"] = prefix + (
-                    f"it depends on flag {dep.feature!r} being {want}{with_variants}, "
-                    "which does not hold: off"
-                )
-                return out
-        if not strategies:
-            out["enabled"] = True
-            out["decided_by"] = {"kind": "no-strategies"}
-            out["reason"] = prefix + "the flag is on and has no strategies: on for everyone"
-            out["variant"], out["variant_choice"] = self._explain_variant(feature, None, ctx)
-            return out
-        matched: _Strategy | None = None
-        for position, strategy in enumerate(strategies):
-            trace = self._explain_strategy(snap, strategy, ctx)
-            trace["index"] = position
-            out["strategies"].append(trace)
-            if trace["result"]:
-                matched = strategy
-                out["enabled"] = True
-                out["decided_by"] = {"kind": "strategy", "index": position}
-                detail = f": {trace['detail']}" if trace.get("detail") else ""
-                out["reason"] = prefix + (
-                    f"strategy {position + 1} ({strategy.name}) matched{detail}: on"
-                )
-                break
-        for later in strategies[len(out["strategies"]) :]:
-            out["strategies"].append(
-                {
-                    "index": len(out["strategies"]),
-                    "name": later.name,
-                    "parameters": dict(later.parameters),
-                    "evaluated": False,
-                    "result": False,
-                    "constraints": [],
-                }
-            )
-        if matched is None:
-            out["decided_by"] = {"kind": "no-match"}
-            out["reason"] = prefix + (
-                f"none of the {len(strategies)} strateg{'y' if len(strategies) == 1 else 'ies'}"
-                " matched: off"
-            )
-            return out
-        out["variant"], out["variant_choice"] = self._explain_variant(feature, matched, ctx)
-        return out
+            if chosen
+            else (),
+            None if binding is None else binding.plan,
+            phase,
+        )
+
+    def plan_of(self, name: str) -> str | None:
+        """The rollout plan flag ``name`` follows (None: none, or no such flag)."""
+        feature = self._snap.features.get(name)
+        return None if feature is None or feature.binding is None else feature.binding.plan
+
+    def current_phase(self, plan: str) -> str | None:
+        """The name of ``plan``'s live phase as this client sees it (None: not running)."""
+        for feature in self._snap.features.values():
+            if feature.binding is not None and feature.binding.plan == plan:
+                index = self._phase_index(feature.binding)
+                return None if index is None else feature.binding.phase_names[index]
+        return None
+
+    def explain(self, name: str, context: Context | None = None) -> dict[str, Any]:
+        """Why flag ``name`` is on or off for ``context``.
+
+        See :func:`scrubphi.flags.explain.explain`.
+        """
+        from scrubphi.flags.explain import explain
+
+        return explain(self, name, context)
 
     def _dependency_met(self, snap: _Snapshot, dep: _Dependency, ctx: Context) -> bool:
         parent = snap.features.get(dep.feature)
@@ -421,135 +402,15 @@ class FlagClient:
             return False
         if dep.variants:
             variant, _ = self._variant(snap, parent, ctx)
-            return variant["feature_enabled"] == dep.enabled and variant["name"] in dep.variants
+            if variant["feature_enabled"] != dep.enabled:
+                return False
+            # Yggdrasil checks the variant list only against a parent that gave a variant:
+            # a parent on without variants satisfies any list.
+            return variant["name"] in dep.variants or (
+                variant["feature_enabled"] and not variant["enabled"]
+            )
         enabled, _, _ = self._evaluate(snap, parent, ctx)
         return enabled == dep.enabled
-
-    def _explain_strategy(
-        self, snap: _Snapshot, strategy: _Strategy, ctx: Context
-    ) -> dict[str, Any]:
-        constraints: list[dict[str, Any]] = []
-        met = True
-        for (raw, segment_id), check in zip(strategy.sources, strategy.constraints, strict=True):
-            result = check(ctx)
-            met = met and result
-            field_name = raw.get("contextName")
-            entry: dict[str, Any] = {
-                "context": field_name,
-                "operator": raw.get("operator"),
-                "present": isinstance(field_name, str)
-                and context_value(ctx, field_name) is not None,
-                "result": result,
-            }
-            if "values" in raw:
-                entry["values"] = list(raw.get("values") or [])
-            if raw.get("value") is not None:
-                entry["value"] = raw.get("value")
-            if raw.get("inverted"):
-                entry["inverted"] = True
-            if raw.get("caseInsensitive"):
-                entry["caseInsensitive"] = True
-            if segment_id is not None:
-                segment = snap.segments.get(segment_id) or {}
-                entry["segment"] = segment.get("name", segment_id)
-            constraints.append(entry)
-        trace: dict[str, Any] = {
-            "name": strategy.name,
-            "parameters": dict(strategy.parameters),
-            "evaluated": True,
-            "constraints": constraints,
-            "constraints_met": met,
-        }
-        if not met:
-            trace["result"] = False
-            failed = sum(1 for c in constraints if not c["result"])
-            trace["detail"] = f"{failed} of {len(constraints)} constraints false"
-            return trace
-        trace["result"] = bool(strategy.check(ctx))
-        detail = self._explain_check(strategy, ctx)
-        trace.update(detail)
-        if "detail" not in trace:
-            trace["detail"] = "" if trace["result"] else f"the {strategy.name} check is false"
-        return trace
-
-    def _explain_check(self, strategy: _Strategy, ctx: Context) -> dict[str, Any]:
-        """The bucket arithmetic behind a rollout strategy (no context value copied)."""
-        params = strategy.parameters
-        if strategy.name == "flexibleRollout":
-            pct = _percent(params, "rollout")
-            stickiness = _param(params, "stickiness") or "default"
-            if pct is None:
-                return {"detail": "rollout is not a number"}
-            if stickiness == "random":
-                return {"detail": f"random draw against rollout {pct:g}%"}
-            if stickiness == "default":
-                used = "userId" if context_value(ctx, "userId") else "sessionId"
-                ident = self._stickiness_value("default", ctx)
-                if ident is None:
-                    return {"detail": f"no userId or sessionId: random draw against {pct:g}%"}
-            else:
-                used = stickiness
-                ident = context_value(ctx, stickiness)
-                if ident is None:
-                    return {"detail": f"the stickiness field {stickiness} is missing"}
-            bucket = normalized_hash(ident, strategy.group_id, 100, STRATEGY_SEED)
-            sign = "<=" if bucket <= pct else ">"
-            return {
-                "bucket": bucket,
-                "rollout": pct,
-                "stickiness": used,
-                "group_id": strategy.group_id,
-                "detail": f"bucket {bucket} {sign} rollout {pct:g}% "
-                f"(stickiness {used}, group {strategy.group_id})",
-            }
-        if strategy.name in ("gradualRolloutUserId", "gradualRolloutSessionId"):
-            used = "userId" if strategy.name == "gradualRolloutUserId" else "sessionId"
-            maybe_pct = _percent(params, "percentage")
-            group = _param(params, "groupId")
-            ident = context_value(ctx, used)
-            if maybe_pct is None or group is None or ident is None:
-                return {}
-            bucket = normalized_hash(ident, group)
-            sign = "<=" if bucket <= maybe_pct else ">"
-            return {
-                "bucket": bucket,
-                "rollout": maybe_pct,
-                "stickiness": used,
-                "group_id": group,
-                "detail": f"bucket {bucket} {sign} {maybe_pct:g}% ({used}, group {group})",
-            }
-        return {}
-
-    def _explain_variant(
-        self, feature: _Feature, strategy: _Strategy | None, ctx: Context
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        variant = self._pick(feature, strategy, ctx)
-        if strategy is not None and strategy.variants:
-            variants, group, sticky, source = (
-                strategy.variants,
-                strategy.group_id,
-                strategy.stickiness,
-                "strategy",
-            )
-        elif feature.variants:
-            variants, group, sticky, source = feature.variants, feature.name, None, "feature"
-        else:
-            return variant, None
-        choice: dict[str, Any] = {"source": source, "name": variant["name"]}
-        for candidate in variants:
-            for override in candidate.overrides:
-                found = context_value(ctx, override.field)
-                if found is not None and found in override.values:
-                    choice["override"] = override.field
-                    return variant, choice
-        total = sum(v.weight for v in variants)
-        stickiness = variants[0].stickiness or sticky or "default"
-        choice["total_weight"] = total
-        choice["stickiness"] = stickiness
-        seed = self._stickiness_value(stickiness, ctx)
-        if seed is not None and total > 0:
-            choice["bucket"] = normalized_hash(seed, group, total, VARIANT_SEED)
-        return variant, choice
 
     def feature_names(self) -> list[str]:
         """Every flag this client knows, sorted."""
@@ -568,22 +429,12 @@ class FlagClient:
 
         A flag that follows a rollout plan is written with the strategies of
         its current phase (``enabled: false`` when the plan has not started).
+        Disabled strategies are left out, and a flag whose every strategy is
+        disabled is written ``enabled: false``.
         """
-        snap = self._snap
-        features: list[dict[str, Any]] = []
-        for name in sorted(snap.raw_features):
-            raw = copy.deepcopy(dict(snap.raw_features[name]))
-            binding = snap.features[name].binding
-            if binding is not None:
-                index = self._phase_index(binding)
-                if index is None:
-                    raw["enabled"] = False
-                    raw["strategies"] = []
-                else:
-                    raw["strategies"] = copy.deepcopy(list(binding.raw_phases[index]))
-            features.append(raw)
-        segments = [copy.deepcopy(dict(s)) for _, s in sorted(snap.segments.items(), key=_seg_key)]
-        return {"version": 2, "features": features, "segments": segments}
+        from scrubphi.flags.export import export_document
+
+        return export_document(self)
 
     def _context(self, context: Context | None) -> dict[str, Any]:
         # One C-level copy and update on the hot path; a None value (rare)
@@ -646,9 +497,12 @@ class FlagClient:
     def _pick(self, feature: _Feature, strategy: _Strategy | None, ctx: Context) -> dict[str, Any]:
         """The variant of a flag that is on, chosen by ``strategy`` (the one that matched)."""
         if strategy is not None and strategy.variants:
-            chosen = self._choose(strategy.variants, strategy.group_id, strategy.stickiness, ctx)
+            chosen = self._choose(
+                strategy.variants, strategy.group_id, strategy.stickiness or "default", ctx
+            )
         elif feature.variants:
-            chosen = self._choose(feature.variants, feature.name, None, ctx)
+            stickiness = feature.variants[0].stickiness or "default"
+            chosen = self._choose(feature.variants, feature.name, stickiness, ctx)
         else:
             return _disabled(True)
         if chosen is None:
@@ -662,9 +516,11 @@ class FlagClient:
         self,
         variants: Sequence[_Variant],
         group_id: str,
-        strategy_stickiness: str | None,
+        stickiness: str,
         ctx: Context,
     ) -> _Variant | None:
+        """Strategy variants hash the strategy's stickiness, feature variants the first
+        variant's (Yggdrasil); the caller says which."""
         for variant in variants:
             for override in variant.overrides:
                 found = context_value(ctx, override.field)
@@ -673,7 +529,6 @@ class FlagClient:
         total = sum(v.weight for v in variants)
         if total <= 0:
             return None
-        stickiness = variants[0].stickiness or strategy_stickiness or "default"
         seed = self._stickiness_value(stickiness, ctx)
         if seed is None:
             seed = str(self._randint(1, _RANDOM_MAX))
@@ -736,12 +591,13 @@ class FlagClient:
         raws: Iterable[Mapping[str, Any]],
         segments: Mapping[Any, Mapping[str, Any]],
     ) -> tuple[_Strategy, ...] | None:
+        raws = list(raws)
         try:
-            return tuple(
-                self._compile_strategy(flag, raw, segments)
-                for raw in raws
-                if not raw.get("disabled", False)
-            )
+            active = [raw for raw in raws if not raw.get("disabled", False)]
+            if raws and not active:
+                # Unleash shows a flag whose every strategy is disabled as off.
+                return (_off_strategy(raws[0], _ALL_DISABLED),)
+            return tuple(self._compile_strategy(flag, raw, segments) for raw in active)
         except (_Unsupported, UnsupportedConstraint, KeyError, TypeError, ValueError):
             return None
 
@@ -757,12 +613,20 @@ class FlagClient:
             if segment is None:
                 raise _Unsupported("missing segment")
             sources.extend((c, segment_id) for c in segment.get("constraints") or [])
-        constraints = [compile_constraint(c) for c, _segment in sources]
         group_id = _param(params, "groupId") or flag
         stickiness = _param(params, "stickiness")
         name = str(raw.get("name"))
+        # Yggdrasil: an unknown operator or a missing segment turns the whole flag off
+        # (raised from here), an unknown strategy or a refused REGEX only this strategy.
+        try:
+            constraints = [compile_constraint(c) for c, _segment in sources]
+            check = self._strategy_check(name, params, group_id)
+        except RefusedPattern:
+            return _off_strategy(raw, "a REGEX constraint is refused by Rust's regex crate")
+        except _UnknownStrategy:
+            return _off_strategy(raw, f"unknown strategy {name!r} (not registered)")
         return _Strategy(
-            check=self._strategy_check(name, params, group_id),
+            check=check,
             constraints=tuple(constraints),
             variants=_compile_variants(raw.get("variants") or []),
             group_id=group_id,
@@ -854,7 +718,7 @@ class FlagClient:
         if custom is not None:
             frozen = dict(params)
             return lambda ctx: bool(custom(frozen, ctx))
-        raise _Unsupported("unknown strategy")
+        raise _UnknownStrategy(name)
 
 
 def load_unleash(document: Mapping[str, Any], **options: Any) -> FlagClient:
@@ -879,6 +743,28 @@ def _always(_ctx: Context) -> bool:
 
 def _never(_ctx: Context) -> bool:
     return False
+
+
+def _live(strategies: tuple[_Strategy, ...] | None) -> bool:
+    """Whether a strategy list can let anyone in (not unsupported, not all disabled)."""
+    if strategies is None:
+        return False
+    return not (strategies and strategies[0].broken == _ALL_DISABLED)
+
+
+def _off_strategy(raw: Mapping[str, Any], why: str) -> _Strategy:
+    """A strategy that is always false, keeping what it was compiled from for explain()."""
+    params = raw.get("parameters")
+    return _Strategy(
+        check=_never,
+        constraints=(),
+        variants=(),
+        group_id="",
+        stickiness=None,
+        name=str(raw.get("name")),
+        parameters=copy.deepcopy(dict(params)) if isinstance(params, Mapping) else {},
+        broken=why,
+    )
 
 
 def _disabled(feature_enabled: bool) -> dict[str, Any]:
@@ -918,8 +804,3 @@ def _compile_variants(raws: Iterable[Mapping[str, Any]]) -> tuple[_Variant, ...]
             )
         )
     return tuple(out)
-
-
-def _seg_key(item: tuple[Any, Mapping[str, Any]]) -> tuple[str, str]:
-    key = item[0]
-    return (type(key).__name__, f"{key:>20}" if isinstance(key, int) else str(key))

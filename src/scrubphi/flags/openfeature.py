@@ -29,10 +29,15 @@ Mapping between the two worlds:
   100% or a weighted choice between variants).  An unknown flag is
   ``FLAG_NOT_FOUND`` with reason ``ERROR`` and the caller's default.
 
-Finding the reason evaluates the flag's strategies one by one on small
-clients compiled from the client's current document (cached), so it costs
-more than a bare ``is_enabled``; the value itself always comes from the
-client, and exposure counts see exactly one evaluation per resolution.
+Each resolution is one :meth:`FlagClient.resolve` (the value, the strategy
+that decided it, the plan and phase), without copying the flags, and one
+exposure.  ``flag_metadata`` carries ``plan``, ``phase`` and ``strategy``;
+booleans carry a variant (the Unleash variant's name, else ``on``/``off``).
+When a resolution sees a plan in a new phase, the provider emits
+``PROVIDER_CONFIGURATION_CHANGED`` naming the plan's flags
+(:meth:`ScrubPhiProvider.check_phases` looks at every plan on demand).  An
+evaluation that raises (a state store that cannot be read) resolves to the
+caller's default with reason ``ERROR`` and ``GENERAL``.
 """
 
 from __future__ import annotations
@@ -45,12 +50,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from openfeature.evaluation_context import EvaluationContext
+from openfeature.event import ProviderEventDetails
 from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType, Reason
 from openfeature.provider import AbstractProvider, Metadata
 
 from scrubphi.flags.constraints import context_value
-from scrubphi.flags.evaluator import FlagClient, load_unleash
+from scrubphi.flags.evaluator import FlagClient, Resolution
 
 __all__ = ["ScrubPhiProvider", "to_unleash_context"]
 
@@ -64,7 +70,6 @@ _PERCENT_PARAM = {
     "gradualRolloutRandom": "percentage",
 }
 _TARGETING_STRATEGIES = frozenset({"userWithId", "remoteAddress", "applicationHostname"})
-_CACHE_LIMIT = 512
 
 
 def _text(value: Any) -> str:
@@ -99,10 +104,8 @@ def to_unleash_context(evaluation_context: EvaluationContext | None) -> dict[str
     return ctx
 
 
-def _strategy_reason(strategy: Mapping[str, Any]) -> Reason:
-    name = strategy.get("name")
-    params = strategy.get("parameters") or {}
-    key = _PERCENT_PARAM.get(str(name))
+def _reason_of(name: str, params: Mapping[str, Any], targeted: bool) -> Reason:
+    key = _PERCENT_PARAM.get(name)
     if key is not None:
         try:
             percent = float(params.get(key, 0))
@@ -110,7 +113,7 @@ def _strategy_reason(strategy: Mapping[str, Any]) -> Reason:
             percent = 0.0
         if percent < 100:
             return Reason.SPLIT
-    if strategy.get("constraints") or strategy.get("segments") or name in _TARGETING_STRATEGIES:
+    if targeted or name in _TARGETING_STRATEGIES:
         return Reason.TARGETING_MATCH
     return Reason.STATIC
 
@@ -127,75 +130,76 @@ class ScrubPhiProvider(AbstractProvider):
 
     The client keeps its own semantics (Unleash's), its rollout state and
     its exposure counts; this class only translates contexts, values and
-    reasons.  Thread-safe like the client.
+    reasons.  Each resolution is one :meth:`FlagClient.resolve` call: no copy
+    of the flags, one exposure.  Thread-safe like the client.
     """
 
     def __init__(self, client: FlagClient) -> None:
         super().__init__()
         self.client = client
         self._lock = threading.Lock()
-        self._probes: dict[str, FlagClient] = {}
+        self._phases: dict[str, str | None] = {}
 
     def get_metadata(self) -> Metadata:
         """The provider's name as OpenFeature shows it."""
         return Metadata(name="scrubphi")
 
-    # -- analysis ------------------------------------------------------------
+    # -- phase moves -----------------------------------------------------------
 
-    def _feature(self, flag_key: str) -> tuple[Mapping[str, Any], list[Any]]:
-        document = self.client.to_unleash()
-        for feature in document.get("features") or []:
-            if feature.get("name") == flag_key:
-                return feature, list(document.get("segments") or [])
-        raise _Error(ErrorCode.FLAG_NOT_FOUND, f"flag {flag_key!r} is not defined")
-
-    def _probe(self, strategy: Mapping[str, Any], segments: list[Any]) -> FlagClient:
-        """A client holding only ``strategy`` (and the segments it may use), cached."""
-        key = json.dumps([strategy, segments], sort_keys=True, default=str)
+    def _seen_phase(self, plan: str | None, phase: str | None) -> None:
+        """Emit PROVIDER_CONFIGURATION_CHANGED the first time a plan is seen in a new phase."""
+        if plan is None:
+            return
         with self._lock:
-            probe = self._probes.get(key)
-        if probe is None:
-            probe = load_unleash(
-                {
-                    "version": 2,
-                    "features": [
-                        {"name": "probe", "enabled": True, "strategies": [dict(strategy)]}
-                    ],
-                    "segments": segments,
-                }
+            if plan not in self._phases:
+                self._phases[plan] = phase
+                return
+            before = self._phases[plan]
+            if before == phase:
+                return
+            self._phases[plan] = phase
+        flags = [name for name in self.client.feature_names() if self.client.plan_of(name) == plan]
+        self.emit_provider_configuration_changed(
+            ProviderEventDetails(
+                flags_changed=flags,
+                message=f"rollout plan {plan!r} moved to {phase or 'no phase (stopped)'}",
+                metadata={"plan": plan, "from": before or "", "to": phase or ""},
             )
-            with self._lock:
-                if len(self._probes) >= _CACHE_LIMIT:
-                    self._probes.clear()
-                self._probes[key] = probe
-        return probe
+        )
 
-    def _matched(
-        self, feature: Mapping[str, Any], segments: list[Any], ctx: Mapping[str, Any]
-    ) -> Mapping[str, Any] | None:
-        """The first strategy that is on for ``ctx`` (None: no strategies, always on)."""
-        strategies: list[Mapping[str, Any]] = [
-            s for s in feature.get("strategies") or [] if not s.get("disabled")
-        ]
-        if not strategies:
-            return None
-        for strategy in strategies:
-            if self._probe(strategy, segments).is_enabled("probe", ctx):
-                return strategy
-        # Random stickiness can answer differently on a second evaluation:
-        # the first percentage strategy is what most plausibly let it in.
-        for strategy in strategies:
-            if _strategy_reason(strategy) is Reason.SPLIT:
-                return strategy
-        return strategies[0]
+    def check_phases(self) -> None:
+        """Look at every plan now (e.g. from a periodic task) and emit events for moves.
 
-    def _on_reason(
-        self, feature: Mapping[str, Any], segments: list[Any], ctx: Mapping[str, Any]
-    ) -> tuple[Reason, Mapping[str, Any] | None]:
-        strategy = self._matched(feature, segments, ctx)
-        return (Reason.STATIC if strategy is None else _strategy_reason(strategy)), strategy
+        Resolutions do the same for the plans they touch, so an application
+        that resolves flags regularly need not call this.
+        """
+        for name in self.client.feature_names():
+            plan = self.client.plan_of(name)
+            if plan is not None:
+                self._seen_phase(plan, self.client.current_phase(plan))
 
     # -- resolution ------------------------------------------------------------
+
+    def _resolve(
+        self, flag_key: str, ctx: Mapping[str, Any], default: bool, with_variant: bool
+    ) -> Resolution:
+        try:
+            return self.client.resolve(flag_key, ctx, with_variant=with_variant, default=default)
+        except Exception as exc:  # a failing state store, above all
+            raise _Error(
+                ErrorCode.GENERAL,
+                f"flag {flag_key!r} could not be evaluated ({type(exc).__name__})",
+            ) from exc
+
+    @staticmethod
+    def _metadata(result: Resolution) -> dict[str, str | int | float | bool]:
+        metadata: dict[str, str | int | float | bool] = {}
+        if result.plan is not None:
+            metadata["plan"] = result.plan
+            metadata["phase"] = result.phase or ""
+        if result.strategy is not None:
+            metadata["strategy"] = result.strategy
+        return metadata
 
     def resolve_boolean_details(
         self,
@@ -203,19 +207,30 @@ class ScrubPhiProvider(AbstractProvider):
         default_value: bool,
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[bool]:
-        """``is_enabled``; a known flag that is off is ``False`` (DISABLED or DEFAULT)."""
+        """``is_enabled``; a known flag that is off is ``False`` (DISABLED or DEFAULT).
+
+        The variant is the Unleash variant's name when the flag gives one,
+        else ``on``/``off``.
+        """
         ctx = to_unleash_context(evaluation_context)
         try:
-            feature, segments = self._feature(flag_key)
+            result = self._resolve(flag_key, ctx, default_value, with_variant=True)
         except _Error as err:
             return self._error(default_value, err)
-        enabled = self.client.is_enabled(flag_key, ctx, default=default_value)
-        if not feature.get("enabled", True):
-            return FlagResolutionDetails(value=False, reason=Reason.DISABLED)
-        if not enabled:
-            return FlagResolutionDetails(value=False, reason=Reason.DEFAULT)
-        reason, _ = self._on_reason(feature, segments, ctx)
-        return FlagResolutionDetails(value=True, reason=reason)
+        if not result.known:
+            return self._error(default_value, _not_found(flag_key))
+        self._seen_phase(result.plan, result.phase)
+        metadata = self._metadata(result)
+        if not result.enabled:
+            reason = Reason.DISABLED if not result.live else Reason.DEFAULT
+            return FlagResolutionDetails(
+                value=False, reason=reason, variant="off", flag_metadata=metadata
+            )
+        variant = result.variant or {}
+        name = str(variant["name"]) if variant.get("enabled") else "on"
+        return FlagResolutionDetails(
+            value=True, reason=_on_reason(result), variant=name, flag_metadata=metadata
+        )
 
     def resolve_string_details(
         self,
@@ -262,25 +277,31 @@ class ScrubPhiProvider(AbstractProvider):
     ) -> FlagResolutionDetails[T]:
         ctx = to_unleash_context(evaluation_context)
         try:
-            feature, segments = self._feature(flag_key)
+            result = self._resolve(flag_key, ctx, False, with_variant=True)
         except _Error as err:
             return self._error(default_value, err)
-        variant = self.client.get_variant(flag_key, ctx)
-        if not feature.get("enabled", True):
-            return FlagResolutionDetails(value=default_value, reason=Reason.DISABLED)
-        if not variant.get("feature_enabled"):
-            return FlagResolutionDetails(value=default_value, reason=Reason.DEFAULT)
-        reason, strategy = self._on_reason(feature, segments, ctx)
-        if not variant.get("enabled"):
-            # On, but the flag has no variants to give a value from.
-            return FlagResolutionDetails(value=default_value, reason=Reason.DEFAULT)
+        if not result.known:
+            return self._error(default_value, _not_found(flag_key))
+        self._seen_phase(result.plan, result.phase)
+        metadata = self._metadata(result)
+        variant = result.variant or {}
+        if not result.live:
+            return FlagResolutionDetails(
+                value=default_value, reason=Reason.DISABLED, flag_metadata=metadata
+            )
+        if not variant.get("feature_enabled") or not variant.get("enabled"):
+            # Off for this context, or on without variants to give a value from.
+            return FlagResolutionDetails(
+                value=default_value, reason=Reason.DEFAULT, flag_metadata=metadata
+            )
         try:
             value = convert(variant, flag_key)
         except _Error as err:
             return self._error(default_value, err)
-        variants = (strategy or {}).get("variants") or feature.get("variants") or []
-        reason = _variant_reason(variants, variant["name"], ctx, reason)
-        return FlagResolutionDetails(value=value, reason=reason, variant=str(variant["name"]))
+        reason = _variant_reason(result.variants, variant["name"], ctx, _on_reason(result))
+        return FlagResolutionDetails(
+            value=value, reason=reason, variant=str(variant["name"]), flag_metadata=metadata
+        )
 
     @staticmethod
     def _error(default_value: T, err: _Error) -> FlagResolutionDetails[T]:
@@ -292,15 +313,29 @@ class ScrubPhiProvider(AbstractProvider):
         )
 
 
+def _not_found(flag_key: str) -> _Error:
+    return _Error(ErrorCode.FLAG_NOT_FOUND, f"flag {flag_key!r} is not defined")
+
+
+def _on_reason(result: Resolution) -> Reason:
+    """Why a flag that is on is on: STATIC, SPLIT or TARGETING_MATCH."""
+    if result.strategy is None:
+        return Reason.STATIC
+    return _reason_of(result.strategy, result.parameters, result.targeted)
+
+
 def _variant_reason(
-    variants: Sequence[Mapping[str, Any]], chosen: str, ctx: Mapping[str, Any], base: Reason
+    variants: Sequence[tuple[str, int, tuple[tuple[str, frozenset[str]], ...]]],
+    chosen: str,
+    ctx: Mapping[str, Any],
+    base: Reason,
 ) -> Reason:
-    for variant in variants:
-        for override in variant.get("overrides") or []:
-            found = context_value(ctx, str(override.get("contextName", "")))
-            if found is not None and found in (override.get("values") or []):
-                return Reason.TARGETING_MATCH if variant.get("name") == chosen else base
-    if sum(1 for v in variants if (v.get("weight") or 0) > 0) > 1:
+    for name, _weight, overrides in variants:
+        for field_name, values in overrides:
+            found = context_value(ctx, field_name)
+            if found is not None and found in values:
+                return Reason.TARGETING_MATCH if name == chosen else base
+    if sum(1 for _name, weight, _o in variants if weight > 0) > 1:
         return Reason.SPLIT
     return base
 

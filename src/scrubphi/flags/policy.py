@@ -29,11 +29,12 @@ from typing import Any
 
 from scrubphi.flags.constraints import (
     OPERATORS,
+    RefusedPattern,
+    compile_regex,
     parse_date,
     parse_ip_networks,
     parse_number,
     parse_semver,
-    translate_regex,
 )
 from scrubphi.flags.evaluator import FlagClient, PhaseBinding, RolloutState
 from scrubphi.policy.loader import SectionReader
@@ -212,6 +213,13 @@ def export_unleash(policy: Policy, state: RolloutState | None = None) -> dict[st
 # --------------------------------------------------------------------------
 
 
+def _has_variants(feature: Mapping[str, Any]) -> bool:
+    """Whether a compiled flag can give a variant other than ``disabled``."""
+    if feature.get("variants"):
+        return True
+    return any(strategy.get("variants") for strategy in feature.get("strategies") or [])
+
+
 class _Compiler(SectionReader):
     def __init__(self, sections: Mapping[str, Any]) -> None:
         super().__init__(sections)
@@ -277,6 +285,7 @@ class _Compiler(SectionReader):
             features.append(feature)
             if binding is not None:
                 bindings[name] = binding
+        by_name = {feature["name"]: feature for feature in features}
         for feature in features:
             for index, dep in enumerate(feature.get("dependencies") or []):
                 if dep["feature"] not in flags_raw:
@@ -295,6 +304,17 @@ class _Compiler(SectionReader):
                         feature["name"],
                         "dependencies",
                         index,
+                    )
+                if dep.get("variants") and not _has_variants(by_name[dep["feature"]]):
+                    self.fail(
+                        f"depends on variants of flag {dep['feature']!s}, which has none: "
+                        "Unleash's engine then ignores the variant list (the dependency holds "
+                        "whenever the flag is on); remove variants here or give that flag some",
+                        "flags",
+                        feature["name"],
+                        "dependencies",
+                        index,
+                        "variants",
                     )
         document = {"version": 2, "features": features, "segments": segments}
         return CompiledFlags(document, bindings, dict(self.plans), dict(self.segment_ids))
@@ -703,9 +723,12 @@ class _Compiler(SectionReader):
                 return when.isoformat()
             if isinstance(value, dt.date):
                 return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).isoformat()
-            if not isinstance(value, str) or parse_date(value) is None:
+            parsed = parse_date(value) if isinstance(value, str) else None
+            if parsed is None:
                 self.fail(f"{operator} needs an ISO-8601 time such as 2025-01-31T12:00:00Z", *path)
-            return value
+            # Written out in RFC 3339's canonical form: Yggdrasil refuses a lower-case t or z
+            # and a time without a zone in a constraint value (the strategy would be false).
+            return parsed.isoformat()
         if operator.startswith("SEMVER_"):
             if not isinstance(value, str) or parse_semver(value) is None:
                 self.fail(
@@ -718,12 +741,11 @@ class _Compiler(SectionReader):
         if not isinstance(value, str):
             self.fail(f"REGEX needs a quoted pattern, not {_describe(value)}", *path)
         try:
-            translate_regex(value)
-            re.compile(translate_regex(value))
-        except (ValueError, re.error):
+            compile_regex(value)
+        except RefusedPattern:
             self.fail(
                 "this regular expression is not valid in Unleash's dialect (Rust regex: "
-                "no lookaround, no backreferences, no \\p classes); see docs/flags.md",
+                "no lookaround, no backreferences); see docs/flags.md",
                 *path,
             )
         return value

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.apps import AppConfig  # type: ignore[import-untyped]
 
-__all__ = ["ScrubPhiFlagsConfig", "check_settings"]
+__all__ = ["ScrubPhiFlagsConfig", "check_settings", "watch_policy"]
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
@@ -27,11 +27,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         from scrubphi.flags.evaluator import FlagClient
         from scrubphi.policy import load_policy
 
-        FlagClient.from_policy(load_policy(*paths))
+        client = FlagClient.from_policy(load_policy(*paths))
     except (ScrubPhiError, OSError) as exc:
         errors.append(
             checks.Error(str(exc), hint="see docs/flags-django.md", id="scrubphi_flags.E001")
         )
+    else:
+        from scrubphi.flags.django.names import unknown_flag_warnings
+
+        errors.extend(unknown_flag_warnings(client.feature_names()))
     from django.conf import settings  # type: ignore[import-untyped]
 
     state = getattr(settings, "SCRUBPHI_STATE", None)
@@ -47,6 +51,30 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 )
             )
     return errors
+
+
+def watch_policy(sender: Any, **kwargs: Any) -> None:
+    """``runserver``'s autoreloader also watches the policy: editing flags.yaml restarts it.
+
+    Connected to ``django.utils.autoreload.autoreload_started``; a file of
+    ``SCRUBPHI_POLICY`` is watched as an extra file, a folder for every
+    ``*.yaml``/``*.yml`` under it.
+    """
+    from pathlib import Path
+
+    from scrubphi.flags.django import conf
+
+    try:
+        paths = conf.policy_paths()
+    except conf.FlagsConfigurationError:
+        return  # manage.py check reports it
+    for raw in paths:
+        path = Path(raw).resolve()
+        if path.is_dir():
+            sender.watch_dir(path, "**/*.yaml")
+            sender.watch_dir(path, "**/*.yml")
+        else:
+            sender.extra_files.add(path)
 
 
 class ScrubPhiFlagsConfig(AppConfig):  # type: ignore[misc]
@@ -70,3 +98,6 @@ class ScrubPhiFlagsConfig(AppConfig):  # type: ignore[misc]
         self._on_setting_changed = on_setting_changed
         setting_changed.connect(on_setting_changed)
         checks.register(check_settings)
+        from django.utils.autoreload import autoreload_started  # type: ignore[import-untyped]
+
+        autoreload_started.connect(watch_policy, dispatch_uid="scrubphi_flags_watch_policy")

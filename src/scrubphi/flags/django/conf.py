@@ -14,6 +14,10 @@ Settings (all read lazily, so ``override_settings`` in tests works):
     Dotted path of a callable ``hook(request, context) -> dict | None`` that
     adds fields to the Unleash context built for a request (return a new
     dict, or change ``context`` in place and return None).
+``SCRUBPHI_STATE_RETRY_MS``
+    While the state store cannot be read, how often to ask it again
+    (default 1000); meanwhile the last known phases are served (see
+    :mod:`scrubphi.flags.django.fallback`).
 ``SCRUBPHI_APP_NAME`` / ``SCRUBPHI_ENVIRONMENT``
     The static ``appName`` and ``environment`` of every context (defaults
     ``"django"`` and ``"default"``).
@@ -31,6 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scrubphi.errors import ScrubPhiError
+from scrubphi.flags.django.names import warn_if_unknown
 
 if TYPE_CHECKING:
     from scrubphi.flags.evaluator import FlagClient
@@ -114,18 +119,33 @@ def get_client() -> FlagClient:
     store = get_store()
     with _lock:
         if _client is None:
+            from scrubphi.flags.django.fallback import FallbackState
             from scrubphi.flags.evaluator import FlagClient
             from scrubphi.policy import load_policy
 
             settings = _settings()
             policy = load_policy(*policy_paths())
+            retry_ms = float(getattr(settings, "SCRUBPHI_STATE_RETRY_MS", 1000))
             _client = FlagClient.from_policy(
                 policy,
-                state=store,
+                state=None if store is None else FallbackState(store, retry_ms=retry_ms),
                 app_name=str(getattr(settings, "SCRUBPHI_APP_NAME", "django")),
                 environment=str(getattr(settings, "SCRUBPHI_ENVIRONMENT", "default")),
             )
         return _client
+
+
+_known: tuple[Any, frozenset[str]] | None = None
+
+
+def known_names(client: FlagClient) -> frozenset[str]:
+    """The flags ``client`` knows (cached per client)."""
+    global _known
+    cached = _known
+    if cached is None or cached[0] is not client:
+        cached = (client, frozenset(client.feature_names()))
+        _known = cached
+    return cached[1]
 
 
 def reset() -> None:
@@ -204,6 +224,11 @@ def build_context(request: Any) -> dict[str, Any]:
     session_key = getattr(session, "session_key", None) if session is not None else None
     if session_key:
         context["sessionId"] = str(session_key)
+    from scrubphi.flags.django.visitor import VISITOR_ATTR, VISITOR_PROPERTY
+
+    visitor = getattr(request, VISITOR_ATTR, None)
+    if visitor:
+        properties[VISITOR_PROPERTY] = visitor
     meta = getattr(request, "META", None) or {}
     remote = meta.get("REMOTE_ADDR")
     if remote:
@@ -252,8 +277,11 @@ class RequestFlags:
             return forced
         result = self._results.get(name)
         if result is None:
-            result = get_client().is_enabled(name, self.context)
+            client = get_client()
+            result = client.is_enabled(name, self.context)
             self._results[name] = result
+            if not result:
+                warn_if_unknown(name, known_names(client))
         return result
 
     def variant(self, name: str) -> dict[str, Any]:
@@ -295,7 +323,13 @@ def flag_is_active(request: Any, name: str) -> bool:
     flag, negate = parse_flag_name(name)
     if request is None:
         forced = override_value(flag)
-        active = forced if forced is not None else get_client().is_enabled(flag, {})
+        if forced is not None:
+            active = forced
+        else:
+            client = get_client()
+            active = client.is_enabled(flag, {})
+            if not active:
+                warn_if_unknown(flag, known_names(client))
     else:
         active = request_flags(request).is_active(flag)
     return active != negate

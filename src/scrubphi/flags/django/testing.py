@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import unittest
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,7 +29,11 @@ class override_flag:  # lower case like Django's override_settings
 
     ``with override_flag("new-scheduling", active=True): ...`` or
     ``@override_flag("new-scheduling", active=False)`` on a test function,
-    an async test function, or a ``TestCase`` class (every ``test*`` method).
+    an async test function, or a test class.  On a ``unittest``/Django
+    ``TestCase`` class the override starts before ``setUp()`` and ends with
+    the test's cleanups, for every test method, inherited ones included (as
+    django-waffle's and Django's ``override_settings`` do); on a plain pytest
+    class it spans ``setup_method`` to ``teardown_method``.
     """
 
     def __init__(self, name: str, active: bool) -> None:
@@ -52,10 +57,7 @@ class override_flag:  # lower case like Django's override_settings
 
     def __call__(self, func: F) -> F:
         if inspect.isclass(func):
-            for attr, value in list(vars(func).items()):
-                if attr.startswith("test") and callable(value):
-                    setattr(func, attr, self.__class__(self.name, self.active)(value))
-            return func
+            return self._decorate_class(func)  # type: ignore[return-value]
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -71,6 +73,38 @@ class override_flag:  # lower case like Django's override_settings
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+    def _decorate_class(self, cls: type) -> type:
+        name, active = self.name, self.active
+        if issubclass(cls, unittest.TestCase):
+            original_setup = cls.setUp
+
+            def setUp(test: unittest.TestCase) -> None:
+                push_override(name, active)
+                test.addCleanup(pop_override, name)
+                original_setup(test)
+
+            cls.setUp = setUp  # type: ignore[method-assign,assignment]
+            return cls
+        original_setup_method = getattr(cls, "setup_method", None)
+        original_teardown_method = getattr(cls, "teardown_method", None)
+
+        def setup_method(test: Any, method: Any = None) -> None:
+            push_override(name, active)
+            if original_setup_method is not None:
+                original_setup_method(test, method)
+
+        def teardown_method(test: Any, method: Any = None) -> None:
+            try:
+                if original_teardown_method is not None:
+                    original_teardown_method(test, method)
+            finally:
+                pop_override(name)
+
+        cls.setup_method = setup_method  # type: ignore[attr-defined]
+        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
+        return cls
 
 
 class FlagOverrides:
