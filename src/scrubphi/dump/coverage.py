@@ -22,6 +22,7 @@ from ..transforms import build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from ..transforms.conditions import build_when
 from ..transforms.jsonpath import build_json
+from ..transforms.split import build_split
 from .schema import Schema
 
 __all__ = ["Coverage", "Plan", "PlanEntry", "spec_label"]
@@ -60,6 +61,10 @@ def spec_label(spec: TransformSpec) -> str:
             for conds, then in spec.params["cases"]
         )
         return f"{{when: [{cases}], else: {spec_label(spec.params['else'])}}}"
+    if spec.kind == "split":
+        parts = ", ".join(spec_label(part) for part in spec.params["parts"])
+        return (f"{{split: {json.dumps(spec.params['sep'])}, parts: [{parts}], "
+                f"other: {spec_label(spec.params['other'])}}}")
     if spec.kind == "json":
         inner = ", ".join(f"{path}: {spec_label(sub)}" for path, sub in spec.params["paths"])
         return f"{{json: {{{inner}}}, other_paths: {spec.params['other_paths']}}}"
@@ -244,6 +249,8 @@ class Coverage:
             return build_json(spec, col, self.ctx, build_transform)
         if spec.kind == "when":
             return build_when(spec, col, self.ctx, self.build)
+        if spec.kind == "split":
+            return build_split(spec, col, self.ctx, self.build)
         return build_transform(spec, col, self.ctx)
 
 def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None]:

@@ -50,6 +50,7 @@ from scrubphi.policy.model import (
 )
 from scrubphi.policy.secrets import check_secret_ref
 from scrubphi.policy.units import parse_size
+from scrubphi.transforms.generalize import parse_amount
 from scrubphi.transforms.jsonpath import parse_path
 
 __all__ = [
@@ -84,6 +85,7 @@ TRANSFORMS = (
     "json",
     "redact",
     "when",
+    "split",
 )
 #: Transforms policy.md describes that this version refuses rather than ignores.
 _RESERVED_TRANSFORMS: tuple[str, ...] = ()
@@ -113,9 +115,10 @@ _MIN_ROW_SIZE = 1024
 _ATOMIC_PARENTS = frozenset({("scrub", "tables"), ("flags",), ("segments",), ("rollouts",)})
 
 _HASH_ALPHABETS = ("hex", "digits", "alnum")
-_TOKENIZE_ALPHABETS = ("digits", "alnum", "upper")
+_TOKENIZE_ALPHABETS = ("digits", "alnum", "upper", "oid", "gs1")
 _DATE_MODES = ("shift", "year", "safe_harbor")
-_GENERALIZE_METHODS = ("zip3",)
+_GENERALIZE_METHODS = ("zip3", "fips_state")
+_GENERALIZE_NUMBERS = ("round", "noise")
 _REDACT_MODES = ("text",)
 _REDACT_DATES = ("year", "shift")
 _MAX_HASH_LENGTH = 64
@@ -888,7 +891,7 @@ class _ScrubReader:
         for column, spec in columns.items():
             if spec.kind == "when":
                 _check_when_columns(name, column, spec, seen[column], columns)
-            per = spec.params.get("per") if spec.kind == "date" else None
+            per = spec.params.get("per") if spec.kind in ("date", "generalize") else None
             if per is not None:
                 per_node = seen[column].value["per"]
                 if per == column:
@@ -907,7 +910,7 @@ class _ScrubReader:
                     )
         if self.check_spec is not None:
             for column, spec in columns.items():
-                if spec.kind in ("json", "when"):
+                if spec.kind in ("json", "when", "split"):
                     continue  # their inner transforms were checked one by one
                 try:
                     self.check_spec(spec)
@@ -976,7 +979,47 @@ class _ScrubReader:
             return self._build_json(node, value, spec)
         if kind == "when":
             return self._build_when(node, value, spec)
+        if kind == "split":
+            return self._build_split(node, value, spec)
         return _BUILDERS[kind](node, value, spec)
+
+    def _build_split(
+        self, node: _Node, entries: dict[str, _Node], spec: _SpecFactory
+    ) -> TransformSpec:
+        """``{split: SEP, parts: [T, ...], other: T}`` (see transforms/split.py)."""
+        _check_keys(node, ("split", "parts", "other"), "the split transform")
+        sep_node = entries["split"]
+        if not isinstance(sep_node.value, str) or not sep_node.value:
+            raise _error("split takes the separator as text, e.g. split: '  '", sep_node.loc,
+                         sep_node.path)
+        for needed in ("parts", "other"):
+            if needed not in entries:
+                raise _error(
+                    f"a split transform needs {needed}:" + (
+                        " the transform of a value with another number of parts"
+                        if needed == "other" else " a list of transforms, one per part"),
+                    node.here, node.path)
+        parts_node = entries["parts"]
+        if not isinstance(parts_node.value, list) or len(parts_node.value) < 2:
+            raise _error("parts takes a list of at least two transforms, one per part",
+                         parts_node.loc, parts_node.path)
+        parts = tuple(self._split_part(child) for child in parts_node.value)
+        other = self._split_part(entries["other"])
+        return spec("split", {"sep": sep_node.value, "parts": parts, "other": other})
+
+    def _split_part(self, node: _Node) -> TransformSpec:
+        child = self.transform(node)
+        if child.kind in ("when", "split", "json"):
+            raise _error(f"a {child.kind} transform cannot be a part of split", node.loc,
+                         node.path)
+        if child.params.get("per"):
+            raise _error("per is not supported inside split", node.loc, node.path)
+        if self.check_spec is not None and child.kind not in ("keep", "null", "value"):
+            try:
+                self.check_spec(child)
+            except ValueError as exc:
+                raise _error(str(exc), node.loc, node.path) from None
+        return child
 
     def _build_when(
         self, node: _Node, entries: dict[str, _Node], spec: _SpecFactory
@@ -1129,7 +1172,8 @@ def _check_when_columns(
                     case.path,
                 )
     for branch in branches:
-        per = branch.params.get("per") if branch.kind in ("date", "redact") else None
+        per = branch.params.get("per") if branch.kind in ("date", "redact", "generalize") \
+            else None
         if per is not None and (per == column or per not in columns):
             raise _error(
                 f"per names column {per}, which must be another column listed under columns "
@@ -1256,8 +1300,17 @@ def _build_mask(node: _Node, entries: dict[str, _Node], spec: _SpecFactory) -> T
 
 
 def _build_tokenize(node: _Node, entries: dict[str, _Node], spec: _SpecFactory) -> TransformSpec:
-    _check_keys(node, ("tokenize",), "the tokenize transform")
     alphabet = _choice(entries["tokenize"], _TOKENIZE_ALPHABETS, "tokenize")
+    if alphabet == "oid":
+        _check_keys(node, ("tokenize", "keep_arcs"), "tokenize: oid")
+        keep = _int(entries["keep_arcs"], 0, 1000, "keep_arcs") if "keep_arcs" in entries \
+            else 4
+        return spec("tokenize", {"alphabet": alphabet, "keep_arcs": keep})
+    if alphabet == "gs1":
+        _check_keys(node, ("tokenize", "days"), "tokenize: gs1")
+        days = _int(entries["days"], 1, 3650, "days") if "days" in entries else 30
+        return spec("tokenize", {"alphabet": alphabet, "days": days})
+    _check_keys(node, ("tokenize",), "the tokenize transform")
     return spec("tokenize", {"alphabet": alphabet})
 
 
@@ -1312,8 +1365,36 @@ def _as_of(node: _Node) -> str:
 
 
 def _build_generalize(node: _Node, entries: dict[str, _Node], spec: _SpecFactory) -> TransformSpec:
+    inner = entries["generalize"]
+    if inner.is_map:
+        # {generalize: {round: STEP}} or {generalize: {noise: AMOUNT}, per: COLUMN}
+        _check_keys(inner, _GENERALIZE_NUMBERS, "generalize")
+        if len(inner.value) != 1:
+            raise _error("generalize takes one of round: STEP or noise: AMOUNT", inner.loc,
+                         inner.path)
+        ((method, amount_node),) = inner.value.items()
+        try:
+            amount = parse_amount(amount_node.value, str(method))
+        except ValueError as exc:
+            raise _error(str(exc), amount_node.loc, amount_node.path) from None
+        params: dict[str, Any] = {"method": method, "amount": str(amount)}
+        if method == "noise":
+            _check_keys(node, ("generalize", "per"), "generalize: noise")
+            params["per"] = None
+            if "per" in entries:
+                per_node = entries["per"]
+                if not isinstance(per_node.value, str) or not per_node.value:
+                    raise _error("per must name a column", per_node.loc, per_node.path)
+                try:
+                    params["per"] = parse_identifier(per_node.value)
+                except ValueError as exc:
+                    raise _error(f"bad column name in per: {exc}", per_node.loc,
+                                 per_node.path) from None
+        else:
+            _check_keys(node, ("generalize",), "generalize: round")
+        return spec("generalize", params)
     _check_keys(node, ("generalize",), "the generalize transform")
-    method = _choice(entries["generalize"], _GENERALIZE_METHODS, "generalize")
+    method = _choice(inner, _GENERALIZE_METHODS, "generalize")
     return spec("generalize", {"method": method})
 
 

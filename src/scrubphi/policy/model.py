@@ -97,6 +97,8 @@ class TransformSpec:
         if self.kind == "when":
             branches = [then for _, then in self.params["cases"]] + [self.params["else"]]
             return tuple(leaf for branch in branches for leaf in branch.leaves())
+        if self.kind == "split":
+            return (*self.params["parts"], self.params["other"])
         return (self,)
 
 

@@ -46,7 +46,9 @@ from scrubphi.transforms.fakes import (
     UniqueMemo,
     get_generator,
 )
+from scrubphi.transforms.generalize import make_fips_state, make_noise, make_round, parse_amount
 from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
+from scrubphi.transforms.identifiers import make_gs1, make_oid
 from scrubphi.transforms.keyed import Prf, domain_of
 from scrubphi.transforms.mask import make_mask
 from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake
@@ -61,7 +63,7 @@ __all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec"]
 KINDS = frozenset(
     {"keep", "null", "value", "hash", "fake", "mask", "tokenize", "date", "generalize", "redact"}
 )
-_TOKENIZE_MODES = ("digits", "alnum", "upper")
+_TOKENIZE_MODES = ("digits", "alnum", "upper", "oid", "gs1")
 _DATE_MODES = ("shift", "year", "safe_harbor")
 _MAX_SHIFT_DAYS = 1_000_000
 # Decimal digits that always fit each integer type (for hash: digits).
@@ -165,8 +167,12 @@ def check_spec(spec: TransformSpec) -> None:
             _check_format(_p(spec, "format"))
         return
     if kind == "generalize":
-        if _p(spec, "method", "mode") != "zip3":
-            raise ValueError("generalize supports only zip3")
+        method = _p(spec, "method", "mode")
+        if method in ("round", "noise"):
+            parse_amount(_p(spec, "amount"), str(method))
+        elif method not in ("zip3", "fips_state"):
+            raise ValueError("generalize supports zip3, fips_state, {round: STEP} and "
+                             "{noise: AMOUNT}")
         return
     if kind == "redact":
         check_redact_spec(spec)
@@ -175,6 +181,10 @@ def check_spec(spec: TransformSpec) -> None:
         for _, then in spec.params["cases"]:
             check_spec(then)
         check_spec(spec.params["else"])
+        return
+    if kind == "split":
+        for part in (*spec.params["parts"], spec.params["other"]):
+            check_spec(part)
         return
     if kind == "json":
         return
@@ -268,7 +278,7 @@ def build_transform(
         )
         params = ("mask", int(_p(spec, "keep_first")), int(_p(spec, "keep_last")),
                   str(_p(spec, "char")))
-    elif kind == "tokenize":
+    elif kind == "tokenize" and _tokenize_mode(spec) not in ("oid", "gs1"):
         element = _build_tokenize(spec, column, ctx)
         if is_integer(column):
             prf = _prf(spec, ctx)
@@ -279,6 +289,27 @@ def build_transform(
             mode = _tokenize_mode(spec)
             label = prf.prefix + b"k\x00" + f"txt|{mode}|".encode()
             params = ("tokenize", prf.key, label, mode)
+    elif kind == "tokenize" and _tokenize_mode(spec) in ("oid", "gs1"):
+        if not is_text(column):
+            raise _refuse(spec, column, "structured identifiers are text")
+        prf = _prf(spec, ctx)
+        element = make_oid(prf, int(_p(spec, "keep_arcs"))) if _tokenize_mode(spec) == "oid" \
+            else make_gs1(prf, int(_p(spec, "days")))
+    elif kind == "generalize" and _p(spec, "method") in ("round", "noise", "fips_state"):
+        if not (is_text(column) or is_integer(column) or is_numeric(column)
+                or base_type(column) in ("real", "double precision")):
+            raise _refuse(spec, column, "it needs a number, integer or text column")
+        method = _p(spec, "method")
+        integer = is_integer(column)
+        if method == "fips_state":
+            element = make_fips_state(integer)
+        elif method == "round":
+            element = make_round(parse_amount(_p(spec, "amount"), "round"), integer)
+        else:
+            per = _p(spec, "per")
+            element = make_noise(_prf(spec, ctx), parse_amount(_p(spec, "amount"), "noise"),
+                                 integer, per is not None)
+            truncate = False
     elif kind == "date":
         # One reading of today's date, so the function and its kernel agree on the floor.
         floor = _as_of(spec).year - 90 if _p(spec, "mode") == "safe_harbor" else None

@@ -1,0 +1,131 @@
+"""Generalisation other than null: rounding, bounded keyed noise, FIPS codes to the state.
+
+Why: coordinates, lab values of rare conditions and county codes narrow a
+patient down, but nulling them destroys what staging needs (maps, charts,
+per-state reports). These keep the shape and the order of magnitude:
+
+- ``{generalize: {round: STEP}}``: a number to the nearest multiple of STEP
+  (``0.01`` for coordinates, about a kilometre; ``1000`` for incomes), written
+  with STEP's decimals; ties to even.
+- ``{generalize: {noise: AMOUNT}}`` (optionally ``per: COLUMN``): the number
+  plus a keyed offset in [-AMOUNT, +AMOUNT] in steps of the value's last
+  decimal, so the same value (or every value of the same ``per`` key) moves by
+  the same amount in every run under the same key. For dates use
+  ``{date: shift, days: N}``, which is keyed noise for dates.
+- ``{generalize: fips_state}``: a 5-digit county FIPS code to its state's
+  (``25017`` -> ``25000``): the first two digits are the state.
+
+``NaN`` and infinities pass unchanged; any other value that is not a number is
+an error naming the row and column (never the value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from scrubphi.transforms.keyed import Prf
+
+__all__ = ["make_fips_state", "make_noise", "make_round", "parse_amount"]
+
+_SPECIAL = frozenset({"NaN", "Infinity", "-Infinity", "nan", "inf", "-inf"})
+
+
+def parse_amount(value: object, what: str) -> Decimal:
+    """A positive step or amount from the policy (number or numeric text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{what} must be a positive number")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{what} must be a positive number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"{what} must be a positive number")
+    return amount
+
+
+def _number(value: str, what: str) -> Decimal | None:
+    text = value.strip()
+    if text in _SPECIAL:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{what}: the value is not a number") from None
+    if not number.is_finite():
+        return None
+    return number
+
+
+def _text(number: Decimal, integer: bool) -> str:
+    if integer:
+        return str(int(number))
+    text = format(number, "f")
+    return "0" + text[1:] if text.startswith("-0") and not number else text
+
+
+def make_round(step: Decimal, integer: bool) -> Callable[[str], str]:
+    """Round to the nearest multiple of ``step`` (ties to even), with step's decimals."""
+    exponent = step.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 \
+        else Decimal(1)
+
+    def fn(value: str) -> str:
+        number = _number(value, "round")
+        if number is None:
+            return value.strip()
+        rounded = (number / step).to_integral_value(rounding=ROUND_HALF_EVEN) * step
+        return _text(rounded.quantize(places) if not integer else rounded, integer)
+
+    return fn
+
+
+def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool
+               ) -> Callable[..., str]:
+    """Add a keyed offset in [-amount, +amount], in steps of the value's last decimal."""
+
+    def offset(key: str, quantum: Decimal) -> Decimal:
+        steps = int((amount / quantum).to_integral_value(rounding="ROUND_FLOOR"))
+        if steps < 1:
+            return Decimal(0)
+        r = int.from_bytes(prf.value(key), "big") % (2 * steps + 1)
+        return (r - steps) * quantum
+
+    def noisy(value: str, key: str) -> str:
+        number = _number(value, "noise")
+        if number is None:
+            return value.strip()
+        exponent = number.as_tuple().exponent
+        quantum = Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 \
+            else Decimal(1)
+        return _text(number + offset(key, quantum), integer)
+
+    if per:
+        def fn_per(value: str, per_value: str | None = None) -> str:
+            return noisy(value, "\x00" if per_value is None else "p" + per_value)
+
+        return fn_per
+
+    def fn(value: str) -> str:
+        return noisy(value, "v" + value.strip())
+
+    return fn
+
+
+def make_fips_state(integer: bool) -> Callable[[str], str]:
+    """A 5-digit county FIPS code to its state's code with ``000``; 2-digit state codes stay."""
+
+    def fn(value: str) -> str:
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError("fips_state: the value is not a FIPS code")
+        if integer:
+            text = text.zfill(5) if len(text) > 2 else text.zfill(2)
+        if len(text) == 2:
+            return str(int(text)) if integer else text
+        if len(text) != 5:
+            raise ValueError("fips_state: a county FIPS code has 5 digits")
+        state = text[:2] + "000"
+        return str(int(state)) if integer else state
+
+    return fn
