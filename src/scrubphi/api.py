@@ -79,6 +79,7 @@ def check_dump(
     started = time.monotonic()
     scrubber = read_through(src, Scrubber(policy, check_only=True, schema=schema), chunk_size)
     scrubber.report.duration_s = time.monotonic() - started
+    scrubber.report.misfits = scrubber.misfit_count()
     return scrubber.problems, scrubber.report
 
 

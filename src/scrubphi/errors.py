@@ -112,8 +112,13 @@ class CoverageError(DumpError):
 
     exit_code = 5
 
-    def __init__(self, message: str, uncovered: list[str], *, line: int | None = None) -> None:
+    def __init__(self, message: str, uncovered: list[str], *, line: int | None = None,
+                 misfit: bool = False) -> None:
         self.uncovered = list(uncovered)
+        if misfit:
+            # A transform that cannot work on its column (hash hex on an integer, null on
+            # NOT NULL) is an error in the policy, found against the dump's schema.
+            self.exit_code = PolicyError.exit_code
         super().__init__(message, line=line)
 
     def __str__(self) -> str:

@@ -62,6 +62,8 @@ class Report:
     statements_dropped: dict[str, int] = field(default_factory=dict)
     ok: bool = False
     error: str | None = None
+    #: check: how many problems are errors of the policy itself (exit 3, not 5).
+    misfits: int = 0
 
     @property
     def rows(self) -> int:

@@ -308,7 +308,7 @@ def _run_scrub(
     except PolicyError as exc:
         _fail(f"policy: {exc}", EXIT_POLICY)
     except CoverageError as exc:
-        _fail(str(exc), EXIT_COVERAGE)
+        _fail(str(exc), exc.exit_code)  # 5, or 3 when a transform cannot fit its column
     except ScrubPhiError as exc:
         _fail(str(exc), exc.exit_code)
     except BrokenPipeError:
@@ -448,7 +448,8 @@ def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | No
             )
             for problem in problems:
                 click.echo(f"  - {problem}", err=True)
-            sys.exit(EXIT_COVERAGE)
+            # A transform that cannot work on its column is a policy error (3).
+            sys.exit(EXIT_POLICY if report.misfits else EXIT_COVERAGE)
         click.echo(f"dump covered: {seen} table(s) with data checked")
 
 

@@ -94,6 +94,8 @@ class Coverage:
         self.scrub = scrub
         self.ctx = ctx
         self.schema = schema
+        #: Problems that are errors of the policy itself (see ``has_misfit``).
+        self.misfits: set[str] = set()
 
     def rule_for(self, table: TableName) -> TableRule | None:
         """The table's own rule, else the rule of the partitioned table it belongs to."""
@@ -203,15 +205,16 @@ class Coverage:
             if spec.kind == "keep":
                 continue
             if spec.kind == "null" and col.not_null:
-                found.append(
+                self._misfit(
+                    found,
                     f"table {table}, column {quote_ident(name)}: null is refused for a NOT NULL "
-                    "column (the restore would fail); use a value or a fake"
+                    "column (the restore would fail); use a value or a fake",
                 )
                 continue
             try:
                 built = self.build(spec, col)
             except ValueError as exc:
-                found.append(f"table {table}, column {quote_ident(name)}: {exc}")
+                self._misfit(found, f"table {table}, column {quote_ident(name)}: {exc}")
                 continue
             per_index: int | tuple[int, ...] = -1
             if built.per is not None:
@@ -220,9 +223,10 @@ class Coverage:
                 if absent:
                     what = "per column" if isinstance(built.per, str) else "the when transform " \
                         "reads column"
-                    found.append(
+                    self._misfit(
+                        found,
                         f"table {table}, column {quote_ident(name)}: {what} "
-                        f"{quote_ident(absent[0])} is not in the data"
+                        f"{quote_ident(absent[0])} is not in the data",
                     )
                     continue
                 indexes = tuple(order.index(other) for other in reads)
@@ -236,8 +240,18 @@ class Coverage:
                 "the policy does not fit this table; no row of it has been written",
                 found[before:],
                 line=line,
+                misfit=self.has_misfit(found[before:]),
             )
         return Plan("rewrite" if entries else "keep", entries, planned, specs)
+
+    def _misfit(self, found: list[str], problem: str) -> None:
+        """A problem of the policy itself (a transform that cannot work on its column)."""
+        found.append(problem)
+        self.misfits.add(problem)
+
+    def has_misfit(self, problems: list[str]) -> bool:
+        """Whether any of these problems is a misfit (exit 3 rather than 5)."""
+        return any(p in self.misfits or p.split(": ", 1)[-1] in self.misfits for p in problems)
 
     def build(self, spec: TransformSpec, col: ColumnInfo) -> BuiltTransform:
         if spec.kind == "null":

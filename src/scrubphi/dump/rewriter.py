@@ -190,6 +190,10 @@ class Scrubber:
 
     # -- public API -------------------------------------------------------
 
+    def misfit_count(self) -> int:
+        """check: how many problems are errors of the policy itself, not gaps in it."""
+        return sum(1 for problem in self.problems if self._cov.has_misfit([problem]))
+
     def feed(self, data: bytes) -> bytes:
         """Take the next chunk of the dump; return the scrubbed bytes ready so far."""
         if self._failed or self._closed:
@@ -751,11 +755,14 @@ class Scrubber:
         if problems and self.check_only:
             self.problems.extend(problems)
         elif problems:
+            misfit = self._cov.has_misfit(problems)
             raise CoverageError(
-                f"the policy does not cover the dump's schema ({len(problems)} problem"
-                f"{'s' if len(problems) != 1 else ''}); no data row has been written",
+                f"the policy does not {'fit' if misfit else 'cover'} the dump's schema "
+                f"({len(problems)} problem{'s' if len(problems) != 1 else ''}); no data row "
+                "has been written",
                 problems,
                 line=line,
+                misfit=misfit,
             )
         self._checked = True
 

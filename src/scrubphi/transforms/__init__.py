@@ -214,7 +214,9 @@ def _type_label(column: ColumnInfo) -> str:
 
 def _refuse(spec: TransformSpec, column: ColumnInfo, why: str = "") -> ValueError:
     tail = f": {why}" if why else ""
-    return ValueError(f"{spec.kind} cannot write a {_type_label(column)} column{tail}")
+    label = _type_label(column)
+    article = "an" if label[:1] in "aeiou" else "a"
+    return ValueError(f"{spec.kind} cannot write {article} {label} column{tail}")
 
 
 def _identity(value: str | None, *_: Any) -> str | None:
