@@ -568,7 +568,7 @@ def audit_dump(src: BinaryIO, policy: Policy, *, chunk_size: int = 1 << 20) -> A
                  observe_schema=_schema_text(report, finder, labels)),
         chunk_size,
     )
-    report.problems = list(scrubber.problems)
+    report.problems = list(dict.fromkeys(scrubber.problems))  # each problem once
     for entry in report.schema_text:
         review = reviewed_objects.get(entry.object)
         entry.reviewed = review.reason if review is not None else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,17 @@ class TableStats:
         }
 
 
+def _scrubphi_version() -> str:
+    from . import __version__  # the package imports this module first
+
+    return __version__
+
+
+def _iso(epoch: float) -> str:
+    """UTC ISO 8601 to the millisecond: ``2026-12-05T16:30:00.123+00:00``."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
+
+
 @dataclass
 class Report:
     """What a scrub run did; written by ``--report`` as JSON."""
@@ -62,6 +75,9 @@ class Report:
     statements_dropped: dict[str, int] = field(default_factory=dict)
     ok: bool = False
     error: str | None = None
+    #: When the run started (seconds since the epoch), and which scrubphi ran it.
+    started_at: float = field(default_factory=time.time)
+    version: str = field(default_factory=_scrubphi_version)
 
     @property
     def rows(self) -> int:
@@ -71,6 +87,9 @@ class Report:
         return {
             "ok": self.ok,
             "error": self.error,
+            "scrubphi_version": self.version,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.started_at + self.duration_s),
             "codec": self.codec,
             "policy_sha256": self.policy_digest,
             "bytes_in": self.bytes_in,
