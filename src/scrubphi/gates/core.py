@@ -34,7 +34,9 @@ stops the plan (flag off) from the first phase.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,7 +117,7 @@ def _number(raw: object) -> tuple[float | None, str | None]:
     """A metric value as a float (NaN and infinities kept), or None with why it is not one."""
     if raw is None:
         return None, None
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+    if isinstance(raw, bool) or not isinstance(raw, (numbers.Real, decimal.Decimal)):
         return None, f"not a number ({type(raw).__name__})"
     return float(raw), None
 
