@@ -43,6 +43,8 @@ def _scrubphi(*args: str, stdin: bytes = b"", cwd: Path | None = None,
 USAGE_CASES = [
     ("check-without-policy", ["check"], "give the policy: -c/--config"),
     ("audit-without-policy", ["audit"], "give the policy: -c/--config"),
+    ("scrub-without-policy", ["scrub", "-i", str(EXAMPLE_DUMP)], "give the policy: -c/--config"),
+    ("bare-without-policy", ["-i", str(EXAMPLE_DUMP)], "give the policy: -c/--config"),
     ("refresh-grace-without-unit", ["refresh", "--from", "postgresql://127.0.0.1:9/a",
                                     "--to", "postgresql://127.0.0.1:9/b", "-c",
                                     str(EXAMPLE_POLICY), "--grace", "5"],

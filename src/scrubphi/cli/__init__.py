@@ -477,7 +477,7 @@ def main(ctx: click.Context, /, **options: Any) -> None:
                 f"put scrub options after the command: scrubphi {ctx.invoked_subcommand} ..."
             )
         return
-    if not options["configs"]:
+    if not given:
         click.echo(ctx.get_help())
         ctx.exit(EXIT_USAGE)
     _run_scrub(**options)
