@@ -197,7 +197,7 @@ def test_quiet_and_verbose(tmp_path: Path) -> None:
 
 
 def test_report_carries_version_and_timestamps(tmp_path: Path) -> None:
-    """The --report JSON says which scrubphi ran, when it started and when it finished."""
+    """The --report JSON says which scrubphi ran, when it started and ended; audit --json too."""
     report = tmp_path / "r.json"
     before = time.time()
     result = CliRunner().invoke(main, ["-c", str(EXAMPLE_POLICY), "-i", str(EXAMPLE_DUMP),
@@ -210,6 +210,11 @@ def test_report_carries_version_and_timestamps(tmp_path: Path) -> None:
     finished = dt.datetime.fromisoformat(data["finished_at"])
     assert started.tzinfo is not None
     assert before - 0.01 <= started.timestamp() <= finished.timestamp() <= after + 0.01
+    audit = CliRunner().invoke(main, ["audit", "-c", str(EXAMPLE_POLICY), "--dump",
+                                      str(EXAMPLE_DUMP), "--json"])
+    doc = json.loads(audit.stdout)
+    assert doc["scrubphi_version"] == __version__
+    assert dt.datetime.fromisoformat(doc["generated_at"]).timestamp() >= before
 
 
 def test_shell_completion_works_as_documented() -> None:

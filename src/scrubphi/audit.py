@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -33,6 +34,7 @@ from .api import read_through
 from .dump.rewriter import Scrubber
 from .policy.audit_section import column_label
 from .policy.model import Policy, Reviewed, TableName, quote_ident
+from .report import iso_utc, scrubphi_version
 from .transforms.base import ColumnInfo
 from .transforms.coltypes import DATE_TYPES
 
@@ -308,6 +310,8 @@ class AuditReport:
     schema_text: list[SchemaTextAudit] = field(default_factory=list)
     #: ``audit.reviewed`` entries that match no column or schema object of the dump.
     stale_reviews: list[Reviewed] = field(default_factory=list)
+    #: When the audit ran (seconds since the epoch).
+    generated_at: float = field(default_factory=time.time)
 
     def coverage(self) -> dict[str, list[str]]:
         """Safe Harbor kind -> the columns whose transform covers it.
@@ -380,6 +384,8 @@ class AuditReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "scrubphi_version": scrubphi_version(),
+            "generated_at": iso_utc(self.generated_at),
             "policy_sha256": self.policy_digest,
             "problems": list(self.problems),
             "columns": [c.to_dict() for c in self.columns],

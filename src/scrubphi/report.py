@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ColumnStats", "Report", "TableStats"]
+__all__ = ["ColumnStats", "Report", "TableStats", "iso_utc", "scrubphi_version"]
 
 
 @dataclass
@@ -51,13 +51,13 @@ class TableStats:
         }
 
 
-def _scrubphi_version() -> str:
+def scrubphi_version() -> str:
     from . import __version__  # the package imports this module first
 
     return __version__
 
 
-def _iso(epoch: float) -> str:
+def iso_utc(epoch: float) -> str:
     """UTC ISO 8601 to the millisecond: ``2026-12-05T16:30:00.123+00:00``."""
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
 
@@ -77,7 +77,7 @@ class Report:
     error: str | None = None
     #: When the run started (seconds since the epoch), and which scrubphi ran it.
     started_at: float = field(default_factory=time.time)
-    version: str = field(default_factory=_scrubphi_version)
+    version: str = field(default_factory=scrubphi_version)
 
     @property
     def rows(self) -> int:
@@ -88,8 +88,8 @@ class Report:
             "ok": self.ok,
             "error": self.error,
             "scrubphi_version": self.version,
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.started_at + self.duration_s),
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.started_at + self.duration_s),
             "codec": self.codec,
             "policy_sha256": self.policy_digest,
             "bytes_in": self.bytes_in,
