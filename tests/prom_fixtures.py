@@ -10,6 +10,7 @@ the test.  A missing binary is an error, never a skip: install it with
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["PromServer", "openmetrics", "prometheus_server"]
+__all__ = ["PromServer", "openmetrics", "prometheus_server", "prometheus_servers"]
 
 _READY_TIMEOUT_S = 30.0
 
@@ -55,16 +56,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def prometheus_server(tmp_path: Path) -> Iterator[Callable[[str], PromServer]]:
-    """Start real Prometheus servers loaded with the given OpenMetrics text."""
+@contextlib.contextmanager
+def prometheus_servers(base_dir: Path) -> Iterator[Callable[[str], PromServer]]:
+    """Start real Prometheus servers under ``base_dir``; stop them all on exit."""
     for tool in ("prometheus", "promtool"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} is not installed: apt-get install -y prometheus")
     started: list[PromServer] = []
 
     def start(text: str) -> PromServer:
-        base = tmp_path / f"prom{len(started)}"
+        base = base_dir / f"prom{len(started)}"
         data = base / "data"
         data.mkdir(parents=True)
         (base / "input.om").write_text(text, encoding="utf-8")
@@ -99,11 +100,20 @@ def prometheus_server(tmp_path: Path) -> Iterator[Callable[[str], PromServer]]:
                 raise RuntimeError(f"prometheus not ready in {_READY_TIMEOUT_S}s")
             time.sleep(0.1)
 
-    yield start
-    for server in started:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=5)
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.process.terminate()
+            try:
+                server.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait(timeout=5)
+
+
+@pytest.fixture
+def prometheus_server(tmp_path: Path) -> Iterator[Callable[[str], PromServer]]:
+    """Start real Prometheus servers loaded with the given OpenMetrics text."""
+    with prometheus_servers(tmp_path) as start:
+        yield start

@@ -132,7 +132,7 @@ def test_team_plan_file_holds_exactly_the_teams_plan() -> None:
         (p.name, p.audience, p.percent, p.min_duration, dict(p.proceed_when)) for p in plan.phases
     ]
     assert got == [
-        ("internal", "internal", None, days3, {"error_rate": {"max": 0.0}}),
+        ("internal", "internal", None, days3, {"error_rate": {"max": 0.0}, "min_requests": 200}),
         ("five", None, 5, days3, gate),
         ("quarter", None, 25, days3, gate),
         ("all", None, 100, None, {}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,11 @@ def state(phase: int | None, version: int = 2) -> RolloutState:
 
 GATE_TABLE = [
     # (id, phase, days since start, metrics, action, target)
-    ("internal-no-errors-3d", 0, 3, {"error_rate": {"on": 0.0}}, "promote", 1),
-    ("internal-one-error", 0, 1, {"error_rate": {"on": 0.0001}}, "rollback", None),
+    ("internal-no-errors-3d", 0, 3, {"error_rate": {"on": 0.0}, "requests": 200}, "promote", 1),
+    ("internal-3-requests-3d", 0, 3, {"error_rate": {"on": 0.0}, "requests": 3}, "hold", None),
+    ("internal-no-count-3d", 0, 3, {"error_rate": {"on": 0.0}}, "hold", None),
+    ("internal-one-error", 0, 1, {"error_rate": {"on": 0.0001}, "requests": 300}, "rollback",
+     None),
     ("internal-too-soon", 0, 2.999, {"error_rate": {"on": 0.0}}, "hold", None),
     ("five-at-threshold", 1, 3, {"error_rate": {"on": 0.001}, "requests": 1000}, "rollback", 0),
     ("five-just-under", 1, 3, {"error_rate": {"on": 0.00099}, "requests": 1000}, "promote", 2),
@@ -90,7 +94,7 @@ def test_apply_promotes_with_expected_version(tmp_path: Path) -> None:
     store = FileStateStore(tmp_path / "s.json")
     store.start("staged-release", actor="op", reason="go")
     current = store.get("staged-release")
-    decision = decide(PLAN, current, {"error_rate": {"on": 0.0}},
+    decision = decide(PLAN, current, {"error_rate": {"on": 0.0}, "requests": 500},
                       current.started_at.timestamp() + 3 * DAY)  # type: ignore[union-attr]
     moved = apply(decision, store, PLAN, actor="ci")
     assert moved is not None and moved.phase == 1
@@ -118,3 +122,48 @@ def test_collect_reads_exposures_and_memory_metrics() -> None:
     assert metrics.requests == on and metrics.requests_from.startswith("exposures")
     assert (metrics.values["error_rate"].on, metrics.values["error_rate"].off) == (0.0002, 0.0001)
     assert isinstance(metrics, PhaseMetrics)
+
+
+NOT_NUMBERS: list[object] = [float("nan"), float("inf"), float("-inf"), "1500", "lots", True,
+                             [1500], {"n": 1}]
+
+
+@pytest.mark.parametrize("bad", NOT_NUMBERS, ids=repr)
+def test_non_numbers_hold_and_never_raise(bad: object) -> None:
+    """NaN, infinities, strings and other non-numbers hold with a reason; decide never raises.
+
+    As requests, as the flag-on value and as the flag-off value, on a phase whose
+    other checks all pass (so only the bad value can stop a promote).
+    """
+    at = START.timestamp() + 4 * DAY
+    good = {"error_rate": {"on": 0.0002, "off": 0.0003}, "requests": 5000}
+    as_requests = decide(PLAN, state(1), {**good, "requests": bad}, at)
+    assert as_requests.action == "hold", as_requests.explain()
+    assert "min_requests unknown" in as_requests.explain()
+    as_on = decide(PLAN, state(1), {**good, "error_rate": {"on": bad}}, at)
+    assert as_on.action == "hold", as_on.explain()
+    assert "error_rate below unknown" in as_on.explain()
+    bare = decide(PLAN, state(1), {"error_rate": bad, "requests": 5000}, at)
+    assert bare.action == "hold", bare.explain()
+    # An unknown flag-off value only loses the comparison with the control.
+    as_off = decide(PLAN, state(1), {**good, "error_rate": {"on": 0.0002, "off": bad}}, at)
+    assert as_off.action == "promote", as_off.explain()
+    assert "flag off: unknown" in as_off.explain()
+    json.dumps(as_on.to_dict(), allow_nan=False)  # the report stays valid JSON
+
+
+def test_minus_infinity_error_rate_never_promotes() -> None:
+    """-Inf is not "below 0.1%" nor "max 0": the gate holds in every phase."""
+    for phase in (0, 1, 2):
+        decision = decide(PLAN, state(phase), {"error_rate": {"on": float("-inf")},
+                                               "requests": 50000}, START.timestamp() + 9 * DAY)
+        assert decision.action == "hold", decision.explain()
+        assert "not a finite number" in decision.explain()
+
+
+def test_every_gated_phase_of_the_team_plan_has_min_requests() -> None:
+    """Without min_requests a phase promotes on a handful of requests (the internal phase did)."""
+    gated = [p for p in PLAN.phases[:-1] if p.proceed_when]
+    assert len(gated) == 3
+    for phase in gated:
+        assert int(phase.proceed_when.get("min_requests", 0)) >= 200, phase.name

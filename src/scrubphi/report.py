@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ColumnStats", "Report", "TableStats"]
+__all__ = ["ColumnStats", "Report", "TableStats", "iso_utc", "scrubphi_version"]
 
 
 @dataclass
@@ -49,6 +51,17 @@ class TableStats:
         }
 
 
+def scrubphi_version() -> str:
+    from . import __version__  # the package imports this module first
+
+    return __version__
+
+
+def iso_utc(epoch: float) -> str:
+    """UTC ISO 8601 to the millisecond: ``2026-12-05T16:30:00.123+00:00``."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
+
+
 @dataclass
 class Report:
     """What a scrub run did; written by ``--report`` as JSON."""
@@ -64,6 +77,9 @@ class Report:
     error: str | None = None
     #: check: how many problems are errors of the policy itself (exit 3, not 5).
     misfits: int = 0
+    #: When the run started (seconds since the epoch), and which scrubphi ran it.
+    started_at: float = field(default_factory=time.time)
+    version: str = field(default_factory=scrubphi_version)
 
     @property
     def rows(self) -> int:
@@ -73,6 +89,9 @@ class Report:
         return {
             "ok": self.ok,
             "error": self.error,
+            "scrubphi_version": self.version,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.started_at + self.duration_s),
             "codec": self.codec,
             "policy_sha256": self.policy_digest,
             "bytes_in": self.bytes_in,

@@ -91,8 +91,38 @@ def _fail(message: str, code: int) -> None:
 
 def _load(configs: tuple[str, ...]) -> Policy:
     if not configs:
-        raise click.UsageError("--config is required (a policy file or folder; may repeat)")
+        raise click.UsageError("give the policy: -c/--config FILE (a file or folder; may repeat)")
     return load_policy(*configs)
+
+
+def _verbosity(ctx: click.Context | None = None) -> int:
+    """-1 with -q, 0 by default, 1 or more with -v (set on the group or the command)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return 0
+    return int(ctx.find_root().meta.get(_VERBOSITY, 0))
+
+
+_VERBOSITY = "scrubphi.verbosity"
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_root().meta[_VERBOSITY] = -1
+
+
+def _set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value and ctx.find_root().meta.get(_VERBOSITY, 0) >= 0:
+        ctx.find_root().meta[_VERBOSITY] = value
+
+
+def _verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``-q/--quiet`` and ``-v/--verbose``, accepted before or after the command."""
+    func = click.option("-v", "--verbose", count=True, expose_value=False,
+                        callback=_set_verbose,
+                        help="Say more: a summary of the run on stderr.")(func)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
+                        help="Errors only: no progress line, no summary lines.")(func)
 
 
 class _ProgressLine:
@@ -172,6 +202,8 @@ def _errors_to_exit_codes() -> Iterator[None]:
     """Map the library's errors to the documented exit codes (check, audit)."""
     try:
         yield
+    except click.ClickException:
+        raise  # a usage problem: the group prints it on one line, exit 2
     except PolicyError as exc:
         _fail(f"policy: {exc}", EXIT_POLICY)
     except ScrubPhiError as exc:
@@ -286,7 +318,8 @@ def _run_scrub(
         if lookup_path is not None:
             assert key is not None
             lookup = Lookup.load(lookup_path, key)
-        show = sys.stderr.isatty() if progress is None else progress
+        quiet = _verbosity() < 0
+        show = (sys.stderr.isatty() and not quiet) if progress is None else progress
         line = _ProgressLine() if show else None
         report = None
         try:
@@ -303,6 +336,13 @@ def _run_scrub(
         finally:
             if report_path and report is not None:
                 Path(report_path).write_text(report.to_json(), encoding="utf-8")
+        if report is not None and _verbosity() > 0:
+            click.echo(
+                f"scrubphi: done: {len(report.tables)} table(s), {report.rows:,} rows, "
+                f"{report.bytes_in:,} bytes in, {report.bytes_out:,} bytes out, "
+                f"{report.duration_s:.2f}s, codec {report.codec}, scrubphi {report.version}",
+                err=True,
+            )
     except click.ClickException:
         raise
     except PolicyError as exc:
@@ -358,6 +398,44 @@ class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None and (
+            os.path.exists(name) or "/" in name or name.endswith((".sql", ".dump", ".gz"))
+        ):
+            raise click.UsageError(
+                f"{name!r} is not a command; to scrub a dump file give it with -i "
+                f"(scrubphi -c POLICY -i {name} -o OUT), or on stdin (< {name})", ctx)
+        return super().resolve_command(ctx, args)
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Click's main, with every usage problem on one line and exit code 2.
+
+        Click would print the usage, a hint and the error on four lines; a
+        wrong option in a cron job or a pipeline step reads better as one line
+        in the log, in the same shape as every other scrubphi error.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "scrubphi"
+            message = " ".join(exc.format_message().split())
+            click.echo(f"scrubphi: error: {message} (see '{where} --help')", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("scrubphi: error: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = self.LAZY.get(cmd_name)
         if target is None:
@@ -381,6 +459,7 @@ class _LazyGroup(click.Group):
     callback=_print_version,
     help="Show the version and the active codec.",
 )
+@_verbosity_options
 @_scrub_options
 @click.pass_context
 def main(ctx: click.Context, /, **options: Any) -> None:
@@ -398,21 +477,26 @@ def main(ctx: click.Context, /, **options: Any) -> None:
                 f"put scrub options after the command: scrubphi {ctx.invoked_subcommand} ..."
             )
         return
-    if not options["configs"]:
+    if not given:
         click.echo(ctx.get_help())
         ctx.exit(EXIT_USAGE)
     _run_scrub(**options)
 
 
 @main.command()
+@_verbosity_options
 @_scrub_options
 def scrub(**options: Any) -> None:
     """Scrub a dump from stdin (or -i) to stdout (or -o)."""
     _run_scrub(**options)
 
 
+_policy_arguments = click.argument("policy_files", nargs=-1, metavar="[POLICY]...")
+
+
 @main.command()
 @_config_option
+@_policy_arguments
 @click.option(
     "--dump",
     "dump_path",
@@ -420,26 +504,36 @@ def scrub(**options: Any) -> None:
     help="A plain-format dump (or - for stdin) whose schema the policy must cover.",
 )
 @_schema_option
-def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | None) -> None:
+@_verbosity_options
+def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: str | None,
+          schema_path: str | None) -> None:
     """Validate the policy; with --dump, list what it does not cover.
 
+    The policy is given with -c/--config or as arguments (files or folders,
+    merged): `scrubphi check policy/` or `scrubphi check base.yaml phi.yaml`.
     Reads the dump's schema and data forms, writes nothing, and transforms no
     value. Exit 0 when covered, 5 when something is not.
     """
     with _errors_to_exit_codes():
-        policy = _load(configs)
+        policy = _load(configs + policy_files)
         scrub = policy.scrub
         tables = len(scrub.tables) if scrub is not None else 0
-        click.echo(
-            f"policy OK: {len(policy.sources)} file(s), {tables} table rule(s), "
-            f"sha256 {policy.digest[:16]}"
-        )
+        quiet = _verbosity() < 0
+        if not quiet:
+            click.echo(
+                f"policy OK: {len(policy.sources)} file(s), {tables} table rule(s), "
+                f"sha256 {policy.digest[:16]}"
+            )
         if dump_path is None:
             return
         schema = _load_schema(schema_path, policy)
         with _input(dump_path) as src:
             problems, report = check_dump(src, policy, schema=schema)
         seen = len({(t.database, t.table) for t in report.tables})
+        if _verbosity() > 0:
+            for t in report.tables:
+                where = f"{t.database}:" if t.database else ""
+                click.echo(f"  checked {where}{t.table}")
         if problems:
             click.echo(
                 f"the policy does not cover the dump ({len(problems)} problem"
@@ -450,11 +544,13 @@ def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | No
                 click.echo(f"  - {problem}", err=True)
             # A transform that cannot work on its column is a policy error (3).
             sys.exit(EXIT_POLICY if report.misfits else EXIT_COVERAGE)
-        click.echo(f"dump covered: {seen} table(s) with data checked")
+        if not quiet:
+            click.echo(f"dump covered: {seen} table(s) with data checked")
 
 
 @main.command()
 @_config_option
+@_policy_arguments
 @click.option(
     "--dump",
     "dump_path",
@@ -463,20 +559,30 @@ def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | No
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--strict", is_flag=True, help="Exit 7 when there is any finding (for CI).")
-def audit(configs: tuple[str, ...], dump_path: str | None, as_json: bool, strict: bool) -> None:
+@_verbosity_options
+def audit(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: str | None,
+          as_json: bool, strict: bool) -> None:
     """Audit a policy against a dump: transforms, Safe Harbor coverage, residual PHI.
 
     Lists every table and column with its transform, which of the 18 HIPAA Safe
     Harbor identifier kinds the policy covers (and with which columns), kept
-    columns whose names look like PHI, and how many values of kept text columns
-    look like SSNs, phone numbers, emails or dates. Counts and names only: no
-    value is ever printed. Writes nothing.
+    columns that look like PHI (by name or date type), date-shifted columns
+    (not Safe Harbor), and how many values of kept text columns look like
+    names, SSNs, phone numbers, emails or dates; findings the policy's
+    audit.reviewed lists are reported with their reason instead of counted.
+    The policy is given with -c/--config or as arguments. Counts and names
+    only: no value is ever printed. Writes nothing. With -q only the count.
     """
     with _errors_to_exit_codes():
-        policy = _load(configs)
+        policy = _load(configs + policy_files)
         with _input(dump_path) as src:
             report = audit_dump(src, policy)
-        click.echo(report.to_json() if as_json else report.to_text(), nl=False)
+        if as_json:
+            click.echo(report.to_json(), nl=False)
+        elif _verbosity() < 0:
+            click.echo(f"findings: {report.findings}")
+        else:
+            click.echo(report.to_text(), nl=False)
         if strict and report.findings:
             sys.exit(EXIT_FINDINGS)
 

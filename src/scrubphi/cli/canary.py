@@ -239,7 +239,7 @@ def canary() -> None:
 
 
 @canary.command("run")
-@click.option("--policy", "policies", multiple=True, required=True,
+@click.option("-c", "--config", "-p", "--policy", "policies", multiple=True, required=True,
               type=click.Path(exists=False), help="policy file(s) with canary: and rollback:")
 @_router_options
 @click.option("--metrics", "metrics_kind", type=click.Choice(["nginx-log", "prometheus"]),

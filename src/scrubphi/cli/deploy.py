@@ -115,8 +115,9 @@ def _run(body: Any) -> None:
 
 
 _policy_opt = click.option(
-    "-p", "--policy", "policies", multiple=True, required=True,
-    type=click.Path(exists=True), help="Policy file or folder; repeat to merge several.",
+    "-c", "--config", "-p", "--policy", "policies", multiple=True, required=True,
+    type=click.Path(exists=True),
+    help="Policy file or folder; repeat to merge several (-p/--policy is the old spelling).",
 )
 _source_opt = click.option(
     "--source", "source_spec", required=True,

@@ -196,7 +196,7 @@ class _AssumedState:
 
 def _load(policies: Sequence[str]) -> tuple[Policy, CompiledFlags]:
     if not policies:
-        raise click.UsageError("--policy is required (a policy file or folder; may repeat)")
+        raise click.UsageError("-c/--config is required (a policy file or folder; may repeat)")
     policy = load_policy(*policies)
     return policy, compile_policy(policy)
 

@@ -196,7 +196,7 @@ def refresh_command(
     try:
         try:
             grace_s = parse_duration(grace)
-        except PolicyError as exc:
+        except (PolicyError, ValueError) as exc:
             raise click.BadParameter(str(exc), param_hint="--grace") from None
         show = sys.stderr.isatty() if progress is None else progress
         line = _ProgressLine() if show else None
@@ -314,7 +314,7 @@ def parity_command(
     """
     try:
         tol = parse_percent(tolerance)
-    except PolicyError as exc:
+    except (PolicyError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="--tolerance") from None
     try:
         policy = load_policy(*configs) if configs else None

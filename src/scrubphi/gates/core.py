@@ -34,7 +34,9 @@ stops the plan (flag off) from the first phase.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,21 +87,55 @@ class PhaseMetrics:
 
     @classmethod
     def of(cls, data: PhaseMetrics | Mapping[str, Any]) -> PhaseMetrics:
-        """Accept ``{"error_rate": {"on": x, "off": y}, "requests": n}`` or a number per metric."""
+        """Accept ``{"error_rate": {"on": x, "off": y}, "requests": n}`` or a number per metric.
+
+        Never raises on a value: NaN, infinities, strings and other non-numbers
+        become unknown values (with the reason kept), so the gate holds.
+        """
         if isinstance(data, PhaseMetrics):
             return data
         values: dict[str, CohortValue] = {}
         requests: int | None = None
+        requests_error: str | None = None
         for name, raw in data.items():
             if name == "requests":
-                requests = None if raw is None else int(raw)
+                requests, requests_error = _count(raw)
             elif isinstance(raw, CohortValue):
                 values[name] = raw
             elif isinstance(raw, Mapping):
-                values[name] = CohortValue(raw.get("on"), raw.get("off"), raw.get("error"))
+                on, on_error = _number(raw.get("on"))
+                off, _ = _number(raw.get("off"))
+                error = raw.get("error")
+                values[name] = CohortValue(on, off, str(error) if error else on_error)
             else:
-                values[name] = CohortValue(None if raw is None else float(raw))
-        return cls(values, requests)
+                on, on_error = _number(raw)
+                values[name] = CohortValue(on, None, on_error)
+        return cls(values, requests, requests_error=requests_error)
+
+
+def _number(raw: object) -> tuple[float | None, str | None]:
+    """A metric value as a float (NaN and infinities kept), or None with why it is not one."""
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool) or not isinstance(raw, (numbers.Real, decimal.Decimal)):
+        return None, f"not a number ({type(raw).__name__})"
+    return float(raw), None
+
+
+def _count(raw: object) -> tuple[int | None, str | None]:
+    """A request count, or None with why it is not one: never raises."""
+    value, error = _number(raw)
+    if value is None:
+        return None, (f"requests is {error}" if error else None)
+    if not math.isfinite(value) or value < 0:
+        return None, f"requests is not a finite count ({value!r})"
+    return int(value), None
+
+
+def _finite(value: object) -> float | None:
+    """``value`` when it is a finite number; None for None, NaN, infinities and non-numbers."""
+    number, _ = _number(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 @dataclass(frozen=True)
@@ -178,7 +214,7 @@ def _ok(value: bool | None) -> str:
 
 
 def _json_num(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else value
+    return None if value is None or not math.isfinite(value) else value
 
 
 def _epoch(when: float | dt.datetime) -> float:
@@ -256,9 +292,12 @@ def decide(
     min_requests = int(phase.proceed_when.get("min_requests", 0) or 0)
     enough = True
     if min_requests:
-        n = data.requests
+        counted = _finite(data.requests)
+        n = None if counted is None or counted < 0 else int(counted)
         if n is None:
-            why = data.requests_error or "no request count (no exposures, no requests metric)"
+            why = data.requests_error or (
+                "no request count (no exposures, no requests metric)" if data.requests is None
+                else "the request count is not a finite number")
             checks.append(Check("min_requests", None, f"unknown: {why}",
                                 threshold=float(min_requests), comparison="min"))
             unknown.append("min_requests")
@@ -278,15 +317,17 @@ def decide(
         for comparison, threshold in dict(rule).items():
             symbol = _SYMBOL[comparison]
             name = f"{metric} {comparison}"
-            if cv is None or cv.error is not None or cv.on is None or math.isnan(cv.on):
-                why = (cv.error if cv is not None and cv.error else "no value for the flag-on "
-                       "cohort")
+            on = None if cv is None or cv.error is not None else _finite(cv.on)
+            if cv is None or on is None:
+                why = (cv.error if cv is not None and cv.error else
+                       "no value for the flag-on cohort" if cv is None or cv.on is None
+                       else f"the flag-on value is not a finite number ({cv.on!r})")
                 checks.append(Check(name, None, f"unknown: {why}", threshold=threshold,
                                     comparison=comparison))
                 unknown.append(name)
                 continue
-            on, off = cv.on, cv.off
-            off_known = off is not None and not math.isnan(off)
+            off = _finite(cv.off)
+            off_known = off is not None
             versus = (f" (flag off: {_fmt(off, threshold)})" if off_known
                       else " (flag off: unknown)")
             if _meets(on, comparison, threshold):
@@ -400,9 +441,11 @@ def collect(
     if requests is None and source is not None and "requests" in queries:
         try:
             value = ask(queries["requests"], "on")
-            if value is not None and not math.isnan(value):
+            if value is not None and math.isfinite(value) and value >= 0:
                 requests = round(value)
                 origin = "requests metric"
+            elif value is not None:
+                error = f"the requests metric is not a finite count ({value!r})"
         except MetricSourceError as exc:
             error = str(exc)
     return PhaseMetrics(values, requests, origin, error)

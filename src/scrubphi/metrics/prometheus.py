@@ -32,7 +32,10 @@ from scrubphi.metrics.base import (
     with_retries,
 )
 
-__all__ = ["PrometheusSource"]
+__all__ = ["MAX_POINTS", "PrometheusSource"]
+
+# Points per range request: below Prometheus's limit of 11,000 per series.
+MAX_POINTS = 10_000
 
 
 def _fmt_time(t: float) -> str:
@@ -104,18 +107,39 @@ class PrometheusSource:
     # -- queries -------------------------------------------------------------
 
     def range(self, query: str, start: float, end: float, step: float) -> Series:
-        """``/api/v1/query_range``: one point every ``step`` seconds from ``start``."""
+        """``/api/v1/query_range``: one point every ``step`` seconds from ``start``.
+
+        Prometheus refuses a range of more than 11,000 points per series
+        (HTTP 400), so a longer one is asked for in consecutive chunks of at most
+        :data:`MAX_POINTS` points on the same grid and joined: any range works.
+        """
         if step <= 0:
             raise MetricSourceError("prometheus: step must be positive")
-        data = self._get(
-            "/api/v1/query_range",
-            {"query": query, "start": _fmt_time(start), "end": _fmt_time(end), "step": repr(step)},
-        )
-        result = _result(data, ("matrix",), query)
-        if not result:
-            return Series(())
-        points = tuple((float(t), _value(v)) for t, v in result[0].get("values") or [])
-        return Series(points)
+        points: list[tuple[float, float]] = []
+        labels: dict[str, Any] | None = None
+        chunk_start = start
+        while True:
+            chunk_end = min(end, chunk_start + (MAX_POINTS - 1) * step)
+            data = self._get(
+                "/api/v1/query_range",
+                {"query": query, "start": _fmt_time(chunk_start), "end": _fmt_time(chunk_end),
+                 "step": repr(step)},
+            )
+            result = _result(data, ("matrix",), query)
+            if result:
+                metric = dict(result[0].get("metric") or {})
+                if labels is not None and metric != labels:
+                    raise MetricSourceError(
+                        "prometheus: the query returned 2 series over the range; a rule needs "
+                        "one number per time: aggregate it (sum, max, avg ...) in the policy's "
+                        "query"
+                    )
+                labels = metric
+                points.extend((float(t), _value(v)) for t, v in result[0].get("values") or [])
+            chunk_start = chunk_end + step
+            if chunk_end >= end or chunk_start > end:
+                break
+        return Series(tuple(points))
 
     def instant(self, query: str, at: float) -> float | None:
         """``/api/v1/query`` at ``at``: the value, or None for an empty result."""

@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 #: Sections validated by other modules; the loader merges them and passes them on.
-OTHER_SECTIONS = ("flags", "segments", "rollouts", "rollback", "canary")
+OTHER_SECTIONS = ("flags", "segments", "rollouts", "rollback", "canary", "audit")
 TOP_LEVEL_KEYS = ("version", "scrub", *OTHER_SECTIONS)
 SUPPORTED_VERSION = 1
 
@@ -481,8 +481,11 @@ def _assemble(roots: list[_Node], files: list[str], digest: str) -> Policy:
     for name in OTHER_SECTIONS:
         if name in merged.value:
             other._add(name, merged.value[name])
+    from scrubphi.policy.audit_section import read_reviewed  # it builds on this module
+
     return Policy(
-        version=SUPPORTED_VERSION, scrub=scrub, other=other, sources=tuple(files), digest=digest
+        version=SUPPORTED_VERSION, scrub=scrub, other=other, sources=tuple(files), digest=digest,
+        reviewed=read_reviewed(other),
     )
 
 

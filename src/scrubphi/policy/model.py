@@ -16,6 +16,7 @@ from typing import Any, Literal
 __all__ = [
     "Location",
     "Policy",
+    "Reviewed",
     "ScrubPolicy",
     "TableName",
     "TableRule",
@@ -143,11 +144,26 @@ KEYED_KINDS = frozenset({"hash", "fake", "tokenize", "date", "json", "redact"})
 
 
 @dataclass(frozen=True)
+class Reviewed:
+    """One ``audit.reviewed`` entry: an audit finding a person looked at, and why it stays.
+
+    ``target`` is the column (``schema.table.column``, as the audit prints it)
+    or the schema object's label; ``kind`` says which.
+    """
+
+    kind: Literal["column", "object"]
+    target: str
+    reason: str
+    location: Location | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A whole merged policy: the sections scrubphi understands so far.
 
     ``other`` keeps the raw contents of sections owned by modules that
     validate them themselves (flags, segments, rollouts, rollback, canary).
+    ``reviewed`` is the ``audit`` section's list of reviewed findings.
     """
 
     version: int = 1
@@ -155,6 +171,7 @@ class Policy:
     other: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     digest: str = ""
+    reviewed: tuple[Reviewed, ...] = ()
 
     @staticmethod
     def compute_digest(texts: list[bytes]) -> str:
