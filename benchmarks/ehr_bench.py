@@ -2,9 +2,9 @@
 """The realistic profile: an EHR-shaped database scrubbed the way a clinic would.
 
 Why: ``run.py`` measures the benchmark policy, which is what is fast.  This one
-measures what users write (issue 13): ``ehr.sql`` builds a Synthea-shaped
+measures what users write (issue 13): ``examples/ehr/ehr.sql`` builds a Synthea-shaped
 database of 18 tables (patients, encounters, conditions, medications,
-observations, claims, notes...) on a real server, and ``ehr_policy.yaml``
+observations, claims, notes...) on a real server, and ``examples/ehr/ehr_policy.yaml``
 shifts every event date per patient, remaps patient ids one-to-one, makes
 SSN and e-mail unique fakes and redacts the notes.  For each size it reports,
 measured in the same run:
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+EHR = HERE.parent / "examples" / "ehr"  # the schema and policy are the bundled EHR example
 
 
 def _sh(cmd: str, env: dict[str, str]) -> float:
@@ -77,7 +78,7 @@ def build(base: str, name: str, patients: int, rebuild: bool, env: dict[str, str
         return
     _psql(_db(base, "postgres"), "-c", f"DROP DATABASE IF EXISTS {name}", env=env)
     _psql(_db(base, "postgres"), "-c", f"CREATE DATABASE {name}", env=env)
-    _psql(_db(base, name), "-v", f"patients={patients}", "-f", str(HERE / "ehr.sql"), env=env)
+    _psql(_db(base, name), "-v", f"patients={patients}", "-f", str(EHR / "ehr.sql"), env=env)
     _psql(_db(base, name), "-c", "ANALYZE", env=env)
 
 
@@ -86,7 +87,7 @@ def measure(base: str, patients: int, repeat: int, rebuild: bool, scrubphi: str,
     source = f"scrubphi_bench_ehr_{patients}"
     build(base, source, patients, rebuild, env)
     target = f"scrubphi_bench_ehr_{patients}_dst"
-    policy = HERE / "ehr_policy.yaml"
+    policy = EHR / "ehr_policy.yaml"
     src = shlex.quote(_db(base, source))
     dst = shlex.quote(_db(base, target))
     scrub = f"{shlex.quote(scrubphi)} --config {shlex.quote(str(policy))}"
