@@ -110,7 +110,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             tk[i + 1].state = NAME
     elif kb & K_PLACEW and i > 0:
         j = i - 1
-        while j >= 0 and i - j <= 2 and _near(t, tk, j, j + 1, b" ") and \
+        while j >= 0 and i - j <= 3 and _near(t, tk, j, j + 1, b" ") and \
                 not (tk[j].kbits & K_STOP) and (not (tk[j].kbits & K_PLACEW)
                                                 or tk[j].kbits & K_PLACEPART) and \
                 not (tk[j].kbits & K_GENERIC) and tk[j].kbits & K_ALPHA and (
@@ -147,7 +147,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         if _near(t, tk, i, i + 1, b". ") and _sure(tk[j].state) and tk[j].wflags & W_CAP:
             tk[i].state = PLACE
             tk[j].state = PLACE
-    elif kb & K_SAINT and i + 1 < n and _near(t, tk, i, i + 1, b". ") and \
+    elif kb & K_SAINT and i + 1 < n and tk[i + 1].klen > 2 and \
+            _near(t, tk, i, i + 1, b". ") and \
             _has(t, tk[i].end, tk[i + 1].start, u' ') and \
             (wf & W_CAP or not mixed) and \
             not (tk[i + 1].kbits & K_PLACEW) and not (tk[i + 1].kbits & K_STOP) and (

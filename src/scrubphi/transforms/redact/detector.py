@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms.base import ColumnInfo, TransformContext
+from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
@@ -83,16 +84,25 @@ son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson god
 name names
 """))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
+# Legal forms and the head words of organisations' names: the words before one
+# name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
+# Bond Ratings Agency"), and the word itself is part of the name.
+_ORG_WORDS = frozenset(split_words("""
+inc incorporated llc llp ltd corp corporation gmbh plc sarl srl asa aps pty pvt
+group technologies technology bank company associates solutions global capital partners
+holdings systems services enterprises industries consulting international labs
+laboratories pharmaceuticals pharma bioscience biosciences insurance agency unlimited
+analytics ventures networks studios foundation investments securities logistics motors
+airlines brands
+"""))
 _PLACE_WORDS = frozenset(split_words("""
 hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
 manor healthcare institute sanatorium sanitarium regional campus
-inc llc ltd corp corporation group technologies bank university college school church
-company gmbh plc associates solutions global capital partners holdings systems services
-enterprises industries consulting international labs laboratories pharmaceuticals
-bioscience biosciences insurance
-"""))
-# Parts of a hospital's name that are replaced with the words before them.
-_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab"))
+university college school church
+""")) | _ORG_WORDS
+# Parts of a hospital's or an organisation's name that are replaced with the words
+# before them.
+_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab")) | _ORG_WORDS
 _SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
 _UNIVERSITY = frozenset(split_words("u univ university"))
 # Words before "hospital" that do not name one ("outside hospital", "the rehab").
@@ -241,12 +251,14 @@ class Redactor(StructuredPass):
         """The text with every identifier replaced by its surrogate."""
         out = Spans(text, per_value, record=False)
         self._scan(text, out)
+        address_blocks(text, out, self._fns, self._v.basic)
         return out.finish()
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
         self._scan(text, out)
+        address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 
     # -- the two passes --------------------------------------------------------------
@@ -352,6 +364,8 @@ class Redactor(StructuredPass):
     def _classify_title(self, key: str, title: bool) -> int:
         """:meth:`_classify`, told whether the word has a capital that means something
         (the compiled scan caches the answer per word)."""
+        if title and key in self._v.places:
+            return _UNKNOWN  # "Cyprus", "Baltimore": a town's or country's name, capitalised
         if key in self._ambiguous:
             return _AMBIG
         if key in self._safe:
@@ -368,6 +382,10 @@ class Redactor(StructuredPass):
         if key.isascii() and len(key) <= 5 and not (_VOWELS & set(key)):
             return _KEEP  # "DRNG", "NBP", "sxn": no English name lacks every vowel
         if not title and key.isascii():
+            if len(key) <= 3 and key[-1:] != "h" and key[-2:] != "mc":
+                # "IAB", "oet", "VNA": an abbreviation no list has (not "gh", which
+                # names a hospital: see _hospital_abbrevs)
+                return _KEEP
             # Truncations ("resp", "amts") and misspellings of everyday words.
             if key.endswith("s") and key[:-1] in v.safe and key[:-1] not in self._names:
                 return _KEEP
@@ -512,7 +530,7 @@ class Redactor(StructuredPass):
                     # right before a hospital word names it unless it is generic; one
                     # more before it too when it looks like a name.
                     j = i - 1
-                    while j >= 0 and i - j <= 2 and near(j, j + 1) and \
+                    while j >= 0 and i - j <= 3 and near(j, j + 1) and \
                             keys[j] not in STOP and (keys[j] not in _PLACE_WORDS
                                                      or keys[j] in _PLACE_NAME_PARTS) and \
                             keys[j] not in _GENERIC_PLACE and keys[j].isalpha() and (
@@ -552,7 +570,8 @@ class Redactor(StructuredPass):
                     if near(i, i + 1, ". ") and state[j] in sure and \
                             tokens[j][2][:1].isupper():
                         state[i] = state[j] = _PLACE
-                elif key in _SAINTS and i + 1 < n and near(i, i + 1, ". ") and \
+                elif key in _SAINTS and i + 1 < n and len(keys[i + 1]) > 2 and \
+                        near(i, i + 1, ". ") and \
                         " " in text[tokens[i][1]:tokens[i + 1][0]] and \
                         (word[:1].isupper() or not mixed) and \
                         keys[i + 1] not in _PLACE_WORDS and keys[i + 1] not in STOP and (
@@ -698,7 +717,8 @@ def _word_sets(v: Vocab) -> tuple[frozenset[str], frozenset[str], frozenset[str]
     # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
     # words of the pattern pass ("Acct", "MRN", "Fax").
     safe = frozenset(v.safe | ((triggers | WORD_TRIGGERS) - v.names))
-    plain = frozenset(safe - v.ambiguous - triggers)
+    # Place names are classified (a capital inside a sentence makes one a place).
+    plain = frozenset(safe - v.ambiguous - triggers - v.places)
     return frozenset(triggers), safe, plain
 
 

@@ -132,7 +132,9 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
     (("ssnl", "mrn"), frozenset(_LABEL_WORDS)),
     (("phonel",), frozenset(_PHONE_WORDS)),
     (("mil", "unit", "pobox", "zipl"),
-     frozenset(split_words("psc cmr unit apt apartment suite ste p po box zip"))),
+     frozenset(split_words("""
+         psc cmr unit apt apartment suite ste p po box zip postcode post postal
+     """))),
     (("agel",), frozenset(["age", "aged"])),
 )
 _CODES = ("iban", "idword")
@@ -267,7 +269,8 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"(?P<age>{digit_start}(?P<av>9\d|1[01]\d)[ -]?(?={_AGE_WORD}))",
         r"(?P<agel>(?i:aged?|age:)[ ]*(?P<alv>9\d|1[01]\d)(?!\d|\.\d))",
         # Identifiers after a label; "#123456"; unlabelled tokens with 5+ digits.
-        rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?[ ]?[:\#]?[ ]*"
+        rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?(?:[ ](?i:is))?"
+        r"[ ]?[:\#]?[ ]*"
         r"(?P<mv>(?=[A-Za-z0-9-]{4,})[A-Za-z0-9]*\d[A-Za-z0-9-]*[A-Za-z0-9]|\d{4,}))",
         r"(?P<hashid>\#[ ]?(?P<hv>\d{5,})(?!\w))",
         # Street addresses and "City, ST 12345".
@@ -281,7 +284,10 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
         # A ZIP code after a state ("Boston, MA 02139": the handler finds the town).
         rf"(?P<stzip>(?<=(?:{states})[ ,])(?P<sz>\d{{5}}(?:-\d{{4}})?)(?![\w-]))",
-        r"(?P<zipl>(?i:zip)(?:[ ]?(?i:code))?:?[ ]*(?P<zv>\d{5}(?:-\d{4})?)(?![\w-]))",
+        # A postcode after its label: US ZIP codes and the other countries' digit
+        # forms ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371").
+        r"(?P<zipl>(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ]?(?i:code))?(?:[ ](?i:is))?"
+        r":?[ ]*(?P<zv>\d{3,5}(?:[ -]\d{2,4})?(?:[ ][A-Z]{2}(?![\w]))?)(?![\w-]))",
         r"(?P<idnum>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
         r"(?![\w-]|\.\d))",
         r"(?P<idword>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?"

@@ -1,0 +1,193 @@
+"""Address blocks: what follows a street address is address too.
+
+Why a pass of its own: the pattern pass finds a street address by its shape
+(a house number, words, a street type) and the word rules find names no list
+has, but the rest of an address block is made of pieces that mean nothing
+alone and everything together: the unit (``Suite 321``), the town
+(``LONDON``, ``Porto Alegre``, ``Caxias do Sul``), a region's code (``RS``,
+``QC``), the country (``United Kingdom``, ``New Zealand``) and the postcode
+(``75419``, ``394 13``).  Once an address is found, this pass walks on from
+its end over such pieces, in any of the ways they are separated (commas,
+spaces, line breaks, ``>``), and replaces every one; and a number just before
+the address (a second house or flat number) too.  It runs on the findings of
+both scans (pure and compiled) in plain Python, and only on texts that hold
+an address, so the common clinical note does not pay for it.
+
+Never logs or raises with a value.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+
+from scrubphi.transforms.redact.patterns import STATES
+from scrubphi.transforms.redact.structured import Fn, Spans, digits_like, unit_word
+from scrubphi.transforms.redact.vocab import STOP, split_words
+
+__all__ = ["address_blocks"]
+
+# The findings an address block grows from: streets, units, P.O. boxes, postcodes.
+_ANCHORS = frozenset(("address", "zip"))
+# Between two pieces: spaces, one comma, ">", "|", ";" or one line break.
+_SEP = re.compile(r"[ \t]*(?:[,>|;]|\r?\n)?[ \t]*")
+_UNIT = re.compile(
+    r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building))"
+    r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
+)
+# A postcode: digit groups ("75419", "394 13", "1386", "02139-1234"), British and
+# Canadian forms ("SW1A 1AA", "K1A 0B1").
+_POSTCODE = re.compile(
+    r"\d{3,6}(?:[ -]\d{2,4})?(?![\w])"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])"
+    r"|[A-Z]\d[A-Z][ ]?\d[A-Z]\d(?![\w])"
+)
+# A region's or country's code: two or three capitals ("RS", "QC", "NSW").
+_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
+# A word of a town's, region's or country's name: a capital first, in any script
+# ("Porto", "SEINÄJOKI", "Fort-de-France"); or a particle inside one ("Caxias do
+# Sul", "Torroella de Montgrí").
+_WORD = re.compile(r"(?P<w>[^\W\d_][\w'\u2019-]*)(?P<dot>\.)?")
+_PARTICLES = frozenset(split_words("""
+de del della dei di da do dos das du des la le les el al van von der den am an im sur
+upon on en y i
+"""))
+# A number just before an address ("638 2229 Wolmarans St", "3378 > 217 Lovers Lane").
+_BEFORE = re.compile(r"(?<![\w.,/:-])(?P<n>\d{1,6})[ \t]*(?:>|\r?\n)?[ \t]*$")
+_MOST_PIECES = 8
+_STATES = frozenset(STATES)
+
+
+def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[str]) -> None:
+    """Replace the rest of every address block found in ``text`` (see the module)."""
+    anchors = sorted((s, e) for s, _p, e, kind, _r in out.spans if kind in _ANCHORS)
+    if not anchors:
+        return
+    taken = _Taken([(s, e) for s, _p, e, _k, _r in out.spans])
+    done = -1
+    for start, end in anchors:
+        if end <= done:
+            continue
+        before = _BEFORE.search(text, max(0, start - 16), start)
+        if before is not None and not _covered(taken, *before.span("n")):
+            number = before.group("n")
+            out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
+        done = _tail(text, end, out, fns, basic, taken)
+
+
+class _Taken:
+    """The spans already replaced, to ask in O(log n) whether a range overlaps one."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts = [s for s, _ in spans]
+        self.ends: list[int] = []
+        most = -1
+        for _, e in spans:
+            most = max(most, e)
+            self.ends.append(most)  # the furthest end of the spans up to here
+
+
+def _covered(taken: _Taken, start: int, end: int) -> bool:
+    k = bisect_left(taken.starts, end)
+    return k > 0 and taken.ends[k - 1] > start
+
+
+def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],
+          taken: _Taken) -> int:
+    """Replace the pieces after an address that ends at ``pos``; returns where they end."""
+    pieces = 0
+    word_end = -1  # where the last word of a name ended
+    while pieces < _MOST_PIECES:
+        sep = _SEP.match(text, pos)
+        p = sep.end() if sep is not None else pos
+        if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
+            break
+        unit = _UNIT.match(text, p)
+        if unit is not None:
+            fake = fns["mrn"](unit.group("un"))
+            if not _covered(taken, *unit.span()):
+                number = unit.group("un")
+                new = digits_like(fake, number) if number[:1].isdigit() else number
+                out.put(*unit.span(), "address", f"{unit_word(fake, unit.group())} {new}")
+            pos = unit.end()
+            pieces += 1
+            continue
+        code = _POSTCODE.match(text, p)
+        if code is not None:
+            value = code.group()
+            if not _covered(taken, *code.span()):
+                out.put(*code.span(), "zip", _like(value, fns["mrn"](value)))
+            pos = code.end()
+            pieces += 1
+            continue
+        code = _CODE.match(text, p)
+        if code is not None and code.group().lower() not in STOP:
+            # A US state's code stays (Safe Harbor keeps states); another region's goes.
+            if code.group() not in _STATES and not _covered(taken, *code.span()):
+                out.put(*code.span(), "address", _like(code.group(), fns["mrn"](code.group())))
+            pos = code.end()
+            pieces += 1
+            continue
+        word = _WORD.match(text, p)
+        if word is None:
+            break
+        w = word.group("w")
+        low = w.lower()
+        if low in _PARTICLES and pieces:
+            nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
+                else None
+            if nxt is None or not nxt.group("w")[:1].isupper():
+                break
+        elif not w[:1].isupper() or low in STOP:
+            break
+        elif low in basic and not w.isupper() and not (word_end == pos and text[pos:p] == " "):
+            # An everyday word ("Upper", "New", "United", "Kingdom") only as part of a
+            # name of two words or more: another capitalised word is beside it.
+            nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
+                else None
+            if nxt is None or not nxt.group("w")[:1].isupper() or \
+                    nxt.group("w").lower() in STOP:
+                break
+        if not _covered(taken, *word.span("w")):
+            fake = fns["city"](w.title())
+            out.put(*word.span("w"), "place", _case(fake, w))
+        pos = word_end = word.end("w")
+        pieces += 1
+        if word.group("dot") and len(w) > 3:
+            break  # a full stop after a word of four letters or more ends the sentence
+        if word.group("dot"):
+            pos = word.end()
+    return pos
+
+
+def _case(fake: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return fake.upper()
+    if like.islower():
+        return fake.lower()
+    return fake
+
+
+def _like(value: str, fake: str) -> str:
+    """Keyed digits and capitals in ``value``'s shape (separators kept)."""
+    digits = digits_like(fake, "".join(c for c in value if c.isdigit()) or "0")
+    letters = "".join(chr(65 + int(c, 36) % 26) for c in fake
+                      if c.isascii() and c.isalnum()) or "X"
+    di = li = 0
+    parts: list[str] = []
+    for c in value:
+        if c.isdigit():
+            parts.append(digits[di % len(digits)])
+            di += 1
+        elif c.isalpha():
+            new = letters[li % len(letters)]
+            li += 1
+            if new == c.upper():
+                new = chr(65 + (ord(new) - 64) % 26)
+            parts.append(new if c.isupper() else new.lower())
+        else:
+            parts.append(c)
+    return "".join(parts)
