@@ -68,6 +68,44 @@ def test_the_rest_of_an_address_block_goes(redact: Redactor, text: str,
     assert out.endswith(("please.", "now.")) or not text.endswith(("please.", "now."))
 
 
+def test_an_address_block_of_quoted_lines(redact: Redactor) -> None:
+    """Lines that begin with ">" (a quoted e-mail): each line is a piece of the block."""
+    text = ">4410 Kestrel Lane\n>Suite 12\n>Port Alderney\n>New Zealand 40721"
+    _gone(redact, text, "Kestrel", "Port", "Alderney", "New", "Zealand", "40721")
+
+
+def test_a_military_post_office_alone(redact: Redactor) -> None:
+    _gone(redact, "on board USNS Harlow FPO AE 09123", "09123")
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("I live in United Kingdom now.", ["United", "Kingdom"]),
+        ("travelling to Czech Republic next week", ["Czech", "Republic"]),
+        ("She grew up in New Zealand and South Africa.", ["New", "Zealand", "South", "Africa"]),
+        ("moved from Upper Austria to Port Moresby", ["Upper", "Austria", "Port", "Moresby"]),
+    ],
+)
+def test_place_names_of_several_words(redact: Redactor, text: str,
+                                      secrets: list[str]) -> None:
+    _gone(redact, text, *secrets)
+
+
+def test_place_prefixes_alone_stay(redact: Redactor) -> None:
+    _kept(redact, "New onset afib. Upper GI bleed. Lower Extremity edema.",
+          "New", "Upper", "Lower", "Extremity")
+
+
+def test_a_towns_name_from_the_gazetteer(redact: Redactor) -> None:
+    _gone(redact, "We moved here from Cyprus last year; she works in Baltimore.",
+          "Cyprus", "Baltimore")
+
+
+def test_a_hospital_abbreviation_in_lower_case(redact: Redactor) -> None:
+    _gone(redact, "She had a cath at gh last year and was sent to gh again.", "gh")
+
+
 def test_an_address_block_stops_at_the_sentence(redact: Redactor) -> None:
     """The walk stops at a stop word, a lower-case word or a sentence's end."""
     _kept(redact, "Moved to 12 Birch Road. The patient is well.", "The", "patient", "well")
@@ -164,6 +202,8 @@ TEXTS = [
     "ZIP: 394 13. My zip code is 2371. license number is 2270-66-1551",
     "U/O dropped. IAB 1:1. CV: ST HR 94-115. SIMV/PS, & 5/10; c/o 3/10 l back pain",
     "1 Main St " * 200,
+    ">4410 Kestrel Lane\n>Suite 12\n>Port Alderney\n>New Zealand 40721",
+    "I live in United Kingdom. Czech Republic. New onset afib. at gh. USNS Harlow FPO AE 09123",
 ]
 
 

@@ -159,8 +159,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         j = i + 1
         if tk[j].kbits & K_THE and j + 1 < n and _near(t, tk, j, j + 1, b" "):
             j += 1
-        if tk[j].kbits & K_PREPABBR and (tk[j].wflags & W_UPPER or not mixed):
+        if tk[j].kbits & K_PREPABBR and (tk[j].wflags & W_UPPER or not mixed
+                                         or tk[j].klen == 2):
             tk[j].state = PLACE
+    elif kb & K_PPREFIX and mixed and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
+            wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
+            (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
+        tk[i].state = PLACE  # "New Zealand", "South Africa", "Port Whangarei"
     si = tk[i].state
     if si != KEEP and si != AMBIG:
         return

@@ -29,8 +29,9 @@ __all__ = ["address_blocks"]
 
 # The findings an address block grows from: streets, units, P.O. boxes, postcodes.
 _ANCHORS = frozenset(("address", "zip"))
-# Between two pieces: spaces, one comma, ">", "|", ";" or one line break.
-_SEP = re.compile(r"[ \t]*(?:[,>|;]|\r?\n)?[ \t]*")
+# Between two pieces: spaces, and a comma, ">", "|", ";" or a line break (two at
+# most: "\n>").
+_SEP = re.compile(r"[ \t]*(?:(?:[,>|;]|\r?\n)[ \t]*){0,2}")
 _UNIT = re.compile(
     r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building))"
     r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"

@@ -128,6 +128,14 @@ _NAME_PARTICLES = frozenset(
 _FEATURES = frozenset(split_words("""
 beach shore square county island isle lake valley heights hills springs falls bay city
 town village harbor harbour point mountain mount
+kingdom republic emirates federation states
+"""))
+# Words that begin a place's name of two words or more ("New Zealand", "South
+# Africa", "Port Whangarei", "Upper Austria", "Los Angeles"): before a capitalised
+# name, one is part of it.
+_PLACE_PREFIXES = frozenset(split_words("""
+new north south east west northern southern eastern western upper lower central
+great greater little old united port fort mount cape lake los las el san santa
 """))
 # Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
 _NOT_HOSPITALS = frozenset(split_words("""
@@ -586,8 +594,12 @@ class Redactor(StructuredPass):
                     if 2 <= len(abbrev) <= 5 and abbrev not in _NOT_HOSPITALS and \
                             (abbrev.endswith("h") or abbrev.endswith("mc")) and \
                             (abbrev not in v.basic or len(abbrev) <= 3) and \
-                            (tokens[j][2].isupper() or not mixed):
+                            (tokens[j][2].isupper() or not mixed or len(abbrev) == 2):
                         state[j] = _PLACE
+                elif key in _PLACE_PREFIXES and mixed and i + 1 < n and near(i, i + 1) and \
+                        word.istitle() and tokens[i + 1][2].istitle() and \
+                        (state[i + 1] in sure or state[i + 1] == _PLACE):
+                    state[i] = _PLACE  # "New Zealand", "South Africa", "Port Whangarei"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
                     continue

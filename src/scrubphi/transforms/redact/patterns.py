@@ -131,9 +131,9 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
     (("mdy", "mon_year", "mon"), frozenset(MONTHS)),
     (("ssnl", "mrn"), frozenset(_LABEL_WORDS)),
     (("phonel",), frozenset(_PHONE_WORDS)),
-    (("mil", "unit", "pobox", "zipl"),
+    (("mil", "milpo", "unit", "pobox", "zipl"),
      frozenset(split_words("""
-         psc cmr unit apt apartment suite ste p po box zip postcode post postal
+         psc cmr unit apt apartment suite ste p po box zip postcode post postal apo fpo dpo
      """))),
     (("agel",), frozenset(["age", "aged"])),
 )
@@ -233,6 +233,8 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # Military addresses: "PSC 6293, Box 8158 APO AP 04336".
         r"(?P<mil>(?<![^\W_])(?i:psc|unit|cmr)[ ]\d{3,5},?[ ](?i:box)[ ]\d{3,5}[ ,\n]+"
         r"(?i:apo|fpo|dpo)[ ]+(?i:aa|ae|ap)[ ]+\d{5}(?!\d))",
+        # A military post office and its ZIP code alone ("USNV Botolen FPO AE 12382").
+        r"(?P<milpo>(?<![^\W_])(?:APO|FPO|DPO|apo|fpo|dpo)[ ]+(?i:aa|ae|ap)[ ]+\d{5}(?!\d))",
         # Dates: ISO, numeric with a year, month/day without one, with month words.
         r"(?P<iso>(?<![\d/.-])(?P<iy>\d{4})(?P<is>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=is)"
         r"(?P<id>0?[1-9]|[12]\d|3[01])(?:(?P<it>[T ])(?P<itime>(?:[01]\d|2[0-3]):[0-5]\d"

@@ -133,7 +133,7 @@ class StructuredPass:
             "phone": self._phone, "intl": self._phone, "trunk": self._phone,
             "local": self._phone, "phonel": self._labelled_phone, "paren": self._paren,
             "pairs": self._phone, "plt": self._phone,
-            "mil": g("mil", "address"),
+            "mil": g("mil", "address"), "milpo": g("milpo", "address"),
             "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
