@@ -74,6 +74,26 @@ def test_an_address_block_of_quoted_lines(redact: Redactor) -> None:
     _gone(redact, text, "Kestrel", "Port", "Alderney", "New", "Zealand", "40721")
 
 
+def test_a_regions_code_before_the_country_and_postcode(redact: Redactor) -> None:
+    """"Town , RS  Country 12345": the code between the town and the country goes
+    (a US state's code stays: Safe Harbor keeps states)."""
+    _gone(redact, "It is at Tavira 12, Lagoa , RS  Brazil 95020.", "RS", "Brazil", "95020")
+    _kept(redact, "Send to 12 Birch Road, Dover, DE 19901 today.", "DE")
+
+
+def test_a_parenthesis_inside_an_address_block(redact: Redactor) -> None:
+    _gone(redact, "12 Odos Street\nLimassol (Lemesos), Cyprus 3025", "Lemesos", "3025")
+
+
+def test_a_street_type_first_with_an_italian_particle(redact: Redactor) -> None:
+    _gone(redact, "Timo lives on Via dei Serragli 17 now.", "Via", "dei", "Serragli")
+
+
+def test_a_name_after_a_greeting(redact: Redactor) -> None:
+    _gone(redact, "Hi Ramona, I am writing about the bill.", "Ramona")
+    _kept(redact, "HI FLOW O2 AT 4L.", "HI", "FLOW")
+
+
 def test_a_military_post_office_alone(redact: Redactor) -> None:
     _gone(redact, "on board USNS Harlow FPO AE 09123", "09123")
 

@@ -29,9 +29,9 @@ __all__ = ["address_blocks"]
 
 # The findings an address block grows from: streets, units, P.O. boxes, postcodes.
 _ANCHORS = frozenset(("address", "zip"))
-# Between two pieces: spaces, and a comma, ">", "|", ";" or a line break (two at
-# most: "\n>").
-_SEP = re.compile(r"[ \t]*(?:(?:[,>|;]|\r?\n)[ \t]*){0,2}")
+# Between two pieces: spaces, and a comma, ">", "|", ";", a parenthesis or a line
+# break (two at most: "\n>", ") ,").
+_SEP = re.compile(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,2}")
 _UNIT = re.compile(
     r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building))"
     r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
@@ -55,24 +55,31 @@ upon on en y i
 """))
 # A number just before an address ("638 2229 Wolmarans St", "3378 > 217 Lovers Lane").
 _BEFORE = re.compile(r"(?<![\w.,/:-])(?P<n>\d{1,6})[ \t]*(?:>|\r?\n)?[ \t]*$")
+# Before a postcode: ", RS  Brazil ", ", NI  Cyprus (Greek) " (see _region_before).
+_LEFT = re.compile(
+    r",[ \t]*(?P<c>[A-Z]{2,3})(?![\w])"
+    r"(?:[ \t]+\(?[^\W\d_][\w'\u2019-]*\)?){0,3}[ \t]*$"
+)
 _MOST_PIECES = 8
 _STATES = frozenset(STATES)
 
 
 def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[str]) -> None:
     """Replace the rest of every address block found in ``text`` (see the module)."""
-    anchors = sorted((s, e) for s, _p, e, kind, _r in out.spans if kind in _ANCHORS)
+    anchors = sorted((s, e, kind) for s, _p, e, kind, _r in out.spans if kind in _ANCHORS)
     if not anchors:
         return
     taken = _Taken([(s, e) for s, _p, e, _k, _r in out.spans])
     done = -1
-    for start, end in anchors:
+    for start, end, kind in anchors:
         if end <= done:
             continue
         before = _BEFORE.search(text, max(0, start - 16), start)
         if before is not None and not _covered(taken, *before.span("n")):
             number = before.group("n")
             out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
+        if kind == "zip":
+            _region_before(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
 
 
@@ -94,6 +101,23 @@ class _Taken:
 def _covered(taken: _Taken, start: int, end: int) -> bool:
     k = bisect_left(taken.starts, end)
     return k > 0 and taken.ends[k - 1] > start
+
+
+def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
+                   taken: _Taken) -> None:
+    """"Porto Alegre , RS  Brazil 95828": a region's code after a comma, then at most
+    three capitalised words before a postcode, on one line; the code goes (a US
+    state's code stays) and so do the words (the country)."""
+    m = _LEFT.search(text, max(0, start - 60), start)
+    if m is None:
+        return
+    code = m.group("c")
+    if code not in _STATES and not _covered(taken, *m.span("c")):
+        out.put(*m.span("c"), "address", _like(code, fns["mrn"](code)))
+    for w in _WORD.finditer(text, m.end("c"), m.end()):
+        word = w.group("w")
+        if word[:1].isupper() and not _covered(taken, *w.span("w")):
+            out.put(*w.span("w"), "place", _case(fns["city"](word.title()), word))
 
 
 def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],

@@ -81,7 +81,7 @@ siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter gran
 grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
 proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
 son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
-name names
+name names hi hello hey
 """))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 # Legal forms and the head words of organisations' names: the words before one
@@ -122,7 +122,8 @@ via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle aven
 camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
 """))
 _NAME_PARTICLES = frozenset(
-    split_words("de del della di da do dos das la le les van von der den du")
+    split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
+                " du des")
 )
 # Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
 _FEATURES = frozenset(split_words("""
