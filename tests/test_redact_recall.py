@@ -189,6 +189,8 @@ def test_an_organisation_by_its_legal_form_or_head_word(redact: Redactor, text: 
     [
         # short abbreviations no list has, in capitals or lower case
         ("CV REMAINS ON IAB 1:1 MODE.", ["IAB"]),
+        # an organisation's head word in lower case is a word ("recheck labs")
+        ("plan: recheck labs at 6am", ["labs"]),
         ("pt received intubated, oet secure.", ["oet"]),
         # "ST" is sinus tachycardia before a two-letter word, not a saint
         ("CV: ST HR 94-115 no ectopy.", ["ST", "HR", "94", "115"]),

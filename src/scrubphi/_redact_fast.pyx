@@ -125,6 +125,7 @@ cdef class Engine:
             (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
+            (d._ORG_WORDS, K_ORGW),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
                v.basic)

@@ -122,7 +122,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[j].state):
                 tk[j].state = PLACE
             j -= 1
-        if j < i - 1 and kb & K_PLACEPART:
+        if j < i - 1 and kb & K_PLACEPART and (not (kb & K_ORGW) or wf & W_CAP):
             tk[i].state = PLACE
     elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
             tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (

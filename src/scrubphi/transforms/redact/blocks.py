@@ -19,7 +19,8 @@ Never logs or raises with a value.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 from scrubphi.transforms.redact.patterns import STATES
 from scrubphi.transforms.redact.structured import Fn, Spans, digits_like, unit_word
@@ -60,16 +61,23 @@ _LEFT = re.compile(
     r",[ \t]*(?P<c>[A-Z]{2,3})(?![\w])"
     r"(?:[ \t]+\(?[^\W\d_][\w'\u2019-]*\)?){0,3}[ \t]*$"
 )
+# The pieces, in the order they are tried: a unit, a postcode, a region's code, a word.
+_PIECE = re.compile(
+    rf"(?P<unit>{_UNIT.pattern})|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
+    rf"|(?P<word>{_WORD.pattern})"
+)
 _MOST_PIECES = 8
 _STATES = frozenset(STATES)
 
 
 def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[str]) -> None:
     """Replace the rest of every address block found in ``text`` (see the module)."""
-    anchors = sorted((s, e, kind) for s, _p, e, kind, _r in out.spans if kind in _ANCHORS)
+    spans = out.spans
+    anchors = [(s, e, kind) for s, _p, e, kind, _r in spans if kind in _ANCHORS]
     if not anchors:
         return
-    taken = _Taken([(s, e) for s, _p, e, _k, _r in out.spans])
+    anchors.sort()
+    taken = _Taken([(s, e) for s, _p, e, _k, _r in spans])
     done = -1
     for start, end, kind in anchors:
         if end <= done:
@@ -86,16 +94,20 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[s
 class _Taken:
     """The spans already replaced, to ask in O(log n) whether a range overlaps one."""
 
-    __slots__ = ("ends", "starts")
+    __slots__ = ("ends", "own_ends", "starts")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         spans.sort()
         self.starts = [s for s, _ in spans]
-        self.ends: list[int] = []
-        most = -1
-        for _, e in spans:
-            most = max(most, e)
-            self.ends.append(most)  # the furthest end of the spans up to here
+        self.own_ends = [e for _, e in spans]
+        # The furthest end of the spans up to each one.
+        self.ends = list(accumulate((e for _, e in spans), max))
+
+
+def _found_at(taken: _Taken, pos: int) -> int:
+    """The end of the longest finding that starts at ``pos``, else -1."""
+    k = bisect_right(taken.starts, pos) - 1
+    return taken.own_ends[k] if k >= 0 and taken.starts[k] == pos else -1
 
 
 def _covered(taken: _Taken, start: int, end: int) -> bool:
@@ -130,35 +142,45 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
         p = sep.end() if sep is not None else pos
         if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
             break
-        unit = _UNIT.match(text, p)
-        if unit is not None:
-            fake = fns["mrn"](unit.group("un"))
-            if not _covered(taken, *unit.span()):
-                number = unit.group("un")
-                new = digits_like(fake, number) if number[:1].isdigit() else number
-                out.put(*unit.span(), "address", f"{unit_word(fake, unit.group())} {new}")
-            pos = unit.end()
+        found = _found_at(taken, p)
+        if found > p and text[found - 1 : found].isalnum():
+            # A piece another pass has replaced ("Boston" of "Boston, MA"): on past it.
+            pos = found
+            if text[p].isalpha():
+                word_end = found
             pieces += 1
             continue
-        code = _POSTCODE.match(text, p)
-        if code is not None:
-            value = code.group()
-            if not _covered(taken, *code.span()):
-                out.put(*code.span(), "zip", _like(value, fns["mrn"](value)))
-            pos = code.end()
-            pieces += 1
-            continue
-        code = _CODE.match(text, p)
-        if code is not None and code.group().lower() not in STOP:
-            # A US state's code stays (Safe Harbor keeps states); another region's goes.
-            if code.group() not in _STATES and not _covered(taken, *code.span()):
-                out.put(*code.span(), "address", _like(code.group(), fns["mrn"](code.group())))
-            pos = code.end()
-            pieces += 1
-            continue
-        word = _WORD.match(text, p)
-        if word is None:
+        piece = _PIECE.match(text, p)  # one match: the first kind that fits, in order
+        if piece is None:
             break
+        if piece.group("unit") is not None:
+            if not _covered(taken, *piece.span("unit")):
+                number = piece.group("un")
+                fake = fns["mrn"](number)
+                new = digits_like(fake, number) if number[:1].isdigit() else number
+                out.put(*piece.span("unit"), "address",
+                        f"{unit_word(fake, piece.group('unit'))} {new}")
+            pos = piece.end()
+            pieces += 1
+            continue
+        if piece.group("post") is not None:
+            value = piece.group("post")
+            if not _covered(taken, *piece.span("post")):
+                out.put(*piece.span("post"), "zip", _like(value, fns["mrn"](value)))
+            pos = piece.end()
+            pieces += 1
+            continue
+        code = piece.group("code")
+        if code is not None:
+            if code.lower() in STOP:
+                break
+            # A US state's code stays (Safe Harbor keeps states); another region's goes.
+            if code not in _STATES and not _covered(taken, *piece.span("code")):
+                out.put(*piece.span("code"), "address", _like(code, fns["mrn"](code)))
+            pos = piece.end()
+            pieces += 1
+            continue
+        word = piece
         w = word.group("w")
         low = w.lower()
         if low in _PARTICLES and pieces:

@@ -88,7 +88,7 @@ _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharm
 # name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
 # Bond Ratings Agency"), and the word itself is part of the name.
 _ORG_WORDS = frozenset(split_words("""
-inc incorporated llc llp ltd corp corporation gmbh plc sarl srl asa aps pty pvt
+inc incorporated llc llp ltd corp corporation gmbh plc sarl srl aps pty pvt
 group technologies technology bank company associates solutions global capital partners
 holdings systems services enterprises industries consulting international labs
 laboratories pharmaceuticals pharma bioscience biosciences insurance agency unlimited
@@ -551,7 +551,10 @@ class Redactor(StructuredPass):
                         if state[j] not in sure:
                             state[j] = _PLACE
                         j -= 1
-                    if j < i - 1 and key in _PLACE_NAME_PARTS:
+                    if j < i - 1 and key in _PLACE_NAME_PARTS and (
+                            key not in _ORG_WORDS or word[:1].isupper()):
+                        # ("recheck labs": an organisation's word is part of its
+                        # name only when written with a capital)
                         state[i] = _PLACE
                 elif key in _FEATURES and i > 0 and near(i - 1, i) and \
                         keys[i - 1].isalpha() and keys[i - 1] not in STOP and (

@@ -38,7 +38,7 @@ _UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
 _VENT_WORDS = frozenset(split_words("""
 psv ps peep cpap bipap simv imv prvc aprv ipap epap
 """))
-_CLAUSE_WORD = re.compile(r"[a-z]+")
+_VENT = re.compile(r"(?<![^\W_])(?i:" + "|".join(sorted(_VENT_WORDS)) + r")(?![^\W_])")
 _US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 _DASH_DATE_BEFORE = frozenset(split_words("on since until"))
 _ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
@@ -311,8 +311,7 @@ class StructuredPass:
         word_before = before[-1].strip(":=-,") if before else ""
         if word_before in _NOT_DATE_BEFORE:
             return
-        if word_before not in _DASH_DATE_BEFORE and \
-                _VENT_WORDS.intersection(_clause_words(out.text, m.start("md"))):
+        if word_before not in _DASH_DATE_BEFORE and _vent_clause(out.text, m.start("md")):
             return  # "SIMV/PS, 40%, 600X4, & 5/10": a setting in a ventilator's clause
         if b == 10 and a <= 10 and (word_before in _SCORE_WORDS or "pain" in out.text[
                 m.end("md") : m.end("md") + 20].lower()):
@@ -423,12 +422,12 @@ def unit_word(fake: str, original: str) -> str:
     return words[_base36(fake[0]) % len(words)]
 
 
-def _clause_words(text: str, end: int) -> list[str]:
-    """The lower-case words of the clause before ``end``: back to the last full stop,
-    semicolon or line break, at most 40 characters."""
+def _vent_clause(text: str, end: int) -> bool:
+    """Whether a ventilator mode is named in the clause before ``end``: back to the
+    last full stop, semicolon or line break, at most 40 characters."""
     before = text[max(0, end - 40) : end]
     cut = max(before.rfind(". "), before.rfind(";"), before.rfind("\n"))
-    return _CLAUSE_WORD.findall(before[cut + 1 :].lower())
+    return _VENT.search(before, cut + 1) is not None
 
 
 def _fax_or_phone(text: str, start: int) -> str:
