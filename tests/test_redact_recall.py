@@ -112,6 +112,12 @@ def test_place_names_of_several_words(redact: Redactor, text: str,
     _gone(redact, text, *secrets)
 
 
+def test_a_direction_before_a_geographic_feature_in_capitals(redact: Redactor) -> None:
+    _gone(redact, "FAMILY ARRIVED FROM THE NORTHERN NECK AT 2 AM; LIVES ON THE EASTERN SHORE.",
+          "EASTERN", "SHORE")
+    _kept(redact, "upper lake of the cyst", "upper", "lake")
+
+
 def test_place_prefixes_alone_stay(redact: Redactor) -> None:
     _kept(redact, "New onset afib. Upper GI bleed. Lower Extremity edema.",
           "New", "Upper", "Lower", "Extremity")

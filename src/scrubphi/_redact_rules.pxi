@@ -127,7 +127,9 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
             tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (
                 (mixed and tk[i - 1].wflags & W_TITLE and wf & W_TITLE)
-                or _sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+                or _sure(tk[i - 1].state) or tk[i - 1].state == PLACE
+                or (tk[i - 1].kbits & K_PPREFIX and not (wf & W_LOWER)
+                    and _same_case(tk, i - 1, i))):
         if not _sure(tk[i - 1].state):
             tk[i - 1].state = PLACE
         tk[i].state = PLACE

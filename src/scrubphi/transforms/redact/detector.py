@@ -559,8 +559,10 @@ class Redactor(StructuredPass):
                 elif key in _FEATURES and i > 0 and near(i - 1, i) and \
                         keys[i - 1].isalpha() and keys[i - 1] not in STOP and (
                             (mixed and tokens[i - 1][2].istitle() and word.istitle())
-                            or state[i - 1] in sure or state[i - 1] == _PLACE):
-                    # "Franklin Square", "Daytona Beach", "Eastern Shore"
+                            or state[i - 1] in sure or state[i - 1] == _PLACE
+                            or (keys[i - 1] in _PLACE_PREFIXES and not word.islower()
+                                and _same_case(tokens[i - 1][2], word))):
+                    # "Franklin Square", "Daytona Beach", "Eastern Shore", "EASTERN SHORE"
                     if state[i - 1] not in sure:
                         state[i - 1] = _PLACE
                     state[i] = _PLACE
