@@ -124,7 +124,8 @@ cdef class Engine:
             (d._NAME_PARTICLES, K_PARTICLE), (frozenset(("name", "names")), K_NAMEWORD),
             (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
-            (frozenset(("a", "i")), K_AI),
+            (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
+            (d._ORG_WORDS, K_ORGW),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
                v.basic)

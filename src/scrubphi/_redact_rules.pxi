@@ -110,7 +110,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             tk[i + 1].state = NAME
     elif kb & K_PLACEW and i > 0:
         j = i - 1
-        while j >= 0 and i - j <= 2 and _near(t, tk, j, j + 1, b" ") and \
+        while j >= 0 and i - j <= 3 and _near(t, tk, j, j + 1, b" ") and \
                 not (tk[j].kbits & K_STOP) and (not (tk[j].kbits & K_PLACEW)
                                                 or tk[j].kbits & K_PLACEPART) and \
                 not (tk[j].kbits & K_GENERIC) and tk[j].kbits & K_ALPHA and (
@@ -122,12 +122,14 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[j].state):
                 tk[j].state = PLACE
             j -= 1
-        if j < i - 1 and kb & K_PLACEPART:
+        if j < i - 1 and kb & K_PLACEPART and (not (kb & K_ORGW) or wf & W_CAP):
             tk[i].state = PLACE
     elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
             tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (
                 (mixed and tk[i - 1].wflags & W_TITLE and wf & W_TITLE)
-                or _sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+                or _sure(tk[i - 1].state) or tk[i - 1].state == PLACE
+                or (tk[i - 1].kbits & K_PPREFIX and not (wf & W_LOWER)
+                    and _same_case(tk, i - 1, i))):
         if not _sure(tk[i - 1].state):
             tk[i - 1].state = PLACE
         tk[i].state = PLACE
@@ -147,7 +149,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         if _near(t, tk, i, i + 1, b". ") and _sure(tk[j].state) and tk[j].wflags & W_CAP:
             tk[i].state = PLACE
             tk[j].state = PLACE
-    elif kb & K_SAINT and i + 1 < n and _near(t, tk, i, i + 1, b". ") and \
+    elif kb & K_SAINT and i + 1 < n and tk[i + 1].klen > 2 and \
+            _near(t, tk, i, i + 1, b". ") and \
             _has(t, tk[i].end, tk[i + 1].start, u' ') and \
             (wf & W_CAP or not mixed) and \
             not (tk[i + 1].kbits & K_PLACEW) and not (tk[i + 1].kbits & K_STOP) and (
@@ -158,8 +161,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         j = i + 1
         if tk[j].kbits & K_THE and j + 1 < n and _near(t, tk, j, j + 1, b" "):
             j += 1
-        if tk[j].kbits & K_PREPABBR and (tk[j].wflags & W_UPPER or not mixed):
+        if tk[j].kbits & K_PREPABBR and (tk[j].wflags & W_UPPER or not mixed
+                                         or tk[j].klen == 2):
             tk[j].state = PLACE
+    elif kb & K_PPREFIX and mixed and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
+            wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
+            (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
+        tk[i].state = PLACE  # "New Zealand", "South Africa", "Port Whangarei"
     si = tk[i].state
     if si != KEEP and si != AMBIG:
         return

@@ -62,6 +62,8 @@ cdef extern from *:
     #define RF_K_HABBR ((uint64_t)1 << 33)
     #define RF_K_PREPABBR ((uint64_t)1 << 34)
     #define RF_K_AI ((uint64_t)1 << 35)
+    #define RF_K_PPREFIX ((uint64_t)1 << 36)
+    #define RF_K_ORGW ((uint64_t)1 << 37)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -99,6 +101,8 @@ cdef extern from *:
     const uint64_t K_HABBR "RF_K_HABBR"
     const uint64_t K_PREPABBR "RF_K_PREPABBR"
     const uint64_t K_AI "RF_K_AI"
+    const uint64_t K_PPREFIX "RF_K_PPREFIX"
+    const uint64_t K_ORGW "RF_K_ORGW"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms.base import ColumnInfo, TransformContext
+from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
@@ -80,19 +81,28 @@ siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter gran
 grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
 proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
 son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
-name names
+name names hi hello hey
 """))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
+# Legal forms and the head words of organisations' names: the words before one
+# name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
+# Bond Ratings Agency"), and the word itself is part of the name.
+_ORG_WORDS = frozenset(split_words("""
+inc incorporated llc llp ltd corp corporation gmbh plc sarl srl aps pty pvt
+group technologies technology bank company associates solutions global capital partners
+holdings systems services enterprises industries consulting international labs
+laboratories pharmaceuticals pharma bioscience biosciences insurance agency unlimited
+analytics ventures networks studios foundation investments securities logistics motors
+airlines brands
+"""))
 _PLACE_WORDS = frozenset(split_words("""
 hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
 manor healthcare institute sanatorium sanitarium regional campus
-inc llc ltd corp corporation group technologies bank university college school church
-company gmbh plc associates solutions global capital partners holdings systems services
-enterprises industries consulting international labs laboratories pharmaceuticals
-bioscience biosciences insurance
-"""))
-# Parts of a hospital's name that are replaced with the words before them.
-_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab"))
+university college school church
+""")) | _ORG_WORDS
+# Parts of a hospital's or an organisation's name that are replaced with the words
+# before them.
+_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab")) | _ORG_WORDS
 _SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
 _UNIVERSITY = frozenset(split_words("u univ university"))
 # Words before "hospital" that do not name one ("outside hospital", "the rehab").
@@ -112,12 +122,21 @@ via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle aven
 camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
 """))
 _NAME_PARTICLES = frozenset(
-    split_words("de del della di da do dos das la le les van von der den du")
+    split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
+                " du des")
 )
 # Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
 _FEATURES = frozenset(split_words("""
 beach shore square county island isle lake valley heights hills springs falls bay city
 town village harbor harbour point mountain mount
+kingdom republic emirates federation states
+"""))
+# Words that begin a place's name of two words or more ("New Zealand", "South
+# Africa", "Port Whangarei", "Upper Austria", "Los Angeles"): before a capitalised
+# name, one is part of it.
+_PLACE_PREFIXES = frozenset(split_words("""
+new north south east west northern southern eastern western upper lower central
+great greater little old united port fort mount cape lake los las el san santa
 """))
 # Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
 _NOT_HOSPITALS = frozenset(split_words("""
@@ -241,12 +260,14 @@ class Redactor(StructuredPass):
         """The text with every identifier replaced by its surrogate."""
         out = Spans(text, per_value, record=False)
         self._scan(text, out)
+        address_blocks(text, out, self._fns, self._v.basic)
         return out.finish()
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
         self._scan(text, out)
+        address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 
     # -- the two passes --------------------------------------------------------------
@@ -352,6 +373,8 @@ class Redactor(StructuredPass):
     def _classify_title(self, key: str, title: bool) -> int:
         """:meth:`_classify`, told whether the word has a capital that means something
         (the compiled scan caches the answer per word)."""
+        if title and key in self._v.places:
+            return _UNKNOWN  # "Cyprus", "Baltimore": a town's or country's name, capitalised
         if key in self._ambiguous:
             return _AMBIG
         if key in self._safe:
@@ -368,6 +391,10 @@ class Redactor(StructuredPass):
         if key.isascii() and len(key) <= 5 and not (_VOWELS & set(key)):
             return _KEEP  # "DRNG", "NBP", "sxn": no English name lacks every vowel
         if not title and key.isascii():
+            if len(key) <= 3 and key[-1:] != "h" and key[-2:] != "mc":
+                # "IAB", "oet", "VNA": an abbreviation no list has (not "gh", which
+                # names a hospital: see _hospital_abbrevs)
+                return _KEEP
             # Truncations ("resp", "amts") and misspellings of everyday words.
             if key.endswith("s") and key[:-1] in v.safe and key[:-1] not in self._names:
                 return _KEEP
@@ -512,7 +539,7 @@ class Redactor(StructuredPass):
                     # right before a hospital word names it unless it is generic; one
                     # more before it too when it looks like a name.
                     j = i - 1
-                    while j >= 0 and i - j <= 2 and near(j, j + 1) and \
+                    while j >= 0 and i - j <= 3 and near(j, j + 1) and \
                             keys[j] not in STOP and (keys[j] not in _PLACE_WORDS
                                                      or keys[j] in _PLACE_NAME_PARTS) and \
                             keys[j] not in _GENERIC_PLACE and keys[j].isalpha() and (
@@ -524,13 +551,18 @@ class Redactor(StructuredPass):
                         if state[j] not in sure:
                             state[j] = _PLACE
                         j -= 1
-                    if j < i - 1 and key in _PLACE_NAME_PARTS:
+                    if j < i - 1 and key in _PLACE_NAME_PARTS and (
+                            key not in _ORG_WORDS or word[:1].isupper()):
+                        # ("recheck labs": an organisation's word is part of its
+                        # name only when written with a capital)
                         state[i] = _PLACE
                 elif key in _FEATURES and i > 0 and near(i - 1, i) and \
                         keys[i - 1].isalpha() and keys[i - 1] not in STOP and (
                             (mixed and tokens[i - 1][2].istitle() and word.istitle())
-                            or state[i - 1] in sure or state[i - 1] == _PLACE):
-                    # "Franklin Square", "Daytona Beach", "Eastern Shore"
+                            or state[i - 1] in sure or state[i - 1] == _PLACE
+                            or (keys[i - 1] in _PLACE_PREFIXES and not word.islower()
+                                and _same_case(tokens[i - 1][2], word))):
+                    # "Franklin Square", "Daytona Beach", "Eastern Shore", "EASTERN SHORE"
                     if state[i - 1] not in sure:
                         state[i - 1] = _PLACE
                     state[i] = _PLACE
@@ -552,7 +584,8 @@ class Redactor(StructuredPass):
                     if near(i, i + 1, ". ") and state[j] in sure and \
                             tokens[j][2][:1].isupper():
                         state[i] = state[j] = _PLACE
-                elif key in _SAINTS and i + 1 < n and near(i, i + 1, ". ") and \
+                elif key in _SAINTS and i + 1 < n and len(keys[i + 1]) > 2 and \
+                        near(i, i + 1, ". ") and \
                         " " in text[tokens[i][1]:tokens[i + 1][0]] and \
                         (word[:1].isupper() or not mixed) and \
                         keys[i + 1] not in _PLACE_WORDS and keys[i + 1] not in STOP and (
@@ -567,8 +600,12 @@ class Redactor(StructuredPass):
                     if 2 <= len(abbrev) <= 5 and abbrev not in _NOT_HOSPITALS and \
                             (abbrev.endswith("h") or abbrev.endswith("mc")) and \
                             (abbrev not in v.basic or len(abbrev) <= 3) and \
-                            (tokens[j][2].isupper() or not mixed):
+                            (tokens[j][2].isupper() or not mixed or len(abbrev) == 2):
                         state[j] = _PLACE
+                elif key in _PLACE_PREFIXES and mixed and i + 1 < n and near(i, i + 1) and \
+                        word.istitle() and tokens[i + 1][2].istitle() and \
+                        (state[i + 1] in sure or state[i + 1] == _PLACE):
+                    state[i] = _PLACE  # "New Zealand", "South Africa", "Port Whangarei"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
                     continue
@@ -698,7 +735,8 @@ def _word_sets(v: Vocab) -> tuple[frozenset[str], frozenset[str], frozenset[str]
     # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
     # words of the pattern pass ("Acct", "MRN", "Fax").
     safe = frozenset(v.safe | ((triggers | WORD_TRIGGERS) - v.names))
-    plain = frozenset(safe - v.ambiguous - triggers)
+    # Place names are classified (a capital inside a sentence makes one a place).
+    plain = frozenset(safe - v.ambiguous - triggers - v.places)
     return frozenset(triggers), safe, plain
 
 

@@ -131,8 +131,10 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
     (("mdy", "mon_year", "mon"), frozenset(MONTHS)),
     (("ssnl", "mrn"), frozenset(_LABEL_WORDS)),
     (("phonel",), frozenset(_PHONE_WORDS)),
-    (("mil", "unit", "pobox", "zipl"),
-     frozenset(split_words("psc cmr unit apt apartment suite ste p po box zip"))),
+    (("mil", "milpo", "unit", "pobox", "zipl"),
+     frozenset(split_words("""
+         psc cmr unit apt apartment suite ste p po box zip postcode post postal apo fpo dpo
+     """))),
     (("agel",), frozenset(["age", "aged"])),
 )
 _CODES = ("iban", "idword")
@@ -231,6 +233,8 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # Military addresses: "PSC 6293, Box 8158 APO AP 04336".
         r"(?P<mil>(?<![^\W_])(?i:psc|unit|cmr)[ ]\d{3,5},?[ ](?i:box)[ ]\d{3,5}[ ,\n]+"
         r"(?i:apo|fpo|dpo)[ ]+(?i:aa|ae|ap)[ ]+\d{5}(?!\d))",
+        # A military post office and its ZIP code alone ("USNV Botolen FPO AE 12382").
+        r"(?P<milpo>(?<![^\W_])(?:APO|FPO|DPO|apo|fpo|dpo)[ ]+(?i:aa|ae|ap)[ ]+\d{5}(?!\d))",
         # Dates: ISO, numeric with a year, month/day without one, with month words.
         r"(?P<iso>(?<![\d/.-])(?P<iy>\d{4})(?P<is>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=is)"
         r"(?P<id>0?[1-9]|[12]\d|3[01])(?:(?P<it>[T ])(?P<itime>(?:[01]\d|2[0-3]):[0-5]\d"
@@ -267,7 +271,8 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"(?P<age>{digit_start}(?P<av>9\d|1[01]\d)[ -]?(?={_AGE_WORD}))",
         r"(?P<agel>(?i:aged?|age:)[ ]*(?P<alv>9\d|1[01]\d)(?!\d|\.\d))",
         # Identifiers after a label; "#123456"; unlabelled tokens with 5+ digits.
-        rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?[ ]?[:\#]?[ ]*"
+        rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?(?:[ ](?i:is))?"
+        r"[ ]?[:\#]?[ ]*"
         r"(?P<mv>(?=[A-Za-z0-9-]{4,})[A-Za-z0-9]*\d[A-Za-z0-9-]*[A-Za-z0-9]|\d{4,}))",
         r"(?P<hashid>\#[ ]?(?P<hv>\d{5,})(?!\w))",
         # Street addresses and "City, ST 12345".
@@ -281,7 +286,10 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
         # A ZIP code after a state ("Boston, MA 02139": the handler finds the town).
         rf"(?P<stzip>(?<=(?:{states})[ ,])(?P<sz>\d{{5}}(?:-\d{{4}})?)(?![\w-]))",
-        r"(?P<zipl>(?i:zip)(?:[ ]?(?i:code))?:?[ ]*(?P<zv>\d{5}(?:-\d{4})?)(?![\w-]))",
+        # A postcode after its label: US ZIP codes and the other countries' digit
+        # forms ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371").
+        r"(?P<zipl>(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ]?(?i:code))?(?:[ ](?i:is))?"
+        r":?[ ]*(?P<zv>\d{3,5}(?:[ -]\d{2,4})?(?:[ ][A-Z]{2}(?![\w]))?)(?![\w-]))",
         r"(?P<idnum>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
         r"(?![\w-]|\.\d))",
         r"(?P<idword>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?"

@@ -22,7 +22,7 @@ from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.redact.patterns import MONTHS
 from scrubphi.transforms.redact.vocab import split_words
 
-__all__ = ["Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like"]
+__all__ = ["Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like", "unit_word"]
 
 _TRAIL = ".,;:!?)]}'\""
 # Words before a month/day that make it a setting or a pressure, not a date.
@@ -33,6 +33,13 @@ art cvp pap pa map rr fio2 tv x d5 d10 flowby plat
 # Longer tokens are not identifiers; they are still replaced, by keyed filler.
 _LONGEST_ID = 64
 _UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
+# Ventilator modes and settings: a month/day in their clause is a setting ("SIMV/PS,
+# 40%, 600X4, & 5/10", "cpap with 10/5").
+_VENT_WORDS = frozenset(split_words("""
+psv ps peep cpap bipap simv imv prvc aprv ipap epap
+"""))
+_VENT = re.compile(r"(?<![^\W_])(?i:" + "|".join(sorted(_VENT_WORDS)) + r")(?![^\W_])")
+_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 _DASH_DATE_BEFORE = frozenset(split_words("on since until"))
 _ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
 _SCORE_WORDS = frozenset(split_words("""
@@ -126,7 +133,7 @@ class StructuredPass:
             "phone": self._phone, "intl": self._phone, "trunk": self._phone,
             "local": self._phone, "phonel": self._labelled_phone, "paren": self._paren,
             "pairs": self._phone, "plt": self._phone,
-            "mil": g("mil", "address"),
+            "mil": g("mil", "address"), "milpo": g("milpo", "address"),
             "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
@@ -134,7 +141,7 @@ class StructuredPass:
             "age": g("av", "age"), "agel": g("alv", "age"),
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
-            "zipl": g("zv", "zip"), "idnum": self._idnum,
+            "zipl": self._postcode, "idnum": self._idnum,
         }
 
     def _group(self, group: str, kind: str) -> Handler:
@@ -220,8 +227,18 @@ class StructuredPass:
         """"Apt. 864", "Suite 501": the whole secondary address, designator and number."""
         number = m.group("uv")
         fake = self._fns["mrn"](number)
-        designator = _UNIT_WORDS[int(fake[0], 36) % len(_UNIT_WORDS)]
-        out.put(*m.span("unit"), "address", f"{designator} {digits_like(fake, number)}")
+        out.put(*m.span("unit"), "address", f"{unit_word(fake, m.group('unit'))} "
+                f"{digits_like(fake, number)}")
+
+    def _postcode(self, m: re.Match[str], out: Spans) -> None:
+        """A postcode after its label: a US ZIP code becomes its first three digits
+        (``{generalize: zip3}``); another country's keeps its shape, with keyed digits
+        and letters."""
+        value = m.group("zv")
+        if _US_ZIP.fullmatch(value):
+            out.put(*m.span("zv"), "zip", self._fns["zip"](value))
+        else:
+            out.put(*m.span("zv"), "zip", self._filler(value).upper())
 
     def _stzip(self, m: re.Match[str], out: Spans) -> None:
         """A ZIP code after a state, and the town before the state ("Boston, MA 02139")."""
@@ -294,9 +311,11 @@ class StructuredPass:
         word_before = before[-1].strip(":=-,") if before else ""
         if word_before in _NOT_DATE_BEFORE:
             return
-        if b == 10 and a <= 10 and (word_before in _SCORE_WORDS or out.text[
-                m.end("md") : m.end("md") + 6].lower().lstrip().startswith("pain")):
-            return  # "pain 3/10", "from 7/10 yesterday", "4/10 pain": a score out of ten
+        if word_before not in _DASH_DATE_BEFORE and _vent_clause(out.text, m.start("md")):
+            return  # "SIMV/PS, 40%, 600X4, & 5/10": a setting in a ventilator's clause
+        if b == 10 and a <= 10 and (word_before in _SCORE_WORDS or "pain" in out.text[
+                m.end("md") : m.end("md") + 20].lower()):
+            return  # "pain 3/10", "from 7/10 yesterday", "3/10 l back pain": a score
         new = self._date_surrogate(2000, int(a_text), int(b_text), out)
         if new is None:
             return
@@ -393,6 +412,22 @@ class StructuredPass:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def unit_word(fake: str, original: str) -> str:
+    """A keyed unit designator ("Apt.", "Suite"...), never the one written: the
+    surrogate does not keep a piece of the original."""
+    written = original.split(None, 1)[0].rstrip(".#").lower() if original.strip() else ""
+    words = [w for w in _UNIT_WORDS if w.rstrip(".").lower() != written]
+    return words[_base36(fake[0]) % len(words)]
+
+
+def _vent_clause(text: str, end: int) -> bool:
+    """Whether a ventilator mode is named in the clause before ``end``: back to the
+    last full stop, semicolon or line break, at most 40 characters."""
+    before = text[max(0, end - 40) : end]
+    cut = max(before.rfind(". "), before.rfind(";"), before.rfind("\n"))
+    return _VENT.search(before, cut + 1) is not None
 
 
 def _fax_or_phone(text: str, start: int) -> str:

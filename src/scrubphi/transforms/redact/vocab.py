@@ -16,7 +16,8 @@ The lists (``redact_data/``; sources and licences in docs/redact.md and
   ``clinical_abbrev.txt`` (abbreviations, languages), ``eponyms.txt``
   (Glasgow, Foley, Swan-Ganz: ambiguous when also a name);
 * ``first_names.txt``, ``last_names.txt``: names (Faker's lists);
-* ``street_suffixes.txt``: street suffixes for addresses.
+* ``street_suffixes.txt``: street suffixes for addresses;
+* ``places.txt``: one-word names of countries, US states and towns (GeoNames).
 
 A word that is both safe and a name ("bill", "grace", "king", "walker") is
 *ambiguous*: it is kept unless its context makes it a name (an honorific or a
@@ -80,6 +81,10 @@ class Vocab:
     #: first | last
     names: frozenset[str]
     suffixes: tuple[str, ...]
+    #: One-word names of countries, US states and towns (GeoNames) that are neither
+    #: common English nor clinical words: written with a capital inside a sentence,
+    #: one is a place ("Miami", "Cyprus"), even when a rarer list has it as a word.
+    places: frozenset[str] = frozenset()
 
 
 # Function words and the clinical words that follow "Dr" or "wife" in notes
@@ -135,6 +140,7 @@ def vocab() -> Vocab:
         rare=frozenset(rare - common - clinical),
         basic=frozenset(basic | clinical), ambiguous=ambiguous, first=first, last=last, names=names,
         suffixes=tuple(dict.fromkeys(suffixes)),
+        places=frozenset(_lines("places")) - clinical - common,
     )
 
 

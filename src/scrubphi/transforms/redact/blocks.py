@@ -1,0 +1,240 @@
+"""Address blocks: what follows a street address is address too.
+
+Why a pass of its own: the pattern pass finds a street address by its shape
+(a house number, words, a street type) and the word rules find names no list
+has, but the rest of an address block is made of pieces that mean nothing
+alone and everything together: the unit (``Suite 321``), the town
+(``LONDON``, ``Porto Alegre``, ``Caxias do Sul``), a region's code (``RS``,
+``QC``), the country (``United Kingdom``, ``New Zealand``) and the postcode
+(``75419``, ``394 13``).  Once an address is found, this pass walks on from
+its end over such pieces, in any of the ways they are separated (commas,
+spaces, line breaks, ``>``), and replaces every one; and a number just before
+the address (a second house or flat number) too.  It runs on the findings of
+both scans (pure and compiled) in plain Python, and only on texts that hold
+an address, so the common clinical note does not pay for it.
+
+Never logs or raises with a value.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+
+from scrubphi.transforms.redact.patterns import STATES
+from scrubphi.transforms.redact.structured import Fn, Spans, digits_like, unit_word
+from scrubphi.transforms.redact.vocab import STOP, split_words
+
+__all__ = ["address_blocks"]
+
+# The findings an address block grows from: streets, units, P.O. boxes, postcodes.
+_ANCHORS = frozenset(("address", "zip"))
+# Between two pieces: spaces, and a comma, ">", "|", ";", a parenthesis or a line
+# break (two at most: "\n>", ") ,").
+_SEP = re.compile(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,2}")
+_UNIT = re.compile(
+    r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building))"
+    r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
+)
+# A postcode: digit groups ("75419", "394 13", "1386", "02139-1234"), British and
+# Canadian forms ("SW1A 1AA", "K1A 0B1").
+_POSTCODE = re.compile(
+    r"\d{3,6}(?:[ -]\d{2,4})?(?![\w])"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])"
+    r"|[A-Z]\d[A-Z][ ]?\d[A-Z]\d(?![\w])"
+)
+# A region's or country's code: two or three capitals ("RS", "QC", "NSW").
+_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
+# A word of a town's, region's or country's name: a capital first, in any script
+# ("Porto", "SEINÄJOKI", "Fort-de-France"); or a particle inside one ("Caxias do
+# Sul", "Torroella de Montgrí").
+_WORD = re.compile(r"(?P<w>[^\W\d_][\w'\u2019-]*)(?P<dot>\.)?")
+_PARTICLES = frozenset(split_words("""
+de del della dei di da do dos das du des la le les el al van von der den am an im sur
+upon on en y i
+"""))
+# A number just before an address ("638 2229 Wolmarans St", "3378 > 217 Lovers Lane").
+_BEFORE = re.compile(r"(?<![\w.,/:-])(?P<n>\d{1,6})[ \t]*(?:>|\r?\n)?[ \t]*$")
+# Before a postcode: ", RS  Brazil ", ", NI  Cyprus (Greek) " (see _region_before).
+_LEFT = re.compile(
+    r",[ \t]*(?P<c>[A-Z]{2,3})(?![\w])"
+    r"(?:[ \t]+\(?[^\W\d_][\w'\u2019-]*\)?){0,3}[ \t]*$"
+)
+# The pieces, in the order they are tried: a unit, a postcode, a region's code, a word.
+_PIECE = re.compile(
+    rf"(?P<unit>{_UNIT.pattern})|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
+    rf"|(?P<word>{_WORD.pattern})"
+)
+_MOST_PIECES = 8
+_STATES = frozenset(STATES)
+
+
+def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[str]) -> None:
+    """Replace the rest of every address block found in ``text`` (see the module)."""
+    spans = out.spans
+    anchors = [(s, e, kind) for s, _p, e, kind, _r in spans if kind in _ANCHORS]
+    if not anchors:
+        return
+    anchors.sort()
+    taken = _Taken([(s, e) for s, _p, e, _k, _r in spans])
+    done = -1
+    for start, end, kind in anchors:
+        if end <= done:
+            continue
+        before = _BEFORE.search(text, max(0, start - 16), start)
+        if before is not None and not _covered(taken, *before.span("n")):
+            number = before.group("n")
+            out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
+        if kind == "zip":
+            _region_before(text, start, out, fns, taken)
+        done = _tail(text, end, out, fns, basic, taken)
+
+
+class _Taken:
+    """The spans already replaced, to ask in O(log n) whether a range overlaps one."""
+
+    __slots__ = ("ends", "own_ends", "starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts = [s for s, _ in spans]
+        self.own_ends = [e for _, e in spans]
+        # The furthest end of the spans up to each one.
+        self.ends = list(accumulate((e for _, e in spans), max))
+
+
+def _found_at(taken: _Taken, pos: int) -> int:
+    """The end of the longest finding that starts at ``pos``, else -1."""
+    k = bisect_right(taken.starts, pos) - 1
+    return taken.own_ends[k] if k >= 0 and taken.starts[k] == pos else -1
+
+
+def _covered(taken: _Taken, start: int, end: int) -> bool:
+    k = bisect_left(taken.starts, end)
+    return k > 0 and taken.ends[k - 1] > start
+
+
+def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
+                   taken: _Taken) -> None:
+    """"Porto Alegre , RS  Brazil 95828": a region's code after a comma, then at most
+    three capitalised words before a postcode, on one line; the code goes (a US
+    state's code stays) and so do the words (the country)."""
+    m = _LEFT.search(text, max(0, start - 60), start)
+    if m is None:
+        return
+    code = m.group("c")
+    if code not in _STATES and not _covered(taken, *m.span("c")):
+        out.put(*m.span("c"), "address", _like(code, fns["mrn"](code)))
+    for w in _WORD.finditer(text, m.end("c"), m.end()):
+        word = w.group("w")
+        if word[:1].isupper() and not _covered(taken, *w.span("w")):
+            out.put(*w.span("w"), "place", _case(fns["city"](word.title()), word))
+
+
+def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],
+          taken: _Taken) -> int:
+    """Replace the pieces after an address that ends at ``pos``; returns where they end."""
+    pieces = 0
+    word_end = -1  # where the last word of a name ended
+    while pieces < _MOST_PIECES:
+        sep = _SEP.match(text, pos)
+        p = sep.end() if sep is not None else pos
+        if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
+            break
+        found = _found_at(taken, p)
+        if found > p and text[found - 1 : found].isalnum():
+            # A piece another pass has replaced ("Boston" of "Boston, MA"): on past it.
+            pos = found
+            if text[p].isalpha():
+                word_end = found
+            pieces += 1
+            continue
+        piece = _PIECE.match(text, p)  # one match: the first kind that fits, in order
+        if piece is None:
+            break
+        if piece.group("unit") is not None:
+            if not _covered(taken, *piece.span("unit")):
+                number = piece.group("un")
+                fake = fns["mrn"](number)
+                new = digits_like(fake, number) if number[:1].isdigit() else number
+                out.put(*piece.span("unit"), "address",
+                        f"{unit_word(fake, piece.group('unit'))} {new}")
+            pos = piece.end()
+            pieces += 1
+            continue
+        if piece.group("post") is not None:
+            value = piece.group("post")
+            if not _covered(taken, *piece.span("post")):
+                out.put(*piece.span("post"), "zip", _like(value, fns["mrn"](value)))
+            pos = piece.end()
+            pieces += 1
+            continue
+        code = piece.group("code")
+        if code is not None:
+            if code.lower() in STOP:
+                break
+            # A US state's code stays (Safe Harbor keeps states); another region's goes.
+            if code not in _STATES and not _covered(taken, *piece.span("code")):
+                out.put(*piece.span("code"), "address", _like(code, fns["mrn"](code)))
+            pos = piece.end()
+            pieces += 1
+            continue
+        word = piece
+        w = word.group("w")
+        low = w.lower()
+        if low in _PARTICLES and pieces:
+            nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
+                else None
+            if nxt is None or not nxt.group("w")[:1].isupper():
+                break
+        elif not w[:1].isupper() or low in STOP:
+            break
+        elif low in basic and not w.isupper() and not (word_end == pos and text[pos:p] == " "):
+            # An everyday word ("Upper", "New", "United", "Kingdom") only as part of a
+            # name of two words or more: another capitalised word is beside it.
+            nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
+                else None
+            if nxt is None or not nxt.group("w")[:1].isupper() or \
+                    nxt.group("w").lower() in STOP:
+                break
+        if not _covered(taken, *word.span("w")):
+            fake = fns["city"](w.title())
+            out.put(*word.span("w"), "place", _case(fake, w))
+        pos = word_end = word.end("w")
+        pieces += 1
+        if word.group("dot") and len(w) > 3:
+            break  # a full stop after a word of four letters or more ends the sentence
+        if word.group("dot"):
+            pos = word.end()
+    return pos
+
+
+def _case(fake: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return fake.upper()
+    if like.islower():
+        return fake.lower()
+    return fake
+
+
+def _like(value: str, fake: str) -> str:
+    """Keyed digits and capitals in ``value``'s shape (separators kept)."""
+    digits = digits_like(fake, "".join(c for c in value if c.isdigit()) or "0")
+    letters = "".join(chr(65 + int(c, 36) % 26) for c in fake
+                      if c.isascii() and c.isalnum()) or "X"
+    di = li = 0
+    parts: list[str] = []
+    for c in value:
+        if c.isdigit():
+            parts.append(digits[di % len(digits)])
+            di += 1
+        elif c.isalpha():
+            new = letters[li % len(letters)]
+            li += 1
+            if new == c.upper():
+                new = chr(65 + (ord(new) - 64) % 26)
+            parts.append(new if c.isupper() else new.lower())
+        else:
+            parts.append(c)
+    return "".join(parts)
