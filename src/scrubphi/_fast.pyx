@@ -998,6 +998,11 @@ cdef enum:
     K_TOKINT = 6
     K_HASH = 7
     K_MASK = 8
+    K_UNIQUE = 9
+    U_TOK = 1            # unique fakes: shape-preserving tokenization of the whole value
+    U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
+    U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
+    U_SSN = 4            # class-preserving permutation of the nine digits
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -1068,6 +1073,9 @@ cdef struct Kernel:
     Py_ssize_t plen2
     PerSlot* per         # date shift: offsets of per values seen (constant size)
     bint per_shared      # ``per`` belongs to an earlier kernel of the same block
+    int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
+    Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
+    Shape ssn            # unique ssn: the permutation of the nine digits
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1232,6 +1240,27 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.kind = K_MASK
         k.raw_out = True  # the input's own bytes and a printable ASCII character
         return 0
+    elif name == "unique":
+        key, prefix, how, subkey, umax = params
+        if how == "tok":
+            k.ugen = U_TOK
+        elif how == "email":
+            k.ugen = U_EMAIL
+        elif how == "url":
+            k.ugen = U_URL
+        elif how in ("ssn", "ssn9") and len(subkey) == 16:
+            k.ugen = U_SSN
+            k.compact = how == "ssn9"
+            _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey), 1000000000)
+        else:
+            return 0
+        k.umax = umax
+        k.mode = 1  # the tokenization of every part is ``{tokenize: alnum}``'s
+        k.shapes = <Shape*>calloc(SHAPE_SLOTS, sizeof(Shape))
+        if k.shapes == NULL:
+            raise MemoryError()
+        k.kind = K_UNIQUE
+        k.raw_out = True  # the input's own bytes, digits, letters and ".example"
     elif name == "tokint":
         key, prefix, bounds = params
         if not (0 < bounds[0] <= (1 << 63) and 0 < bounds[1] <= (1 << 63)):
@@ -1465,7 +1494,6 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total)
     cdef size_t i = <size_t>h & (SHAPE_SLOTS - 1)
     cdef Shape* sh
     cdef uint8_t dg[32]
-    cdef uint64_t k0 = 0, k1 = 0, top
     cdef int j
     while True:
         sh = &k.shapes[i]
@@ -1489,9 +1517,17 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total)
     sh.h = h
     k.nshapes += 1
     sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
+    _shape_keyed(sh, dg, total)
+    return sh
+
+
+cdef void _shape_keyed(Shape* sh, const uint8_t* key, uint64_t total) noexcept nogil:
+    """``Permutation(key, total)``'s SipHash state and Feistel halves (``key``: 16 bytes)."""
+    cdef uint64_t k0 = 0, k1 = 0, top
+    cdef int j
     for j in range(7, -1, -1):
-        k0 = (k0 << 8) | dg[j]
-        k1 = (k1 << 8) | dg[8 + j]
+        k0 = (k0 << 8) | key[j]
+        k1 = (k1 << 8) | key[8 + j]
     sh.sip[0] = k0 ^ 0x736f6d6570736575ULL
     sh.sip[1] = k1 ^ 0x646f72616e646f6dULL
     sh.sip[2] = k0 ^ 0x6c7967656e657261ULL
@@ -1506,7 +1542,6 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total)
         top >>= 8
     sp_fastmod_init(&sh.ma, sh.a)
     sp_fastmod_init(&sh.mb, sh.b)
-    return sh
 
 
 cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
@@ -1670,6 +1705,114 @@ cdef Py_ssize_t _k_tokint(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         out[0] = 45
         i = 1
     return _put_uint(out, i, y, 1)
+
+
+cdef inline bint _never_issued(uint64_t n) noexcept nogil:
+    """``unique.never_issued``: area 000, 666 or 900-999, group 00 or serial 0000."""
+    cdef uint64_t area = n // 1000000
+    cdef uint64_t rest = n - area * 1000000
+    return (area == 0 or area == 666 or area >= 900 or rest // 10000 == 0
+            or rest % 10000 == 0)
+
+
+cdef inline uint64_t _permute(const Shape* sh, uint64_t x) noexcept nogil:
+    """``Permutation.__call__`` for a one-block domain: Feistel, cycle-walked into it."""
+    cdef uint64_t y = _feistel(sh, x)
+    while y >= sh.total:
+        y = _feistel(sh, y)
+    return y
+
+
+cdef Py_ssize_t _k_unique(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """A unique fake, as ``unique.make_unique`` computes it; -1 asks for the fallback.
+
+    The fallback also raises the error of a fake too long for its column.
+    """
+    cdef Py_ssize_t o = _k_unique_body(k, s, n, out)
+    if o < 0 or (k.umax >= 0 and o > k.umax):
+        return -1  # ASCII here: bytes are characters
+    return o
+
+
+cdef Py_ssize_t _k_unique_body(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """The parts tokenized by ``_k_tokenize`` (``{tokenize: alnum}`` under the fake's key)."""
+    cdef Py_ssize_t o, r, i, j
+    cdef uint64_t x, y
+    cdef bint dashed, cls
+    if k.ugen == U_TOK:
+        o = _k_tokenize(k, s, n, out)
+    elif k.ugen == U_SSN:
+        if n == 11 and s[3] == 45 and s[6] == 45 and _all_digits(s, 3) and \
+                _all_digits(s + 4, 2) and _all_digits(s + 7, 4):
+            dashed = True
+        elif n == 9 and _all_digits(s, 9):
+            dashed = False
+        else:
+            return _k_tokenize(k, s, n, out)  # same length: always fits
+        x = 0
+        for i in range(n):
+            if s[i] != 45:
+                x = x * 10 + <uint64_t>(s[i] - 48)
+        cls = _never_issued(x)
+        y = _permute(&k.ssn, x)
+        while _never_issued(y) != cls:
+            y = _permute(&k.ssn, y)
+        if dashed and not k.compact:
+            o = _put_uint(out, 0, y // 1000000, 3)
+            o = _put_bytes(out, o, "-", 1)
+            o = _put_uint(out, o, y // 10000 % 100, 2)
+            o = _put_bytes(out, o, "-", 1)
+            o = _put_uint(out, o, y % 10000, 4)
+        else:
+            o = _put_uint(out, 0, y, 9)
+    elif k.ugen == U_EMAIL:
+        i = n - 1
+        while i >= 0 and s[i] != 64:
+            i -= 1
+        if i < 0:
+            return _k_tokenize(k, s, n, out)  # no "@": same length
+        o = _k_tokenize(k, s, i, out)
+        if o < 0:
+            return -1
+        out[o] = 64
+        o += 1
+        if i == n - 1:
+            o = _put_bytes(out, o, "example", 7)
+        else:
+            r = _k_tokenize(k, s + i + 1, n - i - 1, out + o)
+            if r < 0:
+                return -1
+            o = _put_bytes(out, o + r, ".example", 8)
+    else:  # U_URL: scheme "://" host rest
+        i = 0
+        if n == 0 or not ((s[0] >= 65 and s[0] <= 90) or (s[0] >= 97 and s[0] <= 122)):
+            return _k_tokenize(k, s, n, out)
+        i = 1
+        while i < n and ((s[i] >= 65 and s[i] <= 90) or (s[i] >= 97 and s[i] <= 122)
+                         or (s[i] >= 48 and s[i] <= 57) or s[i] == 43 or s[i] == 46
+                         or s[i] == 45):
+            i += 1
+        if not (i + 3 <= n and s[i] == 58 and s[i + 1] == 47 and s[i + 2] == 47):
+            return _k_tokenize(k, s, n, out)  # not URL-shaped: same length
+        i += 3
+        j = i
+        while j < n and s[j] != 47 and s[j] != 63 and s[j] != 35 and s[j] != 58 and s[j] != 64:
+            j += 1
+        o = _put_bytes(out, 0, s, i)
+        if j == i:
+            o = _put_bytes(out, o, "example", 7)
+        else:
+            r = _k_tokenize(k, s + i, j - i, out + o)
+            if r < 0:
+                return -1
+            o = _put_bytes(out, o + r, ".example", 8)
+        if o < 0:
+            return -1
+        r = _k_tokenize(k, s + j, n - j, out + o)
+        if r < 0:
+            return -1
+        o += r
+    return o
 
 
 cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
@@ -1935,6 +2078,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_hash(k, s, n, out)
     elif k.kind == K_MASK:
         o = _k_mask(k, s, n, out)
+    elif k.kind == K_UNIQUE:
+        o = _k_unique(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:
