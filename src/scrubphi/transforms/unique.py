@@ -179,18 +179,29 @@ def _iban_check(country: str, bban: str) -> int:
     return 98 - int(numeric) % 97
 
 
+def _canonical(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """The one spelling of an address: ``str`` (RFC 5952), IPv4-mapped as PostgreSQL writes it."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return "::ffff:" + str(ip.ipv4_mapped)
+    return str(ip)
+
+
 def _ip(value: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str] | None:
-    """The address of an IP-shaped value (any spelling ``ipaddress`` reads) and its ``/n``."""
+    """The address of a value in its canonical spelling, and its ``/n``; None otherwise.
+
+    Only one spelling of each address counts (``2001:DB8::1`` is not
+    ``2001:db8::1``), so two spellings never meet on one fake.
+    """
     addr, slash, mask = value.partition("/")
     if "%" in addr:
-        return None  # a scoped address: the scope would be lost, so two values could meet
+        return None  # a scoped address: the scope would be lost
     if slash and not (_ascii_digits(mask) and len(mask) <= 3):
         return None
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
         return None
-    if slash and int(mask) > ip.max_prefixlen:
+    if _canonical(ip) != addr or (slash and int(mask) > ip.max_prefixlen):
         return None
     return ip, slash + mask
 
@@ -345,11 +356,12 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             addr, mask = parsed
             if addr.version == 4:
                 return str(ipaddress.IPv4Address(perm32(int(addr)))) + mask
-            return ipaddress.IPv6Address(perm_v6(int(addr))).compressed + mask
+            return _canonical(ipaddress.IPv6Address(perm_v6(int(addr)))) + mask
 
         core = ip
 
     grows = provider in _GROWS
+    fn: Callable[[str], str] = core
     if limit is not None and grows:
         cap = limit
 
@@ -364,8 +376,6 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             return out
 
         fn = bounded
-    else:
-        fn = core
     if kernel is not None:
         max_chars = limit if (limit is not None and grows) else -1
         kernel = ("unique", prf.key, label, kernel[0], kernel[1], max_chars)
