@@ -922,12 +922,51 @@ cdef extern from *:
     #endif
     }
 
-    static uint64_t sp_isqrt(uint64_t v) {
-        uint64_t r = (uint64_t)sqrt((double)v);
-        while (r > 0 && r * r > v) r--;
-        while ((r + 1) * (r + 1) <= v) r++;
+    /* The pure twin's big-domain Feistel (two SipHash blocks per round) needs
+       128-bit integers; without them the kernels decline such domains. */
+    #ifdef __SIZEOF_INT128__
+    typedef unsigned __int128 sp_u128;
+    #define SP_HAVE_U128 1
+    #else
+    typedef unsigned long long sp_u128;
+    #define SP_HAVE_U128 0
+    #endif
+
+    /* floor(sqrt(v)) for v < 2**126. */
+    static uint64_t sp_isqrt128(sp_u128 v) {
+        uint64_t r = (uint64_t)sqrtl((long double)v);
+        while (r > 0 && (sp_u128)r * r > v) r--;
+        while ((sp_u128)(r + 1) * (r + 1) <= v) r++;
         return r;
     }
+
+    /* One pass of ``Permutation._once`` for a two-block domain: round i hashes
+       i || lo (width bytes, big-endian) || j for j = 0, 1 and reads the two
+       SipHash outputs as one 128-bit number, reduced modulo a or b. */
+    static sp_u128 sp_feistel2(const uint8_t key[16], uint64_t a, uint64_t b, int width,
+                               sp_u128 x) {
+        uint64_t hi = (uint64_t)(x / b), lo = (uint64_t)(x % b), m, f, t;
+        uint8_t msg[16];
+        int i, j;
+        for (i = 0; i < 8; i++) {
+            m = (i % 2 == 0) ? a : b;
+            msg[0] = (uint8_t)i;
+            for (j = 0; j < width; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (width - 1 - j)));
+            msg[1 + width] = 0;
+            f = sp_siphash(key, msg, (size_t)width + 2);
+            msg[1 + width] = 1;
+    #if SP_HAVE_U128
+            f = (uint64_t)((((sp_u128)f << 64) | sp_siphash(key, msg, (size_t)width + 2)) % m);
+            t = (uint64_t)(((sp_u128)hi + f) % m);
+    #else
+            t = 0; (void)f;
+    #endif
+            hi = lo;
+            lo = t;
+        }
+        return (sp_u128)hi * b + lo;
+    }
+
     """
     ctypedef struct sp_hmac:
         uint32_t inner[8]
@@ -945,7 +984,10 @@ cdef extern from *:
     uint32_t sp_divmod(uint32_t* n, uint32_t d) nogil
     void sp_mod_powers(uint64_t m, uint64_t* pw) nogil
     uint64_t sp_mod256(const uint32_t* n, uint64_t m, const uint64_t* pw) nogil
-    uint64_t sp_isqrt(uint64_t v) nogil
+    ctypedef unsigned long long sp_u128   # unsigned __int128 where the compiler has it
+    int SP_HAVE_U128
+    uint64_t sp_isqrt128(sp_u128 v) nogil
+    sp_u128 sp_feistel2(const uint8_t* key, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
     bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
     void sp_prefetch(const void* p) nogil
     void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
@@ -1027,7 +1069,8 @@ cdef struct Shape:
     Py_ssize_t plen
     uint64_t h
     uint64_t sip[4]      # SipHash state after the 128-bit round key
-    uint64_t total       # the permutation's domain, and its Feistel halves
+    uint8_t key[16]      # the round key itself (two-block domains hash longer messages)
+    sp_u128 total        # the permutation's domain, and its Feistel halves
     uint64_t a
     uint64_t b
     int width
@@ -1488,7 +1531,7 @@ cdef inline uint64_t _fnv(const char* s, Py_ssize_t n) noexcept nogil:
     return h
 
 
-cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total) noexcept nogil:
+cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) noexcept nogil:
     """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss."""
     cdef uint64_t h = _fnv(pat, n)
     cdef size_t i = <size_t>h & (SHAPE_SLOTS - 1)
@@ -1521,10 +1564,14 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total)
     return sh
 
 
-cdef void _shape_keyed(Shape* sh, const uint8_t* key, uint64_t total) noexcept nogil:
-    """``Permutation(key, total)``'s SipHash state and Feistel halves (``key``: 16 bytes)."""
+cdef void _shape_keyed(Shape* sh, const uint8_t* key, sp_u128 total) noexcept nogil:
+    """``Permutation(key, total)``'s SipHash state and Feistel halves (``key``: 16 bytes).
+
+    ``total`` is at most 2**124, so both halves fit 64 bits.
+    """
     cdef uint64_t k0 = 0, k1 = 0, top
     cdef int j
+    memcpy(sh.key, key, 16)
     for j in range(7, -1, -1):
         k0 = (k0 << 8) | key[j]
         k1 = (k1 << 8) | key[8 + j]
@@ -1533,8 +1580,8 @@ cdef void _shape_keyed(Shape* sh, const uint8_t* key, uint64_t total) noexcept n
     sh.sip[2] = k0 ^ 0x6c7967656e657261ULL
     sh.sip[3] = k1 ^ 0x7465646279746573ULL
     sh.total = total
-    sh.a = sp_isqrt(total - 1) + 1
-    sh.b = (total + sh.a - 1) // sh.a
+    sh.a = sp_isqrt128(total - 1) + 1
+    sh.b = <uint64_t>((total + sh.a - 1) // sh.a)
     top = sh.a if sh.a > sh.b else sh.b
     sh.width = 0
     while top:
@@ -1580,7 +1627,8 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
     cdef char pat[KMAX_IN]
     cdef Py_ssize_t i
     cdef char c
-    cdef uint64_t total = 1, x = 0, y
+    cdef sp_u128 total = 1, x = 0, y
+    cdef sp_u128 top = (<sp_u128>1) << (124 if SP_HAVE_U128 else 62)
     cdef int radix
     cdef Shape* sh
     if n > KOUT:
@@ -1602,18 +1650,24 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         else:
             pat[i] = c
             continue
-        if total > (<uint64_t>1 << 62) // <uint64_t>radix:
-            return -1  # a domain past 2**62: the Python twin handles big numbers
-        total *= <uint64_t>radix
-        x = x * <uint64_t>radix + <uint64_t>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
+        if total > top // <sp_u128>radix:
+            return -1  # a domain past 2**124: the Python twin handles big numbers
+        total *= <sp_u128>radix
+        x = x * <sp_u128>radix + <sp_u128>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
     if total == 1:
         return n  # no slots: a slot has a radix of 10 or 26
     sh = _shape_for(k, pat, n, total)
-    if sh == NULL or sh.width > 4:
-        return -1  # out of memory, or a round function of more than one SipHash block
-    y = _feistel(sh, x)
-    while y >= total:
-        y = _feistel(sh, y)
+    if sh == NULL:
+        return -1  # out of memory
+    if sh.width <= 4:
+        # One SipHash block per round: the halves are under 2**32, the domain under 2**64.
+        y = _feistel(sh, <uint64_t>x)
+        while y >= total:
+            y = _feistel(sh, <uint64_t>y)
+    else:
+        y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, x)
+        while y >= total:
+            y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, y)
     for i in range(n - 1, -1, -1):
         c = pat[i]
         if c == 57:
