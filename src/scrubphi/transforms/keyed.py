@@ -20,8 +20,8 @@ from scrubphi.policy.model import TransformSpec
 __all__ = ["Prf", "domain_of", "offset_in"]
 
 #: Parameters that never change a transform's mapping of one value:
-#: ``per`` only chooses what a date shift is keyed by, ``unique`` only
-#: resolves collisions (unique and non-unique agree when there is none).
+#: ``per`` only chooses what a date shift is keyed by; ``unique`` selects
+#: another construction (a keyed bijection) whose keys carry their own labels.
 DOMAIN_EXCLUDE = ("per", "unique")
 
 
@@ -35,7 +35,7 @@ class Prf:
 
     ``digest(data, tag)`` hashes ``data`` (bytes) under a one-byte-or-more
     ``tag`` that separates sub-uses inside one transform (the value itself,
-    a ``per`` value, the k-th candidate of a unique mapping, ...).
+    a ``per`` value, ...).
     """
 
     __slots__ = ("_key", "_prefix", "domain")

@@ -370,8 +370,8 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             if len(out) > cap:
                 raise TransformError(
                     f"the unique fake {provider} needs more than the column's {cap} "
-                    "characters for this value (its reserved domain is longer); widen the "
-                    "column (values are never cut: a cut fake could repeat)"
+                    "characters for this value (it can be longer than the original); widen "
+                    "the column (values are never cut: a cut fake could repeat)"
                 )
             return out
 
