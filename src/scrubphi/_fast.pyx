@@ -922,12 +922,51 @@ cdef extern from *:
     #endif
     }
 
-    static uint64_t sp_isqrt(uint64_t v) {
-        uint64_t r = (uint64_t)sqrt((double)v);
-        while (r > 0 && r * r > v) r--;
-        while ((r + 1) * (r + 1) <= v) r++;
+    /* The pure twin's big-domain Feistel (two SipHash blocks per round) needs
+       128-bit integers; without them the kernels decline such domains. */
+    #ifdef __SIZEOF_INT128__
+    typedef unsigned __int128 sp_u128;
+    #define SP_HAVE_U128 1
+    #else
+    typedef unsigned long long sp_u128;
+    #define SP_HAVE_U128 0
+    #endif
+
+    /* floor(sqrt(v)) for v < 2**126. */
+    static uint64_t sp_isqrt128(sp_u128 v) {
+        uint64_t r = (uint64_t)sqrtl((long double)v);
+        while (r > 0 && (sp_u128)r * r > v) r--;
+        while ((sp_u128)(r + 1) * (r + 1) <= v) r++;
         return r;
     }
+
+    /* One pass of ``Permutation._once`` for a two-block domain: round i hashes
+       i || lo (width bytes, big-endian) || j for j = 0, 1 and reads the two
+       SipHash outputs as one 128-bit number, reduced modulo a or b. */
+    static sp_u128 sp_feistel2(const uint8_t key[16], uint64_t a, uint64_t b, int width,
+                               sp_u128 x) {
+        uint64_t hi = (uint64_t)(x / b), lo = (uint64_t)(x % b), m, f, t;
+        uint8_t msg[16];
+        int i, j;
+        for (i = 0; i < 8; i++) {
+            m = (i % 2 == 0) ? a : b;
+            msg[0] = (uint8_t)i;
+            for (j = 0; j < width; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (width - 1 - j)));
+            msg[1 + width] = 0;
+            f = sp_siphash(key, msg, (size_t)width + 2);
+            msg[1 + width] = 1;
+    #if SP_HAVE_U128
+            f = (uint64_t)((((sp_u128)f << 64) | sp_siphash(key, msg, (size_t)width + 2)) % m);
+            t = (uint64_t)(((sp_u128)hi + f) % m);
+    #else
+            t = 0; (void)f;
+    #endif
+            hi = lo;
+            lo = t;
+        }
+        return (sp_u128)hi * b + lo;
+    }
+
     """
     ctypedef struct sp_hmac:
         uint32_t inner[8]
@@ -945,7 +984,10 @@ cdef extern from *:
     uint32_t sp_divmod(uint32_t* n, uint32_t d) nogil
     void sp_mod_powers(uint64_t m, uint64_t* pw) nogil
     uint64_t sp_mod256(const uint32_t* n, uint64_t m, const uint64_t* pw) nogil
-    uint64_t sp_isqrt(uint64_t v) nogil
+    ctypedef unsigned long long sp_u128   # unsigned __int128 where the compiler has it
+    int SP_HAVE_U128
+    uint64_t sp_isqrt128(sp_u128 v) nogil
+    sp_u128 sp_feistel2(const uint8_t* key, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
     bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
     void sp_prefetch(const void* p) nogil
     void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
@@ -998,6 +1040,11 @@ cdef enum:
     K_TOKINT = 6
     K_HASH = 7
     K_MASK = 8
+    K_UNIQUE = 9
+    U_TOK = 1            # unique fakes: shape-preserving tokenization of the whole value
+    U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
+    U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
+    U_SSN = 4            # class-preserving permutation of the nine digits
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -1022,7 +1069,8 @@ cdef struct Shape:
     Py_ssize_t plen
     uint64_t h
     uint64_t sip[4]      # SipHash state after the 128-bit round key
-    uint64_t total       # the permutation's domain, and its Feistel halves
+    uint8_t key[16]      # the round key itself (two-block domains hash longer messages)
+    sp_u128 total        # the permutation's domain, and its Feistel halves
     uint64_t a
     uint64_t b
     int width
@@ -1068,6 +1116,9 @@ cdef struct Kernel:
     Py_ssize_t plen2
     PerSlot* per         # date shift: offsets of per values seen (constant size)
     bint per_shared      # ``per`` belongs to an earlier kernel of the same block
+    int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
+    Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
+    Shape ssn            # unique ssn: the permutation of the nine digits
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1232,6 +1283,27 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.kind = K_MASK
         k.raw_out = True  # the input's own bytes and a printable ASCII character
         return 0
+    elif name == "unique":
+        key, prefix, how, subkey, umax = params
+        if how == "tok":
+            k.ugen = U_TOK
+        elif how == "email":
+            k.ugen = U_EMAIL
+        elif how == "url":
+            k.ugen = U_URL
+        elif how in ("ssn", "ssn9") and len(subkey) == 16:
+            k.ugen = U_SSN
+            k.compact = how == "ssn9"
+            _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey), 1000000000)
+        else:
+            return 0
+        k.umax = umax
+        k.mode = 1  # the tokenization of every part is ``{tokenize: alnum}``'s
+        k.shapes = <Shape*>calloc(SHAPE_SLOTS, sizeof(Shape))
+        if k.shapes == NULL:
+            raise MemoryError()
+        k.kind = K_UNIQUE
+        k.raw_out = True  # the input's own bytes, digits, letters and ".example"
     elif name == "tokint":
         key, prefix, bounds = params
         if not (0 < bounds[0] <= (1 << 63) and 0 < bounds[1] <= (1 << 63)):
@@ -1459,13 +1531,12 @@ cdef inline uint64_t _fnv(const char* s, Py_ssize_t n) noexcept nogil:
     return h
 
 
-cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total) noexcept nogil:
+cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) noexcept nogil:
     """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss."""
     cdef uint64_t h = _fnv(pat, n)
     cdef size_t i = <size_t>h & (SHAPE_SLOTS - 1)
     cdef Shape* sh
     cdef uint8_t dg[32]
-    cdef uint64_t k0 = 0, k1 = 0, top
     cdef int j
     while True:
         sh = &k.shapes[i]
@@ -1489,16 +1560,28 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total)
     sh.h = h
     k.nshapes += 1
     sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
+    _shape_keyed(sh, dg, total)
+    return sh
+
+
+cdef void _shape_keyed(Shape* sh, const uint8_t* key, sp_u128 total) noexcept nogil:
+    """``Permutation(key, total)``'s SipHash state and Feistel halves (``key``: 16 bytes).
+
+    ``total`` is at most 2**124, so both halves fit 64 bits.
+    """
+    cdef uint64_t k0 = 0, k1 = 0, top
+    cdef int j
+    memcpy(sh.key, key, 16)
     for j in range(7, -1, -1):
-        k0 = (k0 << 8) | dg[j]
-        k1 = (k1 << 8) | dg[8 + j]
+        k0 = (k0 << 8) | key[j]
+        k1 = (k1 << 8) | key[8 + j]
     sh.sip[0] = k0 ^ 0x736f6d6570736575ULL
     sh.sip[1] = k1 ^ 0x646f72616e646f6dULL
     sh.sip[2] = k0 ^ 0x6c7967656e657261ULL
     sh.sip[3] = k1 ^ 0x7465646279746573ULL
     sh.total = total
-    sh.a = sp_isqrt(total - 1) + 1
-    sh.b = (total + sh.a - 1) // sh.a
+    sh.a = sp_isqrt128(total - 1) + 1
+    sh.b = <uint64_t>((total + sh.a - 1) // sh.a)
     top = sh.a if sh.a > sh.b else sh.b
     sh.width = 0
     while top:
@@ -1506,7 +1589,6 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, uint64_t total)
         top >>= 8
     sp_fastmod_init(&sh.ma, sh.a)
     sp_fastmod_init(&sh.mb, sh.b)
-    return sh
 
 
 cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
@@ -1545,7 +1627,8 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
     cdef char pat[KMAX_IN]
     cdef Py_ssize_t i
     cdef char c
-    cdef uint64_t total = 1, x = 0, y
+    cdef sp_u128 total = 1, x = 0, y
+    cdef sp_u128 top = (<sp_u128>1) << (124 if SP_HAVE_U128 else 62)
     cdef int radix
     cdef Shape* sh
     if n > KOUT:
@@ -1567,18 +1650,24 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         else:
             pat[i] = c
             continue
-        if total > (<uint64_t>1 << 62) // <uint64_t>radix:
-            return -1  # a domain past 2**62: the Python twin handles big numbers
-        total *= <uint64_t>radix
-        x = x * <uint64_t>radix + <uint64_t>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
+        if total > top // <sp_u128>radix:
+            return -1  # a domain past 2**124: the Python twin handles big numbers
+        total *= <sp_u128>radix
+        x = x * <sp_u128>radix + <sp_u128>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
     if total == 1:
         return n  # no slots: a slot has a radix of 10 or 26
     sh = _shape_for(k, pat, n, total)
-    if sh == NULL or sh.width > 4:
-        return -1  # out of memory, or a round function of more than one SipHash block
-    y = _feistel(sh, x)
-    while y >= total:
-        y = _feistel(sh, y)
+    if sh == NULL:
+        return -1  # out of memory
+    if sh.width <= 4:
+        # One SipHash block per round: the halves are under 2**32, the domain under 2**64.
+        y = _feistel(sh, <uint64_t>x)
+        while y >= total:
+            y = _feistel(sh, <uint64_t>y)
+    else:
+        y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, x)
+        while y >= total:
+            y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, y)
     for i in range(n - 1, -1, -1):
         c = pat[i]
         if c == 57:
@@ -1670,6 +1759,114 @@ cdef Py_ssize_t _k_tokint(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         out[0] = 45
         i = 1
     return _put_uint(out, i, y, 1)
+
+
+cdef inline bint _never_issued(uint64_t n) noexcept nogil:
+    """``unique.never_issued``: area 000, 666 or 900-999, group 00 or serial 0000."""
+    cdef uint64_t area = n // 1000000
+    cdef uint64_t rest = n - area * 1000000
+    return (area == 0 or area == 666 or area >= 900 or rest // 10000 == 0
+            or rest % 10000 == 0)
+
+
+cdef inline uint64_t _permute(const Shape* sh, uint64_t x) noexcept nogil:
+    """``Permutation.__call__`` for a one-block domain: Feistel, cycle-walked into it."""
+    cdef uint64_t y = _feistel(sh, x)
+    while y >= sh.total:
+        y = _feistel(sh, y)
+    return y
+
+
+cdef Py_ssize_t _k_unique(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """A unique fake, as ``unique.make_unique`` computes it; -1 asks for the fallback.
+
+    The fallback also raises the error of a fake too long for its column.
+    """
+    cdef Py_ssize_t o = _k_unique_body(k, s, n, out)
+    if o < 0 or (k.umax >= 0 and o > k.umax):
+        return -1  # ASCII here: bytes are characters
+    return o
+
+
+cdef Py_ssize_t _k_unique_body(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """The parts tokenized by ``_k_tokenize`` (``{tokenize: alnum}`` under the fake's key)."""
+    cdef Py_ssize_t o, r, i, j
+    cdef uint64_t x, y
+    cdef bint dashed, cls
+    if k.ugen == U_TOK:
+        o = _k_tokenize(k, s, n, out)
+    elif k.ugen == U_SSN:
+        if n == 11 and s[3] == 45 and s[6] == 45 and _all_digits(s, 3) and \
+                _all_digits(s + 4, 2) and _all_digits(s + 7, 4):
+            dashed = True
+        elif n == 9 and _all_digits(s, 9):
+            dashed = False
+        else:
+            return _k_tokenize(k, s, n, out)  # same length: always fits
+        x = 0
+        for i in range(n):
+            if s[i] != 45:
+                x = x * 10 + <uint64_t>(s[i] - 48)
+        cls = _never_issued(x)
+        y = _permute(&k.ssn, x)
+        while _never_issued(y) != cls:
+            y = _permute(&k.ssn, y)
+        if dashed and not k.compact:
+            o = _put_uint(out, 0, y // 1000000, 3)
+            o = _put_bytes(out, o, "-", 1)
+            o = _put_uint(out, o, y // 10000 % 100, 2)
+            o = _put_bytes(out, o, "-", 1)
+            o = _put_uint(out, o, y % 10000, 4)
+        else:
+            o = _put_uint(out, 0, y, 9)
+    elif k.ugen == U_EMAIL:
+        i = n - 1
+        while i >= 0 and s[i] != 64:
+            i -= 1
+        if i < 0:
+            return _k_tokenize(k, s, n, out)  # no "@": same length
+        o = _k_tokenize(k, s, i, out)
+        if o < 0:
+            return -1
+        out[o] = 64
+        o += 1
+        if i == n - 1:
+            o = _put_bytes(out, o, "example", 7)
+        else:
+            r = _k_tokenize(k, s + i + 1, n - i - 1, out + o)
+            if r < 0:
+                return -1
+            o = _put_bytes(out, o + r, ".example", 8)
+    else:  # U_URL: scheme "://" host rest
+        i = 0
+        if n == 0 or not ((s[0] >= 65 and s[0] <= 90) or (s[0] >= 97 and s[0] <= 122)):
+            return _k_tokenize(k, s, n, out)
+        i = 1
+        while i < n and ((s[i] >= 65 and s[i] <= 90) or (s[i] >= 97 and s[i] <= 122)
+                         or (s[i] >= 48 and s[i] <= 57) or s[i] == 43 or s[i] == 46
+                         or s[i] == 45):
+            i += 1
+        if not (i + 3 <= n and s[i] == 58 and s[i + 1] == 47 and s[i + 2] == 47):
+            return _k_tokenize(k, s, n, out)  # not URL-shaped: same length
+        i += 3
+        j = i
+        while j < n and s[j] != 47 and s[j] != 63 and s[j] != 35 and s[j] != 58 and s[j] != 64:
+            j += 1
+        o = _put_bytes(out, 0, s, i)
+        if j == i:
+            o = _put_bytes(out, o, "example", 7)
+        else:
+            r = _k_tokenize(k, s + i, j - i, out + o)
+            if r < 0:
+                return -1
+            o = _put_bytes(out, o + r, ".example", 8)
+        if o < 0:
+            return -1
+        r = _k_tokenize(k, s + j, n - j, out + o)
+        if r < 0:
+            return -1
+        o += r
+    return o
 
 
 cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
@@ -1935,6 +2132,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_hash(k, s, n, out)
     elif k.kind == K_MASK:
         o = _k_mask(k, s, n, out)
+    elif k.kind == K_UNIQUE:
+        o = _k_unique(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:

@@ -21,8 +21,9 @@ primes one :class:`~scrubphi.Scrubber` with the pre-data section
 (``pg_restore --section=pre-data -f -``) and keeps it for every table it is
 given; each table's ``COPY`` header comes from the dump's table of contents
 (``pg_restore --data-only`` of a copy of the dump whose data files are
-empty). Tables that share a ``unique: true`` fake are scrubbed in one task,
-in dump order, so their one-to-one mapping is the one plain mode builds.
+empty). Every table is a task of its own: unique fakes are keyed bijections
+with no state (:mod:`scrubphi.transforms.unique`), so a worker gives a value
+the fake plain mode gives it, whatever else that worker scrubbed.
 
 The raw dump is unscrubbed PHI on disk, in a private (0700) temporary
 directory: each table's data file is deleted as soon as its scrubbed rows are
@@ -183,7 +184,7 @@ def parallel_pipeline(
         session = _session_setup(prelude)
         futures = [
             pool.submit(load_group, opts.configs, key, str(prelude_path), new_url, session, group)
-            for group in _groups(tasks, policy)
+            for group in _groups(tasks)
         ]
         run.show_step("restore: scrubbing and loading")
         _collect(run, futures, live, tables, totals, started)
@@ -413,26 +414,9 @@ def _restore_list(lines: list[str], policy: Policy) -> list[str]:
     return keep
 
 
-def _unique_tables(policy: Policy) -> set[TableName]:
-    scrub = policy.scrub
-    if scrub is None:
-        return set()
-    return {
-        name
-        for name, rule in scrub.tables.items()
-        if any(spec.kind == "fake" and spec.params.get("unique") for spec in rule.columns.values())
-    }
-
-
-def _groups(tasks: list[TableTask], policy: Policy) -> list[list[TableTask]]:
-    """One task per table, except tables sharing unique fakes: one ordered group."""
-    shared = _unique_tables(policy)
-    together = [t for t in tasks if TableName(t.schema, t.name) in shared]
-    alone = [[t] for t in tasks if TableName(t.schema, t.name) not in shared]
-    groups = ([together] if together else []) + alone
-    # Largest first, so that the biggest table does not start last.
-    groups.sort(key=lambda g: -sum(Path(t.src).stat().st_size for t in g))
-    return groups
+def _groups(tasks: list[TableTask]) -> list[list[TableTask]]:
+    """One task per table, largest first, so that the biggest table does not start last."""
+    return sorted(([t] for t in tasks), key=lambda g: -Path(g[0].src).stat().st_size)
 
 
 # -- the worker processes ----------------------------------------------------

@@ -12,14 +12,14 @@ computed here.
 Determinism: keyed transforms derive all randomness from HMAC-SHA256 under
 the run key, domain-separated by ``spec.canonical(exclude=("per",
 "unique"))``, so the same value under the same spec gets the same output in
-every table and column.  ``{fake: ..., unique: true}`` adds a run-wide memo
-shared through ``TransformContext.shared`` (see ``fakes.UniqueMemo``).
+every table and column.  ``{fake: ..., unique: true}`` is a keyed bijection
+(:mod:`scrubphi.transforms.unique`): one-to-one by construction, stateless.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -38,12 +38,8 @@ from scrubphi.transforms.coltypes import (
 )
 from scrubphi.transforms.fakes import (
     COMPACT_PROVIDERS,
-    EXTRA_TRIES_AT_TOP,
     FAKE_PROVIDERS,
     FAKE_TYPES,
-    TRIES_PER_LEVEL,
-    Generator,
-    UniqueMemo,
     get_generator,
 )
 from scrubphi.transforms.generalize import make_fips_state, make_noise, make_round, parse_amount
@@ -55,6 +51,7 @@ from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake
 from scrubphi.transforms.pooldata import LOCALES
 from scrubphi.transforms.redact import build_redactor, check_redact_spec
 from scrubphi.transforms.tokenize import make_tokenize
+from scrubphi.transforms.unique import MIN_WIDTH, make_unique, refusal
 from scrubphi.transforms.zip3 import make_zip3
 
 __all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec"]
@@ -139,8 +136,13 @@ def check_spec(spec: TransformSpec) -> None:
             raise ValueError(
                 f"no fake pools for locale {locale!s}; available locales: {', '.join(LOCALES)}"
             )
-        if not isinstance(_p(spec, "unique") or False, bool):
+        unique = _p(spec, "unique") or False
+        if not isinstance(unique, bool):
             raise ValueError("unique must be true or false")
+        if unique:
+            why = refusal(str(provider), get_generator(str(provider), locale, {}).capacity)
+            if why is not None:
+                raise ValueError(why)
         return
     if kind == "mask":
         _int_param(_p(spec, "keep_last"), "keep_last", 0, None)
@@ -268,10 +270,8 @@ def build_transform(
         params = ("hash", prf.key, prf.prefix + b"h\x00\x00\x00", str(_p(spec, "alphabet")),
                   int(_p(spec, "length")))
     elif kind == "fake":
-        element, cacheable_unique = _build_fake(spec, column, ctx)
-        truncate = not cacheable_unique
-        if not cacheable_unique:
-            params = _fake_kernel(spec, column, ctx)
+        element, params, unique = _build_fake(spec, column, ctx)
+        truncate = not unique  # unique fakes are never cut: a cut fake could repeat
     elif kind == "mask":
         if not is_text(column):
             raise _refuse(spec, column, "masked text fits only text-like columns")
@@ -352,11 +352,8 @@ def _shared_results(
     Why: the codec memoises per column and table, so a value that recurs in
     many tables (a patient id in 14 event tables) missed each table's memo
     and ran the Python transform again.  Only deterministic transforms without
-    ``per`` get here; unique fakes keep their own run-wide mapping.  Bounded:
-    emptied at :data:`SHARED_RESULTS` entries.
+    ``per`` get here.  Bounded: emptied at :data:`SHARED_RESULTS` entries.
     """
-    if _p(spec, "unique"):
-        return fn
     key = (f"results|{spec.canonical()}|{column.type_name}|{column.array_dims}|"
            f"{column.max_length}")
     cache: dict[str, str | None] = ctx.shared.setdefault(key, {})
@@ -402,23 +399,6 @@ def _date_kernel(
     if not (base_type(column) in DATE_TYPES or is_unknown(column)):
         return None
     return ("year", floor is not None, floor if floor is not None else 0)
-
-
-def _fake_kernel(
-    spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
-) -> tuple[Any, ...] | None:
-    """The data the compiled codec needs to run a non-unique fake: key, message prefix, shape."""
-    provider = str(_p(spec, "provider"))
-    locale = str(_p(spec, "locale") or "en_US")
-    limit = column.max_length
-    compact = (
-        limit is not None and provider in COMPACT_PROVIDERS and limit < COMPACT_PROVIDERS[provider]
-    )
-    gen = get_generator(provider, locale, ctx.shared, compact=compact)
-    if gen.kernel is None or provider in NAME_PROVIDERS:
-        return None
-    prf = _prf(spec, ctx)
-    return ("fake", prf.key, prf.prefix + b"v\x00", gen.kernel)
 
 
 def _wrap(element: ElementFn, column: ColumnInfo, *, truncate: bool, per: bool) -> ElementFn:
@@ -539,8 +519,8 @@ def _build_date(
 
 def _build_fake(
     spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
-) -> tuple[ElementFn, bool]:
-    """The fake element function and whether it is unique."""
+) -> tuple[ElementFn, tuple[Any, ...] | None, bool]:
+    """The fake element function, its kernel parameters and whether it is unique."""
     provider = str(_p(spec, "provider"))
     locale = str(_p(spec, "locale") or "en_US")
     unique = bool(_p(spec, "unique"))
@@ -551,66 +531,30 @@ def _build_fake(
     compact = (
         limit is not None and provider in COMPACT_PROVIDERS and limit < COMPACT_PROVIDERS[provider]
     )
-    gen = get_generator(provider, locale, ctx.shared, compact=compact)
-    if unique and limit is not None and (gen.max_len is None or gen.max_len > limit):
-        longest = "unbounded" if gen.max_len is None else str(gen.max_len)
-        raise ValueError(
-            f"unique fake {provider} may need up to {longest} characters, more than the "
-            f"column's {limit}; widen the column or drop unique (values would be truncated)"
-        )
     prf = _prf(spec, ctx)
+    if unique:
+        if name == "cidr":
+            raise _refuse(spec, column, "a unique fake address would set a network's host bits")
+        need = MIN_WIDTH.get(provider)
+        if limit is not None and need is not None and limit < need:
+            raise ValueError(
+                f"unique fake {provider} needs at least {need} characters, more than the "
+                f"column's {limit}; widen the column or drop unique (values are never cut)"
+            )
+        made = make_unique(provider, prf, compact=compact, limit=limit)
+        return made.fn, made.kernel, True
+    gen = get_generator(provider, locale, ctx.shared, compact=compact)
     produce = gen.gen
-    if not unique and provider in NAME_PROVIDERS:
+    if provider in NAME_PROVIDERS:
         # First, last and full names agree with each other and with notes (names.py).
         def part_prf(part: str) -> Prf:
             return _prf(TransformSpec("fake", {"provider": part, "unique": False,
                                                "locale": locale}), ctx)
 
-        return make_name_fake(provider, locale, ctx.shared, part_prf), False
-    if not unique:
-
-        def fn(value: str) -> str:
-            return produce(int.from_bytes(prf.value(value), "big"), 0, value)
-
-        return fn, False
-    memo_key = f"unique:{prf.domain}:{int(compact)}"
-    memo = ctx.shared.get(memo_key)
-    if memo is None:
-        memo = UniqueMemo()
-        ctx.shared[memo_key] = memo
-    return _unique_fn(prf, gen, memo, provider), True
-
-
-def _unique_fn(prf: Prf, gen: Generator, memo: UniqueMemo, provider: str) -> ElementFn:
-    """One-to-one fakes: candidate k = PRF(value, k) until unused, widening by level."""
-    mapping: Mapping[bytes, str] = memo.mapping
-    store = memo.mapping
-    used = memo.used
-    produce = gen.gen
-    max_level = gen.max_level
-    limit = TRIES_PER_LEVEL * (max_level + 1) + EXTRA_TRIES_AT_TOP
+        return make_name_fake(provider, locale, ctx.shared, part_prf), None, False
 
     def fn(value: str) -> str:
-        data = value.encode("utf-8")
-        first = prf.digest(data)
-        key = first[:16]
-        hit = mapping.get(key)
-        if hit is not None:
-            return hit
-        out = produce(int.from_bytes(first, "big"), 0, value)
-        k = 0
-        while out in used:
-            k += 1
-            if k > limit:
-                raise ValueError(
-                    f"unique fake {provider}: no unused value left after {len(used)} distinct "
-                    "values (its safe output range is exhausted); drop unique or use tokenize"
-                )
-            level = min(k // TRIES_PER_LEVEL, max_level)
-            digest = prf.digest(data, b"u" + k.to_bytes(4, "big"))
-            out = produce(int.from_bytes(digest, "big"), level, value)
-        used.add(out)
-        store[key] = out
-        return out
+        return produce(int.from_bytes(prf.value(value), "big"), value)
 
-    return fn
+    params = None if gen.kernel is None else ("fake", prf.key, prf.prefix + b"v\x00", gen.kernel)
+    return fn, params, False

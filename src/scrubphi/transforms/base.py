@@ -65,9 +65,10 @@ class BuiltTransform:
 class TransformContext:
     """State shared by every column of one run, so that equal specs agree.
 
-    ``key`` is the resolved secret.  ``shared`` holds one object per
-    canonical spec (unique-mapping memos, pools), so that ``{fake: ssn,
-    unique: true}`` in two tables is one mapping.
+    ``key`` is the resolved secret.  ``shared`` holds what the columns of
+    one run build once and share: fake pools and generators, the bounded
+    results cache per spec, the redactor's lookup.  No mapping of values
+    seen: unique fakes are stateless bijections.
     """
 
     key: bytes

@@ -9,17 +9,16 @@ pools shipped in the package (``pools/*.txt``, made by
 ranges (SSNs in area 900-999, phone numbers 555-0100..555-0199, e-mail and
 URLs at example.com/.org/.net, IPs in the documentation ranges).
 
-``unique: true`` is a run-wide memo (see ``UniqueMemo``): candidates are tried
-until one is unused; when a provider's natural output space runs short,
-higher *levels* widen it (a middle initial, a disambiguating number, a phone
-extension), so a million distinct inputs still get distinct outputs.
+These fakes are not one-to-one: ``unique: true`` uses the keyed bijections of
+:mod:`scrubphi.transforms.unique` instead, and is refused for the providers
+whose whole value space (``Generator.capacity``) is a small pool.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scrubphi.transforms.pooldata import load_pool
@@ -29,49 +28,24 @@ __all__ = [
     "FAKE_PROVIDERS",
     "FAKE_TYPES",
     "Generator",
-    "UniqueMemo",
     "get_generator",
 ]
-
-# Levels: candidate k of a unique mapping uses level min(k // TRIES_PER_LEVEL, max_level).
-TRIES_PER_LEVEL = 4
-MAX_LEVEL = 4
-# After this many extra candidates at the top level the output space counts as exhausted.
-EXTRA_TRIES_AT_TOP = 64
-
 
 @dataclass
 class Generator:
     """One provider for one locale, ready to run.
 
-    ``gen(n, level, original)`` maps a digest integer to a fake.  ``max_len``
-    is the longest output any level up to ``max_level`` can produce (None:
-    unbounded, e.g. paragraphs), used to refuse a unique fake that may not
-    fit ``character varying(n)``.  ``capacity`` is a rough count of distinct
-    outputs, for the exhaustion message.  ``kernel`` describes level 0 of
-    ``gen`` as data for the compiled codec (``("pool", items)``,
+    ``gen(n, original)`` maps a digest integer to a fake.  ``capacity`` is
+    the number of distinct outputs (at most; for the refusal of ``unique:
+    true`` on a small pool).  ``kernel`` describes ``gen`` as data for the
+    compiled codec (``("pool", items)``,
     ``("name", first, last)``, ``("email", first_slugs, last_slugs)``,
     ``("phone",)``, ``("street", streets)``, ``("ssn", compact)``), or None.
     """
 
-    gen: Callable[[int, int, str], str]
-    max_level: int
-    max_len: int | None
+    gen: Callable[[int, str], str]
     capacity: int
     kernel: tuple[Any, ...] | None = None
-
-
-@dataclass
-class UniqueMemo:
-    """The run-wide one-to-one mapping of one canonical fake spec.
-
-    Keys are the first 16 bytes of the keyed digest of the original (never
-    the original itself); values are the chosen fakes.  Memory grows with the
-    number of distinct values seen by unique fake columns of this spec.
-    """
-
-    mapping: dict[bytes, str] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
 
 
 def _digits(n: int, count: int) -> str:
@@ -79,28 +53,13 @@ def _digits(n: int, count: int) -> str:
     return str(n % 10**count).zfill(count)
 
 
-def _suffix(n: int, level: int) -> str:
-    """A disambiguating number with level+1 digits (no leading zero)."""
-    lo = 10**level
-    return str(lo + n % (9 * lo))
-
-
 def _pool_gen(pool: tuple[str, ...]) -> Generator:
     size = len(pool)
 
-    def gen(n: int, level: int, original: str) -> str:
-        item = pool[n % size]
-        if level == 0:
-            return item
-        return f"{item} {_suffix(n >> 32, level)}"
+    def gen(n: int, original: str) -> str:
+        return pool[n % size]
 
-    return Generator(
-        gen,
-        MAX_LEVEL,
-        max(map(len, pool)) + 1 + MAX_LEVEL + 1,
-        size * 10**MAX_LEVEL,
-        ("pool", pool),
-    )
+    return Generator(gen, size, ("pool", pool))
 
 
 def _is_digits(text: str) -> bool:
@@ -111,7 +70,7 @@ def _ssn_gen(compact: bool) -> Generator:
     """``9XX-XX-XXXX`` (area 900-999 is never issued); digits-only when the original is
     nine digits, or always when ``compact`` (a column too narrow for the dashes)."""
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, area = divmod(n, 100)
         n, group = divmod(n, 99)
         serial = n % 9999
@@ -121,7 +80,7 @@ def _ssn_gen(compact: bool) -> Generator:
             return a + g + s
         return f"{a}-{g}-{s}"
 
-    return Generator(gen, 0, 9 if compact else 11, 100 * 99 * 9999, ("ssn", compact))
+    return Generator(gen, 100 * 99 * 9999, ("ssn", compact))
 
 
 def _area_codes() -> tuple[str, ...]:
@@ -144,53 +103,34 @@ def _phone_gen() -> Generator:
     codes = _area_codes()
     size = len(codes)
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, i = divmod(n, size)
         n, line = divmod(n, 100)
         npa, xx = codes[i], f"{line:02d}"
-        ext = f" x{_suffix(n, level)}" if level else ""
         stripped = original.strip()
         if _is_digits(stripped):
             if len(stripped) == 11 and stripped[0] == "1":
-                return f"1{npa}55501{xx}{ext}"
+                return f"1{npa}55501{xx}"
             if len(stripped) == 10:
-                return f"{npa}55501{xx}{ext}"
+                return f"{npa}55501{xx}"
         if len(stripped) == 12 and stripped[3] == "-" and stripped[7] == "-":
-            return f"{npa}-555-01{xx}{ext}"
+            return f"{npa}-555-01{xx}"
         if stripped.startswith("+1"):
-            return f"+1-{npa}-555-01{xx}{ext}"
-        return f"({npa}) 555-01{xx}{ext}"
+            return f"+1-{npa}-555-01{xx}"
+        return f"({npa}) 555-01{xx}"
 
-    return Generator(
-        gen, MAX_LEVEL, 15 + 2 + MAX_LEVEL + 1, size * 100 * 10**MAX_LEVEL, ("phone", codes)
-    )
-
-
-def _initial(n: int) -> str:
-    return chr(ord("A") + n % 26)
+    return Generator(gen, size * 100, ("phone", codes))
 
 
 def _name_gen(first: tuple[str, ...], last: tuple[str, ...]) -> Generator:
     nf, nl = len(first), len(last)
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, i = divmod(n, nf)
         n, j = divmod(n, nl)
-        if level == 0:
-            return f"{first[i]} {last[j]}"
-        n, m = divmod(n, 26)
-        if level == 1:
-            return f"{first[i]} {_initial(m)}. {last[j]}"
-        return f"{first[i]} {_initial(m)}. {last[j]} {_suffix(n, level)}"
+        return f"{first[i]} {last[j]}"
 
-    longest = max(map(len, first)) + max(map(len, last))
-    return Generator(
-        gen,
-        MAX_LEVEL,
-        longest + 5 + MAX_LEVEL + 2,
-        nf * nl * 26 * 10**MAX_LEVEL,
-        ("name", first, last),
-    )
+    return Generator(gen, nf * nl, ("name", first, last))
 
 
 _DOMAINS = ("example.com", "example.org", "example.net")
@@ -205,7 +145,7 @@ def _email_gen(first: tuple[str, ...], last: tuple[str, ...]) -> Generator:
     ll = tuple(_slug(x) for x in last)
     nf, nl = len(fl), len(ll)
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, i = divmod(n, nf)
         n, j = divmod(n, nl)
         n, style = divmod(n, 4)
@@ -219,30 +159,24 @@ def _email_gen(first: tuple[str, ...], last: tuple[str, ...]) -> Generator:
             local = f"{f}{la}"
         else:
             local = f"{f}_{la}"
-        if level:
-            local += _suffix(n, level)
         return f"{local}@{_DOMAINS[d]}"
 
-    longest = max(map(len, fl)) + max(map(len, ll)) + 1 + MAX_LEVEL + 1 + 1 + len("example.com")
-    return Generator(gen, MAX_LEVEL, longest, nf * nl * 12 * 10**MAX_LEVEL, ("email", fl, ll))
+    return Generator(gen, nf * nl * 12, ("email", fl, ll))
 
 
 def _user_name_gen(pool: tuple[str, ...]) -> Generator:
     size = len(pool)
 
-    def gen(n: int, level: int, original: str) -> str:
-        item = pool[n % size]
-        return item + _suffix(n >> 32, level) if level else item
+    def gen(n: int, original: str) -> str:
+        return pool[n % size]
 
-    return Generator(
-        gen, MAX_LEVEL, max(map(len, pool)) + MAX_LEVEL + 1, size * 10**MAX_LEVEL, ("pool", pool)
-    )
+    return Generator(gen, size, ("pool", pool))
 
 
 def _street_gen(streets: tuple[str, ...]) -> Generator:
     ns = len(streets)
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, i = divmod(n, ns)
         n, width = divmod(n, 3)
         n, number = divmod(n, 10 ** (width + 3))
@@ -255,69 +189,63 @@ def _street_gen(streets: tuple[str, ...]) -> Generator:
             return f"{base} Suite {n % 900 + 100}"
         return base
 
-    return Generator(
-        gen, 0, 5 + 1 + max(map(len, streets)) + 10, ns * 10**5, ("street", streets)
-    )
+    return Generator(gen, ns * 10**5 * 1802, ("street", streets))
 
 
 def _zip_gen() -> Generator:
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, z = divmod(n, 99950 - 501 + 1)
-        five = f"{z + 501:05d}"
-        return f"{five}-{n % 9999 + 1:04d}" if level else five
+        return f"{z + 501:05d}"
 
-    return Generator(gen, 1, 10, 99450 * 9999)
+    return Generator(gen, 99450)
 
 
 def _address_gen(street: Generator, cities: tuple[str, ...], states: tuple[str, ...]) -> Generator:
     nc, nst = len(cities), len(states)
     zip5 = _zip_gen().gen
 
-    def gen(n: int, level: int, original: str) -> str:
-        line1 = street.gen(n & ((1 << 128) - 1), 0, original)
+    def gen(n: int, original: str) -> str:
+        line1 = street.gen(n & ((1 << 128) - 1), original)
         n >>= 128
         n, c = divmod(n, nc)
         n, s = divmod(n, nst)
-        return f"{line1}\n{cities[c]}, {states[s]} {zip5(n, 0, original)}"
+        return f"{line1}\n{cities[c]}, {states[s]} {zip5(n, original)}"
 
-    longest = (street.max_len or 0) + 1 + max(map(len, cities)) + 2 + 2 + 1 + 5
-    return Generator(gen, 0, longest, street.capacity * nc * nst)
+    return Generator(gen, street.capacity * nc * nst * 99450)
 
 
 _DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")
 
 
 def _ipv4_gen() -> Generator:
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, net = divmod(n, 3)
         return f"{_DOC_NETS[net]}.{n % 254 + 1}"
 
-    return Generator(gen, 0, 15, 3 * 254)
+    return Generator(gen, 3 * 254)
 
 
 _DOC_V6 = 0x20010DB8 << 96
 
 
 def _ipv6_gen() -> Generator:
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         return ipaddress.IPv6Address(_DOC_V6 | (n & ((1 << 96) - 1)) | 1).compressed
 
-    return Generator(gen, 0, 39, 2**95)
+    return Generator(gen, 2**95)
 
 
 def _url_gen(pool: tuple[str, ...]) -> Generator:
     words = tuple(sorted({w.lower() for w in pool}))
     nw = len(words)
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, a = divmod(n, nw)
         n, b = divmod(n, nw)
         n, d = divmod(n, 3)
-        path = words[b] + (_suffix(n, level) if level else "")
-        return f"https://{words[a]}.{_DOMAINS[d]}/{path}"
+        return f"https://{words[a]}.{_DOMAINS[d]}/{words[b]}"
 
-    longest = 8 + 2 * max(map(len, words)) + 2 + len("example.com") + MAX_LEVEL + 1
-    return Generator(gen, MAX_LEVEL, longest, nw * nw * 3 * 10**MAX_LEVEL)
+    return Generator(gen, nw * nw * 3)
 
 
 def _sentence_text(sentences: tuple[str, ...]) -> Generator:
@@ -327,27 +255,26 @@ def _sentence_text(sentences: tuple[str, ...]) -> Generator:
 def _paragraph_gen(sentences: tuple[str, ...]) -> Generator:
     ns = len(sentences)
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         n, count = divmod(n, 4)
         parts = []
         for _ in range(count + 3):
             n, i = divmod(n, ns)
             parts.append(sentences[i])
-        text = " ".join(parts)
-        return f"{text} {_suffix(n, level)}" if level else text
+        return " ".join(parts)
 
-    return Generator(gen, MAX_LEVEL, None, ns**3)
+    return Generator(gen, ns**3 + ns**4 + ns**5 + ns**6)
 
 
 def _uuid_gen() -> Generator:
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         v = n & ((1 << 128) - 1)
         v = (v & ~(0xF << 76)) | (4 << 76)  # version 4
         v = (v & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
         h = f"{v:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    return Generator(gen, 0, 36, 2**122)
+    return Generator(gen, 2**122)
 
 
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -364,7 +291,7 @@ _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 def _vin_gen() -> Generator:
     """17-character VINs with a valid ISO 3779 / NA check digit in position 9."""
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         chars = []
         for _ in range(17):
             n, i = divmod(n, len(_VIN_CHARS))
@@ -377,13 +304,13 @@ def _vin_gen() -> Generator:
         chars[8] = "X" if check == 10 else str(check)
         return "".join(chars)
 
-    return Generator(gen, 0, 17, 33**16)
+    return Generator(gen, 33**16)
 
 
 def _iban_gen() -> Generator:
     """GB-shaped IBANs (4-letter bank code, 14 digits) with valid mod-97 check digits."""
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         letters = []
         for _ in range(4):
             n, i = divmod(n, 26)
@@ -394,7 +321,7 @@ def _iban_gen() -> Generator:
         check = 98 - int(numeric) % 97
         return f"GB{check:02d}{bban}"
 
-    return Generator(gen, 0, 22, 26**4 * 10**14)
+    return Generator(gen, 26**4 * 10**14)
 
 
 def _luhn_complete(body: str) -> str:
@@ -412,10 +339,10 @@ def _luhn_complete(body: str) -> str:
 def _card_gen() -> Generator:
     """16-digit Luhn-valid numbers under the 400000 test prefix that payment sandboxes use."""
 
-    def gen(n: int, level: int, original: str) -> str:
+    def gen(n: int, original: str) -> str:
         return _luhn_complete("400000" + _digits(n, 9))
 
-    return Generator(gen, 0, 16, 10**9)
+    return Generator(gen, 10**9)
 
 
 def _build(provider: str, locale: str, shared: dict[str, Any], compact: bool) -> Generator:

@@ -20,10 +20,10 @@ from scrubphi.policy.model import TransformSpec
 __all__ = ["Prf", "domain_of", "offset_in"]
 
 #: Parameters that never change a transform's mapping of one value:
-#: ``per`` only chooses what a date shift is keyed by, ``unique`` only
-#: resolves collisions (unique and non-unique agree when there is none),
-#: ``format`` only says how a date is written in a text column (a date
-#: stored as text shifts like the same date in a date column or a note).
+#: ``per`` only chooses what a date shift is keyed by; ``unique`` selects
+#: another construction (a keyed bijection) whose keys carry their own labels;
+#: ``format`` only says how a date is written in a text column (a date stored
+#: as text shifts like the same date in a date column or a note).
 DOMAIN_EXCLUDE = ("per", "unique", "format")
 
 
@@ -37,7 +37,7 @@ class Prf:
 
     ``digest(data, tag)`` hashes ``data`` (bytes) under a one-byte-or-more
     ``tag`` that separates sub-uses inside one transform (the value itself,
-    a ``per`` value, the k-th candidate of a unique mapping, ...).
+    a ``per`` value, ...).
     """
 
     __slots__ = ("_key", "_prefix", "domain")

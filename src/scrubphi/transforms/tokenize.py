@@ -100,7 +100,8 @@ class Permutation:
     Round ``i`` maps ``lo`` to ``F mod m`` where ``F`` is the concatenation of
     ``SipHash-2-4(round_key[:16], i || lo || j)`` for ``j`` in ``0..blocks-1``,
     with at least 32 bits over the modulus (FF1's margin).  Every domain below
-    2**62 needs one block, which is what the compiled kernel computes.
+    2**62 needs one block; the compiled kernel computes one block up to 2**64
+    and two blocks (128-bit arithmetic) up to 2**124.
     """
 
     __slots__ = ("_a", "_b", "_blocks", "_init", "_key", "_width", "n")
