@@ -35,12 +35,14 @@ CREATE TABLE public.patients (
     last_name text NOT NULL,
     member_id text,
     dob date,
-    city text
+    city text,
+    created_at timestamptz NOT NULL
 );
 INSERT INTO public.patients
 SELECT g, 'First' || (g * 7 % 211), 'Last' || (g * 13 % 703),
        CASE WHEN g % 9 = 0 THEN NULL ELSE lpad((g * 7919 % 1000003)::text, 8, '0') END,
-       date '1940-01-01' + (g * 37 % 25000), 'City' || (g % 97)
+       date '1940-01-01' + (g * 37 % 25000), 'City' || (g % 97),
+       timestamptz '2020-03-01 00:00:00+00' + g * interval '97 minutes'
 FROM generate_series(1, 4000) AS g;
 CREATE TABLE public.encounters (
     id integer PRIMARY KEY,
@@ -77,6 +79,7 @@ scrub:
         member_id: {{tokenize: digits}}
         dob: {{date: shift, days: 30, per: id}}
         city: {{fake: city}}
+        created_at: keep
     public.encounters:
       columns:
         id: keep
@@ -323,3 +326,22 @@ def test_tolerance_allows_a_changed_source_and_skips_contents(
     assert loose.ok, loose.to_text()
     kept = _column(loose, "public.encounters", "diagnosis_code")
     assert "content" in kept["not_compared"]  # type: ignore[operator]
+
+
+def test_servers_in_other_time_zones_compare_kept_values_equal(
+    clinic: Clinic, pg: PgServer
+) -> None:
+    """A staging whose TimeZone differs prints kept timestamptz values differently: still equal."""
+    copy = pg.create_database("ppol_tz")
+    try:
+        pg.query("postgres", f'DROP DATABASE "{copy}"')
+        pg.query("postgres", f'CREATE DATABASE "{copy}" TEMPLATE "{clinic.staging}"')
+        pg.query("postgres", f"ALTER DATABASE \"{copy}\" SET TimeZone = 'Pacific/Auckland'")
+        report = clinic.parity(copy, schema=False)
+    finally:
+        pg.drop_database(copy)
+    assert report.ok, report.to_text()
+    created = _column(report, "public.patients", "created_at")
+    assert ("content", "equal", True) in [
+        (c["property"], c["expect"], c["ok"]) for c in created["compared"]  # type: ignore[attr-defined]
+    ]

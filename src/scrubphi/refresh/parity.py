@@ -327,10 +327,28 @@ def parity(
             report.schema_ok = check.ok
             report.schema_details = check.details
         expect = expectations(policy, source_schema)
+        for conn in (src, tgt):
+            _same_text(conn)
         src_tables, tgt_tables = _tables(src), _tables(tgt)
         for table, columns in src_tables.items():
             _compare_table(report, src, tgt, table, columns, tgt_tables.get(table), expect)
     return report
+
+
+# Settings that shape a value's text (col::text): the same on both sides, so that
+# two servers with other defaults (a TimeZone, a DateStyle) compare equal values equal.
+_TEXT_SETTINGS = (
+    ("TimeZone", "UTC"),
+    ("DateStyle", "ISO, YMD"),
+    ("IntervalStyle", "postgres"),
+    ("extra_float_digits", "3"),
+    ("bytea_output", "hex"),
+)
+
+
+def _same_text(conn: psycopg.Connection[Any]) -> None:
+    for name, value in _TEXT_SETTINGS:
+        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
 
 
 def _compare_table(

@@ -88,10 +88,9 @@ class Admin:
         self.staging = staging
         self.log = log
         self.hook = hook
-        #: Set by :meth:`recover` when it undid a refresh's interrupted swap: the
-        #: name the database now back as staging had (staging itself when the
-        #: first rename had not happened yet). Staging is then as it was before
-        #: that refresh, which is what ``--rollback`` asks for.
+        #: Set by :meth:`recover` when it undid a refresh that died between its two
+        #: renames: the name the database put back as staging had. Staging is then
+        #: as it was before that refresh, which is what ``--rollback`` asks for.
         self.undone_refresh: str | None = None
 
     # -- small catalog helpers --------------------------------------------
@@ -242,11 +241,14 @@ class Admin:
             actions.append(f"renamed {outgoing} back to {self.staging}")
             if refresh:
                 self.undone_refresh = str(outgoing)
-        elif outgoing and refresh and self.exists(self.staging):
-            self.undone_refresh = self.staging
         if outgoing and self.exists(self.staging):
+            if self.allow_connections(self.staging) != allow:
+                actions.append(
+                    f"{self.staging} accepts connections again"
+                    if allow
+                    else f"{self.staging}: ALLOW_CONNECTIONS false restored"
+                )
             self.set_allow_connections(self.staging, allow)
-            actions.append(f"{self.staging} accepts connections again")
         if plan.get("kind") == "rollback":
             # The incoming database was a kept generation: give its name back.
             if name != incoming and not self.exists(incoming):
