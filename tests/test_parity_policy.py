@@ -59,7 +59,8 @@ SELECT g, 1 + (g * 7919 % 4000),
        CASE WHEN g % 7 = 0 THEN NULL
             ELSE date '2023-01-01' + (g::bigint * 104729 % 4330)::int / 12 + g % 5 END,
        (ARRAY['I10', 'E11.9', 'J45', 'M54.5', 'R07.9'])[1 + g % 5],
-       'Dr ' || (g % 40)
+       (ARRAY['Maria Lopez', 'John Smith', 'Wei Chen', 'Aisha Khan', 'Peter Brown',
+              'Olga Ivanova', 'Sam Taylor', 'Nina Patel'])[1 + g % 8]
 FROM generate_series(1, 40000) AS g;
 CREATE TABLE public.audit_log (id integer, at timestamptz);
 INSERT INTO public.audit_log SELECT g, now() FROM generate_series(1, 50) AS g;
@@ -303,7 +304,7 @@ def test_tolerance_allows_a_changed_source_and_skips_contents(
         pg.psql(
             copy,
             "INSERT INTO public.encounters SELECT 40000 + g, g, timestamp '2024-06-01', NULL, "
-            "'I10', 'Dr 1' FROM generate_series(1, 20) AS g",
+            "'I10', 'Wei Chen' FROM generate_series(1, 20) AS g",
         )
         exact = parity(
             pg.dsn(copy),
@@ -345,3 +346,55 @@ def test_servers_in_other_time_zones_compare_kept_values_equal(
     assert ("content", "equal", True) in [
         (c["property"], c["expect"], c["ok"]) for c in created["compared"]  # type: ignore[attr-defined]
     ]
+
+
+RULES_POLICY = """version: 1
+scrub:
+  key: env:SCRUBPHI_KEY
+  tables:
+    public.t:
+      columns:
+        gender: keep
+        patient_id: keep
+        amount: {generalize: {noise: 5}, per: patient_id}
+        rounded: {generalize: {round: 10}}
+        uid: {tokenize: oid}
+        mrn: {tokenize: alnum}
+        first:
+          when: [{if: {gender: F}, then: {fake: first_name_female}}]
+          else: {fake: first_name}
+        answer: {when: [{if: {gender: F}, then: null}], else: keep}
+        birthplace: {split: "  ", parts: [{fake: city}, keep, keep], other: {redact: text}}
+        country: {split: "  ", parts: [keep, keep], other: null}
+        note: {redact: text}
+"""
+
+
+def test_rules_for_branching_split_and_per_transforms(tmp_path: Path) -> None:
+    """What parity expects of when, split, per-noise and partial tokenize: never more
+    than the transform keeps (a wrong expectation would fail every correct refresh)."""
+    from scrubphi.refresh.parity_rules import column_rule
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES_POLICY, encoding="utf-8")
+    scrub = load_policy(str(path)).scrub
+    assert scrub is not None
+    specs = dict(next(iter(scrub.tables.values())).columns)
+    got = {
+        name: (rule.non_null, rule.distinct)
+        for name, spec in specs.items()
+        for rule in [column_rule(spec, None, 100, specs, {}, {})]
+    }
+    assert got == {
+        "gender": ("equal", "equal"),
+        "patient_id": ("equal", "equal"),
+        "amount": ("equal", None),  # noise per patient: equal values may part
+        "rounded": ("equal", "at_most"),
+        "uid": ("equal", "at_most"),  # oid keeps arcs: not a permutation of the whole
+        "mrn": ("equal", "equal"),
+        "first": ("equal", None),  # the branch depends on another column
+        "answer": (None, None),  # a branch nulls values
+        "birthplace": ("equal", None),  # its other part is redacted text
+        "country": (None, "at_most"),  # other: null may null a value
+        "note": ("equal", None),
+    }

@@ -452,6 +452,8 @@ def _by_rule(
             else abs(col.source_null_fraction - col.target_null_fraction) <= tol
         )
         out.append(Comparison("non_null", EQUAL, s_nn, t_nn, ok))
+    else:
+        col.not_compared["non_null"] = rule.why
     s_d, t_d = col.source_distinct, col.target_distinct
     if rule.distinct == EQUAL:
         out.append(Comparison("distinct", EQUAL, s_d, t_d, _equal(s_d, t_d, tol)))

@@ -30,9 +30,15 @@ ALL_NULL = "all_null"
 NONE_NULL = "none_null"
 AT_MOST_ONE = "at_most_one"
 
-# Transforms whose output depends on the value alone (and the key): they cannot
-# make two equal values differ, so the distinct count can only stay or shrink.
-_FUNCTION_OF_VALUE = frozenset({"fake", "hash", "mask", "tokenize", "generalize", "keep"})
+# Transforms whose output depends on the value alone (and the key), unless they
+# name a per column: they cannot make two equal values differ, so the distinct
+# count can only stay or shrink. (redact and json are left out: free text and
+# documents are rewritten in ways this check does not vouch for.)
+_FUNCTION_OF_VALUE = frozenset(
+    {"fake", "hash", "mask", "tokenize", "generalize", "keep", "value", "null", "date", "split"}
+)
+# Tokenize alphabets that permute the value as a whole (oid and gs1 keep parts).
+_ONE_TO_ONE_TOKENIZE = frozenset({"digits", "alnum", "upper"})
 # Expected collisions of a hash over the source's distinct values below which
 # its distinct count is compared for equality (birthday bound n^2 / 2S).
 _HASH_COLLISION_BOUND = 1e-6
@@ -80,9 +86,23 @@ def _hash_one_to_one(spec: TransformSpec, column: ColumnInfo | None, distinct: i
     return distinct * distinct / (2 * space) < _HASH_COLLISION_BOUND
 
 
+def _value_function(spec: TransformSpec) -> bool:
+    """Whether the output depends on the value alone (every branch and part)."""
+    if spec.kind == "split":
+        return all(_value_function(leaf) for leaf in spec.leaves())
+    return spec.kind in _FUNCTION_OF_VALUE and not spec.params.get("per")
+
+
+def _keeps_nulls(spec: TransformSpec) -> bool:
+    """Whether NULL stays NULL and a value stays a value (no null or value leaf)."""
+    return all(leaf.kind not in ("null", "value") for leaf in spec.leaves())
+
+
 def _one_to_one(spec: TransformSpec, column: ColumnInfo | None, distinct: int) -> bool:
-    if spec.kind in ("keep", "tokenize"):
+    if spec.kind == "keep":
         return True
+    if spec.kind == "tokenize":
+        return spec.params.get("alphabet") in _ONE_TO_ONE_TOKENIZE
     if spec.kind == "fake":
         return bool(spec.params.get("unique"))
     if spec.kind == "hash":
@@ -113,18 +133,24 @@ def column_rule(
         return ColumnRule(label, ALL_NULL, None, why="nulled by the policy")
     if kind == "value":
         return ColumnRule(label, NONE_NULL, AT_MOST_ONE, why="one constant for every row")
-    if kind == "date":
-        mode = spec.params.get("mode")
-        per = spec.params.get("per") if mode == "shift" else None
-        if per is None:
-            return ColumnRule(label, EQUAL, AT_MOST, why="the transform depends on the value alone")
+    nulls = EQUAL if _keeps_nulls(spec) else None
+    if kind == "when":
+        return ColumnRule(
+            label,
+            nulls,
+            None,
+            why="each row's transform depends on the row's values"
+            + ("" if nulls else "; a branch may turn values into NULLs or NULLs into values"),
+        )
+    per = spec.params.get("per")
+    if kind == "date" and spec.params.get("mode") == "shift" and per:
         per_spec = specs.get(str(per))
         pairs: str | None = None
         if per_spec is not None and _one_to_one(
             per_spec, infos.get(str(per)), distincts.get(str(per), 0)
         ):
             pairs = EQUAL
-        elif per_spec is not None and per_spec.kind in _FUNCTION_OF_VALUE:
+        elif per_spec is not None and _value_function(per_spec) and _keeps_nulls(per_spec):
             pairs = AT_MOST
         why = f"each {per} has its own shift, so distinct dates grow or shrink"
         if pairs is None:
@@ -141,16 +167,23 @@ def column_rule(
             intervals=pairs == EQUAL and typed and spec.params.get("format") is None,
             why=why,
         )
+    why_nulls = "" if nulls else "; a part may turn values into NULLs"
+    if per:
+        return ColumnRule(
+            label, nulls, None, why=f"the transform depends on {per} too{why_nulls}"
+        )
     if _one_to_one(spec, column, distinct):
         return ColumnRule(label, EQUAL, EQUAL, why="one-to-one")
-    if kind in _FUNCTION_OF_VALUE:
+    if _value_function(spec):
         reason = {
             "fake": "a fake that is not unique may give several values one fake",
             "hash": "a hash this short may give several values one hash",
         }.get(kind, "the transform coarsens by design")
-        return ColumnRule(label, EQUAL, AT_MOST, why=reason)
+        return ColumnRule(label, nulls, AT_MOST, why=reason + why_nulls)
     # redact (free text; dates in it may shift per row) and json documents.
-    return ColumnRule(label, EQUAL, None, why="rewritten text: its distinct count may change")
+    return ColumnRule(
+        label, nulls, None, why="rewritten text: its distinct count may change" + why_nulls
+    )
 
 
 class Expectations:
