@@ -167,11 +167,15 @@ def run_once(base: str, source: str, staging: str, policy: Path, jobs: int) -> d
         grace_s=0.1,
         log=lambda _m: None,
     )
+    load_before = os.getloadavg()[0]
     began = time.perf_counter()
     result = refresh(opts)
     wall = time.perf_counter() - began
     steps = {s["step"]: s["seconds"] for s in result.steps}
-    return {"jobs": jobs, "wall_s": round(wall, 3), "steps": steps}
+    # The 1-minute load average before and after: on a shared machine, other
+    # work running beside the benchmark shows here and explains an outlier.
+    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return {"jobs": jobs, "wall_s": round(wall, 3), "steps": steps, "loadavg_1m": load}
 
 
 def main(argv: list[str] | None = None) -> int:

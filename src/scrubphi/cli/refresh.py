@@ -26,6 +26,7 @@ from ..policy.secrets import is_secret_ref, resolve_secret
 from ..policy.units import parse_percent
 from ..refresh import RefreshError, RefreshOptions, StepProgress, parity, refresh, rollback
 from ..refresh.pgtools import PgTools
+from .argv_secrets import hide_connection_passwords
 
 __all__ = ["EXIT_PARITY_MISMATCH", "parity_command", "refresh_command"]
 
@@ -62,13 +63,53 @@ def _sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _partial(target: Path) -> Path:
+    return target.with_name(f".{target.name}.partial")
+
+
+def _check_report_path(path: str | None) -> None:
+    """Fail before anything happens when the report could not be written at the end.
+
+    Why: the report is written after the swap; finding out then that its
+    folder is missing or read-only would leave a refreshed staging and a
+    failed job. The check writes (and removes) the very temporary file the
+    report goes through.
+    """
+    if not path:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise RefreshError("preflight", f"cannot write the report to {path}: it is a directory")
+    tmp = _partial(target)
+    try:
+        existed = tmp.exists()
+        with tmp.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            tmp.unlink()
+    except OSError as exc:
+        raise RefreshError(
+            "preflight", f"cannot write the report to {path}: {exc.strerror or exc}"
+        ) from None
+
+
 def _write_report(path: str | None, data: dict[str, Any]) -> None:
     if not path:
         return
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
+    tmp = _partial(target)
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, target)
+
+
+def _write_report_or_warn(path: str | None, data: dict[str, Any]) -> bool:
+    """Write the report; on failure say so on stderr (never a traceback) and return False."""
+    try:
+        _write_report(path, data)
+    except OSError as exc:
+        click.echo(f"scrubphi: error: cannot write the report to {path}: {exc.strerror}", err=True)
+        return False
+    return True
 
 
 @click.command("refresh")
@@ -190,7 +231,9 @@ def refresh_command(
     any failure it is left exactly as it was.
     """
     from ..policy.units import parse_duration
+    from ..refresh.core import lock_wait_ms
 
+    hide_connection_passwords()
     previous = signal.signal(signal.SIGTERM, _sigterm)
     line: _ProgressLine | None = None
     try:
@@ -198,6 +241,11 @@ def refresh_command(
             grace_s = parse_duration(grace)
         except (PolicyError, ValueError) as exc:
             raise click.BadParameter(str(exc), param_hint="--grace") from None
+        if lock_wait_timeout is not None:
+            try:
+                lock_wait_ms(lock_wait_timeout)
+            except RefreshError as exc:
+                raise click.BadParameter(exc.message, param_hint="--lock-wait-timeout") from None
         show = sys.stderr.isatty() if progress is None else progress
         line = _ProgressLine() if show else None
         opts = RefreshOptions(
@@ -218,10 +266,19 @@ def refresh_command(
                 ("\r\x1b[2K" if line else "") + f"scrubphi: {msg}", err=True
             ),
         )
+        _check_report_path(report_path)
         if do_rollback:
             outcome = rollback(opts)
-            _write_report(report_path, outcome)
-            click.echo(f"rolled back: {outcome['restored']} is staging again", err=True)
+            if outcome.get("interrupted_refresh_undone"):
+                click.echo(
+                    f"rolled back: the interrupted refresh was undone; {outcome['restored']} "
+                    "is staging again",
+                    err=True,
+                )
+            else:
+                click.echo(f"rolled back: {outcome['restored']} is staging again", err=True)
+            if not _write_report_or_warn(report_path, outcome):
+                sys.exit(6)
             return
         if not source_url:
             raise click.UsageError("--from is required (or use --rollback)")
@@ -237,18 +294,21 @@ def refresh_command(
         result = refresh(opts)
         if line is not None:
             line.done()
-        _write_report(report_path, result.to_dict())
-        click.echo(
-            f"refreshed {result.staging} in {result.duration_s:.1f}s"
-            + (f"; previous generation kept as {result.backup}" if result.backup else ""),
-            err=True,
-        )
+        if result.backup is None:
+            kept = ""
+        elif result.backup in result.pruned:
+            kept = f"; previous generation dropped (--keep {keep})"
+        else:
+            kept = f"; previous generation kept as {result.backup}"
+        click.echo(f"refreshed {result.staging} in {result.duration_s:.1f}s{kept}", err=True)
+        if not _write_report_or_warn(report_path, result.to_dict()):
+            sys.exit(6)
     except RefreshError as exc:
         if line is not None:
             line.done()
         res = getattr(exc, "result", None)
         if res is not None:
-            _write_report(report_path, res.to_dict())
+            _write_report_or_warn(report_path, res.to_dict())
         click.echo(f"scrubphi: refresh failed at step {exc}", err=True)
         click.echo(
             "scrubphi: staging was not changed", err=True
@@ -278,9 +338,11 @@ def refresh_command(
 )
 @click.option(
     "--tolerance",
-    default="5%",
-    show_default=True,
-    help="Allowed difference: null fraction (absolute) and distinct count (relative).",
+    default=None,
+    metavar="PERCENT",
+    help="Allowed difference, for a source that changed since the refresh: row, NULL and "
+    "distinct counts (relative), null fractions (absolute). Default 0 with --config "
+    "(exact), 5% without.",
 )
 @click.option(
     "-c",
@@ -288,7 +350,7 @@ def refresh_command(
     "configs",
     multiple=True,
     metavar="FILE",
-    help="The policy: dropped tables and null/coarsening columns are expected to differ.",
+    help="The policy: each column is compared on what its transform keeps.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-schema", is_flag=True, help="Skip the schema comparison.")
@@ -300,7 +362,7 @@ def refresh_command(
 def parity_command(
     source_url: str,
     target_url: str,
-    tolerance: str,
+    tolerance: str | None,
     configs: tuple[str, ...],
     as_json: bool,
     no_schema: bool,
@@ -309,12 +371,14 @@ def parity_command(
     """Compare schema, row counts and column shapes of two databases.
 
     Aggregates only (counts, null fractions, distinct counts computed by the
-    server): no value is read out of either database. Exit 0 when they match
-    within the tolerance, 8 when they do not.
+    server): no value is read out of either database. With --config each
+    column is compared on what its transform keeps, and the report says
+    what. Exit 0 when they match within the tolerance, 8 when they do not.
     """
+    hide_connection_passwords()
     try:
-        tol = parse_percent(tolerance)
-    except (PolicyError, ValueError) as exc:
+        tol = parse_percent(tolerance) if tolerance is not None else None
+    except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--tolerance") from None
     try:
         policy = load_policy(*configs) if configs else None

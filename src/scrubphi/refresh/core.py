@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,7 @@ from ..lookup import lookup_columns, lookup_from_database
 from ..policy import load_policy
 from ..policy.model import Policy
 from ..policy.secrets import resolve_secret
+from ..policy.units import parse_duration
 from ..report import TableStats
 from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
@@ -44,7 +47,14 @@ from .verify import (
     schema_dump,
 )
 
-__all__ = ["RefreshOptions", "RefreshResult", "StepProgress", "refresh", "rollback"]
+__all__ = [
+    "RefreshOptions",
+    "RefreshResult",
+    "StepProgress",
+    "lock_wait_ms",
+    "refresh",
+    "rollback",
+]
 
 Hook = Callable[[str, dict[str, Any]], None]
 
@@ -217,20 +227,22 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                     key = resolve_secret(scrub.key_ref, scrub.base_dir)
                 except PolicyError as exc:
                     raise RefreshError("policy", str(exc)) from None
-            conn = connect(with_dbname(opts.staging_url, opts.maintenance_db))
+            conn = connect(
+                with_dbname(opts.staging_url, opts.maintenance_db), role="staging server"
+            )
             admin = Admin(conn, run.staging, log=opts.log, hook=opts.hook)
             locked = admin.exec(
                 "SELECT pg_try_advisory_lock(hashtext(%s))", (f"scrubphi-refresh:{run.staging}",)
             )
             if not (locked and locked[0][0]):
                 raise RefreshError("preflight", f"another refresh of {run.staging} is running")
-            with connect(opts.source_url):
+            with connect(opts.source_url, role="source database"):
                 pass
+            extra = _dump_extra(opts)
             result.recovered = admin.recover()
             for action in result.recovered:
                 opts.log(f"recovered: {action}")
         with run.stage("coverage"):
-            extra = _dump_extra(opts)
             source_schema = schema_dump(run.tools, opts.source_url, extra, step="pg_dump")
             probe = source_schema + _empty_copies(opts.source_url)
             problems, _ = check_dump(io.BytesIO(probe), policy)
@@ -321,9 +333,16 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
 
 
 def rollback(opts: RefreshOptions) -> dict[str, Any]:
-    """Put the newest kept generation back as staging (``refresh --rollback``)."""
+    """Put the newest kept generation back as staging (``refresh --rollback``).
+
+    After a refresh that died during its swap, the recovery that starts every
+    run already puts back the staging that refresh was replacing; that is the
+    rollback, and no older generation is taken (``interrupted_refresh_undone``).
+    """
     staging = dbname_of(opts.staging_url)
-    conn = connect(with_dbname(opts.staging_url, opts.maintenance_db), step="rollback")
+    conn = connect(
+        with_dbname(opts.staging_url, opts.maintenance_db), step="rollback", role="staging server"
+    )
     try:
         admin = Admin(conn, staging, log=opts.log, hook=opts.hook)
         locked = admin.exec(
@@ -332,13 +351,28 @@ def rollback(opts: RefreshOptions) -> dict[str, Any]:
         if not (locked and locked[0][0]):
             raise RefreshError("rollback", f"a refresh of {staging} is running")
         recovered = admin.recover()
+        if admin.undone_refresh is not None:
+            # A refresh died in its swap, and recover() just put back the staging
+            # it was replacing: that is the rollback. Going on would take the
+            # generation before it, one too far.
+            return {
+                "ok": True,
+                "recovered": recovered,
+                "restored": admin.undone_refresh,
+                "interrupted_refresh_undone": True,
+                "sessions_ended": 0,
+                "outgoing": None,
+            }
         try:
-            outcome = admin.rollback(grace_s=opts.grace_s)
+            outcome = admin.rollback(
+                grace_s=opts.grace_s, notify=lambda db: _notify(opts.staging_url, db)
+            )
         except psycopg.Error as exc:
             raise RefreshError(
                 "rollback", "the rollback failed", details=safe_error_lines(f"ERROR: {exc}")
             ) from None
-        return {"ok": True, "recovered": recovered, **outcome}
+        return {"ok": True, "recovered": recovered, "interrupted_refresh_undone": False,
+                **outcome}
     finally:
         conn.close()
 
@@ -372,7 +406,7 @@ def _empty_copies(source_url: str) -> bytes:
     dump has none; these blocks (no rows) make the check see every table
     and column that the real dump will carry, before a single row is read.
     """
-    with connect(source_url, step="coverage") as conn:
+    with connect(source_url, step="coverage", role="source database") as conn:
         rows = conn.execute(
             "SELECT format('%I.%I', n.nspname, c.relname), "
             "string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) "
@@ -391,8 +425,31 @@ def _empty_copies(source_url: str) -> bytes:
 def _dump_extra(opts: RefreshOptions) -> list[str]:
     extra = list(opts.dump_options)
     if opts.lock_wait_timeout:
-        extra.append(f"--lock-wait-timeout={opts.lock_wait_timeout}")
+        extra.append(f"--lock-wait-timeout={lock_wait_ms(opts.lock_wait_timeout)}ms")
     return extra
+
+
+_PG_MINUTES = re.compile(r"\s*(\d+)\s*min\s*\Z")
+
+
+def lock_wait_ms(value: str) -> int:
+    """``--lock-wait-timeout`` in milliseconds, from scrubphi's durations (``5m``, ``30s``).
+
+    Why translate: pg_dump passes the value to PostgreSQL, which reads ``5m``
+    as an error (its minutes are ``min``); scrubphi's options all take
+    scrubphi's durations. PostgreSQL's ``5min`` is accepted too.
+    """
+    pg_minutes = _PG_MINUTES.match(value)
+    if pg_minutes is not None:
+        seconds = 60.0 * int(pg_minutes.group(1))
+    else:
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            raise RefreshError("preflight", f"--lock-wait-timeout: {exc}") from None
+    if seconds <= 0:
+        raise RefreshError("preflight", "--lock-wait-timeout must be longer than 0s")
+    return max(1, math.ceil(seconds * 1000))
 
 
 def _notify(staging_url: str, db: str) -> None:

@@ -2,10 +2,13 @@
 
 Why a module of its own: every step talks to PostgreSQL twice over (psycopg
 for catalog work, the real ``pg_dump``/``psql``/``pg_restore`` for data), and
-the same three rules apply everywhere: connect to exactly the database named,
-never let ``PG*`` environment variables redirect a client, and never let a
-server message that may quote a row (``DETAIL: Key (ssn)=(...)``, ``CONTEXT:
-COPY ..., line 5: "..."``) reach a terminal or a log.
+the same three rules apply everywhere: a client program connects exactly
+where psycopg connects in this process (the same connection string, the same
+libpq environment: ``PGPASSFILE``, ``PGPASSWORD``, ``PGHOST``, ``PGSERVICE``
+...), a password never appears on a command line (``ps`` shows those to every
+user), and a server message that may quote a row (``DETAIL: Key
+(ssn)=(...)``, ``CONTEXT: COPY ..., line 5: "..."``) never reaches a terminal
+or a log.
 """
 
 from __future__ import annotations
@@ -30,17 +33,15 @@ __all__ = [
     "client_env",
     "client_invocation",
     "connect",
+    "connect_reason",
     "dbname_of",
+    "describe_target",
     "ident",
     "run_argv",
     "run_client",
     "safe_error_lines",
     "with_dbname",
 ]
-
-# Variables that would silently send a client to another database or server.
-_PG_ENV_DROP = ("PGSERVICE", "PGSERVICEFILE", "PGOPTIONS", "PGDATABASE")
-
 
 def with_dbname(url: str, dbname: str) -> str:
     """The same server and credentials as ``url``, connected to ``dbname``."""
@@ -67,19 +68,81 @@ def ident(name: str) -> pg_sql.Identifier:
 
 
 def client_env() -> dict[str, str]:
-    """The environment for pg_dump/psql/pg_restore children."""
-    env = {k: v for k, v in os.environ.items() if k not in _PG_ENV_DROP}
+    """The environment for pg_dump/psql/pg_restore children: this process's own.
+
+    Why all of it: psycopg's connections in this process read libpq's
+    variables (``PGPASSFILE``, ``PGPASSWORD``, ``PGHOST``, ``PGUSER``,
+    ``PGSERVICE``, ``PGSSLMODE`` ...), so the client programs must see the
+    same ones to reach the same server as the same user; the connection
+    string they are given (``-d``) overrides them exactly as it does here.
+    """
+    env = dict(os.environ)
     env.setdefault("PGCONNECT_TIMEOUT", "10")
     return env
 
 
-def connect(url: str, *, step: str = "preflight") -> psycopg.Connection[tuple[Any, ...]]:
-    """An autocommit connection; a failure is a :class:`RefreshError` of ``step``."""
+def describe_target(url: str) -> str:
+    """``database clinic on db.example:5432``: names only, never the password."""
+    try:
+        params = pg_conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "an invalid connection string"
+    db = params.get("dbname") or os.environ.get("PGDATABASE") or "(default)"
+    host = (
+        params.get("host") or params.get("hostaddr") or os.environ.get("PGHOST") or "local socket"
+    )
+    port = params.get("port") or os.environ.get("PGPORT")
+    where = f"{host}:{port}" if port else str(host)
+    return f"database {db} on {where}"
+
+
+_FAILED_AT = re.compile(r".*failed:\s*(.*)$")
+
+
+def connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, from libpq's message: the reason after ``failed:``.
+
+    A connection error comes before any query, so it quotes no row; libpq
+    never prints a password. Only the reason is kept (``Connection refused``,
+    ``FATAL:  password authentication failed for user "x"``, ``fe_sendauth:
+    no password supplied``); a connection string that cannot be parsed is
+    named as such and not echoed (it may hold a password).
+    """
+    if isinstance(exc, psycopg.ProgrammingError):
+        return "not a valid connection string"
+    reasons: list[str] = []
+    for raw in str(exc).splitlines():
+        line = raw.strip()
+        if not line or line.startswith("Is the server running"):
+            continue
+        match = _FAILED_AT.search(line)
+        text = (match.group(1) if match else line).strip()
+        text = re.sub(r"^(FATAL|ERROR):\s+", r"\1: ", text)
+        if text and text not in reasons:
+            reasons.append(text[:200])
+    return "; ".join(reasons[:3]) or type(exc).__name__
+
+
+def connect(
+    url: str, *, step: str = "preflight", role: str = "database"
+) -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit connection; a failure is a :class:`RefreshError` of ``step``.
+
+    ``role`` says which database this is (``source``, ``staging server``,
+    ``new database``...): the message names it, where it is and why the
+    connection failed.
+    """
     try:
         return psycopg.connect(url, autocommit=True, application_name="scrubphi-refresh")
+    except psycopg.ProgrammingError:
+        raise RefreshError(
+            step, f"cannot connect to the {role}: not a valid connection string"
+        ) from None
     except psycopg.Error as exc:
-        lines = safe_error_lines(str(exc))
-        raise RefreshError(step, "cannot connect to the database", details=lines) from None
+        raise RefreshError(
+            step,
+            f"cannot connect to the {role} ({describe_target(url)}): {connect_reason(exc)}",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -185,52 +248,31 @@ def run_argv(argv: Sequence[str]) -> list[str]:
     return [a if "=" not in a and "://" not in a else "<dsn>" for a in argv]
 
 
-# libpq connection parameters and the environment variables that carry them.
-_ENV_OF = {
-    "host": "PGHOST",
-    "hostaddr": "PGHOSTADDR",
-    "port": "PGPORT",
-    "dbname": "PGDATABASE",
-    "user": "PGUSER",
-    "password": "PGPASSWORD",
-    "passfile": "PGPASSFILE",
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "sslcrl": "PGSSLCRL",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-    "application_name": "PGAPPNAME",
-    "target_session_attrs": "PGTARGETSESSIONATTRS",
-    "channel_binding": "PGCHANNELBINDING",
-    "gssencmode": "PGGSSENCMODE",
-}
+# Connection parameters that are secrets: never on a command line.
+_SECRET_PARAMS = ("password", "sslpassword")
 
 
 def client_invocation(url: str) -> tuple[list[str], dict[str, str]]:
     """Arguments and environment that point a client at ``url``.
 
-    Why not ``-d URL``: a command line is world-readable in ``ps``, and the
-    URL may hold a password; libpq reads the same parameters from the
-    environment. Parameters without a variable go in ``-d`` (without the
-    password).
+    The connection string goes in ``-d`` without its password, which goes in
+    ``PGPASSWORD`` instead: a command line is world-readable in ``ps``, an
+    environment is not. Everything else in the environment passes through
+    (see :func:`client_env`), so ``PGPASSFILE``, ``PGPASSWORD`` and the other
+    libpq variables work for the client programs as they do for psycopg.
     """
     params = pg_conninfo.conninfo_to_dict(url)
     env = client_env()
-    for var in _ENV_OF.values():
-        if var != "PGCONNECT_TIMEOUT":
-            env.pop(var, None)
-    rest: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        target = _ENV_OF.get(key)
-        if target is not None:
-            env[target] = str(value)
-        else:
-            rest[key] = str(value)
-    args: list[str] = []
-    if rest:
-        rest["dbname"] = str(params.get("dbname") or "")
-        args = ["-d", pg_conninfo.make_conninfo(**rest)]
-    return args, env
+    if params.get("sslpassword"):
+        raise RefreshError(
+            "preflight",
+            "sslpassword in a connection string would show on the client programs' command "
+            "lines; give the key without a passphrase or through PGSSLKEY",
+        )
+    password = params.get("password")
+    if password:
+        env["PGPASSWORD"] = str(password)
+    rest = {
+        k: str(v) for k, v in params.items() if v is not None and k not in _SECRET_PARAMS
+    }
+    return ["-d", pg_conninfo.make_conninfo(**rest)], env

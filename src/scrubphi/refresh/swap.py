@@ -88,6 +88,10 @@ class Admin:
         self.staging = staging
         self.log = log
         self.hook = hook
+        #: Set by :meth:`recover` when it undid a refresh that died between its two
+        #: renames: the name the database put back as staging had. Staging is then
+        #: as it was before that refresh, which is what ``--rollback`` asks for.
+        self.undone_refresh: str | None = None
 
     # -- small catalog helpers --------------------------------------------
     def _hook(self, name: str, **ctx: Any) -> None:
@@ -231,10 +235,19 @@ class Admin:
             self.set_allow_connections(name, True)
             return [f"completed the interrupted swap: {name} is staging"]
         actions: list[str] = []
+        refresh = plan.get("kind") != "rollback"
         if outgoing and not self.exists(self.staging) and self.exists(str(outgoing)):
             self.rename(str(outgoing), self.staging)
             actions.append(f"renamed {outgoing} back to {self.staging}")
+            if refresh:
+                self.undone_refresh = str(outgoing)
         if outgoing and self.exists(self.staging):
+            if self.allow_connections(self.staging) != allow:
+                actions.append(
+                    f"{self.staging} accepts connections again"
+                    if allow
+                    else f"{self.staging}: ALLOW_CONNECTIONS false restored"
+                )
             self.set_allow_connections(self.staging, allow)
         if plan.get("kind") == "rollback":
             # The incoming database was a kept generation: give its name back.
@@ -250,25 +263,30 @@ class Admin:
 
     # -- the swap -------------------------------------------------------------
     def notify_and_drain(self, name: str, grace_s: float, *, notice: str) -> int:
-        """Tell the sessions on ``name`` it is going away, wait, then end them.
+        """Give the sessions on ``name`` the grace, then close it and end them.
 
-        The notice goes out as ``NOTIFY scrubphi_refresh`` on that database
-        (applications that LISTEN get it) and as a log line here. New sessions
-        are already refused (ALLOW_CONNECTIONS false); after ``grace_s`` the
-        remaining ones are ended with ``pg_terminate_backend``.
+        Why connections stay allowed during the grace: a process killed while
+        it waits (SIGKILL, an OOM kill) runs no cleanup, and a database left
+        refusing connections stays so until someone notices. So
+        ``ALLOW_CONNECTIONS false`` comes only after the grace, right before
+        the remaining sessions are ended and the database renamed: a window
+        of milliseconds, which the next run repairs (:meth:`recover`).
+        The caller sends ``NOTIFY scrubphi_refresh`` before this.
         """
         pids = self.sessions(name)
-        if not pids:
-            return 0
-        self.log(
-            f"notice: {len(pids)} session(s) on {name}; they are ended in {grace_s:g}s ({notice})"
-        )
-        deadline = time.monotonic() + grace_s
-        while pids and time.monotonic() < deadline:
-            time.sleep(0.1)
-            pids = self.sessions(name)
+        if pids:
+            self.log(
+                f"notice: {len(pids)} session(s) on {name}; they are ended in {grace_s:g}s "
+                f"({notice})"
+            )
+            self._hook("swap:grace", database=name, sessions=len(pids))
+            deadline = time.monotonic() + grace_s
+            while pids and time.monotonic() < deadline:
+                time.sleep(0.1)
+                pids = self.sessions(name)
+        self.set_allow_connections(name, False)
         ended = 0
-        for pid in pids:
+        for pid in self.sessions(name):
             rows = self.exec("SELECT pg_terminate_backend(%s)", (pid,))
             ended += int(bool(rows and rows[0][0]))
         deadline = time.monotonic() + 10
@@ -311,8 +329,9 @@ class Admin:
         ended = 0
         if has_staging:
             try:
-                self.set_allow_connections(self.staging, False)
                 if notify is not None:
+                    # Before anything else: a LISTENing application hears it while it
+                    # can still act on it (connections are still allowed).
                     notify(self.staging)
                 ended = self.notify_and_drain(
                     self.staging, grace_s, notice="staging is being replaced by a refresh"
@@ -365,7 +384,9 @@ class Admin:
                 dropped.append(name)
         return dropped
 
-    def rollback(self, *, grace_s: float) -> dict[str, Any]:
+    def rollback(
+        self, *, grace_s: float, notify: Callable[[str], None] | None = None
+    ) -> dict[str, Any]:
         """Put the newest kept generation back in staging's place."""
         gens = self.generations()
         if not gens:
@@ -375,7 +396,11 @@ class Admin:
         self.notify_and_drain(target, 0, notice="this generation is being rolled back into place")
         try:
             result = self.swap_in(
-                target, rolledback_name(self.staging, timestamp()), grace_s=grace_s, kind="rollback"
+                target,
+                rolledback_name(self.staging, timestamp()),
+                grace_s=grace_s,
+                kind="rollback",
+                notify=notify,
             )
         except RefreshError as exc:
             self.set_allow_connections(target, True)

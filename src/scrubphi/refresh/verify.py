@@ -146,7 +146,7 @@ def check_row_counts(new_url: str, tables: Sequence[TableStats]) -> Check:
     """Rows per table in the new database equal the rows that streamed through."""
     details: list[str] = []
     counted: dict[str, dict[str, int]] = {}
-    with connect(new_url, step="verify") as conn:
+    with connect(new_url, step="verify", role="new database") as conn:
         kinds = _relkinds(conn)
         for stats in tables:
             table = _table_name(stats.table, kinds)
@@ -183,9 +183,9 @@ def check_constraints(source_url: str, new_url: str) -> Check:
         "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace "
         "WHERE NOT x.indisvalid OR NOT x.indisready"
     )
-    with connect(source_url, step="verify") as conn:
+    with connect(source_url, step="verify", role="source database") as conn:
         before = {str(r[0]) for r in conn.execute(query).fetchall()}
-    with connect(new_url, step="verify") as conn:
+    with connect(new_url, step="verify", role="new database") as conn:
         after = {str(r[0]) for r in conn.execute(query).fetchall()}
         total = conn.execute(
             "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
@@ -240,7 +240,10 @@ def check_phi_sample(
     columns_out: list[dict[str, Any]] = []
     if sample <= 0:
         return Check("phi_spot_check", True, ["disabled (--sample 0)"], {"columns": []})
-    with connect(source_url, step="verify") as src, connect(new_url, step="verify") as new:
+    with (
+        connect(source_url, step="verify", role="source database") as src,
+        connect(new_url, step="verify", role="new database") as new,
+    ):
         kinds = _relkinds(src)
         for stats in tables:
             if stats.rows == 0:
