@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ import pytest
 __all__ = [
     "APT_INSTALL",
     "Answer",
+    "Backends",
     "LoadGenerator",
     "NginxLB",
     "backends",
@@ -151,22 +152,32 @@ def _start_backend(version: str, *args: str) -> tuple[subprocess.Popen[str], str
     return process, line.rsplit(" ", 1)[1].strip()
 
 
-@pytest.fixture
-def backends() -> Iterator[Callable[..., str]]:
-    """``start("v2", "--fail-ratio", "5%") -> "127.0.0.1:PORT"``; all stopped at the end."""
-    started: list[subprocess.Popen[str]] = []
+class Backends:
+    """``backends("v2", "--fail-ratio", "5%") -> "127.0.0.1:PORT"``; ``process(address)``."""
 
-    def start(version: str, *args: str) -> str:
+    def __init__(self) -> None:
+        self.started: dict[str, subprocess.Popen[str]] = {}
+
+    def __call__(self, version: str, *args: str) -> str:
         process, address = _start_backend(version, *args)
-        started.append(process)
+        self.started[address] = process
         return address
 
+    def process(self, address: str) -> subprocess.Popen[str]:
+        """The backend process serving ``address`` (to kill or signal it mid-run)."""
+        return self.started[address]
+
+
+@pytest.fixture
+def backends() -> Iterator[Backends]:
+    """Start example backends as processes; all stopped at the end."""
+    started = Backends()
     try:
-        yield start
+        yield started
     finally:
-        for process in started:
+        for process in started.started.values():
             process.terminate()
-        for process in started:
+        for process in started.started.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

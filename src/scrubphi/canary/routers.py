@@ -310,6 +310,7 @@ class NginxRouter(Router):
             "upstream_addr": "$upstream_addr",
             "upstream_status": "$upstream_status",
             "upstream_response_time": "$upstream_response_time",
+            "upstream_header_time": "$upstream_header_time",
             "method": "$request_method",
         }
         log_json = "{" + ",".join(f'"{k}":"{v}"' for k, v in log_fields.items()) + "}"
@@ -348,6 +349,7 @@ class NginxRouter(Router):
                 "}",
                 "upstream scrubphi_canary_canary {",
                 f"    server {self.canary};",
+                f"    server {self.stable} backup;  # a failed attempt is retried on stable",
                 "}",
             ]
             target = "http://scrubphi_canary_$scrubphi_canary_pick"
@@ -366,6 +368,12 @@ class NginxRouter(Router):
             "    }",
             "    location / {",
             f"        proxy_pass {target};",
+            "        # a request nginx could not get an answer for from one version (refused,",
+            "        # reset, timed out before any byte was sent to the client) is retried on",
+            "        # the other; nginx never retries a POST that reached an upstream",
+            "        proxy_next_upstream error timeout;",
+            "        proxy_next_upstream_tries 2;",
+            "        proxy_connect_timeout 3s;",
             "        proxy_set_header Host $host;",
             "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
             "        proxy_set_header X-Forwarded-Proto $scheme;",
