@@ -474,8 +474,10 @@ def test_team_flow_file_parses_to_the_agreed_steps() -> None:
         PauseStep(300.0), WeightStep(100),
     )
     assert canary.analysis == "rollback" and canary.rollback_within == 60.0
+    # one source of truth: the flow takes the team's rules from rollback/rules.yaml
     rules = rules_from_policy(load_policy(ROOT / "deploy" / "canary.yaml"))
-    assert [r.name for r in rules.rules] == ["error-spike", "slow"]
+    assert rules == rules_from_policy(load_policy(ROOT / "rollback" / "rules.yaml"))
+    assert [r.name for r in rules.rules] == ["error-spike", "slow", "health"]
     demo = load_policy(ROOT / "examples" / "backends" / "canary-demo.yaml")
     assert canary_from_policy(demo).steps[2] == PauseStep(20.0)
     assert {r.metric for r in rules_from_policy(demo).rules} <= {"http_5xx_ratio",
@@ -549,7 +551,9 @@ def test_cli_refuses_rules_the_access_log_cannot_feed(tmp_path: Path) -> None:
     from scrubphi.cli.canary import canary
 
     policy = tmp_path / "canary.yaml"
-    policy.write_text(FLOW)
+    # without a health_check step there are no probes to feed the health rule
+    policy.write_text(FLOW.replace(
+        "    - health_check: {url: /healthz, timeout: 5s, attempts: 3, interval: 10s}\n", ""))
     out = CliRunner().invoke(canary, ["run", "--policy", str(policy), "--stable", "127.0.0.1:1",
                                       "--canary", "127.0.0.1:2", "--nginx-conf-dir",
                                       str(tmp_path / "conf.d")])

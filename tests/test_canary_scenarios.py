@@ -73,7 +73,9 @@ def run_and_break(lb: NginxLB, backends: Backends, *, at: int, how: str,
     def on_event(event: Event) -> None:
         if event.kind == "weights" and event.data.get("canary") == at and not broke:
             process = backends.process(v2)
-            process.send_signal(signal.SIGKILL if how == "kill" else signal.SIGUSR1)
+            signum = {"kill": signal.SIGKILL, "slow": signal.SIGUSR1,
+                      "unhealthy": signal.SIGUSR2}[how]
+            process.send_signal(signum)
             broke.append(time.time())
 
     ctrl = CanaryController.from_policy(
@@ -143,3 +145,16 @@ def test_v2_slow_mid_canary_holds_then_rolls_back(
     pending = [e for e in result.log.of_kind("decision")
                if any(r["name"] == "slow" and r["state"] == "pending" for r in e.data["rules"])]
     assert pending, result.log.text()
+
+
+def test_health_endpoint_failing_at_10pct_is_rolled_back(
+    nginx_lb: NginxLB, backends: Backends,
+) -> None:
+    """/healthz turns 503 at 10% while requests still succeed: the probes notice, the health rule
+    (under nginx-log metrics) rolls back."""
+    ctrl, answers, broke_at = run_and_break(nginx_lb, backends, at=10, how="unhealthy")
+    assert_rolled_back_in_time(ctrl, answers, broke_at, 10)
+    result = ctrl.result()
+    assert "health" in result.reason, result.log.text()
+    assert any(e.data.get("detail") == "HTTP 503" for e in result.log.of_kind("health_probe"))
+    assert all(a.status == 200 for a in answers)

@@ -13,6 +13,7 @@ version name.
   one request in twenty, which keeps a demo and a test reproducible.
 * ``--then-delay 2500ms`` makes it slow from the moment it gets SIGUSR1
   (``kill -USR1 PID``): a release that degrades in the middle of a canary.
+  SIGUSR2 makes ``/healthz`` answer 503 from then on.
 * It prints ``listening on HOST:PORT`` once it accepts connections
   (``--port 0`` picks a free port) and logs no requests.
 """
@@ -115,6 +116,11 @@ def main(version: str, argv: list[str] | None = None) -> None:
             server.delay = later
 
         signal.signal(signal.SIGUSR1, slow_down)
+
+    def turn_unhealthy(signum: int, frame: object) -> None:
+        server.unhealthy = True
+
+    signal.signal(signal.SIGUSR2, turn_unhealthy)
     host, port = server.server_address[:2]
     shown = host.decode() if isinstance(host, bytes) else host
     print(f"{version} listening on {shown}:{port}", flush=True)

@@ -262,7 +262,7 @@ class CanaryController:
         watching = self.monitor is not None and current is not None and current.canary > 0
         if watching:
             if self._check_due(now):
-                self._check(self._check_now)
+                self._check(self._check_now, decided_at=now)
                 if self.state != "running":
                     return self.status()
             clear = self._checked and self._clear()
@@ -433,8 +433,14 @@ class CanaryController:
                 fired_at=now, outcome="rolled_back",
             )
 
-    def _check(self, now: float) -> None:
-        """One check: sample, feed the monitor, decide; roll back when a rule or no data says so."""
+    def _check(self, now: float, *, decided_at: float | None = None) -> None:
+        """One check: sample, feed the monitor, decide; roll back when a rule or no data says so.
+
+        ``now`` is the check's slot on the rules' grid (what the samples are
+        recorded at); ``decided_at`` the clock when it ran, from which a
+        rollback's duration is measured.
+        """
+        decided = now if decided_at is None else decided_at
         assert self.monitor is not None and self.metrics is not None
         failed = None
         try:
@@ -479,7 +485,7 @@ class CanaryController:
                       "metrics": {k: round(v, 6) for k, v in values.items()}},
             )
         if action in ROLLBACK_ACTIONS:
-            self._rollback(f"rule fired: {detail}", fired_at=now, outcome="rolled_back")
+            self._rollback(f"rule fired: {detail}", fired_at=decided, outcome="rolled_back")
             return
         limit = self.policy.no_data_limit
         if self._no_requests:
@@ -490,7 +496,7 @@ class CanaryController:
             span = f" ({limit * self.check_interval:g}s)" if self.check_interval else ""
             self._rollback(
                 f"no data from the canary: it answered no request in {limit} checks in a "
-                f"row{span}; a canary without traffic cannot pass", fired_at=now,
+                f"row{span}; a canary without traffic cannot pass", fired_at=decided,
                 outcome="rolled_back",
             )
 

@@ -428,6 +428,7 @@ def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | No
     """
     with _errors_to_exit_codes():
         policy = _load(configs)
+        _check_sections(policy)
         scrub = policy.scrub
         tables = len(scrub.tables) if scrub is not None else 0
         click.echo(
@@ -450,6 +451,23 @@ def check(configs: tuple[str, ...], dump_path: str | None, schema_path: str | No
                 click.echo(f"  - {problem}", err=True)
             sys.exit(EXIT_COVERAGE)
         click.echo(f"dump covered: {seen} table(s) with data checked")
+
+
+def _check_sections(policy: Policy) -> None:
+    """Validate the flags, rollouts, rollback and canary sections too (each raises PolicyError)."""
+    from scrubphi.canary.policy import canary_from_policy
+    from scrubphi.flags.policy import compile_policy, rollout_plans
+    from scrubphi.rollback import rules_from_policy
+
+    sections = policy.other
+    if "flags" in sections or "segments" in sections:
+        compile_policy(policy)
+    if "rollouts" in sections:
+        rollout_plans(policy)
+    if "rollback" in sections:
+        rules_from_policy(policy)
+    if "canary" in sections:
+        canary_from_policy(policy)
 
 
 @main.command()

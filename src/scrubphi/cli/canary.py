@@ -52,6 +52,7 @@ from scrubphi.canary.routers import (
     command_router,
     parse_hostport,
 )
+from scrubphi.canary.sources import HEALTH_METRIC
 from scrubphi.errors import PolicyError, ScrubPhiError
 from scrubphi.policy import load_policy, parse_duration
 from scrubphi.rollback import rules_from_policy
@@ -201,6 +202,9 @@ def _metrics_for(policy: Any, controller_watch: frozenset[str] | None, kind: str
                  window: float) -> CanaryMetrics | None:
     if controller_watch is None:
         return None
+    if canary_from_policy(policy).health_check is not None:
+        # the controller's own health probes feed it, whatever the metric source
+        controller_watch = controller_watch - {HEALTH_METRIC}
     if kind == "nginx-log":
         if not isinstance(router, NginxRouter):
             raise click.UsageError("--metrics nginx-log needs --router nginx; "
@@ -209,8 +213,9 @@ def _metrics_for(policy: Any, controller_watch: frozenset[str] | None, kind: str
         if missing:
             raise click.UsageError(
                 f"the rollback rules watch {', '.join(missing)}, which nginx's access log "
-                f"does not give (it gives {', '.join(NginxAccessLog.METRICS)}); "
-                "use --metrics prometheus with rollback.metrics queries"
+                f"does not give (it gives {', '.join(NginxAccessLog.METRICS)}, and "
+                f"{HEALTH_METRIC} from the health probes of a flow with a health_check "
+                "step); use --metrics prometheus with rollback.metrics queries"
             )
         return NginxAccessLog(router.access_log, stable=opts["stable"],
                               canary=opts["canary_addr"], window=window)
