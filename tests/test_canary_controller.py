@@ -556,7 +556,7 @@ def test_cli_refuses_rules_the_access_log_cannot_feed(tmp_path: Path) -> None:
         "    - health_check: {url: /healthz, timeout: 5s, attempts: 3, interval: 10s}\n", ""))
     out = CliRunner().invoke(canary, ["run", "--policy", str(policy), "--stable", "127.0.0.1:1",
                                       "--canary", "127.0.0.1:2", "--nginx-conf-dir",
-                                      str(tmp_path / "conf.d")])
+                                      str(tmp_path / "conf.d"), "--listen", "127.0.0.1:3"])
     assert out.exit_code == 2
     assert "health_check_failure_ratio" in out.output and "--metrics prometheus" in out.output
 
@@ -574,7 +574,7 @@ def test_cli_command_router_rollback_runs_the_command(tmp_path: Path) -> None:
            f"{target} {{stable}}/{{canary}}")
     out = CliRunner().invoke(canary, ["rollback", "--router", "command", "--weights-command",
                                       cmd, "--stable", "127.0.0.1:1", "--canary", "127.0.0.1:2",
-                                      "--json"])
+                                      "--state-dir", str(tmp_path / "state"), "--json"])
     assert out.exit_code == 0, out.output
     assert target.read_text() == "100/0"
     assert json.loads(out.stdout)["outcome"] == "rolled_back"

@@ -299,6 +299,16 @@ class NginxRouter(Router):
         self._await_retired(retiring, deadline)
         self._current = weights
 
+    @staticmethod
+    def listen_of(path: str | os.PathLike[str]) -> str | None:
+        """The ``listen`` address of an existing fragment (None when there is none)."""
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            return None
+        match = re.search(r"^\s*listen\s+([^;\s]+);", text, re.M)
+        return match.group(1) if match else None
+
     # -- configuration ------------------------------------------------------
 
     def render(self, weights: Weights, generation: str) -> str:
