@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -101,6 +102,12 @@ class NginxLB:
 def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
     """A private nginx master on loopback, from the walkthrough's nginx.conf."""
     binary = nginx_binary()
+    # As root, nginx's workers run as nobody: like /etc/nginx/conf.d, the router's
+    # folder must be searchable by them (the rollback flag is stat()ed per request).
+    for folder in (tmp_path, *tmp_path.parents):
+        if folder == Path(tempfile.gettempdir()):
+            break
+        folder.chmod(folder.stat().st_mode | 0o011)
     prefix = tmp_path / "lb"
     conf_dir = prefix / "conf.d"
     conf_dir.mkdir(parents=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -26,6 +27,8 @@ from scrubphi.canary import (
     Event,
     NginxAccessLog,
     NginxRouter,
+    RouterError,
+    Weights,
     http_health_check,
 )
 from scrubphi.policy import loads_policy
@@ -61,7 +64,9 @@ WINDOW = 2.0
 
 
 def run_and_break(lb: NginxLB, backends: Backends, *, at: int, how: str,
-                  policy: str = TEAM_SCALED) -> tuple[CanaryController, list[Answer], float]:
+                  policy: str = TEAM_SCALED,
+                  extra_event: Callable[[Event], None] | None = None,
+                  ) -> tuple[CanaryController, list[Answer], float]:
     """Run the flow; when the canary reaches ``at``% break v2 (``kill`` or ``slow``)."""
     v1 = backends("v1")
     v2 = backends("v2", *(("--then-delay", "400ms") if how == "slow" else ()))
@@ -71,6 +76,8 @@ def run_and_break(lb: NginxLB, backends: Backends, *, at: int, how: str,
     broke: list[float] = []
 
     def on_event(event: Event) -> None:
+        if extra_event is not None:
+            extra_event(event)
         if event.kind == "weights" and event.data.get("canary") == at and not broke:
             process = backends.process(v2)
             signum = {"kill": signal.SIGKILL, "slow": signal.SIGUSR1,
@@ -158,3 +165,58 @@ def test_health_endpoint_failing_at_10pct_is_rolled_back(
     assert "health" in result.reason, result.log.text()
     assert any(e.data.get("detail") == "HTTP 503" for e in result.log.of_kind("health_probe"))
     assert all(a.status == 200 for a in answers)
+
+
+def test_a_broken_unrelated_file_cannot_block_the_rollback(
+    nginx_lb: NginxLB, backends: Backends,
+) -> None:
+    """Another file in conf.d that fails `nginx -t` (was: every rollback refused for 60s,
+    exit 13): the flag switch moves all traffic to v1 without a reload."""
+    v1 = backends("v1")
+    v2 = backends("v2")
+    router = NginxRouter(stable=v1, canary=v2, **nginx_lb.router_kwargs())
+    router.set_weights(stable=100, canary=0)  # the run's baseline: the flag switch is tried
+    assert router.flag_works is True
+    router.set_weights(stable=50, canary=50)
+    assert not router.flag.exists()
+    load = LoadGenerator("127.0.0.1", nginx_lb.port, budget=20000, limit=60).start()
+    try:
+        time.sleep(0.5)
+        (nginx_lb.conf_dir / "zz-team.conf").write_text("server { listen 1.2.3.4:99999; }\n")
+        t0 = time.monotonic()
+        router.set_weights(stable=100, canary=0)
+        took = time.monotonic() - t0
+        switched = time.time()
+        assert took < 60.0
+        assert router.warning is not None and "could not be reloaded" in router.warning
+        assert router.current() == Weights(100, 0)
+        control = router.control() or {}
+        assert control.get("stable_only") == 1 and control.get("canary") == 50
+        # a step forward needs a reload, which nginx -t refuses: traffic stays on stable
+        with pytest.raises(RouterError, match="nginx -t refused"):
+            router.set_weights(stable=90, canary=10)
+        assert router.flag.exists() and router.current() == Weights(100, 0)
+        time.sleep(1.0)
+    finally:
+        answers = load.stop()
+    late = [a for a in answers if a.start > switched]
+    assert len(late) >= 20 and {a.version for a in late} == {"v1"}
+    assert all(a.status == 200 for a in answers)
+    print(f"\n[broken conf.d] all traffic on v1 {took:.3f}s after the rollback began")
+
+
+def test_dead_v2_with_a_broken_unrelated_file_is_rolled_back_in_time(
+    nginx_lb: NginxLB, backends: Backends,
+) -> None:
+    """The issue's row: v2 dies at 50% while conf.d holds a broken file; the run rolls back
+    (exit 11, not 13) and says the reload failed."""
+    broken = nginx_lb.conf_dir / "zz-team.conf"
+    def on_weights(event: Event) -> None:
+        if event.kind == "weights" and event.data.get("canary") == 50:
+            broken.write_text("this is not nginx configuration\n")
+
+    ctrl, answers, broke_at = run_and_break(nginx_lb, backends, at=50, how="kill",
+                                            extra_event=on_weights)
+    assert_rolled_back_in_time(ctrl, answers, broke_at, 50)
+    warnings = ctrl.log.of_kind("router_warning")
+    assert warnings and "could not be reloaded" in warnings[-1].message

@@ -475,13 +475,15 @@ class CanaryController:
         changed = action != self._action or states != [
             (r["name"], r["state"], r["action"]) for r in self._rules
         ]
+        previous = self._action
         self._action, self._detail, self._rules = action, detail, rules
         if changed:
             self._emit(
                 "decision",
                 f"analysis: {action} ({detail})",
                 step=self.index,
-                data={"action": action, "reason": detail, "rules": list(rules),
+                data={"action": action, "previous": previous, "reason": detail,
+                      "rules": list(rules),
                       "metrics": {k: round(v, 6) for k, v in values.items()}},
             )
         if action in ROLLBACK_ACTIONS:
@@ -616,10 +618,16 @@ class CanaryController:
         self._pause_elapsed = 0.0
         self._step_started = self.clock()
 
+    def _router_warning(self) -> None:
+        warning = getattr(self.router, "warning", None)
+        if isinstance(warning, str) and warning:
+            self._emit("router_warning", warning, step=self.index, data={"warning": warning})
+
     def _set(self, weights: Weights, why: str) -> None:
         t0 = self.clock()
         self.router.set_weights(stable=weights.stable, canary=weights.canary)
         took = self.clock() - t0
+        self._router_warning()
         self._emit(
             "weights",
             f"traffic {weights} ({why}, applied in {took:.3f}s)",
@@ -673,6 +681,7 @@ class CanaryController:
                 self.sleep(min(0.5, max(0.0, budget - spent)))
         took = self.clock() - fired_at
         self._rollback_seconds = took
+        self._router_warning()
         verdict = "within" if took <= budget else "OVER"
         self._emit(
             "rollback_done",

@@ -36,7 +36,8 @@ def notification_for(event: Event) -> str | None:
     if event.kind == "weights":
         why = event.data.get("why")
         return {"weight": "step", "promotion": "promotion"}.get(str(why))
-    if event.kind == "decision" and event.data.get("action") == "alert":
+    if (event.kind == "decision" and event.data.get("action") == "alert"
+            and event.data.get("previous") != "alert"):
         return "alert"
     if event.kind in ("rollback_started", "rollback_done"):
         return "rollback"

@@ -279,3 +279,9 @@ class GuardedRouter(Router):
 
     def describe(self) -> str:
         return self.inner.describe()
+
+    @property
+    def warning(self) -> str | None:
+        """The inner router's warning about its last change, if it has one."""
+        value = getattr(self.inner, "warning", None)
+        return value if isinstance(value, str) else None
