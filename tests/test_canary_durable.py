@@ -24,6 +24,7 @@ import pytest
 
 from nginx_fixtures import Answer, Backends, LoadGenerator, NginxLB
 from scrubphi.canary import NginxRouter, Weights
+from test_canary_notify import Receiver, receiver  # noqa: F401 (the fixture)
 
 FLOW = """\
 version: 1
@@ -260,11 +261,12 @@ def test_rollback_by_hand_ends_the_running_canary_as_rolled_back(
 
 
 def test_pause_resume_promote_and_abort_are_obeyed_and_recorded(
-    setup: Canary, load: LoadGenerator,
+    setup: Canary, load: LoadGenerator, receiver: Receiver,
 ) -> None:
-    """Argo-style controls: pause holds 10%, resume goes on, promote skips the 60s pause,
-    promote --full gives v2 100%; abort on a second run rolls back (exit 14)."""
-    run = setup.start()
+    """Argo-style controls: pause holds 10%, resume goes on, promote --full gives v2 100%;
+    abort on a second run rolls back (exit 14).  --webhook posts each step and the end."""
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    run = setup.start("--webhook", hook)
     try:
         setup.at(10)
         assert setup.cli("pause", *setup.state_opts).returncode == 0
@@ -282,6 +284,9 @@ def test_pause_resume_promote_and_abort_are_obeyed_and_recorded(
     assert setup.served() == Weights(0, 100)
     commands = [e["data"]["command"] for e in setup.events() if e["kind"] == "command"]
     assert commands == ["pause", "resume", "promote_full"]
+    posted = [(r["notification"], r["event"]["data"].get("canary")) for r in receiver.received]
+    assert posted == [("step", 10), ("paused", None), ("step", 50), ("promotion", 100),
+                      ("finished", None)]
     second = setup.start()
     setup.at(10)
     assert setup.cli("abort", *setup.state_opts).returncode == 0

@@ -15,7 +15,7 @@ from scrubphi.canary.notify import Notifier
 from test_canary_controller import Harness, healthy
 
 
-class _Receiver(ThreadingHTTPServer):
+class Receiver(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:
@@ -26,7 +26,7 @@ class _Receiver(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Receiver
+    server: Receiver
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
@@ -45,8 +45,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    server = _Receiver()
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -56,11 +56,11 @@ def receiver() -> Iterator[_Receiver]:
         server.server_close()
 
 
-def _url(server: _Receiver) -> str:
+def _url(server: Receiver) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/hook"
 
 
-def test_step_alert_rollback_and_end_are_posted_in_order(receiver: _Receiver) -> None:
+def test_step_alert_rollback_and_end_are_posted_in_order(receiver: Receiver) -> None:
     """A canary that alerts, then fires: step, alert, rollback (started, done), finished."""
     receiver.fail_next = 1  # the first POST is refused once and retried
     notifier = Notifier([_url(receiver)])
@@ -80,7 +80,7 @@ def test_step_alert_rollback_and_end_are_posted_in_order(receiver: _Receiver) ->
 
 
 def test_promotion_is_posted_and_a_dead_receiver_never_delays_the_run(
-    receiver: _Receiver,
+    receiver: Receiver,
 ) -> None:
     """A second URL nobody listens on: the run is not slowed; the live one gets everything."""
     notifier = Notifier([_url(receiver), "http://127.0.0.1:9/nobody"], timeout=1.0, attempts=1)

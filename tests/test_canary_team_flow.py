@@ -159,3 +159,36 @@ def test_health_endpoint_failing_at_10pct_is_noticed_by_the_probes() -> None:
     waited = ctrl._t0 + ctrl.log.of_kind("rollback_done")[0].t - v2.broken_since
     assert waited <= 60 + 15
     assert ctrl.log.of_kind("health_probe")[0].data["detail"] == "HTTP 503"
+
+
+def test_scrubphi_check_loads_the_team_files_together() -> None:
+    """flags/, rollback/ and deploy/ in one `scrubphi check`: the reference is not a copy."""
+    from click.testing import CliRunner
+
+    from scrubphi.cli import main
+
+    out = CliRunner().invoke(main, ["check", "-c", str(ROOT / "flags"), "-c",
+                                    str(ROOT / "rollback"), "-c", str(ROOT / "deploy")])
+    assert out.exit_code == 0, out.output
+    assert "policy OK: 3 file(s)" in out.output
+
+
+def test_a_reference_to_a_missing_file_or_section_is_a_policy_error(tmp_path: Path) -> None:
+    from scrubphi.errors import PolicyError
+
+    flow = tmp_path / "deploy" / "canary.yaml"
+    flow.parent.mkdir()
+    text = (ROOT / "deploy" / "canary.yaml").read_text()
+    flow.write_text(text.replace("../rollback/rules.yaml", "../nowhere.yaml"))
+    with pytest.raises(PolicyError, match=r"canary.yaml:\d+:\d+: rollback.from: "
+                                          r"../nowhere.yaml: no such policy file"):
+        load_policy(flow)
+    (tmp_path / "flags.yaml").write_text("version: 1\nflags: {}\n")
+    flow.write_text(text.replace("../rollback/rules.yaml", "../flags.yaml"))
+    with pytest.raises(PolicyError, match="../flags.yaml has no rollback: section"):
+        load_policy(flow)
+    # the check also validates the canary section itself
+    flow.write_text(text.replace("when_stuck: rollback", "when_stuck: wait")
+                    .replace("../rollback/rules.yaml", str(ROOT / "rollback" / "rules.yaml")))
+    with pytest.raises(PolicyError, match="canary.when_stuck: when_stuck is rollback"):
+        canary_from_policy(load_policy(flow))
