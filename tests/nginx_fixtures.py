@@ -21,6 +21,7 @@ it: the suite never skips its subject.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -32,7 +33,9 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,10 +45,12 @@ __all__ = [
     "Backends",
     "LoadGenerator",
     "NginxLB",
+    "Receiver",
     "backends",
     "free_port",
     "nginx_binary",
     "nginx_lb",
+    "receiver",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,3 +278,46 @@ class LoadGenerator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Receiver(ThreadingHTTPServer):
+    """A local webhook receiver: every JSON body POSTed to it, in order."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.received: list[dict[str, Any]] = []
+        self.content_types: set[str] = set()
+        self.fail_next = 0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.server.fail_next:
+            self.server.fail_next -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        self.server.content_types.add(self.headers.get("Content-Type", ""))
+        self.server.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

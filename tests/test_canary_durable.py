@@ -22,9 +22,8 @@ from typing import Any
 
 import pytest
 
-from nginx_fixtures import Answer, Backends, LoadGenerator, NginxLB
+from nginx_fixtures import Answer, Backends, LoadGenerator, NginxLB, Receiver
 from scrubphi.canary import NginxRouter, Weights
-from test_canary_notify import Receiver, receiver  # noqa: F401 (the fixture)
 
 FLOW = """\
 version: 1

@@ -2,58 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
+from nginx_fixtures import Receiver
 from scrubphi.canary.notify import Notifier
 from test_canary_controller import Harness, healthy
-
-
-class Receiver(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[dict[str, Any]] = []
-        self.content_types: set[str] = set()
-        self.fail_next = 0
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.server.fail_next:
-            self.server.fail_next -= 1
-            self.send_response(503)
-            self.end_headers()
-            return
-        self.server.content_types.add(self.headers.get("Content-Type", ""))
-        self.server.received.append(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _url(server: Receiver) -> str:
