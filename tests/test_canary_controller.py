@@ -578,3 +578,80 @@ def test_cli_command_router_rollback_runs_the_command(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert target.read_text() == "100/0"
     assert json.loads(out.stdout)["outcome"] == "rolled_back"
+
+
+# -- people in the loop (fake clock; the CLI's side is in test_canary_durable.py) ---------
+
+
+def test_commands_from_people_are_obeyed_in_order_and_logged() -> None:
+    """pause holds a healthy canary; promote skips the pause; abort ends it (exit 14)."""
+    sent: list[tuple[str, dict[str, object]]] = []
+    h = Harness()
+    h.ctrl.control = lambda: [sent.pop(0)] if sent else []
+    h.ctrl.start()
+    while h.weights()[-1] != (90, 10):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    sent.append(("pause", {"by": "bob"}))
+    for _ in range(40):  # 10 minutes: twice the pause, all of it conclusive
+        h.clock.advance(15)
+        status = h.ctrl.tick()
+    assert status.paused == "paused by bob" and h.weights()[-1] == (90, 10)
+    sent.append(("promote", {"by": "bob"}))  # skips the 5m pause at once
+    h.clock.advance(15)
+    h.ctrl.tick()
+    assert h.weights()[-1] == (50, 50)
+    sent.append(("abort", {"by": "carol"}))
+    h.clock.advance(15)
+    h.ctrl.tick()
+    assert h.ctrl.state == "aborted" and h.ctrl.result().exit_code == 14
+    assert h.weights()[-1] == (100, 0)
+    logged = [(e.data["command"], e.data["by"]) for e in h.ctrl.log.of_kind("command")]
+    assert logged == [("pause", "bob"), ("promote", "bob"), ("abort", "carol")]
+    h.ctrl.command("resume", {"by": "dave"})  # after the end: recorded, not obeyed
+    assert h.ctrl.log.of_kind("command")[-1].data["obeyed"] is False
+
+
+def test_a_paused_canary_is_still_rolled_back_by_its_rules() -> None:
+    """Pausing stops the steps, not the watching: a firing rule rolls back while paused."""
+    bad = {"on": False}
+    h = Harness(values=lambda s, w: {**healthy(s, w),
+                                     "http_5xx_ratio": 0.05 if bad["on"] and w else 0.0})
+    h.ctrl.start()
+    while h.weights()[-1] != (90, 10):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    h.ctrl.command("pause", {"by": "bob"})
+    bad["on"] = True
+    for _ in range(20):
+        if h.ctrl.state != "running":
+            break
+        h.clock.advance(15)
+        h.ctrl.tick()
+    assert h.ctrl.state == "rolled_back" and "error-spike" in h.ctrl.result().reason
+
+
+def test_a_manual_rollback_ends_the_run_as_rolled_back_and_nothing_moves_after() -> None:
+    """`canary rollback` by hand: outcome rolled_back (exit 11), never promoted later."""
+    h = Harness()
+    h.ctrl.start()
+    while h.weights()[-1] != (50, 50):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    h.ctrl.command("rollback", {"by": "erin", "applied": True})
+    assert h.ctrl.state == "rolled_back" and h.ctrl.result().exit_code == 11
+    assert "by hand by erin" in h.ctrl.result().reason
+    for _ in range(100):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    assert h.weights()[-1] == (100, 0) and (0, 100) not in h.weights()
+
+
+def test_no_canary_answers_fail_the_analysis_after_no_data_limit_checks() -> None:
+    """A source that says the canary answered nothing (0 canary_answers) rolls back: never ok."""
+    h = Harness(values=lambda s, w: {**healthy(s, w), "canary_answers": 0.0 if s > 200 else 5.0})
+    assert h.drive() == "rolled_back"
+    reason = h.ctrl.result().reason
+    assert "no data from the canary" in reason and "3 checks" in reason
+    assert len(h.ctrl.log.of_kind("no_data")) == 3
+    assert h.weights() == [(100, 0), (90, 10), (100, 0)]
