@@ -310,3 +310,42 @@ def test_rollback_without_a_state_keeps_the_listener(setup: Canary) -> None:
                     "--nginx-conf-dir", str(fresh))
     assert out.returncode == 2 and "give --listen" in out.stderr
     assert not os.path.exists(fresh / "scrubphi-canary.conf")
+
+
+@pytest.mark.parametrize("same_policy", [True, False], ids=["resumed", "other-policy"])
+def test_run_resume_goes_on_from_the_dead_runs_step(
+    nginx_lb: NginxLB, backends: Backends, tmp_path: Path, same_policy: bool,
+) -> None:
+    """SIGKILL at 50%, then `canary run --resume`: the run goes on at its pause (no baseline,
+    traffic untouched) and is promoted; with another policy it is rolled back instead."""
+    setup = Canary(nginx_lb, backends("v1"), backends("v2"), tmp_path, pause="4s")
+    NginxRouter(stable=setup.v1, canary=setup.v2,
+                **nginx_lb.router_kwargs()).set_weights(stable=100, canary=0)
+    load = LoadGenerator("127.0.0.1", nginx_lb.port, budget=30000, limit=120,
+                         threads=4, pause=0.03).start()
+    try:
+        run = setup.start()
+        first = setup.at(50)
+        run.kill()
+        run.communicate(timeout=30)
+        if not same_policy:
+            setup.policy.write_text(setup.policy.read_text().replace("above: 1%", "above: 2%"))
+        again = setup.start("--resume")
+        _, err = again.communicate(timeout=120)
+    finally:
+        load.stop()
+    old = [json.loads(line) for line in Path(first["log"]).read_text().splitlines()]
+    new = setup.events()
+    if same_policy:
+        assert again.returncode == 0, err
+        assert "resuming run" in err and old[-1]["kind"] == "recovered"
+        assert new[0]["kind"] == "run_started" and new[0]["data"]["resumed_at"] == 4
+        applied = [(e["data"]["stable"], e["data"]["canary"]) for e in new
+                   if e["kind"] == "weights"]
+        assert applied == [(0, 100)]  # straight on from 50%: no baseline back to 100/0
+        assert setup.served() == Weights(0, 100)
+    else:
+        assert "--resume refused: the policy is not the one" in err
+        assert [e["kind"] for e in old][-3:] == ["recovered", "rollback_done", "run_finished"]
+        assert new[0]["kind"] == "run_started" and "resumed_at" not in new[0]["data"]
+        assert again.returncode in (0, 11), err

@@ -243,6 +243,37 @@ class CanaryController:
             self._finish("failed", f"cannot put all traffic on stable: {exc}")
         return self.status()
 
+    def resume(self, index: int, pause_elapsed: float = 0.0, *,
+               note: str = "") -> CanaryStatus:
+        """Continue a run whose controller died, at step ``index`` (0-based), traffic as it is.
+
+        The monitor starts afresh (``min_samples`` counts again: the flow holds
+        until the rules can decide), and ``pause_elapsed`` seconds of the current
+        pause count as done.  The router must still hold the weights the run had.
+        """
+        if not 0 <= index <= len(self.policy.steps):
+            raise ValueError(f"step index {index} is outside the flow")
+        self._reset()
+        self.log = RunLog()
+        self.state = "running"
+        if self.monitor_factory is not None and self.policy.analysis == "rollback":
+            self.monitor = self.monitor_factory(lambda: self._check_now)
+        if self.metrics is not None:
+            self.metrics.start()
+        self.index = index
+        step = self._step()
+        if isinstance(step, PauseStep) and pause_elapsed > 0:
+            self._pause_started = self.clock()
+            self._pause_elapsed = min(pause_elapsed, step.seconds)
+        self._emit(
+            "run_started",
+            f"canary run resumed at step {index + 1} ({step.describe() if step else 'done'}), "
+            f"traffic {self.router.current()}{': ' + note if note else ''}",
+            data={"resumed_at": index, "pause_elapsed": self._pause_elapsed,
+                  "steps": [s.describe() for s in self.policy.steps]},
+        )
+        return self.status()
+
     def tick(self) -> CanaryStatus:
         """Do whatever is due now; return where the run stands."""
         if self.state == "pending":
@@ -333,15 +364,16 @@ class CanaryController:
         return self.status()
 
     def run(
-        self, *, interval: float = 1.0, on_tick: Callable[[CanaryStatus], None] | None = None
+        self, *, interval: float = 1.0, on_tick: Callable[[CanaryStatus], None] | None = None,
+        resume_at: tuple[int, float] | None = None,
     ) -> CanaryResult:
-        """``start()``, then ``tick()`` every ``interval`` seconds until the run ends.
+        """``start()`` (or ``resume(*resume_at)``), then ``tick()`` every ``interval`` seconds.
 
         An exception while waiting (Ctrl-C, or SIGTERM/SIGHUP turned into one by
         the CLI) rolls back before it propagates.
         """
         try:
-            status = self.start()
+            status = self.start() if resume_at is None else self.resume(*resume_at)
             while status.state == "running":
                 if on_tick is not None:
                     on_tick(status)

@@ -39,7 +39,7 @@ import click
 from scrubphi.canary.controller import CanaryController
 from scrubphi.canary.nginxlog import NginxAccessLog
 from scrubphi.canary.notify import Notifier
-from scrubphi.canary.policy import CanaryPolicy, HealthCheckStep, canary_from_policy
+from scrubphi.canary.policy import CanaryPolicy, HealthCheckStep, PauseStep, canary_from_policy
 from scrubphi.canary.routers import (
     NginxRouter,
     Router,
@@ -390,12 +390,15 @@ def _iso(epoch: float) -> str:
               help="seconds between ticks [default: 1s, or the rules' interval if shorter]")
 @click.option("--webhook", "webhooks", multiple=True, metavar="URL",
               help="POST a JSON notification on each step, alert, rollback and promotion")
+@click.option("--resume", is_flag=True,
+              help="a run left unfinished by a killed controller goes on from its step "
+                   "(default: it is rolled back first)")
 @click.option("--json", "as_json", is_flag=True, help="print the run log as JSON on stdout")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
               help="also write the run log as JSON to this file (atomically) at the end")
 def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | None,
-            window: float, interval: float | None, webhooks: tuple[str, ...], as_json: bool,
-            log_file: Path | None, **opts: Any) -> None:
+            window: float, interval: float | None, webhooks: tuple[str, ...], resume: bool,
+            as_json: bool, log_file: Path | None, **opts: Any) -> None:
     """Run the policy's canary: flow; exit 0 promoted, 11 rolled back (see docs/canary.md)."""
     try:
         policy = load_policy(*policies)
@@ -424,24 +427,69 @@ def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | 
         sys.exit(exc.exit_code)
     try:
         state = store.read_state()
+        resume_at: tuple[int, float] | None = None
         if state is not None and state.get("state") in ("running", "pending"):
-            click.echo(f"scrubphi canary: run {state.get('run_id')} was left unfinished "
-                       f"(its controller, pid {state.get('pid')}, died): rolling it back",
-                       err=True)
-            ok, message = _recover(store, state, opts)
-            click.echo(f"scrubphi canary: {message}", err=True)
-            if not ok:
-                sys.exit(EXIT_CODES["router_error"])
+            why = _cannot_resume(state, policy, router) if resume else "no --resume"
+            if why is None:
+                resume_at = _resume_point(state, canary_policy)
+                click.echo(f"scrubphi canary: resuming run {state.get('run_id')} at step "
+                           f"{resume_at[0] + 1} (its controller, pid {state.get('pid')}, died)",
+                           err=True)
+                _close_orphan(store, state, f"resumed by {who()} in a new run")
+            else:
+                click.echo(f"scrubphi canary: run {state.get('run_id')} was left unfinished "
+                           f"(its controller, pid {state.get('pid')}, died): rolling it back "
+                           f"({why})", err=True)
+                ok, message = _recover(store, state, opts)
+                click.echo(f"scrubphi canary: {message}", err=True)
+                if not ok:
+                    sys.exit(EXIT_CODES["router_error"])
+        elif resume:
+            raise click.UsageError("--resume: no unfinished run in the state to resume")
         _run_locked(store, policy, policies, canary_policy, router, metrics, notifier, tick,
-                    as_json, log_file, opts)
+                    as_json, log_file, opts, resume_at)
     finally:
         store.release()
+
+
+def _cannot_resume(state: dict[str, Any], policy: Any, router: Router) -> str | None:
+    """Why the orphan cannot go on (None: it can): another policy, or traffic moved since."""
+    if (state.get("policy") or {}).get("digest") != policy.digest:
+        return "--resume refused: the policy is not the one the run started with"
+    saved = state.get("weights") or {}
+    current = router.current()
+    if current is None or (current.stable, current.canary) != (saved.get("stable"),
+                                                               saved.get("canary")):
+        return "--resume refused: the router's weights changed since the run died"
+    if not isinstance(state.get("step"), int):
+        return "--resume refused: the state has no step to resume at"
+    return None
+
+
+def _resume_point(state: dict[str, Any], canary_policy: CanaryPolicy) -> tuple[int, float]:
+    index = int(state["step"]) - 1
+    step = canary_policy.steps[index] if 0 <= index < len(canary_policy.steps) else None
+    left = state.get("pause_left")
+    done = 0.0
+    if isinstance(step, PauseStep) and isinstance(left, int | float):
+        done = max(0.0, step.seconds - float(left))
+    return index, done
+
+
+def _close_orphan(store: RunStore, orphan: dict[str, Any], reason: str) -> None:
+    wall = _iso(time.time())
+    if orphan.get("log"):
+        with contextlib.suppress(OSError):
+            RunStore.append_events(orphan["log"], [
+                {"t": None, "wall": wall, "kind": "recovered", "step": orphan.get("step"),
+                 "message": reason, "data": {"by": who()}}])
+    store.mark(orphan, state="resumed", reason=reason)
 
 
 def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
                 canary_policy: CanaryPolicy, router: Router, metrics: CanaryMetrics | None,
                 notifier: Notifier | None, tick: float, as_json: bool, log_file: Path | None,
-                opts: dict[str, Any]) -> None:
+                opts: dict[str, Any], resume_at: tuple[int, float] | None = None) -> None:
     display = _Display(sys.stderr)
     store.begin(_router_settings(opts), {"files": [str(Path(p).absolute()) for p in policies],
                                          "digest": policy.digest})
@@ -466,7 +514,7 @@ def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
     code: int
     try:
         with _signals_roll_back():
-            result = controller.run(interval=tick, on_tick=on_tick)
+            result = controller.run(interval=tick, on_tick=on_tick, resume_at=resume_at)
         code = result.exit_code
     except KeyboardInterrupt as exc:
         result = controller.result()
