@@ -104,16 +104,15 @@ class NginxLB:
 
 
 @pytest.fixture
-def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
+def nginx_lb() -> Iterator[NginxLB]:
     """A private nginx master on loopback, from the walkthrough's nginx.conf."""
     binary = nginx_binary()
     # As root, nginx's workers run as nobody: like /etc/nginx/conf.d, the router's
     # folder must be searchable by them (the rollback flag is stat()ed per request).
-    for folder in (tmp_path, *tmp_path.parents):
-        if folder == Path(tempfile.gettempdir()):
-            break
-        folder.chmod(folder.stat().st_mode | 0o011)
-    prefix = tmp_path / "lb"
+    # pytest keeps its base folder private (0700, reset by every session), so the
+    # nginx prefix lives in a folder of its own.
+    prefix = Path(tempfile.mkdtemp(prefix="scrubphi-lb-")) / "lb"
+    prefix.parent.chmod(0o755)
     conf_dir = prefix / "conf.d"
     conf_dir.mkdir(parents=True)
     conf = prefix / "nginx.conf"
@@ -129,7 +128,10 @@ def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
     while not pid_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"nginx did not start: {error_log.read_text(errors='replace')[-2000:]}")
+            process.wait(timeout=10)
+            log = error_log.read_text(errors="replace")[-2000:]
+            shutil.rmtree(prefix.parent, ignore_errors=True)
+            pytest.fail(f"nginx did not start: {log}")
         time.sleep(0.02)
     lb = NginxLB(binary, prefix, conf, conf_dir, free_port(), process, error_log)
     try:
@@ -142,6 +144,7 @@ def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+        shutil.rmtree(prefix.parent, ignore_errors=True)
 
 
 def _start_backend(version: str, *args: str) -> tuple[subprocess.Popen[str], str]:

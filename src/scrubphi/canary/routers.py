@@ -268,7 +268,8 @@ class NginxRouter(Router):
         #: tries it; a folder the workers cannot search makes it False, and
         #: rollbacks then go by reload only, with a warning.
         self.flag_works: bool | None = None
-        self.flag_timeout = 2.0
+        self.flag_timeout = 5.0
+        self._flag_denied = False
         self.access_log = Path(
             access_log if access_log is not None else self.conf_dir / "scrubphi-canary.access.log"
         ).absolute()
@@ -347,19 +348,31 @@ class NginxRouter(Router):
         except RouterError:
             with contextlib.suppress(OSError):
                 self.flag.unlink()
-            self.flag_works = False
-            self.warning = (f"nginx's workers do not see {self.flag} (its folder must be "
-                            "searchable by nginx's worker user): rollbacks need a reload, which "
-                            "another broken file in nginx's configuration can block")
+            if self._flag_denied:
+                # nginx answered, again and again, that it does not see the flag
+                self.flag_works = False
+                self.warning = (f"nginx's workers do not see {self.flag} (its folder must be "
+                                "searchable by nginx's worker user): rollbacks need a reload, "
+                                "which another broken file in nginx's configuration can block")
+            else:
+                self.warning = (f"nginx did not confirm the switch by {self.flag} within "
+                                f"{self.flag_timeout:g}s: rolled back by reload instead")
             return False
         self.flag_works = True
         return True
 
     def _confirm_flag(self, on: bool, deadline: float) -> None:
         streak = 0
+        denied = 0  # answers that saw the opposite, after a moment for the file to appear
+        self._flag_denied = False
         while streak < self.confirmations:
             answer = self.control()
-            streak = streak + 1 if answer and answer.get("stable_only") == int(on) else 0
+            if answer and answer.get("stable_only") == int(on):
+                streak += 1
+            else:
+                streak = 0
+                denied += 1 if answer and answer.get("stable_only") == int(not on) else 0
+            self._flag_denied = denied >= 10 and streak == 0
             if streak >= self.confirmations:
                 return
             if time.monotonic() >= deadline:
@@ -656,3 +669,4 @@ def _proc_title(pid: int) -> str | None:
     except OSError:
         return None
     return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+
