@@ -21,29 +21,36 @@ it: the suite never skips its subject.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 __all__ = [
     "APT_INSTALL",
     "Answer",
+    "Backends",
     "LoadGenerator",
     "NginxLB",
+    "Receiver",
     "backends",
     "free_port",
     "nginx_binary",
     "nginx_lb",
+    "receiver",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,10 +104,15 @@ class NginxLB:
 
 
 @pytest.fixture
-def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
+def nginx_lb() -> Iterator[NginxLB]:
     """A private nginx master on loopback, from the walkthrough's nginx.conf."""
     binary = nginx_binary()
-    prefix = tmp_path / "lb"
+    # As root, nginx's workers run as nobody: like /etc/nginx/conf.d, the router's
+    # folder must be searchable by them (the rollback flag is stat()ed per request).
+    # pytest keeps its base folder private (0700, reset by every session), so the
+    # nginx prefix lives in a folder of its own.
+    prefix = Path(tempfile.mkdtemp(prefix="scrubphi-lb-")) / "lb"
+    prefix.parent.chmod(0o755)
     conf_dir = prefix / "conf.d"
     conf_dir.mkdir(parents=True)
     conf = prefix / "nginx.conf"
@@ -116,7 +128,10 @@ def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
     while not pid_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"nginx did not start: {error_log.read_text(errors='replace')[-2000:]}")
+            process.wait(timeout=10)
+            log = error_log.read_text(errors="replace")[-2000:]
+            shutil.rmtree(prefix.parent, ignore_errors=True)
+            pytest.fail(f"nginx did not start: {log}")
         time.sleep(0.02)
     lb = NginxLB(binary, prefix, conf, conf_dir, free_port(), process, error_log)
     try:
@@ -129,6 +144,7 @@ def nginx_lb(tmp_path: Path) -> Iterator[NginxLB]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+        shutil.rmtree(prefix.parent, ignore_errors=True)
 
 
 def _start_backend(version: str, *args: str) -> tuple[subprocess.Popen[str], str]:
@@ -151,22 +167,32 @@ def _start_backend(version: str, *args: str) -> tuple[subprocess.Popen[str], str
     return process, line.rsplit(" ", 1)[1].strip()
 
 
-@pytest.fixture
-def backends() -> Iterator[Callable[..., str]]:
-    """``start("v2", "--fail-ratio", "5%") -> "127.0.0.1:PORT"``; all stopped at the end."""
-    started: list[subprocess.Popen[str]] = []
+class Backends:
+    """``backends("v2", "--fail-ratio", "5%") -> "127.0.0.1:PORT"``; ``process(address)``."""
 
-    def start(version: str, *args: str) -> str:
+    def __init__(self) -> None:
+        self.started: dict[str, subprocess.Popen[str]] = {}
+
+    def __call__(self, version: str, *args: str) -> str:
         process, address = _start_backend(version, *args)
-        started.append(process)
+        self.started[address] = process
         return address
 
+    def process(self, address: str) -> subprocess.Popen[str]:
+        """The backend process serving ``address`` (to kill or signal it mid-run)."""
+        return self.started[address]
+
+
+@pytest.fixture
+def backends() -> Iterator[Backends]:
+    """Start example backends as processes; all stopped at the end."""
+    started = Backends()
     try:
-        yield start
+        yield started
     finally:
-        for process in started:
+        for process in started.started.values():
             process.terminate()
-        for process in started:
+        for process in started.started.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -255,3 +281,46 @@ class LoadGenerator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Receiver(ThreadingHTTPServer):
+    """A local webhook receiver: every JSON body POSTed to it, in order."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.received: list[dict[str, Any]] = []
+        self.content_types: set[str] = set()
+        self.fail_next = 0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.server.fail_next:
+            self.server.fail_next -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        self.server.content_types.add(self.headers.get("Content-Type", ""))
+        self.server.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -149,7 +149,9 @@ def test_healthy_flow_runs_every_step_in_order_and_promotes() -> None:
     assert h.weights() == [(100, 0), (90, 10), (50, 50), (0, 100)]
     times = [t for t, _ in h.applied]
     assert times[2] - times[1] >= 300 and times[3] - times[2] >= 300
-    assert h.health_calls == [15.0]
+    # the health check step at 15s, then a probe of /healthz at every tick for the whole run
+    assert h.health_calls[0] == 15.0 and h.health_calls[-1] >= times[3]
+    assert len(h.health_calls) >= (times[3] - 15) / 15
     result = h.ctrl.result()
     assert result.exit_code == 0 and result.rollback_seconds is None
     kinds = [e.kind for e in result.log.events]
@@ -237,10 +239,10 @@ def test_health_check_failures_roll_back_before_any_traffic() -> None:
 
 def test_health_check_passes_on_a_later_attempt() -> None:
     """A canary still starting passes its second attempt and the flow goes on."""
-    answers = iter([(False, "ConnectionRefusedError"), (True, "HTTP 200")])
-    h = Harness(health=lambda url, timeout: next(answers))
+    answers = iter([(False, "ConnectionRefusedError")])
+    h = Harness(health=lambda url, timeout: next(answers, (True, "HTTP 200")))
     assert h.drive(step=5) == "promoted"
-    assert h.health_calls == [5.0, 15.0]
+    assert h.health_calls[:2] == [5.0, 15.0]
 
 
 def test_rules_only_watch_while_the_canary_has_traffic() -> None:
@@ -259,12 +261,46 @@ def test_rollback_now_rule_fires_at_once() -> None:
     assert h.ctrl.log.of_kind("decision")[-1].data["action"] == "rollback_now"
 
 
-def test_alert_is_logged_and_the_flow_goes_on() -> None:
-    """An alert-only rule (slow p99) is recorded but does not stop the promotion."""
-    h = Harness(values=lambda s, w: {**healthy(s, w), "latency_p99_ms": 5000.0})
-    assert h.drive() == "promoted"
+def test_an_alerting_rule_holds_the_flow_until_the_progress_deadline() -> None:
+    """An alert-only rule (slow p99) never lets the weight go up; the stuck run rolls back."""
+    h = Harness(values=lambda s, w: {**healthy(s, w), "latency_p99_ms": 5000.0 if w else 100.0})
+    assert h.drive() == "rolled_back"
+    assert h.weights() == [(100, 0), (90, 10), (100, 0)]
     actions = [e.data["action"] for e in h.ctrl.log.of_kind("decision")]
     assert "alert" in actions
+    reason = h.ctrl.result().reason
+    assert reason.startswith("stuck: weight 10%") is False and "progress_deadline" in reason
+    assert not h.ctrl.log.of_kind("pause_done")
+    # at 10% from 15s; the pause is 5m and the default deadline 10m past it
+    assert 15 + 300 + 600 <= h.applied[-1][0] <= 15 + 300 + 600 + 30
+
+
+def test_a_stuck_run_can_pause_for_a_person_instead() -> None:
+    """when_stuck: pause holds the weight and waits; resume lets the flow go on."""
+    text = FLOW.replace("  rollback_within: 60s\n",
+                        "  rollback_within: 60s\n  progress_deadline: 1m\n  when_stuck: pause\n")
+    slow = {"on": True}
+    h = Harness(text, values=lambda s, w: {**healthy(s, w),
+                                           "latency_p99_ms": 5000.0 if slow["on"] else 100.0})
+    h.ctrl.start()
+    for _ in range(60):
+        h.clock.advance(15)
+        status = h.ctrl.tick()
+    assert status.state == "running" and status.paused is not None
+    assert "stuck" in status.paused and h.weights()[-1] == (90, 10)
+    slow["on"] = False
+    for _ in range(60):  # still paused: a person decides
+        h.clock.advance(15)
+        status = h.ctrl.tick()
+    assert status.paused is not None and h.weights()[-1] == (90, 10)
+    h.ctrl.command("resume", {"by": "alice"})
+    for _ in range(200):
+        if h.ctrl.state != "running":
+            break
+        h.clock.advance(15)
+        h.ctrl.tick()
+    assert h.ctrl.state == "promoted"
+    assert [e.message for e in h.ctrl.log.of_kind("resumed")] == ["resumed by alice"]
 
 
 def test_unavailable_metrics_hold_the_pause_never_pass() -> None:
@@ -275,10 +311,11 @@ def test_unavailable_metrics_hold_the_pause_never_pass() -> None:
         h.clock.advance(15)
         h.ctrl.tick()
     h.metrics.fail = True
-    for _ in range(60):  # 15 minutes, three times the pause
+    for _ in range(36):  # 9 minutes, almost twice the pause, under inconclusive_limit 10m
         h.clock.advance(15)
         status = h.ctrl.tick()
     assert status.state == "running" and status.action == "inconclusive"
+    assert status.pause_left == pytest.approx(300 - 15, abs=15)
     assert h.weights()[-1] == (90, 10)
     h.metrics.fail = False
     for _ in range(200):
@@ -287,6 +324,36 @@ def test_unavailable_metrics_hold_the_pause_never_pass() -> None:
         h.clock.advance(15)
         h.ctrl.tick()
     assert h.ctrl.state == "promoted"
+
+
+def test_inconclusive_time_does_not_count_toward_a_pause() -> None:
+    """Argo Rollouts #3850: only conclusive checks count; half inconclusive: twice as long."""
+    h = Harness()
+    h.ctrl.start()
+    while not h.ctrl.log.of_kind("pause_started"):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    started = h.clock() - T0
+    n = 0
+    while len(h.weights()) < 3:
+        n += 1
+        h.metrics.fail = n % 2 == 1
+        h.clock.advance(15)
+        h.ctrl.tick()
+    done = h.ctrl.log.of_kind("pause_done")[0]
+    assert "300s of conclusive checks" in done.message
+    assert h.clock() - T0 - started >= 2 * 300 - 30
+
+
+def test_the_inconclusive_limit_ends_a_run_that_cannot_be_judged() -> None:
+    """Metrics that never come back: rolled back after inconclusive_limit (10m by default)."""
+    h = Harness()
+    h.metrics.fail = True
+    assert h.drive() == "rolled_back"
+    reason = h.ctrl.result().reason
+    assert "inconclusive_limit 600s" in reason
+    assert h.weights() == [(100, 0), (90, 10), (100, 0)]
+    assert 600 <= h.applied[-1][0] - h.applied[1][0] <= 630
 
 
 def test_rerun_after_rollback_starts_clean() -> None:
@@ -379,7 +446,7 @@ def test_run_log_reads_as_text_and_json() -> None:
     doc = json.loads(result.to_json())
     assert doc["outcome"] == "rolled_back" and doc["exit_code"] == 11
     assert {e["kind"] for e in doc["events"]} >= {
-        "run_started", "health_check", "weights", "pause_started", "decision",
+        "run_started", "health_check", "weights", "decision",
         "rollback_started", "rollback_done", "run_finished",
     }
     decision = next(e for e in doc["events"] if e["data"].get("action") == "rollback")
@@ -407,8 +474,10 @@ def test_team_flow_file_parses_to_the_agreed_steps() -> None:
         PauseStep(300.0), WeightStep(100),
     )
     assert canary.analysis == "rollback" and canary.rollback_within == 60.0
+    # one source of truth: the flow takes the team's rules from rollback/rules.yaml
     rules = rules_from_policy(load_policy(ROOT / "deploy" / "canary.yaml"))
-    assert [r.name for r in rules.rules] == ["error-spike", "slow"]
+    assert rules == rules_from_policy(load_policy(ROOT / "rollback" / "rules.yaml"))
+    assert [r.name for r in rules.rules] == ["error-spike", "slow", "health"]
     demo = load_policy(ROOT / "examples" / "backends" / "canary-demo.yaml")
     assert canary_from_policy(demo).steps[2] == PauseStep(20.0)
     assert {r.metric for r in rules_from_policy(demo).rules} <= {"http_5xx_ratio",
@@ -482,10 +551,12 @@ def test_cli_refuses_rules_the_access_log_cannot_feed(tmp_path: Path) -> None:
     from scrubphi.cli.canary import canary
 
     policy = tmp_path / "canary.yaml"
-    policy.write_text(FLOW)
+    # without a health_check step there are no probes to feed the health rule
+    policy.write_text(FLOW.replace(
+        "    - health_check: {url: /healthz, timeout: 5s, attempts: 3, interval: 10s}\n", ""))
     out = CliRunner().invoke(canary, ["run", "--policy", str(policy), "--stable", "127.0.0.1:1",
                                       "--canary", "127.0.0.1:2", "--nginx-conf-dir",
-                                      str(tmp_path / "conf.d")])
+                                      str(tmp_path / "conf.d"), "--listen", "127.0.0.1:3"])
     assert out.exit_code == 2
     assert "health_check_failure_ratio" in out.output and "--metrics prometheus" in out.output
 
@@ -503,7 +574,84 @@ def test_cli_command_router_rollback_runs_the_command(tmp_path: Path) -> None:
            f"{target} {{stable}}/{{canary}}")
     out = CliRunner().invoke(canary, ["rollback", "--router", "command", "--weights-command",
                                       cmd, "--stable", "127.0.0.1:1", "--canary", "127.0.0.1:2",
-                                      "--json"])
+                                      "--state-dir", str(tmp_path / "state"), "--json"])
     assert out.exit_code == 0, out.output
     assert target.read_text() == "100/0"
     assert json.loads(out.stdout)["outcome"] == "rolled_back"
+
+
+# -- people in the loop (fake clock; the CLI's side is in test_canary_durable.py) ---------
+
+
+def test_commands_from_people_are_obeyed_in_order_and_logged() -> None:
+    """pause holds a healthy canary; promote skips the pause; abort ends it (exit 14)."""
+    sent: list[tuple[str, dict[str, object]]] = []
+    h = Harness()
+    h.ctrl.control = lambda: [sent.pop(0)] if sent else []
+    h.ctrl.start()
+    while h.weights()[-1] != (90, 10):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    sent.append(("pause", {"by": "bob"}))
+    for _ in range(40):  # 10 minutes: twice the pause, all of it conclusive
+        h.clock.advance(15)
+        status = h.ctrl.tick()
+    assert status.paused == "paused by bob" and h.weights()[-1] == (90, 10)
+    sent.append(("promote", {"by": "bob"}))  # skips the 5m pause at once
+    h.clock.advance(15)
+    h.ctrl.tick()
+    assert h.weights()[-1] == (50, 50)
+    sent.append(("abort", {"by": "carol"}))
+    h.clock.advance(15)
+    h.ctrl.tick()
+    assert h.ctrl.state == "aborted" and h.ctrl.result().exit_code == 14
+    assert h.weights()[-1] == (100, 0)
+    logged = [(e.data["command"], e.data["by"]) for e in h.ctrl.log.of_kind("command")]
+    assert logged == [("pause", "bob"), ("promote", "bob"), ("abort", "carol")]
+    h.ctrl.command("resume", {"by": "dave"})  # after the end: recorded, not obeyed
+    assert h.ctrl.log.of_kind("command")[-1].data["obeyed"] is False
+
+
+def test_a_paused_canary_is_still_rolled_back_by_its_rules() -> None:
+    """Pausing stops the steps, not the watching: a firing rule rolls back while paused."""
+    bad = {"on": False}
+    h = Harness(values=lambda s, w: {**healthy(s, w),
+                                     "http_5xx_ratio": 0.05 if bad["on"] and w else 0.0})
+    h.ctrl.start()
+    while h.weights()[-1] != (90, 10):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    h.ctrl.command("pause", {"by": "bob"})
+    bad["on"] = True
+    for _ in range(20):
+        if h.ctrl.state != "running":
+            break
+        h.clock.advance(15)
+        h.ctrl.tick()
+    assert h.ctrl.state == "rolled_back" and "error-spike" in h.ctrl.result().reason
+
+
+def test_a_manual_rollback_ends_the_run_as_rolled_back_and_nothing_moves_after() -> None:
+    """`canary rollback` by hand: outcome rolled_back (exit 11), never promoted later."""
+    h = Harness()
+    h.ctrl.start()
+    while h.weights()[-1] != (50, 50):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    h.ctrl.command("rollback", {"by": "erin", "applied": True})
+    assert h.ctrl.state == "rolled_back" and h.ctrl.result().exit_code == 11
+    assert "by hand by erin" in h.ctrl.result().reason
+    for _ in range(100):
+        h.clock.advance(15)
+        h.ctrl.tick()
+    assert h.weights()[-1] == (100, 0) and (0, 100) not in h.weights()
+
+
+def test_no_canary_answers_fail_the_analysis_after_no_data_limit_checks() -> None:
+    """A source that says the canary answered nothing (0 canary_answers) rolls back: never ok."""
+    h = Harness(values=lambda s, w: {**healthy(s, w), "canary_answers": 0.0 if s > 200 else 5.0})
+    assert h.drive() == "rolled_back"
+    reason = h.ctrl.result().reason
+    assert "no data from the canary" in reason and "3 checks" in reason
+    assert len(h.ctrl.log.of_kind("no_data")) == 3
+    assert h.weights() == [(100, 0), (90, 10), (100, 0)]

@@ -48,6 +48,8 @@ canary:
     - weight: 100
   analysis: rollback
   rollback_within: 60s
+  no_data_limit: 6
+  probe_interval: 500ms
 rollback:
   interval: 500ms
   missing_data: not_breaching

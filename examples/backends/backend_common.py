@@ -11,6 +11,9 @@ version name.
   ``--fail-ratio`` share of requests (a broken release).  Failures are spread
   evenly (request n fails when floor(n * ratio) goes up), so 5% means exactly
   one request in twenty, which keeps a demo and a test reproducible.
+* ``--then-delay 2500ms`` makes it slow from the moment it gets SIGUSR1
+  (``kill -USR1 PID``): a release that degrades in the middle of a canary.
+  SIGUSR2 makes ``/healthz`` answer 503 from then on.
 * It prints ``listening on HOST:PORT`` once it accepts connections
   (``--port 0`` picks a free port) and logs no requests.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 import threading
 import time
@@ -100,9 +104,23 @@ def main(version: str, argv: list[str] | None = None) -> None:
     parser.add_argument("--delay", type=_seconds, default=0.0,
                         help="extra time per request, e.g. 300ms")
     parser.add_argument("--unhealthy", action="store_true", help="/healthz answers 503")
+    parser.add_argument("--then-delay", type=_seconds, default=None,
+                        help="after SIGUSR1, this extra time per request instead of --delay")
     args = parser.parse_args(argv)
     server = _Server((args.host, args.port), version, args.fail_ratio, args.delay,
                      args.unhealthy)
+    if args.then_delay is not None:
+        later = float(args.then_delay)
+
+        def slow_down(signum: int, frame: object) -> None:
+            server.delay = later
+
+        signal.signal(signal.SIGUSR1, slow_down)
+
+    def turn_unhealthy(signum: int, frame: object) -> None:
+        server.unhealthy = True
+
+    signal.signal(signal.SIGUSR2, turn_unhealthy)
     host, port = server.server_address[:2]
     shown = host.decode() if isinstance(host, bytes) else host
     print(f"{version} listening on {shown}:{port}", flush=True)

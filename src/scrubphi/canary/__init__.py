@@ -9,19 +9,7 @@ canary's metrics (:class:`NginxAccessLog`, or Prometheus through
 
 from __future__ import annotations
 
-from scrubphi.canary.controller import (
-    EXIT_CODES,
-    CanaryController,
-    CanaryMetrics,
-    CanaryResult,
-    CanaryStatus,
-    Event,
-    HealthChecker,
-    Monitor,
-    QueryMetrics,
-    RunLog,
-    http_health_check,
-)
+from scrubphi.canary.controller import COMMANDS, CanaryController, Monitor, Preempted
 from scrubphi.canary.nginxlog import NginxAccessLog, VersionStats
 from scrubphi.canary.policy import (
     CanaryPolicy,
@@ -39,9 +27,20 @@ from scrubphi.canary.routers import (
     Weights,
     command_router,
 )
+from scrubphi.canary.runlog import EXIT_CODES, CanaryResult, CanaryStatus, Event, RunLog
+from scrubphi.canary.sources import (
+    HEALTH_METRIC,
+    CanaryMetrics,
+    HealthChecker,
+    HealthProbes,
+    QueryMetrics,
+    http_health_check,
+)
 
 __all__ = [
+    "COMMANDS",
     "EXIT_CODES",
+    "HEALTH_METRIC",
     "CallbackRouter",
     "CanaryController",
     "CanaryMetrics",
@@ -51,10 +50,12 @@ __all__ = [
     "Event",
     "HealthCheckStep",
     "HealthChecker",
+    "HealthProbes",
     "Monitor",
     "NginxAccessLog",
     "NginxRouter",
     "PauseStep",
+    "Preempted",
     "QueryMetrics",
     "Router",
     "RouterError",

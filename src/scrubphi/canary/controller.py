@@ -3,48 +3,72 @@
 Why ticks: a deploy flow lasts minutes (``pause: 5m``), yet every step and
 every rollback path must be testable in milliseconds.  The controller never
 sleeps and never reads the time itself: ``tick()`` looks at an injected
-clock, does whatever is due (a health check attempt, a weight change, the end
-of a pause, a rollback) and returns.  ``run()`` is the thin loop around it.
+clock, does whatever is due (a health check attempt or probe, a check of the
+rules, a weight change, the end of a pause, a rollback, a person's command)
+and returns.  ``run()`` is the thin loop around it.
 
 The order inside a tick is the safety argument:
 
-1. While the canary receives traffic and ``analysis: rollback`` is set, the
-   canary's metrics are sampled, fed to the rollback monitor and the monitor
-   decides.  ``rollback``/``rollback_now`` move **all** traffic to stable
-   first (retrying until ``rollback_within`` is used up) and only then
-   record how long the switch took against ``rollback_within``; the
-   remaining steps, pauses and analysis are skipped.  ``alert`` is logged
-   and the flow goes on.  ``inconclusive`` (or a metric source that cannot
-   answer) holds the flow where it is: a pause does not end and no weight
-   goes up until the rules can decide again; it is never a pass.
-2. Otherwise the current step advances: a health check attempt (a failure
-   after its ``attempts`` rolls back), a weight change, or a pause that ends
-   when its time is up.  Steps that need no waiting follow each other in the
-   same tick.
-3. After the last step the canary gets 100% (promotion), as in Argo
+1. Commands from people (``pause``, ``resume``, ``promote``, ``abort``, a
+   manual rollback) are obeyed and recorded first.
+2. While the canary receives traffic and ``analysis: rollback`` is set, the
+   rules are checked once per ``rollback.interval`` (a *check*, as in
+   Prometheus and Flagger; so ``min_samples: 20`` at 15s means five minutes
+   of checks, whatever the tick).  ``rollback``/``rollback_now`` move **all**
+   traffic to stable first and only then record how long it took against
+   ``rollback_within``.  So does a canary that answered no request (or no
+   health probe) in ``no_data_limit`` checks in a row: no data is a failure,
+   never a pass.
+3. The flow moves forward only while every rule is ``ok``: a pending,
+   alerting, inconclusive or failing rule holds it (no weight goes up, no
+   pause ends, no promotion), and only such *conclusive* time counts toward
+   a pause (the bug Argo Rollouts fixed in #3850).  A hold that lasts
+   (``inconclusive_limit`` without a conclusive check, or
+   ``progress_deadline`` past a step's own pause) makes the run *stuck*:
+   it rolls back, or pauses for a person with ``when_stuck: pause``.
+4. After the last step the canary gets 100% (promotion), as in Argo
    Rollouts, even when the flow's last weight was lower.
 
-Every step and decision goes into a :class:`RunLog` (readable text after an
-incident, and JSON).  ``start()`` begins a clean run: a fresh monitor and
-log, the metric source skipping older data, and all traffic on stable.
+Every step, check, decision and command goes into a :class:`RunLog` as it
+happens (``on_event``; the CLI appends each to disk at once).  ``start()``
+begins a clean run: a fresh monitor and log, the metric source skipping
+older data, and all traffic on stable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from scrubphi.canary.policy import CanaryPolicy, HealthCheckStep, PauseStep, Step, WeightStep
-from scrubphi.canary.routers import Router, RouterError, Weights, parse_hostport
+from scrubphi.canary.routers import Router, RouterError, Weights
+from scrubphi.canary.runlog import (
+    EXIT_CODES,
+    ROLLBACK_ACTIONS,
+    CanaryResult,
+    CanaryStatus,
+    Event,
+    Outcome,
+    RunLog,
+    State,
+    decision_parts,
+)
+from scrubphi.canary.sources import (
+    ANSWERS_KEY,
+    HEALTH_METRIC,
+    CanaryMetrics,
+    HealthChecker,
+    HealthProbes,
+    QueryMetrics,
+    http_health_check,
+)
 from scrubphi.errors import ScrubPhiError
 
 __all__ = [
+    "COMMANDS",
     "EXIT_CODES",
     "CanaryController",
     "CanaryMetrics",
@@ -54,23 +78,14 @@ __all__ = [
     "HealthChecker",
     "Monitor",
     "Outcome",
+    "Preempted",
     "QueryMetrics",
     "RunLog",
     "http_health_check",
 ]
 
-Outcome = Literal["running", "promoted", "rolled_back", "failed", "aborted"]
-State = Literal["pending", "running", "promoted", "rolled_back", "failed", "aborted"]
-ROLLBACK_ACTIONS = frozenset({"rollback", "rollback_now"})
-
-#: Exit codes of ``scrubphi canary run`` / ``rollback`` (see docs/canary.md).
-EXIT_CODES: Mapping[str, int] = {
-    "promoted": 0,
-    "rolled_back": 11,
-    "rollback_slow": 12,
-    "router_error": 13,
-    "aborted": 14,
-}
+#: What a person can tell a running controller (``scrubphi canary pause`` ...).
+COMMANDS = ("pause", "resume", "promote", "promote_full", "abort", "rollback")
 
 
 class Monitor(Protocol):
@@ -81,212 +96,11 @@ class Monitor(Protocol):
     def tick(self) -> Any: ...
 
 
-class CanaryMetrics(Protocol):
-    """A source of the canary's current metric values (access log, Prometheus, ...).
-
-    ``start`` forgets earlier data (a new run); ``sample`` returns the
-    canary's metrics now, leaving out a metric with no data, and raises
-    :class:`~scrubphi.errors.ScrubPhiError` when the provider cannot answer.
-    """
-
-    def start(self) -> None: ...
-
-    def sample(self) -> Mapping[str, float]: ...
+class Preempted(RouterError):
+    """A person rolled back by hand while this weight change waited: it was not applied."""
 
 
-class QueryMetrics:
-    """Canary metrics from a query source such as ``scrubphi.metrics.PrometheusSource``.
-
-    ``queries`` maps a rule's metric name to the provider's query for the
-    canary (``{"http_5xx_ratio": 'sum(rate(...{version="v2",code=~"5.."}[1m])) / ...'}``).
-    Each sample asks ``source.instant(query, now)``; no data (None or NaN)
-    leaves the metric out, and a provider error propagates, which the
-    controller turns into ``inconclusive``, never a pass.
-    """
-
-    def __init__(
-        self,
-        source: Any,
-        queries: Mapping[str, str],
-        *,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
-        if not queries:
-            raise ValueError("queries maps at least one metric name to a query")
-        self.source = source
-        self.queries = dict(queries)
-        self.wall_clock = wall_clock
-
-    def start(self) -> None:
-        """Nothing to forget: every sample is a fresh query."""
-
-    def sample(self) -> Mapping[str, float]:
-        now = self.wall_clock()
-        out: dict[str, float] = {}
-        for name, query in self.queries.items():
-            value = self.source.instant(query, now)
-            if value is not None and math.isfinite(value):
-                out[name] = float(value)
-        return out
-
-
-#: ``(url_path, timeout_seconds) -> (passed, detail)``.
-HealthChecker = Callable[[str, float], tuple[bool, str]]
-
-
-def http_health_check(canary: str) -> HealthChecker:
-    """GET ``http://CANARY{path}``; any 2xx within the timeout passes."""
-    host, port = parse_hostport(canary)
-
-    def check(path: str, timeout: float) -> tuple[bool, str]:
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        try:
-            conn.request("GET", path, headers={"Connection": "close"})
-            response = conn.getresponse()
-            response.read()
-            return 200 <= response.status < 300, f"HTTP {response.status}"
-        except (OSError, http.client.HTTPException) as exc:
-            return False, type(exc).__name__
-        finally:
-            conn.close()
-
-    return check
-
-
-@dataclass(frozen=True)
-class Event:
-    """One line of the run log: when (run-relative and UTC), what, and its numbers."""
-
-    t: float
-    wall: str
-    kind: str
-    message: str
-    step: int | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "t": round(self.t, 6),
-            "wall": self.wall,
-            "kind": self.kind,
-            "step": self.step,
-            "message": self.message,
-            "data": dict(self.data),
-        }
-
-
-class RunLog:
-    """Everything one canary run did, in order: for the live display and after an incident."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def add(self, event: Event) -> None:
-        self.events.append(event)
-
-    def of_kind(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e.kind == kind]
-
-    def text(self) -> str:
-        """One line per event: UTC time, seconds into the run, step, message."""
-        lines = []
-        for e in self.events:
-            step = f"step {e.step + 1}" if e.step is not None else "      "
-            lines.append(f"{e.wall}  +{e.t:8.2f}s  {step:<7}  {e.message}")
-        return "\n".join(lines) + ("\n" if lines else "")
-
-    def as_list(self) -> list[dict[str, Any]]:
-        return [e.as_dict() for e in self.events]
-
-
-@dataclass(frozen=True)
-class CanaryStatus:
-    """A snapshot after a tick, for the live display and callers."""
-
-    state: State
-    step: int | None
-    steps: int
-    step_text: str
-    weights: Weights | None
-    action: str | None
-    detail: str
-    rules: tuple[Mapping[str, Any], ...] = ()
-    pause_left: float | None = None
-
-
-@dataclass(frozen=True)
-class CanaryResult:
-    """The end of a run: outcome, rollback timing against the budget, the log."""
-
-    outcome: Outcome
-    reason: str
-    rollback_seconds: float | None
-    rollback_within: float
-    log: RunLog
-
-    @property
-    def rollback_in_time(self) -> bool | None:
-        if self.rollback_seconds is None:
-            return None
-        return self.rollback_seconds <= self.rollback_within
-
-    @property
-    def exit_code(self) -> int:
-        if self.outcome == "promoted":
-            return EXIT_CODES["promoted"]
-        if self.outcome == "failed":
-            return EXIT_CODES["router_error"]
-        if self.rollback_in_time is False:
-            return EXIT_CODES["rollback_slow"]
-        if self.outcome == "aborted":
-            return EXIT_CODES["aborted"]
-        return EXIT_CODES["rolled_back"]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "exit_code": self.exit_code,
-            "rollback_seconds": self.rollback_seconds,
-            "rollback_within": self.rollback_within,
-            "rollback_in_time": self.rollback_in_time,
-            "events": self.log.as_list(),
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), indent=2, sort_keys=False)
-
-
-def _decision_parts(decision: Any) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
-    """Action, a one-line reason and per-rule states of a ``scrubphi.rollback.Decision``.
-
-    Per rule: name, metric, state (ok | pending | firing | inconclusive |
-    error), action, the latest value as the threshold was written, and the
-    engine's reason.  The reason of the whole decision names the rules that
-    decided it.
-    """
-    action = str(getattr(decision, "action", decision))
-    rules: list[Mapping[str, Any]] = []
-    deciding: list[str] = []
-    for result in getattr(decision, "results", None) or ():
-        values = getattr(result, "values", ())
-        latest = values[-1][1] if values else None
-        fmt = getattr(result, "fmt", None)
-        entry = {
-            "name": str(result.name),
-            "metric": str(result.rule.metric),
-            "state": str(result.state),
-            "action": str(result.action),
-            "value": fmt(latest) if fmt is not None else latest,
-            "reason": str(result.reason),
-        }
-        rules.append(entry)
-        if result.action == action and action != "ok":
-            deciding.append(f"{entry['name']}: {entry['state']}, {entry['reason']}")
-    if not deciding:
-        deciding = [f"{r['name']} {r['state']} {r['value']}" for r in rules]
-    reason = "; ".join(deciding) if deciding else action
-    return action, reason, tuple(rules)
+Command = tuple[str, Mapping[str, Any]]
 
 
 class CanaryController:
@@ -294,10 +108,13 @@ class CanaryController:
 
     ``monitor_factory(clock)`` builds a fresh rollback monitor per run
     (``lambda clock: RollbackMonitor(rules, clock)``); it is required when
-    ``policy.analysis`` is ``rollback``.  ``metrics`` feeds it; ``watch``
+    ``policy.analysis`` is ``rollback``.  ``metrics`` feeds it once per
+    ``check_interval`` (the rules' interval; None: every tick); ``watch``
     names the metrics the rules use (None: all that are sampled).  ``clock``
     gives epoch seconds (the run log shows it as UTC, and the rollback
-    decision carries it); tests pass a fake one.
+    decision carries it); tests pass a fake one.  ``control`` is polled every
+    tick for people's commands (``(name, details)`` pairs, see
+    :data:`COMMANDS`).
     """
 
     def __init__(
@@ -309,23 +126,29 @@ class CanaryController:
         metrics: CanaryMetrics | None = None,
         health_check: HealthChecker | None = None,
         watch: Iterable[str] | None = None,
+        check_interval: float | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_event: Callable[[Event], None] | None = None,
+        control: Callable[[], Iterable[Command]] | None = None,
     ) -> None:
         if policy.analysis == "rollback" and (monitor_factory is None or metrics is None):
             raise ValueError("analysis: rollback needs a monitor_factory and a metrics source")
-        if health_check is None and any(isinstance(s, HealthCheckStep) for s in policy.steps):
+        if health_check is None and policy.health_check is not None:
             raise ValueError("the flow has a health_check step: pass health_check=")
+        if check_interval is not None and not check_interval > 0:
+            raise ValueError("check_interval must be more than 0")
         self.policy = policy
         self.router = router
         self.monitor_factory = monitor_factory
         self.metrics = metrics
         self.health_check = health_check
         self.watch = frozenset(watch) if watch is not None else None
+        self.check_interval = check_interval
         self.clock = clock
         self.sleep = sleep
         self.on_event = on_event
+        self.control = control
         self.state: State = "pending"
         self.log = RunLog()
         self._reset()
@@ -341,6 +164,7 @@ class CanaryController:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_event: Callable[[Event], None] | None = None,
+        control: Callable[[], Iterable[Command]] | None = None,
     ) -> CanaryController:
         """A controller for a loaded policy: its ``canary:`` flow and ``rollback:`` rules."""
         from scrubphi.canary.policy import canary_from_policy
@@ -349,16 +173,19 @@ class CanaryController:
         canary = canary_from_policy(policy)
         factory: Callable[[Callable[[], float]], Monitor] | None = None
         watch: frozenset[str] | None = None
+        interval: float | None = None
         if canary.analysis == "rollback":
             rules = rules_from_policy(policy)
             watch = frozenset(rule.metric for rule in rules.rules)
+            interval = rules.interval
 
             def factory(clock: Callable[[], float]) -> Monitor:
                 return RollbackMonitor(rules, clock)
 
         return cls(
             canary, router, monitor_factory=factory, metrics=metrics, health_check=health_check,
-            watch=watch, clock=clock, sleep=sleep, on_event=on_event,
+            watch=watch, check_interval=interval, clock=clock, sleep=sleep, on_event=on_event,
+            control=control,
         )
 
     # -- lifecycle ------------------------------------------------------------
@@ -367,14 +194,29 @@ class CanaryController:
         self.index = 0
         self.monitor: Monitor | None = None
         self._t0 = self.clock()
+        self._last_tick = self._t0
         self._health_attempts = 0
         self._next_attempt: float | None = None
         self._pause_started: float | None = None
+        self._pause_elapsed = 0.0
+        self._step_started = self._t0
+        self._check_now = self._t0
+        self._next_check: float | None = None
+        self._checked = False  # a check ran at the current weight
+        self._no_requests = 0
+        self._inconclusive_since: float | None = None
+        self._paused: str | None = None
+        self._hold = ""
         self._action: str | None = None
         self._detail = ""
         self._rules: tuple[Mapping[str, Any], ...] = ()
         self._reason = ""
         self._rollback_seconds: float | None = None
+        step = self.policy.health_check
+        self.probes: HealthProbes | None = None
+        if step is not None and self.health_check is not None:
+            self.probes = HealthProbes(self.health_check, step.url, timeout=step.timeout,
+                                       interval=self.policy.probe_interval)
 
     def start(self) -> CanaryStatus:
         """Begin a clean run: new log and monitor, old metrics skipped, all traffic on stable."""
@@ -382,15 +224,18 @@ class CanaryController:
         self.log = RunLog()
         self.state = "running"
         if self.monitor_factory is not None and self.policy.analysis == "rollback":
-            self.monitor = self.monitor_factory(self.clock)
+            self.monitor = self.monitor_factory(lambda: self._check_now)
         if self.metrics is not None:
             self.metrics.start()
+        p = self.policy
         self._emit(
             "run_started",
-            f"canary run started: {len(self.policy.steps)} steps, analysis "
-            f"{self.policy.analysis}, rollback_within {self.policy.rollback_within:g}s, "
-            f"router {self.router.describe()}",
-            data={"steps": [s.describe() for s in self.policy.steps]},
+            f"canary run started: {len(p.steps)} steps, analysis {p.analysis}, "
+            f"rollback_within {p.rollback_within:g}s, router {self.router.describe()}",
+            data={"steps": [s.describe() for s in p.steps],
+                  "check_interval": self.check_interval, "no_data_limit": p.no_data_limit,
+                  "inconclusive_limit": p.inconclusive_limit,
+                  "progress_deadline": p.progress_deadline, "when_stuck": p.when_stuck},
         )
         try:
             self._set(Weights(100, 0), "baseline")
@@ -398,23 +243,115 @@ class CanaryController:
             self._finish("failed", f"cannot put all traffic on stable: {exc}")
         return self.status()
 
+    def resume(self, index: int, pause_elapsed: float = 0.0, *,
+               note: str = "") -> CanaryStatus:
+        """Continue a run whose controller died, at step ``index`` (0-based), traffic as it is.
+
+        The monitor starts afresh (``min_samples`` counts again: the flow holds
+        until the rules can decide), and ``pause_elapsed`` seconds of the current
+        pause count as done.  The router must still hold the weights the run had.
+        """
+        if not 0 <= index <= len(self.policy.steps):
+            raise ValueError(f"step index {index} is outside the flow")
+        self._reset()
+        self.log = RunLog()
+        self.state = "running"
+        if self.monitor_factory is not None and self.policy.analysis == "rollback":
+            self.monitor = self.monitor_factory(lambda: self._check_now)
+        if self.metrics is not None:
+            self.metrics.start()
+        self.index = index
+        step = self._step()
+        if isinstance(step, PauseStep) and pause_elapsed > 0:
+            self._pause_started = self.clock()
+            self._pause_elapsed = min(pause_elapsed, step.seconds)
+        self._emit(
+            "run_started",
+            f"canary run resumed at step {index + 1} ({step.describe() if step else 'done'}), "
+            f"traffic {self.router.current()}{': ' + note if note else ''}",
+            data={"resumed_at": index, "pause_elapsed": self._pause_elapsed,
+                  "steps": [s.describe() for s in self.policy.steps]},
+        )
+        return self.status()
+
     def tick(self) -> CanaryStatus:
         """Do whatever is due now; return where the run stands."""
         if self.state == "pending":
             raise RuntimeError("call start() before tick()")
+        if self.state == "running":
+            self._poll_control()
         if self.state != "running":
             return self.status()
         now = self.clock()
-        hold = False
-        current = self.router.current()
-        if self.monitor is not None and current is not None and current.canary > 0:
-            action = self._analyse(now)
-            if action in ROLLBACK_ACTIONS:
-                self._rollback(f"rule fired: {self._detail}", fired_at=now, outcome="rolled_back")
+        elapsed = max(0.0, now - self._last_tick)
+        self._last_tick = now
+        if self.probes is not None and self.index > self._health_index():
+            self._probe(now)
+            if self.state != "running":
                 return self.status()
-            hold = action == "inconclusive"
-        if not hold:
+        current = self.router.current()
+        watching = self.monitor is not None and current is not None and current.canary > 0
+        if watching:
+            if self._check_due(now):
+                self._check(self._check_now, decided_at=now)
+                if self.state != "running":
+                    return self.status()
+            clear = self._checked and self._clear()
+        else:
+            clear = True
+            self._inconclusive_since = None
+        self._hold = "" if clear else (self._hold_reason() or "waiting for the first check")
+        if self._paused is None:
+            self._stuck_check(now, clear)
+        if self.state != "running" or self._paused is not None:
+            return self.status()
+        if clear:
+            if self._pause_started is not None:
+                self._pause_elapsed += elapsed
             self._advance(now)
+        return self.status()
+
+    def command(self, name: str, details: Mapping[str, Any] | None = None) -> CanaryStatus:
+        """Obey a person: pause, resume, promote, promote_full, abort or rollback; log it."""
+        if name not in COMMANDS:
+            raise ValueError(f"unknown command {name!r}; allowed: {', '.join(COMMANDS)}")
+        who = dict(details or {})
+        by = str(who.get("by") or "a person")
+        if self.state != "running":
+            self._emit("command", f"{name} by {by} ignored: the run is {self.state}",
+                       data={"command": name, **who, "obeyed": False})
+            return self.status()
+        self._emit("command", f"{name} by {by}", step=self.index,
+                   data={"command": name, **who, "obeyed": True})
+        now = self.clock()
+        if name == "pause":
+            self._paused = f"paused by {by}"
+            self._emit("paused", self._paused, step=self.index)
+        elif name == "resume":
+            if self._paused is not None:
+                self._paused = None
+                self._step_started = now
+                self._inconclusive_since = None
+                self._emit("resumed", f"resumed by {by}", step=self.index)
+        elif name == "promote":
+            self._paused = None
+            self._step_started = now
+            self._inconclusive_since = None
+            step = self._step()
+            if step is not None:
+                self._emit("step_skipped", f"{step.describe()} skipped by {by}", step=self.index)
+                self._next()
+            self._advance(now)
+        elif name == "promote_full":
+            self._paused = None
+            self._emit("step_skipped", f"every remaining step skipped by {by}", step=self.index)
+            self.index = len(self.policy.steps)
+            self._promote()
+        elif name == "abort":
+            self._rollback(f"aborted by {by}", fired_at=now, outcome="aborted")
+        else:
+            self._rollback(f"rolled back by hand by {by}", fired_at=now, outcome="rolled_back",
+                           already=bool(who.get("applied")))
         return self.status()
 
     def abort(self, reason: str = "rolled back by a person") -> CanaryStatus:
@@ -427,21 +364,24 @@ class CanaryController:
         return self.status()
 
     def run(
-        self, *, interval: float = 1.0, on_tick: Callable[[CanaryStatus], None] | None = None
+        self, *, interval: float = 1.0, on_tick: Callable[[CanaryStatus], None] | None = None,
+        resume_at: tuple[int, float] | None = None,
     ) -> CanaryResult:
-        """``start()``, then ``tick()`` every ``interval`` seconds until the run ends.
+        """``start()`` (or ``resume(*resume_at)``), then ``tick()`` every ``interval`` seconds.
 
-        An exception while waiting (Ctrl-C) rolls back before it propagates.
+        An exception while waiting (Ctrl-C, or SIGTERM/SIGHUP turned into one by
+        the CLI) rolls back before it propagates.
         """
-        status = self.start()
         try:
+            status = self.start() if resume_at is None else self.resume(*resume_at)
             while status.state == "running":
                 if on_tick is not None:
                     on_tick(status)
                 self.sleep(interval)
                 status = self.tick()
         except BaseException:
-            self.abort("interrupted: rolled back before exiting")
+            if self.state == "running":
+                self.abort("interrupted: rolled back before exiting")
             raise
         if on_tick is not None:
             on_tick(status)
@@ -458,12 +398,10 @@ class CanaryController:
         )
 
     def status(self) -> CanaryStatus:
-        step: Step | None = (
-            self.policy.steps[self.index] if self.index < len(self.policy.steps) else None
-        )
+        step = self._step()
         left = None
         if isinstance(step, PauseStep) and self._pause_started is not None:
-            left = max(0.0, step.seconds - (self.clock() - self._pause_started))
+            left = max(0.0, step.seconds - self._pause_elapsed)
         return CanaryStatus(
             state=self.state,
             step=self.index if step is not None else None,
@@ -474,26 +412,94 @@ class CanaryController:
             detail=self._detail,
             rules=self._rules,
             pause_left=left,
+            paused=self._paused,
+            hold=self._hold,
         )
 
     # -- inside a tick ---------------------------------------------------------
 
-    def _analyse(self, now: float) -> str:
+    def _step(self) -> Step | None:
+        return self.policy.steps[self.index] if self.index < len(self.policy.steps) else None
+
+    def _health_index(self) -> int:
+        return next((i for i, s in enumerate(self.policy.steps)
+                     if isinstance(s, HealthCheckStep)), -1)
+
+    def _poll_control(self) -> None:
+        if self.control is None:
+            return
+        for name, details in self.control():
+            self.command(name, details)
+            if self.state != "running":
+                return
+
+    def _check_due(self, now: float) -> bool:
+        """True (and ``_check_now`` set to the slot) when a check of the rules is due."""
+        if self.check_interval is None:
+            self._check_now = now
+            return True
+        if self._next_check is not None and now < self._next_check - 1e-9:
+            return False
+        slots = math.floor((now - self._t0) / self.check_interval + 1e-9)
+        self._check_now = self._t0 + slots * self.check_interval
+        self._next_check = self._check_now + self.check_interval
+        return True
+
+    def _probe(self, now: float) -> None:
+        assert self.probes is not None
+        done = self.probes.poll(now)
+        if done is None:
+            return
+        ok, detail = done
+        if not ok:
+            self._emit("health_probe", f"health probe {self.probes.url} failed ({detail})",
+                       step=self.index, data={"passed": False, "detail": detail,
+                                              "unanswered": self.probes.unanswered})
+        current = self.router.current()
+        limit = self.policy.no_data_limit
+        if (self.probes.unanswered >= limit and current is not None and current.canary > 0
+                and self.policy.analysis == "rollback"):
+            self._rollback(
+                f"no data from the canary: {self.probes.unanswered} health probes in a row "
+                f"got no answer ({detail}; no_data_limit {limit})",
+                fired_at=now, outcome="rolled_back",
+            )
+
+    def _check(self, now: float, *, decided_at: float | None = None) -> None:
+        """One check: sample, feed the monitor, decide; roll back when a rule or no data says so.
+
+        ``now`` is the check's slot on the rules' grid (what the samples are
+        recorded at); ``decided_at`` the clock when it ran, from which a
+        rollback's duration is measured.
+        """
+        decided = now if decided_at is None else decided_at
         assert self.monitor is not None and self.metrics is not None
         failed = None
         try:
-            values = self.metrics.sample()
+            values = dict(self.metrics.sample())
         except ScrubPhiError as exc:
             failed = f"metrics unavailable: {exc}"
             values = {}
             observe_error = getattr(self.monitor, "observe_error", None)
             for name in self.watch or ():
-                if observe_error is not None:
+                if observe_error is not None and name != HEALTH_METRIC:
                     observe_error(name, failed)
+        if self.probes is not None:
+            ratio = self.probes.failure_ratio(max(self.check_interval or 0.0,
+                                                  self.policy.probe_interval))
+            if ratio is not None and HEALTH_METRIC not in values:
+                values[HEALTH_METRIC] = ratio  # the metric source's own value wins
         for name, value in values.items():
             if self.watch is None or name in self.watch:
                 self.monitor.observe(name, now, float(value))
-        action, detail, rules = _decision_parts(self.monitor.tick())
+        self._checked = True
+        if failed is None:
+            if ANSWERS_KEY in values:
+                answered = values[ANSWERS_KEY] > 0
+            else:
+                answered = any(k in values for k in (self.watch or values) if k != HEALTH_METRIC)
+            self._no_requests = 0 if answered else self._no_requests + 1
+        action, detail, rules = decision_parts(self.monitor.tick())
         if failed is not None and action not in ROLLBACK_ACTIONS:
             action, detail = "inconclusive", failed
         # Log a decision when the action or a rule's state changes, not every new value.
@@ -501,16 +507,76 @@ class CanaryController:
         changed = action != self._action or states != [
             (r["name"], r["state"], r["action"]) for r in self._rules
         ]
+        previous = self._action
         self._action, self._detail, self._rules = action, detail, rules
         if changed:
             self._emit(
                 "decision",
                 f"analysis: {action} ({detail})",
                 step=self.index,
-                data={"action": action, "reason": detail, "rules": list(rules),
+                data={"action": action, "previous": previous, "reason": detail,
+                      "rules": list(rules),
                       "metrics": {k: round(v, 6) for k, v in values.items()}},
             )
-        return action
+        if action in ROLLBACK_ACTIONS:
+            self._rollback(f"rule fired: {detail}", fired_at=decided, outcome="rolled_back")
+            return
+        limit = self.policy.no_data_limit
+        if self._no_requests:
+            self._emit("no_data", f"check without data from the canary "
+                       f"({self._no_requests} of {limit} in a row)", step=self.index,
+                       data={"checks": self._no_requests, "limit": limit})
+        if self._no_requests >= limit:
+            span = f" ({limit * self.check_interval:g}s)" if self.check_interval else ""
+            self._rollback(
+                f"no data from the canary: it answered no request in {limit} checks in a "
+                f"row{span}; a canary without traffic cannot pass", fired_at=decided,
+                outcome="rolled_back",
+            )
+
+    def _clear(self) -> bool:
+        """Every rule ok, data in the last check: the flow may move on and a pause counts."""
+        return (self._action == "ok" and self._no_requests == 0
+                and all(r["state"] == "ok" for r in self._rules))
+
+    def _hold_reason(self) -> str:
+        if self._no_requests:
+            return f"no data from the canary in the last {self._no_requests} check(s)"
+        held = [f"{r['name']} {r['state']} ({r['value']})" for r in self._rules
+                if r["state"] != "ok"]
+        return ("held: " + ", ".join(held)) if held else f"held: analysis {self._action}"
+
+    def _inconclusive(self) -> bool:
+        return (self._action == "inconclusive" or self._no_requests > 0
+                or any(r["state"] in ("inconclusive", "error") for r in self._rules))
+
+    def _stuck_check(self, now: float, clear: bool) -> None:
+        p = self.policy
+        if not clear and self._inconclusive():
+            if self._inconclusive_since is None:
+                self._inconclusive_since = now
+            if now - self._inconclusive_since >= p.inconclusive_limit:
+                self._stuck(f"the analysis stayed inconclusive for "
+                            f"{now - self._inconclusive_since:g}s (inconclusive_limit "
+                            f"{p.inconclusive_limit:g}s): {self._hold}", now)
+                return
+        else:
+            self._inconclusive_since = None
+        step = self._step()
+        if clear or step is None or isinstance(step, HealthCheckStep):
+            return
+        own = step.seconds if isinstance(step, PauseStep) else 0.0
+        if now - self._step_started >= own + p.progress_deadline:
+            self._stuck(f"{step.describe()} made no progress for {now - self._step_started:g}s "
+                        f"(progress_deadline {p.progress_deadline:g}s past the step's own "
+                        f"{own:g}s): {self._hold}", now)
+
+    def _stuck(self, why: str, now: float) -> None:
+        if self.policy.when_stuck == "pause":
+            self._paused = f"stuck: {why}; waiting for a person (resume, promote or abort)"
+            self._emit("paused", self._paused, step=self.index, data={"stuck": True})
+        else:
+            self._rollback(f"stuck: {why}", fired_at=now, outcome="rolled_back")
 
     def _advance(self, now: float) -> None:
         while self.state == "running":
@@ -524,6 +590,9 @@ class CanaryController:
             elif isinstance(step, WeightStep):
                 try:
                     self._set(Weights(100 - step.percent, step.percent), "weight")
+                except Preempted:
+                    self._poll_control()
+                    return
                 except RouterError as exc:
                     self._rollback(
                         f"router error at {step.describe()}: {exc}", fired_at=now,
@@ -531,13 +600,19 @@ class CanaryController:
                     )
                     return
                 self._next()
+                # the new weight is judged afresh before anything else moves
+                self._checked = self.monitor is None
+                self._next_check = None
+                return
             else:
                 if self._pause_started is None:
                     self._pause_started = now
                     self._emit("pause_started", f"{step.describe()} started", step=self.index)
-                if now - self._pause_started < step.seconds:
+                if self._pause_elapsed < step.seconds - 1e-9:
                     return
-                self._emit("pause_done", f"{step.describe()} done", step=self.index)
+                self._emit("pause_done", f"{step.describe()} done "
+                           f"({self._pause_elapsed:g}s of conclusive checks, "
+                           f"{now - self._pause_started:g}s in all)", step=self.index)
                 self._next()
 
     def _health(self, step: HealthCheckStep, now: float) -> bool:
@@ -572,11 +647,19 @@ class CanaryController:
         self._health_attempts = 0
         self._next_attempt = None
         self._pause_started = None
+        self._pause_elapsed = 0.0
+        self._step_started = self.clock()
+
+    def _router_warning(self) -> None:
+        warning = getattr(self.router, "warning", None)
+        if isinstance(warning, str) and warning:
+            self._emit("router_warning", warning, step=self.index, data={"warning": warning})
 
     def _set(self, weights: Weights, why: str) -> None:
         t0 = self.clock()
         self.router.set_weights(stable=weights.stable, canary=weights.canary)
         took = self.clock() - t0
+        self._router_warning()
         self._emit(
             "weights",
             f"traffic {weights} ({why}, applied in {took:.3f}s)",
@@ -590,17 +673,25 @@ class CanaryController:
         if current is None or current.canary != 100:
             try:
                 self._set(Weights(0, 100), "promotion")
+            except Preempted:
+                self._poll_control()
+                return
             except RouterError as exc:
                 self._rollback(f"router error at promotion: {exc}", fired_at=self.clock(),
                                outcome="failed")
                 return
         self._finish("promoted", "every step passed; the canary has all traffic")
 
-    def _rollback(self, reason: str, *, fired_at: float, outcome: Outcome) -> None:
-        """All traffic to stable first (retrying inside the budget); then the bookkeeping."""
+    def _rollback(self, reason: str, *, fired_at: float, outcome: Outcome,
+                  already: bool = False) -> None:
+        """All traffic to stable first (retrying inside the budget); then the bookkeeping.
+
+        ``already``: a person's ``canary rollback`` moved the traffic itself; the
+        controller confirms it once more and records it.
+        """
         budget = self.policy.rollback_within
         self._emit("rollback_started", f"rolling back: {reason}", step=self.index,
-                   data={"reason": reason})
+                   data={"reason": reason, "by_hand": already})
         attempt = 0
         while True:
             attempt += 1
@@ -622,6 +713,7 @@ class CanaryController:
                 self.sleep(min(0.5, max(0.0, budget - spent)))
         took = self.clock() - fired_at
         self._rollback_seconds = took
+        self._router_warning()
         verdict = "within" if took <= budget else "OVER"
         self._emit(
             "rollback_done",
@@ -636,6 +728,7 @@ class CanaryController:
         assert state != "running"
         self.state = state
         self._reason = reason
+        self._paused = None
         self._emit("run_finished", f"{state}: {reason}", data={"outcome": state})
 
     def _emit(

@@ -7,10 +7,15 @@ versions with the same clock, and needs no agent or exporter on the hosts.
 
 Choices:
 
-* The version of a request is the *last* address in ``$upstream_addr``
-  (nginx lists every upstream it tried; the last one answered), and its
-  status is the last ``$upstream_status`` (``$status`` when nginx answered
-  itself).  Requests nginx answered without an upstream are not counted.
+* Every attempt nginx made counts for the version it went to:
+  ``$upstream_addr`` lists each upstream tried, in order, with its
+  ``$upstream_status``.  An attempt nginx gave up on (a refused connection
+  or a timeout, then retried on the other version by ``proxy_next_upstream``)
+  counts as a 5xx of the version that failed, so a dead canary whose requests
+  nginx quietly retried on stable does not look healthy.  An attempt with
+  ``$upstream_header_time`` ``-`` got no answer at all: it does not count as
+  data from that version (the controller's "no data" check).  Requests nginx
+  answered without an upstream are not counted.
 * Latency is ``$upstream_response_time`` (the version's own time, so a slow
   client does not make a release look slow), falling back to
   ``$request_time``.  p99 is the nearest-rank percentile of the window.
@@ -63,10 +68,11 @@ def p99(values: list[float]) -> float | None:
     return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
 
 
-def _last(field: object) -> str:
-    if not isinstance(field, str) or not field:
-        return "-"
-    return _SPLIT.split(field.strip())[-1]
+def _all(field: object) -> list[str]:
+    """Every entry of a per-attempt field (``a, b : c``), in the order nginx tried them."""
+    if not isinstance(field, str) or not field.strip():
+        return []
+    return _SPLIT.split(field.strip())
 
 
 class NginxAccessLog:
@@ -101,6 +107,8 @@ class NginxAccessLog:
         }
         self.totals: dict[Version, list[int]] = {"stable": [0, 0], "canary": [0, 0]}
         self.malformed = 0
+        self._answers: dict[Version, int] = {"stable": 0, "canary": 0}
+        self._answers_seen = 0
         self._offset = 0
         self._inode: int | None = None
         self._tail = b""
@@ -111,6 +119,8 @@ class NginxAccessLog:
             entries.clear()
         self.totals = {"stable": [0, 0], "canary": [0, 0]}
         self.malformed = 0
+        self._answers = {"stable": 0, "canary": 0}
+        self._answers_seen = 0
         self._tail = b""
         try:
             st = self.path.stat()
@@ -151,26 +161,42 @@ class NginxAccessLog:
         if not isinstance(record, dict):
             self.malformed += 1
             return 0
-        version = self._addresses.get(_last(record.get("upstream_addr")))
-        if version is None:
-            return 0
-        status_text = _last(record.get("upstream_status"))
-        if not status_text.isdigit():
-            status_text = str(record.get("status", ""))
-        status = int(status_text) if status_text.isdigit() else 0
-        latency_text = _last(record.get("upstream_response_time"))
-        try:
-            latency = float(latency_text)
-        except ValueError:
+        addrs = _all(record.get("upstream_addr"))
+        statuses = _all(record.get("upstream_status"))
+        times = _all(record.get("upstream_response_time"))
+        headers = _all(record.get("upstream_header_time"))
+        counted = 0
+        for i, addr in enumerate(addrs):
+            version = self._addresses.get(addr)
+            if version is None:
+                continue
+            last = i == len(addrs) - 1
+            status_text = statuses[i] if i < len(statuses) else "-"
+            if not status_text.isdigit() and last:
+                status_text = str(record.get("status", ""))
+            status = int(status_text) if status_text.isdigit() else 0
             try:
-                latency = float(record.get("request_time", "nan"))
-            except (TypeError, ValueError):
+                latency = float(times[i]) if i < len(times) else math.nan
+            except ValueError:
                 latency = math.nan
-        self._entries[version].append((msec, status, latency * 1000.0))
-        self.totals[version][0] += 1
-        if 500 <= status <= 599:
-            self.totals[version][1] += 1
-        return 1
+            if math.isnan(latency) and last:
+                try:
+                    latency = float(record.get("request_time", "nan"))
+                except (TypeError, ValueError):
+                    latency = math.nan
+            # without upstream_header_time (an older log): nginx's own 502/504 are no answer
+            answered = (headers[i] != "-" if i < len(headers)
+                        else last and status not in (502, 504))
+            if not last and status == 0:
+                status = 502  # nginx gave up on this upstream and tried the next one
+            self._entries[version].append((msec, status, latency * 1000.0))
+            self.totals[version][0] += 1
+            if 500 <= status <= 599:
+                self.totals[version][1] += 1
+            if answered:
+                self._answers[version] += 1
+            counted += 1
+        return counted
 
     def stats(self, version: Version, now: float | None = None) -> VersionStats:
         """The window ending at ``now`` (wall clock) for one version."""
@@ -195,10 +221,15 @@ class NginxAccessLog:
         ``http_requests`` is the canary's request count in the window;
         ``http_5xx_ratio`` and ``latency_p99_ms`` are left out when the canary
         had no request in the window (missing data, as the rules define it).
+        ``canary_answers`` counts the requests the canary answered since the
+        previous sample: the controller's "no data" check.
         """
         self.poll()
         stats = self.stats("canary")
-        out: dict[str, float] = {"http_requests": float(stats.requests)}
+        answers = self._answers["canary"]
+        out: dict[str, float] = {"http_requests": float(stats.requests),
+                                 "canary_answers": float(answers - self._answers_seen)}
+        self._answers_seen = answers
         if stats.ratio_5xx is not None:
             out["http_5xx_ratio"] = stats.ratio_5xx
         if stats.p99_ms is not None:

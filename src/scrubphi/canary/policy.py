@@ -48,11 +48,15 @@ __all__ = [
     "canary_from_policy",
 ]
 
-_TOP_KEYS = ("steps", "analysis", "rollback_within")
+_TOP_KEYS = (
+    "steps", "analysis", "rollback_within", "no_data_limit", "inconclusive_limit",
+    "progress_deadline", "when_stuck", "probe_interval",
+)
 _STEP_KINDS = ("health_check", "weight", "pause")
 _HEALTH_KEYS = ("url", "timeout", "attempts", "interval")
 _ANALYSIS = ("rollback", "none")
 _DEFAULT_ROLLBACK_WITHIN = 60.0
+_WHEN_STUCK = ("rollback", "pause")
 _MAX_ATTEMPTS = 100
 
 
@@ -99,6 +103,26 @@ class CanaryPolicy:
     steps: tuple[Step, ...]
     analysis: Literal["rollback", "none"] = "rollback"
     rollback_within: float = _DEFAULT_ROLLBACK_WITHIN
+    #: Consecutive checks (one per rules interval) in which the canary answered
+    #: no request (or no health probe) that fail the analysis, as in Flagger.
+    no_data_limit: int = 3
+    #: How long the analysis may stay inconclusive without a break before the
+    #: run is stuck (Argo Rollouts' inconclusiveLimit, as a duration).
+    inconclusive_limit: float = 600.0
+    #: How long a step may stay beyond its own pause length without moving on
+    #: (held by a pending, alerting or inconclusive rule) before the run is stuck
+    #: (Argo Rollouts' progressDeadlineSeconds).
+    progress_deadline: float = 600.0
+    #: What a stuck run does: roll back (default) or pause for a human.
+    when_stuck: Literal["rollback", "pause"] = "rollback"
+    #: Seconds between health probes of the canary for the whole run (flows
+    #: with a health_check step); they feed ``health_check_failure_ratio``.
+    probe_interval: float = 5.0
+
+    @property
+    def health_check(self) -> HealthCheckStep | None:
+        """The flow's first health_check step: what the continuous probes ask."""
+        return next((s for s in self.steps if isinstance(s, HealthCheckStep)), None)
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -181,7 +205,32 @@ class _Parser:
         within = _DEFAULT_ROLLBACK_WITHIN
         if "rollback_within" in section:
             within = self.duration(section["rollback_within"], "canary", "rollback_within")
-        return CanaryPolicy(steps=steps, analysis=analysis, rollback_within=within)
+        no_data = 3
+        if "no_data_limit" in section:
+            no_data = section["no_data_limit"]
+            if isinstance(no_data, bool) or not isinstance(no_data, int) or not no_data >= 1:
+                raise self.fail(
+                    "no_data_limit is a whole number of checks, 1 or more (one check per "
+                    "rollback.interval)", "canary", "no_data_limit",
+                )
+        limits = {}
+        for key in ("inconclusive_limit", "progress_deadline", "probe_interval"):
+            if key in section:
+                limits[key] = self.duration(section[key], "canary", key)
+        when_stuck: Literal["rollback", "pause"] = "rollback"
+        if "when_stuck" in section:
+            if section["when_stuck"] not in _WHEN_STUCK:
+                raise self.fail(
+                    "when_stuck is rollback (default) or pause (hold for a person: "
+                    "scrubphi canary resume / promote / abort)", "canary", "when_stuck",
+                )
+            when_stuck = "pause" if section["when_stuck"] == "pause" else "rollback"
+        return CanaryPolicy(
+            steps=steps, analysis=analysis, rollback_within=within, no_data_limit=no_data,
+            inconclusive_limit=limits.get("inconclusive_limit", 600.0),
+            progress_deadline=limits.get("progress_deadline", 600.0),
+            when_stuck=when_stuck, probe_interval=limits.get("probe_interval", 5.0),
+        )
 
     def step(self, item: object, index: int) -> Step:
         path = ("canary", "steps", index)

@@ -257,6 +257,19 @@ class NginxRouter(Router):
         self.canary = canary
         self.conf_dir = Path(conf_dir)
         self.path = self.conf_dir / file_name
+        #: While this file exists every request goes to stable, whatever the
+        #: weights: the rollback switch that needs no reload (see set_weights).
+        self.flag = self.conf_dir / (Path(file_name).stem + ".stable-only")
+        #: What the last rollback could not do beyond the switch itself (a
+        #: reload nginx refused because of another file), for the run log.
+        self.warning: str | None = None
+        #: Whether nginx's workers see the flag (None: not tried yet).  The first
+        #: switch to all-stable of a run (its baseline, before any traffic moves)
+        #: tries it; a folder the workers cannot search makes it False, and
+        #: rollbacks then go by reload only, with a warning.
+        self.flag_works: bool | None = None
+        self.flag_timeout = 5.0
+        self._flag_denied = False
         self.access_log = Path(
             access_log if access_log is not None else self.conf_dir / "scrubphi-canary.access.log"
         ).absolute()
@@ -275,10 +288,99 @@ class NginxRouter(Router):
         return f"nginx ({self.mode}) {self.path}"
 
     def current(self) -> Weights | None:
+        if self.flag.exists():
+            return Weights(100, 0)
         return self._current
 
     def set_weights(self, *, stable: int, canary: int) -> None:
-        weights = Weights(stable, canary)
+        """Apply ``stable``/``canary``; return once new requests follow them.
+
+        All traffic to stable (a rollback) first creates the flag file that the
+        serving configuration tests on every request (``if (-f ...)``, a stat per
+        request, no reload): from then on every new request goes to the stable
+        upstream, whatever any other file in nginx's configuration says.  nginx
+        confirms it through the control location.  Only then is the fragment
+        rewritten and reloaded as usual; when that fails (``nginx -t`` refuses
+        an unrelated broken file) the rollback still holds through the flag,
+        and :attr:`warning` says what failed.  Any other change reloads first
+        and removes the flag after.
+        """
+        self.warning = None
+        if canary == 0 and stable == 100 and self._flag_switch():
+            try:
+                self._apply(Weights(100, 0))
+            except RouterError as exc:
+                self.warning = (f"all traffic is on stable through {self.flag.name}, but the "
+                                f"configuration could not be reloaded: {exc}")
+                self._current = Weights(100, 0)
+            return
+        self._apply(Weights(stable, canary))
+        if canary == 0 and stable == 100:
+            # the serving configuration had no flag test yet (a first run): try the
+            # switch now, while all traffic is on stable anyway, so that it is known
+            # to work before any traffic moves
+            self._flag_switch()
+            return
+        if self.flag.exists():
+            try:
+                self.flag.unlink()
+            except OSError as exc:
+                raise RouterError(f"cannot remove {self.flag}: {exc.strerror}") from exc
+            self._confirm_flag(False, time.monotonic() + self.confirm_timeout)
+
+    def _flag_switch(self) -> bool:
+        """Create the flag and confirm nginx routes by it; False when the serving config
+        has no flag test (written by an older scrubphi) or nginx does not answer."""
+        if self.flag_works is False:
+            return False
+        answer = self.control()
+        if not answer or "stable_only" not in answer:
+            return False
+        try:
+            self.conf_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.flag, b"all traffic on stable (scrubphi canary rollback)\n",
+                         prefix=".scrubphi-canary-flag.")
+        except OSError as exc:
+            self.warning = f"cannot write {self.flag}: {exc.strerror}; rolling back by reload"
+            return False
+        try:
+            self._confirm_flag(True, time.monotonic() + self.flag_timeout)
+        except RouterError:
+            with contextlib.suppress(OSError):
+                self.flag.unlink()
+            if self._flag_denied:
+                # nginx answered, again and again, that it does not see the flag
+                self.flag_works = False
+                self.warning = (f"nginx's workers do not see {self.flag} (its folder must be "
+                                "searchable by nginx's worker user): rollbacks need a reload, "
+                                "which another broken file in nginx's configuration can block")
+            else:
+                self.warning = (f"nginx did not confirm the switch by {self.flag} within "
+                                f"{self.flag_timeout:g}s: rolled back by reload instead")
+            return False
+        self.flag_works = True
+        return True
+
+    def _confirm_flag(self, on: bool, deadline: float) -> None:
+        streak = 0
+        denied = 0  # answers that saw the opposite, after a moment for the file to appear
+        self._flag_denied = False
+        while streak < self.confirmations:
+            answer = self.control()
+            if answer and answer.get("stable_only") == int(on):
+                streak += 1
+            else:
+                streak = 0
+                denied += 1 if answer and answer.get("stable_only") == int(not on) else 0
+            self._flag_denied = denied >= 10 and streak == 0
+            if streak >= self.confirmations:
+                return
+            if time.monotonic() >= deadline:
+                raise RouterError(f"nginx did not {'start' if on else 'stop'} routing by "
+                                  f"{self.flag} in time")
+            time.sleep(0.01)
+
+    def _apply(self, weights: Weights) -> None:
         generation = secrets.token_hex(6)
         text = self.render(weights, generation)
         try:
@@ -299,6 +401,16 @@ class NginxRouter(Router):
         self._await_retired(retiring, deadline)
         self._current = weights
 
+    @staticmethod
+    def listen_of(path: str | os.PathLike[str]) -> str | None:
+        """The ``listen`` address of an existing fragment (None when there is none)."""
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            return None
+        match = re.search(r"^\s*listen\s+([^;\s]+);", text, re.M)
+        return match.group(1) if match else None
+
     # -- configuration ------------------------------------------------------
 
     def render(self, weights: Weights, generation: str) -> str:
@@ -310,13 +422,20 @@ class NginxRouter(Router):
             "upstream_addr": "$upstream_addr",
             "upstream_status": "$upstream_status",
             "upstream_response_time": "$upstream_response_time",
+            "upstream_header_time": "$upstream_header_time",
             "method": "$request_method",
         }
         log_json = "{" + ",".join(f'"{k}":"{v}"' for k, v in log_fields.items()) + "}"
         control = json.dumps(
             {"generation": generation, "stable": weights.stable, "canary": weights.canary},
             separators=(",", ":"),
-        )[:-1] + ',"worker":$pid}'
+        )[:-1] + ',"stable_only":$scrubphi_canary_hold,"worker":$pid}'
+        flag_test = [
+            "        set $scrubphi_canary_hold 0;",
+            f'        if (-f "{self.flag.absolute()}") {{',
+            "            set $scrubphi_canary_hold 1;",
+            "        }",
+        ]
         lines = [
             f"# scrubphi-canary: stable={weights.stable} canary={weights.canary} "
             f"generation={generation}",
@@ -330,8 +449,11 @@ class NginxRouter(Router):
                 self._server_line(self.stable, weights.stable),
                 self._server_line(self.canary, weights.canary),
                 "}",
+                "upstream scrubphi_canary_stable {",
+                f"    server {self.stable};",
+                "}",
             ]
-            target = "http://scrubphi_canary_backend"
+            target = "scrubphi_canary_backend"
         else:
             rule = (
                 ["    * canary;"]
@@ -348,9 +470,10 @@ class NginxRouter(Router):
                 "}",
                 "upstream scrubphi_canary_canary {",
                 f"    server {self.canary};",
+                f"    server {self.stable} backup;  # a failed attempt is retried on stable",
                 "}",
             ]
-            target = "http://scrubphi_canary_$scrubphi_canary_pick"
+            target = "scrubphi_canary_$scrubphi_canary_pick"
         lines += [
             "",
             "server {",
@@ -362,10 +485,22 @@ class NginxRouter(Router):
             "        allow ::1;",
             "        deny all;",
             "        default_type application/json;",
+            *flag_test,
             f"        return 200 '{control}';",
             "    }",
             "    location / {",
-            f"        proxy_pass {target};",
+            f"        set $scrubphi_canary_target {target};",
+            "        # the rollback switch: while the flag file exists, all to stable (no reload)",
+            f'        if (-f "{self.flag.absolute()}") {{',
+            "            set $scrubphi_canary_target scrubphi_canary_stable;",
+            "        }",
+            "        proxy_pass http://$scrubphi_canary_target;",
+            "        # a request nginx could not get an answer for from one version (refused,",
+            "        # reset, timed out before any byte was sent to the client) is retried on",
+            "        # the other; nginx never retries a POST that reached an upstream",
+            "        proxy_next_upstream error timeout;",
+            "        proxy_next_upstream_tries 2;",
+            "        proxy_connect_timeout 3s;",
             "        proxy_set_header Host $host;",
             "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
             "        proxy_set_header X-Forwarded-Proto $scheme;",
@@ -534,3 +669,4 @@ def _proc_title(pid: int) -> str | None:
     except OSError:
         return None
     return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+

@@ -516,6 +516,7 @@ def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
     """
     with _errors_to_exit_codes():
         policy = _load(configs + policy_files)
+        _check_sections(policy)
         scrub = policy.scrub
         tables = len(scrub.tables) if scrub is not None else 0
         quiet = _verbosity() < 0
@@ -546,6 +547,23 @@ def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
             sys.exit(EXIT_POLICY if report.misfits else EXIT_COVERAGE)
         if not quiet:
             click.echo(f"dump covered: {seen} table(s) with data checked")
+
+
+def _check_sections(policy: Policy) -> None:
+    """Validate the flags, rollouts, rollback and canary sections too (each raises PolicyError)."""
+    from scrubphi.canary.policy import canary_from_policy
+    from scrubphi.flags.policy import compile_policy, rollout_plans
+    from scrubphi.rollback import rules_from_policy
+
+    sections = policy.other
+    if "flags" in sections or "segments" in sections:
+        compile_policy(policy)
+    if "rollouts" in sections:
+        rollout_plans(policy)
+    if "rollback" in sections:
+        rules_from_policy(policy)
+    if "canary" in sections:
+        canary_from_policy(policy)
 
 
 @main.command()

@@ -23,28 +23,23 @@ Exit codes (docs/canary.md):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
-from scrubphi.canary.controller import (
-    CanaryController,
-    CanaryMetrics,
-    CanaryResult,
-    CanaryStatus,
-    Event,
-    QueryMetrics,
-    http_health_check,
-)
+from scrubphi.canary.controller import CanaryController
 from scrubphi.canary.nginxlog import NginxAccessLog
-from scrubphi.canary.policy import HealthCheckStep, canary_from_policy
+from scrubphi.canary.notify import Notifier
+from scrubphi.canary.policy import CanaryPolicy, HealthCheckStep, PauseStep, canary_from_policy
 from scrubphi.canary.routers import (
     NginxRouter,
     Router,
@@ -52,13 +47,17 @@ from scrubphi.canary.routers import (
     command_router,
     parse_hostport,
 )
-from scrubphi.errors import PolicyError, ScrubPhiError
+from scrubphi.canary.runlog import EXIT_CODES, CanaryResult, CanaryStatus, Event
+from scrubphi.canary.sources import HEALTH_METRIC, CanaryMetrics, QueryMetrics, http_health_check
+from scrubphi.canary.store import GuardedRouter, RunStore, StoreError, who
+from scrubphi.errors import PolicyError
 from scrubphi.policy import load_policy, parse_duration
 from scrubphi.rollback import rules_from_policy
 
 __all__ = ["canary"]
 
 EXIT_POLICY = 3
+EXIT_NO_RUN = 16
 EXIT_INTERRUPTED = 130
 
 
@@ -84,15 +83,23 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return seconds
 
 
+_STATE_DIR_OPTION = click.option(
+    "--state-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="where the run's lock, state, run log and commands live [default: "
+         "--nginx-conf-dir; required with --router command]")
+_ROUTER_KEYS = ("router_kind", "stable", "canary_addr", "listen", "nginx_conf_dir", "nginx_conf",
+                "nginx_prefix", "nginx_bin", "access_log", "sticky_key", "weights_command")
+
 _ROUTER_OPTIONS: list[Callable[[Any], Any]] = [
     click.option("--router", "router_kind", type=click.Choice(["nginx", "command"]),
                  default="nginx", show_default=True, help="which load balancer to drive"),
-    click.option("--stable", required=True, callback=_hostport, metavar="HOST:PORT",
-                 help="the version serving now (v1)"),
-    click.option("--canary", "canary_addr", required=True, callback=_hostport,
-                 metavar="HOST:PORT", help="the new version (v2)"),
-    click.option("--listen", default="127.0.0.1:8080", show_default=True, callback=_hostport,
-                 metavar="HOST:PORT", help="nginx: where clients connect"),
+    click.option("--stable", callback=_hostport, metavar="HOST:PORT",
+                 help="the version serving now (v1); rollback: taken from the run's state"),
+    click.option("--canary", "canary_addr", callback=_hostport,
+                 metavar="HOST:PORT", help="the new version (v2); rollback: from the state"),
+    click.option("--listen", callback=_hostport, metavar="HOST:PORT",
+                 help="nginx: where clients connect [default: the listen address of the "
+                      "router's existing file; a first run must give it]"),
     click.option("--nginx-conf-dir", type=click.Path(file_okay=False, path_type=Path),
                  default=Path("/etc/nginx/conf.d"), show_default=True,
                  help="nginx: a folder included in http {}; the router owns "
@@ -111,6 +118,7 @@ _ROUTER_OPTIONS: list[Callable[[Any], Any]] = [
                       "robin, e.g. '$cookie_user_id' keeps each user on one version"),
     click.option("--weights-command", metavar="CMD",
                  help="command router: run CMD with {stable} and {canary} filled in"),
+    _STATE_DIR_OPTION,
 ]
 
 
@@ -121,20 +129,74 @@ def _router_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _make_router(opts: dict[str, Any]) -> Router:
+    if not opts.get("stable") or not opts.get("canary_addr"):
+        raise click.UsageError("give --stable HOST:PORT and --canary HOST:PORT")
     if opts["router_kind"] == "command":
         if not opts["weights_command"]:
             raise click.UsageError("--router command needs --weights-command 'CMD {stable} ...'")
         return command_router(opts["weights_command"])
+    conf_dir = Path(opts["nginx_conf_dir"])
+    listen = opts.get("listen") or NginxRouter.listen_of(conf_dir / "scrubphi-canary.conf")
+    if listen is None:
+        raise click.UsageError(
+            f"no --listen, and {conf_dir / 'scrubphi-canary.conf'} does not exist yet to take it "
+            "from: give --listen HOST:PORT (the address clients use)")
+    opts["listen"] = listen
     try:
         return NginxRouter(
-            stable=opts["stable"], canary=opts["canary_addr"], conf_dir=opts["nginx_conf_dir"],
-            listen=opts["listen"], access_log=opts["access_log"],
+            stable=opts["stable"], canary=opts["canary_addr"], conf_dir=conf_dir,
+            listen=listen, access_log=opts["access_log"],
             mode="split_clients" if opts["sticky_key"] else "weights",
             sticky_key=opts["sticky_key"] or "$remote_addr", nginx=opts["nginx_bin"],
             conf=opts["nginx_conf"], prefix=opts["nginx_prefix"],
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _state_dir(opts: dict[str, Any]) -> Path:
+    if opts.get("state_dir") is not None:
+        return Path(opts["state_dir"])
+    if opts.get("router_kind") == "command":
+        raise click.UsageError("--router command needs --state-dir (where the run's lock, "
+                               "state and run log live)")
+    return Path(opts.get("nginx_conf_dir") or "/etc/nginx/conf.d")
+
+
+def _router_settings(opts: dict[str, Any]) -> dict[str, Any]:
+    """The router options as JSON (for the state: `canary rollback` rebuilds the router)."""
+    out: dict[str, Any] = {}
+    for key in _ROUTER_KEYS:
+        value = opts.get(key)
+        if isinstance(value, Path):
+            value = str(value.absolute())
+        out[key] = value
+    return out
+
+
+def _with_state(opts: dict[str, Any], state: dict[str, Any] | None) -> dict[str, Any]:
+    """Router options from a run's state, where the command line leaves them out.
+
+    An address given on the command line that differs from the run's is refused:
+    rolling back "another" canary would move the wrong traffic.
+    """
+    if state is None or not isinstance(state.get("router"), dict):
+        return opts
+    saved = state["router"]
+    for key in ("stable", "canary_addr", "listen"):
+        given = opts.get(key)
+        if given and saved.get(key) and given != saved[key]:
+            flag = {"canary_addr": "--canary"}.get(key, f"--{key}")
+            raise click.UsageError(
+                f"{flag} {given} differs from the run in the state ({saved[key]}); "
+                "leave it out to use the run's settings")
+    merged = dict(opts)
+    for key in _ROUTER_KEYS:
+        if saved.get(key) is not None and (key not in ("router_kind", "nginx_bin")
+                                           or merged.get(key) in (None, "nginx")):
+            merged[key] = Path(saved[key]) if key in (
+                "nginx_conf_dir", "nginx_conf", "nginx_prefix", "access_log") else saved[key]
+    return merged
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -201,6 +263,9 @@ def _metrics_for(policy: Any, controller_watch: frozenset[str] | None, kind: str
                  window: float) -> CanaryMetrics | None:
     if controller_watch is None:
         return None
+    if canary_from_policy(policy).health_check is not None:
+        # the controller's own health probes feed it, whatever the metric source
+        controller_watch = controller_watch - {HEALTH_METRIC}
     if kind == "nginx-log":
         if not isinstance(router, NginxRouter):
             raise click.UsageError("--metrics nginx-log needs --router nginx; "
@@ -209,8 +274,9 @@ def _metrics_for(policy: Any, controller_watch: frozenset[str] | None, kind: str
         if missing:
             raise click.UsageError(
                 f"the rollback rules watch {', '.join(missing)}, which nginx's access log "
-                f"does not give (it gives {', '.join(NginxAccessLog.METRICS)}); "
-                "use --metrics prometheus with rollback.metrics queries"
+                f"does not give (it gives {', '.join(NginxAccessLog.METRICS)}, and "
+                f"{HEALTH_METRIC} from the health probes of a flow with a health_check "
+                "step); use --metrics prometheus with rollback.metrics queries"
             )
         return NginxAccessLog(router.access_log, stable=opts["stable"],
                               canary=opts["canary_addr"], window=window)
@@ -238,6 +304,79 @@ def canary() -> None:
     """Deploy a new version behind a load balancer: shift traffic step by step, roll back fast."""
 
 
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (roll back, then exit 128 + signal)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_roll_back() -> Iterator[list[int]]:
+    """SIGTERM and SIGHUP raise like Ctrl-C once; later signals wait for the rollback."""
+    got: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        got.append(signum)
+        if len(got) == 1:
+            raise _Signalled(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield got
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _recover(store: RunStore, orphan: dict[str, Any], opts: dict[str, Any],
+             budget: float = 60.0) -> tuple[bool, str]:
+    """Roll back a run whose controller died; record it in that run's log and state."""
+    router = _make_router(_with_state(dict(opts), orphan))
+    t0 = time.monotonic()
+    message = ""
+    ok = False
+    with store.router_lock():
+        while True:
+            try:
+                router.set_weights(stable=100, canary=0)
+                ok = True
+                break
+            except RouterError as exc:
+                message = str(exc)
+                if time.monotonic() - t0 >= budget:
+                    break
+                time.sleep(0.5)
+    took = time.monotonic() - t0
+    now = time.time()
+    wall = _iso(now)
+    reason = (f"the controller (pid {orphan.get('pid')}) stopped without finishing; "
+              f"rolled back by {who()}")
+    events = [{"t": None, "wall": wall, "kind": "recovered", "step": orphan.get("step"),
+               "message": reason, "data": {"by": who()}}]
+    if ok:
+        events.append({"t": None, "wall": wall, "kind": "rollback_done", "step": None,
+                       "message": f"all traffic on stable ({took:.3f}s)",
+                       "data": {"seconds": took}})
+        events.append({"t": None, "wall": wall, "kind": "run_finished", "step": None,
+                       "message": f"rolled_back: {reason}", "data": {"outcome": "rolled_back"}})
+    if orphan.get("log"):
+        with contextlib.suppress(OSError):
+            RunStore.append_events(orphan["log"], events)
+    if ok:
+        store.mark(orphan, state="rolled_back", outcome="rolled_back", reason=reason,
+                   weights={"stable": 100, "canary": 0})
+    return ok, message or f"all traffic on stable ({took:.3f}s)"
+
+
+def _iso(epoch: float) -> str:
+    import datetime as dt
+
+    return (dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"))
+
+
 @canary.command("run")
 @click.option("-c", "--config", "-p", "--policy", "policies", multiple=True, required=True,
               type=click.Path(exists=False), help="policy file(s) with canary: and rollback:")
@@ -249,12 +388,17 @@ def canary() -> None:
               help="nginx-log: trailing window for 5xx ratio and p99")
 @click.option("--interval", default=None, callback=_duration,
               help="seconds between ticks [default: 1s, or the rules' interval if shorter]")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="POST a JSON notification on each step, alert, rollback and promotion")
+@click.option("--resume", is_flag=True,
+              help="a run left unfinished by a killed controller goes on from its step "
+                   "(default: it is rolled back first)")
 @click.option("--json", "as_json", is_flag=True, help="print the run log as JSON on stdout")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="also write the run log as JSON to this file (atomically)")
+              help="also write the run log as JSON to this file (atomically) at the end")
 def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | None,
-            window: float, interval: float | None, as_json: bool, log_file: Path | None,
-            **opts: Any) -> None:
+            window: float, interval: float | None, webhooks: tuple[str, ...], resume: bool,
+            as_json: bool, log_file: Path | None, **opts: Any) -> None:
     """Run the policy's canary: flow; exit 0 promoted, 11 rolled back (see docs/canary.md)."""
     try:
         policy = load_policy(*policies)
@@ -269,27 +413,128 @@ def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | 
                 tick = min(tick, rules.interval)
         metrics = _metrics_for(policy, watch, metrics_kind, prometheus_url, router, opts,
                                window)
+        notifier = Notifier(webhooks) if webhooks else None
     except PolicyError as exc:
         click.echo(f"scrubphi canary: {exc}", err=True)
         sys.exit(EXIT_POLICY)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    store = RunStore(_state_dir(opts))
+    try:
+        store.acquire()
+    except StoreError as exc:
+        click.echo(f"scrubphi canary: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    try:
+        state = store.read_state()
+        resume_at: tuple[int, float] | None = None
+        if state is not None and state.get("state") in ("running", "pending"):
+            why = _cannot_resume(state, policy, router) if resume else "no --resume"
+            if why is None:
+                resume_at = _resume_point(state, canary_policy)
+                click.echo(f"scrubphi canary: resuming run {state.get('run_id')} at step "
+                           f"{resume_at[0] + 1} (its controller, pid {state.get('pid')}, died)",
+                           err=True)
+                _close_orphan(store, state, f"resumed by {who()} in a new run")
+            else:
+                click.echo(f"scrubphi canary: run {state.get('run_id')} was left unfinished "
+                           f"(its controller, pid {state.get('pid')}, died): rolling it back "
+                           f"({why})", err=True)
+                ok, message = _recover(store, state, opts)
+                click.echo(f"scrubphi canary: {message}", err=True)
+                if not ok:
+                    sys.exit(EXIT_CODES["router_error"])
+        elif resume:
+            raise click.UsageError("--resume: no unfinished run in the state to resume")
+        _run_locked(store, policy, policies, canary_policy, router, metrics, notifier, tick,
+                    as_json, log_file, opts, resume_at)
+    finally:
+        store.release()
+
+
+def _cannot_resume(state: dict[str, Any], policy: Any, router: Router) -> str | None:
+    """Why the orphan cannot go on (None: it can): another policy, or traffic moved since."""
+    if (state.get("policy") or {}).get("digest") != policy.digest:
+        return "--resume refused: the policy is not the one the run started with"
+    saved = state.get("weights") or {}
+    current = router.current()
+    if current is None or (current.stable, current.canary) != (saved.get("stable"),
+                                                               saved.get("canary")):
+        return "--resume refused: the router's weights changed since the run died"
+    if not isinstance(state.get("step"), int):
+        return "--resume refused: the state has no step to resume at"
+    return None
+
+
+def _resume_point(state: dict[str, Any], canary_policy: CanaryPolicy) -> tuple[int, float]:
+    index = int(state["step"]) - 1
+    step = canary_policy.steps[index] if 0 <= index < len(canary_policy.steps) else None
+    left = state.get("pause_left")
+    done = 0.0
+    if isinstance(step, PauseStep) and isinstance(left, int | float):
+        done = max(0.0, step.seconds - float(left))
+    return index, done
+
+
+def _close_orphan(store: RunStore, orphan: dict[str, Any], reason: str) -> None:
+    wall = _iso(time.time())
+    if orphan.get("log"):
+        with contextlib.suppress(OSError):
+            RunStore.append_events(orphan["log"], [
+                {"t": None, "wall": wall, "kind": "recovered", "step": orphan.get("step"),
+                 "message": reason, "data": {"by": who()}}])
+    store.mark(orphan, state="resumed", reason=reason)
+
+
+def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
+                canary_policy: CanaryPolicy, router: Router, metrics: CanaryMetrics | None,
+                notifier: Notifier | None, tick: float, as_json: bool, log_file: Path | None,
+                opts: dict[str, Any], resume_at: tuple[int, float] | None = None) -> None:
     display = _Display(sys.stderr)
+    store.begin(_router_settings(opts), {"files": [str(Path(p).absolute()) for p in policies],
+                                         "digest": policy.digest})
+
+    def on_event(event: Event) -> None:
+        store.append(event)
+        display.event(event)
+        if notifier is not None:
+            notifier.event(event, store.run_id or "")
+
+    def on_tick(status: CanaryStatus) -> None:
+        display.status(status)
+        store.update(status)
+
     needs_health = any(isinstance(s, HealthCheckStep) for s in canary_policy.steps)
     controller = CanaryController.from_policy(
-        policy, router, metrics=metrics if canary_policy.analysis == "rollback" else None,
+        policy, GuardedRouter(router, store),
+        metrics=metrics if canary_policy.analysis == "rollback" else None,
         health_check=http_health_check(opts["canary_addr"]) if needs_health else None,
-        on_event=display.event,
+        on_event=on_event, control=store.take_commands,
     )
+    code: int
     try:
-        result = controller.run(interval=tick, on_tick=display.status)
-    except KeyboardInterrupt:
-        display.done()
+        with _signals_roll_back():
+            result = controller.run(interval=tick, on_tick=on_tick, resume_at=resume_at)
+        code = result.exit_code
+    except KeyboardInterrupt as exc:
         result = controller.result()
+        code = 128 + exc.signum if isinstance(exc, _Signalled) else EXIT_INTERRUPTED
+        display.done()
+        store.update(controller.status(), outcome=result.outcome, reason=result.reason,
+                     exit_code=code)
         _finish(result, as_json, log_file)
-        click.echo("interrupted: all traffic was moved to stable", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        if notifier is not None:
+            notifier.close()
+        why = exc.args[0] if isinstance(exc, _Signalled) else "interrupted"
+        click.echo(f"{why}: all traffic was moved to stable", err=True)
+        sys.exit(code)
     display.done()
+    store.update(controller.status(), outcome=result.outcome, reason=result.reason,
+                 exit_code=code)
     _finish(result, as_json, log_file)
-    sys.exit(result.exit_code)
+    if notifier is not None:
+        notifier.close()
+    sys.exit(code)
 
 
 def _finish(result: CanaryResult, as_json: bool, log_file: Path | None) -> None:
@@ -304,19 +549,182 @@ def _finish(result: CanaryResult, as_json: bool, log_file: Path | None) -> None:
 @_router_options
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON on stdout")
 def rollback_cmd(as_json: bool, **opts: Any) -> None:
-    """Move ALL traffic to the stable version now, and say how long it took."""
-    router = _make_router(opts)
-    t0 = time.monotonic()
+    """Move ALL traffic to the stable version now, and say how long it took.
+
+    The router's settings (addresses, listen, files) come from the run's state
+    when there is one; a running controller records it and ends its run as
+    rolled back.  Without a state, --stable and --canary are needed, and the
+    listen address is kept from the router's existing file.
+    """
+    store = RunStore(_state_dir(opts))
     try:
-        router.set_weights(stable=100, canary=0)
-    except RouterError as exc:
+        state = store.read_state()
+    except StoreError as exc:
         click.echo(f"scrubphi canary rollback: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except ScrubPhiError as exc:  # pragma: no cover - routers raise RouterError
+    opts = _with_state(opts, state)
+    router = _make_router(opts)
+    live = store.live()
+    t0 = time.monotonic()
+    try:
+        if live:
+            with store.router_lock():
+                store.send("rollback", applied=True)
+                router.set_weights(stable=100, canary=0)
+        elif state is not None and state.get("state") in ("running", "pending"):
+            ok, message = _recover(store, state, opts)
+            if not ok:
+                raise RouterError(message)
+        else:
+            with store.router_lock():
+                router.set_weights(stable=100, canary=0)
+    except RouterError as exc:
         click.echo(f"scrubphi canary rollback: {exc}", err=True)
         sys.exit(exc.exit_code)
     took = time.monotonic() - t0
     click.echo(f"all traffic on stable {opts['stable']} ({took:.3f}s)", err=True)
+    if live:
+        ended = _await_state(store, lambda st: st.get("state") not in ("running", "pending"),
+                             timeout=30.0)
+        click.echo("the running controller " + (
+            f"ended its run: {ended.get('state')}" if ended else
+            "has not confirmed yet (see `scrubphi canary status`)"), err=True)
     if as_json:
         click.echo(json.dumps({"outcome": "rolled_back", "seconds": took,
-                               "stable": opts["stable"], "canary": opts["canary_addr"]}))
+                               "stable": opts["stable"], "canary": opts["canary_addr"],
+                               "listen": opts.get("listen"), "run_was_live": live}))
+
+
+def _await_state(store: RunStore, done: Callable[[dict[str, Any]], bool],
+                 timeout: float) -> dict[str, Any] | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(StoreError):
+            state = store.read_state()
+            if state is not None and done(state):
+                return state
+        time.sleep(0.1)
+    return None
+
+
+_STATE_ONLY: list[Callable[[Any], Any]] = [
+    click.option("--nginx-conf-dir", type=click.Path(file_okay=False, path_type=Path),
+                 default=Path("/etc/nginx/conf.d"), show_default=True,
+                 help="the router's folder (the state lives there by default)"),
+    _STATE_DIR_OPTION,
+]
+
+
+def _state_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_STATE_ONLY):
+        func = option(func)
+    return func
+
+
+def _status_text(state: dict[str, Any], live: bool) -> str:
+    weights = state.get("weights") or {}
+    lines = [
+        f"run {state.get('run_id')}: {state.get('state')}"
+        + ("" if live or state.get("state") not in ("running", "pending")
+           else " (its controller is gone: `scrubphi canary rollback` or run again)")
+        + (f" - {state['reason']}" if state.get("reason") else ""),
+        f"  step {state.get('step') or '-'}/{state.get('steps')}: {state.get('step_text')}"
+        + (f", {state['pause_left']:.0f}s of conclusive time left"
+           if state.get("pause_left") is not None else ""),
+        f"  traffic: stable {weights.get('stable', '?')}% canary {weights.get('canary', '?')}%",
+        f"  analysis: {state.get('analysis') or '-'}"
+        + (f"; {state['hold']}" if state.get("hold") else ""),
+    ]
+    if state.get("paused"):
+        lines.append(f"  PAUSED: {state['paused']}")
+    for rule in state.get("rules") or ():
+        lines.append(f"  rule {rule.get('name')}: {rule.get('state')}, {rule.get('metric')} = "
+                     f"{rule.get('value')} (rolls back when {rule.get('threshold')})")
+    lines.append(f"  log: {state.get('log')}  (updated {state.get('updated')})")
+    return "\n".join(lines)
+
+
+@canary.command("status")
+@_state_options
+@click.option("--watch", is_flag=True, help="redraw every second until the run ends")
+@click.option("--json", "as_json", is_flag=True, help="the state as JSON")
+def status_cmd(watch: bool, as_json: bool, **opts: Any) -> None:
+    """Where the canary run stands: step, weights, each rule against its threshold, time left."""
+    store = RunStore(_state_dir(opts))
+    while True:
+        try:
+            state = store.read_state()
+        except StoreError as exc:
+            click.echo(f"scrubphi canary status: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        if state is None:
+            click.echo(f"scrubphi canary status: no canary run recorded in {store.dir}", err=True)
+            sys.exit(EXIT_NO_RUN)
+        live = store.live()
+        if as_json:
+            click.echo(json.dumps({**state, "live": live}, sort_keys=False))
+        else:
+            click.echo(_status_text(state, live))
+        if not watch or state.get("state") not in ("running", "pending"):
+            return
+        time.sleep(1.0)
+
+
+def _send(opts: dict[str, Any], command: str, **details: Any) -> None:
+    store = RunStore(_state_dir(opts))
+    if not store.live():
+        click.echo(f"scrubphi canary {command.replace('_', ' ')}: no canary run is live in "
+                   f"{store.dir}", err=True)
+        sys.exit(EXIT_NO_RUN)
+    entry = store.send(command, **details)
+
+    def obeyed(state: dict[str, Any]) -> bool:
+        return state.get("state") not in ("running", "pending") or _seen(state, entry["id"])
+
+    state = _await_state(store, obeyed, timeout=30.0)
+    if state is None:
+        click.echo(f"sent {command}; the controller has not confirmed it within 30s", err=True)
+        sys.exit(EXIT_NO_RUN)
+    click.echo(f"{command.replace('_', ' ')}: done; run {state.get('state')}, "
+               f"step {state.get('step') or '-'}: {state.get('step_text')}"
+               + (f", {state['paused']}" if state.get("paused") else ""), err=True)
+
+
+def _seen(state: dict[str, Any], command_id: str) -> bool:
+    log = state.get("log")
+    if not log:
+        return False
+    try:
+        with open(log, encoding="utf-8") as fh:
+            return any(command_id in line for line in fh if '"command"' in line)
+    except OSError:
+        return False
+
+
+@canary.command("pause")
+@_state_options
+def pause_cmd(**opts: Any) -> None:
+    """Hold the running canary where it is (the rules still watch and can still roll back)."""
+    _send(opts, "pause")
+
+
+@canary.command("resume")
+@_state_options
+def resume_cmd(**opts: Any) -> None:
+    """Let a paused canary go on."""
+    _send(opts, "resume")
+
+
+@canary.command("promote")
+@_state_options
+@click.option("--full", is_flag=True, help="skip every remaining step: 100% to the canary now")
+def promote_cmd(full: bool, **opts: Any) -> None:
+    """Skip the current step (or, with --full, all of them), as Argo Rollouts' promote."""
+    _send(opts, "promote_full" if full else "promote")
+
+
+@canary.command("abort")
+@_state_options
+def abort_cmd(**opts: Any) -> None:
+    """Roll the running canary back now and end it as aborted (exit 14)."""
+    _send(opts, "abort")

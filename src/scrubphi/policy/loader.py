@@ -489,10 +489,49 @@ def _assemble(roots: list[_Node], files: list[str], digest: str) -> Policy:
     )
 
 
+def _resolve_references(root: _Node, file: str, loaded: set[str], blobs: list[bytes]) -> None:
+    """Replace each ``SECTION: {from: PATH}`` by that section of the file at PATH.
+
+    One source of truth: ``deploy/canary.yaml`` says ``rollback: {from:
+    ../rollback/rules.yaml}`` instead of copying the team's rules.  PATH is
+    relative to the referring file.  When the referred file is loaded in the
+    same call (``scrubphi check flags/ rollback/ deploy/``) the reference is
+    dropped: the section comes from that file once, not twice.
+    """
+    for key in list(root.value):
+        child = root.value[key]
+        if key == "version" or not child.is_map or set(child.value) != {"from"}:
+            continue
+        ref = child.value["from"]
+        if not isinstance(ref.value, str) or not ref.value.strip():
+            raise _error("from: is the path of another policy file (relative to this one)",
+                         ref.loc, (key, "from"))
+        target = os.path.join(_dir_of(file), ref.value)
+        real = os.path.realpath(target)
+        if real in loaded:
+            del root.value[key]
+            continue
+        if not os.path.isfile(target):
+            raise _error(f"{ref.value}: no such policy file (from: is relative to "
+                         f"{os.path.basename(file)})", ref.loc, (key, "from"))
+        data = _read(target)
+        blobs.append(data)
+        other = _check_top(_parse(_decode(data, target), target), target)
+        section = other.value.get(key)
+        if section is None:
+            raise _error(f"{ref.value} has no {key}: section", ref.loc, (key, "from"))
+        if section.is_map and set(section.value) == {"from"}:
+            raise _error(f"{ref.value} refers on to another file for {key}:; refer to the "
+                         "file that defines it", ref.loc, (key, "from"))
+        root.value[key] = section
+
+
 def load_policy(*paths: str | os.PathLike[str]) -> Policy:
     """Load, merge and validate policy files (a directory means its *.yaml/*.yml).
 
-    Raises :class:`PolicyError` naming file, line, column and key path.
+    A section written ``{from: PATH}`` is that section of another file (see
+    :func:`_resolve_references`).  Raises :class:`PolicyError` naming file,
+    line, column and key path.
     """
     if not paths:
         raise PolicyError("no policy file given")
@@ -503,6 +542,9 @@ def load_policy(*paths: str | os.PathLike[str]) -> Policy:
         data = _read(file)
         blobs.append(data)
         roots.append(_check_top(_parse(_decode(data, file), file), file))
+    loaded = {os.path.realpath(f) for f in files}
+    for root, file in zip(roots, files, strict=True):
+        _resolve_references(root, file, loaded, blobs)
     return _assemble(roots, files, Policy.compute_digest(blobs))
 
 
