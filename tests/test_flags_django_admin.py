@@ -268,6 +268,8 @@ def _browser() -> Iterator[Any]:
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(30)
+    # Elements of the page a click leads to may appear late on a loaded machine.
+    driver.implicitly_wait(20)
     try:
         yield driver
     finally:
@@ -278,6 +280,20 @@ def _text(driver: Any) -> str:
     from selenium.webdriver.common.by import By
 
     return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def _after_submit(driver: Any, needle: str) -> None:
+    """Wait for the page a form post leads to (the old page's body goes stale under load)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(d: Any) -> bool:
+        try:
+            return needle in _text(d).lower()
+        except StaleElementReferenceException:
+            return False
+
+    WebDriverWait(driver, 60, poll_frequency=0.2).until(shown)
 
 
 def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
@@ -310,7 +326,7 @@ def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
         Select(plan.find_element(By.NAME, "phase")).select_by_value("internal")
         plan.find_element(By.NAME, "reason").send_keys("staff first, from the browser")
         plan.find_element(By.NAME, "move").click()
-        assert f"{PLAN}: not running -> internal" in _text(driver).lower()
+        _after_submit(driver, f"{PLAN}: not running -> internal")
         plan = driver.find_element(By.ID, f"plan-{PLAN}")
         assert plan.find_element(By.CLASS_NAME, "current-phase").text == "internal"
         assert "segment internal" in driver.find_element(By.ID, "flag-new-scheduling").text
@@ -326,7 +342,7 @@ def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
         plan = driver.find_element(By.ID, f"plan-{PLAN}")
         plan.find_element(By.NAME, "reason").send_keys("incident 42")
         plan.find_element(By.NAME, "stop").click()
-        assert f"{PLAN}: internal -> stopped" in _text(driver).lower()
+        _after_submit(driver, f"{PLAN}: internal -> stopped")
         driver.get(f"{base}/page/")
         assert "[OLD]" in _text(driver)
     assert [e.reason for e in store.history(PLAN)] == [
