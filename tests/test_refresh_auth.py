@@ -266,3 +266,32 @@ def test_password_in_url_never_on_a_command_line(auth: AuthServer, jobs: str) ->
     assert any(f"{ROLE}:{'*' * len(PASSWORD)}@".encode() in line for line in own)
     # The URL's password reached the clients through their environment: the run worked.
     assert auth.server.query(staging, "SELECT count(*) FROM public.bulk") == [(BULK_ROWS,)]
+
+
+def test_any_scrubphi_command_hides_url_passwords_before_its_work(tmp_path: Path) -> None:
+    """The hiding runs when the scrubphi package loads, not only in refresh: a scrub still
+    waiting for its input (which never reaches refresh's code) shows no password."""
+    import subprocess
+    import time
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nscrub:\n  tables: {}\n")
+    secret = "hunter2-in-a-url"
+    argv = ["scrubphi", "--config", str(policy), "--report",
+            f"postgresql://u:{secret}@db/x", "-o", os.devnull]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        cmdline = b""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+            if b"postgresql://u:****************@db/x" in cmdline:
+                break
+            time.sleep(0.05)
+        assert secret.encode() not in cmdline
+        assert b"postgresql://u:" in cmdline  # the rest of the argument is still shown
+        assert proc.poll() is None  # still waiting for its input: no command code ran yet
+    finally:
+        proc.kill()
+        proc.communicate()

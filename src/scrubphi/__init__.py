@@ -12,6 +12,15 @@ for tools that embed the rewriter in their own stream.
 
 from __future__ import annotations
 
+import sys as _sys
+
+if _sys.argv and _sys.argv[0].rsplit("/", 1)[-1] == "scrubphi":
+    # The scrubphi command: hide connection-string passwords from ps before the
+    # heavier imports below, so they show only while the interpreter starts.
+    from .argv_secrets import hide_connection_passwords as _hide
+
+    _hide()
+
 from ._impl import IMPLEMENTATION as CODEC
 from .api import check_dump, scrub_stream
 from .dump.rewriter import Progress, Scrubber

@@ -20,13 +20,13 @@ from typing import Any
 
 import click
 
+from ..argv_secrets import hide_connection_passwords
 from ..errors import PolicyError
 from ..policy import load_policy
 from ..policy.secrets import is_secret_ref, resolve_secret
 from ..policy.units import parse_percent
 from ..refresh import RefreshError, RefreshOptions, StepProgress, parity, refresh, rollback
 from ..refresh.pgtools import PgTools
-from .argv_secrets import hide_connection_passwords
 
 __all__ = ["EXIT_PARITY_MISMATCH", "parity_command", "refresh_command"]
 

@@ -9,9 +9,10 @@ place is what hides them. The password is replaced by as many ``*`` (a
 string can only get shorter in place, never longer); ``sys.argv`` keeps the
 real values for the command to use.
 
-Until the command starts (the interpreter's start-up, a fraction of a
-second) the password is visible: ``PGPASSWORD``, ``PGPASSFILE`` or
-``~/.pgpass`` keep it off the command line altogether.
+The ``scrubphi`` command calls this as its package loads, before the heavier
+imports, so the password shows only while the interpreter itself starts
+(tens of milliseconds): ``PGPASSWORD``, ``PGPASSFILE`` or ``~/.pgpass`` keep
+it off the command line altogether.
 """
 
 from __future__ import annotations
