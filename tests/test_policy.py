@@ -34,6 +34,7 @@ from scrubphi.policy import (
     resolve_secret,
 )
 from scrubphi.policy import loader as loader_module
+from scrubphi.policy import scrub_reader as scrub_reader_module
 
 HEAD = "version: 1\nscrub:\n  tables:\n"
 
@@ -587,7 +588,7 @@ def test_check_spec_errors_become_policy_errors(monkeypatch: pytest.MonkeyPatch)
         if spec.kind == "fake" and spec.params["provider"] == "frist_name":
             raise ValueError("unknown Faker provider frist_name")
 
-    monkeypatch.setattr(loader_module, "_find_check_spec", lambda: check_spec)
+    monkeypatch.setattr(scrub_reader_module, "_find_check_spec", lambda: check_spec)
     text = table("id: keep\nname: {fake: frist_name}")
     exc = fails(text)
     assert exc.message == "unknown Faker provider frist_name"
@@ -597,7 +598,7 @@ def test_check_spec_errors_become_policy_errors(monkeypatch: pytest.MonkeyPatch)
 
 def test_missing_check_spec_is_tolerated(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without scrubphi.transforms.check_spec the loader still validates its own rules."""
-    monkeypatch.setattr(loader_module, "_find_check_spec", lambda: None)
+    monkeypatch.setattr(scrub_reader_module, "_find_check_spec", lambda: None)
     assert spec_of("c: {fake: anything_at_all}", "c").params["provider"] == "anything_at_all"
     assert dict(spec_of("c: {fake: city, locale: de_DE}", "c").params) == {
         "provider": "city",
