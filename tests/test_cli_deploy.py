@@ -98,6 +98,18 @@ def test_rollback_check_exit_codes(prometheus_server, runner: CliRunner) -> None
     assert "http_5xx_ratio above 1% (strictly greater)" in text
 
 
+def test_quiet_leaves_the_decision_to_the_exit_code(prometheus_server, runner: CliRunner  # type: ignore[no-untyped-def]
+                                                    ) -> None:
+    """-q (after the command) prints no explanation; the exit code still decides."""
+    server = prometheus_server(_traffic())
+    for minute, code in ((8, 0), (15, 11)):
+        args = ["--config", RULES, "--source", f"prometheus={server.url}", "--now", _at(minute)]
+        loud = runner.invoke(rollback_check, args)
+        quiet = runner.invoke(rollback_check, [*args, "-q"])
+        assert (loud.exit_code, quiet.exit_code) == (code, code)
+        assert loud.output.strip() and quiet.output == ""
+
+
 def test_rollback_check_provider_down_is_inconclusive(runner: CliRunner) -> None:
     """With Prometheus unreachable the check exits 10 (inconclusive), never 0."""
     import socket

@@ -719,3 +719,20 @@ def test_cli_exit_code_and_report(env: Env, pg: PgServer, tmp_path: Path) -> Non
     data = json.loads(report.read_text())
     assert data["ok"] is False and data["failed_step"] == "coverage"
     env.assert_staging_unchanged()
+
+
+def test_cli_quiet_says_nothing_on_success(env: Env, pg: PgServer, tmp_path: Path) -> None:
+    """-q: a refresh that succeeds prints nothing (cron mails only failures); without it the
+    steps and the result are on stderr."""
+    from click.testing import CliRunner
+
+    from scrubphi.cli.refresh import refresh_command
+
+    args = ["--from", pg.dsn(env.source), "--to", pg.dsn(env.staging), "-c",
+            _policy(tmp_path), "--pg-bin", str(pg.bin_dir), "--no-lookup"]
+    quiet = CliRunner().invoke(refresh_command, [*args, "-q"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.output == ""
+    loud = CliRunner().invoke(refresh_command, args)
+    assert loud.exit_code == 0, loud.output
+    assert "refreshed" in loud.output

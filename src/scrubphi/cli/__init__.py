@@ -39,6 +39,7 @@ from ..policy import load_policy
 from ..policy.model import Policy
 from ..policy.secrets import is_secret_ref, resolve_secret
 from ..transforms.redact.lookup import Lookup
+from .verbosity import _verbosity, _verbosity_options
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -93,36 +94,6 @@ def _load(configs: tuple[str, ...]) -> Policy:
     if not configs:
         raise click.UsageError("give the policy: -c/--config FILE (a file or folder; may repeat)")
     return load_policy(*configs)
-
-
-def _verbosity(ctx: click.Context | None = None) -> int:
-    """-1 with -q, 0 by default, 1 or more with -v (set on the group or the command)."""
-    ctx = ctx or click.get_current_context(silent=True)
-    if ctx is None:
-        return 0
-    return int(ctx.find_root().meta.get(_VERBOSITY, 0))
-
-
-_VERBOSITY = "scrubphi.verbosity"
-
-
-def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value:
-        ctx.find_root().meta[_VERBOSITY] = -1
-
-
-def _set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
-    if value and ctx.find_root().meta.get(_VERBOSITY, 0) >= 0:
-        ctx.find_root().meta[_VERBOSITY] = value
-
-
-def _verbosity_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``-q/--quiet`` and ``-v/--verbose``, accepted before or after the command."""
-    func = click.option("-v", "--verbose", count=True, expose_value=False,
-                        callback=_set_verbose,
-                        help="Say more: a summary of the run on stderr.")(func)
-    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
-                        help="Errors only: no progress line, no summary lines.")(func)
 
 
 class _ProgressLine:

@@ -31,6 +31,7 @@ from typing import Any
 
 import click
 
+from scrubphi.cli.verbosity import _verbosity, _verbosity_options
 from scrubphi.errors import PolicyError, ScrubPhiError
 from scrubphi.flags.policy import rollout_plans
 from scrubphi.flags.state import RolloutState, StateStoreError, open_state_store
@@ -134,6 +135,7 @@ _now_opt = click.option("--now", "now_text", help="Decide as of this ISO time (d
               help="Start of the series (the deploy's start); default: the rules' lookback.")
 @_now_opt
 @_json_opt
+@_verbosity_options
 def rollback_check(policies: tuple[str, ...], source_spec: str, since_text: str | None,
                    now_text: str | None, as_json: bool) -> None:
     """Evaluate the policy's rollback rules now; exit 0 ok, 10 alert/inconclusive,
@@ -145,7 +147,10 @@ def rollback_check(policies: tuple[str, ...], source_spec: str, since_text: str 
         now = _when(now_text)
         since = _when(since_text) if since_text else None
         decision = check(rules, _source(source_spec, rules), now, since)
-        click.echo(json.dumps(decision.to_dict(), indent=2) if as_json else decision.explain())
+        if as_json:
+            click.echo(json.dumps(decision.to_dict(), indent=2))
+        elif _verbosity() >= 0:  # -q: the exit code is the decision
+            click.echo(decision.explain())
         sys.exit(EXIT_CODES[decision.action])
     _run(body)
 
@@ -164,6 +169,7 @@ def rollback_check(policies: tuple[str, ...], source_spec: str, since_text: str 
               help="Who moves the plan, for the audit history.")
 @_now_opt
 @_json_opt
+@_verbosity_options
 def gate(policies: tuple[str, ...], plan_name: str, source_spec: str, state_spec: str | None,
          phase_name: str | None, started_text: str | None, do_apply: bool,
          actor: str, now_text: str | None, as_json: bool) -> None:
@@ -211,7 +217,7 @@ def gate(policies: tuple[str, ...], plan_name: str, source_spec: str, state_spec
             out["moved_to"] = None if moved is None else moved.phase
             out["applied"] = moved is not None
             click.echo(json.dumps(out, indent=2))
-        else:
+        elif _verbosity() >= 0:  # -q: the exit code is the decision
             click.echo(decision.explain())
             if moved is not None:
                 click.echo(f"applied: {plan_name} is now at phase {moved.phase} "

@@ -27,6 +27,7 @@ from ..policy.secrets import is_secret_ref, resolve_secret
 from ..policy.units import parse_percent
 from ..refresh import RefreshError, RefreshOptions, StepProgress, parity, refresh, rollback
 from ..refresh.pgtools import PgTools
+from .verbosity import _verbosity, _verbosity_options
 
 __all__ = ["EXIT_PARITY_MISMATCH", "parity_command", "refresh_command"]
 
@@ -203,6 +204,7 @@ def _write_report_or_warn(path: str | None, data: dict[str, Any]) -> bool:
     default=None,
     help="Progress on stderr (default: when it is a terminal).",
 )
+@_verbosity_options
 def refresh_command(
     source_url: str | None,
     staging_url: str,
@@ -234,6 +236,9 @@ def refresh_command(
     from ..refresh.core import lock_wait_ms
 
     hide_connection_passwords()
+    quiet = _verbosity() < 0
+    if quiet:
+        progress = False
     previous = signal.signal(signal.SIGTERM, _sigterm)
     line: _ProgressLine | None = None
     try:
@@ -262,7 +267,7 @@ def refresh_command(
             workdir=workdir,
             lookup=use_lookup,
             progress=line,
-            log=lambda msg: click.echo(
+            log=(lambda _msg: None) if quiet else lambda msg: click.echo(
                 ("\r\x1b[2K" if line else "") + f"scrubphi: {msg}", err=True
             ),
         )
@@ -300,7 +305,9 @@ def refresh_command(
             kept = f"; previous generation dropped (--keep {keep})"
         else:
             kept = f"; previous generation kept as {result.backup}"
-        click.echo(f"refreshed {result.staging} in {result.duration_s:.1f}s{kept}", err=True)
+        if not quiet:
+            click.echo(f"refreshed {result.staging} in {result.duration_s:.1f}s{kept}",
+                       err=True)
         if not _write_report_or_warn(report_path, result.to_dict()):
             sys.exit(6)
     except RefreshError as exc:
@@ -359,6 +366,7 @@ def refresh_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of pg_dump (default: PATH).",
 )
+@_verbosity_options
 def parity_command(
     source_url: str,
     target_url: str,
@@ -396,6 +404,9 @@ def parity_command(
     except RefreshError as exc:
         click.echo(f"scrubphi: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text(), nl=as_json)
+    # -q: the report only when the databases differ (the exit code says they match).
+    if _verbosity() >= 0 or not report.ok:
+        click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text(),
+                   nl=as_json)
     if not report.ok:
         sys.exit(EXIT_PARITY_MISMATCH)

@@ -37,7 +37,7 @@ from ..report import TableStats
 from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
 from .pgtools import PgTools, client_invocation, connect, dbname_of, safe_error_lines, with_dbname
-from .swap import MAX_STAGING_NAME, Admin, prev_name, timestamp
+from .swap import MAX_STAGING_NAME, Admin, building_name, prev_name, timestamp
 from .verify import (
     Check,
     check_constraints,
@@ -242,6 +242,12 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
             result.recovered = admin.recover()
             for action in result.recovered:
                 opts.log(f"recovered: {action}")
+            # Generations are named by the second: a refresh right after another (a quick
+            # retry, a small database) waits for a second no generation of staging has.
+            while admin.exists(prev_name(run.staging, run.ts)) or admin.exists(
+                    building_name(run.staging, run.ts)):
+                time.sleep(1.05 - time.time() % 1)
+                run.ts = result.started = timestamp()
         with run.stage("coverage"):
             source_schema = schema_dump(run.tools, opts.source_url, extra, step="pg_dump")
             probe = source_schema + _empty_copies(opts.source_url)
