@@ -1051,6 +1051,8 @@ cdef enum:
     G_PHONE = 4
     G_STREET = 5
     G_SSN = 6
+    G_FIRST = 7          # first_name: title-cased key, the original's sex picks the pool
+    G_LAST = 8           # last_name: title-cased key, the original's case kept
     KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
@@ -1078,6 +1080,13 @@ cdef struct Shape:
     sp_fastmod mb
 
 
+cdef struct SexSlot:
+    uint64_t h
+    uint32_t off         # into Kernel.sexblob
+    uint32_t len         # 0: empty slot
+    char sex             # 'F' or 'M'
+
+
 cdef struct PerSlot:
     uint64_t h
     int klen             # 0: empty
@@ -1099,6 +1108,12 @@ cdef struct Kernel:
     uint64_t pw[8]
     Pool p1
     Pool p2
+    Pool p3              # first_name: the male pool (p1 mixed, p2 female)
+    uint64_t pw2[8]      # first_name: 2^(32k) mod the female and male pools' sizes
+    uint64_t pw3[8]
+    SexSlot* sex         # first_name: lower-case names of one sex (open addressing)
+    Py_ssize_t sexmask
+    char* sexblob
     int mode             # tokenize: 0 digits, 1 alnum, 2 upper
     bint has_floor
     long floor
@@ -1142,6 +1157,108 @@ cdef int _pool_init(Pool* p, object items) except -1:
     return 0
 
 
+cdef bint _pool_ascii(const Pool* p) noexcept nogil:
+    """Every item is ASCII letters, blanks, ' or - (so case changes are byte-wise)."""
+    cdef Py_ssize_t i
+    cdef char c
+    for i in range(p.offs[p.n]):
+        c = p.data[i]
+        if not ((65 <= c <= 90) or (97 <= c <= 122) or c == 32 or c == 39 or c == 45):
+            return False
+    return True
+
+
+cdef int _sex_init(Kernel* k, object female, object male) except -1:
+    """The table of lower-case ASCII names of one sex (others are not looked up)."""
+    entries = []
+    for names, sex in ((female, b"F"), (male, b"M")):
+        for name in names:
+            raw = str(name).encode("utf-8")
+            if 0 < len(raw) <= 64 and raw.isascii() and raw.isalpha():
+                entries.append((raw.lower(), sex))
+    cdef Py_ssize_t cap = 16, total = 0, i, j, off = 0
+    while cap < 2 * len(entries):
+        cap *= 2
+    for raw, _sex in entries:
+        total += len(raw)
+    k.sex = <SexSlot*>calloc(cap, sizeof(SexSlot))
+    k.sexblob = <char*>malloc(total + 1)
+    if k.sex == NULL or k.sexblob == NULL:
+        raise MemoryError()
+    k.sexmask = cap - 1
+    cdef uint64_t h
+    for raw, sex in entries:
+        h = _hash(PyBytes_AS_STRING(raw), len(raw))
+        j = <Py_ssize_t>(h & <uint64_t>k.sexmask)
+        while k.sex[j].len:
+            j = (j + 1) & k.sexmask
+        memcpy(k.sexblob + off, PyBytes_AS_STRING(raw), len(raw))
+        k.sex[j].h = h
+        k.sex[j].off = <uint32_t>off
+        k.sex[j].len = <uint32_t>len(raw)
+        k.sex[j].sex = (<char*>PyBytes_AS_STRING(sex))[0]
+        off += len(raw)
+    return 0
+
+
+cdef char _sex_of(Kernel* k, const char* lower, Py_ssize_t n) noexcept nogil:
+    cdef uint64_t h = _hash(lower, n)
+    cdef Py_ssize_t j = <Py_ssize_t>(h & <uint64_t>k.sexmask)
+    while k.sex[j].len:
+        if k.sex[j].h == h and k.sex[j].len == n and \
+                memcmp(k.sexblob + k.sex[j].off, lower, n) == 0:
+            return k.sex[j].sex
+        j = (j + 1) & k.sexmask
+    return 0
+
+
+cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """first_name / last_name as names.py computes them, for one word of ASCII letters."""
+    cdef char key[64]
+    cdef char low[64]
+    cdef uint8_t dg[32]
+    cdef uint32_t num[8]
+    cdef bint upper = True, lower = True
+    cdef Py_ssize_t i, o
+    cdef char c, sex
+    cdef Pool* pool = &k.p1
+    cdef const uint64_t* pw = k.pw
+    if n < 1 or n > 64:
+        return -1
+    for i in range(n):
+        c = s[i]
+        if 65 <= c <= 90:
+            lower = False
+        elif 97 <= c <= 122:
+            upper = False
+        else:
+            return -1  # blanks, hyphens, apostrophes, other scripts: Python
+        low[i] = c | 32
+        key[i] = low[i] if i else <char>(low[i] & ~32)  # str.title() of one word
+    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
+    for i in range(8):
+        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
+                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+    if k.gen == G_FIRST:
+        sex = _sex_of(k, low, n)
+        if sex == 70:
+            pool = &k.p2
+            pw = k.pw2
+        elif sex == 77:
+            pool = &k.p3
+            pw = k.pw3
+    o = _put_item(out, 0, pool, <uint32_t>sp_mod256(num, pool.n, pw))
+    if upper and n > 1:
+        for i in range(o):
+            if 97 <= out[i] <= 122:
+                out[i] = <char>(out[i] - 32)
+    elif lower:
+        for i in range(o):
+            if 65 <= out[i] <= 90:
+                out[i] = <char>(out[i] + 32)
+    return o
+
+
 cdef bint _pool_raw(const Pool* p) noexcept nogil:
     """No byte of any item needs COPY escaping (an empty pool is raw)."""
     cdef Py_ssize_t i
@@ -1172,6 +1289,11 @@ cdef void _kernel_free(Kernel* k) noexcept:
     k.per_shared = False
     _pool_free(&k.p1)
     _pool_free(&k.p2)
+    _pool_free(&k.p3)
+    free(k.sex)
+    k.sex = NULL
+    free(k.sexblob)
+    k.sexblob = NULL
     if k.shapes != NULL:
         for i in range(SHAPE_SLOTS):
             free(k.shapes[i].pattern)
@@ -1212,13 +1334,28 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         elif gen == "ssn":
             k.gen = G_SSN
             k.compact = bool(shape[1])
+        elif gen == "first":
+            k.gen = G_FIRST
+            _pool_init(&k.p1, shape[1])
+            _pool_init(&k.p2, shape[2])
+            _pool_init(&k.p3, shape[3])
+            if not (_pool_ascii(&k.p1) and _pool_ascii(&k.p2) and _pool_ascii(&k.p3)):
+                return 0
+            _sex_init(k, shape[4], shape[5])
+            sp_mod_powers(k.p2.n, k.pw2)
+            sp_mod_powers(k.p3.n, k.pw3)
+        elif gen == "last":
+            k.gen = G_LAST
+            _pool_init(&k.p1, shape[1])
+            if not _pool_ascii(&k.p1):
+                return 0
         else:
             return 0
         # Every generator reads the digest integer as mixed-radix digits; the product
         # of the radices is the only part of it that matters.
         n1 = int(k.p1.n)  # Python ints: the products must not wrap
         n2 = int(k.p2.n)
-        if k.gen == G_POOL:
+        if k.gen == G_POOL or k.gen == G_FIRST or k.gen == G_LAST:
             mod = n1
         elif k.gen == G_NAME:
             mod = n1 * n2
@@ -1234,7 +1371,7 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             return 0
         k.modulus = mod
         # Literals are plain text; the pools (Faker's data) are checked, not assumed.
-        k.raw_out = _pool_raw(&k.p1) and _pool_raw(&k.p2)
+        k.raw_out = _pool_raw(&k.p1) and _pool_raw(&k.p2) and _pool_raw(&k.p3)
         sp_mod_powers(k.modulus, k.pw)
         k.kind = K_FAKE
     elif name == "tokenize":
@@ -1409,6 +1546,8 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
     cdef Py_ssize_t o = 0, fl, ll
     cdef const char* st = s
     cdef Py_ssize_t sn = n
+    if k.gen == G_FIRST or k.gen == G_LAST:
+        return _k_person(k, s, n, out)  # keyed by the title-cased name, not the raw bytes
     if digest == NULL:
         sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
@@ -2605,7 +2744,8 @@ cdef class CopyRewriter:
                 self._hashes[i] = h
                 if memo.slots != NULL:
                     sp_prefetch(&memo.slots[<size_t>h & memo.mask])
-            elif self._kernels[i].kind == K_FAKE and _fast_domain(self._base + fs, fl):
+            elif self._kernels[i].kind == K_FAKE and self._kernels[i].gen != G_FIRST and \
+                    self._kernels[i].gen != G_LAST and _fast_domain(self._base + fs, fl):
                 self._pending_fakes[nf] = i
                 nf += 1
         j = 0

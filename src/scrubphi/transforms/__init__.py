@@ -47,7 +47,7 @@ from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
 from scrubphi.transforms.identifiers import make_gs1, make_oid
 from scrubphi.transforms.keyed import Prf, domain_of
 from scrubphi.transforms.mask import make_mask
-from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake
+from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake, name_kernel
 from scrubphi.transforms.pooldata import LOCALES
 from scrubphi.transforms.redact import build_redactor, check_redact_spec
 from scrubphi.transforms.tokenize import make_tokenize
@@ -551,7 +551,8 @@ def _build_fake(
             return _prf(TransformSpec("fake", {"provider": part, "unique": False,
                                                "locale": locale}), ctx)
 
-        return make_name_fake(provider, locale, ctx.shared, part_prf), None, False
+        fn_name = make_name_fake(provider, locale, ctx.shared, part_prf)
+        return fn_name, name_kernel(provider, locale, ctx.shared, prf), False
 
     def fn(value: str) -> str:
         return produce(int.from_bytes(prf.value(value), "big"), value)

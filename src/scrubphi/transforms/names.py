@@ -35,7 +35,7 @@ from typing import Any
 from scrubphi.transforms.keyed import Prf
 from scrubphi.transforms.pooldata import load_pool
 
-__all__ = ["NAME_PROVIDERS", "case_like", "make_name_fake", "title_key"]
+__all__ = ["NAME_PROVIDERS", "case_like", "make_name_fake", "name_kernel", "title_key"]
 
 #: Providers built here (their compiled kernel is the codec's memo plus this Python).
 NAME_PROVIDERS = frozenset({"first_name", "last_name", "first_name_female", "first_name_male",
@@ -135,6 +135,27 @@ def make_name_fake(provider: str, locale: str, shared: dict[str, Any],
         return key in common_first or (key in sex and key not in surnames)
 
     return lambda value: _full_name(value, first, last, is_first)
+
+
+def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf
+                ) -> tuple[Any, ...] | None:
+    """The compiled codec's description of ``{fake: first_name}`` / ``last_name``.
+
+    It covers one word of ASCII letters (the common case) and declines anything
+    else to the Python function; ``name`` and the one-sex providers run in Python.
+    """
+    if provider == "last_name":
+        shape: tuple[Any, ...] = ("last", load_pool("last_name", locale, shared))
+    elif provider == "first_name":
+        sex = _sex_table(locale, shared)
+        shape = ("first", load_pool("first_name", locale, shared),
+                 load_pool("first_name_female", locale, shared),
+                 load_pool("first_name_male", locale, shared),
+                 tuple(k for k, v in sex.items() if v == "F"),
+                 tuple(k for k, v in sex.items() if v == "M"))
+    else:
+        return None
+    return ("fake", prf.key, prf.prefix + b"v\x00", shape)
 
 
 def _each_part(value: str, fake: Callable[[str], str]) -> str:
