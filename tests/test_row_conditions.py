@@ -319,3 +319,18 @@ def test_codec_passes_every_read_column_in_order(codec: ModuleType) -> None:
 def test_codec_refuses_bad_read_indexes(codec: ModuleType, per: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="out of range"):
         codec.CopyRewriter(4, [(1, lambda v, *r: v, per, False)], 10_000)
+
+
+def test_matches_runs_in_linear_time_and_refuses_backtracking_features() -> None:
+    """A hostile cell cannot stall a run: (a+)+$ on 100,000 a's and a ! is answered at once
+    (Python's re would backtrack for ever); look-around and back-references are refused."""
+    from scrubphi.policy.conditions import condition_from_yaml
+
+    nested = condition_from_yaml("v", {"matches": "(a+)+$"})
+    assert nested.test("a" * 100_000 + "!") is False
+    assert nested.test("aaaa") is True
+    assert condition_from_yaml("v", {"matches": "PHONE-[0-9]+"}).test("xPHONE-1") is False
+    for pattern, why in (("(?<=a)b", "look-around"), (r"(a)\1", "backreferences")):
+        with pytest.raises(ValueError, match=why):
+            condition_from_yaml("v", {"matches": pattern})
+

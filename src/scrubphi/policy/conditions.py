@@ -17,7 +17,11 @@ them):
 - ``column: [A, B]`` or ``column: {in: [A, B]}``: one of the texts;
 - ``column: {not_in: [A, B]}``: none of them (and not null);
 - ``column: {matches: REGEX}``: the whole value matches the regular
-  expression (Python syntax; an SQL NULL never matches);
+  expression (an SQL NULL never matches). The syntax is Rust's ``regex``
+  crate's (through ``paula``, as flag REGEX constraints): matching takes time
+  linear in the value, so no cell can stall a run the way a backtracking
+  pattern such as ``(a+)+$`` does in Python's ``re``; look-around and
+  back-references are refused;
 - ``column: null`` or ``column: {null: true}``: SQL NULL; ``{null: false}``:
   not NULL.
 
@@ -28,9 +32,10 @@ tree into :class:`Condition` tuples; the loader owns positions and errors.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import paula
 
 __all__ = ["CONDITION_OPS", "Condition", "condition_from_yaml", "describe_conditions"]
 
@@ -47,7 +52,7 @@ class Condition:
     column: str
     op: str
     arg: str | tuple[str, ...] | bool
-    _regex: re.Pattern[str] | None = field(default=None, compare=False, hash=False, repr=False)
+    _regex: paula.Regex | None = field(default=None, compare=False, hash=False, repr=False)
 
     def test(self, value: str | None) -> bool:
         op = self.op
@@ -62,7 +67,7 @@ class Condition:
         if op == "not_in":
             return value not in self.arg  # type: ignore[operator]
         assert self._regex is not None
-        return self._regex.fullmatch(value) is not None
+        return bool(self._regex.is_match(value))
 
     def label(self) -> str:
         """The condition as the policy writes it (policy text only, never data)."""
@@ -139,9 +144,11 @@ def condition_from_yaml(column: str, value: Any) -> Condition:
     if len(arg) > MAX_PATTERN:
         raise ValueError(f"the regular expression is longer than {MAX_PATTERN} characters")
     try:
-        regex = re.compile(arg)
-    except re.error as exc:
-        raise ValueError(f"matches: not a valid regular expression ({exc.msg})") from None
+        regex = paula.Regex(r"\A(?:" + arg + r")\z")  # the whole value
+    except ValueError as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        why = lines[-1].removeprefix("error: ") if lines else "cannot be compiled"
+        raise ValueError(f"matches: not a valid regular expression ({why})") from None
     return Condition(column, "matches", arg, regex)
 
 
