@@ -93,9 +93,23 @@ class Coverage:
     def __init__(self, scrub: ScrubPolicy, ctx: TransformContext, schema: Schema) -> None:
         self.scrub = scrub
         self.ctx = ctx
-        self.schema = schema
+        self._schema = schema
         #: Problems that are errors of the policy itself (see ``has_misfit``).
         self.misfits: set[str] = set()
+        # Plans that compiled without a problem, by table, column order and column info:
+        # the schema check and the table's COPY would otherwise build every transform
+        # twice (a redactor's word lists and patterns, a name kernel's tables...).
+        self._plans: dict[tuple[Any, ...], Plan] = {}
+
+    @property
+    def schema(self) -> Schema:
+        return self._schema
+
+    @schema.setter
+    def schema(self, schema: Schema) -> None:
+        """Another database (pg_dumpall): its tables are other tables."""
+        self._schema = schema
+        self._plans.clear()
 
     def rule_for(self, table: TableName) -> TableRule | None:
         """The table's own rule, else the rule of the partitioned table it belongs to."""
@@ -151,6 +165,11 @@ class Coverage:
         header: tuple[str, ...] | None = None,
     ) -> Plan:
         """Build the row plan for ``table``; problems are collected or raised."""
+        order_key = tuple(header) if header is not None else tuple(c.name for c in columns or ())
+        cache_key = (table, order_key, tuple(columns) if columns is not None else None)
+        cached = self._plans.get(cache_key)
+        if cached is not None:
+            return cached
         found: list[str] = [] if problems is None else problems
         before = len(found)
         rule = self.rule_for(table)
@@ -242,7 +261,10 @@ class Coverage:
                 line=line,
                 misfit=self.has_misfit(found[before:]),
             )
-        return Plan("rewrite" if entries else "keep", entries, planned, specs)
+        plan = Plan("rewrite" if entries else "keep", entries, planned, specs)
+        if len(found) == before:
+            self._plans[cache_key] = plan
+        return plan
 
     def _misfit(self, found: list[str], problem: str) -> None:
         """A problem of the policy itself (a transform that cannot work on its column)."""
