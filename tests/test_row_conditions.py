@@ -18,6 +18,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from pg_fixtures import PgServer
 from scrubphi import scrub_stream
@@ -334,3 +336,68 @@ def test_matches_runs_in_linear_time_and_refuses_backtracking_features() -> None
         with pytest.raises(ValueError, match=why):
             condition_from_yaml("v", {"matches": pattern})
 
+
+
+_WHEN_POLICY = """
+version: 1
+scrub:
+  tables:
+    public.t:
+      columns:
+        code: keep
+        kind: keep
+        value:
+          when:
+            - if: {code: "A1", kind: {not_in: [x, ""]}}
+              then: {hash: {length: 6}}
+            - if: {code: {in: ["B2", "é"]}}
+              then: keep
+            - if: {kind: null}
+              then: {mask: {keep_last: 1}}
+            - if: {code: {null: false}, kind: "t"}
+              then: {redact: text}
+            - if: {code: "x"}
+              then: {fake: first_name}
+          else: {tokenize: alnum}
+"""
+# Mostly the tokens the conditions name, their near misses, NULL, escapes and non-ASCII.
+_FIELD = st.one_of(
+    st.sampled_from([b"A1", b"B2", b"x", b"t", b"", b"\\N", b"\\\\N", b"C\\t3",
+                     "é".encode(), b"a1", b"A1 ", b"Mary", b"ab"]),
+    st.text(alphabet="AB12xt \\é", max_size=4).map(lambda t: t.encode("utf-8")),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(st.tuples(_FIELD, _FIELD, _FIELD), min_size=1, max_size=12))
+@example(rows=[(b"A1", b"\\N", b"ab"), (b"A1", b"", b"ab"), (b"A1", b"q", b"ab"),
+               (b"\\N", b"t", b"ab"), (b"x", b"t", b"Mary"), (b"x", b"q", b"Mary"),
+               ("é".encode(), b"q", b"ab"), (b"B2", b"q", "é".encode()), (b"A1 ", b"q", b"ab")])
+def test_when_in_c_equals_the_pure_twin(rows: list[tuple[bytes, bytes, bytes]]) -> None:
+    """The compiled codec's conditions and branch kernels give the pure twin's bytes,
+    whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error."""
+    from scrubphi import _impl
+    from scrubphi.dump.coverage import Coverage
+    from scrubphi.dump.schema import Schema
+    from scrubphi.errors import ScrubPhiError
+    from scrubphi.transforms.base import ColumnInfo, TransformContext
+
+    if _impl.NO_EXTENSIONS:
+        codecs = [_impl.load("pure")]
+    else:
+        codecs = [_impl.load("pure"), _impl.load("compiled")]
+    policy = loads_policy(_WHEN_POLICY)
+    assert policy.scrub is not None
+    cov = Coverage(policy.scrub, TransformContext(key=KEY), Schema())
+    columns = [ColumnInfo("code", "text"), ColumnInfo("kind", "text"), ColumnInfo("value", "text")]
+    plan = cov.compile(next(iter(policy.scrub.tables)), columns, 1, strict=True)
+    assert plan.entries[0][4] is not None and plan.entries[0][4][0] == "when"
+    data = b"".join(b"\t".join(r) + b"\n" for r in rows) + b"\\.\n"
+    results = []
+    for codec in codecs:
+        try:
+            out, _pos, done = codec.CopyRewriter(3, plan.entries, 10_000).process(data, 0)
+            results.append((out, done))
+        except (ScrubPhiError, ValueError) as exc:
+            results.append((type(exc).__name__, str(exc)))
+    assert all(r == results[0] for r in results)

@@ -2440,6 +2440,9 @@ cdef class CopyRewriter:
     cdef Py_ssize_t _rows
     cdef list _fns
     cdef list _reads              # per entry: the tuple of fields a when transform reads, or None
+    cdef list _whens              # per entry: a when transform's cases for C, or None
+    cdef Kernel* _wk              # the when transforms' branch kernels, one flat array
+    cdef Py_ssize_t _nwk
     cdef Py_ssize_t* _field
     cdef Py_ssize_t* _per
     cdef Py_ssize_t* _slot        # original plan index of each (field-sorted) entry, for counts
@@ -2469,6 +2472,7 @@ cdef class CopyRewriter:
     def __cinit__(self):
         self._fns = []
         self._reads = []
+        self._whens = []
 
     def __init__(self, ncols, plan, max_row):
         cdef Py_ssize_t nc = ncols
@@ -2509,9 +2513,13 @@ cdef class CopyRewriter:
                 raise ValueError(f"plan per-field index {per} out of range for {nc} fields")
             if not callable(fn):
                 raise TypeError(f"plan entry for field {field} has a transform that is not callable")
+            when = None
             if per == -2:
+                if kernel is not None and kernel[0] == "when":
+                    when = kernel  # conditions and branch kernels the row loop runs in C
                 kernel = None
-            order.append((field, index, fn, per, bool(cacheable) and per == -1, kernel, reads))
+            order.append((field, index, fn, per, bool(cacheable) and per == -1, kernel, reads,
+                          when))
         # Fields are handled left to right whatever the plan's order (so are errors),
         # which is also what lets output be spliced in one pass; counts stay
         # indexed by plan entry.
@@ -2519,7 +2527,8 @@ cdef class CopyRewriter:
         slots = []
         kernels = []
         all_reads = []
-        for field, index, fn, per, cacheable, kernel, reads in order:
+        whens = []
+        for field, index, fn, per, cacheable, kernel, reads, when in order:
             # Per entries are not memoised; of the kernels only the date shift takes a per.
             kernels.append(kernel if cacheable or (kernel is not None and kernel[0] == "shift")
                            else None)
@@ -2529,6 +2538,7 @@ cdef class CopyRewriter:
             cache.append(cacheable)
             fns.append(fn)
             all_reads.append(reads)
+            whens.append((when, reads))
         self._reads = all_reads
         self._ncols = nc
         self._max_row = mr
@@ -2572,6 +2582,7 @@ cdef class CopyRewriter:
                 self._memos[i].enabled = False
             elif self._kernels[i].kind != K_NONE:
                 self._memos[i].adaptive = True
+        self._init_whens(whens)
         distinct = []
         for i in range(n):
             for p in (all_reads[i] if all_reads[i] is not None else (pers[i],)):
@@ -2582,6 +2593,88 @@ cdef class CopyRewriter:
             k += 1
         self._nper = k
 
+    cdef int _init_whens(self, list whens) except -1:
+        """The C form of each when transform: cases over field indexes, branch kernels.
+
+        A case's action is -2 (keep the value), -1 (the Python function) or the index
+        of its branch kernel in ``_wk``.
+        """
+        cdef Py_ssize_t total = 0, k = 0
+        for when, reads in whens:
+            if when is not None:
+                for _conds, branch in when[1]:
+                    total += branch[0] == "kernel"
+                total += when[2][0] == "kernel"
+        self._wk = <Kernel*>calloc(total + 1, sizeof(Kernel))
+        if self._wk == NULL:
+            raise MemoryError()
+        self._nwk = total
+        out = []
+        for when, reads in whens:
+            if when is None:
+                out.append(None)
+                continue
+            actions = []
+            for branch in [b for _c, b in when[1]] + [when[2]]:
+                if branch[0] == "keep":
+                    actions.append(-2)
+                elif branch[0] == "kernel":
+                    _kernel_init(&self._wk[k], branch[1])
+                    actions.append(k if self._wk[k].kind != K_NONE else -1)
+                    k += 1
+                else:
+                    actions.append(-1)
+            cases = tuple(
+                (tuple((int(reads[pos]), int(op), tuple(values)) for pos, op, values in conds),
+                 actions[j])
+                for j, (conds, _b) in enumerate(when[1])
+            )
+            out.append((cases, actions[len(actions) - 1]))
+        self._whens = out
+        return 0
+
+    cdef int _when_action(self, tuple spec) except -3:
+        """The action of the first case whose conditions hold on the row's raw fields.
+
+        -1 (the Python function decides) when a tested field is not plain printable
+        ASCII: only then are raw bytes and the decoded value the same text.
+        """
+        cdef Py_ssize_t q, n
+        cdef const char* s
+        cdef bint hit, ok, isnull
+        cdef int op
+        cdef bytes v
+        for case in <tuple>spec[0]:
+            ok = True
+            for cond in <tuple>(<tuple>case)[0]:
+                q = (<tuple>cond)[0]
+                op = (<tuple>cond)[1]
+                s = self._base + self._starts[q]
+                n = self._ends[q] - self._starts[q]
+                isnull = n == 2 and s[0] == 92 and s[1] == 78
+                if not isnull and not _fast_domain(s, n):
+                    return -1
+                if op == 0:
+                    hit = isnull
+                elif op == 1:
+                    hit = not isnull
+                else:
+                    hit = False
+                    if not isnull:
+                        for v in <tuple>(<tuple>cond)[2]:
+                            if PyBytes_GET_SIZE(v) == n and \
+                                    memcmp(PyBytes_AS_STRING(v), s, n) == 0:
+                                hit = True
+                                break
+                    if op == 3:
+                        hit = not isnull and not hit
+                if not hit:
+                    ok = False
+                    break
+            if ok:
+                return (<tuple>case)[1]
+        return spec[1]
+
     def __dealloc__(self):
         cdef Py_ssize_t i
         if self._memos != NULL:
@@ -2590,6 +2683,11 @@ cdef class CopyRewriter:
         if self._kernels != NULL:
             for i in range(self._nplan):
                 _kernel_free(&self._kernels[i])
+        if self._wk != NULL:
+            for i in range(self._nwk):
+                _kernel_free(&self._wk[i])
+            free(self._wk)
+            self._wk = NULL
         free(self._kernels)
         free(self._kout)
         free(self._digests)
@@ -2718,6 +2816,7 @@ cdef class CopyRewriter:
     cdef int _row(self, Py_ssize_t row) except -1:
         """Transform the planned fields of the row whose boundaries ``_split`` recorded."""
         cdef Py_ssize_t i, f, p, fs, fl, olen
+        cdef int b
         cdef const char* raw
         cdef Memo* memo
         cdef MemoSlot* slot
@@ -2802,6 +2901,25 @@ cdef class CopyRewriter:
                         self._pending = fs + fl
                         self._work[2 * self._slot[i] + flag - 1] += 1
                     continue
+            if self._per[i] == -2 and self._whens[i] is not None:
+                b = self._when_action(<tuple>self._whens[i])
+                if b == -2 and _fast_domain(raw, fl):
+                    continue  # a case that keeps the value
+                if b >= 0 and _fast_domain(raw, fl):
+                    kern = &self._wk[b]
+                    ko = _run_kernel(kern, raw, fl, self._kout, NULL)
+                    if ko >= 0:
+                        if ko == fl and sp_eq(self._kout, raw, fl):
+                            continue
+                        self._flush(fs)
+                        if kern.raw_out:
+                            self._put(self._kout, ko)
+                        else:
+                            self._put_escaped(self._kout, ko)
+                        self._pending = fs + fl
+                        self._work[2 * self._slot[i]] += 1
+                        continue
+                # Otherwise the Python function decides, with every field it reads.
             kern = &self._kernels[i]
             if kern.kind != K_NONE and _fast_domain(raw, fl):
                 p = self._per[i]

@@ -72,7 +72,46 @@ def build_when(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext,
                 return calls[number](value, read)
         return fallback(value, read)
 
-    return BuiltTransform(fn=fn, per=names, cacheable=False, kind="when")
+    return BuiltTransform(fn=fn, per=names, cacheable=False, kind="when",
+                          kernel=_kernel(cases, branches, otherwise, position))
+
+
+def _branch_desc(built: BuiltTransform) -> tuple[Any, ...]:
+    if built.kind == "keep":
+        return ("keep",)
+    if built.kernel is not None and built.per is None:
+        return ("kernel", built.kernel)
+    return ("python",)
+
+
+#: Condition operators as the compiled codec numbers them.
+_OPS = {"null": 0, "equals": 2, "in": 2, "not_in": 3}
+
+
+def _kernel(cases: Sequence[tuple[tuple[Condition, ...], TransformSpec]],
+            branches: list[BuiltTransform], otherwise: BuiltTransform,
+            position: dict[str, int]) -> tuple[Any, ...] | None:
+    """The when transform as data for the compiled codec, or None (a ``matches`` test).
+
+    Conditions name the position of the tested column among the values ``fn``
+    reads; the codec compares the raw field with the UTF-8 of each text, which
+    is exact for fields of printable ASCII (it leaves any other to ``fn``).
+    """
+    out = []
+    for (conditions, _), built in zip(cases, branches, strict=True):
+        conds: list[tuple[int, int, tuple[bytes, ...]]] = []
+        for c in conditions:
+            if c.op not in _OPS:
+                return None
+            if c.op == "null":
+                conds.append((position[c.column], 0 if c.arg else 1, ()))
+            else:
+                texts = (c.arg,) if isinstance(c.arg, str) else c.arg
+                assert isinstance(texts, tuple)
+                conds.append((position[c.column], _OPS[c.op],
+                              tuple(t.encode("utf-8") for t in texts)))
+        out.append((tuple(conds), _branch_desc(built)))
+    return ("when", tuple(out), _branch_desc(otherwise))
 
 
 def _caller(built: BuiltTransform, position: dict[str, int]

@@ -142,10 +142,11 @@ def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf
     """The compiled codec's description of ``{fake: first_name}`` / ``last_name``.
 
     It covers one word of ASCII letters (the common case) and declines anything
-    else to the Python function; ``name`` and the one-sex providers run in Python.
+    else to the Python function; ``name`` (composed of parts) runs in Python.
     """
-    if provider == "last_name":
-        shape: tuple[Any, ...] = ("last", load_pool("last_name", locale, shared))
+    if provider in ("last_name", "first_name_female", "first_name_male"):
+        # One pool, the title-cased key, the original's case.
+        shape: tuple[Any, ...] = ("last", load_pool(provider, locale, shared))
     elif provider == "first_name":
         sex = _sex_table(locale, shared)
         shape = ("first", load_pool("first_name", locale, shared),
