@@ -2901,26 +2901,14 @@ cdef class CopyRewriter:
                         self._pending = fs + fl
                         self._work[2 * self._slot[i] + flag - 1] += 1
                     continue
+            kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
             if self._per[i] == -2 and self._whens[i] is not None:
                 b = self._when_action(<tuple>self._whens[i])
                 if b == -2 and _fast_domain(raw, fl):
                     continue  # a case that keeps the value
-                if b >= 0 and _fast_domain(raw, fl):
-                    kern = &self._wk[b]
-                    ko = _run_kernel(kern, raw, fl, self._kout, NULL)
-                    if ko >= 0:
-                        if ko == fl and sp_eq(self._kout, raw, fl):
-                            continue
-                        self._flush(fs)
-                        if kern.raw_out:
-                            self._put(self._kout, ko)
-                        else:
-                            self._put_escaped(self._kout, ko)
-                        self._pending = fs + fl
-                        self._work[2 * self._slot[i]] += 1
-                        continue
+                if b >= 0:
+                    kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
                 # Otherwise the Python function decides, with every field it reads.
-            kern = &self._kernels[i]
             if kern.kind != K_NONE and _fast_domain(raw, fl):
                 p = self._per[i]
                 if p >= 0 and not _is_null(self._base + self._starts[p],
