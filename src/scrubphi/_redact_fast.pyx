@@ -165,7 +165,7 @@ cdef class Engine:
         self.needs_web = pt.needs_web
         self.fns = r._fns
         self.digits_like = st.digits_like
-        self.case_like = d._case_like
+        self.case_like = d.case_like
         self.has_lookup = r._lookup is not None
         self.common = _word_set(v.common)
         self.longest_word = d._LONGEST_WORD

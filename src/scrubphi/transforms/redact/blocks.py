@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
+from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import STATES
 from scrubphi.transforms.redact.structured import Fn, Spans, digits_like, unit_word
 from scrubphi.transforms.redact.vocab import STOP, split_words
@@ -129,7 +130,7 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
     for w in _WORD.finditer(text, m.end("c"), m.end()):
         word = w.group("w")
         if word[:1].isupper() and not _covered(taken, *w.span("w")):
-            out.put(*w.span("w"), "place", _case(fns["city"](word.title()), word))
+            out.put(*w.span("w"), "place", case_like(fns["city"](word.title()), word))
 
 
 def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],
@@ -200,7 +201,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
                 break
         if not _covered(taken, *word.span("w")):
             fake = fns["city"](w.title())
-            out.put(*word.span("w"), "place", _case(fake, w))
+            out.put(*word.span("w"), "place", case_like(fake, w))
         pos = word_end = word.end("w")
         pieces += 1
         if word.group("dot") and len(w) > 3:
@@ -208,14 +209,6 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
         if word.group("dot"):
             pos = word.end()
     return pos
-
-
-def _case(fake: str, like: str) -> str:
-    if like.isupper() and len(like) > 1:
-        return fake.upper()
-    if like.islower():
-        return fake.lower()
-    return fake
 
 
 def _like(value: str, fake: str) -> str:

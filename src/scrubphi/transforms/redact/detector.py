@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms.base import ColumnInfo, TransformContext
+from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
@@ -187,14 +188,6 @@ def _edits1(word: str) -> set[str]:
     out.update(a + c + b[1:] for a, b in splits if b for c in _LETTERS)
     out.update(a + c + b for a, b in splits for c in _LETTERS)
     return out
-
-
-def _case_like(fake: str, like: str) -> str:
-    if like.isupper() and len(like) > 1:
-        return fake.upper()
-    if like.islower():
-        return fake.lower()
-    return fake
 
 
 class Redactor(StructuredPass):
@@ -686,10 +679,10 @@ class Redactor(StructuredPass):
             if s == _PLACE:
                 end = tokens[i][1]
                 fake = fns["city"](word.title())
-                out.put(start, end, "place", _case_like(fake, word))
+                out.put(start, end, "place", case_like(fake, word))
                 continue
             name = word[: end - start]
-            title = name.title() if name.isascii() else name
+            title = title_key(name)
             later = i + 1 < n and state[i + 1] in sure and near(i, i + 1)
             if key in self._flag_first or key in self._flag_last:
                 role = "first_name" if key in self._flag_first and (
@@ -697,7 +690,7 @@ class Redactor(StructuredPass):
             else:
                 role = "first_name" if key in first and (later or key not in last) \
                     else "last_name"
-            out.put(start, end, role, _case_like(fns[role](title), name))
+            out.put(start, end, role, case_like(fns[role](title), name))
 
     def _initial(self, letter: str) -> str:
         """Another letter for an initial, keyed (never the letter itself), in its case."""
