@@ -57,6 +57,13 @@ def _number(value: str, what: str) -> Decimal | None:
     return number
 
 
+def _unit(number: Decimal) -> Decimal:
+    """One unit of the last decimal ``number`` is written with (1 for whole numbers)."""
+    exponent = number.as_tuple().exponent
+    return Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 \
+        else Decimal(1)
+
+
 def _text(number: Decimal, integer: bool) -> str:
     if integer:
         return str(int(number))
@@ -66,9 +73,7 @@ def _text(number: Decimal, integer: bool) -> str:
 
 def make_round(step: Decimal, integer: bool) -> Callable[[str], str]:
     """Round to the nearest multiple of ``step`` (ties to even), with step's decimals."""
-    exponent = step.as_tuple().exponent
-    places = Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 \
-        else Decimal(1)
+    places = _unit(step)
 
     def fn(value: str) -> str:
         number = _number(value, "round")
@@ -95,10 +100,7 @@ def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool
         number = _number(value, "noise")
         if number is None:
             return value.strip()
-        exponent = number.as_tuple().exponent
-        quantum = Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 \
-            else Decimal(1)
-        return _text(number + offset(key, quantum), integer)
+        return _text(number + offset(key, _unit(number)), integer)
 
     if per:
         def fn_per(value: str, per_value: str | None = None) -> str:
