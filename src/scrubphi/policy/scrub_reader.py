@@ -287,22 +287,10 @@ class _ScrubReader:
             if spec.kind == "when":
                 _check_when_columns(name, column, spec, seen[column], columns)
             per = spec.params.get("per") if spec.kind in ("date", "generalize") else None
-            if per is not None:
+            problem = _per_problem(per, column, columns, name) if per is not None else None
+            if problem is not None:
                 per_node = seen[column].value["per"]
-                if per == column:
-                    raise _error(
-                        "per must name another column of the table (whose value groups the "
-                        "shift, e.g. patient_id), not the column itself",
-                        per_node.loc,
-                        per_node.path,
-                    )
-                if per not in columns:
-                    raise _error(
-                        f"per names column {per}, which is not listed under columns of "
-                        f"table {name}; listed: {', '.join(columns)}",
-                        per_node.loc,
-                        per_node.path,
-                    )
+                raise _error(problem, per_node.loc, per_node.path)
         if self.check_spec is not None:
             for column, spec in columns.items():
                 if spec.kind in ("json", "when", "split"):
@@ -569,13 +557,22 @@ def _check_when_columns(
     for branch in branches:
         per = branch.params.get("per") if branch.kind in ("date", "redact", "generalize") \
             else None
-        if per is not None and (per == column or per not in columns):
-            raise _error(
-                f"per names column {per}, which must be another column listed under columns "
-                f"of table {table}",
-                node.loc,
-                node.path,
-            )
+        problem = _per_problem(per, column, columns, table) if per is not None else None
+        if problem is not None:
+            raise _error(problem, node.loc, node.path)
+
+
+def _per_problem(per: str, column: str, columns: Mapping[str, TransformSpec],
+                 table: TableName) -> str | None:
+    """Why ``per`` cannot group the values of ``column``, or None: it must be another
+    column the table's rule lists."""
+    if per == column:
+        return ("per must name another column of the table (whose value groups the "
+                "shift, e.g. patient_id), not the column itself")
+    if per not in columns:
+        return (f"per names column {per}, which is not listed under columns of "
+                f"table {table}; listed: {', '.join(columns)}")
+    return None
 
 
 def _reserved_message(word: str) -> str:
