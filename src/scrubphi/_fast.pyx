@@ -2443,6 +2443,9 @@ cdef class CopyRewriter:
     cdef list _whens              # per entry: a when transform's cases for C, or None
     cdef Kernel* _wk              # the when transforms' branch kernels, one flat array
     cdef Py_ssize_t _nwk
+    cdef tuple _wfns              # the when transforms' memoised Python branches
+    cdef Memo* _wmemos            # and their memos (a branch that reads the value alone)
+    cdef Py_ssize_t _nwm
     cdef Py_ssize_t* _field
     cdef Py_ssize_t* _per
     cdef Py_ssize_t* _slot        # original plan index of each (field-sorted) entry, for counts
@@ -2596,19 +2599,26 @@ cdef class CopyRewriter:
     cdef int _init_whens(self, list whens) except -1:
         """The C form of each when transform: cases over field indexes, branch kernels.
 
-        A case's action is -2 (keep the value), -1 (the Python function) or the index
-        of its branch kernel in ``_wk``.
+        A case's action is -2 (keep the value), -1 (the Python function of the whole
+        transform), the index of its branch kernel in ``_wk``, or ``-3 - j`` for the
+        j-th memoised Python branch (``_wfns[j]``, whose result depends on the value
+        alone: the codec calls it and memoises its output like any other column's).
         """
-        cdef Py_ssize_t total = 0, k = 0
+        cdef Py_ssize_t total = 0, k = 0, pys = 0
         for when, reads in whens:
             if when is not None:
                 for _conds, branch in when[1]:
                     total += branch[0] == "kernel"
+                    pys += branch[0] == "python" and len(branch) > 1
                 total += when[2][0] == "kernel"
+                pys += when[2][0] == "python" and len(when[2]) > 1
         self._wk = <Kernel*>calloc(total + 1, sizeof(Kernel))
-        if self._wk == NULL:
+        self._wmemos = <Memo*>calloc(pys + 1, sizeof(Memo))
+        if self._wk == NULL or self._wmemos == NULL:
             raise MemoryError()
         self._nwk = total
+        self._nwm = pys
+        fns = []
         out = []
         for when, reads in whens:
             if when is None:
@@ -2622,6 +2632,12 @@ cdef class CopyRewriter:
                     _kernel_init(&self._wk[k], branch[1])
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
                     k += 1
+                elif len(branch) > 1:
+                    if not callable(branch[1]):
+                        raise TypeError("a when branch's transform is not callable")
+                    self._wmemos[len(fns)].enabled = True
+                    actions.append(-3 - len(fns))
+                    fns.append(branch[1])
                 else:
                     actions.append(-1)
             cases = tuple(
@@ -2631,9 +2647,10 @@ cdef class CopyRewriter:
             )
             out.append((cases, actions[len(actions) - 1]))
         self._whens = out
+        self._wfns = tuple(fns)
         return 0
 
-    cdef int _when_action(self, tuple spec) except -3:
+    cdef int _when_action(self, tuple spec) except? -1000000:
         """The action of the first case whose conditions hold on the row's raw fields.
 
         -1 (the Python function decides) when a tested field is not plain printable
@@ -2688,6 +2705,11 @@ cdef class CopyRewriter:
                 _kernel_free(&self._wk[i])
             free(self._wk)
             self._wk = NULL
+        if self._wmemos != NULL:
+            for i in range(self._nwm):
+                _memo_free(&self._wmemos[i])
+            free(self._wmemos)
+            self._wmemos = NULL
         free(self._kernels)
         free(self._kout)
         free(self._digests)
@@ -2902,13 +2924,28 @@ cdef class CopyRewriter:
                         self._work[2 * self._slot[i] + flag - 1] += 1
                     continue
             kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
+            pyfn = None
             if self._per[i] == -2 and self._whens[i] is not None:
                 b = self._when_action(<tuple>self._whens[i])
                 if b == -2 and _fast_domain(raw, fl):
                     continue  # a case that keeps the value
                 if b >= 0:
                     kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
-                # Otherwise the Python function decides, with every field it reads.
+                elif b <= -3:
+                    # A Python branch that reads the value alone: memoised by its raw bytes.
+                    pyfn = self._wfns[-3 - b]
+                    memo = &self._wmemos[-3 - b]
+                    h = _hash(raw, fl)
+                    slot = _memo_find(memo, h, raw, fl)
+                    if slot != NULL and slot.block != NULL:
+                        flag = slot.flag
+                        if flag:
+                            self._flush(fs)
+                            self._put(slot.block + slot.klen, slot.olen)
+                            self._pending = fs + fl
+                            self._work[2 * self._slot[i] + flag - 1] += 1
+                        continue
+                # Otherwise (-1) the Python function decides, with every field it reads.
             if kern.kind != K_NONE and _fast_domain(raw, fl):
                 p = self._per[i]
                 if p >= 0 and not _is_null(self._base + self._starts[p],
@@ -2943,7 +2980,9 @@ cdef class CopyRewriter:
             fn = self._fns[i]
             p = self._per[i]
             try:
-                if p == -1:
+                if pyfn is not None:
+                    result = PyObject_CallOneArg(pyfn, value)
+                elif p == -1:
                     result = PyObject_CallOneArg(fn, value)
                 elif p == -2:
                     result = fn(value, *[self._per_value(q, row) for q in self._reads[i]])
