@@ -1053,6 +1053,7 @@ cdef enum:
     G_SSN = 6
     G_FIRST = 7          # first_name: title-cased key, the original's sex picks the pool
     G_LAST = 8           # last_name: title-cased key, the original's case kept
+    G_FULL = 9           # name: "First [Middle] Last" of plain words, by the part kernels
     KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
@@ -1134,6 +1135,7 @@ cdef struct Kernel:
     int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
     Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
     Shape ssn            # unique ssn: the permutation of the nine digits
+    Kernel* parts        # name: the first_name and last_name kernels (two)
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1259,6 +1261,64 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
     return o
 
 
+cdef bint _pool_has_lower(const Pool* p, const char* s, Py_ssize_t n) noexcept nogil:
+    """Whether the pool (lower-case ASCII words) holds ``s`` lower-cased."""
+    cdef uint32_t i
+    cdef Py_ssize_t j
+    cdef const char* w
+    for i in range(p.n):
+        if p.offs[i + 1] - p.offs[i] != n:
+            continue
+        w = p.data + p.offs[i]
+        j = 0
+        while j < n and (s[j] | 32) == w[j]:
+            j += 1
+        if j == n:
+            return True
+    return False
+
+
+cdef Py_ssize_t _k_full(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``{fake: name}`` as names.py composes it, for two to four words of two or more
+    ASCII letters between single blanks, none a title, suffix or particle: every word
+    but the last is a first name, the last a surname.  Anything else (initials,
+    hyphens, commas, one word) returns -1: the Python function decides."""
+    cdef Py_ssize_t starts[4]
+    cdef Py_ssize_t ends[4]
+    cdef Py_ssize_t i = 0, j, start, o = 0, r, words = 0
+    cdef char c
+    while i < n:
+        if words == 4:
+            return -1
+        start = i
+        while i < n:
+            c = s[i]
+            if not (65 <= c <= 90 or 97 <= c <= 122):
+                break
+            i += 1
+        if i - start < 2 or i - start > 64 or _pool_has_lower(&k.p1, s + start, i - start):
+            return -1
+        starts[words] = start
+        ends[words] = i
+        words += 1
+        if i < n:
+            if s[i] != 32 or i + 1 == n:
+                return -1
+            i += 1
+    if words < 2:
+        return -1
+    for j in range(words):
+        if j:
+            out[o] = 32
+            o += 1
+        r = _k_person(&k.parts[1] if j == words - 1 else &k.parts[0], s + starts[j],
+                      ends[j] - starts[j], out + o)
+        if r < 0:
+            return -1
+        o += r
+    return o
+
+
 cdef bint _pool_raw(const Pool* p) noexcept nogil:
     """No byte of any item needs COPY escaping (an empty pool is raw)."""
     cdef Py_ssize_t i
@@ -1299,6 +1359,11 @@ cdef void _kernel_free(Kernel* k) noexcept:
             free(k.shapes[i].pattern)
         free(k.shapes)
         k.shapes = NULL
+    if k.parts != NULL:
+        _kernel_free(&k.parts[0])
+        _kernel_free(&k.parts[1])
+        free(k.parts)
+        k.parts = NULL
     k.kind = K_NONE
 
 
@@ -1349,6 +1414,22 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             _pool_init(&k.p1, shape[1])
             if not _pool_ascii(&k.p1):
                 return 0
+        elif gen == "full":
+            # The part kernels (their own keys), and the words that make a value more
+            # than plain names (titles, suffixes, particles): those go to Python.
+            k.parts = <Kernel*>calloc(2, sizeof(Kernel))
+            if k.parts == NULL:
+                raise MemoryError()
+            _kernel_init(&k.parts[0], ("fake", False, -1, shape[1]))
+            _kernel_init(&k.parts[1], ("fake", False, -1, shape[2]))
+            if k.parts[0].kind != K_FAKE or k.parts[0].gen != G_FIRST or \
+                    k.parts[1].kind != K_FAKE or k.parts[1].gen != G_LAST:
+                return 0
+            k.gen = G_FULL
+            _pool_init(&k.p1, shape[3])
+            k.raw_out = k.parts[0].raw_out and k.parts[1].raw_out  # and blanks
+            k.kind = K_FAKE
+            return 0
         else:
             return 0
         # Every generator reads the digest integer as mixed-radix digits; the product
@@ -1548,6 +1629,8 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
     cdef Py_ssize_t sn = n
     if k.gen == G_FIRST or k.gen == G_LAST:
         return _k_person(k, s, n, out)  # keyed by the title-cased name, not the raw bytes
+    if k.gen == G_FULL:
+        return _k_full(k, s, n, out)
     if digest == NULL:
         sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
@@ -2866,7 +2949,8 @@ cdef class CopyRewriter:
                 if memo.slots != NULL:
                     sp_prefetch(&memo.slots[<size_t>h & memo.mask])
             elif self._kernels[i].kind == K_FAKE and self._kernels[i].gen != G_FIRST and \
-                    self._kernels[i].gen != G_LAST and _fast_domain(self._base + fs, fl):
+                    self._kernels[i].gen != G_LAST and self._kernels[i].gen != G_FULL and \
+                    _fast_domain(self._base + fs, fl):
                 self._pending_fakes[nf] = i
                 nf += 1
         j = 0

@@ -552,7 +552,7 @@ def _build_fake(
                                                "locale": locale}), ctx)
 
         fn_name = make_name_fake(provider, locale, ctx.shared, part_prf)
-        return fn_name, name_kernel(provider, locale, ctx.shared, prf), False
+        return fn_name, name_kernel(provider, locale, ctx.shared, prf, part_prf), False
 
     def fn(value: str) -> str:
         return produce(int.from_bytes(prf.value(value), "big"), value)
