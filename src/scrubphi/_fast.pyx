@@ -1215,12 +1215,13 @@ cdef char _sex_of(Kernel* k, const char* lower, Py_ssize_t n) noexcept nogil:
 
 
 cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
-    """first_name / last_name as names.py computes them, for one word of ASCII letters."""
+    """first_name / last_name as names.py computes them, for one word of ASCII letters
+    and digits with a letter in it (Synthea writes "Jose871")."""
     cdef char key[64]
     cdef char low[64]
     cdef uint8_t dg[32]
     cdef uint32_t num[8]
-    cdef bint upper = True, lower = True
+    cdef bint upper = True, lower = True, after_letter = False
     cdef Py_ssize_t i, o
     cdef char c, sex
     cdef Pool* pool = &k.p1
@@ -1233,10 +1234,19 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
             lower = False
         elif 97 <= c <= 122:
             upper = False
+        elif 48 <= c <= 57:
+            low[i] = c
+            key[i] = c
+            after_letter = False
+            continue
         else:
             return -1  # blanks, hyphens, apostrophes, other scripts: Python
         low[i] = c | 32
-        key[i] = low[i] if i else <char>(low[i] & ~32)  # str.title() of one word
+        # str.title(): a letter after a non-letter is upper case, any other lower.
+        key[i] = low[i] if after_letter else <char>(low[i] & ~32)
+        after_letter = True
+    if upper and lower:
+        return -1  # no letter: not a name (names.py keeps it)
     sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
     for i in range(8):
         num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
@@ -1280,23 +1290,28 @@ cdef bint _pool_has_lower(const Pool* p, const char* s, Py_ssize_t n) noexcept n
 
 cdef Py_ssize_t _k_full(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     """``{fake: name}`` as names.py composes it, for two to four words of two or more
-    ASCII letters between single blanks, none a title, suffix or particle: every word
+    ASCII letters and digits (a letter in each) between single blanks, none a title,
+    suffix or particle: every word
     but the last is a first name, the last a surname.  Anything else (initials,
     hyphens, commas, one word) returns -1: the Python function decides."""
     cdef Py_ssize_t starts[4]
     cdef Py_ssize_t ends[4]
-    cdef Py_ssize_t i = 0, j, start, o = 0, r, words = 0
+    cdef Py_ssize_t i = 0, j, start, o = 0, r, words = 0, letters
     cdef char c
     while i < n:
         if words == 4:
             return -1
         start = i
+        letters = 0
         while i < n:
             c = s[i]
-            if not (65 <= c <= 90 or 97 <= c <= 122):
+            if 65 <= c <= 90 or 97 <= c <= 122:
+                letters += 1
+            elif not 48 <= c <= 57:
                 break
             i += 1
-        if i - start < 2 or i - start > 64 or _pool_has_lower(&k.p1, s + start, i - start):
+        if letters == 0 or i - start < 2 or i - start > 64 or \
+                _pool_has_lower(&k.p1, s + start, i - start):
             return -1
         starts[words] = start
         ends[words] = i
