@@ -1041,6 +1041,7 @@ cdef enum:
     K_HASH = 7
     K_MASK = 8
     K_UNIQUE = 9
+    K_ARRAY = 10         # an array column: the element kernel on every element
     U_TOK = 1            # unique fakes: shape-preserving tokenization of the whole value
     U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
     U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
@@ -1135,7 +1136,7 @@ cdef struct Kernel:
     int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
     Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
     Shape ssn            # unique ssn: the permutation of the nine digits
-    Kernel* parts        # name: the first_name and last_name kernels (two)
+    Kernel* parts        # name: the first_name and last_name kernels; array: the element's
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1432,7 +1433,7 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         elif gen == "full":
             # The part kernels (their own keys), and the words that make a value more
             # than plain names (titles, suffixes, particles): those go to Python.
-            k.parts = <Kernel*>calloc(2, sizeof(Kernel))
+            k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
             if k.parts == NULL:
                 raise MemoryError()
             _kernel_init(&k.parts[0], ("fake", False, -1, shape[1]))
@@ -1537,6 +1538,17 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             raise MemoryError()
         k.kind = K_UNIQUE
         k.raw_out = True  # the input's own bytes, digits, letters and ".example"
+    elif name == "array":
+        # The element's own kernel (char(n) padding and truncation apply per element).
+        k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
+        if k.parts == NULL:
+            raise MemoryError()
+        _kernel_init(&k.parts[0], params[0])
+        if k.parts[0].kind == K_NONE or k.parts[0].kind == K_ARRAY:
+            return 0
+        k.kind = K_ARRAY
+        k.raw_out = False  # quotes and backslashes of array_out; the caller escapes
+        return 0
     elif name == "tokint":
         key, prefix, bounds = params
         if not (0 < bounds[0] <= (1 << 63) and 0 < bounds[1] <= (1 << 63)):
@@ -2343,6 +2355,138 @@ cdef inline Py_ssize_t _rstripped(Kernel* k, const char* s, Py_ssize_t n) noexce
     return n
 
 
+cdef inline bint _array_space(char c) noexcept nogil:
+    return c == 32 or 9 <= c <= 13  # array_isspace()
+
+
+cdef Py_ssize_t _put_array_item(const char* e, Py_ssize_t m, char* out, Py_ssize_t o) noexcept nogil:
+    """Write one element as array_out does (transforms/arrays.py ``_quote``); -1 when
+    it does not fit in the kernel buffer."""
+    cdef bint quote = m == 0
+    cdef Py_ssize_t i
+    cdef char c
+    if m == 4 and (e[0] | 32) == 110 and (e[1] | 32) == 117 and (e[2] | 32) == 108 and \
+            (e[3] | 32) == 108:
+        quote = True  # NULL in any case
+    for i in range(m):
+        c = e[i]
+        if c == 123 or c == 125 or c == 44 or c == 34 or c == 92 or _array_space(c):
+            quote = True
+            break
+    if o + 2 * m + 2 > KOUT:
+        return -1
+    if not quote:
+        memcpy(out + o, e, m)
+        return o + m
+    out[o] = 34
+    o += 1
+    for i in range(m):
+        c = e[i]
+        if c == 34 or c == 92:
+            out[o] = 92
+            o += 1
+        out[o] = c
+        o += 1
+    out[o] = 34
+    return o + 1
+
+
+cdef Py_ssize_t _k_array(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """An array's text form with the element kernel applied to every non-NULL element,
+    written back as array_out does (transforms/arrays.py ``map_array``).  Fields in the
+    fast domain hold no backslash, so quoted elements end at the next quote.  Bounds
+    prefixes, malformed text and any element the element kernel declines return -1:
+    the Python function decides (and reports malformed text)."""
+    cdef char elem[KOUT]
+    cdef Py_ssize_t i = 0, o = 0, depth = 0, start, end, r
+    cdef int state = 0   # 0: at a '{', 1: an item expected, 2: after an item
+    cdef char c
+    while i < n and _array_space(s[i]):
+        i += 1
+    if i >= n or s[i] != 123:
+        return -1  # a bounds prefix, or not an array
+    while True:
+        if o + 4 >= KOUT:
+            return -1
+        if state == 0:
+            out[o] = 123
+            o += 1
+            depth += 1
+            i += 1
+            while i < n and _array_space(s[i]):
+                i += 1
+            if i < n and s[i] == 125:  # an empty level
+                out[o] = 125
+                o += 1
+                i += 1
+                depth -= 1
+                state = 2
+            else:
+                state = 1
+        elif state == 1:
+            while i < n and _array_space(s[i]):
+                i += 1
+            if i >= n:
+                return -1
+            c = s[i]
+            if c == 123:
+                state = 0
+                continue
+            if c == 34:
+                i += 1
+                start = i
+                while i < n and s[i] != 34:
+                    i += 1
+                if i >= n:
+                    return -1
+                end = i
+                i += 1
+            else:
+                start = i
+                end = i
+                while i < n and s[i] != 44 and s[i] != 125:
+                    if s[i] == 123 or s[i] == 34:
+                        return -1
+                    if not _array_space(s[i]):
+                        end = i + 1
+                    i += 1
+                if end == start:
+                    return -1  # an empty unquoted element
+                if end - start == 4 and (s[start] | 32) == 110 and \
+                        (s[start + 1] | 32) == 117 and (s[start + 2] | 32) == 108 and \
+                        (s[start + 3] | 32) == 108:
+                    memcpy(out + o, b"NULL", 4)
+                    o += 4
+                    state = 2
+                    continue
+            r = _run_kernel(&k.parts[0], s + start, end - start, elem, NULL)
+            if r < 0:
+                return -1
+            o = _put_array_item(elem, r, out, o)
+            if o < 0:
+                return -1
+            state = 2
+        else:
+            while i < n and _array_space(s[i]):
+                i += 1
+            if depth == 0:
+                return o if i == n else -1
+            if i >= n:
+                return -1
+            if s[i] == 44:
+                out[o] = 44
+                o += 1
+                i += 1
+                state = 1
+            elif s[i] == 125:
+                out[o] = 125
+                o += 1
+                i += 1
+                depth -= 1
+            else:
+                return -1
+
+
 cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                             const uint8_t* digest) noexcept nogil:
     """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
@@ -2371,6 +2515,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_mask(k, s, n, out)
     elif k.kind == K_UNIQUE:
         o = _k_unique(k, s, n, out)
+    elif k.kind == K_ARRAY:
+        o = _k_array(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:
