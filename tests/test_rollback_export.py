@@ -1,0 +1,214 @@
+"""`scrubphi rollback export`: the policy's rules as Prometheus rules, shown equivalent.
+
+The generated `promtool test rules` cases replay scenarios (sustained breaches,
+short spikes, values exactly at the threshold, gaps, NaNs, no data, flapping,
+a seeded random walk) through the library and through Prometheus's own rule
+engine (Debian's promtool); they must agree at every evaluation time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+from scrubphi.cli import main
+from scrubphi.policy import load_policy
+from scrubphi.rollback import evaluate_rule, rules_from_policy
+from scrubphi.rollback.export import prometheus_rule
+from scrubphi.rollback.promtest import standard_scenarios
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = str(ROOT / "rollback" / "rules.yaml")
+FLAGS = str(ROOT / "flags" / "flags.yaml")
+RUNBOOK = "https://runbooks.clinic.example/rollback#{rule}"
+
+# Every setting the rules have, at a 10 s interval: for (also one that is not a multiple of
+# the interval), consecutive, m_of_n, above and below, every missing_data, min_samples,
+# every action, alert_then_rollback with and without grace, and a threshold of 0.
+ALL_SETTINGS = """\
+version: 1
+rollback:
+  interval: 10s
+  missing_data: not_breaching
+  rules:
+    - {name: err, metric: err_ratio, above: 1%, for: 45s, action: rollback, missing_data: breaching}
+    - {name: err-quiet, metric: err_ratio, above: 2%, consecutive: 3, action: alert}
+    - {name: throughput, metric: rps, below: 50, for: 30s, action: rollback_now,
+       missing_data: breaching}
+    - {name: slow, metric: p99, above: 2000, for: 1m, action: alert_then_rollback,
+       missing_data: breaching}
+    - {name: slow.grace, metric: p99, above: 3000, for: 30s, grace: 20s,
+       action: alert_then_rollback}
+    - {name: flaky, metric: err_ratio, above: 5%, m_of_n: [3, 5], action: rollback,
+       missing_data: breaching}
+    - {name: flaky_warn, metric: rps, below: 10, m_of_n: [2, 4], action: alert_then_rollback}
+    - {name: unknown, metric: p99, above: 2500, for: 20s, action: rollback,
+       missing_data: inconclusive, min_samples: 5}
+    - {name: skip, metric: rps, below: 20, for: 20s, action: alert, missing_data: ignore}
+    - {name: zero, metric: errors, above: 0, for: 0s, action: rollback}
+  metrics:
+    err_ratio: {prometheus: "sum(rate(e[$interval])) / sum(rate(r[$interval]))"}
+    rps: {prometheus: "sum(rate(r[1m]))"}
+    p99: {prometheus: "histogram_quantile(0.99, sum by (le) (rate(b[1m])))"}
+    errors: {prometheus: "sum(increase(e[1m]))"}
+"""
+
+
+def _export(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["rollback", "export", *args])
+    return result.exit_code, result.output
+
+
+def _write_pair(tmp_path: Path, *configs: str, labels: tuple[str, ...] = ()) -> Path:
+    """The rule file and its promtool tests, side by side, as a user would write them."""
+    common = [a for c in configs for a in ("-c", c)] + ["--runbook-url", RUNBOOK]
+    common += [a for label in labels for a in ("--label", label)]
+    code, out = _export(*common, "--format", "prometheus-rules",
+                        "-o", str(tmp_path / "scrubphi-rules.yml"))
+    assert code == 0, out
+    code, out = _export(*common, "--format", "promtool-tests",
+                        "-o", str(tmp_path / "scrubphi-tests.yml"))
+    assert code == 0, out
+    return tmp_path / "scrubphi-tests.yml"
+
+
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["promtool", *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_team_rules_export_passes_promtool_check(tmp_path: Path) -> None:
+    """The team's rules and gates export to a rule file promtool accepts, with their windows."""
+    out = tmp_path / "rules.yml"
+    code, text = _export("-c", RULES, "-c", FLAGS, "--format", "prometheus-rules",
+                         "--runbook-url", RUNBOOK, "--label", "service=scheduling",
+                         "-o", str(out))
+    assert code == 0, text
+    check = _promtool("check", "rules", str(out))
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "SUCCESS: 11 rules found" in check.stdout
+    doc = YAML(typ="safe").load(out.read_text())
+    rollback, gates = doc["groups"]
+    assert (rollback["name"], rollback["interval"]) == ("scrubphi-rollback", "15s")
+    alerts = {r["alert"]: r for r in rollback["rules"] if "alert" in r}
+    assert {n: (a.get("for"), a["labels"]["action"]) for n, a in alerts.items()} == {
+        "ScrubphiErrorSpike": ("2m", "rollback"),
+        "ScrubphiSlow": ("5m", "rollback"),
+        "ScrubphiSlowBreaching": (None, "alert"),
+        "ScrubphiHealth": ("1m", "rollback_now"),
+    }
+    spike = alerts["ScrubphiErrorSpike"]
+    assert spike["expr"].startswith(
+        "max(last_over_time(scrubphi:http_5xx_ratio[14999ms])) > 0.01 or ")
+    assert "absent(" in spike["expr"]  # missing_data: breaching
+    assert spike["labels"] == {"service": "scheduling", "severity": "critical",
+                               "action": "rollback", "scrubphi_rule": "error-spike",
+                               "metric": "http_5xx_ratio"}
+    assert spike["annotations"]["runbook_url"] == (
+        "https://runbooks.clinic.example/rollback#error-spike")
+    records = {(r["record"], r.get("labels", {}).get("cohort")) for r in gates["rules"]}
+    assert records == {("scrubphi:gate_error_rate", "on"), ("scrubphi:gate_error_rate", "off"),
+                       ("scrubphi:gate_requests", "on"), ("scrubphi:gate_requests", "off")}
+    # what Prometheus cannot express is said where it applies
+    text = out.read_text()
+    assert "# scrubphi: min_samples: 20 is not expressed" in text
+    assert "$window is the fixed window 5m" in text
+
+
+@pytest.mark.parametrize("which", ["team", "all-settings"])
+def test_promtool_agrees_with_the_library_at_every_evaluation(tmp_path: Path,
+                                                              which: str) -> None:
+    """promtool replays every scenario through the exported rules: the alerts Prometheus
+    holds (pending and firing, with labels and annotations) are the library's decisions."""
+    if which == "team":
+        tests = _write_pair(tmp_path, RULES)
+    else:
+        (tmp_path / "all.yaml").write_text(ALL_SETTINGS)
+        tests = _write_pair(tmp_path, str(tmp_path / "all.yaml"), labels=("team=clinic",))
+    text = tests.read_text()
+    # the scenarios reach every state, so agreement means something
+    assert text.count('alertstate=\\"pending\\"') > 50
+    assert text.count('alertstate=\\"firing\\"') > 50
+    assert text.count("exp_samples: []") > 20
+    run = _promtool("test", "rules", str(tests))
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    assert "SUCCESS" in run.stdout
+    # one expectation changed: promtool must say so
+    at = text.index('alertstate=\\"pending\\"')
+    tests.write_text(text[:at] + text[at:].replace("pending", "firing", 1))
+    broken = _promtool("test", "rules", str(tests))
+    assert broken.returncode == 1 and "FAILED" in broken.stderr
+
+
+def test_inexpressible_settings_are_commented(tmp_path: Path) -> None:
+    """Each setting Prometheus cannot express carries a comment on its own rule."""
+    (tmp_path / "all.yaml").write_text(ALL_SETTINGS)
+    code, text = _export("-c", str(tmp_path / "all.yaml"), "--format", "prometheus-rules",
+                         "--runbook-url", RUNBOOK)
+    assert code == 0, text
+    assert "# scrubphi: missing_data: inconclusive cannot be expressed" in text
+    assert "# scrubphi: missing_data: ignore cannot be expressed" in text
+    assert "# scrubphi: min_samples: 5 is not expressed" in text
+    assert "# scrubphi: m_of_n: [3, 5] has no pending state" in text
+    assert "# for: 45s is 6 evaluations every 10s, so 50s here" in text
+
+
+def test_min_samples_never_changes_when_a_rule_fires() -> None:
+    """The export drops min_samples: over every scenario, the team's rules fire at the same
+    evaluations with and without it (it only turns pending or ok into inconclusive)."""
+    rules = rules_from_policy(load_policy(RULES))
+    compared = 0
+    for scenario in standard_scenarios(rules):
+        for rule in rules.rules:
+            exported, _ = prometheus_rule(rule)
+            points = [(k * rules.interval, v)
+                      for k, v in enumerate(scenario.values[rule.metric]) if v is not None]
+            for k in range(scenario.length):
+                now = k * rules.interval
+                original = evaluate_rule(rule, points, now)
+                nearest = evaluate_rule(exported, points, now)
+                assert (original.state == "firing") == (nearest.state == "firing"), (
+                    scenario.name, rule.name, now)
+                assert original.state in (nearest.state, "inconclusive")
+                compared += 1
+    assert compared > 1000
+
+
+@pytest.mark.parametrize(("policy", "args", "code", "message"), [
+    ("rollback:\n  rules: [{name: r, metric: m, above: 1, for: 1m, action: rollback}]\n",
+     (), 3, "metric m has no prometheus query: add it under rollback.metrics.m.prometheus"),
+    ("rollback:\n  rules: [{name: r, metric: m, above: 1, for: 1m, action: rollback}]\n"
+     "  metrics: {m: {prometheus: 'sum(x[$window])'}}\n",
+     (), 3, "uses $window, which rule r cannot fill"),
+    ("rollback:\n  rules: [{name: a-b, metric: m, above: 1, for: 1m, action: rollback},\n"
+     "          {name: a_b, metric: m, above: 2, for: 1m, action: alert}]\n"
+     "  metrics: {m: {prometheus: 'x'}}\n",
+     (), 3, "both give the alert name ScrubphiAB"),
+    ("rollback:\n  rules: [{name: r, metric: m, above: 1, for: 1m, action: rollback}]\n"
+     "  metrics: {m: {prometheus: 'x'}}\n",
+     ("--label", "severity=low"), 2, "label 'severity' is set by the export itself"),
+    ("rollback:\n  rules: [{name: r, metric: m, above: 1, for: 1m, action: rollback}]\n"
+     "  metrics: {m: {prometheus: 'x'}}\n",
+     ("--gate-window", "5"), 2, "--gate-window"),
+])
+def test_bad_input_is_a_clear_error(tmp_path: Path, policy: str, args: tuple[str, ...],
+                                    code: int, message: str) -> None:
+    """A rule the export cannot write, or a bad option, says what and where; nothing is written."""
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\n" + policy)
+    out = tmp_path / "out.yml"
+    got, text = _export("-c", str(path), "--format", "prometheus-rules", "--runbook-url",
+                        RUNBOOK, "-o", str(out), *args)
+    assert got == code, text
+    assert message in text
+    assert not out.exists()
+
+
+def test_promtool_tests_need_rules(tmp_path: Path) -> None:
+    """promtool-tests of a policy without rollback rules is a policy error, not an empty file."""
+    code, text = _export("-c", FLAGS, "--format", "promtool-tests", "--runbook-url", RUNBOOK)
+    assert code == 3 and "no rollback rules" in text
