@@ -9,13 +9,19 @@ engine (Debian's promtool); they must agree at every evaluation time.
 from __future__ import annotations
 
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from prometheus_client import CollectorRegistry, Gauge
 from ruamel.yaml import YAML
 
+from prom_fixtures import PromServer, prom_query
 from scrubphi.cli import main
+from scrubphi.metrics.exposition import serve
 from scrubphi.policy import load_policy
 from scrubphi.rollback import evaluate_rule, rules_from_policy
 from scrubphi.rollback.export import prometheus_rule
@@ -214,3 +220,84 @@ def test_promtool_tests_need_rules(tmp_path: Path) -> None:
     """promtool-tests of a policy without rollback rules is a policy error, not an empty file."""
     code, text = _export("-c", FLAGS, "--format", "promtool-tests", "--runbook-url", RUNBOOK)
     assert code == 3 and "no rollback rules" in text
+
+
+LIVE = """\
+version: 1
+rollback:
+  interval: 1s
+  missing_data: not_breaching
+  rules:
+    - {name: errors, metric: error_ratio, above: 1%, for: 3s, action: rollback,
+       description: 5xx over 1% for 3 seconds}
+    - {name: latency, metric: p99, above: 2000, m_of_n: [2, 3], action: alert_then_rollback,
+       missing_data: breaching}
+  metrics:
+    error_ratio: {prometheus: "max(app_error_ratio)"}
+    p99: {prometheus: "max(app_p99_ms)"}
+"""
+
+
+def _alert_states(server: PromServer) -> dict[str, str]:
+    alerts = prom_query(server, "alerts")["alerts"]
+    return {a["labels"]["alertname"]: a["state"] for a in alerts}
+
+
+def test_exported_rules_load_and_evaluate_in_a_real_prometheus(
+        tmp_path: Path, prometheus_server: Callable[..., PromServer]) -> None:
+    """A real Prometheus loads the team's export and a 1 s policy's export, evaluates every
+    rule without error, and the 1 s alert goes pending, then fires after its 3 s `for`,
+    on values it scrapes from an app."""
+    (tmp_path / "live.yaml").write_text(LIVE)
+    files: dict[str, str] = {}
+    for name, configs in (("team.yml", ("-c", RULES, "-c", FLAGS)),
+                          ("live.yml", ("-c", str(tmp_path / "live.yaml")))):
+        code, text = _export(*configs, "--format", "prometheus-rules", "--runbook-url", RUNBOOK)
+        assert code == 0, text
+        files[name] = text
+    registry = CollectorRegistry()
+    errors = Gauge("app_error_ratio", "errors", registry=registry)
+    p99 = Gauge("app_p99_ms", "latency", registry=registry)
+    errors.set(0.001)
+    p99.set(100)
+    app = serve(registry, 0)
+    try:
+        config = ("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                  "rule_files: [team.yml, live.yml]\n"
+                  "scrape_configs:\n  - job_name: app\n"
+                  f"    static_configs: [{{targets: ['127.0.0.1:{app.port}']}}]\n")
+        prom = prometheus_server("", config=config, files=files)
+        deadline = time.monotonic() + 40
+        groups: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            groups = prom_query(prom, "rules")["groups"]
+            if len(groups) == 3 and all(r["health"] != "unknown"  # evaluated at least once
+                                        for g in groups for r in g["rules"]):
+                break
+            time.sleep(0.5)
+        assert sorted(g["name"] for g in groups) == ["scrubphi-gates", "scrubphi-rollback",
+                                                     "scrubphi-rollback"]
+        bad = [(r["name"], r["health"], r.get("lastError")) for g in groups for r in g["rules"]
+               if r["health"] != "ok"]
+        assert not bad, bad
+        assert sum(len(g["rules"]) for g in groups) == 11 + 6
+        assert _alert_states(prom).get("ScrubphiErrors") is None
+        errors.set(0.05)
+        seen: list[tuple[float, str]] = []
+        while time.monotonic() < deadline:
+            state = _alert_states(prom).get("ScrubphiErrors", "inactive")
+            if not seen or seen[-1][1] != state:
+                seen.append((time.monotonic(), state))
+            if state == "firing":
+                break
+            time.sleep(0.2)
+        assert [s for _, s in seen] == ["inactive", "pending", "firing"], seen
+        assert seen[2][0] - seen[1][0] >= 2.0  # held for its `for: 3s`, give or take a scrape
+        firing = next(a for a in prom_query(prom, "alerts")["alerts"]
+                      if a["labels"]["alertname"] == "ScrubphiErrors")
+        assert firing["labels"]["action"] == "rollback"
+        assert firing["annotations"]["runbook_url"] == (
+            "https://runbooks.clinic.example/rollback#errors")
+        assert float(firing["value"]) == pytest.approx(0.05)
+    finally:
+        app.close()

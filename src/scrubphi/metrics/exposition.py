@@ -23,11 +23,14 @@ import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from scrubphi.canary.runlog import CanaryStatus, Event
 
 __all__ = [
     "CanaryExporter",
@@ -39,22 +42,6 @@ __all__ = [
 RUN_STATES = ("pending", "running", "promoted", "rolled_back", "failed", "aborted")
 RULE_STATES = ("ok", "pending", "firing", "inconclusive", "error")
 ACTIONS = ("ok", "inconclusive", "alert", "rollback", "rollback_now")
-
-
-class _Event(Protocol):
-    kind: str
-    data: Mapping[str, Any]
-
-
-class _Status(Protocol):
-    state: str
-    step: int | None
-    steps: int
-    weights: Any
-    action: str | None
-    rules: tuple[Mapping[str, Any], ...]
-    pause_left: float | None
-    paused: str | None
 
 
 class CanaryExporter:
@@ -114,7 +101,7 @@ class CanaryExporter:
         for value in values:
             gauge.labels(**{label: value}).set(1.0 if value == current else 0.0)
 
-    def on_event(self, event: _Event) -> None:
+    def on_event(self, event: Event) -> None:
         """Count the event; weights, decisions and rollbacks update at once."""
         data = event.data
         with self._lock:
@@ -140,7 +127,7 @@ class CanaryExporter:
             elif event.kind == "run_finished":
                 self._set_one(self.state, "state", RUN_STATES, str(data.get("outcome")))
 
-    def on_tick(self, status: _Status) -> None:
+    def on_tick(self, status: CanaryStatus) -> None:
         """The status after a tick: step, state, weights, pause, every rule."""
         with self._lock:
             self.steps.set(status.steps)
@@ -168,10 +155,6 @@ class CanaryExporter:
             for state in RULE_STATES:
                 self.rule_state.labels(rule=name, state=state).set(
                     1.0 if state == rule.get("state") else 0.0)
-
-
-class _Exposures(Protocol):
-    def exposures(self) -> Mapping[str, Any]: ...
 
 
 class FlagExposureCollector(Collector):

@@ -53,8 +53,8 @@ from scrubphi.rollback.policy import MetricQuery, Rule, RuleSet
 __all__ = [
     "ExportOptions",
     "ExportedAlert",
-    "alerts_for",
     "alert_name",
+    "alerts_for",
     "duration_text",
     "prometheus_rule",
     "prometheus_rules",
@@ -277,7 +277,8 @@ def _check_options(options: ExportOptions) -> None:
     try:
         options.runbook_url.format(rule="r", alert="a")
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"runbook URL: only {{rule}} and {{alert}} may be filled in ({exc})")
+        raise ValueError(
+            f"runbook URL: only {{rule}} and {{alert}} may be filled in ({exc})") from None
     if not options.runbook_url.startswith(("http://", "https://")):
         raise ValueError("the runbook URL must start with http:// or https://")
 

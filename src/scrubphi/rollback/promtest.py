@@ -100,8 +100,10 @@ def standard_scenarios(rules: RuleSet, *, seed: int = 19) -> list[Scenario]:
             series: dict[str, list[Value]] = {}
             total = warm + len(pattern)
             for metric, value in background.items():
-                series[metric] = [value] * total
-            series[rule.metric] = [good] * warm + [tokens[c] for c in pattern]
+                series[metric] = [value for _ in range(total)]
+            focal: list[Value] = [good] * warm
+            focal += [tokens[c] for c in pattern]
+            series[rule.metric] = focal
             out.append(Scenario(f"{rule.name}/{label}", series, check_from=warm - 1))
     return out
 
