@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,3 +243,17 @@ def test_metrics_endpoint_answers_text_format() -> None:
         endpoint.close()
     assert 'scrubphi_canary_state{state="pending"} 1.0' in body
     assert "scrubphi_canary_rollback_seconds NaN" in body
+
+
+def test_the_flags_docs_example_runs(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/flags.md's exposure example runs as written and prints the lines it shows."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "flags.md").read_text()
+    block = doc.split("<!-- doc-example: flag-metrics", 1)[1].split("```python\n", 1)[1]
+    block = block.split("```", 1)[0]
+    monkeypatch.chdir(root)
+    exec(compile(block, "docs/flags.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    shown = [line[2:] for line in block.splitlines() if line.startswith("# scrubphi_")]
+    assert len(shown) == 3 and all(line in printed for line in shown), printed

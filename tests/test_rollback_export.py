@@ -8,7 +8,11 @@ engine (Debian's promtool); they must agree at every evaluation time.
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -301,3 +305,27 @@ def test_exported_rules_load_and_evaluate_in_a_real_prometheus(
         assert float(firing["value"]) == pytest.approx(0.05)
     finally:
         app.close()
+
+
+def test_the_docs_example_runs(tmp_path: Path) -> None:
+    """docs/rollback-and-gates.md's commands run as written (scrubphi as this checkout), and
+    the rule it shows is what the export writes."""
+    doc = (ROOT / "docs" / "rollback-and-gates.md").read_text()
+    block = doc.split("<!-- doc-example: rollback-export", 1)[1].split("```sh\n", 1)[1]
+    block = block.split("```", 1)[0].replace("\\\n", " ")
+    for folder in ("rollback", "flags"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    commands = [shlex.split(line) for line in block.splitlines() if line.strip()]
+    assert [c[0] for c in commands] == ["scrubphi", "promtool", "scrubphi", "promtool"]
+    for argv in commands:
+        if argv[0] == "scrubphi":
+            argv = [sys.executable, "-m", "scrubphi", *argv[1:]]
+        run = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert run.returncode == 0, (argv, run.stdout[-2000:], run.stderr[-2000:])
+        if argv[0] == "promtool":
+            assert "SUCCESS" in run.stdout
+    shown = doc.split("Each rule becomes (the team's `error-spike`):\n\n```yaml\n", 1)[1]
+    shown = shown.split("```", 1)[0]
+    assert shown in (tmp_path / "scrubphi-rules.yml").read_text()
