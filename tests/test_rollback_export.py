@@ -200,6 +200,10 @@ def test_min_samples_never_changes_when_a_rule_fires() -> None:
      "          {name: a_b, metric: m, above: 2, for: 1m, action: alert}]\n"
      "  metrics: {m: {prometheus: 'x'}}\n",
      (), 3, "both give the alert name ScrubphiAB"),
+    ("rollback:\n  rules: [{name: a, metric: m.x, above: 1, for: 1m, action: rollback},\n"
+     "          {name: b, metric: m_x, above: 2, for: 1m, action: alert}]\n"
+     "  metrics: {m.x: {prometheus: 'x'}, m_x: {prometheus: 'y'}}\n",
+     (), 3, "metrics m.x and m_x would both be recorded as scrubphi:m_x"),
     ("rollback:\n  rules: [{name: r, metric: m, above: 1, for: 1m, action: rollback}]\n"
      "  metrics: {m: {prometheus: 'x'}}\n",
      ("--label", "severity=low"), 2, "label 'severity' is set by the export itself"),
@@ -254,7 +258,8 @@ def test_exported_rules_load_and_evaluate_in_a_real_prometheus(
     on values it scrapes from an app."""
     (tmp_path / "live.yaml").write_text(LIVE)
     files: dict[str, str] = {}
-    for name, configs in (("team.yml", ("-c", RULES, "-c", FLAGS)),
+    # the gates every 5s, not 1m: the test waits for every group's first evaluation
+    for name, configs in (("team.yml", ("-c", RULES, "-c", FLAGS, "--gate-interval", "5s")),
                           ("live.yml", ("-c", str(tmp_path / "live.yaml")))):
         code, text = _export(*configs, "--format", "prometheus-rules", "--runbook-url", RUNBOOK)
         assert code == 0, text
@@ -287,6 +292,7 @@ def test_exported_rules_load_and_evaluate_in_a_real_prometheus(
         assert sum(len(g["rules"]) for g in groups) == 11 + 6
         assert _alert_states(prom).get("ScrubphiErrors") is None
         errors.set(0.05)
+        deadline = time.monotonic() + 30
         seen: list[tuple[float, str]] = []
         while time.monotonic() < deadline:
             state = _alert_states(prom).get("ScrubphiErrors", "inactive")

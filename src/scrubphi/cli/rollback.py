@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from scrubphi.cli.verbosity import _verbosity_options
 from scrubphi.errors import PolicyError
 from scrubphi.flags.policy import rollout_plans
 from scrubphi.policy import load_policy, parse_duration
@@ -97,6 +98,7 @@ def rollback() -> None:
 @click.option("--seed", default=19, show_default=True, type=int,
               help="promtool-tests: the seed of the random scenario.")
 @click.option("-o", "--output", metavar="FILE", help="Write here (atomically); default stdout.")
+@_verbosity_options
 def export(policies: tuple[str, ...], fmt: str, runbook_url: str, labels: dict[str, str],
            gate_window: float, gate_interval: float, rule_file: str, seed: int,
            output: str | None) -> None:

@@ -51,11 +51,17 @@ from scrubphi.flags.policy import RolloutPlan
 from scrubphi.rollback.policy import MetricQuery, Rule, RuleSet
 
 __all__ = [
+    "BREACH_METRIC",
+    "GATE_GROUP",
+    "RULE_GROUP",
     "ExportOptions",
     "ExportedAlert",
+    "alert_annotations",
+    "alert_labels",
     "alert_name",
     "alerts_for",
     "duration_text",
+    "gate_metrics",
     "prometheus_rule",
     "prometheus_rules",
     "recorded_name",
