@@ -9,6 +9,10 @@ dashboard or an alert would see.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -257,3 +261,43 @@ def test_the_flags_docs_example_runs(monkeypatch: pytest.MonkeyPatch,
     printed = capsys.readouterr().out.splitlines()
     shown = [line[2:] for line in block.splitlines() if line.startswith("# scrubphi_")]
     assert len(shown) == 3 and all(line in printed for line in shown), printed
+
+
+def test_canary_run_serve_metrics_end_to_end(tmp_path: Path) -> None:
+    """`scrubphi canary run --serve-metrics` serves the live run (here a command router and a
+    2 s pause) and stops serving when the run ends."""
+    (tmp_path / "flow.yaml").write_text(
+        "version: 1\ncanary:\n  steps: [{weight: 10}, {pause: 2s}, {weight: 100}]\n"
+        "  analysis: none\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrubphi", "canary", "run", "-c", str(tmp_path / "flow.yaml"),
+         "--router", "command", "--weights-command", "true {stable} {canary}",
+         "--state-dir", str(tmp_path / "state"), "--stable", "127.0.0.1:1",
+         "--canary", "127.0.0.1:2", "--interval", "0.2s",
+         "--serve-metrics", f"127.0.0.1:{port}"],
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                    seen.append(r.read().decode())
+            except OSError:
+                pass
+            time.sleep(0.2)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    during = [b for b in seen if 'scrubphi_canary_weight_percent{version="canary"} 10.0' in b]
+    assert during and all('scrubphi_canary_state{state="running"} 1.0' in b for b in during)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
