@@ -2686,6 +2686,7 @@ cdef class CopyRewriter:
     cdef list _reads              # per entry: the tuple of fields a when transform reads, or None
     cdef list _whens              # per entry: a when transform's cases for C, or None
     cdef Kernel* _wk              # the when transforms' branch kernels, one flat array
+    cdef Py_ssize_t* _wkper       # and the field each one's per value is in (-1: none)
     cdef Py_ssize_t _nwk
     cdef tuple _wfns              # the when transforms' memoised Python branches
     cdef Memo* _wmemos            # and their memos (a branch that reads the value alone)
@@ -2857,8 +2858,9 @@ cdef class CopyRewriter:
                 total += when[2][0] == "kernel"
                 pys += when[2][0] == "python" and len(when[2]) > 1
         self._wk = <Kernel*>calloc(total + 1, sizeof(Kernel))
+        self._wkper = <Py_ssize_t*>calloc(total + 1, sizeof(Py_ssize_t))
         self._wmemos = <Memo*>calloc(pys + 1, sizeof(Memo))
-        if self._wk == NULL or self._wmemos == NULL:
+        if self._wk == NULL or self._wkper == NULL or self._wmemos == NULL:
             raise MemoryError()
         self._nwk = total
         self._nwm = pys
@@ -2874,6 +2876,12 @@ cdef class CopyRewriter:
                     actions.append(-2)
                 elif branch[0] == "kernel":
                     _kernel_init(&self._wk[k], branch[1])
+                    self._wkper[k] = -1
+                    if len(branch) > 2:
+                        # A date shift keyed by a column the transform reads.
+                        self._wkper[k] = int(reads[branch[2]])
+                        if self._wk[k].kind != K_SHIFT:
+                            _kernel_free(&self._wk[k])
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
                     k += 1
                 elif len(branch) > 1:
@@ -2949,6 +2957,8 @@ cdef class CopyRewriter:
                 _kernel_free(&self._wk[i])
             free(self._wk)
             self._wk = NULL
+        free(self._wkper)
+        self._wkper = NULL
         if self._wmemos != NULL:
             for i in range(self._nwm):
                 _memo_free(&self._wmemos[i])
@@ -3170,12 +3180,14 @@ cdef class CopyRewriter:
                     continue
             kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
             pyfn = None
-            if self._per[i] == -2 and self._whens[i] is not None:
+            p = self._per[i]
+            if p == -2 and self._whens[i] is not None:
                 b = self._when_action(<tuple>self._whens[i])
                 if b == -2 and _fast_domain(raw, fl):
                     continue  # a case that keeps the value
                 if b >= 0:
                     kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
+                    p = self._wkper[b]
                 elif b <= -3:
                     # A Python branch that reads the value alone: memoised by its raw bytes.
                     pyfn = self._wfns[-3 - b]
@@ -3192,7 +3204,6 @@ cdef class CopyRewriter:
                         continue
                 # Otherwise (-1) the Python function decides, with every field it reads.
             if kern.kind != K_NONE and _fast_domain(raw, fl):
-                p = self._per[i]
                 if p >= 0 and not _is_null(self._base + self._starts[p],
                                            self._ends[p] - self._starts[p]):
                     # A date shift per entity: the offset keyed by the per value, once.

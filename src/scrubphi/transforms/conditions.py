@@ -76,7 +76,7 @@ def build_when(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext,
                           kernel=_kernel(cases, branches, otherwise, position))
 
 
-def _branch_desc(built: BuiltTransform) -> tuple[Any, ...]:
+def _branch_desc(built: BuiltTransform, position: dict[str, int]) -> tuple[Any, ...]:
     """A branch as the compiled codec runs it: kept, by a kernel, or by Python.
 
     A Python branch whose result depends on the value alone comes with its
@@ -88,6 +88,10 @@ def _branch_desc(built: BuiltTransform) -> tuple[Any, ...]:
         return ("keep",)
     if built.kernel is not None and built.per is None:
         return ("kernel", built.kernel)
+    if built.kernel is not None and built.kernel[0] == "shift" and isinstance(built.per, str):
+        # A date shift keyed by another column: the kernel, and where that column is
+        # among the values the transform reads.
+        return ("kernel", built.kernel, position[built.per])
     if built.per is None and built.cacheable:
         return ("python", built.fn)
     return ("python",)
@@ -119,8 +123,8 @@ def _kernel(cases: Sequence[tuple[tuple[Condition, ...], TransformSpec]],
                 assert isinstance(texts, tuple)
                 conds.append((position[c.column], _OPS[c.op],
                               tuple(t.encode("utf-8") for t in texts)))
-        out.append((tuple(conds), _branch_desc(built)))
-    return ("when", tuple(out), _branch_desc(otherwise))
+        out.append((tuple(conds), _branch_desc(built, position)))
+    return ("when", tuple(out), _branch_desc(otherwise, position))
 
 
 def _caller(built: BuiltTransform, position: dict[str, int]
