@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from .. import _impl
 from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
+from ..gcutil import gc_paused
 from ..policy.model import Policy, ScrubPolicy, TableName, quote_ident
 from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
@@ -863,9 +864,11 @@ class Scrubber:
             columns=names,
             planned=plan.planned,
         )
-        copy.rewriter = self._codec.CopyRewriter(
-            len(names), plan.entries if plan.mode == "rewrite" else [], self.scrub.max_row_size
-        )
+        with gc_paused():  # kernels copy pools and tables (gcutil.py)
+            copy.rewriter = self._codec.CopyRewriter(
+                len(names), plan.entries if plan.mode == "rewrite" else [],
+                self.scrub.max_row_size
+            )
         self._copy = copy
         out.append(buf[unit.start : nl + 1])
         return nl + 1
