@@ -62,6 +62,21 @@ def test_entries_others_may_write_are_not_read(tmp_path: Path,
     assert oct(entry.stat().st_mode & 0o777) == oct(0o600)
 
 
+def test_symlinked_entries_are_not_followed(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCRUBPHI_CACHE_DIR", str(tmp_path / "cache"))
+    calls, build = _counting()
+    cached("words", [b"x"], build, lambda v: v, frozenset)  # type: ignore[arg-type]
+    entry = _entry(tmp_path / "cache")
+    planted = tmp_path / "planted.marshal"
+    planted.write_bytes(marshal.dumps(frozenset({"alpha", "beta", "smith"})))
+    os.chmod(planted, 0o600)
+    entry.unlink()
+    entry.symlink_to(planted)
+    value = cached("words", [b"x"], build, lambda v: v, frozenset)  # type: ignore[arg-type]
+    assert "smith" not in value and len(calls) == 2
+
+
 def test_damaged_or_foreign_entries_are_rebuilt(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCRUBPHI_CACHE_DIR", str(tmp_path))
@@ -118,4 +133,4 @@ def test_cached_vocabulary_equals_the_built_one(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", code], env=env, check=True)
     (entry,) = tmp_path.glob("vocab-*.marshal")
     assert entry.stat().st_size > 1_000_000
-    assert derived_cache._trusted(entry)
+    assert derived_cache._read_trusted(entry) is not None

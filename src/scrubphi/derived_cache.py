@@ -61,15 +61,21 @@ def _digest(name: str, inputs: Iterable[bytes]) -> str:
     return h.hexdigest()[:32]
 
 
-def _trusted(path: Path) -> bool:
-    """A regular file of this user's that no one else may write."""
+def _read_trusted(path: Path) -> bytes | None:
+    """The entry's bytes if it is a regular file of this user's that no one else may
+    write; None otherwise. Checked on the open file itself (no symlink followed), so
+    the file read is the file checked."""
     try:
-        st = os.stat(path, follow_symlinks=False)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return False
-    if not stat.S_ISREG(st.st_mode) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return None
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return None
+        return fh.read()
 
 
 def cached(name: str, inputs: Iterable[bytes], build: Callable[[], T],
@@ -83,9 +89,10 @@ def cached(name: str, inputs: Iterable[bytes], build: Callable[[], T],
     if folder is None:
         return build()
     path = folder / f"{name}-{_digest(name, inputs)}.marshal"
-    if _trusted(path):
+    data = _read_trusted(path)
+    if data is not None:
         try:
-            return load(marshal.loads(path.read_bytes()))
+            return load(marshal.loads(data))
         except Exception:  # a damaged or foreign entry is rebuilt
             pass
     value = build()
