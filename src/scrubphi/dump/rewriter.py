@@ -68,12 +68,16 @@ from .schema import (
     parse_search_path,
 )
 
-__all__ = ["Observer", "Progress", "Scrubber", "learn_schema"]
+__all__ = ["Observer", "Progress", "Scan", "Scrubber", "learn_schema"]
 
-ScanFn = Callable[[str | None], str | None]
+ScanFn = Callable[..., str | None]
+#: What an observer wants to see of a table: ``(index, fn)`` calls ``fn(value)`` for
+#: each row's field ``index``; ``(index, fn, reads)`` calls ``fn(value, *values)``
+#: with the row's fields at the indexes ``reads`` too (a ``when`` column's tests).
+Scan = tuple[int, ScanFn] | tuple[int, ScanFn, tuple[int, ...]]
 Observer = Callable[
     [TableName, tuple[str, ...], dict[str, ColumnInfo], dict[str, str], str | None],
-    list[tuple[int, ScanFn]],
+    list[Scan],
 ]
 
 
@@ -138,7 +142,7 @@ class Scrubber:
         # COMMENT statement: schema text people write (the audit looks for PHI in it).
         self._observe_schema = observe_schema
         self._insert_scans: dict[
-            tuple[TableName, tuple[str, ...] | None], list[tuple[int, ScanFn]]
+            tuple[TableName, tuple[str, ...] | None], list[Scan]
         ] = {}
         self.scrub = policy.scrub if policy.scrub is not None else ScrubPolicy()
         self._codec = codec if codec is not None else _impl
@@ -534,11 +538,16 @@ class Scrubber:
         if stmt.columns is None and info is not None and plan.mode == "rewrite":
             _check_positional_shapes(info.columns, stmt, text, line, table)
         nrows = len(stmt.rows) if not stmt.default_values else 1
-        for index, scan in self._insert_scans.get(key, ()):
+        for entry in self._insert_scans.get(key, ()):
+            index, scan = entry[0], entry[1]
+            reads: tuple[int, ...] = entry[2] if len(entry) > 2 else ()
             for row in stmt.rows:
                 if index < len(row) and row[index].kind != "default":
+                    values = [literal_value(text, row[q])
+                              if q < len(row) and row[q].kind != "default" else None
+                              for q in reads]
                     try:
-                        scan(literal_value(text, row[index]))
+                        scan(literal_value(text, row[index]), *values)
                     except TransformError as exc:
                         raise DumpError(exc.reason, line=line, table=str(table)) from None
         stats.action = plan.mode
@@ -793,7 +802,7 @@ class Scrubber:
         names: tuple[str, ...],
         columns: list[ColumnInfo] | None,
         plan: Plan,
-    ) -> list[tuple[int, ScanFn]]:
+    ) -> list[Scan]:
         """Ask the observer (audit) which fields it wants to see; labels every column."""
         if self._observe is None:
             return []
@@ -846,8 +855,10 @@ class Scrubber:
             )
             scans = self._scans(table, names, columns, plan)
             if scans:
-                entries = [(index, fn, -1, False) for index, fn in scans]
-                plan = Plan("rewrite", entries, [(i, names[i]) for i, _ in scans], plan.specs)
+                entries = [(e[0], e[1], e[2] if len(e) > 2 else -1, False)
+                           for e in scans]
+                plan = Plan("rewrite", entries, [(e[0], names[e[0]]) for e in scans],
+                            plan.specs)
             else:
                 plan = Plan("drop", [], plan.planned, plan.specs)
         else:
