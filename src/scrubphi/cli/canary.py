@@ -221,6 +221,8 @@ class _Display:
             self.status_shown = False
 
     def event(self, event: Event) -> None:
+        if event.kind == "check":
+            return  # a check that changed nothing: the status line shows it
         self._clear()
         step = f"step {event.step + 1}: " if event.step is not None else ""
         self.stream.write(f"{event.wall[11:23]} {step}{event.message}\n")
@@ -728,3 +730,12 @@ def promote_cmd(full: bool, **opts: Any) -> None:
 def abort_cmd(**opts: Any) -> None:
     """Roll the running canary back now and end it as aborted (exit 14)."""
     _send(opts, "abort")
+
+
+def _register_report() -> None:
+    from scrubphi.cli.reports import canary_report
+
+    canary.add_command(canary_report)
+
+
+_register_report()
