@@ -72,19 +72,18 @@ class CanaryRun:
 
 
 def _events_from(text: str, source: str) -> list[Mapping[str, Any]]:
-    stripped = text.lstrip()
-    if not stripped:
+    if not text.strip():
         raise ReportError(f"{source}: the run log is empty")
-    if stripped.startswith("{") and "\n{" not in stripped.rstrip():
-        # one JSON document: canary run --log-file / --json (or a one-event jsonl)
-        try:
-            doc = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ReportError(f"{source}: not JSON (line {exc.lineno}, column {exc.colno}): "
-                              f"{exc.msg}") from None
-        if isinstance(doc, Mapping) and isinstance(doc.get("events"), list):
-            return [e for e in doc["events"]]
+    try:
+        doc = json.loads(text)  # canary run --log-file / --json: one document
+    except json.JSONDecodeError:
+        doc = None  # one event per line, read below
+    if isinstance(doc, Mapping):
+        if isinstance(doc.get("events"), list):
+            return list(doc["events"])
         return [doc]
+    if doc is not None:
+        raise ReportError(f"{source}: not a run log (a JSON {type(doc).__name__})")
     events = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
