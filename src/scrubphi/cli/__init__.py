@@ -361,6 +361,7 @@ class _LazyGroup(click.Group):
         "gate": "scrubphi.cli.deploy:gate",
         "rollback-check": "scrubphi.cli.deploy:rollback_check",
         "canary": "scrubphi.cli.canary:canary",
+        "dashboard": "scrubphi.cli.dashboard:dashboard",
         "refresh": "scrubphi.cli.refresh:refresh_command",
         "parity": "scrubphi.cli.refresh:parity_command",
         "lookup": "scrubphi.cli.lookup:lookup_command",
