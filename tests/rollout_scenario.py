@@ -28,7 +28,7 @@ from pathlib import Path
 
 from scrubphi.flags.state import FileStateStore
 
-__all__ = ["DAY", "MOVES", "PLAN", "end_time", "openmetrics_text", "write_state"]
+__all__ = ["DAY", "DOC_END", "MOVES", "PLAN", "end_time", "openmetrics_text", "write_state"]
 
 DAY = 86400.0
 PLAN = "staged-release"
@@ -47,6 +47,10 @@ _ON_PER_DAY = {0: 150.0, 1: 1000.0, 2: 5000.0}
 _ALL_PER_DAY = 20000.0
 
 
+#: The story's end in docs/debugging-in-production.md, whose commands name its times.
+DOC_END = dt.datetime(2026, 5, 11, tzinfo=dt.UTC).timestamp()
+
+
 def end_time() -> float:
     """The story ends at the last whole hour (ten days after it starts)."""
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
@@ -61,28 +65,53 @@ def _phase_at(day: float) -> int:
     return phase
 
 
+#: the day the flag's bug shows; the hour from 10 minutes before it is sampled every 15 s
+SPIKE_DAY = 7.5
+DENSE = (SPIKE_DAY * DAY - 600.0, SPIKE_DAY * DAY + 3000.0)
+_LE = (("0.1", 0.95), ("0.25", 0.997), ("0.5", 0.999), ("1", 1.0), ("+Inf", 1.0))
+
+
 def openmetrics_text(end: float) -> str:
+    """The story's counters: every 5 minutes, every 15 s around the spike (see DENSE).
+
+    Around the spike there are also the series the team's rollback rules read
+    (``rollback/rules.yaml``): a latency histogram and the health checks.
+    """
     start = end - 10 * DAY
-    counters = {("on", "200"): 0.0, ("on", "500"): 0.0, ("off", "200"): 0.0, ("off", "500"): 0.0}
-    rows: dict[tuple[str, str], list[str]] = {k: [] for k in counters}
-    t = start
-    while t <= end + 1e-6:
-        day = (t - start) / DAY
-        on = _ON_PER_DAY[_phase_at(day)] * STEP / DAY
-        off = _ALL_PER_DAY * STEP / DAY - on
-        on_errors = 0.0 if day < 3.05 else (0.005 if 7.5 <= day < 7.8 else 0.0005)
-        for (cohort, code), share in (
-            (("on", "500"), on * on_errors), (("on", "200"), on * (1 - on_errors)),
-            (("off", "500"), off * 0.0005), (("off", "200"), off * 0.9995),
+    counters: dict[str, float] = {}
+    rows: dict[str, list[str]] = {}
+
+    def add(key: str, increment: float, t: float) -> None:
+        counters[key] = counters.get(key, 0.0) + increment
+        rows.setdefault(key, []).append(f"{key} {counters[key]!r} {t:.3f}")
+
+    offset = 0.0
+    while offset <= 10 * DAY + 1e-6:
+        dense = DENSE[0] <= offset < DENSE[1]
+        step = 15.0 if dense else STEP
+        t = start + offset
+        day = offset / DAY
+        on = _ON_PER_DAY[_phase_at(day)] * step / DAY
+        off = _ALL_PER_DAY * step / DAY - on
+        on_errors = 0.0 if day < 3.05 else (0.005 if SPIKE_DAY <= day < 7.8 else 0.0005)
+        for cohort, code, share in (
+            ("on", "500", on * on_errors), ("on", "200", on * (1 - on_errors)),
+            ("off", "500", off * 0.0005), ("off", "200", off * 0.9995),
         ):
-            counters[(cohort, code)] += share
-            rows[(cohort, code)].append(
-                f'http_requests_total{{flag_new_scheduling="{cohort}",code="{code}"}} '
-                f"{counters[(cohort, code)]!r} {t:.3f}")
-        t += STEP
-    lines = ["# TYPE http_requests counter"]
-    for key in rows:
-        lines.extend(rows[key])
+            add(f'http_requests_total{{flag_new_scheduling="{cohort}",code="{code}"}}', share, t)
+        if dense:
+            for le, share in _LE:
+                add(f'http_request_duration_seconds_bucket{{le="{le}"}}', (on + off) * share, t)
+            add('health_checks_total{result="ok"}', 3.0, t)
+            add('health_checks_total{result="fail"}', 0.0, t)
+        offset += step
+    lines = []
+    for family, kind in (("http_requests", "counter"), ("http_request_duration_seconds",
+                                                        "histogram"), ("health_checks", "counter")):
+        lines.append(f"# TYPE {family} {kind}")
+        for key, values in rows.items():
+            if key.startswith(family + "_"):
+                lines.extend(values)
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 
