@@ -262,3 +262,32 @@ def test_flags_history_bad_input_exits_non_zero(rollout: tuple[PromServer, Path,
     bad_store = _cli("flags", "history", scenario.PLAN, "-c", str(FLAGS), "--state",
                      f"file:{broken}")
     assert bad_store.returncode == 6 and "not valid JSON" in bad_store.stderr
+
+
+def test_the_run_log_has_every_check_with_the_values_the_rules_judged() -> None:
+    """A run of the real controller (fake clock): one decision or check event per check,
+    carrying the sampled values as numbers, so the report plots every one of them."""
+    from test_canary_controller import Harness, healthy
+
+    sampled: list[float] = []
+
+    def values(s: float, w: int) -> dict[str, float]:
+        ratio = 0.05 if w and s > 200 else 0.002 + s / 1e6
+        sampled.append(ratio)
+        return {**healthy(s, w), "http_5xx_ratio": ratio}
+
+    h = Harness(values=values)
+    assert h.drive() == "rolled_back"
+    events = [e.as_dict() for e in h.ctrl.log.events]
+    checks = [e for e in events if e["kind"] in ("check", "decision")]
+    assert len(checks) == len(sampled) and len(sampled) > 10
+    judged = [next(r for r in e["data"]["rules"] if r["name"] == "error-spike")["value_number"]
+              for e in checks]
+    assert judged == pytest.approx(sampled, rel=1e-12)
+    from scrubphi.canary.report import parse_events
+
+    run = parse_events(events)
+    assert [r.value for c in run.checks for r in c.rules if r.name == "error-spike"] == judged
+    assert run.outcome == "rolled_back" and run.decision is not None
+    assert run.decision["kind"] == "rollback_started"
+    assert run.weights[-1][2:] == (100, 0, "rollback")
