@@ -63,6 +63,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, pg: PgServer) -> Iterator[
     wrapper = bin_dir / "scrubphi"
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m scrubphi "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    if pg.query("postgres", "SELECT 1 FROM pg_database WHERE datname = 'repro_4711'"):
+        pg.drop_database("repro_4711")  # left by a run that was killed
     prod = pg.create_database("doc_prod")
     pg.psql(prod, file=ROOT / "examples" / "hospital.sql")
     staging = pg.create_database("doc_staging")
@@ -81,7 +83,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory, pg: PgServer) -> Iterator[
             yield work, env
         finally:
             rows = pg.query("postgres", "SELECT datname FROM pg_database WHERE datname LIKE %s "
-                            "OR datname LIKE 'repro\\_%%'", (staging + "%",))
+                            "OR datname = 'repro_4711'", (staging + "%",))
             for (name,) in rows:
                 pg.drop_database(str(name))
             pg.drop_database(prod)

@@ -144,6 +144,15 @@ def test_canary_report_html_in_an_offline_browser_draws_the_run_logs_numbers(
     assert f"rollback decided {started['wall'][11:23]}" in page["text"]
 
 
+def test_canary_report_reads_the_log_file_json_as_the_jsonl(tmp_path: Path) -> None:
+    """`canary run --log-file` writes {"outcome", ..., "events"}: the same report."""
+    doc = tmp_path / "run.json"
+    doc.write_text(json.dumps({"outcome": "rolled_back", "events": _events()}, indent=2))
+    from_json, from_jsonl = _cli("canary", "report", str(doc)), _cli("canary", "report",
+                                                                       str(RUN_LOG))
+    assert from_json.returncode == 0 and from_json.stdout == from_jsonl.stdout
+
+
 def test_canary_report_refuses_what_is_not_a_run_log(tmp_path: Path) -> None:
     missing = _cli("canary", "report", str(tmp_path / "nope.jsonl"))
     assert missing.returncode == 2 and "no such run log" in missing.stderr
