@@ -266,6 +266,13 @@ def test_flags_history_bad_input_exits_non_zero(rollout: tuple[PromServer, Path,
     bad_every = _cli("flags", "history", scenario.PLAN, "-c", str(FLAGS), "--state",
                      f"file:{state}", "--every", "5")
     assert bad_every.returncode == 2 and "--every" in bad_every.stderr
+    down = _cli("flags", "history", scenario.PLAN, "-c", str(FLAGS), "-c", str(RULES),
+                "--state", f"file:{state}", "--source", "prometheus=http://127.0.0.1:9")
+    assert down.returncode == 10 and "cannot replay the gate" in down.stderr
+    assert "Connection refused" in down.stderr
+    no_queries = _cli("flags", "history", scenario.PLAN, "-c", str(FLAGS), "--state",
+                      f"file:{state}", "--source", "prometheus=http://127.0.0.1:9")
+    assert no_queries.returncode == 10 and "no query for error_rate" in no_queries.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     bad_store = _cli("flags", "history", scenario.PLAN, "-c", str(FLAGS), "--state",

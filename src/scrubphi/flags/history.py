@@ -22,11 +22,18 @@ from dataclasses import dataclass
 
 from scrubphi.flags.policy import RolloutPlan
 from scrubphi.flags.state import RolloutState, StateStore
-from scrubphi.gates.core import Check, GateDecision, collect, decide
+from scrubphi.errors import ScrubPhiError
+from scrubphi.gates.core import Check, GateDecision, PhaseMetrics, collect, decide
 from scrubphi.metrics.base import MetricSource
 from scrubphi.rollback.policy import MetricQuery
 
-__all__ = ["GateSample", "Move", "PlanHistory", "plan_history", "state_at", "text_history"]
+__all__ = ["GateSample", "HistoryError", "Move", "PlanHistory", "plan_history", "state_at", "text_history"]
+
+class HistoryError(ScrubPhiError):
+    """The gate cannot be replayed: the metric source answers nothing."""
+
+    exit_code = 10
+
 
 #: At most this many gate samples (each is a few instant queries).
 MAX_SAMPLES = 240
@@ -106,6 +113,17 @@ def _step(span: float, every: float | None) -> float:
     return math.ceil(raw / 86400) * 86400.0
 
 
+def _answered(metrics: PhaseMetrics) -> None:
+    """Stop at the first sample when the source answered no query at all (a wrong URL, a
+    source that is down): every later sample would wait out the same retries."""
+    errors = [v.error for v in metrics.values.values() if v.error]
+    if metrics.requests_error:
+        errors.append(metrics.requests_error)
+    if errors and len(errors) == len(metrics.values) + (metrics.requests_error is not None) \
+            and metrics.requests is None:
+        raise HistoryError(f"cannot replay the gate, no query was answered: {errors[0]}")
+
+
 def plan_history(
     plan: RolloutPlan,
     store: StateStore,
@@ -132,6 +150,8 @@ def plan_history(
             state = state_at(plan, moves, t)
             if state.phase is not None:
                 metrics = collect(plan, state, t, source=source, queries=queries or {})
+                if not samples:
+                    _answered(metrics)
                 samples.append(GateSample(t, _name(plan, state.phase),
                                           decide(plan, state, metrics, t)))
             t += step
