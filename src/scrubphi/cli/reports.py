@@ -7,7 +7,8 @@ stdout by default, ``--json`` for scripts, ``--html`` for one self-contained
 page (``-o FILE``, written atomically; stdout without it).
 
 Exit codes: 0 done, 2 usage error or a run log that cannot be read, 3 policy
-error, 6 state store error, 8 unknown plan, 10 the metric source failed.
+error, 6 state store error, 8 unknown plan, 10 the metric source answered no
+query of the replayed gate.
 """
 
 from __future__ import annotations

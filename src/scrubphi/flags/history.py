@@ -20,14 +20,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from scrubphi.errors import ScrubPhiError
 from scrubphi.flags.policy import RolloutPlan
 from scrubphi.flags.state import RolloutState, StateStore
-from scrubphi.errors import ScrubPhiError
 from scrubphi.gates.core import Check, GateDecision, PhaseMetrics, collect, decide
 from scrubphi.metrics.base import MetricSource
 from scrubphi.rollback.policy import MetricQuery
 
-__all__ = ["GateSample", "HistoryError", "Move", "PlanHistory", "plan_history", "state_at", "text_history"]
+__all__ = ["GateSample", "HistoryError", "Move", "PlanHistory", "plan_history", "state_at",
+           "text_history"]
+
 
 class HistoryError(ScrubPhiError):
     """The gate cannot be replayed: the metric source answers nothing."""
