@@ -85,9 +85,9 @@ def test_rollout_dashboard_compares_cohorts_with_the_gates_thresholds() -> None:
     annotations = {a["name"]: a for a in doc["annotations"]["list"]}
     assert 'scrubphi_rollout_phase{plan="staged-release"}' in annotations["phase changes"]["expr"]
     phase = panels["live phase of staged-release"]
-    options = phase["fieldConfig"]["defaults"]["mappings"][0]["options"]
-    assert {k: v["text"] for k, v in options.items()} == {
-        "-1": "off", "0": "internal", "1": "five", "2": "quarter", "3": "all"}
+    assert phase["targets"][0]["legendFormat"] == "{{phase}}"
+    exposures = panels["flag evaluations per phase and result"]["targets"][0]["expr"]
+    assert 'scrubphi_flag_exposures_total{flag=~"new-scheduling"}' in exposures
 
 
 def test_canary_dashboard_has_weights_versions_every_rule_and_decisions() -> None:
@@ -102,8 +102,10 @@ def test_canary_dashboard_has_weights_versions_every_rule_and_decisions() -> Non
         panel = next(p for t, p in panels.items() if t.startswith(f"{rule.name}: "))
         assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] == \
             rule.threshold
-        assert f'rule="{rule.name}"' in panel["targets"][0]["expr"]
-        assert panel["targets"][1]["expr"].replace(" ", "") == \
+        assert panel["targets"][0]["expr"] == f'scrubphi_canary_rule_value{{rule="{rule.name}"}}'
+        assert panel["targets"][1]["expr"] == \
+            f'scrubphi_canary_rule_threshold{{rule="{rule.name}"}}'
+        assert panel["targets"][2]["expr"].replace(" ", "") == \
             rules.metrics[rule.metric].queries["prometheus"].replace(" ", "")
     names = {a["name"] for a in doc["annotations"]["list"]}
     assert names == {"alerts", "rollbacks"}

@@ -358,12 +358,16 @@ scrub:
               then: {redact: text}
             - if: {code: "x"}
               then: {fake: first_name}
+            - if: {code: "N"}
+              then: null
+            - if: {code: "nm"}
+              then: {fake: name}
           else: {tokenize: alnum}
 """
 # Mostly the tokens the conditions name, their near misses, NULL, escapes and non-ASCII.
 _FIELD = st.one_of(
     st.sampled_from([b"A1", b"B2", b"x", b"t", b"", b"\\N", b"\\\\N", b"C\\t3",
-                     "é".encode(), b"a1", b"A1 ", b"Mary", b"ab"]),
+                     "é".encode(), b"a1", b"A1 ", b"Mary", b"ab", b"N", b"nm"]),
     st.text(alphabet="AB12xt \\é", max_size=4).map(lambda t: t.encode("utf-8")),
 )
 
@@ -373,9 +377,14 @@ _FIELD = st.one_of(
 @example(rows=[(b"A1", b"\\N", b"ab"), (b"A1", b"", b"ab"), (b"A1", b"q", b"ab"),
                (b"\\N", b"t", b"ab"), (b"x", b"t", b"Mary"), (b"x", b"q", b"Mary"),
                ("é".encode(), b"q", b"ab"), (b"B2", b"q", "é".encode()), (b"A1 ", b"q", b"ab")])
+@example(rows=[(b"N", b"t", b"ab"), (b"nm", b"t", b"Mary Ann"), (b"\\N", b"t", b"Mary"),
+               (b"N", b"t", b"ab"), (b"nm", b"t", b"Mary Ann"), (b"\\N", b"t", b"Mary"),
+               (b"\\N", b"t", b"ab"), (b"\\N", b"t", b"ab")])
 def test_when_in_c_equals_the_pure_twin(rows: list[tuple[bytes, bytes, bytes]]) -> None:
     """The compiled codec's conditions and branch kernels give the pure twin's bytes,
-    whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error."""
+    whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error;
+    so do its memoised Python branches (redact, null, a full name), repeated values
+    included, and the counts of values changed and nulled agree."""
     from scrubphi import _impl
     from scrubphi.dump.coverage import Coverage
     from scrubphi.dump.schema import Schema
@@ -396,8 +405,9 @@ def test_when_in_c_equals_the_pure_twin(rows: list[tuple[bytes, bytes, bytes]]) 
     results = []
     for codec in codecs:
         try:
-            out, _pos, done = codec.CopyRewriter(3, plan.entries, 10_000).process(data, 0)
-            results.append((out, done))
+            rewriter = codec.CopyRewriter(3, plan.entries, 10_000)
+            out, _pos, done = rewriter.process(data, 0)
+            results.append((out, done, rewriter.counts))
         except (ScrubPhiError, ValueError) as exc:
             results.append((type(exc).__name__, str(exc)))
     assert all(r == results[0] for r in results)

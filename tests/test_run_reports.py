@@ -130,8 +130,8 @@ def test_canary_report_html_in_an_offline_browser_draws_the_run_logs_numbers(
         entries = [next(r for r in e["data"]["rules"] if r["name"] == rule) for e in checks]
         drawn = _series(page, f"rule-{rule}")
         assert drawn["x"] == [e["wall"] for e in checks]
-        assert drawn["y"] == [r["value_number"] for r in entries]
-        assert _series(page, f"threshold-{rule}")["y"][0] == entries[-1]["threshold_number"]
+        assert drawn["y"] == [r["number"] for r in entries]
+        assert _series(page, f"threshold-{rule}")["y"][0] == entries[-1]["limit"]
         top = max(v for v in drawn["y"] if v is not None) or 1.0
         assert page["drawn"][f"rule-{rule}"] == pytest.approx(drawn["y"], abs=top * 0.01 + 1e-9)
     slow_threshold = _series(page, "threshold-slow")["y"][0]
@@ -297,7 +297,7 @@ def test_the_run_log_has_every_check_with_the_values_the_rules_judged() -> None:
     events = [e.as_dict() for e in h.ctrl.log.events]
     checks = [e for e in events if e["kind"] in ("check", "decision")]
     assert len(checks) == len(sampled) and len(sampled) > 10
-    judged = [next(r for r in e["data"]["rules"] if r["name"] == "error-spike")["value_number"]
+    judged = [next(r for r in e["data"]["rules"] if r["name"] == "error-spike")["number"]
               for e in checks]
     assert judged == pytest.approx(sampled, rel=1e-12)
     from scrubphi.canary.report import parse_events

@@ -68,8 +68,8 @@ from scrubphi.canary.sources import (
 from scrubphi.errors import ScrubPhiError
 
 #: What a ``check`` event keeps of each rule (a ``decision`` event keeps all of it).
-_CHECK_KEYS = ("name", "metric", "state", "action", "value", "threshold", "value_number",
-               "threshold_number", "comparison")
+_CHECK_KEYS = ("name", "metric", "state", "action", "value", "threshold", "number",
+               "limit", "comparison")
 
 __all__ = [
     "COMMANDS",

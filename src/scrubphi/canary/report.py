@@ -109,7 +109,7 @@ def _rules(raw: object) -> tuple[RuleValue, ...]:
             continue
         out.append(RuleValue(
             name=str(r.get("name")), metric=str(r.get("metric")), state=str(r.get("state")),
-            value=_number(r.get("value_number")), threshold=_number(r.get("threshold_number")),
+            value=_number(r.get("number")), threshold=_number(r.get("limit")),
             comparison=str(r.get("comparison") or "above"), shown=str(r.get("value")),
             percent=str(r.get("threshold", "")).endswith("%"),
         ))

@@ -166,15 +166,6 @@ class CanaryResult:
         return json.dumps(self.as_dict(), indent=2, sort_keys=False)
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None (no value, NaN, infinities): what JSON can carry."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def decision_parts(decision: Any) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
     """Action, a one-line reason and per-rule states of a ``scrubphi.rollback.Decision``.
 
@@ -200,9 +191,10 @@ def decision_parts(decision: Any) -> tuple[str, str, tuple[Mapping[str, Any], ..
             "threshold": (f"{getattr(rule, 'comparison', 'above')} "
                           f"{fmt(rule.threshold) if fmt is not None else rule.threshold}"),
             "reason": str(result.reason),
-            # The same as numbers, for reports and plots (None: no value at the last check).
-            "value_number": _number(latest),
-            "threshold_number": _number(rule.threshold),
+            # the same as numbers, for metrics (scrubphi.metrics.exposition) and plots
+            "number": (float(latest) if isinstance(latest, int | float)
+                       and math.isfinite(latest) else None),
+            "limit": float(rule.threshold),
             "comparison": str(getattr(rule, "comparison", "above")),
         }
         rules.append(entry)

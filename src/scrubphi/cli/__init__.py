@@ -360,6 +360,7 @@ class _LazyGroup(click.Group):
         "flags": "scrubphi.cli.flags:flags",
         "gate": "scrubphi.cli.deploy:gate",
         "rollback-check": "scrubphi.cli.deploy:rollback_check",
+        "rollback": "scrubphi.cli.rollback:rollback",
         "canary": "scrubphi.cli.canary:canary",
         "dashboard": "scrubphi.cli.dashboard:dashboard",
         "refresh": "scrubphi.cli.refresh:refresh_command",

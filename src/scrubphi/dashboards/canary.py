@@ -83,7 +83,8 @@ def canary_dashboard(policy: Policy) -> dict[str, Any]:
         query = rules.metrics.get(rule.metric)
         percent = rule.metric.endswith("_ratio") or 0 < rule.threshold < 1
         judged = f'{names.CANARY_RULE_VALUE}{{rule="{rule.name}"}}'
-        targets = [("judged by the controller", judged)]
+        targets = [("judged by the controller", judged),
+                   ("threshold", f'{names.CANARY_RULE_THRESHOLD}{{rule="{rule.name}"}}')]
         where = f"the value the controller judged ({names.CANARY_RULE_VALUE})"
         if query is not None and "prometheus" in query.queries:
             targets.append((f"rollback.metrics.{rule.metric}",

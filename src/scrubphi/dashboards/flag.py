@@ -68,9 +68,10 @@ def rollout_dashboard(policy: Policy, plan_name: str) -> dict[str, Any]:
                             .type("prometheus"))
              .with_variable(s.dashboard.CustomVariable("phase").label("phase")
                             .values(",".join(p.name for p in plan.phases))))
+    live = f'{names.ROLLOUT_PHASE}{{plan="{plan.name}"}}'
+    # a phase that is live now and was not a minute before: the plan moved to it
     board = board.annotation(annotation(
-        "phase changes", f'changes({names.ROLLOUT_PHASE}{{plan="{plan.name}"}}[2m]) > 0',
-        "blue"))
+        "phase changes", f"{live} == 1 unless {live} offset 1m == 1", "blue"))
     board = board.with_row(s.dashboard.Row("Flag on vs flag off"))
     for metric in cohort_metrics:
         query = metric.queries["prometheus"]
@@ -100,23 +101,21 @@ def rollout_dashboard(policy: Policy, plan_name: str) -> dict[str, Any]:
             [(f"flag {c}", promql(requests.queries["prometheus"], cohort=c, plan=plan.name,
                                   interval=interval)) for c in cohorts]))
     board = board.with_row(s.dashboard.Row("Phase and exposures"))
-    mappings = [s.models.ValueMap(options={
-        str(p.index): s.models.ValueMappingResult(text=p.name, index=p.index)
-        for p in plan.phases} | {"-1": s.models.ValueMappingResult(text="off", index=-1)})]
+    mappings = [s.models.ValueMap(options={"1": s.models.ValueMappingResult(text="live")})]
     board = board.with_panel(
         s.statetimeline.Panel().title(f"live phase of {plan.name}")
-        .description(f"{names.ROLLOUT_PHASE}: {phases} (off: not running)")
+        .description(f"{names.ROLLOUT_PHASE}: 1 for the live phase ({phases}); none: the "
+                     "plan is not running")
         .datasource(s.models.DataSourceRef(type_val="prometheus", uid="${datasource}"))
-        .with_target(s.prometheus.Dataquery()
-                     .expr(f'{names.ROLLOUT_PHASE}{{plan="{plan.name}"}}')
-                     .legend_format("phase").range().ref_id("A"))
+        .with_target(s.prometheus.Dataquery().expr(f"max by (phase) ({live}) == 1")
+                     .legend_format("{{phase}}").range().ref_id("A"))
         .mappings(mappings).span(12).height(5))
     if flags:
         selector = "|".join(flags)
         board = board.with_panel(timeseries(
             "flag evaluations per phase and result",
-            f"{names.FLAG_EXPOSURES} of {', '.join(flags)} (yes: flag on, no: off)",
-            [("{{flag}} {{phase}} {{variant}}",
-              f'sum by (flag, phase, variant) (rate({names.FLAG_EXPOSURES}'
+            f"{names.FLAG_EXPOSURES} of {', '.join(flags)}, by phase and result (on/off)",
+            [("{{flag}} {{phase}} {{result}}",
+              f'sum by (flag, phase, result) (rate({names.FLAG_EXPOSURES}'
               f'{{flag=~"{selector}"}}[$__rate_interval]))')], unit="reqps"))
     return dashboard_json(board)

@@ -77,10 +77,19 @@ def build_when(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext,
 
 
 def _branch_desc(built: BuiltTransform) -> tuple[Any, ...]:
+    """A branch as the compiled codec runs it: kept, by a kernel, or by Python.
+
+    A Python branch whose result depends on the value alone comes with its
+    function: the codec calls it directly and memoises its output by the raw
+    field (``{redact: text}`` on an EAV table's answers repeats a few thousand
+    values over millions of rows).  Any other runs the whole ``fn``.
+    """
     if built.kind == "keep":
         return ("keep",)
     if built.kernel is not None and built.per is None:
         return ("kernel", built.kernel)
+    if built.per is None and built.cacheable:
+        return ("python", built.fn)
     return ("python",)
 
 
