@@ -29,7 +29,7 @@ IMG = ROOT / "docs" / "img"
 
 
 def _scrubphi(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "scrubphi", *args], check=True,
+    subprocess.run([sys.executable, "-m", "scrubphi", *args], check=True, cwd=ROOT,
                    env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
 
 
@@ -45,7 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         canary = work / "canary.html"
-        _scrubphi("canary", "report", str(ROOT / "examples/runs/canary-slow-v2.jsonl"),
+        _scrubphi("canary", "report", "examples/runs/canary-slow-v2.jsonl",
                   "--html", "-o", str(canary))
         _shot(canary, IMG / "canary-report.png", 1100)
         state = work / "rollouts.json"
@@ -54,8 +54,8 @@ def main() -> None:
         with prometheus_servers(work / "prom") as start:
             prom = start(scenario.openmetrics_text(scenario.DOC_END))
             history = work / "history.html"
-            _scrubphi("flags", "history", scenario.PLAN, "-c", str(ROOT / "flags"), "-c",
-                      str(ROOT / "rollback"), "--state", f"file:{state}", "--source",
+            _scrubphi("flags", "history", scenario.PLAN, "-c", "flags", "-c", "rollback",
+                      "--state", f"file:{state}", "--source",
                       f"prometheus={prom.url}", "--until", until, "--every", "3h", "--html",
                       "-o", str(history))
         _shot(history, IMG / "rollout-history.png", 1450)
