@@ -301,3 +301,20 @@ def test_canary_run_serve_metrics_end_to_end(tmp_path: Path) -> None:
     assert during and all('scrubphi_canary_state{state="running"} 1.0' in b for b in during)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_each_versions_window_is_exported_for_the_canary_dashboard() -> None:
+    """`on_versions`: requests, 5xx share and p99 per version; NaN when a version had none."""
+    from prometheus_client import generate_latest
+
+    from scrubphi.canary.nginxlog import VersionStats
+
+    exporter = CanaryExporter()
+    exporter.on_versions({"stable": VersionStats(200, 1, 0.005, 12.0),
+                          "canary": VersionStats(0, 0, None, None)})
+    text = generate_latest(exporter.registry).decode()
+    assert 'scrubphi_canary_version_requests{version="stable"} 200.0' in text
+    assert 'scrubphi_canary_version_5xx_ratio{version="stable"} 0.005' in text
+    assert 'scrubphi_canary_version_latency_p99_ms{version="stable"} 12.0' in text
+    assert 'scrubphi_canary_version_requests{version="canary"} 0.0' in text
+    assert 'scrubphi_canary_version_latency_p99_ms{version="canary"} NaN' in text

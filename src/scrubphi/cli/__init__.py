@@ -363,6 +363,7 @@ class _LazyGroup(click.Group):
         "rollback-check": "scrubphi.cli.deploy:rollback_check",
         "rollback": "scrubphi.cli.rollback:rollback",
         "canary": "scrubphi.cli.canary:canary",
+        "dashboard": "scrubphi.cli.dashboard:dashboard",
         "refresh": "scrubphi.cli.refresh:refresh_command",
         "parity": "scrubphi.cli.refresh:parity_command",
         "lookup": "scrubphi.cli.lookup:lookup_command",

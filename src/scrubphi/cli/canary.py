@@ -222,6 +222,8 @@ class _Display:
             self.status_shown = False
 
     def event(self, event: Event) -> None:
+        if event.kind == "check":
+            return  # a check that changed nothing: the status line shows it
         self._clear()
         step = f"step {event.step + 1}: " if event.step is not None else ""
         self.stream.write(f"{event.wall[11:23]} {step}{event.message}\n")
@@ -527,6 +529,8 @@ def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
         store.update(status)
         if exporter is not None:
             exporter.on_tick(status)
+            if isinstance(metrics, NginxAccessLog):  # read in the controller's thread
+                exporter.on_versions({v: metrics.stats(v) for v in ("stable", "canary")})
 
     needs_health = any(isinstance(s, HealthCheckStep) for s in canary_policy.steps)
     controller = CanaryController.from_policy(
@@ -752,3 +756,12 @@ def promote_cmd(full: bool, **opts: Any) -> None:
 def abort_cmd(**opts: Any) -> None:
     """Roll the running canary back now and end it as aborted (exit 14)."""
     _send(opts, "abort")
+
+
+def _register_report() -> None:
+    from scrubphi.cli.reports import canary_report
+
+    canary.add_command(canary_report)
+
+
+_register_report()

@@ -89,6 +89,18 @@ class CanaryExporter:
                               registry=r)
         self.rollbacks = Counter("scrubphi_canary_rollbacks",
                                  "Rollbacks done (all traffic on stable)", registry=r)
+        self.version_requests = Gauge(
+            "scrubphi_canary_version_requests",
+            "Requests each version answered in the controller's window (nginx's access log)",
+            ["version"], registry=r)
+        self.version_5xx_ratio = Gauge(
+            "scrubphi_canary_version_5xx_ratio",
+            "Share of 5xx answers of each version in the window (NaN: no request)",
+            ["version"], registry=r)
+        self.version_p99_ms = Gauge(
+            "scrubphi_canary_version_latency_p99_ms",
+            "p99 upstream response time of each version in the window, ms (NaN: no request)",
+            ["version"], registry=r)
         self.rollback_seconds = Gauge("scrubphi_canary_rollback_seconds",
                                       "Seconds from the last rollback's decision to all traffic "
                                       "on stable (NaN: none yet)", registry=r)
@@ -141,6 +153,16 @@ class CanaryExporter:
             if status.action is not None:
                 self._set_one(self.decision, "action", ACTIONS, status.action)
             self._rules(status.rules)
+
+    def on_versions(self, stats: Mapping[str, Any]) -> None:
+        """Each version's window (``VersionStats`` of nginx's access log), after a tick."""
+        with self._lock:
+            for version, st in stats.items():
+                self.version_requests.labels(version=version).set(float(st.requests))
+                self.version_5xx_ratio.labels(version=version).set(
+                    math.nan if st.ratio_5xx is None else float(st.ratio_5xx))
+                self.version_p99_ms.labels(version=version).set(
+                    math.nan if st.p99_ms is None else float(st.p99_ms))
 
     def _rules(self, rules: Iterable[Mapping[str, Any]]) -> None:
         for rule in rules:
