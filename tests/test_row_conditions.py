@@ -362,6 +362,8 @@ scrub:
               then: null
             - if: {code: "nm"}
               then: {fake: name}
+            - if: {code: {matches: "[A-Z][0-9]"}, kind: {matches: "t|q"}}
+              then: {hash: {length: 4}}
           else: {tokenize: alnum}
 """
 # Mostly the tokens the conditions name, their near misses, NULL, escapes and non-ASCII.

@@ -63,6 +63,7 @@ cdef enum:
 
 cdef extern from "Python.h":
     PyObject* PyUnicode_DecodeUTF8(const char* s, Py_ssize_t size, const char* errors)
+    object PyUnicode_DecodeASCII(const char* s, Py_ssize_t size, const char* errors)
     const char* PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t* size)
     void PyErr_Clear()
     bint PyUnicode_Check(object o)
@@ -2927,6 +2928,11 @@ cdef class CopyRewriter:
                     hit = isnull
                 elif op == 1:
                     hit = not isnull
+                elif op == 4:
+                    # The condition's own test (a pattern) on the field's text; printable
+                    # ASCII here, so the raw bytes are the text.
+                    hit = not isnull and bool((<tuple>(<tuple>cond)[2])[0](
+                        PyUnicode_DecodeASCII(s, n, NULL)))
                 else:
                     hit = False
                     if not isnull:

@@ -97,27 +97,32 @@ def _branch_desc(built: BuiltTransform, position: dict[str, int]) -> tuple[Any, 
     return ("python",)
 
 
-#: Condition operators as the compiled codec numbers them.
-_OPS = {"null": 0, "equals": 2, "in": 2, "not_in": 3}
+#: Condition operators as the compiled codec numbers them (4: the condition's own
+#: test, called with the field's text: ``matches``).
+_OPS = {"null": 0, "equals": 2, "in": 2, "not_in": 3, "matches": 4}
 
 
 def _kernel(cases: Sequence[tuple[tuple[Condition, ...], TransformSpec]],
             branches: list[BuiltTransform], otherwise: BuiltTransform,
             position: dict[str, int]) -> tuple[Any, ...] | None:
-    """The when transform as data for the compiled codec, or None (a ``matches`` test).
+    """The when transform as data for the compiled codec, or None (an unknown test).
 
     Conditions name the position of the tested column among the values ``fn``
     reads; the codec compares the raw field with the UTF-8 of each text, which
-    is exact for fields of printable ASCII (it leaves any other to ``fn``).
+    is exact for fields of printable ASCII (it leaves any other to ``fn``). A
+    ``matches`` test comes as the condition's own ``test``, which the codec
+    calls with the field's text (a NULL field does not match).
     """
     out = []
     for (conditions, _), built in zip(cases, branches, strict=True):
-        conds: list[tuple[int, int, tuple[bytes, ...]]] = []
+        conds: list[tuple[int, int, tuple[Any, ...]]] = []
         for c in conditions:
             if c.op not in _OPS:
                 return None
             if c.op == "null":
                 conds.append((position[c.column], 0 if c.arg else 1, ()))
+            elif c.op == "matches":
+                conds.append((position[c.column], 4, (c.test,)))
             else:
                 texts = (c.arg,) if isinstance(c.arg, str) else c.arg
                 assert isinstance(texts, tuple)
