@@ -571,3 +571,26 @@ def test_array_kernel_accepts_typical_arrays(
     got = fast._kernel_apply(built.kernel, value.encode())
     assert got is not None, "the array kernel declined an ordinary array"
     assert got == _reference(built.fn, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(bits=st.integers(1, 400), data=st.data(), key=st.binary(min_size=16, max_size=16))
+def test_permutation_rounds_same_with_the_compiled_siphash(
+    fast: ModuleType, bits: int, data: st.DataObject, key: bytes
+) -> None:
+    """Domains the kernels leave to Python use the codec's SipHash in their rounds:
+    the permutation is the written-out SipHash's, value for value."""
+    from scrubphi.transforms import tokenize
+
+    n = data.draw(st.integers(1, 2**bits))
+    x = data.draw(st.integers(0, n - 1))
+    perm = tokenize.Permutation(key, n)
+    saved = tokenize._SIPHASH
+    try:
+        tokenize._SIPHASH = fast._siphash24
+        compiled = perm(x)
+        tokenize._SIPHASH = tokenize.siphash24
+        written_out = perm(x)
+    finally:
+        tokenize._SIPHASH = saved
+    assert compiled == written_out
