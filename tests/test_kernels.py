@@ -118,6 +118,8 @@ KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
     ("year-plain", TransformSpec("date", {"mode": "year"}), ColumnInfo("c", "date")),
     ("year-timestamp", TransformSpec("date", {"mode": "safe_harbor", "as_of": "2024-06-01"}),
      ColumnInfo("c", "timestamp without time zone")),
+    ("year-timestamptz", TransformSpec("date", {"mode": "year"}),
+     ColumnInfo("c", "timestamp with time zone")),
     ("zip3", TransformSpec("generalize", {"method": "zip3"}), TEXT),
     ("shift-date", TransformSpec("date", {"mode": "shift", "days": 365}), ColumnInfo("c", "date")),
     ("shift-timestamptz", TransformSpec("date", {"mode": "shift", "days": 3}),
@@ -157,8 +159,15 @@ _NAMES = st.sampled_from([
     # Synthea writes digits after names; title case starts again after a digit.
     "Jose871", "JOSE871 HERMANN103", "ab1cd", "A1", "9a", "123", "Owner1 Name1", "12 Smith",
 ])
+# Timestamps as pg_dump writes them (offsets of two, four and six digits), and near misses.
+_STAMPS = st.one_of(
+    st.from_regex(r"\A[0-9]{4}-[01][0-9]-[0-3][0-9]( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?)?"
+                  r"([+-][0-9]{2}(:[0-9]{2}){0,2})?( BC)?\Z"),
+    st.sampled_from(["2018-12-01-12-05", "2018-12-01xyz", "2018-12-01  BC", "2018-12-01+5",
+                     "2018-12-01 :05:05:05", "2018-12-01 09:20+05:30:1"]),
+)
 VALUES = st.one_of(
-    _PRINTABLE, _DIGITS, _LETTERS, _NAMES, _SHAPED, _UNICODE, _LONG, _INTEGERS,
+    _PRINTABLE, _DIGITS, _LETTERS, _NAMES, _SHAPED, _UNICODE, _LONG, _INTEGERS, _STAMPS,
     st.sampled_from(["", " ", "-", "  12345  ", "0000-01-01", "1899-13-40", "infinity", "9" * 19]),
 )
 
@@ -202,7 +211,9 @@ def test_kernel_accepts_typical_values(
     """Kernels do handle ordinary values themselves (else the speed-up silently vanishes)."""
     built = _built(spec, column)
     typical = {
-        "year": ["1950-08-14", "2001-12-31", "1800-01-01"],
+        "year": ["1950-08-14", "2001-12-31", "1800-01-01"] + (
+            ["2018-12-01 09:20:04", "2018-12-01 09:20:04.5+05:30", "2018-12-01 09:20:04-08"]
+            if column.type_name.startswith("timestamp") else []),
         "zip3": ["02139", "03601-1234", "12", "90210"],
         "tokint": ["1", "42", "-7", "30000", "0"],
         "hash": ["123-45-6789", "MRN-1", "Smith"],

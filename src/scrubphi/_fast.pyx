@@ -2186,18 +2186,45 @@ cdef inline bint _read_ymd(const char* s, long* y, long* m, long* d) noexcept no
     return y[0] != 0 and 1 <= m[0] <= 12 and 1 <= d[0] <= 31
 
 
-cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
-    """``make_year`` on a plain ``YYYY-MM-DD`` date; anything else goes to the fallback."""
-    cdef long y, m, d
+cdef inline bint _is_offset(const char* s, Py_ssize_t n) noexcept nogil:
+    """``[+-]\\d\\d(?::\\d\\d){0,2}`` exactly (a timestamp's UTC offset)."""
     cdef Py_ssize_t i
-    if n != 10 or not _read_ymd(s, &y, &m, &d):
+    if (n != 3 and n != 6 and n != 9) or (s[0] != 43 and s[0] != 45):
+        return False
+    for i in range(1, n):
+        if i % 3 == 0:
+            if s[i] != 58:
+                return False
+        elif not 48 <= s[i] <= 57:
+            return False
+    return True
+
+
+cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``make_year`` on ``YYYY-MM-DD`` dates and timestamps (``YYYY-01-01 00:00:00`` and
+    the UTC offset the text ends with, as ``_OFFSET.search`` finds it: the leftmost
+    of the three possible starts); BC and anything else go to the fallback."""
+    cdef long y, m, d
+    cdef Py_ssize_t i, p
+    if n < 10 or not _read_ymd(s, &y, &m, &d):
         return -1
+    if n >= 13 and s[n - 3] == 32 and s[n - 2] == 66 and s[n - 1] == 67:
+        return -1  # " BC"
     if k.has_floor and y < k.floor:
         y = k.floor
     if y <= 0 or y > 9999:
         return -1
     i = _put_uint(out, 0, <uint64_t>y, 4)
-    return _put_bytes(out, i, "-01-01", 6)
+    i = _put_bytes(out, i, "-01-01", 6)
+    if n == 10:
+        return i
+    i = _put_bytes(out, i, " 00:00:00", 9)
+    p = n - 9
+    while p <= n - 3:
+        if p >= 10 and _is_offset(s + p, n - p):
+            return _put_bytes(out, i, s + p, n - p)
+        p += 3
+    return i
 
 
 cdef int _offset_in(const uint8_t* digest, long days) noexcept nogil:
