@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -387,32 +388,11 @@ def test_when_in_c_equals_the_pure_twin(rows: list[tuple[bytes, bytes, bytes]]) 
     whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error;
     so do its memoised Python branches (redact, null, a full name), repeated values
     included, and the counts of values changed and nulled agree."""
-    from scrubphi import _impl
-    from scrubphi.dump.coverage import Coverage
-    from scrubphi.dump.schema import Schema
-    from scrubphi.errors import ScrubPhiError
-    from scrubphi.transforms.base import ColumnInfo, TransformContext
+    from scrubphi.transforms.base import ColumnInfo
 
-    if _impl.NO_EXTENSIONS:
-        codecs = [_impl.load("pure")]
-    else:
-        codecs = [_impl.load("pure"), _impl.load("compiled")]
-    policy = loads_policy(_WHEN_POLICY)
-    assert policy.scrub is not None
-    cov = Coverage(policy.scrub, TransformContext(key=KEY), Schema())
     columns = [ColumnInfo("code", "text"), ColumnInfo("kind", "text"), ColumnInfo("value", "text")]
-    plan = cov.compile(next(iter(policy.scrub.tables)), columns, 1, strict=True)
-    assert plan.entries[0][4] is not None and plan.entries[0][4][0] == "when"
-    data = b"".join(b"\t".join(r) + b"\n" for r in rows) + b"\\.\n"
-    results = []
-    for codec in codecs:
-        try:
-            rewriter = codec.CopyRewriter(3, plan.entries, 10_000)
-            out, _pos, done = rewriter.process(data, 0)
-            results.append((out, done, rewriter.counts))
-        except (ScrubPhiError, ValueError) as exc:
-            results.append((type(exc).__name__, str(exc)))
-    assert all(r == results[0] for r in results)
+    entry = _twins_agree(_WHEN_POLICY, columns, rows)
+    assert entry[4] is not None and entry[4][0] == "when"
 
 
 _SHIFT_WHEN_POLICY = """
@@ -453,28 +433,37 @@ def test_when_branch_shift_per_in_c_equals_the_pure_twin(
     """A `when` branch shifting dates per another column runs the shift kernel in C,
     keyed by that column's value as the pure twin keys it (NULL and non-ASCII per
     values included), and gives the same bytes and counts."""
+    from scrubphi.transforms.base import ColumnInfo
+
+    columns = [ColumnInfo("code", "text"), ColumnInfo("pid", "text"), ColumnInfo("d", "date")]
+    when = _twins_agree(_SHIFT_WHEN_POLICY, columns, rows)[4]
+    assert when is not None and when[0] == "when"
+    assert when[1][0][1][0] == "kernel" and len(when[1][0][1]) == 3  # the per shift in C
+
+
+def _twins_agree(policy_text: str, columns: list[Any], rows: list[tuple[bytes, ...]]
+                 ) -> tuple[Any, ...]:
+    """The plan of the policy's one table over ``columns``, and the rows rewritten by
+    every loaded codec twin: each gives the same bytes and counts, or the same error."""
     from scrubphi import _impl
     from scrubphi.dump.coverage import Coverage
     from scrubphi.dump.schema import Schema
     from scrubphi.errors import ScrubPhiError
-    from scrubphi.transforms.base import ColumnInfo, TransformContext
+    from scrubphi.transforms.base import TransformContext
 
     codecs = [_impl.load("pure")] + ([] if _impl.NO_EXTENSIONS else [_impl.load("compiled")])
-    policy = loads_policy(_SHIFT_WHEN_POLICY)
+    policy = loads_policy(policy_text)
     assert policy.scrub is not None
     cov = Coverage(policy.scrub, TransformContext(key=KEY), Schema())
-    columns = [ColumnInfo("code", "text"), ColumnInfo("pid", "text"), ColumnInfo("d", "date")]
     plan = cov.compile(next(iter(policy.scrub.tables)), columns, 1, strict=True)
-    when = plan.entries[0][4]
-    assert when is not None and when[0] == "when"
-    assert when[1][0][1][0] == "kernel" and len(when[1][0][1]) == 3  # the per shift in C
     data = b"".join(b"\t".join(r) + b"\n" for r in rows) + b"\\.\n"
-    results = []
+    results: list[tuple[Any, ...]] = []
     for codec in codecs:
         try:
-            rewriter = codec.CopyRewriter(3, plan.entries, 10_000)
+            rewriter = codec.CopyRewriter(len(columns), plan.entries, 10_000)
             out, _pos, done = rewriter.process(data, 0)
             results.append((out, done, rewriter.counts))
         except (ScrubPhiError, ValueError) as exc:
             results.append((type(exc).__name__, str(exc)))
     assert all(r == results[0] for r in results)
+    return tuple(plan.entries[0])
