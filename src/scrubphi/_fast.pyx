@@ -2644,6 +2644,25 @@ cdef inline MemoSlot* _memo_find(Memo* m, uint64_t h, const char* key, Py_ssize_
         i = (i + 1) & m.mask
 
 
+cdef inline MemoSlot* _memo_lookup(Memo* m, uint64_t h, const char* key,
+                                   Py_ssize_t klen) noexcept nogil:
+    """``_memo_find`` counting hits; an adaptive memo whose values barely repeat (under a
+    quarter of 8,192 lookups hit) switches itself off: the kernel is cheaper."""
+    cdef MemoSlot* slot = _memo_find(m, h, key, klen)
+    if m.adaptive:
+        m.lookups += 1
+        if m.lookups >= 8192:
+            if m.hits * 4 < m.lookups:
+                _memo_free(m)
+                m.enabled = False
+                slot = NULL
+            m.lookups = 0
+            m.hits = 0
+    if slot != NULL and slot.block != NULL:
+        m.hits += 1
+    return slot
+
+
 cdef int _memo_grow(Memo* m) except -1:
     cdef size_t newcap = 256 if m.slots == NULL else (m.mask + 1) * 2
     cdef MemoSlot* fresh = <MemoSlot*>calloc(newcap, sizeof(MemoSlot))
@@ -2715,6 +2734,7 @@ cdef class CopyRewriter:
     cdef list _whens              # per entry: a when transform's cases for C, or None
     cdef Kernel* _wk              # the when transforms' branch kernels, one flat array
     cdef Py_ssize_t* _wkper       # and the field each one's per value is in (-1: none)
+    cdef Memo* _wkmemos           # and their memos (kernels without per; adaptive)
     cdef Py_ssize_t _nwk
     cdef tuple _wfns              # the when transforms' memoised Python branches
     cdef Memo* _wmemos            # and their memos (a branch that reads the value alone)
@@ -2887,8 +2907,10 @@ cdef class CopyRewriter:
                 pys += when[2][0] == "python" and len(when[2]) > 1
         self._wk = <Kernel*>calloc(total + 1, sizeof(Kernel))
         self._wkper = <Py_ssize_t*>calloc(total + 1, sizeof(Py_ssize_t))
+        self._wkmemos = <Memo*>calloc(total + 1, sizeof(Memo))
         self._wmemos = <Memo*>calloc(pys + 1, sizeof(Memo))
-        if self._wk == NULL or self._wkper == NULL or self._wmemos == NULL:
+        if self._wk == NULL or self._wkper == NULL or self._wkmemos == NULL or \
+                self._wmemos == NULL:
             raise MemoryError()
         self._nwk = total
         self._nwm = pys
@@ -2911,6 +2933,10 @@ cdef class CopyRewriter:
                         if self._wk[k].kind != K_SHIFT:
                             _kernel_free(&self._wk[k])
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
+                    # Memoised like a column's kernel (year and zip3 are cheaper than a memo).
+                    self._wkmemos[k].enabled = self._wkper[k] < 0 and \
+                        self._wk[k].kind != K_YEAR and self._wk[k].kind != K_ZIP3
+                    self._wkmemos[k].adaptive = True
                     k += 1
                 elif len(branch) > 1:
                     if not callable(branch[1]):
@@ -2992,6 +3018,11 @@ cdef class CopyRewriter:
             self._wk = NULL
         free(self._wkper)
         self._wkper = NULL
+        if self._wkmemos != NULL:
+            for i in range(self._nwk):
+                _memo_free(&self._wkmemos[i])
+            free(self._wkmemos)
+            self._wkmemos = NULL
         if self._wmemos != NULL:
             for i in range(self._nwm):
                 _memo_free(&self._wmemos[i])
@@ -3122,6 +3153,16 @@ cdef class CopyRewriter:
                 Py_DECREF(<object>self._pervals[p])
                 self._pervals[p] = NULL
 
+    cdef inline int _emit_memo(self, MemoSlot* slot, Py_ssize_t fs, Py_ssize_t fl,
+                               Py_ssize_t i) except -1:
+        """A memo hit: its output in place of the field (nothing when it was unchanged)."""
+        if slot.flag:
+            self._flush(fs)
+            self._put(slot.block + slot.klen, slot.olen)
+            self._pending = fs + fl
+            self._work[2 * self._slot[i] + slot.flag - 1] += 1
+        return 0
+
     cdef int _row(self, Py_ssize_t row) except -1:
         """Transform the planned fields of the row whose boundaries ``_split`` recorded."""
         cdef Py_ssize_t i, f, p, fs, fl, olen
@@ -3191,25 +3232,9 @@ cdef class CopyRewriter:
             memo = &self._memos[i]
             if memo.enabled:
                 h = self._hashes[i]
-                slot = _memo_find(memo, h, raw, fl)
-                if memo.adaptive:
-                    memo.lookups += 1
-                    if memo.lookups >= 8192:
-                        if memo.hits * 4 < memo.lookups:
-                            # Mostly distinct values: the kernel is cheaper than the memo.
-                            _memo_free(memo)
-                            memo.enabled = False
-                            slot = NULL
-                        memo.lookups = 0
-                        memo.hits = 0
+                slot = _memo_lookup(memo, h, raw, fl)
                 if slot != NULL and slot.block != NULL:
-                    memo.hits += 1
-                    flag = slot.flag
-                    if flag:
-                        self._flush(fs)
-                        self._put(slot.block + slot.klen, slot.olen)
-                        self._pending = fs + fl
-                        self._work[2 * self._slot[i] + flag - 1] += 1
+                    self._emit_memo(slot, fs, fl, i)
                     continue
             kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
             pyfn = None
@@ -3221,6 +3246,14 @@ cdef class CopyRewriter:
                 if b >= 0:
                     kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
                     p = self._wkper[b]
+                    if self._wkmemos[b].enabled:
+                        # Its results by raw value, as for a column's own kernel.
+                        memo = &self._wkmemos[b]
+                        h = _hash(raw, fl)
+                        slot = _memo_lookup(memo, h, raw, fl)
+                        if slot != NULL and slot.block != NULL:
+                            self._emit_memo(slot, fs, fl, i)
+                            continue
                 elif b <= -3:
                     # A Python branch that reads the value alone: memoised by its raw bytes.
                     pyfn = self._wfns[-3 - b]
@@ -3228,12 +3261,7 @@ cdef class CopyRewriter:
                     h = _hash(raw, fl)
                     slot = _memo_find(memo, h, raw, fl)
                     if slot != NULL and slot.block != NULL:
-                        flag = slot.flag
-                        if flag:
-                            self._flush(fs)
-                            self._put(slot.block + slot.klen, slot.olen)
-                            self._pending = fs + fl
-                            self._work[2 * self._slot[i] + flag - 1] += 1
+                        self._emit_memo(slot, fs, fl, i)
                         continue
                 # Otherwise (-1) the Python function decides, with every field it reads.
             if kern.kind != K_NONE and _fast_domain(raw, fl):
