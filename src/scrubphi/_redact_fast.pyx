@@ -125,7 +125,7 @@ cdef class Engine:
             (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
-            (d._ORG_WORDS, K_ORGW),
+            (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
                v.basic)
@@ -459,7 +459,9 @@ cdef class Engine:
         cdef bint act = False
         for i in range(n):
             lb = (<_Info>all_toks[i].info).lbits
-            if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR):
+            if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR) or (
+                    not (lb & L_QUIET) and all_toks[i].wflags & W_CAP):
+                # (a capitalised place or rare word can be a proper noun: "from Cyprus")
                 act = True
                 break
         if not act:

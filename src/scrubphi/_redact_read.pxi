@@ -112,14 +112,54 @@ cdef bint _in_months(const char *low) noexcept:
 cdef bint _SUFFIXES_CAPITAL = True
 
 
+cdef bint _word_among(_Text t, Py_ssize_t q, const char *words) noexcept:
+    """Whether the run of letters at ``q``, in lower case, is one of ``words`` (each
+    followed by a space in it); a run with a letter that is not ASCII is a maybe."""
+    cdef char buf[12]
+    cdef Py_ssize_t k = 0, w
+    cdef Py_UCS4 c
+    while q + k < t.length and k < 10:
+        c = t.at(q + k)
+        if c >= 128:
+            return Py_UNICODE_ISALPHA(c)
+        if not _ascii_letter(c):
+            break
+        buf[k] = <char>(<uint32_t>c | 0x20)
+        k += 1
+    if k == 0 or k >= 10:
+        return False
+    buf[k] = b' '
+    w = 0
+    while words[w] != 0:
+        if memcmp(words + w, buf, k + 1) == 0:
+            return True
+        while words[w] != 0 and words[w] != b' ':
+            w += 1
+        if words[w] == b' ':
+            w += 1
+    return False
+
+
+# The lower-case letters of patterns.FIRST_TYPES and of patterns.AFTER_TYPES ("C/" is
+# tested apart); the types with a letter that is not ASCII are maybes of _word_among.
+cdef const char *_FIRST_TYPE_WORDS = (
+    b"ul ulica al aleja av avda avenida avenue rue rua calle via viale piazza corso largo "
+    b"vicolo chemin travessa estrada plac strada boulevard paseo camino carrera impasse quai ")
+cdef const char *_AFTER_TYPE_WORDS = b"u utca rkp rakpart krt kapu sor fasor "
+
+
 cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
     """Whether the ``addr`` alternative can go on from ``q``, the first character after
-    a number and its spaces: it wants a capital there (or digits, "5th"), then,
-    after that word's run of ``[\\w'.-]`` and one or more spaces, another word or a
-    street suffix, each of which begins with a capital or a digit (every suffix
-    of the shipped list begins with a capital)."""
+    a number and its spaces: a street type written first (``patterns.FIRST_TYPES``)
+    or a capital there (or digits, "5th"), then, after that word's run of
+    ``[\\w'.-]`` and one or more spaces, another word or a street suffix, each of
+    which begins with a capital or a digit (every suffix of the shipped list begins
+    with a capital), or a type written after the name (``patterns.AFTER_TYPES``)."""
     cdef Py_UCS4 c = t.at(q) if q < t.length else 0
     if not _SUFFIXES_CAPITAL:
+        return True
+    if _word_among(t, q, _FIRST_TYPE_WORDS) or (
+            c == u'C' and q + 1 < t.length and t.at(q + 1) == u'/'):
         return True
     if not (_is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)):
         return False
@@ -132,7 +172,8 @@ cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
     if q >= t.length:
         return False
     c = t.at(q)
-    return _is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)
+    return _is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE) or \
+        _word_among(t, q, _AFTER_TYPE_WORDS)
 
 
 cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:

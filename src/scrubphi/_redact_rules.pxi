@@ -117,6 +117,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                     (mixed and tk[j].wflags & W_CAP and not (tk[j].wflags & W_UPPER))
                     or _nameish(tk, j)
                     or tk[j].kbits & K_SAINT
+                    or (j > 0 and tk[j - 1].kbits & K_SAINT
+                        and _near(t, tk, j - 1, j, b". ") and not (tk[j].kbits & K_STOP))
                     or (j == i - 1 and kb & K_HOSP
                         and (tk[j].wflags & W_UPPER or not mixed))):
             if not _sure(tk[j].state):
@@ -168,6 +170,12 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
             (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
         tk[i].state = PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+    elif kb & K_SUFFIX and mixed and i > 0 and tk[i].klen >= 4 and wf & W_TITLE and \
+            _near(t, tk, i - 1, i, b" ") and tk[i - 1].kbits & K_ALPHA and \
+            tk[i - 1].wflags & W_CAP and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE) and \
+            (tk[i].state == KEEP or tk[i].state == AMBIG):
+        tk[i].state = PLACE  # a street named without its number: "Inna Loop"
     si = tk[i].state
     if si != KEEP and si != AMBIG:
         return

@@ -33,6 +33,25 @@ from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.blocks import address_blocks
+from scrubphi.transforms.redact.context import (
+    _CREDENTIALS,
+    _FEATURES,
+    _GENERIC_PLACE,
+    _HONORIFICS,
+    _HOSPITAL_WORDS,
+    _NAME_PARTICLES,
+    _NOT_HOSPITALS,
+    _ORG_WORDS,
+    _PLACE_NAME_PARTS,
+    _PLACE_PREFIXES,
+    _PLACE_PREPS,
+    _PLACE_WORDS,
+    _RELATIONS,
+    _SAINTS,
+    _STREET_TYPES,
+    _UNIVERSITY,
+    _WEAK_HONORIFICS,
+)
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
@@ -50,7 +69,7 @@ from scrubphi.transforms.redact.structured import (
     StructuredPass,
     digits_like,
 )
-from scrubphi.transforms.redact.vocab import STOP, Vocab, split_words, vocab
+from scrubphi.transforms.redact.vocab import STOP, Vocab, vocab
 
 if TYPE_CHECKING:
     from scrubphi._redact_fast import Engine
@@ -71,79 +90,6 @@ _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
 
-_HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
-# Honorifics that are clinical abbreviations too ("MS changes", "MR 2+"): written
-# without a dot and not Title-case, the next word must look like a name.
-_WEAK_HONORIFICS = frozenset(split_words("mr ms miss"))
-_RELATIONS = frozenset(split_words("""
-son sons daughter daughters dtr dtrs wife husband hus spouse partner boyfriend girlfriend
-fiance fiancee mother mom mum mother-in-law father dad brother bro sister sis sibling
-siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter grandmother
-grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
-proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
-son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
-name names hi hello hey
-"""))
-_CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
-# Legal forms and the head words of organisations' names: the words before one
-# name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
-# Bond Ratings Agency"), and the word itself is part of the name.
-_ORG_WORDS = frozenset(split_words("""
-inc incorporated llc llp ltd corp corporation gmbh plc sarl srl aps pty pvt
-group technologies technology bank company associates solutions global capital partners
-holdings systems services enterprises industries consulting international labs
-laboratories pharmaceuticals pharma bioscience biosciences insurance agency unlimited
-analytics ventures networks studios foundation investments securities logistics motors
-airlines brands
-"""))
-_PLACE_WORDS = frozenset(split_words("""
-hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
-manor healthcare institute sanatorium sanitarium regional campus
-university college school church
-""")) | _ORG_WORDS
-# Parts of a hospital's or an organisation's name that are replaced with the words
-# before them.
-_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab")) | _ORG_WORDS
-_SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
-_UNIVERSITY = frozenset(split_words("u univ university"))
-# Words before "hospital" that do not name one ("outside hospital", "the rehab").
-_GENERIC_PLACE = frozenset(split_words("""
-outside local community previous prior other same another different university state
-county city private psychiatric veterans teaching regional rehab nearby closest nearest
-new old this that his her their our your my main acute chronic long term short day
-children childrens women womens
-"""))
-# Words before a place: "referred to GH", "followed at gh", "from the VAMC".
-_PLACE_PREPS = frozenset(split_words("to at from in into via by"))
-# Hospital words whose word before is a name in any case ("UNION HOSPITAL").
-_HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
-# Street types written before the street's name ("Via Roma", "Rue de la Paix").
-_STREET_TYPES = frozenset(split_words("""
-via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle avenida paseo
-camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
-"""))
-_NAME_PARTICLES = frozenset(
-    split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
-                " du des")
-)
-# Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
-_FEATURES = frozenset(split_words("""
-beach shore square county island isle lake valley heights hills springs falls bay city
-town village harbor harbour point mountain mount
-kingdom republic emirates federation states
-"""))
-# Words that begin a place's name of two words or more ("New Zealand", "South
-# Africa", "Port Whangarei", "Upper Austria", "Los Angeles"): before a capitalised
-# name, one is part of it.
-_PLACE_PREFIXES = frozenset(split_words("""
-new north south east west northern southern eastern western upper lower central
-great greater little old united port fort mount cape lake los las el san santa
-"""))
-# Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
-_NOT_HOSPITALS = frozenset(split_words("""
-ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish ugh
-hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
-"""))
 _VOWELS = frozenset("aeiouy")
 # Longer "words" are not misspellings of a word (and their edits would be many).
 _LONGEST_WORD = 30
@@ -219,6 +165,7 @@ class Redactor(StructuredPass):
         self._last = v.last
         self._triggers, self._safe, self._plain = _word_sets(v)
         self._re = _compiled(v.suffixes)
+        self._suffix_words = _suffix_words(v.suffixes)
         self._dates = dates
         self._per = per is not None
         text_col = ColumnInfo(column or "text", "text")
@@ -298,7 +245,11 @@ class Redactor(StructuredPass):
         suspects = present - self._safe
         if not suspects and present.isdisjoint(self._triggers) and \
                 present.isdisjoint(self._flagged) and not _hospital_abbrevs(lows):
-            return
+            # A capitalised place or rare word can be a proper noun ("from Cyprus").
+            quiet = self._quiet
+            if all(low in quiet or not word[:1].isupper()
+                   for (_s, _e, word), low in zip(all_tokens, lows, strict=True)):
+                return
         tokens, keys = all_tokens, lows
         if out.spans:
             covered = sorted((s, e) for s, _, e, _, _ in out.spans)
@@ -449,6 +400,7 @@ class Redactor(StructuredPass):
                                       mixed and not _starts(text, start))
         sure = (_NAME, _UNKNOWN)
         triggers = self._triggers
+        suffixes = self._suffix_words
         # Only words near a suspect, an ambiguous word or a context word can change:
         # the rules below look at most four words away.
         # Ambiguous words never act by themselves: a context word or a sure name near
@@ -539,6 +491,9 @@ class Redactor(StructuredPass):
                                 (mixed and tokens[j][2][:1].isupper()
                                  and not tokens[j][2].isupper()) or nameish(j)
                                 or keys[j] in _SAINTS
+                                # "sacred heart Memorial", "st joseph hospital"
+                                or (j > 0 and keys[j - 1] in _SAINTS
+                                    and near(j - 1, j, ". ") and keys[j] not in STOP)
                                 or (j == i - 1 and key in _HOSPITAL_WORDS
                                     and (tokens[j][2].isupper() or not mixed))):
                         if state[j] not in sure:
@@ -599,6 +554,12 @@ class Redactor(StructuredPass):
                         word.istitle() and tokens[i + 1][2].istitle() and \
                         (state[i + 1] in sure or state[i + 1] == _PLACE):
                     state[i] = _PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+                elif key in suffixes and mixed and i > 0 and len(key) >= 4 and \
+                        word.istitle() and near(i - 1, i) and keys[i - 1].isalpha() and \
+                        tokens[i - 1][2][:1].isupper() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE) and \
+                        state[i] in (_KEEP, _AMBIG):
+                    state[i] = _PLACE  # a street named without its number: "Inna Loop"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
                     continue
@@ -731,6 +692,14 @@ def _word_sets(v: Vocab) -> tuple[frozenset[str], frozenset[str], frozenset[str]
     # Place names are classified (a capital inside a sentence makes one a place).
     plain = frozenset(safe - v.ambiguous - triggers - v.places)
     return frozenset(triggers), safe, plain
+
+
+@lru_cache(maxsize=2)
+def _suffix_words(suffixes: tuple[str, ...]) -> frozenset[str]:
+    """Street types of four letters or more, in lower case, that are not context words
+    of another rule ("Loop", "Trail", "Pass"; not "Dr", "St")."""
+    return frozenset(s.lower() for s in suffixes if len(s) >= 4 and s.isalpha()) - \
+        _HONORIFICS - _CREDENTIALS - _SAINTS - STOP
 
 
 @lru_cache(maxsize=4)

@@ -77,6 +77,26 @@ _PAGER = (
     r"|telephone|fax)"
 )
 # Street suffixes are read from the shipped list; the pattern takes them as an argument.
+# Street types written in lower case after the name, with the house number after them
+# (Hungarian: "Piroska u. 97.", "Belgrád rkp. 18.", "Erzsébet tér 19.").
+AFTER_TYPES = (
+    "u.", "utca", "út", "útja", "tér", "tere", "rkp.", "rakpart", "krt.", "körút", "köz",
+    "kapu", "sor", "fasor", "sétány", "sugárút", "lépcső", "dűlő",
+)
+# Street types written before the name, after a house number ("35108 ul. Zamkowa 33",
+# "69 Av Sidi Lakhmi", "143 rue de la Paix", "12 C/ Mayor"); exact spellings, since
+# "via" and "av" are clinical words in lower case.
+FIRST_TYPES = (
+    "ul.", "Ul.", "ulica", "Ulica", "al.", "Al.", "aleja", "Aleja", "Av", "Av.", "Avda.",
+    "avenida", "Avenida", "avenue", "Avenue", "rue", "Rue", "rua", "Rua", "calle", "Calle",
+    "C/", "Via", "Viale", "Piazza", "Corso", "Largo", "Vicolo", "chemin", "Chemin",
+    "allée", "Allée", "Travessa", "travessa", "Estrada", "estrada", "Praça", "praça",
+    "Plac", "plac", "Strada", "strada", "Boulevard", "boulevard", "Paseo", "paseo",
+    "Camino", "camino", "Carrera", "carrera", "Impasse", "impasse", "Quai", "quai",
+)
+# Lower-case words inside a street's name written after its type ("Rue de la Paix",
+# "Rua Vinte e Cinco de Setembro").
+_STREET_PARTICLES = r"(?:de|da|do|dos|das|del|della|di|la|le|les|du|des|e|y|van|von|der)"
 _AGE_WORD = (
     r"(?i:y/?o|y\.o\.?|yrs?|years?|yoa|yof|yom|yowf|yowm|yobf|yobm|yo[mf]?|year[- ]old"
     r"|years[- ]old|yr[- ]old|y/o[mf]?)(?![^\W\d_])"
@@ -178,6 +198,10 @@ def needs_web(text: str) -> bool:
 def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
     """Compile the structured-identifier pattern (suffixes longest first)."""
     suffix = "|".join(re.escape(s) for s in street_suffixes)
+    after_types = "|".join(re.escape(s) for s in sorted(AFTER_TYPES, key=lambda s: -len(s)))
+    first_types = "|".join(re.escape(s) for s in sorted(FIRST_TYPES, key=lambda s: -len(s)))
+    name_word = (r"(?!(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![\w]))"
+                 r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w'-]*")
     states = "|".join(STATES)
     start = r"(?<![^\W_])"  # not inside a word (a letter or digit before)
     digit_start = r"(?<![\d.,/])(?<!\d[:-])"
@@ -276,16 +300,24 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<mv>(?=[A-Za-z0-9-]{4,})[A-Za-z0-9]*\d[A-Za-z0-9-]*[A-Za-z0-9]|\d{4,}))",
         r"(?P<hashid>\#[ ]?(?P<hv>\d{5,})(?!\w))",
         # Street addresses and "City, ST 12345".
-        rf"(?P<addr>{start}\d{{1,6}}[A-Z]?(?:-\d+)?[ ]+(?:[NSEW]\.?[ ]+)?"
+        rf"(?P<addr>{start}\d{{1,6}}[A-Z]?(?:-\d+)?[ ]+(?:(?:[NSEW]\.?[ ]+)?"
         rf"(?:(?:\d+(?:st|nd|rd|th)|[A-Z\u00c0-\u00de][\w'.-]*)[ ]+){{1,3}}"
-        rf"(?:{suffix})\.?(?![\w])"
+        rf"(?:(?:{suffix})\.?(?![\w])|(?:{after_types})[ ]\d{{1,4}}[A-Za-z]?\.?(?![\w]|\.\d))"
+        # The street's type first ("35108 ul. Zamkowa 33", "33 avenue de Provence"):
+        # capitalised words of the name (a lower-case letter after the capital: not
+        # "40 Via PICC"), particles between them, the house number after them.
+        rf"|(?:{first_types})[ ]+(?:{_STREET_PARTICLES}[ ]+){{0,3}}{name_word}"
+        rf"(?:[ ]+(?:{_STREET_PARTICLES}[ ]+){{0,2}}{name_word}){{0,4}}"
+        r"(?:[ ]+\d{1,5}[A-Za-z]?(?![\w]|[.,]\d))?)"
         r"(?:,?[ ]+(?:(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![a-z])\.?[ ]*\#?"
         r"|\#[ ]?)(?:\d[A-Za-z0-9-]*|[A-Z](?!\w)))?)",
         r"(?P<unit>(?<![^\W_])(?i:apt|apartment|suite|ste|unit)\.?[ ]*\#?[ ]*(?P<uv>\d{1,5}[A-Z]?)"
         r"(?![\w]))",
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
-        # A ZIP code after a state ("Boston, MA 02139": the handler finds the town).
-        rf"(?P<stzip>(?<=(?:{states})[ ,])(?P<sz>\d{{5}}(?:-\d{{4}})?)(?![\w-]))",
+        # A ZIP code after a state ("Boston, MA 02139", "Dover , NC  29451": the handler
+        # finds the town).
+        rf"(?P<stzip>(?:(?<=(?:{states})[ ,])|(?<=(?:{states})[ ,][ ]))"
+        r"(?P<sz>\d{5}(?:-\d{4})?)(?![\w-]))",
         # A postcode after its label: US ZIP codes and the other countries' digit
         # forms ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371").
         r"(?P<zipl>(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ]?(?i:code))?(?:[ ](?i:is))?"
