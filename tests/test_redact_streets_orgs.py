@@ -171,6 +171,34 @@ def test_a_gazetteer_place_alone_in_a_note(redact: Redactor) -> None:
     _kept(redact, "Pt resting comfortably. Will continue plan.", "Will", "continue")
 
 
+# -- signatures and wards (PhysioNet) ---------------------------------------------------
+
+
+def test_a_signature_does_not_reach_into_the_sentence_before(redact: Redactor) -> None:
+    """"WHEEZES. JON DEVAUX RRT": the words before a credential at a line's end are a
+    name, but not across a full stop that is not an initial's."""
+    _kept(redact, "BILATERAL EXPIRATORY WHEEZES. NILS TARVEK RRT\n", "EXPIRATORY", "WHEEZES")
+    _gone(redact, "BILATERAL EXPIRATORY WHEEZES. NILS TARVEK RRT\n", "TARVEK")
+    _gone(redact, "ALL IS WELL. DAN A. FORMAN-LYONS, RRT", "FORMAN", "LYONS")
+
+
+def test_a_lower_case_signature_after_an_initial(redact: Redactor) -> None:
+    """"all is well at this time. q. lander rrt": a word between an initial and a
+    credential is a name even in lower case, when it is an everyday word."""
+    out = _gone(redact, "all is well at this time. q. lander rrt\n", "lander")
+    assert out.startswith("all is well at this time. ")
+    _kept(redact, "report given to oncoming rn\n", "oncoming")
+
+
+def test_a_name_glued_to_a_wards_number(redact: Redactor) -> None:
+    """"ADMITTED TO QUARTERMAIN7", "transfer to quartermain2": a word no list has, glued
+    to one or two digits, is a name; codes and words glued to numbers stay."""
+    _gone(redact, "PT ADMITTED TO HALVERSTOCK7 W/ CHF", "HALVERSTOCK7")
+    _gone(redact, "plan to get oob. transfer to halverstock2.", "halverstock2")
+    _kept(redact, "fio2 40%, levophed2 mcg, SPO2 98, on mso4 and vit12",
+          "fio2", "levophed2", "SPO2", "mso4", "vit12")
+
+
 # -- the two scans agree ----------------------------------------------------------------
 
 
@@ -183,6 +211,8 @@ TEXTS = [
     "corner of Nieuwe Baan 473 St. and Inna Loop St. Rivet Software, Wolfram Research",
     "rehab(sacred heart Memorial). We moved here from Cyprus (Greek). 2 via NGT, 3 Av",
     "HOLY CROSS REHAB; 12 Andrássy út 120. 9 C/ Señores Curas 88; 40 Via PICC",
+    "BILATERAL EXPIRATORY WHEEZES. JON DEVAUX RRT\nall is well at this time. q. lander rrt\n",
+    "ADMITTED TO QUARTERMAIN7 W/ CHF; transfer to quartermain2. fio2, levophed2, andmso4",
 ]
 
 

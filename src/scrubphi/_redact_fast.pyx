@@ -75,7 +75,7 @@ cdef class Engine:
     cdef uint64_t *hashes
     cdef Py_ssize_t mask, used
     cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
-    cdef object flag_first, flag_last, stop, names_words
+    cdef object flag_first, flag_last, stop, names_words, glued
     cdef tuple sets
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
@@ -111,6 +111,7 @@ cdef class Engine:
         self.flag_first = r._flag_first
         self.flag_last = r._flag_last
         self.stop = vc.STOP
+        self.glued = d._GLUED
         # (set, bit) of the key; the small ones are folded into one dict below.
         sets = (
             (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
@@ -253,8 +254,9 @@ cdef class Engine:
             kb |= K_DIGITS
         if key[:1].isdigit():
             kb |= K_FIRSTDIGIT
-        if not key.isalpha() and not key.replace("'", "").isalpha():
-            kb |= K_CODE
+        if not key.isalpha() and not key.replace("'", "").isalpha() and \
+                self.glued.fullmatch(key) is None:
+            kb |= K_CODE  # (a word glued to a number is classified: "quartermain2")
         if self._habbr(key):
             kb |= K_HABBR
             if key not in self.basic or len(key) <= 3:

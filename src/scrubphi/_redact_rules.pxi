@@ -95,10 +95,14 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         gap = b", "
         signs = _signs(t, tk[i].end)
         while j >= 0 and i - j <= 4 and _near(t, tk, j, j + 1, gap) and (
+                tk[j].klen == 1 or not _has(t, tk[j].end, tk[j + 1].start, u'.')) and (
                 _nameish(tk, j)
                 or (tk[j].klen == 1 and tk[j].kbits & K_ALPHA and j < i - 1)
                 or (signs and tk[j].kbits & K_ALPHA and not (tk[j].kbits & K_STOP)
                     and not (tk[j].wflags & W_LOWER) and not (tk[j].kbits & K_TRIG))
+                or (j > 0 and tk[j - 1].klen == 1 and tk[j - 1].kbits & K_ALPHA
+                    and t.at(tk[j - 1].end) == u'.' and tk[j].kbits & K_ALPHA
+                    and not (tk[j].kbits & (K_STOP | K_TRIG)))
         ) and not (tk[j].kbits & K_CRED):
             if tk[j].klen > 1 and not _sure(tk[j].state):
                 tk[j].state = NAME

@@ -88,6 +88,10 @@ _CACHE_LIMIT = 1 << 16
 # "pt's"); one with a digit in it is a code ("fio2") and stays.
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
+# A word glued to a ward's or a room's number ("QUARTERMAIN7", "quartermain2"): the
+# letters are classified as a word; any other word with a digit is a code ("fio2").
+_GLUED = re.compile(r"([^\W\d_]{7,})\d{1,2}")
+
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
 
 _VOWELS = frozenset("aeiouy")
@@ -324,6 +328,9 @@ class Redactor(StructuredPass):
         if key in self._safe:
             return _KEEP
         if any(c.isdigit() for c in key):
+            glued = _GLUED.fullmatch(key)
+            if glued is not None and self._classify_title(glued.group(1), False) == _UNKNOWN:
+                return _UNKNOWN  # a name no list has, glued to a number: "quartermain2"
             return _KEEP  # "fio2", "q4h", "mso4": codes, decided by the pattern pass
         if key in self._names:
             return _NAME
@@ -388,7 +395,8 @@ class Redactor(StructuredPass):
             if key in flagged and (not word.islower() or key not in v.basic):
                 state[i] = _NAME  # a value of the policy's name columns (the lookup)
                 continue
-            if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()):
+            if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()
+                                and not _GLUED.fullmatch(key)):
                 # Safe words and codes ("fio2", "q4h") stay: the common case. But a
                 # rare word with a capital inside a sentence is a proper noun ("Cyprus").
                 if not (mixed and key in rare and word[:1].isupper() and not word.isupper()
@@ -465,10 +473,18 @@ class Redactor(StructuredPass):
                     # At the end of a line the credential signs a note: the words before
                     # it are a name even when they are words ("Q. LANDER RRT").
                     signs = not text[tokens[i][1]:tokens[i][1] + 3].strip(" \t.,")[:1].isalnum()
+                    # A full stop between two words ends a sentence unless it is an
+                    # initial's ("WHEEZES. JON DEVAUX RRT": not "WHEEZES").
                     while j >= 0 and i - j <= 4 and near(j, j + 1, gap) and (
+                            len(keys[j]) == 1 or "." not in text[tokens[j][1]:tokens[j + 1][0]]
+                    ) and (
                             nameish(j) or (len(keys[j]) == 1 and keys[j].isalpha() and j < i - 1)
                             or (signs and keys[j].isalpha() and keys[j] not in STOP
                                 and not tokens[j][2].islower() and keys[j] not in triggers)
+                            # after an initial, in any case: "q. lander rrt"
+                            or (j > 0 and len(keys[j - 1]) == 1 and keys[j - 1].isalpha()
+                                and text[tokens[j - 1][1]] == "." and keys[j].isalpha()
+                                and keys[j] not in STOP and keys[j] not in triggers)
                     ) and keys[j] not in _CREDENTIALS:
                         if len(keys[j]) > 1 and state[j] not in sure:
                             state[j] = _NAME
