@@ -171,6 +171,24 @@ def test_a_gazetteer_place_alone_in_a_note(redact: Redactor) -> None:
     _kept(redact, "Pt resting comfortably. Will continue plan.", "Will", "continue")
 
 
+def test_a_firm_named_by_its_partners(redact: Redactor) -> None:
+    """"Henderson, Hicks and Brown": after a sure name, capitalised everyday words in
+    a list closed by "and" are the partners' names."""
+    _gone(redact, "She works for Quarnby, Hicks and Brown in town.", "Quarnby", "Hicks", "Brown")
+    _kept(redact, "Lasix, Bumex and Zaroxolyn given.", "Lasix", "Bumex")
+
+
+def test_a_place_word_never_comes_back_in_its_surrogate(redact: Redactor) -> None:
+    """Town fakes often begin with a prefix ("South Robertchester"): the word replaced
+    is never in the surrogate of its place ("South" of "South Africa")."""
+    for text in ("South Africa was fun.", "We went to South Africa.", "from North Dakota",
+                 "Brakpan  South Africa 70651", "then Port Moresby"):
+        out = redact.redact(text)
+        for word in ("South", "North", "Port"):
+            if word in text:
+                assert word not in out
+
+
 # -- signatures and wards (PhysioNet) ---------------------------------------------------
 
 

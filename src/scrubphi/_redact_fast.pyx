@@ -79,7 +79,7 @@ cdef class Engine:
     cdef tuple sets
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
-    cdef object fns, digits_like, case_like, not_hospitals
+    cdef object fns, digits_like, case_like, not_hospitals, place_fake
     cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
     cdef _WordSet common
@@ -166,6 +166,7 @@ cdef class Engine:
         self.needs_web = pt.needs_web
         self.fns = r._fns
         self.digits_like = st.digits_like
+        self.place_fake = st.place_fake
         self.case_like = d.case_like
         self.has_lookup = r._lookup is not None
         self.common = _word_set(v.common)
@@ -584,7 +585,7 @@ cdef class Engine:
             word = info.word
             if s == PLACE:
                 end = tk[i].end
-                fake = fns["city"](word.title())
+                fake = self.place_fake(fns["city"], word)
                 put(start, end, "place", self.case_like(fake, word))
                 continue
             name = word[: end - start]

@@ -193,8 +193,9 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if i > 0 and _sure(tk[i - 1].state) and si == AMBIG and wf & W_TITLE and \
             t.gap_ok(tk[i - 1].end, tk[i].start, b", ", 4) and \
             _has(t, tk[i - 1].end, tk[i].start, u',') and i + 2 < n and \
-            tk[i + 1].kbits & K_AND and _sure(tk[i + 2].state):
-        tk[i].state = NAME  # "Morrison, Rogers and Torres"
+            tk[i + 1].kbits & K_AND and (_sure(tk[i + 2].state) or (
+                tk[i + 2].state == AMBIG and tk[i + 2].wflags & W_TITLE)):
+        tk[i].state = NAME  # "Morrison, Rogers and Torres", "Henderson, Hicks and Brown"
         return
     if i + 2 < n and tk[i + 1].klen == 1 and tk[i + 1].wflags & W_UPPER and \
             t.at(tk[i + 1].end) == u'.' and _sure(tk[i + 2].state) and \

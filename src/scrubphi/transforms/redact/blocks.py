@@ -24,7 +24,13 @@ from itertools import accumulate
 
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import STATES
-from scrubphi.transforms.redact.structured import Fn, Spans, digits_like, unit_word
+from scrubphi.transforms.redact.structured import (
+    Fn,
+    Spans,
+    digits_like,
+    place_fake,
+    unit_word,
+)
 from scrubphi.transforms.redact.vocab import STOP, split_words
 
 __all__ = ["address_blocks"]
@@ -133,7 +139,7 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
     for w in _WORD.finditer(text, m.end("c"), m.end()):
         word = w.group("w")
         if word[:1].isupper() and not _covered(taken, *w.span("w")):
-            out.put(*w.span("w"), "place", case_like(fns["city"](word.title()), word))
+            out.put(*w.span("w"), "place", case_like(place_fake(fns["city"], word), word))
 
 
 def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],
@@ -214,7 +220,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
                     nxt.group("w").lower() in STOP:
                 break
         if not _covered(taken, *word.span("w")):
-            fake = fns["city"](w.title())
+            fake = place_fake(fns["city"], w)
             out.put(*word.span("w"), "place", case_like(fake, w))
         pos = word_end = word.end("w")
         pieces += 1

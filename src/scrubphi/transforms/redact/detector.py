@@ -68,6 +68,7 @@ from scrubphi.transforms.redact.structured import (
     Spans,
     StructuredPass,
     digits_like,
+    place_fake,
 )
 from scrubphi.transforms.redact.vocab import STOP, Vocab, vocab
 
@@ -588,8 +589,9 @@ class Redactor(StructuredPass):
                 if i > 0 and state[i - 1] in sure and si == _AMBIG and word.istitle() and \
                         _gap_ok(text, tokens[i - 1][1], tokens[i][0], ", ") and \
                         "," in text[tokens[i - 1][1]:tokens[i][0]] and i + 2 < n and \
-                        keys[i + 1] == "and" and state[i + 2] in sure:
-                    state[i] = _NAME  # "Morrison, Rogers and Torres"
+                        keys[i + 1] == "and" and (state[i + 2] in sure or (
+                            state[i + 2] == _AMBIG and tokens[i + 2][2].istitle())):
+                    state[i] = _NAME  # "Morrison, Rogers and Torres", "Henderson, Hicks and Brown"
                     continue
                 if i + 2 < n and len(keys[i + 1]) == 1 and tokens[i + 1][2].isupper() and \
                         text[tokens[i + 1][1]] == "." and state[i + 2] in sure and \
@@ -655,7 +657,7 @@ class Redactor(StructuredPass):
                 continue
             if s == _PLACE:
                 end = tokens[i][1]
-                fake = fns["city"](word.title())
+                fake = place_fake(fns["city"], word)
                 out.put(start, end, "place", case_like(fake, word))
                 continue
             name = word[: end - start]
