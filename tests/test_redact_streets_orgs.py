@@ -124,6 +124,7 @@ def test_a_zip_after_a_state_and_two_spaces(redact: Redactor) -> None:
         ("Meet me at 77 Lindvei 5 Apt. 12 HOLMSUND, nan 51234 later.", ["nan", "51234"]),
         ("send to 3 Tavira 12 apt. 9 lagoa, fa 80123", ["fa", "80123"]),
         ("12 Rosenweg 8 Apt. 6\nCastello San Pietro, AT 14021", ["AT", "14021"]),
+        ("Billing: 40 Via Lunga 7 Suite 2\n   Osterfeld\n    nan\n    7311", ["nan", "7311"]),
     ],
 )
 def test_a_region_code_in_lower_case_or_a_stop_word(redact: Redactor, text: str,

@@ -75,7 +75,7 @@ _PIECE = re.compile(
 )
 # A postcode right after a piece (spaces or a comma between): what makes a short word
 # before it a region's code ("KNIVSTA, nan 18237", "Dusino San Michele, AT 31295").
-_POST_AFTER = re.compile(rf"[ \t]*,?[ \t]*(?:{_POSTCODE.pattern})")
+_POST_AFTER = re.compile(rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})")
 _MOST_PIECES = 8
 _STATES = frozenset(STATES)
 
