@@ -140,6 +140,28 @@ def test_a_stop_word_after_an_address_stays_without_a_postcode(redact: Redactor)
     _kept(redact, "Lives at 4 Elm Street in the city", "in", "the", "city")
 
 
+# -- phones ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Desk: 0121 496 0311-Office\\,+44 7700 900 412-Fax", ["7700", "900", "412"]),
+        ("+41 (0)44 668 18 27-Fax", ["668", "18", "27"]),
+        ("Office\\,07700 900 413-Fax", ["07700", "900", "413"]),
+    ],
+)
+def test_a_phone_before_its_phone_word_after_a_hyphen_or_comma(redact: Redactor, text: str,
+                                                               secrets: list[str]) -> None:
+    """"+41 (0)69 979 80 58-Fax": the last group before "-Fax" is the number's too,
+    and a comma after a word may come just before the number."""
+    _gone(redact, text, *secrets)
+
+
+def test_shift_times_after_a_comma_stay(redact: Redactor) -> None:
+    _kept(redact, "shift 0700-1930, BP 90-100/40's,0700-1930 ok", "0700", "1930", "90", "100")
+
+
 # -- organisations and hospitals --------------------------------------------------------
 
 
@@ -232,6 +254,7 @@ TEXTS = [
     "HOLY CROSS REHAB; 12 Andrássy út 120. 9 C/ Señores Curas 88; 40 Via PICC",
     "BILATERAL EXPIRATORY WHEEZES. JON DEVAUX RRT\nall is well at this time. q. lander rrt\n",
     "ADMITTED TO QUARTERMAIN7 W/ CHF; transfer to quartermain2. fio2, levophed2, andmso4",
+    "Hungary 34796 (37) 788-063-Office\\,07700 063 966-Fax +41 (0)69 979 80 58-Fax",
 ]
 
 

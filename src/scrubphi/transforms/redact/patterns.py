@@ -76,6 +76,11 @@ _PAGER = (
     r"(?i:pager|beeper|beep|pgr|bpr|pg|page|ext|extension|cell|mobile|tel|phone|ph"
     r"|telephone|fax)"
 )
+# The end of an international or trunk number: not a word, a slash, a hyphen or a
+# decimal, but a hyphen before its phone word may follow ("+41 (0)69 979 80 58-Fax").
+_PHONE_END = (
+    r"(?![\w/]|-(?!(?i:office|fax|mobile|cell|home|work|desk)(?![^\W_]))|\.\d)"
+)
 # Street suffixes are read from the shipped list; the pattern takes them as an argument.
 # Street types written in lower case after the name, with the house number after them
 # (Hungarian: "Piroska u. 97.", "Belgrád rkp. 18.", "Erzsébet tér 19.").
@@ -232,10 +237,11 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"\d{3}[-. /]\d{4}(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
         r"(?P<intl>(?:(?<![\w+])\+|(?<![\d.,/:-])00)(?=(?:[-. ()]{0,2}\d){8})[1-9]\d{0,2}"
         r"(?:[-. ]?\(0?\d{1,4}\))?"
-        r"(?:[-. ]?\d{1,5}){1,5}(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
-        r"(?P<trunk>(?<![\w+(.,/:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:(?:[-. ]\d{2,5}){2,4}"
+        rf"(?:[-. ]?\d{{1,5}}){{1,5}}(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
+        # (a comma after a letter may come just before: "Office\,07700 063 966-Fax")
+        r"(?P<trunk>(?<![\w+(./:-])(?<!\d,)(?:\(0\d{1,4}\)|0\d{1,4})(?:(?:[-. ]\d{2,5}){2,4}"
         r"|[-. ]?\d{6,8})"
-        r"(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
+        rf"(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
         r"(?P<local>(?<![\w(+.,/:-])[2-9]\d{2}-\d{4}(?![\w/-]|\.\d))",
         # A number after a phone word, in whatever grouping ("Phone: 0490 75 40 81",
         # "Pager 83554", "call me on (64) 3591-3246"); the handler counts its digits.
