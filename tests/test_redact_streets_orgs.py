@@ -212,6 +212,14 @@ def test_a_place_word_never_comes_back_in_its_surrogate(redact: Redactor) -> Non
                 assert word not in out
 
 
+def test_a_first_name_called_by_it(redact: Redactor) -> None:
+    """"Remember me, Randy?", "Don't go to town, Mark!": a first name that is a word
+    too, between a comma and a question or exclamation mark."""
+    _gone(redact, "Remember me, Randy? When I saw you.", "Randy")
+    _gone(redact, "Don't go to town, Mark!", "Mark")
+    _kept(redact, "BP stable, MARK? Is that a Foley, Will?", "MARK", "Foley")
+
+
 # -- signatures and wards (PhysioNet) ---------------------------------------------------
 
 
@@ -254,6 +262,7 @@ TEXTS = [
     "HOLY CROSS REHAB; 12 Andrássy út 120. 9 C/ Señores Curas 88; 40 Via PICC",
     "BILATERAL EXPIRATORY WHEEZES. JON DEVAUX RRT\nall is well at this time. q. lander rrt\n",
     "ADMITTED TO QUARTERMAIN7 W/ CHF; transfer to quartermain2. fio2, levophed2, andmso4",
+    "Don't go to town, Mark! Megan: Remember me, Randy? BP stable, MARK? water, Will?",
     "Hungary 34796 (37) 788-063-Office\\,07700 063 966-Fax +41 (0)69 979 80 58-Fax",
 ]
 

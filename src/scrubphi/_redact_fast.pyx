@@ -529,7 +529,9 @@ cdef class Engine:
                 kb = tk[i].kbits
                 if (tk[i].state != KEEP and tk[i].state != AMBIG) or kb & (K_TRIG | K_HABBR) or (
                         tk[i].klen == 1 and tk[i].end < t.length
-                        and t.at(tk[i].end) == u'.'):
+                        and t.at(tk[i].end) == u'.') or (
+                        kb & K_FIRST and tk[i].end < t.length
+                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')):
                     for j in range(max(0, i - 4), min(n, i + 5)):
                         inwin[j] = 1
             for i in range(n):

@@ -184,6 +184,11 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if si == AMBIG and mixed and wf & W_TITLE and kb & K_FIRST and tk[i].start >= 2 and \
+            t.at(tk[i].start - 2) == u',' and t.at(tk[i].start - 1) == u' ' and \
+            tk[i].end < t.length and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'):
+        tk[i].state = NAME  # called by name: "Don't go to town, Mark!"
+        return
     if i > 1 and tk[i - 1].kbits & K_AND and _sure(tk[i - 2].state) and \
             _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" ") and \
             _nameish(tk, i) and (wf & W_CAP or tk[i - 2].wflags & W_LOWER) and \

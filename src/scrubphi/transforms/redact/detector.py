@@ -419,6 +419,9 @@ class Redactor(StructuredPass):
         # An initial with its dot ("d. renna") makes the next word a name.
         seeds += [i for i, k in enumerate(keys) if len(k) == 1 and text[tokens[i][1]:
                                                                          tokens[i][1] + 1] == "."]
+        # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
+        seeds += [i for i, k in enumerate(keys) if k in v.first and
+                  text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
         if not seeds:
             return
         window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
@@ -579,6 +582,11 @@ class Redactor(StructuredPass):
                     state[i] = _PLACE  # a street named without its number: "Inna Loop"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
+                    continue
+                if si == _AMBIG and mixed and word.istitle() and key in v.first and \
+                        text[tokens[i][0] - 2:tokens[i][0]] == ", " and \
+                        text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!"):
+                    state[i] = _NAME  # called by name: "Don't go to town, Mark!"
                     continue
                 if i > 1 and keys[i - 1] == "and" and state[i - 2] in sure and \
                         near(i - 2, i - 1) and near(i - 1, i) and nameish(i) and \
