@@ -322,7 +322,9 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
         # A ZIP code after a state ("Boston, MA 02139", "Dover , NC  29451": the handler
         # finds the town).
-        rf"(?P<stzip>(?:(?<=(?:{states})[ ,])|(?<=(?:{states})[ ,][ ]))"
+        # (a capital before the look-behinds of the states: most numbers fail it at once)
+        rf"(?P<stzip>(?:(?<=[A-Z][ ,])(?<=(?:{states})[ ,])"
+        rf"|(?<=[A-Z][ ,][ ])(?<=(?:{states})[ ,][ ]))"
         r"(?P<sz>\d{5}(?:-\d{4})?)(?![\w-]))",
         # A postcode after its label: US ZIP codes and the other countries' digit
         # forms ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371").
