@@ -220,6 +220,14 @@ def test_a_first_name_called_by_it(redact: Redactor) -> None:
     _kept(redact, "BP stable, MARK? Is that a Foley, Will?", "MARK", "Foley")
 
 
+def test_a_middle_initial_without_its_dot(redact: Redactor) -> None:
+    """"directed by Brad L Key": a first name, a capital letter, a surname that is a
+    word too; clinical capitals after a first name that is a word stay."""
+    _gone(redact, "a film directed by Brad L Key and starring him", "Brad", "Key")
+    _kept(redact, "Pt has A Fib. Will A Line stay? Vitamin K Level ok; Mark A Test",
+          "Fib", "Line", "Level", "Test")
+
+
 # -- signatures and wards (PhysioNet) ---------------------------------------------------
 
 
@@ -262,6 +270,7 @@ TEXTS = [
     "HOLY CROSS REHAB; 12 Andrássy út 120. 9 C/ Señores Curas 88; 40 Via PICC",
     "BILATERAL EXPIRATORY WHEEZES. JON DEVAUX RRT\nall is well at this time. q. lander rrt\n",
     "ADMITTED TO QUARTERMAIN7 W/ CHF; transfer to quartermain2. fio2, levophed2, andmso4",
+    "directed by Brad L Key. Pt has A Fib. Will A Line stay? Daniela C Capon lives",
     "Don't go to town, Mark! Megan: Remember me, Randy? BP stable, MARK? water, Will?",
     "Hungary 34796 (37) 788-063-Office\\,07700 063 966-Fax +41 (0)69 979 80 58-Fax",
 ]

@@ -531,7 +531,9 @@ cdef class Engine:
                         tk[i].klen == 1 and tk[i].end < t.length
                         and t.at(tk[i].end) == u'.') or (
                         kb & K_FIRST and tk[i].end < t.length
-                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')):
+                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')) or (
+                        i > 0 and tk[i].klen == 1 and tk[i].wflags & W_UPPER
+                        and tk[i - 1].kbits & K_FIRST):
                     for j in range(max(0, i - 4), min(n, i + 5)):
                         inwin[j] = 1
             for i in range(n):

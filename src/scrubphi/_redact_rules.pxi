@@ -184,6 +184,19 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \
+            _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
+            tk[i - 1].kbits & K_FIRST and tk[i - 1].wflags & W_TITLE and \
+            tk[i + 1].wflags & W_TITLE and tk[i + 1].klen > 1 and tk[i + 1].kbits & K_ALPHA and (
+                tk[i + 1].kbits & K_LAST or _sure(tk[i + 1].state)) and \
+            not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and \
+            tk[i - 1].state != PLACE and tk[i + 1].state != PLACE:
+        # A first name, a middle initial without its dot, a surname: "Brad L Key"
+        if not _sure(tk[i - 1].state):
+            tk[i - 1].state = NAME
+        if not _sure(tk[i + 1].state):
+            tk[i + 1].state = NAME
+        return
     if si == AMBIG and mixed and wf & W_TITLE and kb & K_FIRST and tk[i].start >= 2 and \
             t.at(tk[i].start - 2) == u',' and t.at(tk[i].start - 1) == u' ' and \
             tk[i].end < t.length and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'):

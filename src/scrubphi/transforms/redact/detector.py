@@ -419,6 +419,9 @@ class Redactor(StructuredPass):
         # An initial with its dot ("d. renna") makes the next word a name.
         seeds += [i for i, k in enumerate(keys) if len(k) == 1 and text[tokens[i][1]:
                                                                          tokens[i][1] + 1] == "."]
+        # A capital letter after a first name: a middle initial ("Brad L Key").
+        seeds += [i for i in range(1, n) if len(keys[i]) == 1 and tokens[i][2].isupper()
+                  and keys[i - 1] in v.first]
         # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
         seeds += [i for i, k in enumerate(keys) if k in v.first and
                   text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
@@ -582,6 +585,20 @@ class Redactor(StructuredPass):
                     state[i] = _PLACE  # a street named without its number: "Inna Loop"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
+                    continue
+                if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
+                        near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
+                        tokens[i - 1][2].istitle() and tokens[i + 1][2].istitle() and \
+                        len(keys[i + 1]) > 1 and keys[i + 1].isalpha() and (
+                            keys[i + 1] in v.last or state[i + 1] in sure) and \
+                        keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
+                        state[i - 1] != _PLACE and state[i + 1] != _PLACE:
+                    # A first name, a middle initial without its dot, a surname: "Brad L
+                    # Key", "Daniela C Capon" (the initial goes as one between two names).
+                    if state[i - 1] not in sure:
+                        state[i - 1] = _NAME
+                    if state[i + 1] not in sure:
+                        state[i + 1] = _NAME
                     continue
                 if si == _AMBIG and mixed and word.istitle() and key in v.first and \
                         text[tokens[i][0] - 2:tokens[i][0]] == ", " and \
