@@ -108,6 +108,31 @@ _AGE_WORD = (
 )
 
 
+_Node = dict[str, "_Node"]
+
+
+def _trie(words: tuple[str, ...]) -> str:
+    """A regular expression for exactly ``words``, branching on each character in turn,
+    so that a position fails after one test of its first character, not one per word.
+    """
+    tree: _Node = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def walk(node: _Node) -> str:
+        ends = "" in node
+        branches = [re.escape(c) + walk(node[c]) for c in sorted(node) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
+        return f"{body}?" if ends else body
+
+    return f"(?:{walk(tree)})"
+
+
 @dataclass(frozen=True)
 class Patterns:
     """The structured-identifier patterns, split by how an identifier starts.
@@ -202,9 +227,11 @@ def needs_web(text: str) -> bool:
 
 def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
     """Compile the structured-identifier pattern (suffixes longest first)."""
-    suffix = "|".join(re.escape(s) for s in street_suffixes)
-    after_types = "|".join(re.escape(s) for s in sorted(AFTER_TYPES, key=lambda s: -len(s)))
-    first_types = "|".join(re.escape(s) for s in sorted(FIRST_TYPES, key=lambda s: -len(s)))
+    # Tries, not lists of alternatives: the same strings, longest first, but a position
+    # that begins none of them fails after one test.
+    suffix = _trie(street_suffixes)
+    after_types = _trie(AFTER_TYPES)
+    first_types = _trie(FIRST_TYPES)
     name_word = (r"(?!(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![\w]))"
                  r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w'-]*")
     states = "|".join(STATES)
