@@ -270,6 +270,7 @@ TEXTS = [
     "HOLY CROSS REHAB; 12 Andrássy út 120. 9 C/ Señores Curas 88; 40 Via PICC",
     "BILATERAL EXPIRATORY WHEEZES. JON DEVAUX RRT\nall is well at this time. q. lander rrt\n",
     "ADMITTED TO QUARTERMAIN7 W/ CHF; transfer to quartermain2. fio2, levophed2, andmso4",
+    "Lives at 12 Szent tere 5. now; 5 Allée des Roses 3, 2 Praça Nova 1; 20 mg via NGT",
     "directed by Brad L Key. Pt has A Fib. Will A Line stay? Daniela C Capon lives",
     "Don't go to town, Mark! Megan: Remember me, Randy? BP stable, MARK? water, Will?",
     "Hungary 34796 (37) 788-063-Office\\,07700 063 966-Fax +41 (0)69 979 80 58-Fax",
