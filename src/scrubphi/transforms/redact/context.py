@@ -2,14 +2,17 @@
 
 Honorifics, relation words, credentials, organisations' and places' head words,
 street types, geographic features, place prefixes: words whose neighbours the
-rules look at.  Kept apart from :mod:`.detector` so that the rules' code and the
+rules look at; and the word-formation lists of a word's classification (medical
+endings, everyday suffixes).  Kept apart from :mod:`.detector` so that the rules' code and the
 vocabularies they use can each be read whole.  The compiled scan takes them
 through the detector module (``detector._HONORIFICS``...), as before.
 """
 
 from __future__ import annotations
 
-from scrubphi.transforms.redact.vocab import split_words
+from functools import lru_cache
+
+from scrubphi.transforms.redact.vocab import STOP, split_words
 
 __all__ = [
     "_CREDENTIALS",
@@ -106,3 +109,25 @@ _NOT_HOSPITALS = frozenset(split_words("""
 ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish ugh
 hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
 """))
+_VOWELS = frozenset("aeiouy")
+# Longer "words" are not misspellings of a word (and their edits would be many).
+_LONGEST_WORD = 30
+# Endings that build medical words and never names.
+_MEDICAL_ENDINGS = (
+    "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
+    "otomy", "ostomy", "oscopy", "plasty", "emia", "aemia", "algia", "opathy", "opathic",
+    "ogram", "ography", "graphic", "iasis", "lysis", "lytic", "genic", "trophy", "plegia",
+    "paresis", "phagia", "pnea", "rrhea", "rrhage", "megaly", "sclerosis", "cytosis",
+    "penia", "philia", "phobia", "uria", "oma", "omas", "otic", "ectasis", "ostasis",
+    "therapy", "mycin", "cillin", "azole", "olol", "pril", "sartan", "statin", "tidine",
+    "prazole", "dipine", "health",
+)
+_SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
+
+
+@lru_cache(maxsize=2)
+def _suffix_words(suffixes: tuple[str, ...]) -> frozenset[str]:
+    """Street types of four letters or more, in lower case, that are not context words
+    of another rule ("Loop", "Trail", "Pass"; not "Dr", "St")."""
+    return frozenset(s.lower() for s in suffixes if len(s) >= 4 and s.isalpha()) - \
+        _HONORIFICS - _CREDENTIALS - _SAINTS - STOP

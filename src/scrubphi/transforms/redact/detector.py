@@ -39,6 +39,8 @@ from scrubphi.transforms.redact.context import (
     _GENERIC_PLACE,
     _HONORIFICS,
     _HOSPITAL_WORDS,
+    _LONGEST_WORD,
+    _MEDICAL_ENDINGS,
     _NAME_PARTICLES,
     _NOT_HOSPITALS,
     _ORG_WORDS,
@@ -49,8 +51,11 @@ from scrubphi.transforms.redact.context import (
     _RELATIONS,
     _SAINTS,
     _STREET_TYPES,
+    _SUFFIXES,
     _UNIVERSITY,
+    _VOWELS,
     _WEAK_HONORIFICS,
+    _suffix_words,
 )
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
@@ -95,20 +100,6 @@ _GLUED = re.compile(r"([^\W\d_]{7,})\d{1,2}")
 
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
 
-_VOWELS = frozenset("aeiouy")
-# Longer "words" are not misspellings of a word (and their edits would be many).
-_LONGEST_WORD = 30
-# Endings that build medical words and never names.
-_MEDICAL_ENDINGS = (
-    "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
-    "otomy", "ostomy", "oscopy", "plasty", "emia", "aemia", "algia", "opathy", "opathic",
-    "ogram", "ography", "graphic", "iasis", "lysis", "lytic", "genic", "trophy", "plegia",
-    "paresis", "phagia", "pnea", "rrhea", "rrhage", "megaly", "sclerosis", "cytosis",
-    "penia", "philia", "phobia", "uria", "oma", "omas", "otic", "ectasis", "ostasis",
-    "therapy", "mycin", "cillin", "azole", "olol", "pril", "sartan", "statin", "tidine",
-    "prazole", "dipine", "health",
-)
-_SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
 
 
 def _cached(fn: Callable[[str | None], str | None]) -> Fn:
@@ -735,14 +726,6 @@ def _word_sets(v: Vocab) -> tuple[frozenset[str], frozenset[str], frozenset[str]
     # Place names are classified (a capital inside a sentence makes one a place).
     plain = frozenset(safe - v.ambiguous - triggers - v.places)
     return frozenset(triggers), safe, plain
-
-
-@lru_cache(maxsize=2)
-def _suffix_words(suffixes: tuple[str, ...]) -> frozenset[str]:
-    """Street types of four letters or more, in lower case, that are not context words
-    of another rule ("Loop", "Trail", "Pass"; not "Dr", "St")."""
-    return frozenset(s.lower() for s in suffixes if len(s) >= 4 and s.isalpha()) - \
-        _HONORIFICS - _CREDENTIALS - _SAINTS - STOP
 
 
 @lru_cache(maxsize=4)
