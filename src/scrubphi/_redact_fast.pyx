@@ -75,11 +75,11 @@ cdef class Engine:
     cdef uint64_t *hashes
     cdef Py_ssize_t mask, used
     cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
-    cdef object flag_first, flag_last, stop, names_words
+    cdef object flag_first, flag_last, stop, names_words, glued
     cdef tuple sets
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
-    cdef object fns, digits_like, case_like, not_hospitals
+    cdef object fns, digits_like, case_like, not_hospitals, place_fake
     cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
     cdef _WordSet common
@@ -111,6 +111,7 @@ cdef class Engine:
         self.flag_first = r._flag_first
         self.flag_last = r._flag_last
         self.stop = vc.STOP
+        self.glued = d._GLUED
         # (set, bit) of the key; the small ones are folded into one dict below.
         sets = (
             (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
@@ -125,7 +126,7 @@ cdef class Engine:
             (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
-            (d._ORG_WORDS, K_ORGW),
+            (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
                v.basic)
@@ -165,6 +166,7 @@ cdef class Engine:
         self.needs_web = pt.needs_web
         self.fns = r._fns
         self.digits_like = st.digits_like
+        self.place_fake = st.place_fake
         self.case_like = d.case_like
         self.has_lookup = r._lookup is not None
         self.common = _word_set(v.common)
@@ -253,8 +255,9 @@ cdef class Engine:
             kb |= K_DIGITS
         if key[:1].isdigit():
             kb |= K_FIRSTDIGIT
-        if not key.isalpha() and not key.replace("'", "").isalpha():
-            kb |= K_CODE
+        if not key.isalpha() and not key.replace("'", "").isalpha() and \
+                self.glued.fullmatch(key) is None:
+            kb |= K_CODE  # (a word glued to a number is classified: "quartermain2")
         if self._habbr(key):
             kb |= K_HABBR
             if key not in self.basic or len(key) <= 3:
@@ -459,7 +462,9 @@ cdef class Engine:
         cdef bint act = False
         for i in range(n):
             lb = (<_Info>all_toks[i].info).lbits
-            if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR):
+            if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR) or (
+                    not (lb & L_QUIET) and all_toks[i].wflags & W_CAP):
+                # (a capitalised place or rare word can be a proper noun: "from Cyprus")
                 act = True
                 break
         if not act:
@@ -524,7 +529,11 @@ cdef class Engine:
                 kb = tk[i].kbits
                 if (tk[i].state != KEEP and tk[i].state != AMBIG) or kb & (K_TRIG | K_HABBR) or (
                         tk[i].klen == 1 and tk[i].end < t.length
-                        and t.at(tk[i].end) == u'.'):
+                        and t.at(tk[i].end) == u'.') or (
+                        kb & K_FIRST and tk[i].end < t.length
+                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')) or (
+                        i > 0 and tk[i].klen == 1 and tk[i].wflags & W_UPPER
+                        and tk[i - 1].kbits & K_FIRST):
                     for j in range(max(0, i - 4), min(n, i + 5)):
                         inwin[j] = 1
             for i in range(n):
@@ -580,7 +589,7 @@ cdef class Engine:
             word = info.word
             if s == PLACE:
                 end = tk[i].end
-                fake = fns["city"](word.title())
+                fake = self.place_fake(fns["city"], word)
                 put(start, end, "place", self.case_like(fake, word))
                 continue
             name = word[: end - start]

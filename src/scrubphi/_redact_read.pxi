@@ -112,14 +112,92 @@ cdef bint _in_months(const char *low) noexcept:
 cdef bint _SUFFIXES_CAPITAL = True
 
 
+cdef uint64_t _pack_word(_Text t, Py_ssize_t q, bint *maybe) noexcept:
+    """The run of letters at ``q`` in lower case, five bits a letter (a = 1), or 0 when
+    it is empty or longer than twelve letters; ``maybe`` is set when a letter is not
+    ASCII (a street type with an accent may be that word)."""
+    cdef uint64_t key = 0
+    cdef Py_ssize_t k = 0
+    cdef Py_UCS4 c
+    maybe[0] = False
+    while q + k < t.length:
+        c = t.at(q + k)
+        if c >= 128:
+            maybe[0] = Py_UNICODE_ISALPHA(c)
+            return 0
+        if not _ascii_letter(c):
+            break
+        if k == 12:
+            return 0
+        key = (key << 5) | ((<uint32_t>c | 0x20) - 96)
+        k += 1
+    return key
+
+
+# The ASCII street types of patterns.FIRST_TYPES and patterns.AFTER_TYPES in lower case
+# and without their dot, packed by _pack_word ("C/" is tested apart; a type with a
+# letter that is not ASCII is a maybe); filled below.
+cdef uint64_t _FIRST_KEYS[48]
+cdef uint64_t _AFTER_KEYS[16]
+cdef int _N_FIRST = 0, _N_AFTER = 0
+
+
+def _pack_types(words):
+    out = set()
+    for w in words:
+        w = w.rstrip(".").lower()
+        if w.isascii() and w.isalpha() and len(w) <= 12:
+            key = 0
+            for c in w:
+                key = (key << 5) | (ord(c) - 96)
+            out.add(key)
+    return sorted(out)
+
+
+def _fill_types():
+    global _N_FIRST, _N_AFTER
+    from scrubphi.transforms.redact.patterns import AFTER_TYPES, FIRST_TYPES
+    first, after = _pack_types(FIRST_TYPES), _pack_types(AFTER_TYPES)
+    if len(first) > 48 or len(after) > 16:
+        raise ValueError("too many street types for the compiled redactor")
+    for i, key in enumerate(first):
+        _FIRST_KEYS[i] = key
+    for i, key in enumerate(after):
+        _AFTER_KEYS[i] = key
+    _N_FIRST, _N_AFTER = len(first), len(after)
+
+
+_fill_types()
+
+
+cdef bint _word_among(_Text t, Py_ssize_t q, const uint64_t *keys, int n) noexcept:
+    """Whether the run of letters at ``q``, in lower case, is one of ``keys``; a run
+    with a letter that is not ASCII is a maybe."""
+    cdef bint maybe
+    cdef uint64_t key = _pack_word(t, q, &maybe)
+    cdef int i
+    if maybe:
+        return True
+    if key == 0:
+        return False
+    for i in range(n):
+        if keys[i] == key:
+            return True
+    return False
+
+
 cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
     """Whether the ``addr`` alternative can go on from ``q``, the first character after
-    a number and its spaces: it wants a capital there (or digits, "5th"), then,
-    after that word's run of ``[\\w'.-]`` and one or more spaces, another word or a
-    street suffix, each of which begins with a capital or a digit (every suffix
-    of the shipped list begins with a capital)."""
+    a number and its spaces: a street type written first (``patterns.FIRST_TYPES``)
+    or a capital there (or digits, "5th"), then, after that word's run of
+    ``[\\w'.-]`` and one or more spaces, another word or a street suffix, each of
+    which begins with a capital or a digit (every suffix of the shipped list begins
+    with a capital), or a type written after the name (``patterns.AFTER_TYPES``)."""
     cdef Py_UCS4 c = t.at(q) if q < t.length else 0
     if not _SUFFIXES_CAPITAL:
+        return True
+    if _word_among(t, q, _FIRST_KEYS, _N_FIRST) or (
+            c == u'C' and q + 1 < t.length and t.at(q + 1) == u'/'):
         return True
     if not (_is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)):
         return False
@@ -132,7 +210,8 @@ cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
     if q >= t.length:
         return False
     c = t.at(q)
-    return _is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)
+    return _is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE) or \
+        _word_among(t, q, _AFTER_KEYS, _N_AFTER)
 
 
 cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:

@@ -95,10 +95,14 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         gap = b", "
         signs = _signs(t, tk[i].end)
         while j >= 0 and i - j <= 4 and _near(t, tk, j, j + 1, gap) and (
+                tk[j].klen == 1 or not _has(t, tk[j].end, tk[j + 1].start, u'.')) and (
                 _nameish(tk, j)
                 or (tk[j].klen == 1 and tk[j].kbits & K_ALPHA and j < i - 1)
                 or (signs and tk[j].kbits & K_ALPHA and not (tk[j].kbits & K_STOP)
                     and not (tk[j].wflags & W_LOWER) and not (tk[j].kbits & K_TRIG))
+                or (j > 0 and tk[j - 1].klen == 1 and tk[j - 1].kbits & K_ALPHA
+                    and t.at(tk[j - 1].end) == u'.' and tk[j].kbits & K_ALPHA
+                    and not (tk[j].kbits & (K_STOP | K_TRIG)))
         ) and not (tk[j].kbits & K_CRED):
             if tk[j].klen > 1 and not _sure(tk[j].state):
                 tk[j].state = NAME
@@ -117,6 +121,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                     (mixed and tk[j].wflags & W_CAP and not (tk[j].wflags & W_UPPER))
                     or _nameish(tk, j)
                     or tk[j].kbits & K_SAINT
+                    or (j > 0 and tk[j - 1].kbits & K_SAINT
+                        and _near(t, tk, j - 1, j, b". ") and not (tk[j].kbits & K_STOP))
                     or (j == i - 1 and kb & K_HOSP
                         and (tk[j].wflags & W_UPPER or not mixed))):
             if not _sure(tk[j].state):
@@ -168,10 +174,34 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
             (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
         tk[i].state = PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+    elif kb & K_SUFFIX and mixed and i > 0 and tk[i].klen >= 4 and wf & W_TITLE and \
+            _near(t, tk, i - 1, i, b" ") and tk[i - 1].kbits & K_ALPHA and \
+            tk[i - 1].wflags & W_CAP and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE) and \
+            (tk[i].state == KEEP or tk[i].state == AMBIG):
+        tk[i].state = PLACE  # a street named without its number: "Inna Loop"
     si = tk[i].state
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \
+            _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
+            tk[i - 1].kbits & K_FIRST and tk[i - 1].wflags & W_TITLE and \
+            tk[i + 1].wflags & W_TITLE and tk[i + 1].klen > 1 and tk[i + 1].kbits & K_ALPHA and (
+                tk[i + 1].kbits & K_LAST or _sure(tk[i + 1].state)) and \
+            not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and \
+            tk[i - 1].state != PLACE and tk[i + 1].state != PLACE:
+        # A first name, a middle initial without its dot, a surname: "Brad L Key"
+        if not _sure(tk[i - 1].state):
+            tk[i - 1].state = NAME
+        if not _sure(tk[i + 1].state):
+            tk[i + 1].state = NAME
+        return
+    if si == AMBIG and mixed and wf & W_TITLE and kb & K_FIRST and tk[i].start >= 2 and \
+            t.at(tk[i].start - 2) == u',' and t.at(tk[i].start - 1) == u' ' and \
+            tk[i].end < t.length and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'):
+        tk[i].state = NAME  # called by name: "Don't go to town, Mark!"
+        return
     if i > 1 and tk[i - 1].kbits & K_AND and _sure(tk[i - 2].state) and \
             _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" ") and \
             _nameish(tk, i) and (wf & W_CAP or tk[i - 2].wflags & W_LOWER) and \
@@ -181,8 +211,9 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if i > 0 and _sure(tk[i - 1].state) and si == AMBIG and wf & W_TITLE and \
             t.gap_ok(tk[i - 1].end, tk[i].start, b", ", 4) and \
             _has(t, tk[i - 1].end, tk[i].start, u',') and i + 2 < n and \
-            tk[i + 1].kbits & K_AND and _sure(tk[i + 2].state):
-        tk[i].state = NAME  # "Morrison, Rogers and Torres"
+            tk[i + 1].kbits & K_AND and (_sure(tk[i + 2].state) or (
+                tk[i + 2].state == AMBIG and tk[i + 2].wflags & W_TITLE)):
+        tk[i].state = NAME  # "Morrison, Rogers and Torres", "Henderson, Hicks and Brown"
         return
     if i + 2 < n and tk[i + 1].klen == 1 and tk[i + 1].wflags & W_UPPER and \
             t.at(tk[i + 1].end) == u'.' and _sure(tk[i + 2].state) and \

@@ -24,7 +24,13 @@ from itertools import accumulate
 
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import STATES
-from scrubphi.transforms.redact.structured import Fn, Spans, digits_like, unit_word
+from scrubphi.transforms.redact.structured import (
+    Fn,
+    Spans,
+    digits_like,
+    place_fake,
+    unit_word,
+)
 from scrubphi.transforms.redact.vocab import STOP, split_words
 
 __all__ = ["address_blocks"]
@@ -67,6 +73,9 @@ _PIECE = re.compile(
     rf"(?P<unit>{_UNIT.pattern})|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
     rf"|(?P<word>{_WORD.pattern})"
 )
+# A postcode right after a piece (spaces or a comma between): what makes a short word
+# before it a region's code ("KNIVSTA, nan 18237", "Dusino San Michele, AT 31295").
+_POST_AFTER = re.compile(rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})")
 _MOST_PIECES = 8
 _STATES = frozenset(STATES)
 
@@ -130,7 +139,7 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
     for w in _WORD.finditer(text, m.end("c"), m.end()):
         word = w.group("w")
         if word[:1].isupper() and not _covered(taken, *w.span("w")):
-            out.put(*w.span("w"), "place", case_like(fns["city"](word.title()), word))
+            out.put(*w.span("w"), "place", case_like(place_fake(fns["city"], word), word))
 
 
 def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],
@@ -173,8 +182,9 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
             continue
         code = piece.group("code")
         if code is not None:
-            if code.lower() in STOP:
-                break
+            if code.lower() in STOP and not (
+                    "," in text[pos:p] and _POST_AFTER.match(text, piece.end())):
+                break  # "AT", "NO" are words unless a comma and a postcode frame them
             # A US state's code stays (Safe Harbor keeps states); another region's goes.
             if code not in _STATES and not _covered(taken, *piece.span("code")):
                 out.put(*piece.span("code"), "address", _like(code, fns["mrn"](code)))
@@ -184,6 +194,16 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
         word = piece
         w = word.group("w")
         low = w.lower()
+        if pieces and w.islower() and 2 <= len(w) <= 3 and w.isalpha() and \
+                low not in STOP and not word.group("dot") and \
+                _POST_AFTER.match(text, word.end()):
+            # A region's code in lower case, or a placeholder where one would be, before
+            # the postcode ("delmas, mp 35739"): it goes, and the walk goes on.
+            if not _covered(taken, *word.span("w")):
+                out.put(*word.span("w"), "address", _like(w, fns["mrn"](w)))
+            pos = word.end()
+            pieces += 1
+            continue
         if low in _PARTICLES and pieces:
             nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
                 else None
@@ -200,7 +220,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
                     nxt.group("w").lower() in STOP:
                 break
         if not _covered(taken, *word.span("w")):
-            fake = fns["city"](w.title())
+            fake = place_fake(fns["city"], w)
             out.put(*word.span("w"), "place", case_like(fake, w))
         pos = word_end = word.end("w")
         pieces += 1

@@ -33,6 +33,30 @@ from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.blocks import address_blocks
+from scrubphi.transforms.redact.context import (
+    _CREDENTIALS,
+    _FEATURES,
+    _GENERIC_PLACE,
+    _HONORIFICS,
+    _HOSPITAL_WORDS,
+    _LONGEST_WORD,
+    _MEDICAL_ENDINGS,
+    _NAME_PARTICLES,
+    _NOT_HOSPITALS,
+    _ORG_WORDS,
+    _PLACE_NAME_PARTS,
+    _PLACE_PREFIXES,
+    _PLACE_PREPS,
+    _PLACE_WORDS,
+    _RELATIONS,
+    _SAINTS,
+    _STREET_TYPES,
+    _SUFFIXES,
+    _UNIVERSITY,
+    _VOWELS,
+    _WEAK_HONORIFICS,
+    _suffix_words,
+)
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
@@ -49,8 +73,9 @@ from scrubphi.transforms.redact.structured import (
     Spans,
     StructuredPass,
     digits_like,
+    place_fake,
 )
-from scrubphi.transforms.redact.vocab import STOP, Vocab, split_words, vocab
+from scrubphi.transforms.redact.vocab import STOP, Vocab, vocab
 
 if TYPE_CHECKING:
     from scrubphi._redact_fast import Engine
@@ -69,95 +94,12 @@ _CACHE_LIMIT = 1 << 16
 # "pt's"); one with a digit in it is a code ("fio2") and stays.
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
+# A word glued to a ward's or a room's number ("QUARTERMAIN7", "quartermain2"): the
+# letters are classified as a word; any other word with a digit is a code ("fio2").
+_GLUED = re.compile(r"([^\W\d_]{7,})\d{1,2}")
+
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
 
-_HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
-# Honorifics that are clinical abbreviations too ("MS changes", "MR 2+"): written
-# without a dot and not Title-case, the next word must look like a name.
-_WEAK_HONORIFICS = frozenset(split_words("mr ms miss"))
-_RELATIONS = frozenset(split_words("""
-son sons daughter daughters dtr dtrs wife husband hus spouse partner boyfriend girlfriend
-fiance fiancee mother mom mum mother-in-law father dad brother bro sister sis sibling
-siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter grandmother
-grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
-proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
-son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
-name names hi hello hey
-"""))
-_CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
-# Legal forms and the head words of organisations' names: the words before one
-# name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
-# Bond Ratings Agency"), and the word itself is part of the name.
-_ORG_WORDS = frozenset(split_words("""
-inc incorporated llc llp ltd corp corporation gmbh plc sarl srl aps pty pvt
-group technologies technology bank company associates solutions global capital partners
-holdings systems services enterprises industries consulting international labs
-laboratories pharmaceuticals pharma bioscience biosciences insurance agency unlimited
-analytics ventures networks studios foundation investments securities logistics motors
-airlines brands
-"""))
-_PLACE_WORDS = frozenset(split_words("""
-hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
-manor healthcare institute sanatorium sanitarium regional campus
-university college school church
-""")) | _ORG_WORDS
-# Parts of a hospital's or an organisation's name that are replaced with the words
-# before them.
-_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab")) | _ORG_WORDS
-_SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
-_UNIVERSITY = frozenset(split_words("u univ university"))
-# Words before "hospital" that do not name one ("outside hospital", "the rehab").
-_GENERIC_PLACE = frozenset(split_words("""
-outside local community previous prior other same another different university state
-county city private psychiatric veterans teaching regional rehab nearby closest nearest
-new old this that his her their our your my main acute chronic long term short day
-children childrens women womens
-"""))
-# Words before a place: "referred to GH", "followed at gh", "from the VAMC".
-_PLACE_PREPS = frozenset(split_words("to at from in into via by"))
-# Hospital words whose word before is a name in any case ("UNION HOSPITAL").
-_HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
-# Street types written before the street's name ("Via Roma", "Rue de la Paix").
-_STREET_TYPES = frozenset(split_words("""
-via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle avenida paseo
-camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
-"""))
-_NAME_PARTICLES = frozenset(
-    split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
-                " du des")
-)
-# Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
-_FEATURES = frozenset(split_words("""
-beach shore square county island isle lake valley heights hills springs falls bay city
-town village harbor harbour point mountain mount
-kingdom republic emirates federation states
-"""))
-# Words that begin a place's name of two words or more ("New Zealand", "South
-# Africa", "Port Whangarei", "Upper Austria", "Los Angeles"): before a capitalised
-# name, one is part of it.
-_PLACE_PREFIXES = frozenset(split_words("""
-new north south east west northern southern eastern western upper lower central
-great greater little old united port fort mount cape lake los las el san santa
-"""))
-# Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
-_NOT_HOSPITALS = frozenset(split_words("""
-ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish ugh
-hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
-"""))
-_VOWELS = frozenset("aeiouy")
-# Longer "words" are not misspellings of a word (and their edits would be many).
-_LONGEST_WORD = 30
-# Endings that build medical words and never names.
-_MEDICAL_ENDINGS = (
-    "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
-    "otomy", "ostomy", "oscopy", "plasty", "emia", "aemia", "algia", "opathy", "opathic",
-    "ogram", "ography", "graphic", "iasis", "lysis", "lytic", "genic", "trophy", "plegia",
-    "paresis", "phagia", "pnea", "rrhea", "rrhage", "megaly", "sclerosis", "cytosis",
-    "penia", "philia", "phobia", "uria", "oma", "omas", "otic", "ectasis", "ostasis",
-    "therapy", "mycin", "cillin", "azole", "olol", "pril", "sartan", "statin", "tidine",
-    "prazole", "dipine", "health",
-)
-_SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
 
 
 def _cached(fn: Callable[[str | None], str | None]) -> Fn:
@@ -219,6 +161,7 @@ class Redactor(StructuredPass):
         self._last = v.last
         self._triggers, self._safe, self._plain = _word_sets(v)
         self._re = _compiled(v.suffixes)
+        self._suffix_words = _suffix_words(v.suffixes)
         self._dates = dates
         self._per = per is not None
         text_col = ColumnInfo(column or "text", "text")
@@ -298,7 +241,11 @@ class Redactor(StructuredPass):
         suspects = present - self._safe
         if not suspects and present.isdisjoint(self._triggers) and \
                 present.isdisjoint(self._flagged) and not _hospital_abbrevs(lows):
-            return
+            # A capitalised place or rare word can be a proper noun ("from Cyprus").
+            quiet = self._quiet
+            if all(low in quiet or not word[:1].isupper()
+                   for (_s, _e, word), low in zip(all_tokens, lows, strict=True)):
+                return
         tokens, keys = all_tokens, lows
         if out.spans:
             covered = sorted((s, e) for s, _, e, _, _ in out.spans)
@@ -373,6 +320,9 @@ class Redactor(StructuredPass):
         if key in self._safe:
             return _KEEP
         if any(c.isdigit() for c in key):
+            glued = _GLUED.fullmatch(key)
+            if glued is not None and self._classify_title(glued.group(1), False) == _UNKNOWN:
+                return _UNKNOWN  # a name no list has, glued to a number: "quartermain2"
             return _KEEP  # "fio2", "q4h", "mso4": codes, decided by the pattern pass
         if key in self._names:
             return _NAME
@@ -437,7 +387,8 @@ class Redactor(StructuredPass):
             if key in flagged and (not word.islower() or key not in v.basic):
                 state[i] = _NAME  # a value of the policy's name columns (the lookup)
                 continue
-            if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()):
+            if key in plain or (not key.isalpha() and not key.replace("'", "").isalpha()
+                                and not _GLUED.fullmatch(key)):
                 # Safe words and codes ("fio2", "q4h") stay: the common case. But a
                 # rare word with a capital inside a sentence is a proper noun ("Cyprus").
                 if not (mixed and key in rare and word[:1].isupper() and not word.isupper()
@@ -449,6 +400,7 @@ class Redactor(StructuredPass):
                                       mixed and not _starts(text, start))
         sure = (_NAME, _UNKNOWN)
         triggers = self._triggers
+        suffixes = self._suffix_words
         # Only words near a suspect, an ambiguous word or a context word can change:
         # the rules below look at most four words away.
         # Ambiguous words never act by themselves: a context word or a sure name near
@@ -458,6 +410,12 @@ class Redactor(StructuredPass):
         # An initial with its dot ("d. renna") makes the next word a name.
         seeds += [i for i, k in enumerate(keys) if len(k) == 1 and text[tokens[i][1]:
                                                                          tokens[i][1] + 1] == "."]
+        # A capital letter after a first name: a middle initial ("Brad L Key").
+        seeds += [i for i in range(1, n) if len(keys[i]) == 1 and tokens[i][2].isupper()
+                  and keys[i - 1] in v.first]
+        # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
+        seeds += [i for i, k in enumerate(keys) if k in v.first and
+                  text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
         if not seeds:
             return
         window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
@@ -513,10 +471,18 @@ class Redactor(StructuredPass):
                     # At the end of a line the credential signs a note: the words before
                     # it are a name even when they are words ("Q. LANDER RRT").
                     signs = not text[tokens[i][1]:tokens[i][1] + 3].strip(" \t.,")[:1].isalnum()
+                    # A full stop between two words ends a sentence unless it is an
+                    # initial's ("WHEEZES. JON DEVAUX RRT": not "WHEEZES").
                     while j >= 0 and i - j <= 4 and near(j, j + 1, gap) and (
+                            len(keys[j]) == 1 or "." not in text[tokens[j][1]:tokens[j + 1][0]]
+                    ) and (
                             nameish(j) or (len(keys[j]) == 1 and keys[j].isalpha() and j < i - 1)
                             or (signs and keys[j].isalpha() and keys[j] not in STOP
                                 and not tokens[j][2].islower() and keys[j] not in triggers)
+                            # after an initial, in any case: "q. lander rrt"
+                            or (j > 0 and len(keys[j - 1]) == 1 and keys[j - 1].isalpha()
+                                and text[tokens[j - 1][1]] == "." and keys[j].isalpha()
+                                and keys[j] not in STOP and keys[j] not in triggers)
                     ) and keys[j] not in _CREDENTIALS:
                         if len(keys[j]) > 1 and state[j] not in sure:
                             state[j] = _NAME
@@ -539,6 +505,9 @@ class Redactor(StructuredPass):
                                 (mixed and tokens[j][2][:1].isupper()
                                  and not tokens[j][2].isupper()) or nameish(j)
                                 or keys[j] in _SAINTS
+                                # "sacred heart Memorial", "st joseph hospital"
+                                or (j > 0 and keys[j - 1] in _SAINTS
+                                    and near(j - 1, j, ". ") and keys[j] not in STOP)
                                 or (j == i - 1 and key in _HOSPITAL_WORDS
                                     and (tokens[j][2].isupper() or not mixed))):
                         if state[j] not in sure:
@@ -599,8 +568,33 @@ class Redactor(StructuredPass):
                         word.istitle() and tokens[i + 1][2].istitle() and \
                         (state[i + 1] in sure or state[i + 1] == _PLACE):
                     state[i] = _PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+                elif key in suffixes and mixed and i > 0 and len(key) >= 4 and \
+                        word.istitle() and near(i - 1, i) and keys[i - 1].isalpha() and \
+                        tokens[i - 1][2][:1].isupper() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE) and \
+                        state[i] in (_KEEP, _AMBIG):
+                    state[i] = _PLACE  # a street named without its number: "Inna Loop"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
+                    continue
+                if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
+                        near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
+                        tokens[i - 1][2].istitle() and tokens[i + 1][2].istitle() and \
+                        len(keys[i + 1]) > 1 and keys[i + 1].isalpha() and (
+                            keys[i + 1] in v.last or state[i + 1] in sure) and \
+                        keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
+                        state[i - 1] != _PLACE and state[i + 1] != _PLACE:
+                    # A first name, a middle initial without its dot, a surname: "Brad L
+                    # Key", "Daniela C Capon" (the initial goes as one between two names).
+                    if state[i - 1] not in sure:
+                        state[i - 1] = _NAME
+                    if state[i + 1] not in sure:
+                        state[i + 1] = _NAME
+                    continue
+                if si == _AMBIG and mixed and word.istitle() and key in v.first and \
+                        text[tokens[i][0] - 2:tokens[i][0]] == ", " and \
+                        text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!"):
+                    state[i] = _NAME  # called by name: "Don't go to town, Mark!"
                     continue
                 if i > 1 and keys[i - 1] == "and" and state[i - 2] in sure and \
                         near(i - 2, i - 1) and near(i - 1, i) and nameish(i) and \
@@ -611,8 +605,9 @@ class Redactor(StructuredPass):
                 if i > 0 and state[i - 1] in sure and si == _AMBIG and word.istitle() and \
                         _gap_ok(text, tokens[i - 1][1], tokens[i][0], ", ") and \
                         "," in text[tokens[i - 1][1]:tokens[i][0]] and i + 2 < n and \
-                        keys[i + 1] == "and" and state[i + 2] in sure:
-                    state[i] = _NAME  # "Morrison, Rogers and Torres"
+                        keys[i + 1] == "and" and (state[i + 2] in sure or (
+                            state[i + 2] == _AMBIG and tokens[i + 2][2].istitle())):
+                    state[i] = _NAME  # "Morrison, Rogers and Torres", "Henderson, Hicks and Brown"
                     continue
                 if i + 2 < n and len(keys[i + 1]) == 1 and tokens[i + 1][2].isupper() and \
                         text[tokens[i + 1][1]] == "." and state[i + 2] in sure and \
@@ -678,7 +673,7 @@ class Redactor(StructuredPass):
                 continue
             if s == _PLACE:
                 end = tokens[i][1]
-                fake = fns["city"](word.title())
+                fake = place_fake(fns["city"], word)
                 out.put(start, end, "place", case_like(fake, word))
                 continue
             name = word[: end - start]

@@ -76,11 +76,61 @@ _PAGER = (
     r"(?i:pager|beeper|beep|pgr|bpr|pg|page|ext|extension|cell|mobile|tel|phone|ph"
     r"|telephone|fax)"
 )
+# The end of an international or trunk number: not a word, a slash, a hyphen or a
+# decimal, but a hyphen before its phone word may follow ("+41 (0)69 979 80 58-Fax").
+_PHONE_END = (
+    r"(?![\w/]|-(?!(?i:office|fax|mobile|cell|home|work|desk)(?![^\W_]))|\.\d)"
+)
 # Street suffixes are read from the shipped list; the pattern takes them as an argument.
+# Street types written in lower case after the name, with the house number after them
+# (Hungarian: "Piroska u. 97.", "Belgrád rkp. 18.", "Erzsébet tér 19.").
+AFTER_TYPES = (
+    "u.", "utca", "út", "útja", "tér", "tere", "rkp.", "rakpart", "krt.", "körút", "köz",
+    "kapu", "sor", "fasor", "sétány", "sugárút", "lépcső", "dűlő",
+)
+# Street types written before the name, after a house number ("35108 ul. Zamkowa 33",
+# "69 Av Sidi Lakhmi", "143 rue de la Paix", "12 C/ Mayor"); exact spellings, since
+# "via" and "av" are clinical words in lower case.
+FIRST_TYPES = (
+    "ul.", "Ul.", "ulica", "Ulica", "al.", "Al.", "aleja", "Aleja", "Av", "Av.", "Avda.",
+    "avenida", "Avenida", "avenue", "Avenue", "rue", "Rue", "rua", "Rua", "calle", "Calle",
+    "C/", "Via", "Viale", "Piazza", "Corso", "Largo", "Vicolo", "chemin", "Chemin",
+    "allée", "Allée", "Travessa", "travessa", "Estrada", "estrada", "Praça", "praça",
+    "Plac", "plac", "Strada", "strada", "Boulevard", "boulevard", "Paseo", "paseo",
+    "Camino", "camino", "Carrera", "carrera", "Impasse", "impasse", "Quai", "quai",
+)
+# Lower-case words inside a street's name written after its type ("Rue de la Paix",
+# "Rua Vinte e Cinco de Setembro").
+_STREET_PARTICLES = r"(?:de|da|do|dos|das|del|della|di|la|le|les|du|des|e|y|van|von|der)"
 _AGE_WORD = (
     r"(?i:y/?o|y\.o\.?|yrs?|years?|yoa|yof|yom|yowf|yowm|yobf|yobm|yo[mf]?|year[- ]old"
     r"|years[- ]old|yr[- ]old|y/o[mf]?)(?![^\W\d_])"
 )
+
+
+_Node = dict[str, "_Node"]
+
+
+def _trie(words: tuple[str, ...]) -> str:
+    """A regular expression for exactly ``words``, branching on each character in turn,
+    so that a position fails after one test of its first character, not one per word.
+    """
+    tree: _Node = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def walk(node: _Node) -> str:
+        ends = "" in node
+        branches = [re.escape(c) + walk(node[c]) for c in sorted(node) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
+        return f"{body}?" if ends else body
+
+    return f"(?:{walk(tree)})"
 
 
 @dataclass(frozen=True)
@@ -177,7 +227,13 @@ def needs_web(text: str) -> bool:
 
 def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
     """Compile the structured-identifier pattern (suffixes longest first)."""
-    suffix = "|".join(re.escape(s) for s in street_suffixes)
+    # Tries, not lists of alternatives: the same strings, longest first, but a position
+    # that begins none of them fails after one test.
+    suffix = _trie(street_suffixes)
+    after_types = _trie(AFTER_TYPES)
+    first_types = _trie(FIRST_TYPES)
+    name_word = (r"(?!(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![\w]))"
+                 r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w'-]*")
     states = "|".join(STATES)
     start = r"(?<![^\W_])"  # not inside a word (a letter or digit before)
     digit_start = r"(?<![\d.,/])(?<!\d[:-])"
@@ -208,10 +264,11 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"\d{3}[-. /]\d{4}(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
         r"(?P<intl>(?:(?<![\w+])\+|(?<![\d.,/:-])00)(?=(?:[-. ()]{0,2}\d){8})[1-9]\d{0,2}"
         r"(?:[-. ]?\(0?\d{1,4}\))?"
-        r"(?:[-. ]?\d{1,5}){1,5}(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
-        r"(?P<trunk>(?<![\w+(.,/:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:(?:[-. ]\d{2,5}){2,4}"
+        rf"(?:[-. ]?\d{{1,5}}){{1,5}}(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
+        # (a comma after a letter may come just before: "Office\,07700 063 966-Fax")
+        r"(?P<trunk>(?<![\w+(./:-])(?<!\d,)(?:\(0\d{1,4}\)|0\d{1,4})(?:(?:[-. ]\d{2,5}){2,4}"
         r"|[-. ]?\d{6,8})"
-        r"(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
+        rf"(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
         r"(?P<local>(?<![\w(+.,/:-])[2-9]\d{2}-\d{4}(?![\w/-]|\.\d))",
         # A number after a phone word, in whatever grouping ("Phone: 0490 75 40 81",
         # "Pager 83554", "call me on (64) 3591-3246"); the handler counts its digits.
@@ -276,16 +333,26 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<mv>(?=[A-Za-z0-9-]{4,})[A-Za-z0-9]*\d[A-Za-z0-9-]*[A-Za-z0-9]|\d{4,}))",
         r"(?P<hashid>\#[ ]?(?P<hv>\d{5,})(?!\w))",
         # Street addresses and "City, ST 12345".
-        rf"(?P<addr>{start}\d{{1,6}}[A-Z]?(?:-\d+)?[ ]+(?:[NSEW]\.?[ ]+)?"
+        rf"(?P<addr>{start}\d{{1,6}}[A-Z]?(?:-\d+)?[ ]+(?:(?:[NSEW]\.?[ ]+)?"
         rf"(?:(?:\d+(?:st|nd|rd|th)|[A-Z\u00c0-\u00de][\w'.-]*)[ ]+){{1,3}}"
-        rf"(?:{suffix})\.?(?![\w])"
+        rf"(?:(?:{suffix})\.?(?![\w])|(?:{after_types})[ ]\d{{1,4}}[A-Za-z]?\.?(?![\w]|\.\d))"
+        # The street's type first ("35108 ul. Zamkowa 33", "33 avenue de Provence"):
+        # capitalised words of the name (a lower-case letter after the capital: not
+        # "40 Via PICC"), particles between them, the house number after them.
+        rf"|(?:{first_types})[ ]+(?:{_STREET_PARTICLES}[ ]+){{0,3}}{name_word}"
+        rf"(?:[ ]+(?:{_STREET_PARTICLES}[ ]+){{0,2}}{name_word}){{0,4}}"
+        r"(?:[ ]+\d{1,5}[A-Za-z]?(?![\w]|[.,]\d))?)"
         r"(?:,?[ ]+(?:(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![a-z])\.?[ ]*\#?"
         r"|\#[ ]?)(?:\d[A-Za-z0-9-]*|[A-Z](?!\w)))?)",
         r"(?P<unit>(?<![^\W_])(?i:apt|apartment|suite|ste|unit)\.?[ ]*\#?[ ]*(?P<uv>\d{1,5}[A-Z]?)"
         r"(?![\w]))",
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
-        # A ZIP code after a state ("Boston, MA 02139": the handler finds the town).
-        rf"(?P<stzip>(?<=(?:{states})[ ,])(?P<sz>\d{{5}}(?:-\d{{4}})?)(?![\w-]))",
+        # A ZIP code after a state ("Boston, MA 02139", "Dover , NC  29451": the handler
+        # finds the town).
+        # (a capital before the look-behinds of the states: most numbers fail it at once)
+        rf"(?P<stzip>(?:(?<=[A-Z][ ,])(?<=(?:{states})[ ,])"
+        rf"|(?<=[A-Z][ ,][ ])(?<=(?:{states})[ ,][ ]))"
+        r"(?P<sz>\d{5}(?:-\d{4})?)(?![\w-]))",
         # A postcode after its label: US ZIP codes and the other countries' digit
         # forms ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371").
         r"(?P<zipl>(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ]?(?i:code))?(?:[ ](?i:is))?"

@@ -22,7 +22,10 @@ from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.redact.patterns import MONTHS
 from scrubphi.transforms.redact.vocab import split_words
 
-__all__ = ["Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like", "unit_word"]
+__all__ = [
+    "Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like", "place_fake",
+    "unit_word",
+]
 
 _TRAIL = ".,;:!?)]}'\""
 # Words before a month/day that make it a setting or a pressure, not a date.
@@ -433,6 +436,24 @@ def _vent_clause(text: str, end: int) -> bool:
 def _fax_or_phone(text: str, start: int) -> str:
     """"fax" when the word fax stands just before the number at ``start``."""
     return "fax" if "fax" in text[max(0, start - 12) : start].lower() else "phone"
+
+
+def place_fake(city: Fn, word: str) -> str:
+    """The town that replaces one word of a place's name, without that word itself.
+
+    Why: the town fakes are often two words and a prefix ("South Robertchester",
+    "Lake Annette"), so "South" of "South Africa" would come back as itself.  The
+    fake's words equal to ``word`` (in any case) are dropped; a fake of nothing
+    else is kept whole.
+    """
+    fake = city(word.title())
+    low = word.casefold()
+    parts = fake.split()
+    if len(parts) > 1 and any(p.casefold() == low for p in parts):
+        kept = [p for p in parts if p.casefold() != low]
+        if kept:
+            return " ".join(kept)
+    return fake
 
 
 def digits_like(fake: str, like: str) -> str:

@@ -1,0 +1,133 @@
+"""The context words of the free-text redactor's word rules (``detector._decide``).
+
+Honorifics, relation words, credentials, organisations' and places' head words,
+street types, geographic features, place prefixes: words whose neighbours the
+rules look at; and the word-formation lists of a word's classification (medical
+endings, everyday suffixes).  Kept apart from :mod:`.detector` so that the rules' code and the
+vocabularies they use can each be read whole.  The compiled scan takes them
+through the detector module (``detector._HONORIFICS``...), as before.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from scrubphi.transforms.redact.vocab import STOP, split_words
+
+__all__ = [
+    "_CREDENTIALS",
+    "_FEATURES",
+    "_GENERIC_PLACE",
+    "_HONORIFICS",
+    "_HOSPITAL_WORDS",
+    "_NAME_PARTICLES",
+    "_NOT_HOSPITALS",
+    "_ORG_WORDS",
+    "_PLACE_NAME_PARTS",
+    "_PLACE_PREFIXES",
+    "_PLACE_PREPS",
+    "_PLACE_WORDS",
+    "_RELATIONS",
+    "_SAINTS",
+    "_STREET_TYPES",
+    "_UNIVERSITY",
+    "_WEAK_HONORIFICS",
+]
+
+_HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
+# Honorifics that are clinical abbreviations too ("MS changes", "MR 2+"): written
+# without a dot and not Title-case, the next word must look like a name.
+_WEAK_HONORIFICS = frozenset(split_words("mr ms miss"))
+_RELATIONS = frozenset(split_words("""
+son sons daughter daughters dtr dtrs wife husband hus spouse partner boyfriend girlfriend
+fiance fiancee mother mom mum mother-in-law father dad brother bro sister sis sibling
+siblings niece nephew aunt uncle cousin grandson granddaughter grandaughter grandmother
+grandfather grandma grandpa granddaughters grandsons friend friends neighbor neighbour
+proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
+son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
+name names hi hello hey
+"""))
+_CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
+# Legal forms and the head words of organisations' names: the words before one
+# name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
+# Bond Ratings Agency"), and the word itself is part of the name.
+_ORG_WORDS = frozenset(split_words("""
+inc incorporated llc llp ltd corp corporation gmbh plc sarl srl aps pty pvt
+group technologies technology bank company associates solutions global capital partners
+holdings systems services enterprises industries consulting international labs
+laboratories pharmaceuticals pharma bioscience biosciences insurance agency unlimited
+analytics ventures networks studios foundation investments securities logistics motors
+airlines brands software research resources transit media communications telecom energy
+electronics entertainment publishing publishers realty properties construction
+manufacturing marketing consultants advisors bancorp financial movers
+"""))
+_PLACE_WORDS = frozenset(split_words("""
+hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
+manor healthcare institute sanatorium sanitarium regional campus
+university college school church
+""")) | _ORG_WORDS
+# Parts of a hospital's or an organisation's name that are replaced with the words
+# before them.
+_PLACE_NAME_PARTS = frozenset(split_words("memorial general regional rehab")) | _ORG_WORDS
+_SAINTS = frozenset(split_words("st saint ste san santa sacred holy"))
+_UNIVERSITY = frozenset(split_words("u univ university"))
+# Words before "hospital" that do not name one ("outside hospital", "the rehab").
+_GENERIC_PLACE = frozenset(split_words("""
+outside local community previous prior other same another different university state
+county city private psychiatric veterans teaching regional rehab nearby closest nearest
+new old this that his her their our your my main acute chronic long term short day
+children childrens women womens
+"""))
+# Words before a place: "referred to GH", "followed at gh", "from the VAMC".
+_PLACE_PREPS = frozenset(split_words("to at from in into via by"))
+# Hospital words whose word before is a name in any case ("UNION HOSPITAL").
+_HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
+# Street types written before the street's name ("Via Roma", "Rue de la Paix").
+_STREET_TYPES = frozenset(split_words("""
+via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle avenida paseo
+camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
+"""))
+_NAME_PARTICLES = frozenset(
+    split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
+                " du des")
+)
+# Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
+_FEATURES = frozenset(split_words("""
+beach shore square county island isle lake valley heights hills springs falls bay city
+town village harbor harbour point mountain mount
+kingdom republic emirates federation states
+"""))
+# Words that begin a place's name of two words or more ("New Zealand", "South
+# Africa", "Port Whangarei", "Upper Austria", "Los Angeles"): before a capitalised
+# name, one is part of it.
+_PLACE_PREFIXES = frozenset(split_words("""
+new north south east west northern southern eastern western upper lower central
+great greater little old united port fort mount cape lake los las el san santa
+"""))
+# Two-to-five-letter words ending in H that are labs, hormones or wards, not hospitals.
+_NOT_HOSPITALS = frozenset(split_words("""
+ph tsh ldh pth acth adh fsh lh hgh bnh mch hh nh ch sh th dh rh ah oh uh eh ish ugh
+hch hhh bph mph kph cph dph sch tch ach ech ich och bch psh ash osh
+"""))
+_VOWELS = frozenset("aeiouy")
+# Longer "words" are not misspellings of a word (and their edits would be many).
+_LONGEST_WORD = 30
+# Endings that build medical words and never names.
+_MEDICAL_ENDINGS = (
+    "ology", "ologist", "ologic", "ological", "itis", "osis", "oses", "ectomy", "ectomies",
+    "otomy", "ostomy", "oscopy", "plasty", "emia", "aemia", "algia", "opathy", "opathic",
+    "ogram", "ography", "graphic", "iasis", "lysis", "lytic", "genic", "trophy", "plegia",
+    "paresis", "phagia", "pnea", "rrhea", "rrhage", "megaly", "sclerosis", "cytosis",
+    "penia", "philia", "phobia", "uria", "oma", "omas", "otic", "ectasis", "ostasis",
+    "therapy", "mycin", "cillin", "azole", "olol", "pril", "sartan", "statin", "tidine",
+    "prazole", "dipine", "health",
+)
+_SUFFIXES = ("able", "ible", "ing", "ed", "ly", "ness", "er", "ers", "es", "s", "ally")
+
+
+@lru_cache(maxsize=2)
+def _suffix_words(suffixes: tuple[str, ...]) -> frozenset[str]:
+    """Street types of four letters or more, in lower case, that are not context words
+    of another rule ("Loop", "Trail", "Pass"; not "Dr", "St")."""
+    return frozenset(s.lower() for s in suffixes if len(s) >= 4 and s.isalpha()) - \
+        _HONORIFICS - _CREDENTIALS - _SAINTS - STOP
