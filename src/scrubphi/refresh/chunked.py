@@ -156,7 +156,7 @@ _TABLES = """
 SELECT n.nspname, c.relname,
        array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attnum > 0),
        greatest(c.reltuples, 0)::bigint,
-       (pg_relation_size(c.oid) / current_setting('block_size')::bigint),
+       c.oid::bigint,
        (SELECT a2.attname FROM pg_index x
           JOIN pg_attribute a2 ON a2.attrelid = x.indrelid AND a2.attnum = x.indkey[0]
          WHERE x.indrelid = c.oid AND x.indisprimary AND x.indnatts = 1
@@ -173,7 +173,17 @@ ORDER BY 1, 2
 """
 
 
-def plan_units(conn: psycopg.Connection[Any], chunk_rows: int) -> list[Unit]:
+def list_tables(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+    """The tables whose rows a dump carries: (schema, name, columns, rows, OID, int PK).
+
+    From the catalog only: no table is opened (nor locked) yet.
+    """
+    return [tuple(row) for row in conn.execute(_TABLES).fetchall()]
+
+
+def plan_units(
+    conn: psycopg.Connection[Any], tables: Sequence[tuple[Any, ...]], chunk_rows: int
+) -> list[Unit]:
     """Every table's units, largest tables first, in the snapshot ``conn`` reads.
 
     A table with a single integer primary key is cut into ranges of that key
@@ -183,9 +193,13 @@ def plan_units(conn: psycopg.Connection[Any], chunk_rows: int) -> list[Unit]:
     """
     units: list[Unit] = []
     uid = 0
-    tables = conn.execute(_TABLES).fetchall()
-    for schema, name, cols, reltuples, pages, pk in tables:
+    for schema, name, cols, reltuples, oid, pk in tables:
         columns = tuple(cols or ())
+        # The size now, not pg_class's estimate (the table is locked: it cannot shrink).
+        size = conn.execute(
+            "SELECT pg_relation_size(%s::oid) / current_setting('block_size')::bigint", (oid,)
+        ).fetchone()
+        pages = int(size[0]) if size else 0
         est = int(reltuples)
         if est <= 0 and pages > 0:
             est = int(pages) * 50  # never analysed: a guess that still splits it
@@ -243,16 +257,17 @@ class _Source:
         row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
         self.snapshot = str(row[0])
-        self.lock_timeout_ms = lock_timeout_ms
+        if lock_timeout_ms is not None:
+            self.conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
 
-    def lock(self, units: Sequence[Unit]) -> None:
-        """``ACCESS SHARE`` on every table, as pg_dump takes: no DROP or ALTER meanwhile."""
-        tables = sorted({(u.schema, u.name) for u in units})
-        if not tables:
-            return
-        if self.lock_timeout_ms is not None:
-            self.conn.execute(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
-        for schema, name in tables:
+    def lock(self, tables: Sequence[tuple[Any, ...]]) -> None:
+        """``ACCESS SHARE`` on every table, as pg_dump takes: no DROP or ALTER meanwhile.
+
+        Taken before any table is read (its key range included), with
+        ``--lock-wait-timeout``: a table held by an exclusive lock fails the
+        run like pg_dump would, instead of queueing behind it.
+        """
+        for schema, name, *_ in tables:
             try:
                 self.conn.execute(
                     pg_sql.SQL("LOCK TABLE ONLY {} IN ACCESS SHARE MODE").format(
@@ -393,8 +408,9 @@ def chunked_pipeline(
     stats: dict[str, TableStats] = {}
     totals = {"bytes_in": 0, "bytes_out": 0, "rows": 0}
     try:
-        units = plan_units(source.conn, max(1, opts.chunk_rows))
-        source.lock(units)
+        listed = list_tables(source.conn)
+        source.lock(listed)
+        units = plan_units(source.conn, listed, max(1, opts.chunk_rows))
         snap = ["--snapshot", source.snapshot]
         run.show_step("restore: schema (pre-data)")
         prelude, _ = _dump_through_scrubber(
