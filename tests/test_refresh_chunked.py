@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from pg_fixtures import PgServer
@@ -231,19 +232,19 @@ def test_external_cluster_worker_killed_mid_chunk(
     killed: list[int] = []
 
     def killer(building: str, stop: threading.Event) -> None:
-        while not stop.is_set() and not killed:
-            rows = pg.query(
-                "postgres",
-                "SELECT application_name FROM pg_stat_activity WHERE datname = %s "
-                "AND application_name LIKE 'scrubphi-chunk-%%' AND query ~ '^COPY .*FROM STDIN' "
-                "AND xact_start < now() - interval '300 ms'",
-                (building,),
-            )
-            if rows:
-                pid = int(str(rows[0][0]).rsplit("-", 1)[1])
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-            time.sleep(0.02)
+        with psycopg.connect(pg.dsn("postgres"), autocommit=True) as conn:
+            while not stop.is_set() and not killed:
+                row = conn.execute(
+                    "SELECT application_name FROM pg_stat_activity WHERE datname = %s "
+                    "AND application_name LIKE 'scrubphi-chunk-%%' AND state = 'active' "
+                    "AND query ~ '^COPY .*FROM STDIN'",
+                    (building,),
+                ).fetchone()
+                if row:
+                    pid = int(str(row[0]).rsplit("-", 1)[1])
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                time.sleep(0.005)
 
     stop = threading.Event()
     threads: list[threading.Thread] = []

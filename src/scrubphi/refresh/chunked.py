@@ -399,7 +399,7 @@ def chunked_pipeline(
     """The restore step in chunked mode (see the module's docstring); stats and report."""
     from distributed import as_completed
 
-    from .chunkwork import load_unit
+    from .chunkwork import load_unit, release
 
     opts = run.opts
     started = time.monotonic()
@@ -449,7 +449,9 @@ def chunked_pipeline(
         )
         run.show_step("restore: starting the Dask workers")
         with _client(run, spec_env) as client:
-            [spec_f] = client.scatter([spec], broadcast=True, hash=False)
+            # A task, not scattered data: a worker that dies with its copy does not lose it
+            # (the scheduler computes it again for the unit that is retried).
+            spec_f = client.submit(_spec, spec, key=f"scrubphi-{spec.run_id}-spec", pure=False)
             futures: list[Future[dict[str, Any]]] = [
                 client.submit(load_unit, spec_f, unit, key=f"scrubphi-{spec.run_id}-{unit.uid}",
                               retries=_UNIT_RETRIES, pure=False, priority=len(units) - i)
@@ -460,7 +462,8 @@ def chunked_pipeline(
                 for fut, outcome in as_completed(futures, with_results=True, raise_errors=False):
                     if isinstance(outcome, BaseException) or fut.status == "error":
                         raise RefreshError(
-                            "restore", f"a unit failed on its worker ({type(outcome).__name__})"
+                            "restore", f"a unit failed on its worker ({type(outcome).__name__})",
+                            details=[str(outcome)[:300]],
                         )
                     if not outcome["ok"]:
                         raise RefreshError(outcome["step"], outcome["message"],
@@ -481,6 +484,10 @@ def chunked_pipeline(
                     )
             finally:
                 client.cancel(futures, force=True)
+                # Workers keep their connections between units: close them now, the new
+                # database is renamed soon (a cluster's workers outlive this run).
+                with contextlib.suppress(Exception):
+                    client.run(release, spec.run_id)
         _book(new_url, create=False)
         run.show_step("restore: sequences, large objects, post-data")
         run.hook("restore:post-data", database=dbname_of(new_url), url=new_url)
@@ -509,6 +516,10 @@ def chunked_pipeline(
         "units": units_report,
     }
     return tables, report
+
+
+def _spec(spec: ChunkSpec) -> ChunkSpec:
+    return spec
 
 
 def _merge(into: dict[str, TableStats], table: str, part: TableStats) -> None:

@@ -42,7 +42,7 @@ from .chunked import (
 from .parallel import _CopySink
 from .pgtools import safe_error_lines
 
-__all__ = ["dask_setup", "load_unit"]
+__all__ = ["dask_setup", "load_unit", "release"]
 
 _FEED = 1 << 20
 # What pg_dump sets on its connection, so that COPY TO writes what a dump holds.
@@ -143,6 +143,12 @@ def _state(spec: ChunkSpec) -> _State:
         target.execute(statement)
     _STATE = _State(spec.run_id, scrubber, source, target)
     return _STATE
+
+
+def release(run_id: str) -> None:
+    """Run on every worker at the end of a run: close its connections of that run."""
+    if _STATE is not None and _STATE.run_id == run_id:
+        _discard()
 
 
 def _discard() -> None:
