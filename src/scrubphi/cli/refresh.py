@@ -160,7 +160,7 @@ def _write_report_or_warn(path: str | None, data: dict[str, Any]) -> bool:
 )
 @click.option(
     "--chunk-rows",
-    default=250_000,
+    default=100_000,
     show_default=True,
     type=click.IntRange(min=1),
     help="Rows per unit in chunked mode.",

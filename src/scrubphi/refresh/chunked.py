@@ -39,6 +39,7 @@ checks it holds the same key.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import hmac
@@ -48,7 +49,7 @@ import secrets
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
@@ -66,7 +67,7 @@ from .parallel import _session_setup, _stats_from
 from .pgtools import client_invocation, connect, dbname_of, run_client, safe_error_lines
 
 if TYPE_CHECKING:
-    from distributed import Client, Future
+    from distributed import Future
 
     from .core import _Run
 
@@ -216,13 +217,11 @@ def plan_units(
                 step = max(1, -(-(int(hi) - int(lo) + 1) // parts))
                 bounds = list(range(int(lo), int(hi) + 1, step))
                 for i, a in enumerate(bounds):
-                    if i == 0:
-                        low = ""
-                    else:
-                        low = f"{col} >= {a}"
-                    high = f"{col} < {bounds[i + 1]}" if i + 1 < len(bounds) else ""
+                    nxt = bounds[i + 1] if i + 1 < len(bounds) else None
+                    low = f"{col} >= {a}" if i else ""
+                    high = f"{col} < {nxt}" if nxt is not None else ""
                     where = " AND ".join(p for p in (low, high) if p)
-                    label = f"{pk} {'' if i == 0 else a}..{'' if i + 1 == len(bounds) else bounds[i + 1]}"
+                    label = f"{pk} {a if i else ''}..{'' if nxt is None else nxt}"
                     ranges.append((where, label))
         elif parts > 1 and pages > 0:
             step = max(1, -(-int(pages) // parts))
@@ -342,50 +341,80 @@ def _dump_through_scrubber(
     return raw, list(report.tables)
 
 
-@contextlib.contextmanager
-def _client(run: _Run, spec_env: dict[str, str]) -> Iterator[Client]:
-    """The Dask client: of ``--scheduler``'s cluster, or of a local one sized by ``--jobs``."""
-    import dask
-    from distributed import Client, LocalCluster
+_DASK_ERRORS = frozenset({"KilledWorker", "FutureCancelledError", "CancelledError"})
+_DASK_CONFIG = {
+    # Nothing of a unit is ever kept by Dask (its result is counts): no spilling to disk.
+    "distributed.worker.memory.spill": False,
+    "distributed.worker.memory.target": False,
+    "distributed.scheduler.allowed-failures": _UNIT_RETRIES + 1,
+}
 
-    opts = run.opts
-    # Nothing of a unit is ever kept by Dask: its result is counts; no spilling to disk.
-    with dask.config.set({
-        "distributed.worker.memory.spill": False,
-        "distributed.worker.memory.target": False,
-        "distributed.scheduler.allowed-failures": _UNIT_RETRIES + 1,
-    }):
-        if opts.scheduler:
-            try:
-                client = Client(opts.scheduler, timeout=30)
-            except (OSError, TimeoutError) as exc:
-                raise RefreshError(
-                    "preflight", f"cannot reach the Dask scheduler ({type(exc).__name__})"
-                ) from None
-            try:
-                yield client
-            finally:
-                client.close()
-            return
-        cluster = LocalCluster(
-            n_workers=max(1, opts.jobs),
+
+class _Workers:
+    """The Dask cluster: ``--scheduler``'s, or a local one of ``--jobs`` workers.
+
+    The local one starts in a thread as soon as the step begins, so that its
+    processes start (and import the scrubber) while the schema is dumped.
+    """
+
+    def __init__(self, run: _Run, env: dict[str, str]) -> None:
+        import dask
+
+        self.opts = run.opts
+        self.cluster: Any = None
+        self.client: Any = None
+        self._config: Any = cast(Any, dask).config.set(_DASK_CONFIG)
+        self._config.__enter__()
+        self._starting: concurrent.futures.Future[Any] | None = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        if not self.opts.scheduler:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1)
+            self._starting = self._pool.submit(self._local, env)
+
+    def _local(self, env: dict[str, str]) -> Any:
+        import distributed
+
+        return cast(Any, distributed).LocalCluster(
+            n_workers=max(1, self.opts.jobs),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             scheduler_port=0,
             host="127.0.0.1",
             silence_logs=50,
-            env=dict(spec_env, SCRUBPHI_CHUNK_PARENT=str(os.getpid())),
+            env=dict(env, SCRUBPHI_CHUNK_PARENT=str(os.getpid())),
             preload=["scrubphi.refresh.chunkwork"],
         )
+
+    def connect(self) -> Any:
+        import distributed
+
+        dist: Any = distributed  # distributed has no type hints: used through Any
+        if self._starting is not None:
+            self.cluster = self._starting.result()
+            self.client = dist.Client(self.cluster)
+            return self.client
         try:
-            client = Client(cluster)
-            try:
-                yield client
-            finally:
-                client.close()
+            self.client = dist.Client(self.opts.scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise RefreshError(
+                "restore", f"cannot reach the Dask scheduler ({type(exc).__name__})"
+            ) from None
+        return self.client
+
+    def close(self) -> None:
+        try:
+            if self.client is not None:
+                with contextlib.suppress(Exception):
+                    self.client.close()
+            if self._starting is not None:
+                with contextlib.suppress(Exception):
+                    cluster = self.cluster or self._starting.result()
+                    cluster.close()
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
         finally:
-            cluster.close()
+            self._config.__exit__(None, None, None)
 
 
 def chunked_pipeline(
@@ -397,17 +426,35 @@ def chunked_pipeline(
     lookup: Lookup | None = None,
 ) -> tuple[list[TableStats], dict[str, Any]]:
     """The restore step in chunked mode (see the module's docstring); stats and report."""
-    from distributed import as_completed
+    import distributed
 
     from .chunkwork import load_unit, release
 
     opts = run.opts
     started = time.monotonic()
-    source = _Source(opts.source_url, _lock_ms(opts.lock_wait_timeout))
+    src_url, src_pw = _without_password(opts.source_url)
+    tgt_url, tgt_pw = _without_password(new_url)
+    key_ref = opts.worker_key or _policy_key_ref(policy)
+    if opts.scheduler and key and not key_ref:
+        raise RefreshError(
+            "preflight", "--scheduler needs the key's reference (--key env:NAME|file:PATH "
+            "or scrub.key) for the workers to read it on their hosts"
+        )
+    # What only the embedded cluster's workers (this process's children) are given,
+    # in their environment: never through the scheduler.
+    spec_env: dict[str, str] = {}
+    if not opts.scheduler:
+        for name, value in ((KEY_ENV, key.hex() if key else None),
+                            (SOURCE_PASSWORD_ENV, src_pw), (TARGET_PASSWORD_ENV, tgt_pw)):
+            if value:
+                spec_env[name] = value
+    workers = _Workers(run, spec_env)
     units_report: list[dict[str, Any]] = []
     stats: dict[str, TableStats] = {}
     totals = {"bytes_in": 0, "bytes_out": 0, "rows": 0}
+    source: _Source | None = None
     try:
+        source = _Source(opts.source_url, _lock_ms(opts.lock_wait_timeout))
         listed = list_tables(source.conn)
         source.lock(listed)
         units = plan_units(source.conn, listed, max(1, opts.chunk_rows))
@@ -419,21 +466,6 @@ def chunked_pipeline(
         run.hook("restore:pre-data", database=dbname_of(new_url), url=new_url)
         _book(new_url, create=True)
         run.hook("restore:data", database=dbname_of(new_url), url=new_url)
-        src_url, src_pw = _without_password(opts.source_url)
-        tgt_url, tgt_pw = _without_password(new_url)
-        spec_env: dict[str, str] = {}
-        if key and not opts.scheduler:
-            spec_env[KEY_ENV] = key.hex()
-        if src_pw and not opts.scheduler:
-            spec_env[SOURCE_PASSWORD_ENV] = src_pw
-        if tgt_pw and not opts.scheduler:
-            spec_env[TARGET_PASSWORD_ENV] = tgt_pw
-        key_ref = opts.worker_key or _policy_key_ref(policy)
-        if opts.scheduler and key and not key_ref:
-            raise RefreshError(
-                "preflight", "--scheduler needs the key's reference (--key env:NAME|file:PATH "
-                "or scrub.key) for the workers to read it on their hosts"
-            )
         spec = ChunkSpec(
             run_id=f"{dbname_of(new_url)}-{secrets.token_hex(4)}",
             configs=tuple(os.path.abspath(c) for c in opts.configs),
@@ -447,47 +479,52 @@ def chunked_pipeline(
             key_base_dir=_policy_base_dir(policy),
             key_check=key_check(key),
         )
-        run.show_step("restore: starting the Dask workers")
-        with _client(run, spec_env) as client:
-            # A task, not scattered data: a worker that dies with its copy does not lose it
-            # (the scheduler computes it again for the unit that is retried).
-            spec_f = client.submit(_spec, spec, key=f"scrubphi-{spec.run_id}-spec", pure=False)
-            futures: list[Future[dict[str, Any]]] = [
-                client.submit(load_unit, spec_f, unit, key=f"scrubphi-{spec.run_id}-{unit.uid}",
-                              retries=_UNIT_RETRIES, pure=False, priority=len(units) - i)
-                for i, unit in enumerate(units)
-            ]
-            done_per_table: dict[str, int] = {}
-            try:
-                for fut, outcome in as_completed(futures, with_results=True, raise_errors=False):
-                    if isinstance(outcome, BaseException) or fut.status == "error":
-                        raise RefreshError(
-                            "restore", f"a unit failed on its worker ({type(outcome).__name__})",
-                            details=[str(outcome)[:300]],
-                        )
-                    if not outcome["ok"]:
-                        raise RefreshError(outcome["step"], outcome["message"],
-                                           details=outcome["details"])
-                    unit = outcome["unit"]
-                    units_report.append(unit)
-                    table = unit["table"]
-                    merged = _stats_from(unit["stats"])
-                    _merge(stats, table, merged)
-                    totals["bytes_in"] += int(unit["bytes_in"])
-                    totals["bytes_out"] += int(unit["bytes_out"])
-                    totals["rows"] += int(unit["rows"])
-                    done_per_table[table] = done_per_table.get(table, 0) + 1
-                    run.show_progress(
-                        "restore: chunks",
-                        f"{table} chunk {done_per_table[table]}/{unit['of']}",
-                        totals["rows"], totals["bytes_in"], time.monotonic() - started,
+        run.show_step("restore: waiting for the Dask workers")
+        client = workers.connect()
+        # A task, not scattered data: a worker that dies with its copy does not lose it
+        # (the scheduler computes it again for the unit that is retried).
+        spec_f = client.submit(_spec, spec, key=f"scrubphi-{spec.run_id}-spec", pure=False)
+        futures: list[Future[dict[str, Any]]] = [
+            client.submit(load_unit, spec_f, unit, key=f"scrubphi-{spec.run_id}-{unit.uid}",
+                          retries=_UNIT_RETRIES, pure=False, priority=len(units) - i)
+            for i, unit in enumerate(units)
+        ]
+        done_per_table: dict[str, int] = {}
+        try:
+            completed = cast(Any, distributed).as_completed(
+                futures, with_results=True, raise_errors=False
+            )
+            for fut, outcome in completed:
+                if isinstance(outcome, BaseException) or fut.status == "error":
+                    # Dask's own errors name tasks; any other may quote what it failed on.
+                    kind = type(outcome).__name__
+                    raise RefreshError(
+                        "restore", f"a unit failed on its worker ({kind})",
+                        details=[str(outcome)[:300]] if kind in _DASK_ERRORS else [],
                     )
-            finally:
-                client.cancel(futures, force=True)
-                # Workers keep their connections between units: close them now, the new
-                # database is renamed soon (a cluster's workers outlive this run).
-                with contextlib.suppress(Exception):
-                    client.run(release, spec.run_id)
+                if not outcome["ok"]:
+                    raise RefreshError(outcome["step"], outcome["message"],
+                                       details=outcome["details"])
+                unit = outcome["unit"]
+                units_report.append(unit)
+                table = unit["table"]
+                merged = _stats_from(unit["stats"])
+                _merge(stats, table, merged)
+                totals["bytes_in"] += int(unit["bytes_in"])
+                totals["bytes_out"] += int(unit["bytes_out"])
+                totals["rows"] += int(unit["rows"])
+                done_per_table[table] = done_per_table.get(table, 0) + 1
+                run.show_progress(
+                    "restore: chunks",
+                    f"{table} chunk {done_per_table[table]}/{unit['of']}",
+                    totals["rows"], totals["bytes_in"], time.monotonic() - started,
+                )
+        finally:
+            cast(Any, client).cancel(futures, force=True)
+            # Workers keep their connections between units: close them now, the new
+            # database is renamed soon (a cluster's workers outlive this run).
+            with contextlib.suppress(Exception):
+                client.run(release, spec.run_id)
         _book(new_url, create=False)
         run.show_step("restore: sequences, large objects, post-data")
         run.hook("restore:post-data", database=dbname_of(new_url), url=new_url)
@@ -497,7 +534,9 @@ def chunked_pipeline(
             "post-data",
         )
     finally:
-        source.close()
+        if source is not None:
+            source.close()
+        workers.close()
     order = {f"{u.table}": i for i, u in enumerate(sorted(units, key=lambda u: (u.schema,
                                                                                  u.name)))}
     tables = sorted(stats.values(), key=lambda t: order.get(t.table, 0))

@@ -223,8 +223,8 @@ def _run_unit(spec: ChunkSpec, unit: Unit) -> dict[str, Any]:
     header = load.as_string(state.target).replace(" FROM STDIN", " FROM stdin;\n", 1).encode()
     # The scrubber's per-table counts, for this unit alone.
     tables = state.scrubber.report.tables
-    for stats in [t for t in tables if t.table == unit.table]:
-        tables.remove(stats)
+    for old in [t for t in tables if t.table == unit.table]:
+        tables.remove(old)
     bytes_in = 0
     with state.target.transaction(), state.target.cursor() as tcur:
         # First: a second run of this unit waits here for the first, then fails
@@ -251,8 +251,10 @@ def _run_unit(spec: ChunkSpec, unit: Unit) -> dict[str, Any]:
                 if not route.sink.done:
                     raise ScrubPhiError(f"the data of table {unit.table} did not end")
         mine = [t for t in state.scrubber.report.tables if t.table == unit.table]
-        stats = mine[-1].to_dict() if mine else {"table": unit.table, "action": "keep",
-                                                 "rows": 0, "rows_dropped": 0, "columns": {}}
+        stats: dict[str, Any] = (
+            mine[-1].to_dict() if mine else
+            {"table": unit.table, "action": "keep", "rows": 0, "rows_dropped": 0, "columns": {}}
+        )
         report = {
             "uid": unit.uid,
             "table": unit.table,

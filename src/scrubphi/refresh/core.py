@@ -100,7 +100,7 @@ class RefreshOptions:
     #: ``tcp://HOST:8786``: run chunked mode's units on this Dask cluster (implies chunked).
     scheduler: str | None = None
     #: Rows per unit in chunked mode (estimated from the source's statistics).
-    chunk_rows: int = 250_000
+    chunk_rows: int = 100_000
     #: Where ``--scheduler``'s workers read the key on their hosts (``env:NAME``,
     #: ``file:PATH``); default: the policy's ``scrub.key``.
     worker_key: str | None = None
