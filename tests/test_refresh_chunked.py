@@ -185,7 +185,6 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     The workers get the key in their own environment (``SCRUBPHI_WORKER_KEY``),
     as they would on another host; the coordinator sends only its HMAC.
     """
-    pytest.importorskip("distributed")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(

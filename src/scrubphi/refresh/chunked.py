@@ -453,16 +453,26 @@ def chunked_pipeline(
     stats: dict[str, TableStats] = {}
     totals = {"bytes_in": 0, "bytes_out": 0, "rows": 0}
     source: _Source | None = None
+    phases: dict[str, float] = {}
+    mark = [time.monotonic()]
+
+    def phase(name: str) -> None:
+        now = time.monotonic()
+        phases[name] = round(now - mark[0], 3)
+        mark[0] = now
+
     try:
         source = _Source(opts.source_url, _lock_ms(opts.lock_wait_timeout))
         listed = list_tables(source.conn)
         source.lock(listed)
         units = plan_units(source.conn, listed, max(1, opts.chunk_rows))
+        phase("snapshot_and_plan")
         snap = ["--snapshot", source.snapshot]
         run.show_step("restore: schema (pre-data)")
         prelude, _ = _dump_through_scrubber(
             run, policy, key, lookup, new_url, [*snap, "--section=pre-data", *extra], "pre-data"
         )
+        phase("pre_data")
         run.hook("restore:pre-data", database=dbname_of(new_url), url=new_url)
         _book(new_url, create=True)
         run.hook("restore:data", database=dbname_of(new_url), url=new_url)
@@ -481,9 +491,14 @@ def chunked_pipeline(
         )
         run.show_step("restore: waiting for the Dask workers")
         client = workers.connect()
+        phase("workers_ready_wait")
         # A task, not scattered data: a worker that dies with its copy does not lose it
         # (the scheduler computes it again for the unit that is retried).
+        # Then on every worker: units depending on data one worker holds would all be
+        # given to that worker.
         spec_f = client.submit(_spec, spec, key=f"scrubphi-{spec.run_id}-spec", pure=False)
+        cast(Any, distributed).wait([spec_f])
+        client.replicate([spec_f])
         futures: list[Future[dict[str, Any]]] = [
             client.submit(load_unit, spec_f, unit, key=f"scrubphi-{spec.run_id}-{unit.uid}",
                           retries=_UNIT_RETRIES, pure=False, priority=len(units) - i)
@@ -525,6 +540,7 @@ def chunked_pipeline(
             # database is renamed soon (a cluster's workers outlive this run).
             with contextlib.suppress(Exception):
                 client.run(release, spec.run_id)
+        phase("units")
         _book(new_url, create=False)
         run.show_step("restore: sequences, large objects, post-data")
         run.hook("restore:post-data", database=dbname_of(new_url), url=new_url)
@@ -533,6 +549,7 @@ def chunked_pipeline(
             [*snap, "--section=data", "--section=post-data", "--exclude-table-data=*.*", *extra],
             "post-data",
         )
+        phase("post_data")
     finally:
         if source is not None:
             source.close()
@@ -547,6 +564,8 @@ def chunked_pipeline(
         "jobs": opts.jobs,
         "scheduler": "external" if opts.scheduler else "embedded",
         "snapshot_consistent": True,
+        # Seconds per phase of the step: where a run's time goes.
+        "phases": phases,
         "bytes_in": totals["bytes_in"],
         "bytes_out": totals["bytes_out"],
         "duration_s": round(time.monotonic() - started, 6),

@@ -11,6 +11,7 @@ next start (see :mod:`scrubphi.refresh.swap`).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import math
 import re
@@ -248,6 +249,11 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                 raise RefreshError("preflight", f"another refresh of {run.staging} is running")
             with connect(opts.source_url, role="source database"):
                 pass
+            if _mode(opts) == "chunked" and importlib.util.find_spec("distributed") is None:
+                raise RefreshError(
+                    "preflight", "chunked mode runs on Dask, which is not installed: "
+                    "pip install 'scrubphi[chunked]'"
+                )
             extra = _dump_extra(opts)
             result.recovered = admin.recover()
             for action in result.recovered:
