@@ -252,6 +252,11 @@ class _Source:
 
     def __init__(self, url: str, lock_timeout_ms: int | None) -> None:
         self.conn = connect(url, step="pg_dump", role="source database")
+        self.conn.autocommit = True
+        # Idle for the whole load: a server's idle-in-transaction timeout would end it,
+        # and with it the snapshot the units still have to import.
+        self.conn.execute("SET idle_in_transaction_session_timeout = 0")
+        self.conn.execute("SET statement_timeout = 0")
         self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None

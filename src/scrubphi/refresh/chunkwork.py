@@ -47,6 +47,9 @@ __all__ = ["dask_setup", "load_unit", "release"]
 _FEED = 1 << 20
 # What pg_dump sets on its connection, so that COPY TO writes what a dump holds.
 _SOURCE_SESSION = (
+    "SET statement_timeout = 0",
+    # Rows hidden by row-level security fail the read instead of going missing.
+    "SET row_security = off",
     "SET DATESTYLE = ISO",
     "SET INTERVALSTYLE = POSTGRES",
     "SET extra_float_digits TO 3",
