@@ -34,7 +34,7 @@ import psycopg
 import pytest
 
 from pg_fixtures import PgServer
-from scrubphi.refresh import RefreshOptions, refresh
+from scrubphi.refresh import RefreshError, RefreshOptions, refresh
 
 pytestmark = pytest.mark.postgres
 
@@ -178,13 +178,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def dask_cluster(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """A real ``dask scheduler`` and two ``dask worker`` processes (with nannies) on loopback.
 
     The workers get the key in their own environment (``SCRUBPHI_WORKER_KEY``),
     as they would on another host; the coordinator sends only its HMAC.
     """
+    tmp_path = tmp_path_factory.mktemp("dask")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(
@@ -215,7 +216,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             proc.terminate()
         for proc in procs:
             try:
-                proc.wait(30)
+                proc.wait(5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -276,4 +277,29 @@ def test_external_cluster_worker_killed_mid_chunk(
         assert _digest(pg, chunk_db) == _digest(pg, plain_db)
     finally:
         _drop_all(pg, plain_db, chunk_db)
+        pg.drop_database(source)
+
+
+def test_external_cluster_worker_with_another_key_fails_the_run(
+    pg: PgServer, policy: str, tmp_path: Path, dask_cluster: tuple[str, dict[str, str]]
+) -> None:
+    """A worker whose key (read on its host) is not the coordinator's: exit 4, no key shown."""
+    other = tmp_path / "other.key"
+    other.write_text("another-key-of-enough-length-0123456789\n", encoding="utf-8")
+    source = _source(pg, 1000)
+    staging = pg.create_database("chstg_key")
+    try:
+        with pytest.raises(RefreshError) as info:
+            refresh(RefreshOptions(
+                source_url=pg.dsn(source), staging_url=pg.dsn(staging), configs=(policy,),
+                scheduler=dask_cluster[0], worker_key=f"file:{other}", grace_s=0.2,
+                pg_bin=pg.bin_dir, log=lambda _m: None,
+            ))
+        assert info.value.step == "scrub" and info.value.exit_code == 4
+        assert "key differs from the coordinator's" in str(info.value)
+        assert "another-key" not in str(info.value)
+        assert EXAMPLE_KEY.read_text(encoding="utf-8").strip() not in str(info.value)
+        assert _leftovers(pg, staging) == []
+    finally:
+        _drop_all(pg, staging)
         pg.drop_database(source)
