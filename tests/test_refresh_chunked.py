@@ -19,6 +19,7 @@ modes. Here: what only chunked mode promises.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -299,6 +300,29 @@ def test_external_cluster_worker_with_another_key_fails_the_run(
         assert "key differs from the coordinator's" in str(info.value)
         assert "another-key" not in str(info.value)
         assert EXAMPLE_KEY.read_text(encoding="utf-8").strip() not in str(info.value)
+        assert _leftovers(pg, staging) == []
+    finally:
+        _drop_all(pg, staging)
+        pg.drop_database(source)
+
+
+def test_unreachable_scheduler_stops_the_run_in_preflight(
+    pg: PgServer, policy: str, tmp_path: Path
+) -> None:
+    """--scheduler naming no Dask scheduler: exit 10 at preflight, nothing created."""
+    source = _source(pg, 10)
+    staging = pg.create_database("chstg_nosched")
+    report = tmp_path / "r.json"
+    try:
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        address = f"tcp://127.0.0.1:{_free_port()}"
+        done = _cli(pg, source, staging, policy, "--scheduler", address,
+                    "--report", str(report), env=env)
+        assert done.returncode == 10, done.stderr.decode()
+        err = done.stderr.decode()
+        assert f"preflight: cannot reach the Dask scheduler at {address}" in err
+        assert "staging was not changed" in err
+        assert json.loads(report.read_text())["failed_step"] == "preflight"
         assert _leftovers(pg, staging) == []
     finally:
         _drop_all(pg, staging)

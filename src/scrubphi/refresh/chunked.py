@@ -76,6 +76,7 @@ __all__ = [
     "KEY_ENV",
     "ChunkSpec",
     "Unit",
+    "check_scheduler",
     "chunked_pipeline",
     "key_check",
     "plan_units",
@@ -346,13 +347,33 @@ def _dump_through_scrubber(
     return raw, list(report.tables)
 
 
-_DASK_ERRORS = frozenset({"KilledWorker", "FutureCancelledError", "CancelledError"})
+# Errors whose text names tasks or modules, never data: shown in the failure's details.
+_DASK_ERRORS = frozenset(
+    {"KilledWorker", "FutureCancelledError", "CancelledError", "ModuleNotFoundError"}
+)
 _DASK_CONFIG = {
     # Nothing of a unit is ever kept by Dask (its result is counts): no spilling to disk.
     "distributed.worker.memory.spill": False,
     "distributed.worker.memory.target": False,
     "distributed.scheduler.allowed-failures": _UNIT_RETRIES + 1,
 }
+
+
+def check_scheduler(address: str) -> None:
+    """Preflight: the Dask scheduler answers, with at least one worker; or a RefreshError."""
+    import distributed
+
+    try:
+        client = cast(Any, distributed).Client(address, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RefreshError(
+            "preflight", f"cannot reach the Dask scheduler at {address} ({type(exc).__name__})"
+        ) from None
+    try:
+        if not client.scheduler_info().get("workers"):
+            raise RefreshError("preflight", f"the Dask scheduler at {address} has no worker")
+    finally:
+        client.close()
 
 
 class _Workers:

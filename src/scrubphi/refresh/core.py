@@ -249,11 +249,16 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                 raise RefreshError("preflight", f"another refresh of {run.staging} is running")
             with connect(opts.source_url, role="source database"):
                 pass
-            if _mode(opts) == "chunked" and importlib.util.find_spec("distributed") is None:
-                raise RefreshError(
-                    "preflight", "chunked mode runs on Dask, which is not installed: "
-                    "pip install 'scrubphi[chunked]'"
-                )
+            if _mode(opts) == "chunked":
+                if importlib.util.find_spec("distributed") is None:
+                    raise RefreshError(
+                        "preflight", "chunked mode runs on Dask, which is not installed: "
+                        "pip install 'scrubphi[chunked]'"
+                    )
+                if opts.scheduler:
+                    from .chunked import check_scheduler
+
+                    check_scheduler(opts.scheduler)
             extra = _dump_extra(opts)
             result.recovered = admin.recover()
             for action in result.recovered:
