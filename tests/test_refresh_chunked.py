@@ -13,7 +13,9 @@ modes. Here: what only chunked mode promises.
   worker`` processes on loopback, which read the key from their own
   environment): a worker SIGKILLed while it streams a chunk is replaced, the
   chunk's transaction is rolled back and the chunk runs again elsewhere, and
-  the result equals plain mode's.
+  the result equals plain mode's; a worker holding another key fails the
+  run without showing a key; an unreachable scheduler stops it in preflight;
+- progress per table and chunk, and the report per unit.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import psycopg
 import pytest
 
 from pg_fixtures import PgServer
-from scrubphi.refresh import RefreshError, RefreshOptions, refresh
+from scrubphi.refresh import RefreshError, RefreshOptions, StepProgress, refresh
 
 pytestmark = pytest.mark.postgres
 
@@ -197,7 +199,8 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     )
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     procs = [subprocess.Popen(
-        [*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        [*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard",
+         "--dashboard-address", "127.0.0.1:0"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
     )]
     try:
@@ -324,6 +327,39 @@ def test_unreachable_scheduler_stops_the_run_in_preflight(
         assert "staging was not changed" in err
         assert json.loads(report.read_text())["failed_step"] == "preflight"
         assert _leftovers(pg, staging) == []
+    finally:
+        _drop_all(pg, staging)
+        pg.drop_database(source)
+
+
+def test_progress_per_chunk_and_report_per_unit(pg: PgServer, policy: str) -> None:
+    """Each unit shows as it commits (table, chunk k/n, running totals); the report lists
+    every unit with its key range and counts, and no value."""
+    source = _source(pg, 1000)
+    staging = pg.create_database("chstg_progress")
+    seen: list[StepProgress] = []
+    try:
+        result = refresh(RefreshOptions(
+            source_url=pg.dsn(source), staging_url=pg.dsn(staging), configs=(policy,),
+            chunked=True, jobs=2, chunk_rows=250, keep=0, grace_s=0.2, pg_bin=pg.bin_dir,
+            progress=seen.append, log=lambda _m: None,
+        ))
+        chunks = [p for p in seen if p.step == "restore: chunks"]
+        assert sorted(p.table or "" for p in chunks) == [
+            f"public.people chunk {k}/4" for k in range(1, 5)
+        ]
+        assert [p.rows for p in chunks] == sorted(p.rows for p in chunks)
+        assert chunks[-1].rows == 1000 and chunks[-1].bytes_in > 0
+        units = (result.scrub or {})["units"]
+        assert [(u["chunk"], u["of"], u["range"]) for u in units] == [
+            (1, 4, "id ..251"), (2, 4, "id 251..501"), (3, 4, "id 501..751"),
+            (4, 4, "id 751.."),
+        ]
+        assert [u["rows"] for u in units] == [250] * 4
+        assert all(u["stats"]["columns"]["name"]["transformed"] == 250 for u in units)
+        text = json.dumps(result.to_dict())
+        assert MARK not in text
+        assert result.to_dict()["scrub"]["tables"][0]["rows"] == 1000
     finally:
         _drop_all(pg, staging)
         pg.drop_database(source)

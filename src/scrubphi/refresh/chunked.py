@@ -405,6 +405,9 @@ class _Workers:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # Its HTTP endpoints (metrics) on a free loopback port, not on 8787,
+            # which another cluster on this host may hold.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             scheduler_port=0,
             host="127.0.0.1",
             silence_logs=50,
