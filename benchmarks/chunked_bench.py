@@ -101,9 +101,9 @@ def _once(base: str, source: str, policy: Path, mode: str, jobs: int) -> dict[st
     out["restore_mb_per_s"] = round(
         (result.scrub or {}).get("bytes_in", 0) / out["steps"]["restore"] / 1e6, 2
     )
+    _drop_generations(base, staging)  # drops every generation, leaves an empty staging
     with _admin(base) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{staging}" WITH (FORCE)')
-    _drop_generations(base, staging)
     return out
 
 
