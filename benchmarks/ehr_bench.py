@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="also write the results as JSON to this file")
     args = ap.parse_args(argv)
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    # As users run it: with byte-compiled modules (a sandbox that sets this would
+    # make every run compile scrubphi's modules again, about 0.2 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     results = [measure(args.dsn, int(n), args.repeat, args.rebuild, args.scrubphi, env)
                for n in args.patients.split(",")]
     print(f"{'patients':>9} {'dump MB':>8} {'pg_dump':>8} {'plain':>8} {'scrubbed':>9} "

@@ -11,18 +11,21 @@ the test.  A missing binary is an error, never a skip: install it with
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-__all__ = ["PromServer", "openmetrics", "prometheus_server", "prometheus_servers"]
+__all__ = ["PromServer", "openmetrics", "prom_query", "prometheus_server", "prometheus_servers"]
 
 _READY_TIMEOUT_S = 30.0
 
@@ -57,24 +60,30 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def prometheus_servers(base_dir: Path) -> Iterator[Callable[[str], PromServer]]:
+def prometheus_servers(base_dir: Path) -> Iterator[Callable[..., PromServer]]:
     """Start real Prometheus servers under ``base_dir``; stop them all on exit."""
     for tool in ("prometheus", "promtool"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} is not installed: apt-get install -y prometheus")
     started: list[PromServer] = []
 
-    def start(text: str) -> PromServer:
+    def start(text: str, config: str = "global: {}\n",
+              files: dict[str, str] | None = None) -> PromServer:
+        """``text``: OpenMetrics to backfill ("" for none); ``config``: prometheus.yml;
+        ``files``: more files beside it (rule files the config names)."""
         base = base_dir / f"prom{len(started)}"
         data = base / "data"
         data.mkdir(parents=True)
-        (base / "input.om").write_text(text, encoding="utf-8")
-        (base / "prometheus.yml").write_text("global: {}\n", encoding="utf-8")
-        subprocess.run(
-            ["promtool", "tsdb", "create-blocks-from", "openmetrics", "-q",
-             str(base / "input.om"), str(data)],
-            check=True, capture_output=True, timeout=60,
-        )
+        (base / "prometheus.yml").write_text(config, encoding="utf-8")
+        for name, body in (files or {}).items():
+            (base / name).write_text(body, encoding="utf-8")
+        if text:
+            (base / "input.om").write_text(text, encoding="utf-8")
+            subprocess.run(
+                ["promtool", "tsdb", "create-blocks-from", "openmetrics", "-q",
+                 str(base / "input.om"), str(data)],
+                check=True, capture_output=True, timeout=60,
+            )
         port = _free_port()
         log = base / "prometheus.log"
         with open(log, "wb") as fh:
@@ -112,8 +121,17 @@ def prometheus_servers(base_dir: Path) -> Iterator[Callable[[str], PromServer]]:
                 server.process.wait(timeout=5)
 
 
+def prom_query(server: PromServer, path: str, **params: str) -> Any:
+    """GET ``/api/v1/PATH`` with ``params``; the ``data`` of a successful answer."""
+    query = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(f"{server.url}/api/v1/{path}?{query}", timeout=10) as r:
+        body = json.loads(r.read())
+    assert body["status"] == "success", body
+    return body["data"]
+
+
 @pytest.fixture
-def prometheus_server(tmp_path: Path) -> Iterator[Callable[[str], PromServer]]:
+def prometheus_server(tmp_path: Path) -> Iterator[Callable[..., PromServer]]:
     """Start real Prometheus servers loaded with the given OpenMetrics text."""
     with prometheus_servers(tmp_path) as start:
         yield start

@@ -152,6 +152,10 @@ CREATE TABLE public.patients (
     city text
 );
 CREATE TABLE public.staff (id integer PRIMARY KEY, full_name text NOT NULL);
+-- An EAV table: the answer is the home town only where the question is CITY.
+CREATE TABLE public.answers (id integer PRIMARY KEY, code text, value text);
+INSERT INTO public.answers VALUES (1, 'CITY', 'Savoy'), (2, 'LANG', 'English'),
+ (3, 'CITY', NULL), (4, NULL, 'Salad');
 -- "encounters" sorts before "patients" and "staff": pg_dump writes its notes first.
 CREATE TABLE public.encounters (
     id integer PRIMARY KEY,
@@ -166,7 +170,8 @@ INSERT INTO public.staff VALUES (1, 'Rose Hunter'), (2, 'Mark Price');
 INSERT INTO public.encounters VALUES
  (1, 1, 'Hope Walker seen with Dr. Hunter. Call 6175551234. Lives at 12 Oak Street, Springfield.'),
  (2, 2, E'GRACE PARK ADMITTED, RECORD 55190, PHONE 508 555 0199.\nMARK PRICE RN AT BEDSIDE'),
- (3, 3, 'Will Young from Lenox, son at bedside; Rose Hunter updated; there is hope.');
+ (3, 3, 'Will Young from Lenox, son at bedside; Rose Hunter updated; there is hope. '
+        'Grew up in Savoy; speaks English; ate Salad.');
 """
 
 POLICY = """
@@ -187,6 +192,15 @@ scrub:
       columns:
         id: keep
         full_name: {fake: name}
+    public.answers:
+      columns:
+        id: keep
+        code: keep
+        value:
+          when:
+            - if: {code: CITY}
+              then: {fake: city}
+          else: keep
     public.encounters:
       columns:
         id: keep
@@ -196,7 +210,7 @@ scrub:
 
 SECRETS = ("Hope", "Walker", "Grace", "Park", "GRACE", "PARK", "Will", "Young", "Hunter",
            "Rose", "MARK", "PRICE", "6175551234", "48213", "55190", "508 555 0199", "Oak Street",
-           "Springfield", "Lenox")
+           "Springfield", "Lenox", "Savoy")
 
 
 @pytest.fixture(scope="module")
@@ -227,8 +241,13 @@ def test_dump_and_database_give_the_same_lookup(
     from_dump = lookup_from_dump(io.BytesIO(dump), policy, KEY)
     from_db = lookup_from_database(pg.dsn(db), policy, KEY)
     assert from_dump.sets == from_db.sets
-    assert from_dump.counts() == {"first_name": 5, "last_name": 5, "street": 3, "city": 3,
+    # The EAV answer counts where its row's code picks the city branch, not elsewhere.
+    assert from_dump.counts() == {"first_name": 5, "last_name": 5, "street": 3, "city": 4,
                                   "phone": 3, "id": 3}
+    assert from_dump.has("city", "savoy") and not from_dump.has("city", "english")
+    for form in ("--inserts", "--column-inserts"):
+        inserts = lookup_from_dump(io.BytesIO(pg.pg_dump(db, "--no-owner", form)), policy, KEY)
+        assert inserts.sets == from_dump.sets, form
 
 
 def _restored_notes(pg: PgServer, data: bytes) -> tuple[str, list[tuple[int, str]]]:
@@ -254,6 +273,8 @@ def test_notes_lose_every_structured_value(
                 found = re.search(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", note)
                 assert found is None, f"{SECRETS.index(secret)} left in a note"
         assert "there is hope" in notes[2][1]  # lower-case everyday words stay
+        # Only the EAV row's city answer is a town; its other answers are no one's.
+        assert "speaks English; ate Salad." in notes[2][1]
         first, last = pg.query(db, "SELECT first_name, last_name FROM patients WHERE id = 1")[0]
         assert notes[0][1].startswith(f"{first} {last} seen with Dr. ")
         upper = pg.query(db, "SELECT first_name, last_name FROM patients WHERE id = 2")[0]
@@ -288,7 +309,7 @@ def test_cli_lookup_then_scrub(
         made = subprocess.run([*cli, "lookup", "-c", str(policy_file), *how,
                                "-o", str(lookup_path)], env=env, capture_output=True, check=False)
         assert made.returncode == 0, made.stderr.decode()
-        assert b"lookup written: 22 hashed values from 7 column(s)" in made.stderr
+        assert b"lookup written: 23 hashed values from 8 column(s)" in made.stderr
         for secret in SECRETS:
             assert secret.encode() not in made.stderr + made.stdout
         run = subprocess.run([*cli, "-c", str(policy_file), "--lookup", str(lookup_path),
@@ -326,8 +347,8 @@ def test_refresh_builds_the_lookup_itself(
             source_url=pg.dsn(db), staging_url=pg.dsn(staging), configs=(str(policy_file),),
             jobs=jobs, keep=0, grace_s=0.2, pg_bin=pg.bin_dir, log=logs.append,
         ))
-        assert result.ok and result.lookup_values == 22
-        assert any(line.startswith("lookup: 22 hashed values") for line in logs)
+        assert result.ok and result.lookup_values == 23  # the EAV city answer too
+        assert any(line.startswith("lookup: 23 hashed values") for line in logs)
         notes = [r[0] for r in pg.query(staging, "SELECT note FROM encounters ORDER BY id")]
         for note in notes:
             for secret in SECRETS:

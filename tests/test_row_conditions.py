@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -358,12 +359,18 @@ scrub:
               then: {redact: text}
             - if: {code: "x"}
               then: {fake: first_name}
+            - if: {code: "N"}
+              then: null
+            - if: {code: "nm"}
+              then: {fake: name}
+            - if: {code: {matches: "[A-Z][0-9]"}, kind: {matches: "t|q"}}
+              then: {hash: {length: 4}}
           else: {tokenize: alnum}
 """
 # Mostly the tokens the conditions name, their near misses, NULL, escapes and non-ASCII.
 _FIELD = st.one_of(
     st.sampled_from([b"A1", b"B2", b"x", b"t", b"", b"\\N", b"\\\\N", b"C\\t3",
-                     "é".encode(), b"a1", b"A1 ", b"Mary", b"ab"]),
+                     "é".encode(), b"a1", b"A1 ", b"Mary", b"ab", b"N", b"nm"]),
     st.text(alphabet="AB12xt \\é", max_size=4).map(lambda t: t.encode("utf-8")),
 )
 
@@ -373,31 +380,90 @@ _FIELD = st.one_of(
 @example(rows=[(b"A1", b"\\N", b"ab"), (b"A1", b"", b"ab"), (b"A1", b"q", b"ab"),
                (b"\\N", b"t", b"ab"), (b"x", b"t", b"Mary"), (b"x", b"q", b"Mary"),
                ("é".encode(), b"q", b"ab"), (b"B2", b"q", "é".encode()), (b"A1 ", b"q", b"ab")])
+@example(rows=[(b"N", b"t", b"ab"), (b"nm", b"t", b"Mary Ann"), (b"\\N", b"t", b"Mary"),
+               (b"N", b"t", b"ab"), (b"nm", b"t", b"Mary Ann"), (b"\\N", b"t", b"Mary"),
+               (b"\\N", b"t", b"ab"), (b"\\N", b"t", b"ab")])
 def test_when_in_c_equals_the_pure_twin(rows: list[tuple[bytes, bytes, bytes]]) -> None:
     """The compiled codec's conditions and branch kernels give the pure twin's bytes,
-    whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error."""
+    whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error;
+    so do its memoised Python branches (redact, null, a full name), repeated values
+    included, and the counts of values changed and nulled agree."""
+    from scrubphi.transforms.base import ColumnInfo
+
+    columns = [ColumnInfo("code", "text"), ColumnInfo("kind", "text"), ColumnInfo("value", "text")]
+    entry = _twins_agree(_WHEN_POLICY, columns, rows)
+    assert entry[4] is not None and entry[4][0] == "when"
+
+
+_SHIFT_WHEN_POLICY = """
+version: 1
+scrub:
+  tables:
+    public.t:
+      columns:
+        code: keep
+        pid: keep
+        d:
+          when:
+            - if: {code: "A"}
+              then: {date: shift, days: 400, per: pid}
+            - if: {code: "B"}
+              then: {date: shift, days: 30}
+            - if: {code: "K"}
+              then: keep
+          else: {date: year}
+"""
+_DATE_FIELD = st.one_of(
+    st.dates().map(lambda d: str(d).encode()),
+    st.sampled_from([b"\\N", b"2024-02-29", b"0001-01-01", b"9999-12-31", b"1950-08-14 BC",
+                     b"infinity", b"", b"x"]),
+)
+_PID_FIELD = st.one_of(st.sampled_from([b"1", b"2", b"\\N", b"", "é".encode(), b"a\\tb"]),
+                       st.integers(0, 50).map(lambda n: str(n).encode()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from([b"A", b"B", b"K", b"Z", b"\\N"]),
+                               _PID_FIELD, _DATE_FIELD), min_size=1, max_size=12))
+@example(rows=[(b"A", b"1", b"2000-01-01"), (b"A", b"1", b"2000-06-01"),
+               (b"A", b"\\N", b"2000-01-01"), (b"B", b"1", b"2000-01-01"),
+               (b"A", "é".encode(), b"2000-01-01"), (b"Z", b"1", b"2000-01-01")])
+def test_when_branch_shift_per_in_c_equals_the_pure_twin(
+        rows: list[tuple[bytes, bytes, bytes]]) -> None:
+    """A `when` branch shifting dates per another column runs the shift kernel in C,
+    keyed by that column's value as the pure twin keys it (NULL and non-ASCII per
+    values included), and gives the same bytes and counts."""
+    from scrubphi.transforms.base import ColumnInfo
+
+    columns = [ColumnInfo("code", "text"), ColumnInfo("pid", "text"), ColumnInfo("d", "date")]
+    when = _twins_agree(_SHIFT_WHEN_POLICY, columns, rows)[4]
+    assert when is not None and when[0] == "when"
+    assert when[1][0][1][0] == "kernel" and len(when[1][0][1]) == 3  # the per shift in C
+
+
+def _twins_agree(policy_text: str, columns: list[Any], rows: list[tuple[bytes, ...]]
+                 ) -> tuple[Any, ...]:
+    """The plan of the policy's one table over ``columns``, and the rows rewritten by
+    every loaded codec twin: each gives the same bytes and counts, or the same error."""
     from scrubphi import _impl
     from scrubphi.dump.coverage import Coverage
     from scrubphi.dump.schema import Schema
     from scrubphi.errors import ScrubPhiError
-    from scrubphi.transforms.base import ColumnInfo, TransformContext
+    from scrubphi.transforms.base import TransformContext
 
-    if _impl.NO_EXTENSIONS:
-        codecs = [_impl.load("pure")]
-    else:
-        codecs = [_impl.load("pure"), _impl.load("compiled")]
-    policy = loads_policy(_WHEN_POLICY)
+    codecs = [_impl.load("pure")] + ([] if _impl.NO_EXTENSIONS else [_impl.load("compiled")])
+    policy = loads_policy(policy_text)
     assert policy.scrub is not None
     cov = Coverage(policy.scrub, TransformContext(key=KEY), Schema())
-    columns = [ColumnInfo("code", "text"), ColumnInfo("kind", "text"), ColumnInfo("value", "text")]
     plan = cov.compile(next(iter(policy.scrub.tables)), columns, 1, strict=True)
-    assert plan.entries[0][4] is not None and plan.entries[0][4][0] == "when"
     data = b"".join(b"\t".join(r) + b"\n" for r in rows) + b"\\.\n"
-    results = []
+    results: list[tuple[Any, ...]] = []
     for codec in codecs:
         try:
-            out, _pos, done = codec.CopyRewriter(3, plan.entries, 10_000).process(data, 0)
-            results.append((out, done))
+            rewriter = codec.CopyRewriter(len(columns), plan.entries, 10_000)
+            out, _pos, done = rewriter.process(data, 0)
+            results.append((out, done, rewriter.counts))
         except (ScrubPhiError, ValueError) as exc:
             results.append((type(exc).__name__, str(exc)))
     assert all(r == results[0] for r in results)
+    return tuple(plan.entries[0])

@@ -63,6 +63,7 @@ cdef enum:
 
 cdef extern from "Python.h":
     PyObject* PyUnicode_DecodeUTF8(const char* s, Py_ssize_t size, const char* errors)
+    object PyUnicode_DecodeASCII(const char* s, Py_ssize_t size, const char* errors)
     const char* PyUnicode_AsUTF8AndSize(object unicode, Py_ssize_t* size)
     void PyErr_Clear()
     bint PyUnicode_Check(object o)
@@ -1041,6 +1042,7 @@ cdef enum:
     K_HASH = 7
     K_MASK = 8
     K_UNIQUE = 9
+    K_ARRAY = 10         # an array column: the element kernel on every element
     U_TOK = 1            # unique fakes: shape-preserving tokenization of the whole value
     U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
     U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
@@ -1053,6 +1055,7 @@ cdef enum:
     G_SSN = 6
     G_FIRST = 7          # first_name: title-cased key, the original's sex picks the pool
     G_LAST = 8           # last_name: title-cased key, the original's case kept
+    G_FULL = 9           # name: "First [Middle] Last" of plain words, by the part kernels
     KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
@@ -1134,6 +1137,7 @@ cdef struct Kernel:
     int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
     Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
     Shape ssn            # unique ssn: the permutation of the nine digits
+    Kernel* parts        # name: the first_name and last_name kernels; array: the element's
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1213,12 +1217,13 @@ cdef char _sex_of(Kernel* k, const char* lower, Py_ssize_t n) noexcept nogil:
 
 
 cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
-    """first_name / last_name as names.py computes them, for one word of ASCII letters."""
+    """first_name / last_name as names.py computes them, for one word of ASCII letters
+    and digits with a letter in it (Synthea writes "Jose871")."""
     cdef char key[64]
     cdef char low[64]
     cdef uint8_t dg[32]
     cdef uint32_t num[8]
-    cdef bint upper = True, lower = True
+    cdef bint upper = True, lower = True, after_letter = False
     cdef Py_ssize_t i, o
     cdef char c, sex
     cdef Pool* pool = &k.p1
@@ -1231,10 +1236,19 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
             lower = False
         elif 97 <= c <= 122:
             upper = False
+        elif 48 <= c <= 57:
+            low[i] = c
+            key[i] = c
+            after_letter = False
+            continue
         else:
             return -1  # blanks, hyphens, apostrophes, other scripts: Python
         low[i] = c | 32
-        key[i] = low[i] if i else <char>(low[i] & ~32)  # str.title() of one word
+        # str.title(): a letter after a non-letter is upper case, any other lower.
+        key[i] = low[i] if after_letter else <char>(low[i] & ~32)
+        after_letter = True
+    if upper and lower:
+        return -1  # no letter: not a name (names.py keeps it)
     sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
     for i in range(8):
         num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
@@ -1256,6 +1270,69 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         for i in range(o):
             if 65 <= out[i] <= 90:
                 out[i] = <char>(out[i] + 32)
+    return o
+
+
+cdef bint _pool_has_lower(const Pool* p, const char* s, Py_ssize_t n) noexcept nogil:
+    """Whether the pool (lower-case ASCII words) holds ``s`` lower-cased."""
+    cdef uint32_t i
+    cdef Py_ssize_t j
+    cdef const char* w
+    for i in range(p.n):
+        if p.offs[i + 1] - p.offs[i] != n:
+            continue
+        w = p.data + p.offs[i]
+        j = 0
+        while j < n and (s[j] | 32) == w[j]:
+            j += 1
+        if j == n:
+            return True
+    return False
+
+
+cdef Py_ssize_t _k_full(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``{fake: name}`` as names.py composes it, for two to four words of two or more
+    ASCII letters and digits (a letter in each) between single blanks, none a title,
+    suffix or particle: every word
+    but the last is a first name, the last a surname.  Anything else (initials,
+    hyphens, commas, one word) returns -1: the Python function decides."""
+    cdef Py_ssize_t starts[4]
+    cdef Py_ssize_t ends[4]
+    cdef Py_ssize_t i = 0, j, start, o = 0, r, words = 0, letters
+    cdef char c
+    while i < n:
+        if words == 4:
+            return -1
+        start = i
+        letters = 0
+        while i < n:
+            c = s[i]
+            if 65 <= c <= 90 or 97 <= c <= 122:
+                letters += 1
+            elif not 48 <= c <= 57:
+                break
+            i += 1
+        if letters == 0 or i - start < 2 or i - start > 64 or \
+                _pool_has_lower(&k.p1, s + start, i - start):
+            return -1
+        starts[words] = start
+        ends[words] = i
+        words += 1
+        if i < n:
+            if s[i] != 32 or i + 1 == n:
+                return -1
+            i += 1
+    if words < 2:
+        return -1
+    for j in range(words):
+        if j:
+            out[o] = 32
+            o += 1
+        r = _k_person(&k.parts[1] if j == words - 1 else &k.parts[0], s + starts[j],
+                      ends[j] - starts[j], out + o)
+        if r < 0:
+            return -1
+        o += r
     return o
 
 
@@ -1299,6 +1376,11 @@ cdef void _kernel_free(Kernel* k) noexcept:
             free(k.shapes[i].pattern)
         free(k.shapes)
         k.shapes = NULL
+    if k.parts != NULL:
+        _kernel_free(&k.parts[0])
+        _kernel_free(&k.parts[1])
+        free(k.parts)
+        k.parts = NULL
     k.kind = K_NONE
 
 
@@ -1349,6 +1431,22 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             _pool_init(&k.p1, shape[1])
             if not _pool_ascii(&k.p1):
                 return 0
+        elif gen == "full":
+            # The part kernels (their own keys), and the words that make a value more
+            # than plain names (titles, suffixes, particles): those go to Python.
+            k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
+            if k.parts == NULL:
+                raise MemoryError()
+            _kernel_init(&k.parts[0], ("fake", False, -1, shape[1]))
+            _kernel_init(&k.parts[1], ("fake", False, -1, shape[2]))
+            if k.parts[0].kind != K_FAKE or k.parts[0].gen != G_FIRST or \
+                    k.parts[1].kind != K_FAKE or k.parts[1].gen != G_LAST:
+                return 0
+            k.gen = G_FULL
+            _pool_init(&k.p1, shape[3])
+            k.raw_out = k.parts[0].raw_out and k.parts[1].raw_out  # and blanks
+            k.kind = K_FAKE
+            return 0
         else:
             return 0
         # Every generator reads the digest integer as mixed-radix digits; the product
@@ -1441,6 +1539,17 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             raise MemoryError()
         k.kind = K_UNIQUE
         k.raw_out = True  # the input's own bytes, digits, letters and ".example"
+    elif name == "array":
+        # The element's own kernel (char(n) padding and truncation apply per element).
+        k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
+        if k.parts == NULL:
+            raise MemoryError()
+        _kernel_init(&k.parts[0], params[0])
+        if k.parts[0].kind == K_NONE or k.parts[0].kind == K_ARRAY:
+            return 0
+        k.kind = K_ARRAY
+        k.raw_out = False  # quotes and backslashes of array_out; the caller escapes
+        return 0
     elif name == "tokint":
         key, prefix, bounds = params
         if not (0 < bounds[0] <= (1 << 63) and 0 < bounds[1] <= (1 << 63)):
@@ -1548,6 +1657,8 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
     cdef Py_ssize_t sn = n
     if k.gen == G_FIRST or k.gen == G_LAST:
         return _k_person(k, s, n, out)  # keyed by the title-cased name, not the raw bytes
+    if k.gen == G_FULL:
+        return _k_full(k, s, n, out)
     if digest == NULL:
         sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
@@ -2075,18 +2186,45 @@ cdef inline bint _read_ymd(const char* s, long* y, long* m, long* d) noexcept no
     return y[0] != 0 and 1 <= m[0] <= 12 and 1 <= d[0] <= 31
 
 
-cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
-    """``make_year`` on a plain ``YYYY-MM-DD`` date; anything else goes to the fallback."""
-    cdef long y, m, d
+cdef inline bint _is_offset(const char* s, Py_ssize_t n) noexcept nogil:
+    """``[+-]\\d\\d(?::\\d\\d){0,2}`` exactly (a timestamp's UTC offset)."""
     cdef Py_ssize_t i
-    if n != 10 or not _read_ymd(s, &y, &m, &d):
+    if (n != 3 and n != 6 and n != 9) or (s[0] != 43 and s[0] != 45):
+        return False
+    for i in range(1, n):
+        if i % 3 == 0:
+            if s[i] != 58:
+                return False
+        elif not 48 <= s[i] <= 57:
+            return False
+    return True
+
+
+cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``make_year`` on ``YYYY-MM-DD`` dates and timestamps (``YYYY-01-01 00:00:00`` and
+    the UTC offset the text ends with, as ``_OFFSET.search`` finds it: the leftmost
+    of the three possible starts); BC and anything else go to the fallback."""
+    cdef long y, m, d
+    cdef Py_ssize_t i, p
+    if n < 10 or not _read_ymd(s, &y, &m, &d):
         return -1
+    if n >= 13 and s[n - 3] == 32 and s[n - 2] == 66 and s[n - 1] == 67:
+        return -1  # " BC"
     if k.has_floor and y < k.floor:
         y = k.floor
     if y <= 0 or y > 9999:
         return -1
     i = _put_uint(out, 0, <uint64_t>y, 4)
-    return _put_bytes(out, i, "-01-01", 6)
+    i = _put_bytes(out, i, "-01-01", 6)
+    if n == 10:
+        return i
+    i = _put_bytes(out, i, " 00:00:00", 9)
+    p = n - 9
+    while p <= n - 3:
+        if p >= 10 and _is_offset(s + p, n - p):
+            return _put_bytes(out, i, s + p, n - p)
+        p += 3
+    return i
 
 
 cdef int _offset_in(const uint8_t* digest, long days) noexcept nogil:
@@ -2245,6 +2383,138 @@ cdef inline Py_ssize_t _rstripped(Kernel* k, const char* s, Py_ssize_t n) noexce
     return n
 
 
+cdef inline bint _array_space(char c) noexcept nogil:
+    return c == 32 or 9 <= c <= 13  # array_isspace()
+
+
+cdef Py_ssize_t _put_array_item(const char* e, Py_ssize_t m, char* out, Py_ssize_t o) noexcept nogil:
+    """Write one element as array_out does (transforms/arrays.py ``_quote``); -1 when
+    it does not fit in the kernel buffer."""
+    cdef bint quote = m == 0
+    cdef Py_ssize_t i
+    cdef char c
+    if m == 4 and (e[0] | 32) == 110 and (e[1] | 32) == 117 and (e[2] | 32) == 108 and \
+            (e[3] | 32) == 108:
+        quote = True  # NULL in any case
+    for i in range(m):
+        c = e[i]
+        if c == 123 or c == 125 or c == 44 or c == 34 or c == 92 or _array_space(c):
+            quote = True
+            break
+    if o + 2 * m + 2 > KOUT:
+        return -1
+    if not quote:
+        memcpy(out + o, e, m)
+        return o + m
+    out[o] = 34
+    o += 1
+    for i in range(m):
+        c = e[i]
+        if c == 34 or c == 92:
+            out[o] = 92
+            o += 1
+        out[o] = c
+        o += 1
+    out[o] = 34
+    return o + 1
+
+
+cdef Py_ssize_t _k_array(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """An array's text form with the element kernel applied to every non-NULL element,
+    written back as array_out does (transforms/arrays.py ``map_array``).  Fields in the
+    fast domain hold no backslash, so quoted elements end at the next quote.  Bounds
+    prefixes, malformed text and any element the element kernel declines return -1:
+    the Python function decides (and reports malformed text)."""
+    cdef char elem[KOUT]
+    cdef Py_ssize_t i = 0, o = 0, depth = 0, start, end, r
+    cdef int state = 0   # 0: at a '{', 1: an item expected, 2: after an item
+    cdef char c
+    while i < n and _array_space(s[i]):
+        i += 1
+    if i >= n or s[i] != 123:
+        return -1  # a bounds prefix, or not an array
+    while True:
+        if o + 4 >= KOUT:
+            return -1
+        if state == 0:
+            out[o] = 123
+            o += 1
+            depth += 1
+            i += 1
+            while i < n and _array_space(s[i]):
+                i += 1
+            if i < n and s[i] == 125:  # an empty level
+                out[o] = 125
+                o += 1
+                i += 1
+                depth -= 1
+                state = 2
+            else:
+                state = 1
+        elif state == 1:
+            while i < n and _array_space(s[i]):
+                i += 1
+            if i >= n:
+                return -1
+            c = s[i]
+            if c == 123:
+                state = 0
+                continue
+            if c == 34:
+                i += 1
+                start = i
+                while i < n and s[i] != 34:
+                    i += 1
+                if i >= n:
+                    return -1
+                end = i
+                i += 1
+            else:
+                start = i
+                end = i
+                while i < n and s[i] != 44 and s[i] != 125:
+                    if s[i] == 123 or s[i] == 34:
+                        return -1
+                    if not _array_space(s[i]):
+                        end = i + 1
+                    i += 1
+                if end == start:
+                    return -1  # an empty unquoted element
+                if end - start == 4 and (s[start] | 32) == 110 and \
+                        (s[start + 1] | 32) == 117 and (s[start + 2] | 32) == 108 and \
+                        (s[start + 3] | 32) == 108:
+                    memcpy(out + o, b"NULL", 4)
+                    o += 4
+                    state = 2
+                    continue
+            r = _run_kernel(&k.parts[0], s + start, end - start, elem, NULL)
+            if r < 0:
+                return -1
+            o = _put_array_item(elem, r, out, o)
+            if o < 0:
+                return -1
+            state = 2
+        else:
+            while i < n and _array_space(s[i]):
+                i += 1
+            if depth == 0:
+                return o if i == n else -1
+            if i >= n:
+                return -1
+            if s[i] == 44:
+                out[o] = 44
+                o += 1
+                i += 1
+                state = 1
+            elif s[i] == 125:
+                out[o] = 125
+                o += 1
+                i += 1
+                depth -= 1
+            else:
+                return -1
+
+
 cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                             const uint8_t* digest) noexcept nogil:
     """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
@@ -2273,6 +2543,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_mask(k, s, n, out)
     elif k.kind == K_UNIQUE:
         o = _k_unique(k, s, n, out)
+    elif k.kind == K_ARRAY:
+        o = _k_array(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:
@@ -2372,6 +2644,25 @@ cdef inline MemoSlot* _memo_find(Memo* m, uint64_t h, const char* key, Py_ssize_
         i = (i + 1) & m.mask
 
 
+cdef inline MemoSlot* _memo_lookup(Memo* m, uint64_t h, const char* key,
+                                   Py_ssize_t klen) noexcept nogil:
+    """``_memo_find`` counting hits; an adaptive memo whose values barely repeat (under a
+    quarter of 8,192 lookups hit) switches itself off: the kernel is cheaper."""
+    cdef MemoSlot* slot = _memo_find(m, h, key, klen)
+    if m.adaptive:
+        m.lookups += 1
+        if m.lookups >= 8192:
+            if m.hits * 4 < m.lookups:
+                _memo_free(m)
+                m.enabled = False
+                slot = NULL
+            m.lookups = 0
+            m.hits = 0
+    if slot != NULL and slot.block != NULL:
+        m.hits += 1
+    return slot
+
+
 cdef int _memo_grow(Memo* m) except -1:
     cdef size_t newcap = 256 if m.slots == NULL else (m.mask + 1) * 2
     cdef MemoSlot* fresh = <MemoSlot*>calloc(newcap, sizeof(MemoSlot))
@@ -2442,7 +2733,12 @@ cdef class CopyRewriter:
     cdef list _reads              # per entry: the tuple of fields a when transform reads, or None
     cdef list _whens              # per entry: a when transform's cases for C, or None
     cdef Kernel* _wk              # the when transforms' branch kernels, one flat array
+    cdef Py_ssize_t* _wkper       # and the field each one's per value is in (-1: none)
+    cdef Memo* _wkmemos           # and their memos (kernels without per; adaptive)
     cdef Py_ssize_t _nwk
+    cdef tuple _wfns              # the when transforms' memoised Python branches
+    cdef Memo* _wmemos            # and their memos (a branch that reads the value alone)
+    cdef Py_ssize_t _nwm
     cdef Py_ssize_t* _field
     cdef Py_ssize_t* _per
     cdef Py_ssize_t* _slot        # original plan index of each (field-sorted) entry, for counts
@@ -2596,19 +2892,29 @@ cdef class CopyRewriter:
     cdef int _init_whens(self, list whens) except -1:
         """The C form of each when transform: cases over field indexes, branch kernels.
 
-        A case's action is -2 (keep the value), -1 (the Python function) or the index
-        of its branch kernel in ``_wk``.
+        A case's action is -2 (keep the value), -1 (the Python function of the whole
+        transform), the index of its branch kernel in ``_wk``, or ``-3 - j`` for the
+        j-th memoised Python branch (``_wfns[j]``, whose result depends on the value
+        alone: the codec calls it and memoises its output like any other column's).
         """
-        cdef Py_ssize_t total = 0, k = 0
+        cdef Py_ssize_t total = 0, k = 0, pys = 0
         for when, reads in whens:
             if when is not None:
                 for _conds, branch in when[1]:
                     total += branch[0] == "kernel"
+                    pys += branch[0] == "python" and len(branch) > 1
                 total += when[2][0] == "kernel"
+                pys += when[2][0] == "python" and len(when[2]) > 1
         self._wk = <Kernel*>calloc(total + 1, sizeof(Kernel))
-        if self._wk == NULL:
+        self._wkper = <Py_ssize_t*>calloc(total + 1, sizeof(Py_ssize_t))
+        self._wkmemos = <Memo*>calloc(total + 1, sizeof(Memo))
+        self._wmemos = <Memo*>calloc(pys + 1, sizeof(Memo))
+        if self._wk == NULL or self._wkper == NULL or self._wkmemos == NULL or \
+                self._wmemos == NULL:
             raise MemoryError()
         self._nwk = total
+        self._nwm = pys
+        fns = []
         out = []
         for when, reads in whens:
             if when is None:
@@ -2620,8 +2926,24 @@ cdef class CopyRewriter:
                     actions.append(-2)
                 elif branch[0] == "kernel":
                     _kernel_init(&self._wk[k], branch[1])
+                    self._wkper[k] = -1
+                    if len(branch) > 2:
+                        # A date shift keyed by a column the transform reads.
+                        self._wkper[k] = int(reads[branch[2]])
+                        if self._wk[k].kind != K_SHIFT:
+                            _kernel_free(&self._wk[k])
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
+                    # Memoised like a column's kernel (year and zip3 are cheaper than a memo).
+                    self._wkmemos[k].enabled = self._wkper[k] < 0 and \
+                        self._wk[k].kind != K_YEAR and self._wk[k].kind != K_ZIP3
+                    self._wkmemos[k].adaptive = True
                     k += 1
+                elif len(branch) > 1:
+                    if not callable(branch[1]):
+                        raise TypeError("a when branch's transform is not callable")
+                    self._wmemos[len(fns)].enabled = True
+                    actions.append(-3 - len(fns))
+                    fns.append(branch[1])
                 else:
                     actions.append(-1)
             cases = tuple(
@@ -2631,9 +2953,10 @@ cdef class CopyRewriter:
             )
             out.append((cases, actions[len(actions) - 1]))
         self._whens = out
+        self._wfns = tuple(fns)
         return 0
 
-    cdef int _when_action(self, tuple spec) except -3:
+    cdef int _when_action(self, tuple spec) except? -1000000:
         """The action of the first case whose conditions hold on the row's raw fields.
 
         -1 (the Python function decides) when a tested field is not plain printable
@@ -2658,6 +2981,11 @@ cdef class CopyRewriter:
                     hit = isnull
                 elif op == 1:
                     hit = not isnull
+                elif op == 4:
+                    # The condition's own test (a pattern) on the field's text; printable
+                    # ASCII here, so the raw bytes are the text.
+                    hit = not isnull and bool((<tuple>(<tuple>cond)[2])[0](
+                        PyUnicode_DecodeASCII(s, n, NULL)))
                 else:
                     hit = False
                     if not isnull:
@@ -2688,6 +3016,18 @@ cdef class CopyRewriter:
                 _kernel_free(&self._wk[i])
             free(self._wk)
             self._wk = NULL
+        free(self._wkper)
+        self._wkper = NULL
+        if self._wkmemos != NULL:
+            for i in range(self._nwk):
+                _memo_free(&self._wkmemos[i])
+            free(self._wkmemos)
+            self._wkmemos = NULL
+        if self._wmemos != NULL:
+            for i in range(self._nwm):
+                _memo_free(&self._wmemos[i])
+            free(self._wmemos)
+            self._wmemos = NULL
         free(self._kernels)
         free(self._kout)
         free(self._digests)
@@ -2813,6 +3153,16 @@ cdef class CopyRewriter:
                 Py_DECREF(<object>self._pervals[p])
                 self._pervals[p] = NULL
 
+    cdef inline int _emit_memo(self, MemoSlot* slot, Py_ssize_t fs, Py_ssize_t fl,
+                               Py_ssize_t i) except -1:
+        """A memo hit: its output in place of the field (nothing when it was unchanged)."""
+        if slot.flag:
+            self._flush(fs)
+            self._put(slot.block + slot.klen, slot.olen)
+            self._pending = fs + fl
+            self._work[2 * self._slot[i] + slot.flag - 1] += 1
+        return 0
+
     cdef int _row(self, Py_ssize_t row) except -1:
         """Transform the planned fields of the row whose boundaries ``_split`` recorded."""
         cdef Py_ssize_t i, f, p, fs, fl, olen
@@ -2844,7 +3194,8 @@ cdef class CopyRewriter:
                 if memo.slots != NULL:
                     sp_prefetch(&memo.slots[<size_t>h & memo.mask])
             elif self._kernels[i].kind == K_FAKE and self._kernels[i].gen != G_FIRST and \
-                    self._kernels[i].gen != G_LAST and _fast_domain(self._base + fs, fl):
+                    self._kernels[i].gen != G_LAST and self._kernels[i].gen != G_FULL and \
+                    _fast_domain(self._base + fs, fl):
                 self._pending_fakes[nf] = i
                 nf += 1
         j = 0
@@ -2881,36 +3232,39 @@ cdef class CopyRewriter:
             memo = &self._memos[i]
             if memo.enabled:
                 h = self._hashes[i]
-                slot = _memo_find(memo, h, raw, fl)
-                if memo.adaptive:
-                    memo.lookups += 1
-                    if memo.lookups >= 8192:
-                        if memo.hits * 4 < memo.lookups:
-                            # Mostly distinct values: the kernel is cheaper than the memo.
-                            _memo_free(memo)
-                            memo.enabled = False
-                            slot = NULL
-                        memo.lookups = 0
-                        memo.hits = 0
+                slot = _memo_lookup(memo, h, raw, fl)
                 if slot != NULL and slot.block != NULL:
-                    memo.hits += 1
-                    flag = slot.flag
-                    if flag:
-                        self._flush(fs)
-                        self._put(slot.block + slot.klen, slot.olen)
-                        self._pending = fs + fl
-                        self._work[2 * self._slot[i] + flag - 1] += 1
+                    self._emit_memo(slot, fs, fl, i)
                     continue
             kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
-            if self._per[i] == -2 and self._whens[i] is not None:
+            pyfn = None
+            p = self._per[i]
+            if p == -2 and self._whens[i] is not None:
                 b = self._when_action(<tuple>self._whens[i])
                 if b == -2 and _fast_domain(raw, fl):
                     continue  # a case that keeps the value
                 if b >= 0:
                     kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
-                # Otherwise the Python function decides, with every field it reads.
+                    p = self._wkper[b]
+                    if self._wkmemos[b].enabled:
+                        # Its results by raw value, as for a column's own kernel.
+                        memo = &self._wkmemos[b]
+                        h = _hash(raw, fl)
+                        slot = _memo_lookup(memo, h, raw, fl)
+                        if slot != NULL and slot.block != NULL:
+                            self._emit_memo(slot, fs, fl, i)
+                            continue
+                elif b <= -3:
+                    # A Python branch that reads the value alone: memoised by its raw bytes.
+                    pyfn = self._wfns[-3 - b]
+                    memo = &self._wmemos[-3 - b]
+                    h = _hash(raw, fl)
+                    slot = _memo_find(memo, h, raw, fl)
+                    if slot != NULL and slot.block != NULL:
+                        self._emit_memo(slot, fs, fl, i)
+                        continue
+                # Otherwise (-1) the Python function decides, with every field it reads.
             if kern.kind != K_NONE and _fast_domain(raw, fl):
-                p = self._per[i]
                 if p >= 0 and not _is_null(self._base + self._starts[p],
                                            self._ends[p] - self._starts[p]):
                     # A date shift per entity: the offset keyed by the per value, once.
@@ -2943,7 +3297,9 @@ cdef class CopyRewriter:
             fn = self._fns[i]
             p = self._per[i]
             try:
-                if p == -1:
+                if pyfn is not None:
+                    result = PyObject_CallOneArg(pyfn, value)
+                elif p == -1:
                     result = PyObject_CallOneArg(fn, value)
                 elif p == -2:
                     result = fn(value, *[self._per_value(q, row) for q in self._reads[i]])

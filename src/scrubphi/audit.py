@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .api import read_through
-from .dump.rewriter import Scrubber
+from .dump.rewriter import Scan, Scrubber
 from .policy.audit_section import column_label
 from .policy.model import Policy, Reviewed, TableName, quote_ident
 from .report import iso_utc, scrubphi_version
@@ -539,8 +539,8 @@ def audit_dump(src: BinaryIO, policy: Policy, *, chunk_size: int = 1 << 20) -> A
         columns: dict[str, ColumnInfo],
         specs: dict[str, str],
         database: str | None,
-    ) -> list[tuple[int, Callable[[str | None], str | None]]]:
-        entries = []
+    ) -> list[Scan]:
+        entries: list[Scan] = []
         for index, name in enumerate(names):
             info = columns.get(name, ColumnInfo(name=name))
             if info.generated:

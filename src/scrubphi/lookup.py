@@ -9,7 +9,9 @@ notes stream past before ``patients``.  So the values are gathered first:
   only (nothing is written), and every value of a column whose transform
   names its kind (``{fake: first_name}``, ``{fake: phone_number}``,
   ``{tokenize: ...}``; see :func:`~scrubphi.transforms.redact.lookup.column_kind`)
-  is hashed into the lookup;
+  is hashed into the lookup; a ``when`` column's value counts when its row's
+  conditions pick a branch that names a kind (an EAV table's home address
+  answers, ``{fake: street_address}`` where ``code`` is the address question);
 * from the source database (:func:`lookup_from_database`): one ``COPY
   (SELECT DISTINCT ...) TO STDOUT`` per such column; ``scrubphi refresh``
   does this by itself.
@@ -21,15 +23,59 @@ written anywhere, and nothing here logs one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from scrubphi.api import DEFAULT_CHUNK_SIZE, read_through
-from scrubphi.dump.rewriter import Scrubber
-from scrubphi.policy.model import Policy, TableName
+from scrubphi.dump.rewriter import Scan, Scrubber
+from scrubphi.policy.conditions import Condition
+from scrubphi.policy.model import Policy, TableName, TransformSpec
 from scrubphi.transforms.base import ColumnInfo
+from scrubphi.transforms.conditions import when_columns
 from scrubphi.transforms.redact.lookup import Lookup, column_kind
 
-__all__ = ["Lookup", "lookup_columns", "lookup_from_database", "lookup_from_dump"]
+__all__ = ["Lookup", "WhenKinds", "lookup_columns", "lookup_from_database", "lookup_from_dump",
+           "lookup_when_columns"]
+
+
+@dataclass(frozen=True)
+class WhenKinds:
+    """A ``when`` column's lookup kinds: per case (its conditions), and for ``else``."""
+
+    cases: tuple[tuple[tuple[Condition, ...], str | None], ...]
+    otherwise: str | None
+    tested: tuple[str, ...]  # the columns the conditions test, in first-use order
+
+    def kind(self, values: dict[str, str | None]) -> str | None:
+        """The kind of the branch a row with these original values takes."""
+        for conditions, kind in self.cases:
+            if all(c.test(values.get(c.column)) for c in conditions):
+                return kind
+        return self.otherwise
+
+
+def _when_kinds(spec: TransformSpec) -> WhenKinds | None:
+    cases = tuple((tuple(conditions), column_kind(then))
+                  for conditions, then in spec.params["cases"])
+    otherwise = column_kind(spec.params["else"])
+    if otherwise is None and all(kind is None for _, kind in cases):
+        return None
+    return WhenKinds(cases, otherwise, when_columns(spec))
+
+
+def lookup_when_columns(policy: Policy) -> dict[TableName, dict[str, WhenKinds]]:
+    """Per table, the ``when`` columns with a branch that feeds the lookup."""
+    out: dict[TableName, dict[str, WhenKinds]] = {}
+    if policy.scrub is None:
+        return out
+    for table, rule in policy.scrub.tables.items():
+        if rule.action != "columns":
+            continue
+        kinds = {name: k for name, spec in rule.columns.items()
+                 if spec.kind == "when" and (k := _when_kinds(spec)) is not None}
+        if kinds:
+            out[table] = kinds
+    return out
 
 
 def lookup_columns(policy: Policy) -> dict[TableName, dict[str, str]]:
@@ -59,6 +105,7 @@ def lookup_from_dump(
     """
     lookup = Lookup.new(key)
     wanted = lookup_columns(policy)
+    wanted_when = lookup_when_columns(policy)
 
     def observe(
         table: TableName,
@@ -66,13 +113,31 @@ def lookup_from_dump(
         columns: dict[str, ColumnInfo],
         specs: dict[str, str],
         database: str | None,
-    ) -> list[tuple[int, Callable[[str | None], str | None]]]:
+    ) -> list[Scan]:
         kinds = wanted.get(table, {})
-        return [(index, _adder(lookup, kinds[name])) for index, name in enumerate(names)
-                if name in kinds]
+        scans: list[Scan] = [(index, _adder(lookup, kinds[name]))
+                             for index, name in enumerate(names) if name in kinds]
+        position = {name: i for i, name in enumerate(names)}
+        for name, when in wanted_when.get(table, {}).items():
+            if name in position and all(t in position for t in when.tested):
+                # A tested column missing from the dump is coverage's error, not ours.
+                scans.append((position[name], _when_adder(lookup, when),
+                              tuple(position[t] for t in when.tested)))
+        return scans
 
     read_through(src, Scrubber(policy, check_only=True, observe=observe), chunk_size)
     return lookup
+
+
+def _when_adder(lookup: Lookup, when: WhenKinds) -> Callable[..., str | None]:
+    def add(value: str | None, *tested: str | None) -> str | None:
+        if value:
+            kind = when.kind(dict(zip(when.tested, tested, strict=True)))
+            if kind is not None:
+                lookup.add(kind, value)
+        return value
+
+    return add
 
 
 def _adder(lookup: Lookup, kind: str) -> Callable[[str | None], str | None]:
@@ -108,5 +173,23 @@ def lookup_from_database(url: str, policy: Policy, key: bytes) -> Lookup:
                         value = row[0]
                         if isinstance(value, str) and value:
                             lookup.add(kind, value)
+        for table, whens in sorted(lookup_when_columns(policy).items()):
+            for column, when in sorted(whens.items()):
+                # The value with the columns its conditions test, as text (the
+                # conditions compare text forms, as in the dump).
+                query = sql.SQL(
+                    "COPY (SELECT DISTINCT {col}::text, {tested} FROM {schema}.{table} "
+                    "WHERE {col} IS NOT NULL) TO STDOUT"
+                ).format(col=sql.Identifier(column),
+                         tested=sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(t))
+                                                   for t in when.tested),
+                         schema=sql.Identifier(table.schema), table=sql.Identifier(table.name))
+                with conn.cursor() as cur, cur.copy(query) as copy:
+                    for row in copy.rows():
+                        value = row[0]
+                        if isinstance(value, str) and value:
+                            chosen = when.kind(dict(zip(when.tested, row[1:], strict=True)))
+                            if chosen is not None:
+                                lookup.add(chosen, value)
         conn.rollback()
     return lookup

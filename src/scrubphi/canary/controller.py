@@ -67,6 +67,10 @@ from scrubphi.canary.sources import (
 )
 from scrubphi.errors import ScrubPhiError
 
+#: What a ``check`` event keeps of each rule (a ``decision`` event keeps all of it).
+_CHECK_KEYS = ("name", "metric", "state", "action", "value", "threshold", "number",
+               "limit", "comparison")
+
 __all__ = [
     "COMMANDS",
     "EXIT_CODES",
@@ -516,6 +520,16 @@ class CanaryController:
                 step=self.index,
                 data={"action": action, "previous": previous, "reason": detail,
                       "rules": list(rules),
+                      "metrics": {k: round(v, 6) for k, v in values.items()}},
+            )
+        else:
+            # Every check's numbers, so a report can plot each rule against its threshold.
+            self._emit(
+                "check",
+                f"check: {action}",
+                step=self.index,
+                data={"action": action,
+                      "rules": [{k: r[k] for k in _CHECK_KEYS} for r in rules],
                       "metrics": {k: round(v, 6) for k, v in values.items()}},
             )
         if action in ROLLBACK_ACTIONS:

@@ -9,6 +9,7 @@ disk as it happens, and a person reading the log after an incident.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -190,6 +191,11 @@ def decision_parts(decision: Any) -> tuple[str, str, tuple[Mapping[str, Any], ..
             "threshold": (f"{getattr(rule, 'comparison', 'above')} "
                           f"{fmt(rule.threshold) if fmt is not None else rule.threshold}"),
             "reason": str(result.reason),
+            # the same as numbers, for metrics (scrubphi.metrics.exposition) and plots
+            "number": (float(latest) if isinstance(latest, int | float)
+                       and math.isfinite(latest) else None),
+            "limit": float(rule.threshold),
+            "comparison": str(getattr(rule, "comparison", "above")),
         }
         rules.append(entry)
         if result.action == action and action != "ok":

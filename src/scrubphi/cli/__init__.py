@@ -29,7 +29,7 @@ from typing import Any, BinaryIO, ClassVar
 
 import click
 
-from .. import __version__, _impl
+from .. import __version__, _impl, gcutil
 from ..api import check_dump, load_schema, scrub_stream
 from ..audit import audit_dump
 from ..dump.rewriter import Progress
@@ -281,6 +281,7 @@ def _run_scrub(
     lookup_path: str | None,
     schema_path: str | None,
 ) -> None:
+    gcutil.one_shot()  # this process scrubs one stream: freeze what the builds make
     try:
         policy = _load(configs)
         schema = _load_schema(schema_path, policy)
@@ -360,7 +361,9 @@ class _LazyGroup(click.Group):
         "flags": "scrubphi.cli.flags:flags",
         "gate": "scrubphi.cli.deploy:gate",
         "rollback-check": "scrubphi.cli.deploy:rollback_check",
+        "rollback": "scrubphi.cli.rollback:rollback",
         "canary": "scrubphi.cli.canary:canary",
+        "dashboard": "scrubphi.cli.dashboard:dashboard",
         "refresh": "scrubphi.cli.refresh:refresh_command",
         "parity": "scrubphi.cli.refresh:parity_command",
         "lookup": "scrubphi.cli.lookup:lookup_command",

@@ -51,6 +51,7 @@ from scrubphi.canary.runlog import EXIT_CODES, CanaryResult, CanaryStatus, Event
 from scrubphi.canary.sources import HEALTH_METRIC, CanaryMetrics, QueryMetrics, http_health_check
 from scrubphi.canary.store import GuardedRouter, RunStore, StoreError, who
 from scrubphi.errors import PolicyError
+from scrubphi.metrics.exposition import CanaryExporter, MetricsServer, serve
 from scrubphi.policy import load_policy, parse_duration
 from scrubphi.rollback import rules_from_policy
 
@@ -221,6 +222,8 @@ class _Display:
             self.status_shown = False
 
     def event(self, event: Event) -> None:
+        if event.kind == "check":
+            return  # a check that changed nothing: the status line shows it
         self._clear()
         step = f"step {event.step + 1}: " if event.step is not None else ""
         self.stream.write(f"{event.wall[11:23]} {step}{event.message}\n")
@@ -396,9 +399,12 @@ def _iso(epoch: float) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print the run log as JSON on stdout")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
               help="also write the run log as JSON to this file (atomically) at the end")
+@click.option("--serve-metrics", "serve_metrics", metavar="HOST:PORT", callback=_hostport,
+              help="serve the controller's metrics for Prometheus at http://HOST:PORT/metrics")
 def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | None,
             window: float, interval: float | None, webhooks: tuple[str, ...], resume: bool,
-            as_json: bool, log_file: Path | None, **opts: Any) -> None:
+            as_json: bool, log_file: Path | None, serve_metrics: str | None,
+            **opts: Any) -> None:
     """Run the policy's canary: flow; exit 0 promoted, 11 rolled back (see docs/canary.md)."""
     try:
         policy = load_policy(*policies)
@@ -425,7 +431,10 @@ def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | 
     except StoreError as exc:
         click.echo(f"scrubphi canary: {exc}", err=True)
         sys.exit(exc.exit_code)
+    exporter, server = None, None
     try:
+        if serve_metrics is not None:
+            exporter, server = _serve_metrics(serve_metrics)
         state = store.read_state()
         resume_at: tuple[int, float] | None = None
         if state is not None and state.get("state") in ("running", "pending"):
@@ -447,9 +456,21 @@ def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | 
         elif resume:
             raise click.UsageError("--resume: no unfinished run in the state to resume")
         _run_locked(store, policy, policies, canary_policy, router, metrics, notifier, tick,
-                    as_json, log_file, opts, resume_at)
+                    as_json, log_file, opts, resume_at, exporter)
     finally:
+        if server is not None:
+            server.close()
         store.release()
+
+
+def _serve_metrics(hostport: str) -> tuple[CanaryExporter, MetricsServer]:
+    host, port = parse_hostport(hostport)
+    exporter = CanaryExporter()
+    try:
+        return exporter, serve(exporter.registry, port, host)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot serve metrics on {hostport}: "
+                                 f"{exc.strerror or exc}", param_hint="--serve-metrics") from None
 
 
 def _cannot_resume(state: dict[str, Any], policy: Any, router: Router) -> str | None:
@@ -489,7 +510,8 @@ def _close_orphan(store: RunStore, orphan: dict[str, Any], reason: str) -> None:
 def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
                 canary_policy: CanaryPolicy, router: Router, metrics: CanaryMetrics | None,
                 notifier: Notifier | None, tick: float, as_json: bool, log_file: Path | None,
-                opts: dict[str, Any], resume_at: tuple[int, float] | None = None) -> None:
+                opts: dict[str, Any], resume_at: tuple[int, float] | None = None,
+                exporter: CanaryExporter | None = None) -> None:
     display = _Display(sys.stderr)
     store.begin(_router_settings(opts), {"files": [str(Path(p).absolute()) for p in policies],
                                          "digest": policy.digest})
@@ -499,10 +521,16 @@ def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
         display.event(event)
         if notifier is not None:
             notifier.event(event, store.run_id or "")
+        if exporter is not None:
+            exporter.on_event(event)
 
     def on_tick(status: CanaryStatus) -> None:
         display.status(status)
         store.update(status)
+        if exporter is not None:
+            exporter.on_tick(status)
+            if isinstance(metrics, NginxAccessLog):  # read in the controller's thread
+                exporter.on_versions({v: metrics.stats(v) for v in ("stable", "canary")})
 
     needs_health = any(isinstance(s, HealthCheckStep) for s in canary_policy.steps)
     controller = CanaryController.from_policy(
@@ -728,3 +756,12 @@ def promote_cmd(full: bool, **opts: Any) -> None:
 def abort_cmd(**opts: Any) -> None:
     """Roll the running canary back now and end it as aborted (exit 14)."""
     _send(opts, "abort")
+
+
+def _register_report() -> None:
+    from scrubphi.cli.reports import canary_report
+
+    canary.add_command(canary_report)
+
+
+_register_report()

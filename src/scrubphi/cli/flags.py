@@ -701,3 +701,12 @@ def phase_cmd(
                         f"{_iso(e.at)}  {_phase_name(plan, e.from_phase)} -> "
                         f"{_phase_name(plan, e.to_phase)}  by {e.actor}: {e.reason}"
                     )
+
+
+def _register_history() -> None:
+    from scrubphi.cli.reports import _history_command
+
+    flags.add_command(_history_command())
+
+
+_register_history()

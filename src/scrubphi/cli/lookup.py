@@ -44,7 +44,12 @@ def lookup_command(configs: tuple[str, ...], input_path: str | None, source_url:
     {fake: first_name | last_name | name | street_address | address | city |
     phone_number | fax | ssn}, {tokenize: ...}, {hash: ...}.
     """
-    from ..lookup import lookup_columns, lookup_from_database, lookup_from_dump
+    from ..lookup import (
+        lookup_columns,
+        lookup_from_database,
+        lookup_from_dump,
+        lookup_when_columns,
+    )
 
     if (input_path is None) == (source_url is None):
         raise click.UsageError("give exactly one of --input DUMP and --from URL")
@@ -53,7 +58,9 @@ def lookup_command(configs: tuple[str, ...], input_path: str | None, source_url:
         key = resolve_key(policy, key_ref, required=True)
         assert key is not None
         columns = lookup_columns(policy)
-        if not columns:
+        ncolumns = sum(len(c) for c in columns.values()) + sum(
+            len(c) for c in lookup_when_columns(policy).values())
+        if not ncolumns:
             click.echo("the policy has no name, street, town, phone or ID column to look up",
                        err=True)
         if source_url is not None:
@@ -65,7 +72,7 @@ def lookup_command(configs: tuple[str, ...], input_path: str | None, source_url:
         counts = ", ".join(f"{kind} {n}" for kind, n in lookup.counts().items() if n)
         click.echo(
             f"lookup written: {len(lookup)} hashed values from "
-            f"{sum(len(c) for c in columns.values())} column(s)"
+            f"{ncolumns} column(s)"
             + (f" ({counts})" if counts else ""),
             err=True,
         )

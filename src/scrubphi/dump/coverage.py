@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CoverageError, ScrubPhiError, TransformError
+from ..gcutil import gc_paused
 from ..policy.conditions import describe_conditions
 from ..policy.model import ScrubPolicy, TableName, TableRule, TransformSpec, quote_ident
 from ..transforms import build_transform
@@ -170,6 +171,21 @@ class Coverage:
         cached = self._plans.get(cache_key)
         if cached is not None:
             return cached
+        with gc_paused():  # long-lived structures only (gcutil.py)
+            return self._compile(table, columns, line, strict=strict, problems=problems,
+                                 header=header, cache_key=cache_key)
+
+    def _compile(
+        self,
+        table: TableName,
+        columns: list[ColumnInfo] | None,
+        line: int,
+        *,
+        strict: bool,
+        problems: list[str] | None,
+        header: tuple[str, ...] | None,
+        cache_key: tuple[Any, ...],
+    ) -> Plan:
         found: list[str] = [] if problems is None else problems
         before = len(found)
         rule = self.rule_for(table)

@@ -17,7 +17,6 @@ understood stops the run.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,11 @@ from typing import Any, BinaryIO
 
 from .. import _impl
 from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
+from ..gcutil import gc_paused
 from ..policy.model import Policy, ScrubPolicy, TableName, quote_ident
 from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
 from ..transforms.base import ColumnInfo, TransformContext
-from ..transforms.coltypes import DATE_TYPES, TEXT_TYPES, base_type, is_integer, is_numeric
 from ..transforms.redact import LOOKUP_KEY
 from ..transforms.redact.lookup import Lookup
 from .coverage import Coverage, Plan
@@ -39,40 +38,42 @@ from .forms import (
     CREATE_TYPE,
     DUMP_COMMENT,
     KEYWORDS,
-    LO_CALL,
     MARKERS,
     META,
     SAFE_META,
-    SAFE_SELECT,
     SCHEMA_STATEMENTS,
     SCS,
     SEARCH_PATH,
     SQL_COMMANDS,
-    STATS_CALL,
     TOC_ENTRY,
     TRAILER,
     ident,
     meta_label,
 )
-from .inserts import InsertError, InsertStatement, literal_value, parse_insert, quote_literal
+from .insert_rows import check_positional_shapes, rewrite_insert
+from .inserts import InsertError, literal_value, parse_insert
 from .lexer import SqlSplitter, Unit
 from .schema import (
     Schema,
     check_statement,
     parse_alter_table,
-    parse_call,
     parse_copy,
     parse_create_table,
     parse_create_type,
     parse_search_path,
 )
+from .statements import comment_passes, decode_statement, select_passes
 
-__all__ = ["Observer", "Progress", "Scrubber", "learn_schema"]
+__all__ = ["Observer", "Progress", "Scan", "Scrubber", "learn_schema"]
 
-ScanFn = Callable[[str | None], str | None]
+ScanFn = Callable[..., str | None]
+#: What an observer wants to see of a table: ``(index, fn)`` calls ``fn(value)`` for
+#: each row's field ``index``; ``(index, fn, reads)`` calls ``fn(value, *values)``
+#: with the row's fields at the indexes ``reads`` too (a ``when`` column's tests).
+Scan = tuple[int, ScanFn] | tuple[int, ScanFn, tuple[int, ...]]
 Observer = Callable[
     [TableName, tuple[str, ...], dict[str, ColumnInfo], dict[str, str], str | None],
-    list[tuple[int, ScanFn]],
+    list[Scan],
 ]
 
 
@@ -137,7 +138,7 @@ class Scrubber:
         # COMMENT statement: schema text people write (the audit looks for PHI in it).
         self._observe_schema = observe_schema
         self._insert_scans: dict[
-            tuple[TableName, tuple[str, ...] | None], list[tuple[int, ScanFn]]
+            tuple[TableName, tuple[str, ...] | None], list[Scan]
         ] = {}
         self.scrub = policy.scrub if policy.scrub is not None else ScrubPolicy()
         self._codec = codec if codec is not None else _impl
@@ -451,10 +452,7 @@ class Scrubber:
 
     @staticmethod
     def _decode(text: bytes, line: int) -> str:
-        try:
-            return text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DumpError("invalid UTF-8 in a statement", line=line) from exc
+        return decode_statement(text, line)
 
     def _meta(self, text: bytes, line: int) -> None:
         m = META.match(text)
@@ -531,13 +529,18 @@ class Scrubber:
             if name not in stats.columns and name not in generated:
                 stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
         if stmt.columns is None and info is not None and plan.mode == "rewrite":
-            _check_positional_shapes(info.columns, stmt, text, line, table)
+            check_positional_shapes(info.columns, stmt, text, line, table)
         nrows = len(stmt.rows) if not stmt.default_values else 1
-        for index, scan in self._insert_scans.get(key, ()):
+        for entry in self._insert_scans.get(key, ()):
+            index, scan = entry[0], entry[1]
+            reads: tuple[int, ...] = entry[2] if len(entry) > 2 else ()
             for row in stmt.rows:
                 if index < len(row) and row[index].kind != "default":
+                    values = [literal_value(text, row[q])
+                              if q < len(row) and row[q].kind != "default" else None
+                              for q in reads]
                     try:
-                        scan(literal_value(text, row[index]))
+                        scan(literal_value(text, row[index]), *values)
                     except TransformError as exc:
                         raise DumpError(exc.reason, line=line, table=str(table)) from None
         stats.action = plan.mode
@@ -554,131 +557,16 @@ class Scrubber:
         for index, name in enumerate(names):
             if index not in planned and name in stats.columns:
                 stats.columns[name].kept += nrows
-        return self._rewrite_insert(text, stmt, names, plan, stats, line, table)
-
-    def _rewrite_insert(
-        self,
-        text: bytes,
-        stmt: InsertStatement,
-        names: tuple[str, ...],
-        plan: Plan,
-        stats: TableStats,
-        line: int,
-        table: TableName,
-    ) -> bytes:
-        std = self._splitter.standard_strings
-        pieces: list[bytes] = []
-        last = 0
-        for row in stmt.rows:
-            if len(row) != len(names):
-                raise DumpError(
-                    f"expected {len(names)} values in a row of VALUES, found {len(row)}",
-                    line=line + text.count(b"\n", 0, row[0].start if row else 0),
-                    table=str(table),
-                )
-            changes: list[tuple[int, int, bytes]] = []
-            for entry in plan.entries:
-                index, fn, per = entry[0], entry[1], entry[2]
-                lit = row[index]
-                if lit.kind == "default":
-                    continue  # the target computes it (a generated column or a default)
-                try:
-                    value = literal_value(text, lit)
-                    if isinstance(per, tuple):  # a when transform reads several columns
-                        result = fn(value, *[literal_value(text, row[p]) for p in per])
-                    elif per >= 0:
-                        result = fn(value, literal_value(text, row[per]))
-                    else:
-                        result = fn(value)
-                except TransformError as exc:
-                    raise DumpError(
-                        exc.reason,
-                        line=line + text.count(b"\n", 0, lit.start),
-                        table=str(table),
-                        column=quote_ident(names[index]),
-                    ) from None
-                col = stats.columns[names[index]]
-                if result == value:
-                    col.kept += 1
-                    continue
-                if result is None:
-                    col.nulled += 1
-                else:
-                    col.transformed += 1
-                changes.append((lit.start, lit.end, quote_literal(result, standard_strings=std)))
-            for begin, finish, literal in sorted(changes):
-                pieces.append(text[last:begin])
-                pieces.append(literal)
-                last = finish
-        if not pieces:
-            return text
-        pieces.append(text[last:])
-        return b"".join(pieces)
+        return rewrite_insert(text, stmt, names, plan, stats, line, table,
+                              standard_strings=self._splitter.standard_strings)
 
     def _select(self, text: bytes, line: int) -> bool:
-        """Large objects and statistics follow the policy; other SELECTs must be known.
-
-        A SELECT that is passed on must be exactly one call of a function
-        pg_dump uses, on constants (checked on the whole statement).
-        """
-        lo = LO_CALL.match(text)
-        if lo is not None:
-            if parse_call(self._decode(text, line), line) != lo.group(1).decode().lower():
-                raise DumpError(
-                    "a large object SELECT does more than pg_dump's one call on constants; "
-                    "refusing to pass it through",
-                    line=line,
-                )
-            action = self.scrub.large_objects
-            if action == "fail" and self.check_only:
-                self.problems.append(f"line {line}: large objects present (large_objects: fail)")
-            elif action == "fail":
-                raise DumpError(
-                    "the dump contains large objects and the policy says large_objects: fail",
-                    line=line,
-                )
-            if action == "drop" and lo.group(1).lower() == b"lowrite":
-                self._count_dropped("large object data")
-                return False
-            return True
-        if STATS_CALL.match(text):
-            if self.scrub.statistics == "fail" and self.check_only:
-                self.problems.append(f"line {line}: statistics present (statistics: fail)")
-            elif self.scrub.statistics == "fail":
-                raise DumpError(
-                    "the dump contains statistics (pg_dump --statistics), which carry column "
-                    "values, and the policy says statistics: fail",
-                    line=line,
-                )
-            self._count_dropped("statistics")
-            return False
-        safe = SAFE_SELECT.match(text)
-        if safe is not None and \
-                parse_call(self._decode(text, line), line) == safe.group(1).decode().lower():
-            return True
-        raise DumpError(
-            "a SELECT statement that pg_dump does not write may carry data; refusing to pass "
-            "it through",
-            line=line,
-        )
+        return select_passes(text, line, self.scrub, self.check_only, self.problems,
+                             self._count_dropped)
 
     def _comment(self, line: int) -> bool:
-        """COMMENT ON follows ``comments``: whether the statement is passed on."""
-        action = self.scrub.comments
-        if action == "fail" and self.check_only:
-            problem = "comments present (comments: fail)"
-            if not any(p.endswith(problem) for p in self.problems):
-                self.problems.append(f"line {line}: {problem}")
-        elif action == "fail":
-            raise DumpError(
-                "the dump has comments (COMMENT ON), which people write and may fill with "
-                "PHI, and the policy says comments: fail",
-                line=line,
-            )
-        if action == "drop":
-            self._count_dropped("comments")
-            return False
-        return True
+        return comment_passes(line, self.scrub, self.check_only, self.problems,
+                              self._count_dropped)
 
     def _count_dropped(self, what: str) -> None:
         self.report.statements_dropped[what] = self.report.statements_dropped.get(what, 0) + 1
@@ -792,7 +680,7 @@ class Scrubber:
         names: tuple[str, ...],
         columns: list[ColumnInfo] | None,
         plan: Plan,
-    ) -> list[tuple[int, ScanFn]]:
+    ) -> list[Scan]:
         """Ask the observer (audit) which fields it wants to see; labels every column."""
         if self._observe is None:
             return []
@@ -845,8 +733,10 @@ class Scrubber:
             )
             scans = self._scans(table, names, columns, plan)
             if scans:
-                entries = [(index, fn, -1, False) for index, fn in scans]
-                plan = Plan("rewrite", entries, [(i, names[i]) for i, _ in scans], plan.specs)
+                entries = [(e[0], e[1], e[2] if len(e) > 2 else -1, False)
+                           for e in scans]
+                plan = Plan("rewrite", entries, [(e[0], names[e[0]]) for e in scans],
+                            plan.specs)
             else:
                 plan = Plan("drop", [], plan.planned, plan.specs)
         else:
@@ -863,9 +753,11 @@ class Scrubber:
             columns=names,
             planned=plan.planned,
         )
-        copy.rewriter = self._codec.CopyRewriter(
-            len(names), plan.entries if plan.mode == "rewrite" else [], self.scrub.max_row_size
-        )
+        with gc_paused():  # kernels copy pools and tables (gcutil.py)
+            copy.rewriter = self._codec.CopyRewriter(
+                len(names), plan.entries if plan.mode == "rewrite" else [],
+                self.scrub.max_row_size
+            )
         self._copy = copy
         out.append(buf[unit.start : nl + 1])
         return nl + 1
@@ -930,64 +822,6 @@ class Scrubber:
                 col.kept += rows - changed - nulled
             else:
                 col.kept += rows
-
-
-# Built-in types pg_dump writes bare besides the integers and numeric (coltypes).
-_FLOAT_TYPES = frozenset({"real", "double precision", "oid"})
-_TIME_TYPES = frozenset({"time without time zone", "time with time zone"})
-# Built-in types pg_dump always quotes (user types, domains and enums are not checked:
-# a domain over integer is written bare; a column of unknown type is not checked either).
-_STRING_TYPES = (TEXT_TYPES - {""}) | {
-    "uuid", "inet", "cidr", "macaddr", "bytea", "json", "jsonb", "interval", "money", "xml",
-}
-_ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
-_ISO_TIME = re.compile(r"\d\d:\d\d")
-_NUMBER_WORD = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
-
-
-def _check_positional_shapes(
-    columns: list[ColumnInfo], stmt: InsertStatement, text: bytes, line: int, table: TableName
-) -> None:
-    """Each value of an INSERT without a column list has its column's shape.
-
-    Why: such a statement is matched to columns by the order of CREATE TABLE,
-    so a damaged CREATE TABLE (two column lines swapped) would put a name
-    into a kept integer or date column.  pg_dump writes numbers and booleans
-    bare, dates quoted in ISO form and bit strings as ``B'...'``: a value of
-    another shape means the order is not the one the values were written
-    in.  Two text columns swapped cannot be told apart this way.
-    """
-    for row in stmt.rows:
-        for col, lit in zip(columns, row, strict=False):
-            if lit.kind in ("null", "default") or col.array_dims:
-                continue
-            kind = base_type(col)
-            if is_integer(col) or is_numeric(col) or kind in _FLOAT_TYPES:
-                ok = (lit.kind == "word" and bool(_NUMBER_WORD.match(
-                    text[lit.start : lit.end].decode("ascii", "replace")))) or (
-                    lit.kind == "string" and literal_value(text, lit) in (
-                        "NaN", "Infinity", "-Infinity"))
-            elif kind == "boolean":
-                ok = lit.kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
-            elif kind in DATE_TYPES:
-                ok = lit.kind == "string" and bool(_ISO_DATE.match(literal_value(text, lit) or ""))
-            elif kind in _TIME_TYPES:
-                ok = lit.kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))
-            elif kind in ("bit", "bit varying"):
-                ok = lit.kind == "bits"
-            elif kind in _STRING_TYPES:
-                ok = lit.kind == "string"
-            else:
-                continue
-            if not ok:
-                raise DumpError(
-                    "a value of an INSERT without a column list does not have its column's "
-                    "type (a damaged CREATE TABLE or INSERT?): values cannot be matched to "
-                    "columns; refusing",
-                    line=line + text.count(b"\n", 0, lit.start),
-                    table=str(table),
-                    column=quote_ident(col.name),
-                )
 
 
 def _copy_schema(schema: Schema) -> Schema:

@@ -420,6 +420,10 @@ class FlagClient:
         """Evaluation counts per flag: yes/no, per variant and per rollout phase."""
         return self._exposures.snapshot()
 
+    def exposure_counts(self) -> dict[tuple[str, str | None, str | None, bool], int]:
+        """The raw counts keyed (flag, phase, variant, enabled), for metrics exporters."""
+        return self._exposures.totals()
+
     def clear_exposures(self) -> None:
         """Reset the exposure counts to zero."""
         self._exposures.clear()

@@ -29,7 +29,7 @@ import psycopg
 from ..api import check_dump, scrub_stream
 from ..dump.rewriter import Progress
 from ..errors import CoverageError, PolicyError, ScrubPhiError
-from ..lookup import lookup_columns, lookup_from_database
+from ..lookup import lookup_columns, lookup_from_database, lookup_when_columns
 from ..policy import load_policy
 from ..policy.model import Policy
 from ..policy.secrets import resolve_secret
@@ -278,7 +278,8 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                     "coverage", "the policy does not cover the source schema", details=problems
                 )
         lookup = None
-        if opts.lookup and _redacts(policy) and lookup_columns(policy):
+        if opts.lookup and _redacts(policy) and (lookup_columns(policy)
+                                                 or lookup_when_columns(policy)):
             with run.stage("lookup"):
                 lookup = lookup_from_database(opts.source_url, policy, key or b"")
                 result.lookup_values = len(lookup)

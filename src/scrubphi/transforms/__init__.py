@@ -329,9 +329,13 @@ def build_transform(
     if per is None and kind in _SHARED_KINDS:
         fn = _shared_results(fn, spec, column, ctx)
     kernel: tuple[Any, ...] | None = None
-    if params is not None and (per is None or params[0] == "shift") and not column.array_dims:
+    if params is not None and (per is None or params[0] == "shift"):
         limit = column.max_length if truncate and column.max_length is not None else -1
         kernel = (params[0], base_type(column) == "character", limit, params[1:])
+        if column.array_dims:
+            # The element's kernel on every element (no per: arrays of shifted dates
+            # keyed by another column stay in Python).
+            kernel = ("array", False, -1, (kernel,)) if per is None else None
     return BuiltTransform(fn=fn, per=per, cacheable=per is None, kind=kind, kernel=kernel)
 
 
@@ -552,7 +556,7 @@ def _build_fake(
                                                "locale": locale}), ctx)
 
         fn_name = make_name_fake(provider, locale, ctx.shared, part_prf)
-        return fn_name, name_kernel(provider, locale, ctx.shared, prf), False
+        return fn_name, name_kernel(provider, locale, ctx.shared, prf, part_prf), False
 
     def fn(value: str) -> str:
         return produce(int.from_bytes(prf.value(value), "big"), value)

@@ -76,42 +76,60 @@ def build_when(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext,
                           kernel=_kernel(cases, branches, otherwise, position))
 
 
-def _branch_desc(built: BuiltTransform) -> tuple[Any, ...]:
+def _branch_desc(built: BuiltTransform, position: dict[str, int]) -> tuple[Any, ...]:
+    """A branch as the compiled codec runs it: kept, by a kernel, or by Python.
+
+    A Python branch whose result depends on the value alone comes with its
+    function: the codec calls it directly and memoises its output by the raw
+    field (``{redact: text}`` on an EAV table's answers repeats a few thousand
+    values over millions of rows).  Any other runs the whole ``fn``.
+    """
     if built.kind == "keep":
         return ("keep",)
     if built.kernel is not None and built.per is None:
         return ("kernel", built.kernel)
+    if built.kernel is not None and built.kernel[0] == "shift" and isinstance(built.per, str):
+        # A date shift keyed by another column: the kernel, and where that column is
+        # among the values the transform reads.
+        return ("kernel", built.kernel, position[built.per])
+    if built.per is None and built.cacheable:
+        return ("python", built.fn)
     return ("python",)
 
 
-#: Condition operators as the compiled codec numbers them.
-_OPS = {"null": 0, "equals": 2, "in": 2, "not_in": 3}
+#: Condition operators as the compiled codec numbers them (4: the condition's own
+#: test, called with the field's text: ``matches``).
+_OPS = {"null": 0, "equals": 2, "in": 2, "not_in": 3, "matches": 4}
 
 
 def _kernel(cases: Sequence[tuple[tuple[Condition, ...], TransformSpec]],
             branches: list[BuiltTransform], otherwise: BuiltTransform,
             position: dict[str, int]) -> tuple[Any, ...] | None:
-    """The when transform as data for the compiled codec, or None (a ``matches`` test).
+    """The when transform as data for the compiled codec, or None (an unknown test).
 
     Conditions name the position of the tested column among the values ``fn``
     reads; the codec compares the raw field with the UTF-8 of each text, which
-    is exact for fields of printable ASCII (it leaves any other to ``fn``).
+    is exact for fields of printable ASCII (it leaves any other to ``fn``). A
+    ``matches`` test comes as the condition's own ``test``, which the codec
+    calls with the field's text (a NULL field does not match).
     """
     out = []
     for (conditions, _), built in zip(cases, branches, strict=True):
-        conds: list[tuple[int, int, tuple[bytes, ...]]] = []
+        conds: list[tuple[int, int, tuple[Any, ...]]] = []
         for c in conditions:
             if c.op not in _OPS:
                 return None
             if c.op == "null":
                 conds.append((position[c.column], 0 if c.arg else 1, ()))
+            elif c.op == "matches":
+                conds.append((position[c.column], 4, (c.test,)))
             else:
                 texts = (c.arg,) if isinstance(c.arg, str) else c.arg
                 assert isinstance(texts, tuple)
                 conds.append((position[c.column], _OPS[c.op],
                               tuple(t.encode("utf-8") for t in texts)))
-        out.append((tuple(conds), _branch_desc(built)))
-    return ("when", tuple(out), _branch_desc(otherwise))
+        out.append((tuple(conds), _branch_desc(built, position)))
+    return ("when", tuple(out), _branch_desc(otherwise, position))
 
 
 def _caller(built: BuiltTransform, position: dict[str, int]

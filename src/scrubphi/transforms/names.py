@@ -137,12 +137,14 @@ def make_name_fake(provider: str, locale: str, shared: dict[str, Any],
     return lambda value: _full_name(value, first, last, is_first)
 
 
-def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf
-                ) -> tuple[Any, ...] | None:
-    """The compiled codec's description of ``{fake: first_name}`` / ``last_name``.
+def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf,
+                part_prf: Callable[[str], Prf] | None = None) -> tuple[Any, ...] | None:
+    """The compiled codec's description of a name fake.
 
-    It covers one word of ASCII letters (the common case) and declines anything
-    else to the Python function; ``name`` (composed of parts) runs in Python.
+    ``first_name`` and the one-pool providers cover one word of ASCII letters (the
+    common case); ``name`` covers two to four such words without titles, suffixes
+    or particles, composed from the part kernels (``part_prf`` gives their keyed
+    functions). Anything else goes to the Python function.
     """
     if provider in ("last_name", "first_name_female", "first_name_male"):
         # One pool, the title-cased key, the original's case.
@@ -154,6 +156,12 @@ def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf
                  load_pool("first_name_male", locale, shared),
                  tuple(k for k, v in sex.items() if v == "F"),
                  tuple(k for k, v in sex.items() if v == "M"))
+    elif provider == "name" and part_prf is not None:
+        first = name_kernel("first_name", locale, shared, part_prf("first_name"))
+        last = name_kernel("last_name", locale, shared, part_prf("last_name"))
+        assert first is not None and last is not None
+        stop = tuple(sorted(_TITLES | _SUFFIXES | _PARTICLES))
+        shape = ("full", first[1:], last[1:], stop)
     else:
         return None
     return ("fake", prf.key, prf.prefix + b"v\x00", shape)

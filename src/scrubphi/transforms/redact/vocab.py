@@ -28,9 +28,13 @@ English word (SCOWL size above :data:`COMMON_TIER`: "healey" as a verb,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scrubphi.derived_cache import cached
 
 __all__ = ["BASIC_TIER", "COMMON_TIER", "STOP", "Vocab", "split_words", "vocab"]
 
@@ -44,6 +48,13 @@ BASIC_TIER = 35
 def split_words(text: str) -> list[str]:
     """The whitespace-separated words of ``text`` (word lists written as prose blocks)."""
     return text.split()
+
+
+def _data_files() -> list[tuple[str, bytes]]:
+    """Every shipped list's name and bytes, in name order (what the sets are made of)."""
+    folder = resources.files("scrubphi.transforms").joinpath("redact_data")
+    return sorted((f.name, f.read_bytes()) for f in folder.iterdir()
+                  if f.name.endswith(".txt") and f.is_file())
 
 
 def _lines(stem: str) -> list[str]:
@@ -107,7 +118,34 @@ bedside today tonight tomorrow yesterday home phone cell number re regarding
 
 @lru_cache(maxsize=1)
 def vocab() -> Vocab:
-    """Load and combine the shipped lists (once per process)."""
+    """The combined lists: once per process, and from the per-user cache of derived
+    data when an entry for these very lists and this code is there
+    (:mod:`scrubphi.derived_cache`: 0.07 s instead of 0.4 s)."""
+    inputs = [Path(__file__).read_bytes()]
+    for name, data in _data_files():
+        inputs += [name.encode(), data]
+    return cached("vocab", inputs, _build_vocab, _dump_vocab, _load_vocab)
+
+
+def _dump_vocab(v: Vocab) -> dict[str, Any]:
+    return {f.name: getattr(v, f.name) for f in fields(Vocab)}
+
+
+def _load_vocab(data: Any) -> Vocab:
+    if not isinstance(data, dict) or set(data) != {f.name for f in fields(Vocab)}:
+        raise ValueError("not a vocabulary entry")
+    out: dict[str, Any] = {}
+    for f in fields(Vocab):
+        value = data[f.name]
+        expected = tuple if f.name == "suffixes" else frozenset
+        if not isinstance(value, expected):
+            raise ValueError("not a vocabulary entry")
+        out[f.name] = value
+    return Vocab(**out)
+
+
+def _build_vocab() -> Vocab:
+    """Load and combine the shipped lists."""
     common: set[str] = set()
     rare: set[str] = set()
     basic: set[str] = set()

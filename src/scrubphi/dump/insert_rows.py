@@ -1,0 +1,145 @@
+"""INSERT statements rewritten row by row, and checked against their table's columns.
+
+The parser (:mod:`scrubphi.dump.inserts`) says where each literal lies; here a
+planned value that changes is spliced in as a new literal, and the values of
+an INSERT without a column list are checked to have their columns' shapes
+before anything is matched to columns by position.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import DumpError, TransformError
+from ..policy.model import TableName, quote_ident
+from ..report import TableStats
+from ..transforms.base import ColumnInfo
+from ..transforms.coltypes import DATE_TYPES, TEXT_TYPES, base_type, is_integer, is_numeric
+from .coverage import Plan
+from .inserts import InsertStatement, literal_value, quote_literal
+
+__all__ = ["check_positional_shapes", "rewrite_insert"]
+
+
+def rewrite_insert(
+    text: bytes,
+    stmt: InsertStatement,
+    names: tuple[str, ...],
+    plan: Plan,
+    stats: TableStats,
+    line: int,
+    table: TableName,
+    *,
+    standard_strings: bool,
+) -> bytes:
+    """The statement with each planned value that changes replaced by its new literal.
+
+    Every other byte stays as it was; counts go to ``stats``. A transform's
+    error becomes a DumpError naming the statement's line, table and column.
+    """
+    std = standard_strings
+    pieces: list[bytes] = []
+    last = 0
+    for row in stmt.rows:
+        if len(row) != len(names):
+            raise DumpError(
+                f"expected {len(names)} values in a row of VALUES, found {len(row)}",
+                line=line + text.count(b"\n", 0, row[0].start if row else 0),
+                table=str(table),
+            )
+        changes: list[tuple[int, int, bytes]] = []
+        for entry in plan.entries:
+            index, fn, per = entry[0], entry[1], entry[2]
+            lit = row[index]
+            if lit.kind == "default":
+                continue  # the target computes it (a generated column or a default)
+            try:
+                value = literal_value(text, lit)
+                if isinstance(per, tuple):  # a when transform reads several columns
+                    result = fn(value, *[literal_value(text, row[p]) for p in per])
+                elif per >= 0:
+                    result = fn(value, literal_value(text, row[per]))
+                else:
+                    result = fn(value)
+            except TransformError as exc:
+                raise DumpError(
+                    exc.reason,
+                    line=line + text.count(b"\n", 0, lit.start),
+                    table=str(table),
+                    column=quote_ident(names[index]),
+                ) from None
+            col = stats.columns[names[index]]
+            if result == value:
+                col.kept += 1
+                continue
+            if result is None:
+                col.nulled += 1
+            else:
+                col.transformed += 1
+            changes.append((lit.start, lit.end, quote_literal(result, standard_strings=std)))
+        for begin, finish, literal in sorted(changes):
+            pieces.append(text[last:begin])
+            pieces.append(literal)
+            last = finish
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return b"".join(pieces)
+
+
+# Built-in types pg_dump writes bare besides the integers and numeric (coltypes).
+_FLOAT_TYPES = frozenset({"real", "double precision", "oid"})
+_TIME_TYPES = frozenset({"time without time zone", "time with time zone"})
+# Built-in types pg_dump always quotes (user types, domains and enums are not checked:
+# a domain over integer is written bare; a column of unknown type is not checked either).
+_STRING_TYPES = (TEXT_TYPES - {""}) | {
+    "uuid", "inet", "cidr", "macaddr", "bytea", "json", "jsonb", "interval", "money", "xml",
+}
+_ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
+_ISO_TIME = re.compile(r"\d\d:\d\d")
+_NUMBER_WORD = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
+
+
+def check_positional_shapes(
+    columns: list[ColumnInfo], stmt: InsertStatement, text: bytes, line: int, table: TableName
+) -> None:
+    """Each value of an INSERT without a column list has its column's shape.
+
+    Why: such a statement is matched to columns by the order of CREATE TABLE,
+    so a damaged CREATE TABLE (two column lines swapped) would put a name
+    into a kept integer or date column.  pg_dump writes numbers and booleans
+    bare, dates quoted in ISO form and bit strings as ``B'...'``: a value of
+    another shape means the order is not the one the values were written
+    in.  Two text columns swapped cannot be told apart this way.
+    """
+    for row in stmt.rows:
+        for col, lit in zip(columns, row, strict=False):
+            if lit.kind in ("null", "default") or col.array_dims:
+                continue
+            kind = base_type(col)
+            if is_integer(col) or is_numeric(col) or kind in _FLOAT_TYPES:
+                ok = (lit.kind == "word" and bool(_NUMBER_WORD.match(
+                    text[lit.start : lit.end].decode("ascii", "replace")))) or (
+                    lit.kind == "string" and literal_value(text, lit) in (
+                        "NaN", "Infinity", "-Infinity"))
+            elif kind == "boolean":
+                ok = lit.kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
+            elif kind in DATE_TYPES:
+                ok = lit.kind == "string" and bool(_ISO_DATE.match(literal_value(text, lit) or ""))
+            elif kind in _TIME_TYPES:
+                ok = lit.kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))
+            elif kind in ("bit", "bit varying"):
+                ok = lit.kind == "bits"
+            elif kind in _STRING_TYPES:
+                ok = lit.kind == "string"
+            else:
+                continue
+            if not ok:
+                raise DumpError(
+                    "a value of an INSERT without a column list does not have its column's "
+                    "type (a damaged CREATE TABLE or INSERT?): values cannot be matched to "
+                    "columns; refusing",
+                    line=line + text.count(b"\n", 0, lit.start),
+                    table=str(table),
+                    column=quote_ident(col.name),
+                )
