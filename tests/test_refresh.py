@@ -34,6 +34,24 @@ EXAMPLE_SQL = ROOT / "examples" / "hospital.sql"
 EXAMPLE_POLICY = ROOT / "examples" / "phi_fields.yaml"
 OLD_ROWS = 7
 _COUNTER = itertools.count()
+# The refresh modes every failure is tested in: plain, parallel (--jobs 2) and chunked
+# (--chunked --jobs 2: the snapshot's table chunks through the scrubber on Dask workers).
+CHUNKED = "chunked"
+MODES: list[int | str] = [1, 2, CHUNKED]
+MODE_IDS = ["plain", "parallel", "chunked"]
+
+
+def _mode(jobs: int | str) -> dict[str, Any]:
+    """RefreshOptions for a mode of MODES (chunked in units of 100 rows: tables split)."""
+    if jobs == CHUNKED:
+        return {"jobs": 2, "chunked": True, "chunk_rows": 100}
+    return {"jobs": jobs}
+
+
+def _mode_args(jobs: int | str) -> list[str]:
+    if jobs == CHUNKED:
+        return ["--jobs", "2", "--chunked", "--chunk-rows", "100000"]
+    return ["--jobs", str(jobs)]
 
 
 def _policy(tmp_path: Path, extra: str = "", drop_line: str | None = None) -> str:
@@ -180,7 +198,7 @@ def test_bad_policy_coverage_fails_before_anything(env: Env, tmp_path: Path) -> 
     assert _leftovers(env.pg, env.staging) == []
 
 
-@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+@pytest.mark.parametrize("jobs", MODES, ids=MODE_IDS)
 def test_pg_dump_failure(env: Env, pg: PgServer, jobs: int) -> None:
     """pg_dump that cannot lock a table fails the 'pg_dump' step (exit 11); staging unchanged."""
     holder = psycopg.connect(pg.dsn(env.source))
@@ -191,7 +209,7 @@ def test_pg_dump_failure(env: Env, pg: PgServer, jobs: int) -> None:
                 holder.execute("LOCK TABLE public.claims IN ACCESS EXCLUSIVE MODE")
 
         with pytest.raises(RefreshError) as info:
-            refresh(env.options(hook=hook, lock_wait_timeout="500ms", jobs=jobs))
+            refresh(env.options(hook=hook, lock_wait_timeout="500ms", **_mode(jobs)))
     finally:
         holder.close()
     assert info.value.step == "pg_dump" and info.value.exit_code == 11
@@ -199,7 +217,7 @@ def test_pg_dump_failure(env: Env, pg: PgServer, jobs: int) -> None:
     assert _leftovers(pg, env.staging) == []
 
 
-@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+@pytest.mark.parametrize("jobs", MODES, ids=MODE_IDS)
 def test_scrub_error(env: Env, tmp_path: Path, jobs: int) -> None:
     """A row the scrubber refuses (over max_row_size) fails the 'scrub' step (exit 4)."""
     env.pg.query(
@@ -215,13 +233,13 @@ def test_scrub_error(env: Env, tmp_path: Path, jobs: int) -> None:
     )
     Path(path).write_text(text)
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(configs=(path,), jobs=jobs))
+        refresh(env.options(configs=(path,), **_mode(jobs)))
     assert info.value.step == "scrub" and info.value.exit_code == 4
     env.assert_staging_unchanged()
     assert _leftovers(env.pg, env.staging) == []
 
 
-@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+@pytest.mark.parametrize("jobs", MODES, ids=MODE_IDS)
 def test_psql_failure(env: Env, pg: PgServer, jobs: int) -> None:
     """psql failing (a conflicting table in the new database) fails 'restore' (exit 12)."""
 
@@ -230,14 +248,14 @@ def test_psql_failure(env: Env, pg: PgServer, jobs: int) -> None:
             pg.query(ctx["database"], "CREATE TABLE public.patients (x int)")
 
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(hook=hook, jobs=jobs))
+        refresh(env.options(hook=hook, **_mode(jobs)))
     assert info.value.step == "restore" and info.value.exit_code == 12
     assert any('relation "patients" already exists' in d for d in info.value.details)
     env.assert_staging_unchanged()
     assert _leftovers(pg, env.staging) == []
 
 
-@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+@pytest.mark.parametrize("jobs", MODES, ids=MODE_IDS)
 def test_verification_failure(env: Env, pg: PgServer, jobs: int) -> None:
     """A row lost after the restore fails 'verify' (exit 13) naming the table; no value shown."""
 
@@ -250,7 +268,7 @@ def test_verification_failure(env: Env, pg: PgServer, jobs: int) -> None:
             )
 
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(hook=hook, jobs=jobs))
+        refresh(env.options(hook=hook, **_mode(jobs)))
     assert info.value.step == "verify" and info.value.exit_code == 13
     assert 'clinic."Lab Results": 190 row(s) streamed, 189 restored' in str(info.value)
     env.assert_staging_unchanged()
@@ -375,7 +393,7 @@ def test_crash_between_renames_is_undone_next_run(env: Env, pg: PgServer) -> Non
     assert _leftovers(pg, env.staging) == []
 
 
-@pytest.mark.parametrize("jobs", [1, 2], ids=["plain", "parallel"])
+@pytest.mark.parametrize("jobs", MODES, ids=MODE_IDS)
 def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
     env: Env, pg: PgServer, tmp_path: Path, jobs: int
 ) -> None:
@@ -400,8 +418,7 @@ def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
         "--pg-bin",
         str(pg.bin_dir),
         "--no-progress",
-        "--jobs",
-        str(jobs),
+        *_mode_args(jobs),
     ]
     penv = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen(cmd, env=penv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -411,7 +428,7 @@ def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
             busy = pg.query(
                 "postgres",
                 "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE %s "
-                "AND query ILIKE 'COPY public.bulk%%'",
+                "AND query ~* '^COPY (public|\"public\")\\.\"?bulk'",
                 (env.staging + "\\_building\\_%",),
             )
             if busy[0][0]:
@@ -437,7 +454,7 @@ def test_sigkill_mid_restore_leaves_staging_and_next_run_cleans(
     while _sessions(pg, left[0][0]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _sessions(pg, left[0][0]) == 0
-    result = refresh(env.options(configs=(policy,), jobs=jobs))
+    result = refresh(env.options(configs=(policy,), **_mode(jobs)))
     assert any("dropped unfinished" in r for r in result.recovered)
     assert pg.query(env.staging, "SELECT count(*) FROM public.bulk")[0][0] == 400000
 
@@ -499,15 +516,17 @@ def _table_digests(pg: PgServer, db: str) -> dict[str, str]:
     }
 
 
-def test_parallel_mode_gives_the_same_database(env: Env, pg: PgServer) -> None:
-    """--jobs 2 (directory dump, per-table processes, pg_restore -j) equals plain mode."""
+@pytest.mark.parametrize("jobs", [2, CHUNKED], ids=["parallel", "chunked"])
+def test_parallel_mode_gives_the_same_database(env: Env, pg: PgServer, jobs: int | str) -> None:
+    """--jobs 2 (directory dump, per-table processes, pg_restore -j) and --chunked (tables
+    cut into chunks of 100 rows on Dask workers) equal plain mode, row for row."""
     plain = refresh(env.options())
     plain_digest = _table_digests(pg, env.staging)
     other = pg.create_database("rstg2")
     try:
-        opts = env.options(staging_url=pg.dsn(other), jobs=2)
+        opts = env.options(staging_url=pg.dsn(other), **_mode(jobs))
         par = refresh(opts)
-        assert par.ok and par.mode == "parallel"
+        assert par.ok and par.mode == ("parallel" if jobs == 2 else "chunked")
         assert {c.name: c.ok for c in par.checks} == {c.name: c.ok for c in plain.checks}
         assert _table_digests(pg, other) == plain_digest
     finally:
@@ -543,13 +562,14 @@ def test_edge_schema_refreshes_the_same_in_both_modes(
         line for line in setup.splitlines() if line not in ("CREATE DATABASE edge;", "\\c edge")
     )
     source = pg.create_database("edge_src")
-    stagings = [pg.create_database("edge_plain"), pg.create_database("edge_par")]
+    stagings = [pg.create_database("edge_plain"), pg.create_database("edge_par"),
+                pg.create_database("edge_chunk")]
     policy = tmp_path / "edge.yaml"
     policy.write_text(POLICY, encoding="utf-8")
     try:
         pg.psql(source, body + "\nANALYZE;")
         digests = []
-        for staging, jobs in zip(stagings, (1, 2), strict=True):
+        for staging, jobs in zip(stagings, (1, 2, CHUNKED), strict=True):
             result = refresh(
                 RefreshOptions(
                     source_url=pg.dsn(source),
@@ -557,7 +577,7 @@ def test_edge_schema_refreshes_the_same_in_both_modes(
                     configs=(str(policy),),
                     key=KEY,
                     keep=0,
-                    jobs=jobs,
+                    **_mode(jobs),
                     grace_s=0.5,
                     pg_bin=pg.bin_dir,
                     dump_options=dump_options,
@@ -585,7 +605,7 @@ def test_edge_schema_refreshes_the_same_in_both_modes(
                 )
             )
             assert [p for p in PHI if p in text] == []
-        assert digests[0] == digests[1]
+        assert digests[0] == digests[1] == digests[2]
     finally:
         for staging in stagings:
             for name, _ in _leftovers(pg, staging):
@@ -623,7 +643,10 @@ def test_parallel_progress_is_live_while_tables_load(
     assert loading[-1].rows >= 400_000 and loading[-1].bytes_in > 0
 
 
-def test_parallel_copy_failure_names_the_table_never_a_value(env: Env, pg: PgServer) -> None:
+@pytest.mark.parametrize("jobs", [2, CHUNKED], ids=["parallel", "chunked"])
+def test_parallel_copy_failure_names_the_table_never_a_value(
+    env: Env, pg: PgServer, jobs: int | str
+) -> None:
     """A row the new database refuses in a worker's COPY fails 'restore' (exit 12).
 
     The server's message quotes the failing row (DETAIL: Failing row contains
@@ -639,7 +662,7 @@ def test_parallel_copy_failure_names_the_table_never_a_value(env: Env, pg: PgSer
             )
 
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(hook=hook, jobs=2))
+        refresh(env.options(hook=hook, **_mode(jobs)))
     assert info.value.step == "restore" and info.value.exit_code == 12
     text = str(info.value)
     assert "public.patients" in text and "no_rows" in text
@@ -672,7 +695,8 @@ def test_parallel_raw_data_files_leave_the_disk_as_tables_load(
     assert list(work.iterdir()) == []
 
 
-def test_parallel_post_data_failure(env: Env, pg: PgServer) -> None:
+@pytest.mark.parametrize("jobs", [2, CHUNKED], ids=["parallel", "chunked"])
+def test_parallel_post_data_failure(env: Env, pg: PgServer, jobs: int | str) -> None:
     """pg_restore -j failing on the post-data section fails 'restore'; staging unchanged."""
 
     def hook(name: str, ctx: dict[str, Any]) -> None:
@@ -682,7 +706,7 @@ def test_parallel_post_data_failure(env: Env, pg: PgServer) -> None:
             )
 
     with pytest.raises(RefreshError) as info:
-        refresh(env.options(hook=hook, jobs=2))
+        refresh(env.options(hook=hook, **_mode(jobs)))
     assert info.value.step == "restore" and info.value.exit_code == 12
     assert any('"encounters_patient_id_idx" already exists' in d for d in info.value.details)
     env.assert_staging_unchanged()

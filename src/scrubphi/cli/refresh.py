@@ -147,6 +147,30 @@ def _write_report_or_warn(path: str | None, data: dict[str, Any]) -> bool:
     type=click.IntRange(min=1),
     help="Parallel mode with N processes (directory-format dump).",
 )
+@click.option(
+    "--chunked",
+    is_flag=True,
+    help="Chunked mode: the source's snapshot streamed per table chunk through the scrubber "
+    "on Dask workers (--jobs of them locally), nothing unscrubbed on disk.",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    help="Run chunked mode's units on this Dask cluster (implies --chunked).",
+)
+@click.option(
+    "--chunk-rows",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows per unit in chunked mode.",
+)
+@click.option(
+    "--worker-key",
+    metavar="env:NAME|file:PATH",
+    help="Where --scheduler's workers read the key on their hosts (default: --key, "
+    "else scrub.key).",
+)
 @click.option("--report", "report_path", metavar="FILE", help="Write the JSON run report here.")
 @click.option(
     "--key",
@@ -211,6 +235,10 @@ def refresh_command(
     configs: tuple[str, ...],
     keep: int,
     jobs: int,
+    chunked: bool,
+    scheduler: str | None,
+    chunk_rows: int,
+    worker_key: str | None,
     report_path: str | None,
     key_ref: str | None,
     grace: str,
@@ -259,6 +287,10 @@ def refresh_command(
             configs=configs,
             keep=keep,
             jobs=jobs,
+            chunked=chunked,
+            scheduler=scheduler,
+            chunk_rows=chunk_rows,
+            worker_key=worker_key or key_ref,
             grace_s=grace_s,
             sample=sample,
             pg_bin=pg_bin,
@@ -289,6 +321,8 @@ def refresh_command(
             raise click.UsageError("--from is required (or use --rollback)")
         if not configs:
             raise click.UsageError("--config is required")
+        if worker_key is not None and not is_secret_ref(worker_key):
+            raise click.BadParameter("give env:NAME or file:PATH", param_hint="--worker-key")
         if key_ref is not None:
             if not is_secret_ref(key_ref):
                 raise click.BadParameter("give env:NAME or file:PATH", param_hint="--key")

@@ -11,6 +11,7 @@ next start (see :mod:`scrubphi.refresh.swap`).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import math
 import re
@@ -94,6 +95,16 @@ class RefreshOptions:
     lookup: bool = True
     dump_options: tuple[str, ...] = ()
     workdir: Path | None = None
+    #: Chunked mode (docs/refresh.md): the source's snapshot streamed per table chunk
+    #: through the scrubber on Dask workers; no unscrubbed byte on disk.
+    chunked: bool = False
+    #: ``tcp://HOST:8786``: run chunked mode's units on this Dask cluster (implies chunked).
+    scheduler: str | None = None
+    #: Rows per unit in chunked mode (estimated from the source's statistics).
+    chunk_rows: int = 100_000
+    #: Where ``--scheduler``'s workers read the key on their hosts (``env:NAME``,
+    #: ``file:PATH``); default: the policy's ``scrub.key``.
+    worker_key: str | None = None
     progress: Callable[[StepProgress], None] | None = None
     log: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr))
     #: A testing and monitoring seam: called with a step name and its context.
@@ -156,7 +167,7 @@ class _Run:
         self.result = RefreshResult(
             source_db=dbname_of(opts.source_url),
             staging=self.staging,
-            mode="parallel" if opts.jobs > 1 else "plain",
+            mode=_mode(opts),
             started=self.ts,
         )
         self.started = time.monotonic()
@@ -238,6 +249,16 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                 raise RefreshError("preflight", f"another refresh of {run.staging} is running")
             with connect(opts.source_url, role="source database"):
                 pass
+            if _mode(opts) == "chunked":
+                if importlib.util.find_spec("distributed") is None:
+                    raise RefreshError(
+                        "preflight", "chunked mode runs on Dask, which is not installed: "
+                        "pip install 'scrubphi[chunked]'"
+                    )
+                if opts.scheduler:
+                    from .chunked import check_scheduler
+
+                    check_scheduler(opts.scheduler)
             extra = _dump_extra(opts)
             result.recovered = admin.recover()
             for action in result.recovered:
@@ -270,7 +291,11 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
             new_url = with_dbname(opts.staging_url, building)
             run.hook("building", database=building, url=new_url)
         with run.stage("restore"):
-            if opts.jobs > 1:
+            if _mode(opts) == "chunked":
+                from .chunked import chunked_pipeline
+
+                tables, report_dict = chunked_pipeline(run, policy, key, new_url, extra, lookup)
+            elif opts.jobs > 1:
                 from .parallel import parallel_pipeline
 
                 tables, report_dict = parallel_pipeline(run, policy, key, new_url, extra,
@@ -382,6 +407,12 @@ def rollback(opts: RefreshOptions) -> dict[str, Any]:
                 **outcome}
     finally:
         conn.close()
+
+
+def _mode(opts: RefreshOptions) -> str:
+    if opts.chunked or opts.scheduler:
+        return "chunked"
+    return "parallel" if opts.jobs > 1 else "plain"
 
 
 def _as_refresh_error(exc: BaseException, step: str) -> RefreshError:
