@@ -11,6 +11,7 @@ rows and on the benchmark's data.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import importlib.util
 import io
@@ -29,6 +30,7 @@ from scrubphi import _impl, load_policy, scrub_stream
 from scrubphi.policy.model import TransformSpec
 from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from scrubphi.transforms.keyed import Prf
 from scrubphi.transforms.tokenize import siphash24
 from scrubphi.transforms.zip3 import RESTRICTED_ZIP3
 
@@ -343,6 +345,33 @@ def test_siphash_reference_vectors(fast: ModuleType) -> None:
 def test_siphash_twins_agree(fast: ModuleType, key: bytes, msg: bytes) -> None:
     """C and Python SipHash-2-4 agree on any key and message."""
     assert fast._siphash24(key, msg) == siphash24(key, msg)
+
+
+def test_prf_reference_vectors(fast: ModuleType) -> None:
+    """Keyed BLAKE2s-256 in C gives the BLAKE2 reference KAT (key 00..1f, message 00..)."""
+    key = bytes(range(32))
+    assert fast._prf_blake2s(key, b"").hex() == (
+        "48a8997da407876b3d79c0d92325ad3b89cbb754d86ab71aee047ad345fd2c49")
+    assert fast._prf_blake2s(key, bytes(range(255))).hex() == (
+        "3fb735061abc519dfe979e54c1ee5bfad0a9d858b3315bad34bde999efd724dd")
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.binary(min_size=1, max_size=32), msg=st.binary(max_size=300))
+def test_prf_twins_agree(fast: ModuleType, key: bytes, msg: bytes) -> None:
+    """The C keyed BLAKE2s (one block, several, none) equals hashlib's (the pure twin's)."""
+    assert fast._prf_blake2s(key, msg) == hashlib.blake2s(msg, key=key).digest()
+
+
+@settings(max_examples=100, deadline=None)
+@given(secret=st.binary(min_size=16, max_size=64), domain=st.text(max_size=80),
+       tag=st.sampled_from([b"v", b"d", b"p", b"g", b"k"]), data=st.binary(max_size=120))
+def test_prf_digest_is_the_c_primitive_under_the_domain_key(
+    fast: ModuleType, secret: bytes, domain: str, tag: bytes, data: bytes
+) -> None:
+    """``Prf.digest`` is BLAKE2s under ``Prf.key`` of tag || 0 || data, as the kernels hash it."""
+    prf = Prf(secret, domain)
+    assert fast._prf_blake2s(prf.key, tag + b"\x00" + data) == prf.digest(data, tag)
 
 
 # -- the codec as a whole -----------------------------------------------------------

@@ -19,9 +19,10 @@ entries they point to), so the cache misses of big tables overlap.
 Kernels: a plan entry may carry ``BuiltTransform.kernel``, a data-only
 description of its transform (keyed fakes, text tokenize, year/safe-harbor
 dates, zip3).  On a memo miss, a field that is printable ASCII without escapes
-goes to the C twin of that transform (HMAC-SHA256 with the key's padded
-blocks absorbed once, on the CPU's SHA extensions when it has them; SipHash-2-4
-Feistel rounds; mixed-radix picks from the pools), with no Python call and no
+goes to the C twin of that transform (keyed BLAKE2s from ``_prf.h`` with the
+key block absorbed once; HMAC-SHA256 for ``hash``, on the CPU's SHA extensions
+when it has them; SipHash-2-4 Feistel rounds; mixed-radix picks from the
+pools), with no Python call and no
 ``str``; output that cannot need COPY escaping (checked per kernel at init)
 is copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
@@ -1003,6 +1004,17 @@ cdef extern from *:
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
 
 
+cdef extern from "_prf.h":
+    # The keyed PRF of every choice but ``hash``'s: BLAKE2s-256 (transforms/keyed.py).
+    ctypedef struct sp_prf:
+        uint32_t h[8]
+        uint8_t key[32]
+        uint32_t klen
+    void sp_prf_init(sp_prf* k, const uint8_t* key, size_t klen) nogil
+    void sp_prf2(const sp_prf* k, const uint8_t* a, size_t alen,
+                 const uint8_t* b, size_t blen, uint8_t* out) nogil
+
+
 #: True when SHA-256 runs on the CPU's SHA extensions (else portable C).
 SHA_EXTENSIONS = bool(sp_select(_os.environ.get("SCRUBPHI_NO_SHA_NI", "") in ("", "0")))
 
@@ -1020,6 +1032,17 @@ def _hmac_sha256(bytes key not None, bytes msg not None):
     cdef uint8_t out[32]
     sp_hmac_init(&h, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
     sp_hmac2(&h, <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), NULL, 0, out)
+    return PyBytes_FromStringAndSize(<char*>out, 32)
+
+
+def _prf_blake2s(bytes key not None, bytes msg not None):
+    """Keyed BLAKE2s-256 as the kernels compute it (for the differential tests)."""
+    cdef sp_prf k
+    cdef uint8_t out[32]
+    if not 1 <= PyBytes_GET_SIZE(key) <= 32:
+        raise ValueError("BLAKE2s needs a key of 1 to 32 bytes")
+    sp_prf_init(&k, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    sp_prf2(&k, <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), NULL, 0, out)
     return PyBytes_FromStringAndSize(<char*>out, 32)
 
 
@@ -1060,7 +1083,7 @@ cdef enum:
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
     PER_SLOTS = 4096     # date shift per: cached offsets of per values (direct-mapped)
-    PER_KEY = 40         # longer per values are not cached (their HMAC runs every time)
+    PER_KEY = 40         # longer per values are not cached (their PRF runs every time)
 
 
 cdef struct Pool:
@@ -1102,7 +1125,8 @@ cdef struct Kernel:
     bint rstrip
     bint raw_out         # the output never needs COPY escaping: copy it as it is
     Py_ssize_t limit
-    sp_hmac hmac
+    sp_hmac hmac         # hash: HMAC-SHA256 under the secret
+    sp_prf prf           # every other keyed kernel: BLAKE2s under the domain key
     char* prefix
     Py_ssize_t plen
     int gen
@@ -1249,7 +1273,7 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         after_letter = True
     if upper and lower:
         return -1  # no letter: not a name (names.py keeps it)
-    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
+    sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
     for i in range(8):
         num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
                  ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
@@ -1576,7 +1600,13 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.raw_out = True  # the input's own bytes with other digits in the date
     else:
         return 0
-    sp_hmac_init(&k.hmac, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    if name == "hash":
+        sp_hmac_init(&k.hmac, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    elif PyBytes_GET_SIZE(key) == 32:
+        sp_prf_init(&k.prf, <const uint8_t*>PyBytes_AS_STRING(key), 32)
+    else:
+        _kernel_free(k)  # not a domain key (keyed.Prf.key is 32 bytes): the Python function
+        return 0
     k.plen = PyBytes_GET_SIZE(prefix)
     k.prefix = <char*>malloc(k.plen + 1)
     if k.prefix == NULL:
@@ -1660,7 +1690,7 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
     if k.gen == G_FULL:
         return _k_full(k, s, n, out)
     if digest == NULL:
-        sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
+        sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
     for i in range(8):
         num[i] = ((<uint32_t>digest[4 * i]) << 24) | ((<uint32_t>digest[4 * i + 1]) << 16) | \
@@ -1809,7 +1839,7 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) 
     sh.plen = n
     sh.h = h
     k.nshapes += 1
-    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
+    sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
     _shape_keyed(sh, dg, total)
     return sh
 
@@ -2243,7 +2273,7 @@ cdef int _shift_offset(Kernel* k, const char* prefix, Py_ssize_t plen, const cha
                        Py_ssize_t n) noexcept nogil:
     """The offset keyed by ``s`` under ``prefix`` (the value's own, or a per value's)."""
     cdef uint8_t digest[32]
-    sp_hmac2(&k.hmac, <const uint8_t*>prefix, plen, <const uint8_t*>s, n, digest)
+    sp_prf2(&k.prf, <const uint8_t*>prefix, plen, <const uint8_t*>s, n, digest)
     return _offset_in(digest, k.days)
 
 
@@ -2252,7 +2282,8 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
 
     Why: ``admitted_at`` and ``discharged_at`` shifted per patient get the
     same offset for the same patient by construction; one table of offsets
-    means one HMAC per patient for both columns.
+    means one PRF call per patient for both columns.  One spec is one domain
+    key and one tag, so both are compared.
     """
     cdef Kernel* k = &kernels[i]
     cdef Kernel* other
@@ -2263,7 +2294,7 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
         other = &kernels[j]
         if other.kind == K_SHIFT and not other.per_shared and other.per != NULL and \
                 other.plen2 == k.plen2 and memcmp(other.prefix2, k.prefix2, k.plen2) == 0 and \
-                other.days == k.days:
+                memcmp(other.prf.key, k.prf.key, 32) == 0 and other.days == k.days:
             free(k.per)
             k.per = other.per
             k.per_shared = True
@@ -2271,7 +2302,7 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
 
 
 cdef int _per_offset(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
-    """A per value's offset, from the cache when it was seen (one HMAC per patient)."""
+    """A per value's offset, from the cache when it was seen (one PRF call per patient)."""
     cdef uint64_t h
     cdef PerSlot* slot
     cdef int off
@@ -2519,7 +2550,7 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                             const uint8_t* digest) noexcept nogil:
     """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
 
-    ``digest``: a fake's HMAC of the (stripped) value when already computed, else NULL.
+    ``digest``: a fake's PRF digest of the (stripped) value when already computed, else NULL.
     """
     cdef Py_ssize_t o, i, chars
     if k.rstrip:
@@ -2745,7 +2776,7 @@ cdef class CopyRewriter:
     cdef Memo* _memos
     cdef Kernel* _kernels         # C twins of the transforms, K_NONE where there is none
     cdef char* _kout              # kernel output buffer (KOUT bytes)
-    cdef uint8_t* _digests        # per entry: a fake's HMAC computed ahead, two at a time
+    cdef uint8_t* _digests        # per entry: a fake's PRF digest computed ahead
     cdef char* _has_digest
     cdef uint64_t* _hashes        # per entry: the memo hash of this row's field
     cdef Py_ssize_t* _pending_fakes
@@ -3180,8 +3211,8 @@ cdef class CopyRewriter:
         cdef Py_ssize_t ko
         cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2, ps
         # Memo lookups miss the CPU cache on big tables: hash every memoised field
-        # first and prefetch its slot, so the loads overlap each other and the HMACs.
-        # Fakes without a memo (values barely repeat) get their HMACs two at a time.
+        # first and prefetch its slot, so the loads overlap each other and the PRF calls.
+        # Fakes without a memo (values barely repeat) get their digests two at a time.
         for i in range(self._nplan):
             self._has_digest[i] = 0
             f = self._field[i]
@@ -3210,10 +3241,10 @@ cdef class CopyRewriter:
             fl2 = _rstripped(&self._kernels[i2], self._base + fs2, self._ends[f2] - fs2)
             kern = &self._kernels[i]
             kern2 = &self._kernels[i2]
-            sp_hmac_pair(&kern.hmac, <const uint8_t*>kern.prefix, kern.plen,
-                         <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i,
-                         &kern2.hmac, <const uint8_t*>kern2.prefix, kern2.plen,
-                         <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
+            sp_prf2(&kern.prf, <const uint8_t*>kern.prefix, kern.plen,
+                    <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i)
+            sp_prf2(&kern2.prf, <const uint8_t*>kern2.prefix, kern2.plen,
+                    <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
             self._has_digest[i] = 1
             self._has_digest[i2] = 1
             j += 2
