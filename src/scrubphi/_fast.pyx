@@ -469,20 +469,6 @@ cdef extern from *:
         MSG = _mm_shuffle_epi32(MSG, 0x0E); \
         STATE0 = _mm_sha256rnds2_epu32(STATE0, STATE1, MSG); \
         if (do1) prev = _mm_sha256msg1_epu32(prev, cur);
-    #define SP_QUADB(cur, r) \
-        MSG_b = _mm_add_epi32(cur, SP_KV(r)); \
-        STATE1_b = _mm_sha256rnds2_epu32(STATE1_b, STATE0_b, MSG_b); \
-        MSG_b = _mm_shuffle_epi32(MSG_b, 0x0E); \
-        STATE0_b = _mm_sha256rnds2_epu32(STATE0_b, STATE1_b, MSG_b);
-    #define SP_QUAD_XB(cur, prev, next, r, do1) \
-        MSG_b = _mm_add_epi32(cur, SP_KV(r)); \
-        STATE1_b = _mm_sha256rnds2_epu32(STATE1_b, STATE0_b, MSG_b); \
-        TMP_b = _mm_alignr_epi8(cur, prev, 4); \
-        next = _mm_add_epi32(next, TMP_b); \
-        next = _mm_sha256msg2_epu32(next, cur); \
-        MSG_b = _mm_shuffle_epi32(MSG_b, 0x0E); \
-        STATE0_b = _mm_sha256rnds2_epu32(STATE0_b, STATE1_b, MSG_b); \
-        if (do1) prev = _mm_sha256msg1_epu32(prev, cur);
 
     __attribute__((target("sha,sse4.1,ssse3")))
     static void sp_sha256_shani(uint32_t st[8], const uint8_t *p) {
@@ -526,92 +512,6 @@ cdef extern from *:
         STATE1 = _mm_alignr_epi8(STATE1, TMP, 8);
         _mm_storeu_si128((__m128i*)&st[0], STATE0);
         _mm_storeu_si128((__m128i*)&st[4], STATE1);
-    }
-
-    /* Two independent blocks at once: SHA-NI rounds are latency-bound, so a
-       second stream nearly doubles throughput. */
-    __attribute__((target("sha,sse4.1,ssse3")))
-    static void sp_sha256_shani_x2(uint32_t st[8], const uint8_t *p,
-                                   uint32_t st_b[8], const uint8_t *p_b) {
-        __m128i STATE0, STATE1, MSG, TMP, MSG0, MSG1, MSG2, MSG3, ABEF, CDGH;
-        __m128i STATE0_b, STATE1_b, MSG_b, TMP_b, MSG0_b, MSG1_b, MSG2_b, MSG3_b, ABEF_b, CDGH_b;
-        const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-        TMP = _mm_loadu_si128((const __m128i*)&st[0]);
-        TMP_b = _mm_loadu_si128((const __m128i*)&st_b[0]);
-        STATE1 = _mm_loadu_si128((const __m128i*)&st[4]);
-        STATE1_b = _mm_loadu_si128((const __m128i*)&st_b[4]);
-        TMP = _mm_shuffle_epi32(TMP, 0xB1);
-        TMP_b = _mm_shuffle_epi32(TMP_b, 0xB1);
-        STATE1 = _mm_shuffle_epi32(STATE1, 0x1B);
-        STATE1_b = _mm_shuffle_epi32(STATE1_b, 0x1B);
-        STATE0 = _mm_alignr_epi8(TMP, STATE1, 8);
-        STATE0_b = _mm_alignr_epi8(TMP_b, STATE1_b, 8);
-        STATE1 = _mm_blend_epi16(STATE1, TMP, 0xF0);
-        STATE1_b = _mm_blend_epi16(STATE1_b, TMP_b, 0xF0);
-        ABEF = STATE0;
-        ABEF_b = STATE0_b;
-        CDGH = STATE1;
-        CDGH_b = STATE1_b;
-        MSG0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 0)), MASK);
-        MSG0_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 0)), MASK);
-        MSG1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 16)), MASK);
-        MSG1_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 16)), MASK);
-        MSG2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 32)), MASK);
-        MSG2_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 32)), MASK);
-        MSG3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 48)), MASK);
-        MSG3_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 48)), MASK);
-        SP_QUAD(MSG0, 0)
-        SP_QUADB(MSG0_b, 0)
-        SP_QUAD(MSG1, 4)
-        SP_QUADB(MSG1_b, 4)
-        MSG0 = _mm_sha256msg1_epu32(MSG0, MSG1);
-        MSG0_b = _mm_sha256msg1_epu32(MSG0_b, MSG1_b);
-        SP_QUAD(MSG2, 8)
-        SP_QUADB(MSG2_b, 8)
-        MSG1 = _mm_sha256msg1_epu32(MSG1, MSG2);
-        MSG1_b = _mm_sha256msg1_epu32(MSG1_b, MSG2_b);
-        SP_QUAD_X(MSG3, MSG2, MSG0, 12, 1)
-        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 12, 1)
-        SP_QUAD_X(MSG0, MSG3, MSG1, 16, 1)
-        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 16, 1)
-        SP_QUAD_X(MSG1, MSG0, MSG2, 20, 1)
-        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 20, 1)
-        SP_QUAD_X(MSG2, MSG1, MSG3, 24, 1)
-        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 24, 1)
-        SP_QUAD_X(MSG3, MSG2, MSG0, 28, 1)
-        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 28, 1)
-        SP_QUAD_X(MSG0, MSG3, MSG1, 32, 1)
-        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 32, 1)
-        SP_QUAD_X(MSG1, MSG0, MSG2, 36, 1)
-        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 36, 1)
-        SP_QUAD_X(MSG2, MSG1, MSG3, 40, 1)
-        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 40, 1)
-        SP_QUAD_X(MSG3, MSG2, MSG0, 44, 1)
-        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 44, 1)
-        SP_QUAD_X(MSG0, MSG3, MSG1, 48, 1)
-        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 48, 1)
-        SP_QUAD_X(MSG1, MSG0, MSG2, 52, 0)
-        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 52, 0)
-        SP_QUAD_X(MSG2, MSG1, MSG3, 56, 0)
-        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 56, 0)
-        SP_QUAD(MSG3, 60)
-        SP_QUADB(MSG3_b, 60)
-        STATE0 = _mm_add_epi32(STATE0, ABEF);
-        STATE0_b = _mm_add_epi32(STATE0_b, ABEF_b);
-        STATE1 = _mm_add_epi32(STATE1, CDGH);
-        STATE1_b = _mm_add_epi32(STATE1_b, CDGH_b);
-        TMP = _mm_shuffle_epi32(STATE0, 0x1B);
-        TMP_b = _mm_shuffle_epi32(STATE0_b, 0x1B);
-        STATE1 = _mm_shuffle_epi32(STATE1, 0xB1);
-        STATE1_b = _mm_shuffle_epi32(STATE1_b, 0xB1);
-        STATE0 = _mm_blend_epi16(TMP, STATE1, 0xF0);
-        STATE0_b = _mm_blend_epi16(TMP_b, STATE1_b, 0xF0);
-        STATE1 = _mm_alignr_epi8(STATE1, TMP, 8);
-        STATE1_b = _mm_alignr_epi8(STATE1_b, TMP_b, 8);
-        _mm_storeu_si128((__m128i*)&st[0], STATE0);
-        _mm_storeu_si128((__m128i*)&st_b[0], STATE0_b);
-        _mm_storeu_si128((__m128i*)&st[4], STATE1);
-        _mm_storeu_si128((__m128i*)&st_b[4], STATE1_b);
     }
 
     static int sp_cpu_has_sha(void) {
@@ -690,69 +590,6 @@ cdef extern from *:
         memcpy(h->inner, sp_IV, 32); sp_compress(h->inner, blk);
         for (i = 0; i < 64; i++) blk[i] = k[i] ^ 0x5c;
         memcpy(h->outer, sp_IV, 32); sp_compress(h->outer, blk);
-    }
-
-    static void sp_hmac2(const sp_hmac *h, const uint8_t *a, size_t alen,
-                         const uint8_t *b, size_t blen, uint8_t out[32]);
-
-    /* Inner message + padding of a short HMAC in buf (1 or 2 blocks); returns the byte count. */
-    static size_t sp_hmac_pad(uint8_t buf[128], const uint8_t *a, size_t alen,
-                              const uint8_t *b, size_t blen) {
-        size_t total = alen + blen, nblk = total <= 55 ? 64 : 128;
-        uint64_t bits = (uint64_t)(64 + total) * 8;
-        int i;
-        if (alen) memcpy(buf, a, alen);
-        if (blen) memcpy(buf + alen, b, blen);
-        buf[total] = 0x80;
-        memset(buf + total + 1, 0, nblk - 8 - total - 1);
-        for (i = 0; i < 8; i++) buf[nblk - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
-        return nblk;
-    }
-
-    static void sp_outer_block(uint8_t buf[64], const uint32_t st[8]) {
-        int i;
-        for (i = 0; i < 8; i++) {
-            buf[4*i] = (uint8_t)(st[i] >> 24); buf[4*i+1] = (uint8_t)(st[i] >> 16);
-            buf[4*i+2] = (uint8_t)(st[i] >> 8); buf[4*i+3] = (uint8_t)st[i];
-        }
-        buf[32] = 0x80;
-        memset(buf + 33, 0, 64 - 33 - 2);
-        buf[62] = 0x03; buf[63] = 0x00;  /* (64 + 32) * 8 = 768 bits */
-    }
-
-    /* Two HMACs (of a1||b1 under h1, a2||b2 under h2), interleaved on the SHA
-       extensions when both messages are short. */
-    static void sp_hmac_pair(const sp_hmac *h1, const uint8_t *a1, size_t alen1,
-                             const uint8_t *b1, size_t blen1, uint8_t out1[32],
-                             const sp_hmac *h2, const uint8_t *a2, size_t alen2,
-                             const uint8_t *b2, size_t blen2, uint8_t out2[32]) {
-    #ifdef SP_HAVE_SHANI
-        if (sp_compress == sp_sha256_shani && alen1 + blen1 <= 119 && alen2 + blen2 <= 119) {
-            uint8_t buf1[128], buf2[128];
-            uint32_t st1[8], st2[8];
-            size_t n1 = sp_hmac_pad(buf1, a1, alen1, b1, blen1);
-            size_t n2 = sp_hmac_pad(buf2, a2, alen2, b2, blen2);
-            int i;
-            memcpy(st1, h1->inner, 32); memcpy(st2, h2->inner, 32);
-            sp_sha256_shani_x2(st1, buf1, st2, buf2);
-            if (n1 == 128 && n2 == 128) sp_sha256_shani_x2(st1, buf1 + 64, st2, buf2 + 64);
-            else if (n1 == 128) sp_sha256_shani(st1, buf1 + 64);
-            else if (n2 == 128) sp_sha256_shani(st2, buf2 + 64);
-            sp_outer_block(buf1, st1);
-            sp_outer_block(buf2, st2);
-            memcpy(st1, h1->outer, 32); memcpy(st2, h2->outer, 32);
-            sp_sha256_shani_x2(st1, buf1, st2, buf2);
-            for (i = 0; i < 8; i++) {
-                out1[4*i] = (uint8_t)(st1[i] >> 24); out1[4*i+1] = (uint8_t)(st1[i] >> 16);
-                out1[4*i+2] = (uint8_t)(st1[i] >> 8); out1[4*i+3] = (uint8_t)st1[i];
-                out2[4*i] = (uint8_t)(st2[i] >> 24); out2[4*i+1] = (uint8_t)(st2[i] >> 16);
-                out2[4*i+2] = (uint8_t)(st2[i] >> 8); out2[4*i+3] = (uint8_t)st2[i];
-            }
-            return;
-        }
-    #endif
-        sp_hmac2(h1, a1, alen1, b1, blen1, out1);
-        sp_hmac2(h2, a2, alen2, b2, blen2, out2);
     }
 
     static void sp_hmac2(const sp_hmac *h, const uint8_t *a, size_t alen,
@@ -975,10 +812,6 @@ cdef extern from *:
         uint32_t outer[8]
     int sp_select(int allow_hw) nogil
     void sp_hmac_init(sp_hmac* h, const uint8_t* key, size_t klen) nogil
-    void sp_hmac_pair(const sp_hmac* h1, const uint8_t* a1, size_t alen1,
-                      const uint8_t* b1, size_t blen1, uint8_t* out1,
-                      const sp_hmac* h2, const uint8_t* a2, size_t alen2,
-                      const uint8_t* b2, size_t blen2, uint8_t* out2) nogil
     void sp_hmac2(const sp_hmac* h, const uint8_t* a, size_t alen,
                   const uint8_t* b, size_t blen, uint8_t* out) nogil
     uint64_t sp_sip_short(const uint64_t* init, uint64_t m) nogil
@@ -1013,6 +846,10 @@ cdef extern from "_prf.h":
     void sp_prf_init(sp_prf* k, const uint8_t* key, size_t klen) nogil
     void sp_prf2(const sp_prf* k, const uint8_t* a, size_t alen,
                  const uint8_t* b, size_t blen, uint8_t* out) nogil
+    void sp_prf_pair(const sp_prf* k1, const uint8_t* a1, size_t alen1,
+                     const uint8_t* b1, size_t blen1, uint8_t* out1,
+                     const sp_prf* k2, const uint8_t* a2, size_t alen2,
+                     const uint8_t* b2, size_t blen2, uint8_t* out2) nogil
 
 
 #: True when SHA-256 runs on the CPU's SHA extensions (else portable C).
@@ -1033,6 +870,22 @@ def _hmac_sha256(bytes key not None, bytes msg not None):
     sp_hmac_init(&h, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
     sp_hmac2(&h, <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), NULL, 0, out)
     return PyBytes_FromStringAndSize(<char*>out, 32)
+
+
+def _prf_blake2s_pair(bytes key1 not None, bytes msg1 not None,
+                      bytes key2 not None, bytes msg2 not None):
+    """Two keyed BLAKE2s-256 digests as the codec pairs them (for the differential tests)."""
+    cdef sp_prf k1, k2
+    cdef uint8_t out1[32]
+    cdef uint8_t out2[32]
+    if not (1 <= PyBytes_GET_SIZE(key1) <= 32 and 1 <= PyBytes_GET_SIZE(key2) <= 32):
+        raise ValueError("BLAKE2s needs a key of 1 to 32 bytes")
+    sp_prf_init(&k1, <const uint8_t*>PyBytes_AS_STRING(key1), PyBytes_GET_SIZE(key1))
+    sp_prf_init(&k2, <const uint8_t*>PyBytes_AS_STRING(key2), PyBytes_GET_SIZE(key2))
+    sp_prf_pair(&k1, <const uint8_t*>PyBytes_AS_STRING(msg1), PyBytes_GET_SIZE(msg1), NULL, 0,
+                out1, &k2, <const uint8_t*>PyBytes_AS_STRING(msg2), PyBytes_GET_SIZE(msg2), NULL,
+                0, out2)
+    return PyBytes_FromStringAndSize(<char*>out1, 32), PyBytes_FromStringAndSize(<char*>out2, 32)
 
 
 def _prf_blake2s(bytes key not None, bytes msg not None):
@@ -3241,10 +3094,10 @@ cdef class CopyRewriter:
             fl2 = _rstripped(&self._kernels[i2], self._base + fs2, self._ends[f2] - fs2)
             kern = &self._kernels[i]
             kern2 = &self._kernels[i2]
-            sp_prf2(&kern.prf, <const uint8_t*>kern.prefix, kern.plen,
-                    <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i)
-            sp_prf2(&kern2.prf, <const uint8_t*>kern2.prefix, kern2.plen,
-                    <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
+            sp_prf_pair(&kern.prf, <const uint8_t*>kern.prefix, kern.plen,
+                        <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i,
+                        &kern2.prf, <const uint8_t*>kern2.prefix, kern2.plen,
+                        <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
             self._has_digest[i] = 1
             self._has_digest[i2] = 1
             j += 2
