@@ -36,6 +36,7 @@ CYTHON_DIRECTIVES: dict[str, Any] = {
 
 FAST_SOURCE = "src/scrubphi/_fast.pyx"
 REDACT_SOURCE = "src/scrubphi/_redact_fast.pyx"
+PRF_HEADER_DIR = "src/scrubphi"
 
 
 def _banner(reason: str) -> None:
@@ -84,7 +85,8 @@ def _extensions() -> list[Extension]:
     try:
         return list(
             cythonize(  # type: ignore[no-untyped-call,unused-ignore]
-                [Extension("scrubphi._fast", [FAST_SOURCE]),
+                # _fast includes _prf.h (the keyed BLAKE2s) from beside the .pyx.
+                [Extension("scrubphi._fast", [FAST_SOURCE], include_dirs=[PRF_HEADER_DIR]),
                  Extension("scrubphi._redact_fast", [REDACT_SOURCE])],
                 compiler_directives=CYTHON_DIRECTIVES,
                 # Generated C goes under build/, not beside the .pyx, so it can

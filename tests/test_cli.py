@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from scrubphi import _impl
 from scrubphi.cli import EXIT_CODES, main
+from scrubphi.transforms.keyed import DERIVATION
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_POLICY = ROOT / "examples" / "phi_fields.yaml"
@@ -74,6 +75,7 @@ def test_version_names_the_codec() -> None:
     assert code == 0
     assert f"codec: {_impl.IMPLEMENTATION}" in out.decode()
     assert f"redact scan: {_redact_impl.IMPLEMENTATION}" in out.decode()
+    assert f"keyed derivation: {DERIVATION}" in out.decode()
 
 
 def test_bare_config_scrubs_stdin_to_stdout(small: tuple[Path, Path]) -> None:
@@ -129,6 +131,8 @@ def test_report_has_counts_not_values(small: tuple[Path, Path], tmp_path: Path) 
     data = json.loads(report.read_text())
     assert data["ok"] is True and data["codec"] == _impl.IMPLEMENTATION
     assert len(data["policy_sha256"]) == 64
+    # Two builds whose keyed derivations differ give different fakes: the report says which.
+    assert data["keyed_derivation"] == DERIVATION
     assert data["bytes_in"] == len(SMALL)
     (table,) = data["tables"]
     assert table["rows"] == 2

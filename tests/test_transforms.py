@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib.util
 import ipaddress
 import re
@@ -19,6 +21,7 @@ from scrubphi.transforms import FAKE_PROVIDERS, build_transform, check_spec
 from scrubphi.transforms.arrays import format_array, map_array, parse_array
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.dates import civil_from_days, days_from_civil
+from scrubphi.transforms.keyed import KDF_LABEL, Prf, domain_of
 from scrubphi.transforms.zip3 import RESTRICTED_ZIP3
 
 KEY = b"0123456789abcdef0123456789abcdef"
@@ -571,3 +574,33 @@ def test_columns_with_one_spec_share_results_and_the_cache_is_bounded() -> None:
     built = tr.build_transform(unique, ColumnInfo("ssn", "text"), ctx)
     assert built.fn("123-45-6789") is not None
     assert any(k.startswith("results|") and "ssn" in k for k in ctx.shared)
+
+
+
+# -- the keyed derivation (prf2) -------------------------------------------------
+
+
+def test_prf_domain_keys_are_hkdf_expand_of_the_secret() -> None:
+    """A domain's BLAKE2s key is HKDF-Expand-SHA256(secret, KDF_LABEL || prefix, 32)."""
+    secret = b"s" * 32
+    prf = Prf(secret, "fake:provider=ssn")
+    prefix = len(b"fake:provider=ssn").to_bytes(4, "big") + b"fake:provider=ssn"
+    assert prf.prefix == prefix
+    assert prf.key == hmac.digest(secret, KDF_LABEL + prefix + b"\x01", "sha256")
+    assert prf.digest(b"123", b"v") == hashlib.blake2s(b"v\x00123", key=prf.key).digest()
+    assert prf.subkey(b"u|ssn") == hashlib.blake2s(b"k\x00u|ssn", key=prf.key).digest()
+    # Another domain, another key; the secret itself never keys BLAKE2s.
+    assert Prf(secret, "fake:provider=email").key != prf.key
+    assert prf.key != secret
+    # A hash message starts with a domain's 4-byte length: no domain is 4 GiB long.
+    assert KDF_LABEL[0] == 0xFF
+
+
+def test_hash_stays_hmac_sha256_of_the_secret() -> None:
+    """``hash`` is HMAC-SHA256 under the secret, whatever the fakes' derivation."""
+    secret = b"k" * 32
+    spec = TransformSpec("hash", {"length": 64, "alphabet": "hex"})
+    built = build_transform(spec, ColumnInfo("c", "text"), TransformContext(key=secret))
+    prefix = Prf(secret, domain_of(spec)).prefix
+    want = hmac.digest(secret, prefix + b"h\x00\x00\x00" + b"123-45-6789", "sha256").hex()
+    assert built.fn("123-45-6789") == want

@@ -19,9 +19,10 @@ entries they point to), so the cache misses of big tables overlap.
 Kernels: a plan entry may carry ``BuiltTransform.kernel``, a data-only
 description of its transform (keyed fakes, text tokenize, year/safe-harbor
 dates, zip3).  On a memo miss, a field that is printable ASCII without escapes
-goes to the C twin of that transform (HMAC-SHA256 with the key's padded
-blocks absorbed once, on the CPU's SHA extensions when it has them; SipHash-2-4
-Feistel rounds; mixed-radix picks from the pools), with no Python call and no
+goes to the C twin of that transform (keyed BLAKE2s from ``_prf.h`` with the
+key block absorbed once; HMAC-SHA256 for ``hash``, on the CPU's SHA extensions
+when it has them; SipHash-2-4 Feistel rounds; mixed-radix picks from the
+pools), with no Python call and no
 ``str``; output that cannot need COPY escaping (checked per kernel at init)
 is copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
@@ -468,20 +469,6 @@ cdef extern from *:
         MSG = _mm_shuffle_epi32(MSG, 0x0E); \
         STATE0 = _mm_sha256rnds2_epu32(STATE0, STATE1, MSG); \
         if (do1) prev = _mm_sha256msg1_epu32(prev, cur);
-    #define SP_QUADB(cur, r) \
-        MSG_b = _mm_add_epi32(cur, SP_KV(r)); \
-        STATE1_b = _mm_sha256rnds2_epu32(STATE1_b, STATE0_b, MSG_b); \
-        MSG_b = _mm_shuffle_epi32(MSG_b, 0x0E); \
-        STATE0_b = _mm_sha256rnds2_epu32(STATE0_b, STATE1_b, MSG_b);
-    #define SP_QUAD_XB(cur, prev, next, r, do1) \
-        MSG_b = _mm_add_epi32(cur, SP_KV(r)); \
-        STATE1_b = _mm_sha256rnds2_epu32(STATE1_b, STATE0_b, MSG_b); \
-        TMP_b = _mm_alignr_epi8(cur, prev, 4); \
-        next = _mm_add_epi32(next, TMP_b); \
-        next = _mm_sha256msg2_epu32(next, cur); \
-        MSG_b = _mm_shuffle_epi32(MSG_b, 0x0E); \
-        STATE0_b = _mm_sha256rnds2_epu32(STATE0_b, STATE1_b, MSG_b); \
-        if (do1) prev = _mm_sha256msg1_epu32(prev, cur);
 
     __attribute__((target("sha,sse4.1,ssse3")))
     static void sp_sha256_shani(uint32_t st[8], const uint8_t *p) {
@@ -525,92 +512,6 @@ cdef extern from *:
         STATE1 = _mm_alignr_epi8(STATE1, TMP, 8);
         _mm_storeu_si128((__m128i*)&st[0], STATE0);
         _mm_storeu_si128((__m128i*)&st[4], STATE1);
-    }
-
-    /* Two independent blocks at once: SHA-NI rounds are latency-bound, so a
-       second stream nearly doubles throughput. */
-    __attribute__((target("sha,sse4.1,ssse3")))
-    static void sp_sha256_shani_x2(uint32_t st[8], const uint8_t *p,
-                                   uint32_t st_b[8], const uint8_t *p_b) {
-        __m128i STATE0, STATE1, MSG, TMP, MSG0, MSG1, MSG2, MSG3, ABEF, CDGH;
-        __m128i STATE0_b, STATE1_b, MSG_b, TMP_b, MSG0_b, MSG1_b, MSG2_b, MSG3_b, ABEF_b, CDGH_b;
-        const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-        TMP = _mm_loadu_si128((const __m128i*)&st[0]);
-        TMP_b = _mm_loadu_si128((const __m128i*)&st_b[0]);
-        STATE1 = _mm_loadu_si128((const __m128i*)&st[4]);
-        STATE1_b = _mm_loadu_si128((const __m128i*)&st_b[4]);
-        TMP = _mm_shuffle_epi32(TMP, 0xB1);
-        TMP_b = _mm_shuffle_epi32(TMP_b, 0xB1);
-        STATE1 = _mm_shuffle_epi32(STATE1, 0x1B);
-        STATE1_b = _mm_shuffle_epi32(STATE1_b, 0x1B);
-        STATE0 = _mm_alignr_epi8(TMP, STATE1, 8);
-        STATE0_b = _mm_alignr_epi8(TMP_b, STATE1_b, 8);
-        STATE1 = _mm_blend_epi16(STATE1, TMP, 0xF0);
-        STATE1_b = _mm_blend_epi16(STATE1_b, TMP_b, 0xF0);
-        ABEF = STATE0;
-        ABEF_b = STATE0_b;
-        CDGH = STATE1;
-        CDGH_b = STATE1_b;
-        MSG0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 0)), MASK);
-        MSG0_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 0)), MASK);
-        MSG1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 16)), MASK);
-        MSG1_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 16)), MASK);
-        MSG2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 32)), MASK);
-        MSG2_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 32)), MASK);
-        MSG3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 48)), MASK);
-        MSG3_b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p_b + 48)), MASK);
-        SP_QUAD(MSG0, 0)
-        SP_QUADB(MSG0_b, 0)
-        SP_QUAD(MSG1, 4)
-        SP_QUADB(MSG1_b, 4)
-        MSG0 = _mm_sha256msg1_epu32(MSG0, MSG1);
-        MSG0_b = _mm_sha256msg1_epu32(MSG0_b, MSG1_b);
-        SP_QUAD(MSG2, 8)
-        SP_QUADB(MSG2_b, 8)
-        MSG1 = _mm_sha256msg1_epu32(MSG1, MSG2);
-        MSG1_b = _mm_sha256msg1_epu32(MSG1_b, MSG2_b);
-        SP_QUAD_X(MSG3, MSG2, MSG0, 12, 1)
-        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 12, 1)
-        SP_QUAD_X(MSG0, MSG3, MSG1, 16, 1)
-        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 16, 1)
-        SP_QUAD_X(MSG1, MSG0, MSG2, 20, 1)
-        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 20, 1)
-        SP_QUAD_X(MSG2, MSG1, MSG3, 24, 1)
-        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 24, 1)
-        SP_QUAD_X(MSG3, MSG2, MSG0, 28, 1)
-        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 28, 1)
-        SP_QUAD_X(MSG0, MSG3, MSG1, 32, 1)
-        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 32, 1)
-        SP_QUAD_X(MSG1, MSG0, MSG2, 36, 1)
-        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 36, 1)
-        SP_QUAD_X(MSG2, MSG1, MSG3, 40, 1)
-        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 40, 1)
-        SP_QUAD_X(MSG3, MSG2, MSG0, 44, 1)
-        SP_QUAD_XB(MSG3_b, MSG2_b, MSG0_b, 44, 1)
-        SP_QUAD_X(MSG0, MSG3, MSG1, 48, 1)
-        SP_QUAD_XB(MSG0_b, MSG3_b, MSG1_b, 48, 1)
-        SP_QUAD_X(MSG1, MSG0, MSG2, 52, 0)
-        SP_QUAD_XB(MSG1_b, MSG0_b, MSG2_b, 52, 0)
-        SP_QUAD_X(MSG2, MSG1, MSG3, 56, 0)
-        SP_QUAD_XB(MSG2_b, MSG1_b, MSG3_b, 56, 0)
-        SP_QUAD(MSG3, 60)
-        SP_QUADB(MSG3_b, 60)
-        STATE0 = _mm_add_epi32(STATE0, ABEF);
-        STATE0_b = _mm_add_epi32(STATE0_b, ABEF_b);
-        STATE1 = _mm_add_epi32(STATE1, CDGH);
-        STATE1_b = _mm_add_epi32(STATE1_b, CDGH_b);
-        TMP = _mm_shuffle_epi32(STATE0, 0x1B);
-        TMP_b = _mm_shuffle_epi32(STATE0_b, 0x1B);
-        STATE1 = _mm_shuffle_epi32(STATE1, 0xB1);
-        STATE1_b = _mm_shuffle_epi32(STATE1_b, 0xB1);
-        STATE0 = _mm_blend_epi16(TMP, STATE1, 0xF0);
-        STATE0_b = _mm_blend_epi16(TMP_b, STATE1_b, 0xF0);
-        STATE1 = _mm_alignr_epi8(STATE1, TMP, 8);
-        STATE1_b = _mm_alignr_epi8(STATE1_b, TMP_b, 8);
-        _mm_storeu_si128((__m128i*)&st[0], STATE0);
-        _mm_storeu_si128((__m128i*)&st_b[0], STATE0_b);
-        _mm_storeu_si128((__m128i*)&st[4], STATE1);
-        _mm_storeu_si128((__m128i*)&st_b[4], STATE1_b);
     }
 
     static int sp_cpu_has_sha(void) {
@@ -689,69 +590,6 @@ cdef extern from *:
         memcpy(h->inner, sp_IV, 32); sp_compress(h->inner, blk);
         for (i = 0; i < 64; i++) blk[i] = k[i] ^ 0x5c;
         memcpy(h->outer, sp_IV, 32); sp_compress(h->outer, blk);
-    }
-
-    static void sp_hmac2(const sp_hmac *h, const uint8_t *a, size_t alen,
-                         const uint8_t *b, size_t blen, uint8_t out[32]);
-
-    /* Inner message + padding of a short HMAC in buf (1 or 2 blocks); returns the byte count. */
-    static size_t sp_hmac_pad(uint8_t buf[128], const uint8_t *a, size_t alen,
-                              const uint8_t *b, size_t blen) {
-        size_t total = alen + blen, nblk = total <= 55 ? 64 : 128;
-        uint64_t bits = (uint64_t)(64 + total) * 8;
-        int i;
-        if (alen) memcpy(buf, a, alen);
-        if (blen) memcpy(buf + alen, b, blen);
-        buf[total] = 0x80;
-        memset(buf + total + 1, 0, nblk - 8 - total - 1);
-        for (i = 0; i < 8; i++) buf[nblk - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
-        return nblk;
-    }
-
-    static void sp_outer_block(uint8_t buf[64], const uint32_t st[8]) {
-        int i;
-        for (i = 0; i < 8; i++) {
-            buf[4*i] = (uint8_t)(st[i] >> 24); buf[4*i+1] = (uint8_t)(st[i] >> 16);
-            buf[4*i+2] = (uint8_t)(st[i] >> 8); buf[4*i+3] = (uint8_t)st[i];
-        }
-        buf[32] = 0x80;
-        memset(buf + 33, 0, 64 - 33 - 2);
-        buf[62] = 0x03; buf[63] = 0x00;  /* (64 + 32) * 8 = 768 bits */
-    }
-
-    /* Two HMACs (of a1||b1 under h1, a2||b2 under h2), interleaved on the SHA
-       extensions when both messages are short. */
-    static void sp_hmac_pair(const sp_hmac *h1, const uint8_t *a1, size_t alen1,
-                             const uint8_t *b1, size_t blen1, uint8_t out1[32],
-                             const sp_hmac *h2, const uint8_t *a2, size_t alen2,
-                             const uint8_t *b2, size_t blen2, uint8_t out2[32]) {
-    #ifdef SP_HAVE_SHANI
-        if (sp_compress == sp_sha256_shani && alen1 + blen1 <= 119 && alen2 + blen2 <= 119) {
-            uint8_t buf1[128], buf2[128];
-            uint32_t st1[8], st2[8];
-            size_t n1 = sp_hmac_pad(buf1, a1, alen1, b1, blen1);
-            size_t n2 = sp_hmac_pad(buf2, a2, alen2, b2, blen2);
-            int i;
-            memcpy(st1, h1->inner, 32); memcpy(st2, h2->inner, 32);
-            sp_sha256_shani_x2(st1, buf1, st2, buf2);
-            if (n1 == 128 && n2 == 128) sp_sha256_shani_x2(st1, buf1 + 64, st2, buf2 + 64);
-            else if (n1 == 128) sp_sha256_shani(st1, buf1 + 64);
-            else if (n2 == 128) sp_sha256_shani(st2, buf2 + 64);
-            sp_outer_block(buf1, st1);
-            sp_outer_block(buf2, st2);
-            memcpy(st1, h1->outer, 32); memcpy(st2, h2->outer, 32);
-            sp_sha256_shani_x2(st1, buf1, st2, buf2);
-            for (i = 0; i < 8; i++) {
-                out1[4*i] = (uint8_t)(st1[i] >> 24); out1[4*i+1] = (uint8_t)(st1[i] >> 16);
-                out1[4*i+2] = (uint8_t)(st1[i] >> 8); out1[4*i+3] = (uint8_t)st1[i];
-                out2[4*i] = (uint8_t)(st2[i] >> 24); out2[4*i+1] = (uint8_t)(st2[i] >> 16);
-                out2[4*i+2] = (uint8_t)(st2[i] >> 8); out2[4*i+3] = (uint8_t)st2[i];
-            }
-            return;
-        }
-    #endif
-        sp_hmac2(h1, a1, alen1, b1, blen1, out1);
-        sp_hmac2(h2, a2, alen2, b2, blen2, out2);
     }
 
     static void sp_hmac2(const sp_hmac *h, const uint8_t *a, size_t alen,
@@ -974,10 +812,6 @@ cdef extern from *:
         uint32_t outer[8]
     int sp_select(int allow_hw) nogil
     void sp_hmac_init(sp_hmac* h, const uint8_t* key, size_t klen) nogil
-    void sp_hmac_pair(const sp_hmac* h1, const uint8_t* a1, size_t alen1,
-                      const uint8_t* b1, size_t blen1, uint8_t* out1,
-                      const sp_hmac* h2, const uint8_t* a2, size_t alen2,
-                      const uint8_t* b2, size_t blen2, uint8_t* out2) nogil
     void sp_hmac2(const sp_hmac* h, const uint8_t* a, size_t alen,
                   const uint8_t* b, size_t blen, uint8_t* out) nogil
     uint64_t sp_sip_short(const uint64_t* init, uint64_t m) nogil
@@ -1003,6 +837,21 @@ cdef extern from *:
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
 
 
+cdef extern from "_prf.h":
+    # The keyed PRF of every choice but ``hash``'s: BLAKE2s-256 (transforms/keyed.py).
+    ctypedef struct sp_prf:
+        uint32_t h[8]
+        uint8_t key[32]
+        uint32_t klen
+    void sp_prf_init(sp_prf* k, const uint8_t* key, size_t klen) nogil
+    void sp_prf2(const sp_prf* k, const uint8_t* a, size_t alen,
+                 const uint8_t* b, size_t blen, uint8_t* out) nogil
+    void sp_prf_pair(const sp_prf* k1, const uint8_t* a1, size_t alen1,
+                     const uint8_t* b1, size_t blen1, uint8_t* out1,
+                     const sp_prf* k2, const uint8_t* a2, size_t alen2,
+                     const uint8_t* b2, size_t blen2, uint8_t* out2) nogil
+
+
 #: True when SHA-256 runs on the CPU's SHA extensions (else portable C).
 SHA_EXTENSIONS = bool(sp_select(_os.environ.get("SCRUBPHI_NO_SHA_NI", "") in ("", "0")))
 
@@ -1020,6 +869,33 @@ def _hmac_sha256(bytes key not None, bytes msg not None):
     cdef uint8_t out[32]
     sp_hmac_init(&h, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
     sp_hmac2(&h, <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), NULL, 0, out)
+    return PyBytes_FromStringAndSize(<char*>out, 32)
+
+
+def _prf_blake2s_pair(bytes key1 not None, bytes msg1 not None,
+                      bytes key2 not None, bytes msg2 not None):
+    """Two keyed BLAKE2s-256 digests as the codec pairs them (for the differential tests)."""
+    cdef sp_prf k1, k2
+    cdef uint8_t out1[32]
+    cdef uint8_t out2[32]
+    if not (1 <= PyBytes_GET_SIZE(key1) <= 32 and 1 <= PyBytes_GET_SIZE(key2) <= 32):
+        raise ValueError("BLAKE2s needs a key of 1 to 32 bytes")
+    sp_prf_init(&k1, <const uint8_t*>PyBytes_AS_STRING(key1), PyBytes_GET_SIZE(key1))
+    sp_prf_init(&k2, <const uint8_t*>PyBytes_AS_STRING(key2), PyBytes_GET_SIZE(key2))
+    sp_prf_pair(&k1, <const uint8_t*>PyBytes_AS_STRING(msg1), PyBytes_GET_SIZE(msg1), NULL, 0,
+                out1, &k2, <const uint8_t*>PyBytes_AS_STRING(msg2), PyBytes_GET_SIZE(msg2), NULL,
+                0, out2)
+    return PyBytes_FromStringAndSize(<char*>out1, 32), PyBytes_FromStringAndSize(<char*>out2, 32)
+
+
+def _prf_blake2s(bytes key not None, bytes msg not None):
+    """Keyed BLAKE2s-256 as the kernels compute it (for the differential tests)."""
+    cdef sp_prf k
+    cdef uint8_t out[32]
+    if not 1 <= PyBytes_GET_SIZE(key) <= 32:
+        raise ValueError("BLAKE2s needs a key of 1 to 32 bytes")
+    sp_prf_init(&k, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    sp_prf2(&k, <const uint8_t*>PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), NULL, 0, out)
     return PyBytes_FromStringAndSize(<char*>out, 32)
 
 
@@ -1060,7 +936,7 @@ cdef enum:
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
     PER_SLOTS = 4096     # date shift per: cached offsets of per values (direct-mapped)
-    PER_KEY = 40         # longer per values are not cached (their HMAC runs every time)
+    PER_KEY = 40         # longer per values are not cached (their PRF runs every time)
 
 
 cdef struct Pool:
@@ -1102,7 +978,8 @@ cdef struct Kernel:
     bint rstrip
     bint raw_out         # the output never needs COPY escaping: copy it as it is
     Py_ssize_t limit
-    sp_hmac hmac
+    sp_hmac hmac         # hash: HMAC-SHA256 under the secret
+    sp_prf prf           # every other keyed kernel: BLAKE2s under the domain key
     char* prefix
     Py_ssize_t plen
     int gen
@@ -1249,7 +1126,7 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         after_letter = True
     if upper and lower:
         return -1  # no letter: not a name (names.py keeps it)
-    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
+    sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
     for i in range(8):
         num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
                  ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
@@ -1576,7 +1453,13 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.raw_out = True  # the input's own bytes with other digits in the date
     else:
         return 0
-    sp_hmac_init(&k.hmac, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    if name == "hash":
+        sp_hmac_init(&k.hmac, <const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+    elif PyBytes_GET_SIZE(key) == 32:
+        sp_prf_init(&k.prf, <const uint8_t*>PyBytes_AS_STRING(key), 32)
+    else:
+        _kernel_free(k)  # not a domain key (keyed.Prf.key is 32 bytes): the Python function
+        return 0
     k.plen = PyBytes_GET_SIZE(prefix)
     k.prefix = <char*>malloc(k.plen + 1)
     if k.prefix == NULL:
@@ -1660,7 +1543,7 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
     if k.gen == G_FULL:
         return _k_full(k, s, n, out)
     if digest == NULL:
-        sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
+        sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
     for i in range(8):
         num[i] = ((<uint32_t>digest[4 * i]) << 24) | ((<uint32_t>digest[4 * i + 1]) << 16) | \
@@ -1809,7 +1692,7 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) 
     sh.plen = n
     sh.h = h
     k.nshapes += 1
-    sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
+    sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
     _shape_keyed(sh, dg, total)
     return sh
 
@@ -2243,7 +2126,7 @@ cdef int _shift_offset(Kernel* k, const char* prefix, Py_ssize_t plen, const cha
                        Py_ssize_t n) noexcept nogil:
     """The offset keyed by ``s`` under ``prefix`` (the value's own, or a per value's)."""
     cdef uint8_t digest[32]
-    sp_hmac2(&k.hmac, <const uint8_t*>prefix, plen, <const uint8_t*>s, n, digest)
+    sp_prf2(&k.prf, <const uint8_t*>prefix, plen, <const uint8_t*>s, n, digest)
     return _offset_in(digest, k.days)
 
 
@@ -2252,7 +2135,8 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
 
     Why: ``admitted_at`` and ``discharged_at`` shifted per patient get the
     same offset for the same patient by construction; one table of offsets
-    means one HMAC per patient for both columns.
+    means one PRF call per patient for both columns.  One spec is one domain
+    key and one tag, so both are compared.
     """
     cdef Kernel* k = &kernels[i]
     cdef Kernel* other
@@ -2263,7 +2147,7 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
         other = &kernels[j]
         if other.kind == K_SHIFT and not other.per_shared and other.per != NULL and \
                 other.plen2 == k.plen2 and memcmp(other.prefix2, k.prefix2, k.plen2) == 0 and \
-                other.days == k.days:
+                memcmp(other.prf.key, k.prf.key, 32) == 0 and other.days == k.days:
             free(k.per)
             k.per = other.per
             k.per_shared = True
@@ -2271,7 +2155,7 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
 
 
 cdef int _per_offset(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
-    """A per value's offset, from the cache when it was seen (one HMAC per patient)."""
+    """A per value's offset, from the cache when it was seen (one PRF call per patient)."""
     cdef uint64_t h
     cdef PerSlot* slot
     cdef int off
@@ -2519,7 +2403,7 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                             const uint8_t* digest) noexcept nogil:
     """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
 
-    ``digest``: a fake's HMAC of the (stripped) value when already computed, else NULL.
+    ``digest``: a fake's PRF digest of the (stripped) value when already computed, else NULL.
     """
     cdef Py_ssize_t o, i, chars
     if k.rstrip:
@@ -2745,7 +2629,7 @@ cdef class CopyRewriter:
     cdef Memo* _memos
     cdef Kernel* _kernels         # C twins of the transforms, K_NONE where there is none
     cdef char* _kout              # kernel output buffer (KOUT bytes)
-    cdef uint8_t* _digests        # per entry: a fake's HMAC computed ahead, two at a time
+    cdef uint8_t* _digests        # per entry: a fake's PRF digest computed ahead
     cdef char* _has_digest
     cdef uint64_t* _hashes        # per entry: the memo hash of this row's field
     cdef Py_ssize_t* _pending_fakes
@@ -3180,8 +3064,8 @@ cdef class CopyRewriter:
         cdef Py_ssize_t ko
         cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2, ps
         # Memo lookups miss the CPU cache on big tables: hash every memoised field
-        # first and prefetch its slot, so the loads overlap each other and the HMACs.
-        # Fakes without a memo (values barely repeat) get their HMACs two at a time.
+        # first and prefetch its slot, so the loads overlap each other and the PRF calls.
+        # Fakes without a memo (values barely repeat) get their digests two at a time.
         for i in range(self._nplan):
             self._has_digest[i] = 0
             f = self._field[i]
@@ -3210,10 +3094,10 @@ cdef class CopyRewriter:
             fl2 = _rstripped(&self._kernels[i2], self._base + fs2, self._ends[f2] - fs2)
             kern = &self._kernels[i]
             kern2 = &self._kernels[i2]
-            sp_hmac_pair(&kern.hmac, <const uint8_t*>kern.prefix, kern.plen,
-                         <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i,
-                         &kern2.hmac, <const uint8_t*>kern2.prefix, kern2.plen,
-                         <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
+            sp_prf_pair(&kern.prf, <const uint8_t*>kern.prefix, kern.plen,
+                        <const uint8_t*>(self._base + fs), fl, self._digests + 32 * i,
+                        &kern2.prf, <const uint8_t*>kern2.prefix, kern2.plen,
+                        <const uint8_t*>(self._base + fs2), fl2, self._digests + 32 * i2)
             self._has_digest[i] = 1
             self._has_digest[i2] = 1
             j += 2

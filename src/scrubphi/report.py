@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ColumnStats", "Report", "TableStats", "iso_utc", "scrubphi_version"]
+__all__ = ["ColumnStats", "Report", "TableStats", "iso_utc", "keyed_derivation",
+           "scrubphi_version"]
 
 
 @dataclass
@@ -57,6 +58,13 @@ def scrubphi_version() -> str:
     return __version__
 
 
+def keyed_derivation() -> str:
+    """How this build derives keyed choices from the secret (``keyed.DERIVATION``)."""
+    from .transforms.keyed import DERIVATION
+
+    return DERIVATION
+
+
 def iso_utc(epoch: float) -> str:
     """UTC ISO 8601 to the millisecond: ``2026-12-05T16:30:00.123+00:00``."""
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds")
@@ -80,6 +88,9 @@ class Report:
     #: When the run started (seconds since the epoch), and which scrubphi ran it.
     started_at: float = field(default_factory=time.time)
     version: str = field(default_factory=scrubphi_version)
+    #: Which keyed derivation made the fakes: outputs of two builds that name different
+    #: derivations differ under one key (docs/transforms.md, Determinism and the key).
+    derivation: str = field(default_factory=keyed_derivation)
 
     @property
     def rows(self) -> int:
@@ -90,6 +101,7 @@ class Report:
             "ok": self.ok,
             "error": self.error,
             "scrubphi_version": self.version,
+            "keyed_derivation": self.derivation,
             "started_at": iso_utc(self.started_at),
             "finished_at": iso_utc(self.started_at + self.duration_s),
             "codec": self.codec,

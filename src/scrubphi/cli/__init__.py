@@ -74,8 +74,11 @@ def _version_text() -> str:
     scan = _redact_impl.IMPLEMENTATION
     scan_why = (f" ({_redact_impl.IMPORT_ERROR})"
                 if scan == "pure" and _redact_impl.IMPORT_ERROR else "")
+    from ..report import keyed_derivation
+
     return (f"scrubphi {__version__}\ncodec: {codec}{why}\n"
-            f"redact scan: {scan}{scan_why}\npython: {sys.version.split()[0]}")
+            f"redact scan: {scan}{scan_why}\nkeyed derivation: {keyed_derivation()}\n"
+            f"python: {sys.version.split()[0]}")
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

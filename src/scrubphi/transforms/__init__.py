@@ -9,9 +9,10 @@ returned functions take PostgreSQL's text form of one value (``None`` for
 NULL) and are cheap per call: everything that can be computed per column is
 computed here.
 
-Determinism: keyed transforms derive all randomness from HMAC-SHA256 under
-the run key, domain-separated by ``spec.canonical(exclude=("per",
-"unique"))``, so the same value under the same spec gets the same output in
+Determinism: keyed transforms derive all randomness from keyed BLAKE2s under
+a key derived from the run key and ``spec.canonical(exclude=("per",
+"unique", "format"))`` (:mod:`scrubphi.transforms.keyed`; ``hash`` is
+HMAC-SHA256), so the same value under the same spec gets the same output in
 every table and column.  ``{fake: ..., unique: true}`` is a keyed bijection
 (:mod:`scrubphi.transforms.unique`): one-to-one by construction, stateless.
 """
@@ -267,7 +268,7 @@ def build_transform(
     if kind == "hash":
         element, truncate = _build_hash(spec, column, ctx), True
         prf = _prf(spec, ctx)
-        params = ("hash", prf.key, prf.prefix + b"h\x00\x00\x00", str(_p(spec, "alphabet")),
+        params = ("hash", prf.secret, prf.prefix + b"h\x00\x00\x00", str(_p(spec, "alphabet")),
                   int(_p(spec, "length")))
     elif kind == "fake":
         element, params, unique = _build_fake(spec, column, ctx)
@@ -284,12 +285,12 @@ def build_transform(
         element = _build_tokenize(spec, column, ctx)
         if is_integer(column):
             prf = _prf(spec, ctx)
-            params = ("tokint", prf.key, prf.prefix + b"k\x00int|",
+            params = ("tokint", prf.key, b"k\x00int|",
                       INTEGER_RANGES[base_type(column)])
         elif is_text(column):
             prf = _prf(spec, ctx)
             mode = _tokenize_mode(spec)
-            label = prf.prefix + b"k\x00" + f"txt|{mode}|".encode()
+            label = b"k\x00" + f"txt|{mode}|".encode()
             params = ("tokenize", prf.key, label, mode)
     elif kind == "tokenize" and _tokenize_mode(spec) in ("oid", "gs1"):
         if not is_text(column):
@@ -398,7 +399,7 @@ def _date_kernel(
         if base_type(column) not in DATE_TYPES:
             return None
         prf = _prf(spec, ctx)
-        return ("shift", prf.key, prf.prefix + b"d\x00", prf.prefix + b"p\x00",
+        return ("shift", prf.key, b"d\x00", b"p\x00",
                 int(_p(spec, "days")))
     if not (base_type(column) in DATE_TYPES or is_unknown(column)):
         return None
@@ -561,5 +562,5 @@ def _build_fake(
     def fn(value: str) -> str:
         return produce(int.from_bytes(prf.value(value), "big"), value)
 
-    params = None if gen.kernel is None else ("fake", prf.key, prf.prefix + b"v\x00", gen.kernel)
+    params = None if gen.kernel is None else ("fake", prf.key, b"v\x00", gen.kernel)
     return fn, params, False

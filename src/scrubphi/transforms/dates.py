@@ -122,7 +122,7 @@ PER_CACHE = 65536
 
 
 def _per_offsets(prf: Prf, days: int) -> Callable[[str], int]:
-    """A per value's offset, computed once per entity (one HMAC per patient, not per row)."""
+    """A per value's offset, computed once per entity (one PRF call per patient, not per row)."""
     cache: dict[str, int] = {}
 
     def per_offset(per_value: str) -> int:

@@ -37,8 +37,8 @@ def make_hash(prf: Prf, length: int, alphabet: str) -> Callable[[str], str]:
     def draw(value: str) -> int:
         data = value.encode("utf-8")
         if blocks == 1:
-            return int.from_bytes(prf.digest(data, tags[0]), "big")
-        return int.from_bytes(b"".join(prf.digest(data, t) for t in tags), "big")
+            return int.from_bytes(prf.mac(data, tags[0]), "big")
+        return int.from_bytes(b"".join(prf.mac(data, t) for t in tags), "big")
 
     if alphabet == "hex":
         def fn_hex(value: str) -> str:

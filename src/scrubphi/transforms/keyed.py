@@ -5,19 +5,40 @@ in every table, run and machine) rests on every transform deriving its
 randomness the same way, domain-separated by the canonical spec so that
 ``hash`` and ``{fake: ssn}`` of one value are unrelated.
 
-The PRF is HMAC-SHA256 through ``hmac.digest`` (OpenSSL's one-shot HMAC,
-about a microsecond per call).  The message is ``prefix || tag || value``
-where ``prefix`` is the length-prefixed canonical spec, so no two specs and
-no two tags can produce the same message.
+Derivation ``prf2`` (:data:`DERIVATION`, recorded in the run report):
+
+- each transform domain gets its own 256-bit key, derived once when the
+  column is built: ``K_d = HMAC-SHA256(secret, KDF_LABEL || prefix || 0x01)``
+  where ``prefix`` is the length-prefixed canonical spec: HKDF-Expand-SHA256
+  (RFC 5869) with the secret as PRK, ``KDF_LABEL || prefix`` as info, L = 32;
+- every choice of a fake, tokenize round key, date offset, noise... is
+  ``BLAKE2s-256(key=K_d, tag || 0x00 || value)`` (keyed BLAKE2s, RFC 7693),
+  through ``hashlib`` here and ``_prf.h`` in the compiled codec;
+- ``hash`` stays HMAC-SHA256 under the secret itself, of
+  ``prefix || tag || 0x00 || value`` (:meth:`Prf.mac`), as it always was.
+
+``KDF_LABEL`` starts with a 0xFF byte: a ``hash`` message starts with the
+four-byte big-endian length of a domain, which would have to be 4 GiB long
+to begin so, so the derived keys and ``hash`` outputs are HMAC-SHA256 of
+disjoint messages under one key.  docs/transforms.md has the security argument.
 """
 
 from __future__ import annotations
 
 import hmac
+from hashlib import blake2s
 
 from scrubphi.policy.model import TransformSpec
 
-__all__ = ["Prf", "domain_of", "offset_in"]
+__all__ = ["DERIVATION", "KDF_LABEL", "Prf", "domain_of", "offset_in"]
+
+#: The name of how keyed choices are derived from the secret (in the run report and
+#: ``--version``): two builds with different names give different fakes for one key.
+#: ``prf1`` (never released) was HMAC-SHA256 under the secret for every choice.
+DERIVATION = "prf2/blake2s-256/hkdf-sha256"
+
+#: The info that starts every domain key's derivation (see the module docstring).
+KDF_LABEL = b"\xffscrubphi/prf2/blake2s-256\x00"
 
 #: Parameters that never change a transform's mapping of one value:
 #: ``per`` only chooses what a date shift is keyed by; ``unique`` selects
@@ -33,44 +54,54 @@ def domain_of(spec: TransformSpec) -> str:
 
 
 class Prf:
-    """HMAC-SHA256 under the run key, bound to one transform domain.
+    """Keyed BLAKE2s-256 under the domain key of one transform domain.
 
-    ``digest(data, tag)`` hashes ``data`` (bytes) under a one-byte-or-more
-    ``tag`` that separates sub-uses inside one transform (the value itself,
-    a ``per`` value, ...).
+    ``digest(data, tag)`` hashes ``data`` (bytes) under a tag of one byte or
+    more, without a NUL, that separates sub-uses inside one transform (the
+    value itself, a ``per`` value, a subkey...).
     """
 
-    __slots__ = ("_key", "_prefix", "domain")
+    __slots__ = ("_key", "_prefix", "_secret", "domain")
 
     def __init__(self, key: bytes, domain: str) -> None:
-        self._key = key
+        self._secret = key
         self.domain = domain
         dom = domain.encode("utf-8")
+        if len(dom) >= 1 << 31:
+            raise ValueError("transform domain too long")
         self._prefix = len(dom).to_bytes(4, "big") + dom
+        self._key = hmac.digest(key, KDF_LABEL + self._prefix + b"\x01", "sha256")
 
     @property
     def key(self) -> bytes:
-        """The HMAC key (for compiled kernels that reproduce ``digest`` exactly)."""
+        """The 32-byte domain key (for compiled kernels that reproduce ``digest`` exactly)."""
         return self._key
 
     @property
+    def secret(self) -> bytes:
+        """The run key itself: ``hash``'s HMAC key."""
+        return self._secret
+
+    @property
     def prefix(self) -> bytes:
-        """The length-prefixed domain that starts every message."""
+        """The length-prefixed domain that starts every ``hash`` message."""
         return self._prefix
 
     def digest(self, data: bytes, tag: bytes = b"v") -> bytes:
         """32 pseudo-random bytes for ``data`` under ``tag``."""
-        return hmac.digest(self._key, self._prefix + tag + b"\x00" + data, "sha256")
+        return blake2s(tag + b"\x00" + data, key=self._key).digest()
 
     def value(self, value: str, tag: bytes = b"v") -> bytes:
         """32 pseudo-random bytes for a text value."""
-        return hmac.digest(
-            self._key, self._prefix + tag + b"\x00" + value.encode("utf-8"), "sha256"
-        )
+        return blake2s(tag + b"\x00" + value.encode("utf-8"), key=self._key).digest()
 
     def subkey(self, label: bytes) -> bytes:
         """A 32-byte key derived for one purpose (e.g. the Feistel round key of one tweak)."""
-        return hmac.digest(self._key, self._prefix + b"k" + b"\x00" + label, "sha256")
+        return blake2s(b"k\x00" + label, key=self._key).digest()
+
+    def mac(self, data: bytes, tag: bytes) -> bytes:
+        """HMAC-SHA256 under the secret of ``prefix || tag || 0 || data`` (``hash`` only)."""
+        return hmac.digest(self._secret, self._prefix + tag + b"\x00" + data, "sha256")
 
 
 def offset_in(digest: bytes, days: int) -> int:

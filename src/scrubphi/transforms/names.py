@@ -21,7 +21,7 @@ realistic when they still agree. So:
   suffixes, particles and punctuation stay; hyphenated parts are faked part
   by part; an initial becomes another initial.
 
-Every choice is ``pool[HMAC(key, spec, title-cased part) mod len(pool)]``
+Every choice is ``pool[PRF(key, spec, title-cased part) mod len(pool)]``
 under the part's own spec (``{fake: first_name}``'s for a first name inside
 ``{fake: name}``), so the columns and the notes agree by construction.
 """
@@ -164,7 +164,7 @@ def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf,
         shape = ("full", first[1:], last[1:], stop)
     else:
         return None
-    return ("fake", prf.key, prf.prefix + b"v\x00", shape)
+    return ("fake", prf.key, b"v\x00", shape)
 
 
 def _each_part(value: str, fake: Callable[[str], str]) -> str:

@@ -11,8 +11,9 @@ Feistel network over ``Z_a x Z_b`` (``a*b >= N``, alternating moduli as in
 FF1, 8 rounds as in FF3-1, round function SipHash-2-4 under a 128-bit
 key) permutes it, and
 cycle-walking brings the result back into ``[0, N)``.  The round key is
-derived by HMAC from the run key, the transform spec and a *tweak* made of
-the length and the class pattern, so every shape has its own permutation.
+derived (:meth:`~scrubphi.transforms.keyed.Prf.subkey`) from the run key, the
+transform spec and a *tweak* made of the length and the class pattern, so
+every shape has its own permutation.
 Each shape class is permuted within itself, so the whole map is one-to-one.
 
 Classes: ``digits`` permutes ASCII digits and keeps everything else;

@@ -216,7 +216,7 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
     """
     how = UNIQUE_CONSTRUCTIONS[provider]
     tok = make_tokenize(prf, "alnum", "")
-    label = prf.prefix + b"k\x00txt|alnum|"
+    label = b"k\x00txt|alnum|"
     kernel: tuple[Any, ...] | None = None
     core: Callable[[str], str]
 
