@@ -103,6 +103,21 @@ def test_first_names_keep_a_clear_sex() -> None:
     assert first("Andrea") in set(load_pool("first_name", "en_US"))
 
 
+def test_one_sex_columns_agree_with_first_name_and_full_names() -> None:
+    """Where the sex table knows a name, ``{fake: first_name_female}`` (a column chosen
+    by the patient's gender) gives the fake ``{fake: first_name}`` and the first part
+    of ``{fake: name}`` give it, so "First Last" columns and notes match; a name of the
+    other sex still gets one from the column's own pool."""
+    female_fake, male_fake = fake("first_name_female"), fake("first_name_male")
+    female = set(load_pool("first_name_female", "en_US"))
+    for original in ["Mary", "PATRICIA", "linda", "Barbara"]:
+        assert female_fake(original) == first(original), original
+        assert name(f"{original} Smith").split()[0] == first(original), original
+    for original in ["James", "JOHN", "robert"]:
+        assert male_fake(original) == first(original), original
+    assert female_fake("James") in female and female_fake("James") != first("James")
+
+
 def test_sex_pools_by_column_with_when(pg: PgServer, codec: ModuleType) -> None:
     """``{fake: first_name_female}`` / ``_male`` chosen by a kept gender column."""
     db = pg.create_database("names_sex")

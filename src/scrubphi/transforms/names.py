@@ -116,8 +116,9 @@ def make_name_fake(provider: str, locale: str, shared: dict[str, Any],
         return case_like(pick_last(title_key(part)), part)
 
     if provider in ("first_name_female", "first_name_male"):
-        pick_one = picker(female if provider == "first_name_female" else male,
-                          prf_of(provider))
+        # Keyed as first_name is: where the sex table knows the name, the fake equals
+        # {fake: first_name}'s, {fake: name}'s first part and the notes' surrogate.
+        pick_one = picker(female if provider == "first_name_female" else male, prf_first)
 
         def one(value: str) -> str:
             return _each_part(value, lambda p: case_like(pick_one(title_key(p)), p))
@@ -147,8 +148,11 @@ def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf,
     functions). Anything else goes to the Python function.
     """
     if provider in ("last_name", "first_name_female", "first_name_male"):
-        # One pool, the title-cased key, the original's case.
+        # One pool, the title-cased key, the original's case; the one-sex pools are
+        # keyed as first_name is (make_name_fake).
         shape: tuple[Any, ...] = ("last", load_pool(provider, locale, shared))
+        if provider != "last_name" and part_prf is not None:
+            prf = part_prf("first_name")
     elif provider == "first_name":
         sex = _sex_table(locale, shared)
         shape = ("first", load_pool("first_name", locale, shared),
