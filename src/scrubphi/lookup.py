@@ -22,9 +22,9 @@ written anywhere, and nothing here logs one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from scrubphi.api import DEFAULT_CHUNK_SIZE, read_through
 from scrubphi.dump.rewriter import Scan, Scrubber
@@ -40,27 +40,29 @@ __all__ = ["Lookup", "WhenKinds", "lookup_columns", "lookup_from_database", "loo
 
 @dataclass(frozen=True)
 class WhenKinds:
-    """A ``when`` column's lookup kinds: per case (its conditions), and for ``else``."""
+    """A ``when`` column's lookup kinds: per case (its conditions, each with the position
+    of its column in ``tested``), and for ``else``."""
 
-    cases: tuple[tuple[tuple[Condition, ...], str | None], ...]
+    cases: tuple[tuple[tuple[tuple[int, Condition], ...], str | None], ...]
     otherwise: str | None
     tested: tuple[str, ...]  # the columns the conditions test, in first-use order
 
-    def kind(self, values: dict[str, str | None]) -> str | None:
-        """The kind of the branch a row with these original values takes."""
+    def kind(self, values: Sequence[str | None]) -> str | None:
+        """The kind of the branch a row takes, given its original ``tested`` values."""
         for conditions, kind in self.cases:
-            if all(c.test(values.get(c.column)) for c in conditions):
+            if all(c.test(values[i]) for i, c in conditions):
                 return kind
         return self.otherwise
 
 
 def _when_kinds(spec: TransformSpec) -> WhenKinds | None:
-    cases = tuple((tuple(conditions), column_kind(then))
+    tested = when_columns(spec)
+    cases = tuple((tuple((tested.index(c.column), c) for c in conditions), column_kind(then))
                   for conditions, then in spec.params["cases"])
     otherwise = column_kind(spec.params["else"])
     if otherwise is None and all(kind is None for _, kind in cases):
         return None
-    return WhenKinds(cases, otherwise, when_columns(spec))
+    return WhenKinds(cases, otherwise, tested)
 
 
 def lookup_when_columns(policy: Policy) -> dict[TableName, dict[str, WhenKinds]]:
@@ -132,7 +134,7 @@ def lookup_from_dump(
 def _when_adder(lookup: Lookup, when: WhenKinds) -> Callable[..., str | None]:
     def add(value: str | None, *tested: str | None) -> str | None:
         if value:
-            kind = when.kind(dict(zip(when.tested, tested, strict=True)))
+            kind = when.kind(tested)
             if kind is not None:
                 lookup.add(kind, value)
         return value
@@ -156,40 +158,38 @@ def lookup_from_database(url: str, policy: Policy, key: bytes) -> Lookup:
     name the table, never a value) when a table or column is missing.
     """
     import psycopg
-    from psycopg import sql
 
     lookup = Lookup.new(key)
     with psycopg.connect(url, autocommit=False, application_name="scrubphi-lookup") as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         for table, kinds in sorted(lookup_columns(policy).items()):
             for column, kind in sorted(kinds.items()):
-                query = sql.SQL(
-                    "COPY (SELECT DISTINCT {col}::text FROM {schema}.{table} "
-                    "WHERE {col} IS NOT NULL) TO STDOUT"
-                ).format(col=sql.Identifier(column), schema=sql.Identifier(table.schema),
-                         table=sql.Identifier(table.name))
-                with conn.cursor() as cur, cur.copy(query) as copy:
-                    for row in copy.rows():
-                        value = row[0]
-                        if isinstance(value, str) and value:
-                            lookup.add(kind, value)
+                for value, _ in _distinct(conn, table, column, ()):
+                    lookup.add(kind, value)
         for table, whens in sorted(lookup_when_columns(policy).items()):
             for column, when in sorted(whens.items()):
-                # The value with the columns its conditions test, as text (the
-                # conditions compare text forms, as in the dump).
-                query = sql.SQL(
-                    "COPY (SELECT DISTINCT {col}::text, {tested} FROM {schema}.{table} "
-                    "WHERE {col} IS NOT NULL) TO STDOUT"
-                ).format(col=sql.Identifier(column),
-                         tested=sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(t))
-                                                   for t in when.tested),
-                         schema=sql.Identifier(table.schema), table=sql.Identifier(table.name))
-                with conn.cursor() as cur, cur.copy(query) as copy:
-                    for row in copy.rows():
-                        value = row[0]
-                        if isinstance(value, str) and value:
-                            chosen = when.kind(dict(zip(when.tested, row[1:], strict=True)))
-                            if chosen is not None:
-                                lookup.add(chosen, value)
+                for value, tested in _distinct(conn, table, column, when.tested):
+                    chosen = when.kind(tested)
+                    if chosen is not None:
+                        lookup.add(chosen, value)
         conn.rollback()
     return lookup
+
+
+def _distinct(conn: Any, table: TableName, column: str, tested: tuple[str, ...]
+              ) -> Iterator[tuple[str, tuple[str | None, ...]]]:
+    """Each distinct non-empty value of ``column`` with the ``tested`` columns of its
+    rows, all as text (conditions compare text forms, as in the dump)."""
+    from psycopg import sql
+
+    query = sql.SQL(
+        "COPY (SELECT DISTINCT {cols} FROM {schema}.{table} WHERE {col} IS NOT NULL) TO STDOUT"
+    ).format(cols=sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c))
+                                     for c in (column, *tested)),
+             col=sql.Identifier(column), schema=sql.Identifier(table.schema),
+             table=sql.Identifier(table.name))
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        for row in copy.rows():
+            value = row[0]
+            if isinstance(value, str) and value:
+                yield value, tuple(row[1:])
