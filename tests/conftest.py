@@ -8,7 +8,7 @@ the twins differ.  With ``SCRUBPHI_NO_EXTENSIONS`` set only ``py`` runs, and
 
 from __future__ import annotations
 
-pytest_plugins = ["pg_fixtures", "prom_fixtures", "nginx_fixtures"]
+pytest_plugins = ["pg_fixtures", "prom_fixtures", "nginx_fixtures", "redact_scans"]
 
 import os  # noqa: E402  (pytest_plugins first, as the suite's convention)
 import shutil  # noqa: E402

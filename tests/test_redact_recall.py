@@ -9,43 +9,17 @@ and pure), which must agree byte for byte.  Nothing here prints a value.
 from __future__ import annotations
 
 import itertools
-import re
 
 import pytest
 
+from redact_scans import KEY, SCANS
+from redact_scans import gone as _gone
+from redact_scans import kept as _kept
 from scrubphi.transforms.base import TransformContext
 from scrubphi.transforms.redact import Redactor
 
-KEY = b"0123456789abcdef0123456789abcdef"
-
-try:
-    from scrubphi import _redact_fast  # noqa: F401
-    SCANS = [False, True]
-except ImportError:  # not built: the pure scan only
-    SCANS = [False]
-
-
-@pytest.fixture(scope="module", params=SCANS, ids=lambda c: "compiled" if c else "pure")
-def redact(request: pytest.FixtureRequest) -> Redactor:
-    return Redactor(TransformContext(key=KEY), compiled=request.param)
-
-
 #: Words that begin place names, fakes' too ("New Jennifer", "Port Ashley").
 _PLACE_PREFIXES = frozenset({"New", "South", "North", "East", "West", "Port", "Upper", "Lower"})
-
-
-def _gone(redact: Redactor, text: str, *secrets: str) -> str:
-    out = redact.redact(text)
-    for i, secret in enumerate(secrets):
-        left = re.search(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", out)
-        assert left is None, f"secret {i} left in place"
-    return out
-
-
-def _kept(redact: Redactor, text: str, *words: str) -> None:
-    out = redact.redact(text)
-    for i, word in enumerate(words):
-        assert re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", out), f"word {i} changed"
 
 
 # -- address blocks ------------------------------------------------------------------

@@ -9,40 +9,13 @@ byte.  Nothing here prints a value.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from redact_scans import KEY, SCANS
+from redact_scans import gone as _gone
+from redact_scans import kept as _kept
 from scrubphi.transforms.base import TransformContext
 from scrubphi.transforms.redact import Redactor
-
-KEY = b"0123456789abcdef0123456789abcdef"
-
-try:
-    from scrubphi import _redact_fast  # noqa: F401
-    SCANS = [False, True]
-except ImportError:  # not built: the pure scan only
-    SCANS = [False]
-
-
-@pytest.fixture(scope="module", params=SCANS, ids=lambda c: "compiled" if c else "pure")
-def redact(request: pytest.FixtureRequest) -> Redactor:
-    return Redactor(TransformContext(key=KEY), compiled=request.param)
-
-
-def _gone(redact: Redactor, text: str, *secrets: str) -> str:
-    out = redact.redact(text)
-    for i, secret in enumerate(secrets):
-        left = re.search(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", out)
-        assert left is None, f"secret {i} left in place"
-    return out
-
-
-def _kept(redact: Redactor, text: str, *words: str) -> None:
-    out = redact.redact(text)
-    for i, word in enumerate(words):
-        assert re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", out), f"word {i} changed"
-
 
 # -- streets ---------------------------------------------------------------------------
 
