@@ -441,6 +441,49 @@ def test_when_branch_shift_per_in_c_equals_the_pure_twin(
     assert when[1][0][1][0] == "kernel" and len(when[1][0][1]) == 3  # the per shift in C
 
 
+_CODES = [f"C{i}" for i in range(20)]
+_LIST_WHEN_POLICY = f"""
+version: 1
+scrub:
+  tables:
+    public.t:
+      columns:
+        code: keep
+        kind: keep
+        value:
+          when:
+            - if: {{code: {{in: [{", ".join(_CODES)}]}}, kind: {{matches: "[a-c]+"}}}}
+              then: {{hash: {{length: 5}}}}
+            - if: {{code: {{not_in: [{", ".join(_CODES[:12])}, ""]}}, kind: {{matches: "q.*"}}}}
+              then: {{mask: {{keep_last: 2}}}}
+            - if: {{kind: {{in: [a, b, c, d, e, f, g, h, i, j]}}}}
+              then: null
+          else: keep
+"""
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.one_of(st.sampled_from([c.encode() for c in _CODES]),
+              st.sampled_from([b"C20", b"C1 ", b"c1", b"", b"\\N", "C\u00e91".encode(), b"C01"])),
+    st.one_of(st.sampled_from([b"a", b"abc", b"q", b"qz", b"k", b"j", b"\\N", b"", b"ab "]),
+              st.text(alphabet="abcqj", max_size=3).map(str.encode)),
+    st.sampled_from([b"value1", b"\\N", b"v"])), min_size=1, max_size=40))
+@example(rows=[(b"C3", b"ab", b"value1")] * 5 + [(b"C13", b"qq", b"value1")] * 5
+         + [(b"C30", b"j", b"v"), (b"\\N", b"q", b"v"), (b"C3", b"\\N", b"v")])
+def test_long_lists_and_memoised_patterns_in_c_equal_the_pure_twin(
+        rows: list[tuple[bytes, bytes, bytes]]) -> None:
+    """Long `in`/`not_in` lists (hash sets in C) and `matches` tests whose answers the
+    codec memoises by value give the pure twin's bytes and counts, repeated values,
+    NULLs, near misses and non-ASCII included."""
+    from scrubphi.transforms.base import ColumnInfo
+
+    columns = [ColumnInfo("code", "text"), ColumnInfo("kind", "text"), ColumnInfo("value", "text")]
+    when = _twins_agree(_LIST_WHEN_POLICY, columns, rows)[4]
+    assert when is not None and when[0] == "when"
+    assert len(when[1][0][0][0][2]) == 20  # the long list reaches the codec whole
+
+
 def _twins_agree(policy_text: str, columns: list[Any], rows: list[tuple[bytes, ...]]
                  ) -> tuple[Any, ...]:
     """The plan of the policy's one table over ``columns``, and the rows rewritten by

@@ -2592,6 +2592,34 @@ cdef int _memo_store(Memo* m, uint64_t h, const char* key, Py_ssize_t klen,
     return 0
 
 
+cdef struct WCond:
+    # One condition of a when transform, as C: the field it tests and how.
+    Py_ssize_t q          # the field
+    int op                # 0 null, 1 not null, 2 in/equals, 3 not in, 4 the test below
+    Py_ssize_t nv         # op 2/3: the texts (UTF-8), borrowed from _wkeep
+    const char** v
+    Py_ssize_t* vl
+    PyObject* test        # op 4: the condition's own test, borrowed from _wkeep
+    Memo memo             # op 2/3 with many texts: the set of them; op 4: its results
+
+
+cdef struct WCase:
+    Py_ssize_t c0         # its conditions: _wc[c0:c0 + nc], all must hold
+    Py_ssize_t nc
+    int action
+
+
+cdef struct WSpec:
+    bint present          # the plan entry is a when transform
+    Py_ssize_t k0         # its cases: _wcs[k0:k0 + nk], the first that holds wins
+    Py_ssize_t nk
+    int otherwise
+
+
+#: An ``in`` list longer than this is looked up as a hash set, not compared in turn.
+_WHEN_SET_FROM = 8
+
+
 # ---------------------------------------------------------------- the rewriter
 
 cdef class CopyRewriter:
@@ -2615,7 +2643,11 @@ cdef class CopyRewriter:
     cdef Py_ssize_t _rows
     cdef list _fns
     cdef list _reads              # per entry: the tuple of fields a when transform reads, or None
-    cdef list _whens              # per entry: a when transform's cases for C, or None
+    cdef WSpec* _wsp              # per entry: a when transform's cases (present) or not
+    cdef WCase* _wcs              # every when transform's cases, one flat array
+    cdef WCond* _wc               # and their conditions
+    cdef Py_ssize_t _nwc
+    cdef list _wkeep              # what the conditions borrow (texts, tests)
     cdef Kernel* _wk              # the when transforms' branch kernels, one flat array
     cdef Py_ssize_t* _wkper       # and the field each one's per value is in (-1: none)
     cdef Memo* _wkmemos           # and their memos (kernels without per; adaptive)
@@ -2652,7 +2684,7 @@ cdef class CopyRewriter:
     def __cinit__(self):
         self._fns = []
         self._reads = []
-        self._whens = []
+        self._wkeep = []
 
     def __init__(self, ncols, plan, max_row):
         cdef Py_ssize_t nc = ncols
@@ -2830,62 +2862,137 @@ cdef class CopyRewriter:
                     fns.append(branch[1])
                 else:
                     actions.append(-1)
-            cases = tuple(
-                (tuple((int(reads[pos]), int(op), tuple(values)) for pos, op, values in conds),
-                 actions[j])
-                for j, (conds, _b) in enumerate(when[1])
-            )
-            out.append((cases, actions[len(actions) - 1]))
-        self._whens = out
+            out.append(([(tuple((int(reads[pos]), int(op), tuple(values))
+                               for pos, op, values in conds), actions[j])
+                         for j, (conds, _b) in enumerate(when[1])],
+                        actions[len(actions) - 1]))
+        self._init_conditions(out)
         self._wfns = tuple(fns)
         return 0
 
-    cdef int _when_action(self, tuple spec) except? -1000000:
+    cdef int _init_conditions(self, list whens) except -1:
+        """``whens`` (per entry: ``(cases, otherwise)`` or None) as the C arrays that
+        ``_when_action`` walks: no tuple is touched per row.  A long ``in`` list
+        becomes a hash set; a ``matches`` test gets a memo of its answers by raw
+        value (adaptive: values that do not repeat switch it off)."""
+        cdef Py_ssize_t ncase = 0, ncond = 0, i, k = 0, c = 0, t
+        cdef WCond* w
+        cdef bytes b
+        for spec in whens:
+            if spec is not None:
+                ncase += len(spec[0])
+                for conds, _a in spec[0]:
+                    ncond += len(conds)
+        self._wsp = <WSpec*>calloc(len(whens) + 1, sizeof(WSpec))
+        self._wcs = <WCase*>calloc(ncase + 1, sizeof(WCase))
+        self._wc = <WCond*>calloc(ncond + 1, sizeof(WCond))
+        if self._wsp == NULL or self._wcs == NULL or self._wc == NULL:
+            raise MemoryError()
+        self._nwc = ncond
+        for i, spec in enumerate(whens):
+            if spec is None:
+                continue
+            self._wsp[i].present = True
+            self._wsp[i].k0 = k
+            self._wsp[i].nk = len(spec[0])
+            self._wsp[i].otherwise = spec[1]
+            for conds, action in spec[0]:
+                self._wcs[k].c0 = c
+                self._wcs[k].nc = len(conds)
+                self._wcs[k].action = action
+                k += 1
+                for q, op, values in conds:
+                    w = &self._wc[c]
+                    c += 1
+                    w.q = q
+                    w.op = op
+                    if op == 4:
+                        self._wkeep.append(values[0])
+                        w.test = <PyObject*>values[0]
+                        w.memo.enabled = True
+                        w.memo.adaptive = True
+                    elif op == 2 or op == 3:
+                        self._wkeep.append(values)
+                        w.nv = len(values)
+                        if _WHEN_SET_FROM < w.nv < _MEMO_LIMIT // 2:
+                            w.memo.enabled = True
+                            for b in values:
+                                _memo_store(&w.memo, _hash(PyBytes_AS_STRING(b),
+                                                           PyBytes_GET_SIZE(b)),
+                                            PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b),
+                                            NULL, 0, 1)
+                        else:
+                            w.v = <const char**>calloc(w.nv + 1, sizeof(char*))
+                            w.vl = <Py_ssize_t*>calloc(w.nv + 1, sizeof(Py_ssize_t))
+                            if w.v == NULL or w.vl == NULL:
+                                raise MemoryError()
+                            for t in range(w.nv):
+                                b = values[t]
+                                w.v[t] = PyBytes_AS_STRING(b)
+                                w.vl[t] = PyBytes_GET_SIZE(b)
+        return 0
+
+    cdef int _when_action(self, Py_ssize_t entry) except? -1000000:
         """The action of the first case whose conditions hold on the row's raw fields.
 
         -1 (the Python function decides) when a tested field is not plain printable
         ASCII: only then are raw bytes and the decoded value the same text.
         """
-        cdef Py_ssize_t q, n
+        cdef WSpec* sp = &self._wsp[entry]
+        cdef WCase* case
+        cdef WCond* w
+        cdef Py_ssize_t k, j, t, n
         cdef const char* s
         cdef bint hit, ok, isnull
-        cdef int op
-        cdef bytes v
-        for case in <tuple>spec[0]:
+        cdef uint64_t h
+        cdef MemoSlot* slot
+        for k in range(sp.k0, sp.k0 + sp.nk):
+            case = &self._wcs[k]
             ok = True
-            for cond in <tuple>(<tuple>case)[0]:
-                q = (<tuple>cond)[0]
-                op = (<tuple>cond)[1]
-                s = self._base + self._starts[q]
-                n = self._ends[q] - self._starts[q]
+            for j in range(case.c0, case.c0 + case.nc):
+                w = &self._wc[j]
+                s = self._base + self._starts[w.q]
+                n = self._ends[w.q] - self._starts[w.q]
                 isnull = n == 2 and s[0] == 92 and s[1] == 78
                 if not isnull and not _fast_domain(s, n):
                     return -1
-                if op == 0:
+                if w.op == 0:
                     hit = isnull
-                elif op == 1:
+                elif w.op == 1:
                     hit = not isnull
-                elif op == 4:
+                elif isnull:
+                    hit = False  # null matches no text, no pattern, and is in no list
+                elif w.op == 4:
                     # The condition's own test (a pattern) on the field's text; printable
-                    # ASCII here, so the raw bytes are the text.
-                    hit = not isnull and bool((<tuple>(<tuple>cond)[2])[0](
-                        PyUnicode_DecodeASCII(s, n, NULL)))
+                    # ASCII here, so the raw bytes are the text.  Answers memoised.
+                    slot = NULL
+                    h = _hash(s, n)
+                    if w.memo.enabled:
+                        slot = _memo_lookup(&w.memo, h, s, n)
+                    if slot != NULL and slot.block != NULL:
+                        hit = slot.flag
+                    else:
+                        hit = bool((<object>w.test)(PyUnicode_DecodeASCII(s, n, NULL)))
+                        if w.memo.enabled:
+                            _memo_store(&w.memo, h, s, n, NULL, 0, hit)
                 else:
                     hit = False
-                    if not isnull:
-                        for v in <tuple>(<tuple>cond)[2]:
-                            if PyBytes_GET_SIZE(v) == n and \
-                                    memcmp(PyBytes_AS_STRING(v), s, n) == 0:
+                    if w.memo.enabled:
+                        slot = _memo_find(&w.memo, _hash(s, n), s, n)
+                        hit = slot != NULL and slot.block != NULL
+                    else:
+                        for t in range(w.nv):
+                            if w.vl[t] == n and memcmp(w.v[t], s, n) == 0:
                                 hit = True
                                 break
-                    if op == 3:
-                        hit = not isnull and not hit
+                    if w.op == 3:
+                        hit = not hit
                 if not hit:
                     ok = False
                     break
             if ok:
-                return (<tuple>case)[1]
-        return spec[1]
+                return case.action
+        return sp.otherwise
 
     def __dealloc__(self):
         cdef Py_ssize_t i
@@ -2907,6 +3014,17 @@ cdef class CopyRewriter:
                 _memo_free(&self._wkmemos[i])
             free(self._wkmemos)
             self._wkmemos = NULL
+        if self._wc != NULL:
+            for i in range(self._nwc):
+                _memo_free(&self._wc[i].memo)
+                free(self._wc[i].v)
+                free(self._wc[i].vl)
+            free(self._wc)
+            self._wc = NULL
+        free(self._wcs)
+        self._wcs = NULL
+        free(self._wsp)
+        self._wsp = NULL
         if self._wmemos != NULL:
             for i in range(self._nwm):
                 _memo_free(&self._wmemos[i])
@@ -3123,8 +3241,8 @@ cdef class CopyRewriter:
             kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
             pyfn = None
             p = self._per[i]
-            if p == -2 and self._whens[i] is not None:
-                b = self._when_action(<tuple>self._whens[i])
+            if p == -2 and self._wsp[i].present:
+                b = self._when_action(i)
                 if b == -2 and _fast_domain(raw, fl):
                     continue  # a case that keeps the value
                 if b >= 0:
