@@ -38,6 +38,8 @@ from libc.string cimport memcmp, memcpy, memset
 
 import re
 
+from scrubphi.regex_cache import compile_cached
+
 IMPLEMENTATION = "compiled"
 #: The shape ``read`` gives a number after which no digit-led alternative matches.
 NO_MATCH = 0

@@ -54,7 +54,7 @@ def web_patterns(web, alternatives):
         if not all(name in sources for name in names):
             out.append(web)
             continue
-        out.append(re.compile("|".join(src for name, src in alternatives if name in names)))
+        out.append(compile_cached("|".join(src for name, src in alternatives if name in names)))
     return tuple(out)
 
 
@@ -69,7 +69,7 @@ def shape_patterns(digits, alternatives):
         if not all(name in sources for name in names):
             out.append(digits)
             continue
-        out.append(re.compile(r"(?=[\d+(\#])(?:" + "|".join(
+        out.append(compile_cached(r"(?=[\d+(\#])(?:" + "|".join(
             src for name, src in alternatives if name in names) + ")"))
     return tuple(out)
 

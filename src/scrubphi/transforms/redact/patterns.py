@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.redact.vocab import split_words
 
 __all__ = [
@@ -370,11 +371,11 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
 
     digits = tuple(n for n in by_name if n not in _WEB and n not in _WORDS and n not in _CODES)
     return Patterns(
-        web=re.compile(join(_WEB)),
-        digits=re.compile(r"(?=[\d+(\#])(?:" + join(digits) + ")"),
-        words=tuple((triggers, re.compile(word_start + join(names) + ")"))
+        web=compile_cached(join(_WEB)),
+        digits=compile_cached(r"(?=[\d+(\#])(?:" + join(digits) + ")"),
+        words=tuple((triggers, compile_cached(word_start + join(names) + ")"))
                     for names, triggers in _WORD_GROUPS),
-        codes=re.compile(word_start + join(_CODES) + ")"),
+        codes=compile_cached(word_start + join(_CODES) + ")"),
         digit_alternatives=tuple((name, by_name[name]) for name in digits),
         web_alternatives=tuple((name, by_name[name]) for name in _WEB),
     )
