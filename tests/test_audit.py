@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from scrubphi.audit import SAFE_HARBOR_KINDS, audit_dump, phi_kinds_of_name
 from scrubphi.cli import EXIT_CODES, main
 from scrubphi.policy import load_policy, loads_policy
+from scrubphi.transforms.keyed import DERIVATION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,6 +111,27 @@ def test_cli_audit_json_and_strict(tmp_path: Path) -> None:
     )
     result = runner.invoke(main, ["audit", "--config", str(clean), "--dump", str(dump), "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_audit_json_names_the_keyed_derivation(tmp_path: Path) -> None:
+    """The audit's JSON names the keyed derivation, as the run report and --version do.
+
+    Two builds that name different derivations give different fakes under one key, so an
+    audit kept beside a scrub run must say which derivation the policy was audited under.
+    """
+    dump = tmp_path / "d.sql"
+    dump.write_bytes(DUMP)
+    pol = tmp_path / "p.yaml"
+    pol.write_text(POLICY)
+    result = CliRunner().invoke(main, ["audit", "--config", str(pol), "--dump", str(dump),
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["keyed_derivation"] == DERIVATION == "prf2/blake2s-256/hkdf-sha256"
+    version = CliRunner().invoke(main, ["--version"])
+    assert f"keyed derivation: {data['keyed_derivation']}" in version.output
+    report = audit_dump(io.BytesIO(DUMP), loads_policy(POLICY, "a.yaml"))
+    assert report.to_dict()["keyed_derivation"] == DERIVATION
 
 
 def test_clinic_example_policy_covers_its_schema(pg: object) -> None:

@@ -9,7 +9,9 @@ dashboard or an alert would see.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -265,7 +267,7 @@ def test_the_flags_docs_example_runs(monkeypatch: pytest.MonkeyPatch,
 
 def test_canary_run_serve_metrics_end_to_end(tmp_path: Path) -> None:
     """`scrubphi canary run --serve-metrics` serves the live run (here a command router and a
-    2 s pause) and stops serving when the run ends."""
+    2 s pause) and, with `--metrics-linger 0s`, stops serving when the run ends."""
     (tmp_path / "flow.yaml").write_text(
         "version: 1\ncanary:\n  steps: [{weight: 10}, {pause: 2s}, {weight: 100}]\n"
         "  analysis: none\n")
@@ -278,7 +280,7 @@ def test_canary_run_serve_metrics_end_to_end(tmp_path: Path) -> None:
          "--router", "command", "--weights-command", "true {stable} {canary}",
          "--state-dir", str(tmp_path / "state"), "--stable", "127.0.0.1:1",
          "--canary", "127.0.0.1:2", "--interval", "0.2s",
-         "--serve-metrics", f"127.0.0.1:{port}"],
+         "--serve-metrics", f"127.0.0.1:{port}", "--metrics-linger", "0s"],
         env={**os.environ, "PYTHONPATH": str(root / "src")},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen: list[str] = []
@@ -301,6 +303,84 @@ def test_canary_run_serve_metrics_end_to_end(tmp_path: Path) -> None:
     assert during and all('scrubphi_canary_state{state="running"} 1.0' in b for b in during)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _scrape(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return str(r.read().decode())
+    except OSError:
+        return None
+
+
+def test_canary_run_keeps_serving_the_rollback_after_the_run(tmp_path: Path) -> None:
+    """After a rollback, `--serve-metrics` keeps serving the final state (`--metrics-linger`):
+    scraped from the real endpoint once the run is over (its state file holds the outcome and
+    exit code), it says rolled back, all traffic on stable, one rollback and how long it took.
+    SIGTERM ends the linger at once; the process still exits with the run's code, 11."""
+    (tmp_path / "flow.yaml").write_text(
+        "version: 1\ncanary:\n  steps:\n    - weight: 10\n"
+        "    - health_check: {url: /healthz, timeout: 200ms, attempts: 1}\n"
+        "    - weight: 100\n  analysis: none\n")
+    port, dead = _free_port(), _free_port()  # nothing listens on `dead`: the check fails
+    url = f"http://127.0.0.1:{port}/metrics"
+    root = Path(__file__).resolve().parents[1]
+    state_file = tmp_path / "state" / "scrubphi-canary.state.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrubphi", "canary", "run", "-c", str(tmp_path / "flow.yaml"),
+         "--router", "command", "--weights-command", "true {stable} {canary}",
+         "--state-dir", str(tmp_path / "state"), "--stable", "127.0.0.1:1",
+         "--canary", f"127.0.0.1:{dead}", "--interval", "0.2s",
+         "--serve-metrics", f"127.0.0.1:{port}", "--metrics-linger", "60s"],
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        ended: dict[str, Any] = {}
+        while time.monotonic() < deadline and not ended:
+            time.sleep(0.2)
+            try:
+                state = json.loads(state_file.read_text())
+            except (OSError, ValueError):
+                continue
+            if state.get("exit_code") is not None:
+                ended = state
+        assert ended.get("outcome") == "rolled_back" and ended["exit_code"] == 11, ended
+        time.sleep(1.0)  # well after the run ended: before the fix the endpoint was gone
+        body = _scrape(url)
+        assert proc.poll() is None and body is not None, "the endpoint went with the run"
+        assert 'scrubphi_canary_state{state="rolled_back"} 1.0' in body
+        assert 'scrubphi_canary_weight_percent{version="canary"} 0.0' in body
+        assert 'scrubphi_canary_weight_percent{version="stable"} 100.0' in body
+        assert "scrubphi_canary_rollbacks_total 1.0" in body
+        assert "scrubphi_canary_rollback_seconds NaN" not in body
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - t0 < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 11, err
+    assert "--metrics-linger" in err and url in err
+    assert _scrape(url) is None
+
+
+def test_metrics_linger_is_a_duration() -> None:
+    """`--metrics-linger` takes a duration with its unit (0s allowed); anything else is a usage
+    error before any traffic."""
+    from scrubphi.cli import main
+
+    result = CliRunner().invoke(main, ["canary", "run", "-c", "x.yaml", "--metrics-linger",
+                                       "2"])
+    assert result.exit_code == 2 and "--metrics-linger" in result.output
 
 
 def test_each_versions_window_is_exported_for_the_canary_dashboard() -> None:

@@ -34,7 +34,7 @@ from .api import read_through
 from .dump.rewriter import Scan, Scrubber
 from .policy.audit_section import column_label
 from .policy.model import Policy, Reviewed, TableName, quote_ident
-from .report import iso_utc, scrubphi_version
+from .report import iso_utc, keyed_derivation, scrubphi_version
 from .transforms.base import ColumnInfo
 from .transforms.coltypes import DATE_TYPES
 
@@ -312,6 +312,9 @@ class AuditReport:
     stale_reviews: list[Reviewed] = field(default_factory=list)
     #: When the audit ran (seconds since the epoch).
     generated_at: float = field(default_factory=time.time)
+    #: The keyed derivation of this build (as in the run report and ``--version``): the
+    #: fakes the audited policy gives depend on it, so the audit says which it was made with.
+    derivation: str = field(default_factory=keyed_derivation)
 
     def coverage(self) -> dict[str, list[str]]:
         """Safe Harbor kind -> the columns whose transform covers it.
@@ -385,6 +388,7 @@ class AuditReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "scrubphi_version": scrubphi_version(),
+            "keyed_derivation": self.derivation,
             "generated_at": iso_utc(self.generated_at),
             "policy_sha256": self.policy_digest,
             "problems": list(self.problems),

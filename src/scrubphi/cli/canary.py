@@ -29,6 +29,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,6 +84,18 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter("must be more than zero")
     return seconds
 
+
+def _linger_duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """A duration that may be zero (``0s``: stop serving as soon as the run ends)."""
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+#: How long ``--serve-metrics`` keeps serving after the run ends, by default: two of
+#: Prometheus's default scrape intervals (1m), so at least one scrape sees the final state.
+DEFAULT_METRICS_LINGER = "2m"
 
 _STATE_DIR_OPTION = click.option(
     "--state-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -401,10 +414,15 @@ def _iso(epoch: float) -> str:
               help="also write the run log as JSON to this file (atomically) at the end")
 @click.option("--serve-metrics", "serve_metrics", metavar="HOST:PORT", callback=_hostport,
               help="serve the controller's metrics for Prometheus at http://HOST:PORT/metrics")
+@click.option("--metrics-linger", "metrics_linger", metavar="DURATION",
+              default=DEFAULT_METRICS_LINGER, show_default=True, callback=_linger_duration,
+              help="with --serve-metrics: keep serving the final state this long after the "
+                   "run ends (a rollback stays scrapeable); 0s stops at once, and SIGTERM, "
+                   "SIGHUP or Ctrl-C end it early")
 def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | None,
             window: float, interval: float | None, webhooks: tuple[str, ...], resume: bool,
             as_json: bool, log_file: Path | None, serve_metrics: str | None,
-            **opts: Any) -> None:
+            metrics_linger: float, **opts: Any) -> None:
     """Run the policy's canary: flow; exit 0 promoted, 11 rolled back (see docs/canary.md)."""
     try:
         policy = load_policy(*policies)
@@ -432,6 +450,7 @@ def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | 
         click.echo(f"scrubphi canary: {exc}", err=True)
         sys.exit(exc.exit_code)
     exporter, server = None, None
+    code: int | None = None  # the run's exit code once it ended by itself
     try:
         if serve_metrics is not None:
             exporter, server = _serve_metrics(serve_metrics)
@@ -455,12 +474,53 @@ def run_cmd(policies: tuple[str, ...], metrics_kind: str, prometheus_url: str | 
                     sys.exit(EXIT_CODES["router_error"])
         elif resume:
             raise click.UsageError("--resume: no unfinished run in the state to resume")
-        _run_locked(store, policy, policies, canary_policy, router, metrics, notifier, tick,
-                    as_json, log_file, opts, resume_at, exporter)
+        code = _run_locked(store, policy, policies, canary_policy, router, metrics, notifier,
+                           tick, as_json, log_file, opts, resume_at, exporter)
     finally:
-        if server is not None:
-            server.close()
+        # The router is free for the next run before the metrics linger.
         store.release()
+        if server is not None:
+            try:
+                if code is not None:
+                    _linger(server, metrics_linger)
+            finally:
+                server.close()
+    sys.exit(code)
+
+
+def _linger(server: MetricsServer, seconds: float) -> None:
+    """Keep serving the run's final metrics for ``seconds`` after it ended.
+
+    Why: an operator debugging a rollback needs its final state (the rule that
+    fired, the weights, how long the switch took) scrapeable, and the process
+    would otherwise end and take the endpoint with it before Prometheus's
+    next scrape.  SIGTERM, SIGHUP and Ctrl-C end the wait early (the process
+    still exits with the run's code: the run is over, only the serving stops).
+    """
+    if seconds <= 0:
+        return
+    click.echo(f"scrubphi canary: the run's final metrics stay at {server.url} for "
+               f"{seconds:g}s (--metrics-linger; Ctrl-C or SIGTERM ends this now)", err=True)
+    stop: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        stop.append(signum)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    deadline = time.monotonic() + seconds
+    try:
+        while not stop:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(left, 0.2))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _serve_metrics(hostport: str) -> tuple[CanaryExporter, MetricsServer]:
@@ -511,7 +571,8 @@ def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
                 canary_policy: CanaryPolicy, router: Router, metrics: CanaryMetrics | None,
                 notifier: Notifier | None, tick: float, as_json: bool, log_file: Path | None,
                 opts: dict[str, Any], resume_at: tuple[int, float] | None = None,
-                exporter: CanaryExporter | None = None) -> None:
+                exporter: CanaryExporter | None = None) -> int:
+    """Run the flow under the held lock; the run's exit code (an interruption exits here)."""
     display = _Display(sys.stderr)
     store.begin(_router_settings(opts), {"files": [str(Path(p).absolute()) for p in policies],
                                          "digest": policy.digest})
@@ -562,7 +623,7 @@ def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
     _finish(result, as_json, log_file)
     if notifier is not None:
         notifier.close()
-    sys.exit(code)
+    return code
 
 
 def _finish(result: CanaryResult, as_json: bool, log_file: Path | None) -> None:

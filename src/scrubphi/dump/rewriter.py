@@ -4,10 +4,10 @@
 never depends on how the input is split into chunks.  In SQL mode the
 statement splitter finds each statement; ``CREATE TABLE``/``ATTACH
 PARTITION`` teach the schema, ``COPY ... FROM stdin;`` switches to COPY mode,
-and everything else passes through byte for byte.  In COPY mode a table with
-nothing to change is copied as one block until ``\\.``; otherwise the row
-codec (compiled or pure, see ``scrubphi._impl``) rewrites only the fields
-that change.
+and everything else passes through byte for byte.  In COPY mode a
+:class:`~scrubphi.dump.copy_block.CopyBlock` streams the rows until ``\\.``
+through the row codec (compiled or pure, see ``scrubphi._impl``), which
+validates every row and rewrites only the fields that change.
 
 Fail closed: before the first data row of a database leaves, every table
 whose ``CREATE TABLE`` was seen is checked against the policy, and all
@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, BinaryIO
 
 from .. import _impl
-from ..errors import CodecError, CoverageError, DumpError, ScrubPhiError, TransformError
-from ..gcutil import gc_paused
-from ..policy.model import Policy, ScrubPolicy, TableName, quote_ident
+from ..errors import CoverageError, DumpError, ScrubPhiError, TransformError
+from ..policy.model import Policy, ScrubPolicy, TableName
 from ..policy.secrets import resolve_secret
 from ..report import ColumnStats, Report, TableStats
 from ..transforms.base import ColumnInfo, TransformContext
 from ..transforms.redact import LOOKUP_KEY
 from ..transforms.redact.lookup import Lookup
+from .copy_block import CopyBlock
 from .coverage import Coverage, Plan
 from .forms import (
     CREATE_TABLE,
@@ -86,18 +86,6 @@ class Progress:
     rows: int
     table: str | None
     elapsed_s: float
-
-
-@dataclass
-class _Copy:
-    """The COPY block being streamed."""
-
-    table: TableName
-    stats: TableStats
-    mode: str  # keep | drop | rewrite
-    rewriter: object | None = None
-    columns: tuple[str, ...] = ()
-    planned: list[tuple[int, str]] = field(default_factory=list)  # (field index, column)
 
 
 class Scrubber:
@@ -160,7 +148,7 @@ class Scrubber:
         self._lpos = 0  # offset in self._buf up to which lines were counted
         self._lat = 1  # line number at self._lpos
         self._splitter = SqlSplitter()
-        self._copy: _Copy | None = None
+        self._copy: CopyBlock | None = None
         self._cov = Coverage(
             self.scrub, self._ctx, _copy_schema(schema) if schema is not None else Schema()
         )
@@ -329,7 +317,7 @@ class Scrubber:
         table = None
         if self._copy is not None:
             table = str(self._copy.table)
-            rows += self._copy_rows_so_far()
+            rows += self._copy.rows
         return Progress(
             bytes_in=self.report.bytes_in,
             bytes_out=self.report.bytes_out,
@@ -337,12 +325,6 @@ class Scrubber:
             table=table,
             elapsed_s=time.monotonic() - self._started,
         )
-
-    def _copy_rows_so_far(self) -> int:
-        copy = self._copy
-        if copy is None:
-            return 0
-        return int(getattr(copy.rewriter, "rows", 0))
 
     # -- SQL mode ---------------------------------------------------------
 
@@ -742,86 +724,31 @@ class Scrubber:
         else:
             plan = self._cov.compile(table, columns, line, strict=True, header=names)
         stats = self._table_stats(table, plan.mode)
-        stats.action = plan.mode
-        for name in names:
-            if name not in stats.columns:
-                stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
-        copy = _Copy(
-            table=table,
-            stats=stats,
-            mode=plan.mode,
-            columns=names,
-            planned=plan.planned,
-        )
-        with gc_paused():  # kernels copy pools and tables (gcutil.py)
-            copy.rewriter = self._codec.CopyRewriter(
-                len(names), plan.entries if plan.mode == "rewrite" else [],
-                self.scrub.max_row_size
-            )
-        self._copy = copy
+        self._copy = CopyBlock.open(self._codec, table, stats, plan, names,
+                                    self.scrub.max_row_size)
         out.append(buf[unit.start : nl + 1])
         return nl + 1
 
     def _copy_step(self, buf: bytes, pos: int, out: list[bytes]) -> tuple[int, bool]:
         copy = self._copy
-        assert copy is not None and copy.rewriter is not None
-        # Kept and dropped blocks go through the codec too, with an empty plan: every
-        # row is validated (field count, escapes, no CR, no COPY statement), so a
-        # damaged end-of-data line cannot turn what follows into rows.
+        assert copy is not None
         # One line per row: the line cursor moves by the rows rewritten (plus the
         # end-of-data line) instead of counting the block's newlines a second time.
-        self._line_at(buf, pos)
-        rows = copy.rewriter.rows  # type: ignore[attr-defined]
-        try:
-            data, new_pos, done = copy.rewriter.process(buf, pos)  # type: ignore[attr-defined]
-        except CodecError as exc:
-            column = None
-            if 0 <= exc.field < len(copy.columns):
-                column = copy.columns[exc.field]
-            raise DumpError(
-                exc.reason,
-                line=self._line_at(buf, pos) + exc.row,
-                table=str(copy.table),
-                column=quote_ident(column) if column is not None else None,
-            ) from None
-        self._lat += copy.rewriter.rows - rows + done  # type: ignore[attr-defined]
+        data, new_pos, lines, done = copy.step(buf, pos, self._line_at(buf, pos))
+        self._lat += lines
         self._lpos = new_pos
-        if data and copy.mode != "drop":
+        if data:
             out.append(data)
         if done:
-            if copy.mode == "drop":
-                out.append(b"\\.\n")
-            self._finish_rewrite(copy)
             self._copy = None
         return new_pos, done
 
     def _end_copy(self, out: list[bytes], marker: bytes) -> None:
         copy = self._copy
         assert copy is not None
-        self._finish_rewrite(copy)
+        copy.finish()
         out.append(marker)
         self._copy = None
-
-    def _finish_rewrite(self, copy: _Copy) -> None:
-        rewriter = copy.rewriter
-        rows = int(getattr(rewriter, "rows", 0))
-        counts = list(getattr(rewriter, "counts", []))
-        if copy.mode == "drop":
-            copy.stats.rows_dropped += rows
-            return
-        copy.stats.rows += rows
-        planned = dict(copy.planned)
-        entry_of = {index: i for i, (index, _name) in enumerate(copy.planned)}
-        for index, name in enumerate(copy.columns):
-            col = copy.stats.columns[name]
-            if index in planned:
-                i = entry_of[index]
-                changed, nulled = counts[2 * i], counts[2 * i + 1]
-                col.transformed += changed
-                col.nulled += nulled
-                col.kept += rows - changed - nulled
-            else:
-                col.kept += rows
 
 
 def _copy_schema(schema: Schema) -> Schema:

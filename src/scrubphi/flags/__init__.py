@@ -11,15 +11,8 @@ from __future__ import annotations
 
 from scrubphi.flags.evaluator import CustomStrategy, FlagClient, RolloutState, load_unleash
 from scrubphi.flags.exposure import ExposureCounter
-from scrubphi.flags.policy import (
-    CompiledFlags,
-    Phase,
-    RolloutPlan,
-    StaticState,
-    compile_policy,
-    export_unleash,
-    rollout_plans,
-)
+from scrubphi.flags.plans import Phase, RolloutPlan, StaticState
+from scrubphi.flags.policy import CompiledFlags, compile_policy, export_unleash, rollout_plans
 
 __all__ = [
     "CompiledFlags",

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scrubphi.flags.compiled import _Feature, _param, _percent, _Snapshot, _Strategy
 from scrubphi.flags.constraints import Context, context_value
-from scrubphi.flags.evaluator import (
-    _disabled,
-    _Feature,
-    _param,
-    _percent,
-    _Snapshot,
-    _Strategy,
-)
+from scrubphi.flags.evaluator import _disabled
 from scrubphi.flags.murmur import STRATEGY_SEED, VARIANT_SEED, normalized_hash
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scrubphi.errors import ScrubPhiError
-from scrubphi.flags.policy import RolloutPlan
+from scrubphi.flags.plans import RolloutPlan
 from scrubphi.flags.state import RolloutState, StateStore
 from scrubphi.gates.core import Check, GateDecision, PhaseMetrics, collect, decide
 from scrubphi.metrics.base import MetricSource

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scrubphi.errors import ScrubPhiError
-from scrubphi.flags.policy import CompiledFlags, RolloutPlan
+from scrubphi.flags.plans import RolloutPlan
+from scrubphi.flags.policy import CompiledFlags
 from scrubphi.flags.state import RolloutState, StateStore
 
 __all__ = ["PhaseMove", "UnknownName", "find_plan", "move_phase", "phase_index", "phase_name"]

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scrubphi.errors import ScrubPhiError
-from scrubphi.flags.policy import Phase, RolloutPlan
+from scrubphi.flags.plans import Phase, RolloutPlan
 from scrubphi.flags.state import RolloutState, StateStore
 from scrubphi.metrics.base import MetricSource, MetricSourceError
 from scrubphi.rollback.policy import MetricQuery

@@ -22,7 +22,8 @@ Why it is built this way:
   written so those modules can report positions too.
 
 The tree's helpers are in ``tree.py``, the ``scrub`` section's reader in
-``scrub_reader.py``.
+``scrub_reader.py`` (each simple transform's options in
+``transform_options.py``).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from string import Template
 
 from scrubphi.errors import PolicyError
-from scrubphi.flags.policy import RolloutPlan
+from scrubphi.flags.plans import RolloutPlan
 from scrubphi.rollback.policy import MetricQuery, Rule, RuleSet
 
 __all__ = [

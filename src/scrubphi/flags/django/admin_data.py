@@ -7,7 +7,8 @@ from typing import Any
 
 from scrubphi.errors import ScrubPhiError
 from scrubphi.flags.django import conf
-from scrubphi.flags.policy import Phase, RolloutPlan, compile_policy
+from scrubphi.flags.plans import Phase, RolloutPlan
+from scrubphi.flags.policy import compile_policy
 from scrubphi.flags.state import StateStoreError
 from scrubphi.policy import load_policy
 
