@@ -63,6 +63,42 @@ def test_a_placeholder_outside_an_address_stays(redact: Redactor) -> None:
     _kept(redact, "value was nan in the export; Na 140", "nan", "Na", "140")
 
 
+# -- phones ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("you can ring my registered 647 3825 anytime", ["647", "3825"]),
+        ("answering at 571 930 264 after six", ["571", "930", "264"]),
+        ("It is 328 51 074.", ["328", "51", "074"]),
+        ("call (415) 362 9077 or 415.362.9078 ext 31", ["362", "9077", "9078", "31"]),
+        ("Ring +44 20 7946 0412 first", ["7946", "0412"]),
+    ],
+)
+def test_a_phone_grouped_with_spaces_and_no_phone_word(redact: Redactor, text: str,
+                                                       secrets: list[str]) -> None:
+    """Local and national groupings without a phone word ("668 5702", "374 780 163")."""
+    _gone(redact, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FS 120 135 180 today",
+        "glucose 212 140 163, hr 100 120 140 160",
+        "I/O 250 1000 ml; gave 500 1000 mg",
+        "Lives at 638 2229 Wolmer Street",  # a second house number, not a phone
+    ],
+)
+def test_clinical_number_groups_are_not_phones(redact: Redactor, text: str) -> None:
+    out = redact.redact(text)
+    for group in ("120 135 180", "212 140 163", "250 1000", "500 1000"):
+        if group in text:
+            assert group in out
+    assert all(f.kind not in ("phone", "fax") for f in redact.find(text))
+
+
 # -- the two scans agree ------------------------------------------------------------------
 
 
@@ -70,6 +106,7 @@ TEXTS = [
     "Kurt Vell\n5120 Osna Verdi 812\nKALMORA (KALMORI)\n, KX\n Belgium (French) 41207\n",
     "Ship to 6104 Pelkatu 19 Apt. 221\nArrenillos\n, CO\n Uruguay 61420; Denver, CO 80202",
     "The parcel went to 4410 Vasta 23 Suite 274 Pirano nan last week. value was nan",
+    "ring 647 3825; at 571 930 264, 328 51 074. FS 120 135 180; 638 2229 Wolmer Street",
 ]
 
 
