@@ -99,6 +99,50 @@ def test_clinical_number_groups_are_not_phones(redact: Redactor, text: str) -> N
     assert all(f.kind not in ("phone", "fax") for f in redact.find(text))
 
 
+# -- names and organisations ---------------------------------------------------------------
+
+
+def test_a_particle_between_a_name_and_a_capitalised_word(redact: Redactor) -> None:
+    """"Willemine ten Pas": a lower-case particle after a name and before a capitalised
+    word belongs to the name, and the word after it too (even an everyday one)."""
+    _gone(redact, "Annelies ten Bos will call back", "Annelies", "ten", "Bos")
+
+
+def test_a_particle_in_a_clinical_or_street_name_stays(redact: Redactor) -> None:
+    _kept(redact, "Torsades de Pointes noted; he will do Rounds", "Torsades", "de", "Pointes",
+          "do", "Rounds")
+
+
+def test_half_of_a_double_barrelled_name(redact: Redactor) -> None:
+    """"garcia-smith": a surname that is a word too, joined by a hyphen to a sure name."""
+    _gone(redact, "ines alvarado-white\nunit 4", "alvarado", "white")
+    _gone(redact, "Signed: Petra Wren-Maltby, RN", "Wren", "Maltby")
+
+
+def test_hyphenated_clinical_words_stay(redact: Redactor) -> None:
+    _kept(redact, "Swan-Ganz catheter, x-ray, non-smoker, follow-up, Walker-assist",
+          "Swan", "Ganz", "ray", "smoker", "follow", "up", "assist")
+
+
+def test_a_middle_initial_before_a_rare_word(redact: Redactor) -> None:
+    """"Daniela C Capon": after a first name and a capital letter, a capitalised word
+    that is not everyday English is the surname."""
+    _gone(redact, "Katrin P Bramble lives here", "P", "Bramble")
+
+
+def test_a_legal_form_in_lower_case_after_a_two_word_name(redact: Redactor) -> None:
+    """"stillwater supercomputing inc.": a legal form belongs to the name in any case
+    after two name words; "irrigant inc. to 300cc" (increased) stays."""
+    _gone(redact, "we bought it from orvell kestrane inc. last year", "orvell", "kestrane", "inc")
+    _kept(redact, "GU irrigant inc. to 300cc", "inc", "300cc")
+
+
+def test_a_postcode_of_two_groups_after_a_town(redact: Redactor) -> None:
+    """"ÖVERTURINGEN 840 24": the two-digit group of a postcode written "NNN NN"."""
+    _gone(redact, "she moved to TÄBYHOLM 184 62 last year", "TÄBYHOLM", "184", "62")
+    _kept(redact, "BP 120 80, HR 112 72 and stable", "120", "80", "112", "72")
+
+
 # -- the two scans agree ------------------------------------------------------------------
 
 
@@ -107,6 +151,10 @@ TEXTS = [
     "Ship to 6104 Pelkatu 19 Apt. 221\nArrenillos\n, CO\n Uruguay 61420; Denver, CO 80202",
     "The parcel went to 4410 Vasta 23 Suite 274 Pirano nan last week. value was nan",
     "ring 647 3825; at 571 930 264, 328 51 074. FS 120 135 180; 638 2229 Wolmer Street",
+    "Annelies ten Bos; Torsades de Pointes; he will do Rounds; Katrin P Bramble lives",
+    "ines alvarado-white\nunit 4; Swan-Ganz, x-ray. Signed: Petra Wren-Maltby, RN",
+    "we bought it from orvell kestrane inc. last year; GU irrigant inc. to 300cc",
+    "she moved to TÄBYHOLM 184 62 last year; BP 120 80, HR 112 72",
 ]
 
 

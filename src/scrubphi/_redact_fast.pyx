@@ -126,7 +126,7 @@ cdef class Engine:
             (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
-            (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX),
+            (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
                v.basic)
@@ -571,7 +571,11 @@ cdef class Engine:
                     (i > 0 and _place_like(tk, i - 1)
                      and t.gap_ok(tk[i - 1].end, start, b" ,\n", 8))
                     or (i + 1 < n and _place_like(tk, i + 1)
-                        and _near(t, tk, i, i + 1, b" ") and tk[i].klen <= 5)):
+                        and _near(t, tk, i, i + 1, b" ") and tk[i].klen <= 5)
+                    or (tk[i].klen == 2 and i > 1 and tk[i - 1].klen == 3
+                        and tk[i - 1].kbits & K_DIGITS and _near(t, tk, i - 1, i, b" ")
+                        and _place_like(tk, i - 2)
+                        and t.gap_ok(tk[i - 2].end, tk[i - 1].start, b" ,\n", 8))):
                 # A house number or postcode beside a street or town name.
                 put(start, end, "zip", self.digits_like(fns["mrn"](info.key), info.key))
                 continue

@@ -55,6 +55,11 @@ cdef bint _has(_Text t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c) noexcept:
     return False
 
 
+cdef inline bint _hyphen(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
+    """Words ``i`` and ``i + 1`` joined by one hyphen: ``text[end_i:start_i+1] == "-"``."""
+    return tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u'-'
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
@@ -128,7 +133,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[j].state):
                 tk[j].state = PLACE
             j -= 1
-        if j < i - 1 and kb & K_PLACEPART and (not (kb & K_ORGW) or wf & W_CAP):
+        if j < i - 1 and kb & K_PLACEPART and (not (kb & K_ORGW) or wf & W_CAP
+                                                or (kb & K_LEGAL and j < i - 2)):
             tk[i].state = PLACE
     elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
             tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (
@@ -184,11 +190,30 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if kb & K_PARTICLE and not (kb & K_STOP) and mixed and wf & W_LOWER and \
+            i > 0 and i < n - 1 and _sure(tk[i - 1].state) and \
+            tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_ALPHA and \
+            _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
+            tk[i + 1].wflags & W_TITLE and tk[i + 1].kbits & K_ALPHA and tk[i + 1].klen > 1 and \
+            not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and tk[i + 1].state != PLACE:
+        # A particle between a name and a capitalised word: "Willemine ten Pas"
+        tk[i].state = NAME
+        if not _sure(tk[i + 1].state):
+            tk[i + 1].state = NAME
+        return
+    if si == AMBIG and kb & K_LAST and kb & K_ALPHA and (
+            (i > 0 and _sure(tk[i - 1].state) and tk[i - 1].kbits & K_ALPHA
+             and _hyphen(t, tk, i - 1) and _same_case(tk, i - 1, i))
+            or (i + 1 < n and _sure(tk[i + 1].state) and tk[i + 1].kbits & K_ALPHA
+                and _hyphen(t, tk, i) and _same_case(tk, i, i + 1))):
+        tk[i].state = NAME  # half of a double-barrelled name: "garcia-smith"
+        return
     if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \
             _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
             tk[i - 1].kbits & K_FIRST and tk[i - 1].wflags & W_TITLE and \
             tk[i + 1].wflags & W_TITLE and tk[i + 1].klen > 1 and tk[i + 1].kbits & K_ALPHA and (
-                tk[i + 1].kbits & K_LAST or _sure(tk[i + 1].state)) and \
+                tk[i + 1].kbits & K_LAST or _sure(tk[i + 1].state)
+                or (tk[i + 1].state == KEEP and not (tk[i + 1].kbits & K_BASIC))) and \
             not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and \
             tk[i - 1].state != PLACE and tk[i + 1].state != PLACE:
         # A first name, a middle initial without its dot, a surname: "Brad L Key"

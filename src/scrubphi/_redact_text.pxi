@@ -65,6 +65,7 @@ cdef extern from *:
     #define RF_K_PPREFIX ((uint64_t)1 << 36)
     #define RF_K_ORGW ((uint64_t)1 << 37)
     #define RF_K_SUFFIX ((uint64_t)1 << 38)
+    #define RF_K_LEGAL ((uint64_t)1 << 39)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -105,6 +106,7 @@ cdef extern from *:
     const uint64_t K_PPREFIX "RF_K_PPREFIX"
     const uint64_t K_ORGW "RF_K_ORGW"
     const uint64_t K_SUFFIX "RF_K_SUFFIX"
+    const uint64_t K_LEGAL "RF_K_LEGAL"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

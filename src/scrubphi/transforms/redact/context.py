@@ -20,6 +20,7 @@ __all__ = [
     "_GENERIC_PLACE",
     "_HONORIFICS",
     "_HOSPITAL_WORDS",
+    "_LEGAL_FORMS",
     "_NAME_PARTICLES",
     "_NOT_HOSPITALS",
     "_ORG_WORDS",
@@ -61,6 +62,11 @@ airlines brands software research resources transit media communications telecom
 electronics entertainment publishing publishers realty properties construction
 manufacturing marketing consultants advisors bancorp financial movers
 """))
+# Legal forms: part of an organisation's name in any case ("stillwater supercomputing
+# inc."), unlike its other head words ("recheck labs").
+_LEGAL_FORMS = frozenset(split_words("""
+inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp
+"""))
 _PLACE_WORDS = frozenset(split_words("""
 hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
 manor healthcare institute sanatorium sanitarium regional campus
@@ -89,7 +95,7 @@ camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
 """))
 _NAME_PARTICLES = frozenset(
     split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
-                " du des")
+                " du des ten ter")
 )
 # Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
 _FEATURES = frozenset(split_words("""

@@ -39,6 +39,7 @@ from scrubphi.transforms.redact.context import (
     _GENERIC_PLACE,
     _HONORIFICS,
     _HOSPITAL_WORDS,
+    _LEGAL_FORMS,
     _LONGEST_WORD,
     _MEDICAL_ENDINGS,
     _NAME_PARTICLES,
@@ -514,9 +515,12 @@ class Redactor(StructuredPass):
                             state[j] = _PLACE
                         j -= 1
                     if j < i - 1 and key in _PLACE_NAME_PARTS and (
-                            key not in _ORG_WORDS or word[:1].isupper()):
+                            key not in _ORG_WORDS or word[:1].isupper()
+                            or (key in _LEGAL_FORMS and j < i - 2)):
                         # ("recheck labs": an organisation's word is part of its
-                        # name only when written with a capital)
+                        # name only when written with a capital, a legal form in
+                        # any case after a name of two words: "stillwater
+                        # supercomputing inc."; not "irrigant inc.", increased)
                         state[i] = _PLACE
                 elif key in _FEATURES and i > 0 and near(i - 1, i) and \
                         keys[i - 1].isalpha() and keys[i - 1] not in STOP and (
@@ -577,11 +581,34 @@ class Redactor(StructuredPass):
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
                     continue
+                if key in _NAME_PARTICLES and key not in STOP and mixed and word.islower() and \
+                        0 < i < n - 1 and state[i - 1] in sure and \
+                        tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
+                        near(i - 1, i) and near(i, i + 1) and tokens[i + 1][2].istitle() and \
+                        keys[i + 1].isalpha() and len(keys[i + 1]) > 1 and \
+                        keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
+                        state[i + 1] != _PLACE:
+                    # A particle between a name and a capitalised word: "Willemine ten
+                    # Pas", "Joana da Costa" (the particle and the word are the name's).
+                    state[i] = _NAME
+                    if state[i + 1] not in sure:
+                        state[i + 1] = _NAME
+                    continue
+                if si == _AMBIG and key in v.last and keys[i].isalpha() and (
+                        (i > 0 and state[i - 1] in sure and keys[i - 1].isalpha()
+                         and text[tokens[i - 1][1]:tokens[i][0]] == "-"
+                         and _same_case(tokens[i - 1][2], word))
+                        or (i + 1 < n and state[i + 1] in sure and keys[i + 1].isalpha()
+                            and text[tokens[i][1]:tokens[i + 1][0]] == "-"
+                            and _same_case(word, tokens[i + 1][2]))):
+                    state[i] = _NAME  # half of a double-barrelled name: "garcia-smith"
+                    continue
                 if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
                         near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
                         tokens[i - 1][2].istitle() and tokens[i + 1][2].istitle() and \
                         len(keys[i + 1]) > 1 and keys[i + 1].isalpha() and (
-                            keys[i + 1] in v.last or state[i + 1] in sure) and \
+                            keys[i + 1] in v.last or state[i + 1] in sure
+                            or (state[i + 1] == _KEEP and keys[i + 1] not in v.basic)) and \
                         keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
                         state[i - 1] != _PLACE and state[i + 1] != _PLACE:
                     # A first name, a middle initial without its dot, a surname: "Brad L
@@ -652,9 +679,13 @@ class Redactor(StructuredPass):
                     (i > 0 and _place_like(state[i - 1], tokens[i - 1][2])
                      and _gap_ok(text, tokens[i - 1][1], start, " ,\n", 8))
                     or (i + 1 < n and _place_like(state[i + 1], tokens[i + 1][2])
-                        and near(i, i + 1, " ") and len(key) <= 5)):
+                        and near(i, i + 1, " ") and len(key) <= 5)
+                    or (len(key) == 2 and i > 1 and len(keys[i - 1]) == 3
+                        and keys[i - 1].isdigit() and near(i - 1, i, " ")
+                        and _place_like(state[i - 2], tokens[i - 2][2])
+                        and _gap_ok(text, tokens[i - 2][1], tokens[i - 1][0], " ,\n", 8))):
                 # A house number or postcode beside a street or town name:
-                # "Allika 46", "6750 Koskikatu", "Estonia 62488".
+                # "Allika 46", "6750 Koskikatu", "Estonia 62488", "ÖRBYHUS 840 24".
                 out.put(start, end, "zip", digits_like(fns["mrn"](key), key))
                 continue
             if s in (_KEEP, _AMBIG):
