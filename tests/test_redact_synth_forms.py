@@ -143,6 +143,40 @@ def test_a_postcode_of_two_groups_after_a_town(redact: Redactor) -> None:
     _kept(redact, "BP 120 80, HR 112 72 and stable", "120", "80", "112", "72")
 
 
+def test_a_sentence_opened_by_a_name_before_a_persons_verb(redact: Redactor) -> None:
+    """"Verda lives on...", "Danial, can I...": a capitalised word opening a sentence,
+    not everyday English, before a verb of a person's life or a name's comma."""
+    _gone(redact, "Brenna lives on 12 Harlow Street.", "Brenna")
+    _gone(redact, "Tovald, can I please speak to your manager?", "Tovald")
+    _gone(redact, "Fine. Marisol spent a year abroad.", "Marisol")
+
+
+def test_a_sentence_opened_by_a_clinical_word_stays(redact: Redactor) -> None:
+    _kept(redact, "Levophed can be weaned. Lasix would help. Family can call. Resp, can wean",
+          "Levophed", "Lasix", "Family", "Resp")
+
+
+def test_a_possessive_before_a_relation_word(redact: Redactor) -> None:
+    """"I'm Amanda's daughter": a capitalised name with "'s" before a relation word;
+    the "'s" stays."""
+    out = _gone(redact, 'She said:"I\'m Hope\'s daughter".', "Hope")
+    assert "'s daughter" in out
+    _kept(redact, "Pt's daughter and Patient's wife visited", "Pt's", "Patient's")
+
+
+def test_a_countrys_qualifier_in_parentheses(redact: Redactor) -> None:
+    """"from Cyprus (Greek)": a capitalised word in parentheses after a place's name."""
+    _gone(redact, "We moved here from Belgium (Flemish) last year", "Belgium", "Flemish")
+    _kept(redact, "Seen by Smith (Cardiology) today", "Cardiology")
+
+
+def test_a_place_opening_a_sentence(redact: Redactor) -> None:
+    """"Brazil leader gives...": a gazetteer's place is a place at a sentence's start
+    too (its capital is not only the sentence's)."""
+    _gone(redact, "Norway leader gives a speech. Denver police said so.", "Norway", "Denver")
+    _kept(redact, "Mobile x-ray done. Reading glasses at bedside.", "Mobile", "Reading")
+
+
 # -- the two scans agree ------------------------------------------------------------------
 
 
@@ -155,6 +189,9 @@ TEXTS = [
     "ines alvarado-white\nunit 4; Swan-Ganz, x-ray. Signed: Petra Wren-Maltby, RN",
     "we bought it from orvell kestrane inc. last year; GU irrigant inc. to 300cc",
     "she moved to TÄBYHOLM 184 62 last year; BP 120 80, HR 112 72",
+    "Brenna lives on 12 Harlow Street. Tovald, can I? Levophed can be weaned. Resp, can",
+    'She said:"I\'m Hope\'s daughter". Pt\'s wife. We moved from Belgium (Flemish).',
+    "Norway leader gives a speech. Seen by Smith (Cardiology). Mobile x-ray done.",
 ]
 
 

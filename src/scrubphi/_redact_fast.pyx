@@ -127,9 +127,10 @@ cdef class Engine:
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
             (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
+            (d._PERSON_NEXT, K_PNEXT), (v.places, K_GAZ),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
-               v.basic)
+               v.basic, v.places)
         self.sets = tuple((words, bit) for words, bit in sets if any(words is b for b in big))
         small: dict = {}
         for words, bit in sets:
@@ -512,8 +513,9 @@ cdef class Engine:
                     continue
                 tk[i].state = UNKNOWN
                 continue
-            title = mixed and not t.starts(tk[i].start) and (wf & W_CAP) != 0 and \
-                not (wf & W_TUPPER)
+            # (a gazetteer's place is a place at a sentence's start too: "Brazil leader")
+            title = mixed and (kb & K_GAZ or not t.starts(tk[i].start)) and \
+                (wf & W_CAP) != 0 and not (wf & W_TUPPER)
             if info.cls[title] < 0:
                 info.cls[title] = self.r._classify_title(info.key, title)
             tk[i].state = info.cls[title]
@@ -533,7 +535,9 @@ cdef class Engine:
                         kb & K_FIRST and tk[i].end < t.length
                         and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')) or (
                         i > 0 and tk[i].klen == 1 and tk[i].wflags & W_UPPER
-                        and tk[i - 1].kbits & K_FIRST):
+                        and tk[i - 1].kbits & K_FIRST) or (
+                        i + 1 < n and tk[i + 1].kbits & K_PNEXT and tk[i].wflags & W_TITLE
+                        and t.starts(tk[i].start)):
                     for j in range(max(0, i - 4), min(n, i + 5)):
                         inwin[j] = 1
             for i in range(n):

@@ -55,6 +55,12 @@ cdef bint _has(_Text t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c) noexcept:
     return False
 
 
+cdef inline bint _possessive(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
+    """The word as written ends in "'s" (or "’s")."""
+    return tk[i].end - tk[i].start > 2 and t.at(tk[i].end - 1) == u's' and (
+        t.at(tk[i].end - 2) == u"'" or t.at(tk[i].end - 2) == u'\u2019')
+
+
 cdef inline bint _hyphen(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
     """Words ``i`` and ``i + 1`` joined by one hyphen: ``text[end_i:start_i+1] == "-"``."""
     return tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u'-'
@@ -200,6 +206,24 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         tk[i].state = NAME
         if not _sure(tk[i + 1].state):
             tk[i + 1].state = NAME
+        return
+    if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \
+            i + 1 < n and tk[i + 1].kbits & K_PNEXT and \
+            t.gap_ok(tk[i].end, tk[i + 1].start, b", ", 4) and t.starts(tk[i].start):
+        # A sentence opened by a word that is not everyday English, before a person's
+        # verb or a name's comma: "Verda lives on", "Danial, can I"
+        tk[i].state = NAME
+        return
+    if mixed and i + 1 < n and tk[i + 1].kbits & K_REL and wf & W_CAP and \
+            _possessive(t, tk, i) and _nameish(tk, i) and _near(t, tk, i, i + 1, b" "):
+        tk[i].state = NAME  # a possessive before a relation: "Amanda's daughter"
+        tk[i].cut = tk[i].end - 2
+        return
+    if i > 0 and wf & W_TITLE and kb & K_ALPHA and tk[i].start == tk[i - 1].end + 2 and \
+            t.at(tk[i - 1].end) == u' ' and t.at(tk[i - 1].end + 1) == u'(' and \
+            tk[i].end < t.length and t.at(tk[i].end) == u')' and \
+            tk[i - 1].kbits & K_GAZ and _place_like(tk, i - 1):
+        tk[i].state = PLACE  # a place's qualifier: "Cyprus (Greek)"
         return
     if si == AMBIG and kb & K_LAST and kb & K_ALPHA and (
             (i > 0 and _sure(tk[i - 1].state) and tk[i - 1].kbits & K_ALPHA

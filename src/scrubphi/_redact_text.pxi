@@ -66,6 +66,8 @@ cdef extern from *:
     #define RF_K_ORGW ((uint64_t)1 << 37)
     #define RF_K_SUFFIX ((uint64_t)1 << 38)
     #define RF_K_LEGAL ((uint64_t)1 << 39)
+    #define RF_K_PNEXT ((uint64_t)1 << 40)
+    #define RF_K_GAZ ((uint64_t)1 << 41)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -107,6 +109,8 @@ cdef extern from *:
     const uint64_t K_ORGW "RF_K_ORGW"
     const uint64_t K_SUFFIX "RF_K_SUFFIX"
     const uint64_t K_LEGAL "RF_K_LEGAL"
+    const uint64_t K_PNEXT "RF_K_PNEXT"
+    const uint64_t K_GAZ "RF_K_GAZ"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

@@ -24,6 +24,7 @@ __all__ = [
     "_NAME_PARTICLES",
     "_NOT_HOSPITALS",
     "_ORG_WORDS",
+    "_PERSON_NEXT",
     "_PLACE_NAME_PARTS",
     "_PLACE_PREFIXES",
     "_PLACE_PREPS",
@@ -47,6 +48,12 @@ grandfather grandma grandpa granddaughters grandsons friend friends neighbor nei
 proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-law
 son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
 name names hi hello hey
+"""))
+# Words after which a capitalised word opening a sentence is a person: a verb of a
+# person's life ("Verda lives on...", "Ley began writing") or what follows a name
+# called at the start ("Danial, can I...").
+_PERSON_NEXT = frozenset(split_words("""
+lives lived spent began begins works worked moved grew studied can could would please
 """))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 # Legal forms and the head words of organisations' names: the words before one

@@ -45,6 +45,7 @@ from scrubphi.transforms.redact.context import (
     _NAME_PARTICLES,
     _NOT_HOSPITALS,
     _ORG_WORDS,
+    _PERSON_NEXT,
     _PLACE_NAME_PARTS,
     _PLACE_PREFIXES,
     _PLACE_PREPS,
@@ -397,8 +398,9 @@ class Redactor(StructuredPass):
                     continue
                 state[i] = _UNKNOWN
                 continue
+            # (a gazetteer's place is a place at a sentence's start too: "Brazil leader")
             state[i] = self._classify(key, word[: end - start],
-                                      mixed and not _starts(text, start))
+                                      mixed and (key in v.places or not _starts(text, start)))
         sure = (_NAME, _UNKNOWN)
         triggers = self._triggers
         suffixes = self._suffix_words
@@ -417,6 +419,9 @@ class Redactor(StructuredPass):
         # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
         seeds += [i for i, k in enumerate(keys) if k in v.first and
                   text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
+        # A capitalised word opening a sentence before a person's verb: "Verda lives on"
+        seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
+                  and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
         if not seeds:
             return
         window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
@@ -593,6 +598,26 @@ class Redactor(StructuredPass):
                     state[i] = _NAME
                     if state[i + 1] not in sure:
                         state[i + 1] = _NAME
+                    continue
+                if mixed and word.istitle() and key not in v.basic and nameish(i) and \
+                        i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
+                        _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \
+                        _starts(text, tokens[i][0]):
+                    # A sentence opened by a word that is not everyday English, before
+                    # a person's verb or a name's comma: "Verda lives on", "Danial, can I"
+                    state[i] = _NAME
+                    continue
+                if mixed and i + 1 < n and keys[i + 1] in _RELATIONS and \
+                        word[:1].isupper() and word.endswith(("'s", "\u2019s")) and \
+                        nameish(i) and near(i, i + 1):
+                    state[i] = _NAME  # a possessive before a relation: "Amanda's daughter"
+                    ends[i] = tokens[i][1] - 2  # (the "'s" stays)
+                    continue
+                if i > 0 and word.istitle() and keys[i].isalpha() and \
+                        text[tokens[i - 1][1]:tokens[i][0]] == " (" and \
+                        text[tokens[i][1]:tokens[i][1] + 1] == ")" and \
+                        keys[i - 1] in v.places and _place_like(state[i - 1], tokens[i - 1][2]):
+                    state[i] = _PLACE  # a place's qualifier: "Cyprus (Greek)"
                     continue
                 if si == _AMBIG and key in v.last and keys[i].isalpha() and (
                         (i > 0 and state[i - 1] in sure and keys[i - 1].isalpha()
