@@ -177,6 +177,28 @@ def test_a_place_opening_a_sentence(redact: Redactor) -> None:
     _kept(redact, "Mobile x-ray done. Reading glasses at bedside.", "Mobile", "Reading")
 
 
+def test_a_firm_of_three_surnames_that_are_words(redact: Redactor) -> None:
+    """"White, Willis and Hoffman": three capitalised surnames, each also a word, in
+    the form "A, B and C"."""
+    _gone(redact, "Her lawyers are Stone, Bishop and Walker now.", "Stone", "Bishop", "Walker")
+    _kept(redact, "Lasix, Bumex and Zaroxolyn given; stone, bishop and walker", "Lasix",
+          "stone", "walker")
+
+
+def test_a_house_number_after_a_street_type_written_after_the_name(redact: Redactor) -> None:
+    """"Csabai kapu 39.": the number after a type written after the name (Hungarian
+    forms), with no house number before the street."""
+    _gone(redact, "the corner of Tornai kapu 17. and the square", "Tornai", "17")
+    _gone(redact, "he lives in Vörös utca 8.", "Vörös", "8")
+
+
+def test_an_abbreviated_street_type_written_first(redact: Redactor) -> None:
+    """"ul. Miła 53", "C/ Mayor 4": the abbreviated type before a street's name."""
+    _gone(redact, "send it to ul. Sosnowa 12 today", "ul", "Sosnowa", "12")
+    _gone(redact, "it refers to C/ Alcalde Ruiz 9 street", "C", "Alcalde", "Ruiz")
+    _kept(redact, "c/o pain, 10 u insulin, s/p fall; et al. noted", "c", "o", "u", "al")
+
+
 # -- the two scans agree ------------------------------------------------------------------
 
 
@@ -192,6 +214,9 @@ TEXTS = [
     "Brenna lives on 12 Harlow Street. Tovald, can I? Levophed can be weaned. Resp, can",
     'She said:"I\'m Hope\'s daughter". Pt\'s wife. We moved from Belgium (Flemish).',
     "Norway leader gives a speech. Seen by Smith (Cardiology). Mobile x-ray done.",
+    "Her lawyers are Stone, Bishop and Walker now. Lasix, Bumex and Zaroxolyn given.",
+    "the corner of Tornai kapu 17. and the square; he lives in Vörös utca 8.; 10 u insulin",
+    "send it to ul. Sosnowa 12 today; it refers to C/ Alcalde Ruiz 9 street; c/o pain",
 ]
 
 

@@ -225,6 +225,29 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             tk[i - 1].kbits & K_GAZ and _place_like(tk, i - 1):
         tk[i].state = PLACE  # a place's qualifier: "Cyprus (Greek)"
         return
+    if i > 0 and i + 2 < n and si == AMBIG and wf & W_TITLE and kb & K_LAST and \
+            tk[i + 1].kbits & K_AND and _near(t, tk, i, i + 1, b" ") and \
+            _near(t, tk, i + 1, i + 2, b" ") and tk[i].start == tk[i - 1].end + 2 and \
+            t.at(tk[i - 1].end) == u',' and t.at(tk[i - 1].end + 1) == u' ' and \
+            tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_LAST and \
+            (tk[i - 1].state == AMBIG or _sure(tk[i - 1].state)) and \
+            tk[i + 2].wflags & W_TITLE and tk[i + 2].kbits & K_LAST and \
+            (tk[i + 2].state == AMBIG or _sure(tk[i + 2].state)):
+        # Three surnames, "A, B and C": a firm named by its partners ("White, Willis and
+        # Hoffman")
+        if not _sure(tk[i - 1].state):
+            tk[i - 1].state = NAME
+        tk[i].state = NAME
+        if not _sure(tk[i + 2].state):
+            tk[i + 2].state = NAME
+        return
+    if i + 1 < n and tk[i].end < t.length and (
+            (wf & W_ABBRDOT and t.at(tk[i].end) == u'.')
+            or (wf & W_ABBRSLASH and t.at(tk[i].end) == u'/')) and \
+            _near(t, tk, i, i + 1, b"./ ") and tk[i + 1].wflags & W_CAP and \
+            (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
+        tk[i].state = PLACE  # a street type written first, abbreviated: "ul. Miła"
+        return
     if si == AMBIG and kb & K_LAST and kb & K_ALPHA and (
             (i > 0 and _sure(tk[i - 1].state) and tk[i - 1].kbits & K_ALPHA
              and _hyphen(t, tk, i - 1) and _same_case(tk, i - 1, i))

@@ -61,8 +61,10 @@ from scrubphi.transforms.redact.context import (
 )
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
+    AFTER_TYPES,
     CODE_START,
     DIGIT_START,
+    FIRST_TYPES,
     WORD_TRIGGERS,
     Patterns,
     matches_at,
@@ -101,6 +103,14 @@ _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _GLUED = re.compile(r"([^\W\d_]{7,})\d{1,2}")
 
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
+
+# Street types written after the name, as words ("kapu" of "Csabai kapu 39."): the
+# number after one is the house number.
+_AFTER_TYPE_WORDS = frozenset(t.rstrip(".") for t in AFTER_TYPES)
+# Street types written first and abbreviated, as words with the character after them
+# ("ul." of "ul. Miła 53", "C/" of "C/ Mayor 4").
+_ABBR_FIRST_TYPES = frozenset(t for t in FIRST_TYPES if t.endswith((".", "/")))
+_ABBR_FIRST_WORDS = frozenset(t[:-1] for t in _ABBR_FIRST_TYPES)
 
 
 
@@ -422,6 +432,10 @@ class Redactor(StructuredPass):
         # A capitalised word opening a sentence before a person's verb: "Verda lives on"
         seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
                   and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
+        # Surnames that are words, joined by "and": "White, Willis and Hoffman"
+        seeds += [i for i in range(1, n - 1) if keys[i] == "and" and keys[i - 1] in v.last
+                  and keys[i + 1] in v.last and tokens[i - 1][2].istitle()
+                  and tokens[i + 1][2].istitle()]
         if not seeds:
             return
         window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
@@ -619,6 +633,25 @@ class Redactor(StructuredPass):
                         keys[i - 1] in v.places and _place_like(state[i - 1], tokens[i - 1][2]):
                     state[i] = _PLACE  # a place's qualifier: "Cyprus (Greek)"
                     continue
+                if i > 0 and i + 2 < n and si == _AMBIG and word.istitle() and key in v.last and \
+                        keys[i + 1] == "and" and near(i, i + 1) and near(i + 1, i + 2) and \
+                        text[tokens[i - 1][1]:tokens[i][0]] == ", " and \
+                        tokens[i - 1][2].istitle() and keys[i - 1] in v.last and \
+                        (state[i - 1] == _AMBIG or state[i - 1] in sure) and \
+                        tokens[i + 2][2].istitle() and keys[i + 2] in v.last and \
+                        (state[i + 2] == _AMBIG or state[i + 2] in sure):
+                    # Three surnames, "A, B and C": a firm named by its partners, each
+                    # also a word ("White, Willis and Hoffman")
+                    for j in (i - 1, i, i + 2):
+                        if state[j] not in sure:
+                            state[j] = _NAME
+                    continue
+                if i + 1 < n and word in _ABBR_FIRST_WORDS and \
+                        text[tokens[i][0]:tokens[i][1] + 1] in _ABBR_FIRST_TYPES and \
+                        near(i, i + 1, "./ ") and tokens[i + 1][2][:1].isupper() and \
+                        (state[i + 1] in sure or state[i + 1] == _PLACE):
+                    state[i] = _PLACE  # a street type written first, abbreviated: "ul. Miła"
+                    continue
                 if si == _AMBIG and key in v.last and keys[i].isalpha() and (
                         (i > 0 and state[i - 1] in sure and keys[i - 1].isalpha()
                          and text[tokens[i - 1][1]:tokens[i][0]] == "-"
@@ -708,9 +741,13 @@ class Redactor(StructuredPass):
                     or (len(key) == 2 and i > 1 and len(keys[i - 1]) == 3
                         and keys[i - 1].isdigit() and near(i - 1, i, " ")
                         and _place_like(state[i - 2], tokens[i - 2][2])
-                        and _gap_ok(text, tokens[i - 2][1], tokens[i - 1][0], " ,\n", 8))):
+                        and _gap_ok(text, tokens[i - 2][1], tokens[i - 1][0], " ,\n", 8))
+                    or (len(key) <= 4 and i > 1 and keys[i - 1] in _AFTER_TYPE_WORDS
+                        and near(i - 1, i, ". ") and near(i - 2, i - 1)
+                        and state[i - 2] in (_NAME, _UNKNOWN, _PLACE))):
                 # A house number or postcode beside a street or town name:
-                # "Allika 46", "6750 Koskikatu", "Estonia 62488", "ÖRBYHUS 840 24".
+                # "Allika 46", "6750 Koskikatu", "Estonia 62488", "ÖRBYHUS 840 24",
+                # "Csabai kapu 39.".
                 out.put(start, end, "zip", digits_like(fns["mrn"](key), key))
                 continue
             if s in (_KEEP, _AMBIG):
