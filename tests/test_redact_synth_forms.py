@@ -20,7 +20,7 @@ from scrubphi.transforms.redact import Redactor
 
 
 def test_a_country_qualified_in_parentheses_and_its_postcode(redact: Redactor) -> None:
-    """"Cyprus (Greek) 25572": a word in parentheses after a place qualifies it, and the
+    """"Belgium (French) 41207": a word in parentheses after a place qualifies it, and the
     walk goes on to the postcode; three separators may stand between two pieces
     (")\\n, ") and a block may have more pieces than the street's."""
     _gone(redact, "Kurt Vell\n5120 Osna Verdi 812\nKALMORA (KALMORI)\n, KX\n"
@@ -54,7 +54,7 @@ def test_a_us_state_code_before_its_zip_stays(redact: Redactor) -> None:
     ],
 )
 def test_a_missing_values_placeholder_in_an_address_block(redact: Redactor, text: str) -> None:
-    """"Ljubljana nan": what a data export writes for a missing region goes like one."""
+    """"Pirano nan": what a data export writes for a missing region goes like one."""
     out = _gone(redact, text, "nan")
     assert out.endswith(text[text.index("nan") + 3 :])
 
@@ -103,7 +103,7 @@ def test_clinical_number_groups_are_not_phones(redact: Redactor, text: str) -> N
 
 
 def test_a_particle_between_a_name_and_a_capitalised_word(redact: Redactor) -> None:
-    """"Willemine ten Pas": a lower-case particle after a name and before a capitalised
+    """"Annelies ten Bos": a lower-case particle after a name and before a capitalised
     word belongs to the name, and the word after it too (even an everyday one)."""
     _gone(redact, "Annelies ten Bos will call back", "Annelies", "ten", "Bos")
 
@@ -114,7 +114,7 @@ def test_a_particle_in_a_clinical_or_street_name_stays(redact: Redactor) -> None
 
 
 def test_half_of_a_double_barrelled_name(redact: Redactor) -> None:
-    """"garcia-smith": a surname that is a word too, joined by a hyphen to a sure name."""
+    """"alvarado-white": a surname that is a word too, joined by a hyphen to a sure name."""
     _gone(redact, "ines alvarado-white\nunit 4", "alvarado", "white")
     _gone(redact, "Signed: Petra Wren-Maltby, RN", "Wren", "Maltby")
 
@@ -125,26 +125,26 @@ def test_hyphenated_clinical_words_stay(redact: Redactor) -> None:
 
 
 def test_a_middle_initial_before_a_rare_word(redact: Redactor) -> None:
-    """"Daniela C Capon": after a first name and a capital letter, a capitalised word
+    """"Katrin P Bramble": after a first name and a capital letter, a capitalised word
     that is not everyday English is the surname."""
     _gone(redact, "Katrin P Bramble lives here", "P", "Bramble")
 
 
 def test_a_legal_form_in_lower_case_after_a_two_word_name(redact: Redactor) -> None:
-    """"stillwater supercomputing inc.": a legal form belongs to the name in any case
-    after two name words; "irrigant inc. to 300cc" (increased) stays."""
+    """"orvell kestrane inc.": a legal form belongs to the name in any case
+    after two name words; "drip inc. to 200cc" (increased) stays."""
     _gone(redact, "we bought it from orvell kestrane inc. last year", "orvell", "kestrane", "inc")
-    _kept(redact, "GU irrigant inc. to 300cc", "inc", "300cc")
+    _kept(redact, "CBI drip inc. to 200cc", "inc", "200cc")
 
 
 def test_a_postcode_of_two_groups_after_a_town(redact: Redactor) -> None:
-    """"ÖVERTURINGEN 840 24": the two-digit group of a postcode written "NNN NN"."""
+    """"TÄBYHOLM 184 62": the two-digit group of a postcode written "NNN NN"."""
     _gone(redact, "she moved to TÄBYHOLM 184 62 last year", "TÄBYHOLM", "184", "62")
     _kept(redact, "BP 120 80, HR 112 72 and stable", "120", "80", "112", "72")
 
 
 def test_a_sentence_opened_by_a_name_before_a_persons_verb(redact: Redactor) -> None:
-    """"Verda lives on...", "Danial, can I...": a capitalised word opening a sentence,
+    """"Brenna lives on...", "Tovald, can I...": a capitalised word opening a sentence,
     not everyday English, before a verb of a person's life or a name's comma."""
     _gone(redact, "Brenna lives on 12 Harlow Street.", "Brenna")
     _gone(redact, "Tovald, can I please speak to your manager?", "Tovald")
@@ -157,7 +157,7 @@ def test_a_sentence_opened_by_a_clinical_word_stays(redact: Redactor) -> None:
 
 
 def test_a_possessive_before_a_relation_word(redact: Redactor) -> None:
-    """"I'm Amanda's daughter": a capitalised name with "'s" before a relation word;
+    """"I'm Hope's daughter": a capitalised name with "'s" before a relation word;
     the "'s" stays."""
     out = _gone(redact, 'She said:"I\'m Hope\'s daughter".', "Hope")
     assert "'s daughter" in out
@@ -165,20 +165,20 @@ def test_a_possessive_before_a_relation_word(redact: Redactor) -> None:
 
 
 def test_a_countrys_qualifier_in_parentheses(redact: Redactor) -> None:
-    """"from Cyprus (Greek)": a capitalised word in parentheses after a place's name."""
+    """"from Belgium (Flemish)": a capitalised word in parentheses after a place's name."""
     _gone(redact, "We moved here from Belgium (Flemish) last year", "Belgium", "Flemish")
     _kept(redact, "Seen by Smith (Cardiology) today", "Cardiology")
 
 
 def test_a_place_opening_a_sentence(redact: Redactor) -> None:
-    """"Brazil leader gives...": a gazetteer's place is a place at a sentence's start
+    """"Norway leader gives...": a gazetteer's place is a place at a sentence's start
     too (its capital is not only the sentence's)."""
     _gone(redact, "Norway leader gives a speech. Denver police said so.", "Norway", "Denver")
     _kept(redact, "Mobile x-ray done. Reading glasses at bedside.", "Mobile", "Reading")
 
 
 def test_a_firm_of_three_surnames_that_are_words(redact: Redactor) -> None:
-    """"White, Willis and Hoffman": three capitalised surnames, each also a word, in
+    """"Stone, Bishop and Walker": three capitalised surnames, each also a word, in
     the form "A, B and C"."""
     _gone(redact, "Her lawyers are Stone, Bishop and Walker now.", "Stone", "Bishop", "Walker")
     _kept(redact, "Lasix, Bumex and Zaroxolyn given; stone, bishop and walker", "Lasix",
@@ -186,14 +186,14 @@ def test_a_firm_of_three_surnames_that_are_words(redact: Redactor) -> None:
 
 
 def test_a_house_number_after_a_street_type_written_after_the_name(redact: Redactor) -> None:
-    """"Csabai kapu 39.": the number after a type written after the name (Hungarian
+    """"Tornai kapu 17.": the number after a type written after the name (Hungarian
     forms), with no house number before the street."""
     _gone(redact, "the corner of Tornai kapu 17. and the square", "Tornai", "17")
     _gone(redact, "he lives in Vörös utca 8.", "Vörös", "8")
 
 
 def test_an_abbreviated_street_type_written_first(redact: Redactor) -> None:
-    """"ul. Miła 53", "C/ Mayor 4": the abbreviated type before a street's name."""
+    """"ul. Sosnowa 12", "C/ Mayor 4": the abbreviated type before a street's name."""
     _gone(redact, "send it to ul. Sosnowa 12 today", "ul", "Sosnowa", "12")
     _gone(redact, "it refers to C/ Alcalde Ruiz 9 street", "C", "Alcalde", "Ruiz")
     _kept(redact, "c/o pain, 10 u insulin, s/p fall; et al. noted", "c", "o", "u", "al")
@@ -209,7 +209,7 @@ TEXTS = [
     "ring 647 3825; at 571 930 264, 328 51 074. FS 120 135 180; 638 2229 Wolmer Street",
     "Annelies ten Bos; Torsades de Pointes; he will do Rounds; Katrin P Bramble lives",
     "ines alvarado-white\nunit 4; Swan-Ganz, x-ray. Signed: Petra Wren-Maltby, RN",
-    "we bought it from orvell kestrane inc. last year; GU irrigant inc. to 300cc",
+    "we bought it from orvell kestrane inc. last year; CBI drip inc. to 200cc",
     "she moved to TÄBYHOLM 184 62 last year; BP 120 80, HR 112 72",
     "Brenna lives on 12 Harlow Street. Tovald, can I? Levophed can be weaned. Resp, can",
     'She said:"I\'m Hope\'s daughter". Pt\'s wife. We moved from Belgium (Flemish).',

@@ -518,7 +518,7 @@ cdef class Engine:
                     continue
                 tk[i].state = UNKNOWN
                 continue
-            # (a gazetteer's place is a place at a sentence's start too: "Brazil leader")
+            # (a gazetteer's place is a place at a sentence's start too: "Norway leader")
             title = mixed and (kb & K_GAZ or not t.starts(tk[i].start)) and \
                 (wf & W_CAP) != 0 and not (wf & W_TUPPER)
             if info.cls[title] < 0:

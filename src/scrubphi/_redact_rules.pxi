@@ -202,7 +202,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
             tk[i + 1].wflags & W_TITLE and tk[i + 1].kbits & K_ALPHA and tk[i + 1].klen > 1 and \
             not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and tk[i + 1].state != PLACE:
-        # A particle between a name and a capitalised word: "Willemine ten Pas"
+        # A particle between a name and a capitalised word: "Annelies ten Bos"
         tk[i].state = NAME
         if not _sure(tk[i + 1].state):
             tk[i + 1].state = NAME
@@ -211,19 +211,19 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             i + 1 < n and tk[i + 1].kbits & K_PNEXT and \
             t.gap_ok(tk[i].end, tk[i + 1].start, b", ", 4) and t.starts(tk[i].start):
         # A sentence opened by a word that is not everyday English, before a person's
-        # verb or a name's comma: "Verda lives on", "Danial, can I"
+        # verb or a name's comma: "Brenna lives on", "Tovald, can I"
         tk[i].state = NAME
         return
     if mixed and i + 1 < n and tk[i + 1].kbits & K_REL and wf & W_CAP and \
             _possessive(t, tk, i) and _nameish(tk, i) and _near(t, tk, i, i + 1, b" "):
-        tk[i].state = NAME  # a possessive before a relation: "Amanda's daughter"
+        tk[i].state = NAME  # a possessive before a relation: "Hope's daughter"
         tk[i].cut = tk[i].end - 2
         return
     if i > 0 and wf & W_TITLE and kb & K_ALPHA and tk[i].start == tk[i - 1].end + 2 and \
             t.at(tk[i - 1].end) == u' ' and t.at(tk[i - 1].end + 1) == u'(' and \
             tk[i].end < t.length and t.at(tk[i].end) == u')' and \
             tk[i - 1].kbits & K_GAZ and _place_like(tk, i - 1):
-        tk[i].state = PLACE  # a place's qualifier: "Cyprus (Greek)"
+        tk[i].state = PLACE  # a place's qualifier: "Belgium (Flemish)"
         return
     if i > 0 and i + 2 < n and si == AMBIG and wf & W_TITLE and kb & K_LAST and \
             tk[i + 1].kbits & K_AND and _near(t, tk, i, i + 1, b" ") and \
@@ -233,8 +233,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             (tk[i - 1].state == AMBIG or _sure(tk[i - 1].state)) and \
             tk[i + 2].wflags & W_TITLE and tk[i + 2].kbits & K_LAST and \
             (tk[i + 2].state == AMBIG or _sure(tk[i + 2].state)):
-        # Three surnames, "A, B and C": a firm named by its partners ("White, Willis and
-        # Hoffman")
+        # Three surnames, "A, B and C": a firm named by its partners ("Stone, Bishop and
+        # Walker")
         if not _sure(tk[i - 1].state):
             tk[i - 1].state = NAME
         tk[i].state = NAME
@@ -246,14 +246,14 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             or (wf & W_ABBRSLASH and t.at(tk[i].end) == u'/')) and \
             _near(t, tk, i, i + 1, b"./ ") and tk[i + 1].wflags & W_CAP and \
             (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
-        tk[i].state = PLACE  # a street type written first, abbreviated: "ul. Miła"
+        tk[i].state = PLACE  # a street type written first, abbreviated: "ul. Sosnowa"
         return
     if si == AMBIG and kb & K_LAST and kb & K_ALPHA and (
             (i > 0 and _sure(tk[i - 1].state) and tk[i - 1].kbits & K_ALPHA
              and _hyphen(t, tk, i - 1) and _same_case(tk, i - 1, i))
             or (i + 1 < n and _sure(tk[i + 1].state) and tk[i + 1].kbits & K_ALPHA
                 and _hyphen(t, tk, i) and _same_case(tk, i, i + 1))):
-        tk[i].state = NAME  # half of a double-barrelled name: "garcia-smith"
+        tk[i].state = NAME  # half of a double-barrelled name: "alvarado-white"
         return
     if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \
             _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \

@@ -80,13 +80,13 @@ _MOST_PIECES = 12
 _STATES = frozenset(STATES)
 # A country's name, then a postcode, after a region's code: a code that is also a US
 # state's ("CO", "GU") is another country's region when a country other than the US
-# follows it ("Artilleros, CO  Uruguay 64677").
+# follows it ("Arrenillos, CO  Uruguay 61420").
 _COUNTRY_AFTER = re.compile(
     rf"(?:{_SEP.pattern})(?P<country>[A-Z][\w'\u2019-]*(?:[ ][A-Z][\w'\u2019-]*){{0,2}})"
     rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})"
 )
 _US_NAMES = frozenset(("US", "USA", "United States", "United States of America", "America"))
-# What a data export writes where a value is missing ("Ljubljana nan"): where a
+# What a data export writes where a value is missing ("Pirano nan"): where a
 # region's name or code would be in an address block, it goes like one.
 _PLACEHOLDERS = frozenset(("nan", "NaN", "NAN", "null", "NULL"))
 
@@ -218,13 +218,13 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
             pieces += 1
             continue
         if pieces and w in _PLACEHOLDERS and not word.group("dot"):
-            # A missing value's placeholder where the region would be ("BODØ nan").
+            # A missing value's placeholder where the region would be ("TROMSVIK nan").
             if not _covered(taken, *word.span("w")):
                 out.put(*word.span("w"), "address", _like(w, fns["mrn"](w)))
             pos = word.end()
             pieces += 1
             continue
-        # A word in parentheses after a place qualifies it ("Cyprus (Greek)").
+        # A word in parentheses after a place qualifies it ("Belgium (Flemish)").
         qualifier = pieces > 0 and text[p - 1 : p] == "(" and \
             text[word.end("w") : word.end("w") + 1] == ")"
         if low in _PARTICLES and pieces:

@@ -50,8 +50,8 @@ son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson god
 name names hi hello hey
 """))
 # Words after which a capitalised word opening a sentence is a person: a verb of a
-# person's life ("Verda lives on...", "Ley began writing") or what follows a name
-# called at the start ("Danial, can I...").
+# person's life ("Brenna lives on...", "Marisol spent a year") or what follows a name
+# called at the start ("Tovald, can I...").
 _PERSON_NEXT = frozenset(split_words("""
 lives lived spent began begins works worked moved grew studied can could would please
 """))
@@ -69,7 +69,7 @@ airlines brands software research resources transit media communications telecom
 electronics entertainment publishing publishers realty properties construction
 manufacturing marketing consultants advisors bancorp financial movers
 """))
-# Legal forms: part of an organisation's name in any case ("stillwater supercomputing
+# Legal forms: part of an organisation's name in any case ("orvell kestrane
 # inc."), unlike its other head words ("recheck labs").
 _LEGAL_FORMS = frozenset(split_words("""
 inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp

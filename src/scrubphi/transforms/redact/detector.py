@@ -104,11 +104,11 @@ _GLUED = re.compile(r"([^\W\d_]{7,})\d{1,2}")
 
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
 
-# Street types written after the name, as words ("kapu" of "Csabai kapu 39."): the
+# Street types written after the name, as words ("kapu" of "Tornai kapu 17."): the
 # number after one is the house number.
 _AFTER_TYPE_WORDS = frozenset(t.rstrip(".") for t in AFTER_TYPES)
 # Street types written first and abbreviated, as words with the character after them
-# ("ul." of "ul. Miła 53", "C/" of "C/ Mayor 4").
+# ("ul." of "ul. Sosnowa 12", "C/" of "C/ Mayor 4").
 _ABBR_FIRST_TYPES = frozenset(t for t in FIRST_TYPES if t.endswith((".", "/")))
 _ABBR_FIRST_WORDS = frozenset(t[:-1] for t in _ABBR_FIRST_TYPES)
 
@@ -408,7 +408,7 @@ class Redactor(StructuredPass):
                     continue
                 state[i] = _UNKNOWN
                 continue
-            # (a gazetteer's place is a place at a sentence's start too: "Brazil leader")
+            # (a gazetteer's place is a place at a sentence's start too: "Norway leader")
             state[i] = self._classify(key, word[: end - start],
                                       mixed and (key in v.places or not _starts(text, start)))
         sure = (_NAME, _UNKNOWN)
@@ -429,10 +429,10 @@ class Redactor(StructuredPass):
         # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
         seeds += [i for i, k in enumerate(keys) if k in v.first and
                   text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
-        # A capitalised word opening a sentence before a person's verb: "Verda lives on"
+        # A capitalised word opening a sentence before a person's verb: "Brenna lives on"
         seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
                   and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
-        # Surnames that are words, joined by "and": "White, Willis and Hoffman"
+        # Surnames that are words, joined by "and": "Stone, Bishop and Walker"
         seeds += [i for i in range(1, n - 1) if keys[i] == "and" and keys[i - 1] in v.last
                   and keys[i + 1] in v.last and tokens[i - 1][2].istitle()
                   and tokens[i + 1][2].istitle()]
@@ -538,8 +538,8 @@ class Redactor(StructuredPass):
                             or (key in _LEGAL_FORMS and j < i - 2)):
                         # ("recheck labs": an organisation's word is part of its
                         # name only when written with a capital, a legal form in
-                        # any case after a name of two words: "stillwater
-                        # supercomputing inc."; not "irrigant inc.", increased)
+                        # any case after a name of two words: "orvell
+                        # kestrane inc."; not "drip inc.", increased)
                         state[i] = _PLACE
                 elif key in _FEATURES and i > 0 and near(i - 1, i) and \
                         keys[i - 1].isalpha() and keys[i - 1] not in STOP and (
@@ -607,8 +607,8 @@ class Redactor(StructuredPass):
                         keys[i + 1].isalpha() and len(keys[i + 1]) > 1 and \
                         keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
                         state[i + 1] != _PLACE:
-                    # A particle between a name and a capitalised word: "Willemine ten
-                    # Pas", "Joana da Costa" (the particle and the word are the name's).
+                    # A particle between a name and a capitalised word: "Annelies ten
+                    # Bos", "Joana da Costa" (the particle and the word are the name's).
                     state[i] = _NAME
                     if state[i + 1] not in sure:
                         state[i + 1] = _NAME
@@ -618,20 +618,20 @@ class Redactor(StructuredPass):
                         _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \
                         _starts(text, tokens[i][0]):
                     # A sentence opened by a word that is not everyday English, before
-                    # a person's verb or a name's comma: "Verda lives on", "Danial, can I"
+                    # a person's verb or a name's comma: "Brenna lives on", "Tovald, can I"
                     state[i] = _NAME
                     continue
                 if mixed and i + 1 < n and keys[i + 1] in _RELATIONS and \
                         word[:1].isupper() and word.endswith(("'s", "\u2019s")) and \
                         nameish(i) and near(i, i + 1):
-                    state[i] = _NAME  # a possessive before a relation: "Amanda's daughter"
+                    state[i] = _NAME  # a possessive before a relation: "Hope's daughter"
                     ends[i] = tokens[i][1] - 2  # (the "'s" stays)
                     continue
                 if i > 0 and word.istitle() and keys[i].isalpha() and \
                         text[tokens[i - 1][1]:tokens[i][0]] == " (" and \
                         text[tokens[i][1]:tokens[i][1] + 1] == ")" and \
                         keys[i - 1] in v.places and _place_like(state[i - 1], tokens[i - 1][2]):
-                    state[i] = _PLACE  # a place's qualifier: "Cyprus (Greek)"
+                    state[i] = _PLACE  # a place's qualifier: "Belgium (Flemish)"
                     continue
                 if i > 0 and i + 2 < n and si == _AMBIG and word.istitle() and key in v.last and \
                         keys[i + 1] == "and" and near(i, i + 1) and near(i + 1, i + 2) and \
@@ -641,7 +641,7 @@ class Redactor(StructuredPass):
                         tokens[i + 2][2].istitle() and keys[i + 2] in v.last and \
                         (state[i + 2] == _AMBIG or state[i + 2] in sure):
                     # Three surnames, "A, B and C": a firm named by its partners, each
-                    # also a word ("White, Willis and Hoffman")
+                    # also a word ("Stone, Bishop and Walker")
                     for j in (i - 1, i, i + 2):
                         if state[j] not in sure:
                             state[j] = _NAME
@@ -650,7 +650,7 @@ class Redactor(StructuredPass):
                         text[tokens[i][0]:tokens[i][1] + 1] in _ABBR_FIRST_TYPES and \
                         near(i, i + 1, "./ ") and tokens[i + 1][2][:1].isupper() and \
                         (state[i + 1] in sure or state[i + 1] == _PLACE):
-                    state[i] = _PLACE  # a street type written first, abbreviated: "ul. Miła"
+                    state[i] = _PLACE  # a street type written first, abbreviated: "ul. Sosnowa"
                     continue
                 if si == _AMBIG and key in v.last and keys[i].isalpha() and (
                         (i > 0 and state[i - 1] in sure and keys[i - 1].isalpha()
@@ -659,7 +659,7 @@ class Redactor(StructuredPass):
                         or (i + 1 < n and state[i + 1] in sure and keys[i + 1].isalpha()
                             and text[tokens[i][1]:tokens[i + 1][0]] == "-"
                             and _same_case(word, tokens[i + 1][2]))):
-                    state[i] = _NAME  # half of a double-barrelled name: "garcia-smith"
+                    state[i] = _NAME  # half of a double-barrelled name: "alvarado-white"
                     continue
                 if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
                         near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
@@ -747,7 +747,7 @@ class Redactor(StructuredPass):
                         and state[i - 2] in (_NAME, _UNKNOWN, _PLACE))):
                 # A house number or postcode beside a street or town name:
                 # "Allika 46", "6750 Koskikatu", "Estonia 62488", "ÖRBYHUS 840 24",
-                # "Csabai kapu 39.".
+                # "Tornai kapu 17.".
                 out.put(start, end, "zip", digits_like(fns["mrn"](key), key))
                 continue
             if s in (_KEEP, _AMBIG):
