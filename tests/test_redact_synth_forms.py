@@ -199,6 +199,18 @@ def test_an_abbreviated_street_type_written_first(redact: Redactor) -> None:
     _kept(redact, "c/o pain, 10 u insulin, s/p fall; et al. noted", "c", "o", "u", "al")
 
 
+def test_an_organisation_closed_by_in_and_a_place(redact: Redactor) -> None:
+    """"a year at Quill Point in Tarvik": capitalised words after "at", "for", "from",
+    "with", then "in" and a place, name an organisation, even when they are words."""
+    _gone(redact, "and the following year at Quill Point in TARVIK, which", "Quill", "Point")
+    _gone(redact, "She works for Harbor Light in Denver now.", "Harbor", "Light")
+
+
+def test_capitalised_words_before_in_without_a_place_stay(redact: Redactor) -> None:
+    _kept(redact, "Seen at Wound Care in am; report from Night Float in detail.", "Wound",
+          "Care", "Night", "Float")
+
+
 # -- the two scans agree ------------------------------------------------------------------
 
 
@@ -217,6 +229,7 @@ TEXTS = [
     "Her lawyers are Stone, Bishop and Walker now. Lasix, Bumex and Zaroxolyn given.",
     "the corner of Tornai kapu 17. and the square; he lives in Vörös utca 8.; 10 u insulin",
     "send it to ul. Sosnowa 12 today; it refers to C/ Alcalde Ruiz 9 street; c/o pain",
+    "the following year at Quill Point in TARVIK; for Harbor Light in Denver; at Wound Care in am",
 ]
 
 

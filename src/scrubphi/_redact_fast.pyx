@@ -129,6 +129,7 @@ cdef class Engine:
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
             (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
             (d._PERSON_NEXT, K_PNEXT), (v.places, K_GAZ), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
+            (d._ORG_PREPS, K_ORGPREP),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
                v.basic, v.places)

@@ -55,6 +55,12 @@ cdef bint _has(_Text t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c) noexcept:
     return False
 
 
+cdef inline bint _is_in(_Text t, _Tok *tk, Py_ssize_t k) noexcept:
+    """The word ``k`` is written ``in``."""
+    return tk[k].end - tk[k].start == 2 and t.at(tk[k].start) == u'i' and \
+        t.at(tk[k].start + 1) == u'n'
+
+
 cdef inline bint _possessive(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
     """The word as written ends in "'s" (or "’s")."""
     return tk[i].end - tk[i].start > 2 and t.at(tk[i].end - 1) == u's' and (
@@ -74,6 +80,21 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     cdef bint strong, signs, prev_sure, next_sure, initial
     cdef const char *gap
     cdef int si
+    if kb & K_ORGPREP and mixed and wf & W_LOWER and i + 2 < n:
+        # "a year at Quill Point in Tarvik": capitalised words after "at", "for",
+        # "from", "with", closed by "in" and a place, name an organisation
+        k = i + 1
+        while k < n and k - i <= 3 and _near(t, tk, k - 1, k, b" ") and \
+                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+                not (tk[k].kbits & K_STOP) and tk[k].state != PLACE:
+            k += 1
+        if i + 1 < k and k < n - 1 and _is_in(t, tk, k) and _near(t, tk, k - 1, k, b" ") and \
+                _near(t, tk, k, k + 1, b" ") and tk[k + 1].wflags & W_CAP and \
+                (_sure(tk[k + 1].state) or tk[k + 1].state == PLACE) and \
+                not t.starts(tk[i + 1].start):
+            for j in range(i + 1, k):
+                if not _sure(tk[j].state):
+                    tk[j].state = PLACE
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \

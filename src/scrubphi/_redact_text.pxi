@@ -69,6 +69,7 @@ cdef extern from *:
     #define RF_K_PNEXT ((uint64_t)1 << 40)
     #define RF_K_GAZ ((uint64_t)1 << 41)
     #define RF_K_AFTERTYPE ((uint64_t)1 << 42)
+    #define RF_K_ORGPREP ((uint64_t)1 << 43)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -113,6 +114,7 @@ cdef extern from *:
     const uint64_t K_PNEXT "RF_K_PNEXT"
     const uint64_t K_GAZ "RF_K_GAZ"
     const uint64_t K_AFTERTYPE "RF_K_AFTERTYPE"
+    const uint64_t K_ORGPREP "RF_K_ORGPREP"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

@@ -23,6 +23,7 @@ __all__ = [
     "_LEGAL_FORMS",
     "_NAME_PARTICLES",
     "_NOT_HOSPITALS",
+    "_ORG_PREPS",
     "_ORG_WORDS",
     "_PERSON_NEXT",
     "_PLACE_NAME_PARTS",
@@ -74,6 +75,9 @@ manufacturing marketing consultants advisors bancorp financial movers
 _LEGAL_FORMS = frozenset(split_words("""
 inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp
 """))
+# Words before an organisation's name that "in" and a place close ("a year at Quill
+# Point in Tarvik").
+_ORG_PREPS = frozenset(split_words("at for from with"))
 _PLACE_WORDS = frozenset(split_words("""
 hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
 manor healthcare institute sanatorium sanitarium regional campus

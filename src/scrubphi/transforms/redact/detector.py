@@ -44,6 +44,7 @@ from scrubphi.transforms.redact.context import (
     _MEDICAL_ENDINGS,
     _NAME_PARTICLES,
     _NOT_HOSPITALS,
+    _ORG_PREPS,
     _ORG_WORDS,
     _PERSON_NEXT,
     _PLACE_NAME_PARTS,
@@ -454,6 +455,22 @@ class Redactor(StructuredPass):
             for i in window:
                 key = keys[i]
                 word = tokens[i][2]
+                if key in _ORG_PREPS and mixed and word.islower() and i + 2 < n:
+                    # "a year at Quill Point in Tarvik": capitalised words after "at",
+                    # "for", "from", "with", closed by "in" and a place, name an
+                    # organisation (not at a sentence's start)
+                    k = i + 1
+                    while k < n and k - i <= 3 and near(k - 1, k) and \
+                            tokens[k][2].istitle() and keys[k].isalpha() and \
+                            keys[k] not in STOP and state[k] != _PLACE:
+                        k += 1
+                    if i + 1 < k < n - 1 and tokens[k][2] == "in" and near(k - 1, k) and \
+                            near(k, k + 1) and tokens[k + 1][2][:1].isupper() and \
+                            (state[k + 1] in sure or state[k + 1] == _PLACE) and \
+                            not _starts(text, tokens[i + 1][0]):
+                        for j in range(i + 1, k):
+                            if state[j] not in sure:
+                                state[j] = _PLACE
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (
