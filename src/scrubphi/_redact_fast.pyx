@@ -77,7 +77,7 @@ cdef class Engine:
     cdef uint64_t *hashes
     cdef Py_ssize_t mask, used
     cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
-    cdef object flag_first, flag_last, stop, names_words, glued
+    cdef object flag_first, flag_last, stop, names_words, glued, abbr_types
     cdef tuple sets
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
@@ -114,6 +114,7 @@ cdef class Engine:
         self.flag_last = r._flag_last
         self.stop = vc.STOP
         self.glued = d._GLUED
+        self.abbr_types = d._ABBR_FIRST_TYPES
         # (set, bit) of the key; the small ones are folded into one dict below.
         sets = (
             (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
@@ -128,10 +129,12 @@ cdef class Engine:
             (frozenset(("is", "was", "are")), K_ISWAS), (frozenset(("and",)), K_AND),
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
-            (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX),
+            (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
+            (d._PERSON_NEXT, K_PNEXT), (v.places, K_GAZ), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
+            (d._ORG_PREPS, K_ORGPREP),
         )
         big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
-               v.basic)
+               v.basic, v.places)
         self.sets = tuple((words, bit) for words, bit in sets if any(words is b for b in big))
         small: dict = {}
         for words, bit in sets:
@@ -276,6 +279,10 @@ cdef class Engine:
             wf |= W_ALPHA
         if word[: len(word) - info.adj].isupper():
             wf |= W_TUPPER
+        if word + "." in self.abbr_types:
+            wf |= W_ABBRDOT
+        if word + "/" in self.abbr_types:
+            wf |= W_ABBRSLASH
         info.word = word
         info.key = key
         info.lbits = lb
@@ -514,8 +521,9 @@ cdef class Engine:
                     continue
                 tk[i].state = UNKNOWN
                 continue
-            title = mixed and not t.starts(tk[i].start) and (wf & W_CAP) != 0 and \
-                not (wf & W_TUPPER)
+            # (a gazetteer's place is a place at a sentence's start too: "Norway leader")
+            title = mixed and (kb & K_GAZ or not t.starts(tk[i].start)) and \
+                (wf & W_CAP) != 0 and not (wf & W_TUPPER)
             if info.cls[title] < 0:
                 info.cls[title] = self.r._classify_title(info.key, title)
             tk[i].state = info.cls[title]
@@ -535,7 +543,12 @@ cdef class Engine:
                         kb & K_FIRST and tk[i].end < t.length
                         and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')) or (
                         i > 0 and tk[i].klen == 1 and tk[i].wflags & W_UPPER
-                        and tk[i - 1].kbits & K_FIRST):
+                        and tk[i - 1].kbits & K_FIRST) or (
+                        i + 1 < n and tk[i + 1].kbits & K_PNEXT and tk[i].wflags & W_TITLE
+                        and t.starts(tk[i].start)) or (
+                        kb & K_AND and i > 0 and i + 1 < n and tk[i - 1].kbits & K_LAST
+                        and tk[i + 1].kbits & K_LAST and tk[i - 1].wflags & W_TITLE
+                        and tk[i + 1].wflags & W_TITLE):
                     for j in range(max(0, i - 4), min(n, i + 5)):
                         inwin[j] = 1
             for i in range(n):
@@ -573,7 +586,15 @@ cdef class Engine:
                     (i > 0 and _place_like(tk, i - 1)
                      and t.gap_ok(tk[i - 1].end, start, b" ,\n", 8))
                     or (i + 1 < n and _place_like(tk, i + 1)
-                        and _near(t, tk, i, i + 1, b" ") and tk[i].klen <= 5)):
+                        and _near(t, tk, i, i + 1, b" ") and tk[i].klen <= 5)
+                    or (tk[i].klen == 2 and i > 1 and tk[i - 1].klen == 3
+                        and tk[i - 1].kbits & K_DIGITS and _near(t, tk, i - 1, i, b" ")
+                        and _place_like(tk, i - 2)
+                        and t.gap_ok(tk[i - 2].end, tk[i - 1].start, b" ,\n", 8))
+                    or (tk[i].klen <= 4 and i > 1 and tk[i - 1].kbits & K_AFTERTYPE
+                        and _near(t, tk, i - 1, i, b". ") and _near(t, tk, i - 2, i - 1, b" ")
+                        and (tk[i - 2].state == NAME or tk[i - 2].state == UNKNOWN
+                             or tk[i - 2].state == PLACE))):
                 # A house number or postcode beside a street or town name.
                 put(start, end, "zip", self.digits_like(fns["mrn"](info.key), info.key))
                 continue

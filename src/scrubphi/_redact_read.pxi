@@ -22,7 +22,7 @@ _SHAPE_ALTERNATIVES = {
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
              "dmy", "age", "addr", "idnum"),
     S_DOT: ("ipv4", "phone", "pairs", "plt", "iso", "num"),
-    S_SPACE: ("ssn", "card", "phone", "pairs", "paren", "plt", "dmy", "age", "addr"),
+    S_SPACE: ("ssn", "card", "phone", "pairs", "paren", "plt", "spaced", "dmy", "age", "addr"),
     S_LETTER: ("dmy", "ordinal", "age", "addr", "idnum"),
     S_PAREN: ("phone", "plt"),
     S_WORD: ("dmy", "age", "addr"),

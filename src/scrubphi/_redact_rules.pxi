@@ -55,6 +55,23 @@ cdef bint _has(_Text t, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c) noexcept:
     return False
 
 
+cdef inline bint _is_in(_Text t, _Tok *tk, Py_ssize_t k) noexcept:
+    """The word ``k`` is written ``in``."""
+    return tk[k].end - tk[k].start == 2 and t.at(tk[k].start) == u'i' and \
+        t.at(tk[k].start + 1) == u'n'
+
+
+cdef inline bint _possessive(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
+    """The word as written ends in "'s" (or "’s")."""
+    return tk[i].end - tk[i].start > 2 and t.at(tk[i].end - 1) == u's' and (
+        t.at(tk[i].end - 2) == u"'" or t.at(tk[i].end - 2) == u'\u2019')
+
+
+cdef inline bint _hyphen(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
+    """Words ``i`` and ``i + 1`` joined by one hyphen: ``text[end_i:start_i+1] == "-"``."""
+    return tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u'-'
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
@@ -63,6 +80,21 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     cdef bint strong, signs, prev_sure, next_sure, initial
     cdef const char *gap
     cdef int si
+    if kb & K_ORGPREP and mixed and wf & W_LOWER and i + 2 < n:
+        # "a year at Quill Point in Tarvik": capitalised words after "at", "for",
+        # "from", "with", closed by "in" and a place, name an organisation
+        k = i + 1
+        while k < n and k - i <= 3 and _near(t, tk, k - 1, k, b" ") and \
+                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+                not (tk[k].kbits & K_STOP) and tk[k].state != PLACE:
+            k += 1
+        if i + 1 < k and k < n - 1 and _is_in(t, tk, k) and _near(t, tk, k - 1, k, b" ") and \
+                _near(t, tk, k, k + 1, b" ") and tk[k + 1].wflags & W_CAP and \
+                (_sure(tk[k + 1].state) or tk[k + 1].state == PLACE) and \
+                not t.starts(tk[i + 1].start):
+            for j in range(i + 1, k):
+                if not _sure(tk[j].state):
+                    tk[j].state = PLACE
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \
@@ -128,7 +160,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[j].state):
                 tk[j].state = PLACE
             j -= 1
-        if j < i - 1 and kb & K_PLACEPART and (not (kb & K_ORGW) or wf & W_CAP):
+        if j < i - 1 and kb & K_PLACEPART and (not (kb & K_ORGW) or wf & W_CAP
+                                                or (kb & K_LEGAL and j < i - 2)):
             tk[i].state = PLACE
     elif kb & K_FEAT and i > 0 and _near(t, tk, i - 1, i, b" ") and \
             tk[i - 1].kbits & K_ALPHA and not (tk[i - 1].kbits & K_STOP) and (
@@ -184,11 +217,71 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if kb & K_PARTICLE and not (kb & K_STOP) and mixed and wf & W_LOWER and \
+            i > 0 and i < n - 1 and _sure(tk[i - 1].state) and \
+            tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_ALPHA and \
+            _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
+            tk[i + 1].wflags & W_TITLE and tk[i + 1].kbits & K_ALPHA and tk[i + 1].klen > 1 and \
+            not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and tk[i + 1].state != PLACE:
+        # A particle between a name and a capitalised word: "Annelies ten Bos"
+        tk[i].state = NAME
+        if not _sure(tk[i + 1].state):
+            tk[i + 1].state = NAME
+        return
+    if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \
+            i + 1 < n and tk[i + 1].kbits & K_PNEXT and \
+            t.gap_ok(tk[i].end, tk[i + 1].start, b", ", 4) and t.starts(tk[i].start):
+        # A sentence opened by a word that is not everyday English, before a person's
+        # verb or a name's comma: "Brenna lives on", "Tovald, can I"
+        tk[i].state = NAME
+        return
+    if mixed and i + 1 < n and tk[i + 1].kbits & K_REL and wf & W_CAP and \
+            _possessive(t, tk, i) and _nameish(tk, i) and _near(t, tk, i, i + 1, b" "):
+        tk[i].state = NAME  # a possessive before a relation: "Hope's daughter"
+        tk[i].cut = tk[i].end - 2
+        return
+    if i > 0 and wf & W_TITLE and kb & K_ALPHA and tk[i].start == tk[i - 1].end + 2 and \
+            t.at(tk[i - 1].end) == u' ' and t.at(tk[i - 1].end + 1) == u'(' and \
+            tk[i].end < t.length and t.at(tk[i].end) == u')' and \
+            tk[i - 1].kbits & K_GAZ and _place_like(tk, i - 1):
+        tk[i].state = PLACE  # a place's qualifier: "Belgium (Flemish)"
+        return
+    if i > 0 and i + 2 < n and si == AMBIG and wf & W_TITLE and kb & K_LAST and \
+            tk[i + 1].kbits & K_AND and _near(t, tk, i, i + 1, b" ") and \
+            _near(t, tk, i + 1, i + 2, b" ") and tk[i].start == tk[i - 1].end + 2 and \
+            t.at(tk[i - 1].end) == u',' and t.at(tk[i - 1].end + 1) == u' ' and \
+            tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_LAST and \
+            (tk[i - 1].state == AMBIG or _sure(tk[i - 1].state)) and \
+            tk[i + 2].wflags & W_TITLE and tk[i + 2].kbits & K_LAST and \
+            (tk[i + 2].state == AMBIG or _sure(tk[i + 2].state)):
+        # Three surnames, "A, B and C": a firm named by its partners ("Stone, Bishop and
+        # Walker")
+        if not _sure(tk[i - 1].state):
+            tk[i - 1].state = NAME
+        tk[i].state = NAME
+        if not _sure(tk[i + 2].state):
+            tk[i + 2].state = NAME
+        return
+    if i + 1 < n and tk[i].end < t.length and (
+            (wf & W_ABBRDOT and t.at(tk[i].end) == u'.')
+            or (wf & W_ABBRSLASH and t.at(tk[i].end) == u'/')) and \
+            _near(t, tk, i, i + 1, b"./ ") and tk[i + 1].wflags & W_CAP and \
+            (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
+        tk[i].state = PLACE  # a street type written first, abbreviated: "ul. Sosnowa"
+        return
+    if si == AMBIG and kb & K_LAST and kb & K_ALPHA and (
+            (i > 0 and _sure(tk[i - 1].state) and tk[i - 1].kbits & K_ALPHA
+             and _hyphen(t, tk, i - 1) and _same_case(tk, i - 1, i))
+            or (i + 1 < n and _sure(tk[i + 1].state) and tk[i + 1].kbits & K_ALPHA
+                and _hyphen(t, tk, i) and _same_case(tk, i, i + 1))):
+        tk[i].state = NAME  # half of a double-barrelled name: "alvarado-white"
+        return
     if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \
             _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
             tk[i - 1].kbits & K_FIRST and tk[i - 1].wflags & W_TITLE and \
             tk[i + 1].wflags & W_TITLE and tk[i + 1].klen > 1 and tk[i + 1].kbits & K_ALPHA and (
-                tk[i + 1].kbits & K_LAST or _sure(tk[i + 1].state)) and \
+                tk[i + 1].kbits & K_LAST or _sure(tk[i + 1].state)
+                or (tk[i + 1].state == KEEP and not (tk[i + 1].kbits & K_BASIC))) and \
             not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and \
             tk[i - 1].state != PLACE and tk[i + 1].state != PLACE:
         # A first name, a middle initial without its dot, a surname: "Brad L Key"

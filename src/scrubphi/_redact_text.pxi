@@ -65,6 +65,11 @@ cdef extern from *:
     #define RF_K_PPREFIX ((uint64_t)1 << 36)
     #define RF_K_ORGW ((uint64_t)1 << 37)
     #define RF_K_SUFFIX ((uint64_t)1 << 38)
+    #define RF_K_LEGAL ((uint64_t)1 << 39)
+    #define RF_K_PNEXT ((uint64_t)1 << 40)
+    #define RF_K_GAZ ((uint64_t)1 << 41)
+    #define RF_K_AFTERTYPE ((uint64_t)1 << 42)
+    #define RF_K_ORGPREP ((uint64_t)1 << 43)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -105,6 +110,11 @@ cdef extern from *:
     const uint64_t K_PPREFIX "RF_K_PPREFIX"
     const uint64_t K_ORGW "RF_K_ORGW"
     const uint64_t K_SUFFIX "RF_K_SUFFIX"
+    const uint64_t K_LEGAL "RF_K_LEGAL"
+    const uint64_t K_PNEXT "RF_K_PNEXT"
+    const uint64_t K_GAZ "RF_K_GAZ"
+    const uint64_t K_AFTERTYPE "RF_K_AFTERTYPE"
+    const uint64_t K_ORGPREP "RF_K_ORGPREP"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1
@@ -113,6 +123,8 @@ DEF W_TITLE = 4
 DEF W_CAP = 8
 DEF W_ALPHA = 16
 DEF W_TUPPER = 32
+DEF W_ABBRDOT = 64  # the word and "." are an abbreviated street type (detector._ABBR_FIRST_TYPES)
+DEF W_ABBRSLASH = 128  # the word and "/" are one ("C/")
 
 DEF CACHE_LIMIT = 1 << 17
 

@@ -38,8 +38,8 @@ __all__ = ["address_blocks"]
 # The findings an address block grows from: streets, units, P.O. boxes, postcodes.
 _ANCHORS = frozenset(("address", "zip"))
 # Between two pieces: spaces, and a comma, ">", "|", ";", a parenthesis or a line
-# break (two at most: "\n>", ") ,").
-_SEP = re.compile(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,2}")
+# break (three at most: "\n>", ") ,", ")\n, ").
+_SEP = re.compile(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,3}")
 _UNIT = re.compile(
     r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building))"
     r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
@@ -76,8 +76,19 @@ _PIECE = re.compile(
 # A postcode right after a piece (spaces or a comma between): what makes a short word
 # before it a region's code ("KNIVSTA, nan 18237", "Dusino San Michele, AT 31295").
 _POST_AFTER = re.compile(rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})")
-_MOST_PIECES = 8
+_MOST_PIECES = 12
 _STATES = frozenset(STATES)
+# A country's name, then a postcode, after a region's code: a code that is also a US
+# state's ("CO", "GU") is another country's region when a country other than the US
+# follows it ("Arrenillos, CO  Uruguay 61420").
+_COUNTRY_AFTER = re.compile(
+    rf"(?:{_SEP.pattern})(?P<country>[A-Z][\w'\u2019-]*(?:[ ][A-Z][\w'\u2019-]*){{0,2}})"
+    rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})"
+)
+_US_NAMES = frozenset(("US", "USA", "United States", "United States of America", "America"))
+# What a data export writes where a value is missing ("Pirano nan"): where a
+# region's name or code would be in an address block, it goes like one.
+_PLACEHOLDERS = frozenset(("nan", "NaN", "NAN", "null", "NULL"))
 
 
 def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[str]) -> None:
@@ -185,8 +196,10 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
             if code.lower() in STOP and not (
                     "," in text[pos:p] and _POST_AFTER.match(text, piece.end())):
                 break  # "AT", "NO" are words unless a comma and a postcode frame them
-            # A US state's code stays (Safe Harbor keeps states); another region's goes.
-            if code not in _STATES and not _covered(taken, *piece.span("code")):
+            # A US state's code stays (Safe Harbor keeps states); another region's goes,
+            # and so does one that another country's name follows.
+            if (code not in _STATES or _foreign_after(text, piece.end())) and \
+                    not _covered(taken, *piece.span("code")):
                 out.put(*piece.span("code"), "address", _like(code, fns["mrn"](code)))
             pos = piece.end()
             pieces += 1
@@ -204,6 +217,16 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
             pos = word.end()
             pieces += 1
             continue
+        if pieces and w in _PLACEHOLDERS and not word.group("dot"):
+            # A missing value's placeholder where the region would be ("TROMSVIK nan").
+            if not _covered(taken, *word.span("w")):
+                out.put(*word.span("w"), "address", _like(w, fns["mrn"](w)))
+            pos = word.end()
+            pieces += 1
+            continue
+        # A word in parentheses after a place qualifies it ("Belgium (Flemish)").
+        qualifier = pieces > 0 and text[p - 1 : p] == "(" and \
+            text[word.end("w") : word.end("w") + 1] == ")"
         if low in _PARTICLES and pieces:
             nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
                 else None
@@ -211,7 +234,8 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
                 break
         elif not w[:1].isupper() or low in STOP:
             break
-        elif low in basic and not w.isupper() and not (word_end == pos and text[pos:p] == " "):
+        elif low in basic and not w.isupper() and not qualifier and \
+                not (word_end == pos and text[pos:p] == " "):
             # An everyday word ("Upper", "New", "United", "Kingdom") only as part of a
             # name of two words or more: another capitalised word is beside it.
             nxt = _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " \
@@ -229,6 +253,13 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[
         if word.group("dot"):
             pos = word.end()
     return pos
+
+
+def _foreign_after(text: str, pos: int) -> bool:
+    """Whether a country's name other than the US's, then a postcode, follow ``pos``."""
+    m = _COUNTRY_AFTER.match(text, pos)
+    return m is not None and m.group("country") not in _US_NAMES and \
+        m.group("country") not in _STATES
 
 
 def _like(value: str, fake: str) -> str:

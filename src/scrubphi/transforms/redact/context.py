@@ -20,9 +20,12 @@ __all__ = [
     "_GENERIC_PLACE",
     "_HONORIFICS",
     "_HOSPITAL_WORDS",
+    "_LEGAL_FORMS",
     "_NAME_PARTICLES",
     "_NOT_HOSPITALS",
+    "_ORG_PREPS",
     "_ORG_WORDS",
+    "_PERSON_NEXT",
     "_PLACE_NAME_PARTS",
     "_PLACE_PREFIXES",
     "_PLACE_PREPS",
@@ -47,6 +50,12 @@ proxy hcp spokesperson guardian caregiver named called sister-in-law brother-in-
 son-in-law daughter-in-law stepson stepdaughter stepmother stepfather godson goddaughter
 name names hi hello hey
 """))
+# Words after which a capitalised word opening a sentence is a person: a verb of a
+# person's life ("Brenna lives on...", "Marisol spent a year") or what follows a name
+# called at the start ("Tovald, can I...").
+_PERSON_NEXT = frozenset(split_words("""
+lives lived spent began begins works worked moved grew studied can could would please
+"""))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 # Legal forms and the head words of organisations' names: the words before one
 # name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
@@ -61,6 +70,14 @@ airlines brands software research resources transit media communications telecom
 electronics entertainment publishing publishers realty properties construction
 manufacturing marketing consultants advisors bancorp financial movers
 """))
+# Legal forms: part of an organisation's name in any case ("orvell kestrane
+# inc."), unlike its other head words ("recheck labs").
+_LEGAL_FORMS = frozenset(split_words("""
+inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp
+"""))
+# Words before an organisation's name that "in" and a place close ("a year at Quill
+# Point in Tarvik").
+_ORG_PREPS = frozenset(split_words("at for from with"))
 _PLACE_WORDS = frozenset(split_words("""
 hospital hosp memorial rehab rehabilitation clinic center centre ctr infirmary hospice
 manor healthcare institute sanatorium sanitarium regional campus
@@ -89,7 +106,7 @@ camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
 """))
 _NAME_PARTICLES = frozenset(
     split_words("de del della dei degli delle dello di da do dos das la le les van von der den"
-                " du des")
+                " du des ten ter")
 )
 # Geographic features that end a place's name ("Daytona Beach", "Franklin Square").
 _FEATURES = frozenset(split_words("""

@@ -39,11 +39,14 @@ from scrubphi.transforms.redact.context import (
     _GENERIC_PLACE,
     _HONORIFICS,
     _HOSPITAL_WORDS,
+    _LEGAL_FORMS,
     _LONGEST_WORD,
     _MEDICAL_ENDINGS,
     _NAME_PARTICLES,
     _NOT_HOSPITALS,
+    _ORG_PREPS,
     _ORG_WORDS,
+    _PERSON_NEXT,
     _PLACE_NAME_PARTS,
     _PLACE_PREFIXES,
     _PLACE_PREPS,
@@ -59,8 +62,10 @@ from scrubphi.transforms.redact.context import (
 )
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
+    AFTER_TYPES,
     CODE_START,
     DIGIT_START,
+    FIRST_TYPES,
     WORD_TRIGGERS,
     Patterns,
     matches_at,
@@ -99,6 +104,14 @@ _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _GLUED = re.compile(r"([^\W\d_]{7,})\d{1,2}")
 
 _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN = range(5)
+
+# Street types written after the name, as words ("kapu" of "Tornai kapu 17."): the
+# number after one is the house number.
+_AFTER_TYPE_WORDS = frozenset(t.rstrip(".") for t in AFTER_TYPES)
+# Street types written first and abbreviated, as words with the character after them
+# ("ul." of "ul. Sosnowa 12", "C/" of "C/ Mayor 4").
+_ABBR_FIRST_TYPES = frozenset(t for t in FIRST_TYPES if t.endswith((".", "/")))
+_ABBR_FIRST_WORDS = frozenset(t[:-1] for t in _ABBR_FIRST_TYPES)
 
 
 
@@ -396,8 +409,9 @@ class Redactor(StructuredPass):
                     continue
                 state[i] = _UNKNOWN
                 continue
+            # (a gazetteer's place is a place at a sentence's start too: "Norway leader")
             state[i] = self._classify(key, word[: end - start],
-                                      mixed and not _starts(text, start))
+                                      mixed and (key in v.places or not _starts(text, start)))
         sure = (_NAME, _UNKNOWN)
         triggers = self._triggers
         suffixes = self._suffix_words
@@ -416,6 +430,13 @@ class Redactor(StructuredPass):
         # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
         seeds += [i for i, k in enumerate(keys) if k in v.first and
                   text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
+        # A capitalised word opening a sentence before a person's verb: "Brenna lives on"
+        seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
+                  and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
+        # Surnames that are words, joined by "and": "Stone, Bishop and Walker"
+        seeds += [i for i in range(1, n - 1) if keys[i] == "and" and keys[i - 1] in v.last
+                  and keys[i + 1] in v.last and tokens[i - 1][2].istitle()
+                  and tokens[i + 1][2].istitle()]
         if not seeds:
             return
         window = sorted({j for i in seeds for j in range(max(0, i - 4), min(n, i + 5))})
@@ -434,6 +455,22 @@ class Redactor(StructuredPass):
             for i in window:
                 key = keys[i]
                 word = tokens[i][2]
+                if key in _ORG_PREPS and mixed and word.islower() and i + 2 < n:
+                    # "a year at Quill Point in Tarvik": capitalised words after "at",
+                    # "for", "from", "with", closed by "in" and a place, name an
+                    # organisation (not at a sentence's start)
+                    k = i + 1
+                    while k < n and k - i <= 3 and near(k - 1, k) and \
+                            tokens[k][2].istitle() and keys[k].isalpha() and \
+                            keys[k] not in STOP and state[k] != _PLACE:
+                        k += 1
+                    if i + 1 < k < n - 1 and tokens[k][2] == "in" and near(k - 1, k) and \
+                            near(k, k + 1) and tokens[k + 1][2][:1].isupper() and \
+                            (state[k + 1] in sure or state[k + 1] == _PLACE) and \
+                            not _starts(text, tokens[i + 1][0]):
+                        for j in range(i + 1, k):
+                            if state[j] not in sure:
+                                state[j] = _PLACE
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (
@@ -514,9 +551,12 @@ class Redactor(StructuredPass):
                             state[j] = _PLACE
                         j -= 1
                     if j < i - 1 and key in _PLACE_NAME_PARTS and (
-                            key not in _ORG_WORDS or word[:1].isupper()):
+                            key not in _ORG_WORDS or word[:1].isupper()
+                            or (key in _LEGAL_FORMS and j < i - 2)):
                         # ("recheck labs": an organisation's word is part of its
-                        # name only when written with a capital)
+                        # name only when written with a capital, a legal form in
+                        # any case after a name of two words: "orvell
+                        # kestrane inc."; not "drip inc.", increased)
                         state[i] = _PLACE
                 elif key in _FEATURES and i > 0 and near(i - 1, i) and \
                         keys[i - 1].isalpha() and keys[i - 1] not in STOP and (
@@ -577,11 +617,73 @@ class Redactor(StructuredPass):
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
                     continue
+                if key in _NAME_PARTICLES and key not in STOP and mixed and word.islower() and \
+                        0 < i < n - 1 and state[i - 1] in sure and \
+                        tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
+                        near(i - 1, i) and near(i, i + 1) and tokens[i + 1][2].istitle() and \
+                        keys[i + 1].isalpha() and len(keys[i + 1]) > 1 and \
+                        keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
+                        state[i + 1] != _PLACE:
+                    # A particle between a name and a capitalised word: "Annelies ten
+                    # Bos", "Joana da Costa" (the particle and the word are the name's).
+                    state[i] = _NAME
+                    if state[i + 1] not in sure:
+                        state[i + 1] = _NAME
+                    continue
+                if mixed and word.istitle() and key not in v.basic and nameish(i) and \
+                        i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
+                        _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \
+                        _starts(text, tokens[i][0]):
+                    # A sentence opened by a word that is not everyday English, before
+                    # a person's verb or a name's comma: "Brenna lives on", "Tovald, can I"
+                    state[i] = _NAME
+                    continue
+                if mixed and i + 1 < n and keys[i + 1] in _RELATIONS and \
+                        word[:1].isupper() and word.endswith(("'s", "\u2019s")) and \
+                        nameish(i) and near(i, i + 1):
+                    state[i] = _NAME  # a possessive before a relation: "Hope's daughter"
+                    ends[i] = tokens[i][1] - 2  # (the "'s" stays)
+                    continue
+                if i > 0 and word.istitle() and keys[i].isalpha() and \
+                        text[tokens[i - 1][1]:tokens[i][0]] == " (" and \
+                        text[tokens[i][1]:tokens[i][1] + 1] == ")" and \
+                        keys[i - 1] in v.places and _place_like(state[i - 1], tokens[i - 1][2]):
+                    state[i] = _PLACE  # a place's qualifier: "Belgium (Flemish)"
+                    continue
+                if i > 0 and i + 2 < n and si == _AMBIG and word.istitle() and key in v.last and \
+                        keys[i + 1] == "and" and near(i, i + 1) and near(i + 1, i + 2) and \
+                        text[tokens[i - 1][1]:tokens[i][0]] == ", " and \
+                        tokens[i - 1][2].istitle() and keys[i - 1] in v.last and \
+                        (state[i - 1] == _AMBIG or state[i - 1] in sure) and \
+                        tokens[i + 2][2].istitle() and keys[i + 2] in v.last and \
+                        (state[i + 2] == _AMBIG or state[i + 2] in sure):
+                    # Three surnames, "A, B and C": a firm named by its partners, each
+                    # also a word ("Stone, Bishop and Walker")
+                    for j in (i - 1, i, i + 2):
+                        if state[j] not in sure:
+                            state[j] = _NAME
+                    continue
+                if i + 1 < n and word in _ABBR_FIRST_WORDS and \
+                        text[tokens[i][0]:tokens[i][1] + 1] in _ABBR_FIRST_TYPES and \
+                        near(i, i + 1, "./ ") and tokens[i + 1][2][:1].isupper() and \
+                        (state[i + 1] in sure or state[i + 1] == _PLACE):
+                    state[i] = _PLACE  # a street type written first, abbreviated: "ul. Sosnowa"
+                    continue
+                if si == _AMBIG and key in v.last and keys[i].isalpha() and (
+                        (i > 0 and state[i - 1] in sure and keys[i - 1].isalpha()
+                         and text[tokens[i - 1][1]:tokens[i][0]] == "-"
+                         and _same_case(tokens[i - 1][2], word))
+                        or (i + 1 < n and state[i + 1] in sure and keys[i + 1].isalpha()
+                            and text[tokens[i][1]:tokens[i + 1][0]] == "-"
+                            and _same_case(word, tokens[i + 1][2]))):
+                    state[i] = _NAME  # half of a double-barrelled name: "alvarado-white"
+                    continue
                 if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
                         near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
                         tokens[i - 1][2].istitle() and tokens[i + 1][2].istitle() and \
                         len(keys[i + 1]) > 1 and keys[i + 1].isalpha() and (
-                            keys[i + 1] in v.last or state[i + 1] in sure) and \
+                            keys[i + 1] in v.last or state[i + 1] in sure
+                            or (state[i + 1] == _KEEP and keys[i + 1] not in v.basic)) and \
                         keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
                         state[i - 1] != _PLACE and state[i + 1] != _PLACE:
                     # A first name, a middle initial without its dot, a surname: "Brad L
@@ -652,9 +754,17 @@ class Redactor(StructuredPass):
                     (i > 0 and _place_like(state[i - 1], tokens[i - 1][2])
                      and _gap_ok(text, tokens[i - 1][1], start, " ,\n", 8))
                     or (i + 1 < n and _place_like(state[i + 1], tokens[i + 1][2])
-                        and near(i, i + 1, " ") and len(key) <= 5)):
+                        and near(i, i + 1, " ") and len(key) <= 5)
+                    or (len(key) == 2 and i > 1 and len(keys[i - 1]) == 3
+                        and keys[i - 1].isdigit() and near(i - 1, i, " ")
+                        and _place_like(state[i - 2], tokens[i - 2][2])
+                        and _gap_ok(text, tokens[i - 2][1], tokens[i - 1][0], " ,\n", 8))
+                    or (len(key) <= 4 and i > 1 and keys[i - 1] in _AFTER_TYPE_WORDS
+                        and near(i - 1, i, ". ") and near(i - 2, i - 1)
+                        and state[i - 2] in (_NAME, _UNKNOWN, _PLACE))):
                 # A house number or postcode beside a street or town name:
-                # "Allika 46", "6750 Koskikatu", "Estonia 62488".
+                # "Allika 46", "6750 Koskikatu", "Estonia 62488", "ÖRBYHUS 840 24",
+                # "Tornai kapu 17.".
                 out.put(start, end, "zip", digits_like(fns["mrn"](key), key))
                 continue
             if s in (_KEEP, _AMBIG):

@@ -288,6 +288,14 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # A number before its phone word ("788-063-Office", "0490 39 07 81 fax").
         r"(?P<plt>(?<![\w+(.,/:-])\+?\(?\d[\d()]*(?:[ .-]\(?\d[\d()]*){1,6}"
         r"(?=[ ]?-?[ ]?(?i:office|fax|mobile|cell|home|work|desk)(?![^\W_])))",
+        # Digit groups with single spaces and no phone word, as local and national
+        # numbers are written ("628 5714", "384 720 193", "413 62 087"): three digits
+        # first, not in a run of numbers (vital signs: "120 135 180 160"), not before a
+        # capitalised word or a street type (a second house number: "638 2229 Wolmer
+        # Street"); the handler checks the words around.
+        r"(?P<spaced>(?<![\w+(.,/:-])(?<!\d[ ])[2-9]\d{2}(?:[ ]\d{4}|[ ]\d{3}[ ]\d{3}"
+        r"|[ ]\d{2}[ ]\d{3})(?![\w/-]|[.,]\d|[ ]+\d)"
+        rf"(?![ ]+(?:[A-Z\u00c0-\u00de]|(?:{first_types})(?![\w]))))",
         # Military addresses: "PSC 6293, Box 8158 APO AP 04336".
         r"(?P<mil>(?<![^\W_])(?i:psc|unit|cmr)[ ]\d{3,5},?[ ](?i:box)[ ]\d{3,5}[ ,\n]+"
         r"(?i:apo|fpo|dpo)[ ]+(?i:aa|ae|ap)[ ]+\d{5}(?!\d))",

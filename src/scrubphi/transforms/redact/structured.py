@@ -33,6 +33,17 @@ _NOT_DATE_BEFORE = frozenset(split_words("""
 psv ps peep cpap bipap ie pip imv simv prvc aprv vent settings ratio bp nbp abp sbp dbp
 art cvp pap pa map rr fio2 tv x d5 d10 flowby plat
 """))
+# Labels of clinical values before a group of numbers that are not a phone's ("FS 120
+# 135 180", "I/O 250 1000"), and the units after one ("250 1000 ml").
+_SPACED_NOT_BEFORE = _NOT_DATE_BEFORE | frozenset(split_words("""
+hr sat sats spo2 o2 fs bs bg glucose sugar sugars temp t tmax wt weight io i/o in out
+uo urine tf tfs ivf k na cl co2 bun cr hct hgb wbc plt inr ptt pt ck trop lytes labs
+vs vss vitals cvp ci co svr pcwp etco2 ve vt mv
+"""))
+_UNITS_AFTER = frozenset(split_words("""
+mg mcg g gm kg ml cc l lpm u units unit meq mmol mm cm mmhg bpm x times hrs hours
+minutes mins days
+"""))
 # Longer tokens are not identifiers; they are still replaced, by keyed filler.
 _LONGEST_ID = 64
 _UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
@@ -135,7 +146,7 @@ class StructuredPass:
             "ssnl": g("ssnv", "ssn"), "card": g("card", "mrn"), "iban": g("iban", "mrn"),
             "phone": self._phone, "intl": self._phone, "trunk": self._phone,
             "local": self._phone, "phonel": self._labelled_phone, "paren": self._paren,
-            "pairs": self._phone, "plt": self._phone,
+            "pairs": self._phone, "plt": self._phone, "spaced": self._spaced,
             "mil": g("mil", "address"), "milpo": g("milpo", "address"),
             "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
@@ -171,6 +182,20 @@ class StructuredPass:
         start, end = m.span(group)
         kind = _fax_or_phone(out.text, start)
         out.put(start, end, kind, self._fns[kind](m.group(group)))
+
+    def _spaced(self, m: re.Match[str], out: Spans) -> None:
+        """Digit groups with spaces and no phone word ("628 5714"): a phone unless a
+        clinical label stands before them ("FS 120 135 180") or a unit after them
+        ("250 1000 ml")."""
+        text = out.text
+        start, end = m.span("spaced")
+        before = text[max(0, start - 12) : start].lower().split()
+        after = text[end : end + 12].lower().split()
+        if (before and before[-1].strip(":=-,#") in _SPACED_NOT_BEFORE) or (
+                after and after[0].strip(".,;:)") in _UNITS_AFTER):
+            return
+        kind = _fax_or_phone(text, start)
+        out.put(start, end, kind, self._fns[kind](m.group("spaced")))
 
     def _paren(self, m: re.Match[str], out: Spans) -> None:
         value = m.group("paren")
