@@ -32,7 +32,7 @@ from scrubphi.transforms.base import TransformContext
 from scrubphi.transforms.redact import Redactor
 from scrubphi.transforms.redact.detector import _WORD
 from scrubphi.transforms.redact.lookup import Lookup
-from scrubphi.transforms.redact.patterns import CODE_START, DIGIT_START, needs_web
+from scrubphi.transforms.redact.patterns import CODE_START, DIGIT_START, matches_at, needs_web
 from shared_paths import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,10 +143,12 @@ HYPOTHESIS = settings(max_examples=400, deadline=None,
 @example("O'Rourke’s x'' y'z 'a b'")
 @example("sats @ 95%, mail a.b@c.org, http://x.y www.Z.com fe80::1 1:2:3:4:5:6:7:8 x.COM")
 @example("K.//:com//WWWwww.com")  # a domain after www. ("WWW.io")
+@example("x'y@z.com a.b-c.co.uk. HTTPS://x ftp://y Www.z.de fe80::1 ab:cd::ef g::1 ::1")
+@example("1:2:3:4:5:6:7:8 at a.com; 1:2:3:4:5:6:7 x@y.org _a::1 ſ@k.com httpſ://a")
 @example("\u0661\u0662\u00b2 ab_cd \u2160\u2161")
 def test_readings_match_their_patterns(text: str) -> None:
     assert fast is not None
-    words, digits, codes, web = fast.read(text)
+    words, digits, codes, web, web_starts = fast.read(text)
     assert words == [m.span() for m in _WORD.finditer(text)]
     assert [p for p, _ in digits] == [m.start() for m in DIGIT_START.finditer(text)]
     assert codes == [
@@ -154,10 +156,16 @@ def test_readings_match_their_patterns(text: str) -> None:
     ]
     if not web & fast.WEB_TRIGGER:
         assert not needs_web(text)
+    if web & fast.WEB_SURE:
+        assert needs_web(text)
     full, webs = _web_patterns()
     part = webs[web & 15]
-    assert [(m.span(), m.lastgroup) for m in full.finditer(text)] == (
-        [] if part is None else [(m.span(), m.lastgroup) for m in part.finditer(text)])
+    found = [(m.span(), m.lastgroup) for m in full.finditer(text)]
+    assert found == ([] if part is None else [(m.span(), m.lastgroup) for m in part.finditer(text)])
+    # The web pattern tried only where _read says a match can start finds the same.
+    assert web_starts == sorted(set(web_starts))
+    if web & fast.WEB_TRIGGER and part is not None:
+        assert [(m.span(), m.lastgroup) for m in matches_at(part, text, web_starts)] == found
 
 
 @functools.cache

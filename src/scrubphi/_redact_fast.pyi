@@ -8,6 +8,7 @@ from typing import Any
 __all__ = [
     "IMPLEMENTATION",
     "NO_MATCH",
+    "WEB_SURE",
     "WEB_TRIGGER",
     "Engine",
     "read",
@@ -19,10 +20,11 @@ IMPLEMENTATION: str
 
 NO_MATCH: int
 WEB_TRIGGER: int
+WEB_SURE: int
 
 def read(
     text: str,
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int]: ...
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int, list[int]]: ...
 def web_patterns(
     web: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...

@@ -41,8 +41,10 @@ import re
 IMPLEMENTATION = "compiled"
 #: The shape ``read`` gives a number after which no digit-led alternative matches.
 NO_MATCH = 0
-#: The bit of ``read``'s last value that says ``patterns.needs_web`` can be True.
+#: The bit of ``read``'s web value that says ``patterns.needs_web`` can be True.
 WEB_TRIGGER = 16
+#: The bit of ``read``'s web value that says ``patterns.needs_web`` is True.
+WEB_SURE = 32
 
 include "_redact_text.pxi"
 include "_redact_read.pxi"
@@ -410,11 +412,25 @@ cdef class Engine:
         handlers = self.handlers
         if self.has_lookup:
             self.r._lookup_pass(text, out)
-        if r.web & WEB_TRIGGER and r.web & 15 and self.needs_web(text):
+        if r.web & WEB_TRIGGER and r.web & 15 and (r.web & WEB_SURE or self.needs_web(text)):
             # Only the alternatives that can match here: an "@" in "sats @ 95%" makes the
-            # pattern run, but no e-mail can match without a word character before it.
-            for m in (<object>PyTuple_GET_ITEM(self.webs, r.web & 15)).finditer(text):
-                handlers[m.lastgroup or ""](m, out)
+            # pattern run, but no e-mail can match without a word character before it;
+            # and only where one can start (_web_starts), not at every character.
+            web = <object>PyTuple_GET_ITEM(self.webs, r.web & 15)
+            if web is self.web and r.web & 15 != 15:  # (an alternative is missing)
+                for m in web.finditer(text):
+                    handlers[m.lastgroup or ""](m, out)
+            else:
+                match = web.match
+                end = -1
+                for k in range(r.webc.n):
+                    pos = r.webc.v[k]
+                    if pos < end:
+                        continue
+                    m = match(text, pos)
+                    if m is not None:
+                        end = m.end()
+                        handlers[m.lastgroup or ""](m, out)
         shapes = self.shapes
         end = -1
         for k in range(0, r.digits.n, 2):

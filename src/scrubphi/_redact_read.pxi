@@ -39,6 +39,7 @@ DEF WEB_URL = 2
 DEF WEB_DOMAIN = 4
 DEF WEB_IPV6 = 8
 DEF WEB_TRIGGER = 16
+DEF WEB_SURE = 32  # a trigger of patterns._TLD for certain (an ASCII one): needs_web is True
 _WEB_ALTERNATIVES = ((WEB_EMAIL, "email"), (WEB_URL, "url"), (WEB_DOMAIN, "domain"),
                      (WEB_IPV6, "ipv6"))
 
@@ -442,6 +443,7 @@ cdef struct _Reading:
     _Vec words   # start, end, hash of each match of detector._WORD
     _Vec digits  # start, shape of each match of patterns.DIGIT_START
     _Vec codes   # start of each CODE_START match with five digits or more
+    _Vec webc    # where a match of the web alternatives can start (ascending, distinct)
     int web      # WEB_TRIGGER: patterns.needs_web can be True; WEB_*: alternatives that can match
 
 
@@ -449,6 +451,7 @@ cdef void _forget(_Reading *r) noexcept:
     PyMem_Free(r.words.v)
     PyMem_Free(r.digits.v)
     PyMem_Free(r.codes.v)
+    PyMem_Free(r.webc.v)
     memset(r, 0, sizeof(_Reading))
 
 
@@ -460,7 +463,7 @@ cdef int _read(_Text t, _Reading *r) except -1:
     cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0
     cdef Py_UCS4 c
     cdef uint64_t h
-    cdef int shape
+    cdef int shape, web
     while p < t.length:
         c = t.at(p)
         if not _is_alnum(c):
@@ -469,7 +472,10 @@ cdef int _read(_Text t, _Reading *r) except -1:
                 if colons == 7:
                     r.web |= WEB_IPV6  # "(?:[0-9A-Fa-f]{1,4}:){7}..."
             if c == u'@' or c == u':' or c == u'.':
-                r.web |= _web_at(t, p)
+                web = _web_at(t, p)
+                if web & (WEB_EMAIL | WEB_URL | WEB_DOMAIN):
+                    _web_starts(t, p, web, &r.webc)
+                r.web |= web
             if c == u'+' or c == u'(' or c == u'#':
                 shape = S_PLUS if c == u'+' else S_OPEN if c == u'(' else S_HASH
                 if p + 1 < t.length and _is_decimal(t.at(p + 1)):
@@ -515,7 +521,92 @@ cdef int _read(_Text t, _Reading *r) except -1:
         _push(&r.words, s)
         _push(&r.words, p)
         _push(&r.words, <Py_ssize_t>h)
+    if r.web & WEB_IPV6 and r.web & WEB_TRIGGER:
+        _ipv6_starts(t, &r.webc)
+    _sort_unique(&r.webc)
     return 0
+
+
+cdef int _web_starts(_Text t, Py_ssize_t p, int web, _Vec *starts) except -1:
+    """Where the e-mail, URL and domain alternatives can start because of the trigger
+    at ``p`` (the bits ``web`` that _web_at gave it), pushed to ``starts``:
+
+    * an e-mail (``(?<![\\w.%+-])[\\w.%+'-]*\\w@...``) holds the ``@`` at ``p``, and
+      starts in the run of ``[\\w.%+'-]`` before it where its look-behind allows: at
+      the run's start or after a ``'``;
+    * a URL (``(?i:https?://|ftp://|www\\.)``) three to five characters before the
+      ``://`` at ``p``, or three before the ``.`` of ``www.``;
+    * a domain (``(?<![\\w@.-])(?:label\\.)+tld``) ends with the top-level domain
+      after the ``.`` at ``p`` and starts where the run of ``[A-Za-z0-9.-]`` before it
+      starts (inside the run its look-behind fails)."""
+    cdef Py_ssize_t q, s
+    cdef Py_UCS4 c
+    if web & WEB_EMAIL and t.at(p) == u'@':
+        q = p
+        while q > 0 and (_is_word(t.at(q - 1)) or _in(t.at(q - 1), b".%+'-")):
+            q -= 1
+        for s in range(q, p):
+            if s == q or t.at(s - 1) == u"'":
+                _push(starts, s)
+    if web & WEB_URL:
+        if t.at(p) == u':':
+            for s in range(p - 5, p - 2):
+                if s >= 0:
+                    _push(starts, s)
+        elif p >= 3:
+            _push(starts, p - 3)
+    if web & WEB_DOMAIN and t.at(p) == u'.':
+        q = p
+        while q > 0:
+            c = t.at(q - 1)
+            if not (_ascii_letter(c) or (c >= u'0' and c <= u'9') or c == u'.' or c == u'-'):
+                break
+            q -= 1
+        _push(starts, q)
+    return 0
+
+
+cdef inline bint _hex(Py_UCS4 c) noexcept:
+    return (c >= u'0' and c <= u'9') or (c >= u'a' and c <= u'f') or (c >= u'A' and c <= u'F')
+
+
+cdef int _ipv6_starts(_Text t, _Vec *starts) except -1:
+    """Where the IPv6 alternative can start: an address is a run of ``[0-9A-Fa-f:]``
+    with two colons or more, and its look-behind ``(?<![\\w:])`` holds only at the
+    start of such a run (which must be a hex digit after no word character)."""
+    cdef Py_ssize_t p = 0, s, colons
+    cdef Py_UCS4 c
+    while p < t.length:
+        c = t.at(p)
+        if not (_hex(c) or c == u':'):
+            p += 1
+            continue
+        s = p
+        colons = 0
+        while p < t.length and (_hex(t.at(p)) or t.at(p) == u':'):
+            if t.at(p) == u':':
+                colons += 1
+            p += 1
+        if colons >= 2 and _hex(t.at(s)) and (s == 0 or not _is_word(t.at(s - 1))):
+            _push(starts, s)
+    return 0
+
+
+cdef void _sort_unique(_Vec *v) noexcept:
+    """Sort ``v`` ascending and drop repeats (insertion sort: a few, nearly sorted)."""
+    cdef Py_ssize_t i, j, x, n = 0
+    for i in range(1, v.n):
+        x = v.v[i]
+        j = i - 1
+        while j >= 0 and v.v[j] > x:
+            v.v[j + 1] = v.v[j]
+            j -= 1
+        v.v[j + 1] = x
+    for i in range(v.n):
+        if n == 0 or v.v[i] != v.v[n - 1]:
+            v.v[n] = v.v[i]
+            n += 1
+    v.n = n
 
 
 cdef inline bint _code_may_start(_Text t, Py_ssize_t q) noexcept:
@@ -560,21 +651,21 @@ cdef int _web_at(_Text t, Py_ssize_t p) noexcept:
     cdef int found = 0
     if c == u'@':
         if p > 0 and p + 1 < t.length and _is_word(t.at(p - 1)) and _is_alnum(t.at(p + 1)):
-            return WEB_TRIGGER | WEB_EMAIL
-        return WEB_TRIGGER
+            return WEB_TRIGGER | WEB_SURE | WEB_EMAIL
+        return WEB_TRIGGER | WEB_SURE
     if c == u':':
         if p + 1 < t.length and t.at(p + 1) == u':':
-            return WEB_TRIGGER | WEB_IPV6
+            return WEB_TRIGGER | WEB_SURE | WEB_IPV6
         if p + 1 < t.length and t.at(p + 1) == u'/':
             if p + 2 < t.length and t.at(p + 2) == u'/':
-                return WEB_TRIGGER | WEB_URL
+                return WEB_TRIGGER | WEB_SURE | WEB_URL
             return WEB_TRIGGER
         return 0
     if c != u'.':
         return 0
     if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
             _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
-        found = WEB_TRIGGER | WEB_URL
+        found = WEB_TRIGGER | WEB_SURE | WEB_URL
     q = p + 1
     while q < t.length and _ascii_letter(t.at(q)) and q - p <= 5:
         q += 1
@@ -586,7 +677,8 @@ cdef int _web_at(_Text t, Py_ssize_t p) noexcept:
     memset(low, 0, 5)
     for k in range(q - p - 1):
         low[k] = <char>(<uint32_t>t.at(p + 1 + k) | 0x20)
-    return found | WEB_TRIGGER | WEB_DOMAIN if _in_tlds(low) else found
+    # (the letters and the character after them are ASCII: _TLD matches here for sure)
+    return found | WEB_TRIGGER | WEB_SURE | WEB_DOMAIN if _in_tlds(low) else found
 
 
 cdef bint _in_tlds(const char *low) noexcept:
@@ -607,7 +699,8 @@ cdef bint _in_tlds(const char *low) noexcept:
 
 def read(str text):
     """What ``_read`` finds in ``text``, as Python values (for the twin tests):
-    (words as (start, end), digit starts as (start, shape), code starts, web)."""
+    (words as (start, end), digit starts as (start, shape), code starts, web, where
+    a web match can start)."""
     cdef _Text t = _text(text)
     cdef _Reading r
     cdef Py_ssize_t i
@@ -616,6 +709,7 @@ def read(str text):
         _read(t, &r)
         return ([(r.words.v[i], r.words.v[i + 1]) for i in range(0, r.words.n, 3)],
                 [(r.digits.v[i], r.digits.v[i + 1]) for i in range(0, r.digits.n, 2)],
-                [r.codes.v[i] for i in range(r.codes.n)], r.web)
+                [r.codes.v[i] for i in range(r.codes.n)], r.web,
+                [r.webc.v[i] for i in range(r.webc.n)])
     finally:
         _forget(&r)
