@@ -186,6 +186,7 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 @given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
 @HYPOTHESIS
 @example("12 March 3 of may 92 yo 12-Jan 2nd 98.6 fax 1(800)555-1234 12B Main St")
+@example("7-8 10-20% 3-4. 11-12, (12-34) 10-20 fax 12-14  Main St 12-34ab5 7-8.5 1-2\u0663 9-9")
 def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None:
     """Where a number's shape rules every alternative out, the digit pattern does not
     match; where it names some, their pattern matches exactly as the whole one."""
@@ -288,6 +289,7 @@ def _hostile_twins(config: str) -> tuple[Redactor, Redactor]:
 @example("year", "Allika ₄ and Koskikatu 46, Estonia 62488")
 @example("year", "son bill, Smokey, Morris and Roger visited. Dr. O'Rourke's wife-KRISSY")
 @example("year", "pt id\nAB12345; SSN:\n123456789; Acct #: 99-1234567, mr no. x4455")
+@example("year", "on 7-8, since\t10-12; UNTIL 3-4 HR 7-8 xon 1-2 100-120/60 12--345 1234567-8")
 @example("lookup", "Hope Walker called; grace park at 12 Oak Street, Springfield")
 def test_twins_agree_on_hostile_text(config: str, text: str) -> None:
     _assert_twins(*_hostile_twins(config), [text])

@@ -66,6 +66,53 @@ cdef bint _digit_on_line(_Text t, Py_ssize_t q) noexcept:
     return False
 
 
+cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """Whether ``text[s:e]`` is ASCII digit runs of fewer than seven digits joined by
+    single hyphens: an ``idnum`` match that ``StructuredPass._idnum`` leaves as it is
+    (``_MEASURE`` matches it whole: an amount or a range)."""
+    cdef Py_ssize_t p, run = 0
+    cdef Py_UCS4 c
+    if e <= s or t.at(s) == u'-' or t.at(e - 1) == u'-':
+        return False
+    for p in range(s, e):
+        c = t.at(p)
+        if c >= u'0' and c <= u'9':
+            run += 1
+            if run >= 7:
+                return False
+        elif c == u'-' and run > 0:
+            run = 0
+        else:
+            return False
+    return True
+
+
+cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
+    """Whether ``StructuredPass._mdash`` can take the month-day at ``s`` for a date: the
+    last word of ``text[s - 8:s].lower().split()`` is "on", "since" or "until"; any
+    character that is not ASCII there is a maybe."""
+    cdef Py_ssize_t lo = s - 8 if s > 8 else 0, b = s, a, n, i
+    cdef char low[6]
+    cdef Py_UCS4 c
+    for i in range(lo, s):
+        if t.at(i) >= 128:
+            return True
+    while b > lo and _in(t.at(b - 1), b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"):
+        b -= 1
+    a = b
+    while a > lo and not _in(t.at(a - 1), b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"):
+        a -= 1
+    n = b - a
+    if n < 2 or n > 5:
+        return False
+    for i in range(n):
+        c = t.at(a + i)
+        low[i] = <char>(<uint32_t>c | 0x20) if c >= u'A' and c <= u'Z' else <char>c
+    low[n] = 0
+    return (n == 2 and low[0] == b'o' and low[1] == b'n') or \
+        (n == 5 and memcmp(low, b"since", 5) == 0) or (n == 5 and memcmp(low, b"until", 5) == 0)
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -441,7 +488,15 @@ cdef class Engine:
             m = (<object>PyTuple_GET_ITEM(shapes, shape)).match(text, pos)
             if m is not None:
                 end = m.end()
-                handlers[m.lastgroup or ""](m, out)
+                group = m.lastgroup
+                # (what the handler would reject without a surrogate, decided here: a
+                # range or amount of digits and hyphens, "100-120"; a month-day after
+                # no "on", "since", "until", "HR 7-8")
+                if group == "idnum" and _digits_and_hyphens(t, pos, end):
+                    continue
+                if group == "mdash" and not _dash_date_word(t, pos):
+                    continue
+                handlers[group or ""](m, out)
         for g in range(len(self.groups)):
             bit = (<uint64_t>L_GROUP0) << g
             if not (lany & bit):

@@ -16,7 +16,9 @@ DEF S_LONG = 9
 DEF S_HASH = 10
 DEF S_OPEN = 11
 DEF S_PLUS = 12
-DEF N_SHAPES = 13
+DEF S_RANGE = 13
+DEF S_MDASH = 14
+DEF N_SHAPES = 15
 _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
@@ -30,6 +32,8 @@ _SHAPE_ALTERNATIVES = {
     S_HASH: ("hashid",),
     S_OPEN: ("phone", "trunk", "plt"),
     S_PLUS: ("phone", "intl", "plt"),
+    S_RANGE: ("paren", "plt", "mdash", "addr", "idnum"),
+    S_MDASH: ("mdash",),
 }
 
 
@@ -322,6 +326,55 @@ cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     return S_SPACE if _plt_may(t, p) else S_NONE
 
 
+cdef bint _month_day(_Text t, Py_ssize_t p, Py_ssize_t n, bint day) noexcept:
+    """Whether the ``n`` (1 or 2) ASCII digits at ``p`` are, whole, a month
+    (``1[0-2]|0?[1-9]``) or a day (``3[01]|[12]\\d|0?[1-9]``)."""
+    cdef Py_UCS4 a = t.at(p), b
+    if n == 1:
+        return a != u'0'
+    b = t.at(p + 1)
+    if a == u'0':
+        return b != u'0'
+    if day:
+        return a == u'1' or a == u'2' or (a == u'3' and (b == u'0' or b == u'1'))
+    return a == u'1' and (b == u'0' or b == u'1' or b == u'2')
+
+
+cdef int _after_range(_Text t, Py_ssize_t p, Py_ssize_t L, Py_ssize_t e, Py_ssize_t k) noexcept:
+    """The shape of a range ``d{1,2}-d{1,2}`` ("7-8", "10-20%") at ``p``: the dash
+    at ``e``, the ASCII character after the second number at ``k`` (not a digit,
+    ``-`` or ``/``).  Every digit-led alternative but five wants three digits or
+    more before or after the dash, or another separator after the second number
+    (a date, pairs); of those five: digit groups in parentheses after a ``(``, a
+    number before its phone word (_plt_may), month-day (``mdash``: a month, a day,
+    and no digit, ``/``, ``%``, ``-``, letter or decimal after it), a street
+    address (a space, then what _addr_may allows), an ID (five digits in the
+    run of letters, digits and hyphens)."""
+    cdef Py_UCS4 x = t.at(k)
+    cdef Py_ssize_t q, digits = 0
+    cdef bint mdash, others
+    others = (L == 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
+    if not others and x == u' ':
+        q = k
+        while q < t.length and t.at(q) == u' ':
+            q += 1
+        others = q < t.length and _addr_may(t, q)
+    if not others:
+        q = p
+        while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'
+                                or _is_decimal(t.at(q)) or t.at(q) >= 128):
+            if t.at(q) >= 128 or _is_decimal(t.at(q)):
+                digits += 1
+            q += 1
+        others = digits >= 5
+    mdash = _month_day(t, p, L, False) and _month_day(t, e + 1, k - e - 1, True) and \
+        not _in(x, b"/%-") and not _ascii_letter(x) and not (
+            x == u'.' and k + 1 < t.length and (t.at(k + 1) >= 128 or _is_decimal(t.at(k + 1))))
+    if others:
+        return S_RANGE
+    return S_MDASH if mdash else S_NONE
+
+
 cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     """Which alternatives of ``Patterns.digits`` can match at ``p``, a digit after no
     digit: S_NONE for none (the common number followed by a word: "20 mg",
@@ -370,6 +423,12 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
                 k - e - 1 == 3 and _in(t.at(k), b"-. /"))) else S_NONE
         return S_SLASH
     if c1 == u'-':
+        if L <= 2:
+            k = _ascii_digits_end(t, e + 1)
+            if 1 <= k - e - 1 <= 2 and k < t.length and t.at(k) < 128 and not (
+                    t.at(k) >= u'0' and t.at(k) <= u'9') and t.at(k) != u'-' and \
+                    t.at(k) != u'/':
+                return _after_range(t, p, L, e, k)
         return S_DASH
     if c1 == u'(' or c1 == u')':
         return S_PAREN if (c1 == u'(' and c0 == u'1' and L == 1) or _plt_may(t, p) else S_NONE
