@@ -178,7 +178,8 @@ def _web_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ...]
 @functools.cache
 def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ...]]:
     assert fast is not None
-    pats = Redactor(TransformContext(key=KEY), compiled=False)._re
+    # (compiled: the engine gives the scan the street suffixes it reads numbers with)
+    pats = Redactor(TransformContext(key=KEY), compiled=True)._re
     return pats.digits, fast.shape_patterns(pats.digits, pats.digit_alternatives)
 
 
@@ -187,6 +188,9 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 @HYPOTHESIS
 @example("12 March 3 of may 92 yo 12-Jan 2nd 98.6 fax 1(800)555-1234 12B Main St")
 @example("7-8 10-20% 3-4. 11-12, (12-34) 10-20 fax 12-14  Main St 12-34ab5 7-8.5 1-2\u0663 9-9")
+@example("12/5 98/60 1/2% 3/31 4/32 13/1 2/45 02/09, 1/1/ 7/22.5 ١٢/٣ 12/5\u0663 0/1 10/3")
+@example("12 N. Oak Elm St, 4 West 5th Ave 7 A B C Street 80 NSR HR 9 Big Straße 3 Via Roma "
+         "5 Piroska u. 9 2 Lake Oak Pine Elm Rd 6 C/ Mayor 8 Main STREET 12 Oakst.")
 def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None:
     """Where a number's shape rules every alternative out, the digit pattern does not
     match; where it names some, their pattern matches exactly as the whole one."""
@@ -205,6 +209,21 @@ def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None
             assert part.span() == whole.span() and part.lastgroup == whole.lastgroup
             assert {k: v for k, v in part.groupdict().items() if v is not None} == {
                 k: v for k, v in whole.groupdict().items() if v is not None}
+
+
+@needs_compiled
+@given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
+@HYPOTHESIS
+@example("P.O. Box 12 po box x apt 4 Apt. #5 suite  7 unit no zip: 02139 postal code code is 1 "
+         "PSC 6293, Box 8158 APO AP 04336 p 3 post op 5 ap\u212a 4")
+def test_postal_group_is_tried_only_near_a_digit(text: str) -> None:
+    """Where _digit_near says no, the postal group's pattern does not match."""
+    assert fast is not None
+    groups = Redactor(TransformContext(key=KEY), compiled=False)._re.words
+    triggers, pat = next((t, p) for t, p in groups if "apt" in t and "zip" in t)
+    for start, end in fast.read(text)[0]:
+        if text[start:end].lower() in triggers and not fast.digit_near(text, start):
+            assert pat.match(text, start) is None, (start, end)
 
 
 @functools.cache

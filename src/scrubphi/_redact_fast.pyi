@@ -11,6 +11,7 @@ __all__ = [
     "WEB_SURE",
     "WEB_TRIGGER",
     "Engine",
+    "digit_near",
     "read",
     "shape_patterns",
     "web_patterns",
@@ -25,6 +26,7 @@ WEB_SURE: int
 def read(
     text: str,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int, list[int]]: ...
+def digit_near(text: str, pos: int) -> bool: ...
 def web_patterns(
     web: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...

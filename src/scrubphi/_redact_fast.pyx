@@ -134,7 +134,7 @@ cdef class Engine:
     cdef _WordSet common
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group
+    cdef Py_ssize_t label_group, post_group
     cdef int busy  # scans under way
 
     def __init__(self, redactor):
@@ -203,6 +203,9 @@ cdef class Engine:
         # digit on the label's line (_digit_on_line); only the SSN label may cross lines.
         self.label_group = next((g for g, triggers in enumerate(self.groups)
                                  if "mrn" in triggers and "ssn" in triggers), -1)
+        # The postal group ("Apt 4", "P.O. Box 12", "zip 02139"): a digit near (_digit_near).
+        self.post_group = next((g for g, triggers in enumerate(self.groups)
+                                if "apt" in triggers and "zip" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -210,6 +213,7 @@ cdef class Engine:
         global _SUFFIXES_CAPITAL
         _SUFFIXES_CAPITAL = _SUFFIXES_CAPITAL and all(
             ("A" <= s[:1] <= "Z") or ("\u00c0" <= s[:1] <= "\u00de") for s in v.suffixes)
+        _fill_suffixes(v.suffixes)
         self.codes = pats.codes
         self.handlers = r._handlers
         self.needs_web = pt.needs_web
@@ -510,6 +514,8 @@ cdef class Engine:
                     continue
                 if g == self.label_group and not (lb & L_SSNWORD) and \
                         not _digit_on_line(t, pos):
+                    continue
+                if g == self.post_group and not _digit_near(t, pos):
                     continue
                 m = match(text, pos)
                 if m is not None:

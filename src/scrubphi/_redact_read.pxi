@@ -18,7 +18,8 @@ DEF S_OPEN = 11
 DEF S_PLUS = 12
 DEF S_RANGE = 13
 DEF S_MDASH = 14
-DEF N_SHAPES = 15
+DEF S_MD = 15
+DEF N_SHAPES = 16
 _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
@@ -34,6 +35,7 @@ _SHAPE_ALTERNATIVES = {
     S_PLUS: ("phone", "intl", "plt"),
     S_RANGE: ("paren", "plt", "mdash", "addr", "idnum"),
     S_MDASH: ("mdash",),
+    S_MD: ("md", "my"),
 }
 
 
@@ -219,6 +221,120 @@ cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
         _word_among(t, q, _AFTER_KEYS, _N_AFTER)
 
 
+# The street suffixes of every Engine built (patterns.pattern's ``street_suffixes``),
+# packed by _pack_word, sorted: a street address needs one of them (or a type), so a
+# number before capitalised words that are not followed by one is not an address.
+# Empty until an Engine fills it (then _street_may is _addr_may).
+cdef uint64_t *_SUFFIX_KEYS = NULL
+cdef Py_ssize_t _N_SUFFIX = 0
+cdef bint _SUFFIX_READY = False
+cdef bint _SUFFIX_OFF = False
+_SUFFIX_SEEN = set()
+
+
+def _fill_suffixes(suffixes):
+    """Add ``suffixes`` to the packed keys (a union: every Engine's suffixes count).
+    One that a packed key cannot stand for turns the check off for good."""
+    global _SUFFIX_KEYS, _N_SUFFIX, _SUFFIX_READY, _SUFFIX_OFF
+    cdef uint64_t *keys
+    cdef Py_ssize_t i
+    if _SUFFIX_OFF:
+        return
+    new = set(_SUFFIX_SEEN)
+    for w in suffixes:
+        if not w.isascii():
+            continue  # a word of the text with a letter that is not ASCII is a maybe
+        if not w.isalpha() or len(w) > 12:
+            _SUFFIX_READY = False
+            _SUFFIX_OFF = True
+            return
+        new.update(_pack_types((w,)))
+    if new == _SUFFIX_SEEN and _SUFFIX_READY:
+        return
+    ordered = sorted(new)
+    keys = <uint64_t *>PyMem_Realloc(_SUFFIX_KEYS, (len(ordered) + 1) * sizeof(uint64_t))
+    if keys is NULL:
+        raise MemoryError()
+    for i in range(len(ordered)):
+        keys[i] = ordered[i]
+    _SUFFIX_KEYS = keys
+    _N_SUFFIX = len(ordered)
+    _SUFFIX_SEEN.clear()
+    _SUFFIX_SEEN.update(new)
+    _SUFFIX_READY = True
+
+
+cdef bint _is_suffix(uint64_t key) noexcept:
+    cdef Py_ssize_t lo = 0, hi = _N_SUFFIX, mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _SUFFIX_KEYS[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < _N_SUFFIX and _SUFFIX_KEYS[lo] == key
+
+
+cdef bint _street_may(_Text t, Py_ssize_t q) noexcept:
+    """_addr_may, and then, unless the street's type is written first, a street suffix
+    (or a type written after the name) among the second to fifth words from ``q``:
+    ``(?:[NSEW]\\.?[ ]+)?`` and one to three words of the name, each led by a digit
+    or a capital and followed by spaces, come before it.  A word with a letter that
+    is not ASCII is a maybe."""
+    cdef int i
+    cdef bint maybe
+    cdef uint64_t key
+    cdef Py_UCS4 c
+    if not _addr_may(t, q):
+        return False
+    if not _SUFFIX_READY or _word_among(t, q, _FIRST_KEYS, _N_FIRST) or (
+            q + 1 < t.length and t.at(q) == u'C' and t.at(q + 1) == u'/'):
+        return True
+    for i in range(5):
+        if q >= t.length:
+            return False
+        if i >= 1:
+            key = _pack_word(t, q, &maybe)
+            if maybe or (key != 0 and _is_suffix(key)) or _word_among(t, q, _AFTER_KEYS, _N_AFTER):
+                return True
+        c = t.at(q)
+        if not (_is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)):
+            return False
+        while q < t.length and (_is_word(t.at(q)) or _in(t.at(q), b"'.-")):
+            q += 1
+        if q >= t.length or t.at(q) != u' ':
+            return False
+        while q < t.length and t.at(q) == u' ':
+            q += 1
+    return False
+
+
+cdef bint _digit_near(_Text t, Py_ssize_t q) noexcept:
+    """Whether a match of the postal group (military addresses, units, P.O. boxes,
+    postcodes after their label: ``patterns._WORD_GROUPS``) can start at ``q``: each
+    wants a digit after its words, with only ASCII letters (twenty at most: "postal
+    code code is"), spaces, ``.``, ``:`` and ``#`` before it; not ASCII: a maybe."""
+    cdef Py_ssize_t letters = 0
+    cdef Py_UCS4 c
+    while q < t.length:
+        c = t.at(q)
+        if c >= 128 or (c >= u'0' and c <= u'9'):
+            return True
+        if _ascii_letter(c):
+            letters += 1
+            if letters > 20:
+                return False
+        elif not _in(c, b" .:#"):
+            return False
+        q += 1
+    return False
+
+
+def digit_near(str text, Py_ssize_t pos):
+    """_digit_near, for the twin tests."""
+    return _digit_near(_text(text), pos)
+
+
 cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:
     while q < t.length and t.at(q) >= u'0' and t.at(q) <= u'9':
         q += 1
@@ -358,7 +474,7 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_ssize_t L, Py_ssize_t e, Py_ssiz
         q = k
         while q < t.length and t.at(q) == u' ':
             q += 1
-        others = q < t.length and _addr_may(t, q)
+        others = q < t.length and _street_may(t, q)
     if not others:
         q = p
         while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'
@@ -421,6 +537,19 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             k = _ascii_digits_end(t, e + 1)
             return S_SLASH if k < t.length and (t.at(k) >= 128 or (
                 k - e - 1 == 3 and _in(t.at(k), b"-. /"))) else S_NONE
+        if L <= 2:
+            # "12/5", "98/60": with no "/" or "." after the second number (a date with a
+            # year, two month/days, "11/21.93") only month/day and month/year can match:
+            # a month, then a day or a year from 30 (all the second number's digits),
+            # then no "%".
+            k = _ascii_digits_end(t, e + 1)
+            c2 = t.at(k) if k < t.length else 0
+            if c2 < 128 and c2 != u'/' and c2 != u'.':
+                if k > e + 1 and c2 != u'%' and _month_day(t, p, L, False) and (
+                        (k - e - 1 <= 2 and _month_day(t, e + 1, k - e - 1, True))
+                        or (k - e - 1 == 2 and t.at(e + 1) >= u'3')):
+                    return S_MD
+                return S_NONE
         return S_SLASH
     if c1 == u'-':
         if L <= 2:
@@ -443,7 +572,7 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
                 return S_WORD
             if (L == 2 or L == 3) and _ascii_letter_in(c2, b"y"):
                 return S_WORD
-            return S_WORD if _addr_may(t, e + 1) else S_NONE
+            return S_WORD if _street_may(t, e + 1) else S_NONE
         return _after_space(t, p, c0, L, e)
     if _ascii_letter(c1):
         if L <= 2 and _ascii_letter_in(c1, b"snrt"):
