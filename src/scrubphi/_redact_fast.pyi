@@ -6,18 +6,21 @@ import re
 from typing import Any
 
 __all__ = [
+    "ID_ONLY",
     "IMPLEMENTATION",
     "NO_MATCH",
     "WEB_SURE",
     "WEB_TRIGGER",
     "Engine",
     "digit_near",
+    "idnum_end",
     "read",
     "shape_patterns",
     "web_patterns",
 ]
 
 IMPLEMENTATION: str
+ID_ONLY: int
 
 NO_MATCH: int
 WEB_TRIGGER: int
@@ -27,6 +30,7 @@ def read(
     text: str,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int, list[int]]: ...
 def digit_near(text: str, pos: int) -> bool: ...
+def idnum_end(text: str, pos: int) -> int: ...
 def web_patterns(
     web: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...

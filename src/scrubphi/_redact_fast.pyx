@@ -45,6 +45,8 @@ NO_MATCH = 0
 WEB_TRIGGER = 16
 #: The bit of ``read``'s web value that says ``patterns.needs_web`` is True.
 WEB_SURE = 32
+#: The shape ``read`` gives a number where only the ``idnum`` alternative can match.
+ID_ONLY = 16
 
 include "_redact_text.pxi"
 include "_redact_read.pxi"
@@ -388,8 +390,10 @@ cdef class Engine:
         PyMem_Free(old_hashes)
         return 0
 
-    cdef _Info _info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e, uint64_t h):
-        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight."""
+    cdef PyObject *_info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e,
+                         uint64_t h) except NULL:
+        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight;
+        borrowed (the table holds it)."""
         cdef Py_ssize_t j = h & self.mask
         cdef PyObject *slot
         cdef _Info info
@@ -398,7 +402,7 @@ cdef class Engine:
             if slot is NULL:
                 break
             if self.hashes[j] == h and _same((<_Info>slot).word, t, s, e):
-                return <_Info>slot
+                return slot
             j = (j + 1) & self.mask
         info = self._new_info(text[s:e])
         if 2 * (self.used + 1) > self.mask + 1:
@@ -410,7 +414,7 @@ cdef class Engine:
         self.slots[j] = <PyObject *>info
         self.hashes[j] = h
         self.used += 1
-        return info
+        return <PyObject *>info
 
     def scan(self, str text, out):
         """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
@@ -419,7 +423,7 @@ cdef class Engine:
         cdef Py_ssize_t n, i, s, e
         cdef _Tok *toks = NULL
         cdef uint64_t lany = 0
-        cdef _Info info
+        cdef PyObject *info
         memset(&r, 0, sizeof(_Reading))
         # The table is cleared between texts only, and only when no scan is under way
         # (another thread's, or one that a handler's Python code started): the _Tok of
@@ -439,13 +443,14 @@ cdef class Engine:
                 info = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
                 toks[i].start = s
                 toks[i].end = e
-                toks[i].cut = e - info.adj
-                toks[i].kbits = info.kbits
-                toks[i].wflags = info.wflags
-                toks[i].klen = info.klen
+                toks[i].cut = e - (<_Info>info).adj
+                toks[i].kbits = (<_Info>info).kbits
+                toks[i].lbits = (<_Info>info).lbits
+                toks[i].wflags = (<_Info>info).wflags
+                toks[i].klen = (<_Info>info).klen
                 toks[i].state = KEEP
-                toks[i].info = <PyObject *>info
-                lany |= info.lbits
+                toks[i].info = info
+                lany |= (<_Info>info).lbits
             self._structured(text, t, &r, toks, n, lany, out)
             if n:
                 self._words(text, t, toks, n, lany, out)
@@ -457,7 +462,7 @@ cdef class Engine:
     cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
                      uint64_t lany, out):
         """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
-        cdef Py_ssize_t g, i, k, end, pos
+        cdef Py_ssize_t g, i, k, end, pos, idend
         cdef uint64_t bit, lb
         cdef int shape
         handlers = self.handlers
@@ -489,6 +494,15 @@ cdef class Engine:
             shape = <int>r.digits.v[k + 1]
             if shape == S_NONE or pos < end:
                 continue
+            if shape == S_IDNUM:
+                # Only the ID alternative can match: where it ends is read here, and an
+                # amount or a range of digits and hyphens needs no match object.
+                idend = _idnum_end(t, pos)
+                if idend < 0:
+                    continue
+                if _digits_and_hyphens(t, pos, idend):
+                    end = idend
+                    continue
             m = (<object>PyTuple_GET_ITEM(shapes, shape)).match(text, pos)
             if m is not None:
                 end = m.end()
@@ -509,7 +523,7 @@ cdef class Engine:
             end = -1
             for i in range(n):
                 pos = toks[i].start
-                lb = (<_Info>toks[i].info).lbits
+                lb = toks[i].lbits
                 if not (lb & bit) or pos < end:
                     continue
                 if g == self.label_group and not (lb & L_SSNWORD) and \
@@ -538,7 +552,7 @@ cdef class Engine:
         cdef uint64_t lb
         cdef bint act = False
         for i in range(n):
-            lb = (<_Info>all_toks[i].info).lbits
+            lb = all_toks[i].lbits
             if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR) or (
                     not (lb & L_QUIET) and all_toks[i].wflags & W_CAP):
                 # (a capitalised place or rare word can be a proper noun: "from Cyprus")
@@ -575,9 +589,9 @@ cdef class Engine:
         cdef Py_ssize_t *win
         cdef bint title
         for i in range(n):
-            info = <_Info>tk[i].info
-            if info.lbits & L_QUIET:
+            if tk[i].lbits & L_QUIET:
                 continue
+            info = <_Info>tk[i].info
             kb = tk[i].kbits
             wf = tk[i].wflags
             if kb & K_FLAGGED and (not (wf & W_LOWER) or not (kb & K_BASIC)):

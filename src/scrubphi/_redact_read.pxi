@@ -19,7 +19,8 @@ DEF S_PLUS = 12
 DEF S_RANGE = 13
 DEF S_MDASH = 14
 DEF S_MD = 15
-DEF N_SHAPES = 16
+DEF S_IDNUM = 16
+DEF N_SHAPES = 17
 _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
@@ -36,6 +37,7 @@ _SHAPE_ALTERNATIVES = {
     S_RANGE: ("paren", "plt", "mdash", "addr", "idnum"),
     S_MDASH: ("mdash",),
     S_MD: ("md", "my"),
+    S_IDNUM: ("idnum",),
 }
 
 
@@ -456,39 +458,83 @@ cdef bint _month_day(_Text t, Py_ssize_t p, Py_ssize_t n, bint day) noexcept:
     return a == u'1' and (b == u'0' or b == u'1' or b == u'2')
 
 
-cdef int _after_range(_Text t, Py_ssize_t p, Py_ssize_t L, Py_ssize_t e, Py_ssize_t k) noexcept:
-    """The shape of a range ``d{1,2}-d{1,2}`` ("7-8", "10-20%") at ``p``: the dash
-    at ``e``, the ASCII character after the second number at ``k`` (not a digit,
-    ``-`` or ``/``).  Every digit-led alternative but five wants three digits or
-    more before or after the dash, or another separator after the second number
-    (a date, pairs); of those five: digit groups in parentheses after a ``(``, a
-    number before its phone word (_plt_may), month-day (``mdash``: a month, a day,
-    and no digit, ``/``, ``%``, ``-``, letter or decimal after it), a street
-    address (a space, then what _addr_may allows), an ID (five digits in the
-    run of letters, digits and hyphens)."""
-    cdef Py_UCS4 x = t.at(k)
-    cdef Py_ssize_t q, digits = 0
+cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t e,
+                      Py_ssize_t k) noexcept:
+    """The shape of a range ``d{1,4}-d+`` ("7-8", "10-20%", "100-120/60") at ``p``: the
+    dash at ``e``, the ASCII character after the second number at ``k`` (not a
+    digit, ``-`` or ``/``; or the end).  A date with a year, digit pairs, an SSN, a
+    card want another ``-`` there, an age or a date with a month's name a word
+    after the dash; what can match: a phone ("617-555.1234": three digits and
+    ``.``, `` `` or ``/``), a local number (three and four digits), digit groups
+    in parentheses after a ``(``, a number before its phone word (_plt_may), a
+    street address (a space, then what _street_may allows) -- with any of these
+    the dash shape's pattern runs; else month-day (``mdash``: a month, a day, and
+    no ``/``, ``%``, ``-``, letter or decimal after it) or an ID (five digits in
+    the run of letters, digits and hyphens), each alone."""
+    cdef Py_UCS4 x = t.at(k) if k < t.length else 0
+    cdef Py_ssize_t q, digits = 0, M = k - e - 1
     cdef bint mdash, others
-    others = (L == 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
+    if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")) or \
+            (L == 3 and M == 4):
+        return S_DASH
+    others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
     if not others and x == u' ':
         q = k
         while q < t.length and t.at(q) == u' ':
             q += 1
         others = q < t.length and _street_may(t, q)
-    if not others:
-        q = p
-        while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'
-                                or _is_decimal(t.at(q)) or t.at(q) >= 128):
-            if t.at(q) >= 128 or _is_decimal(t.at(q)):
-                digits += 1
-            q += 1
-        others = digits >= 5
-    mdash = _month_day(t, p, L, False) and _month_day(t, e + 1, k - e - 1, True) and \
-        not _in(x, b"/%-") and not _ascii_letter(x) and not (
-            x == u'.' and k + 1 < t.length and (t.at(k + 1) >= 128 or _is_decimal(t.at(k + 1))))
     if others:
         return S_RANGE
-    return S_MDASH if mdash else S_NONE
+    if L <= 2 and M <= 2 and _month_day(t, p, L, False) and _month_day(t, e + 1, M, True) \
+            and not _in(x, b"/%-") and not _ascii_letter(x) and not (
+                x == u'.' and k + 1 < t.length and (
+                    t.at(k + 1) >= 128 or _is_decimal(t.at(k + 1)))):
+        return S_MDASH  # (four digits at most, and no letter after them: no ID)
+    q = p
+    while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'
+                            or _is_decimal(t.at(q)) or t.at(q) >= 128):
+        if t.at(q) >= 128 or _is_decimal(t.at(q)):
+            digits += 1
+        q += 1
+    return S_IDNUM if digits >= 5 else S_NONE
+
+
+cdef Py_ssize_t _idnum_end(_Text t, Py_ssize_t p) noexcept:
+    """Where the ``idnum`` alternative's match at the ASCII digit ``p`` ends, or -1:
+    ``(?<![\\w.-])(?=(?:[A-Za-z-]*\\d){5})[0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?``
+    ``(?![\\w-]|\\.\\d)``.  The body is the run of ``[A-Za-z0-9-]`` from ``p``: a
+    shorter end has one of those after it, which the look-ahead forbids, and so
+    does a ``-`` at the run's end."""
+    cdef Py_ssize_t q = p, digits = 0, e
+    cdef Py_UCS4 c
+    if p > 0 and (_is_word(t.at(p - 1)) or t.at(p - 1) == u'.' or t.at(p - 1) == u'-'):
+        return -1
+    while q < t.length and digits < 5:
+        c = t.at(q)
+        if _is_decimal(c):
+            digits += 1
+        elif not (_ascii_letter(c) or c == u'-'):
+            break
+        q += 1
+    if digits < 5:
+        return -1
+    e = p + 1
+    while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
+            t.at(e) >= u'0' and t.at(e) <= u'9')):
+        e += 1
+    if t.at(e - 1) == u'-':
+        return -1
+    if e < t.length:
+        c = t.at(e)
+        if _is_word(c) or c == u'-' or (
+                c == u'.' and e + 1 < t.length and _is_decimal(t.at(e + 1))):
+            return -1
+    return e
+
+
+def idnum_end(str text, Py_ssize_t p):
+    """_idnum_end, for the twin tests."""
+    return _idnum_end(_text(text), p)
 
 
 cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
@@ -552,12 +598,10 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
                 return S_NONE
         return S_SLASH
     if c1 == u'-':
-        if L <= 2:
-            k = _ascii_digits_end(t, e + 1)
-            if 1 <= k - e - 1 <= 2 and k < t.length and t.at(k) < 128 and not (
-                    t.at(k) >= u'0' and t.at(k) <= u'9') and t.at(k) != u'-' and \
-                    t.at(k) != u'/':
-                return _after_range(t, p, L, e, k)
+        k = _ascii_digits_end(t, e + 1)
+        if k > e + 1 and (k >= t.length or (t.at(k) < 128 and t.at(k) != u'-'
+                                            and t.at(k) != u'/')):
+            return _after_range(t, p, c0, L, e, k)
         return S_DASH
     if c1 == u'(' or c1 == u')':
         return S_PAREN if (c1 == u'(' and c0 == u'1' and L == 1) or _plt_may(t, p) else S_NONE

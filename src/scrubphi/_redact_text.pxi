@@ -139,6 +139,7 @@ cdef struct _Tok:
     Py_ssize_t end
     Py_ssize_t cut  # end, less the tail the apostrophe rule cuts off
     uint64_t kbits
+    uint64_t lbits  # the _Info's, here so that a pass over the words needs no object
     uint32_t wflags
     Py_ssize_t klen
     int state
