@@ -232,6 +232,25 @@ def test_postal_group_is_tried_only_near_a_digit(text: str) -> None:
             assert pat.match(text, start) is None, (start, end)
 
 
+@needs_compiled
+@given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
+@HYPOTHESIS
+@example("pt id: 12345 PT ID AB12345 medical record number is: 1234567 med rec no. 12345 "
+         "Pt resting 80 mr# 12345 MR NO 1234 acct #: 99-1234567 patient id x4455 "
+         "insurance id 123456 Medical Record Number:\n1234567 id AB1234 plan id\u0663 pt \u212a1")
+def test_label_group_is_tried_only_after_label_words(text: str) -> None:
+    """Where _label_may says no (and the word is no SSN label), the label group's
+    pattern does not match."""
+    fast_r, _ = _hostile_twins("year")
+    assert fast_r._engine is not None
+    triggers, pat = next((t, p) for t, p in fast_r._re.words if "mrn" in t and "ssn" in t)
+    for start, end in fast.read(text)[0]:
+        word = text[start:end].lower()
+        if word in triggers and word not in ("ssn", "ss", "social") and \
+                not fast_r._engine.label_may(text, start):
+            assert pat.match(text, start) is None, (start, end)
+
+
 @functools.cache
 def _typo_twins() -> tuple[Callable[[str], bool], Callable[[str], bool], list[str]]:
     fast_r, pure_r = _twins()

@@ -53,21 +53,6 @@ include "_redact_read.pxi"
 include "_redact_rules.pxi"
 
 
-cdef bint _digit_on_line(_Text t, Py_ssize_t q) noexcept:
-    """Whether a label's ID can follow ``q``: the label's words, ``no``, ``#``, ``.``,
-    ``:`` and spaces, then letters and a digit (``patterns._LABELS`` and the ``mrn``
-    alternative), so a digit before any other character; not ASCII: a maybe."""
-    cdef Py_UCS4 c
-    while q < t.length:
-        c = t.at(q)
-        if c >= 128 or (c >= u'0' and c <= u'9'):
-            return True
-        if not (_ascii_letter(c) or _in(c, b" .:#")):
-            return False
-        q += 1
-    return False
-
-
 cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
     """Whether ``text[s:e]`` is ASCII digit runs of fewer than seven digits joined by
     single hyphens: an ``idnum`` match that ``StructuredPass._idnum`` leaves as it is
@@ -115,6 +100,61 @@ cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
         (n == 5 and memcmp(low, b"since", 5) == 0) or (n == 5 and memcmp(low, b"until", 5) == 0)
 
 
+cdef bint _concat(_WordSet words, const char *buf, Py_ssize_t n) noexcept:
+    """Whether ``buf[:n]`` is one or more of ``words`` end to end (n <= 32)."""
+    cdef bint ok[33]
+    cdef Py_ssize_t i, j
+    ok[0] = True
+    for i in range(1, n + 1):
+        ok[i] = False
+        for j in range(i):
+            if ok[j] and words.has(buf + j, i - j):
+                ok[i] = True
+                break
+    return ok[n]
+
+
+cdef bint _label_may(_Text t, Py_ssize_t q, _WordSet words) noexcept:
+    """Whether the label group's ID alternative can match at ``q`` (a label's word):
+    a label is words of the pattern (``words``: the runs of letters of its source,
+    "rec" and "ord" of ``rec(?:ord)?``) joined by spaces, ``.``, ``:`` and ``#``,
+    five at most, and the ID after it starts with letters and a digit, or a digit.
+    So each run of letters before that digit is made of the pattern's words (in
+    any case), and only those characters come between.  Anything not ASCII is a
+    maybe."""
+    cdef char buf[32]
+    cdef Py_ssize_t n, k
+    cdef Py_UCS4 c
+    for k in range(8):
+        n = 0
+        while q < t.length:
+            c = t.at(q)
+            if c >= 128:
+                return True
+            if not _ascii_letter(c):
+                break
+            if n < 32:
+                buf[n] = <char>(<uint32_t>c | 0x20)
+            n += 1
+            q += 1
+        if q >= t.length:
+            return False
+        if _is_decimal(t.at(q)):
+            return True  # letters and a digit: the ID itself ("AB12345")
+        if n > 32 or not _concat(words, buf, n):
+            return False
+        while q < t.length and _in(t.at(q), b" .:#"):
+            q += 1
+        if q >= t.length:
+            return False
+        c = t.at(q)
+        if c >= 128 or _is_decimal(c):
+            return True
+        if not _ascii_letter(c):
+            return False
+    return False
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -133,7 +173,7 @@ cdef class Engine:
     cdef object fns, digits_like, case_like, not_hospitals, place_fake
     cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
-    cdef _WordSet common
+    cdef _WordSet common, label_words
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
     cdef Py_ssize_t label_group, post_group
@@ -201,10 +241,18 @@ cdef class Engine:
         for w in ("ssn", "ss", "social"):
             small[w] = small.get(w, 0) | L_SSNWORD
         self.small_low = small
-        # The group of labels ("MRN:", "Acct #", "pt id"): its ID alternative wants a
-        # digit on the label's line (_digit_on_line); only the SSN label may cross lines.
+        # The group of labels ("MRN:", "Acct #", "pt id"): its ID alternative wants the
+        # label's words and a digit on the label's line (_label_may); only the SSN label
+        # may cross lines.
         self.label_group = next((g for g, triggers in enumerate(self.groups)
                                  if "mrn" in triggers and "ssn" in triggers), -1)
+        # The words of that group's pattern (_label_may): the runs of letters of its
+        # source once the syntax is taken out ("(?i:", "(?P<mv>", "\\d", "[A-Za-z0-9]").
+        source = self.group_pats[self.label_group].pattern if self.label_group >= 0 else ""
+        source = re.sub(r"\(\?P<\w+>|\(\?P=\w+\)|\(\?[aiLmsux-]*:|\(\?<?[=!]|\\[A-Za-z]"
+                        r"|\[[^\]]*\]|\{[^}]*\}", " ", source)
+        self.label_words = _word_set(frozenset(
+            w.lower() for w in re.findall(r"[A-Za-z]+", source) if len(w) <= 32))
         # The postal group ("Apt 4", "P.O. Box 12", "zip 02139"): a digit near (_digit_near).
         self.post_group = next((g for g, triggers in enumerate(self.groups)
                                 if "apt" in triggers and "zip" in triggers), -1)
@@ -264,6 +312,10 @@ cdef class Engine:
                 if common.has(buf, n + 1):
                     return True
         return False
+
+    def label_may(self, str text, Py_ssize_t pos):
+        """_label_may with this engine's words, for the twin tests."""
+        return _label_may(_text(text), pos, self.label_words)
 
     cdef bint _habbr(self, str k):
         """``detector._hospital_abbrevs`` of one word."""
@@ -527,7 +579,7 @@ cdef class Engine:
                 if not (lb & bit) or pos < end:
                     continue
                 if g == self.label_group and not (lb & L_SSNWORD) and \
-                        not _digit_on_line(t, pos):
+                        not _label_may(t, pos, self.label_words):
                     continue
                 if g == self.post_group and not _digit_near(t, pos):
                     continue
