@@ -701,6 +701,7 @@ cdef class Engine:
         cdef uint64_t kb
         cdef bint between, later, first_role
         cdef _Info info
+        cdef list spans = out.spans
         fns = self.fns
         put = out.put
         for a in range(nw):
@@ -729,18 +730,29 @@ cdef class Engine:
                             or between):
                     put(start, end, "initial", self.r._initial(info.word))
                 continue
-            word = info.word
+            # A word's surrogate as a place, a first or a last name depends on the word
+            # alone (as written): kept on its _Info, so a name met again costs a tuple.
+            # (The tuple is Spans.put's: start, priority 1, end, kind, replacement.)
             if s == PLACE:
-                end = tk[i].end
-                fake = self.place_fake(fns["city"], word)
-                put(start, end, "place", self.case_like(fake, word))
+                rep = info.s_place
+                if rep is None:
+                    rep = self.case_like(self.place_fake(fns["city"], info.word), info.word)
+                    info.s_place = rep
+                spans.append((start, 1, tk[i].end, "place", rep))
                 continue
-            name = word[: end - start]
-            title = name.title() if name.isascii() else name
             later = i + 1 < n and _sure(tk[i + 1].state) and _near(t, tk, i, i + 1, b" ")
             if kb & (K_FFIRST | K_FLAST):
                 first_role = kb & K_FFIRST and (later or not (kb & K_FLAST))
             else:
                 first_role = kb & K_FIRST and (later or not (kb & K_LAST))
-            role = "first_name" if first_role else "last_name"
-            put(start, end, role, self.case_like(fns[role](title), name))
+            rep = info.s_first if first_role else info.s_last
+            if rep is None:
+                role = "first_name" if first_role else "last_name"
+                name = info.word[: end - start]
+                title = name.title() if name.isascii() else name
+                rep = self.case_like(fns[role](title), name)
+                if first_role:
+                    info.s_first = rep
+                else:
+                    info.s_last = rep
+            spans.append((start, 1, end, "first_name" if first_role else "last_name", rep))

@@ -132,6 +132,8 @@ cdef class _Info:
     cdef Py_ssize_t adj
     # _classify's answer without and with a capital that means something (-1: not yet).
     cdef int cls[2]
+    # Its surrogates as a place, a first and a last name (None: not yet made).
+    cdef object s_place, s_first, s_last
 
 
 cdef struct _Tok:
