@@ -658,7 +658,7 @@ cdef struct _Vec:
     Py_ssize_t cap
 
 
-cdef int _push(_Vec *vec, Py_ssize_t x) except -1:
+cdef inline int _push(_Vec *vec, Py_ssize_t x) except -1:
     cdef Py_ssize_t *grown
     if vec.n == vec.cap:
         grown = <Py_ssize_t *>PyMem_Realloc(vec.v, (2 * vec.cap + 64) * sizeof(Py_ssize_t))
@@ -687,17 +687,33 @@ cdef void _forget(_Reading *r) noexcept:
     memset(r, 0, sizeof(_Reading))
 
 
+ctypedef fused _unit:
+    uint8_t
+    uint16_t
+    uint32_t
+
+
 cdef int _read(_Text t, _Reading *r) except -1:
     """Everything the scan needs to know of a text before any pattern runs, in one
     pass: its words (and a hash of each), where a digit-led match can start (and
     the number's shape), where a code can, and whether the web pattern can match
     anywhere."""
-    cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0
+    if t.kind == 1:  # PyUnicode_1BYTE_KIND
+        return _read_units(t, r, <const uint8_t *>t.data)
+    if t.kind == 2:
+        return _read_units(t, r, <const uint16_t *>t.data)
+    return _read_units(t, r, <const uint32_t *>t.data)
+
+
+cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
+    """_read over the text's code units ``d`` (its kind's width): the loops read
+    ``d[p]``, not ``t.at(p)``, which tests the kind at every character."""
+    cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0, n = t.length
     cdef Py_UCS4 c
     cdef uint64_t h
     cdef int shape, web
-    while p < t.length:
-        c = t.at(p)
+    while p < n:
+        c = d[p]
         if not _is_alnum(c):
             if c == u':':
                 colons += 1
@@ -710,10 +726,10 @@ cdef int _read(_Text t, _Reading *r) except -1:
                 r.web |= web
             if c == u'+' or c == u'(' or c == u'#':
                 shape = S_PLUS if c == u'+' else S_OPEN if c == u'(' else S_HASH
-                if p + 1 < t.length and _is_decimal(t.at(p + 1)):
+                if p + 1 < n and _is_decimal(d[p + 1]):
                     _push(&r.digits, p)
                     _push(&r.digits, shape)
-                elif p + 2 < t.length and t.at(p + 1) == u' ' and _is_decimal(t.at(p + 2)):
+                elif p + 2 < n and d[p + 1] == u' ' and _is_decimal(d[p + 2]):
                     _push(&r.digits, p)
                     _push(&r.digits, shape)
                     p += 1
@@ -725,13 +741,13 @@ cdef int _read(_Text t, _Reading *r) except -1:
         h = _FNV_OFFSET
         code_from = -1  # a CODE_START candidate whose letters run on
         while True:
-            while p < t.length:
-                c = t.at(p)
+            while p < n:
+                c = d[p]
                 if not _is_alnum(c):
                     break
                 h = (h ^ <uint32_t>c) * _FNV_PRIME
                 if _is_decimal(c):
-                    if p == s or not _is_decimal(t.at(p - 1)):
+                    if p == s or not _is_decimal(d[p - 1]):
                         _push(&r.digits, p)
                         _push(&r.digits, _digit_shape(t, p))
                     if code_from >= 0:
@@ -742,13 +758,13 @@ cdef int _read(_Text t, _Reading *r) except -1:
                 elif code_from < 0 and p >= code_end and _code_may_start(t, p):
                     code_from = p
                 p += 1
-            if p + 1 < t.length and (c == u"'" or c == u'\u2019') and _is_alnum(t.at(p + 1)):
+            if p + 1 < n and (c == u"'" or c == u'\u2019') and _is_alnum(d[p + 1]):
                 h = (h ^ <uint32_t>c) * _FNV_PRIME
                 code_from = -1
                 p += 1
                 continue
             break
-        if code_from >= 0 and p < t.length and t.at(p) == u'-':
+        if code_from >= 0 and p < n and d[p] == u'-':
             code_end = _code(t, code_from, &r.codes)  # "AB-CD12345": letters run on
         _push(&r.words, s)
         _push(&r.words, p)
