@@ -462,7 +462,7 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
                       Py_ssize_t k) noexcept:
     """The shape of a range ``d{1,4}-d+`` ("7-8", "10-20%", "100-120/60") at ``p``: the
     dash at ``e``, the ASCII character after the second number at ``k`` (not a
-    digit, ``-`` or ``/``; or the end).  A date with a year, digit pairs, an SSN, a
+    digit or ``-``; or the end).  A date with a year, digit pairs, an SSN, a
     card want another ``-`` there, an age or a date with a month's name a word
     after the dash; what can match: a phone ("617-555.1234": three digits and
     ``.``, `` `` or ``/``), a local number (three and four digits), digit groups
@@ -472,8 +472,8 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     no ``/``, ``%``, ``-``, letter or decimal after it) or an ID (five digits in
     the run of letters, digits and hyphens), each alone."""
     cdef Py_UCS4 x = t.at(k) if k < t.length else 0
-    cdef Py_ssize_t q, digits = 0, M = k - e - 1
-    cdef bint mdash, others
+    cdef Py_ssize_t q, M = k - e - 1
+    cdef bint others
     if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")) or \
             (L == 3 and M == 4):
         return S_DASH
@@ -490,13 +490,21 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
                 x == u'.' and k + 1 < t.length and (
                     t.at(k + 1) >= 128 or _is_decimal(t.at(k + 1)))):
         return S_MDASH  # (four digits at most, and no letter after them: no ID)
-    q = p
-    while q < t.length and (_ascii_letter(t.at(q)) or t.at(q) == u'-'
-                            or _is_decimal(t.at(q)) or t.at(q) >= 128):
-        if t.at(q) >= 128 or _is_decimal(t.at(q)):
+    return S_IDNUM if _id_digits(t, p) else S_NONE
+
+
+cdef bint _id_digits(_Text t, Py_ssize_t p) noexcept:
+    """Whether the run of letters, digits and hyphens from ``p`` can hold the five
+    digits of ``idnum``'s look-ahead (a character that is not ASCII counts as one)."""
+    cdef Py_ssize_t digits = 0
+    while p < t.length and (_ascii_letter(t.at(p)) or t.at(p) == u'-'
+                            or _is_decimal(t.at(p)) or t.at(p) >= 128):
+        if t.at(p) >= 128 or _is_decimal(t.at(p)):
             digits += 1
-        q += 1
-    return S_IDNUM if digits >= 5 else S_NONE
+            if digits >= 5:
+                return True
+        p += 1
+    return False
 
 
 cdef Py_ssize_t _idnum_end(_Text t, Py_ssize_t p) noexcept:
@@ -599,9 +607,17 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
         return S_SLASH
     if c1 == u'-':
         k = _ascii_digits_end(t, e + 1)
-        if k > e + 1 and (k >= t.length or (t.at(k) < 128 and t.at(k) != u'-'
-                                            and t.at(k) != u'/')):
+        if k > e + 1 and (k >= t.length or (t.at(k) < 128 and t.at(k) != u'-')):
             return _after_range(t, p, c0, L, e, k)
+        if k == e + 1 and k < t.length and t.at(k) != u'(':
+            # A dash and no digit ("5-fold", "12-Jan", "92-year-old", "12-AB345"): a
+            # date with a month's name, an age, or an ID; no other alternative (a phone
+            # needs "1-(").
+            c2 = t.at(k)
+            if (L <= 2 and _month_or_of(t, k)) or ((L == 2 or L == 3) and (
+                    c2 >= 128 or _ascii_letter_in(c2, b"y"))):
+                return S_DASH
+            return S_IDNUM if _id_digits(t, p) else S_NONE
         return S_DASH
     if c1 == u'(' or c1 == u')':
         return S_PAREN if (c1 == u'(' and c0 == u'1' and L == 1) or _plt_may(t, p) else S_NONE
