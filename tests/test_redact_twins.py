@@ -188,6 +188,8 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 @HYPOTHESIS
 @example("12 March 3 of may 92 yo 12-Jan 2nd 98.6 fax 1(800)555-1234 12B Main St")
 @example("7-8 10-20% 3-4. 11-12, (12-34) 10-20 fax 12-14  Main St 12-34ab5 7-8.5 1-2\u0663 9-9")
+@example("120-130/70 120-130/7080 617-555/1234 555-1234/5 1-800.555 2L NC 5L  Main St 12B-14 "
+         "40s 2nd 21ST 3rd. 4TH 5n 11\u017ft 12B\u00c9lan 2nd-3rd 1st\u0663 617-555.123\u0663")
 @example("5-fold 12-Jan 92-year-old 12-AB345 1-(800) 120-130/70-80 12-of 92-Yo 7-\u017fep "
          "123-4/5 12-34/ 617-555/1234 2-x 100-12345ab 12-345678-")
 @example("100-120/60 2010-2012 555-1234 617-555.1234 1-800 555 12-34-56 1234-5678a 12-345_ "

@@ -474,8 +474,8 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     cdef Py_UCS4 x = t.at(k) if k < t.length else 0
     cdef Py_ssize_t q, M = k - e - 1
     cdef bint others
-    if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")) or \
-            (L == 3 and M == 4):
+    if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")
+            and _four_digits(t, k + 1)) or (L == 3 and M == 4 and x != u'/'):
         return S_DASH
     others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
     if not others and x == u' ':
@@ -505,6 +505,13 @@ cdef bint _id_digits(_Text t, Py_ssize_t p) noexcept:
                 return True
         p += 1
     return False
+
+
+cdef bint _four_digits(_Text t, Py_ssize_t q) noexcept:
+    """Whether a phone's last group (``\\d{4}`` and no digit after it) can be at ``q``:
+    four ASCII digits, or fewer before a character that is not ASCII (a maybe)."""
+    cdef Py_ssize_t e = _ascii_digits_end(t, q)
+    return e - q == 4 or (e - q < 4 and e < t.length and t.at(e) >= 128)
 
 
 cdef Py_ssize_t _idnum_end(_Text t, Py_ssize_t p) noexcept:
@@ -543,6 +550,14 @@ cdef Py_ssize_t _idnum_end(_Text t, Py_ssize_t p) noexcept:
 def idnum_end(str text, Py_ssize_t p):
     """_idnum_end, for the twin tests."""
     return _idnum_end(_text(text), p)
+
+
+cdef inline bint _ordinal_suffix(Py_UCS4 a, Py_UCS4 b) noexcept:
+    """``(?i:st|nd|rd|th)`` at the ASCII letters ``a``, ``b``."""
+    a = <Py_UCS4>(<uint32_t>a | 0x20)
+    b = <Py_UCS4>(<uint32_t>b | 0x20)
+    return (a == u's' and b == u't') or (a == u'n' and b == u'd') or \
+        (a == u'r' and b == u'd') or (a == u't' and b == u'h')
 
 
 cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
@@ -635,12 +650,19 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             return S_WORD if _street_may(t, e + 1) else S_NONE
         return _after_space(t, p, c0, L, e)
     if _ascii_letter(c1):
-        if L <= 2 and _ascii_letter_in(c1, b"snrt"):
-            return S_LETTER
+        if L <= 2 and _ascii_letter_in(c1, b"snrt") and e + 1 < t.length and (
+                t.at(e + 1) >= 128 or _ordinal_suffix(c1, t.at(e + 1))):
+            return S_LETTER  # "2nd", "21ST" (not "40s", "5n")
         if (L == 2 or L == 3) and _ascii_letter_in(c1, b"y"):
             return S_LETTER
-        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and _in(t.at(e + 1), b" -"):
-            return S_LETTER  # "12B Main St", "12B-14 ..."
+        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and t.at(e + 1) == u'-':
+            return S_LETTER  # "12B-14 ..."
+        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and t.at(e + 1) == u' ':
+            k = e + 1
+            while k < t.length and t.at(k) == u' ':
+                k += 1
+            if k < t.length and _street_may(t, k):
+                return S_LETTER  # "12B Main St" (not "2L NC")
         digits = 0
         k = p
         while k < t.length and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
