@@ -32,7 +32,7 @@ from scrubphi.transforms.base import TransformContext
 from scrubphi.transforms.redact import Redactor
 from scrubphi.transforms.redact.detector import _WORD
 from scrubphi.transforms.redact.lookup import Lookup
-from scrubphi.transforms.redact.patterns import CODE_START, DIGIT_START, needs_web
+from scrubphi.transforms.redact.patterns import CODE_START, DIGIT_START, matches_at, needs_web
 from shared_paths import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,10 +143,12 @@ HYPOTHESIS = settings(max_examples=400, deadline=None,
 @example("O'Rourke’s x'' y'z 'a b'")
 @example("sats @ 95%, mail a.b@c.org, http://x.y www.Z.com fe80::1 1:2:3:4:5:6:7:8 x.COM")
 @example("K.//:com//WWWwww.com")  # a domain after www. ("WWW.io")
+@example("x'y@z.com a.b-c.co.uk. HTTPS://x ftp://y Www.z.de fe80::1 ab:cd::ef g::1 ::1")
+@example("1:2:3:4:5:6:7:8 at a.com; 1:2:3:4:5:6:7 x@y.org _a::1 ſ@k.com httpſ://a")
 @example("\u0661\u0662\u00b2 ab_cd \u2160\u2161")
 def test_readings_match_their_patterns(text: str) -> None:
     assert fast is not None
-    words, digits, codes, web = fast.read(text)
+    words, digits, codes, web, web_starts = fast.read(text)
     assert words == [m.span() for m in _WORD.finditer(text)]
     assert [p for p, _ in digits] == [m.start() for m in DIGIT_START.finditer(text)]
     assert codes == [
@@ -154,10 +156,16 @@ def test_readings_match_their_patterns(text: str) -> None:
     ]
     if not web & fast.WEB_TRIGGER:
         assert not needs_web(text)
+    if web & fast.WEB_SURE:
+        assert needs_web(text)
     full, webs = _web_patterns()
     part = webs[web & 15]
-    assert [(m.span(), m.lastgroup) for m in full.finditer(text)] == (
-        [] if part is None else [(m.span(), m.lastgroup) for m in part.finditer(text)])
+    found = [(m.span(), m.lastgroup) for m in full.finditer(text)]
+    assert found == ([] if part is None else [(m.span(), m.lastgroup) for m in part.finditer(text)])
+    # The web pattern tried only where _read says a match can start finds the same.
+    assert web_starts == sorted(set(web_starts))
+    if web & fast.WEB_TRIGGER and part is not None:
+        assert [(m.span(), m.lastgroup) for m in matches_at(part, text, web_starts)] == found
 
 
 @functools.cache
@@ -170,7 +178,8 @@ def _web_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ...]
 @functools.cache
 def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ...]]:
     assert fast is not None
-    pats = Redactor(TransformContext(key=KEY), compiled=False)._re
+    # (compiled: the engine gives the scan the street suffixes it reads numbers with)
+    pats = Redactor(TransformContext(key=KEY), compiled=True)._re
     return pats.digits, fast.shape_patterns(pats.digits, pats.digit_alternatives)
 
 
@@ -178,6 +187,16 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 @given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
 @HYPOTHESIS
 @example("12 March 3 of may 92 yo 12-Jan 2nd 98.6 fax 1(800)555-1234 12B Main St")
+@example("7-8 10-20% 3-4. 11-12, (12-34) 10-20 fax 12-14  Main St 12-34ab5 7-8.5 1-2\u0663 9-9")
+@example("120-130/70 120-130/7080 617-555/1234 555-1234/5 1-800.555 2L NC 5L  Main St 12B-14 "
+         "40s 2nd 21ST 3rd. 4TH 5n 11\u017ft 12B\u00c9lan 2nd-3rd 1st\u0663 617-555.123\u0663")
+@example("5-fold 12-Jan 92-year-old 12-AB345 1-(800) 120-130/70-80 12-of 92-Yo 7-\u017fep "
+         "123-4/5 12-34/ 617-555/1234 2-x 100-12345ab 12-345678-")
+@example("100-120/60 2010-2012 555-1234 617-555.1234 1-800 555 12-34-56 1234-5678a 12-345_ "
+         "12-345- 12-345.6 12-345. a12-34567 .12-34567 12-3456\u0663 120-140 mmHg 12-3456ab7")
+@example("12/5 98/60 1/2% 3/31 4/32 13/1 2/45 02/09, 1/1/ 7/22.5 ١٢/٣ 12/5\u0663 0/1 10/3")
+@example("12 N. Oak Elm St, 4 West 5th Ave 7 A B C Street 80 NSR HR 9 Big Straße 3 Via Roma "
+         "5 Piroska u. 9 2 Lake Oak Pine Elm Rd 6 C/ Mayor 8 Main STREET 12 Oakst.")
 def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None:
     """Where a number's shape rules every alternative out, the digit pattern does not
     match; where it names some, their pattern matches exactly as the whole one."""
@@ -188,6 +207,10 @@ def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None
         if shape == fast.NO_MATCH:
             assert whole is None, (text, p)
             continue
+        if shape == fast.ID_ONLY:  # the ID alternative alone, its end read in C
+            end = fast.idnum_end(text, p)
+            assert (whole is None) == (end < 0), (text, p)
+            assert whole is None or (whole.lastgroup == "idnum" and whole.end() == end)
         pat = shapes[shape]
         assert pat is not None
         part = pat.match(text, p)
@@ -196,6 +219,40 @@ def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None
             assert part.span() == whole.span() and part.lastgroup == whole.lastgroup
             assert {k: v for k, v in part.groupdict().items() if v is not None} == {
                 k: v for k, v in whole.groupdict().items() if v is not None}
+
+
+@needs_compiled
+@given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
+@HYPOTHESIS
+@example("P.O. Box 12 po box x apt 4 Apt. #5 suite  7 unit no zip: 02139 postal code code is 1 "
+         "PSC 6293, Box 8158 APO AP 04336 p 3 post op 5 ap\u212a 4")
+def test_postal_group_is_tried_only_near_a_digit(text: str) -> None:
+    """Where _digit_near says no, the postal group's pattern does not match."""
+    assert fast is not None
+    groups = Redactor(TransformContext(key=KEY), compiled=False)._re.words
+    triggers, pat = next((t, p) for t, p in groups if "apt" in t and "zip" in t)
+    for start, end in fast.read(text)[0]:
+        if text[start:end].lower() in triggers and not fast.digit_near(text, start):
+            assert pat.match(text, start) is None, (start, end)
+
+
+@needs_compiled
+@given(st.one_of(hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
+@HYPOTHESIS
+@example("pt id: 12345 PT ID AB12345 medical record number is: 1234567 med rec no. 12345 "
+         "Pt resting 80 mr# 12345 MR NO 1234 acct #: 99-1234567 patient id x4455 "
+         "insurance id 123456 Medical Record Number:\n1234567 id AB1234 plan id\u0663 pt \u212a1")
+def test_label_group_is_tried_only_after_label_words(text: str) -> None:
+    """Where _label_may says no (and the word is no SSN label), the label group's
+    pattern does not match."""
+    fast_r, _ = _hostile_twins("year")
+    assert fast_r._engine is not None
+    triggers, pat = next((t, p) for t, p in fast_r._re.words if "mrn" in t and "ssn" in t)
+    for start, end in fast.read(text)[0]:
+        word = text[start:end].lower()
+        if word in triggers and word not in ("ssn", "ss", "social") and \
+                not fast_r._engine.label_may(text, start):
+            assert pat.match(text, start) is None, (start, end)
 
 
 @functools.cache
@@ -280,6 +337,7 @@ def _hostile_twins(config: str) -> tuple[Redactor, Redactor]:
 @example("year", "Allika ₄ and Koskikatu 46, Estonia 62488")
 @example("year", "son bill, Smokey, Morris and Roger visited. Dr. O'Rourke's wife-KRISSY")
 @example("year", "pt id\nAB12345; SSN:\n123456789; Acct #: 99-1234567, mr no. x4455")
+@example("year", "on 7-8, since\t10-12; UNTIL 3-4 HR 7-8 xon 1-2 100-120/60 12--345 1234567-8")
 @example("lookup", "Hope Walker called; grace park at 12 Oak Street, Springfield")
 def test_twins_agree_on_hostile_text(config: str, text: str) -> None:
     _assert_twins(*_hostile_twins(config), [text])

@@ -6,23 +6,31 @@ import re
 from typing import Any
 
 __all__ = [
+    "ID_ONLY",
     "IMPLEMENTATION",
     "NO_MATCH",
+    "WEB_SURE",
     "WEB_TRIGGER",
     "Engine",
+    "digit_near",
+    "idnum_end",
     "read",
     "shape_patterns",
     "web_patterns",
 ]
 
 IMPLEMENTATION: str
+ID_ONLY: int
 
 NO_MATCH: int
 WEB_TRIGGER: int
+WEB_SURE: int
 
 def read(
     text: str,
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int]: ...
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[int], int, list[int]]: ...
+def digit_near(text: str, pos: int) -> bool: ...
+def idnum_end(text: str, pos: int) -> int: ...
 def web_patterns(
     web: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...
@@ -34,3 +42,4 @@ class Engine:
     def __init__(self, redactor: Any) -> None: ...
     def scan(self, text: str, out: Any) -> None: ...
     def typo(self, word: str) -> bool: ...
+    def label_may(self, text: str, pos: int) -> bool: ...

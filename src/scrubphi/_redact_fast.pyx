@@ -33,7 +33,7 @@ from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
     Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset
 
 import re
@@ -43,26 +43,117 @@ from scrubphi.regex_cache import compile_cached
 IMPLEMENTATION = "compiled"
 #: The shape ``read`` gives a number after which no digit-led alternative matches.
 NO_MATCH = 0
-#: The bit of ``read``'s last value that says ``patterns.needs_web`` can be True.
+#: The bit of ``read``'s web value that says ``patterns.needs_web`` can be True.
 WEB_TRIGGER = 16
+#: The bit of ``read``'s web value that says ``patterns.needs_web`` is True.
+WEB_SURE = 32
+#: The shape ``read`` gives a number where only the ``idnum`` alternative can match.
+ID_ONLY = 16
 
 include "_redact_text.pxi"
 include "_redact_read.pxi"
 include "_redact_rules.pxi"
 
 
-cdef bint _digit_on_line(_Text t, Py_ssize_t q) noexcept:
-    """Whether a label's ID can follow ``q``: the label's words, ``no``, ``#``, ``.``,
-    ``:`` and spaces, then letters and a digit (``patterns._LABELS`` and the ``mrn``
-    alternative), so a digit before any other character; not ASCII: a maybe."""
+cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """Whether ``text[s:e]`` is ASCII digit runs of fewer than seven digits joined by
+    single hyphens: an ``idnum`` match that ``StructuredPass._idnum`` leaves as it is
+    (``_MEASURE`` matches it whole: an amount or a range)."""
+    cdef Py_ssize_t p, run = 0
     cdef Py_UCS4 c
-    while q < t.length:
-        c = t.at(q)
-        if c >= 128 or (c >= u'0' and c <= u'9'):
-            return True
-        if not (_ascii_letter(c) or _in(c, b" .:#")):
+    if e <= s or t.at(s) == u'-' or t.at(e - 1) == u'-':
+        return False
+    for p in range(s, e):
+        c = t.at(p)
+        if c >= u'0' and c <= u'9':
+            run += 1
+            if run >= 7:
+                return False
+        elif c == u'-' and run > 0:
+            run = 0
+        else:
             return False
-        q += 1
+    return True
+
+
+cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
+    """Whether ``StructuredPass._mdash`` can take the month-day at ``s`` for a date: the
+    last word of ``text[s - 8:s].lower().split()`` is "on", "since" or "until"; any
+    character that is not ASCII there is a maybe."""
+    cdef Py_ssize_t lo = s - 8 if s > 8 else 0, b = s, a, n, i
+    cdef char low[6]
+    cdef Py_UCS4 c
+    for i in range(lo, s):
+        if t.at(i) >= 128:
+            return True
+    while b > lo and _in(t.at(b - 1), b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"):
+        b -= 1
+    a = b
+    while a > lo and not _in(t.at(a - 1), b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"):
+        a -= 1
+    n = b - a
+    if n < 2 or n > 5:
+        return False
+    for i in range(n):
+        c = t.at(a + i)
+        low[i] = <char>(<uint32_t>c | 0x20) if c >= u'A' and c <= u'Z' else <char>c
+    low[n] = 0
+    return (n == 2 and low[0] == b'o' and low[1] == b'n') or \
+        (n == 5 and memcmp(low, b"since", 5) == 0) or (n == 5 and memcmp(low, b"until", 5) == 0)
+
+
+cdef bint _concat(_WordSet words, const char *buf, Py_ssize_t n) noexcept:
+    """Whether ``buf[:n]`` is one or more of ``words`` end to end (n <= 32)."""
+    cdef bint ok[33]
+    cdef Py_ssize_t i, j
+    ok[0] = True
+    for i in range(1, n + 1):
+        ok[i] = False
+        for j in range(i):
+            if ok[j] and words.has(buf + j, i - j):
+                ok[i] = True
+                break
+    return ok[n]
+
+
+cdef bint _label_may(_Text t, Py_ssize_t q, _WordSet words) noexcept:
+    """Whether the label group's ID alternative can match at ``q`` (a label's word):
+    a label is words of the pattern (``words``: the runs of letters of its source,
+    "rec" and "ord" of ``rec(?:ord)?``) joined by spaces, ``.``, ``:`` and ``#``,
+    five at most, and the ID after it starts with letters and a digit, or a digit.
+    So each run of letters before that digit is made of the pattern's words (in
+    any case), and only those characters come between.  Anything not ASCII is a
+    maybe."""
+    cdef char buf[32]
+    cdef Py_ssize_t n, k
+    cdef Py_UCS4 c
+    for k in range(8):
+        n = 0
+        while q < t.length:
+            c = t.at(q)
+            if c >= 128:
+                return True
+            if not _ascii_letter(c):
+                break
+            if n < 32:
+                buf[n] = <char>(<uint32_t>c | 0x20)
+            n += 1
+            q += 1
+        if q >= t.length:
+            return False
+        if _is_decimal(t.at(q)):
+            return True  # letters and a digit: the ID itself ("AB12345")
+        if n > 32 or not _concat(words, buf, n):
+            return False
+        while q < t.length and _in(t.at(q), b" .:#"):
+            q += 1
+        if q >= t.length:
+            return False
+        c = t.at(q)
+        if c >= 128 or _is_decimal(c):
+            return True
+        if not _ascii_letter(c):
+            return False
     return False
 
 
@@ -84,10 +175,10 @@ cdef class Engine:
     cdef object fns, digits_like, case_like, not_hospitals, place_fake
     cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
-    cdef _WordSet common
+    cdef _WordSet common, label_words
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group
+    cdef Py_ssize_t label_group, post_group
     cdef int busy  # scans under way
 
     def __init__(self, redactor):
@@ -155,10 +246,21 @@ cdef class Engine:
         for w in ("ssn", "ss", "social"):
             small[w] = small.get(w, 0) | L_SSNWORD
         self.small_low = small
-        # The group of labels ("MRN:", "Acct #", "pt id"): its ID alternative wants a
-        # digit on the label's line (_digit_on_line); only the SSN label may cross lines.
+        # The group of labels ("MRN:", "Acct #", "pt id"): its ID alternative wants the
+        # label's words and a digit on the label's line (_label_may); only the SSN label
+        # may cross lines.
         self.label_group = next((g for g, triggers in enumerate(self.groups)
                                  if "mrn" in triggers and "ssn" in triggers), -1)
+        # The words of that group's pattern (_label_may): the runs of letters of its
+        # source once the syntax is taken out ("(?i:", "(?P<mv>", "\\d", "[A-Za-z0-9]").
+        source = self.group_pats[self.label_group].pattern if self.label_group >= 0 else ""
+        source = re.sub(r"\(\?P<\w+>|\(\?P=\w+\)|\(\?[aiLmsux-]*:|\(\?<?[=!]|\\[A-Za-z]"
+                        r"|\[[^\]]*\]|\{[^}]*\}", " ", source)
+        self.label_words = _word_set(frozenset(
+            w.lower() for w in re.findall(r"[A-Za-z]+", source) if len(w) <= 32))
+        # The postal group ("Apt 4", "P.O. Box 12", "zip 02139"): a digit near (_digit_near).
+        self.post_group = next((g for g, triggers in enumerate(self.groups)
+                                if "apt" in triggers and "zip" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -166,6 +268,7 @@ cdef class Engine:
         global _SUFFIXES_CAPITAL
         _SUFFIXES_CAPITAL = _SUFFIXES_CAPITAL and all(
             ("A" <= s[:1] <= "Z") or ("\u00c0" <= s[:1] <= "\u00de") for s in v.suffixes)
+        _fill_suffixes(v.suffixes)
         self.codes = pats.codes
         self.handlers = r._handlers
         self.needs_web = pt.needs_web
@@ -214,6 +317,10 @@ cdef class Engine:
                 if common.has(buf, n + 1):
                     return True
         return False
+
+    def label_may(self, str text, Py_ssize_t pos):
+        """_label_may with this engine's words, for the twin tests."""
+        return _label_may(_text(text), pos, self.label_words)
 
     cdef bint _habbr(self, str k):
         """``detector._hospital_abbrevs`` of one word."""
@@ -344,8 +451,10 @@ cdef class Engine:
         PyMem_Free(old_hashes)
         return 0
 
-    cdef _Info _info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e, uint64_t h):
-        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight."""
+    cdef PyObject *_info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e,
+                         uint64_t h) except NULL:
+        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight;
+        borrowed (the table holds it)."""
         cdef Py_ssize_t j = h & self.mask
         cdef PyObject *slot
         cdef _Info info
@@ -354,7 +463,7 @@ cdef class Engine:
             if slot is NULL:
                 break
             if self.hashes[j] == h and _same((<_Info>slot).word, t, s, e):
-                return <_Info>slot
+                return slot
             j = (j + 1) & self.mask
         info = self._new_info(text[s:e])
         if 2 * (self.used + 1) > self.mask + 1:
@@ -366,7 +475,7 @@ cdef class Engine:
         self.slots[j] = <PyObject *>info
         self.hashes[j] = h
         self.used += 1
-        return info
+        return <PyObject *>info
 
     def scan(self, str text, out):
         """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
@@ -375,7 +484,7 @@ cdef class Engine:
         cdef Py_ssize_t n, i, s, e
         cdef _Tok *toks = NULL
         cdef uint64_t lany = 0
-        cdef _Info info
+        cdef PyObject *info
         memset(&r, 0, sizeof(_Reading))
         # The table is cleared between texts only, and only when no scan is under way
         # (another thread's, or one that a handler's Python code started): the _Tok of
@@ -395,13 +504,14 @@ cdef class Engine:
                 info = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
                 toks[i].start = s
                 toks[i].end = e
-                toks[i].cut = e - info.adj
-                toks[i].kbits = info.kbits
-                toks[i].wflags = info.wflags
-                toks[i].klen = info.klen
+                toks[i].cut = e - (<_Info>info).adj
+                toks[i].kbits = (<_Info>info).kbits
+                toks[i].lbits = (<_Info>info).lbits
+                toks[i].wflags = (<_Info>info).wflags
+                toks[i].klen = (<_Info>info).klen
                 toks[i].state = KEEP
-                toks[i].info = <PyObject *>info
-                lany |= info.lbits
+                toks[i].info = info
+                lany |= (<_Info>info).lbits
             self._structured(text, t, &r, toks, n, lany, out)
             if n:
                 self._words(text, t, toks, n, lany, out)
@@ -413,17 +523,31 @@ cdef class Engine:
     cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
                      uint64_t lany, out):
         """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
-        cdef Py_ssize_t g, i, k, end, pos
+        cdef Py_ssize_t g, i, k, end, pos, idend
         cdef uint64_t bit, lb
         cdef int shape
         handlers = self.handlers
         if self.has_lookup:
             self.r._lookup_pass(text, out)
-        if r.web & WEB_TRIGGER and r.web & 15 and self.needs_web(text):
+        if r.web & WEB_TRIGGER and r.web & 15 and (r.web & WEB_SURE or self.needs_web(text)):
             # Only the alternatives that can match here: an "@" in "sats @ 95%" makes the
-            # pattern run, but no e-mail can match without a word character before it.
-            for m in (<object>PyTuple_GET_ITEM(self.webs, r.web & 15)).finditer(text):
-                handlers[m.lastgroup or ""](m, out)
+            # pattern run, but no e-mail can match without a word character before it;
+            # and only where one can start (_web_starts), not at every character.
+            web = <object>PyTuple_GET_ITEM(self.webs, r.web & 15)
+            if web is self.web and r.web & 15 != 15:  # (an alternative is missing)
+                for m in web.finditer(text):
+                    handlers[m.lastgroup or ""](m, out)
+            else:
+                match = web.match
+                end = -1
+                for k in range(r.webc.n):
+                    pos = r.webc.v[k]
+                    if pos < end:
+                        continue
+                    m = match(text, pos)
+                    if m is not None:
+                        end = m.end()
+                        handlers[m.lastgroup or ""](m, out)
         shapes = self.shapes
         end = -1
         for k in range(0, r.digits.n, 2):
@@ -431,10 +555,27 @@ cdef class Engine:
             shape = <int>r.digits.v[k + 1]
             if shape == S_NONE or pos < end:
                 continue
+            if shape == S_IDNUM:
+                # Only the ID alternative can match: where it ends is read here, and an
+                # amount or a range of digits and hyphens needs no match object.
+                idend = _idnum_end(t, pos)
+                if idend < 0:
+                    continue
+                if _digits_and_hyphens(t, pos, idend):
+                    end = idend
+                    continue
             m = (<object>PyTuple_GET_ITEM(shapes, shape)).match(text, pos)
             if m is not None:
                 end = m.end()
-                handlers[m.lastgroup or ""](m, out)
+                group = m.lastgroup
+                # (what the handler would reject without a surrogate, decided here: a
+                # range or amount of digits and hyphens, "100-120"; a month-day after
+                # no "on", "since", "until", "HR 7-8")
+                if group == "idnum" and _digits_and_hyphens(t, pos, end):
+                    continue
+                if group == "mdash" and not _dash_date_word(t, pos):
+                    continue
+                handlers[group or ""](m, out)
         for g in range(len(self.groups)):
             bit = (<uint64_t>L_GROUP0) << g
             if not (lany & bit):
@@ -443,11 +584,13 @@ cdef class Engine:
             end = -1
             for i in range(n):
                 pos = toks[i].start
-                lb = (<_Info>toks[i].info).lbits
+                lb = toks[i].lbits
                 if not (lb & bit) or pos < end:
                     continue
                 if g == self.label_group and not (lb & L_SSNWORD) and \
-                        not _digit_on_line(t, pos):
+                        not _label_may(t, pos, self.label_words):
+                    continue
+                if g == self.post_group and not _digit_near(t, pos):
                     continue
                 m = match(text, pos)
                 if m is not None:
@@ -470,7 +613,7 @@ cdef class Engine:
         cdef uint64_t lb
         cdef bint act = False
         for i in range(n):
-            lb = (<_Info>all_toks[i].info).lbits
+            lb = all_toks[i].lbits
             if not (lb & L_SAFE) or lb & (L_TRIG | L_FLAGGED | L_HABBR) or (
                     not (lb & L_QUIET) and all_toks[i].wflags & W_CAP):
                 # (a capitalised place or rare word can be a proper noun: "from Cyprus")
@@ -507,9 +650,9 @@ cdef class Engine:
         cdef Py_ssize_t *win
         cdef bint title
         for i in range(n):
-            info = <_Info>tk[i].info
-            if info.lbits & L_QUIET:
+            if tk[i].lbits & L_QUIET:
                 continue
+            info = <_Info>tk[i].info
             kb = tk[i].kbits
             wf = tk[i].wflags
             if kb & K_FLAGGED and (not (wf & W_LOWER) or not (kb & K_BASIC)):
@@ -573,6 +716,7 @@ cdef class Engine:
         cdef uint64_t kb
         cdef bint between, later, first_role
         cdef _Info info
+        cdef list spans = out.spans
         fns = self.fns
         put = out.put
         for a in range(nw):
@@ -609,18 +753,29 @@ cdef class Engine:
                             or between):
                     put(start, end, "initial", self.r._initial(info.word))
                 continue
-            word = info.word
+            # A word's surrogate as a place, a first or a last name depends on the word
+            # alone (as written): kept on its _Info, so a name met again costs a tuple.
+            # (The tuple is Spans.put's: start, priority 1, end, kind, replacement.)
             if s == PLACE:
-                end = tk[i].end
-                fake = self.place_fake(fns["city"], word)
-                put(start, end, "place", self.case_like(fake, word))
+                rep = info.s_place
+                if rep is None:
+                    rep = self.case_like(self.place_fake(fns["city"], info.word), info.word)
+                    info.s_place = rep
+                spans.append((start, 1, tk[i].end, "place", rep))
                 continue
-            name = word[: end - start]
-            title = name.title() if name.isascii() else name
             later = i + 1 < n and _sure(tk[i + 1].state) and _near(t, tk, i, i + 1, b" ")
             if kb & (K_FFIRST | K_FLAST):
                 first_role = kb & K_FFIRST and (later or not (kb & K_FLAST))
             else:
                 first_role = kb & K_FIRST and (later or not (kb & K_LAST))
-            role = "first_name" if first_role else "last_name"
-            put(start, end, role, self.case_like(fns[role](title), name))
+            rep = info.s_first if first_role else info.s_last
+            if rep is None:
+                role = "first_name" if first_role else "last_name"
+                name = info.word[: end - start]
+                title = name.title() if name.isascii() else name
+                rep = self.case_like(fns[role](title), name)
+                if first_role:
+                    info.s_first = rep
+                else:
+                    info.s_last = rep
+            spans.append((start, 1, end, "first_name" if first_role else "last_name", rep))

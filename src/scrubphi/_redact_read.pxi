@@ -16,7 +16,11 @@ DEF S_LONG = 9
 DEF S_HASH = 10
 DEF S_OPEN = 11
 DEF S_PLUS = 12
-DEF N_SHAPES = 13
+DEF S_RANGE = 13
+DEF S_MDASH = 14
+DEF S_MD = 15
+DEF S_IDNUM = 16
+DEF N_SHAPES = 17
 _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
@@ -30,6 +34,10 @@ _SHAPE_ALTERNATIVES = {
     S_HASH: ("hashid",),
     S_OPEN: ("phone", "trunk", "plt"),
     S_PLUS: ("phone", "intl", "plt"),
+    S_RANGE: ("paren", "plt", "mdash", "addr", "idnum"),
+    S_MDASH: ("mdash",),
+    S_MD: ("md", "my"),
+    S_IDNUM: ("idnum",),
 }
 
 
@@ -39,6 +47,7 @@ DEF WEB_URL = 2
 DEF WEB_DOMAIN = 4
 DEF WEB_IPV6 = 8
 DEF WEB_TRIGGER = 16
+DEF WEB_SURE = 32  # a trigger of patterns._TLD for certain (an ASCII one): needs_web is True
 _WEB_ALTERNATIVES = ((WEB_EMAIL, "email"), (WEB_URL, "url"), (WEB_DOMAIN, "domain"),
                      (WEB_IPV6, "ipv6"))
 
@@ -214,6 +223,120 @@ cdef bint _addr_may(_Text t, Py_ssize_t q) noexcept:
         _word_among(t, q, _AFTER_KEYS, _N_AFTER)
 
 
+# The street suffixes of every Engine built (patterns.pattern's ``street_suffixes``),
+# packed by _pack_word, sorted: a street address needs one of them (or a type), so a
+# number before capitalised words that are not followed by one is not an address.
+# Empty until an Engine fills it (then _street_may is _addr_may).
+cdef uint64_t *_SUFFIX_KEYS = NULL
+cdef Py_ssize_t _N_SUFFIX = 0
+cdef bint _SUFFIX_READY = False
+cdef bint _SUFFIX_OFF = False
+_SUFFIX_SEEN = set()
+
+
+def _fill_suffixes(suffixes):
+    """Add ``suffixes`` to the packed keys (a union: every Engine's suffixes count).
+    One that a packed key cannot stand for turns the check off for good."""
+    global _SUFFIX_KEYS, _N_SUFFIX, _SUFFIX_READY, _SUFFIX_OFF
+    cdef uint64_t *keys
+    cdef Py_ssize_t i
+    if _SUFFIX_OFF:
+        return
+    new = set(_SUFFIX_SEEN)
+    for w in suffixes:
+        if not w.isascii():
+            continue  # a word of the text with a letter that is not ASCII is a maybe
+        if not w.isalpha() or len(w) > 12:
+            _SUFFIX_READY = False
+            _SUFFIX_OFF = True
+            return
+        new.update(_pack_types((w,)))
+    if new == _SUFFIX_SEEN and _SUFFIX_READY:
+        return
+    ordered = sorted(new)
+    keys = <uint64_t *>PyMem_Realloc(_SUFFIX_KEYS, (len(ordered) + 1) * sizeof(uint64_t))
+    if keys is NULL:
+        raise MemoryError()
+    for i in range(len(ordered)):
+        keys[i] = ordered[i]
+    _SUFFIX_KEYS = keys
+    _N_SUFFIX = len(ordered)
+    _SUFFIX_SEEN.clear()
+    _SUFFIX_SEEN.update(new)
+    _SUFFIX_READY = True
+
+
+cdef bint _is_suffix(uint64_t key) noexcept:
+    cdef Py_ssize_t lo = 0, hi = _N_SUFFIX, mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _SUFFIX_KEYS[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < _N_SUFFIX and _SUFFIX_KEYS[lo] == key
+
+
+cdef bint _street_may(_Text t, Py_ssize_t q) noexcept:
+    """_addr_may, and then, unless the street's type is written first, a street suffix
+    (or a type written after the name) among the second to fifth words from ``q``:
+    ``(?:[NSEW]\\.?[ ]+)?`` and one to three words of the name, each led by a digit
+    or a capital and followed by spaces, come before it.  A word with a letter that
+    is not ASCII is a maybe."""
+    cdef int i
+    cdef bint maybe
+    cdef uint64_t key
+    cdef Py_UCS4 c
+    if not _addr_may(t, q):
+        return False
+    if not _SUFFIX_READY or _word_among(t, q, _FIRST_KEYS, _N_FIRST) or (
+            q + 1 < t.length and t.at(q) == u'C' and t.at(q + 1) == u'/'):
+        return True
+    for i in range(5):
+        if q >= t.length:
+            return False
+        if i >= 1:
+            key = _pack_word(t, q, &maybe)
+            if maybe or (key != 0 and _is_suffix(key)) or _word_among(t, q, _AFTER_KEYS, _N_AFTER):
+                return True
+        c = t.at(q)
+        if not (_is_decimal(c) or (c >= u'A' and c <= u'Z') or (c >= 0xC0 and c <= 0xDE)):
+            return False
+        while q < t.length and (_is_word(t.at(q)) or _in(t.at(q), b"'.-")):
+            q += 1
+        if q >= t.length or t.at(q) != u' ':
+            return False
+        while q < t.length and t.at(q) == u' ':
+            q += 1
+    return False
+
+
+cdef bint _digit_near(_Text t, Py_ssize_t q) noexcept:
+    """Whether a match of the postal group (military addresses, units, P.O. boxes,
+    postcodes after their label: ``patterns._WORD_GROUPS``) can start at ``q``: each
+    wants a digit after its words, with only ASCII letters (twenty at most: "postal
+    code code is"), spaces, ``.``, ``:`` and ``#`` before it; not ASCII: a maybe."""
+    cdef Py_ssize_t letters = 0
+    cdef Py_UCS4 c
+    while q < t.length:
+        c = t.at(q)
+        if c >= 128 or (c >= u'0' and c <= u'9'):
+            return True
+        if _ascii_letter(c):
+            letters += 1
+            if letters > 20:
+                return False
+        elif not _in(c, b" .:#"):
+            return False
+        q += 1
+    return False
+
+
+def digit_near(str text, Py_ssize_t pos):
+    """_digit_near, for the twin tests."""
+    return _digit_near(_text(text), pos)
+
+
 cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:
     while q < t.length and t.at(q) >= u'0' and t.at(q) <= u'9':
         q += 1
@@ -321,6 +444,122 @@ cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     return S_SPACE if _plt_may(t, p) else S_NONE
 
 
+cdef bint _month_day(_Text t, Py_ssize_t p, Py_ssize_t n, bint day) noexcept:
+    """Whether the ``n`` (1 or 2) ASCII digits at ``p`` are, whole, a month
+    (``1[0-2]|0?[1-9]``) or a day (``3[01]|[12]\\d|0?[1-9]``)."""
+    cdef Py_UCS4 a = t.at(p), b
+    if n == 1:
+        return a != u'0'
+    b = t.at(p + 1)
+    if a == u'0':
+        return b != u'0'
+    if day:
+        return a == u'1' or a == u'2' or (a == u'3' and (b == u'0' or b == u'1'))
+    return a == u'1' and (b == u'0' or b == u'1' or b == u'2')
+
+
+cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t e,
+                      Py_ssize_t k) noexcept:
+    """The shape of a range ``d{1,4}-d+`` ("7-8", "10-20%", "100-120/60") at ``p``: the
+    dash at ``e``, the ASCII character after the second number at ``k`` (not a
+    digit or ``-``; or the end).  A date with a year, digit pairs, an SSN, a
+    card want another ``-`` there, an age or a date with a month's name a word
+    after the dash; what can match: a phone ("617-555.1234": three digits and
+    ``.``, `` `` or ``/``), a local number (three and four digits), digit groups
+    in parentheses after a ``(``, a number before its phone word (_plt_may), a
+    street address (a space, then what _street_may allows) -- with any of these
+    the dash shape's pattern runs; else month-day (``mdash``: a month, a day, and
+    no ``/``, ``%``, ``-``, letter or decimal after it) or an ID (five digits in
+    the run of letters, digits and hyphens), each alone."""
+    cdef Py_UCS4 x = t.at(k) if k < t.length else 0
+    cdef Py_ssize_t q, M = k - e - 1
+    cdef bint others
+    if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")
+            and _four_digits(t, k + 1)) or (L == 3 and M == 4 and x != u'/'):
+        return S_DASH
+    others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
+    if not others and x == u' ':
+        q = k
+        while q < t.length and t.at(q) == u' ':
+            q += 1
+        others = q < t.length and _street_may(t, q)
+    if others:
+        return S_RANGE
+    if L <= 2 and M <= 2 and _month_day(t, p, L, False) and _month_day(t, e + 1, M, True) \
+            and not _in(x, b"/%-") and not _ascii_letter(x) and not (
+                x == u'.' and k + 1 < t.length and (
+                    t.at(k + 1) >= 128 or _is_decimal(t.at(k + 1)))):
+        return S_MDASH  # (four digits at most, and no letter after them: no ID)
+    return S_IDNUM if _id_digits(t, p) else S_NONE
+
+
+cdef bint _id_digits(_Text t, Py_ssize_t p) noexcept:
+    """Whether the run of letters, digits and hyphens from ``p`` can hold the five
+    digits of ``idnum``'s look-ahead (a character that is not ASCII counts as one)."""
+    cdef Py_ssize_t digits = 0
+    while p < t.length and (_ascii_letter(t.at(p)) or t.at(p) == u'-'
+                            or _is_decimal(t.at(p)) or t.at(p) >= 128):
+        if t.at(p) >= 128 or _is_decimal(t.at(p)):
+            digits += 1
+            if digits >= 5:
+                return True
+        p += 1
+    return False
+
+
+cdef bint _four_digits(_Text t, Py_ssize_t q) noexcept:
+    """Whether a phone's last group (``\\d{4}`` and no digit after it) can be at ``q``:
+    four ASCII digits, or fewer before a character that is not ASCII (a maybe)."""
+    cdef Py_ssize_t e = _ascii_digits_end(t, q)
+    return e - q == 4 or (e - q < 4 and e < t.length and t.at(e) >= 128)
+
+
+cdef Py_ssize_t _idnum_end(_Text t, Py_ssize_t p) noexcept:
+    """Where the ``idnum`` alternative's match at the ASCII digit ``p`` ends, or -1:
+    ``(?<![\\w.-])(?=(?:[A-Za-z-]*\\d){5})[0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?``
+    ``(?![\\w-]|\\.\\d)``.  The body is the run of ``[A-Za-z0-9-]`` from ``p``: a
+    shorter end has one of those after it, which the look-ahead forbids, and so
+    does a ``-`` at the run's end."""
+    cdef Py_ssize_t q = p, digits = 0, e
+    cdef Py_UCS4 c
+    if p > 0 and (_is_word(t.at(p - 1)) or t.at(p - 1) == u'.' or t.at(p - 1) == u'-'):
+        return -1
+    while q < t.length and digits < 5:
+        c = t.at(q)
+        if _is_decimal(c):
+            digits += 1
+        elif not (_ascii_letter(c) or c == u'-'):
+            break
+        q += 1
+    if digits < 5:
+        return -1
+    e = p + 1
+    while e < t.length and (_ascii_letter(t.at(e)) or t.at(e) == u'-' or (
+            t.at(e) >= u'0' and t.at(e) <= u'9')):
+        e += 1
+    if t.at(e - 1) == u'-':
+        return -1
+    if e < t.length:
+        c = t.at(e)
+        if _is_word(c) or c == u'-' or (
+                c == u'.' and e + 1 < t.length and _is_decimal(t.at(e + 1))):
+            return -1
+    return e
+
+
+def idnum_end(str text, Py_ssize_t p):
+    """_idnum_end, for the twin tests."""
+    return _idnum_end(_text(text), p)
+
+
+cdef inline bint _ordinal_suffix(Py_UCS4 a, Py_UCS4 b) noexcept:
+    """``(?i:st|nd|rd|th)`` at the ASCII letters ``a``, ``b``."""
+    a = <Py_UCS4>(<uint32_t>a | 0x20)
+    b = <Py_UCS4>(<uint32_t>b | 0x20)
+    return (a == u's' and b == u't') or (a == u'n' and b == u'd') or \
+        (a == u'r' and b == u'd') or (a == u't' and b == u'h')
+
+
 cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     """Which alternatives of ``Patterns.digits`` can match at ``p``, a digit after no
     digit: S_NONE for none (the common number followed by a word: "20 mg",
@@ -367,8 +606,33 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             k = _ascii_digits_end(t, e + 1)
             return S_SLASH if k < t.length and (t.at(k) >= 128 or (
                 k - e - 1 == 3 and _in(t.at(k), b"-. /"))) else S_NONE
+        if L <= 2:
+            # "12/5", "98/60": with no "/" or "." after the second number (a date with a
+            # year, two month/days, "11/21.93") only month/day and month/year can match:
+            # a month, then a day or a year from 30 (all the second number's digits),
+            # then no "%".
+            k = _ascii_digits_end(t, e + 1)
+            c2 = t.at(k) if k < t.length else 0
+            if c2 < 128 and c2 != u'/' and c2 != u'.':
+                if k > e + 1 and c2 != u'%' and _month_day(t, p, L, False) and (
+                        (k - e - 1 <= 2 and _month_day(t, e + 1, k - e - 1, True))
+                        or (k - e - 1 == 2 and t.at(e + 1) >= u'3')):
+                    return S_MD
+                return S_NONE
         return S_SLASH
     if c1 == u'-':
+        k = _ascii_digits_end(t, e + 1)
+        if k > e + 1 and (k >= t.length or (t.at(k) < 128 and t.at(k) != u'-')):
+            return _after_range(t, p, c0, L, e, k)
+        if k == e + 1 and k < t.length and t.at(k) != u'(':
+            # A dash and no digit ("5-fold", "12-Jan", "92-year-old", "12-AB345"): a
+            # date with a month's name, an age, or an ID; no other alternative (a phone
+            # needs "1-(").
+            c2 = t.at(k)
+            if (L <= 2 and _month_or_of(t, k)) or ((L == 2 or L == 3) and (
+                    c2 >= 128 or _ascii_letter_in(c2, b"y"))):
+                return S_DASH
+            return S_IDNUM if _id_digits(t, p) else S_NONE
         return S_DASH
     if c1 == u'(' or c1 == u')':
         return S_PAREN if (c1 == u'(' and c0 == u'1' and L == 1) or _plt_may(t, p) else S_NONE
@@ -383,15 +647,22 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
                 return S_WORD
             if (L == 2 or L == 3) and _ascii_letter_in(c2, b"y"):
                 return S_WORD
-            return S_WORD if _addr_may(t, e + 1) else S_NONE
+            return S_WORD if _street_may(t, e + 1) else S_NONE
         return _after_space(t, p, c0, L, e)
     if _ascii_letter(c1):
-        if L <= 2 and _ascii_letter_in(c1, b"snrt"):
-            return S_LETTER
+        if L <= 2 and _ascii_letter_in(c1, b"snrt") and e + 1 < t.length and (
+                t.at(e + 1) >= 128 or _ordinal_suffix(c1, t.at(e + 1))):
+            return S_LETTER  # "2nd", "21ST" (not "40s", "5n")
         if (L == 2 or L == 3) and _ascii_letter_in(c1, b"y"):
             return S_LETTER
-        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and _in(t.at(e + 1), b" -"):
-            return S_LETTER  # "12B Main St", "12B-14 ..."
+        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and t.at(e + 1) == u'-':
+            return S_LETTER  # "12B-14 ..."
+        if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and t.at(e + 1) == u' ':
+            k = e + 1
+            while k < t.length and t.at(k) == u' ':
+                k += 1
+            if k < t.length and _street_may(t, k):
+                return S_LETTER  # "12B Main St" (not "2L NC")
         digits = 0
         k = p
         while k < t.length and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
@@ -425,7 +696,7 @@ cdef struct _Vec:
     Py_ssize_t cap
 
 
-cdef int _push(_Vec *vec, Py_ssize_t x) except -1:
+cdef inline int _push(_Vec *vec, Py_ssize_t x) except -1:
     cdef Py_ssize_t *grown
     if vec.n == vec.cap:
         grown = <Py_ssize_t *>PyMem_Realloc(vec.v, (2 * vec.cap + 64) * sizeof(Py_ssize_t))
@@ -442,6 +713,7 @@ cdef struct _Reading:
     _Vec words   # start, end, hash of each match of detector._WORD
     _Vec digits  # start, shape of each match of patterns.DIGIT_START
     _Vec codes   # start of each CODE_START match with five digits or more
+    _Vec webc    # where a match of the web alternatives can start (ascending, distinct)
     int web      # WEB_TRIGGER: patterns.needs_web can be True; WEB_*: alternatives that can match
 
 
@@ -449,7 +721,14 @@ cdef void _forget(_Reading *r) noexcept:
     PyMem_Free(r.words.v)
     PyMem_Free(r.digits.v)
     PyMem_Free(r.codes.v)
+    PyMem_Free(r.webc.v)
     memset(r, 0, sizeof(_Reading))
+
+
+ctypedef fused _unit:
+    uint8_t
+    uint16_t
+    uint32_t
 
 
 cdef int _read(_Text t, _Reading *r) except -1:
@@ -457,25 +736,38 @@ cdef int _read(_Text t, _Reading *r) except -1:
     pass: its words (and a hash of each), where a digit-led match can start (and
     the number's shape), where a code can, and whether the web pattern can match
     anywhere."""
-    cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0
+    if t.kind == 1:  # PyUnicode_1BYTE_KIND
+        return _read_units(t, r, <const uint8_t *>t.data)
+    if t.kind == 2:
+        return _read_units(t, r, <const uint16_t *>t.data)
+    return _read_units(t, r, <const uint32_t *>t.data)
+
+
+cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
+    """_read over the text's code units ``d`` (its kind's width): the loops read
+    ``d[p]``, not ``t.at(p)``, which tests the kind at every character."""
+    cdef Py_ssize_t p = 0, s, code_end = 0, code_from, colons = 0, n = t.length
     cdef Py_UCS4 c
     cdef uint64_t h
-    cdef int shape
-    while p < t.length:
-        c = t.at(p)
+    cdef int shape, web
+    while p < n:
+        c = d[p]
         if not _is_alnum(c):
             if c == u':':
                 colons += 1
                 if colons == 7:
                     r.web |= WEB_IPV6  # "(?:[0-9A-Fa-f]{1,4}:){7}..."
             if c == u'@' or c == u':' or c == u'.':
-                r.web |= _web_at(t, p)
+                web = _web_at(t, p)
+                if web & (WEB_EMAIL | WEB_URL | WEB_DOMAIN):
+                    _web_starts(t, p, web, &r.webc)
+                r.web |= web
             if c == u'+' or c == u'(' or c == u'#':
                 shape = S_PLUS if c == u'+' else S_OPEN if c == u'(' else S_HASH
-                if p + 1 < t.length and _is_decimal(t.at(p + 1)):
+                if p + 1 < n and _is_decimal(d[p + 1]):
                     _push(&r.digits, p)
                     _push(&r.digits, shape)
-                elif p + 2 < t.length and t.at(p + 1) == u' ' and _is_decimal(t.at(p + 2)):
+                elif p + 2 < n and d[p + 1] == u' ' and _is_decimal(d[p + 2]):
                     _push(&r.digits, p)
                     _push(&r.digits, shape)
                     p += 1
@@ -487,13 +779,13 @@ cdef int _read(_Text t, _Reading *r) except -1:
         h = _FNV_OFFSET
         code_from = -1  # a CODE_START candidate whose letters run on
         while True:
-            while p < t.length:
-                c = t.at(p)
+            while p < n:
+                c = d[p]
                 if not _is_alnum(c):
                     break
                 h = (h ^ <uint32_t>c) * _FNV_PRIME
                 if _is_decimal(c):
-                    if p == s or not _is_decimal(t.at(p - 1)):
+                    if p == s or not _is_decimal(d[p - 1]):
                         _push(&r.digits, p)
                         _push(&r.digits, _digit_shape(t, p))
                     if code_from >= 0:
@@ -504,18 +796,103 @@ cdef int _read(_Text t, _Reading *r) except -1:
                 elif code_from < 0 and p >= code_end and _code_may_start(t, p):
                     code_from = p
                 p += 1
-            if p + 1 < t.length and (c == u"'" or c == u'\u2019') and _is_alnum(t.at(p + 1)):
+            if p + 1 < n and (c == u"'" or c == u'\u2019') and _is_alnum(d[p + 1]):
                 h = (h ^ <uint32_t>c) * _FNV_PRIME
                 code_from = -1
                 p += 1
                 continue
             break
-        if code_from >= 0 and p < t.length and t.at(p) == u'-':
+        if code_from >= 0 and p < n and d[p] == u'-':
             code_end = _code(t, code_from, &r.codes)  # "AB-CD12345": letters run on
         _push(&r.words, s)
         _push(&r.words, p)
         _push(&r.words, <Py_ssize_t>h)
+    if r.web & WEB_IPV6 and r.web & WEB_TRIGGER:
+        _ipv6_starts(t, &r.webc)
+    _sort_unique(&r.webc)
     return 0
+
+
+cdef int _web_starts(_Text t, Py_ssize_t p, int web, _Vec *starts) except -1:
+    """Where the e-mail, URL and domain alternatives can start because of the trigger
+    at ``p`` (the bits ``web`` that _web_at gave it), pushed to ``starts``:
+
+    * an e-mail (``(?<![\\w.%+-])[\\w.%+'-]*\\w@...``) holds the ``@`` at ``p``, and
+      starts in the run of ``[\\w.%+'-]`` before it where its look-behind allows: at
+      the run's start or after a ``'``;
+    * a URL (``(?i:https?://|ftp://|www\\.)``) three to five characters before the
+      ``://`` at ``p``, or three before the ``.`` of ``www.``;
+    * a domain (``(?<![\\w@.-])(?:label\\.)+tld``) ends with the top-level domain
+      after the ``.`` at ``p`` and starts where the run of ``[A-Za-z0-9.-]`` before it
+      starts (inside the run its look-behind fails)."""
+    cdef Py_ssize_t q, s
+    cdef Py_UCS4 c
+    if web & WEB_EMAIL and t.at(p) == u'@':
+        q = p
+        while q > 0 and (_is_word(t.at(q - 1)) or _in(t.at(q - 1), b".%+'-")):
+            q -= 1
+        for s in range(q, p):
+            if s == q or t.at(s - 1) == u"'":
+                _push(starts, s)
+    if web & WEB_URL:
+        if t.at(p) == u':':
+            for s in range(p - 5, p - 2):
+                if s >= 0:
+                    _push(starts, s)
+        elif p >= 3:
+            _push(starts, p - 3)
+    if web & WEB_DOMAIN and t.at(p) == u'.':
+        q = p
+        while q > 0:
+            c = t.at(q - 1)
+            if not (_ascii_letter(c) or (c >= u'0' and c <= u'9') or c == u'.' or c == u'-'):
+                break
+            q -= 1
+        _push(starts, q)
+    return 0
+
+
+cdef inline bint _hex(Py_UCS4 c) noexcept:
+    return (c >= u'0' and c <= u'9') or (c >= u'a' and c <= u'f') or (c >= u'A' and c <= u'F')
+
+
+cdef int _ipv6_starts(_Text t, _Vec *starts) except -1:
+    """Where the IPv6 alternative can start: an address is a run of ``[0-9A-Fa-f:]``
+    with two colons or more, and its look-behind ``(?<![\\w:])`` holds only at the
+    start of such a run (which must be a hex digit after no word character)."""
+    cdef Py_ssize_t p = 0, s, colons
+    cdef Py_UCS4 c
+    while p < t.length:
+        c = t.at(p)
+        if not (_hex(c) or c == u':'):
+            p += 1
+            continue
+        s = p
+        colons = 0
+        while p < t.length and (_hex(t.at(p)) or t.at(p) == u':'):
+            if t.at(p) == u':':
+                colons += 1
+            p += 1
+        if colons >= 2 and _hex(t.at(s)) and (s == 0 or not _is_word(t.at(s - 1))):
+            _push(starts, s)
+    return 0
+
+
+cdef void _sort_unique(_Vec *v) noexcept:
+    """Sort ``v`` ascending and drop repeats (insertion sort: a few, nearly sorted)."""
+    cdef Py_ssize_t i, j, x, n = 0
+    for i in range(1, v.n):
+        x = v.v[i]
+        j = i - 1
+        while j >= 0 and v.v[j] > x:
+            v.v[j + 1] = v.v[j]
+            j -= 1
+        v.v[j + 1] = x
+    for i in range(v.n):
+        if n == 0 or v.v[i] != v.v[n - 1]:
+            v.v[n] = v.v[i]
+            n += 1
+    v.n = n
 
 
 cdef inline bint _code_may_start(_Text t, Py_ssize_t q) noexcept:
@@ -560,21 +937,21 @@ cdef int _web_at(_Text t, Py_ssize_t p) noexcept:
     cdef int found = 0
     if c == u'@':
         if p > 0 and p + 1 < t.length and _is_word(t.at(p - 1)) and _is_alnum(t.at(p + 1)):
-            return WEB_TRIGGER | WEB_EMAIL
-        return WEB_TRIGGER
+            return WEB_TRIGGER | WEB_SURE | WEB_EMAIL
+        return WEB_TRIGGER | WEB_SURE
     if c == u':':
         if p + 1 < t.length and t.at(p + 1) == u':':
-            return WEB_TRIGGER | WEB_IPV6
+            return WEB_TRIGGER | WEB_SURE | WEB_IPV6
         if p + 1 < t.length and t.at(p + 1) == u'/':
             if p + 2 < t.length and t.at(p + 2) == u'/':
-                return WEB_TRIGGER | WEB_URL
+                return WEB_TRIGGER | WEB_SURE | WEB_URL
             return WEB_TRIGGER
         return 0
     if c != u'.':
         return 0
     if p >= 3 and _ascii_letter_in(t.at(p - 1), b"w") and \
             _ascii_letter_in(t.at(p - 2), b"w") and _ascii_letter_in(t.at(p - 3), b"w"):
-        found = WEB_TRIGGER | WEB_URL
+        found = WEB_TRIGGER | WEB_SURE | WEB_URL
     q = p + 1
     while q < t.length and _ascii_letter(t.at(q)) and q - p <= 5:
         q += 1
@@ -586,7 +963,8 @@ cdef int _web_at(_Text t, Py_ssize_t p) noexcept:
     memset(low, 0, 5)
     for k in range(q - p - 1):
         low[k] = <char>(<uint32_t>t.at(p + 1 + k) | 0x20)
-    return found | WEB_TRIGGER | WEB_DOMAIN if _in_tlds(low) else found
+    # (the letters and the character after them are ASCII: _TLD matches here for sure)
+    return found | WEB_TRIGGER | WEB_SURE | WEB_DOMAIN if _in_tlds(low) else found
 
 
 cdef bint _in_tlds(const char *low) noexcept:
@@ -607,7 +985,8 @@ cdef bint _in_tlds(const char *low) noexcept:
 
 def read(str text):
     """What ``_read`` finds in ``text``, as Python values (for the twin tests):
-    (words as (start, end), digit starts as (start, shape), code starts, web)."""
+    (words as (start, end), digit starts as (start, shape), code starts, web, where
+    a web match can start)."""
     cdef _Text t = _text(text)
     cdef _Reading r
     cdef Py_ssize_t i
@@ -616,6 +995,7 @@ def read(str text):
         _read(t, &r)
         return ([(r.words.v[i], r.words.v[i + 1]) for i in range(0, r.words.n, 3)],
                 [(r.digits.v[i], r.digits.v[i + 1]) for i in range(0, r.digits.n, 2)],
-                [r.codes.v[i] for i in range(r.codes.n)], r.web)
+                [r.codes.v[i] for i in range(r.codes.n)], r.web,
+                [r.webc.v[i] for i in range(r.webc.n)])
     finally:
         _forget(&r)

@@ -144,6 +144,8 @@ cdef class _Info:
     cdef Py_ssize_t adj
     # _classify's answer without and with a capital that means something (-1: not yet).
     cdef int cls[2]
+    # Its surrogates as a place, a first and a last name (None: not yet made).
+    cdef object s_place, s_first, s_last
 
 
 cdef struct _Tok:
@@ -151,6 +153,7 @@ cdef struct _Tok:
     Py_ssize_t end
     Py_ssize_t cut  # end, less the tail the apostrophe rule cuts off
     uint64_t kbits
+    uint64_t lbits  # the _Info's, here so that a pass over the words needs no object
     uint32_t wflags
     Py_ssize_t klen
     int state
