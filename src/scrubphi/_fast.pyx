@@ -779,10 +779,27 @@ cdef extern from *:
         return r;
     }
 
+    /* SipHash-2-4 of a message of at most 15 bytes from the state after the key
+       (``init``): the key is not parsed again and the message is read in words. */
+    static inline uint64_t sp_sip_msg(const uint64_t init[4], const uint8_t *p, int n) {
+        uint64_t v0 = init[0], v1 = init[1], v2 = init[2], v3 = init[3], m = 0;
+        int j, full = n >= 8 ? 8 : 0;
+        if (full) {
+            for (j = 7; j >= 0; j--) m = (m << 8) | p[j];
+            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        }
+        m = ((uint64_t)(n & 0xff)) << 56;
+        for (j = n - full - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
+        v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        v2 ^= 0xff;
+        SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
     /* One pass of ``Permutation._once`` for a two-block domain: round i hashes
        i || lo (width bytes, big-endian) || j for j = 0, 1 and reads the two
        SipHash outputs as one 128-bit number, reduced modulo a or b. */
-    static sp_u128 sp_feistel2(const uint8_t key[16], uint64_t a, uint64_t b, int width,
+    static sp_u128 sp_feistel2(const uint64_t init[4], uint64_t a, uint64_t b, int width,
                                sp_u128 x) {
         uint64_t hi = (uint64_t)(x / b), lo = (uint64_t)(x % b), m, f, t;
         uint8_t msg[16];
@@ -792,11 +809,12 @@ cdef extern from *:
             msg[0] = (uint8_t)i;
             for (j = 0; j < width; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (width - 1 - j)));
             msg[1 + width] = 0;
-            f = sp_siphash(key, msg, (size_t)width + 2);
+            f = sp_sip_msg(init, msg, width + 2);
             msg[1 + width] = 1;
     #if SP_HAVE_U128
-            f = (uint64_t)((((sp_u128)f << 64) | sp_siphash(key, msg, (size_t)width + 2)) % m);
-            t = (uint64_t)(((sp_u128)hi + f) % m);
+            f = (uint64_t)((((sp_u128)f << 64) | sp_sip_msg(init, msg, width + 2)) % m);
+            t = hi + f;  /* hi < m and f < m < 2**63: one subtraction is the modulo */
+            if (t >= m) t -= m;
     #else
             t = 0; (void)f;
     #endif
@@ -822,7 +840,7 @@ cdef extern from *:
     ctypedef unsigned long long sp_u128   # unsigned __int128 where the compiler has it
     int SP_HAVE_U128
     uint64_t sp_isqrt128(sp_u128 v) nogil
-    sp_u128 sp_feistel2(const uint8_t* key, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
+    sp_u128 sp_feistel2(const uint64_t* init, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
     bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
     void sp_prefetch(const void* p) nogil
     void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
@@ -835,6 +853,208 @@ cdef extern from *:
         uint64_t d
     void sp_fastmod_init(sp_fastmod* f, uint64_t d) nogil
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
+
+
+cdef extern from *:
+    """
+    /* Feistel permutations of domains past 2**124 (up to 2**248), as the pure twin's
+       ``Permutation`` computes them with Python integers: numbers as four 64-bit limbs
+       (least significant first), Feistel halves under 2**126 in 128-bit integers, and
+       one to three SipHash blocks per round.  Without 128-bit integers the kernels
+       decline such domains (``SP_HAVE_U128``). */
+    typedef struct {
+        uint8_t key[16];
+        uint64_t total[4];
+        sp_u128 a, b;
+        int width, blocks;
+    } sp_bigperm;
+
+    static int sp_u256_bits(const uint64_t x[4]) {
+        int i;
+        for (i = 3; i >= 0; i--)
+            if (x[i]) return 64 * i + 64 - __builtin_clzll(x[i]);
+        return 0;
+    }
+
+    static int sp_u256_cmp(const uint64_t x[4], const uint64_t y[4]) {
+        int i;
+        for (i = 3; i >= 0; i--)
+            if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+        return 0;
+    }
+
+    #if SP_HAVE_U128
+    static int sp_u128_bits(sp_u128 v) {
+        uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+        if (hi) return 128 - __builtin_clzll(hi);
+        return lo ? 64 - __builtin_clzll(lo) : 0;
+    }
+
+    /* x = x * r + d; returns 1 when the result does not fit 256 bits. */
+    static int sp_u256_muladd(uint64_t x[4], uint64_t r, uint64_t d) {
+        sp_u128 c = d;
+        int i;
+        for (i = 0; i < 4; i++) {
+            c += (sp_u128)x[i] * r;
+            x[i] = (uint64_t)c;
+            c >>= 64;
+        }
+        return c != 0;
+    }
+
+    /* x = x // d in place for 1 <= d < 2**32; returns x % d. */
+    static uint64_t sp_u256_divsmall(uint64_t x[4], uint64_t d) {
+        sp_u128 r = 0, cur;
+        int i;
+        for (i = 3; i >= 0; i--) {
+            cur = (r << 64) | x[i];
+            x[i] = (uint64_t)(cur / d);
+            r = cur % d;
+        }
+        return (uint64_t)r;
+    }
+
+    /* x // d (which the caller knows fits 128 bits) and x % d, for 1 <= d < 2**127:
+       shift-and-subtract over the quotient's bits only. */
+    static sp_u128 sp_u256_divmod(const uint64_t x[4], sp_u128 d, sp_u128 *rem) {
+        int L = sp_u256_bits(x), M = sp_u128_bits(d), i;
+        sp_u128 r = 0, q = 0;
+        if (L < M) {
+            *rem = ((sp_u128)x[1] << 64) | x[0];
+            return 0;
+        }
+        /* r = x >> (L - M + 1): the top M - 1 bits, below d */
+        for (i = L - 1; i > L - M; i--)
+            r = (r << 1) | ((x[i >> 6] >> (i & 63)) & 1u);
+        for (i = L - M; i >= 0; i--) {
+            r = (r << 1) | ((x[i >> 6] >> (i & 63)) & 1u);
+            q <<= 1;
+            if (r >= d) { r -= d; q |= 1; }
+        }
+        *rem = r;
+        return q;
+    }
+
+    /* out = p * q + r (p, q < 2**127, r < 2**128). */
+    static void sp_u256_mul128(sp_u128 p, sp_u128 q, sp_u128 r, uint64_t out[4]) {
+        uint64_t p0 = (uint64_t)p, p1 = (uint64_t)(p >> 64);
+        uint64_t q0 = (uint64_t)q, q1 = (uint64_t)(q >> 64);
+        sp_u128 t00 = (sp_u128)p0 * q0, t01 = (sp_u128)p0 * q1;
+        sp_u128 t10 = (sp_u128)p1 * q0, t11 = (sp_u128)p1 * q1;
+        sp_u128 c;
+        c = (sp_u128)(uint64_t)t00 + (uint64_t)r;
+        out[0] = (uint64_t)c;
+        c = (c >> 64) + (t00 >> 64) + (uint64_t)t01 + (uint64_t)t10 + (uint64_t)(r >> 64);
+        out[1] = (uint64_t)c;
+        c = (c >> 64) + (t01 >> 64) + (t10 >> 64) + (uint64_t)t11;
+        out[2] = (uint64_t)c;
+        c = (c >> 64) + (t11 >> 64);
+        out[3] = (uint64_t)c;
+    }
+
+    /* isqrt(v) for v < 2**250 (Newton's method from above). */
+    static sp_u128 sp_u256_isqrt(const uint64_t v[4]) {
+        int L = sp_u256_bits(v);
+        sp_u128 x, y, q, r;
+        if (L == 0) return 0;
+        x = (sp_u128)1 << ((L + 1) / 2);
+        for (;;) {
+            q = sp_u256_divmod(v, x, &r);
+            y = (x + q) >> 1;
+            if (y >= x) return x;
+            x = y;
+        }
+    }
+    #else
+    static int sp_u256_muladd(uint64_t x[4], uint64_t r, uint64_t d) {
+        (void)x; (void)r; (void)d;
+        return 1;
+    }
+    static uint64_t sp_u256_divsmall(uint64_t x[4], uint64_t d) {
+        (void)x; (void)d;
+        return 0;
+    }
+    #endif
+
+    /* ``Permutation(key, total)`` for 2**124 < total < 2**248; returns 0 when it cannot. */
+    static int sp_big_init(sp_bigperm *p, const uint8_t key[16], const uint64_t total[4]) {
+    #if SP_HAVE_U128
+        uint64_t v[4];
+        sp_u128 r, top;
+        int i, tb;
+        if (sp_u256_bits(total) > 248 || sp_u256_bits(total) < 2) return 0;
+        memcpy(p->key, key, 16);
+        memcpy(p->total, total, 32);
+        memcpy(v, total, 32);
+        for (i = 0; i < 4 && v[i]-- == 0; i++) {}          /* v = total - 1 */
+        p->a = sp_u256_isqrt(v) + 1;
+        memcpy(v, total, 32);                              /* v = total + a - 1 */
+        {
+            sp_u128 c = (sp_u128)v[0] + (uint64_t)(p->a - 1);
+            v[0] = (uint64_t)c;
+            c = (c >> 64) + v[1] + (uint64_t)((p->a - 1) >> 64);
+            v[1] = (uint64_t)c;
+            c = (c >> 64) + v[2];
+            v[2] = (uint64_t)c;
+            v[3] += (uint64_t)(c >> 64);
+        }
+        p->b = sp_u256_divmod(v, p->a, &r);
+        top = p->a > p->b ? p->a : p->b;
+        tb = sp_u128_bits(top);
+        p->width = (tb + 7) / 8;
+        if (p->width == 0) p->width = 1;
+        p->blocks = (tb + 32 + 63) / 64;
+        return p->width <= 16 && p->blocks <= 3;
+    #else
+        (void)p; (void)key; (void)total;
+        return 0;
+    #endif
+    }
+
+    /* x = the permutation of x (x < total), in place: Feistel passes, cycle-walked. */
+    static void sp_big_permute(const sp_bigperm *p, uint64_t x[4]) {
+    #if SP_HAVE_U128
+        uint8_t msg[20];
+        uint64_t h[3], fx[4];
+        sp_u128 hi, lo, m, f, t;
+        int i, j, w = p->width;
+        do {
+            hi = sp_u256_divmod(x, p->b, &lo);
+            for (i = 0; i < 8; i++) {
+                m = (i % 2 == 0) ? p->a : p->b;
+                msg[0] = (uint8_t)i;
+                for (j = 0; j < w; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (w - 1 - j)));
+                for (j = 0; j < p->blocks; j++) {
+                    msg[1 + w] = (uint8_t)j;
+                    h[j] = sp_siphash(p->key, msg, (size_t)w + 2);
+                }
+                if (p->blocks == 1) {
+                    f = h[0] % m;
+                } else if (p->blocks == 2) {
+                    f = (((sp_u128)h[0] << 64) | h[1]) % m;
+                } else {
+                    fx[0] = h[2]; fx[1] = h[1]; fx[2] = h[0]; fx[3] = 0;
+                    sp_u256_divmod(fx, m, &f);
+                }
+                t = hi + f;
+                if (t >= m) t -= m;
+                hi = lo;
+                lo = t;
+            }
+            sp_u256_mul128(hi, p->b, lo, x);
+        } while (sp_u256_cmp(x, p->total) >= 0);
+    #else
+        (void)p; (void)x;
+    #endif
+    }
+    """
+    ctypedef struct sp_bigperm:
+        uint64_t total[4]
+    int sp_u256_bits(const uint64_t* x) nogil
+    int sp_u256_muladd(uint64_t* x, uint64_t r, uint64_t d) nogil
+    uint64_t sp_u256_divsmall(uint64_t* x, uint64_t d) nogil
+    int sp_big_init(sp_bigperm* p, const uint8_t* key, const uint64_t* total) nogil
+    void sp_big_permute(const sp_bigperm* p, uint64_t* x) nogil
 
 
 cdef extern from "_prf.h":
@@ -899,6 +1119,24 @@ def _prf_blake2s(bytes key not None, bytes msg not None):
     return PyBytes_FromStringAndSize(<char*>out, 32)
 
 
+def _permute_big(bytes key not None, object total, object x):
+    """``Permutation(key, total)(x)`` as the kernels compute it past 2**124, or None where
+    they decline (for the differential tests)."""
+    cdef sp_bigperm p
+    cdef uint64_t t[4]
+    cdef uint64_t v[4]
+    cdef int i
+    if PyBytes_GET_SIZE(key) < 16 or not 0 <= x < total < (1 << 256):
+        raise ValueError("a 16-byte key and 0 <= x < total < 2**256")
+    for i in range(4):
+        t[i] = (total >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
+        v[i] = (x >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
+    if not sp_big_init(&p, <const uint8_t*>PyBytes_AS_STRING(key), t):
+        return None
+    sp_big_permute(&p, v)
+    return sum(int(v[i]) << (64 * i) for i in range(4))
+
+
 def _siphash24(bytes key not None, bytes msg not None):
     """SipHash-2-4 as the kernels compute it (for the differential tests)."""
     if PyBytes_GET_SIZE(key) != 16:
@@ -923,6 +1161,11 @@ cdef enum:
     U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
     U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
     U_SSN = 4            # class-preserving permutation of the nine digits
+    U_CARD = 5           # digits tokenized, the Luhn digit moved by the input's offset
+    U_IBAN = 6           # country kept, BBAN tokenized, mod-97 check digits moved alike
+    U_VIN = 7            # 16 characters permuted over the VIN alphabet, check digit moved
+    U_UUID = 8           # version 4: its 122 free bits permuted; others: 128 bits, walked
+    U_IP = 9             # canonical IPv4 / IPv6 (and /n): 2**32 or 2**128 permuted
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -957,6 +1200,7 @@ cdef struct Shape:
     int width
     sp_fastmod ma
     sp_fastmod mb
+    sp_bigperm big       # domains past 2**124: the 256-bit permutation
 
 
 cdef struct SexSlot:
@@ -1013,7 +1257,9 @@ cdef struct Kernel:
     bint per_shared      # ``per`` belongs to an earlier kernel of the same block
     int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
     Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
-    Shape ssn            # unique ssn: the permutation of the nine digits
+    Shape ssn            # unique ssn: the permutation of the nine digits (vin: of the
+                         # 33**16 VINs; uuid: of 2**122, ipv4: of 2**32, and in ``big``
+                         # of 2**128 for uuid and ipv6)
     Kernel* parts        # name: the first_name and last_name kernels; array: the element's
 
 
@@ -1407,6 +1653,27 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             k.ugen = U_SSN
             k.compact = how == "ssn9"
             _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey), 1000000000)
+        elif how == "card":
+            k.ugen = U_CARD
+            # The digits before the check digit: ``{tokenize: digits}`` under the same key.
+            k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
+            if k.parts == NULL:
+                raise MemoryError()
+            _kernel_init(&k.parts[0], ("tokenize", False, -1, (key, b"k\x00txt|digits|",
+                                                              "digits")))
+            if k.parts[0].kind != K_TOKENIZE:
+                return 0
+        elif how == "iban":
+            k.ugen = U_IBAN
+        elif how == "vin" and len(subkey) == 16:
+            k.ugen = U_VIN
+            _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey), _pow_u128(33, 16))
+        elif how in ("uuid", "ip") and len(subkey) == 32 and SP_HAVE_U128:
+            k.ugen = U_UUID if how == "uuid" else U_IP
+            _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey),
+                         _pow_u128(2, 122 if how == "uuid" else 32))
+            if not _big_pow2(&k.ssn.big, <const uint8_t*>PyBytes_AS_STRING(subkey) + 16, 128):
+                return 0
         else:
             return 0
         k.umax = umax
@@ -1664,8 +1931,13 @@ cdef inline uint64_t _fnv(const char* s, Py_ssize_t n) noexcept nogil:
     return h
 
 
-cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) noexcept nogil:
-    """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss."""
+cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total,
+                       const uint64_t* big=NULL) noexcept nogil:
+    """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss.
+
+    ``big``: the domain as four limbs when it is past 2**124 (``total`` is then unused);
+    NULL when such a domain cannot be permuted in C.
+    """
     cdef uint64_t h = _fnv(pat, n)
     cdef size_t i = <size_t>h & (SHAPE_SLOTS - 1)
     cdef Shape* sh
@@ -1693,7 +1965,14 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) 
     sh.h = h
     k.nshapes += 1
     sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
-    _shape_keyed(sh, dg, total)
+    if big != NULL:
+        if not sp_big_init(&sh.big, dg, big):
+            free(sh.pattern)
+            sh.pattern = NULL
+            k.nshapes -= 1
+            return NULL
+    else:
+        _shape_keyed(sh, dg, total)
     return sh
 
 
@@ -1761,6 +2040,7 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
     cdef Py_ssize_t i
     cdef char c
     cdef sp_u128 total = 1, x = 0, y
+    cdef uint64_t y64
     cdef sp_u128 top = (<sp_u128>1) << (124 if SP_HAVE_U128 else 62)
     cdef int radix
     cdef Shape* sh
@@ -1784,7 +2064,7 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
             pat[i] = c
             continue
         if total > top // <sp_u128>radix:
-            return -1  # a domain past 2**124: the Python twin handles big numbers
+            return _k_tokenize_big(k, s, n, out)  # a domain past 2**124: 256-bit numbers
         total *= <sp_u128>radix
         x = x * <sp_u128>radix + <sp_u128>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
     if total == 1:
@@ -1798,10 +2078,13 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         while y >= total:
             y = _feistel(sh, <uint64_t>y)
     else:
-        y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, x)
+        y = sp_feistel2(sh.sip, sh.a, sh.b, sh.width, x)
         while y >= total:
-            y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, y)
-    for i in range(n - 1, -1, -1):
+            y = sp_feistel2(sh.sip, sh.a, sh.b, sh.width, y)
+    # The digits from the right: from the 128-bit integer while it is past 2**64, then
+    # from a 64-bit one (divisions by constants, no library call).
+    i = n - 1
+    while i >= 0 and (y >> 32) >> 32 != 0:
         c = pat[i]
         if c == 57:
             out[i] = <char>(48 + y % 10)
@@ -1812,6 +2095,73 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         elif k.mode != 0 and c == 65:
             out[i] = <char>(65 + y % 26)
             y //= 26
+        i -= 1
+    y64 = <uint64_t>y
+    while i >= 0:
+        c = pat[i]
+        if c == 57:
+            out[i] = <char>(48 + y64 % 10)
+            y64 //= 10
+        elif k.mode != 0 and c == 97:
+            out[i] = <char>(97 + y64 % 26)
+            y64 //= 26
+        elif k.mode != 0 and c == 65:
+            out[i] = <char>(65 + y64 % 26)
+            y64 //= 26
+        i -= 1
+    return n
+
+
+cdef Py_ssize_t _k_tokenize_big(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``_k_tokenize`` for a domain past 2**124 (up to 2**248), in 256-bit numbers; -1 past
+    that (the Python twin's integers have no bound) or without 128-bit integers."""
+    cdef char pat[KMAX_IN]
+    cdef uint64_t total[4]
+    cdef uint64_t x[4]
+    cdef Py_ssize_t i
+    cdef char c
+    cdef uint64_t radix, d
+    cdef Shape* sh
+    if not SP_HAVE_U128 or n > KOUT or n > KMAX_IN:
+        return -1
+    memset(total, 0, sizeof(total))
+    memset(x, 0, sizeof(x))
+    total[0] = 1
+    for i in range(n):
+        c = s[i]
+        if k.mode == 2 and c >= 97 and c <= 122:
+            c = <char>(c - 32)
+        out[i] = c
+        if c >= 48 and c <= 57:
+            pat[i] = 57
+            radix = 10
+            d = <uint64_t>(c - 48)
+        elif k.mode != 0 and c >= 97 and c <= 122:
+            pat[i] = 97
+            radix = 26
+            d = <uint64_t>(c - 97)
+        elif k.mode != 0 and c >= 65 and c <= 90:
+            pat[i] = 65
+            radix = 26
+            d = <uint64_t>(c - 65)
+        else:
+            pat[i] = c
+            continue
+        if sp_u256_muladd(total, radix, 0) or sp_u256_bits(total) > 248:
+            return -1
+        sp_u256_muladd(x, radix, d)
+    sh = _shape_for(k, pat, n, 0, total)
+    if sh == NULL:
+        return -1
+    sp_big_permute(&sh.big, x)
+    for i in range(n - 1, -1, -1):
+        c = pat[i]
+        if c == 57:
+            out[i] = <char>(48 + sp_u256_divsmall(x, 10))
+        elif k.mode != 0 and c == 97:
+            out[i] = <char>(97 + sp_u256_divsmall(x, 26))
+        elif k.mode != 0 and c == 65:
+            out[i] = <char>(65 + sp_u256_divsmall(x, 26))
     return n
 
 
@@ -1952,6 +2302,16 @@ cdef Py_ssize_t _k_unique_body(Kernel* k, const char* s, Py_ssize_t n, char* out
             o = _put_uint(out, o, y % 10000, 4)
         else:
             o = _put_uint(out, 0, y, 9)
+    elif k.ugen == U_CARD:
+        o = _k_card(k, s, n, out)
+    elif k.ugen == U_IBAN:
+        o = _k_iban(k, s, n, out)
+    elif k.ugen == U_VIN:
+        o = _k_vin(k, s, n, out)
+    elif k.ugen == U_UUID:
+        o = _k_uuid(k, s, n, out)
+    elif k.ugen == U_IP:
+        o = _k_ip(k, s, n, out)
     elif k.ugen == U_EMAIL:
         i = n - 1
         while i >= 0 and s[i] != 64:
@@ -2000,6 +2360,439 @@ cdef Py_ssize_t _k_unique_body(Kernel* k, const char* s, Py_ssize_t n, char* out
             return -1
         o += r
     return o
+
+
+cdef sp_u128 _pow_u128(uint64_t base, int e) noexcept nogil:
+    cdef sp_u128 r = 1
+    cdef int i
+    for i in range(e):
+        r *= base
+    return r
+
+
+cdef bint _big_pow2(sp_bigperm* p, const uint8_t* key, int e) noexcept nogil:
+    """``Permutation(key, 2**e)`` in 256-bit numbers."""
+    cdef uint64_t t[4]
+    memset(t, 0, sizeof(t))
+    t[e // 64] = (<uint64_t>1) << (e % 64)
+    return sp_big_init(p, key, t)
+
+
+cdef Py_ssize_t _walk_tok(Kernel* k, const char* s, Py_ssize_t n, char* out, int shape) noexcept nogil:
+    """``unique._walk``: ``tok`` again while the result has the provider's own shape."""
+    cdef Py_ssize_t o = _k_tokenize(k, s, n, out)
+    while o >= 0 and _own_shape(out, o, shape):
+        o = _k_tokenize(k, out, o, out)  # in place: each byte is read before it is written
+    return o
+
+
+cdef bint _own_shape(const char* s, Py_ssize_t n, int shape) noexcept nogil:
+    cdef char tmp[64]
+    if shape == U_VIN:
+        return _is_vin(s, n)
+    if shape == U_UUID:
+        return _is_uuid(s, n)
+    return _ip_read(s, n, NULL, NULL, tmp) != 0
+
+
+cdef int _luhn(const char* s, Py_ssize_t n) noexcept nogil:
+    """``unique._luhn`` of the digits of ``s[:n]`` (other characters skipped)."""
+    cdef int total = 0, k = 0, d
+    cdef Py_ssize_t i
+    for i in range(n - 1, -1, -1):
+        if 48 <= s[i] <= 57:
+            d = s[i] - 48
+            if k % 2 == 0:
+                d *= 2
+                if d > 9:
+                    d -= 9
+            total += d
+            k += 1
+    return (10 - total % 10) % 10
+
+
+cdef Py_ssize_t _k_card(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``credit_card_number``: digits, blanks and dashes (two digits or more)."""
+    cdef Py_ssize_t i, last = -1, digits = 0
+    cdef int offset, check
+    for i in range(n):
+        if 48 <= s[i] <= 57:
+            digits += 1
+            last = i
+        elif s[i] != 32 and s[i] != 45:
+            return _k_tokenize(k, s, n, out)
+    if digits < 2:
+        return _k_tokenize(k, s, n, out)
+    if _k_tokenize(&k.parts[0], s, last, out) < 0:
+        return -1
+    offset = (s[last] - 48) - _luhn(s, last)
+    check = ((_luhn(out, last) + offset) % 10 + 10) % 10
+    out[last] = <char>(48 + check)
+    for i in range(last + 1, n):
+        out[i] = s[i]
+    return n
+
+
+cdef inline bint _upper(char c) noexcept nogil:
+    return 65 <= c <= 90
+
+
+cdef inline bint _digit(char c) noexcept nogil:
+    return 48 <= c <= 57
+
+
+cdef int _iban_check(const char* country, const char* bban, Py_ssize_t m) noexcept nogil:
+    """``unique._iban_check``: 98 - (BBAN, country, "00" read in base 36 digits) mod 97."""
+    cdef int r = 0
+    cdef Py_ssize_t i
+    for i in range(m):
+        if _digit(bban[i]):
+            r = (r * 10 + bban[i] - 48) % 97
+        elif bban[i] != 32:
+            r = (r * 100 + bban[i] - 55) % 97
+    r = (r * 100 + country[0] - 55) % 97
+    r = (r * 100 + country[1] - 55) % 97
+    return 98 - (r * 100) % 97
+
+
+cdef Py_ssize_t _k_iban(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``iban``: ``[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}``, the BBAN tokenized."""
+    cdef Py_ssize_t i
+    cdef int check, o
+    if not (12 <= n <= 44 and _upper(s[0]) and _upper(s[1]) and _digit(s[2]) and _digit(s[3])):
+        return _k_tokenize(k, s, n, out)
+    for i in range(4, n):
+        if not (_upper(s[i]) or _digit(s[i]) or s[i] == 32):
+            return _k_tokenize(k, s, n, out)
+    if _k_tokenize(k, s + 4, n - 4, out + 4) < 0:
+        return -1
+    check = (s[2] - 48) * 10 + s[3] - 48
+    o = ((check - _iban_check(s, s + 4, n - 4) + _iban_check(s, out + 4, n - 4)) % 100 + 100) % 100
+    out[0] = s[0]
+    out[1] = s[1]
+    out[2] = <char>(48 + o // 10)
+    out[3] = <char>(48 + o % 10)
+    return n
+
+
+cdef const char* _HEXDIGITS = b"0123456789abcdef"
+cdef const char* _VIN_ALPHABET = b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+cdef const char* _VIN_CHECKS = b"0123456789X"
+cdef int _VIN_INDEX[256]
+cdef int _VIN_VALUE[33]
+cdef int[17] _VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+
+
+cdef void _init_vin():
+    cdef int i
+    cdef int[23] letters = [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9]
+    for i in range(256):
+        _VIN_INDEX[i] = -1
+    for i in range(33):
+        _VIN_INDEX[<uint8_t>_VIN_ALPHABET[i]] = i
+        _VIN_VALUE[i] = i if i < 10 else letters[i - 10]
+
+
+_init_vin()
+
+
+cdef bint _is_vin(const char* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n != 17:
+        return False
+    for i in range(17):
+        if _VIN_INDEX[<uint8_t>s[i]] < 0:
+            return False
+    return _digit(s[8]) or s[8] == 88
+
+
+cdef int _vin_check(const int* idx) noexcept nogil:
+    cdef int i, total = 0
+    for i in range(17):
+        total += _VIN_VALUE[idx[i]] * _VIN_WEIGHTS[i]
+    return total % 11
+
+
+cdef Py_ssize_t _k_vin(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``vin``: the 16 characters other than the check digit permuted, check digit moved."""
+    cdef int idx[17]
+    cdef int new[17]
+    cdef int i, offset
+    cdef sp_u128 x = 0, y
+    if not _is_vin(s, n):
+        return _walk_tok(k, s, n, out, U_VIN)
+    for i in range(17):
+        idx[i] = _VIN_INDEX[<uint8_t>s[i]]
+        if i != 8:
+            x = x * 33 + <sp_u128>idx[i]
+    y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, x)
+    while y >= k.ssn.total:
+        y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, y)
+    for i in range(16, -1, -1):
+        if i != 8:
+            new[i] = <int>(y % 33)
+            y //= 33
+    new[8] = 0
+    offset = (10 if s[8] == 88 else s[8] - 48) - _vin_check(idx)
+    for i in range(17):
+        out[i] = _VIN_ALPHABET[new[i]]
+    out[8] = _VIN_CHECKS[((_vin_check(new) + offset) % 11 + 11) % 11]
+    return 17
+
+
+cdef inline int _hexval(char c) noexcept nogil:
+    """A lower-case hex digit's value, else -1."""
+    if 48 <= c <= 57:
+        return c - 48
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+cdef bint _is_uuid(const char* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n != 36:
+        return False
+    for i in range(36):
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            if s[i] != 45:
+                return False
+        elif _hexval(s[i]) < 0:
+            return False
+    return True
+
+
+cdef inline bint _v4_shaped(sp_u128 v) noexcept nogil:
+    """``n & _V4_FIXED == _V4_BITS``: version nibble 4, variant bits 10."""
+    return ((v >> 76) & 0xF) == 4 and ((v >> 62) & 3) == 2
+
+
+cdef Py_ssize_t _k_uuid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``uuid4``: lower-case UUIDs permuted (version 4 ones among version 4 ones)."""
+    cdef sp_u128 v = 0, f, y
+    cdef sp_u128 m62 = ((<sp_u128>1) << 62) - 1
+    cdef uint64_t w[4]
+    cdef Py_ssize_t i, o
+    if not _is_uuid(s, n):
+        return _walk_tok(k, s, n, out, U_UUID)
+    for i in range(36):
+        if s[i] != 45:
+            v = (v << 4) | <sp_u128>_hexval(s[i])
+    if _v4_shaped(v):
+        f = ((v >> 80) << 74) | (((v >> 64) & 0xFFF) << 62) | (v & m62)
+        y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, f)
+        while y >= k.ssn.total:
+            y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, y)
+        f = y
+        y = ((f >> 74) << 80) | (((f >> 62) & 0xFFF) << 64) | (f & m62)
+        y |= ((<sp_u128>4) << 76) | ((<sp_u128>2) << 62)
+    else:
+        w[0] = <uint64_t>v
+        w[1] = <uint64_t>((v >> 32) >> 32)
+        w[2] = 0
+        w[3] = 0
+        while True:
+            sp_big_permute(&k.ssn.big, w)
+            y = ((<sp_u128>w[1]) << 64) | w[0]
+            if not _v4_shaped(y):
+                break
+    o = 36
+    for i in range(35, -1, -1):
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            out[i] = 45
+        else:
+            out[i] = _HEXDIGITS[<int>(y & 15)]
+            y >>= 4
+    return o
+
+
+cdef Py_ssize_t _put_dotted(char* out, Py_ssize_t o, uint64_t v) noexcept nogil:
+    cdef int j
+    for j in range(3, -1, -1):
+        o = _put_uint(out, o, (v >> (8 * j)) & 255, 1)
+        if j:
+            o = _put_bytes(out, o, ".", 1)
+    return o
+
+
+cdef Py_ssize_t _put_ipv6(char* out, Py_ssize_t o, sp_u128 v) noexcept nogil:
+    """An IPv6 address as ``unique._canonical`` writes it (RFC 5952; IPv4-mapped dotted)."""
+    cdef int h[8]
+    cdef int i, best = -1, blen = 0, start = -1, run = 0, j, d
+    cdef char hexd[4]
+    for i in range(8):
+        h[i] = <int>((v >> (16 * (7 - i))) & 0xFFFF)
+    if ((v >> 32) >> 32) == 0 and ((v >> 32) & 0xFFFFFFFFULL) == 0xFFFF:
+        o = _put_bytes(out, o, "::ffff:", 7)
+        return _put_dotted(out, o, <uint64_t>(v & 0xFFFFFFFFULL))
+    for i in range(8):
+        if h[i] == 0:
+            if start < 0:
+                start = i
+            run += 1
+            if run > blen:
+                blen = run
+                best = start
+        else:
+            run = 0
+            start = -1
+    i = 0
+    while i < 8:
+        if blen > 1 and i == best:
+            o = _put_bytes(out, o, "::", 2)
+            i += blen
+            continue
+        if i > 0 and not (blen > 1 and i == best + blen):
+            o = _put_bytes(out, o, ":", 1)
+        d = 0
+        j = h[i]
+        while True:
+            hexd[d] = _HEXDIGITS[j & 15]
+            d += 1
+            j >>= 4
+            if j == 0:
+                break
+        while d > 0:
+            d -= 1
+            o = _put_bytes(out, o, &hexd[d], 1)
+        i += 1
+    return o
+
+
+cdef int _read_dotted(const char* s, Py_ssize_t n, uint64_t* v) noexcept nogil:
+    """A dotted quad as ``ipaddress`` reads it (no leading zeros, octets up to 255)."""
+    cdef Py_ssize_t i = 0, start
+    cdef int parts = 0, octet
+    v[0] = 0
+    while parts < 4:
+        start = i
+        octet = 0
+        while i < n and _digit(s[i]) and i - start < 4:
+            octet = octet * 10 + s[i] - 48
+            i += 1
+        if i == start or i - start > 3 or octet > 255 or (i - start > 1 and s[start] == 48):
+            return 0
+        v[0] = (v[0] << 8) | <uint64_t>octet
+        parts += 1
+        if parts < 4:
+            if i >= n or s[i] != 46:
+                return 0
+            i += 1
+    return i == n
+
+
+cdef int _ip_read(const char* s, Py_ssize_t n, sp_u128* value, Py_ssize_t* alen,
+                  char* tmp) noexcept nogil:
+    """``unique._ip``: 4 or 6 when ``s`` is an address in its canonical spelling with an
+    optional ``/n`` (n up to 3 digits and the prefix length), else 0.  ``tmp``: 64 bytes."""
+    cdef Py_ssize_t a = 0, i, j, m
+    cdef uint64_t v4 = 0, grp
+    cdef sp_u128 v = 0
+    cdef int ver, masklen, groups = 0, gap = -1, digs
+    cdef int g[8]
+    while a < n and s[a] != 47:
+        if s[a] == 37:
+            return 0  # a scoped address
+        a += 1
+    if a < n:
+        m = n - a - 1
+        if m < 1 or m > 3:
+            return 0
+        masklen = 0
+        for i in range(a + 1, n):
+            if not _digit(s[i]):
+                return 0
+            masklen = masklen * 10 + s[i] - 48
+    else:
+        masklen = -1
+    if a > 45:
+        return 0
+    if _read_dotted(s, a, &v4):
+        ver = 4
+        v = v4
+    else:
+        # Eight groups of hex digits, one "::" at most, a dotted quad at the end: read
+        # leniently, then accepted only when it is the canonical spelling.
+        i = 0
+        if a >= 2 and s[0] == 58 and s[1] == 58:
+            gap = 0
+            i = 2
+        while i < a:
+            if groups >= 8:
+                return 0
+            j = i
+            while j < a and s[j] != 58 and s[j] != 46:
+                j += 1
+            if j < a and s[j] == 46:
+                if groups > 6 or not _read_dotted(s + i, a - i, &v4):
+                    return 0
+                g[groups] = <int>(v4 >> 16)
+                g[groups + 1] = <int>(v4 & 0xFFFF)
+                groups += 2
+                i = a
+                break
+            digs = <int>(j - i)
+            if digs < 1 or digs > 4:
+                return 0
+            grp = 0
+            for m in range(i, j):
+                if _hexval(s[m]) < 0:
+                    return 0
+                grp = grp * 16 + <uint64_t>_hexval(s[m])
+            g[groups] = <int>grp
+            groups += 1
+            i = j
+            if i < a:
+                i += 1  # the ':'
+                if i < a and s[i] == 58:
+                    if gap >= 0:
+                        return 0
+                    gap = groups
+                    i += 1
+                elif i == a:
+                    return 0  # a trailing single ':'
+        if gap < 0 and groups != 8:
+            return 0
+        if gap >= 0 and groups > 7:
+            return 0
+        for j in range(8):
+            v <<= 16
+            if gap < 0:
+                v |= <sp_u128>g[j]
+            elif j < gap:
+                v |= <sp_u128>g[j]
+            elif j >= gap + 8 - groups:
+                v |= <sp_u128>g[j - (8 - groups)]
+        if _put_ipv6(tmp, 0, v) != a or not sp_eq(tmp, s, a):
+            return 0
+        ver = 6
+    if masklen > (32 if ver == 4 else 128):
+        return 0
+    if value != NULL:
+        value[0] = v
+        alen[0] = a
+    return ver
+
+
+cdef Py_ssize_t _k_ip(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``ipv4`` / ``ipv6``: the address permuted, written canonically; ``/n`` kept."""
+    cdef char tmp[64]
+    cdef sp_u128 v
+    cdef Py_ssize_t a, o
+    cdef uint64_t w[4]
+    cdef int ver = _ip_read(s, n, &v, &a, tmp)
+    if ver == 0:
+        return _walk_tok(k, s, n, out, U_IP)
+    if ver == 4:
+        o = _put_dotted(out, 0, _permute(&k.ssn, <uint64_t>v))
+    else:
+        w[0] = <uint64_t>v
+        w[1] = <uint64_t>((v >> 32) >> 32)
+        w[2] = 0
+        w[3] = 0
+        sp_big_permute(&k.ssn.big, w)
+        o = _put_ipv6(out, 0, ((<sp_u128>w[1]) << 64) | w[0])
+    return _put_bytes(out, o, s + a, n - a)
 
 
 cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
