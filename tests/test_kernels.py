@@ -110,7 +110,8 @@ KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
     ],
     *[
         (f"hash-{a}-{n}", TransformSpec("hash", {"alphabet": a, "length": n}), TEXT)
-        for a in ("hex", "digits", "alnum") for n in (1, 16, 18)
+        # One HMAC block up to 18 symbols (digits: a 64-bit modulus), several beyond.
+        for a in ("hex", "digits", "alnum") for n in (1, 16, 18, 19, 33, 256)
     ],
     ("hash-integer", TransformSpec("hash", {"alphabet": "digits", "length": 9}),
      ColumnInfo("c", "integer")),

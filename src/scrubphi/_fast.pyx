@@ -1177,6 +1177,8 @@ cdef enum:
     G_FULL = 9           # name: "First [Middle] Last" of plain words, by the part kernels
     KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
     KMAX_IN = 1024       # longer inputs go to the Python fallback
+    HASH_MAX = 256       # hash: the longest output (hashing.MAX_HASH_LENGTH), 7 HMAC blocks
+    HASH_PRE = 512       # hash: longer domain prefixes keep multi-block hashes in Python
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
     PER_SLOTS = 4096     # date shift per: cached offsets of per values (direct-mapped)
     PER_KEY = 40         # longer per values are not cached (their PRF runs every time)
@@ -1245,6 +1247,7 @@ cdef struct Kernel:
     Py_ssize_t nshapes
     int alphabet         # hash: 0 hex, 1 digits, 2 alnum
     int length           # hash: output symbols
+    int hash_blocks      # hash: HMAC-SHA256 blocks drawn (their digests read as one number)
     int keep_first       # mask
     int keep_last
     char mask_char
@@ -1620,11 +1623,15 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         return 0
     elif name == "hash":
         key, prefix, alphabet, length = params
-        if alphabet not in ("hex", "digits", "alnum") or not 1 <= length <= 18:
+        if alphabet not in ("hex", "digits", "alnum") or not 1 <= length <= HASH_MAX:
             return 0
+        if not (PyBytes_GET_SIZE(prefix) >= 4 and prefix.endswith(b"h\x00\x00\x00")):
+            return 0  # block i's tag is "h" and i in two bytes: the kernel rewrites them
         k.alphabet = ("hex", "digits", "alnum").index(alphabet)
         k.length = length
-        if k.alphabet == 1:
+        # As ``hashing.make_hash`` draws them: HMAC blocks for 128 spare bits.
+        k.hash_blocks = ((4 if k.alphabet < 2 else 6) * length + 128 + 255) // 256
+        if k.alphabet == 1 and length <= 18:
             k.modulus = 10 ** length
             sp_mod_powers(k.modulus, k.pw)
         k.kind = K_HASH
@@ -2801,6 +2808,8 @@ cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
     cdef uint32_t num[8]
     cdef uint64_t r
     cdef int i
+    if k.hash_blocks > 1 or (k.alphabet == 1 and k.length > 18):
+        return _k_hash_long(k, s, n, out)
     sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
     if k.alphabet == 0:
         for i in range(k.length):
@@ -2815,6 +2824,71 @@ cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
     for i in range(k.length):
         r = sp_divmod(num, 62)
         out[i] = <char>(48 + r if r < 10 else (55 + r if r < 36 else 61 + r))
+    return k.length
+
+
+cdef uint32_t _divmod_limbs(uint32_t* num, int first, int nl, uint32_t d) noexcept nogil:
+    """``num[first:nl]`` (32-bit limbs, most significant first) //= d in place; the rest."""
+    cdef uint64_t r = 0, cur
+    cdef int i
+    for i in range(first, nl):
+        cur = (r << 32) | num[i]
+        num[i] = <uint32_t>(cur // d)
+        r = cur % d
+    return <uint32_t>r
+
+
+cdef Py_ssize_t _k_hash_long(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``hashing.make_hash`` for outputs of several HMAC blocks (or over 18 digits): block i
+    hashes the domain prefix with the tag "h" i (two bytes, big-endian), and the digests,
+    concatenated, are one big-endian number."""
+    cdef uint8_t dg[32 * 8]
+    cdef uint32_t num[64]
+    cdef char pre[HASH_PRE]
+    cdef int i, j, nl, first = 0, left, take
+    cdef uint32_t r
+    if k.plen > HASH_PRE or k.hash_blocks > 8:
+        return -1
+    memcpy(pre, k.prefix, k.plen)
+    for i in range(k.hash_blocks):
+        pre[k.plen - 3] = <char>(i >> 8)
+        pre[k.plen - 2] = <char>(i & 255)
+        sp_hmac2(&k.hmac, <const uint8_t*>pre, k.plen, <const uint8_t*>s, n, dg + 32 * i)
+    if k.alphabet == 0:
+        for i in range(k.length):
+            r = (dg[i // 2] >> 4) if i % 2 == 0 else (dg[i // 2] & 15)
+            out[i] = <char>(48 + r if r < 10 else 87 + r)
+        return k.length
+    nl = 8 * k.hash_blocks
+    for i in range(nl):
+        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
+                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+    if k.alphabet == 1:
+        # The number modulo 10**length, zero-filled: its last ``length`` decimal digits,
+        # nine at a time from the right.
+        left = k.length
+        while left > 0:
+            while first < nl and num[first] == 0:
+                first += 1
+            r = _divmod_limbs(num, first, nl, 1000000000)
+            take = 9 if left > 9 else left
+            for j in range(take):
+                out[left - 1 - j] = <char>(48 + r % 10)
+                r //= 10
+            left -= take
+        return k.length
+    # alnum: base-62 digits from the least significant, five at a time (62**5 < 2**32).
+    i = 0
+    while i < k.length:
+        while first < nl and num[first] == 0:
+            first += 1
+        r = _divmod_limbs(num, first, nl, 916132832)
+        for j in range(5):
+            if i + j < k.length:
+                out[i + j] = <char>(48 + r % 62 if r % 62 < 10 else
+                                    (55 + r % 62 if r % 62 < 36 else 61 + r % 62))
+            r //= 62
+        i += 5
     return k.length
 
 
