@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scrubphi import _impl, load_policy, scrub_stream
+from scrubphi.errors import TransformError
 from scrubphi.policy.model import TransformSpec
 from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
@@ -698,3 +699,84 @@ def test_big_permutation_matches_python(
         assert got == tokenize.Permutation(key, n)(x)
     finally:
         tokenize._SIPHASH = saved
+
+
+# JSON paths: documents of the kinds the kernel reads (objects, arrays, strings, integers,
+# true, false, null, with or without blanks) and the ones it leaves to Python (floats, -0,
+# duplicate keys, escapes), under policies it runs and ones it declines at some node.
+_JSON_KEYS = st.sampled_from(["a", "b", "c", "d", "a b", "e"])
+_JSON_SCALARS = st.one_of(
+    st.sampled_from(["Jane Doe", "123-45-6789", "", "2021-03-04", "j.doe@mail.org", "a'b",
+                     "x", "44", 'q"uote', "back\\slash", "é"]),
+    st.integers(-(10**20), 10**20), st.booleans(), st.none(), st.floats(allow_nan=False),
+)
+_JSON_DOCS = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(_JSON_KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
+_JSON_INNER = st.sampled_from([
+    TransformSpec("keep", {}), TransformSpec("null", {}), TransformSpec("value", {"value": "x"}),
+    TransformSpec("value", {"value": "44"}), TransformSpec("value", {"value": 'q"\\z\n'}),
+    _fake("ssn"), _fake("name"), _unique("email"), TransformSpec("tokenize", {"alphabet": "alnum"}),
+    TransformSpec("hash", {"alphabet": "hex", "length": 8}),
+    TransformSpec("mask", {"keep_first": 0, "keep_last": 2, "char": '"'}),
+    TransformSpec("date", {"mode": "year"}),
+])
+_JSON_PATHS = st.sampled_from(["$", "$.a", "$.a.b", "$.a[0]", "$.a[-1]", "$.a[*]", "$.*", "$.*.b",
+                               "$['a b']", "$.c[*].d", "$.c[1].d", "$[*]", "$.a.*", "$.b"])
+
+
+def _json_built(paths: list[tuple[str, TransformSpec]], other: str) -> BuiltTransform:
+    from scrubphi.transforms.jsonpath import build_json
+
+    spec = TransformSpec("json", {"paths": tuple(paths), "other_paths": other})
+    return build_json(spec, ColumnInfo("c", "jsonb"), TransformContext(key=KEY), build_transform)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paths=st.lists(st.tuples(_JSON_PATHS, _JSON_INNER), min_size=1, max_size=4),
+       other=st.sampled_from(["keep", "null", "fail"]), doc=_JSON_DOCS,
+       compact=st.booleans())
+def test_json_kernel_matches_python_transform(
+    fast: ModuleType, paths: list[tuple[str, TransformSpec]], other: str, doc: Any,
+    compact: bool
+) -> None:
+    """The json kernel writes what the Python function writes, or declines (it never
+    accepts a document the Python function rejects: other_paths: fail, not JSON...)."""
+    import json
+
+    built = _json_built(paths, other)
+    assert built.kernel is not None
+    text = json.dumps(doc, separators=(",", ":") if compact else None, ensure_ascii=False)
+    got = fast._kernel_apply(built.kernel, fast.escape_field(text.encode("utf-8")))
+    if got is None:
+        return
+    try:
+        want = built.fn(text)
+    except (TransformError, ValueError):
+        pytest.fail("the kernel accepted a document the Python function rejects")
+    assert want is not None and got == want.encode("utf-8")
+
+
+def test_json_kernel_accepts_typical_documents(fast: ModuleType) -> None:
+    built = _json_built([("$.patient.ssn", _fake("ssn")), ("$.patient.name", _fake("name")),
+                         ("$.notes", TransformSpec("value", {"value": ""})),
+                         ("$.visits[*].date", TransformSpec("date", {"mode": "year"})),
+                         ("$.codes", TransformSpec("keep", {}))], "null")
+    for text in ['{"notes": "called back", "patient": {"ssn": "123-45-6789", "name": '
+                 '"Jane Doe", "age": 44}, "codes": ["E11.9", "I10"]}',
+                 '{"patient": {"name": null}, "visits": [{"date": "2021-03-04"}, '
+                 '{"date": "2021-04-05"}]}', '{}', '[]', 'null']:
+        got = fast._kernel_apply(built.kernel, text.encode())
+        assert got is not None, "the json kernel declined an ordinary document"
+        assert got == built.fn(text).encode()  # type: ignore[union-attr]
+
+
+def test_json_kernel_only_for_paths_it_can_follow() -> None:
+    """A path that descends (..) or a transform without a kernel keeps the Python function."""
+    assert _json_built([("$..email", _fake("email"))], "keep").kernel is None
+    assert _json_built([("$.a", TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}))],
+                       "keep").kernel is None
+    assert _json_built([("$.a", _fake("email"))], "keep").kernel is not None

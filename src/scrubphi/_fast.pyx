@@ -17,14 +17,15 @@ hashes all its memoised fields first and prefetches their slots (then the
 entries they point to), so the cache misses of big tables overlap.
 
 Kernels: a plan entry may carry ``BuiltTransform.kernel``, a data-only
-description of its transform (keyed fakes, text tokenize, year/safe-harbor
-dates, zip3).  On a memo miss, a field that is printable ASCII without escapes
-goes to the C twin of that transform (keyed BLAKE2s from ``_prf.h`` with the
-key block absorbed once; HMAC-SHA256 for ``hash``, on the CPU's SHA extensions
-when it has them; SipHash-2-4 Feistel rounds; mixed-radix picks from the
-pools), with no Python call and no
-``str``; output that cannot need COPY escaping (checked per kernel at init)
-is copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
+description of its transform (keyed fakes, unique fakes, tokenize, hash, mask,
+dates, zip3, arrays of those, JSON paths over those).  On a memo miss, a field
+that is printable ASCII without escapes goes to the C twin of that transform
+(keyed BLAKE2s from ``_prf.h`` with the key block absorbed once; HMAC-SHA256 for
+``hash``, on the CPU's SHA extensions when it has them; SipHash-2-4 Feistel
+rounds, in 256-bit numbers for domains past 2**124; mixed-radix picks from the
+pools; a JSON reader and writer for json paths), with no Python call and no
+``str``; output that cannot need COPY escaping (checked per kernel at init) is
+copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
 holds each kernel to it).  Memos of kernel entries switch themselves off when
 values barely repeat, since the kernel is then cheaper than the lookup.
@@ -1157,6 +1158,11 @@ cdef enum:
     K_MASK = 8
     K_UNIQUE = 9
     K_ARRAY = 10         # an array column: the element kernel on every element
+    K_JSON = 11          # json paths: the document read and written in C, the paths' kernels
+    J_KEEP = 0           # json path rules
+    J_NULL = 1
+    J_CONST = 2
+    J_KERNEL = 3
     U_TOK = 1            # unique fakes: shape-preserving tokenization of the whole value
     U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
     U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
@@ -1219,6 +1225,42 @@ cdef struct PerSlot:
     char key[PER_KEY]
 
 
+cdef struct JStep:
+    int kind             # 0 key, 1 index, 2 wild
+    char* key
+    Py_ssize_t klen
+    long index
+
+
+cdef struct JPath:
+    JStep* steps
+    int nsteps
+    int rule             # J_KEEP, J_NULL, J_CONST or J_KERNEL
+    char* const_         # J_CONST: the constant's UTF-8 bytes
+    Py_ssize_t clen
+
+
+cdef struct JNode:
+    int type             # 0 object, 1 array, 2 string, 3 number, 4 true, 5 false, 6 null
+    Py_ssize_t start     # a scalar's text (a string's without its quotes)
+    Py_ssize_t len
+    Py_ssize_t kstart    # a member's key (without quotes)
+    Py_ssize_t klen
+    int first            # first child, next sibling (-1: none), number of children
+    int next
+    int count
+
+
+cdef struct JSpec:
+    JPath* paths
+    int npaths
+    int other            # other_paths: 0 keep, 1 null, 2 fail
+    Kernel* inner        # per path: its transform's kernel (J_KERNEL)
+    JNode* nodes         # scratch: the parsed document
+    int* act             # scratch: per depth, each path's next step (-1: off the path)
+    char* kbuf           # scratch: an inner kernel's output
+
+
 cdef struct Kernel:
     int kind
     bint rstrip
@@ -1264,6 +1306,7 @@ cdef struct Kernel:
                          # 33**16 VINs; uuid: of 2**122, ipv4: of 2**32, and in ``big``
                          # of 2**128 for uuid and ipv6)
     Kernel* parts        # name: the first_name and last_name kernels; array: the element's
+    JSpec* json          # json paths
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1502,6 +1545,9 @@ cdef void _kernel_free(Kernel* k) noexcept:
             free(k.shapes[i].pattern)
         free(k.shapes)
         k.shapes = NULL
+    if k.json != NULL:
+        _json_free(k.json)
+        k.json = NULL
     if k.parts != NULL:
         _kernel_free(&k.parts[0])
         _kernel_free(&k.parts[1])
@@ -1690,6 +1736,8 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             raise MemoryError()
         k.kind = K_UNIQUE
         k.raw_out = True  # the input's own bytes, digits, letters and ".example"
+    elif name == "json":
+        return _json_init(k, params)
     elif name == "array":
         # The element's own kernel (char(n) padding and truncation apply per element).
         k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
@@ -3266,6 +3314,374 @@ cdef Py_ssize_t _k_array(Kernel* k, const char* s, Py_ssize_t n, char* out) noex
                 return -1
 
 
+# ---------------------------------------------------------------- json paths
+
+cdef void _json_free(JSpec* js) noexcept:
+    cdef int p, j
+    if js.paths != NULL:
+        for p in range(js.npaths):
+            if js.paths[p].steps != NULL:
+                for j in range(js.paths[p].nsteps):
+                    free(js.paths[p].steps[j].key)
+                free(js.paths[p].steps)
+            free(js.paths[p].const_)
+        free(js.paths)
+    if js.inner != NULL:
+        for p in range(js.npaths):
+            _kernel_free(&js.inner[p])
+        free(js.inner)
+    free(js.nodes)
+    free(js.act)
+    free(js.kbuf)
+    free(js)
+
+
+cdef int _json_init(Kernel* k, object params) except -1:
+    """``("json", ..., (other_paths, ((steps, rule), ...)))`` from ``jsonpath.build_json``;
+    unknown forms leave the kernel K_NONE (the Python function runs)."""
+    cdef JSpec* js
+    cdef JPath* jp
+    cdef int p, j
+    cdef bytes b
+    other, paths = params
+    if other not in ("keep", "null", "fail") or not 1 <= len(paths) <= 64:
+        return 0
+    js = <JSpec*>calloc(1, sizeof(JSpec))
+    if js == NULL:
+        raise MemoryError()
+    k.json = js
+    js.npaths = len(paths)
+    js.other = ("keep", "null", "fail").index(other)
+    js.paths = <JPath*>calloc(js.npaths, sizeof(JPath))
+    js.inner = <Kernel*>calloc(js.npaths, sizeof(Kernel))
+    js.nodes = <JNode*>malloc(KMAX_IN * sizeof(JNode))
+    js.act = <int*>malloc((KMAX_IN + 2) * js.npaths * sizeof(int))
+    js.kbuf = <char*>malloc(KOUT)
+    if js.paths == NULL or js.inner == NULL or js.nodes == NULL or js.act == NULL or \
+            js.kbuf == NULL:
+        raise MemoryError()
+    for p, (steps, rule) in enumerate(paths):
+        jp = &js.paths[p]
+        jp.steps = <JStep*>calloc(len(steps) + 1, sizeof(JStep))
+        if jp.steps == NULL:
+            raise MemoryError()
+        jp.nsteps = len(steps)
+        for j, (kind, arg) in enumerate(steps):
+            if kind == "key":
+                b = arg
+                jp.steps[j].kind = 0
+                jp.steps[j].klen = len(b)
+                jp.steps[j].key = <char*>malloc(len(b) + 1)
+                if jp.steps[j].key == NULL:
+                    raise MemoryError()
+                memcpy(jp.steps[j].key, PyBytes_AS_STRING(b), len(b))
+            elif kind == "index" and -(1 << 30) < arg < (1 << 30):
+                jp.steps[j].kind = 1
+                jp.steps[j].index = arg
+            elif kind == "wild":
+                jp.steps[j].kind = 2
+            else:
+                return 0
+        if rule[0] == "keep":
+            jp.rule = J_KEEP
+        elif rule[0] == "null":
+            jp.rule = J_NULL
+        elif rule[0] == "value":
+            b = rule[1]
+            jp.rule = J_CONST
+            jp.clen = len(b)
+            jp.const_ = <char*>malloc(len(b) + 1)
+            if jp.const_ == NULL:
+                raise MemoryError()
+            memcpy(jp.const_, PyBytes_AS_STRING(b), len(b))
+        elif rule[0] == "kernel":
+            jp.rule = J_KERNEL
+            _kernel_init(&js.inner[p], rule[1])
+            if js.inner[p].kind == K_NONE or js.inner[p].kind == K_ARRAY or \
+                    js.inner[p].kind == K_JSON:
+                return 0
+        else:
+            return 0
+    k.kind = K_JSON
+    k.raw_out = False  # JSON escapes hold backslashes: the caller escapes for COPY
+    return 0
+
+
+cdef inline Py_ssize_t _jws(const char* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    while i < n and s[i] == 32:
+        i += 1
+    return i
+
+
+cdef Py_ssize_t _jvalue(const char* s, Py_ssize_t n, Py_ssize_t i, JNode* nodes, int* cnt,
+                        int depth) noexcept nogil:
+    """Parse one JSON value at ``s[i]`` (a field in the fast domain: printable ASCII, no
+    backslash) into ``nodes``; the offset after it, or -1 for anything ``json.loads``
+    would read differently from its text (floats, -0, duplicate keys) or reject."""
+    cdef int me, child, prev = -1, q
+    cdef JNode* nd
+    cdef Py_ssize_t ks, ke
+    cdef char c
+    i = _jws(s, n, i)
+    if i >= n or cnt[0] >= KMAX_IN or depth > 400:
+        return -1
+    me = cnt[0]
+    cnt[0] += 1
+    nd = &nodes[me]
+    nd.first = -1
+    nd.next = -1
+    nd.count = 0
+    nd.kstart = 0
+    nd.klen = 0
+    nd.start = i
+    c = s[i]
+    if c == 123 or c == 91:  # { [
+        nd.type = 0 if c == 123 else 1
+        i = _jws(s, n, i + 1)
+        if i < n and s[i] == (125 if c == 123 else 93):
+            return i + 1
+        while True:
+            if c == 123:
+                if i >= n or s[i] != 34:
+                    return -1
+                ks = i + 1
+                ke = ks
+                while ke < n and s[ke] != 34:
+                    ke += 1
+                if ke >= n:
+                    return -1
+                # A duplicate key: json.loads keeps the last value at the first's place.
+                q = nodes[me].first
+                while q >= 0:
+                    if nodes[q].klen == ke - ks and memcmp(s + nodes[q].kstart, s + ks, ke - ks) == 0:
+                        return -1
+                    q = nodes[q].next
+                i = _jws(s, n, ke + 1)
+                if i >= n or s[i] != 58:
+                    return -1
+                i += 1
+            child = cnt[0]
+            i = _jvalue(s, n, i, nodes, cnt, depth + 1)
+            if i < 0:
+                return -1
+            if c == 123:
+                nodes[child].kstart = ks
+                nodes[child].klen = ke - ks
+            if prev < 0:
+                nodes[me].first = child
+            else:
+                nodes[prev].next = child
+            prev = child
+            nodes[me].count += 1
+            i = _jws(s, n, i)
+            if i >= n:
+                return -1
+            if s[i] == 44:
+                i = _jws(s, n, i + 1)
+            elif s[i] == (125 if c == 123 else 93):
+                return i + 1
+            else:
+                return -1
+    if c == 34:  # a string: no escapes in the fast domain
+        nd.type = 2
+        nd.start = i + 1
+        i += 1
+        while i < n and s[i] != 34:
+            i += 1
+        if i >= n:
+            return -1
+        nd.len = i - nd.start
+        return i + 1
+    if c == 45 or _digit(c):  # an integer as json.dumps writes it back
+        nd.type = 3
+        if c == 45:
+            i += 1
+        if i >= n or not _digit(s[i]):
+            return -1
+        if s[i] == 48:
+            i += 1
+            if c == 45:
+                return -1  # -0 reads as 0
+        else:
+            while i < n and _digit(s[i]):
+                i += 1
+        if i < n and (s[i] == 46 or s[i] == 101 or s[i] == 69 or _digit(s[i])):
+            return -1  # a float (its repr may differ from its text)
+        nd.len = i - nd.start
+        return i
+    if n - i >= 4 and sp_eq(s + i, "true", 4):
+        nd.type = 4
+        nd.len = 4
+        return i + 4
+    if n - i >= 5 and sp_eq(s + i, "false", 5):
+        nd.type = 5
+        nd.len = 5
+        return i + 5
+    if n - i >= 4 and sp_eq(s + i, "null", 4):
+        nd.type = 6
+        nd.len = 4
+        return i + 4
+    return -1
+
+
+cdef Py_ssize_t _put_jstring(char* out, Py_ssize_t o, const char* r, Py_ssize_t m) noexcept nogil:
+    """``r`` as json.dumps(ensure_ascii=False) writes a string."""
+    cdef Py_ssize_t i
+    cdef uint8_t c
+    if o < 0 or o + 6 * m + 2 > KOUT:
+        return -1
+    out[o] = 34
+    o += 1
+    for i in range(m):
+        c = <uint8_t>r[i]
+        if c == 34 or c == 92:
+            out[o] = 92
+            out[o + 1] = <char>c
+            o += 2
+        elif c < 32:
+            out[o] = 92
+            if c == 8 or c == 9 or c == 10 or c == 12 or c == 13:
+                out[o + 1] = <char>(98 if c == 8 else (116 if c == 9 else (110 if c == 10 else
+                                    (102 if c == 12 else 114))))
+                o += 2
+            else:
+                out[o + 1] = 117
+                out[o + 2] = 48
+                out[o + 3] = 48
+                out[o + 4] = _HEXDIGITS[c >> 4]
+                out[o + 5] = _HEXDIGITS[c & 15]
+                o += 6
+        else:
+            out[o] = <char>c
+            o += 1
+    out[o] = 34
+    return o + 1
+
+
+cdef Py_ssize_t _put_jtoken(char* out, Py_ssize_t o, const char* s, const JNode* nd) noexcept nogil:
+    """A scalar unchanged: its own text (a string's with its quotes)."""
+    if nd.type == 2:
+        o = _put_bytes(out, o, "\"", 1)
+        o = _put_bytes(out, o, s + nd.start, nd.len)
+        return _put_bytes(out, o, "\"", 1)
+    return _put_bytes(out, o, s + nd.start, nd.len)
+
+
+cdef Py_ssize_t _jwalk(Kernel* k, const char* s, int x, const int* act, int cover, char* out,
+                       Py_ssize_t o, int depth) noexcept nogil:
+    """Write node ``x`` as ``jsonpath.build_json``'s function writes it; -1: decline.
+
+    ``act[p]``: the next step of path p at this node (-1: the path does not lead here);
+    ``cover``: the first path (in policy order) that reached an ancestor (npaths: none).
+    Only ``keep`` may reach a container here: any other rule there declines, and so do
+    ``other_paths: fail`` on anything it would stop at (the Python function raises).
+    """
+    cdef JSpec* js = k.json
+    cdef JNode* nd = &js.nodes[x]
+    cdef JNode* cn
+    cdef JStep* st
+    cdef int P = js.npaths, p, reached = P, win, c, idx = 0, ix
+    cdef int* ca
+    cdef bint named, first = True
+    cdef const char* text
+    cdef Py_ssize_t tlen, r
+    cdef JPath* jp
+    for p in range(P):
+        if act[p] == js.paths[p].nsteps:
+            if nd.type <= 1 and js.paths[p].rule != J_KEEP:
+                return -1
+            if reached == P:
+                reached = p
+    if nd.type <= 1:
+        if reached < cover:
+            cover = reached
+        ca = js.act + (depth + 1) * P
+        o = _put_bytes(out, o, "{", 1) if nd.type == 0 else _put_bytes(out, o, "[", 1)
+        c = nd.first
+        while c >= 0:
+            cn = &js.nodes[c]
+            named = False
+            for p in range(P):
+                ca[p] = -1
+                if act[p] < 0 or act[p] >= js.paths[p].nsteps:
+                    continue
+                st = &js.paths[p].steps[act[p]]
+                if st.kind == 2:
+                    ca[p] = act[p] + 1
+                elif st.kind == 0:
+                    if nd.type == 0 and st.klen == cn.klen and \
+                            memcmp(st.key, s + cn.kstart, st.klen) == 0:
+                        ca[p] = act[p] + 1
+                        named = True
+                elif nd.type == 1 and -nd.count <= st.index < nd.count:
+                    ix = <int>(st.index if st.index >= 0 else st.index + nd.count)
+                    if ix == idx:
+                        ca[p] = act[p] + 1
+            if nd.type == 0 and js.other != 0 and not named:
+                # A key no path names literally (even under a node ``keep`` reaches, as
+                # the Python function has it): other_paths decides.
+                if js.other == 2:
+                    return -1
+                # null: the member goes (its key may be the identifier), once its values
+                # have been through their transforms, which may decline.
+                if _jwalk(k, s, c, ca, cover, out, o, depth + 1) < 0:
+                    return -1
+                c = cn.next
+                idx += 1
+                continue
+            if not first:
+                o = _put_bytes(out, o, ", ", 2)
+            first = False
+            if nd.type == 0:
+                o = _put_bytes(out, o, "\"", 1)
+                o = _put_bytes(out, o, s + cn.kstart, cn.klen)
+                o = _put_bytes(out, o, "\": ", 3)
+            o = _jwalk(k, s, c, ca, cover, out, o, depth + 1)
+            if o < 0:
+                return -1
+            c = cn.next
+            idx += 1
+        return _put_bytes(out, o, "}", 1) if nd.type == 0 else _put_bytes(out, o, "]", 1)
+    win = reached if reached < cover else cover
+    if win >= P:
+        if js.other == 0 or nd.type == 6:
+            return _put_jtoken(out, o, s, nd)
+        if js.other == 1:
+            return _put_bytes(out, o, "null", 4)
+        return -1
+    jp = &js.paths[win]
+    if jp.rule == J_KEEP:
+        return _put_jtoken(out, o, s, nd)
+    if jp.rule == J_NULL:
+        return _put_bytes(out, o, "null", 4)  # (JSON null stays null alike)
+    text = s + nd.start
+    tlen = nd.len
+    if jp.rule == J_CONST:
+        if nd.type != 6 and tlen == jp.clen and memcmp(text, jp.const_, tlen) == 0:
+            return _put_jtoken(out, o, s, nd)  # unchanged: a number keeps its type
+        return _put_jstring(out, o, jp.const_, jp.clen)
+    if nd.type == 6:
+        return _put_jtoken(out, o, s, nd)  # the transform of NULL is NULL
+    r = _run_kernel(&js.inner[win], text, tlen, js.kbuf, NULL)
+    if r < 0:
+        return -1
+    if r == tlen and memcmp(js.kbuf, text, tlen) == 0:
+        return _put_jtoken(out, o, s, nd)
+    return _put_jstring(out, o, js.kbuf, r)
+
+
+cdef Py_ssize_t _k_json(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``jsonpath.build_json``'s function on a document of printable ASCII, as json.dumps
+    writes it back; -1 for the Python function (see ``_jvalue`` and ``_jwalk``)."""
+    cdef int cnt = 0, p
+    cdef Py_ssize_t end = _jvalue(s, n, 0, k.json.nodes, &cnt, 0)
+    if end < 0 or _jws(s, n, end) != n:
+        return -1
+    for p in range(k.json.npaths):
+        k.json.act[p] = 0
+    return _jwalk(k, s, 0, k.json.act, k.json.npaths, out, 0, 0)
+
+
 cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                             const uint8_t* digest) noexcept nogil:
     """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
@@ -3294,6 +3710,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_mask(k, s, n, out)
     elif k.kind == K_UNIQUE:
         o = _k_unique(k, s, n, out)
+    elif k.kind == K_JSON:
+        o = _k_json(k, s, n, out)
     elif k.kind == K_ARRAY:
         o = _k_array(k, s, n, out)
     else:
