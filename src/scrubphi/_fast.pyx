@@ -780,6 +780,19 @@ cdef extern from *:
         return r;
     }
 
+    /* The low `width` bytes of v (1 <= width <= 8) in big-endian order, as the bytes
+       1.. of a SipHash block (little-endian): the Feistel rounds' message i || lo. */
+    static inline uint64_t sp_be_bytes(uint64_t v, int width) {
+    #if defined(__GNUC__) || defined(__clang__)
+        return (__builtin_bswap64(v) >> (64 - 8 * width)) << 8;
+    #else
+        uint64_t m = 0;
+        int j;
+        for (j = 0; j < width; j++) m |= ((v >> (8 * (width - 1 - j))) & 0xFF) << (8 * (1 + j));
+        return m;
+    #endif
+    }
+
     /* SipHash-2-4 of a message of at most 15 bytes from the state after the key
        (``init``): the key is not parsed again and the message is read in words. */
     static inline uint64_t sp_sip_msg(const uint64_t init[4], const uint8_t *p, int n) {
@@ -834,6 +847,7 @@ cdef extern from *:
     void sp_hmac2(const sp_hmac* h, const uint8_t* a, size_t alen,
                   const uint8_t* b, size_t blen, uint8_t* out) nogil
     uint64_t sp_sip_short(const uint64_t* init, uint64_t m) nogil
+    uint64_t sp_be_bytes(uint64_t v, int width) nogil
     uint64_t sp_siphash(const uint8_t* key, const uint8_t* p, size_t n) nogil
     uint32_t sp_divmod(uint32_t* n, uint32_t d) nogil
     void sp_mod_powers(uint64_t m, uint64_t* pw) nogil
@@ -2067,7 +2081,7 @@ cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
     cdef uint64_t length = (<uint64_t>(width + 2)) << 56
     cdef uint64_t m, f, modulus, t
     cdef const sp_fastmod* fm
-    cdef int i, j
+    cdef int i
     for i in range(8):
         if i % 2 == 0:
             modulus = sh.a
@@ -2075,9 +2089,7 @@ cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
         else:
             modulus = b
             fm = &sh.mb
-        m = length | <uint64_t>i
-        for j in range(width):
-            m |= ((lo >> (8 * (width - 1 - j))) & 0xFF) << (8 * (1 + j))
+        m = length | <uint64_t>i | sp_be_bytes(lo, width)
         f = sp_fastmod_apply(fm, sp_sip_short(sh.sip, m))
         # hi < modulus always (the moduli alternate with the halves), so one subtraction
         # is ``(hi + f) % modulus``.
