@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scrubphi import _impl, load_policy, scrub_stream
+from scrubphi.errors import TransformError
 from scrubphi.policy.model import TransformSpec
 from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
@@ -88,8 +89,12 @@ KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
     ("fake-phone-bpchar", _fake("phone_number"), ColumnInfo("c", "character", max_length=20)),
     *[
         (f"unique-{p}", _unique(p), TEXT)
-        for p in ("ssn", "email", "url", "user_name", "phone_number", "zipcode", "license_plate")
+        for p in ("ssn", "email", "url", "user_name", "phone_number", "zipcode", "license_plate",
+                  "credit_card_number", "iban", "vin", "uuid4", "ipv4", "ipv6")
     ],
+    ("unique-ipv6-varchar", _unique("ipv6"), ColumnInfo("c", "character varying", max_length=20)),
+    ("unique-ipv4-inet", _unique("ipv4"), ColumnInfo("c", "inet")),
+    ("unique-uuid-uuid", _unique("uuid4"), ColumnInfo("c", "uuid")),
     ("unique-ssn-compact", _unique("ssn"), ColumnInfo("c", "character varying", max_length=10)),
     ("unique-ssn-bpchar", _unique("ssn"), ColumnInfo("c", "character", max_length=11)),
     ("unique-email-varchar", _unique("email"), ColumnInfo("c", "character varying", max_length=40)),
@@ -106,7 +111,8 @@ KERNEL_CASES: list[tuple[str, TransformSpec, ColumnInfo]] = [
     ],
     *[
         (f"hash-{a}-{n}", TransformSpec("hash", {"alphabet": a, "length": n}), TEXT)
-        for a in ("hex", "digits", "alnum") for n in (1, 16, 18)
+        # One HMAC block up to 18 symbols (digits: a 64-bit modulus), several beyond.
+        for a in ("hex", "digits", "alnum") for n in (1, 16, 18, 19, 33, 256)
     ],
     ("hash-integer", TransformSpec("hash", {"alphabet": "digits", "length": 9}),
      ColumnInfo("c", "integer")),
@@ -144,6 +150,21 @@ _SHAPED = st.from_regex(
     r"\A[a-zA-Z0-9._@-]{0,12}@[a-z0-9.-]{0,12}\Z|\A[a-z]{1,5}://[a-z.:@]{0,8}[/?#a-z0-9=]{0,10}\Z"
 )
 _UNICODE = st.text(max_size=30)
+# Tokenize domains past 2**124 (the 256-bit kernel) and past 2**248 (declined): long
+# e-mail local parts and identifiers.
+_BIG = st.from_regex(r"\A[a-zA-Z0-9]{20,60}([.@-][a-z0-9]{0,20}){0,3}\Z")
+# The own shapes of the unique card, IBAN, VIN, UUID and IP constructions, and near misses.
+_IDS = st.one_of(
+    st.from_regex(r"\A[0-9]{0,19}\Z|\A([0-9]{4}[ -]){1,4}[0-9]{1,4}\Z"),
+    st.from_regex(r"\A[A-Z]{2}[0-9]{2}[A-Z0-9 ]{6,42}\Z"),
+    st.from_regex(r"\A[0-9A-HJ-NPR-Z]{8}[0-9X][0-9A-HJ-NPR-Z]{8}\Z"),
+    st.uuids().map(str), st.uuids(version=4).map(str), st.uuids().map(lambda u: str(u).upper()),
+    st.ip_addresses().map(str), st.ip_addresses(v=6).map(lambda a: a.exploded),
+    st.tuples(st.ip_addresses(), st.integers(0, 130)).map(lambda t: f"{t[0]}/{t[1]}"),
+    st.sampled_from(["::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "01.2.3.4", "1.2.3.256",
+                     "fe80::1%eth0", "1:0:0:2::3", "::ffff:102:304", "1::2::3", ":1::", "1.2.3.4/",
+                     "1:2:3:4:5:6:1.2.3.4", "10.0.0.1/024", "1.2.3.4/33", "::/0"]),
+)
 _LONG = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=900, max_size=2000)
 _INTEGERS = st.one_of(
     st.integers(-(2**63), 2**63 - 1).map(str),
@@ -169,7 +190,8 @@ _STAMPS = st.one_of(
                      "2018-12-01 :05:05:05", "2018-12-01 09:20+05:30:1"]),
 )
 VALUES = st.one_of(
-    _PRINTABLE, _DIGITS, _LETTERS, _NAMES, _SHAPED, _UNICODE, _LONG, _INTEGERS, _STAMPS,
+    _PRINTABLE, _DIGITS, _LETTERS, _NAMES, _SHAPED, _UNICODE, _LONG, _INTEGERS, _STAMPS, _BIG,
+    _IDS,
     st.sampled_from(["", " ", "-", "  12345  ", "0000-01-01", "1899-13-40", "infinity", "9" * 19]),
 )
 
@@ -222,13 +244,26 @@ def test_kernel_accepts_typical_values(
         "mask": ["4111 1111 1111 1111", "123-45-6789", "ab"],
         "shift": ["1950-08-14", "2000-02-29", "2024-12-31 23:59:59.5+05:30", "1987-06-15"],
         # Past 2**64 (two SipHash blocks per round): "ABC...V12" is about 2**110.
-        "tokenize": ["MRN-08603354", "732-18-7247", "ab12cd", "Q", "ABCDEFGHIJKLMNOPQRSTUV12"],
+        # Past 2**124 (256-bit numbers): 30 letters are about 2**141, 52 about 2**244.
+        "tokenize": ["MRN-08603354", "732-18-7247", "ab12cd", "Q", "ABCDEFGHIJKLMNOPQRSTUV12",
+                     "abcdefghijklmnopqrstuvwxyzabcd", "x" * 52, "9" * 70],
         "unique": ["123-45-6789", "000000000", "j.smith@mail.org", "http://x.org/a?b=1", "Q",
-                   "jonathan.richardson@gmail.com"],
+                   "jonathan.richardson@gmail.com",
+                   "maximilianalexanderrichardso@x"],  # 28 letters: about 2**132
     }.get(built.kernel[0] if built.kernel else "", ["Smith", "(555) 123-4567", "123-45-6789"])
     if spec.params.get("provider") in ("first_name", "last_name", "first_name_female",
                                        "first_name_male"):
         typical = ["Smith", "MARY", "john", "Andrea", "x", "Jose871"]  # one word, any case
+    typical = {
+        "credit_card_number": ["4111 1111 1111 1111", "4000-0000-0000-0002", "12"],
+        "iban": ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000"],
+        "vin": ["1HGCM82633A004352", "JH4KA7561PC008269"],
+        "uuid4": ["0f8fad5b-d9cb-469f-a165-70867728950e", "00000000-0000-1000-8000-000000000000"],
+        "ipv4": ["192.0.2.1", "10.0.0.0/8", "2001:db8::1"],
+        "ipv6": ["2001:db8::1", "::ffff:192.0.2.1", "fe80::1/64", "10.1.2.3"],
+    }.get(spec.params.get("provider", "") if spec.params.get("unique") else "", typical)
+    if spec.params.get("provider") == "ipv6" and column.max_length is not None:
+        typical = ["10.1.2.3", "192.0.2.1/24"]  # a permuted IPv6 address may not fit
     if spec.params.get("provider") == "name":
         typical = ["John Smith", "MARY ANN JONES", "mary jones", "Ann Lee Kim Ro",
                    "Jose871 Hermann103"]
@@ -239,14 +274,12 @@ def test_kernel_accepts_typical_values(
 
 
 def test_kernels_only_where_output_is_reproducible() -> None:
-    """Strftime formats, arrays, numeric tokenize and the rarer unique fakes get no kernel."""
+    """Strftime formats, arrays with per, numeric tokenize and fakes without a twin get none."""
     ctx = TransformContext(key=KEY)
-    for provider in ("uuid4", "ipv4", "credit_card_number", "iban", "vin"):
-        assert build_transform(_unique(provider), TEXT, ctx).kernel is None, provider
     arrays = ColumnInfo("c", "text", array_dims=1)
     per_shift = TransformSpec("date", {"mode": "shift", "days": 30, "per": "pid"})
     assert build_transform(per_shift, ColumnInfo("c", "date", array_dims=1), ctx).kernel is None
-    assert build_transform(_unique("uuid4"), arrays, ctx).kernel is None
+    assert build_transform(_unique("uuid4"), arrays, ctx).kernel[0] == "array"  # type: ignore[index]
     numeric = ColumnInfo("c", "numeric")
     assert build_transform(TransformSpec("tokenize", {"alphabet": "digits"}), numeric,
                            ctx).kernel is None
@@ -643,3 +676,107 @@ def test_permutation_rounds_same_with_the_compiled_siphash(
     finally:
         tokenize._SIPHASH = saved
     assert compiled == written_out
+
+
+@settings(max_examples=150, deadline=None)
+@given(bits=st.integers(2, 256), data=st.data(), key=st.binary(min_size=16, max_size=16))
+def test_big_permutation_matches_python(
+    fast: ModuleType, bits: int, data: st.DataObject, key: bytes
+) -> None:
+    """The 256-bit Feistel (domains past 2**124, up to 2**248) is ``Permutation``'s,
+    with the written-out SipHash as the reference; bigger domains are declined."""
+    from scrubphi.transforms import tokenize
+
+    n = data.draw(st.integers(2 ** (bits - 1) + 1, 2**bits))
+    x = data.draw(st.integers(0, n - 1))
+    got = fast._permute_big(key, n, x)
+    if got is None:
+        assert n >= 2**248
+        return
+    saved = tokenize._SIPHASH
+    try:
+        tokenize._SIPHASH = tokenize.siphash24
+        assert got == tokenize.Permutation(key, n)(x)
+    finally:
+        tokenize._SIPHASH = saved
+
+
+# JSON paths: documents of the kinds the kernel reads (objects, arrays, strings, integers,
+# true, false, null, with or without blanks) and the ones it leaves to Python (floats, -0,
+# duplicate keys, escapes), under policies it runs and ones it declines at some node.
+_JSON_KEYS = st.sampled_from(["a", "b", "c", "d", "a b", "e"])
+_JSON_SCALARS = st.one_of(
+    st.sampled_from(["Jane Doe", "123-45-6789", "", "2021-03-04", "j.doe@mail.org", "a'b",
+                     "x", "44", 'q"uote', "back\\slash", "é"]),
+    st.integers(-(10**20), 10**20), st.booleans(), st.none(), st.floats(allow_nan=False),
+)
+_JSON_DOCS = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(_JSON_KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
+_JSON_INNER = st.sampled_from([
+    TransformSpec("keep", {}), TransformSpec("null", {}), TransformSpec("value", {"value": "x"}),
+    TransformSpec("value", {"value": "44"}), TransformSpec("value", {"value": 'q"\\z\n'}),
+    _fake("ssn"), _fake("name"), _unique("email"), TransformSpec("tokenize", {"alphabet": "alnum"}),
+    TransformSpec("hash", {"alphabet": "hex", "length": 8}),
+    TransformSpec("mask", {"keep_first": 0, "keep_last": 2, "char": '"'}),
+    TransformSpec("date", {"mode": "year"}),
+])
+_JSON_PATHS = st.sampled_from(["$", "$.a", "$.a.b", "$.a[0]", "$.a[-1]", "$.a[*]", "$.*", "$.*.b",
+                               "$['a b']", "$.c[*].d", "$.c[1].d", "$[*]", "$.a.*", "$.b"])
+
+
+def _json_built(paths: list[tuple[str, TransformSpec]], other: str) -> BuiltTransform:
+    from scrubphi.transforms.jsonpath import build_json
+
+    spec = TransformSpec("json", {"paths": tuple(paths), "other_paths": other})
+    return build_json(spec, ColumnInfo("c", "jsonb"), TransformContext(key=KEY), build_transform)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paths=st.lists(st.tuples(_JSON_PATHS, _JSON_INNER), min_size=1, max_size=4),
+       other=st.sampled_from(["keep", "null", "fail"]), doc=_JSON_DOCS,
+       compact=st.booleans())
+def test_json_kernel_matches_python_transform(
+    fast: ModuleType, paths: list[tuple[str, TransformSpec]], other: str, doc: Any,
+    compact: bool
+) -> None:
+    """The json kernel writes what the Python function writes, or declines (it never
+    accepts a document the Python function rejects: other_paths: fail, not JSON...)."""
+    import json
+
+    built = _json_built(paths, other)
+    assert built.kernel is not None
+    text = json.dumps(doc, separators=(",", ":") if compact else None, ensure_ascii=False)
+    got = fast._kernel_apply(built.kernel, fast.escape_field(text.encode("utf-8")))
+    if got is None:
+        return
+    try:
+        want = built.fn(text)
+    except (TransformError, ValueError):
+        pytest.fail("the kernel accepted a document the Python function rejects")
+    assert want is not None and got == want.encode("utf-8")
+
+
+def test_json_kernel_accepts_typical_documents(fast: ModuleType) -> None:
+    built = _json_built([("$.patient.ssn", _fake("ssn")), ("$.patient.name", _fake("name")),
+                         ("$.notes", TransformSpec("value", {"value": ""})),
+                         ("$.visits[*].date", TransformSpec("date", {"mode": "year"})),
+                         ("$.codes", TransformSpec("keep", {}))], "null")
+    for text in ['{"notes": "called back", "patient": {"ssn": "123-45-6789", "name": '
+                 '"Jane Doe", "age": 44}, "codes": ["E11.9", "I10"]}',
+                 '{"patient": {"name": null}, "visits": [{"date": "2021-03-04"}, '
+                 '{"date": "2021-04-05"}]}', '{}', '[]', 'null']:
+        got = fast._kernel_apply(built.kernel, text.encode())
+        assert got is not None, "the json kernel declined an ordinary document"
+        assert got == built.fn(text).encode()  # type: ignore[union-attr]
+
+
+def test_json_kernel_only_for_paths_it_can_follow() -> None:
+    """A path that descends (..) or a transform without a kernel keeps the Python function."""
+    assert _json_built([("$..email", _fake("email"))], "keep").kernel is None
+    assert _json_built([("$.a", TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}))],
+                       "keep").kernel is None
+    assert _json_built([("$.a", _fake("email"))], "keep").kernel is not None

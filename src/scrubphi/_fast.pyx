@@ -17,14 +17,15 @@ hashes all its memoised fields first and prefetches their slots (then the
 entries they point to), so the cache misses of big tables overlap.
 
 Kernels: a plan entry may carry ``BuiltTransform.kernel``, a data-only
-description of its transform (keyed fakes, text tokenize, year/safe-harbor
-dates, zip3).  On a memo miss, a field that is printable ASCII without escapes
-goes to the C twin of that transform (keyed BLAKE2s from ``_prf.h`` with the
-key block absorbed once; HMAC-SHA256 for ``hash``, on the CPU's SHA extensions
-when it has them; SipHash-2-4 Feistel rounds; mixed-radix picks from the
-pools), with no Python call and no
-``str``; output that cannot need COPY escaping (checked per kernel at init)
-is copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
+description of its transform (keyed fakes, unique fakes, tokenize, hash, mask,
+dates, zip3, arrays of those, JSON paths over those).  On a memo miss, a field
+that is printable ASCII without escapes goes to the C twin of that transform
+(keyed BLAKE2s from ``_prf.h`` with the key block absorbed once; HMAC-SHA256 for
+``hash``, on the CPU's SHA extensions when it has them; SipHash-2-4 Feistel
+rounds, in 256-bit numbers for domains past 2**124; mixed-radix picks from the
+pools; a JSON reader and writer for json paths), with no Python call and no
+``str``; output that cannot need COPY escaping (checked per kernel at init) is
+copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
 holds each kernel to it).  Memos of kernel entries switch themselves off when
 values barely repeat, since the kernel is then cheaper than the lookup.
@@ -779,10 +780,40 @@ cdef extern from *:
         return r;
     }
 
+    /* The low `width` bytes of v (1 <= width <= 8) in big-endian order, as the bytes
+       1.. of a SipHash block (little-endian): the Feistel rounds' message i || lo. */
+    static inline uint64_t sp_be_bytes(uint64_t v, int width) {
+    #if defined(__GNUC__) || defined(__clang__)
+        return (__builtin_bswap64(v) >> (64 - 8 * width)) << 8;
+    #else
+        uint64_t m = 0;
+        int j;
+        for (j = 0; j < width; j++) m |= ((v >> (8 * (width - 1 - j))) & 0xFF) << (8 * (1 + j));
+        return m;
+    #endif
+    }
+
+    /* SipHash-2-4 of a message of at most 15 bytes from the state after the key
+       (``init``): the key is not parsed again and the message is read in words. */
+    static inline uint64_t sp_sip_msg(const uint64_t init[4], const uint8_t *p, int n) {
+        uint64_t v0 = init[0], v1 = init[1], v2 = init[2], v3 = init[3], m = 0;
+        int j, full = n >= 8 ? 8 : 0;
+        if (full) {
+            for (j = 7; j >= 0; j--) m = (m << 8) | p[j];
+            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        }
+        m = ((uint64_t)(n & 0xff)) << 56;
+        for (j = n - full - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
+        v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        v2 ^= 0xff;
+        SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
     /* One pass of ``Permutation._once`` for a two-block domain: round i hashes
        i || lo (width bytes, big-endian) || j for j = 0, 1 and reads the two
        SipHash outputs as one 128-bit number, reduced modulo a or b. */
-    static sp_u128 sp_feistel2(const uint8_t key[16], uint64_t a, uint64_t b, int width,
+    static sp_u128 sp_feistel2(const uint64_t init[4], uint64_t a, uint64_t b, int width,
                                sp_u128 x) {
         uint64_t hi = (uint64_t)(x / b), lo = (uint64_t)(x % b), m, f, t;
         uint8_t msg[16];
@@ -792,11 +823,12 @@ cdef extern from *:
             msg[0] = (uint8_t)i;
             for (j = 0; j < width; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (width - 1 - j)));
             msg[1 + width] = 0;
-            f = sp_siphash(key, msg, (size_t)width + 2);
+            f = sp_sip_msg(init, msg, width + 2);
             msg[1 + width] = 1;
     #if SP_HAVE_U128
-            f = (uint64_t)((((sp_u128)f << 64) | sp_siphash(key, msg, (size_t)width + 2)) % m);
-            t = (uint64_t)(((sp_u128)hi + f) % m);
+            f = (uint64_t)((((sp_u128)f << 64) | sp_sip_msg(init, msg, width + 2)) % m);
+            t = hi + f;  /* hi < m and f < m < 2**63: one subtraction is the modulo */
+            if (t >= m) t -= m;
     #else
             t = 0; (void)f;
     #endif
@@ -815,6 +847,7 @@ cdef extern from *:
     void sp_hmac2(const sp_hmac* h, const uint8_t* a, size_t alen,
                   const uint8_t* b, size_t blen, uint8_t* out) nogil
     uint64_t sp_sip_short(const uint64_t* init, uint64_t m) nogil
+    uint64_t sp_be_bytes(uint64_t v, int width) nogil
     uint64_t sp_siphash(const uint8_t* key, const uint8_t* p, size_t n) nogil
     uint32_t sp_divmod(uint32_t* n, uint32_t d) nogil
     void sp_mod_powers(uint64_t m, uint64_t* pw) nogil
@@ -822,7 +855,7 @@ cdef extern from *:
     ctypedef unsigned long long sp_u128   # unsigned __int128 where the compiler has it
     int SP_HAVE_U128
     uint64_t sp_isqrt128(sp_u128 v) nogil
-    sp_u128 sp_feistel2(const uint8_t* key, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
+    sp_u128 sp_feistel2(const uint64_t* init, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
     bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
     void sp_prefetch(const void* p) nogil
     void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
@@ -835,6 +868,208 @@ cdef extern from *:
         uint64_t d
     void sp_fastmod_init(sp_fastmod* f, uint64_t d) nogil
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
+
+
+cdef extern from *:
+    """
+    /* Feistel permutations of domains past 2**124 (up to 2**248), as the pure twin's
+       ``Permutation`` computes them with Python integers: numbers as four 64-bit limbs
+       (least significant first), Feistel halves under 2**126 in 128-bit integers, and
+       one to three SipHash blocks per round.  Without 128-bit integers the kernels
+       decline such domains (``SP_HAVE_U128``). */
+    typedef struct {
+        uint8_t key[16];
+        uint64_t total[4];
+        sp_u128 a, b;
+        int width, blocks;
+    } sp_bigperm;
+
+    static int sp_u256_bits(const uint64_t x[4]) {
+        int i;
+        for (i = 3; i >= 0; i--)
+            if (x[i]) return 64 * i + 64 - __builtin_clzll(x[i]);
+        return 0;
+    }
+
+    static int sp_u256_cmp(const uint64_t x[4], const uint64_t y[4]) {
+        int i;
+        for (i = 3; i >= 0; i--)
+            if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+        return 0;
+    }
+
+    #if SP_HAVE_U128
+    static int sp_u128_bits(sp_u128 v) {
+        uint64_t hi = (uint64_t)(v >> 64), lo = (uint64_t)v;
+        if (hi) return 128 - __builtin_clzll(hi);
+        return lo ? 64 - __builtin_clzll(lo) : 0;
+    }
+
+    /* x = x * r + d; returns 1 when the result does not fit 256 bits. */
+    static int sp_u256_muladd(uint64_t x[4], uint64_t r, uint64_t d) {
+        sp_u128 c = d;
+        int i;
+        for (i = 0; i < 4; i++) {
+            c += (sp_u128)x[i] * r;
+            x[i] = (uint64_t)c;
+            c >>= 64;
+        }
+        return c != 0;
+    }
+
+    /* x = x // d in place for 1 <= d < 2**32; returns x % d. */
+    static uint64_t sp_u256_divsmall(uint64_t x[4], uint64_t d) {
+        sp_u128 r = 0, cur;
+        int i;
+        for (i = 3; i >= 0; i--) {
+            cur = (r << 64) | x[i];
+            x[i] = (uint64_t)(cur / d);
+            r = cur % d;
+        }
+        return (uint64_t)r;
+    }
+
+    /* x // d (which the caller knows fits 128 bits) and x % d, for 1 <= d < 2**127:
+       shift-and-subtract over the quotient's bits only. */
+    static sp_u128 sp_u256_divmod(const uint64_t x[4], sp_u128 d, sp_u128 *rem) {
+        int L = sp_u256_bits(x), M = sp_u128_bits(d), i;
+        sp_u128 r = 0, q = 0;
+        if (L < M) {
+            *rem = ((sp_u128)x[1] << 64) | x[0];
+            return 0;
+        }
+        /* r = x >> (L - M + 1): the top M - 1 bits, below d */
+        for (i = L - 1; i > L - M; i--)
+            r = (r << 1) | ((x[i >> 6] >> (i & 63)) & 1u);
+        for (i = L - M; i >= 0; i--) {
+            r = (r << 1) | ((x[i >> 6] >> (i & 63)) & 1u);
+            q <<= 1;
+            if (r >= d) { r -= d; q |= 1; }
+        }
+        *rem = r;
+        return q;
+    }
+
+    /* out = p * q + r (p, q < 2**127, r < 2**128). */
+    static void sp_u256_mul128(sp_u128 p, sp_u128 q, sp_u128 r, uint64_t out[4]) {
+        uint64_t p0 = (uint64_t)p, p1 = (uint64_t)(p >> 64);
+        uint64_t q0 = (uint64_t)q, q1 = (uint64_t)(q >> 64);
+        sp_u128 t00 = (sp_u128)p0 * q0, t01 = (sp_u128)p0 * q1;
+        sp_u128 t10 = (sp_u128)p1 * q0, t11 = (sp_u128)p1 * q1;
+        sp_u128 c;
+        c = (sp_u128)(uint64_t)t00 + (uint64_t)r;
+        out[0] = (uint64_t)c;
+        c = (c >> 64) + (t00 >> 64) + (uint64_t)t01 + (uint64_t)t10 + (uint64_t)(r >> 64);
+        out[1] = (uint64_t)c;
+        c = (c >> 64) + (t01 >> 64) + (t10 >> 64) + (uint64_t)t11;
+        out[2] = (uint64_t)c;
+        c = (c >> 64) + (t11 >> 64);
+        out[3] = (uint64_t)c;
+    }
+
+    /* isqrt(v) for v < 2**250 (Newton's method from above). */
+    static sp_u128 sp_u256_isqrt(const uint64_t v[4]) {
+        int L = sp_u256_bits(v);
+        sp_u128 x, y, q, r;
+        if (L == 0) return 0;
+        x = (sp_u128)1 << ((L + 1) / 2);
+        for (;;) {
+            q = sp_u256_divmod(v, x, &r);
+            y = (x + q) >> 1;
+            if (y >= x) return x;
+            x = y;
+        }
+    }
+    #else
+    static int sp_u256_muladd(uint64_t x[4], uint64_t r, uint64_t d) {
+        (void)x; (void)r; (void)d;
+        return 1;
+    }
+    static uint64_t sp_u256_divsmall(uint64_t x[4], uint64_t d) {
+        (void)x; (void)d;
+        return 0;
+    }
+    #endif
+
+    /* ``Permutation(key, total)`` for 2**124 < total < 2**248; returns 0 when it cannot. */
+    static int sp_big_init(sp_bigperm *p, const uint8_t key[16], const uint64_t total[4]) {
+    #if SP_HAVE_U128
+        uint64_t v[4];
+        sp_u128 r, top;
+        int i, tb;
+        if (sp_u256_bits(total) > 248 || sp_u256_bits(total) < 2) return 0;
+        memcpy(p->key, key, 16);
+        memcpy(p->total, total, 32);
+        memcpy(v, total, 32);
+        for (i = 0; i < 4 && v[i]-- == 0; i++) {}          /* v = total - 1 */
+        p->a = sp_u256_isqrt(v) + 1;
+        memcpy(v, total, 32);                              /* v = total + a - 1 */
+        {
+            sp_u128 c = (sp_u128)v[0] + (uint64_t)(p->a - 1);
+            v[0] = (uint64_t)c;
+            c = (c >> 64) + v[1] + (uint64_t)((p->a - 1) >> 64);
+            v[1] = (uint64_t)c;
+            c = (c >> 64) + v[2];
+            v[2] = (uint64_t)c;
+            v[3] += (uint64_t)(c >> 64);
+        }
+        p->b = sp_u256_divmod(v, p->a, &r);
+        top = p->a > p->b ? p->a : p->b;
+        tb = sp_u128_bits(top);
+        p->width = (tb + 7) / 8;
+        if (p->width == 0) p->width = 1;
+        p->blocks = (tb + 32 + 63) / 64;
+        return p->width <= 16 && p->blocks <= 3;
+    #else
+        (void)p; (void)key; (void)total;
+        return 0;
+    #endif
+    }
+
+    /* x = the permutation of x (x < total), in place: Feistel passes, cycle-walked. */
+    static void sp_big_permute(const sp_bigperm *p, uint64_t x[4]) {
+    #if SP_HAVE_U128
+        uint8_t msg[20];
+        uint64_t h[3], fx[4];
+        sp_u128 hi, lo, m, f, t;
+        int i, j, w = p->width;
+        do {
+            hi = sp_u256_divmod(x, p->b, &lo);
+            for (i = 0; i < 8; i++) {
+                m = (i % 2 == 0) ? p->a : p->b;
+                msg[0] = (uint8_t)i;
+                for (j = 0; j < w; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (w - 1 - j)));
+                for (j = 0; j < p->blocks; j++) {
+                    msg[1 + w] = (uint8_t)j;
+                    h[j] = sp_siphash(p->key, msg, (size_t)w + 2);
+                }
+                if (p->blocks == 1) {
+                    f = h[0] % m;
+                } else if (p->blocks == 2) {
+                    f = (((sp_u128)h[0] << 64) | h[1]) % m;
+                } else {
+                    fx[0] = h[2]; fx[1] = h[1]; fx[2] = h[0]; fx[3] = 0;
+                    sp_u256_divmod(fx, m, &f);
+                }
+                t = hi + f;
+                if (t >= m) t -= m;
+                hi = lo;
+                lo = t;
+            }
+            sp_u256_mul128(hi, p->b, lo, x);
+        } while (sp_u256_cmp(x, p->total) >= 0);
+    #else
+        (void)p; (void)x;
+    #endif
+    }
+    """
+    ctypedef struct sp_bigperm:
+        uint64_t total[4]
+    int sp_u256_bits(const uint64_t* x) nogil
+    int sp_u256_muladd(uint64_t* x, uint64_t r, uint64_t d) nogil
+    uint64_t sp_u256_divsmall(uint64_t* x, uint64_t d) nogil
+    int sp_big_init(sp_bigperm* p, const uint8_t* key, const uint64_t* total) nogil
+    void sp_big_permute(const sp_bigperm* p, uint64_t* x) nogil
 
 
 cdef extern from "_prf.h":
@@ -899,6 +1134,24 @@ def _prf_blake2s(bytes key not None, bytes msg not None):
     return PyBytes_FromStringAndSize(<char*>out, 32)
 
 
+def _permute_big(bytes key not None, object total, object x):
+    """``Permutation(key, total)(x)`` as the kernels compute it past 2**124, or None where
+    they decline (for the differential tests)."""
+    cdef sp_bigperm p
+    cdef uint64_t t[4]
+    cdef uint64_t v[4]
+    cdef int i
+    if PyBytes_GET_SIZE(key) < 16 or not 0 <= x < total < (1 << 256):
+        raise ValueError("a 16-byte key and 0 <= x < total < 2**256")
+    for i in range(4):
+        t[i] = (total >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
+        v[i] = (x >> (64 * i)) & 0xFFFFFFFFFFFFFFFF
+    if not sp_big_init(&p, <const uint8_t*>PyBytes_AS_STRING(key), t):
+        return None
+    sp_big_permute(&p, v)
+    return sum(int(v[i]) << (64 * i) for i in range(4))
+
+
 def _siphash24(bytes key not None, bytes msg not None):
     """SipHash-2-4 as the kernels compute it (for the differential tests)."""
     if PyBytes_GET_SIZE(key) != 16:
@@ -919,10 +1172,20 @@ cdef enum:
     K_MASK = 8
     K_UNIQUE = 9
     K_ARRAY = 10         # an array column: the element kernel on every element
+    K_JSON = 11          # json paths: the document read and written in C, the paths' kernels
+    J_KEEP = 0           # json path rules
+    J_NULL = 1
+    J_CONST = 2
+    J_KERNEL = 3
     U_TOK = 1            # unique fakes: shape-preserving tokenization of the whole value
     U_EMAIL = 2          # tokenized local part @ tokenized domain + ".example"
     U_URL = 3            # scheme:// tokenized host + ".example", tokenized rest
     U_SSN = 4            # class-preserving permutation of the nine digits
+    U_CARD = 5           # digits tokenized, the Luhn digit moved by the input's offset
+    U_IBAN = 6           # country kept, BBAN tokenized, mod-97 check digits moved alike
+    U_VIN = 7            # 16 characters permuted over the VIN alphabet, check digit moved
+    U_UUID = 8           # version 4: its 122 free bits permuted; others: 128 bits, walked
+    U_IP = 9             # canonical IPv4 / IPv6 (and /n): 2**32 or 2**128 permuted
     G_POOL = 1
     G_NAME = 2
     G_EMAIL = 3
@@ -934,6 +1197,8 @@ cdef enum:
     G_FULL = 9           # name: "First [Middle] Last" of plain words, by the part kernels
     KOUT = 4096          # kernel output buffer; longer results go to the Python fallback
     KMAX_IN = 1024       # longer inputs go to the Python fallback
+    HASH_MAX = 256       # hash: the longest output (hashing.MAX_HASH_LENGTH), 7 HMAC blocks
+    HASH_PRE = 512       # hash: longer domain prefixes keep multi-block hashes in Python
     SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
     PER_SLOTS = 4096     # date shift per: cached offsets of per values (direct-mapped)
     PER_KEY = 40         # longer per values are not cached (their PRF runs every time)
@@ -957,6 +1222,7 @@ cdef struct Shape:
     int width
     sp_fastmod ma
     sp_fastmod mb
+    sp_bigperm big       # domains past 2**124: the 256-bit permutation
 
 
 cdef struct SexSlot:
@@ -971,6 +1237,42 @@ cdef struct PerSlot:
     int klen             # 0: empty
     int offset
     char key[PER_KEY]
+
+
+cdef struct JStep:
+    int kind             # 0 key, 1 index, 2 wild
+    char* key
+    Py_ssize_t klen
+    long index
+
+
+cdef struct JPath:
+    JStep* steps
+    int nsteps
+    int rule             # J_KEEP, J_NULL, J_CONST or J_KERNEL
+    char* const_         # J_CONST: the constant's UTF-8 bytes
+    Py_ssize_t clen
+
+
+cdef struct JNode:
+    int type             # 0 object, 1 array, 2 string, 3 number, 4 true, 5 false, 6 null
+    Py_ssize_t start     # a scalar's text (a string's without its quotes)
+    Py_ssize_t len
+    Py_ssize_t kstart    # a member's key (without quotes)
+    Py_ssize_t klen
+    int first            # first child, next sibling (-1: none), number of children
+    int next
+    int count
+
+
+cdef struct JSpec:
+    JPath* paths
+    int npaths
+    int other            # other_paths: 0 keep, 1 null, 2 fail
+    Kernel* inner        # per path: its transform's kernel (J_KERNEL)
+    JNode* nodes         # scratch: the parsed document
+    int* act             # scratch: per depth, each path's next step (-1: off the path)
+    char* kbuf           # scratch: an inner kernel's output
 
 
 cdef struct Kernel:
@@ -1001,6 +1303,7 @@ cdef struct Kernel:
     Py_ssize_t nshapes
     int alphabet         # hash: 0 hex, 1 digits, 2 alnum
     int length           # hash: output symbols
+    int hash_blocks      # hash: HMAC-SHA256 blocks drawn (their digests read as one number)
     int keep_first       # mask
     int keep_last
     char mask_char
@@ -1013,8 +1316,11 @@ cdef struct Kernel:
     bint per_shared      # ``per`` belongs to an earlier kernel of the same block
     int ugen             # unique fakes: U_TOK, U_EMAIL, U_URL or U_SSN
     Py_ssize_t umax      # unique fakes: longest output the column takes (-1: any)
-    Shape ssn            # unique ssn: the permutation of the nine digits
+    Shape ssn            # unique ssn: the permutation of the nine digits (vin: of the
+                         # 33**16 VINs; uuid: of 2**122, ipv4: of 2**32, and in ``big``
+                         # of 2**128 for uuid and ipv6)
     Kernel* parts        # name: the first_name and last_name kernels; array: the element's
+    JSpec* json          # json paths
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -1253,6 +1559,9 @@ cdef void _kernel_free(Kernel* k) noexcept:
             free(k.shapes[i].pattern)
         free(k.shapes)
         k.shapes = NULL
+    if k.json != NULL:
+        _json_free(k.json)
+        k.json = NULL
     if k.parts != NULL:
         _kernel_free(&k.parts[0])
         _kernel_free(&k.parts[1])
@@ -1374,11 +1683,15 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         return 0
     elif name == "hash":
         key, prefix, alphabet, length = params
-        if alphabet not in ("hex", "digits", "alnum") or not 1 <= length <= 18:
+        if alphabet not in ("hex", "digits", "alnum") or not 1 <= length <= HASH_MAX:
             return 0
+        if not (PyBytes_GET_SIZE(prefix) >= 4 and prefix.endswith(b"h\x00\x00\x00")):
+            return 0  # block i's tag is "h" and i in two bytes: the kernel rewrites them
         k.alphabet = ("hex", "digits", "alnum").index(alphabet)
         k.length = length
-        if k.alphabet == 1:
+        # As ``hashing.make_hash`` draws them: HMAC blocks for 128 spare bits.
+        k.hash_blocks = ((4 if k.alphabet < 2 else 6) * length + 128 + 255) // 256
+        if k.alphabet == 1 and length <= 18:
             k.modulus = 10 ** length
             sp_mod_powers(k.modulus, k.pw)
         k.kind = K_HASH
@@ -1407,6 +1720,27 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             k.ugen = U_SSN
             k.compact = how == "ssn9"
             _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey), 1000000000)
+        elif how == "card":
+            k.ugen = U_CARD
+            # The digits before the check digit: ``{tokenize: digits}`` under the same key.
+            k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
+            if k.parts == NULL:
+                raise MemoryError()
+            _kernel_init(&k.parts[0], ("tokenize", False, -1, (key, b"k\x00txt|digits|",
+                                                              "digits")))
+            if k.parts[0].kind != K_TOKENIZE:
+                return 0
+        elif how == "iban":
+            k.ugen = U_IBAN
+        elif how == "vin" and len(subkey) == 16:
+            k.ugen = U_VIN
+            _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey), _pow_u128(33, 16))
+        elif how in ("uuid", "ip") and len(subkey) == 32 and SP_HAVE_U128:
+            k.ugen = U_UUID if how == "uuid" else U_IP
+            _shape_keyed(&k.ssn, <const uint8_t*>PyBytes_AS_STRING(subkey),
+                         _pow_u128(2, 122 if how == "uuid" else 32))
+            if not _big_pow2(&k.ssn.big, <const uint8_t*>PyBytes_AS_STRING(subkey) + 16, 128):
+                return 0
         else:
             return 0
         k.umax = umax
@@ -1416,6 +1750,8 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             raise MemoryError()
         k.kind = K_UNIQUE
         k.raw_out = True  # the input's own bytes, digits, letters and ".example"
+    elif name == "json":
+        return _json_init(k, params)
     elif name == "array":
         # The element's own kernel (char(n) padding and truncation apply per element).
         k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
@@ -1664,8 +2000,13 @@ cdef inline uint64_t _fnv(const char* s, Py_ssize_t n) noexcept nogil:
     return h
 
 
-cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) noexcept nogil:
-    """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss."""
+cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total,
+                       const uint64_t* big=NULL) noexcept nogil:
+    """The cached round key of one tokenize shape, derived like ``Prf.subkey`` on a miss.
+
+    ``big``: the domain as four limbs when it is past 2**124 (``total`` is then unused);
+    NULL when such a domain cannot be permuted in C.
+    """
     cdef uint64_t h = _fnv(pat, n)
     cdef size_t i = <size_t>h & (SHAPE_SLOTS - 1)
     cdef Shape* sh
@@ -1693,7 +2034,14 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total) 
     sh.h = h
     k.nshapes += 1
     sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>pat, n, dg)
-    _shape_keyed(sh, dg, total)
+    if big != NULL:
+        if not sp_big_init(&sh.big, dg, big):
+            free(sh.pattern)
+            sh.pattern = NULL
+            k.nshapes -= 1
+            return NULL
+    else:
+        _shape_keyed(sh, dg, total)
     return sh
 
 
@@ -1733,7 +2081,7 @@ cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
     cdef uint64_t length = (<uint64_t>(width + 2)) << 56
     cdef uint64_t m, f, modulus, t
     cdef const sp_fastmod* fm
-    cdef int i, j
+    cdef int i
     for i in range(8):
         if i % 2 == 0:
             modulus = sh.a
@@ -1741,9 +2089,7 @@ cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
         else:
             modulus = b
             fm = &sh.mb
-        m = length | <uint64_t>i
-        for j in range(width):
-            m |= ((lo >> (8 * (width - 1 - j))) & 0xFF) << (8 * (1 + j))
+        m = length | <uint64_t>i | sp_be_bytes(lo, width)
         f = sp_fastmod_apply(fm, sp_sip_short(sh.sip, m))
         # hi < modulus always (the moduli alternate with the halves), so one subtraction
         # is ``(hi + f) % modulus``.
@@ -1761,6 +2107,7 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
     cdef Py_ssize_t i
     cdef char c
     cdef sp_u128 total = 1, x = 0, y
+    cdef uint64_t y64
     cdef sp_u128 top = (<sp_u128>1) << (124 if SP_HAVE_U128 else 62)
     cdef int radix
     cdef Shape* sh
@@ -1784,7 +2131,7 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
             pat[i] = c
             continue
         if total > top // <sp_u128>radix:
-            return -1  # a domain past 2**124: the Python twin handles big numbers
+            return _k_tokenize_big(k, s, n, out)  # a domain past 2**124: 256-bit numbers
         total *= <sp_u128>radix
         x = x * <sp_u128>radix + <sp_u128>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
     if total == 1:
@@ -1798,10 +2145,13 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         while y >= total:
             y = _feistel(sh, <uint64_t>y)
     else:
-        y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, x)
+        y = sp_feistel2(sh.sip, sh.a, sh.b, sh.width, x)
         while y >= total:
-            y = sp_feistel2(sh.key, sh.a, sh.b, sh.width, y)
-    for i in range(n - 1, -1, -1):
+            y = sp_feistel2(sh.sip, sh.a, sh.b, sh.width, y)
+    # The digits from the right: from the 128-bit integer while it is past 2**64, then
+    # from a 64-bit one (divisions by constants, no library call).
+    i = n - 1
+    while i >= 0 and (y >> 32) >> 32 != 0:
         c = pat[i]
         if c == 57:
             out[i] = <char>(48 + y % 10)
@@ -1812,6 +2162,73 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         elif k.mode != 0 and c == 65:
             out[i] = <char>(65 + y % 26)
             y //= 26
+        i -= 1
+    y64 = <uint64_t>y
+    while i >= 0:
+        c = pat[i]
+        if c == 57:
+            out[i] = <char>(48 + y64 % 10)
+            y64 //= 10
+        elif k.mode != 0 and c == 97:
+            out[i] = <char>(97 + y64 % 26)
+            y64 //= 26
+        elif k.mode != 0 and c == 65:
+            out[i] = <char>(65 + y64 % 26)
+            y64 //= 26
+        i -= 1
+    return n
+
+
+cdef Py_ssize_t _k_tokenize_big(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``_k_tokenize`` for a domain past 2**124 (up to 2**248), in 256-bit numbers; -1 past
+    that (the Python twin's integers have no bound) or without 128-bit integers."""
+    cdef char pat[KMAX_IN]
+    cdef uint64_t total[4]
+    cdef uint64_t x[4]
+    cdef Py_ssize_t i
+    cdef char c
+    cdef uint64_t radix, d
+    cdef Shape* sh
+    if not SP_HAVE_U128 or n > KOUT or n > KMAX_IN:
+        return -1
+    memset(total, 0, sizeof(total))
+    memset(x, 0, sizeof(x))
+    total[0] = 1
+    for i in range(n):
+        c = s[i]
+        if k.mode == 2 and c >= 97 and c <= 122:
+            c = <char>(c - 32)
+        out[i] = c
+        if c >= 48 and c <= 57:
+            pat[i] = 57
+            radix = 10
+            d = <uint64_t>(c - 48)
+        elif k.mode != 0 and c >= 97 and c <= 122:
+            pat[i] = 97
+            radix = 26
+            d = <uint64_t>(c - 97)
+        elif k.mode != 0 and c >= 65 and c <= 90:
+            pat[i] = 65
+            radix = 26
+            d = <uint64_t>(c - 65)
+        else:
+            pat[i] = c
+            continue
+        if sp_u256_muladd(total, radix, 0) or sp_u256_bits(total) > 248:
+            return -1
+        sp_u256_muladd(x, radix, d)
+    sh = _shape_for(k, pat, n, 0, total)
+    if sh == NULL:
+        return -1
+    sp_big_permute(&sh.big, x)
+    for i in range(n - 1, -1, -1):
+        c = pat[i]
+        if c == 57:
+            out[i] = <char>(48 + sp_u256_divsmall(x, 10))
+        elif k.mode != 0 and c == 97:
+            out[i] = <char>(97 + sp_u256_divsmall(x, 26))
+        elif k.mode != 0 and c == 65:
+            out[i] = <char>(65 + sp_u256_divsmall(x, 26))
     return n
 
 
@@ -1952,6 +2369,16 @@ cdef Py_ssize_t _k_unique_body(Kernel* k, const char* s, Py_ssize_t n, char* out
             o = _put_uint(out, o, y % 10000, 4)
         else:
             o = _put_uint(out, 0, y, 9)
+    elif k.ugen == U_CARD:
+        o = _k_card(k, s, n, out)
+    elif k.ugen == U_IBAN:
+        o = _k_iban(k, s, n, out)
+    elif k.ugen == U_VIN:
+        o = _k_vin(k, s, n, out)
+    elif k.ugen == U_UUID:
+        o = _k_uuid(k, s, n, out)
+    elif k.ugen == U_IP:
+        o = _k_ip(k, s, n, out)
     elif k.ugen == U_EMAIL:
         i = n - 1
         while i >= 0 and s[i] != 64:
@@ -2002,12 +2429,447 @@ cdef Py_ssize_t _k_unique_body(Kernel* k, const char* s, Py_ssize_t n, char* out
     return o
 
 
+cdef sp_u128 _pow_u128(uint64_t base, int e) noexcept nogil:
+    cdef sp_u128 r = 1
+    cdef int i
+    for i in range(e):
+        r *= base
+    return r
+
+
+cdef bint _big_pow2(sp_bigperm* p, const uint8_t* key, int e) noexcept nogil:
+    """``Permutation(key, 2**e)`` in 256-bit numbers."""
+    cdef uint64_t t[4]
+    memset(t, 0, sizeof(t))
+    t[e // 64] = (<uint64_t>1) << (e % 64)
+    return sp_big_init(p, key, t)
+
+
+cdef Py_ssize_t _walk_tok(Kernel* k, const char* s, Py_ssize_t n, char* out, int shape) noexcept nogil:
+    """``unique._walk``: ``tok`` again while the result has the provider's own shape."""
+    cdef Py_ssize_t o = _k_tokenize(k, s, n, out)
+    while o >= 0 and _own_shape(out, o, shape):
+        o = _k_tokenize(k, out, o, out)  # in place: each byte is read before it is written
+    return o
+
+
+cdef bint _own_shape(const char* s, Py_ssize_t n, int shape) noexcept nogil:
+    cdef char tmp[64]
+    if shape == U_VIN:
+        return _is_vin(s, n)
+    if shape == U_UUID:
+        return _is_uuid(s, n)
+    return _ip_read(s, n, NULL, NULL, tmp) != 0
+
+
+cdef int _luhn(const char* s, Py_ssize_t n) noexcept nogil:
+    """``unique._luhn`` of the digits of ``s[:n]`` (other characters skipped)."""
+    cdef int total = 0, k = 0, d
+    cdef Py_ssize_t i
+    for i in range(n - 1, -1, -1):
+        if 48 <= s[i] <= 57:
+            d = s[i] - 48
+            if k % 2 == 0:
+                d *= 2
+                if d > 9:
+                    d -= 9
+            total += d
+            k += 1
+    return (10 - total % 10) % 10
+
+
+cdef Py_ssize_t _k_card(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``credit_card_number``: digits, blanks and dashes (two digits or more)."""
+    cdef Py_ssize_t i, last = -1, digits = 0
+    cdef int offset, check
+    for i in range(n):
+        if 48 <= s[i] <= 57:
+            digits += 1
+            last = i
+        elif s[i] != 32 and s[i] != 45:
+            return _k_tokenize(k, s, n, out)
+    if digits < 2:
+        return _k_tokenize(k, s, n, out)
+    if _k_tokenize(&k.parts[0], s, last, out) < 0:
+        return -1
+    offset = (s[last] - 48) - _luhn(s, last)
+    check = ((_luhn(out, last) + offset) % 10 + 10) % 10
+    out[last] = <char>(48 + check)
+    for i in range(last + 1, n):
+        out[i] = s[i]
+    return n
+
+
+cdef inline bint _upper(char c) noexcept nogil:
+    return 65 <= c <= 90
+
+
+cdef inline bint _digit(char c) noexcept nogil:
+    return 48 <= c <= 57
+
+
+cdef int _iban_check(const char* country, const char* bban, Py_ssize_t m) noexcept nogil:
+    """``unique._iban_check``: 98 - (BBAN, country, "00" read in base 36 digits) mod 97."""
+    cdef int r = 0
+    cdef Py_ssize_t i
+    for i in range(m):
+        if _digit(bban[i]):
+            r = (r * 10 + bban[i] - 48) % 97
+        elif bban[i] != 32:
+            r = (r * 100 + bban[i] - 55) % 97
+    r = (r * 100 + country[0] - 55) % 97
+    r = (r * 100 + country[1] - 55) % 97
+    return 98 - (r * 100) % 97
+
+
+cdef Py_ssize_t _k_iban(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``iban``: ``[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}``, the BBAN tokenized."""
+    cdef Py_ssize_t i
+    cdef int check, o
+    if not (12 <= n <= 44 and _upper(s[0]) and _upper(s[1]) and _digit(s[2]) and _digit(s[3])):
+        return _k_tokenize(k, s, n, out)
+    for i in range(4, n):
+        if not (_upper(s[i]) or _digit(s[i]) or s[i] == 32):
+            return _k_tokenize(k, s, n, out)
+    if _k_tokenize(k, s + 4, n - 4, out + 4) < 0:
+        return -1
+    check = (s[2] - 48) * 10 + s[3] - 48
+    o = ((check - _iban_check(s, s + 4, n - 4) + _iban_check(s, out + 4, n - 4)) % 100 + 100) % 100
+    out[0] = s[0]
+    out[1] = s[1]
+    out[2] = <char>(48 + o // 10)
+    out[3] = <char>(48 + o % 10)
+    return n
+
+
+cdef const char* _HEXDIGITS = b"0123456789abcdef"
+cdef const char* _VIN_ALPHABET = b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+cdef const char* _VIN_CHECKS = b"0123456789X"
+cdef int _VIN_INDEX[256]
+cdef int _VIN_VALUE[33]
+cdef int[17] _VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+
+
+cdef void _init_vin():
+    cdef int i
+    cdef int[23] letters = [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9]
+    for i in range(256):
+        _VIN_INDEX[i] = -1
+    for i in range(33):
+        _VIN_INDEX[<uint8_t>_VIN_ALPHABET[i]] = i
+        _VIN_VALUE[i] = i if i < 10 else letters[i - 10]
+
+
+_init_vin()
+
+
+cdef bint _is_vin(const char* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n != 17:
+        return False
+    for i in range(17):
+        if _VIN_INDEX[<uint8_t>s[i]] < 0:
+            return False
+    return _digit(s[8]) or s[8] == 88
+
+
+cdef int _vin_check(const int* idx) noexcept nogil:
+    cdef int i, total = 0
+    for i in range(17):
+        total += _VIN_VALUE[idx[i]] * _VIN_WEIGHTS[i]
+    return total % 11
+
+
+cdef Py_ssize_t _k_vin(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``vin``: the 16 characters other than the check digit permuted, check digit moved."""
+    cdef int idx[17]
+    cdef int new[17]
+    cdef int i, offset
+    cdef sp_u128 x = 0, y
+    if not _is_vin(s, n):
+        return _walk_tok(k, s, n, out, U_VIN)
+    for i in range(17):
+        idx[i] = _VIN_INDEX[<uint8_t>s[i]]
+        if i != 8:
+            x = x * 33 + <sp_u128>idx[i]
+    y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, x)
+    while y >= k.ssn.total:
+        y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, y)
+    for i in range(16, -1, -1):
+        if i != 8:
+            new[i] = <int>(y % 33)
+            y //= 33
+    new[8] = 0
+    offset = (10 if s[8] == 88 else s[8] - 48) - _vin_check(idx)
+    for i in range(17):
+        out[i] = _VIN_ALPHABET[new[i]]
+    out[8] = _VIN_CHECKS[((_vin_check(new) + offset) % 11 + 11) % 11]
+    return 17
+
+
+cdef inline int _hexval(char c) noexcept nogil:
+    """A lower-case hex digit's value, else -1."""
+    if 48 <= c <= 57:
+        return c - 48
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+cdef bint _is_uuid(const char* s, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n != 36:
+        return False
+    for i in range(36):
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            if s[i] != 45:
+                return False
+        elif _hexval(s[i]) < 0:
+            return False
+    return True
+
+
+cdef inline bint _v4_shaped(sp_u128 v) noexcept nogil:
+    """``n & _V4_FIXED == _V4_BITS``: version nibble 4, variant bits 10."""
+    return ((v >> 76) & 0xF) == 4 and ((v >> 62) & 3) == 2
+
+
+cdef Py_ssize_t _k_uuid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``uuid4``: lower-case UUIDs permuted (version 4 ones among version 4 ones)."""
+    cdef sp_u128 v = 0, f, y
+    cdef sp_u128 m62 = ((<sp_u128>1) << 62) - 1
+    cdef uint64_t w[4]
+    cdef Py_ssize_t i, o
+    if not _is_uuid(s, n):
+        return _walk_tok(k, s, n, out, U_UUID)
+    for i in range(36):
+        if s[i] != 45:
+            v = (v << 4) | <sp_u128>_hexval(s[i])
+    if _v4_shaped(v):
+        f = ((v >> 80) << 74) | (((v >> 64) & 0xFFF) << 62) | (v & m62)
+        y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, f)
+        while y >= k.ssn.total:
+            y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, y)
+        f = y
+        y = ((f >> 74) << 80) | (((f >> 62) & 0xFFF) << 64) | (f & m62)
+        y |= ((<sp_u128>4) << 76) | ((<sp_u128>2) << 62)
+    else:
+        w[0] = <uint64_t>v
+        w[1] = <uint64_t>((v >> 32) >> 32)
+        w[2] = 0
+        w[3] = 0
+        while True:
+            sp_big_permute(&k.ssn.big, w)
+            y = ((<sp_u128>w[1]) << 64) | w[0]
+            if not _v4_shaped(y):
+                break
+    o = 36
+    for i in range(35, -1, -1):
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            out[i] = 45
+        else:
+            out[i] = _HEXDIGITS[<int>(y & 15)]
+            y >>= 4
+    return o
+
+
+cdef Py_ssize_t _put_dotted(char* out, Py_ssize_t o, uint64_t v) noexcept nogil:
+    cdef int j
+    for j in range(3, -1, -1):
+        o = _put_uint(out, o, (v >> (8 * j)) & 255, 1)
+        if j:
+            o = _put_bytes(out, o, ".", 1)
+    return o
+
+
+cdef Py_ssize_t _put_ipv6(char* out, Py_ssize_t o, sp_u128 v) noexcept nogil:
+    """An IPv6 address as ``unique._canonical`` writes it (RFC 5952; IPv4-mapped dotted)."""
+    cdef int h[8]
+    cdef int i, best = -1, blen = 0, start = -1, run = 0, j, d
+    cdef char hexd[4]
+    for i in range(8):
+        h[i] = <int>((v >> (16 * (7 - i))) & 0xFFFF)
+    if ((v >> 32) >> 32) == 0 and ((v >> 32) & 0xFFFFFFFFULL) == 0xFFFF:
+        o = _put_bytes(out, o, "::ffff:", 7)
+        return _put_dotted(out, o, <uint64_t>(v & 0xFFFFFFFFULL))
+    for i in range(8):
+        if h[i] == 0:
+            if start < 0:
+                start = i
+            run += 1
+            if run > blen:
+                blen = run
+                best = start
+        else:
+            run = 0
+            start = -1
+    i = 0
+    while i < 8:
+        if blen > 1 and i == best:
+            o = _put_bytes(out, o, "::", 2)
+            i += blen
+            continue
+        if i > 0 and not (blen > 1 and i == best + blen):
+            o = _put_bytes(out, o, ":", 1)
+        d = 0
+        j = h[i]
+        while True:
+            hexd[d] = _HEXDIGITS[j & 15]
+            d += 1
+            j >>= 4
+            if j == 0:
+                break
+        while d > 0:
+            d -= 1
+            o = _put_bytes(out, o, &hexd[d], 1)
+        i += 1
+    return o
+
+
+cdef int _read_dotted(const char* s, Py_ssize_t n, uint64_t* v) noexcept nogil:
+    """A dotted quad as ``ipaddress`` reads it (no leading zeros, octets up to 255)."""
+    cdef Py_ssize_t i = 0, start
+    cdef int parts = 0, octet
+    v[0] = 0
+    while parts < 4:
+        start = i
+        octet = 0
+        while i < n and _digit(s[i]) and i - start < 4:
+            octet = octet * 10 + s[i] - 48
+            i += 1
+        if i == start or i - start > 3 or octet > 255 or (i - start > 1 and s[start] == 48):
+            return 0
+        v[0] = (v[0] << 8) | <uint64_t>octet
+        parts += 1
+        if parts < 4:
+            if i >= n or s[i] != 46:
+                return 0
+            i += 1
+    return i == n
+
+
+cdef int _ip_read(const char* s, Py_ssize_t n, sp_u128* value, Py_ssize_t* alen,
+                  char* tmp) noexcept nogil:
+    """``unique._ip``: 4 or 6 when ``s`` is an address in its canonical spelling with an
+    optional ``/n`` (n up to 3 digits and the prefix length), else 0.  ``tmp``: 64 bytes."""
+    cdef Py_ssize_t a = 0, i, j, m
+    cdef uint64_t v4 = 0, grp
+    cdef sp_u128 v = 0
+    cdef int ver, masklen, groups = 0, gap = -1, digs
+    cdef int g[8]
+    while a < n and s[a] != 47:
+        if s[a] == 37:
+            return 0  # a scoped address
+        a += 1
+    if a < n:
+        m = n - a - 1
+        if m < 1 or m > 3:
+            return 0
+        masklen = 0
+        for i in range(a + 1, n):
+            if not _digit(s[i]):
+                return 0
+            masklen = masklen * 10 + s[i] - 48
+    else:
+        masklen = -1
+    if a > 45:
+        return 0
+    if _read_dotted(s, a, &v4):
+        ver = 4
+        v = v4
+    else:
+        # Eight groups of hex digits, one "::" at most, a dotted quad at the end: read
+        # leniently, then accepted only when it is the canonical spelling.
+        i = 0
+        if a >= 2 and s[0] == 58 and s[1] == 58:
+            gap = 0
+            i = 2
+        while i < a:
+            if groups >= 8:
+                return 0
+            j = i
+            while j < a and s[j] != 58 and s[j] != 46:
+                j += 1
+            if j < a and s[j] == 46:
+                if groups > 6 or not _read_dotted(s + i, a - i, &v4):
+                    return 0
+                g[groups] = <int>(v4 >> 16)
+                g[groups + 1] = <int>(v4 & 0xFFFF)
+                groups += 2
+                i = a
+                break
+            digs = <int>(j - i)
+            if digs < 1 or digs > 4:
+                return 0
+            grp = 0
+            for m in range(i, j):
+                if _hexval(s[m]) < 0:
+                    return 0
+                grp = grp * 16 + <uint64_t>_hexval(s[m])
+            g[groups] = <int>grp
+            groups += 1
+            i = j
+            if i < a:
+                i += 1  # the ':'
+                if i < a and s[i] == 58:
+                    if gap >= 0:
+                        return 0
+                    gap = groups
+                    i += 1
+                elif i == a:
+                    return 0  # a trailing single ':'
+        if gap < 0 and groups != 8:
+            return 0
+        if gap >= 0 and groups > 7:
+            return 0
+        for j in range(8):
+            v <<= 16
+            if gap < 0:
+                v |= <sp_u128>g[j]
+            elif j < gap:
+                v |= <sp_u128>g[j]
+            elif j >= gap + 8 - groups:
+                v |= <sp_u128>g[j - (8 - groups)]
+        if _put_ipv6(tmp, 0, v) != a or not sp_eq(tmp, s, a):
+            return 0
+        ver = 6
+    if masklen > (32 if ver == 4 else 128):
+        return 0
+    if value != NULL:
+        value[0] = v
+        alen[0] = a
+    return ver
+
+
+cdef Py_ssize_t _k_ip(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``ipv4`` / ``ipv6``: the address permuted, written canonically; ``/n`` kept."""
+    cdef char tmp[64]
+    cdef sp_u128 v
+    cdef Py_ssize_t a, o
+    cdef uint64_t w[4]
+    cdef int ver = _ip_read(s, n, &v, &a, tmp)
+    if ver == 0:
+        return _walk_tok(k, s, n, out, U_IP)
+    if ver == 4:
+        o = _put_dotted(out, 0, _permute(&k.ssn, <uint64_t>v))
+    else:
+        w[0] = <uint64_t>v
+        w[1] = <uint64_t>((v >> 32) >> 32)
+        w[2] = 0
+        w[3] = 0
+        sp_big_permute(&k.ssn.big, w)
+        o = _put_ipv6(out, 0, ((<sp_u128>w[1]) << 64) | w[0])
+    return _put_bytes(out, o, s + a, n - a)
+
+
 cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     """``hashing.make_hash`` for outputs drawn from one HMAC block (18 symbols at most)."""
     cdef uint8_t dg[32]
     cdef uint32_t num[8]
     cdef uint64_t r
     cdef int i
+    if k.hash_blocks > 1 or (k.alphabet == 1 and k.length > 18):
+        return _k_hash_long(k, s, n, out)
     sp_hmac2(&k.hmac, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
     if k.alphabet == 0:
         for i in range(k.length):
@@ -2022,6 +2884,71 @@ cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
     for i in range(k.length):
         r = sp_divmod(num, 62)
         out[i] = <char>(48 + r if r < 10 else (55 + r if r < 36 else 61 + r))
+    return k.length
+
+
+cdef uint32_t _divmod_limbs(uint32_t* num, int first, int nl, uint32_t d) noexcept nogil:
+    """``num[first:nl]`` (32-bit limbs, most significant first) //= d in place; the rest."""
+    cdef uint64_t r = 0, cur
+    cdef int i
+    for i in range(first, nl):
+        cur = (r << 32) | num[i]
+        num[i] = <uint32_t>(cur // d)
+        r = cur % d
+    return <uint32_t>r
+
+
+cdef Py_ssize_t _k_hash_long(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``hashing.make_hash`` for outputs of several HMAC blocks (or over 18 digits): block i
+    hashes the domain prefix with the tag "h" i (two bytes, big-endian), and the digests,
+    concatenated, are one big-endian number."""
+    cdef uint8_t dg[32 * 8]
+    cdef uint32_t num[64]
+    cdef char pre[HASH_PRE]
+    cdef int i, j, nl, first = 0, left, take
+    cdef uint32_t r
+    if k.plen > HASH_PRE or k.hash_blocks > 8:
+        return -1
+    memcpy(pre, k.prefix, k.plen)
+    for i in range(k.hash_blocks):
+        pre[k.plen - 3] = <char>(i >> 8)
+        pre[k.plen - 2] = <char>(i & 255)
+        sp_hmac2(&k.hmac, <const uint8_t*>pre, k.plen, <const uint8_t*>s, n, dg + 32 * i)
+    if k.alphabet == 0:
+        for i in range(k.length):
+            r = (dg[i // 2] >> 4) if i % 2 == 0 else (dg[i // 2] & 15)
+            out[i] = <char>(48 + r if r < 10 else 87 + r)
+        return k.length
+    nl = 8 * k.hash_blocks
+    for i in range(nl):
+        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
+                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+    if k.alphabet == 1:
+        # The number modulo 10**length, zero-filled: its last ``length`` decimal digits,
+        # nine at a time from the right.
+        left = k.length
+        while left > 0:
+            while first < nl and num[first] == 0:
+                first += 1
+            r = _divmod_limbs(num, first, nl, 1000000000)
+            take = 9 if left > 9 else left
+            for j in range(take):
+                out[left - 1 - j] = <char>(48 + r % 10)
+                r //= 10
+            left -= take
+        return k.length
+    # alnum: base-62 digits from the least significant, five at a time (62**5 < 2**32).
+    i = 0
+    while i < k.length:
+        while first < nl and num[first] == 0:
+            first += 1
+        r = _divmod_limbs(num, first, nl, 916132832)
+        for j in range(5):
+            if i + j < k.length:
+                out[i + j] = <char>(48 + r % 62 if r % 62 < 10 else
+                                    (55 + r % 62 if r % 62 < 36 else 61 + r % 62))
+            r //= 62
+        i += 5
     return k.length
 
 
@@ -2399,6 +3326,374 @@ cdef Py_ssize_t _k_array(Kernel* k, const char* s, Py_ssize_t n, char* out) noex
                 return -1
 
 
+# ---------------------------------------------------------------- json paths
+
+cdef void _json_free(JSpec* js) noexcept:
+    cdef int p, j
+    if js.paths != NULL:
+        for p in range(js.npaths):
+            if js.paths[p].steps != NULL:
+                for j in range(js.paths[p].nsteps):
+                    free(js.paths[p].steps[j].key)
+                free(js.paths[p].steps)
+            free(js.paths[p].const_)
+        free(js.paths)
+    if js.inner != NULL:
+        for p in range(js.npaths):
+            _kernel_free(&js.inner[p])
+        free(js.inner)
+    free(js.nodes)
+    free(js.act)
+    free(js.kbuf)
+    free(js)
+
+
+cdef int _json_init(Kernel* k, object params) except -1:
+    """``("json", ..., (other_paths, ((steps, rule), ...)))`` from ``jsonpath.build_json``;
+    unknown forms leave the kernel K_NONE (the Python function runs)."""
+    cdef JSpec* js
+    cdef JPath* jp
+    cdef int p, j
+    cdef bytes b
+    other, paths = params
+    if other not in ("keep", "null", "fail") or not 1 <= len(paths) <= 64:
+        return 0
+    js = <JSpec*>calloc(1, sizeof(JSpec))
+    if js == NULL:
+        raise MemoryError()
+    k.json = js
+    js.npaths = len(paths)
+    js.other = ("keep", "null", "fail").index(other)
+    js.paths = <JPath*>calloc(js.npaths, sizeof(JPath))
+    js.inner = <Kernel*>calloc(js.npaths, sizeof(Kernel))
+    js.nodes = <JNode*>malloc(KMAX_IN * sizeof(JNode))
+    js.act = <int*>malloc((KMAX_IN + 2) * js.npaths * sizeof(int))
+    js.kbuf = <char*>malloc(KOUT)
+    if js.paths == NULL or js.inner == NULL or js.nodes == NULL or js.act == NULL or \
+            js.kbuf == NULL:
+        raise MemoryError()
+    for p, (steps, rule) in enumerate(paths):
+        jp = &js.paths[p]
+        jp.steps = <JStep*>calloc(len(steps) + 1, sizeof(JStep))
+        if jp.steps == NULL:
+            raise MemoryError()
+        jp.nsteps = len(steps)
+        for j, (kind, arg) in enumerate(steps):
+            if kind == "key":
+                b = arg
+                jp.steps[j].kind = 0
+                jp.steps[j].klen = len(b)
+                jp.steps[j].key = <char*>malloc(len(b) + 1)
+                if jp.steps[j].key == NULL:
+                    raise MemoryError()
+                memcpy(jp.steps[j].key, PyBytes_AS_STRING(b), len(b))
+            elif kind == "index" and -(1 << 30) < arg < (1 << 30):
+                jp.steps[j].kind = 1
+                jp.steps[j].index = arg
+            elif kind == "wild":
+                jp.steps[j].kind = 2
+            else:
+                return 0
+        if rule[0] == "keep":
+            jp.rule = J_KEEP
+        elif rule[0] == "null":
+            jp.rule = J_NULL
+        elif rule[0] == "value":
+            b = rule[1]
+            jp.rule = J_CONST
+            jp.clen = len(b)
+            jp.const_ = <char*>malloc(len(b) + 1)
+            if jp.const_ == NULL:
+                raise MemoryError()
+            memcpy(jp.const_, PyBytes_AS_STRING(b), len(b))
+        elif rule[0] == "kernel":
+            jp.rule = J_KERNEL
+            _kernel_init(&js.inner[p], rule[1])
+            if js.inner[p].kind == K_NONE or js.inner[p].kind == K_ARRAY or \
+                    js.inner[p].kind == K_JSON:
+                return 0
+        else:
+            return 0
+    k.kind = K_JSON
+    k.raw_out = False  # JSON escapes hold backslashes: the caller escapes for COPY
+    return 0
+
+
+cdef inline Py_ssize_t _jws(const char* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    while i < n and s[i] == 32:
+        i += 1
+    return i
+
+
+cdef Py_ssize_t _jvalue(const char* s, Py_ssize_t n, Py_ssize_t i, JNode* nodes, int* cnt,
+                        int depth) noexcept nogil:
+    """Parse one JSON value at ``s[i]`` (a field in the fast domain: printable ASCII, no
+    backslash) into ``nodes``; the offset after it, or -1 for anything ``json.loads``
+    would read differently from its text (floats, -0, duplicate keys) or reject."""
+    cdef int me, child, prev = -1, q
+    cdef JNode* nd
+    cdef Py_ssize_t ks, ke
+    cdef char c
+    i = _jws(s, n, i)
+    if i >= n or cnt[0] >= KMAX_IN or depth > 400:
+        return -1
+    me = cnt[0]
+    cnt[0] += 1
+    nd = &nodes[me]
+    nd.first = -1
+    nd.next = -1
+    nd.count = 0
+    nd.kstart = 0
+    nd.klen = 0
+    nd.start = i
+    c = s[i]
+    if c == 123 or c == 91:  # { [
+        nd.type = 0 if c == 123 else 1
+        i = _jws(s, n, i + 1)
+        if i < n and s[i] == (125 if c == 123 else 93):
+            return i + 1
+        while True:
+            if c == 123:
+                if i >= n or s[i] != 34:
+                    return -1
+                ks = i + 1
+                ke = ks
+                while ke < n and s[ke] != 34:
+                    ke += 1
+                if ke >= n:
+                    return -1
+                # A duplicate key: json.loads keeps the last value at the first's place.
+                q = nodes[me].first
+                while q >= 0:
+                    if nodes[q].klen == ke - ks and memcmp(s + nodes[q].kstart, s + ks, ke - ks) == 0:
+                        return -1
+                    q = nodes[q].next
+                i = _jws(s, n, ke + 1)
+                if i >= n or s[i] != 58:
+                    return -1
+                i += 1
+            child = cnt[0]
+            i = _jvalue(s, n, i, nodes, cnt, depth + 1)
+            if i < 0:
+                return -1
+            if c == 123:
+                nodes[child].kstart = ks
+                nodes[child].klen = ke - ks
+            if prev < 0:
+                nodes[me].first = child
+            else:
+                nodes[prev].next = child
+            prev = child
+            nodes[me].count += 1
+            i = _jws(s, n, i)
+            if i >= n:
+                return -1
+            if s[i] == 44:
+                i = _jws(s, n, i + 1)
+            elif s[i] == (125 if c == 123 else 93):
+                return i + 1
+            else:
+                return -1
+    if c == 34:  # a string: no escapes in the fast domain
+        nd.type = 2
+        nd.start = i + 1
+        i += 1
+        while i < n and s[i] != 34:
+            i += 1
+        if i >= n:
+            return -1
+        nd.len = i - nd.start
+        return i + 1
+    if c == 45 or _digit(c):  # an integer as json.dumps writes it back
+        nd.type = 3
+        if c == 45:
+            i += 1
+        if i >= n or not _digit(s[i]):
+            return -1
+        if s[i] == 48:
+            i += 1
+            if c == 45:
+                return -1  # -0 reads as 0
+        else:
+            while i < n and _digit(s[i]):
+                i += 1
+        if i < n and (s[i] == 46 or s[i] == 101 or s[i] == 69 or _digit(s[i])):
+            return -1  # a float (its repr may differ from its text)
+        nd.len = i - nd.start
+        return i
+    if n - i >= 4 and sp_eq(s + i, "true", 4):
+        nd.type = 4
+        nd.len = 4
+        return i + 4
+    if n - i >= 5 and sp_eq(s + i, "false", 5):
+        nd.type = 5
+        nd.len = 5
+        return i + 5
+    if n - i >= 4 and sp_eq(s + i, "null", 4):
+        nd.type = 6
+        nd.len = 4
+        return i + 4
+    return -1
+
+
+cdef Py_ssize_t _put_jstring(char* out, Py_ssize_t o, const char* r, Py_ssize_t m) noexcept nogil:
+    """``r`` as json.dumps(ensure_ascii=False) writes a string."""
+    cdef Py_ssize_t i
+    cdef uint8_t c
+    if o < 0 or o + 6 * m + 2 > KOUT:
+        return -1
+    out[o] = 34
+    o += 1
+    for i in range(m):
+        c = <uint8_t>r[i]
+        if c == 34 or c == 92:
+            out[o] = 92
+            out[o + 1] = <char>c
+            o += 2
+        elif c < 32:
+            out[o] = 92
+            if c == 8 or c == 9 or c == 10 or c == 12 or c == 13:
+                out[o + 1] = <char>(98 if c == 8 else (116 if c == 9 else (110 if c == 10 else
+                                    (102 if c == 12 else 114))))
+                o += 2
+            else:
+                out[o + 1] = 117
+                out[o + 2] = 48
+                out[o + 3] = 48
+                out[o + 4] = _HEXDIGITS[c >> 4]
+                out[o + 5] = _HEXDIGITS[c & 15]
+                o += 6
+        else:
+            out[o] = <char>c
+            o += 1
+    out[o] = 34
+    return o + 1
+
+
+cdef Py_ssize_t _put_jtoken(char* out, Py_ssize_t o, const char* s, const JNode* nd) noexcept nogil:
+    """A scalar unchanged: its own text (a string's with its quotes)."""
+    if nd.type == 2:
+        o = _put_bytes(out, o, "\"", 1)
+        o = _put_bytes(out, o, s + nd.start, nd.len)
+        return _put_bytes(out, o, "\"", 1)
+    return _put_bytes(out, o, s + nd.start, nd.len)
+
+
+cdef Py_ssize_t _jwalk(Kernel* k, const char* s, int x, const int* act, int cover, char* out,
+                       Py_ssize_t o, int depth) noexcept nogil:
+    """Write node ``x`` as ``jsonpath.build_json``'s function writes it; -1: decline.
+
+    ``act[p]``: the next step of path p at this node (-1: the path does not lead here);
+    ``cover``: the first path (in policy order) that reached an ancestor (npaths: none).
+    Only ``keep`` may reach a container here: any other rule there declines, and so do
+    ``other_paths: fail`` on anything it would stop at (the Python function raises).
+    """
+    cdef JSpec* js = k.json
+    cdef JNode* nd = &js.nodes[x]
+    cdef JNode* cn
+    cdef JStep* st
+    cdef int P = js.npaths, p, reached = P, win, c, idx = 0, ix
+    cdef int* ca
+    cdef bint named, first = True
+    cdef const char* text
+    cdef Py_ssize_t tlen, r
+    cdef JPath* jp
+    for p in range(P):
+        if act[p] == js.paths[p].nsteps:
+            if nd.type <= 1 and js.paths[p].rule != J_KEEP:
+                return -1
+            if reached == P:
+                reached = p
+    if nd.type <= 1:
+        if reached < cover:
+            cover = reached
+        ca = js.act + (depth + 1) * P
+        o = _put_bytes(out, o, "{", 1) if nd.type == 0 else _put_bytes(out, o, "[", 1)
+        c = nd.first
+        while c >= 0:
+            cn = &js.nodes[c]
+            named = False
+            for p in range(P):
+                ca[p] = -1
+                if act[p] < 0 or act[p] >= js.paths[p].nsteps:
+                    continue
+                st = &js.paths[p].steps[act[p]]
+                if st.kind == 2:
+                    ca[p] = act[p] + 1
+                elif st.kind == 0:
+                    if nd.type == 0 and st.klen == cn.klen and \
+                            memcmp(st.key, s + cn.kstart, st.klen) == 0:
+                        ca[p] = act[p] + 1
+                        named = True
+                elif nd.type == 1 and -nd.count <= st.index < nd.count:
+                    ix = <int>(st.index if st.index >= 0 else st.index + nd.count)
+                    if ix == idx:
+                        ca[p] = act[p] + 1
+            if nd.type == 0 and js.other != 0 and not named:
+                # A key no path names literally (even under a node ``keep`` reaches, as
+                # the Python function has it): other_paths decides.
+                if js.other == 2:
+                    return -1
+                # null: the member goes (its key may be the identifier), once its values
+                # have been through their transforms, which may decline.
+                if _jwalk(k, s, c, ca, cover, out, o, depth + 1) < 0:
+                    return -1
+                c = cn.next
+                idx += 1
+                continue
+            if not first:
+                o = _put_bytes(out, o, ", ", 2)
+            first = False
+            if nd.type == 0:
+                o = _put_bytes(out, o, "\"", 1)
+                o = _put_bytes(out, o, s + cn.kstart, cn.klen)
+                o = _put_bytes(out, o, "\": ", 3)
+            o = _jwalk(k, s, c, ca, cover, out, o, depth + 1)
+            if o < 0:
+                return -1
+            c = cn.next
+            idx += 1
+        return _put_bytes(out, o, "}", 1) if nd.type == 0 else _put_bytes(out, o, "]", 1)
+    win = reached if reached < cover else cover
+    if win >= P:
+        if js.other == 0 or nd.type == 6:
+            return _put_jtoken(out, o, s, nd)
+        if js.other == 1:
+            return _put_bytes(out, o, "null", 4)
+        return -1
+    jp = &js.paths[win]
+    if jp.rule == J_KEEP:
+        return _put_jtoken(out, o, s, nd)
+    if jp.rule == J_NULL:
+        return _put_bytes(out, o, "null", 4)  # (JSON null stays null alike)
+    text = s + nd.start
+    tlen = nd.len
+    if jp.rule == J_CONST:
+        if nd.type != 6 and tlen == jp.clen and memcmp(text, jp.const_, tlen) == 0:
+            return _put_jtoken(out, o, s, nd)  # unchanged: a number keeps its type
+        return _put_jstring(out, o, jp.const_, jp.clen)
+    if nd.type == 6:
+        return _put_jtoken(out, o, s, nd)  # the transform of NULL is NULL
+    r = _run_kernel(&js.inner[win], text, tlen, js.kbuf, NULL)
+    if r < 0:
+        return -1
+    if r == tlen and memcmp(js.kbuf, text, tlen) == 0:
+        return _put_jtoken(out, o, s, nd)
+    return _put_jstring(out, o, js.kbuf, r)
+
+
+cdef Py_ssize_t _k_json(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``jsonpath.build_json``'s function on a document of printable ASCII, as json.dumps
+    writes it back; -1 for the Python function (see ``_jvalue`` and ``_jwalk``)."""
+    cdef int cnt = 0, p
+    cdef Py_ssize_t end = _jvalue(s, n, 0, k.json.nodes, &cnt, 0)
+    if end < 0 or _jws(s, n, end) != n:
+        return -1
+    for p in range(k.json.npaths):
+        k.json.act[p] = 0
+    return _jwalk(k, s, 0, k.json.act, k.json.npaths, out, 0, 0)
+
+
 cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
                             const uint8_t* digest) noexcept nogil:
     """The kernel's output for raw field bytes in the fast domain, or -1 for the fallback.
@@ -2427,6 +3722,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_mask(k, s, n, out)
     elif k.kind == K_UNIQUE:
         o = _k_unique(k, s, n, out)
+    elif k.kind == K_JSON:
+        o = _k_json(k, s, n, out)
     elif k.kind == K_ARRAY:
         o = _k_array(k, s, n, out)
     else:

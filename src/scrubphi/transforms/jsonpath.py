@@ -175,21 +175,37 @@ def build_json(
     text_column = ColumnInfo(name=column.name, type_name="")
     rules: list[tuple[tuple[Step, ...], Callable[..., str | None]]] = []
     cacheable = True
+    # The compiled codec's description (BuiltTransform.kernel): every path's steps and
+    # rule as data; None when a path descends (..) or a transform has no kernel.
+    kernel_paths: list[tuple[Any, ...]] | None = []
     for path, inner in spec.params["paths"]:
+        steps = parse_path(path)
+        rule: tuple[Any, ...] | None
         if inner.kind == "keep":
-            rules.append((parse_path(path), _identity))
-            continue
-        if inner.kind == "null":
-            rules.append((parse_path(path), _to_none))
-            continue
-        if inner.kind == "value":
-            rules.append((parse_path(path), _Constant(str(inner.params.get("value", "")))))
-            continue
-        built = build(inner, text_column, ctx)
-        if built.per is not None:
-            raise ValueError("per is not supported inside json paths")
-        cacheable = cacheable and built.cacheable
-        rules.append((parse_path(path), built.fn))
+            rules.append((steps, _identity))
+            rule = ("keep",)
+        elif inner.kind == "null":
+            rules.append((steps, _to_none))
+            rule = ("null",)
+        elif inner.kind == "value":
+            constant = str(inner.params.get("value", ""))
+            rules.append((steps, _Constant(constant)))
+            rule = ("value", constant.encode("utf-8"))
+        else:
+            built = build(inner, text_column, ctx)
+            if built.per is not None:
+                raise ValueError("per is not supported inside json paths")
+            cacheable = cacheable and built.cacheable
+            rules.append((steps, built.fn))
+            rule = ("kernel", built.kernel) if built.kernel is not None else None
+        ksteps = _kernel_steps(steps)
+        if kernel_paths is not None and rule is not None and ksteps is not None:
+            kernel_paths.append((ksteps, rule))
+        else:
+            kernel_paths = None
+    kernel = None
+    if kernel_paths and cacheable:
+        kernel = ("json", False, -1, (other, tuple(kernel_paths)))
 
     def fn(value: str | None) -> str | None:
         if value is None:
@@ -234,7 +250,22 @@ def build_json(
                 doc = _set(doc, at, None)
         return json.dumps(doc, ensure_ascii=False)
 
-    return BuiltTransform(fn=fn, cacheable=cacheable, kind="json")
+    return BuiltTransform(fn=fn, cacheable=cacheable, kind="json", kernel=kernel)
+
+
+def _kernel_steps(steps: tuple[Step, ...]) -> tuple[tuple[str, Any], ...] | None:
+    """A path's steps for the compiled kernel (keys as UTF-8); None when it descends."""
+    out: list[tuple[str, Any]] = []
+    for kind, arg in steps:
+        if kind == "key":
+            out.append(("key", str(arg).encode("utf-8")))
+        elif kind == "index" and -(1 << 30) < int(arg) < (1 << 30):
+            out.append(("index", int(arg)))
+        elif kind == "wild":
+            out.append(("wild", None))
+        else:
+            return None
+    return tuple(out)
 
 
 class _Constant:

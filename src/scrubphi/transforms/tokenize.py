@@ -99,9 +99,10 @@ def _sipround(v: list[int]) -> None:
 def _fastest_siphash() -> Callable[[bytes, bytes], int]:
     """The compiled codec's SipHash-2-4 when it is in use, else :func:`siphash24`.
 
-    Why: values the kernels leave to Python (domains over 2**124: long e-mail
-    local parts, long identifiers) ran eight rounds of the written-out SipHash
-    each, about 0.5 ms a value, a fifth of a policy's time at 5% of the rows.
+    Why: values the kernels leave to Python (domains over 2**248, values that
+    are not printable ASCII) ran eight rounds of the written-out SipHash each,
+    about 0.5 ms a value (before the 256-bit kernel, long e-mail local parts
+    did: a fifth of a policy's time at 5% of the rows).
     Both compute the same function (the kernel tests compare them); with
     ``SCRUBPHI_NO_EXTENSIONS`` set everything stays pure Python.
     """
@@ -125,8 +126,9 @@ class Permutation:
     Round ``i`` maps ``lo`` to ``F mod m`` where ``F`` is the concatenation of
     ``SipHash-2-4(round_key[:16], i || lo || j)`` for ``j`` in ``0..blocks-1``,
     with at least 32 bits over the modulus (FF1's margin).  Every domain below
-    2**62 needs one block; the compiled kernel computes one block up to 2**64
-    and two blocks (128-bit arithmetic) up to 2**124.
+    2**62 needs one block; the compiled kernel computes one block up to 2**64,
+    two blocks (128-bit arithmetic) up to 2**124 and up to three blocks in
+    256-bit arithmetic up to 2**248.
     """
 
     __slots__ = ("_a", "_b", "_blocks", "_init", "_key", "_width", "n")

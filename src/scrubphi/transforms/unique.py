@@ -280,6 +280,7 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             return body + chr(48 + check) + value[last + 1 :]
 
         core = card
+        kernel = ("card", b"")
     elif how == "iban":
 
         def iban(value: str) -> str:
@@ -291,8 +292,10 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             return f"{country}{out:02d}{new}"
 
         core = iban
+        kernel = ("iban", b"")
     elif how == "vin":
-        vin_perm = Permutation(prf.subkey(b"u|vin"), 33**16)
+        vin_key = prf.subkey(b"u|vin")
+        vin_perm = Permutation(vin_key, 33**16)
 
         def is_vin(text: str) -> bool:
             return len(text) == 17 and all(c in _VIN_INDEX for c in text) and (
@@ -319,9 +322,11 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             return "".join(out)
 
         core = vin
+        kernel = ("vin", vin_key[:16])
     elif how == "uuid":
-        perm122 = Permutation(prf.subkey(b"u|uuid4"), 1 << 122)
-        perm128 = Permutation(prf.subkey(b"u|uuid"), 1 << 128)
+        key122, key128 = prf.subkey(b"u|uuid4"), prf.subkey(b"u|uuid")
+        perm122 = Permutation(key122, 1 << 122)
+        perm128 = Permutation(key128, 1 << 128)
 
         def is_uuid(text: str) -> bool:
             return _UUID.match(text) is not None
@@ -345,9 +350,11 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
         core = uuid
+        kernel = ("uuid", key122[:16] + key128[:16])
     else:  # ip
-        perm32 = Permutation(prf.subkey(b"u|ipv4"), 1 << 32)
-        perm_v6 = Permutation(prf.subkey(b"u|ipv6"), 1 << 128)
+        key32, key_v6 = prf.subkey(b"u|ipv4"), prf.subkey(b"u|ipv6")
+        perm32 = Permutation(key32, 1 << 32)
+        perm_v6 = Permutation(key_v6, 1 << 128)
         walk = _walk(tok, lambda text: _ip(text) is not None)
 
         def ip(value: str) -> str:
@@ -360,6 +367,7 @@ def make_unique(provider: str, prf: Prf, *, compact: bool, limit: int | None) ->
             return _canonical(ipaddress.IPv6Address(perm_v6(int(addr)))) + mask
 
         core = ip
+        kernel = ("ip", key32[:16] + key_v6[:16])
 
     grows = provider in _GROWS
     fn: Callable[[str], str] = core
