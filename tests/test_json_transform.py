@@ -142,3 +142,31 @@ def test_object_keys_are_data(codec: ModuleType, other: str) -> None:
     # null on the object empties it, keys and all.
     nulled = policy.replace('"$.notes": {value: ""}', '"$.family": null')
     assert json.loads(scrub(nulled, codec, KEYS_DUMP)[1][2])["family"] is None
+
+
+KEEP_POLICY = """version: 1
+scrub:
+  tables:
+    public.claims:
+      columns:
+        id: keep
+        ssn: {fake: ssn}
+        payload:
+          json:
+            "$.patient": keep
+            "$.notes": {value: ""}
+          other_paths: OTHER
+"""
+
+
+@pytest.mark.parametrize("other", ["null", "fail"])
+def test_a_keep_path_keeps_its_whole_subtree(codec: ModuleType, other: str) -> None:
+    """`keep` on an object keeps it as it is, keys and values below it included, whatever
+    other_paths says (docs/policy.md): the path names the subtree, so nothing in it is an
+    unnamed member; members outside it still follow other_paths."""
+    dump = DUMP.replace(b', "codes": ["E11.9", "I10"]', b"").replace(
+        b'"visits": [{"date": "2021-03-04"}, {"date": "2021-04-05"}]', b'"notes": "x"')
+    rows = scrub(KEEP_POLICY.replace("OTHER", other), codec, dump)
+    doc = json.loads(rows[0][2])
+    assert doc == {"notes": "", "patient": {"ssn": "123-45-6789", "name": "Jane Doe", "age": 44}}
+    assert json.loads(rows[2][2]) == {"patient": {"name": None}, "notes": ""}

@@ -3629,9 +3629,9 @@ cdef Py_ssize_t _jwalk(Kernel* k, const char* s, int x, const int* act, int cove
                     ix = <int>(st.index if st.index >= 0 else st.index + nd.count)
                     if ix == idx:
                         ca[p] = act[p] + 1
-            if nd.type == 0 and js.other != 0 and not named:
-                # A key no path names literally (even under a node ``keep`` reaches, as
-                # the Python function has it): other_paths decides.
+            if nd.type == 0 and js.other != 0 and not named and cover >= P:
+                # A key no path names literally and no path reaches an ancestor of (below
+                # a node ``keep`` reaches, the subtree is kept whole): other_paths decides.
                 if js.other == 2:
                     return -1
                 # null: the member goes (its key may be the identifier), once its values

@@ -299,7 +299,9 @@ def _keys(
         at = (*where, key)
         rule = next((t for w, t in reached if len(w) < len(at) and at[: len(w)] == w), None)
         new_key = key
-        if rule is not None and rule is not _identity:
+        if rule is _identity:
+            pass  # below a keep path: the subtree is kept whole, its keys included
+        elif rule is not None:
             result = rule(key)
             if result is None:
                 raise TransformError(
