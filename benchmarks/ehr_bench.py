@@ -82,12 +82,12 @@ def build(base: str, name: str, patients: int, rebuild: bool, env: dict[str, str
     _psql(_db(base, name), "-c", "ANALYZE", env=env)
 
 
-def measure(base: str, patients: int, repeat: int, rebuild: bool, scrubphi: str,
-            env: dict[str, str]) -> dict[str, Any]:
-    source = f"scrubphi_bench_ehr_{patients}"
-    build(base, source, patients, rebuild, env)
-    target = f"scrubphi_bench_ehr_{patients}_dst"
-    policy = EHR / "ehr_policy.yaml"
+def time_pipes(base: str, source: str, target: str, scrubphi: str, policy: Path,
+               repeat: int, env: dict[str, str]) -> tuple[dict[str, float], int, int]:
+    """Best of ``repeat`` (interleaved, so drift hits every command alike) of
+    ``pg_dump > /dev/null``, ``pg_dump | psql`` and ``pg_dump | scrubphi | psql`` into a
+    fresh ``target``, and of ``scrubphi`` alone on the dump file; its peak RSS and the
+    dump's size in bytes."""
     src = shlex.quote(_db(base, source))
     dst = shlex.quote(_db(base, target))
     scrub = f"{shlex.quote(scrubphi)} --config {shlex.quote(str(policy))}"
@@ -95,7 +95,7 @@ def measure(base: str, patients: int, repeat: int, rebuild: bool, scrubphi: str,
     best: dict[str, float] = {}
     rss = 0
     with tempfile.TemporaryDirectory() as tmp:
-        dump = Path(tmp) / "ehr.sql"
+        dump = Path(tmp) / "source.sql"
         _sh(f"pg_dump --no-owner -d {src} > {shlex.quote(str(dump))}", env)
         size = dump.stat().st_size
         for _ in range(repeat):
@@ -115,6 +115,16 @@ def measure(base: str, patients: int, repeat: int, rebuild: bool, scrubphi: str,
             best["scrub alone"] = min(best.get("scrub alone", float("inf")), wall)
             rss = max(rss, peak)
         _psql(_db(base, "postgres"), "-c", f"DROP DATABASE IF EXISTS {target}", env=env)
+    return best, rss, size
+
+
+def measure(base: str, patients: int, repeat: int, rebuild: bool, scrubphi: str,
+            env: dict[str, str]) -> dict[str, Any]:
+    source = f"scrubphi_bench_ehr_{patients}"
+    build(base, source, patients, rebuild, env)
+    target = f"scrubphi_bench_ehr_{patients}_dst"
+    policy = EHR / "ehr_policy.yaml"
+    best, rss, size = time_pipes(base, source, target, scrubphi, policy, repeat, env)
     return {
         "patients": patients,
         "dump_mb": size / 1e6,

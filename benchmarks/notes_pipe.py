@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import shlex
 import shutil
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from ehr_bench import _child, _db, _psql, _sh
+from ehr_bench import _db, _psql, time_pipes
 from redact_bench import corpus, physionet_notes
 
 HERE = Path(__file__).resolve().parent
@@ -119,35 +118,10 @@ def measure(base: str, size_mb: float, kind: str, per_patient: int, repeat: int,
     source = f"scrubphi_bench_notes_{label}_{int(size_mb)}"
     target = source + "_dst"
     build(base, source, notes, per_patient, rebuild, env)
-    src = shlex.quote(_db(base, source))
-    dst = shlex.quote(_db(base, target))
-    restore = f"psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d {dst}"
-    best: dict[str, float] = {}
-    rss = 0
     with tempfile.TemporaryDirectory() as tmp:
         policy = Path(tmp) / "notes_policy.yaml"
         policy.write_text(POLICY.format(key=HERE / "bench.key"), encoding="utf-8")
-        scrub = f"{shlex.quote(scrubphi)} --config {shlex.quote(str(policy))}"
-        dump = Path(tmp) / "notes.sql"
-        _sh(f"pg_dump --no-owner -d {src} > {shlex.quote(str(dump))}", env)
-        size = dump.stat().st_size
-        for _ in range(repeat):  # interleaved, so drift hits every command alike
-            runs = {
-                "pg_dump": f"pg_dump --no-owner -d {src} > /dev/null",
-                "plain pipe": f"pg_dump --no-owner -d {src} | {restore}",
-                "scrub pipe": f"pg_dump --no-owner -d {src} | {scrub} | {restore}",
-            }
-            for name, cmd in runs.items():
-                if name != "pg_dump":
-                    _psql(_db(base, "postgres"), "-c", f"DROP DATABASE IF EXISTS {target}",
-                          env=env)
-                    _psql(_db(base, "postgres"), "-c", f"CREATE DATABASE {target}", env=env)
-                best[name] = min(best.get(name, float("inf")), _sh(cmd, env))
-            wall, peak = _child([scrubphi, "--config", str(policy), "-i", str(dump),
-                                 "-o", os.devnull], env)
-            best["scrub alone"] = min(best.get("scrub alone", float("inf")), wall)
-            rss = max(rss, peak)
-        _psql(_db(base, "postgres"), "-c", f"DROP DATABASE IF EXISTS {target}", env=env)
+        best, rss, size = time_pipes(base, source, target, scrubphi, policy, repeat, env)
     return {
         "corpus": label, "notes": len(notes), "dump_mb": size / 1e6, "seconds": best,
         "pipe_ratio": best["scrub pipe"] / best["plain pipe"],
