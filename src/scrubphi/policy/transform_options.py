@@ -219,19 +219,7 @@ def _build_date(node: _Node, entries: dict[str, _Node], spec: SpecFactory) -> Tr
                 node.path,
             )
         params["days"] = _int(entries["days"], 1, _MAX_SHIFT_DAYS, "days")
-        params["per"] = None
-        if "per" in entries:
-            per_node = entries["per"]
-            if not isinstance(per_node.value, str):
-                raise _error(
-                    f"per must name a column of this table, not {_describe(per_node.value)}",
-                    per_node.loc,
-                    per_node.path,
-                )
-            try:
-                params["per"] = parse_identifier(per_node.value)
-            except ValueError as exc:
-                raise _error(f"bad column name: {exc}", per_node.loc, per_node.path) from None
+        params["per"] = _per(entries)
     elif mode == "safe_harbor":
         params["as_of"] = None
         if "as_of" in entries:
@@ -314,18 +302,25 @@ def _build_redact(node: _Node, entries: dict[str, _Node], spec: SpecFactory) -> 
         )
     params["days"] = _int(entries["days"], 1, _MAX_SHIFT_DAYS, "days")
     if "per" in entries:
-        per_node = entries["per"]
-        if not isinstance(per_node.value, str):
-            raise _error(
-                f"per must name a column of this table, not {_describe(per_node.value)}",
-                per_node.loc,
-                per_node.path,
-            )
-        try:
-            params["per"] = parse_identifier(per_node.value)
-        except ValueError as exc:
-            raise _error(f"bad column name: {exc}", per_node.loc, per_node.path) from None
+        params["per"] = _per(entries)
     return spec("redact", params)
+
+
+def _per(entries: dict[str, _Node]) -> Any:
+    """The column ``per:`` names (None when there is no ``per``): a date shift's key."""
+    if "per" not in entries:
+        return None
+    per_node = entries["per"]
+    if not isinstance(per_node.value, str):
+        raise _error(
+            f"per must name a column of this table, not {_describe(per_node.value)}",
+            per_node.loc,
+            per_node.path,
+        )
+    try:
+        return parse_identifier(per_node.value)
+    except ValueError as exc:
+        raise _error(f"bad column name: {exc}", per_node.loc, per_node.path) from None
 
 
 BUILDERS: dict[str, Callable[[_Node, dict[str, _Node], SpecFactory], TransformSpec]] = {
