@@ -7,15 +7,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import BinaryIO
 
-from .dump.rewriter import Progress, Scrubber, learn_schema
+from .dump.rewriter import DEFAULT_CHUNK_SIZE, Progress, Scrubber, learn_schema, next_read
 from .dump.schema import Schema
 from .policy.model import Policy
 from .report import Report
 from .transforms.redact.lookup import Lookup
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "check_dump", "load_schema", "read_through", "scrub_stream"]
-
-DEFAULT_CHUNK_SIZE = 1 << 20
 
 
 def scrub_stream(
@@ -44,7 +42,7 @@ def scrub_stream(
                         schema=schema)
     try:
         while True:
-            chunk = src.read(chunk_size)
+            chunk = src.read(next_read(scrubber, chunk_size))
             if not chunk:
                 break
             out = scrubber.feed(chunk)
@@ -90,7 +88,7 @@ def read_through(
 ) -> Scrubber:
     """Feed a whole stream to a check-only scrubber, discarding output; return it."""
     while True:
-        chunk = src.read(chunk_size)
+        chunk = src.read(next_read(scrubber, chunk_size))
         if not chunk:
             break
         scrubber.feed(chunk)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .api import read_through
-from .dump.rewriter import Scan, Scrubber
+from .dump.rewriter import DEFAULT_CHUNK_SIZE, Scan, Scrubber
 from .policy.audit_section import column_label
 from .policy.model import Policy, Reviewed, TableName, quote_ident
 from .report import iso_utc, keyed_derivation, scrubphi_version
@@ -528,7 +528,8 @@ def _finder() -> Redactor:
     return Redactor(TransformContext(key=b"audit: no value is transformed"))
 
 
-def audit_dump(src: BinaryIO, policy: Policy, *, chunk_size: int = 1 << 20) -> AuditReport:
+def audit_dump(src: BinaryIO, policy: Policy, *,
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> AuditReport:
     """Read a dump and audit the policy against it (writes nothing)."""
     report = AuditReport(policy_digest=policy.digest)
     seen: dict[tuple[str | None, str, str], ColumnAudit] = {}

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO, ClassVar
 
 import click
 
-from .. import __version__, _impl, gcutil, memutil
+from .. import __version__, _impl, gcutil
 from ..api import check_dump, load_schema, scrub_stream
 from ..audit import audit_dump
 from ..dump.rewriter import Progress
@@ -285,7 +285,6 @@ def _run_scrub(
     schema_path: str | None,
 ) -> None:
     gcutil.one_shot()  # this process scrubs one stream: freeze what the builds make
-    memutil.pin_mmap_threshold()  # 1 MiB chunks: no heap creep (memutil.py)
     try:
         policy = _load(configs)
         schema = _load_schema(schema_path, policy)
