@@ -344,9 +344,14 @@ cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:
 
 
 cdef Py_ssize_t _digit_run_end(_Text t, Py_ssize_t q) noexcept:
-    """End of a run of ``[\\d()]`` from ``q``."""
+    """End of a run of ``[\\d()]`` from ``q`` (remembered: the same from any ``q`` in it)."""
+    cdef Py_ssize_t start = q
+    if t.run_from <= q < t.run_to:
+        return t.run_to
     while q < t.length and (_is_decimal(t.at(q)) or t.at(q) == u'(' or t.at(q) == u')'):
         q += 1
+    t.run_from = start
+    t.run_to = q
     return q
 
 
@@ -663,10 +668,12 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
                 k += 1
             if k < t.length and _street_may(t, k):
                 return S_LETTER  # "12B Main St" (not "2L NC")
+        # (stopping at the fifth digit: reading the whole run from every digit in it
+        # made "x1x1x1..." quadratic)
         digits = 0
         k = p
-        while k < t.length and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
-                                or _is_decimal(t.at(k))):
+        while k < t.length and digits < 5 and (_ascii_letter(t.at(k)) or t.at(k) == u'-'
+                                               or _is_decimal(t.at(k))):
             if _is_decimal(t.at(k)):
                 digits += 1
             k += 1

@@ -206,6 +206,10 @@ cdef class _Text:
     cdef int kind
     cdef void *data
     cdef Py_ssize_t length
+    # The last run of ``[\d()]`` read (_digit_run_end): ``[run_from, run_to)``, empty
+    # at first.  A run's end is the same from any point in it, so reading it again
+    # from each of its digits ("1)2)3)4...") is not quadratic.
+    cdef Py_ssize_t run_from, run_to
 
     cdef inline Py_UCS4 at(self, Py_ssize_t i) noexcept:
         return PyUnicode_READ(self.kind, self.data, i)
