@@ -735,6 +735,15 @@ cdef class Engine:
                         and tk[i - 1].kbits & K_DIGITS and _near(t, tk, i - 1, i, b" ")
                         and _place_like(tk, i - 2)
                         and t.gap_ok(tk[i - 2].end, tk[i - 1].start, b" ,\n", 8))
+                    or (i + 2 < n and tk[i + 1].kbits & K_DIGITS and _place_like(tk, i + 2)
+                        and tk[i + 2].wflags & W_TITLE and _near(t, tk, i + 1, i + 2, b" ")
+                        and (i == 0 or _has(t, tk[i - 1].end, start, u'\n')
+                             or _has(t, tk[i - 1].end, start, u','))
+                        and tk[i + 1].start == tk[i].end + 1 and (
+                            (tk[i].klen == 3 and tk[i + 1].klen == 2
+                             and t.at(tk[i].end) == u' ')
+                            or (2 <= tk[i].klen <= 5 and tk[i].klen != 3
+                                and tk[i + 1].klen == 3 and t.at(tk[i].end) == u'-')))
                     or (tk[i].klen <= 4 and i > 1 and tk[i - 1].kbits & K_AFTERTYPE
                         and _near(t, tk, i - 1, i, b". ") and _near(t, tk, i - 2, i - 1, b" ")
                         and (tk[i - 2].state == NAME or tk[i - 2].state == UNKNOWN

@@ -103,6 +103,7 @@ _HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
 _STREET_TYPES = frozenset(split_words("""
 via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle avenida paseo
 camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
+plac quai alameda rambla pasaje callejon praça callejón allée
 """))
 _NAME_PARTICLES = frozenset(
     split_words("de del della dei degli delle dello di da do dos das la le les van von der den"

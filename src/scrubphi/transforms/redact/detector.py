@@ -568,8 +568,9 @@ class Redactor(StructuredPass):
                     if state[i - 1] not in sure:
                         state[i - 1] = _PLACE
                     state[i] = _PLACE
-                elif key in _STREET_TYPES and i + 1 < n and near(i, i + 1) and \
-                        word.istitle() and keys[i + 1].isalpha() and (
+                elif key in _STREET_TYPES and i + 1 < n and near(i, i + 1) and (
+                        word.istitle() or _lower_type(text, keys, tokens, i, mixed)) and \
+                        keys[i + 1].isalpha() and (
                             tokens[i + 1][2][:1].isupper() or keys[i + 1] in _NAME_PARTICLES):
                     # "Via Franscini 71", "Rue de la Gare", "Calle Mayor"
                     state[i] = _PLACE
@@ -618,18 +619,26 @@ class Redactor(StructuredPass):
                 if si != _KEEP and si != _AMBIG:
                     continue
                 if key in _NAME_PARTICLES and key not in STOP and mixed and word.islower() and \
-                        0 < i < n - 1 and state[i - 1] in sure and \
-                        tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
-                        near(i - 1, i) and near(i, i + 1) and tokens[i + 1][2].istitle() and \
-                        keys[i + 1].isalpha() and len(keys[i + 1]) > 1 and \
-                        keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
-                        state[i + 1] != _PLACE:
-                    # A particle between a name and a capitalised word: "Annelies ten
-                    # Bos", "Joana da Costa" (the particle and the word are the name's).
-                    state[i] = _NAME
-                    if state[i + 1] not in sure:
-                        state[i + 1] = _NAME
-                    continue
+                        0 < i < n - 1:
+                    # (up to two more particles after it: "Milan van de Ven", "Henri
+                    # Becker de la Noël")
+                    k = i + 1
+                    while k < n - 1 and k - i <= 2 and keys[k] in _NAME_PARTICLES and \
+                            tokens[k][2].islower() and near(k - 1, k):
+                        k += 1
+                    if state[i - 1] in sure and \
+                            tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
+                            near(i - 1, i) and near(k - 1, k) and tokens[k][2].istitle() and \
+                            keys[k].isalpha() and len(keys[k]) > 1 and \
+                            keys[k] not in STOP and keys[k] not in triggers and \
+                            state[k] != _PLACE:
+                        # A particle between a name and a capitalised word: "Annelies ten
+                        # Bos", "Joana da Costa" (the particle and the word are the name's).
+                        for j in range(i, k):
+                            state[j] = _NAME
+                        if state[k] not in sure:
+                            state[k] = _NAME
+                        continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
                         i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
                         _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \
@@ -677,6 +686,14 @@ class Redactor(StructuredPass):
                             and text[tokens[i][1]:tokens[i + 1][0]] == "-"
                             and _same_case(word, tokens[i + 1][2]))):
                     state[i] = _NAME  # half of a double-barrelled name: "alvarado-white"
+                    continue
+                if mixed and word.islower() and i > 0 and state[i - 1] in sure and \
+                        tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
+                        keys[i].isalpha() and text[tokens[i - 1][1]:tokens[i][0]] == "-" and \
+                        nameish(i):
+                    # the second half of a double-barrelled name written in lower case
+                    # after a capitalised name: "Retterer-moore", "Hauta-aho"
+                    state[i] = _NAME
                     continue
                 if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
                         near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
@@ -759,6 +776,15 @@ class Redactor(StructuredPass):
                         and keys[i - 1].isdigit() and near(i - 1, i, " ")
                         and _place_like(state[i - 2], tokens[i - 2][2])
                         and _gap_ok(text, tokens[i - 2][1], tokens[i - 1][0], " ,\n", 8))
+                    or (i + 2 < n and keys[i + 1].isdigit()
+                        and _place_like(state[i + 2], tokens[i + 2][2])
+                        and tokens[i + 2][2].istitle() and near(i + 1, i + 2, " ")
+                        and (i == 0 or "\n" in text[tokens[i - 1][1]:start]
+                             or "," in text[tokens[i - 1][1]:start]) and (
+                            (len(key) == 3 and len(keys[i + 1]) == 2
+                             and text[tokens[i][1]:tokens[i + 1][0]] == " ")
+                            or (2 <= len(key) <= 5 and len(key) != 3 and len(keys[i + 1]) == 3
+                                and text[tokens[i][1]:tokens[i + 1][0]] == "-")))
                     or (len(key) <= 4 and i > 1 and keys[i - 1] in _AFTER_TYPE_WORDS
                         and near(i - 1, i, ". ") and near(i - 2, i - 1)
                         and state[i - 2] in (_NAME, _UNKNOWN, _PLACE))):
@@ -890,6 +916,22 @@ def _starts(text: str, start: int) -> bool:
 def _place_like(state: int, word: str) -> bool:
     """A street, town or country name (as decided), written with a capital."""
     return state in (_PLACE, _UNKNOWN) and word[:1].isupper()
+
+
+def _lower_type(text: str, keys: list[str], tokens: list[tuple[int, int, str]], i: int,
+                mixed: bool) -> bool:
+    """A street type written first in lower case ("rue de Garcia", "plac Konarskiego") in
+    text of both cases: a capitalised word follows it, after particles (three at most);
+    not "via" ("via Dobhoff" is a feeding tube's route)."""
+    word = tokens[i][2]
+    if not mixed or not word.islower() or keys[i] == "via":
+        return False
+    j = i + 1
+    while j < len(keys) and j - i <= 3 and keys[j] in _NAME_PARTICLES and \
+            tokens[j][2].islower() and _gap_ok(text, tokens[j - 1][1], tokens[j][0], " "):
+        j += 1
+    return j < len(keys) and j - i <= 3 and tokens[j][2][:1].isupper() and \
+        keys[j].isalpha() and _gap_ok(text, tokens[j - 1][1], tokens[j][0], " ")
 
 
 def _gap_ok(text: str, end: int, start: int, allow: str, most: int = 4) -> bool:
