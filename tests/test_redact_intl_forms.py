@@ -127,18 +127,25 @@ def test_flat_in_a_note_stays(redact: Redactor) -> None:
     [
         ("\"It was the other way round,\" says Pelto-aho.", ["Pelto", "aho"]),
         ("Signed by Ingrid Kessling-moore at noon", ["Kessling", "moore"]),
+        # a capitalised second half one letter from a word ("weigh", "bruin"): a
+        # hyphen's capital says nothing, so the typo exception kept it
+        ("Anna-Lena Pirchegger-Weigl called the unit at noon.", ["Pirchegger", "Weigl"]),
+        ("Daughter Bodil Ravn-Bruun visited", ["Ravn", "Bruun"]),
     ],
 )
 def test_a_lower_case_second_half_of_a_double_barrelled_name(
         redact: Redactor, text: str, secrets: list[str]) -> None:
-    """"Hauta-aho", "Retterer-moore": after a capitalised name and one hyphen, a
-    lower-case word that is not everyday English is the name's second half."""
+    """"Hauta-aho", "Retterer-moore", "Schandl-Weigl": after a capitalised sure name
+    and one hyphen, a lower-case or capitalised word that is not everyday English
+    is the name's second half."""
     _gone(redact, text, *secrets)
 
 
 def test_a_name_before_an_everyday_suffix_word_keeps_it(redact: Redactor) -> None:
     _kept(redact, "Zorvath-like rash; Kessling-induced; Pt had Swan-ganz placed, non-smoker",
           "like", "induced", "Swan", "ganz", "smoker")
+    _kept(redact, "Zorvath-Like rash; on Non-Rebreather; Swan-Ganz placed; X-Ray done",
+          "Like", "Non", "Rebreather", "Swan", "Ganz", "X", "Ray")
 
 
 # -- names of other countries ----------------------------------------------------------------
@@ -183,3 +190,29 @@ def test_jan_as_a_month_stays_a_date(redact: Redactor) -> None:
     out = redact.redact("Admitted Jan 5, seen in Jan by the team; back in Jan Pt well.")
     assert "Jan 5" not in out
     _kept(redact, "Seen in Jan by the team; in Jan Pt was well.", "Jan", "Pt")
+
+
+# -- legal forms of other countries ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("She works for Suministros Arbeloa Ltda now.", ["Suministros", "Arbeloa", "Ltda"]),
+        ("The letter came from Hakkarainen Oyj last week.", ["Hakkarainen", "Oyj"]),
+        ("He is an engineer at Pölöskei Kft. in the city.", ["Pölöskei", "Kft"]),
+        ("They signed with Lindqvist Bruckner KGaA today.", ["Lindqvist", "Bruckner", "KGaA"]),
+        ("I work for Casa Ribeiro Lda now.", ["Casa", "Ribeiro", "Lda"]),
+    ],
+)
+def test_legal_forms_of_other_countries(redact: Redactor, text: str,
+                                        secrets: list[str]) -> None:
+    """"Oy", "Oyj", "Kft", "Zrt", "KGaA", "OHG", "GbR", "Lda", "Ltda", "BVBA", "SPRL":
+    legal forms that are no clinical abbreviation name a firm like "GmbH" does (not
+    "AG", "AB", "SA", "ASA", which are)."""
+    _gone(redact, text, *secrets)
+
+
+def test_clinical_abbreviations_like_legal_forms_stay(redact: Redactor) -> None:
+    _kept(redact, "Labs AG 14, Abd AB soft. Given ASA 81. SA node ok.", "AG", "AB", "ASA",
+          "SA", "Labs", "Abd", "Given")

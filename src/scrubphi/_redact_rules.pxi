@@ -299,10 +299,10 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                 and _hyphen(t, tk, i) and _same_case(tk, i, i + 1))):
         tk[i].state = NAME  # half of a double-barrelled name: "alvarado-white"
         return
-    if mixed and wf & W_LOWER and i > 0 and _sure(tk[i - 1].state) and \
+    if mixed and wf & (W_LOWER | W_TITLE) and i > 0 and _sure(tk[i - 1].state) and \
             tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_ALPHA and kb & K_ALPHA and \
             _hyphen(t, tk, i - 1) and _nameish(tk, i):
-        # the second half of a double-barrelled name in lower case: "Retterer-moore"
+        # the second half of a double-barrelled name: "Retterer-moore", "Schandl-Weigl"
         tk[i].state = NAME
         return
     if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \

@@ -69,11 +69,13 @@ analytics ventures networks studios foundation investments securities logistics 
 airlines brands software research resources transit media communications telecom energy
 electronics entertainment publishing publishers realty properties construction
 manufacturing marketing consultants advisors bancorp financial movers
+oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 """))
 # Legal forms: part of an organisation's name in any case ("orvell kestrane
 # inc."), unlike its other head words ("recheck labs").
 _LEGAL_FORMS = frozenset(split_words("""
 inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp
+oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 """))
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").

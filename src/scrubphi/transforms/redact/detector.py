@@ -687,12 +687,14 @@ class Redactor(StructuredPass):
                             and _same_case(word, tokens[i + 1][2]))):
                     state[i] = _NAME  # half of a double-barrelled name: "alvarado-white"
                     continue
-                if mixed and word.islower() and i > 0 and state[i - 1] in sure and \
-                        tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
-                        keys[i].isalpha() and text[tokens[i - 1][1]:tokens[i][0]] == "-" and \
-                        nameish(i):
-                    # the second half of a double-barrelled name written in lower case
-                    # after a capitalised name: "Retterer-moore", "Hauta-aho"
+                if mixed and (word.islower() or word.istitle()) and i > 0 and \
+                        state[i - 1] in sure and tokens[i - 1][2].istitle() and \
+                        keys[i - 1].isalpha() and keys[i].isalpha() and \
+                        text[tokens[i - 1][1]:tokens[i][0]] == "-" and nameish(i):
+                    # the second half of a double-barrelled name after a capitalised
+                    # name, in lower case ("Retterer-moore", "Hauta-aho") or one letter
+                    # from a word, which a hyphen's capital did not make a name
+                    # ("Schandl-Weigl", "Ravn-Bruun")
                     state[i] = _NAME
                     continue
                 if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
