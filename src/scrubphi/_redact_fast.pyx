@@ -31,7 +31,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
-    Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
+    Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset
@@ -684,7 +684,8 @@ cdef class Engine:
                         tk[i].klen == 1 and tk[i].end < t.length
                         and t.at(tk[i].end) == u'.') or (
                         kb & K_FIRST and tk[i].end < t.length
-                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')) or (
+                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'
+                             or t.at(tk[i].end) == u':')) or (
                         i > 0 and tk[i].klen == 1 and tk[i].wflags & W_UPPER
                         and tk[i - 1].kbits & K_FIRST) or (
                         i + 1 < n and tk[i + 1].kbits & K_PNEXT and tk[i].wflags & W_TITLE

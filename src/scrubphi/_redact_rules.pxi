@@ -324,6 +324,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             tk[i].end < t.length and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'):
         tk[i].state = NAME  # called by name: "Don't go to town, Mark!"
         return
+    if (si == AMBIG or _nameish(tk, i)) and mixed and wf & W_TITLE and kb & K_FIRST and \
+            kb & K_ALPHA and tk[i].end + 2 < t.length and t.at(tk[i].end) == u':' and \
+            t.at(tk[i].end + 1) == u' ' and (
+                Py_UNICODE_ISUPPER(t.at(tk[i].end + 2)) or t.at(tk[i].end + 2) == u'"'
+                or t.at(tk[i].end + 2) == u'\u201c'):
+        tk[i].state = NAME  # a speaker: "Ella: What a wife."
+        return
     if i > 1 and tk[i - 1].kbits & K_AND and _sure(tk[i - 2].state) and \
             _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" ") and \
             _nameish(tk, i) and (wf & W_CAP or tk[i - 2].wflags & W_LOWER) and \

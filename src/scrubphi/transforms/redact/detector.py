@@ -428,8 +428,9 @@ class Redactor(StructuredPass):
         seeds += [i for i in range(1, n) if len(keys[i]) == 1 and tokens[i][2].isupper()
                   and keys[i - 1] in v.first]
         # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
+        # ... or before a colon, speaking: "Ella: What a wife."
         seeds += [i for i, k in enumerate(keys) if k in v.first and
-                  text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
+                  text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!", ":")]
         # A capitalised word opening a sentence before a person's verb: "Brenna lives on"
         seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
                   and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
@@ -716,6 +717,15 @@ class Redactor(StructuredPass):
                         text[tokens[i][0] - 2:tokens[i][0]] == ", " and \
                         text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!"):
                     state[i] = _NAME  # called by name: "Don't go to town, Mark!"
+                    continue
+                w_end = tokens[i][1]
+                if (si == _AMBIG or nameish(i)) and mixed and word.istitle() and \
+                        key in v.first and key.isalpha() and text[w_end:w_end + 2] == ": " and (
+                            text[w_end + 2:w_end + 3].isupper() or text[w_end + 2:w_end + 3] in
+                            ('"', "\u201c")) and text[w_end + 2:w_end + 3] != "":
+                    # a first name before a colon and a capital or a quote: a speaker
+                    # ("Ella: What a wife.", "shouted at Todd: \"What...")
+                    state[i] = _NAME
                     continue
                 if i > 1 and keys[i - 1] == "and" and state[i - 2] in sure and \
                         near(i - 2, i - 1) and near(i - 1, i) and nameish(i) and \
