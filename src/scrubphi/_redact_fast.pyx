@@ -31,7 +31,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
-    Py_UNICODE_ISSPACE, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
+    Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset
@@ -684,7 +684,8 @@ cdef class Engine:
                         tk[i].klen == 1 and tk[i].end < t.length
                         and t.at(tk[i].end) == u'.') or (
                         kb & K_FIRST and tk[i].end < t.length
-                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!')) or (
+                        and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'
+                             or t.at(tk[i].end) == u':')) or (
                         i > 0 and tk[i].klen == 1 and tk[i].wflags & W_UPPER
                         and tk[i - 1].kbits & K_FIRST) or (
                         i + 1 < n and tk[i + 1].kbits & K_PNEXT and tk[i].wflags & W_TITLE
@@ -735,6 +736,15 @@ cdef class Engine:
                         and tk[i - 1].kbits & K_DIGITS and _near(t, tk, i - 1, i, b" ")
                         and _place_like(tk, i - 2)
                         and t.gap_ok(tk[i - 2].end, tk[i - 1].start, b" ,\n", 8))
+                    or (i + 2 < n and tk[i + 1].kbits & K_DIGITS and _place_like(tk, i + 2)
+                        and tk[i + 2].wflags & W_TITLE and _near(t, tk, i + 1, i + 2, b" ")
+                        and (i == 0 or _has(t, tk[i - 1].end, start, u'\n')
+                             or _has(t, tk[i - 1].end, start, u','))
+                        and tk[i + 1].start == tk[i].end + 1 and (
+                            (tk[i].klen == 3 and tk[i + 1].klen == 2
+                             and t.at(tk[i].end) == u' ')
+                            or (2 <= tk[i].klen <= 5 and tk[i].klen != 3
+                                and tk[i + 1].klen == 3 and t.at(tk[i].end) == u'-')))
                     or (tk[i].klen <= 4 and i > 1 and tk[i - 1].kbits & K_AFTERTYPE
                         and _near(t, tk, i - 1, i, b". ") and _near(t, tk, i - 2, i - 1, b" ")
                         and (tk[i - 2].state == NAME or tk[i - 2].state == UNKNOWN

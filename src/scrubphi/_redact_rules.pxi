@@ -72,6 +72,22 @@ cdef inline bint _hyphen(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
     return tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u'-'
 
 
+cdef bint _lower_type(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
+    """``detector._lower_type``: a street type written first in lower case ("rue de
+    Garcia"), a capitalised word after it past three particles at most; not "via"."""
+    cdef Py_ssize_t j
+    if not mixed or not (tk[i].wflags & W_LOWER) or (
+            tk[i].klen == 3 and t.at(tk[i].start) == u'v' and t.at(tk[i].start + 1) == u'i'
+            and t.at(tk[i].start + 2) == u'a'):
+        return False
+    j = i + 1
+    while j < n and j - i <= 3 and tk[j].kbits & K_PARTICLE and tk[j].wflags & W_LOWER and \
+            t.gap_ok(tk[j - 1].end, tk[j].start, b" ", 4):
+        j += 1
+    return j < n and j - i <= 3 and tk[j].wflags & W_CAP and tk[j].kbits & K_ALPHA and \
+        t.gap_ok(tk[j - 1].end, tk[j].start, b" ", 4)
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
@@ -173,7 +189,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             tk[i - 1].state = PLACE
         tk[i].state = PLACE
     elif kb & K_STREET and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
-            wf & W_TITLE and tk[i + 1].kbits & K_ALPHA and (
+            (wf & W_TITLE or _lower_type(t, tk, n, i, mixed)) and tk[i + 1].kbits & K_ALPHA and (
                 tk[i + 1].wflags & W_CAP or tk[i + 1].kbits & K_PARTICLE):
         tk[i].state = PLACE
         j = i + 1
@@ -218,16 +234,23 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         return
     wf = tk[i].wflags
     if kb & K_PARTICLE and not (kb & K_STOP) and mixed and wf & W_LOWER and \
-            i > 0 and i < n - 1 and _sure(tk[i - 1].state) and \
-            tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_ALPHA and \
-            _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
-            tk[i + 1].wflags & W_TITLE and tk[i + 1].kbits & K_ALPHA and tk[i + 1].klen > 1 and \
-            not (tk[i + 1].kbits & (K_STOP | K_TRIG)) and tk[i + 1].state != PLACE:
-        # A particle between a name and a capitalised word: "Annelies ten Bos"
-        tk[i].state = NAME
-        if not _sure(tk[i + 1].state):
-            tk[i + 1].state = NAME
-        return
+            i > 0 and i < n - 1:
+        # (up to two more particles after it: "Milan van de Ven")
+        k = i + 1
+        while k < n - 1 and k - i <= 2 and tk[k].kbits & K_PARTICLE and \
+                tk[k].wflags & W_LOWER and _near(t, tk, k - 1, k, b" "):
+            k += 1
+        if _sure(tk[i - 1].state) and \
+                tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_ALPHA and \
+                _near(t, tk, i - 1, i, b" ") and _near(t, tk, k - 1, k, b" ") and \
+                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and tk[k].klen > 1 and \
+                not (tk[k].kbits & (K_STOP | K_TRIG)) and tk[k].state != PLACE:
+            # A particle between a name and a capitalised word: "Annelies ten Bos"
+            for j in range(i, k):
+                tk[j].state = NAME
+            if not _sure(tk[k].state):
+                tk[k].state = NAME
+            return
     if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \
             i + 1 < n and tk[i + 1].kbits & K_PNEXT and \
             t.gap_ok(tk[i].end, tk[i + 1].start, b", ", 4) and t.starts(tk[i].start):
@@ -276,6 +299,12 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                 and _hyphen(t, tk, i) and _same_case(tk, i, i + 1))):
         tk[i].state = NAME  # half of a double-barrelled name: "alvarado-white"
         return
+    if mixed and wf & (W_LOWER | W_TITLE) and i > 0 and _sure(tk[i - 1].state) and \
+            tk[i - 1].wflags & W_TITLE and tk[i - 1].kbits & K_ALPHA and kb & K_ALPHA and \
+            _hyphen(t, tk, i - 1) and _nameish(tk, i):
+        # the second half of a double-barrelled name: "Retterer-moore", "Schandl-Weigl"
+        tk[i].state = NAME
+        return
     if tk[i].klen == 1 and mixed and wf & W_UPPER and i > 0 and i < n - 1 and \
             _near(t, tk, i - 1, i, b" ") and _near(t, tk, i, i + 1, b" ") and \
             tk[i - 1].kbits & K_FIRST and tk[i - 1].wflags & W_TITLE and \
@@ -294,6 +323,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             t.at(tk[i].start - 2) == u',' and t.at(tk[i].start - 1) == u' ' and \
             tk[i].end < t.length and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'):
         tk[i].state = NAME  # called by name: "Don't go to town, Mark!"
+        return
+    if (si == AMBIG or _nameish(tk, i)) and mixed and wf & W_TITLE and kb & K_FIRST and \
+            kb & K_ALPHA and tk[i].end + 2 < t.length and t.at(tk[i].end) == u':' and \
+            t.at(tk[i].end + 1) == u' ' and (
+                Py_UNICODE_ISUPPER(t.at(tk[i].end + 2)) or t.at(tk[i].end + 2) == u'"'
+                or t.at(tk[i].end + 2) == u'\u201c'):
+        tk[i].state = NAME  # a speaker: "Ella: What a wife."
         return
     if i > 1 and tk[i - 1].kbits & K_AND and _sure(tk[i - 2].state) and \
             _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" ") and \

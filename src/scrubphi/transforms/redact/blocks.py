@@ -41,7 +41,10 @@ _ANCHORS = frozenset(("address", "zip"))
 # break (three at most: "\n>", ") ,", ")\n, ").
 _SEP = re.compile(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,3}")
 _UNIT = re.compile(
-    r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building))"
+    r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building"
+    # other languages' doors, floors and flats ("Puerta 6", "Piano 0", "Whg. 4")
+    r"|puerta|pta|piso|planta|escalera|esc|piano|porta|andar|etage|étage|whg|wohnung"
+    r"|lok|lokal))"
     r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
 )
 # A postcode: digit groups ("75419", "394 13", "1386", "02139-1234"), British and

@@ -69,11 +69,13 @@ analytics ventures networks studios foundation investments securities logistics 
 airlines brands software research resources transit media communications telecom energy
 electronics entertainment publishing publishers realty properties construction
 manufacturing marketing consultants advisors bancorp financial movers
+oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 """))
 # Legal forms: part of an organisation's name in any case ("orvell kestrane
 # inc."), unlike its other head words ("recheck labs").
 _LEGAL_FORMS = frozenset(split_words("""
 inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp
+oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 """))
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").
@@ -103,6 +105,7 @@ _HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
 _STREET_TYPES = frozenset(split_words("""
 via viale piazza corso largo vicolo rue avenue boulevard chemin allee calle avenida paseo
 camino carrera plaza rua travessa praca estrada ulica aleja strada strasse
+plac quai alameda rambla pasaje callejon praça callejón allée
 """))
 _NAME_PARTICLES = frozenset(
     split_words("de del della dei degli delle dello di da do dos das la le les van von der den"

@@ -428,8 +428,9 @@ class Redactor(StructuredPass):
         seeds += [i for i in range(1, n) if len(keys[i]) == 1 and tokens[i][2].isupper()
                   and keys[i - 1] in v.first]
         # A first name called by it between a comma and "?" or "!": "Remember me, Randy?"
+        # ... or before a colon, speaking: "Ella: What a wife."
         seeds += [i for i, k in enumerate(keys) if k in v.first and
-                  text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!")]
+                  text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!", ":")]
         # A capitalised word opening a sentence before a person's verb: "Brenna lives on"
         seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
                   and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
@@ -568,8 +569,9 @@ class Redactor(StructuredPass):
                     if state[i - 1] not in sure:
                         state[i - 1] = _PLACE
                     state[i] = _PLACE
-                elif key in _STREET_TYPES and i + 1 < n and near(i, i + 1) and \
-                        word.istitle() and keys[i + 1].isalpha() and (
+                elif key in _STREET_TYPES and i + 1 < n and near(i, i + 1) and (
+                        word.istitle() or _lower_type(text, keys, tokens, i, mixed)) and \
+                        keys[i + 1].isalpha() and (
                             tokens[i + 1][2][:1].isupper() or keys[i + 1] in _NAME_PARTICLES):
                     # "Via Franscini 71", "Rue de la Gare", "Calle Mayor"
                     state[i] = _PLACE
@@ -618,18 +620,26 @@ class Redactor(StructuredPass):
                 if si != _KEEP and si != _AMBIG:
                     continue
                 if key in _NAME_PARTICLES and key not in STOP and mixed and word.islower() and \
-                        0 < i < n - 1 and state[i - 1] in sure and \
-                        tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
-                        near(i - 1, i) and near(i, i + 1) and tokens[i + 1][2].istitle() and \
-                        keys[i + 1].isalpha() and len(keys[i + 1]) > 1 and \
-                        keys[i + 1] not in STOP and keys[i + 1] not in triggers and \
-                        state[i + 1] != _PLACE:
-                    # A particle between a name and a capitalised word: "Annelies ten
-                    # Bos", "Joana da Costa" (the particle and the word are the name's).
-                    state[i] = _NAME
-                    if state[i + 1] not in sure:
-                        state[i + 1] = _NAME
-                    continue
+                        0 < i < n - 1:
+                    # (up to two more particles after it: "Milan van de Ven", "Henri
+                    # Becker de la Noël")
+                    k = i + 1
+                    while k < n - 1 and k - i <= 2 and keys[k] in _NAME_PARTICLES and \
+                            tokens[k][2].islower() and near(k - 1, k):
+                        k += 1
+                    if state[i - 1] in sure and \
+                            tokens[i - 1][2].istitle() and keys[i - 1].isalpha() and \
+                            near(i - 1, i) and near(k - 1, k) and tokens[k][2].istitle() and \
+                            keys[k].isalpha() and len(keys[k]) > 1 and \
+                            keys[k] not in STOP and keys[k] not in triggers and \
+                            state[k] != _PLACE:
+                        # A particle between a name and a capitalised word: "Annelies ten
+                        # Bos", "Joana da Costa" (the particle and the word are the name's).
+                        for j in range(i, k):
+                            state[j] = _NAME
+                        if state[k] not in sure:
+                            state[k] = _NAME
+                        continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
                         i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
                         _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \
@@ -678,6 +688,16 @@ class Redactor(StructuredPass):
                             and _same_case(word, tokens[i + 1][2]))):
                     state[i] = _NAME  # half of a double-barrelled name: "alvarado-white"
                     continue
+                if mixed and (word.islower() or word.istitle()) and i > 0 and \
+                        state[i - 1] in sure and tokens[i - 1][2].istitle() and \
+                        keys[i - 1].isalpha() and keys[i].isalpha() and \
+                        text[tokens[i - 1][1]:tokens[i][0]] == "-" and nameish(i):
+                    # the second half of a double-barrelled name after a capitalised
+                    # name, in lower case ("Retterer-moore", "Hauta-aho") or one letter
+                    # from a word, which a hyphen's capital did not make a name
+                    # ("Schandl-Weigl", "Ravn-Bruun")
+                    state[i] = _NAME
+                    continue
                 if len(key) == 1 and mixed and word.isupper() and 0 < i < n - 1 and \
                         near(i - 1, i) and near(i, i + 1) and keys[i - 1] in v.first and \
                         tokens[i - 1][2].istitle() and tokens[i + 1][2].istitle() and \
@@ -697,6 +717,15 @@ class Redactor(StructuredPass):
                         text[tokens[i][0] - 2:tokens[i][0]] == ", " and \
                         text[tokens[i][1]:tokens[i][1] + 1] in ("?", "!"):
                     state[i] = _NAME  # called by name: "Don't go to town, Mark!"
+                    continue
+                w_end = tokens[i][1]
+                if (si == _AMBIG or nameish(i)) and mixed and word.istitle() and \
+                        key in v.first and key.isalpha() and text[w_end:w_end + 2] == ": " and (
+                            text[w_end + 2:w_end + 3].isupper() or text[w_end + 2:w_end + 3] in
+                            ('"', "\u201c")) and text[w_end + 2:w_end + 3] != "":
+                    # a first name before a colon and a capital or a quote: a speaker
+                    # ("Ella: What a wife.", "shouted at Todd: \"What...")
+                    state[i] = _NAME
                     continue
                 if i > 1 and keys[i - 1] == "and" and state[i - 2] in sure and \
                         near(i - 2, i - 1) and near(i - 1, i) and nameish(i) and \
@@ -759,6 +788,15 @@ class Redactor(StructuredPass):
                         and keys[i - 1].isdigit() and near(i - 1, i, " ")
                         and _place_like(state[i - 2], tokens[i - 2][2])
                         and _gap_ok(text, tokens[i - 2][1], tokens[i - 1][0], " ,\n", 8))
+                    or (i + 2 < n and keys[i + 1].isdigit()
+                        and _place_like(state[i + 2], tokens[i + 2][2])
+                        and tokens[i + 2][2].istitle() and near(i + 1, i + 2, " ")
+                        and (i == 0 or "\n" in text[tokens[i - 1][1]:start]
+                             or "," in text[tokens[i - 1][1]:start]) and (
+                            (len(key) == 3 and len(keys[i + 1]) == 2
+                             and text[tokens[i][1]:tokens[i + 1][0]] == " ")
+                            or (2 <= len(key) <= 5 and len(key) != 3 and len(keys[i + 1]) == 3
+                                and text[tokens[i][1]:tokens[i + 1][0]] == "-")))
                     or (len(key) <= 4 and i > 1 and keys[i - 1] in _AFTER_TYPE_WORDS
                         and near(i - 1, i, ". ") and near(i - 2, i - 1)
                         and state[i - 2] in (_NAME, _UNKNOWN, _PLACE))):
@@ -890,6 +928,22 @@ def _starts(text: str, start: int) -> bool:
 def _place_like(state: int, word: str) -> bool:
     """A street, town or country name (as decided), written with a capital."""
     return state in (_PLACE, _UNKNOWN) and word[:1].isupper()
+
+
+def _lower_type(text: str, keys: list[str], tokens: list[tuple[int, int, str]], i: int,
+                mixed: bool) -> bool:
+    """A street type written first in lower case ("rue de Garcia", "plac Konarskiego") in
+    text of both cases: a capitalised word follows it, after particles (three at most);
+    not "via" ("via Dobhoff" is a feeding tube's route)."""
+    word = tokens[i][2]
+    if not mixed or not word.islower() or keys[i] == "via":
+        return False
+    j = i + 1
+    while j < len(keys) and j - i <= 3 and keys[j] in _NAME_PARTICLES and \
+            tokens[j][2].islower() and _gap_ok(text, tokens[j - 1][1], tokens[j][0], " "):
+        j += 1
+    return j < len(keys) and j - i <= 3 and tokens[j][2][:1].isupper() and \
+        keys[j].isalpha() and _gap_ok(text, tokens[j - 1][1], tokens[j][0], " ")
 
 
 def _gap_ok(text: str, end: int, start: int, allow: str, most: int = 4) -> bool:

@@ -185,6 +185,7 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
     (("mil", "milpo", "unit", "pobox", "zipl"),
      frozenset(split_words("""
          psc cmr unit apt apartment suite ste p po box zip postcode post postal apo fpo dpo
+         flat studio
      """))),
     (("agel",), frozenset(["age", "aged"])),
 )
@@ -326,7 +327,9 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"(?P<mdy>{start}(?P<mm>{_MONTH})(?:[ ]?-?(?P<mdd>{_DAY}))"
         rf"(?:(?:,[ ]?|[ ]|-)(?P<mdyy>{_YEAR4}|'\d\d(?!\d)))?)",
         rf"(?P<mon_year>{start}(?P<mym>{_MONTH})(?:,?[ ]?|[ ](?i:of)[ ])(?P<myyy>{_YEAR}))",
-        rf"(?P<mon>{start}(?P<mo>{_MONTH_ALONE}))",
+        # (not "Jan" before a capitalised word: a first name, "Jan Hájek", for the
+        # word pass to judge)
+        rf"(?P<mon>{start}(?!Jan[ ]+[A-Z\u00c0-\u00de][^\W\d_])(?P<mo>{_MONTH_ALONE}))",
         # "on the 11th", "since the 3rd": a day of the month (the handler checks the
         # word before).
         r"(?P<ordinal>(?<![^\W_])(?P<ov>(?:[12]\d|3[01]|[1-9])(?i:st|nd|rd|th))(?![^\W_])"
@@ -353,8 +356,12 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?:[ ]+\d{1,5}[A-Za-z]?(?![\w]|[.,]\d))?)"
         r"(?:,?[ ]+(?:(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![a-z])\.?[ ]*\#?"
         r"|\#[ ]?)(?:\d[A-Za-z0-9-]*|[A-Z](?!\w)))?)",
-        r"(?P<unit>(?<![^\W_])(?i:apt|apartment|suite|ste|unit)\.?[ ]*\#?[ ]*(?P<uv>\d{1,5}[A-Z]?)"
-        r"(?![\w]))",
+        # A secondary address: "Apt. 864", "Suite 501"; a British flat or studio that
+        # opens an address, its number alone before a comma or the line's end ("Flat 9\n
+        # Roberts Tunnel", "Studio 24Q, 8 Mill Lane"; not "flat 30 degrees")
+        r"(?P<unit>(?<![^\W_])(?:(?i:apt|apartment|suite|ste|unit)\.?[ ]*\#?[ ]*"
+        r"|(?=(?:Flat|Studio)[ ]\d{1,4}[A-Z]?(?:,[ ]*|[ ]*\r?\n)[A-Z\d])(?:Flat|Studio)[ ])"
+        r"(?P<uv>\d{1,5}[A-Z]?)(?![\w]))",
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
         # A ZIP code after a state ("Boston, MA 02139", "Dover , NC  29451": the handler
         # finds the town).
