@@ -4263,8 +4263,8 @@ cdef class CopyRewriter:
                     # The condition's own test (a pattern) on the field's text; printable
                     # ASCII here, so the raw bytes are the text.  Answers memoised.
                     slot = NULL
-                    h = _hash(s, n)
                     if w.memo.enabled:
+                        h = _hash(s, n)  # only a memo needs it (it may have switched off)
                         slot = _memo_lookup(&w.memo, h, s, n)
                     if slot != NULL and slot.block != NULL:
                         hit = slot.flag
