@@ -54,7 +54,7 @@ cdef Py_ssize_t _TABLE_HEAD = 24
 cdef class WordTable:
     """Which of up to 16 word sets hold a word: ``of(word)`` is the bitmask."""
 
-    cdef bytes blob
+    cdef bytes blob_
     cdef const uint32_t *hashes
     cdef const uint32_t *offs
     cdef const uint16_t *lens
@@ -91,7 +91,7 @@ cdef class WordTable:
         if not empty:
             raise ValueError("not a word table")
         self.mask = nslots - 1
-        self.blob = blob
+        self.blob_ = blob
 
     cdef inline uint32_t find(self, const char *b, Py_ssize_t n) noexcept:
         """The bits of the word whose UTF-8 is ``b[:n]`` (0: in no set)."""
@@ -114,6 +114,11 @@ cdef class WordTable:
             PyErr_Clear()
             return 0
         return self.find(b, n)
+
+    @property
+    def blob(self):
+        """The table's bytes (what the cache keeps)."""
+        return self.blob_
 
     def of(self, str word not None):
         """The bitmask of the sets that hold ``word``."""

@@ -995,22 +995,21 @@ def word_table() -> _Table:
         "\n".join(sorted(WORD_TRIGGERS)).encode(),
     ]
 
-    def build() -> tuple[bytes, tuple[str, ...]]:
+    def build() -> tuple[WordTable, tuple[str, ...]]:
         v = vocab()
-        return build_word_table(_table_sets(v, TABLE_BITS)), v.suffixes
+        return WordTable(build_word_table(_table_sets(v, TABLE_BITS))), v.suffixes
 
-    def dump(value: tuple[bytes, tuple[str, ...]]) -> tuple[bytes, bytes, tuple[str, ...]]:
-        blob, suffixes = value
-        return hashlib.sha256(blob).digest(), blob, suffixes
+    def dump(value: tuple[WordTable, tuple[str, ...]]) -> tuple[bytes, bytes, tuple[str, ...]]:
+        table, suffixes = value
+        return hashlib.sha256(table.blob).digest(), table.blob, suffixes
 
-    def load(data: Any) -> tuple[bytes, tuple[str, ...]]:
+    def load(data: Any) -> tuple[WordTable, tuple[str, ...]]:
         digest, blob, suffixes = data
         if not isinstance(blob, bytes) or hashlib.sha256(blob).digest() != digest or \
                 not isinstance(suffixes, tuple) or \
                 not all(isinstance(s, str) for s in suffixes):
             raise ValueError("not a word table entry")
-        WordTable(blob)  # its layout is checked here too
-        return blob, suffixes
+        return WordTable(blob), suffixes  # (which checks the table's layout)
 
-    blob, suffixes = cached("wordtable", inputs, build, dump, load)
-    return _Table(WordTable(blob), suffixes)
+    table, suffixes = cached("wordtable", inputs, build, dump, load)
+    return _Table(table, suffixes)
