@@ -4280,7 +4280,7 @@ cdef class CopyRewriter:
                         hit = slot != NULL and slot.block != NULL
                     else:
                         for t in range(w.nv):
-                            if w.vl[t] == n and memcmp(w.v[t], s, n) == 0:
+                            if w.vl[t] == n and sp_eq(w.v[t], s, n):
                                 hit = True
                                 break
                     if w.op == 3:
@@ -4541,8 +4541,8 @@ cdef class CopyRewriter:
             p = self._per[i]
             if p == -2 and self._wsp[i].present:
                 b = self._when_action(i)
-                if b == -2 and _fast_domain(raw, fl):
-                    continue  # a case that keeps the value
+                if b == -2 and (_fast_domain(raw, fl) or _is_null(raw, fl)):
+                    continue  # a case that keeps the value (NULL too: nothing to decode)
                 if b >= 0:
                     kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
                     p = self._wkper[b]
