@@ -158,57 +158,81 @@ cdef class WordView:
 
 
 def build_word_table(sets):
-    """The bytes of the table of ``sets``, a sequence of (set of str, bit)."""
-    cdef dict words = {}
-    cdef Py_ssize_t nslots = 16, alen = 0, j, n, off = 0
+    """The bytes of the table of ``sets``, a sequence of (set of str, bit).
+
+    Typed loops (a word's position in a dict, its bits in a C array, its UTF-8
+    borrowed from the str): this runs at every start when the cache is off."""
+    cdef dict index = {}
+    cdef list order = []
+    cdef Py_ssize_t nslots = 16, alen = 0, j, n, off = 0, count = 0, cap = 0
     cdef uint64_t h
     cdef uint64_t head[2]
+    cdef uint32_t b32
     cdef uint32_t *hashes
     cdef uint32_t *offs
     cdef uint16_t *lens
     cdef uint16_t *bits
+    cdef uint16_t *wbits = NULL
+    cdef uint16_t *grown
+    cdef Py_ssize_t k
     cdef char *arena
     cdef const char *data
     cdef char *base
-    cdef bytes enc
-    for members, bit in sets:
-        if not 0 < bit <= 0xFFFF:
-            raise ValueError("a word table holds 16 sets")
-        for w in members:
-            words[w] = words.get(w, 0) | bit
-    encoded = []
-    for w, b in words.items():
-        enc = w.encode("utf-8")
-        if 0 < len(enc) <= 0xFFFF:
-            encoded.append((enc, b))
-            alen += len(enc)
-        elif enc:
-            raise ValueError("a word of over 65,535 bytes")
-    while nslots * 7 < len(encoded) * 10 + 16:  # at most 70% full
-        nslots *= 2
-    blob = bytearray(_TABLE_HEAD + 12 * nslots + alen)
-    base = blob
-    memcpy(base, <const char *>_TABLE_MAGIC, 8)
-    head[0] = nslots
-    head[1] = alen
-    memcpy(base + 8, head, 16)
-    hashes = <uint32_t *>(base + _TABLE_HEAD)
-    offs = <uint32_t *>(base + _TABLE_HEAD + 4 * nslots)
-    lens = <uint16_t *>(base + _TABLE_HEAD + 8 * nslots)
-    bits = <uint16_t *>(base + _TABLE_HEAD + 10 * nslots)
-    arena = base + _TABLE_HEAD + 12 * nslots
-    for enc, b in encoded:
-        data = PyBytes_AS_STRING(enc)
-        n = PyBytes_GET_SIZE(enc)
-        memcpy(arena + off, data, n)
-        h = _bytes_hash(data, n)
-        j = <Py_ssize_t>(h & <uint64_t>(nslots - 1))
-        while lens[j] != 0:
-            j = (j + 1) & (nslots - 1)
-        hashes[j] = <uint32_t>(h >> 32)
-        offs[j] = <uint32_t>off
-        lens[j] = <uint16_t>n
-        bits[j] = <uint16_t>b
-        off += n
-    return bytes(blob)
-
+    cdef PyObject *hit
+    try:
+        for members, bit in sets:
+            if not 0 < bit <= 0xFFFF:
+                raise ValueError("a word table holds 16 sets")
+            b32 = bit
+            for w in members:
+                hit = PyDict_GetItem(index, w)
+                if hit is not NULL:
+                    wbits[<Py_ssize_t>(<object>hit)] |= <uint16_t>b32
+                    continue
+                if type(w) is not str:
+                    raise TypeError("a word table holds str")
+                if count >= cap:
+                    cap = 2 * cap + 1024
+                    grown = <uint16_t *>PyMem_Realloc(wbits, cap * sizeof(uint16_t))
+                    if grown is NULL:
+                        raise MemoryError()
+                    wbits = grown
+                wbits[count] = <uint16_t>b32
+                index[w] = count
+                order.append(w)
+                count += 1
+        for w in order:
+            data = PyUnicode_AsUTF8AndSize(w, &n)
+            if data is NULL:
+                raise ValueError("a word that is not UTF-8")
+            if not 0 < n <= 0xFFFF:
+                raise ValueError("an empty word, or one of over 65,535 bytes")
+            alen += n
+        while nslots * 7 < count * 10 + 16:  # at most 70% full
+            nslots *= 2
+        blob = bytearray(_TABLE_HEAD + 12 * nslots + alen)
+        base = blob
+        memcpy(base, <const char *>_TABLE_MAGIC, 8)
+        head[0] = nslots
+        head[1] = alen
+        memcpy(base + 8, head, 16)
+        hashes = <uint32_t *>(base + _TABLE_HEAD)
+        offs = <uint32_t *>(base + _TABLE_HEAD + 4 * nslots)
+        lens = <uint16_t *>(base + _TABLE_HEAD + 8 * nslots)
+        bits = <uint16_t *>(base + _TABLE_HEAD + 10 * nslots)
+        arena = base + _TABLE_HEAD + 12 * nslots
+        for j in range(count):
+            data = PyUnicode_AsUTF8AndSize(order[j], &n)
+            memcpy(arena + off, data, n)
+            h = _bytes_hash(data, n)
+            k = <Py_ssize_t>(h & <uint64_t>(nslots - 1))
+            while lens[k] != 0:
+                k = (k + 1) & (nslots - 1)
+            hashes[k] = <uint32_t>(h >> 32)
+            offs[k] = <uint32_t>off
+            lens[k] = <uint16_t>n
+            bits[k] = wbits[j]
+            off += n
+        return bytes(blob)
+    finally:
+        PyMem_Free(wbits)
