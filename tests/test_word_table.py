@@ -151,3 +151,10 @@ def test_the_compiled_redactor_uses_the_table_the_pure_one_the_sets() -> None:
     assert isinstance(pure._safe, frozenset)
     text = "Seen by Dr. Walker in Baltimore; son bill called, hospiatal ventelated."
     assert fast.redact(text) == pure.redact(text)
+
+
+def test_a_lookup_lists_the_same_safe_words_from_the_table() -> None:
+    """With a lookup the compiled redactor lists the safe and ambiguous words from its
+    table (not by loading the sets): the same words."""
+    v = vocab()
+    assert word_table().words("safe", "ambiguous") == v.safe | v.ambiguous

@@ -205,9 +205,10 @@ class Redactor(StructuredPass):
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
         self._filler_key = hashlib.sha256(b"scrubphi/redact-filler\0" + ctx.key).digest()
         self._lookup = lookup
-        # (the lookup's flagged words need the vocabulary as sets: once per lookup)
-        self._flag_first, self._flag_last = _flagged(lookup, vocab()) if lookup else (
-            frozenset(), frozenset())
+        # (once per lookup; the compiled scan lists the safe words from its table)
+        self._flag_first, self._flag_last = _flagged(
+            lookup, lambda: table.words("safe", "ambiguous") if engine is not None
+            else vocab().safe | vocab().ambiguous) if lookup else (frozenset(), frozenset())
         self._flagged = self._flag_first | self._flag_last
         self._quiet: Container[str]
         if engine is not None:
@@ -866,14 +867,16 @@ def _quiet_set(plain: frozenset[str], rare: frozenset[str],
     return frozenset(plain - rare - flagged)
 
 
-def _flagged(lookup: Lookup, v: Vocab) -> tuple[frozenset[str], frozenset[str]]:
+def _flagged(lookup: Lookup, safe_words: Callable[[], frozenset[str]]
+             ) -> tuple[frozenset[str], frozenset[str]]:
     """The safe words that the lookup holds as first or last names (once per lookup).
 
     Words no safe list has are replaced anyway; a name that is a safe word
     ("Hope", "Walker") is replaced only because the lookup says so.
+    ``safe_words()`` is the vocabulary's safe and ambiguous words.
     """
     if lookup.flagged is None:
-        words = v.safe | v.ambiguous
+        words = safe_words()
         first = frozenset(w for w in words if lookup.has("first_name", w)) \
             if lookup.sets["first_name"] else frozenset()
         last = frozenset(w for w in words if lookup.has("last_name", w)) \
@@ -942,6 +945,13 @@ class _Table:
         self.vocab = _TableVocab(suffixes=suffixes, **views)
         self.safe = table.view(TABLE_BITS["redactor_safe"])
         self.plain = table.view(TABLE_BITS["plain"])
+
+    def words(self, *names: str) -> frozenset[str]:
+        """The words of the sets ``names`` (their union), as a frozenset."""
+        mask = 0
+        for name in names:
+            mask |= self.bits[name]
+        return cast(frozenset[str], self.table.words(mask))
 
     def quiet(self, flagged: frozenset[str]) -> Container[str]:
         """``_quiet_set``: plain, not rare, not flagged by a lookup."""
