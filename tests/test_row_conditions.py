@@ -383,6 +383,8 @@ _FIELD = st.one_of(
 @example(rows=[(b"N", b"t", b"ab"), (b"nm", b"t", b"Mary Ann"), (b"\\N", b"t", b"Mary"),
                (b"N", b"t", b"ab"), (b"nm", b"t", b"Mary Ann"), (b"\\N", b"t", b"Mary"),
                (b"\\N", b"t", b"ab"), (b"\\N", b"t", b"ab")])
+@example(rows=[(b"B2", b"q", b"\\N"), (b"B2", b"\\N", b"\\N"), (b"B2", b"q", b"\\\\N"),
+               (b"B2", b"q", b"C\\t3")])  # a keep case: NULL kept in C, escapes by fn
 def test_when_in_c_equals_the_pure_twin(rows: list[tuple[bytes, bytes, bytes]]) -> None:
     """The compiled codec's conditions and branch kernels give the pure twin's bytes,
     whatever the fields hold (NULLs, escapes, non-ASCII, near misses), or the same error;

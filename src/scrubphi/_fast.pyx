@@ -4159,26 +4159,25 @@ cdef class CopyRewriter:
                     fns.append(branch[1])
                 else:
                     actions.append(-1)
-            out.append(([(tuple((int(reads[pos]), int(op), tuple(values))
-                               for pos, op, values in conds), actions[j])
-                         for j, (conds, _b) in enumerate(when[1])],
-                        actions[len(actions) - 1]))
+            out.append((when, reads, actions))
         self._init_conditions(out)
         self._wfns = tuple(fns)
         return 0
 
     cdef int _init_conditions(self, list whens) except -1:
-        """``whens`` (per entry: ``(cases, otherwise)`` or None) as the C arrays that
-        ``_when_action`` walks: no tuple is touched per row.  A long ``in`` list
-        becomes a hash set; a ``matches`` test gets a memo of its answers by raw
-        value (adaptive: values that do not repeat switch it off)."""
+        """``whens`` (per entry: ``(when, reads, actions)`` or None: the kernel's cases,
+        the fields it reads, each case's action then the otherwise's) as the C arrays
+        that ``_when_action`` walks: no tuple is touched per row.  A condition names a
+        position in ``reads``.  A long ``in`` list becomes a hash set; a ``matches``
+        test gets a memo of its answers by raw value (adaptive: values that do not
+        repeat switch it off)."""
         cdef Py_ssize_t ncase = 0, ncond = 0, i, k = 0, c = 0, t
         cdef WCond* w
         cdef bytes b
         for spec in whens:
             if spec is not None:
-                ncase += len(spec[0])
-                for conds, _a in spec[0]:
+                ncase += len(spec[0][1])
+                for conds, _b in spec[0][1]:
                     ncond += len(conds)
         self._wsp = <WSpec*>calloc(len(whens) + 1, sizeof(WSpec))
         self._wcs = <WCase*>calloc(ncase + 1, sizeof(WCase))
@@ -4189,26 +4188,28 @@ cdef class CopyRewriter:
         for i, spec in enumerate(whens):
             if spec is None:
                 continue
+            when, reads, actions = spec
             self._wsp[i].present = True
             self._wsp[i].k0 = k
-            self._wsp[i].nk = len(spec[0])
-            self._wsp[i].otherwise = spec[1]
-            for conds, action in spec[0]:
+            self._wsp[i].nk = len(when[1])
+            self._wsp[i].otherwise = actions[len(actions) - 1]
+            for j, (conds, _b) in enumerate(when[1]):
                 self._wcs[k].c0 = c
                 self._wcs[k].nc = len(conds)
-                self._wcs[k].action = action
+                self._wcs[k].action = actions[j]
                 k += 1
-                for q, op, values in conds:
+                for pos, op, values in conds:
+                    values = tuple(values)
                     w = &self._wc[c]
                     c += 1
-                    w.q = q
-                    w.op = op
-                    if op == 4:
+                    w.q = int(reads[pos])
+                    w.op = int(op)
+                    if w.op == 4:
                         self._wkeep.append(values[0])
                         w.test = <PyObject*>values[0]
                         w.memo.enabled = True
                         w.memo.adaptive = True
-                    elif op == 2 or op == 3:
+                    elif w.op == 2 or w.op == 3:
                         self._wkeep.append(values)
                         w.nv = len(values)
                         if _WHEN_SET_FROM < w.nv < _MEMO_LIMIT // 2:
@@ -4263,8 +4264,8 @@ cdef class CopyRewriter:
                     # The condition's own test (a pattern) on the field's text; printable
                     # ASCII here, so the raw bytes are the text.  Answers memoised.
                     slot = NULL
-                    h = _hash(s, n)
                     if w.memo.enabled:
+                        h = _hash(s, n)  # only a memo needs it (it may have switched off)
                         slot = _memo_lookup(&w.memo, h, s, n)
                     if slot != NULL and slot.block != NULL:
                         hit = slot.flag
@@ -4279,7 +4280,7 @@ cdef class CopyRewriter:
                         hit = slot != NULL and slot.block != NULL
                     else:
                         for t in range(w.nv):
-                            if w.vl[t] == n and memcmp(w.v[t], s, n) == 0:
+                            if w.vl[t] == n and sp_eq(w.v[t], s, n):
                                 hit = True
                                 break
                     if w.op == 3:
@@ -4540,8 +4541,8 @@ cdef class CopyRewriter:
             p = self._per[i]
             if p == -2 and self._wsp[i].present:
                 b = self._when_action(i)
-                if b == -2 and _fast_domain(raw, fl):
-                    continue  # a case that keeps the value
+                if b == -2 and (_fast_domain(raw, fl) or _is_null(raw, fl)):
+                    continue  # a case that keeps the value (NULL too: nothing to decode)
                 if b >= 0:
                     kern = &self._wk[b]  # the chosen branch's kernel, run below like any other
                     p = self._wkper[b]

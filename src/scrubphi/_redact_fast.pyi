@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
     "ID_ONLY",
     "IMPLEMENTATION",
     "NO_MATCH",
+    "TABLE_BITS",
+    "TABLE_LAYOUT",
     "WEB_SURE",
     "WEB_TRIGGER",
     "Engine",
+    "WordTable",
+    "WordView",
+    "build_word_table",
     "digit_near",
     "idnum_end",
     "read",
@@ -37,6 +43,22 @@ def web_patterns(
 def shape_patterns(
     digits: re.Pattern[str], alternatives: tuple[tuple[str, str], ...]
 ) -> tuple[re.Pattern[str] | None, ...]: ...
+
+TABLE_BITS: dict[str, int]
+TABLE_LAYOUT: str
+
+class WordTable:
+    def __init__(self, blob: bytes) -> None: ...
+    @property
+    def blob(self) -> bytes: ...
+    def of(self, word: str) -> int: ...
+    def view(self, mask: int, exclude: frozenset[str] | None = None) -> WordView: ...
+    def words(self, mask: int) -> frozenset[str]: ...
+
+class WordView:
+    def __contains__(self, word: object) -> bool: ...
+
+def build_word_table(sets: Iterable[tuple[Iterable[str], int]]) -> bytes: ...
 
 class Engine:
     def __init__(self, redactor: Any) -> None: ...

@@ -53,6 +53,7 @@ ID_ONLY = 16
 include "_redact_text.pxi"
 include "_redact_read.pxi"
 include "_redact_rules.pxi"
+include "_redact_table.pxi"
 
 
 cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
@@ -167,7 +168,7 @@ cdef class Engine:
     cdef PyObject **slots
     cdef uint64_t *hashes
     cdef Py_ssize_t mask, used
-    cdef object quiet, safe, triggers, flagged, plain, rare, vsafe, basic, first, last
+    cdef object triggers, flagged
     cdef object flag_first, flag_last, stop, names_words, glued, abbr_types
     cdef tuple sets
     cdef tuple groups
@@ -175,7 +176,8 @@ cdef class Engine:
     cdef object fns, digits_like, case_like, not_hospitals, place_fake
     cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
-    cdef _WordSet common, label_words
+    cdef _WordSet label_words
+    cdef WordTable words  # the vocabulary and the redactor's sets (_redact_table.pxi)
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
     cdef Py_ssize_t label_group, post_group
@@ -191,26 +193,19 @@ cdef class Engine:
         v = r._v
         self.r = r
         self._table(1 << 12)
-        self.quiet = r._quiet
-        self.safe = r._safe
+        self.words = r._words_table
         self.triggers = r._triggers
         self.flagged = r._flagged
-        self.plain = r._plain
-        self.rare = v.rare
-        self.vsafe = v.safe
-        self.basic = v.basic
-        self.first = r._first
-        self.last = r._last
         self.flag_first = r._flag_first
         self.flag_last = r._flag_last
         self.stop = vc.STOP
         self.glued = d._GLUED
         self.abbr_types = d._ABBR_FIRST_TYPES
-        # (set, bit) of the key; the small ones are folded into one dict below.
+        # (set, bit) of the key: the vocabulary's sets are bits of the word table
+        # (_new_info), the lookup's are Python sets, the small ones one dict below.
         sets = (
-            (r._plain, K_PLAIN), (v.rare, K_RARE), (r._flagged, K_FLAGGED),
-            (r._flag_first, K_FFIRST), (r._flag_last, K_FLAST), (r._first, K_FIRST),
-            (r._last, K_LAST), (v.basic, K_BASIC), (vc.STOP, K_STOP), (r._triggers, K_TRIG),
+            (r._flagged, K_FLAGGED), (r._flag_first, K_FFIRST), (r._flag_last, K_FLAST),
+            (vc.STOP, K_STOP), (r._triggers, K_TRIG),
             (d._HONORIFICS, K_HON), (d._WEAK_HONORIFICS, K_WEAKHON), (d._RELATIONS, K_REL),
             (d._CREDENTIALS, K_CRED), (d._PLACE_WORDS, K_PLACEW),
             (d._PLACE_NAME_PARTS, K_PLACEPART), (d._HOSPITAL_WORDS, K_HOSP),
@@ -221,12 +216,12 @@ cdef class Engine:
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
             (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
-            (d._PERSON_NEXT, K_PNEXT), (v.places, K_GAZ), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
+            (d._PERSON_NEXT, K_PNEXT), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
             (d._ORG_PREPS, K_ORGPREP),
         )
-        big = (r._plain, v.rare, r._flagged, r._flag_first, r._flag_last, r._first, r._last,
-               v.basic, v.places)
-        self.sets = tuple((words, bit) for words, bit in sets if any(words is b for b in big))
+        big = (r._flagged, r._flag_first, r._flag_last)
+        self.sets = tuple((words, bit) for words, bit in sets
+                          if any(words is b for b in big) and words)
         small: dict = {}
         for words, bit in sets:
             if not any(words is b for b in big):
@@ -277,7 +272,6 @@ cdef class Engine:
         self.place_fake = st.place_fake
         self.case_like = d.case_like
         self.has_lookup = r._lookup is not None
-        self.common = _word_set(v.common)
         self.longest_word = d._LONGEST_WORD
 
     def typo(self, str word):
@@ -287,26 +281,27 @@ cdef class Engine:
         cdef const char *w
         cdef char buf[64]
         cdef char c
+        cdef WordTable common
         if not 5 <= n <= self.longest_word or not word.isascii() or n > 60:
             return False
         w = <const char *>PyUnicode_DATA(word)
-        common = self.common
+        common = self.words
         for i in range(n):  # deletes
             memcpy(buf, w, i)
             memcpy(buf + i, w + i + 1, n - i - 1)
-            if common.has(buf, n - 1):
+            if common.find(buf, n - 1) & T_COMMON:
                 return True
         for i in range(n - 1):  # swaps
             memcpy(buf, w, n)
             buf[i] = w[i + 1]
             buf[i + 1] = w[i]
-            if common.has(buf, n):
+            if common.find(buf, n) & T_COMMON:
                 return True
         memcpy(buf, w, n)
         for i in range(n):  # replaces
             for c in range(97, 123):  # a-z
                 buf[i] = c
-                if common.has(buf, n):
+                if common.find(buf, n) & T_COMMON:
                     return True
             buf[i] = w[i]
         for i in range(n + 1):  # inserts
@@ -314,7 +309,7 @@ cdef class Engine:
             memcpy(buf + i + 1, w + i, n - i)
             for c in range(97, 123):  # a-z
                 buf[i] = c
-                if common.has(buf, n + 1):
+                if common.find(buf, n + 1) & T_COMMON:
                     return True
         return False
 
@@ -332,21 +327,26 @@ cdef class Engine:
         cdef uint64_t lb = 0, kb = 0
         cdef uint32_t wf = 0
         cdef PyObject *hit
+        cdef uint32_t tl, tk
         low = word.lower()
         key = low
         info.adj = 0
-        if low in self.quiet:
+        tl = self.words.of_str(low)
+        # Redactor._quiet: plain - rare - flagged
+        if tl & T_QUIET and not (self.flagged and low in self.flagged):
             lb |= L_QUIET
         else:
             # The apostrophe rule of _decide ("pt's", "O'Rourke's").
             if "'" in key or "\u2019" in key:
                 base, _, tail = key.replace("\u2019", "'").rpartition("'")
-                if tail in _APOSTROPHE_TAILS and (base in self.vsafe or not base):
+                if tail in _APOSTROPHE_TAILS and (
+                        not base or self.words.of_str(base) & T_SAFE):
                     key = base
                 elif tail == "s":
                     key = base
                     info.adj = 2
-        if low in self.safe:
+        tk = tl if key is low else self.words.of_str(key)
+        if tl & T_RSAFE:
             lb |= L_SAFE
         if low in self.flagged:
             lb |= L_FLAGGED
@@ -361,6 +361,18 @@ cdef class Engine:
         for words, bit in self.sets:
             if key in words:
                 kb |= <uint64_t>bit
+        if tk & T_PLAIN:
+            kb |= K_PLAIN
+        if tk & T_RARE:
+            kb |= K_RARE
+        if tk & T_FIRST:
+            kb |= K_FIRST
+        if tk & T_LAST:
+            kb |= K_LAST
+        if tk & T_BASIC:
+            kb |= K_BASIC
+        if tk & T_PLACES:
+            kb |= K_GAZ
         if key.isalpha():
             kb |= K_ALPHA
         if key.isdigit():
@@ -372,7 +384,7 @@ cdef class Engine:
             kb |= K_CODE  # (a word glued to a number is classified: "quartermain2")
         if self._habbr(key):
             kb |= K_HABBR
-            if key not in self.basic or len(key) <= 3:
+            if not tk & T_BASIC or len(key) <= 3:
                 kb |= K_PREPABBR
         if word.isupper():
             wf |= W_UPPER

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Container
 from itertools import accumulate
 
 from scrubphi.transforms.names import case_like
@@ -94,7 +95,7 @@ _US_NAMES = frozenset(("US", "USA", "United States", "United States of America",
 _PLACEHOLDERS = frozenset(("nan", "NaN", "NAN", "null", "NULL"))
 
 
-def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: frozenset[str]) -> None:
+def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[str]) -> None:
     """Replace the rest of every address block found in ``text`` (see the module)."""
     spans = out.spans
     anchors = [(s, e, kind) for s, _p, e, kind, _r in spans if kind in _ANCHORS]
@@ -156,7 +157,7 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
             out.put(*w.span("w"), "place", case_like(place_fake(fns["city"], word), word))
 
 
-def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: frozenset[str],
+def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[str],
           taken: _Taken) -> int:
     """Replace the pieces after an address that ends at ``pos``; returns where they end."""
     pieces = 0

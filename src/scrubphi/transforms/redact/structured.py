@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from scrubphi.transforms.dates import civil_from_days, days_from_civil
@@ -134,7 +134,7 @@ class StructuredPass:
     _date_fn: Callable[..., str | None]
     _dates: str
     _per: bool
-    _safe: frozenset[str]
+    _safe: Container[str]
     _filler_key: bytes
 
     def _structured_handlers(self) -> dict[str, Handler]:

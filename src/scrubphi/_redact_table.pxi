@@ -1,0 +1,238 @@
+# The redactor's word sets as one table in one bytes object (included by _redact_fast.pyx).
+#
+# Why: the vocabulary is ~360,000 words in a dozen Python sets (a million entries).
+# Loading them from the per-user cache means hashing and inserting every entry again
+# (about 0.1 s, and 100 MB), and the redactor then combined them into three more sets
+# of 280,000 words (another 0.06 s): a start-up paid by every run with a
+# {redact: text} column, even when it redacts ten values.  Here each word appears
+# once, with a bitmask of the sets that hold it, in an open-addressing table laid
+# out in a bytes object: the cache stores those bytes, and loading them is a copy
+# and a SHA-256 (milliseconds).  A word is looked up by its UTF-8 bytes (FNV-1a, as
+# _WordSet), so the typo check's candidates need no str either.
+#
+# Layout (native byte order; the cache key covers the layout and the Python build):
+#   magic (8) | nslots (u64, a power of two) | arena length (u64)
+#   | hashes u32[nslots] (the FNV-1a hash's high half) | offsets u32[nslots]
+#   | lengths u16[nslots] (0: an empty slot) | bits u16[nslots] | arena (the UTF-8 words)
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.exc cimport PyErr_Clear
+
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object, Py_ssize_t *)
+
+# The sets a table holds, one bit each (detector.word_table fills them).
+cdef enum:
+    T_SAFE = 1 << 0      # Vocab.safe
+    T_COMMON = 1 << 1    # Vocab.common
+    T_RARE = 1 << 2      # Vocab.rare
+    T_PREFIXES = 1 << 3  # Vocab.prefixes
+    T_BASIC = 1 << 4     # Vocab.basic
+    T_AMBIG = 1 << 5     # Vocab.ambiguous
+    T_FIRST = 1 << 6     # Vocab.first
+    T_LAST = 1 << 7      # Vocab.last
+    T_NAMES = 1 << 8     # Vocab.names
+    T_PLACES = 1 << 9    # Vocab.places
+    T_RSAFE = 1 << 10    # the redactor's safe words (Redactor._safe)
+    T_PLAIN = 1 << 11    # Redactor._plain
+    T_QUIET = 1 << 12    # Redactor._plain - Vocab.rare (Redactor._quiet without a lookup)
+
+#: The bits, by the name of the set (Vocab's fields, then the redactor's).
+TABLE_BITS = {
+    "safe": T_SAFE, "common": T_COMMON, "rare": T_RARE, "prefixes": T_PREFIXES,
+    "basic": T_BASIC, "ambiguous": T_AMBIG, "first": T_FIRST, "last": T_LAST,
+    "names": T_NAMES, "places": T_PLACES, "redactor_safe": T_RSAFE, "plain": T_PLAIN,
+    "quiet": T_QUIET,
+}
+#: Bumped when the table's layout, bits or builder change (part of the cache key).
+TABLE_LAYOUT = "scrubphi-wordtable/2"
+
+cdef bytes _TABLE_MAGIC = b"SPWTAB01"
+cdef Py_ssize_t _TABLE_HEAD = 24
+
+
+cdef class WordTable:
+    """Which of up to 16 word sets hold a word: ``of(word)`` is the bitmask."""
+
+    cdef bytes blob_
+    cdef const uint32_t *hashes
+    cdef const uint32_t *offs
+    cdef const uint16_t *lens
+    cdef const uint16_t *bits
+    cdef const char *arena
+    cdef Py_ssize_t mask
+
+    def __init__(self, bytes blob not None):
+        """Check ``blob``'s layout (every slot inside it, an empty slot somewhere) and use
+        it; ValueError when it is not a table."""
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(blob), nslots, alen, j
+        cdef const char *base = PyBytes_AS_STRING(blob)
+        cdef uint64_t head[2]
+        cdef bint empty = False
+        if size < _TABLE_HEAD or blob[:8] != _TABLE_MAGIC:
+            raise ValueError("not a word table")
+        memcpy(head, base + 8, 16)
+        if head[0] < 16 or head[0] > (1 << 28) or head[0] & (head[0] - 1) or head[1] > (1 << 31):
+            raise ValueError("not a word table")
+        nslots = <Py_ssize_t>head[0]
+        alen = <Py_ssize_t>head[1]
+        if size != _TABLE_HEAD + 12 * nslots + alen:
+            raise ValueError("not a word table")
+        self.hashes = <const uint32_t *>(base + _TABLE_HEAD)
+        self.offs = <const uint32_t *>(base + _TABLE_HEAD + 4 * nslots)
+        self.lens = <const uint16_t *>(base + _TABLE_HEAD + 8 * nslots)
+        self.bits = <const uint16_t *>(base + _TABLE_HEAD + 10 * nslots)
+        self.arena = base + _TABLE_HEAD + 12 * nslots
+        for j in range(nslots):
+            if self.lens[j] == 0:
+                empty = True
+            elif <Py_ssize_t>self.offs[j] + self.lens[j] > alen:
+                raise ValueError("not a word table")
+        if not empty:
+            raise ValueError("not a word table")
+        self.mask = nslots - 1
+        self.blob_ = blob
+
+    cdef inline uint32_t find(self, const char *b, Py_ssize_t n) noexcept:
+        """The bits of the word whose UTF-8 is ``b[:n]`` (0: in no set)."""
+        cdef uint64_t h = _bytes_hash(b, n)
+        cdef uint32_t hi = <uint32_t>(h >> 32)
+        cdef Py_ssize_t j = <Py_ssize_t>(h & <uint64_t>self.mask)
+        if n <= 0 or n > 0xFFFF:
+            return 0
+        while self.lens[j] != 0:
+            if self.hashes[j] == hi and self.lens[j] == n and \
+                    memcmp(self.arena + self.offs[j], b, n) == 0:
+                return self.bits[j]
+            j = (j + 1) & self.mask
+        return 0
+
+    cdef uint32_t of_str(self, str word) noexcept:
+        cdef Py_ssize_t n
+        cdef const char *b = PyUnicode_AsUTF8AndSize(word, &n)
+        if b == NULL:  # a lone surrogate: no word of the lists has one
+            PyErr_Clear()
+            return 0
+        return self.find(b, n)
+
+    @property
+    def blob(self):
+        """The table's bytes (what the cache keeps)."""
+        return self.blob_
+
+    def of(self, str word not None):
+        """The bitmask of the sets that hold ``word``."""
+        return self.of_str(word)
+
+    def view(self, int mask, exclude=None):
+        """A container of the words with any of ``mask``'s bits, less ``exclude``."""
+        cdef WordView v = WordView.__new__(WordView)
+        v.table = self
+        v.mask = <uint32_t>mask
+        v.exclude = exclude if exclude else None
+        return v
+
+    def words(self, int mask):
+        """The words with any of ``mask``'s bits, as a frozenset (for tests)."""
+        cdef Py_ssize_t j
+        out = []
+        for j in range(self.mask + 1):
+            if self.lens[j] != 0 and self.bits[j] & mask:
+                out.append(self.arena[self.offs[j]:self.offs[j] + self.lens[j]].decode("utf-8"))
+        return frozenset(out)
+
+
+cdef class WordView:
+    """``word in view``: a word set of a :class:`WordTable` (membership only)."""
+
+    cdef WordTable table
+    cdef uint32_t mask
+    cdef object exclude
+
+    def __contains__(self, word):
+        if type(word) is not str:
+            return False
+        if self.exclude is not None and word in self.exclude:
+            return False
+        return (self.table.of_str(word) & self.mask) != 0
+
+
+def build_word_table(sets):
+    """The bytes of the table of ``sets``, a sequence of (set of str, bit).
+
+    Typed loops (a word's position in a dict, its bits in a C array, its UTF-8
+    borrowed from the str): this runs at every start when the cache is off."""
+    cdef dict index = {}
+    cdef list order = []
+    cdef Py_ssize_t nslots = 16, alen = 0, j, n, off = 0, count = 0, cap = 0
+    cdef uint64_t h
+    cdef uint64_t head[2]
+    cdef uint32_t b32
+    cdef uint32_t *hashes
+    cdef uint32_t *offs
+    cdef uint16_t *lens
+    cdef uint16_t *bits
+    cdef uint16_t *wbits = NULL
+    cdef uint16_t *grown
+    cdef Py_ssize_t k
+    cdef char *arena
+    cdef const char *data
+    cdef char *base
+    cdef PyObject *hit
+    try:
+        for members, bit in sets:
+            if not 0 < bit <= 0xFFFF:
+                raise ValueError("a word table holds 16 sets")
+            b32 = bit
+            for w in members:
+                hit = PyDict_GetItem(index, w)
+                if hit is not NULL:
+                    wbits[<Py_ssize_t>(<object>hit)] |= <uint16_t>b32
+                    continue
+                if type(w) is not str:
+                    raise TypeError("a word table holds str")
+                if count >= cap:
+                    cap = 2 * cap + 1024
+                    grown = <uint16_t *>PyMem_Realloc(wbits, cap * sizeof(uint16_t))
+                    if grown is NULL:
+                        raise MemoryError()
+                    wbits = grown
+                wbits[count] = <uint16_t>b32
+                index[w] = count
+                order.append(w)
+                count += 1
+        for w in order:
+            data = PyUnicode_AsUTF8AndSize(w, &n)
+            if data is NULL:
+                raise ValueError("a word that is not UTF-8")
+            if not 0 < n <= 0xFFFF:
+                raise ValueError("an empty word, or one of over 65,535 bytes")
+            alen += n
+        while nslots * 7 < count * 10 + 16:  # at most 70% full
+            nslots *= 2
+        blob = bytearray(_TABLE_HEAD + 12 * nslots + alen)
+        base = blob
+        memcpy(base, <const char *>_TABLE_MAGIC, 8)
+        head[0] = nslots
+        head[1] = alen
+        memcpy(base + 8, head, 16)
+        hashes = <uint32_t *>(base + _TABLE_HEAD)
+        offs = <uint32_t *>(base + _TABLE_HEAD + 4 * nslots)
+        lens = <uint16_t *>(base + _TABLE_HEAD + 8 * nslots)
+        bits = <uint16_t *>(base + _TABLE_HEAD + 10 * nslots)
+        arena = base + _TABLE_HEAD + 12 * nslots
+        for j in range(count):
+            data = PyUnicode_AsUTF8AndSize(order[j], &n)
+            memcpy(arena + off, data, n)
+            h = _bytes_hash(data, n)
+            k = <Py_ssize_t>(h & <uint64_t>(nslots - 1))
+            while lens[k] != 0:
+                k = (k + 1) & (nslots - 1)
+            hashes[k] = <uint32_t>(h >> 32)
+            offs[k] = <uint32_t>off
+            lens[k] = <uint16_t>n
+            bits[k] = wbits[j]
+            off += n
+        return bytes(blob)
+    finally:
+        PyMem_Free(wbits)
