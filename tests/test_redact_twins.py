@@ -429,6 +429,7 @@ def _hostile_twins(config: str) -> tuple[Redactor, Redactor]:
 @example("year", "pt id\nAB12345; SSN:\n123456789; Acct #: 99-1234567, mr no. x4455")
 @example("year", "on 7-8, since\t10-12; UNTIL 3-4 HR 7-8 xon 1-2 100-120/60 12--345 1234567-8")
 @example("lookup", "Hope Walker called; grace park at 12 Oak Street, Springfield")
+@example("lookup", "www.example.org\ud800 ")  # a lone surrogate in a URL's surrogate's key
 def test_twins_agree_on_hostile_text(config: str, text: str) -> None:
     _assert_twins(*_hostile_twins(config), [text])
 
