@@ -14,9 +14,10 @@ distinct word is looked up once per redactor in an open-addressing table
 keyed by a hash of its code points (``_redact_text.pxi``) and gets an
 :class:`_Info`: its lower-case key, one bitmask of every word set the rules
 test, and its case; the context rules (``_redact_rules.pxi``) run on C
-arrays of those.  Anything rare (the structured patterns' handlers, a word's
-classification, the surrogates) calls the same Python code as the pure
-scan; the typo check of a word no list has is done here in C.
+arrays of those.  A word's classification (``Redactor._classify_title``) and
+its typo check are done here in C on the same sets, once per distinct word;
+anything rare (the structured patterns' handlers, the surrogates) calls the
+same Python code as the pure scan.
 
 Semantics are those of ``detector.Redactor._scan`` (the pure twin), byte for
 byte; ``tests/test_redact_twins.py`` holds the two to it, and each reading of
