@@ -22,12 +22,14 @@ import pytest
 from scrubphi.policy.model import TransformSpec
 from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import ColumnInfo, TransformContext
+from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.redact import (
     Redactor,
     build_redactor,
     check_redact_spec,
     surrogate_specs,
 )
+from scrubphi.transforms.redact.structured import Spans
 
 KEY = b"0123456789abcdef0123456789abcdef"
 TEXT = ColumnInfo("notes", "text")
@@ -455,6 +457,34 @@ def test_date_shift_with_per_matches_date_column() -> None:
     y, m, d = shifted.split("-")
     note = built.fn("Admitted 03/04/2021 and March 4, 2021.", "42")
     assert note == (f"Admitted {m}/{d}/{y} and {MONTHS[int(m) - 1]} {int(d)}, {y}.")
+
+
+def test_every_shifted_date_matches_the_date_column() -> None:
+    """A note's date moves by the patient's offset, found once per patient: the same
+    date as the date column's shift gives, over the calendar's edges too (leap days,
+    year ends, the first and last years)."""
+    ctx = TransformContext(key=KEY)
+    days = 3000
+    redactor = Redactor(ctx, dates="shift", days=days, per="id")
+    col = build_transform(
+        TransformSpec("date", {"mode": "shift", "days": days, "per": "id", "format": None}),
+        ColumnInfo("dob", "date"), ctx,
+    ).fn
+    rng = random.Random(11)
+    out = Spans("", None, record=False)
+    dates = [(2000, 2, 29), (1999, 12, 31), (1, 1, 1), (1, 12, 31), (9999, 12, 31),
+             (9990, 6, 1), (2021, 2, 29), (2021, 4, 31)]
+    dates += [(rng.randint(1, 9999), rng.randint(1, 12), rng.randint(1, 31)) for _ in range(400)]
+    for i, (y, mo, d) in enumerate(dates):
+        out.per_value = f"p{i % 37}"
+        # What the handler did before: the date column's transform on the ISO text.
+        if civil_from_days(days_from_civil(y, mo, d)) != (y, mo, d):
+            want = (y, 1, 1)  # not a real date ("2021-02-29"): the year stays
+        else:
+            shifted = col(f"{y:04d}-{mo:02d}-{d:02d}", out.per_value)
+            assert shifted is not None
+            want = (int(shifted[0:4]), int(shifted[5:7]), int(shifted[8:10]))
+        assert redactor._date_surrogate(y, mo, d, out) == want, i
 
 
 def test_year_mode_keeps_only_the_year() -> None:

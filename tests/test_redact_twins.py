@@ -279,6 +279,96 @@ def test_typo_check_agrees(data: st.DataObject) -> None:
         assert fast_typo(text) == pure_typo(text), text
 
 
+@functools.cache
+def _classify_twins() -> tuple[Redactor, Redactor, list[str]]:
+    fast_r, pure_r = _twins()
+    v = pure_r._v
+    words: set[str] = set()
+    for pool in (v.common, v.names, v.places, v.rare, v.prefixes, v.safe, pure_r._ambiguous):
+        words.update(sorted(pool)[::211])
+    return fast_r, pure_r, sorted(words)
+
+
+_EDITS = ["", "s", "es", "ing", "ed", "ly", "able", "ology", "itis", "x", "q", "h", "mc",
+          "2", "47", "'s", "é", "ß", "İ", "\u2019s", "ı"]
+
+
+@needs_compiled
+@given(st.data())
+@HYPOTHESIS
+def test_word_classification_agrees(data: st.DataObject) -> None:
+    """A word first seen is classified in C (Engine.classify) as _classify_title does
+    in Python: list words, their edits and suffixes, glued digits, any text."""
+    fast_r, pure_r, words = _classify_twins()
+    assert fast_r._engine is not None
+    word = data.draw(st.sampled_from(words))
+    i = data.draw(st.integers(0, len(word)))
+    edit = data.draw(st.sampled_from(_EDITS))
+    cut = data.draw(st.integers(0, 2))
+    for key in (word, word[:i] + edit + word[i + cut:], word + edit, word[:i],
+                data.draw(st.text("abcdefghijklmnopqrstuvwxyz'0123456789", max_size=12)),
+                data.draw(st.text(max_size=10))):
+        for title in (False, True):
+            assert fast_r._engine.classify(key, title) == pure_r._classify_title(key, title), \
+                (len(key), title)
+
+
+def _reference_bits(fast_r: Redactor, word: str) -> tuple[str, dict[str, bool]]:
+    """What _Info's case and key bits stand for, with str's own methods."""
+    from scrubphi.transforms.redact import detector as d
+
+    low = word.lower()
+    key, adj = low, 0
+    if low not in fast_r._quiet and ("'" in key or "\u2019" in key):
+        base, _, tail = key.replace("\u2019", "'").rpartition("'")
+        if tail in ("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing", "es", "ng", "g",
+                    "n") and (base in fast_r._v.safe or not base):
+            key = base
+        elif tail == "s":
+            key, adj = base, 2
+
+    def habbr(k: str) -> bool:
+        return k.endswith(("h", "mc")) and 2 <= len(k) <= 5 and k not in d._NOT_HOSPITALS
+
+    return key, {
+        "K_ALPHA": key.isalpha(), "K_DIGITS": key.isdigit(), "K_FIRSTDIGIT": key[:1].isdigit(),
+        "K_CODE": not key.isalpha() and not key.replace("'", "").isalpha()
+        and d._GLUED.fullmatch(key) is None,
+        "K_HABBR": habbr(key),
+        "K_PREPABBR": habbr(key) and (key not in fast_r._v.basic or len(key) <= 3),
+        "W_UPPER": word.isupper(), "W_LOWER": word.islower(), "W_TITLE": word.istitle(),
+        "W_CAP": word[:1].isupper(), "W_ALPHA": word.isalpha(),
+        "W_TUPPER": word[: len(word) - adj].isupper(),
+        "W_ABBRDOT": word + "." in d._ABBR_FIRST_TYPES,
+        "W_ABBRSLASH": word + "/" in d._ABBR_FIRST_TYPES,
+    }
+
+
+@needs_compiled
+@given(st.data())
+@HYPOTHESIS
+def test_word_bits_agree_with_str_methods(data: st.DataObject) -> None:
+    """A word's case and shape bits, read off an ASCII word's bytes in C, are what
+    str's methods say (isupper, istitle, isalpha...), for any word _WORD can give."""
+    fast_r, _pure_r, words = _classify_twins()
+    assert fast_r._engine is not None
+    names = fast_r._engine.bit_names()
+    word = data.draw(st.sampled_from(words))
+    candidates = [word, word.upper(), word.title(), word[:1].upper() + word[1:],
+                  data.draw(st.text("abcXYZ019'_\u2019é", min_size=1, max_size=8)),
+                  data.draw(st.sampled_from(["Av", "C", "ul", "AL", "pt's", "O'Rourke's",
+                                             "GH", "vamc", "dh", "X2", "2x", "a'", "'"]))]
+    for text in candidates:
+        for m in _WORD.finditer(text):
+            w = m.group()
+            key, kbits, wflags = fast_r._engine.word_bits(w)
+            ref_key, ref = _reference_bits(fast_r, w)
+            assert key == ref_key, len(w)
+            for name, want in ref.items():
+                bits = wflags if name.startswith("W_") else kbits
+                assert bool(bits & names[name]) == want, (name, len(w))
+
+
 # -- the whole scan, compiled against pure --------------------------------------------------
 
 
@@ -339,6 +429,7 @@ def _hostile_twins(config: str) -> tuple[Redactor, Redactor]:
 @example("year", "pt id\nAB12345; SSN:\n123456789; Acct #: 99-1234567, mr no. x4455")
 @example("year", "on 7-8, since\t10-12; UNTIL 3-4 HR 7-8 xon 1-2 100-120/60 12--345 1234567-8")
 @example("lookup", "Hope Walker called; grace park at 12 Oak Street, Springfield")
+@example("lookup", "www.example.org\ud800 ")  # a lone surrogate in a URL's surrogate's key
 def test_twins_agree_on_hostile_text(config: str, text: str) -> None:
     _assert_twins(*_hostile_twins(config), [text])
 

@@ -14,9 +14,10 @@ distinct word is looked up once per redactor in an open-addressing table
 keyed by a hash of its code points (``_redact_text.pxi``) and gets an
 :class:`_Info`: its lower-case key, one bitmask of every word set the rules
 test, and its case; the context rules (``_redact_rules.pxi``) run on C
-arrays of those.  Anything rare (the structured patterns' handlers, a word's
-classification, the surrogates) calls the same Python code as the pure
-scan; the typo check of a word no list has is done here in C.
+arrays of those.  A word's classification (``Redactor._classify_title``) and
+its typo check are done here in C on the same sets, once per distinct word;
+anything rare (the structured patterns' handlers, the surrogates) calls the
+same Python code as the pure scan.
 
 Semantics are those of ``detector.Redactor._scan`` (the pure twin), byte for
 byte; ``tests/test_redact_twins.py`` holds the two to it, and each reading of
@@ -24,6 +25,7 @@ a text to the regular expression it stands for.  Never logs or raises with a
 value.
 """
 
+cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM
@@ -158,6 +160,17 @@ cdef bint _label_may(_Text t, Py_ssize_t q, _WordSet words) noexcept:
     return False
 
 
+cdef bint _ends_with_any(const char *w, Py_ssize_t n, tuple endings) except -1:
+    """Whether the ASCII ``w[:n]`` ends with one of ``endings`` (bytes)."""
+    cdef bytes e
+    cdef Py_ssize_t k
+    for e in endings:
+        k = len(e)
+        if k <= n and memcmp(w + n - k, <const char *>e, k) == 0:
+            return True
+    return False
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -170,6 +183,8 @@ cdef class Engine:
     cdef Py_ssize_t mask, used
     cdef object triggers, flagged
     cdef object flag_first, flag_last, stop, names_words, glued, abbr_types
+    cdef object medical_endings, abbr_dot, abbr_slash
+    cdef tuple medical_bytes
     cdef tuple sets
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
@@ -201,6 +216,16 @@ cdef class Engine:
         self.stop = vc.STOP
         self.glued = d._GLUED
         self.abbr_types = d._ABBR_FIRST_TYPES
+        # (word + "." in abbr_types is word in abbr_dot: no str made per new word)
+        self.abbr_dot = frozenset(w[: len(w) - 1] for w in d._ABBR_FIRST_TYPES
+                                  if w.endswith("."))
+        self.abbr_slash = frozenset(w[: len(w) - 1] for w in d._ABBR_FIRST_TYPES
+                                    if w.endswith("/"))
+        # What _classify reads besides the word table's bits.
+        self.medical_endings = d._MEDICAL_ENDINGS
+        self.medical_bytes = tuple(e.encode("ascii") for e in d._MEDICAL_ENDINGS)
+        if tuple(x.encode() for x in d._SUFFIXES) != _DERIVED_SUFFIXES:
+            raise ValueError("detector._SUFFIXES changed: update _DERIVED_SUFFIXES")
         # (set, bit) of the key: the vocabulary's sets are bits of the word table
         # (_new_info), the lookup's are Python sets, the small ones one dict below.
         sets = (
@@ -277,12 +302,15 @@ cdef class Engine:
     def typo(self, str word):
         """``Redactor._is_typo``: whether ``word`` is one edit (delete, swap, replace,
         insert of a-z) away from a common word, with no str per candidate."""
-        cdef Py_ssize_t n = len(word), i, j
+        return self._typo(word)
+
+    cdef bint _typo(self, str word) except -1:
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(word), i
         cdef const char *w
         cdef char buf[64]
         cdef char c
         cdef WordTable common
-        if not 5 <= n <= self.longest_word or not word.isascii() or n > 60:
+        if not 5 <= n <= self.longest_word or not PyUnicode_IS_ASCII(word) or n > 60:
             return False
         w = <const char *>PyUnicode_DATA(word)
         common = self.words
@@ -313,14 +341,27 @@ cdef class Engine:
                     return True
         return False
 
+    def classify(self, str key, bint title):
+        """_classify, for the twin tests."""
+        return self._classify(key, title)
+
+    def word_bits(self, str word):
+        """(key, kbits, wflags) of a word first seen, for the twin tests."""
+        cdef _Info info = self._new_info(word)
+        return info.key, info.kbits, info.wflags
+
+    @staticmethod
+    def bit_names():
+        """The names of the kbits and wflags bits ``word_bits`` gives, for the tests."""
+        return {"K_ALPHA": K_ALPHA, "K_DIGITS": K_DIGITS, "K_FIRSTDIGIT": K_FIRSTDIGIT,
+                "K_CODE": K_CODE, "K_HABBR": K_HABBR, "K_PREPABBR": K_PREPABBR,
+                "W_UPPER": W_UPPER, "W_LOWER": W_LOWER, "W_TITLE": W_TITLE, "W_CAP": W_CAP,
+                "W_ALPHA": W_ALPHA, "W_TUPPER": W_TUPPER, "W_ABBRDOT": W_ABBRDOT,
+                "W_ABBRSLASH": W_ABBRSLASH}
+
     def label_may(self, str text, Py_ssize_t pos):
         """_label_may with this engine's words, for the twin tests."""
         return _label_may(_text(text), pos, self.label_words)
-
-    cdef bint _habbr(self, str k):
-        """``detector._hospital_abbrevs`` of one word."""
-        return (k.endswith("h") or k.endswith("mc")) and 2 <= len(k) <= 5 and \
-            k not in self.not_hospitals
 
     cdef _Info _new_info(self, str word):
         cdef _Info info = _Info.__new__(_Info)
@@ -328,6 +369,7 @@ cdef class Engine:
         cdef uint32_t wf = 0
         cdef PyObject *hit
         cdef uint32_t tl, tk
+        cdef Py_ssize_t klen
         low = word.lower()
         key = low
         info.adj = 0
@@ -350,7 +392,7 @@ cdef class Engine:
             lb |= L_SAFE
         if low in self.flagged:
             lb |= L_FLAGGED
-        if self._habbr(low):
+        if _habbr(low, self.not_hospitals):
             lb |= L_HABBR
         hit = PyDict_GetItem(self.small_low, low)
         if hit is not NULL:
@@ -373,44 +415,126 @@ cdef class Engine:
             kb |= K_BASIC
         if tk & T_PLACES:
             kb |= K_GAZ
-        if key.isalpha():
-            kb |= K_ALPHA
-        if key.isdigit():
-            kb |= K_DIGITS
-        if key[:1].isdigit():
-            kb |= K_FIRSTDIGIT
-        if not key.isalpha() and not key.replace("'", "").isalpha() and \
-                self.glued.fullmatch(key) is None:
-            kb |= K_CODE  # (a word glued to a number is classified: "quartermain2")
-        if self._habbr(key):
+        klen = PyUnicode_GET_LENGTH(key)
+        if PyUnicode_IS_ASCII(word):
+            # (str's own methods, read off the bytes: most words are ASCII)
+            kb |= _ascii_key_bits(<const char *>PyUnicode_DATA(key), klen)
+            wf = _ascii_case_bits(<const char *>PyUnicode_DATA(word),
+                                  PyUnicode_GET_LENGTH(word), info.adj)
+        else:
+            if key.isalpha():
+                kb |= K_ALPHA
+            if key.isdigit():
+                kb |= K_DIGITS
+            if key[:1].isdigit():
+                kb |= K_FIRSTDIGIT
+            if not key.isalpha() and not key.replace("'", "").isalpha():
+                kb |= K_CODE
+            if word.isupper():
+                wf |= W_UPPER
+            if word.islower():
+                wf |= W_LOWER
+            if word.istitle():
+                wf |= W_TITLE
+            if word[:1].isupper():
+                wf |= W_CAP
+            if word.isalpha():
+                wf |= W_ALPHA
+            if word[: len(word) - info.adj].isupper():
+                wf |= W_TUPPER
+        if kb & K_CODE and self.glued.fullmatch(key) is not None:
+            kb &= ~K_CODE  # (a word glued to a number is classified: "quartermain2")
+        if _habbr(key, self.not_hospitals):
             kb |= K_HABBR
-            if not tk & T_BASIC or len(key) <= 3:
+            if not tk & T_BASIC or klen <= 3:
                 kb |= K_PREPABBR
-        if word.isupper():
-            wf |= W_UPPER
-        if word.islower():
-            wf |= W_LOWER
-        if word.istitle():
-            wf |= W_TITLE
-        if word[:1].isupper():
-            wf |= W_CAP
-        if word.isalpha():
-            wf |= W_ALPHA
-        if word[: len(word) - info.adj].isupper():
-            wf |= W_TUPPER
-        if word + "." in self.abbr_types:
+        if word in self.abbr_dot:  # word + "." is an abbreviated street type
             wf |= W_ABBRDOT
-        if word + "/" in self.abbr_types:
+        if word in self.abbr_slash:
             wf |= W_ABBRSLASH
         info.word = word
         info.key = key
         info.lbits = lb
         info.kbits = kb
         info.wflags = wf
-        info.klen = len(key)
+        info.klen = klen
         info.cls[0] = -1
         info.cls[1] = -1
         return info
+
+    cdef int _classify(self, str key, bint title) except -1:
+        """``Redactor._classify_title`` of a word first seen, without Python's frames
+        (``test_redact_twins.py`` holds the two equal on every word of its texts)."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(key), i
+        cdef int kind = PyUnicode_KIND(key)
+        cdef void *data = PyUnicode_DATA(key)
+        cdef bint ascii = PyUnicode_IS_ASCII(key)
+        cdef bint digit = False
+        cdef Py_UCS4 c
+        cdef uint32_t tb = self.words.of_str(key)
+        if title and tb & T_PLACES:
+            return UNKNOWN  # "Cyprus", "Baltimore": a town's or country's name, capitalised
+        if tb & T_AMBIG:
+            return AMBIG
+        if tb & T_RSAFE:
+            return KEEP
+        for i in range(n):
+            if Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, i)):
+                digit = True
+                break
+        if digit:
+            glued = self.glued.fullmatch(key)
+            if glued is not None and self._classify(glued.group(1), False) == UNKNOWN:
+                return UNKNOWN  # a name no list has, glued to a number: "quartermain2"
+            return KEEP  # "fio2", "q4h", "mso4": codes
+        if tb & T_NAMES:
+            return NAME
+        if n > 6 and (_ends_with_any(<const char *>data, n, self.medical_bytes) if ascii
+                      else key.endswith(self.medical_endings)):
+            return KEEP  # "Cardiology", "cholecystitis": word-formation of medicine
+        if title and tb & T_RARE:
+            return UNKNOWN
+        if ascii and n <= 5:
+            for i in range(n):
+                c = PyUnicode_READ(kind, data, i)
+                if _in(c, b"aeiouy"):
+                    break
+            else:
+                return KEEP  # "DRNG", "NBP", "sxn": no English name lacks every vowel
+        if not title and ascii:
+            if n <= 3 and not (n >= 1 and PyUnicode_READ(kind, data, n - 1) == u'h') and \
+                    not (n >= 2 and PyUnicode_READ(kind, data, n - 2) == u'm'
+                         and PyUnicode_READ(kind, data, n - 1) == u'c'):
+                return KEEP
+            if n >= 1 and PyUnicode_READ(kind, data, n - 1) == u's':
+                stem = key[: n - 1]
+                if self.words.of_str(stem) & T_SAFE and not self.words.of_str(stem) & T_NAMES:
+                    return KEEP
+            if 3 <= n <= 5 and tb & T_PREFIXES:
+                return KEEP
+            if self._typo(key) or self._derived(key):
+                return KEEP
+        return UNKNOWN
+
+    cdef bint _derived(self, str key) except -1:
+        """``Redactor._derived`` of an ASCII key: an everyday word with a suffix."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(key), ls, m
+        cdef const char *w = <const char *>PyUnicode_DATA(key)
+        cdef char buf[64]
+        cdef bytes suffix
+        if n > 60:
+            return self.r._derived(key)
+        for suffix in _DERIVED_SUFFIXES:
+            ls = len(suffix)
+            m = n - ls
+            if m >= 4 and memcmp(w + m, <const char *>suffix, ls) == 0:
+                if self.words.find(w, m) & T_COMMON:
+                    return True
+                memcpy(buf, w, m)
+                buf[m] = b'e'
+                if self.words.find(buf, m + 1) & T_COMMON:
+                    return True
+        return False
 
     def __dealloc__(self):
         self._release()
@@ -660,6 +784,7 @@ cdef class Engine:
         cdef _Info info
         cdef uint8_t *inwin
         cdef Py_ssize_t *win
+        cdef int *before
         cdef bint title
         for i in range(n):
             if tk[i].lbits & L_QUIET:
@@ -680,13 +805,15 @@ cdef class Engine:
             title = mixed and (kb & K_GAZ or not t.starts(tk[i].start)) and \
                 (wf & W_CAP) != 0 and not (wf & W_TUPPER)
             if info.cls[title] < 0:
-                info.cls[title] = self.r._classify_title(info.key, title)
+                info.cls[title] = self._classify(info.key, title)
             tk[i].state = info.cls[title]
         inwin = <uint8_t *>PyMem_Malloc(n + 1)
         win = <Py_ssize_t *>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
-        if inwin is NULL or win is NULL:
+        before = <int *>PyMem_Malloc((n + 1) * sizeof(int))
+        if inwin is NULL or win is NULL or before is NULL:
             PyMem_Free(inwin)
             PyMem_Free(win)
+            PyMem_Free(before)
             raise MemoryError()
         try:
             memset(inwin, 0, n + 1)
@@ -713,13 +840,23 @@ cdef class Engine:
                     nw += 1
             if nw == 0:
                 return
-            for rnd in range(2):
-                for a in range(nw):
-                    _rules(t, tk, n, win[a], mixed)
+            # Two rounds of the rules, as _decide runs them; the second only when the
+            # first changed a word's state: the rules read the states (and what never
+            # changes), so from the same states a second round does what the first did.
+            for i in range(n):
+                before[i] = tk[i].state
+            for a in range(nw):
+                _rules(t, tk, n, win[a], mixed)
+            for i in range(n):
+                if tk[i].state != before[i]:
+                    for a in range(nw):
+                        _rules(t, tk, n, win[a], mixed)
+                    break
             self._emit(text, t, tk, n, win, nw, mixed, out)
         finally:
             PyMem_Free(inwin)
             PyMem_Free(win)
+            PyMem_Free(before)
 
     cdef _emit(self, str text, _Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t *win,
                Py_ssize_t nw, bint mixed, out):

@@ -132,8 +132,13 @@ _APOSTROPHE_TAILS = frozenset(("s", "t", "ll", "re", "ve", "d", "m", "ed", "ing"
                                "g", "n"))
 
 
+@cython.no_gc
 cdef class _Info:
-    """What the rules need of one distinct word as written; built once per redactor."""
+    """What the rules need of one distinct word as written; built once per redactor.
+
+    Not tracked by the cyclic collector (it holds str and None only): a first pass
+    makes one per distinct word, and tracked objects would make the collector run
+    and walk the young generation every few hundred of them."""
 
     cdef str word
     cdef str key
@@ -312,8 +317,11 @@ cdef class _WordSet:
         PyMem_Free(self.lengths)
 
     cdef bint has(self, const char *b, Py_ssize_t n) noexcept:
-        cdef uint64_t h = _bytes_hash(b, n)
-        cdef Py_ssize_t j = h & self.mask
+        return self.has_h(b, n, _bytes_hash(b, n))
+
+    cdef bint has_h(self, const char *b, Py_ssize_t n, uint64_t h) noexcept:
+        """``has``, given ``_bytes_hash(b, n)``."""
+        cdef Py_ssize_t j = _mix(h) & self.mask
         while self.offsets[j] >= 0:
             if self.hashes[j] == h and self.lengths[j] == n and \
                     memcmp(self.arena + self.offsets[j], b, n) == 0:
@@ -322,12 +330,129 @@ cdef class _WordSet:
         return False
 
 
+# A _WordSet's hash is a polynomial one (h = h * _PB + byte + 1, mod 2**64), so that
+# the typo check gets the hash of each edit of a word from its prefixes' and suffixes'
+# hashes in a few multiplications; _mix spreads it over a table's slots.
+cdef extern from *:
+    """
+    #define RF_PB 1099511628211ULL
+    """
+    const uint64_t _PB "RF_PB"
+
+
+cdef inline uint64_t _mix(uint64_t h) noexcept:
+    h = (h ^ (h >> 30)) * <uint64_t>0xbf58476d1ce4e5b9ULL
+    h = (h ^ (h >> 27)) * <uint64_t>0x94d049bb133111ebULL
+    return h ^ (h >> 31)
+
+
 cdef inline uint64_t _bytes_hash(const char *b, Py_ssize_t n) noexcept:
-    cdef uint64_t h = _FNV_OFFSET
+    cdef uint64_t h = 0
     cdef Py_ssize_t i
     for i in range(n):
-        h = (h ^ <uint8_t>b[i]) * _FNV_PRIME
+        h = h * _PB + <uint8_t>b[i] + 1
     return h
+
+
+# detector._SUFFIXES as bytes (Engine checks they are the same).
+_DERIVED_SUFFIXES = (b"able", b"ible", b"ing", b"ed", b"ly", b"ness", b"er", b"ers", b"es",
+                     b"s", b"ally")
+
+
+cdef bint _habbr(str k, not_hospitals) except -1:
+    """``detector._hospital_abbrevs`` of one word: two to five characters ending in "h"
+    or "mc", not a lab's or a ward's."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(k)
+    cdef int kind = PyUnicode_KIND(k)
+    cdef void *data = PyUnicode_DATA(k)
+    if n < 2 or n > 5:
+        return False
+    if not (PyUnicode_READ(kind, data, n - 1) == u'h' or (
+            PyUnicode_READ(kind, data, n - 2) == u'm' and PyUnicode_READ(kind, data, n - 1) == u'c')):
+        return False
+    return k not in not_hospitals
+
+
+cdef inline bint _ascii_upper(char c) noexcept:
+    return c >= b'A' and c <= b'Z'
+
+
+cdef inline bint _ascii_lower(char c) noexcept:
+    return c >= b'a' and c <= b'z'
+
+
+cdef uint64_t _ascii_key_bits(const char *k, Py_ssize_t n) noexcept:
+    """K_ALPHA, K_DIGITS, K_FIRSTDIGIT and K_CODE of an ASCII key, as str's methods
+    give them (K_CODE before the glued-word test: not alphabetic, nor without its
+    apostrophes)."""
+    cdef Py_ssize_t i, letters = 0, digits = 0, quotes = 0
+    cdef uint64_t kb = 0
+    cdef char c
+    for i in range(n):
+        c = k[i]
+        if _ascii_upper(c) or _ascii_lower(c):
+            letters += 1
+        elif c >= b'0' and c <= b'9':
+            digits += 1
+        elif c == b"'":
+            quotes += 1
+    if n > 0 and letters == n:
+        kb |= K_ALPHA
+    if n > 0 and digits == n:
+        kb |= K_DIGITS
+    if n > 0 and k[0] >= b'0' and k[0] <= b'9':
+        kb |= K_FIRSTDIGIT
+    if not (n > 0 and letters == n) and not (letters > 0 and letters + quotes == n):
+        kb |= K_CODE
+    return kb
+
+
+cdef bint _ascii_isupper(const char *w, Py_ssize_t n) noexcept:
+    cdef Py_ssize_t i
+    cdef bint cased = False
+    for i in range(n):
+        if _ascii_lower(w[i]):
+            return False
+        if _ascii_upper(w[i]):
+            cased = True
+    return cased
+
+
+cdef uint32_t _ascii_case_bits(const char *w, Py_ssize_t n, Py_ssize_t adj) noexcept:
+    """W_UPPER, W_LOWER, W_TITLE, W_CAP, W_ALPHA and W_TUPPER of an ASCII word, as
+    str's isupper, islower, istitle, [:1].isupper, isalpha and [:n - adj].isupper
+    give them."""
+    cdef Py_ssize_t i, upper = 0, lower = 0
+    cdef bint prev_cased = False, title = True
+    cdef uint32_t wf = 0
+    cdef char c
+    for i in range(n):
+        c = w[i]
+        if _ascii_upper(c):
+            upper += 1
+            if prev_cased:
+                title = False
+            prev_cased = True
+        elif _ascii_lower(c):
+            lower += 1
+            if not prev_cased:
+                title = False
+            prev_cased = True
+        else:
+            prev_cased = False
+    if upper and not lower:
+        wf |= W_UPPER
+    if lower and not upper:
+        wf |= W_LOWER
+    if title and (upper or lower):
+        wf |= W_TITLE
+    if n > 0 and _ascii_upper(w[0]):
+        wf |= W_CAP
+    if n > 0 and upper + lower == n:
+        wf |= W_ALPHA
+    if _ascii_isupper(w, n - adj if n >= adj else 0):
+        wf |= W_TUPPER
+    return wf
 
 
 _WORD_SETS = {}
@@ -363,7 +488,7 @@ cdef _WordSet _word_set(words):
         data = <const char *>PyUnicode_DATA(w)
         memcpy(ws.arena + off, data, n)
         h = _bytes_hash(data, n)
-        j = h & ws.mask
+        j = _mix(h) & ws.mask
         while ws.offsets[j] >= 0:
             j = (j + 1) & ws.mask
         ws.hashes[j] = h

@@ -92,8 +92,10 @@ class Prf:
         return blake2s(tag + b"\x00" + data, key=self._key).digest()
 
     def value(self, value: str, tag: bytes = b"v") -> bytes:
-        """32 pseudo-random bytes for a text value."""
-        return blake2s(tag + b"\x00" + value.encode("utf-8"), key=self._key).digest()
+        """32 pseudo-random bytes for a text value (a lone surrogate, which no valid
+        text holds, is encoded as it stands rather than refused)."""
+        return blake2s(tag + b"\x00" + value.encode("utf-8", "surrogatepass"),
+                       key=self._key).digest()
 
     def subkey(self, label: bytes) -> bytes:
         """A 32-byte key derived for one purpose (e.g. the Feistel round key of one tweak)."""

@@ -204,6 +204,7 @@ class Redactor(StructuredPass):
         self._date_fn = date_fn
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
         self._filler_key = hashlib.sha256(b"scrubphi/redact-filler\0" + ctx.key).digest()
+        self._offsets = {}
         self._lookup = lookup
         # (once per lookup; the compiled scan lists the safe words from its table)
         self._flag_first, self._flag_last = _flagged(

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 
-from scrubphi.transforms.dates import civil_from_days, days_from_civil
+from scrubphi.transforms.dates import civil_from_days, days_from_civil, parse_pg_date
 from scrubphi.transforms.redact.patterns import MONTHS
 from scrubphi.transforms.redact.vocab import split_words
 
@@ -46,6 +46,8 @@ minutes mins days
 """))
 # Longer tokens are not identifiers; they are still replaced, by keyed filler.
 _LONGEST_ID = 64
+# Patients whose date shift _shift_offset remembers (bounded memory, as dates.PER_CACHE).
+_OFFSETS_KEPT = 65536
 _UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
 # Ventilator modes and settings: a month/day in their clause is a setting ("SIMV/PS,
 # 40%, 600X4, & 5/10", "cpap with 10/5").
@@ -136,6 +138,7 @@ class StructuredPass:
     _per: bool
     _safe: Container[str]
     _filler_key: bytes
+    _offsets: dict[str, int]  # per value -> its dates' shift in days (_shift_offset)
 
     def _structured_handlers(self) -> dict[str, Handler]:
         """Alternative name -> its handler."""
@@ -283,14 +286,37 @@ class StructuredPass:
         if self._dates == "year":
             return y, 1, 1
         try:
-            if civil_from_days(days_from_civil(y, mo, d)) != (y, mo, d):
+            day = days_from_civil(y, mo, d)
+            if civil_from_days(day) != (y, mo, d):
                 return y, 1, 1
+            per_value = out.per_value
+            if self._per and per_value is not None and 1 <= y <= 9999:
+                # A shift per patient moves every date of the patient by one offset: it is
+                # found once per patient, and a date costs an addition, not a call of the
+                # date transform that parses and writes ISO text (the same answer).
+                ny, nm, nd = civil_from_days(day + self._shift_offset(per_value))
+                if 1 <= ny <= 9999:
+                    return ny, nm, nd
             iso = f"{y:04d}-{mo:02d}-{d:02d}"
-            shifted = self._date_fn(iso, out.per_value) if self._per else self._date_fn(iso)
+            shifted = self._date_fn(iso, per_value) if self._per else self._date_fn(iso)
         except ValueError:
             return y, 1, 1
         assert shifted is not None
         return int(shifted[0:4]), int(shifted[5:7]), int(shifted[8:10])
+
+    def _shift_offset(self, per_value: str) -> int:
+        """The days the date transform shifts the dates of ``per_value`` by (remembered
+        for up to _OFFSETS_KEPT patients; then forgotten all at once)."""
+        offset = self._offsets.get(per_value)
+        if offset is None:
+            if len(self._offsets) >= _OFFSETS_KEPT:
+                self._offsets.clear()
+            shifted = self._date_fn("2000-01-01", per_value)
+            assert shifted is not None
+            y, m, d, _tail = parse_pg_date(shifted)
+            offset = days_from_civil(y, m, d) - days_from_civil(2000, 1, 1)
+            self._offsets[per_value] = offset
+        return offset
 
     def _iso(self, m: re.Match[str], out: Spans) -> None:
         y, mo, d = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
