@@ -3303,7 +3303,6 @@ cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noe
     BC dates, other year widths and results outside 1..9999 go to the fallback.
     """
     cdef long y, m, d, z
-    cdef Py_ssize_t i
     if n < 10 or n >= KOUT or not _read_ymd(s, &y, &m, &d):
         return -1
     if n >= 11 and s[10] >= 48 and s[10] <= 57:
@@ -3316,13 +3315,19 @@ cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noe
     _civil_from_days(z, &y, &m, &d)
     if y < 1 or y > 9999:
         return -1
-    i = _put_uint(out, 0, <uint64_t>y, 4)
-    out[i] = 45
-    i = _put_uint(out, i + 1, <uint64_t>m, 2)
-    out[i] = 45
-    i = _put_uint(out, i + 1, <uint64_t>d, 2)
-    memcpy(out + i, s + 10, n - 10)
-    return i + n - 10
+    # YYYY-MM-DD written digit by digit (1 <= y <= 9999), then the tail as it was.
+    out[0] = <char>(48 + y // 1000)
+    out[1] = <char>(48 + y // 100 % 10)
+    out[2] = <char>(48 + y // 10 % 10)
+    out[3] = <char>(48 + y % 10)
+    out[4] = 45
+    out[5] = <char>(48 + m // 10)
+    out[6] = <char>(48 + m % 10)
+    out[7] = 45
+    out[8] = <char>(48 + d // 10)
+    out[9] = <char>(48 + d % 10)
+    sp_copy(out + 10, s + 10, n - 10)
+    return n
 
 
 cdef Py_ssize_t _k_zip3(const char* s, Py_ssize_t n, char* out) noexcept nogil:
@@ -4737,6 +4742,13 @@ cdef class CopyRewriter:
                         self._emit_memo(slot, fs, fl, i)
                         continue
                 # Otherwise (-1) the Python function decides, with every field it reads.
+            if kern.kind != K_NONE and fl == 2 and raw[0] == 92 and raw[1] == 78:
+                # SQL NULL stays NULL under every transform with a kernel (only ``value``
+                # and ``null`` write something else, and they have none): no Python call
+                # for it (a NULL e-mail of a unique fake cost one, every row).
+                if memo.enabled:
+                    _memo_store(memo, h, raw, fl, NULL, 0, 0)
+                continue
             if kern.kind != K_NONE and _fast_domain(raw, fl):
                 if p >= 0 and not _is_null(self._base + self._starts[p],
                                            self._ends[p] - self._starts[p]):
