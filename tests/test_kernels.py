@@ -780,3 +780,72 @@ def test_json_kernel_only_for_paths_it_can_follow() -> None:
     assert _json_built([("$.a", TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}))],
                        "keep").kernel is None
     assert _json_built([("$.a", _fake("email"))], "keep").kernel is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(bits=st.integers(1, 124), data=st.data(), key=st.binary(min_size=16, max_size=16))
+def test_shape_permutation_matches_python(
+    fast: ModuleType, bits: int, data: st.DataObject, key: bytes
+) -> None:
+    """The tokenize kernels' Feistel up to 2**124 (one SipHash block a round below 2**64,
+    two beyond, reduced by precomputed reciprocals) is ``Permutation``'s, value for value."""
+    from scrubphi.transforms import tokenize
+
+    n = data.draw(st.integers(max(2, 2 ** (bits - 1)), 2**bits))
+    x = data.draw(st.one_of(st.integers(0, n - 1), st.sampled_from([0, n - 1])))
+    got = fast._permute_shape(key, n, x)
+    saved = tokenize._SIPHASH
+    try:
+        tokenize._SIPHASH = tokenize.siphash24
+        assert got == tokenize.Permutation(key, n)(x)
+    finally:
+        tokenize._SIPHASH = saved
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days=st.integers(1, 3650), value=_DATES,
+       per=st.one_of(st.none(), _DIGITS, _PRINTABLE))
+def test_shift_offset_any_days_matches_python_transform(
+    fast: ModuleType, days: int, value: str, per: str | None
+) -> None:
+    """The offset (the digest modulo 2 * days, read a word at a time in C) is
+    ``keyed.offset_in``'s for every allowed number of days, with and without ``per``."""
+    spec = TransformSpec("date", {"mode": "shift", "days": days, "per": "pid"})
+    built = _built(spec, ColumnInfo("c", "date"))
+    assert built.kernel is not None and built.kernel[0] == "shift"
+    raw = fast.escape_field(value.encode("utf-8"))
+    if per is None:
+        got = fast._kernel_apply(built.kernel, raw)
+    else:
+        got = fast._kernel_apply(built.kernel, raw, fast.escape_field(per.encode()))
+    if got is None:
+        return
+    assert got == built.fn(value, per).encode()
+
+
+# Slots whose domain crosses 2**124 (26 letters are 2**122.2) where the kernel switches to
+# 256-bit numbers, and long local parts whose slots are folded in 64-bit chunks.
+_NEAR_124 = st.from_regex(
+    r"\A[a-zA-Z]{18,28}[0-9]{0,6}([._-][a-z0-9]{0,4})?(@[a-z]{1,9}\.[a-z]{2,3})?\Z"
+)
+
+
+@pytest.mark.parametrize("spec", [
+    TransformSpec("tokenize", {"alphabet": "alnum"}),
+    TransformSpec("tokenize", {"alphabet": "upper"}),
+    TransformSpec("tokenize", {"alphabet": "digits"}),
+    _unique("email"),
+], ids=["alnum", "upper", "digits", "unique-email"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.one_of(_NEAR_124, st.text("0123456789", min_size=18, max_size=45)))
+def test_tokenize_kernel_near_the_256_bit_switch(
+    fast: ModuleType, spec: TransformSpec, value: str
+) -> None:
+    """Around 2**124 the text kernel hands over to the 256-bit one at the same point
+    as before, and both give the Python transform's bytes."""
+    built = _built(spec, TEXT)
+    assert built.kernel is not None
+    got = fast._kernel_apply(built.kernel, fast.escape_field(value.encode()))
+    if got is None:
+        return
+    assert got == _reference(built.fn, value)

@@ -750,6 +750,20 @@ cdef extern from *:
     #endif
     }
 
+    /* x // d for any 64-bit x with the same m (Lemire, Kaser and Kurz's theorem 1:
+       a 128-bit m is exact for 64-bit numerators and divisors; m wraps to 0 for
+       d = 1, a Feistel half of a two-value domain). */
+    static inline uint64_t sp_fastdiv_apply(const sp_fastmod *f, uint64_t x) {
+    #ifdef __SIZEOF_INT128__
+        unsigned __int128 low;
+        if (f->d == 1) return x;
+        low = ((unsigned __int128)f->lo * x) >> 64;
+        return (uint64_t)(((unsigned __int128)f->hi * x + low) >> 64);
+    #else
+        return x / f->d;
+    #endif
+    }
+
     static inline uint64_t sp_fastmod_apply(const sp_fastmod *f, uint64_t x) {
     #ifdef __SIZEOF_INT128__
         unsigned __int128 low = (unsigned __int128)f->lo * x;
@@ -762,6 +776,23 @@ cdef extern from *:
     #endif
     }
 
+    /* A 256-bit big-endian digest modulo d < 2**32 (``sp_fastmod``), as the sum of
+       its four 64-bit words (most significant first), each reduced and weighted by
+       pw[k] = 2**(64k) mod d: five multiplications where a byte at a time took 32
+       dependent divides.  Exact: each term is below d**2 < 2**64 / 4. */
+    static inline uint64_t sp_digest_mod(const uint8_t dg[32], const sp_fastmod *f,
+                                         const uint64_t pw[4]) {
+        uint64_t w[4], acc = 0;
+        int i, j;
+        for (i = 0; i < 4; i++) {
+            uint64_t x = 0;
+            for (j = 0; j < 8; j++) x = (x << 8) | dg[8 * i + j];
+            w[i] = x;
+        }
+        for (i = 0; i < 4; i++) acc += sp_fastmod_apply(f, w[3 - i]) * pw[i];
+        return sp_fastmod_apply(f, acc);
+    }
+
     /* The pure twin's big-domain Feistel (two SipHash blocks per round) needs
        128-bit integers; without them the kernels decline such domains. */
     #ifdef __SIZEOF_INT128__
@@ -771,6 +802,24 @@ cdef extern from *:
     typedef unsigned long long sp_u128;
     #define SP_HAVE_U128 0
     #endif
+
+    /* *total *= t unless the product passes 2**124 (2**62 without 128-bit
+       integers): returns 0 then, and leaves *total as it was.  The test
+       ``total > top // t`` without a 128-bit divide. */
+    static inline int sp_mul_within(sp_u128 *total, uint64_t t) {
+    #if SP_HAVE_U128
+        sp_u128 lo = (sp_u128)(uint64_t)*total * t;
+        sp_u128 hi = (sp_u128)(uint64_t)(*total >> 64) * t + (lo >> 64);
+        const sp_u128 lim = ((sp_u128)1) << 60;   /* 2**124 / 2**64 */
+        if (hi > lim || (hi == lim && (uint64_t)lo != 0)) return 0;
+        *total = (hi << 64) | (uint64_t)lo;
+        return 1;
+    #else
+        if (*total > (((sp_u128)1) << 62) / t) return 0;
+        *total *= t;
+        return 1;
+    #endif
+    }
 
     /* floor(sqrt(v)) for v < 2**126. */
     static uint64_t sp_isqrt128(sp_u128 v) {
@@ -810,32 +859,110 @@ cdef extern from *:
         return v0 ^ v1 ^ v2 ^ v3;
     }
 
+    /* Division by an invariant 64-bit divisor below 2**63 (Moller and Granlund,
+       "Improved division by invariant integers", 2011, algorithm 4): the divisor
+       shifted left until its top bit is set and its reciprocal, computed once per
+       Feistel half, so a round's 128-bit remainder costs two multiplications
+       instead of a hardware divide (``__umodti3``).  The results are exactly the
+       ``%`` and ``//`` of the pure twin's integers. */
+    typedef struct { uint64_t d, dn, v; int s; } sp_div;
+
+    static void sp_div_init(sp_div *p, uint64_t d) {
+    #if SP_HAVE_U128
+        int s = 0;
+        while (s < 63 && !((d << s) >> 63)) s++;
+        p->d = d; p->s = s; p->dn = d << s;
+        p->v = p->dn ? (uint64_t)(((((sp_u128)(~p->dn)) << 64) | ~(uint64_t)0) / p->dn) : 0;
+    #else
+        p->d = d; p->s = 0; p->dn = d; p->v = 0;
+    #endif
+    }
+
+    #if SP_HAVE_U128
+    /* (u1:u0) = q * dn + r for a normalised dn and u1 < dn: returns r, q in *q. */
+    static inline uint64_t sp_div21(uint64_t u1, uint64_t u0, const sp_div *p, uint64_t *q) {
+        sp_u128 t = (sp_u128)p->v * u1 + ((((sp_u128)u1) << 64) | u0);
+        uint64_t q1 = (uint64_t)(t >> 64) + 1, q0 = (uint64_t)t;
+        uint64_t r = u0 - q1 * p->dn;
+        if (r > q0) { q1--; r += p->dn; }
+        if (r >= p->dn) { q1++; r -= p->dn; }
+        *q = q1;
+        return r;
+    }
+
+    /* (hi * 2**64 + lo) mod d, for 1 <= d < 2**63 (so the shift s is 1 to 63). */
+    static inline uint64_t sp_mod128(const sp_div *p, uint64_t hi, uint64_t lo) {
+        int s = p->s;
+        uint64_t q, r;
+        r = sp_div21(hi >> (64 - s), (hi << s) | (lo >> (64 - s)), p, &q);
+        r = sp_div21(r, lo << s, p, &q);
+        return r >> s;
+    }
+    #endif
+
+    /* SipHash-2-4's last block m and finalisation, from a state after the key (and
+       after any earlier block). */
+    static inline uint64_t sp_sip_last(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
+                                       uint64_t m) {
+        v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        v2 ^= 0xff;
+        SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
     /* One pass of ``Permutation._once`` for a two-block domain: round i hashes
        i || lo (width bytes, big-endian) || j for j = 0, 1 and reads the two
-       SipHash outputs as one 128-bit number, reduced modulo a or b. */
-    static sp_u128 sp_feistel2(const uint64_t init[4], uint64_t a, uint64_t b, int width,
-                               sp_u128 x) {
-        uint64_t hi = (uint64_t)(x / b), lo = (uint64_t)(x % b), m, f, t;
-        uint8_t msg[16];
-        int i, j;
-        for (i = 0; i < 8; i++) {
-            m = (i % 2 == 0) ? a : b;
-            msg[0] = (uint8_t)i;
-            for (j = 0; j < width; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (width - 1 - j)));
-            msg[1 + width] = 0;
-            f = sp_sip_msg(init, msg, width + 2);
-            msg[1 + width] = 1;
+       SipHash outputs as one 128-bit number, reduced modulo a or b.
+
+       The message (width + 2 <= 10 bytes) is built as one little-endian 128-bit
+       word from a byte swap of lo; from width 7 on, the first 8 bytes do not hold
+       j and both hashes share their first block.  ``a`` and ``b`` are the halves
+       with their reciprocals (``sp_div_init``); x < a * b. */
+    static sp_u128 sp_feistel2(const uint64_t init[4], const sp_div *a, const sp_div *b,
+                               int width, sp_u128 x) {
     #if SP_HAVE_U128
-            f = (uint64_t)((((sp_u128)f << 64) | sp_sip_msg(init, msg, width + 2)) % m);
-            t = hi + f;  /* hi < m and f < m < 2**63: one subtraction is the modulo */
-            if (t >= m) t -= m;
-    #else
-            t = 0; (void)f;
-    #endif
+        uint64_t hi, lo, t, f0, f1, m0, m1;
+        uint64_t len = ((uint64_t)(width + 2)) << 56;
+        uint64_t xh = (uint64_t)(x >> 64), xl = (uint64_t)x;
+        uint64_t a0, a1, a2, a3, c0, c1, c2, c3;
+        int s = b->s, i, jshift = 8 * (width + 1);
+        const sp_div *dm;
+        sp_u128 w, w1;
+        /* hi, lo = divmod(x, b): x < a * b < b * 2**64, so the quotient fits 64 bits. */
+        lo = sp_div21((xh << s) | (xl >> (64 - s)), xl << s, b, &hi) >> s;
+        for (i = 0; i < 8; i++) {
+            dm = (i % 2 == 0) ? a : b;
+            w = (((sp_u128)(__builtin_bswap64(lo) >> (64 - 8 * width))) << 8) | (uint64_t)i;
+            w1 = w | (((sp_u128)1) << jshift);
+            if (width >= 6) {
+                uint64_t v0 = init[0], v1 = init[1], v2 = init[2], v3 = init[3];
+                m0 = (uint64_t)w;
+                v3 ^= m0; SP_SIPROUND; SP_SIPROUND; v0 ^= m0;
+                a0 = v0; a1 = v1; a2 = v2; a3 = v3;
+                if (width >= 7) {
+                    c0 = a0; c1 = a1; c2 = a2; c3 = a3;
+                } else {
+                    m1 = (uint64_t)w1;
+                    v0 = init[0]; v1 = init[1]; v2 = init[2]; v3 = init[3];
+                    v3 ^= m1; SP_SIPROUND; SP_SIPROUND; v0 ^= m1;
+                    c0 = v0; c1 = v1; c2 = v2; c3 = v3;
+                }
+                f0 = sp_sip_last(a0, a1, a2, a3, (uint64_t)(w >> 64) | len);
+                f1 = sp_sip_last(c0, c1, c2, c3, (uint64_t)(w1 >> 64) | len);
+            } else {
+                f0 = sp_sip_last(init[0], init[1], init[2], init[3], (uint64_t)w | len);
+                f1 = sp_sip_last(init[0], init[1], init[2], init[3], (uint64_t)w1 | len);
+            }
+            t = hi + sp_mod128(dm, f0, f1);  /* hi < m and f < m < 2**63 */
+            if (t >= dm->d) t -= dm->d;
             hi = lo;
             lo = t;
         }
-        return (sp_u128)hi * b + lo;
+        return (sp_u128)hi * b->d + lo;
+    #else
+        (void)init; (void)a; (void)b; (void)width;
+        return x;
+    #endif
     }
 
     """
@@ -855,7 +982,12 @@ cdef extern from *:
     ctypedef unsigned long long sp_u128   # unsigned __int128 where the compiler has it
     int SP_HAVE_U128
     uint64_t sp_isqrt128(sp_u128 v) nogil
-    sp_u128 sp_feistel2(const uint64_t* init, uint64_t a, uint64_t b, int width, sp_u128 x) nogil
+    bint sp_mul_within(sp_u128* total, uint64_t t) nogil
+    ctypedef struct sp_div:
+        uint64_t d
+    void sp_div_init(sp_div* p, uint64_t d) nogil
+    sp_u128 sp_feistel2(const uint64_t* init, const sp_div* a, const sp_div* b, int width,
+                        sp_u128 x) nogil
     bint sp_eq(const char* a, const char* b, Py_ssize_t n) nogil
     void sp_prefetch(const void* p) nogil
     void sp_copy(char* d, const char* s, Py_ssize_t n) nogil
@@ -868,6 +1000,8 @@ cdef extern from *:
         uint64_t d
     void sp_fastmod_init(sp_fastmod* f, uint64_t d) nogil
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
+    uint64_t sp_fastdiv_apply(const sp_fastmod* f, uint64_t x) nogil
+    uint64_t sp_digest_mod(const uint8_t* dg, const sp_fastmod* f, const uint64_t* pw) nogil
 
 
 cdef extern from *:
@@ -1222,6 +1356,8 @@ cdef struct Shape:
     int width
     sp_fastmod ma
     sp_fastmod mb
+    sp_div da            # the halves with their reciprocals (two-block domains)
+    sp_div db
     sp_bigperm big       # domains past 2**124: the 256-bit permutation
 
 
@@ -1310,6 +1446,8 @@ cdef struct Kernel:
     uint64_t neg_bound   # integer tokenize: the column type's bounds (|min|, max)
     uint64_t pos_bound
     long days            # date shift: offsets in [-days, +days] without 0
+    sp_fastmod dmod      # date shift: 2 * days, and 2**(64k) mod 2 * days (k = 0..3)
+    uint64_t dpw[4]
     char* prefix2        # date shift: the message prefix of a per value's digest
     Py_ssize_t plen2
     PerSlot* per         # date shift: offsets of per values seen (constant size)
@@ -1779,6 +1917,9 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         if not 1 <= days <= 100000:
             return 0
         k.days = days
+        sp_fastmod_init(&k.dmod, <uint64_t>(2 * days))
+        for word in range(4):
+            k.dpw[word] = pow(2, 64 * word, 2 * days)
         k.plen2 = PyBytes_GET_SIZE(per_prefix)
         k.prefix2 = <char*>malloc(k.plen2 + 1)
         k.per = <PerSlot*>calloc(PER_SLOTS, sizeof(PerSlot))
@@ -2070,12 +2211,14 @@ cdef void _shape_keyed(Shape* sh, const uint8_t* key, sp_u128 total) noexcept no
         top >>= 8
     sp_fastmod_init(&sh.ma, sh.a)
     sp_fastmod_init(&sh.mb, sh.b)
+    sp_div_init(&sh.da, sh.a)
+    sp_div_init(&sh.db, sh.b)
 
 
 cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
     """One pass of ``Permutation._once`` for a one-block domain."""
     cdef uint64_t b = sh.b
-    cdef uint64_t hi = x // b
+    cdef uint64_t hi = sp_fastdiv_apply(&sh.mb, x)  # x // b without a divide
     cdef uint64_t lo = x - hi * b
     cdef int width = sh.width
     cdef uint64_t length = (<uint64_t>(width + 2)) << 56
@@ -2107,12 +2250,14 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
     cdef Py_ssize_t i
     cdef char c
     cdef sp_u128 total = 1, x = 0, y
-    cdef uint64_t y64
-    cdef sp_u128 top = (<sp_u128>1) << (124 if SP_HAVE_U128 else 62)
-    cdef int radix
+    cdef uint64_t y64, xa = 0, ta = 1
+    cdef uint64_t radix, d
     cdef Shape* sh
     if n > KOUT:
         return -1
+    # The slots are read into a 64-bit number (xa, over ta values) and folded into the
+    # 128-bit one before ta could overflow: one 128-bit multiplication per 13 letters,
+    # not two per slot.  The domain is past 2**124 exactly when total * ta is.
     for i in range(n):
         c = s[i]
         if k.mode == 2 and c >= 97 and c <= 122:
@@ -2121,19 +2266,30 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         if c >= 48 and c <= 57:
             pat[i] = 57
             radix = 10
+            d = <uint64_t>(c - 48)
         elif k.mode != 0 and c >= 97 and c <= 122:
             pat[i] = 97
             radix = 26
+            d = <uint64_t>(c - 97)
         elif k.mode != 0 and c >= 65 and c <= 90:
             pat[i] = 65
             radix = 26
+            d = <uint64_t>(c - 65)
         else:
             pat[i] = c
             continue
-        if total > top // <sp_u128>radix:
-            return _k_tokenize_big(k, s, n, out)  # a domain past 2**124: 256-bit numbers
-        total *= <sp_u128>radix
-        x = x * <sp_u128>radix + <sp_u128>(c - (48 if radix == 10 else (97 if c >= 97 else 65)))
+        if ta > 709490156681136600ULL:  # (2**64 - 1) // 26: fold before ta * 26 overflows
+            if not sp_mul_within(&total, ta):
+                return _k_tokenize_big(k, s, n, out)  # a domain past 2**124: 256-bit numbers
+            x = x * <sp_u128>ta + <sp_u128>xa
+            ta = 1
+            xa = 0
+        ta *= radix
+        xa = xa * radix + d
+    if ta > 1:
+        if not sp_mul_within(&total, ta):
+            return _k_tokenize_big(k, s, n, out)
+        x = x * <sp_u128>ta + <sp_u128>xa
     if total == 1:
         return n  # no slots: a slot has a radix of 10 or 26
     sh = _shape_for(k, pat, n, total)
@@ -2145,9 +2301,9 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         while y >= total:
             y = _feistel(sh, <uint64_t>y)
     else:
-        y = sp_feistel2(sh.sip, sh.a, sh.b, sh.width, x)
+        y = sp_feistel2(sh.sip, &sh.da, &sh.db, sh.width, x)
         while y >= total:
-            y = sp_feistel2(sh.sip, sh.a, sh.b, sh.width, y)
+            y = sp_feistel2(sh.sip, &sh.da, &sh.db, sh.width, y)
     # The digits from the right: from the 128-bit integer while it is past 2**64, then
     # from a 64-bit one (divisions by constants, no library call).
     i = n - 1
@@ -2309,6 +2465,28 @@ cdef Py_ssize_t _k_tokint(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         out[0] = 45
         i = 1
     return _put_uint(out, i, y, 1)
+
+
+def _permute_shape(bytes key not None, object total, object x):
+    """``Permutation(key, total)(x)`` as the tokenize kernels compute it up to 2**124 (one
+    SipHash block a round up to 2**64, two beyond), for the differential tests."""
+    cdef Shape sh
+    cdef sp_u128 t, y
+    if PyBytes_GET_SIZE(key) < 16 or not 0 <= x < total <= (1 << 124) or not SP_HAVE_U128:
+        raise ValueError("a 16-byte key and 0 <= x < total <= 2**124")
+    memset(&sh, 0, sizeof(Shape))
+    t = ((<sp_u128>(total >> 64)) << 64) | <sp_u128>(total & 0xFFFFFFFFFFFFFFFF)
+    y = ((<sp_u128>(x >> 64)) << 64) | <sp_u128>(x & 0xFFFFFFFFFFFFFFFF)
+    _shape_keyed(&sh, <const uint8_t*>PyBytes_AS_STRING(key), t)
+    if sh.width <= 4:
+        y = _feistel(&sh, <uint64_t>y)
+        while y >= t:
+            y = _feistel(&sh, <uint64_t>y)
+    else:
+        y = sp_feistel2(sh.sip, &sh.da, &sh.db, sh.width, y)
+        while y >= t:
+            y = sp_feistel2(sh.sip, &sh.da, &sh.db, sh.width, y)
+    return (int(<uint64_t>(y >> 64)) << 64) | int(<uint64_t>y)
 
 
 cdef inline bint _never_issued(uint64_t n) noexcept nogil:
@@ -2592,9 +2770,9 @@ cdef Py_ssize_t _k_vin(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
         idx[i] = _VIN_INDEX[<uint8_t>s[i]]
         if i != 8:
             x = x * 33 + <sp_u128>idx[i]
-    y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, x)
+    y = sp_feistel2(k.ssn.sip, &k.ssn.da, &k.ssn.db, k.ssn.width, x)
     while y >= k.ssn.total:
-        y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, y)
+        y = sp_feistel2(k.ssn.sip, &k.ssn.da, &k.ssn.db, k.ssn.width, y)
     for i in range(16, -1, -1):
         if i != 8:
             new[i] = <int>(y % 33)
@@ -2647,9 +2825,9 @@ cdef Py_ssize_t _k_uuid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
             v = (v << 4) | <sp_u128>_hexval(s[i])
     if _v4_shaped(v):
         f = ((v >> 80) << 74) | (((v >> 64) & 0xFFF) << 62) | (v & m62)
-        y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, f)
+        y = sp_feistel2(k.ssn.sip, &k.ssn.da, &k.ssn.db, k.ssn.width, f)
         while y >= k.ssn.total:
-            y = sp_feistel2(k.ssn.sip, k.ssn.a, k.ssn.b, k.ssn.width, y)
+            y = sp_feistel2(k.ssn.sip, &k.ssn.da, &k.ssn.db, k.ssn.width, y)
         f = y
         y = ((f >> 74) << 80) | (((f >> 62) & 0xFFF) << 64) | (f & m62)
         y |= ((<sp_u128>4) << 76) | ((<sp_u128>2) << 62)
@@ -3037,16 +3215,12 @@ cdef Py_ssize_t _k_year(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
     return i
 
 
-cdef int _offset_in(const uint8_t* digest, long days) noexcept nogil:
+cdef int _offset_in(Kernel* k, const uint8_t* digest) noexcept nogil:
     """``keyed.offset_in``: the 256-bit big-endian digest modulo 2*days, 0 left out."""
-    cdef uint64_t m = <uint64_t>(2 * days)
-    cdef uint64_t r = 0
-    cdef int i
-    for i in range(32):
-        r = (r * 256 + digest[i]) % m
-    if r < <uint64_t>days:
-        return <int>(<long>r - days)
-    return <int>(<long>r - days + 1)
+    cdef long r = <long>sp_digest_mod(digest, &k.dmod, k.dpw)
+    if r < k.days:
+        return <int>(r - k.days)
+    return <int>(r - k.days + 1)
 
 
 cdef int _shift_offset(Kernel* k, const char* prefix, Py_ssize_t plen, const char* s,
@@ -3054,7 +3228,7 @@ cdef int _shift_offset(Kernel* k, const char* prefix, Py_ssize_t plen, const cha
     """The offset keyed by ``s`` under ``prefix`` (the value's own, or a per value's)."""
     cdef uint8_t digest[32]
     sp_prf2(&k.prf, <const uint8_t*>prefix, plen, <const uint8_t*>s, n, digest)
-    return _offset_in(digest, k.days)
+    return _offset_in(k, digest)
 
 
 cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
@@ -3129,7 +3303,6 @@ cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noe
     BC dates, other year widths and results outside 1..9999 go to the fallback.
     """
     cdef long y, m, d, z
-    cdef Py_ssize_t i
     if n < 10 or n >= KOUT or not _read_ymd(s, &y, &m, &d):
         return -1
     if n >= 11 and s[10] >= 48 and s[10] <= 57:
@@ -3142,13 +3315,19 @@ cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noe
     _civil_from_days(z, &y, &m, &d)
     if y < 1 or y > 9999:
         return -1
-    i = _put_uint(out, 0, <uint64_t>y, 4)
-    out[i] = 45
-    i = _put_uint(out, i + 1, <uint64_t>m, 2)
-    out[i] = 45
-    i = _put_uint(out, i + 1, <uint64_t>d, 2)
-    memcpy(out + i, s + 10, n - 10)
-    return i + n - 10
+    # YYYY-MM-DD written digit by digit (1 <= y <= 9999), then the tail as it was.
+    out[0] = <char>(48 + y // 1000)
+    out[1] = <char>(48 + y // 100 % 10)
+    out[2] = <char>(48 + y // 10 % 10)
+    out[3] = <char>(48 + y % 10)
+    out[4] = 45
+    out[5] = <char>(48 + m // 10)
+    out[6] = <char>(48 + m % 10)
+    out[7] = 45
+    out[8] = <char>(48 + d // 10)
+    out[9] = <char>(48 + d % 10)
+    sp_copy(out + 10, s + 10, n - 10)
+    return n
 
 
 cdef Py_ssize_t _k_zip3(const char* s, Py_ssize_t n, char* out) noexcept nogil:
@@ -4564,6 +4743,13 @@ cdef class CopyRewriter:
                         self._emit_memo(slot, fs, fl, i)
                         continue
                 # Otherwise (-1) the Python function decides, with every field it reads.
+            if kern.kind != K_NONE and fl == 2 and raw[0] == 92 and raw[1] == 78:
+                # SQL NULL stays NULL under every transform with a kernel (only ``value``
+                # and ``null`` write something else, and they have none): no Python call
+                # for it (a NULL e-mail of a unique fake cost one, every row).
+                if memo.enabled:
+                    _memo_store(memo, h, raw, fl, NULL, 0, 0)
+                continue
             if kern.kind != K_NONE and _fast_domain(raw, fl):
                 if p >= 0 and not _is_null(self._base + self._starts[p],
                                            self._ends[p] - self._starts[p]):

@@ -25,23 +25,53 @@ static const uint32_t sp_b2s_IV[8] = {
     0x510E527Fu, 0x9B05688Cu, 0x1F83D9ABu, 0x5BE0CD19u
 };
 
-static const uint8_t sp_b2s_SIGMA[10][16] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
-    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
-    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
-    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
-    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
-    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
-    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
-    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
-    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0}
-};
-
 #define SP_B2S_ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 #define SP_B2S_G(a, b, c, d, x, y) do { \
     a += b + (x); d = SP_B2S_ROTR(d ^ a, 16); c += d; b = SP_B2S_ROTR(b ^ c, 12); \
     a += b + (y); d = SP_B2S_ROTR(d ^ a, 8); c += d; b = SP_B2S_ROTR(b ^ c, 7); } while (0)
+
+/* The ten rounds written out with the message schedule (RFC 7693's SIGMA) as
+   constants: the compiler then addresses m[] directly instead of loading an
+   index from a table for every word (a loop over a SIGMA table took about a
+   tenth more time). */
+#define SP_B2S_ROUND1(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) do { \
+    SP_B2S_G(v[0], v[4], v[8], v[12], m[s0], m[s1]); \
+    SP_B2S_G(v[1], v[5], v[9], v[13], m[s2], m[s3]); \
+    SP_B2S_G(v[2], v[6], v[10], v[14], m[s4], m[s5]); \
+    SP_B2S_G(v[3], v[7], v[11], v[15], m[s6], m[s7]); \
+    SP_B2S_G(v[0], v[5], v[10], v[15], m[s8], m[s9]); \
+    SP_B2S_G(v[1], v[6], v[11], v[12], m[s10], m[s11]); \
+    SP_B2S_G(v[2], v[7], v[8], v[13], m[s12], m[s13]); \
+    SP_B2S_G(v[3], v[4], v[9], v[14], m[s14], m[s15]); } while (0)
+#define SP_B2S_ROUND2(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) do { \
+    SP_B2S_G(v[0], v[4], v[8], v[12], m[s0], m[s1]); \
+    SP_B2S_G(w[0], w[4], w[8], w[12], n[s0], n[s1]); \
+    SP_B2S_G(v[1], v[5], v[9], v[13], m[s2], m[s3]); \
+    SP_B2S_G(w[1], w[5], w[9], w[13], n[s2], n[s3]); \
+    SP_B2S_G(v[2], v[6], v[10], v[14], m[s4], m[s5]); \
+    SP_B2S_G(w[2], w[6], w[10], w[14], n[s4], n[s5]); \
+    SP_B2S_G(v[3], v[7], v[11], v[15], m[s6], m[s7]); \
+    SP_B2S_G(w[3], w[7], w[11], w[15], n[s6], n[s7]); \
+    SP_B2S_G(v[0], v[5], v[10], v[15], m[s8], m[s9]); \
+    SP_B2S_G(w[0], w[5], w[10], w[15], n[s8], n[s9]); \
+    SP_B2S_G(v[1], v[6], v[11], v[12], m[s10], m[s11]); \
+    SP_B2S_G(w[1], w[6], w[11], w[12], n[s10], n[s11]); \
+    SP_B2S_G(v[2], v[7], v[8], v[13], m[s12], m[s13]); \
+    SP_B2S_G(w[2], w[7], w[8], w[13], n[s12], n[s13]); \
+    SP_B2S_G(v[3], v[4], v[9], v[14], m[s14], m[s15]); \
+    SP_B2S_G(w[3], w[4], w[9], w[14], n[s14], n[s15]); } while (0)
+/* SIGMA's ten rows, in order (RFC 7693, section 2.7). */
+#define SP_B2S_ROUNDS(R) do { \
+    R(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); \
+    R(14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3); \
+    R(11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4); \
+    R(7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8); \
+    R(9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13); \
+    R(2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9); \
+    R(12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11); \
+    R(13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10); \
+    R(6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5); \
+    R(10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0); } while (0)
 
 /* Little-endian loads and stores on any host. */
 static inline uint32_t sp_b2s_load(const uint8_t *p) {
@@ -50,23 +80,13 @@ static inline uint32_t sp_b2s_load(const uint8_t *p) {
 
 static void sp_b2s_compress(uint32_t h[8], const uint8_t block[64], uint64_t t, int last) {
     uint32_t m[16], v[16];
-    int i, r;
+    int i;
     for (i = 0; i < 16; i++) m[i] = sp_b2s_load(block + 4 * i);
     for (i = 0; i < 8; i++) { v[i] = h[i]; v[i + 8] = sp_b2s_IV[i]; }
     v[12] ^= (uint32_t)t;
     v[13] ^= (uint32_t)(t >> 32);
     if (last) v[14] = ~v[14];
-    for (r = 0; r < 10; r++) {
-        const uint8_t *s = sp_b2s_SIGMA[r];
-        SP_B2S_G(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
-        SP_B2S_G(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
-        SP_B2S_G(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
-        SP_B2S_G(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
-        SP_B2S_G(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
-        SP_B2S_G(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
-        SP_B2S_G(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
-        SP_B2S_G(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
-    }
+    SP_B2S_ROUNDS(SP_B2S_ROUND1);
     for (i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
 }
 
@@ -153,7 +173,7 @@ static void sp_prf2(const sp_prf *k, const uint8_t *a, size_t alen,
 static void sp_b2s_compress_x2(uint32_t h1[8], const uint8_t block1[64], uint64_t t1,
                                uint32_t h2[8], const uint8_t block2[64], uint64_t t2) {
     uint32_t m[16], n[16], v[16], w[16];
-    int i, r;
+    int i;
     for (i = 0; i < 16; i++) { m[i] = sp_b2s_load(block1 + 4 * i); n[i] = sp_b2s_load(block2 + 4 * i); }
     for (i = 0; i < 8; i++) {
         v[i] = h1[i]; v[i + 8] = sp_b2s_IV[i];
@@ -161,25 +181,7 @@ static void sp_b2s_compress_x2(uint32_t h1[8], const uint8_t block1[64], uint64_
     }
     v[12] ^= (uint32_t)t1; v[13] ^= (uint32_t)(t1 >> 32); v[14] = ~v[14];
     w[12] ^= (uint32_t)t2; w[13] ^= (uint32_t)(t2 >> 32); w[14] = ~w[14];
-    for (r = 0; r < 10; r++) {
-        const uint8_t *s = sp_b2s_SIGMA[r];
-        SP_B2S_G(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
-        SP_B2S_G(w[0], w[4], w[8], w[12], n[s[0]], n[s[1]]);
-        SP_B2S_G(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
-        SP_B2S_G(w[1], w[5], w[9], w[13], n[s[2]], n[s[3]]);
-        SP_B2S_G(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
-        SP_B2S_G(w[2], w[6], w[10], w[14], n[s[4]], n[s[5]]);
-        SP_B2S_G(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
-        SP_B2S_G(w[3], w[7], w[11], w[15], n[s[6]], n[s[7]]);
-        SP_B2S_G(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
-        SP_B2S_G(w[0], w[5], w[10], w[15], n[s[8]], n[s[9]]);
-        SP_B2S_G(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
-        SP_B2S_G(w[1], w[6], w[11], w[12], n[s[10]], n[s[11]]);
-        SP_B2S_G(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
-        SP_B2S_G(w[2], w[7], w[8], w[13], n[s[12]], n[s[13]]);
-        SP_B2S_G(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
-        SP_B2S_G(w[3], w[4], w[9], w[14], n[s[14]], n[s[15]]);
-    }
+    SP_B2S_ROUNDS(SP_B2S_ROUND2);
     for (i = 0; i < 8; i++) { h1[i] ^= v[i] ^ v[i + 8]; h2[i] ^= w[i] ^ w[i + 8]; }
 }
 
