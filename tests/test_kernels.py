@@ -295,6 +295,16 @@ _DATES = st.one_of(
 )
 
 
+def _apply_shift(fast: ModuleType, built: BuiltTransform, value: str,
+                 per: str | None) -> bytes | None:
+    """The compiled shift kernel on ``value`` (and ``per``'s value), None if it declines."""
+    raw = fast.escape_field(value.encode("utf-8"))
+    if per is None:
+        return fast._kernel_apply(built.kernel, raw)
+    return fast._kernel_apply(
+        built.kernel, raw, fast.escape_field(per.encode()))
+
+
 @pytest.mark.parametrize("days", [1, 30, 365, 3650])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=_DATES, per=st.one_of(st.none(), _PRINTABLE, _DIGITS, _UNICODE))
@@ -306,11 +316,7 @@ def test_shift_per_kernel_matches_python_transform(
     spec = TransformSpec("date", {"mode": "shift", "days": days, "per": "pid"})
     built = _built(spec, ColumnInfo("c", "timestamp without time zone"))
     assert built.kernel is not None and built.kernel[0] == "shift"
-    raw = fast.escape_field(value.encode("utf-8"))
-    if per is None:
-        got = fast._kernel_apply(built.kernel, raw)
-    else:
-        got = fast._kernel_apply(built.kernel, raw, fast.escape_field(per.encode()))
+    got = _apply_shift(fast, built, value, per)
     if got is None:
         return
     try:
@@ -836,11 +842,7 @@ def test_shift_offset_any_days_matches_python_transform(
     spec = TransformSpec("date", {"mode": "shift", "days": days, "per": "pid"})
     built = _built(spec, ColumnInfo("c", "date"))
     assert built.kernel is not None and built.kernel[0] == "shift"
-    raw = fast.escape_field(value.encode("utf-8"))
-    if per is None:
-        got = fast._kernel_apply(built.kernel, raw)
-    else:
-        got = fast._kernel_apply(built.kernel, raw, fast.escape_field(per.encode()))
+    got = _apply_shift(fast, built, value, per)
     if got is None:
         return
     assert got == built.fn(value, per).encode()
