@@ -171,6 +171,20 @@ cdef bint _ends_with_any(const char *w, Py_ssize_t n, tuple endings) except -1:
     return False
 
 
+cdef int _matches_at(match, str text, _Vec *starts, handlers, out) except -1:
+    """``patterns.matches_at`` over ``starts`` (ascending), each match to its handler."""
+    cdef Py_ssize_t k, pos, end = -1
+    for k in range(starts.n):
+        pos = starts.v[k]
+        if pos < end:
+            continue
+        m = match(text, pos)
+        if m is not None:
+            end = m.end()
+            handlers[m.lastgroup or ""](m, out)
+    return 0
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -674,16 +688,7 @@ cdef class Engine:
                 for m in web.finditer(text):
                     handlers[m.lastgroup or ""](m, out)
             else:
-                match = web.match
-                end = -1
-                for k in range(r.webc.n):
-                    pos = r.webc.v[k]
-                    if pos < end:
-                        continue
-                    m = match(text, pos)
-                    if m is not None:
-                        end = m.end()
-                        handlers[m.lastgroup or ""](m, out)
+                _matches_at(web.match, text, &r.webc, handlers, out)
         shapes = self.shapes
         end = -1
         for k in range(0, r.digits.n, 2):
@@ -732,16 +737,7 @@ cdef class Engine:
                 if m is not None:
                     end = m.end()
                     handlers[m.lastgroup or ""](m, out)
-        match = self.codes.match
-        end = -1
-        for k in range(r.codes.n):
-            pos = r.codes.v[k]
-            if pos < end:
-                continue
-            m = match(text, pos)
-            if m is not None:
-                end = m.end()
-                handlers[m.lastgroup or ""](m, out)
+        _matches_at(self.codes.match, text, &r.codes, handlers, out)
 
     cdef _words(self, str text, _Text t, _Tok *all_toks, Py_ssize_t n, uint64_t lany, out):
         """``Redactor._words``: the word rules on the words outside structured findings."""
