@@ -115,8 +115,13 @@ def with_lookup() -> Redactor:
 def test_everyday_word_names_go_when_the_lookup_has_them(with_lookup: Redactor) -> None:
     """Names that are English words: replaced, with the column fakes, only with the lookup."""
     plain = Redactor(TransformContext(key=KEY))
+    # Alone and with no context, everyday words stay (a first name and a surname side
+    # by side in title case go without the lookup too: test_redact_name_pairs.py).
+    alone = "Hope visited. Park called."
+    assert plain.redact(alone) == alone
+    assert with_lookup.redact(alone) == (f"{_fake('first_name', 'Hope')} visited. "
+                                         f"{_fake('last_name', 'Park')} called.")
     text = "Hope Walker and Grace Park visited."
-    assert plain.redact(text) == text  # everyday words with no context: kept
     out = with_lookup.redact(text)
     assert out == (f"{_fake('first_name', 'Hope')} {_fake('last_name', 'Walker')} and "
                    f"{_fake('first_name', 'Grace')} {_fake('last_name', 'Park')} visited.")
@@ -286,13 +291,16 @@ def test_notes_lose_every_structured_value(
 def test_without_the_lookup_everyday_names_stay(
     pg: PgServer, source: tuple[str, bytes], codec: ModuleType
 ) -> None:
-    """The same run without a lookup leaves names that are everyday words: the lookup is
-    what removes them (this test fails if the lookup stops mattering)."""
+    """The same run without a lookup leaves names that are everyday words in a note
+    written in capitals: the lookup is what removes them (this test fails if the lookup
+    stops mattering). ("Hope Walker" in title case goes without it: a first name and
+    a surname side by side, test_redact_name_pairs.py.)"""
     _, dump = source
     out = io.BytesIO()
     scrub_stream(io.BytesIO(dump), out, loads_policy(POLICY, "policy.yaml"), codec=codec,
                  key=KEY)
-    assert b"Hope Walker" in out.getvalue()
+    assert b"GRACE PARK" in out.getvalue()
+    assert b"Hope Walker" not in out.getvalue()
 
 
 def test_cli_lookup_then_scrub(

@@ -827,7 +827,9 @@ cdef class Engine:
                         and t.starts(tk[i].start)) or (
                         kb & K_AND and i > 0 and i + 1 < n and tk[i - 1].kbits & K_LAST
                         and tk[i + 1].kbits & K_LAST and tk[i - 1].wflags & W_TITLE
-                        and tk[i + 1].wflags & W_TITLE):
+                        and tk[i + 1].wflags & W_TITLE) or (
+                        mixed and i + 1 < n and kb & K_FIRST and tk[i + 1].kbits & K_LAST
+                        and tk[i].wflags & W_TITLE and tk[i + 1].wflags & W_TITLE):
                     for j in range(max(0, i - 4), min(n, i + 5)):
                         inwin[j] = 1
             for i in range(n):

@@ -319,6 +319,19 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         if not _sure(tk[i + 1].state):
             tk[i + 1].state = NAME
         return
+    if mixed and i + 1 < n and wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
+            kb & K_FIRST and tk[i + 1].kbits & K_LAST and kb & K_ALPHA and \
+            tk[i + 1].kbits & K_ALPHA and tk[i].klen > 1 and tk[i + 1].klen > 1 and \
+            tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u' ' and \
+            (tk[i + 1].state == KEEP or tk[i + 1].state == AMBIG) and \
+            not (kb & (K_HON | K_REL | K_CRED | K_PPREFIX | K_SAINT | K_STREET | K_PLACEW
+                       | K_PARTICLE | K_STOP | K_TRIG)) and \
+            not (tk[i + 1].kbits & (K_STREET | K_PLACEW | K_FEAT | K_ORGW | K_LEGAL | K_HOSP
+                                    | K_CRED | K_PARTICLE | K_SUFFIX | K_STOP | K_TRIG)):
+        # A first name then a surname, each also an everyday word: "John Smith"
+        tk[i].state = NAME
+        tk[i + 1].state = NAME
+        return
     if si == AMBIG and mixed and wf & W_TITLE and kb & K_FIRST and tk[i].start >= 2 and \
             t.at(tk[i].start - 2) == u',' and t.at(tk[i].start - 1) == u' ' and \
             tk[i].end < t.length and (t.at(tk[i].end) == u'?' or t.at(tk[i].end) == u'!'):

@@ -82,6 +82,14 @@ from scrubphi.transforms.redact.structured import (
 )
 from scrubphi.transforms.redact.vocab import STOP, Vocab, WordSets, vocab, vocab_inputs
 
+#: Words that never open or close a "first name, surname" pair of everyday words: the
+#: context words of titles, relations, places and organisations, whose own rules read
+#: the words beside them ("Dr Will", "Port Hope", "Rose Hospital", "Dale Street").
+_PAIR_NOT_FIRST = (_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_PREFIXES | _SAINTS
+                   | _STREET_TYPES | _PLACE_WORDS | _NAME_PARTICLES)
+_PAIR_NOT_LAST = (_STREET_TYPES | _PLACE_WORDS | _FEATURES | _ORG_WORDS | _LEGAL_FORMS
+                  | _HOSPITAL_WORDS | _CREDENTIALS | _NAME_PARTICLES)
+
 if TYPE_CHECKING:
     from scrubphi._redact_fast import Engine
 
@@ -454,6 +462,10 @@ class Redactor(StructuredPass):
         # A capitalised word opening a sentence before a person's verb: "Brenna lives on"
         seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
                   and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
+        # A first name then a surname, both capitalised: "John Smith", each also a word
+        if mixed:
+            seeds += [i for i in range(n - 1) if keys[i] in v.first and keys[i + 1] in v.last
+                      and tokens[i][2].istitle() and tokens[i + 1][2].istitle()]
         # Surnames that are words, joined by "and": "Stone, Bishop and Walker"
         seeds += [i for i in range(1, n - 1) if keys[i] == "and" and keys[i - 1] in v.last
                   and keys[i + 1] in v.last and tokens[i - 1][2].istitle()
@@ -732,6 +744,21 @@ class Redactor(StructuredPass):
                         state[i - 1] = _NAME
                     if state[i + 1] not in sure:
                         state[i + 1] = _NAME
+                    continue
+                if mixed and i + 1 < n and word.istitle() and tokens[i + 1][2].istitle() and \
+                        key in v.first and keys[i + 1] in v.last and key.isalpha() and \
+                        keys[i + 1].isalpha() and len(key) > 1 and len(keys[i + 1]) > 1 and \
+                        text[tokens[i][1]:tokens[i + 1][0]] == " " and \
+                        state[i + 1] in (_KEEP, _AMBIG) and key not in _PAIR_NOT_FIRST and \
+                        keys[i + 1] not in _PAIR_NOT_LAST and keys[i + 1] not in suffixes and \
+                        key not in STOP and keys[i + 1] not in STOP and \
+                        key not in triggers and keys[i + 1] not in triggers:
+                    # A first name then a surname, each also an everyday word, both
+                    # capitalised: "John Smith", "Mark Walker", "Peter Savage" (the lists
+                    # have both; two such words in title case are a person, at a
+                    # sentence's start too: "John Green called").
+                    state[i] = _NAME
+                    state[i + 1] = _NAME
                     continue
                 if si == _AMBIG and mixed and word.istitle() and key in v.first and \
                         text[tokens[i][0] - 2:tokens[i][0]] == ", " and \
