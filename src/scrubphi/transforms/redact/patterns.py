@@ -70,7 +70,8 @@ _LABELS = (
     r"|acct|account|acc|member(?:[ ]id)?|policy|plan[ ]id|ins(?:urance)?[ ]id"
     r"|subscriber(?:[ ]id)?|license|lic|dl|patient[ ]id|pt[ ]id|id|encounter|fin|csn"
     r"|claim|certificate|cert|serial|device[ ]id|vin|chart|case|ref|reference|unit[ ]no"
-    r"|passport|iban|card|credit[ ]card|routing|tax[ ]id|ein|npi|dea)"
+    r"|passport|iban|card|credit[ ]card|routing|tax[ ]id|ein|npi|dea"
+    r"|license[ ]plate|plate|sn|serial[ ]sn)"
 )
 # Words after which a number of four to six digits is a pager, extension or phone.
 _PAGER = (
@@ -103,6 +104,7 @@ FIRST_TYPES = (
 # Lower-case words inside a street's name written after its type ("Rue de la Paix",
 # "Rua Vinte e Cinco de Setembro").
 _STREET_PARTICLES = r"(?:de|da|do|dos|das|del|della|di|la|le|les|du|des|e|y|van|von|der)"
+_UNITS = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _AGE_WORD = (
     r"(?i:y/?o|y\.o\.?|yrs?|years?|yoa|yof|yom|yowf|yowm|yobf|yobm|yo[mf]?|year[- ]old"
     r"|years[- ]old|yr[- ]old|y/o[mf]?)(?![^\W\d_])"
@@ -171,7 +173,7 @@ _LABEL_WORDS = split_words("""
     ssn ss social mrn mr med medical acct account acc member policy plan ins insurance
     subscriber license lic dl patient pt id encounter fin csn claim certificate cert serial
     device vin chart case ref reference unit passport iban card credit routing tax ein npi
-    dea
+    dea plate sn
 """)
 _PHONE_WORDS = split_words("""
     pager beeper beep pgr bpr pg page ext extension cell mobile tel phone ph telephone fax
@@ -188,6 +190,7 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
          flat studio
      """))),
     (("agel",), frozenset(["age", "aged"])),
+    (("agew",), frozenset(["ninety", "hundred"])),
 )
 _CODES = ("iban", "idword")
 _WORDS = tuple(name for names, _ in _WORD_GROUPS for name in names)
@@ -339,6 +342,11 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # Ages over 89 ("92 yo", "aged 101", "age: 95").
         rf"(?P<age>{digit_start}(?P<av>9\d|1[01]\d)[ -]?(?={_AGE_WORD}))",
         r"(?P<agel>(?i:aged?|age:)[ ]*(?P<alv>9\d|1[01]\d)(?!\d|\.\d))",
+        # ... and in words ("ninety-two year old", "a hundred and one years old": from
+        # the group's word, so "a" stays).
+        rf"(?P<agew>(?P<awv>(?i:ninety(?:[- ]{_UNITS})?|hundred"
+        rf"(?:[ ](?:and[ ])?(?:{_UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen"
+        rf"|sixteen|seventeen|eighteen|nineteen))?))[ -](?={_AGE_WORD}))",
         # Identifiers after a label; "#123456"; unlabelled tokens with 5+ digits.
         rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?(?:[ ](?i:is))?"
         r"[ ]?[:\#]?[ ]*"

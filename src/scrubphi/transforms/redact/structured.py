@@ -155,7 +155,7 @@ class StructuredPass:
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
-            "age": g("av", "age"), "agel": g("alv", "age"),
+            "age": g("av", "age"), "agel": g("alv", "age"), "agew": g("awv", "age"),
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
             "zipl": self._postcode, "idnum": self._idnum,
