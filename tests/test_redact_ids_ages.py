@@ -20,9 +20,11 @@ from scrubphi.transforms.redact import Redactor
         ("his license plate 8XYZ442 was noted", ["8XYZ442"]),
         ("Device serial SN 4C7X-99Q implanted", ["4C7X-99Q"]),
         ("pump SN: 55120-8841 checked", ["55120-8841"]),
+        ("Specimen S22-12345 sent to path", ["S22-12345"]),
+        ("accession no. B7-20931 pending", ["B7-20931"]),
     ],
 )
-def test_plates_and_serial_numbers_after_their_label_go(redact: Redactor, text: str,
+def test_plates_serials_and_specimens_after_their_label_go(redact: Redactor, text: str,
                                                         secrets: list[str]) -> None:
     _gone(redact, text, *secrets)
 

@@ -71,7 +71,7 @@ _LABELS = (
     r"|subscriber(?:[ ]id)?|license|lic|dl|patient[ ]id|pt[ ]id|id|encounter|fin|csn"
     r"|claim|certificate|cert|serial|device[ ]id|vin|chart|case|ref|reference|unit[ ]no"
     r"|passport|iban|card|credit[ ]card|routing|tax[ ]id|ein|npi|dea"
-    r"|license[ ]plate|plate|sn|serial[ ]sn)"
+    r"|license[ ]plate|plate|sn|serial[ ]sn|specimen|accession|requisition)"
 )
 # Words after which a number of four to six digits is a pager, extension or phone.
 _PAGER = (
@@ -173,7 +173,7 @@ _LABEL_WORDS = split_words("""
     ssn ss social mrn mr med medical acct account acc member policy plan ins insurance
     subscriber license lic dl patient pt id encounter fin csn claim certificate cert serial
     device vin chart case ref reference unit passport iban card credit routing tax ein npi
-    dea plate sn
+    dea plate sn specimen accession requisition
 """)
 _PHONE_WORDS = split_words("""
     pager beeper beep pgr bpr pg page ext extension cell mobile tel phone ph telephone fax
