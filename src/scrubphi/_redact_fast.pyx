@@ -256,7 +256,9 @@ cdef class Engine:
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
             (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
             (d._PERSON_NEXT, K_PNEXT), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
-            (d._ORG_PREPS, K_ORGPREP),
+            (d._ORG_PREPS, K_ORGPREP), (d._LEGAL_ABBREVS, K_LEGALABBR),
+            (d._FIRM_ANDS, K_FIRMAND), (d._FIRM_CLOSERS, K_FIRMCLOSE),
+            (d._PLACE_LINKS, K_PLINK),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets

@@ -233,6 +233,41 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if kb & K_LEGALABBR and mixed and not (wf & W_LOWER) and i > 0 and \
+            _near(t, tk, i - 1, i, b" ") and tk[i - 1].wflags & W_CAP and \
+            tk[i - 1].kbits & K_ALPHA and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+        tk[i].state = PLACE  # a legal form that is an abbreviation too: "Gustafsson AB"
+        return
+    if kb & K_FIRMCLOSE and mixed and i > 1 and (
+            wf & W_TITLE or (not (tk[i - 1].kbits & K_AND) and wf & W_LOWER)):
+        # a firm named by its owner and what follows "and": "Martin and Sons", "Widmer &
+        # Partner", "Barracco e figli"
+        if tk[i].start == tk[i - 1].end + 3 and t.at(tk[i - 1].end) == u' ' and \
+                t.at(tk[i - 1].end + 1) == u'&' and t.at(tk[i - 1].end + 2) == u' ':
+            k = i - 1
+        elif tk[i - 1].kbits & K_FIRMAND and tk[i - 1].wflags & W_LOWER and \
+                _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" "):
+            k = i - 2
+        else:
+            k = -1
+        if k >= 0 and tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and (
+                _sure(tk[k].state) or tk[k].state == PLACE
+                or (tk[k].state == AMBIG and tk[k].kbits & K_LAST)):
+            if not _sure(tk[k].state):
+                tk[k].state = NAME
+            tk[i].state = PLACE
+            return
+    if si == AMBIG and mixed and wf & W_TITLE and kb & K_LAST and i + 3 < n and \
+            tk[i + 1].start == tk[i].end + 2 and t.at(tk[i].end) == u',' and \
+            t.at(tk[i].end + 1) == u' ' and \
+            tk[i + 1].wflags & W_TITLE and _sure(tk[i + 1].state) and \
+            tk[i + 2].kbits & K_AND and tk[i + 2].klen == 3 and \
+            _near(t, tk, i + 1, i + 2, b" ") and _near(t, tk, i + 2, i + 3, b" ") and \
+            tk[i + 3].wflags & W_TITLE and (_sure(tk[i + 3].state) or (
+                tk[i + 3].state == AMBIG and tk[i + 3].kbits & K_LAST)):
+        tk[i].state = NAME  # a firm's first partner: "Long, Castaneda and Castillo"
+        return
     if kb & K_PARTICLE and not (kb & K_STOP) and mixed and wf & W_LOWER and \
             i > 0 and i < n - 1:
         # (up to two more particles after it: "Milan van de Ven")
@@ -250,6 +285,25 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                 tk[j].state = NAME
             if not _sure(tk[k].state):
                 tk[k].state = NAME
+            return
+    if mixed and wf & W_LOWER and i > 0 and i < n - 1 and (
+            kb & K_PLINK or (kb & K_PARTICLE and tk[i - 1].state == PLACE)) and \
+            tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE) and \
+            _near(t, tk, i - 1, i, b" -"):
+        # a town's name of several words: "Saalfelden am Steinernen Meer", "Raabs an
+        # der Thaya", "Montenegro do Oeste", "Legros-les-Bains"
+        k = i + 1
+        if k < n - 1 and tk[k].kbits & (K_PLINK | K_PARTICLE) and tk[k].wflags & W_LOWER and \
+                _near(t, tk, i, k, b" -"):
+            k += 1
+        if _near(t, tk, k - 1, k, b" -") and tk[k].wflags & W_CAP and \
+                tk[k].kbits & K_ALPHA and not (tk[k].kbits & (K_STOP | K_TRIG)) and \
+                _nameish(tk, k):
+            for j in range(i, k):
+                tk[j].state = PLACE
+            if not _sure(tk[k].state):
+                tk[k].state = PLACE
             return
     if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \
             i + 1 < n and tk[i + 1].kbits & K_PNEXT and \

@@ -39,6 +39,9 @@ from scrubphi.transforms.redact.context import (
     _GENERIC_PLACE,
     _HONORIFICS,
     _HOSPITAL_WORDS,
+    _FIRM_ANDS,
+    _FIRM_CLOSERS,
+    _LEGAL_ABBREVS,
     _LEGAL_FORMS,
     _LONGEST_WORD,
     _MEDICAL_ENDINGS,
@@ -47,6 +50,7 @@ from scrubphi.transforms.redact.context import (
     _ORG_PREPS,
     _ORG_WORDS,
     _PERSON_NEXT,
+    _PLACE_LINKS,
     _PLACE_NAME_PARTS,
     _PLACE_PREFIXES,
     _PLACE_PREPS,
@@ -639,6 +643,40 @@ class Redactor(StructuredPass):
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
                     continue
+                if key in _LEGAL_ABBREVS and mixed and not word.islower() and i > 0 and \
+                        near(i - 1, i) and tokens[i - 1][2][:1].isupper() and \
+                        keys[i - 1].isalpha() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE):
+                    # a legal form that is an abbreviation too, after a name: "Gustafsson
+                    # AB", "Hug AG", "Balogh és társa Kkt"
+                    state[i] = _PLACE
+                    continue
+                if key in _FIRM_CLOSERS and mixed and i > 1 and (
+                        word.istitle() or (keys[i - 1] != "and" and word.islower())):
+                    # a firm named by its owner and what follows "and": "Martin and
+                    # Sons", "Widmer & Partner", "Barracco e figli", "Lemoine et Fils"
+                    if text[tokens[i - 1][1]:tokens[i][0]] == " & ":
+                        o = i - 1
+                    elif keys[i - 1] in _FIRM_ANDS and tokens[i - 1][2].islower() and \
+                            near(i - 2, i - 1) and near(i - 1, i):
+                        o = i - 2
+                    else:
+                        o = -1
+                    if o >= 0 and tokens[o][2].istitle() and keys[o].isalpha() and (
+                            state[o] in sure or state[o] == _PLACE
+                            or (state[o] == _AMBIG and keys[o] in v.last)):
+                        if state[o] not in sure:
+                            state[o] = _NAME
+                        state[i] = _PLACE
+                        continue
+                if si == _AMBIG and mixed and word.istitle() and key in v.last and i + 3 < n and \
+                        text[tokens[i][1]:tokens[i + 1][0]] == ", " and \
+                        tokens[i + 1][2].istitle() and state[i + 1] in sure and \
+                        keys[i + 2] == "and" and near(i + 1, i + 2) and near(i + 2, i + 3) and \
+                        tokens[i + 3][2].istitle() and (state[i + 3] in sure or (
+                            state[i + 3] == _AMBIG and keys[i + 3] in v.last)):
+                    state[i] = _NAME  # a firm's first partner: "Long, Castaneda and Castillo"
+                    continue
                 if key in _NAME_PARTICLES and key not in STOP and mixed and word.islower() and \
                         0 < i < n - 1:
                     # (up to two more particles after it: "Milan van de Ven", "Henri
@@ -659,6 +697,25 @@ class Redactor(StructuredPass):
                             state[j] = _NAME
                         if state[k] not in sure:
                             state[k] = _NAME
+                        continue
+                if mixed and word.islower() and 0 < i < n - 1 and (
+                        key in _PLACE_LINKS or (key in _NAME_PARTICLES
+                                                and state[i - 1] == _PLACE)) and \
+                        tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE) and near(i - 1, i, " -"):
+                    # a town's name of several words: "Saalfelden am Steinernen Meer",
+                    # "Raabs an der Thaya", "Montenegro do Oeste", "Legros-les-Bains"
+                    k = i + 1
+                    if k < n - 1 and (keys[k] in _PLACE_LINKS or keys[k] in _NAME_PARTICLES) \
+                            and tokens[k][2].islower() and near(i, k, " -"):
+                        k += 1
+                    if near(k - 1, k, " -") and tokens[k][2][:1].isupper() and \
+                            keys[k].isalpha() and keys[k] not in STOP and \
+                            keys[k] not in triggers and nameish(k):
+                        for j in range(i, k):
+                            state[j] = _PLACE
+                        if state[k] not in sure:
+                            state[k] = _PLACE
                         continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
                         i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
