@@ -287,7 +287,8 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                 tk[k].state = NAME
             return
     if mixed and wf & W_LOWER and i > 0 and i < n - 1 and (
-            kb & K_PLINK or (kb & K_PARTICLE and tk[i - 1].state == PLACE)) and \
+            kb & K_PLINK or (kb & K_PARTICLE and (
+                tk[i - 1].state == PLACE or tk[i - 1].kbits & K_GAZ))) and \
             tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
             (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE) and \
             _near(t, tk, i - 1, i, b" -"):

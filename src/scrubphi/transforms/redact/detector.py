@@ -36,11 +36,11 @@ from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.context import (
     _CREDENTIALS,
     _FEATURES,
+    _FIRM_ANDS,
+    _FIRM_CLOSERS,
     _GENERIC_PLACE,
     _HONORIFICS,
     _HOSPITAL_WORDS,
-    _FIRM_ANDS,
-    _FIRM_CLOSERS,
     _LEGAL_ABBREVS,
     _LEGAL_FORMS,
     _LONGEST_WORD,
@@ -699,8 +699,8 @@ class Redactor(StructuredPass):
                             state[k] = _NAME
                         continue
                 if mixed and word.islower() and 0 < i < n - 1 and (
-                        key in _PLACE_LINKS or (key in _NAME_PARTICLES
-                                                and state[i - 1] == _PLACE)) and \
+                        key in _PLACE_LINKS or (key in _NAME_PARTICLES and (
+                            state[i - 1] == _PLACE or keys[i - 1] in v.places))) and \
                         tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
                         (state[i - 1] in sure or state[i - 1] == _PLACE) and near(i - 1, i, " -"):
                     # a town's name of several words: "Saalfelden am Steinernen Meer",
