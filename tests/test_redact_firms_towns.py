@@ -138,3 +138,35 @@ def test_lower_case_links_before_everyday_words_stay(redact: Redactor, text: str
 def test_group_words_of_other_languages(redact: Redactor) -> None:
     _gone(redact, "Our sponsor this year is Vennestrøm Gruppen, thanks to them.",
           "Vennestrøm", "Gruppen")
+
+
+# -- an employer after a work word ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("I used to work for Silver Lantern as a clerk, but quit.", ["Silver", "Lantern"]),
+        ("She is employed by Quiet Harbor Partners since 2019.", ["Quiet", "Harbor", "Partners"]),
+        ("Husband works at Copper Kettle in town.", ["Copper", "Kettle"]),
+    ],
+)
+def test_an_employer_after_a_work_word(redact: Redactor, text: str, secrets: list[str]) -> None:
+    """Capitalised words after `work for`, `works at`, `employed by` name an employer,
+    even when they are everyday words."""
+    _gone(redact, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Plan: work with Physical Therapy, OOB to chair.", ["Physical", "Therapy"]),
+        ("pt to work for PT goals; works at night as a cook.", ["PT", "night"]),
+        ("WORKS FOR DR SMITH AT NIGHT", ["WORKS", "NIGHT"]),
+    ],
+)
+def test_work_words_without_an_employer_stay(redact: Redactor, text: str,
+                                             words: list[str]) -> None:
+    """Only `for`, `at`, `by` in lower case and capitalised words that are no stop
+    words, in text of both cases."""
+    _kept(redact, text, *words)

@@ -258,7 +258,7 @@ cdef class Engine:
             (d._PERSON_NEXT, K_PNEXT), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
             (d._ORG_PREPS, K_ORGPREP), (d._LEGAL_ABBREVS, K_LEGALABBR),
             (d._FIRM_ANDS, K_FIRMAND), (d._FIRM_CLOSERS, K_FIRMCLOSE),
-            (d._PLACE_LINKS, K_PLINK),
+            (d._PLACE_LINKS, K_PLINK), (d._WORK_WORDS, K_WORK), (d._WORK_PREPS, K_WORKPREP),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets

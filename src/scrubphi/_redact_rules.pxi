@@ -111,6 +111,18 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             for j in range(i + 1, k):
                 if not _sure(tk[j].state):
                     tk[j].state = PLACE
+    if kb & K_WORK and mixed and i + 2 < n and tk[i + 1].kbits & K_WORKPREP and \
+            tk[i + 1].wflags & W_LOWER and _near(t, tk, i, i + 1, b" "):
+        # an employer after a work word: "I work for Capital Cube", "employed by Walk
+        # Score" (its capitalised words, up to three)
+        k = i + 2
+        while k < n and k - i <= 4 and _near(t, tk, k - 1, k, b" ") and \
+                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+                not (tk[k].kbits & K_STOP) and \
+                (not (tk[k].kbits & K_TRIG) or tk[k].kbits & K_ORGW):
+            if not _sure(tk[k].state):
+                tk[k].state = PLACE
+            k += 1
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \

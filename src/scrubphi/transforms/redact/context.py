@@ -39,6 +39,8 @@ __all__ = [
     "_STREET_TYPES",
     "_UNIVERSITY",
     "_WEAK_HONORIFICS",
+    "_WORK_PREPS",
+    "_WORK_WORDS",
 ]
 
 _HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
@@ -100,6 +102,10 @@ söhne sohn asociados hijos hermanos társa társai
 # words: "Saalfelden am Steinernen Meer", "Raabs an der Thaya", "Chlumec nad
 # Cidlinou", "Biograd na Moru", "Legros-les-Bains", "Leconte-sur-Mer".
 _PLACE_LINKS = frozenset(split_words("am an der im nad pod na sur sous les lès upon"))
+# An employer after a work word and "for", "at" or "by": "I work for Capital Cube",
+# "employed by Walk Score" (its capitalised words, up to three).
+_WORK_WORDS = frozenset(split_words("work works worked employed employer employee job"))
+_WORK_PREPS = frozenset(split_words("for at by"))
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").
 _ORG_PREPS = frozenset(split_words("at for from with"))

@@ -62,6 +62,8 @@ from scrubphi.transforms.redact.context import (
     _UNIVERSITY,
     _VOWELS,
     _WEAK_HONORIFICS,
+    _WORK_PREPS,
+    _WORK_WORDS,
     _suffix_words,
 )
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
@@ -496,6 +498,18 @@ class Redactor(StructuredPass):
                         for j in range(i + 1, k):
                             if state[j] not in sure:
                                 state[j] = _PLACE
+                if key in _WORK_WORDS and mixed and i + 2 < n and keys[i + 1] in _WORK_PREPS \
+                        and tokens[i + 1][2].islower() and near(i, i + 1):
+                    # an employer after a work word: "I work for Capital Cube", "employed
+                    # by Walk Score" (its capitalised words, up to three)
+                    k = i + 2
+                    while k < n and k - i <= 4 and near(k - 1, k) and \
+                            tokens[k][2].istitle() and keys[k].isalpha() and \
+                            keys[k] not in STOP and (keys[k] not in triggers
+                                                     or keys[k] in _ORG_WORDS):
+                        if state[k] not in sure:
+                            state[k] = _PLACE
+                        k += 1
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (
@@ -936,7 +950,7 @@ _SPACE_RUN = re.compile(r"\S+")
 # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
 # the abbreviation's side: see _hospital_abbrevs).
 _TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                      | _FEATURES | _STREET_TYPES | _UNIVERSITY)
+                      | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
 
 
 @lru_cache(maxsize=2)
