@@ -170,3 +170,34 @@ def test_work_words_without_an_employer_stay(redact: Redactor, text: str,
     """Only `for`, `at`, `by` in lower case and capitalised words that are no stop
     words, in text of both cases."""
     _kept(redact, text, *words)
+
+
+# -- a legal form written with dots, after a name -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Employer: Hrabovská s.r.o., Nitra", ["Hrabovská", "s", "r", "o"]),
+        ("She used to work for Delacroix-Fontaine S.A. as a nurse.", ["Delacroix", "S", "A"]),
+        ("Invoice from Zanichelli-Ferraro S.p.A. attached.", ["Zanichelli", "S", "p", "A"]),
+        ("Records to Kovačević d.o.o. in Zagreb.", ["Kovačević", "d", "o"]),
+    ],
+)
+def test_a_legal_form_written_with_dots_after_a_name(redact: Redactor, text: str,
+                                                     secrets: list[str]) -> None:
+    """`S.A.`, `s.r.o.`, `d.o.o.`, `S.p.A.`: its letters go (as keyed letters) with the
+    name before them."""
+    _gone(redact, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("heparin 5000 u s.c. per Dr Okonkwo a.c. and h.s.", ["a", "c", "h", "s"]),
+        ("Seen by Dr. Okonkwo p.r.n. and q.d. dosing", ["p", "r", "n", "q", "d"]),
+    ],
+)
+def test_dotted_clinical_abbreviations_after_a_name_stay(redact: Redactor, text: str,
+                                                         words: list[str]) -> None:
+    _kept(redact, text, *words)

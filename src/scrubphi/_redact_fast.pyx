@@ -913,6 +913,9 @@ cdef class Engine:
             # A word's surrogate as a place, a first or a last name depends on the word
             # alone (as written): kept on its _Info, so a name met again costs a tuple.
             # (The tuple is Spans.put's: start, priority 1, end, kind, replacement.)
+            if s == PLACE and tk[i].klen == 1 and tk[i].wflags & W_ALPHA:
+                put(start, tk[i].end, "initial", self.r._initial(info.word))  # "s.r.o."
+                continue
             if s == PLACE:
                 rep = info.s_place
                 if rep is None:

@@ -88,11 +88,39 @@ cdef bint _lower_type(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed)
         t.gap_ok(tk[j - 1].end, tk[j].start, b" ", 4)
 
 
+# detector._DOTTED_FORMS packed by _pack_types ("sro", "doo", "spa"); filled below.
+cdef uint64_t _DOTTED_KEYS[32]
+cdef int _N_DOTTED = 0
+
+
+def _fill_dotted():
+    global _N_DOTTED
+    from scrubphi.transforms.redact.context import _DOTTED_FORMS
+    keys = _pack_types(_DOTTED_FORMS)
+    if len(keys) > 32 or len(keys) != len(_DOTTED_FORMS):
+        raise ValueError("detector._DOTTED_FORMS: at most 32 forms of ASCII letters")
+    for i, key in enumerate(keys):
+        _DOTTED_KEYS[i] = key
+    _N_DOTTED = len(keys)
+
+
+_fill_dotted()
+
+
+cdef inline bint _dotted(uint64_t key) noexcept:
+    cdef int i
+    for i in range(_N_DOTTED):
+        if _DOTTED_KEYS[i] == key:
+            return True
+    return False
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
     cdef uint32_t wf = tk[i].wflags
-    cdef Py_ssize_t j, k
+    cdef Py_ssize_t j, k, last
+    cdef uint64_t key
     cdef bint strong, signs, prev_sure, next_sure, initial
     cdef const char *gap
     cdef int si
@@ -251,6 +279,26 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
         tk[i].state = PLACE  # a legal form that is an abbreviation too: "Gustafsson AB"
         return
+    if mixed and tk[i].klen == 1 and i > 0 and i < n - 1 and \
+            _ascii_letter(t.at(tk[i].start)) and tk[i].end < t.length and \
+            t.at(tk[i].end) == u'.' and _near(t, tk, i - 1, i, b" ") and \
+            tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+        # a legal form written with dots after a name: "Blaha s.r.o.", "Colas S.A."
+        key = (<uint32_t>t.at(tk[i].start) | 0x20) - 96
+        k = i
+        last = -1
+        while k + 1 < n and k + 1 - i <= 4 and tk[k + 1].klen == 1 and \
+                _ascii_letter(t.at(tk[k + 1].start)) and \
+                tk[k + 1].start == tk[k].end + 1 and t.at(tk[k].end) == u'.':
+            k += 1
+            key = (key << 5) | ((<uint32_t>t.at(tk[k].start) | 0x20) - 96)
+            if _dotted(key):
+                last = k
+        if last > 0:
+            for j in range(i, last + 1):
+                tk[j].state = PLACE
+            return
     if kb & K_FIRMCLOSE and mixed and i > 1 and (
             wf & W_TITLE or (not (tk[i - 1].kbits & K_AND) and wf & W_LOWER)):
         # a firm named by its owner and what follows "and": "Martin and Sons", "Widmer &

@@ -16,6 +16,7 @@ from scrubphi.transforms.redact.vocab import STOP, split_words
 
 __all__ = [
     "_CREDENTIALS",
+    "_DOTTED_FORMS",
     "_FEATURES",
     "_FIRM_ANDS",
     "_FIRM_CLOSERS",
@@ -90,6 +91,12 @@ oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 _LEGAL_ABBREVS = frozenset(split_words("""
 ab ag sa kg bv nv asa hb vof spa og kkt kht bt aps ky tmi sca sas commv cvba pfa spi
 ehf
+"""))
+# Legal forms written with a dot after each letter, without the dots: "S.A.",
+# "s.r.o.", "d.o.o.", "a.s.", "S.p.A.", "B.V."; after a name, their letters go too.
+_DOTTED_FORMS = frozenset(split_words("""
+sa sas sarl srl spa sl slne slu sau sat snc sro doo jdoo dd as ks vos bv nv ag kg eg ab
+ohg
 """))
 # A firm named by its owner and what follows "and": "Martin and Sons", "Widmer &
 # Partner", "Barracco e figli", "Lemoine et Fils", "Hajdu és társa".

@@ -35,6 +35,7 @@ from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.context import (
     _CREDENTIALS,
+    _DOTTED_FORMS,
     _FEATURES,
     _FIRM_ANDS,
     _FIRM_CLOSERS,
@@ -665,6 +666,24 @@ class Redactor(StructuredPass):
                     # AB", "Hug AG", "Balogh és társa Kkt"
                     state[i] = _PLACE
                     continue
+                if mixed and len(key) == 1 and key.isascii() and key.isalpha() and \
+                        0 < i < n - 1 and text[tokens[i][1]] == "." and near(i - 1, i) and \
+                        tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE):
+                    # a legal form written with dots after a name: "Blaha s.r.o.", "Colas
+                    # S.A.", "Pellico S.p.A." (its letters go as initials)
+                    joined, k, last = key, i, -1
+                    while k + 1 < n and k + 1 - i <= 4 and len(keys[k + 1]) == 1 and \
+                            keys[k + 1].isascii() and keys[k + 1].isalpha() and \
+                            text[tokens[k][1]:tokens[k + 1][0]] == ".":
+                        k += 1
+                        joined += keys[k]
+                        if joined in _DOTTED_FORMS:
+                            last = k
+                    if last > 0:
+                        for j in range(i, last + 1):
+                            state[j] = _PLACE
+                        continue
                 if key in _FIRM_CLOSERS and mixed and i > 1 and (
                         word.istitle() or (keys[i - 1] != "and" and word.islower())):
                     # a firm named by its owner and what follows "and": "Martin and
@@ -909,6 +928,9 @@ class Redactor(StructuredPass):
                                                             or tokens[i + 1][2][:1].isupper()))
                             or between):
                     out.put(start, end, "initial", self._initial(word))
+                continue
+            if s == _PLACE and len(key) == 1 and word.isalpha():
+                out.put(start, tokens[i][1], "initial", self._initial(word))  # "s.r.o."
                 continue
             if s == _PLACE:
                 end = tokens[i][1]
