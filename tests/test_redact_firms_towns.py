@@ -201,3 +201,58 @@ def test_a_legal_form_written_with_dots_after_a_name(redact: Redactor, text: str
 def test_dotted_clinical_abbreviations_after_a_name_stay(redact: Redactor, text: str,
                                                          words: list[str]) -> None:
     _kept(redact, text, *words)
+
+
+# -- a place prefix and a name after a place's preposition ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("She moved from New Clementine last year.", ["New", "Clementine"]),
+        ("Pt lives in Lake Everett with his wife.", ["Lake", "Everett"]),
+        ("Family drove up from Port Russell to visit.", ["Port", "Russell"]),
+    ],
+)
+def test_a_place_prefix_and_a_name_after_a_preposition(redact: Redactor, text: str,
+                                                       secrets: list[str]) -> None:
+    """`New`, `Lake`, `Port`... before a capitalised name that is also a word, after
+    `from`, `in`, `to`: a town."""
+    _gone(redact, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("New Foley placed. Pt has new Grace score", ["New", "Foley", "new"]),
+        ("Transferred to Lake Placid; in Upper Lobe", ["Placid", "Upper", "Lobe"]),
+    ],
+)
+def test_place_prefixes_before_other_words_stay(redact: Redactor, text: str,
+                                                words: list[str]) -> None:
+    _kept(redact, text, *words)
+
+
+# -- a town's name of words joined by hyphens -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Her home town is Ravelonne-la-Neuve.", ["Ravelonne", "la", "Neuve"]),
+        ("Family drove up from Pirouzet-en-Brie to visit.", ["Pirouzet", "en", "Brie"]),
+    ],
+)
+def test_a_towns_name_joined_by_hyphens(redact: Redactor, text: str,
+                                        secrets: list[str]) -> None:
+    """Between hyphens after a replaced word, a particle and the word after it are the
+    town's, even when that word is everyday French or English (`Neuve`, `Brie`)."""
+    _gone(redact, text, *secrets)
+
+
+# -- a legal form with a slash, and a lower-case owner's closer before one ------------------
+
+
+def test_a_legal_form_with_a_slash(redact: Redactor) -> None:
+    _gone(redact, "Insurance: Vestergaard A/S, claim pending.", "Vestergaard", "A", "S")
+    _kept(redact, "Dr Vestergaard a/p: rest, s/p fall", "a", "p", "s")

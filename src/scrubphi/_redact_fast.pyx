@@ -827,6 +827,9 @@ cdef class Engine:
                         and tk[i - 1].kbits & K_FIRST) or (
                         i + 1 < n and tk[i + 1].kbits & K_PNEXT and tk[i].wflags & W_TITLE
                         and t.starts(tk[i].start)) or (
+                        kb & K_PPREFIX and i > 0 and i + 1 < n and tk[i - 1].kbits & K_PREP
+                        and tk[i + 1].state == AMBIG and tk[i].wflags & W_TITLE
+                        and tk[i + 1].wflags & W_TITLE) or (
                         kb & K_AND and i > 0 and i + 1 < n and tk[i - 1].kbits & K_LAST
                         and tk[i + 1].kbits & K_LAST and tk[i - 1].wflags & W_TITLE
                         and tk[i + 1].wflags & W_TITLE):

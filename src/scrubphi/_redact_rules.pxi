@@ -121,7 +121,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     cdef uint32_t wf = tk[i].wflags
     cdef Py_ssize_t j, k, last
     cdef uint64_t key
-    cdef bint strong, signs, prev_sure, next_sure, initial
+    cdef bint strong, signs, prev_sure, next_sure, initial, hyphen
     cdef const char *gap
     cdef int si
     if kb & K_ORGPREP and mixed and wf & W_LOWER and i + 2 < n:
@@ -263,6 +263,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
             (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
         tk[i].state = PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+    elif kb & K_PPREFIX and mixed and i > 0 and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
+            wf & W_TITLE and tk[i + 1].wflags & W_TITLE and tk[i + 1].state == AMBIG and \
+            tk[i - 1].kbits & K_PREP and tk[i - 1].wflags & W_LOWER and \
+            _near(t, tk, i - 1, i, b" "):
+        # a place prefix and a name after a place's preposition: "from New Heather"
+        tk[i].state = PLACE
+        tk[i + 1].state = PLACE
     elif kb & K_SUFFIX and mixed and i > 0 and tk[i].klen >= 4 and wf & W_TITLE and \
             _near(t, tk, i - 1, i, b" ") and tk[i - 1].kbits & K_ALPHA and \
             tk[i - 1].wflags & W_CAP and \
@@ -274,14 +281,15 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         return
     wf = tk[i].wflags
     if kb & K_LEGALABBR and mixed and not (wf & W_LOWER) and i > 0 and \
-            _near(t, tk, i - 1, i, b" ") and tk[i - 1].wflags & W_CAP and \
-            tk[i - 1].kbits & K_ALPHA and \
-            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+            _near(t, tk, i - 1, i, b" ") and tk[i - 1].kbits & K_ALPHA and (
+                (tk[i - 1].wflags & W_CAP and _sure(tk[i - 1].state))
+                or tk[i - 1].state == PLACE):
         tk[i].state = PLACE  # a legal form that is an abbreviation too: "Gustafsson AB"
         return
     if mixed and tk[i].klen == 1 and i > 0 and i < n - 1 and \
             _ascii_letter(t.at(tk[i].start)) and tk[i].end < t.length and \
-            t.at(tk[i].end) == u'.' and _near(t, tk, i - 1, i, b" ") and \
+            (t.at(tk[i].end) == u'.' or t.at(tk[i].end) == u'/') and \
+            _near(t, tk, i - 1, i, b" ") and \
             tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
             (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
         # a legal form written with dots after a name: "Blaha s.r.o.", "Colas S.A."
@@ -290,7 +298,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         last = -1
         while k + 1 < n and k + 1 - i <= 4 and tk[k + 1].klen == 1 and \
                 _ascii_letter(t.at(tk[k + 1].start)) and \
-                tk[k + 1].start == tk[k].end + 1 and t.at(tk[k].end) == u'.':
+                tk[k + 1].start == tk[k].end + 1 and t.at(tk[k].end) == t.at(tk[i].end):
             k += 1
             key = (key << 5) | ((<uint32_t>t.at(tk[k].start) | 0x20) - 96)
             if _dotted(key):
@@ -346,9 +354,10 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[k].state):
                 tk[k].state = NAME
             return
+    hyphen = i > 0 and i < n - 1 and _hyphen(t, tk, i - 1)
     if mixed and wf & W_LOWER and i > 0 and i < n - 1 and (
             kb & K_PLINK or (kb & K_PARTICLE and (
-                tk[i - 1].state == PLACE or tk[i - 1].kbits & K_GAZ))) and \
+                tk[i - 1].state == PLACE or tk[i - 1].kbits & K_GAZ or hyphen))) and \
             tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
             (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE) and \
             _near(t, tk, i - 1, i, b" -"):
@@ -360,7 +369,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             k += 1
         if _near(t, tk, k - 1, k, b" -") and tk[k].wflags & W_CAP and \
                 tk[k].kbits & K_ALPHA and not (tk[k].kbits & (K_STOP | K_TRIG)) and \
-                _nameish(tk, k):
+                (_nameish(tk, k) or (hyphen and _hyphen(t, tk, k - 1))):
             for j in range(i, k):
                 tk[j].state = PLACE
             if not _sure(tk[k].state):

@@ -90,13 +90,14 @@ oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 # replaced as a name ("Gustafsson AB", "Hug AG"), written with a capital.
 _LEGAL_ABBREVS = frozenset(split_words("""
 ab ag sa kg bv nv asa hb vof spa og kkt kht bt aps ky tmi sca sas commv cvba pfa spi
-ehf
+ehf scs afj
 """))
-# Legal forms written with a dot after each letter, without the dots: "S.A.",
-# "s.r.o.", "d.o.o.", "a.s.", "S.p.A.", "B.V."; after a name, their letters go too.
+# Legal forms written with a dot after each letter (or a slash between them), without
+# the dots: "S.A.", "s.r.o.", "d.o.o.", "a.s.", "S.p.A.", "e.V.", "A/S"; after a name,
+# their letters go too.
 _DOTTED_FORMS = frozenset(split_words("""
 sa sas sarl srl spa sl slne slu sau sat snc sro doo jdoo dd as ks vos bv nv ag kg eg ab
-ohg
+ohg ev
 """))
 # A firm named by its owner and what follows "and": "Martin and Sons", "Widmer &
 # Partner", "Barracco e figli", "Lemoine et Fils", "Hajdu és társa".
@@ -108,7 +109,7 @@ söhne sohn asociados hijos hermanos társa társai
 # Lower-case words inside a town's name of several words, between its capitalised
 # words: "Saalfelden am Steinernen Meer", "Raabs an der Thaya", "Chlumec nad
 # Cidlinou", "Biograd na Moru", "Legros-les-Bains", "Leconte-sur-Mer".
-_PLACE_LINKS = frozenset(split_words("am an der im nad pod na sur sous les lès upon"))
+_PLACE_LINKS = frozenset(split_words("am an der im nad pod na sur sous les lès en upon"))
 # An employer after a work word and "for", "at" or "by": "I work for Capital Cube",
 # "employed by Walk Score" (its capitalised words, up to three).
 _WORK_WORDS = frozenset(split_words("work works worked employed employer employee job"))

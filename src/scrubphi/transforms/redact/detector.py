@@ -461,6 +461,10 @@ class Redactor(StructuredPass):
         # A capitalised word opening a sentence before a person's verb: "Brenna lives on"
         seeds += [i for i in range(n - 1) if keys[i + 1] in _PERSON_NEXT
                   and tokens[i][2].istitle() and _starts(text, tokens[i][0])]
+        # A place prefix and a name after a place's preposition: "from New Heather"
+        seeds += [i for i in range(1, n - 1) if keys[i] in _PLACE_PREFIXES
+                  and keys[i - 1] in _PLACE_PREPS and state[i + 1] == _AMBIG
+                  and tokens[i][2].istitle() and tokens[i + 1][2].istitle()]
         # Surnames that are words, joined by "and": "Stone, Bishop and Walker"
         seeds += [i for i in range(1, n - 1) if keys[i] == "and" and keys[i - 1] in v.last
                   and keys[i + 1] in v.last and tokens[i - 1][2].istitle()
@@ -649,6 +653,14 @@ class Redactor(StructuredPass):
                         word.istitle() and tokens[i + 1][2].istitle() and \
                         (state[i + 1] in sure or state[i + 1] == _PLACE):
                     state[i] = _PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+                elif key in _PLACE_PREFIXES and mixed and 0 < i < n - 1 and near(i, i + 1) and \
+                        word.istitle() and tokens[i + 1][2].istitle() and \
+                        state[i + 1] == _AMBIG and keys[i - 1] in _PLACE_PREPS and \
+                        tokens[i - 1][2].islower() and near(i - 1, i):
+                    # a place prefix and a name after a place's preposition: "moved from
+                    # New Heather", "lives in Lake Hazel"
+                    state[i] = _PLACE
+                    state[i + 1] = _PLACE
                 elif key in suffixes and mixed and i > 0 and len(key) >= 4 and \
                         word.istitle() and near(i - 1, i) and keys[i - 1].isalpha() and \
                         tokens[i - 1][2][:1].isupper() and \
@@ -659,15 +671,15 @@ class Redactor(StructuredPass):
                 if si != _KEEP and si != _AMBIG:
                     continue
                 if key in _LEGAL_ABBREVS and mixed and not word.islower() and i > 0 and \
-                        near(i - 1, i) and tokens[i - 1][2][:1].isupper() and \
-                        keys[i - 1].isalpha() and \
-                        (state[i - 1] in sure or state[i - 1] == _PLACE):
+                        near(i - 1, i) and keys[i - 1].isalpha() and (
+                            (tokens[i - 1][2][:1].isupper() and state[i - 1] in sure)
+                            or state[i - 1] == _PLACE):
                     # a legal form that is an abbreviation too, after a name: "Gustafsson
                     # AB", "Hug AG", "Balogh és társa Kkt"
                     state[i] = _PLACE
                     continue
                 if mixed and len(key) == 1 and key.isascii() and key.isalpha() and \
-                        0 < i < n - 1 and text[tokens[i][1]] == "." and near(i - 1, i) and \
+                        0 < i < n - 1 and text[tokens[i][1]] in "./" and near(i - 1, i) and \
                         tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
                         (state[i - 1] in sure or state[i - 1] == _PLACE):
                     # a legal form written with dots after a name: "Blaha s.r.o.", "Colas
@@ -675,7 +687,7 @@ class Redactor(StructuredPass):
                     joined, k, last = key, i, -1
                     while k + 1 < n and k + 1 - i <= 4 and len(keys[k + 1]) == 1 and \
                             keys[k + 1].isascii() and keys[k + 1].isalpha() and \
-                            text[tokens[k][1]:tokens[k + 1][0]] == ".":
+                            text[tokens[k][1]:tokens[k + 1][0]] == text[tokens[i][1]]:
                         k += 1
                         joined += keys[k]
                         if joined in _DOTTED_FORMS:
@@ -731,20 +743,23 @@ class Redactor(StructuredPass):
                         if state[k] not in sure:
                             state[k] = _NAME
                         continue
+                hyphen = 0 < i < n - 1 and text[tokens[i - 1][1]:tokens[i][0]] == "-"
                 if mixed and word.islower() and 0 < i < n - 1 and (
                         key in _PLACE_LINKS or (key in _NAME_PARTICLES and (
-                            state[i - 1] == _PLACE or keys[i - 1] in v.places))) and \
+                            state[i - 1] == _PLACE or keys[i - 1] in v.places or hyphen))) and \
                         tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
                         (state[i - 1] in sure or state[i - 1] == _PLACE) and near(i - 1, i, " -"):
                     # a town's name of several words: "Saalfelden am Steinernen Meer",
-                    # "Raabs an der Thaya", "Montenegro do Oeste", "Legros-les-Bains"
+                    # "Raabs an der Thaya", "Sorocaba do Oeste", "Legros-les-Bains",
+                    # "Louvain-la-Neuve" (between hyphens, any particle and word)
                     k = i + 1
                     if k < n - 1 and (keys[k] in _PLACE_LINKS or keys[k] in _NAME_PARTICLES) \
                             and tokens[k][2].islower() and near(i, k, " -"):
                         k += 1
                     if near(k - 1, k, " -") and tokens[k][2][:1].isupper() and \
                             keys[k].isalpha() and keys[k] not in STOP and \
-                            keys[k] not in triggers and nameish(k):
+                            keys[k] not in triggers and (nameish(k) or (
+                                hyphen and text[tokens[k - 1][1]:tokens[k][0]] == "-")):
                         for j in range(i, k):
                             state[j] = _PLACE
                         if state[k] not in sure:
