@@ -684,16 +684,16 @@ class Redactor(StructuredPass):
                         (state[i - 1] in sure or state[i - 1] == _PLACE):
                     # a legal form written with dots after a name: "Blaha s.r.o.", "Colas
                     # S.A.", "Pellico S.p.A." (its letters go as initials)
-                    joined, k, last = key, i, -1
+                    joined, k, upto = key, i, -1
                     while k + 1 < n and k + 1 - i <= 4 and len(keys[k + 1]) == 1 and \
                             keys[k + 1].isascii() and keys[k + 1].isalpha() and \
                             text[tokens[k][1]:tokens[k + 1][0]] == text[tokens[i][1]]:
                         k += 1
                         joined += keys[k]
                         if joined in _DOTTED_FORMS:
-                            last = k
-                    if last > 0:
-                        for j in range(i, last + 1):
+                            upto = k
+                    if upto > 0:
+                        for j in range(i, upto + 1):
                             state[j] = _PLACE
                         continue
                 if key in _FIRM_CLOSERS and mixed and i > 1 and (
