@@ -256,7 +256,9 @@ cdef class Engine:
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
             (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
             (d._PERSON_NEXT, K_PNEXT), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
-            (d._ORG_PREPS, K_ORGPREP),
+            (d._ORG_PREPS, K_ORGPREP), (d._LEGAL_ABBREVS, K_LEGALABBR),
+            (d._FIRM_ANDS, K_FIRMAND), (d._FIRM_CLOSERS, K_FIRMCLOSE),
+            (d._PLACE_LINKS, K_PLINK), (d._WORK_WORDS, K_WORK), (d._WORK_PREPS, K_WORKPREP),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets
@@ -825,6 +827,9 @@ cdef class Engine:
                         and tk[i - 1].kbits & K_FIRST) or (
                         i + 1 < n and tk[i + 1].kbits & K_PNEXT and tk[i].wflags & W_TITLE
                         and t.starts(tk[i].start)) or (
+                        kb & K_PPREFIX and i > 0 and i + 1 < n and tk[i - 1].kbits & K_PREP
+                        and tk[i + 1].state == AMBIG and tk[i].wflags & W_TITLE
+                        and tk[i + 1].wflags & W_TITLE) or (
                         kb & K_AND and i > 0 and i + 1 < n and tk[i - 1].kbits & K_LAST
                         and tk[i + 1].kbits & K_LAST and tk[i - 1].wflags & W_TITLE
                         and tk[i + 1].wflags & W_TITLE) or (
@@ -913,6 +918,9 @@ cdef class Engine:
             # A word's surrogate as a place, a first or a last name depends on the word
             # alone (as written): kept on its _Info, so a name met again costs a tuple.
             # (The tuple is Spans.put's: start, priority 1, end, kind, replacement.)
+            if s == PLACE and tk[i].klen == 1 and tk[i].wflags & W_ALPHA:
+                put(start, tk[i].end, "initial", self.r._initial(info.word))  # "s.r.o."
+                continue
             if s == PLACE:
                 rep = info.s_place
                 if rep is None:

@@ -88,12 +88,40 @@ cdef bint _lower_type(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed)
         t.gap_ok(tk[j - 1].end, tk[j].start, b" ", 4)
 
 
+# detector._DOTTED_FORMS packed by _pack_types ("sro", "doo", "spa"); filled below.
+cdef uint64_t _DOTTED_KEYS[32]
+cdef int _N_DOTTED = 0
+
+
+def _fill_dotted():
+    global _N_DOTTED
+    from scrubphi.transforms.redact.context import _DOTTED_FORMS
+    keys = _pack_types(_DOTTED_FORMS)
+    if len(keys) > 32 or len(keys) != len(_DOTTED_FORMS):
+        raise ValueError("detector._DOTTED_FORMS: at most 32 forms of ASCII letters")
+    for i, key in enumerate(keys):
+        _DOTTED_KEYS[i] = key
+    _N_DOTTED = len(keys)
+
+
+_fill_dotted()
+
+
+cdef inline bint _dotted(uint64_t key) noexcept:
+    cdef int i
+    for i in range(_N_DOTTED):
+        if _DOTTED_KEYS[i] == key:
+            return True
+    return False
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
     cdef uint32_t wf = tk[i].wflags
-    cdef Py_ssize_t j, k
-    cdef bint strong, signs, prev_sure, next_sure, initial
+    cdef Py_ssize_t j, k, last
+    cdef uint64_t key
+    cdef bint strong, signs, prev_sure, next_sure, initial, hyphen
     cdef const char *gap
     cdef int si
     if kb & K_ORGPREP and mixed and wf & W_LOWER and i + 2 < n:
@@ -111,6 +139,18 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             for j in range(i + 1, k):
                 if not _sure(tk[j].state):
                     tk[j].state = PLACE
+    if kb & K_WORK and mixed and i + 2 < n and tk[i + 1].kbits & K_WORKPREP and \
+            tk[i + 1].wflags & W_LOWER and _near(t, tk, i, i + 1, b" "):
+        # an employer after a work word: "I work for Capital Cube", "employed by Walk
+        # Score" (its capitalised words, up to three)
+        k = i + 2
+        while k < n and k - i <= 4 and _near(t, tk, k - 1, k, b" ") and \
+                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+                not (tk[k].kbits & K_STOP) and \
+                (not (tk[k].kbits & K_TRIG) or tk[k].kbits & K_ORGW):
+            if not _sure(tk[k].state):
+                tk[k].state = PLACE
+            k += 1
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \
@@ -223,6 +263,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             wf & W_TITLE and tk[i + 1].wflags & W_TITLE and \
             (_sure(tk[i + 1].state) or tk[i + 1].state == PLACE):
         tk[i].state = PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+    elif kb & K_PPREFIX and mixed and i > 0 and i + 1 < n and _near(t, tk, i, i + 1, b" ") and \
+            wf & W_TITLE and tk[i + 1].wflags & W_TITLE and tk[i + 1].state == AMBIG and \
+            tk[i - 1].kbits & K_PREP and tk[i - 1].wflags & W_LOWER and \
+            _near(t, tk, i - 1, i, b" "):
+        # a place prefix and a name after a place's preposition: "from New Heather"
+        tk[i].state = PLACE
+        tk[i + 1].state = PLACE
     elif kb & K_SUFFIX and mixed and i > 0 and tk[i].klen >= 4 and wf & W_TITLE and \
             _near(t, tk, i - 1, i, b" ") and tk[i - 1].kbits & K_ALPHA and \
             tk[i - 1].wflags & W_CAP and \
@@ -233,6 +280,62 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     if si != KEEP and si != AMBIG:
         return
     wf = tk[i].wflags
+    if kb & K_LEGALABBR and mixed and not (wf & W_LOWER) and i > 0 and \
+            _near(t, tk, i - 1, i, b" ") and tk[i - 1].kbits & K_ALPHA and (
+                (tk[i - 1].wflags & W_CAP and _sure(tk[i - 1].state))
+                or tk[i - 1].state == PLACE):
+        tk[i].state = PLACE  # a legal form that is an abbreviation too: "Gustafsson AB"
+        return
+    if mixed and tk[i].klen == 1 and i > 0 and i < n - 1 and \
+            _ascii_letter(t.at(tk[i].start)) and tk[i].end < t.length and \
+            (t.at(tk[i].end) == u'.' or t.at(tk[i].end) == u'/') and \
+            _near(t, tk, i - 1, i, b" ") and \
+            tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE):
+        # a legal form written with dots after a name: "Blaha s.r.o.", "Colas S.A."
+        key = (<uint32_t>t.at(tk[i].start) | 0x20) - 96
+        k = i
+        last = -1
+        while k + 1 < n and k + 1 - i <= 4 and tk[k + 1].klen == 1 and \
+                _ascii_letter(t.at(tk[k + 1].start)) and \
+                tk[k + 1].start == tk[k].end + 1 and t.at(tk[k].end) == t.at(tk[i].end):
+            k += 1
+            key = (key << 5) | ((<uint32_t>t.at(tk[k].start) | 0x20) - 96)
+            if _dotted(key):
+                last = k
+        if last > 0:
+            for j in range(i, last + 1):
+                tk[j].state = PLACE
+            return
+    if kb & K_FIRMCLOSE and mixed and i > 1 and (
+            wf & W_TITLE or (not (tk[i - 1].kbits & K_AND) and wf & W_LOWER)):
+        # a firm named by its owner and what follows "and": "Martin and Sons", "Widmer &
+        # Partner", "Barracco e figli"
+        if tk[i].start == tk[i - 1].end + 3 and t.at(tk[i - 1].end) == u' ' and \
+                t.at(tk[i - 1].end + 1) == u'&' and t.at(tk[i - 1].end + 2) == u' ':
+            k = i - 1
+        elif tk[i - 1].kbits & K_FIRMAND and tk[i - 1].wflags & W_LOWER and \
+                _near(t, tk, i - 2, i - 1, b" ") and _near(t, tk, i - 1, i, b" "):
+            k = i - 2
+        else:
+            k = -1
+        if k >= 0 and tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and (
+                _sure(tk[k].state) or tk[k].state == PLACE
+                or (tk[k].state == AMBIG and tk[k].kbits & K_LAST)):
+            if not _sure(tk[k].state):
+                tk[k].state = NAME
+            tk[i].state = PLACE
+            return
+    if si == AMBIG and mixed and wf & W_TITLE and kb & K_LAST and i + 3 < n and \
+            tk[i + 1].start == tk[i].end + 2 and t.at(tk[i].end) == u',' and \
+            t.at(tk[i].end + 1) == u' ' and \
+            tk[i + 1].wflags & W_TITLE and _sure(tk[i + 1].state) and \
+            tk[i + 2].kbits & K_AND and tk[i + 2].klen == 3 and \
+            _near(t, tk, i + 1, i + 2, b" ") and _near(t, tk, i + 2, i + 3, b" ") and \
+            tk[i + 3].wflags & W_TITLE and (_sure(tk[i + 3].state) or (
+                tk[i + 3].state == AMBIG and tk[i + 3].kbits & K_LAST)):
+        tk[i].state = NAME  # a firm's first partner: "Long, Castaneda and Castillo"
+        return
     if kb & K_PARTICLE and not (kb & K_STOP) and mixed and wf & W_LOWER and \
             i > 0 and i < n - 1:
         # (up to two more particles after it: "Milan van de Ven")
@@ -250,6 +353,27 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                 tk[j].state = NAME
             if not _sure(tk[k].state):
                 tk[k].state = NAME
+            return
+    hyphen = i > 0 and i < n - 1 and _hyphen(t, tk, i - 1)
+    if mixed and wf & W_LOWER and i > 0 and i < n - 1 and (
+            kb & K_PLINK or (kb & K_PARTICLE and (
+                tk[i - 1].state == PLACE or tk[i - 1].kbits & K_GAZ or hyphen))) and \
+            tk[i - 1].wflags & W_CAP and tk[i - 1].kbits & K_ALPHA and \
+            (_sure(tk[i - 1].state) or tk[i - 1].state == PLACE) and \
+            _near(t, tk, i - 1, i, b" -"):
+        # a town's name of several words: "Saalfelden am Steinernen Meer", "Raabs an
+        # der Thaya", "Montenegro do Oeste", "Legros-les-Bains"
+        k = i + 1
+        if k < n - 1 and tk[k].kbits & (K_PLINK | K_PARTICLE) and tk[k].wflags & W_LOWER and \
+                _near(t, tk, i, k, b" -"):
+            k += 1
+        if _near(t, tk, k - 1, k, b" -") and tk[k].wflags & W_CAP and \
+                tk[k].kbits & K_ALPHA and not (tk[k].kbits & (K_STOP | K_TRIG)) and \
+                (_nameish(tk, k) or (hyphen and _hyphen(t, tk, k - 1))):
+            for j in range(i, k):
+                tk[j].state = PLACE
+            if not _sure(tk[k].state):
+                tk[k].state = PLACE
             return
     if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \
             i + 1 < n and tk[i + 1].kbits & K_PNEXT and \

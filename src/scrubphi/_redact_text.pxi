@@ -70,6 +70,12 @@ cdef extern from *:
     #define RF_K_GAZ ((uint64_t)1 << 41)
     #define RF_K_AFTERTYPE ((uint64_t)1 << 42)
     #define RF_K_ORGPREP ((uint64_t)1 << 43)
+    #define RF_K_LEGALABBR ((uint64_t)1 << 44)
+    #define RF_K_FIRMAND ((uint64_t)1 << 45)
+    #define RF_K_FIRMCLOSE ((uint64_t)1 << 46)
+    #define RF_K_PLINK ((uint64_t)1 << 47)
+    #define RF_K_WORK ((uint64_t)1 << 48)
+    #define RF_K_WORKPREP ((uint64_t)1 << 49)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -115,6 +121,12 @@ cdef extern from *:
     const uint64_t K_GAZ "RF_K_GAZ"
     const uint64_t K_AFTERTYPE "RF_K_AFTERTYPE"
     const uint64_t K_ORGPREP "RF_K_ORGPREP"
+    const uint64_t K_LEGALABBR "RF_K_LEGALABBR"
+    const uint64_t K_FIRMAND "RF_K_FIRMAND"
+    const uint64_t K_FIRMCLOSE "RF_K_FIRMCLOSE"
+    const uint64_t K_PLINK "RF_K_PLINK"
+    const uint64_t K_WORK "RF_K_WORK"
+    const uint64_t K_WORKPREP "RF_K_WORKPREP"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

@@ -16,16 +16,21 @@ from scrubphi.transforms.redact.vocab import STOP, split_words
 
 __all__ = [
     "_CREDENTIALS",
+    "_DOTTED_FORMS",
     "_FEATURES",
+    "_FIRM_ANDS",
+    "_FIRM_CLOSERS",
     "_GENERIC_PLACE",
     "_HONORIFICS",
     "_HOSPITAL_WORDS",
+    "_LEGAL_ABBREVS",
     "_LEGAL_FORMS",
     "_NAME_PARTICLES",
     "_NOT_HOSPITALS",
     "_ORG_PREPS",
     "_ORG_WORDS",
     "_PERSON_NEXT",
+    "_PLACE_LINKS",
     "_PLACE_NAME_PARTS",
     "_PLACE_PREFIXES",
     "_PLACE_PREPS",
@@ -35,6 +40,8 @@ __all__ = [
     "_STREET_TYPES",
     "_UNIVERSITY",
     "_WEAK_HONORIFICS",
+    "_WORK_PREPS",
+    "_WORK_WORDS",
 ]
 
 _HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
@@ -70,6 +77,7 @@ airlines brands software research resources transit media communications telecom
 electronics entertainment publishing publishers realty properties construction
 manufacturing marketing consultants advisors bancorp financial movers
 oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
+groep gruppe gruppen grupa grupo gruppo groupe
 """))
 # Legal forms: part of an organisation's name in any case ("orvell kestrane
 # inc."), unlike its other head words ("recheck labs").
@@ -77,6 +85,35 @@ _LEGAL_FORMS = frozenset(split_words("""
 inc incorporated llc llp ltd corp gmbh plc sarl srl aps pty pvt bancorp
 oy oyj kft zrt nyrt kgaa ohg gbr lda ltda bvba sprl
 """))
+# Legal forms that are also clinical abbreviations or everyday words ("AB", "AG",
+# "SA", "KG", "SpA"): part of an organisation's name only right after a word already
+# replaced as a name ("Gustafsson AB", "Hug AG"), written with a capital.
+_LEGAL_ABBREVS = frozenset(split_words("""
+ab ag sa kg bv nv asa hb vof spa og kkt kht bt aps ky tmi sca sas commv cvba pfa spi
+ehf scs afj
+"""))
+# Legal forms written with a dot after each letter (or a slash between them), without
+# the dots: "S.A.", "s.r.o.", "d.o.o.", "a.s.", "S.p.A.", "e.V.", "A/S"; after a name,
+# their letters go too.
+_DOTTED_FORMS = frozenset(split_words("""
+sa sas sarl srl spa sl slne slu sau sat snc sro doo jdoo dd as ks vos bv nv ag kg eg ab
+ohg ev
+"""))
+# A firm named by its owner and what follows "and": "Martin and Sons", "Widmer &
+# Partner", "Barracco e figli", "Lemoine et Fils", "Hajdu és társa".
+_FIRM_ANDS = frozenset(split_words("and e et y og och és en und"))
+_FIRM_CLOSERS = frozenset(split_words("""
+sons co company partner partners partnere figli fils filhos søn sønner zonen
+söhne sohn asociados hijos hermanos társa társai
+"""))
+# Lower-case words inside a town's name of several words, between its capitalised
+# words: "Saalfelden am Steinernen Meer", "Raabs an der Thaya", "Chlumec nad
+# Cidlinou", "Biograd na Moru", "Legros-les-Bains", "Leconte-sur-Mer".
+_PLACE_LINKS = frozenset(split_words("am an der im nad pod na sur sous les lès en upon"))
+# An employer after a work word and "for", "at" or "by": "I work for Capital Cube",
+# "employed by Walk Score" (its capitalised words, up to three).
+_WORK_WORDS = frozenset(split_words("work works worked employed employer employee job"))
+_WORK_PREPS = frozenset(split_words("for at by"))
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").
 _ORG_PREPS = frozenset(split_words("at for from with"))

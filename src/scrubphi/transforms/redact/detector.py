@@ -35,10 +35,14 @@ from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.context import (
     _CREDENTIALS,
+    _DOTTED_FORMS,
     _FEATURES,
+    _FIRM_ANDS,
+    _FIRM_CLOSERS,
     _GENERIC_PLACE,
     _HONORIFICS,
     _HOSPITAL_WORDS,
+    _LEGAL_ABBREVS,
     _LEGAL_FORMS,
     _LONGEST_WORD,
     _MEDICAL_ENDINGS,
@@ -47,6 +51,7 @@ from scrubphi.transforms.redact.context import (
     _ORG_PREPS,
     _ORG_WORDS,
     _PERSON_NEXT,
+    _PLACE_LINKS,
     _PLACE_NAME_PARTS,
     _PLACE_PREFIXES,
     _PLACE_PREPS,
@@ -58,6 +63,8 @@ from scrubphi.transforms.redact.context import (
     _UNIVERSITY,
     _VOWELS,
     _WEAK_HONORIFICS,
+    _WORK_PREPS,
+    _WORK_WORDS,
     _suffix_words,
 )
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
@@ -466,6 +473,10 @@ class Redactor(StructuredPass):
         if mixed:
             seeds += [i for i in range(n - 1) if keys[i] in v.first and keys[i + 1] in v.last
                       and tokens[i][2].istitle() and tokens[i + 1][2].istitle()]
+        # A place prefix and a name after a place's preposition: "from New Heather"
+        seeds += [i for i in range(1, n - 1) if keys[i] in _PLACE_PREFIXES
+                  and keys[i - 1] in _PLACE_PREPS and state[i + 1] == _AMBIG
+                  and tokens[i][2].istitle() and tokens[i + 1][2].istitle()]
         # Surnames that are words, joined by "and": "Stone, Bishop and Walker"
         seeds += [i for i in range(1, n - 1) if keys[i] == "and" and keys[i - 1] in v.last
                   and keys[i + 1] in v.last and tokens[i - 1][2].istitle()
@@ -504,6 +515,18 @@ class Redactor(StructuredPass):
                         for j in range(i + 1, k):
                             if state[j] not in sure:
                                 state[j] = _PLACE
+                if key in _WORK_WORDS and mixed and i + 2 < n and keys[i + 1] in _WORK_PREPS \
+                        and tokens[i + 1][2].islower() and near(i, i + 1):
+                    # an employer after a work word: "I work for Capital Cube", "employed
+                    # by Walk Score" (its capitalised words, up to three)
+                    k = i + 2
+                    while k < n and k - i <= 4 and near(k - 1, k) and \
+                            tokens[k][2].istitle() and keys[k].isalpha() and \
+                            keys[k] not in STOP and (keys[k] not in triggers
+                                                     or keys[k] in _ORG_WORDS):
+                        if state[k] not in sure:
+                            state[k] = _PLACE
+                        k += 1
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (
@@ -642,6 +665,14 @@ class Redactor(StructuredPass):
                         word.istitle() and tokens[i + 1][2].istitle() and \
                         (state[i + 1] in sure or state[i + 1] == _PLACE):
                     state[i] = _PLACE  # "New Zealand", "South Africa", "Port Whangarei"
+                elif key in _PLACE_PREFIXES and mixed and 0 < i < n - 1 and near(i, i + 1) and \
+                        word.istitle() and tokens[i + 1][2].istitle() and \
+                        state[i + 1] == _AMBIG and keys[i - 1] in _PLACE_PREPS and \
+                        tokens[i - 1][2].islower() and near(i - 1, i):
+                    # a place prefix and a name after a place's preposition: "moved from
+                    # New Heather", "lives in Lake Hazel"
+                    state[i] = _PLACE
+                    state[i + 1] = _PLACE
                 elif key in suffixes and mixed and i > 0 and len(key) >= 4 and \
                         word.istitle() and near(i - 1, i) and keys[i - 1].isalpha() and \
                         tokens[i - 1][2][:1].isupper() and \
@@ -650,6 +681,58 @@ class Redactor(StructuredPass):
                     state[i] = _PLACE  # a street named without its number: "Inna Loop"
                 si = state[i]
                 if si != _KEEP and si != _AMBIG:
+                    continue
+                if key in _LEGAL_ABBREVS and mixed and not word.islower() and i > 0 and \
+                        near(i - 1, i) and keys[i - 1].isalpha() and (
+                            (tokens[i - 1][2][:1].isupper() and state[i - 1] in sure)
+                            or state[i - 1] == _PLACE):
+                    # a legal form that is an abbreviation too, after a name: "Gustafsson
+                    # AB", "Hug AG", "Balogh és társa Kkt"
+                    state[i] = _PLACE
+                    continue
+                if mixed and len(key) == 1 and key.isascii() and key.isalpha() and \
+                        0 < i < n - 1 and text[tokens[i][1]] in "./" and near(i - 1, i) and \
+                        tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE):
+                    # a legal form written with dots after a name: "Blaha s.r.o.", "Colas
+                    # S.A.", "Pellico S.p.A." (its letters go as initials)
+                    joined, k, upto = key, i, -1
+                    while k + 1 < n and k + 1 - i <= 4 and len(keys[k + 1]) == 1 and \
+                            keys[k + 1].isascii() and keys[k + 1].isalpha() and \
+                            text[tokens[k][1]:tokens[k + 1][0]] == text[tokens[i][1]]:
+                        k += 1
+                        joined += keys[k]
+                        if joined in _DOTTED_FORMS:
+                            upto = k
+                    if upto > 0:
+                        for j in range(i, upto + 1):
+                            state[j] = _PLACE
+                        continue
+                if key in _FIRM_CLOSERS and mixed and i > 1 and (
+                        word.istitle() or (keys[i - 1] != "and" and word.islower())):
+                    # a firm named by its owner and what follows "and": "Martin and
+                    # Sons", "Widmer & Partner", "Barracco e figli", "Lemoine et Fils"
+                    if text[tokens[i - 1][1]:tokens[i][0]] == " & ":
+                        o = i - 1
+                    elif keys[i - 1] in _FIRM_ANDS and tokens[i - 1][2].islower() and \
+                            near(i - 2, i - 1) and near(i - 1, i):
+                        o = i - 2
+                    else:
+                        o = -1
+                    if o >= 0 and tokens[o][2].istitle() and keys[o].isalpha() and (
+                            state[o] in sure or state[o] == _PLACE
+                            or (state[o] == _AMBIG and keys[o] in v.last)):
+                        if state[o] not in sure:
+                            state[o] = _NAME
+                        state[i] = _PLACE
+                        continue
+                if si == _AMBIG and mixed and word.istitle() and key in v.last and i + 3 < n and \
+                        text[tokens[i][1]:tokens[i + 1][0]] == ", " and \
+                        tokens[i + 1][2].istitle() and state[i + 1] in sure and \
+                        keys[i + 2] == "and" and near(i + 1, i + 2) and near(i + 2, i + 3) and \
+                        tokens[i + 3][2].istitle() and (state[i + 3] in sure or (
+                            state[i + 3] == _AMBIG and keys[i + 3] in v.last)):
+                    state[i] = _NAME  # a firm's first partner: "Long, Castaneda and Castillo"
                     continue
                 if key in _NAME_PARTICLES and key not in STOP and mixed and word.islower() and \
                         0 < i < n - 1:
@@ -671,6 +754,28 @@ class Redactor(StructuredPass):
                             state[j] = _NAME
                         if state[k] not in sure:
                             state[k] = _NAME
+                        continue
+                hyphen = 0 < i < n - 1 and text[tokens[i - 1][1]:tokens[i][0]] == "-"
+                if mixed and word.islower() and 0 < i < n - 1 and (
+                        key in _PLACE_LINKS or (key in _NAME_PARTICLES and (
+                            state[i - 1] == _PLACE or keys[i - 1] in v.places or hyphen))) and \
+                        tokens[i - 1][2][:1].isupper() and keys[i - 1].isalpha() and \
+                        (state[i - 1] in sure or state[i - 1] == _PLACE) and near(i - 1, i, " -"):
+                    # a town's name of several words: "Saalfelden am Steinernen Meer",
+                    # "Raabs an der Thaya", "Sorocaba do Oeste", "Legros-les-Bains",
+                    # "Louvain-la-Neuve" (between hyphens, any particle and word)
+                    k = i + 1
+                    if k < n - 1 and (keys[k] in _PLACE_LINKS or keys[k] in _NAME_PARTICLES) \
+                            and tokens[k][2].islower() and near(i, k, " -"):
+                        k += 1
+                    if near(k - 1, k, " -") and tokens[k][2][:1].isupper() and \
+                            keys[k].isalpha() and keys[k] not in STOP and \
+                            keys[k] not in triggers and (nameish(k) or (
+                                hyphen and text[tokens[k - 1][1]:tokens[k][0]] == "-")):
+                        for j in range(i, k):
+                            state[j] = _PLACE
+                        if state[k] not in sure:
+                            state[k] = _PLACE
                         continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
                         i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
@@ -866,6 +971,9 @@ class Redactor(StructuredPass):
                             or between):
                     out.put(start, end, "initial", self._initial(word))
                 continue
+            if s == _PLACE and len(key) == 1 and word.isalpha():
+                out.put(start, tokens[i][1], "initial", self._initial(word))  # "s.r.o."
+                continue
             if s == _PLACE:
                 end = tokens[i][1]
                 fake = place_fake(fns["city"], word)
@@ -906,7 +1014,7 @@ _SPACE_RUN = re.compile(r"\S+")
 # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
 # the abbreviation's side: see _hospital_abbrevs).
 _TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                      | _FEATURES | _STREET_TYPES | _UNIVERSITY)
+                      | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
 
 
 @lru_cache(maxsize=2)
