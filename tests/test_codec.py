@@ -400,10 +400,11 @@ def test_memo_is_bounded(codec: ModuleType) -> None:
 
 def test_memo_of_values_that_never_repeat_stays_small(codec: ModuleType) -> None:
     """A column whose values barely repeat (a patients table's SSNs) does not fill its
-    memo: under 1/16 hits at a verdict (after MEMO_FIRST_VERDICT lookups, then every
-    MEMO_VERDICT) the memo is emptied; output and counts are unchanged."""
-    first, every = codec.MEMO_FIRST_VERDICT, codec.MEMO_VERDICT
-    assert (first, every) == (1024, 8192)
+    memo: judged when it first holds MEMO_PROBATION values (and every MEMO_VERDICT
+    lookups), under 1/16 hits it is emptied and on probation again; output and counts
+    are unchanged."""
+    probation, every = codec.MEMO_PROBATION, codec.MEMO_VERDICT
+    assert (probation, every) == (4096, 8192)
     rw = codec.CopyRewriter(1, [(0, upper, -1, True)], 1000)
     sizes = []
     out = []
@@ -414,14 +415,15 @@ def test_memo_of_values_that_never_repeat_stays_small(codec: ModuleType) -> None
         sizes.append(rw.memo_sizes[0])
     assert b"".join(out) == b"".join(b"P%d\n" % i for i in range(24000))
     assert rw.counts == [24000, 0]
-    assert max(sizes) <= every
-    assert sizes[0] == 2000 - first + 1  # emptied at the first verdict, then refilled
+    assert sizes[:2] == [2000, 4000]
+    assert max(sizes) <= probation
+    assert sizes[2] == 6000 - probation  # emptied when it held 4,096 values, then refilled
 
 
 def test_memo_that_hits_is_kept(codec: ModuleType) -> None:
-    """Values that repeat keep their memo across verdicts.  The first verdict comes
-    before any value repeated here (3,000 values in turn), so the memo is emptied once,
-    then kept: one call per value, plus the first window's again."""
+    """Values that repeat keep their memo across verdicts, even when none repeats
+    before the memo has seen them all (a table that cycles through its patients):
+    one call per value."""
     calls: list[str | None] = []
 
     def fn(v: str | None) -> str | None:
@@ -431,14 +433,15 @@ def test_memo_that_hits_is_kept(codec: ModuleType) -> None:
     rw = codec.CopyRewriter(1, [(0, fn, -1, True)], 1000)
     body = b"".join(b"id%d\n" % (i % 3000) for i in range(30000))
     rw.process(body, 0)
-    assert len(calls) == 3000 + codec.MEMO_FIRST_VERDICT - 1
+    assert len(calls) == 3000
     assert rw.memo_sizes == [3000]
 
 
 @pytest.mark.skipif(_impl.NO_EXTENSIONS, reason="the compiled twin is switched off")
 def test_kernel_memo_switches_off_when_values_never_repeat() -> None:
-    """Compiled: a kernel's memo whose values do not repeat switches itself off at its
-    first verdict (the kernel is cheaper than a lookup); it stays on when they repeat."""
+    """Compiled: a kernel's memo whose values do not repeat switches itself off when it
+    first holds MEMO_PROBATION values (the kernel is cheaper than a lookup); it stays on
+    when they repeat."""
     fast = _impl.load("compiled")
     from scrubphi.policy.model import TransformSpec
     from scrubphi.transforms import build_transform
@@ -449,7 +452,7 @@ def test_kernel_memo_switches_off_when_values_never_repeat() -> None:
                             TransformContext(key=b"k" * 32))
     assert built.kernel is not None
     plan = [(0, built.fn, -1, True, built.kernel)]
-    unique = b"".join(b"%09d\n" % i for i in range(1500))
+    unique = b"".join(b"%09d\n" % i for i in range(5000))
     rw = fast.CopyRewriter(1, plan, 1000)
     out, _, _ = rw.process(unique, 0)
     assert rw.memo_sizes == [-1]

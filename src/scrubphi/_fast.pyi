@@ -7,8 +7,8 @@ from typing import Any
 
 __all__ = [
     "IMPLEMENTATION",
-    "MEMO_FIRST_VERDICT",
     "MEMO_LIMIT",
+    "MEMO_PROBATION",
     "MEMO_VERDICT",
     "SHA_EXTENSIONS",
     "CopyRewriter",
@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 IMPLEMENTATION: str
-MEMO_FIRST_VERDICT: int
+MEMO_PROBATION: int
 MEMO_LIMIT: int
 MEMO_VERDICT: int
 SHA_EXTENSIONS: bool

@@ -47,8 +47,8 @@ from scrubphi.errors import CodecError, TransformError
 
 __all__ = [
     "IMPLEMENTATION",
-    "MEMO_FIRST_VERDICT",
     "MEMO_LIMIT",
+    "MEMO_PROBATION",
     "MEMO_VERDICT",
     "SHA_EXTENSIONS",
     "CopyRewriter",
@@ -61,8 +61,9 @@ IMPLEMENTATION = "compiled"
 
 #: A per-column memo is cleared when it holds this many entries, so memory stays bounded.
 MEMO_LIMIT = 65536
-#: A memo is judged on its hit rate after this many lookups, then every MEMO_VERDICT.
-MEMO_FIRST_VERDICT = 1024
+#: A memo is judged on its hit rate every MEMO_VERDICT lookups, and when it first holds
+#: MEMO_PROBATION values (again after it was emptied).
+MEMO_PROBATION = 4096
 MEMO_VERDICT = 8192
 cdef enum:
     _MEMO_LIMIT = 65536
@@ -4027,16 +4028,17 @@ cdef struct Memo:
     Py_ssize_t used
     bint enabled
     bint adaptive        # a kernel entry: stop memoising when hits are rare
-    bint judged          # had its first verdict (after _MEMO_FIRST_VERDICT lookups)
+    bint judged          # passed a verdict since it was last emptied (_memo_verdict)
     Py_ssize_t lookups
     Py_ssize_t hits
 
 
 cdef enum:
-    # A memo is judged on its hit rate after its first 1,024 lookups, then every 8,192
-    # (_memo_lookup): early, so that a table of values that never repeat (a patients
-    # table: one SSN, e-mail, address per row) does not fill memos it will never hit.
-    _MEMO_FIRST_VERDICT = 1024
+    # A memo is judged on its hit rate every 8,192 lookups, and once more when it first
+    # holds _MEMO_PROBATION values (_memo_lookup): so a table of values that never
+    # repeat (a patients table: one SSN, e-mail, address per row) stops filling memos
+    # at that size, whatever the table's length.
+    _MEMO_PROBATION = 4096
     _MEMO_VERDICT = 8192
 
 
@@ -4079,7 +4081,7 @@ cdef inline MemoSlot* _memo_lookup(Memo* m, uint64_t h, const char* key,
     """``_memo_find`` counting hits, judging the memo now and then (``_memo_verdict``)."""
     cdef MemoSlot* slot = _memo_find(m, h, key, klen)
     m.lookups += 1
-    if m.lookups >= (_MEMO_VERDICT if m.judged else _MEMO_FIRST_VERDICT):
+    if m.lookups >= _MEMO_VERDICT or (m.used >= _MEMO_PROBATION and not m.judged):
         _memo_verdict(m)
         if not m.enabled or m.slots == NULL:
             return NULL
@@ -4092,17 +4094,19 @@ cdef void _memo_verdict(Memo* m) noexcept nogil:
     """A memo whose values barely repeat costs memory (and, before a kernel, time).
 
     An adaptive memo (of a kernel, cheaper than a lookup when it misses) switches
-    itself off when under a quarter of its lookups hit; any other memo (of a Python
-    call, which a hit saves) is emptied, slots and all, when under 1/16 hit, so it
-    holds at most one window of values.  Either way memory stays a few hundred KB
-    per column whatever the table's size.
+    itself off when under a quarter of its lookups since the last verdict hit; any
+    other memo (of a Python call, which a hit saves) is emptied, slots and all, when
+    under 1/16 hit, and is on probation again (judged when it holds
+    ``_MEMO_PROBATION`` values), so it never holds more.
     """
     if m.adaptive and m.hits * 4 < m.lookups:
         _memo_free(m)
         m.enabled = False
     elif not m.adaptive and m.hits * 16 < m.lookups:
         _memo_free(m)
-    m.judged = True
+        m.judged = False
+    else:
+        m.judged = True
     m.lookups = 0
     m.hits = 0
 

@@ -25,8 +25,8 @@ from scrubphi.errors import CodecError, TransformError
 
 __all__ = [
     "IMPLEMENTATION",
-    "MEMO_FIRST_VERDICT",
     "MEMO_LIMIT",
+    "MEMO_PROBATION",
     "MEMO_VERDICT",
     "CopyRewriter",
     "check_line",
@@ -38,10 +38,11 @@ IMPLEMENTATION = "pure"
 
 #: A per-column memo is cleared when it holds this many entries, so memory stays bounded.
 MEMO_LIMIT = 65536
-#: A memo is judged on its hit rate after its first MEMO_FIRST_VERDICT lookups, then every
-#: MEMO_VERDICT: under 1/16 hits, it is emptied (the compiled twin does the same, and
-#: switches a kernel's memo off under 1/4), so values that never repeat fill no memo.
-MEMO_FIRST_VERDICT = 1024
+#: A memo is judged on its hit rate every MEMO_VERDICT lookups, and when it first holds
+#: MEMO_PROBATION values (again after it was emptied): under 1/16 hits since the last
+#: verdict it is emptied (the compiled twin does the same, and switches a kernel's memo
+#: off under 1/4), so values that never repeat never fill more than MEMO_PROBATION.
+MEMO_PROBATION = 4096
 MEMO_VERDICT = 8192
 
 _NULL = b"\\N"
@@ -259,8 +260,8 @@ class CopyRewriter:
         self._plan = entries
         self._rows = 0
         self._counts = [0] * (2 * len(entries))
-        # Per plan entry: [lookups, hits, lookups before the next verdict] of its memo.
-        self._judge = [[0, 0, MEMO_FIRST_VERDICT] for _ in entries]
+        # Per plan entry: [lookups, hits, passed a verdict since last emptied] of its memo.
+        self._judge = [[0, 0, 0] for _ in entries]
         self._busy = False
 
     @property
@@ -354,11 +355,13 @@ class CopyRewriter:
                     tally[0] += 1
                     if hit is not None:
                         tally[1] += 1
-                    if tally[0] >= tally[2]:
+                    if tally[0] >= MEMO_VERDICT or (not tally[2] and len(memo) >= MEMO_PROBATION):
                         if tally[1] * 16 < tally[0]:
-                            memo.clear()  # values barely repeat: hold one window at most
+                            memo.clear()  # values barely repeat: on probation again
+                            tally[2] = 0
+                        else:
+                            tally[2] = 1
                         tally[0] = tally[1] = 0
-                        tally[2] = MEMO_VERDICT
                     if hit is not None:
                         flag, escaped = hit
                         if flag != _SAME:
