@@ -397,12 +397,25 @@ cdef extern from *:
     #ifdef SP_HAVE_SSE2
         const __m128i tab = _mm_set1_epi8(9), cr = _mm_set1_epi8(13),
                       bs = _mm_set1_epi8(92);
-        __m128i any = _mm_setzero_si128();
+        const __m128i zero = _mm_setzero_si128();
+        __m128i any = zero, acc = zero, sums = zero;
+        uint64_t lanes[2];
+        int steps = 0;
         for (; i + 16 <= n; i += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            k += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)));
+            /* Tabs counted per byte lane (a match is -1) and summed every 255 blocks:
+               no popcount, which without -mpopcnt is a libgcc call per block. */
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, tab));
             any = _mm_or_si128(any, _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, bs)));
+            if (++steps == 255) {
+                sums = _mm_add_epi64(sums, _mm_sad_epu8(acc, zero));
+                acc = zero;
+                steps = 0;
+            }
         }
+        sums = _mm_add_epi64(sums, _mm_sad_epu8(acc, zero));
+        _mm_storeu_si128((__m128i *)lanes, sums);
+        k += (Py_ssize_t)(lanes[0] + lanes[1]);
         odd = _mm_movemask_epi8(any) != 0;
     #endif
         for (; i < n; i++) {
