@@ -27,8 +27,10 @@ pools; a JSON reader and writer for json paths), with no Python call and no
 ``str``; output that cannot need COPY escaping (checked per kernel at init) is
 copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
-holds each kernel to it).  Memos of kernel entries switch themselves off when
-values barely repeat, since the kernel is then cheaper than the lookup.
+holds each kernel to it).  Memos are judged on their hit rate every 8,192
+lookups and when they first hold 4,096 values: a kernel's switches itself off
+when values barely repeat (the kernel is then cheaper than the lookup), any
+other is emptied, so a column of values that never repeat holds at most 4,096.
 
 Semantics are those of ``_pure.py``, byte for byte, including the order in
 which errors are detected; errors never carry a cell's value.
