@@ -385,14 +385,85 @@ def test_memo_is_bounded(codec: ModuleType) -> None:
         return upper(v)
 
     rw = codec.CopyRewriter(1, [(0, fn, -1, True)], 1000)
-    body = b"".join(b"v%d\n" % i for i in range(limit))
+    # Every value twice: half the lookups hit, so the memo is kept (not emptied as one
+    # of values that barely repeat) and fills up to the limit.
+    body = b"".join(b"v%d\nv%d\n" % (i, i) for i in range(limit))
     rw.process(body, 0)
     assert len(calls) == limit
+    assert rw.memo_sizes == [limit]
     rw.process(b"v0\n", 0)  # still cached
     assert len(calls) == limit
     rw.process(b"new\nv0\n", 0)  # the insert that would exceed the limit clears it first
     assert calls[limit:] == ["new", "v0"]
-    assert rw.rows == limit + 3
+    assert rw.rows == 2 * limit + 3
+
+
+def test_memo_of_values_that_never_repeat_stays_small(codec: ModuleType) -> None:
+    """A column whose values barely repeat (a patients table's SSNs) does not fill its
+    memo: judged when it first holds MEMO_PROBATION values (and every MEMO_VERDICT
+    lookups), under 1/16 hits it is emptied and on probation again; output and counts
+    are unchanged."""
+    probation, every = codec.MEMO_PROBATION, codec.MEMO_VERDICT
+    assert (probation, every) == (4096, 8192)
+    rw = codec.CopyRewriter(1, [(0, upper, -1, True)], 1000)
+    sizes = []
+    out = []
+    for chunk in range(12):
+        body = b"".join(b"p%d\n" % i for i in range(chunk * 2000, chunk * 2000 + 2000))
+        data, _, _ = rw.process(body, 0)
+        out.append(data)
+        sizes.append(rw.memo_sizes[0])
+    assert b"".join(out) == b"".join(b"P%d\n" % i for i in range(24000))
+    assert rw.counts == [24000, 0]
+    assert sizes[:2] == [2000, 4000]
+    assert max(sizes) <= probation
+    assert sizes[2] == 6000 - probation  # emptied when it held 4,096 values, then refilled
+
+
+def test_memo_that_hits_is_kept(codec: ModuleType) -> None:
+    """Values that repeat keep their memo across verdicts, even when none repeats
+    before the memo has seen them all (a table that cycles through its patients):
+    one call per value."""
+    calls: list[str | None] = []
+
+    def fn(v: str | None) -> str | None:
+        calls.append(v)
+        return upper(v)
+
+    rw = codec.CopyRewriter(1, [(0, fn, -1, True)], 1000)
+    body = b"".join(b"id%d\n" % (i % 3000) for i in range(30000))
+    rw.process(body, 0)
+    assert len(calls) == 3000
+    assert rw.memo_sizes == [3000]
+
+
+@pytest.mark.skipif(_impl.NO_EXTENSIONS, reason="the compiled twin is switched off")
+def test_kernel_memo_switches_off_when_values_never_repeat() -> None:
+    """Compiled: a kernel's memo whose values do not repeat switches itself off when it
+    first holds MEMO_PROBATION values (the kernel is cheaper than a lookup); it stays on
+    when they repeat."""
+    fast = _impl.load("compiled")
+    from scrubphi.policy.model import TransformSpec
+    from scrubphi.transforms import build_transform
+    from scrubphi.transforms.base import ColumnInfo, TransformContext
+
+    built = build_transform(TransformSpec("hash", {"length": 16, "alphabet": "hex"}),
+                            ColumnInfo("ssn", "text"),
+                            TransformContext(key=b"k" * 32))
+    assert built.kernel is not None
+    plan = [(0, built.fn, -1, True, built.kernel)]
+    unique = b"".join(b"%09d\n" % i for i in range(5000))
+    rw = fast.CopyRewriter(1, plan, 1000)
+    out, _, _ = rw.process(unique, 0)
+    assert rw.memo_sizes == [-1]
+    again = fast.CopyRewriter(1, plan, 1000)
+    repeated = b"".join(b"%09d\n" % (i % 100) for i in range(1500))
+    out2, _, _ = again.process(repeated, 0)
+    assert again.memo_sizes == [100]
+    pure = _impl.load("pure").CopyRewriter(1, plan, 1000)
+    assert pure.process(unique, 0)[0] == out
+    pure = _impl.load("pure").CopyRewriter(1, plan, 1000)
+    assert pure.process(repeated, 0)[0] == out2
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ from typing import Any
 __all__ = [
     "IMPLEMENTATION",
     "MEMO_LIMIT",
+    "MEMO_PROBATION",
+    "MEMO_VERDICT",
     "SHA_EXTENSIONS",
     "CopyRewriter",
     "escape_field",
@@ -15,7 +17,9 @@ __all__ = [
 ]
 
 IMPLEMENTATION: str
+MEMO_PROBATION: int
 MEMO_LIMIT: int
+MEMO_VERDICT: int
 SHA_EXTENSIONS: bool
 RESTRICTED_ZIP3: frozenset[str]
 
@@ -47,6 +51,8 @@ class CopyRewriter:
     ) -> None: ...
     @property
     def rows(self) -> int: ...
+    @property
+    def memo_sizes(self) -> list[int]: ...
     @property
     def counts(self) -> list[int]: ...
     def process(self, buf: bytes, pos: int) -> tuple[bytes, int, bool]: ...

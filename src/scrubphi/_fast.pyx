@@ -27,8 +27,10 @@ pools; a JSON reader and writer for json paths), with no Python call and no
 ``str``; output that cannot need COPY escaping (checked per kernel at init) is
 copied as it is.  Anything else, and anything a kernel declines, calls ``fn`` as
 before, so every output is the Python transform's (``tests/test_kernels.py``
-holds each kernel to it).  Memos of kernel entries switch themselves off when
-values barely repeat, since the kernel is then cheaper than the lookup.
+holds each kernel to it).  Memos are judged on their hit rate every 8,192
+lookups and when they first hold 4,096 values: a kernel's switches itself off
+when values barely repeat (the kernel is then cheaper than the lookup), any
+other is emptied, so a column of values that never repeat holds at most 4,096.
 
 Semantics are those of ``_pure.py``, byte for byte, including the order in
 which errors are detected; errors never carry a cell's value.
@@ -48,6 +50,8 @@ from scrubphi.errors import CodecError, TransformError
 __all__ = [
     "IMPLEMENTATION",
     "MEMO_LIMIT",
+    "MEMO_PROBATION",
+    "MEMO_VERDICT",
     "SHA_EXTENSIONS",
     "CopyRewriter",
     "check_line",
@@ -59,6 +63,10 @@ IMPLEMENTATION = "compiled"
 
 #: A per-column memo is cleared when it holds this many entries, so memory stays bounded.
 MEMO_LIMIT = 65536
+#: A memo is judged on its hit rate every MEMO_VERDICT lookups, and when it first holds
+#: MEMO_PROBATION values (again after it was emptied).
+MEMO_PROBATION = 4096
+MEMO_VERDICT = 8192
 cdef enum:
     _MEMO_LIMIT = 65536
 
@@ -391,12 +399,25 @@ cdef extern from *:
     #ifdef SP_HAVE_SSE2
         const __m128i tab = _mm_set1_epi8(9), cr = _mm_set1_epi8(13),
                       bs = _mm_set1_epi8(92);
-        __m128i any = _mm_setzero_si128();
+        const __m128i zero = _mm_setzero_si128();
+        __m128i any = zero, acc = zero, sums = zero;
+        uint64_t lanes[2];
+        int steps = 0;
         for (; i + 16 <= n; i += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            k += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)));
+            /* Tabs counted per byte lane (a match is -1) and summed every 255 blocks:
+               no popcount, which without -mpopcnt is a libgcc call per block. */
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, tab));
             any = _mm_or_si128(any, _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, bs)));
+            if (++steps == 255) {
+                sums = _mm_add_epi64(sums, _mm_sad_epu8(acc, zero));
+                acc = zero;
+                steps = 0;
+            }
         }
+        sums = _mm_add_epi64(sums, _mm_sad_epu8(acc, zero));
+        _mm_storeu_si128((__m128i *)lanes, sums);
+        k += (Py_ssize_t)(lanes[0] + lanes[1]);
         odd = _mm_movemask_epi8(any) != 0;
     #endif
         for (; i < n; i++) {
@@ -1495,8 +1516,48 @@ cdef bint _pool_ascii(const Pool* p) noexcept nogil:
     return True
 
 
+#: Built sex tables by the identity of their name lists (the lists are kept with them, so
+#: the ids stay theirs): (female, male, slots bytes, names blob bytes, mask).  A run's
+#: first-name kernels share one pair of lists (names.py), so the table is built once per
+#: process, not once per column and table (some 30,000 names each time).
+cdef dict _SEX_TABLES = {}
+
+
 cdef int _sex_init(Kernel* k, object female, object male) except -1:
     """The table of lower-case ASCII names of one sex (others are not looked up)."""
+    cdef bytes slots, blob
+    hit = _SEX_TABLES.get((id(female), id(male)))
+    if hit is not None and hit[0] is female and hit[1] is male:
+        slots = hit[2]
+        blob = hit[3]
+        k.sex = <SexSlot*>malloc(len(slots))
+        k.sexblob = <char*>malloc(len(blob) + 1)
+        if k.sex == NULL or k.sexblob == NULL:
+            raise MemoryError()
+        memcpy(k.sex, PyBytes_AS_STRING(slots), len(slots))
+        memcpy(k.sexblob, PyBytes_AS_STRING(blob), len(blob))
+        k.sexmask = hit[4]
+        return 0
+    _sex_build(k, female, male)
+    if len(_SEX_TABLES) >= 8:
+        _SEX_TABLES.clear()
+    _SEX_TABLES[(id(female), id(male))] = (
+        female, male,
+        PyBytes_FromStringAndSize(<char*>k.sex, (k.sexmask + 1) * sizeof(SexSlot)),
+        PyBytes_FromStringAndSize(k.sexblob, _sex_blob_len(k)),
+        k.sexmask)
+    return 0
+
+
+cdef Py_ssize_t _sex_blob_len(Kernel* k) noexcept:
+    cdef Py_ssize_t j, end = 0
+    for j in range(k.sexmask + 1):
+        if k.sex[j].len and k.sex[j].off + k.sex[j].len > end:
+            end = k.sex[j].off + k.sex[j].len
+    return end
+
+
+cdef int _sex_build(Kernel* k, object female, object male) except -1:
     entries = []
     for names, sex in ((female, b"F"), (male, b"M")):
         for name in names:
@@ -3982,8 +4043,18 @@ cdef struct Memo:
     Py_ssize_t used
     bint enabled
     bint adaptive        # a kernel entry: stop memoising when hits are rare
+    bint judged          # passed a verdict since it was last emptied (_memo_verdict)
     Py_ssize_t lookups
     Py_ssize_t hits
+
+
+cdef enum:
+    # A memo is judged on its hit rate every 8,192 lookups, and once more when it first
+    # holds _MEMO_PROBATION values (_memo_lookup): so a table of values that never
+    # repeat (a patients table: one SSN, e-mail, address per row) stops filling memos
+    # at that size, whatever the table's length.
+    _MEMO_PROBATION = 4096
+    _MEMO_VERDICT = 8192
 
 
 cdef void _memo_clear(Memo* m) noexcept nogil:
@@ -4022,21 +4093,37 @@ cdef inline MemoSlot* _memo_find(Memo* m, uint64_t h, const char* key, Py_ssize_
 
 cdef inline MemoSlot* _memo_lookup(Memo* m, uint64_t h, const char* key,
                                    Py_ssize_t klen) noexcept nogil:
-    """``_memo_find`` counting hits; an adaptive memo whose values barely repeat (under a
-    quarter of 8,192 lookups hit) switches itself off: the kernel is cheaper."""
+    """``_memo_find`` counting hits, judging the memo now and then (``_memo_verdict``)."""
     cdef MemoSlot* slot = _memo_find(m, h, key, klen)
-    if m.adaptive:
-        m.lookups += 1
-        if m.lookups >= 8192:
-            if m.hits * 4 < m.lookups:
-                _memo_free(m)
-                m.enabled = False
-                slot = NULL
-            m.lookups = 0
-            m.hits = 0
+    m.lookups += 1
+    if m.lookups >= _MEMO_VERDICT or (m.used >= _MEMO_PROBATION and not m.judged):
+        _memo_verdict(m)
+        if not m.enabled or m.slots == NULL:
+            return NULL
     if slot != NULL and slot.block != NULL:
         m.hits += 1
     return slot
+
+
+cdef void _memo_verdict(Memo* m) noexcept nogil:
+    """A memo whose values barely repeat costs memory (and, before a kernel, time).
+
+    An adaptive memo (of a kernel, cheaper than a lookup when it misses) switches
+    itself off when under a quarter of its lookups since the last verdict hit; any
+    other memo (of a Python call, which a hit saves) is emptied, slots and all, when
+    under 1/16 hit, and is on probation again (judged when it holds
+    ``_MEMO_PROBATION`` values), so it never holds more.
+    """
+    if m.adaptive and m.hits * 4 < m.lookups:
+        _memo_free(m)
+        m.enabled = False
+    elif not m.adaptive and m.hits * 16 < m.lookups:
+        _memo_free(m)
+        m.judged = False
+    else:
+        m.judged = True
+    m.lookups = 0
+    m.hits = 0
 
 
 cdef int _memo_grow(Memo* m) except -1:
@@ -4549,6 +4636,14 @@ cdef class CopyRewriter:
     def rows(self):
         """Rows rewritten so far by successful ``process`` calls (``\\.`` not counted)."""
         return self._rows
+
+    @property
+    def memo_sizes(self):
+        """Per plan entry: the values its memo holds now, or -1 when it is switched off."""
+        out = [0] * self._nplan
+        for i in range(self._nplan):
+            out[self._slot[i]] = self._memos[i].used if self._memos[i].enabled else -1
+        return out
 
     @property
     def counts(self):

@@ -26,6 +26,8 @@ from scrubphi.errors import CodecError, TransformError
 __all__ = [
     "IMPLEMENTATION",
     "MEMO_LIMIT",
+    "MEMO_PROBATION",
+    "MEMO_VERDICT",
     "CopyRewriter",
     "check_line",
     "escape_field",
@@ -36,6 +38,12 @@ IMPLEMENTATION = "pure"
 
 #: A per-column memo is cleared when it holds this many entries, so memory stays bounded.
 MEMO_LIMIT = 65536
+#: A memo is judged on its hit rate every MEMO_VERDICT lookups, and when it first holds
+#: MEMO_PROBATION values (again after it was emptied): under 1/16 hits since the last
+#: verdict it is emptied (the compiled twin does the same, and switches a kernel's memo
+#: off under 1/4), so values that never repeat never fill more than MEMO_PROBATION.
+MEMO_PROBATION = 4096
+MEMO_VERDICT = 8192
 
 _NULL = b"\\N"
 _END_OF_DATA = b"\\."
@@ -196,7 +204,7 @@ class CopyRewriter:
     a 5th element, ``BuiltTransform.kernel``, which only the compiled twin uses.
     """
 
-    __slots__ = ("_busy", "_counts", "_max_row", "_ncols", "_plan", "_rows")
+    __slots__ = ("_busy", "_counts", "_judge", "_max_row", "_ncols", "_plan", "_rows")
 
     def __init__(
         self,
@@ -252,12 +260,22 @@ class CopyRewriter:
         self._plan = entries
         self._rows = 0
         self._counts = [0] * (2 * len(entries))
+        # Per plan entry: [lookups, hits, passed a verdict since last emptied] of its memo.
+        self._judge = [[0, 0, 0] for _ in entries]
         self._busy = False
 
     @property
     def rows(self) -> int:
         """Rows rewritten so far by successful ``process`` calls (``\\.`` not counted)."""
         return self._rows
+
+    @property
+    def memo_sizes(self) -> list[int]:
+        """Per plan entry: the values its memo holds now, or -1 when it has none."""
+        out = [0] * len(self._plan)
+        for _field, i, _fn, _per, memo, _reads in self._plan:
+            out[i] = -1 if memo is None else len(memo)
+        return out
 
     @property
     def counts(self) -> list[int]:
@@ -295,6 +313,7 @@ class CopyRewriter:
         ncols = self._ncols
         plan = self._plan
         counts = list(self._counts)
+        judge = self._judge
         out: list[bytes] = []
         pending = pos  # input from here on has not been copied to ``out`` yet
         row = 0
@@ -332,6 +351,17 @@ class CopyRewriter:
                 raw = fields[field]
                 if memo is not None:
                     hit = memo.get(raw)
+                    tally = judge[i]
+                    tally[0] += 1
+                    if hit is not None:
+                        tally[1] += 1
+                    if tally[0] >= MEMO_VERDICT or (not tally[2] and len(memo) >= MEMO_PROBATION):
+                        if tally[1] * 16 < tally[0]:
+                            memo.clear()  # values barely repeat: on probation again
+                            tally[2] = 0
+                        else:
+                            tally[2] = 1
+                        tally[0] = tally[1] = 0
                     if hit is not None:
                         flag, escaped = hit
                         if flag != _SAME:

@@ -31,7 +31,6 @@ import click
 
 from .. import __version__, _impl, gcutil
 from ..api import check_dump, load_schema, scrub_stream
-from ..audit import audit_dump
 from ..dump.rewriter import Progress
 from ..dump.schema import Schema
 from ..errors import CoverageError, PolicyError, ScrubPhiError
@@ -570,6 +569,8 @@ def audit(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
     """
     with _errors_to_exit_codes():
         policy = _load(configs + policy_files)
+        from ..audit import audit_dump  # only this command needs it (start-up of the others)
+
         with _input(dump_path) as src:
             report = audit_dump(src, policy)
         if as_json:

@@ -16,6 +16,7 @@ whose whole value space (``Generator.capacity``) is a small pool.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,9 +141,15 @@ def _slug(text: str) -> str:
     return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
 
 
+@functools.lru_cache(maxsize=8)
+def _slugs(pool: tuple[str, ...]) -> tuple[str, ...]:
+    """A pool's slugs, once per process (the e-mail generators of a run share them)."""
+    return tuple(_slug(p) for p in pool)
+
+
 def _email_gen(first: tuple[str, ...], last: tuple[str, ...]) -> Generator:
-    fl = tuple(_slug(f) for f in first)
-    ll = tuple(_slug(x) for x in last)
+    fl = _slugs(first)
+    ll = _slugs(last)
     nf, nl = len(fl), len(ll)
 
     def gen(n: int, original: str) -> str:

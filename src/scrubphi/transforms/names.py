@@ -53,6 +53,8 @@ _PARTICLES = frozenset({
     "van", "von", "de", "der", "den", "del", "della", "di", "da", "dos", "das", "du", "la",
     "le", "bin", "ibn", "al", "el", "ten", "ter", "st",
 })
+#: What the ``full`` name kernel leaves to Python, sorted once.
+_STOP_WORDS = tuple(sorted(_TITLES | _SUFFIXES | _PARTICLES))
 _WORD = re.compile(r"[^\W\d_]", re.UNICODE)
 _SPLIT = re.compile(r"(\s+)")
 _INITIAL = re.compile(r"([^\W\d_])(\.?)\Z", re.UNICODE)
@@ -79,6 +81,34 @@ def _sex_table(locale: str, shared: dict[str, Any]) -> dict[str, str]:
         table = dict(line.split("\t", 1) for line in load_pool("name_sex", locale, shared))
         shared[key] = table
     return table
+
+
+def _lowered(locale: str, shared: dict[str, Any], mixed: tuple[str, ...],
+             last_pool: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The first-name and surname pools in lower case, built once per run and locale
+    (every ``{fake: name}`` column and the redactor's name surrogates share them)."""
+    key = f"names:lowered:{locale}"
+    hit = shared.get(key)
+    if hit is None:
+        hit = (frozenset(n.lower() for n in mixed), frozenset(n.lower() for n in last_pool))
+        shared[key] = hit
+    return hit
+
+
+def _first_shape(locale: str, shared: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``first`` kernel's pools and its female/male name lists, once per run and locale
+    (built per column before: two passes over some 30,000 names each time)."""
+    key = f"names:first-shape:{locale}"
+    hit = shared.get(key)
+    if hit is None:
+        sex = _sex_table(locale, shared)
+        hit = ("first", load_pool("first_name", locale, shared),
+               load_pool("first_name_female", locale, shared),
+               load_pool("first_name_male", locale, shared),
+               tuple(k for k, v in sex.items() if v == "F"),
+               tuple(k for k, v in sex.items() if v == "M"))
+        shared[key] = hit
+    return hit
 
 
 def make_name_fake(provider: str, locale: str, shared: dict[str, Any],
@@ -128,8 +158,7 @@ def make_name_fake(provider: str, locale: str, shared: dict[str, Any],
         return lambda value: _each_part(value, first)
     if provider == "last_name":
         return lambda value: _each_part(value, last)
-    common_first = {n.lower() for n in mixed}
-    surnames = {n.lower() for n in last_pool}
+    common_first, surnames = _lowered(locale, shared, mixed, last_pool)
 
     def is_first(word: str) -> bool:
         key = word.lower()
@@ -154,17 +183,12 @@ def name_kernel(provider: str, locale: str, shared: dict[str, Any], prf: Prf,
         if provider != "last_name" and part_prf is not None:
             prf = part_prf("first_name")
     elif provider == "first_name":
-        sex = _sex_table(locale, shared)
-        shape = ("first", load_pool("first_name", locale, shared),
-                 load_pool("first_name_female", locale, shared),
-                 load_pool("first_name_male", locale, shared),
-                 tuple(k for k, v in sex.items() if v == "F"),
-                 tuple(k for k, v in sex.items() if v == "M"))
+        shape = _first_shape(locale, shared)
     elif provider == "name" and part_prf is not None:
         first = name_kernel("first_name", locale, shared, part_prf("first_name"))
         last = name_kernel("last_name", locale, shared, part_prf("last_name"))
         assert first is not None and last is not None
-        stop = tuple(sorted(_TITLES | _SUFFIXES | _PARTICLES))
+        stop = _STOP_WORDS
         shape = ("full", first[1:], last[1:], stop)
     else:
         return None

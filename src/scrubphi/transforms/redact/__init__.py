@@ -123,8 +123,21 @@ def build_redactor(spec: TransformSpec, column: ColumnInfo, ctx: TransformContex
     dates = str(_param(spec, "dates") or "year")
     per = _param(spec, "per") if dates == "shift" else None
     days = _param(spec, "days") if dates == "shift" else None
-    redactor = Redactor(ctx, dates=dates, days=days, per=per, column=column.name,
-                        lookup=ctx.shared.get(LOOKUP_KEY))
+    lookup = ctx.shared.get(LOOKUP_KEY)
+    # One redactor per run for each set of options: the columns that redact text alike
+    # (an EAV answer, a birthplace's rest, the notes) share its surrogates, caches and
+    # scan tables instead of building them again (start-up).  What it keeps between
+    # calls is keyed by the value (surrogates, per-patient offsets), so sharing changes
+    # no output.
+    key = f"redactor|{dates}|{days}|{per is not None}|{id(lookup)}"
+    hit = ctx.shared.get(key)
+    redactor: Redactor
+    if hit is not None and hit[0] is lookup:
+        redactor = hit[1]
+    else:
+        redactor = Redactor(ctx, dates=dates, days=days, per=per, column=column.name,
+                            lookup=lookup)
+        ctx.shared[key] = (lookup, redactor)
     redact = redactor.redact
 
     def element(value: str, per_value: str | None = None) -> str:
