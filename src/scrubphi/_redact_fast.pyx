@@ -682,8 +682,8 @@ cdef class Engine:
         cdef _DateMatch dm
         cdef _Shift shift
         cdef bint ascii = PyUnicode_IS_ASCII(text)
-        cdef list spans = out.spans
-        per_value = out.per_value
+        cdef list spans = None  # out.spans and out.per_value, read at the first date
+        per_value = None
         memset(&shift, 0, sizeof(_Shift))
         handlers = self.handlers
         if self.has_lookup:
@@ -723,6 +723,9 @@ cdef class Engine:
                 if alt == A_NONE:
                     continue
                 if alt > 0:
+                    if spans is None:
+                        spans = out.spans
+                        per_value = out.per_value
                     if self.dates.put(t, alt, &dm, per_value, &shift, spans) == 0:
                         end = dm.end
                         continue
