@@ -454,7 +454,7 @@ cdef int _after_dot(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t 
         if c4 >= 128 or (c4 >= u'0' and c4 <= u'9'):
             return S_DOT
         return S_DOT if _plt_may(t, p) else S_NONE
-    if e - q == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(c3, b"-. /"):
+    if e - q == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(c3, b"-. /"):
         return S_DOT
     return S_DOT if _plt_may(t, p) else S_NONE
 
@@ -476,7 +476,8 @@ cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
         q = _ascii_digits_end(t, e + 1)
         M = q - e - 1
         if (q < t.length and t.at(q) >= 128) or (L == 2 and _pairs_may(t, e)) or (
-                L == 3 and 2 <= M <= 4) or (L == 4 and M == 4) or (L == 1 and M == 3):
+                L == 3 and 2 <= M <= 4) or (L == 4 and (M == 4 or (M == 3 and c0 == u'1'))) or (
+                L == 1 and M == 3):
             return S_SPACE
     elif L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1):
         return S_SPACE
@@ -542,7 +543,7 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     cdef Py_UCS4 x = t.at(k) if k < t.length else 0
     cdef Py_ssize_t q, M = k - e - 1
     cdef bint others
-    if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")
+    if (M == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(x, b". /")
             and _four_digits(t, k + 1)) or (L == 3 and M == 4 and x != u'/'):
         return S_DASH
     others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
