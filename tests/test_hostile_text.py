@@ -25,6 +25,10 @@ from scrubphi.transforms.redact.detector import Redactor
 
 LIMIT_S = 120  # linear: well under 1 s; quadratic: more than 20 minutes
 UNITS = ["x1", ")1", "(1", "1xxxxxxx", "x1-", "9\u20190", "1)", "a@", "1/", "1 "]
+# Digit-heavy texts for the dates read in C (_redact_digits.pxi): each number reads a
+# window around it (forty-odd characters) and its runs of digits once.
+DIGIT_UNITS = ["7/22 ", "1/1/", "on 7-8 ", "1-1-", "1/1.11 ", "12/5/2020 ", "\u00e91/2 ",
+               "100-200cc ", "1/1.1/", "psv 1/2 ", "pain 3/10 ", "3/4;", "1/" + "1" * 999]
 
 
 def _run_child(code: str) -> None:
@@ -37,7 +41,7 @@ def _run_child(code: str) -> None:
 
 @pytest.mark.skipif(_redact_impl._COMPILED is None,
                     reason="the compiled scan is not built")
-@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("unit", UNITS + DIGIT_UNITS)
 def test_the_compiled_scan_reads_a_megabyte_token_in_linear_time(unit: str) -> None:
     _run_child(f"""
         from scrubphi.transforms.base import TransformContext
@@ -48,7 +52,7 @@ def test_the_compiled_scan_reads_a_megabyte_token_in_linear_time(unit: str) -> N
     """)
 
 
-@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("unit", UNITS + DIGIT_UNITS)
 def test_both_scans_agree_on_long_tokens(unit: str) -> None:
     ctx = TransformContext(key=b"k" * 32)
     text = (unit * 4000)[:4000]

@@ -56,6 +56,7 @@ include "_redact_text.pxi"
 include "_redact_read.pxi"
 include "_redact_rules.pxi"
 include "_redact_table.pxi"
+include "_redact_digits.pxi"
 
 
 cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
@@ -211,6 +212,7 @@ cdef class Engine:
     cdef bint has_lookup
     cdef Py_ssize_t label_group, post_group
     cdef int busy  # scans under way
+    cdef _Dates dates  # the commonest dates' handlers, in C (_redact_digits.pxi)
 
     def __init__(self, redactor):
         from scrubphi.transforms.redact import detector as d
@@ -314,6 +316,7 @@ cdef class Engine:
         self.case_like = d.case_like
         self.has_lookup = r._lookup is not None
         self.longest_word = d._LONGEST_WORD
+        self.dates = _Dates(r)
 
     def typo(self, str word):
         """``Redactor._is_typo``: whether ``word`` is one edit (delete, swap, replace,
@@ -677,7 +680,13 @@ cdef class Engine:
         """The pattern pass, as ``_scan`` runs it (same order of handler calls)."""
         cdef Py_ssize_t g, i, k, end, pos, idend
         cdef uint64_t bit, lb
-        cdef int shape
+        cdef int shape, alt
+        cdef _DateMatch dm
+        cdef _Shift shift
+        cdef bint ascii = PyUnicode_IS_ASCII(text)
+        cdef list spans = None  # out.spans and out.per_value, read at the first date
+        per_value = None
+        memset(&shift, 0, sizeof(_Shift))
         handlers = self.handlers
         if self.has_lookup:
             self.r._lookup_pass(text, out)
@@ -704,9 +713,24 @@ cdef class Engine:
                 idend = _idnum_end(t, pos)
                 if idend < 0:
                     continue
-                if _digits_and_hyphens(t, pos, idend):
+                if _digits_and_hyphens(t, pos, idend) or _measure(t, pos, idend):
                     end = idend
                     continue
+            elif (shape == S_MD or shape == S_MDASH or shape == S_SLASH) and (
+                    ascii or _ascii_range(t, pos - WINDOW_BEFORE, pos + WINDOW_AFTER)):
+                # A date of one or two digits, "/" or "-" and more ("7/22", "on 7-8",
+                # "03/04/2021"): read and replaced in C (_redact_digits.pxi), unless
+                # Python must decide.
+                alt = _date_at(t, pos, shape, &dm)
+                if alt == A_NONE:
+                    continue
+                if alt > 0:
+                    if spans is None:
+                        spans = out.spans
+                        per_value = out.per_value
+                    if self.dates.put(t, alt, &dm, per_value, &shift, spans) == 0:
+                        end = dm.end
+                        continue
             m = (<object>PyTuple_GET_ITEM(shapes, shape)).match(text, pos)
             if m is not None:
                 end = m.end()

@@ -103,7 +103,26 @@ cdef bint _month_or_of(_Text t, Py_ssize_t q) noexcept:
         low[k] = <char>(<uint32_t>c | 0x20) if _ascii_letter(c) else <char>c
     low[3] = 0
     if low[0] == b'o' and low[1] == b'f':
-        return True
+        # "3 of may": "(?:[ ]of)?[ -]" and a month after it
+        return q + 3 < t.length and (t.at(q + 2) == u' ' or t.at(q + 2) == u'-') and \
+            _month_word(t, q + 3)
+    return _in_months(low)
+
+
+cdef bint _month_word(_Text t, Py_ssize_t q) noexcept:
+    """Whether a month word can start at ``q``: its first three letters, in any case;
+    anything not ASCII is a maybe."""
+    cdef char low[4]
+    cdef Py_ssize_t k
+    cdef Py_UCS4 c
+    for k in range(3):
+        if q + k >= t.length:
+            return False
+        c = t.at(q + k)
+        if c >= 128:
+            return True
+        low[k] = <char>(<uint32_t>c | 0x20) if _ascii_letter(c) else <char>c
+    low[3] = 0
     return _in_months(low)
 
 
@@ -122,9 +141,10 @@ cdef bint _SUFFIXES_CAPITAL = True
 
 
 cdef uint64_t _pack_word(_Text t, Py_ssize_t q, bint *maybe) noexcept:
-    """The run of letters at ``q`` in lower case, five bits a letter (a = 1), or 0 when
-    it is empty or longer than twelve letters; ``maybe`` is set when a letter is not
-    ASCII (a street type with an accent may be that word)."""
+    """The run of letters at ``q`` as written, six bits a letter (a = 1, A = 27: the
+    street patterns are case-sensitive), or 0 when it is empty or longer than ten
+    letters; ``maybe`` is set when a letter is not ASCII (a street type with an
+    accent may be that word)."""
     cdef uint64_t key = 0
     cdef Py_ssize_t k = 0
     cdef Py_UCS4 c
@@ -132,18 +152,25 @@ cdef uint64_t _pack_word(_Text t, Py_ssize_t q, bint *maybe) noexcept:
     while q + k < t.length:
         c = t.at(q + k)
         if c >= 128:
-            maybe[0] = Py_UNICODE_ISALPHA(c)
-            return 0
+            if Py_UNICODE_ISALPHA(c):
+                maybe[0] = True
+                return 0
+            break  # (not a letter: the run ends, as the patterns' (?![\w]) may)
         if not _ascii_letter(c):
             break
-        if k == 12:
+        if k == 10:
             return 0
-        key = (key << 5) | ((<uint32_t>c | 0x20) - 96)
+        key = (key << 6) | _letter_code(c)
         k += 1
     return key
 
 
-# The ASCII street types of patterns.FIRST_TYPES and patterns.AFTER_TYPES in lower case
+cdef inline uint32_t _letter_code(Py_UCS4 c) noexcept:
+    """An ASCII letter's six bits in a packed word: a-z 1-26, A-Z 27-52."""
+    return <uint32_t>c - 96 if c >= u'a' else <uint32_t>c - 64 + 26
+
+
+# The ASCII street types of patterns.FIRST_TYPES and patterns.AFTER_TYPES as written
 # and without their dot, packed by _pack_word ("C/" is tested apart; a type with a
 # letter that is not ASCII is a maybe); filled below.
 cdef uint64_t _FIRST_KEYS[48]
@@ -154,11 +181,11 @@ cdef int _N_FIRST = 0, _N_AFTER = 0
 def _pack_types(words):
     out = set()
     for w in words:
-        w = w.rstrip(".").lower()
-        if w.isascii() and w.isalpha() and len(w) <= 12:
+        w = w.rstrip(".")
+        if w.isascii() and w.isalpha() and len(w) <= 10:
             key = 0
             for c in w:
-                key = (key << 5) | (ord(c) - 96)
+                key = (key << 6) | (ord(c) - 96 if c >= "a" else ord(c) - 64 + 26)
             out.add(key)
     return sorted(out)
 
@@ -246,7 +273,7 @@ def _fill_suffixes(suffixes):
     for w in suffixes:
         if not w.isascii():
             continue  # a word of the text with a letter that is not ASCII is a maybe
-        if not w.isalpha() or len(w) > 12:
+        if not w.isalpha() or len(w) > 10:
             _SUFFIX_READY = False
             _SUFFIX_OFF = True
             return
@@ -409,7 +436,7 @@ cdef int _after_dot(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t 
     another dot after a second run of digits; a phone ("617.555.1234",
     "1.(617)...") three digits and a separator; a number before its phone word
     ("98.6 fax") what _plt_may says."""
-    cdef Py_UCS4 c2 = t.at(q) if q < t.length else 0, c3
+    cdef Py_UCS4 c2 = t.at(q) if q < t.length else 0, c3, c4
     cdef Py_ssize_t e
     if c2 == u'(' or c2 >= 128:
         return S_DOT
@@ -417,9 +444,17 @@ cdef int _after_dot(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t 
         return S_NONE
     e = _ascii_digits_end(t, q)
     c3 = t.at(e) if e < t.length else 0
-    if c3 >= 128 or c3 == u'.':
+    if c3 >= 128:
         return S_DOT
-    if e - q == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(c3, b"-. /"):
+    if c3 == u'.':
+        # An IP, digit pairs, an ISO or numeric date, a phone ("617.555.1234") each want a
+        # digit after this second dot ("32.3." is none of them); a number before its
+        # phone word is what _plt_may says.
+        c4 = t.at(e + 1) if e + 1 < t.length else 0
+        if c4 >= 128 or (c4 >= u'0' and c4 <= u'9'):
+            return S_DOT
+        return S_DOT if _plt_may(t, p) else S_NONE
+    if e - q == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(c3, b"-. /"):
         return S_DOT
     return S_DOT if _plt_may(t, p) else S_NONE
 
@@ -430,9 +465,22 @@ cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     groups in parentheses, a street address ("12 5th Ave", "12  Oak St"), or a
     number before its phone word."""
     cdef Py_UCS4 c2 = t.at(e + 1)
-    cdef Py_ssize_t q
-    if c2 >= 128 or L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1):
-        return S_SPACE  # pairs, ssn, phone, card, "1 617 ..."
+    cdef Py_ssize_t q, M
+    if c2 >= 128:
+        return S_SPACE
+    if _is_decimal(c2) and (L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1)):
+        # Pairs ("06 12 34 56 78": four more groups of two digits), an SSN ("123 45
+        # 6789"), a phone ("617 555 1234", "1 617 ..."), digit groups with spaces ("628
+        # 5714", "384 720 193", "413 62 087"), a card ("4111 1111 ..."): each wants a
+        # second run of so many digits ("12 80%", "600 5/" are none of them).
+        q = _ascii_digits_end(t, e + 1)
+        M = q - e - 1
+        if (q < t.length and t.at(q) >= 128) or (L == 2 and _pairs_may(t, e)) or (
+                L == 3 and 2 <= M <= 4) or (L == 4 and (M == 4 or (M == 3 and c0 == u'1'))) or (
+                L == 1 and M == 3):
+            return S_SPACE
+    elif L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1):
+        return S_SPACE
     if p > 0 and t.at(p - 1) == u'(':
         return S_SPACE  # paren
     if c2 == u' ':
@@ -447,6 +495,22 @@ cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
         if q < t.length and t.at(q) >= 128:
             return S_SPACE
     return S_SPACE if _plt_may(t, p) else S_NONE
+
+
+cdef bint _pairs_may(_Text t, Py_ssize_t q) noexcept:
+    """Whether ``(?:[ ]\\d{2}){4}`` then no digit can match at ``q`` (digit pairs with
+    spaces: each group two digits, as the next space or the end's look-ahead wants);
+    anything not ASCII is a maybe."""
+    cdef int k
+    for k in range(4):
+        if q + 2 >= t.length or t.at(q) != u' ':
+            return False
+        if t.at(q + 1) >= 128 or t.at(q + 2) >= 128:
+            return True
+        if not (_ascii_digit(t.at(q + 1)) and _ascii_digit(t.at(q + 2))):
+            return False
+        q += 3
+    return q >= t.length or t.at(q) >= 128 or not _ascii_digit(t.at(q))
 
 
 cdef bint _month_day(_Text t, Py_ssize_t p, Py_ssize_t n, bint day) noexcept:
@@ -479,7 +543,7 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     cdef Py_UCS4 x = t.at(k) if k < t.length else 0
     cdef Py_ssize_t q, M = k - e - 1
     cdef bint others
-    if (M == 3 and (L == 3 or (L == 1 and c0 == u'1')) and _in(x, b". /")
+    if (M == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(x, b". /")
             and _four_digits(t, k + 1)) or (L == 3 and M == 4 and x != u'/'):
         return S_DASH
     others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
@@ -604,7 +668,7 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     c1 = t.at(e)
     if c1 >= 128:
         return S_ALL
-    if c0 == u'0' and L >= 2 and _in(c1, b"-. ()"):
+    if c0 == u'0' and L >= 2 and _in(c1, b"-. ()") and _trunk_may(t, p, L, e):
         return S_ALL  # "0700-1930", "020 7946 0958", "0044 ...": trunk and international
     if c1 == u'/':
         if L == 3:  # only a phone: "617/555/1234"
@@ -634,7 +698,7 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             # date with a month's name, an age, or an ID; no other alternative (a phone
             # needs "1-(").
             c2 = t.at(k)
-            if (L <= 2 and _month_or_of(t, k)) or ((L == 2 or L == 3) and (
+            if (L <= 2 and _month_or_of(t, k)) or (_age_number(t, p, L) and (
                     c2 >= 128 or _ascii_letter_in(c2, b"y"))):
                 return S_DASH
             return S_IDNUM if _id_digits(t, p) else S_NONE
@@ -650,7 +714,7 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
         if c2 < 128 and _ascii_letter(c2):
             if L <= 2 and _month_or_of(t, e + 1):
                 return S_WORD
-            if (L == 2 or L == 3) and _ascii_letter_in(c2, b"y"):
+            if _age_number(t, p, L) and _ascii_letter_in(c2, b"y"):
                 return S_WORD
             return S_WORD if _street_may(t, e + 1) else S_NONE
         return _after_space(t, p, c0, L, e)
@@ -658,10 +722,14 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
         if L <= 2 and _ascii_letter_in(c1, b"snrt") and e + 1 < t.length and (
                 t.at(e + 1) >= 128 or _ordinal_suffix(c1, t.at(e + 1))):
             return S_LETTER  # "2nd", "21ST" (not "40s", "5n")
-        if (L == 2 or L == 3) and _ascii_letter_in(c1, b"y"):
+        if _age_number(t, p, L) and _ascii_letter_in(c1, b"y"):
             return S_LETTER
         if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and t.at(e + 1) == u'-':
-            return S_LETTER  # "12B-14 ..."
+            k = _ascii_digits_end(t, e + 2)
+            if k > e + 2 and k < t.length and (t.at(k) == u' ' or t.at(k) >= 128):
+                return S_LETTER  # "12B-14 ..." (not "7A-3P", "800U-PTT")
+            if e + 2 < t.length and t.at(e + 2) >= 128:
+                return S_LETTER
         if c1 >= u'A' and c1 <= u'Z' and e + 1 < t.length and t.at(e + 1) == u' ':
             k = e + 1
             while k < t.length and t.at(k) == u' ':
@@ -677,10 +745,90 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             if _is_decimal(t.at(k)):
                 digits += 1
             k += 1
-        return S_LETTER if digits >= 5 else S_NONE
+        # (here no date, ordinal, age or address can match: the letter after the number
+        # is none of theirs, so only the ID alternative is left)
+        return S_IDNUM if digits >= 5 else S_NONE
     if c1 == u'_':
         return S_ALL
     return S_NONE
+
+
+cdef inline bint _age_number(_Text t, Py_ssize_t p, Py_ssize_t L) noexcept:
+    """Whether the L ASCII digits at ``p`` are an age over 89 (``9\\d|1[01]\\d``)."""
+    return (L == 2 and t.at(p) == u'9') or (
+        L == 3 and t.at(p) == u'1' and (t.at(p + 1) == u'0' or t.at(p + 1) == u'1'))
+
+
+cdef bint _trunk_may(_Text t, Py_ssize_t p, Py_ssize_t L, Py_ssize_t e) noexcept:
+    """Whether a trunk or international number can match at the run of L ASCII digits
+    from ``p`` (led by ``0``) that ends at ``e`` (before one of ``-. ()``).  An
+    international one (``00[1-9]``, then groups) when its run is "00" and a digit
+    that is not 0, and a character after the separator that can go on with one; a
+    trunk one (``0\\d{1,4}`` takes the whole run: a digit follows any shorter part)
+    only with a digit right after ``-``, ``.`` or a space.  Not ASCII: a maybe."""
+    cdef Py_UCS4 c1 = t.at(e)
+    cdef Py_UCS4 c2 = t.at(e + 1) if e + 1 < t.length else 0
+    if L >= 3 and t.at(p + 1) == u'0' and t.at(p + 2) != u'0':
+        return not (_in(c1, b"-. ") and _plain_after(t, e + 1))
+    return _in(c1, b"-. ") and (c2 >= 128 or (c2 >= u'0' and c2 <= u'9'))
+
+
+cdef bint _plain_after(_Text t, Py_ssize_t q) noexcept:
+    """Whether the character at ``q`` (after a separator) ends any trunk or international
+    number: the end, or ASCII other than a digit, a separator or a parenthesis."""
+    cdef Py_UCS4 c
+    if q >= t.length:
+        return True
+    c = t.at(q)
+    return c < 128 and not (c >= u'0' and c <= u'9') and not _in(c, b"-. ()")
+
+
+cdef int _sign_shape(_Text t, Py_ssize_t p, Py_ssize_t q) noexcept:
+    """The shape at the ``+``, ``(`` or ``#`` at ``p`` before the digit at ``q``:
+
+    * ``#``: only ``hashid`` starts there, and it wants five digits or more;
+    * ``+`` and ``(``: a phone, an international or trunk number or a number before
+      its phone word; none of them lets a space come after the sign, and each wants
+      what is tested here after it: a phone ``+1`` or ``(ddd)``, a trunk ``(0d...)``,
+      an international number eight digits (in groups joined by at most two of
+      ``-. ()``), a number before its phone word what _plt_may says.
+    Anything that is not ASCII there is a maybe."""
+    cdef Py_UCS4 c = t.at(p), x
+    cdef Py_ssize_t k, digits = 0, gap = 0
+    if c == u'#':
+        k = q
+        while k < t.length and _is_decimal(t.at(k)):
+            k += 1
+        return S_HASH if k - q >= 5 else S_NONE
+    if q != p + 1:
+        return S_NONE
+    for k in range(q, q + 6 if q + 6 < t.length else t.length):
+        if t.at(k) >= 128:
+            return S_PLUS if c == u'+' else S_OPEN
+    if c == u'+':
+        if t.at(q) == u'1':
+            return S_PLUS
+        k = q
+        while k < t.length and digits < 8:
+            x = t.at(k)
+            if x >= 128:
+                return S_PLUS
+            if x >= u'0' and x <= u'9':
+                digits += 1
+                gap = 0
+            elif _in(x, b"-. ()") and gap < 2:
+                gap += 1
+            else:
+                break
+            k += 1
+        if digits >= 8:
+            return S_PLUS
+        return S_PLUS if _plt_may(t, q) else S_NONE
+    # "(": a phone's "(ddd)", a trunk's "(0d...)", or a number before its phone word
+    k = _ascii_digits_end(t, q)
+    if k < t.length and t.at(k) == u')' and (k - q == 3 or (t.at(q) == u'0' and 2 <= k - q <= 5)):
+        return S_OPEN
+    return S_OPEN if _plt_may(t, q) else S_NONE
 
 
 # -- reading a text: one pass ------------------------------------------------------------
@@ -770,13 +918,12 @@ cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
                     _web_starts(t, p, web, &r.webc)
                 r.web |= web
             if c == u'+' or c == u'(' or c == u'#':
-                shape = S_PLUS if c == u'+' else S_OPEN if c == u'(' else S_HASH
                 if p + 1 < n and _is_decimal(d[p + 1]):
                     _push(&r.digits, p)
-                    _push(&r.digits, shape)
+                    _push(&r.digits, _sign_shape(t, p, p + 1))
                 elif p + 2 < n and d[p + 1] == u' ' and _is_decimal(d[p + 2]):
                     _push(&r.digits, p)
-                    _push(&r.digits, shape)
+                    _push(&r.digits, _sign_shape(t, p, p + 2))
                     p += 1
             p += 1
             continue
