@@ -378,6 +378,7 @@ cdef class _Dates:
     """The date handlers of ``StructuredPass`` for what ``_read_date`` reads."""
 
     cdef bint year       # dates: year (else a shift)
+    cdef int floor       # dates: year: the earliest year written (Safe Harbor)
     cdef bint per        # a shift per patient
     cdef object r        # the redactor (its _shift_offset)
     cdef _WordSet not_date, score
@@ -386,6 +387,7 @@ cdef class _Dates:
         from scrubphi.transforms.redact import structured as st
         self.r = redactor
         self.year = redactor._dates == "year"
+        self.floor = redactor._floor
         self.per = bool(redactor._per)
         self.not_date = _word_set(st._NOT_DATE_BEFORE)
         self.score = _word_set(st._SCORE_WORDS)
@@ -417,7 +419,7 @@ cdef class _Dates:
                     return -1
                 _civil_from_days(z + sh.off, ny, nm, nd)
                 return 1 if 1 <= ny[0] <= 9999 else -1
-        ny[0] = y
+        ny[0] = y if not self.year or y >= self.floor else self.floor
         nm[0] = 1
         nd[0] = 1
         return 1

@@ -279,12 +279,15 @@ def _build_generalize(node: _Node, entries: dict[str, _Node], spec: SpecFactory)
 
 
 def _build_redact(node: _Node, entries: dict[str, _Node], spec: SpecFactory) -> TransformSpec:
-    _check_keys(node, ("redact", "dates", "days", "per"), "the redact transform")
+    _check_keys(node, ("redact", "dates", "days", "per", "as_of"), "the redact transform")
     mode = _choice(entries["redact"], _REDACT_MODES, "redact")
-    params: dict[str, Any] = {"mode": mode, "dates": "year", "days": None, "per": None}
+    params: dict[str, Any] = {"mode": mode, "dates": "year", "days": None, "per": None,
+                              "as_of": None}
     if "dates" in entries:
         params["dates"] = _choice(entries["dates"], _REDACT_DATES, "dates")
     if params["dates"] != "shift":
+        if "as_of" in entries:
+            params["as_of"] = _as_of(entries["as_of"])
         for key in ("days", "per"):
             if key in entries:
                 raise _error(
@@ -300,6 +303,9 @@ def _build_redact(node: _Node, entries: dict[str, _Node], spec: SpecFactory) -> 
             node.loc,
             node.path,
         )
+    if "as_of" in entries:
+        raise _error("as_of applies only to dates: year (a shift is not Safe Harbor)",
+                     entries["as_of"].here, entries["as_of"].path)
     params["days"] = _int(entries["days"], 1, _MAX_SHIFT_DAYS, "days")
     if "per" in entries:
         params["per"] = _per(entries)

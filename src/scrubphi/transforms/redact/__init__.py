@@ -11,6 +11,7 @@ docs/redact.md is the user's description, with measured recall.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from scrubphi.policy.model import TransformSpec
@@ -43,8 +44,8 @@ MAX_SHIFT_DAYS = 3650
 LOOKUP_KEY = "redact.lookup"
 
 
-def surrogate_specs(dates: str = "year", days: int | None = None, per: str | None = None
-                    ) -> dict[str, TransformSpec]:
+def surrogate_specs(dates: str = "year", days: int | None = None, per: str | None = None,
+                    as_of: str | date | None = None) -> dict[str, TransformSpec]:
     """The column spec whose output each kind of finding gets, as the loader writes them.
 
     These are the consistency contract: a finding of kind K in a note is
@@ -60,7 +61,10 @@ def surrogate_specs(dates: str = "year", days: int | None = None, per: str | Non
             "date", {"mode": "shift", "days": days, "per": per, "format": None}
         )
     else:
-        date_spec = TransformSpec("date", {"mode": "year", "format": None})
+        # Safe Harbor: the year only, and no year before as_of's year - 90 (ages of 90
+        # and over share one year), as {date: safe_harbor, as_of: ...} writes a column.
+        date_spec = TransformSpec("date", {"mode": "safe_harbor", "as_of": as_of,
+                                           "format": None})
     return {
         "ssn": fake("ssn"),
         "phone": fake("phone_number"),
@@ -104,8 +108,16 @@ def check_redact_spec(spec: TransformSpec) -> None:
             raise ValueError(f"dates: shift needs days: N (1 to {MAX_SHIFT_DAYS})")
         if per is not None and (not isinstance(per, str) or not per):
             raise ValueError("per must name a column")
+        if _param(spec, "as_of") is not None:
+            raise ValueError("as_of applies only to dates: year")
     elif days is not None or per is not None:
         raise ValueError("days and per apply only to dates: shift")
+    as_of = _param(spec, "as_of")
+    if as_of is not None and not isinstance(as_of, date):
+        try:
+            date.fromisoformat(str(as_of))
+        except ValueError:
+            raise ValueError("as_of must be a date written YYYY-MM-DD") from None
 
 
 def build_redactor(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
@@ -129,14 +141,15 @@ def build_redactor(spec: TransformSpec, column: ColumnInfo, ctx: TransformContex
     # scan tables instead of building them again (start-up).  What it keeps between
     # calls is keyed by the value (surrogates, per-patient offsets), so sharing changes
     # no output.
-    key = f"redactor|{dates}|{days}|{per is not None}|{id(lookup)}"
+    as_of = _param(spec, "as_of") if dates == "year" else None
+    key = f"redactor|{dates}|{days}|{per is not None}|{as_of}|{id(lookup)}"
     hit = ctx.shared.get(key)
     redactor: Redactor
     if hit is not None and hit[0] is lookup:
         redactor = hit[1]
     else:
         redactor = Redactor(ctx, dates=dates, days=days, per=per, column=column.name,
-                            lookup=lookup)
+                            lookup=lookup, as_of=as_of)
         ctx.shared[key] = (lookup, redactor)
     redact = redactor.redact
 

@@ -26,10 +26,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Container
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from scrubphi._redact_impl import redact_engine
+from scrubphi.transforms import dates as date_transforms
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.blocks import address_blocks
@@ -177,6 +179,7 @@ class Redactor(StructuredPass):
         column: str = "",
         lookup: Lookup | None = None,
         compiled: bool | None = None,
+        as_of: str | date | None = None,
     ) -> None:
         from scrubphi.transforms import build_transform  # circular at import time
         from scrubphi.transforms.redact import surrogate_specs
@@ -207,10 +210,18 @@ class Redactor(StructuredPass):
         self._suffix_words = _suffix_words(v.suffixes)
         self._dates = dates
         self._per = per is not None
+        # dates: year is Safe Harbor: no year before as_of's year - 90 (the run's date
+        # when the policy sets none, as {date: safe_harbor} reads it).
+        self._floor = 0
+        if dates == "year":
+            if isinstance(as_of, date):
+                as_of = as_of.isoformat()  # as the policy writes it (specs are plain data)
+            when = date.fromisoformat(as_of) if as_of is not None else date_transforms.today()
+            self._floor = when.year - 90
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
         date_fn: Callable[..., str | None] | None = None
-        for kind, spec in surrogate_specs(dates, days, per).items():
+        for kind, spec in surrogate_specs(dates, days, per, as_of).items():
             if kind == "date":
                 date_fn = build_transform(spec, ColumnInfo(column or "date", "date"), ctx).fn
                 continue

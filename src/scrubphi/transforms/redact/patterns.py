@@ -191,6 +191,7 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
      """))),
     (("agel",), frozenset(["age", "aged"])),
     (("agew",), frozenset(["ninety", "hundred"])),
+    (("birthyr",), frozenset(["born", "yob", "birth"])),
 )
 _CODES = ("iban", "idword")
 _WORDS = tuple(name for names, _ in _WORD_GROUPS for name in names)
@@ -347,6 +348,10 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"(?P<agew>(?P<awv>(?i:ninety(?:[- ]{_UNITS})?|hundred"
         rf"(?:[ ](?:and[ ])?(?:{_UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen"
         rf"|sixteen|seventeen|eighteen|nineteen))?))[ -](?={_AGE_WORD}))",
+        # A year of birth alone ("born in 1931", "YOB 1931", "birth year: 1931"): with
+        # dates: year it is Safe Harbor's only when the age it gives is under 90.
+        r"(?P<birthyr>(?i:born(?:[ ]in)?|yob|birth[ ]year)[ ]?:?[ ]*(?P<byv>1[89]\d\d|20\d\d)"
+        r"(?![\d/.-]\d|\d))",
         # Identifiers after a label; "#123456"; unlabelled tokens with 5+ digits.
         rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?(?:[ ](?i:is))?"
         r"[ ]?[:\#]?[ ]*"

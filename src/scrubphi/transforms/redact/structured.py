@@ -135,6 +135,7 @@ class StructuredPass:
     _fns: dict[str, Fn]
     _date_fn: Callable[..., str | None]
     _dates: str
+    _floor: int  # dates: year: the earliest year written (as_of's year - 90)
     _per: bool
     _safe: Container[str]
     _filler_key: bytes
@@ -156,6 +157,7 @@ class StructuredPass:
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
             "age": g("av", "age"), "agel": g("alv", "age"), "agew": g("awv", "age"),
+            "birthyr": self._birth_year,
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
             "zipl": self._postcode, "idnum": self._idnum,
@@ -284,7 +286,7 @@ class StructuredPass:
         if not (1 <= mo <= 12 and 1 <= d <= 31):
             return None
         if self._dates == "year":
-            return y, 1, 1
+            return max(y, self._floor), 1, 1
         try:
             day = days_from_civil(y, mo, d)
             if civil_from_days(day) != (y, mo, d):
@@ -407,6 +409,13 @@ class StructuredPass:
         if new is None:
             return
         out.put(*m.span("mdash"), "date", f"{_pad(new[1], a_text)}-{_pad(new[2], b_text)}")
+
+    def _birth_year(self, m: re.Match[str], out: Spans) -> None:
+        """A year of birth alone: kept (Safe Harbor keeps years) unless it makes the
+        person 90 or older at as_of; then the earliest year written (dates: year)."""
+        year = int(m.group("byv"))
+        if self._dates == "year" and year < self._floor:
+            out.put(*m.span("byv"), "date", f"{self._floor:04d}")
 
     def _my(self, m: re.Match[str], out: Spans) -> None:
         """Month/two-digit year ("6/85"): the month goes, the year stays."""
