@@ -200,7 +200,7 @@ cdef int _read_date(_Text t, Py_ssize_t p, bint dash, _DateMatch *m) noexcept:
     m.end = e2
     if mon1 and day2:
         return A_MD
-    if mon1 and M == 2 and t.at(b0) >= u'3':
+    if mon1 and ((M == 2 and t.at(b0) >= u'3') or (M == 4 and _year19_20(t, b0))):
         return A_MY
     return A_NONE
 
@@ -464,12 +464,12 @@ cdef class _Dates:
             n = _put_char(buf, n, u'-')
             n = _put_num(buf, n, nd, lb)
         elif alt == A_MY:
-            rc = self.new(1900 + b, a, 15, per_value, sh, &ny, &nm, &nd)
+            rc = self.new(b if lb == 4 else 1900 + b, a, 15, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
             n = _put_num(buf, n, nm, la)
             n = _put_char(buf, n, u'/')
-            n = _put_num(buf, n, ny % 100, 2)
+            n = _put_num(buf, n, ny if lb == 4 else ny % 100, lb)
         elif alt == A_MDYY:
             y = _value(t, m.r[4], m.r[5])
             rc = self.new(y + (2000 if y < 50 else 1900), a, b, per_value, sh, &ny, &nm, &nd)

@@ -411,6 +411,11 @@ cdef bint _phone_word_at(_Text t, Py_ssize_t q) noexcept:
         _word_at(t, q, b"work") or _word_at(t, q, b"desk")
 
 
+cdef inline bint _year19_20(_Text t, Py_ssize_t q) noexcept:
+    """Four ASCII digits at ``q`` (the caller knows they are digits) read 19xx or 20xx."""
+    return (t.at(q) == u'1' and t.at(q + 1) == u'9') or (t.at(q) == u'2' and t.at(q + 1) == u'0')
+
+
 cdef bint _plt_may(_Text t, Py_ssize_t p) noexcept:
     """Whether ``plt`` (a number before its phone word: "788-063-Office", "0490 39 07
     81 fax") can match at the digit ``p``: ``\\d[\\d()]*`` then one to six groups
@@ -678,14 +683,15 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
         if L <= 2:
             # "12/5", "98/60": with no "/" or "." after the second number (a date with a
             # year, two month/days, "11/21.93") only month/day and month/year can match:
-            # a month, then a day or a year from 30 (all the second number's digits),
-            # then no "%".
+            # a month, then a day, a year from 30 or a year 1900-2099 (all the second
+            # number's digits), then no "%".
             k = _ascii_digits_end(t, e + 1)
             c2 = t.at(k) if k < t.length else 0
             if c2 < 128 and c2 != u'/' and c2 != u'.':
                 if k > e + 1 and c2 != u'%' and _month_day(t, p, L, False) and (
                         (k - e - 1 <= 2 and _month_day(t, e + 1, k - e - 1, True))
-                        or (k - e - 1 == 2 and t.at(e + 1) >= u'3')):
+                        or (k - e - 1 == 2 and t.at(e + 1) >= u'3')
+                        or (k - e - 1 == 4 and _year19_20(t, e + 1))):
                     return S_MD
                 return S_NONE
         return S_SLASH

@@ -325,7 +325,8 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<ny>\d{4}|\d{2})(?![\d/-]|\.\d))",
         rf"(?P<md>{digit_start}(?P<ma>1[0-2]|0?[1-9])/(?P<mb>3[01]|[12]\d|0?[1-9])"
         r"(?![\d/%]|\.\d))",
-        rf"(?P<my>{digit_start}(?P<mya>1[0-2]|0?[1-9])/(?P<myy>[3-9]\d)(?![\d/%]|\.\d))",
+        rf"(?P<my>{digit_start}(?P<mya>1[0-2]|0?[1-9])/(?P<myy>[3-9]\d|(?:19|20)\d\d)"
+        r"(?![\d/%]|\.\d))",
         rf"(?P<dmy>{digit_start}(?P<dd>{_DAY})(?:[ ]of)?[ -](?P<dm>{_MONTH})"
         rf"(?:,?[ -]?(?P<dy>{_YEAR4}|'\d\d(?!\d)))?)",
         rf"(?P<mdy>{start}(?P<mm>{_MONTH})(?:[ ]?-?(?P<mdd>{_DAY}))"

@@ -418,14 +418,15 @@ class StructuredPass:
             out.put(*m.span("byv"), "date", f"{self._floor:04d}")
 
     def _my(self, m: re.Match[str], out: Spans) -> None:
-        """Month/two-digit year ("6/85"): the month goes, the year stays."""
+        """Month/year ("6/85", "2/2021"): the month goes, the year stays."""
         a_text, y_text = m.group("mya"), m.group("myy")
-        year = 1900 + int(y_text)
+        year = int(y_text) if len(y_text) == 4 else 1900 + int(y_text)
         new = self._date_surrogate(year, int(a_text), 15, out)
         if new is None:
             return
         ny, nm, _ = new
-        out.put(*m.span("my"), "date", f"{_pad(nm, a_text)}/{ny % 100:02d}")
+        ys = f"{ny:04d}" if len(y_text) == 4 else f"{ny % 100:02d}"
+        out.put(*m.span("my"), "date", f"{_pad(nm, a_text)}/{ys}")
 
     def _ordinal(self, m: re.Match[str], out: Spans) -> None:
         value = m.group("ov")
