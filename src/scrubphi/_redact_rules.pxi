@@ -88,28 +88,16 @@ cdef bint _lower_type(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed)
         t.gap_ok(tk[j - 1].end, tk[j].start, b" ", 4)
 
 
-# detector._DOTTED_FORMS packed by _pack_dotted ("sro", "doo", "spa"); filled below.
+# detector._DOTTED_FORMS packed by _pack_types ("sro", "doo", "spa": lower case, six bits
+# a letter, as _rules packs a dotted form's letters after lower-casing them); filled below.
 cdef uint64_t _DOTTED_KEYS[32]
 cdef int _N_DOTTED = 0
-
-
-def _pack_dotted(words):
-    """Lower-case ASCII letters, five bits each, as ``_rules`` packs a dotted form's
-    letters (case does not matter there: "S.A." and "s.a." are one form)."""
-    out = set()
-    for w in words:
-        if w.isascii() and w.isalpha() and len(w) <= 12:
-            key = 0
-            for c in w.lower():
-                key = (key << 5) | (ord(c) - 96)
-            out.add(key)
-    return sorted(out)
 
 
 def _fill_dotted():
     global _N_DOTTED
     from scrubphi.transforms.redact.context import _DOTTED_FORMS
-    keys = _pack_dotted(_DOTTED_FORMS)
+    keys = _pack_types(_DOTTED_FORMS)
     if len(keys) > 32 or len(keys) != len(_DOTTED_FORMS):
         raise ValueError("detector._DOTTED_FORMS: at most 32 forms of ASCII letters")
     for i, key in enumerate(keys):
@@ -313,7 +301,7 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
                 _ascii_letter(t.at(tk[k + 1].start)) and \
                 tk[k + 1].start == tk[k].end + 1 and t.at(tk[k].end) == t.at(tk[i].end):
             k += 1
-            key = (key << 5) | ((<uint32_t>t.at(tk[k].start) | 0x20) - 96)
+            key = (key << 6) | ((<uint32_t>t.at(tk[k].start) | 0x20) - 96)
             if _dotted(key):
                 last = k
         if last > 0:
