@@ -419,7 +419,7 @@ cdef class _Dates:
                     return -1
                 _civil_from_days(z + sh.off, ny, nm, nd)
                 return 1 if 1 <= ny[0] <= 9999 else -1
-        ny[0] = y if not self.year or y >= self.floor else self.floor
+        ny[0] = y if y >= self.floor else self.floor  # floor is 0 for a shift
         nm[0] = 1
         nd[0] = 1
         return 1

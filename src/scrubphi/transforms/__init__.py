@@ -195,15 +195,7 @@ def check_spec(spec: TransformSpec) -> None:
 
 
 def _as_of(spec: TransformSpec) -> date:
-    raw = _p(spec, "as_of")
-    if raw is None:
-        return _dates.today()
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValueError("as_of must be a date written YYYY-MM-DD") from None
+    return _dates.as_of_date(_p(spec, "as_of"))
 
 
 # -- building -----------------------------------------------------------------

@@ -220,3 +220,18 @@ def make_year_integer(floor: int | None) -> Callable[[str], str]:
 def today() -> date:
     """Today's date: the default ``as_of`` of ``safe_harbor`` (isolated for tests)."""
     return date.today()
+
+
+def as_of_date(raw: object) -> date:
+    """A spec's ``as_of`` (a date or ``YYYY-MM-DD``) as a date; today's when it is None.
+
+    ``{date: safe_harbor}`` and ``{redact: text}`` with ``dates: year`` read it here.
+    """
+    if raw is None:
+        return today()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValueError("as_of must be a date written YYYY-MM-DD") from None

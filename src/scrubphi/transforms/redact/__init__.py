@@ -17,6 +17,7 @@ from typing import Any
 from scrubphi.policy.model import TransformSpec
 from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from scrubphi.transforms.coltypes import is_text
+from scrubphi.transforms.dates import as_of_date
 from scrubphi.transforms.redact.detector import KINDS_FOUND, Finding, Redactor
 
 __all__ = [
@@ -112,12 +113,8 @@ def check_redact_spec(spec: TransformSpec) -> None:
             raise ValueError("as_of applies only to dates: year")
     elif days is not None or per is not None:
         raise ValueError("days and per apply only to dates: shift")
-    as_of = _param(spec, "as_of")
-    if as_of is not None and not isinstance(as_of, date):
-        try:
-            date.fromisoformat(str(as_of))
-        except ValueError:
-            raise ValueError("as_of must be a date written YYYY-MM-DD") from None
+    if _param(spec, "as_of") is not None:
+        as_of_date(_param(spec, "as_of"))  # raises on a bad date
 
 
 def build_redactor(spec: TransformSpec, column: ColumnInfo, ctx: TransformContext

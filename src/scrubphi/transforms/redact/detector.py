@@ -216,8 +216,7 @@ class Redactor(StructuredPass):
         if dates == "year":
             if isinstance(as_of, date):
                 as_of = as_of.isoformat()  # as the policy writes it (specs are plain data)
-            when = date.fromisoformat(as_of) if as_of is not None else date_transforms.today()
-            self._floor = when.year - 90
+            self._floor = date_transforms.as_of_date(as_of).year - 90
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
         date_fn: Callable[..., str | None] | None = None
