@@ -83,14 +83,15 @@ def build(base: str, name: str, patients: int, rebuild: bool, env: dict[str, str
 
 
 def time_pipes(base: str, source: str, target: str, scrubphi: str, policy: Path,
-               repeat: int, env: dict[str, str]) -> tuple[dict[str, float], int, int]:
+               repeat: int, env: dict[str, str],
+               jobs: int = 1) -> tuple[dict[str, float], int, int]:
     """Best of ``repeat`` (interleaved, so drift hits every command alike) of
     ``pg_dump > /dev/null``, ``pg_dump | psql`` and ``pg_dump | scrubphi | psql`` into a
     fresh ``target``, and of ``scrubphi`` alone on the dump file; its peak RSS and the
     dump's size in bytes."""
     src = shlex.quote(_db(base, source))
     dst = shlex.quote(_db(base, target))
-    scrub = f"{shlex.quote(scrubphi)} --config {shlex.quote(str(policy))}"
+    scrub = f"{shlex.quote(scrubphi)} --jobs {jobs} --config {shlex.quote(str(policy))}"
     restore = f"psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d {dst}"
     best: dict[str, float] = {}
     rss = 0
@@ -110,7 +111,8 @@ def time_pipes(base: str, source: str, target: str, scrubphi: str, policy: Path,
                           env=env)
                     _psql(_db(base, "postgres"), "-c", f"CREATE DATABASE {target}", env=env)
                 best[name] = min(best.get(name, float("inf")), _sh(cmd, env))
-            wall, peak = _child([scrubphi, "--config", str(policy), "-i", str(dump),
+            wall, peak = _child([scrubphi, "--jobs", str(jobs), "--config", str(policy), "-i",
+                                 str(dump),
                                  "-o", os.devnull], env)
             best["scrub alone"] = min(best.get("scrub alone", float("inf")), wall)
             rss = max(rss, peak)
@@ -119,14 +121,15 @@ def time_pipes(base: str, source: str, target: str, scrubphi: str, policy: Path,
 
 
 def measure(base: str, patients: int, repeat: int, rebuild: bool, scrubphi: str,
-            env: dict[str, str]) -> dict[str, Any]:
+            env: dict[str, str], jobs: int = 1) -> dict[str, Any]:
     source = f"scrubphi_bench_ehr_{patients}"
     build(base, source, patients, rebuild, env)
     target = f"scrubphi_bench_ehr_{patients}_dst"
     policy = EHR / "ehr_policy.yaml"
-    best, rss, size = time_pipes(base, source, target, scrubphi, policy, repeat, env)
+    best, rss, size = time_pipes(base, source, target, scrubphi, policy, repeat, env, jobs)
     return {
         "patients": patients,
+        "jobs": jobs,
         "dump_mb": size / 1e6,
         "seconds": best,
         "pipe_ratio": best["scrub pipe"] / best["plain pipe"],
@@ -145,14 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--scrubphi", default=shutil.which("scrubphi") or "scrubphi")
+    ap.add_argument("--jobs", type=int, default=1, help="scrubphi --jobs N (default 1)")
     ap.add_argument("--json", help="also write the results as JSON to this file")
     args = ap.parse_args(argv)
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
     # As users run it: with byte-compiled modules (a sandbox that sets this would
     # make every run compile scrubphi's modules again, about 0.2 s).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    results = [measure(args.dsn, int(n), args.repeat, args.rebuild, args.scrubphi, env)
-               for n in args.patients.split(",")]
+    results = [measure(args.dsn, int(n), args.repeat, args.rebuild, args.scrubphi, env,
+                       args.jobs) for n in args.patients.split(",")]
+    print(f"scrubphi --jobs {args.jobs}")
     print(f"{'patients':>9} {'dump MB':>8} {'pg_dump':>8} {'plain':>8} {'scrubbed':>9} "
           f"{'ratio':>6} {'scrub MB/s':>10} {'pg_dump MB/s':>12} {'RSS MiB':>8}")
     for r in results:

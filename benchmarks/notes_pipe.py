@@ -112,7 +112,8 @@ def build(base: str, name: str, notes: list[str], per_patient: int, rebuild: boo
 
 
 def measure(base: str, size_mb: float, kind: str, per_patient: int, repeat: int,
-            rebuild: bool, scrubphi: str, env: dict[str, str]) -> dict[str, Any]:
+            rebuild: bool, scrubphi: str, env: dict[str, str],
+            jobs: int = 1) -> dict[str, Any]:
     notes = bodies(kind, size_mb)
     label = "physionet" if kind != "generated" and physionet_notes() else "generated"
     source = f"scrubphi_bench_notes_{label}_{int(size_mb)}"
@@ -121,9 +122,10 @@ def measure(base: str, size_mb: float, kind: str, per_patient: int, repeat: int,
     with tempfile.TemporaryDirectory() as tmp:
         policy = Path(tmp) / "notes_policy.yaml"
         policy.write_text(POLICY.format(key=HERE / "bench.key"), encoding="utf-8")
-        best, rss, size = time_pipes(base, source, target, scrubphi, policy, repeat, env)
+        best, rss, size = time_pipes(base, source, target, scrubphi, policy, repeat, env, jobs)
     return {
-        "corpus": label, "notes": len(notes), "dump_mb": size / 1e6, "seconds": best,
+        "jobs": jobs, "corpus": label, "notes": len(notes), "dump_mb": size / 1e6,
+        "seconds": best,
         "pipe_ratio": best["scrub pipe"] / best["plain pipe"],
         "scrub_mbps": size / 1e6 / best["scrub alone"],
         "pg_dump_mbps": size / 1e6 / best["pg_dump"], "scrub_rss_mib": rss / 2**20,
@@ -142,15 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--scrubphi", default=shutil.which("scrubphi") or "scrubphi")
+    ap.add_argument("--jobs", type=int, default=1, help="scrubphi --jobs N (default 1)")
     ap.add_argument("--json", help="also write the result as JSON to this file")
     args = ap.parse_args(argv)
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run it: byte-compiled
     r = measure(args.dsn, args.size_mb, args.corpus, args.notes_per_patient, args.repeat,
-                args.rebuild, args.scrubphi, env)
+                args.rebuild, args.scrubphi, env, args.jobs)
     s = r["seconds"]
     print(f"notes table ({r['corpus']}, {r['notes']:,} notes): dump {r['dump_mb']:.1f} MB, "
-          f"best of {args.repeat}")
+          f"best of {args.repeat}, scrubphi --jobs {args.jobs}")
     print(f"  pg_dump > /dev/null   {s['pg_dump']:6.2f} s  ({r['pg_dump_mbps']:.1f} MB/s)")
     print(f"  pg_dump | psql        {s['plain pipe']:6.2f} s")
     print(f"  pg_dump | scrubphi | psql {s['scrub pipe']:6.2f} s  ratio {r['pipe_ratio']:.2f} "

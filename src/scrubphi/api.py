@@ -27,8 +27,12 @@ def scrub_stream(
     progress: Callable[[Progress], None] | None = None,
     lookup: Lookup | None = None,
     schema: Schema | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Scrub the plain-format dump read from ``src`` into ``dst`` (binary files).
+
+    ``jobs`` > 1 rewrites the rows of large COPY blocks in that many worker
+    processes (see :mod:`scrubphi.dump.row_workers`); the output is the same.
 
     ``lookup`` (see :mod:`scrubphi.lookup`) makes ``{redact: text}`` replace every
     value of the policy's scrubbed name, street, town, phone and ID columns.
@@ -39,7 +43,7 @@ def scrub_stream(
     report (``exc.report``) says how far the run got.
     """
     scrubber = Scrubber(policy, codec=codec, key=key, progress=progress, lookup=lookup,
-                        schema=schema)
+                        schema=schema, jobs=jobs)
     try:
         while True:
             chunk = src.read(next_read(scrubber, chunk_size))

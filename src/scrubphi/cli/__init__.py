@@ -32,6 +32,7 @@ import click
 from .. import __version__, _impl, gcutil
 from ..api import check_dump, load_schema, scrub_stream
 from ..dump.rewriter import Progress
+from ..dump.row_workers import auto_jobs
 from ..dump.schema import Schema
 from ..errors import CoverageError, PolicyError, ScrubPhiError
 from ..policy import load_policy
@@ -203,6 +204,21 @@ def _load_schema(schema_path: str | None, policy: Policy) -> Schema | None:
         return load_schema(fh, policy)
 
 
+def _jobs_value(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--jobs``: a count of worker processes, or ``auto``."""
+    if value is None:
+        return None
+    if value.strip().lower() == "auto":
+        return auto_jobs()
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number of processes or 'auto'") from None
+    if not 1 <= jobs <= 64:
+        raise click.BadParameter(f"{jobs} is out of range: give 1 to 64, or 'auto'")
+    return jobs
+
+
 def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -249,6 +265,16 @@ def _scrub_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _schema_option,
         click.option(
+            "-j",
+            "--jobs",
+            "jobs",
+            metavar="N|auto",
+            callback=_jobs_value,
+            envvar="SCRUBPHI_JOBS",
+            help="Worker processes for the rows of large tables (default 1; auto: the "
+            "cores this process may use, at most 4). The output is the same.",
+        ),
+        click.option(
             "--progress/--no-progress",
             default=None,
             help="Progress line on stderr (default: when stderr is a terminal).",
@@ -282,6 +308,7 @@ def _run_scrub(
     progress: bool | None,
     lookup_path: str | None,
     schema_path: str | None,
+    jobs: int | None = None,
 ) -> None:
     gcutil.one_shot()  # this process scrubs one stream: freeze what the builds make
     try:
@@ -300,7 +327,7 @@ def _run_scrub(
             with _input(input_path) as src, _atomic_output(output_path) as dst:
                 try:
                     report = scrub_stream(src, dst, policy, key=key, progress=line,
-                                          lookup=lookup, schema=schema)
+                                          lookup=lookup, schema=schema, jobs=jobs or 1)
                 finally:
                     if line is not None:
                         line.done()

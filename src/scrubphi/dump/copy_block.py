@@ -25,6 +25,7 @@ from ..gcutil import gc_paused
 from ..policy.model import TableName, quote_ident
 from ..report import ColumnStats, TableStats
 from .coverage import Plan
+from .row_workers import PARALLEL_AFTER, RowWorkers, WorkerError, can_fork
 
 __all__ = ["CopyBlock"]
 
@@ -39,6 +40,10 @@ class CopyBlock:
     rewriter: object | None = None
     columns: tuple[str, ...] = ()
     planned: list[tuple[int, str]] = field(default_factory=list)  # (field index, column)
+    jobs: int = 1  # worker processes once the block is large (see row_workers.py)
+    parallel_after: int = PARALLEL_AFTER
+    workers: RowWorkers | None = None
+    _seen: int = 0  # bytes rewritten in this process so far
 
     @classmethod
     def open(
@@ -49,8 +54,14 @@ class CopyBlock:
         plan: Plan,
         names: tuple[str, ...],
         max_row_size: int,
+        jobs: int = 1,
+        parallel_after: int = PARALLEL_AFTER,
     ) -> CopyBlock:
-        """A block of ``table``'s rows, fields ``names``, under ``plan``; counts go to ``stats``."""
+        """A block of ``table``'s rows, fields ``names``, under ``plan``; counts go to ``stats``.
+
+        With ``jobs`` > 1 a block that turns out longer than ``parallel_after``
+        bytes has its rows rewritten by that many worker processes.
+        """
         stats.action = plan.mode
         for name in names:
             if name not in stats.columns:
@@ -61,6 +72,8 @@ class CopyBlock:
             mode=plan.mode,
             columns=names,
             planned=plan.planned,
+            jobs=jobs if plan.mode == "rewrite" and plan.entries and can_fork() else 1,
+            parallel_after=parallel_after,
         )
         with gc_paused():  # kernels copy pools and tables (gcutil.py)
             copy.rewriter = codec.CopyRewriter(
@@ -71,7 +84,8 @@ class CopyBlock:
     @property
     def rows(self) -> int:
         """Rows read so far."""
-        return int(getattr(self.rewriter, "rows", 0))
+        done = self.workers.rows if self.workers is not None else 0
+        return int(getattr(self.rewriter, "rows", 0)) + done
 
     def step(self, buf: bytes, pos: int, line: int) -> tuple[bytes, int, int, bool]:
         """Rewrite the rows of ``buf`` from ``pos`` (on line ``line``) as far as they go.
@@ -81,21 +95,18 @@ class CopyBlock:
         ended; an ended block has counted into its stats.  A damaged row is
         a DumpError naming its line, the table and the column.
         """
+        if self.workers is None and self.jobs > 1 and self._seen >= self.parallel_after:
+            self.workers = RowWorkers(self.rewriter, self.jobs)
+        if self.workers is not None:
+            return self._shared_step(buf, pos, line)
         rewriter = self.rewriter
         assert rewriter is not None
         rows = rewriter.rows  # type: ignore[attr-defined]
         try:
             data, new_pos, done = rewriter.process(buf, pos)  # type: ignore[attr-defined]
         except CodecError as exc:
-            column = None
-            if 0 <= exc.field < len(self.columns):
-                column = self.columns[exc.field]
-            raise DumpError(
-                exc.reason,
-                line=line + exc.row,
-                table=str(self.table),
-                column=quote_ident(column) if column is not None else None,
-            ) from None
+            raise self._row_error(exc.reason, line + exc.row, exc.field) from None
+        self._seen += new_pos - pos
         lines = rewriter.rows - rows + done  # type: ignore[attr-defined]
         out = data if data and self.mode != "drop" else b""
         if done:
@@ -104,11 +115,86 @@ class CopyBlock:
             self.finish()
         return out, new_pos, lines, done
 
+    def _shared_step(self, buf: bytes, pos: int, line: int) -> tuple[bytes, int, int, bool]:
+        """``step`` with the workers: complete rows go to them, the end line is ours.
+
+        The rows up to the ``\\.`` line (or up to the last newline) are one
+        slab; a line that is exactly ``\\.`` always ends the block, as a
+        backslash in data is always escaped.  What is left without a newline is
+        passed to this process's rewriter, which holds it back (or refuses a row
+        longer than ``max_row_size``) as it would alone.
+        """
+        workers = self.workers
+        assert workers is not None
+        if buf.startswith(b"\\.\n", pos):
+            end = pos
+        else:
+            end = buf.find(b"\n\\.\n", pos)
+            end = end + 1 if end >= 0 else -1
+        limit = end if end >= 0 else buf.rfind(b"\n", pos) + 1
+        parts: list[bytes] = []
+        lines = 0
+        try:
+            if limit > pos:
+                slab = buf[pos:limit]
+                lines = slab.count(b"\n")
+                parts.extend(data for data, _ in workers.submit(slab, line))
+                pos = limit
+            if end >= 0:
+                parts.extend(data for data, _ in workers.drain())
+            rewriter = self.rewriter
+            rows = rewriter.rows  # type: ignore[attr-defined]
+            try:
+                data, pos, done = rewriter.process(buf, pos)  # type: ignore[attr-defined]
+            except CodecError as exc:
+                parts.extend(data for data, _ in workers.drain())  # an earlier error first
+                raise self._row_error(exc.reason, line + lines + exc.row, exc.field) from None
+            lines += rewriter.rows - rows + done  # type: ignore[attr-defined]
+            parts.append(data)
+        except WorkerError as exc:
+            self.abort()
+            raise self._row_error(exc.reason, exc.line + exc.row, exc.field) from None
+        out = b"".join(parts) if self.mode != "drop" else b""
+        if done:
+            self.finish()
+        return out, pos, lines, done
+
+    def drain(self) -> bytes:
+        """The output of every slab still with the workers (before the block's end)."""
+        if self.workers is None:
+            return b""
+        try:
+            return b"".join(data for data, _ in self.workers.drain())
+        except WorkerError as exc:
+            self.abort()
+            raise self._row_error(exc.reason, exc.line + exc.row, exc.field) from None
+
+    def abort(self) -> None:
+        """Stop the workers now (the run failed)."""
+        if self.workers is not None:
+            workers, self.workers = self.workers, None
+            self.jobs = 1
+            workers.terminate()
+
+    def _row_error(self, reason: str, line: int, index: int) -> DumpError:
+        column = self.columns[index] if 0 <= index < len(self.columns) else None
+        return DumpError(
+            reason,
+            line=line,
+            table=str(self.table),
+            column=quote_ident(column) if column is not None else None,
+        )
+
     def finish(self) -> None:
         """Add the block's rows and each column's counts to the table's stats."""
         rewriter = self.rewriter
         rows = int(getattr(rewriter, "rows", 0))
         counts = list(getattr(rewriter, "counts", []))
+        if self.workers is not None:
+            workers, self.workers = self.workers, None
+            workers.close()
+            rows += workers.rows
+            counts = [a + b for a, b in zip(counts, workers.counts, strict=True)]
         if self.mode == "drop":
             self.stats.rows_dropped += rows
             return

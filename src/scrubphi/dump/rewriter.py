@@ -53,6 +53,7 @@ from .forms import (
 from .insert_rows import check_positional_shapes, rewrite_insert
 from .inserts import InsertError, literal_value, parse_insert
 from .lexer import SqlSplitter, Unit
+from .row_workers import PARALLEL_AFTER
 from .schema import (
     Schema,
     check_statement,
@@ -121,8 +122,13 @@ class Scrubber:
         lookup: Lookup | None = None,
         schema: Schema | None = None,
         require_complete: bool = True,
+        jobs: int = 1,
+        parallel_after: int = PARALLEL_AFTER,
     ) -> None:
         self.policy = policy
+        # Worker processes for a large COPY block's rows (dump/row_workers.py); 1: none.
+        self._jobs = 1 if check_only else max(1, jobs)
+        self._parallel_after = parallel_after
         # Whether the input must be a whole dump (pg_dump's "dump complete" line);
         # off only for the parallel refresh's per-table streams.
         self._require_complete = require_complete
@@ -209,8 +215,7 @@ class Scrubber:
         try:
             keep = self._run(buf, out)
         except BaseException:
-            self._failed = True
-            self._pending = b"".join(out)
+            self._fail(out)
             raise
         self._line = self._line_at(buf, keep)
         self._buf = buf[keep:]
@@ -235,6 +240,7 @@ class Scrubber:
                 if buf == b"\\.":
                     self._end_copy(out, b"\\.")
                 else:
+                    out.append(self._copy.drain())  # a damaged row before the cut first
                     raise DumpError(
                         "the input ended inside COPY data (a truncated dump?)",
                         line=self._line,
@@ -267,8 +273,7 @@ class Scrubber:
                     line=self._line_at(buf, len(buf)),
                 )
         except BaseException:
-            self._failed = True
-            self._pending = b"".join(out)
+            self._fail(out)
             raise
         self._closed = True
         self._buf = b""
@@ -278,6 +283,13 @@ class Scrubber:
         self.report.duration_s = time.monotonic() - self._started
         return result
 
+    def _fail(self, out: list[bytes]) -> None:
+        """After an error: keep what was ready for the trailer, stop any workers."""
+        self._failed = True
+        self._pending = b"".join(out)
+        if self._copy is not None:
+            self._copy.abort()
+
     def abort_trailer(self) -> bytes:
         """Bytes to write after a failure: what was ready, then a poison pill.
 
@@ -285,6 +297,8 @@ class Scrubber:
         ``psql -v ON_ERROR_STOP=1 --single-transaction`` fails and rolls back.
         """
         self._failed = True
+        if self._copy is not None:
+            self._copy.abort()
         self.report.duration_s = time.monotonic() - self._started
         pending, self._pending = self._pending, b""
         # Whatever state psql is in (inside a COPY block, after a COPY statement whose
@@ -741,7 +755,7 @@ class Scrubber:
             plan = self._cov.compile(table, columns, line, strict=True, header=names)
         stats = self._table_stats(table, plan.mode)
         self._copy = CopyBlock.open(self._codec, table, stats, plan, names,
-                                    self.scrub.max_row_size)
+                                    self.scrub.max_row_size, self._jobs, self._parallel_after)
         out.append(buf[unit.start : nl + 1])
         return nl + 1
 
@@ -762,6 +776,7 @@ class Scrubber:
     def _end_copy(self, out: list[bytes], marker: bytes) -> None:
         copy = self._copy
         assert copy is not None
+        out.append(copy.drain())
         copy.finish()
         out.append(marker)
         self._copy = None
