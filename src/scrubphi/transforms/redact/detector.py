@@ -69,6 +69,7 @@ from scrubphi.transforms.redact.context import (
     _WORK_WORDS,
     _suffix_words,
 )
+from scrubphi.transforms.redact.late import late_pass
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     AFTER_TYPES,
@@ -217,6 +218,7 @@ class Redactor(StructuredPass):
             if isinstance(as_of, date):
                 as_of = as_of.isoformat()  # as the policy writes it (specs are plain data)
             self._floor = date_transforms.as_of_date(as_of).year - 90
+        self._this_year = date_transforms.as_of_date(as_of if dates == "year" else None).year
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
         date_fn: Callable[..., str | None] | None = None
@@ -254,6 +256,7 @@ class Redactor(StructuredPass):
         """The text with every identifier replaced by its surrogate."""
         out = Spans(text, per_value, record=False)
         self._scan(text, out)
+        late_pass(text, out, self._v.basic, self._fns, self._filler_key)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.finish()
 
@@ -261,6 +264,7 @@ class Redactor(StructuredPass):
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
         self._scan(text, out)
+        late_pass(text, out, self._v.basic, self._fns, self._filler_key)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 
