@@ -180,3 +180,37 @@ def test_scans_agree_on_the_new_classes() -> None:
     """Both scans give the same bytes on a note holding every class."""
     _both("DOB 4/5/30. From Sunrise Assisted Living, pump 00-1a-2b-3c-4d-5e, a one "
           "hundred and one year old, to Mercy General.", as_of="2026-06-01")
+
+
+# -- a name in lower case: a first name and a surname kept as a misspelling -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("family meeting with gloria tanter and son.", ["gloria", "tanter"]),
+        ("d/w kenny rober at bedside.", ["kenny"]),
+        ("skin care to see pt, per patty hoeller.", ["patty", "hoeller"]),
+    ],
+)
+def test_a_lower_case_name_with_a_surname_like_a_typo(redact: Redactor, text: str,
+                                                      secrets: list[str]) -> None:
+    """A first name in lower case, then a word that no list has and that the scan
+    would keep as a misspelling: both are a person's name."""
+    _gone(redact, text, *secrets)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("will contniue to monitor. bill amts pending. may resovle.",
+         ["will", "contniue", "bill", "amts", "may", "resovle"]),
+        ("pt's sandy stool noted; grace period over.", ["sandy", "stool", "grace", "period"]),
+        ("Sandy Tanter called.", ["called"]),
+    ],
+)
+def test_lower_case_words_that_are_no_name_pair_stay(redact: Redactor, text: str,
+                                                     words: list[str]) -> None:
+    """A stop word or a context word before a misspelling, and a first name before an
+    everyday word, stay."""
+    _kept(redact, text, *words)

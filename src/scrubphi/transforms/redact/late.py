@@ -35,10 +35,10 @@ import re
 from collections.abc import Callable, Container
 
 from scrubphi.transforms.names import case_like
-from scrubphi.transforms.redact.structured import Spans
+from scrubphi.transforms.redact.structured import Spans, digits_like
 from scrubphi.transforms.redact.vocab import STOP, split_words
 
-__all__ = ["late_pass"]
+__all__ = ["HEAD_WORDS", "late_pass"]
 
 Fn = Callable[[str], str]
 
@@ -54,12 +54,18 @@ _CENTRES = (
 )
 _HEADS = f"{_LIVING}|{_HOMES}|{_CENTRES}"
 #: The last word of every head, as written in a match (what a note must hold).
-_HEAD_LAST = ("Living", "LIVING", "Home", "HOME", "Center", "CENTER", "Centre", "CENTRE",
-              "Facility", "FACILITY", "Community", "COMMUNITY", "Village", "VILLAGE",
-              "General", "GENERAL")
+#: The last words of the heads in lower case: a note holds a facility's name only when
+#: one of them is a word of it written with a capital (either scan tells, from its words).
+HEAD_WORDS = frozenset(split_words("""
+living home homes center centre facility facilities community village general
+"""))
 #: A facility's head words, Title-case or in capitals, with the word ``General``.
-_HEAD = re.compile(rf"(?<=[ ])(?:(?P<t>{_HEADS})|(?P<c>(?i:{_HEADS}))"
-                   r"|(?P<g>General|GENERAL))(?![^\W_])")
+# (found from its last word, which few letters start, then read back from there: a
+# pattern of every head tried at every capital letter costs ten times as much)
+_HEAD_LAST = re.compile(r"(?:Living|LIVING|Homes?|HOMES?|Cent(?:er|re)|CENT(?:ER|RE)|Facility"
+                        r"|FACILITY|Community|COMMUNITY|Village|VILLAGE|General|GENERAL)"
+                        r"(?![\w'\u2019])")
+_HEAD = re.compile(rf"(?:(?P<t>{_HEADS})|(?P<c>{_HEADS.upper()})|(?P<g>General|GENERAL))\Z")
 # A name's word: Title-case (or "St." and a word), up to three, single spaces between.
 _TITLE_WORD = r"(?:(?:St|Ste|Mt)\.?[ ]|Saint[ ])?[A-Z][a-z\u00df-\u00ff][^\W\d_]*(?:['\u2019]s)?"
 _CAPS_WORD = r"(?:(?:ST|STE|MT)\.?[ ]|SAINT[ ])?[A-Z][A-Z\u00c0-\u00de]+(?:['\u2019]S)?"
@@ -92,12 +98,15 @@ previous prior outside area community county city state veterans private public
 
 
 def _facilities(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
-    for m in _HEAD.finditer(text):
+    for last in _HEAD_LAST.finditer(text):
+        m = _HEAD.search(text, max(0, last.start() - 40), last.end())
+        if m is None:
+            continue
         hs = m.start()
+        if hs == 0 or text[hs - 1] != " ":
+            continue
         caps = m.group("c") is not None
         general = m.group("g") is not None
-        if caps and not m.group().isupper():
-            continue  # neither Title-case nor in capitals
         if general:
             caps = m.group().isupper()
             if _NOT_AFTER_GENERAL.match(text, m.end()) or (
@@ -162,8 +171,9 @@ _MAC = re.compile(
     r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
 )
-_MAC_MAY = re.compile(r"[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]")
-_CISCO_MAY = re.compile(r"\.[0-9A-Fa-f]{4}\.")
+# (each led by a literal, which the pattern engine searches for fast)
+_MAC_MAY = (re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
+            re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-"), re.compile(r"\.[0-9A-Fa-f]{4}\."))
 _HEX = "0123456789abcdef"
 
 
@@ -186,12 +196,56 @@ def _macs(text: str, out: Spans, key: bytes) -> None:
         out.put(s, e, "id", "".join(chars), priority=0)
 
 
+# -- a house number after a street named like a person ----------------------------------------
+
+#: A number after a word (a space or a comma between), then a comma.
+_NUMBER_AFTER = re.compile(r"(?:[ ]|,[ ])(\d{1,5}[A-Za-z]?)(?![\w/%-]|[.,]\d),[ ]*")
+_POSTCODE = re.compile(r"\d{4,5}(?![\w/%-]|[.,]\d)")
+_NAMES = ("first_name", "last_name")
+_AFTER_KINDS = ("first_name", "last_name", "place", "city", "zip", "address")
+
+
+def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
+    """A number between a capitalised word replaced as a name and, after a comma, a
+    postcode or another replaced word is the house number of a street named after a
+    person ("Ekkehart-Adolph-Ring 57, 42762 Lemgo", "Jorge Borrás 86, Ciudad"); the
+    word pass takes it after a town's or street's name, not after a person's."""
+    starts: dict[int, str] | None = None
+    size = len(text)
+    for start, _prio, end, kind, _rep in list(out.spans):
+        if end + 2 >= size or text[end] not in " ," or kind not in _NAMES or \
+                not text[start : start + 1].isupper():
+            continue
+        m = _NUMBER_AFTER.match(text, end)
+        if m is None:
+            continue
+        if starts is None:
+            starts = {sp[0]: sp[3] for sp in out.spans}
+        if m.start(1) in starts:
+            continue
+        if starts.get(m.end()) in _AFTER_KINDS or _POSTCODE.match(text, m.end()):
+            number = m.group(1)
+            digits = number.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            fake = digits_like(mrn(digits), digits)
+            if fake == digits:
+                fake = str((int(digits[0]) % 9) + 1) + fake[1:]
+            out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes) -> None:
-    """Add the late pass's findings to ``out`` (see the module's description)."""
-    # (cheap tests first: a substring search is a hundred times faster than a pattern
-    # tried at every space, and most notes hold no facility's head word)
-    if any(word in text for word in _HEAD_LAST):
+              key: bytes, heads: bool = True) -> None:
+    """Add the late pass's findings to ``out`` (see the module's description).
+
+    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital
+    (the scans tell it from the words they read anyway: a pattern tried at every space,
+    or a substring search per head word, cost a fifth of the scan's time).
+    """
+    if heads:
         _facilities(text, out, basic, fns["last_name"])
-    if _MAC_MAY.search(text) is not None or _CISCO_MAY.search(text) is not None:
+    if out.spans and "," in text:
+        _house_numbers(text, out, fns["mrn"])
+    # (searches led by a literal: the pattern engine skips to it fast)
+    colon, dash, dot = _MAC_MAY
+    if colon.search(text) is not None or dash.search(text) is not None or \
+            dot.search(text) is not None:
         _macs(text, out, key)
