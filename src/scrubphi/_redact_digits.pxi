@@ -379,6 +379,7 @@ cdef class _Dates:
 
     cdef bint year       # dates: year (else a shift)
     cdef int floor       # dates: year: the earliest year written (Safe Harbor)
+    cdef int this_year   # as_of's year: a two-digit year after it is Python's (a birth?)
     cdef bint per        # a shift per patient
     cdef object r        # the redactor (its _shift_offset)
     cdef _WordSet not_date, score
@@ -388,6 +389,7 @@ cdef class _Dates:
         self.r = redactor
         self.year = redactor._dates == "year"
         self.floor = redactor._floor
+        self.this_year = redactor._this_year
         self.per = bool(redactor._per)
         self.not_date = _word_set(st._NOT_DATE_BEFORE)
         self.score = _word_set(st._SCORE_WORDS)
@@ -472,6 +474,8 @@ cdef class _Dates:
             n = _put_num(buf, n, ny if lb == 4 else ny % 100, lb)
         elif alt == A_MDYY:
             y = _value(t, m.r[4], m.r[5])
+            if y < 50 and 2000 + y > self.this_year:
+                return -1  # after a birth label it is in the past: _two_digit_year
             rc = self.new(y + (2000 if y < 50 else 1900), a, b, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
@@ -499,6 +503,8 @@ cdef class _Dates:
         elif alt == A_NUM:
             y = _value(t, m.r[4], m.r[5])
             if m.r[5] - m.r[4] == 2:
+                if y < 50 and 2000 + y > self.this_year:
+                    return -1  # after a birth label it is in the past: _two_digit_year
                 y += 2000 if y < 50 else 1900
             day_first = a > 12 and b <= 12
             if day_first:

@@ -41,6 +41,7 @@ from libc.string cimport memcmp, memcpy, memset
 import re
 
 from scrubphi.regex_cache import compile_cached
+from scrubphi.transforms.redact.late import HEAD_WORDS
 
 IMPLEMENTATION = "compiled"
 #: The shape ``read`` gives a number after which no digit-led alternative matches.
@@ -104,6 +105,19 @@ cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
     low[n] = 0
     return (n == 2 and low[0] == b'o' and low[1] == b'n') or \
         (n == 5 and memcmp(low, b"since", 5) == 0) or (n == 5 and memcmp(low, b"until", 5) == 0)
+
+
+cdef bint _az(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """Whether ``text[s:e]`` is three or more letters a to z (pairs.lower_name_pairs)."""
+    cdef Py_ssize_t p
+    cdef Py_UCS4 c
+    if e - s < 3:
+        return False
+    for p in range(s, e):
+        c = t.at(p)
+        if c < u'a' or c > u'z':
+            return False
+    return True
 
 
 cdef bint _concat(_WordSet words, const char *buf, Py_ssize_t n) noexcept:
@@ -261,6 +275,7 @@ cdef class Engine:
             (d._ORG_PREPS, K_ORGPREP), (d._LEGAL_ABBREVS, K_LEGALABBR),
             (d._FIRM_ANDS, K_FIRMAND), (d._FIRM_CLOSERS, K_FIRMCLOSE),
             (d._PLACE_LINKS, K_PLINK), (d._WORK_WORDS, K_WORK), (d._WORK_PREPS, K_WORKPREP),
+            (HEAD_WORDS, K_FACHEAD),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets
@@ -633,12 +648,15 @@ cdef class Engine:
         return <PyObject *>info
 
     def scan(self, str text, out):
-        """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
+        """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans); True
+        when a word of ``late.HEAD_WORDS`` is written with a capital (the late pass's
+        facilities can be there)."""
         cdef _Text t = _text(text)
         cdef _Reading r
         cdef Py_ssize_t n, i, s, e
         cdef _Tok *toks = NULL
         cdef uint64_t lany = 0
+        cdef bint heads = False
         cdef PyObject *info
         memset(&r, 0, sizeof(_Reading))
         # The table is cleared between texts only, and only when no scan is under way
@@ -667,6 +685,8 @@ cdef class Engine:
                 toks[i].state = KEEP
                 toks[i].info = info
                 lany |= (<_Info>info).lbits
+                if (<_Info>info).kbits & K_FACHEAD and (<_Info>info).wflags & W_CAP:
+                    heads = True
             self._structured(text, t, &r, toks, n, lany, out)
             if n:
                 self._words(text, t, toks, n, lany, out)
@@ -674,6 +694,7 @@ cdef class Engine:
             self.busy -= 1
             PyMem_Free(toks)
             _forget(&r)
+        return heads
 
     cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
                      uint64_t lany, out):
@@ -829,6 +850,16 @@ cdef class Engine:
             if info.cls[title] < 0:
                 info.cls[title] = self._classify(info.key, title)
             tk[i].state = info.cls[title]
+        # A name in lower case: "patty hoeller" (pairs.lower_name_pairs)
+        for i in range(n - 1):
+            if tk[i + 1].state == KEEP and tk[i].kbits & K_FIRST and \
+                    not (tk[i + 1].kbits & (K_PLAIN | K_STOP | K_TRIG)) and \
+                    not (tk[i].kbits & (K_STOP | K_TRIG)) and \
+                    tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u' ' and \
+                    _az(t, tk[i].start, tk[i].end) and _az(t, tk[i + 1].start, tk[i + 1].end):
+                if tk[i].state == KEEP or tk[i].state == AMBIG:
+                    tk[i].state = NAME
+                tk[i + 1].state = NAME
         inwin = <uint8_t *>PyMem_Malloc(n + 1)
         win = <Py_ssize_t *>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
         before = <int *>PyMem_Malloc((n + 1) * sizeof(int))

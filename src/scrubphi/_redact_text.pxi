@@ -76,6 +76,7 @@ cdef extern from *:
     #define RF_K_PLINK ((uint64_t)1 << 47)
     #define RF_K_WORK ((uint64_t)1 << 48)
     #define RF_K_WORKPREP ((uint64_t)1 << 49)
+    #define RF_K_FACHEAD ((uint64_t)1 << 50)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -127,6 +128,7 @@ cdef extern from *:
     const uint64_t K_PLINK "RF_K_PLINK"
     const uint64_t K_WORK "RF_K_WORK"
     const uint64_t K_WORKPREP "RF_K_WORKPREP"
+    const uint64_t K_FACHEAD "RF_K_FACHEAD"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

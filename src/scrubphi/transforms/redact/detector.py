@@ -69,7 +69,9 @@ from scrubphi.transforms.redact.context import (
     _WORK_WORDS,
     _suffix_words,
 )
+from scrubphi.transforms.redact.late import HEAD_WORDS, late_pass
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
+from scrubphi.transforms.redact.pairs import lower_name_pairs
 from scrubphi.transforms.redact.patterns import (
     AFTER_TYPES,
     CODE_START,
@@ -217,6 +219,7 @@ class Redactor(StructuredPass):
             if isinstance(as_of, date):
                 as_of = as_of.isoformat()  # as the policy writes it (specs are plain data)
             self._floor = date_transforms.as_of_date(as_of).year - 90
+        self._this_year = date_transforms.as_of_date(as_of if dates == "year" else None).year
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
         date_fn: Callable[..., str | None] | None = None
@@ -253,23 +256,26 @@ class Redactor(StructuredPass):
     def redact(self, text: str, per_value: str | None = None) -> str:
         """The text with every identifier replaced by its surrogate."""
         out = Spans(text, per_value, record=False)
-        self._scan(text, out)
+        heads = self._scan(text, out)
+        late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.finish()
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
-        self._scan(text, out)
+        heads = self._scan(text, out)
+        late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 
     # -- the two passes --------------------------------------------------------------
 
-    def _scan(self, text: str, out: Spans) -> None:
+    def _scan(self, text: str, out: Spans) -> bool:
+        """Put every finding of the two passes into ``out``; True when a facility's head
+        word is written with a capital (what the late pass's facilities need)."""
         if self._engine is not None:
-            self._engine.scan(text, out)
-            return
+            return bool(self._engine.scan(text, out))
         handlers = self._handlers
         pats = self._re
         all_tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
@@ -293,6 +299,9 @@ class Redactor(StructuredPass):
             handlers[m.lastgroup or ""](m, out)
         if present:
             self._words(text, present, all_tokens, lows, out)
+        return not present.isdisjoint(HEAD_WORDS) and any(
+            low in HEAD_WORDS and word[:1].isupper()
+            for (_s, _e, word), low in zip(all_tokens, lows, strict=True))
 
     def _words(self, text: str, present: set[str], all_tokens: list[tuple[int, int, str]],
                lows: list[str], out: Spans) -> None:
@@ -457,6 +466,8 @@ class Redactor(StructuredPass):
             # (a gazetteer's place is a place at a sentence's start too: "Norway leader")
             state[i] = self._classify(key, word[: end - start],
                                       mixed and (key in v.places or not _starts(text, start)))
+        # A name in lower case: "patty hoeller" (a first name, a surname kept as a typo)
+        lower_name_pairs(text, keys, tokens, state, v.first, plain, STOP, self._triggers)
         sure = (_NAME, _UNKNOWN)
         triggers = self._triggers
         suffixes = self._suffix_words

@@ -64,6 +64,13 @@ pain scale score scored rated rates rating strength level intensity from to of i
 # The town before ", ST 12345" (the pattern has found the ZIP code after it).
 _TOWN = re.compile(r"(?P<town>[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}),[ ][A-Z]{2}[ ,]+$")
 _DIGIT = re.compile(r"\d")
+# A birth label just before a date ("DOB 4/5/30", "D.O.B.: ", "date of birth", "born"):
+# its two-digit year is in the past ("30" is 1930, not 2030).
+_BIRTH_BEFORE = re.compile(
+    r"(?<![^\W_])(?i:d\.?[ ]?o\.?[ ]?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday"
+    r"|born(?:[ ]on)?)[ ]*[:#=-]?[ ]*\Z")
+# "one" before "hundred" in an age in words ("one hundred and two year old").
+_ONE_BEFORE = re.compile(r"(?:\A|[^\w])(?i:one)[ -]\Z")
 _SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
 _PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
 _LABEL_PREFIX = re.compile(r"([A-Za-z]+)(?=\d)")
@@ -136,6 +143,7 @@ class StructuredPass:
     _date_fn: Callable[..., str | None]
     _dates: str
     _floor: int  # dates: year: the earliest year written (as_of's year - 90)
+    _this_year: int  # as_of's year (today's with a shift): no birth after it
     _per: bool
     _safe: Container[str]
     _filler_key: bytes
@@ -156,7 +164,7 @@ class StructuredPass:
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
-            "age": g("av", "age"), "agel": g("alv", "age"), "agew": g("awv", "age"),
+            "age": g("av", "age"), "agel": g("alv", "age"), "agew": self._age_words,
             "birthyr": self._birth_year,
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
@@ -174,6 +182,23 @@ class StructuredPass:
                 out.put(m.start(group), m.end(group), kind, fn(value))
 
         return handle
+
+    def _age_words(self, m: re.Match[str], out: Spans) -> None:
+        """An age over 89 in words: "90+" in its place, "one" of "one hundred and two"
+        with it ("a" of "a hundred and one" stays)."""
+        start, end = m.span("awv")
+        if m.group("awv")[:1] in "hH" and start >= 4 and \
+                _ONE_BEFORE.search(out.text[max(0, start - 5) : start]):
+            start -= 4
+        out.put(start, end, "age", "90+")
+
+    def _two_digit_year(self, yy: int, out: Spans, start: int) -> int:
+        """A two-digit year: 2000s below 50, else 1900s; after a birth label, never
+        after as_of's year ("DOB 4/5/30" is 1930)."""
+        year = yy + (2000 if yy < 50 else 1900)
+        if year > self._this_year and _BIRTH_BEFORE.search(out.text[max(0, start - 20) : start]):
+            year -= 100
+        return year
 
     def _url(self, m: re.Match[str], out: Spans) -> None:
         start, end = m.span("url")
@@ -340,7 +365,7 @@ class StructuredPass:
         a, b = int(a_text), int(b_text)
         year = int(y_text)
         if len(y_text) == 2:
-            year += 2000 if year < 50 else 1900
+            year = self._two_digit_year(year, out, m.start("num"))
         day_first = a > 12 and b <= 12
         mo, d = (b, a) if day_first else (a, b)
         new = self._date_surrogate(year, mo, d, out)
@@ -391,7 +416,7 @@ class StructuredPass:
     def _mdyy(self, m: re.Match[str], out: Spans) -> None:
         """"11/21.93": month/day with a two-digit year after a dot."""
         a_text, b_text, y_text = m.group("ma3"), m.group("mb3"), m.group("my3")
-        year = int(y_text) + (2000 if int(y_text) < 50 else 1900)
+        year = self._two_digit_year(int(y_text), out, m.start("mdyy"))
         new = self._date_surrogate(year, int(a_text), int(b_text), out)
         if new is None:
             return

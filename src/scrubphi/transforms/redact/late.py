@@ -1,0 +1,251 @@
+"""The late pass of ``{redact: text}``: classes of identifier found after either scan.
+
+Why a pass of its own: these rules look at a few words around a rare anchor (a
+facility's head words, a device address's shape), not at every word, so they
+need neither the scan's per-word tables nor a twin in C.  They run on the text
+and the spans either scan left, in :meth:`Redactor.redact` and
+:meth:`Redactor.find`, so the compiled and the pure scan give the same output by
+construction (``tests/test_redact_twins.py`` still holds them to it).
+
+* **Care facilities named without the word ``Hospital``**: up to three
+  capitalised words before a facility's head words (``Sunrise Assisted
+  Living``, ``Cedar Grove Convalescent Home``, ``Pine Ridge Retirement
+  Community``) are its name, even when they are everyday words; the head words
+  stay (they say what the place is, not which).  A name of everyday words that
+  opens a sentence (``The Nursing Home called``, ``Needs Assisted Living``) is
+  none, unless a place's preposition stands before it.  ``General`` is a head
+  only after a place's preposition (``from Mercy General``, ``TO MASS
+  GENERAL``), not before a capitalised word, a colon or a clinical noun
+  (``General Surgery``, ``General: NAD``), nor after a rank or an office
+  (``Attorney General``).
+* **MAC addresses**: six pairs of hex digits joined by ``:`` or ``-`` (with a
+  letter among them when joined by ``-``: six numbers so joined are readings), and the
+  dotted form of three groups of four (``001A.2B3C.4D5E``); a device's
+  identifier (Safe Harbor's 13th).  Replaced by keyed hex digits in the same
+  shape and case.
+
+Never logs or raises with a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Container
+
+from scrubphi.transforms.names import case_like
+from scrubphi.transforms.redact.structured import Spans, digits_like
+from scrubphi.transforms.redact.vocab import STOP, split_words
+
+__all__ = ["HEAD_WORDS", "late_pass"]
+
+Fn = Callable[[str], str]
+
+# -- care facilities --------------------------------------------------------------------
+
+_LIVING = r"(?:Assisted|Senior|Independent|Supportive)[ ]Living"
+_HOMES = r"(?:Nursing|Care|Retirement|Convalescent|Rest)[ ]Homes?"
+_CENTRES = (
+    r"(?:Nursing(?:[ ](?:and|&)[ ]Rehabilitation)?|Care|Health|Healthcare|Medical"
+    r"|Rehabilitation|Rehab|Retirement|Senior|Surgery|Surgical|Cancer|Dialysis"
+    r"|Convalescent|Treatment|Recovery|Skilled[ ]Nursing)"
+    r"[ ](?:Center|Centre|Facility|Community|Village)"
+)
+_HEADS = f"{_LIVING}|{_HOMES}|{_CENTRES}"
+#: The last word of every head, as written in a match (what a note must hold).
+#: The last words of the heads in lower case: a note holds a facility's name only when
+#: one of them is a word of it written with a capital (either scan tells, from its words).
+HEAD_WORDS = frozenset(split_words("""
+living home homes center centre facility facilities community village general
+"""))
+#: A facility's head words, Title-case or in capitals, with the word ``General``.
+# (found from its last word, which few letters start, then read back from there: a
+# pattern of every head tried at every capital letter costs ten times as much)
+_HEAD_LAST = re.compile(r"(?:Living|LIVING|Homes?|HOMES?|Cent(?:er|re)|CENT(?:ER|RE)|Facility"
+                        r"|FACILITY|Community|COMMUNITY|Village|VILLAGE|General|GENERAL)"
+                        r"(?![\w'\u2019])")
+_HEAD = re.compile(rf"(?:(?P<t>{_HEADS})|(?P<c>{_HEADS.upper()})|(?P<g>General|GENERAL))\Z")
+# A name's word: Title-case (or "St." and a word), up to three, single spaces between.
+_TITLE_WORD = r"(?:(?:St|Ste|Mt)\.?[ ]|Saint[ ])?[A-Z][a-z\u00df-\u00ff][^\W\d_]*(?:['\u2019]s)?"
+_CAPS_WORD = r"(?:(?:ST|STE|MT)\.?[ ]|SAINT[ ])?[A-Z][A-Z\u00c0-\u00de]+(?:['\u2019]S)?"
+_TITLE_RUN = re.compile(rf"{_TITLE_WORD}(?:[ ]{_TITLE_WORD}){{0,2}}[ ]\Z")
+_CAPS_RUN = re.compile(rf"{_CAPS_WORD}(?:[ ]{_CAPS_WORD}){{0,2}}[ ]\Z")
+_WORD_IN = re.compile(r"[^\W\d_][\w'\u2019.]*")
+#: Before a facility's name: a place's preposition (and "the").
+_PREP_BEFORE = re.compile(r"(?<![^\W_])(?i:at|to|from|in|into|via|by|of|the)[ ]\Z")
+_FACILITY_PREPS = frozenset(split_words("at to from in into via by of"))
+# After "General": what makes it a clinical word, not a hospital's.
+_NOT_AFTER_GENERAL = re.compile(
+    r"(?::|['\u2019]|[ ]+(?i:surgery|surgical|surgeon|medicine|medical|anesthesia"
+    r"|anaesthesia|anesthetic|appearance|practitioner|practice|ward|floor|condition"
+    r"|health|care|exam|examination|pediatrics|paediatrics|population|public|consent"
+    r"|instructions|malaise|weakness|state|status|service|team|impression|review)"
+    r"(?![^\W_]))"
+)
+_CAPITAL_AFTER = re.compile(r"[ ]+[A-Z]")
+# Ranks and offices before "General" ("Attorney General", "Brigadier General").
+_OFFICES = frozenset(split_words("""
+attorney surgeon solicitor inspector brigadier major lieutenant secretary postmaster
+governor consul director adjutant vicar registrar comptroller accountant auditor paymaster
+quartermaster advocate procurator receiver commissary captain colonel
+"""))
+# Words before a facility's head that say which kind, not which one ("local", "the").
+_GENERIC = frozenset(split_words("""
+a an the this that his her their our your my its local nearby other another same new
+previous prior outside area community county city state veterans private public
+"""))
+
+
+def _facilities(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
+    for last in _HEAD_LAST.finditer(text):
+        m = _HEAD.search(text, max(0, last.start() - 40), last.end())
+        if m is None:
+            continue
+        hs = m.start()
+        if hs == 0 or text[hs - 1] != " ":
+            continue
+        caps = m.group("c") is not None
+        general = m.group("g") is not None
+        if general:
+            caps = m.group().isupper()
+            if _NOT_AFTER_GENERAL.match(text, m.end()) or (
+                    not caps and _CAPITAL_AFTER.match(text, m.end())):
+                continue
+        window = text[max(0, hs - 80) : hs]
+        run = (_CAPS_RUN if caps else _TITLE_RUN).search(window)
+        if run is None:
+            continue
+        start = hs - len(window) + run.start()
+        words = [(start + w.start(), start + w.end(), w.group().lower())
+                 for w in _WORD_IN.finditer(run.group())]
+        # The name begins after the run's last function word (in capitals the run
+        # can hold them: "TRANSFERRED FROM MERCY GENERAL"), past generic words.
+        prep = False
+        for k in range(len(words) - 1, -1, -1):
+            if words[k][2] in STOP or words[k][2] in _FACILITY_PREPS:
+                prep = words[k][2] in _FACILITY_PREPS or words[k][2] == "the"
+                words = words[k + 1 :]
+                break
+        while words and words[0][2] in _GENERIC:
+            words.pop(0)
+        if not words:
+            continue
+        first = words[0][0]
+        prep = prep or _PREP_BEFORE.search(text, max(0, first - 8), first) is not None
+        if general:
+            if not prep or words[-1][2] in _OFFICES:
+                continue
+        elif not prep:
+            # Everyday words that open a sentence (or any, in capitals) name nothing.
+            while words and words[0][2].strip(".'\u2019") in basic and (
+                    caps or _opens_sentence(text, words[0][0])):
+                words.pop(0)
+            if not words:
+                continue
+        s, e = words[0][0], words[-1][1]
+        if _overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        out.put(s, e, "place", case_like(name(value.title()), value), priority=0)
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Whether the word at ``pos`` opens the text, a line or a sentence."""
+    before = text[max(0, pos - 3) : pos].rstrip(" ")
+    return not before or before[-1] in ".!?:;\n\"("
+
+
+def _overlaps_across(out: Spans, s: int, e: int) -> bool:
+    """Whether a span already put reaches out of ``[s, e)`` from inside it (or in from
+    before it): replacing the name would drop that span's other part."""
+    for start, _prio, end, _kind, _rep in out.spans:
+        if start < e and end > s and (start < s or end > e):
+            return True
+    return False
+
+
+# -- MAC addresses ------------------------------------------------------------------------
+
+_MAC = re.compile(
+    r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
+)
+# (each led by a literal, which the pattern engine searches for fast)
+_MAC_MAY = (re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
+            re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-"), re.compile(r"\.[0-9A-Fa-f]{4}\."))
+_HEX = "0123456789abcdef"
+
+
+def _macs(text: str, out: Spans, key: bytes) -> None:
+    for m in _MAC.finditer(text):
+        value = m.group()
+        if not any(c.isdigit() for c in value) or (
+                value[2:3] == "-" and not any(c in "abcdefABCDEF" for c in value)):
+            continue  # (six numbers joined by dashes are readings: "12-14-15-16-18-20")
+        s, e = m.span()
+        if _overlaps_across(out, s, e):
+            continue
+        digest = hmac.new(key, b"mac\0" + value.lower().encode(), hashlib.sha256).digest()
+        fake = [_HEX[digest[i % len(digest)] % 16] for i in range(len(value))]
+        if fake == list(value.lower()):  # never the same address back
+            fake[0] = _HEX[(_HEX.index(fake[0]) + 1) % 16]
+        upper = value != value.lower()
+        chars = [c if c in ":-." else (f.upper() if upper else f)
+                 for c, f in zip(value, fake, strict=True)]
+        out.put(s, e, "id", "".join(chars), priority=0)
+
+
+# -- a house number after a street named like a person ----------------------------------------
+
+#: A number after a word (a space or a comma between), then a comma.
+_NUMBER_AFTER = re.compile(r"(?:[ ]|,[ ])(\d{1,5}[A-Za-z]?)(?![\w/%-]|[.,]\d),[ ]*")
+_POSTCODE = re.compile(r"\d{4,5}(?![\w/%-]|[.,]\d)")
+_NAMES = ("first_name", "last_name")
+_AFTER_KINDS = ("first_name", "last_name", "place", "city", "zip", "address")
+
+
+def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
+    """A number between a capitalised word replaced as a name and, after a comma, a
+    postcode or another replaced word is the house number of a street named after a
+    person ("Ekkehart-Adolph-Ring 57, 42762 Lemgo", "Jorge Borrás 86, Ciudad"); the
+    word pass takes it after a town's or street's name, not after a person's."""
+    starts: dict[int, str] | None = None
+    size = len(text)
+    for start, _prio, end, kind, _rep in list(out.spans):
+        if end + 2 >= size or text[end] not in " ," or kind not in _NAMES or \
+                not text[start : start + 1].isupper():
+            continue
+        m = _NUMBER_AFTER.match(text, end)
+        if m is None:
+            continue
+        if starts is None:
+            starts = {sp[0]: sp[3] for sp in out.spans}
+        if m.start(1) in starts:
+            continue
+        if starts.get(m.end()) in _AFTER_KINDS or _POSTCODE.match(text, m.end()):
+            number = m.group(1)
+            digits = number.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            fake = digits_like(mrn(digits), digits)
+            if fake == digits:
+                fake = str((int(digits[0]) % 9) + 1) + fake[1:]
+            out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
+
+
+def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
+              key: bytes, heads: bool = True) -> None:
+    """Add the late pass's findings to ``out`` (see the module's description).
+
+    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital
+    (the scans tell it from the words they read anyway: a pattern tried at every space,
+    or a substring search per head word, cost a fifth of the scan's time).
+    """
+    if heads:
+        _facilities(text, out, basic, fns["last_name"])
+    if out.spans and "," in text:
+        _house_numbers(text, out, fns["mrn"])
+    # (searches led by a literal: the pattern engine skips to it fast)
+    colon, dash, dot = _MAC_MAY
+    if colon.search(text) is not None or dash.search(text) is not None or \
+            dot.search(text) is not None:
+        _macs(text, out, key)
