@@ -632,6 +632,26 @@ cdef class Engine:
         self.used += 1
         return <PyObject *>info
 
+    def finish(self, str text, list spans):
+        """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,
+        as Spans.finish sorts them), a span that starts inside the one before skipped."""
+        cdef Py_ssize_t pos = 0, start
+        cdef list parts
+        cdef tuple span
+        if not spans:
+            return text
+        spans.sort()
+        parts = []
+        for span in spans:
+            start = span[0]
+            if start < pos:
+                continue
+            parts.append(text[pos:start])
+            parts.append(span[4])
+            pos = span[2]
+        parts.append(text[pos:])
+        return "".join(parts)
+
     def scan(self, str text, out):
         """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans)."""
         cdef _Text t = _text(text)
