@@ -36,6 +36,7 @@ from cpython.unicode cimport (
     Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport qsort
 from libc.string cimport memcmp, memcpy, memset
 
 import re
@@ -170,6 +171,17 @@ cdef bint _ends_with_any(const char *w, Py_ssize_t n, tuple endings) except -1:
         if k <= n and memcmp(w + n - k, <const char *>e, k) == 0:
             return True
     return False
+
+
+cdef int _pair_cmp(const void *a, const void *b) noexcept nogil:
+    """(start, end) pairs in ascending order, as tuples sort."""
+    cdef const Py_ssize_t *x = <const Py_ssize_t *>a
+    cdef const Py_ssize_t *y = <const Py_ssize_t *>b
+    if x[0] != y[0]:
+        return -1 if x[0] < y[0] else 1
+    if x[1] != y[1]:
+        return -1 if x[1] < y[1] else 1
+    return 0
 
 
 cdef int _matches_at(match, str text, _Vec *starts, handlers, out) except -1:
@@ -788,6 +800,8 @@ cdef class Engine:
     cdef _words(self, str text, _Text t, _Tok *all_toks, Py_ssize_t n, uint64_t lany, out):
         """``Redactor._words``: the word rules on the words outside structured findings."""
         cdef Py_ssize_t i, ci, m = 0, start, end, ncov
+        cdef Py_ssize_t *covered
+        cdef tuple span
         cdef uint64_t lb
         cdef bint act = False
         for i in range(n):
@@ -801,18 +815,30 @@ cdef class Engine:
             return
         spans = out.spans
         if spans:
-            covered = sorted([(sp[0], sp[2]) for sp in spans])
-            ncov = len(covered)
-            ci = 0
-            for i in range(n):
-                start = all_toks[i].start
-                end = all_toks[i].end
-                while ci < ncov and covered[ci][1] <= start:
-                    ci += 1
-                if ci < ncov and covered[ci][0] < end:
-                    continue  # inside a structured finding
-                all_toks[m] = all_toks[i]
-                m += 1
+            # (start, end) of each span, sorted, as C pairs: compared with the words'
+            # positions without a Python int per comparison
+            ncov = len(spans)
+            covered = <Py_ssize_t *>PyMem_Malloc(2 * ncov * sizeof(Py_ssize_t))
+            if covered is NULL:
+                raise MemoryError()
+            try:
+                for i in range(ncov):
+                    span = spans[i]
+                    covered[2 * i] = span[0]
+                    covered[2 * i + 1] = span[2]
+                qsort(covered, ncov, 2 * sizeof(Py_ssize_t), _pair_cmp)
+                ci = 0
+                for i in range(n):
+                    start = all_toks[i].start
+                    end = all_toks[i].end
+                    while ci < ncov and covered[2 * ci + 1] <= start:
+                        ci += 1
+                    if ci < ncov and covered[2 * ci] < end:
+                        continue  # inside a structured finding
+                    all_toks[m] = all_toks[i]
+                    m += 1
+            finally:
+                PyMem_Free(covered)
         else:
             m = n
         self._decide(text, t, all_toks, m, out)
