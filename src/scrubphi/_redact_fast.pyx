@@ -224,6 +224,9 @@ cdef class Engine:
     cdef bint has_lookup
     cdef Py_ssize_t label_group, post_group
     cdef int busy  # scans under way
+    # The vectors of the last scan's _Reading, emptied: the next scan fills them again
+    # instead of growing new ones from nothing (one reallocation a vector a scan).
+    cdef _Reading spare
     cdef _Dates dates  # the commonest dates' handlers, in C (_redact_digits.pxi)
 
     def __init__(self, redactor):
@@ -569,6 +572,7 @@ cdef class Engine:
 
     def __dealloc__(self):
         self._release()
+        _forget(&self.spare)
 
     cdef void _release(self) noexcept:
         cdef Py_ssize_t i
@@ -673,6 +677,9 @@ cdef class Engine:
         cdef uint64_t lany = 0
         cdef PyObject *info
         memset(&r, 0, sizeof(_Reading))
+        if self.busy == 0:
+            r = self.spare
+            memset(&self.spare, 0, sizeof(_Reading))
         # The table is cleared between texts only, and only when no scan is under way
         # (another thread's, or one that a handler's Python code started): the _Tok of
         # a text's words point into it.
@@ -705,7 +712,10 @@ cdef class Engine:
         finally:
             self.busy -= 1
             PyMem_Free(toks)
-            _forget(&r)
+            _forget(&self.spare)  # (empty, unless a scan inside this one left its own)
+            r.words.n = r.digits.n = r.codes.n = r.webc.n = 0
+            r.web = 0
+            self.spare = r
 
     cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
                      uint64_t lany, out):
