@@ -222,7 +222,7 @@ cdef class Engine:
     cdef WordTable words  # the vocabulary and the redactor's sets (_redact_table.pxi)
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group, post_group
+    cdef Py_ssize_t label_group, post_group, phone_group
     cdef int busy  # scans under way
     # The vectors of the last scan's _Reading, emptied: the next scan fills them again
     # instead of growing new ones from nothing (one reallocation a vector a scan).
@@ -314,6 +314,10 @@ cdef class Engine:
         # The postal group ("Apt 4", "P.O. Box 12", "zip 02139"): a digit near (_digit_near).
         self.post_group = next((g for g, triggers in enumerate(self.groups)
                                 if "apt" in triggers and "zip" in triggers), -1)
+        # The phone words' group ("pager 83554", "call me on (64) 3591-3246"): a digit
+        # after its words (_phone_digit_near).
+        self.phone_group = next((g for g, triggers in enumerate(self.groups)
+                                 if "pager" in triggers and "call" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -800,6 +804,8 @@ cdef class Engine:
                         not _label_may(t, pos, self.label_words):
                     continue
                 if g == self.post_group and not _digit_near(t, pos):
+                    continue
+                if g == self.phone_group and not _phone_digit_near(t, pos):
                     continue
                 m = match(text, pos)
                 if m is not None:
