@@ -348,26 +348,46 @@ cdef class Engine:
         cdef char buf[64]
         cdef char c
         cdef WordTable common
+        # The table's hash is polynomial (h(ab) = h(a) * PB**len(b) + h(b), mod 2**64):
+        # an edit's hash is its prefix's, the edited bytes' and its suffix's, composed
+        # in a few multiplications instead of read again from every candidate's bytes.
+        cdef uint64_t pre[64]
+        cdef uint64_t suf[64]
+        cdef uint64_t pw[64]
+        cdef uint64_t h
         if not 5 <= n <= self.longest_word or not PyUnicode_IS_ASCII(word) or n > 60:
             return False
         w = <const char *>PyUnicode_DATA(word)
         common = self.words
+        pw[0] = 1
+        pre[0] = 0
+        for i in range(n + 1):
+            pw[i + 1] = pw[i] * _PB
+        for i in range(n):
+            pre[i + 1] = pre[i] * _PB + <uint8_t>w[i] + 1
+        suf[n] = 0
+        i = n
+        while i > 0:
+            i -= 1
+            suf[i] = (<uint64_t>(<uint8_t>w[i]) + 1) * pw[n - 1 - i] + suf[i + 1]
         for i in range(n):  # deletes
             memcpy(buf, w, i)
             memcpy(buf + i, w + i + 1, n - i - 1)
-            if common.find(buf, n - 1) & T_COMMON:
+            if common.find_h(buf, n - 1, pre[i] * pw[n - 1 - i] + suf[i + 1]) & T_COMMON:
                 return True
         for i in range(n - 1):  # swaps
             memcpy(buf, w, n)
             buf[i] = w[i + 1]
             buf[i + 1] = w[i]
-            if common.find(buf, n) & T_COMMON:
+            h = (pre[i] * _PB + <uint8_t>w[i + 1] + 1) * _PB + <uint8_t>w[i] + 1
+            if common.find_h(buf, n, h * pw[n - 2 - i] + suf[i + 2]) & T_COMMON:
                 return True
         memcpy(buf, w, n)
         for i in range(n):  # replaces
             for c in range(97, 123):  # a-z
                 buf[i] = c
-                if common.find(buf, n) & T_COMMON:
+                h = (pre[i] * _PB + <uint8_t>c + 1) * pw[n - 1 - i] + suf[i + 1]
+                if common.find_h(buf, n, h) & T_COMMON:
                     return True
             buf[i] = w[i]
         for i in range(n + 1):  # inserts
@@ -375,7 +395,8 @@ cdef class Engine:
             memcpy(buf + i + 1, w + i, n - i)
             for c in range(97, 123):  # a-z
                 buf[i] = c
-                if common.find(buf, n + 1) & T_COMMON:
+                h = (pre[i] * _PB + <uint8_t>c + 1) * pw[n - i] + suf[i]
+                if common.find_h(buf, n + 1, h) & T_COMMON:
                     return True
         return False
 
