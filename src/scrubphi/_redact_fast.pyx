@@ -36,6 +36,7 @@ from cpython.unicode cimport (
     Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport qsort
 from libc.string cimport memcmp, memcpy, memset
 
 import re
@@ -186,6 +187,17 @@ cdef bint _ends_with_any(const char *w, Py_ssize_t n, tuple endings) except -1:
     return False
 
 
+cdef int _pair_cmp(const void *a, const void *b) noexcept nogil:
+    """(start, end) pairs in ascending order, as tuples sort."""
+    cdef const Py_ssize_t *x = <const Py_ssize_t *>a
+    cdef const Py_ssize_t *y = <const Py_ssize_t *>b
+    if x[0] != y[0]:
+        return -1 if x[0] < y[0] else 1
+    if x[1] != y[1]:
+        return -1 if x[1] < y[1] else 1
+    return 0
+
+
 cdef int _matches_at(match, str text, _Vec *starts, handlers, out) except -1:
     """``patterns.matches_at`` over ``starts`` (ascending), each match to its handler."""
     cdef Py_ssize_t k, pos, end = -1
@@ -224,8 +236,11 @@ cdef class Engine:
     cdef WordTable words  # the vocabulary and the redactor's sets (_redact_table.pxi)
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group, post_group
+    cdef Py_ssize_t label_group, post_group, phone_group
     cdef int busy  # scans under way
+    # The vectors of the last scan's _Reading, emptied: the next scan fills them again
+    # instead of growing new ones from nothing (one reallocation a vector a scan).
+    cdef _Reading spare
     cdef _Dates dates  # the commonest dates' handlers, in C (_redact_digits.pxi)
 
     def __init__(self, redactor):
@@ -314,6 +329,10 @@ cdef class Engine:
         # The postal group ("Apt 4", "P.O. Box 12", "zip 02139"): a digit near (_digit_near).
         self.post_group = next((g for g, triggers in enumerate(self.groups)
                                 if "apt" in triggers and "zip" in triggers), -1)
+        # The phone words' group ("pager 83554", "call me on (64) 3591-3246"): a digit
+        # after its words (_phone_digit_near).
+        self.phone_group = next((g for g, triggers in enumerate(self.groups)
+                                 if "pager" in triggers and "call" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -344,26 +363,46 @@ cdef class Engine:
         cdef char buf[64]
         cdef char c
         cdef WordTable common
+        # The table's hash is polynomial (h(ab) = h(a) * PB**len(b) + h(b), mod 2**64):
+        # an edit's hash is its prefix's, the edited bytes' and its suffix's, composed
+        # in a few multiplications instead of read again from every candidate's bytes.
+        cdef uint64_t pre[64]
+        cdef uint64_t suf[64]
+        cdef uint64_t pw[64]
+        cdef uint64_t h
         if not 5 <= n <= self.longest_word or not PyUnicode_IS_ASCII(word) or n > 60:
             return False
         w = <const char *>PyUnicode_DATA(word)
         common = self.words
+        pw[0] = 1
+        pre[0] = 0
+        for i in range(n + 1):
+            pw[i + 1] = pw[i] * _PB
+        for i in range(n):
+            pre[i + 1] = pre[i] * _PB + <uint8_t>w[i] + 1
+        suf[n] = 0
+        i = n
+        while i > 0:
+            i -= 1
+            suf[i] = (<uint64_t>(<uint8_t>w[i]) + 1) * pw[n - 1 - i] + suf[i + 1]
         for i in range(n):  # deletes
             memcpy(buf, w, i)
             memcpy(buf + i, w + i + 1, n - i - 1)
-            if common.find(buf, n - 1) & T_COMMON:
+            if common.find_h(buf, n - 1, pre[i] * pw[n - 1 - i] + suf[i + 1]) & T_COMMON:
                 return True
         for i in range(n - 1):  # swaps
             memcpy(buf, w, n)
             buf[i] = w[i + 1]
             buf[i + 1] = w[i]
-            if common.find(buf, n) & T_COMMON:
+            h = (pre[i] * _PB + <uint8_t>w[i + 1] + 1) * _PB + <uint8_t>w[i] + 1
+            if common.find_h(buf, n, h * pw[n - 2 - i] + suf[i + 2]) & T_COMMON:
                 return True
         memcpy(buf, w, n)
         for i in range(n):  # replaces
             for c in range(97, 123):  # a-z
                 buf[i] = c
-                if common.find(buf, n) & T_COMMON:
+                h = (pre[i] * _PB + <uint8_t>c + 1) * pw[n - 1 - i] + suf[i + 1]
+                if common.find_h(buf, n, h) & T_COMMON:
                     return True
             buf[i] = w[i]
         for i in range(n + 1):  # inserts
@@ -371,7 +410,8 @@ cdef class Engine:
             memcpy(buf + i + 1, w + i, n - i)
             for c in range(97, 123):  # a-z
                 buf[i] = c
-                if common.find(buf, n + 1) & T_COMMON:
+                h = (pre[i] * _PB + <uint8_t>c + 1) * pw[n - i] + suf[i]
+                if common.find_h(buf, n + 1, h) & T_COMMON:
                     return True
         return False
 
@@ -572,6 +612,7 @@ cdef class Engine:
 
     def __dealloc__(self):
         self._release()
+        _forget(&self.spare)
 
     cdef void _release(self) noexcept:
         cdef Py_ssize_t i
@@ -647,6 +688,26 @@ cdef class Engine:
         self.used += 1
         return <PyObject *>info
 
+    def finish(self, str text, list spans):
+        """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,
+        as Spans.finish sorts them), a span that starts inside the one before skipped."""
+        cdef Py_ssize_t pos = 0, start
+        cdef list parts
+        cdef tuple span
+        if not spans:
+            return text
+        spans.sort()
+        parts = []
+        for span in spans:
+            start = span[0]
+            if start < pos:
+                continue
+            parts.append(text[pos:start])
+            parts.append(span[4])
+            pos = span[2]
+        parts.append(text[pos:])
+        return "".join(parts)
+
     def scan(self, str text, out):
         """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans); True
         when a word of ``late.HEAD_WORDS`` is written with a capital (the late pass's
@@ -659,6 +720,9 @@ cdef class Engine:
         cdef bint heads = False
         cdef PyObject *info
         memset(&r, 0, sizeof(_Reading))
+        if self.busy == 0:
+            r = self.spare
+            memset(&self.spare, 0, sizeof(_Reading))
         # The table is cleared between texts only, and only when no scan is under way
         # (another thread's, or one that a handler's Python code started): the _Tok of
         # a text's words point into it.
@@ -693,7 +757,10 @@ cdef class Engine:
         finally:
             self.busy -= 1
             PyMem_Free(toks)
-            _forget(&r)
+            _forget(&self.spare)  # (empty, unless a scan inside this one left its own)
+            r.words.n = r.digits.n = r.codes.n = r.webc.n = 0
+            r.web = 0
+            self.spare = r
         return heads
 
     cdef _structured(self, str text, _Text t, _Reading *r, _Tok *toks, Py_ssize_t n,
@@ -780,6 +847,8 @@ cdef class Engine:
                     continue
                 if g == self.post_group and not _digit_near(t, pos):
                     continue
+                if g == self.phone_group and not _phone_digit_near(t, pos):
+                    continue
                 m = match(text, pos)
                 if m is not None:
                     end = m.end()
@@ -789,6 +858,8 @@ cdef class Engine:
     cdef _words(self, str text, _Text t, _Tok *all_toks, Py_ssize_t n, uint64_t lany, out):
         """``Redactor._words``: the word rules on the words outside structured findings."""
         cdef Py_ssize_t i, ci, m = 0, start, end, ncov
+        cdef Py_ssize_t *covered
+        cdef tuple span
         cdef uint64_t lb
         cdef bint act = False
         for i in range(n):
@@ -802,18 +873,30 @@ cdef class Engine:
             return
         spans = out.spans
         if spans:
-            covered = sorted([(sp[0], sp[2]) for sp in spans])
-            ncov = len(covered)
-            ci = 0
-            for i in range(n):
-                start = all_toks[i].start
-                end = all_toks[i].end
-                while ci < ncov and covered[ci][1] <= start:
-                    ci += 1
-                if ci < ncov and covered[ci][0] < end:
-                    continue  # inside a structured finding
-                all_toks[m] = all_toks[i]
-                m += 1
+            # (start, end) of each span, sorted, as C pairs: compared with the words'
+            # positions without a Python int per comparison
+            ncov = len(spans)
+            covered = <Py_ssize_t *>PyMem_Malloc(2 * ncov * sizeof(Py_ssize_t))
+            if covered is NULL:
+                raise MemoryError()
+            try:
+                for i in range(ncov):
+                    span = spans[i]
+                    covered[2 * i] = span[0]
+                    covered[2 * i + 1] = span[2]
+                qsort(covered, ncov, 2 * sizeof(Py_ssize_t), _pair_cmp)
+                ci = 0
+                for i in range(n):
+                    start = all_toks[i].start
+                    end = all_toks[i].end
+                    while ci < ncov and covered[2 * ci + 1] <= start:
+                        ci += 1
+                    if ci < ncov and covered[2 * ci] < end:
+                        continue  # inside a structured finding
+                    all_toks[m] = all_toks[i]
+                    m += 1
+            finally:
+                PyMem_Free(covered)
         else:
             m = n
         self._decide(text, t, all_toks, m, out)

@@ -364,6 +364,33 @@ def digit_near(str text, Py_ssize_t pos):
     return _digit_near(_text(text), pos)
 
 
+cdef bint _phone_digit_near(_Text t, Py_ssize_t q) noexcept:
+    """Whether the phone words' group (``phonel``) can match at ``q``: its phone word
+    (or "call me on", "reach me at"), then a "#", "no.", "number", a colon, spaces,
+    tabs, a line break, a "+" and a "(", and only then a digit.  So a digit comes
+    after at most that many ASCII letters (24 allowed: "telephone number" is 15) and
+    only those characters; anything not ASCII is a maybe."""
+    cdef Py_ssize_t letters = 0
+    cdef Py_UCS4 c
+    while q < t.length:
+        c = t.at(q)
+        if c >= 128 or (c >= u'0' and c <= u'9'):
+            return True
+        if _ascii_letter(c):
+            letters += 1
+            if letters > 24:
+                return False
+        elif not _in(c, b" \t\r\n.:#+("):
+            return False
+        q += 1
+    return False
+
+
+def phone_digit_near(str text, Py_ssize_t pos):
+    """_phone_digit_near, for the twin tests."""
+    return _phone_digit_near(_text(text), pos)
+
+
 cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:
     while q < t.length and t.at(q) >= u'0' and t.at(q) <= u'9':
         q += 1

@@ -95,7 +95,11 @@ cdef class WordTable:
 
     cdef inline uint32_t find(self, const char *b, Py_ssize_t n) noexcept:
         """The bits of the word whose UTF-8 is ``b[:n]`` (0: in no set)."""
-        cdef uint64_t h = _bytes_hash(b, n)
+        return self.find_h(b, n, _bytes_hash(b, n))
+
+    cdef inline uint32_t find_h(self, const char *b, Py_ssize_t n, uint64_t h) noexcept:
+        """``find``, given ``_bytes_hash(b, n)`` (the typo check composes the hashes of a
+        word's edits from its prefixes' and suffixes')."""
         cdef uint32_t hi = <uint32_t>(h >> 32)
         cdef Py_ssize_t j = <Py_ssize_t>(h & <uint64_t>self.mask)
         if n <= 0 or n > 0xFFFF:

@@ -256,10 +256,20 @@ class Redactor(StructuredPass):
     def redact(self, text: str, per_value: str | None = None) -> str:
         """The text with every identifier replaced by its surrogate."""
         out = Spans(text, per_value, record=False)
-        heads = self._scan(text, out)
+        engine = self._engine
+        if engine is None:
+            heads = self._scan(text, out)
+            late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
+            address_blocks(text, out, self._fns, self._v.basic)
+            return out.finish()
+        # (the compiled scan: _scan's call, and address_blocks and Spans.finish when no
+        # span was found, cost more than the scan of a short note)
+        heads = bool(engine.scan(text, out))
         late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
+        if not out.spans:
+            return text
         address_blocks(text, out, self._fns, self._v.basic)
-        return out.finish()
+        return engine.finish(text, out.spans)
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found: positions (in ``text``) and kinds only."""

@@ -49,6 +49,7 @@ _LONGEST_ID = 64
 # Patients whose date shift _shift_offset remembers (bounded memory, as dates.PER_CACHE).
 _OFFSETS_KEPT = 65536
 _UNIT_WORDS = ("Apt.", "Suite", "Unit", "Ste.", "Rm.", "Fl.")
+_UNIT_LOWS = tuple((w, w.rstrip(".").lower()) for w in _UNIT_WORDS)
 # Ventilator modes and settings: a month/day in their clause is a setting ("SIMV/PS,
 # 40%, 600X4, & 5/10", "cpap with 10/5").
 _VENT_WORDS = frozenset(split_words("""
@@ -56,6 +57,16 @@ psv ps peep cpap bipap simv imv prvc aprv ipap epap
 """))
 _VENT = re.compile(r"(?<![^\W_])(?i:" + "|".join(sorted(_VENT_WORDS)) + r")(?![^\W_])")
 _US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+# (compiled once: the handlers run once per match, ``re.findall(r"...")`` looks its
+# pattern up in re's cache every time)
+_DIGIT_RUNS = re.compile(r"\d+")
+_NOT_DIGIT = re.compile(r"\D")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+# The month's, day's and year's groups of each alternative of the text dates.
+_TEXT_DATE_GROUPS = {
+    "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
+    "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
+}
 _DASH_DATE_BEFORE = frozenset(split_words("on since until"))
 _ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
 _SCORE_WORDS = frozenset(split_words("""
@@ -229,14 +240,14 @@ class StructuredPass:
 
     def _paren(self, m: re.Match[str], out: Spans) -> None:
         value = m.group("paren")
-        if sum(c.isdigit() for c in value) >= 8:
+        if sum(map(str.isdigit, value)) >= 8:
             out.put(*m.span("paren"), "phone", self._fns["phone"](value))
 
     def _labelled_phone(self, m: re.Match[str], out: Spans) -> None:
         """A number after a phone word: a phone with six digits or more, a pager or an
         extension with four or more after a pager word; else not a phone ("call 911")."""
         value = m.group("plv")
-        digits = sum(c.isdigit() for c in value)
+        digits = sum(map(str.isdigit, value))
         start, end = m.span("plv")
         if _SHIFT.fullmatch(value):
             return  # "call at 0700-1930": hours
@@ -249,7 +260,7 @@ class StructuredPass:
 
     def _idnum(self, m: re.Match[str], out: Spans) -> None:
         token = m.group(m.lastgroup or "idnum")
-        runs = [len(r) for r in re.findall(r"\d+", token)]
+        runs = [len(r) for r in _DIGIT_RUNS.findall(token)]
         label = _LABEL_PREFIX.match(token)
         if max(runs) < 7 and (_MEASURE.fullmatch(token) or any(
                 part.lower() in self._safe for part in token.split("-") if part.isalpha())
@@ -258,7 +269,7 @@ class StructuredPass:
             # "100-200cc", "500x12", "600-12-peep", "BP130-140", "sats99-100": amounts,
             # settings and vital signs glued to their label
             return
-        if not re.search(r"[A-Za-z]", token) and max(runs) < 7 and not (
+        if not _ASCII_LETTER.search(token) and max(runs) < 7 and not (
                 len(runs) >= 3 and sum(runs) >= 9):
             # Digits and hyphens: a lab value, a range ("90-100") or a shift time
             # ("0700-1930") unless a run is as long as an identifier's.
@@ -465,16 +476,13 @@ class StructuredPass:
 
     def _text_date(self, m: re.Match[str], out: Spans) -> None:
         kind = m.lastgroup or ""
-        g_month, g_day, g_year = {
-            "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
-            "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
-        }[kind]
+        g_month, g_day, g_year = _TEXT_DATE_GROUPS[kind]
         month_text = m.group(g_month)
         day_text = m.group(g_day) if g_day else None
         year_text = m.group(g_year) if g_year else None
-        mo = MONTHS[month_text.rstrip(".").lower()[:3] if month_text.rstrip(".").lower()
-                    not in MONTHS else month_text.rstrip(".").lower()]
-        d = int(re.sub(r"\D", "", day_text)) if day_text else 15
+        month_low = month_text.rstrip(".").lower()
+        mo = MONTHS[month_low[:3] if month_low not in MONTHS else month_low]
+        d = int(_NOT_DIGIT.sub("", day_text)) if day_text else 15
         y = 2000
         if year_text:
             digits = year_text.lstrip("'")
@@ -507,7 +515,7 @@ def unit_word(fake: str, original: str) -> str:
     """A keyed unit designator ("Apt.", "Suite"...), never the one written: the
     surrogate does not keep a piece of the original."""
     written = original.split(None, 1)[0].rstrip(".#").lower() if original.strip() else ""
-    words = [w for w in _UNIT_WORDS if w.rstrip(".").lower() != written]
+    words = [w for w, low in _UNIT_LOWS if low != written]
     return words[_base36(fake[0]) % len(words)]
 
 
@@ -544,8 +552,14 @@ def place_fake(city: Fn, word: str) -> str:
 
 def digits_like(fake: str, like: str) -> str:
     """Digits for a number of the same length, from a keyed token."""
-    digits = "".join(str(_base36(c) % 10) for c in fake if c.isalnum())
+    digits = "".join([_B36_DIGIT.get(c) or str(_base36(c) % 10) for c in fake if c.isalnum()])
     return (digits * (len(like) // max(len(digits), 1) + 1))[: len(like)]
+
+
+# What digits_like writes for an ASCII letter or digit (the common case, without a
+# call of int per character).
+_B36_DIGIT = {c: str(int(c, 36) % 10)
+              for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
 def _base36(c: str) -> int:
