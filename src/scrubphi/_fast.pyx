@@ -802,15 +802,36 @@ cdef extern from *:
        its four 64-bit words (most significant first), each reduced and weighted by
        pw[k] = 2**(64k) mod d: five multiplications where a byte at a time took 32
        dependent divides.  Exact: each term is below d**2 < 2**64 / 4. */
+    /* Eight bytes big-endian: one load and one byte swap where the compiler has it
+       (a date shift per patient reads four of them a row), byte by byte elsewhere. */
+    static inline uint64_t sp_load_be64(const uint8_t *p) {
+    #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return __builtin_bswap64(x);
+    #else
+        uint64_t x = 0;
+        int j;
+        for (j = 0; j < 8; j++) x = (x << 8) | p[j];
+        return x;
+    #endif
+    }
+
+    static inline uint32_t sp_load_be32(const uint8_t *p) {
+    #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint32_t x;
+        memcpy(&x, p, 4);
+        return __builtin_bswap32(x);
+    #else
+        return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    #endif
+    }
+
     static inline uint64_t sp_digest_mod(const uint8_t dg[32], const sp_fastmod *f,
                                          const uint64_t pw[4]) {
         uint64_t w[4], acc = 0;
-        int i, j;
-        for (i = 0; i < 4; i++) {
-            uint64_t x = 0;
-            for (j = 0; j < 8; j++) x = (x << 8) | dg[8 * i + j];
-            w[i] = x;
-        }
+        int i;
+        for (i = 0; i < 4; i++) w[i] = sp_load_be64(dg + 8 * i);
         for (i = 0; i < 4; i++) acc += sp_fastmod_apply(f, w[3 - i]) * pw[i];
         return sp_fastmod_apply(f, acc);
     }
@@ -1024,6 +1045,7 @@ cdef extern from *:
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
     uint64_t sp_fastdiv_apply(const sp_fastmod* f, uint64_t x) nogil
     uint64_t sp_digest_mod(const uint8_t* dg, const sp_fastmod* f, const uint64_t* pw) nogil
+    uint32_t sp_load_be32(const uint8_t* p) nogil
 
 
 cdef extern from *:
@@ -1638,8 +1660,7 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         return -1  # no letter: not a name (names.py keeps it)
     sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
     for i in range(8):
-        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
-                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+        num[i] = sp_load_be32(dg + 4 * i)
     if k.gen == G_FIRST:
         sex = _sex_of(k, low, n)
         if sex == 70:
@@ -2113,8 +2134,7 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
         sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
     for i in range(8):
-        num[i] = ((<uint32_t>digest[4 * i]) << 24) | ((<uint32_t>digest[4 * i + 1]) << 16) | \
-                 ((<uint32_t>digest[4 * i + 2]) << 8) | (<uint32_t>digest[4 * i + 3])
+        num[i] = sp_load_be32(digest + 4 * i)
     # n mod (product of every radix the generator reads), then cheap 64-bit digits.
     r = sp_mod256(num, k.modulus, k.pw)
     if k.gen == G_POOL:
@@ -3194,8 +3214,7 @@ cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
             out[i] = <char>(48 + r if r < 10 else 87 + r)
         return k.length
     for i in range(8):
-        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
-                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+        num[i] = sp_load_be32(dg + 4 * i)
     if k.alphabet == 1:
         return _put_uint(out, 0, sp_mod256(num, k.modulus, k.pw), k.length)
     for i in range(k.length):
@@ -3238,8 +3257,7 @@ cdef Py_ssize_t _k_hash_long(Kernel* k, const char* s, Py_ssize_t n, char* out) 
         return k.length
     nl = 8 * k.hash_blocks
     for i in range(nl):
-        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
-                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+        num[i] = sp_load_be32(dg + 4 * i)
     if k.alphabet == 1:
         # The number modulo 10**length, zero-filled: its last ``length`` decimal digits,
         # nine at a time from the right.
