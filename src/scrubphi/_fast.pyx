@@ -39,6 +39,7 @@ which errors are detected; errors never carry a cell's value.
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_XDECREF, Py_INCREF
+from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.stdint cimport uint32_t, uint64_t, uint8_t
 from libc.stdlib cimport free, malloc, realloc, calloc
 from libc.string cimport memchr, memcmp, memcpy, memset
@@ -801,15 +802,36 @@ cdef extern from *:
        its four 64-bit words (most significant first), each reduced and weighted by
        pw[k] = 2**(64k) mod d: five multiplications where a byte at a time took 32
        dependent divides.  Exact: each term is below d**2 < 2**64 / 4. */
+    /* Eight bytes big-endian: one load and one byte swap where the compiler has it
+       (a date shift per patient reads four of them a row), byte by byte elsewhere. */
+    static inline uint64_t sp_load_be64(const uint8_t *p) {
+    #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return __builtin_bswap64(x);
+    #else
+        uint64_t x = 0;
+        int j;
+        for (j = 0; j < 8; j++) x = (x << 8) | p[j];
+        return x;
+    #endif
+    }
+
+    static inline uint32_t sp_load_be32(const uint8_t *p) {
+    #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint32_t x;
+        memcpy(&x, p, 4);
+        return __builtin_bswap32(x);
+    #else
+        return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    #endif
+    }
+
     static inline uint64_t sp_digest_mod(const uint8_t dg[32], const sp_fastmod *f,
                                          const uint64_t pw[4]) {
         uint64_t w[4], acc = 0;
-        int i, j;
-        for (i = 0; i < 4; i++) {
-            uint64_t x = 0;
-            for (j = 0; j < 8; j++) x = (x << 8) | dg[8 * i + j];
-            w[i] = x;
-        }
+        int i;
+        for (i = 0; i < 4; i++) w[i] = sp_load_be64(dg + 8 * i);
         for (i = 0; i < 4; i++) acc += sp_fastmod_apply(f, w[3 - i]) * pw[i];
         return sp_fastmod_apply(f, acc);
     }
@@ -1023,6 +1045,7 @@ cdef extern from *:
     uint64_t sp_fastmod_apply(const sp_fastmod* f, uint64_t x) nogil
     uint64_t sp_fastdiv_apply(const sp_fastmod* f, uint64_t x) nogil
     uint64_t sp_digest_mod(const uint8_t* dg, const sp_fastmod* f, const uint64_t* pw) nogil
+    uint32_t sp_load_be32(const uint8_t* p) nogil
 
 
 cdef extern from *:
@@ -1072,7 +1095,8 @@ cdef extern from *:
         return c != 0;
     }
 
-    /* x = x // d in place for 1 <= d < 2**32; returns x % d. */
+    /* x = x // d in place for 1 <= d < 2**64 (each limb's quotient fits 64 bits,
+       the remainder being under d); returns x % d. */
     static uint64_t sp_u256_divsmall(uint64_t x[4], uint64_t d) {
         sp_u128 r = 0, cur;
         int i;
@@ -1459,6 +1483,7 @@ cdef struct Kernel:
     long floor
     Shape* shapes
     Py_ssize_t nshapes
+    Shape* ishape[40]    # integer tokenize: the shape of (sign, digits), once looked up
     int alphabet         # hash: 0 hex, 1 digits, 2 alnum
     int length           # hash: output symbols
     int hash_blocks      # hash: HMAC-SHA256 blocks drawn (their digests read as one number)
@@ -1635,8 +1660,7 @@ cdef Py_ssize_t _k_person(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
         return -1  # no letter: not a name (names.py keeps it)
     sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>key, n, dg)
     for i in range(8):
-        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
-                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+        num[i] = sp_load_be32(dg + 4 * i)
     if k.gen == G_FIRST:
         sex = _sex_of(k, low, n)
         if sex == 70:
@@ -1760,6 +1784,7 @@ cdef void _kernel_free(Kernel* k) noexcept:
             free(k.shapes[i].pattern)
         free(k.shapes)
         k.shapes = NULL
+    memset(k.ishape, 0, sizeof(k.ishape))
     if k.json != NULL:
         _json_free(k.json)
         k.json = NULL
@@ -2041,19 +2066,42 @@ cdef inline Py_ssize_t _put_item(char* out, Py_ssize_t o, Pool* p, uint32_t i) n
     return _put_bytes(out, o, p.data + p.offs[i], p.offs[i + 1] - p.offs[i])
 
 
+cdef extern from *:
+    """
+    /* "00" to "99", two bytes each: decimal output two digits a division. */
+    static const char sp_digits2[201] =
+        "0001020304050607080910111213141516171819"
+        "2021222324252627282930313233343536373839"
+        "4041424344454647484950515253545556575859"
+        "6061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    """
+    const char* _DIGITS2 "sp_digits2"
+
+
 cdef inline Py_ssize_t _put_uint(char* out, Py_ssize_t o, uint64_t v, int width) noexcept nogil:
-    """``v`` in decimal, zero-padded to ``width`` digits."""
+    """``v`` in decimal, zero-padded to ``width`` digits (at most 20)."""
     cdef char tmp[24]
-    cdef int n = 0
-    while v or n < width or n == 0:
-        tmp[n] = <char>(48 + v % 10)
-        v //= 10
+    cdef int n = 0       # digits so far, written leftwards from the end of tmp
+    cdef uint64_t t
+    while v >= 100:
+        t = v % 100
+        v //= 100
+        memcpy(tmp + 22 - n, _DIGITS2 + 2 * t, 2)
+        n += 2
+    if v >= 10:
+        memcpy(tmp + 22 - n, _DIGITS2 + 2 * v, 2)
+        n += 2
+    elif v != 0 or n == 0:
+        tmp[23 - n] = <char>(48 + v)
+        n += 1
+    while n < width:
+        tmp[23 - n] = 48
         n += 1
     if o < 0 or o + n > KOUT:
         return -1
-    cdef int j
-    for j in range(n):
-        out[o + j] = tmp[n - 1 - j]
+    for t in range(<uint64_t>n):  # at most 20 bytes: no call to memcpy
+        out[o + <Py_ssize_t>t] = tmp[24 - n + <Py_ssize_t>t]
     return o + n
 
 
@@ -2086,8 +2134,7 @@ cdef Py_ssize_t _k_fake(Kernel* k, const char* s, Py_ssize_t n, char* out,
         sp_prf2(&k.prf, <const uint8_t*>k.prefix, k.plen, <const uint8_t*>s, n, dg)
         digest = dg
     for i in range(8):
-        num[i] = ((<uint32_t>digest[4 * i]) << 24) | ((<uint32_t>digest[4 * i + 1]) << 16) | \
-                 ((<uint32_t>digest[4 * i + 2]) << 8) | (<uint32_t>digest[4 * i + 3])
+        num[i] = sp_load_be32(digest + 4 * i)
     # n mod (product of every radix the generator reads), then cheap 64-bit digits.
     r = sp_mod256(num, k.modulus, k.pw)
     if k.gen == G_POOL:
@@ -2228,6 +2275,7 @@ cdef Shape* _shape_for(Kernel* k, const char* pat, Py_ssize_t n, sp_u128 total,
             free(k.shapes[j].pattern)
             k.shapes[j].pattern = NULL
         k.nshapes = 0
+        memset(k.ishape, 0, sizeof(k.ishape))  # they point into the table just emptied
         i = <size_t>h & (SHAPE_SLOTS - 1)
         sh = &k.shapes[i]
     sh.pattern = <char*>malloc(n + 1)
@@ -2307,17 +2355,48 @@ cdef uint64_t _feistel(const Shape* sh, uint64_t x) noexcept nogil:
     return hi * b + lo
 
 
+cdef inline uint64_t _tok_radix(char c, int mode) noexcept nogil:
+    """The radix of a tokenize pattern byte: 10 (a digit slot), 26 (a letter slot), 0."""
+    if c == 57:
+        return 10
+    if mode != 0 and (c == 97 or c == 65):
+        return 26
+    return 0
+
+
+cdef inline void _tok_digits64(const char* pat, int mode, Py_ssize_t i, uint64_t y,
+                               char* out) noexcept nogil:
+    """The slots of ``pat[:i + 1]`` from the right, as digits of ``y`` in their radices."""
+    cdef char c
+    while i >= 0:
+        c = pat[i]
+        if c == 57:
+            out[i] = <char>(48 + y % 10)
+            y //= 10
+        elif mode != 0 and c == 97:
+            out[i] = <char>(97 + y % 26)
+            y //= 26
+        elif mode != 0 and c == 65:
+            out[i] = <char>(65 + y % 26)
+            y //= 26
+        i -= 1
+
+
 cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     """``tokenize`` on text, as ``tokenize.fn_text`` computes it; -1 asks for the fallback."""
     cdef char pat[KMAX_IN]
-    cdef Py_ssize_t i
+    cdef Py_ssize_t cuts[8]   # chunk c is pat[cuts[c]:cuts[c + 1]], its slots' radices
+    cdef uint64_t prods[8]    # multiply to prods[c] (< 2**64); at most 4 below 2**124
+    cdef int nc = 0
+    cdef Py_ssize_t i, end
     cdef char c
-    cdef sp_u128 total = 1, x = 0, y
-    cdef uint64_t y64, xa = 0, ta = 1
+    cdef sp_u128 total = 1, x = 0, y, q
+    cdef uint64_t xa = 0, ta = 1
     cdef uint64_t radix, d
     cdef Shape* sh
-    if n > KOUT:
+    if n > KOUT or n > KMAX_IN:
         return -1
+    cuts[0] = 0
     # The slots are read into a 64-bit number (xa, over ta values) and folded into the
     # 128-bit one before ta could overflow: one 128-bit multiplication per 13 letters,
     # not two per slot.  The domain is past 2**124 exactly when total * ta is.
@@ -2345,6 +2424,9 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
             if not sp_mul_within(&total, ta):
                 return _k_tokenize_big(k, s, n, out)  # a domain past 2**124: 256-bit numbers
             x = x * <sp_u128>ta + <sp_u128>xa
+            prods[nc] = ta
+            nc += 1
+            cuts[nc] = i
             ta = 1
             xa = 0
         ta *= radix
@@ -2353,6 +2435,9 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         if not sp_mul_within(&total, ta):
             return _k_tokenize_big(k, s, n, out)
         x = x * <sp_u128>ta + <sp_u128>xa
+    prods[nc] = ta
+    nc += 1
+    cuts[nc] = n
     if total == 1:
         return n  # no slots: a slot has a radix of 10 or 26
     sh = _shape_for(k, pat, n, total)
@@ -2367,46 +2452,38 @@ cdef Py_ssize_t _k_tokenize(Kernel* k, const char* s, Py_ssize_t n, char* out) n
         y = sp_feistel2(sh.sip, &sh.da, &sh.db, sh.width, x)
         while y >= total:
             y = sp_feistel2(sh.sip, &sh.da, &sh.db, sh.width, y)
-    # The digits from the right: from the 128-bit integer while it is past 2**64, then
-    # from a 64-bit one (divisions by constants, no library call).
-    i = n - 1
-    while i >= 0 and (y >> 32) >> 32 != 0:
-        c = pat[i]
-        if c == 57:
-            out[i] = <char>(48 + y % 10)
-            y //= 10
-        elif k.mode != 0 and c == 97:
-            out[i] = <char>(97 + y % 26)
-            y //= 26
-        elif k.mode != 0 and c == 65:
-            out[i] = <char>(65 + y % 26)
-            y //= 26
-        i -= 1
-    y64 = <uint64_t>y
-    while i >= 0:
-        c = pat[i]
-        if c == 57:
-            out[i] = <char>(48 + y64 % 10)
-            y64 //= 10
-        elif k.mode != 0 and c == 97:
-            out[i] = <char>(97 + y64 % 26)
-            y64 //= 26
-        elif k.mode != 0 and c == 65:
-            out[i] = <char>(65 + y64 % 26)
-            y64 //= 26
-        i -= 1
+    # The digits from the right.  While y is past 2**64: one 128-bit division by the
+    # product of the last chunk's radices (the chunks the slots were read in), whose
+    # remainder gives that chunk's slots in 64-bit arithmetic (divisions by constants),
+    # not a 128-bit division (a library call) a slot.
+    end = n
+    while nc > 0 and (y >> 32) >> 32 != 0:  # y < the product of the chunks left
+        nc -= 1
+        q = y // prods[nc]
+        _tok_digits64(pat + cuts[nc], k.mode, end - 1 - cuts[nc],
+                      <uint64_t>(y - q * prods[nc]), out + cuts[nc])
+        y = q
+        end = cuts[nc]
+    _tok_digits64(pat, k.mode, end - 1, <uint64_t>y, out)
     return n
 
 
 cdef Py_ssize_t _k_tokenize_big(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     """``_k_tokenize`` for a domain past 2**124 (up to 2**248), in 256-bit numbers; -1 past
-    that (the Python twin's integers have no bound) or without 128-bit integers."""
+    that (the Python twin's integers have no bound) or without 128-bit integers.
+
+    As in ``_k_tokenize``, slots are gathered into a 64-bit number before one 256-bit
+    multiply-add (not two a slot), and written out from the remainder of one 256-bit
+    division by the product of up to 13 radices (not one a slot: each is eight
+    128-bit library divisions).  The domain passes 2**248 (or 2**256) at some slot
+    exactly when it does at the end, so the bound is checked once.
+    """
     cdef char pat[KMAX_IN]
     cdef uint64_t total[4]
     cdef uint64_t x[4]
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, j
     cdef char c
-    cdef uint64_t radix, d
+    cdef uint64_t radix, d, xa = 0, ta = 1, p, r
     cdef Shape* sh
     if not SP_HAVE_U128 or n > KOUT or n > KMAX_IN:
         return -1
@@ -2433,21 +2510,35 @@ cdef Py_ssize_t _k_tokenize_big(Kernel* k, const char* s, Py_ssize_t n, char* ou
         else:
             pat[i] = c
             continue
-        if sp_u256_muladd(total, radix, 0) or sp_u256_bits(total) > 248:
+        if ta > 709490156681136600ULL:  # (2**64 - 1) // 26: fold before ta * 26 overflows
+            if sp_u256_muladd(total, ta, 0):
+                return -1
+            sp_u256_muladd(x, ta, xa)
+            ta = 1
+            xa = 0
+        ta *= radix
+        xa = xa * radix + d
+    if ta > 1:
+        if sp_u256_muladd(total, ta, 0):
             return -1
-        sp_u256_muladd(x, radix, d)
+        sp_u256_muladd(x, ta, xa)
+    if sp_u256_bits(total) > 248:
+        return -1
     sh = _shape_for(k, pat, n, 0, total)
     if sh == NULL:
         return -1
     sp_big_permute(&sh.big, x)
-    for i in range(n - 1, -1, -1):
-        c = pat[i]
-        if c == 57:
-            out[i] = <char>(48 + sp_u256_divsmall(x, 10))
-        elif k.mode != 0 and c == 97:
-            out[i] = <char>(97 + sp_u256_divsmall(x, 26))
-        elif k.mode != 0 and c == 65:
-            out[i] = <char>(65 + sp_u256_divsmall(x, 26))
+    i = n - 1
+    while i >= 0:
+        p = 1
+        j = i
+        while j >= 0 and p <= 709490156681136600ULL:  # p * 26 stays under 2**64
+            r = _tok_radix(pat[j], k.mode)
+            if r != 0:
+                p *= r
+            j -= 1
+        _tok_digits64(pat + j + 1, k.mode, i - j - 1, sp_u256_divsmall(x, p), out + j + 1)
+        i = j
     return n
 
 
@@ -2504,21 +2595,26 @@ cdef Py_ssize_t _k_tokint(Kernel* k, const char* s, Py_ssize_t n, char* out) noe
     if value < lo or value - lo >= limit:
         return -1
     x = value - lo
-    # The tweak: "-|3|900" or "|3|900" after the kernel's "int|" prefix.
-    plen = 0
-    if neg:
-        pat[0] = 45
-        plen = 1
-    pat[plen] = 124
-    plen += 1
-    plen = _put_uint(pat, plen, <uint64_t>d, 1)
-    pat[plen] = 124
-    plen = _put_uint(pat, plen + 1, limit, 1)
-    if plen < 0:
-        return -1
-    sh = _shape_for(k, pat, plen, limit)
-    if sh == NULL or sh.width > 4:
-        return -1
+    # The shape depends on the sign and the number of digits alone (the bounds are the
+    # kernel's): looked up once each, then without writing its tweak and hashing it.
+    sh = k.ishape[20 * neg + d]
+    if sh == NULL:
+        # The tweak: "-|3|900" or "|3|900" after the kernel's "int|" prefix.
+        plen = 0
+        if neg:
+            pat[0] = 45
+            plen = 1
+        pat[plen] = 124
+        plen += 1
+        plen = _put_uint(pat, plen, <uint64_t>d, 1)
+        pat[plen] = 124
+        plen = _put_uint(pat, plen + 1, limit, 1)
+        if plen < 0:
+            return -1
+        sh = _shape_for(k, pat, plen, limit)
+        if sh == NULL or sh.width > 4:
+            return -1
+        k.ishape[20 * neg + d] = sh
     y = _feistel(sh, x)
     while y >= limit:
         y = _feistel(sh, y)
@@ -3118,8 +3214,7 @@ cdef Py_ssize_t _k_hash(Kernel* k, const char* s, Py_ssize_t n, char* out) noexc
             out[i] = <char>(48 + r if r < 10 else 87 + r)
         return k.length
     for i in range(8):
-        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
-                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+        num[i] = sp_load_be32(dg + 4 * i)
     if k.alphabet == 1:
         return _put_uint(out, 0, sp_mod256(num, k.modulus, k.pw), k.length)
     for i in range(k.length):
@@ -3162,8 +3257,7 @@ cdef Py_ssize_t _k_hash_long(Kernel* k, const char* s, Py_ssize_t n, char* out) 
         return k.length
     nl = 8 * k.hash_blocks
     for i in range(nl):
-        num[i] = ((<uint32_t>dg[4 * i]) << 24) | ((<uint32_t>dg[4 * i + 1]) << 16) | \
-                 ((<uint32_t>dg[4 * i + 2]) << 8) | (<uint32_t>dg[4 * i + 3])
+        num[i] = sp_load_be32(dg + 4 * i)
     if k.alphabet == 1:
         # The number modulo 10**length, zero-filled: its last ``length`` decimal digits,
         # nine at a time from the right.
@@ -3225,12 +3319,13 @@ cdef inline int _dig2(const char* s) noexcept nogil:
 
 cdef inline bint _read_ymd(const char* s, long* y, long* m, long* d) noexcept nogil:
     """The year, month and day of ``s[0:10]`` in ``YYYY-MM-DD`` form (year not 0)."""
-    cdef int i
-    if s[4] != 45 or s[7] != 45:
+    # Unsigned differences: one compare a digit, no loop over the dashes' places.
+    if s[4] != 45 or s[7] != 45 or \
+            <uint8_t>(s[0] - 48) > 9 or <uint8_t>(s[1] - 48) > 9 or \
+            <uint8_t>(s[2] - 48) > 9 or <uint8_t>(s[3] - 48) > 9 or \
+            <uint8_t>(s[5] - 48) > 9 or <uint8_t>(s[6] - 48) > 9 or \
+            <uint8_t>(s[8] - 48) > 9 or <uint8_t>(s[9] - 48) > 9:
         return False
-    for i in range(10):
-        if i != 4 and i != 7 and (s[i] < 48 or s[i] > 57):
-            return False
     y[0] = _dig2(s) * 100 + _dig2(s + 2)
     m[0] = _dig2(s + 5)
     d[0] = _dig2(s + 8)
@@ -3352,26 +3447,30 @@ cdef int _per_offset(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
 
 
 cdef inline long _days_from_civil(long y, long m, long d) noexcept nogil:
-    """``dates.days_from_civil`` for years >= 1 (no negative division)."""
+    """``dates.days_from_civil`` for years >= 1 (no negative division: every quotient
+    is of a number >= 0, so unsigned, which divides by a constant in fewer steps)."""
     y -= m <= 2
-    cdef long era = y // 400
-    cdef long yoe = y - era * 400
-    cdef long doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    cdef long doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    cdef unsigned long uy = <unsigned long>y
+    cdef unsigned long era = uy // 400
+    cdef unsigned long yoe = uy - era * 400
+    cdef unsigned long doy = (153 * <unsigned long>(m + (-3 if m > 2 else 9)) + 2) // 5 \
+        + <unsigned long>d - 1
+    cdef unsigned long doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return <long>(era * 146097 + doe) - 719468
 
 
 cdef inline void _civil_from_days(long z, long* y, long* m, long* d) noexcept nogil:
-    """``dates.civil_from_days`` for days on or after 0000-03-01 (no negative division)."""
-    z += 719468
-    cdef long era = z // 146097
-    cdef long doe = z - era * 146097
-    cdef long yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    cdef long doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    cdef long mp = (5 * doy + 2) // 153
-    d[0] = doy - (153 * mp + 2) // 5 + 1
-    m[0] = mp + (3 if mp < 10 else -9)
-    y[0] = yoe + era * 400 + (m[0] <= 2)
+    """``dates.civil_from_days`` for days on or after 0000-03-01 (no negative division:
+    unsigned, as in ``_days_from_civil``)."""
+    cdef unsigned long uz = <unsigned long>(z + 719468)
+    cdef unsigned long era = uz // 146097
+    cdef unsigned long doe = uz - era * 146097
+    cdef unsigned long yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    cdef unsigned long doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    cdef unsigned long mp = (5 * doy + 2) // 153
+    d[0] = <long>(doy - (153 * mp + 2) // 5 + 1)
+    m[0] = <long>mp + (3 if mp < 10 else -9)
+    y[0] = <long>(yoe + era * 400) + (m[0] <= 2)
 
 
 cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noexcept nogil:
@@ -3392,17 +3491,14 @@ cdef Py_ssize_t _k_shift(const char* s, Py_ssize_t n, char* out, int offset) noe
     _civil_from_days(z, &y, &m, &d)
     if y < 1 or y > 9999:
         return -1
-    # YYYY-MM-DD written digit by digit (1 <= y <= 9999), then the tail as it was.
-    out[0] = <char>(48 + y // 1000)
-    out[1] = <char>(48 + y // 100 % 10)
-    out[2] = <char>(48 + y // 10 % 10)
-    out[3] = <char>(48 + y % 10)
+    # YYYY-MM-DD written two digits at a time from a table (1 <= y <= 9999), then the
+    # tail as it was.
+    memcpy(out, _DIGITS2 + 2 * (y // 100), 2)
+    memcpy(out + 2, _DIGITS2 + 2 * (y % 100), 2)
     out[4] = 45
-    out[5] = <char>(48 + m // 10)
-    out[6] = <char>(48 + m % 10)
+    memcpy(out + 5, _DIGITS2 + 2 * m, 2)
     out[7] = 45
-    out[8] = <char>(48 + d // 10)
-    out[9] = <char>(48 + d % 10)
+    memcpy(out + 8, _DIGITS2 + 2 * d, 2)
     sp_copy(out + 10, s + 10, n - 10)
     return n
 
@@ -4767,6 +4863,7 @@ cdef class CopyRewriter:
         cdef Py_ssize_t mark
         cdef Kernel* kern
         cdef Kernel* kern2
+        cdef PyObject* pyfn
         cdef Py_ssize_t ko
         cdef Py_ssize_t nf = 0, j, i2, f2, fs2, fl2, ps
         # Memo lookups miss the CPU cache on big tables: hash every memoised field
@@ -4827,7 +4924,7 @@ cdef class CopyRewriter:
                     self._emit_memo(slot, fs, fl, i)
                     continue
             kern = &self._kernels[i]  # K_NONE for a when transform: only its branches have one
-            pyfn = None
+            pyfn = NULL  # a borrowed pointer: no reference counting a field
             p = self._per[i]
             if p == -2 and self._wsp[i].present:
                 b = self._when_action(i)
@@ -4846,7 +4943,7 @@ cdef class CopyRewriter:
                             continue
                 elif b <= -3:
                     # A Python branch that reads the value alone: memoised by its raw bytes.
-                    pyfn = self._wfns[-3 - b]
+                    pyfn = <PyObject*>PyTuple_GET_ITEM(self._wfns, -3 - b)  # kept by self
                     memo = &self._wmemos[-3 - b]
                     h = _hash(raw, fl)
                     slot = _memo_find(memo, h, raw, fl)
@@ -4894,8 +4991,8 @@ cdef class CopyRewriter:
             fn = self._fns[i]
             p = self._per[i]
             try:
-                if pyfn is not None:
-                    result = PyObject_CallOneArg(pyfn, value)
+                if pyfn != NULL:
+                    result = PyObject_CallOneArg(<object>pyfn, value)
                 elif p == -1:
                     result = PyObject_CallOneArg(fn, value)
                 elif p == -2:
