@@ -12,7 +12,6 @@ psql for the pipe.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import multiprocessing
@@ -28,6 +27,7 @@ from types import ModuleType
 import psutil
 import pytest
 
+from bench_modules import bench_module
 from pg_fixtures import PgServer
 from scrubphi.dump.rewriter import Scrubber
 from scrubphi.dump.row_workers import MAX_AUTO_JOBS, auto_jobs
@@ -37,40 +37,13 @@ from scrubphi.policy import load_policy, loads_policy
 from scrubphi.policy.secrets import resolve_secret
 from scrubphi.transforms.redact.lookup import Lookup
 from shared_paths import PGDUMP_FIXTURES
+from test_fixtures_restore import POLICY as FIXTURE_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "benchmarks"
 KEY = b"jobs-test-key-0123456789abcdef012"
 
 
-def _module(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location(f"scrubphi_bench_{name}",
-                                                      BENCH / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-def _fixture_policy() -> str:
-    spec = importlib.util.spec_from_file_location("scrubphi_test_fixtures_restore",
-                                                  ROOT / "tests" / "test_fixtures_restore.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ROOT / "tests"))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "tests"))
-    return str(module.POLICY)
-
-
-FIXTURE_POLICY = _fixture_policy()
-MIX = _module("policy_mix")
+MIX = bench_module("policy_mix")
 NOTES_POLICY = """
 version: 1
 scrub:
@@ -106,7 +79,7 @@ def scrub(data: bytes, policy_text: str, codec: ModuleType, *, jobs: int,
 
 def notes_dump(rows: int, *, damaged: int | None = None, cut: bool = False) -> bytes:
     """A pg_dump-shaped dump of clinical notes; row ``damaged`` has a field too few."""
-    redact_bench = _module("redact_bench")
+    redact_bench = bench_module("redact_bench")
     bodies = redact_bench.corpus(0.05)
     lines = [
         b"--\n-- PostgreSQL database dump\n--\n\n",
@@ -134,7 +107,7 @@ def notes() -> bytes:
 
 @pytest.fixture(scope="module")
 def patients() -> bytes:
-    gen = _module("gen_dump")
+    gen = bench_module("gen_dump")
     out = io.BytesIO()
     gen.write_dump(out, 300_000, seed=5, tables=("patients",))
     return out.getvalue()

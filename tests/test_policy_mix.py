@@ -9,43 +9,25 @@ e-mail of the source gone.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from bench_modules import BENCH, bench_module
 from scrubphi import _impl, scrub_stream
 from scrubphi.policy import loads_policy
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _module(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCH))  # policy_mix imports gen_dump and run by name
-    try:
-        spec = importlib.util.spec_from_file_location(f"scrubphi_bench_{name}",
-                                                      BENCH / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 @pytest.fixture(scope="module")
 def dump() -> bytes:
-    gen = _module("gen_dump")
+    gen = bench_module("gen_dump")
     out = io.BytesIO()
     gen.write_dump(out, 400_000, seed=7, tables=("patients",))
     return out.getvalue()
 
 
-MIX = _module("policy_mix")
+MIX = bench_module("policy_mix")
 
 
 @pytest.mark.parametrize(("name", "changes"), MIX.LADDER, ids=[n for n, _ in MIX.LADDER])
