@@ -23,24 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compiled_twin import requires_compiled_twin
 from scrubphi import _impl
 from scrubphi.policy.model import TransformSpec
 from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
 
-
-def _compiled_importable() -> bool:
-    try:
-        _impl.load("compiled")
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    _impl.NO_EXTENSIONS and not _compiled_importable(),
-    reason="pure-only install: there is no compiled twin to compare",
-)
+pytestmark = requires_compiled_twin  # (see compiled_twin.py)
 
 KEY = b"0123456789abcdef0123456789abcdef"
 TEXT = ColumnInfo("c", "text")

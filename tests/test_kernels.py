@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compiled_twin import requires_compiled_twin
 from scrubphi import _impl, load_policy, scrub_stream
 from scrubphi.errors import TransformError
 from scrubphi.policy.model import TransformSpec
@@ -35,22 +36,7 @@ from scrubphi.transforms.keyed import Prf
 from scrubphi.transforms.tokenize import siphash24
 from scrubphi.transforms.zip3 import RESTRICTED_ZIP3
 
-
-def _compiled_importable() -> bool:
-    try:
-        _impl.load("compiled")
-    except ImportError:
-        return False
-    return True
-
-
-# The compiled twin is compared with the pure one whenever it is built, including the
-# CI pass that runs the suite with SCRUBPHI_NO_EXTENSIONS=1; only an install that has no
-# compiled module at all (no compiler, and the pure codec asked for) has nothing to compare.
-pytestmark = pytest.mark.skipif(
-    _impl.NO_EXTENSIONS and not _compiled_importable(),
-    reason="pure-only install: there is no compiled twin to compare",
-)
+pytestmark = requires_compiled_twin  # (see compiled_twin.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = b"0123456789abcdef0123456789abcdef"
