@@ -9,6 +9,7 @@ other by name, hence the folder on ``sys.path`` while one loads.
 from __future__ import annotations
 
 import importlib.util
+import io
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -28,3 +29,10 @@ def bench_module(name: str) -> ModuleType:
         return module
     finally:
         sys.path.remove(str(BENCH))
+
+
+def patients_dump(size: int, seed: int) -> bytes:
+    """``gen_dump``'s dump of the ``patients`` table, ``size`` bytes, from ``seed``."""
+    out = io.BytesIO()
+    bench_module("gen_dump").write_dump(out, size, seed=seed, tables=("patients",))
+    return out.getvalue()

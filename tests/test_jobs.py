@@ -27,7 +27,7 @@ from types import ModuleType
 import psutil
 import pytest
 
-from bench_modules import bench_module
+from bench_modules import bench_module, patients_dump
 from pg_fixtures import PgServer
 from scrubphi.dump.rewriter import Scrubber
 from scrubphi.dump.row_workers import MAX_AUTO_JOBS, auto_jobs
@@ -107,10 +107,7 @@ def notes() -> bytes:
 
 @pytest.fixture(scope="module")
 def patients() -> bytes:
-    gen = bench_module("gen_dump")
-    out = io.BytesIO()
-    gen.write_dump(out, 300_000, seed=5, tables=("patients",))
-    return out.getvalue()
+    return patients_dump(300_000, seed=5)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in PGDUMP_FIXTURES.glob("*.sql")

@@ -14,17 +14,14 @@ import re
 
 import pytest
 
-from bench_modules import BENCH, bench_module
+from bench_modules import BENCH, bench_module, patients_dump
 from scrubphi import _impl, scrub_stream
 from scrubphi.policy import loads_policy
 
 
 @pytest.fixture(scope="module")
 def dump() -> bytes:
-    gen = bench_module("gen_dump")
-    out = io.BytesIO()
-    gen.write_dump(out, 400_000, seed=7, tables=("patients",))
-    return out.getvalue()
+    return patients_dump(400_000, seed=7)
 
 
 MIX = bench_module("policy_mix")

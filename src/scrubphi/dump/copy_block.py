@@ -138,22 +138,21 @@ class CopyBlock:
             if limit > pos:
                 slab = buf[pos:limit]
                 lines = slab.count(b"\n")
-                parts.extend(data for data, _ in workers.submit(slab, line))
+                parts.extend(workers.submit(slab, line))
                 pos = limit
             if end >= 0:
-                parts.extend(data for data, _ in workers.drain())
+                parts.extend(workers.drain())
             rewriter = self.rewriter
             rows = rewriter.rows  # type: ignore[attr-defined]
             try:
                 data, pos, done = rewriter.process(buf, pos)  # type: ignore[attr-defined]
             except CodecError as exc:
-                parts.extend(data for data, _ in workers.drain())  # an earlier error first
+                workers.drain()  # an earlier slab's error is raised first
                 raise self._row_error(exc.reason, line + lines + exc.row, exc.field) from None
             lines += rewriter.rows - rows + done  # type: ignore[attr-defined]
             parts.append(data)
         except WorkerError as exc:
-            self.abort()
-            raise self._row_error(exc.reason, exc.line + exc.row, exc.field) from None
+            raise self._worker_error(exc) from None
         out = b"".join(parts) if self.mode != "drop" else b""
         if done:
             self.finish()
@@ -164,10 +163,9 @@ class CopyBlock:
         if self.workers is None:
             return b""
         try:
-            return b"".join(data for data, _ in self.workers.drain())
+            return b"".join(self.workers.drain())
         except WorkerError as exc:
-            self.abort()
-            raise self._row_error(exc.reason, exc.line + exc.row, exc.field) from None
+            raise self._worker_error(exc) from None
 
     def abort(self) -> None:
         """Stop the workers now (the run failed)."""
@@ -175,6 +173,11 @@ class CopyBlock:
             workers, self.workers = self.workers, None
             self.jobs = 1
             workers.terminate()
+
+    def _worker_error(self, exc: WorkerError) -> DumpError:
+        """A worker's failure as the run's error; the other workers are stopped."""
+        self.abort()
+        return self._row_error(exc.reason, exc.line + exc.row, exc.field)
 
     def _row_error(self, reason: str, line: int, index: int) -> DumpError:
         column = self.columns[index] if 0 <= index < len(self.columns) else None

@@ -163,9 +163,9 @@ class RowWorkers:
             self.terminate()
             raise
 
-    def submit(self, slab: bytes, line: int) -> list[tuple[bytes, int]]:
-        """Send ``slab`` (complete rows from ``line``); return ``(output, line)`` now ready."""
-        out: list[tuple[bytes, int]] = []
+    def submit(self, slab: bytes, line: int) -> list[bytes]:
+        """Send ``slab`` (complete rows from ``line``); return the outputs now ready."""
+        out: list[bytes] = []
         worker = self._next
         if len(self._inflight) >= len(self._conns):
             out.append(self._collect())  # the oldest slab is this worker's
@@ -179,11 +179,11 @@ class RowWorkers:
             out.append(self._collect())
         return out
 
-    def drain(self) -> list[tuple[bytes, int]]:
+    def drain(self) -> list[bytes]:
         """Wait for every slab sent; their outputs in order."""
         return [self._collect() for _ in range(len(self._inflight))]
 
-    def _collect(self) -> tuple[bytes, int]:
+    def _collect(self) -> bytes:
         worker, line = self._inflight.popleft()
         try:
             status, data, rows, extra = self._conns[worker].recv()
@@ -196,7 +196,7 @@ class RowWorkers:
         self.rows += rows
         for i, n in enumerate(extra):
             self.counts[i] += n
-        return data, line
+        return bytes(data)
 
     def close(self) -> None:
         """End the workers after a block whose slabs were all collected."""

@@ -214,12 +214,11 @@ class Redactor(StructuredPass):
         self._per = per is not None
         # dates: year is Safe Harbor: no year before as_of's year - 90 (the run's date
         # when the policy sets none, as {date: safe_harbor} reads it).
-        self._floor = 0
-        if dates == "year":
-            if isinstance(as_of, date):
-                as_of = as_of.isoformat()  # as the policy writes it (specs are plain data)
-            self._floor = date_transforms.as_of_date(as_of).year - 90
-        self._this_year = date_transforms.as_of_date(as_of if dates == "year" else None).year
+        if dates == "year" and isinstance(as_of, date):
+            as_of = as_of.isoformat()  # as the policy writes it (specs are plain data)
+        when = date_transforms.as_of_date(as_of if dates == "year" else None)
+        self._floor = when.year - 90 if dates == "year" else 0
+        self._this_year = when.year
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
         date_fn: Callable[..., str | None] | None = None
