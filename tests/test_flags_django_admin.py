@@ -282,15 +282,27 @@ def _text(driver: Any) -> str:
     return str(driver.find_element(By.TAG_NAME, "body").text)
 
 
-def _after_submit(driver: Any, needle: str) -> None:
-    """Wait for the page a form post leads to (the old page's body goes stale under load)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+def _submit(driver: Any, button: Any, needle: str) -> None:
+    """Click a form's button and wait for the page the post leads to.
+
+    While Chromium swaps documents, a lookup in the old one can fail as a stale
+    element or as an inspector error ("Node with given id does not belong to the
+    document"); both only mean the new page is not there yet. So: wait until the old
+    page's root is gone, then until the new page shows `needle`.
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
+
+    old_root = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 60, poll_frequency=0.2).until(expected_conditions.staleness_of(old_root))
 
     def shown(d: Any) -> bool:
         try:
             return needle in _text(d).lower()
-        except StaleElementReferenceException:
+        except WebDriverException:
             return False
 
     WebDriverWait(driver, 60, poll_frequency=0.2).until(shown)
@@ -312,7 +324,7 @@ def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
         driver.get(f"{base}/admin/login/?next={PAGE}")
         driver.find_element(By.ID, "id_username").send_keys(operator.get_username())
         driver.find_element(By.ID, "id_password").send_keys("s3cret-pw")
-        driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+        _submit(driver, driver.find_element(By.CSS_SELECTOR, "input[type=submit]"), PLAN)
         plan = driver.find_element(By.ID, f"plan-{PLAN}")
         assert plan.find_element(By.CLASS_NAME, "current-phase").text == "not running"
         flag_row = driver.find_element(By.ID, "flag-new-scheduling")
@@ -325,8 +337,7 @@ def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
         plan = driver.find_element(By.ID, f"plan-{PLAN}")
         Select(plan.find_element(By.NAME, "phase")).select_by_value("internal")
         plan.find_element(By.NAME, "reason").send_keys("staff first, from the browser")
-        plan.find_element(By.NAME, "move").click()
-        _after_submit(driver, f"{PLAN}: not running -> internal")
+        _submit(driver, plan.find_element(By.NAME, "move"), f"{PLAN}: not running -> internal")
         plan = driver.find_element(By.ID, f"plan-{PLAN}")
         assert plan.find_element(By.CLASS_NAME, "current-phase").text == "internal"
         assert "segment internal" in driver.find_element(By.ID, "flag-new-scheduling").text
@@ -341,8 +352,7 @@ def test_in_a_browser_log_in_see_the_phase_move_it_and_the_app_changes(
         driver.get(f"{base}{PAGE}")
         plan = driver.find_element(By.ID, f"plan-{PLAN}")
         plan.find_element(By.NAME, "reason").send_keys("incident 42")
-        plan.find_element(By.NAME, "stop").click()
-        _after_submit(driver, f"{PLAN}: internal -> stopped")
+        _submit(driver, plan.find_element(By.NAME, "stop"), f"{PLAN}: internal -> stopped")
         driver.get(f"{base}/page/")
         assert "[OLD]" in _text(driver)
     assert [e.reason for e in store.history(PLAN)] == [
