@@ -290,8 +290,10 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # Digit groups in parentheses, as phone numbers are written in social notes
         # ("(301 273 45166)", "(240444-1243)"); the handler wants eight digits.
         r"(?P<paren>(?<=\()\d{2,6}(?:[ -]\d{2,6}){1,3}(?=\)))",
-        # A number before its phone word ("788-063-Office", "0490 39 07 81 fax").
-        r"(?P<plt>(?<![\w+(.,/:-])\+?\(?\d[\d()]*(?:[ .-]\(?\d[\d()]*){1,6}"
+        # A number before its phone word ("788-063-Office", "0490 39 07 81 fax").  Its
+        # groups are bounded: every digit of ")1)1)1..." may start a match, and a group
+        # read to the end of the run made a long run quadratic in the pure scan.
+        r"(?P<plt>(?<![\w+(.,/:-])\+?\(?\d[\d()]{0,20}(?:[ .-]\(?\d[\d()]{0,20}){1,6}"
         r"(?=[ ]?-?[ ]?(?i:office|fax|mobile|cell|home|work|desk)(?![^\W_])))",
         # Digit groups with single spaces and no phone word, as local and national
         # numbers are written ("628 5714", "384 720 193", "413 62 087"): three digits
