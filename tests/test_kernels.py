@@ -337,6 +337,12 @@ def test_codec_shift_per_matches_pure_twin(fast: ModuleType,
     assert run(fast) == run(_impl.load("pure"))
 
 
+def _through(codec: ModuleType, plan: list[Any], raw: bytes) -> tuple[Any, int]:
+    """Three columns of COPY rows through one rewriter: (process's result, rows)."""
+    rw = codec.CopyRewriter(3, plan, 1 << 20)
+    return rw.process(raw, 0), rw.rows
+
+
 def test_codec_shift_per_cache_evictions_keep_the_pure_twins_bytes(fast: ModuleType) -> None:
     """More patients than the per-offset cache holds, revisited in a shuffled order
     (buckets fill, ways are replaced round-robin): compiled codec == pure codec."""
@@ -351,12 +357,8 @@ def test_codec_shift_per_cache_evictions_keep_the_pure_twins_bytes(fast: ModuleT
     data = "".join(f"{pid}\t{d}\t{d}\n" for pid, d in zip(pids, days, strict=True))
     raw = data.encode() + b"\\.\n"
 
-    def run(codec: ModuleType) -> object:
-        rw = codec.CopyRewriter(3, plan, 1 << 20)
-        return rw.process(raw, 0), rw.rows
-
-    got = run(fast)
-    assert got == run(_impl.load("pure"))
+    got = _through(fast, plan, raw)
+    assert got == _through(_impl.load("pure"), plan, raw)
     assert got[1] == len(pids)
 
 
@@ -374,13 +376,9 @@ def test_codec_shift_per_cache_bypass_keeps_the_pure_twins_bytes(fast: ModuleTyp
                    for i, pid in enumerate(pids))
     raw = data.encode() + b"\\.\n"
 
-    def run(codec: ModuleType) -> object:
-        rw = codec.CopyRewriter(3, plan, 1 << 20)
-        return rw.process(raw, 0), rw.rows
-
-    got = run(fast)
-    assert got == run(_impl.load("pure"))
-    lines = got[0][0].decode().splitlines()  # type: ignore[index]
+    got = _through(fast, plan, raw)
+    assert got == _through(_impl.load("pure"), plan, raw)
+    lines = got[0][0].decode().splitlines()
     shifted = {line.split("\t")[0]: line.split("\t")[2] for line in lines[:30_000]}
     for line in lines[30_000:-1]:  # a revisited patient: the same 1999-12-31 shift
         pid, _, dob = line.split("\t")
