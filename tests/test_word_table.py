@@ -2,7 +2,7 @@
 
 The compiled redactor no longer loads the vocabulary as Python sets: it asks a
 table of words and bitmasks, kept in the per-user cache as bytes
-(``detector.word_table``).  Every answer must be the answer of the set the
+(``word_table.word_table``).  Every answer must be the answer of the set the
 pure scan uses, and a damaged or foreign entry must be refused and rebuilt,
 never read: a word slipped into a safe set would let a name through.
 """
@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 
 from scrubphi import _redact_impl
 from scrubphi.transforms.redact import detector
-from scrubphi.transforms.redact.detector import (
-    _VOCAB_SETS,
-    _quiet_set,
-    _table_sets,
-    _word_sets,
+from scrubphi.transforms.redact.vocab import vocab
+from scrubphi.transforms.redact.word_table import (
+    VOCAB_SETS,
+    quiet_set,
+    table_sets,
+    word_sets,
     word_table,
 )
-from scrubphi.transforms.redact.vocab import vocab
 
 pytestmark = pytest.mark.skipif(_redact_impl._COMPILED is None,
                                 reason="the compiled scan is not built")
@@ -35,9 +35,9 @@ pytestmark = pytest.mark.skipif(_redact_impl._COMPILED is None,
 
 def _expected() -> dict[str, frozenset[str]]:
     v = vocab()
-    _t, safe, plain = _word_sets(v)
-    out = {name: getattr(v, name) for name in _VOCAB_SETS}
-    out.update(redactor_safe=safe, plain=plain, quiet=_quiet_set(plain, v.rare, frozenset()))
+    _t, safe, plain = word_sets(v)
+    out = {name: getattr(v, name) for name in VOCAB_SETS}
+    out.update(redactor_safe=safe, plain=plain, quiet=quiet_set(plain, v.rare, frozenset()))
     return out
 
 
@@ -80,7 +80,7 @@ def _expected_cached() -> dict[str, frozenset[str]]:
 def _blob() -> bytes:
     from scrubphi._redact_fast import TABLE_BITS, build_word_table
 
-    return build_word_table(_table_sets(vocab(), TABLE_BITS))
+    return build_word_table(table_sets(vocab(), TABLE_BITS))
 
 
 def test_damaged_blobs_are_refused() -> None:
@@ -124,7 +124,7 @@ def test_a_damaged_cache_entry_is_rebuilt_not_read(tmp_path: Path,
         from scrubphi._redact_fast import TABLE_BITS, build_word_table
 
         sets = [(smith if bit == TABLE_BITS["safe"] else words, bit)
-                for words, bit in _table_sets(vocab(), TABLE_BITS)]
+                for words, bit in table_sets(vocab(), TABLE_BITS)]
         entry.write_bytes(marshal.dumps((digest, build_word_table(sets), suffixes)))
         entry.chmod(0o600)
         word_table.cache_clear()

@@ -21,7 +21,7 @@ from cpython.exc cimport PyErr_Clear
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object, Py_ssize_t *)
 
-# The sets a table holds, one bit each (detector.word_table fills them).
+# The sets a table holds, one bit each (word_table.word_table fills them).
 cdef enum:
     T_SAFE = 1 << 0      # Vocab.safe
     T_COMMON = 1 << 1    # Vocab.common

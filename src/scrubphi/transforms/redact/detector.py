@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Container
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms import dates as date_transforms
@@ -77,7 +77,6 @@ from scrubphi.transforms.redact.patterns import (
     CODE_START,
     DIGIT_START,
     FIRST_TYPES,
-    WORD_TRIGGERS,
     Patterns,
     matches_at,
     needs_web,
@@ -91,7 +90,14 @@ from scrubphi.transforms.redact.structured import (
     digits_like,
     place_fake,
 )
-from scrubphi.transforms.redact.vocab import STOP, Vocab, WordSets, vocab, vocab_inputs
+from scrubphi.transforms.redact.vocab import STOP, Vocab, WordSets, vocab
+from scrubphi.transforms.redact.word_table import (
+    TRIGGERS,
+    flagged_words,
+    quiet_set,
+    word_sets,
+    word_table,
+)
 
 #: Words that never open or close a "first name, surname" pair of everyday words: the
 #: context words of titles, relations, places and organisations, whose own rules read
@@ -196,13 +202,13 @@ class Redactor(StructuredPass):
             table = word_table()
             v = table.vocab
             self._words_table = table.table
-            self._triggers = _TRIGGERS
+            self._triggers = TRIGGERS
             self._safe: Container[str] = table.safe
             self._plain: Container[str] = table.plain
         else:
             v = vocab()
             self._words_table = None
-            self._triggers, self._safe, self._plain = _word_sets(v)
+            self._triggers, self._safe, self._plain = word_sets(v)
         self._v: WordSets = v
         self._ambiguous = v.ambiguous
         self._names = v.names
@@ -234,7 +240,7 @@ class Redactor(StructuredPass):
         self._offsets = {}
         self._lookup = lookup
         # (once per lookup; the compiled scan lists the safe words from its table)
-        self._flag_first, self._flag_last = _flagged(
+        self._flag_first, self._flag_last = flagged_words(
             lookup, lambda: table.words("safe", "ambiguous") if engine is not None
             else vocab().safe | vocab().ambiguous) if lookup else (frozenset(), frozenset())
         self._flagged = self._flag_first | self._flag_last
@@ -242,8 +248,8 @@ class Redactor(StructuredPass):
         if engine is not None:
             self._quiet = table.quiet(self._flagged)
         else:
-            self._quiet = _quiet_set(cast(frozenset[str], self._plain),
-                                     cast(Vocab, v).rare, self._flagged)
+            self._quiet = quiet_set(cast(frozenset[str], self._plain),
+                                    cast(Vocab, v).rare, self._flagged)
         self._handlers = self._structured_handlers()
         self._engine: Engine | None = engine(self) if engine is not None else None
         if self._engine is not None:
@@ -1041,54 +1047,6 @@ _TITLE_RUN = re.compile(r"(?<![\w])[A-Z][\w'.-]*(?:[ ]+[A-Z][\w'.-]*){0,3}")
 _SPACE_RUN = re.compile(r"\S+")
 
 
-# Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
-# the abbreviation's side: see _hospital_abbrevs).
-_TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                      | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
-
-
-@lru_cache(maxsize=2)
-def _word_sets(v: Vocab) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Triggers, safe and plain words: computed once per vocabulary, not per column.
-
-    Why cached: the set operations run over the whole vocabulary (hundreds of
-    thousands of words, a tenth of a second), and a policy may redact many
-    columns.
-    """
-    triggers = _TRIGGERS
-    # Context words are safe themselves ("Dr", "dtr", "RRT"), and so are the label
-    # words of the pattern pass ("Acct", "MRN", "Fax").
-    safe = frozenset(v.safe | ((triggers | WORD_TRIGGERS) - v.names))
-    # Place names are classified (a capital inside a sentence makes one a place).
-    plain = safe.difference(v.ambiguous, triggers, v.places)  # one copy, not three
-    return frozenset(triggers), safe, plain
-
-
-@lru_cache(maxsize=4)
-def _quiet_set(plain: frozenset[str], rare: frozenset[str],
-               flagged: frozenset[str]) -> frozenset[str]:
-    """Safe, common words no lookup holds: the words a scan passes over (cached)."""
-    return frozenset(plain - rare - flagged)
-
-
-def _flagged(lookup: Lookup, safe_words: Callable[[], frozenset[str]]
-             ) -> tuple[frozenset[str], frozenset[str]]:
-    """The safe words that the lookup holds as first or last names (once per lookup).
-
-    Words no safe list has are replaced anyway; a name that is a safe word
-    ("Hope", "Walker") is replaced only because the lookup says so.
-    ``safe_words()`` is the vocabulary's safe and ambiguous words.
-    """
-    if lookup.flagged is None:
-        words = safe_words()
-        first = frozenset(w for w in words if lookup.has("first_name", w)) \
-            if lookup.sets["first_name"] else frozenset()
-        last = frozenset(w for w in words if lookup.has("last_name", w)) \
-            if lookup.sets["last_name"] else frozenset()
-        lookup.flagged = (first, last)
-    return lookup.flagged
-
-
 def _hospital_abbrevs(keys: list[str]) -> list[int]:
     """Indexes of two-to-five-letter words ending in H or MC ("gh", "VAMC"): the words a
     place preposition before them can make a hospital's name."""
@@ -1149,97 +1107,3 @@ def _same_case(a: str, b: str) -> bool:
 @lru_cache(maxsize=4)
 def _compiled(suffixes: tuple[str, ...]) -> Patterns:
     return pattern(suffixes)
-
-
-class _Table:
-    """The vocabulary and the redactor's own sets as one :class:`~scrubphi._redact_fast.WordTable`
-    (the compiled scan's): ``vocab`` answers ``word in vocab.places`` like a
-    :class:`Vocab` does, without a Python set."""
-
-    def __init__(self, table: Any, suffixes: tuple[str, ...]) -> None:
-        from scrubphi._redact_fast import TABLE_BITS
-
-        self.table = table
-        self.bits: dict[str, int] = TABLE_BITS
-        views = {name: table.view(TABLE_BITS[name]) for name in _VOCAB_SETS}
-        self.vocab = _TableVocab(suffixes=suffixes, **views)
-        self.safe = table.view(TABLE_BITS["redactor_safe"])
-        self.plain = table.view(TABLE_BITS["plain"])
-
-    def words(self, *names: str) -> frozenset[str]:
-        """The words of the sets ``names`` (their union), as a frozenset."""
-        mask = 0
-        for name in names:
-            mask |= self.bits[name]
-        return cast(frozenset[str], self.table.words(mask))
-
-    def quiet(self, flagged: frozenset[str]) -> Container[str]:
-        """``_quiet_set``: plain, not rare, not flagged by a lookup."""
-        return cast(Container[str], self.table.view(self.bits["quiet"], flagged))
-
-
-_VOCAB_SETS = ("safe", "common", "rare", "prefixes", "basic", "ambiguous", "first", "last",
-               "names", "places")
-
-
-class _TableVocab:
-    """A :class:`Vocab` whose sets are views of a word table (membership only)."""
-
-    def __init__(self, suffixes: tuple[str, ...], **views: Container[str]) -> None:
-        self.suffixes = suffixes
-        self.safe = views["safe"]
-        self.common = views["common"]
-        self.rare = views["rare"]
-        self.prefixes = views["prefixes"]
-        self.basic = views["basic"]
-        self.ambiguous = views["ambiguous"]
-        self.first = views["first"]
-        self.last = views["last"]
-        self.names = views["names"]
-        self.places = views["places"]
-
-
-def _table_sets(v: Vocab, bits: dict[str, int]) -> list[tuple[frozenset[str], int]]:
-    """Each set the table holds and its bit: exactly the sets of the pure scan."""
-    _triggers, safe, plain = _word_sets(v)
-    sets = [(getattr(v, name), bits[name]) for name in _VOCAB_SETS]
-    sets += [(safe, bits["redactor_safe"]), (plain, bits["plain"]),
-             (_quiet_set(plain, v.rare, frozenset()), bits["quiet"])]
-    return sets
-
-
-@lru_cache(maxsize=1)
-def word_table() -> _Table:
-    """The compiled scan's word table: once per process, from the per-user cache of
-    derived data when it has an entry for these lists, these rules and this layout
-    (:mod:`scrubphi.derived_cache`; the entry carries the SHA-256 of its table)."""
-    import sys
-
-    from scrubphi._redact_fast import TABLE_BITS, TABLE_LAYOUT, WordTable, build_word_table
-    from scrubphi.derived_cache import cached
-
-    inputs = [
-        *vocab_inputs(),
-        f"{TABLE_LAYOUT}\0{sys.byteorder}\0{sorted(TABLE_BITS.items())}".encode(),
-        "\n".join(sorted(_TRIGGERS)).encode(),
-        "\n".join(sorted(WORD_TRIGGERS)).encode(),
-    ]
-
-    def build() -> tuple[WordTable, tuple[str, ...]]:
-        v = vocab()
-        return WordTable(build_word_table(_table_sets(v, TABLE_BITS))), v.suffixes
-
-    def dump(value: tuple[WordTable, tuple[str, ...]]) -> tuple[bytes, bytes, tuple[str, ...]]:
-        table, suffixes = value
-        return hashlib.sha256(table.blob).digest(), table.blob, suffixes
-
-    def load(data: Any) -> tuple[WordTable, tuple[str, ...]]:
-        digest, blob, suffixes = data
-        if not isinstance(blob, bytes) or hashlib.sha256(blob).digest() != digest or \
-                not isinstance(suffixes, tuple) or \
-                not all(isinstance(s, str) for s in suffixes):
-            raise ValueError("not a word table entry")
-        return WordTable(blob), suffixes  # (which checks the table's layout)
-
-    table, suffixes = cached("wordtable", inputs, build, dump, load)
-    return _Table(table, suffixes)
