@@ -315,7 +315,7 @@ def test_word_classification_agrees(data: st.DataObject) -> None:
 
 def _reference_bits(fast_r: Redactor, word: str) -> tuple[str, dict[str, bool]]:
     """What _Info's case and key bits stand for, with str's own methods."""
-    from scrubphi.transforms.redact import detector as d
+    from scrubphi.transforms.redact import word_rules as d
 
     low = word.lower()
     key, adj = low, 0

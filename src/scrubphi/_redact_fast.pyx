@@ -244,7 +244,8 @@ cdef class Engine:
     cdef _Dates dates  # the commonest dates' handlers, in C (_redact_digits.pxi)
 
     def __init__(self, redactor):
-        from scrubphi.transforms.redact import detector as d
+        from scrubphi.transforms.redact import context as d
+        from scrubphi.transforms.redact import word_rules as wr
         from scrubphi.transforms.redact import patterns as pt
         from scrubphi.transforms.redact import structured as st
         from scrubphi.transforms.redact import vocab as vc
@@ -259,18 +260,18 @@ cdef class Engine:
         self.flag_first = r._flag_first
         self.flag_last = r._flag_last
         self.stop = vc.STOP
-        self.glued = d._GLUED
-        self.abbr_types = d._ABBR_FIRST_TYPES
+        self.glued = wr._GLUED
+        self.abbr_types = wr._ABBR_FIRST_TYPES
         # (word + "." in abbr_types is word in abbr_dot: no str made per new word)
-        self.abbr_dot = frozenset(w[: len(w) - 1] for w in d._ABBR_FIRST_TYPES
+        self.abbr_dot = frozenset(w[: len(w) - 1] for w in wr._ABBR_FIRST_TYPES
                                   if w.endswith("."))
-        self.abbr_slash = frozenset(w[: len(w) - 1] for w in d._ABBR_FIRST_TYPES
+        self.abbr_slash = frozenset(w[: len(w) - 1] for w in wr._ABBR_FIRST_TYPES
                                     if w.endswith("/"))
         # What _classify reads besides the word table's bits.
         self.medical_endings = d._MEDICAL_ENDINGS
         self.medical_bytes = tuple(e.encode("ascii") for e in d._MEDICAL_ENDINGS)
         if tuple(x.encode() for x in d._SUFFIXES) != _DERIVED_SUFFIXES:
-            raise ValueError("detector._SUFFIXES changed: update _DERIVED_SUFFIXES")
+            raise ValueError("context._SUFFIXES changed: update _DERIVED_SUFFIXES")
         # (set, bit) of the key: the vocabulary's sets are bits of the word table
         # (_new_info), the lookup's are Python sets, the small ones one dict below.
         sets = (
@@ -286,7 +287,7 @@ cdef class Engine:
             (frozenset(("of",)), K_OF), (frozenset(("the",)), K_THE),
             (frozenset(("a", "i")), K_AI), (d._PLACE_PREFIXES, K_PPREFIX),
             (d._ORG_WORDS, K_ORGW), (r._suffix_words, K_SUFFIX), (d._LEGAL_FORMS, K_LEGAL),
-            (d._PERSON_NEXT, K_PNEXT), (d._AFTER_TYPE_WORDS, K_AFTERTYPE),
+            (d._PERSON_NEXT, K_PNEXT), (wr._AFTER_TYPE_WORDS, K_AFTERTYPE),
             (d._ORG_PREPS, K_ORGPREP), (d._LEGAL_ABBREVS, K_LEGALABBR),
             (d._FIRM_ANDS, K_FIRMAND), (d._FIRM_CLOSERS, K_FIRMCLOSE),
             (d._PLACE_LINKS, K_PLINK), (d._WORK_WORDS, K_WORK), (d._WORK_PREPS, K_WORKPREP),
@@ -347,7 +348,7 @@ cdef class Engine:
         self.fns = r._fns
         self.digits_like = st.digits_like
         self.place_fake = st.place_fake
-        self.case_like = d.case_like
+        self.case_like = wr.case_like
         self.has_lookup = r._lookup is not None
         self.longest_word = d._LONGEST_WORD
         self.dates = _Dates(r)

@@ -5,7 +5,7 @@ cdef inline bint _sure(int state) noexcept:
 
 
 cdef inline bint _place_like(_Tok *tk, Py_ssize_t i) noexcept:
-    """``detector._place_like``: a street, town or country name written with a capital."""
+    """``word_rules._place_like``: a street, town or country name written with a capital."""
     return (tk[i].state == PLACE or tk[i].state == UNKNOWN) and (tk[i].wflags & W_CAP) != 0
 
 
@@ -73,7 +73,7 @@ cdef inline bint _hyphen(_Text t, _Tok *tk, Py_ssize_t i) noexcept:
 
 
 cdef bint _lower_type(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
-    """``detector._lower_type``: a street type written first in lower case ("rue de
+    """``word_rules._lower_type``: a street type written first in lower case ("rue de
     Garcia"), a capitalised word after it past three particles at most; not "via"."""
     cdef Py_ssize_t j
     if not mixed or not (tk[i].wflags & W_LOWER) or (
@@ -88,7 +88,7 @@ cdef bint _lower_type(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed)
         t.gap_ok(tk[j - 1].end, tk[j].start, b" ", 4)
 
 
-# detector._DOTTED_FORMS packed by _pack_types ("sro", "doo", "spa": lower case, six bits
+# context._DOTTED_FORMS packed by _pack_types ("sro", "doo", "spa": lower case, six bits
 # a letter, as _rules packs a dotted form's letters after lower-casing them); filled below.
 cdef uint64_t _DOTTED_KEYS[32]
 cdef int _N_DOTTED = 0
@@ -99,7 +99,7 @@ def _fill_dotted():
     from scrubphi.transforms.redact.context import _DOTTED_FORMS
     keys = _pack_types(_DOTTED_FORMS)
     if len(keys) > 32 or len(keys) != len(_DOTTED_FORMS):
-        raise ValueError("detector._DOTTED_FORMS: at most 32 forms of ASCII letters")
+        raise ValueError("context._DOTTED_FORMS: at most 32 forms of ASCII letters")
     for i, key in enumerate(keys):
         _DOTTED_KEYS[i] = key
     _N_DOTTED = len(keys)

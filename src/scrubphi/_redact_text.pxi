@@ -6,7 +6,7 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
 
 
-# States of a word (detector's _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN).
+# States of a word (word_rules' _KEEP, _NAME, _AMBIG, _PLACE, _UNKNOWN).
 DEF KEEP = 0
 DEF NAME = 1
 DEF AMBIG = 2
@@ -137,7 +137,7 @@ DEF W_TITLE = 4
 DEF W_CAP = 8
 DEF W_ALPHA = 16
 DEF W_TUPPER = 32
-DEF W_ABBRDOT = 64  # the word and "." are an abbreviated street type (detector._ABBR_FIRST_TYPES)
+DEF W_ABBRDOT = 64  # the word and "." are an abbreviated street type (word_rules._ABBR_FIRST_TYPES)
 DEF W_ABBRSLASH = 128  # the word and "/" are one ("C/")
 
 DEF CACHE_LIMIT = 1 << 17
@@ -235,7 +235,7 @@ cdef class _Text:
 
     cdef bint gap_ok(self, Py_ssize_t end, Py_ssize_t start, const char *allow,
                      Py_ssize_t most) noexcept:
-        """``detector._gap_ok``: 1 to ``most`` characters between, all of ``allow``."""
+        """``word_rules._gap_ok``: 1 to ``most`` characters between, all of ``allow``."""
         cdef Py_ssize_t p
         if start - end <= 0 or start - end > most:
             return False
@@ -245,7 +245,7 @@ cdef class _Text:
         return True
 
     cdef bint starts(self, Py_ssize_t start) noexcept:
-        """``detector._starts``: whether a word at ``start`` begins a sentence."""
+        """``word_rules._starts``: whether a word at ``start`` begins a sentence."""
         cdef Py_ssize_t b = start - 1, p, e
         cdef Py_UCS4 c
         while b >= 0 and _in(self.at(b), b" \t"):
@@ -368,13 +368,13 @@ cdef inline uint64_t _bytes_hash(const char *b, Py_ssize_t n) noexcept:
     return h
 
 
-# detector._SUFFIXES as bytes (Engine checks they are the same).
+# context._SUFFIXES as bytes (Engine checks they are the same).
 _DERIVED_SUFFIXES = (b"able", b"ible", b"ing", b"ed", b"ly", b"ness", b"er", b"ers", b"es",
                      b"s", b"ally")
 
 
 cdef bint _habbr(str k, not_hospitals) except -1:
-    """``detector._hospital_abbrevs`` of one word: two to five characters ending in "h"
+    """``word_rules._hospital_abbrevs`` of one word: two to five characters ending in "h"
     or "mc", not a lab's or a ward's."""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(k)
     cdef int kind = PyUnicode_KIND(k)

@@ -1,11 +1,11 @@
-"""The context words of the free-text redactor's word rules (``detector._decide``).
+"""The context words of the free-text redactor's word rules (``word_rules.WordRules._decide``).
 
 Honorifics, relation words, credentials, organisations' and places' head words,
 street types, geographic features, place prefixes: words whose neighbours the
 rules look at; and the word-formation lists of a word's classification (medical
-endings, everyday suffixes).  Kept apart from :mod:`.detector` so that the rules' code and the
-vocabularies they use can each be read whole.  The compiled scan takes them
-through the detector module (``detector._HONORIFICS``...), as before.
+endings, everyday suffixes).  Kept apart from :mod:`.word_rules` so that the rules' code and the
+vocabularies they use can each be read whole.  The compiled scan reads them from
+here (``context._HONORIFICS``...).
 """
 
 from __future__ import annotations
