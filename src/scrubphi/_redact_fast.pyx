@@ -6,7 +6,8 @@ methods) and a regular expression tried at every number made it the slowest
 column kind by far.  Here a note is read once in C over the ``str``'s own
 buffer (``_redact_read.pxi``): its words (exactly ``detector._WORD``), the
 places a digit-led pattern can start (``patterns.DIGIT_START``) with the
-shape of the number there, and the code-like words (``patterns.CODE_START``).
+shape of the number there (``_redact_shapes.pxi``), and the code-like words
+(``patterns.CODE_START``).
 A number's shape ("20 mg", "12/", "98.6 F") says which alternatives of the
 digit-led pattern can match after it: none (most numbers: no match is tried)
 or a few, joined into a smaller pattern that finds the same matches.  Each
@@ -14,7 +15,8 @@ distinct word is looked up once per redactor in an open-addressing table
 keyed by a hash of its code points (``_redact_text.pxi``) and gets an
 :class:`_Info`: its lower-case key, one bitmask of every word set the rules
 test, and its case; the context rules (``_redact_rules.pxi``) run on C
-arrays of those.  A word's classification (``Redactor._classify_title``) and
+arrays of those (the twin of ``word_rules.WordRules._decide``).  A word's
+classification (``WordRules._classify_title``) and
 its typo check are done here in C on the same sets, once per distinct word;
 anything rare (the structured patterns' handlers, the surrogates) calls the
 same Python code as the pure scan.
@@ -55,6 +57,7 @@ WEB_SURE = 32
 ID_ONLY = 16
 
 include "_redact_text.pxi"
+include "_redact_shapes.pxi"
 include "_redact_read.pxi"
 include "_redact_rules.pxi"
 include "_redact_table.pxi"
