@@ -37,8 +37,8 @@ which errors are detected; errors never carry a cell's value.
 
 Layout: this file holds the byte tables, the field codec, the module API and
 ``CopyRewriter``; the kernels are in the ``_fast_*.pxi`` files it includes
-(keyed functions, kernel types and fakes, identifiers, dates, JSON paths,
-memos), each named by what it holds.
+(keyed functions, kernel types and fakes, tokenize and unique fakes,
+identifiers, dates, JSON paths, memos), each named by what it holds.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
@@ -344,7 +344,8 @@ def unescape_field(bytes raw not None):
 
 include "_fast_keyed.pxi"      # keyed functions and wide arithmetic in C
 include "_fast_kernels.pxi"    # kernel types, building a kernel, writers, fakes
-include "_fast_ids.pxi"        # tokenize, unique fakes, cards, IBAN, VIN, UUID, IP, hash, mask
+include "_fast_tokenize.pxi"   # tokenize and unique fakes (keyed permutations)
+include "_fast_ids.pxi"        # cards, IBAN, VIN, UUID, IP, hash, mask
 include "_fast_dates.pxi"      # year, safe harbor, shift (per), zip3, arrays
 include "_fast_json.pxi"       # JSON paths, the kernels' dispatch
 include "_fast_memo.pxi"       # memo tables, row conditions' types
