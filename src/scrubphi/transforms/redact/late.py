@@ -23,6 +23,16 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   dotted form of three groups of four (``001A.2B3C.4D5E``); a device's
   identifier (Safe Harbor's 13th).  Replaced by keyed hex digits in the same
   shape and case.
+* **Firms and surnames of two or three surnames joined by hyphens** whose parts
+  are everyday words too (``Lord-Bell``, ``Rivers-Berry``, ``Cook-Barker``): the
+  scan keeps a word that is also a name without context, but two or three such
+  words in Title case joined by hyphens are a double-barrelled name (a firm's or a
+  person's).  Not when a part is a medical eponym (``Swan-Ganz``,
+  ``Stevens-Johnson``, ``Jackson-Pratt``), a colour or a compass word
+  (``Green-Brown`` sputum), nor in capitals or lower case (``FAIR-GOOD``).
+* **An organisation after a person's name and ``of``** (``Vilma Holm of Here``,
+  ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
+  unless one is a clinical word (``Dr. Smith of Cardiology``).
 
 Never logs or raises with a value.
 """
@@ -33,10 +43,11 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Container
+from functools import lru_cache
 
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.structured import Spans, digits_like
-from scrubphi.transforms.redact.vocab import STOP, split_words
+from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
 __all__ = ["HEAD_WORDS", "late_pass"]
 
@@ -232,18 +243,113 @@ def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
             out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
 
 
+# -- double-barrelled names and organisations after "<name> of" ------------------------------
+
+_NAME_KINDS = frozenset(("first_name", "last_name"))
+
+
+@lru_cache(maxsize=1)
+def _eponyms() -> frozenset[str]:
+    return frozenset(w.lower() for w in _lines("eponyms"))
+
+
+@lru_cache(maxsize=1)
+def _clinical() -> frozenset[str]:
+    """Clinical words (medical words, abbreviations, drugs, eponyms), lower case."""
+    return frozenset(w.lower() for stem in ("medical_words", "clinical_abbrev", "drugs",
+                                            "eponyms") for w in _lines(stem))
+
+
+#: Where a hyphen joins two Title-case words (a literal leads: the engine skips to it).
+_HYPHEN_TITLE = re.compile(r"-[A-Z][a-z\u00df-\u00ff]")
+_TITLE_PART = r"[A-Z][a-z\u00df-\u00ff]+"
+_HYPHENATED = re.compile(rf"(?<![\w'\u2019-]){_TITLE_PART}(?:-{_TITLE_PART}){{1,2}}"
+                         r"(?![\w-]|['\u2019]\w{2})")
+# Colours and compass words: "Green-Brown", "North-West" are no one's name.
+_NOT_BARRELLED = frozenset(split_words("""
+white black brown green gray grey red blue pink rose gold silver amber north south east west
+"""))
+
+
+def _barrelled(text: str, out: Spans, names: Container[str], name: Fn) -> None:
+    done = -1
+    for hit in _HYPHEN_TITLE.finditer(text):
+        if hit.start() < done:
+            continue
+        # back to the first part's capital (at most three parts of a name's length)
+        back = text.rfind(" ", max(0, hit.start() - 60), hit.start()) + 1
+        m = _HYPHENATED.match(text, max(back, hit.start() - 60))
+        while m is None and back < hit.start():
+            nxt = text.find("-", back, hit.start())
+            if nxt < 0:
+                break
+            back = nxt + 1
+            m = _HYPHENATED.match(text, back)
+        if m is None or m.end() <= hit.start():
+            continue
+        done = m.end()
+        parts = m.group().split("-")
+        lows = [p.lower() for p in parts]
+        eponyms = _eponyms()
+        if not all(w in names for w in lows) or any(
+                w in eponyms or w in _NOT_BARRELLED for w in lows):
+            continue
+        s, e = m.span()
+        if _overlaps_across(out, s, e):
+            continue
+        taken = {sp[0] for sp in out.spans if s <= sp[0] < e}
+        pos = s
+        for part in parts:
+            if pos not in taken:
+                out.put(pos, pos + len(part), "last_name", case_like(name(part), part),
+                        priority=0)
+            pos += len(part) + 1
+
+
+_OF_ORG = re.compile(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
+                     r"(?![\w-]|['\u2019]\w{2})")
+
+
+def _orgs_after_name_of(text: str, out: Spans, name: Fn) -> None:
+    spans = [sp for sp in out.spans if sp[3] in _NAME_KINDS and text.startswith(" of ", sp[2])]
+    if not spans:
+        return
+    starts = {sp[0] for sp in out.spans}
+    clinical = _clinical()
+    for _start, _prio, end, _kind, _rep in spans:
+        m = _OF_ORG.match(text, end)
+        if m is None:
+            continue
+        s, e = m.span(1)
+        words = m.group(1).split(" ")
+        # (a function word is no clinical service, though the lists of clinical words have
+        # some: "Here", a brand)
+        if s in starts or any(w.lower() in clinical and w.lower() not in STOP
+                              for w in words):
+            continue
+        if _overlaps_across(out, s, e):
+            continue
+        value = m.group(1)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: bool = True) -> None:
+              key: bytes, heads: bool = True, names: Container[str] = frozenset()) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
     ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital
     (the scans tell it from the words they read anyway: a pattern tried at every space,
     or a substring search per head word, cost a fifth of the scan's time).
+    ``names``: the first and last names (lower case), for the double-barrelled names.
     """
     if heads:
         _facilities(text, out, basic, fns["last_name"])
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
+    if out.spans and " of " in text:
+        _orgs_after_name_of(text, out, fns["last_name"])
+    if "-" in text:
+        _barrelled(text, out, names, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast)
     colon, dash, dot = _MAC_MAY
     if colon.search(text) is not None or dash.search(text) is not None or \
