@@ -32,7 +32,7 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   (``Green-Brown`` sputum), nor in capitals or lower case (``FAIR-GOOD``).
 * **An organisation after a person's name and ``of``** (``Vilma Holm of Here``,
   ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
-  unless one is a clinical word (``Dr. Smith of Cardiology``).
+  unless one is a clinical service's word (``Dr. Smith of Cardiology``).
 
 Never logs or raises with a value.
 """
@@ -253,11 +253,23 @@ def _eponyms() -> frozenset[str]:
     return frozenset(w.lower() for w in _lines("eponyms"))
 
 
-@lru_cache(maxsize=1)
-def _clinical() -> frozenset[str]:
-    """Clinical words (medical words, abbreviations, drugs, eponyms), lower case."""
-    return frozenset(w.lower() for stem in ("medical_words", "clinical_abbrev", "drugs",
-                                            "eponyms") for w in _lines(stem))
+# A hospital's services and teams: after "<name> of" they say which team, not which place
+# ("Dr. Smith of Cardiology").  (The lists of clinical words hold everyday words too, from
+# the codes' descriptions: "Capital", "Walk".)
+_SERVICES = frozenset(split_words("""
+medicine surgery surgical cardiology cardiac cardiothoracic thoracic vascular renal
+nephrology neurology neurosurgery neuro urology oncology onc hematology heme radiology
+pathology psychiatry psych pulmonary pulmonology pulm respiratory gastroenterology
+hepatology liver transplant orthopedics orthopaedics ortho dermatology derm
+ophthalmology otolaryngology pediatrics paediatrics obstetrics gynecology gynaecology
+anesthesia anaesthesia anesthesiology nursing pharmacy nutrition dietary social work
+case management rehab rehabilitation physical occupational speech therapy infectious
+disease diseases endocrinology endocrine rheumatology allergy immunology geriatrics
+palliative hospice emergency trauma critical care intensive internal family general
+plastics plastic interventional electrophysiology cath admitting ethics chaplaincy
+security laboratory lab blood bank dialysis wound ostomy team service services dept
+department unit floor ward clinic nephro cardio gi ent
+"""))
 
 
 #: Where a hyphen joins two Title-case words (a literal leads: the engine skips to it).
@@ -315,17 +327,13 @@ def _orgs_after_name_of(text: str, out: Spans, name: Fn) -> None:
     if not spans:
         return
     starts = {sp[0] for sp in out.spans}
-    clinical = _clinical()
     for _start, _prio, end, _kind, _rep in spans:
         m = _OF_ORG.match(text, end)
         if m is None:
             continue
         s, e = m.span(1)
         words = m.group(1).split(" ")
-        # (a function word is no clinical service, though the lists of clinical words have
-        # some: "Here", a brand)
-        if s in starts or any(w.lower() in clinical and w.lower() not in STOP
-                              for w in words):
+        if s in starts or any(w.lower() in _SERVICES for w in words):
             continue
         if _overlaps_across(out, s, e):
             continue
