@@ -27,9 +27,11 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   are everyday words too (``Lord-Bell``, ``Rivers-Berry``, ``Cook-Barker``): the
   scan keeps a word that is also a name without context, but two or three such
   words in Title case joined by hyphens are a double-barrelled name (a firm's or a
-  person's).  Not when a part is a medical eponym (``Swan-Ganz``,
-  ``Stevens-Johnson``, ``Jackson-Pratt``), a colour or a compass word
-  (``Green-Brown`` sputum), nor in capitals or lower case (``FAIR-GOOD``).
+  person's), and so are the other parts of one that the scan replaced in part
+  (``Reed-White``, ``Teter-Bejm``).  Not a medical eponym (``Swan-Ganz``,
+  ``Lambert-Eaton``: two parts that are eponyms, or a listed pair), a colour or a
+  compass word (``Green-Brown`` sputum), nor in capitals or lower case
+  (``FAIR-GOOD``).
 * **An organisation after a person's name and ``of``** (``Vilma Holm of Here``,
   ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
   unless one is a clinical service's word (``Dr. Smith of Cardiology``).
@@ -46,6 +48,7 @@ from collections.abc import Callable, Container
 from functools import lru_cache
 
 from scrubphi.transforms.names import case_like
+from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
 from scrubphi.transforms.redact.structured import Spans, digits_like
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
@@ -246,6 +249,7 @@ def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
 # -- double-barrelled names and organisations after "<name> of" ------------------------------
 
 _NAME_KINDS = frozenset(("first_name", "last_name"))
+_WORD_KINDS = _NAME_KINDS | {"place", "city"}
 
 
 @lru_cache(maxsize=1)
@@ -281,6 +285,16 @@ _HYPHENATED = re.compile(rf"(?<![\w'\u2019-]){_TITLE_PART}(?:-{_TITLE_PART}){{1,
 _NOT_BARRELLED = frozenset(split_words("""
 white black brown green gray grey red blue pink rose gold silver amber north south east west
 """))
+# Eponyms of two or three names ("Lambert-Eaton", "Mallory-Weiss"), each part a name.
+_EPONYM_PAIRS = frozenset(split_words("""
+jackson-pratt stevens-johnson mallory-weiss adams-stokes stokes-adams mayo-robson
+smith-petersen lambert-eaton miller-abbott ortolani-barlow ramsay-hunt riley-day
+tolosa-hunt weber-christian romano-ward miller-fisher marcus-gunn pierre-robin swan-ganz
+cheyne-stokes brown-sequard dubin-johnson wolff-parkinson-white osler-weber-rendu
+austin-flint hill-sachs dandy-walker kimmelstiel-wilson arnold-chiari budd-chiari
+zollinger-ellison bence-jones graham-steell carey-coombs sturge-weber russell-silver
+silver-russell holt-oram treacher-collins parkes-weber klippel-trenaunay
+"""))
 
 
 def _barrelled(text: str, out: Spans, names: Container[str], name: Fn) -> None:
@@ -288,28 +302,29 @@ def _barrelled(text: str, out: Spans, names: Container[str], name: Fn) -> None:
     for hit in _HYPHEN_TITLE.finditer(text):
         if hit.start() < done:
             continue
-        # back to the first part's capital (at most three parts of a name's length)
-        back = text.rfind(" ", max(0, hit.start() - 60), hit.start()) + 1
-        m = _HYPHENATED.match(text, max(back, hit.start() - 60))
-        while m is None and back < hit.start():
-            nxt = text.find("-", back, hit.start())
-            if nxt < 0:
-                break
-            back = nxt + 1
-            m = _HYPHENATED.match(text, back)
+        # back over the letters and hyphens before it to the first part's capital
+        b = h = hit.start()
+        while b > 0 and h - b < 60 and (text[b - 1].isalpha() or text[b - 1] == "-"):
+            b -= 1
+        m = _HYPHENATED.match(text, b)
         if m is None or m.end() <= hit.start():
             continue
         done = m.end()
         parts = m.group().split("-")
         lows = [p.lower() for p in parts]
-        eponyms = _eponyms()
-        if not all(w in names for w in lows) or any(
-                w in eponyms or w in _NOT_BARRELLED for w in lows):
-            continue
         s, e = m.span()
-        if _overlaps_across(out, s, e):
+        if "-".join(lows) in _EPONYM_PAIRS or _overlaps_across(out, s, e):
             continue
-        taken = {sp[0] for sp in out.spans if s <= sp[0] < e}
+        taken = {sp[0]: sp[3] for sp in out.spans if s <= sp[0] < e}
+        # A part the scan replaced as a name (or a town) makes the others a name's
+        # ("Reed-White");
+        # else every part must be a name, with at most one eponym ("Fisher-Griffin",
+        # not "Mallory-Weiss"), and none a colour.
+        if not any(k in _WORD_KINDS for k in taken.values()):
+            eponyms = _eponyms()
+            if not all(w in names for w in lows) or any(w in _NOT_BARRELLED for w in lows) \
+                    or sum(w in eponyms for w in lows) > 1:
+                continue
         pos = s
         for part in parts:
             if pos not in taken:
@@ -341,6 +356,48 @@ def _orgs_after_name_of(text: str, out: Spans, name: Fn) -> None:
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
+# -- partners: a name-word joined to a replaced name by "&" or "and" ---------------------------
+
+_AND_AFTER = re.compile(rf"[ ](&|and|e|et|y|og|och|und|en)[ ]({_TITLE_PART})(?![\w-]|['\u2019]\w{{2}})")
+_AND_BEFORE = re.compile(rf"(?<![\w'\u2019-])({_TITLE_PART})[ ](&|and|e|et|y|og|och|und|en)[ ]\Z")
+# Roles and teams after a name and "and": "Dr. Ruiz and Nurse", "Smith and Team".
+_ROLES = frozenset(split_words("""
+nurse nurses doctor doctors resident residents fellow fellows attending intern interns
+staff team family children kids others colleagues associates
+""")) | _HONORIFICS | _RELATIONS | _FIRM_CLOSERS | _SERVICES
+
+
+def _partners(text: str, out: Spans, names: Container[str], name: Fn) -> None:
+    """A Title-case word joined by ``&`` (or by ``and``, ``y``, ``e``... when it is a name
+    too) to a word the scan replaced as a name is a partner's name: "Åberg & Palm HB",
+    "Frisk & Engberg", "Morante y Lamas"."""
+    found: list[tuple[int, str, str]] = []
+    for start, _prio, end, kind, _rep in out.spans:
+        if kind not in _NAME_KINDS or not text[start : start + 1].isupper():
+            continue
+        m = _AND_AFTER.match(text, end)
+        if m is not None:
+            found.append((m.start(2), m.group(2), m.group(1)))
+        m = _AND_BEFORE.search(text, max(0, start - 40), start)
+        if m is not None:
+            found.append((m.start(1), m.group(1), m.group(2)))
+    if not found:
+        return
+    starts = {sp[0] for sp in out.spans}
+    for s, value, link in found:
+        if s in starts:
+            continue
+        low = value.lower()
+        if low in STOP or low in _ROLES or (link != "&" and low not in names) or \
+                low in _eponyms():
+            continue
+        e = s + len(value)
+        if _overlaps_across(out, s, e):
+            continue
+        starts.add(s)
+        out.put(s, e, "last_name", case_like(name(value), value), priority=0)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool = True, names: Container[str] = frozenset()) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
@@ -354,8 +411,10 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         _facilities(text, out, basic, fns["last_name"])
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
-    if out.spans and " of " in text:
-        _orgs_after_name_of(text, out, fns["last_name"])
+    if out.spans:
+        if " of " in text:
+            _orgs_after_name_of(text, out, fns["last_name"])
+        _partners(text, out, names, fns["last_name"])
     if "-" in text:
         _barrelled(text, out, names, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast)
