@@ -398,6 +398,60 @@ def _partners(text: str, out: Spans, names: Container[str], name: Fn) -> None:
         out.put(s, e, "last_name", case_like(name(value), value), priority=0)
 
 
+# -- legal forms after a replaced name -----------------------------------------------------
+
+# Legal forms the scan does not take after a name (it takes "S.A.", "s.r.o.", "AG", "Inc"...):
+# Spanish, Polish, Czech, Finnish, Brazilian, Mexican and German forms of several parts,
+# as written.  After a word replaced as a name or a place, with a space (or " - ", " & ").
+_FORMS = (
+    r"S\.Coop\.|S\.Com\.|S\.C\.P\.?|S\.L\.N\.E\.?|S\.L\.L\.?|S\.A\.[DTU]\.?|S\.L\.U?\.?"
+    r"|Sp\.[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|Sp\.[jk]\.|s\.c\.|S\.C\.|A\.C\."
+    r"|v\.o\.s\.|o\.s\.|k\.s\.|As[ ]Oy|Oyj|Oy|Ky|Osk|Tmi|ry"
+    r"|Ltda\.?|Lda\.?|S\.A\.[ ]de[ ]C\.V\.|S\.[ ]?R\.L\.[ ]de[ ]C\.V\.|Sàrl\.?|GesbR|CommV"
+    r"|(?:AG|GmbH|Stiftung|SE)?[ ]?&[ ]Co\.[ ](?:KGaA|KG|OHG)|Co\.[ ](?:KGaA|KG|OHG)|Cie\."
+)
+_FORM_AFTER = re.compile(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
+# The rest of a Polish form whose "Sp" the scan took as a word ("Sp. z o.o.", "Sp.j.").
+_SP_REST = re.compile(r"\.(?:[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|[jk]\.)(?![^\W_])")
+
+
+def _legal_forms(text: str, out: Spans, key: bytes) -> None:
+    """The letters of a legal form after a replaced name become keyed letters, in the same
+    shape and case ("Gabinety Kontny Sp. z o.o.", "Câmara Sá - ME", "Lindholm As Oy")."""
+    found = []
+    for start, _prio, end, kind, _rep in out.spans:
+        if kind not in _WORD_KINDS or end >= len(text):
+            continue
+        if text[end] == " ":
+            m = _FORM_AFTER.match(text, end)
+            if m is not None:
+                found.append(m.span(1) if m.start(1) >= 0 else m.span(2))
+        elif text[end] == "." and text[start:end] == "Sp":
+            m = _SP_REST.match(text, end)
+            if m is not None:
+                found.append(m.span())
+    if not found:
+        return
+    starts = {sp[0] for sp in out.spans}
+    for s, e in found:
+        if s in starts or _overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        digest = hmac.new(key, b"form\0" + value.encode(), hashlib.sha256).digest()
+        chars = []
+        for i, c in enumerate(value):
+            if not c.isalpha():
+                chars.append(c)
+                continue
+            k = digest[i % len(digest)] % 26
+            f = chr(ord("a") + k)
+            if f == c.lower():  # never a letter back in its place
+                f = chr(ord("a") + (k + 1) % 26)
+            chars.append(f.upper() if c.isupper() else f)
+        starts.add(s)
+        out.put(s, e, "place", "".join(chars), priority=0)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool = True, names: Container[str] = frozenset()) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
@@ -415,6 +469,7 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         if " of " in text:
             _orgs_after_name_of(text, out, fns["last_name"])
         _partners(text, out, names, fns["last_name"])
+        _legal_forms(text, out, key)
     if "-" in text:
         _barrelled(text, out, names, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast)
