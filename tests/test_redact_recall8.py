@@ -99,3 +99,80 @@ def test_a_service_after_a_name_and_of_stays(redact: Redactor, text: str,
     """A clinical service after ``<name> of`` is kept, as are lower-case words."""
     _kept(redact, text, *words)
     _both(text)
+
+
+# -- partners joined by "&" or "and" --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Roland Nygren, director of Åberg & Palm HB, signed.", ["Palm"]),
+        ("Former employer: Frisk & Engberg HB.", ["Frisk"]),
+        ("Spoke with HR at Morante y Lamas today.", ["Lamas"]),
+        ("Mary Jones and Bill visited this evening.", ["Bill"]),
+    ],
+)
+def test_a_partner_of_a_replaced_name_goes(redact: Redactor, text: str,
+                                           secrets: list[str]) -> None:
+    """A Title-case word joined by ``&`` to a replaced name, or by ``and`` when it is a name
+    too, is a partner's name."""
+    _gone(redact, text, *secrets)
+    _both(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Dr. Ruiz and Nurse Kelly saw pt; Dr. Berg and Team aware.", ["Nurse", "Team"]),
+        ("Mary Jones and Son at bedside; wife and daughter called.", ["Son", "wife", "daughter"]),
+        ("Dr. Ruiz and Cardiology aware, Lasix and Coumadin held.",
+         ["Cardiology", "Lasix", "Coumadin"]),
+        ("Per Dr. Ruiz & Swan placed.", ["Swan"]),
+    ],
+)
+def test_roles_and_clinical_words_after_a_name_and_stay(redact: Redactor, text: str,
+                                                        words: list[str]) -> None:
+    """Roles, relations, services, eponyms and words that are no name stay."""
+    _kept(redact, text, *words)
+    _both(text)
+
+
+# -- legal forms after a replaced name ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("She has worked at Gabinety Kontny Sp. z o.o. since 2010.", ["z", "o"]),
+        ("Our supplier, Câmara Soares - ME, delivered.", ["ME"]),
+        ("He retired from Lindholm As Oy last year.", ["As", "Oy"]),
+        ("Pt works for Colomer Hahn S.Coop. as a welder.", ["Coop"]),
+        ("He retired from Fechner Mentzel GmbH & Co. KG last year.", ["Co", "KG"]),
+        ("Invoice sent to Zemanová Švecová o.s. today.", ["o", "s"]),
+    ],
+)
+def test_a_legal_form_after_a_name_goes(redact: Redactor, text: str,
+                                        secrets: list[str]) -> None:
+    """The letters of a legal form after a replaced name become keyed letters; its dots,
+    spaces and ampersand stay."""
+    out = _gone(redact, text, *secrets)
+    for c in ".&-":
+        assert out.count(c) == text.count(c)
+    _both(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Heparin 5000 units s.c. q12h, insulin S.C. at 0800.", ["s", "c", "S", "C"]),
+        ("Moved from Columbia S.C. last year, heparin 5000 s.c. bid.", ["S", "C", "s", "c"]),
+        ("Pt is ME/CFS, on RA, ry 12, Oy.", ["ME", "ry", "Oy"]),
+    ],
+)
+def test_legal_forms_not_after_a_name_stay(redact: Redactor, text: str,
+                                           words: list[str]) -> None:
+    """Without a replaced name before it (or after a town, for a state's code), a form's
+    letters stay: ``s.c.`` of a dose, ``S.C.`` and ``Ky`` of states."""
+    _kept(redact, text, *words)
+    _both(text)

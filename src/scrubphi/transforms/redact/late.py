@@ -35,6 +35,15 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
 * **An organisation after a person's name and ``of``** (``Vilma Holm of Here``,
   ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
   unless one is a clinical service's word (``Dr. Smith of Cardiology``).
+* **A partner's name**: a Title-case word joined by ``&`` to a word the scan
+  replaced as a name (``Åberg & Palm HB``, ``Frisk & Engberg``), or by ``and``,
+  ``y``, ``e``, ``et``, ``und``... when it is a name too (``Morante y Lamas``);
+  not a role, a relation, a service or an eponym (``Dr. Ruiz and Nurse``, ``and
+  Son``).
+* **Legal forms the scan leaves after a replaced name** (``Sp. z o.o.``,
+  ``S.Coop.``, ``o.s.``, ``As Oy``, ``- ME``, ``& Co. KG``): their letters become
+  keyed letters in the same shape and case, as the scan does for ``S.A.``; not
+  without a name before them (``heparin s.c.``), nor ``Ky`` after a town.
 
 Never logs or raises with a value.
 """
@@ -405,31 +414,35 @@ def _partners(text: str, out: Spans, names: Container[str], name: Fn) -> None:
 # as written.  After a word replaced as a name or a place, with a space (or " - ", " & ").
 _FORMS = (
     r"S\.Coop\.|S\.Com\.|S\.C\.P\.?|S\.L\.N\.E\.?|S\.L\.L\.?|S\.A\.[DTU]\.?|S\.L\.U?\.?"
-    r"|Sp\.[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|Sp\.[jk]\.|s\.c\.|S\.C\.|A\.C\."
+    r"|Sp\.[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|Sp\.[jk]\.|s\.c\."
     r"|v\.o\.s\.|o\.s\.|k\.s\.|As[ ]Oy|Oyj|Oy|Ky|Osk|Tmi|ry"
     r"|Ltda\.?|Lda\.?|S\.A\.[ ]de[ ]C\.V\.|S\.[ ]?R\.L\.[ ]de[ ]C\.V\.|Sàrl\.?|GesbR|CommV"
     r"|(?:AG|GmbH|Stiftung|SE)?[ ]?&[ ]Co\.[ ](?:KGaA|KG|OHG)|Co\.[ ](?:KGaA|KG|OHG)|Cie\."
 )
 _FORM_AFTER = re.compile(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
-# The rest of a Polish form whose "Sp" the scan took as a word ("Sp. z o.o.", "Sp.j.").
-_SP_REST = re.compile(r"\.(?:[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|[jk]\.)(?![^\W_])")
+# Forms that are a US state's code too: after a town ("Louisville Ky") it stays.
+_STATE_LIKE = frozenset(("Ky",))
+_FORM_KINDS = _WORD_KINDS | {"initial"}
+# A form whose first part the scan took as a word or an initial ("Sp. z o.o.", "S.Coop."):
+# its rest goes.
+_FORM_AT = re.compile(rf"(?:{_FORMS})(?![^\W_])")
 
 
 def _legal_forms(text: str, out: Spans, key: bytes) -> None:
     """The letters of a legal form after a replaced name become keyed letters, in the same
     shape and case ("Gabinety Kontny Sp. z o.o.", "Câmara Sá - ME", "Lindholm As Oy")."""
-    found = []
+    found: list[tuple[int, int]] = []
     for start, _prio, end, kind, _rep in out.spans:
-        if kind not in _WORD_KINDS or end >= len(text):
+        if kind not in _FORM_KINDS or end >= len(text):
             continue
-        if text[end] == " ":
+        if text[end] == " " and kind != "initial":
             m = _FORM_AFTER.match(text, end)
-            if m is not None:
+            if m is not None and (kind in _NAME_KINDS or m.group(1) not in _STATE_LIKE):
                 found.append(m.span(1) if m.start(1) >= 0 else m.span(2))
-        elif text[end] == "." and text[start:end] == "Sp":
-            m = _SP_REST.match(text, end)
-            if m is not None:
-                found.append(m.span())
+        elif text[end] == "." and kind in _FORM_KINDS:
+            m = _FORM_AT.match(text, start)
+            if m is not None and m.end() > end + 1:
+                found.append((end, m.end()))
     if not found:
         return
     starts = {sp[0] for sp in out.spans}
