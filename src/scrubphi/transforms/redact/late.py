@@ -36,8 +36,8 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
   unless one is a clinical service's word (``Dr. Smith of Cardiology``).
 * **A partner's name**: a Title-case word joined by ``&`` to a word the scan
-  replaced as a name (``Åberg & Palm HB``, ``Frisk & Engberg``), or by ``and``,
-  ``y``, ``e``, ``et``, ``und``... when it is a name too (``Morante y Lamas``);
+  replaced as a name (``Åberg & Palm HB``, ``Frisk & Engberg``), or after it by
+  ``and``, ``y``, ``e``, ``et``, ``und``... when it is a name too (``Morante y Lamas``);
   not a role, a relation, a service or an eponym (``Dr. Ruiz and Nurse``, ``and
   Son``).
 * **Legal forms the scan leaves after a replaced name** (``Sp. z o.o.``,
@@ -195,8 +195,11 @@ _MAC = re.compile(
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
 )
 # (each led by a literal, which the pattern engine searches for fast)
+_MAC_DASH = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
+# (the dash's search finds a hyphen before a Title-case word too: "t", for _barrelled)
 _MAC_MAY = (re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
-            re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-"), re.compile(r"\.[0-9A-Fa-f]{4}\."))
+            re.compile(r"-(?:[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-|(?P<t>[A-Z][a-z\u00df-\u00ff]))"),
+            re.compile(r"\.[0-9A-Fa-f]{4}\."))
 _HEX = "0123456789abcdef"
 
 
@@ -306,9 +309,9 @@ silver-russell holt-oram treacher-collins parkes-weber klippel-trenaunay
 """))
 
 
-def _barrelled(text: str, out: Spans, names: Container[str], name: Fn) -> None:
+def _barrelled(text: str, out: Spans, names: Container[str], name: Fn, pos: int) -> None:
     done = -1
-    for hit in _HYPHEN_TITLE.finditer(text):
+    for hit in _HYPHEN_TITLE.finditer(text, pos):
         if hit.start() < done:
             continue
         # back over the letters and hyphens before it to the first part's capital
@@ -346,12 +349,10 @@ _OF_ORG = re.compile(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
                      r"(?![\w-]|['\u2019]\w{2})")
 
 
-def _orgs_after_name_of(text: str, out: Spans, name: Fn) -> None:
-    spans = [sp for sp in out.spans if sp[3] in _NAME_KINDS and text.startswith(" of ", sp[2])]
-    if not spans:
-        return
+def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
+    """``ends``: where a name the scan replaced ends, before " of "."""
     starts = {sp[0] for sp in out.spans}
-    for _start, _prio, end, _kind, _rep in spans:
+    for end in ends:
         m = _OF_ORG.match(text, end)
         if m is None:
             continue
@@ -362,6 +363,7 @@ def _orgs_after_name_of(text: str, out: Spans, name: Fn) -> None:
         if _overlaps_across(out, s, e):
             continue
         value = m.group(1)
+        starts.add(s)
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
@@ -376,22 +378,24 @@ staff team family children kids others colleagues associates
 """)) | _HONORIFICS | _RELATIONS | _FIRM_CLOSERS | _SERVICES
 
 
-def _partners(text: str, out: Spans, names: Container[str], name: Fn) -> None:
-    """A Title-case word joined by ``&`` (or by ``and``, ``y``, ``e``... when it is a name
-    too) to a word the scan replaced as a name is a partner's name: "Åberg & Palm HB",
-    "Frisk & Engberg", "Morante y Lamas"."""
+def _partners(text: str, out: Spans, names: Container[str], name: Fn,
+              links: list[tuple[int, int]]) -> list[tuple[int, int, int, str, str]]:
+    """A Title-case word joined by ``&`` (before or after it; or after it by ``and``,
+    ``y``, ``e``... when it is a name too) to a word the scan replaced as a name is a
+    partner's name: "Åberg & Palm HB", "Frisk & Engberg", "Morante y Lamas".  ``links``:
+    a name's start and end, where a link stands before or after it.  Returns the spans
+    put."""
     found: list[tuple[int, str, str]] = []
-    for start, _prio, end, kind, _rep in out.spans:
-        if kind not in _NAME_KINDS or not text[start : start + 1].isupper():
-            continue
+    for start, end in links:
         m = _AND_AFTER.match(text, end)
         if m is not None:
             found.append((m.start(2), m.group(2), m.group(1)))
         m = _AND_BEFORE.search(text, max(0, start - 40), start)
-        if m is not None:
+        if m is not None and m.group(2) == "&":
             found.append((m.start(1), m.group(1), m.group(2)))
+    put: list[tuple[int, int, int, str, str]] = []
     if not found:
-        return
+        return put
     starts = {sp[0] for sp in out.spans}
     for s, value, link in found:
         if s in starts:
@@ -404,7 +408,10 @@ def _partners(text: str, out: Spans, names: Container[str], name: Fn) -> None:
         if _overlaps_across(out, s, e):
             continue
         starts.add(s)
-        out.put(s, e, "last_name", case_like(name(value), value), priority=0)
+        span = (s, 0, e, "last_name", case_like(name(value), value))
+        out.put(s, e, span[3], span[4], priority=0)
+        put.append(span)
+    return put
 
 
 # -- legal forms after a replaced name -----------------------------------------------------
@@ -428,18 +435,18 @@ _FORM_KINDS = _WORD_KINDS | {"initial"}
 _FORM_AT = re.compile(rf"(?:{_FORMS})(?![^\W_])")
 
 
-def _legal_forms(text: str, out: Spans, key: bytes) -> None:
+def _legal_forms(text: str, out: Spans, key: bytes,
+                 after: list[tuple[int, int, int, str, str]]) -> None:
     """The letters of a legal form after a replaced name become keyed letters, in the same
-    shape and case ("Gabinety Kontny Sp. z o.o.", "Câmara Sá - ME", "Lindholm As Oy")."""
+    shape and case ("Gabinety Kontny Sp. z o.o.", "Câmara Sá - ME", "Lindholm As Oy").
+    ``after``: the spans a form may follow."""
     found: list[tuple[int, int]] = []
-    for start, _prio, end, kind, _rep in out.spans:
-        if kind not in _FORM_KINDS or end >= len(text):
-            continue
+    for start, _prio, end, kind, _rep in after:
         if text[end] == " " and kind != "initial":
             m = _FORM_AFTER.match(text, end)
             if m is not None and (kind in _NAME_KINDS or m.group(1) not in _STATE_LIKE):
                 found.append(m.span(1) if m.start(1) >= 0 else m.span(2))
-        elif text[end] == "." and kind in _FORM_KINDS:
+        elif text[end] == ".":
             m = _FORM_AT.match(text, start)
             if m is not None and m.end() > end + 1:
                 found.append((end, m.end()))
@@ -465,6 +472,48 @@ def _legal_forms(text: str, out: Spans, key: bytes) -> None:
         out.put(s, e, "place", "".join(chars), priority=0)
 
 
+# What may follow a name the scan replaced, its first three characters: " of ", a
+# partner's link (" & ", " and ", " y "...), a legal form (" Sp. z o.o.", " As Oy",
+# " - ME"), or the dot after "S" or "Sp" ("S.Coop.").  Before one: "& " (a partner's).
+# (A set look-up per span of a name's kind, in a comprehension: the scan's spans are
+# many, one per hundred characters of generated notes, and seldom followed by these.)
+_LINKS = (" & ", " and ", " y ", " e ", " et ", " og ", " och ", " und ", " en ")
+_NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un", " en", " - ",
+                   " S ", ".Co", ".C.", ".L.", ".A.", ". z", ".j.", ".k."]
+                  + [" " + w for w in split_words("""
+S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
+
+
+def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes) -> None:
+    """Organisations after "<name> of", partners' names and legal forms after a name."""
+    near = [sp for sp in out.spans if sp[3] in _FORM_KINDS and (
+        text[sp[2] : sp[2] + 3] in _NEXT or text[sp[0] - 2 : sp[0]] == "& ")]
+    if not near:
+        return
+    ofs: list[int] = []
+    links: list[tuple[int, int]] = []
+    forms: list[tuple[int, int, int, str, str]] = []
+    for sp in near:
+        start, end, kind = sp[0], sp[2], sp[3]
+        if not text[start].isupper():
+            continue
+        nxt = text[end : end + 3] in _NEXT
+        if kind in _NAME_KINDS:
+            if nxt and text.startswith(" of ", end):
+                ofs.append(end)
+            elif (nxt and text.startswith(_LINKS, end)) or text.endswith(" & ", 0, start):
+                links.append((start, end))
+        if nxt and ((text[end] == " " and kind != "initial")
+                    or (text[end] == "." and text[start:end] in ("S", "Sp"))):
+            forms.append(sp)
+    if ofs:
+        _orgs_after_name_of(text, out, name, ofs)
+    if links:
+        forms += _partners(text, out, names, name, links)
+    if forms:
+        _legal_forms(text, out, key, forms)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool = True, names: Container[str] = frozenset()) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
@@ -479,14 +528,18 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
     if out.spans:
-        if " of " in text:
-            _orgs_after_name_of(text, out, fns["last_name"])
-        _partners(text, out, names, fns["last_name"])
-        _legal_forms(text, out, key)
-    if "-" in text:
-        _barrelled(text, out, names, fns["last_name"])
-    # (searches led by a literal: the pattern engine skips to it fast)
+        _after_names(text, out, names, fns["last_name"], key)
+    # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
+    # the double-barrelled names' hyphens too)
     colon, dash, dot = _MAC_MAY
-    if colon.search(text) is not None or dash.search(text) is not None or \
-            dot.search(text) is not None:
+    hyphen = dash.search(text)
+    if hyphen is not None:
+        if hyphen.group("t") is not None:
+            _barrelled(text, out, names, fns["last_name"], hyphen.start())
+            hyphen = _MAC_DASH.search(text, hyphen.start())
+        else:
+            title = _HYPHEN_TITLE.search(text, hyphen.start())
+            if title is not None:
+                _barrelled(text, out, names, fns["last_name"], title.start())
+    if colon.search(text) is not None or hyphen is not None or dot.search(text) is not None:
         _macs(text, out, key)
