@@ -27,8 +27,9 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   are everyday words too (``Lord-Bell``, ``Rivers-Berry``, ``Cook-Barker``): the
   scan keeps a word that is also a name without context, but two or three such
   words in Title case joined by hyphens are a double-barrelled name (a firm's or a
-  person's), and so are the other parts of one that the scan replaced in part
-  (``Reed-White``, ``Teter-Bejm``).  Not a medical eponym (``Swan-Ganz``,
+  person's), and so are the other parts of one that the scan replaced in part, when
+  they are names or no everyday word (``Reed-White``, ``Teter-Bejm``; not
+  ``Zorvath-Like``).  Not a medical eponym (``Swan-Ganz``,
   ``Lambert-Eaton``: two parts that are eponyms, or a listed pair), a colour or a
   compass word (``Green-Brown`` sputum), nor in capitals or lower case
   (``FAIR-GOOD``).
@@ -309,7 +310,8 @@ silver-russell holt-oram treacher-collins parkes-weber klippel-trenaunay
 """))
 
 
-def _barrelled(text: str, out: Spans, names: Container[str], name: Fn, pos: int) -> None:
+def _barrelled(text: str, out: Spans, names: Container[str], basic: Container[str], name: Fn,
+               pos: int) -> None:
     done = -1
     for hit in _HYPHEN_TITLE.finditer(text, pos):
         if hit.start() < done:
@@ -329,10 +331,13 @@ def _barrelled(text: str, out: Spans, names: Container[str], name: Fn, pos: int)
             continue
         taken = {sp[0]: sp[3] for sp in out.spans if s <= sp[0] < e}
         # A part the scan replaced as a name (or a town) makes the others a name's
-        # ("Reed-White");
-        # else every part must be a name, with at most one eponym ("Fisher-Griffin",
-        # not "Mallory-Weiss"), and none a colour.
-        if not any(k in _WORD_KINDS for k in taken.values()):
+        # when they are names or no everyday word ("Reed-White", "Teter-Bejm"; not
+        # "Zorvath-Like"); else every part must be a name, with at most one eponym
+        # ("Fisher-Griffin", not "Mallory-Weiss"), and none a colour.
+        if any(k in _WORD_KINDS for k in taken.values()):
+            if any(w not in names and w in basic for w in lows):
+                continue
+        else:
             eponyms = _eponyms()
             if not all(w in names for w in lows) or any(w in _NOT_BARRELLED for w in lows) \
                     or sum(w in eponyms for w in lows) > 1:
@@ -369,7 +374,8 @@ def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> Non
 
 # -- partners: a name-word joined to a replaced name by "&" or "and" ---------------------------
 
-_AND_AFTER = re.compile(rf"[ ](&|and|e|et|y|og|och|und|en)[ ]({_TITLE_PART})(?![\w-]|['\u2019]\w{{2}})")
+_AND_AFTER = re.compile(rf"[ ](&|and|e|et|y|og|och|und|en)[ ]({_TITLE_PART})"
+                        r"(?![\w-]|['\u2019]\w{2})")
 _AND_BEFORE = re.compile(rf"(?<![\w'\u2019-])({_TITLE_PART})[ ](&|and|e|et|y|og|och|und|en)[ ]\Z")
 # Roles and teams after a name and "and": "Dr. Ruiz and Nurse", "Smith and Team".
 _ROLES = frozenset(split_words("""
@@ -535,11 +541,11 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     hyphen = dash.search(text)
     if hyphen is not None:
         if hyphen.group("t") is not None:
-            _barrelled(text, out, names, fns["last_name"], hyphen.start())
+            _barrelled(text, out, names, basic, fns["last_name"], hyphen.start())
             hyphen = _MAC_DASH.search(text, hyphen.start())
         else:
             title = _HYPHEN_TITLE.search(text, hyphen.start())
             if title is not None:
-                _barrelled(text, out, names, fns["last_name"], title.start())
+                _barrelled(text, out, names, basic, fns["last_name"], title.start())
     if colon.search(text) is not None or hyphen is not None or dot.search(text) is not None:
         _macs(text, out, key)
