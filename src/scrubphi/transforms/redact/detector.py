@@ -191,13 +191,15 @@ class Redactor(WordRules, StructuredPass):
         engine = self._engine
         if engine is None:
             heads = self._scan(text, out)
-            late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
+            late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
+                      self._v.names)
             address_blocks(text, out, self._fns, self._v.basic)
             return out.finish()
         # (the compiled scan: _scan's call, and address_blocks and Spans.finish when no
         # span was found, cost more than the scan of a short note)
         heads = bool(engine.scan(text, out))
-        late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
+        late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
+                  self._v.names)
         if not out.spans:
             return text
         address_blocks(text, out, self._fns, self._v.basic)
@@ -207,7 +209,8 @@ class Redactor(WordRules, StructuredPass):
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
         heads = self._scan(text, out)
-        late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads)
+        late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
+                  self._v.names)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 

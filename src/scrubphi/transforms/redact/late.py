@@ -23,6 +23,28 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   dotted form of three groups of four (``001A.2B3C.4D5E``); a device's
   identifier (Safe Harbor's 13th).  Replaced by keyed hex digits in the same
   shape and case.
+* **Firms and surnames of two or three surnames joined by hyphens** whose parts
+  are everyday words too (``Lord-Bell``, ``Rivers-Berry``, ``Cook-Barker``): the
+  scan keeps a word that is also a name without context, but two or three such
+  words in Title case joined by hyphens are a double-barrelled name (a firm's or a
+  person's), and so are the other parts of one that the scan replaced in part, when
+  they are names or no everyday word (``Reed-White``, ``Teter-Bejm``; not
+  ``Zorvath-Like``).  Not a medical eponym (``Swan-Ganz``,
+  ``Lambert-Eaton``: two parts that are eponyms, or a listed pair), a colour or a
+  compass word (``Green-Brown`` sputum), nor in capitals or lower case
+  (``FAIR-GOOD``).
+* **An organisation after a person's name and ``of``** (``Vilma Holm of Here``,
+  ``J. Ruiz of Capital Cube``): up to three Title-case words, even everyday ones,
+  unless one is a clinical service's word (``Dr. Smith of Cardiology``).
+* **A partner's name**: a Title-case word after a word the scan replaced as a name
+  and ``&`` (``Åberg & Palm HB``), or ``and``, ``y``, ``e``, ``et``, ``und``... when
+  it is a name too (``Morante y Lamas``);
+  not a role, a relation, a service or an eponym (``Dr. Ruiz and Nurse``, ``and
+  Son``).
+* **Legal forms the scan leaves after a replaced name** (``Sp. z o.o.``,
+  ``S.Coop.``, ``o.s.``, ``As Oy``, ``- ME``, ``& Co. KG``): their letters become
+  keyed letters in the same shape and case, as the scan does for ``S.A.``; not
+  without a name before them (``heparin s.c.``), nor ``Ky`` after a town.
 
 Never logs or raises with a value.
 """
@@ -33,10 +55,12 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Container
+from functools import lru_cache
 
 from scrubphi.transforms.names import case_like
+from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
 from scrubphi.transforms.redact.structured import Spans, digits_like
-from scrubphi.transforms.redact.vocab import STOP, split_words
+from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
 __all__ = ["HEAD_WORDS", "late_pass"]
 
@@ -172,8 +196,11 @@ _MAC = re.compile(
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
 )
 # (each led by a literal, which the pattern engine searches for fast)
+_MAC_DASH = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
+# (the dash's search finds a hyphen before a Title-case word too: "t", for _barrelled)
 _MAC_MAY = (re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
-            re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-"), re.compile(r"\.[0-9A-Fa-f]{4}\."))
+            re.compile(r"-(?:[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-|(?P<t>[A-Z][a-z\u00df-\u00ff]))"),
+            re.compile(r"\.[0-9A-Fa-f]{4}\."))
 _HEX = "0123456789abcdef"
 
 
@@ -232,20 +259,293 @@ def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
             out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
 
 
+# -- double-barrelled names and organisations after "<name> of" ------------------------------
+
+_NAME_KINDS = frozenset(("first_name", "last_name"))
+_WORD_KINDS = _NAME_KINDS | {"place", "city"}
+
+
+@lru_cache(maxsize=1)
+def _eponyms() -> frozenset[str]:
+    return frozenset(w.lower() for w in _lines("eponyms"))
+
+
+# A hospital's services and teams: after "<name> of" they say which team, not which place
+# ("Dr. Smith of Cardiology").  (The lists of clinical words hold everyday words too, from
+# the codes' descriptions: "Capital", "Walk".)
+_SERVICES = frozenset(split_words("""
+medicine surgery surgical cardiology cardiac cardiothoracic thoracic vascular renal
+nephrology neurology neurosurgery neuro urology oncology onc hematology heme radiology
+pathology psychiatry psych pulmonary pulmonology pulm respiratory gastroenterology
+hepatology liver transplant orthopedics orthopaedics ortho dermatology derm
+ophthalmology otolaryngology pediatrics paediatrics obstetrics gynecology gynaecology
+anesthesia anaesthesia anesthesiology nursing pharmacy nutrition dietary social work
+case management rehab rehabilitation physical occupational speech therapy infectious
+disease diseases endocrinology endocrine rheumatology allergy immunology geriatrics
+palliative hospice emergency trauma critical care intensive internal family general
+plastics plastic interventional electrophysiology cath admitting ethics chaplaincy
+security laboratory lab blood bank dialysis wound ostomy team service services dept
+department unit floor ward clinic nephro cardio gi ent
+"""))
+
+
+#: Where a hyphen joins two Title-case words (a literal leads: the engine skips to it).
+_HYPHEN_TITLE = re.compile(r"-[A-Z][a-z\u00df-\u00ff]")
+_TITLE_PART = r"[A-Z][a-z\u00df-\u00ff]+"
+_HYPHENATED = re.compile(rf"(?<![\w'\u2019-]){_TITLE_PART}(?:-{_TITLE_PART}){{1,2}}"
+                         r"(?![\w-]|['\u2019]\w{2})")
+# Colours and compass words: "Green-Brown", "North-West" are no one's name.
+_NOT_BARRELLED = frozenset(split_words("""
+white black brown green gray grey red blue pink rose gold silver amber north south east west
+"""))
+# Eponyms of two or three names ("Lambert-Eaton", "Mallory-Weiss"), each part a name.
+_EPONYM_PAIRS = frozenset(split_words("""
+jackson-pratt stevens-johnson mallory-weiss adams-stokes stokes-adams mayo-robson
+smith-petersen lambert-eaton miller-abbott ortolani-barlow ramsay-hunt riley-day
+tolosa-hunt weber-christian romano-ward miller-fisher marcus-gunn pierre-robin swan-ganz
+cheyne-stokes brown-sequard dubin-johnson wolff-parkinson-white osler-weber-rendu
+austin-flint hill-sachs dandy-walker kimmelstiel-wilson arnold-chiari budd-chiari
+zollinger-ellison bence-jones graham-steell carey-coombs sturge-weber russell-silver
+silver-russell holt-oram treacher-collins parkes-weber klippel-trenaunay
+"""))
+
+
+def _barrelled(text: str, out: Spans, names: Container[str], basic: Container[str], name: Fn,
+               pos: int) -> None:
+    done = -1
+    for hit in _HYPHEN_TITLE.finditer(text, pos):
+        if hit.start() < done or not text[hit.start() - 1 : hit.start()].islower():
+            continue  # ("O-Neuro", "A/P-Stable": no name's part before the hyphen)
+        # back over the letters and hyphens before it to the first part's capital
+        b = h = hit.start()
+        while b > 0 and h - b < 60 and (text[b - 1].isalpha() or text[b - 1] == "-"):
+            b -= 1
+        m = _HYPHENATED.match(text, b)
+        if m is None or m.end() <= hit.start():
+            continue
+        done = m.end()
+        parts = m.group().split("-")
+        lows = [p.lower() for p in parts]
+        s, e = m.span()
+        if "-".join(lows) in _EPONYM_PAIRS or _overlaps_across(out, s, e):
+            continue
+        taken = {sp[0]: sp[3] for sp in out.spans if s <= sp[0] < e}
+        # A part the scan replaced as a name (or a town) makes the others a name's
+        # when they are names or no everyday word ("Reed-White", "Teter-Bejm"; not
+        # "Zorvath-Like"); else every part must be a name, with at most one eponym
+        # ("Fisher-Griffin", not "Mallory-Weiss"), and none a colour.
+        if any(k in _WORD_KINDS for k in taken.values()):
+            if any(w not in names and w in basic for w in lows):
+                continue
+        else:
+            eponyms = _eponyms()
+            if not all(w in names for w in lows) or any(w in _NOT_BARRELLED for w in lows) \
+                    or sum(w in eponyms for w in lows) > 1:
+                continue
+        pos = s
+        for part in parts:
+            if pos not in taken:
+                out.put(pos, pos + len(part), "last_name", case_like(name(part), part),
+                        priority=0)
+            pos += len(part) + 1
+
+
+_OF_ORG = re.compile(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
+                     r"(?![\w-]|['\u2019]\w{2})")
+
+
+def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
+    """``ends``: where a name the scan replaced ends, before " of "."""
+    starts = {sp[0] for sp in out.spans}
+    for end in ends:
+        m = _OF_ORG.match(text, end)
+        if m is None:
+            continue
+        s, e = m.span(1)
+        words = m.group(1).split(" ")
+        if s in starts or any(w.lower() in _SERVICES for w in words):
+            continue
+        if _overlaps_across(out, s, e):
+            continue
+        value = m.group(1)
+        starts.add(s)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
+# -- partners: a name-word joined to a replaced name by "&" or "and" ---------------------------
+
+_AND_AFTER = re.compile(rf"[ ](&|and|e|et|y|og|och|und|en)[ ]({_TITLE_PART})"
+                        r"(?![\w-]|['\u2019]\w{2})")
+_AND_BEFORE = re.compile(rf"(?<![\w'\u2019-])({_TITLE_PART})[ ](&|and|e|et|y|og|och|und|en)[ ]\Z")
+# Roles and teams after a name and "and": "Dr. Ruiz and Nurse", "Smith and Team".
+_ROLES = frozenset(split_words("""
+nurse nurses doctor doctors resident residents fellow fellows attending intern interns
+staff team family children kids others colleagues associates
+""")) | _HONORIFICS | _RELATIONS | _FIRM_CLOSERS | _SERVICES
+
+
+def _partners(text: str, out: Spans, names: Container[str], name: Fn,
+              links: list[tuple[int, int]]) -> list[tuple[int, int, int, str, str]]:
+    """A Title-case word after a word the scan replaced as a name and ``&`` (or ``and``,
+    ``y``, ``e``... when it is a name too) is a partner's name: "Åberg & Palm HB",
+    "Morante y Lamas"; and one before it and ``&`` when the name is followed by another
+    link.  ``links``: a name's start and end, where a link follows it.  Returns the spans
+    put."""
+    found: list[tuple[int, str, str]] = []
+    for start, end in links:
+        m = _AND_AFTER.match(text, end)
+        if m is not None:
+            found.append((m.start(2), m.group(2), m.group(1)))
+        m = _AND_BEFORE.search(text, max(0, start - 40), start)
+        if m is not None and m.group(2) == "&":
+            found.append((m.start(1), m.group(1), m.group(2)))
+    put: list[tuple[int, int, int, str, str]] = []
+    if not found:
+        return put
+    starts = {sp[0] for sp in out.spans}
+    for s, value, link in found:
+        if s in starts:
+            continue
+        low = value.lower()
+        if low in STOP or low in _ROLES or (link != "&" and low not in names) or \
+                low in _eponyms():
+            continue
+        e = s + len(value)
+        if _overlaps_across(out, s, e):
+            continue
+        starts.add(s)
+        span = (s, 0, e, "last_name", case_like(name(value), value))
+        out.put(s, e, span[3], span[4], priority=0)
+        put.append(span)
+    return put
+
+
+# -- legal forms after a replaced name -----------------------------------------------------
+
+# Legal forms the scan does not take after a name (it takes "S.A.", "s.r.o.", "AG", "Inc"...):
+# Spanish, Polish, Czech, Finnish, Brazilian, Mexican and German forms of several parts,
+# as written.  After a word replaced as a name or a place, with a space (or " - ", " & ").
+_FORMS = (
+    r"S\.Coop\.|S\.Com\.|S\.C\.P\.?|S\.L\.N\.E\.?|S\.L\.L\.?|S\.A\.[DTU]\.?|S\.L\.U?\.?"
+    r"|Sp\.[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|Sp\.[jk]\.|s\.c\."
+    r"|v\.o\.s\.|o\.s\.|k\.s\.|As[ ]Oy|Oyj|Oy|Ky|Osk|Tmi|ry"
+    r"|Ltda\.?|Lda\.?|S\.A\.[ ]de[ ]C\.V\.|S\.[ ]?R\.L\.[ ]de[ ]C\.V\.|Sàrl\.?|GesbR|CommV"
+    r"|(?:AG|GmbH|Stiftung|SE)?[ ]?&[ ]Co\.[ ](?:KGaA|KG|OHG)|Co\.[ ](?:KGaA|KG|OHG)|Cie\."
+)
+_FORM_AFTER = re.compile(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
+# Forms that are a US state's code too: after a town ("Louisville Ky") it stays.
+_STATE_LIKE = frozenset(("Ky",))
+_FORM_KINDS = _WORD_KINDS | {"initial"}
+# A form whose first part the scan took as a word or an initial ("Sp. z o.o.", "S.Coop."):
+# its rest goes.
+_FORM_AT = re.compile(rf"(?:{_FORMS})(?![^\W_])")
+
+
+def _legal_forms(text: str, out: Spans, key: bytes,
+                 after: list[tuple[int, int, int, str, str]]) -> None:
+    """The letters of a legal form after a replaced name become keyed letters, in the same
+    shape and case ("Gabinety Kontny Sp. z o.o.", "Câmara Sá - ME", "Lindholm As Oy").
+    ``after``: the spans a form may follow."""
+    found: list[tuple[int, int]] = []
+    for start, _prio, end, kind, _rep in after:
+        if text[end] == " " and kind != "initial":
+            m = _FORM_AFTER.match(text, end)
+            if m is not None and (kind in _NAME_KINDS or m.group(1) not in _STATE_LIKE):
+                found.append(m.span(1) if m.start(1) >= 0 else m.span(2))
+        elif text[end] == ".":
+            m = _FORM_AT.match(text, start)
+            if m is not None and m.end() > end + 1:
+                found.append((end, m.end()))
+    if not found:
+        return
+    starts = {sp[0] for sp in out.spans}
+    for s, e in found:
+        if s in starts or _overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        digest = hmac.new(key, b"form\0" + value.encode(), hashlib.sha256).digest()
+        chars = []
+        for i, c in enumerate(value):
+            if not c.isalpha():
+                chars.append(c)
+                continue
+            k = digest[i % len(digest)] % 26
+            f = chr(ord("a") + k)
+            if f == c.lower():  # never a letter back in its place
+                f = chr(ord("a") + (k + 1) % 26)
+            chars.append(f.upper() if c.isupper() else f)
+        starts.add(s)
+        out.put(s, e, "place", "".join(chars), priority=0)
+
+
+# What may follow a name the scan replaced, its first three characters: " of ", a
+# partner's link (" & ", " and ", " y "...), a legal form (" Sp. z o.o.", " As Oy",
+# " - ME"), or the dot after "S" or "Sp" ("S.Coop.").  (A set look-up per span of a
+# name's kind, in a comprehension: the scan's spans are many, one per hundred characters
+# of generated notes, and seldom followed by these; what stands before a span is not
+# looked at, which would cost a third more: "Frisk & Engberg" keeps "Frisk".)
+_LINKS = (" & ", " and ", " y ", " e ", " et ", " og ", " och ", " und ", " en ")
+_NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un", " en", " - ",
+                   " S ", ".Co", ".C.", ".L.", ".A.", ". z", ".j.", ".k."]
+                  + [" " + w for w in split_words("""
+S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
+
+
+def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes) -> None:
+    """Organisations after "<name> of", partners' names and legal forms after a name."""
+    kinds, after = _FORM_KINDS, _NEXT
+    near = [sp for sp in out.spans if sp[3] in kinds and text[sp[2] : sp[2] + 3] in after]
+    if not near:
+        return
+    ofs: list[int] = []
+    links: list[tuple[int, int]] = []
+    forms: list[tuple[int, int, int, str, str]] = []
+    for sp in near:
+        start, end, kind = sp[0], sp[2], sp[3]
+        if not text[start].isupper():
+            continue
+        if kind in _NAME_KINDS:
+            if text.startswith(" of ", end):
+                ofs.append(end)
+            elif text.startswith(_LINKS, end):
+                links.append((start, end))
+        if (text[end] == " " and kind != "initial") or \
+                (text[end] == "." and text[start:end] in ("S", "Sp")):
+            forms.append(sp)
+    if ofs:
+        _orgs_after_name_of(text, out, name, ofs)
+    if links:
+        forms += _partners(text, out, names, name, links)
+    if forms:
+        _legal_forms(text, out, key, forms)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: bool = True) -> None:
+              key: bytes, heads: bool = True, names: Container[str] = frozenset()) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
     ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital
     (the scans tell it from the words they read anyway: a pattern tried at every space,
     or a substring search per head word, cost a fifth of the scan's time).
+    ``names``: the first and last names (lower case), for the double-barrelled names.
     """
     if heads:
         _facilities(text, out, basic, fns["last_name"])
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
-    # (searches led by a literal: the pattern engine skips to it fast)
+    if out.spans:
+        _after_names(text, out, names, fns["last_name"], key)
+    # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
+    # the double-barrelled names' hyphens too)
     colon, dash, dot = _MAC_MAY
-    if colon.search(text) is not None or dash.search(text) is not None or \
-            dot.search(text) is not None:
+    hyphen = dash.search(text)
+    if hyphen is not None:
+        if hyphen.group("t") is not None:
+            _barrelled(text, out, names, basic, fns["last_name"], hyphen.start())
+            hyphen = _MAC_DASH.search(text, hyphen.start())
+        else:
+            title = _HYPHEN_TITLE.search(text, hyphen.start())
+            if title is not None:
+                _barrelled(text, out, names, basic, fns["last_name"], title.start())
+    if colon.search(text) is not None or hyphen is not None or dot.search(text) is not None:
         _macs(text, out, key)
