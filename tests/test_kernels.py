@@ -364,14 +364,15 @@ def test_codec_shift_per_cache_evictions_keep_the_pure_twins_bytes(fast: ModuleT
 
 def test_codec_shift_per_cache_bypass_keeps_the_pure_twins_bytes(fast: ModuleType) -> None:
     """A patients table (every row its own per value) turns the per-offset cache off
-    after its first verdicts; the same patients seen again afterwards, and a second
-    column sharing the table, still get the pure twin's bytes: the cache is speed only."""
+    after its first verdict and on again 65,536 look-ups later; the same patients
+    seen again afterwards, with a second spec on the same per column, still get the
+    pure twin's bytes: the cache is speed only."""
     spec = TransformSpec("date", {"mode": "shift", "days": 365, "per": "pid"})
     built = _built(spec, ColumnInfo("c", "date"))
     other = _built(TransformSpec("date", {"mode": "shift", "days": 30, "per": "pid"}),
                    ColumnInfo("c", "date"))
     plan = [(1, built.fn, 0, False, built.kernel), (2, other.fn, 0, False, other.kernel)]
-    pids = [str(i) for i in range(30_000)] + [str(i) for i in range(0, 30_000, 7)]
+    pids = [str(i) for i in range(80_000)] + [str(i) for i in range(0, 80_000, 4)]
     data = "".join(f"{pid}\t2020-0{i % 9 + 1}-1{i % 10}\t1999-12-31\n"
                    for i, pid in enumerate(pids))
     raw = data.encode() + b"\\.\n"
@@ -379,8 +380,8 @@ def test_codec_shift_per_cache_bypass_keeps_the_pure_twins_bytes(fast: ModuleTyp
     got = _through(fast, plan, raw)
     assert got == _through(_impl.load("pure"), plan, raw)
     lines = got[0][0].decode().splitlines()
-    shifted = {line.split("\t")[0]: line.split("\t")[2] for line in lines[:30_000]}
-    for line in lines[30_000:-1]:  # a revisited patient: the same 1999-12-31 shift
+    shifted = {line.split("\t")[0]: line.split("\t")[2] for line in lines[:80_000]}
+    for line in lines[80_000:-1]:  # a revisited patient: the same 1999-12-31 shift
         pid, _, dob = line.split("\t")
         assert dob == shifted[pid]
 

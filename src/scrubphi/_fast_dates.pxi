@@ -126,13 +126,23 @@ cdef int _per_offset(Kernel* k, const char* s, Py_ssize_t n) noexcept nogil:
     Why a verdict: where every row has its own per value (``patients.dob`` shifted
     per ``id``) the cache never hits and each look-up is a miss of the CPU cache
     and a store.  Every 8,192 look-ups the hit rate is judged, and under 1 in 16
-    the cache is bypassed for the rest of the block (the PRF runs every row).
+    the cache is bypassed (the PRF runs every row) for the next 65,536 look-ups,
+    then judged again: a table whose first rows are new patients and later rows
+    their visits gets the cache back.  What the cache holds stays valid while it
+    is bypassed (an offset is the PRF's).
     """
     cdef uint64_t h
     cdef PerSlot* bucket
     cdef PerSlot* slot
     cdef int off, w
-    if n > PER_KEY or k.per_off:
+    if n > PER_KEY:
+        return _shift_offset(k, k.prefix2, k.plen2, s, n)
+    if k.per_off:
+        k.per_lookups += 1
+        if k.per_lookups >= 65536:
+            k.per_off = False  # on probation again: judged after 8,192 look-ups
+            k.per_lookups = 0
+            k.per_hits = 0
         return _shift_offset(k, k.prefix2, k.plen2, s, n)
     k.per_lookups += 1
     if k.per_lookups >= 8192:
