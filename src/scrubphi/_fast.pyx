@@ -292,6 +292,23 @@ def check_line(bytes line not None, Py_ssize_t row):
     _check_line(PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line), row)
 
 
+cdef inline char* _escape_into(const char* s, Py_ssize_t n, char* d) noexcept nogil:
+    """Write ``s`` escaped as CopyAttributeOutText does to ``d`` (room for ``2 * n``);
+    returns the end of what was written."""
+    cdef Py_ssize_t i
+    cdef char e
+    for i in range(n):
+        e = _OUT_ESC[<uint8_t>s[i]]
+        if e:
+            d[0] = 92
+            d[1] = e
+            d += 2
+        else:
+            d[0] = s[i]
+            d += 1
+    return d
+
+
 def escape_field(bytes value not None):
     """Escape bytes the way PostgreSQL's CopyAttributeOutText does."""
     cdef const char* s = PyBytes_AS_STRING(value)
@@ -303,17 +320,7 @@ def escape_field(bytes value not None):
     if extra == 0:
         return value
     out = PyBytes_FromStringAndSize(NULL, n + extra)
-    cdef char* d = PyBytes_AS_STRING(out)
-    cdef char e
-    for i in range(n):
-        e = _OUT_ESC[<uint8_t>s[i]]
-        if e:
-            d[0] = 92
-            d[1] = e
-            d += 2
-        else:
-            d[0] = s[i]
-            d += 1
+    _escape_into(s, n, PyBytes_AS_STRING(out))
     return out
 
 
@@ -844,21 +851,8 @@ cdef class CopyRewriter:
         return 0
 
     cdef int _put_escaped(self, const char* s, Py_ssize_t n) except -1:
-        cdef char* d
-        cdef Py_ssize_t i
-        cdef char e
         self._reserve(2 * n)
-        d = self._out + self._olen
-        for i in range(n):
-            e = _OUT_ESC[<uint8_t>s[i]]
-            if e:
-                d[0] = 92
-                d[1] = e
-                d += 2
-            else:
-                d[0] = s[i]
-                d += 1
-        self._olen = d - self._out
+        self._olen = _escape_into(s, n, self._out + self._olen) - self._out
         return 0
 
     # -- rows ----------------------------------------------------------------
