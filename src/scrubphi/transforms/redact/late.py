@@ -53,10 +53,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Callable, Container
 from functools import lru_cache
 
+from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
 from scrubphi.transforms.redact.structured import Spans, digits_like
@@ -86,28 +86,28 @@ living home homes center centre facility facilities community village general
 #: A facility's head words, Title-case or in capitals, with the word ``General``.
 # (found from its last word, which few letters start, then read back from there: a
 # pattern of every head tried at every capital letter costs ten times as much)
-_HEAD_LAST = re.compile(r"(?:Living|LIVING|Homes?|HOMES?|Cent(?:er|re)|CENT(?:ER|RE)|Facility"
-                        r"|FACILITY|Community|COMMUNITY|Village|VILLAGE|General|GENERAL)"
-                        r"(?![\w'\u2019])")
-_HEAD = re.compile(rf"(?:(?P<t>{_HEADS})|(?P<c>{_HEADS.upper()})|(?P<g>General|GENERAL))\Z")
+_HEAD_LAST = compile_cached(r"(?:Living|LIVING|Homes?|HOMES?|Cent(?:er|re)|CENT(?:ER|RE)|Facility"
+                            r"|FACILITY|Community|COMMUNITY|Village|VILLAGE|General|GENERAL)"
+                            r"(?![\w'\u2019])")
+_HEAD = compile_cached(rf"(?:(?P<t>{_HEADS})|(?P<c>{_HEADS.upper()})|(?P<g>General|GENERAL))\Z")
 # A name's word: Title-case (or "St." and a word), up to three, single spaces between.
 _TITLE_WORD = r"(?:(?:St|Ste|Mt)\.?[ ]|Saint[ ])?[A-Z][a-z\u00df-\u00ff][^\W\d_]*(?:['\u2019]s)?"
 _CAPS_WORD = r"(?:(?:ST|STE|MT)\.?[ ]|SAINT[ ])?[A-Z][A-Z\u00c0-\u00de]+(?:['\u2019]S)?"
-_TITLE_RUN = re.compile(rf"{_TITLE_WORD}(?:[ ]{_TITLE_WORD}){{0,2}}[ ]\Z")
-_CAPS_RUN = re.compile(rf"{_CAPS_WORD}(?:[ ]{_CAPS_WORD}){{0,2}}[ ]\Z")
-_WORD_IN = re.compile(r"[^\W\d_][\w'\u2019.]*")
+_TITLE_RUN = compile_cached(rf"{_TITLE_WORD}(?:[ ]{_TITLE_WORD}){{0,2}}[ ]\Z")
+_CAPS_RUN = compile_cached(rf"{_CAPS_WORD}(?:[ ]{_CAPS_WORD}){{0,2}}[ ]\Z")
+_WORD_IN = compile_cached(r"[^\W\d_][\w'\u2019.]*")
 #: Before a facility's name: a place's preposition (and "the").
-_PREP_BEFORE = re.compile(r"(?<![^\W_])(?i:at|to|from|in|into|via|by|of|the)[ ]\Z")
+_PREP_BEFORE = compile_cached(r"(?<![^\W_])(?i:at|to|from|in|into|via|by|of|the)[ ]\Z")
 _FACILITY_PREPS = frozenset(split_words("at to from in into via by of"))
 # After "General": what makes it a clinical word, not a hospital's.
-_NOT_AFTER_GENERAL = re.compile(
+_NOT_AFTER_GENERAL = compile_cached(
     r"(?::|['\u2019]|[ ]+(?i:surgery|surgical|surgeon|medicine|medical|anesthesia"
     r"|anaesthesia|anesthetic|appearance|practitioner|practice|ward|floor|condition"
     r"|health|care|exam|examination|pediatrics|paediatrics|population|public|consent"
     r"|instructions|malaise|weakness|state|status|service|team|impression|review)"
     r"(?![^\W_]))"
 )
-_CAPITAL_AFTER = re.compile(r"[ ]+[A-Z]")
+_CAPITAL_AFTER = compile_cached(r"[ ]+[A-Z]")
 # Ranks and offices before "General" ("Attorney General", "Brigadier General").
 _OFFICES = frozenset(split_words("""
 attorney surgeon solicitor inspector brigadier major lieutenant secretary postmaster
@@ -191,16 +191,16 @@ def _overlaps_across(out: Spans, s: int, e: int) -> bool:
 
 # -- MAC addresses ------------------------------------------------------------------------
 
-_MAC = re.compile(
+_MAC = compile_cached(
     r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}"
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
 )
 # (each led by a literal, which the pattern engine searches for fast)
-_MAC_DASH = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
+_MAC_DASH = compile_cached(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
 # (the dash's search finds a hyphen before a Title-case word too: "t", for _barrelled)
-_MAC_MAY = (re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
-            re.compile(r"-(?:[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-|(?P<t>[A-Z][a-z\u00df-\u00ff]))"),
-            re.compile(r"\.[0-9A-Fa-f]{4}\."))
+_MAC_MAY = (compile_cached(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
+            compile_cached(r"-(?:[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-|(?P<t>[A-Z][a-z\u00df-\u00ff]))"),
+            compile_cached(r"\.[0-9A-Fa-f]{4}\."))
 _HEX = "0123456789abcdef"
 
 
@@ -226,8 +226,8 @@ def _macs(text: str, out: Spans, key: bytes) -> None:
 # -- a house number after a street named like a person ----------------------------------------
 
 #: A number after a word (a space or a comma between), then a comma.
-_NUMBER_AFTER = re.compile(r"(?:[ ]|,[ ])(\d{1,5}[A-Za-z]?)(?![\w/%-]|[.,]\d),[ ]*")
-_POSTCODE = re.compile(r"\d{4,5}(?![\w/%-]|[.,]\d)")
+_NUMBER_AFTER = compile_cached(r"(?:[ ]|,[ ])(\d{1,5}[A-Za-z]?)(?![\w/%-]|[.,]\d),[ ]*")
+_POSTCODE = compile_cached(r"\d{4,5}(?![\w/%-]|[.,]\d)")
 _NAMES = ("first_name", "last_name")
 _AFTER_KINDS = ("first_name", "last_name", "place", "city", "zip", "address")
 
@@ -290,10 +290,10 @@ department unit floor ward clinic nephro cardio gi ent
 
 
 #: Where a hyphen joins two Title-case words (a literal leads: the engine skips to it).
-_HYPHEN_TITLE = re.compile(r"-[A-Z][a-z\u00df-\u00ff]")
+_HYPHEN_TITLE = compile_cached(r"-[A-Z][a-z\u00df-\u00ff]")
 _TITLE_PART = r"[A-Z][a-z\u00df-\u00ff]+"
-_HYPHENATED = re.compile(rf"(?<![\w'\u2019-]){_TITLE_PART}(?:-{_TITLE_PART}){{1,2}}"
-                         r"(?![\w-]|['\u2019]\w{2})")
+_HYPHENATED = compile_cached(rf"(?<![\w'\u2019-]){_TITLE_PART}(?:-{_TITLE_PART}){{1,2}}"
+                             r"(?![\w-]|['\u2019]\w{2})")
 # Colours and compass words: "Green-Brown", "North-West" are no one's name.
 _NOT_BARRELLED = frozenset(split_words("""
 white black brown green gray grey red blue pink rose gold silver amber north south east west
@@ -350,8 +350,8 @@ def _barrelled(text: str, out: Spans, names: Container[str], basic: Container[st
             pos += len(part) + 1
 
 
-_OF_ORG = re.compile(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
-                     r"(?![\w-]|['\u2019]\w{2})")
+_OF_ORG = compile_cached(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
+                         r"(?![\w-]|['\u2019]\w{2})")
 
 
 def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
@@ -374,9 +374,10 @@ def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> Non
 
 # -- partners: a name-word joined to a replaced name by "&" or "and" ---------------------------
 
-_AND_AFTER = re.compile(rf"[ ](&|and|e|et|y|og|och|und|en)[ ]({_TITLE_PART})"
-                        r"(?![\w-]|['\u2019]\w{2})")
-_AND_BEFORE = re.compile(rf"(?<![\w'\u2019-])({_TITLE_PART})[ ](&|and|e|et|y|og|och|und|en)[ ]\Z")
+_AND_AFTER = compile_cached(rf"[ ](&|and|e|et|y|og|och|und|en)[ ]({_TITLE_PART})"
+                            r"(?![\w-]|['\u2019]\w{2})")
+_AND_BEFORE = compile_cached(
+    rf"(?<![\w'\u2019-])({_TITLE_PART})[ ](&|and|e|et|y|og|och|und|en)[ ]\Z")
 # Roles and teams after a name and "and": "Dr. Ruiz and Nurse", "Smith and Team".
 _ROLES = frozenset(split_words("""
 nurse nurses doctor doctors resident residents fellow fellows attending intern interns
@@ -432,13 +433,13 @@ _FORMS = (
     r"|Ltda\.?|Lda\.?|S\.A\.[ ]de[ ]C\.V\.|S\.[ ]?R\.L\.[ ]de[ ]C\.V\.|Sàrl\.?|GesbR|CommV"
     r"|(?:AG|GmbH|Stiftung|SE)?[ ]?&[ ]Co\.[ ](?:KGaA|KG|OHG)|Co\.[ ](?:KGaA|KG|OHG)|Cie\."
 )
-_FORM_AFTER = re.compile(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
+_FORM_AFTER = compile_cached(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
 # Forms that are a US state's code too: after a town ("Louisville Ky") it stays.
 _STATE_LIKE = frozenset(("Ky",))
 _FORM_KINDS = _WORD_KINDS | {"initial"}
 # A form whose first part the scan took as a word or an initial ("Sp. z o.o.", "S.Coop."):
 # its rest goes.
-_FORM_AT = re.compile(rf"(?:{_FORMS})(?![^\W_])")
+_FORM_AT = compile_cached(rf"(?:{_FORMS})(?![^\W_])")
 
 
 def _legal_forms(text: str, out: Spans, key: bytes,
