@@ -1,6 +1,6 @@
 """What the free-text redactor's class tests share (a plugin of conftest.py): both scans
-as the ``redact`` fixture, and the "gone" and "kept" checks (which name a secret by its
-position, never its text)."""
+as the ``redact`` fixture, the "gone" and "kept" checks (which name a secret by its
+position, never its text), and "both", which holds every scan built to one output."""
 
 from __future__ import annotations
 
@@ -39,3 +39,12 @@ def kept(redact: Redactor, text: str, *words: str) -> None:
     out = redact.redact(text)
     for i, word in enumerate(words):
         assert re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", out), f"word {i} changed"
+
+
+def both(text: str, **options: object) -> str:
+    """The text redacted by every scan built (Redactor ``options`` as given), which must
+    agree."""
+    outs = {Redactor(TransformContext(key=KEY), compiled=c, **options).redact(text)  # type: ignore[arg-type]
+            for c in SCANS}
+    assert len(outs) == 1, "the scans disagree"
+    return outs.pop()

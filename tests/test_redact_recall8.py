@@ -10,19 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from redact_scans import KEY, SCANS
+from redact_scans import both as _both
 from redact_scans import gone as _gone
 from redact_scans import kept as _kept
-from scrubphi.transforms.base import TransformContext
 from scrubphi.transforms.redact import Redactor
-
-
-def _both(text: str) -> str:
-    """The text redacted by every scan built, which must agree."""
-    outs = {Redactor(TransformContext(key=KEY), compiled=c).redact(text) for c in SCANS}
-    assert len(outs) == 1, "the scans disagree"
-    return outs.pop()
-
 
 # -- double-barrelled names -------------------------------------------------------------
 

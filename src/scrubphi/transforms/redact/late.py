@@ -522,7 +522,7 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
 
 
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: bool = True, names: Container[str] = frozenset()) -> None:
+              key: bytes, heads: bool, names: Container[str]) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
     ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital

@@ -38,9 +38,9 @@ __all__ = ["TRIGGERS", "VOCAB_SETS", "Table", "flagged_words", "quiet_set", "tab
 
 
 # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
-# the abbreviation's side: see _hospital_abbrevs).
+# the abbreviation's side: see word_rules._hospital_abbrevs).
 TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                      | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
+                     | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
 
 
 @lru_cache(maxsize=2)
