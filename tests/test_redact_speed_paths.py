@@ -12,6 +12,9 @@ against what it stands for.
   engines give.
 * The phone words' group is tried only where a digit follows its words
   (``_phone_digit_near``): where that says no, the group's pattern does not match.
+* The surrogates of the compiled redactor come from the transforms' kernels
+  (``_fast.KernelFn``): the same text as the Python functions, which still
+  answer where a kernel declines a value (outside printable ASCII).
 """
 
 from __future__ import annotations
@@ -22,8 +25,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scrubphi.transforms.base import TransformContext
-from scrubphi.transforms.redact import Redactor
+from compiled_twin import requires_compiled_twin
+from scrubphi import _impl
+from scrubphi.transforms import build_transform
+from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
+from scrubphi.transforms.redact import Redactor, surrogate_specs
+from scrubphi.transforms.redact.detector import _kernel_first
 from scrubphi.transforms.redact.structured import Spans
 
 KEY = b"speed-path-test-key-0123456789ab"
@@ -188,3 +195,100 @@ def test_a_scan_inside_a_scan() -> None:
     assert seen and all(s == pure_r.redact(inner_text, "p1") for s in seen)
     assert outer == pure_r.redact(DENSE[1] * 3, "p1")
     assert fast_r.redact(DENSE[0], "p1") == pure_r.redact(DENSE[0], "p1")
+
+
+# -- the surrogates' kernels -------------------------------------------------------------
+
+# What notes hold where a surrogate is written: phone numbers, streets, towns, codes,
+# names; and what a kernel declines (non-ASCII, a backslash, a lone surrogate).
+SURROGATE_VALUES = [
+    "555-0123", "(617) 555-1234", "+1-414-593-3919x0502", "617.555.1234", "52846 Emily Cape",
+    "1234 Oak Street", "Town12", "East Maryville", "john@example.org", "123-45-6789",
+    "02139", "02139-1234", "A12345", "MRN 7788", "Jose", "O'Connell", "Van Leeuwen",
+    "São Paulo", "Jos\u00e9", "a\\b", "x\ud800y", "", " ", "-", "12",
+]
+
+
+def _surrogate_transforms() -> list[tuple[str, BuiltTransform]]:
+    ctx = TransformContext(key=KEY)
+    column = ColumnInfo("body", "text")
+    return [(kind, build_transform(spec, column, ctx))
+            for kind, spec in surrogate_specs().items() if kind != "date"]
+
+
+@requires_compiled_twin
+@HYPOTHESIS
+@given(value=st.one_of(
+    st.sampled_from(SURROGATE_VALUES),
+    st.from_regex(r"[0-9A-Za-z .()+#-]{1,24}", fullmatch=True),
+    st.text(max_size=12),
+))
+def test_the_kernel_surrogate_is_the_python_one(value: str) -> None:
+    fast_codec = _impl.load("compiled")
+    for kind, built in _surrogate_transforms():
+        if built.kernel is None:
+            continue
+        got = fast_codec.KernelFn(built.kernel)(value)
+        if got is not None:
+            assert got == built.fn(value), kind
+        if not value.isascii() or "\\" in value:
+            assert got is None, kind  # outside the kernels' domain: the Python function
+
+
+@requires_compiled_twin
+def test_kernels_write_the_surrogates_of_notes() -> None:
+    fast_codec = _impl.load("compiled")
+    built = dict(_surrogate_transforms())
+    # The kinds a note's findings need most have kernels, and they answer common values.
+    for kind, value in (("phone", "555-0123"), ("address", "1234 Oak Street"),
+                        ("city", "Town12"), ("mrn", "A12345"), ("ssn", "123-45-6789"),
+                        ("email", "john@example.org"), ("zip", "02139")):
+        assert built[kind].kernel is not None, kind
+        assert fast_codec.KernelFn(built[kind].kernel)(value) == built[kind].fn(value), kind
+
+
+@requires_compiled_twin
+def test_kernel_first_asks_python_only_where_the_kernel_declines(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_impl, "_codec", _impl.load("compiled"))
+    built = dict(_surrogate_transforms())["phone"]
+    asked: list[str] = []
+
+    def python(value: str | None) -> str | None:
+        assert value is not None
+        asked.append(value)
+        return built.fn(value)
+
+    first = _kernel_first(BuiltTransform(fn=python, kernel=built.kernel))
+    assert first("555-0123") == built.fn("555-0123")
+    assert first(None) is None
+    assert asked == []
+    assert first("555\u20110123") == built.fn("555\u20110123")  # a non-ASCII hyphen
+    assert asked == ["555\u20110123"]
+
+
+def test_the_pure_codec_has_no_kernel_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_impl, "_codec", _impl.load("pure"))
+    built = dict(_surrogate_transforms())["phone"]
+    assert _impl.kernel_fn(built.kernel) is None
+    assert _kernel_first(built) is built.fn
+
+
+@pytest.mark.parametrize("dates", ["year", "shift"])
+def test_twins_agree_on_notes_of_new_values(dates: str) -> None:
+    """Every note a new phone, street and patient: the compiled redactor's surrogates
+    (kernels) are the pure redactor's (Python functions)."""
+    notes = [f"Pt Jose seen on {1 + n % 12}/{1 + n % 28}. Lives at {n * 37 % 9999} Oak "
+             f"Street, Town{n % 97}. Call 555-{n * 7919 % 10000:04d}, SSN {n:03d}-45-6789."
+             for n in range(1, 400)]
+    shift = dates == "shift"
+    redactors = [Redactor(TransformContext(key=KEY), compiled=c, dates=dates,
+                          days=365 if shift else None, per="pid" if shift else None)
+                 for c in ([False, True] if fast is not None else [False])]
+    outs = [[r.redact(n, str(i % 50)) if dates == "shift" else r.redact(n)
+             for i, n in enumerate(notes)] for r in redactors]
+    for note, out in zip(notes, outs[0], strict=True):
+        phone = note.split("Call ")[1].split(",")[0]
+        street = note.split("Lives at ")[1].split(",")[0]
+        assert phone not in out and street not in out
+    assert outs[-1] == outs[0]

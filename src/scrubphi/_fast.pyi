@@ -39,6 +39,10 @@ def _kernel_apply(
     desc: tuple[Any, ...] | None, raw: bytes, per: bytes | None = None
 ) -> bytes | None: ...
 
+class KernelFn:
+    def __init__(self, desc: tuple[Any, ...]) -> None: ...
+    def __call__(self, value: str) -> str | None: ...
+
 class CopyRewriter:
     def __init__(
         self,

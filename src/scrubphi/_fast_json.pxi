@@ -444,3 +444,43 @@ def _kernel_apply(object desc, bytes raw not None, bytes per=None):
         return PyBytes_FromStringAndSize(out, o)
     finally:
         _kernel_free(&k)
+
+
+cdef class KernelFn:
+    """One kernel as a function of one value, for callers outside the row codec.
+
+    ``KernelFn(desc)(value)`` is what the codec writes for ``value`` in a column
+    with that kernel, as ``str``, or None where the kernel declines (a value
+    outside printable ASCII, one too long, a shape it does not know): the caller
+    then runs the transform's Python function, as the codec does.  The free-text
+    redactor's surrogates come through here (a phone number or a street in a
+    note is faked in C, as it is in a column).  The kernel keeps its memos and
+    per-value caches between calls, as in the codec.
+    """
+    cdef Kernel k
+
+    def __cinit__(self):
+        memset(&self.k, 0, sizeof(Kernel))
+
+    def __init__(self, object desc):
+        _kernel_init(&self.k, desc)
+        if self.k.kind == K_NONE:
+            raise ValueError("no kernel for this description")
+
+    def __dealloc__(self):
+        _kernel_free(&self.k)
+
+    def __call__(self, str value not None):
+        cdef Py_ssize_t n, o
+        cdef const char* s = PyUnicode_AsUTF8AndSize(value, &n)
+        cdef char out[KOUT]
+        if s == NULL:  # a lone surrogate: not UTF-8
+            PyErr_Clear()
+            return None
+        if not _fast_domain(s, n):
+            return None
+        o = _run_kernel(&self.k, s, n, out, NULL)
+        # (an output with a backslash is written escaped: the Python function's then)
+        if o < 0 or memchr(out, 92, o) != NULL:
+            return None
+        return out[:o].decode("utf-8")

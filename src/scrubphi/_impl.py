@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 __all__ = [
     "IMPLEMENTATION",
@@ -20,6 +21,7 @@ __all__ = [
     "NO_EXTENSIONS",
     "CopyRewriter",
     "escape_field",
+    "kernel_fn",
     "load",
     "unescape_field",
 ]
@@ -59,3 +61,20 @@ else:
     escape_field = _codec.escape_field
     unescape_field = _codec.unescape_field
 IMPLEMENTATION: str = _codec.IMPLEMENTATION
+
+
+def kernel_fn(desc: tuple[Any, ...] | None) -> Callable[[str], str | None] | None:
+    """A transform's compiled kernel as a function of one value, else None.
+
+    The function returns what the codec would write for the value, or None where
+    the kernel declines it (run the transform's Python function then).  None
+    when there is no kernel or the codec is the pure twin, which has none.
+    """
+    make = getattr(_codec, "KernelFn", None)
+    if desc is None or make is None:
+        return None
+    try:
+        fn: Callable[[str], str | None] = make(desc)
+    except ValueError:  # a description this build has no kernel for
+        return None
+    return fn

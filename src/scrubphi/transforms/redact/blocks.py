@@ -19,7 +19,7 @@ Never logs or raises with a value.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Container
 from itertools import accumulate
 
@@ -107,37 +107,53 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
     for start, end, kind in anchors:
         if end <= done:
             continue
-        before = _BEFORE.search(text, max(0, start - 16), start)
-        if before is not None and not _covered(taken, *before.span("n")):
-            number = before.group("n")
-            out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
+        # (the search below tries every place of its window: first the cheap test that
+        # a digit ends the text before the address, spaces, ">" and line breaks aside)
+        lo = max(0, start - 16)
+        if text[lo:start].rstrip(" \t\r\n>")[-1:].isdigit():
+            before = _BEFORE.search(text, lo, start)
+            if before is not None and not taken.covered(*before.span("n")):
+                number = before.group("n")
+                out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
         if kind == "zip":
             _region_before(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
 
 
 class _Taken:
-    """The spans already replaced, to ask in O(log n) whether a range overlaps one."""
+    """The spans already replaced: where one starts, and whether a range overlaps one.
 
-    __slots__ = ("ends", "own_ends", "starts")
+    Built on first use (a note's address walk often asks only where a finding starts):
+    the starts as a dict, the overlaps by bisection in O(log n).
+    """
+
+    __slots__ = ("_ends", "_found", "_starts", "spans")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
-        spans.sort()
-        self.starts = [s for s, _ in spans]
-        self.own_ends = [e for _, e in spans]
-        # The furthest end of the spans up to each one.
-        self.ends = list(accumulate((e for _, e in spans), max))
+        self.spans = spans
+        self._found: dict[int, int] | None = None
+        self._starts: list[int] = []
+        self._ends: list[int] = []
 
+    def found_at(self, pos: int) -> int:
+        """The end of the longest finding that starts at ``pos``, else -1."""
+        found = self._found
+        if found is None:
+            found = self._found = {}
+            for s, e in self.spans:
+                if found.get(s, -1) < e:
+                    found[s] = e
+        return found.get(pos, -1)
 
-def _found_at(taken: _Taken, pos: int) -> int:
-    """The end of the longest finding that starts at ``pos``, else -1."""
-    k = bisect_right(taken.starts, pos) - 1
-    return taken.own_ends[k] if k >= 0 and taken.starts[k] == pos else -1
-
-
-def _covered(taken: _Taken, start: int, end: int) -> bool:
-    k = bisect_left(taken.starts, end)
-    return k > 0 and taken.ends[k - 1] > start
+    def covered(self, start: int, end: int) -> bool:
+        """Whether ``start:end`` overlaps a finding."""
+        if not self._starts:
+            pairs = sorted(self.spans)
+            self._starts = [s for s, _ in pairs]
+            # The furthest end of the spans up to each one.
+            self._ends = list(accumulate((e for _, e in pairs), max))
+        k = bisect_left(self._starts, end)
+        return k > 0 and self._ends[k - 1] > start
 
 
 def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
@@ -149,11 +165,11 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
     if m is None:
         return
     code = m.group("c")
-    if code not in _STATES and not _covered(taken, *m.span("c")):
+    if code not in _STATES and not taken.covered(*m.span("c")):
         out.put(*m.span("c"), "address", _like(code, fns["mrn"](code)))
     for w in _WORD.finditer(text, m.end("c"), m.end()):
         word = w.group("w")
-        if word[:1].isupper() and not _covered(taken, *w.span("w")):
+        if word[:1].isupper() and not taken.covered(*w.span("w")):
             out.put(*w.span("w"), "place", case_like(place_fake(fns["city"], word), word))
 
 
@@ -167,7 +183,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         p = sep.end() if sep is not None else pos
         if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
             break
-        found = _found_at(taken, p)
+        found = taken.found_at(p)
         if found > p and text[found - 1 : found].isalnum():
             # A piece another pass has replaced ("Boston" of "Boston, MA"): on past it.
             pos = found
@@ -179,7 +195,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         if piece is None:
             break
         if piece.group("unit") is not None:
-            if not _covered(taken, *piece.span("unit")):
+            if not taken.covered(*piece.span("unit")):
                 number = piece.group("un")
                 fake = fns["mrn"](number)
                 new = digits_like(fake, number) if number[:1].isdigit() else number
@@ -190,7 +206,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
             continue
         if piece.group("post") is not None:
             value = piece.group("post")
-            if not _covered(taken, *piece.span("post")):
+            if not taken.covered(*piece.span("post")):
                 out.put(*piece.span("post"), "zip", _like(value, fns["mrn"](value)))
             pos = piece.end()
             pieces += 1
@@ -203,7 +219,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
             # A US state's code stays (Safe Harbor keeps states); another region's goes,
             # and so does one that another country's name follows.
             if (code not in _STATES or _foreign_after(text, piece.end())) and \
-                    not _covered(taken, *piece.span("code")):
+                    not taken.covered(*piece.span("code")):
                 out.put(*piece.span("code"), "address", _like(code, fns["mrn"](code)))
             pos = piece.end()
             pieces += 1
@@ -216,14 +232,14 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
                 _POST_AFTER.match(text, word.end()):
             # A region's code in lower case, or a placeholder where one would be, before
             # the postcode ("delmas, mp 35739"): it goes, and the walk goes on.
-            if not _covered(taken, *word.span("w")):
+            if not taken.covered(*word.span("w")):
                 out.put(*word.span("w"), "address", _like(w, fns["mrn"](w)))
             pos = word.end()
             pieces += 1
             continue
         if pieces and w in _PLACEHOLDERS and not word.group("dot"):
             # A missing value's placeholder where the region would be ("TROMSVIK nan").
-            if not _covered(taken, *word.span("w")):
+            if not taken.covered(*word.span("w")):
                 out.put(*word.span("w"), "address", _like(w, fns["mrn"](w)))
             pos = word.end()
             pieces += 1
@@ -247,7 +263,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
             if nxt is None or not nxt.group("w")[:1].isupper() or \
                     nxt.group("w").lower() in STOP:
                 break
-        if not _covered(taken, *word.span("w")):
+        if not taken.covered(*word.span("w")):
             fake = place_fake(fns["city"], w)
             out.put(*word.span("w"), "place", case_like(fake, w))
         pos = word_end = word.end("w")

@@ -30,9 +30,10 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
+from scrubphi._impl import kernel_fn
 from scrubphi._redact_impl import redact_engine
 from scrubphi.transforms import dates as date_transforms
-from scrubphi.transforms.base import ColumnInfo, TransformContext
+from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.context import (
     _suffix_words,
@@ -79,6 +80,22 @@ _CACHE_LIMIT = 1 << 16
 # A word: letters and digits (any script), with inner apostrophes ("O'Rourke",
 # "pt's"); one with a digit in it is a code ("fio2") and stays.
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+def _kernel_first(built: BuiltTransform) -> Callable[[str | None], str | None]:
+    """``built.fn`` with its compiled kernel tried first (see ``_impl.kernel_fn``)."""
+    kernel = kernel_fn(built.kernel)
+    if kernel is None:
+        return built.fn
+    python = built.fn
+
+    def first(value: str | None) -> str | None:
+        if value is None:
+            return None
+        out = kernel(value)
+        return python(value) if out is None else out
+
+    return first
+
 
 def _cached(fn: Callable[[str | None], str | None]) -> Fn:
     cache: dict[str, str] = {}
@@ -159,7 +176,12 @@ class Redactor(WordRules, StructuredPass):
             if kind == "date":
                 date_fn = build_transform(spec, ColumnInfo(column or "date", "date"), ctx).fn
                 continue
-            self._fns[kind] = _cached(build_transform(spec, text_col, ctx).fn)
+            built = build_transform(spec, text_col, ctx)
+            # With the compiled scan, the surrogate comes from the transform's kernel,
+            # in C, as a column's does (the same output: the codec's twin contract), and
+            # from its Python function where the kernel declines the value.
+            self._fns[kind] = _cached(_kernel_first(built) if engine is not None
+                                      else built.fn)
         assert date_fn is not None
         self._date_fn = date_fn
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
