@@ -63,14 +63,17 @@ else:
 IMPLEMENTATION: str = _codec.IMPLEMENTATION
 
 
-def kernel_fn(desc: tuple[Any, ...] | None) -> Callable[[str], str | None] | None:
+def kernel_fn(desc: tuple[Any, ...] | None, codec: ModuleType | None = None
+              ) -> Callable[[str], str | None] | None:
     """A transform's compiled kernel as a function of one value, else None.
 
     The function returns what the codec would write for the value, or None where
     the kernel declines it (run the transform's Python function then).  None
     when there is no kernel or the codec is the pure twin, which has none.
+    ``codec``: a twin's module, as a Scrubber is given one (default: this one's choice).
     """
-    make = getattr(_codec, "KernelFn", None)
+    module = _codec if codec is None or codec.__name__ == __name__ else codec
+    make = getattr(module, "KernelFn", None)
     if desc is None or make is None:
         return None
     try:

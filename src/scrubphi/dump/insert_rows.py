@@ -9,16 +9,46 @@ before anything is matched to columns by position.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
+from types import ModuleType
 
+from .._impl import kernel_fn
 from ..errors import DumpError, TransformError
 from ..policy.model import TableName, quote_ident
 from ..report import TableStats
 from ..transforms.base import ColumnInfo
 from ..transforms.coltypes import DATE_TYPES, TEXT_TYPES, base_type, is_integer, is_numeric
-from .coverage import Plan
+from .coverage import Plan, PlanEntry
 from .inserts import InsertStatement, literal_value, quote_literal
 
-__all__ = ["check_positional_shapes", "rewrite_insert"]
+__all__ = ["check_positional_shapes", "kernel_first", "rewrite_insert"]
+
+
+def kernel_first(entry: PlanEntry, codec: ModuleType) -> PlanEntry:
+    """A plan entry whose values go through the transform's compiled kernel first.
+
+    Why: the COPY codec runs a column's kernel in C and calls the Python function
+    only where the kernel declines a value; an INSERT's values went to the Python
+    function one by one, so a dump made with ``--inserts`` scrubbed many times
+    slower.  The kernel's output is the function's (the twins' contract), so the
+    values are the same.  Entries that read other columns (``per``, ``when``)
+    stay as they are.  ``codec``: the Scrubber's twin (the pure one has no kernels).
+    """
+    if len(entry) < 5 or isinstance(entry[2], tuple) or entry[2] >= 0:
+        return entry
+    kernel = kernel_fn(entry[4], codec)
+    if kernel is None:
+        return entry
+    python: Callable[[str | None], str | None] = entry[1]
+
+    def first(value: str | None) -> str | None:
+        if value is None:
+            return python(value)
+        out = kernel(value)
+        return python(value) if out is None else out
+
+    return (entry[0], first, *entry[2:])
 
 
 def rewrite_insert(
@@ -97,7 +127,6 @@ _STRING_TYPES = (TEXT_TYPES - {""}) | {
 }
 _ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
 _ISO_TIME = re.compile(r"\d\d:\d\d")
-_NUMBER_WORD = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
 
 
 def check_positional_shapes(
@@ -112,28 +141,25 @@ def check_positional_shapes(
     another shape means the order is not the one the values were written
     in.  Two text columns swapped cannot be told apart this way.
     """
+    shapes = _shapes(tuple(columns))
     for row in stmt.rows:
-        for col, lit in zip(columns, row, strict=False):
-            if lit.kind in ("null", "default") or col.array_dims:
+        for shape, lit, col in zip(shapes, row, columns, strict=False):
+            if not shape or lit.kind in ("null", "default"):
                 continue
-            kind = base_type(col)
-            if is_integer(col) or is_numeric(col) or kind in _FLOAT_TYPES:
-                ok = (lit.kind == "word" and bool(_NUMBER_WORD.match(
-                    text[lit.start : lit.end].decode("ascii", "replace")))) or (
-                    lit.kind == "string" and literal_value(text, lit) in (
-                        "NaN", "Infinity", "-Infinity"))
-            elif kind == "boolean":
+            if shape == _NUMBER:
+                ok = (lit.kind == "word" and _NUMBER_BYTES.match(text, lit.start, lit.end)
+                      is not None) or (lit.kind == "string" and literal_value(text, lit) in (
+                          "NaN", "Infinity", "-Infinity"))
+            elif shape == _BOOLEAN:
                 ok = lit.kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
-            elif kind in DATE_TYPES:
+            elif shape == _DATE:
                 ok = lit.kind == "string" and bool(_ISO_DATE.match(literal_value(text, lit) or ""))
-            elif kind in _TIME_TYPES:
+            elif shape == _TIME:
                 ok = lit.kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))
-            elif kind in ("bit", "bit varying"):
+            elif shape == _BITS:
                 ok = lit.kind == "bits"
-            elif kind in _STRING_TYPES:
-                ok = lit.kind == "string"
             else:
-                continue
+                ok = lit.kind == "string"
             if not ok:
                 raise DumpError(
                     "a value of an INSERT without a column list does not have its column's "
@@ -143,3 +169,34 @@ def check_positional_shapes(
                     table=str(table),
                     column=quote_ident(col.name),
                 )
+
+
+# What shape check_positional_shapes asks of a column's values (0: none).
+_NUMBER, _BOOLEAN, _DATE, _TIME, _BITS, _STRING = range(1, 7)
+# A number as pg_dump writes it bare, on the statement's bytes.
+_NUMBER_BYTES = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
+
+
+@lru_cache(maxsize=256)
+def _shapes(columns: tuple[ColumnInfo, ...]) -> tuple[int, ...]:
+    """Each column's shape, once per table (a dump's INSERTs are many, its tables few)."""
+    shapes: list[int] = []
+    for col in columns:
+        kind = base_type(col)
+        if col.array_dims:
+            shapes.append(0)
+        elif is_integer(col) or is_numeric(col) or kind in _FLOAT_TYPES:
+            shapes.append(_NUMBER)
+        elif kind == "boolean":
+            shapes.append(_BOOLEAN)
+        elif kind in DATE_TYPES:
+            shapes.append(_DATE)
+        elif kind in _TIME_TYPES:
+            shapes.append(_TIME)
+        elif kind in ("bit", "bit varying"):
+            shapes.append(_BITS)
+        elif kind in _STRING_TYPES:
+            shapes.append(_STRING)
+        else:
+            shapes.append(0)
+    return tuple(shapes)

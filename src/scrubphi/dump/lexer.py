@@ -30,6 +30,20 @@ _DOLLAR_TAG_PREFIX = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*
 
 _NORMAL, _SQUOTE, _EQUOTE, _DQUOTE, _DOLLAR, _LINE_COMMENT, _BLOCK_COMMENT = range(7)
 
+# A whole plain statement in one match (what most units of a dump are: pg_dump's
+# INSERTs, SETs, ALTERs): bytes that change nothing, "-" and "/" that start no
+# comment, string literals not preceded by E or e, and parentheses two deep, up to
+# the ";".  Anything else (a comment, a quoted identifier, a dollar quote, an E''
+# string, a backslash outside a string, deeper parentheses, a statement not yet
+# whole in the buffer) is left to the byte-by-byte scan of next_unit.
+_PLAIN = rb"(?:[^-/'\"$\\;()]|-(?!-)|/(?!\*))"
+_STRING = rb"(?<![Ee])'(?:[^']|'')*'"
+_INNER = rb"\((?:" + _PLAIN + rb"|" + _STRING + rb")*\)"
+_SIMPLE_UNIT = re.compile(
+    rb"(?:" + _PLAIN + rb"|" + _STRING + rb"|\((?:" + _PLAIN + rb"|" + _STRING + rb"|" + _INNER
+    + rb")*\))*;"
+)
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -84,6 +98,15 @@ class SqlSplitter:
         """
         n = len(buf)
         i = self.scan
+        if self.state == _NORMAL and self.paren == 0 and self.standard_strings:
+            m = _SIMPLE_UNIT.match(buf, i)
+            if m is not None:
+                end = m.end()
+                if self.content < 0:
+                    self.content = _NON_SPACE.search(buf, i, end).start()  # type: ignore[union-attr]
+                unit = Unit(self.start, self.content, end, False)
+                self.reset(end)
+                return unit
         while i < n:
             state = self.state
             if state == _NORMAL:

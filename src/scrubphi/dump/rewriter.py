@@ -50,7 +50,7 @@ from .forms import (
     ident,
     meta_label,
 )
-from .insert_rows import check_positional_shapes, rewrite_insert
+from .insert_rows import check_positional_shapes, kernel_first, rewrite_insert
 from .inserts import InsertError, literal_value, parse_insert
 from .lexer import SqlSplitter, Unit
 from .row_workers import PARALLEL_AFTER
@@ -528,6 +528,9 @@ class Scrubber:
                 plan = Plan("drop", [], plan.planned, plan.specs)
             else:
                 plan = self._cov.compile(table, columns, line, strict=True, header=names or ())
+                # (an INSERT's values through the column's kernel first, as COPY's are)
+                plan = Plan(plan.mode, [kernel_first(e, self._codec) for e in plan.entries],
+                            plan.planned, plan.specs)
             if plan.mode == "rewrite" and names is None:
                 raise DumpError(
                     "an INSERT without a column list into a table whose CREATE TABLE was not "
