@@ -5,8 +5,9 @@ than the same table as COPY: every value was read by several pattern matches,
 went to the transform's Python function, and each statement's columns were
 classified again.  Now:
 
-* ``_fast_rows`` reads a row's values in one match each: the same rows (and,
-  where it gives up, the same error) as the value-by-value reading;
+* ``_fast_rows`` reads a row's values in one match each (``_py_fast_rows``),
+  or in C (``_fast.insert_rows``): the same rows (and, where it gives up, the
+  same error) as the value-by-value reading;
 * an INSERT's values go through the column's compiled kernel first
   (``kernel_first``): the same bytes as the Python functions, which still
   answer what a kernel declines, and as the pure twin;
@@ -84,6 +85,21 @@ def _read(text: bytes, std: bool, fast: bool) -> InsertStatement | str:
 @example(text=b"INSERT INTO t VALUES ('a\\'b', E'c');", std=False)
 def test_fast_rows_read_what_the_value_by_value_reading_reads(text: bytes, std: bool) -> None:
     assert _read(text, std, fast=True) == _read(text, std, fast=False)
+
+
+@requires_compiled_twin
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=statements(), std=st.booleans())
+@example(text=b"INSERT INTO t VALUES ('a\\'b', E'c');", std=False)
+@example(text=b"INSERT INTO t VALUES ('a\\", std=False)
+@example(text=b"INSERT INTO t VALUES (1e+, .e1, -.5E-3, nulls, NULL_);", std=True)
+def test_the_compiled_row_reader_is_the_python_one(text: bytes, std: bool) -> None:
+    fast = _impl.load("compiled")
+    for pos in range(len(text) + 1):
+        got = fast.insert_rows(text, pos, std, inserts.Literal)
+        want = inserts._py_fast_rows(text, pos, std)
+        assert (got[0] if got is not None and inserts._TAIL.match(text, got[1])
+                else None) == want, pos
 
 
 def test_fast_rows_read_the_common_forms() -> None:

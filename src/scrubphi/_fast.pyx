@@ -60,8 +60,10 @@ __all__ = [
     "MEMO_VERDICT",
     "SHA_EXTENSIONS",
     "CopyRewriter",
+    "KernelFn",
     "check_line",
     "escape_field",
+    "insert_rows",
     "unescape_field",
 ]
 
@@ -356,6 +358,7 @@ include "_fast_ids.pxi"        # cards, IBAN, VIN, UUID, IP, hash, mask
 include "_fast_dates.pxi"      # year, safe harbor, shift (per), zip3, arrays
 include "_fast_json.pxi"       # JSON paths, the kernels' dispatch
 include "_fast_memo.pxi"       # memo tables, row conditions' types
+include "_fast_insert.pxi"     # the rows of an INSERT's VALUES (dump/inserts.py's twin)
 
 
 # ---------------------------------------------------------------- the rewriter

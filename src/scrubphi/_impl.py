@@ -20,6 +20,7 @@ __all__ = [
     "IMPORT_ERROR",
     "NO_EXTENSIONS",
     "CopyRewriter",
+    "codec_function",
     "escape_field",
     "kernel_fn",
     "load",
@@ -80,4 +81,10 @@ def kernel_fn(desc: tuple[Any, ...] | None, codec: ModuleType | None = None
         fn: Callable[[str], str | None] = make(desc)
     except ValueError:  # a description this build has no kernel for
         return None
+    return fn
+
+
+def codec_function(name: str) -> Callable[..., Any] | None:
+    """A function of the chosen codec by name (the compiled twin's C helpers), else None."""
+    fn: Callable[..., Any] | None = getattr(_codec, name, None)
     return fn

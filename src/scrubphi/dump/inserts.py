@@ -19,9 +19,11 @@ only the values that change, leaving every other byte as it was.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .._impl import codec_function
 from ..errors import TransformError
 
 __all__ = [
@@ -202,14 +204,31 @@ _ITEM_BACKSLASH = re.compile(
 )
 _ROW_NEXT = re.compile(rb"\s*,\s*\(")
 _WORD_KINDS = {b"NULL": "null", b"DEFAULT": "default"}
+# The compiled reader of rows, when the compiled codec is in use.
+_C_ROWS: Callable[..., tuple[tuple[tuple[Literal, ...], ...], int] | None] | None = (
+    codec_function("insert_rows"))
 
 
 def _fast_rows(text: bytes, pos: int, standard_strings: bool
                ) -> tuple[tuple[Literal, ...], ...] | None:
     """The rows of VALUES from ``pos`` when every value is one _ITEM_* reads, else None.
 
-    The same rows as parse_insert's value-by-value reading, in one match per value.
+    The same rows as parse_insert's value-by-value reading: in C when the compiled
+    codec is in use (``_fast.insert_rows``, this function's twin), else
+    :func:`_py_fast_rows`.
     """
+    if _C_ROWS is None:
+        return _py_fast_rows(text, pos, standard_strings)
+    got = _C_ROWS(text, pos, standard_strings, Literal)
+    if got is None:
+        return None
+    rows, end = got
+    return rows if _TAIL.match(text, end) else None
+
+
+def _py_fast_rows(text: bytes, pos: int, standard_strings: bool
+                  ) -> tuple[tuple[Literal, ...], ...] | None:
+    """:func:`_fast_rows` in Python: one match per value."""
     item = _ITEM_PLAIN if standard_strings else _ITEM_BACKSLASH
     escaped = not standard_strings
     rows: list[tuple[Literal, ...]] = []

@@ -1,0 +1,196 @@
+# The rows of an INSERT's VALUES, read in C: the twin of ``dump.inserts._fast_rows``.
+#
+# Included by _fast.pyx.  The same rows (or None, where the Python reader gives up)
+# as ``_fast_rows``, whose patterns this follows byte for byte: ``\s`` is ASCII white
+# space (space, \t, \n, \v, \f, \r), strings take every doubled quote they can (the
+# only reading the rest of the row accepts), a cast is taken whole or not at all.
+
+
+cdef inline bint _ins_space(uint8_t c) noexcept nogil:
+    return c == 32 or (9 <= c <= 13)
+
+
+cdef inline Py_ssize_t _ins_skip(const uint8_t* s, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    while i < n and _ins_space(s[i]):
+        i += 1
+    return i
+
+
+cdef inline bint _ins_word_byte(uint8_t c) noexcept nogil:
+    # bytes ``\w``: ASCII letters, digits and _
+    return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122) or c == 95
+
+
+cdef Py_ssize_t _ins_string(const uint8_t* s, Py_ssize_t i, Py_ssize_t n,
+                            bint backslash) noexcept nogil:
+    """The end of the string literal that starts at ``s[i] == '``, or -1."""
+    i += 1
+    while i < n:
+        if s[i] == 39:
+            if i + 1 < n and s[i + 1] == 39:
+                i += 2
+                continue
+            return i + 1
+        if backslash and s[i] == 92:
+            if i + 1 >= n:
+                return -1
+            i += 2
+            continue
+        i += 1
+    return -1
+
+
+cdef Py_ssize_t _ins_ident(const uint8_t* s, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    """The end of the identifier at ``i`` (quoted or not), or -1."""
+    cdef uint8_t c
+    if i >= n:
+        return -1
+    c = s[i]
+    if c == 34:
+        i += 1
+        while i < n:
+            if s[i] == 34:
+                if i + 1 < n and s[i + 1] == 34:
+                    i += 2
+                    continue
+                return i + 1
+            i += 1
+        return -1
+    if not ((65 <= c <= 90) or (97 <= c <= 122) or c == 95 or c >= 128):
+        return -1
+    i += 1
+    while i < n:
+        c = s[i]
+        if (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122) or c == 95 or c == 36 \
+                or c >= 128:
+            i += 1
+        else:
+            break
+    return i
+
+
+cdef Py_ssize_t _ins_cast(const uint8_t* s, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    """The end of a ``::type`` after a value at ``i``, or ``i`` where there is none."""
+    cdef Py_ssize_t j = _ins_skip(s, i, n), k, save
+    if j + 1 >= n or s[j] != 58 or s[j + 1] != 58:
+        return i
+    j = _ins_ident(s, _ins_skip(s, j + 2, n), n)
+    if j < 0:
+        return i
+    # an optional ".name"
+    k = _ins_skip(s, j, n)
+    if k < n and s[k] == 46:
+        k = _ins_ident(s, _ins_skip(s, k + 1, n), n)
+        if k >= 0:
+            j = k
+    # any number of "[]"
+    while True:
+        k = _ins_skip(s, j, n)
+        if k >= n or s[k] != 91:
+            break
+        k = _ins_skip(s, k + 1, n)
+        if k >= n or s[k] != 93:
+            break
+        j = k + 1
+    return j
+
+
+cdef inline bint _ins_keyword(const uint8_t* s, Py_ssize_t i, Py_ssize_t n,
+                              const char* word, Py_ssize_t size) noexcept nogil:
+    """``word`` (upper case) at ``i`` in any case, then a word boundary."""
+    cdef Py_ssize_t k
+    if i + size > n:
+        return False
+    for k in range(size):
+        if (s[i + k] & 0xDF) != <uint8_t>word[k]:
+            return False
+    return i + size == n or not _ins_word_byte(s[i + size])
+
+
+cdef Py_ssize_t _ins_number(const uint8_t* s, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    """The end of a number at ``i`` (``[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?``), or -1."""
+    cdef Py_ssize_t j
+    if i < n and (s[i] == 45 or s[i] == 43):
+        i += 1
+    if i < n and 48 <= s[i] <= 57:
+        while i < n and 48 <= s[i] <= 57:
+            i += 1
+        if i < n and s[i] == 46:
+            i += 1
+            while i < n and 48 <= s[i] <= 57:
+                i += 1
+    elif i + 1 < n and s[i] == 46 and 48 <= s[i + 1] <= 57:
+        i += 1
+        while i < n and 48 <= s[i] <= 57:
+            i += 1
+    else:
+        return -1
+    if i < n and (s[i] == 101 or s[i] == 69):
+        j = i + 1
+        if j < n and (s[j] == 45 or s[j] == 43):
+            j += 1
+        if j < n and 48 <= s[j] <= 57:
+            while j < n and 48 <= s[j] <= 57:
+                j += 1
+            i = j
+    return i
+
+
+def insert_rows(bytes text not None, Py_ssize_t pos, bint standard_strings, object make):
+    """The rows of VALUES from ``pos`` and where they end, or None (see the file's top).
+
+    ``make(kind, start, end, escaped)`` builds each value (``inserts.Literal``);
+    the caller checks what follows the last row (``ON CONFLICT DO NOTHING``, ``;``).
+    """
+    cdef const uint8_t* s = <const uint8_t*>PyBytes_AS_STRING(text)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(text), start, end
+    cdef bint backslash = not standard_strings
+    cdef uint8_t c
+    cdef list rows = [], row
+    cdef object kind
+    while True:
+        if pos >= n or s[pos] != 40:
+            return None
+        pos += 1
+        row = []
+        while True:
+            start = _ins_skip(s, pos, n)
+            if start >= n:
+                return None
+            c = s[start]
+            if c == 39:
+                end = _ins_string(s, start, n, backslash)
+                kind = "string"
+            elif _ins_keyword(s, start, n, b"NULL", 4):
+                end = start + 4
+                kind = "null"
+            elif _ins_keyword(s, start, n, b"DEFAULT", 7):
+                end = start + 7
+                kind = "default"
+            elif _ins_keyword(s, start, n, b"TRUE", 4):
+                end = start + 4
+                kind = "word"
+            elif _ins_keyword(s, start, n, b"FALSE", 5):
+                end = start + 5
+                kind = "word"
+            else:
+                end = _ins_number(s, start, n)
+                kind = "word"
+            if end < 0:
+                return None
+            pos = _ins_skip(s, _ins_cast(s, end, n), n)
+            if pos >= n or (s[pos] != 44 and s[pos] != 41):
+                return None
+            row.append(make(kind, start, end, backslash and kind == "string"))
+            pos += 1
+            if s[pos - 1] == 41:
+                break
+        rows.append(tuple(row))
+        end = _ins_skip(s, pos, n)
+        if end < n and s[end] == 44:
+            end = _ins_skip(s, end + 1, n)
+            if end >= n or s[end] != 40:
+                return None
+            pos = end
+            continue
+        return tuple(rows), pos
