@@ -19,6 +19,7 @@ classified again.  Now:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from types import ModuleType
 
@@ -32,6 +33,7 @@ from scrubphi import DumpError, Scrubber, _impl
 from scrubphi.dump import insert_rows, inserts, lexer
 from scrubphi.dump.inserts import InsertError, InsertStatement, parse_insert
 from scrubphi.policy import loads_policy
+from scrubphi.policy.model import TableName
 from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.redact import surrogate_specs
@@ -319,3 +321,32 @@ def test_plain_statements_are_taken_in_one_match() -> None:
                   b'INSERT INTO "p;" VALUES (1);', b"SELECT $$;$$;", b"SELECT (((1)));"):
         m = lexer._SIMPLE_UNIT.match(other)
         assert m is None or m.end() < len(other), other
+
+
+# -- the positional shape check ------------------------------------------------------------
+
+DATE_VALUES = [
+    "2020-01-02", "12020-01-02", "2020-01-02 10:00:00+01", "infinity", "-infinity",
+    "2020-01-02é", "2020-01-02_", "2020-01-0", "Smith", "", "2020-01-02'", "\u0663" * 4 + "-01-02",
+    "2020-01-02x",
+]
+
+
+@pytest.mark.parametrize("value", DATE_VALUES)
+@pytest.mark.parametrize("escaped", [False, True])
+def test_the_shape_check_reads_dates_as_the_values_say(value: str, escaped: bool) -> None:
+    """A date column's value passes exactly when its text starts with an ISO date (or
+    infinity) and a word boundary, whether the check reads the statement's bytes or the
+    value; a kept text column takes any string."""
+    body = value.replace("'", "''")
+    literal = ("E'" + body.replace("\\", "\\\\") + "'") if escaped else ("'" + body + "'")
+    text = f"INSERT INTO public.p VALUES (1, {literal}, 'x');".encode()
+    stmt = parse_insert(text)
+    columns = [ColumnInfo("id", "integer"), ColumnInfo("born", "date"),
+               ColumnInfo("name", "text")]
+    table = TableName("public", "p")
+    if re.match(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b", value):
+        insert_rows.check_positional_shapes(columns, stmt, text, 1, table)
+    else:
+        with pytest.raises(DumpError, match="does not have its column's type"):
+            insert_rows.check_positional_shapes(columns, stmt, text, 1, table)

@@ -81,10 +81,22 @@ def rewrite_insert(
         for entry in plan.entries:
             index, fn, per = entry[0], entry[1], entry[2]
             lit = row[index]
-            if lit.kind == "default":
+            kind = lit.kind
+            if kind == "default":
                 continue  # the target computes it (a generated column or a default)
+            value: str | None
             try:
-                value = literal_value(text, lit)
+                if kind == "string" and not lit.escaped:
+                    # (literal_value's commonest case, inline: 'text' with '' for ')
+                    raw = text[lit.start + 1 : lit.end - 1]
+                    if 39 in raw:
+                        raw = raw.replace(b"''", b"'")
+                    try:
+                        value = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        value = literal_value(text, lit)  # raises what it raises
+                else:
+                    value = literal_value(text, lit)
                 if isinstance(per, tuple):  # a when transform reads several columns
                     result = fn(value, *[literal_value(text, row[p]) for p in per])
                 elif per >= 0:
@@ -106,8 +118,15 @@ def rewrite_insert(
                 col.nulled += 1
             else:
                 col.transformed += 1
-            changes.append((lit.start, lit.end, quote_literal(result, standard_strings=std)))
-        for begin, finish, literal in sorted(changes):
+            if result is not None and std:
+                # (quote_literal's commonest case, inline)
+                literal = ("'" + result.replace("'", "''") + "'").encode("utf-8")
+            else:
+                literal = quote_literal(result, standard_strings=std)
+            changes.append((lit.start, lit.end, literal))
+        if len(changes) > 1:
+            changes.sort()
+        for begin, finish, literal in changes:
             pieces.append(text[last:begin])
             pieces.append(literal)
             last = finish
@@ -126,6 +145,9 @@ _STRING_TYPES = (TEXT_TYPES - {""}) | {
     "uuid", "inet", "cidr", "macaddr", "bytea", "json", "jsonb", "interval", "money", "xml",
 }
 _ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
+# The same on a plain literal's bytes, stricter: ASCII digits, and nothing but an ASCII
+# non-word byte after it (so a match here is a match of _ISO_DATE on the value).
+_ISO_DATE_BYTES = re.compile(rb"(?:[0-9]{4,}-[0-9][0-9]-[0-9][0-9]|-?infinity)(?![\w\x80-\xff])")
 _ISO_TIME = re.compile(r"\d\d:\d\d")
 
 
@@ -144,22 +166,26 @@ def check_positional_shapes(
     shapes = _shapes(tuple(columns))
     for row in stmt.rows:
         for shape, lit, col in zip(shapes, row, columns, strict=False):
-            if not shape or lit.kind in ("null", "default"):
+            kind = lit.kind
+            if not shape or kind == "null" or kind == "default":
                 continue
-            if shape == _NUMBER:
-                ok = (lit.kind == "word" and _NUMBER_BYTES.match(text, lit.start, lit.end)
-                      is not None) or (lit.kind == "string" and literal_value(text, lit) in (
+            if shape == _STRING:
+                ok = kind == "string"
+            elif shape == _NUMBER:
+                ok = (kind == "word" and _NUMBER_BYTES.match(text, lit.start, lit.end)
+                      is not None) or (kind == "string" and literal_value(text, lit) in (
                           "NaN", "Infinity", "-Infinity"))
             elif shape == _BOOLEAN:
-                ok = lit.kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
+                ok = kind == "word" and text[lit.start : lit.end].lower() in (b"true", b"false")
             elif shape == _DATE:
-                ok = lit.kind == "string" and bool(_ISO_DATE.match(literal_value(text, lit) or ""))
+                # (on the statement's bytes first: an ISO date there is one in the value)
+                ok = kind == "string" and (
+                    (not lit.escaped and _ISO_DATE_BYTES.match(text, lit.start + 1, lit.end)
+                     is not None) or bool(_ISO_DATE.match(literal_value(text, lit) or "")))
             elif shape == _TIME:
-                ok = lit.kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))
-            elif shape == _BITS:
-                ok = lit.kind == "bits"
-            else:
-                ok = lit.kind == "string"
+                ok = kind == "string" and bool(_ISO_TIME.match(literal_value(text, lit) or ""))
+            else:  # _BITS
+                ok = kind == "bits"
             if not ok:
                 raise DumpError(
                     "a value of an INSERT without a column list does not have its column's "
