@@ -463,20 +463,82 @@ def _legal_forms(text: str, out: Spans, key: bytes,
     for s, e in found:
         if s in starts or _overlaps_across(out, s, e):
             continue
-        value = text[s:e]
-        digest = hmac.new(key, b"form\0" + value.encode(), hashlib.sha256).digest()
-        chars = []
-        for i, c in enumerate(value):
-            if not c.isalpha():
-                chars.append(c)
-                continue
-            k = digest[i % len(digest)] % 26
-            f = chr(ord("a") + k)
-            if f == c.lower():  # never a letter back in its place
-                f = chr(ord("a") + (k + 1) % 26)
-            chars.append(f.upper() if c.isupper() else f)
         starts.add(s)
-        out.put(s, e, "place", "".join(chars), priority=0)
+        out.put(s, e, "place", _keyed_letters(text[s:e], key), priority=0)
+
+
+def _keyed_letters(value: str, key: bytes) -> str:
+    """A legal form's letters as keyed letters, in the same shape and case."""
+    digest = hmac.new(key, b"form\0" + value.encode(), hashlib.sha256).digest()
+    chars = []
+    for i, c in enumerate(value):
+        if not c.isalpha():
+            chars.append(c)
+            continue
+        k = digest[i % len(digest)] % 26
+        f = chr(ord("a") + k)
+        if f == c.lower():  # never a letter back in its place
+            f = chr(ord("a") + (k + 1) % 26)
+        chars.append(f.upper() if c.isupper() else f)
+    return "".join(chars)
+
+
+# -- a firm's name of everyday words before a dotted legal form ------------------------------
+
+# Legal forms written with dots, as firms write them ("Walk Score S.A.", "Viola s.r.l.",
+# "Car Lease B.V."); not forms that are clinical abbreviations too ("s.l.": sublingual,
+# "A.S.", "E.V."), nor "S.A." before a node's words (the sinoatrial node).
+_DOTTED_FIRM = compile_cached(
+    r"(?<=[^\W\d_][ ])(?:S\.A\.(?:R\.L\.|S\.|U\.)?|S\.R\.L\.|S\.r\.l\.|s\.r\.l\.|S\.p\.A\."
+    r"|S\.P\.A\.|S\.N\.C\.|s\.n\.c\.|S\.L\.U\.|s\.r\.o\.|S\.R\.O\.|d\.o\.o\.|B\.V\.|N\.V\."
+    r"|v\.o\.s\.|A/S|ApS)(?![^\W_])"
+    r"(?![ ]+(?i:node|nodal|block|exit|arrest|pause|rhythm)(?![^\W_]))")
+# (a cheap test first: two letters with dots, in this order)
+_DOTTED_MAY = compile_cached(r"[SsdBNv]\.[APRrLlNnoVv]\.|A/S|ApS")
+
+
+def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: bytes) -> None:
+    """Up to three Title-case words before a dotted legal form name a firm, even everyday
+    words ("Walk Score S.A.", "Viola s.r.l."); they and the form's letters are replaced, as
+    the scan does after a name (when the scan took the last words and the form, the words
+    before them).  Not function words, nor an everyday word that opens a sentence."""
+    if _DOTTED_MAY.search(text) is None:
+        return
+    for m in _DOTTED_FIRM.finditer(text):
+        fs, fe = m.span()
+        run = _TITLE_RUN.search(text, max(0, fs - 60), fs)
+        if run is None:
+            continue
+        words = [(run.start() + w.start(), run.start() + w.end(), w.group().lower())
+                 for w in _WORD_IN.finditer(run.group())]
+        for k in range(len(words) - 1, -1, -1):
+            if words[k][2] in STOP or words[k][2] in _FACILITY_PREPS:
+                words = words[k + 1 :]
+                break
+        # (after a label's colon the words are the label's value: "Employer: Morning Star A/S")
+        while words and (words[0][2] in _GENERIC or (
+                words[0][2].strip(".'\u2019") in basic and _opens_sentence(text, words[0][0])
+                and text[max(0, words[0][0] - 2) : words[0][0]].strip(" ") != ":")):
+            words.pop(0)
+        if not words or any(w[2] in _SERVICES for w in words):
+            continue
+        s = words[0][0]
+        covered = [(start, end) for start, _p, end, _k, _r in out.spans
+                   if start < fe and end > s]
+        if covered:
+            # the scan took the form and the last words ("Morning Star A/S" keeps
+            # "Morning"): the words before what it took go too
+            first = min(start for start, _end in covered)
+            if first < s or _overlaps_across(out, s, fe):
+                continue
+            words = [w for w in words if w[1] <= first]
+            if not words:
+                continue
+        e = words[-1][1]
+        value = text[s:e]
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+        if not covered:
+            out.put(fs, fe, "place", _keyed_letters(m.group(), key), priority=0)
 
 
 # What may follow a name the scan replaced, its first three characters: " of ", a
@@ -521,6 +583,141 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
         _legal_forms(text, out, key, forms)
 
 
+# -- an organisation between a verb or preposition and "in <place>" ------------------------
+
+# "a year at Google Public Data Explorer in Lyon", "looking to support Walk Score in
+# Tarvik", "she joined Quill Point in Oslo": up to four Title-case words after "at",
+# "from", "support", "join"..., closed by "in" and a place the scan replaced, name an
+# organisation (the scan's own rule reads three words, near a word that starts its rules).
+# Not after "for" or "with": a diagnosis may follow them ("admitted for Chest Pain in
+# Boston").  (led by the literal " in ": the engine skips to it)
+# (what the scan replaced after "in": a town it read as a place or a name)
+_IN_KINDS = frozenset(("place", "city", "address", "first_name", "last_name"))
+_IN_PLACE = compile_cached(r"[ ]in[ ](?=[A-Z\u00c0-\u00de])")
+_ORG_RUN = compile_cached(
+    r"(?<![^\W_])(?:at|from|support(?:s|ed|ing)?|join(?:s|ed|ing)?)[ ]"
+    rf"({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,3}})\Z")
+
+
+def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
+    """Title-case words between an organisation's verb or preposition and "in" and a
+    replaced place are the organisation's name, everyday words too; not function words,
+    nor a clinical service's words."""
+    places: dict[int, str] | None = None
+    for m in _IN_PLACE.finditer(text):
+        if places is None:
+            places = {sp[0]: sp[3] for sp in out.spans}
+        if places.get(m.end()) not in _IN_KINDS:
+            continue
+        run = _ORG_RUN.search(text, max(0, m.start() - 80), m.start())
+        if run is None:
+            continue
+        s, e = run.span(1)
+        words = run.group(1).split(" ")
+        if any(w.lower() in STOP or w.lower() in _SERVICES for w in words):
+            continue
+        if any(start < e and end > s for start, _p, end, _k, _r in out.spans):
+            continue  # (the scan read it)
+        value = run.group(1)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+        places[s] = "place"
+
+
+# -- days of the week beside a date or before a part of the day -----------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A day of the week, in Title case, capitals or lower case (not "Sat", "Sun", "Wed": the
+# short forms are clinical words too: "sat 95%").
+_WEEKDAY = compile_cached(
+    r"(?<![^\W_])(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:MON|TUES|WEDNES|THURS|FRI"
+    r"|SATUR|SUN)DAY|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?![^\W_'\u2019])")
+# After a day of the week: a part of the day ("Sunday morning", "MONDAY NIGHT"), or what
+# leads to a date the scan replaced ("Tuesday, July 28", "Monday the 3rd").
+_DAY_PART = compile_cached(r"[ ](?i:morning|afternoon|evening|night|noon|midday|lunchtime)"
+                           r"(?![^\W_])")
+_TO_DATE = compile_cached(r",?[ ]+(?:(?i:the)[ ]+)?")
+# Before a day of the week, after a date the scan replaced ("July 28, Tuesday").
+_FROM_DATE = compile_cached(r",?[ ]+\Z")
+
+
+def _weekdays(text: str, out: Spans, key: bytes) -> None:
+    """A day of the week beside a date the scan replaced, or before a part of the day, is
+    an element of that date: it becomes another day, keyed by the day's name."""
+    found = [m for m in _WEEKDAY.finditer(text)]
+    if not found:
+        return
+    dates_at = {sp[0] for sp in out.spans if sp[3] == "date"}
+    dates_end = {sp[2] for sp in out.spans if sp[3] == "date"}
+    starts = {sp[0] for sp in out.spans}
+    for m in found:
+        s, e = m.span()
+        if s in starts:
+            continue
+        lead = _TO_DATE.match(text, e)
+        if not (_DAY_PART.match(text, e) or (lead is not None and lead.end() in dates_at)
+                or any(_FROM_DATE.match(text, d, s) for d in dates_end if s - 3 <= d < s)):
+            continue
+        if _overlaps_across(out, s, e):
+            continue
+        value = m.group()
+        day = _WEEKDAYS.index(value.lower())
+        digest = hmac.new(key, b"weekday\0" + value.lower().encode(), hashlib.sha256).digest()
+        fake = _WEEKDAYS[(day + 1 + digest[0] % 6) % 7]  # never the same day back
+        starts.add(s)
+        out.put(s, e, "date", case_like(fake.title(), value), priority=0)
+
+
+# -- British and Canadian postcodes after their label or a replaced town --------------------
+
+# "E7 8NR", "CM90 7RT", "M8 1DT" (the inward part's letters are never C, I, K, M, O, V);
+# Canada's "K1A 0B1".
+_POSTCODE_FORM = compile_cached(
+    r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}"
+    r"|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)(?![\w-])")
+# Before one: its label ("ZIP: ", "my postcode is "), or a town the scan replaced, a comma
+# or a line's end, and perhaps a province's or county's code ("Toronto, ON K1A 0B1").
+_POSTCODE_LABEL = compile_cached(
+    r"(?<![^\W_])(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ](?i:code))?(?:[ ](?i:is))?"
+    r"[ ]?:?[ ]*\Z")
+_AFTER_TOWN = compile_cached(r"(?:,[ ]*|[ ]*\n[ ]*|[ ]+)(?:[A-Z]{2,3}(?:,[ ]*|[ ]+))?\Z")
+_TOWN_KINDS = frozenset(("place", "city", "address", "first_name", "last_name"))
+
+
+def _postcodes(text: str, out: Spans, key: bytes) -> None:
+    """A British or Canadian postcode after its label or after a town the scan replaced:
+    keyed letters and digits in the same shape (never a character back in its place)."""
+    found = [m for m in _POSTCODE_FORM.finditer(text)]
+    if not found:
+        return
+    ends = [sp[2] for sp in out.spans if sp[3] in _TOWN_KINDS]
+    starts = {sp[0] for sp in out.spans}
+    for m in found:
+        s, e = m.span()
+        if s in starts or _overlaps_across(out, s, e):
+            continue
+        if _POSTCODE_LABEL.search(text, max(0, s - 24), s) is None and not any(
+                s - 8 <= d < s and _AFTER_TOWN.match(text, d, s) for d in ends):
+            continue
+        value = m.group()
+        digest = hmac.new(key, b"postcode\0" + value.encode(), hashlib.sha256).digest()
+        chars = []
+        for i, c in enumerate(value):
+            k = digest[i]
+            if c.isdigit():
+                f = str(k % 10)
+                if f == c:
+                    f = str((k + 1) % 10)
+            elif c.isalpha():
+                f = chr(ord("A") + k % 26)
+                if f == c:
+                    f = chr(ord("A") + (k + 1) % 26)
+            else:
+                f = c
+            chars.append(f)
+        starts.add(s)
+        out.put(s, e, "zip", "".join(chars), priority=0)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool, names: Container[str]) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
@@ -536,6 +733,11 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         _house_numbers(text, out, fns["mrn"])
     if out.spans:
         _after_names(text, out, names, fns["last_name"], key)
+    _dotted_firms(text, out, basic, fns["last_name"], key)
+    if out.spans and " in " in text:
+        _orgs_before_place(text, out, fns["last_name"])
+    _weekdays(text, out, key)
+    _postcodes(text, out, key)
     # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
     # the double-barrelled names' hyphens too)
     colon, dash, dot = _MAC_MAY
