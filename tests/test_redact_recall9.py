@@ -200,3 +200,43 @@ def test_clinical_words_before_in_a_place_stay(redact: Redactor, text: str,
     """Not before "in" and no replaced place, nor function words."""
     _kept(redact, text, *words)
     _both(text)
+
+
+# -- the other numbers of an address the scan replaced in part ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Send the records to 5 Kim Basin, Port Sethville, QLD, 4657.", ["4657"]),
+        ("She moved to 493 Vanessa Lower, West Jennifer, NT, 2965 last month.", ["2965"]),
+        ("She moved to Drubstraße 22/95, 94472 Stade last month.", ["22", "95"]),
+        ("Send the records to Dobesallee 4-5, 35303 Magdeburg.", ["Dobesallee", "35303"]),
+        ("Lives at 9, rue Lucas Mary, 75868 Robin", ["9", "Lucas"]),
+    ],
+)
+def test_the_numbers_of_an_address_go(redact: Redactor, text: str,
+                                      secrets: list[str]) -> None:
+    """An Australian postcode after a replaced town and its state, the second part of a
+    house number after a replaced street, a house number before a French street's type:
+    keyed digits in their shape."""
+    out = _gone(redact, text, *secrets)
+    assert out.count(",") == text.count(",")
+    _both(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Seen by Dr. Smith, SA, 1200 mg given; Mr. Jones, WA, 2000 units.", ["1200", "2000"]),
+        ("AUGMENTED DIA 81-42, sys unload 2-6, RR 12-14, NSW 4000.",
+         ["42", "2", "6", "12", "14", "4000"]),
+        ("Given 2, then 4, rue.", ["2", "4"]),
+    ],
+)
+def test_doses_and_readings_near_an_address_shape_stay(redact: Redactor, text: str,
+                                                       words: list[str]) -> None:
+    """A dose after a state's code, readings joined by a dash, numbers with no replaced
+    street or town stay."""
+    _kept(redact, text, *words)
+    _both(text)

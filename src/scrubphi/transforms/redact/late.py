@@ -59,6 +59,7 @@ from functools import lru_cache
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
+from scrubphi.transforms.redact.patterns import FIRST_TYPES
 from scrubphi.transforms.redact.structured import Spans, digits_like
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
@@ -257,6 +258,67 @@ def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
             if fake == digits:
                 fake = str((int(digits[0]) % 9) + 1) + fake[1:]
             out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
+
+
+# -- the other numbers of an address the scan replaced in part ---------------------------------
+
+# After a town the scan replaced and a comma: an Australian state's code and its
+# four-digit postcode ("Port Sethville, QLD, 4657"), the address's end after it (not a
+# dose: "Dr. Smith, SA, 1200 mg").
+_AU_POSTCODE = compile_cached(
+    r",[ ]+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT),?[ ]+(\d{4})(?![\w/%-]|[.,]\d)"
+    r"(?=[ ]*(?:\r?\n|\Z|[.,;)]|[ ](?!(?i:mg|mcg|g|gm|kg|ml|cc|l|units?|u|iu|meq|mmol|mls"
+    r"|hrs?|hours?|mins?|x|times|doses?|tabs?|caps?|puffs?|drops?|sprays?)(?![^\W_]))))")
+# The second part of a house number whose first part the scan replaced after a street's
+# name in Title case ("Drubstraße 22/95, 94472 Stade", "Dobesallee 4-5, Kusel"), before a
+# comma and the postcode or town (not a reading: "AUGMENTED 81-42, sys unload").
+_SECOND_NUMBER = compile_cached(r"[/-](\d{1,4}[A-Za-z]?),[ ]*(?=\d|[A-Z\u00c0-\u00de])")
+_STREET_BEFORE = compile_cached(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w.'-]*[ ]\Z")
+# A house number before a comma and a street's type written first, in lower case, that the
+# scan replaced ("9, rue Lucas Mary", "56, boulevard de Bonnin").
+_NUMBER_COMMA = compile_cached(r"(?<![\w.,/-])(\d{1,4}[A-Za-z]?),[ ]\Z")
+_LOWER_TYPES = frozenset(t for t in FIRST_TYPES if t.islower())
+_TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
+
+
+def _address_numbers(text: str, out: Spans, key: bytes) -> None:
+    """Numbers of an address whose words the scan replaced: an Australian postcode after
+    a town and its state, the second part of a house number, a house number before a
+    street's type.  Keyed digits in the same shape (never a digit back in its place)."""
+    found: list[tuple[int, int]] = []
+    for start, _prio, end, kind, _rep in out.spans:
+        if kind in _TOWNISH:
+            if text.startswith(",", end) and (
+                    m := _AU_POSTCODE.match(text, end)) is not None:
+                found.append(m.span(1))
+            if kind == "place" and start >= 3 and text[start - 2 : start] == ", " and \
+                    text[start:end] in _LOWER_TYPES:
+                m = _NUMBER_COMMA.search(text, max(0, start - 8), start)
+                if m is not None:
+                    found.append(m.span(1))
+        elif kind == "zip" and text[end : end + 1] in ("/", "-") and text[start:end].isdigit():
+            m = _SECOND_NUMBER.match(text, end)
+            if m is not None and _STREET_BEFORE.search(text, max(0, start - 40), start):
+                found.append(m.span(1))
+    if not found:
+        return
+    starts = {sp[0] for sp in out.spans}
+    for s, e in found:
+        if s in starts or _overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
+        chars = []
+        for i, c in enumerate(value):
+            if c.isdigit():
+                f = str(digest[i] % 10)
+                if f == c:
+                    f = str((digest[i] + 1) % 10)
+                chars.append(f)
+            else:
+                chars.append(c)
+        starts.add(s)
+        out.put(s, e, "zip", "".join(chars), priority=0)
 
 
 # -- double-barrelled names and organisations after "<name> of" ------------------------------
@@ -731,6 +793,7 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         _facilities(text, out, basic, fns["last_name"])
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
+        _address_numbers(text, out, key)
     if out.spans:
         _after_names(text, out, names, fns["last_name"], key)
     _dotted_firms(text, out, basic, fns["last_name"], key)
