@@ -140,7 +140,7 @@ def test_phones_and_readings_stay_what_they_were(redact: Redactor, text: str,
         ("She joined Walk Score S.A. last year.", ["Walk", "Score"]),
         ("Invoice to Car Lease B.V., attn. accounts.", ["Car", "Lease", "B", "V"]),
         ("Her company, Harbor Lights S.A.R.L., moved.", ["Harbor", "Lights"]),
-        ("Employer: Morning Star A/S", ["Morning", "Star"]),
+        ("Employer: Green Field S.p.A.", ["Green", "Field"]),
     ],
 )
 def test_a_firm_before_a_dotted_legal_form_goes(redact: Redactor, text: str,

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Container
 from functools import lru_cache
 
@@ -60,7 +61,7 @@ from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
 from scrubphi.transforms.redact.patterns import FIRST_TYPES
-from scrubphi.transforms.redact.structured import Spans, digits_like
+from scrubphi.transforms.redact.structured import Spans, digits_like, filler
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
 __all__ = ["HEAD_WORDS", "late_pass"]
@@ -80,9 +81,12 @@ _CENTRES = (
 _HEADS = f"{_LIVING}|{_HOMES}|{_CENTRES}"
 #: The last word of every head, as written in a match (what a note must hold).
 #: The last words of the heads in lower case: a note holds a facility's name only when
-#: one of them is a word of it written with a capital (either scan tells, from its words).
+#: one of them is a word of it written with a capital (either scan tells, from its words);
+#: and the days of the week, which the late pass looks for only then too (a search of
+#: every note for them cost a twentieth of the compiled scan's time).
 HEAD_WORDS = frozenset(split_words("""
 living home homes center centre facility facilities community village general
+monday tuesday wednesday thursday friday saturday sunday
 """))
 #: A facility's head words, Title-case or in capitals, with the word ``General``.
 # (found from its last word, which few letters start, then read back from there: a
@@ -277,6 +281,14 @@ _STREET_BEFORE = compile_cached(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w.'-]*[ 
 # A house number before a comma and a street's type written first, in lower case, that the
 # scan replaced ("9, rue Lucas Mary", "56, boulevard de Bonnin").
 _NUMBER_COMMA = compile_cached(r"(?<![\w.,/-])(\d{1,4}[A-Za-z]?),[ ]\Z")
+# "E7 8NR", "CM90 7RT", "M8 1DT" (the inward part's letters are never C, I, K, M, O, V);
+# Canada's "K1A 0B1".
+_UK_CA_POSTCODE = (r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}"
+                   r"|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)(?![\w-])")
+# One after a town the scan replaced and a comma or a line's end, perhaps a province's or
+# county's code ("Toronto, ON K1A 0B1"; the scan takes one after its label: "ZIP CM90 7RT").
+_TOWN_POSTCODE = compile_cached(
+    rf"(?:,[ ]*|\n[ ]*)(?:[A-Z]{{2,3}}(?:,[ ]*|[ ]+))?{_UK_CA_POSTCODE}")
 _LOWER_TYPES = frozenset(t for t in FIRST_TYPES if t.islower())
 _TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
 
@@ -284,13 +296,17 @@ _TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
 def _address_numbers(text: str, out: Spans, key: bytes) -> None:
     """Numbers of an address whose words the scan replaced: an Australian postcode after
     a town and its state, the second part of a house number, a house number before a
-    street's type.  Keyed digits in the same shape (never a digit back in its place)."""
+    street's type (keyed digits in the same shape, never a digit back in its place); a
+    British or Canadian postcode after a town (keyed letters and digits)."""
     found: list[tuple[int, int]] = []
+    codes: list[tuple[int, int]] = []
     for start, _prio, end, kind, _rep in out.spans:
         if kind in _TOWNISH:
-            if text.startswith(",", end) and (
-                    m := _AU_POSTCODE.match(text, end)) is not None:
+            after = text[end : end + 1]
+            if after == "," and (m := _AU_POSTCODE.match(text, end)) is not None:
                 found.append(m.span(1))
+            elif after in (",", "\n") and (m := _TOWN_POSTCODE.match(text, end)) is not None:
+                codes.append(m.span(1))
             if kind == "place" and start >= 3 and text[start - 2 : start] == ", " and \
                     text[start:end] in _LOWER_TYPES:
                 m = _NUMBER_COMMA.search(text, max(0, start - 8), start)
@@ -300,9 +316,14 @@ def _address_numbers(text: str, out: Spans, key: bytes) -> None:
             m = _SECOND_NUMBER.match(text, end)
             if m is not None and _STREET_BEFORE.search(text, max(0, start - 40), start):
                 found.append(m.span(1))
-    if not found:
+    if not found and not codes:
         return
     starts = {sp[0] for sp in out.spans}
+    for s, e in codes:
+        # (keyed as the scan keys one after its label: the same code, the same surrogate)
+        if s not in starts and not _overlaps_across(out, s, e):
+            starts.add(s)
+            out.put(s, e, "zip", filler(text[s:e], key).upper(), priority=0)
     for s, e in found:
         if s in starts or _overlaps_across(out, s, e):
             continue
@@ -553,10 +574,10 @@ def _keyed_letters(value: str, key: bytes) -> str:
 _DOTTED_FIRM = compile_cached(
     r"(?<=[^\W\d_][ ])(?:S\.A\.(?:R\.L\.|S\.|U\.)?|S\.R\.L\.|S\.r\.l\.|s\.r\.l\.|S\.p\.A\."
     r"|S\.P\.A\.|S\.N\.C\.|s\.n\.c\.|S\.L\.U\.|s\.r\.o\.|S\.R\.O\.|d\.o\.o\.|B\.V\.|N\.V\."
-    r"|v\.o\.s\.|A/S|ApS)(?![^\W_])"
+    r"|v\.o\.s\.)(?![^\W_])"
     r"(?![ ]+(?i:node|nodal|block|exit|arrest|pause|rhythm)(?![^\W_]))")
-# (a cheap test first: two letters with dots, in this order)
-_DOTTED_MAY = compile_cached(r"[SsdBNv]\.[APRrLlNnoVv]\.|A/S|ApS")
+# (found from the dot after a form's first letter, a pattern led by a literal)
+_DOT_PAIR = compile_cached(r"\.[APRrLlNnoVp]\.")
 
 
 def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: bytes) -> None:
@@ -564,9 +585,12 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
     words ("Walk Score S.A.", "Viola s.r.l."); they and the form's letters are replaced, as
     the scan does after a name (when the scan took the last words and the form, the words
     before them).  Not function words, nor an everyday word that opens a sentence."""
-    if _DOTTED_MAY.search(text) is None:
-        return
-    for m in _DOTTED_FIRM.finditer(text):
+    hits: list[re.Match[str]] = []
+    for dot in _DOT_PAIR.finditer(text):  # (led by the literal ".": fast)
+        m = _DOTTED_FIRM.match(text, dot.start() - 1) if dot.start() else None
+        if m is not None and (not hits or hits[-1].end() <= m.start()):
+            hits.append(m)
+    for m in hits:
         fs, fe = m.span()
         run = _TITLE_RUN.search(text, max(0, fs - 60), fs)
         if run is None:
@@ -652,10 +676,9 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
 # "from", "support", "join"..., closed by "in" and a place the scan replaced, name an
 # organisation (the scan's own rule reads three words, near a word that starts its rules).
 # Not after "for" or "with": a diagnosis may follow them ("admitted for Chest Pain in
-# Boston").  (led by the literal " in ": the engine skips to it)
+# Boston").
 # (what the scan replaced after "in": a town it read as a place or a name)
 _IN_KINDS = frozenset(("place", "city", "address", "first_name", "last_name"))
-_IN_PLACE = compile_cached(r"[ ]in[ ](?=[A-Z\u00c0-\u00de])")
 _ORG_RUN = compile_cached(
     r"(?<![^\W_])(?:at|from|support(?:s|ed|ing)?|join(?:s|ed|ing)?)[ ]"
     rf"({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,3}})\Z")
@@ -665,13 +688,16 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
     """Title-case words between an organisation's verb or preposition and "in" and a
     replaced place are the organisation's name, everyday words too; not function words,
     nor a clinical service's words."""
-    places: dict[int, str] | None = None
-    for m in _IN_PLACE.finditer(text):
-        if places is None:
-            places = {sp[0]: sp[3] for sp in out.spans}
-        if places.get(m.end()) not in _IN_KINDS:
+    # (from the scan's spans after " in ": a search of the text for it cost three times as
+    # much on the nursing notes)
+    kinds = _IN_KINDS
+    ats = [sp[0] - 4 for sp in out.spans if sp[3] in kinds and text[sp[0] - 4 : sp[0]] == " in "]
+    for at in ats:
+        # (a Title-case word before "in": rare)
+        w = text.rfind(" ", max(0, at - 40), at)
+        if w < 0 or not text[w + 1 : w + 2].isupper() or not text[at - 1 : at].islower():
             continue
-        run = _ORG_RUN.search(text, max(0, m.start() - 80), m.start())
+        run = _ORG_RUN.search(text, max(0, at - 80), at)
         if run is None:
             continue
         s, e = run.span(1)
@@ -682,17 +708,17 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
             continue  # (the scan read it)
         value = run.group(1)
         out.put(s, e, "place", case_like(name(value), value), priority=0)
-        places[s] = "place"
 
 
 # -- days of the week beside a date or before a part of the day -----------------------------
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# A day of the week, in Title case, capitals or lower case (not "Sat", "Sun", "Wed": the
-# short forms are clinical words too: "sat 95%").
+# A day of the week, in Title case or capitals (the scans tell the late pass when a note
+# holds one: see HEAD_WORDS; not "Sat", "Sun", "Wed": the short forms are clinical words
+# too: "sat 95%").
 _WEEKDAY = compile_cached(
     r"(?<![^\W_])(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:MON|TUES|WEDNES|THURS|FRI"
-    r"|SATUR|SUN)DAY|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?![^\W_'\u2019])")
+    r"|SATUR|SUN)DAY)(?![^\W_'\u2019])")
 # After a day of the week: a part of the day ("Sunday morning", "MONDAY NIGHT"), or what
 # leads to a date the scan replaced ("Tuesday, July 28", "Monday the 3rd").
 _DAY_PART = compile_cached(r"[ ](?i:morning|afternoon|evening|night|noon|midday|lunchtime)"
@@ -705,7 +731,16 @@ _FROM_DATE = compile_cached(r",?[ ]+\Z")
 def _weekdays(text: str, out: Spans, key: bytes) -> None:
     """A day of the week beside a date the scan replaced, or before a part of the day, is
     an element of that date: it becomes another day, keyed by the day's name."""
-    found = [m for m in _WEEKDAY.finditer(text)]
+    found: list[re.Match[str]] = []
+    size = len(text)
+    for tail in ("day", "DAY"):  # (found fast: a pattern tried everywhere costs more)
+        i = text.find(tail)
+        while i >= 3:
+            if text[i - 1] in "nsirNSIR":  # (Mon-, Sun-, Tues-, Wednes-, Thurs-, Fri-, Satur-)
+                m = _WEEKDAY.search(text, max(0, i - 6), min(size, i + 4))
+                if m is not None:
+                    found.append(m)
+            i = text.find(tail, i + 3)
     if not found:
         return
     dates_at = {sp[0] for sp in out.spans if sp[3] == "date"}
@@ -729,78 +764,27 @@ def _weekdays(text: str, out: Spans, key: bytes) -> None:
         out.put(s, e, "date", case_like(fake.title(), value), priority=0)
 
 
-# -- British and Canadian postcodes after their label or a replaced town --------------------
-
-# "E7 8NR", "CM90 7RT", "M8 1DT" (the inward part's letters are never C, I, K, M, O, V);
-# Canada's "K1A 0B1".
-_POSTCODE_FORM = compile_cached(
-    r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}"
-    r"|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)(?![\w-])")
-# Before one: its label ("ZIP: ", "my postcode is "), or a town the scan replaced, a comma
-# or a line's end, and perhaps a province's or county's code ("Toronto, ON K1A 0B1").
-_POSTCODE_LABEL = compile_cached(
-    r"(?<![^\W_])(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ](?i:code))?(?:[ ](?i:is))?"
-    r"[ ]?:?[ ]*\Z")
-_AFTER_TOWN = compile_cached(r"(?:,[ ]*|[ ]*\n[ ]*|[ ]+)(?:[A-Z]{2,3}(?:,[ ]*|[ ]+))?\Z")
-_TOWN_KINDS = frozenset(("place", "city", "address", "first_name", "last_name"))
-
-
-def _postcodes(text: str, out: Spans, key: bytes) -> None:
-    """A British or Canadian postcode after its label or after a town the scan replaced:
-    keyed letters and digits in the same shape (never a character back in its place)."""
-    found = [m for m in _POSTCODE_FORM.finditer(text)]
-    if not found:
-        return
-    ends = [sp[2] for sp in out.spans if sp[3] in _TOWN_KINDS]
-    starts = {sp[0] for sp in out.spans}
-    for m in found:
-        s, e = m.span()
-        if s in starts or _overlaps_across(out, s, e):
-            continue
-        if _POSTCODE_LABEL.search(text, max(0, s - 24), s) is None and not any(
-                s - 8 <= d < s and _AFTER_TOWN.match(text, d, s) for d in ends):
-            continue
-        value = m.group()
-        digest = hmac.new(key, b"postcode\0" + value.encode(), hashlib.sha256).digest()
-        chars = []
-        for i, c in enumerate(value):
-            k = digest[i]
-            if c.isdigit():
-                f = str(k % 10)
-                if f == c:
-                    f = str((k + 1) % 10)
-            elif c.isalpha():
-                f = chr(ord("A") + k % 26)
-                if f == c:
-                    f = chr(ord("A") + (k + 1) % 26)
-            else:
-                f = c
-            chars.append(f)
-        starts.add(s)
-        out.put(s, e, "zip", "".join(chars), priority=0)
-
-
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool, names: Container[str]) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
-    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital
-    (the scans tell it from the words they read anyway: a pattern tried at every space,
-    or a substring search per head word, cost a fifth of the scan's time).
+    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital,
+    a facility's head word or a day of the week (the scans tell it from the words they
+    read anyway: a pattern tried at every space, or a substring search per head word,
+    cost a fifth of the scan's time).
     ``names``: the first and last names (lower case), for the double-barrelled names.
     """
     if heads:
         _facilities(text, out, basic, fns["last_name"])
+        _weekdays(text, out, key)
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
         _address_numbers(text, out, key)
     if out.spans:
         _after_names(text, out, names, fns["last_name"], key)
     _dotted_firms(text, out, basic, fns["last_name"], key)
-    if out.spans and " in " in text:
+    if out.spans:
         _orgs_before_place(text, out, fns["last_name"])
-    _weekdays(text, out, key)
-    _postcodes(text, out, key)
     # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
     # the double-barrelled names' hyphens too)
     colon, dash, dot = _MAC_MAY

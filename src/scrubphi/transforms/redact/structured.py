@@ -154,6 +154,18 @@ Handler = Callable[[re.Match[str], "Spans"], None]
 Fn = Callable[[str], str]
 
 
+def filler(token: str, key: bytes) -> str:
+    """Keyed digits and (lower-case) letters in ``token``'s shape."""
+    stream = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), key=key,
+                             digest_size=64).digest()
+    reps = len(token) // len(stream) + 1
+    pool = (stream * reps)[: len(token)]
+    return "".join(
+        str(b % 10) if c.isdigit() else chr(97 + b % 26) if c.isalpha() else c
+        for c, b in zip(token, pool, strict=True)
+    )
+
+
 class StructuredPass:
     """The pattern pass's handlers; the Redactor sets the attributes below."""
 
@@ -299,14 +311,7 @@ class StructuredPass:
 
     def _filler(self, token: str) -> str:
         """Keyed digits and letters in ``token``'s shape, for tokens too long to tokenize."""
-        stream = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), key=self._filler_key,
-                                 digest_size=64).digest()
-        reps = len(token) // len(stream) + 1
-        pool = (stream * reps)[: len(token)]
-        return "".join(
-            str(b % 10) if c.isdigit() else chr(97 + b % 26) if c.isalpha() else c
-            for c, b in zip(token, pool, strict=True)
-        )
+        return filler(token, self._filler_key)
 
     def _unit(self, m: re.Match[str], out: Spans) -> None:
         """"Apt. 864", "Suite 501": the whole secondary address, designator and number."""
