@@ -240,3 +240,14 @@ def test_doses_and_readings_near_an_address_shape_stay(redact: Redactor, text: s
     street or town stay."""
     _kept(redact, text, *words)
     _both(text)
+
+
+# -- found on the way: a trunk "1" and groups with mixed separators --------------------------
+
+
+@pytest.mark.parametrize("text", ["Call 1-583.925.5955 now.", "0/1-583.925.5955x2153 "])
+def test_a_phone_with_mixed_separators_goes_in_both_scans(redact: Redactor, text: str) -> None:
+    """"1-583.925.5955" is a phone for the compiled scan too (its reading of the number's
+    shape let the phone pattern run only with a dash or four digits after "1-583")."""
+    _gone(redact, text, "583", "925", "5955")
+    _both(text)

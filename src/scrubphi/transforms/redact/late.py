@@ -45,6 +45,17 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   ``S.Coop.``, ``o.s.``, ``As Oy``, ``- ME``, ``& Co. KG``): their letters become
   keyed letters in the same shape and case, as the scan does for ``S.A.``; not
   without a name before them (``heparin s.c.``), nor ``Ky`` after a town.
+* **A firm of everyday words before a dotted legal form** (``Walk Score S.A.``,
+  ``Viola s.r.l.``): its words and the form's letters; not the sinoatrial node
+  (``Normal S.A. node``) nor ``s.l.`` (sublingual).
+* **An organisation before ``in <place>``**: up to four Title-case words after ``at``,
+  ``from``, ``support``, ``join``... and before ``in`` and a replaced place.
+* **A day of the week that is part of a date**: beside a replaced date (``Tuesday, July
+  28``) or before a part of the day (``on Sunday morning``), when the scan saw a day
+  written with a capital (:data:`HEAD_WORDS`); a keyed other day.
+* **The other numbers of an address replaced in part**: an Australian postcode after a
+  town and its state, a house number's second part (``22/95``), a number before a
+  French street type (``9, rue ...``), a British or Canadian postcode after a town.
 
 Never logs or raises with a value.
 """
@@ -291,6 +302,8 @@ _TOWN_POSTCODE = compile_cached(
     rf"(?:,[ ]*|\n[ ]*)(?:[A-Z]{{2,3}}(?:,[ ]*|[ ]+))?{_UK_CA_POSTCODE}")
 _LOWER_TYPES = frozenset(t for t in FIRST_TYPES if t.islower())
 _TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
+_NUMBER_KINDS = _TOWNISH | {"zip"}
+_NUMBER_NEXT = frozenset((",", "\n", "/", "-"))
 
 
 def _address_numbers(text: str, out: Spans, key: bytes) -> None:
@@ -298,9 +311,16 @@ def _address_numbers(text: str, out: Spans, key: bytes) -> None:
     a town and its state, the second part of a house number, a house number before a
     street's type (keyed digits in the same shape, never a digit back in its place); a
     British or Canadian postcode after a town (keyed letters and digits)."""
+    # (a comprehension first: the scan's spans are many, few of them end before a comma,
+    # a line's end, a slash or a dash, or start after a comma)
+    kinds, ends = _NUMBER_KINDS, _NUMBER_NEXT
+    near = [sp for sp in out.spans if sp[3] in kinds and (
+        text[sp[2] : sp[2] + 1] in ends or (sp[3] == "place" and text[sp[0] - 2 : sp[0]] == ", "))]
+    if not near:
+        return
     found: list[tuple[int, int]] = []
     codes: list[tuple[int, int]] = []
-    for start, _prio, end, kind, _rep in out.spans:
+    for start, _prio, end, kind, _rep in near:
         if kind in _TOWNISH:
             after = text[end : end + 1]
             if after == "," and (m := _AU_POSTCODE.match(text, end)) is not None:
@@ -585,8 +605,11 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
     words ("Walk Score S.A.", "Viola s.r.l."); they and the form's letters are replaced, as
     the scan does after a name (when the scan took the last words and the form, the words
     before them).  Not function words, nor an everyday word that opens a sentence."""
+    lead = _DOT_PAIR.search(text)  # (led by the literal ".": fast)
+    if lead is None:
+        return
     hits: list[re.Match[str]] = []
-    for dot in _DOT_PAIR.finditer(text):  # (led by the literal ".": fast)
+    for dot in _DOT_PAIR.finditer(text, lead.start()):
         m = _DOTTED_FIRM.match(text, dot.start() - 1) if dot.start() else None
         if m is not None and (not hits or hits[-1].end() <= m.start()):
             hits.append(m)
@@ -601,7 +624,7 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
             if words[k][2] in STOP or words[k][2] in _FACILITY_PREPS:
                 words = words[k + 1 :]
                 break
-        # (after a label's colon the words are the label's value: "Employer: Morning Star A/S")
+        # (after a label's colon the words are the label's value: "Employer: Green Field S.p.A.")
         while words and (words[0][2] in _GENERIC or (
                 words[0][2].strip(".'\u2019") in basic and _opens_sentence(text, words[0][0])
                 and text[max(0, words[0][0] - 2) : words[0][0]].strip(" ") != ":")):
@@ -612,8 +635,8 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
         covered = [(start, end) for start, _p, end, _k, _r in out.spans
                    if start < fe and end > s]
         if covered:
-            # the scan took the form and the last words ("Morning Star A/S" keeps
-            # "Morning"): the words before what it took go too
+            # the scan took the form and the last words (after a name it knows): the
+            # words before what it took go too
             first = min(start for start, _end in covered)
             if first < s or _overlaps_across(out, s, fe):
                 continue
