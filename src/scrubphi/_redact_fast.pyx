@@ -715,7 +715,7 @@ cdef class Engine:
     def scan(self, str text, out):
         """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans); True
         when a word of ``late.HEAD_WORDS`` is written with a capital (the late pass's
-        facilities can be there)."""
+        facilities or days of the week can be there)."""
         cdef _Text t = _text(text)
         cdef _Reading r
         cdef Py_ssize_t n, i, s, e

@@ -567,7 +567,7 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     digit or ``-``; or the end).  A date with a year, digit pairs, an SSN, a
     card want another ``-`` there, an age or a date with a month's name a word
     after the dash; what can match: a phone ("617-555.1234": three digits and
-    ``.``, `` `` or ``/``), a local number (three and four digits), digit groups
+    ``.``, `` `` or ``/``; "1-583.925.5955"), a local number (three and four digits), digit groups
     in parentheses after a ``(``, a number before its phone word (_plt_may), a
     street address (a space, then what _street_may allows) -- with any of these
     the dash shape's pattern runs; else month-day (``mdash``: a month, a day, and
@@ -579,6 +579,8 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     if (M == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(x, b". /")
             and _four_digits(t, k + 1)) or (L == 3 and M == 4 and x != u'/'):
         return S_DASH
+    if M == 3 and L == 1 and c0 == u'1' and _in(x, b". /"):
+        return S_DASH  # "1-583.925.5955": a trunk "1", then three, three and four digits
     others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
     if not others and x == u' ':
         q = k

@@ -45,6 +45,17 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   ``S.Coop.``, ``o.s.``, ``As Oy``, ``- ME``, ``& Co. KG``): their letters become
   keyed letters in the same shape and case, as the scan does for ``S.A.``; not
   without a name before them (``heparin s.c.``), nor ``Ky`` after a town.
+* **A firm of everyday words before a dotted legal form** (``Walk Score S.A.``,
+  ``Viola s.r.l.``): its words and the form's letters; not the sinoatrial node
+  (``Normal S.A. node``) nor ``s.l.`` (sublingual).
+* **An organisation before ``in <place>``**: up to four Title-case words after ``at``,
+  ``from``, ``support``, ``join``... and before ``in`` and a replaced place.
+* **A day of the week that is part of a date**: beside a replaced date (``Tuesday, July
+  28``) or before a part of the day (``on Sunday morning``), when the scan saw a day
+  written with a capital (:data:`HEAD_WORDS`); a keyed other day.
+* **The other numbers of an address replaced in part**: an Australian postcode after a
+  town and its state, a house number's second part (``22/95``), a number before a
+  French street type (``9, rue ...``), a British or Canadian postcode after a town.
 
 Never logs or raises with a value.
 """
@@ -53,13 +64,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Container
 from functools import lru_cache
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
-from scrubphi.transforms.redact.structured import Spans, digits_like
+from scrubphi.transforms.redact.patterns import FIRST_TYPES
+from scrubphi.transforms.redact.structured import Spans, digits_like, filler
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
 __all__ = ["HEAD_WORDS", "late_pass"]
@@ -79,9 +92,12 @@ _CENTRES = (
 _HEADS = f"{_LIVING}|{_HOMES}|{_CENTRES}"
 #: The last word of every head, as written in a match (what a note must hold).
 #: The last words of the heads in lower case: a note holds a facility's name only when
-#: one of them is a word of it written with a capital (either scan tells, from its words).
+#: one of them is a word of it written with a capital (either scan tells, from its words);
+#: and the days of the week, which the late pass looks for only then too (a search of
+#: every note for them cost a twentieth of the compiled scan's time).
 HEAD_WORDS = frozenset(split_words("""
 living home homes center centre facility facilities community village general
+monday tuesday wednesday thursday friday saturday sunday
 """))
 #: A facility's head words, Title-case or in capitals, with the word ``General``.
 # (found from its last word, which few letters start, then read back from there: a
@@ -257,6 +273,93 @@ def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
             if fake == digits:
                 fake = str((int(digits[0]) % 9) + 1) + fake[1:]
             out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
+
+
+# -- the other numbers of an address the scan replaced in part ---------------------------------
+
+# After a town the scan replaced and a comma: an Australian state's code and its
+# four-digit postcode ("Port Sethville, QLD, 4657"), the address's end after it (not a
+# dose: "Dr. Smith, SA, 1200 mg").
+_AU_POSTCODE = compile_cached(
+    r",[ ]+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT),?[ ]+(\d{4})(?![\w/%-]|[.,]\d)"
+    r"(?=[ ]*(?:\r?\n|\Z|[.,;)]|[ ](?!(?i:mg|mcg|g|gm|kg|ml|cc|l|units?|u|iu|meq|mmol|mls"
+    r"|hrs?|hours?|mins?|x|times|doses?|tabs?|caps?|puffs?|drops?|sprays?)(?![^\W_]))))")
+# The second part of a house number whose first part the scan replaced after a street's
+# name in Title case ("Drubstraße 22/95, 94472 Stade", "Dobesallee 4-5, Kusel"), before a
+# comma and the postcode or town (not a reading: "AUGMENTED 81-42, sys unload").
+_SECOND_NUMBER = compile_cached(r"[/-](\d{1,4}[A-Za-z]?),[ ]*(?=\d|[A-Z\u00c0-\u00de])")
+_STREET_BEFORE = compile_cached(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w.'-]*[ ]\Z")
+# A house number before a comma and a street's type written first, in lower case, that the
+# scan replaced ("9, rue Lucas Mary", "56, boulevard de Bonnin").
+_NUMBER_COMMA = compile_cached(r"(?<![\w.,/-])(\d{1,4}[A-Za-z]?),[ ]\Z")
+# "E7 8NR", "CM90 7RT", "M8 1DT" (the inward part's letters are never C, I, K, M, O, V);
+# Canada's "K1A 0B1".
+_UK_CA_POSTCODE = (r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}"
+                   r"|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)(?![\w-])")
+# One after a town the scan replaced and a comma or a line's end, perhaps a province's or
+# county's code ("Toronto, ON K1A 0B1"; the scan takes one after its label: "ZIP CM90 7RT").
+_TOWN_POSTCODE = compile_cached(
+    rf"(?:,[ ]*|\n[ ]*)(?:[A-Z]{{2,3}}(?:,[ ]*|[ ]+))?{_UK_CA_POSTCODE}")
+_LOWER_TYPES = frozenset(t for t in FIRST_TYPES if t.islower())
+_TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
+_NUMBER_KINDS = _TOWNISH | {"zip"}
+_NUMBER_NEXT = frozenset((",", "\n", "/", "-"))
+
+
+def _address_numbers(text: str, out: Spans, key: bytes) -> None:
+    """Numbers of an address whose words the scan replaced: an Australian postcode after
+    a town and its state, the second part of a house number, a house number before a
+    street's type (keyed digits in the same shape, never a digit back in its place); a
+    British or Canadian postcode after a town (keyed letters and digits)."""
+    # (a comprehension first: the scan's spans are many, few of them end before a comma,
+    # a line's end, a slash or a dash, or start after a comma)
+    kinds, ends = _NUMBER_KINDS, _NUMBER_NEXT
+    near = [sp for sp in out.spans if sp[3] in kinds and (
+        text[sp[2] : sp[2] + 1] in ends or (sp[3] == "place" and text[sp[0] - 2 : sp[0]] == ", "))]
+    if not near:
+        return
+    found: list[tuple[int, int]] = []
+    codes: list[tuple[int, int]] = []
+    for start, _prio, end, kind, _rep in near:
+        if kind in _TOWNISH:
+            after = text[end : end + 1]
+            if after == "," and (m := _AU_POSTCODE.match(text, end)) is not None:
+                found.append(m.span(1))
+            elif after in (",", "\n") and (m := _TOWN_POSTCODE.match(text, end)) is not None:
+                codes.append(m.span(1))
+            if kind == "place" and start >= 3 and text[start - 2 : start] == ", " and \
+                    text[start:end] in _LOWER_TYPES:
+                m = _NUMBER_COMMA.search(text, max(0, start - 8), start)
+                if m is not None:
+                    found.append(m.span(1))
+        elif kind == "zip" and text[end : end + 1] in ("/", "-") and text[start:end].isdigit():
+            m = _SECOND_NUMBER.match(text, end)
+            if m is not None and _STREET_BEFORE.search(text, max(0, start - 40), start):
+                found.append(m.span(1))
+    if not found and not codes:
+        return
+    starts = {sp[0] for sp in out.spans}
+    for s, e in codes:
+        # (keyed as the scan keys one after its label: the same code, the same surrogate)
+        if s not in starts and not _overlaps_across(out, s, e):
+            starts.add(s)
+            out.put(s, e, "zip", filler(text[s:e], key).upper(), priority=0)
+    for s, e in found:
+        if s in starts or _overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
+        chars = []
+        for i, c in enumerate(value):
+            if c.isdigit():
+                f = str(digest[i] % 10)
+                if f == c:
+                    f = str((digest[i] + 1) % 10)
+                chars.append(f)
+            else:
+                chars.append(c)
+        starts.add(s)
+        out.put(s, e, "zip", "".join(chars), priority=0)
 
 
 # -- double-barrelled names and organisations after "<name> of" ------------------------------
@@ -463,20 +566,88 @@ def _legal_forms(text: str, out: Spans, key: bytes,
     for s, e in found:
         if s in starts or _overlaps_across(out, s, e):
             continue
-        value = text[s:e]
-        digest = hmac.new(key, b"form\0" + value.encode(), hashlib.sha256).digest()
-        chars = []
-        for i, c in enumerate(value):
-            if not c.isalpha():
-                chars.append(c)
-                continue
-            k = digest[i % len(digest)] % 26
-            f = chr(ord("a") + k)
-            if f == c.lower():  # never a letter back in its place
-                f = chr(ord("a") + (k + 1) % 26)
-            chars.append(f.upper() if c.isupper() else f)
         starts.add(s)
-        out.put(s, e, "place", "".join(chars), priority=0)
+        out.put(s, e, "place", _keyed_letters(text[s:e], key), priority=0)
+
+
+def _keyed_letters(value: str, key: bytes) -> str:
+    """A legal form's letters as keyed letters, in the same shape and case."""
+    digest = hmac.new(key, b"form\0" + value.encode(), hashlib.sha256).digest()
+    chars = []
+    for i, c in enumerate(value):
+        if not c.isalpha():
+            chars.append(c)
+            continue
+        k = digest[i % len(digest)] % 26
+        f = chr(ord("a") + k)
+        if f == c.lower():  # never a letter back in its place
+            f = chr(ord("a") + (k + 1) % 26)
+        chars.append(f.upper() if c.isupper() else f)
+    return "".join(chars)
+
+
+# -- a firm's name of everyday words before a dotted legal form ------------------------------
+
+# Legal forms written with dots, as firms write them ("Walk Score S.A.", "Viola s.r.l.",
+# "Car Lease B.V."); not forms that are clinical abbreviations too ("s.l.": sublingual,
+# "A.S.", "E.V."), nor "S.A." before a node's words (the sinoatrial node).
+_DOTTED_FIRM = compile_cached(
+    r"(?<=[^\W\d_][ ])(?:S\.A\.(?:R\.L\.|S\.|U\.)?|S\.R\.L\.|S\.r\.l\.|s\.r\.l\.|S\.p\.A\."
+    r"|S\.P\.A\.|S\.N\.C\.|s\.n\.c\.|S\.L\.U\.|s\.r\.o\.|S\.R\.O\.|d\.o\.o\.|B\.V\.|N\.V\."
+    r"|v\.o\.s\.)(?![^\W_])"
+    r"(?![ ]+(?i:node|nodal|block|exit|arrest|pause|rhythm)(?![^\W_]))")
+# (found from the dot after a form's first letter, a pattern led by a literal)
+_DOT_PAIR = compile_cached(r"\.[APRrLlNnoVp]\.")
+
+
+def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: bytes) -> None:
+    """Up to three Title-case words before a dotted legal form name a firm, even everyday
+    words ("Walk Score S.A.", "Viola s.r.l."); they and the form's letters are replaced, as
+    the scan does after a name (when the scan took the last words and the form, the words
+    before them).  Not function words, nor an everyday word that opens a sentence."""
+    lead = _DOT_PAIR.search(text)  # (led by the literal ".": fast)
+    if lead is None:
+        return
+    hits: list[re.Match[str]] = []
+    for dot in _DOT_PAIR.finditer(text, lead.start()):
+        m = _DOTTED_FIRM.match(text, dot.start() - 1) if dot.start() else None
+        if m is not None and (not hits or hits[-1].end() <= m.start()):
+            hits.append(m)
+    for m in hits:
+        fs, fe = m.span()
+        run = _TITLE_RUN.search(text, max(0, fs - 60), fs)
+        if run is None:
+            continue
+        words = [(run.start() + w.start(), run.start() + w.end(), w.group().lower())
+                 for w in _WORD_IN.finditer(run.group())]
+        for k in range(len(words) - 1, -1, -1):
+            if words[k][2] in STOP or words[k][2] in _FACILITY_PREPS:
+                words = words[k + 1 :]
+                break
+        # (after a label's colon the words are the label's value: "Employer: Green Field S.p.A.")
+        while words and (words[0][2] in _GENERIC or (
+                words[0][2].strip(".'\u2019") in basic and _opens_sentence(text, words[0][0])
+                and text[max(0, words[0][0] - 2) : words[0][0]].strip(" ") != ":")):
+            words.pop(0)
+        if not words or any(w[2] in _SERVICES for w in words):
+            continue
+        s = words[0][0]
+        covered = [(start, end) for start, _p, end, _k, _r in out.spans
+                   if start < fe and end > s]
+        if covered:
+            # the scan took the form and the last words (after a name it knows): the
+            # words before what it took go too
+            first = min(start for start, _end in covered)
+            if first < s or _overlaps_across(out, s, fe):
+                continue
+            words = [w for w in words if w[1] <= first]
+            if not words:
+                continue
+        e = words[-1][1]
+        value = text[s:e]
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+        if not covered:
+            out.put(fs, fe, "place", _keyed_letters(m.group(), key), priority=0)
 
 
 # What may follow a name the scan replaced, its first three characters: " of ", a
@@ -521,21 +692,122 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
         _legal_forms(text, out, key, forms)
 
 
+# -- an organisation between a verb or preposition and "in <place>" ------------------------
+
+# "a year at Google Public Data Explorer in Lyon", "looking to support Walk Score in
+# Tarvik", "she joined Quill Point in Oslo": up to four Title-case words after "at",
+# "from", "support", "join"..., closed by "in" and a place the scan replaced, name an
+# organisation (the scan's own rule reads three words, near a word that starts its rules).
+# Not after "for" or "with": a diagnosis may follow them ("admitted for Chest Pain in
+# Boston").
+# (what the scan replaced after "in": a town it read as a place or a name)
+_IN_KINDS = frozenset(("place", "city", "address", "first_name", "last_name"))
+_ORG_RUN = compile_cached(
+    r"(?<![^\W_])(?:at|from|support(?:s|ed|ing)?|join(?:s|ed|ing)?)[ ]"
+    rf"({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,3}})\Z")
+
+
+def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
+    """Title-case words between an organisation's verb or preposition and "in" and a
+    replaced place are the organisation's name, everyday words too; not function words,
+    nor a clinical service's words."""
+    # (from the scan's spans after " in ": a search of the text for it cost three times as
+    # much on the nursing notes)
+    kinds = _IN_KINDS
+    ats = [sp[0] - 4 for sp in out.spans if sp[3] in kinds and text[sp[0] - 4 : sp[0]] == " in "]
+    for at in ats:
+        # (a Title-case word before "in": rare)
+        w = text.rfind(" ", max(0, at - 40), at)
+        if w < 0 or not text[w + 1 : w + 2].isupper() or not text[at - 1 : at].islower():
+            continue
+        run = _ORG_RUN.search(text, max(0, at - 80), at)
+        if run is None:
+            continue
+        s, e = run.span(1)
+        words = run.group(1).split(" ")
+        if any(w.lower() in STOP or w.lower() in _SERVICES for w in words):
+            continue
+        if any(start < e and end > s for start, _p, end, _k, _r in out.spans):
+            continue  # (the scan read it)
+        value = run.group(1)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
+# -- days of the week beside a date or before a part of the day -----------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A day of the week, in Title case or capitals (the scans tell the late pass when a note
+# holds one: see HEAD_WORDS; not "Sat", "Sun", "Wed": the short forms are clinical words
+# too: "sat 95%").
+_WEEKDAY = compile_cached(
+    r"(?<![^\W_])(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:MON|TUES|WEDNES|THURS|FRI"
+    r"|SATUR|SUN)DAY)(?![^\W_'\u2019])")
+# After a day of the week: a part of the day ("Sunday morning", "MONDAY NIGHT"), or what
+# leads to a date the scan replaced ("Tuesday, July 28", "Monday the 3rd").
+_DAY_PART = compile_cached(r"[ ](?i:morning|afternoon|evening|night|noon|midday|lunchtime)"
+                           r"(?![^\W_])")
+_TO_DATE = compile_cached(r",?[ ]+(?:(?i:the)[ ]+)?")
+# Before a day of the week, after a date the scan replaced ("July 28, Tuesday").
+_FROM_DATE = compile_cached(r",?[ ]+\Z")
+
+
+def _weekdays(text: str, out: Spans, key: bytes) -> None:
+    """A day of the week beside a date the scan replaced, or before a part of the day, is
+    an element of that date: it becomes another day, keyed by the day's name."""
+    found: list[re.Match[str]] = []
+    size = len(text)
+    for tail in ("day", "DAY"):  # (found fast: a pattern tried everywhere costs more)
+        i = text.find(tail)
+        while i >= 3:
+            if text[i - 1] in "nsirNSIR":  # (Mon-, Sun-, Tues-, Wednes-, Thurs-, Fri-, Satur-)
+                m = _WEEKDAY.search(text, max(0, i - 6), min(size, i + 4))
+                if m is not None:
+                    found.append(m)
+            i = text.find(tail, i + 3)
+    if not found:
+        return
+    dates_at = {sp[0] for sp in out.spans if sp[3] == "date"}
+    dates_end = {sp[2] for sp in out.spans if sp[3] == "date"}
+    starts = {sp[0] for sp in out.spans}
+    for m in found:
+        s, e = m.span()
+        if s in starts:
+            continue
+        lead = _TO_DATE.match(text, e)
+        if not (_DAY_PART.match(text, e) or (lead is not None and lead.end() in dates_at)
+                or any(_FROM_DATE.match(text, d, s) for d in dates_end if s - 3 <= d < s)):
+            continue
+        if _overlaps_across(out, s, e):
+            continue
+        value = m.group()
+        day = _WEEKDAYS.index(value.lower())
+        digest = hmac.new(key, b"weekday\0" + value.lower().encode(), hashlib.sha256).digest()
+        fake = _WEEKDAYS[(day + 1 + digest[0] % 6) % 7]  # never the same day back
+        starts.add(s)
+        out.put(s, e, "date", case_like(fake.title(), value), priority=0)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool, names: Container[str]) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
-    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital
-    (the scans tell it from the words they read anyway: a pattern tried at every space,
-    or a substring search per head word, cost a fifth of the scan's time).
+    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital,
+    a facility's head word or a day of the week (the scans tell it from the words they
+    read anyway: a pattern tried at every space, or a substring search per head word,
+    cost a fifth of the scan's time).
     ``names``: the first and last names (lower case), for the double-barrelled names.
     """
     if heads:
         _facilities(text, out, basic, fns["last_name"])
+        _weekdays(text, out, key)
     if out.spans and "," in text:
         _house_numbers(text, out, fns["mrn"])
+        _address_numbers(text, out, key)
     if out.spans:
         _after_names(text, out, names, fns["last_name"], key)
+    _dotted_firms(text, out, basic, fns["last_name"], key)
+    if out.spans:
+        _orgs_before_place(text, out, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
     # the double-barrelled names' hyphens too)
     colon, dash, dot = _MAC_MAY

@@ -385,10 +385,13 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"(?P<stzip>(?:(?<=[A-Z][ ,])(?<=(?:{states})[ ,])"
         rf"|(?<=[A-Z][ ,][ ])(?<=(?:{states})[ ,][ ]))"
         r"(?P<sz>\d{5}(?:-\d{4})?)(?![\w-]))",
-        # A postcode after its label: US ZIP codes and the other countries' digit
-        # forms ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371").
+        # A postcode after its label: US ZIP codes, the other countries' digit forms
+        # ("ZIP: 394 13", "postcode 7412 SL", "my zip code is 2371"), British and Canadian
+        # ones ("ZIP CM90 7RT", "postal code K1A 0B1").
         r"(?P<zipl>(?i:zip|postcode|post[ ]code|postal[ ]code)(?:[ ]?(?i:code))?(?:[ ](?i:is))?"
-        r":?[ ]*(?P<zv>\d{3,5}(?:[ -]\d{2,4})?(?:[ ][A-Z]{2}(?![\w]))?)(?![\w-]))",
+        r":?[ ]*(?P<zv>\d{3,5}(?:[ -]\d{2,4})?(?:[ ][A-Z]{2}(?![\w]))?"
+        r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)"
+        r"(?![\w-]))",
         r"(?P<idnum>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
         r"(?![\w-]|\.\d))",
         r"(?P<idword>(?<![\w.-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?"

@@ -83,6 +83,13 @@ _BIRTH_BEFORE = re.compile(
 # "one" before "hundred" in an age in words ("one hundred and two year old").
 _ONE_BEFORE = re.compile(r"(?:\A|[^\w])(?i:one)[ -]\Z")
 _SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
+# A numeric date with a four-digit year that a trunk number's pattern takes first, its day
+# or month led by a zero ("07-24-1964", "05.04.1984"): read as a date (the "num" handler).
+_TRUNK_DATE = re.compile(
+    r"(?P<num>(?P<na>0?[1-9]|[12]\d|3[01])(?P<ns>[-.])(?P<nb>0?[1-9]|[12]\d|3[01])(?P=ns)"
+    r"(?P<ny>(?:19|20)\d\d))\Z")
+# An ISO date where a phone word's number starts ("home 1987-04-26T19:20"): the date's.
+_ISO_AT = re.compile(r"\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
 _PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
 _LABEL_PREFIX = re.compile(r"([A-Za-z]+)(?=\d)")
 # Amounts, ranges and settings: "100-200cc", "500x12", "3x5cm", "10-20mg".
@@ -145,6 +152,18 @@ class Spans:
 Handler = Callable[[re.Match[str], "Spans"], None]
 #: A surrogate function: a column transform's, on one value.
 Fn = Callable[[str], str]
+
+
+def filler(token: str, key: bytes) -> str:
+    """Keyed digits and (lower-case) letters in ``token``'s shape."""
+    stream = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), key=key,
+                             digest_size=64).digest()
+    reps = len(token) // len(stream) + 1
+    pool = (stream * reps)[: len(token)]
+    return "".join(
+        str(b % 10) if c.isdigit() else chr(97 + b % 26) if c.isalpha() else c
+        for c, b in zip(token, pool, strict=True)
+    )
 
 
 class StructuredPass:
@@ -221,6 +240,13 @@ class StructuredPass:
     def _phone(self, m: re.Match[str], out: Spans) -> None:
         group = m.lastgroup or "phone"
         start, end = m.span(group)
+        if group == "trunk":
+            date = _TRUNK_DATE.match(out.text, start, end)  # (\Z: at the number's end)
+            if date is not None:
+                before = len(out.spans)
+                self._num(date, out)
+                if len(out.spans) > before:
+                    return
         kind = _fax_or_phone(out.text, start)
         out.put(start, end, kind, self._fns[kind](m.group(group)))
 
@@ -251,6 +277,8 @@ class StructuredPass:
         start, end = m.span("plv")
         if _SHIFT.fullmatch(value):
             return  # "call at 0700-1930": hours
+        if _ISO_AT.match(out.text, start):
+            return  # "home 1987-04-26T19:20": a date's (the date pattern takes it)
         if digits >= 6:
             kind = _fax_or_phone(out.text, start)
             out.put(start, end, kind, self._fns[kind](value))
@@ -283,14 +311,7 @@ class StructuredPass:
 
     def _filler(self, token: str) -> str:
         """Keyed digits and letters in ``token``'s shape, for tokens too long to tokenize."""
-        stream = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), key=self._filler_key,
-                                 digest_size=64).digest()
-        reps = len(token) // len(stream) + 1
-        pool = (stream * reps)[: len(token)]
-        return "".join(
-            str(b % 10) if c.isdigit() else chr(97 + b % 26) if c.isalpha() else c
-            for c, b in zip(token, pool, strict=True)
-        )
+        return filler(token, self._filler_key)
 
     def _unit(self, m: re.Match[str], out: Spans) -> None:
         """"Apt. 864", "Suite 501": the whole secondary address, designator and number."""
