@@ -18,11 +18,6 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   GENERAL``), not before a capitalised word, a colon or a clinical noun
   (``General Surgery``, ``General: NAD``), nor after a rank or an office
   (``Attorney General``).
-* **MAC addresses**: six pairs of hex digits joined by ``:`` or ``-`` (with a
-  letter among them when joined by ``-``: six numbers so joined are readings), and the
-  dotted form of three groups of four (``001A.2B3C.4D5E``); a device's
-  identifier (Safe Harbor's 13th).  Replaced by keyed hex digits in the same
-  shape and case.
 * **Firms and surnames of two or three surnames joined by hyphens** whose parts
   are everyday words too (``Lord-Bell``, ``Rivers-Berry``, ``Cook-Barker``): the
   scan keeps a word that is also a name without context, but two or three such
@@ -50,12 +45,9 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   (``Normal S.A. node``) nor ``s.l.`` (sublingual).
 * **An organisation before ``in <place>``**: up to four Title-case words after ``at``,
   ``from``, ``support``, ``join``... and before ``in`` and a replaced place.
-* **A day of the week that is part of a date**: beside a replaced date (``Tuesday, July
-  28``) or before a part of the day (``on Sunday morning``), when the scan saw a day
-  written with a capital (:data:`HEAD_WORDS`); a keyed other day.
-* **The other numbers of an address replaced in part**: an Australian postcode after a
-  town and its state, a house number's second part (``22/95``), a number before a
-  French street type (``9, rue ...``), a British or Canadian postcode after a town.
+* **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
+  a street named like a person, the other numbers of an address replaced in part, and
+  a day of the week that is part of a date.
 
 Never logs or raises with a value.
 """
@@ -71,8 +63,15 @@ from functools import lru_cache
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
-from scrubphi.transforms.redact.patterns import FIRST_TYPES
-from scrubphi.transforms.redact.structured import Spans, digits_like, filler
+from scrubphi.transforms.redact.late_numbers import (
+    MAC_DASH,
+    MAC_MAY,
+    address_numbers,
+    house_numbers,
+    macs,
+    weekdays,
+)
+from scrubphi.transforms.redact.structured import Spans, overlaps_across
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
 __all__ = ["HEAD_WORDS", "late_pass"]
@@ -184,7 +183,7 @@ def _facilities(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
             if not words:
                 continue
         s, e = words[0][0], words[-1][1]
-        if _overlaps_across(out, s, e):
+        if overlaps_across(out, s, e):
             continue
         value = text[s:e]
         out.put(s, e, "place", case_like(name(value.title()), value), priority=0)
@@ -194,172 +193,6 @@ def _opens_sentence(text: str, pos: int) -> bool:
     """Whether the word at ``pos`` opens the text, a line or a sentence."""
     before = text[max(0, pos - 3) : pos].rstrip(" ")
     return not before or before[-1] in ".!?:;\n\"("
-
-
-def _overlaps_across(out: Spans, s: int, e: int) -> bool:
-    """Whether a span already put reaches out of ``[s, e)`` from inside it (or in from
-    before it): replacing the name would drop that span's other part."""
-    for start, _prio, end, _kind, _rep in out.spans:
-        if start < e and end > s and (start < s or end > e):
-            return True
-    return False
-
-
-# -- MAC addresses ------------------------------------------------------------------------
-
-_MAC = compile_cached(
-    r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}"
-    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
-)
-# (each led by a literal, which the pattern engine searches for fast)
-_MAC_DASH = compile_cached(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-")
-# (the dash's search finds a hyphen before a Title-case word too: "t", for _barrelled)
-_MAC_MAY = (compile_cached(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:"),
-            compile_cached(r"-(?:[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-|(?P<t>[A-Z][a-z\u00df-\u00ff]))"),
-            compile_cached(r"\.[0-9A-Fa-f]{4}\."))
-_HEX = "0123456789abcdef"
-
-
-def _macs(text: str, out: Spans, key: bytes) -> None:
-    for m in _MAC.finditer(text):
-        value = m.group()
-        if not any(c.isdigit() for c in value) or (
-                value[2:3] == "-" and not any(c in "abcdefABCDEF" for c in value)):
-            continue  # (six numbers joined by dashes are readings: "12-14-15-16-18-20")
-        s, e = m.span()
-        if _overlaps_across(out, s, e):
-            continue
-        digest = hmac.new(key, b"mac\0" + value.lower().encode(), hashlib.sha256).digest()
-        fake = [_HEX[digest[i % len(digest)] % 16] for i in range(len(value))]
-        if fake == list(value.lower()):  # never the same address back
-            fake[0] = _HEX[(_HEX.index(fake[0]) + 1) % 16]
-        upper = value != value.lower()
-        chars = [c if c in ":-." else (f.upper() if upper else f)
-                 for c, f in zip(value, fake, strict=True)]
-        out.put(s, e, "id", "".join(chars), priority=0)
-
-
-# -- a house number after a street named like a person ----------------------------------------
-
-#: A number after a word (a space or a comma between), then a comma.
-_NUMBER_AFTER = compile_cached(r"(?:[ ]|,[ ])(\d{1,5}[A-Za-z]?)(?![\w/%-]|[.,]\d),[ ]*")
-_POSTCODE = compile_cached(r"\d{4,5}(?![\w/%-]|[.,]\d)")
-_NAMES = ("first_name", "last_name")
-_AFTER_KINDS = ("first_name", "last_name", "place", "city", "zip", "address")
-
-
-def _house_numbers(text: str, out: Spans, mrn: Fn) -> None:
-    """A number between a capitalised word replaced as a name and, after a comma, a
-    postcode or another replaced word is the house number of a street named after a
-    person ("Ekkehart-Adolph-Ring 57, 42762 Lemgo", "Jorge Borrás 86, Ciudad"); the
-    word pass takes it after a town's or street's name, not after a person's."""
-    starts: dict[int, str] | None = None
-    size = len(text)
-    for start, _prio, end, kind, _rep in list(out.spans):
-        if end + 2 >= size or text[end] not in " ," or kind not in _NAMES or \
-                not text[start : start + 1].isupper():
-            continue
-        m = _NUMBER_AFTER.match(text, end)
-        if m is None:
-            continue
-        if starts is None:
-            starts = {sp[0]: sp[3] for sp in out.spans}
-        if m.start(1) in starts:
-            continue
-        if starts.get(m.end()) in _AFTER_KINDS or _POSTCODE.match(text, m.end()):
-            number = m.group(1)
-            digits = number.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            fake = digits_like(mrn(digits), digits)
-            if fake == digits:
-                fake = str((int(digits[0]) % 9) + 1) + fake[1:]
-            out.put(m.start(1), m.start(1) + len(digits), "zip", fake)
-
-
-# -- the other numbers of an address the scan replaced in part ---------------------------------
-
-# After a town the scan replaced and a comma: an Australian state's code and its
-# four-digit postcode ("Port Sethville, QLD, 4657"), the address's end after it (not a
-# dose: "Dr. Smith, SA, 1200 mg").
-_AU_POSTCODE = compile_cached(
-    r",[ ]+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT),?[ ]+(\d{4})(?![\w/%-]|[.,]\d)"
-    r"(?=[ ]*(?:\r?\n|\Z|[.,;)]|[ ](?!(?i:mg|mcg|g|gm|kg|ml|cc|l|units?|u|iu|meq|mmol|mls"
-    r"|hrs?|hours?|mins?|x|times|doses?|tabs?|caps?|puffs?|drops?|sprays?)(?![^\W_]))))")
-# The second part of a house number whose first part the scan replaced after a street's
-# name in Title case ("Drubstraße 22/95, 94472 Stade", "Dobesallee 4-5, Kusel"), before a
-# comma and the postcode or town (not a reading: "AUGMENTED 81-42, sys unload").
-_SECOND_NUMBER = compile_cached(r"[/-](\d{1,4}[A-Za-z]?),[ ]*(?=\d|[A-Z\u00c0-\u00de])")
-_STREET_BEFORE = compile_cached(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w.'-]*[ ]\Z")
-# A house number before a comma and a street's type written first, in lower case, that the
-# scan replaced ("9, rue Lucas Mary", "56, boulevard de Bonnin").
-_NUMBER_COMMA = compile_cached(r"(?<![\w.,/-])(\d{1,4}[A-Za-z]?),[ ]\Z")
-# "E7 8NR", "CM90 7RT", "M8 1DT" (the inward part's letters are never C, I, K, M, O, V);
-# Canada's "K1A 0B1".
-_UK_CA_POSTCODE = (r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}"
-                   r"|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)(?![\w-])")
-# One after a town the scan replaced and a comma or a line's end, perhaps a province's or
-# county's code ("Toronto, ON K1A 0B1"; the scan takes one after its label: "ZIP CM90 7RT").
-_TOWN_POSTCODE = compile_cached(
-    rf"(?:,[ ]*|\n[ ]*)(?:[A-Z]{{2,3}}(?:,[ ]*|[ ]+))?{_UK_CA_POSTCODE}")
-_LOWER_TYPES = frozenset(t for t in FIRST_TYPES if t.islower())
-_TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
-_NUMBER_KINDS = _TOWNISH | {"zip"}
-_NUMBER_NEXT = frozenset((",", "\n", "/", "-"))
-
-
-def _address_numbers(text: str, out: Spans, key: bytes) -> None:
-    """Numbers of an address whose words the scan replaced: an Australian postcode after
-    a town and its state, the second part of a house number, a house number before a
-    street's type (keyed digits in the same shape, never a digit back in its place); a
-    British or Canadian postcode after a town (keyed letters and digits)."""
-    # (a comprehension first: the scan's spans are many, few of them end before a comma,
-    # a line's end, a slash or a dash, or start after a comma)
-    kinds, ends = _NUMBER_KINDS, _NUMBER_NEXT
-    near = [sp for sp in out.spans if sp[3] in kinds and (
-        text[sp[2] : sp[2] + 1] in ends or (sp[3] == "place" and text[sp[0] - 2 : sp[0]] == ", "))]
-    if not near:
-        return
-    found: list[tuple[int, int]] = []
-    codes: list[tuple[int, int]] = []
-    for start, _prio, end, kind, _rep in near:
-        if kind in _TOWNISH:
-            after = text[end : end + 1]
-            if after == "," and (m := _AU_POSTCODE.match(text, end)) is not None:
-                found.append(m.span(1))
-            elif after in (",", "\n") and (m := _TOWN_POSTCODE.match(text, end)) is not None:
-                codes.append(m.span(1))
-            if kind == "place" and start >= 3 and text[start - 2 : start] == ", " and \
-                    text[start:end] in _LOWER_TYPES:
-                m = _NUMBER_COMMA.search(text, max(0, start - 8), start)
-                if m is not None:
-                    found.append(m.span(1))
-        elif kind == "zip" and text[end : end + 1] in ("/", "-") and text[start:end].isdigit():
-            m = _SECOND_NUMBER.match(text, end)
-            if m is not None and _STREET_BEFORE.search(text, max(0, start - 40), start):
-                found.append(m.span(1))
-    if not found and not codes:
-        return
-    starts = {sp[0] for sp in out.spans}
-    for s, e in codes:
-        # (keyed as the scan keys one after its label: the same code, the same surrogate)
-        if s not in starts and not _overlaps_across(out, s, e):
-            starts.add(s)
-            out.put(s, e, "zip", filler(text[s:e], key).upper(), priority=0)
-    for s, e in found:
-        if s in starts or _overlaps_across(out, s, e):
-            continue
-        value = text[s:e]
-        digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
-        chars = []
-        for i, c in enumerate(value):
-            if c.isdigit():
-                f = str(digest[i] % 10)
-                if f == c:
-                    f = str((digest[i] + 1) % 10)
-                chars.append(f)
-            else:
-                chars.append(c)
-        starts.add(s)
-        out.put(s, e, "zip", "".join(chars), priority=0)
 
 
 # -- double-barrelled names and organisations after "<name> of" ------------------------------
@@ -430,7 +263,7 @@ def _barrelled(text: str, out: Spans, names: Container[str], basic: Container[st
         parts = m.group().split("-")
         lows = [p.lower() for p in parts]
         s, e = m.span()
-        if "-".join(lows) in _EPONYM_PAIRS or _overlaps_across(out, s, e):
+        if "-".join(lows) in _EPONYM_PAIRS or overlaps_across(out, s, e):
             continue
         taken = {sp[0]: sp[3] for sp in out.spans if s <= sp[0] < e}
         # A part the scan replaced as a name (or a town) makes the others a name's
@@ -468,7 +301,7 @@ def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> Non
         words = m.group(1).split(" ")
         if s in starts or any(w.lower() in _SERVICES for w in words):
             continue
-        if _overlaps_across(out, s, e):
+        if overlaps_across(out, s, e):
             continue
         value = m.group(1)
         starts.add(s)
@@ -515,7 +348,7 @@ def _partners(text: str, out: Spans, names: Container[str], name: Fn,
                 low in _eponyms():
             continue
         e = s + len(value)
-        if _overlaps_across(out, s, e):
+        if overlaps_across(out, s, e):
             continue
         starts.add(s)
         span = (s, 0, e, "last_name", case_like(name(value), value))
@@ -564,7 +397,7 @@ def _legal_forms(text: str, out: Spans, key: bytes,
         return
     starts = {sp[0] for sp in out.spans}
     for s, e in found:
-        if s in starts or _overlaps_across(out, s, e):
+        if s in starts or overlaps_across(out, s, e):
             continue
         starts.add(s)
         out.put(s, e, "place", _keyed_letters(text[s:e], key), priority=0)
@@ -638,7 +471,7 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
             # the scan took the form and the last words (after a name it knows): the
             # words before what it took go too
             first = min(start for start, _end in covered)
-            if first < s or _overlaps_across(out, s, fe):
+            if first < s or overlaps_across(out, s, fe):
                 continue
             words = [w for w in words if w[1] <= first]
             if not words:
@@ -733,60 +566,6 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
-# -- days of the week beside a date or before a part of the day -----------------------------
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# A day of the week, in Title case or capitals (the scans tell the late pass when a note
-# holds one: see HEAD_WORDS; not "Sat", "Sun", "Wed": the short forms are clinical words
-# too: "sat 95%").
-_WEEKDAY = compile_cached(
-    r"(?<![^\W_])(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:MON|TUES|WEDNES|THURS|FRI"
-    r"|SATUR|SUN)DAY)(?![^\W_'\u2019])")
-# After a day of the week: a part of the day ("Sunday morning", "MONDAY NIGHT"), or what
-# leads to a date the scan replaced ("Tuesday, July 28", "Monday the 3rd").
-_DAY_PART = compile_cached(r"[ ](?i:morning|afternoon|evening|night|noon|midday|lunchtime)"
-                           r"(?![^\W_])")
-_TO_DATE = compile_cached(r",?[ ]+(?:(?i:the)[ ]+)?")
-# Before a day of the week, after a date the scan replaced ("July 28, Tuesday").
-_FROM_DATE = compile_cached(r",?[ ]+\Z")
-
-
-def _weekdays(text: str, out: Spans, key: bytes) -> None:
-    """A day of the week beside a date the scan replaced, or before a part of the day, is
-    an element of that date: it becomes another day, keyed by the day's name."""
-    found: list[re.Match[str]] = []
-    size = len(text)
-    for tail in ("day", "DAY"):  # (found fast: a pattern tried everywhere costs more)
-        i = text.find(tail)
-        while i >= 3:
-            if text[i - 1] in "nsirNSIR":  # (Mon-, Sun-, Tues-, Wednes-, Thurs-, Fri-, Satur-)
-                m = _WEEKDAY.search(text, max(0, i - 6), min(size, i + 4))
-                if m is not None:
-                    found.append(m)
-            i = text.find(tail, i + 3)
-    if not found:
-        return
-    dates_at = {sp[0] for sp in out.spans if sp[3] == "date"}
-    dates_end = {sp[2] for sp in out.spans if sp[3] == "date"}
-    starts = {sp[0] for sp in out.spans}
-    for m in found:
-        s, e = m.span()
-        if s in starts:
-            continue
-        lead = _TO_DATE.match(text, e)
-        if not (_DAY_PART.match(text, e) or (lead is not None and lead.end() in dates_at)
-                or any(_FROM_DATE.match(text, d, s) for d in dates_end if s - 3 <= d < s)):
-            continue
-        if _overlaps_across(out, s, e):
-            continue
-        value = m.group()
-        day = _WEEKDAYS.index(value.lower())
-        digest = hmac.new(key, b"weekday\0" + value.lower().encode(), hashlib.sha256).digest()
-        fake = _WEEKDAYS[(day + 1 + digest[0] % 6) % 7]  # never the same day back
-        starts.add(s)
-        out.put(s, e, "date", case_like(fake.title(), value), priority=0)
-
-
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool, names: Container[str]) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
@@ -799,10 +578,10 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     """
     if heads:
         _facilities(text, out, basic, fns["last_name"])
-        _weekdays(text, out, key)
+        weekdays(text, out, key)
     if out.spans and "," in text:
-        _house_numbers(text, out, fns["mrn"])
-        _address_numbers(text, out, key)
+        house_numbers(text, out, fns["mrn"])
+        address_numbers(text, out, key)
     if out.spans:
         _after_names(text, out, names, fns["last_name"], key)
     _dotted_firms(text, out, basic, fns["last_name"], key)
@@ -810,15 +589,15 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         _orgs_before_place(text, out, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
     # the double-barrelled names' hyphens too)
-    colon, dash, dot = _MAC_MAY
+    colon, dash, dot = MAC_MAY
     hyphen = dash.search(text)
     if hyphen is not None:
         if hyphen.group("t") is not None:
             _barrelled(text, out, names, basic, fns["last_name"], hyphen.start())
-            hyphen = _MAC_DASH.search(text, hyphen.start())
+            hyphen = MAC_DASH.search(text, hyphen.start())
         else:
             title = _HYPHEN_TITLE.search(text, hyphen.start())
             if title is not None:
                 _barrelled(text, out, names, basic, fns["last_name"], title.start())
     if colon.search(text) is not None or hyphen is not None or dot.search(text) is not None:
-        _macs(text, out, key)
+        macs(text, out, key)

@@ -23,8 +23,8 @@ from scrubphi.transforms.redact.patterns import MONTHS
 from scrubphi.transforms.redact.vocab import split_words
 
 __all__ = [
-    "Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like", "place_fake",
-    "unit_word",
+    "Finding", "Fn", "Handler", "Spans", "StructuredPass", "digits_like", "overlaps_across",
+    "place_fake", "unit_word",
 ]
 
 _TRAIL = ".,;:!?)]}'\""
@@ -146,6 +146,15 @@ class Spans:
                 found.append(Finding(start, end, kind))
                 pos = end
         return found
+
+
+def overlaps_across(out: Spans, s: int, e: int) -> bool:
+    """Whether a span already put reaches out of ``[s, e)`` from inside it (or in from
+    before it): replacing the name would drop that span's other part."""
+    for start, _prio, end, _kind, _rep in out.spans:
+        if start < e and end > s and (start < s or end > e):
+            return True
+    return False
 
 
 #: What handles a match of one alternative of the patterns.
