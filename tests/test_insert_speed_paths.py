@@ -19,7 +19,10 @@ classified again.  Now:
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from types import ModuleType
 
@@ -350,3 +353,27 @@ def test_the_shape_check_reads_dates_as_the_values_say(value: str, escaped: bool
     else:
         with pytest.raises(DumpError, match="does not have its column's type"):
             insert_rows.check_positional_shapes(columns, stmt, text, 1, table)
+
+
+HANG_GUARD = r"""
+import sys
+from scrubphi.dump import lexer
+# A long INSERT of names with apostrophes, not whole yet (the buffer ends before ";"):
+# the one-match reading must give up in linear time, not try every way of cutting the
+# strings at their quote pairs (2 ** 60 ways here).
+buf = b"INSERT INTO t VALUES (" + b", ".join([b"'O''Brien'"] * 60) + b")"
+splitter = lexer.SqlSplitter()
+assert splitter.next_unit(buf) is None
+unit = splitter.next_unit(buf + b";\n")
+assert unit is not None and unit.end == len(buf) + 1
+print("ok")
+"""
+
+
+def test_a_statement_not_yet_whole_is_read_in_linear_time() -> None:
+    """A hang guard (a child process, a generous limit): the splitter's one-match
+    reading of plain statements on a buffer that ends inside a long INSERT."""
+    done = subprocess.run([sys.executable, "-c", HANG_GUARD], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ), check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

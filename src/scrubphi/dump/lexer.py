@@ -37,7 +37,10 @@ _NORMAL, _SQUOTE, _EQUOTE, _DQUOTE, _DOLLAR, _LINE_COMMENT, _BLOCK_COMMENT = ran
 # string, a backslash outside a string, deeper parentheses, a statement not yet
 # whole in the buffer) is left to the byte-by-byte scan of next_unit.
 _PLAIN = rb"(?:[^-/'\"$\\;()]|-(?!-)|/(?!\*))"
-_STRING = rb"(?<![Ee])'(?:[^']|'')*'"
+# (atomic, and its body possessive: a quote pair is always read as one quote, as the
+# scan reads it, so a statement that is not whole yet fails in linear time instead of
+# trying every way of cutting its strings at their quote pairs)
+_STRING = rb"(?<![Ee])(?>'(?:[^']|'')*+')"
 _INNER = rb"\((?:" + _PLAIN + rb"|" + _STRING + rb")*\)"
 _SIMPLE_UNIT = re.compile(
     rb"(?:" + _PLAIN + rb"|" + _STRING + rb"|\((?:" + _PLAIN + rb"|" + _STRING + rb"|" + _INNER
