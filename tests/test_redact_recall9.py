@@ -43,6 +43,20 @@ def test_a_day_of_the_week_of_a_date_goes(redact: Redactor, text: str,
     _both(text)
 
 
+def test_the_day_that_replaces_a_day_is_not_one_for_the_whole_dump(redact: Redactor) -> None:
+    """Keyed by the note as well as the day: within a note one day stays one day, but
+    across notes "Tuesday" does not always become the same day (a substitution of seven
+    learnt from one known note would reveal every note's day)."""
+    got = set()
+    for n in range(40):
+        text = f"Visit {n}: seen on Tuesday, July 28. Tuesday morning rounds went well."
+        out = redact.redact(text)
+        days = re.findall("|".join(_DAYS), out)
+        assert len(days) == 2 and days[0] == days[1] != "Tuesday"
+        got.add(days[0])
+    assert len(got) >= 4
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [

@@ -212,7 +212,11 @@ _FROM_DATE = compile_cached(r",?[ ]+\Z")
 
 def weekdays(text: str, out: Spans, key: bytes) -> None:
     """A day of the week beside a date the scan replaced, or before a part of the day, is
-    an element of that date: it becomes another day, keyed by the day's name."""
+    an element of that date: it becomes another day, keyed by the day's name and the
+    note's text.  (Keyed by the name alone, the days would form one substitution of
+    seven across the whole dump: a single note whose true day is known would reveal it
+    for every note, and with dates shifted per patient, the shift modulo seven.)"""
+    note: bytes | None = None
     found: list[re.Match[str]] = []
     size = len(text)
     for tail in ("day", "DAY"):  # (found fast: a pattern tried everywhere costs more)
@@ -240,7 +244,10 @@ def weekdays(text: str, out: Spans, key: bytes) -> None:
             continue
         value = m.group()
         day = _WEEKDAYS.index(value.lower())
-        digest = hmac.new(key, b"weekday\0" + value.lower().encode(), hashlib.sha256).digest()
+        if note is None:
+            note = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        digest = hmac.new(key, b"weekday\0" + value.lower().encode() + b"\0" + note,
+                          hashlib.sha256).digest()
         fake = _WEEKDAYS[(day + 1 + digest[0] % 6) % 7]  # never the same day back
         starts.add(s)
         out.put(s, e, "date", case_like(fake.title(), value), priority=0)
