@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import gen_dump
-from run import ensure_dump
+from run import ensure_dump, restored_db
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,31 +58,20 @@ def main(argv: list[str] | None = None) -> int:
     source = ensure_dump(args.data_dir, gen_dump.parse_size(args.size), ("patients",), args.seed)
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run it: byte-compiled
-    db = f"scrubphi_inserts_bench_{os.getpid()}"
-    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run([*psql, "-d", f"{args.dsn} dbname=postgres", "-c", f"CREATE DATABASE {db}"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
-    try:
-        subprocess.run([*psql, "-d", f"{args.dsn} dbname={db}", "-f", str(source)], env=env,
-                       check=True, stdout=subprocess.DEVNULL)
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = []
-            for name, flags in FORMS:
-                dump = Path(tmp) / f"{len(rows)}.sql"
-                pg = ["pg_dump", "--no-owner", *flags, "-t", "public.patients", "-d",
-                      f"{args.dsn} dbname={db}"]
-                _timed(pg, env, dump)
-                scrub = [args.scrubphi, "--config", str(HERE / "policy.yaml"), "-i", str(dump),
-                         "-o", os.devnull]
-                best_pg = best_scrub = float("inf")
-                for _ in range(args.repeat):
-                    best_pg = min(best_pg, _timed(pg, env))
-                    best_scrub = min(best_scrub, _timed(scrub, env))
-                rows.append((name, dump.stat().st_size / 1e6, best_scrub, best_pg))
-    finally:
-        subprocess.run([*psql, "-d", f"{args.dsn} dbname=postgres", "-c",
-                        f"DROP DATABASE IF EXISTS {db}"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+    rows = []
+    with restored_db(args.dsn, source, env, "scrubphi_inserts_bench") as conn, \
+            tempfile.TemporaryDirectory() as tmp:
+        for name, flags in FORMS:
+            dump = Path(tmp) / f"{len(rows)}.sql"
+            pg = ["pg_dump", "--no-owner", *flags, "-t", "public.patients", "-d", conn]
+            _timed(pg, env, dump)
+            scrub = [args.scrubphi, "--config", str(HERE / "policy.yaml"), "-i", str(dump),
+                     "-o", os.devnull]
+            best_pg = best_scrub = float("inf")
+            for _ in range(args.repeat):
+                best_pg = min(best_pg, _timed(pg, env))
+                best_scrub = min(best_scrub, _timed(scrub, env))
+            rows.append((name, dump.stat().st_size / 1e6, best_scrub, best_pg))
     copy_seconds = rows[0][2]
     print(f"patients table, best of {args.repeat}; ratio: scrub time / COPY's scrub time")
     print(f"{'form':<22} {'MB':>6} {'scrub MB/s':>10} {'ratio':>6} {'pg_dump MB/s':>12}")

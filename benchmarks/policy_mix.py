@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import gen_dump
-from run import ensure_dump
+from run import ensure_dump, restored_db
 
 HERE = Path(__file__).resolve().parent
 
@@ -117,24 +117,14 @@ def _scrub(scrubphi: str, policy: Path, dump: Path, env: dict[str, str]) -> floa
 
 
 def _pg_dump_seconds(dsn: str, dump: Path, repeat: int, env: dict[str, str]) -> float:
-    db = f"scrubphi_policy_mix_{os.getpid()}"
-    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run([*psql, "-d", f"{dsn} dbname=postgres", "-c", f"CREATE DATABASE {db}"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
-    try:
-        subprocess.run([*psql, "-d", f"{dsn} dbname={db}", "-f", str(dump)], env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+    with restored_db(dsn, dump, env, "scrubphi_policy_mix") as conn:
         best = float("inf")
         for _ in range(repeat):
             start = time.perf_counter()
-            subprocess.run(["pg_dump", "-t", "public.patients", "-d", f"{dsn} dbname={db}"],
+            subprocess.run(["pg_dump", "-t", "public.patients", "-d", conn],
                            env=env, check=True, stdout=subprocess.DEVNULL)
             best = min(best, time.perf_counter() - start)
         return best
-    finally:
-        subprocess.run([*psql, "-d", f"{dsn} dbname=postgres", "-c",
-                        f"DROP DATABASE IF EXISTS {db}"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -330,6 +330,23 @@ def ensure_dump(data_dir: Path, size: int, tables: Sequence[str], seed: int) -> 
     return path
 
 
+@contextlib.contextmanager
+def restored_db(dsn: str, dump: Path, env: dict[str, str], prefix: str) -> Iterator[str]:
+    """A scratch database with ``dump`` restored into it (its conninfo), dropped after."""
+    db = f"{prefix}_{os.getpid()}"
+    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    subprocess.run([*psql, "-d", f"{dsn} dbname=postgres", "-c", f"CREATE DATABASE {db}"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    try:
+        subprocess.run([*psql, "-d", f"{dsn} dbname={db}", "-f", str(dump)], env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        yield f"{dsn} dbname={db}"
+    finally:
+        subprocess.run([*psql, "-d", f"{dsn} dbname=postgres", "-c",
+                        f"DROP DATABASE IF EXISTS {db}"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
 # -- pipeline ------------------------------------------------------------------
 
 
