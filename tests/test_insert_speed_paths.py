@@ -377,3 +377,103 @@ def test_a_statement_not_yet_whole_is_read_in_linear_time() -> None:
                           timeout=120, env=dict(os.environ), check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+# -- the kernels' share of a statement, in C ----------------------------------------------
+
+BATCH_POLICY = """
+version: 1
+scrub:
+  tables:
+    public.p:
+      columns:
+        id: {tokenize: digits}
+        name: {fake: last_name}
+        ssn: {tokenize: digits}
+        code: {hash: {length: 8}}
+        city: {fake: city}
+        born: {date: year}
+        flag: keep
+        note: {value: x}
+"""
+BATCH_TABLE = (b"CREATE TABLE public.p (\n    id integer,\n    name text,\n    ssn text,\n"
+               b"    code text,\n    city text,\n    born date,\n    flag boolean,\n"
+               b"    note text\n);\n\n")
+# Each column's literals: plain strings, doubled quotes, E'' strings, non-ASCII, NULL,
+# DEFAULT, bare words; what a kernel declines goes back to the Python function.
+BATCH_VALUES = {
+    "id": [b"1", b"42", b"-7", b"NULL", b"DEFAULT", b"'17'", b"123456789012"],
+    "text": [b"'Smith'", b"'O''Brien'", b"''", b"'S\xc3\xa3o Paulo'", b"E'a\\\\tb'", b"NULL",
+             b"'123-45-6789'", b"'  spaced  '", b"'x'::text", b"'a\\\\b'", b"DEFAULT"],
+    "born": [b"'1970-01-02'", b"'infinity'", b"NULL", b"'2001-02-03'::date"],
+    "flag": [b"true", b"false", b"NULL"],
+}
+
+
+@st.composite
+def batch_dumps(draw: st.DrawFn) -> bytes:
+    kinds = ["id", "text", "text", "text", "text", "born", "flag", "text"]
+    statements = []
+    for _ in range(draw(st.integers(1, 4))):
+        rows = []
+        for _ in range(draw(st.integers(1, 4))):
+            values = [draw(st.sampled_from(BATCH_VALUES[k])) for k in kinds]
+            rows.append(b"(" + b", ".join(values) + b")")
+        head = draw(st.sampled_from([b"INSERT INTO public.p VALUES ",
+                                     b"INSERT INTO public.p (id, name, ssn, code, city, born, "
+                                     b"flag, note) VALUES "]))
+        statements.append(head + b", ".join(rows) + b";\n")
+    return BATCH_TABLE + b"".join(statements) + b"\n--\n-- PostgreSQL database dump complete\n--\n"
+
+
+def _scrub_and_count(data: bytes, codec: ModuleType, std: bool) -> tuple[bytes, object]:
+    if not std:
+        data = b"SET standard_conforming_strings = off;\n" + data
+    scrubber = Scrubber(loads_policy(BATCH_POLICY), codec=codec, key=KEY)
+    try:
+        out = scrubber.feed(data) + scrubber.close()
+    except DumpError as exc:
+        return b"error: " + str(exc).encode(), None
+    return out, [t.to_dict() for t in scrubber.report.tables]
+
+
+@requires_compiled_twin
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=batch_dumps(), std=st.booleans())
+def test_the_kernels_share_of_a_statement_is_the_pure_twins(data: bytes, std: bool) -> None:
+    """Statements of every literal form through the compiled codec (the kernels' share
+    in C, all rows at once) and the pure one: the same bytes and the same counts."""
+    assert _scrub_and_count(data, _impl.load("compiled"), std) == \
+        _scrub_and_count(data, _impl.load("pure"), std)
+
+
+@requires_compiled_twin
+def test_the_kernels_share_is_taken_in_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the compiled codec, the plain values of a statement never reach the Python
+    functions one by one; a doubled quote, an E'' string and non-ASCII text do."""
+    data = (BATCH_TABLE + b"INSERT INTO public.p VALUES (1, 'Smith', '123', 'c', 'Town', "
+            b"'1970-01-02', true, 'n'), (2, 'O''Brien', E'4\\\\t5', 'S\xc3\xa3o', 'Oslo', "
+            b"NULL, false, NULL);\n\n--\n-- PostgreSQL database dump complete\n--\n")
+    pure = _scrub_and_count(data, _impl.load("pure"), True)[0]
+    asked: list[str | None] = []
+    real = insert_rows.kernel_first
+
+    def spying(entry: tuple[object, ...], codec: ModuleType) -> tuple[object, ...]:
+        first = real(entry, codec)
+        fn = first[1]
+
+        def spy(value: str | None, *more: str | None) -> str | None:
+            asked.append(value)
+            return fn(value, *more)  # type: ignore[no-any-return]
+
+        return (first[0], spy, *first[2:])
+
+    monkeypatch.setattr("scrubphi.dump.rewriter.kernel_first", spying)
+    out, _ = _scrub_and_count(data, _impl.load("compiled"), True)
+    assert out == pure
+    # row 2's name, ssn and code: a doubled quote, an escape, non-ASCII; the value column
+    # has no kernel (row 1's "n"; row 2's NULL); row 1's plain values and the NULLs of
+    # kernel columns stay in C
+    assert sorted(v for v in asked if v is not None) == sorted(
+        ["O'Brien", "4\\t5", "S\u00e3o", "n"])
+    assert asked.count(None) == 1

@@ -63,6 +63,7 @@ __all__ = [
     "KernelFn",
     "check_line",
     "escape_field",
+    "insert_kernels",
     "insert_rows",
     "unescape_field",
 ]

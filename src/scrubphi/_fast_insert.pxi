@@ -194,3 +194,95 @@ def insert_rows(bytes text not None, Py_ssize_t pos, bint standard_strings, obje
             pos = end
             continue
         return tuple(rows), pos
+
+
+def insert_kernels(bytes text not None, tuple rows not None, list kernels not None,
+                   list columns not None):
+    """The kernels' share of rewriting an INSERT's rows (``insert_rows.rewrite_insert``).
+
+    ``kernels[j]`` (a :class:`KernelFn`) is the transform of column ``columns[j]`` of
+    each row (a tuple of ``inserts.Literal``; every row as long as the table's column
+    list).  For each row and each ``j``: a DEFAULT is skipped, a NULL kept (a kernel's
+    transform keeps NULL, as in COPY); a plain string literal without a doubled quote,
+    or a bare word (a number, true, false), in the kernels' domain goes through the
+    kernel and, when its output differs, becomes ``'output'``.  Returns ``(changes,
+    kept, transformed, todo)``: the new literals as ``(start, end, bytes)``, the counts
+    per ``j``, and the ``(row, j)`` pairs the kernel declined, for the Python functions.
+    """
+    cdef const char* s = PyBytes_AS_STRING(text)
+    cdef Py_ssize_t nk = len(kernels), nr = len(rows), r, j, start, end, bs, bn, o, i, q
+    cdef list changes = [], todo = []
+    cdef list kept = [0] * nk, transformed = [0] * nk
+    cdef char out[KOUT]
+    cdef KernelFn kf
+    cdef tuple row, lit
+    cdef object kind
+    cdef bytes new
+    cdef char* d
+    cdef Py_ssize_t* cols = <Py_ssize_t*>malloc((nk + 1) * sizeof(Py_ssize_t))
+    if cols == NULL:
+        raise MemoryError()
+    try:
+        for j in range(nk):
+            cols[j] = columns[j]
+        for r in range(nr):
+            row = <tuple>rows[r]
+            for j in range(nk):
+                lit = <tuple>row[cols[j]]
+                kind = lit[0]
+                if kind == "default":
+                    continue
+                if kind == "null":
+                    kept[j] += 1
+                    continue
+                start = lit[1]
+                end = lit[2]
+                if kind == "string":
+                    if lit[3]:  # backslash escapes: the Python function's
+                        todo.append((r, j))
+                        continue
+                    bs = start + 1
+                    bn = end - start - 2
+                    if bn < 0 or memchr(s + bs, 39, bn) != NULL:
+                        todo.append((r, j))
+                        continue
+                elif kind == "word":
+                    bs = start
+                    bn = end - start
+                else:
+                    todo.append((r, j))
+                    continue
+                if not _fast_domain(s + bs, bn):
+                    todo.append((r, j))
+                    continue
+                kf = <KernelFn>kernels[j]
+                o = _run_kernel(&kf.k, s + bs, bn, out, NULL)
+                if o < 0 or memchr(out, 92, o) != NULL:
+                    todo.append((r, j))
+                    continue
+                if kind == "string" and o == bn and memcmp(out, s + bs, bn) == 0:
+                    kept[j] += 1
+                    continue
+                if kind == "word" and o == bn and memcmp(out, s + bs, bn) == 0:
+                    kept[j] += 1
+                    continue
+                q = 0
+                for i in range(o):
+                    if out[i] == 39:
+                        q += 1
+                new = PyBytes_FromStringAndSize(NULL, o + q + 2)
+                d = PyBytes_AS_STRING(new)
+                d[0] = 39
+                q = 1
+                for i in range(o):
+                    d[q] = out[i]
+                    q += 1
+                    if out[i] == 39:
+                        d[q] = 39
+                        q += 1
+                d[q] = 39
+                changes.append((start, end, new))
+                transformed[j] += 1
+    finally:
+        free(cols)
+    return changes, kept, transformed, todo

@@ -9,9 +9,11 @@ before anything is matched to columns by position.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from types import ModuleType
+from typing import Any
 
 from .._impl import kernel_fn
 from ..errors import DumpError, TransformError
@@ -22,7 +24,13 @@ from ..transforms.coltypes import DATE_TYPES, TEXT_TYPES, base_type, is_integer,
 from .coverage import Plan, PlanEntry
 from .inserts import InsertStatement, literal_value, quote_literal
 
-__all__ = ["check_positional_shapes", "kernel_first", "rewrite_insert"]
+__all__ = [
+    "InsertKernels",
+    "check_positional_shapes",
+    "insert_kernels",
+    "kernel_first",
+    "rewrite_insert",
+]
 
 
 def kernel_first(entry: PlanEntry, codec: ModuleType) -> PlanEntry:
@@ -51,6 +59,32 @@ def kernel_first(entry: PlanEntry, codec: ModuleType) -> PlanEntry:
     return (entry[0], first, *entry[2:])
 
 
+#: The entries ``rewrite_insert`` gives the codec's kernels in one call a statement: the
+#: batch function, the entries' positions in the plan, their kernels, their columns.
+InsertKernels = tuple[Callable[..., Any], list[int], list[Any], list[int]]
+
+
+def insert_kernels(entries: list[PlanEntry], codec: ModuleType) -> InsertKernels | None:
+    """What of a plan the compiled codec rewrites in C, all rows of a statement at once
+    (``_fast.insert_kernels``): the entries :func:`kernel_first` would give a kernel.
+    None when there are none, or with the pure twin."""
+    positions: list[int] = []
+    kernels: list[Any] = []
+    columns: list[int] = []
+    for p, entry in enumerate(entries):
+        if len(entry) < 5 or isinstance(entry[2], tuple) or entry[2] >= 0:
+            continue
+        kernel = kernel_fn(entry[4], codec)
+        if kernel is not None:
+            positions.append(p)
+            kernels.append(kernel)
+            columns.append(entry[0])
+    if not kernels:
+        return None
+    batch = getattr(sys.modules[type(kernels[0]).__module__], "insert_kernels", None)
+    return None if batch is None else (batch, positions, kernels, columns)
+
+
 def rewrite_insert(
     text: bytes,
     stmt: InsertStatement,
@@ -61,24 +95,40 @@ def rewrite_insert(
     table: TableName,
     *,
     standard_strings: bool,
+    kernels: InsertKernels | None = None,
 ) -> bytes:
     """The statement with each planned value that changes replaced by its new literal.
 
     Every other byte stays as it was; counts go to ``stats``. A transform's
     error becomes a DumpError naming the statement's line, table and column.
+    ``kernels`` (:func:`insert_kernels`): the entries whose values the compiled
+    codec rewrites first, all rows at once; what it declines comes back here.
     """
     std = standard_strings
-    pieces: list[bytes] = []
-    last = 0
-    for row in stmt.rows:
+    rows = stmt.rows
+    changes: list[tuple[int, int, bytes]] = []
+    in_c: frozenset[int] = frozenset()
+    left: set[tuple[int, int]] = set()
+    if kernels is not None and all(len(row) == len(names) for row in rows):
+        batch, positions, fns, columns = kernels
+        done, kept, transformed, todo = batch(text, rows, fns, columns)
+        changes = done
+        for p, k, t in zip(positions, kept, transformed, strict=True):
+            col = stats.columns[names[plan.entries[p][0]]]
+            col.kept += k
+            col.transformed += t
+        in_c = frozenset(positions)
+        left = {(r, positions[j]) for r, j in todo}
+    for r, row in enumerate(rows):
         if len(row) != len(names):
             raise DumpError(
                 f"expected {len(names)} values in a row of VALUES, found {len(row)}",
                 line=line + text.count(b"\n", 0, row[0].start if row else 0),
                 table=str(table),
             )
-        changes: list[tuple[int, int, bytes]] = []
-        for entry in plan.entries:
+        for at, entry in enumerate(plan.entries):
+            if at in in_c and (r, at) not in left:
+                continue  # the kernel's, above
             index, fn, per = entry[0], entry[1], entry[2]
             lit = row[index]
             kind = lit.kind
@@ -124,14 +174,16 @@ def rewrite_insert(
             else:
                 literal = quote_literal(result, standard_strings=std)
             changes.append((lit.start, lit.end, literal))
-        if len(changes) > 1:
-            changes.sort()
-        for begin, finish, literal in changes:
-            pieces.append(text[last:begin])
-            pieces.append(literal)
-            last = finish
-    if not pieces:
+    if not changes:
         return text
+    if len(changes) > 1:
+        changes.sort()
+    pieces: list[bytes] = []
+    last = 0
+    for begin, finish, literal in changes:
+        pieces.append(text[last:begin])
+        pieces.append(literal)
+        last = finish
     pieces.append(text[last:])
     return b"".join(pieces)
 

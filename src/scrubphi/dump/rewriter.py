@@ -50,7 +50,13 @@ from .forms import (
     ident,
     meta_label,
 )
-from .insert_rows import check_positional_shapes, kernel_first, rewrite_insert
+from .insert_rows import (
+    InsertKernels,
+    check_positional_shapes,
+    insert_kernels,
+    kernel_first,
+    rewrite_insert,
+)
 from .inserts import InsertError, literal_value, parse_insert
 from .lexer import SqlSplitter, Unit
 from .row_workers import PARALLEL_AFTER
@@ -171,6 +177,9 @@ class Scrubber:
         )
         self._checked = False
         self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], Plan] = {}
+        # (the entries of each INSERT plan the compiled codec rewrites in C, or None)
+        self._insert_batches: dict[tuple[TableName, tuple[str, ...] | None],
+                                   InsertKernels | None] = {}
         self._database: str | None = None
         self._headers = 0
         self._completes = 0
@@ -491,6 +500,7 @@ class Scrubber:
             self._schema = Schema()
             self._checked = False
             self._insert_plans = {}
+            self._insert_batches = {}
 
     def _insert(self, text: bytes, line: int) -> bytes | None:
         """Scrub one INSERT statement value by value; None drops it.
@@ -528,7 +538,9 @@ class Scrubber:
                 plan = Plan("drop", [], plan.planned, plan.specs)
             else:
                 plan = self._cov.compile(table, columns, line, strict=True, header=names or ())
-                # (an INSERT's values through the column's kernel first, as COPY's are)
+                # (an INSERT's values through the column's kernel first, as COPY's are:
+                # all rows of a statement in one call, and one by one what it declines)
+                self._insert_batches[key] = insert_kernels(plan.entries, self._codec)
                 plan = Plan(plan.mode, [kernel_first(e, self._codec) for e in plan.entries],
                             plan.planned, plan.specs)
             if plan.mode == "rewrite" and names is None:
@@ -573,7 +585,8 @@ class Scrubber:
             if index not in planned and name in stats.columns:
                 stats.columns[name].kept += nrows
         return rewrite_insert(text, stmt, names, plan, stats, line, table,
-                              standard_strings=self._splitter.standard_strings)
+                              standard_strings=self._splitter.standard_strings,
+                              kernels=self._insert_batches.get(key))
 
     def _select(self, text: bytes, line: int) -> bool:
         return select_passes(text, line, self.scrub, self.check_only, self.problems,
