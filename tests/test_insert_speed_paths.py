@@ -477,3 +477,65 @@ def test_the_kernels_share_is_taken_in_c(monkeypatch: pytest.MonkeyPatch) -> Non
     assert sorted(v for v in asked if v is not None) == sorted(
         ["O'Brien", "4\\t5", "S\u00e3o", "n"])
     assert asked.count(None) == 1
+
+
+SHAPE_COLUMNS = [ColumnInfo("n", "integer"), ColumnInfo("f", "boolean"),
+                 ColumnInfo("d", "date"), ColumnInfo("t", "time without time zone"),
+                 ColumnInfo("b", "bit(4)"), ColumnInfo("s", "text"),
+                 ColumnInfo("x", "public.mytype"), ColumnInfo("a", "integer", array_dims=1)]
+SHAPE_LITERALS = [
+    b"1", b"-2.5e3", b".5", b"true", b"FALSE", b"NULL", b"DEFAULT", b"'NaN'",
+    b"'-Infinity'", b"'x'", b"'2020-01-02'", b"'12020-01-02 10:00'", b"'infinity'",
+    b"'-infinity'", b"'2020-01-02\xc3\xa9'", b"'2020-01-02_'", b"'2020-1-02'", b"'10:30'",
+    b"'10:30:00+01'", b"'1:30'", b"E'2020-01-02'", b"E'10:30'", b"B'1010'", b"'{1,2}'",
+    b"'O''Brien'", b"''",
+]
+
+
+# What each column of SHAPE_COLUMNS takes, drawn three times as often as any literal.
+SHAPE_VALID = [
+    [b"1", b"-2.5e3", b".5", b"'NaN'"], [b"true", b"FALSE"],
+    [b"'2020-01-02'", b"'infinity'", b"'12020-01-02 10:00'"], [b"'10:30'", b"'10:30:00+01'"],
+    [b"B'1010'"], [b"'x'", b"''", b"'O''Brien'"], [b"1", b"'x'"], [b"'{1,2}'", b"NULL"],
+]
+SHAPE_ROWS = st.tuples(*[st.sampled_from(valid * 3 + SHAPE_LITERALS) for valid in SHAPE_VALID])
+
+
+@requires_compiled_twin
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(SHAPE_ROWS, min_size=1, max_size=3))
+def test_the_compiled_shape_check_accepts_only_what_the_check_accepts(
+        rows: list[tuple[bytes, ...]]) -> None:
+    text = (b"INSERT INTO public.p VALUES "
+            + b", ".join(b"(" + b", ".join(r) + b")" for r in rows) + b";")
+    stmt = parse_insert(text)
+    table = TableName("public", "p")
+    fast = _impl.load("compiled")
+    shapes = insert_rows._shapes(tuple(SHAPE_COLUMNS))
+    saved = insert_rows._C_SHAPES
+    try:
+        insert_rows._C_SHAPES = None
+        try:
+            insert_rows.check_positional_shapes(SHAPE_COLUMNS, stmt, text, 1, table)
+            python_ok = True
+        except DumpError:
+            python_ok = False
+    finally:
+        insert_rows._C_SHAPES = saved
+    if fast.insert_shapes_ok(text, stmt.rows, shapes):
+        assert python_ok  # C accepts only what the check accepts
+    # and with C in front, the check's verdict is the same
+    try:
+        insert_rows.check_positional_shapes(SHAPE_COLUMNS, stmt, text, 1, table)
+        assert python_ok
+    except DumpError:
+        assert not python_ok
+
+
+@requires_compiled_twin
+def test_the_compiled_shape_check_takes_what_pg_dump_writes() -> None:
+    fast = _impl.load("compiled")
+    text = (b"INSERT INTO public.p VALUES (1, true, '2020-01-02', '10:30:00', B'1010', "
+            b"'x', 'y', '{1}'), (-2.5, false, 'infinity', '23:59', NULL, '', DEFAULT, NULL);")
+    stmt = parse_insert(text)
+    assert fast.insert_shapes_ok(text, stmt.rows, insert_rows._shapes(tuple(SHAPE_COLUMNS)))

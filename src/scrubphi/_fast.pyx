@@ -65,6 +65,7 @@ __all__ = [
     "escape_field",
     "insert_kernels",
     "insert_rows",
+    "insert_shapes_ok",
     "unescape_field",
 ]
 

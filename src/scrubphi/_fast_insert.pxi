@@ -286,3 +286,85 @@ def insert_kernels(bytes text not None, tuple rows not None, list kernels not No
     finally:
         free(cols)
     return changes, kept, transformed, todo
+
+
+cdef inline bint _ins_digit(uint8_t c) noexcept nogil:
+    return 48 <= c <= 57
+
+
+cdef bint _ins_iso_date(const uint8_t* s, Py_ssize_t p, Py_ssize_t end) noexcept nogil:
+    """``insert_rows._ISO_DATE_BYTES`` at ``p`` (the pattern's end at ``end``)."""
+    cdef Py_ssize_t q = p, k
+    cdef uint8_t c
+    while q < end and _ins_digit(s[q]):
+        q += 1
+    if q - p >= 4:
+        if q + 6 > end or s[q] != 45 or not _ins_digit(s[q + 1]) or not _ins_digit(s[q + 2]) \
+                or s[q + 3] != 45 or not _ins_digit(s[q + 4]) or not _ins_digit(s[q + 5]):
+            return False
+        q += 6
+    else:
+        q = p
+        if q < end and s[q] == 45:
+            q += 1
+        if q + 8 > end:
+            return False
+        for k in range(8):
+            if s[q + k] != <uint8_t>b"infinity"[k]:
+                return False
+        q += 8
+    if q < end:
+        c = s[q]
+        if _ins_word_byte(c) or c >= 128:
+            return False
+    return True
+
+
+def insert_shapes_ok(bytes text not None, tuple rows not None, tuple shapes not None):
+    """True when every value of every row surely has its column's shape, as
+    ``insert_rows.check_positional_shapes`` asks (``shapes``: its codes, 0 for none);
+    False when any may not, and the Python check decides (and names what is wrong)."""
+    cdef const uint8_t* s = <const uint8_t*>PyBytes_AS_STRING(text)
+    cdef Py_ssize_t ns = len(shapes), r, c, n, start, end
+    cdef long shape
+    cdef tuple row, lit
+    cdef object kind
+    for r in range(len(rows)):
+        row = <tuple>rows[r]
+        n = min(ns, len(row))
+        for c in range(n):
+            shape = shapes[c]
+            if shape == 0:
+                continue
+            lit = <tuple>row[c]
+            kind = lit[0]
+            if kind == "null" or kind == "default":
+                continue
+            start = lit[1]
+            end = lit[2]
+            if shape == 6:  # a string
+                if kind != "string":
+                    return False
+            elif shape == 1:  # a number, written bare
+                if kind != "word" or _ins_number(s, start, end) != end:
+                    return False
+            elif shape == 2:  # true or false
+                if kind != "word" or not (
+                        (end - start == 4 and _ins_keyword(s, start, end, b"TRUE", 4))
+                        or (end - start == 5 and _ins_keyword(s, start, end, b"FALSE", 5))):
+                    return False
+            elif shape == 3:  # an ISO date
+                if kind != "string" or lit[3] or not _ins_iso_date(s, start + 1, end):
+                    return False
+            elif shape == 4:  # a time: two digits, ":", two digits
+                if kind != "string" or lit[3] or end - start < 7 \
+                        or not _ins_digit(s[start + 1]) or not _ins_digit(s[start + 2]) \
+                        or s[start + 3] != 58 or not _ins_digit(s[start + 4]) \
+                        or not _ins_digit(s[start + 5]):
+                    return False
+            elif shape == 5:  # a bit string
+                if kind != "bits":
+                    return False
+            else:
+                return False
+    return True

@@ -15,7 +15,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
-from .._impl import kernel_fn
+from .._impl import codec_function, kernel_fn
 from ..errors import DumpError, TransformError
 from ..policy.model import TableName, quote_ident
 from ..report import TableStats
@@ -216,6 +216,8 @@ def check_positional_shapes(
     in.  Two text columns swapped cannot be told apart this way.
     """
     shapes = _shapes(tuple(columns))
+    if _C_SHAPES is not None and _C_SHAPES(text, stmt.rows, shapes):
+        return  # (in C: every value surely has its shape; else the reading below decides)
     for row in stmt.rows:
         for shape, lit, col in zip(shapes, row, columns, strict=False):
             kind = lit.kind
@@ -249,7 +251,10 @@ def check_positional_shapes(
                 )
 
 
-# What shape check_positional_shapes asks of a column's values (0: none).
+# The compiled twin of the check's accepting path (_fast.insert_shapes_ok), when in use.
+_C_SHAPES: Callable[..., bool] | None = codec_function("insert_shapes_ok")
+# What shape check_positional_shapes asks of a column's values (0: none; _fast_insert.pxi
+# reads the same codes).
 _NUMBER, _BOOLEAN, _DATE, _TIME, _BITS, _STRING = range(1, 7)
 # A number as pg_dump writes it bare, on the statement's bytes.
 _NUMBER_BYTES = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
