@@ -340,13 +340,13 @@ def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
             continue
         a = text[end : end + 4].lstrip(" ,.")[:1]
         if not (a.isdigit() or a == "S"):
-            lo = max(0, start - 4)
-            b = text[lo:start].rstrip(" ,")
-            if not (b[-1:].isdigit() or b[-2:-1].isdigit()):
+            # (a number right before, a space between: "56/51 Perłowa", "3D Bergtoppen")
+            b = text[start - 3 : start] if start >= 3 else ""
+            if b[2:] != " " or not (b[1].isdigit() or b[0].isdigit()):
                 continue
             if ends is None:
                 ends = {sp[2] for sp in out.spans}
-            if lo + len(b) in ends:
+            if start - 1 in ends or start - 2 in ends:
                 continue
         if _lead_near(text, start, 80):
             break
