@@ -45,16 +45,27 @@ _UNIT = re.compile(
     r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building"
     # other languages' doors, floors and flats ("Puerta 6", "Piano 0", "Whg. 4")
     r"|puerta|pta|piso|planta|escalera|esc|piano|porta|andar|etage|étage|whg|wohnung"
-    r"|lok|lokal))"
+    r"|lok|lokal"
+    # a level, a studio; Spanish and Italian buildings, flats and inner numbers ("Level 6",
+    # "Edif. 685", "Depto. 832", "Interior 615", "Appartamento 51", "Scala 2")
+    r"|level|studio|interior|int|edif|edificio|depto|dpto|departamento|appartamento|interno"
+    r"|scala|apto|bloco|lote))"
     r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
 )
+# Units named by everyday words ("Level 3 trauma center", "Interior 3 cm lesion"): only
+# after a comma or a line break, or right after the house number ("894 Interior 723").
+_EVERYDAY_UNITS = frozenset(split_words("level studio interior int scala lote bloco"))
 # A postcode: digit groups ("75419", "394 13", "1386", "02139-1234"), British and
 # Canadian forms ("SW1A 1AA", "K1A 0B1").
 _POSTCODE = re.compile(
-    r"\d{3,6}(?:[ -]\d{2,4})?(?![\w])"
+    # Dutch ("8760XZ", "6322 US") and Irish ("K50 4VWV") forms first: digits and letters
+    r"\d{4}[ ]?[A-Z]{2}(?![\w])|[A-Z]\d[\dW][ ][A-Z\d]{4}(?![\w])"
+    r"|\d{3,6}(?:[ -]\d{2,4})?(?![\w])"
     r"|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}(?![\w])"
     r"|[A-Z]\d[A-Z][ ]?\d[A-Z]\d(?![\w])"
 )
+# The second part of a postcode another pass took the first part of ("15395-569").
+_SECOND_PART = re.compile(r"-(?P<d>\d{2,4})(?![\w-])")
 # A region's or country's code: two or three capitals ("RS", "QC", "NSW").
 _CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
 # A word of a town's, region's or country's name: a capital first, in any script
@@ -65,8 +76,9 @@ _PARTICLES = frozenset(split_words("""
 de del della dei di da do dos das du des la le les el al van von der den am an im sur
 upon on en y i
 """))
-# A number just before an address ("638 2229 Wolmarans St", "3378 > 217 Lovers Lane").
-_BEFORE = re.compile(r"(?<![\w.,/:-])(?P<n>\d{1,6})[ \t]*(?:>|\r?\n)?[ \t]*$")
+# A number just before an address ("638 2229 Wolmarans St", "3378 > 217 Lovers Lane"),
+# or the first of a house number's two ("33/376 Robin Rue": a flat and its building).
+_BEFORE = re.compile(r"(?<![\w.,/:-])(?P<n>\d{1,6})(?:/|[ \t]*(?:>|\r?\n)?[ \t]*)$")
 # Before a postcode: ", RS  Brazil ", ", NI  Cyprus (Greek) " (see _region_before).
 _LEFT = re.compile(
     r",[ \t]*(?P<c>[A-Z]{2,3})(?![\w])"
@@ -110,7 +122,7 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
         # (the search below tries every place of its window: first the cheap test that
         # a digit ends the text before the address, spaces, ">" and line breaks aside)
         lo = max(0, start - 16)
-        if text[lo:start].rstrip(" \t\r\n>")[-1:].isdigit():
+        if text[lo:start].rstrip(" \t\r\n>/")[-1:].isdigit():
             before = _BEFORE.search(text, lo, start)
             if before is not None and not taken.covered(*before.span("n")):
                 number = before.group("n")
@@ -183,10 +195,29 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         p = sep.end() if sep is not None else pos
         if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
             break
+        unit = _UNIT.match(text, p) if text[p : p + 1].isalpha() else None
+        if unit is not None and taken.covered(*unit.span("uw")) and \
+                taken.found_at(p) == unit.end("uw") and \
+                (unit.group("uw").lower() not in _EVERYDAY_UNITS or _unit_framed(text, pos, p)):
+            # A unit whose word another pass replaced as a name ("Edif. 685", "Puerta 9"):
+            # its number goes too.
+            number = unit.group("un")
+            if number[:1].isdigit() and not taken.covered(*unit.span("un")):
+                out.put(*unit.span("un"), "address", digits_like(fns["mrn"](number), number))
+            pos = unit.end()
+            pieces += 1
+            continue
         found = taken.found_at(p)
         if found > p and text[found - 1 : found].isalnum():
-            # A piece another pass has replaced ("Boston" of "Boston, MA"): on past it.
+            # A piece another pass has replaced ("Boston" of "Boston, MA"): on past it,
+            # and past the second part of a postcode it took the first of ("15395-569").
             pos = found
+            if text[found : found + 1] == "-" and text[p:found].isdigit():
+                second = _SECOND_PART.match(text, found)
+                if second is not None and not taken.covered(*second.span("d")):
+                    value = second.group("d")
+                    out.put(*second.span("d"), "zip", _like(value, fns["mrn"](value)))
+                    pos = second.end()
             if text[p].isalpha():
                 word_end = found
             pieces += 1
@@ -195,6 +226,8 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         if piece is None:
             break
         if piece.group("unit") is not None:
+            if piece.group("uw").lower() in _EVERYDAY_UNITS and not _unit_framed(text, pos, p):
+                break
             if not taken.covered(*piece.span("unit")):
                 number = piece.group("un")
                 fake = fns["mrn"](number)
@@ -273,6 +306,14 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         if word.group("dot"):
             pos = word.end()
     return pos
+
+
+def _unit_framed(text: str, pos: int, p: int) -> bool:
+    """Whether the separator ``text[pos:p]`` before a unit holds a comma or a line break,
+    or is spaces after a digit (the house number)."""
+    between = text[pos:p]
+    return "," in between or "\n" in between or (
+        pos > 0 and text[pos - 1].isdigit() and not between.strip(" \t"))
 
 
 def _foreign_after(text: str, pos: int) -> bool:

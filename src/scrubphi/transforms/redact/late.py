@@ -46,8 +46,9 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
 * **An organisation before ``in <place>``**: up to four Title-case words after ``at``,
   ``from``, ``support``, ``join``... and before ``in`` and a replaced place.
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
-  a street named like a person, the other numbers of an address replaced in part, and
-  a day of the week that is part of a date.
+  a street named like a person, the other numbers of an address replaced in part, a
+  street replaced word by word after a lead to an address or its type (its house
+  number and type word), and a day of the week that is part of a date.
 
 Never logs or raises with a value.
 """
@@ -69,6 +70,7 @@ from scrubphi.transforms.redact.late_numbers import (
     address_numbers,
     house_numbers,
     macs,
+    streets,
     weekdays,
 )
 from scrubphi.transforms.redact.structured import Spans, overlaps_across
@@ -601,3 +603,5 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
                 _barrelled(text, out, names, basic, fns["last_name"], title.start())
     if colon.search(text) is not None or hyphen is not None or dot.search(text) is not None:
         macs(text, out, key)
+    if out.spans:  # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
+        streets(text, out, key, fns["city"])

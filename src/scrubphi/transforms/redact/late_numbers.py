@@ -12,6 +12,10 @@ need no twin in C.
 * **The other numbers of an address replaced in part**: an Australian postcode after a
   town and its state, a house number's second part (``22/95``), a number before a
   French street type (``9, rue ...``), a British or Canadian postcode after a town.
+* **A street the scan replaced word by word**: after what leads to an address
+  (``Lives at``, ``Address:``) or after a street's type written first (``Av de``,
+  ``C.``, ``Calzada``), its house number (``Holbækstræde 5,``, ``Estação Gomes, 8``,
+  ``Home address 56/51 Perłowa.``, ``S/N``) and the type word the scan left.
 * **A day of the week that is part of a date**: beside a replaced date (``Tuesday, July
   28``) or before a part of the day (``on Sunday morning``); a keyed other day.
 
@@ -28,9 +32,17 @@ from collections.abc import Callable
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import FIRST_TYPES
-from scrubphi.transforms.redact.structured import Spans, digits_like, filler, overlaps_across
+from scrubphi.transforms.redact.structured import (
+    Spans,
+    digits_like,
+    filler,
+    overlaps_across,
+    place_fake,
+)
+from scrubphi.transforms.redact.vocab import split_words
 
-__all__ = ["MAC_DASH", "MAC_MAY", "address_numbers", "house_numbers", "macs", "weekdays"]
+__all__ = ["MAC_DASH", "MAC_MAY", "address_numbers", "house_numbers", "macs", "streets",
+           "weekdays"]
 
 Fn = Callable[[str], str]
 
@@ -116,8 +128,10 @@ _AU_POSTCODE = compile_cached(
     r"|hrs?|hours?|mins?|x|times|doses?|tabs?|caps?|puffs?|drops?|sprays?)(?![^\W_]))))")
 # The second part of a house number whose first part the scan replaced after a street's
 # name in Title case ("Drubstraße 22/95, 94472 Stade", "Dobesallee 4-5, Kusel"), before a
-# comma and the postcode or town (not a reading: "AUGMENTED 81-42, sys unload").
-_SECOND_NUMBER = compile_cached(r"[/-](\d{1,4}[A-Za-z]?),[ ]*(?=\d|[A-Z\u00c0-\u00de])")
+# comma and the postcode or town, or a line break and the postcode, or the text's end
+# (not a reading: "AUGMENTED 81-42, sys unload").
+_SECOND_NUMBER = compile_cached(
+    r"[/-](\d{1,4}[A-Za-z]?)(?:,[ ]*(?=\d|[A-Z\u00c0-\u00de])|(?=[ \t]*(?:\r?\n[ \t]*\d|\Z)))")
 _STREET_BEFORE = compile_cached(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w.'-]*[ ]\Z")
 # A house number before a comma and a street's type written first, in lower case, that the
 # scan replaced ("9, rue Lucas Mary", "56, boulevard de Bonnin").
@@ -251,3 +265,178 @@ def weekdays(text: str, out: Spans, key: bytes) -> None:
         fake = _WEEKDAYS[(day + 1 + digest[0] % 6) % 7]  # never the same day back
         starts.add(s)
         out.put(s, e, "date", case_like(fake.title(), value), priority=0)
+
+
+# -- a street the scan replaced word by word, and its house number --------------------------
+
+# A street's type written before its name, in Title case, that no list of the scan holds
+# ("Av de Carvalho, 4", "C. de Fernanda Boada 63", "Vial Hipólito Rosales 10", "Eje vial
+# Tonga 500", "Incrocio Zanazzo, 8"): exact spellings; "Via" and "Av" in lower case are
+# clinical words.
+_TYPES_BEFORE = (
+    r"(?:(?:R|C|Cl|Cra)\.|(?:Av|Avda|Avd|Rua|Calle|Vial|Eje[ ]vial|Eje|Calzada|Circuito|Andador"
+    r"|Cerrada|Retorno|Prolongación|Privada|Periférico|Diagonal|Alameda|Estação|Travessa"
+    r"|Vila|Favela|Ladeira|Rodovia|Incrocio|Stretto|Borgo|Contrada|Rotonda|Vicolo|Viale"
+    r"|Piazza|Piazzale|Corso|Largo|Via|Calle|Camino|Carretera|Paseo|Ronda|Pasaje|Plaza"
+    r"|Travesía|Avenida|Callejón|Glorieta|Cuesta|Urbanización|Route|Rang|Chemin|Montée)"
+    r"\.?)"
+)
+# Before the street: what leads to an address ("Lives at", "moved to", "Home address",
+# "Ship to:", "Address:" and a line break), then perhaps the house number ("Home address
+# 56/51 Perłowa"), then perhaps the street's type and particles.
+_STREET_LEAD = compile_cached(
+    r"(?:(?<![^\W_])(?P<cue>(?i:address|addr|lives|live|living|resides|reside|residing"
+    r"|moved|moving|move|ship|shipped|sent|send|mailed|mail|located|relocated|delivered"
+    r"|deliver|stays|staying))(?:[ ]+(?:[a-z]+[ ]+){0,2}(?i:at|to|in|on))?[ ]*:?[ ]*"
+    r"(?:\r?\n[ ]*)?)?"
+    r"(?P<num>(?<![\w.,/-])\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?,?[ ]+)?"
+    rf"(?P<type>(?<![^\W_])(?:{_TYPES_BEFORE})[ ]+(?:(?:de|del|da|do|dos|das|di|della"
+    r"|la|le|du|des|vial)[ ]+){0,2})?\Z"
+)
+# After the street: its house number ("Holbækstræde 5", "Estação Gomes, 8", "Langestr.
+# 20/70", "Eliassenstykket 99B"), where a piece of an address ends (a comma, a line's
+# end, a full stop, a parenthesis; not a unit of measure or time: "Boston 3 days").
+_STREET_NUMBER = compile_cached(
+    r"\.?(?:,[ ]*|[ ]+)(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
+    r"(?=[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))"
+    # or, in a sentence, a word that is not a unit of measure, time or count ("She
+    # moved to Tom-Hofmeister-Ring 2 last year"; not "Boston 3 days ago")
+    r"|[ ]+(?![^\W\d_]*[\d.])(?!(?i:mg|mcg|g|gm|gms|kg|lbs?|ml|mls|cc|l|units?|u|iu|meq|mmol"
+    r"|hrs?|hours?|days?|d|weeks?|wks?|months?|mos?|years?|yrs?|y|mins?|minutes?|secs?"
+    r"|seconds?|x|times|cm|mm|m|km|miles?|blocks?|of|tabs?|tablets?|caps?|puffs?|drops?"
+    r"|doses?|people|persons?|children|kids|sons?|daughters?|and|or|to|beds?|am|pm"
+    r"|percent|%)(?![^\W_]))[a-z]"
+    r"|[ ]+(?i:apt|apartment|suite|unit|flat|level"
+    r"|studio|interior|int|edif|edificio|depto|dpto|piso|puerta|piano|scala|appartamento"
+    r"|interno|etage|whg)(?![^\W\d_])\.?[ ]*\#?[ ]*\d)"
+)
+# The end of the street when its number came first ("Home address 17 Karnik Chowk.").
+_STREET_END = compile_cached(r"[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))")
+# Between two words of the street's name: a space, a hyphen, a particle.
+_STREET_JOIN = compile_cached(
+    r"[ -](?:(?:de|del|da|do|dos|das|di|della|la|le|du|des|van|von|der)[ ])?")
+_STREET_KINDS = frozenset(("place", "city", "first_name", "last_name"))
+# What the lead's pattern (tried at every place of its window: slow) needs to be
+# searched for: a cue among the last words before the street, or a type or particle
+# right before it.
+_LEAD_CUES = frozenset(split_words("""
+address addr lives live living resides reside residing moved moving move ship shipped
+sent send mailed mail located relocated delivered deliver stays staying"""))
+_LEAD_TYPES = frozenset(re.findall(r"[^\W\d_]+", _TYPES_BEFORE.replace("(?:", " ")) +
+                        split_words("de del da do dos das di della la le du des vial"))
+
+
+def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
+    """A street whose words the scan replaced as names or places, after what leads to an
+    address or after a street's type written first: its house number (after the name,
+    or before it after a lead), and the type word the scan left, go too; the number as
+    an address, so that the address block after it goes as well."""
+    # (the cheap test first, for every note with a name or a place: a digit within three
+    # characters after a name's or place's span, or before it)
+    kinds = _STREET_KINDS
+    ends: set[int] | None = None
+    for start, _prio, end, kind, _rep in out.spans:
+        if kind not in kinds:
+            continue
+        a = text[end : end + 4].lstrip(" ,.")[:1]
+        if not (a.isdigit() or a == "S"):
+            # (a number right before, a space between: "56/51 Perłowa", "3D Bergtoppen")
+            b = text[start - 3 : start] if start >= 3 else ""
+            if b[2:] != " " or not (b[1].isdigit() or b[0].isdigit()):
+                continue
+            if ends is None:
+                ends = {sp[2] for sp in out.spans}
+            if start - 1 in ends or start - 2 in ends:
+                continue
+        if _lead_near(text, start, 80):
+            break
+    else:
+        return
+    if ends is None:
+        ends = {sp[2] for sp in out.spans}
+    spans = [sp for sp in out.spans if sp[3] in kinds and text[sp[0] : sp[0] + 1].isupper()]
+    spans.sort()
+    by_start = {sp[0]: sp[2] for sp in spans}
+    # (where a span starts: what it writes there; a number the scan "replaced" by itself,
+    # a digit keyed to the same digit, is put again, first)
+    starts = {sp[0]: sp[4] for sp in out.spans}
+    done = -1
+    for start, _prio, end, _kind, _rep in spans:
+        if start < done:
+            continue
+        # the run of the street's words the scan replaced
+        while True:
+            j = _STREET_JOIN.match(text, end)
+            if j is None or j.end() not in by_start:
+                break
+            end = by_start[j.end()]
+        done = end
+        # (cheap tests first: a number after the run, or a digit just before it)
+        after = _STREET_NUMBER.match(text, end)
+        if after is None and not _number_near(text, start, start, ends):
+            continue
+        if not _lead_near(text, start, 40):
+            continue
+        lead = _STREET_LEAD.search(text, max(0, start - 60), start)
+        if lead is None or (lead.group("type") is None and lead.group("cue") is None):
+            continue
+        found: list[tuple[int, int]] = []
+        num = lead.group("num")
+        if after is not None:
+            found.append(after.span("n"))
+        if num is not None and lead.group("cue") is not None and (
+                after is not None or _STREET_END.match(text, end)):
+            found.append((lead.start("num"), lead.start("num") + len(num.rstrip(", "))))
+        if not found:
+            continue
+        t = lead.group("type")
+        if t is not None and lead.start("type") not in starts and \
+                not overlaps_across(out, lead.start("type"), lead.end("type")):
+            word = t.rstrip(" .")
+            s = lead.start("type")
+            e = s + len(t.rstrip(" "))
+            out.put(s, e, "place", case_like(place_fake(city, word), word), priority=0)
+        for s, e in found:
+            value = text[s:e]
+            if starts.get(s, value) != value or overlaps_across(out, s, e):
+                continue
+            if value in ("S/N", "s/n"):  # "sin número": a keyed house number in its place
+                digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
+                starts[s] = value
+                out.put(s, e, "address", str(1 + digest[0] % 99), priority=0)
+                continue
+            digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
+            chars = []
+            for i, c in enumerate(value):
+                if c.isdigit():
+                    f = str(digest[i % len(digest)] % 10)
+                    if f == c:
+                        f = str((digest[i % len(digest)] + 1) % 10)
+                    chars.append(f)
+                else:
+                    chars.append(c)
+            starts[s] = value
+            out.put(s, e, "address", "".join(chars), priority=0)
+
+
+def _number_near(text: str, start: int, end: int, ends: set[int]) -> bool:
+    """Whether a number (or "S/N") follows ``end`` after a space, a comma or a full stop,
+    or one that no span ends with ends just before ``start`` (string methods: this runs
+    for every name)."""
+    a = text[end : end + 4].lstrip(" ,.")[:1]
+    if a.isdigit() or a == "S":
+        return True
+    lo = max(0, start - 4)
+    b = text[lo:start].rstrip(" ,")
+    return (b[-1:].isdigit() or b[-2:-1].isdigit()) and lo + len(b) not in ends
+
+
+def _lead_near(text: str, start: int, width: int) -> bool:
+    """Whether a cue is among the words in the ``width`` characters before ``start``, or
+    a street's type or particle right before it."""
+    words = text[max(0, start - width) : start].split()
+    if not words:
+        return False
+    if words[-1].rstrip(".") in _LEAD_TYPES:
+        return True
+    return any(w.strip(":,").lower() in _LEAD_CUES for w in words[-8:])
