@@ -1,7 +1,7 @@
-# The rows of an INSERT's VALUES, read in C: the twin of ``dump.inserts._fast_rows``.
+# The rows of an INSERT's VALUES, read in C: the twin of ``dump.inserts._py_fast_rows``.
 #
 # Included by _fast.pyx.  The same rows (or None, where the Python reader gives up)
-# as ``_fast_rows``, whose patterns this follows byte for byte: ``\s`` is ASCII white
+# as ``_py_fast_rows``, whose patterns this follows byte for byte: ``\s`` is ASCII white
 # space (space, \t, \n, \v, \f, \r), strings take every doubled quote they can (the
 # only reading the rest of the row accepts), a cast is taken whole or not at all.
 
@@ -260,10 +260,7 @@ def insert_kernels(bytes text not None, tuple rows not None, list kernels not No
                 if o < 0 or memchr(out, 92, o) != NULL:
                     todo.append((r, j))
                     continue
-                if kind == "string" and o == bn and memcmp(out, s + bs, bn) == 0:
-                    kept[j] += 1
-                    continue
-                if kind == "word" and o == bn and memcmp(out, s + bs, bn) == 0:
+                if o == bn and memcmp(out, s + bs, bn) == 0:
                     kept[j] += 1
                     continue
                 q = 0

@@ -73,8 +73,7 @@ def kernel_fn(desc: tuple[Any, ...] | None, codec: ModuleType | None = None
     when there is no kernel or the codec is the pure twin, which has none.
     ``codec``: a twin's module, as a Scrubber is given one (default: this one's choice).
     """
-    module = _codec if codec is None or codec.__name__ == __name__ else codec
-    make = getattr(module, "KernelFn", None)
+    make = getattr(_module(codec), "KernelFn", None)
     if desc is None or make is None:
         return None
     try:
@@ -84,7 +83,15 @@ def kernel_fn(desc: tuple[Any, ...] | None, codec: ModuleType | None = None
     return fn
 
 
-def codec_function(name: str) -> Callable[..., Any] | None:
-    """A function of the chosen codec by name (the compiled twin's C helpers), else None."""
-    fn: Callable[..., Any] | None = getattr(_codec, name, None)
+def codec_function(name: str, codec: ModuleType | None = None) -> Callable[..., Any] | None:
+    """A function of a codec by name (the compiled twin's C helpers), else None.
+
+    ``codec`` as for :func:`kernel_fn`.
+    """
+    fn: Callable[..., Any] | None = getattr(_module(codec), name, None)
     return fn
+
+
+def _module(codec: ModuleType | None) -> ModuleType:
+    """The twin ``codec`` stands for: this module (or None) means the chosen one."""
+    return _codec if codec is None or codec.__name__ == __name__ else codec

@@ -9,7 +9,6 @@ before anything is matched to columns by position.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from functools import lru_cache
 from types import ModuleType
@@ -27,7 +26,7 @@ from .inserts import InsertStatement, literal_value, quote_literal
 __all__ = [
     "InsertKernels",
     "check_positional_shapes",
-    "insert_kernels",
+    "insert_plan",
     "kernel_first",
     "rewrite_insert",
 ]
@@ -43,11 +42,18 @@ def kernel_first(entry: PlanEntry, codec: ModuleType) -> PlanEntry:
     values are the same.  Entries that read other columns (``per``, ``when``)
     stay as they are.  ``codec``: the Scrubber's twin (the pure one has no kernels).
     """
-    if len(entry) < 5 or isinstance(entry[2], tuple) or entry[2] >= 0:
-        return entry
-    kernel = kernel_fn(entry[4], codec)
-    if kernel is None:
-        return entry
+    kernel = kernel_fn(entry[4], codec) if _one_column(entry) else None
+    return entry if kernel is None else _with_kernel(entry, kernel)
+
+
+def _one_column(entry: PlanEntry) -> bool:
+    """Whether an entry's function reads its own column only, and has a kernel's
+    description (what a kernel can stand for)."""
+    return len(entry) >= 5 and not isinstance(entry[2], tuple) and entry[2] < 0
+
+
+def _with_kernel(entry: PlanEntry, kernel: Callable[[str], str | None]) -> PlanEntry:
+    """The entry with ``kernel`` tried before its function (see :func:`kernel_first`)."""
     python: Callable[[str | None], str | None] = entry[1]
 
     def first(value: str | None) -> str | None:
@@ -64,25 +70,20 @@ def kernel_first(entry: PlanEntry, codec: ModuleType) -> PlanEntry:
 InsertKernels = tuple[Callable[..., Any], list[int], list[Any], list[int]]
 
 
-def insert_kernels(entries: list[PlanEntry], codec: ModuleType) -> InsertKernels | None:
-    """What of a plan the compiled codec rewrites in C, all rows of a statement at once
-    (``_fast.insert_kernels``): the entries :func:`kernel_first` would give a kernel.
-    None when there are none, or with the pure twin."""
-    positions: list[int] = []
-    kernels: list[Any] = []
-    columns: list[int] = []
-    for p, entry in enumerate(entries):
-        if len(entry) < 5 or isinstance(entry[2], tuple) or entry[2] >= 0:
-            continue
-        kernel = kernel_fn(entry[4], codec)
-        if kernel is not None:
-            positions.append(p)
-            kernels.append(kernel)
-            columns.append(entry[0])
-    if not kernels:
-        return None
-    batch = getattr(sys.modules[type(kernels[0]).__module__], "insert_kernels", None)
-    return None if batch is None else (batch, positions, kernels, columns)
+def insert_plan(plan: Plan, codec: ModuleType) -> tuple[Plan, InsertKernels | None]:
+    """An INSERT's plan: each entry :func:`kernel_first` would give a kernel has it
+    tried first, and the same kernels, for all rows of a statement at once, go to the
+    codec's ``insert_kernels`` (None when there are none, or with the pure twin)."""
+    kernels = [kernel_fn(e[4], codec) if _one_column(e) else None for e in plan.entries]
+    entries = [e if k is None else _with_kernel(e, k)
+               for e, k in zip(plan.entries, kernels, strict=True)]
+    ready = Plan(plan.mode, entries, plan.planned, plan.specs)
+    positions = [p for p, k in enumerate(kernels) if k is not None]
+    batch = codec_function("insert_kernels", codec) if positions else None
+    if batch is None:
+        return ready, None
+    return ready, (batch, positions, [kernels[p] for p in positions],
+                   [plan.entries[p][0] for p in positions])
 
 
 def rewrite_insert(
@@ -101,7 +102,7 @@ def rewrite_insert(
 
     Every other byte stays as it was; counts go to ``stats``. A transform's
     error becomes a DumpError naming the statement's line, table and column.
-    ``kernels`` (:func:`insert_kernels`): the entries whose values the compiled
+    ``kernels`` (:func:`insert_plan`): the entries whose values the compiled
     codec rewrites first, all rows at once; what it declines comes back here.
     """
     std = standard_strings

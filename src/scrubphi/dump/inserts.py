@@ -204,31 +204,29 @@ _ITEM_BACKSLASH = re.compile(
 )
 _ROW_NEXT = re.compile(rb"\s*,\s*\(")
 _WORD_KINDS = {b"NULL": "null", b"DEFAULT": "default"}
+Rows = tuple[tuple[Literal, ...], ...]
 # The compiled reader of rows, when the compiled codec is in use.
-_C_ROWS: Callable[..., tuple[tuple[tuple[Literal, ...], ...], int] | None] | None = (
-    codec_function("insert_rows"))
+_C_ROWS: Callable[..., tuple[Rows, int] | None] | None = codec_function("insert_rows")
 
 
-def _fast_rows(text: bytes, pos: int, standard_strings: bool
-               ) -> tuple[tuple[Literal, ...], ...] | None:
-    """The rows of VALUES from ``pos`` when every value is one _ITEM_* reads, else None.
+def _fast_rows(text: bytes, pos: int, standard_strings: bool) -> Rows | None:
+    """The rows of VALUES from ``pos`` when every value is one _ITEM_* reads and the
+    statement's tail follows them, else None.
 
     The same rows as parse_insert's value-by-value reading: in C when the compiled
-    codec is in use (``_fast.insert_rows``, this function's twin), else
-    :func:`_py_fast_rows`.
+    codec is in use (``_fast.insert_rows``), else :func:`_py_fast_rows`, its twin.
     """
-    if _C_ROWS is None:
-        return _py_fast_rows(text, pos, standard_strings)
-    got = _C_ROWS(text, pos, standard_strings, Literal)
+    got = (_py_fast_rows(text, pos, standard_strings) if _C_ROWS is None
+           else _C_ROWS(text, pos, standard_strings, Literal))
     if got is None:
         return None
     rows, end = got
     return rows if _TAIL.match(text, end) else None
 
 
-def _py_fast_rows(text: bytes, pos: int, standard_strings: bool
-                  ) -> tuple[tuple[Literal, ...], ...] | None:
-    """:func:`_fast_rows` in Python: one match per value."""
+def _py_fast_rows(text: bytes, pos: int, standard_strings: bool) -> tuple[Rows, int] | None:
+    """The rows from ``pos``, one match per value, and where the last one ends (what
+    follows is the caller's to check); None where a value is not one _ITEM_* reads."""
     item = _ITEM_PLAIN if standard_strings else _ITEM_BACKSLASH
     escaped = not standard_strings
     rows: list[tuple[Literal, ...]] = []
@@ -253,12 +251,9 @@ def _py_fast_rows(text: bytes, pos: int, standard_strings: bool
                 break
         rows.append(tuple(row))
         nxt = _ROW_NEXT.match(text, pos)
-        if nxt is not None:
-            pos = nxt.end() - 1
-            continue
-        if _TAIL.match(text, pos):
-            return tuple(rows)
-        return None
+        if nxt is None:
+            return tuple(rows), pos
+        pos = nxt.end() - 1
 
 
 def literal_value(text: bytes, lit: Literal) -> str | None:

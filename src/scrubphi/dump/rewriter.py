@@ -53,8 +53,7 @@ from .forms import (
 from .insert_rows import (
     InsertKernels,
     check_positional_shapes,
-    insert_kernels,
-    kernel_first,
+    insert_plan,
     rewrite_insert,
 )
 from .inserts import InsertError, literal_value, parse_insert
@@ -540,9 +539,7 @@ class Scrubber:
                 plan = self._cov.compile(table, columns, line, strict=True, header=names or ())
                 # (an INSERT's values through the column's kernel first, as COPY's are:
                 # all rows of a statement in one call, and one by one what it declines)
-                self._insert_batches[key] = insert_kernels(plan.entries, self._codec)
-                plan = Plan(plan.mode, [kernel_first(e, self._codec) for e in plan.entries],
-                            plan.planned, plan.specs)
+                plan, self._insert_batches[key] = insert_plan(plan, self._codec)
             if plan.mode == "rewrite" and names is None:
                 raise DumpError(
                     "an INSERT without a column list into a table whose CREATE TABLE was not "
