@@ -195,9 +195,11 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         p = sep.end() if sep is not None else pos
         if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
             break
-        unit = _UNIT.match(text, p) if text[p : p + 1].isalpha() else None
+        found = taken.found_at(p)
+        # (a unit's word is a finding that starts here: the pattern only then)
+        unit = _UNIT.match(text, p) if found > p and text[p : p + 1].isalpha() else None
         if unit is not None and taken.covered(*unit.span("uw")) and \
-                taken.found_at(p) == unit.end("uw") and \
+                found == unit.end("uw") and \
                 (unit.group("uw").lower() not in _EVERYDAY_UNITS or _unit_framed(text, pos, p)):
             # A unit whose word another pass replaced as a name ("Edif. 685", "Puerta 9"):
             # its number goes too.
@@ -207,7 +209,6 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
             pos = unit.end()
             pieces += 1
             continue
-        found = taken.found_at(p)
         if found > p and text[found - 1 : found].isalnum():
             # A piece another pass has replaced ("Boston" of "Boston, MA"): on past it,
             # and past the second part of a postcode it took the first of ("15395-569").
