@@ -191,19 +191,24 @@ def address_numbers(text: str, out: Spans, key: bytes) -> None:
     for s, e in found:
         if s in starts or overlaps_across(out, s, e):
             continue
-        value = text[s:e]
-        digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
-        chars = []
-        for i, c in enumerate(value):
-            if c.isdigit():
-                f = str(digest[i] % 10)
-                if f == c:
-                    f = str((digest[i] + 1) % 10)
-                chars.append(f)
-            else:
-                chars.append(c)
         starts.add(s)
-        out.put(s, e, "zip", "".join(chars), priority=0)
+        out.put(s, e, "zip", _keyed_digits(text[s:e], key), priority=0)
+
+
+def _keyed_digits(value: str, key: bytes) -> str:
+    """A house number's or postcode's digits keyed, in the same shape, never a digit
+    back in its place (the other characters stay)."""
+    digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
+    chars = []
+    for i, c in enumerate(value):
+        if c.isdigit():
+            f = str(digest[i % len(digest)] % 10)
+            if f == c:
+                f = str((digest[i % len(digest)] + 1) % 10)
+            chars.append(f)
+        else:
+            chars.append(c)
+    return "".join(chars)
 
 
 # -- days of the week beside a date or before a part of the day -----------------------------
@@ -405,18 +410,8 @@ def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
                 starts[s] = value
                 out.put(s, e, "address", str(1 + digest[0] % 99), priority=0)
                 continue
-            digest = hmac.new(key, b"house\0" + value.encode(), hashlib.sha256).digest()
-            chars = []
-            for i, c in enumerate(value):
-                if c.isdigit():
-                    f = str(digest[i % len(digest)] % 10)
-                    if f == c:
-                        f = str((digest[i % len(digest)] + 1) % 10)
-                    chars.append(f)
-                else:
-                    chars.append(c)
             starts[s] = value
-            out.put(s, e, "address", "".join(chars), priority=0)
+            out.put(s, e, "address", _keyed_digits(value, key), priority=0)
 
 
 def _number_near(text: str, start: int, end: int, ends: set[int]) -> bool:
