@@ -37,7 +37,7 @@ from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
     Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER, PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport qsort
 from libc.string cimport memcmp, memcpy, memset
 
@@ -215,6 +215,22 @@ cdef int _matches_at(match, str text, _Vec *starts, handlers, out) except -1:
     return 0
 
 
+cdef struct _Slot:
+    # One cache line a word: what the scan copies into its _Tok, and the word's
+    # characters when it is a Latin-1 word of up to 15 (most words), so that finding a
+    # word touches neither its _Info nor its str.
+    uint64_t hash
+    PyObject *info  # (an _Info, owned; NULL: free)
+    uint64_t kbits
+    uint64_t lbits
+    uint32_t wflags
+    int32_t length
+    int32_t klen
+    int32_t adj
+    unsigned char chars[15]
+    unsigned char inl  # chars holds the word
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -222,8 +238,7 @@ cdef class Engine:
     # The words seen, as an open-addressing table of _Info (strong references) keyed
     # by a hash of the word's code points, so that finding a word's _Info costs
     # neither a str nor a dict look-up; cleared when it holds CACHE_LIMIT words.
-    cdef PyObject **slots
-    cdef uint64_t *hashes
+    cdef _Slot *slots  # (a word's hash beside its _Info: one cache line a probe)
     cdef Py_ssize_t mask, used
     cdef object triggers, flagged
     cdef object flag_first, flag_last, stop, names_words, glued, abbr_types
@@ -622,75 +637,95 @@ cdef class Engine:
         cdef Py_ssize_t i
         if self.slots is not NULL:
             for i in range(self.mask + 1):
-                Py_XDECREF(self.slots[i])
+                Py_XDECREF(self.slots[i].info)
         PyMem_Free(self.slots)
-        PyMem_Free(self.hashes)
         self.slots = NULL
-        self.hashes = NULL
         self.mask = -1
         self.used = 0
 
     cdef int _table(self, Py_ssize_t size) except -1:
         """A new empty table of ``size`` slots (a power of two)."""
         self._release()
-        self.slots = <PyObject **>PyMem_Malloc(size * sizeof(PyObject *))
-        self.hashes = <uint64_t *>PyMem_Malloc(size * sizeof(uint64_t))
-        if self.slots is NULL or self.hashes is NULL:
-            self._release()
+        self.slots = <_Slot *>PyMem_Malloc(size * sizeof(_Slot))
+        if self.slots is NULL:
             raise MemoryError()
-        memset(self.slots, 0, size * sizeof(PyObject *))
+        memset(self.slots, 0, size * sizeof(_Slot))
         self.mask = size - 1
         return 0
 
     cdef int _grow(self) except -1:
         """Twice the slots, the same words."""
-        cdef PyObject **old = self.slots
-        cdef uint64_t *old_hashes = self.hashes
+        cdef _Slot *old = self.slots
         cdef Py_ssize_t old_size = self.mask + 1, i, j
         self.slots = NULL
-        self.hashes = NULL
         try:
             self._table(old_size * 2)
         except MemoryError:
-            self.slots, self.hashes, self.mask = old, old_hashes, old_size - 1
+            self.slots, self.mask = old, old_size - 1
             raise
         for i in range(old_size):
-            if old[i] is not NULL:
-                j = old_hashes[i] & self.mask
-                while self.slots[j] is not NULL:
+            if old[i].info is not NULL:
+                j = old[i].hash & self.mask
+                while self.slots[j].info is not NULL:
                     j = (j + 1) & self.mask
                 self.slots[j] = old[i]
-                self.hashes[j] = old_hashes[i]
                 self.used += 1
         PyMem_Free(old)
-        PyMem_Free(old_hashes)
         return 0
 
-    cdef PyObject *_info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e,
-                         uint64_t h) except NULL:
-        """The _Info of the word ``text[s:e]`` (``h``: its hash), built on its first sight;
-        borrowed (the table holds it)."""
-        cdef Py_ssize_t j = h & self.mask
-        cdef PyObject *slot
+    cdef _Slot *_info(self, str text, _Text t, Py_ssize_t s, Py_ssize_t e,
+                      uint64_t h) except NULL:
+        """The slot of the word ``text[s:e]`` (``h``: its hash), its _Info built on its
+        first sight; valid until the next call (the table may grow)."""
+        cdef Py_ssize_t j = h & self.mask, n = e - s, k
+        cdef _Slot *slot
         cdef _Info info
+        cdef const unsigned char *w
         while True:
-            slot = self.slots[j]
-            if slot is NULL:
+            slot = &self.slots[j]
+            if slot.info is NULL:
                 break
-            if self.hashes[j] == h and _same((<_Info>slot).word, t, s, e):
-                return slot
+            if slot.hash == h and slot.length == n:
+                if not slot.inl:
+                    if _same((<_Info>slot.info).word, t, s, e):
+                        return slot
+                elif t.kind == 1:
+                    if memcmp(slot.chars, <const char *>t.data + s, n) == 0:
+                        return slot
+                else:
+                    for k in range(n):
+                        if t.at(s + k) != slot.chars[k]:
+                            break
+                    else:
+                        return slot
             j = (j + 1) & self.mask
         info = self._new_info(text[s:e])
         if 2 * (self.used + 1) > self.mask + 1:
             self._grow()
             j = h & self.mask
-            while self.slots[j] is not NULL:
+            while self.slots[j].info is not NULL:
                 j = (j + 1) & self.mask
         Py_INCREF(info)
-        self.slots[j] = <PyObject *>info
-        self.hashes[j] = h
+        slot = &self.slots[j]
+        slot.info = <PyObject *>info
+        slot.hash = h
+        slot.kbits = info.kbits
+        slot.lbits = info.lbits
+        slot.wflags = info.wflags
+        slot.length = <int32_t>n
+        slot.klen = <int32_t>info.klen
+        slot.adj = <int32_t>info.adj
+        slot.inl = n <= 15 and PyUnicode_KIND(info.word) == 1
+        if slot.inl:
+            w = <const unsigned char *>PyUnicode_DATA(info.word)
+            for k in range(n):
+                slot.chars[k] = w[k]
         self.used += 1
-        return <PyObject *>info
+        return slot
+
+    def late_marks(self, str text):
+        """``late.late_marks(text)`` (see ``_late_marks``)."""
+        return _late_marks(text)
 
     def finish(self, str text, list spans):
         """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,
@@ -722,7 +757,7 @@ cdef class Engine:
         cdef _Tok *toks = NULL
         cdef uint64_t lany = 0
         cdef bint heads = False
-        cdef PyObject *info
+        cdef _Slot *slot
         memset(&r, 0, sizeof(_Reading))
         if self.busy == 0:
             r = self.spare
@@ -742,18 +777,18 @@ cdef class Engine:
             for i in range(n):
                 s = r.words.v[3 * i]
                 e = r.words.v[3 * i + 1]
-                info = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                slot = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
                 toks[i].start = s
                 toks[i].end = e
-                toks[i].cut = e - (<_Info>info).adj
-                toks[i].kbits = (<_Info>info).kbits
-                toks[i].lbits = (<_Info>info).lbits
-                toks[i].wflags = (<_Info>info).wflags
-                toks[i].klen = (<_Info>info).klen
+                toks[i].cut = e - slot.adj
+                toks[i].kbits = slot.kbits
+                toks[i].lbits = slot.lbits
+                toks[i].wflags = slot.wflags
+                toks[i].klen = slot.klen
                 toks[i].state = KEEP
-                toks[i].info = info
-                lany |= (<_Info>info).lbits
-                if (<_Info>info).kbits & K_FACHEAD and (<_Info>info).wflags & W_CAP:
+                toks[i].info = slot.info
+                lany |= slot.lbits
+                if slot.kbits & K_FACHEAD and slot.wflags & W_CAP:
                     heads = True
             self._structured(text, t, &r, toks, n, lany, out)
             if n:

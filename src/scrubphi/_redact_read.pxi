@@ -177,10 +177,6 @@ cdef int _web_starts(_Text t, Py_ssize_t p, int web, _Vec *starts) except -1:
     return 0
 
 
-cdef inline bint _hex(Py_UCS4 c) noexcept:
-    return (c >= u'0' and c <= u'9') or (c >= u'a' and c <= u'f') or (c >= u'A' and c <= u'F')
-
-
 cdef int _ipv6_starts(_Text t, _Vec *starts) except -1:
     """Where the IPv6 alternative can start: an address is a run of ``[0-9A-Fa-f:]``
     with two colons or more, and its look-behind ``(?<![\\w:])`` holds only at the

@@ -38,7 +38,7 @@ from scrubphi.transforms.redact.blocks import address_blocks
 from scrubphi.transforms.redact.context import (
     _suffix_words,
 )
-from scrubphi.transforms.redact.late import HEAD_WORDS, late_pass
+from scrubphi.transforms.redact.late import HEAD_WORDS, late_marks, late_pass
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
@@ -214,14 +214,14 @@ class Redactor(WordRules, StructuredPass):
         if engine is None:
             heads = self._scan(text, out)
             late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                      self._v.names)
+                      self._v.names, late_marks(text))
             address_blocks(text, out, self._fns, self._v.basic)
             return out.finish()
         # (the compiled scan: _scan's call, and address_blocks and Spans.finish when no
         # span was found, cost more than the scan of a short note)
         heads = bool(engine.scan(text, out))
         late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                  self._v.names)
+                  self._v.names, engine.late_marks(text))
         if not out.spans:
             return text
         address_blocks(text, out, self._fns, self._v.basic)
@@ -231,8 +231,9 @@ class Redactor(WordRules, StructuredPass):
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
         heads = self._scan(text, out)
+        marks = self._engine.late_marks(text) if self._engine is not None else late_marks(text)
         late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                  self._v.names)
+                  self._v.names, marks)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 

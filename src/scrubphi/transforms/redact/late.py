@@ -5,7 +5,10 @@ facility's head words, a device address's shape), not at every word, so they
 need neither the scan's per-word tables nor a twin in C.  They run on the text
 and the spans either scan left, in :meth:`Redactor.redact` and
 :meth:`Redactor.find`, so the compiled and the pure scan give the same output by
-construction (``tests/test_redact_twins.py`` still holds them to it).
+construction (``tests/test_redact_twins.py`` still holds them to it).  Only their
+gates have a compiled twin: :func:`late_marks` says which of the rare anchors
+(``:hh:hh:``, a hyphen before a Title-case pair, ``.A.``...) a text holds, in one pass
+of the compiled scan instead of four pattern searches.
 
 * **Care facilities named without the word ``Hospital``**: up to three
   capitalised words before a facility's head words (``Sunrise Assisted
@@ -76,7 +79,8 @@ from scrubphi.transforms.redact.late_numbers import (
 from scrubphi.transforms.redact.structured import Spans, overlaps_across
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
-__all__ = ["HEAD_WORDS", "late_pass"]
+__all__ = ["HEAD_WORDS", "LM_COLON_MAC", "LM_DASH", "LM_DOT_MAC", "LM_DOT_PAIR", "late_marks",
+           "late_pass"]
 
 Fn = Callable[[str], str]
 
@@ -568,8 +572,24 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
+#: The bits of :func:`late_marks`: which rare anchors of the late pass a text holds.
+LM_COLON_MAC, LM_DASH, LM_DOT_MAC, LM_DOT_PAIR = 1, 2, 4, 8
+
+
+def late_marks(text: str) -> int:
+    """The anchors of ``text`` that the late pass's pattern searches start from: a MAC
+    address's ``:hh:hh:`` (:data:`LM_COLON_MAC`), a hyphen before ``hh-hh-`` or a
+    Title-case pair (:data:`LM_DASH`), ``.hhhh.`` (:data:`LM_DOT_MAC`), a dotted legal
+    form's ``.A.`` (:data:`LM_DOT_PAIR`).  The compiled scan has a twin
+    (``_redact_fast.late_marks``, one pass over the text instead of four searches)."""
+    colon, dash, dot = MAC_MAY
+    return ((LM_COLON_MAC if colon.search(text) else 0) | (LM_DASH if dash.search(text) else 0)
+            | (LM_DOT_MAC if dot.search(text) else 0)
+            | (LM_DOT_PAIR if _DOT_PAIR.search(text) else 0))
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: bool, names: Container[str]) -> None:
+              key: bytes, heads: bool, names: Container[str], marks: int) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
     ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital,
@@ -577,6 +597,7 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     read anyway: a pattern tried at every space, or a substring search per head word,
     cost a fifth of the scan's time).
     ``names``: the first and last names (lower case), for the double-barrelled names.
+    ``marks``: :func:`late_marks` of ``text`` (or its compiled twin's).
     """
     if heads:
         _facilities(text, out, basic, fns["last_name"])
@@ -586,13 +607,12 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         address_numbers(text, out, key)
     if out.spans:
         _after_names(text, out, names, fns["last_name"], key)
-    _dotted_firms(text, out, basic, fns["last_name"], key)
+    if marks & LM_DOT_PAIR:
+        _dotted_firms(text, out, basic, fns["last_name"], key)
     if out.spans:
         _orgs_before_place(text, out, fns["last_name"])
-    # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
-    # the double-barrelled names' hyphens too)
-    colon, dash, dot = MAC_MAY
-    hyphen = dash.search(text)
+    # (the dash's search finds the double-barrelled names' hyphens too)
+    hyphen = MAC_MAY[1].search(text) if marks & LM_DASH else None
     if hyphen is not None:
         if hyphen.group("t") is not None:
             _barrelled(text, out, names, basic, fns["last_name"], hyphen.start())
@@ -601,7 +621,7 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
             title = _HYPHEN_TITLE.search(text, hyphen.start())
             if title is not None:
                 _barrelled(text, out, names, basic, fns["last_name"], title.start())
-    if colon.search(text) is not None or hyphen is not None or dot.search(text) is not None:
+    if marks & (LM_COLON_MAC | LM_DOT_MAC) or hyphen is not None:
         macs(text, out, key)
     if out.spans:  # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
         streets(text, out, key, fns["city"])
