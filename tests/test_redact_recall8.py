@@ -102,6 +102,9 @@ def test_a_service_after_a_name_and_of_stays(redact: Redactor, text: str,
         ("Former employer: Engberg & Frisk HB.", ["Frisk"]),
         ("Spoke with HR at Morante y Lamas today.", ["Lamas"]),
         ("Mary Jones and Bill visited this evening.", ["Bill"]),
+        # (a partner's name that ends the text: its legal form was read past the end)
+        ("Spoke with HR at Morante y Lamas", ["Lamas"]),
+        ("Former employer: Engberg & Frisk", ["Frisk"]),
     ],
 )
 def test_a_partner_of_a_replaced_name_goes(redact: Redactor, text: str,

@@ -15,6 +15,10 @@ against what it stands for.
 * The surrogates of the compiled redactor come from the transforms' kernels
   (``_fast.KernelFn``): the same text as the Python functions, which still
   answer where a kernel declines a value (outside printable ASCII).
+* The late pass skips a search or a rule where ``late_marks`` says it can find
+  nothing: the compiled ``late_marks`` gives the bits the Python one gives, on
+  texts and spans of every kind, and the late pass with the bits it is given
+  puts exactly the spans it puts with every bit set, in both scans.
 """
 
 from __future__ import annotations
@@ -292,3 +296,104 @@ def test_twins_agree_on_notes_of_new_values(dates: str) -> None:
         street = note.split("Lives at ")[1].split(",")[0]
         assert phone not in out and street not in out
     assert outs[-1] == outs[0]
+
+
+# -- the late pass's gates --------------------------------------------------------------
+
+LATE_PIECES = [
+    "Ekkehart-Adolph-Ring 57, 42762 Lemgo", "Jorge Borrás 86, Ciudad", "Port Sethville, QLD, 4657",
+    "Walk Score S.A.", "Viola s.r.l.", "Vilma Holm of Here", "Åberg & Palm HB", "Morante y Lamas",
+    "a year at Google Public Data Explorer in Lyon", "she joined Quill Point in Oslo",
+    "Lives at Holbækstræde 5, alone", "Drubstraße 22/95, 94472 Stade", "9, rue Lucas Mary",
+    "Toronto, ON K1A 0B1", "aa:bb:cc:dd:ee:ff", "00-1A-2B-3C-4D-5E", "0a1b.2c3d.4e5f",
+    "Reed-White", "Lord-Bell", "Home address 56/51 Perłowa.", "Sunrise Assisted Living",
+    "on Monday 3/4", "Dr. Smith, SA, 1200 mg", "Sp. z o.o.", "J. Ruiz of Capital Cube",
+    "She moved to Calle Mayor 5 last year", "Estação Gomes, 8", "36/63, Contractor Ganj",
+    "Jan Kowalski 12, 00-950 Warszawa", "bp 90-100/40's", "sat 98-100%", "Mary Jones",
+]
+
+
+@st.composite
+def late_text(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 8))):
+        parts.append(draw(st.one_of(st.sampled_from(LATE_PIECES),
+                                    st.sampled_from(LATE_PIECES).map(str.upper),
+                                    st.text(st.sampled_from(" ,.-:/\n1S2AaIin\u0663\u00b2Ⓐ"),
+                                            max_size=6))))
+        parts.append(draw(st.sampled_from(SEPARATORS)))
+    return "".join(parts)
+
+
+LATE_KINDS = ["first_name", "last_name", "place", "city", "initial", "address", "zip", "ssn",
+              "date", "phone", "name"]
+
+
+@st.composite
+def late_spans(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, int, str, str]]]:
+    text = draw(st.one_of(late_text(), st.text(st.sampled_from(" ,.-:/\n1S2AaIin\u0663Ⓐ"),
+                                               max_size=16)))
+    n = len(text)
+    spans = []
+    for _ in range(draw(st.integers(0, 6))):
+        start = draw(st.integers(0, n))
+        end = draw(st.integers(start, n))
+        spans.append((start, 1, end, draw(st.sampled_from(LATE_KINDS)), "x"))
+    return text, spans
+
+
+@needs_compiled
+@given(st.one_of(late_spans(), late_text().map(lambda t: (t, []))))
+@HYPOTHESIS
+@example(("aa:bb:cc:dd:ee:ff 00-1A-2b-3C-4d-5E Smith-Jones 0a1b.2c3d.4e5f Viola s.r.l. -AB-CD- "
+          "x-\u00c0\u00df -Z\u00f7 -Tb \u0131-X", []))
+@example(("Ann 5, Bo, 12 in Rome. 3 Jo S x", [(0, 1, 3, "first_name", "x"),
+                                            (7, 1, 9, "place", "x"), (16, 1, 20, "city", "x"),
+                                            (25, 1, 27, "last_name", "x")]))
+def test_late_marks_agree(case: tuple[str, list[tuple[int, int, int, str, str]]]) -> None:
+    """The compiled gates give the bits the Python ones give."""
+    from scrubphi.transforms.redact.late import late_marks
+
+    assert fast is not None
+    text, spans = case
+    assert fast.late_marks(text, spans) == late_marks(text, spans)
+
+
+def test_the_span_gates_kinds_are_the_compiled_ones() -> None:
+    """The kinds each gated rule starts from, as the compiled gates spell them out: a
+    rule given a new kind must have its compiled gate told too (_redact_text.pxi)."""
+    from scrubphi.transforms.redact import late
+
+    names = {"first_name", "last_name"}
+    compiled = {
+        late.LM_HOUSE: names,
+        late.LM_ADDRESS: names | {"place", "city", "zip"},
+        late.LM_AFTER_NAME: names | {"place", "city", "initial"},
+        late.LM_IN_PLACE: names | {"place", "city", "address"},
+        late.LM_STREET: names | {"place", "city"},
+    }
+    assert compiled == late.SPAN_GATE_KINDS
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@given(text=late_text())
+@HYPOTHESIS
+@example(text="Ekkehart-Adolph-Ring 57, 42762 Lemgo. Lives at Holbækstræde 5, alone. "
+              "Sunrise Assisted Living, Toronto, ON K1A 0B1 on Monday 3/4 aa:bb:cc:dd:ee:ff")
+def test_the_late_pass_gates_change_nothing(compiled: bool, text: str) -> None:
+    """The late pass with the bits ``late_marks`` gives puts the spans it puts with
+    every bit set (every search and rule run)."""
+    from scrubphi.transforms.redact.late import late_marks, late_pass
+
+    if compiled and fast is None:
+        pytest.skip("scrubphi._redact_fast is not built")
+    fast_r, pure_r = _twins_cached()
+    r = fast_r if compiled else pure_r
+    runs = []
+    for every in (False, True):
+        out = Spans(text, None, record=False)
+        heads = r._scan(text, out)
+        marks = 0x1FF if every else late_marks(text, out.spans)
+        late_pass(text, out, r._v.basic, r._fns, r._filler_key, heads, r._v.names, marks)
+        runs.append(sorted(out.spans))
+    assert runs[0] == runs[1]

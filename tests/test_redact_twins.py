@@ -255,23 +255,6 @@ def test_label_group_is_tried_only_after_label_words(text: str) -> None:
             assert pat.match(text, start) is None, (start, end)
 
 
-_ANCHORS = st.text(st.sampled_from("-:.aAfF09gZzPoVrß\u00ff\u00f7\u00c0 "), max_size=14)
-
-
-@needs_compiled
-@given(st.one_of(_ANCHORS, hostile_text(), st.text(st.characters(blacklist_characters="\0"))))
-@HYPOTHESIS
-@example("aa:bb:cc:dd:ee:ff 00-1A-2b-3C-4d-5E Smith-Jones 0a1b.2c3d.4e5f Viola s.r.l. -AB-CD- "
-         "x-\u00c0\u00df -Z\u00f7 -Tb \u0131-X")
-def test_late_marks_agree(text: str) -> None:
-    """The compiled scan's one pass for the late pass's anchors gives the bits that the
-    four pattern searches give (the late pass skips what a bit says is absent)."""
-    from scrubphi.transforms.redact.late import late_marks
-
-    assert fast is not None
-    assert fast.late_marks(text) == late_marks(text)
-
-
 @functools.cache
 def _typo_twins() -> tuple[Callable[[str], bool], Callable[[str], bool], list[str]]:
     fast_r, pure_r = _twins()

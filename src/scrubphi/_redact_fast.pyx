@@ -30,6 +30,7 @@ value.
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -723,9 +724,9 @@ cdef class Engine:
         self.used += 1
         return slot
 
-    def late_marks(self, str text):
-        """``late.late_marks(text)`` (see ``_late_marks``)."""
-        return _late_marks(text)
+    def late_marks(self, str text, list spans):
+        """``late.late_marks(text, spans)`` (see ``_late_marks`` and ``_span_marks``)."""
+        return _late_marks(text) | _span_marks(text, spans)
 
     def finish(self, str text, list spans):
         """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,

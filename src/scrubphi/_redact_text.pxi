@@ -542,9 +542,102 @@ cdef inline bint _hex_run(_Text t, Py_ssize_t p, Py_ssize_t n) noexcept:
     return True
 
 
-def late_marks(str text):
-    """``late.late_marks(text)``: the bits of the late pass's anchors in ``text``."""
-    return _late_marks(text)
+def late_marks(str text, list spans):
+    """``late.late_marks(text, spans)``: the bits of the late pass's anchors in ``text``
+    and of the rules that ``spans`` (the scan's) can set off."""
+    return _late_marks(text) | _span_marks(text, spans)
+
+
+# The kinds of span (one bit each) that the late pass's rules start from, and the bits
+# of late.late_marks they set; late.SPAN_GATE_KINDS spells the same sets in Python
+# (tests/test_redact_twins.py holds the two together).
+DEF SK_FIRST = 1
+DEF SK_LAST = 2
+DEF SK_PLACE = 4
+DEF SK_CITY = 8
+DEF SK_INITIAL = 16
+DEF SK_ADDRESS = 32
+DEF SK_ZIP = 64
+DEF LM_HOUSE = 16
+DEF LM_ADDRESS = 32
+DEF LM_AFTER_NAME = 64
+DEF LM_IN_PLACE = 128
+DEF LM_STREET = 256
+_LM_NEXT = None  # late._NEXT, the three characters after a name that _after_names reads
+
+
+cdef int _span_kind(object kind) except -1:
+    if kind == "first_name":
+        return SK_FIRST
+    if kind == "last_name":
+        return SK_LAST
+    if kind == "place":
+        return SK_PLACE
+    if kind == "city":
+        return SK_CITY
+    if kind == "initial":
+        return SK_INITIAL
+    if kind == "address":
+        return SK_ADDRESS
+    if kind == "zip":
+        return SK_ZIP
+    return 0
+
+
+cdef int _span_marks(str text, list spans) except -1:
+    """The span rules' bits of ``late.late_marks`` (see there), in C."""
+    global _LM_NEXT
+    cdef _Text t
+    cdef Py_ssize_t i, start, end, size, p
+    cdef int marks = 0, k
+    cdef tuple sp
+    cdef Py_UCS4 c
+    if not spans:
+        return 0
+    if _LM_NEXT is None:
+        from scrubphi.transforms.redact.late import _NEXT
+        _LM_NEXT = _NEXT
+    t = _text(text)
+    size = t.length
+    for i in range(PyList_GET_SIZE(spans)):
+        sp = <tuple>PyList_GET_ITEM(spans, i)
+        k = _span_kind(<object>PyTuple_GET_ITEM(sp, 3))
+        if k == 0:
+            continue
+        start = <object>PyTuple_GET_ITEM(sp, 0)
+        end = <object>PyTuple_GET_ITEM(sp, 2)
+        if k & (SK_FIRST | SK_LAST) and end + 2 < size and start < size and \
+                Py_UNICODE_ISUPPER(t.at(start)) and (
+                    (t.at(end) == u' ' and Py_UNICODE_ISDECIMAL(t.at(end + 1)))
+                    or (t.at(end) == u',' and t.at(end + 1) == u' '
+                        and Py_UNICODE_ISDECIMAL(t.at(end + 2)))):
+            marks |= LM_HOUSE
+        if k & (SK_PLACE | SK_CITY | SK_FIRST | SK_LAST | SK_ZIP) and (
+                (end < size and _in(t.at(end), b",\n/-")) or (
+                    k == SK_PLACE and start >= 2 and start <= size and t.at(start - 2) == u','
+                    and t.at(start - 1) == u' ')):
+            marks |= LM_ADDRESS
+        if k & (SK_FIRST | SK_LAST | SK_PLACE | SK_CITY | SK_INITIAL) and end + 3 <= size and \
+                (t.at(end) == u' ' or t.at(end) == u'.') and \
+                not marks & LM_AFTER_NAME and text[end : end + 3] in _LM_NEXT:
+            marks |= LM_AFTER_NAME
+        if k & (SK_PLACE | SK_CITY | SK_ADDRESS | SK_FIRST | SK_LAST) and start >= 4 and \
+                start <= size and t.at(start - 4) == u' ' and t.at(start - 3) == u'i' and \
+                t.at(start - 2) == u'n' and t.at(start - 1) == u' ':
+            marks |= LM_IN_PLACE
+        if k & (SK_PLACE | SK_CITY | SK_FIRST | SK_LAST) and not marks & LM_STREET:
+            c = 0
+            for p in range(end, min(end + 4, size)):
+                c = t.at(p)
+                if not _in(c, b" ,."):
+                    break
+                c = 0
+            if (c != 0 and (Py_UNICODE_ISDIGIT(c) or c == u'S')) or (
+                    start >= 3 and start <= size and t.at(start - 1) == u' ' and (
+                        Py_UNICODE_ISDIGIT(t.at(start - 2))
+                        or Py_UNICODE_ISDIGIT(t.at(start - 3)))):
+                marks |= LM_STREET
+    return marks
 
 
 cdef int _late_marks(str text) except -1:

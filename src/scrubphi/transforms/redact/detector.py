@@ -214,14 +214,14 @@ class Redactor(WordRules, StructuredPass):
         if engine is None:
             heads = self._scan(text, out)
             late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                      self._v.names, late_marks(text))
+                      self._v.names, late_marks(text, out.spans))
             address_blocks(text, out, self._fns, self._v.basic)
             return out.finish()
         # (the compiled scan: _scan's call, and address_blocks and Spans.finish when no
         # span was found, cost more than the scan of a short note)
         heads = bool(engine.scan(text, out))
         late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                  self._v.names, engine.late_marks(text))
+                  self._v.names, engine.late_marks(text, out.spans))
         if not out.spans:
             return text
         address_blocks(text, out, self._fns, self._v.basic)
@@ -231,7 +231,8 @@ class Redactor(WordRules, StructuredPass):
         """Every identifier found: positions (in ``text``) and kinds only."""
         out = Spans(text, None, record=True)
         heads = self._scan(text, out)
-        marks = self._engine.late_marks(text) if self._engine is not None else late_marks(text)
+        marks = (self._engine.late_marks(text, out.spans) if self._engine is not None
+                 else late_marks(text, out.spans))
         late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
                   self._v.names, marks)
         address_blocks(text, out, self._fns, self._v.basic)

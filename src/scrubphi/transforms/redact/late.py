@@ -70,6 +70,9 @@ from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELA
 from scrubphi.transforms.redact.late_numbers import (
     MAC_DASH,
     MAC_MAY,
+    NUMBER_KINDS,
+    NUMBER_NEXT,
+    STREET_KINDS,
     address_numbers,
     house_numbers,
     macs,
@@ -391,11 +394,11 @@ def _legal_forms(text: str, out: Spans, key: bytes,
     ``after``: the spans a form may follow."""
     found: list[tuple[int, int]] = []
     for start, _prio, end, kind, _rep in after:
-        if text[end] == " " and kind != "initial":
+        if text[end : end + 1] == " " and kind != "initial":
             m = _FORM_AFTER.match(text, end)
             if m is not None and (kind in _NAME_KINDS or m.group(1) not in _STATE_LIKE):
                 found.append(m.span(1) if m.start(1) >= 0 else m.span(2))
-        elif text[end] == ".":
+        elif text[end : end + 1] == ".":
             m = _FORM_AT.match(text, start)
             if m is not None and m.end() > end + 1:
                 found.append((end, m.end()))
@@ -572,20 +575,50 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
-#: The bits of :func:`late_marks`: which rare anchors of the late pass a text holds.
+#: The bits of :func:`late_marks`: which rare anchors of the late pass a text holds, and
+#: which of its rules a span of the scan's can set off.
 LM_COLON_MAC, LM_DASH, LM_DOT_MAC, LM_DOT_PAIR = 1, 2, 4, 8
+LM_HOUSE, LM_ADDRESS, LM_AFTER_NAME, LM_IN_PLACE, LM_STREET = 16, 32, 64, 128, 256
+#: The kinds of span each rule starts from (the compiled twin spells them out: a test
+#: holds the two to the same sets).
+SPAN_GATE_KINDS = {LM_HOUSE: _NAME_KINDS, LM_ADDRESS: NUMBER_KINDS, LM_AFTER_NAME: _FORM_KINDS,
+                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS}
 
 
-def late_marks(text: str) -> int:
-    """The anchors of ``text`` that the late pass's pattern searches start from: a MAC
-    address's ``:hh:hh:`` (:data:`LM_COLON_MAC`), a hyphen before ``hh-hh-`` or a
-    Title-case pair (:data:`LM_DASH`), ``.hhhh.`` (:data:`LM_DOT_MAC`), a dotted legal
-    form's ``.A.`` (:data:`LM_DOT_PAIR`).  The compiled scan has a twin
-    (``_redact_fast.late_marks``, one pass over the text instead of four searches)."""
+def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
+    """Which searches and rules of the late pass can find anything in ``text`` with the
+    scan's ``spans``: the anchors the pattern searches start from (a MAC address's
+    ``:hh:hh:``, ``-hh-hh-``, ``.hhhh.``, a hyphen before a Title-case pair, a dotted
+    legal form's ``.A.``) and, per rule that starts from a span, whether one span passes
+    that rule's first test (a name before a number, a town before a comma or a line's
+    end, a name before ``of``/``&``/a legal form, a place after `` in ``, a digit beside
+    a name or place).  A rule whose bit is clear would find nothing, so the late pass
+    skips it; each bit is a necessary condition, not the rule itself.  The compiled scan
+    has a twin (``_redact_fast.late_marks``: one pass over the text and the spans
+    instead of four searches and five loops in Python)."""
     colon, dash, dot = MAC_MAY
-    return ((LM_COLON_MAC if colon.search(text) else 0) | (LM_DASH if dash.search(text) else 0)
-            | (LM_DOT_MAC if dot.search(text) else 0)
-            | (LM_DOT_PAIR if _DOT_PAIR.search(text) else 0))
+    marks = ((LM_COLON_MAC if colon.search(text) else 0) | (LM_DASH if dash.search(text) else 0)
+             | (LM_DOT_MAC if dot.search(text) else 0)
+             | (LM_DOT_PAIR if _DOT_PAIR.search(text) else 0))
+    size = len(text)
+    for start, _prio, end, kind, _rep in spans:
+        if kind in _NAME_KINDS and end + 2 < size and text[start : start + 1].isupper() and (
+                (text[end] == " " and text[end + 1].isdecimal())
+                or (text[end : end + 2] == ", " and text[end + 2].isdecimal())):
+            marks |= LM_HOUSE  # (house_numbers: _NUMBER_AFTER)
+        if kind in NUMBER_KINDS and (text[end : end + 1] in NUMBER_NEXT or (
+                kind == "place" and start >= 2 and text[start - 2 : start] == ", ")):
+            marks |= LM_ADDRESS
+        if kind in _FORM_KINDS and text[end : end + 3] in _NEXT:
+            marks |= LM_AFTER_NAME
+        if kind in _IN_KINDS and start >= 4 and text[start - 4 : start] == " in ":
+            marks |= LM_IN_PLACE
+        if kind in STREET_KINDS:
+            a = text[end : end + 4].lstrip(" ,.")[:1]
+            if a.isdigit() or a == "S" or (start >= 3 and text[start - 1] == " " and (
+                    text[start - 2].isdigit() or text[start - 3].isdigit())):
+                marks |= LM_STREET
+    return marks
 
 
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
@@ -597,19 +630,25 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     read anyway: a pattern tried at every space, or a substring search per head word,
     cost a fifth of the scan's time).
     ``names``: the first and last names (lower case), for the double-barrelled names.
-    ``marks``: :func:`late_marks` of ``text`` (or its compiled twin's).
+    ``marks``: :func:`late_marks` of ``text`` and the scan's spans (or its compiled
+    twin's), before any span of this pass.
     """
+    # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it put
+    # a span that the scan's spans, which ``marks`` was read from, did not hold)
+    grown = len(out.spans)
     if heads:
         _facilities(text, out, basic, fns["last_name"])
         weekdays(text, out, key)
     if out.spans and "," in text:
-        house_numbers(text, out, fns["mrn"])
-        address_numbers(text, out, key)
-    if out.spans:
+        if marks & LM_HOUSE or len(out.spans) != grown:
+            house_numbers(text, out, fns["mrn"])
+        if marks & LM_ADDRESS or len(out.spans) != grown:
+            address_numbers(text, out, key)
+    if out.spans and (marks & LM_AFTER_NAME or len(out.spans) != grown):
         _after_names(text, out, names, fns["last_name"], key)
     if marks & LM_DOT_PAIR:
         _dotted_firms(text, out, basic, fns["last_name"], key)
-    if out.spans:
+    if out.spans and (marks & LM_IN_PLACE or len(out.spans) != grown):
         _orgs_before_place(text, out, fns["last_name"])
     # (the dash's search finds the double-barrelled names' hyphens too)
     hyphen = MAC_MAY[1].search(text) if marks & LM_DASH else None
@@ -623,5 +662,6 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
                 _barrelled(text, out, names, basic, fns["last_name"], title.start())
     if marks & (LM_COLON_MAC | LM_DOT_MAC) or hyphen is not None:
         macs(text, out, key)
-    if out.spans:  # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
+    if out.spans and (marks & LM_STREET or len(out.spans) != grown):
+        # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
         streets(text, out, key, fns["city"])

@@ -41,8 +41,8 @@ from scrubphi.transforms.redact.structured import (
 )
 from scrubphi.transforms.redact.vocab import split_words
 
-__all__ = ["MAC_DASH", "MAC_MAY", "address_numbers", "house_numbers", "macs", "streets",
-           "weekdays"]
+__all__ = ["MAC_DASH", "MAC_MAY", "NUMBER_KINDS", "NUMBER_NEXT", "STREET_KINDS", "address_numbers",
+           "house_numbers", "macs", "streets", "weekdays"]
 
 Fn = Callable[[str], str]
 
@@ -146,8 +146,8 @@ _TOWN_POSTCODE = compile_cached(
     rf"(?:,[ ]*|\n[ ]*)(?:[A-Z]{{2,3}}(?:,[ ]*|[ ]+))?{_UK_CA_POSTCODE}")
 _LOWER_TYPES = frozenset(t for t in FIRST_TYPES if t.islower())
 _TOWNISH = frozenset(("place", "city", "first_name", "last_name"))
-_NUMBER_KINDS = _TOWNISH | {"zip"}
-_NUMBER_NEXT = frozenset((",", "\n", "/", "-"))
+NUMBER_KINDS = _TOWNISH | {"zip"}
+NUMBER_NEXT = frozenset((",", "\n", "/", "-"))
 
 
 def address_numbers(text: str, out: Spans, key: bytes) -> None:
@@ -157,7 +157,7 @@ def address_numbers(text: str, out: Spans, key: bytes) -> None:
     British or Canadian postcode after a town (keyed letters and digits)."""
     # (a comprehension first: the scan's spans are many, few of them end before a comma,
     # a line's end, a slash or a dash, or start after a comma)
-    kinds, ends = _NUMBER_KINDS, _NUMBER_NEXT
+    kinds, ends = NUMBER_KINDS, NUMBER_NEXT
     near = [sp for sp in out.spans if sp[3] in kinds and (
         text[sp[2] : sp[2] + 1] in ends or (sp[3] == "place" and text[sp[0] - 2 : sp[0]] == ", "))]
     if not near:
@@ -320,7 +320,7 @@ _STREET_END = compile_cached(r"[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))")
 # Between two words of the street's name: a space, a hyphen, a particle.
 _STREET_JOIN = compile_cached(
     r"[ -](?:(?:de|del|da|do|dos|das|di|della|la|le|du|des|van|von|der)[ ])?")
-_STREET_KINDS = frozenset(("place", "city", "first_name", "last_name"))
+STREET_KINDS = frozenset(("place", "city", "first_name", "last_name"))
 # What the lead's pattern (tried at every place of its window: slow) needs to be
 # searched for: a cue among the last words before the street, or a type or particle
 # right before it.
@@ -338,7 +338,7 @@ def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
     an address, so that the address block after it goes as well."""
     # (the cheap test first, for every note with a name or a place: a digit within three
     # characters after a name's or place's span, or before it)
-    kinds = _STREET_KINDS
+    kinds = STREET_KINDS
     ends: set[int] | None = None
     for start, _prio, end, kind, _rep in out.spans:
         if kind not in kinds:
