@@ -306,6 +306,23 @@ def test_hostile_input_is_redacted_not_crashed(redact: Redactor, name: str) -> N
         assert "Przybylo" not in out
 
 
+@pytest.mark.parametrize(("text", "secret"), [
+    # the four letters outside ASCII that a case-insensitive [a-z] matches: a month
+    # spelled with them is a date to the pattern (it was a KeyError)
+    ("seen 7-\u017fep", "7-\u017fep"),
+    ("on 3 \u017feptember 2020", "\u017feptember"),
+    ("DEC 12 \u212aG, 1 \u0130AN 2020, 2 \u0131an 2021", "12"),
+    # a rule's anchor at the very end of the text (an IndexError past the end)
+    ("Spoke with HR at Morante y Lamas", "Lamas"),
+])
+def test_look_alike_letters_and_anchors_at_the_end(redact: Redactor, text: str,
+                                                    secret: str) -> None:
+    """Texts that crashed a rule's handler, found by crash-hunting the tests' own texts
+    and their truncations: they are redacted, not crashed."""
+    out = redact.redact(text)
+    assert secret not in out
+
+
 def test_lines_of_an_address_block(redact: Redactor) -> None:
     """A word alone at the start of a line is a name there, not a sentence's first word:
     towns and countries of an address block go, section headers stay."""

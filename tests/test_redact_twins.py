@@ -195,6 +195,7 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 @example("100-120/60 2010-2012 555-1234 617-555.1234 1-800 555 12-34-56 1234-5678a 12-345_ "
          "12-345- 12-345.6 12-345. a12-34567 .12-34567 12-3456\u0663 120-140 mmHg 12-3456ab7")
 @example("12/5 98/60 1/2% 3/31 4/32 13/1 2/45 02/09, 1/1/ 7/22.5 ١٢/٣ 12/5\u0663 0/1 10/3")
+@example("on 7-8.\xa0 since 1-2.\u2028 on 7-8.\u0663 on 7-8.\u00e9 3-4.\u3000x")
 @example("12 N. Oak Elm St, 4 West 5th Ave 7 A B C Street 80 NSR HR 9 Big Straße 3 Via Roma "
          "5 Piroska u. 9 2 Lake Oak Pine Elm Rd 6 C/ Mayor 8 Main STREET 12 Oakst.")
 def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None:

@@ -591,8 +591,9 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
         return S_RANGE
     if L <= 2 and M <= 2 and _month_day(t, p, L, False) and _month_day(t, e + 1, M, True) \
             and not _in(x, b"/%-") and not _ascii_letter(x) and not (
-                x == u'.' and k + 1 < t.length and (
-                    t.at(k + 1) >= 128 or _is_decimal(t.at(k + 1)))):
+                x == u'.' and k + 1 < t.length and _is_decimal(t.at(k + 1))):
+        # (a character outside ASCII after the dot is a decimal digit or not, as the
+        # pattern's ``\.\d`` reads it: "on 7-8.\xa0" is a date)
         return S_MDASH  # (four digits at most, and no letter after them: no ID)
     return S_IDNUM if _id_digits(t, p) else S_NONE
 

@@ -61,6 +61,9 @@ _US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
 # pattern up in re's cache every time)
 _DIGIT_RUNS = re.compile(r"\d+")
 _NOT_DIGIT = re.compile(r"\D")
+# The four letters outside ASCII that a case-insensitive pattern's [a-z] matches ("7-\u017fep"
+# is a month's abbreviation to the pattern engine): the ASCII letters they stand for.
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 # The month's, day's and year's groups of each alternative of the text dates.
 _TEXT_DATE_GROUPS = {
@@ -510,7 +513,7 @@ class StructuredPass:
         month_text = m.group(g_month)
         day_text = m.group(g_day) if g_day else None
         year_text = m.group(g_year) if g_year else None
-        month_low = month_text.rstrip(".").lower()
+        month_low = month_text.rstrip(".").translate(_ASCII_FOLD).lower()
         mo = MONTHS[month_low[:3] if month_low not in MONTHS else month_low]
         d = int(_NOT_DIGIT.sub("", day_text)) if day_text else 15
         y = 2000
