@@ -132,11 +132,16 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
         done = _tail(text, end, out, fns, basic, taken)
 
 
+#: Up to this many findings, _Taken reads them through instead of building its tables.
+_FEW = 12
+
+
 class _Taken:
     """The spans already replaced: where one starts, and whether a range overlaps one.
 
     Built on first use (a note's address walk often asks only where a finding starts):
-    the starts as a dict, the overlaps by bisection in O(log n).
+    the starts as a dict, the overlaps by bisection in O(log n); a note of a few
+    findings (:data:`_FEW`) is read through instead, which costs less than the tables.
     """
 
     __slots__ = ("_ends", "_found", "_starts", "spans")
@@ -150,6 +155,12 @@ class _Taken:
     def found_at(self, pos: int) -> int:
         """The end of the longest finding that starts at ``pos``, else -1."""
         found = self._found
+        if found is None and len(self.spans) <= _FEW:
+            best = -1  # (a note's few findings: read through, no table)
+            for s, e in self.spans:
+                if s == pos and e > best:
+                    best = e
+            return best
         if found is None:
             found = self._found = {}
             for s, e in self.spans:
@@ -159,6 +170,8 @@ class _Taken:
 
     def covered(self, start: int, end: int) -> bool:
         """Whether ``start:end`` overlaps a finding."""
+        if len(self.spans) <= _FEW:
+            return any(s < end and e > start for s, e in self.spans)
         if not self._starts:
             pairs = sorted(self.spans)
             self._starts = [s for s, _ in pairs]
