@@ -100,6 +100,7 @@ def test_fast_rows_read_what_the_value_by_value_reading_reads(text: bytes, std: 
 @example(text=b"INSERT INTO t VALUES ('a\\'b', E'c');", std=False)
 @example(text=b"INSERT INTO t VALUES ('a\\", std=False)
 @example(text=b"INSERT INTO t VALUES (1e+, .e1, -.5E-3, nulls, NULL_);", std=True)
+@example(text=b"INSERT INTO public.t VALUES ('a','a'),'a');", std=False)
 def test_the_compiled_row_reader_is_the_python_one(text: bytes, std: bool) -> None:
     fast = _impl.load("compiled")
     for pos in range(len(text) + 1):

@@ -189,10 +189,11 @@ def insert_rows(bytes text not None, Py_ssize_t pos, bint standard_strings, obje
         end = _ins_skip(s, pos, n)
         if end < n and s[end] == 44:
             end = _ins_skip(s, end + 1, n)
-            if end >= n or s[end] != 40:
-                return None
-            pos = end
-            continue
+            if end < n and s[end] == 40:
+                pos = end
+                continue
+        # (anything else after the row, a comma without a row after it too, ends the rows
+        # here, as _ROW_NEXT does: what follows is the caller's to check)
         return tuple(rows), pos
 
 
