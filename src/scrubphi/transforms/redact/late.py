@@ -45,6 +45,14 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   (``Normal S.A. node``) nor ``s.l.`` (sublingual).
 * **An organisation before ``in <place>``**: up to four Title-case words after ``at``,
   ``from``, ``support``, ``join``... and before ``in`` and a replaced place.
+* **A firm named by its partners** (``Hodge, Kim and Graham``, ``Dekker & Reimes``,
+  ``Acosta and Sons``), whose names the scan replaced one by one: ``{fake: company}`` of
+  the whole, as a company column's value; not after a title, nor one of a longer list,
+  nor when the fake holds one of the partners' names.
+* **A ship of a military address** (``USS Mahler`` before ``FPO``).
+* **An organisation before its office, website or headquarters** (``the Capital Cube
+  website``), or before ``'s`` and a person's name the scan replaced (``Bridgewater's
+  Parker Suknović``); not a hospital's own offices nor a contraction (``Here's``).
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
   a street named like a person, the other numbers of an address replaced in part, a
   street replaced word by word after a lead to an address or its type (its house
@@ -498,7 +506,8 @@ _NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un"
 S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
 
 
-def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes) -> None:
+def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes,
+                 company: Fn | None = None) -> None:
     """Organisations after "<name> of", partners' names and legal forms after a name."""
     kinds, after = _FORM_KINDS, _NEXT
     near = [sp for sp in out.spans if sp[3] in kinds and text[sp[2] : sp[2] + 3] in after]
@@ -525,6 +534,81 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
         forms += _partners(text, out, names, name, links)
     if forms:
         _legal_forms(text, out, key, forms)
+    if links and company is not None:
+        _firms(text, out, company, links)
+
+
+# -- a firm named by its partners, whole ---------------------------------------------------
+
+_FIRM_LINK = compile_cached(r"[ ](and|&|e|et|y|og|och|und|en)[ ]")
+_FIRM_CLOSER = compile_cached(r"[ ](?:and|&|e|et|y|og|och|und|en)[ ]"
+                              rf"({_TITLE_PART}|[a-z\u00e0-\u00ff]+)(?![\w-]|['\u2019]\w{{2}})")
+_LIST_BEFORE = compile_cached(r"(?:,|(?<![^\W_])(?:and|&|e|et|y|og|och|und|en))[ ]\Z")
+_LIST_GOES_ON = compile_cached(r"(?:,|[ ](?:and|&|e|et|y|og|och|und|en))[ ][A-Z]")
+# Before a list of surnames: people, not a firm ("Drs. Smith, Jones and Brown").
+_PEOPLE_BEFORE = _HONORIFICS | _RELATIONS | frozenset(split_words("drs doctors dr. drs."))
+
+
+def _firms(text: str, out: Spans, company: Fn, links: list[tuple[int, int]]) -> None:
+    """A firm named by its partners ("Hodge, Kim and Graham", "Accardo, Rusticucci e
+    Innocenti", "Dekker & Reimes") or by its owner and a closer ("Acosta and Sons",
+    "Dias et Fils"), whose names the scan replaced one by one, becomes a firm as a whole:
+    ``{fake: company}`` of it, as a company column's value becomes (the partners' surnames
+    and the word between them said how many partners there were)."""
+    spans = {sp[0]: sp for sp in out.spans}
+    ends = {sp[2]: sp for sp in out.spans}
+    found: list[tuple[int, int]] = []
+    for start, end in links:
+        m = _FIRM_LINK.match(text, end)
+        if m is None:
+            continue
+        first = spans.get(start)
+        if first is None or first[3] not in _NAME_KINDS:
+            continue
+        third = spans.get(m.end())
+        s = e = -1
+        if third is not None and third[3] in _NAME_KINDS and text[third[0]].isupper() and \
+                text[third[0] : third[2]].lower() not in _FIRM_CLOSERS:
+            head = ends.get(start - 2) if text[start - 2 : start] == ", " else None
+            if head is not None and head[3] == "last_name" and text[head[0]].isupper():
+                s, e = head[0], third[2]  # three partners
+            elif m.group(1) == "&" and first[3] == third[3] == "last_name":
+                s, e = start, third[2]  # two, joined by "&"
+            if s >= 0:
+                c = _FIRM_CLOSER.match(text, e)
+                if c is not None and c.group(1).lower() in _FIRM_CLOSERS:
+                    e = c.end()
+        else:
+            c = _FIRM_CLOSER.match(text, end)
+            if c is not None and c.group(1).lower() in _FIRM_CLOSERS and \
+                    first[3] == "last_name":
+                s, e = start, c.end()  # an owner and sons, partners, fils...
+        if s < 0:
+            continue
+        # (one of a longer list of names: where the firm ends is not known, "Ezxbrl,
+        # Henderson, Hicks and Brown and Abt"; "White, Willis and Hoffman, Lucid and...")
+        if _LIST_BEFORE.search(text[max(0, s - 5) : s]) or _LIST_GOES_ON.match(text, e):
+            continue
+        before = text[max(0, s - 12) : s].split()
+        if before and before[-1].lower().rstrip(".") in _PEOPLE_BEFORE:
+            continue
+        found.append((s, e))
+    if not found:
+        return
+    for s, e in found:
+        if overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        fake = company(value)
+        if not _names_of(value).isdisjoint(_names_of(fake)):
+            continue  # (a partner's name back in the fake: the names go one by one)
+        out.spans[:] = [sp for sp in out.spans if not (s <= sp[0] and sp[2] <= e)]
+        out.put(s, e, "place", case_like(fake, value), priority=0)
+
+
+def _names_of(value: str) -> set[str]:
+    """The capitalised words of a firm's name, in lower case (not its "and", "og"...)."""
+    return {w.lower() for w in re.split(r"[\W_]+", value) if w[:1].isupper()}
 
 
 # -- an organisation between a verb or preposition and "in <place>" ------------------------
@@ -568,6 +652,90 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
+# -- a ship's address, an organisation named before its office or its people ------------------
+
+# A ship of the US forces in a military address ("USS Mahler\nFPO AA 70489"): the ship's
+# prefix and name (the scan keeps "USS", a word of its lists).
+_SHIP = compile_cached(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)(?:[ ]*\n[ ]*|[ ]+)"
+                       r"FPO(?![^\W_])")
+
+
+def _ships(text: str, out: Spans, name: Fn) -> None:
+    starts = {sp[0] for sp in out.spans}
+    for m in _SHIP.finditer(text):
+        for g in (1, 2):
+            s, e = m.span(g)
+            if s in starts or overlaps_across(out, s, e):
+                continue
+            value = m.group(g)
+            out.put(s, e, "place", case_like(name(value.title()), value), priority=0)
+
+
+# Up to three Title-case words between "the" and what an organisation has: its office,
+# website, headquarters ("the Capital Cube website", "The Walk Score office is at").
+_ORG_NOUN = compile_cached(r"[ ](?:office|offices|website|web[ ]site|headquarters)(?![^\W_])")
+_THE_ORG = compile_cached(r"(?<![^\W_])(?:the|The|THE)[ ]"
+                          rf"({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,2}})"
+                          r"(?:[ ](?:Inc|LLC|Ltd|Corp|Co)\.?)?\Z")
+# Title-case words before "office" that say which office, not whose ("the Billing office").
+_NOT_ORG = frozenset(split_words("""
+billing post front main home head field box ticket business admissions registrar records
+medical nursing doctor doctors doctor's physician physician's clinic unit charge dean dean's
+visitor visitors patient patient's central district regional
+"""))
+
+
+def _org_nouns(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
+    for noun in _ORG_NOUN.finditer(text):
+        at = noun.start()
+        if not text[at - 1 : at].isalpha():
+            continue
+        m = _THE_ORG.search(text, max(0, at - 60), at)
+        if m is None:
+            continue
+        s, e = m.span(1)
+        words = m.group(1).split(" ")
+        if any(w.lower() in STOP or w.lower() in _SERVICES or w.lower() in _NOT_ORG
+               or w.lower() in _GENERIC for w in words):
+            continue
+        if any(start < e and end > s for start, _p, end, _k, _r in out.spans):
+            continue  # (the scan read it)
+        value = m.group(1)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
+# An organisation's name before "'s" and a person's first name and surname that the scan
+# replaced ("Bridgewater's Parker Suknović", "Walk Score's Ann Berg"): not a word of the
+# lists of function words ("Here's John Smith": "here is").
+_POSSESSOR = compile_cached(rf"(?<![\w'\u2019-])({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,2}})"
+                            r"['\u2019]s[ ]\Z")
+
+
+def _org_possessors(text: str, out: Spans, name: Fn) -> None:
+    spans = out.spans
+    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
+        "'s ", "\u2019s ")]
+    if not firsts:
+        return
+    starts = {sp[0]: sp for sp in spans}
+    for first in firsts:
+        last = starts.get(first[2] + 1)
+        if last is None or last[3] != "last_name" or text[first[2]] != " ":
+            continue
+        m = _POSSESSOR.search(text, max(0, first[0] - 60), first[0])
+        if m is None:
+            continue
+        s, e = m.span(1)
+        words = m.group(1).split(" ")
+        if any(w.lower() in STOP or w.lower() in _RELATIONS or w.lower() in _HONORIFICS
+               for w in words):
+            continue
+        if any(start < e and end > s for start, _p, end, _k, _r in spans):
+            continue  # (the scan read it: a person's name)
+        value = m.group(1)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
               key: bytes, heads: bool, names: Container[str]) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
@@ -585,10 +753,16 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         house_numbers(text, out, fns["mrn"])
         address_numbers(text, out, key)
     if out.spans:
-        _after_names(text, out, names, fns["last_name"], key)
+        _after_names(text, out, names, fns["last_name"], key, fns.get("company"))
     _dotted_firms(text, out, basic, fns["last_name"], key)
     if out.spans:
         _orgs_before_place(text, out, fns["last_name"])
+        _org_possessors(text, out, fns["last_name"])
+    if "FPO" in text:
+        _ships(text, out, fns["last_name"])
+    if " office" in text or " website" in text or " headquarters" in text or \
+            " web site" in text:
+        _org_nouns(text, out, basic, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
     # the double-barrelled names' hyphens too)
     colon, dash, dot = MAC_MAY
