@@ -49,10 +49,8 @@ construction (``tests/test_redact_twins.py`` still holds them to it).
   ``Acosta and Sons``), whose names the scan replaced one by one: ``{fake: company}`` of
   the whole, as a company column's value; not after a title, nor one of a longer list,
   nor when the fake holds one of the partners' names.
-* **A ship of a military address** (``USS Mahler`` before ``FPO``).
-* **An organisation before its office, website or headquarters** (``the Capital Cube
-  website``), or before ``'s`` and a person's name the scan replaced (``Bridgewater's
-  Parker Suknović``); not a hospital's own offices nor a contraction (``Here's``).
+* **An organisation before ``'s`` and a person's name** the scan replaced
+  (``Bridgewater's Parker Suknović``); not a contraction (``Here's``) nor a relation.
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
   a street named like a person, the other numbers of an address replaced in part, a
   street replaced word by word after a lead to an address or its type (its house
@@ -652,63 +650,17 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
-# -- a ship's address, an organisation named before its office or its people ------------------
-
-# A ship of the US forces in a military address ("USS Mahler\nFPO AA 70489"): the ship's
-# prefix and name (the scan keeps "USS", a word of its lists).
-_SHIP = compile_cached(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)(?:[ ]*\n[ ]*|[ ]+)"
-                       r"FPO(?![^\W_])")
-
-
-def _ships(text: str, out: Spans, name: Fn) -> None:
-    starts = {sp[0] for sp in out.spans}
-    for m in _SHIP.finditer(text):
-        for g in (1, 2):
-            s, e = m.span(g)
-            if s in starts or overlaps_across(out, s, e):
-                continue
-            value = m.group(g)
-            out.put(s, e, "place", case_like(name(value.title()), value), priority=0)
-
-
-# Up to three Title-case words between "the" and what an organisation has: its office,
-# website, headquarters ("the Capital Cube website", "The Walk Score office is at").
-_ORG_NOUN = compile_cached(r"[ ](?:office|offices|website|web[ ]site|headquarters)(?![^\W_])")
-_THE_ORG = compile_cached(r"(?<![^\W_])(?:the|The|THE)[ ]"
-                          rf"({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,2}})"
-                          r"(?:[ ](?:Inc|LLC|Ltd|Corp|Co)\.?)?\Z")
-# Title-case words before "office" that say which office, not whose ("the Billing office").
-_NOT_ORG = frozenset(split_words("""
-billing post front main home head field box ticket business admissions registrar records
-medical nursing doctor doctors doctor's physician physician's clinic unit charge dean dean's
-visitor visitors patient patient's central district regional
-"""))
-
-
-def _org_nouns(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
-    for noun in _ORG_NOUN.finditer(text):
-        at = noun.start()
-        if not text[at - 1 : at].isalpha():
-            continue
-        m = _THE_ORG.search(text, max(0, at - 60), at)
-        if m is None:
-            continue
-        s, e = m.span(1)
-        words = m.group(1).split(" ")
-        if any(w.lower() in STOP or w.lower() in _SERVICES or w.lower() in _NOT_ORG
-               or w.lower() in _GENERIC for w in words):
-            continue
-        if any(start < e and end > s for start, _p, end, _k, _r in out.spans):
-            continue  # (the scan read it)
-        value = m.group(1)
-        out.put(s, e, "place", case_like(name(value), value), priority=0)
-
+# -- an organisation named before its people ------------------------------------------------
 
 # An organisation's name before "'s" and a person's first name and surname that the scan
 # replaced ("Bridgewater's Parker Suknović", "Walk Score's Ann Berg"): not a word of the
 # lists of function words ("Here's John Smith": "here is").
 _POSSESSOR = compile_cached(rf"(?<![\w'\u2019-])({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,2}})"
                             r"['\u2019]s[ ]\Z")
+
+
+# Whose a person is, not which organisation's ("Patient's Mary Smith").
+_CARED = frozenset(split_words("patient patients pt pts client clients resident child baby"))
 
 
 def _org_possessors(text: str, out: Spans, name: Fn) -> None:
@@ -727,7 +679,7 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> None:
             continue
         s, e = m.span(1)
         words = m.group(1).split(" ")
-        if any(w.lower() in STOP or w.lower() in _RELATIONS or w.lower() in _HONORIFICS
+        if any(w.lower() in STOP or w.lower() in _ROLES or w.lower() in _CARED
                for w in words):
             continue
         if any(start < e and end > s for start, _p, end, _k, _r in spans):
@@ -758,11 +710,6 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     if out.spans:
         _orgs_before_place(text, out, fns["last_name"])
         _org_possessors(text, out, fns["last_name"])
-    if "FPO" in text:
-        _ships(text, out, fns["last_name"])
-    if " office" in text or " website" in text or " headquarters" in text or \
-            " web site" in text:
-        _org_nouns(text, out, basic, fns["last_name"])
     # (searches led by a literal: the pattern engine skips to it fast; the dash's finds
     # the double-barrelled names' hyphens too)
     colon, dash, dot = MAC_MAY
