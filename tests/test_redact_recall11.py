@@ -138,3 +138,42 @@ def test_contractions_relations_and_eponyms_with_s_stay(redact: Redactor, text: 
     patient ("Wife's", "Patient's"); eponyms with "'s", numbers: they stay."""
     _kept(redact, text, *words)
     _both(text)
+
+
+# -- an organisation's line in a letterhead or a signature ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Dreux Joly\nChoice\nPSC 3294, Box 9168\nAPO AA 61487", ["Choice"]),
+        (">Esat Jeknić\n>Ask\n>Esat Jeknić\n>3378 Lovers Lane\n>Suite 680", ["Ask"]),
+        ("From: Alyssa Cardenas\nOption Works\n404 Evelyn Walks Suite 017", ["Option", "Works"]),
+        ("Regards,\nAnna Berg\nCapital Cube\n12 Main Street, Boston", ["Capital", "Cube"]),
+    ],
+)
+def test_an_organisations_line_in_a_signature_goes(redact: Redactor, text: str,
+                                                   secrets: list[str]) -> None:
+    """The line between a person's name (the scan replaced it) and an address's first line,
+    of up to four capitalised words, everyday ones too, is the organisation's."""
+    _gone(redact, text, *secrets)
+    _both(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Anna Berg\nSocial Work\n12 Main Street, Boston", ["Social", "Work"]),
+        ("Seen today.\nCardiology Follow Up\n12 Main Street, Boston", ["Cardiology", "Follow"]),
+        ("BP 120/80, HR 72.\nPlan: Lasix 40 mg\n12 Main Street, Boston",
+         ["120", "80", "72", "Plan", "Lasix", "40", "mg"]),
+        ("Anna Berg\nCall Back Tomorrow, ok\n12 Main Street, Boston", ["Call", "Back"]),
+        ("ICU NURSING NOTE\nNEURO INTACT\n12 Main Street, Boston", ["ICU", "NEURO", "INTACT"]),
+    ],
+)
+def test_lines_above_an_address_that_are_no_organisation_stay(redact: Redactor, text: str,
+                                                              words: list[str]) -> None:
+    """A service's line, a line with no name's line above it, a sentence, clinical
+    words and numbers, capitals: they stay."""
+    _kept(redact, text, *words)
+    _both(text)
