@@ -310,6 +310,8 @@ LATE_PIECES = [
     "on Monday 3/4", "Dr. Smith, SA, 1200 mg", "Sp. z o.o.", "J. Ruiz of Capital Cube",
     "She moved to Calle Mayor 5 last year", "Estação Gomes, 8", "36/63, Contractor Ganj",
     "Jan Kowalski 12, 00-950 Warszawa", "bp 90-100/40's", "sat 98-100%", "Mary Jones",
+    "Hodge, Kim and Graham", "Dekker & Reimes", "Acosta and Sons", "Acosta and Sons 12",
+    "works in Acosta and Sons", "Capital Cube's Anna Berg", "Dias et Fils, 3 rue Lucas",
 ]
 
 

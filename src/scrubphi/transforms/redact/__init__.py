@@ -79,6 +79,7 @@ def surrogate_specs(dates: str = "year", days: int | None = None, per: str | Non
         "last_name": fake("last_name"),
         "address": fake("street_address"),
         "city": fake("city"),
+        "company": fake("company"),
         "zip": TransformSpec("generalize", {"method": "zip3"}),
         "mrn": TransformSpec("tokenize", {"alphabet": "alnum"}),
         "date": date_spec,

@@ -9,9 +9,11 @@ alone and everything together: the unit (``Suite 321``), the town
 (``75419``, ``394 13``).  Once an address is found, this pass walks on from
 its end over such pieces, in any of the ways they are separated (commas,
 spaces, line breaks, ``>``), and replaces every one; and a number just before
-the address (a second house or flat number) too.  It runs on the findings of
-both scans (pure and compiled) in plain Python, and only on texts that hold
-an address, so the common clinical note does not pay for it.
+the address (a second house or flat number) too, and in a letterhead or a
+signature the organisation's line between a person's name and the address.
+It runs on the findings of both scans (pure and compiled) in plain Python,
+and only on texts that hold an address, so the common clinical note does not
+pay for it.
 
 Never logs or raises with a value.
 """
@@ -129,6 +131,8 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
                 out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
         if kind == "zip":
             _region_before(text, start, out, fns, taken)
+        elif start > done and text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
+            _org_line(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
 
 
@@ -179,6 +183,56 @@ class _Taken:
             self._ends = list(accumulate((e for _, e in pairs), max))
         k = bisect_left(self._starts, end)
         return k > 0 and self._ends[k - 1] > start
+
+
+# A line of a letterhead or a signature: what opens it (">", "???", "|", "*", "-"), then
+# up to four words; and one word of it.
+_LINE = re.compile(r"[ \t>?|*-]*(?P<v>[^\n]*?)[ \t]*\Z")
+_LINE_WORD = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
+_ORG_LINE = re.compile(r"[A-Z][\w'\u2019.&-]*(?:[ ]+(?:[A-Z&][\w'\u2019.&-]*|and|of|de|for))"
+                       r"{0,3}\Z")
+# Lines of a hospital's own: its services, not an organisation's name.
+_NOT_ORG_LINE = frozenset(split_words("""
+social work case management nursing pharmacy billing admitting patient patients home
+address contact phone fax email mail office department dept service services unit
+"""))
+
+
+def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: _Taken) -> None:
+    """An organisation's line in a letterhead or a signature: the line right above an
+    address's first line, of up to four capitalised words that no pass replaced, between
+    the address and a line the scan replaced whole (a person's name): "Dreux Joly\n
+    Choice\nPSC 3294, Box 9168", ">Esat Jeknic\n>Ask\n>Esat Jeknic\n>3378 Lovers Lane"
+    (the name's line may come twice)."""
+    end = text.rfind("\n", 0, start)
+    lines: list[tuple[int, int]] = []  # (start, end) of the lines above, nearest first
+    while end > 0 and len(lines) < 4:
+        s = text.rfind("\n", 0, end) + 1
+        lines.append((s, end))
+        end = s - 1
+    org: tuple[int, int] | None = None
+    for s, e in lines:
+        m = _LINE.match(text, s, e)
+        if m is None or m.start("v") == m.end("v"):
+            return
+        vs, ve = m.span("v")
+        words = list(_LINE_WORD.finditer(text, vs, ve))
+        if not words:
+            return
+        covered = sum(taken.covered(*w.span()) for w in words)
+        if covered == len(words) or (org is not None and 2 * covered >= len(words)):
+            # (a name's line, a label or a title beside the name: "From: Emma Luna")
+            if org is not None:  # a name's line above the organisation's
+                value = text[org[0] : org[1]]
+                out.put(org[0], org[1], "place", case_like(fns["last_name"](value), value),
+                        priority=0)
+                return
+            continue  # a name's line (again) below it
+        if org is not None or covered or \
+                _ORG_LINE.match(text, vs, ve) is None or \
+                any(w.group().lower().rstrip(".") in _NOT_ORG_LINE for w in words):
+            return
+        org = (vs, ve)
 
 
 def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],

@@ -48,6 +48,12 @@ of the compiled scan instead of four pattern searches.
   (``Normal S.A. node``) nor ``s.l.`` (sublingual).
 * **An organisation before ``in <place>``**: up to four Title-case words after ``at``,
   ``from``, ``support``, ``join``... and before ``in`` and a replaced place.
+* **A firm named by its partners** (``Hodge, Kim and Graham``, ``Dekker & Reimes``,
+  ``Acosta and Sons``), whose names the scan replaced one by one: ``{fake: company}`` of
+  the whole, as a company column's value; not after a title, nor one of a longer list,
+  nor when the fake holds one of the partners' names.
+* **An organisation before ``'s`` and a person's name** the scan replaced
+  (``Bridgewater's Parker Suknović``); not a contraction (``Here's``) nor a relation.
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
   a street named like a person, the other numbers of an address replaced in part, a
   street replaced word by word after a lead to an address or its type (its house
@@ -505,7 +511,8 @@ _NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un"
 S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
 
 
-def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes) -> None:
+def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes,
+                 company: Fn | None = None) -> None:
     """Organisations after "<name> of", partners' names and legal forms after a name."""
     kinds, after = _FORM_KINDS, _NEXT
     near = [sp for sp in out.spans if sp[3] in kinds and text[sp[2] : sp[2] + 3] in after]
@@ -532,6 +539,81 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
         forms += _partners(text, out, names, name, links)
     if forms:
         _legal_forms(text, out, key, forms)
+    if links and company is not None:
+        _firms(text, out, company, links)
+
+
+# -- a firm named by its partners, whole ---------------------------------------------------
+
+_FIRM_LINK = compile_cached(r"[ ](and|&|e|et|y|og|och|und|en)[ ]")
+_FIRM_CLOSER = compile_cached(r"[ ](?:and|&|e|et|y|og|och|und|en)[ ]"
+                              rf"({_TITLE_PART}|[a-z\u00e0-\u00ff]+)(?![\w-]|['\u2019]\w{{2}})")
+_LIST_BEFORE = compile_cached(r"(?:,|(?<![^\W_])(?:and|&|e|et|y|og|och|und|en))[ ]\Z")
+_LIST_GOES_ON = compile_cached(r"(?:,|[ ](?:and|&|e|et|y|og|och|und|en))[ ][A-Z]")
+# Before a list of surnames: people, not a firm ("Drs. Smith, Jones and Brown").
+_PEOPLE_BEFORE = _HONORIFICS | _RELATIONS | frozenset(split_words("drs doctors dr. drs."))
+
+
+def _firms(text: str, out: Spans, company: Fn, links: list[tuple[int, int]]) -> None:
+    """A firm named by its partners ("Hodge, Kim and Graham", "Accardo, Rusticucci e
+    Innocenti", "Dekker & Reimes") or by its owner and a closer ("Acosta and Sons",
+    "Dias et Fils"), whose names the scan replaced one by one, becomes a firm as a whole:
+    ``{fake: company}`` of it, as a company column's value becomes (the partners' surnames
+    and the word between them said how many partners there were)."""
+    spans = {sp[0]: sp for sp in out.spans}
+    ends = {sp[2]: sp for sp in out.spans}
+    found: list[tuple[int, int]] = []
+    for start, end in links:
+        m = _FIRM_LINK.match(text, end)
+        if m is None:
+            continue
+        first = spans.get(start)
+        if first is None or first[3] not in _NAME_KINDS:
+            continue
+        third = spans.get(m.end())
+        s = e = -1
+        if third is not None and third[3] in _NAME_KINDS and text[third[0]].isupper() and \
+                text[third[0] : third[2]].lower() not in _FIRM_CLOSERS:
+            head = ends.get(start - 2) if text[start - 2 : start] == ", " else None
+            if head is not None and head[3] == "last_name" and text[head[0]].isupper():
+                s, e = head[0], third[2]  # three partners
+            elif m.group(1) == "&" and first[3] == third[3] == "last_name":
+                s, e = start, third[2]  # two, joined by "&"
+            if s >= 0:
+                c = _FIRM_CLOSER.match(text, e)
+                if c is not None and c.group(1).lower() in _FIRM_CLOSERS:
+                    e = c.end()
+        else:
+            c = _FIRM_CLOSER.match(text, end)
+            if c is not None and c.group(1).lower() in _FIRM_CLOSERS and \
+                    first[3] == "last_name":
+                s, e = start, c.end()  # an owner and sons, partners, fils...
+        if s < 0:
+            continue
+        # (one of a longer list of names: where the firm ends is not known, "Ezxbrl,
+        # Henderson, Hicks and Brown and Abt"; "White, Willis and Hoffman, Lucid and...")
+        if _LIST_BEFORE.search(text[max(0, s - 5) : s]) or _LIST_GOES_ON.match(text, e):
+            continue
+        before = text[max(0, s - 12) : s].split()
+        if before and before[-1].lower().rstrip(".") in _PEOPLE_BEFORE:
+            continue
+        found.append((s, e))
+    if not found:
+        return
+    for s, e in found:
+        if overlaps_across(out, s, e):
+            continue
+        value = text[s:e]
+        fake = company(value)
+        if not _names_of(value).isdisjoint(_names_of(fake)):
+            continue  # (a partner's name back in the fake: the names go one by one)
+        out.spans[:] = [sp for sp in out.spans if not (s <= sp[0] and sp[2] <= e)]
+        out.put(s, e, "place", case_like(fake, value), priority=0)
+
+
+def _names_of(value: str) -> set[str]:
+    """The capitalised words of a firm's name, in lower case (not its "and", "og"...)."""
+    return {w.lower() for w in re.split(r"[\W_]+", value) if w[:1].isupper()}
 
 
 # -- an organisation between a verb or preposition and "in <place>" ------------------------
@@ -572,6 +654,44 @@ def _orgs_before_place(text: str, out: Spans, name: Fn) -> None:
         if any(start < e and end > s for start, _p, end, _k, _r in out.spans):
             continue  # (the scan read it)
         value = run.group(1)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
+# -- an organisation named before its people ------------------------------------------------
+
+# An organisation's name before "'s" and a person's first name and surname that the scan
+# replaced ("Bridgewater's Parker Suknović", "Walk Score's Ann Berg"): not a word of the
+# lists of function words ("Here's John Smith": "here is").
+_POSSESSOR = compile_cached(rf"(?<![\w'\u2019-])({_TITLE_PART}(?:[ ]{_TITLE_PART}){{0,2}})"
+                            r"['\u2019]s[ ]\Z")
+
+
+# Whose a person is, not which organisation's ("Patient's Mary Smith").
+_CARED = frozenset(split_words("patient patients pt pts client clients resident child baby"))
+
+
+def _org_possessors(text: str, out: Spans, name: Fn) -> None:
+    spans = out.spans
+    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
+        "'s ", "\u2019s ")]
+    if not firsts:
+        return
+    starts = {sp[0]: sp for sp in spans}
+    for first in firsts:
+        last = starts.get(first[2] + 1)
+        if last is None or last[3] != "last_name" or text[first[2]] != " ":
+            continue
+        m = _POSSESSOR.search(text, max(0, first[0] - 60), first[0])
+        if m is None:
+            continue
+        s, e = m.span(1)
+        words = m.group(1).split(" ")
+        if any(w.lower() in STOP or w.lower() in _ROLES or w.lower() in _CARED
+               for w in words):
+            continue
+        if any(start < e and end > s for start, _p, end, _k, _r in spans):
+            continue  # (the scan read it: a person's name)
+        value = m.group(1)
         out.put(s, e, "place", case_like(name(value), value), priority=0)
 
 
@@ -633,23 +753,31 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     ``marks``: :func:`late_marks` of ``text`` and the scan's spans (or its compiled
     twin's), before any span of this pass.
     """
-    # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it put
-    # a span that the scan's spans, which ``marks`` was read from, did not hold)
-    grown = len(out.spans)
+    # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it
+    # changed the scan's spans, which ``marks`` was read from: every rule appends what it
+    # puts, and one that drops spans (_firms) appends the span that replaces them)
+    scanned = len(out.spans), (out.spans[-1] if out.spans else None)
+
+    def changed() -> bool:
+        return len(out.spans) != scanned[0] or (
+            bool(out.spans) and out.spans[-1] is not scanned[1])
+
     if heads:
         _facilities(text, out, basic, fns["last_name"])
         weekdays(text, out, key)
     if out.spans and "," in text:
-        if marks & LM_HOUSE or len(out.spans) != grown:
+        if marks & LM_HOUSE or changed():
             house_numbers(text, out, fns["mrn"])
-        if marks & LM_ADDRESS or len(out.spans) != grown:
+        if marks & LM_ADDRESS or changed():
             address_numbers(text, out, key)
-    if out.spans and (marks & LM_AFTER_NAME or len(out.spans) != grown):
-        _after_names(text, out, names, fns["last_name"], key)
+    if out.spans and (marks & LM_AFTER_NAME or changed()):
+        _after_names(text, out, names, fns["last_name"], key, fns.get("company"))
     if marks & LM_DOT_PAIR:
         _dotted_firms(text, out, basic, fns["last_name"], key)
-    if out.spans and (marks & LM_IN_PLACE or len(out.spans) != grown):
+    if out.spans and (marks & LM_IN_PLACE or changed()):
         _orgs_before_place(text, out, fns["last_name"])
+    if out.spans:
+        _org_possessors(text, out, fns["last_name"])
     # (the dash's search finds the double-barrelled names' hyphens too)
     hyphen = MAC_MAY[1].search(text) if marks & LM_DASH else None
     if hyphen is not None:
@@ -662,6 +790,6 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
                 _barrelled(text, out, names, basic, fns["last_name"], title.start())
     if marks & (LM_COLON_MAC | LM_DOT_MAC) or hyphen is not None:
         macs(text, out, key)
-    if out.spans and (marks & LM_STREET or len(out.spans) != grown):
+    if out.spans and (marks & LM_STREET or changed()):
         # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
         streets(text, out, key, fns["city"])

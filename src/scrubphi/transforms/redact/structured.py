@@ -19,6 +19,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from scrubphi.transforms.dates import civil_from_days, days_from_civil, parse_pg_date
+from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import MONTHS
 from scrubphi.transforms.redact.vocab import split_words
 
@@ -84,6 +85,9 @@ _BIRTH_BEFORE = re.compile(
     r"(?<![^\W_])(?i:d\.?[ ]?o\.?[ ]?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday"
     r"|born(?:[ ]on)?)[ ]*[:#=-]?[ ]*\Z")
 # "one" before "hundred" in an age in words ("one hundred and two year old").
+# A ship of the US forces before its post office: "USS Mahler\nFPO AA 70489".
+_SHIP_BEFORE = re.compile(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)"
+                          r"(?:[ ]*\n[ ]*|[ ]+)\Z")
 _ONE_BEFORE = re.compile(r"(?:\A|[^\w])(?i:one)[ -]\Z")
 _SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
 # A numeric date with a four-digit year that a trunk number's pattern takes first, its day
@@ -201,7 +205,7 @@ class StructuredPass:
             "phone": self._phone, "intl": self._phone, "trunk": self._phone,
             "local": self._phone, "phonel": self._labelled_phone, "paren": self._paren,
             "pairs": self._phone, "plt": self._phone, "spaced": self._spaced,
-            "mil": g("mil", "address"), "milpo": g("milpo", "address"),
+            "mil": g("mil", "address"), "milpo": self._milpo,
             "iso": self._iso, "num": self._num, "md": self._md, "my": self._my,
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
@@ -224,6 +228,19 @@ class StructuredPass:
                 out.put(m.start(group), m.end(group), kind, fn(value))
 
         return handle
+
+    def _milpo(self, m: re.Match[str], out: Spans) -> None:
+        """A military post office and its ZIP code, and before "FPO" a ship's prefix and
+        name ("USS Mahler\nFPO AA 70489": "USS" is a word of the lists)."""
+        start = m.start("milpo")
+        out.put(start, m.end("milpo"), "address", self._fns["address"](m.group("milpo")))
+        if m.group("milpo")[:3] == "FPO":
+            ship = _SHIP_BEFORE.search(out.text, max(0, start - 40), start)
+            if ship is not None:
+                name = self._fns["last_name"]
+                for g in (1, 2):
+                    value = ship.group(g)
+                    out.put(*ship.span(g), "place", case_like(name(value.title()), value))
 
     def _age_words(self, m: re.Match[str], out: Spans) -> None:
         """An age over 89 in words: "90+" in its place, "one" of "one hundred and two"
