@@ -514,9 +514,10 @@ cdef _WordSet _word_set(words):
 
 
 # -- the late pass's gates ----------------------------------------------------------------
-# ``late_numbers.late_marks`` in one pass over the text: which of the late pass's rare
-# anchors a text holds, so that it runs none of their pattern searches where none can
-# match (four searches of every note cost a tenth of the compiled redactor's time).
+# ``late.late_marks`` in one pass over the text and one over the scan's spans: which of
+# the late pass's rare anchors a text holds and which of its rules a span can set off, so
+# that it runs none of their searches and loops where none can find anything (four
+# searches of every note cost a tenth of the compiled redactor's time).
 
 DEF LM_COLON_MAC = 1  # ":hh:hh:"
 DEF LM_DASH = 2       # "-hh-hh-" or "-" before a Title-case pair ("-Tb", "-Ma")
@@ -550,7 +551,7 @@ def late_marks(str text, list spans):
 
 # The kinds of span (one bit each) that the late pass's rules start from, and the bits
 # of late.late_marks they set; late.SPAN_GATE_KINDS spells the same sets in Python
-# (tests/test_redact_twins.py holds the two together).
+# (tests/test_redact_speed_paths.py holds the two together).
 DEF SK_FIRST = 1
 DEF SK_LAST = 2
 DEF SK_PLACE = 4

@@ -84,10 +84,10 @@ _DIGIT = re.compile(r"\d")
 _BIRTH_BEFORE = re.compile(
     r"(?<![^\W_])(?i:d\.?[ ]?o\.?[ ]?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday"
     r"|born(?:[ ]on)?)[ ]*[:#=-]?[ ]*\Z")
-# "one" before "hundred" in an age in words ("one hundred and two year old").
 # A ship of the US forces before its post office: "USS Mahler\nFPO AA 70489".
 _SHIP_BEFORE = re.compile(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)"
                           r"(?:[ ]*\n[ ]*|[ ]+)\Z")
+# "one" before "hundred" in an age in words ("one hundred and two year old").
 _ONE_BEFORE = re.compile(r"(?:\A|[^\w])(?i:one)[ -]\Z")
 _SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
 # A numeric date with a four-digit year that a trunk number's pattern takes first, its day
