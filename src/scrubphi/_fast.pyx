@@ -951,7 +951,14 @@ cdef class CopyRewriter:
                 # bucket) is loading while the other fields are worked on.
                 b = self._when_action(i)
                 self._wact[i] = b
-                if b >= 0:
+                if b <= -3:
+                    # A Python branch of the value alone: its memo's slot, likewise.
+                    memo = &self._wmemos[-3 - b]
+                    h = _hash(self._base + fs, fl)
+                    self._whashes[i] = h
+                    if memo.slots != NULL:
+                        sp_prefetch(&memo.slots[<size_t>h & memo.mask])
+                elif b >= 0:
                     if self._wkmemos[b].enabled:
                         h = _hash(self._base + fs, fl)
                         self._whashes[i] = h
@@ -986,12 +993,26 @@ cdef class CopyRewriter:
             self._has_digest[i2] = 1
             j += 2
         # The slots are (nearly) in cache now: prefetch the entries they point to.
+        # A row condition's chosen branch has its own memo: the same two steps (without
+        # the second, its entry's bytes were a cache miss at the compare, most of a
+        # ``when`` column's cost on a table of distinct values).
         for i in range(self._nplan):
             memo = &self._memos[i]
             if memo.enabled and memo.slots != NULL:
                 slot = &memo.slots[<size_t>self._hashes[i] & memo.mask]
                 if slot.block != NULL:
                     sp_prefetch(slot.block)
+            if self._per[i] == -2 and self._wsp[i].present:
+                b = self._wact[i]
+                memo = NULL
+                if b >= 0 and self._wkmemos[b].enabled:
+                    memo = &self._wkmemos[b]
+                elif b <= -3:
+                    memo = &self._wmemos[-3 - b]
+                if memo != NULL and memo.slots != NULL:
+                    slot = &memo.slots[<size_t>self._whashes[i] & memo.mask]
+                    if slot.block != NULL:
+                        sp_prefetch(slot.block)
         for i in range(self._nplan):
             f = self._field[i]
             fs = self._starts[f]
@@ -1026,7 +1047,7 @@ cdef class CopyRewriter:
                     # A Python branch that reads the value alone: memoised by its raw bytes.
                     pyfn = <PyObject*>PyTuple_GET_ITEM(self._wfns, -3 - b)  # kept by self
                     memo = &self._wmemos[-3 - b]
-                    h = _hash(raw, fl)
+                    h = self._whashes[i]  # hashed by the first pass
                     slot = _memo_find(memo, h, raw, fl)
                     if slot != NULL and slot.block != NULL:
                         self._emit_memo(slot, fs, fl, i)
