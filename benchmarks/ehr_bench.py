@@ -28,13 +28,14 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from run import scrubphi_command
 
 HERE = Path(__file__).resolve().parent
 EHR = HERE.parent / "examples" / "ehr"  # the schema and policy are the bundled EHR example
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--patients", default="1000,10000", help="sizes, comma-separated")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--scrubphi", default=shutil.which("scrubphi") or "scrubphi")
+    ap.add_argument("--scrubphi", default=scrubphi_command() or "scrubphi")
     ap.add_argument("--jobs", type=int, default=1, help="scrubphi --jobs N (default 1)")
     ap.add_argument("--json", help="also write the results as JSON to this file")
     args = ap.parse_args(argv)

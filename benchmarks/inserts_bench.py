@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 import gen_dump
-from run import ensure_dump, restored_db
+from run import ensure_dump, restored_db, scrubphi_command
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dsn", default=os.environ.get("SCRUBPHI_BENCH_DSN",
                                                         "host=127.0.0.1 user=postgres"))
-    parser.add_argument("--scrubphi", default=shutil.which("scrubphi") or "scrubphi")
+    parser.add_argument("--scrubphi", default=scrubphi_command() or "scrubphi")
     parser.add_argument("--data-dir", type=Path,
                         default=Path(tempfile.gettempdir()) / "scrubphi-bench")
     args = parser.parse_args(argv)

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any
 import psycopg
 from ehr_bench import _db, _psql, time_pipes
 from redact_bench import corpus, physionet_notes
+from run import scrubphi_command
 
 HERE = Path(__file__).resolve().parent
 
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notes-per-patient", type=int, default=12)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--scrubphi", default=shutil.which("scrubphi") or "scrubphi")
+    ap.add_argument("--scrubphi", default=scrubphi_command() or "scrubphi")
     ap.add_argument("--jobs", type=int, default=1, help="scrubphi --jobs N (default 1)")
     ap.add_argument("--json", help="also write the result as JSON to this file")
     args = ap.parse_args(argv)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 
 import gen_dump
-from run import ensure_dump, restored_db
+from run import ensure_dump, restored_db, scrubphi_command
 
 HERE = Path(__file__).resolve().parent
 
@@ -136,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path,
                         default=Path(tempfile.gettempdir()) / "scrubphi-bench")
     args = parser.parse_args(argv)
-    scrubphi = shutil.which("scrubphi")
+    scrubphi = scrubphi_command()
     if scrubphi is None:
         raise SystemExit("scrubphi is not on PATH (pip install -e . first)")
     dump = ensure_dump(args.data_dir, gen_dump.parse_size(args.size), ("patients",), args.seed)
