@@ -92,6 +92,30 @@ def test_not_json_stops_the_run(codec: ModuleType) -> None:
     assert info.value.line == 10 and "not JSON" in str(info.value)
 
 
+@pytest.mark.parametrize("depth", [399, 401, 950, 3000, 10000])
+def test_a_document_nested_deeper_than_the_reader_stops_the_run(codec: ModuleType,
+                                                                  depth: int) -> None:
+    """PostgreSQL keeps jsonb nested thousands of levels deep (as far as its
+    max_stack_depth parses: 10,000 fits the default 2 MB). The compiled kernel declines
+    past 400 levels and Python's reader recurses: such a value was an internal error
+    (RecursionError, exit 1, no row named). It is scrubbed where the readers can read it
+    and otherwise stops the run at its row, never passing it through."""
+    deep = b'{"patient": {"name": "Jane Doe"}, "x": ' + b"[" * depth + b"1" + b"]" * depth + b"}"
+    dump = DUMP.replace(b'{"patient": {"name": null}, "visits": [{"date": "2021-03-04"}, '
+                        b'{"date": "2021-04-05"}]}', deep)
+    assert dump != DUMP
+    policy = POLICY.replace("OTHER", "keep")
+    if depth < 900:
+        rows = scrub(policy, codec, dump)
+        doc = json.loads(rows[2][2])
+        assert doc["patient"]["name"] not in ("Jane Doe", None)
+        return
+    with pytest.raises(DumpError) as info:
+        scrub(policy, codec, dump)
+    assert info.value.line == 10 and info.value.column == "payload"
+    assert "nested too deeply" in str(info.value)
+
+
 def test_path_syntax() -> None:
     """The JSONPath subset parses, and a bad path is a policy error with its position."""
     assert parse_path("$.a['b c'][0][*]..d") == (

@@ -533,6 +533,27 @@ def test_unsupported_yaml_features() -> None:
     assert (exc.line, exc.column) == where(text, "!!binary")
 
 
+def test_hostile_yaml_is_a_policy_error() -> None:
+    """A file built to exhaust the reader is refused as a policy error (exit 3), never
+    an internal error: aliases that expand past a bound, and values nested deeper than
+    any policy (a few hundred "[" exhausted ruamel's recursive reader: RecursionError,
+    exit 1)."""
+    bomb = "version: 1\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    for name, prev in zip("bcdefghi", "abcdefgh", strict=True):
+        bomb += f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n"
+    exc = fails(bomb)
+    assert "expands to more than" in exc.message and exc.file == "p.yaml"
+    exc = fails("version: 1\na: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested more than 64 levels" in exc.message and exc.file == "p.yaml"
+    text = table("c: " + "[" * 70 + "keep" + "]" * 70)
+    exc = fails(text)
+    assert "nested more than 64 levels" in exc.message
+    assert exc.line == where(text, "keep")[0]
+    # A policy's own depth is far below the bound.
+    assert loads_policy(table("d: keep\nc: {when: [{if: {d: [a, b]}, then: keep}], else: null}"),
+                        "p.yaml").scrub is not None
+
+
 def test_empty_and_non_mapping_files() -> None:
     """An empty file or a list at the top is refused with a position."""
     exc = fails("")

@@ -317,7 +317,7 @@ def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None
             return fn(*args)
         except ScrubPhiError:
             raise
-        except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
+        except (ValueError, TypeError, ArithmeticError, LookupError, RecursionError) as exc:
             raise TransformError(
                 f"the {kind} transform cannot handle this value ({type(exc).__name__})"
             ) from None

@@ -82,6 +82,10 @@ _ALLOWED_TAGS = frozenset(
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 # Alias expansion is bounded so a hostile file cannot exhaust memory.
 _MAX_NODES = 200_000
+# So is nesting: a policy is a few levels deep (scrub, tables, a table, columns, a
+# column, a transform, its cases...); a file of thousands of "[" is not a policy, and
+# reading it would exhaust Python's recursion (an internal error, not a policy error).
+_MAX_DEPTH = 64
 
 
 class _Builder:
@@ -115,6 +119,8 @@ class _Builder:
             raise _error(
                 f"the document expands to more than {_MAX_NODES} values (aliases?)", loc, path
             )
+        if len(path) > _MAX_DEPTH:
+            raise _error(f"values nested more than {_MAX_DEPTH} levels deep", loc, path)
         if node.tag == _MERGE_TAG:
             raise _error("YAML merge keys (<<) are not supported; write the keys out", loc, path)
         if node.tag not in _ALLOWED_TAGS:
@@ -177,6 +183,11 @@ def _parse(text: str, file: str) -> _Node | None:
             # Redefining an anchor is legal YAML; ruamel only warns about it.
             warnings.simplefilter("ignore", ReusedAnchorWarning)
             node = yaml.compose(text)
+    except RecursionError:
+        # (ruamel composes recursively: a few hundred levels of "[" or "{" exhaust it)
+        raise PolicyError(
+            f"YAML error: values nested more than {_MAX_DEPTH} levels deep", file=file
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # Only ruamel's short descriptions, never its snippet of the file.
