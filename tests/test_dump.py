@@ -655,3 +655,53 @@ def test_check_dump_on_schema_only_dump() -> None:
     ]
     problems, _ = check_dump(io.BytesIO(schema_only), policy(SMALL_POLICY))
     assert problems == []
+
+
+_ENCODED = b"""--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET client_encoding = 'NAME';
+SET standard_conforming_strings = on;
+
+CREATE TABLE public.t (
+    id integer,
+    name text
+);
+
+COPY public.t (id, name) FROM stdin;
+1\tJane Doe
+\\.
+
+--
+-- PostgreSQL database dump complete
+--
+"""
+_NAME_POLICY = """
+version: 1
+scrub:
+  tables:
+    public.t:
+      columns:
+        id: keep
+        name: {fake: name}
+"""
+
+
+@pytest.mark.parametrize("name", [b"UTF8", b"utf8", b"UTF-8", b"UNICODE", b"SQL_ASCII"])
+def test_utf8_and_sql_ascii_dumps_are_read(codec: ModuleType, name: bytes) -> None:
+    """UTF-8 under each of its names, and SQL_ASCII (a server that converts nothing:
+    its bytes are checked as UTF-8 value by value) are read."""
+    scrubber = Scrubber(loads_policy(_NAME_POLICY, "p.yaml"), codec=codec, key=KEY)
+    out = scrubber.feed(_ENCODED.replace(b"NAME", name)) + scrubber.close()
+    assert b"Jane Doe" not in out and b"1\t" in out
+
+
+@pytest.mark.parametrize("name", [b"LATIN1", b"WIN1252", b"SJIS", b"latin9", b""])
+def test_a_dump_in_another_encoding_stops_at_its_set(codec: ModuleType, name: bytes) -> None:
+    """Any other client_encoding stops the run at its SET (line 6), before a row."""
+    scrubber = Scrubber(loads_policy(_NAME_POLICY, "p.yaml"), codec=codec, key=KEY)
+    with pytest.raises(DumpError) as info:
+        scrubber.feed(_ENCODED.replace(b"NAME", name))
+    assert info.value.line == 6 and "--encoding=UTF8" in str(info.value)

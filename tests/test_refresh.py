@@ -535,6 +535,47 @@ def test_parallel_mode_gives_the_same_database(env: Env, pg: PgServer, jobs: int
         pg.drop_database(other)
 
 
+@pytest.mark.parametrize("jobs", MODES, ids=MODE_IDS)
+def test_a_latin1_source_refreshes_through_utf8(pg: PgServer, tmp_path: Path,
+                                                 jobs: int | str) -> None:
+    """A source database in LATIN1 (legacy clinics' WIN1252 and LATIN1 are common):
+    refresh dumps it in UTF-8 (pg_dump --encoding=UTF8, the chunked workers' sessions
+    likewise), so the scrubber reads it and the target's server converts back. Before,
+    pg_dump wrote the server's encoding and the first accented value stopped the run as
+    invalid UTF-8; read as UTF-8 by chance ("\u00c3\u00a9" is "\u00e9" in UTF-8), it
+    would have been faked and written back in the wrong encoding."""
+    source = f"rlatin_{os.getpid()}_{next(_COUNTER)}"
+    staging = pg.create_database("rlstg")
+    pg.query("postgres", f"CREATE DATABASE {source} TEMPLATE template0 ENCODING 'LATIN1' "
+                         "LC_COLLATE 'C' LC_CTYPE 'C'")
+    try:
+        pg.psql(source, file=EXAMPLE_SQL)
+        # (a session whose text is UTF-8: the server converts it to LATIN1)
+        with psycopg.connect(pg.dsn(source) + " client_encoding=UTF8", autocommit=True) as conn:
+            conn.execute("UPDATE public.icd_codes SET description = 'Zürich café, Ångström, ñ' "
+                         "WHERE code = (SELECT min(code) FROM public.icd_codes)")
+            conn.execute("UPDATE public.patients SET first_name = 'José', last_name = 'Müller' "
+                         "WHERE id = (SELECT min(id) FROM public.patients)")
+            stored = conn.execute("SELECT convert_to(last_name, 'LATIN1') FROM public.patients "
+                                  "ORDER BY id LIMIT 1").fetchone()
+            assert stored == (b"M\xfcller",)  # one LATIN1 byte for the u with umlaut
+        opts = RefreshOptions(source_url=pg.dsn(source), staging_url=pg.dsn(staging),
+                              configs=(_policy(tmp_path),), grace_s=0.5, pg_bin=pg.bin_dir,
+                              log=lambda _msg: None, **_mode(jobs))
+        result = refresh(opts)
+        assert result.ok, [c.name for c in result.checks if not c.ok]
+        kept = pg.query(staging, "SELECT description FROM public.icd_codes ORDER BY code LIMIT 1")
+        assert kept == [("Zürich café, Ångström, ñ",)]
+        names = pg.query(staging, "SELECT first_name, last_name FROM public.patients "
+                                  "ORDER BY id LIMIT 1")
+        assert names and "José" not in names[0] and "Müller" not in names[0]
+    finally:
+        for name, _ in _leftovers(pg, staging):
+            pg.drop_database(name)
+        pg.drop_database(staging)
+        pg.drop_database(source)
+
+
 @pytest.mark.parametrize(
     ("server", "dump_options"),
     [("pg", ()), ("pg18", ()), ("pg18", ("--statistics",))],

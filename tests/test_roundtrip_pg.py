@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 
 from pg_fixtures import PgServer
-from scrubphi import Scrubber, scrub_stream
+from scrubphi import DumpError, Scrubber, scrub_stream
 from scrubphi.policy import loads_policy
 from scrubphi.policy.model import Policy
 from scrubphi.transforms.unique import never_issued
@@ -293,6 +293,30 @@ def test_failed_scrub_cannot_be_restored(
     dst, code = restore(pg, out, check=False)
     assert code != 0
     assert rows(pg, dst, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "WIN1252", "EUC_JP"])
+def test_a_dump_in_another_encoding_is_refused_at_its_set(
+    pg: PgServer, source: tuple[str, bytes], codec: ModuleType, encoding: str
+) -> None:
+    """``pg_dump --encoding=LATIN1`` writes ``SET client_encoding = 'LATIN1'`` and then
+    bytes the scrubber would read as UTF-8 ("\u00c3\u00a9" is "\u00e9"): refused at that
+    statement, naming the encoding and the fix, before any row; its trailer makes the
+    restore fail. The same database dumped in UTF-8 scrubs and restores."""
+    name, _dump = source
+    dump = pg.pg_dump(name, "--no-owner", f"--encoding={encoding}")
+    line = dump[: dump.index(b"SET client_encoding")].count(b"\n") + 1
+    scrubber = Scrubber(policy(), codec=codec, key=KEY)
+    with pytest.raises(DumpError) as info:
+        scrubber.feed(dump)
+    assert info.value.line == line
+    assert encoding in str(info.value) and "--encoding=UTF8" in str(info.value)
+    out = scrubber.abort_trailer()
+    assert b"COPY" not in out
+    _dst, code = restore(pg, out, check=False)
+    assert code != 0
+    utf8 = pg.pg_dump(name, "--no-owner", "--encoding=UTF8")
+    restore(pg, scrub(utf8, codec))
 
 
 @pytest.mark.parametrize(

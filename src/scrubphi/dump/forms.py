@@ -44,6 +44,11 @@ CREATE_TYPE = re.compile(rb"CREATE\s+TYPE\b", re.I)
 SEARCH_PATH = re.compile(rb"SET\s+search_path\b", re.I)
 META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
 SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
+# pg_dump's ``SET client_encoding = 'NAME';`` (the encoding of every byte after it).
+CLIENT_ENCODING = re.compile(rb"SET\s+client_encoding\s*(?:=|TO)\s*'?([A-Za-z0-9_-]*)'?", re.I)
+#: Encodings whose bytes scrubphi reads: UTF-8, and SQL_ASCII (a server that converts
+#: nothing; its bytes are checked as UTF-8 value by value, as they are in practice).
+READABLE_ENCODINGS = frozenset(("UTF8", "UTF-8", "UNICODE", "SQL_ASCII"))
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
 LO_CALL = re.compile(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
 STATS_CALL = re.compile(

@@ -34,12 +34,14 @@ from ..transforms.redact.lookup import Lookup
 from .copy_block import CopyBlock
 from .coverage import Coverage, Plan
 from .forms import (
+    CLIENT_ENCODING,
     CREATE_TABLE,
     CREATE_TYPE,
     DUMP_COMMENT,
     KEYWORDS,
     MARKERS,
     META,
+    READABLE_ENCODINGS,
     SAFE_META,
     SCHEMA_STATEMENTS,
     SCS,
@@ -419,6 +421,17 @@ class Scrubber:
         parsed = word == "SELECT"  # a SELECT passed on was parsed whole by _select
         if word == "SET":
             scs = SCS.match(text)
+            encoding = CLIENT_ENCODING.match(text)
+            if encoding and encoding.group(1).decode("ascii").upper() not in READABLE_ENCODINGS:
+                # Bytes in another encoding may read as valid UTF-8 ("Ã©" is "é"): they
+                # would be faked and redacted as other text, and fakes written in UTF-8
+                # into a stream psql reads as this encoding.  The server converts on dump.
+                raise DumpError(
+                    f"the dump is encoded in {encoding.group(1).decode('ascii')} (SET "
+                    "client_encoding); scrubphi reads UTF-8 dumps: dump with pg_dump "
+                    "--encoding=UTF8 (the server converts; psql converts back on restore)",
+                    line=line,
+                )
             if scs:
                 self._splitter.standard_strings = scs.group(1).lower() == b"on"
             elif SEARCH_PATH.match(text):

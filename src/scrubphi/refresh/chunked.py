@@ -64,7 +64,14 @@ from ..report import TableStats
 from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
 from .parallel import _session_setup, _stats_from
-from .pgtools import client_invocation, connect, dbname_of, run_client, safe_error_lines
+from .pgtools import (
+    DUMP_ENCODING,
+    client_invocation,
+    connect,
+    dbname_of,
+    run_client,
+    safe_error_lines,
+)
 
 if TYPE_CHECKING:
     from distributed import Future
@@ -310,7 +317,7 @@ def _dump_through_scrubber(
     """
     dump_args, dump_env = client_invocation(run.opts.source_url)
     raw = run_client(
-        [run.tools.exe("pg_dump"), "--no-owner", *dump_argv, *dump_args],
+        [run.tools.exe("pg_dump"), "--no-owner", DUMP_ENCODING, *dump_argv, *dump_args],
         dump_env, "pg_dump", f"pg_dump {what}",
     )
     psql_args, psql_env = client_invocation(new_url)

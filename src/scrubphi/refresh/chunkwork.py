@@ -132,12 +132,8 @@ def _state(spec: ChunkSpec) -> _State:
     try:
         for statement in _SOURCE_SESSION:
             source.execute(statement)
-        encoding = source.execute("SHOW server_encoding").fetchone()
-        source.execute(
-            pg_sql.SQL("SET client_encoding = {}").format(
-                pg_sql.Literal(encoding[0] if encoding else "UTF8")
-            )
-        )
+        # UTF-8, as pg_dump was asked for the schema (DUMP_ENCODING): the server converts.
+        source.execute("SET client_encoding = 'UTF8'")
         target = _connect(spec.target_url, TARGET_PASSWORD_ENV, app)
     except BaseException:
         source.close()

@@ -37,7 +37,15 @@ from ..policy.units import parse_duration
 from ..report import TableStats
 from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
-from .pgtools import PgTools, client_invocation, connect, dbname_of, safe_error_lines, with_dbname
+from .pgtools import (
+    DUMP_ENCODING,
+    PgTools,
+    client_invocation,
+    connect,
+    dbname_of,
+    safe_error_lines,
+    with_dbname,
+)
 from .swap import MAX_STAGING_NAME, Admin, building_name, prev_name, timestamp
 from .verify import (
     Check,
@@ -550,7 +558,7 @@ def _plain_pipeline(
 
     with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as psql_err:
         dump = subprocess.Popen(
-            [run.tools.exe("pg_dump"), "--no-owner", *extra, *dump_args],
+            [run.tools.exe("pg_dump"), "--no-owner", DUMP_ENCODING, *extra, *dump_args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=dump_err,

@@ -61,7 +61,7 @@ from ..policy.model import Policy, TableName
 from ..report import ColumnStats, TableStats
 from ..transforms.redact.lookup import Lookup
 from .errors import RefreshError
-from .pgtools import client_invocation, dbname_of, run_client, safe_error_lines
+from .pgtools import DUMP_ENCODING, client_invocation, dbname_of, run_client, safe_error_lines
 
 if TYPE_CHECKING:
     from .core import _Run
@@ -132,6 +132,7 @@ def parallel_pipeline(
             [
                 tools.exe("pg_dump"),
                 "--no-owner",
+                DUMP_ENCODING,
                 "-Fd",
                 "-j",
                 str(jobs),

@@ -29,6 +29,7 @@ from psycopg import sql as pg_sql
 from .errors import RefreshError
 
 __all__ = [
+    "DUMP_ENCODING",
     "PgTools",
     "client_env",
     "client_invocation",
@@ -250,6 +251,15 @@ def run_argv(argv: Sequence[str]) -> list[str]:
 
 # Connection parameters that are secrets: never on a command line.
 _SECRET_PARAMS = ("password", "sslpassword")
+
+#: pg_dump's option for every dump the scrubber reads: the scrubber reads UTF-8 (and
+#: refuses a dump in another encoding), and the server converts from its own, so a
+#: LATIN1 or WIN1252 source refreshes like a UTF-8 one; psql's session takes the
+#: dump's ``SET client_encoding`` and the target server converts back.  (A source in
+#: SQL_ASCII converts nothing: its bytes are read as they are.)  Before the caller's
+#: own options, so an explicit ``--encoding`` among them wins, and is refused by the
+#: scrubber if it is not UTF-8.
+DUMP_ENCODING = "--encoding=UTF8"
 
 
 def client_invocation(url: str) -> tuple[list[str], dict[str, str]]:

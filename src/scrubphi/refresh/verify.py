@@ -24,7 +24,7 @@ from psycopg import sql as pg_sql
 from ..dump.lexer import SqlSplitter
 from ..policy.model import Policy, TableName, TransformSpec
 from ..report import TableStats
-from .pgtools import PgTools, client_invocation, connect, run_client
+from .pgtools import DUMP_ENCODING, PgTools, client_invocation, connect, run_client
 
 __all__ = [
     "Check",
@@ -70,7 +70,7 @@ def schema_dump(tools: PgTools, url: str, extra: Sequence[str] = (), *, step: st
     """
     args, env = client_invocation(url)
     options = [a for a in extra if a not in _NOT_WITH_SCHEMA_ONLY]
-    argv = [tools.exe("pg_dump"), "--schema-only", "--no-owner", *options, *args]
+    argv = [tools.exe("pg_dump"), "--schema-only", "--no-owner", DUMP_ENCODING, *options, *args]
     return run_client(argv, env, step, "pg_dump --schema-only")
 
 
