@@ -83,10 +83,26 @@ def test_wrong_key_and_damage_are_refused(tmp_path: Path) -> None:
     with pytest.raises(LookupFileError, match="not a scrubphi lookup"):
         Lookup.from_bytes(b"PGDMP", KEY)
     # A count that claims more values than the file holds (a hostile or cut file).
-    head = len(b"SCRUBPHI-LOOKUP\x001\n") + 16 + 1 + len("first_name")
+    head = len(b"SCRUBPHI-LOOKUP\x002\n") + 16 + 1 + len("first_name")
     huge = data[:head] + (2**60).to_bytes(8, "big") + data[head + 8:]
     with pytest.raises(LookupFileError, match="damaged"):
         Lookup.from_bytes(huge, KEY)
+    # Every single byte changed, and one value's hash removed with its count mended (what
+    # someone without the key would do to let a name through the notes): refused.
+    for i in range(len(data)):
+        flipped = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+        with pytest.raises(LookupFileError):
+            Lookup.from_bytes(flipped, KEY)
+    count_at = head
+    count = int.from_bytes(data[count_at:count_at + 8], "big")
+    assert count > 0
+    fewer = (data[:count_at] + (count - 1).to_bytes(8, "big") + data[count_at + 8:count_at + 8]
+             + data[count_at + 16:])
+    with pytest.raises(LookupFileError, match="altered"):
+        Lookup.from_bytes(fewer, KEY)
+    # The first format (no MAC) is refused with what to do.
+    with pytest.raises(LookupFileError, match="older format"):
+        Lookup.from_bytes(b"SCRUBPHI-LOOKUP\x001\n" + data[len(b"SCRUBPHI-LOOKUP\x002\n"):], KEY)
     with pytest.raises(LookupFileError, match="another key"):
         _lookup().check_key(b"y" * 32)
 

@@ -15,7 +15,10 @@ normalised values (names split into their words; phones as digits; streets,
 towns and IDs as normalised strings).  Never a value: the hashes are keyed
 with a key derived from the scrub key, so without the key the file says
 nothing (not even whether a given name is in it), and the key never enters
-the file.  A run with another key refuses the file.
+the file.  A run with another key refuses the file.  The file ends with a keyed
+MAC (HMAC-SHA256 of the rest under the lookup's key): a byte damaged at rest, or
+a hash removed by someone without the key (to let a name through the notes),
+makes the file refused rather than silently weaker.
 
 Memory: 8 bytes a value in the file; in a run, a Python set of ints, about
 70 bytes a value (70 MB per million values).
@@ -45,7 +48,11 @@ __all__ = [
 #: The kinds of value a lookup holds.
 KINDS = ("first_name", "last_name", "street", "city", "phone", "id")
 
-_MAGIC = b"SCRUBPHI-LOOKUP\x001\n"
+_MAGIC = b"SCRUBPHI-LOOKUP\x002\n"
+# The first format, without the MAC at the end (refused with a clear message).
+_MAGIC_V1 = b"SCRUBPHI-LOOKUP\x001\n"
+# The keyed MAC that ends a file: HMAC-SHA256 of everything before it.
+_MAC_SIZE = 32
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _SPACES = re.compile(r"[\s.,]+")
 
@@ -164,6 +171,10 @@ class Lookup:
         """16 bytes that prove the file was made with this key, and say nothing else."""
         return hmac.new(self.key, b"scrubphi/redact-lookup/check", hashlib.sha256).digest()[:16]
 
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self.key, b"scrubphi/redact-lookup/mac\0" + body,
+                        hashlib.sha256).digest()
+
     def to_bytes(self) -> bytes:
         parts = [_MAGIC, self.check_value()]
         for kind in KINDS:
@@ -171,17 +182,29 @@ class Lookup:
             name = kind.encode()
             parts.append(struct.pack(">B", len(name)) + name + struct.pack(">Q", len(values)))
             parts.append(struct.pack(f">{len(values)}Q", *values))
-        return b"".join(parts)
+        body = b"".join(parts)
+        return body + self._mac(body)
 
     @classmethod
     def from_bytes(cls, data: bytes, scrub_key: bytes) -> Lookup:
         lookup = cls.new(scrub_key)
+        if data.startswith(_MAGIC_V1):
+            raise LookupFileError(
+                "the lookup file is of an older format (without its MAC); make it again "
+                "with scrubphi lookup"
+            )
         if not data.startswith(_MAGIC):
             raise LookupFileError("not a scrubphi lookup file")
         pos = len(_MAGIC)
         if data[pos : pos + 16] != lookup.check_value():
             raise LookupFileError("the lookup was made with another key")
         pos += 16
+        if len(data) < pos + _MAC_SIZE or not hmac.compare_digest(
+                data[-_MAC_SIZE:], lookup._mac(data[:-_MAC_SIZE])):
+            raise LookupFileError(
+                "the lookup file is damaged or was altered (its MAC does not match)"
+            )
+        data = data[:-_MAC_SIZE]
         try:
             for _ in KINDS:
                 size = data[pos]
