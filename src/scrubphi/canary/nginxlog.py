@@ -30,7 +30,6 @@ Choices:
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -41,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from scrubphi import jsontext
 from scrubphi.canary.routers import resolve_addresses
 
 __all__ = ["NginxAccessLog", "VersionStats", "p99"]
@@ -153,7 +153,7 @@ class NginxAccessLog:
 
     def _add(self, line: bytes) -> int:
         try:
-            record = json.loads(line)
+            record = jsontext.loads(line)
             msec = float(record["msec"])
         except (ValueError, KeyError, TypeError):
             self.malformed += 1

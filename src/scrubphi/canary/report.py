@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scrubphi import jsontext
 from scrubphi.htmlpage import ReportError
 
 __all__ = ["CanaryRun", "Check", "RuleValue", "load_run", "parse_events", "text_report"]
@@ -75,7 +76,7 @@ def _events_from(text: str, source: str) -> list[Mapping[str, Any]]:
     if not text.strip():
         raise ReportError(f"{source}: the run log is empty")
     try:
-        doc = json.loads(text)  # canary run --log-file / --json: one document
+        doc = jsontext.loads(text)  # canary run --log-file / --json: one document
     except json.JSONDecodeError:
         doc = None  # one event per line, read below
     if isinstance(doc, Mapping):
@@ -89,7 +90,7 @@ def _events_from(text: str, source: str) -> list[Mapping[str, Any]]:
         if not line.strip():
             continue
         try:
-            events.append(json.loads(line))
+            events.append(jsontext.loads(line))
         except json.JSONDecodeError as exc:
             raise ReportError(f"{source}:{number}: not a JSON event ({exc.msg}); a run log "
                               "has one JSON event per line") from None

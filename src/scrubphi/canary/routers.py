@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from scrubphi import jsontext
 from scrubphi.errors import ScrubPhiError
 from scrubphi.fileutil import write_atomic
 
@@ -576,7 +577,7 @@ class NginxRouter(Router):
             body = response.read()
             if response.status != 200:
                 return None
-            data = json.loads(body)
+            data = jsontext.loads(body)
             return data if isinstance(data, dict) else None
         except (OSError, http.client.HTTPException, ValueError):
             return None

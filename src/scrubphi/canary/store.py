@@ -37,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from scrubphi import jsontext
 from scrubphi.canary.controller import Preempted
 from scrubphi.canary.routers import Router, Weights
 from scrubphi.canary.runlog import CanaryStatus, Event
@@ -147,7 +148,7 @@ class RunStore:
     def read_state(self) -> dict[str, Any] | None:
         """The last state written, or None when there is none."""
         try:
-            data = json.loads(self.state_path.read_text())
+            data = jsontext.loads(self.state_path.read_text())
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
@@ -240,7 +241,7 @@ class RunStore:
         out: list[tuple[str, dict[str, Any]]] = []
         for line in data[:end].splitlines():
             with contextlib.suppress(ValueError):
-                entry = json.loads(line)
+                entry = jsontext.loads(line)
                 if isinstance(entry, dict) and isinstance(entry.get("command"), str):
                     out.append((entry["command"], entry))
         return out, self._commands_offset + end

@@ -55,6 +55,7 @@ from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType, Reason
 from openfeature.provider import AbstractProvider, Metadata
 
+from scrubphi import jsontext
 from scrubphi.flags.constraints import context_value
 from scrubphi.flags.evaluator import FlagClient, Resolution
 
@@ -397,7 +398,7 @@ def _as_object(variant: Mapping[str, Any], flag_key: str) -> Any:
     if kind != "json" or value is None:
         raise _mismatch(flag_key, variant, "an object (json)")
     try:
-        parsed = json.loads(value)
+        parsed = jsontext.loads(value)
     except ValueError as exc:
         raise _Error(
             ErrorCode.PARSE_ERROR,

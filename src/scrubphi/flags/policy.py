@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scrubphi import jsontext
 from scrubphi.flags.constraints import (
     OPERATORS,
     RefusedPattern,
@@ -503,7 +504,7 @@ class _Compiler(SectionChecks):
         text = str(value)
         if kind == "json":
             try:
-                json.loads(text)
+                jsontext.loads(text)
             except ValueError:
                 self.fail("payload value is not valid JSON", *path, "value")
         if kind == "number" and parse_number(text) is None:

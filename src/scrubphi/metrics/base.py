@@ -15,7 +15,6 @@ know", and the callers turn it into ``inconclusive``, never a pass.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -25,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, runtime_checkable
 
+from scrubphi import jsontext
 from scrubphi.errors import ScrubPhiError
 
 __all__ = [
@@ -223,7 +223,7 @@ def fetch_json(
     if len(body) > MAX_BODY:
         raise MetricSourceError(f"{what}: answer larger than 64 MiB")
     try:
-        doc: object = json.loads(body)
+        doc: object = jsontext.loads(body)
     except ValueError:
         raise TransientError("the answer is not JSON") from None
     return doc

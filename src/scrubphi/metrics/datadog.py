@@ -20,7 +20,6 @@ service cannot be reached from the development and CI machines.
 
 from __future__ import annotations
 
-import json
 import math
 import urllib.error
 import urllib.parse
@@ -28,6 +27,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from scrubphi import jsontext
 from scrubphi.metrics.base import (
     MetricSourceError,
     RetryPolicy,
@@ -152,7 +152,7 @@ def _one(series: list[dict[str, Any]]) -> dict[str, Any] | None:
 def _errors(exc: urllib.error.HTTPError) -> str:
     """Datadog's ``{"errors": [...]}`` text; it names the problem, never the keys."""
     try:
-        doc: Mapping[str, Any] = json.loads(exc.read(65536))
+        doc: Mapping[str, Any] = jsontext.loads(exc.read(65536))
     except (ValueError, OSError):
         return ""
     errors = doc.get("errors") if isinstance(doc, dict) else None

@@ -16,7 +16,6 @@ refused again.
 
 from __future__ import annotations
 
-import json
 import math
 import urllib.error
 import urllib.parse
@@ -24,6 +23,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from scrubphi import jsontext
 from scrubphi.metrics.base import (
     MetricSourceError,
     RetryPolicy,
@@ -168,7 +168,7 @@ def _result(data: Any, kinds: tuple[str, ...], query: str) -> list[dict[str, Any
 def _error_detail(exc: urllib.error.HTTPError) -> str:
     """Prometheus's error type and message (they name the query problem, not data)."""
     try:
-        doc = json.loads(exc.read(65536))
+        doc = jsontext.loads(exc.read(65536))
     except (ValueError, OSError):
         return ""
     if isinstance(doc, dict) and doc.get("error"):

@@ -31,6 +31,8 @@ from typing import Any
 import psycopg
 from psycopg import sql as pg_sql
 
+from scrubphi import jsontext
+
 from .errors import RefreshError
 from .pgtools import ident, safe_error_lines
 
@@ -413,7 +415,7 @@ def _parse_state(comment: object) -> dict[str, Any] | None:
     if not isinstance(comment, str) or MARK not in comment:
         return None
     try:
-        data = json.loads(comment)
+        data = jsontext.loads(comment)
     except ValueError:
         return None
     return data if isinstance(data, dict) and data.get(MARK) == 1 else None

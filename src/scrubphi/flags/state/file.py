@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scrubphi import jsontext
 from scrubphi.fileutil import write_atomic
 from scrubphi.flags.state.model import (
     Event,
@@ -114,7 +115,7 @@ class FileStateStore(MoveMixin, ForkAware):
                 f"({type(exc).__name__})"
             ) from exc
         try:
-            doc = json.loads(text)
+            doc = jsontext.loads(text)
         except ValueError as exc:
             raise StateStoreError(
                 f"the rollout state file {os.fspath(self.path)!r} is not valid JSON "
