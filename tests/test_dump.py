@@ -705,3 +705,19 @@ def test_a_dump_in_another_encoding_stops_at_its_set(codec: ModuleType, name: by
     with pytest.raises(DumpError) as info:
         scrubber.feed(_ENCODED.replace(b"NAME", name))
     assert info.value.line == 6 and "--encoding=UTF8" in str(info.value)
+
+
+def test_an_array_nested_past_postgresqls_six_dimensions_stops_the_run(codec: ModuleType
+                                                                       ) -> None:
+    """PostgreSQL arrays have at most 6 dimensions; a damaged stream's thousands of "{"
+    in an array field made the array reader recurse out of the stack (an internal error,
+    exit 1, nothing named). It stops the run at its row and column instead."""
+    deep = b"{" * 5000 + b"a" + b"}" * 5000
+    dump = (_ENCODED.replace(b"NAME", b"UTF8").replace(b"name text", b"name text[]")
+            .replace(b"1\tJane Doe", b"1\t" + deep))
+    policy = _NAME_POLICY.replace("{fake: name}", "{fake: first_name}")
+    scrubber = Scrubber(loads_policy(policy, "p.yaml"), codec=codec, key=KEY)
+    with pytest.raises(DumpError) as info:
+        scrubber.feed(dump)
+        scrubber.close()
+    assert info.value.line == 15 and info.value.column == "name"
