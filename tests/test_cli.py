@@ -122,6 +122,17 @@ def test_output_is_atomic(small: tuple[Path, Path], tmp_path: Path) -> None:
     assert code == 0 and fresh.read_bytes().startswith(b"--")
 
 
+def test_an_output_in_a_missing_folder_is_named_as_asked(small: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    """-o into a folder that does not exist fails before reading (exit 6), naming the
+    output asked for, not the temporary file it would have been written to first."""
+    dump, pol = small
+    target = tmp_path / "missing" / "out.sql"
+    code, _, err = invoke(["--config", str(pol), "-i", str(dump), "-o", str(target)])
+    assert code == EXIT_CODES["io"], err
+    assert str(target) in err and ".partial" not in err
+
+
 def test_report_has_counts_not_values(small: tuple[Path, Path], tmp_path: Path) -> None:
     """--report writes per-column counts, codec and policy hash, and never a value."""
     dump, pol = small

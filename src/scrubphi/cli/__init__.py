@@ -139,7 +139,10 @@ def _atomic_output(path: str | None) -> Iterator[BinaryIO]:
         with open(target, "wb") as fh:
             yield fh
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    except OSError as exc:  # named by the output asked for, not the temporary file's name
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
