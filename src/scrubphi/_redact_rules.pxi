@@ -152,6 +152,23 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[k].state):
                 tk[k].state = PLACE
             k += 1
+    if kb & K_ROLE and mixed and i + 2 < n and tk[i + 1].kbits & K_ROLEPREP and \
+            tk[i + 1].wflags & W_LOWER and _near(t, tk, i, i + 1, b" "):
+        # an employer or an insurer after a role word: "the CEO of Capital Cube",
+        # "retired from Bethlehem Steel"; not a service's or a programme's words
+        k = i + 2
+        strong = True
+        while k < n and k - i <= 4 and _near(t, tk, k - 1, k, b" ") and \
+                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+                not (tk[k].kbits & K_STOP) and \
+                (not (tk[k].kbits & K_TRIG) or tk[k].kbits & K_ORGW):
+            if tk[k].kbits & K_NOTEMP:
+                strong = False
+            k += 1
+        if strong:
+            for j in range(i + 2, k):
+                if not _sure(tk[j].state):
+                    tk[j].state = PLACE
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \

@@ -26,6 +26,7 @@ __all__ = [
     "_LEGAL_ABBREVS",
     "_LEGAL_FORMS",
     "_NAME_PARTICLES",
+    "_NOT_EMPLOYERS",
     "_NOT_HOSPITALS",
     "_ORG_PREPS",
     "_ORG_WORDS",
@@ -36,6 +37,8 @@ __all__ = [
     "_PLACE_PREPS",
     "_PLACE_WORDS",
     "_RELATIONS",
+    "_ROLE_PREPS",
+    "_ROLE_WORDS",
     "_SAINTS",
     "_STREET_TYPES",
     "_UNIVERSITY",
@@ -114,6 +117,28 @@ _PLACE_LINKS = frozenset(split_words("am an der im nad pod na sur sous les lès 
 # "employed by Walk Score" (its capitalised words, up to three).
 _WORK_WORDS = frozenset(split_words("work works worked employed employer employee job"))
 _WORK_PREPS = frozenset(split_words("for at by"))
+# An employer or an insurer after a word of a person's place in an organisation, of
+# joining or leaving one, or of an insurer, and "of", "from", "through", "for", "at" or
+# "by": "the CEO of Capital Cube", "retired from Bethlehem Steel", "hired by Option
+# Works", "insurance through Blue Shield" (twelfth round). Not when a word of the run is
+# a service's, a department's or a programme's (_NOT_EMPLOYERS): "President of Medical
+# Staff", "hired by Nursing Home", "retired from Teaching" stay.
+_ROLE_WORDS = frozenset(split_words("""
+hired retired volunteer volunteers volunteered ceo founder founders cofounder president
+chairman chairwoman employee employees employer insurance insured insurer
+"""))
+_ROLE_PREPS = frozenset(split_words("of from through for at by"))
+_NOT_EMPLOYERS = frozenset(split_words("""
+admitting allergy anaesthesia anesthesia anesthesiology bank blood cardiac cardiology care
+case chaplaincy clinic critical department dept dermatology dialysis dietary emergency
+endocrinology ethics family floor gastroenterology geriatrics gynecology hematology
+hospice icu infectious intensive internal medical medicine management nephrology
+neurology neurosurgery nursing nutrition obstetrics occupational oncology pathology
+pediatrics pharmacy physical psychiatry pulmonary radiology rehab rehabilitation renal
+respiratory service services social speech staff surgery surgical team therapy transplant
+trauma unit urology vascular ward work wound home house teaching school medicare medicaid
+military army navy disability
+"""))
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").
 _ORG_PREPS = frozenset(split_words("at for from with"))

@@ -51,6 +51,9 @@ from scrubphi.transforms.redact.context import (
     _UNIVERSITY,
     _VOWELS,
     _WEAK_HONORIFICS,
+    _NOT_EMPLOYERS,
+    _ROLE_PREPS,
+    _ROLE_WORDS,
     _WORK_PREPS,
     _WORK_WORDS,
 )
@@ -334,6 +337,22 @@ class WordRules:
                         if state[k] not in sure:
                             state[k] = _PLACE
                         k += 1
+                if key in _ROLE_WORDS and mixed and i + 2 < n and keys[i + 1] in _ROLE_PREPS \
+                        and tokens[i + 1][2].islower() and near(i, i + 1):
+                    # an employer or an insurer after a role word: "the CEO of Capital
+                    # Cube", "retired from Bethlehem Steel", "insurance through Blue
+                    # Shield"; not a service's or a programme's words ("President of
+                    # Medical Staff", "hired by Nursing Home")
+                    k = i + 2
+                    while k < n and k - i <= 4 and near(k - 1, k) and \
+                            tokens[k][2].istitle() and keys[k].isalpha() and \
+                            keys[k] not in STOP and (keys[k] not in triggers
+                                                     or keys[k] in _ORG_WORDS):
+                        k += 1
+                    if not any(keys[j] in _NOT_EMPLOYERS for j in range(i + 2, k)):
+                        for j in range(i + 2, k):
+                            if state[j] not in sure:
+                                state[j] = _PLACE
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (

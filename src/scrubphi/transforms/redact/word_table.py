@@ -26,6 +26,7 @@ from scrubphi.transforms.redact.context import (
     _RELATIONS,
     _SAINTS,
     _STREET_TYPES,
+    _ROLE_WORDS,
     _UNIVERSITY,
     _WORK_WORDS,
 )
@@ -40,7 +41,7 @@ __all__ = ["TRIGGERS", "VOCAB_SETS", "Table", "flagged_words", "quiet_set", "tab
 # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
 # the abbreviation's side: see word_rules._hospital_abbrevs).
 TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                     | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
+                     | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS | _ROLE_WORDS)
 
 
 @lru_cache(maxsize=2)
