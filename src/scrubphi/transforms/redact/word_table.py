@@ -24,9 +24,9 @@ from scrubphi.transforms.redact.context import (
     _HONORIFICS,
     _PLACE_WORDS,
     _RELATIONS,
+    _ROLE_WORDS,
     _SAINTS,
     _STREET_TYPES,
-    _ROLE_WORDS,
     _UNIVERSITY,
     _WORK_WORDS,
 )
