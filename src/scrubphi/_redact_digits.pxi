@@ -184,12 +184,14 @@ cdef int _read_date(_Text t, Py_ssize_t p, bint dash, _DateMatch *m) noexcept:
                 m.end = e4
                 return A_MDMD
     if 1 <= M <= 2 and c2 == u'/':
-        # num: "(\d{4}|\d{2})(?![\d/-]|\.\d)"
+        # num: "(\d{4}|\d{2})(?![\d/%-]|\.\d)" (a percentage after: a setting,
+        # "PSV 10/5/40%", not a date)
         c0 = e2 + 1
         e3 = _ascii_digits_end(t, c0)
         M3 = e3 - c0
         x = _char(t, e3)
-        if (M3 == 2 or M3 == 4) and x != u'/' and x != u'-' and _no_decimal_after(t, e3):
+        if (M3 == 2 or M3 == 4) and x != u'/' and x != u'-' and x != u'%' and \
+                _no_decimal_after(t, e3):
             m.r[4] = c0
             m.r[5] = e3
             m.end = e3
