@@ -116,6 +116,25 @@ cdef inline bint _dotted(uint64_t key) noexcept:
     return False
 
 
+cdef void _employer(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t p) noexcept:
+    """The role rule's walk after its preposition at ``p`` (word_rules' twin): up to three
+    capitalised words, not stop words nor context words other than an organisation's, are
+    an organisation's name unless one of them is a service's or a programme's word."""
+    cdef Py_ssize_t k = p + 1, j
+    cdef bint employer = True
+    while k < n and k - p <= 3 and _near(t, tk, k - 1, k, b" ") and \
+            tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+            not (tk[k].kbits & K_STOP) and \
+            (not (tk[k].kbits & K_TRIG) or tk[k].kbits & K_ORGW):
+        if tk[k].kbits & K_NOTEMP:
+            employer = False
+        k += 1
+    if employer:
+        for j in range(p + 1, k):
+            if not _sure(tk[j].state):
+                tk[j].state = PLACE
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
@@ -152,23 +171,15 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[k].state):
                 tk[k].state = PLACE
             k += 1
-    if kb & K_ROLE and mixed and i + 2 < n and tk[i + 1].kbits & K_ROLEPREP and \
-            tk[i + 1].wflags & W_LOWER and _near(t, tk, i, i + 1, b" "):
+    if kb & K_ROLE and mixed and i + 2 < n:
         # an employer or an insurer after a role word: "the CEO of Capital Cube",
-        # "retired from Bethlehem Steel"; not a service's or a programme's words
-        k = i + 2
-        strong = True
-        while k < n and k - i <= 4 and _near(t, tk, k - 1, k, b" ") and \
-                tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
-                not (tk[k].kbits & K_STOP) and \
-                (not (tk[k].kbits & K_TRIG) or tk[k].kbits & K_ORGW):
-            if tk[k].kbits & K_NOTEMP:
-                strong = False
-            k += 1
-        if strong:
-            for j in range(i + 2, k):
-                if not _sure(tk[j].state):
-                    tk[j].state = PLACE
+        # "retired from Bethlehem Steel", "insurance is through Blue Shield"; not a
+        # service's or a programme's words
+        j = i + 2 if i + 2 < n and tk[i + 1].kbits & K_ISWAS and \
+            _near(t, tk, i, i + 1, b" ") else i + 1
+        if j + 1 < n and tk[j].kbits & K_ROLEPREP and tk[j].wflags & W_LOWER and \
+                _near(t, tk, j - 1, j, b" "):
+            _employer(t, tk, n, j)
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \

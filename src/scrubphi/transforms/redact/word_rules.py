@@ -337,20 +337,22 @@ class WordRules:
                         if state[k] not in sure:
                             state[k] = _PLACE
                         k += 1
-                if key in _ROLE_WORDS and mixed and i + 2 < n and keys[i + 1] in _ROLE_PREPS \
-                        and tokens[i + 1][2].islower() and near(i, i + 1):
+                p = (i + 2 if i + 2 < n and keys[i + 1] in ("is", "was", "are") and
+                     near(i, i + 1) else i + 1) if key in _ROLE_WORDS else n
+                if mixed and p + 1 < n and keys[p] in _ROLE_PREPS \
+                        and tokens[p][2].islower() and near(p - 1, p):
                     # an employer or an insurer after a role word: "the CEO of Capital
-                    # Cube", "retired from Bethlehem Steel", "insurance through Blue
+                    # Cube", "retired from Bethlehem Steel", "insurance is through Blue
                     # Shield"; not a service's or a programme's words ("President of
                     # Medical Staff", "hired by Nursing Home")
-                    k = i + 2
-                    while k < n and k - i <= 4 and near(k - 1, k) and \
+                    k = p + 1
+                    while k < n and k - p <= 3 and near(k - 1, k) and \
                             tokens[k][2].istitle() and keys[k].isalpha() and \
                             keys[k] not in STOP and (keys[k] not in triggers
                                                      or keys[k] in _ORG_WORDS):
                         k += 1
-                    if not any(keys[j] in _NOT_EMPLOYERS for j in range(i + 2, k)):
-                        for j in range(i + 2, k):
+                    if not any(keys[j] in _NOT_EMPLOYERS for j in range(p + 1, k)):
+                        for j in range(p + 1, k):
                             if state[j] not in sure:
                                 state[j] = _PLACE
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
