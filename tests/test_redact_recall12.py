@@ -131,3 +131,56 @@ def test_a_date_before_other_punctuation_still_goes(redact: Redactor) -> None:
     out = _gone(redact, "seen 5/5/40, and 6/7/41.", "5/5/40", "6/7/41")
     assert "01/01/40" in out
     _both("seen 5/5/40, and 6/7/41.")
+
+
+# -- a town an eponym has too ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("I'm in Miami, at the conference.", "Miami"),
+        ("She moved to Philadelphia.", "Philadelphia"),
+        ("Lives in Salem with his wife.", "Salem"),
+        ("Flew home from Glasgow\nyesterday.", "Glasgow"),
+        ("Daughter drove up from Norwood; will stay.", "Norwood"),
+    ],
+)
+def test_a_town_an_eponym_has_goes_after_a_place_preposition(redact: Redactor, text: str,
+                                                             town: str) -> None:
+    """A gazetteer's town that an eponym has too (no name list has it), capitalised,
+    after a lower-case place preposition and before the clause's end or a stop word."""
+    _gone(redact, text, town)
+    _both(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Pt placed in Miami J collar, then in Philadelphia collar.", ["Miami", "Philadelphia"]),
+        ("Heterozygous for factor V Leiden.", ["Leiden"]),
+        ("GCS 14; h/o Hashimoto's, Chiari malformation s/p decompression.",
+         ["Hashimoto", "Chiari"]),
+        ("Wound dressed and wrapped in Unna boot.", ["Unna"]),
+        ("S/P Norwood. Glasgow Coma Scale 15.", ["Norwood", "Glasgow"]),
+        ("PT PLACED IN MIAMI J. FROM PHILADELPHIA.", ["MIAMI", "PHILADELPHIA"]),
+    ],
+)
+def test_eponyms_stay_eponyms(redact: Redactor, text: str, words: list[str]) -> None:
+    """The eponym: its next word (a collar, a boot), no place preposition, a possessive,
+    or a note in capitals."""
+    _kept(redact, text, *words)
+    _both(text)
+
+
+def test_the_eponyms_towns_are_the_lists_own() -> None:
+    """context._EPONYM_PLACES is the gazetteer's words that the eponyms have and the
+    name lists do not: rebuilt lists must keep it so."""
+    from scrubphi.transforms.redact.context import _EPONYM_PLACES
+    from scrubphi.transforms.redact.vocab import _lines
+
+    def words(stem: str) -> set[str]:
+        return {w.strip().lower() for w in _lines(stem)}
+
+    derived = (words("places") & words("eponyms")) - words("first_names") - words("last_names")
+    assert derived == _EPONYM_PLACES

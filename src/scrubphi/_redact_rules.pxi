@@ -144,6 +144,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     cdef bint strong, signs, prev_sure, next_sure, initial, hyphen
     cdef const char *gap
     cdef int si
+    if kb & K_EPLACE and mixed and i > 0 and wf & W_TITLE and wf & W_ALPHA and \
+            tk[i - 1].kbits & K_PREP and tk[i - 1].wflags & W_LOWER and \
+            _near(t, tk, i - 1, i, b" ") and (
+                i + 1 == n or not _near(t, tk, i, i + 1, b" ") or tk[i + 1].kbits & K_STOP):
+        # a town an eponym has too, after a place's preposition and before the clause's
+        # end or a stop word: "moved to Philadelphia.", "in Miami with"
+        tk[i].state = PLACE
     if kb & K_ORGPREP and mixed and wf & W_LOWER and i + 2 < n:
         # "a year at Quill Point in Tarvik": capitalised words after "at", "for",
         # "from", "with", closed by "in" and a place, name an organisation

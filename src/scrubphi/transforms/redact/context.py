@@ -17,6 +17,7 @@ from scrubphi.transforms.redact.vocab import STOP, split_words
 __all__ = [
     "_CREDENTIALS",
     "_DOTTED_FORMS",
+    "_EPONYM_PLACES",
     "_FEATURES",
     "_FIRM_ANDS",
     "_FIRM_CLOSERS",
@@ -161,6 +162,16 @@ children childrens women womens
 """))
 # Words before a place: "referred to GH", "followed at gh", "from the VAMC".
 _PLACE_PREPS = frozenset(split_words("to at from in into via by"))
+# Towns and countries of the gazetteer that an eponym has too, and no name list (the
+# gazetteer's words less the eponyms' are places written with a capital; these are
+# clinical words): after a place's preposition and before the clause's end or a stop
+# word they are places ("moved to Philadelphia.", "lives in Miami with"), not the eponym
+# ("in Miami J collar", "Philadelphia collar", "factor V Leiden"). Twelfth round; a test
+# holds the list to places.txt & eponyms.txt less the name lists.
+_EPONYM_PLACES = frozenset(split_words("""
+chiari glasgow hashimoto huntington kawasaki leiden levin miami norwood philadelphia salem
+texas unna
+"""))
 # Hospital words whose word before is a name in any case ("UNION HOSPITAL").
 _HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
 # Street types written before the street's name ("Via Roma", "Rue de la Paix").

@@ -24,6 +24,7 @@ from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.context import (
     _CREDENTIALS,
     _DOTTED_FORMS,
+    _EPONYM_PLACES,
     _FEATURES,
     _FIRM_ANDS,
     _FIRM_CLOSERS,
@@ -309,6 +310,14 @@ class WordRules:
             for i in window:
                 key = keys[i]
                 word = tokens[i][2]
+                if key in _EPONYM_PLACES and mixed and i > 0 and word.istitle() and \
+                        word.isalpha() and keys[i - 1] in _PLACE_PREPS and \
+                        tokens[i - 1][2].islower() and near(i - 1, i) and (
+                            i + 1 == n or not near(i, i + 1) or keys[i + 1] in STOP):
+                    # a town an eponym has too, after a place's preposition and before
+                    # the clause's end or a stop word: "moved to Philadelphia.", "in
+                    # Miami with" (not "in Miami J collar")
+                    state[i] = _PLACE
                 if key in _ORG_PREPS and mixed and word.islower() and i + 2 < n:
                     # "a year at Quill Point in Tarvik": capitalised words after "at",
                     # "for", "from", "with", closed by "in" and a place, name an
