@@ -184,3 +184,19 @@ def test_the_eponyms_towns_are_the_lists_own() -> None:
 
     derived = (words("places") & words("eponyms")) - words("first_names") - words("last_names")
     assert derived == _EPONYM_PLACES
+
+
+# -- weekdays in the plural ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HD on Mondays, Wednesdays and Fridays; church on Sundays.",
+        "Dialysis MWF (Tuesdays and Thursdays off), son visits Saturdays.",
+    ],
+)
+def test_weekdays_in_the_plural_stay(redact: Redactor, text: str) -> None:
+    """Weekdays are safe words, in the plural too (a dialysis schedule, a visit)."""
+    assert redact.redact(text) == text
+    _both(text)
