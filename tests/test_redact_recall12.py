@@ -200,3 +200,41 @@ def test_weekdays_in_the_plural_stay(redact: Redactor, text: str) -> None:
     """Weekdays are safe words, in the plural too (a dialysis schedule, a visit)."""
     assert redact.redact(text) == text
     _both(text)
+
+
+# -- a first name before a visit's or a call's verb -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Resp: CTA. Social: bill called once about 4:30am.", "bill"),
+        ("Neuro: A+O x3. social: bob visited during the evening.", "bob"),
+        ("Plan: continue. Rose visited today and is updated.", "Rose"),
+        ("GI: tolerating TF; Sue phoned at 2pm re: plan.", "Sue"),
+    ],
+)
+def test_a_first_name_before_a_visit_or_a_call_goes(redact: Redactor, text: str,
+                                                   name: str) -> None:
+    """A first name opening a clause before "called", "visited", "phoned"..., an everyday
+    word too ("bill", "Rose"), in a note of both cases."""
+    _gone(redact, text, name)
+    _both(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Plan: will call back. Pharmacy called. Family visited.",
+         ["will", "Pharmacy", "Family"]),
+        ("Resp: pt called out for help, then visited by RT.", ["pt", "called", "RT"]),
+        ("SOCIAL: WILL CALLED BACK. MARK VISITED.", ["WILL", "MARK"]),
+        ("Neuro: she said bill called? unclear. a bill came today.", ["bill"]),
+    ],
+)
+def test_clinical_words_before_a_visit_stay(redact: Redactor, text: str,
+                                            words: list[str]) -> None:
+    """Not a word that no name list has as a first name, not a note in capitals, not a
+    first name inside a clause."""
+    _kept(redact, text, *words)
+    _both(text)

@@ -53,6 +53,7 @@ from scrubphi.transforms.redact.context import (
     _STREET_TYPES,
     _SUFFIXES,
     _UNIVERSITY,
+    _VISIT_VERBS,
     _VOWELS,
     _WEAK_HONORIFICS,
     _WORK_PREPS,
@@ -614,6 +615,14 @@ class WordRules:
                         if state[k] not in sure:
                             state[k] = _PLACE
                         continue
+                if mixed and key in v.first and (word.islower() or word.istitle()) and \
+                        key not in STOP and key not in triggers and i + 1 < n and \
+                        keys[i + 1] in _VISIT_VERBS and tokens[i + 1][2].islower() and \
+                        near(i, i + 1) and _starts(text, tokens[i][0]):
+                    # A first name opening a clause before a visit's or a call's verb,
+                    # an everyday word too: "social: bill called once", "Rose visited"
+                    state[i] = _NAME
+                    continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
                         i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
                         _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \

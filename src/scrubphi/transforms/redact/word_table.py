@@ -29,6 +29,7 @@ from scrubphi.transforms.redact.context import (
     _SAINTS,
     _STREET_TYPES,
     _UNIVERSITY,
+    _VISIT_VERBS,
     _WORK_WORDS,
 )
 from scrubphi.transforms.redact.lookup import Lookup
@@ -43,7 +44,7 @@ __all__ = ["TRIGGERS", "VOCAB_SETS", "Table", "flagged_words", "quiet_set", "tab
 # the abbreviation's side: see word_rules._hospital_abbrevs).
 TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
                      | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS | _ROLE_WORDS
-                     | _EPONYM_PLACES)
+                     | _EPONYM_PLACES | _VISIT_VERBS)
 
 
 @lru_cache(maxsize=2)
