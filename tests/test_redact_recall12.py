@@ -210,14 +210,14 @@ def test_weekdays_in_the_plural_stay(redact: Redactor, text: str) -> None:
     [
         ("Resp: CTA. Social: bill called once about 4:30am.", "bill"),
         ("Neuro: A+O x3. social: bob visited during the evening.", "bob"),
-        ("Plan: continue. Rose visited today and is updated.", "Rose"),
-        ("GI: tolerating TF; Sue phoned at 2pm re: plan.", "Sue"),
+        ("Plan: continue. rose visited today and is updated.", "rose"),
+        ("GI: tolerating TF; sue phoned at 2pm re: plan.", "sue"),
     ],
 )
 def test_a_first_name_before_a_visit_or_a_call_goes(redact: Redactor, text: str,
                                                    name: str) -> None:
-    """A first name opening a clause before "called", "visited", "phoned"..., an everyday
-    word too ("bill", "Rose"), in a note of both cases."""
+    """A first name in lower case opening a clause before "called", "visited",
+    "phoned"..., an everyday word too ("bill", "rose"), in a note of both cases."""
     _gone(redact, text, name)
     _both(text)
 
@@ -230,11 +230,14 @@ def test_a_first_name_before_a_visit_or_a_call_goes(redact: Redactor, text: str,
         ("Resp: pt called out for help, then visited by RT.", ["pt", "called", "RT"]),
         ("SOCIAL: WILL CALLED BACK. MARK VISITED.", ["WILL", "MARK"]),
         ("Neuro: she said bill called? unclear. a bill came today.", ["bill"]),
+        # in title case an everyday word stays without a lookup (test_redact_lookup.py)
+        ("Hope visited. Grace called.", ["Hope", "Grace"]),
     ],
 )
 def test_clinical_words_before_a_visit_stay(redact: Redactor, text: str,
                                             words: list[str]) -> None:
     """Not a word that no name list has as a first name, not a note in capitals, not a
-    first name inside a clause."""
+    first name inside a clause, not a capitalised everyday word (only a lookup makes
+    "Hope visited." a name)."""
     _kept(redact, text, *words)
     _both(text)

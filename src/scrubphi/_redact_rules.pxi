@@ -411,12 +411,12 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[k].state):
                 tk[k].state = PLACE
             return
-    if mixed and kb & K_FIRST and wf & (W_LOWER | W_TITLE) and \
+    if mixed and kb & K_FIRST and wf & W_LOWER and \
             not (kb & (K_STOP | K_TRIG)) and i + 1 < n and tk[i + 1].kbits & K_VISIT and \
             tk[i + 1].wflags & W_LOWER and _near(t, tk, i, i + 1, b" ") and \
             t.starts(tk[i].start):
-        # A first name opening a clause before a visit's or a call's verb, an everyday
-        # word too: "social: bill called once", "Rose visited"
+        # A first name in lower case opening a clause before a visit's or a call's
+        # verb, an everyday word too: "social: bill called once" (not "Hope visited.")
         tk[i].state = NAME
         return
     if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \

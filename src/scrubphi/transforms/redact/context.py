@@ -68,8 +68,8 @@ name names hi hello hey
 _PERSON_NEXT = frozenset(split_words("""
 lives lived spent began begins works worked moved grew studied can could would please
 """))
-# Verbs of a visit or a call: a first name opening a clause before one is a person's,
-# an everyday word too ("social: bill called once", "Rose visited today"; twelfth round).
+# Verbs of a visit or a call: a first name in lower case opening a clause before one is
+# a person's, an everyday word too ("social: bill called once"; twelfth round).
 _VISIT_VERBS = frozenset(split_words("called calls visited visits phoned telephoned"))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 # Legal forms and the head words of organisations' names: the words before one

@@ -615,12 +615,13 @@ class WordRules:
                         if state[k] not in sure:
                             state[k] = _PLACE
                         continue
-                if mixed and key in v.first and (word.islower() or word.istitle()) and \
+                if mixed and key in v.first and word.islower() and \
                         key not in STOP and key not in triggers and i + 1 < n and \
                         keys[i + 1] in _VISIT_VERBS and tokens[i + 1][2].islower() and \
                         near(i, i + 1) and _starts(text, tokens[i][0]):
-                    # A first name opening a clause before a visit's or a call's verb,
-                    # an everyday word too: "social: bill called once", "Rose visited"
+                    # A first name in lower case opening a clause before a visit's or a
+                    # call's verb, an everyday word too: "social: bill called once" (in
+                    # title case it stays without a lookup: "Hope visited.")
                     state[i] = _NAME
                     continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
