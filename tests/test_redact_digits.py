@@ -301,10 +301,10 @@ def redactor(request: pytest.FixtureRequest) -> Redactor:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("seen 7/22 and 07/22.", "seen 1/01 and 01/01."),
-    ("on 7-8 and HR 7-8", "on 1-1 and HR 7-8"),
+    ("seen 7/22 and 07/22.", "seen 01/01 and 01/01."),
+    ("on 7-8 and HR 7-8", "on 01-01 and HR 7-8"),
     ("DOB 03/04/2021, 13/04/21", "DOB 01/01/2021, 01/01/21"),
-    ("6/85 and 11/21.93", "1/85 and 01/01.93"),
+    ("6/85 and 11/21.93", "01/85 and 01/01.93"),
     ("TREATMENTS 10/03/10/04", "TREATMENTS 01/01/01/01"),
     ("PSV 12/5, pain 3/10, 1/2 tab, 100-200cc", "PSV 12/5, pain 3/10, 1/2 tab, 100-200cc"),
 ])

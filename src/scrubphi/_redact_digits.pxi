@@ -184,12 +184,14 @@ cdef int _read_date(_Text t, Py_ssize_t p, bint dash, _DateMatch *m) noexcept:
                 m.end = e4
                 return A_MDMD
     if 1 <= M <= 2 and c2 == u'/':
-        # num: "(\d{4}|\d{2})(?![\d/-]|\.\d)"
+        # num: "(\d{4}|\d{2})(?![\d/%-]|\.\d)" (a percentage after: a setting,
+        # "PSV 10/5/40%", not a date)
         c0 = e2 + 1
         e3 = _ascii_digits_end(t, c0)
         M3 = e3 - c0
         x = _char(t, e3)
-        if (M3 == 2 or M3 == 4) and x != u'/' and x != u'-' and _no_decimal_after(t, e3):
+        if (M3 == 2 or M3 == 4) and x != u'/' and x != u'-' and x != u'%' and \
+                _no_decimal_after(t, e3):
             m.r[4] = c0
             m.r[5] = e3
             m.end = e3
@@ -436,6 +438,9 @@ cdef class _Dates:
         cdef char buf[40]
         cdef char low[16]
         cdef bint day_first
+        cdef Py_ssize_t wa = 2 if self.year else la, wb = 2 if self.year else lb
+        # ``_dpad``: with dates: year a month or a day is always two digits (a constant
+        # surrogate of a constant width); a shift keeps the original's width.
         a = _value(t, m.r[0], m.r[1])
         b = _value(t, m.r[2], m.r[3])
         if alt == A_MD:
@@ -453,23 +458,23 @@ cdef class _Dates:
             rc = self.new(2000, a, b, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
-            n = _put_num(buf, n, nm, la)
+            n = _put_num(buf, n, nm, wa)
             n = _put_char(buf, n, u'/')
-            n = _put_num(buf, n, nd, lb)
+            n = _put_num(buf, n, nd, wb)
         elif alt == A_MDASH:
             if not _dash_date_word(t, s):
                 return 0  # a range: "HR 7-8"
             rc = self.new(2000, a, b, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
-            n = _put_num(buf, n, nm, la)
+            n = _put_num(buf, n, nm, wa)
             n = _put_char(buf, n, u'-')
-            n = _put_num(buf, n, nd, lb)
+            n = _put_num(buf, n, nd, wb)
         elif alt == A_MY:
             rc = self.new(b if lb == 4 else 1900 + b, a, 15, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
-            n = _put_num(buf, n, nm, la)
+            n = _put_num(buf, n, nm, wa)
             n = _put_char(buf, n, u'/')
             n = _put_num(buf, n, ny if lb == 4 else ny % 100, lb)
         elif alt == A_MDYY:
@@ -479,9 +484,9 @@ cdef class _Dates:
             rc = self.new(y + (2000 if y < 50 else 1900), a, b, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
-            n = _put_num(buf, n, nm, la)
+            n = _put_num(buf, n, nm, wa)
             n = _put_char(buf, n, u'/')
-            n = _put_num(buf, n, nd, lb)
+            n = _put_num(buf, n, nd, wb)
             n = _put_char(buf, n, u'.')
             n = _put_num(buf, n, ny % 100, 2)
         elif alt == A_MDMD:
@@ -493,13 +498,13 @@ cdef class _Dates:
             rc = self.new(2000, c, d, per_value, sh, &ny2, &nm2, &nd2)
             if rc <= 0:
                 return rc
-            n = _put_num(buf, n, nm, la)
+            n = _put_num(buf, n, nm, wa)
             n = _put_char(buf, n, u'/')
-            n = _put_num(buf, n, nd, lb)
+            n = _put_num(buf, n, nd, wb)
             n = _put_char(buf, n, u'/')
-            n = _put_num(buf, n, nm2, m.r[5] - m.r[4])
+            n = _put_num(buf, n, nm2, 2 if self.year else m.r[5] - m.r[4])
             n = _put_char(buf, n, u'/')
-            n = _put_num(buf, n, nd2, m.r[7] - m.r[6])
+            n = _put_num(buf, n, nd2, 2 if self.year else m.r[7] - m.r[6])
         elif alt == A_NUM:
             y = _value(t, m.r[4], m.r[5])
             if m.r[5] - m.r[4] == 2:
@@ -513,9 +518,9 @@ cdef class _Dates:
                 rc = self.new(y, a, b, per_value, sh, &ny, &nm, &nd)
             if rc <= 0:
                 return rc
-            n = _put_num(buf, n, nd if day_first else nm, la)
+            n = _put_num(buf, n, nd if day_first else nm, wa)
             n = _put_char(buf, n, m.sep)
-            n = _put_num(buf, n, nm if day_first else nd, lb)
+            n = _put_num(buf, n, nm if day_first else nd, wb)
             n = _put_char(buf, n, m.sep)
             if m.r[5] - m.r[4] == 2:
                 n = _put_num(buf, n, ny % 100, 2)

@@ -310,7 +310,9 @@ cdef class Engine:
             (d._ORG_PREPS, K_ORGPREP), (d._LEGAL_ABBREVS, K_LEGALABBR),
             (d._FIRM_ANDS, K_FIRMAND), (d._FIRM_CLOSERS, K_FIRMCLOSE),
             (d._PLACE_LINKS, K_PLINK), (d._WORK_WORDS, K_WORK), (d._WORK_PREPS, K_WORKPREP),
-            (HEAD_WORDS, K_FACHEAD),
+            (HEAD_WORDS, K_FACHEAD), (d._ROLE_WORDS, K_ROLE), (d._ROLE_PREPS, K_ROLEPREP),
+            (d._NOT_EMPLOYERS, K_NOTEMP), (d._EPONYM_PLACES, K_EPLACE),
+            (d._VISIT_VERBS, K_VISIT),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets

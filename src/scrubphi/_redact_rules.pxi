@@ -116,6 +116,25 @@ cdef inline bint _dotted(uint64_t key) noexcept:
     return False
 
 
+cdef void _employer(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t p) noexcept:
+    """The role rule's walk after its preposition at ``p`` (word_rules' twin): up to three
+    capitalised words, not stop words nor context words other than an organisation's, are
+    an organisation's name unless one of them is a service's or a programme's word."""
+    cdef Py_ssize_t k = p + 1, j
+    cdef bint employer = True
+    while k < n and k - p <= 3 and _near(t, tk, k - 1, k, b" ") and \
+            tk[k].wflags & W_TITLE and tk[k].kbits & K_ALPHA and \
+            not (tk[k].kbits & K_STOP) and \
+            (not (tk[k].kbits & K_TRIG) or tk[k].kbits & K_ORGW):
+        if tk[k].kbits & K_NOTEMP:
+            employer = False
+        k += 1
+    if employer:
+        for j in range(p + 1, k):
+            if not _sure(tk[j].state):
+                tk[j].state = PLACE
+
+
 cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noexcept:
     """One step of the context rules of ``Redactor._decide`` at word ``i``."""
     cdef uint64_t kb = tk[i].kbits
@@ -125,6 +144,13 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
     cdef bint strong, signs, prev_sure, next_sure, initial, hyphen
     cdef const char *gap
     cdef int si
+    if kb & K_EPLACE and mixed and i > 0 and wf & W_TITLE and wf & W_ALPHA and \
+            tk[i - 1].kbits & K_PREP and tk[i - 1].wflags & W_LOWER and \
+            _near(t, tk, i - 1, i, b" ") and (
+                i + 1 == n or not _near(t, tk, i, i + 1, b" ") or tk[i + 1].kbits & K_STOP):
+        # a town an eponym has too, after a place's preposition and before the clause's
+        # end or a stop word: "moved to Philadelphia.", "in Miami with"
+        tk[i].state = PLACE
     if kb & K_ORGPREP and mixed and wf & W_LOWER and i + 2 < n:
         # "a year at Quill Point in Tarvik": capitalised words after "at", "for",
         # "from", "with", closed by "in" and a place, name an organisation
@@ -152,6 +178,15 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[k].state):
                 tk[k].state = PLACE
             k += 1
+    if kb & K_ROLE and mixed and i + 2 < n:
+        # an employer or an insurer after a role word: "the CEO of Capital Cube",
+        # "retired from Bethlehem Steel", "insurance is through Blue Shield"; not a
+        # service's or a programme's words
+        j = i + 2 if i + 2 < n and tk[i + 1].kbits & K_ISWAS and \
+            _near(t, tk, i, i + 1, b" ") else i + 1
+        if j + 1 < n and tk[j].kbits & K_ROLEPREP and tk[j].wflags & W_LOWER and \
+                _near(t, tk, j - 1, j, b" "):
+            _employer(t, tk, n, j)
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \
@@ -376,6 +411,14 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
             if not _sure(tk[k].state):
                 tk[k].state = PLACE
             return
+    if mixed and kb & K_FIRST and wf & W_LOWER and \
+            not (kb & (K_STOP | K_TRIG)) and i + 1 < n and tk[i + 1].kbits & K_VISIT and \
+            tk[i + 1].wflags & W_LOWER and _near(t, tk, i, i + 1, b" ") and \
+            t.starts(tk[i].start):
+        # A first name in lower case opening a clause before a visit's or a call's
+        # verb, an everyday word too: "social: bill called once" (not "Hope visited.")
+        tk[i].state = NAME
+        return
     if mixed and wf & W_TITLE and not (kb & K_BASIC) and _nameish(tk, i) and \
             i + 1 < n and tk[i + 1].kbits & K_PNEXT and \
             t.gap_ok(tk[i].end, tk[i + 1].start, b", ", 4) and t.starts(tk[i].start):

@@ -77,6 +77,11 @@ cdef extern from *:
     #define RF_K_WORK ((uint64_t)1 << 48)
     #define RF_K_WORKPREP ((uint64_t)1 << 49)
     #define RF_K_FACHEAD ((uint64_t)1 << 50)
+    #define RF_K_ROLE ((uint64_t)1 << 51)
+    #define RF_K_ROLEPREP ((uint64_t)1 << 52)
+    #define RF_K_NOTEMP ((uint64_t)1 << 53)
+    #define RF_K_EPLACE ((uint64_t)1 << 54)
+    #define RF_K_VISIT ((uint64_t)1 << 55)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -129,6 +134,11 @@ cdef extern from *:
     const uint64_t K_WORK "RF_K_WORK"
     const uint64_t K_WORKPREP "RF_K_WORKPREP"
     const uint64_t K_FACHEAD "RF_K_FACHEAD"
+    const uint64_t K_ROLE "RF_K_ROLE"
+    const uint64_t K_ROLEPREP "RF_K_ROLEPREP"
+    const uint64_t K_NOTEMP "RF_K_NOTEMP"
+    const uint64_t K_EPLACE "RF_K_EPLACE"
+    const uint64_t K_VISIT "RF_K_VISIT"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

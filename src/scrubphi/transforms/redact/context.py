@@ -17,6 +17,7 @@ from scrubphi.transforms.redact.vocab import STOP, split_words
 __all__ = [
     "_CREDENTIALS",
     "_DOTTED_FORMS",
+    "_EPONYM_PLACES",
     "_FEATURES",
     "_FIRM_ANDS",
     "_FIRM_CLOSERS",
@@ -26,6 +27,7 @@ __all__ = [
     "_LEGAL_ABBREVS",
     "_LEGAL_FORMS",
     "_NAME_PARTICLES",
+    "_NOT_EMPLOYERS",
     "_NOT_HOSPITALS",
     "_ORG_PREPS",
     "_ORG_WORDS",
@@ -36,9 +38,12 @@ __all__ = [
     "_PLACE_PREPS",
     "_PLACE_WORDS",
     "_RELATIONS",
+    "_ROLE_PREPS",
+    "_ROLE_WORDS",
     "_SAINTS",
     "_STREET_TYPES",
     "_UNIVERSITY",
+    "_VISIT_VERBS",
     "_WEAK_HONORIFICS",
     "_WORK_PREPS",
     "_WORK_WORDS",
@@ -63,6 +68,9 @@ name names hi hello hey
 _PERSON_NEXT = frozenset(split_words("""
 lives lived spent began begins works worked moved grew studied can could would please
 """))
+# Verbs of a visit or a call: a first name in lower case opening a clause before one is
+# a person's, an everyday word too ("social: bill called once"; twelfth round).
+_VISIT_VERBS = frozenset(split_words("called calls visited visits phoned telephoned"))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 # Legal forms and the head words of organisations' names: the words before one
 # name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll
@@ -114,6 +122,28 @@ _PLACE_LINKS = frozenset(split_words("am an der im nad pod na sur sous les lès 
 # "employed by Walk Score" (its capitalised words, up to three).
 _WORK_WORDS = frozenset(split_words("work works worked employed employer employee job"))
 _WORK_PREPS = frozenset(split_words("for at by"))
+# An employer or an insurer after a word of a person's place in an organisation, of
+# joining or leaving one, or of an insurer, and "of", "from", "through", "for", "at" or
+# "by": "the CEO of Capital Cube", "retired from Bethlehem Steel", "hired by Option
+# Works", "insurance through Blue Shield" (twelfth round). Not when a word of the run is
+# a service's, a department's or a programme's (_NOT_EMPLOYERS): "President of Medical
+# Staff", "hired by Nursing Home", "retired from Teaching" stay.
+_ROLE_WORDS = frozenset(split_words("""
+hired retired volunteer volunteers volunteered ceo founder founders cofounder president
+chairman chairwoman employee employees employer insurance insured insurer
+"""))
+_ROLE_PREPS = frozenset(split_words("of from through for at by"))
+_NOT_EMPLOYERS = frozenset(split_words("""
+admitting allergy anaesthesia anesthesia anesthesiology bank blood cardiac cardiology care
+case chaplaincy clinic critical department dept dermatology dialysis dietary emergency
+endocrinology ethics family floor gastroenterology geriatrics gynecology hematology
+hospice icu infectious intensive internal medical medicine management nephrology
+neurology neurosurgery nursing nutrition obstetrics occupational oncology pathology
+pediatrics pharmacy physical psychiatry pulmonary radiology rehab rehabilitation renal
+respiratory service services social speech staff surgery surgical team therapy transplant
+trauma unit urology vascular ward work wound home house teaching school medicare medicaid
+military army navy disability
+"""))
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").
 _ORG_PREPS = frozenset(split_words("at for from with"))
@@ -136,6 +166,16 @@ children childrens women womens
 """))
 # Words before a place: "referred to GH", "followed at gh", "from the VAMC".
 _PLACE_PREPS = frozenset(split_words("to at from in into via by"))
+# Towns and countries of the gazetteer that an eponym has too, and no name list (the
+# gazetteer's words less the eponyms' are places written with a capital; these are
+# clinical words): after a place's preposition and before the clause's end or a stop
+# word they are places ("moved to Philadelphia.", "lives in Miami with"), not the eponym
+# ("in Miami J collar", "Philadelphia collar", "factor V Leiden"). Twelfth round; a test
+# holds the list to places.txt & eponyms.txt less the name lists.
+_EPONYM_PLACES = frozenset(split_words("""
+chiari glasgow hashimoto huntington kawasaki leiden levin miami norwood philadelphia salem
+texas unna
+"""))
 # Hospital words whose word before is a name in any case ("UNION HOSPITAL").
 _HOSPITAL_WORDS = frozenset(split_words("hospital hosp memorial regional"))
 # Street types written before the street's name ("Via Roma", "Rue de la Paix").

@@ -324,7 +324,7 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"|hrs?|hours?|days?|weeks?|wks?|mins?|minutes?|months?|years?|yrs?|episodes?|beats?)"
         r"(?![^\W_])))",
         rf"(?P<num>{digit_start}(?P<na>\d{{1,2}})(?P<ns>[/.-])(?P<nb>\d{{1,2}})(?P=ns)"
-        r"(?P<ny>\d{4}|\d{2})(?![\d/-]|\.\d))",
+        r"(?P<ny>\d{4}|\d{2})(?![\d/%-]|\.\d))",
         rf"(?P<md>{digit_start}(?P<ma>1[0-2]|0?[1-9])/(?P<mb>3[01]|[12]\d|0?[1-9])"
         r"(?![\d/%]|\.\d))",
         rf"(?P<my>{digit_start}(?P<mya>1[0-2]|0?[1-9])/(?P<myy>[3-9]\d|(?:19|20)\d\d)"

@@ -392,6 +392,13 @@ class StructuredPass:
         assert shifted is not None
         return int(shifted[0:4]), int(shifted[5:7]), int(shifted[8:10])
 
+    def _dpad(self, value: int, like: str) -> str:
+        """A month's or a day's number as written: with dates: year always two digits (the
+        surrogate is a constant, so its width must be one too: "10/1" as "01/1" would say
+        the month had two digits, October to December); a shift keeps the original's
+        width (``_pad``)."""
+        return f"{value:02d}" if self._dates == "year" else _pad(value, like)
+
     def _shift_offset(self, per_value: str) -> int:
         """The days the date transform shifts the dates of ``per_value`` by (remembered
         for up to _OFFSETS_KEPT patients; then forgotten all at once)."""
@@ -413,7 +420,7 @@ class StructuredPass:
             return
         sep = m.group("is")
         ny, nm, nd = new
-        text = f"{ny:04d}{sep}{_pad(nm, m.group('im'))}{sep}{_pad(nd, m.group('id'))}"
+        text = f"{ny:04d}{sep}{self._dpad(nm, m.group('im'))}{sep}{self._dpad(nd, m.group('id'))}"
         clock = m.group("itime")
         if clock is not None:
             # A timestamp: with dates: year the time of day goes too (midnight), as
@@ -437,7 +444,7 @@ class StructuredPass:
         first, second = (nd, nm) if day_first else (nm, nd)
         sep = m.group("ns")
         out.put(*m.span("num"), "date",
-                f"{_pad(first, a_text)}{sep}{_pad(second, b_text)}{sep}{ys}")
+                f"{self._dpad(first, a_text)}{sep}{self._dpad(second, b_text)}{sep}{ys}")
 
     def _md(self, m: re.Match[str], out: Spans) -> None:
         """Month/day without a year ("7/22"): the year is unknown, 2000 stands in.
@@ -462,7 +469,7 @@ class StructuredPass:
         if new is None:
             return
         _, nm, nd = new
-        out.put(*m.span("md"), "date", f"{_pad(nm, a_text)}/{_pad(nd, b_text)}")
+        out.put(*m.span("md"), "date", f"{self._dpad(nm, a_text)}/{self._dpad(nd, b_text)}")
 
     def _mdmd(self, m: re.Match[str], out: Spans) -> None:
         """Two month/day dates joined by a slash: each is replaced like "7/22"."""
@@ -471,7 +478,7 @@ class StructuredPass:
             new = self._date_surrogate(2000, int(m.group(g_m)), int(m.group(g_d)), out)
             if new is None:
                 return
-            parts.append(f"{_pad(new[1], m.group(g_m))}/{_pad(new[2], m.group(g_d))}")
+            parts.append(f"{self._dpad(new[1], m.group(g_m))}/{self._dpad(new[2], m.group(g_d))}")
         out.put(*m.span("mdmd"), "date", "/".join(parts))
 
     def _mdyy(self, m: re.Match[str], out: Spans) -> None:
@@ -482,7 +489,7 @@ class StructuredPass:
         if new is None:
             return
         out.put(*m.span("mdyy"), "date",
-                f"{_pad(new[1], a_text)}/{_pad(new[2], b_text)}.{new[0] % 100:02d}")
+                f"{self._dpad(new[1], a_text)}/{self._dpad(new[2], b_text)}.{new[0] % 100:02d}")
 
     def _mdash(self, m: re.Match[str], out: Spans) -> None:
         """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8");
@@ -494,7 +501,8 @@ class StructuredPass:
         new = self._date_surrogate(2000, int(a_text), int(b_text), out)
         if new is None:
             return
-        out.put(*m.span("mdash"), "date", f"{_pad(new[1], a_text)}-{_pad(new[2], b_text)}")
+        out.put(*m.span("mdash"), "date",
+                f"{self._dpad(new[1], a_text)}-{self._dpad(new[2], b_text)}")
 
     def _birth_year(self, m: re.Match[str], out: Spans) -> None:
         """A year of birth alone: kept (Safe Harbor keeps years) unless it makes the
@@ -512,7 +520,7 @@ class StructuredPass:
             return
         ny, nm, _ = new
         ys = f"{ny:04d}" if len(y_text) == 4 else f"{ny % 100:02d}"
-        out.put(*m.span("my"), "date", f"{_pad(nm, a_text)}/{ys}")
+        out.put(*m.span("my"), "date", f"{self._dpad(nm, a_text)}/{ys}")
 
     def _ordinal(self, m: re.Match[str], out: Spans) -> None:
         value = m.group("ov")

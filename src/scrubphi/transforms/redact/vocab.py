@@ -222,7 +222,8 @@ _SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # with a month are the pattern pass's business).
 _CALENDAR = frozenset(split_words("""
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
-fri sat sun january february march april may june july august september october
+fri sat sun mondays tuesdays wednesdays thursdays fridays saturdays sundays
+january february march april may june july august september october
 november december jan feb mar apr jun jul aug sep sept oct nov dec christmas easter
 thanksgiving
 """))

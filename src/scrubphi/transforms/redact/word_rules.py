@@ -24,6 +24,7 @@ from scrubphi.transforms.names import case_like, title_key
 from scrubphi.transforms.redact.context import (
     _CREDENTIALS,
     _DOTTED_FORMS,
+    _EPONYM_PLACES,
     _FEATURES,
     _FIRM_ANDS,
     _FIRM_CLOSERS,
@@ -35,6 +36,7 @@ from scrubphi.transforms.redact.context import (
     _LONGEST_WORD,
     _MEDICAL_ENDINGS,
     _NAME_PARTICLES,
+    _NOT_EMPLOYERS,
     _NOT_HOSPITALS,
     _ORG_PREPS,
     _ORG_WORDS,
@@ -45,10 +47,13 @@ from scrubphi.transforms.redact.context import (
     _PLACE_PREPS,
     _PLACE_WORDS,
     _RELATIONS,
+    _ROLE_PREPS,
+    _ROLE_WORDS,
     _SAINTS,
     _STREET_TYPES,
     _SUFFIXES,
     _UNIVERSITY,
+    _VISIT_VERBS,
     _VOWELS,
     _WEAK_HONORIFICS,
     _WORK_PREPS,
@@ -306,6 +311,14 @@ class WordRules:
             for i in window:
                 key = keys[i]
                 word = tokens[i][2]
+                if key in _EPONYM_PLACES and mixed and i > 0 and word.istitle() and \
+                        word.isalpha() and keys[i - 1] in _PLACE_PREPS and \
+                        tokens[i - 1][2].islower() and near(i - 1, i) and (
+                            i + 1 == n or not near(i, i + 1) or keys[i + 1] in STOP):
+                    # a town an eponym has too, after a place's preposition and before
+                    # the clause's end or a stop word: "moved to Philadelphia.", "in
+                    # Miami with" (not "in Miami J collar")
+                    state[i] = _PLACE
                 if key in _ORG_PREPS and mixed and word.islower() and i + 2 < n:
                     # "a year at Quill Point in Tarvik": capitalised words after "at",
                     # "for", "from", "with", closed by "in" and a place, name an
@@ -334,6 +347,24 @@ class WordRules:
                         if state[k] not in sure:
                             state[k] = _PLACE
                         k += 1
+                p = (i + 2 if i + 2 < n and keys[i + 1] in ("is", "was", "are") and
+                     near(i, i + 1) else i + 1) if key in _ROLE_WORDS else n
+                if mixed and p + 1 < n and keys[p] in _ROLE_PREPS \
+                        and tokens[p][2].islower() and near(p - 1, p):
+                    # an employer or an insurer after a role word: "the CEO of Capital
+                    # Cube", "retired from Bethlehem Steel", "insurance is through Blue
+                    # Shield"; not a service's or a programme's words ("President of
+                    # Medical Staff", "hired by Nursing Home")
+                    k = p + 1
+                    while k < n and k - p <= 3 and near(k - 1, k) and \
+                            tokens[k][2].istitle() and keys[k].isalpha() and \
+                            keys[k] not in STOP and (keys[k] not in triggers
+                                                     or keys[k] in _ORG_WORDS):
+                        k += 1
+                    if not any(keys[j] in _NOT_EMPLOYERS for j in range(p + 1, k)):
+                        for j in range(p + 1, k):
+                            if state[j] not in sure:
+                                state[j] = _PLACE
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (
@@ -584,6 +615,15 @@ class WordRules:
                         if state[k] not in sure:
                             state[k] = _PLACE
                         continue
+                if mixed and key in v.first and word.islower() and \
+                        key not in STOP and key not in triggers and i + 1 < n and \
+                        keys[i + 1] in _VISIT_VERBS and tokens[i + 1][2].islower() and \
+                        near(i, i + 1) and _starts(text, tokens[i][0]):
+                    # A first name in lower case opening a clause before a visit's or a
+                    # call's verb, an everyday word too: "social: bill called once" (in
+                    # title case it stays without a lookup: "Hope visited.")
+                    state[i] = _NAME
+                    continue
                 if mixed and word.istitle() and key not in v.basic and nameish(i) and \
                         i + 1 < n and keys[i + 1] in _PERSON_NEXT and \
                         _gap_ok(text, tokens[i][1], tokens[i + 1][0], ", ") and \

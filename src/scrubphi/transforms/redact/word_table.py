@@ -20,13 +20,16 @@ from typing import Any, cast
 
 from scrubphi.transforms.redact.context import (
     _CREDENTIALS,
+    _EPONYM_PLACES,
     _FEATURES,
     _HONORIFICS,
     _PLACE_WORDS,
     _RELATIONS,
+    _ROLE_WORDS,
     _SAINTS,
     _STREET_TYPES,
     _UNIVERSITY,
+    _VISIT_VERBS,
     _WORK_WORDS,
 )
 from scrubphi.transforms.redact.lookup import Lookup
@@ -40,7 +43,8 @@ __all__ = ["TRIGGERS", "VOCAB_SETS", "Table", "flagged_words", "quiet_set", "tab
 # Words whose neighbours a rule looks at ("to", "at" before "GH" are found from
 # the abbreviation's side: see word_rules._hospital_abbrevs).
 TRIGGERS = frozenset(_HONORIFICS | _RELATIONS | _CREDENTIALS | _PLACE_WORDS | _SAINTS
-                     | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS)
+                     | _FEATURES | _STREET_TYPES | _UNIVERSITY | _WORK_WORDS | _ROLE_WORDS
+                     | _EPONYM_PLACES | _VISIT_VERBS)
 
 
 @lru_cache(maxsize=2)
