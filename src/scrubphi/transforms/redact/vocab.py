@@ -198,6 +198,7 @@ def _build_vocab() -> Vocab:
     clinical: set[str] = set()
     for stem in ("medical_words", "drugs", "clinical_abbrev", "eponyms"):
         clinical.update(w.lower() for w in _lines(stem))
+    clinical |= _PROGRAMMES
     first = frozenset(w.lower() for w in _lines("first_names"))
     last = frozenset(w.lower() for w in _lines("last_names"))
     names = first | last
@@ -226,6 +227,13 @@ fri sat sun mondays tuesdays wednesdays thursdays fridays saturdays sundays
 january february march april may june july august september october
 november december jan feb mar apr jun jul aug sep sept oct nov dec christmas easter
 thanksgiving
+"""))
+
+# Public insurance and benefit programmes a note names as often as a drug: they
+# identify nobody, and no shipped list has them ("Pt has Medicare and Medicaid" read
+# as two surnames, "covered by Tricare" as one).
+_PROGRAMMES = frozenset(split_words("""
+medicare medicaid medigap tricare champva masshealth medi cal medical ssi ssdi
 """))
 
 # Street types beyond USPS's list, English and international ("Promenade",
