@@ -40,7 +40,10 @@ cdef enum:
     KMAX_IN = 1024       # longer inputs go to the Python fallback
     HASH_MAX = 256       # hash: the longest output (hashing.MAX_HASH_LENGTH), 7 HMAC blocks
     HASH_PRE = 512       # hash: longer domain prefixes keep multi-block hashes in Python
-    SHAPE_SLOTS = 1024   # tokenize: cached round keys per shape, cleared when half full
+    SHAPE_SLOTS = 4096   # tokenize: cached round keys per shape, cleared when half full
+                         # (calloc'd, so pages of slots never used are never touched)
+    HOST_SLOTS = 256     # unique e-mail / URL: tokenized hosts, direct-mapped
+    HOST_KEY = 40        # longer hosts are not memoised
     PER_SLOTS = 16384    # date shift per: cached offsets of per values (~900 KB, touched
     PER_WAYS = 4         # lazily), in buckets of PER_WAYS slots replaced round-robin
     PER_KEY = 40         # longer per values are not cached (their PRF runs every time)
@@ -74,6 +77,12 @@ cdef struct SexSlot:
     uint32_t off         # into Kernel.sexblob
     uint32_t len         # 0: empty slot
     char sex             # 'F' or 'M'
+
+
+cdef struct HostSlot:
+    int len              # 0: empty
+    char src[HOST_KEY]   # the host as read
+    char dst[HOST_KEY]   # its tokenization (same length)
 
 
 cdef struct PerSlot:
@@ -171,6 +180,7 @@ cdef struct Kernel:
                          # 33**16 VINs; uuid: of 2**122, ipv4: of 2**32, and in ``big``
                          # of 2**128 for uuid and ipv6)
     Kernel* parts        # name: the first_name and last_name kernels; array: the element's
+    HostSlot* hosts      # unique e-mail / URL: the hosts' tokenizations (they repeat)
     JSpec* json          # json paths
 
 
@@ -450,6 +460,8 @@ cdef void _kernel_free(Kernel* k) noexcept:
         free(k.shapes)
         k.shapes = NULL
     memset(k.ishape, 0, sizeof(k.ishape))
+    free(k.hosts)
+    k.hosts = NULL
     if k.json != NULL:
         _json_free(k.json)
         k.json = NULL
@@ -634,6 +646,10 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
                 return 0
         else:
             return 0
+        if k.ugen == U_EMAIL or k.ugen == U_URL:
+            k.hosts = <HostSlot*>calloc(HOST_SLOTS, sizeof(HostSlot))
+            if k.hosts == NULL:
+                raise MemoryError()
         k.umax = umax
         k.mode = 1  # the tokenization of every part is ``{tokenize: alnum}``'s
         k.shapes = <Shape*>calloc(SHAPE_SLOTS, sizeof(Shape))

@@ -727,6 +727,7 @@ cdef extern from *:
         uint64_t total[4];
         sp_u128 a, b;
         int width, blocks;
+        uint64_t sip[4];       /* SipHash state after the key */
     } sp_bigperm;
 
     static int sp_u256_bits(const uint64_t x[4]) {
@@ -787,10 +788,14 @@ cdef extern from *:
         /* r = x >> (L - M + 1): the top M - 1 bits, below d */
         for (i = L - 1; i > L - M; i--)
             r = (r << 1) | ((x[i >> 6] >> (i & 63)) & 1u);
+        /* Branch-free: the quotient's bits are as good as random, a branch on them
+           mispredicts every other bit. */
         for (i = L - M; i >= 0; i--) {
+            sp_u128 ge;
             r = (r << 1) | ((x[i >> 6] >> (i & 63)) & 1u);
-            q <<= 1;
-            if (r >= d) { r -= d; q |= 1; }
+            ge = (sp_u128)0 - (sp_u128)(r >= d);
+            r -= d & ge;
+            q = (q << 1) | (uint64_t)(ge & 1u);
         }
         *rem = r;
         return q;
@@ -845,6 +850,12 @@ cdef extern from *:
         int i, tb;
         if (sp_u256_bits(total) > 248 || sp_u256_bits(total) < 2) return 0;
         memcpy(p->key, key, 16);
+        {
+            uint64_t k0 = 0, k1 = 0;
+            for (i = 7; i >= 0; i--) { k0 = (k0 << 8) | key[i]; k1 = (k1 << 8) | key[8 + i]; }
+            p->sip[0] = k0 ^ 0x736f6d6570736575ULL; p->sip[1] = k1 ^ 0x646f72616e646f6dULL;
+            p->sip[2] = k0 ^ 0x6c7967656e657261ULL; p->sip[3] = k1 ^ 0x7465646279746573ULL;
+        }
         memcpy(p->total, total, 32);
         memcpy(v, total, 32);
         for (i = 0; i < 4 && v[i]-- == 0; i++) {}          /* v = total - 1 */
@@ -872,22 +883,54 @@ cdef extern from *:
     #endif
     }
 
-    /* x = the permutation of x (x < total), in place: Feistel passes, cycle-walked. */
+    /* SipHash-2-4 blocks of p (nblk of 8 bytes, little-endian) into the state v. */
+    static inline void sp_sip_absorb(uint64_t v[4], const uint8_t *p, size_t nblk) {
+        uint64_t v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3], m;
+        size_t i;
+        int j;
+        for (i = 0; i < nblk; i++, p += 8) {
+            m = 0;
+            for (j = 7; j >= 0; j--) m = (m << 8) | p[j];
+            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        }
+        v[0] = v0; v[1] = v1; v[2] = v2; v[3] = v3;
+    }
+
+    /* SipHash-2-4 of a message of ``total`` bytes from the state v after its first
+       blocks: p holds the rest (rest bytes), as ``sp_siphash`` would go on. */
+    static inline uint64_t sp_sip_finish(const uint64_t v[4], const uint8_t *p, size_t rest,
+                                         size_t total) {
+        uint64_t st[4], m;
+        size_t full = rest - rest % 8;
+        int j;
+        memcpy(st, v, sizeof(st));
+        sp_sip_absorb(st, p, full / 8);
+        m = ((uint64_t)(total & 0xff)) << 56;
+        for (j = (int)(rest - full) - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
+        return sp_sip_last(st[0], st[1], st[2], st[3], m);
+    }
+
+    /* x = the permutation of x (x < total), in place: Feistel passes, cycle-walked.
+       A round hashes i || lo || j for j < blocks: the blocks before j's byte are
+       the same for every j, so they are hashed once a round from the keyed state. */
     static void sp_big_permute(const sp_bigperm *p, uint64_t x[4]) {
     #if SP_HAVE_U128
         uint8_t msg[20];
-        uint64_t h[3], fx[4];
+        uint64_t h[3], fx[4], pre[4];
         sp_u128 hi, lo, m, f, t;
         int i, j, w = p->width;
+        size_t len = (size_t)w + 2, shared = ((size_t)w + 1) / 8;
         do {
             hi = sp_u256_divmod(x, p->b, &lo);
             for (i = 0; i < 8; i++) {
                 m = (i % 2 == 0) ? p->a : p->b;
                 msg[0] = (uint8_t)i;
                 for (j = 0; j < w; j++) msg[1 + j] = (uint8_t)(lo >> (8 * (w - 1 - j)));
+                memcpy(pre, p->sip, sizeof(pre));
+                sp_sip_absorb(pre, msg, shared);
                 for (j = 0; j < p->blocks; j++) {
                     msg[1 + w] = (uint8_t)j;
-                    h[j] = sp_siphash(p->key, msg, (size_t)w + 2);
+                    h[j] = sp_sip_finish(pre, msg + 8 * shared, len - 8 * shared, len);
                 }
                 if (p->blocks == 1) {
                     f = h[0] % m;
