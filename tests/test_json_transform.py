@@ -92,7 +92,7 @@ def test_not_json_stops_the_run(codec: ModuleType) -> None:
     assert info.value.line == 10 and "not JSON" in str(info.value)
 
 
-@pytest.mark.parametrize("depth", [399, 401, 950, 3000, 10000])
+@pytest.mark.parametrize("depth", [399, 401, 600, 3000, 10000])
 def test_a_document_nested_deeper_than_the_reader_stops_the_run(codec: ModuleType,
                                                                   depth: int) -> None:
     """PostgreSQL keeps jsonb nested thousands of levels deep (as far as its
@@ -105,7 +105,9 @@ def test_a_document_nested_deeper_than_the_reader_stops_the_run(codec: ModuleTyp
                         b'{"date": "2021-04-05"}]}', deep)
     assert dump != DUMP
     policy = POLICY.replace("OTHER", "keep")
-    if depth < 900:
+    # (Python's reader stops near its recursion limit, 1,000 frames less the caller's:
+    # 600 is read wherever the test runs, 3,000 nowhere)
+    if depth <= 600:
         rows = scrub(policy, codec, dump)
         doc = json.loads(rows[2][2])
         assert doc["patient"]["name"] not in ("Jane Doe", None)
