@@ -309,7 +309,10 @@ def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None
     """Turn a transform's failure on a value into a TransformError without the value.
 
     The codec adds the row and field; the message names the transform and the
-    exception type only, since an exception's text may quote the value.
+    exception type only, since an exception's text may quote the value.  A value
+    nested deeper than the readers recurse (jsonb thousands of levels deep, which
+    PostgreSQL stores and the compiled JSON kernel declines past 400 levels; an array
+    of a damaged stream past PostgreSQL's six dimensions) is said so.
     """
 
     def guarded(*args: str | None) -> str | None:
@@ -317,7 +320,11 @@ def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None
             return fn(*args)
         except ScrubPhiError:
             raise
-        except (ValueError, TypeError, ArithmeticError, LookupError, RecursionError) as exc:
+        except RecursionError:
+            raise TransformError(
+                f"the {kind} transform cannot handle this value (nested too deeply to read)"
+            ) from None
+        except (ValueError, TypeError, ArithmeticError, LookupError) as exc:
             raise TransformError(
                 f"the {kind} transform cannot handle this value ({type(exc).__name__})"
             ) from None

@@ -211,18 +211,6 @@ def build_json(
         if value is None:
             return None
         try:
-            return walk(value)
-        except RecursionError:
-            # PostgreSQL stores jsonb nested thousands of levels deep (as deep as its
-            # max_stack_depth lets it parse); Python's parser and this walk recurse, and
-            # the compiled kernel declines past 400 levels.  Fail closed, with a reason.
-            raise TransformError(
-                "the json transform met a value nested too deeply to read (arrays or "
-                "objects about a thousand levels deep)"
-            ) from None
-
-    def walk(value: str) -> str:
-        try:
             doc = json.loads(value)
         except ValueError:
             raise TransformError("the json transform met a value that is not JSON") from None
