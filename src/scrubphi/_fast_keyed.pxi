@@ -345,13 +345,21 @@ cdef extern from *:
         return v0 ^ v1 ^ v2 ^ v3;
     }
 
-    static uint64_t sp_siphash(const uint8_t key[16], const uint8_t *p, size_t n) {
-        uint64_t k0 = 0, k1 = 0, m, v0, v1, v2, v3;
-        size_t i, full = n - n % 8;
+    /* SipHash-2-4's state after its 16-byte key (little-endian halves). */
+    static inline void sp_sip_init(uint64_t v[4], const uint8_t key[16]) {
+        uint64_t k0 = 0, k1 = 0;
         int j;
         for (j = 7; j >= 0; j--) { k0 = (k0 << 8) | key[j]; k1 = (k1 << 8) | key[8 + j]; }
-        v0 = k0 ^ 0x736f6d6570736575ULL; v1 = k1 ^ 0x646f72616e646f6dULL;
-        v2 = k0 ^ 0x6c7967656e657261ULL; v3 = k1 ^ 0x7465646279746573ULL;
+        v[0] = k0 ^ 0x736f6d6570736575ULL; v[1] = k1 ^ 0x646f72616e646f6dULL;
+        v[2] = k0 ^ 0x6c7967656e657261ULL; v[3] = k1 ^ 0x7465646279746573ULL;
+    }
+
+    static uint64_t sp_siphash(const uint8_t key[16], const uint8_t *p, size_t n) {
+        uint64_t m, v0, v1, v2, v3, st[4];
+        size_t i, full = n - n % 8;
+        int j;
+        sp_sip_init(st, key);
+        v0 = st[0]; v1 = st[1]; v2 = st[2]; v3 = st[3];
         for (i = 0; i < full; i += 8) {
             m = 0;
             for (j = 7; j >= 0; j--) m = (m << 8) | p[i + j];
@@ -686,6 +694,7 @@ cdef extern from *:
     uint64_t sp_sip_short(const uint64_t* init, uint64_t m) nogil
     uint64_t sp_be_bytes(uint64_t v, int width) nogil
     uint64_t sp_siphash(const uint8_t* key, const uint8_t* p, size_t n) nogil
+    void sp_sip_init(uint64_t* v, const uint8_t* key) nogil
     uint32_t sp_divmod(uint32_t* n, uint32_t d) nogil
     void sp_mod_powers(uint64_t m, uint64_t* pw) nogil
     uint64_t sp_mod256(const uint32_t* n, uint64_t m, const uint64_t* pw) nogil
@@ -850,12 +859,7 @@ cdef extern from *:
         int i, tb;
         if (sp_u256_bits(total) > 248 || sp_u256_bits(total) < 2) return 0;
         memcpy(p->key, key, 16);
-        {
-            uint64_t k0 = 0, k1 = 0;
-            for (i = 7; i >= 0; i--) { k0 = (k0 << 8) | key[i]; k1 = (k1 << 8) | key[8 + i]; }
-            p->sip[0] = k0 ^ 0x736f6d6570736575ULL; p->sip[1] = k1 ^ 0x646f72616e646f6dULL;
-            p->sip[2] = k0 ^ 0x6c7967656e657261ULL; p->sip[3] = k1 ^ 0x7465646279746573ULL;
-        }
+        sp_sip_init(p->sip, key);
         memcpy(p->total, total, 32);
         memcpy(v, total, 32);
         for (i = 0; i < 4 && v[i]-- == 0; i++) {}          /* v = total - 1 */

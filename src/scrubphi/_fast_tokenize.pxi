@@ -74,16 +74,9 @@ cdef void _shape_keyed(Shape* sh, const uint8_t* key, sp_u128 total) noexcept no
 
     ``total`` is at most 2**124, so both halves fit 64 bits.
     """
-    cdef uint64_t k0 = 0, k1 = 0, top
-    cdef int j
+    cdef uint64_t top
     memcpy(sh.key, key, 16)
-    for j in range(7, -1, -1):
-        k0 = (k0 << 8) | key[j]
-        k1 = (k1 << 8) | key[8 + j]
-    sh.sip[0] = k0 ^ 0x736f6d6570736575ULL
-    sh.sip[1] = k1 ^ 0x646f72616e646f6dULL
-    sh.sip[2] = k0 ^ 0x6c7967656e657261ULL
-    sh.sip[3] = k1 ^ 0x7465646279746573ULL
+    sp_sip_init(sh.sip, key)
     sh.total = total
     sh.a = sp_isqrt128(total - 1) + 1
     sh.b = <uint64_t>((total + sh.a - 1) // sh.a)
