@@ -354,23 +354,48 @@ cdef extern from *:
         v[2] = k0 ^ 0x6c7967656e657261ULL; v[3] = k1 ^ 0x7465646279746573ULL;
     }
 
-    static uint64_t sp_siphash(const uint8_t key[16], const uint8_t *p, size_t n) {
-        uint64_t m, v0, v1, v2, v3, st[4];
-        size_t i, full = n - n % 8;
-        int j;
-        sp_sip_init(st, key);
-        v0 = st[0]; v1 = st[1]; v2 = st[2]; v3 = st[3];
-        for (i = 0; i < full; i += 8) {
-            m = 0;
-            for (j = 7; j >= 0; j--) m = (m << 8) | p[i + j];
-            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
-        }
-        m = ((uint64_t)(n & 0xff)) << 56;
-        for (j = (int)(n - full) - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
+    /* SipHash-2-4's last block m and finalisation, from a state after the key (and
+       after any earlier block). */
+    static inline uint64_t sp_sip_last(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
+                                       uint64_t m) {
         v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
         v2 ^= 0xff;
         SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
         return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    /* SipHash-2-4 blocks of p (nblk of 8 bytes, little-endian) into the state v. */
+    static inline void sp_sip_absorb(uint64_t v[4], const uint8_t *p, size_t nblk) {
+        uint64_t v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3], m;
+        size_t i;
+        int j;
+        for (i = 0; i < nblk; i++, p += 8) {
+            m = 0;
+            for (j = 7; j >= 0; j--) m = (m << 8) | p[j];
+            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
+        }
+        v[0] = v0; v[1] = v1; v[2] = v2; v[3] = v3;
+    }
+
+    /* SipHash-2-4 of a message of ``total`` bytes from the state v after its first
+       blocks (the key's state for a whole message: ``sp_siphash``): p holds the rest
+       (rest bytes). */
+    static inline uint64_t sp_sip_finish(const uint64_t v[4], const uint8_t *p, size_t rest,
+                                         size_t total) {
+        uint64_t st[4], m;
+        size_t full = rest - rest % 8;
+        int j;
+        memcpy(st, v, sizeof(st));
+        sp_sip_absorb(st, p, full / 8);
+        m = ((uint64_t)(total & 0xff)) << 56;
+        for (j = (int)(rest - full) - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
+        return sp_sip_last(st[0], st[1], st[2], st[3], m);
+    }
+
+    static uint64_t sp_siphash(const uint8_t key[16], const uint8_t *p, size_t n) {
+        uint64_t v[4];
+        sp_sip_init(v, key);
+        return sp_sip_finish(v, p, n, n);
     }
 
     /* Divide a 256-bit big-endian number (8 limbs, most significant first) by d in place. */
@@ -618,15 +643,6 @@ cdef extern from *:
     }
     #endif
 
-    /* SipHash-2-4's last block m and finalisation, from a state after the key (and
-       after any earlier block). */
-    static inline uint64_t sp_sip_last(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3,
-                                       uint64_t m) {
-        v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
-        v2 ^= 0xff;
-        SP_SIPROUND; SP_SIPROUND; SP_SIPROUND; SP_SIPROUND;
-        return v0 ^ v1 ^ v2 ^ v3;
-    }
 
     /* One pass of ``Permutation._once`` for a two-block domain: round i hashes
        i || lo (width bytes, big-endian) || j for j = 0, 1 and reads the two
@@ -887,32 +903,6 @@ cdef extern from *:
     #endif
     }
 
-    /* SipHash-2-4 blocks of p (nblk of 8 bytes, little-endian) into the state v. */
-    static inline void sp_sip_absorb(uint64_t v[4], const uint8_t *p, size_t nblk) {
-        uint64_t v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3], m;
-        size_t i;
-        int j;
-        for (i = 0; i < nblk; i++, p += 8) {
-            m = 0;
-            for (j = 7; j >= 0; j--) m = (m << 8) | p[j];
-            v3 ^= m; SP_SIPROUND; SP_SIPROUND; v0 ^= m;
-        }
-        v[0] = v0; v[1] = v1; v[2] = v2; v[3] = v3;
-    }
-
-    /* SipHash-2-4 of a message of ``total`` bytes from the state v after its first
-       blocks: p holds the rest (rest bytes), as ``sp_siphash`` would go on. */
-    static inline uint64_t sp_sip_finish(const uint64_t v[4], const uint8_t *p, size_t rest,
-                                         size_t total) {
-        uint64_t st[4], m;
-        size_t full = rest - rest % 8;
-        int j;
-        memcpy(st, v, sizeof(st));
-        sp_sip_absorb(st, p, full / 8);
-        m = ((uint64_t)(total & 0xff)) << 56;
-        for (j = (int)(rest - full) - 1; j >= 0; j--) m |= ((uint64_t)p[full + j]) << (8 * j);
-        return sp_sip_last(st[0], st[1], st[2], st[3], m);
-    }
 
     /* x = the permutation of x (x < total), in place: Feistel passes, cycle-walked.
        A round hashes i || lo || j for j < blocks: the blocks before j's byte are
