@@ -253,6 +253,7 @@ def test_places(redact: Redactor, text: str, secrets: list[str]) -> None:
         "I am A student; the name was changed.",
         "HR 7-8 beats, 2-3 times, on 2-3 L NC, on 2-4LNC, 1/2.50 mg, on 1-2%.",
         "Pt has Medicare and Medicaid; was covered by Tricare, then CHAMPVA, SSDI, Medi-Cal.",
+        "Insurance is through Tricare; retired from Medicaid office.",
     ],
 )
 def test_clinical_text_is_not_changed(redact: Redactor, text: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from scrubphi.transforms.redact.vocab import STOP, split_words
+from scrubphi.transforms.redact.vocab import PROGRAMMES, STOP, split_words
 
 __all__ = [
     "_CREDENTIALS",
@@ -126,7 +126,8 @@ _WORK_PREPS = frozenset(split_words("for at by"))
 # joining or leaving one, or of an insurer, and "of", "from", "through", "for", "at" or
 # "by": "the CEO of Capital Cube", "retired from Bethlehem Steel", "hired by Option
 # Works", "insurance through Blue Shield" (twelfth round). Not when a word of the run is
-# a service's, a department's or a programme's (_NOT_EMPLOYERS): "President of Medical
+# a service's, a department's or a programme's (_NOT_EMPLOYERS, with
+# vocab.PROGRAMMES): "President of Medical
 # Staff", "hired by Nursing Home", "retired from Teaching" stay.
 _ROLE_WORDS = frozenset(split_words("""
 hired retired volunteer volunteers volunteered ceo founder founders cofounder president
@@ -141,9 +142,9 @@ hospice icu infectious intensive internal medical medicine management nephrology
 neurology neurosurgery nursing nutrition obstetrics occupational oncology pathology
 pediatrics pharmacy physical psychiatry pulmonary radiology rehab rehabilitation renal
 respiratory service services social speech staff surgery surgical team therapy transplant
-trauma unit urology vascular ward work wound home house teaching school medicare medicaid
-military army navy disability
-"""))
+trauma unit urology vascular ward work wound home house teaching school military army
+navy disability
+""")) | PROGRAMMES
 # Words before an organisation's name that "in" and a place close ("a year at Quill
 # Point in Tarvik").
 _ORG_PREPS = frozenset(split_words("at for from with"))

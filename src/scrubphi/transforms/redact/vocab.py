@@ -37,8 +37,8 @@ from typing import Any, Protocol
 
 from scrubphi.derived_cache import cached
 
-__all__ = ["BASIC_TIER", "COMMON_TIER", "STOP", "Vocab", "WordSets", "split_words", "vocab",
-           "vocab_inputs"]
+__all__ = ["BASIC_TIER", "COMMON_TIER", "PROGRAMMES", "STOP", "Vocab", "WordSets", "split_words",
+           "vocab", "vocab_inputs"]
 
 #: English words of SCOWL sizes up to this one are common enough that a name
 #: spelt the same ("Bill", "Hope", "Grace") needs context to count as a name.
@@ -198,7 +198,7 @@ def _build_vocab() -> Vocab:
     clinical: set[str] = set()
     for stem in ("medical_words", "drugs", "clinical_abbrev", "eponyms"):
         clinical.update(w.lower() for w in _lines(stem))
-    clinical |= _PROGRAMMES
+    clinical |= PROGRAMMES
     first = frozenset(w.lower() for w in _lines("first_names"))
     last = frozenset(w.lower() for w in _lines("last_names"))
     names = first | last
@@ -229,10 +229,11 @@ november december jan feb mar apr jun jul aug sep sept oct nov dec christmas eas
 thanksgiving
 """))
 
-# Public insurance and benefit programmes a note names as often as a drug: they
-# identify nobody, and no shipped list has them ("Pt has Medicare and Medicaid" read
-# as two surnames, "covered by Tricare" as one).
-_PROGRAMMES = frozenset(split_words("""
+#: Public insurance and benefit programmes a note names as often as a drug: they
+#: identify nobody, and no shipped list has them ("Pt has Medicare and Medicaid" read
+#: as two surnames, "covered by Tricare" as one). Safe words, and never an employer's
+#: or an insurer's name to the role rule (context._NOT_EMPLOYERS).
+PROGRAMMES = frozenset(split_words("""
 medicare medicaid medigap tricare champva masshealth medi cal medical ssi ssdi
 """))
 
