@@ -12,14 +12,14 @@ reads JSON someone else wrote now reads it through :func:`scrubphi.jsontext.load
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from http_stub import serving
 from scrubphi.canary.nginxlog import NginxAccessLog
 from scrubphi.canary.store import RunStore, StoreError
 from scrubphi.cli import main as cli
@@ -91,13 +91,8 @@ class _Deep(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def deep_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Deep)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(_Deep) as url:
+        yield url
 
 
 def test_a_metrics_answer_nested_too_deep_fails_the_series_not_the_gate(deep_server: str

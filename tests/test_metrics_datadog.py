@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
+from http_stub import serving
 from scrubphi.errors import PolicyError
 from scrubphi.metrics import DatadogSource, MetricSourceError, RetryPolicy
 from scrubphi.rollback import check, rules_from_mapping
@@ -71,13 +71,8 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DD_API_KEY", API_KEY)
     monkeypatch.setenv("DD_APP_KEY", APP_KEY)
     _Stub.calls, _Stub.served = [], {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(_Stub) as url:
+        yield url
 
 
 def _source(url: str, **kw: object) -> DatadogSource:
