@@ -913,11 +913,39 @@ def test_short_key_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     with pytest.raises(PolicyError, match="15 bytes; at least 16") as info:
         resolve_secret("env:SCRUBPHI_TEST_KEY", ".")
     assert "short-key" not in str(info.value)
-    (tmp_path / "k").write_bytes(b"x" * 16 + b"\n")
-    assert resolve_secret("file:k", str(tmp_path)) == b"x" * 16
-    (tmp_path / "k").write_bytes(b"x" * 15 + b"\n")
+    (tmp_path / "k").write_bytes(b"0123456789abcdef\n")
+    assert resolve_secret("file:k", str(tmp_path)) == b"0123456789abcdef"
+    (tmp_path / "k").write_bytes(b"0123456789abcde\n")
     with pytest.raises(PolicyError, match="15 bytes"):
         resolve_secret("file:k", str(tmp_path))
+
+
+@pytest.mark.parametrize("placeholder", [b"x" * 32, b"0" * 64, b"ab" * 16, b"1234" * 4,
+                                         b"\x00" * 32])
+def test_placeholder_key_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 placeholder: bytes) -> None:
+    """A key of fewer than five distinct bytes is a placeholder: refused from a file or
+    the environment, naming where it came from and never showing it."""
+    (tmp_path / "k").write_bytes(placeholder + b"\n")
+    with pytest.raises(PolicyError, match="distinct byte values") as info:
+        resolve_secret("file:k", str(tmp_path))
+    assert str(tmp_path / "k") in str(info.value)
+    assert placeholder.decode("latin-1") not in str(info.value)
+    if b"\x00" not in placeholder:
+        monkeypatch.setenv("SCRUBPHI_TEST_KEY", placeholder.decode())
+        with pytest.raises(PolicyError, match="environment variable SCRUBPHI_TEST_KEY"):
+            resolve_secret("env:SCRUBPHI_TEST_KEY", ".")
+
+
+def test_generated_keys_accepted(tmp_path: Path) -> None:
+    """Generated keys pass the placeholder check, many times over: 32 random hex digits
+    (``openssl rand -hex 16``) and 16 random bytes in base64."""
+    import secrets as random_keys
+
+    for i in range(2000):
+        key = (random_keys.token_hex(16) if i % 2 else random_keys.token_urlsafe(16)).encode()
+        (tmp_path / "k").write_bytes(key)
+        assert resolve_secret("file:k", str(tmp_path)) == key
 
 
 def test_resolve_literal_refused() -> None:

@@ -70,8 +70,9 @@ class DatadogSource:
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise MetricSourceError(f"datadog: {url!r} is not an http(s) URL such as {DEFAULT_URL}")
         self.url = url.rstrip("/")
-        self._api_key = resolve_secret(api_key, base_dir, key_path="datadog api key")
-        self._app_key = resolve_secret(app_key, base_dir, key_path="datadog application key")
+        self._api_key = resolve_secret(api_key, base_dir, key_path="datadog api key", keyed=False)
+        self._app_key = resolve_secret(app_key, base_dir, key_path="datadog application key",
+                                       keyed=False)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.lookback = lookback

@@ -20,6 +20,7 @@ from scrubphi.policy.model import Location
 __all__ = [
     "LITERAL_SECRET_HELP",
     "MIN_KEY_BYTES",
+    "MIN_KEY_SYMBOLS",
     "check_secret_ref",
     "is_secret_ref",
     "resolve_secret",
@@ -27,6 +28,14 @@ __all__ = [
 
 #: Shortest key accepted: 128 bits, the floor for an HMAC-SHA256 key.
 MIN_KEY_BYTES = 16
+
+#: Fewest distinct byte values a key may use.  Why: length alone let a
+#: placeholder through (``xxxxxxxxxxxxxxxx``, ``0000...``, ``abababab...``,
+#: ``1234123412341234``), whose handful of guessable forms reverses every fake
+#: as surely as a short key.  Generated keys pass: the 32 hex digits of
+#: ``openssl rand -hex 16`` use fewer than 5 of the 16 symbols with a probability
+#: of 1e-16 (16 hex digits, the shortest key accepted: 4e-7).
+MIN_KEY_SYMBOLS = 5
 
 #: What to tell a user who wrote a literal where a secret reference belongs.
 LITERAL_SECRET_HELP = (
@@ -72,6 +81,7 @@ def resolve_secret(
     *,
     location: Location | None = None,
     key_path: str | None = None,
+    keyed: bool = True,
 ) -> bytes:
     """Fetch the secret ``ref`` names and return its bytes.
 
@@ -80,8 +90,11 @@ def resolve_secret(
     folder of the policy file that names it) unless absolute, with ``~``
     expanded and one trailing newline removed so ``echo KEY > file`` works.
     A secret shorter than :data:`MIN_KEY_BYTES` is refused: a short HMAC key
-    can be brute-forced and every fake value reversed.  ``location`` and
-    ``key_path`` only decorate the error.
+    can be brute-forced and every fake value reversed; so is one of fewer than
+    :data:`MIN_KEY_SYMBOLS` distinct bytes (a placeholder) when ``keyed`` (the
+    secret keys scrubphi's own transforms; a third party's credential, such as a
+    Datadog API key, is that service's to judge).  ``location`` and ``key_path``
+    only decorate the error.
     """
 
     def fail(message: str) -> PolicyError:
@@ -131,5 +144,11 @@ def resolve_secret(
         raise fail(
             f"the key from {described} is {len(secret)} bytes; at least {MIN_KEY_BYTES} "
             "are required (generate one with: openssl rand -hex 32)"
+        )
+    if keyed and len(set(secret)) < MIN_KEY_SYMBOLS:
+        raise fail(
+            f"the key from {described} uses only {len(set(secret))} distinct byte values: "
+            "it looks like a placeholder, not a random key, and a guessable key lets "
+            "anyone reverse every fake (generate one with: openssl rand -hex 32)"
         )
     return secret
