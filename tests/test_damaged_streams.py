@@ -163,6 +163,26 @@ def test_damaged_stream_fails_closed(pg: PgServer, dump: bytes, workdir: Path,
     assert_fails_closed(pg, workdir, damage(dump), message)
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (("-Fc",), "custom-format (-Fc) archive"),
+    (("-Ft",), "tar-format (-Ft) archive"),
+    (("-Fp", "-Z", "5"), "gzip-compressed"),
+])
+def test_archives_of_a_real_pg_dump_are_named(pg: PgServer, workdir: Path,
+                                              args: tuple[str, ...], message: str) -> None:
+    """pg_dump's archive formats and its compressed plain format, piped by mistake: named at
+    line 1 with the command to run instead, and nothing restorable written."""
+    name = pg.create_database("damaged_archive")
+    try:
+        pg.psql(name, SETUP)
+        data = pg.pg_dump(name, "--no-owner", *args)
+    finally:
+        pg.drop_database(name)
+    result = run_cli(workdir, data)
+    assert b"line 1: the input is" in result.stderr
+    assert_fails_closed(pg, workdir, data, message)
+
+
 def test_bit_string_literals_of_inserts_are_understood(pg: PgServer, workdir: Path) -> None:
     name = pg.create_database("bits")
     pg.psql(name, "CREATE TABLE public.codes (code text PRIMARY KEY, label text);"

@@ -437,6 +437,67 @@ def test_bad_input_fails_closed(mutate: object, message: str, codec: ModuleType)
         assert b"\\.\n\n-- scrubphi" in out
 
 
+def _tar(data: bytes) -> bytes:
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        info = tarfile.TarInfo("toc.dat")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _compressed(kind: str) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    return {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress,
+            "custom-format": lambda d: b"PGDMP\x01\x0f\x00\x04\x08\x01\x01" + d,
+            "tar-format": _tar,
+            # (the frame magics of zstd and lz4, which the standard library cannot write)
+            "zstd": lambda d: b"\x28\xb5\x2f\xfd" + d, "lz4": lambda d: b"\x04\x22\x4d\x18" + d,
+            "binary": lambda d: d[:40] + b"\x00" + d[40:]}[kind](SMALL)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "zstd", "lz4", "custom-format",
+                                  "tar-format", "binary"])
+@pytest.mark.parametrize("chunks", [None, [1] * 400], ids=["whole", "bytewise"])
+def test_archives_and_compressed_input_are_named(kind: str, chunks: list[int] | None,
+                                                 codec: ModuleType) -> None:
+    """An archive or a compressed dump is named at line 1 with what to run instead, before
+    any byte is written (it was "an unknown statement" or a pass-through of its bytes)."""
+    scrubber = Scrubber(policy(SMALL_POLICY), codec=codec, key=KEY)
+    data = _compressed(kind)
+    written = []
+    with pytest.raises(DumpError) as info:
+        pos = 0
+        for size in chunks or []:
+            written.append(scrubber.feed(data[pos : pos + size]))
+            pos += size
+        written.append(scrubber.feed(data[pos:]))
+        written.append(scrubber.close())
+    assert not b"".join(written)
+    assert info.value.line == 1
+    assert (kind if kind != "binary" else "NUL bytes") in str(info.value)
+    assert ("pg_restore -f -" if "format" in kind else "binary" if kind == "binary"
+            else "decompress it first") in str(info.value)
+
+
+def test_short_input_is_held_for_its_first_bytes_then_read(codec: ModuleType) -> None:
+    """Input shorter than the bytes that tell its form is read at close as before."""
+    with pytest.raises(DumpError, match="before pg_dump's 'dump complete' line"):
+        run(b"--\n-- PostgreSQL database dump\n--\n", policy(SMALL_POLICY), codec,
+            chunks=[1] * 10)
+    with pytest.raises(DumpError, match="SELECT statement"):
+        run(b"SELECT 1;\n", policy(SMALL_POLICY), codec)
+    with pytest.raises(DumpError, match="not a whole pg_dump"):
+        run(b"", policy(SMALL_POLICY), codec)
+    assert run(SMALL, policy(SMALL_POLICY), codec, chunks=[1] * len(SMALL)) == \
+        run(SMALL, policy(SMALL_POLICY), codec)
+
+
 @pytest.mark.parametrize("chunk_size", [1, 5, 97, 1 << 20])
 def test_error_line_counts_the_rows_of_rewritten_blocks(chunk_size: int, codec: ModuleType) -> None:
     """A line number after a rewritten COPY block counts its rows, however the input is cut."""

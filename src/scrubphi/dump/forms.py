@@ -23,12 +23,14 @@ __all__ = [
     "SCHEMA_STATEMENTS",
     "SCS",
     "SEARCH_PATH",
+    "SNIFF_BYTES",
     "SQL_COMMANDS",
     "STATS_CALL",
     "TOC_ENTRY",
     "TRAILER",
     "ident",
     "meta_label",
+    "not_plain",
 ]
 
 KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
@@ -175,3 +177,42 @@ def ident(raw: bytes) -> str:
     if text.startswith('"'):
         return text[1:-1].replace('""', '"')
     return text.lower()
+
+
+#: Bytes read before the first statement to tell an archive or a compressed file
+#: from plain SQL (a tar header's "ustar" ends at offset 262).
+SNIFF_BYTES = 262
+
+_PG_DUMP_Z = " (pg_dump --compress writes it)"
+_DECOMPRESS = (
+    (b"\x1f\x8b", "gzip", "gunzip -c", _PG_DUMP_Z),
+    (b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc", _PG_DUMP_Z),
+    (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc", _PG_DUMP_Z),
+    (b"\xfd7zXZ\x00", "xz", "xz -dc", ""),
+)
+
+
+def not_plain(head: bytes) -> str | None:
+    """Why ``head`` (the input's first bytes) is not a plain-format dump, or None.
+
+    Why: an operator in a hurry pipes ``pg_dump -Fc`` or a ``.sql.gz`` and got
+    "line 1: an unknown statement"; the archive formats and compressed files are
+    named, with the command that gives scrubphi what it reads.
+    """
+    archive = ("is a pg_dump {} archive, not plain SQL; scrubphi reads plain format: dump "
+               "with pg_dump -Fp (the default), or make plain SQL of the archive with "
+               "pg_restore -f - ARCHIVE")
+    if head.startswith(b"PGDMP"):
+        return archive.format("custom-format (-Fc)")
+    if head[257:262] == b"ustar":
+        return archive.format("tar-format (-Ft)")
+    for magic, name, command, origin in _DECOMPRESS:
+        if head.startswith(magic):
+            return (f"is {name}-compressed{origin}; scrubphi reads plain SQL: decompress it "
+                    f"first: {command} FILE | scrubphi ...")
+    if head[:3] == b"BZh" and head[3:4].isdigit():
+        return ("is bzip2-compressed; scrubphi reads plain SQL: decompress it first: "
+                "bzip2 -dc FILE | scrubphi ...")
+    if b"\x00" in head:
+        return "holds NUL bytes at its start: it is binary, not a plain-format SQL dump"
+    return None

@@ -46,11 +46,13 @@ from .forms import (
     SCHEMA_STATEMENTS,
     SCS,
     SEARCH_PATH,
+    SNIFF_BYTES,
     SQL_COMMANDS,
     TOC_ENTRY,
     TRAILER,
     ident,
     meta_label,
+    not_plain,
 )
 from .insert_rows import (
     InsertKernels,
@@ -194,6 +196,7 @@ class Scrubber:
         self._toc_label: str | None = None
         self._failed = False
         self._closed = False
+        self._sniffed = False
 
     @property
     def _schema(self) -> Schema:
@@ -217,12 +220,24 @@ class Scrubber:
 
     def feed(self, data: bytes) -> bytes:
         """Take the next chunk of the dump; return the scrubbed bytes ready so far."""
+        return self._feed(data, False)
+
+    def _feed(self, data: bytes, final: bool) -> bytes:
         if self._failed or self._closed:
             raise ScrubPhiError("this Scrubber has already failed or been closed")
         self.report.bytes_in += len(data)
         buf = self._buf + data if self._buf else bytes(data)
         out: list[bytes] = []
         try:
+            if not self._sniffed:
+                # The first bytes tell an archive or a compressed file from plain SQL.
+                if len(buf) < SNIFF_BYTES and not final:
+                    self._buf = buf
+                    return b""
+                self._sniffed = True
+                why = not_plain(buf[:SNIFF_BYTES])
+                if why is not None:
+                    raise DumpError(f"the input {why}", line=1)
             keep = self._run(buf, out)
         except BaseException:
             self._fail(out)
@@ -241,9 +256,10 @@ class Scrubber:
 
     def close(self) -> bytes:
         """Finish: return the last bytes, or raise if the input was incomplete."""
+        head = b"" if self._sniffed else self._feed(b"", True)  # a short input held back
         if self._failed or self._closed:
             raise ScrubPhiError("this Scrubber has already failed or been closed")
-        out: list[bytes] = []
+        out: list[bytes] = [head]
         try:
             buf = self._buf
             if self._copy is not None:
@@ -288,7 +304,7 @@ class Scrubber:
         self._closed = True
         self._buf = b""
         result = b"".join(out)
-        self.report.bytes_out += len(result)
+        self.report.bytes_out += len(result) - len(head)
         self.report.ok = True
         self.report.duration_s = time.monotonic() - self._started
         return result
