@@ -80,10 +80,12 @@ def policy(text: str) -> Policy:
     return loads_policy(text, "test.yaml")
 
 
-def run(data: bytes, pol: Policy, codec: ModuleType, chunks: list[int] | None = None) -> bytes:
-    """Scrub ``data`` fed in pieces of the given sizes (the rest in one piece)."""
+def run(data: bytes, pol: Policy, codec: ModuleType, chunks: list[int] | None = None,
+        out: list[bytes] | None = None) -> bytes:
+    """Scrub ``data`` fed in pieces of the given sizes (the rest in one piece); what each
+    piece gave is appended to ``out`` as it comes (so it is there after an error)."""
     scrubber = Scrubber(pol, codec=codec, key=KEY)
-    out = []
+    out = [] if out is None else out
     pos = 0
     for size in chunks or []:
         out.append(scrubber.feed(data[pos : pos + size]))
@@ -468,16 +470,9 @@ def test_archives_and_compressed_input_are_named(kind: str, chunks: list[int] | 
                                                  codec: ModuleType) -> None:
     """An archive or a compressed dump is named at line 1 with what to run instead, before
     any byte is written (it was "an unknown statement" or a pass-through of its bytes)."""
-    scrubber = Scrubber(policy(SMALL_POLICY), codec=codec, key=KEY)
-    data = _compressed(kind)
-    written = []
+    written: list[bytes] = []
     with pytest.raises(DumpError) as info:
-        pos = 0
-        for size in chunks or []:
-            written.append(scrubber.feed(data[pos : pos + size]))
-            pos += size
-        written.append(scrubber.feed(data[pos:]))
-        written.append(scrubber.close())
+        run(_compressed(kind), policy(SMALL_POLICY), codec, chunks, written)
     assert not b"".join(written)
     assert info.value.line == 1
     assert (kind if kind != "binary" else "NUL bytes") in str(info.value)
