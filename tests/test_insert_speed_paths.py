@@ -474,7 +474,7 @@ def test_the_kernels_share_is_taken_in_c(monkeypatch: pytest.MonkeyPatch) -> Non
         return Plan(ready.mode, [spied(e) for e in ready.entries], ready.planned,
                     ready.specs), batch
 
-    monkeypatch.setattr("scrubphi.dump.rewriter.insert_plan", spying)
+    monkeypatch.setattr("scrubphi.dump.insert_statements.insert_plan", spying)
     out, _ = _scrub_and_count(data, _impl.load("compiled"), True)
     assert out == pure
     # row 2's name, ssn and code: a doubled quote, an escape, non-ASCII; the value column

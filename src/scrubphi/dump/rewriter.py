@@ -24,10 +24,10 @@ from types import ModuleType
 from typing import Any, BinaryIO
 
 from .. import _impl
-from ..errors import CoverageError, DumpError, ScrubPhiError, TransformError
+from ..errors import CoverageError, DumpError, ScrubPhiError
 from ..policy.model import Policy, ScrubPolicy, TableName
 from ..policy.secrets import resolve_secret
-from ..report import ColumnStats, Report, TableStats
+from ..report import Report, TableStats
 from ..transforms.base import ColumnInfo, TransformContext
 from ..transforms.redact import LOOKUP_KEY
 from ..transforms.redact.lookup import Lookup
@@ -54,13 +54,8 @@ from .forms import (
     meta_label,
     not_plain,
 )
-from .insert_rows import (
-    InsertKernels,
-    check_positional_shapes,
-    insert_plan,
-    rewrite_insert,
-)
-from .inserts import InsertError, literal_value, parse_insert
+from .insert_rows import InsertKernels
+from .insert_statements import InsertStatements, Scan
 from .lexer import SqlSplitter, Unit
 from .row_workers import PARALLEL_AFTER
 from .schema import (
@@ -87,11 +82,6 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "Observer", "Progress", "Scan", "Scrubber", "le
 #: 1.00x now).  A row longer than a chunk is read with :func:`next_read`.
 DEFAULT_CHUNK_SIZE = 1 << 16
 
-ScanFn = Callable[..., str | None]
-#: What an observer wants to see of a table: ``(index, fn)`` calls ``fn(value)`` for
-#: each row's field ``index``; ``(index, fn, reads)`` calls ``fn(value, *values)``
-#: with the row's fields at the indexes ``reads`` too (a ``when`` column's tests).
-Scan = tuple[int, ScanFn] | tuple[int, ScanFn, tuple[int, ...]]
 Observer = Callable[
     [TableName, tuple[str, ...], dict[str, ColumnInfo], dict[str, str], str | None],
     list[Scan],
@@ -109,7 +99,7 @@ class Progress:
     elapsed_s: float
 
 
-class Scrubber:
+class Scrubber(InsertStatements):
     """Rewrites a plain-format pg_dump stream under a policy.
 
     ``feed(chunk)`` returns what can be written so far; ``close()`` returns
@@ -530,90 +520,6 @@ class Scrubber:
             self._insert_plans = {}
             self._insert_batches = {}
 
-    def _insert(self, text: bytes, line: int) -> bytes | None:
-        """Scrub one INSERT statement value by value; None drops it.
-
-        The same transforms as for COPY, on the same text form of each value,
-        so a table dumped with --inserts scrubs to the same values as with COPY.
-        Only the literals that change are replaced; every other byte stays.
-        """
-        self._ensure_checked(line)
-        try:
-            stmt = parse_insert(text, standard_strings=self._splitter.standard_strings)
-        except InsertError as exc:
-            raise DumpError(f"cannot scrub this INSERT statement: {exc}", line=line) from None
-        table = self._schema.resolve(
-            ident(stmt.schema) if stmt.schema is not None else None, ident(stmt.table)
-        )
-        info = self._known_table(table, line)
-        stats = self._table_stats(table, "insert")
-        if stmt.columns is not None:
-            names: tuple[str, ...] | None = tuple(ident(c) for c in stmt.columns)
-        elif info is not None:
-            names = tuple(c.name for c in info.columns)  # positional: generated ones included
-            self._check_positional_root(table, names, line)
-        else:
-            names = None
-        key = (table, names)
-        plan = self._insert_plans.get(key)
-        if plan is None:
-            columns = list(info.columns) if info is not None else None
-            if self.check_only:
-                plan = self._cov.compile(
-                    table, columns, line, strict=False, header=names or (), problems=self.problems
-                )
-                self._insert_scans[key] = self._scans(table, names or (), columns, plan)
-                plan = Plan("drop", [], plan.planned, plan.specs)
-            else:
-                plan = self._cov.compile(table, columns, line, strict=True, header=names or ())
-                # (an INSERT's values through the column's kernel first, as COPY's are:
-                # all rows of a statement in one call, and one by one what it declines)
-                plan, self._insert_batches[key] = insert_plan(plan, self._codec)
-            if plan.mode == "rewrite" and names is None:
-                raise DumpError(
-                    "an INSERT without a column list into a table whose CREATE TABLE was not "
-                    "seen cannot be scrubbed; dump with --column-inserts",
-                    line=line,
-                    table=str(table),
-                )
-            self._insert_plans[key] = plan
-        generated = {c.name for c in info.columns if c.generated} if info is not None else set()
-        for name in names or ():
-            if name not in stats.columns and name not in generated:
-                stats.columns[name] = ColumnStats(transform=plan.specs.get(name, "keep"))
-        if stmt.columns is None and info is not None and plan.mode == "rewrite":
-            check_positional_shapes(info.columns, stmt, text, line, table)
-        nrows = len(stmt.rows) if not stmt.default_values else 1
-        for entry in self._insert_scans.get(key, ()):
-            index, scan = entry[0], entry[1]
-            reads: tuple[int, ...] = entry[2] if len(entry) > 2 else ()
-            for row in stmt.rows:
-                if index < len(row) and row[index].kind != "default":
-                    values = [literal_value(text, row[q])
-                              if q < len(row) and row[q].kind != "default" else None
-                              for q in reads]
-                    try:
-                        scan(literal_value(text, row[index]), *values)
-                    except TransformError as exc:
-                        raise DumpError(exc.reason, line=line, table=str(table)) from None
-        stats.action = plan.mode
-        if plan.mode == "drop":
-            stats.rows_dropped += nrows
-            return None
-        stats.rows += nrows
-        if plan.mode == "keep" or stmt.default_values:
-            for col in stats.columns.values():
-                col.kept += nrows
-            return text
-        assert names is not None
-        planned = {entry[0] for entry in plan.entries}
-        for index, name in enumerate(names):
-            if index not in planned and name in stats.columns:
-                stats.columns[name].kept += nrows
-        return rewrite_insert(text, stmt, names, plan, stats, line, table,
-                              standard_strings=self._splitter.standard_strings,
-                              kernels=self._insert_batches.get(key))
-
     def _select(self, text: bytes, line: int) -> bool:
         return select_passes(text, line, self.scrub, self.check_only, self.problems,
                              self._count_dropped)
@@ -641,34 +547,6 @@ class Scrubber:
             if message not in self.problems:
                 self.problems.append(f"line {line}: {message}")
         return info
-
-    def _check_positional_root(self, table: TableName, names: tuple[str, ...], line: int) -> None:
-        """A positional INSERT into a partitioned table must carry the root's column order.
-
-        ``pg_dump --inserts --load-via-partition-root`` writes a partition's rows
-        as ``INSERT INTO root VALUES (...)`` in the *partition's* column order;
-        where that differs from the root's, values cannot be matched to
-        columns by position, so the run stops rather than guess.
-        """
-        info = self._schema.tables.get(table)
-        if info is None or not info.partitioned:
-            return
-        source = self._toc_data
-        if source is not None and table in self._schema.ancestors(source):
-            suspects = [source]
-        else:
-            suspects = [t for t in self._schema.tables if table in self._schema.ancestors(t)]
-        for name in suspects:
-            part = self._schema.tables[name]
-            if tuple(c.name for c in part.columns) != names:
-                raise DumpError(
-                    f"an INSERT without a column list into partitioned table {table} may "
-                    f"carry rows of partition {name}, whose column order differs "
-                    "(pg_dump --inserts --load-via-partition-root): the values cannot be "
-                    "matched to columns by position; dump with --column-inserts",
-                    line=line,
-                    table=str(table),
-                )
 
     def _table_columns(self, table: TableName) -> list[ColumnInfo] | None:
         info = self._schema.tables.get(table)
