@@ -108,6 +108,20 @@ def test_names_in_other_scripts(redact: Redactor) -> None:
     _gone(redact, "Contact: محمد العلي", "محمد", "العلي")
 
 
+def test_turkish_capital_dotted_i(redact: Redactor) -> None:
+    """Words that begin with Turkish's İ (İbrahim, İsmail, İhsanoğlu, İstanbul) are read
+    like any other: ``"İ".lower()`` leaves a combining dot that made the word's key not
+    all letters, so no rule took it for a name and it came through every note."""
+    _gone(redact, "Patient Natalia İhsanoğlu was seen today.", "Natalia", "İhsanoğlu")
+    _gone(redact, "Patient İlkbahar Yılmaz was seen.", "İlkbahar", "Yılmaz")
+    _gone(redact, "İbrahim called back.", "İbrahim")
+    _gone(redact, "Spoke with İSMAİL KAYA today.", "İSMAİL", "KAYA")
+    ctx = TransformContext(key=KEY)
+    spec = TransformSpec("fake", {"provider": "first_name", "unique": False, "locale": "en_US"})
+    first = build_transform(spec, ColumnInfo("c", "text"), ctx).fn("İbrahim")
+    assert redact.redact("İbrahim called back.") == f"{first} called back."
+
+
 def test_name_in_note_equals_column_fake(redact: Redactor) -> None:
     """A replaced first and last name equal {fake: first_name}/{fake: last_name} of them."""
     ctx = TransformContext(key=KEY)

@@ -46,6 +46,7 @@ import re
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.redact.late import HEAD_WORDS
+from scrubphi.transforms.redact.vocab import word_key
 
 IMPLEMENTATION = "compiled"
 #: The shape ``read`` gives a number after which no digit-led alternative matches.
@@ -466,7 +467,7 @@ cdef class Engine:
         cdef PyObject *hit
         cdef uint32_t tl, tk
         cdef Py_ssize_t klen
-        low = word.lower()
+        low = word_key(word)
         key = low
         info.adj = 0
         tl = self.words.of_str(low)

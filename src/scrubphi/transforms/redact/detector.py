@@ -54,7 +54,7 @@ from scrubphi.transforms.redact.structured import (
     Spans,
     StructuredPass,
 )
-from scrubphi.transforms.redact.vocab import Vocab, WordSets, vocab
+from scrubphi.transforms.redact.vocab import Vocab, WordSets, vocab, word_key
 from scrubphi.transforms.redact.word_rules import WordRules
 from scrubphi.transforms.redact.word_table import (
     TRIGGERS,
@@ -248,7 +248,7 @@ class Redactor(WordRules, StructuredPass):
         handlers = self._handlers
         pats = self._re
         all_tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        lows = [w.lower() for _, _, w in all_tokens]
+        lows = [word_key(w) for _, _, w in all_tokens]
         present = set(lows)
         if self._lookup is not None:
             self._lookup_pass(text, out)

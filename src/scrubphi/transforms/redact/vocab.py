@@ -47,6 +47,15 @@ COMMON_TIER = 50
 BASIC_TIER = 35
 
 
+def word_key(word: str) -> str:
+    """The form a word is looked up by: lower case, without the dot that lower-casing
+    Turkish's capital İ leaves (``"İhsanoğlu".lower()`` is ``"i\u0307hsanoğlu"``, which
+    is not all letters, so no rule took the word for a name: İbrahim, İsmail and
+    İhsanoğlu came through every note).  Both scans key words this way."""
+    low = word.lower()
+    return low.replace("\u0307", "") if "\u0307" in low else low
+
+
 def split_words(text: str) -> list[str]:
     """The whitespace-separated words of ``text`` (word lists written as prose blocks)."""
     return text.split()
