@@ -255,7 +255,7 @@ cdef class Engine:
     cdef WordTable words  # the vocabulary and the redactor's sets (_redact_table.pxi)
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group, post_group, phone_group
+    cdef Py_ssize_t label_group, post_group, phone_group, month_group
     cdef int busy  # scans under way
     # The vectors of the last scan's _Reading, emptied: the next scan fills them again
     # instead of growing new ones from nothing (one reallocation a vector a scan).
@@ -355,6 +355,10 @@ cdef class Engine:
         # after its words (_phone_digit_near).
         self.phone_group = next((g for g, triggers in enumerate(self.groups)
                                  if "pager" in triggers and "call" in triggers), -1)
+        # The month words' group ("May 3", "Dec. '98"): a digit after the word, unless
+        # the word can be a date alone (_month_may).
+        self.month_group = next((g for g, triggers in enumerate(self.groups)
+                                 if "may" in triggers and "dec" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -884,10 +888,13 @@ cdef class Engine:
                 lb = toks[i].lbits
                 if not (lb & bit) or pos < end:
                     continue
-                if g == self.label_group and not (lb & L_SSNWORD) and \
+                if g == self.label_group and not (lb & L_SSNWORD and _ssn_may(t, pos)) and \
                         not _label_may(t, pos, self.label_words):
                     continue
-                if g == self.post_group and not _digit_near(t, pos):
+                if g == self.post_group and not (_digit_near(t, pos)
+                                                 and _pobox_may(t, pos, toks[i].end)):
+                    continue
+                if g == self.month_group and not _month_may(t, pos, toks[i].end):
                     continue
                 if g == self.phone_group and not _phone_digit_near(t, pos):
                     continue
