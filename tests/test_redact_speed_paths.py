@@ -20,8 +20,9 @@ against what it stands for.
   answer where a kernel declines a value (outside printable ASCII).
 * The late pass skips a search or a rule where ``late_marks`` says it can find
   nothing: the compiled ``late_marks`` gives the bits the Python one gives, on
-  texts and spans of every kind, and the late pass with the bits it is given
-  puts exactly the spans it puts with every bit set, in both scans.
+  texts and spans of every kind (the engine's, from the bits its scan of the
+  text read, too), and the late pass with the bits it is given puts exactly the
+  spans it puts with every bit set, in both scans.
 """
 
 from __future__ import annotations
@@ -413,6 +414,11 @@ def test_late_marks_agree(case: tuple[str, list[tuple[int, int, int, str, str]]]
     assert fast is not None
     text, spans = case
     assert fast.late_marks(text, spans) == late_marks(text, spans)
+    # (the engine's, after a scan of the text: its anchors' bits as the scan read them)
+    fast_r = _twins_cached()[0]
+    assert fast_r._engine is not None
+    fast_r._engine.scan(text, Spans(text, None, record=False))
+    assert fast_r._engine.late_marks(text, spans) == late_marks(text, spans)
 
 
 def test_the_span_gates_kinds_are_the_compiled_ones() -> None:

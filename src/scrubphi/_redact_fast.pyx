@@ -257,6 +257,9 @@ cdef class Engine:
     cdef bint has_lookup
     cdef Py_ssize_t label_group, post_group, phone_group, month_group
     cdef int busy  # scans under way
+    # The text of the last scan and its anchors' bits for the late pass (_Reading.late).
+    cdef object marks_text
+    cdef int marks_value
     # The vectors of the last scan's _Reading, emptied: the next scan fills them again
     # instead of growing new ones from nothing (one reallocation a vector a scan).
     cdef _Reading spare
@@ -731,8 +734,15 @@ cdef class Engine:
         return slot
 
     def late_marks(self, str text, list spans):
-        """``late.late_marks(text, spans)`` (see ``_late_marks`` and ``_span_marks``)."""
-        return _late_marks(text) | _span_marks(text, spans)
+        """``late.late_marks(text, spans)`` (see ``_late_marks`` and ``_span_marks``); the
+        anchors' bits as the last scan read them when ``text`` is the text it read."""
+        cdef int marks
+        if text is self.marks_text:
+            marks = self.marks_value
+        else:
+            marks = _late_marks(text)
+        self.marks_text = None
+        return marks | _span_marks(text, spans)
 
     def finish(self, str text, list spans):
         """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,
@@ -777,6 +787,9 @@ cdef class Engine:
         self.busy += 1
         try:
             _read(t, &r)
+            # (the late pass's anchors, read with the rest: late_marks asks for them next)
+            self.marks_text = text
+            self.marks_value = r.late
             n = r.words.n // 3
             toks = <_Tok *>PyMem_Malloc((n + 1) * sizeof(_Tok))
             if toks is NULL:
@@ -805,7 +818,7 @@ cdef class Engine:
             PyMem_Free(toks)
             _forget(&self.spare)  # (empty, unless a scan inside this one left its own)
             r.words.n = r.digits.n = r.codes.n = r.webc.n = 0
-            r.web = 0
+            r.web = r.late = 0
             self.spare = r
         return heads
 

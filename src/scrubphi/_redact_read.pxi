@@ -41,6 +41,7 @@ cdef struct _Reading:
     _Vec codes   # start of each CODE_START match with five digits or more
     _Vec webc    # where a match of the web alternatives can start (ascending, distinct)
     int web      # WEB_TRIGGER: patterns.needs_web can be True; WEB_*: alternatives that can match
+    int late     # the late pass's anchors' bits (_late_marks)
 
 
 cdef void _forget(_Reading *r) noexcept:
@@ -60,8 +61,8 @@ ctypedef fused _unit:
 cdef int _read(_Text t, _Reading *r) except -1:
     """Everything the scan needs to know of a text before any pattern runs, in one
     pass: its words (and a hash of each), where a digit-led match can start (and
-    the number's shape), where a code can, and whether the web pattern can match
-    anywhere."""
+    the number's shape), where a code can, whether the web pattern can match
+    anywhere, and the late pass's anchors (``_late_marks``)."""
     if t.kind == 1:  # PyUnicode_1BYTE_KIND
         return _read_units(t, r, <const uint8_t *>t.data)
     if t.kind == 2:
@@ -79,6 +80,8 @@ cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
     while p < n:
         c = d[p]
         if not _is_alnum(c):
+            if c == u':' or c == u'-' or c == u'.':
+                r.late = _late_at(t, p, r.late)
             if c == u':':
                 colons += 1
                 if colons == 7:

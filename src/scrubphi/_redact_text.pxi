@@ -651,10 +651,38 @@ cdef int _span_marks(str text, list spans) except -1:
     return marks
 
 
+cdef int _late_at(_Text t, Py_ssize_t p, int marks) noexcept:
+    """``marks`` with the anchors' bits that the ``:``, ``-`` or ``.`` at ``p`` sets."""
+    cdef Py_ssize_t n = t.length
+    cdef Py_UCS4 c = t.at(p), d
+    if c == u':':
+        if p + 6 < n and not marks & LM_COLON_MAC and _hex_run(t, p + 1, 2) and \
+                t.at(p + 3) == u':' and _hex_run(t, p + 4, 2) and t.at(p + 6) == u':':
+            marks |= LM_COLON_MAC
+    elif c == u'-':
+        if marks & LM_DASH or p + 2 >= n:
+            return marks
+        c = t.at(p + 1)
+        d = t.at(p + 2)
+        if c >= u'A' and c <= u'Z' and ((d >= u'a' and d <= u'z') or (d >= 0xdf and d <= 0xff)):
+            marks |= LM_DASH
+        elif p + 6 < n and _hex_run(t, p + 1, 2) and t.at(p + 3) == u'-' and \
+                _hex_run(t, p + 4, 2) and t.at(p + 6) == u'-':
+            marks |= LM_DASH
+    elif c == u'.':
+        if p + 2 < n and not marks & LM_DOT_PAIR and t.at(p + 2) == u'.' and \
+                _in(t.at(p + 1), b"APRrLlNnoVp"):
+            marks |= LM_DOT_PAIR
+        if p + 5 < n and not marks & LM_DOT_MAC and _hex_run(t, p + 1, 4) and \
+                t.at(p + 5) == u'.':
+            marks |= LM_DOT_MAC
+    return marks
+
+
 cdef int _late_marks(str text) except -1:
+    """The anchors' bits of ``late.late_marks`` (the scan reads them too: _Reading.late)."""
     cdef _Text t = _text(text)
     cdef Py_ssize_t p, n = t.length
-    cdef Py_UCS4 c, d
     cdef int marks = 0
     cdef const unsigned char *b = <const unsigned char *>t.data
     cdef bint narrow = t.kind == 1
@@ -667,26 +695,5 @@ cdef int _late_marks(str text) except -1:
                 p += 1
         if p >= n:
             break
-        c = t.at(p)
-        if c == u':':
-            if p + 6 < n and not marks & LM_COLON_MAC and _hex_run(t, p + 1, 2) and \
-                    t.at(p + 3) == u':' and _hex_run(t, p + 4, 2) and t.at(p + 6) == u':':
-                marks |= LM_COLON_MAC
-        elif c == u'-':
-            if marks & LM_DASH or p + 2 >= n:
-                continue
-            c = t.at(p + 1)
-            d = t.at(p + 2)
-            if c >= u'A' and c <= u'Z' and ((d >= u'a' and d <= u'z') or (d >= 0xdf and d <= 0xff)):
-                marks |= LM_DASH
-            elif p + 6 < n and _hex_run(t, p + 1, 2) and t.at(p + 3) == u'-' and \
-                    _hex_run(t, p + 4, 2) and t.at(p + 6) == u'-':
-                marks |= LM_DASH
-        elif c == u'.':
-            if p + 2 < n and not marks & LM_DOT_PAIR and t.at(p + 2) == u'.' and \
-                    _in(t.at(p + 1), b"APRrLlNnoVp"):
-                marks |= LM_DOT_PAIR
-            if p + 5 < n and not marks & LM_DOT_MAC and _hex_run(t, p + 1, 4) and \
-                    t.at(p + 5) == u'.':
-                marks |= LM_DOT_MAC
+        marks = _late_at(t, p, marks)
     return marks
