@@ -15,6 +15,8 @@ against what it stands for.
 * The month words', P.O. box's and SSN label's groups are tried only where
   ``_month_may``, ``_pobox_may`` and ``_ssn_may`` (or ``_label_may``) say they can
   match: where they say no, the group's pattern does not match.
+* Whether a text has both cases (``_mixed``) is read eight ASCII characters a
+  step: the same answer as ``str.upper``/``str.lower`` give.
 * The surrogates of the compiled redactor come from the transforms' kernels
   (``_fast.KernelFn``): the same text as the Python functions, which still
   answer where a kernel declines a value (outside printable ASCII).
@@ -157,6 +159,21 @@ def test_twins_agree_on_phone_words(text: str) -> None:
     fast_r, pure_r = _twins_cached()
     assert fast_r.redact(text, "p1") == pure_r.redact(text, "p1")
     assert fast_r.find(text) == pure_r.find(text)
+
+
+@needs_compiled
+@given(st.one_of(st.from_regex(r"[ -~\n]{0,40}", fullmatch=True),
+                 st.from_regex(r"[A-Z0-9 .\n@\[`{]{0,40}[a-z]?[A-Z0-9 .]{0,20}", fullmatch=True),
+                 st.from_regex(r"[a-z0-9 .\n@\[`{]{0,40}[A-Z]?[a-z0-9 .]{0,20}", fullmatch=True),
+                 st.text(st.characters(blacklist_characters="\0"), max_size=30)))
+@HYPOTHESIS
+@example("@[`{" * 5)
+@example("ABCDEFGH" * 3 + "z")
+@example("abcdefgh" * 3 + "Z")
+def test_mixed_case(text: str) -> None:
+    """_mixed: both cases in the text, as str.upper and str.lower tell."""
+    assert fast is not None
+    assert fast.mixed(text) == (text.upper() != text and text.lower() != text)
 
 
 _TWINS: list[tuple[Redactor, Redactor]] = []
