@@ -198,6 +198,30 @@ for _c in range(256):
     _DECIMAL[_c] = chr(_c).isdecimal()
 
 
+# The reading's classes of a character (_read_units: one load a character, not three
+# tests): a letter or digit (str.isalnum), a decimal (str.isdecimal), an ASCII letter,
+# and a character the reading stops at between words (": - . @ + ( #").
+DEF C_ALNUM = 1
+DEF C_DECIMAL = 2
+DEF C_LETTER = 4
+DEF C_MARK = 8
+cdef uint8_t _CLASS[256]
+for _c in range(256):
+    _CLASS[_c] = ((C_ALNUM if chr(_c).isalnum() else 0)
+                  | (C_DECIMAL if chr(_c).isdecimal() else 0)
+                  | (C_LETTER if chr(_c).isascii() and chr(_c).isalpha() else 0)
+                  | (C_MARK if chr(_c) in ":-.@+(#" else 0))
+
+
+cdef inline uint8_t _class(Py_UCS4 c) noexcept:
+    """_CLASS of any character (beyond Latin-1: alphanumeric and decimal only)."""
+    if c < 256:
+        return _CLASS[c]
+    if Py_UNICODE_ISDECIMAL(c):
+        return C_ALNUM | C_DECIMAL
+    return C_ALNUM if Py_UNICODE_ISALNUM(c) else 0
+
+
 cdef inline bint _is_alnum(Py_UCS4 c) noexcept:
     if c < 256:
         return _ALNUM[c]
