@@ -232,6 +232,47 @@ cdef struct _Slot:
     unsigned char inl  # chars holds the word
 
 
+cdef extern from *:
+    """
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    #define RF_LITTLE_ENDIAN 1
+    #else
+    #define RF_LITTLE_ENDIAN 0
+    #endif
+    """
+    const bint _LITTLE_ENDIAN "RF_LITTLE_ENDIAN"
+
+
+cdef inline _Slot *_hit(_Slot *slots, Py_ssize_t mask, _Text t, Py_ssize_t s, Py_ssize_t e,
+                        uint64_t h) noexcept:
+    """The slot of the word ``text[s:e]`` when it is the first probed and holds the
+    word inline, and the text has one byte a character and 16 bytes to read at ``s``:
+    most words of a warm scan, compared as two 64-bit words instead of a call of
+    Engine._info and memcmp.  NULL otherwise (not a miss: Engine._info decides)."""
+    cdef _Slot *slot
+    cdef Py_ssize_t n = e - s
+    cdef uint64_t a0, a1, b0, b1, m0, m1
+    if not _LITTLE_ENDIAN or slots is NULL or t.kind != 1 or s + 16 > t.length:
+        return NULL
+    slot = &slots[h & mask]
+    if slot.hash != h or slot.length != n or not slot.inl or slot.info is NULL:
+        return NULL
+    memcpy(&a0, <const char *>t.data + s, 8)
+    memcpy(&a1, <const char *>t.data + s + 8, 8)
+    memcpy(&b0, slot.chars, 8)
+    memcpy(&b1, slot.chars + 8, 8)  # (its last byte is inl: n <= 15 leaves it out)
+    # (little-endian: the first characters are the low bytes)
+    if n >= 8:
+        m0 = ~(<uint64_t>0)
+        m1 = ((<uint64_t>1) << (8 * (n - 8))) - 1
+    else:
+        m0 = ((<uint64_t>1) << (8 * n)) - 1
+        m1 = 0
+    if ((a0 ^ b0) & m0) | ((a1 ^ b1) & m1):
+        return NULL
+    return slot
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -797,7 +838,9 @@ cdef class Engine:
             for i in range(n):
                 s = r.words.v[3 * i]
                 e = r.words.v[3 * i + 1]
-                slot = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                slot = _hit(self.slots, self.mask, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                if slot is NULL:
+                    slot = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
                 toks[i].start = s
                 toks[i].end = e
                 toks[i].cut = e - slot.adj
