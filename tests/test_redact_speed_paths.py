@@ -17,6 +17,8 @@ against what it stands for.
   match: where they say no, the group's pattern does not match.
 * Whether a text has both cases (``_mixed``) is read eight ASCII characters a
   step: the same answer as ``str.upper``/``str.lower`` give.
+* The late pass's facilities look for their head words with ``str.find``
+  (``late._head_lasts``): the matches ``_HEAD_LAST.finditer`` finds.
 * The surrogates of the compiled redactor come from the transforms' kernels
   (``_fast.KernelFn``): the same text as the Python functions, which still
   answer where a kernel declines a value (outside printable ASCII).
@@ -174,6 +176,23 @@ def test_mixed_case(text: str) -> None:
     """_mixed: both cases in the text, as str.upper and str.lower tell."""
     assert fast is not None
     assert fast.mixed(text) == (text.upper() != text and text.lower() != text)
+
+
+@given(st.one_of(
+    st.lists(st.sampled_from(["Living", "LIVING", "Home", "Homes", "HOMES", "Center", "Centre",
+                              "CENTRE", "Cent", "Facility", "FACILITY", "Community", "Village",
+                              "VILLAGE", "General", "GENERAL", "Generals", "Home's", "Sunrise",
+                              "living", "CENTER", "x", " ", "-", "'", "\u2019", "Centerville"]),
+             max_size=12).map("".join),
+    st.text(st.characters(blacklist_characters="\0"), max_size=30)))
+@HYPOTHESIS
+@example("Sunrise Assisted Living Homes HOMESHOME Centerville Centre CENTER General's Village")
+def test_head_lasts_are_the_patterns_matches(text: str) -> None:
+    """_head_lasts finds what _HEAD_LAST.finditer finds."""
+    from scrubphi.transforms.redact import late
+
+    assert [m.span() for m in late._head_lasts(text)] == [
+        m.span() for m in late._HEAD_LAST.finditer(text)]
 
 
 _TWINS: list[tuple[Redactor, Redactor]] = []
