@@ -12,13 +12,21 @@ against what it stands for.
   engines give.
 * The phone words' group is tried only where a digit follows its words
   (``_phone_digit_near``): where that says no, the group's pattern does not match.
+* The month words', P.O. box's and SSN label's groups are tried only where
+  ``_month_may``, ``_pobox_may`` and ``_ssn_may`` (or ``_label_may``) say they can
+  match: where they say no, the group's pattern does not match.
+* Whether a text has both cases (``_mixed``) is read eight ASCII characters a
+  step: the same answer as ``str.upper``/``str.lower`` give.
+* The late pass's facilities look for their head words with ``str.find``
+  (``late._head_lasts``): the matches ``_HEAD_LAST.finditer`` finds.
 * The surrogates of the compiled redactor come from the transforms' kernels
   (``_fast.KernelFn``): the same text as the Python functions, which still
   answer where a kernel declines a value (outside printable ASCII).
 * The late pass skips a search or a rule where ``late_marks`` says it can find
   nothing: the compiled ``late_marks`` gives the bits the Python one gives, on
-  texts and spans of every kind, and the late pass with the bits it is given
-  puts exactly the spans it puts with every bit set, in both scans.
+  texts and spans of every kind (the engine's, from the bits its scan of the
+  text read, too), and the late pass with the bits it is given puts exactly the
+  spans it puts with every bit set, in both scans.
 """
 
 from __future__ import annotations
@@ -95,6 +103,57 @@ def test_phone_group_is_tried_only_near_a_digit(text: str) -> None:
             assert pat.match(text, start) is None, (start, end)
 
 
+GROUP_PIECES = [
+    "May 3", "may be", "MAY 12TH", "Dec. '98", "dec 2020", "DEC TO 10", "March of 2020",
+    "march 3rd", "mar-5", "Mar. 4", "May, 98", "may of '21", "December", "Dec", "may\u0663",
+    "P.O. Box 12", "PO Box 7", "p o box 3", "P. O. BOX 1", "po box x", "p 3", "PO BOX\u0663",
+    "p.o box 5", "Po.  box 4", "P MI 1992", "po at 0200", "p\u212a box 1", "p.\u00f6. box 2",
+    "SSN 123456789", "ss# 123456789", "social security number: 123456789", "Social: 12",
+    "SOCIAL SECURITY NO. 123456789", "ss 123456789", "social\u017fecurity 1", "SSN:\n123456789",
+    "mrn 1234", "acct # 99", "pt id 12345", "-", ".", " ", "#", ",", "'",
+]
+
+
+@st.composite
+def group_text(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 10))):
+        parts.append(draw(st.one_of(
+            st.sampled_from(GROUP_PIECES),
+            st.sampled_from(GROUP_PIECES).map(str.upper),
+            st.text(st.characters(blacklist_characters="\0"), max_size=4),
+            st.from_regex(r"[a-z .,'#:\n-]{0,6}[0-9]{0,3}", fullmatch=True),
+        )))
+        parts.append(draw(st.sampled_from(SEPARATORS)))
+    return "".join(parts)
+
+
+@needs_compiled
+@given(st.one_of(group_text(), st.text(st.characters(blacklist_characters="\0"))))
+@HYPOTHESIS
+@example("May 3 may be MAY 12TH Dec. '98 dec 2020 March of 2020 mar-5 P.O. Box 12 p o box 3 "
+         "P MI 1992 SSN 123456789 ss# 123456789 social security number: 123456789 Social: 12")
+def test_word_groups_are_tried_only_where_they_can_match(text: str) -> None:
+    """Where _month_may, _pobox_may or _ssn_may and _label_may say no, the month words',
+    postal or label group's pattern does not match."""
+    assert fast is not None
+    fast_r = _twins_cached()[0]
+    assert fast_r._engine is not None
+    groups = fast_r._re.words
+    months = next((t, p) for t, p in groups if "may" in t and "dec" in t)
+    post = next((t, p) for t, p in groups if "apt" in t and "zip" in t)
+    label = next((t, p) for t, p in groups if "mrn" in t and "ssn" in t)
+    for start, end in fast.read(text)[0]:
+        word = text[start:end].lower()
+        if word in months[0] and not fast.month_may(text, start, end):
+            assert months[1].match(text, start) is None, (start, end)
+        if word in post[0] and not fast.pobox_may(text, start, end):
+            assert post[1].match(text, start) is None, (start, end)
+        if word in ("ssn", "ss", "social") and not fast.ssn_may(text, start) and \
+                not fast_r._engine.label_may(text, start):
+            assert label[1].match(text, start) is None, (start, end)
+
+
 @needs_compiled
 @given(st.one_of(phone_text(), st.text(st.characters(blacklist_characters="\0"))))
 @HYPOTHESIS
@@ -102,6 +161,38 @@ def test_twins_agree_on_phone_words(text: str) -> None:
     fast_r, pure_r = _twins_cached()
     assert fast_r.redact(text, "p1") == pure_r.redact(text, "p1")
     assert fast_r.find(text) == pure_r.find(text)
+
+
+@needs_compiled
+@given(st.one_of(st.from_regex(r"[ -~\n]{0,40}", fullmatch=True),
+                 st.from_regex(r"[A-Z0-9 .\n@\[`{]{0,40}[a-z]?[A-Z0-9 .]{0,20}", fullmatch=True),
+                 st.from_regex(r"[a-z0-9 .\n@\[`{]{0,40}[A-Z]?[a-z0-9 .]{0,20}", fullmatch=True),
+                 st.text(st.characters(blacklist_characters="\0"), max_size=30)))
+@HYPOTHESIS
+@example("@[`{" * 5)
+@example("ABCDEFGH" * 3 + "z")
+@example("abcdefgh" * 3 + "Z")
+def test_mixed_case(text: str) -> None:
+    """_mixed: both cases in the text, as str.upper and str.lower tell."""
+    assert fast is not None
+    assert fast.mixed(text) == (text.upper() != text and text.lower() != text)
+
+
+@given(st.one_of(
+    st.lists(st.sampled_from(["Living", "LIVING", "Home", "Homes", "HOMES", "Center", "Centre",
+                              "CENTRE", "Cent", "Facility", "FACILITY", "Community", "Village",
+                              "VILLAGE", "General", "GENERAL", "Generals", "Home's", "Sunrise",
+                              "living", "CENTER", "x", " ", "-", "'", "\u2019", "Centerville"]),
+             max_size=12).map("".join),
+    st.text(st.characters(blacklist_characters="\0"), max_size=30)))
+@HYPOTHESIS
+@example("Sunrise Assisted Living Homes HOMESHOME Centerville Centre CENTER General's Village")
+def test_head_lasts_are_the_patterns_matches(text: str) -> None:
+    """_head_lasts finds what _HEAD_LAST.finditer finds."""
+    from scrubphi.transforms.redact import late
+
+    assert [m.span() for m in late._head_lasts(text)] == [
+        m.span() for m in late._HEAD_LAST.finditer(text)]
 
 
 _TWINS: list[tuple[Redactor, Redactor]] = []
@@ -359,6 +450,11 @@ def test_late_marks_agree(case: tuple[str, list[tuple[int, int, int, str, str]]]
     assert fast is not None
     text, spans = case
     assert fast.late_marks(text, spans) == late_marks(text, spans)
+    # (the engine's, after a scan of the text: its anchors' bits as the scan read them)
+    fast_r = _twins_cached()[0]
+    assert fast_r._engine is not None
+    fast_r._engine.scan(text, Spans(text, None, record=False))
+    assert fast_r._engine.late_marks(text, spans) == late_marks(text, spans)
 
 
 def test_the_span_gates_kinds_are_the_compiled_ones() -> None:

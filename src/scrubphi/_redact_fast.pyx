@@ -233,6 +233,47 @@ cdef struct _Slot:
     unsigned char inl  # chars holds the word
 
 
+cdef extern from *:
+    """
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    #define RF_LITTLE_ENDIAN 1
+    #else
+    #define RF_LITTLE_ENDIAN 0
+    #endif
+    """
+    const bint _LITTLE_ENDIAN "RF_LITTLE_ENDIAN"
+
+
+cdef inline _Slot *_hit(_Slot *slots, Py_ssize_t mask, _Text t, Py_ssize_t s, Py_ssize_t e,
+                        uint64_t h) noexcept:
+    """The slot of the word ``text[s:e]`` when it is the first probed and holds the
+    word inline, and the text has one byte a character and 16 bytes to read at ``s``:
+    most words of a warm scan, compared as two 64-bit words instead of a call of
+    Engine._info and memcmp.  NULL otherwise (not a miss: Engine._info decides)."""
+    cdef _Slot *slot
+    cdef Py_ssize_t n = e - s
+    cdef uint64_t a0, a1, b0, b1, m0, m1
+    if not _LITTLE_ENDIAN or slots is NULL or t.kind != 1 or s + 16 > t.length:
+        return NULL
+    slot = &slots[h & mask]
+    if slot.hash != h or slot.length != n or not slot.inl or slot.info is NULL:
+        return NULL
+    memcpy(&a0, <const char *>t.data + s, 8)
+    memcpy(&a1, <const char *>t.data + s + 8, 8)
+    memcpy(&b0, slot.chars, 8)
+    memcpy(&b1, slot.chars + 8, 8)  # (its last byte is inl: n <= 15 leaves it out)
+    # (little-endian: the first characters are the low bytes)
+    if n >= 8:
+        m0 = ~(<uint64_t>0)
+        m1 = ((<uint64_t>1) << (8 * (n - 8))) - 1
+    else:
+        m0 = ((<uint64_t>1) << (8 * n)) - 1
+        m1 = 0
+    if ((a0 ^ b0) & m0) | ((a1 ^ b1) & m1):
+        return NULL
+    return slot
+
+
 cdef class Engine:
     """The compiled ``_scan`` of one :class:`~scrubphi.transforms.redact.Redactor`."""
 
@@ -256,8 +297,11 @@ cdef class Engine:
     cdef WordTable words  # the vocabulary and the redactor's sets (_redact_table.pxi)
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group, post_group, phone_group
+    cdef Py_ssize_t label_group, post_group, phone_group, month_group
     cdef int busy  # scans under way
+    # The text of the last scan and its anchors' bits for the late pass (_Reading.late).
+    cdef object marks_text
+    cdef int marks_value
     # The vectors of the last scan's _Reading, emptied: the next scan fills them again
     # instead of growing new ones from nothing (one reallocation a vector a scan).
     cdef _Reading spare
@@ -356,6 +400,10 @@ cdef class Engine:
         # after its words (_phone_digit_near).
         self.phone_group = next((g for g, triggers in enumerate(self.groups)
                                  if "pager" in triggers and "call" in triggers), -1)
+        # The month words' group ("May 3", "Dec. '98"): a digit after the word, unless
+        # the word can be a date alone (_month_may).
+        self.month_group = next((g for g, triggers in enumerate(self.groups)
+                                 if "may" in triggers and "dec" in triggers), -1)
         self.web = pats.web
         self.webs = web_patterns(pats.web, pats.web_alternatives)
         self.digits = pats.digits
@@ -728,8 +776,15 @@ cdef class Engine:
         return slot
 
     def late_marks(self, str text, list spans):
-        """``late.late_marks(text, spans)`` (see ``_late_marks`` and ``_span_marks``)."""
-        return _late_marks(text) | _span_marks(text, spans)
+        """``late.late_marks(text, spans)`` (see ``_late_marks`` and ``_span_marks``); the
+        anchors' bits as the last scan read them when ``text`` is the text it read."""
+        cdef int marks
+        if text is self.marks_text:
+            marks = self.marks_value
+        else:
+            marks = _late_marks(text)
+        self.marks_text = None
+        return marks | _span_marks(text, spans)
 
     def finish(self, str text, list spans):
         """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,
@@ -774,6 +829,9 @@ cdef class Engine:
         self.busy += 1
         try:
             _read(t, &r)
+            # (the late pass's anchors, read with the rest: late_marks asks for them next)
+            self.marks_text = text
+            self.marks_value = r.late
             n = r.words.n // 3
             toks = <_Tok *>PyMem_Malloc((n + 1) * sizeof(_Tok))
             if toks is NULL:
@@ -781,7 +839,9 @@ cdef class Engine:
             for i in range(n):
                 s = r.words.v[3 * i]
                 e = r.words.v[3 * i + 1]
-                slot = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                slot = _hit(self.slots, self.mask, t, s, e, <uint64_t>r.words.v[3 * i + 2])
+                if slot is NULL:
+                    slot = self._info(text, t, s, e, <uint64_t>r.words.v[3 * i + 2])
                 toks[i].start = s
                 toks[i].end = e
                 toks[i].cut = e - slot.adj
@@ -802,7 +862,7 @@ cdef class Engine:
             PyMem_Free(toks)
             _forget(&self.spare)  # (empty, unless a scan inside this one left its own)
             r.words.n = r.digits.n = r.codes.n = r.webc.n = 0
-            r.web = 0
+            r.web = r.late = 0
             self.spare = r
         return heads
 
@@ -885,10 +945,13 @@ cdef class Engine:
                 lb = toks[i].lbits
                 if not (lb & bit) or pos < end:
                     continue
-                if g == self.label_group and not (lb & L_SSNWORD) and \
+                if g == self.label_group and not (lb & L_SSNWORD and _ssn_may(t, pos)) and \
                         not _label_may(t, pos, self.label_words):
                     continue
-                if g == self.post_group and not _digit_near(t, pos):
+                if g == self.post_group and not (_digit_near(t, pos)
+                                                 and _pobox_may(t, pos, toks[i].end)):
+                    continue
+                if g == self.month_group and not _month_may(t, pos, toks[i].end):
                     continue
                 if g == self.phone_group and not _phone_digit_near(t, pos):
                     continue

@@ -35,12 +35,30 @@ cdef inline int _push(_Vec *vec, Py_ssize_t x) except -1:
     return 0
 
 
+cdef inline int _push3(_Vec *vec, Py_ssize_t x, Py_ssize_t y, Py_ssize_t z) except -1:
+    """_push of x, y and z (room made once)."""
+    cdef Py_ssize_t *grown
+    cdef Py_ssize_t n = vec.n
+    if n + 3 > vec.cap:
+        grown = <Py_ssize_t *>PyMem_Realloc(vec.v, (2 * vec.cap + 64) * sizeof(Py_ssize_t))
+        if grown is NULL:
+            raise MemoryError()
+        vec.v = grown
+        vec.cap = 2 * vec.cap + 64
+    vec.v[n] = x
+    vec.v[n + 1] = y
+    vec.v[n + 2] = z
+    vec.n = n + 3
+    return 0
+
+
 cdef struct _Reading:
     _Vec words   # start, end, hash of each match of detector._WORD
     _Vec digits  # start, shape of each match of patterns.DIGIT_START
     _Vec codes   # start of each CODE_START match with five digits or more
     _Vec webc    # where a match of the web alternatives can start (ascending, distinct)
     int web      # WEB_TRIGGER: patterns.needs_web can be True; WEB_*: alternatives that can match
+    int late     # the late pass's anchors' bits (_late_marks)
 
 
 cdef void _forget(_Reading *r) noexcept:
@@ -60,8 +78,8 @@ ctypedef fused _unit:
 cdef int _read(_Text t, _Reading *r) except -1:
     """Everything the scan needs to know of a text before any pattern runs, in one
     pass: its words (and a hash of each), where a digit-led match can start (and
-    the number's shape), where a code can, and whether the web pattern can match
-    anywhere."""
+    the number's shape), where a code can, whether the web pattern can match
+    anywhere, and the late pass's anchors (``_late_marks``)."""
     if t.kind == 1:  # PyUnicode_1BYTE_KIND
         return _read_units(t, r, <const uint8_t *>t.data)
     if t.kind == 2:
@@ -76,9 +94,16 @@ cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
     cdef Py_UCS4 c
     cdef uint64_t h
     cdef int shape, web
+    cdef uint8_t k
     while p < n:
         c = d[p]
-        if not _is_alnum(c):
+        k = _class(c)
+        if not k & C_ALNUM:
+            if not k & C_MARK:
+                p += 1  # (a space, a comma: nothing starts here)
+                continue
+            if c == u':' or c == u'-' or c == u'.':
+                r.late = _late_at(t, p, r.late)
             if c == u':':
                 colons += 1
                 if colons == 7:
@@ -106,20 +131,30 @@ cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
         while True:
             while p < n:
                 c = d[p]
-                if not _is_alnum(c):
+                k = _class(c)
+                if not k & C_ALNUM:
                     break
                 h = (h ^ <uint32_t>c) * _FNV_PRIME
-                if _is_decimal(c):
+                if k & C_DECIMAL:
                     if p == s or not _is_decimal(d[p - 1]):
                         _push(&r.digits, p)
                         _push(&r.digits, _digit_shape(t, p))
                     if code_from >= 0:
                         code_end = _code(t, code_from, &r.codes)
                         code_from = -1
-                elif not _ascii_letter(c):
+                elif not k & C_LETTER:
                     code_from = -1
-                elif code_from < 0 and p >= code_end and _code_may_start(t, p):
-                    code_from = p
+                else:
+                    if code_from < 0 and p >= code_end and _code_may_start(t, p):
+                        code_from = p
+                    # The ASCII letters after it ask for nothing but the hash: a code
+                    # cannot start after a letter, and only a digit or another
+                    # character ends a code's letters (most of a note's characters).
+                    p += 1
+                    while p < n and d[p] < 256 and _CLASS[d[p]] & C_LETTER:
+                        h = (h ^ <uint32_t>d[p]) * _FNV_PRIME
+                        p += 1
+                    continue
                 p += 1
             if p + 1 < n and (c == u"'" or c == u'\u2019') and _is_alnum(d[p + 1]):
                 h = (h ^ <uint32_t>c) * _FNV_PRIME
@@ -129,9 +164,7 @@ cdef int _read_units(_Text t, _Reading *r, const _unit *d) except -1:
             break
         if code_from >= 0 and p < n and d[p] == u'-':
             code_end = _code(t, code_from, &r.codes)  # "AB-CD12345": letters run on
-        _push(&r.words, s)
-        _push(&r.words, p)
-        _push(&r.words, <Py_ssize_t>h)
+        _push3(&r.words, s, p, <Py_ssize_t>h)
     if r.web & WEB_IPV6 and r.web & WEB_TRIGGER:
         _ipv6_starts(t, &r.webc)
     _sort_unique(&r.webc)

@@ -392,6 +392,114 @@ def phone_digit_near(str text, Py_ssize_t pos):
     return _phone_digit_near(_text(text), pos)
 
 
+cdef bint _starts_ci(_Text t, Py_ssize_t q, const char *want) noexcept:
+    """Whether ``text[q:]`` starts with ``want`` (lower-case ASCII), its letters in any
+    case; anything not ASCII is a maybe."""
+    cdef Py_ssize_t k = 0
+    cdef Py_UCS4 c
+    while want[k]:
+        if q + k >= t.length:
+            return False
+        c = t.at(q + k)
+        if c >= 128:
+            return True
+        if _ascii_letter(c):
+            c = <Py_UCS4>(<uint32_t>c | 0x20)
+        if c != <Py_UCS4>(<uint8_t>want[k]):
+            return False
+        k += 1
+    return True
+
+
+cdef bint _ssn_may(_Text t, Py_ssize_t q) noexcept:
+    """Whether the SSN label (``ssnl``: ``(?i:ssn|ss\#|social[ ]security...)``) can
+    start at ``q``; anything not ASCII is a maybe.  (At "ss", "ssn" and "social" only
+    that label of its group can start: the ID labels hold none of them.)"""
+    return _starts_ci(t, q, b"ssn") or _starts_ci(t, q, b"ss#") or \
+        _starts_ci(t, q, b"social security")
+
+
+def ssn_may(str text, Py_ssize_t pos):
+    """_ssn_may, for the twin tests."""
+    return _ssn_may(_text(text), pos)
+
+
+cdef bint _month_may(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """Whether the month group (``mdy``, ``mon_year``, ``mon``) can match at the month
+    word ``text[s:e]``: the first two want a digit at most six characters after the
+    word ("May 3", "Dec. '98", "March of 2020": ``\.?``, ``,?[ ]?`` or ``[ ]of[ ]``,
+    ``'?``); the month alone (``_MONTH_ALONE``) is never "may", "mar", "march" or
+    "dec", in any case.  Anything not ASCII is a maybe."""
+    cdef Py_ssize_t q, k, n = e - s
+    cdef char low[5]
+    cdef Py_UCS4 c
+    for q in range(e, min(e + 7, t.length)):
+        if _is_decimal(t.at(q)):
+            return True
+    if n != 3 and n != 5:
+        return True
+    for k in range(n):
+        c = t.at(s + k)
+        if not _ascii_letter(c):
+            return True
+        low[k] = <char>(<uint32_t>c | 0x20)
+    if n == 5:
+        return memcmp(low, b"march", 5) != 0
+    return memcmp(low, b"may", 3) != 0 and memcmp(low, b"mar", 3) != 0 and \
+        memcmp(low, b"dec", 3) != 0
+
+
+def month_may(str text, Py_ssize_t start, Py_ssize_t end):
+    """_month_may, for the twin tests."""
+    return _month_may(_text(text), start, end)
+
+
+cdef int _ci(_Text t, Py_ssize_t q, char want) noexcept:
+    """1: ``text[q]`` is ``want`` (lower-case ASCII), in any case; 0: it is not, or the
+    text ends before; 2: it is not ASCII (a maybe)."""
+    cdef Py_UCS4 c
+    if q >= t.length:
+        return 0
+    c = t.at(q)
+    if c >= 128:
+        return 2
+    if _ascii_letter(c):
+        c = <Py_UCS4>(<uint32_t>c | 0x20)
+    return c == <Py_UCS4>(<uint8_t>want)
+
+
+cdef bint _pobox_may(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """Whether the postal group can match at the word ``text[s:e]`` when that is "p"
+    or "po" (in any case): only its P.O. box (``(?i:p\.?[ ]?o\.?[ ]box)[ ]\d``)
+    starts with one.  Any other word, and anything not ASCII, is a maybe."""
+    cdef Py_ssize_t q = s + 1, k
+    cdef int r
+    cdef const char *box = b" box "
+    if not (e - s == 1 or (e - s == 2 and _ci(t, s + 1, b'o') == 1)) or _ci(t, s, b'p') != 1:
+        return True
+    if q < t.length and t.at(q) == u'.':
+        q += 1
+    if q < t.length and t.at(q) == u' ':
+        q += 1
+    r = _ci(t, q, b'o')
+    if r != 1:
+        return r == 2
+    q += 1
+    if q < t.length and t.at(q) == u'.':
+        q += 1
+    for k in range(5):
+        r = _ci(t, q + k, box[k])
+        if r != 1:
+            return r == 2
+    q += 5
+    return q < t.length and _is_decimal(t.at(q))
+
+
+def pobox_may(str text, Py_ssize_t start, Py_ssize_t end):
+    """_pobox_may, for the twin tests."""
+    return _pobox_may(_text(text), start, end)
+
+
 cdef Py_ssize_t _ascii_digits_end(_Text t, Py_ssize_t q) noexcept:
     while q < t.length and t.at(q) >= u'0' and t.at(q) <= u'9':
         q += 1

@@ -198,6 +198,30 @@ for _c in range(256):
     _DECIMAL[_c] = chr(_c).isdecimal()
 
 
+# The reading's classes of a character (_read_units: one load a character, not three
+# tests): a letter or digit (str.isalnum), a decimal (str.isdecimal), an ASCII letter,
+# and a character the reading stops at between words (": - . @ + ( #").
+DEF C_ALNUM = 1
+DEF C_DECIMAL = 2
+DEF C_LETTER = 4
+DEF C_MARK = 8
+cdef uint8_t _CLASS[256]
+for _c in range(256):
+    _CLASS[_c] = ((C_ALNUM if chr(_c).isalnum() else 0)
+                  | (C_DECIMAL if chr(_c).isdecimal() else 0)
+                  | (C_LETTER if chr(_c).isascii() and chr(_c).isalpha() else 0)
+                  | (C_MARK if chr(_c) in ":-.@+(#" else 0))
+
+
+cdef inline uint8_t _class(Py_UCS4 c) noexcept:
+    """_CLASS of any character (beyond Latin-1: alphanumeric and decimal only)."""
+    if c < 256:
+        return _CLASS[c]
+    if Py_UNICODE_ISDECIMAL(c):
+        return C_ALNUM | C_DECIMAL
+    return C_ALNUM if Py_UNICODE_ISALNUM(c) else 0
+
+
 cdef inline bint _is_alnum(Py_UCS4 c) noexcept:
     if c < 256:
         return _ALNUM[c]
@@ -288,23 +312,50 @@ cdef _Text _text(str text):
     return t
 
 
+cdef extern from *:
+    """
+    /* Whether a word of eight ASCII bytes holds one greater than m and less than n
+       (0 <= m <= 127, n <= 128): Sean Eron Anderson's "Bit Twiddling Hacks". */
+    #define RF_ONES 0x0101010101010101ULL
+    static inline uint64_t rf_between(uint64_t x, uint64_t m, uint64_t n) {
+        return (RF_ONES * (127 + n) - (x & RF_ONES * 127)) & ~x
+               & ((x & RF_ONES * 127) + RF_ONES * (127 - m)) & RF_ONES * 128;
+    }
+    """
+    uint64_t _between "rf_between"(uint64_t x, uint64_t m, uint64_t n) noexcept
+
+
 cdef bint _mixed(str text):
     """Both cases in the text: ``text.upper() != text and text.lower() != text``."""
     cdef const uint8_t *p
-    cdef Py_ssize_t i, n
-    cdef bint lower = False, upper = False
+    cdef Py_ssize_t i = 0, n
+    cdef uint64_t x, lower = 0, upper = 0
     if PyUnicode_IS_ASCII(text):
         p = <const uint8_t *>PyUnicode_DATA(text)
         n = PyUnicode_GET_LENGTH(text)
-        for i in range(n):
-            if p[i] >= b'a' and p[i] <= b'z':
-                lower = True
-            elif p[i] >= b'A' and p[i] <= b'Z':
-                upper = True
+        # (eight characters a step: most nursing notes are in one case, read to the end)
+        while i + 8 <= n:
+            memcpy(&x, p + i, 8)
+            lower |= _between(x, 96, 123)  # a to z
+            upper |= _between(x, 64, 91)   # A to Z
             if lower and upper:
                 return True
+            i += 8
+        while i < n:
+            if p[i] >= b'a' and p[i] <= b'z':
+                lower = 1
+            elif p[i] >= b'A' and p[i] <= b'Z':
+                upper = 1
+            if lower and upper:
+                return True
+            i += 1
         return False
     return text.upper() != text and text.lower() != text
+
+
+def mixed(str text):
+    """_mixed, for the twin tests."""
+    return _mixed(text)
 
 
 cdef inline bint _same(str word, _Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
@@ -651,10 +702,38 @@ cdef int _span_marks(str text, list spans) except -1:
     return marks
 
 
+cdef int _late_at(_Text t, Py_ssize_t p, int marks) noexcept:
+    """``marks`` with the anchors' bits that the ``:``, ``-`` or ``.`` at ``p`` sets."""
+    cdef Py_ssize_t n = t.length
+    cdef Py_UCS4 c = t.at(p), d
+    if c == u':':
+        if p + 6 < n and not marks & LM_COLON_MAC and _hex_run(t, p + 1, 2) and \
+                t.at(p + 3) == u':' and _hex_run(t, p + 4, 2) and t.at(p + 6) == u':':
+            marks |= LM_COLON_MAC
+    elif c == u'-':
+        if marks & LM_DASH or p + 2 >= n:
+            return marks
+        c = t.at(p + 1)
+        d = t.at(p + 2)
+        if c >= u'A' and c <= u'Z' and ((d >= u'a' and d <= u'z') or (d >= 0xdf and d <= 0xff)):
+            marks |= LM_DASH
+        elif p + 6 < n and _hex_run(t, p + 1, 2) and t.at(p + 3) == u'-' and \
+                _hex_run(t, p + 4, 2) and t.at(p + 6) == u'-':
+            marks |= LM_DASH
+    elif c == u'.':
+        if p + 2 < n and not marks & LM_DOT_PAIR and t.at(p + 2) == u'.' and \
+                _in(t.at(p + 1), b"APRrLlNnoVp"):
+            marks |= LM_DOT_PAIR
+        if p + 5 < n and not marks & LM_DOT_MAC and _hex_run(t, p + 1, 4) and \
+                t.at(p + 5) == u'.':
+            marks |= LM_DOT_MAC
+    return marks
+
+
 cdef int _late_marks(str text) except -1:
+    """The anchors' bits of ``late.late_marks`` (the scan reads them too: _Reading.late)."""
     cdef _Text t = _text(text)
     cdef Py_ssize_t p, n = t.length
-    cdef Py_UCS4 c, d
     cdef int marks = 0
     cdef const unsigned char *b = <const unsigned char *>t.data
     cdef bint narrow = t.kind == 1
@@ -667,26 +746,5 @@ cdef int _late_marks(str text) except -1:
                 p += 1
         if p >= n:
             break
-        c = t.at(p)
-        if c == u':':
-            if p + 6 < n and not marks & LM_COLON_MAC and _hex_run(t, p + 1, 2) and \
-                    t.at(p + 3) == u':' and _hex_run(t, p + 4, 2) and t.at(p + 6) == u':':
-                marks |= LM_COLON_MAC
-        elif c == u'-':
-            if marks & LM_DASH or p + 2 >= n:
-                continue
-            c = t.at(p + 1)
-            d = t.at(p + 2)
-            if c >= u'A' and c <= u'Z' and ((d >= u'a' and d <= u'z') or (d >= 0xdf and d <= 0xff)):
-                marks |= LM_DASH
-            elif p + 6 < n and _hex_run(t, p + 1, 2) and t.at(p + 3) == u'-' and \
-                    _hex_run(t, p + 4, 2) and t.at(p + 6) == u'-':
-                marks |= LM_DASH
-        elif c == u'.':
-            if p + 2 < n and not marks & LM_DOT_PAIR and t.at(p + 2) == u'.' and \
-                    _in(t.at(p + 1), b"APRrLlNnoVp"):
-                marks |= LM_DOT_PAIR
-            if p + 5 < n and not marks & LM_DOT_MAC and _hex_run(t, p + 1, 4) and \
-                    t.at(p + 5) == u'.':
-                marks |= LM_DOT_MAC
+        marks = _late_at(t, p, marks)
     return marks
