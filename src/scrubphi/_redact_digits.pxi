@@ -539,9 +539,16 @@ cdef int _date_at(_Text t, Py_ssize_t p, int shape, _DateMatch *m) noexcept:
     cdef Py_ssize_t e = _ascii_digits_end(t, p)
     if e - p > 2 or e == p or e >= t.length:
         return A_FALLBACK
+    cdef Py_ssize_t k
     if shape == S_MDASH:
         return _read_date(t, p, True, m) if t.at(e) == u'-' else A_FALLBACK
-    return _read_date(t, p, False, m) if t.at(e) == u'/' else A_FALLBACK
+    if t.at(e) != u'/':
+        return A_FALLBACK
+    k = _ascii_digits_end(t, e + 1)
+    if (k - e - 1 == 3 and k < t.length and (t.at(k) == u'-' or t.at(k) == u' ') and
+            _four_digits(t, k + 1)) or (t.at(p) == u'0' and e - p == 2 and k - e - 1 >= 6):
+        return A_FALLBACK  # a Hungarian phone, "30/166 1318", an Austrian "01/44832099"
+    return _read_date(t, p, False, m)
 
 
 def date_at(str text, Py_ssize_t p, int shape):

@@ -23,7 +23,7 @@ DEF S_MD = 15
 DEF S_IDNUM = 16
 DEF N_SHAPES = 17
 _SHAPE_ALTERNATIVES = {
-    S_SLASH: ("phone", "iso", "mdyy", "mdmd", "num", "md", "my"),
+    S_SLASH: ("phone", "trunk", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
              "dmy", "age", "addr", "idnum"),
     S_DOT: ("ipv4", "phone", "pairs", "plt", "iso", "num"),
@@ -31,7 +31,7 @@ _SHAPE_ALTERNATIVES = {
     S_LETTER: ("dmy", "ordinal", "age", "addr", "idnum"),
     S_PAREN: ("phone", "plt"),
     S_WORD: ("dmy", "age", "addr"),
-    S_LONG: ("card", "intl", "trunk", "paren", "plt", "addr", "stzip", "idnum"),
+    S_LONG: ("card", "intl", "trunk", "paren", "plt", "spaced", "addr", "stzip", "idnum"),
     S_HASH: ("hashid",),
     S_OPEN: ("phone", "trunk", "plt"),
     S_PLUS: ("phone", "intl", "plt"),
@@ -609,18 +609,22 @@ cdef int _after_space(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     cdef Py_ssize_t q, M
     if c2 >= 128:
         return S_SPACE
-    if _is_decimal(c2) and (L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1)):
+    if _is_decimal(c2) and (L == 2 or L == 3 or L == 4 or (
+            (c0 == u'1' or c0 == u'0' or c0 == u'8') and L == 1)):
         # Pairs ("06 12 34 56 78": four more groups of two digits), an SSN ("123 45
         # 6789"), a phone ("617 555 1234", "1 617 ..."), digit groups with spaces ("628
         # 5714", "384 720 193", "413 62 087"), a card ("4111 1111 ..."): each wants a
         # second run of so many digits ("12 80%", "600 5/" are none of them).
         q = _ascii_digits_end(t, e + 1)
         M = q - e - 1
-        if (q < t.length and t.at(q) >= 128) or (L == 2 and _pairs_may(t, e)) or (
-                L == 3 and 2 <= M <= 4) or (L == 4 and (M == 4 or (M == 3 and c0 == u'1'))) or (
-                L == 1 and M == 3):
+        # (and Greek "6986 091 390", "2530 862934", "210 4706402", Brazilian "42 9797-1147", Thai "0
+        # 2318 6091")
+        if (q < t.length and t.at(q) >= 128) or (L == 2 and (_pairs_may(t, e) or (
+                (M == 4 or M == 5) and q < t.length and t.at(q) == u'-'))) or (
+                L == 3 and (2 <= M <= 4 or M == 7)) or (L == 4 and (M == 3 or M == 4 or M == 6)) or (
+                L == 1 and (M == 3 or (c0 == u'0' and M == 4))):
             return S_SPACE
-    elif L == 2 or L == 3 or L == 4 or (c0 == u'1' and L == 1):
+    elif L == 2 or L == 3 or L == 4 or ((c0 == u'1' or c0 == u'0' or c0 == u'8') and L == 1):
         return S_SPACE
     if p > 0 and t.at(p - 1) == u'(':
         return S_SPACE  # paren
@@ -815,10 +819,11 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
     if c0 == u'0' and L >= 2 and _in(c1, b"-. ()") and _trunk_may(t, p, L, e):
         return S_ALL  # "0700-1930", "020 7946 0958", "0044 ...": trunk and international
     if c1 == u'/':
-        if L == 3:  # only a phone: "617/555/1234"
+        if L == 3:  # only a phone: "617/555/1234", "031/4483209"
             k = _ascii_digits_end(t, e + 1)
-            return S_SLASH if k < t.length and (t.at(k) >= 128 or (
-                k - e - 1 == 3 and _in(t.at(k), b"-. /"))) else S_NONE
+            return S_SLASH if (k < t.length and (t.at(k) >= 128 or (
+                k - e - 1 == 3 and _in(t.at(k), b"-. /")))) or (
+                    c0 == u'0' and k - e - 1 >= 6) else S_NONE
         if L <= 2:
             # "12/5", "98/60": with no "/" or "." after the second number (a date with a
             # year, two month/days, "11/21.93") only month/day and month/year can match:
@@ -826,6 +831,9 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             # number's digits), then no "%".
             k = _ascii_digits_end(t, e + 1)
             c2 = t.at(k) if k < t.length else 0
+            if (k - e - 1 == 3 and (c2 == u'-' or c2 == u' ') and _four_digits(t, k + 1)) or (
+                    c0 == u'0' and L == 2 and k - e - 1 >= 6):
+                return S_SLASH  # a Hungarian phone, "30/166 1318"; an Austrian "01/44832099"
             if c2 < 128 and c2 != u'/' and c2 != u'.':
                 if k > e + 1 and c2 != u'%' and _month_day(t, p, L, False) and (
                         (k - e - 1 <= 2 and _month_day(t, e + 1, k - e - 1, True))
@@ -971,6 +979,8 @@ cdef int _sign_shape(_Text t, Py_ssize_t p, Py_ssize_t q) noexcept:
         return S_PLUS if _plt_may(t, q) else S_NONE
     # "(": a phone's "(ddd)", a trunk's "(0d...)", or a number before its phone word
     k = _ascii_digits_end(t, q)
-    if k < t.length and t.at(k) == u')' and (k - q == 3 or (t.at(q) == u'0' and 2 <= k - q <= 5)):
-        return S_OPEN
+    if k < t.length and t.at(k) == u')' and (k - q == 3 or (t.at(q) == u'0' and 2 <= k - q <= 5)
+                                            or (k - q <= 2 and k + 1 < t.length
+                                                and t.at(k + 1) == u'/')):
+        return S_OPEN  # (and a Hungarian "(41)/266-1817")
     return S_OPEN if _plt_may(t, q) else S_NONE

@@ -177,7 +177,8 @@ _LABEL_WORDS = split_words("""
 """)
 _PHONE_WORDS = split_words("""
     pager beeper beep pgr bpr pg page ext extension cell mobile tel phone ph telephone fax
-    desk office home work contact call reach
+    desk office home work contact call reach reached contacted telefon telefono teléfono
+    telefone téléphone tél tlf móvil celular cellulare
 """)
 #: Word-led groups: (alternative names, words one of which every match contains).
 _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
@@ -265,23 +266,40 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<iban>(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w]))",
         # Phones: North American (with a slash too: 201/324/1423), international
         # (+, 00 or a leading 0 group), and the local seven digits; extensions follow.
+        # (and Hungarian ones, an area code of one or two digits before a slash: "30/166
+        # 1318", "(06)18/320-5182", "06-71/019 0115", "(41)/266-1817")
         r"(?P<phone>(?:(?<![\w+])\+?1[-. ]?(?:\(\d{3}\)[ ]?|\d{3}[-. /])"
+        r"|(?<![\w/.(+-])(?:\(06\)|06-)?(?:\(\d{1,2}\)|\d{1,2})/(?=\d{3}[- ]\d{4}(?!\d))"
         r"|(?<![\w(])\(\d{3}\)[ ]?|(?<![\w/.])(?<!\d[-.])\d{3}[-. /])"
-        r"\d{3}[-. /]\d{4}(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6})?(?![\w/-]|\.\d))",
-        r"(?P<intl>(?:(?<![\w+])\+|(?<![\d.,/:-])00)(?=(?:[-. ()]{0,2}\d){8})[1-9]\d{0,2}"
+        r"\d{3}(?:[-. /]\d{4}|-\d{2}-\d{2})(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6})?"
+        r"(?![\w/-]|\.\d))",
+        # (a country code in parentheses, "(+30) 2101 901153": its ")" is the number's, and
+        # the handler takes the "(" before the "+" too)
+        r"(?P<intl>(?:(?<![\w+])\+|(?<![\d.,/:-])00)(?=(?:[-. ()]{0,2}\d){8})"
+        r"(?:(?<=\(\+)[1-9]\d{0,2}\)|[1-9]\d{0,2})"
         r"(?:[-. ]?\(0?\d{1,4}\))?"
         rf"(?:[-. ]?\d{{1,5}}){{1,5}}(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
         # (a comma after a letter may come just before: "Office\,07700 063 966-Fax")
+        # (and German and Austrian ones, an area code of three to five digits and one
+        # group: "(04804) 59320", "09970 51560", "0316/81052762")
         r"(?P<trunk>(?<![\w+(./:-])(?<!\d,)(?:\(0\d{1,4}\)|0\d{1,4})(?:(?:[-. ]\d{2,5}){2,4}"
-        r"|[-. ]?\d{6,8})"
+        r"|[-. /]?\d{6,8}|(?<=\d\d\))[ ]?\d{4,5}|(?<=\d\d\d)[ ]\d{5})"
         rf"(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
-        r"(?P<local>(?<![\w(+.,/:-])[2-9]\d{2}-\d{4}(?![\w/-]|\.\d))",
+        # (and the Russian "243-15-64", the Japanese "21-8320-5182")
+        r"(?P<local>(?<![\w(+.,/:-])(?:[2-9]\d{2}-\d{4}|[2-9]\d{2}-\d{2}-\d{2}|\d{1,2}-\d{4}-\d{4})"
+        r"(?![\w/-]|\.\d))",
         # A number after a phone word, in whatever grouping ("Phone: 0490 75 40 81",
         # "Pager 83554", "call me on (64) 3591-3246"); the handler counts its digits.
-        rf"(?P<phonel>(?<![^\W_])(?P<plw>{_PAGER}|(?i:desk|office|home|work|contact"
-        r"|call(?:[ ]me)?(?:[ ](?:on|at))?|reach(?:[ ]me)?(?:[ ](?:on|at))?))(?![^\W_])"
-        r"(?:[ ]?(?:\#|no\.?|number))?[ ]?[:\#]?[ \t]*\n?[ \t]*"
-        r"(?P<plv>\+?\(?\d[\d()]*(?:(?:[ .-]|[ ]-[ ])\(?\d[\d()]*){0,6}"
+        # (other languages' words too: "Telefon", "Tél.", "celular"; a slash inside a
+        # number only before three digits and a group: "(41)/266-1817", "30/166 1318",
+        # not a date's "10/12/2002")
+        rf"(?P<phonel>(?<![^\W_])(?P<plw>{_PAGER}|(?i:desk|office|home|work"
+        r"|contact(?:ed)?(?:[ ](?:on|at))?|call(?:[ ]me)?(?:[ ](?:on|at))?"
+        r"|reach(?:ed)?(?:[ ]me)?(?:[ ](?:on|at))?|telefon|telefono|teléfono|telefone"
+        r"|téléphone|tél|tlf|móvil|celular|cellulare))(?![^\W_])"
+        r"(?:[ ]?(?:\#|no\.?|number))?[ ]?[:\#.]?[ \t]*\n?[ \t]*"
+        r"(?P<plv>\(?\+?\(?\d[\d()]*(?:(?:[ .-]|[ ]-[ ]|/(?=\d{3}[ /-]\d{3}|\d{5}))"
+        r"\(?\d[\d()]*){0,6}"
         r"(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?)(?![\w/]|\.\d))",
         # Pairs of digits, as French and Belgian numbers are written ("71-33-52-22",
         # "06 12 34 56 78").
@@ -300,8 +318,14 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # first, not in a run of numbers (vital signs: "120 135 180 160"), not before a
         # capitalised word or a street type (a second house number: "638 2229 Wolmer
         # Street"); the handler checks the words around.
-        r"(?P<spaced>(?<![\w+(.,/:-])(?<!\d[ ])[2-9]\d{2}(?:[ ]\d{4}|[ ]\d{3}[ ]\d{3}"
-        r"|[ ]\d{2}[ ]\d{3})(?![\w/-]|[.,]\d|[ ]+\d)"
+        # Greek "6986 091 390", "2530 862934", "210 4706402" and "23330 40 680", Brazilian
+        # "42 9797-1147", Russian "817 64 35" and "8 401 764 67 26", Thai "0 2318 6091" too.
+        r"(?P<spaced>(?<![\w+(.,/:-])(?<!\d[ ])(?:[2-9]\d{2}(?:[ ]\d{4}|[ ]\d{3}[ ]\d{3}"
+        r"|[ ]\d{2}[ ]\d{3}|[ ]\d{2}[ ]\d{2}|[ ]\d{7})|[2-9]\d{3}(?:[ ]\d{3}[ ]\d{3}|[ ]\d{6})"
+        r"|2\d{4}[ ]\d{2}[ ]\d{3}"
+        r"|[1-9]\d[ ]\d{4,5}-\d{4}|0[ ]\d{4}[ ]\d{4}|0[ ]\d{3}[ ]\d{3}[ ]\d{3}"
+        r"|8[ ]\d{3}[ ]\d{3}[ ]\d{2}[ ]\d{2})"
+        r"(?![\w/-]|[.,]\d|[ ]+\d)"
         rf"(?![ ]+(?:[A-Z\u00c0-\u00de]|(?:{first_types})(?![\w]))))",
         # Military addresses: "PSC 6293, Box 8158 APO AP 04336".
         r"(?P<mil>(?<![^\W_])(?i:psc|unit|cmr)[ ]\d{3,5},?[ ](?i:box)[ ]\d{3,5}[ ,\n]+"

@@ -97,6 +97,12 @@ _TRUNK_DATE = re.compile(
     r"(?P<ny>(?:19|20)\d\d))\Z")
 # An ISO date where a phone word's number starts ("home 1987-04-26T19:20"): the date's.
 _ISO_AT = re.compile(r"\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
+# A country code or trunk prefix just before a phone number (_with_prefix).
+_PHONE_PREFIX = re.compile(r"(?:(?:(?<![\w+(])\(\+?\d{2,3}\)|(?<![\w(])\+\(\d{1,3}\)"
+                           r"|(?<![\w+(])\+\d{1,3}|(?<![\w.,/:+()-])8)[ ]"
+                           r"|(?<![\w+(])\(0\d\))\Z")
+# A Hungarian number's area code before its slash ("30/166 1318", "(06)18/320-5182").
+_HU_SLASH = re.compile(r"(?:\(06\)|06-)?(?:\(\d{1,2}\)|\d{1,2})/")
 _PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
 _LABEL_PREFIX = re.compile(r"([A-Za-z]+)(?=\d)")
 # Amounts, ranges and settings: "100-200cc", "500x12", "3x5cm", "10-20mg".
@@ -276,8 +282,14 @@ class StructuredPass:
                 self._num(date, out)
                 if len(out.spans) > before:
                     return
+        if group == "intl" and len(_NOT_DIGIT.sub("", m.group(group))) < 7:
+            return  # "(+30) 2101": the digits the look-ahead counted are past a ")"
+        if ((group == "phone" and _HU_SLASH.match(out.text, start)) or (
+                group == "local" and end - start == 9)) and _clinical_around(out.text, start, end):
+            return  # "I/O 10/500 1000 ml", "HR 210-98-95": amounts, not "30/166 1318"
+        start = _with_prefix(out.text, start)
         kind = _fax_or_phone(out.text, start)
-        out.put(start, end, kind, self._fns[kind](m.group(group)))
+        out.put(start, end, kind, self._fns[kind](out.text[start:end]))
 
     def _spaced(self, m: re.Match[str], out: Spans) -> None:
         """Digit groups with spaces and no phone word ("628 5714"): a phone unless a
@@ -285,13 +297,11 @@ class StructuredPass:
         ("250 1000 ml")."""
         text = out.text
         start, end = m.span("spaced")
-        before = text[max(0, start - 12) : start].lower().split()
-        after = text[end : end + 12].lower().split()
-        if (before and before[-1].strip(":=-,#") in _SPACED_NOT_BEFORE) or (
-                after and after[0].strip(".,;:)") in _UNITS_AFTER):
+        if _clinical_around(text, start, end):
             return
+        start = _with_prefix(text, start)
         kind = _fax_or_phone(text, start)
-        out.put(start, end, kind, self._fns[kind](m.group("spaced")))
+        out.put(start, end, kind, self._fns[kind](text[start:end]))
 
     def _paren(self, m: re.Match[str], out: Spans) -> None:
         value = m.group("paren")
@@ -336,7 +346,15 @@ class StructuredPass:
             # same, by keyed filler of the same shape, as tokenizing it would not scale.
             out.put(*m.span(m.lastgroup or "idnum"), "id", self._filler(token))
             return
-        out.put(*m.span(m.lastgroup or "idnum"), "id", self._fns["mrn"](token))
+        start, end = m.span(m.lastgroup or "idnum")
+        if token.isdigit() and 7 <= len(token) <= 12:
+            # A country code before it ("(351) 964126618", "+(370) 41266181"): a phone.
+            first = _with_prefix(out.text, start)
+            if first != start:
+                kind = _fax_or_phone(out.text, first)
+                out.put(first, end, kind, self._fns[kind](out.text[first:end]))
+                return
+        out.put(start, end, "id", self._fns["mrn"](token))
 
     def _filler(self, token: str) -> str:
         """Keyed digits and letters in ``token``'s shape, for tokens too long to tokenize."""
@@ -583,6 +601,31 @@ def _vent_clause(text: str, end: int) -> bool:
     before = text[max(0, end - 40) : end]
     cut = max(before.rfind(". "), before.rfind(";"), before.rfind("\n"))
     return _VENT.search(before, cut + 1) is not None
+
+
+def _clinical_around(text: str, start: int, end: int) -> bool:
+    """Whether a clinical label stands before the numbers at ``[start, end)`` ("FS 120
+    135 180") or a unit after them ("250 1000 ml")."""
+    before = text[max(0, start - 12) : start].lower().split()
+    after = text[end : end + 12].lower().split()
+    return bool((before and before[-1].strip(":=-,#") in _SPACED_NOT_BEFORE) or (
+        after and after[0].strip(".,;:)") in _UNITS_AFTER))
+
+
+def _with_prefix(text: str, start: int) -> int:
+    """Where a phone number found at ``start`` begins, with the country code or trunk
+    prefix before it that its pattern leaves: "(+30) " (an international number's "(",
+    whose "+30)" the pattern took), "(351) ", "+7 ", and the Russian trunk "8 " before an
+    area code in parentheses ("8 (529) 170-34-23")."""
+    if start == 0 or text[start - 1] not in " ()":
+        return start
+    if text[start - 1] == "(":
+        return start - 1 if text[start] == "+" else start
+    m = _PHONE_PREFIX.search(text, max(0, start - 8), start)
+    if m is None or (m.group() == "8 " and text[start] != "(" and
+                     len(_NOT_DIGIT.sub("", text[start : start + 16])) < 10):
+        return start
+    return m.start()
 
 
 def _fax_or_phone(text: str, start: int) -> str:
