@@ -41,12 +41,6 @@ LOCALES = (
 DEFAULT_DIR = (
     Path(__file__).resolve().parent.parent / "src" / "scrubphi" / "transforms" / "redact_data"
 )
-#: Locales whose street suffixes join en_US's (letters-only ones).
-SUFFIX_LOCALES = ("en_AU", "en_NZ")
-#: Of theirs, the words that stand before a place's name far more often than after a
-#: street's ("Upper Austria", "Little Rock", "Lower East Side", "part of").
-NOT_SUFFIXES = frozenset(("Upper", "Lower", "Little", "Part"))
-
 #: USPS suffix abbreviations (Publication 28, the common ones).
 USPS_ABBREVIATIONS = (
     "Aly", "Ave", "Av", "Blvd", "Br", "Brg", "Byp", "Cir", "Ct", "Cv", "Cres", "Dr",
@@ -79,12 +73,6 @@ def build() -> dict[str, list[str]]:
         last |= _names(getattr(provider, "last_names", ()))
     words = {w.lower() for w in Lorem.word_list if w.isascii() and w.isalpha()}
     suffixes = {s for s in Address.street_suffixes if s.isalpha()} | set(USPS_ABBREVIATIONS)
-    # Australia's and New Zealand's street types (Australia Post's list: Circuit, Parade,
-    # Courtyard...), which the US list lacks: "4 Horn Follow" passed whole.
-    for locale in SUFFIX_LOCALES:
-        provider = importlib.import_module(f"faker.providers.address.{locale}").Provider
-        suffixes |= {s for s in provider.street_suffixes
-                     if s.isalpha() and s not in NOT_SUFFIXES}
     return {
         "first_names": sorted(first),
         "last_names": sorted(last),
@@ -97,8 +85,7 @@ def manifest() -> str:
     """Which Faker and locales made the dictionaries."""
     import faker
 
-    return (f"faker={faker.VERSION}\nlocales={','.join(LOCALES)}\n"
-            f"suffix_locales=en_US,{','.join(SUFFIX_LOCALES)}\n")
+    return f"faker={faker.VERSION}\nlocales={','.join(LOCALES)}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
