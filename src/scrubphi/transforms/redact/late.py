@@ -58,7 +58,8 @@ searches and five loops over the spans.
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
   a street named like a person, the other numbers of an address replaced in part, a
   street replaced word by word after a lead to an address or its type (its house
-  number and type word), and a day of the week that is part of a date.
+  number and type word), a street named by its type's suffix (``Heringgasse 21-99``:
+  every part of its house number), and a day of the week that is part of a date.
 
 Never logs or raises with a value.
 """
@@ -84,6 +85,7 @@ from scrubphi.transforms.redact.late_numbers import (
     house_numbers,
     macs,
     streets,
+    suffix_streets,
     weekdays,
 )
 from scrubphi.transforms.redact.patterns import matches_at
@@ -815,3 +817,5 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     if out.spans and (marks & LM_STREET or changed()):
         # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
         streets(text, out, key, fns["city"])
+    if marks & LM_DASH or (out.spans and (marks & LM_STREET or changed())):
+        suffix_streets(text, out, key, fns["last_name"], bool(marks & LM_DASH))

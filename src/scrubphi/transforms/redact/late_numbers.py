@@ -16,6 +16,10 @@ need no twin in C.
   (``Lives at``, ``Address:``) or after a street's type written first (``Av de``,
   ``C.``, ``Calzada``), its house number (``Holbækstræde 5,``, ``Estação Gomes, 8``,
   ``Home address 56/51 Perłowa.``, ``S/N``) and the type word the scan left.
+* **A street named by its type's suffix or last word** that the scan replaced as a name
+  (``Heringgasse 21-99``, ``Meinolf-Fechner-Allee 16-22``, ``Kargestr. 87-30``,
+  ``Chorellin kuja 295``): every part of its house number; the second part of one the
+  scan replaced (``Σιτομένων 20-19``); the parts it left of a hyphenated street's name.
 * **A day of the week that is part of a date**: beside a replaced date (``Tuesday, July
   28``) or before a part of the day (``on Sunday morning``); a keyed other day.
 
@@ -31,6 +35,7 @@ from collections.abc import Callable
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
+from scrubphi.transforms.redact.context import _HONORIFICS
 from scrubphi.transforms.redact.patterns import FIRST_TYPES
 from scrubphi.transforms.redact.structured import (
     Spans,
@@ -42,7 +47,7 @@ from scrubphi.transforms.redact.structured import (
 from scrubphi.transforms.redact.vocab import split_words
 
 __all__ = ["MAC_DASH", "MAC_MAY", "NUMBER_KINDS", "NUMBER_NEXT", "STREET_KINDS", "address_numbers",
-           "house_numbers", "macs", "streets", "weekdays"]
+           "house_numbers", "macs", "streets", "suffix_streets", "weekdays"]
 
 Fn = Callable[[str], str]
 
@@ -301,8 +306,7 @@ _STREET_LEAD = compile_cached(
 # After the street: its house number ("Holbækstræde 5", "Estação Gomes, 8", "Langestr.
 # 20/70", "Eliassenstykket 99B"), where a piece of an address ends (a comma, a line's
 # end, a full stop, a parenthesis; not a unit of measure or time: "Boston 3 days").
-_STREET_NUMBER = compile_cached(
-    r"\.?(?:,[ ]*|[ ]+)(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
+_NUMBER_END = (
     r"(?=[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))"
     # or, in a sentence, a word that is not a unit of measure, time or count ("She
     # moved to Tom-Hofmeister-Ring 2 last year"; not "Boston 3 days ago")
@@ -315,6 +319,9 @@ _STREET_NUMBER = compile_cached(
     r"|studio|interior|int|edif|edificio|depto|dpto|piso|puerta|piano|scala|appartamento"
     r"|interno|etage|whg)(?![^\W\d_])\.?[ ]*\#?[ ]*\d)"
 )
+_STREET_NUMBER = compile_cached(
+    r"\.?(?:,[ ]*|[ ]+)(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
+    + _NUMBER_END)
 # The end of the street when its number came first ("Home address 17 Karnik Chowk.").
 _STREET_END = compile_cached(r"[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))")
 # Between two words of the street's name: a space, a hyphen, a particle.
@@ -435,3 +442,128 @@ def _lead_near(text: str, start: int, width: int) -> bool:
     if words[-1].rstrip(".") in _LEAD_TYPES:
         return True
     return any(w.strip(":,").lower() in _LEAD_CUES for w in words[-8:])
+
+
+# -- a house number after a street named by its type's suffix ---------------------------------
+
+# Street types that end a street's word, written onto it ("Heringgasse", "Betonitie",
+# "Krokerring", "pappilantie") or as its last part ("Ahmet-Conradi-Weg", "Chorellin
+# kuja"): German and Austrian, Dutch, Nordic and Finnish.  (Not "str" alone: only before
+# its dot, "Kargestr. 87-30".)
+_SUFFIX_TYPES = tuple(sorted(split_words("""
+straße strasse gasse weg allee platz ring damm ufer chaussee steig pfad
+straat laan plein gracht kade dreef singel steeg
+gatan vägen gata vej gade veien vegen gaten tie katu kuja polku bulevardi
+"""), key=lambda t: (-len(t), t)))
+_TYPE_WORDS = frozenset(_SUFFIX_TYPES) | {"str"}
+# A street's type as the last part of a hyphenated street's name ("Alexandar-Doppler-Weg
+# 115", "Hans-Otto-Dörschner-Allee 3/5"), before a house number.
+_HYPHEN_TYPE = compile_cached(
+    r"-(?:Straße|Strasse|Str\.|Gasse|Weg|Allee|Platz|Ring|Damm|Ufer|Chaussee|Steig|Pfad"
+    r"|Straat|Laan|Plein|Gracht|Kade)(?=(?:,[ ]*|[ ]+)\d)")
+_HYPHEN_PARTS = compile_cached(
+    r"(?<![\w.-])(?:[A-Z\u00c0-\u00de][a-z\u00df-\u00ff]+\.?-|[A-Z]\.-){1,4}\Z")
+# The house number after the street: digits and perhaps a letter, a range ("16-22") or a
+# second part ("27/71"), where a piece of an address ends or before a word that is not a
+# unit (as after a street replaced word by word).
+_HOUSE_AFTER = compile_cached(
+    r"(?P<dot>\.)?(?:,[ ]*|[ ]+)(?P<n>\d{1,5}[A-Za-z]?)(?:[-/](?P<m>\d{1,4}[A-Za-z]?))?"
+    r"(?![\w/%-]|[.,]\d)" + _NUMBER_END)
+# The second part of a house number the scan replaced after a street's word ("Σιτομένων
+# 20-19" kept "19").
+_SECOND_AFTER = compile_cached(r"[-/](?P<m>\d{1,4}[A-Za-z]?)(?![\w/%-]|[.,]\d)" + _NUMBER_END)
+
+
+def _suffix_street(text: str, start: int, end: int, named: dict[int, str]) -> bool:
+    """Whether the word that the span ``[start, end)`` ends is a street's by its type: a
+    word or hyphenated name ending in a street type ("Heringgasse", "Luis-Plath-Ring",
+    "Kargestr." before its dot), or a type word after a word the scan replaced
+    ("Chorellin kuja"); capitalised, or after a capitalised word the scan replaced
+    ("Haagan pappilantie")."""
+    b = start
+    while b > 0 and start - b < 60 and (text[b - 1].isalpha() or text[b - 1] in "-."):
+        b -= 1
+    word = text[b:end]
+    last = word.rsplit("-", 1)[-1].lower()
+    after_name = b >= 2 and text[b - 1] == " " and b - 1 in named
+    if not (word[:1].isupper() or after_name):
+        return False
+    before = text[max(0, b - 8) : b].split()
+    if before and before[-1].rstrip(".").lower() in _HONORIFICS:
+        return False  # (a person: "Dr. Herring 2")
+    if last.endswith("str"):
+        return text[end : end + 1] == "." and (len(last) >= 6 or (
+            last == "str" and ("-" in word or after_name)))
+    if last in _TYPE_WORDS:
+        return "-" in word or after_name
+    # ("-tie" after a vowel or "n": "Betonitie", "pappilantie"; not "Christie", "Beattie")
+    return any(last.endswith(t) for t in _SUFFIX_TYPES if len(last) >= len(t) + 3) and (
+        not last.endswith("tie") or last[-4] in "aeiouyäön")
+
+
+def suffix_streets(text: str, out: Spans, key: bytes, name: Fn, dash: bool) -> None:
+    """A street named with its type's suffix or last word ("Heringgasse 21-99",
+    "Meinolf-Fechner-Allee 16-22", "Kargestr. 87-30", "Betonitie 7", "Chorellin kuja 1")
+    that the scan replaced as a name: its house number goes too, every part of a range or
+    of a slash (keyed digits, as an address); the second part of a house number the scan
+    replaced after a name ("Σιτομένων 20-19"); and, with ``dash`` (the text holds a
+    hyphen before a Title-case word), the parts the scan left of a hyphenated street's
+    name ("Alexandar-Doppler-Weg 115": "Doppler" and "Weg" go as surnames, as the scan's
+    do)."""
+    if dash:
+        for t in _HYPHEN_TYPE.finditer(text):
+            m = _HYPHEN_PARTS.search(text, max(0, t.start() - 80), t.start() + 1)
+            if m is None:
+                continue
+            s, e = m.start(), t.end()
+            if text[e - 1] == ".":
+                e -= 1
+            covered = [sp for sp in out.spans if sp[0] < e and sp[2] > s]
+            if any(sp[0] < s or sp[2] > e for sp in covered) or (
+                    not covered and "-" not in text[s : t.start()]):
+                continue  # (one word before the type, none read as a name: "Billroth-Ring")
+            pos = s
+            for part in text[s:e].split("-"):
+                ps, pe = pos, pos + len(part.rstrip("."))
+                pos += len(part) + 1
+                if pe - ps > 1 and not any(sp[0] < pe and sp[2] > ps for sp in covered):
+                    out.put(ps, pe, "last_name", case_like(name(text[ps:pe]), text[ps:pe]),
+                            priority=0)
+    kinds = STREET_KINDS
+    near = [sp for sp in out.spans if (sp[3] in kinds or sp[3] == "zip") and
+            text[sp[2] : sp[2] + 4].lstrip(" ,.-/")[:1].isdigit()]
+    if not near:
+        return
+    # (where a word the scan replaced ends; for a second part, one in Title case: not a
+    # reading's label in capitals, "AUGMENTED 58-42")
+    named = {sp[2]: text[sp[0] : sp[2]] for sp in out.spans if sp[3] in kinds}
+    found: list[tuple[int, int]] = []
+    for start, _prio, end, kind, _rep in near:
+        if kind == "zip":
+            # (the scan's house number after a word it replaced, then a range's or a
+            # slash's second part)
+            if text[end : end + 1] in ("-", "/") and start >= 2 and text[start - 1] == " " \
+                    and not named.get(start - 1, "A").isupper() and text[start:end].isdigit():
+                m = _SECOND_AFTER.match(text, end)
+                if m is not None:
+                    found.append(m.span("m"))
+            continue
+        if not text[start : start + 1].isalpha() or not _suffix_street(text, start, end, named):
+            continue
+        m = _HOUSE_AFTER.match(text, end)
+        if m is None:
+            continue
+        found.append(m.span("n"))
+        if m.group("m") is not None:
+            found.append(m.span("m"))
+    if not found:
+        return
+    spans = out.spans
+    for s, e in found:
+        value = text[s:e]
+        # (a number the scan "replaced" by itself, a digit keyed to the same digit, is
+        # put again, first, as late_numbers.streets does)
+        if any(sp[0] < e and sp[2] > s and not (sp[0] == s and sp[2] == e and sp[4] == value)
+               for sp in spans):
+            continue
+        out.put(s, e, "address", _keyed_digits(value, key), priority=0)
