@@ -292,12 +292,21 @@ def _submit(driver: Any, button: Any, needle: str) -> None:
     """
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old_root = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 60, poll_frequency=0.2).until(expected_conditions.staleness_of(old_root))
+
+    def gone(_d: Any) -> bool:
+        # (selenium's staleness_of knows only the stale-element error; on a loaded
+        # machine the inspector error came first and failed the wait itself)
+        try:
+            old_root.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 60, poll_frequency=0.2).until(gone)
 
     def shown(d: Any) -> bool:
         try:
