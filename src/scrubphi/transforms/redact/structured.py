@@ -287,7 +287,11 @@ class StructuredPass:
         if ((group == "phone" and _HU_SLASH.match(out.text, start)) or (
                 group == "local" and end - start == 9)) and _clinical_around(out.text, start, end):
             return  # "I/O 10/500 1000 ml", "HR 210-98-95": amounts, not "30/166 1318"
-        start = _with_prefix(out.text, start)
+        self._put_phone(out, _with_prefix(out.text, start), end)
+
+    def _put_phone(self, out: Spans, start: int, end: int) -> None:
+        """The number at ``[start, end)`` as a phone (a fax after the word fax), faked by
+        the phone transform: what every phone handler puts."""
         kind = _fax_or_phone(out.text, start)
         out.put(start, end, kind, self._fns[kind](out.text[start:end]))
 
@@ -299,9 +303,7 @@ class StructuredPass:
         start, end = m.span("spaced")
         if _clinical_around(text, start, end):
             return
-        start = _with_prefix(text, start)
-        kind = _fax_or_phone(text, start)
-        out.put(start, end, kind, self._fns[kind](text[start:end]))
+        self._put_phone(out, _with_prefix(text, start), end)
 
     def _paren(self, m: re.Match[str], out: Spans) -> None:
         value = m.group("paren")
@@ -319,8 +321,7 @@ class StructuredPass:
         if _ISO_AT.match(out.text, start):
             return  # "home 1987-04-26T19:20": a date's (the date pattern takes it)
         if digits >= 6:
-            kind = _fax_or_phone(out.text, start)
-            out.put(start, end, kind, self._fns[kind](value))
+            self._put_phone(out, start, end)
         elif digits >= 4 and value.isdigit() and m.group("plw").lower() in _PAGER_WORDS:
             # Keep the length: a pager number of five digits stays five digits long.
             out.put(start, end, "phone", digits_like(self._fns["mrn"](value), value))
@@ -351,8 +352,7 @@ class StructuredPass:
             # A country code before it ("(351) 964126618", "+(370) 41266181"): a phone.
             first = _with_prefix(out.text, start)
             if first != start:
-                kind = _fax_or_phone(out.text, first)
-                out.put(first, end, kind, self._fns[kind](out.text[first:end]))
+                self._put_phone(out, first, end)
                 return
         out.put(start, end, "id", self._fns["mrn"](token))
 
