@@ -8,20 +8,30 @@ made-up answers from 127.0.0.1 and read them through the real client code.
 from __future__ import annotations
 
 import contextlib
+import socketserver
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@contextlib.contextmanager
+def running(server: socketserver.BaseServer, join_timeout: float = 5) -> Iterator[Any]:
+    """``server`` answering on a thread of its own until the block ends, then shut down,
+    closed and its thread joined (the stub below, the Django live server, the webhook
+    receiver)."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=join_timeout)
 
 
 @contextlib.contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a server running ``handler`` until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -39,6 +39,8 @@ from typing import Any
 
 import pytest
 
+from http_stub import running
+
 __all__ = [
     "APT_INSTALL",
     "Answer",
@@ -316,11 +318,5 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(Receiver()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

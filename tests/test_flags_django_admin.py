@@ -14,7 +14,6 @@ import html
 import io
 import re
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +33,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
+from http_stub import running  # noqa: E402
 from pg_fixtures import PgServer  # noqa: E402
 from scrubphi.flags.django import conf  # noqa: E402
 from scrubphi.flags.state import FileStateStore, PostgresStateStore  # noqa: E402
@@ -232,14 +232,10 @@ def _live_server() -> Iterator[str]:
     """The project in a threaded WSGI server on a free loopback port."""
     server = ThreadedWSGIServer(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
     server.set_app(StaticFilesHandler(get_wsgi_application()))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        with running(server, join_timeout=10):
+            yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         connections.close_all()
 
 
