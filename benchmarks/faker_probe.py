@@ -14,9 +14,11 @@ count as kept too, so a locale's share is an upper bound of what leaks.
 Phone numbers (``--what phone_number``) the same way: Faker's ``phone_number()``
 of each locale, in each country's forms (``30/166 1318``, ``(+30) 2491 186252``,
 ``8 (529) 170-34-23``, ``0 2318 6091``), in sentences with and without a phone
-word; names (``--what name``) too.
+word; names (``--what name``), whole addresses with town, region and postcode
+(``address``), companies (``company``) and towns (``city``) too.
 
-    PYTHONPATH=src python benchmarks/faker_probe.py [--what street_address|phone_number|name]
+    PYTHONPATH=src python benchmarks/faker_probe.py
+        [--what street_address|address|phone_number|name|company|city]
         [--locales en_AU,de_AT] [-n 200] [--show 5]
 
 Prints, per locale, the share of the value's tokens kept and the commonest kept
@@ -59,6 +61,12 @@ TEMPLATES = {
     "phone_number": ("Call {a} for results.", "Phone: {a}", "Her daughter can be reached at {a}.",
                      "{a}"),
     "name": ("Seen with {a} today.", "{a} called the clinic.", "Daughter {a} at bedside.", "{a}"),
+    "address": ("My address is {a}.", "Please send it to {a} by Friday.",
+                "She moved to {a} last year.", "{a}", "Lives at {a}, with her son."),
+    "company": ("She works at {a} as a driver.", "{a} sent the records today.",
+                "Employer: {a}", "Insurance is through {a}.", "Referred by {a} last week."),
+    "city": ("She moved to {a} last year.", "Born in {a}.", "Lives in {a} with her son.",
+             "Transferred from {a} hospital.", "City: {a}"),
 }
 _TOKEN = re.compile(r"[^\W_]+")
 

@@ -626,6 +626,7 @@ DEF LM_AFTER_NAME = 64
 DEF LM_IN_PLACE = 128
 DEF LM_STREET = 256
 _LM_NEXT = None  # late._NEXT, the three characters after a name that _after_names reads
+_LM_LABELLED = None  # late_numbers.LABELLED_NUMBER: "No. 37" after a street
 
 
 cdef int _span_kind(object kind) except -1:
@@ -648,7 +649,7 @@ cdef int _span_kind(object kind) except -1:
 
 cdef int _span_marks(str text, list spans) except -1:
     """The span rules' bits of ``late.late_marks`` (see there), in C."""
-    global _LM_NEXT
+    global _LM_NEXT, _LM_LABELLED
     cdef _Text t
     cdef Py_ssize_t i, start, end, size, p
     cdef int marks = 0, k
@@ -658,7 +659,9 @@ cdef int _span_marks(str text, list spans) except -1:
         return 0
     if _LM_NEXT is None:
         from scrubphi.transforms.redact.late import _NEXT
+        from scrubphi.transforms.redact.late_numbers import LABELLED_NUMBER
         _LM_NEXT = _NEXT
+        _LM_LABELLED = LABELLED_NUMBER
     t = _text(text)
     size = t.length
     for i in range(PyList_GET_SIZE(spans)):
@@ -694,7 +697,8 @@ cdef int _span_marks(str text, list spans) except -1:
                 if not _in(c, b" ,."):
                     break
                 c = 0
-            if (c != 0 and (Py_UNICODE_ISDIGIT(c) or c == u'S')) or (
+            if (c != 0 and (Py_UNICODE_ISDIGIT(c) or c == u'S' or (
+                    c == u'N' and _LM_LABELLED.match(text, end) is not None))) or (
                     start >= 3 and start <= size and t.at(start - 1) == u' ' and (
                         Py_UNICODE_ISDIGIT(t.at(start - 2))
                         or Py_UNICODE_ISDIGIT(t.at(start - 3)))):

@@ -51,7 +51,9 @@ _UNIT = re.compile(
     # a level, a studio; Spanish and Italian buildings, flats and inner numbers ("Level 6",
     # "Edif. 685", "Depto. 832", "Interior 615", "Appartamento 51", "Scala 2")
     r"|level|studio|interior|int|edif|edificio|depto|dpto|departamento|appartamento|interno"
-    r"|scala|apto|bloco|lote))"
+    r"|scala|apto|bloco|lote"
+    # Romanian blocks, stairs, flats and floors ("Bl. 20  Sc. 98 Ap. 873", "Et. 4")
+    r"|bl|bloc|sc|scara|ap|et|etaj))"
     r"(?![^\W\d_])\.?[ ]*\#?[ ]*(?P<un>\d[\w-]*|[A-Z](?![\w]))"
 )
 # Units named by everyday words ("Level 3 trauma center", "Interior 3 cm lesion"): only

@@ -288,7 +288,9 @@ _TYPES_BEFORE = (
     r"|Cerrada|Retorno|Prolongación|Privada|Periférico|Diagonal|Alameda|Estação|Travessa"
     r"|Vila|Favela|Ladeira|Rodovia|Incrocio|Stretto|Borgo|Contrada|Rotonda|Vicolo|Viale"
     r"|Piazza|Piazzale|Corso|Largo|Via|Calle|Camino|Carretera|Paseo|Ronda|Pasaje|Plaza"
-    r"|Travesía|Avenida|Callejón|Glorieta|Cuesta|Urbanización|Route|Rang|Chemin|Montée)"
+    r"|Travesía|Avenida|Callejón|Glorieta|Cuesta|Urbanización|Route|Rang|Chemin|Montée"
+    r"|Jl|Jln|Gg|Gang|Jalan|Bulevardul|Strada|Str|Intrarea|Aleea|Calea|Splaiul|Șoseaua"
+    r"|Soseaua|Piața|Piata)"
     r"\.?)"
 )
 # Before the street: what leads to an address ("Lives at", "moved to", "Home address",
@@ -297,7 +299,7 @@ _TYPES_BEFORE = (
 _STREET_LEAD = compile_cached(
     r"(?:(?<![^\W_])(?P<cue>(?i:address|addr|lives|live|living|resides|reside|residing"
     r"|moved|moving|move|ship|shipped|sent|send|mailed|mail|located|relocated|delivered"
-    r"|deliver|stays|staying))(?:[ ]+(?:[a-z]+[ ]+){0,2}(?i:at|to|in|on))?[ ]*:?[ ]*"
+    r"|deliver|stays|staying))(?:[ ]+(?:[a-z]+[ ]+){0,2}(?i:at|to|in|on|is))?[ ]*:?[ ]*"
     r"(?:\r?\n[ ]*)?)?"
     r"(?P<num>(?<![\w.,/-])\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?,?[ ]+)?"
     rf"(?P<type>(?<![^\W_])(?:{_TYPES_BEFORE})[ ]+(?:(?:de|del|da|do|dos|das|di|della"
@@ -317,16 +319,21 @@ _NUMBER_END = (
     r"|percent|%)(?![^\W_]))[a-z]"
     r"|[ ]+(?i:apt|apartment|suite|unit|flat|level"
     r"|studio|interior|int|edif|edificio|depto|dpto|piso|puerta|piano|scala|appartamento"
-    r"|interno|etage|whg)(?![^\W\d_])\.?[ ]*\#?[ ]*\d)"
+    r"|interno|etage|whg|bl|bloc|sc|scara|ap|et|etaj)(?![^\W\d_])\.?[ ]*\#?[ ]*\d)"
 )
 _STREET_NUMBER = compile_cached(
-    r"\.?(?:,[ ]*|[ ]+)(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
+    r"\.?(?:,[ ]*|[ ]+)(?:(?:No|Nr|Nro|N[º°])\.?[ ]*)?"
+    r"(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
     + _NUMBER_END)
+# A house number's label between the street and the number ("Jl. Indragiri No. 115",
+# "Bulevardul Tabacu Nr. 321"): _STREET_NUMBER reads past it.
+LABELLED_NUMBER = compile_cached(r"\.?[ ]+(?:No|Nr|Nro|N[º°])\.?[ ]*\d")
 # The end of the street when its number came first ("Home address 17 Karnik Chowk.").
 _STREET_END = compile_cached(r"[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))")
-# Between two words of the street's name: a space, a hyphen, a particle.
+# Between two words of the street's name: a space, a hyphen, an abbreviation's full stop
+# ("Gang Moch. Toha No. 3"), a particle.
 _STREET_JOIN = compile_cached(
-    r"[ -](?:(?:de|del|da|do|dos|das|di|della|la|le|du|des|van|von|der)[ ])?")
+    r"(?:[ -]|\.[ ])(?:(?:de|del|da|do|dos|das|di|della|la|le|du|des|van|von|der)[ ])?")
 STREET_KINDS = frozenset(("place", "city", "first_name", "last_name"))
 # What the lead's pattern (tried at every place of its window: slow) needs to be
 # searched for: a cue among the last words before the street, or a type or particle
@@ -351,6 +358,8 @@ def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
         if kind not in kinds:
             continue
         a = text[end : end + 4].lstrip(" ,.")[:1]
+        if a == "N" and LABELLED_NUMBER.match(text, end):
+            a = "0"  # (its number after a label: "Gang Peta No. 37", "Tabacu Nr. 321")
         if not (a.isdigit() or a == "S"):
             # (a number right before, a space between: "56/51 Perłowa", "3D Bergtoppen")
             b = text[start - 3 : start] if start >= 3 else ""
