@@ -1,6 +1,7 @@
-"""Classes fixed in issue 11's sixteenth round: house and flat numbers of Romanian and
-Indonesian addresses (Faker's ro_RO and id_ID providers, `benchmarks/faker_probe.py`), whose
-streets the scan replaced as names while the numbers after them stayed.
+"""Classes fixed in issue 11's sixteenth round, found by `benchmarks/faker_probe.py` on
+Faker's values: house and flat numbers of Romanian and Indonesian addresses, whose streets
+the scan replaced as names while the numbers after them stayed; names joined by a particle
+("Maria da Silva", "Emma van Dijk").
 
 One test per class; each runs on both scans (compiled when it is built, and pure), which
 must agree byte for byte.  Nothing here prints a value.
@@ -12,9 +13,13 @@ import re
 
 import pytest
 
+from redact_scans import KEY
 from redact_scans import both as _both
 from redact_scans import gone as _gone
 from redact_scans import kept as _kept
+from scrubphi.policy.model import TransformSpec
+from scrubphi.transforms import build_transform
+from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.redact import Redactor
 
 
@@ -82,3 +87,59 @@ def test_house_numbers_of_romanian_and_indonesian_streets(redact: Redactor, loca
         got = re.findall(r"\d+", out)
         kept += sum(1 for a, b in zip(numbers, got, strict=False) if a == b and len(a) > 1)
     assert total >= 120 and kept <= total * limit, f"{kept} of {total} numbers kept"
+
+
+# -- names joined by a particle --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("Seen with Maria da Silva today.", ["Maria", "da", "Silva"]),
+        ("Oliver da Mota called the clinic.", ["Oliver", "da", "Mota"]),
+        ("Seen with Oliver de Jong today.", ["Oliver", "de", "Jong"]),
+        ("Daughter Ana de Souza at bedside.", ["Ana", "de", "Souza"]),
+        ("Seen with Emma van Dijk today.", ["Emma", "van", "Dijk"]),
+        ("Seen with Marco di Stefano today.", ["Marco", "di", "Stefano"]),
+        ("João dos Santos called.", ["João", "dos", "Santos"]),
+        ("Dr. de Jong saw her.", ["de", "Jong"]),
+    ],
+)
+def test_names_joined_by_a_particle(redact: Redactor, text: str, secrets: list[str]) -> None:
+    """A first name, a particle and a surname: the scan replaced the particle as a name of
+    its own ("Maria hays Tyler") or left it and the first name ("Oliver de Lee"); now the
+    surname with its particle goes as one surname and the first name as a first name."""
+    _gone(redact, text, *secrets)
+    _both(text)
+
+
+def test_a_surname_with_its_particle_equals_the_column_fake(redact: Redactor) -> None:
+    """"da Silva" in a note becomes {fake: last_name} of "da Silva", as a last_name column
+    holding it does; "Maria" {fake: first_name} of "Maria"."""
+    ctx = TransformContext(key=KEY)
+
+    def fake(provider: str, value: str) -> str:
+        spec = TransformSpec("fake", {"provider": provider, "unique": False, "locale": "en_US"})
+        out = build_transform(spec, ColumnInfo("c", "text"), ctx).fn(value)
+        assert out is not None
+        return out
+
+    first, last = fake("first_name", "Maria"), fake("last_name", "da Silva")
+    assert redact.redact("Seen with Maria da Silva today.") == f"Seen with {first} {last} today."
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Dr. de Jong saw her.", ["Dr"]),
+        ("Transferred from Hospital de Clinicas.", ["Hospital"]),
+        ("Given 2 units of PRBC, then de novo AF noted.", ["de", "novo", "AF"]),
+        ("Plan per Surgery da Vinci team.", ["Surgery"]),
+    ],
+)
+def test_words_before_a_particle_that_are_no_first_names_stay(redact: Redactor, text: str,
+                                                              words: list[str]) -> None:
+    """A title, an abbreviation, a facility's word before the particle stays; a particle
+    between clinical words is no name ("de novo")."""
+    _kept(redact, text, *words)
+    _both(text)

@@ -469,6 +469,7 @@ def test_the_span_gates_kinds_are_the_compiled_ones() -> None:
         late.LM_AFTER_NAME: names | {"place", "city", "initial"},
         late.LM_IN_PLACE: names | {"place", "city", "address"},
         late.LM_STREET: names | {"place", "city"},
+        late.LM_PARTICLE: names,
     }
     assert compiled == late.SPAN_GATE_KINDS
 

@@ -625,8 +625,35 @@ DEF LM_ADDRESS = 32
 DEF LM_AFTER_NAME = 64
 DEF LM_IN_PLACE = 128
 DEF LM_STREET = 256
+DEF LM_PARTICLE = 512
 _LM_NEXT = None  # late._NEXT, the three characters after a name that _after_names reads
 _LM_LABELLED = None  # late_numbers.LABELLED_NUMBER: "No. 37" after a street
+_LM_PARTICLES = None  # particles.PARTICLES: "da", "van", "de"...
+
+
+cdef bint _particle_word(str text, _Text t, Py_ssize_t s, Py_ssize_t e):
+    """Whether ``text[s:e]`` is a particle (``particles.PARTICLES``): two to five
+    letters, the first a ``d``, ``v`` or ``t``, before the set is asked."""
+    cdef Py_UCS4 c
+    if e - s < 2 or e - s > 5:
+        return False
+    c = t.at(s)
+    if c != u'd' and c != u'v' and c != u't':
+        return False
+    return text[s:e] in _LM_PARTICLES
+
+
+cdef bint _particle_at(str text, _Text t, Py_ssize_t start, Py_ssize_t end):
+    """``particles.particle_at``: a name span that is a particle or follows one."""
+    cdef Py_ssize_t b
+    if _particle_word(text, t, start, end):
+        return True
+    if start < 3 or t.at(start - 1) != u' ':
+        return False
+    b = start - 2
+    while b >= 0 and start - b <= 7 and t.at(b) != u' ':
+        b -= 1
+    return b >= 0 and t.at(b) == u' ' and _particle_word(text, t, b + 1, start - 1)
 
 
 cdef int _span_kind(object kind) except -1:
@@ -649,7 +676,7 @@ cdef int _span_kind(object kind) except -1:
 
 cdef int _span_marks(str text, list spans) except -1:
     """The span rules' bits of ``late.late_marks`` (see there), in C."""
-    global _LM_NEXT, _LM_LABELLED
+    global _LM_NEXT, _LM_LABELLED, _LM_PARTICLES
     cdef _Text t
     cdef Py_ssize_t i, start, end, size, p
     cdef int marks = 0, k
@@ -660,8 +687,10 @@ cdef int _span_marks(str text, list spans) except -1:
     if _LM_NEXT is None:
         from scrubphi.transforms.redact.late import _NEXT
         from scrubphi.transforms.redact.late_numbers import LABELLED_NUMBER
+        from scrubphi.transforms.redact.particles import PARTICLES
         _LM_NEXT = _NEXT
         _LM_LABELLED = LABELLED_NUMBER
+        _LM_PARTICLES = PARTICLES
     t = _text(text)
     size = t.length
     for i in range(PyList_GET_SIZE(spans)):
@@ -690,6 +719,9 @@ cdef int _span_marks(str text, list spans) except -1:
                 start <= size and t.at(start - 4) == u' ' and t.at(start - 3) == u'i' and \
                 t.at(start - 2) == u'n' and t.at(start - 1) == u' ':
             marks |= LM_IN_PLACE
+        if k & (SK_FIRST | SK_LAST) and not marks & LM_PARTICLE and end <= size and \
+                _particle_at(text, t, start, end):
+            marks |= LM_PARTICLE
         if k & (SK_PLACE | SK_CITY | SK_FIRST | SK_LAST) and not marks & LM_STREET:
             c = 0
             for p in range(end, min(end + 4, size)):

@@ -89,6 +89,7 @@ from scrubphi.transforms.redact.late_numbers import (
     suffix_streets,
     weekdays,
 )
+from scrubphi.transforms.redact.particles import particle_at, particle_names
 from scrubphi.transforms.redact.patterns import matches_at
 from scrubphi.transforms.redact.structured import Spans, overlaps_across
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
@@ -724,10 +725,11 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> None:
 #: which of its rules a span of the scan's can set off.
 LM_COLON_MAC, LM_DASH, LM_DOT_MAC, LM_DOT_PAIR = 1, 2, 4, 8
 LM_HOUSE, LM_ADDRESS, LM_AFTER_NAME, LM_IN_PLACE, LM_STREET = 16, 32, 64, 128, 256
+LM_PARTICLE = 512
 #: The kinds of span each rule starts from (the compiled twin spells them out: a test
 #: holds the two to the same sets).
 SPAN_GATE_KINDS = {LM_HOUSE: _NAME_KINDS, LM_ADDRESS: NUMBER_KINDS, LM_AFTER_NAME: _FORM_KINDS,
-                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS}
+                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS, LM_PARTICLE: _NAME_KINDS}
 
 
 def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
@@ -737,8 +739,9 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
     legal form's ``.A.``) and, per rule that starts from a span, whether one span passes
     that rule's first test (a name before a number, a town before a comma or a line's
     end, a name before ``of``/``&``/a legal form, a place after `` in ``, a digit beside
-    a name or place).  A rule whose bit is clear would find nothing, so the late pass
-    skips it; each bit is a necessary condition, not the rule itself.  The compiled scan
+    a name or place, a name that is or follows a particle: ``da``, ``van``).  A rule
+    whose bit is clear would find nothing, so the late pass skips it; each bit is a
+    necessary condition, not the rule itself.  The compiled scan
     has a twin (``_redact_fast.late_marks``: one pass over the text and the spans
     instead of four searches and five loops in Python)."""
     colon, dash, dot = MAC_MAY
@@ -758,6 +761,8 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
             marks |= LM_AFTER_NAME
         if kind in _IN_KINDS and start >= 4 and text[start - 4 : start] == " in ":
             marks |= LM_IN_PLACE
+        if kind in _NAME_KINDS and particle_at(text, start, end):
+            marks |= LM_PARTICLE
         if kind in STREET_KINDS:
             a = text[end : end + 4].lstrip(" ,.")[:1]
             if a.isdigit() or a == "S" or (a == "N" and LABELLED_NUMBER.match(text, end)) or (
@@ -796,6 +801,8 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
             house_numbers(text, out, fns["mrn"])
         if marks & LM_ADDRESS or changed():
             address_numbers(text, out, key)
+    if marks & LM_PARTICLE:
+        particle_names(text, out, fns)
     if out.spans and (marks & LM_AFTER_NAME or changed()):
         _after_names(text, out, names, fns["last_name"], key, fns.get("company"))
     if marks & LM_DOT_PAIR:
