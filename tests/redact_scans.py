@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from scrubphi.transforms.base import TransformContext
+from scrubphi.policy.model import TransformSpec
+from scrubphi.transforms import build_transform
+from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.redact import Redactor
 
 KEY = b"0123456789abcdef0123456789abcdef"
@@ -48,3 +50,12 @@ def both(text: str, **options: object) -> str:
             for c in SCANS}
     assert len(outs) == 1, "the scans disagree"
     return outs.pop()
+
+
+def column_fake(provider: str, value: str) -> str:
+    """``{fake: PROVIDER}`` of ``value`` in a text column under the tests' key: what a
+    name replaced in a note must equal."""
+    spec = TransformSpec("fake", {"provider": provider, "unique": False, "locale": "en_US"})
+    out = build_transform(spec, ColumnInfo("c", "text"), TransformContext(key=KEY)).fn(value)
+    assert out is not None
+    return out

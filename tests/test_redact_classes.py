@@ -14,8 +14,8 @@ import re
 
 import pytest
 
+from redact_scans import column_fake
 from scrubphi.policy.model import TransformSpec
-from scrubphi.transforms import build_transform
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.redact import Redactor, build_redactor
 
@@ -116,23 +116,13 @@ def test_turkish_capital_dotted_i(redact: Redactor) -> None:
     _gone(redact, "Patient İlkbahar Yılmaz was seen.", "İlkbahar", "Yılmaz")
     _gone(redact, "İbrahim called back.", "İbrahim")
     _gone(redact, "Spoke with İSMAİL KAYA today.", "İSMAİL", "KAYA")
-    ctx = TransformContext(key=KEY)
-    spec = TransformSpec("fake", {"provider": "first_name", "unique": False, "locale": "en_US"})
-    first = build_transform(spec, ColumnInfo("c", "text"), ctx).fn("İbrahim")
+    first = column_fake("first_name", "İbrahim")
     assert redact.redact("İbrahim called back.") == f"{first} called back."
 
 
 def test_name_in_note_equals_column_fake(redact: Redactor) -> None:
     """A replaced first and last name equal {fake: first_name}/{fake: last_name} of them."""
-    ctx = TransformContext(key=KEY)
-
-    def fake(provider: str, value: str) -> str:
-        spec = TransformSpec("fake", {"provider": provider, "unique": False, "locale": "en_US"})
-        out = build_transform(spec, ColumnInfo("c", "text"), ctx).fn(value)
-        assert out is not None
-        return out
-
-    first, last = fake("first_name", "Margaret"), fake("last_name", "Wilkinson")
+    first, last = column_fake("first_name", "Margaret"), column_fake("last_name", "Wilkinson")
     assert redact.redact("Margaret Wilkinson was seen.") == f"{first} {last} was seen."
     assert redact.redact("MARGARET WILKINSON") == f"{first.upper()} {last.upper()}"
     assert redact.redact("dr wilkinson") == f"dr {last.lower()}"

@@ -13,13 +13,10 @@ import re
 
 import pytest
 
-from redact_scans import KEY
 from redact_scans import both as _both
+from redact_scans import column_fake
 from redact_scans import gone as _gone
 from redact_scans import kept as _kept
-from scrubphi.policy.model import TransformSpec
-from scrubphi.transforms import build_transform
-from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.redact import Redactor
 
 
@@ -116,15 +113,7 @@ def test_names_joined_by_a_particle(redact: Redactor, text: str, secrets: list[s
 def test_a_surname_with_its_particle_equals_the_column_fake(redact: Redactor) -> None:
     """"da Silva" in a note becomes {fake: last_name} of "da Silva", as a last_name column
     holding it does; "Maria" {fake: first_name} of "Maria"."""
-    ctx = TransformContext(key=KEY)
-
-    def fake(provider: str, value: str) -> str:
-        spec = TransformSpec("fake", {"provider": provider, "unique": False, "locale": "en_US"})
-        out = build_transform(spec, ColumnInfo("c", "text"), ctx).fn(value)
-        assert out is not None
-        return out
-
-    first, last = fake("first_name", "Maria"), fake("last_name", "da Silva")
+    first, last = column_fake("first_name", "Maria"), column_fake("last_name", "da Silva")
     assert redact.redact("Seen with Maria da Silva today.") == f"Seen with {first} {last} today."
 
 
