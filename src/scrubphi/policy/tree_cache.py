@@ -8,10 +8,11 @@ stored in the per-user cache of :mod:`scrubphi.derived_cache` (same place,
 same trust checks, ``SCRUBPHI_CACHE_DIR=off`` switches it off) and rebuilt
 from there in about a millisecond.
 
-The entry is named by the SHA-256 of the file's text, the name it was given
-by, the ruamel.yaml version and this reader's code (``yaml_reader.py``,
-``tree.py``, this file), so an edited policy, another ruamel or a changed
-reader reads afresh, never a stale tree.
+The entry is named by the SHA-256 of the file's text, the ruamel.yaml version
+and this reader's code (``yaml_reader.py``, ``tree.py``, this file), so an
+edited policy, another ruamel or a changed reader reads afresh, never a stale
+tree.  The file's name is not in it: the positions are stored without it and
+given the name the file was read by.
 
 What it may hold: only files whose top level is ``version`` and ``scrub``
 (other sections are validated by other commands, not by a scrub run), and
@@ -118,8 +119,7 @@ class TreeCache:
                     self._code = _code()
             except (_Uncacheable, OSError):
                 return parse(text, file)
-            name = file.encode("utf-8", "surrogateescape")
-            path = derived_cache.entry_path("policy", [*self._code, name, text.encode()])
+            path = derived_cache.entry_path("policy", [*self._code, text.encode()])
         stored = derived_cache.read_entry(path) if path is not None else None
         if stored is not None:
             try:
