@@ -36,7 +36,6 @@ __all__ = [
     "surrogate_specs",
 ]
 
-#: ``{redact: MODE}``: only free text for now (``json`` strings use the same).
 _FROM_DETECTOR = frozenset(("KINDS_FOUND", "Finding", "Redactor"))
 
 
@@ -50,6 +49,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: ``{redact: MODE}``: only free text for now (``json`` strings use the same).
 REDACT_MODES = ("text",)
 #: How dates in text are replaced: ``year`` (1 January of the same year,
 #: like ``{date: year}``; the default, Safe Harbor) or ``shift`` (like
