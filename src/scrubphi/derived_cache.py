@@ -9,7 +9,10 @@ that combines them, so it is stored once per user, in :mod:`marshal` form
 the Python version: a changed list, a changed rule or another Python builds a
 new entry, never reads a stale one.
 
-What it holds is public word lists, never data of a dump.  Where it lives:
+What it holds is public word lists and (:mod:`scrubphi.policy.tree_cache`) the
+parsed trees of policy files whose top level is ``version`` and ``scrub`` and
+that loaded without error, so a key in them is a reference, never the key;
+never data of a dump.  Where it lives:
 ``$SCRUBPHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/scrubphi``, else
 ``~/.cache/scrubphi``; ``SCRUBPHI_CACHE_DIR=off`` switches it off.  An entry
 is read only when it is a regular file owned by the user and writable by no
