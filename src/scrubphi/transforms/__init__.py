@@ -19,7 +19,6 @@ every table and column.  ``{fake: ..., unique: true}`` is a keyed bijection
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -126,6 +125,8 @@ def check_spec(spec: TransformSpec) -> None:
     if kind == "fake":
         provider = _p(spec, "provider")
         if provider not in FAKE_PROVIDERS:
+            import difflib  # only a misspelt provider needs it (start-up)
+
             close = difflib.get_close_matches(str(provider), sorted(FAKE_PROVIDERS), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ValueError(
