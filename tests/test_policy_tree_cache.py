@@ -214,3 +214,13 @@ def test_errors_from_a_cached_tree_name_the_same_places(cache: Path, tmp_path: P
     assert read == ["clash.yaml"]  # copy.yaml's tree came from the cache
     assert str(cached.value) == str(fresh.value)
     assert "copy.yaml" in str(cached.value) and "one.yaml" not in str(cached.value)
+
+
+def test_only_the_newest_entries_are_kept(cache: Path, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tree_cache, "KEEP", 2)
+    for n in range(4):
+        load_policy(_write(tmp_path, "policy.yaml", POLICY + f"# edit {n}\n"))
+    assert len(_entries(cache)) == 2
+    _no_reader(monkeypatch)
+    load_policy(str(tmp_path / "policy.yaml"))  # the newest is still there

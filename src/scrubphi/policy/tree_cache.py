@@ -35,8 +35,10 @@ from scrubphi import derived_cache
 from scrubphi.policy.model import Location
 from scrubphi.policy.tree import _Index, _Node, _PathT
 
-__all__ = ["TreeCache"]
+__all__ = ["KEEP", "TreeCache"]
 
+#: Entries kept (the newest); older ones are removed when a new one is written.
+KEEP = 64
 #: Top-level keys of a file that may be cached.
 _CACHEABLE = frozenset(("version", "scrub"))
 _MAP, _SEQ, _SCALAR = 0, 1, 2
@@ -136,4 +138,14 @@ class TreeCache:
         """Write the trees parsed by this load (call it once the policy loaded)."""
         for path, data in self._pending:
             derived_cache.write_entry(path, data)
+        if self._pending:
+            _prune(self._pending[0][0].parent)
         self._pending.clear()
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`KEEP` newest entries: every edit of a policy writes a new one."""
+    with contextlib.suppress(OSError):
+        entries = sorted(folder.glob("policy-*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+        for old in entries[:-KEEP]:
+            old.unlink(missing_ok=True)
