@@ -12,7 +12,8 @@ The entry is named by the SHA-256 of the file's text, the ruamel.yaml version
 and this reader's code (``yaml_reader.py``, ``tree.py``, this file), so an
 edited policy, another ruamel or a changed reader reads afresh, never a stale
 tree.  The file's name is not in it: the positions are stored without it and
-given the name the file was read by.
+given the name the file was read by.  Every edit of a policy writes a new
+entry, so only the :data:`KEEP` newest are kept.
 
 What it may hold: only files whose top level is ``version`` and ``scrub``
 (other sections are validated by other commands, not by a scrub run), and
