@@ -9,7 +9,10 @@ that combines them, so it is stored once per user, in :mod:`marshal` form
 the Python version: a changed list, a changed rule or another Python builds a
 new entry, never reads a stale one.
 
-What it holds is public word lists, never data of a dump.  Where it lives:
+What it holds is public word lists and (:mod:`scrubphi.policy.tree_cache`) the
+parsed trees of policy files whose top level is ``version`` and ``scrub`` and
+that loaded without error, so a key in them is a reference, never the key;
+never data of a dump.  Where it lives:
 ``$SCRUBPHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/scrubphi``, else
 ``~/.cache/scrubphi``; ``SCRUBPHI_CACHE_DIR=off`` switches it off.  An entry
 is read only when it is a regular file owned by the user and writable by no
@@ -33,7 +36,7 @@ from typing import Any, TypeVar
 
 from scrubphi.fileutil import write_atomic
 
-__all__ = ["cache_dir", "cached"]
+__all__ = ["cache_dir", "cached", "entry_path", "read_entry", "write_entry"]
 
 T = TypeVar("T")
 #: Bumped when the entry layout changes.
@@ -78,6 +81,32 @@ def _read_trusted(path: Path) -> bytes | None:
         return fh.read()
 
 
+def entry_path(name: str, inputs: Iterable[bytes]) -> Path | None:
+    """Where the entry ``name`` for these ``inputs`` lives; None when caching is off."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / f"{name}-{_digest(name, inputs)}.marshal"
+
+
+def read_entry(path: Path) -> Any:
+    """The data stored at ``path`` (trusted and unmarshalled), or None."""
+    data = _read_trusted(path)
+    if data is None:
+        return None
+    try:
+        return marshal.loads(data)
+    except Exception:  # a damaged entry is rebuilt
+        return None
+
+
+def write_entry(path: Path, data: Any) -> None:
+    """Store marshal-able ``data`` at ``path`` (best effort, atomic)."""
+    with contextlib.suppress(OSError, ValueError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(path, marshal.dumps(data), mode=0o600)
+
+
 def cached(name: str, inputs: Iterable[bytes], build: Callable[[], T],
            dump: Callable[[T], Any], load: Callable[[Any], T]) -> T:
     """``build()``, or its result stored earlier for the same ``inputs``.
@@ -85,18 +114,15 @@ def cached(name: str, inputs: Iterable[bytes], build: Callable[[], T],
     ``dump`` turns the result into marshal-able data and ``load`` back; a
     ``load`` that raises (an entry of another shape) counts as a miss.
     """
-    folder = cache_dir()
-    if folder is None:
+    path = entry_path(name, inputs)
+    if path is None:
         return build()
-    path = folder / f"{name}-{_digest(name, inputs)}.marshal"
-    data = _read_trusted(path)
+    data = read_entry(path)
     if data is not None:
         try:
-            return load(marshal.loads(data))
-        except Exception:  # a damaged or foreign entry is rebuilt
+            return load(data)
+        except Exception:  # a foreign entry is rebuilt
             pass
     value = build()
-    with contextlib.suppress(OSError, ValueError):
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(path, marshal.dumps(dump(value)), mode=0o600)
+    write_entry(path, dump(value))
     return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ["write_atomic"]
@@ -17,6 +16,8 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, prefix: str | No
     removed if anything fails; the folder is fsynced after the rename so the
     new name survives a crash. Raises OSError.
     """
+    import tempfile  # only a write needs it (shutil and random with it: ~4 ms of start-up)
+
     directory = path.parent
     fd, tmp = tempfile.mkstemp(
         prefix=prefix if prefix is not None else f".{path.name}.", suffix=".tmp", dir=directory

@@ -21,7 +21,6 @@ import contextlib
 import importlib
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -139,6 +138,8 @@ def _atomic_output(path: str | None) -> Iterator[BinaryIO]:
         with open(target, "wb") as fh:
             yield fh
         return
+    import tempfile  # only output to a regular file needs it (~4 ms of start-up)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
     except OSError as exc:  # named by the output asked for, not the temporary file's name

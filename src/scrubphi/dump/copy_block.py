@@ -72,7 +72,8 @@ class CopyBlock:
             mode=plan.mode,
             columns=names,
             planned=plan.planned,
-            jobs=jobs if plan.mode == "rewrite" and plan.entries and can_fork() else 1,
+            jobs=jobs if jobs > 1 and plan.mode == "rewrite" and plan.entries and can_fork()
+            else 1,
             parallel_after=parallel_after,
         )
         with gc_paused():  # kernels copy pools and tables (gcutil.py)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..regex_cache import compile_cached
+
 __all__ = [
     "CREATE_TABLE",
     "CREATE_TYPE",
@@ -33,32 +35,34 @@ __all__ = [
     "not_plain",
 ]
 
-KEYWORDS = re.compile(rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
-CREATE_TABLE = re.compile(
+KEYWORDS = compile_cached(
+    rb"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?"
+)
+CREATE_TABLE = compile_cached(
     rb"CREATE\s+(?:(?:UNLOGGED|FOREIGN|TEMP|TEMPORARY|GLOBAL|LOCAL)\s+)*TABLE\b", re.I
 )
-MARKERS = re.compile(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
+MARKERS = compile_cached(rb"^-- PostgreSQL database (cluster )?dump( complete)?[ \t]*\r?$", re.M)
 # pg_dump's table of contents entry before each object (names unquoted).
-TOC_ENTRY = re.compile(
+TOC_ENTRY = compile_cached(
     rb"^-- (Data for )?Name: ([^;\n]*); Type: ([^;\n]*); Schema: ([^;\n]*);", re.M
 )
-CREATE_TYPE = re.compile(rb"CREATE\s+TYPE\b", re.I)
-SEARCH_PATH = re.compile(rb"SET\s+search_path\b", re.I)
-META = re.compile(rb"\\([A-Za-z_]+|\.|!|\?)")
-SCS = re.compile(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
+CREATE_TYPE = compile_cached(rb"CREATE\s+TYPE\b", re.I)
+SEARCH_PATH = compile_cached(rb"SET\s+search_path\b", re.I)
+META = compile_cached(rb"\\([A-Za-z_]+|\.|!|\?)")
+SCS = compile_cached(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)
 # pg_dump's ``SET client_encoding = 'NAME';`` (the encoding of every byte after it).
-CLIENT_ENCODING = re.compile(rb"SET\s+client_encoding\s*(?:=|TO)\s*'?([A-Za-z0-9_-]*)'?", re.I)
+CLIENT_ENCODING = compile_cached(rb"SET\s+client_encoding\s*(?:=|TO)\s*'?([A-Za-z0-9_-]*)'?", re.I)
 #: Encodings whose bytes scrubphi reads: UTF-8, and SQL_ASCII (a server that converts
 #: nothing; its bytes are checked as UTF-8 value by value, as they are in practice).
 READABLE_ENCODINGS = frozenset(("UTF8", "UTF-8", "UNICODE", "SQL_ASCII"))
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
-LO_CALL = re.compile(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
-STATS_CALL = re.compile(
+LO_CALL = compile_cached(rb"SELECT\s+pg_catalog\.(lo_create|lo_open|lowrite|lo_close)\s*\(", re.I)
+STATS_CALL = compile_cached(
     rb"SELECT\s+\*\s+FROM\s+pg_catalog\.(pg_restore_relation_stats|pg_restore_attribute_stats)"
     rb"\s*\(",
     re.I,
 )
-SAFE_SELECT = re.compile(
+SAFE_SELECT = compile_cached(
     rb"SELECT\s+pg_catalog\.(set_config|setval|binary_upgrade_[a-z_]+)\s*\(", re.I
 )
 
@@ -66,12 +70,12 @@ SAFE_SELECT = re.compile(
 # takes; anything else (\copy, \i, \g, \gexec, \echo...) stops the run, and so does
 # one of these with other arguments (a damaged line that joined data to it).
 SAFE_META = {
-    "connect": re.compile(rb"\\connect(?: -reuse-previous=on)? (?:[\w$]+|\"(?:[^\"\n]|\"\")*\"|"
+    "connect": compile_cached(rb"\\connect(?: -reuse-previous=on)? (?:[\w$]+|\"(?:[^\"\n]|\"\")*\"|"
                           rb"'(?:[^'\n\\]|\\.)*')[ \t]*\r?\n?\Z"),
-    "c": re.compile(rb"\\c (?:[\w$]+|\"(?:[^\"\n]|\"\")*\")[ \t]*\r?\n?\Z"),
-    "restrict": re.compile(rb"\\restrict [A-Za-z0-9]+[ \t]*\r?\n?\Z"),
-    "unrestrict": re.compile(rb"\\unrestrict [A-Za-z0-9]+[ \t]*\r?\n?\Z"),
-    "encoding": re.compile(rb"\\encoding [A-Za-z0-9_]+[ \t]*\r?\n?\Z"),
+    "c": compile_cached(rb"\\c (?:[\w$]+|\"(?:[^\"\n]|\"\")*\")[ \t]*\r?\n?\Z"),
+    "restrict": compile_cached(rb"\\restrict [A-Za-z0-9]+[ \t]*\r?\n?\Z"),
+    "unrestrict": compile_cached(rb"\\unrestrict [A-Za-z0-9]+[ \t]*\r?\n?\Z"),
+    "encoding": compile_cached(rb"\\encoding [A-Za-z0-9_]+[ \t]*\r?\n?\Z"),
 }
 # The SQL comments pg_dump and pg_dumpall write between statements.  Data joined
 # to a comment line by a damaged newline would pass through as a comment, so any
@@ -81,7 +85,7 @@ SAFE_META = {
 # names without quotes, parentheses, commas or tabs; versions and times by shape.
 _ROLE = rb"[^\t'(),;]*"
 _QIDENT = rb'(?:"(?:[^"\t]|"")*"|[\w$]+)'
-DUMP_COMMENT = re.compile(
+DUMP_COMMENT = compile_cached(
     rb"--(?:"
     rb"| (?:Data for |Statistics for )?Name: .*; Type: .*; Schema: .*; Owner: " + _ROLE
     + rb"(?:; Tablespace: " + _ROLE + rb")?"

@@ -8,7 +8,6 @@ before anything is matched to columns by position.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from types import ModuleType
@@ -17,6 +16,7 @@ from typing import Any
 from .._impl import codec_function, kernel_fn
 from ..errors import DumpError, TransformError
 from ..policy.model import TableName, quote_ident
+from ..regex_cache import compile_cached
 from ..report import TableStats
 from ..transforms.base import ColumnInfo
 from ..transforms.coltypes import DATE_TYPES, TEXT_TYPES, base_type, is_integer, is_numeric
@@ -197,11 +197,12 @@ _TIME_TYPES = frozenset({"time without time zone", "time with time zone"})
 _STRING_TYPES = (TEXT_TYPES - {""}) | {
     "uuid", "inet", "cidr", "macaddr", "bytea", "json", "jsonb", "interval", "money", "xml",
 }
-_ISO_DATE = re.compile(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
+_ISO_DATE = compile_cached(r"(?:\d{4,}-\d\d-\d\d|-?infinity)\b")
 # The same on a plain literal's bytes, stricter: ASCII digits, and nothing but an ASCII
 # non-word byte after it (so a match here is a match of _ISO_DATE on the value).
-_ISO_DATE_BYTES = re.compile(rb"(?:[0-9]{4,}-[0-9][0-9]-[0-9][0-9]|-?infinity)(?![\w\x80-\xff])")
-_ISO_TIME = re.compile(r"\d\d:\d\d")
+_ISO_DATE_BYTES = compile_cached(
+    rb"(?:[0-9]{4,}-[0-9][0-9]-[0-9][0-9]|-?infinity)(?![\w\x80-\xff])")
+_ISO_TIME = compile_cached(r"\d\d:\d\d")
 
 
 def check_positional_shapes(
@@ -258,7 +259,7 @@ _C_SHAPES: Callable[..., bool] | None = codec_function("insert_shapes_ok")
 # reads the same codes).
 _NUMBER, _BOOLEAN, _DATE, _TIME, _BITS, _STRING = range(1, 7)
 # A number as pg_dump writes it bare, on the statement's bytes.
-_NUMBER_BYTES = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
+_NUMBER_BYTES = compile_cached(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
 
 
 @lru_cache(maxsize=256)

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from .._impl import codec_function
 from ..errors import TransformError
+from ..regex_cache import compile_cached
 
 __all__ = [
     "InsertError",
@@ -36,21 +37,23 @@ __all__ = [
 ]
 
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)'
-_HEAD = re.compile(rb"INSERT\s+INTO\s+(" + _IDENT + rb")(?:\s*\.\s*(" + _IDENT + rb"))?\s*", re.I)
-_COLUMN = re.compile(rb"\s*(" + _IDENT + rb")\s*([,)])")
-_OVERRIDING = re.compile(rb"OVERRIDING\s+(?:SYSTEM|USER)\s+VALUE\s*", re.I)
-_VALUES = re.compile(rb"VALUES\s*", re.I)
-_DEFAULT_VALUES = re.compile(rb"DEFAULT\s+VALUES\s*;\s*\Z", re.I)
-_TAIL = re.compile(rb"\s*(?:ON\s+CONFLICT\s+DO\s+NOTHING\s*)?;\s*\Z", re.I)
-_SPACE = re.compile(rb"\s*")
-_WORD = re.compile(rb"(?:NULL|DEFAULT|TRUE|FALSE)\b", re.I)
-_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_CAST = re.compile(rb"\s*::\s*" + _IDENT + rb"(?:\s*\.\s*" + _IDENT + rb")?(?:\s*\[\s*\])*")
-_PLAIN_STRING = re.compile(rb"'(?:[^']|'')*'")
-_BIT_STRING = re.compile(rb"[Bb]'[01]*'")
-_ESCAPE_STRING = re.compile(rb"[Ee]'(?:[^'\\]|''|\\.)*'", re.S)
-_BACKSLASH_STRING = re.compile(rb"'(?:[^'\\]|''|\\.)*'", re.S)
-_E_ESCAPES = re.compile(
+_HEAD = compile_cached(
+    rb"INSERT\s+INTO\s+(" + _IDENT + rb")(?:\s*\.\s*(" + _IDENT + rb"))?\s*", re.I
+)
+_COLUMN = compile_cached(rb"\s*(" + _IDENT + rb")\s*([,)])")
+_OVERRIDING = compile_cached(rb"OVERRIDING\s+(?:SYSTEM|USER)\s+VALUE\s*", re.I)
+_VALUES = compile_cached(rb"VALUES\s*", re.I)
+_DEFAULT_VALUES = compile_cached(rb"DEFAULT\s+VALUES\s*;\s*\Z", re.I)
+_TAIL = compile_cached(rb"\s*(?:ON\s+CONFLICT\s+DO\s+NOTHING\s*)?;\s*\Z", re.I)
+_SPACE = compile_cached(rb"\s*")
+_WORD = compile_cached(rb"(?:NULL|DEFAULT|TRUE|FALSE)\b", re.I)
+_NUMBER = compile_cached(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_CAST = compile_cached(rb"\s*::\s*" + _IDENT + rb"(?:\s*\.\s*" + _IDENT + rb")?(?:\s*\[\s*\])*")
+_PLAIN_STRING = compile_cached(rb"'(?:[^']|'')*'")
+_BIT_STRING = compile_cached(rb"[Bb]'[01]*'")
+_ESCAPE_STRING = compile_cached(rb"[Ee]'(?:[^'\\]|''|\\.)*'", re.S)
+_BACKSLASH_STRING = compile_cached(rb"'(?:[^'\\]|''|\\.)*'", re.S)
+_E_ESCAPES = compile_cached(
     rb"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S
 )
 _SIMPLE_ESCAPES = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t"}
@@ -193,16 +196,16 @@ def parse_insert(text: bytes, *, standard_strings: bool = True) -> InsertStateme
 # E'' string, a malformed value) is left to parse_insert's value-by-value reading,
 # which says what is wrong.
 _ITEM_TAIL = rb"))(?>" + _CAST.pattern + rb")?\s*(?P<end>[,)])"
-_ITEM_PLAIN = re.compile(
+_ITEM_PLAIN = compile_cached(
     rb"\s*(?:(?P<s>" + _PLAIN_STRING.pattern + rb")|(?P<w>(?i:NULL|DEFAULT|TRUE|FALSE)\b)"
     rb"|(?P<n>" + _NUMBER.pattern + _ITEM_TAIL
 )
-_ITEM_BACKSLASH = re.compile(
+_ITEM_BACKSLASH = compile_cached(
     rb"\s*(?:(?P<s>" + _BACKSLASH_STRING.pattern + rb")|(?P<w>(?i:NULL|DEFAULT|TRUE|FALSE)\b)"
     rb"|(?P<n>" + _NUMBER.pattern + _ITEM_TAIL,
     re.S,
 )
-_ROW_NEXT = re.compile(rb"\s*,\s*\(")
+_ROW_NEXT = compile_cached(rb"\s*,\s*\(")
 _WORD_KINDS = {b"NULL": "null", b"DEFAULT": "default"}
 Rows = tuple[tuple[Literal, ...], ...]
 # The compiled reader of rows, when the compiled codec is in use.

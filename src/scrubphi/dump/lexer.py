@@ -14,19 +14,19 @@ calls, so a statement that arrives over many chunks is scanned once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..errors import DumpError
+from ..regex_cache import compile_cached
 
 __all__ = ["SqlSplitter", "Unit"]
 
 # Bytes that can change the scanner's state outside quotes and comments.
-_SPECIAL = re.compile(rb"[-/'\"$\\;()]")
-_NON_SPACE = re.compile(rb"\S")
-_IDENT_BYTE = re.compile(rb"[A-Za-z0-9_$\x80-\xff]")
-_DOLLAR_TAG = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
-_DOLLAR_TAG_PREFIX = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\Z")
+_SPECIAL = compile_cached(rb"[-/'\"$\\;()]")
+_NON_SPACE = compile_cached(rb"\S")
+_IDENT_BYTE = compile_cached(rb"[A-Za-z0-9_$\x80-\xff]")
+_DOLLAR_TAG = compile_cached(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
+_DOLLAR_TAG_PREFIX = compile_cached(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\Z")
 
 _NORMAL, _SQUOTE, _EQUOTE, _DQUOTE, _DOLLAR, _LINE_COMMENT, _BLOCK_COMMENT = range(7)
 
@@ -42,7 +42,7 @@ _PLAIN = rb"(?:[^-/'\"$\\;()]|-(?!-)|/(?!\*))"
 # trying every way of cutting its strings at their quote pairs)
 _STRING = rb"(?<![Ee])(?>'(?:[^']|'')*+')"
 _INNER = rb"\((?:" + _PLAIN + rb"|" + _STRING + rb")*\)"
-_SIMPLE_UNIT = re.compile(
+_SIMPLE_UNIT = compile_cached(
     rb"(?:" + _PLAIN + rb"|" + _STRING + rb"|\((?:" + _PLAIN + rb"|" + _STRING + rb"|" + _INNER
     + rb")*\))*;"
 )
@@ -293,5 +293,5 @@ class SqlSplitter:
         }[self.state]
 
 
-_BLOCK_TOKENS = re.compile(rb"\*/|/\*?")
-_EQUOTE_STOP = re.compile(rb"['\\]")
+_BLOCK_TOKENS = compile_cached(rb"\*/|/\*?")
+_EQUOTE_STOP = compile_cached(rb"['\\]")

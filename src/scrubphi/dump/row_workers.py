@@ -29,14 +29,15 @@ closes their pipe or terminates them after a failure.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 from collections import deque
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CodecError, ScrubPhiError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 __all__ = ["PARALLEL_AFTER", "RowWorkers", "WorkerError", "auto_jobs", "can_fork"]
 
@@ -59,6 +60,8 @@ _BLOCKED = {signal.SIGINT, *_RESET}
 
 def can_fork() -> bool:
     """Whether this platform can fork workers (not on Windows)."""
+    import multiprocessing  # only a run with --jobs > 1 needs it (5 ms of start-up)
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -139,6 +142,8 @@ class RowWorkers:
     def __init__(self, rewriter: Any, jobs: int) -> None:
         if jobs < 2:
             raise ValueError("RowWorkers needs at least two workers")
+        import multiprocessing  # (see can_fork)
+
         ctx = multiprocessing.get_context("fork")
         self.rows = 0
         self.counts = [0] * len(list(rewriter.counts))

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import paula
+if TYPE_CHECKING:
+    import paula
 
 __all__ = ["CONDITION_OPS", "Condition", "condition_from_yaml", "describe_conditions"]
 
@@ -143,6 +144,8 @@ def condition_from_yaml(column: str, value: Any) -> Condition:
         raise ValueError("matches takes a regular expression as text")
     if len(arg) > MAX_PATTERN:
         raise ValueError(f"the regular expression is longer than {MAX_PATTERN} characters")
+    import paula  # only a matches: condition needs the regex crate (start-up)
+
     try:
         regex = paula.Regex(r"\A(?:" + arg + r")\z")  # the whole value
     except ValueError as exc:

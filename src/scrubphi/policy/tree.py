@@ -10,7 +10,6 @@ these helpers.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Iterable
@@ -108,6 +107,8 @@ _describe = describe_value
 def _suggest(word: object, allowed: Iterable[str]) -> str:
     if not isinstance(word, str):
         return ""
+    import difflib  # only an error's suggestion needs it (start-up)
+
     close = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

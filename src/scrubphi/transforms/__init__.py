@@ -19,7 +19,6 @@ every table and column.  ``{fake: ..., unique: true}`` is a keyed bijection
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -52,7 +51,7 @@ from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake, name_kerne
 from scrubphi.transforms.pooldata import LOCALES
 from scrubphi.transforms.redact import build_redactor, check_redact_spec
 from scrubphi.transforms.tokenize import make_tokenize
-from scrubphi.transforms.unique import MIN_WIDTH, make_unique, refusal
+from scrubphi.transforms.unique import MIN_WIDTH, REFUSED, make_unique, refusal
 from scrubphi.transforms.zip3 import make_zip3
 
 __all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec"]
@@ -126,6 +125,8 @@ def check_spec(spec: TransformSpec) -> None:
     if kind == "fake":
         provider = _p(spec, "provider")
         if provider not in FAKE_PROVIDERS:
+            import difflib  # only a misspelt provider needs it (start-up)
+
             close = difflib.get_close_matches(str(provider), sorted(FAKE_PROVIDERS), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ValueError(
@@ -140,7 +141,9 @@ def check_spec(spec: TransformSpec) -> None:
         unique = _p(spec, "unique") or False
         if not isinstance(unique, bool):
             raise ValueError("unique must be true or false")
-        if unique:
+        if unique and provider in REFUSED:
+            # (the generator is built for its capacity, which only a refusal states: the
+            # others' pools and tables, e-mail's slugs of every name, wait for the column)
             why = refusal(str(provider), get_generator(str(provider), locale, {}).capacity)
             if why is not None:
                 raise ValueError(why)

@@ -43,6 +43,7 @@ from typing import Any
 
 from ..errors import TransformError
 from ..policy.model import TransformSpec
+from ..regex_cache import compile_cached
 from .base import BuiltTransform, ColumnInfo, TransformContext
 
 __all__ = ["OTHER_PATHS", "Step", "build_json", "parse_path"]
@@ -51,7 +52,7 @@ OTHER_PATHS = ("keep", "null", "fail")
 
 Step = tuple[str, Any]  # ("key", name) | ("index", n) | ("wild", None) | ("descend", name|None)
 
-_TOKEN = re.compile(
+_TOKEN = compile_cached(
     r"""\.\.(?P<dkey>[A-Za-z_$][\w$-]*|\*)"""
     r"""|\.(?P<key>[A-Za-z_$][\w$-]*|\*)"""
     r"""|\[\s*(?:(?P<index>-?\d+)|(?P<star>\*)|'(?P<sq>(?:[^'\\]|\\.)*)'|"(?P<dq>(?:[^"\\]|\\.)*)")\s*\]"""

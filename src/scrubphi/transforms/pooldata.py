@@ -8,13 +8,17 @@ kept in ``TransformContext.shared`` so every column shares one copy.
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 __all__ = ["LOCALES", "POOL_NAMES", "load_pool"]
 
 #: Locales that have pools in the package.
 LOCALES = ("en_US",)
+
+# The package's own folder (a plain path: importlib.resources costs ~10 ms of start-up,
+# and the package, compiled extensions and all, is always installed as files).
+_POOLS = Path(__file__).parent / "pools"
 
 POOL_NAMES = (
     "city",
@@ -43,11 +47,7 @@ def load_pool(name: str, locale: str, shared: dict[str, Any] | None = None) -> t
             return hit  # type: ignore[no-any-return]
     if locale not in LOCALES or name not in POOL_NAMES:
         raise ValueError(f"no pool {name!r} for locale {locale!r}")
-    text = (
-        resources.files("scrubphi.transforms")
-        .joinpath("pools", f"{locale}.{name}.txt")
-        .read_text(encoding="utf-8")
-    )
+    text = (_POOLS / f"{locale}.{name}.txt").read_text(encoding="utf-8")
     pool = tuple(line for line in text.split("\n") if line)
     if not pool:
         raise ValueError(f"pool {name!r} for locale {locale!r} is empty")

@@ -20,11 +20,11 @@ Never logs or raises with a value.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Container
 from itertools import accumulate
 
+from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import STATES
 from scrubphi.transforms.redact.structured import (
@@ -42,8 +42,8 @@ __all__ = ["address_blocks"]
 _ANCHORS = frozenset(("address", "zip"))
 # Between two pieces: spaces, and a comma, ">", "|", ";", a parenthesis or a line
 # break (three at most: "\n>", ") ,", ")\n, ").
-_SEP = re.compile(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,3}")
-_UNIT = re.compile(
+_SEP = compile_cached(r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,3}")
+_UNIT = compile_cached(
     r"(?P<uw>(?i:apt|apartment|suite|ste|unit|flat|fl|floor|rm|room|bldg|building"
     # other languages' doors, floors and flats ("Puerta 6", "Piano 0", "Whg. 4")
     r"|puerta|pta|piso|planta|escalera|esc|piano|porta|andar|etage|étage|whg|wohnung"
@@ -61,7 +61,7 @@ _UNIT = re.compile(
 _EVERYDAY_UNITS = frozenset(split_words("level studio interior int scala lote bloco"))
 # A postcode: digit groups ("75419", "394 13", "1386", "02139-1234"), British and
 # Canadian forms ("SW1A 1AA", "K1A 0B1").
-_POSTCODE = re.compile(
+_POSTCODE = compile_cached(
     # Dutch ("8760XZ", "6322 US") and Irish ("K50 4VWV") forms first: digits and letters
     r"\d{4}[ ]?[A-Z]{2}(?![\w])|[A-Z]\d[\dW][ ][A-Z\d]{4}(?![\w])"
     r"|\d{3,6}(?:[ -]\d{2,4})?(?![\w])"
@@ -69,39 +69,39 @@ _POSTCODE = re.compile(
     r"|[A-Z]\d[A-Z][ ]?\d[A-Z]\d(?![\w])"
 )
 # The second part of a postcode another pass took the first part of ("15395-569").
-_SECOND_PART = re.compile(r"-(?P<d>\d{2,4})(?![\w-])")
+_SECOND_PART = compile_cached(r"-(?P<d>\d{2,4})(?![\w-])")
 # A region's or country's code: two or three capitals ("RS", "QC", "NSW").
-_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
+_CODE = compile_cached(r"[A-Z]{2,3}(?![\w])")
 # A word of a town's, region's or country's name: a capital first, in any script
 # ("Porto", "SEINÄJOKI", "Fort-de-France"); or a particle inside one ("Caxias do
 # Sul", "Torroella de Montgrí").
-_WORD = re.compile(r"(?P<w>[^\W\d_][\w'\u2019-]*)(?P<dot>\.)?")
+_WORD = compile_cached(r"(?P<w>[^\W\d_][\w'\u2019-]*)(?P<dot>\.)?")
 _PARTICLES = frozenset(split_words("""
 de del della dei di da do dos das du des la le les el al van von der den am an im sur
 upon on en y i
 """))
 # A number just before an address ("638 2229 Wolmarans St", "3378 > 217 Lovers Lane"),
 # or the first of a house number's two ("33/376 Robin Rue": a flat and its building).
-_BEFORE = re.compile(r"(?<![\w.,/:-])(?P<n>\d{1,6})(?:/|[ \t]*(?:>|\r?\n)?[ \t]*)$")
+_BEFORE = compile_cached(r"(?<![\w.,/:-])(?P<n>\d{1,6})(?:/|[ \t]*(?:>|\r?\n)?[ \t]*)$")
 # Before a postcode: ", RS  Brazil ", ", NI  Cyprus (Greek) " (see _region_before).
-_LEFT = re.compile(
+_LEFT = compile_cached(
     r",[ \t]*(?P<c>[A-Z]{2,3})(?![\w])"
     r"(?:[ \t]+\(?[^\W\d_][\w'\u2019-]*\)?){0,3}[ \t]*$"
 )
 # The pieces, in the order they are tried: a unit, a postcode, a region's code, a word.
-_PIECE = re.compile(
+_PIECE = compile_cached(
     rf"(?P<unit>{_UNIT.pattern})|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
     rf"|(?P<word>{_WORD.pattern})"
 )
 # A postcode right after a piece (spaces or a comma between): what makes a short word
 # before it a region's code ("KNIVSTA, nan 18237", "Dusino San Michele, AT 31295").
-_POST_AFTER = re.compile(rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})")
+_POST_AFTER = compile_cached(rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})")
 _MOST_PIECES = 12
 _STATES = frozenset(STATES)
 # A country's name, then a postcode, after a region's code: a code that is also a US
 # state's ("CO", "GU") is another country's region when a country other than the US
 # follows it ("Arrenillos, CO  Uruguay 61420").
-_COUNTRY_AFTER = re.compile(
+_COUNTRY_AFTER = compile_cached(
     rf"(?:{_SEP.pattern})(?P<country>[A-Z][\w'\u2019-]*(?:[ ][A-Z][\w'\u2019-]*){{0,2}})"
     rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})"
 )
@@ -189,9 +189,9 @@ class _Taken:
 
 # A line of a letterhead or a signature: what opens it (">", "???", "|", "*", "-"), then
 # up to four words; and one word of it.
-_LINE = re.compile(r"[ \t>?|*-]*(?P<v>[^\n]*?)[ \t]*\Z")
-_LINE_WORD = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
-_ORG_LINE = re.compile(r"[A-Z][\w'\u2019.&-]*(?:[ ]+(?:[A-Z&][\w'\u2019.&-]*|and|of|de|for))"
+_LINE = compile_cached(r"[ \t>?|*-]*(?P<v>[^\n]*?)[ \t]*\Z")
+_LINE_WORD = compile_cached(r"[^\W\d_][\w'\u2019.&-]*")
+_ORG_LINE = compile_cached(r"[A-Z][\w'\u2019.&-]*(?:[ ]+(?:[A-Z&][\w'\u2019.&-]*|and|of|de|for))"
                        r"{0,3}\Z")
 # Lines of a hospital's own: its services, not an organisation's name.
 _NOT_ORG_LINE = frozenset(split_words("""

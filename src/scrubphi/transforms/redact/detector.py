@@ -24,7 +24,6 @@ Never logs or raises with a value.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Container
 from datetime import date
 from functools import lru_cache
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, cast
 
 from scrubphi._impl import kernel_fn
 from scrubphi._redact_impl import redact_engine
+from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms import dates as date_transforms
 from scrubphi.transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from scrubphi.transforms.redact.blocks import address_blocks
@@ -89,7 +89,7 @@ _ANCHORS = LM_COLON_MAC | LM_DASH | LM_DOT_MAC | LM_DOT_PAIR
 
 # A word: letters and digits (any script), with inner apostrophes ("O'Rourke",
 # "pt's"); one with a digit in it is a code ("fio2") and stays.
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_WORD = compile_cached(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
 def _kernel_first(built: BuiltTransform) -> Callable[[str | None], str | None]:
     """``built.fn`` with its compiled kernel tried first (see ``_impl.kernel_fn``)."""
@@ -325,11 +325,12 @@ class Redactor(WordRules, StructuredPass):
 
 # Runs a lookup checks: digit groups (phones, record numbers), codes mixing letters
 # and digits, a house number and the words after it, capitalised words (towns).
-_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d(). -]{2,22}\d(?![\w])|(?<![\w+])\d{4,}(?!\w)")
-_CODE = re.compile(r"(?<![\w-])(?=[A-Za-z-]*\d)(?=\d*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{3,}(?![\w-])")
-_STREET_RUN = re.compile(r"(?<![\w])\d{1,6}[A-Za-z]?(?:[ ]+[A-Za-z][\w'.-]*){1,6}")
-_TITLE_RUN = re.compile(r"(?<![\w])[A-Z][\w'.-]*(?:[ ]+[A-Z][\w'.-]*){0,3}")
-_SPACE_RUN = re.compile(r"\S+")
+_DIGIT_RUN = compile_cached(r"(?<![\w+])\+?\(?\d[\d(). -]{2,22}\d(?![\w])|(?<![\w+])\d{4,}(?!\w)")
+_CODE = compile_cached(
+    r"(?<![\w-])(?=[A-Za-z-]*\d)(?=\d*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{3,}(?![\w-])")
+_STREET_RUN = compile_cached(r"(?<![\w])\d{1,6}[A-Za-z]?(?:[ ]+[A-Za-z][\w'.-]*){1,6}")
+_TITLE_RUN = compile_cached(r"(?<![\w])[A-Z][\w'.-]*(?:[ ]+[A-Z][\w'.-]*){0,3}")
+_SPACE_RUN = compile_cached(r"\S+")
 
 
 @lru_cache(maxsize=4)

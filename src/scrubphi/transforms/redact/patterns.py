@@ -198,14 +198,14 @@ _CODES = ("iban", "idword")
 _WORDS = tuple(name for names, _ in _WORD_GROUPS for name in names)
 #: Where a match of :attr:`Patterns.digits` can start: a digit after no digit, and
 #: the ``+``, ``(`` or ``#`` (and a space) before one.
-DIGIT_START = re.compile(r"[+(\#][ ]?(?=\d)|(?<!\d)\d")
+DIGIT_START = compile_cached(r"[+(\#][ ]?(?=\d)|(?<!\d)\d")
 #: Where a match of :attr:`Patterns.codes` can start: a word of letters, digits and
 #: hyphens that begins with a letter and has a digit (the caller counts them).
-CODE_START = re.compile(r"(?<![\w.-])[A-Za-z][A-Za-z-]*\d[A-Za-z0-9-]*")
+CODE_START = compile_cached(r"(?<![\w.-])[A-Za-z][A-Za-z-]*\d[A-Za-z0-9-]*")
 
 #: Every word that can start a match of a word-led pattern.
 WORD_TRIGGERS = frozenset().union(*(words for _, words in _WORD_GROUPS))
-_TLD = re.compile(r"@|://|www\.|::|\.(?:com|org|net|edu|gov|mil|info|biz|io|uk|de|fr|nz|jp"
+_TLD = compile_cached(r"@|://|www\.|::|\.(?:com|org|net|edu|gov|mil|info|biz|io|uk|de|fr|nz|jp"
                   r"|cn|ru|dk|fi|ie|mx|za|kr|tw|hk|sg)(?![\w.-])", re.IGNORECASE)
 
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 
+from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.dates import civil_from_days, days_from_civil, parse_pg_date
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import MONTHS
@@ -56,16 +57,16 @@ _UNIT_LOWS = tuple((w, w.rstrip(".").lower()) for w in _UNIT_WORDS)
 _VENT_WORDS = frozenset(split_words("""
 psv ps peep cpap bipap simv imv prvc aprv ipap epap
 """))
-_VENT = re.compile(r"(?<![^\W_])(?i:" + "|".join(sorted(_VENT_WORDS)) + r")(?![^\W_])")
-_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+_VENT = compile_cached(r"(?<![^\W_])(?i:" + "|".join(sorted(_VENT_WORDS)) + r")(?![^\W_])")
+_US_ZIP = compile_cached(r"\d{5}(?:-\d{4})?")
 # (compiled once: the handlers run once per match, ``re.findall(r"...")`` looks its
 # pattern up in re's cache every time)
-_DIGIT_RUNS = re.compile(r"\d+")
-_NOT_DIGIT = re.compile(r"\D")
+_DIGIT_RUNS = compile_cached(r"\d+")
+_NOT_DIGIT = compile_cached(r"\D")
 # The four letters outside ASCII that a case-insensitive pattern's [a-z] matches ("7-\u017fep"
 # is a month's abbreviation to the pattern engine): the ASCII letters they stand for.
 _ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_LETTER = compile_cached(r"[A-Za-z]")
 # The month's, day's and year's groups of each alternative of the text dates.
 _TEXT_DATE_GROUPS = {
     "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
@@ -77,36 +78,36 @@ _SCORE_WORDS = frozenset(split_words("""
 pain scale score scored rated rates rating strength level intensity from to of is was
 """))
 # The town before ", ST 12345" (the pattern has found the ZIP code after it).
-_TOWN = re.compile(r"(?P<town>[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}),[ ][A-Z]{2}[ ,]+$")
-_DIGIT = re.compile(r"\d")
+_TOWN = compile_cached(r"(?P<town>[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}),[ ][A-Z]{2}[ ,]+$")
+_DIGIT = compile_cached(r"\d")
 # A birth label just before a date ("DOB 4/5/30", "D.O.B.: ", "date of birth", "born"):
 # its two-digit year is in the past ("30" is 1930, not 2030).
-_BIRTH_BEFORE = re.compile(
+_BIRTH_BEFORE = compile_cached(
     r"(?<![^\W_])(?i:d\.?[ ]?o\.?[ ]?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday"
     r"|born(?:[ ]on)?)[ ]*[:#=-]?[ ]*\Z")
 # A ship of the US forces before its post office: "USS Mahler\nFPO AA 70489".
-_SHIP_BEFORE = re.compile(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)"
+_SHIP_BEFORE = compile_cached(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)"
                           r"(?:[ ]*\n[ ]*|[ ]+)\Z")
 # "one" before "hundred" in an age in words ("one hundred and two year old").
-_ONE_BEFORE = re.compile(r"(?:\A|[^\w])(?i:one)[ -]\Z")
-_SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
+_ONE_BEFORE = compile_cached(r"(?:\A|[^\w])(?i:one)[ -]\Z")
+_SHIFT = compile_cached(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
 # A numeric date with a four-digit year that a trunk number's pattern takes first, its day
 # or month led by a zero ("07-24-1964", "05.04.1984"): read as a date (the "num" handler).
-_TRUNK_DATE = re.compile(
+_TRUNK_DATE = compile_cached(
     r"(?P<num>(?P<na>0?[1-9]|[12]\d|3[01])(?P<ns>[-.])(?P<nb>0?[1-9]|[12]\d|3[01])(?P=ns)"
     r"(?P<ny>(?:19|20)\d\d))\Z")
 # An ISO date where a phone word's number starts ("home 1987-04-26T19:20"): the date's.
-_ISO_AT = re.compile(r"\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
+_ISO_AT = compile_cached(r"\d{4}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
 # A country code or trunk prefix just before a phone number (_with_prefix).
-_PHONE_PREFIX = re.compile(r"(?:(?:(?<![\w+(])\(\+?\d{2,3}\)|(?<![\w(])\+\(\d{1,3}\)"
+_PHONE_PREFIX = compile_cached(r"(?:(?:(?<![\w+(])\(\+?\d{2,3}\)|(?<![\w(])\+\(\d{1,3}\)"
                            r"|(?<![\w+(])\+\d{1,3}|(?<![\w.,/:+()-])8)[ ]"
                            r"|(?<![\w+(])\(0\d\))\Z")
 # A Hungarian number's area code before its slash ("30/166 1318", "(06)18/320-5182").
-_HU_SLASH = re.compile(r"(?:\(06\)|06-)?(?:\(\d{1,2}\)|\d{1,2})/")
+_HU_SLASH = compile_cached(r"(?:\(06\)|06-)?(?:\(\d{1,2}\)|\d{1,2})/")
 _PAGER_WORDS = frozenset(split_words("pager beeper beep pgr bpr pg page ext extension"))
-_LABEL_PREFIX = re.compile(r"([A-Za-z]+)(?=\d)")
+_LABEL_PREFIX = compile_cached(r"([A-Za-z]+)(?=\d)")
 # Amounts, ranges and settings: "100-200cc", "500x12", "3x5cm", "10-20mg".
-_MEASURE = re.compile(r"\d+(?:[.,]\d+)?(?:[-x/]\d+(?:[.,]\d+)?)*[A-Za-z]{0,5}", re.I)
+_MEASURE = compile_cached(r"\d+(?:[.,]\d+)?(?:[-x/]\d+(?:[.,]\d+)?)*[A-Za-z]{0,5}", re.I)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -61,15 +60,18 @@ def split_words(text: str) -> list[str]:
     return text.split()
 
 
+# The shipped lists' folder (a plain path, as pooldata's pools: no importlib.resources).
+_DATA = Path(__file__).parent.parent / "redact_data"
+
+
 def _data_files() -> list[tuple[str, bytes]]:
     """Every shipped list's name and bytes, in name order (what the sets are made of)."""
-    folder = resources.files("scrubphi.transforms").joinpath("redact_data")
-    return sorted((f.name, f.read_bytes()) for f in folder.iterdir()
+    return sorted((f.name, f.read_bytes()) for f in _DATA.iterdir()
                   if f.name.endswith(".txt") and f.is_file())
 
 
 def _lines(stem: str) -> list[str]:
-    path = resources.files("scrubphi.transforms").joinpath("redact_data", f"{stem}.txt")
+    path = _DATA / f"{stem}.txt"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
