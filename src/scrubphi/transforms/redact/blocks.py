@@ -129,7 +129,7 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
     if not anchors:
         return
     anchors.sort()
-    taken = _Taken([(s, e) for s, _p, e, _k, _r in spans])
+    taken = _Taken(spans[:])  # (a copy: the spans before this pass's)
     done = -1
     for start, end, kind in anchors:
         if end <= done:
@@ -159,11 +159,12 @@ class _Taken:
     Built on first use (a note's address walk often asks only where a finding starts):
     the starts as a dict, the overlaps by bisection in O(log n); a note of a few
     findings (:data:`_FEW`) is read through instead, which costs less than the tables.
+    ``spans`` are the Spans' own tuples (start, priority, end, kind, replacement).
     """
 
     __slots__ = ("_ends", "_found", "_starts", "spans")
 
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
+    def __init__(self, spans: list[tuple[int, int, int, str, str]]) -> None:
         self.spans = spans
         self._found: dict[int, int] | None = None
         self._starts: list[int] = []
@@ -174,13 +175,13 @@ class _Taken:
         found = self._found
         if found is None and len(self.spans) <= _FEW:
             best = -1  # (a note's few findings: read through, no table)
-            for s, e in self.spans:
+            for s, _p, e, _k, _r in self.spans:
                 if s == pos and e > best:
                     best = e
             return best
         if found is None:
             found = self._found = {}
-            for s, e in self.spans:
+            for s, _p, e, _k, _r in self.spans:
                 if found.get(s, -1) < e:
                     found[s] = e
         return found.get(pos, -1)
@@ -188,12 +189,12 @@ class _Taken:
     def covered(self, start: int, end: int) -> bool:
         """Whether ``start:end`` overlaps a finding."""
         if len(self.spans) <= _FEW:
-            for s, e in self.spans:  # noqa: SIM110 (a loop: any() over a generator costs twice)
+            for s, _p, e, _k, _r in self.spans:  # noqa: SIM110 (any() costs twice as much)
                 if s < end and e > start:
                     return True
             return False
         if not self._starts:
-            pairs = sorted(self.spans)
+            pairs = sorted((s, e) for s, _p, e, _k, _r in self.spans)
             self._starts = [s for s, _ in pairs]
             # The furthest end of the spans up to each one.
             self._ends = list(accumulate((e for _, e in pairs), max))
