@@ -317,7 +317,9 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
                  else _PIECE).match(text, p)
         if piece is None:
             break
-        if piece.group("unit") is not None:
+        # (the alternative that matched: its group closes last, so it is the last group)
+        kind = piece.lastgroup
+        if kind == "unit":
             if piece.group("uw").lower() in _EVERYDAY_UNITS and not _unit_framed(text, pos, p):
                 break
             if not taken.covered(*piece.span("unit")):
@@ -329,15 +331,15 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
             pos = piece.end()
             pieces += 1
             continue
-        if piece.group("post") is not None:
+        if kind == "post":
             value = piece.group("post")
             if not taken.covered(*piece.span("post")):
                 out.put(*piece.span("post"), "zip", _like(value, fns["mrn"](value)))
             pos = piece.end()
             pieces += 1
             continue
-        code = piece.group("code")
-        if code is not None:
+        if kind == "code":
+            code = piece.group("code")
             if code.lower() in STOP and not (
                     "," in text[pos:p] and _POST_AFTER.match(text, piece.end())):
                 break  # "AT", "NO" are words unless a comma and a postcode frame them

@@ -696,6 +696,8 @@ _CARED = frozenset(split_words("patient patients pt pts client clients resident 
 
 def _org_possessors(text: str, out: Spans, name: Fn) -> bool:
     """Whether it put a span (the late pass's ``ran``)."""
+    if "'s " not in text and "\u2019s " not in text:
+        return False  # (no "'s " before a first name can be there: most notes, no loop)
     spans = out.spans
     firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
         "'s ", "\u2019s ")]

@@ -90,6 +90,7 @@ _SHIP_BEFORE = re.compile(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_]+)"
 # "one" before "hundred" in an age in words ("one hundred and two year old").
 _ONE_BEFORE = re.compile(r"(?:\A|[^\w])(?i:one)[ -]\Z")
 _SHIFT = re.compile(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
+_SHIFT_FIRST = frozenset("012")
 # A numeric date with a four-digit year that a trunk number's pattern takes first, its day
 # or month led by a zero ("07-24-1964", "05.04.1984"): read as a date (the "num" handler).
 _TRUNK_DATE = re.compile(
@@ -316,9 +317,11 @@ class StructuredPass:
         value = m.group("plv")
         digits = sum(map(str.isdigit, value))
         start, end = m.span("plv")
-        if _SHIFT.fullmatch(value):
+        # (each pattern tried only where its first characters can be: "0"-"2" first, a
+        # dash after four characters)
+        if value[:1] in _SHIFT_FIRST and _SHIFT.fullmatch(value):
             return  # "call at 0700-1930": hours
-        if _ISO_AT.match(out.text, start):
+        if out.text[start + 4 : start + 5] == "-" and _ISO_AT.match(out.text, start):
             return  # "home 1987-04-26T19:20": a date's (the date pattern takes it)
         if digits >= 6:
             self._put_phone(out, start, end)
