@@ -786,6 +786,10 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it
     # changed the scan's spans, which ``marks`` was read from: every rule appends what it
     # puts, and one that drops spans (_firms) appends the span that replaces them)
+    if not heads and not marks and "'s " not in text and "\u2019s " not in text:
+        # Every rule below is gated by a bit of ``marks`` or ``heads``, but for
+        # _org_possessors (an "'s " before a first name): none can put a span.
+        return
     scanned = len(out.spans), (out.spans[-1] if out.spans else None)
     # Whether a rule may have changed the spans (one has run; _org_possessors says if it
     # put one): until then they are the scan's, and ``ran and changed()`` spares the
