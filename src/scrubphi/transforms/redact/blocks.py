@@ -144,7 +144,8 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
                 out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
         if kind == "zip":
             _region_before(text, start, out, fns, taken)
-        elif start > done and text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
+        elif start > done and text.find("\n", max(0, start - 4), start) >= 0 and \
+                text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
             _org_line(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
 
