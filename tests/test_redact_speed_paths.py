@@ -32,6 +32,8 @@ against what it stands for.
   phone words' handler before ``_SHIFT`` and ``_ISO_AT``, the address walk's
   ``_SEP`` and its ``_PIECE`` without the unit where no unit word can start) give
   what the pattern gives; the walk reads the piece's kind from ``lastgroup``.
+* The compiled scan's address walk asks ``Engine.taken`` (C) where a finding starts
+  and whether a range overlaps one: the answers of ``blocks._Taken``.
 """
 
 from __future__ import annotations
@@ -602,3 +604,23 @@ def test_the_late_pass_asks_for_changes_as_before(compiled: bool, text: str) -> 
             late._org_possessors = original
         runs.append(sorted(out.spans))
     assert runs[0] == runs[1]
+
+
+@needs_compiled
+@given(spans=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12)), max_size=30),
+       queries=st.lists(st.tuples(st.integers(-2, 60), st.integers(0, 12)), max_size=20))
+@HYPOTHESIS
+@example(spans=[(3, 4), (3, 0), (5, 2), (5, 6), (20, 1)], queries=[(3, 0), (5, 1), (7, 1), (4, 0)])
+def test_the_compiled_taken_is_the_python_one(
+        spans: list[tuple[int, int]], queries: list[tuple[int, int]]) -> None:
+    """``Engine.taken``'s answers are ``_Taken``'s, on few spans and on many (the
+    tables), empty ones and ones that share a start among them."""
+    from scrubphi.transforms.redact.blocks import _Taken
+
+    engine = _twins_cached()[0]._engine
+    assert engine is not None
+    tuples = [(s, 1, s + n, "place", "x") for s, n in spans]
+    c, py = engine.taken(tuples), _Taken(tuples[:])
+    for pos, n in queries:
+        assert c.found_at(pos) == py.found_at(pos), (pos, tuples)
+        assert c.covered(pos, pos + n) == py.covered(pos, pos + n), (pos, n, tuples)

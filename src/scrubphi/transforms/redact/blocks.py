@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Container
+from collections.abc import Callable, Container
 from functools import lru_cache
 from itertools import accumulate
+from typing import Protocol
 
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.patterns import STATES
@@ -122,14 +123,20 @@ _US_NAMES = frozenset(("US", "USA", "United States", "United States of America",
 _PLACEHOLDERS = frozenset(("nan", "NaN", "NAN", "null", "NULL"))
 
 
-def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[str]) -> None:
-    """Replace the rest of every address block found in ``text`` (see the module)."""
+def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[str],
+                   taken_of: Callable[[list[tuple[int, int, int, str, str]]], Taken] | None
+                   = None) -> None:
+    """Replace the rest of every address block found in ``text`` (see the module).
+
+    ``taken_of``: what makes the walk's :class:`_Taken` of the spans (the compiled
+    scan's ``Engine.taken``, a twin in C), else ``_Taken``."""
     spans = out.spans
     anchors = [(s, e, kind) for s, _p, e, kind, _r in spans if kind in _ANCHORS]
     if not anchors:
         return
     anchors.sort()
-    taken = _Taken(spans[:])  # (a copy: the spans before this pass's)
+    # (the spans before this pass's: a copy, or the C twin's array)
+    taken = _Taken(spans[:]) if taken_of is None else taken_of(spans)
     done = -1
     for start, end, kind in anchors:
         if end <= done:
@@ -148,6 +155,14 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
                 text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
             _org_line(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
+
+
+class Taken(Protocol):
+    """What the walk asks of the spans found before it (``_Taken``, ``Engine.taken``)."""
+
+    def found_at(self, pos: int, /) -> int: ...
+
+    def covered(self, start: int, end: int, /) -> bool: ...
 
 
 #: Up to this many findings, _Taken reads them through instead of building its tables.
@@ -216,7 +231,7 @@ address contact phone fax email mail office department dept service services uni
 """))
 
 
-def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: _Taken) -> None:
+def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Taken) -> None:
     """An organisation's line in a letterhead or a signature: the line right above an
     address's first line, of up to four capitalised words that no pass replaced, between
     the address and a line the scan replaced whole (a person's name): "Dreux Joly\n
@@ -254,7 +269,7 @@ def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: _Tak
 
 
 def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
-                   taken: _Taken) -> None:
+                   taken: Taken) -> None:
     """"Porto Alegre , RS  Brazil 95828": a region's code after a comma, then at most
     three capitalised words before a postcode, on one line; the code goes (a US
     state's code stays) and so do the words (the country)."""
@@ -271,7 +286,7 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
 
 
 def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[str],
-          taken: _Taken) -> int:
+          taken: Taken) -> int:
     """Replace the pieces after an address that ends at ``pos``; returns where they end."""
     pieces = 0
     word_end = -1  # where the last word of a name ended
