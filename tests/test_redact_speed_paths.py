@@ -26,7 +26,14 @@ against what it stands for.
   nothing: the compiled ``late_marks`` gives the bits the Python one gives, on
   texts and spans of every kind (the engine's, from the bits its scan of the
   text read, too), and the late pass with the bits it is given puts exactly the
-  spans it puts with every bit set, in both scans.
+  spans it puts with every bit set, in both scans; and it asks whether the spans
+  changed only once a rule has run (``_org_possessors`` says whether it put one).
+* The cheap tests before a pattern (``_with_prefix`` before ``_PHONE_PREFIX``, the
+  phone words' handler before ``_SHIFT`` and ``_ISO_AT``, the address walk's
+  ``_SEP`` and its ``_PIECE`` without the unit where no unit word can start) give
+  what the pattern gives; the walk reads the piece's kind from ``lastgroup``.
+* The compiled scan's address walk asks ``Engine.taken`` (C) where a finding starts
+  and whether a range overlaps one: the answers of ``blocks._Taken``.
 """
 
 from __future__ import annotations
@@ -496,3 +503,125 @@ def test_the_late_pass_gates_change_nothing(compiled: bool, text: str) -> None:
         late_pass(text, out, r._v.basic, r._fns, r._filler_key, heads, r._v.names, marks)
         runs.append(sorted(out.spans))
     assert runs[0] == runs[1]
+
+
+@st.composite
+def address_text(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 8))):
+        parts.append(draw(st.one_of(
+            st.sampled_from(LATE_PIECES + PIECES),
+            st.sampled_from(["Apt 3", "apt. 4B", "Suite 12", "\u017fuite 3", "STE 9", "Unit A",
+                             "Level 3", "Bl. 20", "Sc. 98", "Ap. 873", "Et. 4", "75419", "394 13",
+                             "SW1A 1AA", "K1A 0B1", "8760XZ", "RS", "nan", "Porto Alegre",
+                             "(+30) 555-1234", "+7 555-1234", "8 (529) 170-34-23", "(0 1) 2"]),
+            st.text(st.sampled_from(" ,.-:/()>\n1S2AaIiEeUu\u0663\u017f\u0130K"), max_size=6))))
+        parts.append(draw(st.sampled_from(SEPARATORS)))
+    return "".join(parts)
+
+
+@given(text=st.one_of(address_text(), phone_text()))
+@HYPOTHESIS
+@example(text="Call 555-0001 (+30) 555-1234 +7 555-1234 8 (529) 170-34-23 x) 555-1234 \u0663 5")
+def test_the_phone_prefix_shortcut_is_the_search(text: str) -> None:
+    """Where ``_with_prefix`` answers before its search, the search finds no prefix."""
+    from scrubphi.transforms.redact import structured
+
+    for start in range(1, len(text)):
+        if text[start - 1] == " ":
+            m = structured._PHONE_PREFIX.search(text, max(0, start - 8), start)
+            if structured._with_prefix(text, start) == start and m is not None:
+                # (the search found one that the function then declined: "8 " alone)
+                assert m.group() == "8 ", (text, start)
+            if start < 2 or (text[start - 2] != ")" and not text[start - 2].isdecimal()):
+                assert m is None, (text, start)
+
+
+@given(text=st.one_of(address_text(), phone_text()))
+@HYPOTHESIS
+@example(text="0700-1930 1987-04-26T19:20 2021-3-4 12-34-56 ")
+def test_the_labelled_phone_prechecks_are_the_patterns(text: str) -> None:
+    """``_SHIFT`` matches only from "0"-"2", ``_ISO_AT`` only with "-" four on."""
+    from scrubphi.transforms.redact import structured
+
+    for p in range(len(text) + 1):
+        if structured._ISO_AT.match(text, p) is not None:
+            assert text[p + 4 : p + 5] == "-"
+        for q in range(p, min(len(text), p + 12) + 1):
+            if structured._SHIFT.fullmatch(text[p:q]) is not None:
+                assert text[p:q][:1] in structured._SHIFT_FIRST
+
+
+@given(text=address_text())
+@HYPOTHESIS
+@example(text="Apt 3 \u017fuite 4 SUITE 5 Level 3 RS 75419 K1A 0B1 Porto nan \u0130nt 4 Et. 4")
+def test_the_address_walk_pieces_are_the_whole_pattern(text: str) -> None:
+    """``_PIECE_NO_UNIT`` matches as ``_PIECE`` where the walk takes it (no unit word can
+    start there), ``_SEP`` matches nothing where no separator can start, and a piece's
+    ``lastgroup`` is its kind's group."""
+    from scrubphi.transforms.redact import blocks
+
+    for p in range(len(text) + 1):
+        if text[p : p + 1] not in blocks._SEP_FIRST:
+            sep = blocks._SEP.match(text, p)
+            assert sep is not None and sep.end() == p
+        whole = blocks._PIECE.match(text, p)
+        if whole is not None:
+            first = next(k for k in ("unit", "post", "code", "word") if whole.group(k) is not None)
+            assert whole.lastgroup == first, (text, p)
+        if p < len(text) and text[p].isascii() and text[p].lower() not in blocks._UNIT_FIRST:
+            part = blocks._PIECE_NO_UNIT.match(text, p)
+            assert (part is None) == (whole is None), (text, p)
+            if part is not None and whole is not None:
+                assert part.span() == whole.span() and part.lastgroup == whole.lastgroup
+                assert {k: v for k, v in part.groupdict().items() if v is not None} == {
+                    k: v for k, v in whole.groupdict().items() if v is not None}
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@given(text=late_text())
+@HYPOTHESIS
+@example(text="Capital Cube's Anna Berg, 12 Oak St, Boston. Walk Score\u2019s Ann Berg 3")
+def test_the_late_pass_asks_for_changes_as_before(compiled: bool, text: str) -> None:
+    """The late pass puts the same spans when ``_org_possessors`` says it put one each
+    time (``changed()`` asked after it, as before the shortcut)."""
+    from scrubphi.transforms.redact import late
+
+    if compiled and fast is None:
+        pytest.skip("scrubphi._redact_fast is not built")
+    r = _twins_cached()[0 if compiled else 1]
+    original = late._org_possessors
+    runs = []
+    for always in (False, True):
+        out = Spans(text, None, record=False)
+        heads = r._scan(text, out)
+        marks = late.late_marks(text, out.spans)
+        if always:
+            late._org_possessors = lambda *a: original(*a) or True  # type: ignore[assignment]
+        try:
+            late.late_pass(text, out, r._v.basic, r._fns, r._filler_key, heads, r._v.names,
+                           marks)
+        finally:
+            late._org_possessors = original
+        runs.append(sorted(out.spans))
+    assert runs[0] == runs[1]
+
+
+@needs_compiled
+@given(spans=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12)), max_size=30),
+       queries=st.lists(st.tuples(st.integers(-2, 60), st.integers(0, 12)), max_size=20))
+@HYPOTHESIS
+@example(spans=[(3, 4), (3, 0), (5, 2), (5, 6), (20, 1)], queries=[(3, 0), (5, 1), (7, 1), (4, 0)])
+def test_the_compiled_taken_is_the_python_one(
+        spans: list[tuple[int, int]], queries: list[tuple[int, int]]) -> None:
+    """``Engine.taken``'s answers are ``_Taken``'s, on few spans and on many (the
+    tables), empty ones and ones that share a start among them."""
+    from scrubphi.transforms.redact.blocks import _Taken
+
+    engine = _twins_cached()[0]._engine
+    assert engine is not None
+    tuples = [(s, 1, s + n, "place", "x") for s, n in spans]
+    c, py = engine.taken(tuples), _Taken(tuples[:])
+    for pos, n in queries:
+        assert c.found_at(pos) == py.found_at(pos), (pos, tuples)
+        assert c.covered(pos, pos + n) == py.covered(pos, pos + n), (pos, n, tuples)

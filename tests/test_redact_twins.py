@@ -198,6 +198,10 @@ def _digit_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str] | None, ..
 @example("on 7-8.\xa0 since 1-2.\u2028 on 7-8.\u0663 on 7-8.\u00e9 3-4.\u3000x")
 @example("12 N. Oak Elm St, 4 West 5th Ave 7 A B C Street 80 NSR HR 9 Big Straße 3 Via Roma "
          "5 Piroska u. 9 2 Lake Oak Pine Elm Rd 6 C/ Mayor 8 Main STREET 12 Oakst.")
+@example("Call 555-0001 with (555-0001) 155-0001 Oak Street 055-1234 office 555-1234-5 "
+         "555-1234. 555-1234/5 555-1234ab 555-1234\u0663 x555-1234 (555-1234 ext 12) 555-12345")
+@example("1 Oak Street, 3 Main St 12 Oak 5 Of May 3 of may 92 Years 1 Yo 7 Maple Ave 2 NE "
+         "4 Mayfair Rd 1 \u0130stanbul Cd 30 Junction Rd 1 Jan Street")
 def test_each_number_shape_finds_what_the_whole_pattern_finds(text: str) -> None:
     """Where a number's shape rules every alternative out, the digit pattern does not
     match; where it names some, their pattern matches exactly as the whole one."""

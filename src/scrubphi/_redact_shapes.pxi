@@ -21,7 +21,9 @@ DEF S_RANGE = 13
 DEF S_MDASH = 14
 DEF S_MD = 15
 DEF S_IDNUM = 16
-DEF N_SHAPES = 17
+DEF S_LOCAL = 17
+DEF S_STREET = 18
+DEF N_SHAPES = 19
 _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "trunk", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
@@ -39,6 +41,13 @@ _SHAPE_ALTERNATIVES = {
     S_MDASH: ("mdash",),
     S_MD: ("md", "my"),
     S_IDNUM: ("idnum",),
+    # Three digits, "-", four ("555-1234"): no SSN, card, phone, digit pairs or date can
+    # match (each wants another separator or fewer digits), so the local number's
+    # alternative is tried first, not fourth (a third of the dash shape's time).
+    S_LOCAL: ("local", "paren", "plt", "addr", "idnum"),
+    # A number, a space and a capitalised word that is no month, "of" or age word
+    # ("1 Oak Street"): the street address alone.
+    S_STREET: ("addr",),
 }
 
 
@@ -679,7 +688,8 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     digit or ``-``; or the end).  A date with a year, digit pairs, an SSN, a
     card want another ``-`` there, an age or a date with a month's name a word
     after the dash; what can match: a phone ("617-555.1234": three digits and
-    ``.``, `` `` or ``/``; "1-583.925.5955"), a local number (three and four digits), digit groups
+    ``.``, `` `` or ``/``; "1-583.925.5955"), a local number (three and four digits:
+    S_LOCAL, its alternative first), digit groups
     in parentheses after a ``(``, a number before its phone word (_plt_may), a
     street address (a space, then what _street_may allows) -- with any of these
     the dash shape's pattern runs; else month-day (``mdash``: a month, a day, and
@@ -688,9 +698,11 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     cdef Py_UCS4 x = t.at(k) if k < t.length else 0
     cdef Py_ssize_t q, M = k - e - 1
     cdef bint others
-    if (M == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(x, b". /")
-            and _four_digits(t, k + 1)) or (L == 3 and M == 4 and x != u'/'):
+    if M == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(x, b". /") \
+            and _four_digits(t, k + 1):
         return S_DASH
+    if L == 3 and M == 4 and x != u'/':
+        return S_LOCAL
     if M == 3 and L == 1 and c0 == u'1' and _in(x, b". /"):
         return S_DASH  # "1-583.925.5955": a trunk "1", then three, three and four digits
     others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)
@@ -796,7 +808,8 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
       numeric dates; each wants a digit or ``(`` after the dot (see _after_dot).
     * c1 a space: each alternative wants a digit, ``(`` or another space after
       it, or (S_WORD) a month ("12 March", "3 of may") after one or two digits,
-      an age word ("92 yo") after two or three, or a capital (a street address).
+      an age word ("92 yo") after two or three, or a capital (a street address:
+      S_STREET where no month or age can be).
     * c1 a letter: an ordinal ("2nd", "21st") after one or two digits, an age
       word ("92yo"), a capital (an address's "12B") or, with five digits in the
       run of letters, digits and hyphens, an ID ("12ab345").
@@ -869,7 +882,8 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
                 return S_WORD
             if _age_number(t, p, L) and _ascii_letter_in(c2, b"y"):
                 return S_WORD
-            return S_WORD if _street_may(t, e + 1) else S_NONE
+            # (no month, "of" or age word here: of the three, only an address can match)
+            return S_STREET if _street_may(t, e + 1) else S_NONE
         return _after_space(t, p, c0, L, e)
     if _ascii_letter(c1):
         if L <= 2 and _ascii_letter_in(c1, b"snrt") and e + 1 < t.length and (

@@ -21,8 +21,10 @@ Never logs or raises with a value.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Container
+from collections.abc import Callable, Container
+from functools import lru_cache
 from itertools import accumulate
+from typing import Protocol
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
@@ -93,6 +95,18 @@ _PIECE = compile_cached(
     rf"(?P<unit>{_UNIT.pattern})|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
     rf"|(?P<word>{_WORD.pattern})"
 )
+# The same without the unit: what _PIECE matches where no unit's word can start (the
+# groups all there, the unit's never matching), and the letters a unit's word starts
+# with, in lower case (ASCII only: IGNORECASE folds "\u017f" to "s", so a character
+# that is not ASCII takes _PIECE).
+_PIECE_NO_UNIT = re.compile(
+    rf"(?P<unit>(?!)(?P<uw>)(?P<un>))|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
+    rf"|(?P<word>{_WORD.pattern})"
+)
+_UNIT_FIRST = frozenset(w[0] for w in re.findall(
+    r"[^\W\d_]+", _UNIT.pattern.split("(?P<uw>(?i:", 1)[1].split("))", 1)[0]))
+# What _SEP can start with; elsewhere it matches nothing.
+_SEP_FIRST = frozenset(" \t,>|;()\r\n")
 # A postcode right after a piece (spaces or a comma between): what makes a short word
 # before it a region's code ("KNIVSTA, nan 18237", "Dusino San Michele, AT 31295").
 _POST_AFTER = compile_cached(rf"(?:{_SEP.pattern})(?:{_POSTCODE.pattern})")
@@ -111,14 +125,20 @@ _US_NAMES = frozenset(("US", "USA", "United States", "United States of America",
 _PLACEHOLDERS = frozenset(("nan", "NaN", "NAN", "null", "NULL"))
 
 
-def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[str]) -> None:
-    """Replace the rest of every address block found in ``text`` (see the module)."""
+def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[str],
+                   taken_of: Callable[[list[tuple[int, int, int, str, str]]], Taken] | None
+                   = None) -> None:
+    """Replace the rest of every address block found in ``text`` (see the module).
+
+    ``taken_of``: what makes the walk's :class:`_Taken` of the spans (the compiled
+    scan's ``Engine.taken``, a twin in C), else ``_Taken``."""
     spans = out.spans
     anchors = [(s, e, kind) for s, _p, e, kind, _r in spans if kind in _ANCHORS]
     if not anchors:
         return
     anchors.sort()
-    taken = _Taken([(s, e) for s, _p, e, _k, _r in spans])
+    # (the spans before this pass's: a copy, or the C twin's array)
+    taken = _Taken(spans[:]) if taken_of is None else taken_of(spans)
     done = -1
     for start, end, kind in anchors:
         if end <= done:
@@ -133,9 +153,18 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
                 out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
         if kind == "zip":
             _region_before(text, start, out, fns, taken)
-        elif start > done and text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
+        elif start > done and text.find("\n", max(0, start - 4), start) >= 0 and \
+                text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
             _org_line(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
+
+
+class Taken(Protocol):
+    """What the walk asks of the spans found before it (``_Taken``, ``Engine.taken``)."""
+
+    def found_at(self, pos: int, /) -> int: ...
+
+    def covered(self, start: int, end: int, /) -> bool: ...
 
 
 #: Up to this many findings, _Taken reads them through instead of building its tables.
@@ -148,11 +177,12 @@ class _Taken:
     Built on first use (a note's address walk often asks only where a finding starts):
     the starts as a dict, the overlaps by bisection in O(log n); a note of a few
     findings (:data:`_FEW`) is read through instead, which costs less than the tables.
+    ``spans`` are the Spans' own tuples (start, priority, end, kind, replacement).
     """
 
     __slots__ = ("_ends", "_found", "_starts", "spans")
 
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
+    def __init__(self, spans: list[tuple[int, int, int, str, str]]) -> None:
         self.spans = spans
         self._found: dict[int, int] | None = None
         self._starts: list[int] = []
@@ -163,13 +193,13 @@ class _Taken:
         found = self._found
         if found is None and len(self.spans) <= _FEW:
             best = -1  # (a note's few findings: read through, no table)
-            for s, e in self.spans:
+            for s, _p, e, _k, _r in self.spans:
                 if s == pos and e > best:
                     best = e
             return best
         if found is None:
             found = self._found = {}
-            for s, e in self.spans:
+            for s, _p, e, _k, _r in self.spans:
                 if found.get(s, -1) < e:
                     found[s] = e
         return found.get(pos, -1)
@@ -177,9 +207,12 @@ class _Taken:
     def covered(self, start: int, end: int) -> bool:
         """Whether ``start:end`` overlaps a finding."""
         if len(self.spans) <= _FEW:
-            return any(s < end and e > start for s, e in self.spans)
+            for s, _p, e, _k, _r in self.spans:  # noqa: SIM110 (any() costs twice as much)
+                if s < end and e > start:
+                    return True
+            return False
         if not self._starts:
-            pairs = sorted(self.spans)
+            pairs = sorted((s, e) for s, _p, e, _k, _r in self.spans)
             self._starts = [s for s, _ in pairs]
             # The furthest end of the spans up to each one.
             self._ends = list(accumulate((e for _, e in pairs), max))
@@ -200,7 +233,7 @@ address contact phone fax email mail office department dept service services uni
 """))
 
 
-def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: _Taken) -> None:
+def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Taken) -> None:
     """An organisation's line in a letterhead or a signature: the line right above an
     address's first line, of up to four capitalised words that no pass replaced, between
     the address and a line the scan replaced whole (a person's name): "Dreux Joly\n
@@ -238,7 +271,7 @@ def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: _Tak
 
 
 def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
-                   taken: _Taken) -> None:
+                   taken: Taken) -> None:
     """"Porto Alegre , RS  Brazil 95828": a region's code after a comma, then at most
     three capitalised words before a postcode, on one line; the code goes (a US
     state's code stays) and so do the words (the country)."""
@@ -251,17 +284,20 @@ def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],
     for w in _WORD.finditer(text, m.end("c"), m.end()):
         word = w.group("w")
         if word[:1].isupper() and not taken.covered(*w.span("w")):
-            out.put(*w.span("w"), "place", case_like(place_fake(fns["city"], word), word))
+            out.put(*w.span("w"), "place", _place_like(fns["city"], word))
 
 
 def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[str],
-          taken: _Taken) -> int:
+          taken: Taken) -> int:
     """Replace the pieces after an address that ends at ``pos``; returns where they end."""
     pieces = 0
     word_end = -1  # where the last word of a name ended
     while pieces < _MOST_PIECES:
-        sep = _SEP.match(text, pos)
-        p = sep.end() if sep is not None else pos
+        if text[pos : pos + 1] in _SEP_FIRST:
+            sep = _SEP.match(text, pos)
+            p = sep.end() if sep is not None else pos
+        else:
+            p = pos  # (what _SEP matches there: nothing)
         if p >= len(text) or (p == pos and pieces and text[p - 1 : p] not in (" ", ".")):
             break
         found = taken.found_at(p)
@@ -292,10 +328,16 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
                 word_end = found
             pieces += 1
             continue
-        piece = _PIECE.match(text, p)  # one match: the first kind that fits, in order
+        # One match: the first kind that fits, in order (where no unit's word can start,
+        # the pattern without that alternative: the same match, in half the time).
+        c = text[p]
+        piece = (_PIECE_NO_UNIT if c.isascii() and c.lower() not in _UNIT_FIRST
+                 else _PIECE).match(text, p)
         if piece is None:
             break
-        if piece.group("unit") is not None:
+        # (the alternative that matched: its group closes last, so it is the last group)
+        kind = piece.lastgroup
+        if kind == "unit":
             if piece.group("uw").lower() in _EVERYDAY_UNITS and not _unit_framed(text, pos, p):
                 break
             if not taken.covered(*piece.span("unit")):
@@ -307,15 +349,15 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
             pos = piece.end()
             pieces += 1
             continue
-        if piece.group("post") is not None:
+        if kind == "post":
             value = piece.group("post")
             if not taken.covered(*piece.span("post")):
                 out.put(*piece.span("post"), "zip", _like(value, fns["mrn"](value)))
             pos = piece.end()
             pieces += 1
             continue
-        code = piece.group("code")
-        if code is not None:
+        if kind == "code":
+            code = piece.group("code")
             if code.lower() in STOP and not (
                     "," in text[pos:p] and _POST_AFTER.match(text, piece.end())):
                 break  # "AT", "NO" are words unless a comma and a postcode frame them
@@ -367,8 +409,7 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
                     nxt.group("w").lower() in STOP:
                 break
         if not taken.covered(*word.span("w")):
-            fake = place_fake(fns["city"], w)
-            out.put(*word.span("w"), "place", case_like(fake, w))
+            out.put(*word.span("w"), "place", _place_like(fns["city"], w))
         pos = word_end = word.end("w")
         pieces += 1
         if word.group("dot") and len(w) > 3:
@@ -376,6 +417,13 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
         if word.group("dot"):
             pos = word.end()
     return pos
+
+
+@lru_cache(maxsize=1 << 12)
+def _place_like(city: Fn, word: str) -> str:
+    """The surrogate of one word of a place's name as written (``place_fake`` in its
+    case): remembered, as a town is met again in the next note's address."""
+    return case_like(place_fake(city, word), word)
 
 
 def _unit_framed(text: str, pos: int, p: int) -> bool:

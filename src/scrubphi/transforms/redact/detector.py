@@ -238,7 +238,7 @@ class Redactor(WordRules, StructuredPass):
                       self._v.names, marks)
         if not out.spans:
             return text
-        address_blocks(text, out, self._fns, self._v.basic)
+        address_blocks(text, out, self._fns, self._v.basic, engine.taken)
         return engine.finish(text, out.spans)
 
     def find(self, text: str) -> list[Finding]:

@@ -696,12 +696,16 @@ _POSSESSOR = compile_cached(rf"(?<![\w'\u2019-])({_TITLE_PART}(?:[ ]{_TITLE_PART
 _CARED = frozenset(split_words("patient patients pt pts client clients resident child baby"))
 
 
-def _org_possessors(text: str, out: Spans, name: Fn) -> None:
+def _org_possessors(text: str, out: Spans, name: Fn) -> bool:
+    """Whether it put a span (the late pass's ``ran``)."""
+    if "'s " not in text and "\u2019s " not in text:
+        return False  # (no "'s " before a first name can be there: most notes, no loop)
     spans = out.spans
     firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
         "'s ", "\u2019s ")]
     if not firsts:
-        return
+        return False
+    put = False
     starts = {sp[0]: sp for sp in spans}
     for first in firsts:
         last = starts.get(first[2] + 1)
@@ -719,6 +723,8 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> None:
             continue  # (the scan read it: a person's name)
         value = m.group(1)
         out.put(s, e, "place", case_like(name(value), value), priority=0)
+        put = True
+    return put
 
 
 #: The bits of :func:`late_marks`: which rare anchors of the late pass a text holds, and
@@ -787,7 +793,15 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it
     # changed the scan's spans, which ``marks`` was read from: every rule appends what it
     # puts, and one that drops spans (_firms) appends the span that replaces them)
+    if not heads and not marks and "'s " not in text and "\u2019s " not in text:
+        # Every rule below is gated by a bit of ``marks`` or ``heads``, but for
+        # _org_possessors (an "'s " before a first name): none can put a span.
+        return
     scanned = len(out.spans), (out.spans[-1] if out.spans else None)
+    # Whether a rule may have changed the spans (one has run; _org_possessors says if it
+    # put one): until then they are the scan's, and ``ran and changed()`` spares the
+    # calls (six a note where no rule runs, as in most notes).
+    ran = False
 
     def changed() -> bool:
         return len(out.spans) != scanned[0] or (
@@ -796,21 +810,28 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     if heads:
         _facilities(text, out, basic, fns["last_name"])
         weekdays(text, out, key)
+        ran = True
     if out.spans and "," in text:
-        if marks & LM_HOUSE or changed():
+        if marks & LM_HOUSE or (ran and changed()):
             house_numbers(text, out, fns["mrn"])
-        if marks & LM_ADDRESS or changed():
+            ran = True
+        if marks & LM_ADDRESS or (ran and changed()):
             address_numbers(text, out, key)
+            ran = True
     if marks & LM_PARTICLE:
         particle_names(text, out, fns)
-    if out.spans and (marks & LM_AFTER_NAME or changed()):
+        ran = True
+    if out.spans and (marks & LM_AFTER_NAME or (ran and changed())):
         _after_names(text, out, names, fns["last_name"], key, fns.get("company"))
+        ran = True
     if marks & LM_DOT_PAIR:
         _dotted_firms(text, out, basic, fns["last_name"], key)
-    if out.spans and (marks & LM_IN_PLACE or changed()):
+        ran = True
+    if out.spans and (marks & LM_IN_PLACE or (ran and changed())):
         _orgs_before_place(text, out, fns["last_name"])
-    if out.spans:
-        _org_possessors(text, out, fns["last_name"])
+        ran = True
+    if out.spans and _org_possessors(text, out, fns["last_name"]):
+        ran = True
     # (the dash's search finds the double-barrelled names' hyphens too)
     hyphen = MAC_MAY[1].search(text) if marks & LM_DASH else None
     if hyphen is not None:
@@ -821,10 +842,13 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
             title = _HYPHEN_TITLE.search(text, hyphen.start())
             if title is not None:
                 _barrelled(text, out, names, basic, fns["last_name"], title.start())
+        ran = True
     if marks & (LM_COLON_MAC | LM_DOT_MAC) or hyphen is not None:
         macs(text, out, key)
-    if out.spans and (marks & LM_STREET or changed()):
+        ran = True
+    if out.spans and (marks & LM_STREET or (ran and changed())):
         # (after the double-barrelled names: "Tom-Hofmeister-Ring 2")
         streets(text, out, key, fns["city"])
-    if marks & LM_DASH or (out.spans and (marks & LM_STREET or changed())):
+        ran = True
+    if marks & LM_DASH or (out.spans and (marks & LM_STREET or (ran and changed()))):
         suffix_streets(text, out, key, fns["last_name"], bool(marks & LM_DASH))

@@ -91,6 +91,7 @@ _SHIP_BEFORE = compile_cached(r"(?<![^\W_])(USS|USNS|USNV|USCGC)[ ]([A-Z][^\W\d_
 # "one" before "hundred" in an age in words ("one hundred and two year old").
 _ONE_BEFORE = compile_cached(r"(?:\A|[^\w])(?i:one)[ -]\Z")
 _SHIFT = compile_cached(r"[0-2]\d[0-5]\d ?- ?[0-2]\d[0-5]\d")
+_SHIFT_FIRST = frozenset("012")
 # A numeric date with a four-digit year that a trunk number's pattern takes first, its day
 # or month led by a zero ("07-24-1964", "05.04.1984"): read as a date (the "num" handler).
 _TRUNK_DATE = compile_cached(
@@ -317,9 +318,11 @@ class StructuredPass:
         value = m.group("plv")
         digits = sum(map(str.isdigit, value))
         start, end = m.span("plv")
-        if _SHIFT.fullmatch(value):
+        # (each pattern tried only where its first characters can be: "0"-"2" first, a
+        # dash after four characters)
+        if value[:1] in _SHIFT_FIRST and _SHIFT.fullmatch(value):
             return  # "call at 0700-1930": hours
-        if _ISO_AT.match(out.text, start):
+        if out.text[start + 4 : start + 5] == "-" and _ISO_AT.match(out.text, start):
             return  # "home 1987-04-26T19:20": a date's (the date pattern takes it)
         if digits >= 6:
             self._put_phone(out, start, end)
@@ -622,6 +625,11 @@ def _with_prefix(text: str, start: int) -> int:
         return start
     if text[start - 1] == "(":
         return start - 1 if text[start] == "+" else start
+    if text[start - 1] == " " and (start < 2 or (
+            text[start - 2] != ")" and not text[start - 2].isdecimal())):
+        # (every prefix before a space ends with ")" or a digit, \d's isdecimal: the
+        # common "call 555-1234" is answered without the search, a microsecond a phone)
+        return start
     m = _PHONE_PREFIX.search(text, max(0, start - 8), start)
     if m is None or (m.group() == "8 " and text[start] != "(" and
                      len(_NOT_DIGIT.sub("", text[start : start + 16])) < 10):
