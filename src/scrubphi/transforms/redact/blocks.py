@@ -99,12 +99,12 @@ _PIECE = compile_cached(
 # groups all there, the unit's never matching), and the letters a unit's word starts
 # with, in lower case (ASCII only: IGNORECASE folds "\u017f" to "s", so a character
 # that is not ASCII takes _PIECE).
-_PIECE_NO_UNIT = re.compile(
+_PIECE_NO_UNIT = compile_cached(
     rf"(?P<unit>(?!)(?P<uw>)(?P<un>))|(?P<post>(?:{_POSTCODE.pattern}))|(?P<code>{_CODE.pattern})"
     rf"|(?P<word>{_WORD.pattern})"
 )
-_UNIT_FIRST = frozenset(w[0] for w in re.findall(
-    r"[^\W\d_]+", _UNIT.pattern.split("(?P<uw>(?i:", 1)[1].split("))", 1)[0]))
+_UNIT_FIRST = frozenset(w[0] for w in compile_cached(r"[^\W\d_]+").findall(
+    _UNIT.pattern.split("(?P<uw>(?i:", 1)[1].split("))", 1)[0]))
 # What _SEP can start with; elsewhere it matches nothing.
 _SEP_FIRST = frozenset(" \t,>|;()\r\n")
 # A postcode right after a piece (spaces or a comma between): what makes a short word
