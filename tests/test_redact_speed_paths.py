@@ -625,3 +625,27 @@ def test_the_compiled_taken_is_the_python_one(
     for pos, n in queries:
         assert c.found_at(pos) == py.found_at(pos), (pos, tuples)
         assert c.covered(pos, pos + n) == py.covered(pos, pos + n), (pos, n, tuples)
+
+
+def test_town_surrogates_are_remembered_per_redactor_and_let_go() -> None:
+    """The address walk remembers a town word's surrogate per city function, and holds
+    that function weakly: a process that builds many redactors keeps none of them."""
+    import gc
+
+    from scrubphi.transforms.redact import blocks
+
+    calls: list[str] = []
+
+    def city(value: str) -> str:
+        calls.append(value)
+        return "Springfield"
+
+    first = blocks._place_like(city, "Boston")
+    seen = len(calls)
+    assert seen >= 1
+    assert blocks._place_like(city, "Boston") == first
+    assert len(calls) == seen  # remembered: the city function was not asked again
+    before = len(blocks._PLACE_CACHES)
+    del city
+    gc.collect()
+    assert len(blocks._PLACE_CACHES) == before - 1

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Container
-from functools import lru_cache
 from itertools import accumulate
 from typing import Protocol
+from weakref import WeakKeyDictionary
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
@@ -419,11 +419,25 @@ def _tail(text: str, pos: int, out: Spans, fns: dict[str, Fn], basic: Container[
     return pos
 
 
-@lru_cache(maxsize=1 << 12)
+#: Town words' surrogates remembered per redactor (its city function, held weakly: a
+#: long-lived process that builds many redactors keeps neither them nor their keys).
+_PLACE_CACHES: WeakKeyDictionary[Fn, dict[str, str]] = WeakKeyDictionary()
+_PLACES_KEPT = 1 << 12
+
+
 def _place_like(city: Fn, word: str) -> str:
     """The surrogate of one word of a place's name as written (``place_fake`` in its
-    case): remembered, as a town is met again in the next note's address."""
-    return case_like(place_fake(city, word), word)
+    case): remembered, as a town is met again in the next note's address (up to
+    _PLACES_KEPT words a redactor, then forgotten all at once)."""
+    cache = _PLACE_CACHES.get(city)
+    if cache is None:
+        cache = _PLACE_CACHES[city] = {}
+    hit = cache.get(word)
+    if hit is None:
+        if len(cache) >= _PLACES_KEPT:
+            cache.clear()
+        hit = cache[word] = case_like(place_fake(city, word), word)
+    return hit
 
 
 def _unit_framed(text: str, pos: int, p: int) -> bool:
