@@ -481,6 +481,16 @@ def test_the_span_gates_kinds_are_the_compiled_ones() -> None:
     assert compiled == late.SPAN_GATE_KINDS
 
 
+def test_the_particles_pass_the_compiled_gates_first_test() -> None:
+    """The compiled gate (_redact_text.pxi ``_particle_word``) asks the set only for two to
+    five letters starting with d, v or t: every particle must be such a word."""
+    from scrubphi.transforms.redact.particles import PARTICLES
+
+    assert PARTICLES
+    for particle in PARTICLES:
+        assert 2 <= len(particle) <= 5 and particle[0] in "dvt", particle
+
+
 @pytest.mark.parametrize("compiled", [True, False])
 @given(text=late_text())
 @HYPOTHESIS

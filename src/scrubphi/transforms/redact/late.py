@@ -76,7 +76,6 @@ from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
 from scrubphi.transforms.redact.late_numbers import (
-    LABELLED_NUMBER,
     MAC_DASH,
     MAC_MAY,
     NUMBER_KINDS,
@@ -85,6 +84,7 @@ from scrubphi.transforms.redact.late_numbers import (
     address_numbers,
     house_numbers,
     macs,
+    number_follows,
     streets,
     suffix_streets,
     weekdays,
@@ -769,12 +769,10 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
             marks |= LM_IN_PLACE
         if kind in _NAME_KINDS and particle_at(text, start, end):
             marks |= LM_PARTICLE
-        if kind in STREET_KINDS:
-            a = text[end : end + 4].lstrip(" ,.")[:1]
-            if a.isdigit() or a == "S" or (a == "N" and LABELLED_NUMBER.match(text, end)) or (
-                    start >= 3 and text[start - 1] == " " and (
-                        text[start - 2].isdigit() or text[start - 3].isdigit())):
-                marks |= LM_STREET
+        if kind in STREET_KINDS and (number_follows(text, end) or (
+                start >= 3 and text[start - 1] == " " and (
+                    text[start - 2].isdigit() or text[start - 3].isdigit()))):
+            marks |= LM_STREET
     return marks
 
 

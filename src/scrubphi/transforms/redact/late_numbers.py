@@ -47,7 +47,7 @@ from scrubphi.transforms.redact.structured import (
 from scrubphi.transforms.redact.vocab import split_words
 
 __all__ = ["MAC_DASH", "MAC_MAY", "NUMBER_KINDS", "NUMBER_NEXT", "STREET_KINDS", "address_numbers",
-           "house_numbers", "macs", "streets", "suffix_streets", "weekdays"]
+           "house_numbers", "macs", "number_follows", "streets", "suffix_streets", "weekdays"]
 
 Fn = Callable[[str], str]
 
@@ -321,13 +321,14 @@ _NUMBER_END = (
     r"|studio|interior|int|edif|edificio|depto|dpto|piso|puerta|piano|scala|appartamento"
     r"|interno|etage|whg|bl|bloc|sc|scara|ap|et|etaj)(?![^\W\d_])\.?[ ]*\#?[ ]*\d)"
 )
-_STREET_NUMBER = compile_cached(
-    r"\.?(?:,[ ]*|[ ]+)(?:(?:No|Nr|Nro|N[º°])\.?[ ]*)?"
-    r"(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
-    + _NUMBER_END)
 # A house number's label between the street and the number ("Jl. Indragiri No. 115",
 # "Bulevardul Tabacu Nr. 321"): _STREET_NUMBER reads past it.
-LABELLED_NUMBER = compile_cached(r"\.?[ ]+(?:No|Nr|Nro|N[º°])\.?[ ]*\d")
+_NUMBER_LABEL = r"(?:No|Nr|Nro|N[º°])\.?[ ]*"
+_STREET_NUMBER = compile_cached(
+    rf"\.?(?:,[ ]*|[ ]+)(?:{_NUMBER_LABEL})?"
+    r"(?P<n>\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?|S/N|s/n)(?![\w/%-]|[.,]\d)"
+    + _NUMBER_END)
+LABELLED_NUMBER = compile_cached(rf"\.?[ ]+{_NUMBER_LABEL}\d")
 # The end of the street when its number came first ("Home address 17 Karnik Chowk.").
 _STREET_END = compile_cached(r"[ ]*(?:[,;)]|\r?\n|\Z|\.(?:[ \r\n]|\Z))")
 # Between two words of the street's name: a space, a hyphen, an abbreviation's full stop
@@ -357,10 +358,7 @@ def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
     for start, _prio, end, kind, _rep in out.spans:
         if kind not in kinds:
             continue
-        a = text[end : end + 4].lstrip(" ,.")[:1]
-        if a == "N" and LABELLED_NUMBER.match(text, end):
-            a = "0"  # (its number after a label: "Gang Peta No. 37", "Tabacu Nr. 321")
-        if not (a.isdigit() or a == "S"):
+        if not number_follows(text, end):
             # (a number right before, a space between: "56/51 Perłowa", "3D Bergtoppen")
             b = text[start - 3 : start] if start >= 3 else ""
             if b[2:] != " " or not (b[1].isdigit() or b[0].isdigit()):
@@ -428,6 +426,16 @@ def streets(text: str, out: Spans, key: bytes, city: Fn) -> None:
                 continue
             starts[s] = value
             out.put(s, e, "address", _keyed_digits(value, key), priority=0)
+
+
+def number_follows(text: str, end: int) -> bool:
+    """Whether a house number (or "S/N") may follow ``end``: a digit or an "S" after
+    spaces, a comma or a full stop, or a number after its label ("Gang Peta No. 37");
+    the first test of ``streets``, and of its gate (``late.late_marks``; the compiled
+    ``_span_marks`` makes the same test)."""
+    a = text[end : end + 4].lstrip(" ,.")[:1]
+    return a.isdigit() or a == "S" or (
+        a == "N" and LABELLED_NUMBER.match(text, end) is not None)
 
 
 def _number_near(text: str, start: int, end: int, ends: set[int]) -> bool:

@@ -53,7 +53,7 @@ _NAME_KINDS = frozenset(("first_name", "last_name"))
 # A capitalised word, one or two particles, a capitalised word: the name's three parts.
 _PARTICLE_NAME = compile_cached(
     r"(?<![^\W\d_])(?P<first>[^\W\d_a-z][^\W\d_]*)(?P<dot>\.)?[ ]"
-    r"(?P<p>(?:da|de|del|della|di|do|dos|das|du|van|von|der|den|ter|ten)"
+    rf"(?P<p>(?:{'|'.join(sorted(PARTICLES, key=lambda p: (-len(p), p)))})"
     r"(?:[ ](?:der|den|de|la|le|los|las))?)[ ]"
     r"(?P<last>[^\W\d_a-z][^\W\d_]*(?:-[^\W\d_a-z][^\W\d_]*)?)(?![^\W_])")
 # Words that lead to a place's name (a street's type, a town's or a facility's word):
@@ -63,15 +63,16 @@ _PLACE_LEADS = frozenset(w.lower().rstrip("./") for w in FIRST_TYPES) | frozense
 saint st san santa santo sao são rio costa porto ponte villa vila casa monte
 hospital hospitale clinica clinique centro center centre universidad universidade
 university instituto institut college colegio escola escuela school"""))
-# Words that lead to a person's name without being a first name.
-_NOT_FIRST = _PLACE_LEADS | _HONORIFICS | _RELATIONS | frozenset(split_words("""
+# Words that lead to a person's name without being a first name (a place's lead never
+# gets this far: particle_names passes it by).
+_NOT_FIRST = _HONORIFICS | _RELATIONS | frozenset(split_words("""
 the a an and or of in at on to for with from by"""))
 
 
 def _first_name(word: str) -> bool:
     """Whether ``word`` is taken for a first name before a particle: in the first-name
     lists, or in no list of everyday words ("Keano", "Stef": not "Surgery" of "Surgery da
-    Vinci"), and no title, relation or word that leads to a name ("Dr", "Santa")."""
+    Vinci"), and no title, relation or word that leads to a name ("Dr", "Mrs")."""
     key = word_key(word)
     v = vocab()
     return (key in v.first or key not in v.safe) and key not in _NOT_FIRST
