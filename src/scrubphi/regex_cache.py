@@ -75,9 +75,11 @@ def _usable() -> bool:
         getattr(_sre, "CODESIZE", None) == array("I").itemsize
 
 
-def _words(code: bytes) -> list[int]:
-    """The SRE code stored as bytes, as the list ``_sre.compile`` takes."""
-    return memoryview(code).cast("I").tolist()
+def _build(entry: _Entry) -> re.Pattern[Any]:
+    """The pattern an entry stands for (its SRE code stored as bytes, given to
+    ``_sre.compile`` as the list of words it takes)."""
+    code = memoryview(entry[2]).cast("I").tolist()
+    return _sre.compile(entry[0], entry[1], code, *entry[3:])  # type: ignore[no-any-return]
 
 
 def _path() -> Path | None:
@@ -138,8 +140,7 @@ def compile_cached(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
         entry = store.get(key)
     if entry is not None:
         try:
-            compiled: re.Pattern[AnyStr] = _sre.compile(entry[0], entry[1], _words(entry[2]),
-                                                        *entry[3:])
+            compiled: re.Pattern[AnyStr] = _build(entry)
         except Exception:  # invalid code: compile it afresh below
             entry = None
         else:
@@ -149,7 +150,7 @@ def compile_cached(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
     _counts["misses"] += 1
     try:
         entry = _entry(pattern, flags)
-        compiled = _sre.compile(entry[0], entry[1], _words(entry[2]), *entry[3:])
+        compiled = _build(entry)
     except Exception:  # re's internals are not what this module expects
         return re.compile(pattern, flags)
     with _lock:
