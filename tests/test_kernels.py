@@ -446,6 +446,26 @@ def test_prf_pairs_agree(fast: ModuleType, k1: bytes, m1: bytes, k2: bytes, m2: 
         hashlib.blake2s(m1, key=k1).digest(), hashlib.blake2s(m2, key=k2).digest())
 
 
+@settings(max_examples=300, deadline=None)
+@given(h=st.binary(min_size=32, max_size=32), block=st.binary(min_size=64, max_size=64),
+       t=st.integers(min_value=0, max_value=2**64 - 1), last=st.booleans())
+def test_blake2s_vector_compression_is_the_scalar_one(
+    fast: ModuleType, h: bytes, block: bytes, t: int, last: bool
+) -> None:
+    """The SSE2 compression (x86) and the scalar rounds (other CPUs) agree on any chain
+    value, block, counter and last flag: the scalar path stays tested on x86 too."""
+    vector, scalar = fast._b2s_compress_twins(h, block, t, last)
+    assert vector == scalar
+
+
+def test_blake2s_uses_vectors_on_x86(fast: ModuleType) -> None:
+    """On x86-64 the build takes the vector compression (the speed it was written for),
+    elsewhere the scalar one."""
+    import platform
+
+    assert fast.B2S_VECTOR is (platform.machine().lower() in ("x86_64", "amd64"))
+
+
 @settings(max_examples=100, deadline=None)
 @given(secret=st.binary(min_size=16, max_size=64), domain=st.text(max_size=80),
        tag=st.sampled_from([b"v", b"d", b"p", b"g", b"k"]), data=st.binary(max_size=120))

@@ -968,6 +968,27 @@ cdef extern from "_prf.h":
                      const uint8_t* b1, size_t blen1, uint8_t* out1,
                      const sp_prf* k2, const uint8_t* a2, size_t alen2,
                      const uint8_t* b2, size_t blen2, uint8_t* out2) nogil
+    void sp_b2s_compress(uint32_t* h, const uint8_t* block, uint64_t t, int last) nogil
+    void sp_b2s_compress_scalar(uint32_t* h, const uint8_t* block, uint64_t t, int last) nogil
+    int SP_B2S_VECTOR
+
+
+#: True when BLAKE2s compresses on SSE2 vectors (x86), else the scalar rounds.
+B2S_VECTOR = bool(SP_B2S_VECTOR)
+
+
+def _b2s_compress_twins(bytes h not None, bytes block not None, uint64_t t, bint last):
+    """One BLAKE2s compression of ``block`` from chain value ``h`` (32 bytes), by the
+    compression the codec uses and by the scalar rounds (for the differential tests)."""
+    cdef uint32_t a[8]
+    cdef uint32_t b[8]
+    if PyBytes_GET_SIZE(h) != 32 or PyBytes_GET_SIZE(block) != 64:
+        raise ValueError("a 32-byte chain value and a 64-byte block")
+    memcpy(a, PyBytes_AS_STRING(h), 32)
+    memcpy(b, PyBytes_AS_STRING(h), 32)
+    sp_b2s_compress(a, <const uint8_t*>PyBytes_AS_STRING(block), t, last)
+    sp_b2s_compress_scalar(b, <const uint8_t*>PyBytes_AS_STRING(block), t, last)
+    return PyBytes_FromStringAndSize(<char*>a, 32), PyBytes_FromStringAndSize(<char*>b, 32)
 
 
 #: True when SHA-256 runs on the CPU's SHA extensions (else portable C).
