@@ -641,6 +641,7 @@ def test_town_surrogates_are_remembered_per_redactor_and_let_go() -> None:
     """The address walk remembers a town word's surrogate per city function, and holds
     that function weakly: a process that builds many redactors keeps none of them."""
     import gc
+    import weakref
 
     from scrubphi.transforms.redact import blocks
 
@@ -656,6 +657,9 @@ def test_town_surrogates_are_remembered_per_redactor_and_let_go() -> None:
     assert blocks._place_like(city, "Boston") == first
     assert len(calls) == seen  # remembered: the city function was not asked again
     before = len(blocks._PLACE_CACHES)
+    held = weakref.ref(city)
     del city
     gc.collect()
-    assert len(blocks._PLACE_CACHES) == before - 1
+    # (other tests' redactors may be collected at the same time: at least this one)
+    assert held() is None
+    assert len(blocks._PLACE_CACHES) <= before - 1
