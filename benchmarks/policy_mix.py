@@ -10,6 +10,9 @@ of policies, each a child process of the ``scrubphi`` command, best of
 ``--repeat`` runs, and prints MB/s and the ratio to the benchmark policy:
 
 - ``benchmark``: benchmarks/policy.yaml (fakes, tokenize, safe-harbor dates, zip3);
+- ``conditions``: the same transforms, first names chosen by ``in`` and ``matches``
+  tests of the state and the creation time kept by ``active`` and ``null`` tests (what
+  row conditions cost by themselves);
 - ``shift per id``: dob shifted per patient instead of safe harbor;
 - ``unique``: plus SSN and e-mail unique fakes (keyed bijections);
 - ``when``: plus row conditions (first names by a state test, a matches test,
@@ -86,8 +89,19 @@ _WHEN_CREATED = """
               then: {date: shift, days: 30, per: id}
           else: {date: year}"""
 
+# The benchmark's own transforms, chosen per row by conditions of every kind (issue 16:
+# what conditions cost by themselves, apart from the transforms they choose).
+_COND_CREATED = """
+          when:
+            - if: {active: t}
+              then: keep
+            - if: {state: null}
+              then: keep
+          else: keep"""
+
 LADDER: list[tuple[str, dict[str, str]]] = [
     ("benchmark", {}),
+    ("conditions", {"first": _WHEN_FIRST, "created": _COND_CREATED}),
     ("shift per id", {"dob": "{date: shift, days: 365, per: id}"}),
     ("unique", {"dob": "{date: shift, days: 365, per: id}",
                 "ssn": "{fake: ssn, unique: true}", "email": "{fake: email, unique: true}"}),
