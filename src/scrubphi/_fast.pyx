@@ -47,6 +47,7 @@ from cpython.ref cimport Py_DECREF, Py_XDECREF, Py_INCREF
 from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.stdint cimport uint32_t, uint64_t, uint8_t
 from libc.stdlib cimport free, malloc, realloc, calloc
+from posix.mman cimport MAP_ANONYMOUS, MAP_FAILED, MAP_PRIVATE, PROT_READ, PROT_WRITE, mmap, munmap
 from libc.string cimport memchr, memcmp, memcpy, memset
 
 import os as _os

@@ -95,7 +95,7 @@ cdef void _share_per_offsets(Kernel* kernels, Py_ssize_t i) noexcept:
         if other.kind == K_SHIFT and not other.per_shared and other.per != NULL and \
                 other.plen2 == k.plen2 and memcmp(other.prefix2, k.prefix2, k.plen2) == 0 and \
                 memcmp(other.prf.key, k.prf.key, 32) == 0 and other.days == k.days:
-            free(k.per)
+            _zeroed_free(k.per, PER_SLOTS * sizeof(PerSlot))
             k.per = other.per
             k.per_shared = True
             return
