@@ -172,7 +172,7 @@ def test_a_truncated_or_grown_entry_is_rebuilt(cache: Path,
 def test_a_flipped_byte_anywhere_is_rebuilt(cache: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A changed byte in the header, the slots, the bits, the words or the suffixes
-    fails the CRC-32 (or the header), so the entry is built again."""
+    fails the checksum (or the header), so the entry is built again."""
     entry = _entry_of(cache)
     good = entry.read_bytes()
     for at in (0, 9, 20, 33, 41, 1000, len(good) // 2, len(good) - 2, len(good) - 1):
@@ -186,7 +186,8 @@ def test_a_flipped_byte_anywhere_is_rebuilt(cache: Path,
 
 def test_a_name_made_safe_in_place_is_refused(cache: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """A name's safe bit set in the entry, its header and CRC left as they were: refused."""
+    """A name's safe bit set in the entry, its header and checksum left as they were:
+    refused."""
     from scrubphi._redact_fast import TABLE_BITS
 
     entry = _entry_of(cache)
@@ -209,11 +210,12 @@ def test_a_name_made_safe_in_place_is_refused(cache: Path,
 
 
 def _forge(entry: Path) -> None:
-    """A consistent entry (header, length, CRC) holding the table with "zzsmithzz"."""
+    """A consistent entry (header, length, checksum) holding the table with "zzsmithzz"."""
+    from scrubphi._redact_fast import buffer_checksum
     from scrubphi.derived_cache import write_mapped
     from scrubphi.transforms.redact.word_table import _payload
 
-    write_mapped(entry, _payload(_smith_table(), vocab().suffixes))
+    write_mapped(entry, _payload(_smith_table(), vocab().suffixes), checksum=buffer_checksum)
 
 
 def test_a_consistent_entry_others_may_write_is_not_read(cache: Path,
@@ -282,10 +284,11 @@ def test_no_cache_when_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_a_table_over_a_read_only_map_answers_as_over_bytes(cache: Path) -> None:
-    from scrubphi._redact_fast import WordTable
+    from scrubphi._redact_fast import WordTable, buffer_checksum
     from scrubphi.derived_cache import read_mapped
 
-    payload = read_mapped(_entry_of(cache))
+    assert read_mapped(_entry_of(cache)) is None  # (written with the table's checksum)
+    payload = read_mapped(_entry_of(cache), buffer_checksum)
     assert payload is not None and payload.readonly
     size = int.from_bytes(payload[:8], "little")
     mapped = WordTable(payload[8:8 + size])
@@ -313,3 +316,23 @@ def test_a_lookup_lists_the_same_safe_words_from_the_table() -> None:
     table (not by loading the sets): the same words."""
     v = vocab()
     assert word_table().words("safe", "ambiguous") == v.safe | v.ambiguous
+
+
+def test_the_checksum_sees_every_flipped_bit_and_the_length() -> None:
+    import random
+
+    from scrubphi._redact_fast import buffer_checksum
+
+    rng = random.Random(7)
+    data = bytes(rng.getrandbits(8) for _ in range(4099))  # 128 blocks of 32 and a tail
+    base = buffer_checksum(data)
+    assert base == buffer_checksum(memoryview(data)) == buffer_checksum(bytearray(data))
+    for at in [*range(0, 64), *range(4000, 4099), *rng.sample(range(len(data)), 300)]:
+        for bit in range(8):
+            flipped = bytearray(data)
+            flipped[at] ^= 1 << bit
+            assert buffer_checksum(flipped) != base, (at, bit)
+    sums = {buffer_checksum(b"\0" * n) for n in range(200)}
+    assert len(sums) == 200
+    with pytest.raises(TypeError):
+        buffer_checksum("text")  # type: ignore[arg-type]

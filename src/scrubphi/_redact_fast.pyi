@@ -18,6 +18,7 @@ __all__ = [
     "Taken",
     "WordTable",
     "WordView",
+    "buffer_checksum",
     "build_word_table",
     "digit_near",
     "idnum_end",
@@ -77,6 +78,7 @@ class WordView:
     def __contains__(self, word: object) -> bool: ...
 
 def build_word_table(sets: Iterable[tuple[Iterable[str], int]]) -> bytes: ...
+def buffer_checksum(data: bytes | bytearray | memoryview) -> int: ...
 
 class Taken:
     def __init__(self, spans: list[tuple[int, int, int, str, str]]) -> None: ...

@@ -7,7 +7,7 @@
 # {redact: text} column, even when it redacts ten values.  Here each word appears
 # once, with a bitmask of the sets that hold it, in an open-addressing table laid
 # out in one buffer: the cache stores those bytes, and a process maps them read-only
-# (derived_cache.read_mapped: a CRC-32 of the file, no copy, no parse).  A word is
+# (derived_cache.read_mapped: a checksum of the file, no copy, no parse).  A word is
 # looked up by its UTF-8 bytes (FNV-1a, as _WordSet), so the typo check's candidates
 # need no str either.
 #
@@ -261,3 +261,58 @@ def build_word_table(sets):
         return bytes(blob)
     finally:
         PyMem_Free(wbits)
+
+
+cdef inline uint64_t _rotl64(uint64_t x, int r) noexcept nogil:
+    return (x << r) | (x >> (64 - r))
+
+
+cdef inline uint64_t _ck_round(uint64_t acc, uint64_t w) noexcept nogil:
+    # xxHash64's round: a bijection of ``acc`` for each ``w``, and of ``w`` for each ``acc``
+    return _rotl64(acc + w * <uint64_t>0xC2B2AE3D27D4EB4F, 31) * <uint64_t>0x9E3779B97F4A7C15
+
+
+cdef uint64_t _checksum(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    cdef uint64_t a = 0x60EA27EEADC0B5D6, b = 0xC2B2AE3D27D4EB4F, c = 0, d = 0x61C8864E7A143579
+    cdef uint64_t w0, w1, w2, w3, h
+    cdef Py_ssize_t i = 0
+    while i + 32 <= n:
+        memcpy(&w0, p + i, 8)
+        memcpy(&w1, p + i + 8, 8)
+        memcpy(&w2, p + i + 16, 8)
+        memcpy(&w3, p + i + 24, 8)
+        a = _ck_round(a, w0)
+        b = _ck_round(b, w1)
+        c = _ck_round(c, w2)
+        d = _ck_round(d, w3)
+        i += 32
+    h = _rotl64(a, 1) + _rotl64(b, 7) + _rotl64(c, 12) + _rotl64(d, 18)
+    while i < n:
+        h = _rotl64(h ^ (<uint64_t>p[i] * <uint64_t>0x27D4EB2F165667C5), 11) * \
+            <uint64_t>0x9E3779B97F4A7C15
+        i += 1
+    h ^= <uint64_t>n
+    h ^= h >> 33
+    h *= <uint64_t>0xC2B2AE3D27D4EB4F
+    h ^= h >> 29
+    h *= <uint64_t>0x165667B19E3779F9
+    h ^= h >> 32
+    return h
+
+
+def buffer_checksum(data not None):
+    """A 64-bit checksum of a buffer's bytes (the word table's cache entry: 9 MB in about
+    a millisecond, where zlib's CRC-32 took 2.5).
+
+    Four lanes of xxHash64's round over the 8-byte words, the tail byte by byte,
+    the length, and a final mix, each step a bijection of the running value: a
+    change confined to one 8-byte word (any changed byte, any flipped bit) always
+    changes the result.  Not a cryptographic hash: it finds damage, not forgery
+    (the cache's trust checks keep other users' writes out)."""
+    cdef Py_buffer view
+    cdef uint64_t h
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    with nogil:
+        h = _checksum(<const unsigned char*>view.buf, view.len)
+    PyBuffer_Release(&view)
+    return h

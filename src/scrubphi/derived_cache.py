@@ -12,7 +12,7 @@ names, sizes and modification times (:func:`file_stamps`, as a ``.pyc`` is
 keyed), not their 4 MB of bytes, so every install writes new entries; the
 :data:`KEEP` newest of a name are kept.  The compiled scan's word table is a
 *mapped* entry (:func:`read_mapped`): raw bytes behind a header with their
-length and CRC-32, mapped read-only instead of read and unmarshalled.
+length and checksum, mapped read-only instead of read and unmarshalled.
 
 What it holds is public word lists and (:mod:`scrubphi.policy.tree_cache`) the
 parsed trees of policy files whose top level is ``version`` and ``scrub`` and
@@ -52,9 +52,9 @@ _LAYOUT = b"scrubphi-derived-cache/1"
 #: Entries of one name kept (the newest) when a new one is written: an entry keyed
 #: by files' stamps is written anew by every install or checkout of the lists.
 KEEP = 4
-#: A mapped entry's header: magic, payload length, CRC-32 of the payload, zeros
+#: A mapped entry's header: magic, payload length, checksum of the payload, zeros
 #: (32 bytes, so the payload starts 8-aligned in the map).
-_MAPPED_HEAD = struct.Struct("<8sQIIQ")
+_MAPPED_HEAD = struct.Struct("<8sQQQ")
 _MAPPED_MAGIC = b"SPDCMAP1"
 
 
@@ -100,19 +100,20 @@ def _read_trusted(path: Path) -> bytes | None:
         return fh.read()
 
 
-def read_mapped(path: Path) -> memoryview | None:
+def read_mapped(path: Path, checksum: Callable[[Any], int] = zlib.crc32) -> memoryview | None:
     """The payload of the mapped entry at ``path``, mapped read-only (no copy), or None.
 
     The same trust checks as every entry, on the open file (no symlink followed);
     then the header: the magic, a payload length that is the file's size less the
-    header (a truncated or grown file is refused), and the CRC-32 of the payload
-    (a damaged byte is refused: CRC-32 finds every error burst of up to 32 bits,
-    so every changed byte or word). No cryptographic hash: the checks above are
-    what keep others' writes out, and an entry is only ever written whole through a
-    temporary file and a rename (:func:`write_mapped`), so a reader's map never
-    sees a file change under it: the user's own processes could edit it in place
-    (as they could edit the installed package), none of ours does. Whatever reads
-    the payload still checks its own layout (``WordTable`` checks every slot)."""
+    header (a truncated or grown file is refused), and ``checksum`` of the payload
+    (a damaged byte is refused: zlib's CRC-32 finds every error burst of up to 32
+    bits, the word table's ``buffer_checksum`` every change within one 8-byte
+    word). No cryptographic hash: the checks above are what keep others' writes
+    out, and an entry is only ever written whole through a temporary file and a
+    rename (:func:`write_mapped`), so a reader's map never sees a file change
+    under it: the user's own processes could edit it in place (as they could edit
+    the installed package), none of ours does. Whatever reads the payload still
+    checks its own layout (``WordTable`` checks every slot)."""
     import mmap
 
     try:
@@ -129,10 +130,9 @@ def read_mapped(path: Path) -> memoryview | None:
     finally:
         os.close(fd)
     view = memoryview(mapped)
-    magic, length, crc, zero, zero2 = _MAPPED_HEAD.unpack_from(view)
+    magic, length, digest, zero = _MAPPED_HEAD.unpack_from(view)
     payload = view[_MAPPED_HEAD.size:]
-    if magic != _MAPPED_MAGIC or length != len(payload) or zero or zero2 or \
-            zlib.crc32(payload) != crc:
+    if magic != _MAPPED_MAGIC or length != len(payload) or zero or checksum(payload) != digest:
         payload.release()
         view.release()
         mapped.close()
@@ -141,10 +141,11 @@ def read_mapped(path: Path) -> memoryview | None:
     return payload
 
 
-def write_mapped(path: Path, payload: bytes, keep: int = KEEP) -> None:
+def write_mapped(path: Path, payload: bytes, keep: int = KEEP,
+                 checksum: Callable[[Any], int] = zlib.crc32) -> None:
     """Store ``payload`` at ``path`` for :func:`read_mapped` (best effort, atomic), and
     keep the ``keep`` newest entries of its name."""
-    head = _MAPPED_HEAD.pack(_MAPPED_MAGIC, len(payload), zlib.crc32(payload), 0, 0)
+    head = _MAPPED_HEAD.pack(_MAPPED_MAGIC, len(payload), checksum(payload), 0)
     with contextlib.suppress(OSError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomic(path, head + payload, mode=0o600)
