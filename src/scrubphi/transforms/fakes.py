@@ -138,7 +138,10 @@ _DOMAINS = ("example.com", "example.org", "example.net")
 
 
 def _slug(text: str) -> str:
-    return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
+    low = text.lower()
+    if low.isascii() and low.isalnum():  # most names: nothing to drop
+        return low
+    return "".join(c for c in low if c.isascii() and c.isalnum())
 
 
 @functools.lru_cache(maxsize=8)

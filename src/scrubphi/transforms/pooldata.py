@@ -48,7 +48,7 @@ def load_pool(name: str, locale: str, shared: dict[str, Any] | None = None) -> t
     if locale not in LOCALES or name not in POOL_NAMES:
         raise ValueError(f"no pool {name!r} for locale {locale!r}")
     text = (_POOLS / f"{locale}.{name}.txt").read_text(encoding="utf-8")
-    pool = tuple(line for line in text.split("\n") if line)
+    pool = tuple(filter(None, text.split("\n")))  # the non-empty lines
     if not pool:
         raise ValueError(f"pool {name!r} for locale {locale!r} is empty")
     if shared is not None:
