@@ -143,7 +143,10 @@ class Redactor(WordRules, StructuredPass):
         compiled: bool | None = None,
         as_of: str | date | None = None,
     ) -> None:
-        from scrubphi.transforms import build_transform  # circular at import time
+        from scrubphi.transforms import (  # circular at import time
+            build_transform,
+            per_shift_offset,
+        )
         from scrubphi.transforms.redact import surrogate_specs
 
         # The compiled scan (scrubphi._redact_fast) when it is built and not switched off;
@@ -185,6 +188,9 @@ class Redactor(WordRules, StructuredPass):
         for kind, spec in surrogate_specs(dates, days, per, as_of).items():
             if kind == "date":
                 date_fn = build_transform(spec, ColumnInfo(column or "date", "date"), ctx).fn
+                if per is not None and dates == "shift":
+                    # (_shift_offset: the offset the date transform adds for a patient)
+                    self._per_offset = per_shift_offset(spec, ctx)
                 continue
             built = build_transform(spec, text_col, ctx)
             # With the compiled scan, the surrogate comes from the transform's kernel,
