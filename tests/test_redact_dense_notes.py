@@ -6,12 +6,20 @@ against what it stands for.
   (``transforms.per_shift_offset``): the number that shifting "2000-01-01" with
   the date column's transform and reading the date back gave before, for any
   per value and any ``days``.
+* The street addresses' handler runs in C (``Engine._address_at``), and so does
+  the phone handlers' common path (``Engine._phone_at``, ``_labelled_at``,
+  ``_put_phone``: a "local" or "phone" number with no prefix before it, a number of
+  six digits or more after a phone word), Python's handlers elsewhere: the
+  compiled scan writes what the pure one writes on texts dense with numbers,
+  phone words, "fax" in any case at any distance and the prefixes ``_with_prefix``
+  takes, and street addresses.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +28,13 @@ from scrubphi.transforms import build_transform, per_shift_offset
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.dates import days_from_civil, parse_pg_date
 from scrubphi.transforms.redact import Redactor
+
+try:
+    from scrubphi import _redact_fast as fast
+except ImportError:  # not built: the twin tests are about the compiled scan only
+    fast = None  # type: ignore[assignment]
+
+needs_compiled = pytest.mark.skipif(fast is None, reason="scrubphi._redact_fast is not built")
 
 KEY = b"dense-notes-test-key-0123456789a"
 
@@ -52,3 +67,60 @@ def test_the_patients_offset_is_the_date_transforms(per_value: str, days: int) -
         redactor = _redactor(days, compiled)
         assert redactor._shift_offset(per_value) == want
         assert redactor._shift_offset(per_value) == want  # (remembered)
+
+
+# Numbers of every phone alternative and of what looks like one (hours, dates, amounts,
+# Hungarian area codes, nine-character locals, other scripts' digits), and what can
+# stand before and after them.
+NUMBERS = [
+    "555-0001", "555-12-34", "12-3456-7890", "617-555-1234", "(617) 555-1234", "617.555.1234",
+    "617 555 1234", "1-617-555-1234", "+1 617 555 1234", "555-0001 x12", "30/166-1318",
+    "(06)18/320-5182", "06-71/019-0115", "(41)/266-1817", "0700-1930", "1987-04-26",
+    "1987-04-26T19:20", "123456", "12345", "0490 75 40 81", "(64) 3591-3246", "8 (529) 170-34-23",
+    "(+30) 2101 901153", "+(370) 41266181", "(351) 964126618",
+    "\u0665\u0665\u0665-\u0661\u0662\u0663\u0664",
+    "555\u20130001", "2-3", "10/500 1000", "210-98-95", "07-24-1964", "555-00012",
+    # and street addresses (the "addr" handler, in C too)
+    "1 Oak Street", "12 N. Main St.", "35108 ul. Zamkowa 33", "33 avenue de Provence",
+    "4 Oak Street, Town4", "221B Baker Street", "7 Rue du Bac", "1600 Pennsylvania Avenue NW",
+]
+BEFORE = [
+    "", "(", "(+", " ", ") ", "1 ", "+1 ", "8 ", "fax ", "Fax: ", "FAX#", "fAx no. ", "fa x ",
+    "f\u0430x ", "fax number is ", "tel ", "call ", "Call me on ", "pager ", "Pager #: ",
+    "home ", "work: ", "office\t", "ext ", "phone\n", "x", "\u212a ", "\u0130 ", "HR ",
+    "I/O ", "FS ", "on ", "Lives at 1 Oak Street, Town1. Call ", "Pt Mary seen on 2/2. ",
+]
+AFTER = ["", " ", " ml", ".", "-", "/", "x", "\n", " with results.", ")", " mg", "5"]
+
+
+@st.composite
+def phone_notes(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        parts.append(draw(st.one_of(st.sampled_from(BEFORE),
+                                    st.text(st.characters(blacklist_characters="\0"),
+                                            max_size=4))))
+        parts.append(draw(st.sampled_from(NUMBERS)))
+        parts.append(draw(st.sampled_from(AFTER)))
+    return "".join(parts)
+
+
+@cache
+def _twins() -> tuple[Redactor, Redactor]:
+    ctx = TransformContext(key=KEY)
+    return (Redactor(ctx, dates="shift", days=365, per="pid", compiled=True),
+            Redactor(ctx, dates="shift", days=365, per="pid", compiled=False))
+
+
+@needs_compiled
+@given(phone_notes())
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example("Pt Mary seen on 2/2 for follow-up. Lives at 1 Oak Street, Town1. Call 555-0001 "
+         "with results.")
+@example("fax 555-0001 Fax: (617) 555-1234, FAX#617.555.1234 phone 555-1234 fa x 555-4321")
+@example("call 0700-1930 home 1987-04-26T19:20 pager 12345 call 123456 work 2101 901153")
+@example("(+30) 2101 901153 8 (529) 170-34-23 1 555-0001 ) 555-0001 (555-0001")
+def test_twins_agree_on_dense_phones(text: str) -> None:
+    fast_r, pure_r = _twins()
+    assert fast_r.redact(text, "p1") == pure_r.redact(text, "p1")
+    assert fast_r.find(text) == pure_r.find(text)

@@ -107,8 +107,11 @@ def _kernel_first(built: BuiltTransform) -> Callable[[str | None], str | None]:
     return first
 
 
-def _cached(fn: Callable[[str | None], str | None]) -> Fn:
-    cache: dict[str, str] = {}
+def _cached(fn: Callable[[str | None], str | None], cache: dict[str, str] | None = None) -> Fn:
+    """``fn`` remembering its answers in ``cache`` (a new dict by default; the compiled
+    scan reads a kind's own before it calls, see ``Redactor._caches``)."""
+    if cache is None:
+        cache = {}
 
     def cached(value: str) -> str:
         hit = cache.get(value)
@@ -184,6 +187,8 @@ class Redactor(WordRules, StructuredPass):
         self._this_year = when.year
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
+        # Each kind's surrogates met so far (what its _cached function remembers).
+        self._caches: dict[str, dict[str, str]] = {}
         date_fn: Callable[..., str | None] | None = None
         for kind, spec in surrogate_specs(dates, days, per, as_of).items():
             if kind == "date":
@@ -196,8 +201,9 @@ class Redactor(WordRules, StructuredPass):
             # With the compiled scan, the surrogate comes from the transform's kernel,
             # in C, as a column's does (the same output: the codec's twin contract), and
             # from its Python function where the kernel declines the value.
+            self._caches[kind] = {}
             self._fns[kind] = _cached(_kernel_first(built) if engine is not None
-                                      else built.fn)
+                                      else built.fn, self._caches[kind])
         assert date_fn is not None
         self._date_fn = date_fn
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
