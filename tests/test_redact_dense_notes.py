@@ -13,6 +13,11 @@ against what it stands for.
   compiled scan writes what the pure one writes on texts dense with numbers,
   phone words, "fax" in any case at any distance and the prefixes ``_with_prefix``
   takes, and street addresses.
+* The address walk's loop over its anchors and its commonest first piece (a comma,
+  then one word of a town's name that a full stop ends: "1 Oak Street, Town1.") run
+  in C (``Engine.address_walk``, ``_tail_word``): the spans it puts, in their order,
+  are those ``blocks.address_blocks`` puts with either Taken, on notes dense with
+  addresses and what follows them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from scrubphi.transforms import build_transform, per_shift_offset
 from scrubphi.transforms.base import ColumnInfo, TransformContext
 from scrubphi.transforms.dates import days_from_civil, parse_pg_date
 from scrubphi.transforms.redact import Redactor
+from scrubphi.transforms.redact.blocks import address_blocks
+from scrubphi.transforms.redact.late import late_pass
+from scrubphi.transforms.redact.structured import Spans
 
 try:
     from scrubphi import _redact_fast as fast
@@ -124,3 +132,60 @@ def test_twins_agree_on_dense_phones(text: str) -> None:
     fast_r, pure_r = _twins()
     assert fast_r.redact(text, "p1") == pure_r.redact(text, "p1")
     assert fast_r.find(text) == pure_r.find(text)
+
+
+STREETS = ["1 Oak Street", "4 Oak Street", "12 N. Main St.", "221B Baker Street", "7 Rue du Bac",
+           "35108 ul. Zamkowa 33", "PO Box 12", "Apt 3", "02139", "1600 Pennsylvania Ave NW"]
+# What follows an address: towns (with a full stop or not, of every length, case and
+# script), units, codes, postcodes, words of the lists, particles.
+TOWNS = ["Town1", "Boston", "Flatbush", "Springfield", "The", "Main", "Town-Name", "O'Hare",
+         "Z\u00fcrich", "Caxias do Sul", "TOWN", "Ab", "Abc", "Abcd", "St", "New York", "Town_1",
+         "Apt", "Aptos", "Suite", "Level", "Upper", "Kingdom", "Rome\u2019s", "Town1x", "Tz",
+         "MA 02139", "RS", "nan", "KNIVSTA, nan 18237", "Porto Alegre , RS  Brazil 95828"]
+JOINS = [", ", ",  ", ",\t", ",", " ", "\n", ", (", " > ", ",\n", ""]
+ENDS = [".", ". ", ".\n", "", ",", " with results.", "., MA", ".5", "..", "!"]
+
+
+@st.composite
+def address_notes(draw: st.DrawFn) -> str:
+    parts: list[str] = []
+    for _ in range(draw(st.integers(1, 4))):
+        parts.append(draw(st.sampled_from(["", "Lives at ", "3378 > ", "12 ", "Acme\n",
+                                           "Dr Ann Lee\nAcme Corp\n", "Pt Mary seen on 2/2. "])))
+        parts.append(draw(st.sampled_from(STREETS)))
+        parts.append(draw(st.sampled_from(JOINS)))
+        parts.append(draw(st.one_of(st.sampled_from(TOWNS),
+                                    st.from_regex(r"[A-Z][a-z][A-Za-z0-9_'\-]{0,6}",
+                                                  fullmatch=True),
+                                    st.text(st.characters(blacklist_characters="\0"),
+                                            max_size=4))))
+        parts.append(draw(st.sampled_from(ENDS)))
+    return "".join(parts)
+
+
+@needs_compiled
+@given(address_notes())
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example("Pt Mary seen on 2/2 for follow-up. Lives at 1 Oak Street, Town1. Call 555-0001 "
+         "with results.")
+@example("Lives at 1 Oak Street, Aptos. 4 Oak Street, The. 7 Rue du Bac, Z\u00fcrich. "
+         "12 N. Main St., Abc. 221B Baker Street, Town_1. 1 Oak Street,\tO'Hare.")
+def test_the_compiled_address_walk_is_blocks(text: str) -> None:
+    redactor = _twins()[0]
+    engine = redactor._engine
+    assert engine is not None
+    found = Spans(text, "p1", record=False)
+    heads = bool(engine.scan(text, found))
+    late_pass(text, found, redactor._v.basic, redactor._fns, redactor._filler_key, heads,
+              redactor._v.names, engine.late_marks(text, found.spans))
+    walks = []
+    for how in ("compiled", "engine.taken", "python"):
+        out = Spans(text, "p1", record=False)
+        out.spans = found.spans[:]
+        if how == "compiled":
+            engine.address_walk(text, out, redactor._fns, redactor._v.basic)
+        else:
+            address_blocks(text, out, redactor._fns, redactor._v.basic,
+                           engine.taken if how == "engine.taken" else None)
+        walks.append(out.spans)
+    assert walks[0] == walks[1] == walks[2]  # (None: blocks._Taken, the pure walk's)

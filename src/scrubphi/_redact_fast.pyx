@@ -237,6 +237,31 @@ cdef bint _fax_before(_Text t, Py_ssize_t start) noexcept:
     return False
 
 
+cdef bint _digit_ends(_Text t, Py_ssize_t lo, Py_ssize_t start) noexcept:
+    """``text[lo:start].rstrip(" \\t\\r\\n>/")[-1:].isdigit()`` (blocks.address_blocks)."""
+    cdef Py_ssize_t i = start - 1
+    while i >= lo and _in(t.at(i), b" \t\r\n>/"):
+        i -= 1
+    return i >= lo and Py_UNICODE_ISDIGIT(t.at(i))
+
+
+cdef bint _line_before(_Text t, Py_ssize_t start) noexcept:
+    """Whether ``text[start - 4:start]`` ends with a line break once " >?|*-\\t" are
+    stripped (blocks.address_blocks: an organisation's line may be above)."""
+    cdef Py_ssize_t lo = start - 4 if start > 4 else 0, i = start - 1
+    while i >= lo and _in(t.at(i), b" >?|*-\t"):
+        i -= 1
+    return i >= lo and t.at(i) == u'\n'
+
+
+cdef inline bint _capital(Py_UCS4 c) noexcept:
+    return u'A' <= c <= u'Z'
+
+
+cdef inline bint _small(Py_UCS4 c) noexcept:
+    return u'a' <= c <= u'z'
+
+
 cdef int _matches_at(match, str text, _Vec *starts, handlers, out) except -1:
     """``patterns.matches_at`` over ``starts`` (ascending), each match to its handler."""
     cdef Py_ssize_t k, pos, end = -1
@@ -406,6 +431,10 @@ cdef class Engine:
     cdef object address_fn
     cdef dict address_cache
     cdef bint fast_addresses
+    # The address walk (blocks.address_blocks, address_walk): its module, the letters a
+    # unit's word starts with (bit k: chr(97 + k)) and the words that end a town's name.
+    cdef object blocks
+    cdef uint32_t unit_first
 
     def __init__(self, redactor):
         from scrubphi.transforms.redact import context as d
@@ -533,6 +562,15 @@ cdef class Engine:
             for group, fn in (("local", st.StructuredPass._phone),
                               ("phone", st.StructuredPass._phone),
                               ("phonel", st.StructuredPass._labelled_phone)))
+        from scrubphi.transforms.redact import blocks as bl
+        self.blocks = bl
+        self.unit_first = 0
+        for c in bl._UNIT_FIRST:
+            if "a" <= c <= "z":
+                self.unit_first |= (<uint32_t>1) << (ord(c) - 97)
+        if bl._ANCHORS != frozenset(("address", "zip")) or \
+                bl._SEP.pattern != r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,3}":
+            raise ValueError("blocks' anchors or separator changed: update address_walk")
         self.address_fn = r._fns["address"]
         self.address_cache = r._caches["address"]
         address = r._handlers["addr"]
@@ -907,6 +945,87 @@ cdef class Engine:
     def taken(self, list spans):
         """A :class:`Taken` of ``spans`` (the address walk's, ``blocks.address_blocks``)."""
         return Taken(spans)
+
+    def address_walk(self, str text, out, dict fns, basic):
+        """``blocks.address_blocks(text, out, fns, basic, self.taken)``: the same spans
+        put in the same order.  The loop over the anchors and its cheap tests run here,
+        and so does the walk's commonest first piece (``_tail_word``); the rest calls
+        blocks' own functions."""
+        cdef list spans = out.spans
+        cdef list anchors = []
+        cdef Py_ssize_t start, end, done = -1, lo
+        cdef _Text t
+        cdef Taken taken
+        bl = self.blocks
+        for span in spans:
+            kind = (<tuple>span)[3]
+            if kind == "address" or kind == "zip":
+                anchors.append(((<tuple>span)[0], (<tuple>span)[2], kind))
+        if not anchors:
+            return
+        anchors.sort()
+        taken = Taken(spans)
+        t = _text(text)
+        for anchor in anchors:
+            start = (<tuple>anchor)[0]
+            end = (<tuple>anchor)[1]
+            kind = (<tuple>anchor)[2]
+            if end <= done:
+                continue
+            lo = start - 16 if start > 16 else 0
+            if _digit_ends(t, lo, start):
+                before = bl._BEFORE.search(text, lo, start)
+                if before is not None and not taken.covered(*before.span("n")):
+                    number = before.group("n")
+                    out.put(*before.span("n"), "address",
+                            self.digits_like(fns["mrn"](number), number))
+            if kind == "zip":
+                bl._region_before(text, start, out, fns, taken)
+            elif start > done and _line_before(t, start):
+                bl._org_line(text, start, out, fns, taken)
+            done = self._tail_word(text, t, end, out, fns, basic, taken)
+            if done < 0:
+                done = bl._tail(text, end, out, fns, basic, taken)
+
+    cdef Py_ssize_t _tail_word(self, str text, _Text t, Py_ssize_t pos, out, dict fns,
+                               basic, Taken taken) except -2:
+        """``blocks._tail`` where the address is followed by a comma, spaces and one word
+        of a town's name that a full stop ends ("1 Oak Street, Town1."): the word's
+        place surrogate put, and where the walk ends; -1 (nothing done) elsewhere."""
+        cdef Py_ssize_t p, e, n = t.length
+        cdef Py_UCS4 c
+        if pos >= n or t.at(pos) != u',':
+            return -1
+        p = pos + 1
+        while p < n and (t.at(p) == u' ' or t.at(p) == u'\t'):
+            p += 1
+        # (_SEP ends here: a capital is none of its characters) A capital, then a small
+        # letter: no postcode nor region's code can start here, only a word; and not a
+        # unit's word (its first letter).
+        if p + 1 >= n or not _capital(t.at(p)) or not _small(t.at(p + 1)) or \
+                self.unit_first & ((<uint32_t>1) << (<uint32_t>t.at(p) - 65)):
+            return -1
+        if taken.found_at(p) != -1:
+            return -1
+        e = p + 2
+        while e < n:
+            c = t.at(e)
+            if c >= 128:
+                return -1  # (a word character or "\u2019" of _WORD? Python says)
+            if not (_capital(c) or _small(c) or u'0' <= c <= u'9' or c == u'_'
+                    or c == u"'" or c == u'-'):
+                break
+            e += 1
+        # A full stop after four characters or more: the walk's last piece.
+        if e >= n or t.at(e) != u'.' or e - p <= 3:
+            return -1
+        w = text[p:e]
+        low = w.lower()
+        if low in self.stop or low in basic:
+            return -1  # (a word of the lists: Python's rules)
+        if not taken.covered(p, e):
+            out.put(p, e, "place", self.blocks._place_like(fns["city"], w))
+        return e
 
     def finish(self, str text, list spans):
         """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,

@@ -250,7 +250,8 @@ class Redactor(WordRules, StructuredPass):
                       self._v.names, marks)
         if not out.spans:
             return text
-        address_blocks(text, out, self._fns, self._v.basic, engine.taken)
+        # (blocks.address_blocks with the compiled Taken, its loop and commonest piece in C)
+        engine.address_walk(text, out, self._fns, self._v.basic)
         return engine.finish(text, out.spans)
 
     def find(self, text: str) -> list[Finding]:
