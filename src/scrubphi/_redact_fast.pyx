@@ -203,6 +203,65 @@ cdef int _pair_cmp(const void *a, const void *b) noexcept nogil:
     return 0
 
 
+cdef Py_ssize_t _plain_prefix(_Text t, Py_ssize_t start) noexcept:
+    """``structured._with_prefix`` where it needs no pattern: where a phone number found
+    at ``start`` begins, or -1 when a prefix may stand before it (Python's search)."""
+    cdef Py_UCS4 c, b
+    if start == 0:
+        return start
+    c = t.at(start - 1)
+    if c != u' ' and c != u'(' and c != u')':
+        return start
+    if c == u'(':
+        return start - 1 if t.at(start) == u'+' else start
+    if c == u' ':
+        if start < 2:
+            return start
+        b = t.at(start - 2)
+        if b != u')' and not Py_UNICODE_ISDECIMAL(b):
+            return start
+    return -1
+
+
+cdef bint _fax_before(_Text t, Py_ssize_t start) noexcept:
+    """``structured._fax_or_phone``: "fax" in the twelve characters before ``start``, in
+    any case (``str.lower`` makes an ASCII "f", "a" or "x" of no other character)."""
+    cdef Py_ssize_t i = start - 12 if start > 12 else 0
+    cdef Py_UCS4 c
+    while i + 3 <= start:
+        c = t.at(i)
+        if (c == u'f' or c == u'F') and (t.at(i + 1) == u'a' or t.at(i + 1) == u'A') and \
+                (t.at(i + 2) == u'x' or t.at(i + 2) == u'X'):
+            return True
+        i += 1
+    return False
+
+
+cdef bint _digit_ends(_Text t, Py_ssize_t lo, Py_ssize_t start) noexcept:
+    """``text[lo:start].rstrip(" \\t\\r\\n>/")[-1:].isdigit()`` (blocks.address_blocks)."""
+    cdef Py_ssize_t i = start - 1
+    while i >= lo and _in(t.at(i), b" \t\r\n>/"):
+        i -= 1
+    return i >= lo and Py_UNICODE_ISDIGIT(t.at(i))
+
+
+cdef bint _line_before(_Text t, Py_ssize_t start) noexcept:
+    """Whether ``text[start - 4:start]`` ends with a line break once " >?|*-\\t" are
+    stripped (blocks.address_blocks: an organisation's line may be above)."""
+    cdef Py_ssize_t lo = start - 4 if start > 4 else 0, i = start - 1
+    while i >= lo and _in(t.at(i), b" >?|*-\t"):
+        i -= 1
+    return i >= lo and t.at(i) == u'\n'
+
+
+cdef inline bint _capital(Py_UCS4 c) noexcept:
+    return u'A' <= c <= u'Z'
+
+
+cdef inline bint _small(Py_UCS4 c) noexcept:
+    return u'a' <= c <= u'z'
+
+
 cdef int _matches_at(match, str text, _Vec *starts, handlers, out) except -1:
     """``patterns.matches_at`` over ``starts`` (ascending), each match to its handler."""
     cdef Py_ssize_t k, pos, end = -1
@@ -362,6 +421,20 @@ cdef class Engine:
     # instead of growing new ones from nothing (one reallocation a vector a scan).
     cdef _Reading spare
     cdef _Dates dates  # the commonest dates' handlers, in C (_redact_digits.pxi)
+    # The phone handlers' common path (_phone_at, _labelled_at): the phone and fax
+    # surrogate functions, what they remember, and _phone's Hungarian pattern.
+    cdef object phone_fn, fax_fn, hu_slash
+    cdef dict phone_cache, fax_cache
+    cdef bint fast_phones
+    # The street addresses' handler ("addr": the whole match, the address transform's
+    # surrogate), in C (_address_at) where it is StructuredPass._group's.
+    cdef object address_fn
+    cdef dict address_cache
+    cdef bint fast_addresses
+    # The address walk (blocks.address_blocks, address_walk): its module, the letters a
+    # unit's word starts with (bit k: chr(97 + k)) and the words that end a town's name.
+    cdef object blocks
+    cdef uint32_t unit_first
 
     def __init__(self, redactor):
         from scrubphi.transforms.redact import context as d
@@ -478,6 +551,33 @@ cdef class Engine:
         self.has_lookup = r._lookup is not None
         self.longest_word = d._LONGEST_WORD
         self.dates = _Dates(r)
+        self.phone_fn = r._fns["phone"]
+        self.fax_fn = r._fns["fax"]
+        self.phone_cache = r._caches["phone"]
+        self.fax_cache = r._caches["fax"]
+        self.hu_slash = st._HU_SLASH.match
+        # (only where the handlers are StructuredPass's own)
+        self.fast_phones = all(
+            getattr(r._handlers[group], "__func__", None) is fn
+            for group, fn in (("local", st.StructuredPass._phone),
+                              ("phone", st.StructuredPass._phone),
+                              ("phonel", st.StructuredPass._labelled_phone)))
+        from scrubphi.transforms.redact import blocks as bl
+        self.blocks = bl
+        self.unit_first = 0
+        for c in bl._UNIT_FIRST:
+            if "a" <= c <= "z":
+                self.unit_first |= (<uint32_t>1) << (ord(c) - 97)
+        if bl._ANCHORS != frozenset(("address", "zip")) or \
+                bl._SEP.pattern != r"[ \t]*(?:(?:[,>|;()]|\r?\n)[ \t]*){0,3}":
+            raise ValueError("blocks' anchors or separator changed: update address_walk")
+        self.address_fn = r._fns["address"]
+        self.address_cache = r._caches["address"]
+        address = r._handlers["addr"]
+        model = r._group("addr", "address")
+        self.fast_addresses = getattr(address, "__code__", None) is model.__code__ and \
+            [c.cell_contents for c in address.__closure__] == \
+            [c.cell_contents for c in model.__closure__]
 
     def typo(self, str word):
         """``Redactor._is_typo``: whether ``word`` is one edit (delete, swap, replace,
@@ -846,6 +946,87 @@ cdef class Engine:
         """A :class:`Taken` of ``spans`` (the address walk's, ``blocks.address_blocks``)."""
         return Taken(spans)
 
+    def address_walk(self, str text, out, dict fns, basic):
+        """``blocks.address_blocks(text, out, fns, basic, self.taken)``: the same spans
+        put in the same order.  The loop over the anchors and its cheap tests run here,
+        and so does the walk's commonest first piece (``_tail_word``); the rest calls
+        blocks' own functions."""
+        cdef list spans = out.spans
+        cdef list anchors = []
+        cdef Py_ssize_t start, end, done = -1, lo
+        cdef _Text t
+        cdef Taken taken
+        bl = self.blocks
+        for span in spans:
+            kind = (<tuple>span)[3]
+            if kind == "address" or kind == "zip":
+                anchors.append(((<tuple>span)[0], (<tuple>span)[2], kind))
+        if not anchors:
+            return
+        anchors.sort()
+        taken = Taken(spans)
+        t = _text(text)
+        for anchor in anchors:
+            start = (<tuple>anchor)[0]
+            end = (<tuple>anchor)[1]
+            kind = (<tuple>anchor)[2]
+            if end <= done:
+                continue
+            lo = start - 16 if start > 16 else 0
+            if _digit_ends(t, lo, start):
+                before = bl._BEFORE.search(text, lo, start)
+                if before is not None and not taken.covered(*before.span("n")):
+                    number = before.group("n")
+                    out.put(*before.span("n"), "address",
+                            self.digits_like(fns["mrn"](number), number))
+            if kind == "zip":
+                bl._region_before(text, start, out, fns, taken)
+            elif start > done and _line_before(t, start):
+                bl._org_line(text, start, out, fns, taken)
+            done = self._tail_word(text, t, end, out, fns, basic, taken)
+            if done < 0:
+                done = bl._tail(text, end, out, fns, basic, taken)
+
+    cdef Py_ssize_t _tail_word(self, str text, _Text t, Py_ssize_t pos, out, dict fns,
+                               basic, Taken taken) except -2:
+        """``blocks._tail`` where the address is followed by a comma, spaces and one word
+        of a town's name that a full stop ends ("1 Oak Street, Town1."): the word's
+        place surrogate put, and where the walk ends; -1 (nothing done) elsewhere."""
+        cdef Py_ssize_t p, e, n = t.length
+        cdef Py_UCS4 c
+        if pos >= n or t.at(pos) != u',':
+            return -1
+        p = pos + 1
+        while p < n and (t.at(p) == u' ' or t.at(p) == u'\t'):
+            p += 1
+        # (_SEP ends here: a capital is none of its characters) A capital, then a small
+        # letter: no postcode nor region's code can start here, only a word; and not a
+        # unit's word (its first letter).
+        if p + 1 >= n or not _capital(t.at(p)) or not _small(t.at(p + 1)) or \
+                self.unit_first & ((<uint32_t>1) << (<uint32_t>t.at(p) - 65)):
+            return -1
+        if taken.found_at(p) != -1:
+            return -1
+        e = p + 2
+        while e < n:
+            c = t.at(e)
+            if c >= 128:
+                return -1  # (a word character or "\u2019" of _WORD? Python says)
+            if not (_capital(c) or _small(c) or u'0' <= c <= u'9' or c == u'_'
+                    or c == u"'" or c == u'-'):
+                break
+            e += 1
+        # A full stop after four characters or more: the walk's last piece.
+        if e >= n or t.at(e) != u'.' or e - p <= 3:
+            return -1
+        w = text[p:e]
+        low = w.lower()
+        if low in self.stop or low in basic:
+            return -1  # (a word of the lists: Python's rules)
+        if not taken.covered(p, e):
+            out.put(p, e, "place", self.blocks._place_like(fns["city"], w))
+        return e
+
     def finish(self, str text, list spans):
         """``Spans.finish`` in C: ``text`` with the replacements of ``spans`` (sorted here,
         as Spans.finish sorts them), a span that starts inside the one before skipped."""
@@ -993,6 +1174,12 @@ cdef class Engine:
                     continue
                 if group == "mdash" and not _dash_date_word(t, pos):
                     continue
+                if (group == "local" or group == "phone") and self.fast_phones and \
+                        self._phone_at(text, t, m, group, out):
+                    continue
+                if group == "addr" and self.fast_addresses:
+                    self._address_at(text, m, out.spans)
+                    continue
                 handlers[group or ""](m, out)
         for g in range(len(self.groups)):
             bit = (<uint64_t>L_GROUP0) << g
@@ -1018,8 +1205,77 @@ cdef class Engine:
                 m = match(text, pos)
                 if m is not None:
                     end = m.end()
-                    handlers[m.lastgroup or ""](m, out)
+                    group = m.lastgroup
+                    if g == self.phone_group and group == "phonel" and self.fast_phones and \
+                            self._labelled_at(text, t, m, out):
+                        continue
+                    handlers[group or ""](m, out)
         _matches_at(self.codes.match, text, &r.codes, handlers, out)
+
+    cdef bint _phone_at(self, str text, _Text t, m, str group, out) except -1:
+        """``StructuredPass._phone`` on a "local" or "phone" match where it needs no
+        pattern of its own; False (nothing done) where Python must run it: a "local"
+        number of nine characters or a "phone" one where ``_HU_SLASH`` matches (an
+        amount?), and a prefix before the number (``_plain_prefix``)."""
+        cdef Py_ssize_t start, end, first
+        start, end = m.span(group)
+        if group == "local" and end - start == 9:
+            return False
+        if group == "phone" and self.hu_slash(text, start) is not None:
+            return False
+        first = _plain_prefix(t, start)
+        if first < 0:
+            return False
+        self._put_phone(text, t, first, end, out.spans)
+        return True
+
+    cdef bint _labelled_at(self, str text, _Text t, m, out) except -1:
+        """``StructuredPass._labelled_phone`` where the number after the phone word has
+        six digits or more and reads as neither hours ("0700-1930") nor an ISO date: a
+        phone; False (nothing done) elsewhere, where Python runs it."""
+        cdef Py_ssize_t start, end, p, digits = 0
+        cdef Py_UCS4 c
+        start, end = m.span("plv")
+        c = t.at(start)
+        if c == u'0' or c == u'1' or c == u'2':
+            return False  # (hours? _SHIFT)
+        if start + 4 < t.length and t.at(start + 4) == u'-':
+            return False  # (a date? _ISO_AT)
+        for p in range(start, end):
+            if Py_UNICODE_ISDIGIT(t.at(p)):
+                digits += 1
+        if digits < 6:
+            return False
+        self._put_phone(text, t, start, end, out.spans)
+        return True
+
+    cdef int _address_at(self, str text, m, list spans) except -1:
+        """The "addr" handler (``StructuredPass._group("addr", "address")``): the street
+        address with the surrogate the address function remembers or makes."""
+        cdef Py_ssize_t start, end
+        cdef PyObject *hit
+        start, end = m.span("addr")
+        value = text[start:end]
+        hit = PyDict_GetItem(self.address_cache, value)
+        rep = self.address_fn(value) if hit is NULL else <object>hit
+        spans.append((start, 1, end, "address", rep))
+        return 0
+
+    cdef int _put_phone(self, str text, _Text t, Py_ssize_t start, Py_ssize_t end,
+                        list spans) except -1:
+        """``StructuredPass._put_phone``: the number at ``[start, end)`` as a phone (a fax
+        after the word fax) with the surrogate its function remembers or makes,
+        appended as ``Spans.put`` appends it."""
+        cdef bint fax = _fax_before(t, start)
+        cdef PyObject *hit
+        value = text[start:end]
+        hit = PyDict_GetItem(self.fax_cache if fax else self.phone_cache, value)
+        if hit is NULL:
+            rep = (self.fax_fn if fax else self.phone_fn)(value)
+        else:
+            rep = <object>hit
+        spans.append((start, 1, end, "fax" if fax else "phone", rep))
+        return 0
 
     cdef _words(self, str text, _Text t, _Tok *all_toks, Py_ssize_t n, uint64_t lany, out):
         """``Redactor._words``: the word rules on the words outside structured findings."""

@@ -54,7 +54,7 @@ from scrubphi.transforms.tokenize import make_tokenize
 from scrubphi.transforms.unique import MIN_WIDTH, REFUSED, make_unique, refusal
 from scrubphi.transforms.zip3 import make_zip3
 
-__all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec"]
+__all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec", "per_shift_offset"]
 
 #: Transform kinds this module builds.
 KINDS = frozenset(
@@ -476,6 +476,16 @@ def _build_tokenize(spec: TransformSpec, column: ColumnInfo, ctx: TransformConte
     else:
         raise _refuse(spec, column, "tokenize needs a text, integer or numeric column")
     return make_tokenize(_prf(spec, ctx), mode, number)
+
+
+def per_shift_offset(spec: TransformSpec, ctx: TransformContext) -> Callable[[str], int]:
+    """The days ``{date: shift, per: ...}`` built from ``spec`` moves the dates of one
+    per value by, as a function of that value: the offset ``_build_date``'s
+    shift adds, with its key, without writing and reading back a date (the free-text
+    redactor's shift per patient)."""
+    if _p(spec, "mode") != "shift" or _p(spec, "per") is None:
+        raise ValueError("per_shift_offset needs a date: shift spec with per")
+    return _dates.per_offset_of(_prf(spec, ctx), int(_p(spec, "days")))
 
 
 def _build_date(

@@ -27,6 +27,7 @@ __all__ = [
     "make_year_formatted",
     "make_year_integer",
     "parse_pg_date",
+    "per_offset_of",
 ]
 
 _ISO = re.compile(r"(\d{4,})-(\d\d)-(\d\d)(.*?)( BC)?", re.DOTALL)
@@ -121,16 +122,27 @@ def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
 PER_CACHE = 65536
 
 
+def per_offset_of(prf: Prf, days: int) -> Callable[[str], int]:
+    """The days a shift with a per value moves every date of that value by (not
+    remembered: one PRF call a call)."""
+
+    def offset(per_value: str) -> int:
+        return offset_in(prf.value(per_value, b"p"), days)
+
+    return offset
+
+
 def _per_offsets(prf: Prf, days: int) -> Callable[[str], int]:
     """A per value's offset, computed once per entity (one PRF call per patient, not per row)."""
     cache: dict[str, int] = {}
+    of = per_offset_of(prf, days)
 
     def per_offset(per_value: str) -> int:
         offset = cache.get(per_value)
         if offset is None:
             if len(cache) >= PER_CACHE:
                 cache.clear()
-            offset = cache[per_value] = offset_in(prf.value(per_value, b"p"), days)
+            offset = cache[per_value] = of(per_value)
         return offset
 
     return per_offset

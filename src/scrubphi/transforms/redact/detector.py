@@ -107,8 +107,11 @@ def _kernel_first(built: BuiltTransform) -> Callable[[str | None], str | None]:
     return first
 
 
-def _cached(fn: Callable[[str | None], str | None]) -> Fn:
-    cache: dict[str, str] = {}
+def _cached(fn: Callable[[str | None], str | None], cache: dict[str, str] | None = None) -> Fn:
+    """``fn`` remembering its answers in ``cache`` (a new dict by default; the compiled
+    scan reads a kind's own before it calls, see ``Redactor._caches``)."""
+    if cache is None:
+        cache = {}
 
     def cached(value: str) -> str:
         hit = cache.get(value)
@@ -143,7 +146,10 @@ class Redactor(WordRules, StructuredPass):
         compiled: bool | None = None,
         as_of: str | date | None = None,
     ) -> None:
-        from scrubphi.transforms import build_transform  # circular at import time
+        from scrubphi.transforms import (  # circular at import time
+            build_transform,
+            per_shift_offset,
+        )
         from scrubphi.transforms.redact import surrogate_specs
 
         # The compiled scan (scrubphi._redact_fast) when it is built and not switched off;
@@ -181,17 +187,23 @@ class Redactor(WordRules, StructuredPass):
         self._this_year = when.year
         text_col = ColumnInfo(column or "text", "text")
         self._fns: dict[str, Fn] = {}
+        # Each kind's surrogates met so far (what its _cached function remembers).
+        self._caches: dict[str, dict[str, str]] = {}
         date_fn: Callable[..., str | None] | None = None
         for kind, spec in surrogate_specs(dates, days, per, as_of).items():
             if kind == "date":
                 date_fn = build_transform(spec, ColumnInfo(column or "date", "date"), ctx).fn
+                if per is not None and dates == "shift":
+                    # (_shift_offset: the offset the date transform adds for a patient)
+                    self._per_offset = per_shift_offset(spec, ctx)
                 continue
             built = build_transform(spec, text_col, ctx)
             # With the compiled scan, the surrogate comes from the transform's kernel,
             # in C, as a column's does (the same output: the codec's twin contract), and
             # from its Python function where the kernel declines the value.
+            self._caches[kind] = {}
             self._fns[kind] = _cached(_kernel_first(built) if engine is not None
-                                      else built.fn)
+                                      else built.fn, self._caches[kind])
         assert date_fn is not None
         self._date_fn = date_fn
         self._typo = lru_cache(maxsize=1 << 15)(self._is_typo)
@@ -238,7 +250,8 @@ class Redactor(WordRules, StructuredPass):
                       self._v.names, marks)
         if not out.spans:
             return text
-        address_blocks(text, out, self._fns, self._v.basic, engine.taken)
+        # (blocks.address_blocks with the compiled Taken, its loop and commonest piece in C)
+        engine.address_walk(text, out, self._fns, self._v.basic)
         return engine.finish(text, out.spans)
 
     def find(self, text: str) -> list[Finding]:
