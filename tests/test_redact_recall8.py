@@ -136,23 +136,26 @@ def test_roles_and_clinical_words_after_a_name_and_stay(redact: Redactor, text: 
 
 
 @pytest.mark.parametrize(
-    ("text", "secrets"),
+    ("text", "secrets", "shape"),
     [
-        ("She has worked at Gabinety Kontny Sp. z o.o. since 2010.", ["z", "o"]),
-        ("Our supplier, Câmara Soares - ME, delivered.", ["ME"]),
-        ("He retired from Lindholm As Oy last year.", ["As", "Oy"]),
-        ("Pt works for Colomer Hahn S.Coop. as a welder.", ["Coop"]),
-        ("He retired from Fechner Mentzel GmbH & Co. KG last year.", ["Co", "KG"]),
-        ("Invoice sent to Zemanová Švecová o.s. today.", ["o", "s"]),
+        # (the seventeenth round's firms named by a form go whole, as a company's fake:
+        # tests/test_redact_recall17.py)
+        ("She has worked at Gabinety Kontny Sp. z o.o. since 2010.", ["z", "o", "Sp"], False),
+        ("Our supplier, Câmara Soares - ME, delivered.", ["ME"], True),
+        ("He retired from Lindholm As Oy last year.", ["As", "Oy"], True),
+        ("Pt works for Colomer Hahn S.Coop. as a welder.", ["Coop"], False),
+        ("He retired from Fechner Mentzel GmbH & Co. KG last year.", ["Co", "KG"], True),
+        ("Invoice sent to Zemanová Švecová o.s. today.", ["o", "s"], True),
     ],
 )
 def test_a_legal_form_after_a_name_goes(redact: Redactor, text: str,
-                                        secrets: list[str]) -> None:
+                                        secrets: list[str], shape: bool) -> None:
     """The letters of a legal form after a replaced name become keyed letters; its dots,
-    spaces and ampersand stay."""
+    spaces and ampersand stay (or the firm goes whole, form and all)."""
     out = _gone(redact, text, *secrets)
-    for c in ".&-":
-        assert out.count(c) == text.count(c)
+    if shape:
+        for c in ".&-":
+            assert out.count(c) == text.count(c)
     _both(text)
 
 

@@ -148,21 +148,25 @@ def test_phones_and_readings_stay_what_they_were(redact: Redactor, text: str,
 
 
 @pytest.mark.parametrize(
-    ("text", "secrets"),
+    ("text", "secrets", "shape"),
     [
-        ("She joined Viola s.r.l. in 2010.", ["Viola", "s", "r", "l"]),
-        ("She joined Walk Score S.A. last year.", ["Walk", "Score"]),
-        ("Invoice to Car Lease B.V., attn. accounts.", ["Car", "Lease", "B", "V"]),
-        ("Her company, Harbor Lights S.A.R.L., moved.", ["Harbor", "Lights"]),
-        ("Employer: Green Field S.p.A.", ["Green", "Field"]),
+        ("She joined Viola s.r.l. in 2010.", ["Viola", "s", "r", "l"], True),
+        # (the seventeenth round's firms named by a form go whole, as a company's fake:
+        # tests/test_redact_recall17.py)
+        ("She joined Walk Score S.A. last year.", ["Walk", "Score", "S", "A"], False),
+        ("Invoice to Car Lease B.V., attn. accounts.", ["Car", "Lease", "B", "V"], False),
+        ("Her company, Harbor Lights S.A.R.L., moved.", ["Harbor", "Lights"], False),
+        ("Employer: Green Field S.p.A.", ["Green", "Field"], False),
     ],
 )
 def test_a_firm_before_a_dotted_legal_form_goes(redact: Redactor, text: str,
-                                                secrets: list[str]) -> None:
+                                                secrets: list[str], shape: bool) -> None:
     """Title-case words before a dotted legal form are a firm's name, everyday words too;
-    the form's letters become keyed letters, its dots stay."""
+    the form's letters become keyed letters, its dots stay (or the firm goes whole, form
+    and all)."""
     out = _gone(redact, text, *secrets)
-    assert out.count(".") == text.count(".")
+    if shape:
+        assert out.count(".") == text.count(".")
     _both(text)
 
 

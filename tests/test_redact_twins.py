@@ -31,6 +31,7 @@ from scrubphi import _impl, _redact_impl
 from scrubphi.transforms.base import TransformContext
 from scrubphi.transforms.redact import Redactor
 from scrubphi.transforms.redact.detector import _WORD
+from scrubphi.transforms.redact.late_firms import FORM_ANY, FORM_CAP, FORM_UPPER
 from scrubphi.transforms.redact.lookup import Lookup
 from scrubphi.transforms.redact.patterns import CODE_START, DIGIT_START, matches_at, needs_web
 from shared_paths import SHARED
@@ -346,6 +347,9 @@ def _reference_bits(fast_r: Redactor, word: str) -> tuple[str, dict[str, bool]]:
         "W_TUPPER": word[: len(word) - adj].isupper(),
         "W_ABBRDOT": word + "." in d._ABBR_FIRST_TYPES,
         "W_ABBRSLASH": word + "/" in d._ABBR_FIRST_TYPES,
+        "W_FORM": (key in FORM_UPPER and word.isupper()) or (key in FORM_CAP
+                                                             and word[:1].isupper())
+        or key in FORM_ANY,
     }
 
 

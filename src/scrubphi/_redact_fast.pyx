@@ -46,6 +46,10 @@ import re
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.redact.late import HEAD_WORDS
+from scrubphi.transforms.redact.late_firms import FORM_ANY, FORM_CAP, FORM_UPPER, HEAD_FORMS
+
+if HEAD_FORMS != 2:
+    raise ImportError("late_firms.HEAD_FORMS changed: update Engine.scan")
 from scrubphi.transforms.redact.vocab import word_key
 
 IMPLEMENTATION = "compiled"
@@ -486,7 +490,8 @@ cdef class Engine:
             (d._PLACE_LINKS, K_PLINK), (d._WORK_WORDS, K_WORK), (d._WORK_PREPS, K_WORKPREP),
             (HEAD_WORDS, K_FACHEAD), (d._ROLE_WORDS, K_ROLE), (d._ROLE_PREPS, K_ROLEPREP),
             (d._NOT_EMPLOYERS, K_NOTEMP), (d._EPONYM_PLACES, K_EPLACE),
-            (d._VISIT_VERBS, K_VISIT),
+            (d._VISIT_VERBS, K_VISIT), (FORM_UPPER, K_FORMUP), (FORM_CAP, K_FORMCAP),
+            (FORM_ANY, K_FORMANY),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets
@@ -658,7 +663,7 @@ cdef class Engine:
                 "K_CODE": K_CODE, "K_HABBR": K_HABBR, "K_PREPABBR": K_PREPABBR,
                 "W_UPPER": W_UPPER, "W_LOWER": W_LOWER, "W_TITLE": W_TITLE, "W_CAP": W_CAP,
                 "W_ALPHA": W_ALPHA, "W_TUPPER": W_TUPPER, "W_ABBRDOT": W_ABBRDOT,
-                "W_ABBRSLASH": W_ABBRSLASH}
+                "W_ABBRSLASH": W_ABBRSLASH, "W_FORM": W_FORM}
 
     def label_may(self, str text, Py_ssize_t pos):
         """_label_may with this engine's words, for the twin tests."""
@@ -753,6 +758,9 @@ cdef class Engine:
             wf |= W_ABBRDOT
         if word in self.abbr_slash:
             wf |= W_ABBRSLASH
+        if (kb & K_FORMUP and wf & W_UPPER) or (kb & K_FORMCAP and wf & W_CAP) or \
+                kb & K_FORMANY:
+            wf |= W_FORM  # (a legal form's word in its case: late_firms.form_gate)
         info.word = word
         info.key = key
         info.lbits = lb
@@ -1048,15 +1056,19 @@ cdef class Engine:
         return "".join(parts)
 
     def scan(self, str text, out):
-        """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans); True
-        when a word of ``late.HEAD_WORDS`` is written with a capital (the late pass's
-        facilities or days of the week can be there)."""
+        """``Redactor._scan``: every finding of ``text`` put into ``out`` (a Spans); the
+        late pass's ``heads``: 1 when a word of ``late.HEAD_WORDS`` is written with a
+        capital (the late pass's facilities or days of the week can be there),
+        ``late_firms.HEAD_FORMS`` when a legal form stands where ``form_firms`` can read
+        one (``late_firms.form_gate``)."""
         cdef _Text t = _text(text)
         cdef _Reading r
         cdef Py_ssize_t n, i, s, e
         cdef _Tok *toks = NULL
         cdef uint64_t lany = 0
-        cdef bint heads = False
+        cdef int heads = 0
+        cdef Py_ssize_t forms[32]
+        cdef Py_ssize_t nforms = 0
         cdef _Slot *slot
         memset(&r, 0, sizeof(_Reading))
         if self.busy == 0:
@@ -1094,7 +1106,15 @@ cdef class Engine:
                 toks[i].info = slot.info
                 lany |= slot.lbits
                 if slot.kbits & K_FACHEAD and slot.wflags & W_CAP:
-                    heads = True
+                    heads = 1
+                if slot.wflags & W_FORM:
+                    if nforms < 32:
+                        forms[nforms] = i
+                    nforms += 1
+            # (more than 32: the gate is open, the rule reads the text)
+            if nforms and (_mixed(text) if nforms > 32
+                           else _form_gate(text, t, toks, n, forms, nforms)):
+                heads |= 2  # late_firms.HEAD_FORMS
             self._structured(text, t, &r, toks, n, lany, out)
             if n:
                 self._words(text, t, toks, n, lany, out)

@@ -82,6 +82,9 @@ cdef extern from *:
     #define RF_K_NOTEMP ((uint64_t)1 << 53)
     #define RF_K_EPLACE ((uint64_t)1 << 54)
     #define RF_K_VISIT ((uint64_t)1 << 55)
+    #define RF_K_FORMUP ((uint64_t)1 << 56)
+    #define RF_K_FORMCAP ((uint64_t)1 << 57)
+    #define RF_K_FORMANY ((uint64_t)1 << 58)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -139,6 +142,9 @@ cdef extern from *:
     const uint64_t K_NOTEMP "RF_K_NOTEMP"
     const uint64_t K_EPLACE "RF_K_EPLACE"
     const uint64_t K_VISIT "RF_K_VISIT"
+    const uint64_t K_FORMUP "RF_K_FORMUP"  # late_firms.FORM_UPPER: a legal form in capitals
+    const uint64_t K_FORMCAP "RF_K_FORMCAP"  # late_firms.FORM_CAP: one with a capital
+    const uint64_t K_FORMANY "RF_K_FORMANY"  # late_firms.FORM_ANY: "syn" of "i syn s.c."
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1
@@ -149,6 +155,7 @@ DEF W_ALPHA = 16
 DEF W_TUPPER = 32
 DEF W_ABBRDOT = 64  # the word and "." are an abbreviated street type (word_rules._ABBR_FIRST_TYPES)
 DEF W_ABBRSLASH = 128  # the word and "/" are one ("C/")
+DEF W_FORM = 256  # a legal form's word in its case (late_firms.form_gate's words)
 
 DEF CACHE_LIMIT = 1 << 17
 
@@ -356,6 +363,32 @@ cdef bint _mixed(str text):
 def mixed(str text):
     """_mixed, for the twin tests."""
     return _mixed(text)
+
+
+cdef bint _form_gate(str text, _Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t *at,
+                     Py_ssize_t nat):
+    """``late_firms.form_gate`` on the scan's words: a legal form's word in its case
+    (``W_FORM``: ``at``, the first ``nat`` of them) beside a capitalised word (for a form
+    in capitals, a Title-case one that is no everyday or clinical word, one space away),
+    in a text of both cases."""
+    cdef Py_ssize_t i, k
+    cdef uint64_t kb
+    for k in range(nat):
+        i = at[k]
+        kb = tk[i].kbits
+        if kb & K_FORMUP and (
+                (i + 1 < n and tk[i + 1].start == tk[i].end + 1 and t.at(tk[i].end) == u' '
+                 and tk[i + 1].wflags & W_TITLE and not tk[i + 1].kbits & K_BASIC)
+                or (i > 0 and tk[i - 1].end + 1 == tk[i].start and t.at(tk[i - 1].end) == u' '
+                    and tk[i - 1].wflags & W_TITLE and not tk[i - 1].kbits & K_BASIC)):
+            return _mixed(text)
+        if kb & K_FORMCAP and not tk[i].wflags & W_UPPER and (
+                (i > 0 and tk[i - 1].wflags & W_CAP) or (i > 2 and tk[i - 3].wflags & W_CAP)
+                or (i + 1 < n and tk[i + 1].wflags & W_CAP)):
+            return _mixed(text)
+        if kb & K_FORMANY and i > 1 and tk[i - 2].wflags & W_CAP:
+            return _mixed(text)
+    return False
 
 
 cdef inline bint _same(str word, _Text t, Py_ssize_t s, Py_ssize_t e) noexcept:

@@ -47,6 +47,13 @@ from scrubphi.transforms.redact.late import (
     late_marks,
     late_pass,
 )
+from scrubphi.transforms.redact.late_firms import (
+    FORM_ANY,
+    FORM_CAP,
+    FORM_UPPER,
+    HEAD_FORMS,
+    form_gate,
+)
 from scrubphi.transforms.redact.lookup import Lookup, normal_digits, normal_id, normal_text
 from scrubphi.transforms.redact.patterns import (
     CODE_START,
@@ -241,7 +248,7 @@ class Redactor(WordRules, StructuredPass):
             return out.finish()
         # (the compiled scan: _scan's call, and address_blocks and Spans.finish when no
         # span was found, cost more than the scan of a short note)
-        heads = bool(engine.scan(text, out))
+        heads = engine.scan(text, out)
         marks = engine.late_marks(text, out.spans)
         # (with no span, no capitalised head word and no anchor, the late pass runs
         # nothing: a third of the nursing notes and two thirds of the generated ones)
@@ -267,11 +274,13 @@ class Redactor(WordRules, StructuredPass):
 
     # -- the two passes --------------------------------------------------------------
 
-    def _scan(self, text: str, out: Spans) -> bool:
-        """Put every finding of the two passes into ``out``; True when a facility's head
-        word is written with a capital (what the late pass's facilities need)."""
+    def _scan(self, text: str, out: Spans) -> int:
+        """Put every finding of the two passes into ``out``; the late pass's ``heads``:
+        1 when a facility's head word is written with a capital (what the late pass's
+        facilities need), ``HEAD_FORMS`` when a legal form stands where
+        ``late_firms.form_firms`` can read one."""
         if self._engine is not None:
-            return bool(self._engine.scan(text, out))
+            return int(self._engine.scan(text, out))
         handlers = self._handlers
         pats = self._re
         all_tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
@@ -295,9 +304,12 @@ class Redactor(WordRules, StructuredPass):
             handlers[m.lastgroup or ""](m, out)
         if present:
             self._words(text, present, all_tokens, lows, out)
-        return not present.isdisjoint(HEAD_WORDS) and any(
+        heads = int(not present.isdisjoint(HEAD_WORDS) and any(
             low in HEAD_WORDS and word[:1].isupper()
-            for (_s, _e, word), low in zip(all_tokens, lows, strict=True))
+            for (_s, _e, word), low in zip(all_tokens, lows, strict=True)))
+        if not present.isdisjoint(_FORM_KEYS) and form_gate(text, all_tokens, lows, self._v.basic):
+            heads |= HEAD_FORMS
+        return heads
 
     # -- the lookup of structured values ------------------------------------------------
 
@@ -334,6 +346,8 @@ class Redactor(WordRules, StructuredPass):
                         break
 
 # -- helpers ---------------------------------------------------------------------------
+
+_FORM_KEYS = FORM_UPPER | FORM_CAP | FORM_ANY
 
 
 # Runs a lookup checks: digit groups (phones, record numbers), codes mixing letters

@@ -53,6 +53,10 @@ searches and five loops over the spans.
   ``Acosta and Sons``), whose names the scan replaced one by one: ``{fake: company}`` of
   the whole, as a company column's value; not after a title, nor one of a longer list,
   nor when the fake holds one of the partners' names.
+* **A firm named by a legal form of another country** (:mod:`.late_firms`: ``Zorlu
+  San.``, ``PT Thamrin``, ``Mazilescu CON``, ``van Beek NV``, ``Szczot Sp. z o.o.``):
+  ``{fake: company}`` of the whole, form included; run first, when the scan's ``heads``
+  say a form stands beside a capitalised word or ``late_marks`` saw a dotted form.
 * **An organisation before ``'s`` and a person's name** the scan replaced
   (``Bridgewater's Parker Suknović``); not a contraction (``Here's``) nor a relation.
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
@@ -75,6 +79,7 @@ from functools import lru_cache
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
+from scrubphi.transforms.redact.late_firms import HEAD_FORMS, form_firms
 from scrubphi.transforms.redact.late_numbers import (
     MAC_DASH,
     MAC_MAY,
@@ -777,13 +782,14 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
 
 
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: bool, names: Container[str], marks: int) -> None:
+              key: bytes, heads: int, names: Container[str], marks: int) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
-    ``heads``: whether the scan saw a word of :data:`HEAD_WORDS` written with a capital,
-    a facility's head word or a day of the week (the scans tell it from the words they
-    read anyway: a pattern tried at every space, or a substring search per head word,
-    cost a fifth of the scan's time).
+    ``heads``: bit 1, whether the scan saw a word of :data:`HEAD_WORDS` written with a
+    capital, a facility's head word or a day of the week (the scans tell it from the
+    words they read anyway: a pattern tried at every space, or a substring search per
+    head word, cost a fifth of the scan's time); bit ``late_firms.HEAD_FORMS``, whether
+    it saw a legal form where :func:`late_firms.form_firms` can read one.
     ``names``: the first and last names (lower case), for the double-barrelled names.
     ``marks``: :func:`late_marks` of ``text`` and the scan's spans (or its compiled
     twin's), before any span of this pass.
@@ -805,10 +811,16 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         return len(out.spans) != scanned[0] or (
             bool(out.spans) and out.spans[-1] is not scanned[1])
 
-    if heads:
+    if heads & 1:
         _facilities(text, out, basic, fns["last_name"])
         weekdays(text, out, key)
         ran = True
+    if heads & HEAD_FORMS or marks & LM_DOT_PAIR:
+        # (before the rules that read a name and a form apart: the firm goes whole)
+        company = fns.get("company")
+        if company is not None:
+            ran = form_firms(text, out, basic, names, company, _SERVICES,
+                             bool(heads & HEAD_FORMS)) or ran
     if out.spans and "," in text:
         if marks & LM_HOUSE or (ran and changed()):
             house_numbers(text, out, fns["mrn"])
