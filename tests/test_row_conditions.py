@@ -512,3 +512,85 @@ def _twins_agree(policy_text: str, columns: list[Any], rows: list[tuple[bytes, .
             results.append((type(exc).__name__, str(exc)))
     assert all(r == results[0] for r in results)
     return tuple(plan.entries[0])
+
+
+_CONST_POLICY = """
+version: 1
+scrub:
+  tables:
+    public.t:
+      columns:
+        code: keep
+        gone: null
+        fixed: {value: "n/a"}
+        tabbed: {value: "a\\tb\\\\c"}
+        empty: {value: ""}
+        chosen:
+          when:
+            - if: {code: "N"}
+              then: null
+            - if: {code: "V"}
+              then: {value: "x y"}
+            - if: {code: "E"}
+              then: {value: ""}
+          else: keep
+"""
+# The constants themselves (as COPY writes them), other spellings of them, NULL,
+# escapes, non-ASCII and near misses.
+_CONST_FIELD = st.one_of(
+    st.sampled_from([b"\\N", b"", b"n/a", b"n/a ", b"a\\tb\\\\c", b"a\\x09b\\\\c", b"a\tb",
+                     b"x y", b"x\\040y", b"\\\\N", b"N", "é".encode(), b"\\t"]),
+    st.text(alphabet="an/ \\é\t", max_size=5).map(lambda t: t.encode("utf-8")),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from([b"N", b"V", b"E", b"K", b"\\N"]),
+                               *[_CONST_FIELD] * 5), min_size=1, max_size=16))
+@example(rows=[(b"N", b"\\N", b"\\N", b"\\N", b"\\N", b"\\N"),
+               (b"V", b"v", b"n/a", b"a\\tb\\\\c", b"", b"x y"),
+               (b"E", b"a\\x09b", b"a\\x09b\\\\c", b"a\\x09b\\\\c", b"\\x41", b""),
+               (b"K", b"", b"", b"", b"x", b"\\\\N")])
+def test_null_and_value_in_c_equal_the_pure_twin(rows: list[tuple[bytes, ...]]) -> None:
+    """``null`` and ``value`` columns and when branches (constants the compiled codec
+    writes without calling Python) give the pure twin's bytes and counts: NULL in, the
+    constant already there, another spelling of it (kept, as the pure twin compares
+    decoded text), constants that need escapes, the empty string."""
+    from scrubphi.transforms.base import ColumnInfo
+
+    columns = [ColumnInfo(n, "text") for n in ("code", "gone", "fixed", "tabbed", "empty",
+                                               "chosen")]
+    entry = _twins_agree(_CONST_POLICY, columns, rows)
+    assert entry[4] == ("const", False, -1, (None,))  # the subject: a kernel description
+
+
+def test_null_and_value_columns_call_no_python_in_c() -> None:
+    """The compiled codec writes ``null`` and ``value`` (columns and branches) itself:
+    their Python functions are never called for plain fields, NULLs included."""
+    from scrubphi import _impl
+    from scrubphi.dump.coverage import Coverage
+    from scrubphi.dump.schema import Schema
+    from scrubphi.transforms.base import ColumnInfo, TransformContext
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    columns = [ColumnInfo(n, "text") for n in ("code", "gone", "fixed", "tabbed", "empty",
+                                               "chosen")]
+    policy = loads_policy(_CONST_POLICY)
+    assert policy.scrub is not None
+    plan = Coverage(policy.scrub, TransformContext(key=KEY), Schema()).compile(
+        next(iter(policy.scrub.tables)), columns, 1, strict=True)
+    calls = []
+
+    def refuse(*args: Any) -> None:
+        calls.append(len(args))
+
+    entries = [(e[0], refuse, *e[2:]) for e in plan.entries]
+    rows = [b"N\tv\t\\N\tq\tz\tw", b"V\t\\N\tn/a\ta\\tb\\\\c\t\tw", b"E\tx\ty\tz\t\\N\tw"] * 50
+    data = b"".join(r + b"\n" for r in rows) + b"\\.\n"
+    rewriter = _impl.load("compiled").CopyRewriter(len(columns), entries, 10_000)
+    out, _pos, done = rewriter.process(data, 0)
+    assert done and calls == []
+    assert out.splitlines()[:3] == [b"N\t\\N\tn/a\ta\\tb\\\\c\t\t\\N",
+                                    b"V\t\\N\tn/a\ta\\tb\\\\c\t\tx y",
+                                    b"E\t\\N\tn/a\ta\\tb\\\\c\t\t"]

@@ -536,8 +536,10 @@ cdef class CopyRewriter:
             self._slot[i] = slots[i]
             self._memos[i].enabled = cache[i]
             _kernel_init(&self._kernels[i], kernels[i])
+            _const_init(&self._kernels[i], kernels[i])
             _share_per_offsets(self._kernels, i)
-            if self._kernels[i].kind == K_YEAR or self._kernels[i].kind == K_ZIP3:
+            if self._kernels[i].kind == K_YEAR or self._kernels[i].kind == K_ZIP3 or \
+                    self._kernels[i].kind == K_CONST:
                 # Cheaper than a memo lookup: compute every time.
                 self._memos[i].enabled = False
             elif self._kernels[i].kind != K_NONE:
@@ -590,6 +592,7 @@ cdef class CopyRewriter:
                     actions.append(-2)
                 elif branch[0] == "kernel":
                     _kernel_init(&self._wk[k], branch[1])
+                    _const_init(&self._wk[k], branch[1])
                     self._wkper[k] = -1
                     if len(branch) > 2:
                         # A date shift keyed by a column the transform reads.
@@ -599,7 +602,8 @@ cdef class CopyRewriter:
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
                     # Memoised like a column's kernel (year and zip3 are cheaper than a memo).
                     self._wkmemos[k].enabled = self._wkper[k] < 0 and \
-                        self._wk[k].kind != K_YEAR and self._wk[k].kind != K_ZIP3
+                        self._wk[k].kind != K_YEAR and self._wk[k].kind != K_ZIP3 and \
+                        self._wk[k].kind != K_CONST
                     self._wkmemos[k].adaptive = True
                     k += 1
                 elif len(branch) > 1:
@@ -1053,10 +1057,22 @@ cdef class CopyRewriter:
                         self._emit_memo(slot, fs, fl, i)
                         continue
                 # Otherwise (-1) the Python function decides, with every field it reads.
+            if kern.kind == K_CONST and pyfn == NULL:
+                # null and value: the constant, unless the field already is it.  A field
+                # with a backslash that is not the constant's bytes goes to Python, which
+                # compares decoded text (another spelling of the same value stays).
+                if fl == kern.clen and sp_eq(raw, kern.cval, fl):
+                    continue
+                if kern.cnull or memchr(raw, 92, fl) == NULL or _is_null(raw, fl):
+                    self._flush(fs)
+                    self._put(kern.cval, kern.clen)
+                    self._pending = fs + fl
+                    self._work[2 * self._slot[i] + kern.cnull] += 1
+                    continue
             if kern.kind != K_NONE and fl == 2 and raw[0] == 92 and raw[1] == 78:
-                # SQL NULL stays NULL under every transform with a kernel (only ``value``
-                # and ``null`` write something else, and they have none): no Python call
-                # for it (a NULL e-mail of a unique fake cost one, every row).
+                # SQL NULL stays NULL under every transform with a kernel but ``value``
+                # and ``null`` (above): no Python call for it (a NULL e-mail of a unique
+                # fake cost one, every row).
                 if memo.enabled:
                     _memo_store(memo, h, raw, fl, NULL, 0, 0)
                 continue

@@ -14,6 +14,7 @@ cdef enum:
     K_UNIQUE = 9
     K_ARRAY = 10         # an array column: the element kernel on every element
     K_JSON = 11          # json paths: the document read and written in C, the paths' kernels
+    K_CONST = 12         # null and value: one output whatever the input (the row codec only)
     J_KEEP = 0           # json path rules
     J_NULL = 1
     J_CONST = 2
@@ -212,6 +213,9 @@ cdef struct Kernel:
     Kernel* parts        # name: the first_name and last_name kernels; array: the element's
     HostSlot* hosts      # unique e-mail / URL: the hosts' tokenizations (they repeat)
     JSpec* json          # json paths
+    char* cval           # null / value: the constant as COPY writes it (``\\N`` for null)
+    Py_ssize_t clen
+    bint cnull           # null: the constant is SQL NULL
 
 
 cdef int _pool_init(Pool* p, object items) except -1:
@@ -502,6 +506,8 @@ cdef void _kernel_free(Kernel* k) noexcept:
     cdef Py_ssize_t i
     free(k.prefix)
     k.prefix = NULL
+    free(k.cval)
+    k.cval = NULL
     free(k.prefix2)
     k.prefix2 = NULL
     if not k.per_shared:
@@ -534,6 +540,32 @@ cdef void _kernel_free(Kernel* k) noexcept:
         free(k.parts)
         k.parts = NULL
     k.kind = K_NONE
+
+
+cdef int _const_init(Kernel* k, object desc) except -1:
+    """Fill ``k`` as K_CONST from a ``("const", ...)`` description (``null`` and
+    ``value``), else leave it as it is.
+
+    Only the COPY row codec runs these (``CopyRewriter._row``): the output does not
+    depend on the input, so a cell is one compare and at most one copy instead of a
+    Python call per distinct value (a nulled free-text column missed its memo on every
+    row).  ``_kernel_init`` leaves such descriptions K_NONE, so the INSERT path, json
+    paths, arrays and ``KernelFn`` keep the Python function for them.
+    """
+    if desc is None or desc[0] != "const":
+        return 0
+    _kernel_free(k)
+    text = desc[3][0]
+    k.cnull = text is None
+    blob = b"\\N" if text is None else escape_field(str(text).encode("utf-8"))
+    k.clen = len(blob)
+    k.cval = <char*>malloc(k.clen + 1)
+    if k.cval == NULL:
+        raise MemoryError()
+    memcpy(k.cval, PyBytes_AS_STRING(blob), k.clen)
+    k.raw_out = True
+    k.kind = K_CONST
+    return 0
 
 
 cdef int _kernel_init(Kernel* k, object desc) except -1:

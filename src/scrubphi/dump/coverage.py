@@ -19,7 +19,7 @@ from ..errors import CoverageError, ScrubPhiError, TransformError
 from ..gcutil import gc_paused
 from ..policy.conditions import describe_conditions
 from ..policy.model import ScrubPolicy, TableName, TableRule, TransformSpec, quote_ident
-from ..transforms import build_transform
+from ..transforms import build_constant, build_transform
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from ..transforms.conditions import build_when
 from ..transforms.jsonpath import build_json
@@ -293,10 +293,9 @@ class Coverage:
 
     def build(self, spec: TransformSpec, col: ColumnInfo) -> BuiltTransform:
         if spec.kind == "null":
-            return BuiltTransform(fn=_to_null, kind="null")
+            return build_constant(None)
         if spec.kind == "value":
-            const = str(spec.params.get("value", ""))
-            return BuiltTransform(fn=lambda _v, _c=const: _c, kind="value")
+            return build_constant(str(spec.params.get("value", "")))
         if spec.kind == "json":
             return build_json(spec, col, self.ctx, build_transform)
         if spec.kind == "when":
@@ -330,7 +329,3 @@ def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None
             ) from None
 
     return guarded
-
-
-def _to_null(_value: str | None, *_rest: object) -> None:
-    return None

@@ -54,7 +54,8 @@ from scrubphi.transforms.tokenize import make_tokenize
 from scrubphi.transforms.unique import MIN_WIDTH, REFUSED, make_unique, refusal
 from scrubphi.transforms.zip3 import make_zip3
 
-__all__ = ["FAKE_PROVIDERS", "KINDS", "build_transform", "check_spec", "per_shift_offset"]
+__all__ = ["FAKE_PROVIDERS", "KINDS", "build_constant", "build_transform", "check_spec",
+           "per_shift_offset"]
 
 #: Transform kinds this module builds.
 KINDS = frozenset(
@@ -225,6 +226,21 @@ def _to_null(value: str | None, *_: Any) -> None:
     return None
 
 
+def build_constant(const: str | None) -> BuiltTransform:
+    """``value`` (``const``) or ``null`` (None): one output whatever the input.
+
+    The kernel description lets the compiled COPY codec write the constant itself
+    (``_fast_kernels.pxi``'s ``_const_init``) instead of calling the function.
+    """
+    if const is None:
+        return BuiltTransform(fn=_to_null, kind="null", kernel=("const", False, -1, (None,)))
+
+    def constant(_value: str | None, *_: Any) -> str:
+        return const
+
+    return BuiltTransform(fn=constant, kind="value", kernel=("const", False, -1, (const,)))
+
+
 def build_transform(
     spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
 ) -> BuiltTransform:
@@ -240,7 +256,7 @@ def build_transform(
     if kind == "null":
         if column.not_null:
             raise ValueError("null is refused for a NOT NULL column (the restore would fail)")
-        return BuiltTransform(fn=_to_null, kind="null")
+        return build_constant(None)
     if kind == "value":
         const = str(_p(spec, "value"))
         limit = column.max_length
@@ -248,11 +264,7 @@ def build_transform(
             raise ValueError(
                 f"the constant is longer than the column allows ({limit} characters)"
             )
-
-        def constant(_value: str | None, *_: Any) -> str:
-            return const
-
-        return BuiltTransform(fn=constant, kind="value")
+        return build_constant(const)
 
     if kind == "redact":
         return build_redactor(spec, column, ctx)
