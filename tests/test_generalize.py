@@ -17,6 +17,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pg_fixtures import PgServer
 from scrubphi import scrub_stream
@@ -213,3 +215,59 @@ def test_policy_errors(transform: str, message: str) -> None:
         loads_policy(BASE.replace("{X}", transform), "bad.yaml")
     assert message in str(info.value)
     assert "bad.yaml:" in str(info.value)
+
+
+def test_round_writes_no_negative_zero() -> None:
+    """A negative value that rounds to zero is written 0.00 (it was ``00.00``)."""
+    fn = build_transform(TransformSpec("generalize", {"method": "round", "amount": "0.01"}),
+                         ColumnInfo("lat", "numeric"), TransformContext(key=KEY)).fn
+    assert [fn(v) for v in ("-0.004", "-0", "-0.0049", "-0.005", "-0.006")] == \
+        ["0.00", "0.00", "0.00", "0.00", "-0.01"]
+
+
+_ROUND_STEPS = ["0.01", "0.5", "1000", "1", "0.001", "2.5", "0.03", "7", "0.000001",
+                "12345678901234.5", 0.25, 10]
+_NUMBER_TEXT = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.builds(lambda i, f, sign: f"{sign}{i}.{f}", st.integers(0, 10**20).map(str),
+              st.text("0123456789", max_size=40), st.sampled_from(["", "-", "+"])),
+    st.integers(-10**25, 10**25).map(str),
+    st.sampled_from(["-0", "0", "-0.004", "0.005", "0.015", "-0.015", ".5", "5.", " 3.14 ",
+                     "-.5", "1e5", "NaN", "Infinity", "", "-", "1.2.3", "00012.50",
+                     "1_000", "0x10", "99999999999999999.995", "-2.5", "3.5"]),
+)
+
+
+@pytest.mark.parametrize("column", ["numeric", "double precision", "integer", "text"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(step=st.sampled_from(_ROUND_STEPS), value=_NUMBER_TEXT)
+def test_round_kernel_equals_the_python_transform(column: str, step: object,
+                                                  value: str) -> None:
+    """The compiled round kernel (exact 128-bit arithmetic) writes what Decimal does, ties
+    to even, negative zero, integer columns' truncation and every step included, or
+    declines (exponents, NaN, more digits than it takes) to the Python function."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    built = build_transform(TransformSpec("generalize", {"method": "round", "amount": step}),
+                            ColumnInfo("c", column), TransformContext(key=KEY))
+    assert built.kernel is not None and built.kernel[0] == "round"
+    got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
+    if got is None:
+        return
+    assert got.decode() == built.fn(value)
+
+
+def test_round_kernel_takes_coordinates() -> None:
+    """Coordinates and amounts as PostgreSQL writes them are in the kernel's domain."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    built = build_transform(TransformSpec("generalize", {"method": "round", "amount": 0.01}),
+                            ColumnInfo("lat", "double precision"), TransformContext(key=KEY))
+    fast = _impl.load("compiled")
+    values = ["42.3601234", "-71.058912", "0", "-0.0001", "179.999999", "1e-05", "123456.5"]
+    got = [fast._kernel_apply(built.kernel, v.encode()) for v in values]
+    assert got == [b"42.36", b"-71.06", b"0.00", b"0.00", b"180.00", None, b"123456.50"]

@@ -358,6 +358,7 @@ include "_fast_kernels.pxi"    # kernel types, building a kernel, writers, fakes
 include "_fast_tokenize.pxi"   # tokenize and unique fakes (keyed permutations)
 include "_fast_ids.pxi"        # cards, IBAN, VIN, UUID, IP, hash, mask
 include "_fast_dates.pxi"      # year, safe harbor, shift (per), zip3, arrays
+include "_fast_numbers.pxi"    # generalize: round
 include "_fast_json.pxi"       # JSON paths, the kernels' dispatch
 include "_fast_memo.pxi"       # memo tables, row conditions' types
 include "_fast_insert.pxi"     # the rows of an INSERT's VALUES (dump/inserts.py's twin)
@@ -539,7 +540,7 @@ cdef class CopyRewriter:
             _const_init(&self._kernels[i], kernels[i])
             _share_per_offsets(self._kernels, i)
             if self._kernels[i].kind == K_YEAR or self._kernels[i].kind == K_ZIP3 or \
-                    self._kernels[i].kind == K_CONST:
+                    self._kernels[i].kind == K_CONST or self._kernels[i].kind == K_ROUND:
                 # Cheaper than a memo lookup: compute every time.
                 self._memos[i].enabled = False
             elif self._kernels[i].kind != K_NONE:
@@ -603,7 +604,7 @@ cdef class CopyRewriter:
                     # Memoised like a column's kernel (year and zip3 are cheaper than a memo).
                     self._wkmemos[k].enabled = self._wkper[k] < 0 and \
                         self._wk[k].kind != K_YEAR and self._wk[k].kind != K_ZIP3 and \
-                        self._wk[k].kind != K_CONST
+                        self._wk[k].kind != K_CONST and self._wk[k].kind != K_ROUND
                     self._wkmemos[k].adaptive = True
                     k += 1
                 elif len(branch) > 1:

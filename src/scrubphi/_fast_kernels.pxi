@@ -15,6 +15,8 @@ cdef enum:
     K_ARRAY = 10         # an array column: the element kernel on every element
     K_JSON = 11          # json paths: the document read and written in C, the paths' kernels
     K_CONST = 12         # null and value: one output whatever the input (the row codec only)
+    K_ROUND = 13         # generalize round: step in ``modulus``, its decimals in ``length``,
+                         # integer column in ``has_floor``
     J_KEEP = 0           # json path rules
     J_NULL = 1
     J_CONST = 2
@@ -752,6 +754,16 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             raise MemoryError()
         k.kind = K_UNIQUE
         k.raw_out = True  # the input's own bytes, digits, letters and ".example"
+    elif name == "round":
+        step, decimals, integer = params
+        if not (0 < step < 10**18 and 0 <= decimals <= 18) or not SP_HAVE_U128:
+            return 0
+        k.modulus = step
+        k.length = decimals
+        k.has_floor = bool(integer)
+        k.kind = K_ROUND
+        k.raw_out = True  # a sign, digits and a point
+        return 0
     elif name == "json":
         return _json_init(k, params)
     elif name == "array":

@@ -304,6 +304,7 @@ class Coverage:
             return build_split(spec, col, self.ctx, self.build)
         return build_transform(spec, col, self.ctx)
 
+
 def _guard(fn: Callable[..., str | None], kind: str) -> Callable[..., str | None]:
     """Turn a transform's failure on a value into a TransformError without the value.
 

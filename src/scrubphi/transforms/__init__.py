@@ -42,7 +42,13 @@ from scrubphi.transforms.fakes import (
     FAKE_TYPES,
     get_generator,
 )
-from scrubphi.transforms.generalize import make_fips_state, make_noise, make_round, parse_amount
+from scrubphi.transforms.generalize import (
+    make_fips_state,
+    make_noise,
+    make_round,
+    parse_amount,
+    round_kernel,
+)
 from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
 from scrubphi.transforms.identifiers import make_gs1, make_oid
 from scrubphi.transforms.keyed import Prf, domain_of
@@ -314,7 +320,9 @@ def build_transform(
         if method == "fips_state":
             element = make_fips_state(integer)
         elif method == "round":
-            element = make_round(parse_amount(_p(spec, "amount"), "round"), integer)
+            step = parse_amount(_p(spec, "amount"), "round")
+            element = make_round(step, integer)
+            params = round_kernel(step, integer)
         else:
             per = _p(spec, "per")
             element = make_noise(_prf(spec, ctx), parse_amount(_p(spec, "amount"), "noise"),

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
 from scrubphi.transforms.keyed import Prf
 
-__all__ = ["make_fips_state", "make_noise", "make_round", "parse_amount"]
+__all__ = ["make_fips_state", "make_noise", "make_round", "parse_amount", "round_kernel"]
 
 _SPECIAL = frozenset({"NaN", "Infinity", "-Infinity", "nan", "inf", "-inf"})
 
@@ -68,7 +69,7 @@ def _text(number: Decimal, integer: bool) -> str:
     if integer:
         return str(int(number))
     text = format(number, "f")
-    return "0" + text[1:] if text.startswith("-0") and not number else text
+    return text[1:] if text.startswith("-") and not number else text  # -0.00: 0.00
 
 
 def make_round(step: Decimal, integer: bool) -> Callable[[str], str]:
@@ -83,6 +84,17 @@ def make_round(step: Decimal, integer: bool) -> Callable[[str], str]:
         return _text(rounded.quantize(places) if not integer else rounded, integer)
 
     return fn
+
+
+def round_kernel(step: Decimal, integer: bool) -> tuple[Any, ...] | None:
+    """``make_round``'s kernel description (``_fast_numbers.pxi``): the step as an
+    integer and its decimals, or None for a step the kernel does not take (an
+    exponent, as in ``1E+3``, or more than 18 digits)."""
+    sign, digits, exponent = step.as_tuple()
+    if sign or not isinstance(exponent, int) or exponent > 0 or len(digits) > 18 \
+            or exponent < -18:
+        return None
+    return ("round", int("".join(map(str, digits))), -exponent, integer)
 
 
 def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool
