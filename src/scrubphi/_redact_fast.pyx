@@ -46,10 +46,11 @@ import re
 
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.redact.late import HEAD_WORDS
+from scrubphi.transforms.redact.late_cues import CUE_FORMS, CUE_WORDS, HEAD_CUES
 from scrubphi.transforms.redact.late_firms import FORM_ANY, FORM_CAP, FORM_UPPER, HEAD_FORMS
 
-if HEAD_FORMS != 2:
-    raise ImportError("late_firms.HEAD_FORMS changed: update Engine.scan")
+if HEAD_FORMS != 2 or HEAD_CUES != 4:
+    raise ImportError("late_firms.HEAD_FORMS or late_cues.HEAD_CUES changed: update Engine.scan")
 from scrubphi.transforms.redact.vocab import word_key
 
 IMPLEMENTATION = "compiled"
@@ -491,7 +492,7 @@ cdef class Engine:
             (HEAD_WORDS, K_FACHEAD), (d._ROLE_WORDS, K_ROLE), (d._ROLE_PREPS, K_ROLEPREP),
             (d._NOT_EMPLOYERS, K_NOTEMP), (d._EPONYM_PLACES, K_EPLACE),
             (d._VISIT_VERBS, K_VISIT), (FORM_UPPER, K_FORMUP), (FORM_CAP, K_FORMCAP),
-            (FORM_ANY, K_FORMANY),
+            (FORM_ANY, K_FORMANY), (CUE_WORDS, K_CUE), (CUE_FORMS, K_CUEFORM),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets
@@ -1060,7 +1061,8 @@ cdef class Engine:
         late pass's ``heads``: 1 when a word of ``late.HEAD_WORDS`` is written with a
         capital (the late pass's facilities or days of the week can be there),
         ``late_firms.HEAD_FORMS`` when a legal form stands where ``form_firms`` can read
-        one (``late_firms.form_gate``)."""
+        one (``late_firms.form_gate``), ``late_cues.HEAD_CUES`` when a cue's word does
+        (``late_cues.cue_gate``)."""
         cdef _Text t = _text(text)
         cdef _Reading r
         cdef Py_ssize_t n, i, s, e
@@ -1106,7 +1108,9 @@ cdef class Engine:
                 toks[i].info = slot.info
                 lany |= slot.lbits
                 if slot.kbits & K_FACHEAD and slot.wflags & W_CAP:
-                    heads = 1
+                    heads |= 1
+                if slot.kbits & K_CUE or (slot.kbits & K_CUEFORM and slot.wflags & W_TITLE):
+                    heads |= 4  # late_cues.HEAD_CUES
                 if slot.wflags & W_FORM:
                     if nforms < 32:
                         forms[nforms] = i

@@ -85,6 +85,8 @@ cdef extern from *:
     #define RF_K_FORMUP ((uint64_t)1 << 56)
     #define RF_K_FORMCAP ((uint64_t)1 << 57)
     #define RF_K_FORMANY ((uint64_t)1 << 58)
+    #define RF_K_CUE ((uint64_t)1 << 59)
+    #define RF_K_CUEFORM ((uint64_t)1 << 60)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -145,6 +147,8 @@ cdef extern from *:
     const uint64_t K_FORMUP "RF_K_FORMUP"  # late_firms.FORM_UPPER: a legal form in capitals
     const uint64_t K_FORMCAP "RF_K_FORMCAP"  # late_firms.FORM_CAP: one with a capital
     const uint64_t K_FORMANY "RF_K_FORMANY"  # late_firms.FORM_ANY: "syn" of "i syn s.c."
+    const uint64_t K_CUE "RF_K_CUE"  # late_cues.CUE_WORDS: a cue's word, any case
+    const uint64_t K_CUEFORM "RF_K_CUEFORM"  # late_cues.CUE_FORMS: in Title case
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail).
 DEF W_UPPER = 1

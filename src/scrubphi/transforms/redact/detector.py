@@ -47,6 +47,7 @@ from scrubphi.transforms.redact.late import (
     late_marks,
     late_pass,
 )
+from scrubphi.transforms.redact.late_cues import CUE_FORMS, CUE_WORDS, HEAD_CUES, cue_gate
 from scrubphi.transforms.redact.late_firms import (
     FORM_ANY,
     FORM_CAP,
@@ -91,6 +92,8 @@ KINDS_FOUND = (
 )
 
 _CACHE_LIMIT = 1 << 16
+# The keys of the words that open late_cues.cue_firms (late_cues.cue_gate's).
+_CUE_KEYS = CUE_WORDS | CUE_FORMS
 # The late pass's anchors in the text (late.late_marks): what it can act on without a span.
 _ANCHORS = LM_COLON_MAC | LM_DASH | LM_DOT_MAC | LM_DOT_PAIR
 
@@ -278,7 +281,8 @@ class Redactor(WordRules, StructuredPass):
         """Put every finding of the two passes into ``out``; the late pass's ``heads``:
         1 when a facility's head word is written with a capital (what the late pass's
         facilities need), ``HEAD_FORMS`` when a legal form stands where
-        ``late_firms.form_firms`` can read one."""
+        ``late_firms.form_firms`` can read one, ``HEAD_CUES`` when a cue's word of
+        ``late_cues.cue_firms`` stands in the text."""
         if self._engine is not None:
             return int(self._engine.scan(text, out))
         handlers = self._handlers
@@ -309,6 +313,8 @@ class Redactor(WordRules, StructuredPass):
             for (_s, _e, word), low in zip(all_tokens, lows, strict=True)))
         if not present.isdisjoint(_FORM_KEYS) and form_gate(text, all_tokens, lows, self._v.basic):
             heads |= HEAD_FORMS
+        if not present.isdisjoint(_CUE_KEYS) and cue_gate(all_tokens, lows):
+            heads |= HEAD_CUES
         return heads
 
     # -- the lookup of structured values ------------------------------------------------

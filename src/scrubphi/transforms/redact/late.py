@@ -57,6 +57,10 @@ searches and five loops over the spans.
   San.``, ``PT Thamrin``, ``Mazilescu CON``, ``van Beek NV``, ``Szczot Sp. z o.o.``):
   ``{fake: company}`` of the whole, form included; run first, when the scan's ``heads``
   say a form stands beside a capitalised word or ``late_marks`` saw a dotted form.
+* **An organisation named after a strong cue** (:mod:`.late_cues`: ``Employer: Acme
+  Foods``, ``works as a nurse at Bright Harbor``, ``which later became Adaptive``, ``The
+  Lucid office is at``, ``Acme, Inc.``): ``{fake: company}`` of the whole; run after the
+  legal forms, when the scan's ``heads`` say a cue's word stands in the text.
 * **An organisation before ``'s`` and a person's name** the scan replaced
   (``Bridgewater's Parker Suknović``); not a contraction (``Here's``) nor a relation.
 * **Numbers and days** (:mod:`.late_numbers`): MAC addresses, a house number after
@@ -79,6 +83,7 @@ from functools import lru_cache
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
+from scrubphi.transforms.redact.late_cues import HEAD_CUES, cue_firms
 from scrubphi.transforms.redact.late_firms import HEAD_FORMS, form_firms
 from scrubphi.transforms.redact.late_numbers import (
     MAC_DASH,
@@ -789,7 +794,8 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     capital, a facility's head word or a day of the week (the scans tell it from the
     words they read anyway: a pattern tried at every space, or a substring search per
     head word, cost a fifth of the scan's time); bit ``late_firms.HEAD_FORMS``, whether
-    it saw a legal form where :func:`late_firms.form_firms` can read one.
+    it saw a legal form where :func:`late_firms.form_firms` can read one; bit
+    ``late_cues.HEAD_CUES``, whether it saw a cue's word of :func:`late_cues.cue_firms`.
     ``names``: the first and last names (lower case), for the double-barrelled names.
     ``marks``: :func:`late_marks` of ``text`` and the scan's spans (or its compiled
     twin's), before any span of this pass.
@@ -821,6 +827,12 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
         if company is not None:
             ran = form_firms(text, out, basic, names, company, _SERVICES,
                              bool(heads & HEAD_FORMS)) or ran
+    if heads & HEAD_CUES:
+        # (after the legal forms of other countries, before the rules that read a name
+        # and what follows it apart: the firm goes whole)
+        company = fns.get("company")
+        if company is not None:
+            ran = cue_firms(text, out, basic, names, company, _SERVICES) or ran
     if out.spans and "," in text:
         if marks & LM_HOUSE or (ran and changed()):
             house_numbers(text, out, fns["mrn"])
