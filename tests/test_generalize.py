@@ -271,3 +271,49 @@ def test_round_kernel_takes_coordinates() -> None:
     values = ["42.3601234", "-71.058912", "0", "-0.0001", "179.999999", "1e-05", "123456.5"]
     got = [fast._kernel_apply(built.kernel, v.encode()) for v in values]
     assert got == [b"42.36", b"-71.06", b"0.00", b"0.00", b"180.00", None, b"123456.50"]
+
+
+_ARC = st.one_of(st.integers(0, 10**20).map(str), st.sampled_from(["0", "00", "01", "007", "9"]))
+_OID_TEXT = st.one_of(
+    st.lists(_ARC, min_size=1, max_size=36).map(".".join),
+    st.builds(lambda tail: "1.2.840.113619.2.55.3." + ".".join(tail),
+              st.lists(st.integers(0, 10**12).map(str), min_size=1, max_size=8)),
+    st.text("0123456789. ab-", max_size=40),
+    st.sampled_from(["", ".", " 1.2.3 ", "1..2", "1.2.", ".1", "1. 2", "x",
+                     "2.25.329800735698586629295641978511506172918"]),
+)
+
+
+@pytest.mark.parametrize("keep", [0, 1, 4, 31])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_OID_TEXT)
+def test_oid_kernel_equals_the_python_transform(keep: int, value: str) -> None:
+    """The compiled `{tokenize: oid}` (kept arcs, each later arc's keyed integer
+    tokenize, zero-led arcs and non-OIDs by the alnum tokenize) writes the Python
+    transform's text, or declines (an arc past 18 digits, past 32 arcs)."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    built = build_transform(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": keep}),
+                            ColumnInfo("uid", "text"), TransformContext(key=KEY))
+    assert built.kernel is not None and built.kernel[0] == "oid"
+    got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
+    if got is None:
+        return
+    assert got.decode() == built.fn(value)
+
+
+def test_oid_kernel_takes_dicom_uids() -> None:
+    """DICOM UIDs as an imaging table holds them are in the kernel's domain."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    built = build_transform(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}),
+                            ColumnInfo("uid", "text"), TransformContext(key=KEY))
+    fast = _impl.load("compiled")
+    uid = "1.2.840.113619.2.55.3.604688119.969.1268071029.320"
+    got = fast._kernel_apply(built.kernel, uid.encode())
+    assert got is not None and got.decode() == built.fn(uid)
+    assert got.startswith(b"1.2.840.113619.") and got != uid.encode()

@@ -17,6 +17,7 @@ cdef enum:
     K_CONST = 12         # null and value: one output whatever the input (the row codec only)
     K_ROUND = 13         # generalize round: step in ``modulus``, its decimals in ``length``,
                          # integer column in ``has_floor``
+    K_OID = 14           # tokenize oid: arcs kept (``length`` of them), the others tokenized
     J_KEEP = 0           # json path rules
     J_NULL = 1
     J_CONST = 2
@@ -212,7 +213,9 @@ cdef struct Kernel:
     Shape ssn            # unique ssn: the permutation of the nine digits (vin: of the
                          # 33**16 VINs; uuid: of 2**122, ipv4: of 2**32, and in ``big``
                          # of 2**128 for uuid and ipv6)
-    Kernel* parts        # name: the first_name and last_name kernels; array: the element's
+    Kernel* parts        # name: the first_name and last_name kernels; array: the element's;
+                         # oid: the alnum tokenize, then one integer tokenize per arc position
+    Py_ssize_t nparts    # how many ``parts`` hold (0: two)
     HostSlot* hosts      # unique e-mail / URL: the hosts' tokenizations (they repeat)
     JSpec* json          # json paths
     char* cval           # null / value: the constant as COPY writes it (``\\N`` for null)
@@ -537,10 +540,11 @@ cdef void _kernel_free(Kernel* k) noexcept:
         _json_free(k.json)
         k.json = NULL
     if k.parts != NULL:
-        _kernel_free(&k.parts[0])
-        _kernel_free(&k.parts[1])
+        for i in range(k.nparts if k.nparts > 0 else 2):
+            _kernel_free(&k.parts[i])
         free(k.parts)
         k.parts = NULL
+        k.nparts = 0
     k.kind = K_NONE
 
 
@@ -763,6 +767,32 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.has_floor = bool(integer)
         k.kind = K_ROUND
         k.raw_out = True  # a sign, digits and a point
+        return 0
+    elif name == "oid":
+        # identifiers.oid_kernel: the alnum tokenize's key, the arcs kept, each later
+        # arc position's key (``make_oid``'s arc_fn: an integer tokenize under it).
+        alnum_key, keep, arc_keys = params
+        if not 0 <= keep < 64 or not arc_keys:
+            return 0
+        k.parts = <Kernel*>calloc(1 + len(arc_keys), sizeof(Kernel))
+        if k.parts == NULL:
+            raise MemoryError()
+        k.nparts = 1 + len(arc_keys)
+        _kernel_init(&k.parts[0], ("tokenize", False, -1, (alnum_key, b"k\x00txt|alnum|",
+                                                          "alnum")))
+        ok = k.parts[0].kind == K_TOKENIZE
+        for j, arc_key in enumerate(arc_keys):
+            # (an arc's bound is 10**80: for the 18 digits the kernel takes, 2**63 is the
+            # same, since only min(10**d - 1, bound) enters the tweak)
+            _kernel_init(&k.parts[1 + j], ("tokint", False, -1,
+                                           (arc_key, b"k\x00int|", (1 << 63, 1 << 63))))
+            ok = ok and k.parts[1 + j].kind == K_TOKINT
+        if not ok:
+            _kernel_free(k)
+            return 0
+        k.length = keep
+        k.kind = K_OID
+        k.raw_out = True  # the input's own bytes: digits, dots, letters
         return 0
     elif name == "json":
         return _json_init(k, params)

@@ -1,4 +1,5 @@
-# Included by _fast.pyx: ``{generalize: {round: STEP}}`` (generalize.make_round's twin).
+# Included by _fast.pyx: ``{generalize: {round: STEP}}`` (generalize.make_round's twin) and
+# ``{tokenize: oid}`` (identifiers.make_oid's).
 
 
 cdef extern from *:
@@ -104,3 +105,51 @@ cdef inline Py_ssize_t _k_round(Kernel* k, const char* s, Py_ssize_t n, char* ou
     if n > 80:
         return -1
     return sp_round(s, n, k.modulus, k.length, k.has_floor, out)
+
+
+cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``identifiers.make_oid``: dot-separated decimal arcs keep the first ``k.length``;
+    every later arc is the integer tokenize of its position (an arc with a leading zero,
+    not a valid one, the alnum tokenize); any other value the alnum tokenize, whole."""
+    cdef Py_ssize_t a = 0, b = n, i, j, o = 0, r, pos = 0, idx
+    cdef bint oid = True
+    while a < b and s[a] == 32:
+        a += 1
+    while b > a and s[b - 1] == 32:
+        b -= 1
+    if a == b or s[a] == 46 or s[b - 1] == 46:
+        oid = False
+    i = a
+    while oid and i < b:
+        if s[i] == 46:
+            if s[i - 1] == 46:
+                oid = False
+        elif s[i] < 48 or s[i] > 57:
+            oid = False
+        i += 1
+    if not oid:
+        return _k_tokenize(&k.parts[0], s, n, out)
+    i = a
+    while i < b:
+        j = i
+        while j < b and s[j] != 46:
+            j += 1
+        if pos > 0:
+            out[o] = 46
+            o += 1
+        if pos < k.length:
+            memcpy(out + o, s + i, j - i)
+            r = j - i
+        elif j - i > 1 and s[i] == 48:
+            r = _k_tokenize(&k.parts[0], s + i, j - i, out + o)
+        else:
+            idx = 1 + pos - k.length
+            if idx >= k.nparts:
+                return -1
+            r = _k_tokint(&k.parts[idx], s + i, j - i, out + o)
+        if r < 0:
+            return -1
+        o += r
+        pos += 1
+        i = j + 1
+    return o

@@ -50,7 +50,7 @@ from scrubphi.transforms.generalize import (
     round_kernel,
 )
 from scrubphi.transforms.hashing import ALPHABETS, MAX_HASH_LENGTH, make_hash
-from scrubphi.transforms.identifiers import make_gs1, make_oid
+from scrubphi.transforms.identifiers import make_gs1, make_oid, oid_kernel
 from scrubphi.transforms.keyed import Prf, domain_of
 from scrubphi.transforms.mask import make_mask
 from scrubphi.transforms.names import NAME_PROVIDERS, make_name_fake, name_kernel
@@ -309,8 +309,11 @@ def build_transform(
         if not is_text(column):
             raise _refuse(spec, column, "structured identifiers are text")
         prf = _prf(spec, ctx)
-        element = make_oid(prf, int(_p(spec, "keep_arcs"))) if _tokenize_mode(spec) == "oid" \
-            else make_gs1(prf, int(_p(spec, "days")))
+        if _tokenize_mode(spec) == "oid":
+            element = make_oid(prf, int(_p(spec, "keep_arcs")))
+            params = oid_kernel(prf, int(_p(spec, "keep_arcs")))
+        else:
+            element = make_gs1(prf, int(_p(spec, "days")))
     elif kind == "generalize" and _p(spec, "method") in ("round", "noise", "fips_state"):
         if not (is_text(column) or is_integer(column) or is_numeric(column)
                 or base_type(column) in ("real", "double precision")):

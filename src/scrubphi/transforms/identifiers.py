@@ -26,11 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from scrubphi.transforms.keyed import Prf, offset_in
 from scrubphi.transforms.tokenize import make_tokenize
 
-__all__ = ["DEFAULT_GS1_DAYS", "DEFAULT_OID_KEEP", "make_gs1", "make_oid"]
+__all__ = ["DEFAULT_GS1_DAYS", "DEFAULT_OID_KEEP", "OID_KERNEL_ARCS", "make_gs1", "make_oid",
+           "oid_kernel"]
 
 DEFAULT_OID_KEEP = 4
 DEFAULT_GS1_DAYS = 30
@@ -41,6 +43,25 @@ _DATE_AIS = frozenset({"11", "12", "13", "15", "16", "17"})
 _HUGE = "int:0:" + str(10**80)
 
 
+#: Arc positions the compiled kernel has keys for (a DICOM UID has at most 64
+#: characters, so at most 32 arcs); a longer OID goes to the Python function.
+OID_KERNEL_ARCS = 32
+
+
+def _arc_prf(prf: Prf, position: int) -> Prf:
+    """The key of the arcs at one position (two UIDs sharing a prefix share its image)."""
+    return Prf(prf.subkey(f"oid-arc|{position}".encode()), prf.domain)
+
+
+def oid_kernel(prf: Prf, keep: int) -> tuple[Any, ...] | None:
+    """``make_oid``'s kernel description (``_fast_numbers.pxi``'s ``_k_oid``): the alnum
+    tokenize's key, the arcs kept, and the key of each later arc position."""
+    if keep >= OID_KERNEL_ARCS:
+        return None
+    return ("oid", prf.key, keep,
+            tuple(_arc_prf(prf, p).key for p in range(keep, OID_KERNEL_ARCS)))
+
+
 def make_oid(prf: Prf, keep: int) -> Callable[[str], str]:
     alnum = make_tokenize(prf, "alnum", "")
     arc_fns: dict[int, Callable[[str], str]] = {}
@@ -48,8 +69,7 @@ def make_oid(prf: Prf, keep: int) -> Callable[[str], str]:
     def arc_fn(position: int) -> Callable[[str], str]:
         fn = arc_fns.get(position)
         if fn is None:
-            sub = Prf(prf.subkey(f"oid-arc|{position}".encode()), prf.domain)
-            fn = arc_fns[position] = make_tokenize(sub, "digits", _HUGE)
+            fn = arc_fns[position] = make_tokenize(_arc_prf(prf, position), "digits", _HUGE)
         return fn
 
     def fn(value: str) -> str:
