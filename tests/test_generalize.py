@@ -317,3 +317,50 @@ def test_oid_kernel_takes_dicom_uids() -> None:
     got = fast._kernel_apply(built.kernel, uid.encode())
     assert got is not None and got.decode() == built.fn(uid)
     assert got.startswith(b"1.2.840.113619.") and got != uid.encode()
+
+
+_AIS = ["01", "02", "10", "11", "12", "13", "15", "16", "17", "21", "240", "8004", "011", "1",
+        "12345"]
+_ELEMENT = st.one_of(st.sampled_from(["", "00844588003288", "141120", "141100", "140230",
+                                      "991231", "500101", "240229", "230229", "ABC12", "x-y"]),
+                     st.integers(0, 999999).map(lambda i: f"{i:06d}"),
+                     st.text("0123456789ABxy-()", max_size=14))
+_GS1_TEXT = st.one_of(
+    st.builds(lambda pre, items: pre + "".join(f"({ai}){data}" for ai, data in items),
+              st.sampled_from(["", "", " ", "x"]),
+              st.lists(st.tuples(st.sampled_from(_AIS), _ELEMENT), min_size=1, max_size=5)),
+    st.text("()0123456789 abAB-", max_size=30),
+)
+
+
+@pytest.mark.parametrize("days", [1, 30, 100_000])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_GS1_TEXT)
+def test_gs1_kernel_equals_the_python_transform(days: int, value: str) -> None:
+    """The compiled `{tokenize: gs1}` (AIs and GTINs kept, date elements moved by their
+    keyed offset, day 00 kept, other elements and values without AIs tokenized) writes
+    the Python transform's text, or declines (an invalid date, where Python raises)."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    built = build_transform(TransformSpec("tokenize", {"alphabet": "gs1", "days": days}),
+                            ColumnInfo("udi", "text"), TransformContext(key=KEY))
+    assert built.kernel is not None and built.kernel[0] == "gs1"
+    got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
+    if got is None:
+        return
+    assert got.decode() == built.fn(value)
+
+
+def test_gs1_kernel_takes_device_udis() -> None:
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    built = build_transform(TransformSpec("tokenize", {"alphabet": "gs1", "days": 30}),
+                            ColumnInfo("udi", "text"), TransformContext(key=KEY))
+    udi = "(01)00844588003288(17)141120(10)7654321D(21)10987654d321"
+    got = _impl.load("compiled")._kernel_apply(built.kernel, udi.encode())
+    assert got is not None and got.decode() == built.fn(udi)
+    assert got.startswith(b"(01)00844588003288(17)") and got != udi.encode()

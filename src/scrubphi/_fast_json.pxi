@@ -405,6 +405,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_round(k, s, n, out)
     elif k.kind == K_OID:
         o = _k_oid(k, s, n, out)
+    elif k.kind == K_GS1:
+        o = _k_gs1(k, s, n, out)
     else:
         return -1
     if o >= 0 and k.limit >= 0:

@@ -18,6 +18,7 @@ cdef enum:
     K_ROUND = 13         # generalize round: step in ``modulus``, its decimals in ``length``,
                          # integer column in ``has_floor``
     K_OID = 14           # tokenize oid: arcs kept (``length`` of them), the others tokenized
+    K_GS1 = 15           # tokenize gs1: AIs kept, dates moved (parts[1], a shift), others tokenized
     J_KEEP = 0           # json path rules
     J_NULL = 1
     J_CONST = 2
@@ -793,6 +794,21 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.length = keep
         k.kind = K_OID
         k.raw_out = True  # the input's own bytes: digits, dots, letters
+        return 0
+    elif name == "gs1":
+        # identifiers.make_gs1: the alnum tokenize and the date elements' offsets (a date
+        # shift's offset keyed by the element's text under tag "g").
+        key, days = params
+        k.parts = <Kernel*>calloc(2, sizeof(Kernel))  # two: _kernel_free frees both
+        if k.parts == NULL:
+            raise MemoryError()
+        _kernel_init(&k.parts[0], ("tokenize", False, -1, (key, b"k\x00txt|alnum|", "alnum")))
+        _kernel_init(&k.parts[1], ("shift", False, -1, (key, b"g\x00", b"p\x00", days)))
+        if k.parts[0].kind != K_TOKENIZE or k.parts[1].kind != K_SHIFT:
+            _kernel_free(k)
+            return 0
+        k.kind = K_GS1
+        k.raw_out = True  # the input's own bytes, digits and letters
         return 0
     elif name == "json":
         return _json_init(k, params)

@@ -1,5 +1,5 @@
 # Included by _fast.pyx: ``{generalize: {round: STEP}}`` (generalize.make_round's twin) and
-# ``{tokenize: oid}`` (identifiers.make_oid's).
+# ``{tokenize: oid}`` and ``{tokenize: gs1}`` (identifiers.make_oid's and make_gs1's).
 
 
 cdef extern from *:
@@ -152,4 +152,105 @@ cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
         o += r
         pos += 1
         i = j + 1
+    return o
+
+
+cdef inline Py_ssize_t _gs1_ai(const char* s, Py_ssize_t n, Py_ssize_t i) noexcept nogil:
+    """The length of an application identifier ``(NN)`` to ``(NNNN)`` at ``i``, else 0
+    (``identifiers._AI``: two to four digits in parentheses)."""
+    cdef Py_ssize_t j = i + 1
+    if s[i] != 40:
+        return 0
+    while j < n and j - i <= 4 and 48 <= s[j] <= 57:
+        j += 1
+    if j - i - 1 < 2 or j >= n or s[j] != 41:
+        return 0
+    return j + 1 - i
+
+
+cdef inline bint _gs1_date_ai(const char* a, Py_ssize_t n) noexcept nogil:
+    """``identifiers._DATE_AIS``: 11, 12, 13, 15, 16, 17 (``a``: the digits)."""
+    return n == 2 and a[0] == 49 and (a[1] == 49 or a[1] == 50 or a[1] == 51 or a[1] == 53
+                                      or a[1] == 54 or a[1] == 55)
+
+
+cdef Py_ssize_t _gs1_date(Kernel* k, const char* s, char* out) noexcept nogil:
+    """``identifiers._yymmdd`` moved by the element's keyed offset; -1 where Python raises."""
+    cdef long yy, mm, dd, year, z, y2, m2, d2
+    cdef int i, off
+    for i in range(6):
+        if s[i] < 48 or s[i] > 57:
+            return -1
+    yy = (s[0] - 48) * 10 + s[1] - 48
+    mm = (s[2] - 48) * 10 + s[3] - 48
+    dd = (s[4] - 48) * 10 + s[5] - 48
+    if dd == 0:
+        memcpy(out, s, 6)
+        return 6
+    year = 2000 + yy if yy <= 50 else 1900 + yy
+    if mm < 1 or mm > 12 or dd > _month_days(year, mm):
+        return -1
+    off = _shift_offset(&k.parts[1], k.parts[1].prefix, k.parts[1].plen, s, 6)
+    z = _days_from_civil(year, mm, dd) + off
+    _civil_from_days(z, &y2, &m2, &d2)
+    if y2 < 1 or y2 > 9999:
+        return -1
+    y2 %= 100
+    out[0] = <char>(48 + y2 // 10)
+    out[1] = <char>(48 + y2 % 10)
+    out[2] = <char>(48 + m2 // 10)
+    out[3] = <char>(48 + m2 % 10)
+    out[4] = <char>(48 + d2 // 10)
+    out[5] = <char>(48 + d2 % 10)
+    return 6
+
+
+cdef inline long _month_days(long y, long m) noexcept nogil:
+    if m == 2:
+        return 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28
+    return 30 if (m == 4 or m == 6 or m == 9 or m == 11) else 31
+
+
+cdef Py_ssize_t _k_gs1(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
+    """``identifiers.make_gs1``: split at the application identifiers (``(NN)``); text
+    before the first one that is not blank, or no AI at all: the alnum tokenize of the
+    whole value; else each AI kept, the GTIN (01, 02) kept, a date element moved, any
+    other element tokenized."""
+    cdef Py_ssize_t i = 0, first = -1, o, a, e, d, r, ai
+    while i < n:
+        ai = _gs1_ai(s, n, i)
+        if ai:
+            first = i
+            break
+        i += 1
+    if first < 0:
+        return _k_tokenize(&k.parts[0], s, n, out)
+    for i in range(first):
+        if s[i] != 32:
+            return _k_tokenize(&k.parts[0], s, n, out)
+    memcpy(out, s, first)
+    o = first
+    i = first
+    while i < n:
+        ai = _gs1_ai(s, n, i)  # an AI starts here (the first, or where the data ended)
+        memcpy(out + o, s + i, ai)
+        o += ai
+        a = i + 1                # its digits
+        d = i + ai               # its element's data: up to the next AI
+        e = d
+        while e < n and not _gs1_ai(s, n, e):
+            e += 1
+        if ai - 2 == 2 and s[a] == 48 and (s[a + 1] == 49 or s[a + 1] == 50):
+            memcpy(out + o, s + d, e - d)
+            r = e - d
+        elif _gs1_date_ai(s + a, ai - 2) and e - d == 6:
+            r = _gs1_date(k, s + d, out + o)
+        elif e == d:
+            r = 0
+        else:
+            r = _k_tokenize(&k.parts[0], s + d, e - d, out + o)
+        if r < 0:
+            return -1
+        o += r
+        i = e
     return o

@@ -314,6 +314,7 @@ def build_transform(
             params = oid_kernel(prf, int(_p(spec, "keep_arcs")))
         else:
             element = make_gs1(prf, int(_p(spec, "days")))
+            params = ("gs1", prf.key, int(_p(spec, "days")))
     elif kind == "generalize" and _p(spec, "method") in ("round", "noise", "fips_state"):
         if not (is_text(column) or is_integer(column) or is_numeric(column)
                 or base_type(column) in ("real", "double precision")):
