@@ -188,3 +188,28 @@ def test_codec_integer_tokenize_matches_pure_twin(fast: ModuleType) -> None:
         return rw.process(data, 0), rw.rows, rw.counts
 
     assert run(fast) == run(_impl.load("pure"))
+
+
+def test_blocks_share_one_table_of_per_offsets(fast: ModuleType) -> None:
+    """Two COPY blocks (two rewriters) shifting dates per patient under one spec use one
+    process-wide table of offsets (each table used to compute every patient's offset
+    again), and the shifts equal the pure twin's: an offset cached by the first block
+    is the one the second block writes."""
+    key = bytes(range(32))  # a spec this process has not seen
+    built = build_transform(TransformSpec("date", {"mode": "shift", "days": 300, "per": "p"}),
+                            ColumnInfo("d", "date"), TransformContext(key=key))
+    other = build_transform(TransformSpec("date", {"mode": "shift", "days": 301, "per": "p"}),
+                            ColumnInfo("d", "date"), TransformContext(key=key))
+    plan = [(1, built.fn, 0, False, built.kernel)]
+    rows = [f"{p}\t20{p % 90 + 10:02d}-0{p % 9 + 1}-1{p % 9}\n" for p in range(300)]
+    blocks = ["".join(rows[:200]).encode() + b"\\.\n", "".join(rows[100:]).encode() + b"\\.\n"]
+    before = fast.per_tables()
+    outs = []
+    for codec in (fast, _impl.load("pure")):
+        for data in blocks:
+            outs.append(codec.CopyRewriter(2, plan, 1 << 20).process(data, 0)[0])
+    assert fast.per_tables() == before + 1  # the second block found the first one's table
+    assert outs[:2] == outs[2:]
+    codec_other = fast.CopyRewriter(2, [(1, other.fn, 0, False, other.kernel)], 1 << 20)
+    codec_other.process(blocks[0], 0)
+    assert fast.per_tables() == before + 2  # another spec (days), another table

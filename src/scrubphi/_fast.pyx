@@ -600,6 +600,7 @@ cdef class CopyRewriter:
                         self._wkper[k] = int(reads[branch[2]])
                         if self._wk[k].kind != K_SHIFT:
                             _kernel_free(&self._wk[k])
+                        _adopt_per_table(&self._wk[k])
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
                     # Memoised like a column's kernel (year and zip3 are cheaper than a memo).
                     self._wkmemos[k].enabled = self._wkper[k] < 0 and \

@@ -205,7 +205,7 @@ cdef struct Kernel:
     Py_ssize_t plen2
     PerSlot* per         # date shift: offsets of per values seen (constant size)
     unsigned int per_clock  # date shift: the next way of a full bucket to replace
-    bint per_shared      # ``per`` belongs to an earlier kernel of the same block
+    bint per_shared      # ``per`` belongs to an earlier kernel of the block, or the process
     unsigned int per_lookups  # date shift: look-ups and hits since the last verdict
     unsigned int per_hits
     bint per_off         # date shift: the cache missed nearly always, so it is bypassed
