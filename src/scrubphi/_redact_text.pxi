@@ -659,6 +659,7 @@ DEF LM_AFTER_NAME = 64
 DEF LM_IN_PLACE = 128
 DEF LM_STREET = 256
 DEF LM_PARTICLE = 512
+DEF LM_POSSESSOR = 1024  # a first name after "'s " or "\u2019s " (_org_possessors)
 _LM_NEXT = None  # late._NEXT, the three characters after a name that _after_names reads
 _LM_LABELLED = None  # late_numbers.LABELLED_NUMBER: "No. 37" after a street
 _LM_PARTICLES = None  # particles.PARTICLES: "da", "van", "de"...
@@ -768,6 +769,10 @@ cdef int _span_marks(str text, list spans) except -1:
                         Py_UNICODE_ISDIGIT(t.at(start - 2))
                         or Py_UNICODE_ISDIGIT(t.at(start - 3)))):
                 marks |= LM_STREET
+        if k == SK_FIRST and start >= 3 and start <= size and t.at(start - 1) == u' ' and \
+                t.at(start - 2) == u's' and (t.at(start - 3) == u"'" or
+                                             t.at(start - 3) == 0x2019):
+            marks |= LM_POSSESSOR
     return marks
 
 

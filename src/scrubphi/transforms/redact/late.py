@@ -697,6 +697,10 @@ _POSSESSOR = compile_cached(rf"(?<![\w'\u2019-])({_TITLE_PART}(?:[ ]{_TITLE_PART
                             r"['\u2019]s[ ]\Z")
 
 
+# A first name after "'s " (the only spans _org_possessors starts from: the gate's test).
+_POSSESSIVES = ("'s ", "\u2019s ")
+_FIRST_KINDS = frozenset(("first_name",))
+
 # Whose a person is, not which organisation's ("Patient's Mary Smith").
 _CARED = frozenset(split_words("patient patients pt pts client clients resident child baby"))
 
@@ -706,8 +710,8 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> bool:
     if "'s " not in text and "\u2019s " not in text:
         return False  # (no "'s " before a first name can be there: most notes, no loop)
     spans = out.spans
-    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
-        "'s ", "\u2019s ")]
+    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in
+              _POSSESSIVES]
     if not firsts:
         return False
     put = False
@@ -737,10 +741,12 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> bool:
 LM_COLON_MAC, LM_DASH, LM_DOT_MAC, LM_DOT_PAIR = 1, 2, 4, 8
 LM_HOUSE, LM_ADDRESS, LM_AFTER_NAME, LM_IN_PLACE, LM_STREET = 16, 32, 64, 128, 256
 LM_PARTICLE = 512
+LM_POSSESSOR = 1024
 #: The kinds of span each rule starts from (the compiled twin spells them out: a test
 #: holds the two to the same sets).
 SPAN_GATE_KINDS = {LM_HOUSE: _NAME_KINDS, LM_ADDRESS: NUMBER_KINDS, LM_AFTER_NAME: _FORM_KINDS,
-                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS, LM_PARTICLE: _NAME_KINDS}
+                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS, LM_PARTICLE: _NAME_KINDS,
+                   LM_POSSESSOR: _FIRST_KINDS}
 
 
 def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
@@ -750,7 +756,8 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
     legal form's ``.A.``) and, per rule that starts from a span, whether one span passes
     that rule's first test (a name before a number, a town before a comma or a line's
     end, a name before ``of``/``&``/a legal form, a place after `` in ``, a digit beside
-    a name or place, a name that is or follows a particle: ``da``, ``van``).  A rule
+    a name or place, a name that is or follows a particle: ``da``, ``van``, a first name
+    after ``'s``).  A rule
     whose bit is clear would find nothing, so the late pass skips it; each bit is a
     necessary condition, not the rule itself.  The compiled scan
     has a twin (``_redact_fast.late_marks``: one pass over the text and the spans
@@ -778,6 +785,8 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
                 start >= 3 and text[start - 1] == " " and (
                     text[start - 2].isdigit() or text[start - 3].isdigit()))):
             marks |= LM_STREET
+        if kind == "first_name" and start >= 3 and text[start - 3 : start] in _POSSESSIVES:
+            marks |= LM_POSSESSOR  # (_org_possessors: a first name after "'s ")
     return marks
 
 
@@ -797,9 +806,8 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it
     # changed the scan's spans, which ``marks`` was read from: every rule appends what it
     # puts, and one that drops spans (_firms) appends the span that replaces them)
-    if not heads and not marks and "'s " not in text and "\u2019s " not in text:
-        # Every rule below is gated by a bit of ``marks`` or ``heads``, but for
-        # _org_possessors (an "'s " before a first name): none can put a span.
+    if not heads and not marks:
+        # Every rule below is gated by a bit of ``marks`` or ``heads``: none can put a span.
         return
     scanned = len(out.spans), (out.spans[-1] if out.spans else None)
     # Whether a rule may have changed the spans (one has run; _org_possessors says if it
@@ -840,7 +848,8 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     if out.spans and (marks & LM_IN_PLACE or (ran and changed())):
         _orgs_before_place(text, out, fns["last_name"])
         ran = True
-    if out.spans and _org_possessors(text, out, fns["last_name"]):
+    if out.spans and (marks & LM_POSSESSOR or (ran and changed())) and \
+            _org_possessors(text, out, fns["last_name"]):
         ran = True
     # (the dash's search finds the double-barrelled names' hyphens too)
     hyphen = MAC_MAY[1].search(text) if marks & LM_DASH else None
