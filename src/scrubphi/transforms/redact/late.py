@@ -137,9 +137,9 @@ _HEAD_LAST_STARTS = ("Living", "LIVING", "Home", "HOME", "Cent", "CENT", "Facili
                      "GENERAL")
 
 
-def _head_lasts(text: str) -> Iterator[re.Match[str]]:
-    """What ``_HEAD_LAST.finditer(text)`` finds, tried only where one of its words
-    starts."""
+def _head_starts(text: str) -> list[int]:
+    """Where a word of ``_HEAD_LAST_STARTS`` starts in ``text``, ascending (the compiled
+    scan's twin, ``_redact_fast.head_starts``, reads them in one pass over the text)."""
     starts = []
     for word in _HEAD_LAST_STARTS:
         i = text.find(word)
@@ -147,10 +147,55 @@ def _head_lasts(text: str) -> Iterator[re.Match[str]]:
             starts.append(i)
             i = text.find(word, i + 1)
     starts.sort()
-    return matches_at(_HEAD_LAST, text, starts)
+    return starts
+
+
+def _head_lasts(text: str, head_starts: Callable[[str], list[int]] = _head_starts,
+                ) -> Iterator[re.Match[str]]:
+    """What ``_HEAD_LAST.finditer(text)`` finds, tried only where one of its words
+    starts (``head_starts``: ``_head_starts`` or its compiled twin)."""
+    return matches_at(_HEAD_LAST, text, head_starts(text))
 
 
 _HEAD = compile_cached(rf"(?:(?P<t>{_HEADS})|(?P<c>{_HEADS.upper()})|(?P<g>General|GENERAL))\Z")
+# What _HEAD matches, spelled out (a finite list: the test holds it to the pattern), with
+# its group: a search of _HEAD over the 40 characters before a head's last word tried its
+# hundred alternatives at every character (about 28 us a head word, most of the late
+# pass's time in a note with "HOME"); _head_at looks the text before the word up instead.
+_LIVING_FIRSTS = ("Assisted", "Senior", "Independent", "Supportive")
+_HOMES_FIRSTS = ("Nursing", "Care", "Retirement", "Convalescent", "Rest")
+_CENTRES_FIRSTS = ("Nursing", "Nursing and Rehabilitation", "Nursing & Rehabilitation", "Care",
+                   "Health", "Healthcare", "Medical", "Rehabilitation", "Rehab", "Retirement",
+                   "Senior", "Surgery", "Surgical", "Cancer", "Dialysis", "Convalescent",
+                   "Treatment", "Recovery", "Skilled Nursing")
+_CENTRES_LASTS = ("Center", "Centre", "Facility", "Community", "Village")
+
+
+def _head_phrases() -> dict[str, str]:
+    title = [f"{a} Living" for a in _LIVING_FIRSTS] + [
+        f"{a} {b}" for a in _HOMES_FIRSTS for b in ("Home", "Homes")] + [
+        f"{a} {b}" for a in _CENTRES_FIRSTS for b in _CENTRES_LASTS]
+    phrases = {p: "t" for p in title}
+    phrases.update((p.upper(), "c") for p in title)
+    phrases.update({"General": "g", "GENERAL": "g"})
+    return phrases
+
+
+_HEAD_PHRASES = _head_phrases()
+# (longest first: the search's leftmost start is the longest phrase that ends there)
+_HEAD_LENGTHS = tuple(sorted({len(p) for p in _HEAD_PHRASES}, reverse=True))
+
+
+def _head_at(text: str, pos: int, end: int) -> tuple[int, str] | None:
+    """What ``_HEAD.search(text, pos, end)`` finds: its start and the name of the group
+    that matched (``t``, ``c`` or ``g``; it ends at ``end``), or None."""
+    for n in _HEAD_LENGTHS:
+        start = end - n
+        if start >= pos:
+            group = _HEAD_PHRASES.get(text[start:end])
+            if group is not None:
+                return start, group
+    return None
 # A name's word: Title-case (or "St." and a word), up to three, single spaces between.
 _TITLE_WORD = r"(?:(?:St|Ste|Mt)\.?[ ]|Saint[ ])?[A-Z][a-z\u00df-\u00ff][^\W\d_]*(?:['\u2019]s)?"
 _CAPS_WORD = r"(?:(?:ST|STE|MT)\.?[ ]|SAINT[ ])?[A-Z][A-Z\u00c0-\u00de]+(?:['\u2019]S)?"
@@ -182,20 +227,22 @@ previous prior outside area community county city state veterans private public
 """))
 
 
-def _facilities(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
-    for last in _head_lasts(text):
-        m = _HEAD.search(text, max(0, last.start() - 40), last.end())
-        if m is None:
+def _facilities(text: str, out: Spans, basic: Container[str], name: Fn,
+                head_starts: Callable[[str], list[int]] = _head_starts) -> None:
+    for last in _head_lasts(text, head_starts):
+        he = last.end()
+        head = _head_at(text, max(0, last.start() - 40), he)
+        if head is None:
             continue
-        hs = m.start()
+        hs, group = head
         if hs == 0 or text[hs - 1] != " ":
             continue
-        caps = m.group("c") is not None
-        general = m.group("g") is not None
+        caps = group == "c"
+        general = group == "g"
         if general:
-            caps = m.group().isupper()
-            if _NOT_AFTER_GENERAL.match(text, m.end()) or (
-                    not caps and _CAPITAL_AFTER.match(text, m.end())):
+            caps = text[hs:he].isupper()
+            if _NOT_AFTER_GENERAL.match(text, he) or (
+                    not caps and _CAPITAL_AFTER.match(text, he)):
                 continue
         window = text[max(0, hs - 80) : hs]
         run = (_CAPS_RUN if caps else _TITLE_RUN).search(window)
@@ -791,7 +838,8 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
 
 
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: int, names: Container[str], marks: int) -> None:
+              key: bytes, heads: int, names: Container[str], marks: int,
+              head_starts: Callable[[str], list[int]] = _head_starts) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
     ``heads``: bit 1, whether the scan saw a word of :data:`HEAD_WORDS` written with a
@@ -802,6 +850,8 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     ``names``: the first and last names (lower case), for the double-barrelled names.
     ``marks``: :func:`late_marks` of ``text`` and the scan's spans (or its compiled
     twin's), before any span of this pass.
+    ``head_starts``: where the facilities' head words start (:func:`_head_starts`, or the
+    compiled scan's twin).
     """
     # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it
     # changed the scan's spans, which ``marks`` was read from: every rule appends what it
@@ -820,7 +870,7 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
             bool(out.spans) and out.spans[-1] is not scanned[1])
 
     if heads & 1:
-        _facilities(text, out, basic, fns["last_name"])
+        _facilities(text, out, basic, fns["last_name"], head_starts)
         weekdays(text, out, key)
         ran = True
     if heads & HEAD_FORMS or marks & LM_DOT_PAIR:
