@@ -410,6 +410,7 @@ LATE_PIECES = [
     "Jan Kowalski 12, 00-950 Warszawa", "bp 90-100/40's", "sat 98-100%", "Mary Jones",
     "Hodge, Kim and Graham", "Dekker & Reimes", "Acosta and Sons", "Acosta and Sons 12",
     "works in Acosta and Sons", "Capital Cube's Anna Berg", "Dias et Fils, 3 rue Lucas",
+    "Walk Score\u2019s Ann Berg", "Patient's Mary Smith",
 ]
 
 
@@ -464,6 +465,47 @@ def test_late_marks_agree(case: tuple[str, list[tuple[int, int, int, str, str]]]
     assert fast_r._engine.late_marks(text, spans) == late_marks(text, spans)
 
 
+# Texts around "'s " and the spans of first names the possessors' gate reads (LM_POSSESSOR):
+# a first name after "'s ", "\u2019s ", their look-alikes ("s ", "'S ", "`s ", "'s\t") and at
+# the text's first characters.
+@st.composite
+def possessor_case(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, int, str, str]]]:
+    text = "".join(draw(st.lists(st.sampled_from(
+        ["'s ", "\u2019s ", "'S ", "`s ", "'s\t", "s ", "'", "s", " ", "Ann", "Bo", "\u2019",
+         "\u00e9"]), max_size=10)))
+    n = len(text)
+    spans = []
+    for _ in range(draw(st.integers(0, 5))):
+        start = draw(st.integers(0, n))
+        end = draw(st.integers(start, n))
+        spans.append((start, 1, end, draw(st.sampled_from(["first_name", "last_name", "place"])),
+                      "x"))
+    return text, spans
+
+
+@needs_compiled
+@given(possessor_case())
+@HYPOTHESIS
+@example(("Cube's Ann Berg", [(7, 1, 10, "first_name", "x"), (11, 1, 15, "last_name", "x")]))
+@example(("Cube\u2019s Ann", [(7, 1, 10, "first_name", "x")]))
+@example(("'s Ann", [(3, 1, 6, "first_name", "x")]))
+@example(("s Ann", [(2, 1, 5, "first_name", "x")]))
+@example(("Cube's Ann", [(7, 1, 10, "last_name", "x")]))
+def test_the_possessors_gate_agrees(case: tuple[str, list[tuple[int, int, int, str, str]]]
+                                    ) -> None:
+    """The compiled LM_POSSESSOR bit is the Python one, and is set exactly where
+    ``_org_possessors`` finds a first name to start from."""
+    from scrubphi.transforms.redact import late
+
+    assert fast is not None
+    text, spans = case
+    want = late.late_marks(text, spans) & late.LM_POSSESSOR
+    assert fast.late_marks(text, spans) & late.LM_POSSESSOR == want
+    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
+        "'s ", "\u2019s ")]
+    assert bool(want) == bool(firsts)
+
+
 def test_the_span_gates_kinds_are_the_compiled_ones() -> None:
     """The kinds each gated rule starts from, as the compiled gates spell them out: a
     rule given a new kind must have its compiled gate told too (_redact_text.pxi)."""
@@ -477,6 +519,7 @@ def test_the_span_gates_kinds_are_the_compiled_ones() -> None:
         late.LM_IN_PLACE: names | {"place", "city", "address"},
         late.LM_STREET: names | {"place", "city"},
         late.LM_PARTICLE: names,
+        late.LM_POSSESSOR: {"first_name"},
     }
     assert compiled == late.SPAN_GATE_KINDS
 
@@ -509,7 +552,7 @@ def test_the_late_pass_gates_change_nothing(compiled: bool, text: str) -> None:
     for every in (False, True):
         out = Spans(text, None, record=False)
         heads = r._scan(text, out)
-        marks = 0x1FF if every else late_marks(text, out.spans)
+        marks = 0x7FF if every else late_marks(text, out.spans)  # (every bit: every rule)
         late_pass(text, out, r._v.basic, r._fns, r._filler_key, heads, r._v.names, marks)
         runs.append(sorted(out.spans))
     assert runs[0] == runs[1]

@@ -611,6 +611,73 @@ cdef _WordSet _word_set(words):
     return ws
 
 
+# -- the care facilities' head words ---------------------------------------------------------
+# Where a word of late._HEAD_LAST_STARTS ("Living", "HOME", "Cent", "General"...) starts:
+# what late._head_starts finds with fourteen str.find walks over the note, in one pass
+# (a note with a capitalised head word cost about 95,000 instructions in those walks).
+
+cdef char _HW[32][16]       # the words (ASCII), grouped by their first letter
+cdef int _HW_LEN[32]
+cdef int _HW_FROM[27]       # the words led by letter L: _HW[_HW_FROM[L] : _HW_FROM[L + 1]]
+cdef uint32_t _HW_LEAD = 0  # the first letters, a bit each (A = bit 0)
+cdef bint _HW_READY = False
+
+
+cdef int _head_words_load() except -1:
+    global _HW_LEAD, _HW_READY
+    from scrubphi.transforms.redact.late import _HEAD_LAST_STARTS
+    cdef int j = 0, letter, k
+    cdef bytes w
+    words = sorted(_HEAD_LAST_STARTS)
+    if len(words) > 32:
+        raise ValueError("too many head words for the compiled scan")
+    for letter in range(26):
+        _HW_FROM[letter] = j
+        for word in words:
+            w = word.encode("ascii")
+            if not 1 <= len(w) <= 15 or not (65 <= w[0] <= 90):
+                raise ValueError(f"a head word the compiled scan cannot read: {word!r}")
+            if w[0] - 65 != letter:
+                continue
+            for k in range(len(w)):
+                _HW[j][k] = w[k]
+            _HW_LEN[j] = len(w)
+            _HW_LEAD |= (<uint32_t>1) << letter
+            j += 1
+    _HW_FROM[26] = j
+    _HW_READY = True
+    return 0
+
+
+def head_starts(str text):
+    """Where a word of ``late._HEAD_LAST_STARTS`` starts in ``text``, ascending (once a
+    position): ``late._head_starts`` in one pass over the text."""
+    cdef _Text t = _text(text)
+    cdef Py_ssize_t i, k, n = t.length
+    cdef int j, letter
+    cdef Py_UCS4 c
+    cdef list out = []
+    if not _HW_READY:
+        _head_words_load()
+    for i in range(n):
+        c = t.at(i)
+        if c < u'A' or c > u'Z':
+            continue
+        letter = <int>c - 65
+        if not (_HW_LEAD >> letter) & 1:
+            continue
+        for j in range(_HW_FROM[letter], _HW_FROM[letter + 1]):
+            if i + _HW_LEN[j] > n:
+                continue
+            k = 1
+            while k < _HW_LEN[j] and t.at(i + k) == <Py_UCS4><unsigned char>_HW[j][k]:
+                k += 1
+            if k == _HW_LEN[j]:
+                out.append(i)
+                break
+    return out
+
+
 # -- the late pass's gates ----------------------------------------------------------------
 # ``late.late_marks`` in one pass over the text and one over the scan's spans: which of
 # the late pass's rare anchors a text holds and which of its rules a span can set off, so
@@ -663,6 +730,7 @@ DEF LM_AFTER_NAME = 64
 DEF LM_IN_PLACE = 128
 DEF LM_STREET = 256
 DEF LM_PARTICLE = 512
+DEF LM_POSSESSOR = 1024  # a first name after "'s " or "\u2019s " (_org_possessors)
 _LM_NEXT = None  # late._NEXT, the three characters after a name that _after_names reads
 _LM_LABELLED = None  # late_numbers.LABELLED_NUMBER: "No. 37" after a street
 _LM_PARTICLES = None  # particles.PARTICLES: "da", "van", "de"...
@@ -772,6 +840,10 @@ cdef int _span_marks(str text, list spans) except -1:
                         Py_UNICODE_ISDIGIT(t.at(start - 2))
                         or Py_UNICODE_ISDIGIT(t.at(start - 3)))):
                 marks |= LM_STREET
+        if k == SK_FIRST and start >= 3 and start <= size and t.at(start - 1) == u' ' and \
+                t.at(start - 2) == u's' and (t.at(start - 3) == u"'" or
+                                             t.at(start - 3) == 0x2019):
+            marks |= LM_POSSESSOR
     return marks
 
 

@@ -24,6 +24,7 @@ Never logs or raises with a value.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Container
 from datetime import date
 from functools import lru_cache
@@ -44,6 +45,7 @@ from scrubphi.transforms.redact.late import (
     LM_DASH,
     LM_DOT_MAC,
     LM_DOT_PAIR,
+    _head_starts,
     late_marks,
     late_pass,
 )
@@ -233,9 +235,13 @@ class Redactor(WordRules, StructuredPass):
                                     cast(Vocab, v).rare, self._flagged)
         self._handlers = self._structured_handlers()
         self._engine: Engine | None = engine(self) if engine is not None else None
+        # Where the late pass's facilities' head words start: the compiled scan's one pass
+        # over the text, or the pure scan's str.find walks (late._head_starts).
+        self._head_starts: Callable[[str], list[int]] = _head_starts
         if self._engine is not None:
             # The same answers as _is_typo, without a str per candidate edit.
             self._typo = lru_cache(maxsize=1 << 15)(self._engine.typo)
+            self._head_starts = sys.modules[type(self._engine).__module__].head_starts
 
     # -- public ----------------------------------------------------------------------
 
@@ -257,7 +263,7 @@ class Redactor(WordRules, StructuredPass):
         # nothing: a third of the nursing notes and two thirds of the generated ones)
         if out.spans or heads or marks & _ANCHORS:
             late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                      self._v.names, marks)
+                      self._v.names, marks, self._head_starts)
         if not out.spans:
             return text
         # (blocks.address_blocks with the compiled Taken, its loop and commonest piece in C)
@@ -271,7 +277,7 @@ class Redactor(WordRules, StructuredPass):
         marks = (self._engine.late_marks(text, out.spans) if self._engine is not None
                  else late_marks(text, out.spans))
         late_pass(text, out, self._v.basic, self._fns, self._filler_key, heads,
-                  self._v.names, marks)
+                  self._v.names, marks, self._head_starts)
         address_blocks(text, out, self._fns, self._v.basic)
         return out.findings()
 

@@ -142,9 +142,9 @@ _HEAD_LAST_STARTS = ("Living", "LIVING", "Home", "HOME", "Cent", "CENT", "Facili
                      "GENERAL")
 
 
-def _head_lasts(text: str) -> Iterator[re.Match[str]]:
-    """What ``_HEAD_LAST.finditer(text)`` finds, tried only where one of its words
-    starts."""
+def _head_starts(text: str) -> list[int]:
+    """Where a word of ``_HEAD_LAST_STARTS`` starts in ``text``, ascending (the compiled
+    scan's twin, ``_redact_fast.head_starts``, reads them in one pass over the text)."""
     starts = []
     for word in _HEAD_LAST_STARTS:
         i = text.find(word)
@@ -152,10 +152,55 @@ def _head_lasts(text: str) -> Iterator[re.Match[str]]:
             starts.append(i)
             i = text.find(word, i + 1)
     starts.sort()
-    return matches_at(_HEAD_LAST, text, starts)
+    return starts
+
+
+def _head_lasts(text: str, head_starts: Callable[[str], list[int]] = _head_starts,
+                ) -> Iterator[re.Match[str]]:
+    """What ``_HEAD_LAST.finditer(text)`` finds, tried only where one of its words
+    starts (``head_starts``: ``_head_starts`` or its compiled twin)."""
+    return matches_at(_HEAD_LAST, text, head_starts(text))
 
 
 _HEAD = compile_cached(rf"(?:(?P<t>{_HEADS})|(?P<c>{_HEADS.upper()})|(?P<g>General|GENERAL))\Z")
+# What _HEAD matches, spelled out (a finite list: the test holds it to the pattern), with
+# its group: a search of _HEAD over the 40 characters before a head's last word tried its
+# hundred alternatives at every character (about 28 us a head word, most of the late
+# pass's time in a note with "HOME"); _head_at looks the text before the word up instead.
+_LIVING_FIRSTS = ("Assisted", "Senior", "Independent", "Supportive")
+_HOMES_FIRSTS = ("Nursing", "Care", "Retirement", "Convalescent", "Rest")
+_CENTRES_FIRSTS = ("Nursing", "Nursing and Rehabilitation", "Nursing & Rehabilitation", "Care",
+                   "Health", "Healthcare", "Medical", "Rehabilitation", "Rehab", "Retirement",
+                   "Senior", "Surgery", "Surgical", "Cancer", "Dialysis", "Convalescent",
+                   "Treatment", "Recovery", "Skilled Nursing")
+_CENTRES_LASTS = ("Center", "Centre", "Facility", "Community", "Village")
+
+
+def _head_phrases() -> dict[str, str]:
+    title = [f"{a} Living" for a in _LIVING_FIRSTS] + [
+        f"{a} {b}" for a in _HOMES_FIRSTS for b in ("Home", "Homes")] + [
+        f"{a} {b}" for a in _CENTRES_FIRSTS for b in _CENTRES_LASTS]
+    phrases = {p: "t" for p in title}
+    phrases.update((p.upper(), "c") for p in title)
+    phrases.update({"General": "g", "GENERAL": "g"})
+    return phrases
+
+
+_HEAD_PHRASES = _head_phrases()
+# (longest first: the search's leftmost start is the longest phrase that ends there)
+_HEAD_LENGTHS = tuple(sorted({len(p) for p in _HEAD_PHRASES}, reverse=True))
+
+
+def _head_at(text: str, pos: int, end: int) -> tuple[int, str] | None:
+    """What ``_HEAD.search(text, pos, end)`` finds: its start and the name of the group
+    that matched (``t``, ``c`` or ``g``; it ends at ``end``), or None."""
+    for n in _HEAD_LENGTHS:
+        start = end - n
+        if start >= pos:
+            group = _HEAD_PHRASES.get(text[start:end])
+            if group is not None:
+                return start, group
+    return None
 # A name's word: Title-case (or "St." and a word), up to three, single spaces between.
 _TITLE_WORD = r"(?:(?:St|Ste|Mt)\.?[ ]|Saint[ ])?[A-Z][a-z\u00df-\u00ff][^\W\d_]*(?:['\u2019]s)?"
 _CAPS_WORD = r"(?:(?:ST|STE|MT)\.?[ ]|SAINT[ ])?[A-Z][A-Z\u00c0-\u00de]+(?:['\u2019]S)?"
@@ -187,20 +232,22 @@ previous prior outside area community county city state veterans private public
 """))
 
 
-def _facilities(text: str, out: Spans, basic: Container[str], name: Fn) -> None:
-    for last in _head_lasts(text):
-        m = _HEAD.search(text, max(0, last.start() - 40), last.end())
-        if m is None:
+def _facilities(text: str, out: Spans, basic: Container[str], name: Fn,
+                head_starts: Callable[[str], list[int]] = _head_starts) -> None:
+    for last in _head_lasts(text, head_starts):
+        he = last.end()
+        head = _head_at(text, max(0, last.start() - 40), he)
+        if head is None:
             continue
-        hs = m.start()
+        hs, group = head
         if hs == 0 or text[hs - 1] != " ":
             continue
-        caps = m.group("c") is not None
-        general = m.group("g") is not None
+        caps = group == "c"
+        general = group == "g"
         if general:
-            caps = m.group().isupper()
-            if _NOT_AFTER_GENERAL.match(text, m.end()) or (
-                    not caps and _CAPITAL_AFTER.match(text, m.end())):
+            caps = text[hs:he].isupper()
+            if _NOT_AFTER_GENERAL.match(text, he) or (
+                    not caps and _CAPITAL_AFTER.match(text, he)):
                 continue
         window = text[max(0, hs - 80) : hs]
         run = (_CAPS_RUN if caps else _TITLE_RUN).search(window)
@@ -702,6 +749,10 @@ _POSSESSOR = compile_cached(rf"(?<![\w'\u2019-])({_TITLE_PART}(?:[ ]{_TITLE_PART
                             r"['\u2019]s[ ]\Z")
 
 
+# A first name after "'s " (the only spans _org_possessors starts from: the gate's test).
+_POSSESSIVES = ("'s ", "\u2019s ")
+_FIRST_KINDS = frozenset(("first_name",))
+
 # Whose a person is, not which organisation's ("Patient's Mary Smith").
 _CARED = frozenset(split_words("patient patients pt pts client clients resident child baby"))
 
@@ -711,8 +762,8 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> bool:
     if "'s " not in text and "\u2019s " not in text:
         return False  # (no "'s " before a first name can be there: most notes, no loop)
     spans = out.spans
-    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in (
-        "'s ", "\u2019s ")]
+    firsts = [sp for sp in spans if sp[3] == "first_name" and text[sp[0] - 3 : sp[0]] in
+              _POSSESSIVES]
     if not firsts:
         return False
     put = False
@@ -742,10 +793,12 @@ def _org_possessors(text: str, out: Spans, name: Fn) -> bool:
 LM_COLON_MAC, LM_DASH, LM_DOT_MAC, LM_DOT_PAIR = 1, 2, 4, 8
 LM_HOUSE, LM_ADDRESS, LM_AFTER_NAME, LM_IN_PLACE, LM_STREET = 16, 32, 64, 128, 256
 LM_PARTICLE = 512
+LM_POSSESSOR = 1024
 #: The kinds of span each rule starts from (the compiled twin spells them out: a test
 #: holds the two to the same sets).
 SPAN_GATE_KINDS = {LM_HOUSE: _NAME_KINDS, LM_ADDRESS: NUMBER_KINDS, LM_AFTER_NAME: _FORM_KINDS,
-                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS, LM_PARTICLE: _NAME_KINDS}
+                   LM_IN_PLACE: _IN_KINDS, LM_STREET: STREET_KINDS, LM_PARTICLE: _NAME_KINDS,
+                   LM_POSSESSOR: _FIRST_KINDS}
 
 
 def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
@@ -755,7 +808,8 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
     legal form's ``.A.``) and, per rule that starts from a span, whether one span passes
     that rule's first test (a name before a number, a town before a comma or a line's
     end, a name before ``of``/``&``/a legal form, a place after `` in ``, a digit beside
-    a name or place, a name that is or follows a particle: ``da``, ``van``).  A rule
+    a name or place, a name that is or follows a particle: ``da``, ``van``, a first name
+    after ``'s``).  A rule
     whose bit is clear would find nothing, so the late pass skips it; each bit is a
     necessary condition, not the rule itself.  The compiled scan
     has a twin (``_redact_fast.late_marks``: one pass over the text and the spans
@@ -783,11 +837,14 @@ def late_marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> int:
                 start >= 3 and text[start - 1] == " " and (
                     text[start - 2].isdigit() or text[start - 3].isdigit()))):
             marks |= LM_STREET
+        if kind == "first_name" and start >= 3 and text[start - 3 : start] in _POSSESSIVES:
+            marks |= LM_POSSESSOR  # (_org_possessors: a first name after "'s ")
     return marks
 
 
 def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
-              key: bytes, heads: int, names: Container[str], marks: int) -> None:
+              key: bytes, heads: int, names: Container[str], marks: int,
+              head_starts: Callable[[str], list[int]] = _head_starts) -> None:
     """Add the late pass's findings to ``out`` (see the module's description).
 
     ``heads``: bit 1, whether the scan saw a word of :data:`HEAD_WORDS` written with a
@@ -799,13 +856,14 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     ``names``: the first and last names (lower case), for the double-barrelled names.
     ``marks``: :func:`late_marks` of ``text`` and the scan's spans (or its compiled
     twin's), before any span of this pass.
+    ``head_starts``: where the facilities' head words start (:func:`_head_starts`, or the
+    compiled scan's twin).
     """
     # (a rule whose bit of ``marks`` is clear finds nothing, unless a rule before it
     # changed the scan's spans, which ``marks`` was read from: every rule appends what it
     # puts, and one that drops spans (_firms) appends the span that replaces them)
-    if not heads and not marks and "'s " not in text and "\u2019s " not in text:
-        # Every rule below is gated by a bit of ``marks`` or ``heads``, but for
-        # _org_possessors (an "'s " before a first name): none can put a span.
+    if not heads and not marks:
+        # Every rule below is gated by a bit of ``marks`` or ``heads``: none can put a span.
         return
     scanned = len(out.spans), (out.spans[-1] if out.spans else None)
     # Whether a rule may have changed the spans (one has run; _org_possessors says if it
@@ -818,7 +876,7 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
             bool(out.spans) and out.spans[-1] is not scanned[1])
 
     if heads & 1:
-        _facilities(text, out, basic, fns["last_name"])
+        _facilities(text, out, basic, fns["last_name"], head_starts)
         weekdays(text, out, key)
         ran = True
     if heads & HEAD_FORMS or marks & LM_DOT_PAIR:
@@ -852,7 +910,8 @@ def late_pass(text: str, out: Spans, basic: Container[str], fns: dict[str, Fn],
     if out.spans and (marks & LM_IN_PLACE or (ran and changed())):
         _orgs_before_place(text, out, fns["last_name"])
         ran = True
-    if out.spans and _org_possessors(text, out, fns["last_name"]):
+    if out.spans and (marks & LM_POSSESSOR or (ran and changed())) and \
+            _org_possessors(text, out, fns["last_name"]):
         ran = True
     # (the dash's search finds the double-barrelled names' hyphens too)
     hyphen = MAC_MAY[1].search(text) if marks & LM_DASH else None
