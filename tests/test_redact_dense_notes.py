@@ -128,6 +128,7 @@ def _twins() -> tuple[Redactor, Redactor]:
 @example("fax 555-0001 Fax: (617) 555-1234, FAX#617.555.1234 phone 555-1234 fa x 555-4321")
 @example("call 0700-1930 home 1987-04-26T19:20 pager 12345 call 123456 work 2101 901153")
 @example("(+30) 2101 901153 8 (529) 170-34-23 1 555-0001 ) 555-0001 (555-0001")
+@example("617-555-1234-\u0665\u0665\u0665-\u0661\u0662\u0663\u0664 12-\u0665 1-\u0663")
 def test_twins_agree_on_dense_phones(text: str) -> None:
     fast_r, pure_r = _twins()
     assert fast_r.redact(text, "p1") == pure_r.redact(text, "p1")

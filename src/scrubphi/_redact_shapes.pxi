@@ -864,6 +864,8 @@ cdef int _digit_shape(_Text t, Py_ssize_t p) noexcept:
             # date with a month's name, an age, or an ID; no other alternative (a phone
             # needs "1-(").
             c2 = t.at(k)
+            if c2 >= 128 and _is_decimal(c2):
+                return S_ALL  # a digit of another script ("1234-٥٥٥-١٢٣٤"): the regex's \d
             if (L <= 2 and _month_or_of(t, k)) or (_age_number(t, p, L) and (
                     c2 >= 128 or _ascii_letter_in(c2, b"y"))):
                 return S_DASH
