@@ -364,3 +364,33 @@ def test_gs1_kernel_takes_device_udis() -> None:
     got = _impl.load("compiled")._kernel_apply(built.kernel, udi.encode())
     assert got is not None and got.decode() == built.fn(udi)
     assert got.startswith(b"(01)00844588003288(17)") and got != udi.encode()
+
+
+@pytest.mark.parametrize("column", ["numeric", "integer", "text"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(amount=st.sampled_from(["0.05", "3", "0.5", "1000", "0.001", "2.5", 0.25, "0.0000001"]),
+       value=_NUMBER_TEXT, per=st.sampled_from([None, "12", "abc", "\\N"]))
+def test_noise_kernel_equals_the_python_transform(column: str, amount: object, value: str,
+                                                  per: str | None) -> None:
+    """The compiled noise kernel (the offset keyed by the value, the per value or a NULL
+    per value, in steps of the value's last decimal) writes the Python transform's text,
+    or declines to it."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    params: dict[str, Any] = {"method": "noise", "amount": amount}
+    if per is not None:
+        params["per"] = "pid"
+    built = build_transform(TransformSpec("generalize", params), ColumnInfo("c", column),
+                            TransformContext(key=KEY))
+    assert built.kernel is not None and built.kernel[0] == "noise"
+    fast = _impl.load("compiled")
+    if per is None:
+        got = fast._kernel_apply(built.kernel, value.encode())
+    else:
+        got = fast._kernel_apply(built.kernel, value.encode(), per.encode())
+    if got is None:
+        return
+    want = built.fn(value) if per is None else built.fn(value, None if per == "\\N" else per)
+    assert got.decode() == want

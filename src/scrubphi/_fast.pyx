@@ -1079,8 +1079,18 @@ cdef class CopyRewriter:
                     _memo_store(memo, h, raw, fl, NULL, 0, 0)
                 continue
             if kern.kind != K_NONE and _fast_domain(raw, fl):
-                if p >= 0 and not _is_null(self._base + self._starts[p],
-                                           self._ends[p] - self._starts[p]):
+                if p >= 0 and kern.kind == K_NOISE:
+                    # Noise per entity: keyed by the per value, or as NULL.
+                    ps = self._starts[p]
+                    if _is_null(self._base + ps, self._ends[p] - ps):
+                        ko = _k_noise(kern, raw, fl, self._kout, 2, NULL, 0)
+                    elif _fast_domain(self._base + ps, self._ends[p] - ps):
+                        ko = _k_noise(kern, raw, fl, self._kout, 1, self._base + ps,
+                                      self._ends[p] - ps)
+                    else:
+                        ko = -1
+                elif p >= 0 and not _is_null(self._base + self._starts[p],
+                                             self._ends[p] - self._starts[p]):
                     # A date shift per entity: the offset keyed by the per value, once.
                     ps = self._starts[p]
                     if kern.kind == K_SHIFT and _fast_domain(self._base + ps, self._ends[p] - ps):

@@ -407,6 +407,8 @@ cdef Py_ssize_t _run_kernel(Kernel* k, const char* s, Py_ssize_t n, char* out,
         o = _k_oid(k, s, n, out)
     elif k.kind == K_GS1:
         o = _k_gs1(k, s, n, out)
+    elif k.kind == K_NOISE:
+        o = _k_noise(k, s, n, out, 0, NULL, 0)
     else:
         return -1
     if o >= 0 and k.limit >= 0:
@@ -432,14 +434,21 @@ def _kernel_apply(object desc, bytes raw not None, bytes per=None):
     memset(&k, 0, sizeof(Kernel))
     try:
         _kernel_init(&k, desc)
-        if k.kind == K_NONE or (per is not None and k.kind != K_SHIFT):
+        if k.kind == K_NONE or (per is not None and k.kind != K_SHIFT and k.kind != K_NOISE):
             raise ValueError("no kernel for this description")
         if not _fast_domain(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw)):
             return None
         if per is None:
             o = _run_kernel(&k, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out, NULL)
+        elif per == b"\\N":
+            # (the codec's per path: a NULL per value is keyed as NULL)
+            o = _k_noise(&k, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out, 2, NULL, 0) \
+                if k.kind == K_NOISE else -1
         elif not _fast_domain(PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per)):
             return None
+        elif k.kind == K_NOISE:
+            o = _k_noise(&k, PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), out, 1,
+                         PyBytes_AS_STRING(per), PyBytes_GET_SIZE(per))
         else:
             # Twice: the second answer comes from the per cache and must be the same.
             for _ in range(2):

@@ -19,6 +19,8 @@ cdef enum:
                          # integer column in ``has_floor``
     K_OID = 14           # tokenize oid: arcs kept (``length`` of them), the others tokenized
     K_GS1 = 15           # tokenize gs1: AIs kept, dates moved (parts[1], a shift), others tokenized
+    K_NOISE = 16         # generalize noise: ``noise[f]``, the steps for a value with f decimals
+    NOISE_DECIMALS = 37  # noise: values with more decimals go to the Python function
     J_KEEP = 0           # json path rules
     J_NULL = 1
     J_CONST = 2
@@ -120,6 +122,11 @@ cdef struct HostSlot:
     char dst[HOST_KEY]   # its tokenization (same length)
 
 
+cdef struct NoiseRule:
+    uint64_t steps       # AMOUNT in units of the value's last decimal, floored (0: none)
+    uint64_t pw[8]       # 2**(32k) mod 2 * steps + 1
+
+
 cdef struct PerSlot:
     uint64_t h
     int klen             # 0: empty
@@ -219,6 +226,7 @@ cdef struct Kernel:
     Py_ssize_t nparts    # how many ``parts`` hold (0: two)
     HostSlot* hosts      # unique e-mail / URL: the hosts' tokenizations (they repeat)
     JSpec* json          # json paths
+    NoiseRule* noise     # generalize noise: per number of decimals (NOISE_DECIMALS)
     char* cval           # null / value: the constant as COPY writes it (``\\N`` for null)
     Py_ssize_t clen
     bint cnull           # null: the constant is SQL NULL
@@ -514,6 +522,8 @@ cdef void _kernel_free(Kernel* k) noexcept:
     k.prefix = NULL
     free(k.cval)
     k.cval = NULL
+    free(k.noise)
+    k.noise = NULL
     free(k.prefix2)
     k.prefix2 = NULL
     if not k.per_shared:
@@ -809,6 +819,26 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
             return 0
         k.kind = K_GS1
         k.raw_out = True  # the input's own bytes, digits and letters
+        return 0
+    elif name == "noise":
+        # generalize.noise_kernel: the domain key, each number of decimals' steps, and
+        # whether the column is an integer one.
+        key, steps, integer = params
+        if len(steps) != NOISE_DECIMALS or PyBytes_GET_SIZE(key) != 32:
+            return 0
+        k.noise = <NoiseRule*>calloc(NOISE_DECIMALS, sizeof(NoiseRule))
+        if k.noise == NULL:
+            raise MemoryError()
+        for f in range(NOISE_DECIMALS):
+            if 0 < steps[f] < (1 << 62):
+                k.noise[f].steps = steps[f]
+                sp_mod_powers(2 * k.noise[f].steps + 1, k.noise[f].pw)
+            elif steps[f] != 0:
+                k.noise[f].steps = <uint64_t>-1  # too many steps: the Python function
+        sp_prf_init(&k.prf, <const uint8_t*>PyBytes_AS_STRING(key), 32)
+        k.has_floor = bool(integer)
+        k.kind = K_NOISE
+        k.raw_out = True  # a sign, digits and a point
         return 0
     elif name == "json":
         return _json_init(k, params)

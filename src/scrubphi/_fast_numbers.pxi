@@ -1,4 +1,5 @@
-# Included by _fast.pyx: ``{generalize: {round: STEP}}`` (generalize.make_round's twin) and
+# Included by _fast.pyx: ``{generalize: {round: STEP}}`` and ``{generalize: {noise: A}}``
+# (generalize.make_round's and make_noise's twins),
 # ``{tokenize: oid}`` and ``{tokenize: gs1}`` (identifiers.make_oid's and make_gs1's).
 
 
@@ -253,4 +254,90 @@ cdef Py_ssize_t _k_gs1(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
             return -1
         o += r
         i = e
+    return o
+
+
+cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int keyed,
+                         const char* per, Py_ssize_t plen) noexcept nogil:
+    """``generalize.make_noise``: the value plus a keyed offset in [-AMOUNT, +AMOUNT] in
+    steps of its last decimal, keyed by the value (``keyed`` 0), the per value (1) or a NULL per value (2).
+
+    The value is read as +-M * 10**-f (plain decimal text); the offset is
+    ``r - steps`` units of 10**-f, r the digest of ``v\\x00`` + ``v`` + the value (or
+    ``p`` + the per value) modulo 2 * steps + 1, as ``prf.value`` and ``offset``
+    compute it; the sum is written with f decimals, as Decimal's addition does.  Any
+    other text (exponents, NaN, more than 18 significant digits) returns -1."""
+    cdef Py_ssize_t i = 0, end = n, o = 0, a
+    cdef int neg = 0, dot = 0, frac = 0, mdig = 0, any = 0, kd
+    cdef uint64_t m = 0, steps, r, mag
+    cdef long long v
+    cdef uint8_t digest[32]
+    cdef uint32_t limbs[8]
+    cdef char buf[48]
+    if n > 80:
+        return -1
+    while i < end and s[i] == 32:
+        i += 1
+    while end > i and s[end - 1] == 32:
+        end -= 1
+    a = i
+    if i < end and (s[i] == 45 or s[i] == 43):
+        neg = s[i] == 45
+        i += 1
+    while i < end:
+        if s[i] == 46:
+            if dot:
+                return -1
+            dot = 1
+        elif 48 <= s[i] <= 57:
+            any = 1
+            if dot:
+                frac += 1
+            if m != 0 or s[i] != 48:
+                mdig += 1
+                if mdig > 18:
+                    return -1
+                m = m * 10 + <uint64_t>(s[i] - 48)
+        else:
+            return -1
+        i += 1
+    if not any or frac >= NOISE_DECIMALS or (k.has_floor and frac > 0):
+        return -1
+    steps = k.noise[frac].steps
+    if steps == <uint64_t>-1:
+        return -1
+    v = -<long long>m if neg else <long long>m
+    if steps > 0:
+        if keyed == 0:
+            sp_prf2(&k.prf, <const uint8_t*>"v\x00v", 3, <const uint8_t*>(s + a), end - a,
+                    digest)
+        elif keyed == 1:
+            sp_prf2(&k.prf, <const uint8_t*>"v\x00p", 3, <const uint8_t*>per, plen, digest)
+        else:
+            sp_prf2(&k.prf, <const uint8_t*>"v\x00\x00", 3, NULL, 0, digest)
+        for kd in range(8):
+            limbs[kd] = sp_load_be32(digest + 4 * kd)
+        r = sp_mod256(limbs, 2 * steps + 1, k.noise[frac].pw)
+        v += <long long>r - <long long>steps
+    mag = <uint64_t>(-v) if v < 0 else <uint64_t>v
+    if v < 0:
+        out[o] = 45
+        o += 1
+    kd = 0
+    while True:
+        buf[kd] = <char>(48 + mag % 10)
+        kd += 1
+        mag //= 10
+        if mag == 0:
+            break
+    while kd <= frac:
+        buf[kd] = 48
+        kd += 1
+    while kd > 0:
+        if kd == frac:
+            out[o] = 46
+            o += 1
+        kd -= 1
+        out[o] = buf[kd]
+        o += 1
     return o

@@ -46,6 +46,7 @@ from scrubphi.transforms.generalize import (
     make_fips_state,
     make_noise,
     make_round,
+    noise_kernel,
     parse_amount,
     round_kernel,
 )
@@ -329,8 +330,9 @@ def build_transform(
             params = round_kernel(step, integer)
         else:
             per = _p(spec, "per")
-            element = make_noise(_prf(spec, ctx), parse_amount(_p(spec, "amount"), "noise"),
-                                 integer, per is not None)
+            amount = parse_amount(_p(spec, "amount"), "noise")
+            element = make_noise(_prf(spec, ctx), amount, integer, per is not None)
+            params = noise_kernel(_prf(spec, ctx), amount, integer)
             truncate = False
     elif kind == "date":
         # One reading of today's date, so the function and its kernel agree on the floor.
@@ -349,7 +351,7 @@ def build_transform(
     if per is None and kind in _SHARED_KINDS:
         fn = _shared_results(fn, spec, column, ctx)
     kernel: tuple[Any, ...] | None = None
-    if params is not None and (per is None or params[0] == "shift"):
+    if params is not None and (per is None or params[0] in ("shift", "noise")):
         limit = column.max_length if truncate and column.max_length is not None else -1
         kernel = (params[0], base_type(column) == "character", limit, params[1:])
         if column.array_dims:

@@ -27,7 +27,8 @@ from typing import Any
 
 from scrubphi.transforms.keyed import Prf
 
-__all__ = ["make_fips_state", "make_noise", "make_round", "parse_amount", "round_kernel"]
+__all__ = ["NOISE_DECIMALS", "make_fips_state", "make_noise", "make_round", "noise_kernel",
+           "parse_amount", "round_kernel"]
 
 _SPECIAL = frozenset({"NaN", "Infinity", "-Infinity", "nan", "inf", "-inf"})
 
@@ -95,6 +96,27 @@ def round_kernel(step: Decimal, integer: bool) -> tuple[Any, ...] | None:
             or exponent < -18:
         return None
     return ("round", int("".join(map(str, digits))), -exponent, integer)
+
+
+#: Decimals the compiled noise kernel has steps for (``_fast_kernels.pxi``'s NOISE_DECIMALS).
+NOISE_DECIMALS = 37
+
+
+def noise_kernel(prf: Prf, amount: Decimal, integer: bool) -> tuple[Any, ...] | None:
+    """``make_noise``'s kernel description (``_fast_numbers.pxi``'s ``_k_noise``): the
+    domain key, and for a value with f decimals (f < NOISE_DECIMALS) the steps its
+    ``offset`` draws from, as it computes them; None for an amount with an exponent."""
+    exponent = amount.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent > 0:
+        return None
+    steps = tuple(int((amount / _unit_of(f)).to_integral_value(rounding="ROUND_FLOOR"))
+                  for f in range(NOISE_DECIMALS))
+    return ("noise", prf.key, tuple(max(s, 0) for s in steps), integer)
+
+
+def _unit_of(decimals: int) -> Decimal:
+    """``_unit`` of a value written with this many decimals."""
+    return Decimal(1).scaleb(-decimals) if decimals else Decimal(1)
 
 
 def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool
