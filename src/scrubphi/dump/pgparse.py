@@ -42,11 +42,12 @@ class _Deferred(types.ModuleType):
                 return
             spec = self.__spec__
             assert spec is not None and spec.loader is not None
-            self.__class__ = types.ModuleType
+            module: types.ModuleType = self
+            module.__class__ = types.ModuleType
             try:
-                spec.loader.exec_module(self)
+                spec.loader.exec_module(module)
             except BaseException:
-                self.__class__ = _Deferred
+                module.__class__ = _Deferred
                 raise
 
     def __getattr__(self, name: str) -> Any:
@@ -85,6 +86,12 @@ def _parser_module() -> Any:
                         for name in deferred:  # leave no half-made package behind
                             sys.modules.pop(name, None)
                         raise
+                    package = sys.modules["pglast"]
+                    for name in deferred:
+                        # what an import of the submodule does: the package names it
+                        child = name.rpartition(".")[2]
+                        if child not in vars(package):
+                            setattr(package, child, sys.modules[name])
     import pglast.parser
 
     return pglast.parser
