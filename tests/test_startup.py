@@ -9,6 +9,7 @@ change: the same outputs, and the lazily loaded parts still load when needed.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,3 +99,71 @@ def _prf(ctx: TransformContext, provider: str):  # type: ignore[no-untyped-def]
 
     return prf_of(TransformSpec("fake", {"provider": provider, "unique": False,
                                          "locale": "en_US"}), ctx)
+
+
+#: Modules the scrub command must not import: other commands' (flags, canary, gates,
+#: rollback, refresh, dashboards, metrics, audit) and their libraries, the parallel
+#: paths' (multiprocessing), and what click imports only to suggest a spelling.
+NOT_FOR_SCRUB = (
+    "scrubphi.audit", "scrubphi.canary", "scrubphi.cli.canary", "scrubphi.cli.dashboard",
+    "scrubphi.cli.deploy", "scrubphi.cli.flags", "scrubphi.cli.lookup", "scrubphi.cli.refresh",
+    "scrubphi.cli.rollback", "scrubphi.dashboards", "scrubphi.flags", "scrubphi.gates",
+    "scrubphi.metrics", "scrubphi.refresh", "scrubphi.rollback", "dask", "distributed",
+    "django", "psycopg", "psycopg2", "multiprocessing", "difflib", "ruamel.yaml",
+)
+EXAMPLES = SRC.parent / "examples"
+
+
+def test_scrub_command_imports_only_what_scrubbing_needs(tmp_path: Path) -> None:
+    """A whole ``scrubphi -c POLICY -i DUMP -o OUT`` run (issue 13's start-up): none of
+    the other commands' modules or libraries, and pglast's AST classes and enumerations
+    deferred, never run (the schema is read from libpg_query's JSON).  Run twice: the
+    first may build the per-user caches (``ruamel.yaml`` reads the policy then)."""
+    listing = tmp_path / "modules.txt"
+    code = ("import atexit, json, sys\n"
+            "def _dump():\n"
+            "    kinds = {m: type(sys.modules[m]).__name__ for m in ('pglast.ast', 'pglast.enums')"
+            " if m in sys.modules}\n"
+            f"    with open({str(listing)!r}, 'w') as fh:\n"
+            "        json.dump([sorted(sys.modules), kinds], fh)\n"
+            "atexit.register(_dump)\n"
+            "from scrubphi.cli import main\n"
+            "main(prog_name='scrubphi')\n")
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    args = [sys.executable, "-c", code, "-c", str(EXAMPLES / "phi_fields.yaml"),
+            "-i", str(EXAMPLES / "hospital.sql"), "-o", str(tmp_path / "out.sql")]
+    for _ in range(2):
+        subprocess.run(args, env=env, check=True, capture_output=True)
+    modules, kinds = json.loads(listing.read_text())
+    assert (tmp_path / "out.sql").stat().st_size > 0
+    imported = [m for m in modules if m in NOT_FOR_SCRUB
+                or m.startswith(tuple(f"{n}." for n in NOT_FOR_SCRUB))]
+    assert imported == []
+    assert kinds == {"pglast.ast": "_Deferred", "pglast.enums": "_Deferred"}
+    assert not [m for m in modules if m.startswith("pglast.enums.")]
+
+
+def test_deferred_pglast_modules_load_when_used() -> None:
+    """After scrubphi's parser import, pglast's own API works in the same process as
+    ever (the deferred modules run on first use); imported first, pglast is untouched."""
+    code = ("import sys\n"
+            "from scrubphi.dump import pgparse\n"
+            "import pglast, pglast.enums\n"
+            "from pglast.enums import ConstrType\n"
+            "stmt = pglast.parse_sql('CREATE TABLE t (a int NOT NULL)')[0].stmt\n"
+            "con = stmt.tableElts[0].constraints[0]\n"
+            "assert con.contype == ConstrType.CONSTR_NOTNULL, con\n"
+            "assert 'ConstrType' in dir(pglast.enums) and isinstance(stmt, pglast.ast.Node)\n"
+            "print(type(sys.modules['pglast.ast']).__name__,"
+            " pgparse.parse_statements('SET a = 1'))")
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out.startswith("module [('VariableSetStmt', ")
+    first = ("import sys, pglast\n"
+             "from scrubphi.dump import pgparse\n"
+             "print(type(sys.modules['pglast.ast']).__name__,"
+             " type(sys.modules['pglast.enums']).__name__)")
+    out = subprocess.run([sys.executable, "-c", first], env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "module module"

@@ -14,8 +14,9 @@ keyed), not their 4 MB of bytes, so every install writes new entries; the
 *mapped* entry (:func:`read_mapped`): raw bytes behind a header with their
 length and checksum, mapped read-only instead of read and unmarshalled.
 
-What it holds is public word lists and (:mod:`scrubphi.policy.tree_cache`) the
-parsed trees of policy files whose top level is ``version`` and ``scrub`` and
+What it holds is public word lists, the name -> sex table of the shipped
+name list (:mod:`scrubphi.transforms.names`) and (:mod:`scrubphi.policy.tree_cache`)
+the parsed trees of policy files whose top level is ``version`` and ``scrub`` and
 that loaded without error, so a key in them is a reference, never the key;
 never data of a dump.  Where it lives:
 ``$SCRUBPHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/scrubphi``, else

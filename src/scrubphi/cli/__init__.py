@@ -382,12 +382,56 @@ def _internal(exc: Exception) -> None:
     )
 
 
+def _short_options_direct(parser: Any) -> Any:
+    """Click's option parser, sending a short option (``-c``) straight to its handler.
+
+    Click tries every option word as a long option first; for ``-c`` that fails
+    by building a ``NoSuchOption`` error, whose message goes through gettext
+    (a search for translation catalogues, the locale module) and whose
+    spelling suggestions import difflib, only to be caught and dropped before
+    the short option is handled.  A word that is no long option and does not
+    start with a two-character prefix (``--``) ends up there anyway, so it goes
+    there directly: the same outcome and errors, without that detour (about
+    12M instructions of every start).  Unless click's internals are not the
+    ones this knows (another click version), where the parser is left as it is.
+    """
+    process = getattr(parser, "_process_opts", None)
+    match_short = getattr(parser, "_match_short_opt", None)
+    long_opts = getattr(parser, "_long_opt", None)
+    prefixes = getattr(parser, "_opt_prefixes", None)
+    ctx = getattr(parser, "ctx", None)
+    if process is None or match_short is None or not isinstance(long_opts, dict) or \
+            not isinstance(prefixes, set) or ctx is None or ctx.token_normalize_func is not None:
+        return parser
+
+    def process_opts(arg: str, state: Any) -> None:
+        if arg[:2] not in prefixes and arg.split("=", 1)[0] not in long_opts:
+            match_short(arg, state)
+        else:
+            process(arg, state)
+
+    parser._process_opts = process_opts
+    return parser
+
+
+class _Command(click.Command):
+    """A command whose short options skip click's long-option detour."""
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        return _short_options_direct(super().make_parser(ctx))
+
+
 class _LazyGroup(click.Group):
     """A group whose other commands are imported only when used.
 
     The scrub pipeline starts in a fraction of the time when the deploy-side
     commands (and psycopg, which refresh needs) are not imported for it.
     """
+
+    command_class = _Command
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        return _short_options_direct(super().make_parser(ctx))
 
     #: command name -> "module:attribute"; each module documents its exit codes.
     LAZY: ClassVar[dict[str, str]] = {

@@ -1,4 +1,4 @@
-"""What the dump says about its tables, learnt with pglast.
+"""What the dump says about its tables, learnt with pglast (libpg_query's JSON trees).
 
 ``CREATE TABLE`` gives columns, types, NOT NULL and generated columns, in
 PostgreSQL's order: a typed table (``OF type``) has its composite type's
@@ -19,12 +19,10 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglast import enums, parse_sql
-from pglast.parser import ParseError
-
 from ..errors import DumpError
 from ..policy.model import TableName
 from ..transforms.base import ColumnInfo
+from .pgparse import ParseError, parse_statements
 
 __all__ = [
     "CopyHeader",
@@ -200,9 +198,10 @@ class CopyHeader:
     columns: tuple[str, ...] | None  # None: no column list (all columns, or none)
 
 
-def _parse_one(sql: str, line: int, what: str) -> Any:
+def _parse_one(sql: str, line: int, what: str) -> tuple[str, dict[str, Any]]:
+    """The one statement of ``sql``: its node name and fields (see :mod:`.pgparse`)."""
     try:
-        stmts = parse_sql(sql)
+        stmts = parse_statements(sql)
     except ParseError as exc:
         # pglast's message quotes the SQL near the error; SQL text may hold
         # values (defaults, comments), so only the position is kept.
@@ -211,7 +210,20 @@ def _parse_one(sql: str, line: int, what: str) -> Any:
         ) from exc
     if len(stmts) != 1:
         raise DumpError(f"expected one {what} statement, found {len(stmts)}", line=line)
-    return stmts[0].stmt
+    return stmts[0]
+
+
+def _node(value: Any, kind: str) -> dict[str, Any] | None:
+    """The fields of ``value`` when it is a ``kind`` node (``{"kind": {...}}``), else None."""
+    if isinstance(value, dict) and len(value) == 1 and kind in value:
+        fields = value[kind]
+        return fields if isinstance(fields, dict) else None
+    return None
+
+
+def _svals(nodes: Any) -> list[str]:
+    """The strings of a list of String nodes (names, column lists)."""
+    return [(_node(n, "String") or {}).get("sval", "") for n in nodes or ()]
 
 
 def check_statement(sql: str, line: int) -> None:
@@ -219,19 +231,21 @@ def check_statement(sql: str, line: int) -> None:
     _parse_one(sql, line, "SQL")
 
 
-def _table_name(rv: Any, schema: Schema | None = None, *, create: bool = False) -> TableName:
+def _table_name(rv: dict[str, Any], schema: Schema | None = None, *,
+                create: bool = False) -> TableName:
     """A RangeVar as a table: qualified as written; bare, by the search path.
 
     A bare name that is created goes to the first schema of the path; a bare
     name that is referred to is the first table of that name along the path.
     """
-    if rv.schemaname:
-        return TableName(rv.schemaname, rv.relname)
+    relname = rv.get("relname", "")
+    if rv.get("schemaname"):
+        return TableName(rv["schemaname"], relname)
     if schema is None:
-        return TableName("public", rv.relname)
+        return TableName("public", relname)
     if create:
-        return TableName(schema.search_path[0], rv.relname)
-    return schema.resolve(None, rv.relname)
+        return TableName(schema.search_path[0], relname)
+    return schema.resolve(None, relname)
 
 
 def _typed_columns(type_columns: list[ColumnInfo] | None, table: TableInfo) -> list[ColumnInfo]:
@@ -256,20 +270,20 @@ def _typed_columns(type_columns: list[ColumnInfo] | None, table: TableInfo) -> l
     ]
 
 
-def _type_of(type_name: Any) -> tuple[str, int, int | None]:
-    names = tuple(n.sval for n in type_name.names)
+def _type_of(type_name: dict[str, Any]) -> tuple[str, int, int | None]:
+    names = _svals(type_name.get("names"))
     if len(names) == 2 and names[0] == "pg_catalog":
         base = _TYPE_NAMES.get(names[1], names[1])
     else:
         base = ".".join(names)
-    dims = len(type_name.arrayBounds) if type_name.arrayBounds else 0
+    dims = len(type_name.get("arrayBounds") or ())
     max_length = None
-    if base in ("character varying", "character") and type_name.typmods:
-        val = getattr(type_name.typmods[0], "val", None)
-        ival = getattr(val, "ival", None)
-        if isinstance(ival, int):
-            max_length = ival
-    elif base == "character" and not type_name.typmods:
+    typmods = type_name.get("typmods")
+    if base in ("character varying", "character") and typmods:
+        const = _node(typmods[0], "A_Const")
+        if const is not None and "ival" in const:  # an integer constant (0 is {})
+            max_length = int(const["ival"].get("ival", 0))
+    elif base == "character" and not typmods:
         max_length = 1  # plain "character" is char(1)
     return base, dims, max_length
 
@@ -281,10 +295,9 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
     columns are the ones the statement declares; :meth:`Schema.add` puts in
     the inherited and typed ones.
     """
-    stmt = _parse_one(sql, line, "CREATE TABLE")
-    kind = type(stmt).__name__
+    kind, stmt = _parse_one(sql, line, "CREATE TABLE")
     if kind == "CreateForeignTableStmt":
-        stmt = stmt.base
+        stmt = stmt["base"]
         kind = "CreateStmt"
     if kind == "CreateTableAsStmt":
         raise DumpError(
@@ -292,33 +305,35 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
         )
     if kind != "CreateStmt":
         return None
-    info = TableInfo(name=_table_name(stmt.relation, schema, create=True), line=line)
-    info.partitioned = stmt.partspec is not None
-    parents = [_table_name(rv, schema) for rv in stmt.inhRelations or ()]
-    if stmt.partbound is not None and parents:
+    info = TableInfo(name=_table_name(stmt["relation"], schema, create=True), line=line)
+    info.partitioned = "partspec" in stmt
+    parents = [_table_name(_node(rv, "RangeVar") or {}, schema)
+               for rv in stmt.get("inhRelations") or ()]
+    if "partbound" in stmt and parents:
         info.partition_of = parents[0]  # CREATE TABLE ... PARTITION OF
     else:
         info.inherits = parents
-    if stmt.ofTypename is not None:
-        names = [n.sval for n in stmt.ofTypename.names]
+    if "ofTypename" in stmt:
+        names = _svals(stmt["ofTypename"].get("names"))
         info.of_type = TableName(*names) if len(names) == 2 else (
             schema.resolve_type(names[-1]) if schema is not None
             else TableName("public", names[-1]))
-    for element in stmt.tableElts or ():
-        if type(element).__name__ != "ColumnDef":
+    for item in stmt.get("tableElts") or ():
+        element = _node(item, "ColumnDef")
+        if element is None:
             continue
-        if element.typeName is None:
+        colname = element.get("colname", "")
+        if "typeName" not in element:
             # A typed table's or partition's column options ("pid NOT NULL", "WITH
             # OPTIONS DEFAULT ..."): the column comes from the type or the parent.
-            info.columns.append(ColumnInfo(name=element.colname, not_null=_not_null(element)))
+            info.columns.append(ColumnInfo(name=colname, not_null=_not_null(element)))
             continue
-        base, dims, max_length = _type_of(element.typeName)
+        base, dims, max_length = _type_of(element["typeName"])
         not_null = _not_null(element)
-        generated = any(con.contype == enums.ConstrType.CONSTR_GENERATED
-                        for con in element.constraints or ())
+        generated = "CONSTR_GENERATED" in _contypes(element)
         info.columns.append(
             ColumnInfo(
-                name=element.colname,
+                name=colname,
                 type_name=base,
                 array_dims=dims,
                 not_null=not_null,
@@ -329,10 +344,15 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
     return info
 
 
-def _not_null(element: Any) -> bool:
-    return bool(element.is_not_null) or any(
-        con.contype in (enums.ConstrType.CONSTR_NOTNULL, enums.ConstrType.CONSTR_PRIMARY)
-        for con in element.constraints or ()
+def _contypes(element: dict[str, Any]) -> list[str]:
+    """The kinds of a ColumnDef's constraints (``"CONSTR_NOTNULL"``...)."""
+    return [(_node(con, "Constraint") or {}).get("contype", "")
+            for con in element.get("constraints") or ()]
+
+
+def _not_null(element: dict[str, Any]) -> bool:
+    return bool(element.get("is_not_null")) or any(
+        contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY") for contype in _contypes(element)
     )
 
 
@@ -340,54 +360,63 @@ def parse_create_type(
     sql: str, line: int, schema: Schema | None = None
 ) -> tuple[TableName, list[ColumnInfo]] | None:
     """A composite type (``CREATE TYPE t AS (...)``): its name and attributes; else None."""
-    stmt = _parse_one(sql, line, "CREATE TYPE")
-    if type(stmt).__name__ != "CompositeTypeStmt":
+    kind, stmt = _parse_one(sql, line, "CREATE TYPE")
+    if kind != "CompositeTypeStmt":
         return None
     columns = []
-    for element in stmt.coldeflist or ():
-        base, dims, max_length = _type_of(element.typeName)
-        columns.append(ColumnInfo(name=element.colname, type_name=base, array_dims=dims,
-                                  max_length=max_length))
-    return _table_name(stmt.typevar, schema, create=True), columns
+    for item in stmt.get("coldeflist") or ():
+        element = _node(item, "ColumnDef") or {}
+        base, dims, max_length = _type_of(element.get("typeName") or {})
+        columns.append(ColumnInfo(name=element.get("colname", ""), type_name=base,
+                                  array_dims=dims, max_length=max_length))
+    return _table_name(stmt["typevar"], schema, create=True), columns
 
 
 def parse_search_path(sql: str, line: int) -> list[str] | None:
     """The schemas of ``SET search_path = a, b``; None for other SET statements."""
-    stmt = _parse_one(sql, line, "SET")
-    if type(stmt).__name__ != "VariableSetStmt" or (stmt.name or "").lower() != "search_path":
+    kind, stmt = _parse_one(sql, line, "SET")
+    if kind != "VariableSetStmt" or (stmt.get("name") or "").lower() != "search_path":
         return None
-    return [str(getattr(arg.val, "sval", "")) for arg in stmt.args or ()]
+    # each value is a constant; a string's is its text, any other's ''
+    return [str(((_node(arg, "A_Const") or {}).get("sval") or {}).get("sval", ""))
+            for arg in stmt.get("args") or ()]
 
 
 def parse_alter_table(
     sql: str, line: int, schema: Schema | None = None
 ) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]]]:
     """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses."""
-    stmt = _parse_one(sql, line, "ALTER TABLE")
-    if type(stmt).__name__ != "AlterTableStmt" or stmt.relation is None:
+    kind, stmt = _parse_one(sql, line, "ALTER TABLE")
+    if kind != "AlterTableStmt" or "relation" not in stmt:
         return [], []
     partitions: list[tuple[TableName, TableName]] = []
     inherits: list[tuple[TableName, TableName]] = []
-    target = _table_name(stmt.relation, schema)
-    for cmd in stmt.cmds or ():
-        if cmd.subtype == enums.AlterTableType.AT_AttachPartition:
-            partitions.append((_table_name(cmd.def_.name, schema), target))
-        elif cmd.subtype == enums.AlterTableType.AT_AddInherit:
-            inherits.append((target, _table_name(cmd.def_, schema)))
+    target = _table_name(stmt["relation"], schema)
+    for item in stmt.get("cmds") or ():
+        cmd = _node(item, "AlterTableCmd") or {}
+        subtype = cmd.get("subtype")
+        if subtype == "AT_AttachPartition":
+            partition = _node(cmd.get("def"), "PartitionCmd") or {}
+            partitions.append((_table_name(partition.get("name") or {}, schema), target))
+        elif subtype == "AT_AddInherit":
+            inherits.append((target, _table_name(_node(cmd.get("def"), "RangeVar") or {},
+                                                 schema)))
     return partitions, inherits
 
 
 def parse_copy(sql: str, line: int, schema: Schema | None = None) -> CopyHeader:
     """A ``COPY ... FROM stdin`` header in text format; anything else is refused."""
-    stmt = _parse_one(sql, line, "COPY")
-    if type(stmt).__name__ != "CopyStmt" or stmt.relation is None:
+    kind, stmt = _parse_one(sql, line, "COPY")
+    if kind != "CopyStmt" or "relation" not in stmt:
         raise DumpError("COPY of a query result is not a form pg_dump writes", line=line)
-    table = _table_name(stmt.relation, schema)
-    if not stmt.is_from or stmt.filename is not None or stmt.is_program:
+    table = _table_name(stmt["relation"], schema)
+    if not stmt.get("is_from") or "filename" in stmt or stmt.get("is_program"):
         raise DumpError(f"only COPY ... FROM stdin is understood (table {table})", line=line)
-    for opt in stmt.options or ():
-        name = opt.defname.lower()
-        value = getattr(opt.arg, "sval", None)
+    for item in stmt.get("options") or ():
+        opt = _node(item, "DefElem") or {}
+        name = opt.get("defname", "").lower()
+        string = _node(opt.get("arg"), "String")
+        value = string.get("sval", "") if string is not None else None
         if name == "format" and isinstance(value, str) and value.lower() == "text":
             continue
         if name == "freeze":
@@ -399,8 +428,8 @@ def parse_copy(sql: str, line: int, schema: Schema | None = None) -> CopyHeader:
             line=line,
         )
     columns = None
-    if stmt.attlist:
-        columns = tuple(item.sval for item in stmt.attlist)
+    if stmt.get("attlist"):
+        columns = tuple(_svals(stmt["attlist"]))
     return CopyHeader(table, columns)
 
 
@@ -414,25 +443,26 @@ def parse_call(sql: str, line: int) -> str | None:
     ``SELECT pg_catalog.setval(...), 'value' INTO t`` writes a value into a
     table).  None when the statement is not exactly one such call.
     """
-    stmt = _parse_one(sql, line, "SELECT")
-    if type(stmt).__name__ != "SelectStmt" or len(stmt.targetList or ()) != 1:
+    kind, stmt = _parse_one(sql, line, "SELECT")
+    if kind != "SelectStmt" or len(stmt.get("targetList") or ()) != 1:
         return None
     for clause in ("intoClause", "fromClause", "whereClause", "groupClause", "havingClause",
                    "windowClause", "valuesLists", "sortClause", "limitOffset", "limitCount",
                    "lockingClause", "withClause", "distinctClause", "larg", "rarg"):
-        if getattr(stmt, clause, None):
+        if stmt.get(clause):
             return None
-    target = stmt.targetList[0]
-    call = target.val
-    if target.name is not None or type(call).__name__ != "FuncCall" or call.agg_star or \
-            call.agg_order or call.agg_filter or call.over:
+    target = _node(stmt["targetList"][0], "ResTarget") or {}
+    call = _node(target.get("val"), "FuncCall")
+    if "name" in target or call is None or call.get("agg_star") or \
+            call.get("agg_order") or call.get("agg_filter") or call.get("over"):
         return None
-    names = [n.sval for n in call.funcname]
+    names = _svals(call.get("funcname"))
     if len(names) != 2 or names[0] != "pg_catalog":
         return None
-    for arg in call.args or ():
-        if type(arg).__name__ == "TypeCast":
-            arg = arg.arg
-        if type(arg).__name__ != "A_Const":
+    for arg in call.get("args") or ():
+        cast = _node(arg, "TypeCast")
+        if cast is not None:
+            arg = cast.get("arg")
+        if _node(arg, "A_Const") is None:
             return None
     return str(names[1])

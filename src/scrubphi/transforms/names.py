@@ -32,10 +32,12 @@ import re
 from collections.abc import Callable
 from itertools import compress, repeat
 from operator import eq, methodcaller
+from pathlib import Path
 from typing import Any
 
+from scrubphi.derived_cache import cached, file_stamps
 from scrubphi.transforms.keyed import Prf
-from scrubphi.transforms.pooldata import load_pool
+from scrubphi.transforms.pooldata import load_pool, pool_file
 
 __all__ = ["NAME_PROVIDERS", "case_like", "make_name_fake", "name_kernel", "title_key"]
 
@@ -76,14 +78,47 @@ def case_like(fake: str, like: str) -> str:
     return fake
 
 
-def _sex_table(locale: str, shared: dict[str, Any]) -> dict[str, str]:
+#: The sex table's entries in the derived cache: (table, female names, male names).
+_Sexes = tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]
+
+
+def _build_sexes(locale: str) -> _Sexes:
+    # map/methodcaller: the 30,000 lines split in C, not a generator's frame each
+    table = dict(map(methodcaller("split", "\t", 1), load_pool("name_sex", locale)))
+    return (table, tuple(compress(table, map(eq, table.values(), repeat("F")))),
+            tuple(compress(table, map(eq, table.values(), repeat("M")))))
+
+
+def _load_sexes(data: Any) -> _Sexes:
+    table, female, male = data
+    if not (isinstance(table, dict) and isinstance(female, tuple) and isinstance(male, tuple)
+            and len(female) + len(male) <= len(table)):
+        raise ValueError("not a sex table")
+    return table, female, male
+
+
+def _sexes(locale: str, shared: dict[str, Any]) -> _Sexes:
+    """The name -> sex table of ``name_sex`` and its female and male names in its order,
+    once per run and locale.
+
+    Built from the 30,000 lines it costs about 110M instructions (a third of a small
+    dump's run before its first row); it depends only on the shipped list and this
+    code, so it comes from the per-user derived cache (:mod:`scrubphi.derived_cache`,
+    keyed by this file's bytes and the list's name, size and time): about 45M.
+    """
     key = f"names:sex:{locale}"
-    table = shared.get(key)
-    if table is None:
-        # map/methodcaller: the 30,000 lines split in C, not a generator's frame each
-        table = dict(map(methodcaller("split", "\t", 1), load_pool("name_sex", locale, shared)))
-        shared[key] = table
-    return table
+    hit = shared.get(key)
+    if hit is None:
+        source = pool_file("name_sex", locale)
+        inputs = [Path(__file__).read_bytes(), file_stamps(source.parent, source.name)]
+        hit = cached(f"namesex_{locale}", inputs, lambda: _build_sexes(locale),
+                     lambda sexes: sexes, _load_sexes)
+        shared[key] = hit
+    return hit  # type: ignore[no-any-return]
+
+
+def _sex_table(locale: str, shared: dict[str, Any]) -> dict[str, str]:
+    return _sexes(locale, shared)[0]
 
 
 def _lowered(locale: str, shared: dict[str, Any], mixed: tuple[str, ...],
@@ -104,12 +139,10 @@ def _first_shape(locale: str, shared: dict[str, Any]) -> tuple[Any, ...]:
     key = f"names:first-shape:{locale}"
     hit = shared.get(key)
     if hit is None:
-        sex = _sex_table(locale, shared)
+        _, female, male = _sexes(locale, shared)
         hit = ("first", load_pool("first_name", locale, shared),
                load_pool("first_name_female", locale, shared),
-               load_pool("first_name_male", locale, shared),
-               tuple(compress(sex, map(eq, sex.values(), repeat("F")))),
-               tuple(compress(sex, map(eq, sex.values(), repeat("M")))))
+               load_pool("first_name_male", locale, shared), female, male)
         shared[key] = hit
     return hit
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LOCALES", "POOL_NAMES", "load_pool"]
+__all__ = ["LOCALES", "POOL_NAMES", "load_pool", "pool_file"]
 
 #: Locales that have pools in the package.
 LOCALES = ("en_US",)
@@ -38,6 +38,13 @@ POOL_NAMES = (
 )
 
 
+def pool_file(name: str, locale: str) -> Path:
+    """The file the pool ``name`` for ``locale`` is read from."""
+    if locale not in LOCALES or name not in POOL_NAMES:
+        raise ValueError(f"no pool {name!r} for locale {locale!r}")
+    return _POOLS / f"{locale}.{name}.txt"
+
+
 def load_pool(name: str, locale: str, shared: dict[str, Any] | None = None) -> tuple[str, ...]:
     """The pool ``name`` for ``locale``, read once per ``shared`` dict."""
     cache_key = f"pool:{locale}:{name}"
@@ -45,9 +52,7 @@ def load_pool(name: str, locale: str, shared: dict[str, Any] | None = None) -> t
         hit = shared.get(cache_key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-    if locale not in LOCALES or name not in POOL_NAMES:
-        raise ValueError(f"no pool {name!r} for locale {locale!r}")
-    text = (_POOLS / f"{locale}.{name}.txt").read_text(encoding="utf-8")
+    text = pool_file(name, locale).read_text(encoding="utf-8")
     pool = tuple(filter(None, text.split("\n")))  # the non-empty lines
     if not pool:
         raise ValueError(f"pool {name!r} for locale {locale!r} is empty")
