@@ -486,21 +486,27 @@ def test_long_lists_and_memoised_patterns_in_c_equal_the_pure_twin(
     assert len(when[1][0][0][0][2]) == 20  # the long list reaches the codec whole
 
 
+def _plan(policy_text: str, columns: list[Any]) -> Any:
+    """The plan of the policy's one table over ``columns``."""
+    from scrubphi.dump.coverage import Coverage
+    from scrubphi.dump.schema import Schema
+    from scrubphi.transforms.base import TransformContext
+
+    policy = loads_policy(policy_text)
+    assert policy.scrub is not None
+    cov = Coverage(policy.scrub, TransformContext(key=KEY), Schema())
+    return cov.compile(next(iter(policy.scrub.tables)), columns, 1, strict=True)
+
+
 def _twins_agree(policy_text: str, columns: list[Any], rows: list[tuple[bytes, ...]]
                  ) -> tuple[Any, ...]:
     """The plan of the policy's one table over ``columns``, and the rows rewritten by
     every loaded codec twin: each gives the same bytes and counts, or the same error."""
     from scrubphi import _impl
-    from scrubphi.dump.coverage import Coverage
-    from scrubphi.dump.schema import Schema
     from scrubphi.errors import ScrubPhiError
-    from scrubphi.transforms.base import TransformContext
 
     codecs = [_impl.load("pure")] + ([] if _impl.NO_EXTENSIONS else [_impl.load("compiled")])
-    policy = loads_policy(policy_text)
-    assert policy.scrub is not None
-    cov = Coverage(policy.scrub, TransformContext(key=KEY), Schema())
-    plan = cov.compile(next(iter(policy.scrub.tables)), columns, 1, strict=True)
+    plan = _plan(policy_text, columns)
     data = b"".join(b"\t".join(r) + b"\n" for r in rows) + b"\\.\n"
     results: list[tuple[Any, ...]] = []
     for codec in codecs:
@@ -568,18 +574,13 @@ def test_null_and_value_columns_call_no_python_in_c() -> None:
     """The compiled codec writes ``null`` and ``value`` (columns and branches) itself:
     their Python functions are never called for plain fields, NULLs included."""
     from scrubphi import _impl
-    from scrubphi.dump.coverage import Coverage
-    from scrubphi.dump.schema import Schema
-    from scrubphi.transforms.base import ColumnInfo, TransformContext
+    from scrubphi.transforms.base import ColumnInfo
 
     if _impl.NO_EXTENSIONS:
         pytest.skip("the pure twin has no kernels (its functions are the reference)")
     columns = [ColumnInfo(n, "text") for n in ("code", "gone", "fixed", "tabbed", "empty",
                                                "chosen")]
-    policy = loads_policy(_CONST_POLICY)
-    assert policy.scrub is not None
-    plan = Coverage(policy.scrub, TransformContext(key=KEY), Schema()).compile(
-        next(iter(policy.scrub.tables)), columns, 1, strict=True)
+    plan = _plan(_CONST_POLICY, columns)
     calls = []
 
     def refuse(*args: Any) -> None:

@@ -59,9 +59,8 @@ from collections.abc import Callable, Container
 from functools import lru_cache
 
 from scrubphi.regex_cache import compile_cached
-from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _HONORIFICS, _RELATIONS
-from scrubphi.transforms.redact.late_firms import _fake
+from scrubphi.transforms.redact.late_firms import put_firm
 from scrubphi.transforms.redact.structured import Spans, overlaps_across
 from scrubphi.transforms.redact.vocab import STOP, _lines, split_words
 
@@ -291,11 +290,8 @@ def cue_firms(text: str, out: Spans, basic: Container[str], names: Container[str
         value = text[s:e]
         if overlaps_across(out, s, e):
             continue
-        fake = _fake(company, value)
-        if fake is None:
+        if not put_firm(out, s, e, value, company):
             continue
-        out.spans[:] = [sp for sp in out.spans if not (s <= sp[0] and sp[2] <= e)]
-        out.put(s, e, "place", case_like(fake, value), priority=0)
         done = e
         put = True
     return put

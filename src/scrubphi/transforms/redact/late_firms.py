@@ -324,13 +324,19 @@ def form_firms(text: str, out: Spans, basic: Container[str], names: Container[st
         if overlaps_across(out, s, e) or any(
                 w.lower() in services for w in _TOKEN.findall(value)):
             continue
-        fake = _fake(company, value)
-        if fake is None:
-            continue
-        out.spans[:] = [sp for sp in out.spans if not (s <= sp[0] and sp[2] <= e)]
-        out.put(s, e, "place", case_like(fake, value), priority=0)
-        put = True
+        put = put_firm(out, s, e, value, company) or put
     return put
+
+
+def put_firm(out: Spans, s: int, e: int, value: str, company: Fn) -> bool:
+    """The firm at ``[s, e)`` (``value``) as one ``{fake: company}`` in the case it is
+    written, in place of the spans inside it; False where the fake cannot be made."""
+    fake = _fake(company, value)
+    if fake is None:
+        return False
+    out.spans[:] = [sp for sp in out.spans if not (s <= sp[0] and sp[2] <= e)]
+    out.put(s, e, "place", case_like(fake, value), priority=0)
+    return True
 
 
 def _fake(company: Fn, value: str) -> str | None:
