@@ -19,6 +19,54 @@ cdef extern from *:
        product with the step must have at most 28 digits too (Decimal's precision).
        Anything else (exponents, NaN, long or odd text) returns -1: the Python
        function decides. */
+    /* Plain decimal text between blanks, ``[+-]digits[.digits]`` with a digit at least
+       (round's and noise's reading, as Decimal takes it): the sign in *neg, the
+       significant digits in *m (*mdig of them, at most 18), the decimals in *frac, the
+       text without its blanks in [*a, *b); -1 for anything else. */
+    static int sp_read_decimal(const char *s, Py_ssize_t n, Py_ssize_t *a, Py_ssize_t *b,
+                               int *neg, uint64_t *m, int *mdig, int *frac) {
+        Py_ssize_t i = 0, end = n;
+        int dot = 0, any = 0;
+        *neg = 0; *m = 0; *mdig = 0; *frac = 0;
+        while (i < end && s[i] == ' ') i++;
+        while (end > i && s[end - 1] == ' ') end--;
+        *a = i; *b = end;
+        if (i < end && (s[i] == '-' || s[i] == '+')) { *neg = s[i] == '-'; i++; }
+        for (; i < end; i++) {
+            char c = s[i];
+            if (c == '.') {
+                if (dot) return -1;
+                dot = 1;
+            } else if (c >= '0' && c <= '9') {
+                any = 1;
+                if (dot) (*frac)++;
+                if (*m == 0 && c == '0') continue;   /* leading zeros: no significant digit */
+                if (++*mdig > 18) return -1;
+                *m = *m * 10 + (uint64_t)(c - '0');
+            } else {
+                return -1;
+            }
+        }
+        return any ? 0 : -1;
+    }
+
+    /* v (in units of 10**-t) written with a point t places from the right and a digit
+       at least before it, after a '-' when neg and v is not 0 (Decimal's "f" format,
+       negative zero written as zero); the bytes written. */
+    static Py_ssize_t sp_write_decimal(sp_u128 v, int t, int neg, char *out) {
+        Py_ssize_t o = 0;
+        int k = 0;
+        char buf[64];
+        if (neg && v) out[o++] = '-';
+        do { buf[k++] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+        while (k <= t) buf[k++] = '0';
+        while (k > 0) {
+            if (k == t) out[o++] = '.';
+            out[o++] = buf[--k];
+        }
+        return o;
+    }
+
     #if SP_HAVE_U128
     static int sp_dec_digits(sp_u128 v) {
         int d = 0;
@@ -36,30 +84,11 @@ cdef extern from *:
     static Py_ssize_t sp_round(const char *s, Py_ssize_t n, uint64_t step, int t,
                                int integer, char *out) {
     #if SP_HAVE_U128
-        Py_ssize_t i = 0, end = n, o = 0;
-        int neg = 0, dot = 0, frac = 0, mdig = 0, any = 0, qd, k;
-        uint64_t m = 0;
+        Py_ssize_t a, b;
+        int neg, frac, mdig, qd;
+        uint64_t m;
         sp_u128 num, den, q, r, res, unit;
-        char buf[64];
-        while (i < end && s[i] == ' ') i++;
-        while (end > i && s[end - 1] == ' ') end--;
-        if (i < end && (s[i] == '-' || s[i] == '+')) { neg = s[i] == '-'; i++; }
-        for (; i < end; i++) {
-            char c = s[i];
-            if (c == '.') {
-                if (dot) return -1;
-                dot = 1;
-            } else if (c >= '0' && c <= '9') {
-                any = 1;
-                if (dot) frac++;
-                if (m == 0 && c == '0') continue;   /* leading zeros: no significant digit */
-                if (++mdig > 18) return -1;
-                m = m * 10 + (uint64_t)(c - '0');
-            } else {
-                return -1;
-            }
-        }
-        if (!any || frac > 36) return -1;
+        if (sp_read_decimal(s, n, &a, &b, &neg, &m, &mdig, &frac) < 0 || frac > 36) return -1;
         if (t >= frac) {
             if (mdig + (t - frac) > 36) return -1;
             num = (sp_u128)m * sp_pow10(t - frac);
@@ -81,23 +110,16 @@ cdef extern from *:
             res /= unit;             /* int(): toward zero */
             t = 0;
         }
-        if (neg && res) out[o++] = '-';
-        /* digits of res, with a point t places from the right and at least one
-           digit before it */
-        k = 0;
-        do { buf[k++] = (char)('0' + (int)(res % 10)); res /= 10; } while (res);
-        while (k <= t) buf[k++] = '0';
-        while (k > 0) {
-            if (k == t) out[o++] = '.';
-            out[o++] = buf[--k];
-        }
-        return o;
+        return sp_write_decimal(res, t, neg, out);
     #else
         (void)s; (void)n; (void)step; (void)t; (void)integer; (void)out;
         return -1;
     #endif
     }
     """
+    int sp_read_decimal(const char* s, Py_ssize_t n, Py_ssize_t* a, Py_ssize_t* b, int* neg,
+                        uint64_t* m, int* mdig, int* frac) nogil
+    Py_ssize_t sp_write_decimal(sp_u128 v, int t, int neg, char* out) nogil
     Py_ssize_t sp_round(const char* s, Py_ssize_t n, uint64_t step, int t, int integer,
                         char* out) nogil
 
@@ -260,48 +282,23 @@ cdef Py_ssize_t _k_gs1(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
 cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int keyed,
                          const char* per, Py_ssize_t plen) noexcept nogil:
     """``generalize.make_noise``: the value plus a keyed offset in [-AMOUNT, +AMOUNT] in
-    steps of its last decimal, keyed by the value (``keyed`` 0), the per value (1) or a NULL per value (2).
+    steps of its last decimal, keyed by the value (``keyed`` 0), the per value (1) or
+    a NULL per value (2).
 
     The value is read as +-M * 10**-f (plain decimal text); the offset is
     ``r - steps`` units of 10**-f, r the digest of ``v\\x00`` + ``v`` + the value (or
     ``p`` + the per value) modulo 2 * steps + 1, as ``prf.value`` and ``offset``
     compute it; the sum is written with f decimals, as Decimal's addition does.  Any
     other text (exponents, NaN, more than 18 significant digits) returns -1."""
-    cdef Py_ssize_t i = 0, end = n, o = 0, a
-    cdef int neg = 0, dot = 0, frac = 0, mdig = 0, any = 0, kd
-    cdef uint64_t m = 0, steps, r, mag
+    cdef Py_ssize_t a, end
+    cdef int neg, frac, mdig, kd
+    cdef uint64_t m, steps, r
     cdef long long v
     cdef uint8_t digest[32]
     cdef uint32_t limbs[8]
-    cdef char buf[48]
-    if n > 80:
+    if n > 80 or sp_read_decimal(s, n, &a, &end, &neg, &m, &mdig, &frac) < 0:
         return -1
-    while i < end and s[i] == 32:
-        i += 1
-    while end > i and s[end - 1] == 32:
-        end -= 1
-    a = i
-    if i < end and (s[i] == 45 or s[i] == 43):
-        neg = s[i] == 45
-        i += 1
-    while i < end:
-        if s[i] == 46:
-            if dot:
-                return -1
-            dot = 1
-        elif 48 <= s[i] <= 57:
-            any = 1
-            if dot:
-                frac += 1
-            if m != 0 or s[i] != 48:
-                mdig += 1
-                if mdig > 18:
-                    return -1
-                m = m * 10 + <uint64_t>(s[i] - 48)
-        else:
-            return -1
-        i += 1
-    if not any or frac >= NOISE_DECIMALS or (k.has_floor and frac > 0):
+    if frac >= NOISE_DECIMALS or (k.has_floor and frac > 0):
         return -1
     steps = k.noise[frac].steps
     if steps == <uint64_t>-1:
@@ -319,25 +316,4 @@ cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int 
             limbs[kd] = sp_load_be32(digest + 4 * kd)
         r = sp_mod256(limbs, 2 * steps + 1, k.noise[frac].pw)
         v += <long long>r - <long long>steps
-    mag = <uint64_t>(-v) if v < 0 else <uint64_t>v
-    if v < 0:
-        out[o] = 45
-        o += 1
-    kd = 0
-    while True:
-        buf[kd] = <char>(48 + mag % 10)
-        kd += 1
-        mag //= 10
-        if mag == 0:
-            break
-    while kd <= frac:
-        buf[kd] = 48
-        kd += 1
-    while kd > 0:
-        if kd == frac:
-            out[o] = 46
-            o += 1
-        kd -= 1
-        out[o] = buf[kd]
-        o += 1
-    return o
+    return sp_write_decimal(<uint64_t>(-v) if v < 0 else <uint64_t>v, frac, v < 0, out)
