@@ -331,8 +331,9 @@ def build_transform(
         else:
             per = _p(spec, "per")
             amount = parse_amount(_p(spec, "amount"), "noise")
-            element = make_noise(_prf(spec, ctx), amount, integer, per is not None)
-            params = noise_kernel(_prf(spec, ctx), amount, integer)
+            prf = _prf(spec, ctx)
+            element = make_noise(prf, amount, integer, per is not None)
+            params = noise_kernel(prf, amount, integer)
             truncate = False
     elif kind == "date":
         # One reading of today's date, so the function and its kernel agree on the floor.

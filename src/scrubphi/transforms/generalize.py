@@ -62,8 +62,12 @@ def _number(value: str, what: str) -> Decimal | None:
 def _unit(number: Decimal) -> Decimal:
     """One unit of the last decimal ``number`` is written with (1 for whole numbers)."""
     exponent = number.as_tuple().exponent
-    return Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 \
-        else Decimal(1)
+    return _unit_of(-exponent if isinstance(exponent, int) and exponent < 0 else 0)
+
+
+def _unit_of(decimals: int) -> Decimal:
+    """One unit of the last of this many decimals (1 for none)."""
+    return Decimal(1).scaleb(-decimals) if decimals else Decimal(1)
 
 
 def _text(number: Decimal, integer: bool) -> str:
@@ -112,12 +116,6 @@ def noise_kernel(prf: Prf, amount: Decimal, integer: bool) -> tuple[Any, ...] | 
     steps = tuple(int((amount / _unit_of(f)).to_integral_value(rounding="ROUND_FLOOR"))
                   for f in range(NOISE_DECIMALS))
     return ("noise", prf.key, tuple(max(s, 0) for s in steps), integer)
-
-
-def _unit_of(decimals: int) -> Decimal:
-    """``_unit`` of a value written with this many decimals."""
-    return Decimal(1).scaleb(-decimals) if decimals else Decimal(1)
-
 
 def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool
                ) -> Callable[..., str]:
