@@ -539,9 +539,7 @@ cdef class CopyRewriter:
             _kernel_init(&self._kernels[i], kernels[i])
             _const_init(&self._kernels[i], kernels[i])
             _share_per_offsets(self._kernels, i)
-            if self._kernels[i].kind == K_YEAR or self._kernels[i].kind == K_ZIP3 or \
-                    self._kernels[i].kind == K_CONST or self._kernels[i].kind == K_ROUND:
-                # Cheaper than a memo lookup: compute every time.
+            if _cheaper_than_memo(self._kernels[i].kind):
                 self._memos[i].enabled = False
             elif self._kernels[i].kind != K_NONE:
                 self._memos[i].adaptive = True
@@ -602,10 +600,9 @@ cdef class CopyRewriter:
                             _kernel_free(&self._wk[k])
                         _adopt_per_table(&self._wk[k])
                     actions.append(k if self._wk[k].kind != K_NONE else -1)
-                    # Memoised like a column's kernel (year and zip3 are cheaper than a memo).
+                    # Memoised like a column's kernel.
                     self._wkmemos[k].enabled = self._wkper[k] < 0 and \
-                        self._wk[k].kind != K_YEAR and self._wk[k].kind != K_ZIP3 and \
-                        self._wk[k].kind != K_CONST and self._wk[k].kind != K_ROUND
+                        not _cheaper_than_memo(self._wk[k].kind)
                     self._wkmemos[k].adaptive = True
                     k += 1
                 elif len(branch) > 1:

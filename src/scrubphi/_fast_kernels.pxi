@@ -559,6 +559,12 @@ cdef void _kernel_free(Kernel* k) noexcept:
     k.kind = K_NONE
 
 
+cdef inline bint _cheaper_than_memo(int kind) noexcept nogil:
+    """Kernels computed every time, a column's or a when branch's: cheaper than a memo's
+    lookup and store (year, zip3, a constant, rounding)."""
+    return kind == K_YEAR or kind == K_ZIP3 or kind == K_CONST or kind == K_ROUND
+
+
 cdef int _const_init(Kernel* k, object desc) except -1:
     """Fill ``k`` as K_CONST from a ``("const", ...)`` description (``null`` and
     ``value``), else leave it as it is.
