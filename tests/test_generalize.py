@@ -238,6 +238,37 @@ _NUMBER_TEXT = st.one_of(
 )
 
 
+def _compiled() -> ModuleType:
+    """The compiled twin; the test is skipped without it (the pure twin has no kernels:
+    its functions are the reference the kernels are held to)."""
+    from scrubphi import _impl
+
+    if _impl.NO_EXTENSIONS:
+        pytest.skip("the pure twin has no kernels (its functions are the reference)")
+    return _impl.load("compiled")
+
+
+def _kernel_built(spec: TransformSpec, column: ColumnInfo, name: str) -> Any:
+    """The transform, asserted to have a kernel of this name (the tests' subject)."""
+    built = build_transform(spec, column, TransformContext(key=KEY))
+    assert built.kernel is not None and built.kernel[0] == name
+    return built
+
+
+def _kernel_agrees(built: Any, value: str, per: str | None = None) -> bytes | None:
+    """The kernel's bytes for ``value`` (keyed by ``per``, ``\\N`` for NULL, when given),
+    asserted equal to the Python function's text; None where the kernel declines."""
+    fast = _compiled()
+    if per is None:
+        got = fast._kernel_apply(built.kernel, value.encode())
+    else:
+        got = fast._kernel_apply(built.kernel, value.encode(), per.encode())
+    if got is not None:
+        want = built.fn(value) if per is None else built.fn(value, None if per == "\\N" else per)
+        assert got.decode() == want
+    return got
+
+
 @pytest.mark.parametrize("column", ["numeric", "double precision", "integer", "text"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(step=st.sampled_from(_ROUND_STEPS), value=_NUMBER_TEXT)
@@ -246,30 +277,16 @@ def test_round_kernel_equals_the_python_transform(column: str, step: object,
     """The compiled round kernel (exact 128-bit arithmetic) writes what Decimal does, ties
     to even, negative zero, integer columns' truncation and every step included, or
     declines (exponents, NaN, more digits than it takes) to the Python function."""
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
-    built = build_transform(TransformSpec("generalize", {"method": "round", "amount": step}),
-                            ColumnInfo("c", column), TransformContext(key=KEY))
-    assert built.kernel is not None and built.kernel[0] == "round"
-    got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
-    if got is None:
-        return
-    assert got.decode() == built.fn(value)
+    _kernel_agrees(_kernel_built(TransformSpec("generalize", {"method": "round", "amount": step}),
+                                 ColumnInfo("c", column), "round"), value)
 
 
 def test_round_kernel_takes_coordinates() -> None:
     """Coordinates and amounts as PostgreSQL writes them are in the kernel's domain."""
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
-    built = build_transform(TransformSpec("generalize", {"method": "round", "amount": 0.01}),
-                            ColumnInfo("lat", "double precision"), TransformContext(key=KEY))
-    fast = _impl.load("compiled")
+    built = _kernel_built(TransformSpec("generalize", {"method": "round", "amount": 0.01}),
+                          ColumnInfo("lat", "double precision"), "round")
     values = ["42.3601234", "-71.058912", "0", "-0.0001", "179.999999", "1e-05", "123456.5"]
-    got = [fast._kernel_apply(built.kernel, v.encode()) for v in values]
+    got = [_kernel_agrees(built, v) for v in values]
     assert got == [b"42.36", b"-71.06", b"0.00", b"0.00", b"180.00", None, b"123456.50"]
 
 
@@ -291,31 +308,17 @@ def test_oid_kernel_equals_the_python_transform(keep: int, value: str) -> None:
     """The compiled `{tokenize: oid}` (kept arcs, each later arc's keyed integer
     tokenize, zero-led arcs and non-OIDs by the alnum tokenize) writes the Python
     transform's text, or declines (an arc past 18 digits, past 32 arcs)."""
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
-    built = build_transform(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": keep}),
-                            ColumnInfo("uid", "text"), TransformContext(key=KEY))
-    assert built.kernel is not None and built.kernel[0] == "oid"
-    got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
-    if got is None:
-        return
-    assert got.decode() == built.fn(value)
+    _kernel_agrees(_kernel_built(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": keep}),
+                                 ColumnInfo("uid", "text"), "oid"), value)
 
 
 def test_oid_kernel_takes_dicom_uids() -> None:
     """DICOM UIDs as an imaging table holds them are in the kernel's domain."""
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
-    built = build_transform(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}),
-                            ColumnInfo("uid", "text"), TransformContext(key=KEY))
-    fast = _impl.load("compiled")
+    built = _kernel_built(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}),
+                          ColumnInfo("uid", "text"), "oid")
     uid = "1.2.840.113619.2.55.3.604688119.969.1268071029.320"
-    got = fast._kernel_apply(built.kernel, uid.encode())
-    assert got is not None and got.decode() == built.fn(uid)
+    got = _kernel_agrees(built, uid)
+    assert got is not None
     assert got.startswith(b"1.2.840.113619.") and got != uid.encode()
 
 
@@ -340,29 +343,16 @@ def test_gs1_kernel_equals_the_python_transform(days: int, value: str) -> None:
     """The compiled `{tokenize: gs1}` (AIs and GTINs kept, date elements moved by their
     keyed offset, day 00 kept, other elements and values without AIs tokenized) writes
     the Python transform's text, or declines (an invalid date, where Python raises)."""
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
-    built = build_transform(TransformSpec("tokenize", {"alphabet": "gs1", "days": days}),
-                            ColumnInfo("udi", "text"), TransformContext(key=KEY))
-    assert built.kernel is not None and built.kernel[0] == "gs1"
-    got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
-    if got is None:
-        return
-    assert got.decode() == built.fn(value)
+    _kernel_agrees(_kernel_built(TransformSpec("tokenize", {"alphabet": "gs1", "days": days}),
+                                 ColumnInfo("udi", "text"), "gs1"), value)
 
 
 def test_gs1_kernel_takes_device_udis() -> None:
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
-    built = build_transform(TransformSpec("tokenize", {"alphabet": "gs1", "days": 30}),
-                            ColumnInfo("udi", "text"), TransformContext(key=KEY))
+    built = _kernel_built(TransformSpec("tokenize", {"alphabet": "gs1", "days": 30}),
+                          ColumnInfo("udi", "text"), "gs1")
     udi = "(01)00844588003288(17)141120(10)7654321D(21)10987654d321"
-    got = _impl.load("compiled")._kernel_apply(built.kernel, udi.encode())
-    assert got is not None and got.decode() == built.fn(udi)
+    got = _kernel_agrees(built, udi)
+    assert got is not None
     assert got.startswith(b"(01)00844588003288(17)") and got != udi.encode()
 
 
@@ -375,22 +365,8 @@ def test_noise_kernel_equals_the_python_transform(column: str, amount: object, v
     """The compiled noise kernel (the offset keyed by the value, the per value or a NULL
     per value, in steps of the value's last decimal) writes the Python transform's text,
     or declines to it."""
-    from scrubphi import _impl
-
-    if _impl.NO_EXTENSIONS:
-        pytest.skip("the pure twin has no kernels (its functions are the reference)")
     params: dict[str, Any] = {"method": "noise", "amount": amount}
     if per is not None:
         params["per"] = "pid"
-    built = build_transform(TransformSpec("generalize", params), ColumnInfo("c", column),
-                            TransformContext(key=KEY))
-    assert built.kernel is not None and built.kernel[0] == "noise"
-    fast = _impl.load("compiled")
-    if per is None:
-        got = fast._kernel_apply(built.kernel, value.encode())
-    else:
-        got = fast._kernel_apply(built.kernel, value.encode(), per.encode())
-    if got is None:
-        return
-    want = built.fn(value) if per is None else built.fn(value, None if per == "\\N" else per)
-    assert got.decode() == want
+    _kernel_agrees(_kernel_built(TransformSpec("generalize", params), ColumnInfo("c", column),
+                                 "noise"), value, per)
