@@ -1220,7 +1220,8 @@ cdef class Engine:
                         not _label_may(t, pos, self.label_words):
                     continue
                 if g == self.post_group and not (_digit_near(t, pos)
-                                                 and _pobox_may(t, pos, toks[i].end)):
+                                                 and _pobox_may(t, pos, toks[i].end)
+                                                 and _level_may(t, pos, toks[i].end)):
                     continue
                 if g == self.month_group and not _month_may(t, pos, toks[i].end):
                     continue

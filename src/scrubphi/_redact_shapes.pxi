@@ -504,6 +504,34 @@ cdef bint _pobox_may(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
     return q < t.length and _is_decimal(t.at(q))
 
 
+cdef bint _level_may(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
+    """Whether the postal group can match at the word ``text[s:e]`` when that is "level"
+    (in any case): only its Australian level (``Level[ ]\d``) starts with one, so the
+    word must be written so, with a space and a digit after it ("glucose level 5",
+    "LOC level" stay out of the regular expression).  Any other word is a maybe, and so
+    is a character after the space that is not ASCII."""
+    cdef Py_ssize_t k
+    cdef Py_UCS4 c
+    cdef const char *level = b"level"
+    if e - s != 5:
+        return True
+    for k in range(5):
+        if _ci(t, s + k, level[k]) != 1:
+            return True
+    if t.at(s) != u'L' or t.at(s + 1) != u'e' or t.at(s + 2) != u'v' or \
+            t.at(s + 3) != u'e' or t.at(s + 4) != u'l':
+        return False
+    if s + 6 >= t.length or t.at(s + 5) != u' ':
+        return False
+    c = t.at(s + 6)
+    return c >= 128 or (c >= u'0' and c <= u'9')
+
+
+def level_may(str text, Py_ssize_t start, Py_ssize_t end):
+    """_level_may, for the twin tests."""
+    return _level_may(_text(text), start, end)
+
+
 def pobox_may(str text, Py_ssize_t start, Py_ssize_t end):
     """_pobox_may, for the twin tests."""
     return _pobox_may(_text(text), start, end)

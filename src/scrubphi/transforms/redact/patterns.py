@@ -188,7 +188,7 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
     (("mil", "milpo", "unit", "pobox", "zipl"),
      frozenset(split_words("""
          psc cmr unit apt apartment suite ste p po box zip postcode post postal apo fpo dpo
-         flat studio
+         flat studio level
      """))),
     (("agel",), frozenset(["age", "aged"])),
     (("agew",), frozenset(["ninety", "hundred"])),
@@ -394,14 +394,19 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         rf"|(?:{first_types})[ ]+(?:{_STREET_PARTICLES}[ ]+){{0,3}}{name_word}"
         rf"(?:[ ]+(?:{_STREET_PARTICLES}[ ]+){{0,2}}{name_word}){{0,4}}"
         r"(?:[ ]+\d{1,5}[A-Za-z]?(?![\w]|[.,]\d))?)"
+        # (and New Zealand's rural delivery number: "24 Day Road, RD 2")
         r"(?:,?[ ]+(?:(?i:apt|apartment|suite|ste|unit|rm|room|fl|floor)(?![a-z])\.?[ ]*\#?"
-        r"|\#[ ]?)(?:\d[A-Za-z0-9-]*|[A-Z](?!\w)))?)",
+        r"|RD[ ](?=\d)|\#[ ]?)(?:\d[A-Za-z0-9-]*|[A-Z](?!\w)))?)",
         # A secondary address: "Apt. 864", "Suite 501"; a British flat or studio that
         # opens an address, its number alone before a comma or the line's end ("Flat 9\n
-        # Roberts Tunnel", "Studio 24Q, 8 Mill Lane"; not "flat 30 degrees")
+        # Roberts Tunnel", "Studio 24Q, 8 Mill Lane", "Flat 22d, Jacob Ville"; not "flat 30
+        # degrees"); an Australian level before its street address ("Level 9, 634 Pearce
+        # Street": not "Level 2 trauma", "level 5 pain", "Level 5, 6 Hours later").
         r"(?P<unit>(?<![^\W_])(?:(?i:apt|apartment|suite|ste|unit)\.?[ ]*\#?[ ]*"
-        r"|(?=(?:Flat|Studio)[ ]\d{1,4}[A-Z]?(?:,[ ]*|[ ]*\r?\n)[A-Z\d])(?:Flat|Studio)[ ])"
-        r"(?P<uv>\d{1,5}[A-Z]?)(?![\w]))",
+        r"|(?=(?:Flat|Studio)[ ]\d{1,4}[A-Za-z]?(?:,[ ]*|[ ]*\r?\n)[A-Z\d])(?:Flat|Studio)[ ]"
+        rf"|(?=Level[ ]\d{{1,3}}[A-Za-z]?,?[ ]+\d{{1,5}}[A-Za-z]?[ ]+"
+        rf"(?:[A-Z\u00c0-\u00de][\w'.-]*[ ]+){{1,3}}(?:{suffix})\.?(?![\w]))Level[ ])"
+        r"(?P<uv>\d{1,5}[A-Za-z]?)(?![\w]))",
         r"(?P<pobox>(?i:p\.?[ ]?o\.?[ ]box)[ ]\d+)",
         # A ZIP code after a state ("Boston, MA 02139", "Dover , NC  29451": the handler
         # finds the town).

@@ -251,7 +251,17 @@ medicare medicaid medigap tricare champva masshealth medi cal medical ssi ssdi
 """))
 
 # Street types beyond USPS's list, English and international ("Promenade",
-# "Strasse", "Rua"): a house number, words, then one of these is an address.
+# "Strasse", "Rua"): a house number, words, then one of these is an address.  The
+# Australian and New Zealand ones (Australia Post's street types, as Faker's en_AU and
+# en_NZ address providers list them) on the last lines, less those a clinical phrase
+# puts after a number and a capitalised word: "1 Central Line", "2 Nerve Block",
+# "Right Upper Quadrant", "2 Anion Gap", "Emesis Basin", "Rhythm Strip", "Heart Sound",
+# "1 Month Follow up" (Line, Block, Quadrant, Gap, Basin, Strip, Sound, Follow, Access,
+# Artery, Break, Circuit, Cross, Dip, Edge, Elbow, End, Front, Lower, Upper, Range...).
+# Every ASCII type is letters only, ten at most: the compiled scan packs each into a
+# 64-bit key to tell where no street can end (_street_may), and one it cannot pack turns
+# that test off for every text (Cul-de-sac, Interchange, Intersection and Thoroughfare
+# made the nursing notes' scan 5% dearer; tests/test_redact_au_nz_addresses.py).
 _EXTRA_SUFFIXES = split_words("""
 Promenade Esplanade Byway Approach Gate Gates Vale Highlands Highland Pathway Boulevard
 Bvd Bld Walkway Rise Close Crescent Mews Parade Quay Wharf Wynd Chase Grange Green Gardens
@@ -261,4 +271,10 @@ Chemin Impasse Allée Quai Via Viale Piazza Corso Vicolo Largo Calle Avenida Av 
 Paseo Plaza Camino Carretera Rua Travessa Praça Estrada Laan Straat Gracht Plein Kade
 Dreef Vej Gade Gatan Vägen Gata Katu Tie Kuja Ulica Ul Aleja Utca Út Cesta Sokak Caddesi
 Road Lane
+Alleyway Amble Anchorage Beach Brae Centre Centreway Circlet Colonnade Copse Courtyard
+Crossway Cruiseway Dell Driveway Fairway Firetrail Footway Foreshore Frontage
+Glade Gully Highroad Laneway Lees Lookout Meander Mew Nook Outlook
+Parklands Quadrangle Quays Ramble Reserve Retreat Ridgeway Riverway Riviera Roadside
+Roadway Ronde Rosebowl Siding Steps Subway Tarn Tollway Tor Towers Trunkway
+Villas Wade
 """)
