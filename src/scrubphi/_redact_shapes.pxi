@@ -28,7 +28,7 @@ _SHAPE_ALTERNATIVES = {
     S_SLASH: ("phone", "trunk", "iso", "mdyy", "mdmd", "num", "md", "my"),
     S_DASH: ("ssn", "card", "phone", "local", "pairs", "paren", "plt", "iso", "mdash", "num",
              "dmy", "age", "addr", "idnum"),
-    S_DOT: ("ipv4", "phone", "pairs", "plt", "iso", "num"),
+    S_DOT: ("ipv4", "ssn", "phone", "pairs", "plt", "iso", "num"),
     S_SPACE: ("ssn", "card", "phone", "pairs", "paren", "plt", "spaced", "dmy", "age", "addr"),
     S_LETTER: ("dmy", "ordinal", "age", "addr", "idnum"),
     S_PAREN: ("phone", "plt"),
@@ -610,7 +610,7 @@ cdef bint _plt_may(_Text t, Py_ssize_t p) noexcept:
 
 cdef int _after_dot(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t q) noexcept:
     """The shape of a number ``1-9...`` of L digits at ``p`` followed by a dot, read
-    from ``q`` after the dot: an IP, digit pairs, an ISO or numeric date each want
+    from ``q`` after the dot: an IP, an SSN, digit pairs, an ISO or numeric date each want
     another dot after a second run of digits; a phone ("617.555.1234",
     "1.(617)...") three digits and a separator; a number before its phone word
     ("98.6 fax") what _plt_may says."""
@@ -625,9 +625,9 @@ cdef int _after_dot(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_t 
     if c3 >= 128:
         return S_DOT
     if c3 == u'.':
-        # An IP, digit pairs, an ISO or numeric date, a phone ("617.555.1234") each want a
-        # digit after this second dot ("32.3." is none of them); a number before its
-        # phone word is what _plt_may says.
+        # An IP, an SSN ("123.45.6789"), digit pairs, an ISO or numeric date, a phone
+        # ("617.555.1234") each want a digit after this second dot ("32.3." is none of
+        # them); a number before its phone word is what _plt_may says.
         c4 = t.at(e + 1) if e + 1 < t.length else 0
         if c4 >= 128 or (c4 >= u'0' and c4 <= u'9'):
             return S_DOT
@@ -729,8 +729,8 @@ cdef int _after_range(_Text t, Py_ssize_t p, Py_UCS4 c0, Py_ssize_t L, Py_ssize_
     if M == 3 and (L == 3 or ((L == 1 or L == 4) and c0 == u'1')) and _in(x, b". /") \
             and _four_digits(t, k + 1):
         return S_DASH
-    if L == 3 and M == 4 and x != u'/':
-        return S_LOCAL
+    if L == 3 and M == 4:
+        return S_LOCAL  # (with "/" after it too: "555-1234/1235", another line)
     if M == 3 and L == 1 and c0 == u'1' and _in(x, b". /"):
         return S_DASH  # "1-583.925.5955": a trunk "1", then three, three and four digits
     others = (L >= 2 and p > 0 and t.at(p - 1) == u'(') or _plt_may(t, p)

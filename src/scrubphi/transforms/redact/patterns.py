@@ -258,9 +258,12 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d))",
         r"(?P<ipv6>(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
         r"|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?)(?![\w:]))",
-        r"(?P<ssn>(?<![\d-])\d{3}(?P<ss>[- ])\d{2}(?P=ss)\d{4}(?![\w-]))",
+        # (with dots too: "123.45.6789"; an IP's fourth group is at most 255)
+        r"(?P<ssn>(?<![\d-])\d{3}(?P<ss>[- .])\d{2}(?P=ss)\d{4}(?![\w-]|\.\d))",
+        # (after the label, in any grouping and with a digit more or less: "SSN:
+        # 123.45.6789", "SSN 897-23-551" came through)
         r"(?P<ssnl>(?i:ssn|ss\#|social[ ]security(?:[ ]number|[ ]no\.?)?)[:\#]?\s*"
-        r"(?P<ssnv>\d{9})(?!\d))",
+        r"(?P<ssnv>\d{3}(?P<ssd>[-. ]?)\d{2}(?P=ssd)\d{3,5}|\d{8,10})(?!\d))",
         # Credit cards and IBANs: long digit groups; before phones, which are shorter.
         r"(?P<card>(?<![\d-])\d{4}(?P<cs>[- ]?)\d{4}(?P=cs)\d{4}(?P=cs)\d{1,7}(?![\d-]))",
         r"(?P<iban>(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w]))",
@@ -271,7 +274,10 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?P<phone>(?:(?<![\w+])\+?1[-. ]?(?:\(\d{3}\)[ ]?|\d{3}[-. /])"
         r"|(?<![\w/.(+-])(?:\(06\)|06-)?(?:\(\d{1,2}\)|\d{1,2})/(?=\d{3}[- ]\d{4}(?!\d))"
         r"|(?<![\w(])\(\d{3}\)[ ]?|(?<![\w/.])(?<!\d[-.])\d{3}[-. /])"
-        r"\d{3}(?:[-. /]\d{4}|-\d{2}-\d{2})(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6})?"
+        # (an extension or another line after a dash or a slash is the number's too:
+        # "617-555-1234-5678", "617-555-1234/1235", "617-555-1234-555-1234")
+        r"\d{3}(?:[-. /]\d{4}|-\d{2}-\d{2})"
+        r"(?:[ ]?(?i:x|ext\.?|extension|\#)[ ]?\d{1,6}|(?:[/-]\d{1,5}){1,3})?"
         r"(?![\w/-]|\.\d))",
         # (a country code in parentheses, "(+30) 2101 901153": its ")" is the number's, and
         # the handler takes the "(" before the "+" too)
@@ -286,8 +292,9 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"|[-. /]?\d{6,8}|(?<=\d\d\))[ ]?\d{4,5}|(?<=\d\d\d)[ ]\d{5})"
         rf"(?:[ ]?(?i:x|ext\.?)[ ]?\d{{1,6}})?{_PHONE_END})",
         # (and the Russian "243-15-64", the Japanese "21-8320-5182")
-        r"(?P<local>(?<![\w(+.,/:-])(?:[2-9]\d{2}-\d{4}|[2-9]\d{2}-\d{2}-\d{2}|\d{1,2}-\d{4}-\d{4})"
-        r"(?![\w/-]|\.\d))",
+        # (and another line after a slash: "555-1234/1235")
+        r"(?P<local>(?<![\w(+.,/:-])(?:[2-9]\d{2}-\d{4}(?:/\d{1,5})?|[2-9]\d{2}-\d{2}-\d{2}"
+        r"|\d{1,2}-\d{4}-\d{4})(?![\w/-]|\.\d))",
         # A number after a phone word, in whatever grouping ("Phone: 0490 75 40 81",
         # "Pager 83554", "call me on (64) 3591-3246"); the handler counts its digits.
         # (other languages' words too: "Telefon", "Tél.", "celular"; a slash inside a
@@ -300,6 +307,9 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"(?:[ ]?(?:\#|no\.?|number))?[ ]?[:\#.]?[ \t]*\n?[ \t]*"
         r"(?P<plv>\(?\+?\(?\d[\d()]*(?:(?:[ .-]|[ ]-[ ]|/(?=\d{3}[ /-]\d{3}|\d{5}))"
         r"\(?\d[\d()]*){0,6}"
+        # (another line after a slash is the number's: "cell 617-555-1234/1235", whose
+        # "/1235" made the match fall back to "617-555" and leave the rest)
+        r"(?:/\d{1,5}(?![\d/]))?"
         r"(?:[ ]?(?i:x|ext\.?)[ ]?\d{1,6})?)(?![\w/]|\.\d))",
         # Pairs of digits, as French and Belgian numbers are written ("71-33-52-22",
         # "06 12 34 56 78").
