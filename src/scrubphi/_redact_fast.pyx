@@ -747,7 +747,12 @@ cdef class Engine:
                 wf |= W_CAP
             if word.isalpha():
                 wf |= W_ALPHA
-            if word[: len(word) - info.adj].isupper():
+            # (word_rules._upper: capitals, or capitals and a plural's "s"; indices from
+            # the start, as this module does not wrap negative ones around)
+            klen2 = len(word) - info.adj
+            tupper = word[:klen2]
+            if tupper.isupper() or (klen2 >= 3 and tupper[klen2 - 1] == u's'
+                                    and tupper[:klen2 - 1].isupper()):
                 wf |= W_TUPPER
         if kb & K_CODE and self.glued.fullmatch(key) is not None:
             kb &= ~K_CODE  # (a word glued to a number is classified: "quartermain2")

@@ -150,7 +150,8 @@ cdef extern from *:
     const uint64_t K_CUE "RF_K_CUE"  # late_cues.CUE_WORDS: a cue's word, any case
     const uint64_t K_CUEFORM "RF_K_CUEFORM"  # late_cues.CUE_FORMS: in Title case
 
-# Case of the word as written (W_TUPPER: of the word without its cut-off tail).
+# Case of the word as written (W_TUPPER: of the word without its cut-off tail, capitals
+# or capitals and a plural's "s", as word_rules._upper reads it).
 DEF W_UPPER = 1
 DEF W_LOWER = 2
 DEF W_TITLE = 4
@@ -562,8 +563,9 @@ cdef uint32_t _ascii_case_bits(const char *w, Py_ssize_t n, Py_ssize_t adj) noex
         wf |= W_CAP
     if n > 0 and upper + lower == n:
         wf |= W_ALPHA
-    if _ascii_isupper(w, n - adj if n >= adj else 0):
-        wf |= W_TUPPER
+    if _ascii_isupper(w, n - adj if n >= adj else 0) or (
+            n - adj >= 3 and w[n - adj - 1] == b's' and _ascii_isupper(w, n - adj - 1)):
+        wf |= W_TUPPER  # (capitals and a plural's "s" too: word_rules._upper, "PIVs")
     return wf
 
 

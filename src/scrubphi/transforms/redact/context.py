@@ -49,10 +49,11 @@ __all__ = [
     "_WORK_WORDS",
 ]
 
-_HONORIFICS = frozenset(split_words("dr mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
-# Honorifics that are clinical abbreviations too ("MS changes", "MR 2+"): written
-# without a dot and not Title-case, the next word must look like a name.
-_WEAK_HONORIFICS = frozenset(split_words("mr ms miss"))
+_HONORIFICS = frozenset(split_words("dr drs mr mrs ms miss mx prof doctor dra herr frau mme mlle"))
+# Honorifics that are clinical abbreviations too ("MS changes", "MR 2+", "drs" for
+# dressings): written without a dot and not Title-case, the next word must look like a
+# name.
+_WEAK_HONORIFICS = frozenset(split_words("mr ms miss drs"))
 _RELATIONS = frozenset(split_words("""
 son sons daughter daughters dtr dtrs wife husband hus spouse partner boyfriend girlfriend
 fiance fiancee mother mom mum mother-in-law father dad brother bro sister sis sibling
