@@ -216,8 +216,8 @@ def _build_vocab() -> Vocab:
     last = frozenset(w.lower() for w in _lines("last_names"))
     names = first | last
     # A rare English word that is a name is a name; a common one is ambiguous.
-    safe = (common | clinical | (rare - names)) | _SINGLE_LETTERS | _CALENDAR
-    ambiguous = frozenset((common | clinical) & names)
+    safe = ((common | clinical | (rare - names)) | _SINGLE_LETTERS | _CALENDAR) - STRONG_FIRST
+    ambiguous = frozenset((common | clinical) & names) - STRONG_FIRST
     suffixes = tuple(sorted(_lines("street_suffixes") + _EXTRA_SUFFIXES,
                             key=lambda s: (-len(s), s)))
     everyday = (common | clinical) - names
@@ -230,6 +230,18 @@ def _build_vocab() -> Vocab:
         places=frozenset(_lines("places")) - clinical - common,
     )
 
+
+#: First names that SCOWL lists as everyday words only in a rare or informal sense (a
+#: john, a tom cat, a bobby, a jimmy, terry cloth): in a note they are names, in any
+#: case and without context. As ambiguous words they stayed unless a context word stood
+#: by: "seen John today", "Name: Smith, John", "Patient: SMITH, JOHN" kept the first
+#: name. Left ambiguous: names whose everyday sense a note uses or a place takes ("Mark
+#: the site", "roger that", "Grace period", "Dale Street", "Will", "Bill", "Joy"; "MEG",
+#: "Corona", "Cocci", "Sol").
+STRONG_FIRST = frozenset(split_words("""
+beau billy bobby bonnie brad colleen dirk jasper jimmy john josh noel phoebe randy
+rick savannah terry tom tony troy
+"""))
 
 _SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # Weekdays and months are proper nouns to SCOWL; alone they identify nobody (dates
