@@ -82,7 +82,7 @@ cdef extern from *:
     #endif
 
     static Py_ssize_t sp_round(const char *s, Py_ssize_t n, uint64_t step, int t,
-                               int integer, char *out) {
+                               int integer, uint64_t negb, uint64_t posb, char *out) {
     #if SP_HAVE_U128
         Py_ssize_t a, b;
         int neg, frac, mdig, qd;
@@ -109,10 +109,15 @@ cdef extern from *:
         if (integer) {
             res /= unit;             /* int(): toward zero */
             t = 0;
+            unit = 1;
         }
+        /* past what the column's type holds: the Python function takes the next
+           multiple toward zero */
+        if (res / unit > (sp_u128)(neg ? negb : posb)) return -1;
         return sp_write_decimal(res, t, neg, out);
     #else
-        (void)s; (void)n; (void)step; (void)t; (void)integer; (void)out;
+        (void)s; (void)n; (void)step; (void)t; (void)integer; (void)negb; (void)posb;
+        (void)out;
         return -1;
     #endif
     }
@@ -121,13 +126,18 @@ cdef extern from *:
                         uint64_t* m, int* mdig, int* frac) nogil
     Py_ssize_t sp_write_decimal(sp_u128 v, int t, int neg, char* out) nogil
     Py_ssize_t sp_round(const char* s, Py_ssize_t n, uint64_t step, int t, int integer,
-                        char* out) nogil
+                        uint64_t negb, uint64_t posb, char* out) nogil
+
+
+cdef uint64_t[20] _POW10 = [1, 10, 100, 1000, 10**4, 10**5, 10**6, 10**7, 10**8, 10**9,
+                             10**10, 10**11, 10**12, 10**13, 10**14, 10**15, 10**16,
+                             10**17, 10**18, 10**19]
 
 
 cdef inline Py_ssize_t _k_round(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     if n > 80:
         return -1
-    return sp_round(s, n, k.modulus, k.length, k.has_floor, out)
+    return sp_round(s, n, k.modulus, k.length, k.has_floor, k.neg_bound, k.pos_bound, out)
 
 
 cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
@@ -292,7 +302,7 @@ cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int 
     other text (exponents, NaN, more than 18 significant digits) returns -1."""
     cdef Py_ssize_t a, end
     cdef int neg, frac, mdig, kd
-    cdef uint64_t m, steps, r
+    cdef uint64_t m, steps, r, mag
     cdef long long v
     cdef uint8_t digest[32]
     cdef uint32_t limbs[8]
@@ -316,4 +326,8 @@ cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int 
             limbs[kd] = sp_load_be32(digest + 4 * kd)
         r = sp_mod256(limbs, 2 * steps + 1, k.noise[frac].pw)
         v += <long long>r - <long long>steps
-    return sp_write_decimal(<uint64_t>(-v) if v < 0 else <uint64_t>v, frac, v < 0, out)
+    mag = <uint64_t>(-v) if v < 0 else <uint64_t>v
+    # past what the column's type holds: the Python function subtracts the offset instead
+    if frac < 20 and mag // _POW10[frac] > (k.neg_bound if v < 0 else k.pos_bound):
+        return -1
+    return sp_write_decimal(mag, frac, v < 0, out)

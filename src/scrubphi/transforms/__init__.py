@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from scrubphi.policy.model import TransformSpec
@@ -43,6 +44,7 @@ from scrubphi.transforms.fakes import (
     get_generator,
 )
 from scrubphi.transforms.generalize import (
+    Limits,
     make_fips_state,
     make_noise,
     make_round,
@@ -322,18 +324,21 @@ def build_transform(
             raise _refuse(spec, column, "it needs a number, integer or text column")
         method = _p(spec, "method")
         integer = is_integer(column)
+        limits = _number_limits(column)
         if method == "fips_state":
             element = make_fips_state(integer)
         elif method == "round":
             step = parse_amount(_p(spec, "amount"), "round")
-            element = make_round(step, integer)
-            params = round_kernel(step, integer)
+            _refuse_identity(spec, column, "round", step, "step")
+            element = make_round(step, integer, limits)
+            params = round_kernel(step, integer, limits)
         else:
             per = _p(spec, "per")
             amount = parse_amount(_p(spec, "amount"), "noise")
+            _refuse_identity(spec, column, "noise", amount, "amount")
             prf = _prf(spec, ctx)
-            element = make_noise(prf, amount, integer, per is not None)
-            params = noise_kernel(prf, amount, integer)
+            element = make_noise(prf, amount, integer, per is not None, limits)
+            params = noise_kernel(prf, amount, integer, limits)
             truncate = False
     elif kind == "date":
         # One reading of today's date, so the function and its kernel agree on the floor.
@@ -467,6 +472,40 @@ def _wrap(element: ElementFn, column: ColumnInfo, *, truncate: bool, per: bool) 
         return None if value is None else body1(value)
 
     return fn
+
+
+def _number_limits(column: ColumnInfo) -> Limits | None:
+    """What the column's number type holds (integers, ``numeric(p, s)``); None for
+    any other column (text, real, unbounded numeric)."""
+    if is_integer(column):
+        neg, pos = INTEGER_RANGES[base_type(column)]
+        return Limits(neg, pos)
+    if is_numeric(column) and column.numeric is not None:
+        return Limits(numeric=column.numeric)
+    return None
+
+
+def _refuse_identity(spec: TransformSpec, column: ColumnInfo, method: str, amount: Decimal,
+                     what: str) -> None:
+    """Refuse a round step or noise amount that leaves every value of the column as it
+    is (``{round: 0.01}`` or ``{noise: 0.5}`` on an integer column, ``{noise: 0.001}`` on
+    numeric(5,2)): the original values would reach staging unchanged."""
+    if is_integer(column):
+        scale = 0
+    elif is_numeric(column) and column.numeric is not None:
+        scale = column.numeric[1]
+    else:
+        return
+    unit = Decimal(1).scaleb(-scale)  # the column's last decimal
+    if method == "round":
+        same = (unit / amount) == (unit / amount).to_integral_value()
+    else:
+        same = amount < unit
+    if same:
+        kind = "an integer" if scale == 0 and is_integer(column) else f"a scale {scale}"
+        least = "larger than" if method == "round" else "of at least"
+        raise _refuse(spec, column, f"a {method} {what} of {amount} leaves every value of "
+                      f"{kind} column unchanged; use a {what} {least} {unit}")
 
 
 def _prf(spec: TransformSpec, ctx: TransformContext) -> Prf:
