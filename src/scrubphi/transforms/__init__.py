@@ -19,6 +19,10 @@ every table and column.  ``{fake: ..., unique: true}`` is a keyed bijection
 
 from __future__ import annotations
 
+import calendar
+import json
+import math
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -63,7 +67,8 @@ from scrubphi.transforms.tokenize import make_tokenize
 from scrubphi.transforms.unique import MIN_WIDTH, REFUSED, make_unique, refusal
 from scrubphi.transforms.zip3 import make_zip3
 
-__all__ = ["FAKE_PROVIDERS", "KINDS", "build_constant", "build_transform", "check_spec",
+__all__ = ["FAKE_PROVIDERS", "KINDS", "build_constant", "build_transform", "check_constant",
+           "check_spec",
            "per_shift_offset"]
 
 #: Transform kinds this module builds.
@@ -250,6 +255,95 @@ def build_constant(const: str | None) -> BuiltTransform:
     return BuiltTransform(fn=constant, kind="value", kernel=("const", False, -1, (const,)))
 
 
+_INTEGER_TEXT = re.compile(r"[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*")
+_NUMBER_TEXT = re.compile(
+    r"[ \t\n\r\f\v]*([+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?)[ \t\n\r\f\v]*")
+_FLOAT_SPECIAL = re.compile(r"\s*([+-]?(inf|infinity)|nan)\s*", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s*")
+_REAL_MAX = 3.4028235677973366e38
+
+
+def check_constant(const: str, column: ColumnInfo) -> None:
+    """Refuse a ``{value: X}`` constant that the column's type would refuse on restore
+    (``abc`` or ``40000`` into a smallint, ``12345`` into numeric(5,2), ``maybe`` into a
+    boolean, five characters into varchar(4)), so the run stops before any row (exit 3)
+    instead of psql stopping mid-restore. Types scrubphi does not read are not checked.
+    The message names the type, never the constant."""
+    name = base_type(column)
+    label = _type_label(column)
+
+    def bad(why: str) -> ValueError:
+        return ValueError(f"the constant {why} ({label} column)")
+
+    if column.array_dims:
+        if not const.lstrip(" \t\n\r\f\v").startswith(("{", "[")):
+            raise bad("is not an array (write it as {...})")
+        return
+    if is_text(column):
+        limit = column.max_length
+        if limit is not None and len(const.rstrip(" ")) > limit:
+            raise ValueError(
+                f"the constant is longer than the column allows ({limit} characters)")
+        return
+    if is_integer(column):
+        match = _INTEGER_TEXT.fullmatch(const)
+        neg, pos = INTEGER_RANGES[name]
+        if match is None:
+            raise bad("is not an integer")
+        if not -neg <= int(match.group(1)) <= pos:
+            raise bad("is out of the type's range")
+        return
+    if is_numeric(column) or name in ("real", "double precision"):
+        match = _NUMBER_TEXT.fullmatch(const)
+        if match is None:
+            if _FLOAT_SPECIAL.fullmatch(const) is None:
+                raise bad("is not a number")
+            if is_numeric(column) and column.numeric is not None \
+                    and "nan" not in const.lower():
+                raise bad("is out of the type's range")
+            return
+        number = Decimal(match.group(1))
+        if is_numeric(column):
+            if column.numeric is not None and not Limits(numeric=column.numeric).fits(number):
+                raise bad("is out of the type's range")
+            return
+        value = float(match.group(1))
+        if math.isinf(value) or (name == "real" and abs(value) > _REAL_MAX) or \
+                (value == 0 and number != 0):
+            raise bad("is out of the type's range")
+        return
+    if name == "boolean":
+        word = const.strip(" \t\n\r\f\v").lower()
+        if not (word in ("1", "0") or (word and any(w.startswith(word) for w in
+                                                    ("true", "false", "yes", "no")))
+                or (len(word) >= 2 and ("on".startswith(word) or "off".startswith(word)))):
+            raise bad("is not a boolean")
+        return
+    if name == "uuid":
+        digits = const.strip(" \t\n\r\f\v")
+        if digits.startswith("{") and digits.endswith("}"):
+            digits = digits[1:-1]
+        digits = digits.replace("-", "")
+        if len(digits) != 32 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise bad("is not a UUID")
+        return
+    if name in ("json", "jsonb"):
+        def refuse(_: str) -> None:
+            raise ValueError("not JSON")
+
+        try:
+            json.loads(const, parse_constant=refuse)
+        except ValueError:
+            raise bad("is not JSON") from None
+        return
+    if name in DATE_TYPES:
+        match = _ISO_DATE.match(const)
+        if match is not None:
+            year, month, day = (int(g) for g in match.groups())
+            if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 4, month)[1]):
+                raise bad("is not a valid date")
+
+
 def build_transform(
     spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
 ) -> BuiltTransform:
@@ -268,11 +362,7 @@ def build_transform(
         return build_constant(None)
     if kind == "value":
         const = str(_p(spec, "value"))
-        limit = column.max_length
-        if limit is not None and len(const) > limit and not column.array_dims:
-            raise ValueError(
-                f"the constant is longer than the column allows ({limit} characters)"
-            )
+        check_constant(const, column)
         return build_constant(const)
 
     if kind == "redact":
