@@ -323,6 +323,25 @@ def test_oid_kernel_equals_the_python_transform(keep: int, value: str) -> None:
                                  ColumnInfo("uid", "text"), "oid"), value)
 
 
+@pytest.mark.parametrize("value", ["2.25.329800735698586629295641978511506172918",
+                                   "2.25.3298007356985866", "1.2.840.113619", "1.2", "7"])
+def test_an_oid_of_keep_arcs_arcs_or_fewer_is_not_kept_whole(value: str) -> None:
+    """A UUID-derived UID (``2.25.<uuid>``, DICOM's own recommendation) has three arcs:
+    under the default ``keep_arcs: 4`` it passed unchanged, in both codecs. The last arc
+    is never kept now; the arcs before it stay."""
+    built = build_transform(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}),
+                            ColumnInfo("uid", "text"), TransformContext(key=KEY))
+    out = built.fn(value)
+    assert out != value
+    assert out.rsplit(".", 1)[0] == value.rsplit(".", 1)[0] or "." not in value
+    assert len(out) == len(value)
+    from scrubphi import _impl
+
+    if not _impl.NO_EXTENSIONS:
+        got = _impl.load("compiled")._kernel_apply(built.kernel, value.encode())
+        assert got is None or got.decode() == out
+
+
 def test_oid_kernel_takes_dicom_uids() -> None:
     """DICOM UIDs as an imaging table holds them are in the kernel's domain."""
     built = _kernel_built(TransformSpec("tokenize", {"alphabet": "oid", "keep_arcs": 4}),

@@ -144,7 +144,7 @@ cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
     """``identifiers.make_oid``: dot-separated decimal arcs keep the first ``k.length``;
     every later arc is the integer tokenize of its position (an arc with a leading zero,
     not a valid one, the alnum tokenize); any other value the alnum tokenize, whole."""
-    cdef Py_ssize_t a = 0, b = n, i, j, o = 0, r, pos = 0, idx
+    cdef Py_ssize_t a = 0, b = n, i, j, o = 0, r, pos = 0, idx, arcs = 1
     cdef bint oid = True
     while a < b and s[a] == 32:
         a += 1
@@ -155,6 +155,7 @@ cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
     i = a
     while oid and i < b:
         if s[i] == 46:
+            arcs += 1
             if s[i - 1] == 46:
                 oid = False
         elif s[i] < 48 or s[i] > 57:
@@ -162,6 +163,8 @@ cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
         i += 1
     if not oid:
         return _k_tokenize(&k.parts[0], s, n, out)
+    if arcs <= k.length:
+        return -1  # the last arc is never kept: the Python function (no key below keep_arcs)
     i = a
     while i < b:
         j = i

@@ -8,7 +8,7 @@ are lost while the parts that do (serial, lot, study instance) are what need
 changing.
 
 - ``{tokenize: oid, keep_arcs: N}``: the first N arcs (default 4: ``1.2.840.113619``,
-  an organisation's root) stay; every later arc is permuted as a whole number of
+  an organisation's root) stay, never the last one; every later arc is permuted as a whole number of
   the same length (multi-digit arcs keep a non-zero first digit, as OIDs
   require), keyed by the arc's position, so two UIDs that share a prefix still
   share its image. A value that is not dot-separated decimal arcs is tokenized
@@ -77,8 +77,11 @@ def make_oid(prf: Prf, keep: int) -> Callable[[str], str]:
         if not _OID.match(text):
             return alnum(value)
         arcs = text.split(".")
-        out = arcs[:keep]
-        for position in range(keep, len(arcs)):
+        # the last arc is never kept: an OID of keep_arcs arcs or fewer (a UUID-derived
+        # "2.25.<uuid>" under the default 4) would otherwise pass whole
+        kept = min(keep, len(arcs) - 1)
+        out = arcs[:kept]
+        for position in range(kept, len(arcs)):
             arc = arcs[position]
             if len(arc) > 1 and arc.startswith("0"):
                 out.append(alnum(arc))  # not a valid arc: keep its shape only
