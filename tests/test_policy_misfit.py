@@ -152,3 +152,41 @@ def test_a_constant_the_type_refuses_is_a_policy_error(
     finally:
         pg.drop_database(db)
         pg.drop_database(dst)
+
+
+@pytest.mark.parametrize("data_only", [False, True])
+def test_a_not_null_set_by_alter_table_refuses_null(pg: PgServer, tmp_path: Path,
+                                                     data_only: bool) -> None:
+    """pg_dump declares a NOT NULL that an inheritance child adds to an inherited column
+    with ``ALTER TABLE ONLY child ALTER COLUMN c SET NOT NULL``, not in CREATE TABLE:
+    ``null`` there was let through (exit 0) and psql refused every row mid-restore."""
+    db = pg.create_database("misfit_setnn")
+    try:
+        pg.psql(db, "CREATE TABLE public.base (id integer, note text); "
+                    "CREATE TABLE public.kid () INHERITS (public.base); "
+                    "ALTER TABLE public.kid ALTER note SET NOT NULL; "
+                    "INSERT INTO public.kid VALUES (1, 'Ann Lee');")
+        dump = pg.pg_dump(db, "--no-owner")
+        schema = pg.pg_dump(db, "--no-owner", "--schema-only")
+        data = pg.pg_dump(db, "--no-owner", "--data-only")
+    finally:
+        pg.drop_database(db)
+    assert b"SET NOT NULL" in dump
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nscrub:\n  key: env:SCRUBPHI_KEY\n  tables:\n"
+                      "    public.base: {columns: {id: keep, note: keep}}\n"
+                      "    public.kid: {columns: {id: keep, note: null}}\n")
+    if data_only:
+        schema_file = tmp_path / "schema.sql"
+        schema_file.write_bytes(schema)
+        scrub = _run(["--config", str(policy), "--schema", str(schema_file)], data)
+    else:
+        scrub = _run(["--config", str(policy)], dump)
+    assert scrub.returncode == 3, scrub.stderr
+    err = scrub.stderr.decode()
+    assert "table public.kid, column note: null is refused for a NOT NULL column" in err
+    assert b"Ann Lee" not in scrub.stdout + scrub.stderr
+    dump_file = tmp_path / "d.sql"
+    dump_file.write_bytes(dump)
+    check = _run(["check", "-c", str(policy), "--dump", str(dump_file)], b"")
+    assert check.returncode == 3, check.stderr

@@ -16,7 +16,7 @@ data that follows.
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import DumpError
@@ -125,6 +125,13 @@ class Schema:
         info = self.tables.get(child)
         if info is not None:
             info.partition_of = parent
+
+    def set_not_null(self, table: TableName, column: str) -> None:
+        """``ALTER TABLE table ALTER COLUMN column SET NOT NULL``."""
+        info = self.tables.get(table)
+        if info is not None:
+            info.columns = [replace(c, not_null=True) if c.name == column else c
+                            for c in info.columns]
 
     def add_inherit(self, child: TableName, parent: TableName) -> None:
         """``ALTER TABLE child INHERIT parent``: the child already has every column."""
@@ -393,13 +400,17 @@ def parse_search_path(sql: str, line: int) -> list[str] | None:
 
 def parse_alter_table(
     sql: str, line: int, schema: Schema | None = None
-) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]]]:
-    """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses."""
+) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]],
+           list[tuple[TableName, str]]]:
+    """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses;
+    and (table, column) pairs from ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form
+    for a NOT NULL an inheritance child adds to an inherited column)."""
     kind, stmt = _parse_one(sql, line, "ALTER TABLE")
     if kind != "AlterTableStmt" or "relation" not in stmt:
-        return [], []
+        return [], [], []
     partitions: list[tuple[TableName, TableName]] = []
     inherits: list[tuple[TableName, TableName]] = []
+    not_null: list[tuple[TableName, str]] = []
     target = _table_name(stmt["relation"], schema)
     for item in stmt.get("cmds") or ():
         cmd = _node(item, "AlterTableCmd") or {}
@@ -410,7 +421,9 @@ def parse_alter_table(
         elif subtype == "AT_AddInherit":
             inherits.append((target, _table_name(_node(cmd.get("def"), "RangeVar") or {},
                                                  schema)))
-    return partitions, inherits
+        elif subtype == "AT_SetNotNull" and cmd.get("name"):
+            not_null.append((target, str(cmd["name"])))
+    return partitions, inherits, not_null
 
 
 def parse_copy(sql: str, line: int, schema: Schema | None = None) -> CopyHeader:
