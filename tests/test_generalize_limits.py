@@ -247,3 +247,17 @@ def test_a_transform_that_changes_nothing_is_refused(pg: PgServer, tmp_path: Pat
     err = done.stderr.decode()
     assert words in err and f"column {column}" in err and "public.v" in err
     assert b"31337" not in done.stdout + done.stderr and b"81.25" not in done.stdout
+
+
+@pytest.mark.parametrize("method", ["round", "noise"])
+@pytest.mark.parametrize("value", ["1e999999999", "-1E-999999999", "0.5e1000"])
+def test_a_huge_exponent_is_a_row_error_not_a_billion_digits(method: str, value: str) -> None:
+    """Exact arithmetic follows the number's span: a text cell's ``1e999999999`` would
+    ask for a billion digits. It is an error at the row (as it was under the default
+    precision), while double precision's extremes still work."""
+    spec = TransformSpec("generalize", {"method": method, "amount": "0.5"})
+    fn = build_transform(spec, ColumnInfo("c", "text"), TransformContext(key=KEY)).fn
+    with pytest.raises(ValueError, match="exponent is out of range"):
+        fn(value)
+    assert Decimal(fn("1.7976931348623157e308")) > 10**308
+    assert abs(Decimal(fn("4.9e-324"))) <= 1

@@ -31,6 +31,9 @@ from scrubphi.transforms.keyed import Prf
 __all__ = ["NOISE_DECIMALS", "Limits", "make_fips_state", "make_noise", "make_round",
            "noise_kernel", "parse_amount", "round_kernel"]
 
+#: Digits a number may span beyond its text's length (``1e-300`` spans 300).
+_SPAN_EXTRA = 400
+
 #: The kernels' "no bound" (``_fast_kernels.pxi``: the largest integer part they write).
 _NO_BOUND = 2**64 - 1
 
@@ -113,6 +116,12 @@ def _number(value: str, what: str) -> Decimal | None:
         raise ValueError(f"{what}: the value is not a number") from None
     if not number.is_finite():
         return None
+    # The arithmetic is exact, at as many digits as the number spans: an exponent may
+    # not make that many more than the text has (``1e999999999`` in a text column would
+    # be a billion digits); 400 more cover every double precision value.
+    span = max(number.adjusted(), 0) - min(int(number.as_tuple().exponent), 0)
+    if span > len(text) + _SPAN_EXTRA:
+        raise ValueError(f"{what}: the value's exponent is out of range")
     return number
 
 
