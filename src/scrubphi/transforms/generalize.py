@@ -67,7 +67,9 @@ class Limits:
         if self.numeric is None:
             return Decimal(max(-self.neg, min(self.pos, int(number))))
         precision, scale = self.numeric
-        top = Decimal(1).scaleb(precision - scale) - Decimal(1).scaleb(-scale)
+        with localcontext() as ctx:
+            ctx.prec = abs(precision) + abs(scale) + 2
+            top = Decimal(1).scaleb(precision - scale) - Decimal(1).scaleb(-scale)
         return top.copy_sign(number)
 
     def kernel_bounds(self) -> tuple[int, int] | None:
@@ -242,7 +244,9 @@ def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool,
             if limits is not None and not limits.fits(out):
                 out = number - moved
                 if not limits.fits(out):
-                    out = limits.nearest(out).quantize(_unit(number))
+                    out = limits.nearest(out)
+                    ctx.prec = _precision(out, number)
+                    out = out.quantize(_unit(number))
         return _text(out, integer)
 
     if per:
