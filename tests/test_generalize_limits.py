@@ -261,3 +261,36 @@ def test_a_huge_exponent_is_a_row_error_not_a_billion_digits(method: str, value:
         fn(value)
     assert Decimal(fn("1.7976931348623157e308")) > 10**308
     assert abs(Decimal(fn("4.9e-324"))) <= 1
+
+
+def test_the_extreme_of_a_wide_numeric_fits_it() -> None:
+    """Noise whose amount is over half the type's range ends at the type's extreme,
+    computed at the type's digits (it rounded to 10**28, past numeric(30,2))."""
+    from scrubphi.transforms.generalize import Limits
+
+    limits = Limits(numeric=(30, 2))
+    top = limits.nearest(Decimal("1e40"))
+    assert top == Decimal("9999999999999999999999999999.99") and limits.fits(top)
+    assert limits.nearest(Decimal("-1e40")) == top.copy_negate()
+
+
+def test_a_wide_numeric_just_under_its_limit_is_not_pulled_back() -> None:
+    """``Limits.fits`` compared ``abs()`` of the value, which rounds to the context's
+    digits (28 outside the arithmetic's own context, where round calls it): a
+    numeric(30,2) result in [10**28 - 0.5, 10**28), which the type holds, was judged
+    past it and pulled back a step. Now it is what an unbounded numeric gets, and the
+    kernel agrees where it answers."""
+    from scrubphi import _impl
+
+    ctx = TransformContext(key=KEY)
+    for method, amount in (("round", "0.1"), ("noise", "0.5")):
+        spec = TransformSpec("generalize", {"method": method, "amount": amount})
+        bounded = build_transform(spec, ColumnInfo("c", "numeric", numeric=(30, 2)), ctx)
+        free = build_transform(spec, ColumnInfo("c", "numeric"), ctx)
+        values = [f"{10**28 - 1}.{j:02d}" for j in range(50)]  # + 0.5 stays under 10**28
+        assert [bounded.fn(v) for v in values] == [free.fn(v) for v in values]
+        if not _impl.NO_EXTENSIONS:
+            fast = _impl.load("compiled")
+            for value in [f"{10**28 - k}.{j:02d}" for k in (1, 2, 3) for j in (0, 49, 99)]:
+                got = fast._kernel_apply(bounded.kernel, value.encode())
+                assert got is None or got.decode() == bounded.fn(value)

@@ -59,7 +59,7 @@ class Limits:
         with localcontext() as ctx:
             ctx.prec = _precision(number) + abs(scale) + 2
             stored = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-        return abs(stored) < Decimal(1).scaleb(precision - scale)
+        return stored.copy_abs() < Decimal(1).scaleb(precision - scale)  # (abs() rounds)
 
     def nearest(self, number: Decimal) -> Decimal:
         """The value the type holds that is nearest to ``number`` (its largest or
