@@ -377,6 +377,36 @@ def test_gs1_kernel_equals_the_python_transform(days: int, value: str) -> None:
                                  ColumnInfo("udi", "text"), "gs1"), value)
 
 
+@pytest.mark.parametrize("days", [30, 400])
+def test_a_gs1_date_stays_in_the_century_its_yy_reads_in(days: int) -> None:
+    """YY reads as 1951 to 2050: an expiry of 2050-12-31 moved 10 days on was written
+    ``510110``, read back as 1951 (and 1951-01-01 moved back as 2050). Such a date moves
+    as far the other way, in both codecs."""
+    from datetime import date, timedelta
+
+    from scrubphi import _impl
+
+    built = build_transform(TransformSpec("tokenize", {"alphabet": "gs1", "days": days}),
+                            ColumnInfo("udi", "text"), TransformContext(key=KEY))
+    fast = None if _impl.NO_EXTENSIONS else _impl.load("compiled")
+
+    def read(yymmdd: str) -> date:
+        yy = int(yymmdd[:2])
+        return date(2000 + yy if yy <= 50 else 1900 + yy, int(yymmdd[2:4]), int(yymmdd[4:]))
+
+    start = [date(2050, 12, 31) - timedelta(days=i) for i in range(40)]
+    start += [date(1951, 1, 1) + timedelta(days=i) for i in range(40)]
+    for day in start:
+        element = day.strftime("%y%m%d")
+        value = f"(01)00844588003288(17){element}(10)L1"
+        out = built.fn(value)
+        moved = read(out[len("(01)00844588003288(17)"):][:6])
+        assert 1 <= abs((moved - day).days) <= days, (element, out)
+        if fast is not None:
+            got = fast._kernel_apply(built.kernel, value.encode())
+            assert got is None or got.decode() == out
+
+
 def test_gs1_kernel_takes_device_udis() -> None:
     built = _kernel_built(TransformSpec("tokenize", {"alphabet": "gs1", "days": 30}),
                           ColumnInfo("udi", "text"), "gs1")

@@ -212,7 +212,7 @@ cdef inline bint _gs1_date_ai(const char* a, Py_ssize_t n) noexcept nogil:
 
 cdef Py_ssize_t _gs1_date(Kernel* k, const char* s, char* out) noexcept nogil:
     """``identifiers._yymmdd`` moved by the element's keyed offset; -1 where Python raises."""
-    cdef long yy, mm, dd, year, z, y2, m2, d2
+    cdef long yy, mm, dd, year, z, y2, m2, d2, yb, mb, db
     cdef int i, off
     for i in range(6):
         if s[i] < 48 or s[i] > 57:
@@ -229,6 +229,14 @@ cdef Py_ssize_t _gs1_date(Kernel* k, const char* s, char* out) noexcept nogil:
     off = _shift_offset(&k.parts[1], k.parts[1].prefix, k.parts[1].plen, s, 6)
     z = _days_from_civil(year, mm, dd) + off
     _civil_from_days(z, &y2, &m2, &d2)
+    if y2 < 1951 or y2 > 2050:
+        # past the century YY reads back in: as far the other way, where that stays in it
+        z = _days_from_civil(year, mm, dd) - off
+        _civil_from_days(z, &yb, &mb, &db)
+        if 1951 <= yb <= 2050:
+            y2 = yb
+            m2 = mb
+            d2 = db
     if y2 < 1 or y2 > 9999:
         return -1
     y2 %= 100

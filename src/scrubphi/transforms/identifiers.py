@@ -41,6 +41,8 @@ _AI = re.compile(r"\((\d{2,4})\)")
 _KEEP_AIS = frozenset({"01", "02"})
 _DATE_AIS = frozenset({"11", "12", "13", "15", "16", "17"})
 _HUGE = "int:0:" + str(10**80)
+#: The years a YYMMDD date element reads as (YY up to 50: 20YY, else 19YY).
+_GS1_YEARS = (1951, 2050)
 
 
 #: Arc positions the compiled kernel has keys for (a DICOM UID has at most 64
@@ -98,9 +100,16 @@ def _yymmdd(text: str, offset: int) -> str:
         return text  # "end of the month": no day to move
     year = 2000 + yy if yy <= 50 else 1900 + yy
     try:
-        moved = date(year, mm, dd) + timedelta(days=offset)
+        day = date(year, mm, dd)
     except ValueError:
         raise ValueError("gs1: a date element is not a valid YYMMDD date") from None
+    moved = day + timedelta(days=offset)
+    if not _GS1_YEARS[0] <= moved.year <= _GS1_YEARS[1]:
+        # Past the century YY reads back in (2050-12-25 + 10 days would be written 51,
+        # read as 1951): as far the other way, where that stays in it.
+        back = day - timedelta(days=offset)
+        if _GS1_YEARS[0] <= back.year <= _GS1_YEARS[1]:
+            moved = back
     return f"{moved.year % 100:02d}{moved.month:02d}{moved.day:02d}"
 
 
