@@ -23,7 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from typing import Any
 
 from scrubphi.transforms.keyed import Prf
@@ -56,9 +67,7 @@ class Limits:
         if self.numeric is None:
             return -self.neg <= number <= self.pos
         precision, scale = self.numeric
-        with localcontext() as ctx:
-            ctx.prec = _precision(number) + abs(scale) + 2
-            stored = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        stored = number.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP, _EXACT)
         return stored.copy_abs() < Decimal(1).scaleb(precision - scale)  # (abs() rounds)
 
     def nearest(self, number: Decimal) -> Decimal:
@@ -67,9 +76,7 @@ class Limits:
         if self.numeric is None:
             return Decimal(max(-self.neg, min(self.pos, int(number))))
         precision, scale = self.numeric
-        with localcontext() as ctx:
-            ctx.prec = abs(precision) + abs(scale) + 2
-            top = Decimal(1).scaleb(precision - scale) - Decimal(1).scaleb(-scale)
+        top = _EXACT.subtract(Decimal(1).scaleb(precision - scale), Decimal(1).scaleb(-scale))
         return top.copy_sign(number)
 
     def kernel_bounds(self) -> tuple[int, int] | None:
@@ -85,12 +92,14 @@ class Limits:
         return bound, bound
 
 
-def _precision(*numbers: Decimal) -> int:
-    """Digits enough to compute with these finite numbers exactly (their sums, their
-    quotient's integer part and its product with the divisor)."""
-    top = max(max(n.adjusted() for n in numbers), 0)
-    bottom = min(min(int(n.as_tuple().exponent) for n in numbers), 0)
-    return top - bottom + 2 * len(numbers) + 30
+#: Exact arithmetic: round and noise only add, subtract, multiply, divide to an integer
+#: and quantize, whose results have as many digits as their operands need (bounded by
+#: ``_number``), so no precision is too much; the default context's 28 digits rounded
+#: long values (and stopped the run on ``3.4e+38``). Its methods are called with it
+#: directly: a ``localcontext`` a call cost more than the arithmetic.
+_EXACT = Context(prec=MAX_PREC, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN,
+                 traps=[InvalidOperation, DivisionByZero, Overflow])
+
 
 _SPECIAL = frozenset({"NaN", "Infinity", "-Infinity", "nan", "inf", "-inf"})
 
@@ -121,8 +130,9 @@ def _number(value: str, what: str) -> Decimal | None:
     # The arithmetic is exact, at as many digits as the number spans: an exponent may
     # not make that many more than the text has (``1e999999999`` in a text column would
     # be a billion digits); 400 more cover every double precision value.
-    span = max(number.adjusted(), 0) - min(int(number.as_tuple().exponent), 0)
-    if span > len(text) + _SPAN_EXTRA:
+    if ("e" in text or "E" in text) and \
+            max(number.adjusted(), 0) - min(int(number.as_tuple().exponent), 0) \
+            > len(text) + _SPAN_EXTRA:  # (without an exponent the text spans its digits)
         raise ValueError(f"{what}: the value's exponent is out of range")
     return number
 
@@ -147,15 +157,12 @@ def _text(number: Decimal, integer: bool) -> str:
 
 def _nearest_multiple(number: Decimal, step: Decimal) -> Decimal:
     """The multiple of ``step`` nearest to ``number``, ties to the even multiple: exact
-    (the precision follows the numbers, so 40-digit numerics and ``3.4e+38`` round as
-    well as coordinates do)."""
-    with localcontext() as ctx:
-        ctx.prec = _precision(number, step)
-        quotient, rest = divmod(number, step)  # quotient toward zero, rest with number's sign
-        twice = 2 * abs(rest)
-        if twice > step or (twice == step and quotient % 2):
-            quotient += 1 if number > 0 else -1
-        return quotient * step
+    (40-digit numerics and ``3.4e+38`` round as well as coordinates do)."""
+    quotient, rest = _EXACT.divmod(number, step)  # quotient toward zero, rest with number's sign
+    twice = _EXACT.multiply(rest.copy_abs(), 2)
+    if twice > step or (twice == step and _EXACT.remainder(quotient, 2)):
+        quotient = _EXACT.add(quotient, 1 if number > 0 else -1)
+    return _EXACT.multiply(quotient, step)
 
 
 def make_round(step: Decimal, integer: bool, limits: Limits | None = None
@@ -171,14 +178,10 @@ def make_round(step: Decimal, integer: bool, limits: Limits | None = None
             return value.strip()
         rounded = _nearest_multiple(number, step)
         if limits is not None and not limits.fits(Decimal(int(rounded)) if integer else rounded):
-            with localcontext() as ctx:
-                ctx.prec = _precision(rounded, step)
-                rounded -= step.copy_sign(rounded)
+            rounded = _EXACT.subtract(rounded, step.copy_sign(rounded))
         if integer:
             return _text(rounded, True)
-        with localcontext() as ctx:
-            ctx.prec = _precision(rounded, places)
-            return _text(rounded.quantize(places), False)
+        return _text(rounded.quantize(places, context=_EXACT), False)
 
     return fn
 
@@ -238,15 +241,11 @@ def make_noise(prf: Prf, amount: Decimal, integer: bool, per: bool,
         if number is None:
             return value.strip()
         moved = offset(key, _unit(number))
-        with localcontext() as ctx:
-            ctx.prec = _precision(number, moved)
-            out = number + moved
-            if limits is not None and not limits.fits(out):
-                out = number - moved
-                if not limits.fits(out):
-                    out = limits.nearest(out)
-                    ctx.prec = _precision(out, number)
-                    out = out.quantize(_unit(number))
+        out = _EXACT.add(number, moved)
+        if limits is not None and not limits.fits(out):
+            out = _EXACT.subtract(number, moved)
+            if not limits.fits(out):
+                out = limits.nearest(out).quantize(_unit(number), context=_EXACT)
         return _text(out, integer)
 
     if per:
