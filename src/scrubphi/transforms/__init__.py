@@ -23,6 +23,7 @@ import calendar
 import json
 import math
 import re
+import struct
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -311,6 +312,8 @@ def check_constant(const: str, column: ColumnInfo) -> None:
         if math.isinf(value) or (name == "real" and abs(value) > _REAL_MAX) or \
                 (value == 0 and number != 0):
             raise bad("is out of the type's range")
+        if name == "real" and number != 0 and struct.unpack("f", struct.pack("f", value))[0] == 0:
+            raise bad("is out of the type's range")  # below real's smallest: PostgreSQL refuses
         return
     if name == "boolean":
         word = const.strip(" \t\n\r\f\v").lower()
