@@ -79,7 +79,7 @@ scrub:
         email: {value: e@example.org}
         born: {date: year}
         notes: {value: note}
-        tags: {value: t}
+        tags: {value: "{t}"}  # an array literal (a bare t is refused: psql would)
     public.visits: {columns: {id: keep, patient_id: keep, seen: keep, reason: {value: r}}}
 """
 

@@ -16,7 +16,8 @@ cdef enum:
     K_JSON = 11          # json paths: the document read and written in C, the paths' kernels
     K_CONST = 12         # null and value: one output whatever the input (the row codec only)
     K_ROUND = 13         # generalize round: step in ``modulus``, its decimals in ``length``,
-                         # integer column in ``has_floor``
+                         # integer column in ``has_floor``, the largest integer parts it
+                         # writes in ``neg_bound``/``pos_bound`` (round and noise)
     K_OID = 14           # tokenize oid: arcs kept (``length`` of them), the others tokenized
     K_GS1 = 15           # tokenize gs1: AIs kept, dates moved (parts[1], a shift), others tokenized
     K_NOISE = 16         # generalize noise: ``noise[f]``, the steps for a value with f decimals
@@ -203,7 +204,8 @@ cdef struct Kernel:
     int keep_first       # mask
     int keep_last
     char mask_char
-    uint64_t neg_bound   # integer tokenize: the column type's bounds (|min|, max)
+    uint64_t neg_bound   # integer tokenize: the column type's bounds (|min|, max); round,
+                         # noise: the largest integer parts they write (else Python)
     uint64_t pos_bound
     long days            # date shift: offsets in [-days, +days] without 0
     sp_fastmod dmod      # date shift: 2 * days, and 2**(64k) mod 2 * days (k = 0..3)
@@ -776,12 +778,16 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
         k.kind = K_UNIQUE
         k.raw_out = True  # the input's own bytes, digits, letters and ".example"
     elif name == "round":
-        step, decimals, integer = params
+        step, decimals, integer, neg_bound, pos_bound = params
         if not (0 < step < 10**18 and 0 <= decimals <= 18) or not SP_HAVE_U128:
+            return 0
+        if not (0 <= neg_bound < (1 << 64) and 0 <= pos_bound < (1 << 64)):
             return 0
         k.modulus = step
         k.length = decimals
         k.has_floor = bool(integer)
+        k.neg_bound = neg_bound  # the largest integer parts it writes (the column's type)
+        k.pos_bound = pos_bound
         k.kind = K_ROUND
         k.raw_out = True  # a sign, digits and a point
         return 0
@@ -829,9 +835,13 @@ cdef int _kernel_init(Kernel* k, object desc) except -1:
     elif name == "noise":
         # generalize.noise_kernel: the domain key, each number of decimals' steps, and
         # whether the column is an integer one.
-        key, steps, integer = params
+        key, steps, integer, neg_bound, pos_bound = params
         if len(steps) != NOISE_DECIMALS or PyBytes_GET_SIZE(key) != 32:
             return 0
+        if not (0 <= neg_bound < (1 << 64) and 0 <= pos_bound < (1 << 64)):
+            return 0
+        k.neg_bound = neg_bound  # the largest integer parts it writes (the column's type)
+        k.pos_bound = pos_bound
         k.noise = <NoiseRule*>calloc(NOISE_DECIMALS, sizeof(NoiseRule))
         if k.noise == NULL:
             raise MemoryError()

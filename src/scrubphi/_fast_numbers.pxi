@@ -82,7 +82,7 @@ cdef extern from *:
     #endif
 
     static Py_ssize_t sp_round(const char *s, Py_ssize_t n, uint64_t step, int t,
-                               int integer, char *out) {
+                               int integer, uint64_t negb, uint64_t posb, char *out) {
     #if SP_HAVE_U128
         Py_ssize_t a, b;
         int neg, frac, mdig, qd;
@@ -109,10 +109,15 @@ cdef extern from *:
         if (integer) {
             res /= unit;             /* int(): toward zero */
             t = 0;
+            unit = 1;
         }
+        /* past what the column's type holds: the Python function takes the next
+           multiple toward zero */
+        if (res / unit > (sp_u128)(neg ? negb : posb)) return -1;
         return sp_write_decimal(res, t, neg, out);
     #else
-        (void)s; (void)n; (void)step; (void)t; (void)integer; (void)out;
+        (void)s; (void)n; (void)step; (void)t; (void)integer; (void)negb; (void)posb;
+        (void)out;
         return -1;
     #endif
     }
@@ -121,20 +126,25 @@ cdef extern from *:
                         uint64_t* m, int* mdig, int* frac) nogil
     Py_ssize_t sp_write_decimal(sp_u128 v, int t, int neg, char* out) nogil
     Py_ssize_t sp_round(const char* s, Py_ssize_t n, uint64_t step, int t, int integer,
-                        char* out) nogil
+                        uint64_t negb, uint64_t posb, char* out) nogil
+
+
+cdef uint64_t[20] _POW10 = [1, 10, 100, 1000, 10**4, 10**5, 10**6, 10**7, 10**8, 10**9,
+                             10**10, 10**11, 10**12, 10**13, 10**14, 10**15, 10**16,
+                             10**17, 10**18, 10**19]
 
 
 cdef inline Py_ssize_t _k_round(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     if n > 80:
         return -1
-    return sp_round(s, n, k.modulus, k.length, k.has_floor, out)
+    return sp_round(s, n, k.modulus, k.length, k.has_floor, k.neg_bound, k.pos_bound, out)
 
 
 cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexcept nogil:
     """``identifiers.make_oid``: dot-separated decimal arcs keep the first ``k.length``;
     every later arc is the integer tokenize of its position (an arc with a leading zero,
     not a valid one, the alnum tokenize); any other value the alnum tokenize, whole."""
-    cdef Py_ssize_t a = 0, b = n, i, j, o = 0, r, pos = 0, idx
+    cdef Py_ssize_t a = 0, b = n, i, j, o = 0, r, pos = 0, idx, arcs = 1
     cdef bint oid = True
     while a < b and s[a] == 32:
         a += 1
@@ -145,6 +155,7 @@ cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
     i = a
     while oid and i < b:
         if s[i] == 46:
+            arcs += 1
             if s[i - 1] == 46:
                 oid = False
         elif s[i] < 48 or s[i] > 57:
@@ -152,6 +163,8 @@ cdef Py_ssize_t _k_oid(Kernel* k, const char* s, Py_ssize_t n, char* out) noexce
         i += 1
     if not oid:
         return _k_tokenize(&k.parts[0], s, n, out)
+    if arcs <= k.length:
+        return -1  # the last arc is never kept: the Python function (no key below keep_arcs)
     i = a
     while i < b:
         j = i
@@ -199,7 +212,7 @@ cdef inline bint _gs1_date_ai(const char* a, Py_ssize_t n) noexcept nogil:
 
 cdef Py_ssize_t _gs1_date(Kernel* k, const char* s, char* out) noexcept nogil:
     """``identifiers._yymmdd`` moved by the element's keyed offset; -1 where Python raises."""
-    cdef long yy, mm, dd, year, z, y2, m2, d2
+    cdef long yy, mm, dd, year, z, y2, m2, d2, yb, mb, db
     cdef int i, off
     for i in range(6):
         if s[i] < 48 or s[i] > 57:
@@ -216,6 +229,14 @@ cdef Py_ssize_t _gs1_date(Kernel* k, const char* s, char* out) noexcept nogil:
     off = _shift_offset(&k.parts[1], k.parts[1].prefix, k.parts[1].plen, s, 6)
     z = _days_from_civil(year, mm, dd) + off
     _civil_from_days(z, &y2, &m2, &d2)
+    if y2 < 1951 or y2 > 2050:
+        # past the century YY reads back in: as far the other way, where that stays in it
+        z = _days_from_civil(year, mm, dd) - off
+        _civil_from_days(z, &yb, &mb, &db)
+        if 1951 <= yb <= 2050:
+            y2 = yb
+            m2 = mb
+            d2 = db
     if y2 < 1 or y2 > 9999:
         return -1
     y2 %= 100
@@ -292,7 +313,7 @@ cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int 
     other text (exponents, NaN, more than 18 significant digits) returns -1."""
     cdef Py_ssize_t a, end
     cdef int neg, frac, mdig, kd
-    cdef uint64_t m, steps, r
+    cdef uint64_t m, steps, r, mag
     cdef long long v
     cdef uint8_t digest[32]
     cdef uint32_t limbs[8]
@@ -316,4 +337,8 @@ cdef Py_ssize_t _k_noise(Kernel* k, const char* s, Py_ssize_t n, char* out, int 
             limbs[kd] = sp_load_be32(digest + 4 * kd)
         r = sp_mod256(limbs, 2 * steps + 1, k.noise[frac].pw)
         v += <long long>r - <long long>steps
-    return sp_write_decimal(<uint64_t>(-v) if v < 0 else <uint64_t>v, frac, v < 0, out)
+    mag = <uint64_t>(-v) if v < 0 else <uint64_t>v
+    # past what the column's type holds: the Python function subtracts the offset instead
+    if frac < 20 and mag // _POW10[frac] > (k.neg_bound if v < 0 else k.pos_bound):
+        return -1
+    return sp_write_decimal(mag, frac, v < 0, out)

@@ -114,6 +114,56 @@ def _unescape(raw: bytes, row: int, field: int) -> bytes | None:
     raise CodecError("bad escape sequence", row, field)
 
 
+#: Longest field the compiled twin tests a when condition on (its kernels' KMAX_IN).
+_KMAX_IN = 1024
+
+
+def _const_bytes(const: str | None) -> tuple[bytes, bool]:
+    """A null or value constant as COPY writes it, and whether it is NULL."""
+    return (_NULL if const is None else escape_field(const.encode("utf-8")), const is None)
+
+
+def _plain(raw: bytes) -> bool:
+    """Printable ASCII without backslash (the compiled twin's ``_fast_domain``)."""
+    return len(raw) <= _KMAX_IN and all(32 <= c <= 126 and c != 92 for c in raw)
+
+
+def _when_const(reads: tuple[int, ...], kernel: tuple[Any, ...], fields: list[bytes]
+                ) -> tuple[bytes, bool] | None:
+    """The constant of the null or value branch a when transform's conditions choose on
+    the raw fields, as the compiled twin's ``_when_action`` chooses it; None where it
+    would not choose (a tested field that is not printable ASCII: the function decides)
+    or chooses another branch."""
+    _, cases, otherwise = kernel
+    chosen = otherwise
+    for conds, branch in cases:
+        ok = True
+        for position, op, args in conds:
+            raw = fields[reads[position]]
+            isnull = raw == _NULL
+            if not isnull and not _plain(raw):
+                return None
+            if op == 0:
+                hit = isnull
+            elif op == 1:
+                hit = not isnull
+            elif isnull:
+                hit = False
+            elif op == 4:
+                hit = bool(args[0](raw.decode("ascii")))
+            else:
+                hit = (raw in args) != (op == 3)
+            if not hit:
+                ok = False
+                break
+        if ok:
+            chosen = branch
+            break
+    if chosen[0] == "kernel" and len(chosen) == 2 and chosen[1][0] == "const":
+        return _const_bytes(chosen[1][3][0])
+    return None
+
+
 def _decode(raw: bytes, row: int, field: int) -> str | None:
     """Unescape and decode one field as strict UTF-8 (``None`` for NULL)."""
     data = _unescape(raw, row, field)
@@ -204,7 +254,8 @@ class CopyRewriter:
     a 5th element, ``BuiltTransform.kernel``, which only the compiled twin uses.
     """
 
-    __slots__ = ("_busy", "_counts", "_judge", "_max_row", "_ncols", "_plan", "_rows")
+    __slots__ = ("_busy", "_consts", "_counts", "_judge", "_max_row", "_ncols", "_plan",
+                 "_rows", "_whens")
 
     def __init__(
         self,
@@ -227,9 +278,19 @@ class CopyRewriter:
                   tuple[int, ...]]
         ] = []
         seen: set[int] = set()
+        consts: dict[int, tuple[bytes, bool]] = {}
+        whens: dict[int, tuple[tuple[int, ...], tuple[Any, ...]]] = {}
         for index, entry in enumerate(plan):
-            # A 5th element, the transform's kernel description, is for the compiled twin.
+            # A 5th element, the transform's kernel description, is for the compiled twin
+            # (and for null and value: the constant, written as the compiled twin writes it).
             field, fn, per_spec, cacheable = entry[:4]
+            kernel = entry[4] if len(entry) > 4 else None
+            if kernel is not None and kernel[0] == "const" and not isinstance(per_spec, tuple) \
+                    and int(per_spec) == -1:
+                const = kernel[3][0]
+                consts[int(field)] = _const_bytes(const)
+            elif kernel is not None and kernel[0] == "when" and isinstance(per_spec, tuple):
+                whens[int(field)] = (tuple(int(p) for p in per_spec), kernel)
             field = int(field)
             reads: tuple[int, ...] = ()
             if isinstance(per_spec, tuple):
@@ -258,6 +319,8 @@ class CopyRewriter:
         self._ncols = ncols
         self._max_row = max_row
         self._plan = entries
+        self._consts = consts
+        self._whens = whens
         self._rows = 0
         self._counts = [0] * (2 * len(entries))
         # Per plan entry: [lookups, hits, passed a verdict since last emptied] of its memo.
@@ -312,6 +375,8 @@ class CopyRewriter:
         max_row = self._max_row
         ncols = self._ncols
         plan = self._plan
+        consts = self._consts
+        whens = self._whens
         counts = list(self._counts)
         judge = self._judge
         out: list[bytes] = []
@@ -349,6 +414,25 @@ class CopyRewriter:
             decoded: dict[int, str | None] = {}
             for field, i, fn, per, memo, reads in plan:
                 raw = fields[field]
+                const = consts.get(field) if consts else None
+                if const is None and whens and field in whens:
+                    # a when column whose conditions choose a null or value branch on the
+                    # raw fields, as the compiled twin chooses it
+                    const = _when_const(*whens[field], fields)
+                if const is not None:
+                    # null and value: the constant, unless the field already is it, without
+                    # reading the field (invalid UTF-8 in a nulled column is no error), as the
+                    # compiled twin does; a field with a backslash that is not the constant's
+                    # bytes goes to the function, which compares decoded text.
+                    escaped, nulls = const
+                    if raw == escaped:
+                        continue
+                    if nulls or b"\\" not in raw or raw == _NULL:
+                        if new_fields is None:
+                            new_fields = fields.copy()
+                        new_fields[field] = escaped
+                        counts[2 * i + nulls] += 1
+                        continue
                 if memo is not None:
                     hit = memo.get(raw)
                     tally = judge[i]

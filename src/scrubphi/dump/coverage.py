@@ -19,7 +19,7 @@ from ..errors import CoverageError, ScrubPhiError, TransformError
 from ..gcutil import gc_paused
 from ..policy.conditions import describe_conditions
 from ..policy.model import ScrubPolicy, TableName, TableRule, TransformSpec, quote_ident
-from ..transforms import build_constant, build_transform
+from ..transforms import build_constant, build_transform, check_constant
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from ..transforms.conditions import build_when
 from ..transforms.jsonpath import build_json
@@ -295,7 +295,9 @@ class Coverage:
         if spec.kind == "null":
             return build_constant(None)
         if spec.kind == "value":
-            return build_constant(str(spec.params.get("value", "")))
+            const = str(spec.params.get("value", ""))
+            check_constant(const, col)  # a constant the column's type refuses: exit 3
+            return build_constant(const)
         if spec.kind == "json":
             return build_json(spec, col, self.ctx, build_transform)
         if spec.kind == "when":

@@ -455,13 +455,17 @@ class Scrubber(InsertStatements):
             parsed = True
             if composite is not None:
                 self._schema.types[composite[0]] = composite[1]
-        elif word == "ALTER" and (b"ATTACH" in text or b"INHERIT" in text):
-            partitions, inherits = parse_alter_table(self._decode(text, line), line, self._schema)
+        elif word == "ALTER" and (b"ATTACH" in text or b"INHERIT" in text
+                                  or b"NOT NULL" in text.upper()):
+            partitions, inherits, not_null = parse_alter_table(self._decode(text, line), line,
+                                                               self._schema)
             parsed = True
             for child, parent in partitions:
                 self._schema.set_partition(child, parent)
             for child, parent in inherits:
                 self._schema.add_inherit(child, parent)
+            for table, column in not_null:
+                self._schema.set_not_null(table, column)
         elif word == "INSERT":
             scrubbed = self._insert(text, line)
             out.append(buf[unit.start : unit.content])

@@ -16,7 +16,7 @@ data that follows.
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import DumpError
@@ -125,6 +125,13 @@ class Schema:
         info = self.tables.get(child)
         if info is not None:
             info.partition_of = parent
+
+    def set_not_null(self, table: TableName, column: str) -> None:
+        """``ALTER TABLE table ALTER COLUMN column SET NOT NULL``."""
+        info = self.tables.get(table)
+        if info is not None:
+            info.columns = [replace(c, not_null=True) if c.name == column else c
+                            for c in info.columns]
 
     def add_inherit(self, child: TableName, parent: TableName) -> None:
         """``ALTER TABLE child INHERIT parent``: the child already has every column."""
@@ -265,12 +272,13 @@ def _typed_columns(type_columns: list[ColumnInfo] | None, table: TableInfo) -> l
             not_null=c.not_null or (c.name in options and options[c.name].not_null),
             generated=c.generated,
             max_length=c.max_length,
+            numeric=c.numeric,
         )
         for c in type_columns
     ]
 
 
-def _type_of(type_name: dict[str, Any]) -> tuple[str, int, int | None]:
+def _type_of(type_name: dict[str, Any]) -> tuple[str, int, int | None, tuple[int, int] | None]:
     names = _svals(type_name.get("names"))
     if len(names) == 2 and names[0] == "pg_catalog":
         base = _TYPE_NAMES.get(names[1], names[1])
@@ -285,7 +293,14 @@ def _type_of(type_name: dict[str, Any]) -> tuple[str, int, int | None]:
             max_length = int(const["ival"].get("ival", 0))
     elif base == "character" and not typmods:
         max_length = 1  # plain "character" is char(1)
-    return base, dims, max_length
+    numeric: tuple[int, int] | None = None
+    if base == "numeric" and typmods and len(typmods) <= 2:
+        # numeric(p) and numeric(p, s) (s may be negative): what a value may hold
+        consts = [_node(t, "A_Const") or {} for t in typmods]
+        if all("ival" in c for c in consts):
+            mods = [int(c["ival"].get("ival", 0)) for c in consts]
+            numeric = (mods[0], mods[1] if len(mods) == 2 else 0)
+    return base, dims, max_length, numeric
 
 
 def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> TableInfo | None:
@@ -328,7 +343,7 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
             # OPTIONS DEFAULT ..."): the column comes from the type or the parent.
             info.columns.append(ColumnInfo(name=colname, not_null=_not_null(element)))
             continue
-        base, dims, max_length = _type_of(element["typeName"])
+        base, dims, max_length, numeric = _type_of(element["typeName"])
         not_null = _not_null(element)
         generated = "CONSTR_GENERATED" in _contypes(element)
         info.columns.append(
@@ -339,6 +354,7 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
                 not_null=not_null,
                 generated=generated,
                 max_length=max_length,
+                numeric=numeric,
             )
         )
     return info
@@ -366,9 +382,9 @@ def parse_create_type(
     columns = []
     for item in stmt.get("coldeflist") or ():
         element = _node(item, "ColumnDef") or {}
-        base, dims, max_length = _type_of(element.get("typeName") or {})
+        base, dims, max_length, numeric = _type_of(element.get("typeName") or {})
         columns.append(ColumnInfo(name=element.get("colname", ""), type_name=base,
-                                  array_dims=dims, max_length=max_length))
+                                  array_dims=dims, max_length=max_length, numeric=numeric))
     return _table_name(stmt["typevar"], schema, create=True), columns
 
 
@@ -384,13 +400,17 @@ def parse_search_path(sql: str, line: int) -> list[str] | None:
 
 def parse_alter_table(
     sql: str, line: int, schema: Schema | None = None
-) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]]]:
-    """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses."""
+) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]],
+           list[tuple[TableName, str]]]:
+    """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses;
+    and (table, column) pairs from ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form
+    for a NOT NULL an inheritance child adds to an inherited column)."""
     kind, stmt = _parse_one(sql, line, "ALTER TABLE")
     if kind != "AlterTableStmt" or "relation" not in stmt:
-        return [], []
+        return [], [], []
     partitions: list[tuple[TableName, TableName]] = []
     inherits: list[tuple[TableName, TableName]] = []
+    not_null: list[tuple[TableName, str]] = []
     target = _table_name(stmt["relation"], schema)
     for item in stmt.get("cmds") or ():
         cmd = _node(item, "AlterTableCmd") or {}
@@ -401,7 +421,9 @@ def parse_alter_table(
         elif subtype == "AT_AddInherit":
             inherits.append((target, _table_name(_node(cmd.get("def"), "RangeVar") or {},
                                                  schema)))
-    return partitions, inherits
+        elif subtype == "AT_SetNotNull" and cmd.get("name"):
+            not_null.append((target, str(cmd["name"])))
+    return partitions, inherits, not_null
 
 
 def parse_copy(sql: str, line: int, schema: Schema | None = None) -> CopyHeader:

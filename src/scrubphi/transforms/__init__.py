@@ -19,8 +19,14 @@ every table and column.  ``{fake: ..., unique: true}`` is a keyed bijection
 
 from __future__ import annotations
 
+import calendar
+import json
+import math
+import re
+import struct
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from scrubphi.policy.model import TransformSpec
@@ -43,6 +49,7 @@ from scrubphi.transforms.fakes import (
     get_generator,
 )
 from scrubphi.transforms.generalize import (
+    Limits,
     make_fips_state,
     make_noise,
     make_round,
@@ -61,7 +68,8 @@ from scrubphi.transforms.tokenize import make_tokenize
 from scrubphi.transforms.unique import MIN_WIDTH, REFUSED, make_unique, refusal
 from scrubphi.transforms.zip3 import make_zip3
 
-__all__ = ["FAKE_PROVIDERS", "KINDS", "build_constant", "build_transform", "check_spec",
+__all__ = ["FAKE_PROVIDERS", "KINDS", "build_constant", "build_transform", "check_constant",
+           "check_spec",
            "per_shift_offset"]
 
 #: Transform kinds this module builds.
@@ -248,6 +256,97 @@ def build_constant(const: str | None) -> BuiltTransform:
     return BuiltTransform(fn=constant, kind="value", kernel=("const", False, -1, (const,)))
 
 
+_INTEGER_TEXT = re.compile(r"[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*")
+_NUMBER_TEXT = re.compile(
+    r"[ \t\n\r\f\v]*([+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?)[ \t\n\r\f\v]*")
+_FLOAT_SPECIAL = re.compile(r"\s*([+-]?(inf|infinity)|nan)\s*", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s*")
+_REAL_MAX = 3.4028235677973366e38
+
+
+def check_constant(const: str, column: ColumnInfo) -> None:
+    """Refuse a ``{value: X}`` constant that the column's type would refuse on restore
+    (``abc`` or ``40000`` into a smallint, ``12345`` into numeric(5,2), ``maybe`` into a
+    boolean, five characters into varchar(4)), so the run stops before any row (exit 3)
+    instead of psql stopping mid-restore. Types scrubphi does not read are not checked.
+    The message names the type, never the constant."""
+    name = base_type(column)
+    label = _type_label(column)
+
+    def bad(why: str) -> ValueError:
+        return ValueError(f"the constant {why} ({label} column)")
+
+    if column.array_dims:
+        if not const.lstrip(" \t\n\r\f\v").startswith(("{", "[")):
+            raise bad("is not an array (write it as {...})")
+        return
+    if is_text(column):
+        limit = column.max_length
+        if limit is not None and len(const.rstrip(" ")) > limit:
+            raise ValueError(
+                f"the constant is longer than the column allows ({limit} characters)")
+        return
+    if is_integer(column):
+        match = _INTEGER_TEXT.fullmatch(const)
+        neg, pos = INTEGER_RANGES[name]
+        if match is None:
+            raise bad("is not an integer")
+        if not -neg <= int(match.group(1)) <= pos:
+            raise bad("is out of the type's range")
+        return
+    if is_numeric(column) or name in ("real", "double precision"):
+        match = _NUMBER_TEXT.fullmatch(const)
+        if match is None:
+            if _FLOAT_SPECIAL.fullmatch(const) is None:
+                raise bad("is not a number")
+            if is_numeric(column) and column.numeric is not None \
+                    and "nan" not in const.lower():
+                raise bad("is out of the type's range")
+            return
+        number = Decimal(match.group(1))
+        if is_numeric(column):
+            if column.numeric is not None and not Limits(numeric=column.numeric).fits(number):
+                raise bad("is out of the type's range")
+            return
+        value = float(match.group(1))
+        if math.isinf(value) or (name == "real" and abs(value) > _REAL_MAX) or \
+                (value == 0 and number != 0):
+            raise bad("is out of the type's range")
+        if name == "real" and number != 0 and struct.unpack("f", struct.pack("f", value))[0] == 0:
+            raise bad("is out of the type's range")  # below real's smallest: PostgreSQL refuses
+        return
+    if name == "boolean":
+        word = const.strip(" \t\n\r\f\v").lower()
+        if not (word in ("1", "0") or (word and any(w.startswith(word) for w in
+                                                    ("true", "false", "yes", "no")))
+                or (len(word) >= 2 and ("on".startswith(word) or "off".startswith(word)))):
+            raise bad("is not a boolean")
+        return
+    if name == "uuid":
+        digits = const.strip(" \t\n\r\f\v")
+        if digits.startswith("{") and digits.endswith("}"):
+            digits = digits[1:-1]
+        digits = digits.replace("-", "")
+        if len(digits) != 32 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise bad("is not a UUID")
+        return
+    if name in ("json", "jsonb"):
+        def refuse(_: str) -> None:
+            raise ValueError("not JSON")
+
+        try:
+            json.loads(const, parse_constant=refuse)
+        except ValueError:
+            raise bad("is not JSON") from None
+        return
+    if name in DATE_TYPES:
+        match = _ISO_DATE.match(const)
+        if match is not None:
+            year, month, day = (int(g) for g in match.groups())
+            if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 4, month)[1]):
+                raise bad("is not a valid date")
+
+
 def build_transform(
     spec: TransformSpec, column: ColumnInfo, ctx: TransformContext
 ) -> BuiltTransform:
@@ -266,11 +365,7 @@ def build_transform(
         return build_constant(None)
     if kind == "value":
         const = str(_p(spec, "value"))
-        limit = column.max_length
-        if limit is not None and len(const) > limit and not column.array_dims:
-            raise ValueError(
-                f"the constant is longer than the column allows ({limit} characters)"
-            )
+        check_constant(const, column)
         return build_constant(const)
 
     if kind == "redact":
@@ -322,18 +417,21 @@ def build_transform(
             raise _refuse(spec, column, "it needs a number, integer or text column")
         method = _p(spec, "method")
         integer = is_integer(column)
+        limits = _number_limits(column)
         if method == "fips_state":
             element = make_fips_state(integer)
         elif method == "round":
             step = parse_amount(_p(spec, "amount"), "round")
-            element = make_round(step, integer)
-            params = round_kernel(step, integer)
+            _refuse_identity(spec, column, "round", step, "step")
+            element = make_round(step, integer, limits)
+            params = round_kernel(step, integer, limits)
         else:
             per = _p(spec, "per")
             amount = parse_amount(_p(spec, "amount"), "noise")
+            _refuse_identity(spec, column, "noise", amount, "amount")
             prf = _prf(spec, ctx)
-            element = make_noise(prf, amount, integer, per is not None)
-            params = noise_kernel(prf, amount, integer)
+            element = make_noise(prf, amount, integer, per is not None, limits)
+            params = noise_kernel(prf, amount, integer, limits)
             truncate = False
     elif kind == "date":
         # One reading of today's date, so the function and its kernel agree on the floor.
@@ -467,6 +565,40 @@ def _wrap(element: ElementFn, column: ColumnInfo, *, truncate: bool, per: bool) 
         return None if value is None else body1(value)
 
     return fn
+
+
+def _number_limits(column: ColumnInfo) -> Limits | None:
+    """What the column's number type holds (integers, ``numeric(p, s)``); None for
+    any other column (text, real, unbounded numeric)."""
+    if is_integer(column):
+        neg, pos = INTEGER_RANGES[base_type(column)]
+        return Limits(neg, pos)
+    if is_numeric(column) and column.numeric is not None:
+        return Limits(numeric=column.numeric)
+    return None
+
+
+def _refuse_identity(spec: TransformSpec, column: ColumnInfo, method: str, amount: Decimal,
+                     what: str) -> None:
+    """Refuse a round step or noise amount that leaves every value of the column as it
+    is (``{round: 0.01}`` or ``{noise: 0.5}`` on an integer column, ``{noise: 0.001}`` on
+    numeric(5,2)): the original values would reach staging unchanged."""
+    if is_integer(column):
+        scale = 0
+    elif is_numeric(column) and column.numeric is not None:
+        scale = column.numeric[1]
+    else:
+        return
+    unit = Decimal(1).scaleb(-scale)  # the column's last decimal
+    if method == "round":
+        same = (unit / amount) == (unit / amount).to_integral_value()
+    else:
+        same = amount < unit
+    if same:
+        kind = "an integer" if scale == 0 and is_integer(column) else f"a scale {scale}"
+        least = "larger than" if method == "round" else "of at least"
+        raise _refuse(spec, column, f"a {method} {what} of {amount} leaves every value of "
+                      f"{kind} column unchanged; use a {what} {least} {unit}")
 
 
 def _prf(spec: TransformSpec, ctx: TransformContext) -> Prf:

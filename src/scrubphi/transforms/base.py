@@ -32,6 +32,9 @@ class ColumnInfo:
     generated: bool = False
     # character varying(n) / character(n): n; None when unbounded or unknown.
     max_length: int | None = None
+    # numeric(p, s) / decimal(p, s): (p, s) (numeric(p) is (p, 0)); None when unbounded,
+    # unknown or another type.
+    numeric: tuple[int, int] | None = None
 
 
 @dataclass

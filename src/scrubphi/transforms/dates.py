@@ -83,8 +83,19 @@ def _write(year: int, month: int, day: int, tail: str) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}{tail}"
 
 
+#: The days (``days_from_civil``) PostgreSQL's ``date`` holds: 4714-11-24 BC to
+#: 5874897-12-31. Its timestamps end at 294276-12-31; a day is left at both ends for a
+#: ``timestamptz``'s UTC offset (``294276-12-31 23:00-05`` is past the end in UTC).
+_DATE_DAYS = (days_from_civil(-4713, 11, 24), days_from_civil(5874897, 12, 31))
+_TIMESTAMP_DAYS = (days_from_civil(-4713, 11, 25), days_from_civil(294276, 12, 30))
+
+
 def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
     """Shift an ISO date/timestamp by a keyed offset in [-days, +days] without 0.
+
+    Where the shifted date is past what PostgreSQL's type holds (a sentinel
+    ``5874897-12-31``, a timestamp in 294276), it moves as far the other way, so the
+    restore never refuses it (with ``per``, such a date leaves its entity's offset).
 
     With ``per``, the function takes ``(value, per_value)`` and the offset is
     keyed by the *original* ``per_value`` (by the value itself when that is
@@ -95,7 +106,12 @@ def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
         if value in _PASS:
             return value
         y, m, d, tail = parse_pg_date(value)
-        ny, nm, nd = civil_from_days(days_from_civil(y, m, d) + offset)
+        day = days_from_civil(y, m, d)
+        low, high = _TIMESTAMP_DAYS if tail else _DATE_DAYS
+        moved = day + offset
+        if not low <= moved <= high:
+            moved = day - offset  # past what PostgreSQL holds: as far the other way
+        ny, nm, nd = civil_from_days(moved)
         return _write(ny, nm, nd, tail)
 
     if per:
@@ -154,9 +170,13 @@ def make_shift_formatted(prf: Prf, days: int, per: bool, fmt: str) -> Callable[.
     def shift(value: str, offset: int) -> str:
         try:
             parsed = datetime.strptime(value, fmt)
-            return (parsed + timedelta(days=offset)).strftime(fmt)
-        except (ValueError, OverflowError):
+        except ValueError:
             raise ValueError("date transform: value does not match the date format") from None
+        try:
+            moved = parsed + timedelta(days=offset)
+        except OverflowError:
+            moved = parsed - timedelta(days=offset)  # past year 9999 (or 1): the other way
+        return moved.strftime(fmt)
 
     if per:
         per_offset = _per_offsets(prf, days)

@@ -8,7 +8,7 @@ are lost while the parts that do (serial, lot, study instance) are what need
 changing.
 
 - ``{tokenize: oid, keep_arcs: N}``: the first N arcs (default 4: ``1.2.840.113619``,
-  an organisation's root) stay; every later arc is permuted as a whole number of
+  an organisation's root) stay, never the last one; every later arc is permuted as a whole number of
   the same length (multi-digit arcs keep a non-zero first digit, as OIDs
   require), keyed by the arc's position, so two UIDs that share a prefix still
   share its image. A value that is not dot-separated decimal arcs is tokenized
@@ -41,6 +41,8 @@ _AI = re.compile(r"\((\d{2,4})\)")
 _KEEP_AIS = frozenset({"01", "02"})
 _DATE_AIS = frozenset({"11", "12", "13", "15", "16", "17"})
 _HUGE = "int:0:" + str(10**80)
+#: The years a YYMMDD date element reads as (YY up to 50: 20YY, else 19YY).
+_GS1_YEARS = (1951, 2050)
 
 
 #: Arc positions the compiled kernel has keys for (a DICOM UID has at most 64
@@ -77,8 +79,11 @@ def make_oid(prf: Prf, keep: int) -> Callable[[str], str]:
         if not _OID.match(text):
             return alnum(value)
         arcs = text.split(".")
-        out = arcs[:keep]
-        for position in range(keep, len(arcs)):
+        # the last arc is never kept: an OID of keep_arcs arcs or fewer (a UUID-derived
+        # "2.25.<uuid>" under the default 4) would otherwise pass whole
+        kept = min(keep, len(arcs) - 1)
+        out = arcs[:kept]
+        for position in range(kept, len(arcs)):
             arc = arcs[position]
             if len(arc) > 1 and arc.startswith("0"):
                 out.append(alnum(arc))  # not a valid arc: keep its shape only
@@ -95,9 +100,16 @@ def _yymmdd(text: str, offset: int) -> str:
         return text  # "end of the month": no day to move
     year = 2000 + yy if yy <= 50 else 1900 + yy
     try:
-        moved = date(year, mm, dd) + timedelta(days=offset)
+        day = date(year, mm, dd)
     except ValueError:
         raise ValueError("gs1: a date element is not a valid YYMMDD date") from None
+    moved = day + timedelta(days=offset)
+    if not _GS1_YEARS[0] <= moved.year <= _GS1_YEARS[1]:
+        # Past the century YY reads back in (2050-12-25 + 10 days would be written 51,
+        # read as 1951): as far the other way, where that stays in it.
+        back = day - timedelta(days=offset)
+        if _GS1_YEARS[0] <= back.year <= _GS1_YEARS[1]:
+            moved = back
     return f"{moved.year % 100:02d}{moved.month:02d}{moved.day:02d}"
 
 

@@ -125,7 +125,8 @@ class Permutation:
 
     Round ``i`` maps ``lo`` to ``F mod m`` where ``F`` is the concatenation of
     ``SipHash-2-4(round_key[:16], i || lo || j)`` for ``j`` in ``0..blocks-1``,
-    with at least 32 bits over the modulus (FF1's margin).  Every domain below
+    with at least 32 bits over the modulus (FF1's margin; ``j`` in one byte, from 256
+    on in four: a value of thousands of letters).  Every domain below
     2**62 needs one block; the compiled kernel computes one block up to 2**64,
     two blocks (128-bit arithmetic) up to 2**124 and up to three blocks in
     256-bit arithmetic up to 2**248.
@@ -252,7 +253,10 @@ class Permutation:
             data = bytes((i,)) + lo.to_bytes(width, "big")
             f = 0
             for j in range(blocks):
-                f = (f << 64) | _SIPHASH(self._key, data + bytes((j,)))
+                # j in one byte; past 255 blocks (a value of some 7,000 letters or more:
+                # ``bytes((256,))`` stopped the run) in four, a message of another length
+                f = (f << 64) | _SIPHASH(self._key, data + (bytes((j,)) if j < 256
+                                                           else j.to_bytes(4, "big")))
             hi, lo = lo, (hi + f % modulus) % modulus
         return hi * b + lo
 
