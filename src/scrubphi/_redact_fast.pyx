@@ -410,7 +410,7 @@ cdef class Engine:
     cdef tuple sets
     cdef tuple groups
     cdef object web, digits, codes, handlers, needs_web, matches_at
-    cdef object fns, digits_like, case_like, not_hospitals, place_fake
+    cdef object fns, digits_like, case_like, upper_word, not_hospitals, place_fake
     cdef tuple group_pats, shapes, webs
     cdef dict small_key, small_low
     cdef _WordSet label_words
@@ -554,6 +554,7 @@ cdef class Engine:
         self.digits_like = st.digits_like
         self.place_fake = st.place_fake
         self.case_like = wr.case_like
+        self.upper_word = wr.upper_word
         self.has_lookup = r._lookup is not None
         self.longest_word = d._LONGEST_WORD
         self.dates = _Dates(r)
@@ -747,12 +748,7 @@ cdef class Engine:
                 wf |= W_CAP
             if word.isalpha():
                 wf |= W_ALPHA
-            # (word_rules._upper: capitals, or capitals and a plural's "s"; indices from
-            # the start, as this module does not wrap negative ones around)
-            klen2 = len(word) - info.adj
-            tupper = word[:klen2]
-            if tupper.isupper() or (klen2 >= 3 and tupper[klen2 - 1] == u's'
-                                    and tupper[:klen2 - 1].isupper()):
+            if self.upper_word(word[: len(word) - info.adj]):
                 wf |= W_TUPPER
         if kb & K_CODE and self.glued.fullmatch(key) is not None:
             kb &= ~K_CODE  # (a word glued to a number is classified: "quartermain2")

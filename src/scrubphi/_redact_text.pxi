@@ -151,7 +151,7 @@ cdef extern from *:
     const uint64_t K_CUEFORM "RF_K_CUEFORM"  # late_cues.CUE_FORMS: in Title case
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail, capitals
-# or capitals and a plural's "s", as word_rules._upper reads it).
+# or capitals and a plural's "s", as word_rules.upper_word reads it).
 DEF W_UPPER = 1
 DEF W_LOWER = 2
 DEF W_TITLE = 4
@@ -565,7 +565,7 @@ cdef uint32_t _ascii_case_bits(const char *w, Py_ssize_t n, Py_ssize_t adj) noex
         wf |= W_ALPHA
     if _ascii_isupper(w, n - adj if n >= adj else 0) or (
             n - adj >= 3 and w[n - adj - 1] == b's' and _ascii_isupper(w, n - adj - 1)):
-        wf |= W_TUPPER  # (capitals and a plural's "s" too: word_rules._upper, "PIVs")
+        wf |= W_TUPPER  # (capitals and a plural's "s" too: word_rules.upper_word, "PIVs")
     return wf
 
 

@@ -166,7 +166,7 @@ class WordRules:
 
     def _classify(self, key: str, word: str, mixed: bool) -> int:
         """What a word is on its own: KEEP, AMBIG, NAME (a name list has it) or UNKNOWN."""
-        return self._classify_title(key, mixed and word[:1].isupper() and not _upper(word))
+        return self._classify_title(key, mixed and word[:1].isupper() and not upper_word(word))
 
     def _classify_title(self, key: str, title: bool) -> int:
         """:meth:`_classify`, told whether the word has a capital that means something
@@ -849,11 +849,11 @@ class WordRules:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _upper(word: str) -> bool:
+def upper_word(word: str) -> bool:
     """Capitals, or capitals and a plural's ``s`` ("PIVs", "ABGs", "MRIs"): no capital
     that means a name (the plural of an abbreviation read as a title-case word was
     replaced as a name: "2 PIVs" -> "0 Stanton", "serial ABGs" -> "serial Garza").
-    The compiled scan's W_TUPPER is the same test."""
+    The compiled scan's W_TUPPER is this test (this function, for a word not ASCII)."""
     return word.isupper() or (len(word) >= 3 and word[-1] == "s" and word[:-1].isupper())
 
 
