@@ -141,3 +141,28 @@ def test_off_means_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         assert not any(tmp_path.rglob("regex-*"))
     finally:
         regex_cache._reset_for_tests()
+
+
+def test_a_full_cache_keeps_what_is_used_and_drops_the_oldest(
+        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file full of an older version's patterns took no new pattern: every changed
+    pattern was compiled at every start. Now the oldest unused ones make room."""
+    monkeypatch.setattr(regex_cache, "MAX_ENTRIES", 6)
+    stale = [(f"stale{i}[a-z]+", 0) for i in range(6)]
+    for p, f in stale:
+        regex_cache.compile_cached(p, f)
+    regex_cache.flush()
+    regex_cache._reset_for_tests()
+    regex_cache.compile_cached(*stale[4])  # still used by this version
+    for p, f in PATTERNS:
+        regex_cache.compile_cached(p, f)
+    assert regex_cache.stats() == {"hits": 1, "misses": len(PATTERNS)}
+    regex_cache.flush()
+    regex_cache._reset_for_tests()
+    for p, f in [*PATTERNS, stale[4]]:
+        _same(regex_cache.compile_cached(p, f), re.compile(p, f))
+    assert regex_cache.stats() == {"hits": len(PATTERNS) + 1, "misses": 0}
+    regex_cache.compile_cached(*stale[5])  # the newest unused one had room
+    assert regex_cache.stats()["misses"] == 0
+    regex_cache.compile_cached(*stale[0])  # the oldest went past the cap
+    assert regex_cache.stats()["misses"] == 1

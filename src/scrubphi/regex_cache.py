@@ -23,7 +23,11 @@ file holds pattern text written by the project, never data of a dump.
 
 New patterns are added to the file when the process exits (atomic rename, so
 concurrent runs never see half a file); the file is capped at
-:data:`MAX_ENTRIES` patterns.
+:data:`MAX_ENTRIES` patterns, the ones this process used kept and the others
+dropped oldest first. (Until then a full file took no new pattern: once
+upgrades had filled it with patterns of older versions, every changed pattern
+was compiled afresh at every start, and each start still read and hashed the
+stale ones.)
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ MAX_ENTRIES = 512
 _Entry = tuple[str | bytes, int, bytes, int, dict[str, int], tuple[Any, ...]]
 _lock = threading.Lock()
 _store: dict[tuple[str | bytes, int], _Entry] | None = None
+#: The patterns this process took from the cache or added to it, in order of first use.
+_used: dict[tuple[str | bytes, int], None] = {}
 _added = False
 _hooked = False
 _counts = {"hits": 0, "misses": 0}
@@ -146,6 +152,7 @@ def compile_cached(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
         else:
             if compiled.pattern == pattern:
                 _counts["hits"] += 1
+                _used[key] = None
                 return compiled
     _counts["misses"] += 1
     try:
@@ -154,18 +161,18 @@ def compile_cached(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
     except Exception:  # re's internals are not what this module expects
         return re.compile(pattern, flags)
     with _lock:
-        if len(store) < MAX_ENTRIES:
-            store[key] = entry
-            _added = True
-            if not _hooked:
-                _hooked = True
-                atexit.register(flush)
+        store[key] = entry
+        _used[key] = None
+        _added = True
+        if not _hooked:
+            _hooked = True
+            atexit.register(flush)
     return compiled
 
 
 def flush() -> None:
     """Write the patterns compiled by this process to the cache (best effort)."""
-    global _added
+    global _added, _store
     with _lock:
         if not _added or _store is None:
             return
@@ -173,7 +180,12 @@ def flush() -> None:
         path = _path()
         if path is None:
             return
-        entries = [(flags, entry) for (_p, flags), entry in _store.items()]
+        # Oldest first: the entries this process did not use, in the file's order (new
+        # ones were appended), then the ones it used; the oldest go past the cap.
+        order = [k for k in _store if k not in _used] + [k for k in _used if k in _store]
+        keep = order[-MAX_ENTRIES:]
+        _store = {k: _store[k] for k in keep}
+        entries = [(flags, _store[(p, flags)]) for (p, flags) in keep]
     with contextlib.suppress(OSError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         payload = marshal.dumps(entries)
@@ -189,5 +201,6 @@ def _reset_for_tests() -> None:
     global _store, _added
     with _lock:
         _store = None
+        _used.clear()
         _added = False
         _counts["hits"] = _counts["misses"] = 0
