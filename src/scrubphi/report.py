@@ -85,6 +85,9 @@ class Report:
     error: str | None = None
     #: check: how many problems are errors of the policy itself (exit 3, not 5).
     misfits: int = 0
+    #: What may fail at the restore without being certain to (a unique key over a
+    #: transform that may collide): names and transforms only.
+    warnings: list[str] = field(default_factory=list)
     #: When the run started (seconds since the epoch), and which scrubphi ran it.
     started_at: float = field(default_factory=time.time)
     version: str = field(default_factory=scrubphi_version)
@@ -111,6 +114,7 @@ class Report:
             "duration_s": round(self.duration_s, 6),
             "rows": self.rows,
             "statements_dropped": dict(self.statements_dropped),
+            "warnings": list(self.warnings),
             "tables": [t.to_dict() for t in self.tables],
         }
 

@@ -341,6 +341,8 @@ def _run_scrub(
         finally:
             if report_path and report is not None:
                 Path(report_path).write_text(report.to_json(), encoding="utf-8")
+        if report is not None and not quiet:
+            _warn(report.warnings)
         if report is not None and _verbosity() > 0:
             click.echo(
                 f"scrubphi: done: {len(report.tables)} table(s), {report.rows:,} rows, "
@@ -582,6 +584,8 @@ def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
         with _input(dump_path) as src:
             problems, report = check_dump(src, policy, schema=schema)
         seen = len({(t.database, t.table) for t in report.tables})
+        if not quiet:
+            _warn(report.warnings)
         if _verbosity() > 0:
             for t in report.tables:
                 where = f"{t.database}:" if t.database else ""
@@ -598,6 +602,12 @@ def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
             sys.exit(EXIT_POLICY if report.misfits else EXIT_COVERAGE)
         if not quiet:
             click.echo(f"dump covered: {seen} table(s) with data checked")
+
+
+def _warn(warnings: list[str]) -> None:
+    """What may fail at the restore (names and transforms only), on stderr."""
+    for warning in warnings:
+        click.echo(f"scrubphi: warning: {warning}", err=True)
 
 
 def _check_sections(policy: Policy) -> None:

@@ -142,6 +142,41 @@ class Coverage:
                     specs.setdefault(name, spec)
         return specs
 
+    def _rule_and_inherited(
+        self, table: TableName
+    ) -> tuple[TableRule | None, dict[str, TransformSpec]]:
+        """The rule that decides ``table``'s rows, and the parents' column rules it adds to."""
+        rule = self.rule_for(table)
+        inherited = self.inherited_specs(table) if rule is None or rule.action == "columns" \
+            else {}
+        if rule is None and inherited:
+            # An inheriting table with no rule of its own: its parents' column rules.
+            return TableRule(table, "columns", inherited), {}
+        return rule, inherited
+
+    def rows_action(self, table: TableName) -> str:
+        """``columns``, ``keep`` or ``drop``: what becomes of ``table``'s rows (a table
+        the policy does not cover counts as kept; coverage reports it)."""
+        rule, _ = self._rule_and_inherited(table)
+        if rule is not None:
+            return rule.action
+        return "drop" if self.scrub.unknown_tables == "drop" else "keep"
+
+    def column_specs(self, table: TableName) -> dict[str, TransformSpec] | None:
+        """Each column's transform in ``table``'s rows (``unknown_columns`` for those the
+        policy does not name); None when its rows are kept or dropped whole."""
+        rule, inherited = self._rule_and_inherited(table)
+        if rule is None or rule.action != "columns":
+            return None
+        specs = {**inherited, **rule.columns}
+        info = self.schema.tables.get(table)
+        for col in info.columns if info is not None else ():
+            if col.generated:
+                specs.pop(col.name, None)  # computed again by the target
+            elif self.scrub.unknown_columns == "null":
+                specs.setdefault(col.name, TransformSpec("null"))
+        return specs
+
     def not_covered(self, table: TableName) -> str:
         """Why ``table`` has no rule; a hint when a parent's whole-table rule cannot reach it."""
         whole = [
@@ -188,13 +223,7 @@ class Coverage:
     ) -> Plan:
         found: list[str] = [] if problems is None else problems
         before = len(found)
-        rule = self.rule_for(table)
-        inherited = self.inherited_specs(table) if rule is None or rule.action == "columns" \
-            else {}
-        if rule is None and inherited:
-            # An inheriting table with no rule of its own: its parents' column rules.
-            rule = TableRule(table, "columns", inherited)
-            inherited = {}
+        rule, inherited = self._rule_and_inherited(table)
         if rule is None:
             if self.scrub.unknown_tables == "fail":
                 found.append(self.not_covered(table))
@@ -297,6 +326,10 @@ class Coverage:
         if spec.kind == "value":
             const = str(spec.params.get("value", ""))
             check_constant(const, col)  # a constant the column's type refuses: exit 3
+            labels = self.schema.enum_labels(col.type_name)
+            if labels is not None and not col.array_dims and const not in labels:
+                raise ValueError(f"the constant is not one of the {len(labels)} labels of "
+                                 f"enum {col.type_name}")
             return build_constant(const)
         if spec.kind == "json":
             return build_json(spec, col, self.ctx, build_transform)

@@ -13,8 +13,11 @@ import re
 from ..regex_cache import compile_cached
 
 __all__ = [
+    "ALTER_LEARNT",
     "CREATE_TABLE",
     "CREATE_TYPE",
+    "CREATE_UNIQUE_INDEX",
+    "DOMAIN",
     "DUMP_COMMENT",
     "KEYWORDS",
     "LO_CALL",
@@ -47,6 +50,12 @@ TOC_ENTRY = compile_cached(
     rb"^-- (Data for )?Name: ([^;\n]*); Type: ([^;\n]*); Schema: ([^;\n]*);", re.M
 )
 CREATE_TYPE = compile_cached(rb"CREATE\s+TYPE\b", re.I)
+CREATE_UNIQUE_INDEX = compile_cached(rb"CREATE\s+UNIQUE\s+INDEX\b", re.I)
+DOMAIN = compile_cached(rb"(?:CREATE|ALTER)\s+DOMAIN\b", re.I)
+#: ALTER TABLE forms the schema learns from (partitions, inheritance, NOT NULL, keys).
+ALTER_LEARNT = compile_cached(
+    rb"ATTACH|INHERIT|NOT\s+NULL|PRIMARY\s+KEY|UNIQUE|EXCLUDE|FOREIGN\s+KEY", re.I
+)
 SEARCH_PATH = compile_cached(rb"SET\s+search_path\b", re.I)
 META = compile_cached(rb"\\([A-Za-z_]+|\.|!|\?)")
 SCS = compile_cached(rb"SET\s+standard_conforming_strings\s*(?:=|TO)\s*'?(on|off)'?", re.I)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any, BinaryIO
 
@@ -34,9 +34,12 @@ from ..transforms.redact.lookup import Lookup
 from .copy_block import CopyBlock
 from .coverage import Coverage, Plan
 from .forms import (
+    ALTER_LEARNT,
     CLIENT_ENCODING,
     CREATE_TABLE,
     CREATE_TYPE,
+    CREATE_UNIQUE_INDEX,
+    DOMAIN,
     DUMP_COMMENT,
     KEYWORDS,
     MARKERS,
@@ -57,15 +60,20 @@ from .forms import (
 from .insert_rows import InsertKernels
 from .insert_statements import InsertStatements, Scan
 from .lexer import SqlSplitter, Unit
+from .restore_checks import domain_check_warnings, judge_new_keys
 from .row_workers import PARALLEL_AFTER
 from .schema import (
+    ForeignKey,
     Schema,
+    UniqueKey,
     check_statement,
     parse_alter_table,
     parse_copy,
     parse_create_table,
     parse_create_type,
+    parse_domain,
     parse_search_path,
+    parse_unique_index,
 )
 from .statements import comment_passes, decode_statement, select_passes
 
@@ -169,6 +177,8 @@ class Scrubber(InsertStatements):
             self.scrub, self._ctx, _copy_schema(schema) if schema is not None else Schema()
         )
         self._checked = False
+        # (database, table, name, columns) of the unique keys judged against the policy.
+        self._judged_keys: set[tuple[Any, ...]] = set()
         self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], Plan] = {}
         # (the entries of each INSERT plan the compiled codec rewrites in C, or None)
         self._insert_batches: dict[tuple[TableName, tuple[str, ...] | None],
@@ -455,17 +465,25 @@ class Scrubber(InsertStatements):
             parsed = True
             if composite is not None:
                 self._schema.types[composite[0]] = composite[1]
-        elif word == "ALTER" and (b"ATTACH" in text or b"INHERIT" in text
-                                  or b"NOT NULL" in text.upper()):
-            partitions, inherits, not_null = parse_alter_table(self._decode(text, line), line,
-                                                               self._schema)
+        elif word in ("CREATE", "ALTER") and DOMAIN.match(text):
+            parse_domain(self._decode(text, line), line, self._schema)
             parsed = True
-            for child, parent in partitions:
+        elif word == "ALTER" and ALTER_LEARNT.search(text):
+            altered = parse_alter_table(self._decode(text, line), line, self._schema)
+            parsed = True
+            for child, parent in altered.partitions:
                 self._schema.set_partition(child, parent)
-            for child, parent in inherits:
+            for child, parent in altered.inherits:
                 self._schema.add_inherit(child, parent)
-            for table, column in not_null:
+            for table, column in altered.not_null:
                 self._schema.set_not_null(table, column)
+            for key in altered.keys:
+                self._learn_key(key)
+        elif word == "CREATE" and CREATE_UNIQUE_INDEX.match(text):
+            index = parse_unique_index(self._decode(text, line), line, self._schema)
+            parsed = True
+            if index is not None:
+                self._learn_key(index)
         elif word == "INSERT":
             scrubbed = self._insert(text, line)
             out.append(buf[unit.start : unit.content])
@@ -576,6 +594,8 @@ class Scrubber(InsertStatements):
                 )
             except CoverageError as exc:  # pragma: no cover - strict=False collects
                 problems.extend(exc.uncovered)
+        problems.extend(self._judge_keys())
+        self._warn(domain_check_warnings(self._schema, self._cov))
         if problems and self.check_only:
             self.problems.extend(problems)
         elif problems:
@@ -590,16 +610,44 @@ class Scrubber(InsertStatements):
             )
         self._checked = True
 
+    def _learn_key(self, key: UniqueKey | ForeignKey) -> None:
+        """A unique or foreign key: judged with the schema before the first row when it came first
+        (``--schema``), else when its database ends (pg_dump writes keys after the data)."""
+        self._schema.add_key(key)
+
+    def _judge_keys(self) -> list[str]:
+        """Problems (misfits: exit 3) of the keys learnt since the last call that the
+        policy maps many-to-one; keys whose columns may collide go to the warnings."""
+        problems, warnings = judge_new_keys(self._schema, self._cov, self._judged_keys,
+                                            self._database)
+        self._cov.misfits.update(problems)
+        self._warn(warnings)
+        return problems
+
+    def _warn(self, warnings: list[str]) -> None:
+        self.report.warnings.extend(w for w in warnings if w not in self.report.warnings)
+
     def _finish_database(self, line: int) -> None:
-        """check_only: a database ended; check and show tables that had no data.
+        """A database ended: judge the unique keys pg_dump wrote after its data;
+        check_only: check and show tables that had no data.
 
         A schema-only dump (``pg_dump --schema-only | scrubphi check --dump -``)
         has no data rows to trigger the coverage check, so it runs here, and the
         observer (the audit) is shown every table the schema created.
         """
         if not self.check_only:
+            problems = self._judge_keys()
+            if problems:
+                raise CoverageError(
+                    "the policy breaks a key of the dump: the restore would fail at "
+                    "it (`scrubphi check --dump` finds this before any row is written)",
+                    problems,
+                    line=line,
+                    misfit=True,
+                )
             return
         self._ensure_checked(line)
+        self.problems.extend(self._judge_keys())
         if self._observe is None:
             return
         for name, info in sorted(self._schema.tables.items()):
@@ -708,7 +756,10 @@ class Scrubber(InsertStatements):
 
 def _copy_schema(schema: Schema) -> Schema:
     """A copy of a learnt schema that a run can extend without changing the original."""
-    return Schema(dict(schema.tables), dict(schema.types), schema.search_path)
+    return Schema({name: replace(info, unique_keys=list(info.unique_keys))
+                   for name, info in schema.tables.items()},
+                  dict(schema.types), schema.search_path, dict(schema.domains),
+                  dict(schema.enums))
 
 
 def next_read(scrubber: Scrubber, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:

@@ -26,15 +26,19 @@ from .pgparse import ParseError, parse_statements
 
 __all__ = [
     "CopyHeader",
+    "ForeignKey",
     "Schema",
     "TableInfo",
+    "UniqueKey",
     "check_statement",
     "parse_alter_table",
     "parse_call",
     "parse_copy",
     "parse_create_table",
     "parse_create_type",
+    "parse_domain",
     "parse_search_path",
+    "parse_unique_index",
 ]
 
 # pg_catalog's internal type names, spelt as pg_dump prints them.
@@ -68,6 +72,40 @@ _COPY_OPTIONS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class UniqueKey:
+    """A PRIMARY KEY, a UNIQUE constraint or a unique index: rows it keeps distinct.
+
+    pg_dump writes them after the data (``ALTER TABLE ... ADD CONSTRAINT``,
+    ``CREATE UNIQUE INDEX``); a transform that maps two values of a key to one
+    makes the restore fail there (see :mod:`.unique_keys`).
+    """
+
+    table: TableName
+    name: str
+    #: "PRIMARY KEY", "UNIQUE", "UNIQUE INDEX", or "EXCLUDE" (no two rows may conflict
+    #: under its operators: overlapping ranges of one room...).
+    kind: str
+    #: The columns it reads, in order (an index expression's columns included).
+    columns: tuple[str, ...]
+    #: False for ``NULLS NOT DISTINCT``: two NULLs collide too.
+    nulls_distinct: bool = True
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A FOREIGN KEY: ``columns`` of ``table`` refer to ``ref_columns`` of ``ref_table``
+    (empty: its primary key)."""
+
+    table: TableName
+    name: str
+    columns: tuple[str, ...]
+    ref_table: TableName
+    ref_columns: tuple[str, ...]
+    line: int = 0
+
+
 @dataclass
 class TableInfo:
     """One table the dump created."""
@@ -82,6 +120,10 @@ class TableInfo:
     of_type: TableName | None = None
     partitioned: bool = False
     line: int = 0
+    #: Its primary key, unique constraints and unique indexes, as they are learnt.
+    unique_keys: list[UniqueKey] = field(default_factory=list)
+    #: Its foreign keys, as they are learnt.
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
 
     def column(self, name: str) -> ColumnInfo | None:
         for col in self.columns:
@@ -99,6 +141,39 @@ class Schema:
     types: dict[TableName, list[ColumnInfo]] = field(default_factory=dict)
     #: Schemas of ``SET search_path`` (pg_catalog left out); bare names resolve by it.
     search_path: tuple[str, ...] = ("public",)
+    #: Domains (CREATE DOMAIN), by their name as a column's type reads (``public.ssn_t``):
+    #: the base type's column info (``name`` empty) with the domain's NOT NULL and CHECK.
+    domains: dict[str, ColumnInfo] = field(default_factory=dict)
+    #: Enum types (CREATE TYPE ... AS ENUM), by name as a column's type reads: labels.
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def with_domain(self, col: ColumnInfo) -> ColumnInfo:
+        """``col`` with its domain's base type, NOT NULL and CHECK (domains of domains
+        resolved when each was created); unchanged when its type is not a domain."""
+        domain = self.domains.get(col.type_name)
+        if domain is None and "." not in col.type_name and col.type_name:
+            domain = self.domains.get(f"{self._along_path_of(col.type_name)}.{col.type_name}")
+        if domain is None:
+            return col
+        return replace(col, type_name=domain.type_name,
+                       array_dims=col.array_dims + domain.array_dims,
+                       max_length=domain.max_length, numeric=domain.numeric,
+                       not_null=col.not_null or domain.not_null,
+                       check_domain=col.check_domain or domain.check_domain)
+
+    def enum_labels(self, type_name: str) -> tuple[str, ...] | None:
+        """The labels of an enum type as a column's type reads, or None."""
+        labels = self.enums.get(type_name)
+        if labels is None and "." not in type_name and type_name:
+            labels = self.enums.get(f"{self._along_path_of(type_name)}.{type_name}")
+        return labels
+
+    def _along_path_of(self, name: str) -> str:
+        """The schema of the search path a bare type name resolves to."""
+        for candidate in self.search_path:
+            if f"{candidate}.{name}" in self.domains or f"{candidate}.{name}" in self.enums:
+                return candidate
+        return self.search_path[0]
 
     def add(self, table: TableInfo) -> None:
         """Learn a table; its columns are put in PostgreSQL's order."""
@@ -132,6 +207,17 @@ class Schema:
         if info is not None:
             info.columns = [replace(c, not_null=True) if c.name == column else c
                             for c in info.columns]
+
+    def add_key(self, key: UniqueKey | ForeignKey) -> None:
+        """A primary key, unique constraint, unique index or foreign key of a known table."""
+        info = self.tables.get(key.table)
+        if info is None:
+            return
+        if isinstance(key, ForeignKey):
+            if key not in info.foreign_keys:
+                info.foreign_keys = [*info.foreign_keys, key]
+        elif key not in info.unique_keys:
+            info.unique_keys = [*info.unique_keys, key]
 
     def add_inherit(self, child: TableName, parent: TableName) -> None:
         """``ALTER TABLE child INHERIT parent``: the child already has every column."""
@@ -336,8 +422,12 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
     for item in stmt.get("tableElts") or ():
         element = _node(item, "ColumnDef")
         if element is None:
+            _add_key(info, _key(_node(item, "Constraint") or {}, info.name, line, (), schema))
             continue
         colname = element.get("colname", "")
+        for con in element.get("constraints") or ():
+            _add_key(info, _key(_node(con, "Constraint") or {}, info.name, line, (colname,),
+                                schema))
         if "typeName" not in element:
             # A typed table's or partition's column options ("pid NOT NULL", "WITH
             # OPTIONS DEFAULT ..."): the column comes from the type or the parent.
@@ -346,18 +436,24 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
         base, dims, max_length, numeric = _type_of(element["typeName"])
         not_null = _not_null(element)
         generated = "CONSTR_GENERATED" in _contypes(element)
-        info.columns.append(
-            ColumnInfo(
-                name=colname,
-                type_name=base,
-                array_dims=dims,
-                not_null=not_null,
-                generated=generated,
-                max_length=max_length,
-                numeric=numeric,
-            )
+        col = ColumnInfo(
+            name=colname,
+            type_name=base,
+            array_dims=dims,
+            not_null=not_null,
+            generated=generated,
+            max_length=max_length,
+            numeric=numeric,
         )
+        info.columns.append(schema.with_domain(col) if schema is not None else col)
     return info
+
+
+def _add_key(info: TableInfo, key: UniqueKey | ForeignKey | None) -> None:
+    if isinstance(key, ForeignKey):
+        info.foreign_keys.append(key)
+    elif key is not None:
+        info.unique_keys.append(key)
 
 
 def _contypes(element: dict[str, Any]) -> list[str]:
@@ -375,17 +471,50 @@ def _not_null(element: dict[str, Any]) -> bool:
 def parse_create_type(
     sql: str, line: int, schema: Schema | None = None
 ) -> tuple[TableName, list[ColumnInfo]] | None:
-    """A composite type (``CREATE TYPE t AS (...)``): its name and attributes; else None."""
+    """A composite type (``CREATE TYPE t AS (...)``): its name and attributes; else None.
+
+    An enum (``CREATE TYPE t AS ENUM (...)``) is learnt into ``schema.enums``."""
     kind, stmt = _parse_one(sql, line, "CREATE TYPE")
+    if kind == "CreateEnumStmt" and schema is not None:
+        schema.enums[".".join(_svals(stmt.get("typeName")))] = tuple(_svals(stmt.get("vals")))
     if kind != "CompositeTypeStmt":
         return None
     columns = []
     for item in stmt.get("coldeflist") or ():
         element = _node(item, "ColumnDef") or {}
         base, dims, max_length, numeric = _type_of(element.get("typeName") or {})
-        columns.append(ColumnInfo(name=element.get("colname", ""), type_name=base,
-                                  array_dims=dims, max_length=max_length, numeric=numeric))
+        col = ColumnInfo(name=element.get("colname", ""), type_name=base, array_dims=dims,
+                         max_length=max_length, numeric=numeric)
+        columns.append(schema.with_domain(col) if schema is not None else col)
     return _table_name(stmt["typevar"], schema, create=True), columns
+
+
+def parse_domain(sql: str, line: int, schema: Schema) -> None:
+    """Learn a ``CREATE DOMAIN`` (its base type, NOT NULL, whether it has a CHECK) or an
+    ``ALTER DOMAIN`` that adds a constraint; other statements are only checked to be one
+    statement."""
+    kind, stmt = _parse_one(sql, line, "DOMAIN")
+    if kind == "CreateDomainStmt":
+        name = ".".join(_svals(stmt.get("domainname")))
+        base, dims, max_length, numeric = _type_of(stmt.get("typeName") or {})
+        contypes = [(_node(con, "Constraint") or {}).get("contype")
+                    for con in stmt.get("constraints") or ()]
+        schema.domains[name] = schema.with_domain(ColumnInfo(
+            name="", type_name=base, array_dims=dims, max_length=max_length, numeric=numeric,
+            not_null="CONSTR_NOTNULL" in contypes,
+            check_domain=name if "CONSTR_CHECK" in contypes else None))
+    elif kind == "AlterDomainStmt" and stmt.get("subtype") == "C":
+        name = ".".join(_svals(stmt.get("typeName")))
+        contype = (_node(stmt.get("def"), "Constraint") or {}).get("contype")
+        domain = schema.domains.get(name)
+        if domain is not None and contype == "CONSTR_CHECK":
+            schema.domains[name] = replace(domain, check_domain=domain.check_domain or name)
+        elif domain is not None and contype == "CONSTR_NOTNULL":
+            schema.domains[name] = replace(domain, not_null=True)
+    elif kind == "AlterDomainStmt" and stmt.get("subtype") == "O":  # SET NOT NULL
+        name = ".".join(_svals(stmt.get("typeName")))
+        if name in schema.domains:
+            schema.domains[name] = replace(schema.domains[name], not_null=True)
 
 
 def parse_search_path(sql: str, line: int) -> list[str] | None:
@@ -398,32 +527,118 @@ def parse_search_path(sql: str, line: int) -> list[str] | None:
             for arg in stmt.get("args") or ()]
 
 
-def parse_alter_table(
-    sql: str, line: int, schema: Schema | None = None
-) -> tuple[list[tuple[TableName, TableName]], list[tuple[TableName, TableName]],
-           list[tuple[TableName, str]]]:
-    """(child, parent) pairs: from ``ATTACH PARTITION``, and from ``INHERIT`` clauses;
-    and (table, column) pairs from ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form
-    for a NOT NULL an inheritance child adds to an inherited column)."""
+@dataclass
+class AlterTable:
+    """What an ``ALTER TABLE`` tells about the schema."""
+
+    #: (child, parent): ``ATTACH PARTITION``.
+    partitions: list[tuple[TableName, TableName]] = field(default_factory=list)
+    #: (child, parent): ``INHERIT``.
+    inherits: list[tuple[TableName, TableName]] = field(default_factory=list)
+    #: (table, column): ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form for a NOT NULL
+    #: an inheritance child adds to an inherited column).
+    not_null: list[tuple[TableName, str]] = field(default_factory=list)
+    #: ``ADD CONSTRAINT ... PRIMARY KEY | UNIQUE | EXCLUDE | FOREIGN KEY``.
+    keys: list[UniqueKey | ForeignKey] = field(default_factory=list)
+
+
+def parse_alter_table(sql: str, line: int, schema: Schema | None = None) -> AlterTable:
+    """Partitions, inheritance, NOT NULL and unique keys an ``ALTER TABLE`` adds."""
     kind, stmt = _parse_one(sql, line, "ALTER TABLE")
+    found = AlterTable()
     if kind != "AlterTableStmt" or "relation" not in stmt:
-        return [], [], []
-    partitions: list[tuple[TableName, TableName]] = []
-    inherits: list[tuple[TableName, TableName]] = []
-    not_null: list[tuple[TableName, str]] = []
+        return found
     target = _table_name(stmt["relation"], schema)
     for item in stmt.get("cmds") or ():
         cmd = _node(item, "AlterTableCmd") or {}
         subtype = cmd.get("subtype")
         if subtype == "AT_AttachPartition":
             partition = _node(cmd.get("def"), "PartitionCmd") or {}
-            partitions.append((_table_name(partition.get("name") or {}, schema), target))
+            found.partitions.append((_table_name(partition.get("name") or {}, schema), target))
         elif subtype == "AT_AddInherit":
-            inherits.append((target, _table_name(_node(cmd.get("def"), "RangeVar") or {},
-                                                 schema)))
+            found.inherits.append((target, _table_name(_node(cmd.get("def"), "RangeVar") or {},
+                                                       schema)))
         elif subtype == "AT_SetNotNull" and cmd.get("name"):
-            not_null.append((target, str(cmd["name"])))
-    return partitions, inherits, not_null
+            found.not_null.append((target, str(cmd["name"])))
+        elif subtype == "AT_AddConstraint":
+            key = _key(_node(cmd.get("def"), "Constraint") or {}, target, line, (), schema)
+            if key is not None:
+                found.keys.append(key)
+    return found
+
+
+def _key(con: dict[str, Any], table: TableName, line: int, column: tuple[str, ...] = (),
+         schema: Schema | None = None) -> UniqueKey | ForeignKey | None:
+    """A PRIMARY KEY, UNIQUE, EXCLUDE or FOREIGN KEY constraint (a column's own:
+    ``column``); None for others.
+
+    ``... USING INDEX name`` makes a constraint of a unique index already read.
+    """
+    contype = con.get("contype")
+    if contype == "CONSTR_FOREIGN" and con.get("pktable"):
+        return ForeignKey(table, str(con.get("conname") or ""),
+                          tuple(_svals(con.get("fk_attrs"))) or column,
+                          _table_name(con["pktable"], schema), tuple(_svals(con.get("pk_attrs"))),
+                          line)
+    if contype == "CONSTR_EXCLUSION":
+        # EXCLUDE USING gist (room WITH =, during WITH &&): each element is (IndexElem, ops)
+        names: list[str] = []
+        for pair in con.get("exclusions") or ():
+            items = (_node(pair, "List") or {}).get("items") or [None]
+            elem = _node(items[0], "IndexElem") or {}
+            for name in [elem["name"]] if elem.get("name") else _column_refs(elem.get("expr")):
+                if name not in names:
+                    names.append(name)
+        return UniqueKey(table, str(con.get("conname") or ""), "EXCLUDE", tuple(names),
+                         True, line) if names else None
+    if contype not in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") or con.get("indexname"):
+        return None
+    columns = tuple(_svals(con.get("keys"))) or column
+    if not columns:
+        return None
+    return UniqueKey(table, str(con.get("conname") or ""),
+                     "PRIMARY KEY" if contype == "CONSTR_PRIMARY" else "UNIQUE", columns,
+                     not con.get("nulls_not_distinct"), line)
+
+
+def parse_unique_index(sql: str, line: int, schema: Schema | None = None) -> UniqueKey | None:
+    """A ``CREATE UNIQUE INDEX``'s key; None for any other index.
+
+    An expression (``lower(email)``) reads the columns it names; a partial index's
+    ``WHERE`` is not weighed (its key is judged as if every row were in it).
+    """
+    kind, stmt = _parse_one(sql, line, "CREATE INDEX")
+    if kind != "IndexStmt" or not stmt.get("unique") or "relation" not in stmt:
+        return None
+    columns: list[str] = []
+    for item in stmt.get("indexParams") or ():
+        elem = _node(item, "IndexElem") or {}
+        for name in [elem["name"]] if elem.get("name") else _column_refs(elem.get("expr")):
+            if name not in columns:
+                columns.append(name)
+    if not columns:
+        return None
+    return UniqueKey(_table_name(stmt["relation"], schema), str(stmt.get("idxname") or ""),
+                     "UNIQUE INDEX", tuple(columns), not stmt.get("nulls_not_distinct"), line)
+
+
+def _column_refs(tree: Any) -> list[str]:
+    """The column names an expression tree refers to (ColumnRef's last field), in order."""
+    found: list[str] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            ref = _node(node, "ColumnRef")
+            if ref is not None:
+                names = _svals(ref.get("fields"))
+                if names and names[-1]:
+                    found.append(names[-1])
+                continue
+            stack.extend(reversed(list(node.values())))
+    return found
 
 
 def parse_copy(sql: str, line: int, schema: Schema | None = None) -> CopyHeader:

@@ -280,7 +280,13 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
         with run.stage("coverage"):
             source_schema = schema_dump(run.tools, opts.source_url, extra, step="pg_dump")
             probe = source_schema + _empty_copies(opts.source_url)
-            problems, _ = check_dump(io.BytesIO(probe), policy)
+            problems, checked = check_dump(io.BytesIO(probe), policy)
+            for warning in checked.warnings:  # unique keys that may collide
+                opts.log(f"warning: {warning}")
+            if problems and checked.misfits:
+                # A transform that cannot fit its column, or a key it would break.
+                raise RefreshError("policy", "the policy does not fit the source schema",
+                                   details=problems)
             if problems:
                 raise RefreshError(
                     "coverage", "the policy does not cover the source schema", details=problems

@@ -35,6 +35,9 @@ class ColumnInfo:
     # numeric(p, s) / decimal(p, s): (p, s) (numeric(p) is (p, 0)); None when unbounded,
     # unknown or another type.
     numeric: tuple[int, int] | None = None
+    # The domain (``public.ssn_t``) whose CHECK constraint the column's values must pass
+    # on restore; scrubphi does not evaluate it.  ``type_name`` is the domain's base type.
+    check_domain: str | None = None
 
 
 @dataclass
