@@ -653,6 +653,14 @@ def _build_date(
     mode = str(_p(spec, "mode"))
     fmt = _p(spec, "format")
     name = base_type(column)
+    if name in _dates.RANGE_TYPES:
+        if mode != "shift":
+            raise _refuse(spec, column, "a range of dates takes date: shift (its bounds move "
+                                        "by one offset)")
+        if fmt is not None:
+            raise ValueError("format applies to text columns only")
+        return _dates.make_shift_range(_prf(spec, ctx), int(_p(spec, "days")),
+                                       _p(spec, "per") is not None)
     if name in DATE_TYPES:
         if fmt is not None:
             raise ValueError(

@@ -138,6 +138,68 @@ def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
 PER_CACHE = 65536
 
 
+#: Range types of dates and timestamps, whose two bounds ``{date: shift}`` moves together.
+RANGE_TYPES = frozenset({"daterange", "tsrange", "tstzrange"})
+
+
+def make_shift_range(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
+    """Shift both bounds of a ``daterange``/``tsrange``/``tstzrange`` by one keyed offset.
+
+    pg_dump writes ``[2020-01-02,2020-02-01)``, ``["2020-01-02 10:00:00+00",)``,
+    ``empty``; infinite and absent bounds stay.  The offset is the ``per`` value's
+    (as for dates), else keyed by the whole range, so a stay keeps its length and its
+    bounds their order.  When a bound would pass what PostgreSQL holds, both move as
+    far the other way.
+    """
+    of = _per_offsets(prf, days)
+
+    def parsed(text: str) -> tuple[bool, int, str] | None:
+        """(quoted, day number, tail) of a bound; None for an absent or infinite one."""
+        quoted = len(text) >= 2 and text[0] == '"' and text[-1] == '"'
+        inner = text[1:-1] if quoted else text
+        if not inner or inner in _PASS:
+            return None
+        y, m, d, tail = parse_pg_date(inner)
+        return quoted, days_from_civil(y, m, d), tail
+
+    def written(bound: tuple[bool, int, str] | None, text: str, offset: int) -> str:
+        if bound is None:
+            return text
+        quoted, day, tail = bound
+        moved = _write(*civil_from_days(day + offset), tail)
+        return f'"{moved}"' if quoted else moved
+
+    def fn_range(value: str | None, per_value: str | None = None) -> str | None:
+        if value is None:
+            return None
+        m = _RANGE.fullmatch(value)
+        if m is None:
+            if value == "empty":
+                return value
+            raise ValueError("date transform: value is not a range of dates or timestamps")
+        lower, upper = parsed(m.group(2)), parsed(m.group(3))
+        offset = of(per_value if per_value is not None else "range:" + value)
+        for bound in (lower, upper):
+            if bound is not None:
+                low, high = _TIMESTAMP_DAYS if bound[2] else _DATE_DAYS
+                if not low <= bound[1] + offset <= high:
+                    offset = -offset
+                    break
+        return (f"{m.group(1)}{written(lower, m.group(2), offset)},"
+                f"{written(upper, m.group(3), offset)}{m.group(4)}")
+
+    if per:
+        return fn_range
+
+    def fn(value: str | None) -> str | None:
+        return fn_range(value)
+
+    return fn
+
+
+_RANGE = re.compile(r'([\[(])("[^"\\]*"|[^",\\]*),("[^"\\]*"|[^",\\]*)([\])])')
+
+
 def per_offset_of(prf: Prf, days: int) -> Callable[[str], int]:
     """The days a shift with a per value moves every date of that value by (not
     remembered: one PRF call a call)."""
