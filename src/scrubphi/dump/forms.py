@@ -54,7 +54,7 @@ CREATE_UNIQUE_INDEX = compile_cached(rb"CREATE\s+UNIQUE\s+INDEX\b", re.I)
 DOMAIN = compile_cached(rb"(?:CREATE|ALTER)\s+DOMAIN\b", re.I)
 #: ALTER TABLE forms the schema learns from (partitions, inheritance, NOT NULL, keys).
 ALTER_LEARNT = compile_cached(
-    rb"ATTACH|INHERIT|NOT\s+NULL|PRIMARY\s+KEY|UNIQUE|EXCLUDE|FOREIGN\s+KEY", re.I
+    rb"ATTACH|INHERIT|NOT\s+NULL|PRIMARY\s+KEY|UNIQUE|EXCLUDE|FOREIGN\s+KEY|CHECK", re.I
 )
 SEARCH_PATH = compile_cached(rb"SET\s+search_path\b", re.I)
 META = compile_cached(rb"\\([A-Za-z_]+|\.|!|\?)")

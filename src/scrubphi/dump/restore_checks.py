@@ -31,10 +31,11 @@ key into a table whose rows are dropped.  ``null`` on the referring side is
 fine (a NULL refers to nothing); transforms keyed ``per`` another column are a
 warning unless that column is paired by the same key.
 
-**Domain CHECK constraints** (``CREATE DOMAIN ssn_t AS text CHECK (VALUE ~
-'...')``): a column of a domain is transformed as its base type, but scrubphi
-does not evaluate the CHECK expression, so a transform that writes new values
-there is a warning naming the column and the domain.
+**CHECK constraints** of domains (``CREATE DOMAIN ssn_t AS text CHECK (VALUE ~
+'...')``) and tables (``CHECK (discharged >= admitted)``): scrubphi does not
+evaluate their expressions, so a transform that writes new values into a column
+they read is a warning naming the constraint (unless every column it reads moves
+by one per-row date offset).
 
 Names and transforms only, never a value.
 """
@@ -48,9 +49,9 @@ from typing import Any
 
 from ..policy.model import TableName, TransformSpec, quote_ident
 from .coverage import Coverage, spec_label
-from .schema import ForeignKey, Schema, UniqueKey
+from .schema import CheckConstraint, ForeignKey, Schema, UniqueKey
 
-__all__ = ["KeyVerdict", "domain_check_warnings", "judge_foreign_key", "judge_key",
+__all__ = ["KeyVerdict", "check_warnings", "judge_foreign_key", "judge_key",
            "judge_new_keys", "verdict_of"]
 
 ONE, MAYBE, MANY = "one-to-one", "may collide", "many-to-one"
@@ -251,19 +252,65 @@ def judge_foreign_key(fk: ForeignKey, schema: Schema,
     return level, f"{what}: {'; '.join(found)}; {tail}"
 
 
-def domain_check_warnings(schema: Schema, coverage: Coverage) -> list[str]:
-    """A warning for each column of a domain with a CHECK constraint whose transform
-    writes new values (``keep`` and ``null`` do not; a NULL passes a CHECK)."""
+def check_warnings(schema: Schema, coverage: Coverage) -> list[str]:
+    """Warnings for CHECK constraints scrubphi does not evaluate, over new values.
+
+    A domain's (``CREATE DOMAIN ... CHECK``) column, and a table's CHECK (its own,
+    and its parents' unless ``NO INHERIT``), warn when a column they read gets a
+    transform that writes new values (``keep`` and ``null`` do not: a NULL passes
+    a CHECK).  A CHECK over columns that all move by the same per-row offset (one
+    date shift spec ``per`` the same column: ``CHECK (discharged >= admitted)``)
+    keeps its truth and is not warned about.
+    """
     warnings: list[str] = []
     for name, info in sorted(schema.tables.items()):
-        checked = [c for c in info.columns if c.check_domain and not c.generated]
-        specs = coverage.column_specs(name) if checked and not info.partitioned else None
-        for col in checked if specs is not None else ():
-            spec = specs.get(col.name) if specs is not None else None
-            if spec is None or all(leaf.kind in ("keep", "null") for leaf in spec.leaves()):
+        if info.partitioned:
+            continue  # its partitions hold the rows
+        specs = coverage.column_specs(name)
+        if specs is None:
+            continue
+        for col in info.columns:
+            spec = specs.get(col.name)
+            if col.check_domain and not col.generated and spec is not None and \
+                    not _unchanging(spec):
+                warnings.append(
+                    f"table {name}, column {quote_ident(col.name)}: {spec_label(spec)} writes "
+                    f"new values of domain {col.check_domain}, whose CHECK constraint scrubphi "
+                    "does not evaluate; the restore fails at a row whose new value does not "
+                    "pass it")
+        own = {c.name for c in info.columns}
+        for check in _checks_binding(schema, name):
+            moved = [c for c in check.columns if c in own and c in specs
+                     and not _unchanging(specs[c])]
+            if not moved:
                 continue
+            labels = {spec_label(specs[c]) for c in check.columns if c in specs
+                      and specs[c].kind != "null"}
+            if len(moved) > 1 and len(labels) == 1 and len(moved) == len(
+                    [c for c in check.columns if c in own]) and \
+                    specs[moved[0]].kind == "date" and specs[moved[0]].params.get("per"):
+                continue  # every column it reads moves by one offset per row
+            cols = "; ".join(f"column {quote_ident(c)}: {spec_label(specs[c])}" for c in moved)
+            hint = ""
+            if len(moved) > 1 and all(specs[c].kind == "date" for c in moved):
+                hint = " (one date shift per the row's entity, per: COLUMN, moves them together)"
             warnings.append(
-                f"table {name}, column {quote_ident(col.name)}: {spec_label(spec)} writes new "
-                f"values of domain {col.check_domain}, whose CHECK constraint scrubphi does not "
-                "evaluate; the restore fails at a row whose new value does not pass it")
+                f"table {name}, CHECK constraint {quote_ident(check.name)}: {cols}; scrubphi "
+                "does not evaluate CHECK expressions: the restore fails at a row whose new "
+                f"values do not pass it{hint}")
     return warnings
+
+
+def _unchanging(spec: TransformSpec) -> bool:
+    return all(leaf.kind in ("keep", "null") for leaf in spec.leaves())
+
+
+def _checks_binding(schema: Schema, table: TableName) -> list[CheckConstraint]:
+    """The CHECK constraints a table's rows must pass: its own, its ancestors' inherited."""
+    info = schema.tables[table]
+    found = list(info.checks)
+    for ancestor in dict.fromkeys([*schema.ancestors(table),
+                                   *schema.inheritance_ancestors(table)]):
+        parent = schema.tables.get(ancestor)
+        found.extend(c for c in parent.checks if c.inherit) if parent is not None else None
+    return list(dict.fromkeys(found))

@@ -60,9 +60,10 @@ from .forms import (
 from .insert_rows import InsertKernels
 from .insert_statements import InsertStatements, Scan
 from .lexer import SqlSplitter, Unit
-from .restore_checks import domain_check_warnings, judge_new_keys
+from .restore_checks import check_warnings, judge_new_keys
 from .row_workers import PARALLEL_AFTER
 from .schema import (
+    CheckConstraint,
     ForeignKey,
     Schema,
     UniqueKey,
@@ -595,7 +596,7 @@ class Scrubber(InsertStatements):
             except CoverageError as exc:  # pragma: no cover - strict=False collects
                 problems.extend(exc.uncovered)
         problems.extend(self._judge_keys())
-        self._warn(domain_check_warnings(self._schema, self._cov))
+        self._warn(check_warnings(self._schema, self._cov))
         if problems and self.check_only:
             self.problems.extend(problems)
         elif problems:
@@ -610,7 +611,7 @@ class Scrubber(InsertStatements):
             )
         self._checked = True
 
-    def _learn_key(self, key: UniqueKey | ForeignKey) -> None:
+    def _learn_key(self, key: UniqueKey | ForeignKey | CheckConstraint) -> None:
         """A unique or foreign key: judged with the schema before the first row when it came first
         (``--schema``), else when its database ends (pg_dump writes keys after the data)."""
         self._schema.add_key(key)

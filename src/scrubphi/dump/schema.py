@@ -25,6 +25,7 @@ from ..transforms.base import ColumnInfo
 from .pgparse import ParseError, parse_statements
 
 __all__ = [
+    "CheckConstraint",
     "CopyHeader",
     "ForeignKey",
     "Schema",
@@ -106,6 +107,18 @@ class ForeignKey:
     line: int = 0
 
 
+@dataclass(frozen=True)
+class CheckConstraint:
+    """A CHECK constraint of a table and the columns its expression reads."""
+
+    table: TableName
+    name: str
+    columns: tuple[str, ...]
+    #: False for ``NO INHERIT``: it binds this table's own rows only.
+    inherit: bool = True
+    line: int = 0
+
+
 @dataclass
 class TableInfo:
     """One table the dump created."""
@@ -124,6 +137,8 @@ class TableInfo:
     unique_keys: list[UniqueKey] = field(default_factory=list)
     #: Its foreign keys, as they are learnt.
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    #: Its own CHECK constraints (validated ones: NOT VALID binds no existing row).
+    checks: list[CheckConstraint] = field(default_factory=list)
 
     def column(self, name: str) -> ColumnInfo | None:
         for col in self.columns:
@@ -208,12 +223,15 @@ class Schema:
             info.columns = [replace(c, not_null=True) if c.name == column else c
                             for c in info.columns]
 
-    def add_key(self, key: UniqueKey | ForeignKey) -> None:
-        """A primary key, unique constraint, unique index or foreign key of a known table."""
+    def add_key(self, key: UniqueKey | ForeignKey | CheckConstraint) -> None:
+        """A key, foreign key or CHECK constraint of a table it knows."""
         info = self.tables.get(key.table)
         if info is None:
             return
-        if isinstance(key, ForeignKey):
+        if isinstance(key, CheckConstraint):
+            if key not in info.checks:
+                info.checks = [*info.checks, key]
+        elif isinstance(key, ForeignKey):
             if key not in info.foreign_keys:
                 info.foreign_keys = [*info.foreign_keys, key]
         elif key not in info.unique_keys:
@@ -449,8 +467,10 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
     return info
 
 
-def _add_key(info: TableInfo, key: UniqueKey | ForeignKey | None) -> None:
-    if isinstance(key, ForeignKey):
+def _add_key(info: TableInfo, key: UniqueKey | ForeignKey | CheckConstraint | None) -> None:
+    if isinstance(key, CheckConstraint):
+        info.checks.append(key)
+    elif isinstance(key, ForeignKey):
         info.foreign_keys.append(key)
     elif key is not None:
         info.unique_keys.append(key)
@@ -538,8 +558,8 @@ class AlterTable:
     #: (table, column): ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form for a NOT NULL
     #: an inheritance child adds to an inherited column).
     not_null: list[tuple[TableName, str]] = field(default_factory=list)
-    #: ``ADD CONSTRAINT ... PRIMARY KEY | UNIQUE | EXCLUDE | FOREIGN KEY``.
-    keys: list[UniqueKey | ForeignKey] = field(default_factory=list)
+    #: ``ADD CONSTRAINT ... PRIMARY KEY | UNIQUE | EXCLUDE | FOREIGN KEY | CHECK``.
+    keys: list[UniqueKey | ForeignKey | CheckConstraint] = field(default_factory=list)
 
 
 def parse_alter_table(sql: str, line: int, schema: Schema | None = None) -> AlterTable:
@@ -568,13 +588,19 @@ def parse_alter_table(sql: str, line: int, schema: Schema | None = None) -> Alte
 
 
 def _key(con: dict[str, Any], table: TableName, line: int, column: tuple[str, ...] = (),
-         schema: Schema | None = None) -> UniqueKey | ForeignKey | None:
-    """A PRIMARY KEY, UNIQUE, EXCLUDE or FOREIGN KEY constraint (a column's own:
+         schema: Schema | None = None) -> UniqueKey | ForeignKey | CheckConstraint | None:
+    """A PRIMARY KEY, UNIQUE, EXCLUDE, FOREIGN KEY or CHECK constraint (a column's own:
     ``column``); None for others.
 
     ``... USING INDEX name`` makes a constraint of a unique index already read.
     """
     contype = con.get("contype")
+    if contype == "CONSTR_CHECK":
+        if con.get("skip_validation"):  # NOT VALID: the rows restored are not checked
+            return None
+        reads = tuple(dict.fromkeys(_column_refs(con.get("raw_expr")))) or column
+        return CheckConstraint(table, str(con.get("conname") or ""), reads,
+                               not con.get("is_no_inherit"), line)
     if contype == "CONSTR_FOREIGN" and con.get("pktable"):
         return ForeignKey(table, str(con.get("conname") or ""),
                           tuple(_svals(con.get("fk_attrs"))) or column,
