@@ -25,6 +25,7 @@ import pytest
 
 from pg_fixtures import PgServer, PsqlError
 from scrubphi import scrub_stream
+from scrubphi.dump.restore_checks import MANY, MAYBE, ONE, judge_key, verdict_of
 from scrubphi.dump.schema import (
     ForeignKey,
     Schema,
@@ -33,7 +34,6 @@ from scrubphi.dump.schema import (
     parse_create_table,
     parse_unique_index,
 )
-from scrubphi.dump.restore_checks import MANY, MAYBE, ONE, judge_key, verdict_of
 from scrubphi.errors import CoverageError
 from scrubphi.policy import loads_policy
 from scrubphi.policy.model import TableName, TransformSpec
