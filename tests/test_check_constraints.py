@@ -12,7 +12,11 @@ that all move by one per-row date offset keep the CHECK's truth: no warning.
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -138,3 +142,17 @@ def test_a_format_check_over_a_mask_and_no_inherit(pg: PgServer, source: str,
     with pytest.raises(PsqlError) as failed:
         _restore(pg, out)
     assert b'violates check constraint "stays_zip_check"' in failed.value.stderr
+
+
+@pytest.mark.postgres
+def test_audit_lists_the_restore_warnings(pg: PgServer, source: str, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(_policy("{date: shift, days: 30}"))
+    dump = tmp_path / "d.sql"
+    dump.write_bytes(pg.pg_dump(source, "--no-owner"))
+    done = subprocess.run([sys.executable, "-m", "scrubphi", "audit", "-c", str(policy),
+                           "--dump", str(dump), "--json"], capture_output=True)
+    report = json.loads(done.stdout)
+    assert [w.split(": column")[0] for w in report["restore_warnings"]] == [
+        "table public.kid_stays, CHECK constraint order_ok",
+        "table public.stays, CHECK constraint order_ok"]

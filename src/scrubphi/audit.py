@@ -306,6 +306,8 @@ class AuditReport:
 
     columns: list[ColumnAudit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: What may fail at the restore (keys that may collide, CHECKs over new values).
+    warnings: list[str] = field(default_factory=list)
     policy_digest: str = ""
     schema_text: list[SchemaTextAudit] = field(default_factory=list)
     #: ``audit.reviewed`` entries that match no column or schema object of the dump.
@@ -392,6 +394,7 @@ class AuditReport:
             "generated_at": iso_utc(self.generated_at),
             "policy_sha256": self.policy_digest,
             "problems": list(self.problems),
+            "restore_warnings": list(self.warnings),
             "columns": [c.to_dict() for c in self.columns],
             "safe_harbor": {
                 kind: {"kind": SAFE_HARBOR_KINDS[kind], "covered_by": cols}
@@ -465,6 +468,10 @@ class AuditReport:
             lines.append("")
             lines.append(f"Coverage problems: {len(self.problems)}")
             lines.extend(f"  - {p}" for p in self.problems)
+        if self.warnings:
+            lines.append("")
+            lines.append(f"Restore warnings: {len(self.warnings)}")
+            lines.extend(f"  - {w}" for w in self.warnings)
         lines.append("")
         lines.append(f"findings: {self.findings}")
         return "\n".join(lines) + "\n"
@@ -580,6 +587,7 @@ def audit_dump(src: BinaryIO, policy: Policy, *,
         chunk_size,
     )
     report.problems = list(dict.fromkeys(scrubber.problems))  # each problem once
+    report.warnings = list(scrubber.report.warnings)
     for entry in report.schema_text:
         review = reviewed_objects.get(entry.object)
         entry.reviewed = review.reason if review is not None else None
