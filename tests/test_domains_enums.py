@@ -116,6 +116,10 @@ def test_domains_resolve_to_their_base_type() -> None:
     schema.search_path = ("clinic",)
     parse_domain("CREATE DOMAIN d AS integer;", 6, schema)
     assert schema.with_domain(ColumnInfo("x", "d")).type_name == "integer"
+    # ... but a bare built-in name is pg_catalog's, even beside a domain of that name
+    parse_domain("CREATE DOMAIN text AS integer;", 7, schema)
+    assert schema.with_domain(ColumnInfo("x", "text")).type_name == "text"
+    assert schema.with_domain(ColumnInfo("x", "clinic.text")).type_name == "integer"
 
 
 @pytest.mark.postgres

@@ -63,6 +63,13 @@ _TYPE_NAMES = {
 }
 
 
+# Built-in types pg_dump writes bare (pg_catalog is searched first): never a domain.
+_BUILTIN_TYPES = frozenset(_TYPE_NAMES.values()) | frozenset(_TYPE_NAMES) | frozenset({
+    "text", "date", "uuid", "json", "jsonb", "bytea", "inet", "cidr", "macaddr", "macaddr8",
+    "money", "xml", "name", "oid", "tsvector", "tsquery", "point", "line", "lseg", "box",
+    "path", "polygon", "circle", "daterange", "tsrange", "tstzrange", "int4range",
+    "int8range", "numrange", "regclass", "char", "pg_lsn", "txid_snapshot", "jsonpath"})
+
 # COPY's options (an error names only these: the statement may be a damaged data line).
 _COPY_OPTIONS = frozenset(
     [
@@ -166,7 +173,9 @@ class Schema:
         """``col`` with its domain's base type, NOT NULL and CHECK (domains of domains
         resolved when each was created); unchanged when its type is not a domain."""
         domain = self.domains.get(col.type_name)
-        if domain is None and "." not in col.type_name and col.type_name:
+        if domain is None and "." not in col.type_name and col.type_name and \
+                col.type_name not in _BUILTIN_TYPES:
+            # A bare name (old pg_dump, SET search_path): a built-in type is pg_catalog's.
             domain = self.domains.get(f"{self._along_path_of(col.type_name)}.{col.type_name}")
         if domain is None:
             return col
@@ -179,7 +188,8 @@ class Schema:
     def enum_labels(self, type_name: str) -> tuple[str, ...] | None:
         """The labels of an enum type as a column's type reads, or None."""
         labels = self.enums.get(type_name)
-        if labels is None and "." not in type_name and type_name:
+        if labels is None and "." not in type_name and type_name and \
+                type_name not in _BUILTIN_TYPES:
             labels = self.enums.get(f"{self._along_path_of(type_name)}.{type_name}")
         return labels
 
@@ -496,7 +506,7 @@ def parse_create_type(
     An enum (``CREATE TYPE t AS ENUM (...)``) is learnt into ``schema.enums``."""
     kind, stmt = _parse_one(sql, line, "CREATE TYPE")
     if kind == "CreateEnumStmt" and schema is not None:
-        schema.enums[".".join(_svals(stmt.get("typeName")))] = tuple(_svals(stmt.get("vals")))
+        schema.enums[_type_key(stmt.get("typeName"), schema)] = tuple(_svals(stmt.get("vals")))
     if kind != "CompositeTypeStmt":
         return None
     columns = []
@@ -509,13 +519,20 @@ def parse_create_type(
     return _table_name(stmt["typevar"], schema, create=True), columns
 
 
+def _type_key(names: Any, schema: Schema) -> str:
+    """A created type's name as a qualified column type reads (``public.ssn_t``); a bare
+    one (old pg_dump) is created in the first schema of the search path."""
+    parts = _svals(names)
+    return ".".join(parts) if len(parts) > 1 else f"{schema.search_path[0]}.{parts[0]}"
+
+
 def parse_domain(sql: str, line: int, schema: Schema) -> None:
     """Learn a ``CREATE DOMAIN`` (its base type, NOT NULL, whether it has a CHECK) or an
     ``ALTER DOMAIN`` that adds a constraint; other statements are only checked to be one
     statement."""
     kind, stmt = _parse_one(sql, line, "DOMAIN")
     if kind == "CreateDomainStmt":
-        name = ".".join(_svals(stmt.get("domainname")))
+        name = _type_key(stmt.get("domainname"), schema)
         base, dims, max_length, numeric = _type_of(stmt.get("typeName") or {})
         contypes = [(_node(con, "Constraint") or {}).get("contype")
                     for con in stmt.get("constraints") or ()]
@@ -524,7 +541,7 @@ def parse_domain(sql: str, line: int, schema: Schema) -> None:
             not_null="CONSTR_NOTNULL" in contypes,
             check_domain=name if "CONSTR_CHECK" in contypes else None))
     elif kind == "AlterDomainStmt" and stmt.get("subtype") == "C":
-        name = ".".join(_svals(stmt.get("typeName")))
+        name = _type_key(stmt.get("typeName"), schema)
         contype = (_node(stmt.get("def"), "Constraint") or {}).get("contype")
         domain = schema.domains.get(name)
         if domain is not None and contype == "CONSTR_CHECK":
@@ -532,7 +549,7 @@ def parse_domain(sql: str, line: int, schema: Schema) -> None:
         elif domain is not None and contype == "CONSTR_NOTNULL":
             schema.domains[name] = replace(domain, not_null=True)
     elif kind == "AlterDomainStmt" and stmt.get("subtype") == "O":  # SET NOT NULL
-        name = ".".join(_svals(stmt.get("typeName")))
+        name = _type_key(stmt.get("typeName"), schema)
         if name in schema.domains:
             schema.domains[name] = replace(schema.domains[name], not_null=True)
 
