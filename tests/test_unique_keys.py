@@ -404,3 +404,18 @@ def test_refresh_refuses_a_broken_key_before_it_creates_anything(
         assert made == [(staging,)]
     finally:
         pg.drop_database(staging)
+
+
+def test_pg_dumpall_names_the_database_of_a_broken_key(codec: ModuleType) -> None:
+    from shared_paths import PGDUMP_FIXTURES
+    from test_dump import SCRUB_EDGE
+
+    data = (PGDUMP_FIXTURES / "cluster.pg_dumpall-15.18.sql").read_bytes()
+    text = SCRUB_EDGE.replace("    public.idcol: keep\n",
+                              "    public.idcol: {columns: {id: {value: '1'}, v: keep}}\n")
+    with pytest.raises(CoverageError) as info:
+        scrub_stream(io.BytesIO(data), io.BytesIO(), loads_policy(text, "p.yaml"), codec=codec,
+                     key=KEY.encode())
+    assert info.value.exit_code == 3
+    assert [p.split(": {value")[0] for p in info.value.uncovered] == [
+        "database edge: table public.idcol, primary key idcol_pkey: column id"]

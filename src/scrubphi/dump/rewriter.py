@@ -621,11 +621,15 @@ class Scrubber(InsertStatements):
         policy maps many-to-one; keys whose columns may collide go to the warnings."""
         problems, warnings = judge_new_keys(self._schema, self._cov, self._judged_keys,
                                             self._database)
+        if self._database is not None:  # pg_dumpall: the same table names in each database
+            problems = [f"database {self._database}: {p}" for p in problems]
         self._cov.misfits.update(problems)
         self._warn(warnings)
         return problems
 
     def _warn(self, warnings: list[str]) -> None:
+        if self._database is not None:
+            warnings = [f"database {self._database}: {w}" for w in warnings]
         self.report.warnings.extend(w for w in warnings if w not in self.report.warnings)
 
     def _finish_database(self, line: int) -> None:
