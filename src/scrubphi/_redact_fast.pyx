@@ -493,6 +493,7 @@ cdef class Engine:
             (d._NOT_EMPLOYERS, K_NOTEMP), (d._EPONYM_PLACES, K_EPLACE),
             (d._VISIT_VERBS, K_VISIT), (FORM_UPPER, K_FORMUP), (FORM_CAP, K_FORMCAP),
             (FORM_ANY, K_FORMANY), (CUE_WORDS, K_CUE), (CUE_FORMS, K_CUEFORM),
+            (d._PATIENT_LABELS, K_PTLABEL),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets
