@@ -94,10 +94,11 @@ cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
 
 cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
     """Whether ``StructuredPass._mdash`` can take the month-day at ``s`` for a date: the
-    last word of ``text[s - 8:s].lower().split()`` is "on", "since" or "until"; any
-    character that is not ASCII there is a maybe."""
-    cdef Py_ssize_t lo = s - 8 if s > 8 else 0, b = s, a, n, i
-    cdef char low[6]
+    last word of ``text[s - 16:s].lower().split()`` is "on", "since", "until" or a verb
+    of the stay (``structured._DASH_DATE_VERBS``); any character that is not ASCII
+    there is a maybe."""
+    cdef Py_ssize_t lo = s - 16 if s > 16 else 0, b = s, a, n, i
+    cdef char low[12]
     cdef Py_UCS4 c
     for i in range(lo, s):
         if t.at(i) >= 128:
@@ -108,14 +109,27 @@ cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
     while a > lo and not _in(t.at(a - 1), b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"):
         a -= 1
     n = b - a
-    if n < 2 or n > 5:
+    if n < 2 or n > 11:
         return False
     for i in range(n):
         c = t.at(a + i)
         low[i] = <char>(<uint32_t>c | 0x20) if c >= u'A' and c <= u'Z' else <char>c
     low[n] = 0
-    return (n == 2 and low[0] == b'o' and low[1] == b'n') or \
-        (n == 5 and memcmp(low, b"since", 5) == 0) or (n == 5 and memcmp(low, b"until", 5) == 0)
+    if n == 2:
+        return low[0] == b'o' and low[1] == b'n'
+    if n == 4:
+        return memcmp(low, b"seen", 4) == 0
+    if n == 5:
+        return memcmp(low, b"since", 5) == 0 or memcmp(low, b"until", 5) == 0
+    if n == 8:
+        return memcmp(low, b"admitted", 8) == 0
+    if n == 9:
+        return memcmp(low, b"intubated", 9) == 0 or memcmp(low, b"extubated", 9) == 0
+    if n == 10:
+        return memcmp(low, b"readmitted", 10) == 0 or memcmp(low, b"discharged", 10) == 0
+    if n == 11:
+        return memcmp(low, b"transferred", 11) == 0 or memcmp(low, b"reintubated", 11) == 0
+    return False
 
 
 cdef bint _az(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:

@@ -73,6 +73,13 @@ _TEXT_DATE_GROUPS = {
     "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
 }
 _DASH_DATE_BEFORE = frozenset(split_words("on since until"))
+# Verbs of the stay after which a dash month-day is a date too ("admitted 09-03",
+# "extubated 9-4"); a range after a lab or a vital sign stays ("HR 60-70").
+_DASH_DATE_VERBS = frozenset(split_words("""
+admitted readmitted discharged transferred seen intubated extubated reintubated
+"""))
+# How far back _mdash reads the word before (the longest cue and a space).
+_DASH_DATE_REACH = 16
 _ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
 _SCORE_WORDS = frozenset(split_words("""
 pain scale score scored rated rates rating strength level intensity from to of is was
@@ -513,10 +520,13 @@ class StructuredPass:
                 f"{self._dpad(new[1], a_text)}/{self._dpad(new[2], b_text)}.{new[0] % 100:02d}")
 
     def _mdash(self, m: re.Match[str], out: Spans) -> None:
-        """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8");
-        elsewhere it is a range ("HR 7-8", "2-3 times")."""
-        before = out.text[max(0, m.start("mdash") - 8) : m.start("mdash")].lower().split()
-        if not before or before[-1] not in _DASH_DATE_BEFORE:
+        """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8")
+        or a verb of the stay ("admitted 09-03"); elsewhere it is a range ("HR 7-8",
+        "2-3 times")."""
+        start = m.start("mdash")
+        before = out.text[max(0, start - _DASH_DATE_REACH) : start].lower().split()
+        if not before or (before[-1] not in _DASH_DATE_BEFORE
+                          and before[-1] not in _DASH_DATE_VERBS):
             return
         a_text, b_text = m.group("ma2"), m.group("mb2")
         new = self._date_surrogate(2000, int(a_text), int(b_text), out)
