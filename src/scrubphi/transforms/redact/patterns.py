@@ -379,7 +379,11 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"|thoracic|sacral|metatarsal|metacarpal|heart|sound|trimester|percentile)))",
         # Ages over 89 ("92 yo", "aged 101", "age: 95").
         rf"(?P<age>{digit_start}(?P<av>9\d|1[01]\d)[ -]?(?={_AGE_WORD}))",
-        r"(?P<agel>(?i:aged?|age:)[ ]*(?P<alv>9\d|1[01]\d)(?!\d|\.\d))",
+        # (and in words after the label: "aged ninety-three", "age ninety three")
+        r"(?P<agel>(?i:aged?|age:)[ ]*(?:(?P<alv>9\d|1[01]\d)(?!\d|\.\d)"
+        rf"|(?P<alw>(?i:ninety(?:[- ]{_UNITS})?|(?:(?:one|a)[ ])?hundred"
+        rf"(?:[ ](?:and[ ])?(?:{_UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen"
+        rf"|sixteen|seventeen|eighteen|nineteen))?))(?![^\W_])))",
         # ... and in words ("ninety-two year old", "a hundred and one years old": from
         # the group's word, so "a" stays).
         rf"(?P<agew>(?P<awv>(?i:ninety(?:[- ]{_UNITS})?|hundred"

@@ -226,7 +226,7 @@ class StructuredPass:
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
-            "age": g("av", "age"), "agel": g("alv", "age"), "agew": self._age_words,
+            "age": g("av", "age"), "agel": self._age_label, "agew": self._age_words,
             "birthyr": self._birth_year,
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
@@ -257,6 +257,12 @@ class StructuredPass:
                 for g in (1, 2):
                     value = ship.group(g)
                     out.put(*ship.span(g), "place", case_like(name(value.title()), value))
+
+    def _age_label(self, m: re.Match[str], out: Spans) -> None:
+        """An age over 89 after "age" or "aged", in digits ("aged 93") or words ("aged
+        ninety-three", "age one hundred and two"): "90+" in its place."""
+        group = "alv" if m.group("alv") is not None else "alw"
+        out.put(m.start(group), m.end(group), "age", "90+")
 
     def _age_words(self, m: re.Match[str], out: Spans) -> None:
         """An age over 89 in words: "90+" in its place, "one" of "one hundred and two"
