@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.names import case_like
-from scrubphi.transforms.redact.patterns import MONTHS
+from scrubphi.transforms.redact.patterns import MONTHS, OB_DOT
 from scrubphi.transforms.redact.vocab import split_words
 
 __all__ = [
@@ -72,6 +72,13 @@ _TEXT_DATE_GROUPS = {
     "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
     "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
 }
+# The local part of an e-mail written to dodge a parser, before its "at": words joined
+# by dots, "dot" as a word or in brackets ("jane dot doe", "jane[dot]doe"), ending where
+# the search ends.
+_OB_LOCAL = compile_cached(rf"(?<![\w.+%'-])[\w+%'-]+(?:{OB_DOT}[\w+%'-]+)*$")
+# A "dot" written as a word or in brackets (not a dot).
+_OB_WORD_DOT = compile_cached(r"[ ]{0,2}[\[({<](?i:dot)[\])}>][ ]{0,2}|[ ]{1,2}(?i:dot)[ ]{1,2}")
+_OPENERS = {"]": "[", ")": "(", "}": "{", ">": "<"}
 _DASH_DATE_BEFORE = frozenset(split_words("on since until"))
 # Verbs of the stay after which a dash month-day is a date too ("admitted 09-03",
 # "extubated 9-4"); a range after a lab or a vital sign stays ("HR 60-70").
@@ -227,7 +234,7 @@ class StructuredPass:
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
             "age": g("av", "age"), "agel": self._age_label, "agew": self._age_words,
-            "birthyr": self._birth_year,
+            "birthyr": self._birth_year, "obmail": self._obfuscated_email,
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
             "zipl": self._postcode, "idnum": self._idnum,
@@ -257,6 +264,36 @@ class StructuredPass:
                 for g in (1, 2):
                     value = ship.group(g)
                     out.put(*ship.span(g), "place", case_like(name(value.title()), value))
+
+    def _obfuscated_email(self, m: re.Match[str], out: Spans) -> None:
+        """An e-mail written to dodge a parser, found from its "at" ("jane dot doe at
+        gmail dot com", "jane[at]gmail.com"): the local part before it too, all of it
+        replaced as the e-mail it spells.  A bare "at" needs a "dot" written as a word
+        in the address, or a dot or an underscore in the local part ("jane.doe at
+        gmail.com"; not "seen at mgh.org")."""
+        text = out.text
+        e = m.start("obmail")
+        close = m.group("obc")
+        if close is not None:
+            if e == 0 or text[e - 1] != _OPENERS[close]:
+                return
+            e -= 1
+        elif e == 0 or text[e - 1] != " ":
+            return
+        for _ in range(2):
+            if e > 0 and text[e - 1] == " ":
+                e -= 1
+        local = _OB_LOCAL.search(text, max(0, e - 100), e)
+        if local is None:
+            return
+        domain = m.group("obd")
+        worded = _OB_WORD_DOT.search(domain) is not None or \
+            _OB_WORD_DOT.search(local.group()) is not None
+        if close is None and not worded and "." not in local.group() and \
+                "_" not in local.group():
+            return
+        value = _OB_WORD_DOT.sub(".", local.group()) + "@" + _OB_WORD_DOT.sub(".", domain)
+        out.put(local.start(), m.end("obmail"), "email", self._fns["email"](value))
 
     def _age_label(self, m: re.Match[str], out: Spans) -> None:
         """An age over 89 after "age" or "aged", in digits ("aged 93") or words ("aged
