@@ -445,6 +445,7 @@ cdef class Engine:
     cdef object phone_fn, fax_fn, hu_slash
     cdef dict phone_cache, fax_cache
     cdef bint fast_phones
+    cdef _WordSet range_labels  # structured._RANGE_LABELS: "WBC 200-1000" is no phone
     # The street addresses' handler ("addr": the whole match, the address transform's
     # surrogate), in C (_address_at) where it is StructuredPass._group's.
     cdef object address_fn
@@ -578,6 +579,7 @@ cdef class Engine:
         self.phone_cache = r._caches["phone"]
         self.fax_cache = r._caches["fax"]
         self.hu_slash = st._HU_SLASH.match
+        self.range_labels = _word_set(st._RANGE_LABELS)
         # (only where the handlers are StructuredPass's own)
         self.fast_phones = all(
             getattr(r._handlers[group], "__func__", None) is fn
@@ -1257,11 +1259,21 @@ cdef class Engine:
         """``StructuredPass._phone`` on a "local" or "phone" match where it needs no
         pattern of its own; False (nothing done) where Python must run it: a "local"
         number of nine characters or a "phone" one where ``_HU_SLASH`` matches (an
-        amount?), and a prefix before the number (``_plain_prefix``)."""
-        cdef Py_ssize_t start, end, first
+        amount?), and a prefix before the number (``_plain_prefix``); True with nothing
+        put after a lab's word ("WBC 200-1000", ``_range_label_before``)."""
+        cdef Py_ssize_t start, end, first, wn
+        cdef char low[16]
         start, end = m.span(group)
         if group == "local" and end - start == 9:
             return False
+        if group == "local" and end - start == 8 and t.at(start + 3) == u'-':
+            # (_range_label_before: "WBC 200-1000" is a lab's range; Python decides
+            # where the word before may not be ASCII)
+            if not _ascii_range(t, start - 12, start):
+                return False
+            wn = _word_before(t, start, low)
+            if wn and self.range_labels.has(low, wn):
+                return True
         if group == "phone" and self.hu_slash(text, start) is not None:
             return False
         first = _plain_prefix(t, start)

@@ -42,6 +42,13 @@ hr sat sats spo2 o2 fs bs bg glucose sugar sugars temp t tmax wt weight io i/o i
 uo urine tf tfs ivf k na cl co2 bun cr hct hgb wbc plt inr ptt pt ck trop lytes labs
 vs vss vitals cvp ci co svr pcwp etco2 ve vt mv
 """))
+# Labs and vital signs before a range of a local number's shape ("WBC 200-1000", "plt:
+# 250-1200"): the range is theirs, not a phone (labels of _SPACED_NOT_BEFORE that no
+# phone follows in a note, and a few more labs; not "pt", "in", "out", "t", "co").
+_RANGE_LABELS = (_SPACED_NOT_BEFORE - frozenset(split_words("pt in out t x d co"))) | \
+    frozenset(split_words("""
+plts platelets cpk ldh bnp ast alt alk amylase lipase ferritin fibrinogen lactate uop
+"""))
 _UNITS_AFTER = frozenset(split_words("""
 mg mcg g gm kg ml cc l lpm u units unit meq mmol mm cm mmhg bpm x times hrs hours
 minutes mins days
@@ -337,6 +344,9 @@ class StructuredPass:
                     return
         if group == "intl" and len(_NOT_DIGIT.sub("", m.group(group))) < 7:
             return  # "(+30) 2101": the digits the look-ahead counted are past a ")"
+        if group == "local" and end - start == 8 and out.text[start + 3] == "-" and \
+                _range_label_before(out.text, start):
+            return  # "WBC 200-1000": a lab's range, not "call 555-1234"
         if ((group == "phone" and _HU_SLASH.match(out.text, start)) or (
                 group == "local" and end - start == 9)) and _clinical_around(out.text, start, end):
             return  # "I/O 10/500 1000 ml", "HR 210-98-95": amounts, not "30/166 1318"
@@ -666,6 +676,13 @@ def _clinical_around(text: str, start: int, end: int) -> bool:
     after = text[end : end + 12].lower().split()
     return bool((before and before[-1].strip(":=-,#") in _SPACED_NOT_BEFORE) or (
         after and after[0].strip(".,;:)") in _UNITS_AFTER))
+
+
+def _range_label_before(text: str, start: int) -> bool:
+    """Whether the word before ``start`` (of the twelve characters before it, its ":",
+    "=", "-" and "," stripped) is a lab's or a vital sign's (_RANGE_LABELS)."""
+    before = text[max(0, start - 12) : start].lower().split()
+    return bool(before) and before[-1].strip(":=-,") in _RANGE_LABELS
 
 
 def _with_prefix(text: str, start: int) -> int:
