@@ -396,9 +396,14 @@ cdef class _Dates:
         self.not_date = _word_set(st._NOT_DATE_BEFORE)
         self.score = _word_set(st._SCORE_WORDS)
         if st._DASH_DATE_BEFORE != frozenset(("on", "since", "until")) or \
+                st._DASH_DATE_REACH != 16 or \
+                st._DASH_DATE_VERBS != frozenset("admitted readmitted discharged transferred "
+                                                 "seen intubated extubated "
+                                                 "reintubated".split()) or \
                 st._VENT_WORDS != frozenset("psv ps peep cpap bipap simv imv prvc aprv ipap "
                                             "epap".split()):
-            raise ValueError("structured's date words changed: update _redact_digits.pxi")
+            raise ValueError("structured's date words changed: update _redact_digits.pxi "
+                             "and _dash_date_word")
 
     cdef int new(self, int y, int mo, int d, per_value, _Shift *sh,
                  int *ny, int *nm, int *nd) except -2:

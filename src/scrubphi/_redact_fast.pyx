@@ -94,10 +94,11 @@ cdef bint _digits_and_hyphens(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
 
 cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
     """Whether ``StructuredPass._mdash`` can take the month-day at ``s`` for a date: the
-    last word of ``text[s - 8:s].lower().split()`` is "on", "since" or "until"; any
-    character that is not ASCII there is a maybe."""
-    cdef Py_ssize_t lo = s - 8 if s > 8 else 0, b = s, a, n, i
-    cdef char low[6]
+    last word of ``text[s - 16:s].lower().split()`` is "on", "since", "until" or a verb
+    of the stay (``structured._DASH_DATE_VERBS``); any character that is not ASCII
+    there is a maybe."""
+    cdef Py_ssize_t lo = s - 16 if s > 16 else 0, b = s, a, n, i
+    cdef char low[12]
     cdef Py_UCS4 c
     for i in range(lo, s):
         if t.at(i) >= 128:
@@ -108,14 +109,27 @@ cdef bint _dash_date_word(_Text t, Py_ssize_t s) noexcept:
     while a > lo and not _in(t.at(a - 1), b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"):
         a -= 1
     n = b - a
-    if n < 2 or n > 5:
+    if n < 2 or n > 11:
         return False
     for i in range(n):
         c = t.at(a + i)
         low[i] = <char>(<uint32_t>c | 0x20) if c >= u'A' and c <= u'Z' else <char>c
     low[n] = 0
-    return (n == 2 and low[0] == b'o' and low[1] == b'n') or \
-        (n == 5 and memcmp(low, b"since", 5) == 0) or (n == 5 and memcmp(low, b"until", 5) == 0)
+    if n == 2:
+        return low[0] == b'o' and low[1] == b'n'
+    if n == 4:
+        return memcmp(low, b"seen", 4) == 0
+    if n == 5:
+        return memcmp(low, b"since", 5) == 0 or memcmp(low, b"until", 5) == 0
+    if n == 8:
+        return memcmp(low, b"admitted", 8) == 0
+    if n == 9:
+        return memcmp(low, b"intubated", 9) == 0 or memcmp(low, b"extubated", 9) == 0
+    if n == 10:
+        return memcmp(low, b"readmitted", 10) == 0 or memcmp(low, b"discharged", 10) == 0
+    if n == 11:
+        return memcmp(low, b"transferred", 11) == 0 or memcmp(low, b"reintubated", 11) == 0
+    return False
 
 
 cdef bint _az(_Text t, Py_ssize_t s, Py_ssize_t e) noexcept:
@@ -431,6 +445,7 @@ cdef class Engine:
     cdef object phone_fn, fax_fn, hu_slash
     cdef dict phone_cache, fax_cache
     cdef bint fast_phones
+    cdef _WordSet range_labels  # structured._RANGE_LABELS: "WBC 200-1000" is no phone
     # The street addresses' handler ("addr": the whole match, the address transform's
     # surrogate), in C (_address_at) where it is StructuredPass._group's.
     cdef object address_fn
@@ -493,6 +508,7 @@ cdef class Engine:
             (d._NOT_EMPLOYERS, K_NOTEMP), (d._EPONYM_PLACES, K_EPLACE),
             (d._VISIT_VERBS, K_VISIT), (FORM_UPPER, K_FORMUP), (FORM_CAP, K_FORMCAP),
             (FORM_ANY, K_FORMANY), (CUE_WORDS, K_CUE), (CUE_FORMS, K_CUEFORM),
+            (d._PATIENT_LABELS, K_PTLABEL),
         )
         big = (r._flagged, r._flag_first, r._flag_last)
         self.sets = tuple((words, bit) for words, bit in sets
@@ -563,6 +579,7 @@ cdef class Engine:
         self.phone_cache = r._caches["phone"]
         self.fax_cache = r._caches["fax"]
         self.hu_slash = st._HU_SLASH.match
+        self.range_labels = _word_set(st._RANGE_LABELS)
         # (only where the handlers are StructuredPass's own)
         self.fast_phones = all(
             getattr(r._handlers[group], "__func__", None) is fn
@@ -1242,11 +1259,21 @@ cdef class Engine:
         """``StructuredPass._phone`` on a "local" or "phone" match where it needs no
         pattern of its own; False (nothing done) where Python must run it: a "local"
         number of nine characters or a "phone" one where ``_HU_SLASH`` matches (an
-        amount?), and a prefix before the number (``_plain_prefix``)."""
-        cdef Py_ssize_t start, end, first
+        amount?), and a prefix before the number (``_plain_prefix``); True with nothing
+        put after a lab's word ("WBC 200-1000", ``_range_label_before``)."""
+        cdef Py_ssize_t start, end, first, wn
+        cdef char low[16]
         start, end = m.span(group)
         if group == "local" and end - start == 9:
             return False
+        if group == "local" and end - start == 8 and t.at(start + 3) == u'-':
+            # (_range_label_before: "WBC 200-1000" is a lab's range; Python decides
+            # where the word before may not be ASCII)
+            if not _ascii_range(t, start - 12, start):
+                return False
+            wn = _word_before(t, start, low)
+            if wn and self.range_labels.has(low, wn):
+                return True
         if group == "phone" and self.hu_slash(text, start) is not None:
             return False
         first = _plain_prefix(t, start)

@@ -187,6 +187,18 @@ cdef void _rules(_Text t, _Tok *tk, Py_ssize_t n, Py_ssize_t i, bint mixed) noex
         if j + 1 < n and tk[j].kbits & K_ROLEPREP and tk[j].wflags & W_LOWER and \
                 _near(t, tk, j - 1, j, b" "):
             _employer(t, tk, n, j)
+    if kb & K_PTLABEL and i + 2 < n and _near(t, tk, i, i + 1, b": ") and \
+            _has(t, tk[i].end, tk[i + 1].start, u':') and \
+            _near(t, tk, i + 1, i + 2, b", ") and t.at(tk[i + 1].end) == u',' and \
+            tk[i + 2].kbits & K_FIRST and _sure(tk[i + 2].state) and \
+            tk[i + 1].wflags & W_CAP and tk[i + 1].kbits & K_ALPHA and tk[i + 1].klen > 1 and \
+            not (tk[i + 1].kbits & K_STOP) and tk[i + 1].state != PLACE and \
+            tk[i + 1].kbits & K_LAST and not _sure(tk[i + 1].state) and \
+            _same_case(tk, i + 1, i + 2):
+        # "Patient: Smith, Anna", "Pt: BAKER, JOHN": a surname, a comma and a sure first
+        # name written alike after the label, the surname a surname too (word_rules'
+        # twin)
+        tk[i + 1].state = NAME
     if kb & K_HON and i + 1 < n and _near(t, tk, i, i + 1, b". "):
         j = i + 1
         strong = not (kb & K_WEAKHON) or (mixed and wf & W_CAP and not (wf & W_UPPER)) or \

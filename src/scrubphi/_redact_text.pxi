@@ -87,6 +87,7 @@ cdef extern from *:
     #define RF_K_FORMANY ((uint64_t)1 << 58)
     #define RF_K_CUE ((uint64_t)1 << 59)
     #define RF_K_CUEFORM ((uint64_t)1 << 60)
+    #define RF_K_PTLABEL ((uint64_t)1 << 61)
     """
     const uint64_t K_PLAIN "RF_K_PLAIN"
     const uint64_t K_RARE "RF_K_RARE"
@@ -149,6 +150,7 @@ cdef extern from *:
     const uint64_t K_FORMANY "RF_K_FORMANY"  # late_firms.FORM_ANY: "syn" of "i syn s.c."
     const uint64_t K_CUE "RF_K_CUE"  # late_cues.CUE_WORDS: a cue's word, any case
     const uint64_t K_CUEFORM "RF_K_CUEFORM"  # late_cues.CUE_FORMS: in Title case
+    const uint64_t K_PTLABEL "RF_K_PTLABEL"  # context._PATIENT_LABELS: "patient", "pt"
 
 # Case of the word as written (W_TUPPER: of the word without its cut-off tail, capitals
 # or capitals and a plural's "s", as word_rules.upper_word reads it).

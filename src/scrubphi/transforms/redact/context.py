@@ -31,6 +31,7 @@ __all__ = [
     "_NOT_HOSPITALS",
     "_ORG_PREPS",
     "_ORG_WORDS",
+    "_PATIENT_LABELS",
     "_PERSON_NEXT",
     "_PLACE_LINKS",
     "_PLACE_NAME_PARTS",
@@ -72,6 +73,9 @@ lives lived spent began begins works worked moved grew studied can could would p
 # Verbs of a visit or a call: a first name in lower case opening a clause before one is
 # a person's, an everyday word too ("social: bill called once"; twelfth round).
 _VISIT_VERBS = frozenset(split_words("called calls visited visits phoned telephoned"))
+# Labels of the patient's name when a colon follows: "Patient: Smith, Anna", "Pt: BAKER,
+# JOHN" (a surname, a comma and a sure first name written alike after one are a name).
+_PATIENT_LABELS = frozenset(split_words("patient pt"))
 _CREDENTIALS = frozenset(split_words("rn rrt md np pa lpn cna lcsw msw rph pharmd phd do crna"))
 # Legal forms and the head words of organisations' names: the words before one
 # name the organisation ("Civic Impulse LLC", "Allstate Insurance Group", "Kroll

@@ -29,6 +29,7 @@ __all__ = [
     "CODE_START",
     "DIGIT_START",
     "MONTHS",
+    "OB_DOT",
     "STATES",
     "WORD_TRIGGERS",
     "Patterns",
@@ -110,6 +111,13 @@ _AGE_WORD = (
     r"|years[- ]old|yr[- ]old|y/o[mf]?)(?![^\W\d_])"
 )
 
+# An e-mail written to dodge a parser ("jane dot doe at gmail dot com", "jane[at]gmail.com",
+# "jane(at)gmail(dot)com"): "dot" between spaces or in brackets, or a dot; the
+# top-level domains it may end in (no everyday word: "dot it", "dot no").
+OB_DOT = r"(?:\.|[ ]{0,2}[\[({<](?i:dot)[\])}>][ ]{0,2}|[ ]{1,2}(?i:dot)[ ]{1,2})"
+_OB_TLDS = (r"(?i:com|org|net|edu|gov|mil|info|biz|io|us|uk|ca|au|de|fr|nz|jp|cn|ru|dk|fi"
+            r"|ie|mx|za|kr|tw|hk|sg|nl|se|ch|be|pl|br|es)")
+_OB_LABEL = r"[^\W_](?:[\w-]{0,62}[^\W_])?"
 
 _Node = dict[str, "_Node"]
 
@@ -193,6 +201,7 @@ _WORD_GROUPS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
     (("agel",), frozenset(["age", "aged"])),
     (("agew",), frozenset(["ninety", "hundred"])),
     (("birthyr",), frozenset(["born", "yob", "birth"])),
+    (("obmail",), frozenset(["at"])),
 )
 _CODES = ("iban", "idword")
 _WORDS = tuple(name for names, _ in _WORD_GROUPS for name in names)
@@ -379,7 +388,11 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         r"|thoracic|sacral|metatarsal|metacarpal|heart|sound|trimester|percentile)))",
         # Ages over 89 ("92 yo", "aged 101", "age: 95").
         rf"(?P<age>{digit_start}(?P<av>9\d|1[01]\d)[ -]?(?={_AGE_WORD}))",
-        r"(?P<agel>(?i:aged?|age:)[ ]*(?P<alv>9\d|1[01]\d)(?!\d|\.\d))",
+        # (and in words after the label: "aged ninety-three", "age ninety three")
+        r"(?P<agel>(?i:aged?|age:)[ ]*(?:(?P<alv>9\d|1[01]\d)(?!\d|\.\d)"
+        rf"|(?P<alw>(?i:ninety(?:[- ]{_UNITS})?|(?:(?:one|a)[ ])?hundred"
+        rf"(?:[ ](?:and[ ])?(?:{_UNITS}|ten|eleven|twelve|thirteen|fourteen|fifteen"
+        rf"|sixteen|seventeen|eighteen|nineteen))?))(?![^\W_])))",
         # ... and in words ("ninety-two year old", "a hundred and one years old": from
         # the group's word, so "a" stays).
         rf"(?P<agew>(?P<awv>(?i:ninety(?:[- ]{_UNITS})?|hundred"
@@ -389,6 +402,13 @@ def pattern(street_suffixes: tuple[str, ...]) -> Patterns:
         # dates: year it is Safe Harbor's only when the age it gives is under 90.
         r"(?P<birthyr>(?i:born(?:[ ]in)?|yob|birth[ ]year)[ ]?:?[ ]*(?P<byv>1[89]\d\d|20\d\d)"
         r"(?![\d/.-]\d|\d))",
+        # An e-mail written to dodge a parser, from its "at" ("jane dot doe at gmail dot
+        # com", "jane[at]gmail.com", "jane (at) gmail.com"): a domain ending in a
+        # top-level domain; the handler reads the local part before the "at" and wants
+        # a bracket round it, or a "dot" written as a word or a dot in the local part.
+        r"(?P<obmail>(?i:at)(?:(?P<obc>[\])}>])[ ]{0,2}|[ ]{1,2})"
+        rf"(?P<obd>{_OB_LABEL}(?:{OB_DOT}{_OB_LABEL}){{0,3}}{OB_DOT}{_OB_TLDS})"
+        r"(?![\w-]|\.\w))",
         # Identifiers after a label; "#123456"; unlabelled tokens with 5+ digits.
         rf"(?P<mrn>{start}{_LABELS}\.?(?:[ ]?(?i:no\.?|number|num|\#))?(?:[ ](?i:is))?"
         r"[ ]?[:\#]?[ ]*"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.dates import civil_from_days, days_from_civil
 from scrubphi.transforms.names import case_like
-from scrubphi.transforms.redact.patterns import MONTHS
+from scrubphi.transforms.redact.patterns import MONTHS, OB_DOT
 from scrubphi.transforms.redact.vocab import split_words
 
 __all__ = [
@@ -41,6 +41,13 @@ _SPACED_NOT_BEFORE = _NOT_DATE_BEFORE | frozenset(split_words("""
 hr sat sats spo2 o2 fs bs bg glucose sugar sugars temp t tmax wt weight io i/o in out
 uo urine tf tfs ivf k na cl co2 bun cr hct hgb wbc plt inr ptt pt ck trop lytes labs
 vs vss vitals cvp ci co svr pcwp etco2 ve vt mv
+"""))
+# Labs and vital signs before a range of a local number's shape ("WBC 200-1000", "plt:
+# 250-1200"): the range is theirs, not a phone (labels of _SPACED_NOT_BEFORE that no
+# phone follows in a note, and a few more labs; not "pt", "in", "out", "t", "co").
+_RANGE_LABELS = (_SPACED_NOT_BEFORE - frozenset(split_words("pt in out t x d co"))) | \
+    frozenset(split_words("""
+plts platelets cpk ldh bnp ast alt alk amylase lipase ferritin fibrinogen lactate uop
 """))
 _UNITS_AFTER = frozenset(split_words("""
 mg mcg g gm kg ml cc l lpm u units unit meq mmol mm cm mmhg bpm x times hrs hours
@@ -72,7 +79,21 @@ _TEXT_DATE_GROUPS = {
     "dmy": ("dm", "dd", "dy"), "mdy": ("mm", "mdd", "mdyy"),
     "mon_year": ("mym", "", "myyy"), "mon": ("mo", "", ""),
 }
+# The local part of an e-mail written to dodge a parser, before its "at": words joined
+# by dots, "dot" as a word or in brackets ("jane dot doe", "jane[dot]doe"), ending where
+# the search ends.
+_OB_LOCAL = compile_cached(rf"(?<![\w.+%'-])[\w+%'-]+(?:{OB_DOT}[\w+%'-]+)*$")
+# A "dot" written as a word or in brackets (not a dot).
+_OB_WORD_DOT = compile_cached(r"[ ]{0,2}[\[({<](?i:dot)[\])}>][ ]{0,2}|[ ]{1,2}(?i:dot)[ ]{1,2}")
+_OPENERS = {"]": "[", ")": "(", "}": "{", ">": "<"}
 _DASH_DATE_BEFORE = frozenset(split_words("on since until"))
+# Verbs of the stay after which a dash month-day is a date too ("admitted 09-03",
+# "extubated 9-4"); a range after a lab or a vital sign stays ("HR 60-70").
+_DASH_DATE_VERBS = frozenset(split_words("""
+admitted readmitted discharged transferred seen intubated extubated reintubated
+"""))
+# How far back _mdash reads the word before (the longest cue and a space).
+_DASH_DATE_REACH = 16
 _ORDINAL_BEFORE = frozenset(split_words("on the of since until by from"))
 _SCORE_WORDS = frozenset(split_words("""
 pain scale score scored rated rates rating strength level intensity from to of is was
@@ -219,8 +240,8 @@ class StructuredPass:
             "mdmd": self._mdmd, "mdash": self._mdash, "mdyy": self._mdyy,
             "dmy": self._text_date, "mdy": self._text_date, "mon_year": self._text_date,
             "mon": self._text_date, "ordinal": self._ordinal, "idword": self._idnum,
-            "age": g("av", "age"), "agel": g("alv", "age"), "agew": self._age_words,
-            "birthyr": self._birth_year,
+            "age": g("av", "age"), "agel": self._age_label, "agew": self._age_words,
+            "birthyr": self._birth_year, "obmail": self._obfuscated_email,
             "mrn": g("mv", "mrn"), "hashid": g("hv", "mrn"), "addr": g("addr", "address"),
             "unit": self._unit, "pobox": g("pobox", "address"), "stzip": self._stzip,
             "zipl": self._postcode, "idnum": self._idnum,
@@ -250,6 +271,42 @@ class StructuredPass:
                 for g in (1, 2):
                     value = ship.group(g)
                     out.put(*ship.span(g), "place", case_like(name(value.title()), value))
+
+    def _obfuscated_email(self, m: re.Match[str], out: Spans) -> None:
+        """An e-mail written to dodge a parser, found from its "at" ("jane dot doe at
+        gmail dot com", "jane[at]gmail.com"): the local part before it too, all of it
+        replaced as the e-mail it spells.  A bare "at" needs a "dot" written as a word
+        in the address, or a dot or an underscore in the local part ("jane.doe at
+        gmail.com"; not "seen at mgh.org")."""
+        text = out.text
+        e = m.start("obmail")
+        close = m.group("obc")
+        if close is not None:
+            if e == 0 or text[e - 1] != _OPENERS[close]:
+                return
+            e -= 1
+        elif e == 0 or text[e - 1] != " ":
+            return
+        for _ in range(2):
+            if e > 0 and text[e - 1] == " ":
+                e -= 1
+        local = _OB_LOCAL.search(text, max(0, e - 100), e)
+        if local is None:
+            return
+        domain = m.group("obd")
+        worded = _OB_WORD_DOT.search(domain) is not None or \
+            _OB_WORD_DOT.search(local.group()) is not None
+        if close is None and not worded and "." not in local.group() and \
+                "_" not in local.group():
+            return
+        value = _OB_WORD_DOT.sub(".", local.group()) + "@" + _OB_WORD_DOT.sub(".", domain)
+        out.put(local.start(), m.end("obmail"), "email", self._fns["email"](value))
+
+    def _age_label(self, m: re.Match[str], out: Spans) -> None:
+        """An age over 89 after "age" or "aged", in digits ("aged 93") or words ("aged
+        ninety-three", "age one hundred and two"): "90+" in its place."""
+        group = "alv" if m.group("alv") is not None else "alw"
+        out.put(m.start(group), m.end(group), "age", "90+")
 
     def _age_words(self, m: re.Match[str], out: Spans) -> None:
         """An age over 89 in words: "90+" in its place, "one" of "one hundred and two"
@@ -287,6 +344,9 @@ class StructuredPass:
                     return
         if group == "intl" and len(_NOT_DIGIT.sub("", m.group(group))) < 7:
             return  # "(+30) 2101": the digits the look-ahead counted are past a ")"
+        if group == "local" and end - start == 8 and out.text[start + 3] == "-" and \
+                _range_label_before(out.text, start):
+            return  # "WBC 200-1000": a lab's range, not "call 555-1234"
         if ((group == "phone" and _HU_SLASH.match(out.text, start)) or (
                 group == "local" and end - start == 9)) and _clinical_around(out.text, start, end):
             return  # "I/O 10/500 1000 ml", "HR 210-98-95": amounts, not "30/166 1318"
@@ -513,10 +573,13 @@ class StructuredPass:
                 f"{self._dpad(new[1], a_text)}/{self._dpad(new[2], b_text)}.{new[0] % 100:02d}")
 
     def _mdash(self, m: re.Match[str], out: Spans) -> None:
-        """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8");
-        elsewhere it is a range ("HR 7-8", "2-3 times")."""
-        before = out.text[max(0, m.start("mdash") - 8) : m.start("mdash")].lower().split()
-        if not before or before[-1] not in _DASH_DATE_BEFORE:
+        """Month-day with a dash, a date only after "on", "since" or "until" ("on 7-8")
+        or a verb of the stay ("admitted 09-03"); elsewhere it is a range ("HR 7-8",
+        "2-3 times")."""
+        start = m.start("mdash")
+        before = out.text[max(0, start - _DASH_DATE_REACH) : start].lower().split()
+        if not before or (before[-1] not in _DASH_DATE_BEFORE
+                          and before[-1] not in _DASH_DATE_VERBS):
             return
         a_text, b_text = m.group("ma2"), m.group("mb2")
         new = self._date_surrogate(2000, int(a_text), int(b_text), out)
@@ -613,6 +676,13 @@ def _clinical_around(text: str, start: int, end: int) -> bool:
     after = text[end : end + 12].lower().split()
     return bool((before and before[-1].strip(":=-,#") in _SPACED_NOT_BEFORE) or (
         after and after[0].strip(".,;:)") in _UNITS_AFTER))
+
+
+def _range_label_before(text: str, start: int) -> bool:
+    """Whether the word before ``start`` (of the twelve characters before it, its ":",
+    "=", "-" and "," stripped) is a lab's or a vital sign's (_RANGE_LABELS)."""
+    before = text[max(0, start - 12) : start].lower().split()
+    return bool(before) and before[-1].strip(":=-,") in _RANGE_LABELS
 
 
 def _with_prefix(text: str, start: int) -> int:

@@ -216,7 +216,8 @@ def _build_vocab() -> Vocab:
     last = frozenset(w.lower() for w in _lines("last_names"))
     names = first | last
     # A rare English word that is a name is a name; a common one is ambiguous.
-    safe = ((common | clinical | (rare - names)) | _SINGLE_LETTERS | _CALENDAR) - STRONG_FIRST
+    safe = ((common | clinical | (rare - names)) | _SINGLE_LETTERS | _CALENDAR
+            | ELISIONS) - STRONG_FIRST
     ambiguous = frozenset((common | clinical) & names) - STRONG_FIRST
     suffixes = tuple(sorted(_lines("street_suffixes") + _EXTRA_SUFFIXES,
                             key=lambda s: (-len(s), s)))
@@ -241,6 +242,13 @@ def _build_vocab() -> Vocab:
 STRONG_FIRST = frozenset(split_words("""
 beau billy bobby bonnie brad colleen dirk jasper jimmy john josh noel phoebe randy
 rick savannah terry tom tony troy
+"""))
+
+#: Words written with an apostrophe for the letters left out that no shipped list has
+#: ("tom'row" for tomorrow, "add'l", "gov't"): everyday words, not names ("tom'row"
+#: became a surname: its "tom" is a first name).
+ELISIONS = frozenset(split_words("""
+tom'row tom'rrow add'l gov't int'l nat'l ass'n ass't dep't
 """))
 
 _SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")

@@ -40,6 +40,7 @@ from scrubphi.transforms.redact.context import (
     _NOT_HOSPITALS,
     _ORG_PREPS,
     _ORG_WORDS,
+    _PATIENT_LABELS,
     _PERSON_NEXT,
     _PLACE_LINKS,
     _PLACE_NAME_PARTS,
@@ -365,6 +366,21 @@ class WordRules:
                         for j in range(p + 1, k):
                             if state[j] not in sure:
                                 state[j] = _PLACE
+                if key in _PATIENT_LABELS and i + 2 < n and near(i, i + 1, ": ") and \
+                        ":" in text[tokens[i][1]:tokens[i + 1][0]] and \
+                        near(i + 1, i + 2, ", ") and text[tokens[i + 1][1]] == "," and \
+                        keys[i + 2] in v.first and state[i + 2] in sure and \
+                        tokens[i + 1][2][:1].isupper() and keys[i + 1].isalpha() and \
+                        len(keys[i + 1]) > 1 and keys[i + 1] not in STOP and \
+                        state[i + 1] != _PLACE and \
+                        keys[i + 1] in v.last and state[i + 1] not in sure and \
+                        _same_case(tokens[i + 1][2], tokens[i + 2][2]):
+                    # "Patient: Smith, Anna", "Pt: BAKER, JOHN": a surname, a comma and
+                    # a sure first name written alike after the label, the surname a
+                    # surname too (one no list has is replaced anyway; not "Patient:
+                    # Alert, oriented", "Pt: Stable, Will follow", "Patient: Agitated,
+                    # Mary at bedside")
+                    state[i + 1] = _NAME
                 if key in _HONORIFICS and i + 1 < n and near(i, i + 1, ". "):
                     j = i + 1
                     strong = key not in _WEAK_HONORIFICS or (
