@@ -21,7 +21,8 @@ from types import ModuleType
 
 import pytest
 
-from pg_fixtures import PgServer, PsqlError
+from pg_fixtures import PgServer
+from restore_helpers import restore_error, restored
 from scrubphi import scrub_stream
 from scrubphi.dump.restore_checks import ONE, verdict_of
 from scrubphi.dump.schema import UniqueKey, parse_alter_table
@@ -157,15 +158,10 @@ def test_ranges_restore_shifted_with_their_lengths(pg: PgServer, source: str,
     dst = io.BytesIO()
     scrub_stream(io.BytesIO(dump), dst, loads_policy(POLICY.replace("ROOMS", "keep"), "p.yaml"),
                  codec=codec, key=KEY.encode(), chunk_size=41)
-    db = pg.create_database("ranges_dst")
-    try:
-        pg.psql(db, stdin=dst.getvalue(), args=["-v", "ON_ERROR_STOP=1",
-                                                "--single-transaction"])
-        restored = pg.psql(db, LENGTHS).stdout
+    with restored(pg, dst.getvalue()) as db:
+        lengths = pg.psql(db, LENGTHS).stdout
         moved = pg.psql(db, "COPY (SELECT stay FROM public.stays ORDER BY id) TO STDOUT").stdout
-    finally:
-        pg.drop_database(db)
-    assert restored == pg.psql(source, LENGTHS).stdout  # lengths and stay-in-admission kept
+    assert lengths == pg.psql(source, LENGTHS).stdout  # lengths and stay-in-admission kept
     original = pg.psql(source, "COPY (SELECT stay FROM public.stays ORDER BY id) TO STDOUT")
     assert not set(moved.splitlines()) & set(original.stdout.splitlines())
 
@@ -181,11 +177,5 @@ def test_shifted_ranges_under_an_exclusion_constraint_are_warned(
     assert done.returncode == 0, done.stderr
     assert b"scrubphi: warning: table public.rooms, exclusion constraint rooms_during_excl: " \
            b"column during: {date: shift, days: 30}" in done.stderr
-    db = pg.create_database("ranges_excl")
-    try:
-        with pytest.raises(PsqlError) as failed:
-            pg.psql(db, stdin=done.stdout, args=["-v", "ON_ERROR_STOP=1",
-                                                 "--single-transaction"])
-    finally:
-        pg.drop_database(db)
-    assert b'could not create exclusion constraint "rooms_during_excl"' in failed.value.stderr
+    assert b'could not create exclusion constraint "rooms_during_excl"' in \
+        restore_error(pg, done.stdout)

@@ -23,7 +23,8 @@ from types import ModuleType
 
 import pytest
 
-from pg_fixtures import PgServer, PsqlError
+from pg_fixtures import PgServer
+from restore_helpers import fill, restore_error, restored
 from scrubphi import scrub_stream
 from scrubphi.dump.restore_checks import MANY, MAYBE, ONE, judge_key, verdict_of
 from scrubphi.dump.schema import (
@@ -89,10 +90,7 @@ GOOD = {"MRN": "{tokenize: alnum}", "EMAIL": "{fake: email, unique: true}",
 
 
 def _policy(**changes: str) -> str:
-    text = POLICY
-    for name, spec in {**GOOD, **changes}.items():
-        text = text.replace("{" + name + "}", spec)
-    return text
+    return fill(POLICY, GOOD, **changes)
 
 
 @pytest.fixture(scope="module")
@@ -279,12 +277,8 @@ def test_a_key_holding_a_surviving_key_cannot_collide(dumps: dict[str, bytes], p
     """UNIQUE (id, code) beside PRIMARY KEY (id): code may become one value."""
     out, warnings = _scrub(dumps["full"], _policy(PCODE='{value: "X"}'), codec)
     assert warnings == []
-    db = pg.create_database("unique_keys_held")
-    try:
-        pg.psql(db, stdin=out, args=["-v", "ON_ERROR_STOP=1", "--single-transaction"])
+    with restored(pg, out) as db:
         assert _unique_indexes(pg, db) == _unique_indexes(pg, source)
-    finally:
-        pg.drop_database(db)
 
 
 @pytest.mark.postgres
@@ -309,14 +303,7 @@ def test_a_fake_that_may_collide_is_a_warning(dumps: dict[str, bytes], tmp_path:
         check.stderr.decode()
     # The warning is earned: 90 visit dates shifted by days keyed by each date collide
     # within a patient, and the restore fails at the key it named.
-    db = pg.create_database("unique_keys_warned")
-    try:
-        with pytest.raises(PsqlError) as failed:
-            pg.psql(db, stdin=scrub.stdout, args=["-v", "ON_ERROR_STOP=1",
-                                                   "--single-transaction"])
-    finally:
-        pg.drop_database(db)
-    assert b'unique index "visits_patient_id_seen_key"' in failed.value.stderr
+    assert b'unique index "visits_patient_id_seen_key"' in restore_error(pg, scrub.stdout)
 
 
 @pytest.mark.postgres
@@ -326,12 +313,8 @@ def test_one_to_one_transforms_restore_every_key(dumps: dict[str, bytes], pg: Pg
                                                  form: str) -> None:
     out, warnings = _scrub(dumps[form], _policy(), codec)
     assert warnings == []
-    db = pg.create_database("unique_keys_ok")
-    try:
-        pg.psql(db, stdin=out, args=["-v", "ON_ERROR_STOP=1", "--single-transaction"])
+    with restored(pg, out) as db:
         assert _unique_indexes(pg, db) == _unique_indexes(pg, source) == b"9"
-    finally:
-        pg.drop_database(db)
 
 
 # -- foreign keys ---------------------------------------------------------------------
@@ -376,13 +359,9 @@ def test_both_sides_alike_restore_and_join(dumps: dict[str, bytes], pg: PgServer
                                            codec: ModuleType, child: str) -> None:
     out, warnings = _scrub(dumps["full"], _policy(ID="{tokenize: digits}", PID=child), codec)
     assert warnings == []
-    db = pg.create_database("unique_keys_fk")
-    try:
-        pg.psql(db, stdin=out, args=["-v", "ON_ERROR_STOP=1", "--single-transaction"])
+    with restored(pg, out) as db:
         joined = pg.psql(db, "COPY (SELECT count(*) FROM public.visits v JOIN public.patients "
                              "p ON p.id = v.patient_id) TO STDOUT").stdout.strip()
-    finally:
-        pg.drop_database(db)
     assert joined == (b"90" if child != "null" else b"0")
 
 
