@@ -1,7 +1,7 @@
 """Constraints the restore enforces that a column's transform may break.
 
-**Unique keys.** Why: a primary key, a UNIQUE constraint or a unique index needs its rows to stay
-distinct after the scrub, or the restore fails where pg_dump writes it, after
+**Unique keys.** Why: a primary key, a UNIQUE constraint or a unique index needs
+its rows to stay distinct after the scrub, or the restore fails where pg_dump writes it, after
 the data (``CREATE UNIQUE INDEX`` / ``ADD CONSTRAINT``: "could not create unique
 index"), and psql without ``ON_ERROR_STOP`` goes on without the key and exits 0.
 Whether distinct values stay distinct is a property of the transform alone:
@@ -280,16 +280,10 @@ def check_warnings(schema: Schema, coverage: Coverage) -> list[str]:
                     "pass it")
         own = {c.name for c in info.columns}
         for check in _checks_binding(schema, name):
-            moved = [c for c in check.columns if c in own and c in specs
-                     and not _unchanging(specs[c])]
-            if not moved:
+            reads = [c for c in check.columns if c in own]
+            moved = [c for c in reads if c in specs and not _unchanging(specs[c])]
+            if not moved or _one_offset_per_row(reads, moved, specs):
                 continue
-            labels = {spec_label(specs[c]) for c in check.columns if c in specs
-                      and specs[c].kind != "null"}
-            if len(moved) > 1 and len(labels) == 1 and len(moved) == len(
-                    [c for c in check.columns if c in own]) and \
-                    specs[moved[0]].kind == "date" and specs[moved[0]].params.get("per"):
-                continue  # every column it reads moves by one offset per row
             cols = "; ".join(f"column {quote_ident(c)}: {spec_label(specs[c])}" for c in moved)
             hint = ""
             if len(moved) > 1 and all(specs[c].kind == "date" for c in moved):
@@ -305,12 +299,22 @@ def _unchanging(spec: TransformSpec) -> bool:
     return all(leaf.kind in ("keep", "null") for leaf in spec.leaves())
 
 
+def _one_offset_per_row(reads: list[str], moved: list[str],
+                        specs: Mapping[str, TransformSpec]) -> bool:
+    """Whether every column a CHECK reads moves by one offset a row: all of them under
+    one date shift spec keyed ``per`` a column (``discharged >= admitted`` holds)."""
+    first = specs[moved[0]]
+    return (len(moved) == len(reads) > 1 and first.kind == "date"
+            and bool(first.params.get("per"))
+            and len({spec_label(specs[c]) for c in moved}) == 1)
+
+
 def _checks_binding(schema: Schema, table: TableName) -> list[CheckConstraint]:
     """The CHECK constraints a table's rows must pass: its own, its ancestors' inherited."""
-    info = schema.tables[table]
-    found = list(info.checks)
+    found = list(schema.tables[table].checks)
     for ancestor in dict.fromkeys([*schema.ancestors(table),
                                    *schema.inheritance_ancestors(table)]):
         parent = schema.tables.get(ancestor)
-        found.extend(c for c in parent.checks if c.inherit) if parent is not None else None
+        if parent is not None:
+            found.extend(c for c in parent.checks if c.inherit)
     return list(dict.fromkeys(found))
