@@ -398,3 +398,27 @@ def test_pg_dumpall_names_the_database_of_a_broken_key(codec: ModuleType) -> Non
     assert info.value.exit_code == 3
     assert [p.split(": {value")[0] for p in info.value.uncovered] == [
         "database edge: table public.idcol, primary key idcol_pkey: column id"]
+
+
+@pytest.mark.postgres
+def test_integer_referring_to_bigint_with_tokens_is_warned(pg: PgServer, codec: ModuleType) -> None:
+    """PostgreSQL lets a bigint column refer to an integer one; tokenize keeps each type's
+    range, so a 10-digit id gets one token as integer and another as bigint."""
+    db = pg.create_database("unique_keys_types")
+    try:
+        pg.psql(db, "CREATE TABLE public.parent (id integer PRIMARY KEY); CREATE TABLE "
+                    "public.child (pid bigint REFERENCES public.parent); INSERT INTO "
+                    "public.parent VALUES (1500000000), (2000000001), (12); INSERT INTO "
+                    "public.child VALUES (1500000000), (2000000001), (12);")
+        dump = pg.pg_dump(db, "--no-owner")
+    finally:
+        pg.drop_database(db)
+    policy = ("version: 1\nscrub:\n  tables:\n    public.parent: {columns: {id: {tokenize: "
+              "digits}}}\n    public.child: {columns: {pid: {tokenize: digits}}}\n")
+    out, warnings = _scrub(dump, policy, codec)
+    assert warnings == [
+        "table public.child, foreign key child_pid_fkey: column pid (bigint) and "
+        "public.parent.id (integer): {tokenize: digits} writes inside each type's range, so "
+        "values of the widest lengths may differ; the rows join only where both sides' "
+        "outputs agree (give both columns one type, or a transform keyed the same way)"]
+    assert b"child_pid_fkey" in restore_error(pg, out)  # the warning is earned

@@ -175,6 +175,13 @@ def judge_new_keys(schema: Schema, coverage: Coverage, judged: MutableSet[tuple[
     problems: list[str] = []
     warnings: list[str] = []
     for info in schema.tables.values():
+        for fk in info.foreign_keys:
+            ident = (database, fk.table, fk.name, fk.columns)
+            if ident not in judged:
+                judged.add(ident)
+                level, message = judge_foreign_key(fk, schema, coverage)
+                if level != ONE:
+                    (problems if level == MANY else warnings).append(message)
         specs = coverage.column_specs(info.name) if info.unique_keys else None
         if specs is None:
             continue  # no keys, or rows kept or dropped whole
@@ -191,13 +198,6 @@ def judge_new_keys(schema: Schema, coverage: Coverage, judged: MutableSet[tuple[
                                         any(cols <= set(key.columns) for cols in held)):
                 continue
             (problems if verdict.level == MANY else warnings).append(verdict.message(key.table))
-        for fk in info.foreign_keys:
-            ident = (database, fk.table, fk.name, fk.columns)
-            if ident not in judged:
-                judged.add(ident)
-                level, message = judge_foreign_key(fk, schema, coverage)
-                if level != ONE:
-                    (problems if level == MANY else warnings).append(message)
     return problems, warnings
 
 
@@ -227,19 +227,26 @@ def judge_foreign_key(fk: ForeignKey, schema: Schema,
     for col, ref in pairs.items():
         a, b = mine.get(col, keep), theirs.get(ref, keep)
         if a.kind == "null":
-            continue
+            continue  # a NULL refers to nothing
         la, lb = spec_label(a), spec_label(b)
+        ta, tb = _type_of(schema, fk.table, col), _type_of(schema, fk.ref_table, ref)
+        pers = {str(leaf.params["per"]) for leaf in a.leaves() if leaf.params.get("per")}
         if b.kind == "null" or la != lb:
-            verdict = MANY
+            verdict, why = MANY, f"column {quote_ident(col)}: {la}, but {fk.ref_table}." \
+                                 f"{quote_ident(ref)}: {lb}"
+        elif ta != tb and not _unchanging(a):
+            # integer beside bigint: tokenize and hash write inside each type's range
+            verdict, why = MAYBE, (f"column {quote_ident(col)} ({ta}) and {fk.ref_table}."
+                                   f"{quote_ident(ref)} ({tb}): {la} writes inside each "
+                                   "type's range, so values of the widest lengths may differ")
+        elif not all(pairs.get(per) == per for per in pers):
+            # keyed per another column: equal only where the key pairs it with itself
+            verdict, why = MAYBE, (f"column {quote_ident(col)}: {la} is keyed per a column "
+                                   "the key does not pair with itself")
         else:
-            # Keyed per another column: equal only where the key pairs that column with
-            # itself on the other side.
-            pers = {str(leaf.params["per"]) for leaf in a.leaves() if leaf.params.get("per")}
-            verdict = ONE if all(pairs.get(per) == per for per in pers) else MAYBE
-        if verdict != ONE:
-            found.append(f"column {quote_ident(col)}: {la}, but {fk.ref_table}."
-                         f"{quote_ident(ref)}: {lb}")
-            level = verdict if _RANK[verdict] > _RANK[level] else level
+            continue
+        found.append(why)
+        level = verdict if _RANK[verdict] > _RANK[level] else level
     if level == ONE:
         return ONE, ""
     at = f" (line {fk.line})" if fk.line else ""
@@ -247,8 +254,8 @@ def judge_foreign_key(fk: ForeignKey, schema: Schema,
         tail = (f"the rows would no longer join and the restore would fail at the key{at}; "
                 "give both sides the same transform")
     else:
-        tail = ("each side's value moves by its own row's per value: the rows join only "
-                "where those agree")
+        tail = ("the rows join only where both sides' outputs agree (give both columns one "
+                "type, or a transform keyed the same way)")
     return level, f"{what}: {'; '.join(found)}; {tail}"
 
 
@@ -293,6 +300,12 @@ def check_warnings(schema: Schema, coverage: Coverage) -> list[str]:
                 "does not evaluate CHECK expressions: the restore fails at a row whose new "
                 f"values do not pass it{hint}")
     return warnings
+
+
+def _type_of(schema: Schema, table: TableName, column: str) -> str:
+    info = schema.tables.get(table)
+    col = info.column(column) if info is not None else None
+    return col.type_name if col is not None else ""
 
 
 def _unchanging(spec: TransformSpec) -> bool:
