@@ -44,8 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, MutableSet
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..policy.model import TableName, TransformSpec, quote_ident
 from .coverage import Coverage, spec_label
@@ -64,8 +63,7 @@ _ALPHABET_SIZE = {"hex": 16, "digits": 10, "alnum": 62}
 _MANY_KINDS = frozenset({"value", "mask"})
 
 
-@dataclass(frozen=True)
-class KeyVerdict:
+class KeyVerdict(NamedTuple):
     """A unique key against the policy: ``level`` is the worst of its columns."""
 
     key: UniqueKey

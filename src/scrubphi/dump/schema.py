@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import DumpError
 from ..policy.model import TableName
@@ -80,13 +80,12 @@ _COPY_OPTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class UniqueKey:
+class UniqueKey(NamedTuple):
     """A PRIMARY KEY, a UNIQUE constraint or a unique index: rows it keeps distinct.
 
     pg_dump writes them after the data (``ALTER TABLE ... ADD CONSTRAINT``,
     ``CREATE UNIQUE INDEX``); a transform that maps two values of a key to one
-    makes the restore fail there (see :mod:`.unique_keys`).
+    makes the restore fail there (see :mod:`.restore_checks`).
     """
 
     table: TableName
@@ -101,8 +100,7 @@ class UniqueKey:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class ForeignKey:
+class ForeignKey(NamedTuple):
     """A FOREIGN KEY: ``columns`` of ``table`` refer to ``ref_columns`` of ``ref_table``
     (empty: its primary key)."""
 
@@ -114,8 +112,7 @@ class ForeignKey:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class CheckConstraint:
+class CheckConstraint(NamedTuple):
     """A CHECK constraint of a table and the columns its expression reads."""
 
     table: TableName
@@ -564,25 +561,26 @@ def parse_search_path(sql: str, line: int) -> list[str] | None:
             for arg in stmt.get("args") or ()]
 
 
-@dataclass
-class AlterTable:
-    """What an ``ALTER TABLE`` tells about the schema."""
+class AlterTable(NamedTuple):
+    """What an ``ALTER TABLE`` tells about the schema (a named tuple: the classes of
+    this module that a run makes once are not dataclasses, whose generated methods
+    cost every run's start-up a compile)."""
 
     #: (child, parent): ``ATTACH PARTITION``.
-    partitions: list[tuple[TableName, TableName]] = field(default_factory=list)
+    partitions: list[tuple[TableName, TableName]]
     #: (child, parent): ``INHERIT``.
-    inherits: list[tuple[TableName, TableName]] = field(default_factory=list)
+    inherits: list[tuple[TableName, TableName]]
     #: (table, column): ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form for a NOT NULL
     #: an inheritance child adds to an inherited column).
-    not_null: list[tuple[TableName, str]] = field(default_factory=list)
+    not_null: list[tuple[TableName, str]]
     #: ``ADD CONSTRAINT ... PRIMARY KEY | UNIQUE | EXCLUDE | FOREIGN KEY | CHECK``.
-    keys: list[UniqueKey | ForeignKey | CheckConstraint] = field(default_factory=list)
+    keys: list[UniqueKey | ForeignKey | CheckConstraint]
 
 
 def parse_alter_table(sql: str, line: int, schema: Schema | None = None) -> AlterTable:
     """Partitions, inheritance, NOT NULL and unique keys an ``ALTER TABLE`` adds."""
     kind, stmt = _parse_one(sql, line, "ALTER TABLE")
-    found = AlterTable()
+    found = AlterTable([], [], [], [])
     if kind != "AlterTableStmt" or "relation" not in stmt:
         return found
     target = _table_name(stmt["relation"], schema)
