@@ -422,3 +422,16 @@ def test_integer_referring_to_bigint_with_tokens_is_warned(pg: PgServer, codec: 
         "values of the widest lengths may differ; the rows join only where both sides' "
         "outputs agree (give both columns one type, or a transform keyed the same way)"]
     assert b"child_pid_fkey" in restore_error(pg, out)  # the warning is earned
+
+
+def test_a_key_into_a_table_the_dump_does_not_hold_is_not_judged(codec: ModuleType) -> None:
+    """pg_dump -t child keeps the child's foreign key; the parent is not in the dump."""
+    dump = (b"--\n-- PostgreSQL database dump\n--\n\n"
+            b"CREATE TABLE public.child (pid integer, note text);\n\n"
+            b"COPY public.child (pid, note) FROM stdin;\n1\tx\n\\.\n\n"
+            b"ALTER TABLE ONLY public.child\n    ADD CONSTRAINT child_pid_fkey FOREIGN KEY (pid) "
+            b"REFERENCES public.parent(id);\n\n--\n-- PostgreSQL database dump complete\n--\n\n")
+    policy = ("version: 1\nscrub:\n  tables:\n    public.child: {columns: {pid: {tokenize: "
+              "digits}, note: keep}}\n")
+    out, warnings = _scrub(dump, policy, codec)
+    assert warnings == [] and b"child_pid_fkey" in out
