@@ -146,3 +146,16 @@ def test_audit_lists_the_restore_warnings(pg: PgServer, source: str, tmp_path: P
     assert [w.split(": column")[0] for w in report["restore_warnings"]] == [
         "table public.kid_stays, CHECK constraint order_ok",
         "table public.stays, CHECK constraint order_ok"]
+
+
+@pytest.mark.postgres
+def test_check_strict_fails_on_warnings(pg: PgServer, source: str, tmp_path: Path) -> None:
+    dump = tmp_path / "d.sql"
+    dump.write_bytes(pg.pg_dump(source, "--no-owner"))
+    for shift, code in (("{date: shift, days: 30}", 3), ("{date: shift, days: 30, per: pid}", 0)):
+        policy = tmp_path / "p.yaml"
+        policy.write_text(_policy(shift))
+        done = subprocess.run([sys.executable, "-m", "scrubphi", "check", "-c", str(policy),
+                               "--dump", str(dump), "--strict"], capture_output=True)
+        assert done.returncode == code, done.stderr
+        assert (b"the policy does not fit the dump (2 problems)" in done.stderr) == bool(code)

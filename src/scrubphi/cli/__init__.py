@@ -557,15 +557,23 @@ _policy_arguments = click.argument("policy_files", nargs=-1, metavar="[POLICY]..
     help="A plain-format dump (or - for stdin) whose schema the policy must cover.",
 )
 @_schema_option
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings (keys that may collide, CHECKs over new values) as problems: "
+    "exit 3 when there is any.",
+)
 @_verbosity_options
 def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: str | None,
-          schema_path: str | None) -> None:
+          schema_path: str | None, strict: bool) -> None:
     """Validate the policy; with --dump, list what it does not cover.
 
     The policy is given with -c/--config or as arguments (files or folders,
     merged): `scrubphi check policy/` or `scrubphi check base.yaml phi.yaml`.
     Reads the dump's schema and data forms, writes nothing, and transforms no
-    value. Exit 0 when covered, 5 when something is not.
+    value. Exit 0 when covered, 5 when something is not, 3 when a transform
+    cannot fit its column or would break a key (with --strict: or when
+    anything is warned about).
     """
     with _errors_to_exit_codes():
         policy = _load(configs + policy_files)
@@ -584,7 +592,10 @@ def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
         with _input(dump_path) as src:
             problems, report = check_dump(src, policy, schema=schema)
         seen = len({(t.database, t.table) for t in report.tables})
-        if not quiet:
+        if strict and report.warnings:
+            problems = [*problems, *report.warnings]
+            report.misfits += len(report.warnings)
+        elif not quiet:
             _warn(report.warnings)
         if _verbosity() > 0:
             for t in report.tables:
@@ -592,8 +603,8 @@ def check(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
                 click.echo(f"  checked {where}{t.table}")
         if problems:
             click.echo(
-                f"the policy does not cover the dump ({len(problems)} problem"
-                f"{'s' if len(problems) != 1 else ''}):",
+                f"the policy does not {'fit' if report.misfits else 'cover'} the dump "
+                f"({len(problems)} problem{'s' if len(problems) != 1 else ''}):",
                 err=True,
             )
             for problem in problems:
