@@ -338,3 +338,23 @@ def test_the_checksum_sees_every_flipped_bit_and_the_length() -> None:
     assert len(sums) == 200
     with pytest.raises(TypeError):
         buffer_checksum("text")  # type: ignore[arg-type]
+
+
+def test_a_program_that_redacts_exits_quietly(tmp_path: Path) -> None:
+    """At interpreter exit the garbage collector cleared the memoryview whose buffer the
+    table held: every program that redacted (the library's users; the CLI freezes its
+    objects) printed "Exception ignored in tp_clear ... BufferError" on stderr. Twice:
+    the first run builds the cache entry, the second maps it."""
+    import subprocess
+    import sys
+
+    code = ("from scrubphi.transforms import build_transform\n"
+            "from scrubphi.transforms.base import ColumnInfo, TransformContext\n"
+            "from scrubphi.policy.model import TransformSpec\n"
+            "fn = build_transform(TransformSpec('redact', {'mode': 'text', 'dates': 'year'}),"
+            " ColumnInfo('n', 'text'), TransformContext(key=b'k' * 32)).fn\n"
+            "print(fn('Seen by Dr Smith on 3/4') != 'Seen by Dr Smith on 3/4')\n")
+    env = {**os.environ, "SCRUBPHI_CACHE_DIR": str(tmp_path)}
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"True\n", b"")

@@ -53,12 +53,20 @@ cdef bytes _TABLE_MAGIC = b"SPWTAB01"
 cdef Py_ssize_t _TABLE_HEAD = 24
 
 
+@cython.no_gc_clear
 cdef class WordTable:
     """Which of up to 16 word sets hold a word: ``of(word)`` is the bitmask.
 
     The table is read in place from any buffer: ``bytes`` as built, or a read-only
     memory map of the per-user cache's entry (``word_table.word_table``), whose
-    export this object holds (so the map lives as long as the table)."""
+    export this object holds (so the map lives as long as the table).
+
+    A memoryview's buffer is taken from the object under it (the map), and the view
+    let go: the garbage collector clears memoryviews at interpreter exit, and one
+    whose buffer this table still held printed "Exception ignored in tp_clear ...
+    BufferError: memoryview has 1 exported buffer" on the stderr of every program
+    that redacted.  No ``tp_clear`` of its own either: the table makes no reference
+    cycle, so ``__dealloc__`` releases the buffer before ``owner`` goes."""
 
     cdef object owner
     cdef Py_buffer buf
@@ -69,6 +77,8 @@ cdef class WordTable:
     cdef const uint16_t *bits
     cdef const char *arena
     cdef Py_ssize_t mask
+    cdef const char *start  # the table's bytes: inside buf, which may be a whole map
+    cdef Py_ssize_t size
 
     def __init__(self, blob not None):
         """Check ``blob``'s layout (every slot inside it, an empty slot somewhere) and use
@@ -77,12 +87,26 @@ cdef class WordTable:
         cdef const char *base
         cdef uint64_t head[2]
         cdef bint empty = False
+        cdef Py_buffer part
+        cdef object under = blob.obj if isinstance(blob, memoryview) else None
         if self.held:
             raise ValueError("a word table is set once")
         PyObject_GetBuffer(blob, &self.buf, PyBUF_SIMPLE)
         self.held = True
         size = self.buf.len
         base = <const char *>self.buf.buf
+        if under is not None and not isinstance(under, memoryview):
+            # Hold the export of the object under the view (a map) instead of the view's.
+            PyObject_GetBuffer(under, &part, PyBUF_SIMPLE)
+            if <const char *>part.buf <= base and \
+                    base + size <= <const char *>part.buf + part.len:
+                PyBuffer_Release(&self.buf)
+                self.buf = part
+                blob = under
+            else:
+                PyBuffer_Release(&part)
+        self.start = base
+        self.size = size
         if size < _TABLE_HEAD or memcmp(base, PyBytes_AS_STRING(_TABLE_MAGIC), 8) != 0:
             raise ValueError("not a word table")
         memcpy(head, base + 8, 16)
@@ -143,7 +167,7 @@ cdef class WordTable:
         """The table's bytes (what the cache keeps)."""
         if type(self.owner) is bytes:
             return self.owner
-        return PyBytes_FromStringAndSize(<const char *>self.buf.buf, self.buf.len)
+        return PyBytes_FromStringAndSize(self.start, self.size)
 
     def of(self, str word not None):
         """The bitmask of the sets that hold ``word``."""
