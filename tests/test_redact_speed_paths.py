@@ -710,3 +710,29 @@ def test_town_surrogates_are_remembered_per_redactor_and_let_go() -> None:
     # (other tests' redactors may be collected at the same time: at least this one)
     assert held() is None
     assert len(blocks._PLACE_CACHES) <= before - 1
+
+
+OBMAIL_PIECES = [
+    "jane dot doe at gmail dot com", "jane.doe [at] gmail [dot] com", "jane[at]gmail.com",
+    "jane(at)gmail(dot)com", "j_d at mail.example.org", "seen at home", "at 10 am",
+    "at bedside", "AT GMAIL DOT COM", "at  gmail  dot  com", "at   gmail.com", "at gmail-.com",
+    "at gmail_x.io", "at x{dot}net", "at <dot>", "at gm\u00e4il.de", "at gmail\u0131.com",
+    "at gmail dOt org", "at.", "at", "dot", "[", "]", " ", ".", "-", "_",
+]
+
+
+@needs_compiled
+@given(st.lists(st.one_of(st.sampled_from(OBMAIL_PIECES),
+                          st.text(st.characters(blacklist_characters="\0"), max_size=4)),
+                max_size=8).map(" ".join))
+@HYPOTHESIS
+@example("write to jane dot doe at gmail dot com or jane[at]gmail.com, seen at home")
+def test_obmail_group_is_tried_only_where_it_can_match(text: str) -> None:
+    """Where _obmail_may says no after an "at", the obfuscated e-mail pattern does not
+    match there ("at" is a common word: the pattern was tried at every one)."""
+    assert fast is not None
+    groups = Redactor(TransformContext(key=KEY), compiled=False)._re.words
+    pat = next(p for t, p in groups if t == frozenset(["at"]))
+    for start, end in fast.read(text)[0]:
+        if text[start:end].lower() == "at" and not fast.obmail_may(text, end):
+            assert pat.match(text, start) is None, (start, end)

@@ -431,7 +431,7 @@ cdef class Engine:
     cdef WordTable words  # the vocabulary and the redactor's sets (_redact_table.pxi)
     cdef Py_ssize_t longest_word
     cdef bint has_lookup
-    cdef Py_ssize_t label_group, post_group, phone_group, month_group
+    cdef Py_ssize_t label_group, post_group, phone_group, month_group, obmail_group
     cdef int busy  # scans under way
     # The text of the last scan and its anchors' bits for the late pass (_Reading.late).
     cdef object marks_text
@@ -551,6 +551,10 @@ cdef class Engine:
         # after its words (_phone_digit_near).
         self.phone_group = next((g for g, triggers in enumerate(self.groups)
                                  if "pager" in triggers and "call" in triggers), -1)
+        # The obfuscated e-mails' group ("jane dot doe at gmail dot com"): after its "at",
+        # a label and a dot or a written "dot" (_obmail_may); "at" is a common word.
+        self.obmail_group = next((g for g, triggers in enumerate(self.groups)
+                                  if triggers == frozenset(["at"])), -1)
         # The month words' group ("May 3", "Dec. '98"): a digit after the word, unless
         # the word can be a date alone (_month_may).
         self.month_group = next((g for g, triggers in enumerate(self.groups)
@@ -1244,6 +1248,8 @@ cdef class Engine:
                 if g == self.month_group and not _month_may(t, pos, toks[i].end):
                     continue
                 if g == self.phone_group and not _phone_digit_near(t, pos):
+                    continue
+                if g == self.obmail_group and not _obmail_may(t, toks[i].end):
                     continue
                 m = match(text, pos)
                 if m is not None:

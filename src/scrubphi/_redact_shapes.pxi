@@ -401,6 +401,58 @@ def phone_digit_near(str text, Py_ssize_t pos):
     return _phone_digit_near(_text(text), pos)
 
 
+cdef Py_ssize_t _spaces(_Text t, Py_ssize_t q, Py_ssize_t most) noexcept:
+    """How many spaces (at most ``most``) start at ``q``."""
+    cdef Py_ssize_t s = 0
+    while s < most and q + s < t.length and t.at(q + s) == u' ':
+        s += 1
+    return s
+
+
+cdef bint _dot_word_at(_Text t, Py_ssize_t q) noexcept:
+    return q + 3 <= t.length and _ascii_letter_in(t.at(q), b"d") and \
+        _ascii_letter_in(t.at(q + 1), b"o") and _ascii_letter_in(t.at(q + 2), b"t")
+
+
+cdef bint _obmail_may(_Text t, Py_ssize_t q) noexcept:
+    """Whether the obfuscated e-mail group (``obmail``) can match at the word "at" that
+    ends at ``q``: a closing bracket and up to two spaces, or one or two spaces; a
+    label of word characters and hyphens; then a dot, or "dot" in brackets or between
+    spaces ("jane dot doe at gmail dot com", "jane[at]gmail.com").  "at bedside" and
+    "at 10 am" end here; anything not ASCII in the label is a maybe."""
+    cdef Py_ssize_t n = 0, s
+    cdef Py_UCS4 c
+    if q < t.length and _in(t.at(q), b"])}>"):
+        q += 1 + _spaces(t, q + 1, 2)
+    else:
+        s = _spaces(t, q, 2)
+        if s == 0:
+            return False
+        q += s
+    while q < t.length:
+        c = t.at(q)
+        if c >= 128:
+            return True
+        if not (_ascii_letter(c) or (c >= u'0' and c <= u'9') or c == u'_' or c == u'-'):
+            break
+        q += 1
+        n += 1
+    if n == 0 or q >= t.length:
+        return False
+    if t.at(q) == u'.':
+        return True
+    s = _spaces(t, q, 2)
+    q += s
+    if q < t.length and _in(t.at(q), b"[({<"):
+        return _dot_word_at(t, q + 1)
+    return s > 0 and _dot_word_at(t, q)
+
+
+def obmail_may(str text, Py_ssize_t end):
+    """_obmail_may, for the twin tests."""
+    return _obmail_may(_text(text), end)
+
+
 cdef bint _starts_ci(_Text t, Py_ssize_t q, const char *want) noexcept:
     """Whether ``text[q:]`` starts with ``want`` (lower-case ASCII), its letters in any
     case; anything not ASCII is a maybe."""
