@@ -174,6 +174,7 @@ _KEY = UniqueKey(T, "k", "UNIQUE", ("c", "pid"))
     ("tokenize", {"alphabet": "digits"}, ONE),
     ("tokenize", {"alphabet": "oid"}, ONE),
     ("tokenize", {"alphabet": "gs1"}, MAYBE),
+    ("tokenize", {"alphabet": "upper"}, MAYBE),
     ("fake", {"provider": "email", "unique": True}, ONE),
     ("fake", {"provider": "email", "unique": False}, MAYBE),
     ("hash", {"length": 16, "alphabet": "hex"}, ONE),

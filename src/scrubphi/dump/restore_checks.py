@@ -6,7 +6,8 @@ the data (``CREATE UNIQUE INDEX`` / ``ADD CONSTRAINT``: "could not create unique
 index"), and psql without ``ON_ERROR_STOP`` goes on without the key and exits 0.
 Whether distinct values stay distinct is a property of the transform alone:
 
-- **one-to-one**: ``keep``, ``tokenize`` (a keyed permutation of each shape),
+- **one-to-one**: ``keep``, ``tokenize`` (a keyed permutation of each shape; ``upper``
+  only up to case),
   ``{fake: ..., unique: true}`` (a keyed bijection), ``hash`` with at least 64
   bits of output, ``null`` (NULLs are distinct, unless ``NULLS NOT DISTINCT``), and
   a date shift ``per`` a column of the same key (every row of one entity moves by
@@ -16,7 +17,8 @@ Whether distinct values stay distinct is a property of the transform alone:
   of a key that differ only there will collide, so the policy is refused (exit 3);
 - **may collide**: fakes without ``unique: true``, short hashes, ``noise``, shifts
   keyed by the date itself or by a column outside the key, ``redact``, ``gs1``
-  (its dates move), ``json`` and ``split`` columns: a warning names the column
+  (its dates move), ``tokenize: upper`` (``ab12`` and ``AB12`` meet), ``json`` and
+  ``split`` columns: a warning names the column
   and the key, since the restore fails only if two outputs happen to meet.
 
 A key is judged by its columns together: it survives when every column is
@@ -105,6 +107,8 @@ def verdict_of(spec: TransformSpec, key: UniqueKey) -> tuple[str, str]:
     if kind == "tokenize":
         if params.get("alphabet") == "gs1":
             return MAYBE, "moves the dates inside by keyed days, which two values may share"
+        if params.get("alphabet") == "upper":
+            return MAYBE, "gives values that differ only in case one token"
         return ONE, ""
     if kind == "fake":
         if params.get("unique"):
