@@ -63,10 +63,7 @@ from .lexer import SqlSplitter, Unit
 from .restore_checks import check_warnings, judge_new_keys
 from .row_workers import PARALLEL_AFTER
 from .schema import (
-    CheckConstraint,
-    ForeignKey,
     Schema,
-    UniqueKey,
     check_statement,
     parse_alter_table,
     parse_copy,
@@ -478,13 +475,15 @@ class Scrubber(InsertStatements):
                 self._schema.add_inherit(child, parent)
             for table, column in altered.not_null:
                 self._schema.set_not_null(table, column)
+            # Keys are judged with the schema before the first row when they come first
+            # (--schema), else when the database ends (pg_dump writes them after the data).
             for key in altered.keys:
-                self._learn_key(key)
+                self._schema.add_key(key)
         elif word == "CREATE" and CREATE_UNIQUE_INDEX.match(text):
             index = parse_unique_index(self._decode(text, line), line, self._schema)
             parsed = True
             if index is not None:
-                self._learn_key(index)
+                self._schema.add_key(index)
         elif word == "INSERT":
             scrubbed = self._insert(text, line)
             out.append(buf[unit.start : unit.content])
@@ -610,11 +609,6 @@ class Scrubber(InsertStatements):
                 misfit=misfit,
             )
         self._checked = True
-
-    def _learn_key(self, key: UniqueKey | ForeignKey | CheckConstraint) -> None:
-        """A unique or foreign key: judged with the schema before the first row when it came first
-        (``--schema``), else when its database ends (pg_dump writes keys after the data)."""
-        self._schema.add_key(key)
 
     def _judge_keys(self) -> list[str]:
         """Problems (misfits: exit 3) of the keys learnt since the last call that the
@@ -761,8 +755,7 @@ class Scrubber(InsertStatements):
 
 def _copy_schema(schema: Schema) -> Schema:
     """A copy of a learnt schema that a run can extend without changing the original."""
-    return Schema({name: replace(info, unique_keys=list(info.unique_keys))
-                   for name, info in schema.tables.items()},
+    return Schema({name: replace(info) for name, info in schema.tables.items()},
                   dict(schema.types), schema.search_path, dict(schema.domains),
                   dict(schema.enums))
 

@@ -15,9 +15,9 @@ data that follows.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ..errors import DumpError
 from ..policy.model import TableName
@@ -62,6 +62,8 @@ _TYPE_NAMES = {
     "varbit": "bit varying",
 }
 
+
+_T = TypeVar("_T")
 
 # Built-in types pg_dump writes bare (pg_catalog is searched first): never a domain.
 _BUILTIN_TYPES = frozenset(_TYPE_NAMES.values()) | frozenset(_TYPE_NAMES) | frozenset({
@@ -144,6 +146,18 @@ class TableInfo:
     #: Its own CHECK constraints (validated ones: NOT VALID binds no existing row).
     checks: list[CheckConstraint] = field(default_factory=list)
 
+    def add_constraint(self, key: UniqueKey | ForeignKey | CheckConstraint) -> None:
+        """Learn a key, foreign key or CHECK constraint (once).  The lists are replaced,
+        never changed in place: a run's copy of a learnt schema shares them."""
+        if isinstance(key, CheckConstraint):
+            if key not in self.checks:
+                self.checks = [*self.checks, key]
+        elif isinstance(key, ForeignKey):
+            if key not in self.foreign_keys:
+                self.foreign_keys = [*self.foreign_keys, key]
+        elif key not in self.unique_keys:
+            self.unique_keys = [*self.unique_keys, key]
+
     def column(self, name: str) -> ColumnInfo | None:
         for col in self.columns:
             if col.name == name:
@@ -169,11 +183,7 @@ class Schema:
     def with_domain(self, col: ColumnInfo) -> ColumnInfo:
         """``col`` with its domain's base type, NOT NULL and CHECK (domains of domains
         resolved when each was created); unchanged when its type is not a domain."""
-        domain = self.domains.get(col.type_name)
-        if domain is None and "." not in col.type_name and col.type_name and \
-                col.type_name not in _BUILTIN_TYPES:
-            # A bare name (old pg_dump, SET search_path): a built-in type is pg_catalog's.
-            domain = self.domains.get(f"{self._along_path_of(col.type_name)}.{col.type_name}")
+        domain = self._created_type(self.domains, col.type_name)
         if domain is None:
             return col
         return replace(col, type_name=domain.type_name,
@@ -184,18 +194,22 @@ class Schema:
 
     def enum_labels(self, type_name: str) -> tuple[str, ...] | None:
         """The labels of an enum type as a column's type reads, or None."""
-        labels = self.enums.get(type_name)
-        if labels is None and "." not in type_name and type_name and \
-                type_name not in _BUILTIN_TYPES:
-            labels = self.enums.get(f"{self._along_path_of(type_name)}.{type_name}")
-        return labels
+        return self._created_type(self.enums, type_name)
 
-    def _along_path_of(self, name: str) -> str:
-        """The schema of the search path a bare type name resolves to."""
+    def _created_type(self, created: dict[str, _T], type_name: str) -> _T | None:
+        """What ``created`` holds for a column's type name: the name as written, or a
+        bare name (old pg_dump, SET search_path) in the first schema of the search path
+        that has a domain or an enum of that name (types share one namespace); a bare
+        built-in type is pg_catalog's, never a created one."""
+        found = created.get(type_name)
+        if found is not None or "." in type_name or not type_name or \
+                type_name in _BUILTIN_TYPES:
+            return found
         for candidate in self.search_path:
-            if f"{candidate}.{name}" in self.domains or f"{candidate}.{name}" in self.enums:
-                return candidate
-        return self.search_path[0]
+            qualified = f"{candidate}.{type_name}"
+            if qualified in self.domains or qualified in self.enums:
+                return created.get(qualified)
+        return None
 
     def add(self, table: TableInfo) -> None:
         """Learn a table; its columns are put in PostgreSQL's order."""
@@ -233,16 +247,8 @@ class Schema:
     def add_key(self, key: UniqueKey | ForeignKey | CheckConstraint) -> None:
         """A key, foreign key or CHECK constraint of a table it knows."""
         info = self.tables.get(key.table)
-        if info is None:
-            return
-        if isinstance(key, CheckConstraint):
-            if key not in info.checks:
-                info.checks = [*info.checks, key]
-        elif isinstance(key, ForeignKey):
-            if key not in info.foreign_keys:
-                info.foreign_keys = [*info.foreign_keys, key]
-        elif key not in info.unique_keys:
-            info.unique_keys = [*info.unique_keys, key]
+        if info is not None:
+            info.add_constraint(key)
 
     def add_inherit(self, child: TableName, parent: TableName) -> None:
         """``ALTER TABLE child INHERIT parent``: the child already has every column."""
@@ -447,12 +453,15 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
     for item in stmt.get("tableElts") or ():
         element = _node(item, "ColumnDef")
         if element is None:
-            _add_key(info, _key(_node(item, "Constraint") or {}, info.name, line, (), schema))
+            key = _key(_node(item, "Constraint") or {}, info.name, line, (), schema)
+            if key is not None:
+                info.add_constraint(key)
             continue
         colname = element.get("colname", "")
         for con in element.get("constraints") or ():
-            _add_key(info, _key(_node(con, "Constraint") or {}, info.name, line, (colname,),
-                                schema))
+            key = _key(_node(con, "Constraint") or {}, info.name, line, (colname,), schema)
+            if key is not None:
+                info.add_constraint(key)
         if "typeName" not in element:
             # A typed table's or partition's column options ("pid NOT NULL", "WITH
             # OPTIONS DEFAULT ..."): the column comes from the type or the parent.
@@ -472,15 +481,6 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
         )
         info.columns.append(schema.with_domain(col) if schema is not None else col)
     return info
-
-
-def _add_key(info: TableInfo, key: UniqueKey | ForeignKey | CheckConstraint | None) -> None:
-    if isinstance(key, CheckConstraint):
-        info.checks.append(key)
-    elif isinstance(key, ForeignKey):
-        info.foreign_keys.append(key)
-    elif key is not None:
-        info.unique_keys.append(key)
 
 
 def _contypes(element: dict[str, Any]) -> list[str]:
@@ -537,18 +537,16 @@ def parse_domain(sql: str, line: int, schema: Schema) -> None:
             name="", type_name=base, array_dims=dims, max_length=max_length, numeric=numeric,
             not_null="CONSTR_NOTNULL" in contypes,
             check_domain=name if "CONSTR_CHECK" in contypes else None))
-    elif kind == "AlterDomainStmt" and stmt.get("subtype") == "C":
+    elif kind == "AlterDomainStmt":
         name = _type_key(stmt.get("typeName"), schema)
-        contype = (_node(stmt.get("def"), "Constraint") or {}).get("contype")
         domain = schema.domains.get(name)
+        subtype = stmt.get("subtype")  # "C": ADD CONSTRAINT, "O": SET NOT NULL
+        contype = (_node(stmt.get("def"), "Constraint") or {}).get("contype") \
+            if subtype == "C" else None
         if domain is not None and contype == "CONSTR_CHECK":
             schema.domains[name] = replace(domain, check_domain=domain.check_domain or name)
-        elif domain is not None and contype == "CONSTR_NOTNULL":
+        elif domain is not None and (subtype == "O" or contype == "CONSTR_NOTNULL"):
             schema.domains[name] = replace(domain, not_null=True)
-    elif kind == "AlterDomainStmt" and stmt.get("subtype") == "O":  # SET NOT NULL
-        name = _type_key(stmt.get("typeName"), schema)
-        if name in schema.domains:
-            schema.domains[name] = replace(schema.domains[name], not_null=True)
 
 
 def parse_search_path(sql: str, line: int) -> list[str] | None:
@@ -623,14 +621,9 @@ def _key(con: dict[str, Any], table: TableName, line: int, column: tuple[str, ..
                           line)
     if contype == "CONSTR_EXCLUSION":
         # EXCLUDE USING gist (room WITH =, during WITH &&): each element is (IndexElem, ops)
-        names: list[str] = []
-        for pair in con.get("exclusions") or ():
-            items = (_node(pair, "List") or {}).get("items") or [None]
-            elem = _node(items[0], "IndexElem") or {}
-            for name in [elem["name"]] if elem.get("name") else _column_refs(elem.get("expr")):
-                if name not in names:
-                    names.append(name)
-        return UniqueKey(table, str(con.get("conname") or ""), "EXCLUDE", tuple(names),
+        names = _index_columns(((_node(pair, "List") or {}).get("items") or [None])[0]
+                               for pair in con.get("exclusions") or ())
+        return UniqueKey(table, str(con.get("conname") or ""), "EXCLUDE", names,
                          True, line) if names else None
     if contype not in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") or con.get("indexname"):
         return None
@@ -651,16 +644,21 @@ def parse_unique_index(sql: str, line: int, schema: Schema | None = None) -> Uni
     kind, stmt = _parse_one(sql, line, "CREATE INDEX")
     if kind != "IndexStmt" or not stmt.get("unique") or "relation" not in stmt:
         return None
-    columns: list[str] = []
-    for item in stmt.get("indexParams") or ():
-        elem = _node(item, "IndexElem") or {}
-        for name in [elem["name"]] if elem.get("name") else _column_refs(elem.get("expr")):
-            if name not in columns:
-                columns.append(name)
+    columns = _index_columns(stmt.get("indexParams") or ())
     if not columns:
         return None
     return UniqueKey(_table_name(stmt["relation"], schema), str(stmt.get("idxname") or ""),
-                     "UNIQUE INDEX", tuple(columns), not stmt.get("nulls_not_distinct"), line)
+                     "UNIQUE INDEX", columns, not stmt.get("nulls_not_distinct"), line)
+
+
+def _index_columns(elements: Iterable[Any]) -> tuple[str, ...]:
+    """The columns index elements read, each once: a column's name, or the columns an
+    expression names (``lower(email)``)."""
+    names: list[str] = []
+    for item in elements:
+        elem = _node(item, "IndexElem") or {}
+        names.extend([elem["name"]] if elem.get("name") else _column_refs(elem.get("expr")))
+    return tuple(dict.fromkeys(names))
 
 
 def _column_refs(tree: Any) -> list[str]:

@@ -659,8 +659,7 @@ def _build_date(
                                         "by one offset)")
         if fmt is not None:
             raise ValueError("format applies to text columns only")
-        return _dates.make_shift_range(_prf(spec, ctx), int(_p(spec, "days")),
-                                       _p(spec, "per") is not None)
+        return _dates.make_shift_range(_prf(spec, ctx), int(_p(spec, "days")))
     if name in DATE_TYPES:
         if fmt is not None:
             raise ValueError(

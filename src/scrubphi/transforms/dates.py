@@ -142,7 +142,7 @@ PER_CACHE = 65536
 RANGE_TYPES = frozenset({"daterange", "tsrange", "tstzrange"})
 
 
-def make_shift_range(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
+def make_shift_range(prf: Prf, days: int) -> Callable[..., str | None]:
     """Shift both bounds of a ``daterange``/``tsrange``/``tstzrange`` by one keyed offset.
 
     pg_dump writes ``[2020-01-02,2020-02-01)``, ``["2020-01-02 10:00:00+00",)``,
@@ -188,13 +188,7 @@ def make_shift_range(prf: Prf, days: int, per: bool) -> Callable[..., str | None
         return (f"{m.group(1)}{written(lower, m.group(2), offset)},"
                 f"{written(upper, m.group(3), offset)}{m.group(4)}")
 
-    if per:
-        return fn_range
-
-    def fn(value: str | None) -> str | None:
-        return fn_range(value)
-
-    return fn
+    return fn_range  # fn(value), or fn(value, per_value) with per
 
 
 _RANGE = re.compile(r'([\[(])("[^"\\]*"|[^",\\]*),("[^"\\]*"|[^",\\]*)([\])])')
