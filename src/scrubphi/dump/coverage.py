@@ -23,6 +23,7 @@ from ..transforms import build_constant, build_transform, check_constant
 from ..transforms.base import BuiltTransform, ColumnInfo, TransformContext
 from ..transforms.conditions import build_when
 from ..transforms.jsonpath import build_json
+from ..transforms.records import check_record
 from ..transforms.split import build_split
 from .schema import Schema
 
@@ -330,6 +331,9 @@ class Coverage:
             if labels is not None and not col.array_dims and const not in labels:
                 raise ValueError(f"the constant is not one of the {len(labels)} labels of "
                                  f"enum {col.type_name}")
+            attributes = self.schema.composite(col.type_name)
+            if attributes is not None and not col.array_dims:
+                check_record(const, col.type_name, attributes, check_constant)
             return build_constant(const)
         if spec.kind == "json":
             return build_json(spec, col, self.ctx, build_transform)

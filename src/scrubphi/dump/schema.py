@@ -196,6 +196,18 @@ class Schema:
         """The labels of an enum type as a column's type reads, or None."""
         return self._created_type(self.enums, type_name)
 
+    def composite(self, type_name: str) -> list[ColumnInfo] | None:
+        """The attributes of a composite type (``CREATE TYPE ... AS``, or a table's row
+        type) as a column's type reads, or None; a bare name by the search path."""
+        if not type_name or type_name in _BUILTIN_TYPES:
+            return None
+        schema, dot, name = type_name.partition(".")
+        key = TableName(schema, name) if dot else self.resolve_type(type_name)
+        found = self.types.get(key)
+        if found is None and key in self.tables:
+            found = self.tables[key].columns
+        return found
+
     def _created_type(self, created: dict[str, _T], type_name: str) -> _T | None:
         """What ``created`` holds for a column's type name: the name as written, or a
         bare name (old pg_dump, SET search_path) in the first schema of the search path

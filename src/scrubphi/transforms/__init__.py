@@ -339,6 +339,11 @@ def check_constant(const: str, column: ColumnInfo) -> None:
         except ValueError:
             raise bad("is not JSON") from None
         return
+    if name in _dates.RANGE_TYPES or name in _dates.MULTIRANGE_TYPES:
+        multi = name in _dates.MULTIRANGE_TYPES
+        if not _dates.range_constant_fits(const, multi):
+            raise bad(f"is not a {'multirange' if multi else 'range'} of dates")
+        return
     if name in DATE_TYPES:
         match = _ISO_DATE.match(const)
         if match is not None:
@@ -653,13 +658,14 @@ def _build_date(
     mode = str(_p(spec, "mode"))
     fmt = _p(spec, "format")
     name = base_type(column)
-    if name in _dates.RANGE_TYPES:
+    if name in _dates.RANGE_TYPES or name in _dates.MULTIRANGE_TYPES:
         if mode != "shift":
             raise _refuse(spec, column, "a range of dates takes date: shift (its bounds move "
                                         "by one offset)")
         if fmt is not None:
             raise ValueError("format applies to text columns only")
-        return _dates.make_shift_range(_prf(spec, ctx), int(_p(spec, "days")))
+        return _dates.make_shift_range(_prf(spec, ctx), int(_p(spec, "days")),
+                                       multi=name in _dates.MULTIRANGE_TYPES)
     if name in DATE_TYPES:
         if fmt is not None:
             raise ValueError(

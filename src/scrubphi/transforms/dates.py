@@ -140,16 +140,21 @@ PER_CACHE = 65536
 
 #: Range types of dates and timestamps, whose two bounds ``{date: shift}`` moves together.
 RANGE_TYPES = frozenset({"daterange", "tsrange", "tstzrange"})
+#: Their multiranges (PostgreSQL 14+: a patient's stays in one value), every range of
+#: which moves by the same offset.
+MULTIRANGE_TYPES = frozenset({"datemultirange", "tsmultirange", "tstzmultirange"})
 
 
-def make_shift_range(prf: Prf, days: int) -> Callable[..., str | None]:
-    """Shift both bounds of a ``daterange``/``tsrange``/``tstzrange`` by one keyed offset.
+def make_shift_range(prf: Prf, days: int, multi: bool = False) -> Callable[..., str | None]:
+    """Shift both bounds of a ``daterange``/``tsrange``/``tstzrange`` by one keyed offset
+    (with ``multi``, every range of a multirange by the same one).
 
     pg_dump writes ``[2020-01-02,2020-02-01)``, ``["2020-01-02 10:00:00+00",)``,
-    ``empty``; infinite and absent bounds stay.  The offset is the ``per`` value's
-    (as for dates), else keyed by the whole range, so a stay keeps its length and its
-    bounds their order.  When a bound would pass what PostgreSQL holds, both move as
-    far the other way.
+    ``empty``, and multiranges as ``{[2020-01-02,2020-01-05),[2021-03-01,)}`` or
+    ``{}``; infinite and absent bounds stay.  The offset is the ``per`` value's (as
+    for dates), else keyed by the whole value, so a stay keeps its length, its bounds
+    their order and a multirange's ranges their gaps.  When a bound would pass what
+    PostgreSQL holds, every bound moves as far the other way.
     """
     of = _per_offsets(prf, days)
 
@@ -172,23 +177,85 @@ def make_shift_range(prf: Prf, days: int) -> Callable[..., str | None]:
     def fn_range(value: str | None, per_value: str | None = None) -> str | None:
         if value is None:
             return None
-        m = _RANGE.fullmatch(value)
-        if m is None:
-            if value == "empty":
+        ranges = split_ranges(value, multi)
+        if ranges is None:
+            if not multi and value == "empty":
                 return value
-            raise ValueError("date transform: value is not a range of dates or timestamps")
-        lower, upper = parsed(m.group(2)), parsed(m.group(3))
+            raise ValueError("date transform: value is not a "
+                             f"{'multirange' if multi else 'range'} of dates or timestamps")
+        bounds = [(parsed(m.group(2)), parsed(m.group(3))) for m in ranges]
         offset = of(per_value if per_value is not None else "range:" + value)
-        for bound in (lower, upper):
-            if bound is not None:
-                low, high = _TIMESTAMP_DAYS if bound[2] else _DATE_DAYS
-                if not low <= bound[1] + offset <= high:
-                    offset = -offset
-                    break
-        return (f"{m.group(1)}{written(lower, m.group(2), offset)},"
-                f"{written(upper, m.group(3), offset)}{m.group(4)}")
+        if any(not ((_TIMESTAMP_DAYS if b[2] else _DATE_DAYS)[0] <= b[1] + offset
+                    <= (_TIMESTAMP_DAYS if b[2] else _DATE_DAYS)[1])
+               for pair in bounds for b in pair if b is not None):
+            offset = -offset
+        out = [f"{m.group(1)}{written(lower, m.group(2), offset)},"
+               f"{written(upper, m.group(3), offset)}{m.group(4)}"
+               for m, (lower, upper) in zip(ranges, bounds, strict=True)]
+        return "{" + ",".join(out) + "}" if multi else out[0]
 
     return fn_range  # fn(value), or fn(value, per_value) with per
+
+
+def _month_days(year: int, month: int) -> int:
+    """The days of a month of the proleptic Gregorian calendar (astronomical years)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def split_ranges(value: str, multi: bool) -> list[re.Match[str]] | None:
+    """The ranges of a range (one) or a multirange (whitespace around its ranges
+    allowed, as PostgreSQL reads it); None when ``value`` is not one (``empty``
+    included: the caller decides)."""
+    if not multi:
+        m = _RANGE.fullmatch(value)
+        return None if m is None else [m]
+    if len(value) < 2 or value[0] != "{" or value[-1] != "}":
+        return None
+    out: list[re.Match[str]] = []
+    end = len(value) - 1
+    pos = _skip_space(value, 1, end)
+    while pos < end:
+        m = _RANGE.match(value, pos, end)
+        if m is None:
+            return None
+        out.append(m)
+        pos = _skip_space(value, m.end(), end)
+        if pos < end:
+            if value[pos] != ",":
+                return None
+            pos = _skip_space(value, pos + 1, end)
+            if pos == end:
+                return None  # a trailing comma
+    return out
+
+
+def _skip_space(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos] in " \t\n\r\f\v":
+        pos += 1
+    return pos
+
+
+def range_constant_fits(const: str, multi: bool) -> bool:
+    """Whether a ``{value: X}`` constant reads as a range (``empty`` too) or a
+    multirange, with no bound in ISO form that is not a date (``2021-02-30``); bounds
+    in other forms are left to PostgreSQL, as date constants are."""
+    text = const.strip(" \t\n\r\f\v")
+    ranges = split_ranges(text, multi)
+    if ranges is None:
+        return not multi and text.lower() == "empty"
+    for m in ranges:
+        for bound in (m.group(2), m.group(3)):
+            inner = bound[1:-1] if len(bound) >= 2 and bound[0] == '"' == bound[-1] else bound
+            iso = _ISO.fullmatch(inner.strip())
+            if iso is None:
+                continue
+            year = 1 - int(iso.group(1)) if iso.group(5) else int(iso.group(1))
+            month, day = int(iso.group(2)), int(iso.group(3))
+            if not (1 <= month <= 12 and 1 <= day <= _month_days(year, month)):
+                return False
+    return True
 
 
 _RANGE = re.compile(r'([\[(])("[^"\\]*"|[^",\\]*),("[^"\\]*"|[^",\\]*)([\])])')
