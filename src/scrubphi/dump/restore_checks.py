@@ -39,6 +39,18 @@ evaluate their expressions, so a transform that writes new values into a column
 they read is a warning naming the constraint (unless every column it reads moves
 by one per-row date offset).
 
+**Partition bounds.** pg_dump loads each partition's rows into the partition
+itself (``COPY public.encounters_2020``), which checks them against its bounds: a
+transform that changes a column of the partition key (a date shift on ``PARTITION
+BY RANGE (seen)``, a token on ``PARTITION BY HASH (patient_id)``) moves rows out of
+their partition and the restore fails there ("violates partition constraint";
+without ``ON_ERROR_STOP`` psql goes on without that partition's rows).  Refused
+(exit 3) before the partition's first row, with the remedy: ``pg_dump
+--load-via-partition-root`` loads every row through the partitioned table, which
+sends it to the partition of its new value; there, range and list partitions
+without a ``DEFAULT`` one get a warning, since a new value may fall outside every
+partition.
+
 Names and transforms only, never a value.
 """
 
@@ -53,7 +65,7 @@ from .coverage import Coverage, spec_label
 from .schema import CheckConstraint, ForeignKey, Schema, UniqueKey
 
 __all__ = ["KeyVerdict", "check_warnings", "judge_foreign_key", "judge_key",
-           "judge_new_keys", "verdict_of"]
+           "judge_new_keys", "judge_partition_load", "verdict_of"]
 
 ONE, MAYBE, MANY = "one-to-one", "may collide", "many-to-one"
 _RANK = {ONE: 0, MAYBE: 1, MANY: 2}
@@ -301,6 +313,48 @@ def check_warnings(schema: Schema, coverage: Coverage) -> list[str]:
                 "does not evaluate CHECK expressions: the restore fails at a row whose new "
                 f"values do not pass it{hint}")
     return warnings
+
+
+def judge_partition_load(schema: Schema, coverage: Coverage,
+                         table: TableName) -> tuple[str, str]:
+    """(verdict, message) of loading rows into ``table``: a partition loaded directly
+    whose partition key (its parents', up the chain) the policy changes is many-to-one
+    (refused); a partitioned table loaded through (``--load-via-partition-root``)
+    whose range or list partitions have no ``DEFAULT`` one may fail (a warning)."""
+    info = schema.tables.get(table)
+    specs = coverage.column_specs(table) if info is not None else None
+    if info is None or not specs:
+        return ONE, ""
+    if info.partitioned:
+        moved = _moved_key(info.partition_key, specs)
+        if not moved or info.partition_strategy == "hash" or any(
+                other.partition_of == table and other.default_partition
+                for other in schema.tables.values()):
+            return ONE, ""
+        return MAYBE, (f"table {table} (PARTITION BY {info.partition_strategy.upper()}), "
+                       f"{moved}: a new value may fall outside every partition, and the "
+                       "restore fails at its row (\"no partition of relation found\"); a "
+                       "DEFAULT partition takes such rows")
+    for parent_name in schema.ancestors(table):
+        parent = schema.tables.get(parent_name)
+        moved = _moved_key(parent.partition_key, specs) if parent is not None else ""
+        if moved:
+            assert parent is not None
+            return MANY, (
+                f"table {table} is a partition of {parent_name} (PARTITION BY "
+                f"{parent.partition_strategy.upper()}), {moved}: pg_dump loads a partition's "
+                "rows into the partition itself, and rows whose new values leave its bounds "
+                "fail the restore there (\"violates partition constraint\"); dump with "
+                "pg_dump --load-via-partition-root (every row then goes to the partition of "
+                "its new value), or keep the column")
+    return ONE, ""
+
+
+def _moved_key(key: tuple[str, ...], specs: Mapping[str, TransformSpec]) -> str:
+    """The partition key's columns the policy changes (``null`` too: NULL is in no
+    range), as ``column c: spec``; empty when none."""
+    return "; ".join(f"column {quote_ident(c)}: {spec_label(specs[c])}" for c in key
+                     if c in specs and not all(leaf.kind == "keep" for leaf in specs[c].leaves()))
 
 
 def _type_of(schema: Schema, table: TableName, column: str) -> str:

@@ -60,7 +60,7 @@ from .forms import (
 from .insert_rows import InsertKernels
 from .insert_statements import InsertStatements, Scan
 from .lexer import SqlSplitter, Unit
-from .restore_checks import check_warnings, judge_new_keys
+from .restore_checks import MAYBE, ONE, check_warnings, judge_new_keys, judge_partition_load
 from .row_workers import PARALLEL_AFTER
 from .schema import (
     Schema,
@@ -177,6 +177,7 @@ class Scrubber(InsertStatements):
         self._checked = False
         # (database, table, name, columns) of the unique keys judged against the policy.
         self._judged_keys: set[tuple[Any, ...]] = set()
+        self._judged_loads: set[tuple[str | None, TableName]] = set()
         self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], Plan] = {}
         # (the entries of each INSERT plan the compiled codec rewrites in C, or None)
         self._insert_batches: dict[tuple[TableName, tuple[str, ...] | None],
@@ -469,8 +470,8 @@ class Scrubber(InsertStatements):
         elif word == "ALTER" and ALTER_LEARNT.search(text):
             altered = parse_alter_table(self._decode(text, line), line, self._schema)
             parsed = True
-            for child, parent in altered.partitions:
-                self._schema.set_partition(child, parent)
+            for child, parent, default in altered.partitions:
+                self._schema.set_partition(child, parent, default)
             for child, parent in altered.inherits:
                 self._schema.add_inherit(child, parent)
             for table, column in altered.not_null:
@@ -569,6 +570,28 @@ class Scrubber(InsertStatements):
             if message not in self.problems:
                 self.problems.append(f"line {line}: {message}")
         return info
+
+    def _check_load(self, table: TableName, line: int) -> None:
+        """Rows about to be loaded into ``table``: refuse a partition whose key the policy
+        changes (its rows would leave its bounds), warn of a partitioned table loaded
+        through whose new values may have no partition (``judge_partition_load``)."""
+        if (self._database, table) in self._judged_loads:
+            return
+        self._judged_loads.add((self._database, table))
+        level, message = judge_partition_load(self._schema, self._cov, table)
+        if level == ONE:
+            return
+        if level == MAYBE:
+            self._warn([message])
+            return
+        if self._database is not None:
+            message = f"database {self._database}: {message}"
+        self._cov.misfits.add(message)
+        if self.check_only:
+            self.problems.append(message)
+            return
+        raise CoverageError("the policy does not fit this table; no row of it has been written",
+                            [message], line=line, misfit=True)
 
     def _table_columns(self, table: TableName) -> list[ColumnInfo] | None:
         info = self._schema.tables.get(table)
@@ -706,6 +729,7 @@ class Scrubber(InsertStatements):
         header = parse_copy(self._decode(buf[unit.content : unit.end], line), line, self._schema)
         table = header.table
         self._known_table(table, line)
+        self._check_load(table, line)
         columns = self._table_columns(table)
         names = header.columns
         if names is None:

@@ -138,6 +138,12 @@ class TableInfo:
     #: A typed table's composite type (CREATE TABLE ... OF type).
     of_type: TableName | None = None
     partitioned: bool = False
+    #: A partitioned table's strategy (``range``, ``list``, ``hash``) and the columns its
+    #: partition key reads (``PARTITION BY RANGE (seen)``, expressions' columns too).
+    partition_strategy: str = ""
+    partition_key: tuple[str, ...] = ()
+    #: A partition that takes the rows no other partition does (``DEFAULT``).
+    default_partition: bool = False
     line: int = 0
     #: Its primary key, unique constraints and unique indexes, as they are learnt.
     unique_keys: list[UniqueKey] = field(default_factory=list)
@@ -244,10 +250,11 @@ class Schema:
             table.columns = list(merged.values())
         self.tables[table.name] = table
 
-    def set_partition(self, child: TableName, parent: TableName) -> None:
+    def set_partition(self, child: TableName, parent: TableName, default: bool = False) -> None:
         info = self.tables.get(child)
         if info is not None:
             info.partition_of = parent
+            info.default_partition = default
 
     def set_not_null(self, table: TableName, column: str) -> None:
         """``ALTER TABLE table ALTER COLUMN column SET NOT NULL``."""
@@ -451,10 +458,15 @@ def parse_create_table(sql: str, line: int, schema: Schema | None = None) -> Tab
         return None
     info = TableInfo(name=_table_name(stmt["relation"], schema, create=True), line=line)
     info.partitioned = "partspec" in stmt
+    if info.partitioned:
+        spec = stmt["partspec"]
+        info.partition_strategy = str(spec.get("strategy", "")).rsplit("_", 1)[-1].lower()
+        info.partition_key = _index_columns(spec.get("partParams") or (), "PartitionElem")
     parents = [_table_name(_node(rv, "RangeVar") or {}, schema)
                for rv in stmt.get("inhRelations") or ()]
     if "partbound" in stmt and parents:
         info.partition_of = parents[0]  # CREATE TABLE ... PARTITION OF
+        info.default_partition = bool(stmt["partbound"].get("is_default"))
     else:
         info.inherits = parents
     if "ofTypename" in stmt:
@@ -576,8 +588,8 @@ class AlterTable(NamedTuple):
     this module that a run makes once are not dataclasses, whose generated methods
     cost every run's start-up a compile)."""
 
-    #: (child, parent): ``ATTACH PARTITION``.
-    partitions: list[tuple[TableName, TableName]]
+    #: (child, parent, whether DEFAULT): ``ATTACH PARTITION``.
+    partitions: list[tuple[TableName, TableName, bool]]
     #: (child, parent): ``INHERIT``.
     inherits: list[tuple[TableName, TableName]]
     #: (table, column): ``ALTER COLUMN ... SET NOT NULL`` (pg_dump's form for a NOT NULL
@@ -599,7 +611,8 @@ def parse_alter_table(sql: str, line: int, schema: Schema | None = None) -> Alte
         subtype = cmd.get("subtype")
         if subtype == "AT_AttachPartition":
             partition = _node(cmd.get("def"), "PartitionCmd") or {}
-            found.partitions.append((_table_name(partition.get("name") or {}, schema), target))
+            found.partitions.append((_table_name(partition.get("name") or {}, schema), target,
+                                     bool((partition.get("bound") or {}).get("is_default"))))
         elif subtype == "AT_AddInherit":
             found.inherits.append((target, _table_name(_node(cmd.get("def"), "RangeVar") or {},
                                                        schema)))
@@ -663,12 +676,12 @@ def parse_unique_index(sql: str, line: int, schema: Schema | None = None) -> Uni
                      "UNIQUE INDEX", columns, not stmt.get("nulls_not_distinct"), line)
 
 
-def _index_columns(elements: Iterable[Any]) -> tuple[str, ...]:
-    """The columns index elements read, each once: a column's name, or the columns an
-    expression names (``lower(email)``)."""
+def _index_columns(elements: Iterable[Any], kind: str = "IndexElem") -> tuple[str, ...]:
+    """The columns index elements (or a partition key's, ``kind`` ``PartitionElem``) read,
+    each once: a column's name, or the columns an expression names (``lower(email)``)."""
     names: list[str] = []
     for item in elements:
-        elem = _node(item, "IndexElem") or {}
+        elem = _node(item, kind) or {}
         names.extend([elem["name"]] if elem.get("name") else _column_refs(elem.get("expr")))
     return tuple(dict.fromkeys(names))
 
