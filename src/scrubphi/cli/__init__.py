@@ -38,6 +38,7 @@ from ..policy import load_policy
 from ..policy.model import Policy
 from ..policy.secrets import is_secret_ref, resolve_secret
 from ..transforms.redact.lookup import Lookup
+from .signals import Terminated, exit_code, terminations_unwind
 from .verbosity import _verbosity, _verbosity_options
 
 __all__ = ["EXIT_CODES", "main"]
@@ -367,6 +368,8 @@ def _run_scrub(
         _fail("broken pipe: the program reading the output exited early", EXIT_IO)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
+    except Terminated as exc:
+        _fail(f"terminated by {exc}", exit_code(exc))
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
@@ -475,7 +478,8 @@ class _LazyGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
-            rv = super().main(args, prog_name, complete_var, False, **extra)
+            with terminations_unwind():  # SIGTERM, SIGHUP: cleaned up like Ctrl-C
+                rv = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "scrubphi"
             message = " ".join(exc.format_message().split())
@@ -484,9 +488,11 @@ class _LazyGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("scrubphi: error: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+        except click.Abort as exc:
+            code = exit_code(exc)
+            why = "interrupted" if code == EXIT_INTERRUPTED else f"terminated by {exc.__context__}"
+            click.echo(f"scrubphi: error: {why}", err=True)
+            sys.exit(code)
         sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:

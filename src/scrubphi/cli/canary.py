@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -52,6 +52,7 @@ from scrubphi.canary.routers import (
 from scrubphi.canary.runlog import EXIT_CODES, CanaryResult, CanaryStatus, Event
 from scrubphi.canary.sources import HEALTH_METRIC, CanaryMetrics, QueryMetrics, http_health_check
 from scrubphi.canary.store import GuardedRouter, RunStore, StoreError, who
+from scrubphi.cli.signals import Terminated, exit_code, terminations_unwind
 from scrubphi.errors import PolicyError
 from scrubphi.metrics.exposition import CanaryExporter, MetricsServer, serve
 from scrubphi.policy import load_policy, parse_duration
@@ -61,7 +62,6 @@ __all__ = ["canary"]
 
 EXIT_POLICY = 3
 EXIT_NO_RUN = 16
-EXIT_INTERRUPTED = 130
 
 
 def _hostport(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -321,32 +321,6 @@ def canary() -> None:
     """Deploy a new version behind a load balancer: shift traffic step by step, roll back fast."""
 
 
-class _Signalled(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: handled like Ctrl-C (roll back, then exit 128 + signal)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _signals_roll_back() -> Iterator[list[int]]:
-    """SIGTERM and SIGHUP raise like Ctrl-C once; later signals wait for the rollback."""
-    got: list[int] = []
-
-    def handler(signum: int, frame: object) -> None:
-        got.append(signum)
-        if len(got) == 1:
-            raise _Signalled(signum)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield got
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def _recover(store: RunStore, orphan: dict[str, Any], opts: dict[str, Any],
              budget: float = 60.0) -> tuple[bool, str]:
     """Roll back a run whose controller died; record it in that run's log and state."""
@@ -603,19 +577,19 @@ def _run_locked(store: RunStore, policy: Any, policies: tuple[str, ...],
     )
     code: int
     try:
-        with _signals_roll_back():
+        with terminations_unwind():
             result = controller.run(interval=tick, on_tick=on_tick, resume_at=resume_at)
         code = result.exit_code
     except KeyboardInterrupt as exc:
         result = controller.result()
-        code = 128 + exc.signum if isinstance(exc, _Signalled) else EXIT_INTERRUPTED
+        code = exit_code(exc)
         display.done()
         store.update(controller.status(), outcome=result.outcome, reason=result.reason,
                      exit_code=code)
         _finish(result, as_json, log_file)
         if notifier is not None:
             notifier.close()
-        why = exc.args[0] if isinstance(exc, _Signalled) else "interrupted"
+        why = exc.args[0] if isinstance(exc, Terminated) else "interrupted"
         click.echo(f"{why}: all traffic was moved to stable", err=True)
         sys.exit(code)
     display.done()
