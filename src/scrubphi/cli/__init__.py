@@ -11,7 +11,7 @@ Exit codes (also in the README):
 5     coverage failure (the policy does not cover the dump)
 6     input/output error (a file cannot be read or written, a broken pipe)
 7     audit findings (``scrubphi audit --strict``)
-130   interrupted
+130   interrupted (143 SIGTERM, 129 SIGHUP: the same cleanup)
 ====  ==========================================================
 """
 

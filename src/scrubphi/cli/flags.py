@@ -22,7 +22,7 @@ Exit codes (the main command's, plus 8 and 9):
 6     the state store cannot be read or written (database down, bad file)
 8     unknown flag, rollout plan or phase
 9     state conflict: someone else moved the plan (``--expect-version``)
-130   interrupted
+130   interrupted (143 SIGTERM, 129 SIGHUP: the same cleanup)
 ====  ==============================================================
 """
 
@@ -53,6 +53,7 @@ from ..flags.state import (
 )
 from ..policy import load_policy
 from ..policy.model import Policy
+from .signals import Terminated, exit_code
 
 __all__ = ["EXIT_CODES", "EXIT_CONFLICT", "EXIT_UNKNOWN", "flags", "parse_state"]
 
@@ -105,6 +106,8 @@ def _errors() -> Iterator[None]:
         _fail(str(exc), exc.exit_code)
     except OSError as exc:
         _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_IO)
+    except Terminated as exc:
+        _fail(f"terminated by {exc}", exit_code(exc))
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
