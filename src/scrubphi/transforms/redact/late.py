@@ -83,7 +83,8 @@ from functools import lru_cache
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
-from scrubphi.transforms.redact.late_cues import HEAD_CUES, cue_firms
+from scrubphi.transforms.redact.late_cues import _NOT_FIRM, HEAD_CUES, cue_firms
+from scrubphi.transforms.redact.late_cues import _clinical as _cue_clinical
 from scrubphi.transforms.redact.late_firms import HEAD_FORMS, form_firms
 from scrubphi.transforms.redact.late_numbers import (
     MAC_DASH,
@@ -388,6 +389,37 @@ _OF_ORG = compile_cached(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}
                          r"(?![\w-]|['\u2019]\w{2})")
 
 
+# A person's organisation or place after "<name> from" ("Amadeo Vitorovic from Card View
+# is the keynote speaker", "Jouko is from Quiet Meadow").
+_FROM_ORG = compile_cached(
+    rf"[ ](?:is[ ]|was[ ])?from[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
+    r"(?![\w-]|['\u2019]\w{2}|[ ][A-Z])")
+_FROMS = (" from ", " is from ", " was from ")
+
+
+def _orgs_after_name_from(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
+    """``ends``: where a name the scan replaced ends, before " from " (" is from "): the
+    capitalised words after it, unless one is a service's or a place's kind, or all are
+    clinical words ("Dr. Ruiz from Cardiology", "Anna is from Home Care", "Jon from
+    Renal Transplant" stay)."""
+    starts = {sp[0] for sp in out.spans}
+    clinical = _cue_clinical()
+    for end in ends:
+        m = _FROM_ORG.match(text, end)
+        if m is None:
+            continue
+        s, e = m.span(1)
+        lows = [w.lower() for w in m.group(1).split(" ")]
+        if s in starts or all(w in clinical for w in lows) or \
+                any(w in _SERVICES or w in _NOT_FIRM or w in STOP for w in lows):
+            continue
+        if overlaps_across(out, s, e):
+            continue
+        value = m.group(1)
+        starts.add(s)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
 def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
     """``ends``: where a name the scan replaced ends, before " of "."""
     starts = {sp[0] for sp in out.spans}
@@ -589,6 +621,7 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
 # looked at, which would cost a third more: "Frisk & Engberg" keeps "Frisk".)
 _LINKS = (" & ", " and ", " y ", " e ", " et ", " og ", " och ", " und ", " en ")
 _NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un", " en", " - ",
+                   " fr", " is", " wa",
                    " S ", ".Co", ".C.", ".L.", ".A.", ". z", ".j.", ".k."]
                   + [" " + w for w in split_words("""
 S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
@@ -596,12 +629,14 @@ S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
 
 def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes,
                  company: Fn | None = None) -> None:
-    """Organisations after "<name> of", partners' names and legal forms after a name."""
+    """Organisations after "<name> of" and "<name> (is) from", partners' names and legal
+    forms after a name."""
     kinds, after = _FORM_KINDS, _NEXT
     near = [sp for sp in out.spans if sp[3] in kinds and text[sp[2] : sp[2] + 3] in after]
     if not near:
         return
     ofs: list[int] = []
+    froms: list[int] = []
     links: list[tuple[int, int]] = []
     forms: list[tuple[int, int, int, str, str]] = []
     for sp in near:
@@ -613,11 +648,15 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
                 ofs.append(end)
             elif text.startswith(_LINKS, end):
                 links.append((start, end))
+            elif text.startswith(_FROMS, end):
+                froms.append(end)
         if (text[end] == " " and kind != "initial") or \
                 (text[end] == "." and text[start:end] in ("S", "Sp")):
             forms.append(sp)
     if ofs:
         _orgs_after_name_of(text, out, name, ofs)
+    if froms:
+        _orgs_after_name_from(text, out, name, froms)
     if links:
         forms += _partners(text, out, names, name, links)
     if forms:
