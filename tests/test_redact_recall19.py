@@ -12,7 +12,9 @@ words, named where their place in a text says what they are, not their words:
   Street``);
 * an organisation's address (``The address of Bright Meadow is``), joining one (``she
   joined Quiet Meadow as an analyst``), and a person's after the person's name and
-  ``from`` (``Amadeo Vitorović from Card View is the keynote speaker``).
+  ``from`` (``Amadeo Vitorović from Card View is the keynote speaker``);
+* a legal form in lower case after a name the scan replaced (``cruz ltd``, ``schroeder
+  s.a.``).
 
 And the clinical and everyday text with the same forms, which stays.  Each test runs on
 both scans (compiled when it is built, and pure), which must agree byte for byte.  The
@@ -75,6 +77,25 @@ def test_an_organisation_named_by_its_place_in_a_sentence(redact: Redactor, text
 
 
 @pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("shares of cruz ltd fell sharply.", ["cruz", "ltd"]),
+        ("he is employed by ronnie gallegos schroeder s.a. since 2019.", ["s.a"]),
+        ("the address of kirby & rivas s.l.l. is unknown", ["s.l.l"]),
+        ("i used to work for sexton ltd as a dairy scientist.", ["sexton", "ltd"]),
+        ("Invoice from Jensen llc and Baxter plc.", ["llc", "plc"]),
+    ],
+)
+def test_a_legal_form_in_lower_case_after_a_name(redact: Redactor, text: str,
+                                                 secrets: list[str]) -> None:
+    """A legal form in lower case that is no word nor clinical abbreviation (``ltd``,
+    ``llc``, ``plc``, ``gmbh``, ``s.a.``, ``s.l.l.``) after a word the scan replaced as a
+    name or a place: the firm's form goes too, as in Title case."""
+    _gone(redact, text, *secrets)
+    _both(text)
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [
         ("Pt joined by wife at bedside. Joined AA in 1990.", ["joined", "wife", "AA"]),
@@ -90,6 +111,7 @@ def test_an_organisation_named_by_its_place_in_a_sentence(redact: Redactor, text
         ("Spoke with Mary from Case Management, Jon from Renal Transplant.",
          ["Case", "Management", "Renal", "Transplant"]),
         ("Daughter Jane is from Out of town.", ["Out", "town"]),
+        ("pt smith s. denies pain. pt inc of stool. jones sa node.", ["s", "inc", "sa"]),
     ],
 )
 def test_text_with_the_forms_stays(redact: Redactor, text: str, words: list[str]) -> None:

@@ -491,13 +491,19 @@ def _partners(text: str, out: Spans, names: Container[str], name: Fn,
 
 # Legal forms the scan does not take after a name (it takes "S.A.", "s.r.o.", "AG", "Inc"...):
 # Spanish, Polish, Czech, Finnish, Brazilian, Mexican and German forms of several parts,
-# as written.  After a word replaced as a name or a place, with a space (or " - ", " & ").
+# as written, and the English and dotted forms in lower case ("pearson ltd", "schroeder
+# s.a.").  After a word replaced as a name or a place, with a space (or " - ", " & ").
+# (in lower case, as a note or a sentence written all in lower case has them: the forms
+# that are no word nor clinical abbreviation; "inc", "co", "sa", "ag" are)
+_LOWER_FORMS = r"s\.coop\.|s\.com\.|s\.l\.l\.|s\.l\.|s\.a\.|s\.r\.l\.|s\.p\.a\.|ltd\.?|llc|plc|gmbh"
+_LOWER_FORM_AFTER = compile_cached(rf"[ ](?:{_LOWER_FORMS})(?![^\W_])")
 _FORMS = (
     r"S\.Coop\.|S\.Com\.|S\.C\.P\.?|S\.L\.N\.E\.?|S\.L\.L\.?|S\.A\.[DTU]\.?|S\.L\.U?\.?"
     r"|Sp\.[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|Sp\.[jk]\.|s\.c\."
     r"|v\.o\.s\.|o\.s\.|k\.s\.|As[ ]Oy|Oyj|Oy|Ky|Osk|Tmi|ry"
     r"|Ltda\.?|Lda\.?|S\.A\.[ ]de[ ]C\.V\.|S\.[ ]?R\.L\.[ ]de[ ]C\.V\.|Sàrl\.?|GesbR|CommV"
     r"|(?:AG|GmbH|Stiftung|SE)?[ ]?&[ ]Co\.[ ](?:KGaA|KG|OHG)|Co\.[ ](?:KGaA|KG|OHG)|Cie\."
+    r"|" + _LOWER_FORMS
 )
 _FORM_AFTER = compile_cached(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
 # Forms that are a US state's code too: after a town ("Louisville Ky") it stays.
@@ -621,7 +627,7 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
 # looked at, which would cost a third more: "Frisk & Engberg" keeps "Frisk".)
 _LINKS = (" & ", " and ", " y ", " e ", " et ", " og ", " och ", " und ", " en ")
 _NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un", " en", " - ",
-                   " fr", " is", " wa",
+                   " fr", " is", " wa", " lt", " ll", " pl", " gm", " s.",
                    " S ", ".Co", ".C.", ".L.", ".A.", ". z", ".j.", ".k."]
                   + [" " + w for w in split_words("""
 S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
@@ -642,6 +648,10 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
     for sp in near:
         start, end, kind = sp[0], sp[2], sp[3]
         if not text[start].isupper():
+            # (a name in lower case: only a legal form in lower case after it, "pearson
+            # ltd", "schroeder s.a.")
+            if kind in _WORD_KINDS and _LOWER_FORM_AFTER.match(text, end) is not None:
+                forms.append(sp)
             continue
         if kind in _NAME_KINDS:
             if text.startswith(" of ", end):
