@@ -264,15 +264,6 @@ cdef bint _digit_ends(_Text t, Py_ssize_t lo, Py_ssize_t start) noexcept:
     return i >= lo and Py_UNICODE_ISDIGIT(t.at(i))
 
 
-cdef bint _line_before(_Text t, Py_ssize_t start) noexcept:
-    """Whether ``text[start - 4:start]`` ends with a line break once " >?|*-\\t" are
-    stripped (blocks.address_blocks: an organisation's line may be above)."""
-    cdef Py_ssize_t lo = start - 4 if start > 4 else 0, i = start - 1
-    while i >= lo and _in(t.at(i), b" >?|*-\t"):
-        i -= 1
-    return i >= lo and t.at(i) == u'\n'
-
-
 cdef inline bint _capital(Py_UCS4 c) noexcept:
     return u'A' <= c <= u'Z'
 
@@ -1012,8 +1003,11 @@ cdef class Engine:
                             self.digits_like(fns["mrn"](number), number))
             if kind == "zip":
                 bl._region_before(text, start, out, fns, taken)
-            elif start > done and _line_before(t, start):
+            if start > done and bl._opens_line(text, start, kind):
                 bl._org_line(text, start, out, fns, taken)
+            elif start > done and start >= 2 and t.at(start - 2) == u',' and \
+                    t.at(start - 1) == u' ':
+                bl._venue(text, start, out, fns, taken)
             done = self._tail_word(text, t, end, out, fns, basic, taken)
             if done < 0:
                 done = bl._tail(text, end, out, fns, basic, taken)

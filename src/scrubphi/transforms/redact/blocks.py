@@ -153,9 +153,10 @@ def address_blocks(text: str, out: Spans, fns: dict[str, Fn], basic: Container[s
                 out.put(*before.span("n"), "address", digits_like(fns["mrn"](number), number))
         if kind == "zip":
             _region_before(text, start, out, fns, taken)
-        elif start > done and text.find("\n", max(0, start - 4), start) >= 0 and \
-                text[max(0, start - 4) : start].rstrip(" >?|*-\t")[-1:] == "\n":
+        if start > done and _opens_line(text, start, kind):
             _org_line(text, start, out, fns, taken)
+        elif start > done and text[start - 2 : start] == ", ":
+            _venue(text, start, out, fns, taken)
         done = _tail(text, end, out, fns, basic, taken)
 
 
@@ -226,11 +227,37 @@ _LINE = compile_cached(r"[ \t>?|*-]*(?P<v>[^\n]*?)[ \t]*\Z")
 _LINE_WORD = compile_cached(r"[^\W\d_][\w'\u2019.&-]*")
 _ORG_LINE = compile_cached(r"[A-Z][\w'\u2019.&-]*(?:[ ]+(?:[A-Z&][\w'\u2019.&-]*|and|of|de|for))"
                        r"{0,3}\Z")
+# A letter's first line that is no letterhead ("Hello", "Dear Sir", "Regards").
+_GREETINGS = frozenset(split_words("""
+hello hi hey dear greetings regards thanks thank sincerely best cheers attn attention re
+subject note notes memo
+"""))
+# A job's title on a line of its own, between a person's name and the organisation's
+# line: a capitalised word, then words in lower case ("Leasing consultant", "Engineer,
+# civil", "Scientist, research (physical sciences)").
+_TITLE_LINE = compile_cached(r"[A-Z][a-z]+(?:,?[ ]+\(?[a-z]+\)?){1,5}\Z")
 # Lines of a hospital's own: its services, not an organisation's name.
 _NOT_ORG_LINE = frozenset(split_words("""
 social work case management nursing pharmacy billing admitting patient patients home
 address contact phone fax email mail office department dept service services unit
+rn md do np pa pa-c lpn bsn msn cna rrt phd lcsw licsw mph facs ccrn
 """))
+
+
+# What may stand between a line's start and an address found on it: a letterhead's or a
+# quotation's marks (">", "> ", "??? ", "| ") and a house number the street's pattern left
+# before it ("3378 217 Lovers Lane"); a postcode read where a house number opens the line
+# ("79367 Nybyvägen 65") when a capitalised word follows it.
+_LINE_OPEN = compile_cached(r"\n[ \t>?|*-]{0,6}(?:\d{1,6}[ ]+)?\Z")
+_HOUSE_LINE = compile_cached(r"\d{1,6}[ ]+[^\W\d_]")
+
+
+def _opens_line(text: str, start: int, kind: str) -> bool:
+    """Whether an address found at ``start`` opens its line (marks and a house number
+    aside), so that an organisation's line may be above it; a postcode only where a
+    capitalised word follows it (a house number read as one)."""
+    return _LINE_OPEN.search(text, max(0, start - 24), start) is not None and \
+        (kind != "zip" or _HOUSE_LINE.match(text, start) is not None)
 
 
 def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Taken) -> None:
@@ -238,7 +265,9 @@ def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Take
     address's first line, of up to four capitalised words that no pass replaced, between
     the address and a line the scan replaced whole (a person's name): "Dreux Joly\n
     Choice\nPSC 3294, Box 9168", ">Esat Jeknic\n>Ask\n>Esat Jeknic\n>3378 Lovers Lane"
-    (the name's line may come twice)."""
+    (the name's line may come twice), a job's title between them ("Karin Beike\n
+    Leasing consultant\nChoice\n12 Oak Street"); or the text's first line, a blank line
+    perhaps between ("Card View\n\n12 Oak Street")."""
     end = text.rfind("\n", 0, start)
     lines: list[tuple[int, int]] = []  # (start, end) of the lines above, nearest first
     while end > 0 and len(lines) < 4:
@@ -246,9 +275,14 @@ def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Take
         lines.append((s, end))
         end = s - 1
     org: tuple[int, int] | None = None
+    title = False
+    blank = False
     for s, e in lines:
         m = _LINE.match(text, s, e)
         if m is None or m.start("v") == m.end("v"):
+            if org is None and not blank and (s, e) == lines[0]:
+                blank = True  # (one blank line below a letterhead's first line)
+                continue
             return
         vs, ve = m.span("v")
         words = list(_LINE_WORD.finditer(text, vs, ve))
@@ -263,11 +297,48 @@ def _org_line(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Take
                         priority=0)
                 return
             continue  # a name's line (again) below it
+        if org is not None and not title and not covered and \
+                _TITLE_LINE.match(text, vs, ve) is not None:
+            title = True  # (a job's title between the name and the organisation)
+            continue
         if org is not None or covered or \
                 _ORG_LINE.match(text, vs, ve) is None or \
                 any(w.group().lower().rstrip(".") in _NOT_ORG_LINE for w in words):
             return
         org = (vs, ve)
+        if not text[:s].strip(" \t\r\n>?|*-") and (blank or len(words) > 1) and \
+                not any(w.group().lower() in STOP or w.group().lower() in _GREETINGS
+                        for w in words):
+            # A letterhead: the organisation's line opens the text, right above the
+            # address or a blank line above it ("Card View\n\n12 Oak Street").
+            out.put(vs, ve, "place", case_like(fns["last_name"](text[vs:ve]), text[vs:ve]),
+                    priority=0)
+            return
+
+
+# A place met at, named before its address ("We'll meet at Card View, 12 Oak Street"):
+# up to four capitalised words after a lower-case "at", a comma, then the address.
+_VENUE = compile_cached(
+    r"(?:(?<=[ (])|^)at[ ](?P<v>[A-Z][\w'\u2019&-]*(?:[ ]+(?:[A-Z&][\w'\u2019&-]*|of|de|the))"
+    r"{0,3}),[ ]\Z")
+
+
+def _venue(text: str, start: int, out: Spans, fns: dict[str, Fn], taken: Taken) -> None:
+    """The place named after ``at`` and before the address at ``start`` and a comma, as
+    an organisation's line is: no pass replaced any of its words, none a hospital's
+    service's ("at Case Management, 12 Oak Street" stays)."""
+    m = _VENUE.search(text, max(0, start - 80), start)
+    if m is None:
+        return
+    vs, ve = m.span("v")
+    words = list(_LINE_WORD.finditer(text, vs, ve))
+    if not words or any(taken.covered(*w.span()) for w in words) or \
+            words[-1].group().lower() in ("of", "de", "the") or \
+            any(w.group().lower().rstrip(".") in _NOT_ORG_LINE or w.group().lower() in STOP
+                for w in words if w.group()[:1].isupper()):
+        return
+    value = text[vs:ve]
+    out.put(vs, ve, "place", case_like(fns["last_name"](value), value), priority=0)
 
 
 def _region_before(text: str, start: int, out: Spans, fns: dict[str, Fn],

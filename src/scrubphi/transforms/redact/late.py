@@ -83,7 +83,8 @@ from functools import lru_cache
 from scrubphi.regex_cache import compile_cached
 from scrubphi.transforms.names import case_like
 from scrubphi.transforms.redact.context import _FIRM_CLOSERS, _HONORIFICS, _RELATIONS
-from scrubphi.transforms.redact.late_cues import HEAD_CUES, cue_firms
+from scrubphi.transforms.redact.late_cues import _NOT_FIRM, HEAD_CUES, cue_firms
+from scrubphi.transforms.redact.late_cues import _clinical as _cue_clinical
 from scrubphi.transforms.redact.late_firms import HEAD_FORMS, form_firms
 from scrubphi.transforms.redact.late_numbers import (
     MAC_DASH,
@@ -388,6 +389,37 @@ _OF_ORG = compile_cached(rf"[ ]of[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}
                          r"(?![\w-]|['\u2019]\w{2})")
 
 
+# A person's organisation or place after "<name> from" ("Amadeo Vitorovic from Card View
+# is the keynote speaker", "Jouko is from Quiet Meadow").
+_FROM_ORG = compile_cached(
+    rf"[ ](?:is[ ]|was[ ])?from[ ]((?:{_TITLE_PART})(?:[ ]{_TITLE_PART}){{0,2}})"
+    r"(?![\w-]|['\u2019]\w{2}|[ ][A-Z])")
+_FROMS = (" from ", " is from ", " was from ")
+
+
+def _orgs_after_name_from(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
+    """``ends``: where a name the scan replaced ends, before " from " (" is from "): the
+    capitalised words after it, unless one is a service's or a place's kind, or all are
+    clinical words ("Dr. Ruiz from Cardiology", "Anna is from Home Care", "Jon from
+    Renal Transplant" stay)."""
+    starts = {sp[0] for sp in out.spans}
+    clinical = _cue_clinical()
+    for end in ends:
+        m = _FROM_ORG.match(text, end)
+        if m is None:
+            continue
+        s, e = m.span(1)
+        lows = [w.lower() for w in m.group(1).split(" ")]
+        if s in starts or all(w in clinical for w in lows) or \
+                any(w in _SERVICES or w in _NOT_FIRM or w in STOP for w in lows):
+            continue
+        if overlaps_across(out, s, e):
+            continue
+        value = m.group(1)
+        starts.add(s)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
 def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
     """``ends``: where a name the scan replaced ends, before " of "."""
     starts = {sp[0] for sp in out.spans}
@@ -459,13 +491,19 @@ def _partners(text: str, out: Spans, names: Container[str], name: Fn,
 
 # Legal forms the scan does not take after a name (it takes "S.A.", "s.r.o.", "AG", "Inc"...):
 # Spanish, Polish, Czech, Finnish, Brazilian, Mexican and German forms of several parts,
-# as written.  After a word replaced as a name or a place, with a space (or " - ", " & ").
+# as written, and the English and dotted forms in lower case ("pearson ltd", "schroeder
+# s.a.").  After a word replaced as a name or a place, with a space (or " - ", " & ").
+# (in lower case, as a note or a sentence written all in lower case has them: the forms
+# that are no word nor clinical abbreviation; "inc", "co", "sa", "ag" are)
+_LOWER_FORMS = r"s\.coop\.|s\.com\.|s\.l\.l\.|s\.l\.|s\.a\.|s\.r\.l\.|s\.p\.a\.|ltd\.?|llc|plc|gmbh"
+_LOWER_FORM_AFTER = compile_cached(rf"[ ](?:{_LOWER_FORMS})(?![^\W_])")
 _FORMS = (
     r"S\.Coop\.|S\.Com\.|S\.C\.P\.?|S\.L\.N\.E\.?|S\.L\.L\.?|S\.A\.[DTU]\.?|S\.L\.U?\.?"
     r"|Sp\.[ ]z[ ]o\.o\.(?:[ ]Sp\.k\.)?|Sp\.[jk]\.|s\.c\."
     r"|v\.o\.s\.|o\.s\.|k\.s\.|As[ ]Oy|Oyj|Oy|Ky|Osk|Tmi|ry"
     r"|Ltda\.?|Lda\.?|S\.A\.[ ]de[ ]C\.V\.|S\.[ ]?R\.L\.[ ]de[ ]C\.V\.|Sàrl\.?|GesbR|CommV"
     r"|(?:AG|GmbH|Stiftung|SE)?[ ]?&[ ]Co\.[ ](?:KGaA|KG|OHG)|Co\.[ ](?:KGaA|KG|OHG)|Cie\."
+    r"|" + _LOWER_FORMS
 )
 _FORM_AFTER = compile_cached(rf"(?:[ ]|[ ]&[ ])({_FORMS})(?![^\W_])|[ ]-[ ](ME|EI|EPP)(?![^\W_])")
 # Forms that are a US state's code too: after a town ("Louisville Ky") it stays.
@@ -589,6 +627,7 @@ def _dotted_firms(text: str, out: Spans, basic: Container[str], name: Fn, key: b
 # looked at, which would cost a third more: "Frisk & Engberg" keeps "Frisk".)
 _LINKS = (" & ", " and ", " y ", " e ", " et ", " og ", " och ", " und ", " en ")
 _NEXT = frozenset([" of", " & ", " an", " y ", " e ", " et", " og", " oc", " un", " en", " - ",
+                   " fr", " is", " wa", " lt", " ll", " pl", " gm", " s.",
                    " S ", ".Co", ".C.", ".L.", ".A.", ". z", ".j.", ".k."]
                   + [" " + w for w in split_words("""
 S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
@@ -596,28 +635,38 @@ S. Sp s. v. o. k. As Oy Ky Os Tm ry Lt Ld Sà Ge Co Ci AG Gm St SE""")])
 
 def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: bytes,
                  company: Fn | None = None) -> None:
-    """Organisations after "<name> of", partners' names and legal forms after a name."""
+    """Organisations after "<name> of" and "<name> (is) from", partners' names and legal
+    forms after a name."""
     kinds, after = _FORM_KINDS, _NEXT
     near = [sp for sp in out.spans if sp[3] in kinds and text[sp[2] : sp[2] + 3] in after]
     if not near:
         return
     ofs: list[int] = []
+    froms: list[int] = []
     links: list[tuple[int, int]] = []
     forms: list[tuple[int, int, int, str, str]] = []
     for sp in near:
         start, end, kind = sp[0], sp[2], sp[3]
         if not text[start].isupper():
+            # (a name in lower case: only a legal form in lower case after it, "pearson
+            # ltd", "schroeder s.a.")
+            if kind in _WORD_KINDS and _LOWER_FORM_AFTER.match(text, end) is not None:
+                forms.append(sp)
             continue
         if kind in _NAME_KINDS:
             if text.startswith(" of ", end):
                 ofs.append(end)
             elif text.startswith(_LINKS, end):
                 links.append((start, end))
+            elif text.startswith(_FROMS, end):
+                froms.append(end)
         if (text[end] == " " and kind != "initial") or \
                 (text[end] == "." and text[start:end] in ("S", "Sp")):
             forms.append(sp)
     if ofs:
         _orgs_after_name_of(text, out, name, ofs)
+    if froms:
+        _orgs_after_name_from(text, out, name, froms)
     if links:
         forms += _partners(text, out, names, name, links)
     if forms:

@@ -76,6 +76,7 @@ HEAD_CUES = 4
 CUE_WORDS = frozenset(split_words("""
 employer employed employment insurer insurance company hired works worked working work
 volunteer volunteers job jobs laid became renamed acquired merged office offices llc
+address addresses joined rejoined
 """))
 #: Keys of the legal forms after a comma (``Acme, Inc.``), in Title case (``INC`` and
 #: ``inc`` are a nurse's "incontinent", ``CO`` a cardiac output: no gate's words).
@@ -119,6 +120,15 @@ _HISTORY = compile_cached(
 _OFFICE = compile_cached(
     r"(?:The|the)[ ]" + _NAME.replace("(?![\\w&'\\u2019-])", "")
     + r"[ ]offices?[ ](?:is|was|are|were)[ ](?:located[ ])?(?:at|in|on)[ ](?=\d|[A-Z])")
+# An organisation's address ("The address of Persint is ...") and joining one ("Last
+# year she joined Card View as an analyst"; "joined by" is a visitor, in lower case).
+_ADDRESS_OF = compile_cached(
+    r"(?:The|the|An|an)[ ](?:address|Address)[ ]of[ ]" + _NAME.replace("(?![\\w&'\\u2019-])", "")
+    + r"(?=[ ](?:is|was)[ ])")
+_JOINED = compile_cached(r"(?:joined|Joined|rejoined|Rejoined)[ ]" + _NAME)
+# A dotted legal form after the name joined ("joined Viola s.r.l."): the firms' rule reads
+# the firm whole, form and all.
+_DOTTED_FORM = compile_cached(r"[ ]+[^\W\d_]{1,4}\.[^\W\d_]{1,4}\.")
 # A name in lower case after the strongest cues ("employed by walmart", "employer:
 # foursquare"): one word of four letters or more that no list of everyday or clinical
 # words has, nor the name lists.
@@ -165,7 +175,9 @@ inc inc. incorporated llc l.l.c. ltd ltd. corp corp. corporation co. company gro
 _CUES = ((_LABEL, ("mploy", "MPLOY", "nsur", "NSUR", "ompany", "OMPANY"), False),
          (_EMPLOY, ("mploy", "ork", "ired", "olunteer", "job", "aid off"), False),
          (_HISTORY, ("became", "renamed", "acquired", "merged"), False),
-         (_OFFICE, ("office",), True))
+         (_OFFICE, ("office",), True),
+         (_ADDRESS_OF, ("ddress",), True),
+         (_JOINED, ("oined",), False))
 
 
 def _matches(pat: re.Pattern[str], text: str, anchors: tuple[str, ...]) -> list[re.Match[str]]:
@@ -248,6 +260,8 @@ def cue_firms(text: str, out: Spans, basic: Container[str], names: Container[str
             s, e = m.span("n")
             value = text[s:e]
             if not office and _CUT.match(text, e) is not None:
+                continue
+            if pat is _JOINED and _DOTTED_FORM.match(text, e) is not None:
                 continue
             if _acceptable(value, basic, services, clinical, office) is None:
                 continue
