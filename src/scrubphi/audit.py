@@ -36,7 +36,8 @@ from .policy.audit_section import column_label
 from .policy.model import Policy, Reviewed, TableName, quote_ident
 from .report import iso_utc, keyed_derivation, scrubphi_version
 from .transforms.base import ColumnInfo
-from .transforms.coltypes import DATE_TYPES
+from .transforms.coltypes import DATE_TYPES, base_type
+from .transforms.dates import MULTIRANGE_TYPES, RANGE_TYPES
 
 if TYPE_CHECKING:
     from .transforms.redact.detector import Redactor
@@ -151,7 +152,15 @@ _PROVIDER_KINDS = {
     "user_name": "other_id",
 }
 
-_TEXT_TYPES = {"", "text", "character varying", "character", "citext", "name", "json", "jsonb"}
+#: Kept columns of these types hold no text the residual scan could read (numbers,
+#: booleans, binary, times; dates are reported by their type).  Every other type is
+#: scanned in its text form: text, json, xml (a CDA document), arrays, composites
+#: (an address type), hstore, tsvector (a note's words), domains, extension types.
+_UNSCANNED = frozenset({
+    "smallint", "integer", "bigint", "int", "int2", "int4", "int8", "numeric", "decimal",
+    "real", "double precision", "float4", "float8", "boolean", "bool", "money", "oid",
+    "uuid", "bytea", "interval", "time", "time without time zone", "time with time zone",
+    "timetz", "bit", "bit varying", "varbit"}) | DATE_TYPES | RANGE_TYPES | MULTIRANGE_TYPES
 
 _RESIDUAL = {
     "ssn": re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"),
@@ -509,6 +518,7 @@ def _scanner(col: ColumnAudit, finder: Redactor) -> Callable[[str | None], str |
     for kind, _p in patterns:
         counts.setdefault(kind, 0)
     counts.setdefault("name", 0)
+    counts.setdefault("address", 0)
 
     def scan(value: str | None) -> str | None:
         if value is not None:
@@ -516,12 +526,16 @@ def _scanner(col: ColumnAudit, finder: Redactor) -> Callable[[str | None], str |
             for kind, pattern in patterns:
                 if pattern.search(value):
                     counts[kind] += 1
+            name = address = False
             for f in finder.find(value):
-                word = value[f.start:f.end].lower()
-                if f.kind in _NAME_FINDINGS and word not in states and (
-                        word in names or _TITLE.search(value, 0, f.start)):
-                    counts["name"] += 1
-                    break
+                if f.kind == "address":
+                    address = True  # a street address ("12 Oak Street")
+                elif not name and f.kind in _NAME_FINDINGS:
+                    word = value[f.start:f.end].lower()
+                    name = word not in states and (word in names
+                                                   or bool(_TITLE.search(value, 0, f.start)))
+            counts["name"] += name
+            counts["address"] += address
         return value
 
     return scan
@@ -558,6 +572,7 @@ def audit_dump(src: BinaryIO, policy: Policy, *,
             if info.generated:
                 continue
             key = (database, str(table), name)
+            base = base_type(info)
             col = seen.get(key)
             if col is None:
                 review = reviewed_columns.get(column_label(table, name))
@@ -568,14 +583,15 @@ def audit_dump(src: BinaryIO, policy: Policy, *,
                     transform=specs.get(name, "keep"),
                     kinds=phi_kinds_of_name(name),
                     free_text=bool(_FREE_TEXT.search(_words(name))),
-                    date_type=info.type_name in DATE_TYPES,
+                    date_type=base in DATE_TYPES or base in RANGE_TYPES or
+                    base in MULTIRANGE_TYPES,
                     reviewed=review.reason if review is not None else None,
                 )
                 if review is not None:
                     matched.add(review.target)
                 seen[key] = col
                 report.columns.append(col)
-            if col.kept and info.type_name in _TEXT_TYPES:
+            if col.kept and base not in _UNSCANNED:
                 entries.append((index, _scanner(col, finder)))
         return entries
 

@@ -663,8 +663,9 @@ def audit(configs: tuple[str, ...], policy_files: tuple[str, ...], dump_path: st
     Lists every table and column with its transform, which of the 18 HIPAA Safe
     Harbor identifier kinds the policy covers (and with which columns), kept
     columns that look like PHI (by name or date type), date-shifted columns
-    (not Safe Harbor), and how many values of kept text columns look like
-    names, SSNs, phone numbers, emails or dates; findings the policy's
+    (not Safe Harbor), and how many values of kept columns (all but numbers,
+    booleans, binary data and times) look like names, street addresses, SSNs,
+    phone numbers, emails or dates; findings the policy's
     audit.reviewed lists are reported with their reason instead of counted.
     The policy is given with -c/--config or as arguments. Counts and names
     only: no value is ever printed. Writes nothing. With -q only the count.
