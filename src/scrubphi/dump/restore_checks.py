@@ -41,11 +41,12 @@ by one per-row date offset).
 
 **Partition bounds.** pg_dump loads each partition's rows into the partition
 itself (``COPY public.encounters_2020``), which checks them against its bounds: a
-transform that changes a column of the partition key (a date shift on ``PARTITION
-BY RANGE (seen)``, a token on ``PARTITION BY HASH (patient_id)``) moves rows out of
-their partition and the restore fails there ("violates partition constraint";
-without ``ON_ERROR_STOP`` psql goes on without that partition's rows).  Refused
-(exit 3) before the partition's first row, with the remedy: ``pg_dump
+transform that changes a column of the partition key may move rows out of their
+partition, and the restore fails there ("violates partition constraint"; without
+``ON_ERROR_STOP`` psql goes on without that partition's rows).  A token on
+``PARTITION BY HASH (patient_id)`` moves most rows: refused (exit 3) before the
+partition's first row; a date shift on ``PARTITION BY RANGE (seen)`` moves the rows
+near a bound: a warning.  Both name the remedy: ``pg_dump
 --load-via-partition-root`` loads every row through the partitioned table, which
 sends it to the partition of its new value; there, range and list partitions
 without a ``DEFAULT`` one get a warning, since a new value may fall outside every
@@ -335,19 +336,26 @@ def judge_partition_load(schema: Schema, coverage: Coverage,
                        f"{moved}: a new value may fall outside every partition, and the "
                        "restore fails at its row (\"no partition of relation found\"); a "
                        "DEFAULT partition takes such rows")
+    level, found = ONE, []
     for parent_name in schema.ancestors(table):
         parent = schema.tables.get(parent_name)
         moved = _moved_key(parent.partition_key, specs) if parent is not None else ""
         if moved:
             assert parent is not None
-            return MANY, (
-                f"table {table} is a partition of {parent_name} (PARTITION BY "
-                f"{parent.partition_strategy.upper()}), {moved}: pg_dump loads a partition's "
-                "rows into the partition itself, and rows whose new values leave its bounds "
-                "fail the restore there (\"violates partition constraint\"); dump with "
-                "pg_dump --load-via-partition-root (every row then goes to the partition of "
-                "its new value), or keep the column")
-    return ONE, ""
+            found.append(f"a partition of {parent_name} (PARTITION BY "
+                         f"{parent.partition_strategy.upper()}), {moved}")
+            # a hash key's new value lands in another partition for most rows
+            verdict = MANY if parent.partition_strategy == "hash" else MAYBE
+            level = verdict if _RANK[verdict] > _RANK[level] else level
+    if level == ONE:
+        return ONE, ""
+    return level, (
+        f"table {table} is {'; and '.join(found)}: pg_dump loads a partition's rows into the "
+        "partition itself, and a row whose new values "
+        f"{'hash to another partition' if level == MANY else 'leave its bounds'} fails the "
+        "restore there (\"violates partition constraint\"); dump with pg_dump "
+        "--load-via-partition-root (every row then goes to the partition of its new value), "
+        "or keep the column")
 
 
 def _moved_key(key: tuple[str, ...], specs: Mapping[str, TransformSpec]) -> str:
