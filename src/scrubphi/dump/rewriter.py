@@ -17,6 +17,7 @@ understood stops the run.
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -178,6 +179,7 @@ class Scrubber(InsertStatements):
         # (database, table, name, columns) of the unique keys judged against the policy.
         self._judged_keys: set[tuple[Any, ...]] = set()
         self._judged_loads: set[tuple[str | None, TableName]] = set()
+        self._tables_seen: set[TableName] = set()  # every database's, for _unused_rules
         self._insert_plans: dict[tuple[TableName, tuple[str, ...] | None], Plan] = {}
         # (the entries of each INSERT plan the compiled codec rewrites in C, or None)
         self._insert_batches: dict[tuple[TableName, tuple[str, ...] | None],
@@ -286,6 +288,7 @@ class Scrubber(InsertStatements):
                 self._note_markers(buf, self._line_at(buf, 0))
                 out.append(buf)
             self._finish_database(self._line_at(buf, len(buf)))
+            self._unused_rules()
             if self._headers > self._completes:
                 raise DumpError(
                     "the input ended before pg_dump's 'dump complete' line: the dump is truncated",
@@ -572,9 +575,10 @@ class Scrubber(InsertStatements):
         return info
 
     def _check_load(self, table: TableName, line: int) -> None:
-        """Rows about to be loaded into ``table``: refuse a partition whose key the policy
-        changes (its rows would leave its bounds), warn of a partitioned table loaded
-        through whose new values may have no partition (``judge_partition_load``)."""
+        """Rows about to be loaded into ``table``: refuse a partition whose hash key the
+        policy changes, warn of one whose range or list key it changes (rows near a bound
+        may leave it) and of a partitioned table loaded through whose new values may
+        have no partition (``judge_partition_load``)."""
         if (self._database, table) in self._judged_loads:
             return
         self._judged_loads.add((self._database, table))
@@ -649,6 +653,28 @@ class Scrubber(InsertStatements):
             warnings = [f"database {self._database}: {w}" for w in warnings]
         self.report.warnings.extend(w for w in warnings if w not in self.report.warnings)
 
+    def _unused_rules(self) -> None:
+        """Warn of the policy's table rules that named no table of the whole stream.
+
+        Why: a rule for ``public.patient`` protects nothing when the table is
+        ``public.patients``; with ``unknown_tables: keep`` that table then passes
+        as it is and the run exits 0.  A warning, not an error: a dump of some
+        tables only (``pg_dump -t``) leaves the policy's other rules unused.
+        """
+        unused = [str(t) for t in self.scrub.tables if t not in self._tables_seen]
+        if not unused or not self._tables_seen:
+            return
+        known = sorted({str(t) for t in self._tables_seen})
+        shown = []
+        for name in unused[:5]:
+            near = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+            shown.append(f"{name} (did you mean {near[0]}?)" if near else name)
+        more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+        self.report.warnings.append(
+            f"the policy has rules for {len(unused)} table(s) the dump does not hold: "
+            f"{', '.join(shown)}{more}; such a rule protects nothing (a typo, or a dump of "
+            "some tables only: pg_dump -t)")
+
     def _finish_database(self, line: int) -> None:
         """A database ended: judge the unique keys pg_dump wrote after its data;
         check_only: check and show tables that had no data.
@@ -657,6 +683,7 @@ class Scrubber(InsertStatements):
         has no data rows to trigger the coverage check, so it runs here, and the
         observer (the audit) is shown every table the schema created.
         """
+        self._tables_seen.update(self._schema.tables)
         if not self.check_only:
             problems = self._judge_keys()
             if problems:
