@@ -397,45 +397,36 @@ _FROM_ORG = compile_cached(
 _FROMS = (" from ", " is from ", " was from ")
 
 
-def _orgs_after_name_from(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
-    """``ends``: where a name the scan replaced ends, before " from " (" is from "): the
-    capitalised words after it, unless one is a service's or a place's kind, or all are
-    clinical words ("Dr. Ruiz from Cardiology", "Anna is from Home Care", "Jon from
-    Renal Transplant" stay)."""
+def _orgs_after_name(text: str, out: Spans, name: Fn, ends: list[int], after: re.Pattern[str],
+                     skip: Callable[[list[str]], bool]) -> None:
+    """``ends``: where a name the scan replaced ends; ``after`` reads the capitalised
+    words that follow (" of X", " from X"), which become a place unless ``skip`` says
+    their words are no firm's."""
     starts = {sp[0] for sp in out.spans}
+    for end in ends:
+        m = after.match(text, end)
+        if m is None:
+            continue
+        s, e = m.span(1)
+        if s in starts or skip(m.group(1).split(" ")) or overlaps_across(out, s, e):
+            continue
+        value = m.group(1)
+        starts.add(s)
+        out.put(s, e, "place", case_like(name(value), value), priority=0)
+
+
+def _not_firm_from(words: list[str]) -> bool:
+    """After " from " (" is from "): a service's or a place's kind, or only clinical words
+    ("Dr. Ruiz from Cardiology", "Anna is from Home Care", "Jon from Renal Transplant")."""
+    lows = [w.lower() for w in words]
     clinical = _cue_clinical()
-    for end in ends:
-        m = _FROM_ORG.match(text, end)
-        if m is None:
-            continue
-        s, e = m.span(1)
-        lows = [w.lower() for w in m.group(1).split(" ")]
-        if s in starts or all(w in clinical for w in lows) or \
-                any(w in _SERVICES or w in _NOT_FIRM or w in STOP for w in lows):
-            continue
-        if overlaps_across(out, s, e):
-            continue
-        value = m.group(1)
-        starts.add(s)
-        out.put(s, e, "place", case_like(name(value), value), priority=0)
+    return all(w in clinical for w in lows) or \
+        any(w in _SERVICES or w in _NOT_FIRM or w in STOP for w in lows)
 
 
-def _orgs_after_name_of(text: str, out: Spans, name: Fn, ends: list[int]) -> None:
-    """``ends``: where a name the scan replaced ends, before " of "."""
-    starts = {sp[0] for sp in out.spans}
-    for end in ends:
-        m = _OF_ORG.match(text, end)
-        if m is None:
-            continue
-        s, e = m.span(1)
-        words = m.group(1).split(" ")
-        if s in starts or any(w.lower() in _SERVICES for w in words):
-            continue
-        if overlaps_across(out, s, e):
-            continue
-        value = m.group(1)
-        starts.add(s)
-        out.put(s, e, "place", case_like(name(value), value), priority=0)
+def _not_firm_of(words: list[str]) -> bool:
+    """After " of ": a service's name ("Dr. Ruiz of Cardiology")."""
+    return any(w.lower() in _SERVICES for w in words)
 
 
 # -- partners: a name-word joined to a replaced name by "&" or "and" ---------------------------
@@ -664,9 +655,9 @@ def _after_names(text: str, out: Spans, names: Container[str], name: Fn, key: by
                 (text[end] == "." and text[start:end] in ("S", "Sp")):
             forms.append(sp)
     if ofs:
-        _orgs_after_name_of(text, out, name, ofs)
+        _orgs_after_name(text, out, name, ofs, _OF_ORG, _not_firm_of)
     if froms:
-        _orgs_after_name_from(text, out, name, froms)
+        _orgs_after_name(text, out, name, froms, _FROM_ORG, _not_firm_from)
     if links:
         forms += _partners(text, out, names, name, links)
     if forms:
