@@ -279,7 +279,8 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
                 run.ts = result.started = timestamp()
         with run.stage("coverage"):
             source_schema = schema_dump(run.tools, opts.source_url, extra, step="pg_dump")
-            probe = source_schema + _empty_copies(opts.source_url)
+            probe = source_schema + _empty_copies(opts.source_url,
+                                                  via_root=_via_root(opts))
             problems, checked = check_dump(io.BytesIO(probe), policy)
             for warning in checked.warnings:  # unique keys that may collide
                 opts.log(f"warning: {warning}")
@@ -451,13 +452,26 @@ def _as_refresh_error(exc: BaseException, step: str) -> RefreshError:
     return RefreshError(step, f"internal error ({type(exc).__name__})")
 
 
-def _empty_copies(source_url: str) -> bytes:
+def _via_root(opts: RefreshOptions) -> bool:
+    """Whether the restore loads partitions' rows through their partitioned table
+    (plain mode's ``pg_dump --load-via-partition-root``): a policy that changes a
+    partition key (a shifted date, a token on a hash key) then sends each row to the
+    partition of its new value.  Parallel and chunked mode load each partition
+    itself, as pg_dump does by default."""
+    return _mode(opts) != "chunked" and opts.jobs <= 1
+
+
+def _empty_copies(source_url: str, via_root: bool = False) -> bytes:
     """An empty ``COPY`` block per table of the source, after its schema dump.
 
     Why: the scrubber checks coverage where data appears, and a schema-only
     dump has none; these blocks (no rows) make the check see every table
     and column that the real dump will carry, before a single row is read.
+    With ``via_root`` a partitioned table's rows come through the table itself
+    (``--load-via-partition-root``), so it has the block, not its partitions.
     """
+    tables = ("(c.relkind = 'r' OR c.relkind = 'p') AND NOT c.relispartition" if via_root
+              else "c.relkind = 'r'")
     with connect(source_url, step="coverage", role="source database") as conn:
         rows = conn.execute(
             "SELECT format('%I.%I', n.nspname, c.relname), "
@@ -465,7 +479,7 @@ def _empty_copies(source_url: str) -> bytes:
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
             "AND NOT a.attisdropped AND a.attgenerated = '' "
-            "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            f"WHERE {tables} AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
             "AND n.nspname NOT LIKE 'pg\\_%' "
             "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
             "AND d.objid = c.oid AND d.deptype = 'e') "
@@ -564,7 +578,8 @@ def _plain_pipeline(
 
     with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as psql_err:
         dump = subprocess.Popen(
-            [run.tools.exe("pg_dump"), "--no-owner", DUMP_ENCODING, *extra, *dump_args],
+            [run.tools.exe("pg_dump"), "--no-owner", "--load-via-partition-root", DUMP_ENCODING,
+             *extra, *dump_args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=dump_err,
