@@ -264,6 +264,18 @@ cdef bint _digit_ends(_Text t, Py_ssize_t lo, Py_ssize_t start) noexcept:
     return i >= lo and Py_UNICODE_ISDIGIT(t.at(i))
 
 
+cdef bint _newline_near(_Text t, Py_ssize_t start) noexcept:
+    """Whether a line break is among the 24 characters before ``start``: without one,
+    ``blocks._opens_line`` cannot hold (its pattern wants one there), and the walk of
+    most notes' addresses ("Lives at 1 Oak Street") needs no Python call for it."""
+    cdef Py_ssize_t lo = start - 24 if start > 24 else 0, i = start - 1
+    while i >= lo:
+        if t.at(i) == u'\n':
+            return True
+        i -= 1
+    return False
+
+
 cdef inline bint _capital(Py_UCS4 c) noexcept:
     return u'A' <= c <= u'Z'
 
@@ -1003,7 +1015,7 @@ cdef class Engine:
                             self.digits_like(fns["mrn"](number), number))
             if kind == "zip":
                 bl._region_before(text, start, out, fns, taken)
-            if start > done and bl._opens_line(text, start, kind):
+            if start > done and _newline_near(t, start) and bl._opens_line(text, start, kind):
                 bl._org_line(text, start, out, fns, taken)
             elif start > done and start >= 2 and t.at(start - 2) == u',' and \
                     t.at(start - 1) == u' ':

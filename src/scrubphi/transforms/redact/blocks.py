@@ -255,7 +255,9 @@ _HOUSE_LINE = compile_cached(r"\d{1,6}[ ]+[^\W\d_]")
 def _opens_line(text: str, start: int, kind: str) -> bool:
     """Whether an address found at ``start`` opens its line (marks and a house number
     aside), so that an organisation's line may be above it; a postcode only where a
-    capitalised word follows it (a house number read as one)."""
+    capitalised word follows it (a house number read as one).  (The compiled walk asks
+    first whether a line break is among the 24 characters before ``start``:
+    ``_redact_fast._newline_near`` follows this window.)"""
     return _LINE_OPEN.search(text, max(0, start - 24), start) is not None and \
         (kind != "zip" or _HOUSE_LINE.match(text, start) is not None)
 
