@@ -104,3 +104,20 @@ def test_the_cli_warns_and_check_strict_fails(tmp_path: Path) -> None:
                             str(path), "--dump", "-"], input=DUMP, capture_output=True, env=env)
     assert check.returncode == 3 and b"public.patient (did you mean" in check.stderr
     assert b"Anna" not in run.stderr + check.stderr
+
+
+def test_a_key_given_as_text_is_named_at_once(codec: ModuleType) -> None:
+    """A library caller's ``key="..."`` failed as a TypeError deep in a transform."""
+    import pytest
+
+    from scrubphi.refresh import RefreshError, RefreshOptions, refresh
+
+    with pytest.raises(TypeError, match="key must be bytes"):
+        scrub_stream(io.BytesIO(DUMP), io.BytesIO(), loads_policy(POLICY.replace("RULES", ""),
+                                                                 "p.yaml"),
+                     codec=codec, key=KEY)  # type: ignore[arg-type]
+    with pytest.raises(RefreshError, match="preflight: the key must be bytes"):
+        refresh(RefreshOptions(source_url="host=/nonexistent dbname=a",
+                               staging_url="host=/nonexistent dbname=b",
+                               configs=("p.yaml",), key=KEY,  # type: ignore[arg-type]
+                               log=lambda _msg: None))

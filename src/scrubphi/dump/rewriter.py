@@ -153,6 +153,10 @@ class Scrubber(InsertStatements):
         ] = {}
         self.scrub = policy.scrub if policy.scrub is not None else ScrubPolicy()
         self._codec = codec if codec is not None else _impl
+        if key is not None and not isinstance(key, bytes):
+            # (a str here failed deep inside the first keyed transform, as a TypeError)
+            raise TypeError("key must be bytes, the secret's raw bytes (for a key in an "
+                            "environment variable: os.environ['SCRUBPHI_KEY'].encode())")
         if check_only and key is None:
             key = b"check-only: no value is transformed"
         if key is None and self.scrub.needs_key():

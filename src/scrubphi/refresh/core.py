@@ -229,6 +229,9 @@ def refresh(opts: RefreshOptions) -> RefreshResult:
         with run.stage("preflight"):
             if opts.keep < 0:
                 raise RefreshError("preflight", "--keep must be 0 or more")
+            if opts.key is not None and not isinstance(opts.key, bytes):
+                raise RefreshError("preflight", "the key must be bytes, the secret's raw bytes "
+                                                "(RefreshOptions.key)")
             if len(run.staging.encode()) > MAX_STAGING_NAME:
                 raise RefreshError(
                     "preflight",
