@@ -43,13 +43,13 @@ scrub:
 """
 
 
-def _start(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
+def _start(tmp_path: Path, *args: str, session: bool = False) -> subprocess.Popen[bytes]:
     policy = tmp_path / "p.yaml"
     policy.write_text(POLICY)
     return subprocess.Popen(
         [sys.executable, "-m", "scrubphi", "--config", str(policy), *args],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "SCRUBPHI_KEY": KEY})
+        env={**os.environ, "SCRUBPHI_KEY": KEY}, start_new_session=session)
 
 
 def _feed_and_wait(proc: subprocess.Popen[bytes], until: object) -> None:
@@ -82,6 +82,31 @@ def test_a_file_output_is_removed(tmp_path: Path, sig: signal.Signals) -> None:
     assert list(out.parent.iterdir()) == []  # neither the output nor the partial file
     assert err.decode().strip().splitlines()[-1] == f"scrubphi: error: terminated by {sig.name}"
     assert b"Anna" not in err
+
+
+def test_row_workers_end_with_the_process_group(tmp_path: Path) -> None:
+    """``--jobs 2`` under ``timeout`` or a CI runner, which signal the whole group: the
+    workers (which inherit the handler) end quietly and the run ends as above."""
+    out = tmp_path / "out" / "staging.sql"
+    out.parent.mkdir()
+    proc = _start(tmp_path, "--jobs", "2", "-o", str(out), session=True)
+
+    def workers() -> list[str]:
+        return subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                              text=True).stdout.split()
+
+    _feed_and_wait(proc, lambda: len(workers()) >= 2)
+    kids = workers()
+    assert len(kids) >= 2  # the rows are being rewritten in the workers
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert list(out.parent.iterdir()) == []
+    assert err.decode().strip().splitlines() == ["scrubphi: error: terminated by SIGTERM"]
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{k}") for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{k}") for k in kids)
 
 
 def test_a_stream_ends_with_the_abort_trailer(tmp_path: Path) -> None:
