@@ -564,13 +564,22 @@ class Scrubber(InsertStatements):
     # -- coverage ---------------------------------------------------------
 
     def _known_table(self, table: TableName, line: int) -> Any:
-        """The table's schema; a table whose CREATE TABLE was not seen stops the run."""
+        """The table's schema; a table whose CREATE TABLE was not seen stops the run,
+        unless the policy keeps or drops it whole by name: an extension's configuration
+        table (pg_cron's ``cron.job``) has data in every dump, and ``CREATE EXTENSION``,
+        not a ``CREATE TABLE`` of the dump, makes it."""
         info = self._schema.tables.get(table)
         if info is None:
+            rule = self.scrub.tables.get(table)
+            if rule is not None and rule.action in ("keep", "drop"):
+                self._tables_seen.add(table)  # (its rule is used: see _unused_rules)
+                return None  # a whole-table rule needs no column
             message = (
                 f"table {table} has data but the dump does not create it (a --data-only "
-                "dump?): without its schema, partitions, inheritance, column types and NOT "
-                "NULL are unknown; pass the schema with --schema FILE (pg_dump --schema-only)"
+                "dump, or an extension's configuration table, which CREATE EXTENSION "
+                "makes?): without its schema, partitions, inheritance, column types and NOT "
+                "NULL are unknown; pass the schema with --schema FILE (pg_dump "
+                f"--schema-only), or give {table} a whole-table rule (keep or drop)"
             )
             if not self.check_only:
                 raise DumpError(message, line=line, table=str(table))
