@@ -17,7 +17,6 @@ understood stops the run.
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -677,6 +676,8 @@ class Scrubber(InsertStatements):
         unused = [str(t) for t in self.scrub.tables if t not in self._tables_seen]
         if not unused or not self._tables_seen:
             return
+        import difflib  # (only here: a run's start-up imports what scrubbing needs)
+
         known = sorted({str(t) for t in self._tables_seen})
         shown = []
         for name in unused[:5]:
