@@ -152,6 +152,8 @@ _PROVIDER_KINDS = {
     "user_name": "other_id",
 }
 
+#: Types whose values are dates: a kept column of one is reported by its type.
+_DATED = DATE_TYPES | RANGE_TYPES | MULTIRANGE_TYPES
 #: Kept columns of these types hold no text the residual scan could read (numbers,
 #: booleans, binary, times; dates are reported by their type).  Every other type is
 #: scanned in its text form: text, json, xml (a CDA document), arrays, composites
@@ -160,7 +162,7 @@ _UNSCANNED = frozenset({
     "smallint", "integer", "bigint", "int", "int2", "int4", "int8", "numeric", "decimal",
     "real", "double precision", "float4", "float8", "boolean", "bool", "money", "oid",
     "uuid", "bytea", "interval", "time", "time without time zone", "time with time zone",
-    "timetz", "bit", "bit varying", "varbit"}) | DATE_TYPES | RANGE_TYPES | MULTIRANGE_TYPES
+    "timetz", "bit", "bit varying", "varbit"}) | _DATED
 
 _RESIDUAL = {
     "ssn": re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)"),
@@ -583,8 +585,7 @@ def audit_dump(src: BinaryIO, policy: Policy, *,
                     transform=specs.get(name, "keep"),
                     kinds=phi_kinds_of_name(name),
                     free_text=bool(_FREE_TEXT.search(_words(name))),
-                    date_type=base in DATE_TYPES or base in RANGE_TYPES or
-                    base in MULTIRANGE_TYPES,
+                    date_type=base in _DATED,
                     reviewed=review.reason if review is not None else None,
                 )
                 if review is not None:

@@ -461,7 +461,7 @@ def _via_root(opts: RefreshOptions) -> bool:
     partition key (a shifted date, a token on a hash key) then sends each row to the
     partition of its new value.  Parallel and chunked mode load each partition
     itself, as pg_dump does by default."""
-    return _mode(opts) != "chunked" and opts.jobs <= 1
+    return _mode(opts) == "plain"
 
 
 def _empty_copies(source_url: str, via_root: bool = False) -> bytes:

@@ -90,6 +90,12 @@ _DATE_DAYS = (days_from_civil(-4713, 11, 24), days_from_civil(5874897, 12, 31))
 _TIMESTAMP_DAYS = (days_from_civil(-4713, 11, 25), days_from_civil(294276, 12, 30))
 
 
+def _holds(day: int, tail: str) -> bool:
+    """Whether PostgreSQL holds a date (no ``tail``) or a timestamp on this day."""
+    low, high = _TIMESTAMP_DAYS if tail else _DATE_DAYS
+    return low <= day <= high
+
+
 def make_shift(prf: Prf, days: int, per: bool) -> Callable[..., str | None]:
     """Shift an ISO date/timestamp by a keyed offset in [-days, +days] without 0.
 
@@ -185,9 +191,8 @@ def make_shift_range(prf: Prf, days: int, multi: bool = False) -> Callable[..., 
                              f"{'multirange' if multi else 'range'} of dates or timestamps")
         bounds = [(parsed(m.group(2)), parsed(m.group(3))) for m in ranges]
         offset = of(per_value if per_value is not None else "range:" + value)
-        if any(not ((_TIMESTAMP_DAYS if b[2] else _DATE_DAYS)[0] <= b[1] + offset
-                    <= (_TIMESTAMP_DAYS if b[2] else _DATE_DAYS)[1])
-               for pair in bounds for b in pair if b is not None):
+        if any(not _holds(b[1] + offset, b[2]) for pair in bounds for b in pair
+               if b is not None):
             offset = -offset
         out = [f"{m.group(1)}{written(lower, m.group(2), offset)},"
                f"{written(upper, m.group(3), offset)}{m.group(4)}"
